@@ -1,0 +1,112 @@
+# batchd build. `make` builds everything; `make test` runs every test, then the unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer; `make run` starts
+# the product. Dependencies (Debian 12 packages) are installed by scripts/install-deps.sh.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR?= $(PREFIX)/include
+DOCDIR    ?= $(PREFIX)/share/doc/batchd
+DESTDIR   ?=
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wold-style-definition -Wvla \
+             -Wwrite-strings -Wformat=2 -fno-common
+ALL_CFLAGS = -std=c17 $(WARN) -D_GNU_SOURCE -DBATCH_VERSION='"$(VERSION)"' -Isrc \
+             $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+BUILD     ?= build
+SANITIZE  ?=
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC   := $(wildcard src/cli/*.c)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC  := $(wildcard fuzz/*/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test-deps unit unit-run test test-cli asan run install uninstall fuzz bench \
+        format clean check-core-purity
+
+all: deps $(BUILD)/batchctl
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libbatchcore.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
+		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lm
+
+unit: test-deps $(TEST_BIN)
+
+unit-run: unit
+	@scripts/run-unit.sh $(BUILD)/tests
+
+test-cli: all
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run
+
+check-core-purity:
+	@scripts/check-core-purity.sh
+
+# Every test: purity rule, unit tests, CLI tests, then unit tests under ASan+UBSan.
+test: test-deps check-core-purity unit-run test-cli asan
+
+run: all
+	@scripts/run.sh $(BUILD)/batchctl
+
+bench: deps $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# libFuzzer targets, built with clang; each runs FUZZ_SECONDS (default 60).
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/batchctl $(DESTDIR)$(BINDIR)/batchctl
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(DOCDIR)/README.md
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian 12 packages batchd needs to build and test, and only those missing.
+# Usage: scripts/install-deps.sh [build|test|fuzz]  (default: test, which includes build)
+# As root it runs apt-get itself; otherwise it prints the exact command to run and fails.
+set -eu
+
+profile=${1:-test}
+build_pkgs="gcc make pkg-config tzdata"
+test_pkgs="libcmocka-dev"
+fuzz_pkgs="clang libclang-rt-14-dev"
+
+case "$profile" in
+build) want="$build_pkgs" ;;
+test) want="$build_pkgs $test_pkgs" ;;
+fuzz) want="$build_pkgs $test_pkgs $fuzz_pkgs" ;;
+*) echo "install-deps: unknown profile '$profile' (build, test or fuzz)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "batchd needs these Debian packages:$missing" >&2
+    echo "run as root:  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || true
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
