@@ -1,0 +1,33 @@
+/* cli.h: batchctl's command tables. A noun (e.g. "cron") has verbs (e.g. "next");
+ * each verb is one `struct cli_cmd` in cmd-<noun>.c, and all share one signature. */
+#ifndef BATCH_CLI_CLI_H
+#define BATCH_CLI_CLI_H
+
+/* batchctl exit statuses (DESIGN.md §10). */
+enum cli_exit {
+        CLI_OK = 0,
+        CLI_FAILURE = 1,
+        CLI_USAGE = 2,
+};
+
+struct cli_cmd {
+        const char *name;
+        const char *usage;   /* "EXPR [--tz ZONE] ..." */
+        const char *summary; /* one line for the help listing */
+        /* argv[0] is the verb; returns an enum cli_exit. */
+        int (*run)(int argc, char **argv);
+};
+
+struct cli_noun {
+        const char *name;
+        const char *summary;
+        const struct cli_cmd *cmds; /* terminated by an entry with name NULL */
+};
+
+extern const struct cli_cmd cli_cron_cmds[];
+
+/* Prints "batchctl: <message>" and the verb's usage line on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+#endif
