@@ -108,12 +108,13 @@ static int prev_year(const struct cron *c, int y)
 
 /* ---- matching days ------------------------------------------------------- */
 
-/* The days (bits 1..31) of month `mo` of year `y` on which the expression fires. */
-static uint32_t day_mask(const struct cron *c, int y, int mo)
+/* The days (bits 1..31) of month `mo` of year `y` on which the expression fires;
+ * `first` is the day number (since 1970-01-01) of the month's 1st. */
+static uint32_t day_mask(const struct cron *c, int y, int mo, int64_t first)
 {
         int dim = civil_days_in_month(y, mo);
         uint32_t all = ((uint32_t)2 << (dim - 1) << 1) - 2; /* bits 1..dim */
-        int wd1 = civil_weekday(civil_days_from_date(y, mo, 1));
+        int wd1 = civil_weekday(first);
         uint32_t dom = c->dom;
         uint32_t dow = c->dow_month[wd1];
 
@@ -164,6 +165,7 @@ static bool match_next(const struct cron *c, int64_t lo, int64_t hi, int64_t *ou
         int ystop = (c->flags & CRON_F_YEARS) ? CRON_YEAR_MAX : y + SEARCH_YEARS;
         int my = 0, mm = 0;
         uint32_t dm = 0;
+        int64_t first = 0; /* day number of the 1st of month my-mm */
 
         for (;;) {
                 if (y > ystop)
@@ -181,8 +183,10 @@ static bool match_next(const struct cron *c, int64_t lo, int64_t hi, int64_t *ou
                 }
                 if (m2 != mo)
                         mo = m2, d = 1, h = mi = s = 0;
-                if (y != my || mo != mm)
-                        dm = day_mask(c, y, mo), my = y, mm = mo;
+                if (y != my || mo != mm) {
+                        first = civil_days_from_date(y, mo, 1);
+                        dm = day_mask(c, y, mo, first), my = y, mm = mo;
+                }
                 int d2 = next_bit32(dm, d);
                 if (d2 < 0) {
                         d = 1, h = mi = s = 0;
@@ -211,7 +215,7 @@ static bool match_next(const struct cron *c, int64_t lo, int64_t hi, int64_t *ou
                         mi++, s = 0;
                         continue;
                 }
-                int64_t r = civil_days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + s2;
+                int64_t r = (first + d - 1) * 86400 + h * 3600 + mi * 60 + s2;
                 if (r >= hi)
                         return false;
                 *out = r;
@@ -228,6 +232,7 @@ static bool match_prev(const struct cron *c, int64_t hi, int64_t lo, int64_t *ou
         int ystop = (c->flags & CRON_F_YEARS) ? CRON_YEAR_MIN : y - SEARCH_YEARS;
         int my = 0, mm = 0;
         uint32_t dm = 0;
+        int64_t first = 0; /* day number of the 1st of month my-mm */
 
         for (;;) {
                 if (y < ystop)
@@ -245,8 +250,10 @@ static bool match_prev(const struct cron *c, int64_t hi, int64_t lo, int64_t *ou
                 }
                 if (m2 != mo)
                         mo = m2, d = 31, h = 23, mi = s = 59;
-                if (y != my || mo != mm)
-                        dm = day_mask(c, y, mo), my = y, mm = mo;
+                if (y != my || mo != mm) {
+                        first = civil_days_from_date(y, mo, 1);
+                        dm = day_mask(c, y, mo, first), my = y, mm = mo;
+                }
                 int d2 = prev_bit32(dm, d);
                 if (d2 < 0) {
                         d = 31, h = 23, mi = s = 59;
@@ -275,7 +282,7 @@ static bool match_prev(const struct cron *c, int64_t hi, int64_t lo, int64_t *ou
                         mi--, s = 59;
                         continue;
                 }
-                int64_t r = civil_days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + s2;
+                int64_t r = (first + d - 1) * 86400 + h * 3600 + mi * 60 + s2;
                 if (r < lo)
                         return false;
                 *out = r;
@@ -692,7 +699,8 @@ static bool can_fire(const struct cron *c)
                 if ((c->flags & CRON_F_YEARS) && !year_in(c, y))
                         continue;
                 for (int mo = 1; mo <= 12; mo++)
-                        if ((c->mon >> mo & 1) && day_mask(c, y, mo))
+                        if ((c->mon >> mo & 1) &&
+                            day_mask(c, y, mo, civil_days_from_date(y, mo, 1)))
                                 return true;
         }
         return false;
