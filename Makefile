@@ -25,7 +25,8 @@ ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c)
+LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c)
+LIBS      := -lyaml -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -56,16 +57,16 @@ $(BUILD)/libbatchcore.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
-		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka -lm
+		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) $(LIBS)
 
 unit: test-deps $(TEST_BIN)
 

@@ -3,6 +3,8 @@
 #ifndef BATCH_CLI_CLI_H
 #define BATCH_CLI_CLI_H
 
+#include <stddef.h>
+
 /* batchctl exit statuses (DESIGN.md §10). */
 enum cli_exit {
         CLI_OK = 0,
@@ -21,10 +23,25 @@ struct cli_cmd {
 struct cli_noun {
         const char *name;
         const char *summary;
-        const struct cli_cmd *cmds; /* terminated by an entry with name NULL */
+        const struct cli_cmd *cmds; /* terminated by an entry with name NULL; or NULL */
+        int (*run)(int argc, char **argv); /* a command without verbs: argv[0] is the noun */
 };
 
 extern const struct cli_cmd cli_cron_cmds[];
+
+struct defset;
+struct diag_list;
+
+/* `batchctl validate PATH...`. */
+int cli_validate(int argc, char **argv);
+
+/* Loads and validates definition paths into *set; prints every problem on stderr.
+ * Returns CLI_OK, or CLI_FAILURE when there were problems (the caller still
+ * releases *set). */
+int cli_load_defs(char *const *paths, size_t npaths, struct defset *set);
+
+/* Prints diagnostics sorted by position on stderr as file:line:column: key: reason. */
+void cli_print_diags(struct diag_list *diags);
 
 /* Prints "batchctl: <message>" and the verb's usage line on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)

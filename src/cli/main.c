@@ -7,8 +7,10 @@
 #include "cli.h"
 
 static const struct cli_noun nouns[] = {
-        {"cron", "work with cron expressions (offline)", cli_cron_cmds},
-        {NULL, NULL, NULL},
+        {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
+        {"validate", "check definition files: batchctl validate PATH... (offline)", NULL,
+         cli_validate},
+        {NULL, NULL, NULL, NULL},
 };
 
 static void print_help(FILE *f)
@@ -16,7 +18,7 @@ static void print_help(FILE *f)
         fprintf(f, "usage: batchctl <noun> <verb> [options]\n\n");
         for (const struct cli_noun *n = nouns; n->name; n++) {
                 fprintf(f, "%s: %s\n", n->name, n->summary);
-                for (const struct cli_cmd *c = n->cmds; c->name; c++)
+                for (const struct cli_cmd *c = n->cmds; c && c->name; c++)
                         fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
                                 c->summary);
         }
@@ -54,6 +56,8 @@ int main(int argc, char **argv)
         for (const struct cli_noun *n = nouns; n->name; n++) {
                 if (strcmp(n->name, argv[1]))
                         continue;
+                if (n->run)
+                        return n->run(argc - 1, argv + 1);
                 if (argc < 3)
                         return cli_usage_error(n->name, NULL, "'%s' needs a verb (see batchctl --help)",
                                                n->name);

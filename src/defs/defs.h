@@ -1,0 +1,170 @@
+/* defs.h: job definitions as code (DESIGN.md §2): the in-memory model of job,
+ * calendar and settings documents, as read from YAML files, with the source
+ * position of every key so that every diagnostic can say file:line:column.
+ *
+ * Ownership: a `struct defset` owns everything reachable from it; defset_release()
+ * frees it all. Strings are NUL-terminated heap copies. */
+#ifndef BATCH_DEFS_DEFS_H
+#define BATCH_DEFS_DEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct def_pos {
+        const char *file; /* borrowed from the defset's file list */
+        int line;         /* 1-based; 0 when unknown */
+        int col;          /* 1-based */
+};
+
+/* A key's position, by its path in the document ("trigger.cron", "depends_on[1].job"). */
+struct def_keypos {
+        char *path;
+        struct def_pos pos;
+};
+
+struct def_map {
+        size_t n;
+        char **keys;
+        char **vals;
+};
+
+struct def_list {
+        size_t n;
+        char **items;
+};
+
+enum job_type { JOB_SCHEDULED, JOB_MANUAL };
+enum job_window { WINDOW_ANY, WINDOW_ONLY_IN, WINDOW_NOT_IN };
+enum job_window_end { WINDOW_END_CONTINUE, WINDOW_END_TERMINATE };
+enum job_catchup { CATCHUP_LATEST, CATCHUP_ALL, CATCHUP_NONE };
+enum dep_mode { DEP_SUCCESS, DEP_COMPLETION };
+enum executor_kind { EXECUTOR_NONE, EXECUTOR_EXEC, EXECUTOR_HTTP };
+
+struct job_dep {
+        char *job;
+        enum dep_mode mode;
+};
+
+struct job_def {
+        char *tenant;
+        char *name;
+        char *display_name;
+        struct def_map display_names;
+        char *description;
+        char *group;
+        enum job_type type;
+        bool enabled;
+        enum executor_kind executor;
+        struct def_list exec_command; /* argv */
+        struct def_map exec_env;
+        char *exec_workdir;
+        char *exec_user;
+        bool exec_shell;              /* run command[0] as a shell script: only if asked */
+        char *http_service;
+        char *http_context_path;
+        char *http_remote_job;
+        int estimated_minutes;        /* -1: unset (the timeout rules take 1) */
+        int max_minutes;              /* -1: none */
+        bool allow_multiple_instances;
+        char *cron;                   /* trigger.cron, or NULL */
+        char *timezone;               /* trigger.timezone, or NULL: the tenant's */
+        char *next_due_api;           /* trigger.next_due_api, or NULL */
+        enum job_window window;
+        enum job_window_end on_window_end;
+        bool workday_only;
+        char *calendar;
+        size_t ndeps;
+        struct job_dep *deps;
+        struct def_map parameters;
+        int retry_attempts;
+        int retry_backoff_seconds;
+        double retry_factor;
+        enum job_catchup catchup;
+        struct def_list alert_on;     /* failure, timeout, partial_failure */
+        struct def_list alert_email;
+        struct def_list alert_webhook;
+};
+
+struct calendar_def {
+        char *tenant;
+        char *name;
+        uint8_t workdays;             /* bit n: weekday n (0 = Sunday) */
+        size_t nholidays;
+        int64_t *holidays;            /* days since 1970-01-01, sorted */
+        size_t nextra;
+        int64_t *extra_workdays;      /* days since 1970-01-01, sorted */
+};
+
+struct pause_def {
+        int64_t from;                 /* Unix seconds, inclusive */
+        int64_t to;                   /* Unix seconds, exclusive */
+};
+
+struct settings_def {
+        char *tenant;
+        char *timezone;               /* NULL: UTC */
+        int window_start;             /* minutes after midnight */
+        int window_end;
+        size_t npauses;
+        struct pause_def *pauses;
+        bool offset_enabled;
+        int offset_days;
+        int estimate_multiple;
+        int min_execute_minutes;
+        struct def_list alert_email;
+        struct def_list alert_webhook;
+};
+
+enum def_kind { DEF_JOB, DEF_CALENDAR, DEF_SETTINGS };
+
+/* One document of a file. */
+struct def_doc {
+        enum def_kind kind;
+        struct def_pos pos;           /* where the document starts */
+        size_t nkeys;
+        struct def_keypos *keys;      /* every key seen, for diagnostics */
+        union {
+                struct job_def job;
+                struct calendar_def calendar;
+                struct settings_def settings;
+        } u;
+};
+
+struct defset {
+        size_t nfiles;
+        char **files;
+        size_t ndocs;
+        struct def_doc *docs;
+};
+
+/* One problem found in the definitions. */
+struct diag {
+        struct def_pos pos;
+        char *key;                    /* key path, or NULL */
+        char *msg;
+};
+
+struct diag_list {
+        size_t n;
+        struct diag *items;
+};
+
+/* Releases everything the defset owns and zeroes it. */
+void defset_release(struct defset *set);
+
+/* Releases the diagnostics and zeroes the list. */
+void diag_list_release(struct diag_list *list);
+
+/* Appends a diagnostic (the message is formatted like printf). Returns 0 or
+ * BATCH_ENOMEM. */
+int diag_add(struct diag_list *list, struct def_pos pos, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* The position of key `path` in the document, or the document's own position. */
+struct def_pos def_doc_pos(const struct def_doc *doc, const char *path);
+
+/* The document's name (job or calendar name, settings tenant), or "" (borrowed). */
+const char *def_doc_name(const struct def_doc *doc);
+
+#endif

@@ -1,0 +1,362 @@
+/* validate.c: semantic checks over a whole defset (see validate.h). Runs after
+ * loading, so every file's documents are known and cross-references (parents,
+ * calendars) resolve across files. */
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/suggest.h"
+#include "core/cron.h"
+#include "core/depgraph.h"
+#include "sys/zoneinfo.h"
+
+bool defs_name_ok(const char *name)
+{
+        size_t n = strlen(name);
+        if (n == 0 || n > 128)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = name[i];
+                bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          (i > 0 && (c == '_' || c == '.' || c == '-'));
+                if (!ok)
+                        return false;
+        }
+        return true;
+}
+
+struct vctx {
+        const struct defset *set;
+        struct diag_list *diags;
+        int oom;
+};
+
+static void report(struct vctx *v, const struct def_doc *d, const char *key, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+static void report(struct vctx *v, const struct def_doc *d, const char *key, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (diag_add(v->diags, def_doc_pos(d, key ? key : ""), key, "%s", buf) < 0)
+                v->oom = 1;
+}
+
+static bool is_url(const char *s)
+{
+        return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+}
+
+static bool same_tenant(const char *a, const char *b)
+{
+        return !strcmp(a ? a : "default", b ? b : "default");
+}
+
+/* The index of the job document named `name` in tenant `tenant`, or -1. */
+static long find_job(const struct defset *set, const char *tenant, const char *name)
+{
+        for (size_t i = 0; i < set->ndocs; i++) {
+                const struct def_doc *d = &set->docs[i];
+                if (d->kind == DEF_JOB && d->u.job.name && !strcmp(d->u.job.name, name) &&
+                    same_tenant(d->u.job.tenant, tenant))
+                        return (long)i;
+        }
+        return -1;
+}
+
+static bool find_calendar(const struct defset *set, const char *tenant, const char *name)
+{
+        for (size_t i = 0; i < set->ndocs; i++) {
+                const struct def_doc *d = &set->docs[i];
+                if (d->kind == DEF_CALENDAR && d->u.calendar.name &&
+                    !strcmp(d->u.calendar.name, name) && same_tenant(d->u.calendar.tenant, tenant))
+                        return true;
+        }
+        return false;
+}
+
+/* "did you mean" among the job names of the tenant. */
+static const char *near_job(const struct defset *set, const char *tenant, const char *name)
+{
+        const char *best = NULL;
+        int bestd = 3;
+        for (size_t i = 0; i < set->ndocs; i++) {
+                const struct def_doc *d = &set->docs[i];
+                if (d->kind != DEF_JOB || !d->u.job.name || !same_tenant(d->u.job.tenant, tenant))
+                        continue;
+                const char *cand = d->u.job.name;
+                if (suggest_closest(name, &cand, 1)) {
+                        int dist = suggest_distance(name, cand);
+                        if (dist < bestd)
+                                bestd = dist, best = cand;
+                }
+        }
+        return best;
+}
+
+static void check_name(struct vctx *v, const struct def_doc *d, const char *name, const char *what)
+{
+        if (!name)
+                report(v, d, NULL, "a %s needs a name", what);
+        else if (!defs_name_ok(name))
+                report(v, d, "name",
+                       "\"%.80s\" is not a valid %s name: lowercase letters, digits and _ . - "
+                       "(not first), at most 128 characters",
+                       name, what);
+}
+
+static void check_zone(struct vctx *v, const struct def_doc *d, const char *key, const char *zone)
+{
+        const struct tz *z;
+        struct batch_err err;
+        if (zone && zoneinfo_get(zone, &z, &err) < 0)
+                report(v, d, key, "%s", err.msg);
+}
+
+static void check_job(struct vctx *v, const struct def_doc *d)
+{
+        const struct job_def *j = &d->u.job;
+        check_name(v, d, j->name, "job");
+        if (j->tenant && !defs_name_ok(j->tenant))
+                report(v, d, "tenant", "\"%.80s\" is not a valid tenant name", j->tenant);
+
+        /* Trigger. */
+        if (j->cron && j->next_due_api)
+                report(v, d, "trigger", "a trigger is either cron or next_due_api, not both");
+        if (j->type == JOB_SCHEDULED && !j->cron && !j->next_due_api)
+                report(v, d, j->name ? "type" : NULL,
+                       "a scheduled job needs a trigger (trigger: {cron: \"...\"} or "
+                       "{next_due_api: URL}); a job run only on request is type: manual");
+        if (j->type == JOB_MANUAL && (j->cron || j->next_due_api))
+                report(v, d, "trigger", "a manual job runs only when submitted and has no "
+                                        "trigger; remove the trigger or use type: scheduled");
+        if (j->cron) {
+                struct cron c;
+                struct batch_err err;
+                if (cron_parse(j->cron, &c, &err) < 0)
+                        report(v, d, "trigger.cron", "%s", err.msg);
+                else if (cron_never(&c))
+                        report(v, d, "trigger.cron", "\"%.80s\" never fires: no date matches it",
+                               j->cron);
+        }
+        if (j->timezone && !j->cron)
+                report(v, d, "trigger.timezone", "a timezone applies only to a cron trigger");
+        check_zone(v, d, "trigger.timezone", j->timezone);
+        if (j->next_due_api && !is_url(j->next_due_api))
+                report(v, d, "trigger.next_due_api", "\"%.80s\" is not an http:// or https:// URL",
+                       j->next_due_api);
+
+        /* Executor. */
+        switch (j->executor) {
+        case EXECUTOR_NONE:
+                report(v, d, NULL, "job \"%s\" needs an executor: executor: {exec: {command: "
+                                   "[...]}} or {http: {...}}",
+                       j->name ? j->name : "");
+                break;
+        case EXECUTOR_EXEC:
+                if (j->exec_command.n == 0)
+                        report(v, d, "executor.exec", "an exec executor needs a command "
+                                                      "(command: [program, arg, ...])");
+                else if (j->exec_command.items[0][0] == '\0')
+                        report(v, d, "executor.exec.command", "the program name is empty");
+                break;
+        case EXECUTOR_HTTP:
+                if (!j->http_service || !is_url(j->http_service))
+                        report(v, d, "executor.http", "an http executor needs service: an "
+                                                      "http:// or https:// URL");
+                if (!j->http_remote_job || !*j->http_remote_job)
+                        report(v, d, "executor.http", "an http executor needs remote_job: the "
+                                                      "remote job's name");
+                break;
+        }
+
+        /* Minutes. */
+        if (j->estimated_minutes >= 0 && j->max_minutes > 0 &&
+            j->estimated_minutes > j->max_minutes)
+                report(v, d, "estimated_minutes",
+                       "estimated_minutes (%d) is more than max_minutes (%d): the job would be "
+                       "terminated before it is expected to finish",
+                       j->estimated_minutes, j->max_minutes);
+
+        /* Window, calendar, alerts. */
+        if (j->on_window_end == WINDOW_END_TERMINATE && j->window != WINDOW_ONLY_IN)
+                report(v, d, "on_window_end",
+                       "on_window_end: terminate applies only to window: only_in_window");
+        if (j->calendar && !find_calendar(v->set, j->tenant, j->calendar))
+                report(v, d, "calendar", "unknown calendar \"%.80s\"", j->calendar);
+        if (j->calendar && !j->workday_only)
+                report(v, d, "calendar", "a calendar takes effect only with workday_only: true");
+        static const char *const alert_kinds[] = {"failure", "timeout", "partial_failure"};
+        for (size_t i = 0; i < j->alert_on.n; i++) {
+                const char *a = j->alert_on.items[i];
+                if (strcmp(a, alert_kinds[0]) && strcmp(a, alert_kinds[1]) &&
+                    strcmp(a, alert_kinds[2])) {
+                        const char *near = suggest_closest(a, alert_kinds, 3);
+                        report(v, d, "alerts.on",
+                               "\"%.80s\" is not one of failure, timeout, partial_failure%s%s%s",
+                               a, near ? "; did you mean \"" : "", near ? near : "",
+                               near ? "\"?" : "");
+                }
+        }
+        for (size_t i = 0; i < j->alert_webhook.n; i++)
+                if (!is_url(j->alert_webhook.items[i]))
+                        report(v, d, "alerts.webhook", "\"%.80s\" is not an http(s) URL",
+                               j->alert_webhook.items[i]);
+
+        /* Parents. */
+        for (size_t i = 0; i < j->ndeps; i++) {
+                char key[64];
+                snprintf(key, sizeof(key), "depends_on[%zu]", i);
+                const char *p = j->deps[i].job;
+                if (j->name && !strcmp(p, j->name)) {
+                        report(v, d, key, "job \"%s\" depends on itself", p);
+                        continue;
+                }
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(j->deps[k].job, p))
+                                report(v, d, key, "job \"%.80s\" is listed twice", p);
+                if (find_job(v->set, j->tenant, p) < 0) {
+                        const char *near = near_job(v->set, j->tenant, p);
+                        report(v, d, key, "unknown parent job \"%.80s\"%s%s%s", p,
+                               near ? "; did you mean \"" : "", near ? near : "",
+                               near ? "\"?" : "");
+                }
+        }
+}
+
+static void check_calendar(struct vctx *v, const struct def_doc *d)
+{
+        const struct calendar_def *c = &d->u.calendar;
+        check_name(v, d, c->name, "calendar");
+        size_t i = 0, k = 0;
+        while (i < c->nholidays && k < c->nextra) {
+                if (c->holidays[i] == c->extra_workdays[k]) {
+                        report(v, d, "extra_workdays",
+                               "a date is both a holiday and an extra workday");
+                        break;
+                }
+                if (c->holidays[i] < c->extra_workdays[k])
+                        i++;
+                else
+                        k++;
+        }
+}
+
+static void check_settings(struct vctx *v, const struct def_doc *d)
+{
+        const struct settings_def *s = &d->u.settings;
+        if (!defs_name_ok(s->tenant))
+                report(v, d, "tenant", "\"%.80s\" is not a valid tenant name", s->tenant);
+        check_zone(v, d, "timezone", s->timezone);
+}
+
+/* The same name twice in one tenant and kind. */
+static void check_duplicates(struct vctx *v)
+{
+        const struct defset *set = v->set;
+        for (size_t i = 0; i < set->ndocs; i++) {
+                const struct def_doc *a = &set->docs[i];
+                const char *an = def_doc_name(a);
+                if (!*an)
+                        continue;
+                for (size_t k = 0; k < i; k++) {
+                        const struct def_doc *b = &set->docs[k];
+                        if (b->kind != a->kind || strcmp(def_doc_name(b), an))
+                                continue;
+                        const char *ta = a->kind == DEF_JOB        ? a->u.job.tenant
+                                         : a->kind == DEF_CALENDAR ? a->u.calendar.tenant
+                                                                   : NULL;
+                        const char *tb = b->kind == DEF_JOB        ? b->u.job.tenant
+                                         : b->kind == DEF_CALENDAR ? b->u.calendar.tenant
+                                                                   : NULL;
+                        if (!same_tenant(ta, tb))
+                                continue;
+                        report(v, a, a->kind == DEF_SETTINGS ? "tenant" : "name",
+                               "%s \"%s\" is defined twice; the first is at %s:%d:%d",
+                               a->kind == DEF_JOB        ? "job"
+                               : a->kind == DEF_CALENDAR ? "calendar"
+                                                         : "settings of tenant",
+                               an, b->pos.file, b->pos.line, b->pos.col);
+                        break;
+                }
+        }
+}
+
+/* Cycles among the jobs' enabled and disabled parents alike: a cycle is refused
+ * whatever the enabled flags say, since enabling a job must not create one. */
+static int check_cycles(struct vctx *v)
+{
+        const struct defset *set = v->set;
+        size_t n = set->ndocs;
+        size_t **edges = calloc(n ? n : 1, sizeof(*edges));
+        size_t *nedges = calloc(n ? n : 1, sizeof(*nedges));
+        size_t *cycle = calloc(n ? n : 1, sizeof(*cycle));
+        int r = 0;
+        if (!edges || !nedges || !cycle) {
+                r = BATCH_ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const struct def_doc *d = &set->docs[i];
+                if (d->kind != DEF_JOB || !d->u.job.ndeps)
+                        continue;
+                if (!(edges[i] = calloc(d->u.job.ndeps, sizeof(**edges)))) {
+                        r = BATCH_ENOMEM;
+                        goto out;
+                }
+                for (size_t k = 0; k < d->u.job.ndeps; k++) {
+                        long p = find_job(set, d->u.job.tenant, d->u.job.deps[k].job);
+                        if (p >= 0 && (size_t)p != i)
+                                edges[i][nedges[i]++] = (size_t)p;
+                }
+        }
+        int len = depgraph_find_cycle(n, (const size_t *const *)edges, nedges, cycle);
+        if (len < 0) {
+                r = len;
+                goto out;
+        }
+        if (len > 0) {
+                char text[600] = "";
+                size_t used = 0;
+                for (int i = 0; i <= len && used < sizeof(text); i++) {
+                        const struct def_doc *d = &set->docs[cycle[i % len]];
+                        int w = snprintf(text + used, sizeof(text) - used, "%s%s",
+                                         i ? " -> " : "", d->u.job.name);
+                        if (w < 0)
+                                break;
+                        used += (size_t)w;
+                }
+                report(v, &set->docs[cycle[0]], "depends_on",
+                       "dependency cycle: %s (each job depends on the next)", text);
+        }
+out:
+        if (edges)
+                for (size_t i = 0; i < n; i++)
+                        free(edges[i]);
+        free(edges);
+        free(nedges);
+        free(cycle);
+        return r;
+}
+
+int defs_validate(const struct defset *set, struct diag_list *diags)
+{
+        struct vctx v = {set, diags, 0};
+        for (size_t i = 0; i < set->ndocs; i++) {
+                const struct def_doc *d = &set->docs[i];
+                switch (d->kind) {
+                case DEF_JOB: check_job(&v, d); break;
+                case DEF_CALENDAR: check_calendar(&v, d); break;
+                case DEF_SETTINGS: check_settings(&v, d); break;
+                }
+        }
+        check_duplicates(&v);
+        int r = check_cycles(&v);
+        if (r < 0)
+                return r;
+        return v.oom ? BATCH_ENOMEM : 0;
+}

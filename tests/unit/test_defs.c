@@ -1,0 +1,279 @@
+/* Unit tests for the definition loader and validator (src/defs): the DESIGN.md §2
+ * example loads with the values it states; every class of bad input gives a
+ * diagnostic at the right file:line:column with the key. */
+#include "test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/civil.h"
+#include "defs/load.h"
+#include "defs/validate.h"
+
+/* The example of DESIGN.md §2, verbatim but for the parents, which are defined here. */
+static const char design_example[] =
+        "kind: job\n"
+        "name: nightly-load\n"
+        "display_name: Nightly policy load\n"
+        "display_names: {de: Nächtlicher Policenimport, zh-CN: 夜间保单加载}\n"
+        "group: nightly\n"
+        "type: scheduled\n"
+        "executor:\n"
+        "  exec:\n"
+        "    command: [/usr/local/bin/load-policies, --full]   # argv, no shell\n"
+        "    env: {MODE: full}\n"
+        "    workdir: /var/lib/batchd/work\n"
+        "trigger: {cron: \"30 23 * * *\", timezone: Europe/Berlin}\n"
+        "window: only_in_window\n"
+        "workday_only: true\n"
+        "calendar: de-workdays\n"
+        "depends_on:\n"
+        "  - {job: nightly-extract, mode: success}\n"
+        "  - {job: fx-rates, mode: completion}\n"
+        "estimated_minutes: 20\n"
+        "max_minutes: 90\n"
+        "parameters: {region: EU}\n"
+        "retry: {attempts: 2, backoff_seconds: 60, factor: 2}\n"
+        "alerts: {on: [failure, timeout, partial_failure], email: [ops@example.com]}\n"
+        "---\n"
+        "kind: calendar\n"
+        "name: de-workdays\n"
+        "workdays: [MON, TUE, WED, THU, FRI]\n"
+        "holidays: [2026-12-25, 2026-12-26]\n"
+        "extra_workdays: [2026-12-27]\n"
+        "---\n"
+        "kind: settings\n"
+        "tenant: default\n"
+        "batch_window: {start: \"23:00\", end: \"11:00\"}\n"
+        "pause: [{from: \"2026-12-24T00:00:00Z\", to: \"2026-12-27T00:00:00Z\"}]\n"
+        "time_offset: {enabled: false, days: 0}\n"
+        "timeouts: {estimate_multiple: 3, min_execute_minutes: 30}\n"
+        "---\n"
+        "name: nightly-extract\n"
+        "executor: {exec: {command: [/bin/true]}}\n"
+        "trigger: {cron: \"30 23 * * *\", timezone: Europe/Berlin}\n"
+        "---\n"
+        "name: fx-rates\n"
+        "executor: {http: {service: \"http://fx.example/\", context_path: /fx, remote_job: fx}}\n"
+        "trigger: {cron: \"30 23 * * *\", timezone: Europe/Berlin}\n";
+
+static void load(const char *text, struct defset *set, struct diag_list *diags)
+{
+        memset(set, 0, sizeof(*set));
+        memset(diags, 0, sizeof(*diags));
+        assert_int_equal(defs_load_buffer(set, "t.yaml", text, strlen(text), diags), 0);
+        assert_int_equal(defs_validate(set, diags), 0);
+}
+
+static void test_design_example(void **state)
+{
+        (void)state;
+        struct defset set;
+        struct diag_list diags;
+        load(design_example, &set, &diags);
+        for (size_t i = 0; i < diags.n; i++)
+                fprintf(stderr, "unexpected: %d:%d %s\n", diags.items[i].pos.line,
+                        diags.items[i].pos.col, diags.items[i].msg);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(set.ndocs, 5);
+
+        const struct job_def *j = &set.docs[0].u.job;
+        assert_int_equal(set.docs[0].kind, DEF_JOB);
+        assert_string_equal(j->name, "nightly-load");
+        assert_string_equal(j->tenant, "default");
+        assert_string_equal(j->display_name, "Nightly policy load");
+        assert_int_equal(j->display_names.n, 2);
+        assert_string_equal(j->display_names.keys[1], "zh-CN");
+        assert_int_equal(j->type, JOB_SCHEDULED);
+        assert_true(j->enabled);
+        assert_int_equal(j->executor, EXECUTOR_EXEC);
+        assert_int_equal(j->exec_command.n, 2);
+        assert_string_equal(j->exec_command.items[0], "/usr/local/bin/load-policies");
+        assert_string_equal(j->exec_command.items[1], "--full");
+        assert_string_equal(j->exec_env.keys[0], "MODE");
+        assert_string_equal(j->exec_env.vals[0], "full");
+        assert_string_equal(j->exec_workdir, "/var/lib/batchd/work");
+        assert_string_equal(j->cron, "30 23 * * *");
+        assert_string_equal(j->timezone, "Europe/Berlin");
+        assert_int_equal(j->window, WINDOW_ONLY_IN);
+        assert_true(j->workday_only);
+        assert_string_equal(j->calendar, "de-workdays");
+        assert_int_equal(j->ndeps, 2);
+        assert_string_equal(j->deps[0].job, "nightly-extract");
+        assert_int_equal(j->deps[0].mode, DEP_SUCCESS);
+        assert_string_equal(j->deps[1].job, "fx-rates");
+        assert_int_equal(j->deps[1].mode, DEP_COMPLETION);
+        assert_int_equal(j->estimated_minutes, 20);
+        assert_int_equal(j->max_minutes, 90);
+        assert_string_equal(j->parameters.vals[0], "EU");
+        assert_int_equal(j->retry_attempts, 2);
+        assert_int_equal(j->retry_backoff_seconds, 60);
+        assert_true(j->retry_factor == 2.0);
+        assert_int_equal(j->alert_on.n, 3);
+        assert_string_equal(j->alert_email.items[0], "ops@example.com");
+        assert_int_equal(j->allow_multiple_instances, false);
+        assert_int_equal(j->catchup, CATCHUP_LATEST);
+
+        const struct calendar_def *c = &set.docs[1].u.calendar;
+        assert_int_equal(set.docs[1].kind, DEF_CALENDAR);
+        assert_int_equal(c->workdays, 0x3E);
+        assert_int_equal(c->nholidays, 2);
+        assert_int_equal(c->holidays[0], civil_days_from_date(2026, 12, 25));
+        assert_int_equal(c->extra_workdays[0], civil_days_from_date(2026, 12, 27));
+
+        const struct settings_def *st = &set.docs[2].u.settings;
+        assert_int_equal(set.docs[2].kind, DEF_SETTINGS);
+        assert_int_equal(st->window_start, 23 * 60);
+        assert_int_equal(st->window_end, 11 * 60);
+        assert_int_equal(st->npauses, 1);
+        assert_int_equal(st->pauses[0].from, 1798070400); /* 2026-12-24T00:00:00Z */
+        assert_int_equal(st->pauses[0].to, 1798329600);   /* 2026-12-27T00:00:00Z */
+        assert_int_equal(st->estimate_multiple, 3);
+        assert_int_equal(st->min_execute_minutes, 30);
+
+        assert_int_equal(set.docs[3].u.job.type, JOB_SCHEDULED); /* has a trigger */
+        assert_int_equal(set.docs[4].u.job.executor, EXECUTOR_HTTP);
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
+/* Expects exactly one diagnostic, at line:col, for key, containing `text`. */
+static void expect_one(const char *yaml, int line, int col, const char *key, const char *text)
+{
+        struct defset set;
+        struct diag_list diags;
+        load(yaml, &set, &diags);
+        if (diags.n != 1)
+                fprintf(stderr, "input:\n%s\n", yaml);
+        if (diags.n != 1)
+                for (size_t i = 0; i < diags.n; i++)
+                        fprintf(stderr, "diag %zu: %d:%d %s: %s\n", i, diags.items[i].pos.line,
+                                diags.items[i].pos.col,
+                                diags.items[i].key ? diags.items[i].key : "-",
+                                diags.items[i].msg);
+        assert_int_equal(diags.n, 1);
+        assert_int_equal(diags.items[0].pos.line, line);
+        assert_int_equal(diags.items[0].pos.col, col);
+        if (key)
+                assert_string_equal(diags.items[0].key, key);
+        if (!strstr(diags.items[0].msg, text))
+                fail_msg("\"%s\" lacks \"%s\"", diags.items[0].msg, text);
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
+#define JOB "kind: job\nname: a\nexecutor: {exec: {command: [/bin/true]}}\n"
+
+static void test_bad_input(void **state)
+{
+        (void)state;
+        expect_one(JOB "trigger: {cron: \"0 0 * * *\"}\nmax_minuts: 3\n", 5, 1, "max_minuts",
+                   "did you mean \"max_minutes\"");
+        expect_one(JOB "trigger: {cron: \"0 0 32 * *\"}\n", 4, 11, "trigger.cron",
+                   "day-of-month: \"32\" is out of range 1-31");
+        expect_one(JOB "trigger: {cron: \"0 0 * * *\", timezone: Mars/Olympus}\n", 4, 30,
+                   "trigger.timezone", "Mars/Olympus");
+        expect_one(JOB "trigger: {cron: \"0 0 30 2 *\"}\n", 4, 11, "trigger.cron", "never fires");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\nmax_minutes: -5\n", 5, 14, "max_minutes",
+                   "out of range");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\nestimated_minutes: ten\n", 5, 20,
+                   "estimated_minutes", "not a whole number");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\nenabled: maybe\n", 5, 10, "enabled",
+                   "not true or false");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\ndepends_on: [{job: nope}]\n", 5, 14,
+                   "depends_on[0]", "unknown parent job \"nope\"");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\ncalendar: hols\nworkday_only: true\n", 5, 1,
+                   "calendar", "unknown calendar \"hols\"");
+        expect_one("kind: job\nname: a\ntrigger: {cron: \"@daily\"}\nexecutor: {exec: {env: {A: "
+                   "b}}}\n",
+                   4, 12, "executor.exec", "needs a command");
+        expect_one("kind: job\nname: a\nexecutor: {exec: {command: [x]}}\ntype: scheduled\n", 4,
+                   1, "type", "needs a trigger");
+        expect_one(JOB "type: manual\ntrigger: {cron: \"@daily\"}\n", 5, 1, "trigger",
+                   "a manual job");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\nname: b\n", 5, 1, "name", "appears twice");
+        expect_one(JOB "trigger: {cron: \"@daily\"}\n---\n" JOB "trigger: {cron: \"@daily\"}\n",
+                   7, 1, "name", "defined twice; the first is at t.yaml:1:1");
+        expect_one(JOB "trigger: [1, 2]\n", 4, 10, "trigger", "must be a mapping");
+        expect_one("- a\n- b\n", 1, 1, NULL, "must be a mapping");
+        expect_one("kind: job\nname: [unclosed\n", 3, 1, NULL, "YAML syntax error");
+        expect_one("", 1, 1, NULL, "empty");
+        expect_one("# only a comment\n", 1, 1, NULL, "no definitions");
+        expect_one("kind: calendar\nname: c\nworkdays: [MON, FUN]\n", 3, 11, "workdays",
+                   "\"FUN\" is not a weekday");
+        expect_one("kind: calendar\nname: c\nholidays: [2026-02-30]\n", 3, 12, "holidays",
+                   "not a date");
+        expect_one("kind: settings\nbatch_window: {start: \"24:00\", end: \"11:00\"}\n", 2, 23,
+                   "batch_window.start", "not a time of day");
+        expect_one("kind: settings\ntime_offset: {enabled: true, days: 36501}\n", 2, 36,
+                   "time_offset.days", "out of range -36500 to 36500");
+}
+
+static void test_cycle_named(void **state)
+{
+        (void)state;
+        struct defset set;
+        struct diag_list diags;
+        load("name: a\nexecutor: {exec: {command: [x]}}\ntrigger: {cron: \"@daily\"}\n"
+             "depends_on: [{job: b}]\n---\n"
+             "name: b\nexecutor: {exec: {command: [x]}}\ntrigger: {cron: \"@daily\"}\n"
+             "depends_on: [{job: c, mode: completion}]\n---\n"
+             "name: c\nexecutor: {exec: {command: [x]}}\ntrigger: {cron: \"@daily\"}\n"
+             "depends_on: [{job: a}]\n",
+             &set, &diags);
+        assert_int_equal(diags.n, 1);
+        assert_string_equal(diags.items[0].msg,
+                            "dependency cycle: a -> b -> c -> a (each job depends on the next)");
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
+static void test_names(void **state)
+{
+        (void)state;
+        assert_true(defs_name_ok("nightly-load"));
+        assert_true(defs_name_ok("a"));
+        assert_true(defs_name_ok("0day_v1.2"));
+        assert_false(defs_name_ok(""));
+        assert_false(defs_name_ok("-x"));
+        assert_false(defs_name_ok("Nightly"));
+        assert_false(defs_name_ok("a b"));
+        char long_name[130];
+        memset(long_name, 'a', 129);
+        long_name[129] = '\0';
+        assert_false(defs_name_ok(long_name));
+        long_name[128] = '\0';
+        assert_true(defs_name_ok(long_name));
+}
+
+static void test_garbage_does_not_crash(void **state)
+{
+        (void)state;
+        static const char *const inputs[] = {
+                "\x01\x02\x03", "{{{{", "name: &a [*a]", ":", "---\n---\n---\n", "name: !!binary x",
+                "depends_on: 5", "executor: {exec: {command: {a: b}}}", "trigger: null",
+        };
+        for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+                struct defset set = {0};
+                struct diag_list diags = {0, NULL};
+                assert_int_equal(defs_load_buffer(&set, "g.yaml", inputs[i], strlen(inputs[i]),
+                                                  &diags),
+                                 0);
+                assert_int_equal(defs_validate(&set, &diags), 0);
+                assert_true(diags.n > 0);
+                defset_release(&set);
+                diag_list_release(&diags);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_design_example),
+                cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_cycle_named),
+                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_garbage_does_not_crash),
+        };
+        return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
+}
