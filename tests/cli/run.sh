@@ -17,12 +17,16 @@ check() {
     rc=$?
     ok=1
     [ "$rc" -eq "$want_rc" ] || { ok=0; echo "  status $rc, expected $want_rc"; }
-    if [ "$want_out" != "-" ] && ! printf '%s\n' "$want_out" | cmp -s - "$tmp/out"; then
+    if [ "$want_out" = "" ] && [ -s "$tmp/out" ]; then
+        ok=0
+        echo "  stdout should be empty; got:"; sed 's/^/    /' "$tmp/out"
+    elif [ "$want_out" != "-" ] && [ "$want_out" != "" ] &&
+        ! printf '%s\n' "$want_out" | cmp -s - "$tmp/out"; then
         ok=0
         echo "  stdout differs; expected:"; printf '%s\n' "$want_out" | sed 's/^/    /'
         echo "  got:"; sed 's/^/    /' "$tmp/out"
     fi
-    if [ "$want_err" != "-" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
+    if [ "$want_err" != "-" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
         ok=0
         echo "  stderr lacks '$want_err'; got:"; sed 's/^/    /' "$tmp/err"
     fi
@@ -87,6 +91,34 @@ check "explain" 0 "at 23:30, on Monday through Friday (time zone Europe/Berlin)"
     cron explain "30 23 * * MON-FRI" --tz Europe/Berlin
 check "explain an invalid expression: exit 2" 2 "" 'minute: "61"' -- cron explain "61 * * * *"
 check "version" 0 - - -- --version
+
+# validate
+check "validate the examples" 0 "ok: 7 jobs, 1 calendar, 1 settings in 4 files" "" -- \
+    validate "$(dirname "$0")/../../examples/jobs"
+cat >"$tmp/bad.yaml" <<'YAML'
+kind: job
+name: load
+executor: {exec: {command: [/bin/true]}}
+trigger: {cron: "0 0 * * *", timezon: UTC}
+depends_on: [{job: extract}]
+---
+kind: job
+name: extract
+executor: {exec: {command: [/bin/true]}}
+trigger: {cron: "0 0 * * *"}
+depends_on: [{job: load, mode: completion}]
+YAML
+check "validate reports every problem with file:line:column" 1 "" \
+    "$tmp/bad.yaml:4:30: trigger.timezon: unknown key \"timezon\"; did you mean \"timezone\"?" -- \
+    validate "$tmp/bad.yaml"
+grep -qF "dependency cycle: load -> extract -> load" "$tmp/err" &&
+    { passed=$((passed + 1)); echo "ok - cycle printed"; } ||
+    { failed=$((failed + 1)); echo "not ok - cycle printed"; sed 's/^/    /' "$tmp/err"; }
+grep -qF "2 problems found; nothing was changed" "$tmp/err" &&
+    { passed=$((passed + 1)); echo "ok - problem count"; } ||
+    { failed=$((failed + 1)); echo "not ok - problem count"; }
+check "validate a missing file" 1 "" "cannot read $tmp/none.yaml" -- validate "$tmp/none.yaml"
+check "validate without paths: exit 2" 2 "" "usage: batchctl validate" -- validate
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
