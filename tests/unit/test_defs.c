@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/civil.h"
+#include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/validate.h"
 
@@ -266,6 +267,71 @@ static void test_garbage_does_not_crash(void **state)
         }
 }
 
+static void emit_all(const struct defset *set, struct buf *out)
+{
+        for (size_t i = 0; i < set->ndocs; i++) {
+                if (i)
+                        buf_puts(out, "---\n");
+                assert_int_equal(defs_emit_doc(&set->docs[i], out), 0);
+        }
+}
+
+/* Canonical text loads back to the same definitions: emit(load(emit(x))) == emit(x). */
+static void test_canonical_round_trip(void **state)
+{
+        (void)state;
+        struct defset a, b;
+        struct diag_list da, db;
+        struct buf ta, tb;
+        buf_init(&ta, 0);
+        buf_init(&tb, 0);
+        load(design_example, &a, &da);
+        emit_all(&a, &ta);
+        load(ta.data, &b, &db);
+        if (db.n)
+                fprintf(stderr, "%s\n%d:%d %s\n", ta.data, db.items[0].pos.line,
+                        db.items[0].pos.col, db.items[0].msg);
+        assert_int_equal(db.n, 0);
+        emit_all(&b, &tb);
+        assert_string_equal(ta.data, tb.data);
+        buf_release(&ta);
+        buf_release(&tb);
+        defset_release(&a);
+        defset_release(&b);
+        diag_list_release(&da);
+        diag_list_release(&db);
+}
+
+/* Key order kind, tenant, name, then alphabetical; maps sorted; defaults left out;
+ * strings that YAML would read as something else are quoted. */
+static void test_canonical_form(void **state)
+{
+        (void)state;
+        struct defset set;
+        struct diag_list diags;
+        struct buf out;
+        buf_init(&out, 0);
+        load("trigger: {timezone: UTC, cron: \"*/5 * * * *\"}\n"
+             "parameters: {z: \"true\", a: \"x: y\", m: plain}\n"
+             "name: j1\n"
+             "executor: {exec: {command: [/bin/echo, \"a \\\"b\\\"\"]}}\n"
+             "enabled: true\n",
+             &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_string_equal(out.data,
+                            "kind: job\n"
+                            "tenant: default\n"
+                            "name: j1\n"
+                            "executor: {exec: {command: [/bin/echo, \"a \\\"b\\\"\"]}}\n"
+                            "parameters: {a: \"x: y\", m: plain, z: \"true\"}\n"
+                            "trigger: {cron: \"*/5 * * * *\", timezone: UTC}\n"
+                            "type: scheduled\n");
+        buf_release(&out);
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -274,6 +340,8 @@ int main(void)
                 cmocka_unit_test(test_cycle_named),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_garbage_does_not_crash),
+                cmocka_unit_test(test_canonical_round_trip),
+                cmocka_unit_test(test_canonical_form),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }
