@@ -5,8 +5,10 @@
 set -eu
 batchctl=${1:-build/batchctl}
 cd "$(dirname "$0")/.."
-echo "batchd $("$batchctl" --version | cut -d' ' -f2): upcoming runs of the example jobs (examples/jobs/)"
+echo "batchd $("$batchctl" --version | cut -d' ' -f2): the example jobs (examples/jobs/)"
+"$batchctl" validate examples/jobs
 echo
+echo "Upcoming runs:"
 for f in examples/jobs/*.yaml; do
     awk '
         /^---/ { name = "" }
