@@ -20,6 +20,8 @@ ALL_CFLAGS = -std=c17 $(WARN) -D_GNU_SOURCE -DBATCH_VERSION='"$(VERSION)"' -Isrc
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 BUILD     ?= build
+V         ?=
+Q         := $(if $(V),,@)
 SANITIZE  ?=
 ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -50,23 +52,27 @@ test-deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libbatchcore.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
 		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) $(LIBS)
 
 unit: test-deps $(TEST_BIN)
 
