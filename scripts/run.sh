@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 echo "batchd $("$batchctl" --version | cut -d' ' -f2): the example jobs (examples/jobs/)"
 "$batchctl" validate examples/jobs
 echo
-echo "Upcoming runs:"
+echo "Next fire times of each trigger (the scheduler, which applies calendars, windows and dependencies, is not built yet):"
 for f in examples/jobs/*.yaml; do
     awk '
         /^---/ { name = "" }
