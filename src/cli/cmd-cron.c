@@ -103,17 +103,25 @@ static int load(const struct cron_opts *o, struct cron *c, const struct tz **z)
         return CLI_OK;
 }
 
+/* Options, expression and zone of verb `name`. Returns 0 to go on, else the exit
+ * status to return (CLI_OK after --help). */
+static int prepare(const char *name, int argc, char **argv, struct cron_opts *o, struct cron *c,
+                   const struct tz **z)
+{
+        int r = parse_opts(find_cmd(name), argc, argv, o);
+        if (r)
+                return r < 0 ? -1 : r;
+        return load(o, c, z);
+}
+
 static int run_next(int argc, char **argv)
 {
-        const struct cli_cmd *cmd = find_cmd("next");
         struct cron_opts o;
         struct cron c;
         const struct tz *z;
-        int r = parse_opts(cmd, argc, argv, &o);
+        int r = prepare("next", argc, argv, &o, &c, &z);
         if (r)
                 return r < 0 ? CLI_OK : r;
-        if ((r = load(&o, &c, &z)))
-                return r;
 
         int64_t t = (int64_t)time(NULL);
         if (o.from) {
@@ -157,15 +165,12 @@ static int run_next(int argc, char **argv)
 
 static int run_explain(int argc, char **argv)
 {
-        const struct cli_cmd *cmd = find_cmd("explain");
         struct cron_opts o;
         struct cron c;
         const struct tz *z;
-        int r = parse_opts(cmd, argc, argv, &o);
+        int r = prepare("explain", argc, argv, &o, &c, &z);
         if (r)
                 return r < 0 ? CLI_OK : r;
-        if ((r = load(&o, &c, &z)))
-                return r;
         char text[1024];
         cron_explain(&c, text, sizeof(text));
         printf("%s (time zone %s)\n", text, tz_name(z));

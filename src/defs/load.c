@@ -422,47 +422,58 @@ static const struct key job_alert_keys[] = {
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
-static const char *const mode_names[] = {"success", "completion", NULL};
-
-static void fn_deps(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+/* Checks that v is a list and calls fn for each item with its path "path[i]". */
+static void each_item(struct ctx *cx, void *obj, yaml_node_t *v, const char *path,
+                      const char *what,
+                      void (*fn)(struct ctx *cx, void *obj, yaml_node_t *item, const char *ipath))
 {
-        struct job_def *j = obj;
         if (v->type != YAML_SEQUENCE_NODE) {
-                report(cx, v, path, "must be a list of {job: NAME, mode: success|completion}, "
-                                    "not %s", type_name(v));
+                report(cx, v, path, "must be a list of %s, not %s", what, type_name(v));
                 return;
         }
         size_t idx = 0;
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
              it++, idx++) {
                 yaml_node_t *e = yaml_document_get_node(cx->y, *it);
-                if (!e)
+                if (!e || cx->oom)
                         continue;
                 char ipath[160];
                 snprintf(ipath, sizeof(ipath), "%s[%zu]", path, idx);
-                struct job_dep dep = {NULL, DEP_SUCCESS};
-                struct key dep_keys[] = {
-                        {"job", T_STR, offsetof(struct job_dep, job), 0, 0, NULL, NULL, NULL},
-                        {"mode", T_ENUM, offsetof(struct job_dep, mode), 0, 0, mode_names, NULL,
-                         NULL},
-                        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
-                };
-                remember_key(cx, ipath, e);
-                walk(cx, &dep, e, dep_keys, ipath);
-                if (!dep.job) {
-                        if (e->type == YAML_MAPPING_NODE)
-                                report(cx, e, ipath, "a dependency needs a job");
-                        continue;
-                }
-                struct job_dep *deps = realloc(j->deps, (j->ndeps + 1) * sizeof(*deps));
-                if (!deps) {
-                        free(dep.job);
-                        cx->oom = 1;
-                        return;
-                }
-                j->deps = deps;
-                deps[j->ndeps++] = dep;
+                fn(cx, obj, e, ipath);
         }
+}
+
+static const char *const mode_names[] = {"success", "completion", NULL};
+
+static void dep_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
+{
+        struct job_def *j = obj;
+        struct job_dep dep = {NULL, DEP_SUCCESS};
+        const struct key dep_keys[] = {
+                {"job", T_STR, offsetof(struct job_dep, job), 0, 0, NULL, NULL, NULL},
+                {"mode", T_ENUM, offsetof(struct job_dep, mode), 0, 0, mode_names, NULL, NULL},
+                {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+        };
+        remember_key(cx, ipath, e);
+        walk(cx, &dep, e, dep_keys, ipath);
+        if (!dep.job) {
+                if (e->type == YAML_MAPPING_NODE)
+                        report(cx, e, ipath, "a dependency needs a job");
+                return;
+        }
+        struct job_dep *deps = realloc(j->deps, (j->ndeps + 1) * sizeof(*deps));
+        if (!deps) {
+                free(dep.job);
+                cx->oom = 1;
+                return;
+        }
+        j->deps = deps;
+        deps[j->ndeps++] = dep;
+}
+
+static void fn_deps(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        each_item(cx, obj, v, path, "{job: NAME, mode: success|completion}", dep_item);
 }
 
 static const char *const type_names[] = {"scheduled", "manual", NULL};
@@ -633,52 +644,43 @@ struct pause_text {
         char *from, *to;
 };
 
-static void fn_pause(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+static void pause_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
 {
         struct settings_def *st = obj;
-        if (v->type != YAML_SEQUENCE_NODE) {
-                report(cx, v, path, "must be a list of {from: TIME, to: TIME}, not %s",
-                       type_name(v));
-                return;
-        }
-        size_t idx = 0;
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++, idx++) {
-                yaml_node_t *e = yaml_document_get_node(cx->y, *it);
-                if (!e)
-                        continue;
-                char ipath[160];
-                snprintf(ipath, sizeof(ipath), "%s[%zu]", path, idx);
-                struct pause_text pt = {NULL, NULL};
-                const struct key keys[] = {
-                        {"from", T_STR, offsetof(struct pause_text, from), 0, 0, NULL, NULL, NULL},
-                        {"to", T_STR, offsetof(struct pause_text, to), 0, 0, NULL, NULL, NULL},
-                        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
-                };
-                walk(cx, &pt, e, keys, ipath);
-                struct pause_def pd;
-                struct batch_err err;
-                if (!pt.from || !pt.to) {
-                        if (e->type == YAML_MAPPING_NODE)
-                                report(cx, e, ipath, "a pause period needs both from and to");
-                } else if (iso_parse(pt.from, tz_utc(), &pd.from, &err) < 0 ||
-                           iso_parse(pt.to, tz_utc(), &pd.to, &err) < 0) {
-                        report(cx, e, ipath, "%s", err.msg);
-                } else if (pd.from >= pd.to) {
-                        report(cx, e, ipath, "the pause period ends (%s) before it starts (%s)",
-                               pt.to, pt.from);
-                } else {
-                        struct pause_def *p = realloc(st->pauses, (st->npauses + 1) * sizeof(*p));
-                        if (!p)
-                                cx->oom = 1;
-                        else {
-                                st->pauses = p;
-                                p[st->npauses++] = pd;
-                        }
+        struct pause_text pt = {NULL, NULL};
+        const struct key keys[] = {
+                {"from", T_STR, offsetof(struct pause_text, from), 0, 0, NULL, NULL, NULL},
+                {"to", T_STR, offsetof(struct pause_text, to), 0, 0, NULL, NULL, NULL},
+                {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+        };
+        walk(cx, &pt, e, keys, ipath);
+        struct pause_def pd;
+        struct batch_err err;
+        if (!pt.from || !pt.to) {
+                if (e->type == YAML_MAPPING_NODE)
+                        report(cx, e, ipath, "a pause period needs both from and to");
+        } else if (iso_parse(pt.from, tz_utc(), &pd.from, &err) < 0 ||
+                   iso_parse(pt.to, tz_utc(), &pd.to, &err) < 0) {
+                report(cx, e, ipath, "%s", err.msg);
+        } else if (pd.from >= pd.to) {
+                report(cx, e, ipath, "the pause period ends (%s) before it starts (%s)", pt.to,
+                       pt.from);
+        } else {
+                struct pause_def *p = realloc(st->pauses, (st->npauses + 1) * sizeof(*p));
+                if (!p)
+                        cx->oom = 1;
+                else {
+                        st->pauses = p;
+                        p[st->npauses++] = pd;
                 }
-                free(pt.from);
-                free(pt.to);
         }
+        free(pt.from);
+        free(pt.to);
+}
+
+static void fn_pause(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        each_item(cx, obj, v, path, "{from: TIME, to: TIME}", pause_item);
 }
 
 static const struct key offset_keys[] = {
