@@ -5,7 +5,7 @@
 set -eu
 
 profile=${1:-test}
-build_pkgs="gcc make pkg-config tzdata libyaml-dev"
+build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev"
 test_pkgs="libcmocka-dev"
 fuzz_pkgs="clang libclang-rt-14-dev"
 

@@ -18,7 +18,8 @@
         XX(ENEVER, -1001, "expression never fires")                                               \
         XX(ESYNTAX, -1002, "syntax error")                                                        \
         XX(ENOZONE, -1003, "unknown time zone")                                                   \
-        XX(EFORMAT, -1004, "malformed data")
+        XX(EFORMAT, -1004, "malformed data")                                                      \
+        XX(ESCHEMA, -1005, "database schema is newer than this program")
 
 enum batch_errno {
 #define BATCH_ERR_ENUM(name, value, desc) BATCH_##name = (value),

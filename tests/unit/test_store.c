@@ -1,0 +1,196 @@
+/* Conformance tests of the job repository, run against a real SQLite file in a
+ * temporary directory. Written against store.h only, so that every backend runs
+ * the same checks: migrations, versions and history, transactions, audit. */
+#include "test.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct fixture {
+        char dir[64];
+        char path[96];
+        struct store *s;
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        snprintf(f->dir, sizeof(f->dir), "/tmp/batchd-store-XXXXXX");
+        if (!f || !mkdtemp(f->dir))
+                return -1;
+        snprintf(f->path, sizeof(f->path), "%s/batchd.db", f->dir);
+        struct batch_err err;
+        if (store_open(f->path, &f->s, &err) < 0) {
+                fprintf(stderr, "%s\n", err.msg);
+                return -1;
+        }
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        char cmd[160];
+        store_close(f->s);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        if (system(cmd) != 0)
+                return -1;
+        free(f);
+        return 0;
+}
+
+static struct store_def job(const char *name, const char *spec, const char *changed)
+{
+        struct store_def d = {.tenant = (char *)"default",
+                              .kind = (char *)"job",
+                              .name = (char *)name,
+                              .spec = (char *)spec,
+                              .changed = (char *)changed,
+                              .changed_by = (char *)"alice"};
+        return d;
+}
+
+static void test_migrations(void **state)
+{
+        struct fixture *f = *state;
+        int v = 0;
+        assert_int_equal(store_schema_version(f->s, &v, NULL), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        /* Opening again applies nothing and keeps the data. */
+        struct store_def d = job("a", "kind: job\n", "created");
+        assert_int_equal(store_def_put(f->s, &d, 100, NULL), 0);
+        store_close(f->s);
+        assert_int_equal(store_open(f->path, &f->s, NULL), 0);
+        assert_int_equal(store_schema_version(f->s, &v, NULL), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        struct store_def got;
+        assert_int_equal(store_def_get(f->s, "default", "job", "a", &got, NULL), 0);
+        store_def_release(&got);
+
+        /* A repository written by a newer schema is refused. */
+        store_close(f->s);
+        f->s = NULL;
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations(version) VALUES (99)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+        struct batch_err err;
+        assert_int_equal(store_open(f->path, &f->s, &err), BATCH_ESCHEMA);
+        assert_non_null(strstr(err.msg, "schema version 99"));
+        assert_null(f->s);
+        /* Reopen a fresh repository for the teardown. */
+        char other[128];
+        snprintf(other, sizeof(other), "%s/other.db", f->dir);
+        assert_int_equal(store_open(other, &f->s, NULL), 0);
+}
+
+static void test_versions(void **state)
+{
+        struct fixture *f = *state;
+        struct store_def v1 = job("load", "kind: job\nname: load\n", "created");
+        struct store_def v2 = job("load", "kind: job\nname: load\ngroup: x\n", "group");
+        assert_int_equal(store_def_put(f->s, &v1, 100, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &v2, 200, NULL), 0);
+        struct store_def got;
+        assert_int_equal(store_def_get(f->s, "default", "job", "load", &got, NULL), 0);
+        assert_int_equal(got.version, 2);
+        assert_string_equal(got.spec, v2.spec);
+        assert_int_equal(got.changed_at, 200);
+        assert_string_equal(got.changed_by, "alice");
+        store_def_release(&got);
+
+        assert_int_equal(store_def_delete(f->s, "default", "job", "load", "bob", 300, NULL), 0);
+        struct batch_err err;
+        assert_int_equal(store_def_get(f->s, "default", "job", "load", &got, &err), BATCH_ENOENT);
+        assert_int_equal(store_def_delete(f->s, "default", "job", "load", "bob", 300, NULL),
+                         BATCH_ENOENT);
+        /* Re-created after deletion: the version keeps counting. */
+        assert_int_equal(store_def_put(f->s, &v1, 400, NULL), 0);
+        assert_int_equal(store_def_get(f->s, "default", "job", "load", &got, NULL), 0);
+        assert_int_equal(got.version, 4);
+        store_def_release(&got);
+
+        struct store_def_list h;
+        assert_int_equal(store_def_history(f->s, "default", "job", "load", &h, NULL), 0);
+        assert_int_equal(h.n, 4);
+        assert_int_equal(h.items[0].version, 1);
+        assert_string_equal(h.items[0].changed, "created");
+        assert_string_equal(h.items[1].changed, "group");
+        assert_null(h.items[2].spec);
+        assert_string_equal(h.items[2].changed, "deleted");
+        assert_string_equal(h.items[2].changed_by, "bob");
+        assert_int_equal(h.items[2].changed_at, 300);
+        assert_int_equal(h.items[3].version, 4);
+        store_def_list_release(&h);
+}
+
+static void test_transactions(void **state)
+{
+        struct fixture *f = *state;
+        struct store_def a = job("a", "A", "created"), b = job("b", "B", "created");
+        assert_int_equal(store_begin(f->s, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &a, 1, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &b, 1, NULL), 0);
+        store_rollback(f->s);
+        struct store_def_list l;
+        assert_int_equal(store_def_list(f->s, NULL, NULL, &l, NULL), 0);
+        assert_int_equal(l.n, 0);
+        store_def_list_release(&l);
+        struct store_def_list h;
+        assert_int_equal(store_def_history(f->s, "default", "job", "a", &h, NULL), 0);
+        assert_int_equal(h.n, 0);
+        store_def_list_release(&h);
+
+        assert_int_equal(store_begin(f->s, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &b, 1, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &a, 1, NULL), 0);
+        assert_int_equal(store_commit(f->s, NULL), 0);
+        assert_int_equal(store_def_list(f->s, "default", "job", &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.items[0].name, "a"); /* ordered by name */
+        assert_string_equal(l.items[1].name, "b");
+        store_def_list_release(&l);
+        assert_int_equal(store_def_list(f->s, "other", NULL, &l, NULL), 0);
+        assert_int_equal(l.n, 0);
+        store_def_list_release(&l);
+}
+
+static void test_bad_input(void **state)
+{
+        struct fixture *f = *state;
+        struct store_def d = job("x", NULL, "created");
+        struct batch_err err;
+        assert_int_equal(store_def_put(f->s, &d, 1, &err), BATCH_EINVAL);
+        struct store_def k = job("x", "X", "created");
+        k.kind = (char *)"widget";
+        assert_int_equal(store_def_put(f->s, &k, 1, &err), BATCH_EIO); /* CHECK constraint */
+        struct store_def_list l;
+        assert_int_equal(store_def_list(f->s, NULL, NULL, &l, NULL), 0);
+        assert_int_equal(l.n, 0);
+        store_def_list_release(&l);
+        struct store *s2;
+        assert_int_equal(store_open("postgresql://localhost/x", &s2, &err), BATCH_EINVAL);
+        assert_int_equal(store_open("", &s2, &err), BATCH_EINVAL);
+        assert_int_equal(store_open("/nonexistent-dir/x/y.db", &s2, &err), BATCH_EIO);
+        assert_int_equal(store_audit_add(f->s, 5, "alice", "apply", "job/default/x", NULL, NULL),
+                         0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
+}
