@@ -32,6 +32,12 @@ extern const struct cli_cmd cli_cron_cmds[];
 struct defset;
 struct diag_list;
 
+extern const struct cli_cmd cli_jobs_cmds[];
+
+/* `batchctl apply PATH...` and `batchctl export DIR` (cmd-defs.c). */
+int cli_apply(int argc, char **argv);
+int cli_export(int argc, char **argv);
+
 /* `batchctl validate PATH...`. */
 int cli_validate(int argc, char **argv);
 

@@ -10,6 +10,14 @@ static const struct cli_noun nouns[] = {
         {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
         {"validate", "check definition files: batchctl validate PATH... (offline)", NULL,
          cli_validate},
+        {"apply",
+         "apply definition files to a repository, all or nothing: batchctl apply PATH... "
+         "[--db DB] [--dry-run] [--prune] [--actor NAME]",
+         NULL, cli_apply},
+        {"export", "write every definition of a repository, one file each: batchctl export DIR "
+                   "[--db DB]",
+         NULL, cli_export},
+        {"jobs", "job definitions in a repository (--db, or BATCHD_DB)", cli_jobs_cmds, NULL},
         {NULL, NULL, NULL, NULL},
 };
 

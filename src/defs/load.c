@@ -915,41 +915,60 @@ static bool yaml_name(const char *name)
                                   (n > 4 && !strcmp(name + n - 4, ".yml")));
 }
 
+/* Appends the *.yaml and *.yml files under `dir` (recursively, skipping hidden
+ * entries) to *names. */
+static int collect(const char *dir, char ***names, size_t *n, struct diag_list *diags, int depth)
+{
+        DIR *d = opendir(dir);
+        if (!d) {
+                struct def_pos p = {NULL, 0, 0};
+                return diag_add(diags, p, NULL, "cannot read directory %s: %s", dir,
+                                strerror(errno));
+        }
+        int r = 0;
+        struct dirent *de;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                size_t len = strlen(dir) + strlen(de->d_name) + 2;
+                char *path = malloc(len);
+                if (!path) {
+                        r = BATCH_ENOMEM;
+                        break;
+                }
+                snprintf(path, len, "%s/%s", dir, de->d_name);
+                struct stat st;
+                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && depth < 16) {
+                        r = collect(path, names, n, diags, depth + 1);
+                        free(path);
+                        continue;
+                }
+                if (!yaml_name(de->d_name)) {
+                        free(path);
+                        continue;
+                }
+                char **nn = realloc(*names, (*n + 1) * sizeof(*nn));
+                if (!nn) {
+                        free(path);
+                        r = BATCH_ENOMEM;
+                        break;
+                }
+                *names = nn;
+                nn[(*n)++] = path;
+        }
+        closedir(d);
+        return r;
+}
+
 int defs_load_paths(struct defset *set, char *const *paths, size_t npaths,
                     struct diag_list *diags)
 {
         for (size_t i = 0; i < npaths; i++) {
                 struct stat st;
                 if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-                        DIR *dir = opendir(paths[i]);
-                        if (!dir) {
-                                struct def_pos p = {NULL, 0, 0};
-                                if (diag_add(diags, p, NULL, "cannot read directory %s: %s",
-                                             paths[i], strerror(errno)) < 0)
-                                        return BATCH_ENOMEM;
-                                continue;
-                        }
                         char **names = NULL;
                         size_t n = 0;
-                        int r = 0;
-                        struct dirent *de;
-                        while ((de = readdir(dir))) {
-                                if (!yaml_name(de->d_name))
-                                        continue;
-                                char **nn = realloc(names, (n + 1) * sizeof(*nn));
-                                if (!nn) {
-                                        r = BATCH_ENOMEM;
-                                        break;
-                                }
-                                names = nn;
-                                size_t len = strlen(paths[i]) + strlen(de->d_name) + 2;
-                                if (!(names[n] = malloc(len))) {
-                                        r = BATCH_ENOMEM;
-                                        break;
-                                }
-                                snprintf(names[n++], len, "%s/%s", paths[i], de->d_name);
-                        }
-                        closedir(dir);
+                        int r = collect(paths[i], &names, &n, diags, 0);
                         if (n)
                                 qsort(names, n, sizeof(*names), cmp_str);
                         for (size_t k = 0; k < n; k++) {

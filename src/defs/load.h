@@ -19,8 +19,8 @@
 int defs_load_buffer(struct defset *set, const char *file, const char *data, size_t len,
                      struct diag_list *diags);
 
-/* Loads every path: a file, or a directory whose *.yaml and *.yml files (not
- * recursing, in name order) are loaded. Unreadable, missing or oversized files are
+/* Loads every path: a file, or a directory whose *.yaml and *.yml files (in its
+ * subdirectories too, hidden entries skipped, in path order) are loaded. Unreadable, missing or oversized files are
  * diagnostics. Returns 0 or BATCH_ENOMEM. */
 int defs_load_paths(struct defset *set, char *const *paths, size_t npaths,
                     struct diag_list *diags);

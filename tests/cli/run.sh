@@ -120,5 +120,49 @@ grep -qF "2 problems found; nothing was changed" "$tmp/err" &&
 check "validate a missing file" 1 "" "cannot read $tmp/none.yaml" -- validate "$tmp/none.yaml"
 check "validate without paths: exit 2" 2 "" "usage: batchctl validate" -- validate
 
+# apply, export, jobs: a real SQLite repository in the temporary directory
+ex="$(dirname "$0")/../../examples/jobs"
+db="$tmp/repo.db"
+check "apply --dry-run writes nothing" 0 - "" -- apply "$ex" --db "$db" --dry-run
+grep -qF "apply: 9 created, 0 changed, 0 unchanged, 0 deleted (dry run: nothing written)" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - dry-run summary"; } || { failed=$((failed + 1)); echo "not ok - dry-run summary"; }
+check "nothing stored after the dry run" 0 "NAME                             TYPE      VERSION  UPDATED              TRIGGER" "" -- \
+    jobs list --db "$db"
+check "apply creates" 0 - "" -- apply "$ex" --db "$db" --actor ci
+grep -qF "apply: 9 created, 0 changed, 0 unchanged, 0 deleted" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - apply summary"; } || { failed=$((failed + 1)); echo "not ok - apply summary"; }
+check "apply again: all unchanged" 0 - "" -- apply "$ex" --db "$db"
+grep -qF "apply: 0 created, 0 changed, 9 unchanged, 0 deleted" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - idempotent apply"; } || { failed=$((failed + 1)); echo "not ok - idempotent apply"; }
+mkdir -p "$tmp/v2"
+sed -e 's/^estimated_minutes: 5$/estimated_minutes: 7/' -e 's/^group: nightly$/group: night/' \
+    "$ex/nightly.yaml" >"$tmp/v2/nightly.yaml"
+check "a changed job lists its changed keys" 0 - "" -- apply "$tmp/v2/nightly.yaml" --db "$db"
+grep -qF "changed   job default/nightly-report (estimated_minutes, group)" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - changed keys"; } || { failed=$((failed + 1)); echo "not ok - changed keys"; sed 's/^/    /' "$tmp/out"; }
+check "history of a job" 0 - "" -- jobs history nightly-report --db "$db"
+grep -qE "^ +2 .* estimated_minutes, group$" "$tmp/out" && grep -qE "^ +1 .* ci +created$" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - history rows"; } || { failed=$((failed + 1)); echo "not ok - history rows"; sed 's/^/    /' "$tmp/out"; }
+check "a bad file changes nothing" 1 "" "unknown key" -- apply "$tmp/bad.yaml" "$ex" --db "$db"
+check "jobs get" 0 - "" -- jobs get nightly-report --db "$db"
+grep -qx "group: night" "$tmp/out" && { passed=$((passed + 1)); echo "ok - stored value"; } ||
+    { failed=$((failed + 1)); echo "not ok - stored value"; }
+check "export" 0 "export: 9 definitions written to $tmp/exp1" "" -- export "$tmp/exp1" --db "$db"
+check "apply of an export is a no-op" 0 - "" -- apply "$tmp/exp1" --db "$db"
+grep -qF "apply: 0 created, 0 changed, 9 unchanged, 0 deleted" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - export round trip"; } || { failed=$((failed + 1)); echo "not ok - export round trip"; }
+"$B" export "$tmp/exp2" --db "$db" >/dev/null
+diff -r "$tmp/exp1" "$tmp/exp2" >/dev/null && { passed=$((passed + 1)); echo "ok - export is byte-stable"; } ||
+    { failed=$((failed + 1)); echo "not ok - export is byte-stable"; }
+check "export refuses a non-empty directory" 1 "" "not an empty directory" -- export "$tmp/exp1" --db "$db"
+check "prune deletes what the files no longer hold" 0 - "" -- apply "$ex/manual.yaml" "$ex/settings.yaml" --db "$db" --prune
+grep -qF "apply: 0 created, 0 changed, 2 unchanged, 7 deleted" "$tmp/out" && grep -qF "deleted   job default/nightly-load" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - prune"; } || { failed=$((failed + 1)); echo "not ok - prune"; sed 's/^/    /' "$tmp/out"; }
+check "jobs get of a deleted job: exit 1" 1 "" "no job named" -- jobs get nightly-load --db "$db"
+check "jobs list -o json" 0 - "" -- jobs list --db "$db" -o json
+grep -qF '"name": "policy-reprice", "version": 1' "$tmp/out" && { passed=$((passed + 1)); echo "ok - json list"; } ||
+    { failed=$((failed + 1)); echo "not ok - json list"; sed 's/^/    /' "$tmp/out"; }
+check "bad -o: exit 2" 2 "" "not a known output format" -- jobs list --db "$db" -o xml
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
