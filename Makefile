@@ -95,8 +95,9 @@ test: test-deps check-core-purity unit-run test-cli asan
 run: all
 	@scripts/run.sh $(BUILD)/batchctl
 
-bench: deps $(BENCH_BIN)
+bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@for b in bench/*.sh; do echo "== $$b"; $$b $(BUILD)/batchctl || exit 1; done
 
 # libFuzzer targets, built with clang; each runs FUZZ_SECONDS (default 60).
 fuzz:
