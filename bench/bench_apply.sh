@@ -28,7 +28,7 @@ t0=$(now); "$B" apply "$tmp/jobs" --db "$tmp/r.db" >/dev/null; t1=$(now)
 "$B" apply "$tmp/jobs" --db "$tmp/r.db" >/dev/null; t2=$(now)
 "$B" jobs list --db "$tmp/r.db" >/dev/null; t3=$(now)
 "$B" validate "$tmp/jobs" >/dev/null; t4=$(now)
-echo "apply of $n new job files:        $(awk "BEGIN { printf \"%.3f\", $t0 - $t1 }") s"
-echo "apply again (all unchanged):       $(awk "BEGIN { printf \"%.3f\", $t1 - $t2 }") s"
-echo "jobs list of $n jobs:              $(awk "BEGIN { printf \"%.3f\", $t2 - $t3 }") s"
-echo "validate of $n job files:          $(awk "BEGIN { printf \"%.3f\", $t3 - $t4 }") s"
+echo "apply of $n new job files:        $(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }") s"
+echo "apply again (all unchanged):       $(awk "BEGIN { printf \"%.3f\", $t2 - $t1 }") s"
+echo "jobs list of $n jobs:              $(awk "BEGIN { printf \"%.3f\", $t3 - $t2 }") s"
+echo "validate of $n job files:          $(awk "BEGIN { printf \"%.3f\", $t4 - $t3 }") s"
