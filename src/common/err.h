@@ -19,7 +19,9 @@
         XX(ESYNTAX, -1002, "syntax error")                                                        \
         XX(ENOZONE, -1003, "unknown time zone")                                                   \
         XX(EFORMAT, -1004, "malformed data")                                                      \
-        XX(ESCHEMA, -1005, "database schema is newer than this program")
+        XX(ESCHEMA, -1005, "database schema is newer than this program")                        \
+        XX(ESTALE, -1006, "the state changed meanwhile")                                          \
+        XX(EEXIST, -17, "already exists")
 
 enum batch_errno {
 #define BATCH_ERR_ENUM(name, value, desc) BATCH_##name = (value),

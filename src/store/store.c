@@ -1,6 +1,8 @@
 /* store.c: backend selection by DSN and the wrappers every caller uses. */
 #include "store.h"
 
+#include "core/lifecycle.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,77 @@ void store_def_list_release(struct store_def_list *l)
 {
         for (size_t i = 0; i < l->n; i++)
                 store_def_release(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+int store_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                          int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+{
+        if (!in->tenant || !in->job || !in->trace_id || !state_name(in->state))
+                return batch_err_set(reterr, BATCH_EINVAL, "instance",
+                                     "instance: tenant, job, trace id and a valid state are "
+                                     "required");
+        return s->ops->instance_create(s, in, actor, now_s, ret_id, reterr);
+}
+
+int store_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                       struct batch_err *reterr)
+{
+        return s->ops->instance_get(s, id, ret, reterr);
+}
+
+int store_instance_list(struct store *s, const struct store_instance_filter *f,
+                        struct store_instance_list *ret, struct batch_err *reterr)
+{
+        if (!f->tenant)
+                return batch_err_set(reterr, BATCH_EINVAL, "tenant", "tenant: required");
+        return s->ops->instance_list(s, f, ret, reterr);
+}
+
+int store_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
+                              const char *reason, int64_t now_s, struct batch_err *reterr)
+{
+        if (!state_transition_ok(from, to))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: %s -> %s is not a legal transition (docs/states.md)",
+                                     state_name(from) ? state_name(from) : "?",
+                                     state_name(to) ? state_name(to) : "?");
+        return s->ops->instance_transition(s, id, from, to, actor, reason, now_s, reterr);
+}
+
+int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                           struct batch_err *reterr)
+{
+        return s->ops->instance_history(s, id, ret, reterr);
+}
+
+void store_instance_release(struct store_instance *in)
+{
+        free(in->tenant);
+        free(in->job);
+        free(in->reason);
+        free(in->params);
+        free(in->trace_id);
+        memset(in, 0, sizeof(*in));
+}
+
+void store_instance_list_release(struct store_instance_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                store_instance_release(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_transition_list_release(struct store_transition_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].actor);
+                free(l->items[i].reason);
+        }
         free(l->items);
         l->items = NULL;
         l->n = 0;

@@ -10,13 +10,14 @@
 #ifndef BATCH_STORE_STORE_H
 #define BATCH_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -36,6 +37,54 @@ struct store_def {
 struct store_def_list {
         size_t n;
         struct store_def *items;
+};
+
+/* A job instance (DESIGN.md §3): one per job and due time for scheduled runs, one
+ * per submit otherwise. Times are Unix seconds. */
+struct store_instance {
+        int64_t id;
+        char *tenant;
+        char *job;
+        bool scheduled;     /* false: a submit, with no due-time slot */
+        int64_t due;        /* DueTime (the submit time for a submit) */
+        int64_t first_due;  /* FirstDueTime */
+        int64_t last_due;   /* LastDueTime */
+        int state;          /* enum instance_state */
+        char *reason;       /* reason of the last transition, or NULL */
+        char *params;       /* parameters as text (JSON object), or NULL */
+        char *trace_id;
+        int64_t created_at;
+        int64_t updated_at;
+};
+
+struct store_instance_list {
+        size_t n;
+        struct store_instance *items;
+};
+
+/* Which instances store_instance_list returns, ordered by id (creation order). */
+struct store_instance_filter {
+        const char *tenant;  /* required */
+        const char *job;     /* NULL: every job */
+        int state;           /* -1: every state */
+        bool has_due_range;  /* with due_from <= due < due_to */
+        int64_t due_from, due_to;
+        int64_t after_id;    /* keyset cursor: ids greater than this (0: from the start) */
+        unsigned limit;      /* 0: 100; at most 10000 */
+};
+
+/* One recorded state change of an instance. */
+struct store_transition {
+        int64_t at;
+        int from_state; /* -1 for the creation */
+        int to_state;
+        char *actor;
+        char *reason;
+};
+
+struct store_transition_list {
+        size_t n;
+        struct store_transition *items;
 };
 
 struct store_ops {
@@ -60,6 +109,17 @@ struct store_ops {
                            const char *name, struct store_def_list *ret, struct batch_err *reterr);
         int (*audit_add)(struct store *s, int64_t now_s, const char *actor, const char *action,
                          const char *object, const char *detail, struct batch_err *reterr);
+        int (*instance_create)(struct store *s, const struct store_instance *in, const char *actor,
+                               int64_t now_s, int64_t *ret_id, struct batch_err *reterr);
+        int (*instance_get)(struct store *s, int64_t id, struct store_instance *ret,
+                            struct batch_err *reterr);
+        int (*instance_list)(struct store *s, const struct store_instance_filter *f,
+                             struct store_instance_list *ret, struct batch_err *reterr);
+        int (*instance_transition)(struct store *s, int64_t id, int from, int to,
+                                   const char *actor, const char *reason, int64_t now_s,
+                                   struct batch_err *reterr);
+        int (*instance_history)(struct store *s, int64_t id, struct store_transition_list *ret,
+                                struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -114,6 +174,37 @@ int store_def_history(struct store *s, const char *tenant, const char *kind, con
 /* Appends to the audit log. */
 int store_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
                     const char *object, const char *detail, struct batch_err *reterr);
+
+/* Creates an instance in state in->state (normally 0 Init) and records its creation
+ * as the first transition, in one transaction; *ret_id is its id. A scheduled
+ * instance whose (tenant, job, due) slot is taken fails with BATCH_EEXIST and changes
+ * nothing (DESIGN §11.1). */
+int store_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                          int64_t now_s, int64_t *ret_id, struct batch_err *reterr);
+
+/* The instance `id`; BATCH_ENOENT when there is none. */
+int store_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                       struct batch_err *reterr);
+
+/* Instances matching *f, by id. */
+int store_instance_list(struct store *s, const struct store_instance_filter *f,
+                        struct store_instance_list *ret, struct batch_err *reterr);
+
+/* Moves instance `id` from state `from` to `to` with actor and reason, as a conditional
+ * update (DESIGN §11.2) that also appends to its history, in one transaction.
+ * Errors: BATCH_EINVAL for a transition docs/states.md does not allow (nothing is
+ * written), BATCH_ESTALE when the instance is no longer in `from`, BATCH_ENOENT when
+ * there is no such instance. */
+int store_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
+                              const char *reason, int64_t now_s, struct batch_err *reterr);
+
+/* The instance's recorded transitions, oldest first. */
+int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                           struct batch_err *reterr);
+
+void store_instance_release(struct store_instance *in);
+void store_instance_list_release(struct store_instance_list *l);
+void store_transition_list_release(struct store_transition_list *l);
 
 void store_def_release(struct store_def *d);
 void store_def_list_release(struct store_def_list *l);

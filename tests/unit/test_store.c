@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lifecycle.h"
 #include "store/store.h"
 
 struct fixture {
@@ -184,6 +185,142 @@ static void test_bad_input(void **state)
                          0);
 }
 
+static int64_t make(struct store *s, const char *job, bool scheduled, int64_t due,
+                    struct batch_err *err)
+{
+        struct store_instance in = {.tenant = (char *)"default",
+                                    .job = (char *)job,
+                                    .scheduled = scheduled,
+                                    .due = due,
+                                    .first_due = due,
+                                    .last_due = due,
+                                    .state = STATE_INIT,
+                                    .trace_id = (char *)"trace-1"};
+        int64_t id = 0;
+        int r = store_instance_create(s, &in, "scheduler", 1000, &id, err);
+        return r < 0 ? r : id;
+}
+
+/* DESIGN §11.1: one instance per schedule slot; submits have no slot. */
+static void test_instance_slot(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t id = make(f->s, "load", true, 1800, &err);
+        assert_true(id > 0);
+        assert_int_equal(make(f->s, "load", true, 1800, &err), BATCH_EEXIST);
+        assert_true(make(f->s, "load", true, 3600, &err) > id);
+        assert_true(make(f->s, "other", true, 1800, &err) > 0);
+        assert_true(make(f->s, "load", false, 1800, &err) > 0); /* submits: no slot */
+        assert_true(make(f->s, "load", false, 1800, &err) > 0);
+        struct store_instance_filter flt = {.tenant = "default", .job = "load", .state = -1};
+        struct store_instance_list l;
+        assert_int_equal(store_instance_list(f->s, &flt, &l, NULL), 0);
+        assert_int_equal(l.n, 4);
+        store_instance_list_release(&l);
+        /* The refused create left no transition behind. */
+        struct store_transition_list h;
+        assert_int_equal(store_instance_history(f->s, id, &h, NULL), 0);
+        assert_int_equal(h.n, 1);
+        assert_int_equal(h.items[0].from_state, -1);
+        assert_int_equal(h.items[0].to_state, STATE_INIT);
+        assert_string_equal(h.items[0].actor, "scheduler");
+        store_transition_list_release(&h);
+}
+
+/* DESIGN §11.2: every state change is conditional; history records time, actor, reason. */
+static void test_instance_transitions(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t id = make(f->s, "load", true, 1800, &err);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_INIT, STATE_DEPENDENCY_WAIT,
+                                                   "scheduler", "waiting for extract", 1100, &err),
+                         0);
+        /* A stale writer (still believes Init) changes nothing. */
+        assert_int_equal(store_instance_transition(f->s, id, STATE_INIT, STATE_STARTING,
+                                                   "node-2", NULL, 1101, &err),
+                         BATCH_ESTALE);
+        /* An illegal transition is refused before touching the database. */
+        assert_int_equal(store_instance_transition(f->s, id, STATE_DEPENDENCY_WAIT,
+                                                   STATE_SUCCESS, "x", NULL, 1102, &err),
+                         BATCH_EINVAL);
+        assert_int_equal(store_instance_transition(f->s, 999999, STATE_INIT, STATE_STARTING, "x",
+                                                   NULL, 1103, &err),
+                         BATCH_ENOENT);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_DEPENDENCY_WAIT,
+                                                   STATE_STARTING, "scheduler", "released", 1200,
+                                                   &err),
+                         0);
+        struct store_instance in;
+        assert_int_equal(store_instance_get(f->s, id, &in, NULL), 0);
+        assert_int_equal(in.state, STATE_STARTING);
+        assert_string_equal(in.reason, "released");
+        assert_int_equal(in.updated_at, 1200);
+        assert_int_equal(in.created_at, 1000);
+        store_instance_release(&in);
+        struct store_transition_list h;
+        assert_int_equal(store_instance_history(f->s, id, &h, NULL), 0);
+        assert_int_equal(h.n, 3);
+        assert_int_equal(h.items[1].from_state, STATE_INIT);
+        assert_int_equal(h.items[1].to_state, STATE_DEPENDENCY_WAIT);
+        assert_string_equal(h.items[1].reason, "waiting for extract");
+        assert_int_equal(h.items[1].at, 1100);
+        assert_int_equal(h.items[2].to_state, STATE_STARTING);
+        store_transition_list_release(&h);
+        assert_int_equal(store_instance_get(f->s, 424242, &in, &err), BATCH_ENOENT);
+}
+
+static void test_instance_list(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        assert_int_equal(store_begin(f->s, NULL), 0);
+        for (int i = 0; i < 30; i++)
+                assert_true(make(f->s, i % 2 ? "a" : "b", true, 1000 + i * 60, &err) > 0);
+        assert_int_equal(store_commit(f->s, NULL), 0);
+        struct store_instance_list l;
+        struct store_instance_filter flt = {.tenant = "default", .job = "a", .state = -1};
+        assert_int_equal(store_instance_list(f->s, &flt, &l, NULL), 0);
+        assert_int_equal(l.n, 15);
+        store_instance_list_release(&l);
+        /* Due-time range [1000 + 10*60, 1000 + 20*60): i = 10..19, half of them "a". */
+        flt.has_due_range = true;
+        flt.due_from = 1000 + 600;
+        flt.due_to = 1000 + 1200;
+        assert_int_equal(store_instance_list(f->s, &flt, &l, NULL), 0);
+        assert_int_equal(l.n, 5);
+        assert_int_equal(l.items[0].due, 1000 + 11 * 60);
+        store_instance_list_release(&l);
+        /* Keyset pagination over every job: pages of 7 cover the 30 once, in order. */
+        struct store_instance_filter all = {.tenant = "default", .state = -1, .limit = 7};
+        int seen = 0;
+        int64_t last = 0;
+        for (;;) {
+                assert_int_equal(store_instance_list(f->s, &all, &l, NULL), 0);
+                if (l.n == 0)
+                        break;
+                for (size_t i = 0; i < l.n; i++) {
+                        assert_true(l.items[i].id > last);
+                        last = l.items[i].id;
+                }
+                seen += (int)l.n;
+                all.after_id = last;
+                store_instance_list_release(&l);
+        }
+        store_instance_list_release(&l);
+        assert_int_equal(seen, 30);
+        /* By state. */
+        assert_int_equal(store_instance_transition(f->s, last, STATE_INIT, STATE_TIMEOUT_SKIP,
+                                                   "scheduler", "outside batch window", 5, NULL),
+                         0);
+        struct store_instance_filter skipped = {.tenant = "default", .state = STATE_TIMEOUT_SKIP};
+        assert_int_equal(store_instance_list(f->s, &skipped, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, last);
+        store_instance_list_release(&l);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -191,6 +328,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown),
         };
         return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
 }

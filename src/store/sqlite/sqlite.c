@@ -49,6 +49,36 @@ static const char *const migrations[] = {
         "  detail TEXT\n"
         ") STRICT;\n"
         "CREATE INDEX audit_log_at ON audit_log(at);\n",
+        /* 2: instances and their state transitions. */
+        "CREATE TABLE instances (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  job TEXT NOT NULL,\n"
+        "  scheduled INTEGER NOT NULL CHECK (scheduled IN (0, 1)),\n"
+        "  due_time INTEGER NOT NULL,\n"
+        "  first_due INTEGER NOT NULL,\n"
+        "  last_due INTEGER NOT NULL,\n"
+        "  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 12),\n"
+        "  reason TEXT,\n"
+        "  params TEXT,\n"
+        "  trace_id TEXT NOT NULL,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  updated_at INTEGER NOT NULL\n"
+        ") STRICT;\n"
+        "CREATE UNIQUE INDEX instances_slot ON instances(tenant, job, due_time) WHERE scheduled = 1;\n"
+        "CREATE INDEX instances_job_due ON instances(tenant, job, due_time);\n"
+        "CREATE INDEX instances_state ON instances(tenant, state, id);\n"
+        "CREATE INDEX instances_job_id ON instances(tenant, job, id);\n"
+        "CREATE TABLE instance_transitions (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  at INTEGER NOT NULL,\n"
+        "  from_state INTEGER,\n"
+        "  to_state INTEGER NOT NULL,\n"
+        "  actor TEXT NOT NULL,\n"
+        "  reason TEXT\n"
+        ") STRICT;\n"
+        "CREATE INDEX instance_transitions_instance ON instance_transitions(instance_id, id);\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -65,6 +95,13 @@ enum stmt_id {
         ST_DEF_DELETE,
         ST_DEF_HISTORY,
         ST_AUDIT_ADD,
+        ST_INSTANCE_INSERT,
+        ST_INSTANCE_GET,
+        ST_INSTANCE_LIST,
+        ST_INSTANCE_UPDATE_STATE,
+        ST_INSTANCE_EXISTS,
+        ST_TRANSITION_ADD,
+        ST_TRANSITION_LIST,
         ST_COUNT,
 };
 
@@ -94,6 +131,26 @@ static const char *const stmt_sql[ST_COUNT] = {
                            "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
         [ST_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [ST_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
+                               "last_due, state, reason, params, trace_id, created_at, "
+                               "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                               "?11)",
+        [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
+                            "state, reason, params, trace_id, created_at, updated_at "
+                            "FROM instances WHERE id = ?1",
+        [ST_INSTANCE_LIST] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
+                             "state, reason, params, trace_id, created_at, updated_at "
+                             "FROM instances WHERE tenant = ?1 AND (?2 IS NULL OR job = ?2) "
+                             "AND (?3 < 0 OR state = ?3) AND (?4 IS NULL OR due_time >= ?4) "
+                             "AND (?5 IS NULL OR due_time < ?5) AND id > ?6 "
+                             "ORDER BY id LIMIT ?7",
+        [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
+                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
+        [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
+        [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
+                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
+                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
 };
 
 struct sqlite_store {
@@ -512,6 +569,244 @@ static int sqlite_audit_add(struct store *base, int64_t now_s, const char *actor
         return run(s, st, reterr, "writing the audit log");
 }
 
+/* ---- instances ------------------------------------------------------------ */
+
+struct transition_args {
+        int64_t id;
+        int from, to;
+        const char *actor, *reason;
+        int64_t now;
+};
+
+static int add_transition(struct sqlite_store *s, const struct transition_args *a,
+                          struct batch_err *reterr)
+{
+        sqlite3_stmt *st = stmt(s, ST_TRANSITION_ADD);
+        sqlite3_bind_int64(st, 1, a->id);
+        sqlite3_bind_int64(st, 2, a->now);
+        if (a->from >= 0)
+                sqlite3_bind_int(st, 3, a->from);
+        sqlite3_bind_int(st, 4, a->to);
+        bind_text(st, 5, a->actor ? a->actor : "system");
+        bind_text(st, 6, a->reason);
+        return run(s, st, reterr, "recording the transition");
+}
+
+struct create_args {
+        const struct store_instance *in;
+        const char *actor;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_create(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct create_args *a = arg;
+        const struct store_instance *in = a->in;
+        sqlite3_stmt *st = stmt(s, ST_TENANT_ENSURE);
+        bind_text(st, 1, in->tenant);
+        sqlite3_bind_int64(st, 2, a->now);
+        int r = run(s, st, reterr, "creating the tenant");
+        if (r < 0)
+                return r;
+        st = stmt(s, ST_INSTANCE_INSERT);
+        bind_text(st, 1, in->tenant);
+        bind_text(st, 2, in->job);
+        sqlite3_bind_int(st, 3, in->scheduled ? 1 : 0);
+        sqlite3_bind_int64(st, 4, in->due);
+        sqlite3_bind_int64(st, 5, in->first_due);
+        sqlite3_bind_int64(st, 6, in->last_due);
+        sqlite3_bind_int(st, 7, in->state);
+        bind_text(st, 8, in->reason);
+        bind_text(st, 9, in->params);
+        bind_text(st, 10, in->trace_id);
+        sqlite3_bind_int64(st, 11, a->now);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+                return batch_err_set(reterr, BATCH_EEXIST, "due",
+                                     "job %s of tenant %s already has an instance due at %lld",
+                                     in->job, in->tenant, (long long)in->due);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, "creating the instance");
+        a->id = sqlite3_last_insert_rowid(s->db);
+        struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
+        return add_transition(s, &t, reterr);
+}
+
+static int sqlite_instance_create(struct store *base, const struct store_instance *in,
+                                  const char *actor, int64_t now_s, int64_t *ret_id,
+                                  struct batch_err *reterr)
+{
+        struct create_args a = {in, actor, now_s, 0};
+        int r = atomically((struct sqlite_store *)base, reterr, do_create, &a);
+        if (r == 0)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_instance(sqlite3_stmt *st, struct store_instance *in)
+{
+        memset(in, 0, sizeof(*in));
+        in->id = sqlite3_column_int64(st, 0);
+        in->tenant = col_text(st, 1);
+        in->job = col_text(st, 2);
+        in->scheduled = sqlite3_column_int(st, 3) != 0;
+        in->due = sqlite3_column_int64(st, 4);
+        in->first_due = sqlite3_column_int64(st, 5);
+        in->last_due = sqlite3_column_int64(st, 6);
+        in->state = sqlite3_column_int(st, 7);
+        in->reason = col_text(st, 8);
+        in->params = col_text(st, 9);
+        in->trace_id = col_text(st, 10);
+        in->created_at = sqlite3_column_int64(st, 11);
+        in->updated_at = sqlite3_column_int64(st, 12);
+        if (!in->tenant || !in->job || !in->trace_id) {
+                store_instance_release(in);
+                return BATCH_ENOMEM;
+        }
+        return 0;
+}
+
+static int sqlite_instance_get(struct store *base, int64_t id, struct store_instance *ret,
+                               struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_GET);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st), r;
+        if (rc == SQLITE_ROW)
+                r = read_instance(st, ret);
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
+        else
+                r = db_error(s, reterr, "reading the instance");
+        sqlite3_reset(st);
+        return r;
+}
+
+static int sqlite_instance_list(struct store *base, const struct store_instance_filter *f,
+                                struct store_instance_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_LIST);
+        bind_text(st, 1, f->tenant);
+        bind_text(st, 2, f->job);
+        sqlite3_bind_int(st, 3, f->state);
+        if (f->has_due_range) {
+                sqlite3_bind_int64(st, 4, f->due_from);
+                sqlite3_bind_int64(st, 5, f->due_to);
+        }
+        sqlite3_bind_int64(st, 6, f->after_id);
+        unsigned limit = f->limit ? f->limit : 100;
+        sqlite3_bind_int(st, 7, (int)(limit > 10000 ? 10000 : limit));
+        struct store_instance_list l = {0, NULL};
+        size_t cap = 0;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (l.n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        struct store_instance *items = realloc(l.items, cap * sizeof(*items));
+                        if (!items) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        l.items = items;
+                }
+                if ((r = read_instance(st, &l.items[l.n])) < 0)
+                        break;
+                l.n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "listing instances");
+        sqlite3_reset(st);
+        if (r < 0) {
+                store_instance_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct transition_args *a = arg;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_UPDATE_STATE);
+        sqlite3_bind_int64(st, 1, a->id);
+        sqlite3_bind_int(st, 2, a->from);
+        sqlite3_bind_int(st, 3, a->to);
+        bind_text(st, 4, a->reason);
+        sqlite3_bind_int64(st, 5, a->now);
+        int r = run(s, st, reterr, "changing the state");
+        if (r < 0)
+                return r;
+        if (sqlite3_changes(s->db) == 0) {
+                st = stmt(s, ST_INSTANCE_EXISTS);
+                sqlite3_bind_int64(st, 1, a->id);
+                int rc = sqlite3_step(st);
+                int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+                sqlite3_reset(st);
+                if (rc != SQLITE_ROW)
+                        return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                             (long long)a->id);
+                return batch_err_set(reterr, BATCH_ESTALE, "state",
+                                     "instance %lld is in state %d, not %d: nothing changed",
+                                     (long long)a->id, cur, a->from);
+        }
+        return add_transition(s, a, reterr);
+}
+
+static int sqlite_instance_transition(struct store *base, int64_t id, int from, int to,
+                                      const char *actor, const char *reason, int64_t now_s,
+                                      struct batch_err *reterr)
+{
+        struct transition_args a = {id, from, to, actor, reason, now_s};
+        return atomically((struct sqlite_store *)base, reterr, do_transition, &a);
+}
+
+static int sqlite_instance_history(struct store *base, int64_t id,
+                                   struct store_transition_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_TRANSITION_LIST);
+        sqlite3_bind_int64(st, 1, id);
+        struct store_transition_list l = {0, NULL};
+        size_t cap = 0;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (l.n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        struct store_transition *items = realloc(l.items, cap * sizeof(*items));
+                        if (!items) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        l.items = items;
+                }
+                struct store_transition *t = &l.items[l.n++];
+                t->at = sqlite3_column_int64(st, 0);
+                t->from_state = sqlite3_column_type(st, 1) == SQLITE_NULL
+                                        ? -1
+                                        : sqlite3_column_int(st, 1);
+                t->to_state = sqlite3_column_int(st, 2);
+                t->actor = col_text(st, 3);
+                t->reason = col_text(st, 4);
+                if (!t->actor) {
+                        r = BATCH_ENOMEM;
+                        break;
+                }
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "reading the history");
+        sqlite3_reset(st);
+        if (r < 0) {
+                store_transition_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
 const struct store_ops store_sqlite_ops = {
         .version = 1,
         .name = "sqlite",
@@ -527,4 +822,9 @@ const struct store_ops store_sqlite_ops = {
         .def_delete = sqlite_def_delete,
         .def_history = sqlite_def_history,
         .audit_add = sqlite_audit_add,
+        .instance_create = sqlite_instance_create,
+        .instance_get = sqlite_instance_get,
+        .instance_list = sqlite_instance_list,
+        .instance_transition = sqlite_instance_transition,
+        .instance_history = sqlite_instance_history,
 };
