@@ -16,6 +16,7 @@ CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wold-style-definition -Wvla \
              -Wwrite-strings -Wformat=2 -fno-common
 ALL_CFLAGS = -std=c17 $(WARN) -D_GNU_SOURCE -DBATCH_VERSION='"$(VERSION)"' -Isrc \
+             -I/usr/include/postgresql \
              $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
@@ -29,7 +30,7 @@ endif
 
 LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/store/*.c \
              src/store/*/*.c)
-LIBS      := -lyaml -lsqlite3 -lm
+LIBS      := -lyaml -lsqlite3 -lpq -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -78,7 +79,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
 unit: test-deps $(TEST_BIN)
 
 unit-run: unit
-	@scripts/run-unit.sh $(BUILD)/tests
+	@scripts/run-unit.sh $(TEST_BIN)
 
 test-cli: all
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh

@@ -5,8 +5,8 @@
 set -eu
 
 profile=${1:-test}
-build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev"
-test_pkgs="libcmocka-dev"
+build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev libpq-dev"
+test_pkgs="libcmocka-dev postgresql"
 fuzz_pkgs="clang libclang-rt-14-dev"
 
 case "$profile" in

@@ -1,13 +1,12 @@
 #!/bin/sh
-# Runs every unit-test binary in DIR (cmocka), each in its own process with a
-# time limit, and closes with one summary line "unit: N passed, M failed".
+# Runs the given unit-test binaries (cmocka), each in its own process with a time
+# limit, and closes with one summary line "unit: N passed, M failed".
+# Usage: scripts/run-unit.sh BINARY...
 set -u
-dir=$1
 passed=0
 failed=0
 bad=""
-for t in "$dir"/test_*; do
-    [ -x "$t" ] || continue
+for t in "$@"; do
     out=$(timeout 300 "$t" 2>&1)
     rc=$?
     printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED|  OK  |  ERROR )|^\[  FAILED  \]|FAIL|ERROR|runtime error|Sanitizer' || true

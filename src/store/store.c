@@ -12,9 +12,7 @@ int store_open(const char *dsn, struct store **ret, struct batch_err *reterr)
         if (!dsn || !*dsn)
                 return batch_err_set(reterr, BATCH_EINVAL, "db", "db: no repository given");
         if (!strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11))
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: the PostgreSQL backend is not built yet; use a SQLite "
-                                     "file path");
+                return store_postgres_ops.open(dsn, ret, reterr);
         if (!strncmp(dsn, "sqlite:", 7))
                 dsn += 7;
         return store_sqlite_ops.open(dsn, ret, reterr);

@@ -210,5 +210,6 @@ void store_def_release(struct store_def *d);
 void store_def_list_release(struct store_def_list *l);
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgres_ops;
 
 #endif

@@ -1,32 +1,36 @@
-/* Conformance tests of the job repository, run against a real SQLite file in a
- * temporary directory. Written against store.h only, so that every backend runs
- * the same checks: migrations, versions and history, transactions, audit. */
-#include "test.h"
+/* store_conformance.h: the repository conformance suite, written against store.h
+ * only, so that every backend runs the same checks (migrations, versions and
+ * history, transactions, audit, instance slots, conditional transitions, listing).
+ * Included by one test file per backend, which defines fresh_dsn() and
+ * bump_schema() and its main(). */
+#ifndef BATCH_TESTS_STORE_CONFORMANCE_H
+#define BATCH_TESTS_STORE_CONFORMANCE_H
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/lifecycle.h"
 #include "store/store.h"
 
+/* Each backend's test file provides:
+ *   fresh_dsn(buf, len): the DSN of a new, empty repository;
+ *   bump_schema(dsn):    records schema version 99 in it, bypassing the store. */
+static int fresh_dsn(char *buf, size_t len);
+static void bump_schema(const char *dsn);
+
 struct fixture {
-        char dir[64];
-        char path[96];
+        char dsn[256];
         struct store *s;
 };
 
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));
-        snprintf(f->dir, sizeof(f->dir), "/tmp/batchd-store-XXXXXX");
-        if (!f || !mkdtemp(f->dir))
-                return -1;
-        snprintf(f->path, sizeof(f->path), "%s/batchd.db", f->dir);
         struct batch_err err;
-        if (store_open(f->path, &f->s, &err) < 0) {
+        if (!f || fresh_dsn(f->dsn, sizeof(f->dsn)) < 0)
+                return -1;
+        if (store_open(f->dsn, &f->s, &err) < 0) {
                 fprintf(stderr, "%s\n", err.msg);
                 return -1;
         }
@@ -37,11 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[160];
         store_close(f->s);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-                return -1;
         free(f);
         return 0;
 }
@@ -67,7 +67,7 @@ static void test_migrations(void **state)
         struct store_def d = job("a", "kind: job\n", "created");
         assert_int_equal(store_def_put(f->s, &d, 100, NULL), 0);
         store_close(f->s);
-        assert_int_equal(store_open(f->path, &f->s, NULL), 0);
+        assert_int_equal(store_open(f->dsn, &f->s, NULL), 0);
         assert_int_equal(store_schema_version(f->s, &v, NULL), 0);
         assert_int_equal(v, STORE_SCHEMA_VERSION);
         struct store_def got;
@@ -77,20 +77,14 @@ static void test_migrations(void **state)
         /* A repository written by a newer schema is refused. */
         store_close(f->s);
         f->s = NULL;
-        sqlite3 *db;
-        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations(version) VALUES (99)",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        sqlite3_close(db);
+        bump_schema(f->dsn);
         struct batch_err err;
-        assert_int_equal(store_open(f->path, &f->s, &err), BATCH_ESCHEMA);
+        assert_int_equal(store_open(f->dsn, &f->s, &err), BATCH_ESCHEMA);
         assert_non_null(strstr(err.msg, "schema version 99"));
         assert_null(f->s);
-        /* Reopen a fresh repository for the teardown. */
-        char other[128];
-        snprintf(other, sizeof(other), "%s/other.db", f->dir);
-        assert_int_equal(store_open(other, &f->s, NULL), 0);
+        /* A fresh repository for the teardown. */
+        assert_int_equal(fresh_dsn(f->dsn, sizeof(f->dsn)), 0);
+        assert_int_equal(store_open(f->dsn, &f->s, NULL), 0);
 }
 
 static void test_versions(void **state)
@@ -178,7 +172,9 @@ static void test_bad_input(void **state)
         assert_int_equal(l.n, 0);
         store_def_list_release(&l);
         struct store *s2;
-        assert_int_equal(store_open("postgresql://localhost/x", &s2, &err), BATCH_EINVAL);
+        assert_int_equal(store_open("postgresql://batchd@127.0.0.1:1/x?connect_timeout=2", &s2,
+                                    &err),
+                         BATCH_EIO);
         assert_int_equal(store_open("", &s2, &err), BATCH_EINVAL);
         assert_int_equal(store_open("/nonexistent-dir/x/y.db", &s2, &err), BATCH_EIO);
         assert_int_equal(store_audit_add(f->s, 5, "alice", "apply", "job/default/x", NULL, NULL),
@@ -321,16 +317,13 @@ static void test_instance_list(void **state)
         store_instance_list_release(&l);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown),
-        };
-        return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
-}
+#define STORE_CONFORMANCE_TESTS                                                                   \
+        cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
+                cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
+                cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),              \
+                cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),                 \
+                cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
+                cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown)
+
+#endif
