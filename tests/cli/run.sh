@@ -118,6 +118,10 @@ grep -qF "2 problems found; nothing was changed" "$tmp/err" &&
     { passed=$((passed + 1)); echo "ok - problem count"; } ||
     { failed=$((failed + 1)); echo "not ok - problem count"; }
 check "validate a missing file" 1 "" "cannot read $tmp/none.yaml" -- validate "$tmp/none.yaml"
+head -c 5000000 /dev/zero | tr '\0' '#' >"$tmp/huge.yaml"
+check "validate a file over the 4 MiB limit" 1 "" "larger than the 4 MiB limit" -- validate "$tmp/huge.yaml"
+head -c 3000 /dev/urandom >"$tmp/garbage.yaml"
+check "validate binary garbage" 1 "" "garbage.yaml:" -- validate "$tmp/garbage.yaml"
 check "validate without paths: exit 2" 2 "" "usage: batchctl validate" -- validate
 
 # apply, export, jobs: a real SQLite repository in the temporary directory
