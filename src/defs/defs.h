@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/deps.h"
+
 struct def_pos {
         const char *file; /* borrowed from the defset's file list */
         int line;         /* 1-based; 0 when unknown */
@@ -38,12 +40,11 @@ enum job_type { JOB_SCHEDULED, JOB_MANUAL };
 enum job_window { WINDOW_ANY, WINDOW_ONLY_IN, WINDOW_NOT_IN };
 enum job_window_end { WINDOW_END_CONTINUE, WINDOW_END_TERMINATE };
 enum job_catchup { CATCHUP_LATEST, CATCHUP_ALL, CATCHUP_NONE };
-enum dep_mode { DEP_SUCCESS, DEP_COMPLETION };
 enum executor_kind { EXECUTOR_NONE, EXECUTOR_EXEC, EXECUTOR_HTTP };
 
 struct job_dep {
         char *job;
-        enum dep_mode mode;
+        enum deps_mode mode;
 };
 
 struct job_def {

@@ -448,7 +448,7 @@ static const char *const mode_names[] = {"success", "completion", NULL};
 static void dep_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
 {
         struct job_def *j = obj;
-        struct job_dep dep = {NULL, DEP_SUCCESS};
+        struct job_dep dep = {NULL, DEPS_SUCCESS};
         const struct key dep_keys[] = {
                 {"job", T_STR, offsetof(struct job_dep, job), 0, 0, NULL, NULL, NULL},
                 {"mode", T_ENUM, offsetof(struct job_dep, mode), 0, 0, mode_names, NULL, NULL},

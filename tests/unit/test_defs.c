@@ -101,9 +101,9 @@ static void test_design_example(void **state)
         assert_string_equal(j->calendar, "de-workdays");
         assert_int_equal(j->ndeps, 2);
         assert_string_equal(j->deps[0].job, "nightly-extract");
-        assert_int_equal(j->deps[0].mode, DEP_SUCCESS);
+        assert_int_equal(j->deps[0].mode, DEPS_SUCCESS);
         assert_string_equal(j->deps[1].job, "fx-rates");
-        assert_int_equal(j->deps[1].mode, DEP_COMPLETION);
+        assert_int_equal(j->deps[1].mode, DEPS_COMPLETION);
         assert_int_equal(j->estimated_minutes, 20);
         assert_int_equal(j->max_minutes, 90);
         assert_string_equal(j->parameters.vals[0], "EU");
