@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 echo "batchd $("$batchctl" --version | cut -d' ' -f2): the example jobs (examples/jobs/)"
 "$batchctl" validate examples/jobs
 echo
+echo "Applying them to the embedded repository ./batchd.db (SQLite):"
+"$batchctl" apply examples/jobs --db ./batchd.db --actor make-run | tail -n 1
+"$batchctl" jobs list --db ./batchd.db
+echo
 echo "Next fire times of each trigger (the scheduler, which applies calendars, windows and dependencies, is not built yet):"
 for f in examples/jobs/*.yaml; do
     awk '
@@ -26,3 +30,5 @@ done | while IFS="$(printf '\t')" read -r name cron tz; do
 done
 echo
 echo "Try: $batchctl cron next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T00:00:00Z"
+echo "     $batchctl jobs history nightly-load --db ./batchd.db"
+echo "     $batchctl export /tmp/batchd-export --db ./batchd.db"
