@@ -317,6 +317,305 @@ static void test_instance_list(void **state)
         store_instance_list_release(&l);
 }
 
+/* Executions: attempts numbered per instance, finished once. */
+static void test_executions(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "load", true, 1800, &err);
+        struct store_execution e = {.instance_id = inst, .node = (char *)"n1", .pid = 4242,
+                                    .log_path = (char *)"/var/log/1.log"};
+        int64_t e1 = 0, e2 = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e, 2000, &e1, &attempt, &err), 0);
+        assert_int_equal(attempt, 1);
+        assert_int_equal(store_execution_finish(f->s, e1, 1, NULL, 2050, &err), 0);
+        /* A late or duplicate report of the same end changes nothing. */
+        assert_int_equal(store_execution_finish(f->s, e1, 0, NULL, 2060, &err), BATCH_ESTALE);
+        assert_int_equal(store_execution_finish(f->s, 987654, 0, NULL, 2060, &err), BATCH_ENOENT);
+        e.pid = 4343;
+        assert_int_equal(store_execution_start(f->s, &e, 2100, &e2, &attempt, &err), 0);
+        assert_int_equal(attempt, 2);
+        assert_true(e2 > e1);
+        e.instance_id = 987654;
+        assert_int_equal(store_execution_start(f->s, &e, 2100, &e2, &attempt, &err), BATCH_ENOENT);
+        struct store_execution_list l;
+        assert_int_equal(store_execution_list(f->s, inst, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].attempt, 1);
+        assert_true(l.items[0].finished);
+        assert_int_equal(l.items[0].finished_at, 2050);
+        assert_int_equal(l.items[0].exit_status, 1);
+        assert_int_equal(l.items[0].pid, 4242);
+        assert_string_equal(l.items[0].node, "n1");
+        assert_string_equal(l.items[0].log_path, "/var/log/1.log");
+        assert_int_equal(l.items[1].attempt, 2);
+        assert_false(l.items[1].finished);
+        assert_int_equal(l.items[1].started_at, 2100);
+        assert_null(l.items[1].error);
+        store_execution_list_release(&l);
+}
+
+/* Step executions carry the eight counts of DESIGN §7 and are updated in place. */
+static void test_steps(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "import", false, 1800, &err);
+        struct store_execution e = {.instance_id = inst};
+        int64_t exec_id = 0, id1 = 0, id2 = 0;
+        int attempt;
+        assert_int_equal(store_execution_start(f->s, &e, 2000, &exec_id, &attempt, &err), 0);
+        struct store_step st = {.execution_id = exec_id, .name = (char *)"load",
+                                .status = (char *)"STARTED", .read_count = 100,
+                                .write_count = 98, .commit_count = 1, .filter_count = 1,
+                                .process_skip_count = 1};
+        assert_int_equal(store_step_put(f->s, &st, 2001, &id1, &err), 0);
+        st.status = (char *)"FAILED";
+        st.read_count = 250;
+        st.write_count = 240;
+        st.commit_count = 2;
+        st.rollback_count = 1;
+        st.read_skip_count = 3;
+        st.write_skip_count = 4;
+        st.exit_message = (char *)"writer: disk full";
+        assert_int_equal(store_step_put(f->s, &st, 2009, &id2, &err), 0);
+        assert_int_equal(id2, id1);
+        struct store_step part = {.execution_id = exec_id, .name = (char *)"load:1",
+                                  .status = (char *)"COMPLETED", .read_count = 7};
+        assert_int_equal(store_step_put(f->s, &part, 2010, NULL, &err), 0);
+        /* Bad input is refused and writes nothing. */
+        struct store_step bad = st;
+        bad.status = (char *)"RUNNING";
+        assert_int_equal(store_step_put(f->s, &bad, 2011, NULL, &err), BATCH_EINVAL);
+        bad = st;
+        bad.filter_count = -1;
+        assert_int_equal(store_step_put(f->s, &bad, 2011, NULL, &err), BATCH_EINVAL);
+        bad = st;
+        bad.execution_id = 987654;
+        assert_int_equal(store_step_put(f->s, &bad, 2011, NULL, &err), BATCH_ENOENT);
+        struct store_step_list l;
+        assert_int_equal(store_step_list(f->s, exec_id, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        struct store_step *g = &l.items[0];
+        assert_string_equal(g->name, "load");
+        assert_string_equal(g->status, "FAILED");
+        assert_int_equal(g->read_count, 250);
+        assert_int_equal(g->write_count, 240);
+        assert_int_equal(g->commit_count, 2);
+        assert_int_equal(g->rollback_count, 1);
+        assert_int_equal(g->read_skip_count, 3);
+        assert_int_equal(g->process_skip_count, 1);
+        assert_int_equal(g->write_skip_count, 4);
+        assert_int_equal(g->filter_count, 1);
+        assert_string_equal(g->exit_message, "writer: disk full");
+        assert_int_equal(g->started_at, 2001);
+        assert_int_equal(g->updated_at, 2009);
+        assert_string_equal(l.items[1].name, "load:1");
+        assert_int_equal(l.items[1].read_count, 7);
+        store_step_list_release(&l);
+}
+
+/* Checkpoints belong to the instance and commit with the caller's transaction. */
+static void test_checkpoints(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "import", false, 1800, &err);
+        char *got = (char *)"unset";
+        assert_int_equal(store_checkpoint_get(f->s, inst, "load", &got, &err), 0);
+        assert_null(got);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "load", "{\"offset\":100}", 1, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "load", "{\"offset\":200}", 2, &err), 0);
+        /* A chunk whose transaction rolls back leaves the previous checkpoint. */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "load", "{\"offset\":300}", 3, &err), 0);
+        store_rollback(f->s);
+        assert_int_equal(store_checkpoint_get(f->s, inst, "load", &got, &err), 0);
+        assert_string_equal(got, "{\"offset\":200}");
+        free(got);
+        assert_int_equal(store_checkpoint_get(f->s, inst, "other", &got, &err), 0);
+        assert_null(got);
+        assert_int_equal(store_checkpoint_put(f->s, 987654, "load", "{}", 4, &err), BATCH_ENOENT);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "", "{}", 4, &err), BATCH_EINVAL);
+}
+
+static void test_dead_letters(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t a = make(f->s, "import", false, 1800, &err);
+        int64_t b = make(f->s, "export", false, 1800, &err);
+        int64_t ids[3];
+        struct store_dead_letter d = {.instance_id = a, .step = (char *)"load",
+                                      .item = (char *)"42,Smith,,x", .error = (char *)"line 7: "
+                                                                                     "bad date"};
+        assert_int_equal(store_dead_letter_add(f->s, &d, 10, &ids[0], &err), 0);
+        d.item = (char *)"43,Jones";
+        assert_int_equal(store_dead_letter_add(f->s, &d, 11, &ids[1], &err), 0);
+        d.instance_id = b;
+        assert_int_equal(store_dead_letter_add(f->s, &d, 12, &ids[2], &err), 0);
+        d.instance_id = 987654;
+        assert_int_equal(store_dead_letter_add(f->s, &d, 12, NULL, &err), BATCH_ENOENT);
+        struct store_dead_letter_list l;
+        struct store_dead_letter_filter flt = {.tenant = "default", .job = "import"};
+        assert_int_equal(store_dead_letter_list(f->s, &flt, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, ids[0]);
+        assert_string_equal(l.items[0].job, "import");
+        assert_string_equal(l.items[0].step, "load");
+        assert_string_equal(l.items[0].item, "42,Smith,,x");
+        assert_string_equal(l.items[0].error, "line 7: bad date");
+        assert_int_equal(l.items[0].created_at, 10);
+        store_dead_letter_list_release(&l);
+        struct store_dead_letter_filter page = {.tenant = "default", .after_id = ids[0],
+                                                .limit = 1};
+        assert_int_equal(store_dead_letter_list(f->s, &page, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, ids[1]);
+        store_dead_letter_list_release(&l);
+        assert_int_equal(store_dead_letter_delete(f->s, ids[0], &err), 0);
+        assert_int_equal(store_dead_letter_delete(f->s, ids[0], &err), BATCH_ENOENT);
+        struct store_dead_letter_filter by_inst = {.tenant = "default", .instance_id = b};
+        assert_int_equal(store_dead_letter_list(f->s, &by_inst, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_string_equal(l.items[0].job, "export");
+        store_dead_letter_list_release(&l);
+}
+
+static void test_alerts(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "load", true, 1800, &err);
+        struct store_alert a = {.tenant = (char *)"default", .instance_id = inst,
+                                .kind = (char *)"timeout_warning",
+                                .message = (char *)"load has run 120 minutes"};
+        int64_t first = 0, second = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 50, &first, &err), 0);
+        struct store_alert paused = {.tenant = (char *)"bank", .kind = (char *)"paused",
+                                     .message = (char *)"scheduling paused"};
+        assert_int_equal(store_alert_add(f->s, &paused, 51, NULL, &err), 0);
+        a.kind = (char *)"failed";
+        a.message = (char *)"load failed";
+        assert_int_equal(store_alert_add(f->s, &a, 52, &second, &err), 0);
+        a.kind = (char *)"";
+        assert_int_equal(store_alert_add(f->s, &a, 53, NULL, &err), BATCH_EINVAL);
+        assert_int_equal(store_alert_ack(f->s, first, "alice", 60, &err), 0);
+        assert_int_equal(store_alert_ack(f->s, first, "bob", 61, &err), BATCH_ESTALE);
+        assert_int_equal(store_alert_ack(f->s, 987654, "bob", 61, &err), BATCH_ENOENT);
+        struct store_alert_list l;
+        assert_int_equal(store_alert_list(f->s, "default", false, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, second); /* newest first */
+        assert_false(l.items[0].acknowledged);
+        assert_int_equal(l.items[1].id, first);
+        assert_true(l.items[1].acknowledged);
+        assert_int_equal(l.items[1].acknowledged_at, 60);
+        assert_string_equal(l.items[1].acknowledged_by, "alice");
+        assert_int_equal(l.items[1].instance_id, inst);
+        assert_string_equal(l.items[1].kind, "timeout_warning");
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_list(f->s, "default", true, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_string_equal(l.items[0].message, "load failed");
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_list(f->s, "bank", false, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].instance_id, 0);
+        store_alert_list_release(&l);
+}
+
+static void test_tokens(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_token t = {.tenant = (char *)"default", .name = (char *)"ci",
+                                .role = (char *)"operator", .hash = (char *)"aa11", .expires_at = 900};
+        int64_t id = 0;
+        assert_int_equal(store_token_add(f->s, &t, 100, &id, &err), 0);
+        t.hash = (char *)"bb22";
+        assert_int_equal(store_token_add(f->s, &t, 101, NULL, &err), BATCH_EEXIST); /* name */
+        t.name = (char *)"ci2";
+        t.hash = (char *)"aa11";
+        assert_int_equal(store_token_add(f->s, &t, 101, NULL, &err), BATCH_EEXIST); /* hash */
+        t.hash = (char *)"cc33";
+        t.role = (char *)"root";
+        assert_int_equal(store_token_add(f->s, &t, 101, NULL, &err), BATCH_EINVAL);
+        t.role = (char *)"admin";
+        t.expires_at = 0;
+        assert_int_equal(store_token_add(f->s, &t, 102, NULL, &err), 0);
+        struct store_token got;
+        assert_int_equal(store_token_find(f->s, "aa11", &got, &err), 0);
+        assert_int_equal(got.id, id);
+        assert_string_equal(got.name, "ci");
+        assert_string_equal(got.role, "operator");
+        assert_int_equal(got.expires_at, 900);
+        assert_int_equal(got.created_at, 100);
+        assert_false(got.revoked);
+        store_token_release(&got);
+        assert_int_equal(store_token_find(f->s, "nope", &got, &err), BATCH_ENOENT);
+        assert_int_equal(store_token_revoke(f->s, id, 200, &err), 0);
+        assert_int_equal(store_token_revoke(f->s, id, 201, &err), BATCH_ESTALE);
+        assert_int_equal(store_token_revoke(f->s, 987654, 201, &err), BATCH_ENOENT);
+        assert_int_equal(store_token_find(f->s, "aa11", &got, &err), 0);
+        assert_true(got.revoked);
+        assert_int_equal(got.revoked_at, 200);
+        store_token_release(&got);
+        struct store_token_list l;
+        assert_int_equal(store_token_list(f->s, "default", &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.items[1].name, "ci2");
+        assert_string_equal(l.items[1].role, "admin");
+        assert_int_equal(l.items[1].expires_at, 0);
+        store_token_list_release(&l);
+        assert_int_equal(store_token_list(f->s, "other", &l, NULL), 0);
+        assert_int_equal(l.n, 0);
+        store_token_list_release(&l);
+}
+
+/* DESIGN §9: heartbeats, and a lease only one holder has until it expires. */
+static void test_nodes_and_leases(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        assert_int_equal(store_node_heartbeat(f->s, "b", 4, 100, &err), 0);
+        assert_int_equal(store_node_heartbeat(f->s, "a", 8, 105, &err), 0);
+        assert_int_equal(store_node_heartbeat(f->s, "b", 6, 130, &err), 0);
+        struct store_node_list l;
+        assert_int_equal(store_node_list(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.items[0].name, "a");
+        assert_string_equal(l.items[1].name, "b");
+        assert_int_equal(l.items[1].capacity, 6);
+        assert_int_equal(l.items[1].started_at, 100);
+        assert_int_equal(l.items[1].heartbeat_at, 130);
+        store_node_list_release(&l);
+
+        bool held = false;
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1000, 30, &held, &err), 0);
+        assert_true(held);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1010, 30, &held, &err), 0);
+        assert_false(held); /* a's lease runs until 1030 */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1020, 30, &held, &err), 0);
+        assert_true(held); /* renewed until 1050 */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1049, 30, &held, &err), 0);
+        assert_false(held);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1050, 30, &held, &err), 0);
+        assert_true(held); /* expired: b takes over */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1051, 30, &held, &err), 0);
+        assert_false(held);
+        /* Release by someone else changes nothing; by the holder frees it. */
+        assert_int_equal(store_lease_release(f->s, "planner", "a", &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1052, 30, &held, &err), 0);
+        assert_false(held);
+        assert_int_equal(store_lease_release(f->s, "planner", "b", &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 30, &held, &err), 0);
+        assert_true(held);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 0, &held, &err),
+                         BATCH_EINVAL);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -324,6 +623,13 @@ static void test_instance_list(void **state)
                 cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),                 \
                 cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
-                cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_executions, setup, teardown),                \
+                cmocka_unit_test_setup_teardown(test_steps, setup, teardown),                     \
+                cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),               \
+                cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),              \
+                cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown)
 
 #endif

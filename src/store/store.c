@@ -183,3 +183,251 @@ void store_transition_list_release(struct store_transition_list *l)
         l->items = NULL;
         l->n = 0;
 }
+
+int store_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                          int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+{
+        return s->ops->execution_start(s, e, now_s, ret_id, ret_attempt, reterr);
+}
+
+int store_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                           int64_t now_s, struct batch_err *reterr)
+{
+        return s->ops->execution_finish(s, id, exit_status, error, now_s, reterr);
+}
+
+int store_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
+                         struct batch_err *reterr)
+{
+        return s->ops->execution_list(s, instance_id, ret, reterr);
+}
+
+void store_execution_list_release(struct store_execution_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].node);
+                free(l->items[i].log_path);
+                free(l->items[i].error);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+static bool is_one_of(const char *v, const char *const *set)
+{
+        for (; v && *set; set++)
+                if (strcmp(v, *set) == 0)
+                        return true;
+        return false;
+}
+
+int store_step_put(struct store *s, const struct store_step *st, int64_t now_s, int64_t *ret_id,
+                   struct batch_err *reterr)
+{
+        static const char *const statuses[] = {"STARTED", "COMPLETED", "FAILED", "STOPPED", NULL};
+        if (!st->name || !*st->name)
+                return batch_err_set(reterr, BATCH_EINVAL, "name", "a step needs a name");
+        if (!is_one_of(st->status, statuses))
+                return batch_err_set(reterr, BATCH_EINVAL, "status",
+                                     "step status \"%s\" is not one of STARTED, COMPLETED, "
+                                     "FAILED, STOPPED",
+                                     st->status ? st->status : "");
+        const int64_t counts[] = {st->read_count,      st->write_count,        st->commit_count,
+                                  st->rollback_count,  st->read_skip_count,    st->process_skip_count,
+                                  st->write_skip_count, st->filter_count};
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+                if (counts[i] < 0)
+                        return batch_err_set(reterr, BATCH_EINVAL, "count",
+                                             "step %s: a count cannot be negative (%lld)", st->name,
+                                             (long long)counts[i]);
+        int64_t id = 0;
+        int r = s->ops->step_put(s, st, now_s, &id, reterr);
+        if (r == 0 && ret_id)
+                *ret_id = id;
+        return r;
+}
+
+int store_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                    struct batch_err *reterr)
+{
+        return s->ops->step_list(s, execution_id, ret, reterr);
+}
+
+int store_checkpoint_put(struct store *s, int64_t instance_id, const char *step, const char *data,
+                         int64_t now_s, struct batch_err *reterr)
+{
+        if (!step || !*step || !data)
+                return batch_err_set(reterr, BATCH_EINVAL, "step",
+                                     "a checkpoint needs a step name and data");
+        return s->ops->checkpoint_put(s, instance_id, step, data, now_s, reterr);
+}
+
+int store_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                         struct batch_err *reterr)
+{
+        return s->ops->checkpoint_get(s, instance_id, step, ret, reterr);
+}
+
+int store_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
+{
+        if (!d->step || !*d->step || !d->item || !d->error)
+                return batch_err_set(reterr, BATCH_EINVAL, "step",
+                                     "a dead letter needs a step, an item and an error");
+        return s->ops->dead_letter_add(s, d, now_s, ret_id, reterr);
+}
+
+int store_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                           struct store_dead_letter_list *ret, struct batch_err *reterr)
+{
+        return s->ops->dead_letter_list(s, f, ret, reterr);
+}
+
+int store_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        return s->ops->dead_letter_delete(s, id, reterr);
+}
+
+int store_alert_add(struct store *s, const struct store_alert *a, int64_t now_s, int64_t *ret_id,
+                    struct batch_err *reterr)
+{
+        if (!a->tenant || !*a->tenant || !a->kind || !*a->kind || !a->message)
+                return batch_err_set(reterr, BATCH_EINVAL, "kind",
+                                     "an alert needs a tenant, a kind and a message");
+        return s->ops->alert_add(s, a, now_s, ret_id, reterr);
+}
+
+int store_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                     struct store_alert_list *ret, struct batch_err *reterr)
+{
+        return s->ops->alert_list(s, tenant, unacknowledged_only, ret, reterr);
+}
+
+int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                    struct batch_err *reterr)
+{
+        return s->ops->alert_ack(s, id, actor, now_s, reterr);
+}
+
+int store_token_add(struct store *s, const struct store_token *t, int64_t now_s, int64_t *ret_id,
+                    struct batch_err *reterr)
+{
+        static const char *const roles[] = {"viewer", "operator", "admin", NULL};
+        if (!t->tenant || !*t->tenant || !t->name || !*t->name || !t->hash || !*t->hash)
+                return batch_err_set(reterr, BATCH_EINVAL, "name",
+                                     "a token needs a tenant, a name and a hash");
+        if (!is_one_of(t->role, roles))
+                return batch_err_set(reterr, BATCH_EINVAL, "role",
+                                     "role \"%s\" is not one of viewer, operator, admin",
+                                     t->role ? t->role : "");
+        return s->ops->token_add(s, t, now_s, ret_id, reterr);
+}
+
+int store_token_find(struct store *s, const char *hash, struct store_token *ret,
+                     struct batch_err *reterr)
+{
+        return s->ops->token_find(s, hash, ret, reterr);
+}
+
+int store_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                     struct batch_err *reterr)
+{
+        return s->ops->token_list(s, tenant, ret, reterr);
+}
+
+int store_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
+{
+        return s->ops->token_revoke(s, id, now_s, reterr);
+}
+
+int store_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                         struct batch_err *reterr)
+{
+        return s->ops->node_heartbeat(s, name, capacity, now_s, reterr);
+}
+
+int store_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
+{
+        return s->ops->node_list(s, ret, reterr);
+}
+
+int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                        int ttl_s, bool *ret_held, struct batch_err *reterr)
+{
+        if (ttl_s <= 0 || !name || !*name || !holder || !*holder)
+                return batch_err_set(reterr, BATCH_EINVAL, "lease",
+                                     "a lease needs a name, a holder and a positive ttl");
+        return s->ops->lease_acquire(s, name, holder, now_s, ttl_s, ret_held, reterr);
+}
+
+int store_lease_release(struct store *s, const char *name, const char *holder,
+                        struct batch_err *reterr)
+{
+        return s->ops->lease_release(s, name, holder, reterr);
+}
+
+void store_step_list_release(struct store_step_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].name);
+                free(l->items[i].status);
+                free(l->items[i].exit_message);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_dead_letter_list_release(struct store_dead_letter_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].job);
+                free(l->items[i].step);
+                free(l->items[i].item);
+                free(l->items[i].error);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_alert_list_release(struct store_alert_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].tenant);
+                free(l->items[i].kind);
+                free(l->items[i].message);
+                free(l->items[i].acknowledged_by);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_token_release(struct store_token *t)
+{
+        free(t->tenant);
+        free(t->name);
+        free(t->role);
+        free(t->hash);
+        memset(t, 0, sizeof(*t));
+}
+
+void store_token_list_release(struct store_token_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                store_token_release(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_node_list_release(struct store_node_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].name);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -87,6 +87,120 @@ struct store_transition_list {
         struct store_transition *items;
 };
 
+/* One execution (attempt) of an instance: each run, rerun or retry is one. */
+struct store_execution {
+        int64_t id;
+        int64_t instance_id;
+        int attempt;        /* 1, 2, ... per instance */
+        char *node;         /* the node that runs it, or NULL */
+        int64_t pid;        /* process id of the run (or its supervisor), 0 when none */
+        char *log_path;     /* where its output goes, or NULL */
+        int64_t started_at;
+        bool finished;
+        int64_t finished_at;
+        int exit_status;    /* when finished: the exit status, or -signal */
+        char *error;        /* when finished: why it failed to start or was lost, or NULL */
+};
+
+struct store_execution_list {
+        size_t n;
+        struct store_execution *items;
+};
+
+/* A step execution of an execution (DESIGN §7), with Spring Batch's eight counts.
+ * A partition of a partitioned step is a step of its own, named "STEP:N". */
+struct store_step {
+        int64_t id;
+        int64_t execution_id;
+        char *name;
+        char *status;       /* "STARTED", "COMPLETED", "FAILED", "STOPPED" */
+        int64_t read_count, write_count, commit_count, rollback_count;
+        int64_t read_skip_count, process_skip_count, write_skip_count, filter_count;
+        char *exit_message; /* why it failed or stopped, or NULL */
+        int64_t started_at;
+        int64_t updated_at;
+};
+
+struct store_step_list {
+        size_t n;
+        struct store_step *items;
+};
+
+/* A dead letter: an item a step skipped, with its error (DESIGN §7). */
+struct store_dead_letter {
+        int64_t id;
+        int64_t instance_id;
+        char *job;          /* filled by the store from the instance */
+        char *step;
+        char *item;         /* the item as text */
+        char *error;
+        int64_t created_at;
+};
+
+struct store_dead_letter_list {
+        size_t n;
+        struct store_dead_letter *items;
+};
+
+/* Which dead letters store_dead_letter_list returns, by id. */
+struct store_dead_letter_filter {
+        const char *tenant;   /* required */
+        const char *job;      /* NULL: every job */
+        int64_t instance_id;  /* 0: every instance */
+        int64_t after_id;     /* keyset cursor */
+        unsigned limit;       /* 0: 100; at most 10000 */
+};
+
+/* An alert raised for operators: a timeout warning, a failure, a pause alert. */
+struct store_alert {
+        int64_t id;
+        char *tenant;
+        int64_t instance_id; /* 0: not about one instance */
+        char *kind;          /* e.g. "timeout_warning", "failed" */
+        char *message;
+        int64_t created_at;
+        bool acknowledged;
+        int64_t acknowledged_at;
+        char *acknowledged_by;
+};
+
+struct store_alert_list {
+        size_t n;
+        struct store_alert *items;
+};
+
+/* An API token. Only a hash of the secret is stored; the secret itself never reaches
+ * the repository. */
+struct store_token {
+        int64_t id;
+        char *tenant;
+        char *name;
+        char *role;         /* "viewer", "operator" or "admin" */
+        char *hash;         /* e.g. hex SHA-256 of the secret */
+        int64_t created_at;
+        int64_t expires_at; /* 0: never */
+        bool revoked;
+        int64_t revoked_at;
+};
+
+struct store_token_list {
+        size_t n;
+        struct store_token *items;
+};
+
+/* A node of a cluster (DESIGN §9), as it last reported itself. */
+struct store_node {
+        char *name;
+        int capacity;
+        int64_t started_at;
+        int64_t heartbeat_at;
+};
+
+struct store_node_list {
+        size_t n;
+        struct store_node *items;
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -120,6 +234,45 @@ struct store_ops {
                                    struct batch_err *reterr);
         int (*instance_history)(struct store *s, int64_t id, struct store_transition_list *ret,
                                 struct batch_err *reterr);
+        int (*execution_start)(struct store *s, const struct store_execution *e, int64_t now_s,
+                               int64_t *ret_id, int *ret_attempt, struct batch_err *reterr);
+        int (*execution_finish)(struct store *s, int64_t id, int exit_status, const char *error,
+                                int64_t now_s, struct batch_err *reterr);
+        int (*execution_list)(struct store *s, int64_t instance_id,
+                              struct store_execution_list *ret, struct batch_err *reterr);
+        int (*step_put)(struct store *s, const struct store_step *st, int64_t now_s,
+                        int64_t *ret_id, struct batch_err *reterr);
+        int (*step_list)(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                         struct batch_err *reterr);
+        int (*checkpoint_put)(struct store *s, int64_t instance_id, const char *step,
+                              const char *data, int64_t now_s, struct batch_err *reterr);
+        int (*checkpoint_get)(struct store *s, int64_t instance_id, const char *step,
+                              char **ret, struct batch_err *reterr);
+        int (*dead_letter_add)(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                               int64_t *ret_id, struct batch_err *reterr);
+        int (*dead_letter_list)(struct store *s, const struct store_dead_letter_filter *f,
+                                struct store_dead_letter_list *ret, struct batch_err *reterr);
+        int (*dead_letter_delete)(struct store *s, int64_t id, struct batch_err *reterr);
+        int (*alert_add)(struct store *s, const struct store_alert *a, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr);
+        int (*alert_list)(struct store *s, const char *tenant, bool unacknowledged_only,
+                          struct store_alert_list *ret, struct batch_err *reterr);
+        int (*alert_ack)(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                         struct batch_err *reterr);
+        int (*token_add)(struct store *s, const struct store_token *t, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr);
+        int (*token_find)(struct store *s, const char *hash, struct store_token *ret,
+                          struct batch_err *reterr);
+        int (*token_list)(struct store *s, const char *tenant, struct store_token_list *ret,
+                          struct batch_err *reterr);
+        int (*token_revoke)(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr);
+        int (*node_heartbeat)(struct store *s, const char *name, int capacity, int64_t now_s,
+                              struct batch_err *reterr);
+        int (*node_list)(struct store *s, struct store_node_list *ret, struct batch_err *reterr);
+        int (*lease_acquire)(struct store *s, const char *name, const char *holder,
+                             int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr);
+        int (*lease_release)(struct store *s, const char *name, const char *holder,
+                             struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -202,6 +355,114 @@ int store_instance_transition(struct store *s, int64_t id, int from, int to, con
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
                            struct batch_err *reterr);
 
+/* Records the start of a new execution of e->instance_id (node, pid, log_path from
+ * *e); its attempt number is one more than the instance's last. *ret_id and
+ * *ret_attempt are set. BATCH_ENOENT when the instance does not exist. */
+int store_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                          int64_t *ret_id, int *ret_attempt, struct batch_err *reterr);
+
+/* Records how execution `id` ended, once: a second finish (a late or duplicate
+ * report) changes nothing and returns BATCH_ESTALE; BATCH_ENOENT when there is none. */
+int store_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                           int64_t now_s, struct batch_err *reterr);
+
+/* The executions of an instance, by attempt. */
+int store_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
+                         struct batch_err *reterr);
+
+/* Creates or updates the step execution (st->execution_id, st->name): status, the
+ * eight counts and exit_message are replaced; started_at is kept from the creation.
+ * *ret_id (optional) is its id. BATCH_ENOENT when the execution does not exist,
+ * BATCH_EINVAL for an unknown status or a negative count (nothing is written). */
+int store_step_put(struct store *s, const struct store_step *st, int64_t now_s, int64_t *ret_id,
+                   struct batch_err *reterr);
+
+/* The step executions of an execution, by id (creation order). */
+int store_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                    struct batch_err *reterr);
+
+/* Replaces the checkpoint of step `step` of an instance with `data` (text, e.g. a
+ * JSON object of the reader's position and saved state). Checkpoints belong to the
+ * instance, not the execution, so a restart resumes from them; inside a caller's
+ * transaction it commits together with the items written (exactly-once, DESIGN §7).
+ * BATCH_ENOENT when the instance does not exist. */
+int store_checkpoint_put(struct store *s, int64_t instance_id, const char *step, const char *data,
+                         int64_t now_s, struct batch_err *reterr);
+
+/* The checkpoint of a step, as a string the caller frees; *ret is NULL (and 0 is
+ * returned) when the step has none yet. */
+int store_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                         struct batch_err *reterr);
+
+/* Adds a dead letter for d->instance_id (step, item, error); d->job and d->id are
+ * ignored. BATCH_ENOENT when the instance does not exist. */
+int store_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr);
+
+/* Dead letters matching *f, by id. */
+int store_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                           struct store_dead_letter_list *ret, struct batch_err *reterr);
+
+/* Removes a dead letter (after it was retried successfully, or purged).
+ * BATCH_ENOENT when there is none. */
+int store_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr);
+
+/* Raises an alert (tenant, instance_id or 0, kind, message). */
+int store_alert_add(struct store *s, const struct store_alert *a, int64_t now_s, int64_t *ret_id,
+                    struct batch_err *reterr);
+
+/* The tenant's alerts, newest first; only those not yet acknowledged when asked. */
+int store_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                     struct store_alert_list *ret, struct batch_err *reterr);
+
+/* Acknowledges an alert, once: BATCH_ESTALE when it already was, BATCH_ENOENT when
+ * there is none. */
+int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                    struct batch_err *reterr);
+
+/* Stores a token (tenant, name, role, hash, expires_at). BATCH_EEXIST when the tenant
+ * already has a token of that name or the hash is taken, BATCH_EINVAL for an unknown
+ * role. */
+int store_token_add(struct store *s, const struct store_token *t, int64_t now_s, int64_t *ret_id,
+                    struct batch_err *reterr);
+
+/* The token with this hash, revoked or expired ones included (the caller decides);
+ * BATCH_ENOENT when there is none. */
+int store_token_find(struct store *s, const char *hash, struct store_token *ret,
+                     struct batch_err *reterr);
+
+/* The tenant's tokens (NULL: every tenant's), by id. */
+int store_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                     struct batch_err *reterr);
+
+/* Revokes a token; BATCH_ESTALE when it already was, BATCH_ENOENT when there is none. */
+int store_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr);
+
+/* Records that node `name` is alive now with this capacity (created on first call). */
+int store_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                         struct batch_err *reterr);
+
+/* Every node, by name. */
+int store_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr);
+
+/* Takes or renews the lease `name` (e.g. "planner") for `holder` until now + ttl_s:
+ * *ret_held is true when holder has it now — it was free, expired (expiry <= now) or
+ * already holder's — and false when another holder's lease is still valid. Atomic
+ * across nodes sharing the repository (DESIGN §9). */
+int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                        int ttl_s, bool *ret_held, struct batch_err *reterr);
+
+/* Gives the lease up if holder has it; otherwise changes nothing. */
+int store_lease_release(struct store *s, const char *name, const char *holder,
+                        struct batch_err *reterr);
+
+void store_step_list_release(struct store_step_list *l);
+void store_dead_letter_list_release(struct store_dead_letter_list *l);
+void store_alert_list_release(struct store_alert_list *l);
+void store_token_release(struct store_token *t);
+void store_token_list_release(struct store_token_list *l);
+void store_node_list_release(struct store_node_list *l);
+void store_execution_list_release(struct store_execution_list *l);
 void store_instance_release(struct store_instance *in);
 void store_instance_list_release(struct store_instance_list *l);
 void store_transition_list_release(struct store_transition_list *l);

@@ -47,6 +47,57 @@ static const char *const migrations[] = {
         "  instance_id BIGINT NOT NULL REFERENCES instances(id), at BIGINT NOT NULL,\n"
         "  from_state INTEGER, to_state INTEGER NOT NULL, actor TEXT NOT NULL, reason TEXT);\n"
         "CREATE INDEX instance_transitions_instance ON instance_transitions(instance_id, id);\n",
+        /* 3: executions (attempts), step executions, checkpoints, dead letters, alerts,
+         * API tokens, nodes and leases. */
+        "CREATE TABLE executions (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
+        "  attempt INTEGER NOT NULL, node TEXT, pid BIGINT NOT NULL, log_path TEXT,\n"
+        "  started_at BIGINT NOT NULL, finished_at BIGINT, exit_status INTEGER, error TEXT,\n"
+        "  UNIQUE (instance_id, attempt));\n"
+        "CREATE INDEX executions_running ON executions(finished_at) WHERE finished_at IS NULL;\n"
+        "CREATE TABLE step_executions (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  execution_id BIGINT NOT NULL REFERENCES executions(id), name TEXT NOT NULL,\n"
+        "  status TEXT NOT NULL CHECK (status IN ('STARTED', 'COMPLETED', 'FAILED', 'STOPPED')),\n"
+        "  read_count BIGINT NOT NULL CHECK (read_count >= 0),\n"
+        "  write_count BIGINT NOT NULL CHECK (write_count >= 0),\n"
+        "  commit_count BIGINT NOT NULL CHECK (commit_count >= 0),\n"
+        "  rollback_count BIGINT NOT NULL CHECK (rollback_count >= 0),\n"
+        "  read_skip_count BIGINT NOT NULL CHECK (read_skip_count >= 0),\n"
+        "  process_skip_count BIGINT NOT NULL CHECK (process_skip_count >= 0),\n"
+        "  write_skip_count BIGINT NOT NULL CHECK (write_skip_count >= 0),\n"
+        "  filter_count BIGINT NOT NULL CHECK (filter_count >= 0),\n"
+        "  exit_message TEXT, started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
+        "  UNIQUE (execution_id, name));\n"
+        "CREATE TABLE checkpoints (\n"
+        "  instance_id BIGINT NOT NULL REFERENCES instances(id), step TEXT NOT NULL,\n"
+        "  data TEXT NOT NULL, updated_at BIGINT NOT NULL,\n"
+        "  PRIMARY KEY (instance_id, step));\n"
+        "CREATE TABLE dead_letters (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  instance_id BIGINT NOT NULL REFERENCES instances(id), step TEXT NOT NULL,\n"
+        "  item TEXT NOT NULL, error TEXT NOT NULL, created_at BIGINT NOT NULL);\n"
+        "CREATE INDEX dead_letters_instance ON dead_letters(instance_id, id);\n"
+        "CREATE TABLE alerts (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  instance_id BIGINT REFERENCES instances(id), kind TEXT NOT NULL,\n"
+        "  message TEXT NOT NULL, created_at BIGINT NOT NULL, acknowledged_at BIGINT,\n"
+        "  acknowledged_by TEXT);\n"
+        "CREATE INDEX alerts_tenant ON alerts(tenant, id);\n"
+        "CREATE TABLE api_tokens (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name), name TEXT NOT NULL,\n"
+        "  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),\n"
+        "  hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+        "  revoked_at BIGINT,\n"
+        "  UNIQUE (tenant, name));\n"
+        "CREATE TABLE nodes (\n"
+        "  name TEXT PRIMARY KEY, capacity INTEGER NOT NULL, started_at BIGINT NOT NULL,\n"
+        "  heartbeat_at BIGINT NOT NULL);\n"
+        "CREATE TABLE leases (\n"
+        "  name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -67,6 +118,31 @@ enum stmt_id {
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_INSTANCE_LOCK,
+        ST_EXECUTION_INSERT,
+        ST_EXECUTION_FINISH,
+        ST_EXECUTION_EXISTS,
+        ST_EXECUTION_LIST,
+        ST_STEP_UPSERT,
+        ST_STEP_LIST,
+        ST_CHECKPOINT_UPSERT,
+        ST_CHECKPOINT_GET,
+        ST_DEAD_LETTER_INSERT,
+        ST_DEAD_LETTER_LIST,
+        ST_DEAD_LETTER_DELETE,
+        ST_ALERT_INSERT,
+        ST_ALERT_LIST,
+        ST_ALERT_ACK,
+        ST_ALERT_EXISTS,
+        ST_TOKEN_INSERT,
+        ST_TOKEN_FIND,
+        ST_TOKEN_LIST,
+        ST_TOKEN_REVOKE,
+        ST_TOKEN_EXISTS,
+        ST_NODE_UPSERT,
+        ST_NODE_LIST,
+        ST_LEASE_ACQUIRE,
+        ST_LEASE_RELEASE,
         ST_COUNT,
 };
 
@@ -115,13 +191,106 @@ static const char *const stmt_sql[ST_COUNT] = {
                               "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = $1 ORDER BY id",
+        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
+         * without blocking inserts that only reference the instance. */
+        [ST_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = $1 FOR NO KEY UPDATE",
+        [ST_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                                "started_at) SELECT $1::bigint, coalesce(max(attempt), 0) + 1, "
+                                "$2::text, $3::bigint, $4::text, $5::bigint FROM executions "
+                                "WHERE instance_id = $1 RETURNING id, attempt",
+        [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = $2, exit_status = $3, "
+                                "error = $4 WHERE id = $1 AND finished_at IS NULL",
+        [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = $1",
+        [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                              "finished_at, exit_status, error FROM executions "
+                              "WHERE instance_id = $1 ORDER BY attempt",
+        /* The inserts below that reference a parent row check it first (no row: no
+         * parent), so that a missing parent does not abort a caller's transaction. */
+        [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                           "write_count, commit_count, rollback_count, read_skip_count, "
+                           "process_skip_count, write_skip_count, filter_count, exit_message, "
+                           "started_at, updated_at) SELECT $1::bigint, $2::text, $3::text, "
+                           "$4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, "
+                           "$9::bigint, $10::bigint, $11::bigint, $12::text, $13::bigint, "
+                           "$13::bigint WHERE EXISTS (SELECT 1 FROM executions WHERE id = $1) "
+                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
+                           "status = excluded.status, read_count = excluded.read_count, "
+                           "write_count = excluded.write_count, "
+                           "commit_count = excluded.commit_count, "
+                           "rollback_count = excluded.rollback_count, "
+                           "read_skip_count = excluded.read_skip_count, "
+                           "process_skip_count = excluded.process_skip_count, "
+                           "write_skip_count = excluded.write_skip_count, "
+                           "filter_count = excluded.filter_count, "
+                           "exit_message = excluded.exit_message, "
+                           "updated_at = excluded.updated_at RETURNING id",
+        [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
+                         "commit_count, rollback_count, read_skip_count, process_skip_count, "
+                         "write_skip_count, filter_count, exit_message, started_at, updated_at "
+                         "FROM step_executions WHERE execution_id = $1 ORDER BY id",
+        [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                                 "SELECT $1::bigint, $2::text, $3::text, $4::bigint "
+                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = $1) "
+                                 "ON CONFLICT (instance_id, step) DO UPDATE "
+                                 "SET data = excluded.data, updated_at = excluded.updated_at",
+        [ST_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = $1 AND step = $2",
+        [ST_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                                  "created_at) SELECT $1::bigint, $2::text, $3::text, $4::text, "
+                                  "$5::bigint WHERE EXISTS (SELECT 1 FROM instances "
+                                  "WHERE id = $1) RETURNING id",
+        [ST_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                                "d.created_at FROM dead_letters d JOIN instances i "
+                                "ON i.id = d.instance_id WHERE i.tenant = $1 "
+                                "AND ($2::text IS NULL OR i.job = $2) "
+                                "AND ($3::bigint = 0 OR d.instance_id = $3) AND d.id > $4 "
+                                "ORDER BY d.id LIMIT $5",
+        [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = $1",
+        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at) "
+                            "SELECT $1::text, $2::bigint, $3::text, $4::text, $5::bigint "
+                            "WHERE $2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = $2) "
+                            "RETURNING id",
+        [ST_ALERT_LIST] = "SELECT id, tenant, instance_id, kind, message, created_at, "
+                          "acknowledged_at, acknowledged_by FROM alerts WHERE tenant = $1 "
+                          "AND (NOT $2::boolean OR acknowledged_at IS NULL) ORDER BY id DESC",
+        [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3 "
+                         "WHERE id = $1 AND acknowledged_at IS NULL",
+        [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = $1",
+        /* A taken name or hash inserts nothing (no row returned) instead of failing,
+         * which would abort a caller's transaction. */
+        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
+                            "expires_at) VALUES ($1, $2, $3, $4, $5, $6) "
+                            "ON CONFLICT DO NOTHING RETURNING id",
+        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
+                          "revoked_at FROM api_tokens WHERE hash = $1",
+        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
+                          "revoked_at FROM api_tokens WHERE ($1::text IS NULL OR tenant = $1) "
+                          "ORDER BY id",
+        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 "
+                            "AND revoked_at IS NULL",
+        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = $1",
+        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
+                           "VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO UPDATE "
+                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
+        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+        /* One statement, so atomic across nodes: the row lock taken by ON CONFLICT makes
+         * concurrent acquirers wait and re-check the condition on the latest row. */
+        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
+                             "VALUES ($1, $2, $3::bigint + $4::bigint) "
+                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                             "expires_at = excluded.expires_at WHERE leases.holder = "
+                             "excluded.holder OR leases.expires_at <= $3 RETURNING holder",
+        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = $1 AND holder = $2",
 };
 
 struct pg_store {
         struct store base;
         PGconn *conn;
         bool in_tx;
+        char sqlstate[6]; /* SQLSTATE of the last failed statement run(), "" after success */
 };
+
+#define PG_FOREIGN_KEY_VIOLATION "23503"
+#define PG_UNIQUE_VIOLATION "23505"
 
 static int pg_error(struct pg_store *s, struct batch_err *reterr, const char *what)
 {
@@ -149,7 +318,10 @@ static PGresult *run(struct pg_store *s, enum stmt_id id, int n, const char *con
         snprintf(name, sizeof(name), "s%d", (int)id);
         PGresult *res = PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(res);
+        s->sqlstate[0] = '\0';
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+                snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", code ? code : "");
                 pg_error(s, reterr, what);
                 PQclear(res);
                 return NULL;
@@ -271,7 +443,15 @@ static int pg_begin(struct store *base, struct batch_err *reterr)
 static int pg_commit(struct store *base, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        int r = exec_sql(s, "COMMIT", reterr);
+        PGresult *res = PQexec(s->conn, "COMMIT");
+        int r = 0;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                r = pg_error(s, reterr, "COMMIT");
+        else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+                /* A statement failed inside the transaction: PostgreSQL rolled it back. */
+                r = batch_err_set(reterr, BATCH_EIO, "db",
+                                  "db: the transaction was rolled back after an earlier error");
+        PQclear(res);
         s->in_tx = false;
         return r;
 }
@@ -707,6 +887,601 @@ static int pg_instance_history(struct store *base, int64_t id, struct store_tran
         return 0;
 }
 
+/* ---- helpers for the operations below ----------------------------------------- */
+
+/* Whether val() failed for lack of memory: the column is not NULL but the copy is. */
+static bool lost(PGresult *res, int row, int col, const char *v)
+{
+        return !v && !PQgetisnull(res, row, col);
+}
+
+static int oom(struct batch_err *reterr)
+{
+        return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+}
+
+/* After a conditional update that changed nothing: BATCH_ESTALE when row `id` exists
+ * (statement `st` selects it), BATCH_ENOENT when it does not. */
+static int stale_or_missing(struct pg_store *s, enum stmt_id st, int64_t id, const char *noun,
+                            const char *done, struct batch_err *reterr)
+{
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        PGresult *res = run(s, st, 1, p, reterr, "reading the row");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        PQclear(res);
+        if (found)
+                return batch_err_set(reterr, BATCH_ESTALE, "id", "%s %lld %s: nothing changed",
+                                     noun, (long long)id, done);
+        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
+}
+
+/* ---- executions ------------------------------------------------------------- */
+
+struct exec_args {
+        const struct store_execution *e;
+        int64_t now;
+        int64_t id;
+        int attempt;
+};
+
+static int do_execution_start(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct exec_args *a = arg;
+        char inst[24], pid[24], now[24];
+        const char *lock[] = {I64(inst, a->e->instance_id)};
+        PGresult *res = run(s, ST_INSTANCE_LOCK, 1, lock, reterr, "reading the instance");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)a->e->instance_id);
+        const char *p[] = {inst, a->e->node, I64(pid, a->e->pid), a->e->log_path,
+                           I64(now, a->now)};
+        res = run(s, ST_EXECUTION_INSERT, 5, p, reterr, "recording the execution");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res) == 1) {
+                a->id = num(res, 0, 0);
+                a->attempt = (int)num(res, 0, 1);
+        } else {
+                r = batch_err_set(reterr, BATCH_EIO, "db",
+                                  "db: recording the execution: no row returned");
+        }
+        PQclear(res);
+        return r;
+}
+
+static int pg_execution_start(struct store *base, const struct store_execution *e, int64_t now_s,
+                              int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+{
+        struct exec_args a = {e, now_s, 0, 0};
+        int r = atomically((struct pg_store *)base, reterr, do_execution_start, &a);
+        if (r == 0) {
+                *ret_id = a.id;
+                *ret_attempt = a.attempt;
+        }
+        return r;
+}
+
+static int pg_execution_finish(struct store *base, int64_t id, int exit_status, const char *error,
+                               int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], at[24], status[24];
+        const char *p[] = {I64(ids, id), I64(at, now_s), I64(status, exit_status), error};
+        long rows = 0;
+        int r = run_cmd(s, ST_EXECUTION_FINISH, 4, p, reterr, "finishing the execution", &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_EXECUTION_EXISTS, id, "execution", "has already finished",
+                                reterr);
+}
+
+static int pg_execution_list(struct store *base, int64_t instance_id,
+                             struct store_execution_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, instance_id)};
+        PGresult *res = run(s, ST_EXECUTION_LIST, 1, p, reterr, "listing executions");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_execution_list l = {0, calloc(n ? (size_t)n : 1,
+                                                   sizeof(struct store_execution))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                struct store_execution *e = &l.items[l.n++];
+                memset(e, 0, sizeof(*e));
+                e->id = num(res, i, 0);
+                e->instance_id = num(res, i, 1);
+                e->attempt = (int)num(res, i, 2);
+                e->node = val(res, i, 3);
+                e->pid = num(res, i, 4);
+                e->log_path = val(res, i, 5);
+                e->started_at = num(res, i, 6);
+                e->finished = !PQgetisnull(res, i, 7);
+                e->finished_at = num(res, i, 7); /* "" (NULL) reads as 0 */
+                e->exit_status = (int)num(res, i, 8);
+                e->error = val(res, i, 9);
+                if (lost(res, i, 3, e->node) || lost(res, i, 5, e->log_path) ||
+                    lost(res, i, 9, e->error))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_execution_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* ---- steps and checkpoints --------------------------------------------------- */
+
+static int pg_step_put(struct store *base, const struct store_step *st, int64_t now_s,
+                       int64_t *ret_id, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char eid[24], c[8][24], now[24];
+        const char *p[] = {I64(eid, st->execution_id),
+                           st->name,
+                           st->status,
+                           I64(c[0], st->read_count),
+                           I64(c[1], st->write_count),
+                           I64(c[2], st->commit_count),
+                           I64(c[3], st->rollback_count),
+                           I64(c[4], st->read_skip_count),
+                           I64(c[5], st->process_skip_count),
+                           I64(c[6], st->write_skip_count),
+                           I64(c[7], st->filter_count),
+                           st->exit_message,
+                           I64(now, now_s)};
+        PGresult *res = run(s, ST_STEP_UPSERT, 13, p, reterr, "recording the step");
+        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
+                return BATCH_EIO;
+        int found = res ? PQntuples(res) : 0;
+        if (found && ret_id)
+                *ret_id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "execution_id", "no execution %lld",
+                                     (long long)st->execution_id);
+        return 0;
+}
+
+static int pg_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
+                        struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, execution_id)};
+        PGresult *res = run(s, ST_STEP_LIST, 1, p, reterr, "listing steps");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_step_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_step))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                struct store_step *st = &l.items[l.n++];
+                memset(st, 0, sizeof(*st));
+                st->id = num(res, i, 0);
+                st->execution_id = num(res, i, 1);
+                st->name = val(res, i, 2);
+                st->status = val(res, i, 3);
+                st->read_count = num(res, i, 4);
+                st->write_count = num(res, i, 5);
+                st->commit_count = num(res, i, 6);
+                st->rollback_count = num(res, i, 7);
+                st->read_skip_count = num(res, i, 8);
+                st->process_skip_count = num(res, i, 9);
+                st->write_skip_count = num(res, i, 10);
+                st->filter_count = num(res, i, 11);
+                st->exit_message = val(res, i, 12);
+                st->started_at = num(res, i, 13);
+                st->updated_at = num(res, i, 14);
+                if (lost(res, i, 2, st->name) || lost(res, i, 3, st->status) ||
+                    lost(res, i, 12, st->exit_message))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_step_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int pg_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
+                             const char *data, int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], now[24];
+        const char *p[] = {I64(ids, instance_id), step, data, I64(now, now_s)};
+        long rows = 0;
+        int r = run_cmd(s, ST_CHECKPOINT_UPSERT, 4, p, reterr, "saving the checkpoint", &rows);
+        if (r < 0 && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
+                return r;
+        if (r < 0 || rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)instance_id);
+        return 0;
+}
+
+static int pg_checkpoint_get(struct store *base, int64_t instance_id, const char *step,
+                             char **ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, instance_id), step};
+        *ret = NULL;
+        PGresult *res = run(s, ST_CHECKPOINT_GET, 2, p, reterr, "reading the checkpoint");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res)) {
+                *ret = val(res, 0, 0);
+                if (lost(res, 0, 0, *ret))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        return r;
+}
+
+/* ---- dead letters ------------------------------------------------------------ */
+
+static int pg_dead_letter_add(struct store *base, const struct store_dead_letter *d, int64_t now_s,
+                              int64_t *ret_id, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], now[24];
+        const char *p[] = {I64(ids, d->instance_id), d->step, d->item, d->error, I64(now, now_s)};
+        PGresult *res = run(s, ST_DEAD_LETTER_INSERT, 5, p, reterr, "adding the dead letter");
+        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
+                return BATCH_EIO;
+        int found = res ? PQntuples(res) : 0;
+        if (found && ret_id)
+                *ret_id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)d->instance_id);
+        return 0;
+}
+
+static int pg_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
+                               struct store_dead_letter_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char inst[24], after[24], limit[24];
+        unsigned lim = f->limit ? f->limit : 100;
+        const char *p[] = {f->tenant, f->job, I64(inst, f->instance_id), I64(after, f->after_id),
+                           I64(limit, lim > 10000 ? 10000 : lim)};
+        PGresult *res = run(s, ST_DEAD_LETTER_LIST, 5, p, reterr, "listing dead letters");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_dead_letter_list l = {0, calloc(n ? (size_t)n : 1,
+                                                     sizeof(struct store_dead_letter))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                struct store_dead_letter *d = &l.items[l.n++];
+                memset(d, 0, sizeof(*d));
+                d->id = num(res, i, 0);
+                d->instance_id = num(res, i, 1);
+                d->job = val(res, i, 2);
+                d->step = val(res, i, 3);
+                d->item = val(res, i, 4);
+                d->error = val(res, i, 5);
+                d->created_at = num(res, i, 6);
+                if (lost(res, i, 2, d->job) || lost(res, i, 3, d->step) ||
+                    lost(res, i, 4, d->item) || lost(res, i, 5, d->error))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_dead_letter_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int pg_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        long rows = 0;
+        int r = run_cmd(s, ST_DEAD_LETTER_DELETE, 1, p, reterr, "deleting the dead letter", &rows);
+        if (r == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
+                                     (long long)id);
+        return r;
+}
+
+/* ---- alerts ------------------------------------------------------------------ */
+
+struct alert_args {
+        const struct store_alert *a;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_alert_add(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct alert_args *a = arg;
+        int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        char inst[24], now[24];
+        const char *p[] = {a->a->tenant, a->a->instance_id ? I64(inst, a->a->instance_id) : NULL,
+                           a->a->kind, a->a->message, I64(now, a->now)};
+        PGresult *res = run(s, ST_ALERT_INSERT, 5, p, reterr, "raising the alert");
+        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
+                return BATCH_EIO;
+        int found = res ? PQntuples(res) : 0;
+        if (found)
+                a->id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)a->a->instance_id);
+        return 0;
+}
+
+static int pg_alert_add(struct store *base, const struct store_alert *a, int64_t now_s,
+                        int64_t *ret_id, struct batch_err *reterr)
+{
+        struct alert_args args = {a, now_s, 0};
+        int r = atomically((struct pg_store *)base, reterr, do_alert_add, &args);
+        if (r == 0 && ret_id)
+                *ret_id = args.id;
+        return r;
+}
+
+static int pg_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
+                         struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        const char *p[] = {tenant, unacknowledged_only ? "t" : "f"};
+        PGresult *res = run(s, ST_ALERT_LIST, 2, p, reterr, "listing alerts");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_alert_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_alert))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                struct store_alert *a = &l.items[l.n++];
+                memset(a, 0, sizeof(*a));
+                a->id = num(res, i, 0);
+                a->tenant = val(res, i, 1);
+                a->instance_id = num(res, i, 2); /* NULL reads as 0 */
+                a->kind = val(res, i, 3);
+                a->message = val(res, i, 4);
+                a->created_at = num(res, i, 5);
+                a->acknowledged = !PQgetisnull(res, i, 6);
+                a->acknowledged_at = num(res, i, 6);
+                a->acknowledged_by = val(res, i, 7);
+                if (lost(res, i, 1, a->tenant) || lost(res, i, 3, a->kind) ||
+                    lost(res, i, 4, a->message) || lost(res, i, 7, a->acknowledged_by))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_alert_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int pg_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
+                        struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], at[24];
+        const char *p[] = {I64(ids, id), I64(at, now_s), actor};
+        long rows = 0;
+        int r = run_cmd(s, ST_ALERT_ACK, 3, p, reterr, "acknowledging the alert", &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_ALERT_EXISTS, id, "alert", "was already acknowledged",
+                                reterr);
+}
+
+/* ---- API tokens -------------------------------------------------------------- */
+
+struct token_args {
+        const struct store_token *t;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_token_add(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct token_args *a = arg;
+        const struct store_token *t = a->t;
+        int r = ensure_tenant(s, t->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        char now[24], exp[24];
+        const char *p[] = {t->tenant, t->name, t->role, t->hash, I64(now, a->now),
+                           I64(exp, t->expires_at)};
+        PGresult *res = run(s, ST_TOKEN_INSERT, 6, p, reterr, "storing the token");
+        if (!res && strcmp(s->sqlstate, PG_UNIQUE_VIOLATION) != 0)
+                return BATCH_EIO;
+        int found = res ? PQntuples(res) : 0;
+        if (found)
+                a->id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_EEXIST, "name",
+                                     "token \"%s\" of tenant %s already exists, or its hash is "
+                                     "taken",
+                                     t->name, t->tenant);
+        return 0;
+}
+
+static int pg_token_add(struct store *base, const struct store_token *t, int64_t now_s,
+                        int64_t *ret_id, struct batch_err *reterr)
+{
+        struct token_args a = {t, now_s, 0};
+        int r = atomically((struct pg_store *)base, reterr, do_token_add, &a);
+        if (r == 0 && ret_id)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_token(PGresult *res, int row, struct store_token *t)
+{
+        memset(t, 0, sizeof(*t));
+        t->id = num(res, row, 0);
+        t->tenant = val(res, row, 1);
+        t->name = val(res, row, 2);
+        t->role = val(res, row, 3);
+        t->hash = val(res, row, 4);
+        t->created_at = num(res, row, 5);
+        t->expires_at = num(res, row, 6);
+        t->revoked = !PQgetisnull(res, row, 7);
+        t->revoked_at = num(res, row, 7);
+        if (!t->tenant || !t->name || !t->role || !t->hash) {
+                store_token_release(t);
+                return BATCH_ENOMEM;
+        }
+        return 0;
+}
+
+static int pg_token_find(struct store *base, const char *hash, struct store_token *ret,
+                         struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        const char *p[] = {hash};
+        PGresult *res = run(s, ST_TOKEN_FIND, 1, p, reterr, "reading the token");
+        if (!res)
+                return BATCH_EIO;
+        int r;
+        if (!PQntuples(res))
+                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no token with this hash");
+        else if ((r = read_token(res, 0, ret)) < 0)
+                r = oom(reterr);
+        PQclear(res);
+        return r;
+}
+
+static int pg_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
+                         struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        const char *p[] = {tenant};
+        PGresult *res = run(s, ST_TOKEN_LIST, 1, p, reterr, "listing tokens");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_token_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_token))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                if ((r = read_token(res, i, &l.items[i])) == 0)
+                        l.n++;
+                else
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_token_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int pg_token_revoke(struct store *base, int64_t id, int64_t now_s,
+                           struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], at[24];
+        const char *p[] = {I64(ids, id), I64(at, now_s)};
+        long rows = 0;
+        int r = run_cmd(s, ST_TOKEN_REVOKE, 2, p, reterr, "revoking the token", &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_TOKEN_EXISTS, id, "token", "was already revoked", reterr);
+}
+
+/* ---- nodes and leases -------------------------------------------------------- */
+
+static int pg_node_heartbeat(struct store *base, const char *name, int capacity, int64_t now_s,
+                             struct batch_err *reterr)
+{
+        char cap[24], now[24];
+        const char *p[] = {name, I64(cap, capacity), I64(now, now_s)};
+        return run_cmd((struct pg_store *)base, ST_NODE_UPSERT, 3, p, reterr,
+                       "recording the heartbeat", NULL);
+}
+
+static int pg_node_list(struct store *base, struct store_node_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        PGresult *res = run(s, ST_NODE_LIST, 0, NULL, reterr, "listing nodes");
+        if (!res)
+                return BATCH_EIO;
+        int n = PQntuples(res), r = 0;
+        struct store_node_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_node))};
+        if (!l.items)
+                r = oom(reterr);
+        for (int i = 0; r == 0 && i < n; i++) {
+                struct store_node *nd = &l.items[l.n++];
+                memset(nd, 0, sizeof(*nd));
+                nd->name = val(res, i, 0);
+                nd->capacity = (int)num(res, i, 1);
+                nd->started_at = num(res, i, 2);
+                nd->heartbeat_at = num(res, i, 3);
+                if (lost(res, i, 0, nd->name))
+                        r = oom(reterr);
+        }
+        PQclear(res);
+        if (r < 0) {
+                store_node_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int pg_lease_acquire(struct store *base, const char *name, const char *holder,
+                            int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char now[24], ttl[24];
+        const char *p[] = {name, holder, I64(now, now_s), I64(ttl, ttl_s)};
+        PGresult *res = run(s, ST_LEASE_ACQUIRE, 4, p, reterr, "taking the lease");
+        if (!res)
+                return BATCH_EIO;
+        *ret_held = PQntuples(res) > 0;
+        PQclear(res);
+        return 0;
+}
+
+static int pg_lease_release(struct store *base, const char *name, const char *holder,
+                            struct batch_err *reterr)
+{
+        const char *p[] = {name, holder};
+        return run_cmd((struct pg_store *)base, ST_LEASE_RELEASE, 2, p, reterr,
+                       "giving up the lease", NULL);
+}
+
 const struct store_ops store_postgres_ops = {
         .version = 1,
         .name = "postgres",
@@ -727,4 +1502,25 @@ const struct store_ops store_postgres_ops = {
         .instance_list = pg_instance_list,
         .instance_transition = pg_instance_transition,
         .instance_history = pg_instance_history,
+        .execution_start = pg_execution_start,
+        .execution_finish = pg_execution_finish,
+        .execution_list = pg_execution_list,
+        .step_put = pg_step_put,
+        .step_list = pg_step_list,
+        .checkpoint_put = pg_checkpoint_put,
+        .checkpoint_get = pg_checkpoint_get,
+        .dead_letter_add = pg_dead_letter_add,
+        .dead_letter_list = pg_dead_letter_list,
+        .dead_letter_delete = pg_dead_letter_delete,
+        .alert_add = pg_alert_add,
+        .alert_list = pg_alert_list,
+        .alert_ack = pg_alert_ack,
+        .token_add = pg_token_add,
+        .token_find = pg_token_find,
+        .token_list = pg_token_list,
+        .token_revoke = pg_token_revoke,
+        .node_heartbeat = pg_node_heartbeat,
+        .node_list = pg_node_list,
+        .lease_acquire = pg_lease_acquire,
+        .lease_release = pg_lease_release,
 };

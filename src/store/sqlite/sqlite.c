@@ -79,6 +79,89 @@ static const char *const migrations[] = {
         "  reason TEXT\n"
         ") STRICT;\n"
         "CREATE INDEX instance_transitions_instance ON instance_transitions(instance_id, id);\n",
+        /* 3: executions (attempts), step executions, checkpoints, dead letters, alerts,
+         * API tokens, nodes and leases. */
+        "CREATE TABLE executions (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  attempt INTEGER NOT NULL,\n"
+        "  node TEXT,\n"
+        "  pid INTEGER NOT NULL,\n"
+        "  log_path TEXT,\n"
+        "  started_at INTEGER NOT NULL,\n"
+        "  finished_at INTEGER,\n"
+        "  exit_status INTEGER,\n"
+        "  error TEXT,\n"
+        "  UNIQUE (instance_id, attempt)\n"
+        ") STRICT;\n"
+        "CREATE INDEX executions_running ON executions(finished_at) WHERE finished_at IS NULL;\n"
+        "CREATE TABLE step_executions (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  execution_id INTEGER NOT NULL REFERENCES executions(id),\n"
+        "  name TEXT NOT NULL,\n"
+        "  status TEXT NOT NULL CHECK (status IN ('STARTED', 'COMPLETED', 'FAILED', 'STOPPED')),\n"
+        "  read_count INTEGER NOT NULL CHECK (read_count >= 0),\n"
+        "  write_count INTEGER NOT NULL CHECK (write_count >= 0),\n"
+        "  commit_count INTEGER NOT NULL CHECK (commit_count >= 0),\n"
+        "  rollback_count INTEGER NOT NULL CHECK (rollback_count >= 0),\n"
+        "  read_skip_count INTEGER NOT NULL CHECK (read_skip_count >= 0),\n"
+        "  process_skip_count INTEGER NOT NULL CHECK (process_skip_count >= 0),\n"
+        "  write_skip_count INTEGER NOT NULL CHECK (write_skip_count >= 0),\n"
+        "  filter_count INTEGER NOT NULL CHECK (filter_count >= 0),\n"
+        "  exit_message TEXT,\n"
+        "  started_at INTEGER NOT NULL,\n"
+        "  updated_at INTEGER NOT NULL,\n"
+        "  UNIQUE (execution_id, name)\n"
+        ") STRICT;\n"
+        "CREATE TABLE checkpoints (\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  step TEXT NOT NULL,\n"
+        "  data TEXT NOT NULL,\n"
+        "  updated_at INTEGER NOT NULL,\n"
+        "  PRIMARY KEY (instance_id, step)\n"
+        ") STRICT;\n"
+        "CREATE TABLE dead_letters (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  step TEXT NOT NULL,\n"
+        "  item TEXT NOT NULL,\n"
+        "  error TEXT NOT NULL,\n"
+        "  created_at INTEGER NOT NULL\n"
+        ") STRICT;\n"
+        "CREATE INDEX dead_letters_instance ON dead_letters(instance_id, id);\n"
+        "CREATE TABLE alerts (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  instance_id INTEGER REFERENCES instances(id),\n"
+        "  kind TEXT NOT NULL,\n"
+        "  message TEXT NOT NULL,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  acknowledged_at INTEGER,\n"
+        "  acknowledged_by TEXT\n"
+        ") STRICT;\n"
+        "CREATE INDEX alerts_tenant ON alerts(tenant, id);\n"
+        "CREATE TABLE api_tokens (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  name TEXT NOT NULL,\n"
+        "  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),\n"
+        "  hash TEXT NOT NULL UNIQUE,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  expires_at INTEGER NOT NULL,\n"
+        "  revoked_at INTEGER,\n"
+        "  UNIQUE (tenant, name)\n"
+        ") STRICT;\n"
+        "CREATE TABLE nodes (\n"
+        "  name TEXT PRIMARY KEY,\n"
+        "  capacity INTEGER NOT NULL,\n"
+        "  started_at INTEGER NOT NULL,\n"
+        "  heartbeat_at INTEGER NOT NULL\n"
+        ") STRICT;\n"
+        "CREATE TABLE leases (\n"
+        "  name TEXT PRIMARY KEY,\n"
+        "  holder TEXT NOT NULL,\n"
+        "  expires_at INTEGER NOT NULL\n"
+        ") STRICT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -102,6 +185,31 @@ enum stmt_id {
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_EXECUTION_NEXT_ATTEMPT,
+        ST_EXECUTION_INSERT,
+        ST_EXECUTION_FINISH,
+        ST_EXECUTION_EXISTS,
+        ST_EXECUTION_LIST,
+        ST_STEP_UPSERT,
+        ST_STEP_LIST,
+        ST_CHECKPOINT_UPSERT,
+        ST_CHECKPOINT_GET,
+        ST_DEAD_LETTER_INSERT,
+        ST_DEAD_LETTER_LIST,
+        ST_DEAD_LETTER_DELETE,
+        ST_ALERT_INSERT,
+        ST_ALERT_LIST,
+        ST_ALERT_ACK,
+        ST_ALERT_EXISTS,
+        ST_TOKEN_INSERT,
+        ST_TOKEN_FIND,
+        ST_TOKEN_LIST,
+        ST_TOKEN_REVOKE,
+        ST_TOKEN_EXISTS,
+        ST_NODE_UPSERT,
+        ST_NODE_LIST,
+        ST_LEASE_ACQUIRE,
+        ST_LEASE_RELEASE,
         ST_COUNT,
 };
 
@@ -151,6 +259,69 @@ static const char *const stmt_sql[ST_COUNT] = {
                               "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
+        [ST_EXECUTION_NEXT_ATTEMPT] = "SELECT coalesce(max(attempt), 0) + 1 FROM executions "
+                                      "WHERE instance_id = ?1",
+        [ST_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                                "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
+                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
+        [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+        [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                              "finished_at, exit_status, error FROM executions "
+                              "WHERE instance_id = ?1 ORDER BY attempt",
+        [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                           "write_count, commit_count, rollback_count, read_skip_count, "
+                           "process_skip_count, write_skip_count, filter_count, exit_message, "
+                           "started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                           "?10, ?11, ?12, ?13, ?13) ON CONFLICT(execution_id, name) DO UPDATE "
+                           "SET status = ?3, read_count = ?4, write_count = ?5, commit_count = ?6, "
+                           "rollback_count = ?7, read_skip_count = ?8, process_skip_count = ?9, "
+                           "write_skip_count = ?10, filter_count = ?11, exit_message = ?12, "
+                           "updated_at = ?13 RETURNING id",
+        [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
+                         "commit_count, rollback_count, read_skip_count, process_skip_count, "
+                         "write_skip_count, filter_count, exit_message, started_at, updated_at "
+                         "FROM step_executions WHERE execution_id = ?1 ORDER BY id",
+        [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(instance_id, step) "
+                                 "DO UPDATE SET data = ?3, updated_at = ?4",
+        [ST_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
+        [ST_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        [ST_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                                "d.created_at FROM dead_letters d JOIN instances i "
+                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
+                                "AND (?2 IS NULL OR i.job = ?2) "
+                                "AND (?3 = 0 OR d.instance_id = ?3) AND d.id > ?4 "
+                                "ORDER BY d.id LIMIT ?5",
+        [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
+        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [ST_ALERT_LIST] = "SELECT id, tenant, instance_id, kind, message, created_at, "
+                          "acknowledged_at, acknowledged_by FROM alerts WHERE tenant = ?1 "
+                          "AND (?2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC",
+        [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
+                         "WHERE id = ?1 AND acknowledged_at IS NULL",
+        [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
+                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
+                          "revoked_at FROM api_tokens WHERE hash = ?1",
+        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
+                          "revoked_at FROM api_tokens WHERE (?1 IS NULL OR tenant = ?1) "
+                          "ORDER BY id",
+        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
+                            "AND revoked_at IS NULL",
+        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
+        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
+                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(name) DO UPDATE "
+                           "SET capacity = ?2, heartbeat_at = ?3",
+        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) VALUES (?1, ?2, ?3 + ?4) "
+                             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
+                             "expires_at = excluded.expires_at WHERE leases.holder = "
+                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
+        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
 };
 
 struct sqlite_store {
@@ -390,20 +561,26 @@ static int add_version(struct sqlite_store *s, const struct put_args *a, int64_t
         return run(s, st, reterr, "recording the version");
 }
 
+static int ensure_tenant(struct sqlite_store *s, const char *tenant, int64_t now,
+                         struct batch_err *reterr)
+{
+        sqlite3_stmt *st = stmt(s, ST_TENANT_ENSURE);
+        bind_text(st, 1, tenant);
+        sqlite3_bind_int64(st, 2, now);
+        return run(s, st, reterr, "creating the tenant");
+}
+
 static int do_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
 {
         struct put_args *a = arg;
-        sqlite3_stmt *st = stmt(s, ST_TENANT_ENSURE);
-        bind_text(st, 1, a->d->tenant);
-        sqlite3_bind_int64(st, 2, a->now);
-        int r = run(s, st, reterr, "creating the tenant");
+        int r = ensure_tenant(s, a->d->tenant, a->now, reterr);
         if (r < 0)
                 return r;
         int64_t version = last_version(s, a->d);
         if (version < 0)
                 return db_error(s, reterr, "reading the version");
         version++;
-        st = stmt(s, ST_DEF_UPSERT);
+        sqlite3_stmt *st = stmt(s, ST_DEF_UPSERT);
         bind_text(st, 1, a->d->tenant);
         bind_text(st, 2, a->d->kind);
         bind_text(st, 3, a->d->name);
@@ -603,13 +780,10 @@ static int do_create(struct sqlite_store *s, void *arg, struct batch_err *reterr
 {
         struct create_args *a = arg;
         const struct store_instance *in = a->in;
-        sqlite3_stmt *st = stmt(s, ST_TENANT_ENSURE);
-        bind_text(st, 1, in->tenant);
-        sqlite3_bind_int64(st, 2, a->now);
-        int r = run(s, st, reterr, "creating the tenant");
+        int r = ensure_tenant(s, in->tenant, a->now, reterr);
         if (r < 0)
                 return r;
-        st = stmt(s, ST_INSTANCE_INSERT);
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_INSERT);
         bind_text(st, 1, in->tenant);
         bind_text(st, 2, in->job);
         sqlite3_bind_int(st, 3, in->scheduled ? 1 : 0);
@@ -807,6 +981,564 @@ static int sqlite_instance_history(struct store *base, int64_t id,
         return 0;
 }
 
+/* ---- executions ------------------------------------------------------------- */
+
+struct exec_args {
+        const struct store_execution *e;
+        int64_t now;
+        int64_t id;
+        int attempt;
+};
+
+static int do_execution_start(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct exec_args *a = arg;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
+        sqlite3_bind_int64(st, 1, a->e->instance_id);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? batch_err_set(reterr, BATCH_ENOENT, "id",
+                                                         "no instance %lld",
+                                                         (long long)a->e->instance_id)
+                                         : db_error(s, reterr, "reading the instance");
+        st = stmt(s, ST_EXECUTION_NEXT_ATTEMPT);
+        sqlite3_bind_int64(st, 1, a->e->instance_id);
+        a->attempt = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+        sqlite3_reset(st);
+        st = stmt(s, ST_EXECUTION_INSERT);
+        sqlite3_bind_int64(st, 1, a->e->instance_id);
+        sqlite3_bind_int(st, 2, a->attempt);
+        bind_text(st, 3, a->e->node);
+        sqlite3_bind_int64(st, 4, a->e->pid);
+        bind_text(st, 5, a->e->log_path);
+        sqlite3_bind_int64(st, 6, a->now);
+        int r = run(s, st, reterr, "recording the execution");
+        if (r == 0)
+                a->id = sqlite3_last_insert_rowid(s->db);
+        return r;
+}
+
+static int sqlite_execution_start(struct store *base, const struct store_execution *e,
+                                  int64_t now_s, int64_t *ret_id, int *ret_attempt,
+                                  struct batch_err *reterr)
+{
+        struct exec_args a = {e, now_s, 0, 0};
+        int r = atomically((struct sqlite_store *)base, reterr, do_execution_start, &a);
+        if (r == 0) {
+                *ret_id = a.id;
+                *ret_attempt = a.attempt;
+        }
+        return r;
+}
+
+/* Runs a conditional update `st` of row `id` that applies once (finish, acknowledge,
+ * revoke): when it changed nothing, BATCH_ESTALE if the row exists (checked with
+ * `exists`) or BATCH_ENOENT. `noun` names the row, `done` what already happened. */
+static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t id,
+                       const char *noun, const char *done, struct batch_err *reterr)
+{
+        int r = run(s, st, reterr, noun);
+        if (r < 0 || sqlite3_changes(s->db) > 0)
+                return r;
+        st = stmt(s, exists);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW)
+                return batch_err_set(reterr, BATCH_ESTALE, "id",
+                                     "%s %lld has already %s: nothing changed", noun,
+                                     (long long)id, done);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, noun);
+        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
+}
+
+/* Runs an insert (or upsert ... RETURNING id) of a row that refers to parent row
+ * `parent_id`; a missing parent is BATCH_ENOENT "no PARENT N". *ret_id (optional) is
+ * the row's id. */
+static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
+                        int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
+{
+        int rc = sqlite3_step(st);
+        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+                                      : sqlite3_last_insert_rowid(s->db);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT &&
+            sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
+                                     (long long)parent_id);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return db_error(s, reterr, "writing");
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+/* Reads every row of `st` into a growing array of `size`-byte items (each zeroed, then
+ * filled by read_row, which returns 0 or BATCH_ENOMEM). On error the items read so far
+ * stay in *items and *n for the caller to release. */
+static int collect(struct sqlite_store *s, sqlite3_stmt *st, size_t size, void **items,
+                   size_t *n, int (*read_row)(sqlite3_stmt *st, void *item),
+                   struct batch_err *reterr)
+{
+        size_t cap = 0;
+        int rc, r = 0;
+        *items = NULL;
+        *n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        void *grown = realloc(*items, cap * size);
+                        if (!grown) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        *items = grown;
+                }
+                void *item = (char *)*items + *n * size;
+                memset(item, 0, size);
+                (*n)++;
+                if ((r = read_row(st, item)) < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "reading");
+        sqlite3_reset(st);
+        return r;
+}
+
+static int64_t col_int64_or_0(sqlite3_stmt *st, int i)
+{
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+static int sqlite_execution_finish(struct store *base, int64_t id, int exit_status,
+                                   const char *error, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_EXECUTION_FINISH);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now_s);
+        sqlite3_bind_int(st, 3, exit_status);
+        bind_text(st, 4, error);
+        return update_once(s, st, ST_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+}
+
+static int read_execution(sqlite3_stmt *st, void *item)
+{
+        struct store_execution *e = item;
+        e->id = sqlite3_column_int64(st, 0);
+        e->instance_id = sqlite3_column_int64(st, 1);
+        e->attempt = sqlite3_column_int(st, 2);
+        e->node = col_text(st, 3);
+        e->pid = sqlite3_column_int64(st, 4);
+        e->log_path = col_text(st, 5);
+        e->started_at = sqlite3_column_int64(st, 6);
+        e->finished = sqlite3_column_type(st, 7) != SQLITE_NULL;
+        e->finished_at = col_int64_or_0(st, 7);
+        e->exit_status = (int)col_int64_or_0(st, 8);
+        e->error = col_text(st, 9);
+        return 0;
+}
+
+static int sqlite_execution_list(struct store *base, int64_t instance_id,
+                                 struct store_execution_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_EXECUTION_LIST);
+        sqlite3_bind_int64(st, 1, instance_id);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_execution,
+                        reterr);
+        if (r < 0)
+                store_execution_list_release(ret);
+        return r;
+}
+
+/* ---- step executions and checkpoints ------------------------------------------ */
+
+static int sqlite_step_put(struct store *base, const struct store_step *in, int64_t now_s,
+                           int64_t *ret_id, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_STEP_UPSERT);
+        sqlite3_bind_int64(st, 1, in->execution_id);
+        bind_text(st, 2, in->name);
+        bind_text(st, 3, in->status);
+        const int64_t counts[] = {in->read_count,      in->write_count,        in->commit_count,
+                                  in->rollback_count,  in->read_skip_count,    in->process_skip_count,
+                                  in->write_skip_count, in->filter_count};
+        for (int i = 0; i < 8; i++)
+                sqlite3_bind_int64(st, 4 + i, counts[i]);
+        bind_text(st, 12, in->exit_message);
+        sqlite3_bind_int64(st, 13, now_s);
+        return insert_child(s, st, "execution", in->execution_id, ret_id, reterr);
+}
+
+static int read_step(sqlite3_stmt *st, void *item)
+{
+        struct store_step *p = item;
+        p->id = sqlite3_column_int64(st, 0);
+        p->execution_id = sqlite3_column_int64(st, 1);
+        p->name = col_text(st, 2);
+        p->status = col_text(st, 3);
+        int64_t *counts[] = {&p->read_count,      &p->write_count,        &p->commit_count,
+                             &p->rollback_count,  &p->read_skip_count,    &p->process_skip_count,
+                             &p->write_skip_count, &p->filter_count};
+        for (int i = 0; i < 8; i++)
+                *counts[i] = sqlite3_column_int64(st, 4 + i);
+        p->exit_message = col_text(st, 12);
+        p->started_at = sqlite3_column_int64(st, 13);
+        p->updated_at = sqlite3_column_int64(st, 14);
+        return p->name && p->status ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
+                            struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_STEP_LIST);
+        sqlite3_bind_int64(st, 1, execution_id);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_step,
+                        reterr);
+        if (r < 0)
+                store_step_list_release(ret);
+        return r;
+}
+
+static int sqlite_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
+                                 const char *data, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_UPSERT);
+        sqlite3_bind_int64(st, 1, instance_id);
+        bind_text(st, 2, step);
+        bind_text(st, 3, data);
+        sqlite3_bind_int64(st, 4, now_s);
+        return insert_child(s, st, "instance", instance_id, NULL, reterr);
+}
+
+static int sqlite_checkpoint_get(struct store *base, int64_t instance_id, const char *step,
+                                 char **ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_GET);
+        sqlite3_bind_int64(st, 1, instance_id);
+        bind_text(st, 2, step);
+        int rc = sqlite3_step(st), r = 0;
+        *ret = NULL;
+        if (rc == SQLITE_ROW) {
+                if (!(*ret = col_text(st, 0)))
+                        r = BATCH_ENOMEM;
+        } else if (rc != SQLITE_DONE) {
+                r = db_error(s, reterr, "reading the checkpoint");
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+/* ---- dead letters and alerts ------------------------------------------------- */
+
+static int sqlite_dead_letter_add(struct store *base, const struct store_dead_letter *d,
+                                  int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_INSERT);
+        sqlite3_bind_int64(st, 1, d->instance_id);
+        bind_text(st, 2, d->step);
+        bind_text(st, 3, d->item);
+        bind_text(st, 4, d->error);
+        sqlite3_bind_int64(st, 5, now_s);
+        return insert_child(s, st, "instance", d->instance_id, ret_id, reterr);
+}
+
+static int read_dead_letter(sqlite3_stmt *st, void *item)
+{
+        struct store_dead_letter *d = item;
+        d->id = sqlite3_column_int64(st, 0);
+        d->instance_id = sqlite3_column_int64(st, 1);
+        d->job = col_text(st, 2);
+        d->step = col_text(st, 3);
+        d->item = col_text(st, 4);
+        d->error = col_text(st, 5);
+        d->created_at = sqlite3_column_int64(st, 6);
+        return d->job && d->step && d->item && d->error ? 0 : BATCH_ENOMEM;
+}
+
+static unsigned page_limit(unsigned limit)
+{
+        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
+}
+
+static int sqlite_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
+                                   struct store_dead_letter_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_LIST);
+        bind_text(st, 1, f->tenant);
+        bind_text(st, 2, f->job);
+        sqlite3_bind_int64(st, 3, f->instance_id);
+        sqlite3_bind_int64(st, 4, f->after_id);
+        sqlite3_bind_int(st, 5, (int)page_limit(f->limit));
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+                        read_dead_letter, reterr);
+        if (r < 0)
+                store_dead_letter_list_release(ret);
+        return r;
+}
+
+static int sqlite_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_DELETE);
+        sqlite3_bind_int64(st, 1, id);
+        int r = run(s, st, reterr, "deleting the dead letter");
+        if (r == 0 && sqlite3_changes(s->db) == 0)
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
+                                  (long long)id);
+        return r;
+}
+
+struct alert_args {
+        const struct store_alert *a;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_alert_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct alert_args *a = arg;
+        int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_INSERT);
+        bind_text(st, 1, a->a->tenant);
+        if (a->a->instance_id)
+                sqlite3_bind_int64(st, 2, a->a->instance_id);
+        bind_text(st, 3, a->a->kind);
+        bind_text(st, 4, a->a->message);
+        sqlite3_bind_int64(st, 5, a->now);
+        return insert_child(s, st, "instance", a->a->instance_id, &a->id, reterr);
+}
+
+static int sqlite_alert_add(struct store *base, const struct store_alert *al, int64_t now_s,
+                            int64_t *ret_id, struct batch_err *reterr)
+{
+        struct alert_args a = {al, now_s, 0};
+        int r = atomically((struct sqlite_store *)base, reterr, do_alert_add, &a);
+        if (r == 0 && ret_id)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_alert(sqlite3_stmt *st, void *item)
+{
+        struct store_alert *a = item;
+        a->id = sqlite3_column_int64(st, 0);
+        a->tenant = col_text(st, 1);
+        a->instance_id = col_int64_or_0(st, 2);
+        a->kind = col_text(st, 3);
+        a->message = col_text(st, 4);
+        a->created_at = sqlite3_column_int64(st, 5);
+        a->acknowledged = sqlite3_column_type(st, 6) != SQLITE_NULL;
+        a->acknowledged_at = col_int64_or_0(st, 6);
+        a->acknowledged_by = col_text(st, 7);
+        return a->tenant && a->kind && a->message ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
+                             struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_LIST);
+        bind_text(st, 1, tenant);
+        sqlite3_bind_int(st, 2, unacknowledged_only ? 1 : 0);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
+        return r;
+}
+
+static int sqlite_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
+                            struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_ACK);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now_s);
+        bind_text(st, 3, actor ? actor : "system");
+        return update_once(s, st, ST_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
+}
+
+/* ---- API tokens ---------------------------------------------------------------- */
+
+struct token_args {
+        const struct store_token *t;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_token_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct token_args *a = arg;
+        int r = ensure_tenant(s, a->t->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = stmt(s, ST_TOKEN_INSERT);
+        bind_text(st, 1, a->t->tenant);
+        bind_text(st, 2, a->t->name);
+        bind_text(st, 3, a->t->role);
+        bind_text(st, 4, a->t->hash);
+        sqlite3_bind_int64(st, 5, a->now);
+        sqlite3_bind_int64(st, 6, a->t->expires_at);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+                return batch_err_set(reterr, BATCH_EEXIST, "name",
+                                     "tenant %s already has a token named \"%s\" (or one with "
+                                     "the same secret)",
+                                     a->t->tenant, a->t->name);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, "storing the token");
+        a->id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+static int sqlite_token_add(struct store *base, const struct store_token *t, int64_t now_s,
+                            int64_t *ret_id, struct batch_err *reterr)
+{
+        struct token_args a = {t, now_s, 0};
+        int r = atomically((struct sqlite_store *)base, reterr, do_token_add, &a);
+        if (r == 0 && ret_id)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_token(sqlite3_stmt *st, void *item)
+{
+        struct store_token *t = item;
+        t->id = sqlite3_column_int64(st, 0);
+        t->tenant = col_text(st, 1);
+        t->name = col_text(st, 2);
+        t->role = col_text(st, 3);
+        t->hash = col_text(st, 4);
+        t->created_at = sqlite3_column_int64(st, 5);
+        t->expires_at = sqlite3_column_int64(st, 6);
+        t->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+        t->revoked_at = col_int64_or_0(st, 7);
+        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_token_find(struct store *base, const char *hash, struct store_token *ret,
+                             struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_TOKEN_FIND);
+        bind_text(st, 1, hash);
+        memset(ret, 0, sizeof(*ret));
+        int rc = sqlite3_step(st), r;
+        if (rc == SQLITE_ROW)
+                r = read_token(st, ret);
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
+        else
+                r = db_error(s, reterr, "reading the token");
+        sqlite3_reset(st);
+        if (r < 0)
+                store_token_release(ret);
+        return r;
+}
+
+static int sqlite_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
+                             struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_TOKEN_LIST);
+        bind_text(st, 1, tenant);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_token,
+                        reterr);
+        if (r < 0)
+                store_token_list_release(ret);
+        return r;
+}
+
+static int sqlite_token_revoke(struct store *base, int64_t id, int64_t now_s,
+                               struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_TOKEN_REVOKE);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now_s);
+        return update_once(s, st, ST_TOKEN_EXISTS, id, "token", "been revoked", reterr);
+}
+
+/* ---- nodes and leases (DESIGN §9) ------------------------------------------------ */
+
+static int sqlite_node_heartbeat(struct store *base, const char *name, int capacity,
+                                 int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_NODE_UPSERT);
+        bind_text(st, 1, name);
+        sqlite3_bind_int(st, 2, capacity);
+        sqlite3_bind_int64(st, 3, now_s);
+        return run(s, st, reterr, "recording the heartbeat");
+}
+
+static int read_node(sqlite3_stmt *st, void *item)
+{
+        struct store_node *n = item;
+        n->name = col_text(st, 0);
+        n->capacity = sqlite3_column_int(st, 1);
+        n->started_at = sqlite3_column_int64(st, 2);
+        n->heartbeat_at = sqlite3_column_int64(st, 3);
+        return n->name ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_node_list(struct store *base, struct store_node_list *ret,
+                            struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        int r = collect(s, stmt(s, ST_NODE_LIST), sizeof(*ret->items), (void **)&ret->items,
+                        &ret->n, read_node, reterr);
+        if (r < 0)
+                store_node_list_release(ret);
+        return r;
+}
+
+static int sqlite_lease_acquire(struct store *base, const char *name, const char *holder,
+                                int64_t now_s, int ttl_s, bool *ret_held,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_LEASE_ACQUIRE);
+        bind_text(st, 1, name);
+        bind_text(st, 2, holder);
+        sqlite3_bind_int64(st, 3, now_s);
+        sqlite3_bind_int(st, 4, ttl_s);
+        /* RETURNING yields the row only when it was inserted or updated. */
+        int rc = sqlite3_step(st);
+        bool held = rc == SQLITE_ROW;
+        if (held)
+                rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, "taking the lease");
+        *ret_held = held;
+        return 0;
+}
+
+static int sqlite_lease_release(struct store *base, const char *name, const char *holder,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_LEASE_RELEASE);
+        bind_text(st, 1, name);
+        bind_text(st, 2, holder);
+        return run(s, st, reterr, "releasing the lease");
+}
+
 const struct store_ops store_sqlite_ops = {
         .version = 1,
         .name = "sqlite",
@@ -827,4 +1559,25 @@ const struct store_ops store_sqlite_ops = {
         .instance_list = sqlite_instance_list,
         .instance_transition = sqlite_instance_transition,
         .instance_history = sqlite_instance_history,
+        .execution_start = sqlite_execution_start,
+        .execution_finish = sqlite_execution_finish,
+        .execution_list = sqlite_execution_list,
+        .step_put = sqlite_step_put,
+        .step_list = sqlite_step_list,
+        .checkpoint_put = sqlite_checkpoint_put,
+        .checkpoint_get = sqlite_checkpoint_get,
+        .dead_letter_add = sqlite_dead_letter_add,
+        .dead_letter_list = sqlite_dead_letter_list,
+        .dead_letter_delete = sqlite_dead_letter_delete,
+        .alert_add = sqlite_alert_add,
+        .alert_list = sqlite_alert_list,
+        .alert_ack = sqlite_alert_ack,
+        .token_add = sqlite_token_add,
+        .token_find = sqlite_token_find,
+        .token_list = sqlite_token_list,
+        .token_revoke = sqlite_token_revoke,
+        .node_heartbeat = sqlite_node_heartbeat,
+        .node_list = sqlite_node_list,
+        .lease_acquire = sqlite_lease_acquire,
+        .lease_release = sqlite_lease_release,
 };
