@@ -1,0 +1,789 @@
+/* sched.c: the scheduler's decisions (see sched.h and docs/scheduler.md). */
+#include "core/sched.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "core/civil.h"
+#include "core/dueparams.h"
+#include "core/isotime.h"
+#include "core/lifecycle.h"
+
+enum stop_cause { STOP_NONE, STOP_REQUEST, STOP_TIMEOUT, STOP_WINDOW };
+
+struct job_state {
+        struct sched_job_spec spec;
+        struct timeout_plan timeouts;
+        size_t nchildren;
+        size_t *children;
+        struct sched_inst **recs; /* by due (creation order); [head, n) are held */
+        size_t head, n, cap;
+        struct sched_inst *last_sched; /* the latest scheduled instance, never retired */
+        int64_t next_due;              /* the next due not yet seen (INT64_MAX: none) */
+        int64_t horizon;               /* dues before it were never planned here */
+        int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
+        int64_t timer;                 /* earliest time event of its instances */
+        bool dirty;
+};
+
+struct sched {
+        struct job_state *jobs;
+        size_t njobs;
+        struct sched_tenant tenant;
+        int64_t next_id;
+        int64_t wakeup;
+        int64_t now;  /* the time of the call being served */
+        uint64_t gen;
+        size_t held;
+        uint64_t transitions;
+        bool any_dirty;
+        struct sched_actions queue; /* transitions reported between advances */
+        sched_retire_fn *retire;
+        void *retire_arg;
+};
+
+static bool is_live(const struct sched_inst *r)
+{
+        return !state_is_final(r->state) || r->retry_at != INT64_MAX;
+}
+
+/* ---- due sequences ---------------------------------------------------------- */
+
+/* The instant of local midnight starting day `day` in zone z. */
+static int64_t local_midnight(const struct tz *z, int64_t day)
+{
+        int64_t out[2];
+        tz_from_local(z, day * 86400, out);
+        return out[0];
+}
+
+int64_t sched_job_next_due(const struct sched_job_spec *j, int64_t after)
+{
+        if (!j->has_cron)
+                return INT64_MAX;
+        const struct tz *z = j->zone ? j->zone : tz_utc();
+        struct calendar def;
+        const struct calendar *cal = j->calendar;
+        if (!cal) {
+                calendar_init_default(&def);
+                cal = &def;
+        }
+        for (int guard = 0; guard < 100000; guard++) {
+                int64_t t;
+                if (cron_next(&j->cron, z, after, &t) < 0)
+                        return INT64_MAX;
+                if (!j->workday_only || calendar_is_workday_at(cal, z, t))
+                        return t;
+                /* Jump to the start of the next workday. */
+                int64_t day = civil_floordiv(tz_to_local(z, t), 86400);
+                int64_t next = calendar_next_workday(cal, day + 1);
+                if (next < 0)
+                        return INT64_MAX;
+                int64_t start = local_midnight(z, next) - 1;
+                after = start > t ? start : t;
+        }
+        return INT64_MAX;
+}
+
+int64_t sched_job_prev_due(const struct sched_job_spec *j, int64_t before)
+{
+        if (!j->has_cron)
+                return INT64_MIN;
+        const struct tz *z = j->zone ? j->zone : tz_utc();
+        struct calendar def;
+        const struct calendar *cal = j->calendar;
+        if (!cal) {
+                calendar_init_default(&def);
+                cal = &def;
+        }
+        for (int guard = 0; guard < 100000; guard++) {
+                int64_t t;
+                if (cron_prev(&j->cron, z, before, &t) < 0)
+                        return INT64_MIN;
+                if (!j->workday_only || calendar_is_workday_at(cal, z, t))
+                        return t;
+                /* Jump back to the start of this (non-working) day. */
+                int64_t day = civil_floordiv(tz_to_local(z, t), 86400);
+                int64_t start = local_midnight(z, day);
+                before = start < t ? start : t;
+        }
+        return INT64_MIN;
+}
+
+/* ---- bookkeeping --------------------------------------------------------------- */
+
+static int push_action(struct sched_actions *a, struct sched_action act)
+{
+        if (a->n == a->cap) {
+                size_t cap = a->cap ? a->cap * 2 : 64;
+                struct sched_action *items = realloc(a->items, cap * sizeof(*items));
+                if (!items)
+                        return BATCH_ENOMEM;
+                a->items = items;
+                a->cap = cap;
+        }
+        a->items[a->n++] = act;
+        return 0;
+}
+
+void sched_actions_release(struct sched_actions *a)
+{
+        free(a->items);
+        a->items = NULL;
+        a->n = a->cap = 0;
+}
+
+static void mark_dirty(struct sched *s, size_t job)
+{
+        struct job_state *j = &s->jobs[job];
+        j->dirty = true;
+        for (size_t i = 0; i < j->nchildren; i++)
+                s->jobs[j->children[i]].dirty = true;
+        s->any_dirty = true;
+}
+
+static void set_reason(struct sched_inst *r, const char *reason)
+{
+        if (!reason)
+                r->reason[0] = '\0';
+        else if (reason != r->reason)
+                snprintf(r->reason, sizeof(r->reason), "%s", reason);
+}
+
+/* Appends an action about r to *out, which is either the caller's list of this advance
+ * or the queue reported by the next one; r is not retired before the caller saw it. */
+static int report(struct sched *s, struct sched_actions *out, struct sched_action act)
+{
+        act.inst->touched = out == &s->queue ? UINT64_MAX : s->gen;
+        return push_action(out, act);
+}
+
+/* Moves r to `to` with `reason` and reports it as an action of `kind` into *out. */
+static int emit(struct sched *s, struct sched_actions *out, enum sched_action_kind kind,
+                struct sched_inst *r, int to, const char *reason)
+{
+        struct sched_action act = {kind, r, r->state, to, NULL};
+        if (kind != SCHED_WARN) {
+                r->state = to;
+                if (state_is_final(to))
+                        r->end_at = s->now;
+                set_reason(r, reason);
+                s->transitions++;
+                mark_dirty(s, r->job);
+        }
+        act.reason = kind == SCHED_WARN ? reason : r->reason;
+        return report(s, out, act);
+}
+
+static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r)
+{
+        if (j->head > 0 && j->head >= j->n / 2) {
+                memmove(j->recs, j->recs + j->head, (j->n - j->head) * sizeof(*j->recs));
+                j->n -= j->head;
+                j->head = 0;
+        }
+        if (j->n == j->cap) {
+                size_t cap = j->cap ? j->cap * 2 : 8;
+                struct sched_inst **recs = realloc(j->recs, cap * sizeof(*recs));
+                if (!recs)
+                        return BATCH_ENOMEM;
+                j->recs = recs;
+                j->cap = cap;
+        }
+        /* Keep the order by due (stable): normally r goes last. */
+        size_t at = j->n;
+        while (at > j->head && j->recs[at - 1]->due > r->due)
+                at--;
+        memmove(j->recs + at + 1, j->recs + at, (j->n - at) * sizeof(*j->recs));
+        j->recs[at] = r;
+        j->n++;
+        s->held++;
+        return 0;
+}
+
+static struct sched_inst *new_inst(struct sched *s, size_t job, bool scheduled, int64_t due,
+                                   int64_t now)
+{
+        struct sched_inst *r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->id = ++s->next_id;
+        r->job = job;
+        r->scheduled = scheduled;
+        r->due = r->first_due = r->last_due = due;
+        r->state = STATE_INIT;
+        r->created_at = now;
+        r->retry_at = INT64_MAX;
+        return r;
+}
+
+/* ---- creating instances ---------------------------------------------------------- */
+
+static void format_due(int64_t t, char *buf)
+{
+        iso_format_utc(t, buf);
+}
+
+/* DESIGN §2.4 with the rule of docs/scheduler.md: the previous scheduled instance
+ * covers its periods unless it ended without success, in which case the new one
+ * covers them again. */
+static void due_params(const struct job_state *j, int64_t due, struct due_params *out)
+{
+        struct due_history h = {0};
+        const struct sched_inst *p = j->last_sched;
+        if (p) {
+                if (state_is_final(p->state) && !state_is_success(p->state)) {
+                        h.last_finished_failed = true;
+                        h.last_failed_first = p->first_due;
+                } else {
+                        h.has_success = true;
+                        h.first_due_after_success = sched_job_next_due(&j->spec, p->due);
+                }
+        }
+        dueparams_compute(due, &h, out);
+}
+
+static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
+                      struct sched_actions *out)
+{
+        struct job_state *j = &s->jobs[job];
+        int rc;
+        /* A waiting earlier instance is superseded (DESIGN §2.3) — first, so that the new
+         * instance's due parameters cover its period. */
+        char when[ISO_FORMAT_MAX], reason[96];
+        format_due(due, when);
+        snprintf(reason, sizeof(reason), "superseded by %s", when);
+        for (size_t i = j->head; i < j->n; i++) {
+                struct sched_inst *o = j->recs[i];
+                if (o->scheduled && o->state == STATE_DEPENDENCY_WAIT &&
+                    (rc = emit(s, out, SCHED_TRANSITION, o, STATE_TIMEOUT_SKIP, reason)) < 0)
+                        return rc;
+        }
+        struct sched_inst *r = new_inst(s, job, true, due, now);
+        if (!r)
+                return BATCH_ENOMEM;
+        struct due_params dp;
+        due_params(j, due, &dp);
+        r->first_due = dp.first_due;
+        r->last_due = dp.last_due;
+        r->prev_due = sched_job_prev_due(&j->spec, due);
+        if (add_record(s, j, r) < 0) {
+                free(r);
+                return BATCH_ENOMEM;
+        }
+        j->last_sched = r;
+        s->transitions++;
+        mark_dirty(s, job);
+        if ((rc = report(s, out, (struct sched_action){SCHED_CREATE, r, -1, STATE_INIT, NULL})) < 0)
+                return rc;
+        const char *skip = pause_admit(s->tenant.pauses, s->tenant.npauses, due);
+        if (!skip)
+                skip = window_admit(j->spec.window, &s->tenant.window, s->tenant.zone, due);
+        if (skip)
+                return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP, skip);
+        return 0;
+}
+
+/* Creates the instances of the dues that have come (DESIGN §2, catch-up policy). */
+static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_actions *out)
+{
+        struct job_state *j = &s->jobs[job];
+        if (j->next_due > now)
+                return 0;
+        int rc = 0;
+        int64_t first = j->next_due;
+        switch (j->spec.catchup) {
+        case SCHED_CATCHUP_ALL:
+                for (int64_t d = first; d <= now && rc == 0; d = sched_job_next_due(&j->spec, d))
+                        rc = create_due(s, job, d, now, out);
+                break;
+        case SCHED_CATCHUP_LATEST: {
+                int64_t last = sched_job_prev_due(&j->spec, now + 1);
+                if (last >= first)
+                        rc = create_due(s, job, last, now, out);
+                break;
+        }
+        case SCHED_CATCHUP_NONE: {
+                int64_t from = now - SCHED_MISFIRE_GRACE_S;
+                int64_t d = first >= from ? first : sched_job_next_due(&j->spec, from - 1);
+                for (; d <= now && rc == 0; d = sched_job_next_due(&j->spec, d))
+                        rc = create_due(s, job, d, now, out);
+                break;
+        }
+        }
+        j->last_passed_due = sched_job_prev_due(&j->spec, now + 1);
+        j->next_due = sched_job_next_due(&j->spec, now);
+        return rc;
+}
+
+/* ---- deciding for waiting and running instances ---------------------------------- */
+
+/* The held instance of job p with the latest due in (lo, hi], or NULL. */
+static const struct sched_inst *governing(const struct job_state *p, int64_t lo, int64_t hi)
+{
+        size_t a = p->head, b = p->n; /* first index with due > hi */
+        while (a < b) {
+                size_t m = a + (b - a) / 2;
+                if (p->recs[m]->due <= hi)
+                        a = m + 1;
+                else
+                        b = m;
+        }
+        if (a == p->head)
+                return NULL;
+        const struct sched_inst *g = p->recs[a - 1];
+        return g->due > lo ? g : NULL;
+}
+
+/* Why r must wait for a parent (into reason), or false when its parents allow it to
+ * start (DESIGN §2.3). */
+static bool parents_block(const struct sched *s, const struct job_state *j,
+                          const struct sched_inst *r, char *reason, size_t len)
+{
+        for (size_t i = 0; i < j->spec.ndeps; i++) {
+                const struct sched_dep *d = &j->spec.deps[i];
+                const struct job_state *p = &s->jobs[d->parent];
+                struct deps_parent dp = {.enabled = p->spec.enabled, .mode = d->mode};
+                const struct sched_inst *g = NULL;
+                if (dp.enabled) {
+                        int64_t lo = r->prev_due > p->horizon - 1 ? r->prev_due : p->horizon - 1;
+                        dp.expected = sched_job_next_due(&p->spec, lo) <= r->due;
+                        g = governing(p, r->prev_due, r->due);
+                        dp.has_governing = g != NULL;
+                        if (g)
+                                dp.governing_state = g->retry_at != INT64_MAX ? STATE_RUNNING
+                                                                              : g->state;
+                }
+                if (deps_decide(&dp, 1, NULL) == DEPS_WAIT) {
+                        if (g) {
+                                char when[ISO_FORMAT_MAX];
+                                format_due(g->due, when);
+                                snprintf(reason, len, "waiting for %s (due %s, %s)",
+                                         p->spec.name, when, state_name(g->state));
+                        } else {
+                                snprintf(reason, len, "waiting for %s", p->spec.name);
+                        }
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Why r must wait for an earlier live instance of its job, or false. */
+static bool previous_blocks(const struct job_state *j, const struct sched_inst *r, char *reason,
+                            size_t len)
+{
+        if (j->spec.allow_multiple)
+                return false;
+        for (size_t i = j->head; i < j->n && j->recs[i] != r; i++) {
+                const struct sched_inst *o = j->recs[i];
+                if (o->id < r->id && is_live(o)) {
+                        char when[ISO_FORMAT_MAX];
+                        format_due(o->due, when);
+                        snprintf(reason, len, "instance %lld (due %s) is still live",
+                                 (long long)o->id, when);
+                        return true;
+                }
+        }
+        return false;
+}
+
+static void timer_at(struct job_state *j, int64_t t)
+{
+        if (t < j->timer)
+                j->timer = t;
+}
+
+static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int64_t now,
+                          struct sched_actions *out)
+{
+        struct job_state *j = &s->jobs[job];
+        const struct sched_tenant *t = &s->tenant;
+        if (r->scheduled && j->spec.window == WINDOW_POLICY_ONLY_IN) {
+                int64_t close = window_next_close(&t->window, t->zone, r->due);
+                if (now >= close)
+                        return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
+                                    "batch window closed");
+                timer_at(j, close);
+        } else if (r->scheduled && j->spec.window == WINDOW_POLICY_NOT_IN) {
+                int64_t open = window_next_open(&t->window, t->zone, r->due);
+                if (now >= open)
+                        return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
+                                    "batch window opened");
+                timer_at(j, open);
+        }
+        char reason[sizeof(r->reason)];
+        if (parents_block(s, j, r, reason, sizeof(reason)) ||
+            previous_blocks(j, r, reason, sizeof(reason))) {
+                if (r->state == STATE_INIT)
+                        return emit(s, out, SCHED_TRANSITION, r, STATE_DEPENDENCY_WAIT, reason);
+                set_reason(r, reason); /* the wait goes on, perhaps for another parent */
+                return 0;
+        }
+        r->runs++;
+        return emit(s, out, SCHED_START, r, STATE_STARTING, NULL);
+}
+
+static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int64_t now,
+                          struct sched_actions *out)
+{
+        struct job_state *j = &s->jobs[job];
+        const struct sched_tenant *t = &s->tenant;
+        int64_t warn = timeout_warn_at(&j->timeouts, r->start_at);
+        int64_t fail = timeout_fail_at(&j->timeouts, r->start_at);
+        int rc;
+        if (!r->warned && warn < fail) {
+                if (now >= warn) {
+                        r->warned = true;
+                        char msg[96];
+                        snprintf(msg, sizeof(msg), "running longer than %d minutes",
+                                 j->timeouts.warn_minutes);
+                        if ((rc = emit(s, out, SCHED_WARN, r, r->state, msg)) < 0)
+                                return rc;
+                } else {
+                        timer_at(j, warn);
+                }
+        }
+        if (now >= fail) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "ran past max_minutes (%d)", j->timeouts.fail_minutes);
+                r->stop_cause = STOP_TIMEOUT;
+                return emit(s, out, SCHED_STOP, r, STATE_STOPPING, msg);
+        }
+        timer_at(j, fail);
+        if (r->scheduled && j->spec.terminate_at_window_end &&
+            j->spec.window == WINDOW_POLICY_ONLY_IN) {
+                int64_t close = window_next_close(&t->window, t->zone, r->due);
+                if (now >= close) {
+                        r->stop_cause = STOP_WINDOW;
+                        return emit(s, out, SCHED_STOP, r, STATE_STOPPING, "batch window closed");
+                }
+                timer_at(j, close);
+        }
+        return 0;
+}
+
+static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_actions *out)
+{
+        struct job_state *j = &s->jobs[job];
+        j->dirty = false;
+        j->timer = INT64_MAX;
+        int rc = 0;
+        for (size_t i = j->head; i < j->n && rc == 0; i++) {
+                struct sched_inst *r = j->recs[i];
+                if (r->retry_at != INT64_MAX) {
+                        if (now < r->retry_at) {
+                                timer_at(j, r->retry_at);
+                                continue;
+                        }
+                        r->retry_at = INT64_MAX;
+                        r->retries++;
+                        char msg[64];
+                        snprintf(msg, sizeof(msg), "retry %d of %d", r->retries,
+                                 j->spec.retry_attempts);
+                        if ((rc = emit(s, out, SCHED_TRANSITION, r, STATE_INIT, msg)) < 0)
+                                break;
+                }
+                if (r->state == STATE_INIT || r->state == STATE_DEPENDENCY_WAIT)
+                        rc = decide_waiting(s, job, r, now, out);
+                else if (r->state == STATE_RUNNING)
+                        rc = decide_running(s, job, r, now, out);
+        }
+        return rc;
+}
+
+/* ---- forgetting what is no longer needed ------------------------------------------- */
+
+/* The earliest due a future dependency interval of child c can start after. */
+static int64_t child_need(const struct job_state *c)
+{
+        int64_t need = INT64_MAX;
+        if (c->spec.enabled) {
+                need = c->last_passed_due;
+                if (c->n > c->head && c->recs[c->n - 1]->due > need)
+                        need = c->recs[c->n - 1]->due;
+                if (!c->spec.has_cron && c->n == c->head)
+                        need = INT64_MAX;
+        }
+        for (size_t i = c->head; i < c->n; i++)
+                if (is_live(c->recs[i]) && c->recs[i]->prev_due < need)
+                        need = c->recs[i]->prev_due;
+        return need;
+}
+
+static void prune_job(struct sched *s, size_t job)
+{
+        struct job_state *j = &s->jobs[job];
+        if (j->n - j->head < 2)
+                return;
+        int64_t need = INT64_MAX;
+        for (size_t i = 0; i < j->nchildren; i++) {
+                int64_t c = child_need(&s->jobs[j->children[i]]);
+                if (c < need)
+                        need = c;
+        }
+        while (j->n - j->head > 1) {
+                struct sched_inst *r = j->recs[j->head];
+                if (is_live(r) || r == j->last_sched || r->touched >= s->gen || r->due > need)
+                        break;
+                j->head++;
+                s->held--;
+                if (s->retire)
+                        s->retire(s->retire_arg, r);
+                free(r);
+        }
+}
+
+/* ---- the public interface --------------------------------------------------------------- */
+
+int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
+              int64_t start, sched_retire_fn *retire, void *retire_arg, struct sched **ret)
+{
+        struct sched *s = calloc(1, sizeof(*s));
+        if (!s)
+                return BATCH_ENOMEM;
+        s->jobs = calloc(njobs ? njobs : 1, sizeof(*s->jobs));
+        if (!s->jobs) {
+                free(s);
+                return BATCH_ENOMEM;
+        }
+        s->njobs = njobs;
+        s->tenant = *tenant;
+        if (!s->tenant.zone)
+                s->tenant.zone = tz_utc();
+        s->retire = retire;
+        s->retire_arg = retire_arg;
+        s->wakeup = INT64_MIN;
+        int rc = 0;
+        for (size_t i = 0; i < njobs && rc == 0; i++) {
+                struct job_state *j = &s->jobs[i];
+                j->spec = jobs[i];
+                timeout_plan_compute(j->spec.estimated_minutes, j->spec.max_minutes,
+                                     &s->tenant.timeouts, &j->timeouts);
+                j->horizon = start;
+                j->last_passed_due = INT64_MIN;
+                j->next_due = j->spec.enabled ? sched_job_next_due(&j->spec, start - 1) : INT64_MAX;
+                j->timer = INT64_MAX;
+                for (size_t d = 0; d < j->spec.ndeps; d++)
+                        if (j->spec.deps[d].parent >= njobs)
+                                rc = BATCH_EINVAL;
+        }
+        /* Reverse edges, for waking children when a parent's instance changes. */
+        for (size_t i = 0; i < njobs && rc == 0; i++)
+                for (size_t d = 0; d < jobs[i].ndeps; d++)
+                        s->jobs[jobs[i].deps[d].parent].nchildren++;
+        for (size_t i = 0; i < njobs && rc == 0; i++) {
+                struct job_state *p = &s->jobs[i];
+                if (p->nchildren && !(p->children = calloc(p->nchildren, sizeof(size_t))))
+                        rc = BATCH_ENOMEM;
+                p->nchildren = 0;
+        }
+        for (size_t i = 0; i < njobs && rc == 0; i++)
+                for (size_t d = 0; d < jobs[i].ndeps; d++) {
+                        struct job_state *p = &s->jobs[jobs[i].deps[d].parent];
+                        p->children[p->nchildren++] = i;
+                }
+        if (rc < 0) {
+                sched_free(s);
+                return rc;
+        }
+        *ret = s;
+        return 0;
+}
+
+void sched_free(struct sched *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->njobs; i++) {
+                struct job_state *j = &s->jobs[i];
+                for (size_t k = j->head; k < j->n; k++) {
+                        if (s->retire)
+                                s->retire(s->retire_arg, j->recs[k]);
+                        free(j->recs[k]);
+                }
+                free(j->recs);
+                free(j->children);
+        }
+        free(s->jobs);
+        sched_actions_release(&s->queue);
+        free(s);
+}
+
+int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        s->now = now;
+        s->gen++;
+        int rc;
+        for (size_t i = 0; i < s->queue.n; i++) {
+                s->queue.items[i].inst->touched = s->gen;
+                if ((rc = push_action(out, s->queue.items[i])) < 0)
+                        return rc;
+        }
+        s->queue.n = 0;
+        for (size_t i = 0; i < s->njobs; i++)
+                if ((rc = create_dues(s, i, now, out)) < 0)
+                        return rc;
+        /* Decide until nothing changes: a skip or an end may release children. */
+        bool first = true;
+        while (first || s->any_dirty) {
+                s->any_dirty = false;
+                for (size_t i = 0; i < s->njobs; i++) {
+                        struct job_state *j = &s->jobs[i];
+                        if (j->dirty || (first && j->timer <= now))
+                                if ((rc = decide_job(s, i, now, out)) < 0)
+                                        return rc;
+                }
+                first = false;
+        }
+        s->wakeup = INT64_MAX;
+        for (size_t i = 0; i < s->njobs; i++) {
+                struct job_state *j = &s->jobs[i];
+                prune_job(s, i);
+                if (j->next_due < s->wakeup)
+                        s->wakeup = j->next_due;
+                if (j->timer < s->wakeup)
+                        s->wakeup = j->timer;
+        }
+        return 0;
+}
+
+int64_t sched_next_wakeup(const struct sched *s)
+{
+        return s->wakeup;
+}
+
+int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **ret)
+{
+        s->now = now;
+        if (job >= s->njobs)
+                return BATCH_EINVAL;
+        struct job_state *j = &s->jobs[job];
+        /* Dues that have come are created first, so instances stay in due order. */
+        int rc = create_dues(s, job, now, &s->queue);
+        if (rc < 0)
+                return rc;
+        struct sched_inst *r = new_inst(s, job, false, now, now);
+        if (!r)
+                return BATCH_ENOMEM;
+        r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
+        if (add_record(s, j, r) < 0) {
+                free(r);
+                return BATCH_ENOMEM;
+        }
+        s->transitions++;
+        mark_dirty(s, job);
+        s->wakeup = now;
+        if (ret)
+                *ret = r;
+        return report(s, &s->queue, (struct sched_action){SCHED_CREATE, r, -1, STATE_INIT, NULL});
+}
+
+int sched_started(struct sched *s, struct sched_inst *inst, int64_t now)
+{
+        s->now = now;
+        if (inst->state != STATE_STARTING)
+                return BATCH_EINVAL;
+        inst->start_at = now;
+        inst->warned = false;
+        s->wakeup = now;
+        return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_RUNNING, NULL);
+}
+
+int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, const char *reason,
+                int64_t now)
+{
+        s->now = now;
+        int from = inst->state, to;
+        if (how == SCHED_END_START_FAILED)
+                to = from == STATE_STARTING ? STATE_START_FAILED : -1;
+        else if (from != STATE_RUNNING && from != STATE_STOPPING && from != STATE_STOP_FAILED)
+                to = -1;
+        else if (how == SCHED_END_SUCCESS)
+                to = STATE_SUCCESS;
+        else if (how == SCHED_END_FAILED || from == STATE_RUNNING)
+                to = STATE_FAILED;
+        else
+                to = inst->stop_cause == STOP_TIMEOUT ? STATE_TIMEOUT_FAILED : STATE_CANCELED;
+        if (to < 0 || !state_transition_ok(from, to))
+                return BATCH_EINVAL;
+        if (!reason && to == STATE_TIMEOUT_FAILED)
+                reason = inst->reason; /* keeps "ran past max_minutes (N)" */
+        const struct sched_job_spec *spec = &s->jobs[inst->job].spec;
+        if ((to == STATE_FAILED || to == STATE_START_FAILED) &&
+            inst->retries < spec->retry_attempts) {
+                double wait = spec->retry_backoff_s;
+                for (int i = 0; i < inst->retries; i++)
+                        wait *= spec->retry_factor > 0 ? spec->retry_factor : 1;
+                inst->retry_at = now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait);
+        }
+        s->wakeup = now;
+        return emit(s, &s->queue, SCHED_TRANSITION, inst, to, reason);
+}
+
+int sched_stop(struct sched *s, struct sched_inst *inst, const char *reason, int64_t now)
+{
+        s->now = now;
+        s->wakeup = now;
+        switch (inst->state) {
+        case STATE_INIT:
+        case STATE_DEPENDENCY_WAIT:
+                return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_CANCELED,
+                            reason ? reason : "stopped by operator");
+        case STATE_STARTING:
+        case STATE_RUNNING:
+        case STATE_STOP_FAILED:
+                inst->stop_cause = STOP_REQUEST;
+                return emit(s, &s->queue, SCHED_STOP, inst, STATE_STOPPING,
+                            reason ? reason : "stopped by operator");
+        default:
+                return BATCH_EINVAL;
+        }
+}
+
+int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now)
+{
+        s->now = now;
+        if (!state_transition_ok(inst->state, STATE_INIT))
+                return BATCH_EINVAL;
+        inst->retry_at = INT64_MAX;
+        inst->end_at = 0;
+        /* The operator asked for it: parents are not waited for again. */
+        inst->prev_due = inst->due;
+        s->wakeup = now;
+        return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_INIT, "rerun by operator");
+}
+
+int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now)
+{
+        s->now = now;
+        if (!state_transition_ok(inst->state, STATE_MANUAL_SUCCESS))
+                return BATCH_EINVAL;
+        inst->retry_at = INT64_MAX;
+        s->wakeup = now;
+        return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_MANUAL_SUCCESS,
+                    "marked successful by operator");
+}
+
+struct sched_inst *sched_find(struct sched *s, int64_t id)
+{
+        for (size_t i = 0; i < s->njobs; i++) {
+                struct job_state *j = &s->jobs[i];
+                for (size_t k = j->head; k < j->n; k++)
+                        if (j->recs[k]->id == id)
+                                return j->recs[k];
+        }
+        return NULL;
+}
+
+size_t sched_held(const struct sched *s)
+{
+        return s->held;
+}
+
+uint64_t sched_transitions(const struct sched *s)
+{
+        return s->transitions;
+}

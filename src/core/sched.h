@@ -1,0 +1,188 @@
+/* sched.h: the scheduler's decisions (DESIGN.md §2-§5) as one pure module.
+ *
+ * A `struct sched` holds the jobs of one tenant and what it knows of their instances.
+ * sched_advance() takes the current time (the tenant's scheduling clock) and returns
+ * the actions to carry out: create an instance with its due parameters, move an
+ * instance to a state with a reason, start it, warn, stop it; and the next time it
+ * needs to be asked again. The caller (the daemon, or the simulation of
+ * `batchctl plan`) carries the actions out and reports what happened to runs with
+ * sched_started()/sched_ended(). The module applies its own actions to its view as it
+ * emits them, so the caller never has to echo them back.
+ *
+ * Pure: no I/O and no clock. Memory: each job keeps the instances that are live or
+ * may still govern a child's instance (DESIGN §2.3), not its history; an instance no
+ * longer needed is handed to the `retire` callback and freed.
+ *
+ * The rules chosen where DESIGN.md is silent are written in docs/scheduler.md. */
+#ifndef BATCH_CORE_SCHED_H
+#define BATCH_CORE_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/calendar.h"
+#include "core/cron.h"
+#include "core/deps.h"
+#include "core/pause.h"
+#include "core/timeout.h"
+#include "core/tz.h"
+#include "core/window.h"
+
+enum sched_catchup { SCHED_CATCHUP_LATEST, SCHED_CATCHUP_ALL, SCHED_CATCHUP_NONE };
+
+/* Dues later than this behind the clock when they are first seen are "missed" and
+ * follow the job's catch-up policy. */
+#define SCHED_MISFIRE_GRACE_S 60
+
+struct sched_dep {
+        size_t parent; /* index of the parent job */
+        enum deps_mode mode;
+};
+
+/* One job, as the scheduler needs it. Pointers are borrowed and must outlive the
+ * sched. */
+struct sched_job_spec {
+        const char *name;
+        bool enabled;
+        bool has_cron;                 /* false: instances only by submit */
+        struct cron cron;
+        const struct tz *zone;         /* the job's zone (cron, workdays) */
+        bool workday_only;
+        const struct calendar *calendar; /* NULL: Monday to Friday */
+        enum window_policy window;
+        bool terminate_at_window_end;
+        bool allow_multiple;
+        size_t ndeps;
+        const struct sched_dep *deps;
+        int retry_attempts;            /* re-runs after a failure; 0: none */
+        int retry_backoff_s;
+        double retry_factor;           /* <= 0 taken as 1 */
+        enum sched_catchup catchup;
+        int estimated_minutes;         /* -1: unset */
+        int max_minutes;               /* -1: none */
+};
+
+struct sched_tenant {
+        const struct tz *zone;         /* the batch window's zone */
+        struct window window;
+        size_t npauses;
+        const struct pause_period *pauses;
+        struct timeout_consts timeouts;
+};
+
+/* An instance as the scheduler sees it. The caller may read every field and set
+ * `ext_id` (e.g. the repository's id); the rest belongs to the scheduler. */
+struct sched_inst {
+        int64_t id;        /* the scheduler's own id, increasing in creation order */
+        int64_t ext_id;
+        size_t job;
+        bool scheduled;    /* false: a submit */
+        int64_t due, first_due, last_due;
+        int64_t prev_due;  /* start of the dependency interval (prev_due, due] */
+        int state;
+        char reason[128];
+        int64_t created_at;
+        int64_t start_at;  /* when it last started running (Running), or 0 */
+        int64_t end_at;    /* when it reached its final state, or 0 */
+        int runs;          /* executions so far */
+        int retries;       /* retries so far */
+        int64_t retry_at;  /* a retry is due then (INT64_MAX: none) */
+        bool warned;
+        int stop_cause;    /* internal: why it is being stopped */
+        uint64_t touched;  /* internal: the advance that last reported it */
+};
+
+enum sched_action_kind {
+        SCHED_CREATE,     /* a new instance (state Init): persist it */
+        SCHED_TRANSITION, /* inst moved from `from` to `to` with `reason` */
+        SCHED_START,      /* inst moved from `from` to 2 Starting: launch it */
+        SCHED_STOP,       /* inst moved from `from` to 10 Stopping: terminate the run */
+        SCHED_WARN,       /* inst ran past its warning time: raise an alert */
+};
+
+struct sched_action {
+        enum sched_action_kind kind;
+        struct sched_inst *inst; /* valid until the next call into the sched */
+        int from, to;
+        const char *reason;      /* inst->reason or static text */
+};
+
+struct sched_actions {
+        size_t n, cap;
+        struct sched_action *items;
+};
+
+/* Called with every instance the scheduler forgets (final and no longer needed),
+ * just before it is freed. */
+typedef void sched_retire_fn(void *arg, const struct sched_inst *inst);
+
+struct sched;
+
+/* Creates a scheduler for njobs jobs (copied: spec pointers are borrowed) that starts
+ * planning at `start`: dues before it are not created (a restarting daemon passes the
+ * last due it created instead, see sched_resume_job). Returns 0, BATCH_EINVAL (a
+ * dependency index out of range) or BATCH_ENOMEM. Free with sched_free(). */
+int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
+              int64_t start, sched_retire_fn *retire, void *retire_arg, struct sched **ret);
+
+/* Frees the scheduler; every instance still held is passed to retire first. */
+void sched_free(struct sched *s);
+
+/* Decides what to do at time `now` and appends the actions to *out (which the caller
+ * empties between calls with out->n = 0 and frees with sched_actions_release). Returns
+ * 0 or BATCH_ENOMEM. */
+int sched_advance(struct sched *s, int64_t now, struct sched_actions *out);
+
+/* The next instant at which sched_advance has something to do on its own (a due
+ * time, a window closing, a timeout, a retry), INT64_MAX when nothing. Valid after
+ * sched_advance; events the caller reports may bring it forward. */
+int64_t sched_next_wakeup(const struct sched *s);
+
+/* Records a submit of job `job` at `now`; *ret is the new instance (Init), also
+ * reported as SCHED_CREATE by the next sched_advance. BATCH_EINVAL for an unknown job. */
+int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **ret);
+
+/* The run of inst was confirmed (2 Starting -> 4 Running) at `now`. */
+int sched_started(struct sched *s, struct sched_inst *inst, int64_t now);
+
+enum sched_end {
+        SCHED_END_SUCCESS,      /* exit status 0 */
+        SCHED_END_FAILED,       /* non-zero exit, killed, lost */
+        SCHED_END_START_FAILED, /* could not be launched */
+        SCHED_END_STOPPED,      /* ended after being stopped */
+};
+
+/* The run of inst ended at `now`: the scheduler moves it to its final state (5, 6, 3,
+ * or for a stopped run 9 Canceled or 7 Timeout Failed) with `reason` (may be NULL) and
+ * plans a retry when the job has one left. BATCH_EINVAL when inst is not running. */
+int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, const char *reason,
+                int64_t now);
+
+/* Operator actions (DESIGN §3): stop a waiting, starting or running instance; rerun
+ * a final one; mark one Manual Success. BATCH_EINVAL when its state does not allow it.
+ * The resulting transitions are reported by the next sched_advance. */
+int sched_stop(struct sched *s, struct sched_inst *inst, const char *reason, int64_t now);
+int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now);
+int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now);
+
+/* The instance with the scheduler's id `id`, or NULL when it was retired. */
+struct sched_inst *sched_find(struct sched *s, int64_t id);
+
+/* The number of instances the scheduler holds (live ones and those kept to govern
+ * children). */
+size_t sched_held(const struct sched *s);
+
+/* The number of transitions the scheduler has made (creations included). */
+uint64_t sched_transitions(const struct sched *s);
+
+void sched_actions_release(struct sched_actions *a);
+
+/* The job's next due time after `after` (INT64_MAX when none): its cron fire times,
+ * skipping non-workdays for workday-only jobs. */
+int64_t sched_job_next_due(const struct sched_job_spec *j, int64_t after);
+
+/* The job's last due time before `before` (INT64_MIN when none). */
+int64_t sched_job_prev_due(const struct sched_job_spec *j, int64_t before);
+
+#endif

@@ -1,0 +1,240 @@
+/* simulate.c: the scheduler against a simulated clock (see simulate.h). */
+#include "core/simulate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "core/lifecycle.h"
+
+/* A run that will end at `at`. */
+struct run_end {
+        int64_t at;
+        struct sched_inst *inst;
+        enum sched_end how;
+};
+
+/* A binary min-heap of run ends by time, then instance id (deterministic). */
+struct heap {
+        size_t n, cap;
+        struct run_end *items;
+};
+
+static bool before(const struct run_end *a, const struct run_end *b)
+{
+        return a->at < b->at || (a->at == b->at && a->inst->id < b->inst->id);
+}
+
+static void swap(struct run_end *a, struct run_end *b)
+{
+        struct run_end t = *a;
+        *a = *b;
+        *b = t;
+}
+
+static void sift_up(struct heap *h, size_t i)
+{
+        while (i > 0 && before(&h->items[i], &h->items[(i - 1) / 2])) {
+                swap(&h->items[i], &h->items[(i - 1) / 2]);
+                i = (i - 1) / 2;
+        }
+}
+
+static void sift_down(struct heap *h, size_t i)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+                if (l < h->n && before(&h->items[l], &h->items[m]))
+                        m = l;
+                if (r < h->n && before(&h->items[r], &h->items[m]))
+                        m = r;
+                if (m == i)
+                        return;
+                swap(&h->items[i], &h->items[m]);
+                i = m;
+        }
+}
+
+static int heap_push(struct heap *h, struct run_end e)
+{
+        if (h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 64;
+                struct run_end *items = realloc(h->items, cap * sizeof(*items));
+                if (!items)
+                        return BATCH_ENOMEM;
+                h->items = items;
+                h->cap = cap;
+        }
+        h->items[h->n] = e;
+        sift_up(h, h->n++);
+        return 0;
+}
+
+static void heap_remove(struct heap *h, size_t i)
+{
+        h->items[i] = h->items[--h->n];
+        if (i < h->n) {
+                sift_up(h, i);
+                sift_down(h, i);
+        }
+}
+
+struct sim {
+        struct sim_result res;
+        size_t cap;
+        int err;
+};
+
+static void retire(void *arg, const struct sched_inst *inst)
+{
+        struct sim *sim = arg;
+        if (sim->err)
+                return;
+        if (sim->res.n == sim->cap) {
+                size_t cap = sim->cap ? sim->cap * 2 : 256;
+                struct sim_row *rows = realloc(sim->res.rows, cap * sizeof(*rows));
+                if (!rows) {
+                        sim->err = BATCH_ENOMEM;
+                        return;
+                }
+                sim->res.rows = rows;
+                sim->cap = cap;
+        }
+        struct sim_row *row = &sim->res.rows[sim->res.n++];
+        row->id = inst->id;
+        row->job = inst->job;
+        row->scheduled = inst->scheduled;
+        row->due = inst->due;
+        row->first_due = inst->first_due;
+        row->last_due = inst->last_due;
+        row->start = inst->start_at;
+        row->end = state_is_final(inst->state) ? inst->end_at : 0;
+        row->state = inst->state;
+        row->runs = inst->runs;
+        memcpy(row->reason, inst->reason, sizeof(row->reason));
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+        const struct sim_row *x = a, *y = b;
+        if (x->due != y->due)
+                return x->due < y->due ? -1 : 1;
+        int64_t xs = x->start ? x->start : INT64_MAX, ys = y->start ? y->start : INT64_MAX;
+        if (xs != ys)
+                return xs < ys ? -1 : 1;
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* How a run of inst goes: its minutes and its end. */
+static void outcome_of(const struct sched_job_spec *jobs, const struct sim_outcome *o, size_t n,
+                       const struct sched_inst *inst, int *minutes, enum sched_end *how)
+{
+        int m = -1, res = -1, m_due = -1, res_due = -1;
+        for (size_t i = 0; i < n; i++) {
+                if (o[i].job != inst->job)
+                        continue;
+                if (o[i].has_due && o[i].due != inst->due)
+                        continue;
+                int *pm = o[i].has_due ? &m_due : &m, *pr = o[i].has_due ? &res_due : &res;
+                if (o[i].minutes >= 0)
+                        *pm = o[i].minutes;
+                if (o[i].result >= 0)
+                        *pr = o[i].result;
+        }
+        int est = jobs[inst->job].estimated_minutes;
+        *minutes = m_due >= 0 ? m_due : m >= 0 ? m : est > 0 ? est : 1;
+        int r = res_due >= 0 ? res_due : res;
+        *how = r >= 0 ? (enum sched_end)r : SCHED_END_SUCCESS;
+}
+
+/* Carries out the scheduler's actions at time t. Returns 0 or an error. */
+static int carry_out(struct sched *s, const struct sched_actions *acts, struct heap *h,
+                     const struct sched_job_spec *jobs, const struct sim_outcome *o, size_t no,
+                     int64_t t)
+{
+        for (size_t i = 0; i < acts->n; i++) {
+                const struct sched_action *a = &acts->items[i];
+                int rc = 0;
+                if (a->kind == SCHED_START) {
+                        int minutes;
+                        enum sched_end how;
+                        outcome_of(jobs, o, no, a->inst, &minutes, &how);
+                        if ((rc = sched_started(s, a->inst, t)) == 0)
+                                rc = heap_push(h, (struct run_end){t + (int64_t)minutes * 60,
+                                                                   a->inst, how});
+                } else if (a->kind == SCHED_STOP) {
+                        /* The run honours the stop at once. */
+                        for (size_t k = 0; k < h->n; k++)
+                                if (h->items[k].inst == a->inst) {
+                                        heap_remove(h, k);
+                                        break;
+                                }
+                        rc = sched_ended(s, a->inst, SCHED_END_STOPPED, NULL, t);
+                }
+                if (rc < 0)
+                        return rc;
+        }
+        return 0;
+}
+
+int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
+            int64_t from, int64_t to, const struct sim_outcome *outcomes, size_t noutcomes,
+            struct sim_result *ret)
+{
+        for (size_t i = 0; i < noutcomes; i++)
+                if (outcomes[i].job >= njobs)
+                        return BATCH_EINVAL;
+        struct sim sim = {0};
+        struct sched *s;
+        int rc = sched_new(jobs, njobs, tenant, from, retire, &sim, &s);
+        if (rc < 0)
+                return rc;
+        struct heap h = {0};
+        struct sched_actions acts = {0};
+        int64_t t = from;
+        while (rc == 0) {
+                acts.n = 0;
+                if ((rc = sched_advance(s, t, &acts)) < 0)
+                        break;
+                if (sched_held(s) > sim.res.peak_held)
+                        sim.res.peak_held = sched_held(s);
+                bool busy = acts.n > 0;
+                if ((rc = carry_out(s, &acts, &h, jobs, outcomes, noutcomes, t)) < 0)
+                        break;
+                while (h.n && h.items[0].at <= t) {
+                        struct run_end e = h.items[0];
+                        heap_remove(&h, 0);
+                        if ((rc = sched_ended(s, e.inst, e.how, NULL, t)) < 0)
+                                break;
+                        busy = true;
+                }
+                if (busy)
+                        continue; /* the same instant again, until nothing happens */
+                int64_t next = sched_next_wakeup(s);
+                if (h.n && h.items[0].at < next)
+                        next = h.items[0].at;
+                if (next > to)
+                        break;
+                t = next > t ? next : t + 1;
+        }
+        sim.res.transitions = sched_transitions(s);
+        sched_free(s); /* retires (records) every instance still held */
+        free(h.items);
+        sched_actions_release(&acts);
+        if (rc == 0)
+                rc = sim.err;
+        if (rc < 0) {
+                free(sim.res.rows);
+                return rc;
+        }
+        qsort(sim.res.rows, sim.res.n, sizeof(*sim.res.rows), cmp_row);
+        *ret = sim.res;
+        return 0;
+}
+
+void sim_result_release(struct sim_result *r)
+{
+        free(r->rows);
+        r->rows = NULL;
+        r->n = 0;
+}

@@ -1,0 +1,51 @@
+/* simulate.h: runs the scheduler (sched.h) against a simulated clock over a period,
+ * treating every run as taking a given time and ending as told: the forecast of
+ * `batchctl plan` and the test oracle of the daemon. Pure. */
+#ifndef BATCH_CORE_SIMULATE_H
+#define BATCH_CORE_SIMULATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sched.h"
+
+/* What a job's runs do: for all of its runs, or (has_due) only for the run due at
+ * `due`. A run-specific outcome wins over a job-wide one, field by field. */
+struct sim_outcome {
+        size_t job;
+        bool has_due;
+        int64_t due;
+        int minutes;      /* < 0: not set (the job's estimated_minutes, default 1) */
+        int result;       /* -1: not set; else SCHED_END_SUCCESS or SCHED_END_FAILED */
+};
+
+/* One instance as the simulation ended it. */
+struct sim_row {
+        int64_t id;
+        size_t job;
+        bool scheduled;
+        int64_t due, first_due, last_due;
+        int64_t start;    /* last start of a run, 0 when it never ran */
+        int64_t end;      /* when it reached its final state, 0 when it did not */
+        int state;
+        int runs;
+        char reason[128];
+};
+
+struct sim_result {
+        size_t n;
+        struct sim_row *rows;   /* by due time, then start, then creation */
+        uint64_t transitions;   /* transitions made by the scheduler */
+        size_t peak_held;       /* most instances the scheduler held at once */
+};
+
+/* Simulates [from, to] and fills *ret (freed with sim_result_release). Returns 0,
+ * BATCH_EINVAL (bad job index in an outcome or dependency) or BATCH_ENOMEM. */
+int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
+            int64_t from, int64_t to, const struct sim_outcome *outcomes, size_t noutcomes,
+            struct sim_result *ret);
+
+void sim_result_release(struct sim_result *r);
+
+#endif

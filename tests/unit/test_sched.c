@@ -1,0 +1,494 @@
+/* Scenario tests of the scheduler core (DESIGN.md §2-§5), written from the seed's
+ * scenarios: each runs the real scheduler, usually through the simulation of
+ * `batchctl plan`, and states the outcome the rules prescribe. */
+#include "test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/isotime.h"
+#include "core/lifecycle.h"
+#include "core/sched.h"
+#include "core/simulate.h"
+#include "sys/zoneinfo.h"
+
+static int64_t T(const char *iso)
+{
+        int64_t t;
+        struct batch_err err;
+        if (iso_parse(iso, tz_utc(), &t, &err) < 0)
+                fail_msg("bad time %s: %s", iso, err.msg);
+        return t;
+}
+
+static struct sched_job_spec job(const char *name, const char *cron)
+{
+        struct sched_job_spec j = {.name = name, .enabled = true, .zone = tz_utc(),
+                                   .estimated_minutes = -1, .max_minutes = -1,
+                                   .catchup = SCHED_CATCHUP_LATEST};
+        if (cron) {
+                j.has_cron = true;
+                assert_int_equal(cron_parse(cron, &j.cron, NULL), 0);
+        }
+        return j;
+}
+
+static struct sched_tenant tenant(void)
+{
+        struct sched_tenant t = {.zone = tz_utc()};
+        window_init_default(&t.window);
+        timeout_consts_default(&t.timeouts);
+        return t;
+}
+
+static struct sim_result plan(const struct sched_job_spec *jobs, size_t n,
+                              const struct sched_tenant *t, const char *from, const char *to,
+                              const struct sim_outcome *o, size_t no)
+{
+        struct sim_result r;
+        assert_int_equal(sim_run(jobs, n, t, T(from), T(to), o, no, &r), 0);
+        return r;
+}
+
+/* The k-th row (0-based) of job `job` in due order, or fails. */
+static const struct sim_row *row(const struct sim_result *r, size_t job, size_t k)
+{
+        for (size_t i = 0; i < r->n; i++)
+                if (r->rows[i].job == job && k-- == 0)
+                        return &r->rows[i];
+        fail_msg("job %zu has fewer rows", job);
+        return NULL;
+}
+
+static size_t rows_of(const struct sim_result *r, size_t job)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < r->n; i++)
+                n += r->rows[i].job == job;
+        return n;
+}
+
+/* The seed's transitivity: A -> B -> C all due 18:30 starts C, then B, then A. */
+static void test_chain_order(void **state)
+{
+        (void)state;
+        struct sched_dep a_on_b = {1, DEPS_SUCCESS}, b_on_c = {2, DEPS_SUCCESS};
+        struct sched_job_spec jobs[3] = {job("a", "30 18 * * *"), job("b", "30 18 * * *"),
+                                         job("c", "30 18 * * *")};
+        jobs[0].deps = &a_on_b;
+        jobs[0].ndeps = 1;
+        jobs[1].deps = &b_on_c;
+        jobs[1].ndeps = 1;
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 3, &t, "2026-03-02T18:00:00Z", "2026-03-02T20:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(r.n, 3);
+        /* Rows in due order, ties by start: C, B, A. */
+        assert_int_equal(r.rows[0].job, 2);
+        assert_int_equal(r.rows[1].job, 1);
+        assert_int_equal(r.rows[2].job, 0);
+        assert_int_equal(r.rows[0].start, T("2026-03-02T18:30:00Z"));
+        assert_int_equal(r.rows[1].start, T("2026-03-02T18:31:00Z"));
+        assert_int_equal(r.rows[2].start, T("2026-03-02T18:32:00Z"));
+        assert_int_equal(r.rows[2].end, T("2026-03-02T18:33:00Z"));
+        for (size_t i = 0; i < 3; i++) {
+                assert_int_equal(r.rows[i].state, STATE_SUCCESS);
+                assert_int_equal(r.rows[i].first_due, T("2026-03-02T18:30:00Z"));
+                assert_int_equal(r.rows[i].last_due, T("2026-03-02T18:30:00Z"));
+        }
+        sim_result_release(&r);
+}
+
+/* C -> B -> A with B disabled: C runs as soon as it is due (its grandparent is not
+ * inherited), and B creates no instances. */
+static void test_disabled_parent(void **state)
+{
+        (void)state;
+        struct sched_dep c_on_b = {1, DEPS_SUCCESS}, b_on_a = {0, DEPS_SUCCESS};
+        struct sched_job_spec jobs[3] = {job("a", "30 18 * * *"), job("b", "30 18 * * *"),
+                                         job("c", "30 18 * * *")};
+        jobs[0].estimated_minutes = 30;
+        jobs[1].enabled = false;
+        jobs[1].deps = &b_on_a;
+        jobs[1].ndeps = 1;
+        jobs[2].deps = &c_on_b;
+        jobs[2].ndeps = 1;
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 3, &t, "2026-03-02T18:00:00Z", "2026-03-02T20:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(rows_of(&r, 1), 0);
+        assert_int_equal(row(&r, 2, 0)->start, T("2026-03-02T18:30:00Z"));
+        assert_int_equal(row(&r, 0, 0)->end, T("2026-03-02T19:00:00Z"));
+        sim_result_release(&r);
+}
+
+/* A failed parent: a success-mode child waits until superseded by its next due
+ * instance; a completion-mode child runs. The next instances cover the failed
+ * period (FirstDueTime). */
+static void test_success_vs_completion(void **state)
+{
+        (void)state;
+        struct sched_dep on_p_success = {0, DEPS_SUCCESS}, on_p_completion = {0, DEPS_COMPLETION};
+        struct sched_job_spec jobs[3] = {job("p", "30 18 * * *"), job("s", "30 18 * * *"),
+                                         job("k", "30 18 * * *")};
+        jobs[1].deps = &on_p_success;
+        jobs[1].ndeps = 1;
+        jobs[2].deps = &on_p_completion;
+        jobs[2].ndeps = 1;
+        struct sim_outcome fail_day1 = {.job = 0, .has_due = true,
+                                        .due = T("2026-03-02T18:30:00Z"), .minutes = -1,
+                                        .result = SCHED_END_FAILED};
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 3, &t, "2026-03-02T00:00:00Z", "2026-03-03T23:00:00Z",
+                                   &fail_day1, 1);
+        assert_int_equal(row(&r, 0, 0)->state, STATE_FAILED);
+        assert_int_equal(row(&r, 2, 0)->state, STATE_SUCCESS);
+        assert_int_equal(row(&r, 2, 0)->start, T("2026-03-02T18:31:00Z"));
+        const struct sim_row *s1 = row(&r, 1, 0);
+        assert_int_equal(s1->state, STATE_TIMEOUT_SKIP);
+        assert_int_equal(s1->start, 0);
+        assert_string_equal(s1->reason, "superseded by 2026-03-03T18:30:00Z");
+        assert_int_equal(s1->end, T("2026-03-03T18:30:00Z"));
+        /* Day 2: the parent succeeds, and both day-2 instances cover day 1 too. */
+        const struct sim_row *p2 = row(&r, 0, 1), *s2 = row(&r, 1, 1);
+        assert_int_equal(p2->state, STATE_SUCCESS);
+        assert_int_equal(p2->first_due, T("2026-03-02T18:30:00Z"));
+        assert_int_equal(p2->last_due, T("2026-03-03T18:30:00Z"));
+        assert_int_equal(s2->state, STATE_SUCCESS);
+        assert_int_equal(s2->first_due, T("2026-03-02T18:30:00Z"));
+        assert_int_equal(s2->start, T("2026-03-03T18:31:00Z"));
+        /* The completion-mode child ran both days, each covering its own day. */
+        assert_int_equal(row(&r, 2, 1)->first_due, T("2026-03-03T18:30:00Z"));
+        sim_result_release(&r);
+}
+
+/* Window 23:00-11:00: an only-in-window job due 14:00 is skipped; one due 23:30 runs. */
+static void test_window_skip(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[2] = {job("afternoon", "0 14 * * *"),
+                                         job("night", "30 23 * * *")};
+        jobs[0].window = jobs[1].window = WINDOW_POLICY_ONLY_IN;
+        struct sched_tenant t = tenant();
+        t.window = (struct window){23 * 60, 11 * 60};
+        struct sim_result r = plan(jobs, 2, &t, "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(row(&r, 0, 0)->state, STATE_TIMEOUT_SKIP);
+        assert_string_equal(row(&r, 0, 0)->reason, "outside batch window");
+        assert_int_equal(row(&r, 0, 0)->runs, 0);
+        assert_int_equal(row(&r, 1, 0)->state, STATE_SUCCESS);
+        sim_result_release(&r);
+}
+
+/* An only-in-window child still waiting for its parent when the window closes is
+ * skipped; a running terminate-at-window-end job is stopped and Canceled. */
+static void test_window_close(void **state)
+{
+        (void)state;
+        struct sched_dep on_p = {0, DEPS_SUCCESS};
+        struct sched_job_spec jobs[3] = {job("p", "0 23 * * *"), job("c", "0 23 * * *"),
+                                         job("late", "0 10 * * *")};
+        jobs[0].estimated_minutes = 13 * 60; /* ends at 12:00, after the window */
+        jobs[1].window = WINDOW_POLICY_ONLY_IN;
+        jobs[1].deps = &on_p;
+        jobs[1].ndeps = 1;
+        jobs[2].window = WINDOW_POLICY_ONLY_IN;
+        jobs[2].terminate_at_window_end = true;
+        jobs[2].estimated_minutes = 120;
+        struct sched_tenant t = tenant();
+        t.window = (struct window){23 * 60, 11 * 60};
+        struct sim_result r = plan(jobs, 3, &t, "2026-03-02T22:00:00Z", "2026-03-03T13:00:00Z",
+                                   NULL, 0);
+        const struct sim_row *c = row(&r, 1, 0);
+        assert_int_equal(c->state, STATE_TIMEOUT_SKIP);
+        assert_string_equal(c->reason, "batch window closed");
+        assert_int_equal(c->end, T("2026-03-03T11:00:00Z"));
+        assert_int_equal(row(&r, 0, 0)->end, T("2026-03-03T12:00:00Z"));
+        const struct sim_row *late = row(&r, 2, 0);
+        assert_int_equal(late->start, T("2026-03-03T10:00:00Z"));
+        assert_int_equal(late->state, STATE_CANCELED);
+        assert_int_equal(late->end, T("2026-03-03T11:00:00Z"));
+        sim_result_release(&r);
+}
+
+/* Pause periods skip scheduled instances due inside them. */
+static void test_pause(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[1] = {job("daily", "0 6 * * *")};
+        struct pause_period p = {T("2026-12-24T00:00:00Z"), T("2026-12-27T00:00:00Z")};
+        struct sched_tenant t = tenant();
+        t.pauses = &p;
+        t.npauses = 1;
+        struct sim_result r = plan(jobs, 1, &t, "2026-12-23T00:00:00Z", "2026-12-28T00:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(r.n, 5);
+        assert_int_equal(r.rows[0].state, STATE_SUCCESS); /* 23rd */
+        for (int i = 1; i <= 3; i++) {
+                assert_int_equal(r.rows[i].state, STATE_TIMEOUT_SKIP);
+                assert_string_equal(r.rows[i].reason, "scheduling paused");
+        }
+        assert_int_equal(r.rows[4].state, STATE_SUCCESS); /* 27th */
+        /* The first run after the pause covers the skipped days. */
+        assert_int_equal(r.rows[4].first_due, T("2026-12-24T06:00:00Z"));
+        sim_result_release(&r);
+}
+
+/* Workday-only on a holiday creates nothing at all. */
+static void test_workday_holiday(void **state)
+{
+        (void)state;
+        const int64_t holidays[] = {T("2026-12-25T00:00:00Z") / 86400};
+        struct calendar cal;
+        calendar_init_default(&cal);
+        cal.holidays = holidays;
+        cal.nholidays = 1;
+        struct sched_job_spec jobs[1] = {job("close", "0 20 * * *")};
+        jobs[0].workday_only = true;
+        jobs[0].calendar = &cal;
+        struct sched_tenant t = tenant();
+        /* Wed 23rd .. Mon 28th: workdays 23, 24, 28 (25 holiday, 26/27 weekend). */
+        struct sim_result r = plan(jobs, 1, &t, "2026-12-23T00:00:00Z", "2026-12-28T23:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(r.n, 3);
+        assert_int_equal(r.rows[0].due, T("2026-12-23T20:00:00Z"));
+        assert_int_equal(r.rows[1].due, T("2026-12-24T20:00:00Z"));
+        assert_int_equal(r.rows[2].due, T("2026-12-28T20:00:00Z"));
+        sim_result_release(&r);
+}
+
+/* A job due 02:30 Europe/Berlin over the week of the spring-forward change. */
+static void test_dst_week(void **state)
+{
+        (void)state;
+        const struct tz *berlin;
+        assert_int_equal(zoneinfo_get("Europe/Berlin", &berlin, NULL), 0);
+        struct sched_job_spec jobs[1] = {job("night", "30 2 * * *")};
+        jobs[0].zone = berlin;
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 1, &t, "2026-03-27T00:00:00Z", "2026-03-31T00:00:00Z",
+                                   NULL, 0);
+        assert_int_equal(r.n, 4);
+        assert_int_equal(r.rows[0].due, T("2026-03-27T01:30:00Z")); /* CET */
+        assert_int_equal(r.rows[1].due, T("2026-03-28T01:30:00Z"));
+        assert_int_equal(r.rows[2].due, T("2026-03-29T01:00:00Z")); /* 03:00 CEST */
+        assert_int_equal(r.rows[3].due, T("2026-03-30T00:30:00Z")); /* CEST */
+        sim_result_release(&r);
+}
+
+/* allow_multiple_instances: false — the next instance waits, naming the live one. */
+static void test_single_instance(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[1] = {job("poll", "*/5 * * * *")};
+        jobs[0].estimated_minutes = 7;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        assert_int_equal(sched_new(jobs, 1, &t, T("2026-03-02T00:00:00Z"), NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:00:00Z"), &a), 0);
+        assert_int_equal(a.n, 2);
+        assert_int_equal(a.items[0].kind, SCHED_CREATE);
+        assert_int_equal(a.items[1].kind, SCHED_START);
+        struct sched_inst *first = a.items[1].inst;
+        assert_int_equal(sched_started(s, first, T("2026-03-02T00:00:00Z")), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:05:00Z"), &a), 0);
+        /* Running reported, the 00:05 instance created and waiting. */
+        assert_int_equal(a.n, 3);
+        assert_int_equal(a.items[0].to, STATE_RUNNING);
+        assert_int_equal(a.items[1].kind, SCHED_CREATE);
+        assert_int_equal(a.items[2].to, STATE_DEPENDENCY_WAIT);
+        char want[128];
+        snprintf(want, sizeof(want), "instance %lld (due 2026-03-02T00:00:00Z) is still live",
+                 (long long)first->id);
+        assert_string_equal(a.items[2].reason, want);
+        struct sched_inst *second = a.items[2].inst;
+        assert_int_equal(sched_ended(s, first, SCHED_END_SUCCESS, NULL, T("2026-03-02T00:07:00Z")),
+                         0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:07:00Z"), &a), 0);
+        assert_int_equal(a.n, 2);
+        assert_int_equal(a.items[0].to, STATE_SUCCESS);
+        assert_int_equal(a.items[1].kind, SCHED_START);
+        assert_ptr_equal(a.items[1].inst, second);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
+/* Timeouts (DESIGN §5): a warning at max(5*3, 30) = 30 minutes; Timeout Failed at
+ * max_minutes. */
+static void test_timeouts(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[2] = {job("slow", "0 1 * * *"), job("hung", "0 1 * * *")};
+        jobs[0].estimated_minutes = 5;
+        jobs[0].max_minutes = 60;
+        jobs[1].max_minutes = 10;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t t0 = T("2026-03-02T01:00:00Z");
+        assert_int_equal(sched_new(jobs, 2, &t, t0, NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, t0, &a), 0);
+        for (size_t i = 0; i < a.n; i++)
+                if (a.items[i].kind == SCHED_START)
+                        assert_int_equal(sched_started(s, a.items[i].inst, t0), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, t0, &a), 0);
+        /* hung: fail 10 < warn 30, so warn = 10/3*2 = 6, and fail < 30 means no warning
+         * alert: the next event is Timeout Failed at 01:10. */
+        assert_int_equal(sched_next_wakeup(s), T("2026-03-02T01:10:00Z"));
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:10:00Z"), &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.items[0].kind, SCHED_STOP);
+        assert_string_equal(a.items[0].reason, "ran past max_minutes (10)");
+        struct sched_inst *hung = a.items[0].inst;
+        assert_int_equal(sched_ended(s, hung, SCHED_END_STOPPED, NULL, T("2026-03-02T01:10:05Z")),
+                         0);
+        assert_int_equal(hung->state, STATE_TIMEOUT_FAILED);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:10:05Z"), &a), 0);
+        assert_int_equal(sched_next_wakeup(s), T("2026-03-02T01:30:00Z"));
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:30:00Z"), &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.items[0].kind, SCHED_WARN);
+        assert_string_equal(a.items[0].reason, "running longer than 30 minutes");
+        assert_int_equal(a.items[0].inst->state, STATE_RUNNING);
+        assert_int_equal(sched_next_wakeup(s), T("2026-03-02T02:00:00Z"));
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
+/* retry {attempts: 2, backoff_seconds: 60, factor: 2}: three runs, 60 s then 120 s
+ * after each failure. */
+static void test_retries(void **state)
+{
+        (void)state;
+        struct sched_dep on_f = {0, DEPS_COMPLETION};
+        struct sched_job_spec jobs[2] = {job("flaky", "30 18 * * *"), job("after", "30 18 * * *")};
+        jobs[0].retry_attempts = 2;
+        jobs[0].retry_backoff_s = 60;
+        jobs[0].retry_factor = 2;
+        jobs[1].deps = &on_f;
+        jobs[1].ndeps = 1;
+        struct sim_outcome fails = {.job = 0, .minutes = -1, .result = SCHED_END_FAILED};
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 2, &t, "2026-03-02T18:00:00Z", "2026-03-02T20:00:00Z",
+                                   &fails, 1);
+        const struct sim_row *f = row(&r, 0, 0);
+        assert_int_equal(f->runs, 3);
+        assert_int_equal(f->state, STATE_FAILED);
+        /* 18:30-18:31, retry 18:32-18:33, retry 18:35-18:36. */
+        assert_int_equal(f->start, T("2026-03-02T18:35:00Z"));
+        assert_int_equal(f->end, T("2026-03-02T18:36:00Z"));
+        /* The completion-mode child waits for the last retry, not the first failure. */
+        assert_int_equal(row(&r, 1, 0)->start, T("2026-03-02T18:36:00Z"));
+        sim_result_release(&r);
+}
+
+/* Catch-up after downtime, hourly job, down from 00:00 to 03:00. */
+static void catchup_case(enum sched_catchup policy, size_t want_created, int64_t want_first_due)
+{
+        struct sched_job_spec jobs[1] = {job("hourly", "0 * * * *")};
+        jobs[0].catchup = policy;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        assert_int_equal(sched_new(jobs, 1, &t, T("2026-03-02T00:00:00Z"), NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:00:00Z"), &a), 0);
+        struct sched_inst *i0 = a.items[1].inst;
+        assert_int_equal(sched_started(s, i0, T("2026-03-02T00:00:00Z")), 0);
+        assert_int_equal(sched_ended(s, i0, SCHED_END_SUCCESS, NULL, T("2026-03-02T00:01:00Z")),
+                         0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T03:00:10Z"), &a), 0);
+        size_t created = 0;
+        const struct sched_inst *last = NULL;
+        for (size_t i = 0; i < a.n; i++)
+                if (a.items[i].kind == SCHED_CREATE) {
+                        created++;
+                        last = a.items[i].inst;
+                }
+        assert_int_equal(created, want_created);
+        assert_int_equal(last->due, T("2026-03-02T03:00:00Z"));
+        assert_int_equal(last->first_due, want_first_due);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
+static void test_catchup(void **state)
+{
+        (void)state;
+        /* latest: one instance covering the gap. */
+        catchup_case(SCHED_CATCHUP_LATEST, 1, T("2026-03-02T01:00:00Z"));
+        /* all: 01:00, 02:00, 03:00, the last covering only itself. */
+        catchup_case(SCHED_CATCHUP_ALL, 3, T("2026-03-02T03:00:00Z"));
+        /* none: only the due within the misfire grace (03:00, seen at 03:00:10). */
+        catchup_case(SCHED_CATCHUP_NONE, 1, T("2026-03-02T01:00:00Z"));
+}
+
+/* Operator actions release a waiting child: Manual Success of a failed parent. */
+static void test_manual_success_releases(void **state)
+{
+        (void)state;
+        struct sched_dep on_p = {0, DEPS_SUCCESS};
+        struct sched_job_spec jobs[2] = {job("p", "0 2 * * *"), job("c", "0 2 * * *")};
+        jobs[1].deps = &on_p;
+        jobs[1].ndeps = 1;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t t0 = T("2026-03-02T02:00:00Z");
+        assert_int_equal(sched_new(jobs, 2, &t, t0, NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, t0, &a), 0);
+        struct sched_inst *p = NULL, *c = NULL;
+        for (size_t i = 0; i < a.n; i++) {
+                if (a.items[i].kind == SCHED_START)
+                        p = a.items[i].inst;
+                if (a.items[i].to == STATE_DEPENDENCY_WAIT)
+                        c = a.items[i].inst;
+        }
+        assert_non_null(p);
+        assert_non_null(c);
+        assert_string_equal(c->reason, "waiting for p (due 2026-03-02T02:00:00Z, Starting)");
+        assert_int_equal(sched_started(s, p, t0), 0);
+        assert_int_equal(sched_ended(s, p, SCHED_END_FAILED, NULL, t0 + 60), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, t0 + 60, &a), 0);
+        assert_int_equal(c->state, STATE_DEPENDENCY_WAIT);
+        assert_int_equal(sched_stop(s, c, NULL, t0 + 61), 0); /* not this one... */
+        assert_int_equal(c->state, STATE_CANCELED);
+        assert_int_equal(sched_rerun(s, c, t0 + 62), 0);      /* ...rerun it */
+        assert_int_equal(sched_mark_success(s, p, t0 + 63), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, t0 + 63, &a), 0);
+        assert_int_equal(c->state, STATE_STARTING);
+        /* Illegal operator actions are refused. */
+        assert_int_equal(sched_mark_success(s, p, t0 + 64), BATCH_EINVAL);
+        assert_int_equal(sched_rerun(s, c, t0 + 64), BATCH_EINVAL);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_chain_order),
+                cmocka_unit_test(test_disabled_parent),
+                cmocka_unit_test(test_success_vs_completion),
+                cmocka_unit_test(test_window_skip),
+                cmocka_unit_test(test_window_close),
+                cmocka_unit_test(test_pause),
+                cmocka_unit_test(test_workday_holiday),
+                cmocka_unit_test(test_dst_week),
+                cmocka_unit_test(test_single_instance),
+                cmocka_unit_test(test_timeouts),
+                cmocka_unit_test(test_retries),
+                cmocka_unit_test(test_catchup),
+                cmocka_unit_test(test_manual_success_releases),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
