@@ -28,7 +28,8 @@ ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/store/*.c \
+LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/sched/*.c \
+             src/store/*.c \
              src/store/*/*.c)
 LIBS      := -lyaml -lsqlite3 -lpq -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -81,7 +82,7 @@ unit: test-deps $(TEST_BIN)
 unit-run: unit
 	@scripts/run-unit.sh $(TEST_BIN)
 
-test-cli: all
+test-cli: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh
 
 asan:

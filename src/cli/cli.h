@@ -38,6 +38,15 @@ extern const struct cli_cmd cli_jobs_cmds[];
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);
 
+/* `batchctl plan`: the forecast of a period (cmd-plan.c). */
+int cli_plan(int argc, char **argv);
+
+struct store;
+
+/* Opens the repository `db`, else $BATCHD_DB, else the default path (creating its
+ * directory); prints the problem on stderr. Returns CLI_OK, CLI_USAGE or CLI_FAILURE. */
+int cli_open_repo(const char *db, struct store **s);
+
 /* `batchctl validate PATH...`. */
 int cli_validate(int argc, char **argv);
 

@@ -78,11 +78,10 @@ static int make_parents(const char *path)
         return 0;
 }
 
-/* Opens --db, else $BATCHD_DB, else the default path (creating its directory). */
-static int open_repo(const struct opts *o, struct store **s)
+int cli_open_repo(const char *db, struct store **s)
 {
         char path[4096];
-        const char *dsn = o->db ? o->db : getenv("BATCHD_DB");
+        const char *dsn = db ? db : getenv("BATCHD_DB");
         if (!dsn || !*dsn) {
                 if (store_default_path(path, sizeof(path)) < 0) {
                         fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
@@ -196,7 +195,7 @@ int cli_apply(int argc, char **argv)
                 return CLI_USAGE;
         }
         struct store *s = NULL;
-        if ((r = open_repo(&o, &s)))
+        if ((r = cli_open_repo(o.db, &s)))
                 return r;
 
         struct defset set = {0};
@@ -247,7 +246,11 @@ int cli_apply(int argc, char **argv)
                 c->tenant = doc_tenant(doc);
                 c->name = def_doc_name(doc);
                 struct store_def cur;
-                if (store_def_get(s, c->tenant, c->kind, c->name, &cur, NULL) < 0) {
+                int got = store_def_get(s, c->tenant, c->kind, c->name, &cur, &err);
+                if (got < 0 && got != BATCH_ENOENT)
+                        goto out;
+                err.msg[0] = '\0';
+                if (got < 0) {
                         c->what = CH_CREATED;
                         snprintf(c->keys, sizeof(c->keys), "created");
                 } else {
@@ -390,7 +393,7 @@ int cli_export(int argc, char **argv)
                 return CLI_FAILURE;
         }
         struct store *s = NULL;
-        if ((r = open_repo(&o, &s)))
+        if ((r = cli_open_repo(o.db, &s)))
                 return r;
         struct store_def_list l = {0, NULL};
         struct batch_err err;
@@ -480,7 +483,7 @@ static int jobs_list(int argc, char **argv)
         if (r || (r = check_output(o.output, formats)))
                 return r < 0 ? CLI_OK : r;
         struct store *s = NULL;
-        if ((r = open_repo(&o, &s)))
+        if ((r = cli_open_repo(o.db, &s)))
                 return r;
         struct store_def_list l = {0, NULL};
         struct batch_err err;
@@ -538,7 +541,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
         }
         const char *name = argv[optind];
         struct store *s = NULL;
-        if ((r = open_repo(&o, &s)))
+        if ((r = cli_open_repo(o.db, &s)))
                 return r;
         struct batch_err err;
         struct store_def_list l = {0, NULL};

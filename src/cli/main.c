@@ -18,6 +18,11 @@ static const struct cli_noun nouns[] = {
                    "[--db DB]",
          NULL, cli_export},
         {"jobs", "job definitions in a repository (--db, or BATCHD_DB)", cli_jobs_cmds, NULL},
+        {"plan",
+         "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
+         "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
+         "[--tenant T] [-o json|table]",
+         NULL, cli_plan},
         {NULL, NULL, NULL, NULL},
 };
 

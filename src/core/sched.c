@@ -25,7 +25,8 @@ struct job_state {
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
         int64_t timer;                 /* earliest time event of its instances */
-        bool dirty;
+        bool dirty;                    /* its waiting instances need a decision */
+        bool prune;                    /* it may hold instances no longer needed */
 };
 
 struct sched {
@@ -135,12 +136,16 @@ void sched_actions_release(struct sched_actions *a)
         a->n = a->cap = 0;
 }
 
+/* Something happened to an instance of `job`: its children may be released, and it and
+ * its parents may be able to retire instances. */
 static void mark_dirty(struct sched *s, size_t job)
 {
         struct job_state *j = &s->jobs[job];
-        j->dirty = true;
+        j->dirty = j->prune = true;
         for (size_t i = 0; i < j->nchildren; i++)
                 s->jobs[j->children[i]].dirty = true;
+        for (size_t i = 0; i < j->spec.ndeps; i++)
+                s->jobs[j->spec.deps[i].parent].prune = true;
         s->any_dirty = true;
 }
 
@@ -496,26 +501,27 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
 
 /* ---- forgetting what is no longer needed ------------------------------------------- */
 
-/* The earliest due a future dependency interval of child c can start after. */
+/* The earliest due of a live instance of child c (INT64_MAX: none). Only live child
+ * instances still look for their governing parent instance: one created later has a
+ * due later than any parent instance held now. */
 static int64_t child_need(const struct job_state *c)
 {
         int64_t need = INT64_MAX;
-        if (c->spec.enabled) {
-                need = c->last_passed_due;
-                if (c->n > c->head && c->recs[c->n - 1]->due > need)
-                        need = c->recs[c->n - 1]->due;
-                if (!c->spec.has_cron && c->n == c->head)
-                        need = INT64_MAX;
-        }
         for (size_t i = c->head; i < c->n; i++)
-                if (is_live(c->recs[i]) && c->recs[i]->prev_due < need)
-                        need = c->recs[i]->prev_due;
+                if (is_live(c->recs[i]) && c->recs[i]->due < need)
+                        need = c->recs[i]->due;
         return need;
 }
 
+/* Retires the job's oldest instances that nothing needs any more: final, not the
+ * latest scheduled one (due parameters), not reported in this advance, and not the
+ * governing instance of a live child instance — the instance r governs children due in
+ * [r.due, next.due), so it may go once the next one is due no later than every live
+ * child instance. */
 static void prune_job(struct sched *s, size_t job)
 {
         struct job_state *j = &s->jobs[job];
+        j->prune = false;
         if (j->n - j->head < 2)
                 return;
         int64_t need = INT64_MAX;
@@ -526,7 +532,8 @@ static void prune_job(struct sched *s, size_t job)
         }
         while (j->n - j->head > 1) {
                 struct sched_inst *r = j->recs[j->head];
-                if (is_live(r) || r == j->last_sched || r->touched >= s->gen || r->due > need)
+                if (is_live(r) || r == j->last_sched || r->touched >= s->gen ||
+                    j->recs[j->head + 1]->due > need)
                         break;
                 j->head++;
                 s->held--;
@@ -641,7 +648,8 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
         s->wakeup = INT64_MAX;
         for (size_t i = 0; i < s->njobs; i++) {
                 struct job_state *j = &s->jobs[i];
-                prune_job(s, i);
+                if (j->prune)
+                        prune_job(s, i);
                 if (j->next_due < s->wakeup)
                         s->wakeup = j->next_due;
                 if (j->timer < s->wakeup)
@@ -687,6 +695,8 @@ int sched_started(struct sched *s, struct sched_inst *inst, int64_t now)
         if (inst->state != STATE_STARTING)
                 return BATCH_EINVAL;
         inst->start_at = now;
+        if (!inst->first_start_at)
+                inst->first_start_at = now;
         inst->warned = false;
         s->wakeup = now;
         return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_RUNNING, NULL);

@@ -83,7 +83,8 @@ struct sched_inst {
         int state;
         char reason[128];
         int64_t created_at;
-        int64_t start_at;  /* when it last started running (Running), or 0 */
+        int64_t first_start_at; /* when it first started running (Running), or 0 */
+        int64_t start_at;  /* when it last started running, or 0 */
         int64_t end_at;    /* when it reached its final state, or 0 */
         int runs;          /* executions so far */
         int retries;       /* retries so far */

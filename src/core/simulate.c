@@ -107,7 +107,7 @@ static void retire(void *arg, const struct sched_inst *inst)
         row->due = inst->due;
         row->first_due = inst->first_due;
         row->last_due = inst->last_due;
-        row->start = inst->start_at;
+        row->start = inst->first_start_at;
         row->end = state_is_final(inst->state) ? inst->end_at : 0;
         row->state = inst->state;
         row->runs = inst->runs;

@@ -26,7 +26,7 @@ struct sim_row {
         size_t job;
         bool scheduled;
         int64_t due, first_due, last_due;
-        int64_t start;    /* last start of a run, 0 when it never ran */
+        int64_t start;    /* when its first run started, 0 when it never ran */
         int64_t end;      /* when it reached its final state, 0 when it did not */
         int state;
         int runs;

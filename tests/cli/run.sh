@@ -7,7 +7,23 @@ B=${BATCHCTL:?set BATCHCTL to the batchctl binary}
 passed=0
 failed=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pgs="$(dirname "$0")/../../scripts/pg-test-server.sh"
+pgroot=""  # set while a throwaway PostgreSQL server may be running (see the PostgreSQL section)
+cleanup() {
+    if [ -n "$pgroot" ]; then
+        "$pgs" stop "$pgroot/pg"
+        rm -rf "$pgroot"
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# pass NAME / fail NAME [FILE_TO_SHOW]: record a check made by hand.
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
 
 # check NAME EXPECTED_STATUS EXPECTED_STDOUT_FILE_OR_- STDERR_SUBSTRING_OR_- -- ARGS...
 check() {
@@ -167,6 +183,129 @@ check "jobs list -o json" 0 - "" -- jobs list --db "$db" -o json
 grep -qF '"name": "policy-reprice", "version": 1' "$tmp/out" && { passed=$((passed + 1)); echo "ok - json list"; } ||
     { failed=$((failed + 1)); echo "not ok - json list"; sed 's/^/    /' "$tmp/out"; }
 check "bad -o: exit 2" 2 "" "not a known output format" -- jobs list --db "$db" -o xml
+
+# ---- batchctl plan: the seed's chain and a window skip, forecast on a simulated clock ----
+mkdir -p "$tmp/plan"
+cat >"$tmp/plan/chain.yaml" <<'EOF_PLAN'
+kind: job
+name: a
+trigger: {cron: "30 18 * * *"}
+depends_on: [{job: b, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: b
+trigger: {cron: "30 18 * * *"}
+depends_on: [{job: c, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: c
+trigger: {cron: "30 18 * * *"}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: afternoon
+trigger: {cron: "0 14 * * *"}
+window: only_in_window
+executor: {exec: {command: [/bin/true]}}
+---
+kind: settings
+tenant: default
+batch_window: {start: "23:00", end: "11:00"}
+EOF_PLAN
+check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '[
+ {"job": "afternoon", "due": "2026-03-02T14:00:00+00:00", "first_due": "2026-03-02T14:00:00+00:00", "last_due": "2026-03-02T14:00:00+00:00", "start": null, "end": "2026-03-02T14:00:00+00:00", "state": 8, "state_name": "Timeout Skip", "reason": "outside batch window"},
+ {"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00", "state": 5, "state_name": "Success", "reason": null},
+ {"job": "b", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:31:00+00:00", "end": "2026-03-02T18:32:00+00:00", "state": 5, "state_name": "Success", "reason": null},
+ {"job": "a", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:32:00+00:00", "end": "2026-03-02T18:33:00+00:00", "state": 5, "state_name": "Success", "reason": null}
+]' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
+check "plan: a failed parent keeps success-mode children waiting" 0 - "" -- \
+    plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --outcome c=failed,minutes:5
+grep -qE '^c +2026-03-02T18:30:00\+00:00 .* 2026-03-02T18:35:00\+00:00 +Failed' "$tmp/out" &&
+    grep -qE '^b .* Dependency Wait +waiting for c \(due 2026-03-02T18:30:00Z, Failed\)$' "$tmp/out" &&
+    grep -qE '^a .* Dependency Wait +waiting for b' "$tmp/out" &&
+    pass "plan: c failed, b and a wait" || fail "plan: c failed, b and a wait" "$tmp/out"
+check "plan: a run-specific outcome applies to that run only" 0 - "" -- \
+    plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-03T20:00:00Z \
+    --outcome c@2026-03-03T18:30:00Z=minutes:30 -o json
+grep -qF '"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00"' "$tmp/out" &&
+    grep -qF '"job": "c", "due": "2026-03-03T18:30:00+00:00", "first_due": "2026-03-03T18:30:00+00:00", "last_due": "2026-03-03T18:30:00+00:00", "start": "2026-03-03T18:30:00+00:00", "end": "2026-03-03T19:00:00+00:00"' "$tmp/out" &&
+    pass "plan: c took 30 minutes on the 3rd only" || fail "plan: c took 30 minutes on the 3rd only" "$tmp/out"
+"$B" apply "$tmp/plan" --db "$tmp/plan.db" >/dev/null 2>&1
+"$B" plan "$tmp/plan" --from 2026-03-02T00:00:00Z --to 2026-03-04T00:00:00Z >"$tmp/plan-files" 2>&1
+check "plan: from a repository" 0 - "" -- plan --db "$tmp/plan.db" --from 2026-03-02T00:00:00Z \
+    --to 2026-03-04T00:00:00Z
+cmp -s "$tmp/out" "$tmp/plan-files" && [ "$(wc -l <"$tmp/out")" -eq 9 ] &&
+    pass "plan: the repository's plan equals the files' plan" ||
+    fail "plan: the repository's plan equals the files' plan" "$tmp/out"
+check "plan: --to is required" 2 "" "--from and --to are required" -- \
+    plan "$tmp/plan" --from 2026-03-02T00:00:00Z
+check "plan: an outcome for an unknown job" 2 "" 'no job named "zz"' -- \
+    plan "$tmp/plan" --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z --outcome zz=failed
+check "plan: a bad outcome" 2 "" '"slow" is not success, failed or minutes:N' -- \
+    plan "$tmp/plan" --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z --outcome c=slow
+check "plan: a bad --from" 2 "" '--from: time: "yesterday"' -- \
+    plan "$tmp/plan" --from yesterday --to 2026-03-03T00:00:00Z
+check "plan: --to before --from" 2 "" "--to is before --from" -- \
+    plan "$tmp/plan" --from 2026-03-03T00:00:00Z --to 2026-03-02T00:00:00Z
+
+# The same definitions-as-code commands against PostgreSQL: a throwaway server, as in
+# tests/unit/test_store_postgres.c (a /tmp directory the postgres user can reach when
+# we run as root). Expected names and counts come from the example files themselves.
+# job names in the example files, one per line, sorted: each document's "name:" where its kind is job
+awk '/^---/ {kind = ""} /^kind:/ {kind = $2} /^name:/ && kind == "job" {print $2}' "$ex"/*.yaml |
+    sort >"$tmp/want-jobs"
+ndocs=$(cat "$ex"/*.yaml | grep -c '^kind:')
+# job names of a `jobs list -o json` document, sorted
+json_jobs() { sed -n 's/^  {"tenant": "[^"]*", "kind": "job", "name": "\([^"]*\)".*/\1/p' "$1" | sort; }
+[ -s "$tmp/want-jobs" ] && [ "$ndocs" -gt "$(wc -l <"$tmp/want-jobs")" ] && pass "pg: expected names from the examples" ||
+    fail "pg: expected names from the examples" "$tmp/want-jobs"
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
+    fail "pg: start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
+else
+    pass "pg: server started"
+    check "pg: apply the examples" 0 - "" -- apply "$ex" --db "$DSN"
+    grep -qFx "apply: $ndocs created, 0 changed, 0 unchanged, 0 deleted" "$tmp/out" &&
+        [ "$(grep -c '^created ' "$tmp/out")" -eq "$ndocs" ] &&
+        sed -n 's|^created   job default/||p' "$tmp/out" | sort | cmp -s - "$tmp/want-jobs" &&
+        pass "pg: every example reported created" || fail "pg: every example reported created" "$tmp/out"
+    check "pg: apply again" 0 - "" -- apply "$ex" --db "$DSN"
+    grep -qFx "apply: 0 created, 0 changed, $ndocs unchanged, 0 deleted" "$tmp/out" &&
+        ! grep -qE '^(created|changed|deleted) ' "$tmp/out" &&
+        pass "pg: second apply is all unchanged" || fail "pg: second apply is all unchanged" "$tmp/out"
+    check "pg: export" 0 "export: $ndocs definitions written to $tmp/pgexp" "" -- export "$tmp/pgexp" --db "$DSN"
+    [ "$(find "$tmp/pgexp" -type f -name '*.yaml' | wc -l)" -eq "$ndocs" ] && pass "pg: export wrote one file per definition" ||
+        { find "$tmp/pgexp" >"$tmp/found" 2>&1; fail "pg: export wrote one file per definition" "$tmp/found"; }
+    check "pg: apply of the export" 0 - "" -- apply "$tmp/pgexp" --db "$DSN"
+    grep -qFx "apply: 0 created, 0 changed, $ndocs unchanged, 0 deleted" "$tmp/out" &&
+        ! grep -qE '^(created|changed|deleted) ' "$tmp/out" &&
+        pass "pg: apply of the export is a no-op" || fail "pg: apply of the export is a no-op" "$tmp/out"
+    check "pg: jobs list -o json" 0 - "" -- jobs list --db "$DSN" -o json
+    cp "$tmp/out" "$tmp/pg-list1"
+    json_jobs "$tmp/pg-list1" | cmp -s - "$tmp/want-jobs" && pass "pg: job names are the examples'" ||
+        fail "pg: job names are the examples'" "$tmp/pg-list1"
+    "$B" apply "$ex" --db "$tmp/sqlite-cmp.db" >"$tmp/sqlite-list" 2>&1 &&
+        "$B" jobs list --db "$tmp/sqlite-cmp.db" -o json >"$tmp/sqlite-list" 2>&1 &&
+        json_jobs "$tmp/sqlite-list" >"$tmp/sqlite-jobs" && [ -s "$tmp/sqlite-jobs" ] &&
+        json_jobs "$tmp/pg-list1" | cmp -s - "$tmp/sqlite-jobs" &&
+        pass "pg: same job names as SQLite" || fail "pg: same job names as SQLite" "$tmp/sqlite-list"
+    job1=$(head -n 1 "$tmp/want-jobs")
+    check "pg: jobs history" 0 - "" -- jobs history "$job1" --db "$DSN"
+    [ "$(grep -cE '^ +[0-9]+ ' "$tmp/out")" -eq 1 ] && grep -qE '^ +1 .* created$' "$tmp/out" &&
+        pass "pg: history is version 1, created" || fail "pg: history is version 1, created" "$tmp/out"
+    # A bad directory: a new valid job, a change to an existing one, and an unknown key.
+    mkdir -p "$tmp/pgbad"
+    printf 'kind: job\nname: pg-new\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n' \
+        >"$tmp/pgbad/a.yaml"
+    printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\nestimated_minuts: 3\n' \
+        "$job1" >"$tmp/pgbad/b.yaml"
+    check "pg: a bad file is refused" 1 "" 'unknown key "estimated_minuts"' -- apply "$tmp/pgbad" --db "$DSN"
+    check "pg: jobs list after the refused apply" 0 - "" -- jobs list --db "$DSN" -o json
+    cmp -s "$tmp/pg-list1" "$tmp/out" && pass "pg: the refused apply changed nothing" ||
+        fail "pg: the refused apply changed nothing" "$tmp/out"
+fi
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

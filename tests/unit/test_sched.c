@@ -382,7 +382,7 @@ static void test_retries(void **state)
         assert_int_equal(f->runs, 3);
         assert_int_equal(f->state, STATE_FAILED);
         /* 18:30-18:31, retry 18:32-18:33, retry 18:35-18:36. */
-        assert_int_equal(f->start, T("2026-03-02T18:35:00Z"));
+        assert_int_equal(f->start, T("2026-03-02T18:30:00Z"));
         assert_int_equal(f->end, T("2026-03-02T18:36:00Z"));
         /* The completion-mode child waits for the last retry, not the first failure. */
         assert_int_equal(row(&r, 1, 0)->start, T("2026-03-02T18:36:00Z"));

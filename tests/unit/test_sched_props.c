@@ -1,0 +1,195 @@
+/* Property tests of the scheduler core: random dependency DAGs of hundreds of jobs with
+ * random schedules, durations and failures, simulated over several days. Whatever the
+ * draw, DESIGN §2.3 and §11.1 must hold:
+ *   - no child starts before its governing parent instance has finished (in success
+ *     mode: succeeded);
+ *   - no scheduled instance is created twice for a (job, due) slot;
+ *   - every instance due early enough has reached a final state by the end. */
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lifecycle.h"
+#include "core/sched.h"
+#include "core/simulate.h"
+
+#define NJOBS 300
+#define DAYS 4
+
+/* A small deterministic generator (xorshift64*), so every run draws the same DAGs. */
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+        rng_state ^= rng_state >> 12;
+        rng_state ^= rng_state << 25;
+        rng_state ^= rng_state >> 27;
+        return (uint32_t)((rng_state * 2685821657736338717ULL) >> 33) % n;
+}
+
+struct world {
+        struct sched_job_spec jobs[NJOBS];
+        struct sched_dep deps[NJOBS][3];
+        char names[NJOBS][16];
+        struct sim_outcome outcomes[NJOBS];
+        size_t noutcomes;
+};
+
+static void draw(struct world *w, uint64_t seed)
+{
+        memset(w, 0, sizeof(*w));
+        rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+        for (size_t i = 0; i < NJOBS; i++) {
+                struct sched_job_spec *j = &w->jobs[i];
+                snprintf(w->names[i], sizeof(w->names[i]), "j%zu", i);
+                j->name = w->names[i];
+                j->enabled = rnd(20) != 0; /* about 5% disabled */
+                j->zone = tz_utc();
+                j->has_cron = true;
+                char cron[64];
+                switch (rnd(4)) {
+                case 0: snprintf(cron, sizeof(cron), "%u * * * *", rnd(60)); break;
+                case 1: snprintf(cron, sizeof(cron), "*/15 * * * *"); break;
+                default: snprintf(cron, sizeof(cron), "%u %u * * *", rnd(60), rnd(24)); break;
+                }
+                assert_int_equal(cron_parse(cron, &j->cron, NULL), 0);
+                j->estimated_minutes = 1 + (int)rnd(20);
+                j->max_minutes = rnd(5) == 0 ? 10 : -1;
+                j->allow_multiple = rnd(4) == 0;
+                j->catchup = SCHED_CATCHUP_LATEST;
+                if (rnd(6) == 0) {
+                        j->retry_attempts = 1 + (int)rnd(2);
+                        j->retry_backoff_s = 60;
+                        j->retry_factor = 2;
+                }
+                size_t nd = i ? rnd(4) : 0;
+                for (size_t k = 0; k < nd; k++) {
+                        w->deps[i][k].parent = rnd((uint32_t)i);
+                        w->deps[i][k].mode = rnd(2) ? DEPS_SUCCESS : DEPS_COMPLETION;
+                }
+                j->deps = w->deps[i];
+                j->ndeps = nd;
+                if (rnd(8) == 0)
+                        w->outcomes[w->noutcomes++] = (struct sim_outcome){
+                                .job = i, .minutes = -1, .result = SCHED_END_FAILED};
+        }
+}
+
+/* Each job's rows, in due order, to find governing instances quickly. */
+struct by_job {
+        size_t n[NJOBS];
+        const struct sim_row **rows[NJOBS];
+};
+
+static void index_rows(const struct sim_result *r, struct by_job *b)
+{
+        memset(b, 0, sizeof(*b));
+        for (size_t i = 0; i < r->n; i++)
+                b->n[r->rows[i].job]++;
+        for (size_t j = 0; j < NJOBS; j++) {
+                b->rows[j] = calloc(b->n[j] ? b->n[j] : 1, sizeof(*b->rows[j]));
+                assert_non_null(b->rows[j]);
+                b->n[j] = 0;
+        }
+        for (size_t i = 0; i < r->n; i++) {
+                size_t j = r->rows[i].job;
+                b->rows[j][b->n[j]++] = &r->rows[i];
+        }
+}
+
+/* The row of job `job` with the latest due in (lo, hi], or NULL. */
+static const struct sim_row *governing(const struct by_job *b, size_t job, int64_t lo,
+                                       int64_t hi)
+{
+        size_t a = 0, z = b->n[job];
+        while (a < z) {
+                size_t m = a + (z - a) / 2;
+                if (b->rows[job][m]->due <= hi)
+                        a = m + 1;
+                else
+                        z = m;
+        }
+        return a > 0 && b->rows[job][a - 1]->due > lo ? b->rows[job][a - 1] : NULL;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+        const struct sim_row *x = *(const struct sim_row *const *)a;
+        const struct sim_row *y = *(const struct sim_row *const *)b;
+        if (x->job != y->job)
+                return x->job < y->job ? -1 : 1;
+        return x->due < y->due ? -1 : x->due > y->due;
+}
+
+static void check_world(uint64_t seed)
+{
+        static struct world w;
+        draw(&w, seed);
+        struct sched_tenant t = {.zone = tz_utc()};
+        window_init_default(&t.window);
+        timeout_consts_default(&t.timeouts);
+        const int64_t from = 1772323200; /* 2026-03-01T00:00:00Z */
+        const int64_t to = from + DAYS * 86400;
+        struct sim_result r;
+        assert_int_equal(sim_run(w.jobs, NJOBS, &t, from, to, w.outcomes, w.noutcomes, &r), 0);
+        assert_true(r.n > 1000);
+
+        /* No slot twice. */
+        const struct sim_row **slots = calloc(r.n, sizeof(*slots));
+        assert_non_null(slots);
+        for (size_t i = 0; i < r.n; i++)
+                slots[i] = &r.rows[i];
+        qsort(slots, r.n, sizeof(*slots), cmp_slot);
+        for (size_t i = 1; i < r.n; i++)
+                assert_false(slots[i]->job == slots[i - 1]->job &&
+                             slots[i]->due == slots[i - 1]->due);
+        free(slots);
+
+        static struct by_job idx;
+        index_rows(&r, &idx);
+        for (size_t i = 0; i < r.n; i++) {
+                const struct sim_row *c = &r.rows[i];
+                const struct sched_job_spec *cj = &w.jobs[c->job];
+                assert_true(cj->enabled); /* disabled jobs create nothing */
+                /* Everything due a day before the end has finished. */
+                if (c->due < to - 86400)
+                        assert_true(state_is_final(c->state));
+                if (!c->start)
+                        continue;
+                int64_t prev = sched_job_prev_due(cj, c->due);
+                for (size_t k = 0; k < cj->ndeps; k++) {
+                        const struct sched_dep *d = &cj->deps[k];
+                        if (!w.jobs[d->parent].enabled)
+                                continue;
+                        const struct sim_row *p = governing(&idx, d->parent, prev, c->due);
+                        if (!p)
+                                continue;
+                        /* The governing parent finished before the child started... */
+                        assert_true(state_is_final(p->state));
+                        assert_true(p->end != 0 && p->end <= c->start);
+                        /* ...and succeeded, in success mode. */
+                        if (d->mode == DEPS_SUCCESS)
+                                assert_true(state_is_success(p->state));
+                }
+        }
+        for (size_t j = 0; j < NJOBS; j++)
+                free(idx.rows[j]);
+        sim_result_release(&r);
+}
+
+static void test_random_dags(void **state)
+{
+        (void)state;
+        for (uint64_t seed = 1; seed <= 12; seed++)
+                check_world(seed);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_random_dags),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
