@@ -12,23 +12,13 @@ echo "Applying them to the embedded repository ./batchd.db (SQLite):"
 "$batchctl" apply examples/jobs --db ./batchd.db --actor make-run | tail -n 1
 "$batchctl" jobs list --db ./batchd.db
 echo
-echo "Next fire times of each trigger (the scheduler, which applies calendars, windows and dependencies, is not built yet):"
-for f in examples/jobs/*.yaml; do
-    awk '
-        /^---/ { name = "" }
-        /^name:/ { name = $2 }
-        /^trigger:/ {
-            line = $0
-            cron = line; sub(/.*cron: *"/, "", cron); sub(/".*/, "", cron)
-            tz = "UTC"
-            if (line ~ /timezone:/) { tz = line; sub(/.*timezone: */, "", tz); sub(/[ ,}].*/, "", tz) }
-            printf "%s\t%s\t%s\n", name, cron, tz
-        }' "$f"
-done | while IFS="$(printf '\t')" read -r name cron tz; do
-    printf '%s  [%s]  %s\n' "$name" "$cron" "$("$batchctl" cron explain "$cron" --tz "$tz")"
-    "$batchctl" cron next "$cron" --tz "$tz" -n 3 | sed 's/^/    /'
-done
+from=$(date -u +%Y-%m-%dT%H:%M:00Z)
+to=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:00Z)
+echo "The plan for the next 24 hours (the scheduler on a simulated clock; every run takes its"
+echo "estimated_minutes and succeeds; the 30-minute interest-accrual job is left out here):"
+"$batchctl" plan --db ./batchd.db --from "$from" --to "$to" | grep -v '^interest-accrual '
 echo
 echo "Try: $batchctl cron next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T00:00:00Z"
+echo "     $batchctl plan --db ./batchd.db --from $from --to $to --outcome nightly-extract=failed"
 echo "     $batchctl jobs history nightly-load --db ./batchd.db"
 echo "     $batchctl export /tmp/batchd-export --db ./batchd.db"
