@@ -273,7 +273,8 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         due_params(j, due, &dp);
         r->first_due = dp.first_due;
         r->last_due = dp.last_due;
-        r->prev_due = sched_job_prev_due(&j->spec, due);
+        r->prev_due = j->spec.external_due ? j->last_passed_due
+                                           : sched_job_prev_due(&j->spec, due);
         if (add_record(s, j, r) < 0) {
                 free(r);
                 return BATCH_ENOMEM;
@@ -299,6 +300,12 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
                 return 0;
         int rc = 0;
         int64_t first = j->next_due;
+        if (j->spec.external_due) {
+                rc = create_due(s, job, first, now, out);
+                j->last_passed_due = first;
+                j->next_due = INT64_MAX;
+                return rc;
+        }
         switch (j->spec.catchup) {
         case SCHED_CATCHUP_ALL:
                 for (int64_t d = first; d <= now && rc == 0; d = sched_job_next_due(&j->spec, d))
@@ -687,6 +694,17 @@ int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **r
         if (ret)
                 *ret = r;
         return report(s, &s->queue, (struct sched_action){SCHED_CREATE, r, -1, STATE_INIT, NULL});
+}
+
+int sched_set_next_due(struct sched *s, size_t job, int64_t due)
+{
+        if (job >= s->njobs || !s->jobs[job].spec.external_due || !s->jobs[job].spec.enabled ||
+            due <= s->jobs[job].last_passed_due)
+                return BATCH_EINVAL;
+        s->jobs[job].next_due = due;
+        if (due < s->wakeup)
+                s->wakeup = due;
+        return 0;
 }
 
 int sched_started(struct sched *s, struct sched_inst *inst, int64_t now)

@@ -45,7 +45,9 @@ struct sched_dep {
 struct sched_job_spec {
         const char *name;
         bool enabled;
-        bool has_cron;                 /* false: instances only by submit */
+        bool has_cron;                 /* false: instances only by submit, or: */
+        bool external_due;             /* due times given by sched_set_next_due (a
+                                          `next_due_api` trigger, called by the daemon) */
         struct cron cron;
         const struct tz *zone;         /* the job's zone (cron, workdays) */
         bool workday_only;
@@ -143,6 +145,12 @@ int64_t sched_next_wakeup(const struct sched *s);
 /* Records a submit of job `job` at `now`; *ret is the new instance (Init), also
  * reported as SCHED_CREATE by the next sched_advance. BATCH_EINVAL for an unknown job. */
 int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **ret);
+
+/* Sets the next due time of an external-due job (its `next_due_api` answer). It is
+ * acted on like a cron due time; after it is created the job has no next due until
+ * the caller sets one again. BATCH_EINVAL when the job is not external-due or `due` is
+ * not after the job's last due. */
+int sched_set_next_due(struct sched *s, size_t job, int64_t due);
 
 /* The run of inst was confirmed (2 Starting -> 4 Running) at `now`. */
 int sched_started(struct sched *s, struct sched_inst *inst, int64_t now);

@@ -109,6 +109,7 @@ static int build_job(const struct job_def *d, const struct sched_model *m,
                         return batch_err_set(reterr, rc, "trigger.cron", "job %s: %s", d->name,
                                              why.msg);
         }
+        j->external_due = d->type == JOB_SCHEDULED && d->next_due_api;
         j->workday_only = d->workday_only;
         if (d->calendar) {
                 size_t k = 0;

@@ -3,8 +3,9 @@
  * zoneinfo, calendars, dependencies as job indexes, the tenant's window, pauses and
  * timeout constants. This is an edge (it reads zoneinfo); the scheduler itself is pure.
  *
- * Jobs are in name order. A job with a `next_due_api` trigger has no schedule here:
- * its due times come from an HTTP call the daemon makes (not in `batchctl plan`). */
+ * Jobs are in name order. A job with a `next_due_api` trigger is external-due: its due
+ * times come from an HTTP call the daemon makes and hands to sched_set_next_due (so it
+ * has none in `batchctl plan`). */
 #ifndef BATCH_SCHED_MODEL_H
 #define BATCH_SCHED_MODEL_H
 

@@ -473,6 +473,37 @@ static void test_manual_success_releases(void **state)
         sched_free(s);
 }
 
+/* A next_due_api job: the caller hands over each due time; nothing is invented. */
+static void test_external_due(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[1] = {job("remote", NULL)};
+        jobs[0].external_due = true;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t t0 = T("2026-03-02T00:00:00Z");
+        assert_int_equal(sched_new(jobs, 1, &t, t0, NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, t0, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(sched_next_wakeup(s), INT64_MAX);
+        assert_int_equal(sched_set_next_due(s, 0, T("2026-03-02T10:00:00Z")), 0);
+        assert_int_equal(sched_next_wakeup(s), T("2026-03-02T10:00:00Z"));
+        assert_int_equal(sched_advance(s, T("2026-03-02T10:00:00Z"), &a), 0);
+        assert_int_equal(a.n, 2);
+        assert_int_equal(a.items[0].kind, SCHED_CREATE);
+        assert_int_equal(a.items[0].inst->due, T("2026-03-02T10:00:00Z"));
+        assert_int_equal(a.items[1].kind, SCHED_START);
+        /* No next due until the API answers again; an earlier one is refused. */
+        assert_int_equal(sched_set_next_due(s, 0, T("2026-03-02T09:00:00Z")), BATCH_EINVAL);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-03T10:00:00Z"), &a), 0);
+        for (size_t i = 0; i < a.n; i++)
+                assert_int_not_equal(a.items[i].kind, SCHED_CREATE);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -489,6 +520,7 @@ int main(void)
                 cmocka_unit_test(test_retries),
                 cmocka_unit_test(test_catchup),
                 cmocka_unit_test(test_manual_success_releases),
+                cmocka_unit_test(test_external_due),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
