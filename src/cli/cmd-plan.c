@@ -250,6 +250,10 @@ int cli_plan(int argc, char **argv)
                 r = usage_error("--to: %s", err.msg);
                 goto out;
         }
+        /* With the tenant's time offset on, the period is real time and the plan is in
+         * the tenant's shifted clock (DESIGN §2.2). */
+        from = offset_to_scheduling(&m.offset, from);
+        to = offset_to_scheduling(&m.offset, to);
         if (to < from) {
                 r = usage_error("%s", "--to is before --from");
                 goto out;

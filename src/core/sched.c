@@ -60,17 +60,27 @@ static int64_t local_midnight(const struct tz *z, int64_t day)
         return out[0];
 }
 
+/* The job's zone and calendar (the defaults UTC and Monday to Friday when unset). */
+static const struct tz *job_zone(const struct sched_job_spec *j)
+{
+        return j->zone ? j->zone : tz_utc();
+}
+
+static const struct calendar *job_calendar(const struct sched_job_spec *j, struct calendar *def)
+{
+        if (j->calendar)
+                return j->calendar;
+        calendar_init_default(def);
+        return def;
+}
+
 int64_t sched_job_next_due(const struct sched_job_spec *j, int64_t after)
 {
         if (!j->has_cron)
                 return INT64_MAX;
-        const struct tz *z = j->zone ? j->zone : tz_utc();
+        const struct tz *z = job_zone(j);
         struct calendar def;
-        const struct calendar *cal = j->calendar;
-        if (!cal) {
-                calendar_init_default(&def);
-                cal = &def;
-        }
+        const struct calendar *cal = job_calendar(j, &def);
         for (int guard = 0; guard < 100000; guard++) {
                 int64_t t;
                 if (cron_next(&j->cron, z, after, &t) < 0)
@@ -92,13 +102,9 @@ int64_t sched_job_prev_due(const struct sched_job_spec *j, int64_t before)
 {
         if (!j->has_cron)
                 return INT64_MIN;
-        const struct tz *z = j->zone ? j->zone : tz_utc();
+        const struct tz *z = job_zone(j);
         struct calendar def;
-        const struct calendar *cal = j->calendar;
-        if (!cal) {
-                calendar_init_default(&def);
-                cal = &def;
-        }
+        const struct calendar *cal = job_calendar(j, &def);
         for (int guard = 0; guard < 100000; guard++) {
                 int64_t t;
                 if (cron_prev(&j->cron, z, before, &t) < 0)
@@ -106,8 +112,7 @@ int64_t sched_job_prev_due(const struct sched_job_spec *j, int64_t before)
                 if (!j->workday_only || calendar_is_workday_at(cal, z, t))
                         return t;
                 /* Jump back to the start of this (non-working) day. */
-                int64_t day = civil_floordiv(tz_to_local(z, t), 86400);
-                int64_t start = local_midnight(z, day);
+                int64_t start = local_midnight(z, civil_floordiv(tz_to_local(z, t), 86400));
                 before = start < t ? start : t;
         }
         return INT64_MIN;

@@ -53,6 +53,7 @@ static int build_tenant(const struct defset *set, const char *tenant, struct sch
                 t->window.end = st->window_end;
                 t->timeouts.estimate_multiple = st->estimate_multiple;
                 t->timeouts.min_execute_minutes = st->min_execute_minutes;
+                m->offset = (struct time_offset){st->offset_enabled, st->offset_days};
                 if (st->npauses) {
                         m->pauses = calloc(st->npauses, sizeof(*m->pauses));
                         if (!m->pauses)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "core/offset.h"
 #include "core/sched.h"
 #include "defs/defs.h"
 
@@ -24,6 +25,7 @@ struct sched_model {
         struct calendar *calendars;
         struct pause_period *pauses;
         struct sched_tenant tenant;
+        struct time_offset offset;          /* the tenant's clock = real time + offset */
 };
 
 /* Builds the model of tenant `tenant` (NULL: "default") from *set, which must outlive

@@ -239,6 +239,14 @@ check "plan: from a repository" 0 - "" -- plan --db "$tmp/plan.db" --from 2026-0
 cmp -s "$tmp/out" "$tmp/plan-files" && [ "$(wc -l <"$tmp/out")" -eq 9 ] &&
     pass "plan: the repository's plan equals the files' plan" ||
     fail "plan: the repository's plan equals the files' plan" "$tmp/out"
+mkdir -p "$tmp/plan-offset"
+sed '/^kind: settings$/,$d' "$tmp/plan/chain.yaml" >"$tmp/plan-offset/chain.yaml"
+printf 'kind: settings\ntenant: default\nbatch_window: {start: "23:00", end: "11:00"}\ntime_offset: {enabled: true, days: 1}\n' \
+    >>"$tmp/plan-offset/chain.yaml"
+check "plan: with a time offset of one day" 0 - "" -- \
+    plan "$tmp/plan-offset" --from 2026-03-01T12:00:00Z --to 2026-03-01T20:00:00Z -o json
+grep -qF '"job": "c", "due": "2026-03-02T18:30:00+00:00"' "$tmp/out" && [ "$(grep -c '"job"' "$tmp/out")" -eq 4 ] &&
+    pass "plan: the shifted clock plans the next day" || fail "plan: the shifted clock plans the next day" "$tmp/out"
 check "plan: --to is required" 2 "" "--from and --to are required" -- \
     plan "$tmp/plan" --from 2026-03-02T00:00:00Z
 check "plan: an outcome for an unknown job" 2 "" 'no job named "zz"' -- \
