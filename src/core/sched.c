@@ -701,6 +701,53 @@ int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **r
         return report(s, &s->queue, (struct sched_action){SCHED_CREATE, r, -1, STATE_INIT, NULL});
 }
 
+int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
+                  struct sched_inst **ret)
+{
+        if (job >= s->njobs || !state_name(in->state))
+                return BATCH_EINVAL;
+        struct job_state *j = &s->jobs[job];
+        struct sched_inst *r = new_inst(s, job, in->scheduled, in->due, in->created_at);
+        if (!r)
+                return BATCH_ENOMEM;
+        r->first_due = in->first_due;
+        r->last_due = in->last_due;
+        r->state = in->state;
+        set_reason(r, in->reason);
+        r->ext_id = in->ext_id;
+        r->first_start_at = in->first_start_at;
+        r->start_at = in->start_at;
+        r->end_at = in->end_at;
+        r->runs = in->runs;
+        r->retries = in->retries;
+        r->retry_at = in->retry_at;
+        if (in->scheduled)
+                r->prev_due = j->spec.external_due ? INT64_MIN
+                                                   : sched_job_prev_due(&j->spec, in->due);
+        else
+                r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
+        if (add_record(s, j, r) < 0) {
+                free(r);
+                return BATCH_ENOMEM;
+        }
+        if (in->scheduled) {
+                if (!j->last_sched || in->due >= j->last_sched->due)
+                        j->last_sched = r;
+                if (in->due < j->horizon)
+                        j->horizon = in->due;
+                if (in->due > j->last_passed_due) {
+                        j->last_passed_due = in->due;
+                        if (j->spec.enabled && !j->spec.external_due)
+                                j->next_due = sched_job_next_due(&j->spec, in->due);
+                }
+        }
+        mark_dirty(s, job);
+        s->wakeup = INT64_MIN;
+        if (ret)
+                *ret = r;
+        return 0;
+}
+
 int sched_set_next_due(struct sched *s, size_t job, int64_t due)
 {
         if (job >= s->njobs || !s->jobs[job].spec.external_due || !s->jobs[job].spec.enabled ||

@@ -142,6 +142,19 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out);
  * sched_advance; events the caller reports may bring it forward. */
 int64_t sched_next_wakeup(const struct sched *s);
 
+/* Restores an instance a previous scheduler created (read back from the repository when
+ * a daemon starts): the fields scheduled, due, first_due, last_due, state, reason,
+ * ext_id, created_at, first_start_at, start_at, end_at, runs, retries and retry_at
+ * (INT64_MAX: none) of *in are taken; the
+ * scheduler gives it its own id. Nothing is reported for it. For a scheduled instance,
+ * the job's due times continue after the latest restored one (dues between it and the
+ * clock follow the job's catch-up policy), and dues from the earliest restored one on
+ * count as planned. Restore every live instance, each job's latest scheduled instance,
+ * and the parent instances live children may be governed by. *ret (optional) is the held
+ * instance. BATCH_EINVAL for an unknown job or state, BATCH_ENOMEM. */
+int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
+                  struct sched_inst **ret);
+
 /* Records a submit of job `job` at `now`; *ret is the new instance (Init), also
  * reported as SCHED_CREATE by the next sched_advance. BATCH_EINVAL for an unknown job. */
 int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **ret);

@@ -504,6 +504,67 @@ static void test_external_due(void **state)
         sched_free(s);
 }
 
+/* A restarted scheduler continues from restored instances: the due sequence resumes after
+ * the latest one (catch-up covers the gap) and a live child keeps waiting for its parent. */
+static void test_restore(void **state)
+{
+        (void)state;
+        struct sched_dep on_p = {0, DEPS_SUCCESS};
+        struct sched_job_spec jobs[2] = {job("p", "0 * * * *"), job("c", "0 * * * *")};
+        jobs[1].deps = &on_p;
+        jobs[1].ndeps = 1;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t now = T("2026-03-02T03:00:30Z");
+        assert_int_equal(sched_new(jobs, 2, &t, now, NULL, NULL, &s), 0);
+        /* Before the crash: p due 01:00 was running, c due 01:00 waited for it. */
+        struct sched_inst p1 = {.scheduled = true, .due = T("2026-03-02T01:00:00Z"),
+                                .first_due = T("2026-03-02T01:00:00Z"),
+                                .last_due = T("2026-03-02T01:00:00Z"), .state = STATE_RUNNING,
+                                .ext_id = 41, .start_at = T("2026-03-02T01:00:00Z"),
+                                .first_start_at = T("2026-03-02T01:00:00Z"), .runs = 1,
+                                .retry_at = INT64_MAX};
+        struct sched_inst c1 = {.scheduled = true, .due = T("2026-03-02T01:00:00Z"),
+                                .first_due = T("2026-03-02T01:00:00Z"),
+                                .last_due = T("2026-03-02T01:00:00Z"),
+                                .state = STATE_DEPENDENCY_WAIT, .ext_id = 42,
+                                .retry_at = INT64_MAX};
+        struct sched_inst *rp, *rc;
+        assert_int_equal(sched_restore(s, 0, &p1, &rp), 0);
+        assert_int_equal(sched_restore(s, 1, &c1, &rc), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, now, &a), 0);
+        /* Catch-up latest: one instance per job due 03:00 covering 02:00; c's waiting
+         * instance is superseded; the new c waits for the new p, which waits for the
+         * restored running p (single instance). */
+        const struct sched_inst *p3 = NULL, *c3 = NULL;
+        for (size_t i = 0; i < a.n; i++)
+                if (a.items[i].kind == SCHED_CREATE) {
+                        if (a.items[i].inst->job == 0)
+                                p3 = a.items[i].inst;
+                        else
+                                c3 = a.items[i].inst;
+                }
+        assert_non_null(p3);
+        assert_non_null(c3);
+        assert_int_equal(p3->due, T("2026-03-02T03:00:00Z"));
+        assert_int_equal(p3->first_due, T("2026-03-02T02:00:00Z"));
+        assert_int_equal(rc->state, STATE_TIMEOUT_SKIP);
+        assert_string_equal(rc->reason, "superseded by 2026-03-02T03:00:00Z");
+        assert_int_equal(p3->state, STATE_DEPENDENCY_WAIT);
+        assert_int_equal(c3->state, STATE_DEPENDENCY_WAIT);
+        /* c3 covers the skipped 01:00 too. */
+        assert_int_equal(c3->first_due, T("2026-03-02T01:00:00Z"));
+        /* The restored run ends: p3 starts. */
+        assert_int_equal(sched_ended(s, rp, SCHED_END_SUCCESS, NULL, now + 10), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, now + 10, &a), 0);
+        assert_int_equal(p3->state, STATE_STARTING);
+        assert_int_equal(rp->ext_id, 41);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -521,6 +582,7 @@ int main(void)
                 cmocka_unit_test(test_catchup),
                 cmocka_unit_test(test_manual_success_releases),
                 cmocka_unit_test(test_external_due),
+                cmocka_unit_test(test_restore),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
