@@ -35,6 +35,8 @@ LIBS      := -lyaml -lsqlite3 -lpq -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DAEMON_SRC:= $(wildcard src/daemon/*.c)
+DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
@@ -42,10 +44,10 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard fuzz/*/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test-deps unit unit-run test test-cli asan run install uninstall fuzz bench \
+.PHONY: all deps test-deps unit unit-run test test-cli test-daemon asan run install uninstall fuzz bench \
         format clean check-core-purity
 
-all: deps $(BUILD)/batchctl
+all: deps $(BUILD)/batchctl $(BUILD)/batchd
 
 deps:
 	@scripts/install-deps.sh build
@@ -66,6 +68,10 @@ $(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
 
+$(BUILD)/batchd: $(DAEMON_OBJ) $(BUILD)/libbatchcore.a
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
@@ -85,6 +91,9 @@ unit-run: unit
 test-cli: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh
 
+test-daemon: all
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
+
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run
 
@@ -92,7 +101,7 @@ check-core-purity:
 	@scripts/check-core-purity.sh
 
 # Every test: purity rule, unit tests, CLI tests, then unit tests under ASan+UBSan.
-test: test-deps check-core-purity unit-run test-cli asan
+test: test-deps check-core-purity unit-run test-cli test-daemon asan
 
 run: all
 	@scripts/run.sh $(BUILD)/batchctl

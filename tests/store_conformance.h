@@ -616,6 +616,106 @@ static void test_nodes_and_leases(void **state)
                          BATCH_EINVAL);
 }
 
+/* The filters a restarting daemon reads its state with. */
+static void test_instance_filters(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t a1 = make(f->s, "a", true, 1000, &err), a2 = make(f->s, "a", true, 2000, &err);
+        int64_t sub = make(f->s, "a", false, 2500, &err), b1 = make(f->s, "b", true, 1000, &err);
+        assert_int_equal(store_instance_transition(f->s, a1, STATE_INIT, STATE_TIMEOUT_SKIP, "x",
+                                                   "superseded", 3000, &err),
+                         0);
+        struct store_instance_list l;
+        struct store_instance_filter live = {.tenant = "default", .state = -1, .live_only = true};
+        assert_int_equal(store_instance_list(f->s, &live, &l, &err), 0);
+        assert_int_equal(l.n, 3);
+        assert_int_equal(l.items[0].id, a2);
+        assert_int_equal(l.items[1].id, sub);
+        assert_int_equal(l.items[2].id, b1);
+        store_instance_list_release(&l);
+        /* The latest scheduled instance of a job: newest first, scheduled only, limit 1. */
+        struct store_instance_filter latest = {.tenant = "default", .job = "a", .state = -1,
+                                               .scheduled_only = true, .newest_first = true,
+                                               .limit = 1};
+        assert_int_equal(store_instance_list(f->s, &latest, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, a2);
+        store_instance_list_release(&l);
+        /* Newest-first pages go down from after_id. */
+        struct store_instance_filter down = {.tenant = "default", .state = -1,
+                                             .newest_first = true, .after_id = b1};
+        assert_int_equal(store_instance_list(f->s, &down, &l, &err), 0);
+        assert_int_equal(l.n, 3);
+        assert_int_equal(l.items[0].id, sub);
+        assert_int_equal(l.items[2].id, a1);
+        store_instance_list_release(&l);
+}
+
+/* Operators' requests queue for the daemon and are answered once. */
+static void test_requests(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "load", true, 1800, &err);
+        struct store_request q = {.tenant = (char *)"default", .instance_id = inst,
+                                  .action = (char *)"stop", .actor = (char *)"alice",
+                                  .reason = (char *)"wrong input file"};
+        int64_t r1 = 0, r2 = 0;
+        assert_int_equal(store_request_add(f->s, &q, 10, &r1, &err), 0);
+        q.action = (char *)"mark-success";
+        assert_int_equal(store_request_add(f->s, &q, 11, &r2, &err), 0);
+        q.action = (char *)"explode";
+        assert_int_equal(store_request_add(f->s, &q, 12, NULL, &err), BATCH_EINVAL);
+        q.action = (char *)"rerun";
+        q.instance_id = 987654;
+        assert_int_equal(store_request_add(f->s, &q, 12, NULL, &err), BATCH_ENOENT);
+        struct store_request_list l;
+        assert_int_equal(store_request_pending(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, r1);
+        assert_string_equal(l.items[0].action, "stop");
+        assert_string_equal(l.items[0].actor, "alice");
+        assert_string_equal(l.items[0].reason, "wrong input file");
+        assert_int_equal(l.items[0].instance_id, inst);
+        assert_false(l.items[0].done);
+        store_request_list_release(&l);
+        assert_int_equal(store_request_finish(f->s, r1, 0, "stopping", 20, &err), 0);
+        assert_int_equal(store_request_finish(f->s, r1, 0, "again", 21, &err), BATCH_ESTALE);
+        assert_int_equal(store_request_finish(f->s, 987654, 0, "x", 21, &err), BATCH_ENOENT);
+        assert_int_equal(store_request_finish(f->s, r2, BATCH_EINVAL, "not allowed", 22, &err),
+                         0);
+        assert_int_equal(store_request_pending(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_request_list_release(&l);
+        struct store_request got;
+        assert_int_equal(store_request_get(f->s, r2, &got, &err), 0);
+        assert_true(got.done);
+        assert_int_equal(got.done_at, 22);
+        assert_int_equal(got.result, BATCH_EINVAL);
+        assert_string_equal(got.message, "not allowed");
+        store_request_release(&got);
+        assert_int_equal(store_request_get(f->s, 987654, &got, &err), BATCH_ENOENT);
+}
+
+/* Another connection's commit changes the data version; reading does not. */
+static void test_data_version(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t v1, v2, v3;
+        assert_int_equal(store_data_version(f->s, &v1, &err), 0);
+        struct store *other;
+        assert_int_equal(store_open(f->dsn, &other, &err), 0);
+        assert_int_equal(store_data_version(f->s, &v2, &err), 0);
+        assert_true(v2 == v1);
+        struct store_def d = job("x", "kind: job\n", "created");
+        assert_int_equal(store_def_put(other, &d, 5, &err), 0);
+        assert_int_equal(store_data_version(f->s, &v3, &err), 0);
+        assert_true(v3 != v2);
+        store_close(other);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -630,6 +730,9 @@ static void test_nodes_and_leases(void **state)
                 cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
-                cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
+                cmocka_unit_test_setup_teardown(test_data_version, setup, teardown)
 
 #endif

@@ -34,6 +34,11 @@ struct diag_list;
 
 extern const struct cli_cmd cli_jobs_cmds[];
 
+/* The control surface over the repository (cmd-instances.c). */
+extern const struct cli_cmd cli_instances_cmds[];
+extern const struct cli_cmd cli_instance_cmds[];
+int cli_submit(int argc, char **argv);
+
 /* `batchctl apply PATH...` and `batchctl export DIR` (cmd-defs.c). */
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);

@@ -18,6 +18,13 @@ static const struct cli_noun nouns[] = {
                    "[--db DB]",
          NULL, cli_export},
         {"jobs", "job definitions in a repository (--db, or BATCHD_DB)", cli_jobs_cmds, NULL},
+        {"submit",
+         "create an instance of a job now; batchd runs it: batchctl submit NAME "
+         "[-p KEY=VALUE]... [--db DB] [-o json]",
+         NULL, cli_submit},
+        {"instances", "job instances in a repository", cli_instances_cmds, NULL},
+        {"instance", "one instance: inspect it, or ask batchd to act on it", cli_instance_cmds,
+         NULL},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "

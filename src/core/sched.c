@@ -847,15 +847,35 @@ int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now)
                     "marked successful by operator");
 }
 
-struct sched_inst *sched_find(struct sched *s, int64_t id)
+static struct sched_inst *find_by(struct sched *s, bool ext, int64_t id)
 {
         for (size_t i = 0; i < s->njobs; i++) {
                 struct job_state *j = &s->jobs[i];
                 for (size_t k = j->head; k < j->n; k++)
-                        if (j->recs[k]->id == id)
+                        if ((ext ? j->recs[k]->ext_id : j->recs[k]->id) == id)
                                 return j->recs[k];
         }
         return NULL;
+}
+
+int sched_stop_failed(struct sched *s, struct sched_inst *inst, int64_t now)
+{
+        s->now = now;
+        if (inst->state != STATE_STOPPING)
+                return BATCH_EINVAL;
+        s->wakeup = now;
+        return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_STOP_FAILED,
+                    "the run did not end after SIGKILL");
+}
+
+struct sched_inst *sched_find(struct sched *s, int64_t id)
+{
+        return find_by(s, false, id);
+}
+
+struct sched_inst *sched_find_ext(struct sched *s, int64_t ext_id)
+{
+        return find_by(s, true, ext_id);
 }
 
 size_t sched_held(const struct sched *s)

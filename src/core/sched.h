@@ -188,8 +188,14 @@ int sched_stop(struct sched *s, struct sched_inst *inst, const char *reason, int
 int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now);
 int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now);
 
+/* A stop did not take effect (the kill failed): 10 Stopping -> 11 Stop Failed. */
+int sched_stop_failed(struct sched *s, struct sched_inst *inst, int64_t now);
+
 /* The instance with the scheduler's id `id`, or NULL when it was retired. */
 struct sched_inst *sched_find(struct sched *s, int64_t id);
+
+/* The held instance whose ext_id is `ext_id`, or NULL. O(held). */
+struct sched_inst *sched_find_ext(struct sched *s, int64_t ext_id);
 
 /* The number of instances the scheduler holds (live ones and those kept to govern
  * children). */

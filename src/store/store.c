@@ -431,3 +431,63 @@ void store_node_list_release(struct store_node_list *l)
         l->items = NULL;
         l->n = 0;
 }
+
+int store_request_add(struct store *s, const struct store_request *r, int64_t now_s,
+                      int64_t *ret_id, struct batch_err *reterr)
+{
+        static const char *const actions[] = {"stop", "rerun", "mark-success", NULL};
+        if (!is_one_of(r->action, actions))
+                return batch_err_set(reterr, BATCH_EINVAL, "action",
+                                     "action \"%s\" is not one of stop, rerun, mark-success",
+                                     r->action ? r->action : "");
+        if (!r->tenant || !*r->tenant || !r->actor || !*r->actor)
+                return batch_err_set(reterr, BATCH_EINVAL, "actor",
+                                     "a request needs a tenant and an actor");
+        int64_t id = 0;
+        int rc = s->ops->request_add(s, r, now_s, &id, reterr);
+        if (rc == 0 && ret_id)
+                *ret_id = id;
+        return rc;
+}
+
+int store_request_pending(struct store *s, struct store_request_list *ret,
+                          struct batch_err *reterr)
+{
+        return s->ops->request_pending(s, ret, reterr);
+}
+
+int store_request_finish(struct store *s, int64_t id, int result, const char *message,
+                         int64_t now_s, struct batch_err *reterr)
+{
+        return s->ops->request_finish(s, id, result, message, now_s, reterr);
+}
+
+int store_request_get(struct store *s, int64_t id, struct store_request *ret,
+                      struct batch_err *reterr)
+{
+        return s->ops->request_get(s, id, ret, reterr);
+}
+
+int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        return s->ops->data_version(s, ret, reterr);
+}
+
+void store_request_release(struct store_request *r)
+{
+        free(r->tenant);
+        free(r->action);
+        free(r->actor);
+        free(r->reason);
+        free(r->message);
+        memset(r, 0, sizeof(*r));
+}
+
+void store_request_list_release(struct store_request_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                store_request_release(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -69,8 +69,12 @@ struct store_instance_filter {
         int state;           /* -1: every state */
         bool has_due_range;  /* with due_from <= due < due_to */
         int64_t due_from, due_to;
-        int64_t after_id;    /* keyset cursor: ids greater than this (0: from the start) */
+        int64_t after_id;    /* keyset cursor: ids greater than this (0: from the start);
+                                with newest_first: ids smaller than this (0: from the end) */
         unsigned limit;      /* 0: 100; at most 10000 */
+        bool live_only;      /* only instances not in a final state (0, 1, 2, 4, 10, 11) */
+        bool scheduled_only; /* only scheduled instances (no submits) */
+        bool newest_first;   /* by id descending */
 };
 
 /* One recorded state change of an instance. */
@@ -201,6 +205,28 @@ struct store_node_list {
         struct store_node *items;
 };
 
+/* An operator's request about an instance that only the daemon can carry out (stop,
+ * rerun, mark-success), queued in the repository by batchctl or the API; the daemon
+ * records the result. */
+struct store_request {
+        int64_t id;
+        char *tenant;
+        int64_t instance_id;
+        char *action;       /* "stop", "rerun" or "mark-success" */
+        char *actor;
+        char *reason;       /* or NULL */
+        int64_t created_at;
+        bool done;
+        int64_t done_at;
+        int result;         /* when done: 0, or a negative BATCH_E* code */
+        char *message;      /* when done: what happened, or why it was refused */
+};
+
+struct store_request_list {
+        size_t n;
+        struct store_request *items;
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -273,6 +299,15 @@ struct store_ops {
                              int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr);
         int (*lease_release)(struct store *s, const char *name, const char *holder,
                              struct batch_err *reterr);
+        int (*request_add)(struct store *s, const struct store_request *r, int64_t now_s,
+                           int64_t *ret_id, struct batch_err *reterr);
+        int (*request_pending)(struct store *s, struct store_request_list *ret,
+                               struct batch_err *reterr);
+        int (*request_finish)(struct store *s, int64_t id, int result, const char *message,
+                              int64_t now_s, struct batch_err *reterr);
+        int (*request_get)(struct store *s, int64_t id, struct store_request *ret,
+                           struct batch_err *reterr);
+        int (*data_version)(struct store *s, int64_t *ret, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -456,6 +491,31 @@ int store_lease_acquire(struct store *s, const char *name, const char *holder, i
 int store_lease_release(struct store *s, const char *name, const char *holder,
                         struct batch_err *reterr);
 
+/* Queues a request (r->tenant, instance_id, action, actor, reason) for the daemon.
+ * BATCH_EINVAL for an unknown action, BATCH_ENOENT when the instance does not exist. */
+int store_request_add(struct store *s, const struct store_request *r, int64_t now_s,
+                      int64_t *ret_id, struct batch_err *reterr);
+
+/* The requests not yet done, oldest first (every tenant). */
+int store_request_pending(struct store *s, struct store_request_list *ret,
+                          struct batch_err *reterr);
+
+/* Records the result of request `id`, once: BATCH_ESTALE when it was already done,
+ * BATCH_ENOENT when there is none. */
+int store_request_finish(struct store *s, int64_t id, int result, const char *message,
+                         int64_t now_s, struct batch_err *reterr);
+
+/* The request `id`; BATCH_ENOENT when there is none. */
+int store_request_get(struct store *s, int64_t id, struct store_request *ret,
+                      struct batch_err *reterr);
+
+/* A number that changes whenever another connection (another process) has committed a
+ * change to the repository since this store was opened, so a daemon can tell cheaply
+ * whether to look again. */
+int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+void store_request_release(struct store_request *r);
+void store_request_list_release(struct store_request_list *l);
 void store_step_list_release(struct store_step_list *l);
 void store_dead_letter_list_release(struct store_dead_letter_list *l);
 void store_alert_list_release(struct store_alert_list *l);

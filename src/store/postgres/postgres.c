@@ -98,6 +98,15 @@ static const char *const migrations[] = {
         "  heartbeat_at BIGINT NOT NULL);\n"
         "CREATE TABLE leases (\n"
         "  name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);\n",
+        /* 4: operators' requests for the daemon. */
+        "CREATE TABLE requests (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
+        "  action TEXT NOT NULL CHECK (action IN ('stop', 'rerun', 'mark-success')),\n"
+        "  actor TEXT NOT NULL, reason TEXT, created_at BIGINT NOT NULL, done_at BIGINT,\n"
+        "  result INTEGER, message TEXT);\n"
+        "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -114,6 +123,7 @@ enum stmt_id {
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
         ST_INSTANCE_LIST,
+        ST_INSTANCE_LIST_DESC,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
@@ -143,6 +153,12 @@ enum stmt_id {
         ST_NODE_LIST,
         ST_LEASE_ACQUIRE,
         ST_LEASE_RELEASE,
+        ST_REQUEST_INSERT,
+        ST_REQUEST_PENDING,
+        ST_REQUEST_FINISH,
+        ST_REQUEST_GET,
+        ST_REQUEST_EXISTS,
+        ST_DATA_VERSION,
         ST_COUNT,
 };
 
@@ -183,7 +199,18 @@ static const char *const stmt_sql[ST_COUNT] = {
                              "AND ($3::int < 0 OR state = $3) "
                              "AND ($4::bigint IS NULL OR due_time >= $4) "
                              "AND ($5::bigint IS NULL OR due_time < $5) AND id > $6 "
-                             "ORDER BY id LIMIT $7",
+                             "AND (NOT $8::boolean OR state IN (0, 1, 2, 4, 10, 11)) "
+                             "AND (NOT $9::boolean OR scheduled) ORDER BY id LIMIT $7",
+        [ST_INSTANCE_LIST_DESC] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
+                                  "last_due, state, reason, params, trace_id, created_at, "
+                                  "updated_at FROM instances WHERE tenant = $1 "
+                                  "AND ($2::text IS NULL OR job = $2) "
+                                  "AND ($3::int < 0 OR state = $3) "
+                                  "AND ($4::bigint IS NULL OR due_time >= $4) "
+                                  "AND ($5::bigint IS NULL OR due_time < $5) "
+                                  "AND ($6::bigint = 0 OR id < $6) "
+                                  "AND (NOT $8::boolean OR state IN (0, 1, 2, 4, 10, 11)) "
+                                  "AND (NOT $9::boolean OR scheduled) ORDER BY id DESC LIMIT $7",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
@@ -280,6 +307,27 @@ static const char *const stmt_sql[ST_COUNT] = {
                              "expires_at = excluded.expires_at WHERE leases.holder = "
                              "excluded.holder OR leases.expires_at <= $3 RETURNING holder",
         [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = $1 AND holder = $2",
+        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
+        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
+                              "created_at) SELECT $1::text, $2::bigint, $3::text, $4::text, "
+                              "$5::text, $6::bigint WHERE EXISTS (SELECT 1 FROM instances "
+                              "WHERE id = $2 AND tenant = $1) RETURNING id",
+        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                               "done_at, result, message FROM requests WHERE done_at IS NULL "
+                               "ORDER BY id",
+        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = $2, result = $3, message = $4 "
+                              "WHERE id = $1 AND done_at IS NULL",
+        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                           "done_at, result, message FROM requests WHERE id = $1",
+        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = $1",
+        /* The number of transaction ids below the snapshot's xmax that are no longer in
+         * progress: it grows with every commit (or abort) of a writing transaction, of
+         * this cluster, and stays put otherwise (reads assign no transaction id). Taken
+         * from a snapshot, so a change not yet visible to a later query is one this
+         * number has not counted yet either. */
+        [ST_DATA_VERSION] = "SELECT pg_snapshot_xmax(s)::text::bigint - "
+                            "(SELECT count(*) FROM pg_snapshot_xip(s)) "
+                            "FROM pg_current_snapshot() AS s",
 };
 
 struct pg_store {
@@ -500,6 +548,36 @@ static long long num(PGresult *res, int row, int col)
         return atoll(PQgetvalue(res, row, col));
 }
 
+/* Whether val() failed for lack of memory: the column is not NULL but the copy is. */
+static bool lost(PGresult *res, int row, int col, const char *v)
+{
+        return !v && !PQgetisnull(res, row, col);
+}
+
+static int oom(struct batch_err *reterr)
+{
+        return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+}
+
+/* Reads every row of `res` into a fresh array of `size`-byte items (zeroed by calloc, then
+ * filled by read_row, which returns 0 or BATCH_ENOMEM). The array is never NULL on success,
+ * even for no rows. On error the items read so far, the failing one included, stay in
+ * *items and *n for the caller to release. Does not set reterr; res stays the caller's. */
+static int collect(PGresult *res, size_t size, void **items, size_t *n,
+                   int (*read_row)(PGresult *res, int row, void *item))
+{
+        int rows = PQntuples(res), r = 0;
+        *n = 0;
+        *items = calloc(rows ? (size_t)rows : 1, size);
+        if (!*items)
+                return BATCH_ENOMEM;
+        for (int i = 0; r == 0 && i < rows; i++) {
+                (*n)++;
+                r = read_row(res, i, (char *)*items + (size_t)i * size);
+        }
+        return r;
+}
+
 /* ---- definitions ------------------------------------------------------------ */
 
 struct put_args {
@@ -566,9 +644,9 @@ static int pg_def_put(struct store *base, const struct store_def *d, int64_t now
         return atomically((struct pg_store *)base, reterr, do_put, &a);
 }
 
-static int read_def(PGresult *res, int row, struct store_def *d)
+static int read_def(PGresult *res, int row, void *item)
 {
-        memset(d, 0, sizeof(*d));
+        struct store_def *d = item;
         d->tenant = val(res, row, 0);
         d->kind = val(res, row, 1);
         d->name = val(res, row, 2);
@@ -577,28 +655,7 @@ static int read_def(PGresult *res, int row, struct store_def *d)
         d->changed = val(res, row, 5);
         d->changed_at = num(res, row, 6);
         d->changed_by = val(res, row, 7);
-        if (!d->tenant || !d->kind || !d->name || !d->changed_by) {
-                store_def_release(d);
-                return BATCH_ENOMEM;
-        }
-        return 0;
-}
-
-static int read_defs(PGresult *res, struct store_def_list *ret)
-{
-        int n = PQntuples(res);
-        struct store_def_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_def))};
-        if (!l.items)
-                return BATCH_ENOMEM;
-        for (int i = 0; i < n; i++) {
-                if (read_def(res, i, &l.items[i]) < 0) {
-                        store_def_list_release(&l);
-                        return BATCH_ENOMEM;
-                }
-                l.n++;
-        }
-        *ret = l;
-        return 0;
+        return d->tenant && d->kind && d->name && d->changed_by ? 0 : BATCH_ENOMEM;
 }
 
 static int pg_def_get(struct store *base, const char *tenant, const char *kind, const char *name,
@@ -609,10 +666,15 @@ static int pg_def_get(struct store *base, const char *tenant, const char *kind, 
         PGresult *res = run(s, ST_DEF_GET, 3, p, reterr, "reading the definition");
         if (!res)
                 return BATCH_EIO;
-        int r = PQntuples(res) ? read_def(res, 0, ret)
-                               : batch_err_set(reterr, BATCH_ENOENT, "name",
-                                               "no %s named \"%s\" in tenant %s", kind, name,
-                                               tenant);
+        int r;
+        if (!PQntuples(res)) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
+                                  kind, name, tenant);
+        } else {
+                memset(ret, 0, sizeof(*ret));
+                if ((r = read_def(res, 0, ret)) < 0)
+                        store_def_release(ret);
+        }
         PQclear(res);
         return r;
 }
@@ -625,8 +687,10 @@ static int pg_def_list(struct store *base, const char *tenant, const char *kind,
         PGresult *res = run(s, ST_DEF_LIST, 2, p, reterr, "listing definitions");
         if (!res)
                 return BATCH_EIO;
-        int r = read_defs(res, ret);
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def);
         PQclear(res);
+        if (r < 0)
+                store_def_list_release(ret);
         return r;
 }
 
@@ -668,8 +732,10 @@ static int pg_def_history(struct store *base, const char *tenant, const char *ki
         PGresult *res = run(s, ST_DEF_HISTORY, 3, p, reterr, "reading the history");
         if (!res)
                 return BATCH_EIO;
-        int r = read_defs(res, ret);
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def);
         PQclear(res);
+        if (r < 0)
+                store_def_list_release(ret);
         return r;
 }
 
@@ -746,9 +812,9 @@ static int pg_instance_create(struct store *base, const struct store_instance *i
         return r;
 }
 
-static int read_instance(PGresult *res, int row, struct store_instance *in)
+static int read_instance(PGresult *res, int row, void *item)
 {
-        memset(in, 0, sizeof(*in));
+        struct store_instance *in = item;
         in->id = num(res, row, 0);
         in->tenant = val(res, row, 1);
         in->job = val(res, row, 2);
@@ -762,11 +828,7 @@ static int read_instance(PGresult *res, int row, struct store_instance *in)
         in->trace_id = val(res, row, 10);
         in->created_at = num(res, row, 11);
         in->updated_at = num(res, row, 12);
-        if (!in->tenant || !in->job || !in->trace_id) {
-                store_instance_release(in);
-                return BATCH_ENOMEM;
-        }
-        return 0;
+        return in->tenant && in->job && in->trace_id ? 0 : BATCH_ENOMEM;
 }
 
 static int pg_instance_get(struct store *base, int64_t id, struct store_instance *ret,
@@ -778,9 +840,14 @@ static int pg_instance_get(struct store *base, int64_t id, struct store_instance
         PGresult *res = run(s, ST_INSTANCE_GET, 1, p, reterr, "reading the instance");
         if (!res)
                 return BATCH_EIO;
-        int r = PQntuples(res) ? read_instance(res, 0, ret)
-                               : batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                               (long long)id);
+        int r;
+        if (!PQntuples(res)) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
+        } else {
+                memset(ret, 0, sizeof(*ret));
+                if ((r = read_instance(res, 0, ret)) < 0)
+                        store_instance_release(ret);
+        }
         PQclear(res);
         return r;
 }
@@ -797,25 +864,18 @@ static int pg_instance_list(struct store *base, const struct store_instance_filt
                            f->has_due_range ? I64(from, f->due_from) : NULL,
                            f->has_due_range ? I64(to, f->due_to) : NULL,
                            I64(after, f->after_id),
-                           I64(limit, lim > 10000 ? 10000 : lim)};
-        PGresult *res = run(s, ST_INSTANCE_LIST, 7, p, reterr, "listing instances");
+                           I64(limit, lim > 10000 ? 10000 : lim),
+                           f->live_only ? "t" : "f",
+                           f->scheduled_only ? "t" : "f"};
+        PGresult *res = run(s, f->newest_first ? ST_INSTANCE_LIST_DESC : ST_INSTANCE_LIST, 9, p,
+                            reterr, "listing instances");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_instance_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_instance))};
-        if (!l.items)
-                r = BATCH_ENOMEM;
-        for (int i = 0; r == 0 && i < n; i++) {
-                if ((r = read_instance(res, i, &l.items[i])) == 0)
-                        l.n++;
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance);
         PQclear(res);
-        if (r < 0) {
-                store_instance_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
+        if (r < 0)
+                store_instance_list_release(ret);
+        return r;
 }
 
 static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr)
@@ -853,6 +913,17 @@ static int pg_instance_transition(struct store *base, int64_t id, int from, int 
         return atomically((struct pg_store *)base, reterr, do_transition, &a);
 }
 
+static int read_transition(PGresult *res, int row, void *item)
+{
+        struct store_transition *t = item;
+        t->at = num(res, row, 0);
+        t->from_state = PQgetisnull(res, row, 1) ? -1 : (int)num(res, row, 1);
+        t->to_state = (int)num(res, row, 2);
+        t->actor = val(res, row, 3);
+        t->reason = val(res, row, 4);
+        return t->actor ? 0 : BATCH_ENOMEM;
+}
+
 static int pg_instance_history(struct store *base, int64_t id, struct store_transition_list *ret,
                                struct batch_err *reterr)
 {
@@ -862,43 +933,14 @@ static int pg_instance_history(struct store *base, int64_t id, struct store_tran
         PGresult *res = run(s, ST_TRANSITION_LIST, 1, p, reterr, "reading the history");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_transition_list l = {0, calloc(n ? (size_t)n : 1,
-                                                    sizeof(struct store_transition))};
-        if (!l.items)
-                r = BATCH_ENOMEM;
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_transition *t = &l.items[i];
-                t->at = num(res, i, 0);
-                t->from_state = PQgetisnull(res, i, 1) ? -1 : (int)num(res, i, 1);
-                t->to_state = (int)num(res, i, 2);
-                t->actor = val(res, i, 3);
-                t->reason = val(res, i, 4);
-                l.n++;
-                if (!t->actor)
-                        r = BATCH_ENOMEM;
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_transition);
         PQclear(res);
-        if (r < 0) {
-                store_transition_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
+        if (r < 0)
+                store_transition_list_release(ret);
+        return r;
 }
 
 /* ---- helpers for the operations below ----------------------------------------- */
-
-/* Whether val() failed for lack of memory: the column is not NULL but the copy is. */
-static bool lost(PGresult *res, int row, int col, const char *v)
-{
-        return !v && !PQgetisnull(res, row, col);
-}
-
-static int oom(struct batch_err *reterr)
-{
-        return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
-}
 
 /* After a conditional update that changed nothing: BATCH_ESTALE when row `id` exists
  * (statement `st` selects it), BATCH_ENOENT when it does not. */
@@ -983,6 +1025,26 @@ static int pg_execution_finish(struct store *base, int64_t id, int exit_status, 
                                 reterr);
 }
 
+static int read_execution(PGresult *res, int row, void *item)
+{
+        struct store_execution *e = item;
+        e->id = num(res, row, 0);
+        e->instance_id = num(res, row, 1);
+        e->attempt = (int)num(res, row, 2);
+        e->node = val(res, row, 3);
+        e->pid = num(res, row, 4);
+        e->log_path = val(res, row, 5);
+        e->started_at = num(res, row, 6);
+        e->finished = !PQgetisnull(res, row, 7);
+        e->finished_at = num(res, row, 7); /* "" (NULL) reads as 0 */
+        e->exit_status = (int)num(res, row, 8);
+        e->error = val(res, row, 9);
+        if (lost(res, row, 3, e->node) || lost(res, row, 5, e->log_path) ||
+            lost(res, row, 9, e->error))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
 static int pg_execution_list(struct store *base, int64_t instance_id,
                              struct store_execution_list *ret, struct batch_err *reterr)
 {
@@ -992,35 +1054,12 @@ static int pg_execution_list(struct store *base, int64_t instance_id,
         PGresult *res = run(s, ST_EXECUTION_LIST, 1, p, reterr, "listing executions");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_execution_list l = {0, calloc(n ? (size_t)n : 1,
-                                                   sizeof(struct store_execution))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_execution *e = &l.items[l.n++];
-                memset(e, 0, sizeof(*e));
-                e->id = num(res, i, 0);
-                e->instance_id = num(res, i, 1);
-                e->attempt = (int)num(res, i, 2);
-                e->node = val(res, i, 3);
-                e->pid = num(res, i, 4);
-                e->log_path = val(res, i, 5);
-                e->started_at = num(res, i, 6);
-                e->finished = !PQgetisnull(res, i, 7);
-                e->finished_at = num(res, i, 7); /* "" (NULL) reads as 0 */
-                e->exit_status = (int)num(res, i, 8);
-                e->error = val(res, i, 9);
-                if (lost(res, i, 3, e->node) || lost(res, i, 5, e->log_path) ||
-                    lost(res, i, 9, e->error))
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_execution);
         PQclear(res);
         if (r < 0) {
-                store_execution_list_release(&l);
-                return r;
+                store_execution_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1057,6 +1096,30 @@ static int pg_step_put(struct store *base, const struct store_step *st, int64_t 
         return 0;
 }
 
+static int read_step(PGresult *res, int row, void *item)
+{
+        struct store_step *st = item;
+        st->id = num(res, row, 0);
+        st->execution_id = num(res, row, 1);
+        st->name = val(res, row, 2);
+        st->status = val(res, row, 3);
+        st->read_count = num(res, row, 4);
+        st->write_count = num(res, row, 5);
+        st->commit_count = num(res, row, 6);
+        st->rollback_count = num(res, row, 7);
+        st->read_skip_count = num(res, row, 8);
+        st->process_skip_count = num(res, row, 9);
+        st->write_skip_count = num(res, row, 10);
+        st->filter_count = num(res, row, 11);
+        st->exit_message = val(res, row, 12);
+        st->started_at = num(res, row, 13);
+        st->updated_at = num(res, row, 14);
+        if (lost(res, row, 2, st->name) || lost(res, row, 3, st->status) ||
+            lost(res, row, 12, st->exit_message))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
 static int pg_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
                         struct batch_err *reterr)
 {
@@ -1066,38 +1129,12 @@ static int pg_step_list(struct store *base, int64_t execution_id, struct store_s
         PGresult *res = run(s, ST_STEP_LIST, 1, p, reterr, "listing steps");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_step_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_step))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_step *st = &l.items[l.n++];
-                memset(st, 0, sizeof(*st));
-                st->id = num(res, i, 0);
-                st->execution_id = num(res, i, 1);
-                st->name = val(res, i, 2);
-                st->status = val(res, i, 3);
-                st->read_count = num(res, i, 4);
-                st->write_count = num(res, i, 5);
-                st->commit_count = num(res, i, 6);
-                st->rollback_count = num(res, i, 7);
-                st->read_skip_count = num(res, i, 8);
-                st->process_skip_count = num(res, i, 9);
-                st->write_skip_count = num(res, i, 10);
-                st->filter_count = num(res, i, 11);
-                st->exit_message = val(res, i, 12);
-                st->started_at = num(res, i, 13);
-                st->updated_at = num(res, i, 14);
-                if (lost(res, i, 2, st->name) || lost(res, i, 3, st->status) ||
-                    lost(res, i, 12, st->exit_message))
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_step);
         PQclear(res);
         if (r < 0) {
-                store_step_list_release(&l);
-                return r;
+                store_step_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1158,6 +1195,22 @@ static int pg_dead_letter_add(struct store *base, const struct store_dead_letter
         return 0;
 }
 
+static int read_dead_letter(PGresult *res, int row, void *item)
+{
+        struct store_dead_letter *d = item;
+        d->id = num(res, row, 0);
+        d->instance_id = num(res, row, 1);
+        d->job = val(res, row, 2);
+        d->step = val(res, row, 3);
+        d->item = val(res, row, 4);
+        d->error = val(res, row, 5);
+        d->created_at = num(res, row, 6);
+        if (lost(res, row, 2, d->job) || lost(res, row, 3, d->step) ||
+            lost(res, row, 4, d->item) || lost(res, row, 5, d->error))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
 static int pg_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
                                struct store_dead_letter_list *ret, struct batch_err *reterr)
 {
@@ -1169,31 +1222,12 @@ static int pg_dead_letter_list(struct store *base, const struct store_dead_lette
         PGresult *res = run(s, ST_DEAD_LETTER_LIST, 5, p, reterr, "listing dead letters");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_dead_letter_list l = {0, calloc(n ? (size_t)n : 1,
-                                                     sizeof(struct store_dead_letter))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_dead_letter *d = &l.items[l.n++];
-                memset(d, 0, sizeof(*d));
-                d->id = num(res, i, 0);
-                d->instance_id = num(res, i, 1);
-                d->job = val(res, i, 2);
-                d->step = val(res, i, 3);
-                d->item = val(res, i, 4);
-                d->error = val(res, i, 5);
-                d->created_at = num(res, i, 6);
-                if (lost(res, i, 2, d->job) || lost(res, i, 3, d->step) ||
-                    lost(res, i, 4, d->item) || lost(res, i, 5, d->error))
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter);
         PQclear(res);
         if (r < 0) {
-                store_dead_letter_list_release(&l);
-                return r;
+                store_dead_letter_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1250,6 +1284,24 @@ static int pg_alert_add(struct store *base, const struct store_alert *a, int64_t
         return r;
 }
 
+static int read_alert(PGresult *res, int row, void *item)
+{
+        struct store_alert *a = item;
+        a->id = num(res, row, 0);
+        a->tenant = val(res, row, 1);
+        a->instance_id = num(res, row, 2); /* NULL reads as 0 */
+        a->kind = val(res, row, 3);
+        a->message = val(res, row, 4);
+        a->created_at = num(res, row, 5);
+        a->acknowledged = !PQgetisnull(res, row, 6);
+        a->acknowledged_at = num(res, row, 6);
+        a->acknowledged_by = val(res, row, 7);
+        if (lost(res, row, 1, a->tenant) || lost(res, row, 3, a->kind) ||
+            lost(res, row, 4, a->message) || lost(res, row, 7, a->acknowledged_by))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
 static int pg_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
                          struct store_alert_list *ret, struct batch_err *reterr)
 {
@@ -1258,32 +1310,12 @@ static int pg_alert_list(struct store *base, const char *tenant, bool unacknowle
         PGresult *res = run(s, ST_ALERT_LIST, 2, p, reterr, "listing alerts");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_alert_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_alert))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_alert *a = &l.items[l.n++];
-                memset(a, 0, sizeof(*a));
-                a->id = num(res, i, 0);
-                a->tenant = val(res, i, 1);
-                a->instance_id = num(res, i, 2); /* NULL reads as 0 */
-                a->kind = val(res, i, 3);
-                a->message = val(res, i, 4);
-                a->created_at = num(res, i, 5);
-                a->acknowledged = !PQgetisnull(res, i, 6);
-                a->acknowledged_at = num(res, i, 6);
-                a->acknowledged_by = val(res, i, 7);
-                if (lost(res, i, 1, a->tenant) || lost(res, i, 3, a->kind) ||
-                    lost(res, i, 4, a->message) || lost(res, i, 7, a->acknowledged_by))
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert);
         PQclear(res);
         if (r < 0) {
-                store_alert_list_release(&l);
-                return r;
+                store_alert_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1344,9 +1376,9 @@ static int pg_token_add(struct store *base, const struct store_token *t, int64_t
         return r;
 }
 
-static int read_token(PGresult *res, int row, struct store_token *t)
+static int read_token(PGresult *res, int row, void *item)
 {
-        memset(t, 0, sizeof(*t));
+        struct store_token *t = item;
         t->id = num(res, row, 0);
         t->tenant = val(res, row, 1);
         t->name = val(res, row, 2);
@@ -1356,11 +1388,7 @@ static int read_token(PGresult *res, int row, struct store_token *t)
         t->expires_at = num(res, row, 6);
         t->revoked = !PQgetisnull(res, row, 7);
         t->revoked_at = num(res, row, 7);
-        if (!t->tenant || !t->name || !t->role || !t->hash) {
-                store_token_release(t);
-                return BATCH_ENOMEM;
-        }
-        return 0;
+        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
 }
 
 static int pg_token_find(struct store *base, const char *hash, struct store_token *ret,
@@ -1372,10 +1400,15 @@ static int pg_token_find(struct store *base, const char *hash, struct store_toke
         if (!res)
                 return BATCH_EIO;
         int r;
-        if (!PQntuples(res))
+        if (!PQntuples(res)) {
                 r = batch_err_set(reterr, BATCH_ENOENT, "token", "no token with this hash");
-        else if ((r = read_token(res, 0, ret)) < 0)
-                r = oom(reterr);
+        } else {
+                memset(ret, 0, sizeof(*ret));
+                if ((r = read_token(res, 0, ret)) < 0) {
+                        store_token_release(ret);
+                        r = oom(reterr);
+                }
+        }
         PQclear(res);
         return r;
 }
@@ -1388,22 +1421,12 @@ static int pg_token_list(struct store *base, const char *tenant, struct store_to
         PGresult *res = run(s, ST_TOKEN_LIST, 1, p, reterr, "listing tokens");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_token_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_token))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                if ((r = read_token(res, i, &l.items[i])) == 0)
-                        l.n++;
-                else
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_token);
         PQclear(res);
         if (r < 0) {
-                store_token_list_release(&l);
-                return r;
+                store_token_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1431,32 +1454,28 @@ static int pg_node_heartbeat(struct store *base, const char *name, int capacity,
                        "recording the heartbeat", NULL);
 }
 
+static int read_node(PGresult *res, int row, void *item)
+{
+        struct store_node *nd = item;
+        nd->name = val(res, row, 0);
+        nd->capacity = (int)num(res, row, 1);
+        nd->started_at = num(res, row, 2);
+        nd->heartbeat_at = num(res, row, 3);
+        return lost(res, row, 0, nd->name) ? BATCH_ENOMEM : 0;
+}
+
 static int pg_node_list(struct store *base, struct store_node_list *ret, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
         PGresult *res = run(s, ST_NODE_LIST, 0, NULL, reterr, "listing nodes");
         if (!res)
                 return BATCH_EIO;
-        int n = PQntuples(res), r = 0;
-        struct store_node_list l = {0, calloc(n ? (size_t)n : 1, sizeof(struct store_node))};
-        if (!l.items)
-                r = oom(reterr);
-        for (int i = 0; r == 0 && i < n; i++) {
-                struct store_node *nd = &l.items[l.n++];
-                memset(nd, 0, sizeof(*nd));
-                nd->name = val(res, i, 0);
-                nd->capacity = (int)num(res, i, 1);
-                nd->started_at = num(res, i, 2);
-                nd->heartbeat_at = num(res, i, 3);
-                if (lost(res, i, 0, nd->name))
-                        r = oom(reterr);
-        }
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_node);
         PQclear(res);
         if (r < 0) {
-                store_node_list_release(&l);
-                return r;
+                store_node_list_release(ret);
+                return oom(reterr);
         }
-        *ret = l;
         return 0;
 }
 
@@ -1480,6 +1499,132 @@ static int pg_lease_release(struct store *base, const char *name, const char *ho
         const char *p[] = {name, holder};
         return run_cmd((struct pg_store *)base, ST_LEASE_RELEASE, 2, p, reterr,
                        "giving up the lease", NULL);
+}
+
+/* ---- operators' requests ------------------------------------------------------ */
+
+struct request_args {
+        const struct store_request *r;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_request_add(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct request_args *a = arg;
+        const struct store_request *q = a->r;
+        int r = ensure_tenant(s, q->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        char inst[24], now[24];
+        const char *p[] = {q->tenant, I64(inst, q->instance_id), q->action, q->actor, q->reason,
+                           I64(now, a->now)};
+        PGresult *res = run(s, ST_REQUEST_INSERT, 6, p, reterr, "queueing the request");
+        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
+                return BATCH_EIO;
+        int found = res ? PQntuples(res) : 0;
+        if (found)
+                a->id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
+                                     (long long)q->instance_id, q->tenant);
+        return 0;
+}
+
+static int pg_request_add(struct store *base, const struct store_request *req, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
+{
+        struct request_args a = {req, now_s, 0};
+        int r = atomically((struct pg_store *)base, reterr, do_request_add, &a);
+        if (r == 0 && ret_id)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_request(PGresult *res, int row, void *item)
+{
+        struct store_request *q = item;
+        q->id = num(res, row, 0);
+        q->tenant = val(res, row, 1);
+        q->instance_id = num(res, row, 2);
+        q->action = val(res, row, 3);
+        q->actor = val(res, row, 4);
+        q->reason = val(res, row, 5);
+        q->created_at = num(res, row, 6);
+        q->done = !PQgetisnull(res, row, 7);
+        q->done_at = num(res, row, 7); /* NULL reads as 0 */
+        q->result = (int)num(res, row, 8);
+        q->message = val(res, row, 9);
+        if (lost(res, row, 1, q->tenant) || lost(res, row, 3, q->action) ||
+            lost(res, row, 4, q->actor) || lost(res, row, 5, q->reason) ||
+            lost(res, row, 9, q->message))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
+static int pg_request_pending(struct store *base, struct store_request_list *ret,
+                              struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        PGresult *res = run(s, ST_REQUEST_PENDING, 0, NULL, reterr, "listing requests");
+        if (!res)
+                return BATCH_EIO;
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request);
+        PQclear(res);
+        if (r < 0) {
+                store_request_list_release(ret);
+                return oom(reterr);
+        }
+        return 0;
+}
+
+static int pg_request_finish(struct store *base, int64_t id, int result, const char *message,
+                             int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], at[24], rc[24];
+        const char *p[] = {I64(ids, id), I64(at, now_s), I64(rc, result), message};
+        long rows = 0;
+        int r = run_cmd(s, ST_REQUEST_FINISH, 4, p, reterr, "recording the request's result",
+                        &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_REQUEST_EXISTS, id, "request", "was already done", reterr);
+}
+
+static int pg_request_get(struct store *base, int64_t id, struct store_request *ret,
+                          struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        PGresult *res = run(s, ST_REQUEST_GET, 1, p, reterr, "reading the request");
+        if (!res)
+                return BATCH_EIO;
+        int r;
+        if (!PQntuples(res)) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
+        } else {
+                memset(ret, 0, sizeof(*ret));
+                if ((r = read_request(res, 0, ret)) < 0) {
+                        store_request_release(ret);
+                        r = oom(reterr);
+                }
+        }
+        PQclear(res);
+        return r;
+}
+
+static int pg_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        PGresult *res = run(s, ST_DATA_VERSION, 0, NULL, reterr, "reading the data version");
+        if (!res)
+                return BATCH_EIO;
+        *ret = num(res, 0, 0);
+        PQclear(res);
+        return 0;
 }
 
 const struct store_ops store_postgres_ops = {
@@ -1523,4 +1668,9 @@ const struct store_ops store_postgres_ops = {
         .node_list = pg_node_list,
         .lease_acquire = pg_lease_acquire,
         .lease_release = pg_lease_release,
+        .request_add = pg_request_add,
+        .request_pending = pg_request_pending,
+        .request_finish = pg_request_finish,
+        .request_get = pg_request_get,
+        .data_version = pg_data_version,
 };

@@ -162,6 +162,20 @@ static const char *const migrations[] = {
         "  holder TEXT NOT NULL,\n"
         "  expires_at INTEGER NOT NULL\n"
         ") STRICT;\n",
+        /* 4: operators' requests for the daemon. */
+        "CREATE TABLE requests (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  action TEXT NOT NULL CHECK (action IN ('stop', 'rerun', 'mark-success')),\n"
+        "  actor TEXT NOT NULL,\n"
+        "  reason TEXT,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  done_at INTEGER,\n"
+        "  result INTEGER,\n"
+        "  message TEXT\n"
+        ") STRICT;\n"
+        "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -181,6 +195,7 @@ enum stmt_id {
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
         ST_INSTANCE_LIST,
+        ST_INSTANCE_LIST_DESC,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
@@ -210,6 +225,12 @@ enum stmt_id {
         ST_NODE_LIST,
         ST_LEASE_ACQUIRE,
         ST_LEASE_RELEASE,
+        ST_REQUEST_INSERT,
+        ST_REQUEST_PENDING,
+        ST_REQUEST_FINISH,
+        ST_REQUEST_GET,
+        ST_REQUEST_EXISTS,
+        ST_DATA_VERSION,
         ST_COUNT,
 };
 
@@ -251,7 +272,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                              "FROM instances WHERE tenant = ?1 AND (?2 IS NULL OR job = ?2) "
                              "AND (?3 < 0 OR state = ?3) AND (?4 IS NULL OR due_time >= ?4) "
                              "AND (?5 IS NULL OR due_time < ?5) AND id > ?6 "
-                             "ORDER BY id LIMIT ?7",
+                             "AND (?8 = 0 OR state IN (0, 1, 2, 4, 10, 11)) "
+                             "AND (?9 = 0 OR scheduled = 1) ORDER BY id LIMIT ?7",
+        [ST_INSTANCE_LIST_DESC] = "SELECT id, tenant, job, scheduled, due_time, first_due, "
+                                  "last_due, state, reason, params, trace_id, created_at, "
+                                  "updated_at FROM instances WHERE tenant = ?1 "
+                                  "AND (?2 IS NULL OR job = ?2) AND (?3 < 0 OR state = ?3) "
+                                  "AND (?4 IS NULL OR due_time >= ?4) "
+                                  "AND (?5 IS NULL OR due_time < ?5) AND (?6 = 0 OR id < ?6) "
+                                  "AND (?8 = 0 OR state IN (0, 1, 2, 4, 10, 11)) "
+                                  "AND (?9 = 0 OR scheduled = 1) ORDER BY id DESC LIMIT ?7",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
@@ -322,6 +352,19 @@ static const char *const stmt_sql[ST_COUNT] = {
                              "expires_at = excluded.expires_at WHERE leases.holder = "
                              "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
         [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
+                              "created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+                              "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?2 "
+                              "AND tenant = ?1)",
+        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                               "done_at, result, message FROM requests WHERE done_at IS NULL "
+                               "ORDER BY id",
+        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
+                              "WHERE id = ?1 AND done_at IS NULL",
+        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                           "done_at, result, message FROM requests WHERE id = ?1",
+        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
+        [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 struct sqlite_store {
@@ -609,6 +652,93 @@ static char *col_text(sqlite3_stmt *st, int i)
         return t ? strdup((const char *)t) : NULL;
 }
 
+/* Runs a conditional update `st` of row `id` that applies once (finish, acknowledge,
+ * revoke): when it changed nothing, BATCH_ESTALE if the row exists (checked with
+ * `exists`) or BATCH_ENOENT. `noun` names the row, `done` what already happened. */
+static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t id,
+                       const char *noun, const char *done, struct batch_err *reterr)
+{
+        int r = run(s, st, reterr, noun);
+        if (r < 0 || sqlite3_changes(s->db) > 0)
+                return r;
+        st = stmt(s, exists);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW)
+                return batch_err_set(reterr, BATCH_ESTALE, "id",
+                                     "%s %lld has already %s: nothing changed", noun,
+                                     (long long)id, done);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, noun);
+        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
+}
+
+/* Runs an insert (or upsert ... RETURNING id) of a row that refers to parent row
+ * `parent_id`; a missing parent is BATCH_ENOENT "no PARENT N". *ret_id (optional) is
+ * the row's id. */
+static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
+                        int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
+{
+        int rc = sqlite3_step(st);
+        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+                                      : sqlite3_last_insert_rowid(s->db);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT &&
+            sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
+                                     (long long)parent_id);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return db_error(s, reterr, "writing");
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+/* Reads every row of `st` into a growing array of `size`-byte items (each zeroed, then
+ * filled by read_row, which returns 0 or BATCH_ENOMEM). On error the items read so far
+ * stay in *items and *n for the caller to release. */
+static int collect(struct sqlite_store *s, sqlite3_stmt *st, size_t size, void **items,
+                   size_t *n, int (*read_row)(sqlite3_stmt *st, void *item),
+                   struct batch_err *reterr)
+{
+        size_t cap = 0;
+        int rc, r = 0;
+        *items = NULL;
+        *n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        void *grown = realloc(*items, cap * size);
+                        if (!grown) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        *items = grown;
+                }
+                void *item = (char *)*items + *n * size;
+                memset(item, 0, size);
+                (*n)++;
+                if ((r = read_row(st, item)) < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "reading");
+        sqlite3_reset(st);
+        return r;
+}
+
+static int64_t col_int64_or_0(sqlite3_stmt *st, int i)
+{
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+static unsigned page_limit(unsigned limit)
+{
+        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
+}
+
+
 static int read_def(sqlite3_stmt *st, struct store_def *d)
 {
         memset(d, 0, sizeof(*d));
@@ -859,11 +989,16 @@ static int sqlite_instance_get(struct store *base, int64_t id, struct store_inst
         return r;
 }
 
+static int read_instance_row(sqlite3_stmt *st, void *item)
+{
+        return read_instance(st, item);
+}
+
 static int sqlite_instance_list(struct store *base, const struct store_instance_filter *f,
                                 struct store_instance_list *ret, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_LIST);
+        sqlite3_stmt *st = stmt(s, f->newest_first ? ST_INSTANCE_LIST_DESC : ST_INSTANCE_LIST);
         bind_text(st, 1, f->tenant);
         bind_text(st, 2, f->job);
         sqlite3_bind_int(st, 3, f->state);
@@ -872,34 +1007,14 @@ static int sqlite_instance_list(struct store *base, const struct store_instance_
                 sqlite3_bind_int64(st, 5, f->due_to);
         }
         sqlite3_bind_int64(st, 6, f->after_id);
-        unsigned limit = f->limit ? f->limit : 100;
-        sqlite3_bind_int(st, 7, (int)(limit > 10000 ? 10000 : limit));
-        struct store_instance_list l = {0, NULL};
-        size_t cap = 0;
-        int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (l.n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct store_instance *items = realloc(l.items, cap * sizeof(*items));
-                        if (!items) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        l.items = items;
-                }
-                if ((r = read_instance(st, &l.items[l.n])) < 0)
-                        break;
-                l.n++;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "listing instances");
-        sqlite3_reset(st);
-        if (r < 0) {
-                store_instance_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
+        sqlite3_bind_int(st, 7, (int)page_limit(f->limit));
+        sqlite3_bind_int(st, 8, f->live_only ? 1 : 0);
+        sqlite3_bind_int(st, 9, f->scheduled_only ? 1 : 0);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+                        read_instance_row, reterr);
+        if (r < 0)
+                store_instance_list_release(ret);
+        return r;
 }
 
 static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *reterr)
@@ -1030,87 +1145,6 @@ static int sqlite_execution_start(struct store *base, const struct store_executi
                 *ret_attempt = a.attempt;
         }
         return r;
-}
-
-/* Runs a conditional update `st` of row `id` that applies once (finish, acknowledge,
- * revoke): when it changed nothing, BATCH_ESTALE if the row exists (checked with
- * `exists`) or BATCH_ENOENT. `noun` names the row, `done` what already happened. */
-static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t id,
-                       const char *noun, const char *done, struct batch_err *reterr)
-{
-        int r = run(s, st, reterr, noun);
-        if (r < 0 || sqlite3_changes(s->db) > 0)
-                return r;
-        st = stmt(s, exists);
-        sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
-                return batch_err_set(reterr, BATCH_ESTALE, "id",
-                                     "%s %lld has already %s: nothing changed", noun,
-                                     (long long)id, done);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, noun);
-        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
-}
-
-/* Runs an insert (or upsert ... RETURNING id) of a row that refers to parent row
- * `parent_id`; a missing parent is BATCH_ENOENT "no PARENT N". *ret_id (optional) is
- * the row's id. */
-static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
-                        int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
-{
-        int rc = sqlite3_step(st);
-        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                      : sqlite3_last_insert_rowid(s->db);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT &&
-            sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
-                                     (long long)parent_id);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return db_error(s, reterr, "writing");
-        if (ret_id)
-                *ret_id = id;
-        return 0;
-}
-
-/* Reads every row of `st` into a growing array of `size`-byte items (each zeroed, then
- * filled by read_row, which returns 0 or BATCH_ENOMEM). On error the items read so far
- * stay in *items and *n for the caller to release. */
-static int collect(struct sqlite_store *s, sqlite3_stmt *st, size_t size, void **items,
-                   size_t *n, int (*read_row)(sqlite3_stmt *st, void *item),
-                   struct batch_err *reterr)
-{
-        size_t cap = 0;
-        int rc, r = 0;
-        *items = NULL;
-        *n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*n == cap) {
-                        cap = cap ? cap * 2 : 8;
-                        void *grown = realloc(*items, cap * size);
-                        if (!grown) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        *items = grown;
-                }
-                void *item = (char *)*items + *n * size;
-                memset(item, 0, size);
-                (*n)++;
-                if ((r = read_row(st, item)) < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "reading");
-        sqlite3_reset(st);
-        return r;
-}
-
-static int64_t col_int64_or_0(sqlite3_stmt *st, int i)
-{
-        return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
 }
 
 static int sqlite_execution_finish(struct store *base, int64_t id, int exit_status,
@@ -1263,11 +1297,6 @@ static int read_dead_letter(sqlite3_stmt *st, void *item)
         d->error = col_text(st, 5);
         d->created_at = sqlite3_column_int64(st, 6);
         return d->job && d->step && d->item && d->error ? 0 : BATCH_ENOMEM;
-}
-
-static unsigned page_limit(unsigned limit)
-{
-        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
 }
 
 static int sqlite_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
@@ -1539,6 +1568,116 @@ static int sqlite_lease_release(struct store *base, const char *name, const char
         return run(s, st, reterr, "releasing the lease");
 }
 
+/* ---- operators' requests ------------------------------------------------------- */
+
+struct request_args {
+        const struct store_request *r;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_request_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct request_args *a = arg;
+        int r = ensure_tenant(s, a->r->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = stmt(s, ST_REQUEST_INSERT);
+        bind_text(st, 1, a->r->tenant);
+        sqlite3_bind_int64(st, 2, a->r->instance_id);
+        bind_text(st, 3, a->r->action);
+        bind_text(st, 4, a->r->actor);
+        bind_text(st, 5, a->r->reason);
+        sqlite3_bind_int64(st, 6, a->now);
+        if ((r = run(s, st, reterr, "queueing the request")) < 0)
+                return r;
+        if (sqlite3_changes(s->db) == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
+                                     (long long)a->r->instance_id, a->r->tenant);
+        a->id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+static int sqlite_request_add(struct store *base, const struct store_request *req, int64_t now_s,
+                              int64_t *ret_id, struct batch_err *reterr)
+{
+        struct request_args a = {req, now_s, 0};
+        int r = atomically((struct sqlite_store *)base, reterr, do_request_add, &a);
+        if (r == 0)
+                *ret_id = a.id;
+        return r;
+}
+
+static int read_request(sqlite3_stmt *st, void *item)
+{
+        struct store_request *q = item;
+        q->id = sqlite3_column_int64(st, 0);
+        q->tenant = col_text(st, 1);
+        q->instance_id = sqlite3_column_int64(st, 2);
+        q->action = col_text(st, 3);
+        q->actor = col_text(st, 4);
+        q->reason = col_text(st, 5);
+        q->created_at = sqlite3_column_int64(st, 6);
+        q->done = sqlite3_column_type(st, 7) != SQLITE_NULL;
+        q->done_at = col_int64_or_0(st, 7);
+        q->result = (int)col_int64_or_0(st, 8);
+        q->message = col_text(st, 9);
+        return q->tenant && q->action && q->actor ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_request_pending(struct store *base, struct store_request_list *ret,
+                                  struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        int r = collect(s, stmt(s, ST_REQUEST_PENDING), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_request, reterr);
+        if (r < 0)
+                store_request_list_release(ret);
+        return r;
+}
+
+static int sqlite_request_finish(struct store *base, int64_t id, int result,
+                                 const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REQUEST_FINISH);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now_s);
+        sqlite3_bind_int(st, 3, result);
+        bind_text(st, 4, message);
+        return update_once(s, st, ST_REQUEST_EXISTS, id, "request", "been done", reterr);
+}
+
+static int sqlite_request_get(struct store *base, int64_t id, struct store_request *ret,
+                              struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REQUEST_GET);
+        sqlite3_bind_int64(st, 1, id);
+        memset(ret, 0, sizeof(*ret));
+        int rc = sqlite3_step(st), r;
+        if (rc == SQLITE_ROW)
+                r = read_request(st, ret);
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
+        else
+                r = db_error(s, reterr, "reading the request");
+        sqlite3_reset(st);
+        if (r < 0)
+                store_request_release(ret);
+        return r;
+}
+
+static int sqlite_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : db_error(s, reterr, "reading the data version");
+}
+
 const struct store_ops store_sqlite_ops = {
         .version = 1,
         .name = "sqlite",
@@ -1580,4 +1719,9 @@ const struct store_ops store_sqlite_ops = {
         .node_list = sqlite_node_list,
         .lease_acquire = sqlite_lease_acquire,
         .lease_release = sqlite_lease_release,
+        .request_add = sqlite_request_add,
+        .request_pending = sqlite_request_pending,
+        .request_finish = sqlite_request_finish,
+        .request_get = sqlite_request_get,
+        .data_version = sqlite_data_version,
 };

@@ -1,0 +1,52 @@
+/* clock.c: real and virtual clocks (see clock.h). */
+#include "daemon/clock.h"
+
+static double mono_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void dclock_init_real(struct dclock *c)
+{
+        *c = (struct dclock){.virtual_clock = false, .rate = 1};
+}
+
+void dclock_init_virtual(struct dclock *c, int64_t start, double rate)
+{
+        *c = (struct dclock){.virtual_clock = true, .start = start, .rate = rate};
+        clock_gettime(CLOCK_MONOTONIC, &c->origin);
+}
+
+/* The clock's time in (fractional) seconds. */
+static double now_f(const struct dclock *c)
+{
+        if (!c->virtual_clock) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+        }
+        double origin = (double)c->origin.tv_sec + (double)c->origin.tv_nsec * 1e-9;
+        return (double)c->start + (mono_s() - origin) * c->rate;
+}
+
+int64_t dclock_now(const struct dclock *c)
+{
+        double t = now_f(c);
+        return (int64_t)t - (t < 0 && (double)(int64_t)t != t);
+}
+
+int64_t dclock_ms_until(const struct dclock *c, int64_t t)
+{
+        double d = ((double)t - now_f(c)) / c->rate * 1000.0;
+        if (d <= 0)
+                return 0;
+        return d > 3600e3 ? 3600000 : (int64_t)d + 1;
+}
+
+int64_t dclock_real_ms(const struct dclock *c, int64_t seconds)
+{
+        double d = (double)seconds / c->rate * 1000.0;
+        return d < 1 ? 1 : (int64_t)d;
+}

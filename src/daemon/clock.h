@@ -1,0 +1,34 @@
+/* clock.h: the daemon's clock: real time, or a virtual clock for tests and
+ * demonstrations (`--clock-start ISO --clock-rate N`: from that instant at N simulated
+ * seconds per real second). */
+#ifndef BATCH_DAEMON_CLOCK_H
+#define BATCH_DAEMON_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct dclock {
+        bool virtual_clock;
+        int64_t start;          /* the virtual clock's start, Unix seconds */
+        double rate;            /* simulated seconds per real second */
+        struct timespec origin; /* CLOCK_MONOTONIC when the virtual clock started */
+};
+
+/* A real clock. */
+void dclock_init_real(struct dclock *c);
+
+/* A virtual clock that shows `start` now and runs at `rate` (> 0). */
+void dclock_init_virtual(struct dclock *c, int64_t start, double rate);
+
+/* The current time, Unix seconds. */
+int64_t dclock_now(const struct dclock *c);
+
+/* Milliseconds of real time until the clock shows `t` (0 when it already does; capped
+ * at one hour). */
+int64_t dclock_ms_until(const struct dclock *c, int64_t t);
+
+/* Real milliseconds that `seconds` of clock time take. */
+int64_t dclock_real_ms(const struct dclock *c, int64_t seconds);
+
+#endif

@@ -1,0 +1,971 @@
+/* daemon.c: batchd, the daemon: carries out the scheduler core's decisions against a
+ * clock, with real child processes under supervisors that survive it (docs/daemon.md).
+ *
+ * One thread, one epoll loop: a timerfd for the scheduler's next wakeup, a signalfd,
+ * a pidfd and a report pipe per run, and inotify on the repository's directory (an
+ * SQLite file) to notice other processes' changes (definitions, submits, requests). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "core/isotime.h"
+#include "core/lifecycle.h"
+#include "core/sched.h"
+#include "daemon/clock.h"
+#include "daemon/dlog.h"
+#include "daemon/supervisor.h"
+#include "defs/load.h"
+#include "defs/params.h"
+#include "sched/model.h"
+#include "store/store.h"
+
+#define STOP_GRACE_S 30   /* SIGTERM, then SIGKILL after this (real seconds) */
+#define KILL_WAIT_S 10    /* after SIGKILL: Stop Failed if the run has not ended */
+
+struct run {
+        struct run *next;
+        size_t tenant;
+        int64_t instance;  /* repository id */
+        int64_t exec_id;
+        pid_t pid;         /* the supervisor */
+        int pidfd, report_fd;
+        char status_path[PATH_MAX];
+        int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
+        int64_t stop_deadline_ms;
+};
+
+struct tenant_rt {
+        const char *name;
+        struct sched_model model;
+        struct sched *sched;
+};
+
+struct daemon {
+        struct store *st;
+        const char *dsn;
+        char state_dir[PATH_MAX];
+        struct dclock clock;
+        struct defset set;
+        char *defs_key;           /* tenant/kind/name/version of every definition */
+        struct tenant_rt *tenants;
+        size_t ntenants;
+        struct run *runs;
+        int epfd, tfd, sfd, ifd;
+        int64_t data_version;
+        int64_t max_seen_id;      /* highest instance id this daemon knows */
+        bool quit;
+        struct sched_actions acts;
+};
+
+enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT };
+
+/* epoll data: the kind in the low 3 bits of a pointer-sized tag. */
+static void watch(struct daemon *d, int fd, enum watch_kind kind, struct run *r)
+{
+        struct epoll_event ev = {.events = EPOLLIN};
+        ev.data.u64 = r ? ((uint64_t)(uintptr_t)r | (uint64_t)kind) : (uint64_t)kind;
+        epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct tenant_rt *tenant_of_inst(struct daemon *d, size_t t)
+{
+        return &d->tenants[t];
+}
+
+static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst *in)
+{
+        return t->model.defs[in->job];
+}
+
+/* ---- runs ---------------------------------------------------------------------- */
+
+static void run_forget(struct daemon *d, struct run *r)
+{
+        for (struct run **p = &d->runs; *p; p = &(*p)->next)
+                if (*p == r) {
+                        *p = r->next;
+                        break;
+                }
+        if (r->pidfd >= 0)
+                close(r->pidfd);
+        if (r->report_fd >= 0)
+                close(r->report_fd);
+        free(r);
+}
+
+static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, int64_t exec_id,
+                             pid_t pid, int report_fd, const char *status_path)
+{
+        struct run *r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->tenant = tenant;
+        r->instance = instance;
+        r->exec_id = exec_id;
+        r->pid = pid;
+        r->report_fd = report_fd;
+        snprintf(r->status_path, sizeof(r->status_path), "%s", status_path);
+        r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        r->next = d->runs;
+        d->runs = r;
+        if (r->pidfd >= 0)
+                watch(d, r->pidfd, W_PIDFD, r);
+        if (report_fd >= 0)
+                watch(d, report_fd, W_REPORT, r);
+        return r;
+}
+
+static char *env_var(const char *name, const char *value)
+{
+        size_t n = strlen(name) + strlen(value) + 2;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "%s=%s", name, value);
+        return s;
+}
+
+/* The environment of a run (DESIGN §4): a clean base, the job's env, BATCH_*. */
+static char **run_env(struct daemon *d, const struct job_def *def, const struct sched_inst *in,
+                      const struct store_instance *si)
+{
+        struct def_map params = {0};
+        if (si->params)
+                params_parse(si->params, &params, NULL);
+        size_t n = 16 + def->exec_env.n + def->parameters.n + params.n;
+        char **env = calloc(n, sizeof(*env));
+        if (!env)
+                return NULL;
+        size_t k = 0;
+        char buf[64], iso[ISO_FORMAT_MAX];
+        const char *path = getenv("PATH");
+        env[k++] = env_var("PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
+        if (getenv("HOME"))
+                env[k++] = env_var("HOME", getenv("HOME"));
+        env[k++] = env_var("LANG", getenv("LANG") ? getenv("LANG") : "C.UTF-8");
+        env[k++] = env_var("BATCH_JOB", def->name);
+        snprintf(buf, sizeof(buf), "%lld", (long long)in->ext_id);
+        env[k++] = env_var("BATCH_INSTANCE_ID", buf);
+        env[k++] = env_var("BATCH_TRACE_ID", si->trace_id);
+        env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(in->due, iso));
+        env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(in->first_due, iso));
+        env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(in->last_due, iso));
+        env[k++] = env_var("BATCH_DB", d->dsn);
+        for (size_t i = 0; i < def->exec_env.n; i++)
+                env[k++] = env_var(def->exec_env.keys[i], def->exec_env.vals[i]);
+        /* Job parameters, overridden by the instance's (a submit's -p). */
+        for (size_t i = 0; i < def->parameters.n + params.n; i++) {
+                bool from_job = i < def->parameters.n;
+                const char *key = from_job ? def->parameters.keys[i] : params.keys[i - def->parameters.n];
+                const char *val = from_job ? def->parameters.vals[i] : params.vals[i - def->parameters.n];
+                bool overridden = false;
+                for (size_t j = 0; from_job && j < params.n; j++)
+                        overridden |= !strcmp(params.keys[j], key);
+                if (overridden)
+                        continue;
+                char name[200];
+                size_t m = (size_t)snprintf(name, sizeof(name), "BATCH_PARAM_%s", key);
+                for (size_t c = 12; c < m && c < sizeof(name); c++) {
+                        char ch = name[c];
+                        name[c] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32)
+                                  : ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) ? ch
+                                                                                         : '_';
+                }
+                env[k++] = env_var(name, val);
+        }
+        def_map_release(&params);
+        return env;
+}
+
+static void free_env(char **env)
+{
+        for (size_t i = 0; env && env[i]; i++)
+                free(env[i]);
+        free(env);
+}
+
+/* Launches inst (in 2 Starting): records the execution, then lets it go. */
+static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now)
+{
+        struct tenant_rt *tr = tenant_of_inst(d, t);
+        const struct job_def *def = def_of(tr, in);
+        struct batch_err err = {0};
+        struct store_instance si;
+        if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0) {
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED,
+                            "only exec jobs can run in this version", now);
+                return;
+        }
+        if (store_instance_get(d->st, in->ext_id, &si, &err) < 0) {
+                dlog("error", def->name, in->ext_id, 0, NULL, "%s", err.msg);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, "repository error", now);
+                return;
+        }
+        char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
+        char **env = run_env(d, def, in, &si);
+        if (!argv || !env) {
+                free(argv);
+                free_env(env);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, "out of memory", now);
+                return;
+        }
+        for (size_t i = 0; i < def->exec_command.n; i++)
+                argv[i] = def->exec_command.items[i];
+        struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
+                                .workdir = def->exec_workdir, .user = def->exec_user,
+                                .dir = d->state_dir, .instance_id = in->ext_id};
+        struct run_handle h;
+        int rc = run_spawn(&spec, &h, &err);
+        free(argv);
+        free_env(env);
+        if (rc < 0) {
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
+                return;
+        }
+        char log_path[PATH_MAX], status_path[PATH_MAX];
+        run_paths(d->state_dir, in->ext_id, h.pid, log_path, status_path, sizeof(log_path));
+        struct store_execution e = {.instance_id = in->ext_id, .pid = h.pid,
+                                    .log_path = log_path};
+        int64_t exec_id;
+        int attempt;
+        if (store_execution_start(d->st, &e, now, &exec_id, &attempt, &err) < 0) {
+                run_abort(&h);
+                waitpid(h.pid, NULL, 0);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
+                return;
+        }
+        run_go(&h, exec_id);
+        run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
+        dlog("info", def->name, in->ext_id, exec_id, si.trace_id, "started attempt %d (pid %d)",
+             attempt, (int)h.pid);
+        store_instance_release(&si);
+}
+
+static struct run *run_of_instance(struct daemon *d, int64_t instance)
+{
+        for (struct run *r = d->runs; r; r = r->next)
+                if (r->instance == instance)
+                        return r;
+        return NULL;
+}
+
+/* The run ended (its supervisor exited): record the outcome from its status file. */
+static void run_finished(struct daemon *d, struct run *r, int64_t now)
+{
+        struct run_outcome o;
+        run_read_outcome(r->status_path, &o);
+        waitpid(r->pid, NULL, WNOHANG);
+        struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+        struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
+        char why[400] = "";
+        if (o.kind == RUN_NONE)
+                snprintf(why, sizeof(why), "lost: the run ended without a recorded status");
+        else if (o.kind == RUN_START_FAILED)
+                snprintf(why, sizeof(why), "%s", o.msg);
+        else if (o.kind == RUN_SIGNALED)
+                snprintf(why, sizeof(why), "killed by signal %d", o.code);
+        else if (o.code != 0)
+                snprintf(why, sizeof(why), "exit status %d", o.code);
+        struct batch_err err;
+        int rc = store_execution_finish(d->st, r->exec_id, exit_status, why[0] ? why : NULL, now,
+                                        &err);
+        if (rc < 0 && rc != BATCH_ESTALE)
+                dlog("error", NULL, r->instance, r->exec_id, NULL, "%s", err.msg);
+        if (in) {
+                int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+                bool exited = o.kind == RUN_EXITED || o.kind == RUN_SIGNALED;
+                if (in->state == STATE_STARTING && exited)
+                        sched_started(tr->sched, in, snow);
+                bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
+                enum sched_end how;
+                if (o.kind == RUN_START_FAILED)
+                        how = in->state == STATE_STARTING ? SCHED_END_START_FAILED
+                                                          : SCHED_END_FAILED;
+                else if (o.kind == RUN_NONE)
+                        how = in->state == STATE_STARTING ? SCHED_END_START_FAILED
+                                                          : SCHED_END_FAILED;
+                else if (o.kind == RUN_EXITED && o.code == 0)
+                        how = SCHED_END_SUCCESS;
+                else if (stopping)
+                        how = SCHED_END_STOPPED;
+                else
+                        how = SCHED_END_FAILED;
+                now = snow;
+                if (sched_ended(tr->sched, in, how, why[0] ? why : NULL, now) < 0)
+                        dlog("warn", NULL, r->instance, r->exec_id, NULL,
+                             "run ended in state %d: not recorded by the scheduler", in->state);
+                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, NULL,
+                     "ended: %s", why[0] ? why : "success");
+        }
+        run_forget(d, r);
+}
+
+static void run_report(struct daemon *d, struct run *r, int64_t now)
+{
+        char line[300];
+        ssize_t n = read(r->report_fd, line, sizeof(line) - 1);
+        if (n <= 0) {
+                epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->report_fd, NULL);
+                close(r->report_fd);
+                r->report_fd = -1;
+                return;
+        }
+        line[n] = '\0';
+        struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+        struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
+        if (in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
+                sched_started(tr->sched, in, now);
+}
+
+static void stop_run(struct daemon *d, struct run *r)
+{
+        if (r->stop_stage == 0) {
+                kill(r->pid, SIGTERM);
+                r->stop_stage = 1;
+                r->stop_deadline_ms = mono_ms() + dclock_real_ms(&d->clock, STOP_GRACE_S);
+        }
+}
+
+/* Stop escalation: SIGKILL after the grace period, Stop Failed if even that fails. */
+static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
+{
+        int64_t t = mono_ms();
+        for (struct run *r = d->runs; r; r = r->next) {
+                if (r->stop_stage == 0 || r->stop_stage == 3)
+                        continue;
+                if (t >= r->stop_deadline_ms) {
+                        if (r->stop_stage == 1) {
+                                kill(r->pid, SIGUSR1);
+                                r->stop_stage = 2;
+                                r->stop_deadline_ms = t + dclock_real_ms(&d->clock, KILL_WAIT_S);
+                        } else {
+                                r->stop_stage = 3;
+                                struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+                                struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
+                                if (in)
+                                        sched_stop_failed(tr->sched, in,
+                                                          offset_to_scheduling(&tr->model.offset,
+                                                                               now));
+                                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                                     "the run did not end after SIGKILL: Stop Failed");
+                                continue;
+                        }
+                }
+                int64_t left = r->stop_deadline_ms - t;
+                if (left < *next_ms)
+                        *next_ms = left < 0 ? 0 : left;
+        }
+}
+
+/* ---- carrying out the scheduler's actions --------------------------------------------- */
+
+static void random_trace(char out[33])
+{
+        unsigned char b[16];
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
+                for (size_t i = 0; i < sizeof(b); i++)
+                        b[i] = (unsigned char)(rand() & 0xff);
+        if (fd >= 0)
+                close(fd);
+        for (size_t i = 0; i < 16; i++)
+                snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static int persist(struct daemon *d, size_t t, const struct sched_action *a, int64_t now)
+{
+        struct tenant_rt *tr = &d->tenants[t];
+        struct sched_inst *in = a->inst;
+        const char *job = tr->model.jobs[in->job].name;
+        struct batch_err err = {0};
+        int rc = 0;
+        switch (a->kind) {
+        case SCHED_CREATE: {
+                if (in->ext_id)
+                        return 0; /* a submit already in the repository */
+                char trace[33];
+                random_trace(trace);
+                struct store_instance si = {.tenant = (char *)tr->name, .job = (char *)job,
+                                            .scheduled = in->scheduled, .due = in->due,
+                                            .first_due = in->first_due, .last_due = in->last_due,
+                                            .state = STATE_INIT, .trace_id = trace};
+                rc = store_instance_create(d->st, &si, "scheduler", now, &in->ext_id, &err);
+                if (rc == 0 && in->ext_id > d->max_seen_id)
+                        d->max_seen_id = in->ext_id;
+                break;
+        }
+        case SCHED_WARN: {
+                struct store_alert al = {.tenant = (char *)tr->name, .instance_id = in->ext_id,
+                                         .kind = (char *)"timeout_warning",
+                                         .message = (char *)a->reason};
+                rc = store_alert_add(d->st, &al, now, NULL, &err);
+                break;
+        }
+        default:
+                rc = store_instance_transition(d->st, in->ext_id, a->from, a->to, "scheduler",
+                                               a->reason && *a->reason ? a->reason : NULL, now,
+                                               &err);
+                break;
+        }
+        if (rc < 0)
+                dlog("error", job, in->ext_id, 0, NULL, "recording: %s", err.msg);
+        return rc;
+}
+
+/* Advances every tenant's scheduler to now and carries out its actions: all records in
+ * one transaction first, then launches and stops. */
+static void advance(struct daemon *d)
+{
+        for (size_t t = 0; t < d->ntenants; t++) {
+                struct tenant_rt *tr = &d->tenants[t];
+                for (int round = 0; round < 100; round++) {
+                        int64_t now = dclock_now(&d->clock);
+                        int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+                        d->acts.n = 0;
+                        if (sched_advance(tr->sched, snow, &d->acts) < 0 || d->acts.n == 0)
+                                break;
+                        struct batch_err err;
+                        if (store_begin(d->st, &err) < 0) {
+                                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                                break;
+                        }
+                        for (size_t i = 0; i < d->acts.n; i++)
+                                persist(d, t, &d->acts.items[i], now);
+                        if (store_commit(d->st, &err) < 0)
+                                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                        for (size_t i = 0; i < d->acts.n; i++) {
+                                const struct sched_action *a = &d->acts.items[i];
+                                if (a->kind == SCHED_START) {
+                                        launch(d, t, a->inst, snow);
+                                } else if (a->kind == SCHED_STOP) {
+                                        struct run *r = run_of_instance(d, a->inst->ext_id);
+                                        if (r)
+                                                stop_run(d, r);
+                                        else
+                                                sched_ended(tr->sched, a->inst, SCHED_END_STOPPED,
+                                                            NULL, snow);
+                                }
+                        }
+                }
+        }
+}
+
+/* ---- loading and restoring from the repository --------------------------------------- */
+
+static int load_defs(struct daemon *d, struct defset *set, char **key)
+{
+        struct store_def_list l;
+        struct batch_err err;
+        if (store_def_list(d->st, NULL, NULL, &l, &err) < 0) {
+                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                return -1;
+        }
+        struct buf k;
+        buf_init(&k, 0);
+        struct diag_list diags = {0, NULL};
+        for (size_t i = 0; i < l.n; i++) {
+                buf_printf(&k, "%s/%s/%s/%lld\n", l.items[i].tenant, l.items[i].kind,
+                           l.items[i].name, (long long)l.items[i].version);
+                char name[512];
+                snprintf(name, sizeof(name), "repository:%s/%s/%s", l.items[i].tenant,
+                         l.items[i].kind, l.items[i].name);
+                defs_load_buffer(set, name, l.items[i].spec, strlen(l.items[i].spec), &diags);
+        }
+        for (size_t i = 0; i < diags.n; i++)
+                dlog("error", NULL, 0, 0, NULL, "%s: %s", diags.items[i].pos.file,
+                     diags.items[i].msg);
+        diag_list_release(&diags);
+        store_def_list_release(&l);
+        *key = buf_detach(&k);
+        return 0;
+}
+
+static void restore_one(struct daemon *d, size_t t, const struct store_instance *si, int64_t now)
+{
+        struct tenant_rt *tr = &d->tenants[t];
+        if (si->id > d->max_seen_id)
+                d->max_seen_id = si->id;
+        if (sched_find_ext(tr->sched, si->id))
+                return;
+        long job = sched_model_find(&tr->model, si->job);
+        if (job < 0)
+                return; /* its job was deleted: nothing schedules it any more */
+        struct sched_inst in = {.ext_id = si->id, .scheduled = si->scheduled, .due = si->due,
+                                .first_due = si->first_due, .last_due = si->last_due,
+                                .state = si->state, .created_at = si->created_at,
+                                .retry_at = INT64_MAX};
+        snprintf(in.reason, sizeof(in.reason), "%s", si->reason ? si->reason : "");
+        struct store_execution_list ex = {0, NULL};
+        struct batch_err err;
+        store_execution_list(d->st, si->id, &ex, &err);
+        in.runs = (int)ex.n;
+        in.retries = ex.n > 1 ? (int)ex.n - 1 : 0;
+        if (ex.n) {
+                in.first_start_at = ex.items[0].started_at;
+                in.start_at = ex.items[ex.n - 1].started_at;
+        }
+        if (state_is_final(si->state))
+                in.end_at = si->updated_at;
+        struct sched_inst *held;
+        int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+        if (sched_restore(tr->sched, (size_t)job, &in, &held) < 0) {
+                store_execution_list_release(&ex);
+                return;
+        }
+        /* A run that was in flight: reattach to it, or record how it ended. */
+        if (si->state == STATE_STARTING || si->state == STATE_RUNNING ||
+            si->state == STATE_STOPPING || si->state == STATE_STOP_FAILED) {
+                const struct store_execution *last = ex.n ? &ex.items[ex.n - 1] : NULL;
+                if (!last || last->finished) {
+                        /* Never launched, or its end was recorded but not its state. */
+                        bool starting = si->state == STATE_STARTING;
+                        sched_ended(tr->sched, held,
+                                    starting ? SCHED_END_START_FAILED : SCHED_END_FAILED,
+                                    starting ? "not launched: the daemon stopped before the launch"
+                                             : "lost",
+                                    snow);
+                } else {
+                        char log_path[PATH_MAX], status_path[PATH_MAX];
+                        run_paths(d->state_dir, si->id, (pid_t)last->pid, log_path, status_path,
+                                  sizeof(log_path));
+                        struct run_outcome o;
+                        run_read_outcome(status_path, &o);
+                        if (o.kind == RUN_NONE && run_supervisor_alive((pid_t)last->pid, last->id)) {
+                                run_watch(d, t, si->id, last->id, (pid_t)last->pid, -1, status_path);
+                                if (si->state == STATE_STARTING)
+                                        sched_started(tr->sched, held, snow);
+                                dlog("info", si->job, si->id, last->id, si->trace_id,
+                                     "still running after a restart: supervising it again");
+                        } else {
+                                struct run *r = run_watch(d, t, si->id, last->id,
+                                                          (pid_t)last->pid, -1, status_path);
+                                if (r)
+                                        run_finished(d, r, now);
+                        }
+                }
+        }
+        store_execution_list_release(&ex);
+}
+
+static void restore_list(struct daemon *d, size_t t, struct store_instance_filter *f, int64_t now,
+                         bool all_pages)
+{
+        struct batch_err err;
+        for (;;) {
+                struct store_instance_list l;
+                if (store_instance_list(d->st, f, &l, &err) < 0) {
+                        dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                        return;
+                }
+                for (size_t i = 0; i < l.n; i++)
+                        restore_one(d, t, &l.items[i], now);
+                size_t n = l.n;
+                if (n)
+                        f->after_id = l.items[n - 1].id;
+                store_instance_list_release(&l);
+                if (!all_pages || n < (f->limit ? f->limit : 100))
+                        return;
+        }
+}
+
+static void free_tenants(struct daemon *d)
+{
+        while (d->runs)
+                run_forget(d, d->runs);
+        for (size_t i = 0; i < d->ntenants; i++) {
+                sched_free(d->tenants[i].sched);
+                sched_model_release(&d->tenants[i].model);
+        }
+        free(d->tenants);
+        d->tenants = NULL;
+        d->ntenants = 0;
+        defset_release(&d->set);
+        free(d->defs_key);
+        d->defs_key = NULL;
+}
+
+/* (Re)builds every tenant's scheduler from the repository. */
+static int rebuild(struct daemon *d)
+{
+        free_tenants(d);
+        if (load_defs(d, &d->set, &d->defs_key) < 0)
+                return -1;
+        /* The tenants with at least one job. */
+        d->tenants = calloc(d->set.ndocs + 1, sizeof(*d->tenants));
+        if (!d->tenants)
+                return -1;
+        for (size_t i = 0; i < d->set.ndocs; i++) {
+                if (d->set.docs[i].kind != DEF_JOB)
+                        continue;
+                const char *name = d->set.docs[i].u.job.tenant;
+                bool seen = false;
+                for (size_t k = 0; k < d->ntenants; k++)
+                        seen |= !strcmp(d->tenants[k].name, name);
+                if (!seen)
+                        d->tenants[d->ntenants++].name = name;
+        }
+        int64_t now = dclock_now(&d->clock);
+        for (size_t t = 0; t < d->ntenants; t++) {
+                struct tenant_rt *tr = &d->tenants[t];
+                struct batch_err err;
+                if (sched_model_build(&d->set, tr->name, &tr->model, &err) < 0 ||
+                    sched_new(tr->model.jobs, tr->model.njobs, &tr->model.tenant,
+                              offset_to_scheduling(&tr->model.offset, now), NULL, NULL,
+                              &tr->sched) < 0) {
+                        dlog("error", NULL, 0, 0, NULL, "tenant %s: %s", tr->name, err.msg);
+                        return -1;
+                }
+                /* Each job's latest scheduled instance (due parameters, where its schedule
+                 * goes on), then every live instance, then the parent instances that may
+                 * govern live children. */
+                for (size_t j = 0; j < tr->model.njobs; j++) {
+                        struct store_instance_filter f = {.tenant = tr->name,
+                                                          .job = tr->model.jobs[j].name,
+                                                          .state = -1, .scheduled_only = true,
+                                                          .newest_first = true, .limit = 1};
+                        restore_list(d, t, &f, now, false);
+                }
+                struct store_instance_filter live = {.tenant = tr->name, .state = -1,
+                                                     .live_only = true, .limit = 1000};
+                restore_list(d, t, &live, now, true);
+                for (size_t j = 0; j < tr->model.njobs; j++) {
+                        const struct sched_job_spec *c = &tr->model.jobs[j];
+                        for (size_t k = 0; k < c->ndeps; k++) {
+                                struct store_instance_filter f = {
+                                        .tenant = tr->name,
+                                        .job = tr->model.jobs[c->deps[k].parent].name,
+                                        .state = -1, .newest_first = true, .limit = 1,
+                                        .has_due_range = true, .due_from = INT64_MIN,
+                                        .due_to = offset_to_scheduling(&tr->model.offset, now) + 1};
+                                restore_list(d, t, &f, now, false);
+                        }
+                }
+        }
+        dlog("info", NULL, 0, 0, NULL, "loaded %zu tenant(s) from the repository", d->ntenants);
+        return 0;
+}
+
+/* ---- other processes' changes ------------------------------------------------------------ */
+
+static size_t tenant_index(struct daemon *d, const char *name)
+{
+        for (size_t t = 0; t < d->ntenants; t++)
+                if (!strcmp(d->tenants[t].name, name))
+                        return t;
+        return SIZE_MAX;
+}
+
+static void take_requests(struct daemon *d, int64_t now)
+{
+        struct store_request_list l;
+        struct batch_err err;
+        if (store_request_pending(d->st, &l, &err) < 0)
+                return;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct store_request *q = &l.items[i];
+                size_t t = tenant_index(d, q->tenant);
+                struct sched_inst *in = t == SIZE_MAX ? NULL
+                                                      : sched_find_ext(d->tenants[t].sched,
+                                                                       q->instance_id);
+                if (!in && t != SIZE_MAX) {
+                        /* A final instance no longer held: bring it back. */
+                        struct store_instance si;
+                        if (store_instance_get(d->st, q->instance_id, &si, &err) == 0) {
+                                restore_one(d, t, &si, now);
+                                store_instance_release(&si);
+                                in = sched_find_ext(d->tenants[t].sched, q->instance_id);
+                        }
+                }
+                int rc = BATCH_ENOENT;
+                const char *msg = "the instance's job is not defined any more";
+                if (in) {
+                        struct sched *s = d->tenants[t].sched;
+                        int64_t snow = offset_to_scheduling(&d->tenants[t].model.offset, now);
+                        if (!strcmp(q->action, "stop"))
+                                rc = sched_stop(s, in, q->reason, snow);
+                        else if (!strcmp(q->action, "rerun"))
+                                rc = sched_rerun(s, in, snow);
+                        else
+                                rc = sched_mark_success(s, in, snow);
+                        msg = rc == 0 ? "done" : "not allowed in the instance's state";
+                }
+                store_request_finish(d->st, q->id, rc, msg, now, &err);
+                dlog("info", NULL, q->instance_id, 0, NULL, "request %lld (%s by %s): %s",
+                     (long long)q->id, q->action, q->actor, msg);
+        }
+        store_request_list_release(&l);
+}
+
+/* New submits (instances created by batchctl or the API). */
+static void take_submits(struct daemon *d, int64_t now)
+{
+        for (size_t t = 0; t < d->ntenants; t++) {
+                struct store_instance_filter f = {.tenant = d->tenants[t].name,
+                                                  .state = STATE_INIT,
+                                                  .after_id = d->max_seen_id, .limit = 1000};
+                restore_list(d, t, &f, now, true);
+        }
+}
+
+static void repository_changed(struct daemon *d)
+{
+        int64_t v;
+        struct batch_err err;
+        if (store_data_version(d->st, &v, &err) < 0 || v == d->data_version)
+                return;
+        d->data_version = v;
+        struct defset set = {0};
+        char *key = NULL;
+        if (load_defs(d, &set, &key) == 0 && d->defs_key && strcmp(key, d->defs_key)) {
+                dlog("info", NULL, 0, 0, NULL, "definitions changed: reloading");
+                rebuild(d);
+        }
+        defset_release(&set);
+        free(key);
+        int64_t now = dclock_now(&d->clock);
+        take_submits(d, now);
+        take_requests(d, now);
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+static void arm_timer(struct daemon *d)
+{
+        int64_t ms = 3600 * 1000;
+        for (size_t t = 0; t < d->ntenants; t++) {
+                int64_t w = sched_next_wakeup(d->tenants[t].sched);
+                if (w == INT64_MAX)
+                        continue;
+                int64_t real = offset_to_real(&d->tenants[t].model.offset, w);
+                int64_t m = dclock_ms_until(&d->clock, real);
+                if (m < ms)
+                        ms = m;
+        }
+        stop_timers(d, dclock_now(&d->clock), &ms);
+        struct itimerspec its = {0};
+        if (ms <= 0)
+                ms = 1;
+        its.it_value.tv_sec = ms / 1000;
+        its.it_value.tv_nsec = (ms % 1000) * 1000000;
+        timerfd_settime(d->tfd, 0, &its, NULL);
+}
+
+static const char usage[] =
+        "usage: batchd [--db DB] [--state-dir DIR] [--clock-start ISO --clock-rate N] "
+        "[--log-file FILE]\n";
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                {"db", required_argument, NULL, 'd'},
+                {"state-dir", required_argument, NULL, 's'},
+                {"clock-start", required_argument, NULL, 'c'},
+                {"clock-rate", required_argument, NULL, 'r'},
+                {"log-file", required_argument, NULL, 'l'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        struct daemon d = {0};
+        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
+        double rate = 1;
+        char defpath[PATH_MAX];
+        int ch;
+        while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+                switch (ch) {
+                case 'd': d.dsn = optarg; break;
+                case 's': state_dir = optarg; break;
+                case 'c': clock_start = optarg; break;
+                case 'r': {
+                        char *end;
+                        rate = strtod(optarg, &end);
+                        if (*end || !(rate > 0 && rate <= 1e6)) {
+                                fprintf(stderr, "batchd: --clock-rate \"%s\" must be a number "
+                                                "in (0, 1000000]\n%s", optarg, usage);
+                                return 2;
+                        }
+                        break;
+                }
+                case 'l': log_file = optarg; break;
+                case 'h': fputs(usage, stdout); return 0;
+                default: fputs(usage, stderr); return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "batchd: unexpected argument \"%s\"\n%s", argv[optind], usage);
+                return 2;
+        }
+        if (log_file) {
+                FILE *f = fopen(log_file, "ae");
+                if (!f) {
+                        fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
+                        return 1;
+                }
+                dlog_set_output(f);
+        }
+        if (!d.dsn)
+                d.dsn = getenv("BATCHD_DB");
+        if (!d.dsn || !*d.dsn) {
+                if (store_default_path(defpath, sizeof(defpath)) < 0) {
+                        fprintf(stderr, "batchd: no repository: give --db or set BATCHD_DB\n");
+                        return 2;
+                }
+                d.dsn = defpath;
+        }
+        if (clock_start) {
+                int64_t t;
+                struct batch_err err;
+                if (iso_parse(clock_start, tz_utc(), &t, &err) < 0) {
+                        fprintf(stderr, "batchd: --clock-start: %s\n", err.msg);
+                        return 2;
+                }
+                dclock_init_virtual(&d.clock, t, rate);
+        } else {
+                dclock_init_real(&d.clock);
+        }
+        struct batch_err err;
+        if (store_open(d.dsn, &d.st, &err) < 0) {
+                fprintf(stderr, "batchd: %s\n", err.msg);
+                return 1;
+        }
+        bool sqlite = strncmp(d.dsn, "postgres", 8) != 0;
+        if (state_dir)
+                snprintf(d.state_dir, sizeof(d.state_dir), "%s", state_dir);
+        else if (sqlite)
+                snprintf(d.state_dir, sizeof(d.state_dir), "%s.d", d.dsn);
+        else
+                snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/batchd");
+        char sub[PATH_MAX + 8];
+        mkdir(d.state_dir, 0750);
+        snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
+        mkdir(sub, 0750);
+        snprintf(sub, sizeof(sub), "%s/runs", d.state_dir);
+        mkdir(sub, 0750);
+        if (access(sub, W_OK) < 0) {
+                fprintf(stderr, "batchd: cannot write the state directory %s: %s\n", d.state_dir,
+                        strerror(errno));
+                return 1;
+        }
+
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        signal(SIGCHLD, SIG_IGN); /* supervisors are reaped by the kernel; pidfds tell us */
+        signal(SIGPIPE, SIG_IGN);
+        d.epfd = epoll_create1(EPOLL_CLOEXEC);
+        d.sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        d.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+        d.ifd = -1;
+        watch(&d, d.sfd, W_SIGNAL, NULL);
+        watch(&d, d.tfd, W_TIMER, NULL);
+        if (sqlite) {
+                char dir[PATH_MAX];
+                snprintf(dir, sizeof(dir), "%s", d.dsn);
+                char *slash = strrchr(dir, '/');
+                if (slash)
+                        *slash = '\0';
+                else
+                        snprintf(dir, sizeof(dir), ".");
+                d.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+                if (d.ifd >= 0 && inotify_add_watch(d.ifd, dir, IN_MODIFY | IN_CLOSE_WRITE) >= 0)
+                        watch(&d, d.ifd, W_INOTIFY, NULL);
+        }
+        store_data_version(d.st, &d.data_version, &err);
+        if (rebuild(&d) < 0) {
+                fprintf(stderr, "batchd: cannot load the repository's definitions\n");
+                return 1;
+        }
+        dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
+             d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
+        take_submits(&d, dclock_now(&d.clock));
+        take_requests(&d, dclock_now(&d.clock));
+        /* Other processes' changes: inotify wakes us at once (SQLite), but a commit may
+         * become visible just after the write that woke us, so the repository is looked
+         * at again 50 ms after an event, and every second in any case (a cheap
+         * PRAGMA data_version): changes take effect within a second. */
+        int64_t next_check = mono_ms() + 1000;
+        while (!d.quit) {
+                advance(&d);
+                arm_timer(&d);
+                struct epoll_event evs[32];
+                int64_t wait = next_check - mono_ms();
+                int n = epoll_wait(d.epfd, evs, 32, wait < 0 ? 0 : (int)wait);
+                if (mono_ms() >= next_check) {
+                        repository_changed(&d);
+                        next_check = mono_ms() + 1000;
+                }
+                for (int i = 0; i < n; i++) {
+                        uint64_t tag = evs[i].data.u64;
+                        enum watch_kind kind = (enum watch_kind)(tag & 7);
+                        struct run *r = (struct run *)(uintptr_t)(tag & ~(uint64_t)7);
+                        int64_t now = dclock_now(&d.clock);
+                        if (kind == W_TIMER) {
+                                uint64_t x;
+                                if (read(d.tfd, &x, sizeof(x)) < 0)
+                                        continue;
+                        } else if (kind == W_SIGNAL) {
+                                struct signalfd_siginfo si;
+                                if (read(d.sfd, &si, sizeof(si)) != sizeof(si))
+                                        continue;
+                                if (si.ssi_signo == SIGHUP) {
+                                        dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
+                                        rebuild(&d);
+                                } else {
+                                        d.quit = true;
+                                }
+                        } else if (kind == W_INOTIFY) {
+                                char buf[4096];
+                                while (read(d.ifd, buf, sizeof(buf)) > 0)
+                                        ;
+                                repository_changed(&d);
+                                if (next_check > mono_ms() + 50)
+                                        next_check = mono_ms() + 50;
+                        } else if (kind == W_PIDFD) {
+                                /* A run may have been forgotten by a rebuild in this batch. */
+                                bool known = false;
+                                for (struct run *x = d.runs; x; x = x->next)
+                                        known |= x == r;
+                                if (known)
+                                        run_finished(&d, r, now);
+                        } else if (kind == W_REPORT) {
+                                bool known = false;
+                                for (struct run *x = d.runs; x; x = x->next)
+                                        known |= x == r;
+                                if (known)
+                                        run_report(&d, r, now);
+                        }
+                }
+        }
+        dlog("info", NULL, 0, 0, NULL, "batchd stopping; runs go on and the next batchd "
+                                       "will supervise them");
+        free_tenants(&d);
+        sched_actions_release(&d.acts);
+        store_close(d.st);
+        return 0;
+}

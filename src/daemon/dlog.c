@@ -1,0 +1,51 @@
+/* dlog.c: JSON-lines logging (see dlog.h). */
+#include "daemon/dlog.h"
+
+#include <stdarg.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "core/isotime.h"
+
+static FILE *out;
+
+void dlog_set_output(FILE *f)
+{
+        out = f;
+}
+
+void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
+          const char *trace, const char *fmt, ...)
+{
+        char msg[1024], when[ISO_FORMAT_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        struct buf b;
+        buf_init(&b, 0);
+        buf_puts(&b, "{\"time\": ");
+        json_put_string(&b, iso_format_utc((int64_t)time(NULL), when));
+        buf_puts(&b, ", \"level\": ");
+        json_put_string(&b, level);
+        buf_puts(&b, ", \"msg\": ");
+        json_put_string(&b, msg);
+        if (job) {
+                buf_puts(&b, ", \"job\": ");
+                json_put_string(&b, job);
+        }
+        if (instance)
+                buf_printf(&b, ", \"instance_id\": %lld", (long long)instance);
+        if (execution)
+                buf_printf(&b, ", \"execution_id\": %lld", (long long)execution);
+        if (trace) {
+                buf_puts(&b, ", \"trace_id\": ");
+                json_put_string(&b, trace);
+        }
+        buf_puts(&b, "}\n");
+        FILE *f = out ? out : stderr;
+        fwrite(b.data, 1, b.len, f);
+        fflush(f);
+        buf_release(&b);
+}

@@ -1,0 +1,18 @@
+/* dlog.h: the daemon's structured log: one JSON object per line (on stderr, or a file),
+ * with the time, level, message and the ids of the instance and execution it concerns
+ * (DESIGN §4: the seed's MDC). Never writes secrets: callers pass ids and reasons only. */
+#ifndef BATCH_DAEMON_DLOG_H
+#define BATCH_DAEMON_DLOG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Sends log lines to f (default stderr). */
+void dlog_set_output(FILE *f);
+
+/* Logs `msg` (printf format) at `level` ("info", "warn", "error") with the optional job
+ * (NULL), instance id, execution id (0: none) and trace id (NULL). */
+void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
+          const char *trace, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+#endif

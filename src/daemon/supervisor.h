@@ -1,0 +1,78 @@
+/* supervisor.h: runs one execution of an exec job under a small supervisor process
+ * that outlives the daemon (DESIGN §4, docs/daemon.md).
+ *
+ * run_spawn() forks the supervisor, which becomes a session leader and waits for a
+ * "go" carrying the execution id. The daemon records the execution (with the
+ * supervisor's pid) in the repository first and only then says go, so a run never
+ * starts unrecorded: a daemon that dies before the go leaves a supervisor that exits
+ * at once. After the go the supervisor starts the job in its own process group with
+ * its output appended to the log file, reports "running" or "start-failed" on a pipe,
+ * forwards SIGTERM (stop) and SIGUSR1 (kill: SIGKILL) to the job's group, and when the
+ * job ends writes its outcome atomically to the status file and exits. A later daemon
+ * reads the status file, or finds the supervisor still alive (identified by its process
+ * name "bdrun-<execution id>") and keeps watching it. */
+#ifndef BATCH_DAEMON_SUPERVISOR_H
+#define BATCH_DAEMON_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+struct run_spec {
+        char *const *argv;   /* NULL-terminated; argv[0] is found in PATH when it has no '/' */
+        bool shell;          /* run argv[0] as a /bin/sh -c script (only if the job asks) */
+        char *const *envp;   /* the whole environment; BATCH_EXECUTION_ID is added */
+        const char *workdir; /* NULL: the daemon's working directory */
+        const char *user;    /* NULL: the daemon's user (setuid needs root) */
+        const char *dir;     /* the state directory: logs/ and runs/ below it */
+        int64_t instance_id; /* names the files: logs/<instance>-<pid>.log, runs/...status */
+};
+
+/* The log and status paths of the run of instance `instance_id` supervised by `pid`
+ * under state directory `dir` (each buffer `len` bytes). */
+void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char *status,
+               size_t len);
+
+struct run_handle {
+        pid_t pid;      /* the supervisor */
+        int go_fd;      /* write end: the go message; -1 once sent or aborted */
+        int report_fd;  /* read end: "running PID\n" or "start-failed MSG\n" */
+};
+
+/* Forks the supervisor for *spec (copied into the child). Returns 0 and *h, or BATCH_EIO
+ * with the reason (fork or pipe failed). */
+int run_spawn(const struct run_spec *spec, struct run_handle *h, struct batch_err *reterr);
+
+/* Lets the supervisor start the job as execution `exec_id`. Returns 0 or BATCH_EIO. */
+int run_go(struct run_handle *h, int64_t exec_id);
+
+/* Tells the supervisor not to start (it exits); closes the handle's descriptors. */
+void run_abort(struct run_handle *h);
+
+/* How an execution ended, from its status file. */
+enum run_outcome_kind {
+        RUN_NONE,         /* no status file (yet) */
+        RUN_EXITED,       /* `code` is the exit status */
+        RUN_SIGNALED,     /* `code` is the signal */
+        RUN_START_FAILED, /* `msg` says why */
+};
+
+struct run_outcome {
+        enum run_outcome_kind kind;
+        int code;
+        char msg[320];
+};
+
+/* Reads the status file at `path` into *out (RUN_NONE when it does not exist or is
+ * incomplete). */
+void run_read_outcome(const char *path, struct run_outcome *out);
+
+/* True when process `pid` is alive and is the supervisor of execution `exec_id`. */
+bool run_supervisor_alive(pid_t pid, int64_t exec_id);
+
+/* The supervisor's process name for an execution ("bdrun-<id>", at most 15 bytes). */
+void run_process_name(int64_t exec_id, char buf[16]);
+
+#endif

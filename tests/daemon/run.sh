@@ -1,0 +1,200 @@
+#!/bin/sh
+# Integration tests of batchd: the real daemon on a temporary repository with the virtual
+# clock, real child processes, and batchctl as the operator. Expected outcomes come from
+# DESIGN §2-§5. Closes with "daemon: N passed, M failed".
+set -u
+BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
+B="$BIN/batchctl"
+D="$BIN/batchd"
+passed=0
+failed=0
+tmp=$(mktemp -d)
+daemon_pid=""
+cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    pkill -f "$tmp/" 2>/dev/null
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
+
+# start_daemon CLOCK_START RATE: batchd on $tmp/r.db with a virtual clock.
+start_daemon() {
+    "$D" --db "$tmp/r.db" --clock-start "$1" --clock-rate "$2" 2>>"$tmp/daemon.log" &
+    daemon_pid=$!
+}
+stop_daemon() {
+    kill "$daemon_pid" 2>/dev/null
+    wait "$daemon_pid" 2>/dev/null
+    daemon_pid=""
+}
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
+wait_for() {
+    n=$(($1 * 10)); shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+# state_of ID: the instance's state name.
+state_of() {
+    "$B" instance get "$1" --db "$tmp/r.db" -o json 2>/dev/null |
+        sed -n 's/.*"state_name": "\([^"]*\)".*/\1/p' | head -n 1
+}
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+# due_state JOB DUE STATE: the job's instance due then exists and is in STATE.
+due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
+# id_of JOB DUE: the id of the job's instance due then.
+id_of() {
+    "$B" instances list --job "$1" --db "$tmp/r.db" -o json |
+        grep "\"due\": \"$2\"" | sed -n 's/.*"id": \([0-9]*\),.*/\1/p' | head -n 1
+}
+
+out="$tmp/out"
+mkdir -p "$tmp/defs"
+cat >"$tmp/defs/jobs.yaml" <<EOF2
+kind: job
+name: child
+trigger: {cron: "0 1 * * *"}
+depends_on: [{job: parent, mode: success}]
+executor: {exec: {command: [/bin/sh, -c, 'echo "child \$BATCH_DUE_TIME" >>$out']}}
+---
+kind: job
+name: parent
+trigger: {cron: "0 1 * * *"}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 1; echo "parent \$BATCH_DUE_TIME" >>$out']}}
+---
+kind: job
+name: flaky
+trigger: {cron: "2 1 * * *"}
+retry: {attempts: 2, backoff_seconds: 60, factor: 1}
+executor: {exec: {command: [/bin/sh, -c, 'echo flaky >>$out; exit 3']}}
+---
+kind: job
+name: hung
+trigger: {cron: "4 1 * * *"}
+max_minutes: 1
+executor: {exec: {command: [/bin/sleep, "600"]}}
+---
+kind: job
+name: daytime
+trigger: {cron: "10 1 * * *"}
+window: only_in_window
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: manual
+type: manual
+parameters: {region: US, mode: full}
+executor: {exec: {command: [/bin/sh, -c, 'echo "manual \$BATCH_PARAM_REGION \$BATCH_PARAM_MODE \$BATCH_JOB" >>$out']}}
+---
+kind: job
+name: long
+type: manual
+executor: {exec: {command: [/bin/sh, -c, 'echo long-start >>$out; sleep 4; echo long-end >>$out']}}
+---
+kind: job
+name: stubborn
+type: manual
+executor: {exec: {command: [/bin/sh, -c, 'trap "" TERM; sleep 600']}}
+---
+kind: settings
+tenant: default
+batch_window: {start: "23:00", end: "01:08"}
+EOF2
+"$B" apply "$tmp/defs" --db "$tmp/r.db" >/dev/null || fail "apply the test jobs"
+
+# The day from 00:59:50, 60 simulated seconds per real second.
+start_daemon 2026-03-02T00:59:50Z 60
+
+# A dependency chain: the parent runs first, then the child.
+wait_for 20 due_state child 2026-03-02T01:00:00Z Success &&
+    [ "$(head -n 2 "$out" | tr '\n' '|')" = "parent 2026-03-02T01:00:00Z|child 2026-03-02T01:00:00Z|" ] &&
+    pass "chain: parent, then child, both Success" || fail "chain: parent, then child, both Success" "$out"
+
+# A failing job with retries: three runs (60 s apart), then Failed.
+# (Between runs the instance is Failed with a retry pending: wait for the third run.)
+three_runs() { [ "$(grep -c '^flaky$' "$out")" -ge 3 ]; }
+wait_for 20 three_runs && wait_for 5 due_state flaky 2026-03-02T01:02:00Z Failed &&
+    [ "$(grep -c '^flaky$' "$out")" -eq 3 ] &&
+    "$B" instance get "$(id_of flaky 2026-03-02T01:02:00Z)" --db "$tmp/r.db" | grep -q '#3 .*exit 3' &&
+    pass "retries: three runs, then Failed with exit status 3" ||
+    fail "retries: three runs, then Failed with exit status 3" "$out"
+
+# Timeout Failed: max_minutes 1 stops the run.
+wait_for 20 due_state hung 2026-03-02T01:04:00Z "Timeout Failed" &&
+    "$B" instance get "$(id_of hung 2026-03-02T01:04:00Z)" --db "$tmp/r.db" | grep -q 'ran past max_minutes (1)' &&
+    pass "timeout: Timeout Failed after max_minutes" || fail "timeout: Timeout Failed after max_minutes" "$tmp/daemon.log"
+
+# A manual submit with parameters visible to the child (a -p overrides the job's own).
+"$B" submit manual -p region=EU --db "$tmp/r.db" >"$tmp/submit" 2>&1
+sid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
+wait_for 10 is_state "$sid" Success && grep -qx 'manual EU full manual' "$out" &&
+    pass "submit: parameters reach the child as BATCH_PARAM_*" || fail "submit: parameters reach the child as BATCH_PARAM_*" "$out"
+
+# A cooperative stop: SIGTERM ends the run, the instance is Canceled.
+"$B" submit stubborn --db "$tmp/r.db" >"$tmp/submit" 2>&1
+"$B" submit long --db "$tmp/r.db" >"$tmp/submit-long" 2>&1
+lid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit-long")
+wait_for 10 is_state "$lid" Running || fail "stop: the long job runs"
+"$B" instance stop "$lid" --reason "wrong input" --db "$tmp/r.db" >"$tmp/stop" 2>&1
+wait_for 10 is_state "$lid" Canceled && ! grep -q long-end "$out" &&
+    pass "stop: cooperative stop ends as Canceled" || fail "stop: cooperative stop ends as Canceled" "$tmp/stop"
+# A forced stop: the job ignores SIGTERM; SIGKILL after the grace period (30 s = 0.5 s here).
+stid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
+wait_for 10 is_state "$stid" Running
+"$B" instance stop "$stid" --db "$tmp/r.db" >/dev/null 2>&1
+wait_for 10 is_state "$stid" Canceled &&
+    "$B" instance get "$stid" --db "$tmp/r.db" | grep -q 'killed by signal 9' &&
+    pass "stop: a run that ignores SIGTERM is killed" || fail "stop: a run that ignores SIGTERM is killed" "$tmp/daemon.log"
+
+# A rerun of the stopped instance runs it again; mark-success is refused for a Success.
+"$B" instance rerun "$lid" --db "$tmp/r.db" >/dev/null 2>&1
+wait_for 15 is_state "$lid" Success && [ "$(grep -c long-end "$out")" -eq 1 ] &&
+    pass "rerun: the instance runs again and succeeds" || fail "rerun: the instance runs again and succeeds" "$out"
+"$B" instance mark-success "$lid" --db "$tmp/r.db" >"$tmp/ms" 2>&1
+[ $? -eq 1 ] && grep -q "not allowed" "$tmp/ms" && pass "mark-success of a Success is refused" ||
+    fail "mark-success of a Success is refused" "$tmp/ms"
+
+# The window 23:00-01:08: an only-in-window job due 01:10 is skipped.
+wait_for 20 due_state daytime 2026-03-02T01:10:00Z "Timeout Skip" &&
+    "$B" instance get "$(id_of daytime 2026-03-02T01:10:00Z)" --db "$tmp/r.db" | grep -q 'outside batch window' &&
+    pass "window: Timeout Skip outside the batch window" || fail "window: Timeout Skip outside the batch window"
+
+# Crash: kill -9 the daemon while a run goes on; the next daemon finds it and records it.
+"$B" submit long --db "$tmp/r.db" >"$tmp/submit-long" 2>&1
+cid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit-long")
+wait_for 10 is_state "$cid" Running
+kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
+sleep 1
+pgrep -f "sleep 4" >/dev/null && pass "crash: the run outlives the killed daemon" ||
+    fail "crash: the run outlives the killed daemon"
+start_daemon 2026-03-02T20:00:00Z 60
+wait_for 15 is_state "$cid" Success && [ "$(grep -c long-end "$out")" -eq 2 ] &&
+    "$B" instance get "$cid" --db "$tmp/r.db" | grep -c '^  #' | grep -qx 1 &&
+    pass "crash: the next daemon records the run's real end, run once" ||
+    fail "crash: the next daemon records the run's real end, run once" "$tmp/daemon.log"
+stop_daemon
+
+# Catch-up: the daemon was down from 20:00 on the 2nd until 03:30 on the 4th; the parent's
+# one instance due on the 4th covers the missed 3rd (catchup: latest).
+start_daemon 2026-03-04T03:30:00Z 60
+wait_for 15 due_state parent 2026-03-04T01:00:00Z Success &&
+    "$B" instance get "$(id_of parent 2026-03-04T01:00:00Z)" --db "$tmp/r.db" | grep -q 'covering 2026-03-03T01:00:00Z' &&
+    [ -z "$(id_of parent 2026-03-03T01:00:00Z)" ] &&
+    pass "catch-up: one instance covering the missed day" || fail "catch-up: one instance covering the missed day" "$tmp/daemon.log"
+stop_daemon
+
+# Every daemon log line is one JSON object.
+grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
+[ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
+    pass "logs: JSON lines with execution ids" || fail "logs: JSON lines with execution ids" "$tmp/bad"
+
+echo "daemon: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
