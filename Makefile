@@ -118,10 +118,12 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/batchctl $(DESTDIR)$(BINDIR)/batchctl
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(BUILD)/batchd $(DESTDIR)$(SBINDIR)/batchd
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(SBINDIR)/batchd $(DESTDIR)$(DOCDIR)/README.md
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

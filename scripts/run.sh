@@ -1,9 +1,10 @@
 #!/bin/sh
-# `make run`: what batchd can do today, on the example jobs: for every scheduled job
-# in examples/jobs/, its trigger in plain English and its next fire times.
-# Reads each job's flow-style `trigger: {cron: "...", timezone: ...}` line.
+# `make run`: batchd on the example jobs: validates and applies examples/jobs/ to
+# ./batchd.db, prints the plan of the next 24 hours, then runs batchd in the foreground
+# (Ctrl-C stops it; runs go on and the next batchd supervises them).
 set -eu
 batchctl=${1:-build/batchctl}
+batchd=$(dirname "$batchctl")/batchd
 cd "$(dirname "$0")/.."
 echo "batchd $("$batchctl" --version | cut -d' ' -f2): the example jobs (examples/jobs/)"
 "$batchctl" validate examples/jobs
@@ -18,7 +19,11 @@ echo "The plan for the next 24 hours (the scheduler on a simulated clock; every 
 echo "estimated_minutes and succeeds; the 30-minute interest-accrual job is left out here):"
 "$batchctl" plan --db ./batchd.db --from "$from" --to "$to" | grep -v '^interest-accrual '
 echo
-echo "Try: $batchctl cron next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T00:00:00Z"
+echo "Starting batchd on ./batchd.db (logs below, one JSON object per line; Ctrl-C stops it)."
+echo "Watch it from another terminal:"
+echo "     $batchctl instances list --db ./batchd.db"
+echo "     $batchctl submit policy-reprice -p region=EU --db ./batchd.db"
+echo "     $batchctl instance get ID --db ./batchd.db; $batchctl instance log ID --db ./batchd.db"
 echo "     $batchctl plan --db ./batchd.db --from $from --to $to --outcome nightly-extract=failed"
-echo "     $batchctl jobs history nightly-load --db ./batchd.db"
-echo "     $batchctl export /tmp/batchd-export --db ./batchd.db"
+echo
+exec "$batchd" --db ./batchd.db
