@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,6 +36,7 @@
 
 #define STOP_GRACE_S 30   /* SIGTERM, then SIGKILL after this (real seconds) */
 #define KILL_WAIT_S 10    /* after SIGKILL: Stop Failed if the run has not ended */
+#define MAX_RUNS_DEFAULT 256
 
 struct run {
         struct run *next;
@@ -69,6 +71,16 @@ struct daemon {
         int64_t max_seen_id;      /* highest instance id this daemon knows */
         bool quit;
         struct sched_actions acts;
+        size_t nruns, max_runs;   /* runs in flight, and how many may be at once */
+        struct pending *pending;  /* instances in Starting waiting for a free slot, FIFO */
+        struct pending **pending_tail;
+};
+
+/* An instance the scheduler started while every run slot was taken. */
+struct pending {
+        struct pending *next;
+        size_t tenant;
+        int64_t instance;
 };
 
 enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT };
@@ -102,6 +114,7 @@ static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst
 
 static void run_forget(struct daemon *d, struct run *r)
 {
+        d->nruns--;
         for (struct run **p = &d->runs; *p; p = &(*p)->next)
                 if (*p == r) {
                         *p = r->next;
@@ -127,8 +140,13 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
         r->report_fd = report_fd;
         snprintf(r->status_path, sizeof(r->status_path), "%s", status_path);
         r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (r->pidfd < 0)
+                dlog("error", NULL, instance, exec_id, NULL,
+                     "cannot watch supervisor %d (%s): its end will be found at the next start",
+                     (int)pid, strerror(errno));
         r->next = d->runs;
         d->runs = r;
+        d->nruns++;
         if (r->pidfd >= 0)
                 watch(d, r->pidfd, W_PIDFD, r);
         if (report_fd >= 0)
@@ -204,8 +222,17 @@ static void free_env(char **env)
         free(env);
 }
 
-/* Launches inst (in 2 Starting): records the execution, then lets it go. */
-static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now)
+/* A launched run whose execution is recorded but not yet committed: it gets its go
+ * after the commit. */
+struct go {
+        struct run_handle h;
+        int64_t exec_id;
+};
+
+/* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
+ * caller's transaction); *g is filled for the go after the commit. Returns false when
+ * the launch failed (the instance is then Start Failed). */
+static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now, struct go *g)
 {
         struct tenant_rt *tr = tenant_of_inst(d, t);
         const struct job_def *def = def_of(tr, in);
@@ -214,12 +241,12 @@ static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0) {
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED,
                             "only exec jobs can run in this version", now);
-                return;
+                return false;
         }
         if (store_instance_get(d->st, in->ext_id, &si, &err) < 0) {
                 dlog("error", def->name, in->ext_id, 0, NULL, "%s", err.msg);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "repository error", now);
-                return;
+                return false;
         }
         char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
         char **env = run_env(d, def, in, &si);
@@ -228,7 +255,7 @@ static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 free_env(env);
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "out of memory", now);
-                return;
+                return false;
         }
         for (size_t i = 0; i < def->exec_command.n; i++)
                 argv[i] = def->exec_command.items[i];
@@ -242,7 +269,7 @@ static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         if (rc < 0) {
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
-                return;
+                return false;
         }
         char log_path[PATH_MAX], status_path[PATH_MAX];
         run_paths(d->state_dir, in->ext_id, h.pid, log_path, status_path, sizeof(log_path));
@@ -252,16 +279,17 @@ static void launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         int attempt;
         if (store_execution_start(d->st, &e, now, &exec_id, &attempt, &err) < 0) {
                 run_abort(&h);
-                waitpid(h.pid, NULL, 0);
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
-                return;
+                return false;
         }
-        run_go(&h, exec_id);
+        g->h = h;
+        g->exec_id = exec_id;
         run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
         dlog("info", def->name, in->ext_id, exec_id, si.trace_id, "started attempt %d (pid %d)",
              attempt, (int)h.pid);
         store_instance_release(&si);
+        return true;
 }
 
 static struct run *run_of_instance(struct daemon *d, int64_t instance)
@@ -460,7 +488,17 @@ static void advance(struct daemon *d)
                         for (size_t i = 0; i < d->acts.n; i++) {
                                 const struct sched_action *a = &d->acts.items[i];
                                 if (a->kind == SCHED_START) {
-                                        launch(d, t, a->inst, snow);
+                                        struct pending *p = calloc(1, sizeof(*p));
+                                        if (!p) {
+                                                sched_ended(tr->sched, a->inst,
+                                                            SCHED_END_START_FAILED,
+                                                            "out of memory", snow);
+                                                continue;
+                                        }
+                                        p->tenant = t;
+                                        p->instance = a->inst->ext_id;
+                                        *d->pending_tail = p;
+                                        d->pending_tail = &p->next;
                                 } else if (a->kind == SCHED_STOP) {
                                         struct run *r = run_of_instance(d, a->inst->ext_id);
                                         if (r)
@@ -470,6 +508,45 @@ static void advance(struct daemon *d)
                                                             NULL, snow);
                                 }
                         }
+                }
+        }
+}
+
+/* Launches waiting instances while run slots are free (`--max-runs`): the executions
+ * of a batch are recorded in one transaction, and each run gets its go only after the
+ * commit, so no run starts unrecorded. */
+static void drain_pending(struct daemon *d)
+{
+        enum { BATCH = 128 };
+        struct go gos[BATCH];
+        while (d->pending && d->nruns < d->max_runs) {
+                size_t n = 0;
+                struct batch_err err;
+                bool tx = store_begin(d->st, &err) == 0;
+                while (d->pending && d->nruns < d->max_runs && n < BATCH) {
+                        struct pending *p = d->pending;
+                        d->pending = p->next;
+                        if (!d->pending)
+                                d->pending_tail = &d->pending;
+                        if (p->tenant < d->ntenants) {
+                                struct tenant_rt *tr = &d->tenants[p->tenant];
+                                struct sched_inst *in = sched_find_ext(tr->sched, p->instance);
+                                int64_t now = offset_to_scheduling(&tr->model.offset,
+                                                                   dclock_now(&d->clock));
+                                if (in && in->state == STATE_STARTING &&
+                                    launch(d, p->tenant, in, now, &gos[n]))
+                                        n++;
+                        }
+                        free(p);
+                }
+                bool ok = !tx || store_commit(d->st, &err) == 0;
+                if (!ok)
+                        dlog("error", NULL, 0, 0, NULL, "recording executions: %s", err.msg);
+                for (size_t i = 0; i < n; i++) {
+                        if (ok)
+                                run_go(&gos[i].h, gos[i].exec_id);
+                        else
+                                close(gos[i].h.go_fd); /* no go: the supervisor exits */
                 }
         }
 }
@@ -540,14 +617,23 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
         if (si->state == STATE_STARTING || si->state == STATE_RUNNING ||
             si->state == STATE_STOPPING || si->state == STATE_STOP_FAILED) {
                 const struct store_execution *last = ex.n ? &ex.items[ex.n - 1] : NULL;
-                if (!last || last->finished) {
-                        /* Never launched, or its end was recorded but not its state. */
-                        bool starting = si->state == STATE_STARTING;
-                        sched_ended(tr->sched, held,
-                                    starting ? SCHED_END_START_FAILED : SCHED_END_FAILED,
-                                    starting ? "not launched: the daemon stopped before the launch"
-                                             : "lost",
-                                    snow);
+                if (si->state == STATE_STARTING && (!last || last->finished)) {
+                        /* Never launched (the go protocol guarantees it did not run):
+                         * launch it now. */
+                        struct pending *p = calloc(1, sizeof(*p));
+                        if (p) {
+                                p->tenant = t;
+                                p->instance = si->id;
+                                *d->pending_tail = p;
+                                d->pending_tail = &p->next;
+                        }
+                } else if (!last || last->finished) {
+                        /* Its end was recorded but not its state. */
+                        enum sched_end how = !last ? SCHED_END_FAILED
+                                             : last->exit_status == 0 ? SCHED_END_SUCCESS
+                                             : si->state == STATE_RUNNING ? SCHED_END_FAILED
+                                                                          : SCHED_END_STOPPED;
+                        sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
                 } else {
                         char log_path[PATH_MAX], status_path[PATH_MAX];
                         run_paths(d->state_dir, si->id, (pid_t)last->pid, log_path, status_path,
@@ -776,7 +862,7 @@ static void arm_timer(struct daemon *d)
 
 static const char usage[] =
         "usage: batchd [--db DB] [--state-dir DIR] [--clock-start ISO --clock-rate N] "
-        "[--log-file FILE]\n";
+        "[--log-file FILE] [--max-runs N]\n";
 
 int main(int argc, char **argv)
 {
@@ -786,10 +872,13 @@ int main(int argc, char **argv)
                 {"clock-start", required_argument, NULL, 'c'},
                 {"clock-rate", required_argument, NULL, 'r'},
                 {"log-file", required_argument, NULL, 'l'},
+                {"max-runs", required_argument, NULL, 'm'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         struct daemon d = {0};
+        d.max_runs = MAX_RUNS_DEFAULT;
+        d.pending_tail = &d.pending;
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
         char defpath[PATH_MAX];
@@ -810,6 +899,17 @@ int main(int argc, char **argv)
                         break;
                 }
                 case 'l': log_file = optarg; break;
+                case 'm': {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || v < 1 || v > 100000) {
+                                fprintf(stderr, "batchd: --max-runs \"%s\" must be 1 to 100000\n%s",
+                                        optarg, usage);
+                                return 2;
+                        }
+                        d.max_runs = (size_t)v;
+                        break;
+                }
                 case 'h': fputs(usage, stdout); return 0;
                 default: fputs(usage, stderr); return 2;
                 }
@@ -870,6 +970,12 @@ int main(int argc, char **argv)
                 return 1;
         }
 
+        /* Two descriptors per run in flight: take what the hard limit allows. */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
@@ -911,6 +1017,8 @@ int main(int argc, char **argv)
          * PRAGMA data_version): changes take effect within a second. */
         int64_t next_check = mono_ms() + 1000;
         while (!d.quit) {
+                advance(&d);
+                drain_pending(&d);
                 advance(&d);
                 arm_timer(&d);
                 struct epoll_event evs[32];

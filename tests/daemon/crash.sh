@@ -43,18 +43,26 @@ echo "# seed $SEED, $JOBS jobs, at least $KILLS kills, rate $RATE"
 
 # ---- the jobs ----------------------------------------------------------------------------
 # jNNN, due every 5 minutes (every third job every 10), about half depending on one
-# earlier job with mode completion; each run appends "JOB DUE EXECUTION INSTANCE" to $out.
+# earlier job with mode completion (chains of at most 4 jobs); each run appends "JOB DUE
+# EXECUTION INSTANCE" to $out and sleeps 0.2-0.8 s, so that most kills find runs in
+# flight, while every wave of runs still ends well before the next due time (5 real
+# seconds later): no instance is superseded.
 mkdir -p "$tmp/defs"
 awk -v n="$JOBS" -v seed="$SEED" -v out="$out" 'BEGIN {
     srand(seed)
     for (i = 0; i < n; i++) {
         name = sprintf("j%03d", i)
+        sleep = sprintf("%.1f", 0.2 + int(rand() * 4) * 0.2)
         printf "%skind: job\nname: %s\n", i ? "---\n" : "", name
         printf "trigger: {cron: \"*/%d * * * *\"}\ncatchup: all\n", i % 3 == 2 ? 10 : 5
-        if (i > 0 && rand() < 0.5)
-            printf "depends_on: [{job: j%03d, mode: completion}]\n", int(rand() * i)
+        depth[i] = 0
+        if (i > 0 && rand() < 0.5) {
+            do p = int(rand() * i); while (depth[p] >= 3)
+            depth[i] = depth[p] + 1
+            printf "depends_on: [{job: j%03d, mode: completion}]\n", p
+        }
         printf "executor: {exec: {command: [/bin/sh, -c, %s]}}\n",
-            "'\''echo \"" name " $BATCH_DUE_TIME $BATCH_EXECUTION_ID $BATCH_INSTANCE_ID\" >>" out "; sleep 0.2'\''"
+            "'\''echo \"" name " $BATCH_DUE_TIME $BATCH_EXECUTION_ID $BATCH_INSTANCE_ID\" >>" out "; sleep " sleep "'\''"
     }
 }' >"$tmp/defs/jobs.yaml"
 "$B" apply "$tmp/defs" --db "$db" >"$tmp/apply" 2>&1 || { fail "apply the jobs" "$tmp/apply"; exit 1; }
@@ -160,17 +168,14 @@ awk -F'\t' '$4 !~ /^(3|5|6|7|8|9|12)$/ { print; bad = 1 } END { exit bad }' "$tm
 sleep 0.5
 pgrep -af "$tmp/" >"$tmp/procs" && fail "no supervisor or job process left" "$tmp/procs" ||
     pass "no supervisor or job process left"
-# Executions: from the SQLite file when the sqlite3 shell is there, else one
-# `instance get` per instance.
-if command -v sqlite3 >/dev/null 2>&1; then
-    sqlite3 -separator '	' "$db" \
-        "SELECT instance_id, id, finished_at IS NOT NULL, coalesce(exit_status, ''), coalesce(error, '') FROM executions" >"$tmp/exec"
-else
-    cut -f1 "$tmp/inst" | while read -r id; do
-        "$B" instance get "$id" --db "$db" -o json | tr '{' '\n' |
-            sed -n 's/^"id": \([0-9]*\), "attempt".*/\1/p' | while read -r e; do :; done
-    done
-fi
+# The executions of every instance: instance, execution, finished (1/0), exit status.
+cut -f1 "$tmp/inst" | while read -r id; do
+    echo "instance $id {"
+    "$B" instance get "$id" --db "$db" -o json 2>>"$tmp/batchctl.err"
+done | tr '{' '\n' | awk '/^instance / { i = $2 }
+    /^"id": [0-9]+, "attempt"/ { e = $2; sub(/,/, "", e); x = ""
+        if (match($0, /"exit_status": -?[0-9]+/)) x = substr($0, RSTART + 15, RLENGTH - 15)
+        printf "%s\t%s\t%d\t%s\n", i, e, /"finished_at"/, x }' >"$tmp/exec"
 awk -F'\t' 'FILENAME == ARGV[1] { split($0, f, " "); ran[f[3]] = f[4]; next }
     FILENAME == ARGV[2] { st[$1] = $4; next }
     { if (!$3) { print "execution " $2 " of instance " $1 " never finished"; bad = 1 }
