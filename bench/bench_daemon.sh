@@ -9,6 +9,9 @@ B=${1:?batchctl}
 D=$(dirname "$B")/batchd
 N=${2:-500}
 SECS=${3:-10}
+for tool in sqlite3 bc; do
+    command -v "$tool" >/dev/null || { echo "bench_daemon: needs $tool (apt-get install sqlite3 bc)" >&2; exit 1; }
+done
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; sleep 1; rm -rf "$tmp"' EXIT
 i=0
