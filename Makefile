@@ -93,6 +93,7 @@ test-cli: all test-deps
 
 test-daemon: all
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/crash.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run

@@ -115,6 +115,12 @@ static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst
 static void run_forget(struct daemon *d, struct run *r)
 {
         d->nruns--;
+        /* Out of the epoll set before closing: a supervisor forked meanwhile may hold a
+         * copy of these descriptors, which would keep a stale registration alive. */
+        if (r->pidfd >= 0)
+                epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->pidfd, NULL);
+        if (r->report_fd >= 0)
+                epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->report_fd, NULL);
         for (struct run **p = &d->runs; *p; p = &(*p)->next)
                 if (*p == r) {
                         *p = r->next;
@@ -617,7 +623,16 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
         if (si->state == STATE_STARTING || si->state == STATE_RUNNING ||
             si->state == STATE_STOPPING || si->state == STATE_STOP_FAILED) {
                 const struct store_execution *last = ex.n ? &ex.items[ex.n - 1] : NULL;
-                if (si->state == STATE_STARTING && (!last || last->finished)) {
+                /* Each move to 2 Starting is one launch: fewer executions than such
+                 * moves means the current attempt was never launched. */
+                size_t launches = 0;
+                struct store_transition_list h = {0, NULL};
+                if (si->state == STATE_STARTING &&
+                    store_instance_history(d->st, si->id, &h, &err) == 0)
+                        for (size_t i = 0; i < h.n; i++)
+                                launches += h.items[i].to_state == STATE_STARTING;
+                store_transition_list_release(&h);
+                if (si->state == STATE_STARTING && ex.n < launches) {
                         /* Never launched (the go protocol guarantees it did not run):
                          * launch it now. */
                         struct pending *p = calloc(1, sizeof(*p));
@@ -629,10 +644,18 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                         }
                 } else if (!last || last->finished) {
                         /* Its end was recorded but not its state. */
+                        /* exit status -1: it never ran (start failed, or lost). */
+                        if (last && si->state == STATE_STARTING && last->exit_status != -1)
+                                sched_started(tr->sched, held, snow);
                         enum sched_end how = !last ? SCHED_END_FAILED
+                                             : si->state == STATE_STARTING &&
+                                                               last->exit_status == -1
+                                                     ? SCHED_END_START_FAILED
                                              : last->exit_status == 0 ? SCHED_END_SUCCESS
-                                             : si->state == STATE_RUNNING ? SCHED_END_FAILED
-                                                                          : SCHED_END_STOPPED;
+                                             : si->state == STATE_STOPPING ||
+                                                               si->state == STATE_STOP_FAILED
+                                                     ? SCHED_END_STOPPED
+                                                     : SCHED_END_FAILED;
                         sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
                 } else {
                         char log_path[PATH_MAX], status_path[PATH_MAX];
