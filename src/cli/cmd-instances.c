@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/trace.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "defs/params.h"
@@ -196,15 +197,8 @@ static int submit(int argc, char **argv)
         struct buf params;
         buf_init(&params, 0);
         params_format(&o.params, &params);
-        unsigned char rnd[16];
-        char trace[33];
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd))
-                memset(rnd, 0, sizeof(rnd));
-        if (fd >= 0)
-                close(fd);
-        for (int i = 0; i < 16; i++)
-                snprintf(trace + 2 * i, 3, "%02x", rnd[i]);
+        char trace[TRACE_ID_LEN + 1];
+        trace_id_new(trace);
         int64_t now = (int64_t)time(NULL);
         struct store_instance in = {.tenant = (char *)o.tenant, .job = (char *)job,
                                     .scheduled = false, .due = now, .first_due = now,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/trace.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "core/sched.h"
@@ -98,11 +99,6 @@ static int64_t mono_ms(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static struct tenant_rt *tenant_of_inst(struct daemon *d, size_t t)
-{
-        return &d->tenants[t];
 }
 
 static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst *in)
@@ -240,7 +236,7 @@ struct go {
  * the launch failed (the instance is then Start Failed). */
 static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now, struct go *g)
 {
-        struct tenant_rt *tr = tenant_of_inst(d, t);
+        struct tenant_rt *tr = &d->tenants[t];
         const struct job_def *def = def_of(tr, in);
         struct batch_err err = {0};
         struct store_instance si;
@@ -311,8 +307,7 @@ static void run_finished(struct daemon *d, struct run *r, int64_t now)
 {
         struct run_outcome o;
         run_read_outcome(r->status_path, &o);
-        waitpid(r->pid, NULL, WNOHANG);
-        struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+        struct tenant_rt *tr = &d->tenants[r->tenant];
         struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
         char why[400] = "";
@@ -336,10 +331,7 @@ static void run_finished(struct daemon *d, struct run *r, int64_t now)
                         sched_started(tr->sched, in, snow);
                 bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
                 enum sched_end how;
-                if (o.kind == RUN_START_FAILED)
-                        how = in->state == STATE_STARTING ? SCHED_END_START_FAILED
-                                                          : SCHED_END_FAILED;
-                else if (o.kind == RUN_NONE)
+                if (!exited)
                         how = in->state == STATE_STARTING ? SCHED_END_START_FAILED
                                                           : SCHED_END_FAILED;
                 else if (o.kind == RUN_EXITED && o.code == 0)
@@ -348,8 +340,7 @@ static void run_finished(struct daemon *d, struct run *r, int64_t now)
                         how = SCHED_END_STOPPED;
                 else
                         how = SCHED_END_FAILED;
-                now = snow;
-                if (sched_ended(tr->sched, in, how, why[0] ? why : NULL, now) < 0)
+                if (sched_ended(tr->sched, in, how, why[0] ? why : NULL, snow) < 0)
                         dlog("warn", NULL, r->instance, r->exec_id, NULL,
                              "run ended in state %d: not recorded by the scheduler", in->state);
                 dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, NULL,
@@ -369,10 +360,10 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                 return;
         }
         line[n] = '\0';
-        struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+        struct tenant_rt *tr = &d->tenants[r->tenant];
         struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
         if (in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
-                sched_started(tr->sched, in, now);
+                sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
 }
 
 static void stop_run(struct daemon *d, struct run *r)
@@ -398,7 +389,7 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                 r->stop_deadline_ms = t + dclock_real_ms(&d->clock, KILL_WAIT_S);
                         } else {
                                 r->stop_stage = 3;
-                                struct tenant_rt *tr = tenant_of_inst(d, r->tenant);
+                                struct tenant_rt *tr = &d->tenants[r->tenant];
                                 struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
                                 if (in)
                                         sched_stop_failed(tr->sched, in,
@@ -417,19 +408,6 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
 
 /* ---- carrying out the scheduler's actions --------------------------------------------- */
 
-static void random_trace(char out[33])
-{
-        unsigned char b[16];
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
-                for (size_t i = 0; i < sizeof(b); i++)
-                        b[i] = (unsigned char)(rand() & 0xff);
-        if (fd >= 0)
-                close(fd);
-        for (size_t i = 0; i < 16; i++)
-                snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static int persist(struct daemon *d, size_t t, const struct sched_action *a, int64_t now)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -441,8 +419,8 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
         case SCHED_CREATE: {
                 if (in->ext_id)
                         return 0; /* a submit already in the repository */
-                char trace[33];
-                random_trace(trace);
+                char trace[TRACE_ID_LEN + 1];
+                trace_id_new(trace);
                 struct store_instance si = {.tenant = (char *)tr->name, .job = (char *)job,
                                             .scheduled = in->scheduled, .due = in->due,
                                             .first_due = in->first_due, .last_due = in->last_due,
