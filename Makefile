@@ -44,10 +44,18 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard fuzz/*/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
+# Further parts (mk/*.mk) add their targets to these lists.
+ALL_EXTRA :=
+TEST_EXTRA :=
+BENCH_EXTRA :=
+INSTALL_EXTRA :=
+.DEFAULT_GOAL := all
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: all deps test-deps unit unit-run test test-cli test-daemon asan run install uninstall fuzz bench \
         format clean check-core-purity
 
-all: deps $(BUILD)/batchctl $(BUILD)/batchd
+all: deps $(BUILD)/batchctl $(BUILD)/batchd $(ALL_EXTRA)
 
 deps:
 	@scripts/install-deps.sh build
@@ -102,12 +110,12 @@ check-core-purity:
 	@scripts/check-core-purity.sh
 
 # Every test: purity rule, unit tests, CLI tests, then unit tests under ASan+UBSan.
-test: test-deps check-core-purity unit-run test-cli test-daemon asan
+test: test-deps check-core-purity unit-run test-cli test-daemon $(TEST_EXTRA) asan
 
 run: all
 	@scripts/run.sh $(BUILD)/batchctl
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(BENCH_EXTRA)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 	@for b in bench/*.sh; do echo "== $$b"; $$b $(BUILD)/batchctl || exit 1; done
 
@@ -116,7 +124,7 @@ fuzz:
 	@scripts/install-deps.sh fuzz
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
-install: all
+install: all $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/batchctl $(DESTDIR)$(BINDIR)/batchctl
 	install -d $(DESTDIR)$(SBINDIR)
