@@ -716,6 +716,71 @@ static void test_data_version(void **state)
         store_close(other);
 }
 
+/* Savepoints: what follows a rolled-back savepoint stays; what it covered is undone. */
+static void test_savepoints(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "import", false, 1800, &err);
+        assert_int_equal(store_savepoint(f->s, &err), BATCH_EINVAL); /* no transaction */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "a", "1", 1, &err), 0);
+        assert_int_equal(store_savepoint(f->s, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "b", "2", 1, &err), 0);
+        store_savepoint_rollback(f->s);
+        assert_int_equal(store_savepoint(f->s, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, inst, "c", "3", 1, &err), 0);
+        assert_int_equal(store_savepoint_release(f->s, &err), 0);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        char *got;
+        assert_int_equal(store_checkpoint_get(f->s, inst, "a", &got, &err), 0);
+        assert_string_equal(got, "1");
+        free(got);
+        assert_int_equal(store_checkpoint_get(f->s, inst, "b", &got, &err), 0);
+        assert_null(got);
+        assert_int_equal(store_checkpoint_get(f->s, inst, "c", &got, &err), 0);
+        assert_string_equal(got, "3");
+        free(got);
+        const char *kind = NULL;
+        assert_non_null(store_native(f->s, &kind));
+        assert_true(!strcmp(kind, "sqlite") || !strcmp(kind, "postgres"));
+}
+
+/* An instance's requests, done or not, after a cursor. */
+static void test_request_list(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t a = make(f->s, "load", false, 1800, &err);
+        int64_t b = make(f->s, "load", false, 1900, &err);
+        struct store_request q = {.tenant = (char *)"default", .instance_id = a,
+                                  .action = (char *)"stop", .actor = (char *)"alice"};
+        int64_t r1, r2, r3;
+        assert_int_equal(store_request_add(f->s, &q, 10, &r1, &err), 0);
+        q.instance_id = b;
+        assert_int_equal(store_request_add(f->s, &q, 11, &r2, &err), 0);
+        q.instance_id = a;
+        q.action = (char *)"rerun";
+        assert_int_equal(store_request_add(f->s, &q, 12, &r3, &err), 0);
+        assert_int_equal(store_request_finish(f->s, r1, 0, "stopping", 20, &err), 0);
+        struct store_request_list l;
+        assert_int_equal(store_request_list(f->s, a, 0, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, r1);
+        assert_true(l.items[0].done);
+        assert_string_equal(l.items[0].action, "stop");
+        assert_int_equal(l.items[1].id, r3);
+        assert_false(l.items[1].done);
+        store_request_list_release(&l);
+        assert_int_equal(store_request_list(f->s, a, r1, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, r3);
+        store_request_list_release(&l);
+        assert_int_equal(store_request_list(f->s, b, r2, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_request_list_release(&l);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -733,6 +798,8 @@ static void test_data_version(void **state)
                 cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
-                cmocka_unit_test_setup_teardown(test_data_version, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
+                cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
+                cmocka_unit_test_setup_teardown(test_request_list, setup, teardown)
 
 #endif

@@ -491,3 +491,32 @@ void store_request_list_release(struct store_request_list *l)
         l->items = NULL;
         l->n = 0;
 }
+
+int store_savepoint(struct store *s, struct batch_err *reterr)
+{
+        return s->ops->savepoint(s, reterr);
+}
+
+int store_savepoint_release(struct store *s, struct batch_err *reterr)
+{
+        return s->ops->savepoint_release(s, reterr);
+}
+
+void store_savepoint_rollback(struct store *s)
+{
+        s->ops->savepoint_rollback(s);
+}
+
+void *store_native(struct store *s, const char **ret_kind)
+{
+        if (ret_kind)
+                *ret_kind = s->ops->name;
+        return s->ops->native(s);
+}
+
+int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                       struct store_request_list *ret, struct batch_err *reterr)
+{
+        memset(ret, 0, sizeof(*ret));
+        return s->ops->request_list(s, instance_id, after_id, ret, reterr);
+}

@@ -308,6 +308,14 @@ struct store_ops {
         int (*request_get)(struct store *s, int64_t id, struct store_request *ret,
                            struct batch_err *reterr);
         int (*data_version)(struct store *s, int64_t *ret, struct batch_err *reterr);
+        /* version 2: what the SDK needs (savepoints, the native handle, an instance's
+         * requests). */
+        int (*savepoint)(struct store *s, struct batch_err *reterr);
+        int (*savepoint_release)(struct store *s, struct batch_err *reterr);
+        void (*savepoint_rollback)(struct store *s);
+        void *(*native)(struct store *s);
+        int (*request_list)(struct store *s, int64_t instance_id, int64_t after_id,
+                            struct store_request_list *ret, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -513,6 +521,24 @@ int store_request_get(struct store *s, int64_t id, struct store_request *ret,
  * change to the repository since this store was opened, so a daemon can tell cheaply
  * whether to look again. */
 int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+/* Savepoints inside the caller's transaction (one level): store_savepoint marks the
+ * current point, store_savepoint_release keeps what was done since and forgets the mark,
+ * store_savepoint_rollback undoes what was done since the mark and forgets it.
+ * BATCH_EINVAL outside a transaction. */
+int store_savepoint(struct store *s, struct batch_err *reterr);
+int store_savepoint_release(struct store *s, struct batch_err *reterr);
+void store_savepoint_rollback(struct store *s);
+
+/* The backend's own connection (borrowed, valid until store_close): a `sqlite3 *` when
+ * *ret_kind (optional) is "sqlite", a `PGconn *` when it is "postgres". For code that
+ * writes its own tables in the repository's transaction (the SDK's SQL writers). */
+void *store_native(struct store *s, const char **ret_kind);
+
+/* The requests about instance `instance_id` with ids greater than after_id, done or
+ * not, oldest first (at most 1000). */
+int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                       struct store_request_list *ret, struct batch_err *reterr);
 
 void store_request_release(struct store_request *r);
 void store_request_list_release(struct store_request_list *l);

@@ -159,6 +159,7 @@ enum stmt_id {
         ST_REQUEST_GET,
         ST_REQUEST_EXISTS,
         ST_DATA_VERSION,
+        ST_REQUEST_LIST,
         ST_COUNT,
 };
 
@@ -328,6 +329,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_DATA_VERSION] = "SELECT pg_snapshot_xmax(s)::text::bigint - "
                             "(SELECT count(*) FROM pg_snapshot_xip(s)) "
                             "FROM pg_current_snapshot() AS s",
+        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                            "done_at, result, message FROM requests WHERE instance_id = $1 "
+                            "AND id > $2 ORDER BY id LIMIT 1000",
 };
 
 struct pg_store {
@@ -1627,8 +1631,58 @@ static int pg_data_version(struct store *base, int64_t *ret, struct batch_err *r
         return 0;
 }
 
+static int pg_request_list(struct store *base, int64_t instance_id, int64_t after_id,
+                           struct store_request_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char a[24], b[24];
+        const char *p[] = {I64(a, instance_id), I64(b, after_id)};
+        PGresult *res = run(s, ST_REQUEST_LIST, 2, p, reterr, "listing requests");
+        if (!res)
+                return BATCH_EIO;
+        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request);
+        PQclear(res);
+        if (r < 0) {
+                store_request_list_release(ret);
+                return oom(reterr);
+        }
+        return 0;
+}
+
+static int pg_savepoint(struct store *base, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        if (!s->in_tx)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return exec_sql(s, "SAVEPOINT store_sp", reterr);
+}
+
+static int pg_savepoint_release(struct store *base, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        if (!s->in_tx)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return exec_sql(s, "RELEASE SAVEPOINT store_sp", reterr);
+}
+
+static void pg_savepoint_rollback(struct store *base)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        if (!s->in_tx)
+                return;
+        if (exec_sql(s, "ROLLBACK TO SAVEPOINT store_sp", NULL) == 0)
+                exec_sql(s, "RELEASE SAVEPOINT store_sp", NULL);
+}
+
+static void *pg_native(struct store *base)
+{
+        return ((struct pg_store *)base)->conn;
+}
+
 const struct store_ops store_postgres_ops = {
-        .version = 1,
+        .version = 2,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -1673,4 +1727,9 @@ const struct store_ops store_postgres_ops = {
         .request_finish = pg_request_finish,
         .request_get = pg_request_get,
         .data_version = pg_data_version,
+        .savepoint = pg_savepoint,
+        .savepoint_release = pg_savepoint_release,
+        .savepoint_rollback = pg_savepoint_rollback,
+        .native = pg_native,
+        .request_list = pg_request_list,
 };

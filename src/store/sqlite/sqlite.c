@@ -231,6 +231,10 @@ enum stmt_id {
         ST_REQUEST_GET,
         ST_REQUEST_EXISTS,
         ST_DATA_VERSION,
+        ST_REQUEST_LIST,
+        ST_SAVEPOINT,
+        ST_SAVEPOINT_RELEASE,
+        ST_SAVEPOINT_ROLLBACK,
         ST_COUNT,
 };
 
@@ -365,6 +369,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                            "done_at, result, message FROM requests WHERE id = ?1",
         [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
         [ST_DATA_VERSION] = "PRAGMA data_version",
+        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
+                            "done_at, result, message FROM requests WHERE instance_id = ?1 "
+                            "AND id > ?2 ORDER BY id LIMIT 1000",
+        [ST_SAVEPOINT] = "SAVEPOINT store_sp",
+        [ST_SAVEPOINT_RELEASE] = "RELEASE store_sp",
+        [ST_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
 };
 
 struct sqlite_store {
@@ -480,9 +490,16 @@ static int sqlite_open(const char *path, struct store **ret, struct batch_err *r
                 goto fail;
         }
         sqlite3_busy_timeout(s->db, 5000);
-        if ((r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                         "PRAGMA foreign_keys=ON;",
-                      reterr)) < 0)
+        /* Switching a new file to WAL needs it alone: another process opening it at the
+         * same moment makes this fail with SQLITE_BUSY at once (the busy timeout does not
+         * cover it), so try again for up to 5 s. */
+        for (int tries = 0;; tries++) {
+                r = exec(s, "PRAGMA journal_mode=WAL", reterr);
+                if (r == 0 || sqlite3_errcode(s->db) != SQLITE_BUSY || tries == 500)
+                        break;
+                sqlite3_sleep(10);
+        }
+        if (r < 0 || (r = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
                 goto fail;
         sqlite3_stmt *qc;
         if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK) {
@@ -1678,8 +1695,55 @@ static int sqlite_data_version(struct store *base, int64_t *ret, struct batch_er
         return rc == SQLITE_ROW ? 0 : db_error(s, reterr, "reading the data version");
 }
 
+static int sqlite_request_list(struct store *base, int64_t instance_id, int64_t after_id,
+                               struct store_request_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REQUEST_LIST);
+        sqlite3_bind_int64(st, 1, instance_id);
+        sqlite3_bind_int64(st, 2, after_id);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
+                        reterr);
+        if (r < 0)
+                store_request_list_release(ret);
+        return r;
+}
+
+static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        if (!s->in_tx)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(s, stmt(s, ST_SAVEPOINT), reterr, "savepoint");
+}
+
+static int sqlite_savepoint_release(struct store *base, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        if (!s->in_tx)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(s, stmt(s, ST_SAVEPOINT_RELEASE), reterr, "releasing the savepoint");
+}
+
+static void sqlite_savepoint_rollback(struct store *base)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        if (!s->in_tx)
+                return;
+        /* ROLLBACK TO keeps the savepoint; RELEASE then forgets it. */
+        if (run(s, stmt(s, ST_SAVEPOINT_ROLLBACK), NULL, "rolling back to the savepoint") == 0)
+                run(s, stmt(s, ST_SAVEPOINT_RELEASE), NULL, "releasing the savepoint");
+}
+
+static void *sqlite_native(struct store *base)
+{
+        return ((struct sqlite_store *)base)->db;
+}
+
 const struct store_ops store_sqlite_ops = {
-        .version = 1,
+        .version = 2,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -1724,4 +1788,9 @@ const struct store_ops store_sqlite_ops = {
         .request_finish = sqlite_request_finish,
         .request_get = sqlite_request_get,
         .data_version = sqlite_data_version,
+        .savepoint = sqlite_savepoint,
+        .savepoint_release = sqlite_savepoint_release,
+        .savepoint_rollback = sqlite_savepoint_rollback,
+        .native = sqlite_native,
+        .request_list = sqlite_request_list,
 };

@@ -1,0 +1,97 @@
+/* checkpoint.c: the text form of a step's checkpoint — a JSON object
+ * {"gen":N,"done":bool,"exit":"...","reader":"...","writer":"...","state":"..."} —
+ * and its storage through the repository. */
+#include "sdk/sdk-internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret)
+{
+        json_t *o = json_object();
+        if (!o)
+                return BATCH_ENOMEM;
+        int bad = json_object_set_new(o, "gen", json_integer(cp->gen));
+        bad |= json_object_set_new(o, "done", json_boolean(cp->done));
+        if (cp->exit[0])
+                bad |= json_object_set_new(o, "exit", json_string(cp->exit));
+        if (cp->reader)
+                bad |= json_object_set_new(o, "reader", json_string(cp->reader));
+        if (cp->writer)
+                bad |= json_object_set_new(o, "writer", json_string(cp->writer));
+        if (cp->state)
+                bad |= json_object_set_new(o, "state", json_string(cp->state));
+        char *s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(o);
+        if (!s)
+                return BATCH_ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int take(json_t *o, const char *key, char **dst)
+{
+        json_t *v = json_object_get(o, key);
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return BATCH_EFORMAT;
+        return (*dst = strdup(json_string_value(v))) ? 0 : BATCH_ENOMEM;
+}
+
+int sdk_checkpoint_decode(const char *text, struct sdk_checkpoint *cp, struct batch_err *reterr)
+{
+        memset(cp, 0, sizeof(*cp));
+        json_error_t jerr;
+        json_t *o = json_loads(text, 0, &jerr);
+        if (!o || !json_is_object(o)) {
+                json_decref(o);
+                return batch_err_set(reterr, BATCH_EFORMAT, "checkpoint",
+                                     "checkpoint: not a checkpoint: %.80s", text);
+        }
+        json_t *gen = json_object_get(o, "gen"), *done = json_object_get(o, "done"),
+               *exit = json_object_get(o, "exit");
+        int r = 0;
+        if (!json_is_integer(gen) || (done && !json_is_boolean(done)) ||
+            (exit && !json_is_string(exit)))
+                r = BATCH_EFORMAT;
+        if (r == 0) {
+                cp->gen = json_integer_value(gen);
+                cp->done = done && json_is_true(done);
+                if (exit)
+                        snprintf(cp->exit, sizeof(cp->exit), "%s", json_string_value(exit));
+                r = take(o, "reader", &cp->reader);
+                if (r == 0)
+                        r = take(o, "writer", &cp->writer);
+                if (r == 0)
+                        r = take(o, "state", &cp->state);
+        }
+        json_decref(o);
+        if (r < 0) {
+                sdk_checkpoint_release(cp);
+                return batch_err_set(reterr, r, "checkpoint", "checkpoint: malformed: %.80s",
+                                     text);
+        }
+        return 0;
+}
+
+void sdk_checkpoint_release(struct sdk_checkpoint *cp)
+{
+        free(cp->reader);
+        free(cp->writer);
+        free(cp->state);
+        cp->reader = cp->writer = cp->state = NULL;
+}
+
+int sdk_checkpoint_save(struct sdk_run *run, const char *step, const struct sdk_checkpoint *cp,
+                        struct batch_err *reterr)
+{
+        char *text;
+        int r = sdk_checkpoint_encode(cp, &text);
+        if (r < 0)
+                return batch_err_set(reterr, r, "checkpoint", "checkpoint: out of memory");
+        r = store_checkpoint_put(run->st, run->instance_id, step, text, sdk_wall_s(), reterr);
+        free(text);
+        return r;
+}
