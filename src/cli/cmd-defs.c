@@ -16,9 +16,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "core/isotime.h"
-#include "defs/emit.h"
-#include "defs/load.h"
-#include "defs/validate.h"
+#include "defs/apply.h"
 #include "store/store.h"
 
 struct opts {
@@ -102,81 +100,6 @@ int cli_open_repo(const char *db, struct store **s)
         return CLI_OK;
 }
 
-static const char *const kind_names[] = {"job", "calendar", "settings"};
-
-static const char *doc_tenant(const struct def_doc *d)
-{
-        switch (d->kind) {
-        case DEF_JOB: return d->u.job.tenant;
-        case DEF_CALENDAR: return d->u.calendar.tenant;
-        case DEF_SETTINGS: return d->u.settings.tenant;
-        }
-        return "default";
-}
-
-enum change_kind { CH_CREATED, CH_CHANGED, CH_UNCHANGED, CH_DELETED };
-static const char *const change_names[] = {"created", "changed", "unchanged", "deleted"};
-
-struct change {
-        enum change_kind what;
-        const char *kind, *tenant, *name; /* borrowed from the defset or the stored list */
-        char *spec;                       /* canonical text to store */
-        char keys[512];                   /* changed keys, comma-separated */
-};
-
-/* The keys whose canonical values differ between the new document and the stored
- * text, comma-separated into keys. */
-static void changed_keys(const struct def_doc *now, const char *stored, char *keys, size_t len)
-{
-        struct defset old = {0};
-        struct diag_list diags = {0, NULL};
-        struct def_fields a = {0}, b = {0};
-        keys[0] = '\0';
-        defs_load_buffer(&old, "stored", stored, strlen(stored), &diags);
-        defs_fields(now, &a);
-        if (old.ndocs == 1)
-                defs_fields(&old.docs[0], &b);
-        size_t used = 0;
-        for (int pass = 0; pass < 2; pass++) {
-                const struct def_fields *x = pass ? &b : &a, *y = pass ? &a : &b;
-                for (size_t i = 0; i < x->n; i++) {
-                        const char *other = NULL;
-                        for (size_t k = 0; k < y->n; k++)
-                                if (!strcmp(y->items[k].key, x->items[i].key))
-                                        other = y->items[k].value;
-                        if (other && (pass || !strcmp(other, x->items[i].value)))
-                                continue; /* same, or a difference already listed */
-                        int w = snprintf(keys + used, len - used, "%s%s", used ? ", " : "",
-                                         x->items[i].key);
-                        if (w > 0 && (size_t)w < len - used)
-                                used += (size_t)w;
-                }
-        }
-        defs_fields_release(&a);
-        defs_fields_release(&b);
-        defset_release(&old);
-        diag_list_release(&diags);
-}
-
-static bool in_files(const struct defset *set, size_t nfile_docs, const struct store_def *d)
-{
-        for (size_t i = 0; i < nfile_docs; i++) {
-                const struct def_doc *doc = &set->docs[i];
-                if (!strcmp(kind_names[doc->kind], d->kind) && !strcmp(doc_tenant(doc), d->tenant) &&
-                    !strcmp(def_doc_name(doc), d->name))
-                        return true;
-        }
-        return false;
-}
-
-static bool tenant_in_files(const struct defset *set, size_t nfile_docs, const char *tenant)
-{
-        for (size_t i = 0; i < nfile_docs; i++)
-                if (!strcmp(doc_tenant(&set->docs[i]), tenant))
-                        return true;
-        return false;
-}
-
 static const char *actor_of(const struct opts *o)
 {
         const char *u = getenv("USER");
@@ -198,138 +121,37 @@ int cli_apply(int argc, char **argv)
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
 
-        struct defset set = {0};
-        struct diag_list diags = {0, NULL};
-        struct store_def_list stored = {0, NULL};
-        struct change *ch = NULL;
-        size_t nch = 0;
+        struct defs_apply a;
+        defs_apply_init(&a);
         struct batch_err err = {0};
         r = CLI_FAILURE;
-        if (defs_load_paths(&set, argv + optind, (size_t)(argc - optind), &diags) < 0 ||
-            store_def_list(s, NULL, NULL, &stored, &err) < 0)
-                goto out;
-        size_t nfile_docs = set.ndocs;
-        /* What stays in the repository takes part in validation (parents, calendars). */
-        for (size_t i = 0; i < stored.n; i++) {
-                const struct store_def *d = &stored.items[i];
-                if (in_files(&set, nfile_docs, d) || (o.prune && tenant_in_files(&set, nfile_docs, d->tenant)))
-                        continue;
-                char label[600];
-                snprintf(label, sizeof(label), "repository:%s/%s/%s", d->kind, d->tenant, d->name);
-                if (defs_load_buffer(&set, label, d->spec, strlen(d->spec), &diags) < 0)
-                        goto out;
-        }
-        if (defs_validate(&set, &diags) < 0)
-                goto out;
-        if (diags.n) {
-                cli_print_diags(&diags);
-                fprintf(stderr, "batchctl: %zu problem%s found; nothing was changed\n", diags.n,
-                        diags.n == 1 ? "" : "s");
+        int rc = defs_apply_plan(s, argv + optind, (size_t)(argc - optind), o.prune, &a, &err);
+        if (rc < 0 && a.diags.n) {
+                cli_print_diags(&a.diags);
+                fprintf(stderr, "batchctl: %zu problem%s found; nothing was changed\n", a.diags.n,
+                        a.diags.n == 1 ? "" : "s");
                 goto out;
         }
-
-        ch = calloc(nfile_docs + stored.n + 1, sizeof(*ch));
-        if (!ch)
+        if (rc < 0)
                 goto out;
-        size_t count[4] = {0, 0, 0, 0};
-        for (size_t i = 0; i < nfile_docs; i++) {
-                const struct def_doc *doc = &set.docs[i];
-                struct change *c = &ch[nch++];
-                struct buf text;
-                buf_init(&text, 0);
-                if (defs_emit_doc(doc, &text) < 0) {
-                        buf_release(&text);
-                        goto out;
-                }
-                c->spec = buf_detach(&text);
-                c->kind = kind_names[doc->kind];
-                c->tenant = doc_tenant(doc);
-                c->name = def_doc_name(doc);
-                struct store_def cur;
-                int got = store_def_get(s, c->tenant, c->kind, c->name, &cur, &err);
-                if (got < 0 && got != BATCH_ENOENT)
-                        goto out;
-                err.msg[0] = '\0';
-                if (got < 0) {
-                        c->what = CH_CREATED;
-                        snprintf(c->keys, sizeof(c->keys), "created");
-                } else {
-                        c->what = strcmp(cur.spec, c->spec) ? CH_CHANGED : CH_UNCHANGED;
-                        if (c->what == CH_CHANGED)
-                                changed_keys(doc, cur.spec, c->keys, sizeof(c->keys));
-                        store_def_release(&cur);
-                }
-        }
-        for (size_t i = 0; o.prune && i < stored.n; i++) {
-                const struct store_def *d = &stored.items[i];
-                if (in_files(&set, nfile_docs, d) || !tenant_in_files(&set, nfile_docs, d->tenant))
-                        continue;
-                struct change *c = &ch[nch++];
-                c->what = CH_DELETED;
-                c->kind = d->kind;
-                c->tenant = d->tenant;
-                c->name = d->name;
-        }
-        for (size_t i = 0; i < nch; i++) {
-                count[ch[i].what]++;
-                printf("%-9s %s %s/%s", change_names[ch[i].what], ch[i].kind, ch[i].tenant,
-                       ch[i].name);
-                if (ch[i].what == CH_CHANGED)
-                        printf(" (%s)", ch[i].keys);
+        for (size_t i = 0; i < a.n; i++) {
+                const struct defs_change *c = &a.changes[i];
+                printf("%-9s %s %s/%s", defs_change_name(c->what), c->kind, c->tenant, c->name);
+                if (c->what == DEFS_CHANGED)
+                        printf(" (%s)", c->keys);
                 putchar('\n');
         }
-        printf("apply: %zu created, %zu changed, %zu unchanged, %zu deleted%s\n", count[0],
-               count[1], count[2], count[3], o.dry_run ? " (dry run: nothing written)" : "");
-        if (o.dry_run || count[0] + count[1] + count[3] == 0) {
-                r = CLI_OK;
+        printf("apply: %zu created, %zu changed, %zu unchanged, %zu deleted%s\n",
+               a.count[DEFS_CREATED], a.count[DEFS_CHANGED], a.count[DEFS_UNCHANGED],
+               a.count[DEFS_DELETED], o.dry_run ? " (dry run: nothing written)" : "");
+        if (!o.dry_run && defs_apply_write(s, &a, actor_of(&o), (int64_t)time(NULL), &err) < 0)
                 goto out;
-        }
-
-        int64_t now = (int64_t)time(NULL);
-        const char *actor = actor_of(&o);
-        if (store_begin(s, &err) < 0)
-                goto out;
-        for (size_t i = 0; i < nch; i++) {
-                const struct change *c = &ch[i];
-                char object[600];
-                snprintf(object, sizeof(object), "%s/%s/%s", c->kind, c->tenant, c->name);
-                int w = 0;
-                if (c->what == CH_CREATED || c->what == CH_CHANGED) {
-                        struct store_def d = {.tenant = (char *)c->tenant,
-                                              .kind = (char *)c->kind,
-                                              .name = (char *)c->name,
-                                              .spec = c->spec,
-                                              .changed = (char *)c->keys,
-                                              .changed_by = (char *)actor};
-                        w = store_def_put(s, &d, now, &err);
-                } else if (c->what == CH_DELETED) {
-                        w = store_def_delete(s, c->tenant, c->kind, c->name, actor, now, &err);
-                } else {
-                        continue;
-                }
-                if (w == 0)
-                        w = store_audit_add(s, now, actor, change_names[c->what], object,
-                                            c->keys[0] ? c->keys : NULL, &err);
-                if (w < 0) {
-                        store_rollback(s);
-                        goto out;
-                }
-        }
-        if (store_commit(s, &err) < 0) {
-                store_rollback(s);
-                goto out;
-        }
         r = CLI_OK;
 out:
-        if (r != CLI_OK && !diags.n)
+        if (r != CLI_OK && !a.diags.n)
                 fprintf(stderr, "batchctl: apply failed%s%s; nothing was changed\n",
                         err.msg[0] ? ": " : "", err.msg);
-        for (size_t i = 0; i < nch; i++)
-                free(ch[i].spec);
-        free(ch);
-        store_def_list_release(&stored);
-        diag_list_release(&diags);
-        defset_release(&set);
+        defs_apply_release(&a);
         store_close(s);
         return r;
 }

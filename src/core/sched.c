@@ -14,7 +14,7 @@
 enum stop_cause { STOP_NONE, STOP_REQUEST, STOP_TIMEOUT, STOP_WINDOW };
 
 struct job_state {
-        struct sched_job_spec spec;
+        const struct sched_job_spec *spec; /* borrowed from sched_new's caller */
         struct timeout_plan timeouts;
         size_t nchildren;
         size_t *children;
@@ -43,7 +43,76 @@ struct sched {
         struct sched_actions queue; /* transitions reported between advances */
         sched_retire_fn *retire;
         void *retire_arg;
+        /* Held instances by ext_id: open addressing, linear probing, at most half full. */
+        struct sched_inst **ext_slots;
+        size_t ext_cap, ext_n;
+        bool ext_incomplete; /* an insertion failed (no memory): lookups also scan */
 };
+
+/* ---- the index by ext_id ------------------------------------------------------------ */
+
+static size_t ext_home(const struct sched *s, int64_t ext_id)
+{
+        uint64_t x = (uint64_t)ext_id * 0x9E3779B97F4A7C15ULL;
+        return (size_t)(x ^ (x >> 29)) & (s->ext_cap - 1);
+}
+
+static int ext_insert(struct sched *s, struct sched_inst *r)
+{
+        if (r->ext_id == 0)
+                return 0;
+        if (2 * (s->ext_n + 1) > s->ext_cap) {
+                size_t cap = s->ext_cap ? 2 * s->ext_cap : 64;
+                struct sched_inst **slots = calloc(cap, sizeof(*slots));
+                if (!slots) {
+                        s->ext_incomplete = true;
+                        return BATCH_ENOMEM;
+                }
+                struct sched_inst **old = s->ext_slots;
+                size_t oldcap = s->ext_cap;
+                s->ext_slots = slots;
+                s->ext_cap = cap;
+                for (size_t i = 0; i < oldcap; i++) {
+                        if (!old[i])
+                                continue;
+                        size_t k = ext_home(s, old[i]->ext_id);
+                        while (slots[k])
+                                k = (k + 1) & (cap - 1);
+                        slots[k] = old[i];
+                }
+                free(old);
+        }
+        size_t k = ext_home(s, r->ext_id);
+        while (s->ext_slots[k])
+                k = (k + 1) & (s->ext_cap - 1);
+        s->ext_slots[k] = r;
+        s->ext_n++;
+        return 0;
+}
+
+/* Removes r (when indexed), shifting back the entries of its probe run. */
+static void ext_remove(struct sched *s, const struct sched_inst *r)
+{
+        if (r->ext_id == 0 || s->ext_cap == 0)
+                return;
+        size_t mask = s->ext_cap - 1, k = ext_home(s, r->ext_id);
+        while (s->ext_slots[k] && s->ext_slots[k] != r)
+                k = (k + 1) & mask;
+        if (!s->ext_slots[k])
+                return;
+        s->ext_slots[k] = NULL;
+        s->ext_n--;
+        for (size_t j = (k + 1) & mask; s->ext_slots[j]; j = (j + 1) & mask) {
+                size_t h = ext_home(s, s->ext_slots[j]->ext_id);
+                /* Move it into the hole unless its home lies cyclically in (k, j]. */
+                bool stays = k <= j ? (h > k && h <= j) : (h > k || h <= j);
+                if (!stays) {
+                        s->ext_slots[k] = s->ext_slots[j];
+                        s->ext_slots[j] = NULL;
+                        k = j;
+                }
+        }
+}
 
 static bool is_live(const struct sched_inst *r)
 {
@@ -149,8 +218,8 @@ static void mark_dirty(struct sched *s, size_t job)
         j->dirty = j->prune = true;
         for (size_t i = 0; i < j->nchildren; i++)
                 s->jobs[j->children[i]].dirty = true;
-        for (size_t i = 0; i < j->spec.ndeps; i++)
-                s->jobs[j->spec.deps[i].parent].prune = true;
+        for (size_t i = 0; i < j->spec->ndeps; i++)
+                s->jobs[j->spec->deps[i].parent].prune = true;
         s->any_dirty = true;
 }
 
@@ -249,7 +318,7 @@ static void due_params(const struct job_state *j, int64_t due, struct due_params
                         h.last_failed_first = p->first_due;
                 } else {
                         h.has_success = true;
-                        h.first_due_after_success = sched_job_next_due(&j->spec, p->due);
+                        h.first_due_after_success = sched_job_next_due(j->spec, p->due);
                 }
         }
         dueparams_compute(due, &h, out);
@@ -278,8 +347,8 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         due_params(j, due, &dp);
         r->first_due = dp.first_due;
         r->last_due = dp.last_due;
-        r->prev_due = j->spec.external_due ? j->last_passed_due
-                                           : sched_job_prev_due(&j->spec, due);
+        r->prev_due = j->spec->external_due ? j->last_passed_due
+                                           : sched_job_prev_due(j->spec, due);
         if (add_record(s, j, r) < 0) {
                 free(r);
                 return BATCH_ENOMEM;
@@ -291,7 +360,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
                 return rc;
         const char *skip = pause_admit(s->tenant.pauses, s->tenant.npauses, due);
         if (!skip)
-                skip = window_admit(j->spec.window, &s->tenant.window, s->tenant.zone, due);
+                skip = window_admit(j->spec->window, &s->tenant.window, s->tenant.zone, due);
         if (skip)
                 return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP, skip);
         return 0;
@@ -305,33 +374,33 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
                 return 0;
         int rc = 0;
         int64_t first = j->next_due;
-        if (j->spec.external_due) {
+        if (j->spec->external_due) {
                 rc = create_due(s, job, first, now, out);
                 j->last_passed_due = first;
                 j->next_due = INT64_MAX;
                 return rc;
         }
-        switch (j->spec.catchup) {
+        switch (j->spec->catchup) {
         case SCHED_CATCHUP_ALL:
-                for (int64_t d = first; d <= now && rc == 0; d = sched_job_next_due(&j->spec, d))
+                for (int64_t d = first; d <= now && rc == 0; d = sched_job_next_due(j->spec, d))
                         rc = create_due(s, job, d, now, out);
                 break;
         case SCHED_CATCHUP_LATEST: {
-                int64_t last = sched_job_prev_due(&j->spec, now + 1);
+                int64_t last = sched_job_prev_due(j->spec, now + 1);
                 if (last >= first)
                         rc = create_due(s, job, last, now, out);
                 break;
         }
         case SCHED_CATCHUP_NONE: {
                 int64_t from = now - SCHED_MISFIRE_GRACE_S;
-                int64_t d = first >= from ? first : sched_job_next_due(&j->spec, from - 1);
-                for (; d <= now && rc == 0; d = sched_job_next_due(&j->spec, d))
+                int64_t d = first >= from ? first : sched_job_next_due(j->spec, from - 1);
+                for (; d <= now && rc == 0; d = sched_job_next_due(j->spec, d))
                         rc = create_due(s, job, d, now, out);
                 break;
         }
         }
-        j->last_passed_due = sched_job_prev_due(&j->spec, now + 1);
-        j->next_due = sched_job_next_due(&j->spec, now);
+        j->last_passed_due = sched_job_prev_due(j->spec, now + 1);
+        j->next_due = sched_job_next_due(j->spec, now);
         return rc;
 }
 
@@ -359,14 +428,14 @@ static const struct sched_inst *governing(const struct job_state *p, int64_t lo,
 static bool parents_block(const struct sched *s, const struct job_state *j,
                           const struct sched_inst *r, char *reason, size_t len)
 {
-        for (size_t i = 0; i < j->spec.ndeps; i++) {
-                const struct sched_dep *d = &j->spec.deps[i];
+        for (size_t i = 0; i < j->spec->ndeps; i++) {
+                const struct sched_dep *d = &j->spec->deps[i];
                 const struct job_state *p = &s->jobs[d->parent];
-                struct deps_parent dp = {.enabled = p->spec.enabled, .mode = d->mode};
+                struct deps_parent dp = {.enabled = p->spec->enabled, .mode = d->mode};
                 const struct sched_inst *g = NULL;
                 if (dp.enabled) {
                         int64_t lo = r->prev_due > p->horizon - 1 ? r->prev_due : p->horizon - 1;
-                        dp.expected = sched_job_next_due(&p->spec, lo) <= r->due;
+                        dp.expected = sched_job_next_due(p->spec, lo) <= r->due;
                         g = governing(p, r->prev_due, r->due);
                         dp.has_governing = g != NULL;
                         if (g)
@@ -378,9 +447,9 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
                                 char when[ISO_FORMAT_MAX];
                                 format_due(g->due, when);
                                 snprintf(reason, len, "waiting for %s (due %s, %s)",
-                                         p->spec.name, when, state_name(g->state));
+                                         p->spec->name, when, state_name(g->state));
                         } else {
-                                snprintf(reason, len, "waiting for %s", p->spec.name);
+                                snprintf(reason, len, "waiting for %s", p->spec->name);
                         }
                         return true;
                 }
@@ -392,7 +461,7 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
 static bool previous_blocks(const struct job_state *j, const struct sched_inst *r, char *reason,
                             size_t len)
 {
-        if (j->spec.allow_multiple)
+        if (j->spec->allow_multiple)
                 return false;
         for (size_t i = j->head; i < j->n && j->recs[i] != r; i++) {
                 const struct sched_inst *o = j->recs[i];
@@ -418,13 +487,13 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
 {
         struct job_state *j = &s->jobs[job];
         const struct sched_tenant *t = &s->tenant;
-        if (r->scheduled && j->spec.window == WINDOW_POLICY_ONLY_IN) {
+        if (r->scheduled && j->spec->window == WINDOW_POLICY_ONLY_IN) {
                 int64_t close = window_next_close(&t->window, t->zone, r->due);
                 if (now >= close)
                         return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
                                     "batch window closed");
                 timer_at(j, close);
-        } else if (r->scheduled && j->spec.window == WINDOW_POLICY_NOT_IN) {
+        } else if (r->scheduled && j->spec->window == WINDOW_POLICY_NOT_IN) {
                 int64_t open = window_next_open(&t->window, t->zone, r->due);
                 if (now >= open)
                         return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
@@ -470,8 +539,8 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
                 return emit(s, out, SCHED_STOP, r, STATE_STOPPING, msg);
         }
         timer_at(j, fail);
-        if (r->scheduled && j->spec.terminate_at_window_end &&
-            j->spec.window == WINDOW_POLICY_ONLY_IN) {
+        if (r->scheduled && j->spec->terminate_at_window_end &&
+            j->spec->window == WINDOW_POLICY_ONLY_IN) {
                 int64_t close = window_next_close(&t->window, t->zone, r->due);
                 if (now >= close) {
                         r->stop_cause = STOP_WINDOW;
@@ -499,7 +568,7 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
                         r->retries++;
                         char msg[64];
                         snprintf(msg, sizeof(msg), "retry %d of %d", r->retries,
-                                 j->spec.retry_attempts);
+                                 j->spec->retry_attempts);
                         if ((rc = emit(s, out, SCHED_TRANSITION, r, STATE_INIT, msg)) < 0)
                                 break;
                 }
@@ -551,6 +620,7 @@ static void prune_job(struct sched *s, size_t job)
                 s->held--;
                 if (s->retire)
                         s->retire(s->retire_arg, r);
+                ext_remove(s, r);
                 free(r);
         }
 }
@@ -578,15 +648,15 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         int rc = 0;
         for (size_t i = 0; i < njobs && rc == 0; i++) {
                 struct job_state *j = &s->jobs[i];
-                j->spec = jobs[i];
-                timeout_plan_compute(j->spec.estimated_minutes, j->spec.max_minutes,
+                j->spec = &jobs[i];
+                timeout_plan_compute(j->spec->estimated_minutes, j->spec->max_minutes,
                                      &s->tenant.timeouts, &j->timeouts);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
-                j->next_due = j->spec.enabled ? sched_job_next_due(&j->spec, start - 1) : INT64_MAX;
+                j->next_due = j->spec->enabled ? sched_job_next_due(j->spec, start - 1) : INT64_MAX;
                 j->timer = INT64_MAX;
-                for (size_t d = 0; d < j->spec.ndeps; d++)
-                        if (j->spec.deps[d].parent >= njobs)
+                for (size_t d = 0; d < j->spec->ndeps; d++)
+                        if (j->spec->deps[d].parent >= njobs)
                                 rc = BATCH_EINVAL;
         }
         /* Reverse edges, for waking children when a parent's instance changes. */
@@ -627,6 +697,7 @@ void sched_free(struct sched *s)
                 free(j->children);
         }
         free(s->jobs);
+        free(s->ext_slots);
         sched_actions_release(&s->queue);
         free(s);
 }
@@ -722,14 +793,15 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
         r->retries = in->retries;
         r->retry_at = in->retry_at;
         if (in->scheduled)
-                r->prev_due = j->spec.external_due ? INT64_MIN
-                                                   : sched_job_prev_due(&j->spec, in->due);
+                r->prev_due = j->spec->external_due ? INT64_MIN
+                                                   : sched_job_prev_due(j->spec, in->due);
         else
                 r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
         if (add_record(s, j, r) < 0) {
                 free(r);
                 return BATCH_ENOMEM;
         }
+        ext_insert(s, r); /* on failure lookups scan (ext_incomplete) */
         if (in->scheduled) {
                 if (!j->last_sched || in->due >= j->last_sched->due)
                         j->last_sched = r;
@@ -737,8 +809,8 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
                         j->horizon = in->due;
                 if (in->due > j->last_passed_due) {
                         j->last_passed_due = in->due;
-                        if (j->spec.enabled && !j->spec.external_due)
-                                j->next_due = sched_job_next_due(&j->spec, in->due);
+                        if (j->spec->enabled && !j->spec->external_due)
+                                j->next_due = sched_job_next_due(j->spec, in->due);
                 }
         }
         mark_dirty(s, job);
@@ -750,7 +822,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
 
 int sched_set_next_due(struct sched *s, size_t job, int64_t due)
 {
-        if (job >= s->njobs || !s->jobs[job].spec.external_due || !s->jobs[job].spec.enabled ||
+        if (job >= s->njobs || !s->jobs[job].spec->external_due || !s->jobs[job].spec->enabled ||
             due <= s->jobs[job].last_passed_due)
                 return BATCH_EINVAL;
         s->jobs[job].next_due = due;
@@ -791,7 +863,7 @@ int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, co
                 return BATCH_EINVAL;
         if (!reason && to == STATE_TIMEOUT_FAILED)
                 reason = inst->reason; /* keeps "ran past max_minutes (N)" */
-        const struct sched_job_spec *spec = &s->jobs[inst->job].spec;
+        const struct sched_job_spec *spec = s->jobs[inst->job].spec;
         if ((to == STATE_FAILED || to == STATE_START_FAILED) &&
             inst->retries < spec->retry_attempts) {
                 double wait = spec->retry_backoff_s;
@@ -875,7 +947,20 @@ struct sched_inst *sched_find(struct sched *s, int64_t id)
 
 struct sched_inst *sched_find_ext(struct sched *s, int64_t ext_id)
 {
-        return find_by(s, true, ext_id);
+        if (ext_id != 0 && s->ext_cap) {
+                size_t mask = s->ext_cap - 1;
+                for (size_t k = ext_home(s, ext_id); s->ext_slots[k]; k = (k + 1) & mask)
+                        if (s->ext_slots[k]->ext_id == ext_id)
+                                return s->ext_slots[k];
+        }
+        return s->ext_incomplete ? find_by(s, true, ext_id) : NULL;
+}
+
+int sched_set_ext_id(struct sched *s, struct sched_inst *inst, int64_t ext_id)
+{
+        ext_remove(s, inst);
+        inst->ext_id = ext_id;
+        return ext_insert(s, inst);
 }
 
 size_t sched_held(const struct sched *s)

@@ -73,8 +73,9 @@ struct sched_tenant {
         struct timeout_consts timeouts;
 };
 
-/* An instance as the scheduler sees it. The caller may read every field and set
- * `ext_id` (e.g. the repository's id); the rest belongs to the scheduler. */
+/* An instance as the scheduler sees it. The caller may read every field and give it an
+ * `ext_id` (e.g. the repository's id) with sched_set_ext_id or sched_restore; the rest
+ * belongs to the scheduler. */
 struct sched_inst {
         int64_t id;        /* the scheduler's own id, increasing in creation order */
         int64_t ext_id;
@@ -122,7 +123,7 @@ typedef void sched_retire_fn(void *arg, const struct sched_inst *inst);
 
 struct sched;
 
-/* Creates a scheduler for njobs jobs (copied: spec pointers are borrowed) that starts
+/* Creates a scheduler for njobs jobs (borrowed: `jobs` must outlive the sched) that starts
  * planning at `start`: dues before it are not created (a restarting daemon passes the
  * last due it created instead, see sched_resume_job). Returns 0, BATCH_EINVAL (a
  * dependency index out of range) or BATCH_ENOMEM. Free with sched_free(). */
@@ -194,8 +195,15 @@ int sched_stop_failed(struct sched *s, struct sched_inst *inst, int64_t now);
 /* The instance with the scheduler's id `id`, or NULL when it was retired. */
 struct sched_inst *sched_find(struct sched *s, int64_t id);
 
-/* The held instance whose ext_id is `ext_id`, or NULL. O(held). */
+/* The held instance whose ext_id is `ext_id` (given by sched_set_ext_id or
+ * sched_restore), or NULL. O(1): held instances are indexed by ext_id (ext_id 0 is no
+ * id). */
 struct sched_inst *sched_find_ext(struct sched *s, int64_t ext_id);
+
+/* Gives the held instance inst the caller's id `ext_id` (non-zero, unique among held
+ * instances) and indexes it for sched_find_ext. Returns 0, or BATCH_ENOMEM (the id is
+ * set and sched_find_ext falls back to a scan). */
+int sched_set_ext_id(struct sched *s, struct sched_inst *inst, int64_t ext_id);
 
 /* The number of instances the scheduler holds (live ones and those kept to govern
  * children). */

@@ -45,6 +45,14 @@ int64_t dclock_ms_until(const struct dclock *c, int64_t t)
         return d > 3600e3 ? 3600000 : (int64_t)d + 1;
 }
 
+int64_t dclock_us_until(const struct dclock *c, int64_t t)
+{
+        double d = ((double)t - now_f(c)) / c->rate * 1e6;
+        if (d <= 0)
+                return 0;
+        return d > 3600e6 ? 3600000000 : (int64_t)d + 50;
+}
+
 int64_t dclock_real_ms(const struct dclock *c, int64_t seconds)
 {
         double d = (double)seconds / c->rate * 1000.0;

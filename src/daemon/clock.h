@@ -28,6 +28,10 @@ int64_t dclock_now(const struct dclock *c);
  * at one hour). */
 int64_t dclock_ms_until(const struct dclock *c, int64_t t);
 
+/* Microseconds of real time until the clock shows `t` (0 when it already does; capped
+ * at one hour), plus a margin of 50 us so that the clock shows `t` on waking. */
+int64_t dclock_us_until(const struct dclock *c, int64_t t);
+
 /* Real milliseconds that `seconds` of clock time take. */
 int64_t dclock_real_ms(const struct dclock *c, int64_t seconds);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -20,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -30,6 +32,7 @@
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
 #include "daemon/supervisor.h"
+#include "defs/apply.h"
 #include "defs/load.h"
 #include "defs/params.h"
 #include "sched/model.h"
@@ -40,7 +43,8 @@
 #define MAX_RUNS_DEFAULT 256
 
 struct run {
-        struct run *next;
+        struct run *next, *prev;
+        bool dead;         /* forgotten: freed after the current batch of events */
         size_t tenant;
         int64_t instance;  /* repository id */
         int64_t exec_id;
@@ -48,6 +52,8 @@ struct run {
         int pidfd, report_fd;
         char status_path[PATH_MAX];
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
+        bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
+        bool report_partial; /* the last report read ended inside a line */
         int64_t stop_deadline_ms;
 };
 
@@ -60,6 +66,7 @@ struct tenant_rt {
 struct daemon {
         struct store *st;
         const char *dsn;
+        const char *defs_dir;     /* --defs: applied at start and on SIGHUP, or NULL */
         char state_dir[PATH_MAX];
         struct dclock clock;
         struct defset set;
@@ -67,15 +74,24 @@ struct daemon {
         struct tenant_rt *tenants;
         size_t ntenants;
         struct run *runs;
+        struct run *graveyard;    /* forgotten runs, freed once no event can name them */
         int epfd, tfd, sfd, ifd;
         int64_t data_version;
+        uint64_t rebuilds;        /* how many times rebuild() ran */
         int64_t max_seen_id;      /* highest instance id this daemon knows */
         bool quit;
         struct sched_actions acts;
         size_t nruns, max_runs;   /* runs in flight, and how many may be at once */
         struct pending *pending;  /* instances in Starting waiting for a free slot, FIFO */
         struct pending **pending_tail;
+        struct run_spawner spawner; /* forks the supervisors (supervisor.h) */
+        int tx_depth;             /* tx_begin nesting; the outermost one commits */
+        bool tx_open;             /* the repository transaction was begun */
+        struct go *gos;           /* launched runs waiting for the commit to get their go */
+        size_t ngos, capgos;
 };
+
+struct go;
 
 /* An instance the scheduler started while every run slot was taken. */
 struct pending {
@@ -117,16 +133,30 @@ static void run_forget(struct daemon *d, struct run *r)
                 epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->pidfd, NULL);
         if (r->report_fd >= 0)
                 epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->report_fd, NULL);
-        for (struct run **p = &d->runs; *p; p = &(*p)->next)
-                if (*p == r) {
-                        *p = r->next;
-                        break;
-                }
+        if (r->prev)
+                r->prev->next = r->next;
+        else
+                d->runs = r->next;
+        if (r->next)
+                r->next->prev = r->prev;
         if (r->pidfd >= 0)
                 close(r->pidfd);
         if (r->report_fd >= 0)
                 close(r->report_fd);
-        free(r);
+        /* Events of the current batch may still name it: free it after the batch (its
+         * address is not reused meanwhile). */
+        r->dead = true;
+        r->next = d->graveyard;
+        d->graveyard = r;
+}
+
+static void runs_bury(struct daemon *d)
+{
+        while (d->graveyard) {
+                struct run *r = d->graveyard;
+                d->graveyard = r->next;
+                free(r);
+        }
 }
 
 static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, int64_t exec_id,
@@ -147,6 +177,8 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
                      "cannot watch supervisor %d (%s): its end will be found at the next start",
                      (int)pid, strerror(errno));
         r->next = d->runs;
+        if (d->runs)
+                d->runs->prev = r;
         d->runs = r;
         d->nruns++;
         if (r->pidfd >= 0)
@@ -265,7 +297,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                                 .workdir = def->exec_workdir, .user = def->exec_user,
                                 .dir = d->state_dir, .instance_id = in->ext_id};
         struct run_handle h;
-        int rc = run_spawn(&spec, &h, &err);
+        int rc = run_spawn(&d->spawner, &spec, &h, &err);
         free(argv);
         free_env(env);
         if (rc < 0) {
@@ -302,11 +334,11 @@ static struct run *run_of_instance(struct daemon *d, int64_t instance)
         return NULL;
 }
 
-/* The run ended (its supervisor exited): record the outcome from its status file. */
-static void run_finished(struct daemon *d, struct run *r, int64_t now)
+/* The run ended with outcome *op: record it, tell the scheduler, forget the run. */
+static void run_ended(struct daemon *d, struct run *r, const struct run_outcome *op,
+                      int64_t now)
 {
-        struct run_outcome o;
-        run_read_outcome(r->status_path, &o);
+        struct run_outcome o = *op;
         struct tenant_rt *tr = &d->tenants[r->tenant];
         struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
@@ -349,21 +381,49 @@ static void run_finished(struct daemon *d, struct run *r, int64_t now)
         run_forget(d, r);
 }
 
+/* The run ended (its supervisor exited): record the outcome from its status file. */
+static void run_finished(struct daemon *d, struct run *r, int64_t now)
+{
+        struct run_outcome o;
+        run_read_outcome(r->status_path, &o);
+        run_ended(d, r, &o, now);
+}
+
+/* A report of the supervisor: "running PID" once the job runs, and when it ended "exit
+ * N" or "signal N", sent before the supervisor writes (and fsyncs) the status file: the
+ * end is recorded at once, and the supervisor exits on its own. */
 static void run_report(struct daemon *d, struct run *r, int64_t now)
 {
-        char line[300];
-        ssize_t n = read(r->report_fd, line, sizeof(line) - 1);
+        char buf[300];
+        ssize_t n = read(r->report_fd, buf, sizeof(buf) - 1);
         if (n <= 0) {
                 epoll_ctl(d->epfd, EPOLL_CTL_DEL, r->report_fd, NULL);
                 close(r->report_fd);
                 r->report_fd = -1;
                 return;
         }
-        line[n] = '\0';
+        buf[n] = '\0';
         struct tenant_rt *tr = &d->tenants[r->tenant];
-        struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
-        if (in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
-                sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
+        for (char *line = buf; line && *line;) {
+                char *nl = strchr(line, '\n');
+                bool whole = !r->report_partial && nl; /* a line from its start to its end */
+                r->report_partial = !nl;
+                if (nl)
+                        *nl = '\0';
+                struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
+                struct run_outcome o = {.kind = RUN_NONE};
+                if (whole && in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
+                        sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
+                else if (whole && sscanf(line, "exit %d", &o.code) == 1)
+                        o.kind = RUN_EXITED;
+                else if (whole && sscanf(line, "signal %d", &o.code) == 1)
+                        o.kind = RUN_SIGNALED;
+                if (o.kind != RUN_NONE) {
+                        run_ended(d, r, &o, now); /* forgets r */
+                        return;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
 }
 
 static void stop_run(struct daemon *d, struct run *r)
@@ -406,6 +466,63 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
         }
 }
 
+/* ---- the repository transaction ----------------------------------------------------------
+ * One transaction per turn of the loop: the ends of the runs that arrived together, the
+ * scheduler's records and the executions of the launches are one commit (one fsync),
+ * and the launched runs get their go after it. Nested tx_begin/tx_end join the
+ * outermost one. */
+
+static void tx_begin(struct daemon *d)
+{
+        if (d->tx_depth++ > 0)
+                return;
+        struct batch_err err;
+        d->tx_open = store_begin(d->st, &err) == 0;
+        if (!d->tx_open)
+                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+}
+
+static void tx_end(struct daemon *d)
+{
+        if (--d->tx_depth > 0)
+                return;
+        struct batch_err err;
+        bool ok = !d->tx_open || store_commit(d->st, &err) == 0;
+        if (!ok) {
+                dlog("error", NULL, 0, 0, NULL, "recording: %s", err.msg);
+                store_rollback(d->st);
+        }
+        d->tx_open = false;
+        /* Stops: the move to Stopping is recorded first (or was lost with the
+         * transaction: the stop is carried out anyway, its end recorded as usual). */
+        for (struct run *r = d->runs; r; r = r->next)
+                if (r->stop_pending) {
+                        r->stop_pending = false;
+                        stop_run(d, r);
+                }
+        for (size_t i = 0; i < d->ngos; i++) {
+                if (ok)
+                        run_go(&d->gos[i].h, d->gos[i].exec_id);
+                else
+                        close(d->gos[i].h.go_fd); /* no go: the supervisor exits */
+        }
+        d->ngos = 0;
+}
+
+/* Room for one more go; false when out of memory. */
+static bool go_reserve(struct daemon *d)
+{
+        if (d->ngos < d->capgos)
+                return true;
+        size_t cap = d->capgos ? 2 * d->capgos : 64;
+        struct go *g = realloc(d->gos, cap * sizeof(*g));
+        if (!g)
+                return false;
+        d->gos = g;
+        d->capgos = cap;
+        return true;
+}
+
 /* ---- carrying out the scheduler's actions --------------------------------------------- */
 
 static int persist(struct daemon *d, size_t t, const struct sched_action *a, int64_t now)
@@ -425,9 +542,13 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                             .scheduled = in->scheduled, .due = in->due,
                                             .first_due = in->first_due, .last_due = in->last_due,
                                             .state = STATE_INIT, .trace_id = trace};
-                rc = store_instance_create(d->st, &si, "scheduler", now, &in->ext_id, &err);
-                if (rc == 0 && in->ext_id > d->max_seen_id)
-                        d->max_seen_id = in->ext_id;
+                int64_t id;
+                rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+                if (rc == 0) {
+                        sched_set_ext_id(tr->sched, in, id);
+                        if (id > d->max_seen_id)
+                                d->max_seen_id = id;
+                }
                 break;
         }
         case SCHED_WARN: {
@@ -460,15 +581,10 @@ static void advance(struct daemon *d)
                         d->acts.n = 0;
                         if (sched_advance(tr->sched, snow, &d->acts) < 0 || d->acts.n == 0)
                                 break;
-                        struct batch_err err;
-                        if (store_begin(d->st, &err) < 0) {
-                                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
-                                break;
-                        }
+                        tx_begin(d);
                         for (size_t i = 0; i < d->acts.n; i++)
                                 persist(d, t, &d->acts.items[i], now);
-                        if (store_commit(d->st, &err) < 0)
-                                dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                        tx_end(d);
                         for (size_t i = 0; i < d->acts.n; i++) {
                                 const struct sched_action *a = &d->acts.items[i];
                                 if (a->kind == SCHED_START) {
@@ -486,7 +602,7 @@ static void advance(struct daemon *d)
                                 } else if (a->kind == SCHED_STOP) {
                                         struct run *r = run_of_instance(d, a->inst->ext_id);
                                         if (r)
-                                                stop_run(d, r);
+                                                r->stop_pending = true; /* after the commit */
                                         else
                                                 sched_ended(tr->sched, a->inst, SCHED_END_STOPPED,
                                                             NULL, snow);
@@ -497,42 +613,31 @@ static void advance(struct daemon *d)
 }
 
 /* Launches waiting instances while run slots are free (`--max-runs`): the executions
- * of a batch are recorded in one transaction, and each run gets its go only after the
- * commit, so no run starts unrecorded. */
+ * are recorded in the current transaction, and each run gets its go only after its
+ * commit (tx_end), so no run starts unrecorded. */
 static void drain_pending(struct daemon *d)
 {
-        enum { BATCH = 128 };
-        struct go gos[BATCH];
+        tx_begin(d);
         while (d->pending && d->nruns < d->max_runs) {
-                size_t n = 0;
-                struct batch_err err;
-                bool tx = store_begin(d->st, &err) == 0;
-                while (d->pending && d->nruns < d->max_runs && n < BATCH) {
-                        struct pending *p = d->pending;
-                        d->pending = p->next;
-                        if (!d->pending)
-                                d->pending_tail = &d->pending;
-                        if (p->tenant < d->ntenants) {
-                                struct tenant_rt *tr = &d->tenants[p->tenant];
-                                struct sched_inst *in = sched_find_ext(tr->sched, p->instance);
-                                int64_t now = offset_to_scheduling(&tr->model.offset,
-                                                                   dclock_now(&d->clock));
-                                if (in && in->state == STATE_STARTING &&
-                                    launch(d, p->tenant, in, now, &gos[n]))
-                                        n++;
-                        }
-                        free(p);
+                struct pending *p = d->pending;
+                d->pending = p->next;
+                if (!d->pending)
+                        d->pending_tail = &d->pending;
+                if (p->tenant < d->ntenants) {
+                        struct tenant_rt *tr = &d->tenants[p->tenant];
+                        struct sched_inst *in = sched_find_ext(tr->sched, p->instance);
+                        int64_t now = offset_to_scheduling(&tr->model.offset,
+                                                           dclock_now(&d->clock));
+                        if (in && in->state == STATE_STARTING && !go_reserve(d))
+                                sched_ended(tr->sched, in, SCHED_END_START_FAILED,
+                                            "out of memory", now);
+                        else if (in && in->state == STATE_STARTING &&
+                                 launch(d, p->tenant, in, now, &d->gos[d->ngos]))
+                                d->ngos++;
                 }
-                bool ok = !tx || store_commit(d->st, &err) == 0;
-                if (!ok)
-                        dlog("error", NULL, 0, 0, NULL, "recording executions: %s", err.msg);
-                for (size_t i = 0; i < n; i++) {
-                        if (ok)
-                                run_go(&gos[i].h, gos[i].exec_id);
-                        else
-                                close(gos[i].h.go_fd); /* no go: the supervisor exits */
-                }
+                free(p);
         }
+        tx_end(d);
 }
 
 /* ---- loading and restoring from the repository --------------------------------------- */
@@ -679,6 +784,79 @@ static void restore_list(struct daemon *d, size_t t, struct store_instance_filte
         }
 }
 
+static void restore_id(struct daemon *d, size_t t, int64_t id, int64_t now)
+{
+        struct store_instance si;
+        struct batch_err err;
+        if (store_instance_get(d->st, id, &si, &err) < 0) {
+                dlog("error", NULL, id, 0, NULL, "%s", err.msg);
+                return;
+        }
+        restore_one(d, t, &si, now);
+        store_instance_release(&si);
+}
+
+/* Finds, for each job of the tenant, the id of its latest scheduled instance
+ * (*ret_latest) and, for each parent job, of its newest instance due by now
+ * (*ret_parent); 0 where there is none. One pass over the tenant's instances, newest
+ * first, that stops once all are found (one query per job would read the whole table
+ * each time with a large history). Returns 0 (free both arrays) or -1. */
+static int restore_points(struct daemon *d, struct tenant_rt *tr, int64_t now,
+                          int64_t **ret_latest, int64_t **ret_parent)
+{
+        size_t n = tr->model.njobs;
+        int64_t *latest = calloc(n + 1, sizeof(*latest)), *parent = calloc(n + 1, sizeof(*parent));
+        bool *need = calloc(n + 1, sizeof(*need));
+        if (!latest || !parent || !need) {
+                free(latest);
+                free(parent);
+                free(need);
+                return -1;
+        }
+        size_t missing = n;
+        for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < tr->model.jobs[j].ndeps; k++) {
+                        size_t p = tr->model.jobs[j].deps[k].parent;
+                        missing += !need[p];
+                        need[p] = true;
+                }
+        int64_t due_to = offset_to_scheduling(&tr->model.offset, now) + 1;
+        struct store_instance_filter f = {.tenant = tr->name, .state = -1, .newest_first = true,
+                                          .limit = 5000};
+        while (missing > 0) {
+                struct store_instance_list l;
+                struct batch_err err;
+                if (store_instance_list(d->st, &f, &l, &err) < 0) {
+                        dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+                        break;
+                }
+                for (size_t i = 0; i < l.n; i++) {
+                        const struct store_instance *si = &l.items[i];
+                        long j = sched_model_find(&tr->model, si->job);
+                        if (j < 0)
+                                continue;
+                        if (si->scheduled && !latest[j]) {
+                                latest[j] = si->id;
+                                missing--;
+                        }
+                        if (need[j] && !parent[j] && si->due < due_to) {
+                                parent[j] = si->id;
+                                missing--;
+                        }
+                }
+                size_t got = l.n;
+                if (got)
+                        f.after_id = l.items[got - 1].id;
+                store_instance_list_release(&l);
+                if (got < f.limit)
+                        break;
+        }
+        free(need);
+        *ret_latest = latest;
+        *ret_parent = parent;
+        return 0;
+}
+
 static void free_tenants(struct daemon *d)
 {
         while (d->runs)
@@ -695,9 +873,25 @@ static void free_tenants(struct daemon *d)
         d->defs_key = NULL;
 }
 
+/* The source position of every key is kept for diagnostics only; the definitions in
+ * the repository were validated when applied, and the schedulers are built: free them
+ * (a few hundred bytes per job). */
+static void drop_key_positions(struct defset *set)
+{
+        for (size_t i = 0; i < set->ndocs; i++) {
+                struct def_doc *doc = &set->docs[i];
+                for (size_t k = 0; k < doc->nkeys; k++)
+                        free(doc->keys[k].path);
+                free(doc->keys);
+                doc->keys = NULL;
+                doc->nkeys = 0;
+        }
+}
+
 /* (Re)builds every tenant's scheduler from the repository. */
 static int rebuild(struct daemon *d)
 {
+        d->rebuilds++;
         free_tenants(d);
         if (load_defs(d, &d->set, &d->defs_key) < 0)
                 return -1;
@@ -729,29 +923,27 @@ static int rebuild(struct daemon *d)
                 /* Each job's latest scheduled instance (due parameters, where its schedule
                  * goes on), then every live instance, then the parent instances that may
                  * govern live children. */
-                for (size_t j = 0; j < tr->model.njobs; j++) {
-                        struct store_instance_filter f = {.tenant = tr->name,
-                                                          .job = tr->model.jobs[j].name,
-                                                          .state = -1, .scheduled_only = true,
-                                                          .newest_first = true, .limit = 1};
-                        restore_list(d, t, &f, now, false);
-                }
+                int64_t *latest, *parent;
+                if (restore_points(d, tr, now, &latest, &parent) < 0)
+                        return -1;
+                for (size_t j = 0; j < tr->model.njobs; j++)
+                        if (latest[j])
+                                restore_id(d, t, latest[j], now);
                 struct store_instance_filter live = {.tenant = tr->name, .state = -1,
                                                      .live_only = true, .limit = 1000};
                 restore_list(d, t, &live, now, true);
                 for (size_t j = 0; j < tr->model.njobs; j++) {
                         const struct sched_job_spec *c = &tr->model.jobs[j];
-                        for (size_t k = 0; k < c->ndeps; k++) {
-                                struct store_instance_filter f = {
-                                        .tenant = tr->name,
-                                        .job = tr->model.jobs[c->deps[k].parent].name,
-                                        .state = -1, .newest_first = true, .limit = 1,
-                                        .has_due_range = true, .due_from = INT64_MIN,
-                                        .due_to = offset_to_scheduling(&tr->model.offset, now) + 1};
-                                restore_list(d, t, &f, now, false);
-                        }
+                        for (size_t k = 0; k < c->ndeps; k++)
+                                if (parent[c->deps[k].parent])
+                                        restore_id(d, t, parent[c->deps[k].parent], now);
                 }
+                free(latest);
+                free(parent);
         }
+        drop_key_positions(&d->set);
+        /* Loading parsed every stored definition: give the scratch memory back. */
+        malloc_trim(0);
         dlog("info", NULL, 0, 0, NULL, "loaded %zu tenant(s) from the repository", d->ntenants);
         return 0;
 }
@@ -838,32 +1030,79 @@ static void repository_changed(struct daemon *d)
         take_requests(d, now);
 }
 
+/* ---- --defs DIR --------------------------------------------------------------------------- */
+
+/* Applies the definitions directory to the repository exactly as `batchctl apply DIR`
+ * does (validated together with what stays stored, one transaction, an audit row per
+ * change, by actor "batchd"), logging each change. Returns 0, or a negative code when
+ * the definitions have problems (each logged) or the repository failed: nothing was
+ * changed then. */
+static int apply_defs(struct daemon *d)
+{
+        struct defs_apply a;
+        defs_apply_init(&a);
+        struct batch_err err = {0};
+        char *paths[] = {(char *)d->defs_dir};
+        int rc = defs_apply_plan(d->st, paths, 1, false, &a, &err);
+        for (size_t i = 0; i < a.diags.n; i++) {
+                const struct diag *g = &a.diags.items[i];
+                dlog("error", NULL, 0, 0, NULL, "%s:%d:%d: %s%s%s", g->pos.file ? g->pos.file : "?",
+                     g->pos.line, g->pos.col, g->key ? g->key : "", g->key ? ": " : "", g->msg);
+        }
+        for (size_t i = 0; rc == 0 && i < a.n; i++) {
+                const struct defs_change *c = &a.changes[i];
+                if (c->what != DEFS_UNCHANGED)
+                        dlog("info", NULL, 0, 0, NULL, "--defs: %s %s %s/%s%s%s%s",
+                             defs_change_name(c->what), c->kind, c->tenant, c->name,
+                             c->what == DEFS_CHANGED ? " (" : "",
+                             c->what == DEFS_CHANGED ? c->keys : "",
+                             c->what == DEFS_CHANGED ? ")" : "");
+        }
+        if (rc == 0)
+                rc = defs_apply_write(d->st, &a, "batchd", (int64_t)time(NULL), &err);
+        if (rc < 0)
+                dlog("error", NULL, 0, 0, NULL, "--defs %s: %s; nothing was changed", d->defs_dir,
+                     err.msg);
+        else
+                dlog("info", NULL, 0, 0, NULL,
+                     "--defs %s: %zu created, %zu changed, %zu unchanged, %zu deleted",
+                     d->defs_dir, a.count[DEFS_CREATED], a.count[DEFS_CHANGED],
+                     a.count[DEFS_UNCHANGED], a.count[DEFS_DELETED]);
+        defs_apply_release(&a);
+        return rc;
+}
+
 /* ---- the loop ---------------------------------------------------------------------------- */
 
+/* Arms the timer for the earliest of the schedulers' wakeups (to the microsecond: a due
+ * time is acted on as it comes) and the stop escalations. */
 static void arm_timer(struct daemon *d)
 {
-        int64_t ms = 3600 * 1000;
+        int64_t us = 3600000000LL;
         for (size_t t = 0; t < d->ntenants; t++) {
                 int64_t w = sched_next_wakeup(d->tenants[t].sched);
                 if (w == INT64_MAX)
                         continue;
                 int64_t real = offset_to_real(&d->tenants[t].model.offset, w);
-                int64_t m = dclock_ms_until(&d->clock, real);
-                if (m < ms)
-                        ms = m;
+                int64_t u = dclock_us_until(&d->clock, real);
+                if (u < us)
+                        us = u;
         }
+        int64_t ms = us / 1000 + 1;
         stop_timers(d, dclock_now(&d->clock), &ms);
+        if (ms * 1000 < us)
+                us = ms * 1000;
         struct itimerspec its = {0};
-        if (ms <= 0)
-                ms = 1;
-        its.it_value.tv_sec = ms / 1000;
-        its.it_value.tv_nsec = (ms % 1000) * 1000000;
+        if (us <= 0)
+                us = 1;
+        its.it_value.tv_sec = us / 1000000;
+        its.it_value.tv_nsec = (us % 1000000) * 1000;
         timerfd_settime(d->tfd, 0, &its, NULL);
 }
 
 static const char usage[] =
         "usage: batchd [--db DB] [--state-dir DIR] [--clock-start ISO --clock-rate N] "
-        "[--log-file FILE] [--max-runs N]\n";
+        "[--log-file FILE] [--max-runs N] [--defs DIR]\n";
 
 int main(int argc, char **argv)
 {
@@ -874,6 +1113,7 @@ int main(int argc, char **argv)
                 {"clock-rate", required_argument, NULL, 'r'},
                 {"log-file", required_argument, NULL, 'l'},
                 {"max-runs", required_argument, NULL, 'm'},
+                {"defs", required_argument, NULL, 'D'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
@@ -900,6 +1140,7 @@ int main(int argc, char **argv)
                         break;
                 }
                 case 'l': log_file = optarg; break;
+                case 'D': d.defs_dir = optarg; break;
                 case 'm': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -948,6 +1189,10 @@ int main(int argc, char **argv)
                 dclock_init_real(&d.clock);
         }
         struct batch_err err;
+        /* The spawner first, while this process is small (supervisor.h). */
+        if (run_spawner_start(&d.spawner, &err) < 0)
+                dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
+                     err.msg);
         if (store_open(d.dsn, &d.st, &err) < 0) {
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
@@ -1003,6 +1248,11 @@ int main(int argc, char **argv)
                 if (d.ifd >= 0 && inotify_add_watch(d.ifd, dir, IN_MODIFY | IN_CLOSE_WRITE) >= 0)
                         watch(&d, d.ifd, W_INOTIFY, NULL);
         }
+        if (d.defs_dir && apply_defs(&d) < 0) {
+                fprintf(stderr, "batchd: --defs %s: the definitions were not applied (see the "
+                                "log); not starting\n", d.defs_dir);
+                return 1;
+        }
         store_data_version(d.st, &d.data_version, &err);
         if (rebuild(&d) < 0) {
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
@@ -1017,23 +1267,13 @@ int main(int argc, char **argv)
          * at again 50 ms after an event, and every second in any case (a cheap
          * PRAGMA data_version): changes take effect within a second. */
         int64_t next_check = mono_ms() + 1000;
+        struct epoll_event evs[64];
+        int n = 0;
         while (!d.quit) {
-                advance(&d);
-                drain_pending(&d);
-                advance(&d);
-                arm_timer(&d);
-                struct epoll_event evs[32];
-                int64_t wait = next_check - mono_ms();
-                int n = epoll_wait(d.epfd, evs, 32, wait < 0 ? 0 : (int)wait);
-                if (mono_ms() >= next_check) {
-                        repository_changed(&d);
-                        next_check = mono_ms() + 1000;
-                }
+                /* Signals and the repository first, outside the transaction. */
+                bool reload = false, check = false;
                 for (int i = 0; i < n; i++) {
-                        uint64_t tag = evs[i].data.u64;
-                        enum watch_kind kind = (enum watch_kind)(tag & 7);
-                        struct run *r = (struct run *)(uintptr_t)(tag & ~(uint64_t)7);
-                        int64_t now = dclock_now(&d.clock);
+                        enum watch_kind kind = (enum watch_kind)(evs[i].data.u64 & 7);
                         if (kind == W_TIMER) {
                                 uint64_t x;
                                 if (read(d.tfd, &x, sizeof(x)) < 0)
@@ -1042,39 +1282,68 @@ int main(int argc, char **argv)
                                 struct signalfd_siginfo si;
                                 if (read(d.sfd, &si, sizeof(si)) != sizeof(si))
                                         continue;
-                                if (si.ssi_signo == SIGHUP) {
-                                        dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
-                                        rebuild(&d);
-                                } else {
+                                if (si.ssi_signo == SIGHUP)
+                                        reload = true;
+                                else
                                         d.quit = true;
-                                }
                         } else if (kind == W_INOTIFY) {
                                 char buf[4096];
                                 while (read(d.ifd, buf, sizeof(buf)) > 0)
                                         ;
-                                repository_changed(&d);
-                                if (next_check > mono_ms() + 50)
-                                        next_check = mono_ms() + 50;
-                        } else if (kind == W_PIDFD) {
-                                /* A run may have been forgotten by a rebuild in this batch. */
-                                bool known = false;
-                                for (struct run *x = d.runs; x; x = x->next)
-                                        known |= x == r;
-                                if (known)
-                                        run_finished(&d, r, now);
-                        } else if (kind == W_REPORT) {
-                                bool known = false;
-                                for (struct run *x = d.runs; x; x = x->next)
-                                        known |= x == r;
-                                if (known)
-                                        run_report(&d, r, now);
+                                check = true;
                         }
                 }
+                if (d.quit)
+                        break;
+                uint64_t rebuilds = d.rebuilds;
+                if (reload) {
+                        dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
+                        if (d.defs_dir)
+                                apply_defs(&d);
+                        rebuild(&d);
+                }
+                bool due = mono_ms() >= next_check;
+                if (check || due)
+                        repository_changed(&d);
+                if (due)
+                        next_check = mono_ms() + 1000;
+                if (check && next_check > mono_ms() + 50)
+                        next_check = mono_ms() + 50;
+                /* Then the runs' ends and reports, the scheduler's records and the
+                 * launches in one transaction. A rebuild forgot the runs these events
+                 * name (epoll reports a still-ready descriptor again). */
+                tx_begin(&d);
+                for (int i = 0; i < n && d.rebuilds == rebuilds; i++) {
+                        uint64_t tag = evs[i].data.u64;
+                        enum watch_kind kind = (enum watch_kind)(tag & 7);
+                        struct run *r = (struct run *)(uintptr_t)(tag & ~(uint64_t)7);
+                        if (kind != W_PIDFD && kind != W_REPORT)
+                                continue;
+                        if (r->dead)
+                                continue;
+                        if (kind == W_PIDFD)
+                                run_finished(&d, r, dclock_now(&d.clock));
+                        else
+                                run_report(&d, r, dclock_now(&d.clock));
+                }
+                advance(&d);
+                drain_pending(&d);
+                advance(&d);
+                tx_end(&d);
+                runs_bury(&d);
+                arm_timer(&d);
+                int64_t wait = next_check - mono_ms();
+                n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
+                if (n < 0)
+                        n = 0;
         }
         dlog("info", NULL, 0, 0, NULL, "batchd stopping; runs go on and the next batchd "
                                        "will supervise them");
         free_tenants(&d);
+        runs_bury(&d);
         sched_actions_release(&d.acts);
         store_close(d.st);
+        run_spawner_stop(&d.spawner);
+        free(d.gos);
         return 0;
 }

@@ -4,14 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,6 +105,53 @@ static void become_job(const struct run_spec *spec, int logfd, int errfd, char *
         _exit(127);
 }
 
+/* Starts the job with posix_spawn (a vfork: no copy of this process's page tables) in
+ * its own process group, stdin /dev/null and stdout and stderr on logfd, default signal
+ * dispositions and an empty mask. Only for jobs that keep the daemon's user. Returns 0
+ * and *pid, or the errno of the failed step (chdir, exec). */
+static int spawn_job(const struct run_spec *spec, int logfd, char *const *envp, pid_t *pid)
+{
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t at;
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        int err = posix_spawn_file_actions_init(&fa);
+        if (err)
+                return err;
+        if ((err = posix_spawnattr_init(&at))) {
+                posix_spawn_file_actions_destroy(&fa);
+                return err;
+        }
+        if (!err)
+                err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        if (!err)
+                err = posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+        if (!err)
+                err = posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+        if (!err && spec->workdir)
+                err = posix_spawn_file_actions_addchdir_np(&fa, spec->workdir);
+        if (!err)
+                err = posix_spawnattr_setsigmask(&at, &none);
+        if (!err)
+                err = posix_spawnattr_setsigdefault(&at, &all);
+        if (!err)
+                err = posix_spawnattr_setpgroup(&at, 0);
+        if (!err)
+                err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                            POSIX_SPAWN_SETSIGDEF);
+        if (!err && spec->shell) {
+                char *const sh[] = {(char *)"/bin/sh", (char *)"-c", spec->argv[0],
+                                    (char *)"batch-job", NULL};
+                err = posix_spawn(pid, "/bin/sh", &fa, &at, sh, envp);
+        } else if (!err) {
+                err = posix_spawnp(pid, spec->argv[0], &fa, &at, spec->argv, envp);
+        }
+        posix_spawnattr_destroy(&at);
+        posix_spawn_file_actions_destroy(&fa);
+        return err;
+}
+
 /* The supervisor's life after the fork. Never returns. */
 static void supervise(const struct run_spec *spec, int gofd, int repfd) __attribute__((noreturn));
 
@@ -115,6 +165,7 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         close_range(5, ~0U, 0);
         gofd = 3;
         repfd = 4;
+        fcntl(repfd, F_SETFD, FD_CLOEXEC); /* not for the job */
         signal(SIGCHLD, SIG_DFL); /* the daemon ignores it; we wait for the job */
         signal(SIGPIPE, SIG_IGN);
         sigset_t set;
@@ -175,7 +226,24 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                 write_all(repfd, line, strlen(line));
                 _exit(0);
         }
-        pid_t child = fork();
+        pid_t child;
+        if (!spec->user) {
+                /* The common case: no user to switch to, so no code of ours runs in the
+                 * child and a vfork will do. */
+                close(errpipe[0]);
+                close(errpipe[1]);
+                int err = spawn_job(spec, logfd, envp, &child);
+                close(logfd);
+                if (err) {
+                        snprintf(line, sizeof(line), "start-failed %s: %s\n",
+                                 spec->shell ? "/bin/sh" : spec->argv[0], strerror(err));
+                        write_status(status_path, line);
+                        write_all(repfd, line, strlen(line));
+                        _exit(0);
+                }
+                goto running;
+        }
+        child = fork();
         if (child == 0) {
                 close(errpipe[0]);
                 close(repfd);
@@ -205,6 +273,7 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                 write_all(repfd, line, strlen(line));
                 _exit(0);
         }
+running:
         snprintf(line, sizeof(line), "running %d\n", (int)child);
         write_all(repfd, line, strlen(line));
 
@@ -231,11 +300,16 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                 snprintf(line, sizeof(line), "exit %d\n", WEXITSTATUS(status));
         else
                 snprintf(line, sizeof(line), "signal %d\n", WTERMSIG(status));
+        /* The daemon first (it records the end at once), then the status file for a
+         * daemon that was not there to hear it. */
+        write_all(repfd, line, strlen(line));
         write_status(status_path, line);
         _exit(0);
 }
 
-int run_spawn(const struct run_spec *spec, struct run_handle *h, struct batch_err *reterr)
+/* Starts the supervisor by forking this process. */
+static int fork_supervisor(const struct run_spec *spec, struct run_handle *h,
+                           struct batch_err *reterr)
 {
         int go[2], rep[2];
         if (pipe2(go, O_CLOEXEC) < 0)
@@ -265,6 +339,283 @@ int run_spawn(const struct run_spec *spec, struct run_handle *h, struct batch_er
         h->go_fd = go[1];
         h->report_fd = rep[0];
         return 0;
+}
+
+/* ---- the spawner ------------------------------------------------------------------------ */
+
+#define SPAWN_MSG_MAX (64 * 1024) /* larger specs are forked directly */
+
+/* A spec as one message: the instance id, the shell flag, then NUL-terminated strings
+ * each after a byte saying whether it is present: dir, workdir, user; then the number of
+ * arguments and the arguments, the number of environment entries and the entries. */
+struct packer {
+        char *buf;
+        size_t len;
+        bool full;
+};
+
+static void pack_bytes(struct packer *p, const void *b, size_t n)
+{
+        if (p->full || p->len + n > SPAWN_MSG_MAX) {
+                p->full = true;
+                return;
+        }
+        memcpy(p->buf + p->len, b, n);
+        p->len += n;
+}
+
+static void pack_str(struct packer *p, const char *s)
+{
+        char present = s != NULL;
+        pack_bytes(p, &present, 1);
+        if (s)
+                pack_bytes(p, s, strlen(s) + 1);
+}
+
+static void pack_list(struct packer *p, char *const *v)
+{
+        uint32_t n = 0;
+        while (v && v[n])
+                n++;
+        pack_bytes(p, &n, sizeof(n));
+        for (uint32_t i = 0; i < n; i++)
+                pack_bytes(p, v[i], strlen(v[i]) + 1);
+}
+
+struct unpacker {
+        char *buf;
+        size_t len, at;
+        bool bad;
+};
+
+static void unpack_bytes(struct unpacker *u, void *b, size_t n)
+{
+        if (u->bad || u->at + n > u->len) {
+                u->bad = true;
+                return;
+        }
+        memcpy(b, u->buf + u->at, n);
+        u->at += n;
+}
+
+static char *unpack_cstr(struct unpacker *u)
+{
+        char *s = u->buf + u->at;
+        char *end = u->bad ? NULL : memchr(s, '\0', u->len - u->at);
+        if (!end) {
+                u->bad = true;
+                return NULL;
+        }
+        u->at += (size_t)(end - s) + 1;
+        return s;
+}
+
+static char *unpack_str(struct unpacker *u)
+{
+        char present = 0;
+        unpack_bytes(u, &present, 1);
+        return present && !u->bad ? unpack_cstr(u) : NULL;
+}
+
+/* A NULL-terminated array of the list's strings (pointing into the message). */
+static char **unpack_list(struct unpacker *u)
+{
+        uint32_t n = 0;
+        unpack_bytes(u, &n, sizeof(n));
+        if (u->bad || n > SPAWN_MSG_MAX)
+                return NULL;
+        char **v = calloc((size_t)n + 1, sizeof(*v));
+        for (uint32_t i = 0; v && i < n; i++)
+                if (!(v[i] = unpack_cstr(u)))
+                        break;
+        return v;
+}
+
+/* The spawner's life: one request (spec and the two pipe ends) at a time, answered with
+ * the supervisor's pid (or -errno). Never returns. */
+static void spawner_main(int sock) __attribute__((noreturn));
+
+static void spawner_main(int sock)
+{
+        prctl(PR_SET_NAME, "bdspawn", 0, 0, 0);
+        signal(SIGCHLD, SIG_IGN); /* supervisors are reaped at once; the daemon has pidfds */
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGINT, SIG_IGN);  /* the daemon decides; it closes the socket when it ends */
+        signal(SIGHUP, SIG_IGN);
+        static char msg[SPAWN_MSG_MAX + 1];
+        for (;;) {
+                union {
+                        struct cmsghdr h;
+                        char b[CMSG_SPACE(2 * sizeof(int))];
+                } ctl;
+                struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
+                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                                    .msg_controllen = sizeof(ctl.b)};
+                ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        _exit(0); /* the daemon is gone */
+                int fds[2] = {-1, -1};
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+                        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+                struct unpacker u = {.buf = msg, .len = (size_t)n};
+                struct run_spec spec;
+                memset(&spec, 0, sizeof(spec));
+                char shell = 0;
+                unpack_bytes(&u, &spec.instance_id, sizeof(spec.instance_id));
+                unpack_bytes(&u, &shell, 1);
+                spec.shell = shell;
+                spec.dir = unpack_str(&u);
+                spec.workdir = unpack_str(&u);
+                spec.user = unpack_str(&u);
+                char **argv = unpack_list(&u), **envp = unpack_list(&u);
+                int32_t answer = -EINVAL;
+                if (!u.bad && argv && argv[0] && envp && spec.dir && fds[0] >= 0 && fds[1] >= 0) {
+                        spec.argv = argv;
+                        spec.envp = envp;
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                close(sock);
+                                signal(SIGINT, SIG_DFL);
+                                signal(SIGHUP, SIG_DFL);
+                                supervise(&spec, fds[0], fds[1]);
+                        }
+                        answer = pid < 0 ? -errno : pid;
+                }
+                free(argv);
+                free(envp);
+                for (int i = 0; i < 2; i++)
+                        if (fds[i] >= 0)
+                                close(fds[i]);
+                while (send(sock, &answer, sizeof(answer), MSG_NOSIGNAL) < 0 && errno == EINTR)
+                        ;
+        }
+}
+
+int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr)
+{
+        sp->pid = 0;
+        sp->fd = -1;
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return batch_err_set(reterr, BATCH_EIO, "exec", "socketpair: %s",
+                                     strerror(errno));
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                return batch_err_set(reterr, BATCH_EIO, "exec", "fork: %s", strerror(e));
+        }
+        if (pid == 0) {
+                /* Only the socket (as 3) and the standard descriptors, which the
+                 * supervisors inherit as before. */
+                prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+                if (getppid() != parent)
+                        _exit(0);
+                int s = fcntl(sv[1], F_DUPFD, 100);
+                if (s < 0 || dup2(s, 3) < 0)
+                        _exit(1);
+                close_range(4, ~0U, 0);
+                spawner_main(3);
+        }
+        close(sv[1]);
+        sp->pid = pid;
+        sp->fd = sv[0];
+        return 0;
+}
+
+void run_spawner_stop(struct run_spawner *sp)
+{
+        if (sp->fd >= 0)
+                close(sp->fd);
+        sp->fd = -1;
+        sp->pid = 0;
+}
+
+/* Asks the spawner for a supervisor. 1: done (0 returned in *rc or an error); 0: not
+ * possible this way (too big, or the spawner is gone), fork instead. */
+static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct run_handle *h,
+                     int *rc, struct batch_err *reterr)
+{
+        static char msg[SPAWN_MSG_MAX];
+        struct packer p = {.buf = msg};
+        char shell = spec->shell;
+        pack_bytes(&p, &spec->instance_id, sizeof(spec->instance_id));
+        pack_bytes(&p, &shell, 1);
+        pack_str(&p, spec->dir);
+        pack_str(&p, spec->workdir);
+        pack_str(&p, spec->user);
+        pack_list(&p, spec->argv);
+        pack_list(&p, spec->envp);
+        if (p.full)
+                return 0;
+        int go[2], rep[2];
+        if (pipe2(go, O_CLOEXEC) < 0) {
+                *rc = batch_err_set(reterr, BATCH_EIO, "exec", "pipe: %s", strerror(errno));
+                return 1;
+        }
+        if (pipe2(rep, O_CLOEXEC) < 0) {
+                *rc = batch_err_set(reterr, BATCH_EIO, "exec", "pipe: %s", strerror(errno));
+                close(go[0]);
+                close(go[1]);
+                return 1;
+        }
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(2 * sizeof(int))];
+        } ctl;
+        memset(&ctl, 0, sizeof(ctl));
+        struct iovec iov = {.iov_base = msg, .iov_len = p.len};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                            .msg_controllen = sizeof(ctl.b)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+        int fds[2] = {go[0], rep[1]};
+        memcpy(CMSG_DATA(c), fds, sizeof(fds));
+        ssize_t w;
+        while ((w = sendmsg(sp->fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+                ;
+        int32_t answer = 0;
+        ssize_t r = -1;
+        if (w == (ssize_t)p.len)
+                while ((r = recv(sp->fd, &answer, sizeof(answer), 0)) < 0 && errno == EINTR)
+                        ;
+        close(go[0]);
+        close(rep[1]);
+        if (r != (ssize_t)sizeof(answer)) {
+                /* The spawner is gone: give it up and fork from now on. */
+                close(go[1]);
+                close(rep[0]);
+                run_spawner_stop(sp);
+                return 0;
+        }
+        if (answer < 0) {
+                close(go[1]);
+                close(rep[0]);
+                *rc = batch_err_set(reterr, BATCH_EIO, "exec", "fork: %s", strerror(-answer));
+                return 1;
+        }
+        h->pid = (pid_t)answer;
+        h->go_fd = go[1];
+        h->report_fd = rep[0];
+        *rc = 0;
+        return 1;
+}
+
+int run_spawn(struct run_spawner *sp, const struct run_spec *spec, struct run_handle *h,
+              struct batch_err *reterr)
+{
+        int rc;
+        if (sp && sp->fd >= 0 && spawn_via(sp, spec, h, &rc, reterr))
+                return rc;
+        return fork_supervisor(spec, h, reterr);
 }
 
 int run_go(struct run_handle *h, int64_t exec_id)

@@ -1,14 +1,16 @@
 /* supervisor.h: runs one execution of an exec job under a small supervisor process
  * that outlives the daemon (DESIGN §4, docs/daemon.md).
  *
- * run_spawn() forks the supervisor, which becomes a session leader and waits for a
+ * run_spawn() starts the supervisor (forked by the spawner process, below, or by the
+ * caller), which becomes a session leader and waits for a
  * "go" carrying the execution id. The daemon records the execution (with the
  * supervisor's pid) in the repository first and only then says go, so a run never
  * starts unrecorded: a daemon that dies before the go leaves a supervisor that exits
  * at once. After the go the supervisor starts the job in its own process group with
  * its output appended to the log file, reports "running" or "start-failed" on a pipe,
  * forwards SIGTERM (stop) and SIGUSR1 (kill: SIGKILL) to the job's group, and when the
- * job ends writes its outcome atomically to the status file and exits. A later daemon
+ * job ends reports its outcome ("exit N", "signal N") on the pipe, writes it atomically
+ * to the status file and exits. A later daemon
  * reads the status file, or finds the supervisor still alive (identified by its process
  * name "bdrun-<execution id>") and keeps watching it. */
 #ifndef BATCH_DAEMON_SUPERVISOR_H
@@ -41,9 +43,31 @@ struct run_handle {
         int report_fd;  /* read end: "running PID\n" or "start-failed MSG\n" */
 };
 
-/* Forks the supervisor for *spec (copied into the child). Returns 0 and *h, or BATCH_EIO
- * with the reason (fork or pipe failed). */
-int run_spawn(const struct run_spec *spec, struct run_handle *h, struct batch_err *reterr);
+/* The spawner: a small helper process, forked when the daemon starts and is still
+ * small, that forks the supervisors on the daemon's request. Forking from the daemon
+ * itself costs time in proportion to its memory (page tables; every supervisor would
+ * also keep a copy-on-write image of the daemon for its whole life). The daemon sends
+ * the run's spec and the two pipe ends over a socket; the spawner forks and answers
+ * with the supervisor's pid. It exits when the daemon closes the socket (or dies). */
+struct run_spawner {
+        pid_t pid; /* 0: none */
+        int fd;    /* the daemon's end of the socket; -1: none */
+};
+
+/* Forks the spawner. Call it early, before the daemon holds much memory, threads or
+ * descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1 and run_spawn forks
+ * directly). */
+int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr);
+
+/* Closes the socket (the spawner exits) and forgets it. */
+void run_spawner_stop(struct run_spawner *sp);
+
+/* Starts the supervisor for *spec (copied into it): through the spawner sp when there
+ * is one (sp may be NULL), else by forking this process; a spec too big for one
+ * message, or a spawner that stopped answering (it is then given up), falls back to the
+ * fork. Returns 0 and *h, or BATCH_EIO with the reason (fork or pipe failed). */
+int run_spawn(struct run_spawner *sp, const struct run_spec *spec, struct run_handle *h,
+              struct batch_err *reterr);
 
 /* Lets the supervisor start the job as execution `exec_id`. Returns 0 or BATCH_EIO. */
 int run_go(struct run_handle *h, int64_t exec_id);

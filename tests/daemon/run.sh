@@ -191,6 +191,68 @@ wait_for 15 due_state parent 2026-03-04T01:00:00Z Success &&
     pass "catch-up: one instance covering the missed day" || fail "catch-up: one instance covering the missed day" "$tmp/daemon.log"
 stop_daemon
 
+# --defs DIR: applied at start exactly like `batchctl apply DIR` (same stored definitions,
+# same versions), then scheduled; a bad directory changes nothing and batchd does not
+# start; SIGHUP applies the directory again.
+mkdir -p "$tmp/ddefs/sub"
+dout="$tmp/defs-out"
+cat >"$tmp/ddefs/a.yaml" <<EOF2
+kind: job
+name: tick
+trigger: {cron: "0 1 * * *"}
+executor: {exec: {command: [/bin/sh, -c, 'echo "tick \$BATCH_DUE_TIME" >>$dout']}}
+---
+kind: job
+name: after-tick
+trigger: {cron: "0 1 * * *"}
+depends_on: [{job: tick, mode: success}]
+executor: {exec: {command: [/bin/sh, -c, 'echo after >>$dout']}}
+EOF2
+cat >"$tmp/ddefs/sub/b.yaml" <<EOF2
+kind: calendar
+name: plain
+workdays: [MON, TUE, WED, THU, FRI]
+---
+kind: settings
+tenant: default
+batch_window: {start: "22:00", end: "06:00"}
+EOF2
+"$B" apply "$tmp/ddefs" --db "$tmp/ref.db" >/dev/null 2>&1
+"$D" --db "$tmp/d.db" --defs "$tmp/ddefs" --clock-start 2026-03-02T00:59:50Z --clock-rate 60 \
+    2>>"$tmp/defs.log" &
+dpid=$!
+ddue() { [ "$("$B" instances list --job "$1" --status Success --db "$tmp/d.db" 2>/dev/null | grep -c 2026-03-02T01:00:00Z)" -ge 1 ]; }
+wait_for 15 ddue after-tick && grep -qx 'tick 2026-03-02T01:00:00Z' "$dout" &&
+    pass "--defs: the directory's jobs are applied and run" || fail "--defs: the directory's jobs are applied and run" "$tmp/defs.log"
+"$B" jobs list --db "$tmp/d.db" -o yaml >"$tmp/d.list" 2>&1
+"$B" jobs list --db "$tmp/ref.db" -o yaml >"$tmp/ref.list" 2>&1
+"$B" export "$tmp/d.exp" --db "$tmp/d.db" >/dev/null 2>&1
+"$B" export "$tmp/ref.exp" --db "$tmp/ref.db" >/dev/null 2>&1
+[ -s "$tmp/d.list" ] && cmp -s "$tmp/d.list" "$tmp/ref.list" && diff -r "$tmp/d.exp" "$tmp/ref.exp" >/dev/null &&
+    "$B" jobs history tick --db "$tmp/d.db" | grep -q '^ *1 .* batchd  *created' &&
+    pass "--defs: the repository holds what batchctl apply stores (actor batchd)" ||
+    fail "--defs: the repository holds what batchctl apply stores (actor batchd)" "$tmp/d.list"
+# SIGHUP: a changed file is applied again (a new version naming the changed key).
+sed 's/0 1 \* \* \*/30 2 * * */' "$tmp/ddefs/a.yaml" >"$tmp/a2" && cat "$tmp/a2" >"$tmp/ddefs/a.yaml"
+kill -HUP "$dpid"
+v2() { "$B" jobs history tick --db "$tmp/d.db" 2>/dev/null | grep -q '^ *2 .* batchd  *trigger'; }
+wait_for 10 v2 && kill -0 "$dpid" 2>/dev/null &&
+    pass "--defs: SIGHUP applies the directory again" || fail "--defs: SIGHUP applies the directory again" "$tmp/defs.log"
+kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
+# A directory with a problem: batchd refuses to start and the repository is unchanged.
+"$B" jobs list --db "$tmp/d.db" -o yaml >"$tmp/d.before" 2>&1
+printf 'kind: job\nname: broken\nestimated_minuts: 3\nexecutor: {exec: {command: [/bin/true]}}\n' >"$tmp/ddefs/c.yaml"
+timeout 10 "$D" --db "$tmp/d.db" --defs "$tmp/ddefs" 2>"$tmp/defs-bad.log"
+rc=$?
+"$B" jobs list --db "$tmp/d.db" -o yaml >"$tmp/d.after" 2>&1
+[ "$rc" -eq 1 ] && grep -q 'c.yaml:3:1: estimated_minuts' "$tmp/defs-bad.log" &&
+    cmp -s "$tmp/d.before" "$tmp/d.after" &&
+    pass "--defs: a bad directory changes nothing and batchd does not start" ||
+    fail "--defs: a bad directory changes nothing and batchd does not start" "$tmp/defs-bad.log"
+"$D" --db "$tmp/d.db" --defs "$tmp/nonexistent" 2>"$tmp/defs-missing.log"
+[ $? -eq 1 ] && pass "--defs: a missing directory is refused" ||
+    fail "--defs: a missing directory is refused" "$tmp/defs-missing.log"
+
 # Every daemon log line is one JSON object.
 grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&

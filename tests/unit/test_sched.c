@@ -506,6 +506,71 @@ static void test_external_due(void **state)
 
 /* A restarted scheduler continues from restored instances: the due sequence resumes after
  * the latest one (catch-up covers the gap) and a live child keeps waiting for its parent. */
+/* Retired ext ids seen by the index test. */
+static bool retired_ext[4096];
+
+static void note_retired(void *arg, const struct sched_inst *in)
+{
+        (void)arg;
+        if (in->ext_id > 0 && in->ext_id < 4096)
+                retired_ext[in->ext_id] = true;
+}
+
+/* sched_find_ext: every held instance is found by the id given with sched_set_ext_id,
+ * through the growth of the index and the removal of retired instances. */
+static void test_find_ext(void **state)
+{
+        (void)state;
+        memset(retired_ext, 0, sizeof(retired_ext));
+        struct sched_job_spec jobs[2] = {job("a", "* * * * *"), job("b", "*/3 * * * *")};
+        jobs[0].allow_multiple = true;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t t0 = T("2026-03-02T00:00:00Z");
+        assert_int_equal(sched_new(jobs, 2, &t, t0, note_retired, NULL, &s), 0);
+        struct sched_actions acts = {0};
+        int64_t next_ext = 1, held_max = 0;
+        struct sched_inst *running[64];
+        size_t nrunning = 0;
+        for (int m = 0; m < 1500; m++) {
+                int64_t now = t0 + 60 * m;
+                /* Runs started a minute ago end now; every fifth fails. */
+                for (size_t i = 0; i < nrunning; i++) {
+                        assert_int_equal(sched_started(s, running[i], now), 0);
+                        assert_int_equal(sched_ended(s, running[i], running[i]->ext_id % 5
+                                                                        ? SCHED_END_SUCCESS
+                                                                        : SCHED_END_FAILED,
+                                                     NULL, now), 0);
+                }
+                nrunning = 0;
+                acts.n = 0;
+                assert_int_equal(sched_advance(s, now, &acts), 0);
+                for (size_t i = 0; i < acts.n; i++) {
+                        struct sched_inst *in = acts.items[i].inst;
+                        if (acts.items[i].kind == SCHED_CREATE)
+                                assert_int_equal(sched_set_ext_id(s, in, next_ext++), 0);
+                        else if (acts.items[i].kind == SCHED_START && nrunning < 64)
+                                running[nrunning++] = in;
+                }
+                if ((int64_t)sched_held(s) > held_max)
+                        held_max = (int64_t)sched_held(s);
+                /* Every id ever given: found when held, not found once retired. */
+                for (int64_t e = 1; e < next_ext && e < 4096; e++) {
+                        struct sched_inst *in = sched_find_ext(s, e);
+                        if (retired_ext[e])
+                                assert_null(in);
+                        else
+                                assert_true(in && in->ext_id == e);
+                }
+        }
+        assert_true(next_ext > 1000);
+        assert_true(held_max < 100); /* history is retired, so removals were exercised */
+        assert_null(sched_find_ext(s, 0));
+        assert_null(sched_find_ext(s, 999999));
+        sched_actions_release(&acts);
+        sched_free(s);
+}
+
 static void test_restore(void **state)
 {
         (void)state;
@@ -583,6 +648,7 @@ int main(void)
                 cmocka_unit_test(test_manual_success_releases),
                 cmocka_unit_test(test_external_due),
                 cmocka_unit_test(test_restore),
+                cmocka_unit_test(test_find_ext),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
