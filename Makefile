@@ -49,6 +49,7 @@ ALL_EXTRA :=
 TEST_EXTRA :=
 BENCH_EXTRA :=
 INSTALL_EXTRA :=
+UNINSTALL_EXTRA :=
 .DEFAULT_GOAL := all
 include $(sort $(wildcard mk/*.mk))
 
@@ -131,7 +132,7 @@ install: all $(INSTALL_EXTRA)
 	install -m 0755 $(BUILD)/batchd $(DESTDIR)$(SBINDIR)/batchd
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
-uninstall:
+uninstall: $(UNINSTALL_EXTRA)
 	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(SBINDIR)/batchd $(DESTDIR)$(DOCDIR)/README.md
 
 format:

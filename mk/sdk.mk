@@ -30,6 +30,7 @@ ALL_EXTRA     += sdk
 TEST_EXTRA    += sdk-test sdk-asan
 BENCH_EXTRA   += sdk-bench
 INSTALL_EXTRA += sdk-install
+UNINSTALL_EXTRA += sdk-uninstall
 
 .PHONY: sdk-pc-force sdk sdk-unit sdk-unit-run sdk-test sdk-asan sdk-examples sdk-crash sdk-bench sdk-install \
         sdk-uninstall
