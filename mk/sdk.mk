@@ -84,8 +84,8 @@ sdk-unit: $(SDK_TEST_BIN) $(SDK_TOOL_BIN)
 sdk-unit-run: sdk-unit
 	@SDK_TOOLS=$(CURDIR)/$(SDK_DIR)/tests scripts/run-unit.sh $(SDK_TEST_BIN)
 
-sdk-examples: sdk
-	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) examples/sdk/run.sh
+sdk-examples: sdk $(BUILD)/batchctl
+	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) BATCHCTL=$(CURDIR)/$(BUILD)/batchctl examples/sdk/run.sh
 
 sdk-crash: sdk
 	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) tests/sdk/crash.sh $(SDK_CRASH_ITEMS) $(SDK_CRASH_KILLS)

@@ -48,6 +48,23 @@ head -3 "$T/customers.csv" > "$T/small.csv"
 "$B/customer_import" --db "$T/repo.db" input="$T/small.csv" 2>/dev/null || fail "second instance"
 [ "$(sqlite3 "$T/repo.db" "SELECT count(*) FROM instances WHERE job = 'customer-import'")" = 2 ] ||
         fail "expected two instances"
+# batchctl dlq: the first instance's four dead letters are listed with their reasons; the
+# second instance added two (ids 1 and 2 again: duplicates); all six are purged, audited.
+C=${BATCHCTL:?}
+[ "$("$C" dlq list --db "$T/repo.db" --instance 1 -o json | grep -c '{"id": ')" = 4 ] ||
+        fail "batchctl dlq list does not show the 4 dead letters"
+"$C" dlq list --db "$T/repo.db" | grep -q 'email: not an address: no-email' ||
+        fail "batchctl dlq list lacks the reason"
+set +e
+"$C" dlq purge --db "$T/repo.db" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "dlq purge without a selection was not a usage error (exit $rc)"
+[ "$("$C" dlq purge --db "$T/repo.db" --job customer-import --actor ops)" = "purged 6 dead letters" ] ||
+        fail "dlq purge"
+[ "$(sqlite3 "$T/repo.db" "SELECT count(*) FROM dead_letters")" = 0 ] || fail "dead letters left after purge"
+[ "$(sqlite3 "$T/repo.db" "SELECT count(*) FROM audit_log WHERE action = 'dlq-purge' AND actor = 'ops'")" = 1 ] ||
+        fail "the purge was not audited"
 echo "sdk examples: customer_import ok"
 
 if [ -x "$B/cases_partitioned" ]; then

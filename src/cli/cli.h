@@ -39,6 +39,9 @@ extern const struct cli_cmd cli_instances_cmds[];
 extern const struct cli_cmd cli_instance_cmds[];
 int cli_submit(int argc, char **argv);
 
+/* `batchctl dlq list|purge`: the SDK's dead letters (cmd-dlq.c). */
+extern const struct cli_cmd cli_dlq_cmds[];
+
 /* `batchctl apply PATH...` and `batchctl export DIR` (cmd-defs.c). */
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);

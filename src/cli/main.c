@@ -25,6 +25,8 @@ static const struct cli_noun nouns[] = {
         {"instances", "job instances in a repository", cli_instances_cmds, NULL},
         {"instance", "one instance: inspect it, or ask batchd to act on it", cli_instance_cmds,
          NULL},
+        {"dlq", "dead letters of SDK programs (items a step skipped, with their errors)",
+         cli_dlq_cmds, NULL},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
