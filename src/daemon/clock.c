@@ -37,14 +37,6 @@ int64_t dclock_now(const struct dclock *c)
         return (int64_t)t - (t < 0 && (double)(int64_t)t != t);
 }
 
-int64_t dclock_ms_until(const struct dclock *c, int64_t t)
-{
-        double d = ((double)t - now_f(c)) / c->rate * 1000.0;
-        if (d <= 0)
-                return 0;
-        return d > 3600e3 ? 3600000 : (int64_t)d + 1;
-}
-
 int64_t dclock_us_until(const struct dclock *c, int64_t t)
 {
         double d = ((double)t - now_f(c)) / c->rate * 1e6;

@@ -24,10 +24,6 @@ void dclock_init_virtual(struct dclock *c, int64_t start, double rate);
 /* The current time, Unix seconds. */
 int64_t dclock_now(const struct dclock *c);
 
-/* Milliseconds of real time until the clock shows `t` (0 when it already does; capped
- * at one hour). */
-int64_t dclock_ms_until(const struct dclock *c, int64_t t);
-
 /* Microseconds of real time until the clock shows `t` (0 when it already does; capped
  * at one hour), plus a margin of 50 us so that the clock shows `t` on waking. */
 int64_t dclock_us_until(const struct dclock *c, int64_t t);
