@@ -15,7 +15,7 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wold-style-definition -Wvla \
              -Wwrite-strings -Wformat=2 -fno-common
-ALL_CFLAGS = -std=c17 $(WARN) -D_GNU_SOURCE -DBATCH_VERSION='"$(VERSION)"' -Isrc \
+ALL_CFLAGS = -std=c17 $(WARN) -D_GNU_SOURCE -DBATCH_VERSION='"$(VERSION)"' -Isrc -Iinclude \
              -I/usr/include/postgresql \
              $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)

@@ -36,42 +36,8 @@ extern "C" {
 
 /* ---- errors ------------------------------------------------------------------------ */
 
-/* The code base's error table and record (the same as batchd's src/common/err.h, under
- * the same guard, so either header may come first; a unit test checks they agree). */
-#ifndef BATCH_COMMON_ERR_H
-#define BATCH_COMMON_ERR_H
-#include <stdarg.h>
-#define BATCH_ERR_MAP(XX)                                                                         \
-        XX(EINVAL, -22, "invalid argument")                                                       \
-        XX(ENOENT, -2, "not found")                                                               \
-        XX(ENOMEM, -12, "out of memory")                                                          \
-        XX(EIO, -5, "input/output error")                                                         \
-        XX(ERANGE, -34, "value out of range")                                                     \
-        XX(ENEVER, -1001, "expression never fires")                                               \
-        XX(ESYNTAX, -1002, "syntax error")                                                        \
-        XX(ENOZONE, -1003, "unknown time zone")                                                   \
-        XX(EFORMAT, -1004, "malformed data")                                                      \
-        XX(ESCHEMA, -1005, "database schema is newer than this program")                        \
-        XX(ESTALE, -1006, "the state changed meanwhile")                                          \
-        XX(EEXIST, -17, "already exists")
-
-enum batch_errno {
-#define BATCH_ERR_ENUM(name, value, desc) BATCH_##name = (value),
-        BATCH_ERR_MAP(BATCH_ERR_ENUM)
-#undef BATCH_ERR_ENUM
-};
-
-struct batch_err {
-        int code;        /* the BATCH_E* code */
-        char field[48];  /* what the error is about; may be empty */
-        char msg[256];   /* a complete human sentence */
-};
-
-const char *batch_strerror(int code);
-const char *batch_err_name(int code);
-int batch_err_set(struct batch_err *err, int code, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-#endif
+/* The code base's error table and record (shared with batchd: src/common/err.h). */
+#include "batch_errors.h"
 
 /* The SDK's own codes: the two error classes a callback returns, and the outcomes the
  * runner reports. */

@@ -68,7 +68,7 @@ $(SDK_DIR)/tests/%: tests/sdk/%.c $(SDK_A) $(wildcard tests/sdk/*.h)
 	$(Q)$(CC) $(SDK_CFLAGS) -Itests -Itests/sdk -DSDK_BUILD_DIR='"$(CURDIR)/$(SDK_DIR)"' -DSDK_SOURCE_DIR='"$(CURDIR)"' \
 		-o $@ $< $(SDK_A) $(ALL_LDFLAGS) -lcmocka -lpq $(SDK_LIBS)
 
-$(SDK_DIR)/examples/%: examples/sdk/%.c $(SDK_SO) $(SDK_DIR)/libbatch.so include/batch.h
+$(SDK_DIR)/examples/%: examples/sdk/%.c $(SDK_SO) $(SDK_DIR)/libbatch.so include/batch.h include/batch_errors.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< -L$(SDK_DIR) -Wl,-rpath,$(CURDIR)/$(SDK_DIR) \
@@ -101,12 +101,13 @@ sdk-bench: sdk $(SDK_BENCH_BIN)
 sdk-install: sdk
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 include/batch.h $(DESTDIR)$(INCLUDEDIR)/batch.h
+	install -m 0644 include/batch_errors.h $(DESTDIR)$(INCLUDEDIR)/batch_errors.h
 	install -m 0644 $(SDK_A) $(DESTDIR)$(LIBDIR)/libbatch.a
 	install -m 0755 $(SDK_SO) $(DESTDIR)$(LIBDIR)/$(SDK_SONAME)
 	ln -sf $(SDK_SONAME) $(DESTDIR)$(LIBDIR)/libbatch.so
 	install -m 0644 $(SDK_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/batch.pc
 
 sdk-uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/batch.h $(DESTDIR)$(LIBDIR)/libbatch.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/batch.h $(DESTDIR)$(INCLUDEDIR)/batch_errors.h $(DESTDIR)$(LIBDIR)/libbatch.a \
 		$(DESTDIR)$(LIBDIR)/$(SDK_SONAME) $(DESTDIR)$(LIBDIR)/libbatch.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/batch.pc

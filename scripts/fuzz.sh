@@ -15,7 +15,7 @@ for src in "$@"; do
     out=build/fuzz/$name
     mkdir -p "$out/corpus"
     echo "== fuzz $name: build"
-    clang -std=c17 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+    clang -std=c17 -D_GNU_SOURCE -Isrc -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=all "$src" src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c \
         -lyaml -o "$out/fuzz_$name"
     [ -d "$dir/corpus" ] && cp -R "$dir/corpus/." "$out/corpus/"

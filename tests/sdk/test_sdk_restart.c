@@ -465,7 +465,7 @@ static void test_params(void **state)
         free(params);
 }
 
-/* include/batch.h carries a copy of src/common/err.h's table: they must agree. */
+/* The shared table's codes and texts, and the SDK's own codes, as the SDK reports them. */
 static void test_error_table(void **state)
 {
         (void)state;
