@@ -28,7 +28,7 @@ ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/sched/*.c \
+LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/sched/*.c src/ops/*.c \
              src/store/*.c \
              src/store/*/*.c)
 LIBS      := -lyaml -lsqlite3 -lpq -lm

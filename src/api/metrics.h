@@ -1,0 +1,39 @@
+/* metrics.h: counters the daemon and the API keep for GET /metrics (Prometheus text
+ * format 0.0.4). Updated with atomics from any thread; read without locks. */
+#ifndef BATCH_API_METRICS_H
+#define BATCH_API_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/* Upper bounds (seconds) of the latency histograms' buckets; +Inf is implicit. */
+#define METRICS_NBUCKETS 12
+extern const double metrics_bucket_le[METRICS_NBUCKETS];
+
+struct metrics_histogram {
+        atomic_uint_fast64_t bucket[METRICS_NBUCKETS + 1]; /* not cumulative; last: +Inf */
+        atomic_uint_fast64_t count;
+        atomic_uint_fast64_t sum_us;
+};
+
+struct batchd_metrics {
+        atomic_uint_fast64_t runs_started;
+        atomic_uint_fast64_t runs_finished;
+        atomic_int_fast64_t queue_depth;         /* instances waiting for a free run slot */
+        atomic_int_fast64_t runs_active;
+        struct metrics_histogram trigger_latency; /* due time (or submit) -> child started */
+        struct metrics_histogram repo_latency;    /* one repository transaction of the daemon */
+        struct metrics_histogram http_latency;    /* one API request */
+        atomic_uint_fast64_t http_requests[6];   /* by status class: [1]=1xx .. [5]=5xx */
+};
+
+/* Records one observation of `us` microseconds. */
+void metrics_observe(struct metrics_histogram *h, int64_t us);
+
+/* Appends a histogram in the text format under `name` with `help`. */
+void metrics_put_histogram(struct buf *b, const char *name, const char *help,
+                           const struct metrics_histogram *h);
+
+#endif

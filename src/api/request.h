@@ -1,0 +1,109 @@
+/* request.h: what an API handler sees of a request and how it answers (internal to
+ * src/api). Handlers fill `out` and `status`, or call api_problem; they never touch
+ * libmicrohttpd except through these functions. */
+#ifndef BATCH_API_REQUEST_H
+#define BATCH_API_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "store/store.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+struct api;
+
+enum api_role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_OPERATOR = 2, ROLE_ADMIN = 3 };
+
+#define API_MAX_ARGS 2
+
+struct api_req {
+        struct api *api;
+        struct MHD_Connection *conn;
+        const char *method;
+        const char *path;
+        char args[API_MAX_ARGS][256];   /* the {} segments of the route, in order */
+        const char *body;               /* NUL-terminated; NULL when none */
+        size_t body_len;
+        struct store *st;               /* a repository connection for this request */
+        /* The caller, from the bearer token (routes without auth: tenant "default"). */
+        const char *tenant;
+        enum api_role role;
+        char actor[160];                /* "token:<name>" for the audit log */
+        /* The answer. */
+        int status;
+        struct buf out;
+        const char *content_type;
+        struct MHD_Response *stream;    /* instead of out: a streamed body */
+        char allow[128];                /* Allow header for 405 */
+};
+
+/* A query parameter (decoded), or NULL. */
+const char *api_query(struct api_req *r, const char *key);
+
+/* Rejects query parameters other than the NULL-terminated `known` list with 400;
+ * returns 0 when all are known, else -1 (the problem is set). */
+int api_check_query(struct api_req *r, const char *const *known);
+
+/* Answers with an application/problem+json body (RFC 9457): title from the status,
+ * detail formatted like printf. Returns -1 so handlers can `return api_problem(...)`. */
+int api_problem(struct api_req *r, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Answers with the problem matching a store error: ENOENT 404, EEXIST 409, ESTALE 409,
+ * EINVAL/ESYNTAX/EFORMAT/ERANGE 400, otherwise 500 (message logged, not shown). */
+int api_store_problem(struct api_req *r, const struct batch_err *err);
+
+/* Parses the body as a JSON object whose keys are all in the NULL-terminated `known`
+ * list (NULL: any key). On failure answers 400/415 and returns -1; else *ret is a new
+ * reference. An empty body gives an empty object when `empty_ok`. */
+int api_body_object(struct api_req *r, const char *const *known, bool empty_ok, json_t **ret);
+
+/* Starts an answer `status` with JSON content: the caller appends to r->out. */
+void api_json(struct api_req *r, int status);
+
+/* A repository connection of the API's pool (for a streamed body that outlives the
+ * handler), or NULL with *reterr set; give it back with api_store_put. */
+struct store *api_store_get(struct api *a, struct batch_err *reterr);
+void api_store_put(struct api *a, struct store *s);
+
+/* The daemon's counters (never NULL). */
+struct batchd_metrics *api_metrics(struct api_req *r);
+
+/* A handler: returns 0 when it answered normally, -1 after api_problem. */
+typedef int api_handler(struct api_req *r);
+
+struct api_route {
+        const char *method;
+        const char *pattern;           /* "/api/v1/jobs/{}/submit" */
+        enum api_role role;            /* ROLE_NONE: no token needed */
+        api_handler *fn;
+};
+
+/* The route table (routes.c), terminated by an entry with method NULL. */
+extern const struct api_route api_routes[];
+
+/* Handlers, by resource. */
+int api_healthz(struct api_req *r);
+int api_metrics_text(struct api_req *r);
+int api_openapi(struct api_req *r);
+int api_jobs_list(struct api_req *r);
+int api_job_get(struct api_req *r);
+int api_job_versions(struct api_req *r);
+int api_job_submit(struct api_req *r);
+int api_legacy_submit(struct api_req *r);
+int api_instances_list(struct api_req *r);
+int api_instance_get(struct api_req *r);
+int api_instance_log(struct api_req *r);
+int api_instance_stop(struct api_req *r);
+int api_instance_rerun(struct api_req *r);
+int api_instance_mark_success(struct api_req *r);
+int api_tokens_list(struct api_req *r);
+int api_token_create(struct api_req *r);
+int api_token_revoke(struct api_req *r);
+
+#endif

@@ -1,0 +1,111 @@
+/* routes.c: the API's route table (every route is in docs/api.md and in
+ * api/openapi.json; tests/api checks the table against the document) and the
+ * operational endpoints: /healthz, /metrics, the OpenAPI document. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/request.h"
+#include "core/lifecycle.h"
+
+const struct api_route api_routes[] = {
+        {"GET", "/healthz", ROLE_NONE, api_healthz},
+        {"GET", "/metrics", ROLE_VIEWER, api_metrics_text},
+        {"GET", "/api/v1/openapi.json", ROLE_NONE, api_openapi},
+        {"GET", "/api/v1/jobs", ROLE_VIEWER, api_jobs_list},
+        {"GET", "/api/v1/jobs/{}", ROLE_VIEWER, api_job_get},
+        {"GET", "/api/v1/jobs/{}/versions", ROLE_VIEWER, api_job_versions},
+        {"POST", "/api/v1/jobs/{}/submit", ROLE_OPERATOR, api_job_submit},
+        {"GET", "/api/v1/instances", ROLE_VIEWER, api_instances_list},
+        {"GET", "/api/v1/instances/{}", ROLE_VIEWER, api_instance_get},
+        {"GET", "/api/v1/instances/{}/log", ROLE_VIEWER, api_instance_log},
+        {"POST", "/api/v1/instances/{}/stop", ROLE_OPERATOR, api_instance_stop},
+        {"POST", "/api/v1/instances/{}/rerun", ROLE_OPERATOR, api_instance_rerun},
+        {"POST", "/api/v1/instances/{}/mark-success", ROLE_OPERATOR, api_instance_mark_success},
+        {"GET", "/api/v1/tokens", ROLE_ADMIN, api_tokens_list},
+        {"POST", "/api/v1/tokens", ROLE_ADMIN, api_token_create},
+        {"DELETE", "/api/v1/tokens/{}", ROLE_ADMIN, api_token_revoke},
+        {"POST", "/batchRuntime/v2/submitJob", ROLE_OPERATOR, api_legacy_submit},
+        {NULL, NULL, ROLE_NONE, NULL},
+};
+
+int api_healthz(struct api_req *r)
+{
+        struct batch_err err;
+        int v;
+        if (store_schema_version(r->st, &v, &err) < 0)
+                return api_problem(r, 503, "the repository does not answer");
+        api_json(r, 200);
+        buf_printf(&r->out, "{\"status\": \"ok\", \"schema_version\": %d}\n", v);
+        return 0;
+}
+
+static void put_counter(struct buf *b, const char *name, const char *help, const char *type,
+                        long long v)
+{
+        buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, v);
+}
+
+int api_metrics_text(struct api_req *r)
+{
+        struct batchd_metrics *m = api_metrics(r);
+        struct buf *b = &r->out;
+        /* Instances by state: the live ones, counted in the repository. */
+        long long by_state[STATE_X_MAX] = {0};
+        struct store_instance_filter f = {.tenant = r->tenant, .state = -1, .limit = 10000,
+                                          .live_only = true};
+        struct store_instance_list l;
+        struct batch_err err;
+        for (;;) {
+                if (store_instance_list(r->st, &f, &l, &err) < 0)
+                        return api_store_problem(r, &err);
+                for (size_t i = 0; i < l.n; i++)
+                        if (l.items[i].state >= 0 && l.items[i].state < STATE_X_MAX)
+                                by_state[l.items[i].state]++;
+                size_t n = l.n;
+                if (n)
+                        f.after_id = l.items[n - 1].id;
+                store_instance_list_release(&l);
+                if (n < f.limit)
+                        break;
+        }
+        buf_puts(b, "# HELP batchd_instances_live Instances not yet in a final state, by state.\n"
+                    "# TYPE batchd_instances_live gauge\n");
+        for (int s = 0; s < STATE_X_MAX; s++)
+                if (!state_is_final(s))
+                        buf_printf(b, "batchd_instances_live{state=\"%s\"} %lld\n", state_name(s),
+                                   by_state[s]);
+        put_counter(b, "batchd_runs_started_total", "Runs (executions) started.", "counter",
+                    (long long)atomic_load(&m->runs_started));
+        put_counter(b, "batchd_runs_finished_total", "Runs (executions) that ended.", "counter",
+                    (long long)atomic_load(&m->runs_finished));
+        put_counter(b, "batchd_runs_active", "Runs going on now.", "gauge",
+                    (long long)atomic_load(&m->runs_active));
+        put_counter(b, "batchd_queue_depth", "Instances ready to run, waiting for a run slot.",
+                    "gauge", (long long)atomic_load(&m->queue_depth));
+        metrics_put_histogram(b, "batchd_trigger_latency_seconds",
+                              "From an instance's due time (or submit) to its run's start.",
+                              &m->trigger_latency);
+        metrics_put_histogram(b, "batchd_repository_latency_seconds",
+                              "One repository transaction of the scheduler.", &m->repo_latency);
+        metrics_put_histogram(b, "batchd_http_request_duration_seconds",
+                              "One API request, from its first byte to its answer.",
+                              &m->http_latency);
+        buf_puts(b, "# HELP batchd_http_requests_total API requests answered, by status class.\n"
+                    "# TYPE batchd_http_requests_total counter\n");
+        for (int c = 1; c <= 5; c++)
+                buf_printf(b, "batchd_http_requests_total{code=\"%dxx\"} %llu\n", c,
+                           (unsigned long long)atomic_load(&m->http_requests[c]));
+        r->status = 200;
+        r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return 0;
+}
+
+/* The OpenAPI document, compiled in from api/openapi.json (build/gen/openapi.c). */
+extern const char api_openapi_json[];
+
+int api_openapi(struct api_req *r)
+{
+        api_json(r, 200);
+        buf_puts(&r->out, api_openapi_json);
+        return 0;
+}

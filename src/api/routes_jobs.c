@@ -1,0 +1,79 @@
+/* routes_jobs.c: /api/v1/jobs (list with filters and a cursor, get, version history). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/request.h"
+#include "ops/jobs.h"
+
+int api_jobs_list(struct api_req *r)
+{
+        static const char *const known[] = {"group", "type", "enabled", "limit", "cursor", NULL};
+        if (api_check_query(r, known) < 0)
+                return -1;
+        struct ops_job_filter f = {.group = api_query(r, "group"), .type = api_query(r, "type"),
+                                   .enabled = -1, .after = api_query(r, "cursor"), .limit = 100};
+        if (f.type && strcmp(f.type, "scheduled") && strcmp(f.type, "manual"))
+                return api_problem(r, 400, "type=\"%s\": scheduled or manual", f.type);
+        const char *v = api_query(r, "enabled");
+        if (v) {
+                if (!strcmp(v, "true"))
+                        f.enabled = 1;
+                else if (!strcmp(v, "false"))
+                        f.enabled = 0;
+                else
+                        return api_problem(r, 400, "enabled=\"%s\": true or false", v);
+        }
+        if ((v = api_query(r, "limit"))) {
+                char *end;
+                errno = 0;
+                unsigned long n = strtoul(v, &end, 10);
+                if (errno || *end || !*v || n < 1 || n > 1000)
+                        return api_problem(r, 400, "query parameter limit=\"%s\" must be 1 to 1000",
+                                           v);
+                f.limit = (unsigned)n;
+        }
+        struct batch_err err;
+        api_json(r, 200);
+        if (ops_job_list(r->st, r->tenant, &f, &r->out, &err) < 0)
+                return api_store_problem(r, &err);
+        return 0;
+}
+
+int api_job_get(struct api_req *r)
+{
+        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+                return -1;
+        struct store_def d;
+        struct batch_err err;
+        if (store_def_get(r->st, r->tenant, "job", r->args[0], &d, &err) < 0)
+                return api_store_problem(r, &err);
+        api_json(r, 200);
+        ops_put_def(&r->out, &d, false);
+        buf_puts(&r->out, "\n");
+        store_def_release(&d);
+        return 0;
+}
+
+int api_job_versions(struct api_req *r)
+{
+        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+                return -1;
+        struct store_def_list l;
+        struct batch_err err;
+        if (store_def_history(r->st, r->tenant, "job", r->args[0], &l, &err) < 0)
+                return api_store_problem(r, &err);
+        if (!l.n) {
+                store_def_list_release(&l);
+                return api_problem(r, 404, "no job named \"%s\"", r->args[0]);
+        }
+        api_json(r, 200);
+        buf_puts(&r->out, "{\"items\": [");
+        for (size_t i = 0; i < l.n; i++) {
+                buf_puts(&r->out, i ? ",\n  " : "\n  ");
+                ops_put_def(&r->out, &l.items[i], true);
+        }
+        buf_puts(&r->out, "\n], \"next_cursor\": null}\n");
+        store_def_list_release(&l);
+        return 0;
+}

@@ -1,0 +1,49 @@
+/* instances.h: what the REST API and batchctl (on a repository) do with instances, as
+ * one implementation: JSON renderings, submit, and the operator's requests. The API
+ * sends these JSON texts as they are; batchctl prints them or renders tables from
+ * them, so both surfaces show the same data. */
+#ifndef BATCH_OPS_INSTANCES_H
+#define BATCH_OPS_INSTANCES_H
+
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "store/store.h"
+
+/* Appends the JSON object of an instance to b. */
+void ops_put_instance(struct buf *b, const struct store_instance *in);
+
+/* Appends {"items": [...], "next_cursor": "ID" | null} for the filter to b. Errors of
+ * the store are returned with *reterr set. */
+int ops_instance_list(struct store *s, const struct store_instance_filter *f, struct buf *b,
+                      struct batch_err *reterr);
+
+/* Appends the instance `id` of `tenant` with its state history, its executions and
+ * their step executions (the eight counts) to b. BATCH_ENOENT when the tenant has no
+ * such instance. */
+int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct buf *b,
+                        struct batch_err *reterr);
+
+/* Creates an instance of job `job` now (`now` Unix seconds) with `params` (a flat JSON
+ * object text, or NULL) and audits it; *ret_id is its id. BATCH_ENOENT: no such job;
+ * BATCH_EEXIST: the job does not allow multiple instances and one is live (the
+ * message names it); BATCH_EINVAL: the job is not submittable (disabled); BATCH_ESYNTAX:
+ * bad parameters. Nothing is changed on error. */
+int ops_submit(struct store *s, const char *tenant, const char *job, const char *params,
+               const char *actor, int64_t now, int64_t *ret_id, struct batch_err *reterr);
+
+/* Queues an operator's request ("stop", "rerun" or "mark-success") on instance `id` of
+ * `tenant` for the daemon, with its audit row, in one transaction; *ret_id is the
+ * request's id. BATCH_ENOENT when the tenant has no such instance. */
+int ops_request(struct store *s, const char *tenant, int64_t id, const char *action,
+                const char *actor, const char *reason, int64_t now, int64_t *ret_id,
+                struct batch_err *reterr);
+
+/* Waits up to `timeout_ms` for the daemon to carry out request `rid`; *ret is the
+ * request (release with store_request_release). Returns 1 when it is done, 0 when
+ * still queued (*ret left empty), or a negative error. */
+int ops_request_wait(struct store *s, int64_t rid, int timeout_ms, struct store_request *ret,
+                     struct batch_err *reterr);
+
+#endif

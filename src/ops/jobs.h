@@ -1,0 +1,54 @@
+/* jobs.h: job definitions as the REST API and batchctl show them: JSON renderings with
+ * the fields one filters by (group, type, enabled), secrets redacted. */
+#ifndef BATCH_OPS_JOBS_H
+#define BATCH_OPS_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "store/store.h"
+
+/* What a submit and a list filter need to know of a job. */
+struct ops_job_info {
+        char group[128];        /* "" when none */
+        char type[16];          /* "scheduled" or "manual" */
+        bool enabled;
+        bool allow_multiple_instances;
+};
+
+/* Reads the job's stored definition. BATCH_ENOENT when the tenant has no such job,
+ * BATCH_EFORMAT when its stored text does not load. */
+int ops_job_info(struct store *s, const char *tenant, const char *job, struct ops_job_info *ret,
+                 struct batch_err *reterr);
+
+/* True when a parameter or environment key names a secret (it contains "secret",
+ * "password", "passwd", "token", "credential" or "apikey"/"api_key", in any case):
+ * its value is never shown by the API or batchctl, nor logged. */
+bool ops_key_is_secret(const char *key);
+
+/* Appends a flat JSON object text (instance parameters) with the values of secret keys
+ * replaced by "***". Text that does not parse is shown as {}. */
+void ops_put_params_redacted(struct buf *b, const char *params);
+
+/* Appends the JSON object of a stored definition (as of a version when `history`:
+ * with changed_at/changed_by/changed, else updated_at/updated_by); the "spec" text has
+ * the values of secret environment and parameter keys replaced by "***"; jobs carry
+ * "group", "type" and "enabled" too. */
+void ops_put_def(struct buf *b, const struct store_def *d, bool history);
+
+/* Which jobs ops_job_list shows: NULL/negative fields match everything. */
+struct ops_job_filter {
+        const char *group;
+        const char *type;
+        int enabled;            /* -1 any, 0 disabled, 1 enabled */
+        const char *after;      /* keyset cursor: names after this one */
+        unsigned limit;         /* 0: 100 */
+};
+
+/* Appends {"items": [...], "next_cursor": NAME | null} of the tenant's jobs, by name. */
+int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filter *f,
+                 struct buf *b, struct batch_err *reterr);
+
+#endif
