@@ -35,8 +35,9 @@ LIBS      := -lyaml -lsqlite3 -lpq -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
-DAEMON_SRC:= $(wildcard src/daemon/*.c)
-DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+DAEMON_SRC:= $(wildcard src/daemon/*.c src/api/*.c)
+DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
+DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lpthread
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
@@ -79,7 +80,15 @@ $(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
 
 $(BUILD)/batchd: $(DAEMON_OBJ) $(BUILD)/libbatchcore.a
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libbatchcore.a $(DAEMON_LIBS) $(LIBS)
+
+# The OpenAPI document (api/openapi.json) compiled in as one C string.
+$(BUILD)/gen/openapi.c: api/openapi.json scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed-text.sh api_openapi_json $< >$@
+
+$(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 set -eu
 B=${1:?batchctl}
 D=$(dirname "$B")/batchd
+export BATCHD_LISTEN=off # these runs need no API (tests/api covers it)
 N=${2:-10000}
 SECS=${3:-60}
 shift $(($# < 3 ? $# : 3))

@@ -11,6 +11,7 @@
 set -eu
 B=${1:?batchctl}
 D=$(dirname "$B")/batchd
+export BATCHD_LISTEN=off # these runs need no API (tests/api covers it)
 N=${2:-10000}
 DAYS=${3:-100}
 SECS=${4:-30}

@@ -24,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "api/metrics.h"
+#include "api/token.h"
 #include "common/buf.h"
 #include "common/trace.h"
 #include "core/isotime.h"
@@ -89,6 +92,9 @@ struct daemon {
         bool tx_open;             /* the repository transaction was begun */
         struct go *gos;           /* launched runs waiting for the commit to get their go */
         size_t ngos, capgos;
+        size_t npending;          /* length of the pending list */
+        int64_t tx_start_us;      /* when the current transaction began (metrics) */
+        struct batchd_metrics metrics; /* shown by the API's GET /metrics */
 };
 
 struct go;
@@ -110,11 +116,16 @@ static void watch(struct daemon *d, int fd, enum watch_kind kind, struct run *r)
         epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+        return mono_us() / 1000;
 }
 
 static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst *in)
@@ -320,6 +331,17 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         g->h = h;
         g->exec_id = exec_id;
         run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
+        atomic_fetch_add(&d->metrics.runs_started, 1);
+        if (attempt == 1 && !d->clock.virtual_clock) {
+                /* From the due time (a submit's: its creation) to now, real clock only. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t from = in->scheduled ? in->due : in->created_at;
+                from += dclock_now(&d->clock) - now; /* back from the tenant's time offset */
+                metrics_observe(&d->metrics.trigger_latency,
+                                (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
+                                        from * 1000000);
+        }
         dlog("info", def->name, in->ext_id, exec_id, si.trace_id, "started attempt %d (pid %d)",
              attempt, (int)h.pid);
         store_instance_release(&si);
@@ -378,6 +400,7 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                 dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, NULL,
                      "ended: %s", why[0] ? why : "success");
         }
+        atomic_fetch_add(&d->metrics.runs_finished, 1);
         run_forget(d, r);
 }
 
@@ -477,6 +500,7 @@ static void tx_begin(struct daemon *d)
         if (d->tx_depth++ > 0)
                 return;
         struct batch_err err;
+        d->tx_start_us = mono_us();
         d->tx_open = store_begin(d->st, &err) == 0;
         if (!d->tx_open)
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
@@ -492,6 +516,8 @@ static void tx_end(struct daemon *d)
                 dlog("error", NULL, 0, 0, NULL, "recording: %s", err.msg);
                 store_rollback(d->st);
         }
+        if (d->tx_open)
+                metrics_observe(&d->metrics.repo_latency, mono_us() - d->tx_start_us);
         d->tx_open = false;
         /* Stops: the move to Stopping is recorded first (or was lost with the
          * transaction: the stop is carried out anyway, its end recorded as usual). */
@@ -599,6 +625,7 @@ static void advance(struct daemon *d)
                                         p->instance = a->inst->ext_id;
                                         *d->pending_tail = p;
                                         d->pending_tail = &p->next;
+                                        d->npending++;
                                 } else if (a->kind == SCHED_STOP) {
                                         struct run *r = run_of_instance(d, a->inst->ext_id);
                                         if (r)
@@ -621,6 +648,7 @@ static void drain_pending(struct daemon *d)
         while (d->pending && d->nruns < d->max_runs) {
                 struct pending *p = d->pending;
                 d->pending = p->next;
+                d->npending--;
                 if (!d->pending)
                         d->pending_tail = &d->pending;
                 if (p->tenant < d->ntenants) {
@@ -724,6 +752,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                 p->instance = si->id;
                                 *d->pending_tail = p;
                                 d->pending_tail = &p->next;
+                                d->npending++;
                         }
                 } else if (!last || last->finished) {
                         /* Its end was recorded but not its state. */
@@ -1100,9 +1129,16 @@ static void arm_timer(struct daemon *d)
         timerfd_settime(d->tfd, 0, &its, NULL);
 }
 
+#define LISTEN_DEFAULT "127.0.0.1:8080"
+
 static const char usage[] =
-        "usage: batchd [--db DB] [--state-dir DIR] [--clock-start ISO --clock-rate N] "
-        "[--log-file FILE] [--max-runs N] [--defs DIR]\n";
+        "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
+        "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
+        "              [--defs DIR]\n"
+        "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
+        "              [--expires-days N] [--db DB]\n"
+        "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
+        "          off: no API)\n";
 
 int main(int argc, char **argv)
 {
@@ -1114,11 +1150,17 @@ int main(int argc, char **argv)
                 {"log-file", required_argument, NULL, 'l'},
                 {"max-runs", required_argument, NULL, 'm'},
                 {"defs", required_argument, NULL, 'D'},
+                {"listen", required_argument, NULL, 'L'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
+        if (argc > 1 && strcmp(argv[1], "token") == 0)
+                return token_main(argc - 1, argv + 1);
         struct daemon d = {0};
         d.max_runs = MAX_RUNS_DEFAULT;
+        const char *listen = getenv("BATCHD_LISTEN");
+        if (!listen || !*listen)
+                listen = LISTEN_DEFAULT;
         d.pending_tail = &d.pending;
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
@@ -1141,6 +1183,7 @@ int main(int argc, char **argv)
                 }
                 case 'l': log_file = optarg; break;
                 case 'D': d.defs_dir = optarg; break;
+                case 'L': listen = optarg; break;
                 case 'm': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -1258,6 +1301,18 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
                 return 1;
         }
+        struct api *api = NULL;
+        if (strcmp(listen, "off") != 0) {
+                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics};
+                if (api_start(&ac, &api, &err) < 0) {
+                        fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
+                        dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
+                             err.msg);
+                        return 1;
+                }
+                dlog("info", NULL, 0, 0, NULL, "API listening on %s (port %u)", listen,
+                     api_port(api));
+        }
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
              d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
         take_submits(&d, dclock_now(&d.clock));
@@ -1331,6 +1386,8 @@ int main(int argc, char **argv)
                 advance(&d);
                 tx_end(&d);
                 runs_bury(&d);
+                atomic_store(&d.metrics.runs_active, (int_fast64_t)d.nruns);
+                atomic_store(&d.metrics.queue_depth, (int_fast64_t)d.npending);
                 arm_timer(&d);
                 int64_t wait = next_check - mono_ms();
                 n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
@@ -1339,6 +1396,8 @@ int main(int argc, char **argv)
         }
         dlog("info", NULL, 0, 0, NULL, "batchd stopping; runs go on and the next batchd "
                                        "will supervise them");
+        if (api)
+                api_stop(api);
         free_tenants(&d);
         runs_bury(&d);
         sched_actions_release(&d.acts);

@@ -14,6 +14,7 @@ set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
 B="$BIN/batchctl"
 D="$BIN/batchd"
+export BATCHD_LISTEN=off # these runs need no API (tests/api covers it)
 SEED=${SEED:-$(($$ + $(date +%s) % 100000))}
 JOBS=${JOBS:-200}
 KILLS=${KILLS:-22}
