@@ -76,7 +76,7 @@ $(BUILD)/libbatchcore.a: $(LIB_OBJ)
 
 $(BUILD)/batchctl: $(CLI_OBJ) $(BUILD)/libbatchcore.a
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libbatchcore.a $(LIBS) -lcurl -ljansson
 
 $(BUILD)/batchd: $(DAEMON_OBJ) $(BUILD)/libbatchcore.a
 	@$(if $(V),,echo "  LINK    $@")

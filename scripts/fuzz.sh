@@ -9,15 +9,21 @@ seconds=$1
 shift
 cd "$(dirname "$0")/.."
 status=0
+# The definition modules without apply.c, which needs the repository.
+defs_src=$(ls src/defs/*.c | grep -v '/apply\.c$')
 for src in "$@"; do
     dir=$(dirname "$src")
     name=$(basename "$dir")
     out=build/fuzz/$name
     mkdir -p "$out/corpus"
     echo "== fuzz $name: build"
+    # A target's further sources and libraries, if any, are listed in its build-extra.
+    extra=""
+    [ -f "$dir/build-extra" ] && extra=$(cat "$dir/build-extra")
+    # shellcheck disable=SC2086
     clang -std=c17 -D_GNU_SOURCE -Isrc -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=all "$src" src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c \
-        -lyaml -o "$out/fuzz_$name"
+        -fno-sanitize-recover=all "$src" src/common/*.c src/core/*.c src/sys/*.c $defs_src \
+        $extra -lyaml -o "$out/fuzz_$name"
     [ -d "$dir/corpus" ] && cp -R "$dir/corpus/." "$out/corpus/"
     dict=""
     for d in "$dir"/*.dict; do [ -f "$d" ] && dict="-dict=$PWD/$d"; done

@@ -652,6 +652,218 @@ static void test_instance_filters(void **state)
         store_instance_list_release(&l);
 }
 
+static int64_t make_by(struct store *s, const char *job, bool scheduled, int64_t due,
+                       const char *actor)
+{
+        struct store_instance in = {.tenant = (char *)"default",
+                                    .job = (char *)job,
+                                    .scheduled = scheduled,
+                                    .due = due,
+                                    .first_due = due,
+                                    .last_due = due,
+                                    .state = STATE_INIT,
+                                    .trace_id = (char *)"trace-2"};
+        int64_t id = 0;
+        int r = store_instance_create(s, &in, actor, 1000, &id, NULL);
+        return r < 0 ? r : id;
+}
+
+/* Moves instance `id` from Init through the states in `path` (ending at -1). */
+static void walk(struct store *s, int64_t id, const char *actor, const int *path)
+{
+        int from = STATE_INIT;
+        for (int i = 0; path[i] >= 0; i++) {
+                assert_int_equal(store_instance_transition(s, id, from, path[i], actor, NULL,
+                                                           1100 + i, NULL),
+                                 0);
+                from = path[i];
+        }
+}
+
+/* Runs one execution of instance `id`, finished with `status` and `error` unless
+ * `finish` is false. */
+static void execute(struct store *s, int64_t id, bool finish, int status, const char *error)
+{
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 7};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(s, &e, 2000, &eid, &attempt, NULL), 0);
+        if (finish)
+                assert_int_equal(store_execution_finish(s, eid, status, error, 2010, NULL), 0);
+}
+
+/* Lists with `flt` and checks the ids are exactly want[0..n). */
+static void expect_ids(struct store *s, const struct store_instance_filter *flt,
+                       const int64_t *want, size_t n)
+{
+        struct store_instance_list l;
+        struct batch_err err;
+        assert_int_equal(store_instance_list(s, flt, &l, &err), 0);
+        assert_int_equal(l.n, n);
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(l.items[i].id, want[i]);
+        store_instance_list_release(&l);
+}
+
+/* failed_only: a failed state (3, 6, 7, 11) now, or an execution that exited other than 0
+ * or recorded an error. created_by: the actor of the creation transition only. */
+static void test_instance_failed_created_by(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
+        static const int to_start_failed[] = {STATE_STARTING, STATE_START_FAILED, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_timeout_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING,
+                                                STATE_TIMEOUT_FAILED, -1};
+        static const int to_stop_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING,
+                                             STATE_STOP_FAILED, -1};
+        static const int rerun[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, STATE_INIT, -1};
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        /* i1: a's, by the scheduler, running after an execution that exited 1; every
+         * later change by token:ops (not its creator). */
+        int64_t i1 = make_by(f->s, "a", true, 1000, "scheduler");
+        walk(f->s, i1, "token:ops", to_running);
+        execute(f->s, i1, true, 1, NULL);
+        /* i2: a's submit by token:ops, Start Failed, no execution. */
+        int64_t i2 = make_by(f->s, "a", false, 1100, "token:ops");
+        walk(f->s, i2, "scheduler", to_start_failed);
+        /* i3: a's submit by token:ops, succeeded (exit 0). */
+        int64_t i3 = make_by(f->s, "a", false, 1200, "token:ops");
+        walk(f->s, i3, "scheduler", to_success);
+        execute(f->s, i3, true, 0, NULL);
+        /* i4: b's, by token:ops, an execution that exited 0 but recorded an error. */
+        int64_t i4 = make_by(f->s, "b", true, 1000, "token:ops");
+        execute(f->s, i4, true, 0, "lost: node n1 stopped reporting");
+        /* i5: b's, by batchctl, running: its one execution has not finished. */
+        int64_t i5 = make_by(f->s, "b", true, 2000, "batchctl");
+        walk(f->s, i5, "scheduler", to_running);
+        execute(f->s, i5, false, 0, NULL);
+        /* i6: a's, by batchctl, a failed attempt (exit -9) and a successful retry. */
+        int64_t i6 = make_by(f->s, "a", true, 3000, "batchctl");
+        execute(f->s, i6, true, -9, "killed");
+        execute(f->s, i6, true, 0, NULL);
+        /* i7: a's, by token:ops, Failed and then rerun to Init, no execution: not failed
+         * any more (the state is what counts, not its history). */
+        int64_t i7 = make_by(f->s, "a", true, 4000, "token:ops");
+        walk(f->s, i7, "scheduler", rerun);
+        /* i8, i9, i10: a's by token:ops: Failed, Timeout Failed, Stop Failed. */
+        int64_t i8 = make_by(f->s, "a", true, 5000, "token:ops");
+        walk(f->s, i8, "scheduler", to_failed);
+        int64_t i9 = make_by(f->s, "a", true, 6000, "token:ops");
+        walk(f->s, i9, "scheduler", to_timeout_failed);
+        int64_t i10 = make_by(f->s, "a", true, 7000, "token:ops");
+        walk(f->s, i10, "scheduler", to_stop_failed);
+        /* i11: b's, by the scheduler, never run. */
+        int64_t i11 = make_by(f->s, "b", true, 3000, "scheduler");
+        /* i12: created with no actor: recorded as "system". */
+        int64_t i12 = make_by(f->s, "b", true, 4000, NULL);
+        assert_true(i1 > 0 && i12 > i11);
+
+        struct store_instance_filter flt = {.tenant = "default", .state = -1,
+                                            .failed_only = true};
+        int64_t failed[] = {i1, i2, i4, i6, i8, i9, i10};
+        expect_ids(f->s, &flt, failed, 7);
+        /* Failed, newest first. */
+        flt.newest_first = true;
+        int64_t failed_desc[] = {i10, i9, i8, i6, i4, i2, i1};
+        expect_ids(f->s, &flt, failed_desc, 7);
+        /* Failed and job a. */
+        flt.newest_first = false;
+        flt.job = "a";
+        int64_t failed_a[] = {i1, i2, i6, i8, i9, i10};
+        expect_ids(f->s, &flt, failed_a, 6);
+        /* Failed, job a and state Running: only the one failed through its execution. */
+        flt.state = STATE_RUNNING;
+        int64_t failed_a_running[] = {i1};
+        expect_ids(f->s, &flt, failed_a_running, 1);
+        /* Failed, job a, in due range [1100, 6000): i2, i6, i8. */
+        flt.state = -1;
+        flt.has_due_range = true;
+        flt.due_from = 1100;
+        flt.due_to = 6000;
+        int64_t failed_a_due[] = {i2, i6, i8};
+        expect_ids(f->s, &flt, failed_a_due, 3);
+        /* Failed and live: Stop Failed is both, and so are the instances not final
+         * (Running, Init) with a failed execution. */
+        struct store_instance_filter live = {.tenant = "default", .state = -1,
+                                             .failed_only = true, .live_only = true};
+        int64_t failed_live[] = {i1, i4, i6, i10};
+        expect_ids(f->s, &live, failed_live, 4);
+        /* Failed and scheduled (no submits). */
+        struct store_instance_filter sched = {.tenant = "default", .state = -1,
+                                              .failed_only = true, .scheduled_only = true};
+        int64_t failed_sched[] = {i1, i4, i6, i8, i9, i10};
+        expect_ids(f->s, &sched, failed_sched, 6);
+
+        /* created_by: the creator only, whoever changed the instance afterwards. */
+        struct store_instance_filter by = {.tenant = "default", .state = -1,
+                                           .created_by = "token:ops"};
+        int64_t ops[] = {i2, i3, i4, i7, i8, i9, i10};
+        expect_ids(f->s, &by, ops, 7);
+        by.created_by = "scheduler";
+        int64_t sched_made[] = {i1, i11};
+        expect_ids(f->s, &by, sched_made, 2);
+        by.created_by = "system";
+        int64_t system_made[] = {i12};
+        expect_ids(f->s, &by, system_made, 1);
+        by.created_by = "token:nobody";
+        expect_ids(f->s, &by, NULL, 0);
+        /* created_by with job and state. */
+        by.created_by = "token:ops";
+        by.job = "b";
+        int64_t ops_b[] = {i4};
+        expect_ids(f->s, &by, ops_b, 1);
+        by.job = "a";
+        by.state = STATE_FAILED;
+        int64_t ops_a_failed_state[] = {i8};
+        expect_ids(f->s, &by, ops_a_failed_state, 1);
+        by.state = STATE_INIT;
+        int64_t ops_a_init[] = {i7};
+        expect_ids(f->s, &by, ops_a_init, 1);
+        /* Both filters: token:ops's failed instances of a. */
+        by.state = -1;
+        by.failed_only = true;
+        int64_t ops_a_failed[] = {i2, i8, i9, i10};
+        expect_ids(f->s, &by, ops_a_failed, 4);
+
+        /* Keyset pages of 2 over token:ops's failed instances (any job), both ways,
+         * cover them exactly once and in order. */
+        int64_t want[] = {i2, i4, i8, i9, i10};
+        for (int desc = 0; desc < 2; desc++) {
+                struct store_instance_filter pg = {.tenant = "default", .state = -1,
+                                                   .failed_only = true,
+                                                   .created_by = "token:ops", .limit = 2,
+                                                   .newest_first = desc != 0};
+                size_t seen = 0;
+                for (int pages = 0; pages < 10; pages++) {
+                        struct store_instance_list l;
+                        assert_int_equal(store_instance_list(f->s, &pg, &l, NULL), 0);
+                        if (l.n == 0) {
+                                store_instance_list_release(&l);
+                                break;
+                        }
+                        assert_true(l.n <= 2);
+                        for (size_t i = 0; i < l.n; i++, seen++) {
+                                assert_true(seen < 5);
+                                assert_int_equal(l.items[i].id,
+                                                 want[desc ? 4 - seen : seen]);
+                        }
+                        pg.after_id = l.items[l.n - 1].id;
+                        store_instance_list_release(&l);
+                }
+                assert_int_equal(seen, 5);
+        }
+        /* A page of job a's failed instances after i2, newest first: below i2 only i1. */
+        struct store_instance_filter below = {.tenant = "default", .job = "a", .state = -1,
+                                              .failed_only = true, .newest_first = true,
+                                              .after_id = i2};
+        int64_t below_i2[] = {i1};
+        expect_ids(f->s, &below, below_i2, 1);
+        /* The same filter in another tenant finds nothing. */
+        below.tenant = "other";
+        expect_ids(f->s, &below, NULL, 0);
+}
+
 /* Operators' requests queue for the daemon and are answered once. */
 static void test_requests(void **state)
 {
@@ -797,6 +1009,8 @@ static void test_request_list(void **state)
                 cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_instance_failed_created_by, setup,           \
+                                                teardown),                                        \
                 cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \

@@ -42,6 +42,9 @@ struct api_req {
         char allow[128];                /* Allow header for 405 */
 };
 
+/* A request header's value, or NULL. */
+const char *api_header(struct api_req *r, const char *name);
+
 /* A query parameter (decoded), or NULL. */
 const char *api_query(struct api_req *r, const char *key);
 
@@ -95,6 +98,18 @@ int api_jobs_list(struct api_req *r);
 int api_job_get(struct api_req *r);
 int api_job_versions(struct api_req *r);
 int api_job_submit(struct api_req *r);
+int api_job_create(struct api_req *r);
+int api_job_replace(struct api_req *r);
+int api_job_delete(struct api_req *r);
+int api_job_enable(struct api_req *r);
+int api_job_disable(struct api_req *r);
+int api_calendars_list(struct api_req *r);
+int api_calendar_get(struct api_req *r);
+int api_calendar_put(struct api_req *r);
+int api_calendar_delete(struct api_req *r);
+int api_settings_get(struct api_req *r);
+int api_settings_put(struct api_req *r);
+int api_deps(struct api_req *r);
 int api_legacy_submit(struct api_req *r);
 int api_instances_list(struct api_req *r);
 int api_instance_get(struct api_req *r);

@@ -10,6 +10,7 @@
 
 #include <microhttpd.h>
 
+#include "api/body.h"
 #include "api/request.h"
 #include "common/json.h"
 #include "core/isotime.h"
@@ -47,7 +48,8 @@ static int parse_uint(struct api_req *r, const char *key, unsigned max, unsigned
 int api_instances_list(struct api_req *r)
 {
         static const char *const known[] = {"job", "state", "from", "to", "limit", "cursor",
-                                            "order", "live", NULL};
+                                            "order", "live", "has_failure", "submitted_by",
+                                            NULL};
         if (api_check_query(r, known) < 0)
                 return -1;
         struct store_instance_filter f = {.tenant = r->tenant, .job = api_query(r, "job"),
@@ -83,6 +85,14 @@ int api_instances_list(struct api_req *r)
                 else if (strcmp(v, "false"))
                         return api_problem(r, 400, "live=\"%s\": true or false", v);
         }
+        if ((v = api_query(r, "has_failure"))) {
+                if (strcmp(v, "true"))
+                        return api_problem(r, 400, "has_failure=\"%s\": the filter takes true", v);
+                f.failed_only = true;
+        }
+        /* "me": the caller's own submits; else an actor as the audit log names it. */
+        if ((v = api_query(r, "submitted_by")))
+                f.created_by = strcmp(v, "me") ? v : r->actor;
         api_json(r, 200);
         if (ops_instance_list(r->st, &f, &r->out, &err) < 0)
                 return api_store_problem(r, &err);
@@ -340,48 +350,14 @@ int api_instance_mark_success(struct api_req *r)
 
 /* ---- submit ------------------------------------------------------------------------------ */
 
-/* Turns a JSON object of scalars into parameter text; 400 for anything else. */
-static int params_text(struct api_req *r, json_t *obj, struct buf *out)
-{
-        json_t *flat = json_object();
-        const char *key;
-        json_t *v;
-        json_object_foreach(obj, key, v) {
-                char num[64];
-                const char *text;
-                if (json_is_string(v))
-                        text = json_string_value(v);
-                else if (json_is_integer(v))
-                        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)),
-                                text = num;
-                else if (json_is_real(v))
-                        snprintf(num, sizeof(num), "%.17g", json_real_value(v)), text = num;
-                else if (json_is_boolean(v))
-                        text = json_is_true(v) ? "true" : "false";
-                else {
-                        json_decref(flat);
-                        return api_problem(r, 400,
-                                           "parameter \"%s\" must be a string, number or boolean",
-                                           key);
-                }
-                json_object_set_new(flat, key, json_string(text));
-        }
-        char *s = json_dumps(flat, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(flat);
-        if (!s)
-                return api_problem(r, 500, "out of memory");
-        buf_puts(out, s);
-        free(s);
-        return 0;
-}
-
 static int submit(struct api_req *r, const char *job, json_t *params)
 {
         struct buf text;
         buf_init(&text, 0);
-        if (params_text(r, params, &text) < 0) {
+        char msg[512];
+        if (api_params_text(params, &text, msg, sizeof(msg)) < 0) {
                 buf_release(&text);
-                return -1;
+                return api_problem(r, 400, "%s", msg);
         }
         struct batch_err err;
         int64_t id, now = (int64_t)time(NULL);

@@ -1,9 +1,11 @@
-/* routes_jobs.c: /api/v1/jobs (list with filters and a cursor, get, version history). */
+/* routes_jobs.c: /api/v1/jobs (list with filters and a cursor, get, version history)
+ * and /api/v1/deps (the dependency view of a day). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/request.h"
+#include "ops/deps.h"
 #include "ops/jobs.h"
 
 int api_jobs_list(struct api_req *r)
@@ -75,5 +77,20 @@ int api_job_versions(struct api_req *r)
         }
         buf_puts(&r->out, "\n], \"next_cursor\": null}\n");
         store_def_list_release(&l);
+        return 0;
+}
+
+int api_deps(struct api_req *r)
+{
+        static const char *const known[] = {"date", "group", NULL};
+        if (api_check_query(r, known) < 0)
+                return -1;
+        const char *date = api_query(r, "date");
+        if (!date)
+                return api_problem(r, 400, "query parameter date=YYYY-MM-DD is required");
+        struct batch_err err;
+        api_json(r, 200);
+        if (ops_deps_view(r->st, r->tenant, date, api_query(r, "group"), &r->out, &err) < 0)
+                return api_store_problem(r, &err);
         return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "api/body.h"
 #include "api/request.h"
 #include "api/token.h"
 #include "common/json.h"
@@ -93,6 +94,7 @@ static const char *status_title(int status)
         case 413: return "Content Too Large";
         case 415: return "Unsupported Media Type";
         case 416: return "Range Not Satisfiable";
+        case 422: return "Unprocessable Content";
         case 503: return "Service Unavailable";
         default: return status >= 500 ? "Internal Server Error" : "Error";
         }
@@ -148,6 +150,11 @@ struct batchd_metrics *api_metrics(struct api_req *r)
         return r->api->metrics;
 }
 
+const char *api_header(struct api_req *r, const char *name)
+{
+        return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 const char *api_query(struct api_req *r, const char *key)
 {
         return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
@@ -189,33 +196,12 @@ int api_body_object(struct api_req *r, const char *const *known, bool empty_ok, 
                 *ret = json_object();
                 return *ret ? 0 : api_problem(r, 500, "out of memory");
         }
-        const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+        const char *ct = api_header(r, "Content-Type");
         if (ct && strncmp(ct, "application/json", 16))
                 return api_problem(r, 415, "the body must be application/json, not %s", ct);
-        json_error_t jerr;
-        json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!j)
-                return api_problem(r, 400, "body: line %d, column %d: %s", jerr.line, jerr.column,
-                                   jerr.text);
-        if (!json_is_object(j)) {
-                json_decref(j);
-                return api_problem(r, 400, "body: a JSON object is required");
-        }
-        if (known) {
-                const char *key;
-                json_t *v;
-                json_object_foreach(j, key, v) {
-                        const char *const *k = known;
-                        while (*k && strcmp(*k, key))
-                                k++;
-                        if (!*k) {
-                                api_problem(r, 400, "body: unknown field \"%s\"", key);
-                                json_decref(j);
-                                return -1;
-                        }
-                }
-        }
-        *ret = j;
+        char msg[512];
+        if (api_parse_object(r->body, r->body_len, known, ret, msg, sizeof(msg)) < 0)
+                return api_problem(r, 400, "%s", msg);
         return 0;
 }
 
@@ -336,12 +322,10 @@ static enum MHD_Result send_answer(struct api_req *r)
         struct MHD_Response *resp = r->stream;
         if (!resp) {
                 size_t len = r->out.len;
-                char *data = r->out.data;
-                r->out.data = NULL; /* handed to libmicrohttpd, which frees it */
-                r->out.len = 0;
-                resp = MHD_create_response_from_buffer(len, data ? data : (char *)"",
-                                                       data ? MHD_RESPMEM_MUST_FREE
-                                                            : MHD_RESPMEM_PERSISTENT);
+                char *data = buf_detach(&r->out); /* libmicrohttpd frees it */
+                if (!data)
+                        return MHD_NO;
+                resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
                 if (!resp) {
                         free(data);
                         return MHD_NO;

@@ -89,6 +89,12 @@ static bool in_files(const struct defset *set, size_t nfile_docs, const struct s
         return false;
 }
 
+static bool same_def(const struct store_def *a, const struct store_def *b)
+{
+        return !strcmp(a->kind, b->kind) && !strcmp(a->tenant, b->tenant) &&
+               !strcmp(a->name, b->name);
+}
+
 static bool tenant_in_files(const struct defset *set, size_t nfile_docs, const char *tenant)
 {
         for (size_t i = 0; i < nfile_docs; i++)
@@ -102,18 +108,26 @@ static int oom(struct batch_err *reterr)
         return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
 }
 
-int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool prune,
-                    struct defs_apply *a, struct batch_err *reterr)
+/* The plan once the new documents (the first `nfile_docs` of a->set) are loaded: the
+ * stored definitions that stay join them for validation, then each new document is
+ * compared with its stored version. `drop` (or NULL) names one stored definition to
+ * delete; with `prune`, so are the stored ones of the new documents' tenants that they
+ * no longer hold. */
+static int plan_loaded(struct store *s, bool prune, const struct store_def *drop,
+                       struct defs_apply *a, struct batch_err *reterr)
 {
         int rc;
-        if (defs_load_paths(&a->set, paths, npaths, &a->diags) < 0)
-                return oom(reterr);
         if ((rc = store_def_list(s, NULL, NULL, &a->stored, reterr)) < 0)
                 return rc;
         size_t nfile_docs = a->set.ndocs;
+        bool dropped = false;
         /* What stays in the repository takes part in validation (parents, calendars). */
         for (size_t i = 0; i < a->stored.n; i++) {
                 const struct store_def *d = &a->stored.items[i];
+                if (drop && same_def(d, drop)) {
+                        dropped = true;
+                        continue;
+                }
                 if (in_files(&a->set, nfile_docs, d) ||
                     (prune && tenant_in_files(&a->set, nfile_docs, d->tenant)))
                         continue;
@@ -122,12 +136,14 @@ int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool pru
                 if (defs_load_buffer(&a->set, label, d->spec, strlen(d->spec), &a->diags) < 0)
                         return oom(reterr);
         }
+        if (drop && !dropped)
+                return batch_err_set(reterr, BATCH_ENOENT, NULL, "no %s named \"%s\"", drop->kind,
+                                     drop->name);
         if (defs_validate(&a->set, &a->diags) < 0)
                 return oom(reterr);
         if (a->diags.n)
                 return batch_err_set(reterr, BATCH_EINVAL, NULL, "%zu problem%s found",
                                      a->diags.n, a->diags.n == 1 ? "" : "s");
-
         a->changes = calloc(nfile_docs + a->stored.n + 1, sizeof(*a->changes));
         if (!a->changes)
                 return oom(reterr);
@@ -163,10 +179,11 @@ int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool pru
                 }
                 a->count[c->what]++;
         }
-        for (size_t i = 0; prune && i < a->stored.n; i++) {
+        for (size_t i = 0; (prune || drop) && i < a->stored.n; i++) {
                 const struct store_def *d = &a->stored.items[i];
-                if (in_files(&a->set, nfile_docs, d) ||
-                    !tenant_in_files(&a->set, nfile_docs, d->tenant))
+                if (drop ? !same_def(d, drop)
+                         : in_files(&a->set, nfile_docs, d) ||
+                                   !tenant_in_files(&a->set, nfile_docs, d->tenant))
                         continue;
                 struct defs_change *c = &a->changes[a->n++];
                 c->what = DEFS_DELETED;
@@ -176,6 +193,30 @@ int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool pru
                 a->count[c->what]++;
         }
         return 0;
+}
+
+int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool prune,
+                    struct defs_apply *a, struct batch_err *reterr)
+{
+        if (defs_load_paths(&a->set, paths, npaths, &a->diags) < 0)
+                return oom(reterr);
+        return plan_loaded(s, prune, NULL, a, reterr);
+}
+
+int defs_apply_plan_text(struct store *s, const char *label, const char *text, size_t len,
+                         struct defs_apply *a, struct batch_err *reterr)
+{
+        if (defs_load_buffer(&a->set, label, text, len, &a->diags) < 0)
+                return oom(reterr);
+        return plan_loaded(s, false, NULL, a, reterr);
+}
+
+int defs_apply_plan_delete(struct store *s, const char *tenant, const char *kind,
+                           const char *name, struct defs_apply *a, struct batch_err *reterr)
+{
+        const struct store_def drop = {.tenant = (char *)tenant, .kind = (char *)kind,
+                                       .name = (char *)name};
+        return plan_loaded(s, false, &drop, a, reterr);
 }
 
 size_t defs_apply_writes(const struct defs_apply *a)

@@ -62,6 +62,17 @@ const char *defs_change_name(enum defs_change_kind k);
 int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool prune,
                     struct defs_apply *a, struct batch_err *reterr);
 
+/* Like defs_apply_plan, for the definition text `text` (one or more YAML documents;
+ * JSON is YAML too) named `label` in diagnostics, e.g. an API request body. */
+int defs_apply_plan_text(struct store *s, const char *label, const char *text, size_t len,
+                         struct defs_apply *a, struct batch_err *reterr);
+
+/* Plans deleting the stored definition (tenant, kind, name): what stays is validated
+ * without it (a job another depends on, a calendar a job names: BATCH_EINVAL with the
+ * problems in a->diags). BATCH_ENOENT when there is no such definition. */
+int defs_apply_plan_delete(struct store *s, const char *tenant, const char *kind,
+                           const char *name, struct defs_apply *a, struct batch_err *reterr);
+
 /* The number of definitions a planned apply would write (created, changed, deleted). */
 size_t defs_apply_writes(const struct defs_apply *a);
 

@@ -27,6 +27,7 @@ struct ctx {
         const char *file;
         yaml_document_t *y;
         struct def_doc *doc;
+        enum def_kind default_kind; /* of a document without `kind` */
         int oom;
 };
 
@@ -722,7 +723,7 @@ static const char *const kind_names[] = {"job", "calendar", "settings", NULL};
 
 static void load_doc(struct ctx *cx, yaml_node_t *root)
 {
-        enum def_kind kind = DEF_JOB;
+        enum def_kind kind = cx->default_kind;
         if (root->type == YAML_MAPPING_NODE) {
                 for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
                      p < root->data.mapping.pairs.top; p++) {
@@ -815,7 +816,13 @@ static const char *intern_file(struct ctx *cx, const char *file)
 int defs_load_buffer(struct defset *set, const char *file, const char *data, size_t len,
                      struct diag_list *diags)
 {
-        struct ctx cx = {.set = set, .diags = diags};
+        return defs_load_buffer_as(set, file, data, len, DEF_JOB, diags);
+}
+
+int defs_load_buffer_as(struct defset *set, const char *file, const char *data, size_t len,
+                        enum def_kind default_kind, struct diag_list *diags)
+{
+        struct ctx cx = {.set = set, .diags = diags, .default_kind = default_kind};
         if (!(cx.file = intern_file(&cx, file)))
                 return BATCH_ENOMEM;
         struct def_pos top = {cx.file, 1, 1};

@@ -19,6 +19,11 @@
 int defs_load_buffer(struct defset *set, const char *file, const char *data, size_t len,
                      struct diag_list *diags);
 
+/* Like defs_load_buffer, where a document without `kind` is of `default_kind` (files:
+ * a job; an API route knows which kind it takes). */
+int defs_load_buffer_as(struct defset *set, const char *file, const char *data, size_t len,
+                        enum def_kind default_kind, struct diag_list *diags);
+
 /* Loads every path: a file, or a directory whose *.yaml and *.yml files (in its
  * subdirectories too, hidden entries skipped, in path order) are loaded. Unreadable, missing or oversized files are
  * diagnostics. Returns 0 or BATCH_ENOMEM. */

@@ -53,8 +53,7 @@ void ops_put_params_redacted(struct buf *b, const char *params)
         def_map_release(&m);
 }
 
-/* Loads a stored definition text into *set (one document). */
-static int load_spec(const char *spec, struct defset *set)
+int ops_load_spec(const char *spec, struct defset *set)
 {
         struct diag_list diags = {0, NULL};
         memset(set, 0, sizeof(*set));
@@ -91,7 +90,7 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history)
                 json_put_string(b, d->changed);
         }
         struct defset set;
-        if (!d->spec || load_spec(d->spec, &set) < 0) {
+        if (!d->spec || ops_load_spec(d->spec, &set) < 0) {
                 buf_puts(b, ", \"spec\": ");
                 json_put_string(b, d->spec);
                 buf_puts(b, "}");
@@ -129,7 +128,7 @@ static int info_of_spec(const struct store_def *d, struct ops_job_info *ret,
                         struct batch_err *reterr)
 {
         struct defset set;
-        if (load_spec(d->spec, &set) < 0 || set.docs[0].kind != DEF_JOB) {
+        if (ops_load_spec(d->spec, &set) < 0 || set.docs[0].kind != DEF_JOB) {
                 if (set.ndocs)
                         defset_release(&set);
                 return batch_err_set(reterr, BATCH_EFORMAT, "spec",

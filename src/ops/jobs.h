@@ -38,6 +38,12 @@ void ops_put_params_redacted(struct buf *b, const char *params);
  * "group", "type" and "enabled" too. */
 void ops_put_def(struct buf *b, const struct store_def *d, bool history);
 
+struct defset;
+
+/* Loads a stored definition text into *set (zeroed here) as its one document.
+ * Returns 0, or BATCH_EFORMAT (nothing to release) when it does not load. */
+int ops_load_spec(const char *spec, struct defset *set);
+
 /* Which jobs ops_job_list shows: NULL/negative fields match everything. */
 struct ops_job_filter {
         const char *group;

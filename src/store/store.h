@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -75,6 +75,11 @@ struct store_instance_filter {
         bool live_only;      /* only instances not in a final state (0, 1, 2, 4, 10, 11) */
         bool scheduled_only; /* only scheduled instances (no submits) */
         bool newest_first;   /* by id descending */
+        bool failed_only;    /* only instances with a failure: an execution that did not
+                                exit 0, or a state among Failed, Start Failed, Timeout
+                                Failed, Stop Failed */
+        const char *created_by; /* NULL: anyone; else only instances whose creation was
+                                   recorded with this actor ("token:NAME", "batchctl") */
 };
 
 /* One recorded state change of an instance. */

@@ -107,6 +107,13 @@ static const char *const migrations[] = {
         "  actor TEXT NOT NULL, reason TEXT, created_at BIGINT NOT NULL, done_at BIGINT,\n"
         "  result INTEGER, message TEXT);\n"
         "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
+        /* 5: indexes for instance lists: every instance of a tenant in id order (the
+         * newest first, keyset pages), by due time without a job, and the failed
+         * executions (failed_only). */
+        "CREATE INDEX instances_tenant_id ON instances(tenant, id);\n"
+        "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
+        "CREATE INDEX executions_failed ON executions(instance_id)\n"
+        "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -122,8 +129,6 @@ enum stmt_id {
         ST_AUDIT_ADD,
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
-        ST_INSTANCE_LIST,
-        ST_INSTANCE_LIST_DESC,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
@@ -194,24 +199,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
                             "last_due, state, reason, params, trace_id, created_at, updated_at "
                             "FROM instances WHERE id = $1",
-        [ST_INSTANCE_LIST] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
-                             "last_due, state, reason, params, trace_id, created_at, updated_at "
-                             "FROM instances WHERE tenant = $1 AND ($2::text IS NULL OR job = $2) "
-                             "AND ($3::int < 0 OR state = $3) "
-                             "AND ($4::bigint IS NULL OR due_time >= $4) "
-                             "AND ($5::bigint IS NULL OR due_time < $5) AND id > $6 "
-                             "AND (NOT $8::boolean OR state IN (0, 1, 2, 4, 10, 11)) "
-                             "AND (NOT $9::boolean OR scheduled) ORDER BY id LIMIT $7",
-        [ST_INSTANCE_LIST_DESC] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
-                                  "last_due, state, reason, params, trace_id, created_at, "
-                                  "updated_at FROM instances WHERE tenant = $1 "
-                                  "AND ($2::text IS NULL OR job = $2) "
-                                  "AND ($3::int < 0 OR state = $3) "
-                                  "AND ($4::bigint IS NULL OR due_time >= $4) "
-                                  "AND ($5::bigint IS NULL OR due_time < $5) "
-                                  "AND ($6::bigint = 0 OR id < $6) "
-                                  "AND (NOT $8::boolean OR state IN (0, 1, 2, 4, 10, 11)) "
-                                  "AND (NOT $9::boolean OR scheduled) ORDER BY id DESC LIMIT $7",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
@@ -856,25 +843,104 @@ static int pg_instance_get(struct store *base, int64_t id, struct store_instance
         return r;
 }
 
+/* An instance list's SQL, built from only the conditions its filter sets (so that the
+ * planner can use the index that fits them), and its parameters, $1, $2, ... in order. */
+struct list_query {
+        char sql[2048];
+        size_t n;
+        bool truncated;
+        int nparams;
+        const char *params[8];
+        char state[24], from[24], to[24], after[24], limit[24];
+};
+
+static void list_add(struct list_query *q, const char *part)
+{
+        int w = snprintf(q->sql + q->n, sizeof(q->sql) - q->n, "%s", part);
+        if (w < 0 || (size_t)w >= sizeof(q->sql) - q->n)
+                q->truncated = true;
+        else
+                q->n += (size_t)w;
+}
+
+/* Appends `part` and then a placeholder for `value`, the next parameter. */
+static void list_param(struct list_query *q, const char *part, const char *value)
+{
+        char ph[16];
+        if (q->nparams == (int)(sizeof(q->params) / sizeof(q->params[0]))) {
+                q->truncated = true;
+                return;
+        }
+        q->params[q->nparams++] = value;
+        snprintf(ph, sizeof(ph), "$%d", q->nparams);
+        list_add(q, part);
+        list_add(q, ph);
+}
+
+static void list_query_build(struct list_query *q, const struct store_instance_filter *f)
+{
+        unsigned lim = f->limit ? f->limit : 100;
+        list_param(q, "SELECT id, tenant, job, scheduled::int, due_time, first_due, last_due, "
+                      "state, reason, params, trace_id, created_at, updated_at FROM instances "
+                      "WHERE tenant = ",
+                   f->tenant);
+        if (f->job)
+                list_param(q, " AND job = ", f->job);
+        if (f->state >= 0)
+                list_param(q, " AND state = ", I64(q->state, f->state));
+        if (f->has_due_range) {
+                list_param(q, " AND due_time >= ", I64(q->from, f->due_from));
+                list_param(q, " AND due_time < ", I64(q->to, f->due_to));
+        }
+        if (f->after_id != 0)
+                list_param(q, f->newest_first ? " AND id < " : " AND id > ",
+                           I64(q->after, f->after_id));
+        /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
+        if (f->live_only)
+                list_add(q, " AND state IN (0, 1, 2, 4, 10, 11)");
+        if (f->scheduled_only)
+                list_add(q, " AND scheduled");
+        /* Start Failed, Failed, Timeout Failed, Stop Failed, or an execution that exited
+         * other than 0 or recorded an error (an unfinished one has neither). */
+        if (f->failed_only)
+                list_add(q, " AND (state IN (3, 6, 7, 11) OR EXISTS (SELECT 1 FROM executions e "
+                            "WHERE e.instance_id = instances.id AND (e.exit_status <> 0 "
+                            "OR e.error IS NOT NULL)))");
+        /* The creation is the one transition without a from_state. */
+        if (f->created_by) {
+                list_param(q, " AND EXISTS (SELECT 1 FROM instance_transitions c "
+                              "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
+                              "AND c.actor = ",
+                           f->created_by);
+                list_add(q, ")");
+        }
+        list_param(q, f->newest_first ? " ORDER BY id DESC LIMIT " : " ORDER BY id LIMIT ",
+                   I64(q->limit, lim > 10000 ? 10000 : lim));
+}
+
 static int pg_instance_list(struct store *base, const struct store_instance_filter *f,
                             struct store_instance_list *ret, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        char state[24], from[24], to[24], after[24], limit[24];
-        unsigned lim = f->limit ? f->limit : 100;
-        const char *p[] = {f->tenant,
-                           f->job,
-                           I64(state, f->state),
-                           f->has_due_range ? I64(from, f->due_from) : NULL,
-                           f->has_due_range ? I64(to, f->due_to) : NULL,
-                           I64(after, f->after_id),
-                           I64(limit, lim > 10000 ? 10000 : lim),
-                           f->live_only ? "t" : "f",
-                           f->scheduled_only ? "t" : "f"};
-        PGresult *res = run(s, f->newest_first ? ST_INSTANCE_LIST_DESC : ST_INSTANCE_LIST, 9, p,
-                            reterr, "listing instances");
-        if (!res)
-                return BATCH_EIO;
+        struct list_query *q = calloc(1, sizeof(*q));
+        if (!q)
+                return oom(reterr);
+        list_query_build(q, f);
+        if (q->truncated) {
+                free(q);
+                return batch_err_set(reterr, BATCH_EIO, "db",
+                                     "db: the instance list query is too long");
+        }
+        /* Unnamed and planned for these values: which index fits depends on them. */
+        PGresult *res = PQexecParams(s->conn, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
+        free(q);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+                snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", code ? code : "");
+                PQclear(res);
+                return pg_error(s, reterr, "listing instances");
+        }
+        s->sqlstate[0] = '\0';
         int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance);
         PQclear(res);
         if (r < 0)

@@ -176,6 +176,13 @@ static const char *const migrations[] = {
         "  message TEXT\n"
         ") STRICT;\n"
         "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
+        /* 5: indexes for instance lists: every instance of a tenant in id order (the
+         * newest first, keyset pages), by due time without a job, and the failed
+         * executions (failed_only). */
+        "CREATE INDEX instances_tenant_id ON instances(tenant, id);\n"
+        "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
+        "CREATE INDEX executions_failed ON executions(instance_id)\n"
+        "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -194,8 +201,6 @@ enum stmt_id {
         ST_AUDIT_ADD,
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
-        ST_INSTANCE_LIST,
-        ST_INSTANCE_LIST_DESC,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_TRANSITION_ADD,
@@ -271,21 +276,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
                             "state, reason, params, trace_id, created_at, updated_at "
                             "FROM instances WHERE id = ?1",
-        [ST_INSTANCE_LIST] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
-                             "state, reason, params, trace_id, created_at, updated_at "
-                             "FROM instances WHERE tenant = ?1 AND (?2 IS NULL OR job = ?2) "
-                             "AND (?3 < 0 OR state = ?3) AND (?4 IS NULL OR due_time >= ?4) "
-                             "AND (?5 IS NULL OR due_time < ?5) AND id > ?6 "
-                             "AND (?8 = 0 OR state IN (0, 1, 2, 4, 10, 11)) "
-                             "AND (?9 = 0 OR scheduled = 1) ORDER BY id LIMIT ?7",
-        [ST_INSTANCE_LIST_DESC] = "SELECT id, tenant, job, scheduled, due_time, first_due, "
-                                  "last_due, state, reason, params, trace_id, created_at, "
-                                  "updated_at FROM instances WHERE tenant = ?1 "
-                                  "AND (?2 IS NULL OR job = ?2) AND (?3 < 0 OR state = ?3) "
-                                  "AND (?4 IS NULL OR due_time >= ?4) "
-                                  "AND (?5 IS NULL OR due_time < ?5) AND (?6 = 0 OR id < ?6) "
-                                  "AND (?8 = 0 OR state IN (0, 1, 2, 4, 10, 11)) "
-                                  "AND (?9 = 0 OR scheduled = 1) ORDER BY id DESC LIMIT ?7",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
@@ -377,10 +367,28 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
 };
 
+/* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
+ * a list's statement is built from the conditions its filter sets, so that SQLite can
+ * use the index that fits them ("(?2 IS NULL OR job = ?2)" would keep it from any). */
+enum list_flags {
+        LIST_JOB = 1 << 0,
+        LIST_STATE = 1 << 1,
+        LIST_DUE = 1 << 2,
+        LIST_AFTER = 1 << 3,
+        LIST_LIVE = 1 << 4,
+        LIST_SCHEDULED = 1 << 5,
+        LIST_FAILED = 1 << 6,
+        LIST_CREATED_BY = 1 << 7,
+        LIST_DESC = 1 << 8,
+        LIST_COMBINATIONS = 1 << 9,
+};
+
 struct sqlite_store {
         struct store base;
         sqlite3 *db;
         sqlite3_stmt *stmt[ST_COUNT];
+        /* Instance list statements by enum list_flags, prepared on first use. */
+        sqlite3_stmt *list_stmt[LIST_COMBINATIONS];
         bool in_tx;
 };
 
@@ -436,6 +444,8 @@ static void sqlite_close(struct store *base)
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         for (int i = 0; i < ST_COUNT; i++)
                 sqlite3_finalize(s->stmt[i]);
+        for (int i = 0; i < LIST_COMBINATIONS; i++)
+                sqlite3_finalize(s->list_stmt[i]);
         sqlite3_close(s->db);
         free(s);
 }
@@ -1011,23 +1021,127 @@ static int read_instance_row(sqlite3_stmt *st, void *item)
         return read_instance(st, item);
 }
 
+static unsigned list_flags(const struct store_instance_filter *f)
+{
+        return (f->job ? LIST_JOB : 0) | (f->state >= 0 ? LIST_STATE : 0) |
+               (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
+               (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
+               (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
+               (f->newest_first ? LIST_DESC : 0);
+}
+
+struct sql_text {
+        char s[2048];
+        size_t n;
+        bool truncated;
+};
+
+static void sql_add(struct sql_text *t, const char *part)
+{
+        size_t len = strlen(part);
+        if (t->n + len >= sizeof(t->s)) {
+                t->truncated = true;
+                return;
+        }
+        memcpy(t->s + t->n, part, len + 1);
+        t->n += len;
+}
+
+/* The SQL of an instance list with the conditions in `flags`, with named parameters
+ * (:tenant, :job, :state, :due_from, :due_to, :after, :created_by, :limit). */
+static const char *list_sql(unsigned flags, struct sql_text *t)
+{
+        sql_add(t, "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, state, "
+                   "reason, params, trace_id, created_at, updated_at FROM instances "
+                   "WHERE tenant = :tenant");
+        if (flags & LIST_JOB)
+                sql_add(t, " AND job = :job");
+        if (flags & LIST_STATE)
+                sql_add(t, " AND state = :state");
+        if (flags & LIST_DUE)
+                sql_add(t, " AND due_time >= :due_from AND due_time < :due_to");
+        if (flags & LIST_AFTER)
+                sql_add(t, flags & LIST_DESC ? " AND id < :after" : " AND id > :after");
+        /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
+        if (flags & LIST_LIVE)
+                sql_add(t, " AND state IN (0, 1, 2, 4, 10, 11)");
+        if (flags & LIST_SCHEDULED)
+                sql_add(t, " AND scheduled = 1");
+        /* Start Failed, Failed, Timeout Failed, Stop Failed, or an execution that exited
+         * other than 0 or recorded an error (an unfinished one has neither). */
+        if (flags & LIST_FAILED)
+                sql_add(t, " AND (state IN (3, 6, 7, 11) OR EXISTS (SELECT 1 FROM executions e "
+                           "WHERE e.instance_id = instances.id AND (e.exit_status <> 0 "
+                           "OR e.error IS NOT NULL)))");
+        /* The creation is the one transition without a from_state. */
+        if (flags & LIST_CREATED_BY)
+                sql_add(t, " AND EXISTS (SELECT 1 FROM instance_transitions c "
+                           "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
+                           "AND c.actor = :created_by)");
+        sql_add(t, flags & LIST_DESC ? " ORDER BY id DESC LIMIT :limit"
+                                     : " ORDER BY id LIMIT :limit");
+        return t->truncated ? NULL : t->s;
+}
+
+/* *ret is the statement for an instance list with these conditions, reset and with
+ * bindings cleared; prepared on first use and kept until the store is closed. */
+static int list_stmt(struct sqlite_store *s, unsigned flags, sqlite3_stmt **ret,
+                     struct batch_err *reterr)
+{
+        sqlite3_stmt *st = s->list_stmt[flags];
+        if (st) {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                *ret = st;
+                return 0;
+        }
+        struct sql_text t = {.n = 0};
+        const char *sql = list_sql(flags, &t);
+        if (!sql)
+                return batch_err_set(reterr, BATCH_EIO, "db",
+                                     "db: the instance list query is too long");
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK)
+                return db_error(s, reterr, "preparing the instance list");
+        s->list_stmt[flags] = st;
+        *ret = st;
+        return 0;
+}
+
+static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+        bind_text(st, sqlite3_bind_parameter_index(st, name), v);
+}
+
+static void bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v);
+}
+
 static int sqlite_instance_list(struct store *base, const struct store_instance_filter *f,
                                 struct store_instance_list *ret, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, f->newest_first ? ST_INSTANCE_LIST_DESC : ST_INSTANCE_LIST);
-        bind_text(st, 1, f->tenant);
-        bind_text(st, 2, f->job);
-        sqlite3_bind_int(st, 3, f->state);
-        if (f->has_due_range) {
-                sqlite3_bind_int64(st, 4, f->due_from);
-                sqlite3_bind_int64(st, 5, f->due_to);
+        unsigned flags = list_flags(f);
+        sqlite3_stmt *st;
+        int r = list_stmt(s, flags, &st, reterr);
+        if (r < 0)
+                return r;
+        bind_named_text(st, ":tenant", f->tenant);
+        if (flags & LIST_JOB)
+                bind_named_text(st, ":job", f->job);
+        if (flags & LIST_STATE)
+                bind_named_int64(st, ":state", f->state);
+        if (flags & LIST_DUE) {
+                bind_named_int64(st, ":due_from", f->due_from);
+                bind_named_int64(st, ":due_to", f->due_to);
         }
-        sqlite3_bind_int64(st, 6, f->after_id);
-        sqlite3_bind_int(st, 7, (int)page_limit(f->limit));
-        sqlite3_bind_int(st, 8, f->live_only ? 1 : 0);
-        sqlite3_bind_int(st, 9, f->scheduled_only ? 1 : 0);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+        if (flags & LIST_AFTER)
+                bind_named_int64(st, ":after", f->after_id);
+        if (flags & LIST_CREATED_BY)
+                bind_named_text(st, ":created_by", f->created_by);
+        bind_named_int64(st, ":limit", page_limit(f->limit));
+        r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
                         read_instance_row, reterr);
         if (r < 0)
                 store_instance_list_release(ret);

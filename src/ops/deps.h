@@ -1,0 +1,22 @@
+/* deps.h: the dependency view of one day, as the REST API and `batchctl deps` show it
+ * (docs/api.md): the tenant's jobs with the state of their governing instance that day,
+ * and the dependency edges with their mode. */
+#ifndef BATCH_OPS_DEPS_H
+#define BATCH_OPS_DEPS_H
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "store/store.h"
+
+/* Appends {"date", "timezone", "nodes": [...], "edges": [...]} for `date` (YYYY-MM-DD),
+ * a day in the tenant's time zone (its settings' timezone, else UTC). A node is a job
+ * ({"job", "group", "enabled", "state", "state_code", "instance_id", "due"}): its
+ * governing instance that day is its latest instance due within the day (a submit's
+ * due time is its submit time); without one, state, state_code, instance_id and due
+ * are null. An edge {"from": parent, "to": child, "mode": "success"|"completion"}
+ * joins two shown jobs. `group` (or NULL) keeps only that group's jobs.
+ * Errors: BATCH_ESYNTAX for a date that does not parse, or the repository's. */
+int ops_deps_view(struct store *s, const char *tenant, const char *date, const char *group,
+                  struct buf *b, struct batch_err *reterr);
+
+#endif
