@@ -1,19 +1,21 @@
 #!/bin/sh
 # Installs the Debian 12 packages batchd needs to build and test, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|fuzz]  (default: test, which includes build)
+# Usage: scripts/install-deps.sh [build|test|fuzz|bench]  (default: test, which includes build)
 # As root it runs apt-get itself; otherwise it prints the exact command to run and fails.
 set -eu
 
 profile=${1:-test}
 build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev"
-test_pkgs="libcmocka-dev postgresql curl jq"
+test_pkgs="libcmocka-dev postgresql curl jq sqlite3"
 fuzz_pkgs="clang libclang-rt-14-dev"
+bench_pkgs="wrk"
 
 case "$profile" in
 build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
 fuzz) want="$build_pkgs $test_pkgs $fuzz_pkgs" ;;
-*) echo "install-deps: unknown profile '$profile' (build, test or fuzz)" >&2; exit 2 ;;
+bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
+*) echo "install-deps: unknown profile '$profile' (build, test, fuzz or bench)" >&2; exit 2 ;;
 esac
 
 missing=""

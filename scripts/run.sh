@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make run`: batchd on the example jobs: validates and applies examples/jobs/ to
 # ./batchd.db, prints the plan of the next 24 hours, then runs batchd in the foreground
-# (Ctrl-C stops it; runs go on and the next batchd supervises them).
+# with its REST API on 127.0.0.1:8080 (Ctrl-C stops it; runs go on and the next batchd
+# supervises them).
 set -eu
 batchctl=${1:-build/batchctl}
 batchd=$(dirname "$batchctl")/batchd
@@ -25,5 +26,10 @@ echo "     $batchctl instances list --db ./batchd.db"
 echo "     $batchctl submit policy-reprice -p region=EU --db ./batchd.db"
 echo "     $batchctl instance get ID --db ./batchd.db; $batchctl instance log ID --db ./batchd.db"
 echo "     $batchctl plan --db ./batchd.db --from $from --to $to --outcome nightly-extract=failed"
+echo "or through its REST API on http://127.0.0.1:8080 (docs/api.md), with a token:"
+echo "     $batchd token create --name \$USER --role admin --db ./batchd.db   # prints it once"
+echo "     export BATCHD_URL=http://127.0.0.1:8080 BATCHD_TOKEN=<the token>"
+echo "     $batchctl instances list; $batchctl deps --date $(date -u +%Y-%m-%d)"
+echo "     curl -H \"Authorization: Bearer \$BATCHD_TOKEN\" http://127.0.0.1:8080/api/v1/jobs"
 echo
 exec "$batchd" --db ./batchd.db
