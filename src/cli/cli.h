@@ -55,6 +55,9 @@ struct store;
  * directory); prints the problem on stderr. Returns CLI_OK, CLI_USAGE or CLI_FAILURE. */
 int cli_open_repo(const char *db, struct store **s);
 
+/* The canonical value of top-level `key` in a stored spec ("" when absent), into buf. */
+void cli_spec_field(const char *spec, const char *key, char *buf, size_t len);
+
 /* `batchctl validate PATH...`. */
 int cli_validate(int argc, char **argv);
 

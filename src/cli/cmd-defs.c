@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/rcmd.h"
 #include "common/buf.h"
 #include "common/json.h"
 #include "core/isotime.h"
@@ -258,8 +259,7 @@ static int check_output(const char *output, const char *const *allowed)
         return CLI_USAGE;
 }
 
-/* The canonical value of `key` in a stored spec ("" when absent), into buf. */
-static void spec_field(const char *spec, const char *key, char *buf, size_t len)
+void cli_spec_field(const char *spec, const char *key, char *buf, size_t len)
 {
         buf[0] = '\0';
         size_t klen = strlen(key);
@@ -332,8 +332,8 @@ static int jobs_list(int argc, char **argv)
                            "UPDATED", "TRIGGER");
                 for (size_t i = 0; i < l.n; i++) {
                         char type[32], trigger[256], when[ISO_FORMAT_MAX];
-                        spec_field(l.items[i].spec, "type", type, sizeof(type));
-                        spec_field(l.items[i].spec, "trigger", trigger, sizeof(trigger));
+                        cli_spec_field(l.items[i].spec, "type", type, sizeof(type));
+                        cli_spec_field(l.items[i].spec, "trigger", trigger, sizeof(trigger));
                         buf_printf(&out, "%-32s %-9s %7lld  %-20s %s\n", l.items[i].name, type,
                                    (long long)l.items[i].version,
                                    iso_format_utc(l.items[i].changed_at, when),
@@ -436,5 +436,13 @@ const struct cli_cmd cli_jobs_cmds[] = {
          jobs_get},
         {"history", "NAME [--db DB] [--tenant T] [-o table|json]",
          "list every version of a job: when, by whom, which keys changed", jobs_history},
+        {"create", "FILE [-o json]", "create a job from a definition file (YAML or JSON; server only)",
+         cli_jobs_create},
+        {"replace", "NAME FILE [-o json]", "replace (or create) job NAME from a file (server only)",
+         cli_jobs_replace},
+        {"delete", "NAME", "delete a job (server only)", cli_jobs_delete},
+        {"enable", "NAME [-o json]", "enable a job (server only)", cli_jobs_enable},
+        {"disable", "NAME [-o json]", "disable a job: no new instances (server only)",
+         cli_jobs_disable},
         {NULL, NULL, NULL, NULL},
 };

@@ -1,10 +1,13 @@
 /* main.c: batchctl, the batchd command-line client: dispatches `batchctl <noun> <verb>`
  * through the command tables of cli.h. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli/rcmd.h"
 
 static const struct cli_noun nouns[] = {
         {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
@@ -17,7 +20,8 @@ static const struct cli_noun nouns[] = {
         {"export", "write every definition of a repository, one file each: batchctl export DIR "
                    "[--db DB]",
          NULL, cli_export},
-        {"jobs", "job definitions in a repository (--db, or BATCHD_DB)", cli_jobs_cmds, NULL},
+        {"jobs", "job definitions (on the server, or in a repository with --db)", cli_jobs_cmds,
+         NULL},
         {"submit",
          "create an instance of a job now; batchd runs it: batchctl submit NAME "
          "[-p KEY=VALUE]... [--db DB] [-o json]",
@@ -27,6 +31,15 @@ static const struct cli_noun nouns[] = {
          NULL},
         {"dlq", "dead letters of SDK programs (items a step skipped, with their errors)",
          cli_dlq_cmds, NULL},
+        {"tokens", "API tokens of the tenant (server only, admin role)", cli_tokens_cmds, NULL},
+        {"calendars", "calendar definitions (server only)", cli_calendars_cmds, NULL},
+        {"settings", "the tenant's settings (server only)", cli_settings_cmds, NULL},
+        {"deps",
+         "the dependency graph of a day, parents before children, with each job's state "
+         "(server only): batchctl deps --date YYYY-MM-DD [--group G] [-o json]",
+         NULL, cli_deps},
+        {"metrics", "print the daemon's Prometheus metrics (server only): batchctl metrics", NULL,
+         cli_metrics},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
@@ -44,8 +57,86 @@ static void print_help(FILE *f)
                         fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
                                 c->summary);
         }
-        fprintf(f, "\nbatchctl --version prints the version. Exit status: 0 ok, 1 failure, "
-                   "2 usage error.\n");
+        fprintf(f,
+                "\nServer or repository (docs/cli.md):\n"
+                "  --url URL, else $BATCHD_URL, else `url = URL` in $XDG_CONFIG_HOME/batchd/config\n"
+                "  (default ~/.config/batchd/config) names batchd's API. When a URL is known and no\n"
+                "  --db is given, jobs, submit, instances and instance work through the API;\n"
+                "  --db DB (or $BATCHD_DB with no URL) works on the repository file directly.\n"
+                "  The token: --token T, else $BATCHD_TOKEN, else `token = T` in the same file\n"
+                "  (keep it chmod 600). With a server, also: jobs list [--group G] [--type T]\n"
+                "  [--enabled true|false]; instances list [--has-failure] [--mine]; -o json prints\n"
+                "  the API's JSON.\n"
+                "\nbatchctl --version prints the version. Exit status: 0 ok, 1 failure (also an\n"
+                "error answer of the server, or a server that cannot be reached), 2 usage error.\n");
+}
+
+/* Takes the global --url/--token options out of argv (up to a "--"); returns the new
+ * argc, or -1 after printing a usage error. */
+static int take_global_flags(int argc, char **argv, const char **url, const char **token)
+{
+        int out = 1;
+        bool rest = false;
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const char **dst = NULL;
+                const char *val = NULL;
+                if (!rest && !strcmp(a, "--")) {
+                        rest = true;
+                } else if (!rest && (!strcmp(a, "--url") || !strcmp(a, "--token"))) {
+                        dst = a[2] == 'u' ? url : token;
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "batchctl: %s needs a value\n", a);
+                                return -1;
+                        }
+                        val = argv[++i];
+                } else if (!rest && !strncmp(a, "--url=", 6)) {
+                        dst = url;
+                        val = a + 6;
+                } else if (!rest && !strncmp(a, "--token=", 8)) {
+                        dst = token;
+                        val = a + 8;
+                }
+                if (dst)
+                        *dst = val;
+                else
+                        argv[out++] = argv[i];
+        }
+        argv[out] = NULL;
+        return out;
+}
+
+/* Runs the remote form of `argv[1] argv[2]` when there is one; CLI_RUN_LOCAL when the
+ * command has no remote form or was given --db. */
+static int run_remote(int argc, char **argv)
+{
+        for (const struct cli_noun *n = cli_remote_nouns; n->name; n++) {
+                if (strcmp(n->name, argv[1]))
+                        continue;
+                if (n->run)
+                        return n->run(argc - 1, argv + 1);
+                if (argc < 3)
+                        return CLI_RUN_LOCAL;
+                for (const struct cli_cmd *c = n->cmds; c->name; c++)
+                        if (!strcmp(c->name, argv[2]))
+                                return c->run(argc - 2, argv + 2);
+        }
+        return CLI_RUN_LOCAL;
+}
+
+/* True for a repository-only command that writes (apply, dlq purge) given no --db and
+ * no BATCHD_DB: with a server configured, the default local file is almost certainly not
+ * what the operator means. */
+static bool writes_default_repo(int argc, char **argv)
+{
+        bool writes = !strcmp(argv[1], "apply") ||
+                      (!strcmp(argv[1], "dlq") && argc > 2 && !strcmp(argv[2], "purge"));
+        if (!writes || (getenv("BATCHD_DB") && *getenv("BATCHD_DB")))
+                return false;
+        for (int i = 2; i < argc; i++)
+                if (!strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5))
+                        return false;
+        return true;
 }
 
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)
@@ -63,6 +154,9 @@ int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt
 
 int main(int argc, char **argv)
 {
+        const char *url = NULL, *token = NULL;
+        if ((argc = take_global_flags(argc, argv, &url, &token)) < 0)
+                return CLI_USAGE;
         if (argc < 2) {
                 print_help(stderr);
                 return CLI_USAGE;
@@ -74,6 +168,21 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
                 printf("batchctl %s\n", BATCH_VERSION);
                 return CLI_OK;
+        }
+        remote_configure(url, token);
+        if (url && !*url)
+                return cli_usage_error("", NULL, "--url needs a non-empty URL");
+        if (remote_current()) {
+                int r = run_remote(argc, argv);
+                if (r != CLI_RUN_LOCAL)
+                        return r;
+                if (writes_default_repo(argc, argv))
+                        return cli_usage_error("", NULL,
+                                               "%s works on a repository, and a server is configured: "
+                                               "give --db DB to say which (definitions go to the "
+                                               "server one at a time with jobs create|replace, "
+                                               "calendars put, settings put)",
+                                               argv[1]);
         }
         for (const struct cli_noun *n = nouns; n->name; n++) {
                 if (strcmp(n->name, argv[1]))
