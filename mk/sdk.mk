@@ -84,7 +84,7 @@ sdk-unit: $(SDK_TEST_BIN) $(SDK_TOOL_BIN)
 sdk-unit-run: sdk-unit
 	@SDK_TOOLS=$(CURDIR)/$(SDK_DIR)/tests scripts/run-unit.sh $(SDK_TEST_BIN)
 
-sdk-examples: sdk $(BUILD)/batchctl
+sdk-examples: sdk $(BUILD)/batchctl $(BUILD)/batchd
 	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) BATCHCTL=$(CURDIR)/$(BUILD)/batchctl examples/sdk/run.sh
 
 sdk-crash: sdk

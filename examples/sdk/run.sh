@@ -67,6 +67,68 @@ set -e
         fail "the purge was not audited"
 echo "sdk examples: customer_import ok"
 
+# batchctl dlq retry under batchd: the job is defined in the repository and run by the
+# daemon. The first run leaves 4 dead letters (3 invalid rows, the duplicate id 1); the
+# duplicate's cause is then removed (customer 1 deleted, as an operator would fix the
+# target) and the letters retried: the new instance imports "Ann again", re-skips the 3
+# invalid rows as its own dead letters, succeeds, and the 4 old letters are deleted.
+D=$(dirname "$C")/batchd
+R=$T/retry.db
+mkdir -p "$T/defs"
+cat > "$T/defs/import.yaml" <<EOF
+kind: job
+name: customer-import
+type: manual
+executor: {exec: {command: ["$B/customer_import"]}}
+EOF
+"$C" apply "$T/defs" --db "$R" >/dev/null || fail "apply the customer-import job"
+BATCHD_LISTEN=off "$D" --db "$R" --state-dir "$T/retry.d" --log-file "$T/retry.log" &
+dpid=$!
+trap 'kill $dpid 2>/dev/null; rm -rf "$T"' EXIT
+"$C" submit customer-import -p input="$T/customers.csv" --db "$R" >/dev/null || fail "submit"
+n=0
+until [ "$(sqlite3 "$R" "SELECT state FROM instances WHERE id = 1" 2>/dev/null)" = 5 ]; do
+        n=$((n + 1)); [ $n -lt 150 ] || fail "the first customer-import run did not succeed"
+        sleep 0.2
+done
+[ "$(sqlite3 "$R" "SELECT count(*) FROM dead_letters")" = 4 ] || fail "expected 4 dead letters before the retry"
+sqlite3 "$R" "DELETE FROM customers WHERE id = 1"
+set +e
+"$C" dlq retry --db "$R" --job customer-import --param input --header "id,name,email,age" \
+        --file "$T/retry.csv" --timeout 60 --actor ops > "$T/retry.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || { cat "$T/retry.out" >&2; fail "dlq retry exit $rc"; }
+grep -qF "submitted instance 2 of customer-import on 4 items of dead letters 1 to 4 ($T/retry.csv)" "$T/retry.out" ||
+        { cat "$T/retry.out" >&2; fail "dlq retry did not say what it submitted"; }
+[ "$(head -1 "$T/retry.csv")" = "id,name,email,age" ] || fail "the retry file lacks the header"
+[ "$(sqlite3 "$R" "SELECT name FROM customers WHERE id = 1")" = "Ann again" ] ||
+        fail "the retried duplicate was not imported"
+[ "$(sqlite3 "$R" "SELECT count(*) FROM customers")" = 9 ] || fail "customers after the retry"
+[ "$(sqlite3 "$R" "SELECT group_concat(instance_id) FROM dead_letters")" = "2,2,2" ] ||
+        fail "after the retry the dead letters should be the 3 invalid rows of instance 2"
+[ "$(sqlite3 "$R" "SELECT count(*) FROM audit_log WHERE action = 'dlq-retry' AND actor = 'ops'")" = 1 ] ||
+        fail "the retry was not audited"
+# The same again: the 3 invalid rows fail again, so the letters move to instance 3.
+"$C" dlq retry --db "$R" --instance 2 --param input --header "id,name,email,age" \
+        --file "$T/retry2.csv" --timeout 60 >/dev/null 2>&1 || fail "second dlq retry"
+[ "$(sqlite3 "$R" "SELECT group_concat(instance_id) FROM dead_letters")" = "3,3,3" ] ||
+        fail "after the second retry the letters should be instance 3's"
+# Nothing selected: exit 1; no --param: usage error; an existing --file is not overwritten.
+set +e
+"$C" dlq retry --db "$R" --instance 1 --param input --file "$T/none.csv" >/dev/null 2>&1; rc1=$?
+"$C" dlq retry --db "$R" --instance 3 >/dev/null 2>&1; rc2=$?
+"$C" dlq retry --db "$R" --instance 3 --param input --file "$T/retry.csv" >/dev/null 2>&1; rc3=$?
+set -e
+[ "$rc1" = 1 ] && [ ! -e "$T/none.csv" ] || fail "dlq retry of nothing: exit $rc1"
+[ "$rc2" = 2 ] || fail "dlq retry without --param: exit $rc2"
+[ "$rc3" = 1 ] && [ "$(sqlite3 "$R" "SELECT count(*) FROM instances")" = 3 ] ||
+        fail "dlq retry onto an existing file: exit $rc3, or something was submitted"
+kill $dpid
+wait $dpid 2>/dev/null || true
+trap 'rm -rf "$T"' EXIT
+echo "sdk examples: dlq retry ok"
+
 if [ -x "$B/cases_partitioned" ]; then
         "$(dirname "$0")/cases.sh" "$B/cases_partitioned" "$T" || fail "cases_partitioned"
         echo "sdk examples: cases_partitioned ok"

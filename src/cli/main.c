@@ -124,13 +124,14 @@ static int run_remote(int argc, char **argv)
         return CLI_RUN_LOCAL;
 }
 
-/* True for a repository-only command that writes (apply, dlq purge) given no --db and
+/* True for a repository-only command that writes (apply, dlq purge|retry) given no --db and
  * no BATCHD_DB: with a server configured, the default local file is almost certainly not
  * what the operator means. */
 static bool writes_default_repo(int argc, char **argv)
 {
         bool writes = !strcmp(argv[1], "apply") ||
-                      (!strcmp(argv[1], "dlq") && argc > 2 && !strcmp(argv[2], "purge"));
+                      (!strcmp(argv[1], "dlq") && argc > 2 &&
+                       (!strcmp(argv[2], "purge") || !strcmp(argv[2], "retry")));
         if (!writes || (getenv("BATCHD_DB") && *getenv("BATCHD_DB")))
                 return false;
         for (int i = 2; i < argc; i++)
