@@ -74,6 +74,19 @@ void api_json(struct api_req *r, int status);
 struct store *api_store_get(struct api *a, struct batch_err *reterr);
 void api_store_put(struct api *a, struct store *s);
 
+/* A list held whole in memory, shown a page at a time by api_put_page. */
+struct api_list_view {
+        const void *list;
+        size_t n;
+        void (*put)(struct buf *b, const void *list, size_t i);   /* item i as JSON */
+        void (*key)(const void *list, size_t i, char *out, size_t len); /* its cursor */
+};
+
+/* Answers 200 with {"items": [...], "next_cursor": KEY | null}: the `limit` (1 to 1000,
+ * default 100) items after the one whose key is the `cursor` query parameter. The
+ * caller allows both parameters. Returns 0, or -1 after a 400. */
+int api_put_page(struct api_req *r, const struct api_list_view *v);
+
 /* The daemon's counters (never NULL). */
 struct batchd_metrics *api_metrics(struct api_req *r);
 

@@ -320,23 +320,28 @@ int api_job_disable(struct api_req *r)
         return set_enabled(r, false);
 }
 
+static void put_def_at(struct buf *b, const void *list, size_t i)
+{
+        ops_put_def(b, &((const struct store_def_list *)list)->items[i], false);
+}
+
+static void def_name_key(const void *list, size_t i, char *out, size_t len)
+{
+        snprintf(out, len, "%s", ((const struct store_def_list *)list)->items[i].name);
+}
+
 int api_calendars_list(struct api_req *r)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        if (api_check_query(r, (const char *const[]){"limit", "cursor", NULL}) < 0)
                 return -1;
         struct store_def_list l;
         struct batch_err err;
         if (store_def_list(r->st, r->tenant, "calendar", &l, &err) < 0)
                 return api_store_problem(r, &err);
-        api_json(r, 200);
-        buf_puts(&r->out, "{\"items\": [");
-        for (size_t i = 0; i < l.n; i++) {
-                buf_puts(&r->out, i ? ",\n  " : "\n  ");
-                ops_put_def(&r->out, &l.items[i], false);
-        }
-        buf_puts(&r->out, l.n ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
+        struct api_list_view v = {&l, l.n, put_def_at, def_name_key};
+        int rc = api_put_page(r, &v);
         store_def_list_release(&l);
-        return 0;
+        return rc;
 }
 
 int api_calendar_get(struct api_req *r)

@@ -1,6 +1,7 @@
 /* routes_jobs.c: /api/v1/jobs (list with filters and a cursor, get, version history)
  * and /api/v1/deps (the dependency view of a day). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,27 +58,34 @@ int api_job_get(struct api_req *r)
         return 0;
 }
 
+static void put_version(struct buf *b, const void *list, size_t i)
+{
+        ops_put_def(b, &((const struct store_def_list *)list)->items[i], true);
+}
+
+static void version_key(const void *list, size_t i, char *out, size_t len)
+{
+        snprintf(out, len, "%lld",
+                 (long long)((const struct store_def_list *)list)->items[i].version);
+}
+
 int api_job_versions(struct api_req *r)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        if (api_check_query(r, (const char *const[]){"limit", "cursor", NULL}) < 0)
                 return -1;
         struct store_def_list l;
         struct batch_err err;
         if (store_def_history(r->st, r->tenant, "job", r->args[0], &l, &err) < 0)
                 return api_store_problem(r, &err);
+        int rc;
         if (!l.n) {
-                store_def_list_release(&l);
-                return api_problem(r, 404, "no job named \"%s\"", r->args[0]);
+                rc = api_problem(r, 404, "no job named \"%s\"", r->args[0]);
+        } else {
+                struct api_list_view v = {&l, l.n, put_version, version_key};
+                rc = api_put_page(r, &v);
         }
-        api_json(r, 200);
-        buf_puts(&r->out, "{\"items\": [");
-        for (size_t i = 0; i < l.n; i++) {
-                buf_puts(&r->out, i ? ",\n  " : "\n  ");
-                ops_put_def(&r->out, &l.items[i], true);
-        }
-        buf_puts(&r->out, "\n], \"next_cursor\": null}\n");
         store_def_list_release(&l);
-        return 0;
+        return rc;
 }
 
 int api_deps(struct api_req *r)

@@ -28,23 +28,28 @@ static void put_token(struct buf *b, const struct store_token *t)
         buf_printf(b, ", \"revoked\": %s}", t->revoked ? "true" : "false");
 }
 
+static void put_token_at(struct buf *b, const void *list, size_t i)
+{
+        put_token(b, &((const struct store_token_list *)list)->items[i]);
+}
+
+static void token_key(const void *list, size_t i, char *out, size_t len)
+{
+        snprintf(out, len, "%lld", (long long)((const struct store_token_list *)list)->items[i].id);
+}
+
 int api_tokens_list(struct api_req *r)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        if (api_check_query(r, (const char *const[]){"limit", "cursor", NULL}) < 0)
                 return -1;
         struct store_token_list l;
         struct batch_err err;
         if (store_token_list(r->st, r->tenant, &l, &err) < 0)
                 return api_store_problem(r, &err);
-        api_json(r, 200);
-        buf_puts(&r->out, "{\"items\": [");
-        for (size_t i = 0; i < l.n; i++) {
-                buf_puts(&r->out, i ? ",\n  " : "\n  ");
-                put_token(&r->out, &l.items[i]);
-        }
-        buf_puts(&r->out, l.n ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
+        struct api_list_view v = {&l, l.n, put_token_at, token_key};
+        int rc = api_put_page(r, &v);
         store_token_list_release(&l);
-        return 0;
+        return rc;
 }
 
 int api_token_create(struct api_req *r)

@@ -334,6 +334,28 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
         }
         struct buf p;
         res_path(&p, "jobs", argv[optind], history ? "/versions" : NULL);
+        if (history) { /* every page */
+                json_t *items, *next;
+                r = rcmd_list(p.data, NULL, 0, 0, &items, &next);
+                buf_release(&p);
+                if (r)
+                        goto out;
+                if (ropts_json(&o)) {
+                        rcmd_print_list(items, next);
+                } else {
+                        printf("%7s  %-20s %-16s %s\n", "VERSION", "CHANGED", "BY", "WHAT");
+                        size_t i;
+                        json_t *it;
+                        json_array_foreach(items, i, it)
+                                printf("%7lld  %-20s %-16s %s\n", rcmd_int(it, "version"),
+                                       remote_str(it, "changed_at", ""),
+                                       remote_str(it, "changed_by", ""),
+                                       remote_str(it, "changed", ""));
+                }
+                json_decref(items);
+                json_decref(next);
+                goto out;
+        }
         struct remote_resp resp;
         r = rcmd_call("GET", p.data, NULL, NULL, NULL, 0, &resp);
         buf_release(&p);
@@ -350,17 +372,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                 r = CLI_FAILURE;
                 goto out;
         }
-        if (history) {
-                printf("%7s  %-20s %-16s %s\n", "VERSION", "CHANGED", "BY", "WHAT");
-                size_t i;
-                json_t *it;
-                json_array_foreach(json_object_get(j, "items"), i, it)
-                        printf("%7lld  %-20s %-16s %s\n", rcmd_int(it, "version"),
-                               remote_str(it, "changed_at", ""), remote_str(it, "changed_by", ""),
-                               remote_str(it, "changed", ""));
-        } else {
-                fputs(remote_str(j, "spec", ""), stdout);
-        }
+        fputs(remote_str(j, "spec", ""), stdout);
         json_decref(j);
 out:
         ropts_release(&o);

@@ -81,10 +81,15 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history)
         json_put_string(b, d->kind);
         buf_puts(b, ", \"name\": ");
         json_put_string(b, d->name);
-        buf_printf(b, ", \"version\": %lld, \"%s\": \"%s\", \"%s\": ", (long long)d->version,
-                   history ? "changed_at" : "updated_at", iso_format_utc(d->changed_at, when),
-                   history ? "changed_by" : "updated_by");
-        json_put_string(b, d->changed_by);
+        if (d->version == 0) { /* never stored: the defaults */
+                buf_puts(b, ", \"version\": 0, \"updated_at\": null, \"updated_by\": null");
+        } else {
+                buf_printf(b, ", \"version\": %lld, \"%s\": \"%s\", \"%s\": ",
+                           (long long)d->version, history ? "changed_at" : "updated_at",
+                           iso_format_utc(d->changed_at, when),
+                           history ? "changed_by" : "updated_by");
+                json_put_string(b, d->changed_by);
+        }
         if (history) {
                 buf_puts(b, ", \"changed\": ");
                 json_put_string(b, d->changed);

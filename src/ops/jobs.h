@@ -33,7 +33,8 @@ bool ops_key_is_secret(const char *key);
 void ops_put_params_redacted(struct buf *b, const char *params);
 
 /* Appends the JSON object of a stored definition (as of a version when `history`:
- * with changed_at/changed_by/changed, else updated_at/updated_by); the "spec" text has
+ * with changed_at/changed_by/changed, else updated_at/updated_by; version 0, never
+ * stored, has them null); the "spec" text has
  * the values of secret environment and parameter keys replaced by "***"; jobs carry
  * "group", "type" and "enabled" too. */
 void ops_put_def(struct buf *b, const struct store_def *d, bool history);

@@ -1073,6 +1073,41 @@ else
 fi
 
 # =============================================================================================
+section "pagination of tokens, job versions and calendars"
+# walk_list WHO PATH KEY: every page of 1 into $tmp/walked (KEY of each item); the
+# number of pages into $pages; false when a page is not a 200 of at most one item.
+walk_list() {
+    : >"$tmp/walked"
+    cursor="" pages=0
+    while :; do
+        sep='?'; case $2 in *\?*) sep='&' ;; esac
+        if [ -n "$cursor" ]; then as "$1" GET "$2${sep}limit=1&cursor=$cursor"; else as "$1" GET "$2${sep}limit=1"; fi
+        [ "$code" = 200 ] && jqb '(.items|length) <= 1' || return 1
+        jq -r ".items[].$3" "$tmp/body" >>"$tmp/walked"
+        cursor=$(jq -r '.next_cursor // empty' "$tmp/body")
+        pages=$((pages + 1))
+        [ -z "$cursor" ] || [ $pages -gt 100 ] && break
+    done
+}
+for spec in "admin /api/v1/tokens id" "viewer /api/v1/calendars name" \
+            "viewer /api/v1/jobs/page-7/versions version"; do
+    set -- $spec
+    as "$1" GET "$2"
+    jq -r ".items[].$3" "$tmp/body" >"$tmp/whole"
+    n=$(wc -l <"$tmp/whole")
+    if walk_list "$1" "$2" "$3" && [ "$n" -ge 2 ] && cmp -s "$tmp/walked" "$tmp/whole" &&
+        [ "$pages" -eq "$n" ]; then
+        pass "$2 with limit=1: $n pages, each item once, in the order of the whole list"
+    else
+        fail "$2 with limit=1: $n pages, each item once, in the order of the whole list (walked $pages pages)"
+    fi
+done
+as viewer GET "/api/v1/calendars?cursor=no-such-calendar"
+expect_problem "calendars with a cursor naming nothing: 400" 400
+as viewer GET "/api/v1/jobs/page-7/versions?limit=0"
+expect_problem "versions with limit=0: 400" 400
+
+# =============================================================================================
 section "secrets never in any API output"
 last_req="every answer body of this run ($tmp/all)"
 code=-
