@@ -1,8 +1,9 @@
 /* metrics.c: latency histograms in the Prometheus text format (see metrics.h). */
 #include "api/metrics.h"
 
-const double metrics_bucket_le[METRICS_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                    0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+const double metrics_bucket_le[METRICS_NBUCKETS] = {
+        0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
+        0.05,   0.1,   0.25,   0.5,   1.0,    5.0};
 
 void metrics_observe(struct metrics_histogram *h, int64_t us)
 {

@@ -9,7 +9,7 @@
 #include "common/buf.h"
 
 /* Upper bounds (seconds) of the latency histograms' buckets; +Inf is implicit. */
-#define METRICS_NBUCKETS 12
+#define METRICS_NBUCKETS 15
 extern const double metrics_bucket_le[METRICS_NBUCKETS];
 
 struct metrics_histogram {

@@ -5,12 +5,15 @@
 #include "api/api.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -19,7 +22,15 @@
 #include "api/token.h"
 #include "common/json.h"
 
+/* Repository connections: at most POOL_MAX are open; a request finding all of them busy
+ * waits up to POOL_WAIT_S for one, then gets 503. (Opening more would cost descriptors
+ * and memory under a burst without adding throughput: the work is CPU-bound on two
+ * cores.) */
 #define POOL_MAX 32
+#define POOL_WAIT_S 10
+/* API threads run at this nice level above the scheduler's loop, so that a burst of
+ * requests does not delay a due job's start (DESIGN: the scheduler comes first). */
+#define API_NICE 10
 
 struct api {
         struct MHD_Daemon *mhd;
@@ -28,8 +39,10 @@ struct api {
         struct batchd_metrics *metrics;
         struct batchd_metrics own_metrics; /* when the daemon gives none */
         pthread_mutex_t mu;
+        pthread_cond_t idle;               /* a connection was given back */
         struct store *pool[POOL_MAX];      /* idle repository connections */
         size_t npool;
+        size_t nopen;                      /* open connections, idle or in use */
 };
 
 /* Per connection-request state, kept by libmicrohttpd between calls. */
@@ -50,24 +63,46 @@ static int64_t now_us(void)
 
 static struct store *pool_get(struct api *a, struct batch_err *reterr)
 {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += POOL_WAIT_S;
+        struct store *s = NULL;
+        bool open_one = false;
         pthread_mutex_lock(&a->mu);
-        struct store *s = a->npool ? a->pool[--a->npool] : NULL;
+        for (;;) {
+                if (a->npool) {
+                        s = a->pool[--a->npool];
+                        break;
+                }
+                if (a->nopen < POOL_MAX) {
+                        a->nopen++;
+                        open_one = true;
+                        break;
+                }
+                if (pthread_cond_timedwait(&a->idle, &a->mu, &until) == ETIMEDOUT)
+                        break;
+        }
         pthread_mutex_unlock(&a->mu);
-        if (!s && store_open(a->db, &s, reterr) < 0)
+        if (open_one && store_open(a->db, &s, reterr) < 0) {
+                pthread_mutex_lock(&a->mu);
+                a->nopen--;
+                pthread_cond_signal(&a->idle);
+                pthread_mutex_unlock(&a->mu);
                 return NULL;
+        }
+        if (!s && !open_one)
+                batch_err_set(reterr, BATCH_EIO, NULL,
+                              "all %d repository connections stayed busy for %d s", POOL_MAX,
+                              POOL_WAIT_S);
         return s;
 }
 
 static void pool_put(struct api *a, struct store *s)
 {
         pthread_mutex_lock(&a->mu);
-        if (a->npool < POOL_MAX) {
-                a->pool[a->npool++] = s;
-                s = NULL;
-        }
+        a->pool[a->npool++] = s; /* npool < nopen <= POOL_MAX */
+        pthread_cond_signal(&a->idle);
         pthread_mutex_unlock(&a->mu);
-        if (s)
-                store_close(s);
 }
 
 struct store *api_store_get(struct api *a, struct batch_err *reterr)
@@ -369,6 +404,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         (void)version;
         struct api *a = cls;
         struct call *c = *con_cls;
+        static _Thread_local bool niced;
+        if (!niced) { /* this connection's thread (thread-per-connection) */
+                niced = true;
+                setpriority(PRIO_PROCESS, (id_t)gettid(), API_NICE);
+        }
         if (!c) {
                 if (!(c = calloc(1, sizeof(*c))))
                         return MHD_NO;
@@ -493,6 +533,7 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
         a->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
         a->metrics = cfg->metrics ? cfg->metrics : &a->own_metrics;
         pthread_mutex_init(&a->mu, NULL);
+        pthread_cond_init(&a->idle, NULL);
         unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                          MHD_USE_ERROR_LOG;
         if (ss.ss_family == AF_INET6)
@@ -503,6 +544,7 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
                                   MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
                                   on_completed, a, MHD_OPTION_END);
         if (!a->mhd) {
+                pthread_cond_destroy(&a->idle);
                 pthread_mutex_destroy(&a->mu);
                 free(a->db);
                 free(a);
@@ -527,6 +569,7 @@ void api_stop(struct api *a)
         MHD_stop_daemon(a->mhd);
         for (size_t i = 0; i < a->npool; i++)
                 store_close(a->pool[i]);
+        pthread_cond_destroy(&a->idle);
         pthread_mutex_destroy(&a->mu);
         free(a->db);
         free(a);

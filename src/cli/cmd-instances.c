@@ -19,6 +19,7 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "defs/params.h"
+#include "ops/instances.h"
 #include "store/store.h"
 
 struct iopts {
@@ -186,27 +187,14 @@ static int submit(int argc, char **argv)
         if ((r = cli_open_repo(o.db, &s)))
                 goto out;
         struct batch_err err;
-        struct store_def d;
-        if (store_def_get(s, o.tenant, "job", job, &d, &err) < 0) {
-                fprintf(stderr, "batchctl: %s\n", err.msg);
-                store_close(s);
-                r = CLI_FAILURE;
-                goto out;
-        }
-        store_def_release(&d);
         struct buf params;
         buf_init(&params, 0);
         params_format(&o.params, &params);
-        char trace[TRACE_ID_LEN + 1];
-        trace_id_new(trace);
-        int64_t now = (int64_t)time(NULL);
-        struct store_instance in = {.tenant = (char *)o.tenant, .job = (char *)job,
-                                    .scheduled = false, .due = now, .first_due = now,
-                                    .last_due = now, .state = STATE_INIT,
-                                    .params = params.data, .trace_id = trace};
         int64_t id;
-        if (store_instance_create(s, &in, actor_of(&o), now, &id, &err) < 0 ||
-            store_audit_add(s, now, actor_of(&o), "submit", job, params.data, &err) < 0) {
+        /* The API's submit: one transaction with the audit row (parameters redacted), and
+         * the same refusals (disabled job, a live instance of a single-instance job). */
+        if (ops_submit(s, o.tenant, job, params.data, actor_of(&o), (int64_t)time(NULL), &id,
+                       &err) < 0) {
                 fprintf(stderr, "batchctl: %s\n", err.msg);
                 r = CLI_FAILURE;
         } else if (o.output && !strcmp(o.output, "json")) {

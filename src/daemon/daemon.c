@@ -1236,7 +1236,7 @@ int main(int argc, char **argv)
         if (run_spawner_start(&d.spawner, &err) < 0)
                 dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
                      err.msg);
-        if (store_open(d.dsn, &d.st, &err) < 0) {
+        if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
         }

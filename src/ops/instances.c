@@ -187,6 +187,9 @@ int ops_submit(struct store *s, const char *tenant, const char *job, const char 
         buf_init(&text, 0);
         params_format(&m, &text);
         def_map_release(&m);
+        struct buf shown; /* for the audit log: secrets redacted (DESIGN §11.7) */
+        buf_init(&shown, 0);
+        ops_put_params_redacted(&shown, text.data);
         char trace[TRACE_ID_LEN + 1];
         trace_id_new(trace);
         struct store_instance in = {.tenant = (char *)tenant, .job = (char *)job,
@@ -197,10 +200,11 @@ int ops_submit(struct store *s, const char *tenant, const char *job, const char 
                 goto out;
         if ((r = check_submittable(s, tenant, job, reterr)) < 0 ||
             (r = store_instance_create(s, &in, actor, now, ret_id, reterr)) < 0 ||
-            (r = store_audit_add(s, now, actor, "submit", job, text.data, reterr)) < 0 ||
+            (r = store_audit_add(s, now, actor, "submit", job, shown.data, reterr)) < 0 ||
             (r = store_commit(s, reterr)) < 0)
                 store_rollback(s);
 out:
+        buf_release(&shown);
         buf_release(&text);
         return r;
 }

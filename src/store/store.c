@@ -7,15 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-int store_open(const char *dsn, struct store **ret, struct batch_err *reterr)
+int store_open_flags(const char *dsn, unsigned flags, struct store **ret,
+                     struct batch_err *reterr)
 {
         if (!dsn || !*dsn)
                 return batch_err_set(reterr, BATCH_EINVAL, "db", "db: no repository given");
         if (!strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11))
-                return store_postgres_ops.open(dsn, ret, reterr);
+                return store_postgres_ops.open(dsn, flags, ret, reterr);
         if (!strncmp(dsn, "sqlite:", 7))
                 dsn += 7;
-        return store_sqlite_ops.open(dsn, ret, reterr);
+        return store_sqlite_ops.open(dsn, flags, ret, reterr);
+}
+
+int store_open(const char *dsn, struct store **ret, struct batch_err *reterr)
+{
+        return store_open_flags(dsn, 0, ret, reterr);
 }
 
 void store_close(struct store *s)

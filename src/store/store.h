@@ -235,7 +235,8 @@ struct store_request_list {
 struct store_ops {
         int version;
         const char *name;
-        int (*open)(const char *dsn, struct store **ret, struct batch_err *reterr);
+        int (*open)(const char *dsn, unsigned flags, struct store **ret,
+                    struct batch_err *reterr);
         void (*close)(struct store *s);
         int (*begin)(struct store *s, struct batch_err *reterr);
         int (*commit)(struct store *s, struct batch_err *reterr);
@@ -332,6 +333,18 @@ struct store {
  * BATCH_EINVAL (unknown or unbuilt backend), BATCH_ESCHEMA (written by a newer
  * version), BATCH_EIO (cannot open or corrupt). */
 int store_open(const char *dsn, struct store **ret, struct batch_err *reterr);
+
+/* store_open's options. */
+enum store_open_flag {
+        /* Check the repository's integrity first (SQLite: PRAGMA quick_check, which reads
+         * the whole file: about a second per GB). batchd does it once at start (DESIGN
+         * §11.3); batchctl, the SDK and the API's connections do not. */
+        STORE_OPEN_CHECK = 1,
+};
+
+/* store_open with flags (a combination of enum store_open_flag). */
+int store_open_flags(const char *dsn, unsigned flags, struct store **ret,
+                     struct batch_err *reterr);
 
 /* Closes the store (NULL is ignored); an open transaction is rolled back. */
 void store_close(struct store *s);

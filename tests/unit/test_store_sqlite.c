@@ -41,8 +41,41 @@ static int group_teardown(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A repository whose last page is overwritten with garbage: batchd's open
+ * (STORE_OPEN_CHECK) refuses it with BATCH_EIO naming the integrity check; an open
+ * without the check (batchctl, the SDK, the API's connections) does not read every page. */
+static void test_open_check_refuses_a_corrupt_file(void **state)
+{
+        (void)state;
+        char dsn[128];
+        assert_int_equal(fresh_dsn(dsn, sizeof(dsn)), 0);
+        struct store *s;
+        struct batch_err err;
+        assert_int_equal(store_open_flags(dsn, STORE_OPEN_CHECK, &s, &err), 0);
+        store_close(s);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(dsn, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); "
+                                          "PRAGMA journal_mode=DELETE;",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+        FILE *f = fopen(dsn, "r+b");
+        assert_non_null(f);
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        long size = ftell(f);
+        assert_true(size >= 8192);
+        assert_int_equal(fseek(f, size - 4096, SEEK_SET), 0);
+        for (int i = 0; i < 4096; i++)
+                fputc(0xA5, f);
+        fclose(f);
+        assert_int_equal(store_open_flags(dsn, STORE_OPEN_CHECK, &s, &err), BATCH_EIO);
+        assert_non_null(strstr(err.msg, "integrity check"));
+}
+
 int main(void)
 {
-        const struct CMUnitTest tests[] = {STORE_CONFORMANCE_TESTS};
+        const struct CMUnitTest tests[] = {STORE_CONFORMANCE_TESTS,
+                                           cmocka_unit_test(test_open_check_refuses_a_corrupt_file)};
         return cmocka_run_group_tests_name("store (sqlite)", tests, group_setup, group_teardown);
 }

@@ -436,8 +436,10 @@ out:
         return r;
 }
 
-static int pg_open(const char *dsn, struct store **ret, struct batch_err *reterr)
+static int pg_open(const char *dsn, unsigned flags, struct store **ret,
+                   struct batch_err *reterr)
 {
+        (void)flags; /* PostgreSQL checks its own pages (data checksums, WAL) */
         struct pg_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return BATCH_ENOMEM;

@@ -486,7 +486,25 @@ static int migrate(struct sqlite_store *s, struct batch_err *reterr)
         return 0;
 }
 
-static int sqlite_open(const char *path, struct store **ret, struct batch_err *reterr)
+/* PRAGMA quick_check: BATCH_EIO with SQLite's first finding unless it says "ok". */
+static int quick_check(struct sqlite_store *s, const char *path, struct batch_err *reterr)
+{
+        sqlite3_stmt *qc;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK)
+                return db_error(s, reterr, "integrity check");
+        const char *verdict = sqlite3_step(qc) == SQLITE_ROW
+                                      ? (const char *)sqlite3_column_text(qc, 0)
+                                      : NULL;
+        int r = 0;
+        if (!verdict || strcmp(verdict, "ok"))
+                r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s failed the integrity check: %s",
+                                  path, verdict ? verdict : sqlite3_errmsg(s->db));
+        sqlite3_finalize(qc);
+        return r;
+}
+
+static int sqlite_open(const char *path, unsigned flags, struct store **ret,
+                       struct batch_err *reterr)
 {
         struct sqlite_store *s = calloc(1, sizeof(*s));
         if (!s)
@@ -511,21 +529,8 @@ static int sqlite_open(const char *path, struct store **ret, struct batch_err *r
         }
         if (r < 0 || (r = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
                 goto fail;
-        sqlite3_stmt *qc;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK) {
-                r = db_error(s, reterr, "integrity check");
+        if ((flags & STORE_OPEN_CHECK) && (r = quick_check(s, path, reterr)) < 0)
                 goto fail;
-        }
-        const char *verdict = sqlite3_step(qc) == SQLITE_ROW
-                                      ? (const char *)sqlite3_column_text(qc, 0)
-                                      : NULL;
-        if (!verdict || strcmp(verdict, "ok")) {
-                r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s failed the integrity check: %s",
-                                  path, verdict ? verdict : sqlite3_errmsg(s->db));
-                sqlite3_finalize(qc);
-                goto fail;
-        }
-        sqlite3_finalize(qc);
         if ((r = migrate(s, reterr)) < 0)
                 goto fail;
         for (int i = 0; i < ST_COUNT; i++) {
