@@ -311,20 +311,41 @@ static int settings_put(int argc, char **argv)
         return r < 0 ? CLI_OK : r;
 }
 
-/* ---- metrics ------------------------------------------------------------------------------- */
+/* ---- metrics, health, openapi ---------------------------------------------------------- */
 
-static const struct cli_cmd metrics_cmd = {"", "", "print the daemon's metrics (server only)",
-                                           cli_metrics};
-
-int cli_metrics(int argc, char **argv)
+/* GETs `path` and prints the answer as it came (remote only). */
+static int get_print(const char *noun, const struct cli_cmd *cmd, int argc, char **argv,
+                     const char *path)
 {
         struct ropts o;
-        int r = parse_remote_only("metrics", &metrics_cmd, argc, argv, NULL, 0, &o);
+        int r = parse_remote_only(noun, cmd, argc, argv, NULL, 0, &o);
         struct remote_resp resp;
-        if (!r && !(r = rcmd_call("GET", "/metrics", NULL, NULL, NULL, 0, &resp))) {
+        if (!r && !(r = rcmd_call("GET", path, NULL, NULL, NULL, 0, &resp))) {
                 fwrite(resp.body.data, 1, resp.body.len, stdout);
                 remote_resp_release(&resp);
         }
         ropts_release(&o);
         return r < 0 ? CLI_OK : r;
+}
+
+static const struct cli_cmd metrics_cmd = {"", "", "print the daemon's metrics (server only)",
+                                           cli_metrics};
+static const struct cli_cmd health_cmd = {"", "", "ask the daemon whether it is well (server only)",
+                                          cli_health};
+static const struct cli_cmd openapi_cmd = {"", "", "print the API's OpenAPI document (server only)",
+                                           cli_openapi};
+
+int cli_metrics(int argc, char **argv)
+{
+        return get_print("metrics", &metrics_cmd, argc, argv, "/metrics");
+}
+
+int cli_health(int argc, char **argv)
+{
+        return get_print("health", &health_cmd, argc, argv, "/healthz");
+}
+
+int cli_openapi(int argc, char **argv)
+{
+        return get_print("openapi", &openapi_cmd, argc, argv, "/api/v1/openapi.json");
 }

@@ -40,6 +40,11 @@ static const struct cli_noun nouns[] = {
          NULL, cli_deps},
         {"metrics", "print the daemon's Prometheus metrics (server only): batchctl metrics", NULL,
          cli_metrics},
+        {"health", "ask the daemon whether it and its repository answer (server only): "
+                   "batchctl health",
+         NULL, cli_health},
+        {"openapi", "print the API's OpenAPI 3 document (server only): batchctl openapi", NULL,
+         cli_openapi},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "

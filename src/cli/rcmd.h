@@ -65,6 +65,8 @@ extern const struct cli_cmd cli_settings_cmds[];
 int cli_remote_submit(int argc, char **argv);
 int cli_deps(int argc, char **argv);
 int cli_metrics(int argc, char **argv);
+int cli_health(int argc, char **argv);
+int cli_openapi(int argc, char **argv);
 
 /* Remote-only verbs of `jobs` (cmd-admin.c). */
 int cli_jobs_create(int argc, char **argv);

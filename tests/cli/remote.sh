@@ -490,6 +490,11 @@ check "deps with a bad date: 400" 1 "" "(HTTP 400)" -- deps --date 2026-13-45
 check "metrics" 0 - "" -- metrics
 grep -q '^batchd_runs_started_total [0-9]' "$tmp/out" && pass "metrics: the Prometheus text" ||
     fail "metrics: the Prometheus text" "$tmp/out"
+check "health" 0 - "" -- health
+grep -q '"status": "ok"' "$tmp/out" && pass "health: status ok" || fail "health: status ok" "$tmp/out"
+check "openapi" 0 - "" -- openapi
+jq -e '.openapi and .paths["/api/v1/instances"]' "$tmp/out" >/dev/null &&
+    pass "openapi: the document, with /api/v1/instances" || fail "openapi: the document" "$tmp/out"
 
 # ---- help -----------------------------------------------------------------------------------
 check "help documents remote mode" 0 - "" -- --help
