@@ -31,7 +31,9 @@ endif
 LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src/sched/*.c src/ops/*.c \
              src/store/*.c \
              src/store/*/*.c)
-LIBS      := -lyaml -lsqlite3 -lpq -lm
+# libpq is loaded at run time by the PostgreSQL backend (src/store/postgres/pq.h); only
+# the tests that call it themselves link it.
+LIBS      := -lyaml -lsqlite3 -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -94,7 +96,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
-		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS)
+		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS) -lpq
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "store/postgres/pq.h"
+
 #include "store/store.h"
 
 static const char *const migrations[] = {
@@ -440,12 +442,14 @@ static int pg_open(const char *dsn, unsigned flags, struct store **ret,
                    struct batch_err *reterr)
 {
         (void)flags; /* PostgreSQL checks its own pages (data checksums, WAL) */
+        int r = pq_load(reterr);
+        if (r < 0)
+                return r;
         struct pg_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return BATCH_ENOMEM;
         s->base.ops = &store_postgres_ops;
         s->conn = PQconnectdb(dsn);
-        int r;
         if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
                 r = s->conn ? pg_error(s, reterr, "cannot connect")
                             : batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
