@@ -53,6 +53,8 @@ struct run {
         int64_t exec_id;
         pid_t pid;         /* the supervisor */
         int pidfd, report_fd;
+        int go_fd;         /* write end of the go pipe, kept to acknowledge the end, or -1 */
+        bool end_recorded; /* run_ended recorded its end in the current transaction */
         char status_path[PATH_MAX];
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
@@ -166,6 +168,8 @@ static void runs_bury(struct daemon *d)
         while (d->graveyard) {
                 struct run *r = d->graveyard;
                 d->graveyard = r->next;
+                if (r->go_fd >= 0)
+                        close(r->go_fd);
                 free(r);
         }
 }
@@ -181,6 +185,7 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
         r->exec_id = exec_id;
         r->pid = pid;
         r->report_fd = report_fd;
+        r->go_fd = -1;
         snprintf(r->status_path, sizeof(r->status_path), "%s", status_path);
         r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (r->pidfd < 0)
@@ -272,6 +277,7 @@ static void free_env(char **env)
 struct go {
         struct run_handle h;
         int64_t exec_id;
+        struct run *run;
 };
 
 /* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
@@ -330,7 +336,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         }
         g->h = h;
         g->exec_id = exec_id;
-        run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
+        g->run = run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
         atomic_fetch_add(&d->metrics.runs_started, 1);
         if (attempt == 1 && !d->clock.virtual_clock) {
                 /* From the due time (a submit's: its creation) to now, real clock only. */
@@ -401,6 +407,7 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                      "ended: %s", why[0] ? why : "success");
         }
         atomic_fetch_add(&d->metrics.runs_finished, 1);
+        r->end_recorded = rc == 0 || rc == BATCH_ESTALE;
         run_forget(d, r);
 }
 
@@ -527,12 +534,26 @@ static void tx_end(struct daemon *d)
                         stop_run(d, r);
                 }
         for (size_t i = 0; i < d->ngos; i++) {
-                if (ok)
-                        run_go(&d->gos[i].h, d->gos[i].exec_id);
-                else
-                        close(d->gos[i].h.go_fd); /* no go: the supervisor exits */
+                struct go *g = &d->gos[i];
+                if (ok && run_go(&g->h, g->exec_id) == 0 && g->run) {
+                        g->run->go_fd = g->h.go_fd; /* for the acknowledgement */
+                } else {
+                        close(g->h.go_fd); /* no go: the supervisor exits */
+                }
+                g->h.go_fd = -1;
         }
         d->ngos = 0;
+        /* The runs whose ends this transaction recorded: an acknowledgement tells each
+         * supervisor that it need not write its status file (supervisor.h); without it
+         * (the commit failed, or the run was only forgotten) the supervisor writes it. */
+        for (struct run *r = d->graveyard; r; r = r->next) {
+                if (r->go_fd < 0)
+                        continue;
+                if (ok && r->end_recorded)
+                        run_ack(r->go_fd);
+                close(r->go_fd);
+                r->go_fd = -1;
+        }
 }
 
 /* Room for one more go; false when out of memory. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <grp.h>
 #include <stdint.h>
 #include <inttypes.h>
@@ -34,6 +35,9 @@ void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char 
         snprintf(status, len, "%s/runs/%" PRId64 "-%d.status", dir, instance_id, (int)pid);
 }
 
+/* How long a supervisor waits for the daemon to acknowledge its run's end. */
+#define ACK_WAIT_S 10
+
 static ssize_t write_all(int fd, const char *s, size_t n)
 {
         size_t done = 0;
@@ -62,6 +66,22 @@ static void write_status(const char *path, const char *line)
         }
         close(fd);
         rename(tmp, path);
+}
+
+/* Waits up to ACK_WAIT_S for "ack" on the go pipe; false on anything else (the pipe
+ * closed: the daemon is gone or did not record the end). */
+static bool acknowledged(int gofd)
+{
+        struct pollfd p = {.fd = gofd, .events = POLLIN};
+        int n;
+        while ((n = poll(&p, 1, ACK_WAIT_S * 1000)) < 0 && errno == EINTR)
+                ;
+        char buf[8];
+        ssize_t got = 0;
+        if (n > 0)
+                while ((got = read(gofd, buf, sizeof(buf))) < 0 && errno == EINTR)
+                        ;
+        return got >= 3 && !memcmp(buf, "ack", 3);
 }
 
 /* In the job's child: become the job. Never returns; on failure writes errno to errfd. */
@@ -190,7 +210,7 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                         break;
         }
         go[got] = '\0';
-        close(gofd);
+        fcntl(gofd, F_SETFD, FD_CLOEXEC); /* kept for the acknowledgement, not for the job */
         char *end;
         errno = 0;
         long long exec_id = strtoll(go, &end, 10);
@@ -300,10 +320,11 @@ running:
                 snprintf(line, sizeof(line), "exit %d\n", WEXITSTATUS(status));
         else
                 snprintf(line, sizeof(line), "signal %d\n", WTERMSIG(status));
-        /* The daemon first (it records the end at once), then the status file for a
-         * daemon that was not there to hear it. */
+        /* The daemon first (it records the end at once); the status file only when it
+         * does not acknowledge the end (it was not there to hear it, or did not commit). */
         write_all(repfd, line, strlen(line));
-        write_status(status_path, line);
+        if (!acknowledged(gofd))
+                write_status(status_path, line);
         _exit(0);
 }
 
@@ -622,10 +643,12 @@ int run_go(struct run_handle *h, int64_t exec_id)
 {
         char msg[32];
         int n = snprintf(msg, sizeof(msg), "%" PRId64 "\n", exec_id);
-        ssize_t w = write_all(h->go_fd, msg, (size_t)n);
-        close(h->go_fd);
-        h->go_fd = -1;
-        return w < 0 ? BATCH_EIO : 0;
+        return write_all(h->go_fd, msg, (size_t)n) < 0 ? BATCH_EIO : 0;
+}
+
+void run_ack(int go_fd)
+{
+        write_all(go_fd, "ack\n", 4);
 }
 
 void run_abort(struct run_handle *h)

@@ -9,10 +9,14 @@
  * at once. After the go the supervisor starts the job in its own process group with
  * its output appended to the log file, reports "running" or "start-failed" on a pipe,
  * forwards SIGTERM (stop) and SIGUSR1 (kill: SIGKILL) to the job's group, and when the
- * job ends reports its outcome ("exit N", "signal N") on the pipe, writes it atomically
- * to the status file and exits. A later daemon
- * reads the status file, or finds the supervisor still alive (identified by its process
- * name "bdrun-<execution id>") and keeps watching it. */
+ * job ends reports its outcome ("exit N", "signal N") on the pipe and waits for the
+ * daemon's acknowledgement (run_ack, sent once the end is committed in the repository):
+ * with it the supervisor just exits; without it (the daemon died, or did not commit,
+ * within ACK_WAIT_S) it first writes the outcome atomically to the status file, where a
+ * later daemon finds it. (Writing and fsyncing a status file for every run was a large
+ * part of the kernel's work at 1,000 runs per second: docs/performance.md.) A later
+ * daemon reads the status file, or finds the supervisor still alive (identified by its
+ * process name "bdrun-<execution id>") and keeps watching it. */
 #ifndef BATCH_DAEMON_SUPERVISOR_H
 #define BATCH_DAEMON_SUPERVISOR_H
 
@@ -39,7 +43,7 @@ void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char 
 
 struct run_handle {
         pid_t pid;      /* the supervisor */
-        int go_fd;      /* write end: the go message; -1 once sent or aborted */
+        int go_fd;      /* write end: the go message, then the acknowledgement */
         int report_fd;  /* read end: "running PID\n" or "start-failed MSG\n" */
 };
 
@@ -69,8 +73,13 @@ void run_spawner_stop(struct run_spawner *sp);
 int run_spawn(struct run_spawner *sp, const struct run_spec *spec, struct run_handle *h,
               struct batch_err *reterr);
 
-/* Lets the supervisor start the job as execution `exec_id`. Returns 0 or BATCH_EIO. */
+/* Lets the supervisor start the job as execution `exec_id`; h->go_fd stays open for
+ * run_ack (the caller closes it). Returns 0 or BATCH_EIO. */
 int run_go(struct run_handle *h, int64_t exec_id);
+
+/* Tells the supervisor on go pipe `go_fd` that its run's end is recorded, so that it
+ * exits without writing its status file. The caller closes go_fd after. */
+void run_ack(int go_fd);
 
 /* Tells the supervisor not to start (it exits); closes the handle's descriptors. */
 void run_abort(struct run_handle *h);
