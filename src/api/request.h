@@ -74,6 +74,10 @@ void api_json(struct api_req *r, int status);
 struct store *api_store_get(struct api *a, struct batch_err *reterr);
 void api_store_put(struct api *a, struct store *s);
 
+/* Answers `status` (200 or 201) with the tenant's stored definition (kind, name) as
+ * ops_put_def shows it, or the problem (404 when there is none). Returns 0 or -1. */
+int api_answer_def(struct api_req *r, int status, const char *kind, const char *name);
+
 /* A list held whole in memory, shown a page at a time by api_put_page. */
 struct api_list_view {
         const void *list;

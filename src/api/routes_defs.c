@@ -187,8 +187,7 @@ static int keep_secrets(struct api_req *r, struct job_def *j)
         return rc;
 }
 
-/* Answers with the stored definition (status 200 or 201). */
-static int answer_def(struct api_req *r, int status, const char *kind, const char *name)
+int api_answer_def(struct api_req *r, int status, const char *kind, const char *name)
 {
         struct store_def d;
         struct batch_err err;
@@ -226,7 +225,7 @@ static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_o
         else if (defs_apply_write(r->st, &a, r->actor, (int64_t)time(NULL), &err) < 0)
                 rc = api_store_problem(r, &err);
         else
-                rc = answer_def(r, a.changes[0].what == DEFS_CREATED ? 201 : 200,
+                rc = api_answer_def(r, a.changes[0].what == DEFS_CREATED ? 201 : 200,
                                 a.changes[0].kind, a.changes[0].name);
         defs_apply_release(&a);
         return rc;
@@ -348,7 +347,7 @@ int api_calendar_get(struct api_req *r)
 {
         if (api_check_query(r, (const char *const[]){NULL}) < 0)
                 return -1;
-        return answer_def(r, 200, "calendar", r->args[0]);
+        return api_answer_def(r, 200, "calendar", r->args[0]);
 }
 
 int api_calendar_put(struct api_req *r)
@@ -369,27 +368,23 @@ int api_settings_get(struct api_req *r)
         struct store_def d;
         struct batch_err err;
         int rc = store_def_get(r->st, r->tenant, "settings", r->tenant, &d, &err);
-        if (rc == BATCH_ENOENT) {
-                struct buf spec;
-                buf_init(&spec, 0);
-                buf_puts(&spec, "kind: settings\ntenant: ");
-                defs_emit_scalar(&spec, r->tenant);
-                buf_puts(&spec, "\n");
-                struct store_def def = {.tenant = (char *)r->tenant, .kind = (char *)"settings",
-                                        .name = (char *)r->tenant, .version = 0,
-                                        .spec = spec.data, .changed_by = (char *)""};
-                api_json(r, 200);
-                ops_put_def(&r->out, &def, false);
-                buf_puts(&r->out, "\n");
-                buf_release(&spec);
-                return 0;
+        if (rc == 0) {
+                store_def_release(&d);
+                return api_answer_def(r, 200, "settings", r->tenant);
         }
-        if (rc < 0)
+        if (rc != BATCH_ENOENT)
                 return api_store_problem(r, &err);
+        struct buf spec;
+        buf_init(&spec, 0);
+        buf_puts(&spec, "kind: settings\ntenant: ");
+        defs_emit_scalar(&spec, r->tenant);
+        buf_puts(&spec, "\n");
+        struct store_def def = {.tenant = (char *)r->tenant, .kind = (char *)"settings",
+                                .name = (char *)r->tenant, .version = 0, .spec = spec.data};
         api_json(r, 200);
-        ops_put_def(&r->out, &d, false);
+        ops_put_def(&r->out, &def, false);
         buf_puts(&r->out, "\n");
-        store_def_release(&d);
+        buf_release(&spec);
         return 0;
 }
 

@@ -47,15 +47,7 @@ int api_job_get(struct api_req *r)
 {
         if (api_check_query(r, (const char *const[]){NULL}) < 0)
                 return -1;
-        struct store_def d;
-        struct batch_err err;
-        if (store_def_get(r->st, r->tenant, "job", r->args[0], &d, &err) < 0)
-                return api_store_problem(r, &err);
-        api_json(r, 200);
-        ops_put_def(&r->out, &d, false);
-        buf_puts(&r->out, "\n");
-        store_def_release(&d);
-        return 0;
+        return api_answer_def(r, 200, "job", r->args[0]);
 }
 
 static void put_version(struct buf *b, const void *list, size_t i)

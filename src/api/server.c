@@ -30,7 +30,7 @@
 #define POOL_WAIT_S 10
 /* API threads run at this nice level above the scheduler's loop, so that a burst of
  * requests does not delay a due job's start (DESIGN: the scheduler comes first). */
-#define API_NICE 10
+#define API_NICE 19
 
 struct api {
         struct MHD_Daemon *mhd;

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "defs/apply.h"
+#include "ops/jobs.h"
 #include "store/store.h"
 
 struct opts {
@@ -274,27 +275,6 @@ void cli_spec_field(const char *spec, const char *key, char *buf, size_t len)
         }
 }
 
-static void put_def_json(struct buf *b, const struct store_def *d, bool history)
-{
-        char when[ISO_FORMAT_MAX];
-        buf_puts(b, "{\"tenant\": ");
-        json_put_string(b, d->tenant);
-        buf_puts(b, ", \"kind\": ");
-        json_put_string(b, d->kind);
-        buf_puts(b, ", \"name\": ");
-        json_put_string(b, d->name);
-        buf_printf(b, ", \"version\": %lld, \"%s\": \"%s\", \"%s\": ", (long long)d->version,
-                   history ? "changed_at" : "updated_at", iso_format_utc(d->changed_at, when),
-                   history ? "changed_by" : "updated_by");
-        json_put_string(b, d->changed_by);
-        if (history) {
-                buf_puts(b, ", \"changed\": ");
-                json_put_string(b, d->changed);
-        }
-        buf_puts(b, ", \"spec\": ");
-        json_put_string(b, d->spec);
-        buf_puts(b, "}");
-}
 
 static int jobs_list(int argc, char **argv)
 {
@@ -321,7 +301,7 @@ static int jobs_list(int argc, char **argv)
                 buf_puts(&out, "[");
                 for (size_t i = 0; i < l.n; i++) {
                         buf_puts(&out, i ? ",\n  " : "\n  ");
-                        put_def_json(&out, &l.items[i], false);
+                        ops_put_def(&out, &l.items[i], false);
                 }
                 buf_puts(&out, l.n ? "\n]\n" : "]\n");
         } else if (!strcmp(fmt, "yaml")) {
@@ -387,7 +367,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         char when[ISO_FORMAT_MAX];
                         if (json) {
                                 buf_puts(&out, i ? ",\n  " : "\n  ");
-                                put_def_json(&out, &l.items[i], true);
+                                ops_put_def(&out, &l.items[i], true);
                         } else {
                                 buf_printf(&out, "%7lld  %-20s %-16s %s\n",
                                            (long long)l.items[i].version,
@@ -405,7 +385,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         return CLI_FAILURE;
                 }
                 if (json) {
-                        put_def_json(&out, &one, false);
+                        ops_put_def(&out, &one, false);
                         buf_puts(&out, "\n");
                 } else {
                         buf_puts(&out, one.spec);

@@ -129,27 +129,6 @@ static void put_time_json(struct buf *b, const char *key, int64_t t)
         json_put_string(b, iso_format_utc(t, iso));
 }
 
-static void put_instance_json(struct buf *b, const struct store_instance *in)
-{
-        buf_printf(b, "{\"id\": %lld, \"job\": ", (long long)in->id);
-        json_put_string(b, in->job);
-        buf_printf(b, ", \"scheduled\": %s", in->scheduled ? "true" : "false");
-        put_time_json(b, "due", in->due);
-        put_time_json(b, "first_due", in->first_due);
-        put_time_json(b, "last_due", in->last_due);
-        buf_printf(b, ", \"state\": %d, \"state_name\": ", in->state);
-        json_put_string(b, state_name(in->state));
-        buf_puts(b, ", \"reason\": ");
-        json_put_string(b, in->reason);
-        buf_puts(b, ", \"params\": ");
-        buf_puts(b, in->params ? in->params : "{}");
-        buf_puts(b, ", \"trace_id\": ");
-        json_put_string(b, in->trace_id);
-        put_time_json(b, "created_at", in->created_at);
-        put_time_json(b, "updated_at", in->updated_at);
-        buf_puts(b, "}");
-}
-
 static void put_instance_row(struct buf *b, const struct store_instance *in)
 {
         char due[ISO_FORMAT_MAX];
@@ -202,7 +181,7 @@ static int submit(int argc, char **argv)
                 if (store_instance_get(s, id, &got, &err) == 0) {
                         struct buf b;
                         buf_init(&b, 0);
-                        put_instance_json(&b, &got);
+                        ops_put_instance(&b, &got);
                         buf_puts(&b, "\n");
                         emit(&b);
                         store_instance_release(&got);
@@ -293,7 +272,7 @@ static int list(int argc, char **argv)
         for (size_t i = 0; i < l.n; i++) {
                 if (json) {
                         buf_puts(&b, i ? ",\n " : "\n ");
-                        put_instance_json(&b, &l.items[i]);
+                        ops_put_instance(&b, &l.items[i]);
                 } else {
                         put_instance_row(&b, &l.items[i]);
                 }
@@ -335,7 +314,7 @@ static int get(int argc, char **argv)
         buf_init(&b, 0);
         char t[ISO_FORMAT_MAX];
         if (json) {
-                put_instance_json(&b, &in);
+                ops_put_instance(&b, &in);
                 b.len--; /* reopen the object */
                 b.data[b.len] = '\0';
                 buf_puts(&b, ", \"history\": [");
