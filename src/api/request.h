@@ -57,6 +57,11 @@ int api_check_query(struct api_req *r, const char *const *known);
 int api_problem(struct api_req *r, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* api_problem with further members (JSON text such as `"errors": [...]`) after the
+ * standard ones. Returns -1. */
+int api_problem_members(struct api_req *r, int status, const char *members, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
 /* Answers with the problem matching a store error: ENOENT 404, EEXIST 409, ESTALE 409,
  * EINVAL/ESYNTAX/EFORMAT/ERANGE 400, otherwise 500 (message logged, not shown). */
 int api_store_problem(struct api_req *r, const struct batch_err *err);

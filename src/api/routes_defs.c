@@ -21,10 +21,9 @@ static const char *const kind_names[] = {"job", "calendar", "settings"};
 /* 422 with every problem: "errors": [{"where", "key", "message"}]. */
 static int problem_diags(struct api_req *r, const struct diag_list *dl)
 {
-        api_problem(r, 422, "the definition has %zu problem%s; nothing was changed", dl->n,
-                    dl->n == 1 ? "" : "s");
-        r->out.len -= 2; /* the closing "}\n" */
-        buf_puts(&r->out, ", \"errors\": [");
+        struct buf errors;
+        buf_init(&errors, 0);
+        buf_puts(&errors, "\"errors\": [");
         for (size_t i = 0; i < dl->n; i++) {
                 const struct diag *d = &dl->items[i];
                 char where[600] = "";
@@ -33,18 +32,22 @@ static int problem_diags(struct api_req *r, const struct diag_list *dl)
                                  d->pos.col);
                 else if (d->pos.file)
                         snprintf(where, sizeof(where), "%s", d->pos.file);
-                buf_puts(&r->out, i ? ", {\"where\": " : "{\"where\": ");
-                json_put_string(&r->out, where);
-                buf_puts(&r->out, ", \"key\": ");
+                buf_puts(&errors, i ? ", {\"where\": " : "{\"where\": ");
+                json_put_string(&errors, where);
+                buf_puts(&errors, ", \"key\": ");
                 if (d->key)
-                        json_put_string(&r->out, d->key);
+                        json_put_string(&errors, d->key);
                 else
-                        buf_puts(&r->out, "null");
-                buf_puts(&r->out, ", \"message\": ");
-                json_put_string(&r->out, d->msg);
-                buf_puts(&r->out, "}");
+                        buf_puts(&errors, "null");
+                buf_puts(&errors, ", \"message\": ");
+                json_put_string(&errors, d->msg);
+                buf_puts(&errors, "}");
         }
-        buf_puts(&r->out, "]}\n");
+        buf_puts(&errors, "]");
+        api_problem_members(r, 422, errors.data, "the definition has %zu problem%s; nothing was "
+                                                  "changed",
+                            dl->n, dl->n == 1 ? "" : "s");
+        buf_release(&errors);
         return -1;
 }
 

@@ -135,6 +135,8 @@ static const char *status_title(int status)
         }
 }
 
+static void put_problem(struct api_req *r, int status, const char *detail, const char *members);
+
 int api_problem(struct api_req *r, int status, const char *fmt, ...)
 {
         char detail[1024];
@@ -142,6 +144,25 @@ int api_problem(struct api_req *r, int status, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(detail, sizeof(detail), fmt, ap);
         va_end(ap);
+        put_problem(r, status, detail, NULL);
+        return -1;
+}
+
+int api_problem_members(struct api_req *r, int status, const char *members, const char *fmt,
+                        ...)
+{
+        char detail[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        put_problem(r, status, detail, members);
+        return -1;
+}
+
+/* The problem+json body, with `members` (or NULL) after the standard ones. */
+static void put_problem(struct api_req *r, int status, const char *detail, const char *members)
+{
         buf_release(&r->out);
         buf_init(&r->out, 0);
         r->status = status;
@@ -152,8 +173,11 @@ int api_problem(struct api_req *r, int status, const char *fmt, ...)
         json_put_string(&r->out, detail);
         buf_puts(&r->out, ", \"instance\": ");
         json_put_string(&r->out, r->path);
+        if (members) {
+                buf_puts(&r->out, ", ");
+                buf_puts(&r->out, members);
+        }
         buf_puts(&r->out, "}\n");
-        return -1;
 }
 
 int api_store_problem(struct api_req *r, const struct batch_err *err)

@@ -23,10 +23,21 @@
 
 struct dopts {
         const char *db, *tenant, *output, *job, *actor;
+        const char *step, *param, *header, *file; /* retry */
         int64_t instance;
         unsigned limit;
+        long timeout_s;                           /* retry */
         bool all;
 };
+
+/* Whether verb `cmd` takes option `name`: the ones its usage line names. */
+static bool takes(const struct cli_cmd *cmd, const char *name)
+{
+        char opt[32];
+        snprintf(opt, sizeof(opt), !strcmp(name, "output") ? "-o " : "--%s ", name);
+        return !strcmp(name, "help") || strstr(cmd->usage, opt) ||
+               (!strcmp(name, "all") && strstr(cmd->usage, "--all)"));
+}
 
 static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct dopts *o)
 {
@@ -35,16 +46,26 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct dopts 
                 {"output", required_argument, NULL, 'o'}, {"job", required_argument, NULL, 'j'},
                 {"instance", required_argument, NULL, 'i'}, {"limit", required_argument, NULL, 'l'},
                 {"actor", required_argument, NULL, 'a'},  {"all", no_argument, NULL, 'A'},
-                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+                {"step", required_argument, NULL, 's'},   {"param", required_argument, NULL, 'p'},
+                {"header", required_argument, NULL, 'H'}, {"file", required_argument, NULL, 'f'},
+                {"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
         o->tenant = "default";
         o->limit = 100;
+        o->timeout_s = 600;
         optind = 1;
         opterr = 0;
         int ch;
         while ((ch = getopt_long(argc, argv, "d:t:o:h", longopts, NULL)) != -1) {
                 char *end;
+                const struct option *lo = longopts;
+                while (lo->name && lo->val != ch)
+                        lo++;
+                if (lo->name && !takes(cmd, lo->name)) /* another verb's option */
+                        return cli_usage_error("dlq", cmd, "'dlq %s' takes no --%s", cmd->name,
+                                               lo->name);
                 switch (ch) {
                 case 'd': o->db = optarg; break;
                 case 't': o->tenant = optarg; break;
@@ -52,6 +73,17 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct dopts 
                 case 'j': o->job = optarg; break;
                 case 'a': o->actor = optarg; break;
                 case 'A': o->all = true; break;
+                case 's': o->step = optarg; break;
+                case 'p': o->param = optarg; break;
+                case 'H': o->header = optarg; break;
+                case 'f': o->file = optarg; break;
+                case 'T':
+                        errno = 0;
+                        o->timeout_s = strtol(optarg, &end, 10);
+                        if (errno || *end || o->timeout_s < 0 || o->timeout_s > 7 * 86400)
+                                return cli_usage_error("dlq", cmd, "--timeout \"%s\" must be 0 to "
+                                                                   "604800 seconds", optarg);
+                        break;
                 case 'i':
                         errno = 0;
                         o->instance = strtoll(optarg, &end, 10);
@@ -208,62 +240,12 @@ static int purge(int argc, char **argv)
 
 /* ---- retry ------------------------------------------------------------------------------ */
 
-struct ropts {
-        const char *db, *tenant, *job, *step, *param, *header, *file, *actor;
-        int64_t instance;
-        long timeout_s;
-};
-
-static int retry_parse(int argc, char **argv, struct ropts *o)
+static int retry_parse(int argc, char **argv, struct dopts *o)
 {
         const struct cli_cmd *cmd = &cli_dlq_cmds[2];
-        static const struct option longopts[] = {
-                {"db", required_argument, NULL, 'd'},      {"tenant", required_argument, NULL, 't'},
-                {"job", required_argument, NULL, 'j'},     {"instance", required_argument, NULL, 'i'},
-                {"step", required_argument, NULL, 's'},    {"param", required_argument, NULL, 'p'},
-                {"header", required_argument, NULL, 'H'},  {"file", required_argument, NULL, 'f'},
-                {"timeout", required_argument, NULL, 'T'}, {"actor", required_argument, NULL, 'a'},
-                {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-        };
-        memset(o, 0, sizeof(*o));
-        o->tenant = "default";
-        o->timeout_s = 600;
-        optind = 1;
-        opterr = 0;
-        int ch;
-        while ((ch = getopt_long(argc, argv, "d:t:h", longopts, NULL)) != -1) {
-                char *end;
-                switch (ch) {
-                case 'd': o->db = optarg; break;
-                case 't': o->tenant = optarg; break;
-                case 'j': o->job = optarg; break;
-                case 's': o->step = optarg; break;
-                case 'p': o->param = optarg; break;
-                case 'H': o->header = optarg; break;
-                case 'f': o->file = optarg; break;
-                case 'a': o->actor = optarg; break;
-                case 'i':
-                        errno = 0;
-                        o->instance = strtoll(optarg, &end, 10);
-                        if (errno || *end || o->instance <= 0)
-                                return cli_usage_error("dlq", cmd, "--instance \"%s\" is not an "
-                                                                   "instance id", optarg);
-                        break;
-                case 'T':
-                        errno = 0;
-                        o->timeout_s = strtol(optarg, &end, 10);
-                        if (errno || *end || o->timeout_s < 0 || o->timeout_s > 7 * 86400)
-                                return cli_usage_error("dlq", cmd, "--timeout \"%s\" must be 0 to "
-                                                                   "604800 seconds", optarg);
-                        break;
-                case 'h': printf("usage: batchctl dlq retry %s\n", cmd->usage); return -1;
-                default:
-                        return cli_usage_error("dlq", cmd, "unknown or incomplete option '%s'",
-                                               argv[optind - 1]);
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("dlq", cmd, "unexpected argument '%s'", argv[optind]);
+        int r = parse(cmd, argc, argv, o);
+        if (r)
+                return r;
         if (!o->job == !o->instance)
                 return cli_usage_error("dlq", cmd, "say which letters: --job NAME or --instance ID");
         if (!o->param || !*o->param)
@@ -274,7 +256,7 @@ static int retry_parse(int argc, char **argv, struct ropts *o)
 
 /* The selected letters (all of them, by id), of one job and one step. Returns CLI_OK,
  * or the exit status after printing why. */
-static int retry_select(struct store *s, const struct ropts *o, struct store_dead_letter_list *out)
+static int retry_select(struct store *s, const struct dopts *o, struct store_dead_letter_list *out)
 {
         struct store_dead_letter_filter f = {.tenant = o->tenant, .job = o->job,
                                              .instance_id = o->instance, .limit = 10000};
@@ -326,7 +308,7 @@ static int retry_select(struct store *s, const struct ropts *o, struct store_dea
 
 /* Writes the header (if any) and one item per line to a new file; its absolute path goes
  * to abs. */
-static int retry_write(const struct ropts *o, const struct store_dead_letter_list *l,
+static int retry_write(const struct dopts *o, const struct store_dead_letter_list *l,
                        char abs[PATH_MAX])
 {
         char def[PATH_MAX];
@@ -371,7 +353,7 @@ static int retry_write(const struct ropts *o, const struct store_dead_letter_lis
 
 /* The parameters of the letters' latest instance with `param` set to `path` (malloc'ed
  * JSON text), or NULL after printing why. */
-static char *retry_params(struct store *s, const struct ropts *o,
+static char *retry_params(struct store *s, const struct dopts *o,
                           const struct store_dead_letter_list *l, const char *path)
 {
         int64_t latest = 0;
@@ -422,7 +404,7 @@ static int retry_wait(struct store *s, int64_t id, long timeout_s)
 }
 
 /* Deletes the retried letters in one transaction with an audit row. */
-static int retry_delete(struct store *s, const struct ropts *o,
+static int retry_delete(struct store *s, const struct dopts *o,
                         const struct store_dead_letter_list *l, int64_t id)
 {
         struct batch_err err;
@@ -449,7 +431,7 @@ static int retry_delete(struct store *s, const struct ropts *o,
 
 static int retry(int argc, char **argv)
 {
-        struct ropts o;
+        struct dopts o;
         int r = retry_parse(argc, argv, &o);
         if (r)
                 return r < 0 ? CLI_OK : r;

@@ -212,6 +212,25 @@ static int save_job_state(struct sdk_run *run, bool done, const char *exit,
         return sdk_checkpoint_save(run, SDK_JOB_CHECKPOINT, &cp, reterr);
 }
 
+/* Reads the job's flow generation into run->gen: the checkpointed one, or the next one
+ * when the instance completed, which is refused (BATCH_ECOMPLETED, its message telling
+ * to `how_anew`) unless the run is anew. *completed says which. */
+static int take_generation(struct sdk_run *run, const char *how_anew, bool *completed,
+                           struct batch_err *reterr)
+{
+        int64_t gen = 1;
+        int rc = job_state(run, &gen, completed, reterr);
+        if (rc < 0)
+                return rc;
+        run->gen = *completed ? gen + 1 : gen;
+        if (*completed && !run->opts->anew)
+                return batch_err_set(reterr, BATCH_ECOMPLETED, "instance",
+                                     "job %s: instance %" PRId64 " has already completed; %s "
+                                     "to run it again",
+                                     run->job->name, run->instance_id, how_anew);
+        return 0;
+}
+
 /* Prepares a by-hand run: the instance (found or created), the refusals, the execution. */
 static int begin_by_hand(struct sdk_run *run, const char *host, int *state,
                          struct batch_err *reterr)
@@ -243,16 +262,10 @@ static int begin_by_hand(struct sdk_run *run, const char *host, int *state,
         free(params);
         if (rc == 0 && found)
                 rc = settle_earlier(run, true, host, reterr);
-        int64_t gen = 1;
         bool completed = false;
+        run->gen = 1;
         if (rc == 0)
-                rc = job_state(run, &gen, &completed, reterr);
-        if (rc == 0 && completed && !run->opts->anew)
-                rc = batch_err_set(reterr, BATCH_ECOMPLETED, "instance",
-                                   "job %s: instance %" PRId64 " has already completed; run it "
-                                   "with --anew to run it again",
-                                   run->job->name, run->instance_id);
-        run->gen = completed ? gen + 1 : gen;
+                rc = take_generation(run, "run it with --anew", &completed, reterr);
         /* Bring the instance to 4 Running: a live state that was left behind by a killed
          * run ends as Failed first. */
         if (rc == 0 && (*state == STATE_RUNNING || *state == STATE_STOPPING ||
@@ -296,16 +309,10 @@ static int begin_under_daemon(struct sdk_run *run, struct batch_err *reterr)
         if ((rc = store_begin(run->st, reterr)) < 0)
                 return rc;
         rc = settle_earlier(run, false, NULL, reterr);
-        int64_t gen = 1;
         bool completed = false;
+        run->gen = 1;
         if (rc == 0)
-                rc = job_state(run, &gen, &completed, reterr);
-        if (rc == 0 && completed && !run->opts->anew)
-                rc = batch_err_set(reterr, BATCH_ECOMPLETED, "instance",
-                                   "job %s: instance %" PRId64 " has already completed; set "
-                                   "BATCH_RUN_ANEW=1 to run it again",
-                                   run->job->name, run->instance_id);
-        run->gen = completed ? gen + 1 : gen;
+                rc = take_generation(run, "set BATCH_RUN_ANEW=1", &completed, reterr);
         if (rc == 0)
                 rc = save_job_state(run, false, NULL, reterr);
         if (rc == 0)

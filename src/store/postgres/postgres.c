@@ -869,7 +869,7 @@ static void list_add(struct list_query *q, const char *part)
                 q->n += (size_t)w;
 }
 
-/* Appends `part` and then a placeholder for `value`, the next parameter. */
+/* Appends `part` and then the marker ($1, $2, ...) of `value`, the next parameter. */
 static void list_param(struct list_query *q, const char *part, const char *value)
 {
         char ph[16];
