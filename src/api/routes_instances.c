@@ -122,7 +122,8 @@ int api_instance_get(struct api_req *r)
 
 struct log_stream {
         struct api *api;
-        int fd;
+        int fd;              /* -1 until the log file exists (created at the run's first byte) */
+        char *path;
         int64_t instance, exec_id;
         bool ended_seen;     /* the execution was finished when we last reached the end */
         int64_t deadline_us; /* stop following after this long, whatever happens */
@@ -158,7 +159,9 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
         struct log_stream *ls = cls;
         for (;;) {
-                ssize_t n = pread(ls->fd, buf, max, (off_t)pos);
+                if (ls->fd < 0)
+                        ls->fd = open(ls->path, O_RDONLY | O_CLOEXEC);
+                ssize_t n = ls->fd < 0 ? 0 : pread(ls->fd, buf, max, (off_t)pos);
                 if (n > 0)
                         return n;
                 if (n < 0)
@@ -177,7 +180,9 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void follow_free(void *cls)
 {
         struct log_stream *ls = cls;
-        close(ls->fd);
+        if (ls->fd >= 0)
+                close(ls->fd);
+        free(ls->path);
         free(ls);
 }
 
@@ -232,28 +237,37 @@ int api_instance_log(struct api_req *r)
                                              (long long)id, (long long)exec_id)
                                : api_problem(r, 404, "instance %lld has not run yet", (long long)id);
         }
+        /* No file yet: the run has written nothing (the file is created at its first byte). */
         int fd = open(e->log_path, O_RDONLY | O_CLOEXEC);
+        int open_errno = errno;
         int64_t eid = e->id;
         bool finished = e->finished;
+        char *path = fd < 0 && open_errno == ENOENT ? strdup(e->log_path) : NULL;
         store_execution_list_release(&ex);
-        if (fd < 0)
-                return api_problem(r, 404, "the log of execution %lld is gone", (long long)eid);
-        off_t size = lseek(fd, 0, SEEK_END);
+        if (fd < 0 && open_errno != ENOENT)
+                return api_problem(r, 500, "the log of execution %lld: %s", (long long)eid,
+                                   strerror(open_errno));
+        off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
         int64_t from = 0, to = -1;
         const char *range = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Range");
         if (range && !parse_range(range, &from, &to)) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
+                free(path);
                 return api_problem(r, 416, "Range \"%s\" is not bytes=FROM- or bytes=FROM-TO",
                                    range);
         }
         r->content_type = "text/plain; charset=utf-8";
         if (follow && !finished) {
                 struct log_stream *ls = calloc(1, sizeof(*ls));
-                if (!ls) {
-                        close(fd);
+                if (!ls || (fd < 0 && !path)) {
+                        free(ls);
+                        free(path);
+                        if (fd >= 0)
+                                close(fd);
                         return api_problem(r, 500, "out of memory");
                 }
-                *ls = (struct log_stream){.api = r->api, .fd = fd, .instance = id,
+                *ls = (struct log_stream){.api = r->api, .fd = fd, .path = path, .instance = id,
                                           .exec_id = eid,
                                           .deadline_us = mono_us() + 24LL * 3600 * 1000000};
                 r->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, follow_read,
@@ -266,16 +280,20 @@ int api_instance_log(struct api_req *r)
                 (void)from;
                 return 0;
         }
+        free(path);
         if (range && from >= size) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
                 return api_problem(r, 416, "the log has %lld bytes", (long long)size);
         }
         if (to < 0 || to >= size)
                 to = size - 1;
         size_t len = size ? (size_t)(to - from + 1) : 0;
-        r->stream = MHD_create_response_from_fd_at_offset64(len, fd, (uint64_t)from);
+        r->stream = fd < 0 ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
+                           : MHD_create_response_from_fd_at_offset64(len, fd, (uint64_t)from);
         if (!r->stream) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
                 return api_problem(r, 500, "out of memory");
         }
         if (range) {

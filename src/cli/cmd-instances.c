@@ -474,18 +474,23 @@ static int logcmd(int argc, char **argv)
                 return CLI_FAILURE;
         }
         int64_t exec_id = ex.items[ex.n - 1].id;
-        FILE *f = fopen(ex.items[ex.n - 1].log_path, "re");
-        if (!f) {
-                fprintf(stderr, "batchctl: %s: %s\n", ex.items[ex.n - 1].log_path, strerror(errno));
-                store_execution_list_release(&ex);
+        /* No file: the run has written nothing yet (it is created at the first byte). */
+        char *path = strdup(ex.items[ex.n - 1].log_path);
+        store_execution_list_release(&ex);
+        FILE *f = path ? fopen(path, "re") : NULL;
+        if (!f && (!path || errno != ENOENT)) {
+                fprintf(stderr, "batchctl: %s: %s\n", path ? path : "log",
+                        strerror(path ? errno : ENOMEM));
+                free(path);
                 store_close(s);
                 return CLI_FAILURE;
         }
-        store_execution_list_release(&ex);
         char buf[8192];
         for (;;) {
                 size_t n;
-                while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                if (!f)
+                        f = fopen(path, "re");
+                while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
                         fwrite(buf, 1, n, stdout);
                 fflush(stdout);
                 if (!o.follow)
@@ -499,15 +504,20 @@ static int logcmd(int argc, char **argv)
                         store_execution_list_release(&ex);
                 }
                 if (finished) {
-                        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                        if (!f)
+                                f = fopen(path, "re");
+                        while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
                                 fwrite(buf, 1, n, stdout);
                         break;
                 }
-                clearerr(f);
+                if (f)
+                        clearerr(f);
                 struct timespec ts = {0, 200 * 1000 * 1000};
                 nanosleep(&ts, NULL);
         }
-        fclose(f);
+        free(path);
+        if (f)
+                fclose(f);
         store_close(s);
         return CLI_OK;
 }

@@ -85,10 +85,10 @@ static bool acknowledged(int gofd)
 }
 
 /* In the job's child: become the job. Never returns; on failure writes errno to errfd. */
-static void become_job(const struct run_spec *spec, int logfd, int errfd,
+static void become_job(const struct run_spec *spec, int outfd, int errfd,
                        char *const *envp) __attribute__((noreturn));
 
-static void become_job(const struct run_spec *spec, int logfd, int errfd, char *const *envp)
+static void become_job(const struct run_spec *spec, int outfd, int errfd, char *const *envp)
 {
         int err = 0;
         setpgid(0, 0);
@@ -97,7 +97,7 @@ static void become_job(const struct run_spec *spec, int logfd, int errfd, char *
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
         int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
                 err = errno;
         if (!err && spec->user) {
                 struct passwd *pw = getpwnam(spec->user);
@@ -126,10 +126,10 @@ static void become_job(const struct run_spec *spec, int logfd, int errfd, char *
 }
 
 /* Starts the job with posix_spawn (a vfork: no copy of this process's page tables) in
- * its own process group, stdin /dev/null and stdout and stderr on logfd, default signal
+ * its own process group, stdin /dev/null and stdout and stderr on outfd, default signal
  * dispositions and an empty mask. Only for jobs that keep the daemon's user. Returns 0
  * and *pid, or the errno of the failed step (chdir, exec). */
-static int spawn_job(const struct run_spec *spec, int logfd, char *const *envp, pid_t *pid)
+static int spawn_job(const struct run_spec *spec, int outfd, char *const *envp, pid_t *pid)
 {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
@@ -146,9 +146,9 @@ static int spawn_job(const struct run_spec *spec, int logfd, char *const *envp, 
         if (!err)
                 err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         if (!err)
-                err = posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+                err = posix_spawn_file_actions_adddup2(&fa, outfd, 1);
         if (!err)
-                err = posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+                err = posix_spawn_file_actions_adddup2(&fa, outfd, 2);
         if (!err && spec->workdir)
                 err = posix_spawn_file_actions_addchdir_np(&fa, spec->workdir);
         if (!err)
@@ -170,6 +170,57 @@ static int spawn_job(const struct run_spec *spec, int logfd, char *const *envp, 
         posix_spawnattr_destroy(&at);
         posix_spawn_file_actions_destroy(&fa);
         return err;
+}
+
+/* Where a job's output goes: the log file, created at the first byte, so that a run
+ * that writes nothing creates no file (an inode per run was a large part of the
+ * kernel's work at 1,000 runs per second: docs/performance.md). */
+struct log_sink {
+        const char *path;
+        int fd;      /* -1: not created yet */
+        bool broken; /* the file could not be created or written: output is dropped */
+};
+
+/* True when the directory of log file `path` can take a new file. */
+static bool log_dir_writable(const char *path)
+{
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        return access(slash ? dir : ".", W_OK | X_OK) == 0;
+}
+
+/* Copies one read's worth of the non-blocking pipe *outfd to the sink. Returns true
+ * when it read something; at end-of-file it closes *outfd and sets it to -1. */
+static bool sink_copy(struct log_sink *sink, int *outfd)
+{
+        char buf[65536];
+        ssize_t n = read(*outfd, buf, sizeof(buf));
+        if (n < 0)
+                return errno == EINTR;
+        if (n == 0) {
+                close(*outfd);
+                *outfd = -1;
+                return false;
+        }
+        if (sink->fd < 0 && !sink->broken) {
+                sink->fd = open(sink->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                if (sink->fd < 0) {
+                        sink->broken = true;
+                        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot create the log "
+                                        "%s: %s; the run's output is dropped\"}\n",
+                                sink->path, strerror(errno));
+                }
+        }
+        if (sink->fd >= 0 && write_all(sink->fd, buf, (size_t)n) < 0 && !sink->broken) {
+                sink->broken = true;
+                fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot write the log %s: "
+                                "%s; the rest of the run's output is dropped\"}\n",
+                        sink->path, strerror(errno));
+        }
+        return true;
 }
 
 /* The supervisor's life after the fork. Never returns. */
@@ -237,23 +288,29 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         char line[4400], log_path[4096], status_path[4096];
         run_paths(spec->dir, spec->instance_id, getpid(), log_path, status_path,
                   sizeof(log_path));
-        int logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-        int errpipe[2];
-        if (logfd < 0 || pipe2(errpipe, O_CLOEXEC) < 0) {
-                snprintf(line, sizeof(line), "start-failed cannot open the log %s: %s\n",
+        /* The job writes into a pipe; the log file is created at its first byte (struct
+         * log_sink), so a silent run creates no file. */
+        struct log_sink sink = {.path = log_path, .fd = -1};
+        int outpipe[2] = {-1, -1}, errpipe[2];
+        int sfd = -1;
+        if (!log_dir_writable(log_path) || pipe2(outpipe, O_CLOEXEC) < 0 ||
+            pipe2(errpipe, O_CLOEXEC) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+                snprintf(line, sizeof(line), "start-failed cannot write the log %s: %s\n",
                          log_path, strerror(errno));
                 write_status(status_path, line);
                 write_all(repfd, line, strlen(line));
                 _exit(0);
         }
+        int outfd = outpipe[0];
+        fcntl(outfd, F_SETFL, O_NONBLOCK);
         pid_t child;
         if (!spec->user) {
                 /* The common case: no user to switch to, so no code of ours runs in the
                  * child and a vfork will do. */
                 close(errpipe[0]);
                 close(errpipe[1]);
-                int err = spawn_job(spec, logfd, envp, &child);
-                close(logfd);
+                int err = spawn_job(spec, outpipe[1], envp, &child);
+                close(outpipe[1]);
                 if (err) {
                         snprintf(line, sizeof(line), "start-failed %s: %s\n",
                                  spec->shell ? "/bin/sh" : spec->argv[0], strerror(err));
@@ -267,10 +324,10 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         if (child == 0) {
                 close(errpipe[0]);
                 close(repfd);
-                become_job(spec, logfd, errpipe[1], envp);
+                become_job(spec, outpipe[1], errpipe[1], envp);
         }
         close(errpipe[1]);
-        close(logfd);
+        close(outpipe[1]);
         if (child < 0) {
                 snprintf(line, sizeof(line), "start-failed fork: %s\n", strerror(errno));
                 write_status(status_path, line);
@@ -297,25 +354,33 @@ running:
         snprintf(line, sizeof(line), "running %d\n", (int)child);
         write_all(repfd, line, strlen(line));
 
-        int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        /* Wait for the job's end, copying its output to the log and forwarding stop
+         * signals to its group. */
         int status = 0;
         for (;;) {
                 pid_t w = waitpid(child, &status, WNOHANG);
                 if (w == child)
                         break;
-                struct signalfd_siginfo si;
-                if (sfd < 0 || read(sfd, &si, sizeof(si)) != sizeof(si)) {
-                        if (sfd < 0)
-                                waitpid(child, &status, 0);
-                        if (sfd < 0)
-                                break;
+                struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+                                       {.fd = outfd, .events = POLLIN}};
+                if (poll(pf, 2, -1) < 0)
                         continue;
-                }
+                if (pf[1].revents)
+                        sink_copy(&sink, &outfd);
+                struct signalfd_siginfo si;
+                if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
                 if (si.ssi_signo == SIGTERM)
                         kill(-child, SIGTERM);
                 else if (si.ssi_signo == SIGUSR1)
                         kill(-child, SIGKILL);
         }
+        /* What the job wrote before it ended; a process it left behind that writes
+         * later gets EPIPE (docs/daemon.md). */
+        while (outfd >= 0 && sink_copy(&sink, &outfd))
+                ;
+        if (sink.fd >= 0)
+                close(sink.fd);
         if (WIFEXITED(status))
                 snprintf(line, sizeof(line), "exit %d\n", WEXITSTATUS(status));
         else

@@ -175,7 +175,7 @@ kind: job
 name: ticker
 group: g2
 type: manual
-executor: {exec: {command: [/bin/sh, -c, 'for i in 1 2 3 4; do echo tick\$i; sleep 0.4; done']}}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 0.5; for i in 1 2 3 4; do echo tick\$i; sleep 0.4; done']}}
 ---
 kind: job
 name: parent
@@ -724,6 +724,21 @@ as viewer GET "/api/v1/instances/$ECHO_ID/log?follow=true"
 expect "log ?follow=true of a finished execution: the whole log at once" 200
 [ "$(cat "$tmp/body")" = "$(cat "$tmp/echo.log")" ] && pass "follow of a finished log equals the log" ||
     fail "follow of a finished log equals the log"
+
+# A run that wrote nothing has no log file (docs/daemon.md): its log is empty, not an error.
+asj operator POST /api/v1/jobs/page-1/submit '{}'
+SILENT_ID=$(jq -r .id "$tmp/body")
+wait_for 15 is_final "$SILENT_ID"
+as viewer GET "/api/v1/instances/$SILENT_ID/log"
+expect "log of a run that wrote nothing: 200" 200
+[ ! -s "$tmp/body" ] && pass "log of a run that wrote nothing: empty" ||
+    fail "log of a run that wrote nothing: empty"
+as viewer GET "/api/v1/instances/$SILENT_ID/log?follow=true"
+expect "follow of a finished run that wrote nothing: 200" 200
+[ ! -s "$tmp/body" ] && pass "follow of a finished run that wrote nothing: empty" ||
+    fail "follow of a finished run that wrote nothing: empty"
+as viewer GET "/api/v1/instances/$SILENT_ID/log" -H 'Range: bytes=0-'
+expect_problem "log Range of an empty log: 416" 416
 
 # =============================================================================================
 section "stop, rerun, mark-success"

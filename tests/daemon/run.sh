@@ -105,6 +105,16 @@ name: stubborn
 type: manual
 executor: {exec: {command: [/bin/sh, -c, 'trap "" TERM; sleep 600']}}
 ---
+kind: job
+name: silent
+type: manual
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: chatty
+type: manual
+executor: {exec: {command: [/bin/sh, -c, 'seq 1 300000; echo "to stderr" >&2']}}
+---
 kind: settings
 tenant: default
 batch_window: {start: "23:00", end: "01:08"}
@@ -138,6 +148,23 @@ wait_for 20 due_state hung 2026-03-02T01:04:00Z "Timeout Failed" &&
 sid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
 wait_for 10 is_state "$sid" Success && grep -qx 'manual EU full manual' "$out" &&
     pass "submit: parameters reach the child as BATCH_PARAM_*" || fail "submit: parameters reach the child as BATCH_PARAM_*" "$out"
+
+# The log: stdout and stderr in one file, all of it (far beyond a pipe's 64 KiB); a run
+# that writes nothing has no file and an empty log (docs/daemon.md).
+"$B" submit chatty --db "$tmp/r.db" >"$tmp/submit" 2>&1
+cid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
+{ seq 1 300000; echo "to stderr"; } >"$tmp/chatty.expected"
+wait_for 10 is_state "$cid" Success && "$B" instance log "$cid" --db "$tmp/r.db" >"$tmp/chatty.log" &&
+    cmp -s "$tmp/chatty.log" "$tmp/chatty.expected" &&
+    pass "log: all of a run's stdout and stderr, in order" || fail "log: all of a run's stdout and stderr, in order"
+"$B" submit silent --db "$tmp/r.db" >"$tmp/submit" 2>&1
+slid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
+wait_for 10 is_state "$slid" Success && "$B" instance log "$slid" --db "$tmp/r.db" >"$tmp/silent.log" 2>&1 &&
+    [ ! -s "$tmp/silent.log" ] && "$B" instance log "$slid" -f --db "$tmp/r.db" >"$tmp/silent.log" 2>&1 &&
+    [ ! -s "$tmp/silent.log" ] && ! ls "$tmp/r.db.d/logs/$slid-"*.log >/dev/null 2>&1 &&
+    ls "$tmp/r.db.d/logs/$cid-"*.log >/dev/null 2>&1 &&
+    pass "log: a silent run creates no file; its log is empty" ||
+    fail "log: a silent run creates no file; its log is empty" "$tmp/silent.log"
 
 # A cooperative stop: SIGTERM ends the run, the instance is Canceled.
 "$B" submit stubborn --db "$tmp/r.db" >"$tmp/submit" 2>&1
