@@ -517,11 +517,7 @@ static char **unpack_list(struct unpacker *u)
         return v;
 }
 
-/* The spawner's life: one request (spec and the two pipe ends) at a time, answered with
- * the supervisor's pid (or -errno). Never returns. */
-static void spawner_main(int sock) __attribute__((noreturn));
-
-static void spawner_main(int sock)
+void run_spawner_serve(int sock)
 {
         prctl(PR_SET_NAME, "bdspawn", 0, 0, 0);
         signal(SIGCHLD, SIG_IGN); /* supervisors are reaped at once; the daemon has pidfds */
@@ -579,40 +575,6 @@ static void spawner_main(int sock)
                 while (send(sock, &answer, sizeof(answer), MSG_NOSIGNAL) < 0 && errno == EINTR)
                         ;
         }
-}
-
-int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr)
-{
-        sp->pid = 0;
-        sp->fd = -1;
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return batch_err_set(reterr, BATCH_EIO, "exec", "socketpair: %s",
-                                     strerror(errno));
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                int e = errno;
-                close(sv[0]);
-                close(sv[1]);
-                return batch_err_set(reterr, BATCH_EIO, "exec", "fork: %s", strerror(e));
-        }
-        if (pid == 0) {
-                /* Only the socket (as 3) and the standard descriptors, which the
-                 * supervisors inherit as before. */
-                prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-                if (getppid() != parent)
-                        _exit(0);
-                int s = fcntl(sv[1], F_DUPFD, 100);
-                if (s < 0 || dup2(s, 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
-                spawner_main(3);
-        }
-        close(sv[1]);
-        sp->pid = pid;
-        sp->fd = sv[0];
-        return 0;
 }
 
 void run_spawner_stop(struct run_spawner *sp)

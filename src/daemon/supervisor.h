@@ -47,8 +47,8 @@ struct run_handle {
         int report_fd;  /* read end: "running PID\n" or "start-failed MSG\n" */
 };
 
-/* The spawner: a small helper process, forked when the daemon starts and is still
- * small, that forks the supervisors on the daemon's request. Forking from the daemon
+/* The spawner: a small helper process, started with the daemon, that forks the
+ * supervisors on the daemon's request. Forking from the daemon
  * itself costs time in proportion to its memory (page tables; every supervisor would
  * also keep a copy-on-write image of the daemon for its whole life). The daemon sends
  * the run's spec and the two pipe ends over a socket; the spawner forks and answers
@@ -58,9 +58,22 @@ struct run_spawner {
         int fd;    /* the daemon's end of the socket; -1: none */
 };
 
-/* Forks the spawner. Call it early, before the daemon holds much memory, threads or
- * descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1 and run_spawn forks
- * directly). */
+/* The spawner's loop on socket `sock`: one request (spec and the two pipe ends) at a
+ * time, answered with the supervisor's pid (or -errno); exits when the socket closes.
+ * Never returns. It is the whole of the spawner program (src/spawner/bdspawn.c). */
+void run_spawner_serve(int sock) __attribute__((noreturn));
+
+/* The spawner program, linked with libc only, compiled into batchd as bytes
+ * (src/daemon/spawner_image.S). run_spawner_start executes it from a memory file, so the
+ * spawner, and every supervisor forked from it, is a small process: a fork and an exit
+ * of it cost about half of those of a copy of batchd with its libraries
+ * (docs/performance.md). */
+extern const unsigned char run_spawner_image[], run_spawner_image_end[];
+
+/* Starts the spawner: forks, and the child executes run_spawner_image (or, when that is
+ * not possible, serves from its copy of the daemon, with a warning on stderr). Call it
+ * early, before the daemon holds threads or many descriptors. Returns 0, or BATCH_EIO
+ * (then sp->fd is -1 and run_spawn forks directly). */
 int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr);
 
 /* Closes the socket (the spawner exits) and forgets it. */

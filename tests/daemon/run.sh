@@ -129,6 +129,14 @@ wait_for 20 due_state child 2026-03-02T01:00:00Z Success &&
     [ "$(head -n 2 "$out" | tr '\n' '|')" = "parent 2026-03-02T01:00:00Z|child 2026-03-02T01:00:00Z|" ] &&
     pass "chain: parent, then child, both Success" || fail "chain: parent, then child, both Success" "$out"
 
+# The spawner is the small program compiled into batchd (docs/daemon.md), not a copy of
+# the daemon with its libraries: what it forks stays small.
+sp=$(pgrep -P "$daemon_pid" -x bdspawn | head -n 1)
+[ -n "$sp" ] && readlink "/proc/$sp/exe" | grep -q '^/memfd:bdspawn' &&
+    ! grep -q -e libsqlite3 -e libmicrohttpd "/proc/$sp/maps" &&
+    pass "the spawner runs its own small image (libc only)" ||
+    fail "the spawner runs its own small image (libc only)" "$tmp/daemon.log"
+
 # A failing job with retries: three runs (60 s apart), then Failed.
 # (Between runs the instance is Failed with a retry pending: wait for the third run.)
 three_runs() { [ "$(grep -c '^flaky$' "$out")" -ge 3 ]; }
