@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void run_process_name(int64_t exec_id, char buf[16])
@@ -177,9 +178,27 @@ static int spawn_job(const struct run_spec *spec, int outfd, char *const *envp, 
  * kernel's work at 1,000 runs per second: docs/performance.md). */
 struct log_sink {
         const char *path;
+        int64_t instance_id, exec_id;
         int fd;      /* -1: not created yet */
         bool broken; /* the file could not be created or written: output is dropped */
 };
+
+/* Says on the daemon's log (the supervisor's stderr, one JSON object per line as in
+ * docs/daemon.md) that the run's output is dropped from now on, and why (errno). */
+static void sink_broken(struct log_sink *sink, const char *what)
+{
+        int e = errno;
+        sink->broken = true;
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+        fprintf(stderr,
+                "{\"time\": \"%s\", \"level\": \"error\", \"msg\": \"cannot %s the run's log "
+                "file: %s; its output from here on is dropped\", \"instance_id\": %" PRId64
+                ", \"execution_id\": %" PRId64 "}\n",
+                when, what, strerror(e), sink->instance_id, sink->exec_id);
+}
 
 /* True when the directory of log file `path` can take a new file. */
 static bool log_dir_writable(const char *path)
@@ -207,19 +226,11 @@ static bool sink_copy(struct log_sink *sink, int *outfd)
         }
         if (sink->fd < 0 && !sink->broken) {
                 sink->fd = open(sink->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-                if (sink->fd < 0) {
-                        sink->broken = true;
-                        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot create the log "
-                                        "%s: %s; the run's output is dropped\"}\n",
-                                sink->path, strerror(errno));
-                }
+                if (sink->fd < 0)
+                        sink_broken(sink, "create");
         }
-        if (sink->fd >= 0 && write_all(sink->fd, buf, (size_t)n) < 0 && !sink->broken) {
-                sink->broken = true;
-                fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot write the log %s: "
-                                "%s; the rest of the run's output is dropped\"}\n",
-                        sink->path, strerror(errno));
-        }
+        if (sink->fd >= 0 && !sink->broken && write_all(sink->fd, buf, (size_t)n) < 0)
+                sink_broken(sink, "write");
         return true;
 }
 
@@ -290,7 +301,8 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                   sizeof(log_path));
         /* The job writes into a pipe; the log file is created at its first byte (struct
          * log_sink), so a silent run creates no file. */
-        struct log_sink sink = {.path = log_path, .fd = -1};
+        struct log_sink sink = {.path = log_path, .instance_id = spec->instance_id,
+                                .exec_id = exec_id, .fd = -1};
         int outpipe[2] = {-1, -1}, errpipe[2];
         int sfd = -1;
         if (!log_dir_writable(log_path) || pipe2(outpipe, O_CLOEXEC) < 0 ||
