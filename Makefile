@@ -9,6 +9,7 @@ SBINDIR   ?= $(PREFIX)/sbin
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
 DOCDIR    ?= $(PREFIX)/share/doc/batchd
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 
 CC        ?= cc
@@ -111,7 +112,11 @@ unit-run: unit
 test-cli: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh
 
-test-daemon: all
+$(BUILD)/tests/daemon/notify_listen: tests/daemon/notify_listen.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+test-daemon: all $(BUILD)/tests/daemon/notify_listen
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/crash.sh
 
@@ -142,9 +147,14 @@ install: all $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(BUILD)/batchd $(DESTDIR)$(SBINDIR)/batchd
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/batchd.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 
 uninstall: $(UNINSTALL_EXTRA)
-	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(SBINDIR)/batchd $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(DESTDIR)$(BINDIR)/batchctl $(DESTDIR)$(SBINDIR)/batchd $(DESTDIR)$(DOCDIR)/README.md \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

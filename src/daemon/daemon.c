@@ -34,6 +34,7 @@
 #include "core/sched.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
+#include "daemon/notify.h"
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
 #include "defs/load.h"
@@ -1252,6 +1253,13 @@ int main(int argc, char **argv)
         } else {
                 dclock_init_real(&d.clock);
         }
+        /* systemd's notification socket, read (and removed from the environment) before
+         * any child is started. */
+        struct notifier nt;
+        const char *nwhy;
+        notify_init(&nt, &nwhy);
+        if (nwhy)
+                dlog("warn", NULL, 0, 0, NULL, "%s", nwhy);
         struct batch_err err;
         /* The spawner first, while this process is small (supervisor.h). */
         if (run_spawner_start(&d.spawner, &err) < 0)
@@ -1336,6 +1344,7 @@ int main(int argc, char **argv)
         }
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
              d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
+        notify_send(&nt, "READY=1\nSTATUS=scheduling");
         take_submits(&d, dclock_now(&d.clock));
         take_requests(&d, dclock_now(&d.clock));
         /* Other processes' changes: inotify wakes us at once (SQLite), but a commit may
@@ -1373,10 +1382,15 @@ int main(int argc, char **argv)
                         break;
                 uint64_t rebuilds = d.rebuilds;
                 if (reload) {
+                        char state[64];
+                        snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%lld",
+                                 (long long)mono_us());
+                        notify_send(&nt, state);
                         dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
                         if (d.defs_dir)
                                 apply_defs(&d);
                         rebuild(&d);
+                        notify_send(&nt, "READY=1\nSTATUS=scheduling (reloaded)");
                 }
                 bool due = mono_ms() >= next_check;
                 if (check || due)
@@ -1410,13 +1424,14 @@ int main(int argc, char **argv)
                 atomic_store(&d.metrics.runs_active, (int_fast64_t)d.nruns);
                 atomic_store(&d.metrics.queue_depth, (int_fast64_t)d.npending);
                 arm_timer(&d);
-                int64_t wait = next_check - mono_ms();
+                int64_t wait = notify_watchdog(&nt, mono_ms(), next_check - mono_ms());
                 n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
                 if (n < 0)
                         n = 0;
         }
         dlog("info", NULL, 0, 0, NULL, "batchd stopping; runs go on and the next batchd "
                                        "will supervise them");
+        notify_send(&nt, "STOPPING=1\nSTATUS=stopping; runs go on under their supervisors");
         if (api)
                 api_stop(api);
         free_tenants(&d);
@@ -1424,6 +1439,7 @@ int main(int argc, char **argv)
         sched_actions_release(&d.acts);
         store_close(d.st);
         run_spawner_stop(&d.spawner);
+        notify_close(&nt);
         free(d.gos);
         return 0;
 }

@@ -289,6 +289,51 @@ rc=$?
 [ $? -eq 1 ] && pass "--defs: a missing directory is refused" ||
     fail "--defs: a missing directory is refused" "$tmp/defs-missing.log"
 
+# The unit `make install` writes: our paths, Type=notify, and KillMode=process, so that
+# a restart leaves the runs to the next batchd; systemd-analyze accepts it (when there).
+root=$(cd "$(dirname "$0")/../.." && pwd)
+unit="$tmp/usr/lib/systemd/system/batchd.service"
+make -s -C "$root" BUILD="$BIN" PREFIX="$tmp/usr" install >"$tmp/install.log" 2>&1 &&
+    grep -qx "ExecStart=$tmp/usr/sbin/batchd --db /var/lib/batchd/batchd.db" "$unit" &&
+    grep -qx 'Type=notify' "$unit" && grep -qx 'KillMode=process' "$unit" &&
+    { ! command -v systemd-analyze >/dev/null || systemd-analyze verify "$unit" >>"$tmp/install.log" 2>&1; } &&
+    pass "install: the systemd unit (Type=notify, KillMode=process)" ||
+    fail "install: the systemd unit (Type=notify, KillMode=process)" "$tmp/install.log"
+make -s -C "$root" BUILD="$BIN" PREFIX="$tmp/usr" uninstall >>"$tmp/install.log" 2>&1 && [ ! -e "$unit" ] &&
+    pass "uninstall removes the unit" || fail "uninstall removes the unit" "$tmp/install.log"
+
+# systemd (Type=notify with a watchdog, packaging/batchd.service): READY=1 once started,
+# WATCHDOG=1 every half WATCHDOG_USEC, RELOADING=1 then READY=1 around a SIGHUP,
+# STOPPING=1 at SIGTERM (sd_notify(3)); a test listener stands in for systemd.
+"$BIN/tests/daemon/notify_listen" "$tmp/notify.sock" 20 >"$tmp/notify.out" 2>&1 &
+lpid=$!
+wait_for 5 test -S "$tmp/notify.sock"
+NOTIFY_SOCKET="$tmp/notify.sock" WATCHDOG_USEC=300000 "$D" --db "$tmp/n.db" 2>"$tmp/n.log" &
+npid=$!
+notified() { grep -q "$1" "$tmp/notify.out"; }
+wait_for 10 notified '^READY=1 STATUS=' &&
+    pass "systemd: READY=1 once batchd has started" || fail "systemd: READY=1 once batchd has started" "$tmp/n.log"
+sleep 1
+wd=$(grep -c '^WATCHDOG=1$' "$tmp/notify.out")
+[ "$wd" -ge 3 ] && pass "systemd: WATCHDOG=1 every half period ($wd in about 1 s at 0.3 s)" ||
+    fail "systemd: WATCHDOG=1 every half period ($wd in about 1 s at 0.3 s)" "$tmp/notify.out"
+kill -HUP "$npid"
+reloaded() { grep -v WATCHDOG "$tmp/notify.out" | grep -A1 '^RELOADING=1 MONOTONIC_USEC=[0-9]*$' | grep -q '^READY=1'; }
+wait_for 10 reloaded && pass "systemd: RELOADING=1, then READY=1 around a SIGHUP" ||
+    fail "systemd: RELOADING=1, then READY=1 around a SIGHUP" "$tmp/notify.out"
+kill "$npid"; wait "$npid" 2>/dev/null
+wait_for 5 notified '^STOPPING=1' && pass "systemd: STOPPING=1 at SIGTERM" ||
+    fail "systemd: STOPPING=1 at SIGTERM" "$tmp/notify.out"
+kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+# A value that is not a socket address: said in the log, and batchd runs without telling.
+NOTIFY_SOCKET=relative/path "$D" --db "$tmp/n.db" 2>"$tmp/n2.log" &
+npid=$!
+started() { grep -q 'batchd started' "$tmp/n2.log"; }
+wait_for 10 started && grep -q 'NOTIFY_SOCKET is neither a path nor an abstract name' "$tmp/n2.log" &&
+    pass "systemd: an unusable NOTIFY_SOCKET is logged and batchd runs" ||
+    fail "systemd: an unusable NOTIFY_SOCKET is logged and batchd runs" "$tmp/n2.log"
+kill "$npid"; wait "$npid" 2>/dev/null
+
 # Every daemon log line is one JSON object.
 grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
