@@ -1153,6 +1153,22 @@ static void arm_timer(struct daemon *d)
 
 #define LISTEN_DEFAULT "127.0.0.1:8080"
 
+/* Points stderr at the end of file `path` (created 0640 if need be), so that the log
+ * lines of batchd, its spawner and supervisors, and of the libraries all go there.
+ * Returns 0, or -1 with errno (stderr unchanged). */
+static int log_to(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (fd < 0)
+                return -1;
+        fflush(stderr);
+        int rc = dup2(fd, STDERR_FILENO);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return rc < 0 ? -1 : 0;
+}
+
 static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
@@ -1225,13 +1241,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: unexpected argument \"%s\"\n%s", argv[optind], usage);
                 return 2;
         }
-        if (log_file) {
-                FILE *f = fopen(log_file, "ae");
-                if (!f) {
-                        fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
-                        return 1;
-                }
-                dlog_set_output(f);
+        if (log_file && log_to(log_file) < 0) {
+                fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
+                return 1;
         }
         if (!d.dsn)
                 d.dsn = getenv("BATCHD_DB");
@@ -1299,6 +1311,7 @@ int main(int argc, char **argv)
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGUSR1);
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGCHLD, SIG_IGN); /* supervisors are reaped by the kernel; pidfds tell us */
         signal(SIGPIPE, SIG_IGN);
@@ -1356,7 +1369,7 @@ int main(int argc, char **argv)
         int n = 0;
         while (!d.quit) {
                 /* Signals and the repository first, outside the transaction. */
-                bool reload = false, check = false;
+                bool reload = false, check = false, reopen = false;
                 for (int i = 0; i < n; i++) {
                         enum watch_kind kind = (enum watch_kind)(evs[i].data.u64 & 7);
                         if (kind == W_TIMER) {
@@ -1369,6 +1382,8 @@ int main(int argc, char **argv)
                                         continue;
                                 if (si.ssi_signo == SIGHUP)
                                         reload = true;
+                                else if (si.ssi_signo == SIGUSR1)
+                                        reopen = true;
                                 else
                                         d.quit = true;
                         } else if (kind == W_INOTIFY) {
@@ -1380,6 +1395,14 @@ int main(int argc, char **argv)
                 }
                 if (d.quit)
                         break;
+                /* SIGUSR1: the log file was rotated; continue in a new one. */
+                if (reopen && log_file) {
+                        if (log_to(log_file) < 0)
+                                dlog("error", NULL, 0, 0, NULL, "SIGUSR1: cannot reopen %s: %s; "
+                                     "logging on to the old file", log_file, strerror(errno));
+                        else
+                                dlog("info", NULL, 0, 0, NULL, "SIGUSR1: log file reopened");
+                }
                 uint64_t rebuilds = d.rebuilds;
                 if (reload) {
                         char state[64];

@@ -8,13 +8,6 @@
 #include "common/json.h"
 #include "core/isotime.h"
 
-static FILE *out;
-
-void dlog_set_output(FILE *f)
-{
-        out = f;
-}
-
 void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
           const char *trace, const char *fmt, ...)
 {
@@ -44,8 +37,7 @@ void dlog(const char *level, const char *job, int64_t instance, int64_t executio
                 json_put_string(&b, trace);
         }
         buf_puts(&b, "}\n");
-        FILE *f = out ? out : stderr;
-        fwrite(b.data, 1, b.len, f);
-        fflush(f);
+        fwrite(b.data, 1, b.len, stderr);
+        fflush(stderr);
         buf_release(&b);
 }

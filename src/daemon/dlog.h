@@ -1,4 +1,5 @@
-/* dlog.h: the daemon's structured log: one JSON object per line (on stderr, or a file),
+/* dlog.h: the daemon's structured log: one JSON object per line on stderr (which
+ * `--log-file` points at the file, for the supervisors too),
  * with the time, level, message and the ids of the instance and execution it concerns
  * (DESIGN §4: the seed's MDC). Never writes secrets: callers pass ids and reasons only. */
 #ifndef BATCH_DAEMON_DLOG_H
@@ -6,9 +7,6 @@
 
 #include <stdint.h>
 #include <stdio.h>
-
-/* Sends log lines to f (default stderr). */
-void dlog_set_output(FILE *f);
 
 /* Logs `msg` (printf format) at `level` ("info", "warn", "error") with the optional job
  * (NULL), instance id, execution id (0: none) and trace id (NULL). */

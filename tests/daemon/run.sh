@@ -334,6 +334,21 @@ wait_for 10 started && grep -q 'NOTIFY_SOCKET is neither a path nor an abstract 
     fail "systemd: an unusable NOTIFY_SOCKET is logged and batchd runs" "$tmp/n2.log"
 kill "$npid"; wait "$npid" 2>/dev/null
 
+# --log-file and rotation: after the file is moved away, SIGUSR1 makes batchd write to a
+# new one at the same path (logrotate's postrotate), and it goes on running.
+"$D" --db "$tmp/n.db" --log-file "$tmp/rot.log" 2>"$tmp/rot.err" &
+npid=$!
+started() { grep -q 'batchd started' "$tmp/rot.log" 2>/dev/null; }
+wait_for 10 started && mv "$tmp/rot.log" "$tmp/rot.log.1" && kill -USR1 "$npid"
+reopened() { grep -q 'SIGUSR1: log file reopened' "$tmp/rot.log" 2>/dev/null; }
+wait_for 10 reopened && kill -0 "$npid" 2>/dev/null && grep -q 'batchd started' "$tmp/rot.log.1" &&
+    ! grep -q 'reopened' "$tmp/rot.log.1" && [ ! -s "$tmp/rot.err" ] &&
+    pass "--log-file: SIGUSR1 reopens the file after a rotation" ||
+    fail "--log-file: SIGUSR1 reopens the file after a rotation" "$tmp/rot.err"
+kill "$npid"; wait "$npid" 2>/dev/null
+grep -q 'batchd stopping' "$tmp/rot.log" && pass "--log-file: the rest of the log goes to the new file" ||
+    fail "--log-file: the rest of the log goes to the new file" "$tmp/rot.log"
+
 # Every daemon log line is one JSON object.
 grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
