@@ -11,16 +11,8 @@
 int api_put_page(struct api_req *r, const struct api_list_view *v)
 {
         unsigned limit = 100;
-        const char *s = api_query(r, "limit");
-        if (s) {
-                char *end;
-                errno = 0;
-                unsigned long n = strtoul(s, &end, 10);
-                if (errno || *end || !*s || n < 1 || n > 1000)
-                        return api_problem(r, 400, "query parameter limit=\"%s\" must be 1 to 1000",
-                                           s);
-                limit = (unsigned)n;
-        }
+        if (api_query_uint(r, "limit", 1000, &limit) < 0)
+                return -1;
         size_t start = 0;
         char key[256];
         const char *cursor = api_query(r, "cursor");

@@ -48,6 +48,13 @@ const char *api_header(struct api_req *r, const char *name);
 /* A query parameter (decoded), or NULL. */
 const char *api_query(struct api_req *r, const char *key);
 
+/* Parses a positive decimal id (a path segment or a cursor); false if it is not one. */
+bool api_parse_id(const char *text, int64_t *ret);
+
+/* Reads query parameter `key` as an integer 1..max into *ret (unchanged when absent).
+ * Returns 0, or -1 with a 400 problem set. */
+int api_query_uint(struct api_req *r, const char *key, unsigned max, unsigned *ret);
+
 /* Rejects query parameters other than the NULL-terminated `known` list with 400;
  * returns 0 when all are known, else -1 (the problem is set). */
 int api_check_query(struct api_req *r, const char *const *known);
@@ -139,6 +146,8 @@ int api_instance_log(struct api_req *r);
 int api_instance_stop(struct api_req *r);
 int api_instance_rerun(struct api_req *r);
 int api_instance_mark_success(struct api_req *r);
+int api_dead_letters_list(struct api_req *r);
+int api_dead_letters_purge(struct api_req *r);
 int api_tokens_list(struct api_req *r);
 int api_token_create(struct api_req *r);
 int api_token_revoke(struct api_req *r);

@@ -34,6 +34,8 @@ const struct api_route api_routes[] = {
         {"POST", "/api/v1/instances/{}/stop", ROLE_OPERATOR, api_instance_stop},
         {"POST", "/api/v1/instances/{}/rerun", ROLE_OPERATOR, api_instance_rerun},
         {"POST", "/api/v1/instances/{}/mark-success", ROLE_OPERATOR, api_instance_mark_success},
+        {"GET", "/api/v1/dead-letters", ROLE_VIEWER, api_dead_letters_list},
+        {"POST", "/api/v1/dead-letters/purge", ROLE_OPERATOR, api_dead_letters_purge},
         {"GET", "/api/v1/tokens", ROLE_ADMIN, api_tokens_list},
         {"POST", "/api/v1/tokens", ROLE_ADMIN, api_token_create},
         {"DELETE", "/api/v1/tokens/{}", ROLE_ADMIN, api_token_revoke},

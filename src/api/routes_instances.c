@@ -19,32 +19,6 @@
 #include "ops/instances.h"
 
 /* Parses a positive decimal id; false when it is not one. */
-static bool parse_id(const char *text, int64_t *ret)
-{
-        char *end;
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (errno || *end || v <= 0 || !*text)
-                return false;
-        *ret = v;
-        return true;
-}
-
-static int parse_uint(struct api_req *r, const char *key, unsigned max, unsigned *ret)
-{
-        const char *v = api_query(r, key);
-        if (!v)
-                return 0;
-        char *end;
-        errno = 0;
-        unsigned long n = strtoul(v, &end, 10);
-        if (errno || *end || !*v || n < 1 || n > max)
-                return api_problem(r, 400, "query parameter %s=\"%s\" must be 1 to %u", key, v,
-                                   max);
-        *ret = (unsigned)n;
-        return 0;
-}
-
 int api_instances_list(struct api_req *r)
 {
         static const char *const known[] = {"job", "state", "from", "to", "limit", "cursor",
@@ -69,9 +43,9 @@ int api_instances_list(struct api_req *r)
                 if (iso_parse(to, tz_utc(), &f.due_to, &err) < 0)
                         return api_problem(r, 400, "to: %s", err.msg);
         }
-        if (parse_uint(r, "limit", 1000, &f.limit) < 0)
+        if (api_query_uint(r, "limit", 1000, &f.limit) < 0)
                 return -1;
-        if ((v = api_query(r, "cursor")) && !parse_id(v, &f.after_id))
+        if ((v = api_query(r, "cursor")) && !api_parse_id(v, &f.after_id))
                 return api_problem(r, 400, "cursor=\"%s\" is not a cursor this API gave", v);
         if ((v = api_query(r, "order"))) {
                 if (!strcmp(v, "newest"))
@@ -101,7 +75,7 @@ int api_instances_list(struct api_req *r)
 
 static int instance_id(struct api_req *r, int64_t *id)
 {
-        if (!parse_id(r->args[0], id))
+        if (!api_parse_id(r->args[0], id))
                 return api_problem(r, 404, "\"%s\" is not an instance id", r->args[0]);
         return 0;
 }
@@ -214,7 +188,7 @@ int api_instance_log(struct api_req *r)
         bool follow = v && !strcmp(v, "true");
         if (v && !follow && strcmp(v, "false"))
                 return api_problem(r, 400, "follow=\"%s\": true or false", v);
-        if ((v = api_query(r, "execution")) && !parse_id(v, &exec_id))
+        if ((v = api_query(r, "execution")) && !api_parse_id(v, &exec_id))
                 return api_problem(r, 400, "execution=\"%s\" is not an execution id", v);
         struct batch_err err;
         struct store_instance in;

@@ -27,15 +27,8 @@ int api_jobs_list(struct api_req *r)
                 else
                         return api_problem(r, 400, "enabled=\"%s\": true or false", v);
         }
-        if ((v = api_query(r, "limit"))) {
-                char *end;
-                errno = 0;
-                unsigned long n = strtoul(v, &end, 10);
-                if (errno || *end || !*v || n < 1 || n > 1000)
-                        return api_problem(r, 400, "query parameter limit=\"%s\" must be 1 to 1000",
-                                           v);
-                f.limit = (unsigned)n;
-        }
+        if (api_query_uint(r, "limit", 1000, &f.limit) < 0)
+                return -1;
         struct batch_err err;
         api_json(r, 200);
         if (ops_job_list(r->st, r->tenant, &f, &r->out, &err) < 0)

@@ -94,10 +94,8 @@ int api_token_revoke(struct api_req *r)
 {
         if (api_check_query(r, (const char *const[]){NULL}) < 0)
                 return -1;
-        char *end;
-        errno = 0;
-        long long id = strtoll(r->args[0], &end, 10);
-        if (errno || *end || id <= 0)
+        int64_t id;
+        if (!api_parse_id(r->args[0], &id))
                 return api_problem(r, 404, "\"%s\" is not a token id", r->args[0]);
         /* Only the caller's tenant's tokens. */
         struct store_token_list l;
@@ -109,10 +107,10 @@ int api_token_revoke(struct api_req *r)
                 mine |= l.items[i].id == id;
         store_token_list_release(&l);
         if (!mine)
-                return api_problem(r, 404, "no token %lld", id);
+                return api_problem(r, 404, "no token %lld", (long long)id);
         int64_t now = (int64_t)time(NULL);
         char what[64];
-        snprintf(what, sizeof(what), "token %lld", id);
+        snprintf(what, sizeof(what), "token %lld", (long long)id);
         int rc;
         if ((rc = store_begin(r->st, &err)) < 0)
                 return api_store_problem(r, &err);

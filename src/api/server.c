@@ -246,6 +246,32 @@ int api_check_query(struct api_req *r, const char *const *known)
         return 0;
 }
 
+bool api_parse_id(const char *text, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (errno || *end || v <= 0 || !*text)
+                return false;
+        *ret = v;
+        return true;
+}
+
+int api_query_uint(struct api_req *r, const char *key, unsigned max, unsigned *ret)
+{
+        const char *v = api_query(r, key);
+        if (!v)
+                return 0;
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno || *end || !*v || n < 1 || n > max)
+                return api_problem(r, 400, "query parameter %s=\"%s\" must be 1 to %u", key, v,
+                                   max);
+        *ret = (unsigned)n;
+        return 0;
+}
+
 int api_body_object(struct api_req *r, const char *const *known, bool empty_ok, json_t **ret)
 {
         *ret = NULL;

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "ops/dlq.h"
 #include "ops/instances.h"
 #include "store/store.h"
 
@@ -141,45 +142,36 @@ static int list(int argc, char **argv)
                 return r;
         struct store_dead_letter_filter f = {.tenant = o.tenant, .job = o.job,
                                              .instance_id = o.instance, .limit = o.limit};
-        struct store_dead_letter_list l;
         struct batch_err err;
+        struct buf b;
+        buf_init(&b, 0);
+        if (o.output && !strcmp(o.output, "json")) {
+                /* What GET /api/v1/dead-letters answers. */
+                int rc = ops_dead_letter_list(s, &f, &b, &err);
+                if (rc == 0)
+                        fwrite(b.data, 1, b.len, stdout);
+                else
+                        fprintf(stderr, "batchctl: %s\n", err.msg);
+                buf_release(&b);
+                store_close(s);
+                return rc == 0 ? CLI_OK : CLI_FAILURE;
+        }
+        struct store_dead_letter_list l;
         if (store_dead_letter_list(s, &f, &l, &err) < 0) {
                 fprintf(stderr, "batchctl: %s\n", err.msg);
+                buf_release(&b);
                 store_close(s);
                 return CLI_FAILURE;
         }
-        bool json = o.output && !strcmp(o.output, "json");
-        struct buf b;
-        buf_init(&b, 0);
         char t[ISO_FORMAT_MAX];
-        if (json)
-                buf_puts(&b, "[");
-        else
-                buf_printf(&b, "%8s  %8s  %-20s %-16s %-20s %s\n", "ID", "INSTANCE", "JOB", "STEP",
-                           "AT", "ERROR");
+        buf_printf(&b, "%8s  %8s  %-20s %-16s %-20s %s\n", "ID", "INSTANCE", "JOB", "STEP", "AT",
+                   "ERROR");
         for (size_t i = 0; i < l.n; i++) {
                 const struct store_dead_letter *d = &l.items[i];
-                if (json) {
-                        buf_printf(&b, "%s{\"id\": %lld, \"instance\": %lld, \"job\": ",
-                                   i ? ",\n " : "\n ", (long long)d->id,
-                                   (long long)d->instance_id);
-                        json_put_string(&b, d->job);
-                        buf_puts(&b, ", \"step\": ");
-                        json_put_string(&b, d->step);
-                        buf_puts(&b, ", \"item\": ");
-                        json_put_string(&b, d->item);
-                        buf_puts(&b, ", \"error\": ");
-                        json_put_string(&b, d->error);
-                        buf_printf(&b, ", \"created_at\": \"%s\"}",
-                                   iso_format_utc(d->created_at, t));
-                } else {
-                        buf_printf(&b, "%8lld  %8lld  %-20s %-16s %-20s %s\n", (long long)d->id,
-                                   (long long)d->instance_id, d->job, d->step,
-                                   iso_format_utc(d->created_at, t), d->error ? d->error : "");
-                }
+                buf_printf(&b, "%8lld  %8lld  %-20s %-16s %-20s %s\n", (long long)d->id,
+                           (long long)d->instance_id, d->job, d->step,
+                           iso_format_utc(d->created_at, t), d->error ? d->error : "");
         }
-        if (json)
-                buf_puts(&b, l.n ? "\n]\n" : "]\n");
         fwrite(b.data, 1, b.len, stdout);
         buf_release(&b);
         store_dead_letter_list_release(&l);
@@ -200,35 +192,11 @@ static int purge(int argc, char **argv)
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
         struct batch_err err;
-        struct store_dead_letter_filter f = {.tenant = o.tenant, .job = o.job,
-                                             .instance_id = o.instance, .limit = 10000};
-        size_t purged = 0;
-        int rc = store_begin(s, &err);
-        while (rc == 0) {
-                struct store_dead_letter_list l;
-                if ((rc = store_dead_letter_list(s, &f, &l, &err)) < 0)
-                        break;
-                for (size_t i = 0; rc == 0 && i < l.n; i++)
-                        rc = store_dead_letter_delete(s, l.items[i].id, &err);
-                purged += l.n;
-                size_t n = l.n;
-                if (n)
-                        f.after_id = l.items[n - 1].id;
-                store_dead_letter_list_release(&l);
-                if (n < f.limit)
-                        break;
-        }
         const char *user = getenv("USER");
         const char *actor = o.actor ? o.actor : (user && *user ? user : "batchctl");
-        char detail[160];
-        snprintf(detail, sizeof(detail), "%zu dead letters (job %s, instance %lld)", purged,
-                 o.job ? o.job : "any", (long long)o.instance);
-        if (rc == 0 &&
-            (rc = store_audit_add(s, (int64_t)time(NULL), actor, "dlq-purge", o.tenant, detail,
-                                  &err)) == 0)
-                rc = store_commit(s, &err);
-        if (rc < 0) {
-                store_rollback(s);
+        size_t purged;
+        if (ops_dead_letter_purge(s, o.tenant, o.job, o.instance, actor, (int64_t)time(NULL),
+                                  &purged, &err) < 0) {
                 fprintf(stderr, "batchctl: %s; nothing was purged\n", err.msg);
                 store_close(s);
                 return CLI_FAILURE;

@@ -40,7 +40,8 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 {"enabled", required_argument, NULL, 'e'}, {"has-failure", no_argument, NULL, 'H'},
                 {"mine", no_argument, NULL, 'm'},          {"name", required_argument, NULL, 'n'},
                 {"role", required_argument, NULL, 'R'},    {"expires-days", required_argument, NULL, 'x'},
-                {"date", required_argument, NULL, 'D'},    {"help", no_argument, NULL, 'h'},
+                {"date", required_argument, NULL, 'D'},    {"instance", required_argument, NULL, 'I'},
+                {"all", no_argument, NULL, 'Z'},           {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
@@ -67,6 +68,8 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 case 'n': o->name = optarg; break;
                 case 'R': o->role = optarg; break;
                 case 'D': o->date = optarg; break;
+                case 'I': o->instance = optarg; break;
+                case 'Z': o->all = true; break;
                 case 'l':
                         if ((r = positive(noun, cmd, "--limit", optarg, 100000, &o->limit)))
                                 return r;
@@ -683,6 +686,7 @@ const struct cli_noun cli_remote_nouns[] = {
         {"jobs", "", cli_remote_jobs_cmds, NULL},
         {"submit", "", NULL, cli_remote_submit},
         {"instances", "", cli_remote_instances_cmds, NULL},
+        {"dlq", "", cli_remote_dlq_cmds, NULL},
         {"instance", "", cli_remote_instance_cmds, NULL},
         {"tokens", "", cli_tokens_cmds, NULL},
         {"calendars", "", cli_calendars_cmds, NULL},

@@ -29,7 +29,8 @@ static const struct cli_noun nouns[] = {
         {"instances", "job instances in a repository", cli_instances_cmds, NULL},
         {"instance", "one instance: inspect it, or ask batchd to act on it", cli_instance_cmds,
          NULL},
-        {"dlq", "dead letters of SDK programs (items a step skipped, with their errors)",
+        {"dlq", "dead letters of SDK programs (items a step skipped, with their errors; list and "
+                "purge on the server or with --db, retry with --db)",
          cli_dlq_cmds, NULL},
         {"tokens", "API tokens of the tenant (server only, admin role)", cli_tokens_cmds, NULL},
         {"calendars", "calendar definitions (server only)", cli_calendars_cmds, NULL},
@@ -129,14 +130,13 @@ static int run_remote(int argc, char **argv)
         return CLI_RUN_LOCAL;
 }
 
-/* True for a repository-only command that writes (apply, dlq purge|retry) given no --db and
+/* True for a repository-only command that writes (apply, dlq retry) given no --db and
  * no BATCHD_DB: with a server configured, the default local file is almost certainly not
  * what the operator means. */
 static bool writes_default_repo(int argc, char **argv)
 {
         bool writes = !strcmp(argv[1], "apply") ||
-                      (!strcmp(argv[1], "dlq") && argc > 2 &&
-                       (!strcmp(argv[2], "purge") || !strcmp(argv[2], "retry")));
+                      (!strcmp(argv[1], "dlq") && argc > 2 && !strcmp(argv[2], "retry"));
         if (!writes || (getenv("BATCHD_DB") && *getenv("BATCHD_DB")))
                 return false;
         for (int i = 2; i < argc; i++)

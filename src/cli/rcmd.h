@@ -14,8 +14,8 @@
 /* The options of every remote verb (a verb ignores those it has no use for). */
 struct ropts {
         const char *db, *tenant, *output, *job, *status, *from, *to, *reason, *actor;
-        const char *group, *type, *enabled, *name, *role, *date;
-        bool follow, has_failure, mine;
+        const char *group, *type, *enabled, *name, *role, *date, *instance;
+        bool follow, has_failure, mine, all;
         int limit;              /* --limit, 0 when not given */
         int expires_days;       /* --expires-days, 0 when not given */
         json_t *params;         /* -p KEY=VALUE as a JSON object of strings */
@@ -58,6 +58,7 @@ long long rcmd_int(const json_t *o, const char *key);
 extern const struct cli_noun cli_remote_nouns[];
 extern const struct cli_cmd cli_remote_jobs_cmds[];
 extern const struct cli_cmd cli_remote_instances_cmds[];
+extern const struct cli_cmd cli_remote_dlq_cmds[];
 extern const struct cli_cmd cli_remote_instance_cmds[];
 extern const struct cli_cmd cli_tokens_cmds[];
 extern const struct cli_cmd cli_calendars_cmds[];

@@ -741,6 +741,55 @@ as viewer GET "/api/v1/instances/$SILENT_ID/log" -H 'Range: bytes=0-'
 expect_problem "log Range of an empty log: 416" 416
 
 # =============================================================================================
+section "dead letters"
+# Letters as an SDK program records them (store_dead_letter_add), written with sqlite3.
+if $HAVE_SQ; then
+    sqlite3 -cmd ".timeout 10000" "$tmp/r.db" "INSERT INTO dead_letters(instance_id, step, item, error, created_at)
+        VALUES ($ECHO_ID, 'import', 'a,1', 'bad a', 1764547200), ($ECHO_ID, 'import', 'b,2', 'bad b', 1764547201),
+               ($SILENT_ID, 'load', 'c,3', 'bad c', 1764547202)"
+    as viewer GET /api/v1/dead-letters
+    expect "dead letters as viewer: 200, all three, oldest first, with job and time" 200 \
+        --argjson e "$ECHO_ID" '(.items|length)==3 and .next_cursor==null
+         and .items[0].instance==$e and .items[0].job=="echo-job" and .items[0].step=="import"
+         and .items[0].item=="a,1" and .items[0].error=="bad a" and .items[0].created_at=="2025-12-01T00:00:00Z"
+         and .items[2].item=="c,3" and .items[2].job=="page-1"'
+    as viewer GET "/api/v1/dead-letters?instance=$SILENT_ID"
+    expect "dead letters ?instance=: that instance's" 200 '(.items|length)==1 and .items[0].item=="c,3"'
+    as viewer GET "/api/v1/dead-letters?job=echo-job"
+    expect "dead letters ?job=: that job's" 200 '(.items|length)==2 and all(.items[]; .job=="echo-job")'
+    as viewer GET "/api/v1/dead-letters?limit=2"
+    expect "dead letters ?limit=2: a full page with a cursor" 200 \
+        '(.items|length)==2 and .next_cursor==(.items[1].id|tostring)'
+    cur=$(jq -r .next_cursor "$tmp/body")
+    as viewer GET "/api/v1/dead-letters?limit=2&cursor=$cur"
+    expect "dead letters ?cursor=: the rest" 200 '(.items|length)==1 and .items[0].item=="c,3" and .next_cursor==null'
+    as viewer GET "/api/v1/dead-letters?instance=abc"
+    expect_problem "dead letters ?instance=abc: 400" 400
+    as viewer GET "/api/v1/dead-letters?step=import"
+    expect_problem "dead letters ?step= (unknown query parameter): 400" 400
+    asj viewer POST /api/v1/dead-letters/purge '{"all": true}'
+    expect_problem "purge as viewer: 403" 403
+    for body in '{}' '{"all": false}' '{"job": 3}' '{"instance": 0}' '{"steps": "x"}'; do
+        asj operator POST /api/v1/dead-letters/purge "$body"
+        expect_problem "purge $body: 400" 400
+    done
+    as viewer GET /api/v1/dead-letters
+    expect "a refused purge deletes nothing" 200 '(.items|length)==3'
+    asj operator POST /api/v1/dead-letters/purge "{\"instance\": $SILENT_ID}"
+    expect "purge one instance's letters as operator: 200 {purged: 1}" 200 '.purged==1'
+    check "purge: audited as dlq-purge by token:operator1" sh -c \
+        "[ \$(sqlite3 -cmd '.timeout 10000' '$tmp/r.db' \"SELECT count(*) FROM audit_log WHERE actor='token:operator1' AND action='dlq-purge'\") -eq 1 ]"
+    as viewer GET /api/v1/dead-letters
+    expect "after it: the other two are left" 200 '(.items|length)==2 and all(.items[]; .job=="echo-job")'
+    asj operator POST /api/v1/dead-letters/purge '{"all": true}'
+    expect "purge all: 200 {purged: 2}" 200 '.purged==2'
+    as viewer GET /api/v1/dead-letters
+    expect "after it: none" 200 '(.items|length)==0 and .next_cursor==null'
+else
+    skip "dead letters (they are written with sqlite3)"
+fi
+
+# =============================================================================================
 section "stop, rerun, mark-success"
 for who in viewer; do
     for action in stop rerun mark-success; do
