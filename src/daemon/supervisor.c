@@ -234,6 +234,32 @@ static bool sink_copy(struct log_sink *sink, int *outfd)
         return true;
 }
 
+/* The job ended but a process it left behind still holds its output pipe: a child
+ * ("bdlog-<execution id>", not a supervisor to a later daemon) copies what it writes to
+ * the log until it closes the pipe, so it never gets EPIPE, while the supervisor
+ * reports the end now (if the fork fails, that process gets EPIPE on its next write).
+ * Closes outfd in the caller; `mine` are the supervisor's other descriptors, closed in
+ * the child. */
+static void keep_copying(struct log_sink *sink, int outfd, int64_t exec_id, const int mine[3])
+{
+        pid_t p = fork();
+        if (p == 0) {
+                for (int i = 0; i < 3; i++)
+                        close(mine[i]);
+                char name[32];
+                snprintf(name, sizeof(name), "bdlog-%" PRId64, exec_id);
+                name[15] = '\0';
+                prctl(PR_SET_NAME, name, 0, 0, 0);
+                while (outfd >= 0) {
+                        struct pollfd pf = {.fd = outfd, .events = POLLIN};
+                        if (poll(&pf, 1, -1) > 0)
+                                sink_copy(sink, &outfd);
+                }
+                _exit(0);
+        }
+        close(outfd);
+}
+
 /* The supervisor's life after the fork. Never returns. */
 static void supervise(const struct run_spec *spec, int gofd, int repfd) __attribute__((noreturn));
 
@@ -387,10 +413,11 @@ running:
                 else if (si.ssi_signo == SIGUSR1)
                         kill(-child, SIGKILL);
         }
-        /* What the job wrote before it ended; a process it left behind that writes
-         * later gets EPIPE (docs/daemon.md). */
+        /* What the job wrote before it ended. */
         while (outfd >= 0 && sink_copy(&sink, &outfd))
                 ;
+        if (outfd >= 0)
+                keep_copying(&sink, outfd, exec_id, (int[]){gofd, repfd, sfd});
         if (sink.fd >= 0)
                 close(sink.fd);
         if (WIFEXITED(status))

@@ -111,6 +111,11 @@ type: manual
 executor: {exec: {command: [/bin/true]}}
 ---
 kind: job
+name: leaver
+type: manual
+executor: {exec: {command: [/bin/sh, -c, '(sleep 3; echo late) & echo early']}}
+---
+kind: job
 name: chatty
 type: manual
 executor: {exec: {command: [/bin/sh, -c, 'seq 1 300000; echo "to stderr" >&2']}}
@@ -173,6 +178,16 @@ wait_for 10 is_state "$slid" Success && "$B" instance log "$slid" --db "$tmp/r.d
     ls "$tmp/r.db.d/logs/$cid-"*.log >/dev/null 2>&1 &&
     pass "log: a silent run creates no file; its log is empty" ||
     fail "log: a silent run creates no file; its log is empty" "$tmp/silent.log"
+
+# A process the job leaves behind keeps its output: the run ends with the job's main
+# process, and what the leftover writes later still reaches the log (docs/daemon.md).
+"$B" submit leaver --db "$tmp/r.db" >"$tmp/submit" 2>&1
+lvid=$(sed -n 's/^submitted instance \([0-9]*\) .*/\1/p' "$tmp/submit")
+wait_for 10 is_state "$lvid" Success && [ "$("$B" instance log "$lvid" --db "$tmp/r.db")" = "early" ] &&
+    pass "log: the run ends with the job's main process" || fail "log: the run ends with the job's main process"
+late() { [ "$("$B" instance log "$lvid" --db "$tmp/r.db" | tr '\n' ' ')" = "early late " ]; }
+wait_for 10 late && pass "log: a leftover process's later output still reaches the log" ||
+    fail "log: a leftover process's later output still reaches the log"
 
 # A cooperative stop: SIGTERM ends the run, the instance is Canceled.
 "$B" submit stubborn --db "$tmp/r.db" >"$tmp/submit" 2>&1
