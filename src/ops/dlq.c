@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "core/isotime.h"
+#include "ops/page.h"
 
 void ops_put_dead_letter(struct buf *b, const struct store_dead_letter *d)
 {
@@ -37,11 +38,7 @@ int ops_dead_letter_list(struct store *s, const struct store_dead_letter_filter 
                 buf_puts(b, i ? ",\n  " : "\n  ");
                 ops_put_dead_letter(b, &l.items[i]);
         }
-        /* A full page may have a successor: its cursor is the last id. */
-        if (l.n == limit)
-                buf_printf(b, "\n], \"next_cursor\": \"%lld\"}\n", (long long)l.items[l.n - 1].id);
-        else
-                buf_puts(b, l.n ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
+        ops_put_id_page_end(b, l.n, limit, l.n ? l.items[l.n - 1].id : 0);
         store_dead_letter_list_release(&l);
         return 0;
 }

@@ -13,6 +13,7 @@
 #include "defs/load.h"
 #include "defs/params.h"
 #include "ops/jobs.h"
+#include "ops/page.h"
 
 static void put_time(struct buf *b, const char *key, int64_t t)
 {
@@ -55,11 +56,7 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
                 buf_puts(b, i ? ",\n  " : "\n  ");
                 ops_put_instance(b, &l.items[i]);
         }
-        /* A full page may have a successor: its cursor is the last id. */
-        if (l.n == limit)
-                buf_printf(b, "\n], \"next_cursor\": \"%lld\"}\n", (long long)l.items[l.n - 1].id);
-        else
-                buf_puts(b, l.n ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
+        ops_put_id_page_end(b, l.n, limit, l.n ? l.items[l.n - 1].id : 0);
         store_instance_list_release(&l);
         return 0;
 }
