@@ -85,13 +85,18 @@ static bool acknowledged(int gofd)
         return got >= 3 && !memcmp(buf, "ack", 3);
 }
 
-/* In the job's child: become the job. Never returns; on failure writes errno to errfd. */
+/* What failed in the job's child before it became the job (become_job's report). */
+enum job_step { STEP_IO = 'o', STEP_USER = 'u', STEP_WORKDIR = 'w', STEP_EXEC = 'x' };
+
+/* In the job's child: become the job. Never returns; on failure writes the step and its
+ * errno ("u2") to errfd. */
 static void become_job(const struct run_spec *spec, int outfd, int errfd,
                        char *const *envp) __attribute__((noreturn));
 
 static void become_job(const struct run_spec *spec, int outfd, int errfd, char *const *envp)
 {
         int err = 0;
+        char step = STEP_IO;
         setpgid(0, 0);
         sigset_t none;
         sigemptyset(&none);
@@ -101,16 +106,21 @@ static void become_job(const struct run_spec *spec, int outfd, int errfd, char *
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
                 err = errno;
         if (!err && spec->user) {
+                step = STEP_USER;
+                errno = 0;
                 struct passwd *pw = getpwnam(spec->user);
                 if (!pw)
-                        err = ENOENT;
+                        err = errno ? errno : ENOENT;
                 else if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
                          setuid(pw->pw_uid) < 0)
                         err = errno;
         }
-        if (!err && spec->workdir && chdir(spec->workdir) < 0)
+        if (!err && spec->workdir && chdir(spec->workdir) < 0) {
+                step = STEP_WORKDIR;
                 err = errno;
+        }
         if (!err) {
+                step = STEP_EXEC;
                 if (spec->shell) {
                         char *const sh[] = {(char *)"/bin/sh", (char *)"-c", spec->argv[0],
                                             (char *)"batch-job", NULL};
@@ -121,9 +131,30 @@ static void become_job(const struct run_spec *spec, int outfd, int errfd, char *
                 err = errno;
         }
         char msg[64];
-        int n = snprintf(msg, sizeof(msg), "%d", err);
+        int n = snprintf(msg, sizeof(msg), "%c%d", step, err);
         write_all(errfd, msg, (size_t)n);
         _exit(127);
+}
+
+/* The reason a job could not start, for the "start-failed" report: which step failed
+ * (enum job_step) with errno `err`, into line (`len` bytes, ending in a newline). */
+static void start_failed_line(char *line, size_t len, const struct run_spec *spec, char step,
+                              int err)
+{
+        const char *cmd = spec->shell ? "/bin/sh" : spec->argv[0];
+        if (step == STEP_USER && err == ENOENT)
+                snprintf(line, len, "start-failed user \"%s\": no such user\n", spec->user);
+        else if (step == STEP_USER)
+                snprintf(line, len, "start-failed cannot become user \"%s\": %s\n", spec->user,
+                         strerror(err));
+        else if (step == STEP_WORKDIR)
+                snprintf(line, len, "start-failed cannot enter the working directory %s: %s\n",
+                         spec->workdir, strerror(err));
+        else if (step == STEP_IO)
+                snprintf(line, len, "start-failed cannot set up the job's input and output: %s\n",
+                         strerror(err));
+        else
+                snprintf(line, len, "start-failed %s: %s\n", cmd, strerror(err));
 }
 
 /* Starts the job with posix_spawn (a vfork: no copy of this process's page tables) in
@@ -347,11 +378,24 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                  * child and a vfork will do. */
                 close(errpipe[0]);
                 close(errpipe[1]);
-                int err = spawn_job(spec, outpipe[1], envp, &child);
+                /* posix_spawn reports only an errno: tell a working directory that cannot
+                 * be entered from a command that cannot be run. */
+                struct stat st;
+                int err = 0;
+                char step = STEP_EXEC;
+                if (spec->workdir) {
+                        if (stat(spec->workdir, &st) < 0 || access(spec->workdir, X_OK) < 0)
+                                err = errno;
+                        else if (!S_ISDIR(st.st_mode))
+                                err = ENOTDIR;
+                        if (err)
+                                step = STEP_WORKDIR;
+                }
+                if (!err)
+                        err = spawn_job(spec, outpipe[1], envp, &child);
                 close(outpipe[1]);
                 if (err) {
-                        snprintf(line, sizeof(line), "start-failed %s: %s\n",
-                                 spec->shell ? "/bin/sh" : spec->argv[0], strerror(err));
+                        start_failed_line(line, sizeof(line), spec, step, err);
                         write_status(status_path, line);
                         write_all(repfd, line, strlen(line));
                         _exit(0);
@@ -380,10 +424,8 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         close(errpipe[0]);
         if (n > 0) {
                 errbuf[n] = '\0';
-                int err = atoi(errbuf);
                 waitpid(child, NULL, 0);
-                snprintf(line, sizeof(line), "start-failed %s: %s\n",
-                         spec->shell ? "/bin/sh" : spec->argv[0], strerror(err));
+                start_failed_line(line, sizeof(line), spec, errbuf[0], atoi(errbuf + 1));
                 write_status(status_path, line);
                 write_all(repfd, line, strlen(line));
                 _exit(0);

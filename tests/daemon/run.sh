@@ -111,6 +111,31 @@ type: manual
 executor: {exec: {command: [/bin/true]}}
 ---
 kind: job
+name: inwd
+type: manual
+executor: {exec: {command: [/bin/pwd], workdir: $tmp/wd}}
+---
+kind: job
+name: nowd
+type: manual
+executor: {exec: {command: [/bin/pwd], workdir: $tmp/no-such-dir}}
+---
+kind: job
+name: nocmd
+type: manual
+executor: {exec: {command: [$tmp/no-such-command]}}
+---
+kind: job
+name: asnobody
+type: manual
+executor: {exec: {command: [/usr/bin/id, -un], user: nobody}}
+---
+kind: job
+name: asnoone
+type: manual
+executor: {exec: {command: [/usr/bin/id, -un], user: no-such-user-x}}
+---
+kind: job
 name: leaver
 type: manual
 executor: {exec: {command: [/bin/sh, -c, '(sleep 3; echo late) & echo early']}}
@@ -178,6 +203,37 @@ wait_for 10 is_state "$slid" Success && "$B" instance log "$slid" --db "$tmp/r.d
     ls "$tmp/r.db.d/logs/$cid-"*.log >/dev/null 2>&1 &&
     pass "log: a silent run creates no file; its log is empty" ||
     fail "log: a silent run creates no file; its log is empty" "$tmp/silent.log"
+
+# Where and as whom a job runs (DESIGN §4), and a start that fails: 3 Start Failed with
+# a reason that names what failed.
+mkdir -p "$tmp/wd"
+# submit_id JOB: submits JOB and prints the new instance's id.
+submit_id() { "$B" submit "$1" --db "$tmp/r.db" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
+reason_of() { "$B" instance get "$1" --db "$tmp/r.db" -o json | jq -r .reason; }
+wid=$(submit_id inwd)
+wait_for 10 is_state "$wid" Success && [ "$("$B" instance log "$wid" --db "$tmp/r.db")" = "$tmp/wd" ] &&
+    pass "workdir: the job runs in it" || fail "workdir: the job runs in it"
+nid=$(submit_id nowd)
+wait_for 10 is_state "$nid" "Start Failed" &&
+    reason_of "$nid" | grep -qx "cannot enter the working directory $tmp/no-such-dir: No such file or directory" &&
+    pass "workdir missing: Start Failed, naming the directory" ||
+    fail "workdir missing: Start Failed, naming the directory"
+cid=$(submit_id nocmd)
+wait_for 10 is_state "$cid" "Start Failed" &&
+    reason_of "$cid" | grep -qx "$tmp/no-such-command: No such file or directory" &&
+    pass "a command that does not exist: Start Failed with the error" ||
+    fail "a command that does not exist: Start Failed with the error"
+if [ "$(id -u)" -eq 0 ]; then
+    uid=$(submit_id asnobody)
+    wait_for 10 is_state "$uid" Success && [ "$("$B" instance log "$uid" --db "$tmp/r.db")" = "nobody" ] &&
+        pass "user: the job runs as that user" || fail "user: the job runs as that user"
+    xid=$(submit_id asnoone)
+    wait_for 10 is_state "$xid" "Start Failed" &&
+        reason_of "$xid" | grep -qx 'user "no-such-user-x": no such user' &&
+        pass "user unknown: Start Failed, naming the user" || fail "user unknown: Start Failed, naming the user"
+else
+    echo "ok - user: # SKIP not root (switching users needs root)"
+fi
 
 # A process the job leaves behind keeps its output: the run ends with the job's main
 # process, and what the leftover writes later still reaches the log (docs/daemon.md).
