@@ -420,6 +420,31 @@ kill "$npid"; wait "$npid" 2>/dev/null
 grep -q 'batchd stopping' "$tmp/rot.log" && pass "--log-file: the rest of the log goes to the new file" ||
     fail "--log-file: the rest of the log goes to the new file" "$tmp/rot.log"
 
+# A timeout warning (DESIGN §5): past max(estimated_minutes x estimate_multiple,
+# min_execute_minutes) an alert row is recorded and the run goes on (no max_minutes).
+mkdir -p "$tmp/tw"
+cat >"$tmp/tw/defs.yaml" <<EOF2
+kind: settings
+tenant: default
+timeouts: {estimate_multiple: 2, min_execute_minutes: 1}
+---
+kind: job
+name: slow
+type: manual
+estimated_minutes: 1
+executor: {exec: {command: [/bin/sleep, "4"]}}
+EOF2
+"$B" apply "$tmp/tw" --db "$tmp/t.db" >/dev/null 2>&1
+"$D" --db "$tmp/t.db" --clock-start 2026-03-02T10:00:00Z --clock-rate 60 2>"$tmp/t.log" &
+npid=$!
+twid=$("$B" submit slow --db "$tmp/t.db" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p')
+tw_state() { [ "$("$B" instance get "$twid" --db "$tmp/t.db" -o json | jq -r .state_name)" = "$1" ]; }
+wait_for 15 tw_state Success &&
+    [ "$(sqlite3 -cmd '.timeout 5000' "$tmp/t.db" "SELECT count(*) FROM alerts WHERE instance_id = $twid AND kind = 'timeout_warning'")" = 1 ] &&
+    pass "timeout warning: one alert row, and the run goes on to Success" ||
+    fail "timeout warning: one alert row, and the run goes on to Success" "$tmp/t.log"
+kill "$npid"; wait "$npid" 2>/dev/null
+
 # Every daemon log line is one JSON object.
 grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
