@@ -111,6 +111,13 @@ type: manual
 executor: {exec: {command: [/bin/true]}}
 ---
 kind: job
+name: nightlong
+trigger: {cron: "6 1 * * *"}
+window: only_in_window
+on_window_end: terminate
+executor: {exec: {command: [/bin/sleep, "600"]}}
+---
+kind: job
 name: inwd
 type: manual
 executor: {exec: {command: [/bin/pwd], workdir: $tmp/wd}}
@@ -273,6 +280,11 @@ wait_for 15 is_state "$lid" Success && [ "$(grep -c long-end "$out")" -eq 1 ] &&
 wait_for 20 due_state daytime 2026-03-02T01:10:00Z "Timeout Skip" &&
     "$B" instance get "$(id_of daytime 2026-03-02T01:10:00Z)" --db "$tmp/r.db" | grep -q 'outside batch window' &&
     pass "window: Timeout Skip outside the batch window" || fail "window: Timeout Skip outside the batch window"
+# on_window_end: terminate: the run due 01:06 is stopped when the window closes at 01:08.
+wait_for 20 due_state nightlong 2026-03-02T01:06:00Z Canceled &&
+    "$B" instance get "$(id_of nightlong 2026-03-02T01:06:00Z)" --db "$tmp/r.db" | grep -q 'batch window closed' &&
+    pass "window end with terminate: the run is stopped, Canceled" ||
+    fail "window end with terminate: the run is stopped, Canceled" "$tmp/daemon.log"
 
 # Crash: kill -9 the daemon while a run goes on; the next daemon finds it and records it.
 "$B" submit long --db "$tmp/r.db" >"$tmp/submit-long" 2>&1
