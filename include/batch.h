@@ -313,10 +313,12 @@ BATCH_EXTERN int64_t batch_ctx_execution_id(struct batch_ctx *ctx);
 /* The step's counts so far in this execution (borrowed). */
 BATCH_EXTERN const struct batch_counts *batch_ctx_counts(struct batch_ctx *ctx);
 /* The step's saved state: a string committed with each checkpoint and given back on a
- * restart (NULL when none). set copies it; BATCH_ENOMEM. */
+ * restart (NULL when none). set copies it; BATCH_EINVAL for text that is not UTF-8,
+ * BATCH_ENOMEM. */
 BATCH_EXTERN const char *batch_ctx_state(struct batch_ctx *ctx);
 BATCH_EXTERN int batch_ctx_set_state(struct batch_ctx *ctx, const char *state);
-/* Sets the step's exit status (at most 31 characters) for conditional flow. */
+/* Sets the step's exit status (at most 31 bytes of UTF-8) for conditional flow;
+ * BATCH_EINVAL otherwise. */
 BATCH_EXTERN int batch_ctx_set_exit(struct batch_ctx *ctx, const char *exit_status);
 /* The repository's SQLite connection (a `sqlite3 *`), inside the chunk's transaction
  * while write_cb or a tasklet runs; NULL when the repository is not SQLite. */

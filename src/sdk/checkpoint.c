@@ -7,8 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool sdk_text_ok(const char *s)
+{
+        json_t *j = json_string(s); /* NULL for text that is not UTF-8 */
+        json_decref(j);
+        return j != NULL;
+}
+
 int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret)
 {
+        if ((cp->reader && !sdk_text_ok(cp->reader)) || (cp->writer && !sdk_text_ok(cp->writer)) ||
+            (cp->state && !sdk_text_ok(cp->state)) || !sdk_text_ok(cp->exit))
+                return BATCH_EINVAL;
         json_t *o = json_object();
         if (!o)
                 return BATCH_ENOMEM;
@@ -54,7 +64,7 @@ int sdk_checkpoint_decode(const char *text, struct sdk_checkpoint *cp, struct ba
                *exit = json_object_get(o, "exit");
         int r = 0;
         if (!json_is_integer(gen) || (done && !json_is_boolean(done)) ||
-            (exit && !json_is_string(exit)))
+            (exit && (!json_is_string(exit) || json_string_length(exit) >= SDK_EXIT_MAX)))
                 r = BATCH_EFORMAT;
         if (r == 0) {
                 cp->gen = json_integer_value(gen);
@@ -89,6 +99,11 @@ int sdk_checkpoint_save(struct sdk_run *run, const char *step, const struct sdk_
 {
         char *text;
         int r = sdk_checkpoint_encode(cp, &text);
+        if (r == BATCH_EINVAL)
+                return batch_err_set(reterr, r, "checkpoint",
+                                     "checkpoint of step %s: the reader's position, the writer's "
+                                     "or the step's state is not UTF-8 text",
+                                     step);
         if (r < 0)
                 return batch_err_set(reterr, r, "checkpoint", "checkpoint: out of memory");
         r = store_checkpoint_put(run->st, run->instance_id, step, text, sdk_wall_s(), reterr);

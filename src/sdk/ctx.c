@@ -71,6 +71,8 @@ const char *batch_ctx_state(struct batch_ctx *ctx)
 int batch_ctx_set_state(struct batch_ctx *ctx, const char *state)
 {
         char *s = NULL;
+        if (state && !sdk_text_ok(state))
+                return BATCH_EINVAL;
         if (state && !(s = strdup(state)))
                 return BATCH_ENOMEM;
         free(ctx->state);
@@ -80,7 +82,8 @@ int batch_ctx_set_state(struct batch_ctx *ctx, const char *state)
 
 int batch_ctx_set_exit(struct batch_ctx *ctx, const char *exit_status)
 {
-        if (!exit_status || !*exit_status || strlen(exit_status) >= SDK_EXIT_MAX)
+        if (!exit_status || !*exit_status || strlen(exit_status) >= SDK_EXIT_MAX ||
+            !sdk_text_ok(exit_status))
                 return BATCH_EINVAL;
         snprintf(ctx->exit, sizeof(ctx->exit), "%s", exit_status);
         return 0;

@@ -89,10 +89,14 @@ struct sdk_checkpoint {
         char *state;             /* saved state, or NULL */
 };
 
-/* Encodes cp as text (malloc'ed in *ret). BATCH_ENOMEM. */
+/* True when s is text a checkpoint can hold (valid UTF-8, as JSON strings must be). */
+bool sdk_text_ok(const char *s);
+/* Encodes cp as text (malloc'ed in *ret). BATCH_EINVAL when the reader's position, the
+ * writer's or the state is not valid UTF-8 (sdk_text_ok); BATCH_ENOMEM. */
 int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret);
 /* Decodes text into *cp (fields malloc'ed; release with sdk_checkpoint_release).
- * BATCH_EFORMAT for text that is not a checkpoint. */
+ * BATCH_EFORMAT for text that is not a checkpoint (also: an exit status longer than
+ * SDK_EXIT_MAX - 1 bytes, which no program can have set). */
 int sdk_checkpoint_decode(const char *text, struct sdk_checkpoint *cp, struct batch_err *reterr);
 void sdk_checkpoint_release(struct sdk_checkpoint *cp);
 

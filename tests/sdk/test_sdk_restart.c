@@ -382,6 +382,43 @@ static void test_tasklet_state(void **state)
         free(cp);
 }
 
+/* The state and exit status are text in the checkpoint: what is not UTF-8 is refused
+ * (it could not be committed); multibyte text up to 31 bytes is kept whole. */
+static int text_rules(void *ud, struct batch_ctx *ctx, struct batch_err *err)
+{
+        (void)err;
+        int *rc = ud;
+        rc[0] = batch_ctx_set_state(ctx, "caf\xc3");   /* cut inside a character */
+        rc[1] = batch_ctx_set_exit(ctx, "\xff");
+        rc[2] = batch_ctx_set_exit(ctx, "\xc3\x89" "CHEC-DONN\xc3\x89" "ES"); /* ÉCHEC-DONNÉES */
+        rc[3] = batch_ctx_set_state(ctx, "\xc3\xa9tat 1");              /* état 1 */
+        rc[4] = batch_ctx_set_exit(ctx, "0123456789012345678901234567890\xc3\xa9"); /* 33 bytes */
+        return 0;
+}
+
+static void test_text_rules(void **state)
+{
+        (void)state;
+        char db[128];
+        fresh_db(db, sizeof(db));
+        int rc[5] = {1, 1, 1, 1, 1};
+        struct batch_job *job = batch_job_new("text");
+        batch_job_add_step(job, batch_tasklet_step_new("t", text_rules, rc, NULL), NULL);
+        struct batch_run_opts o = {.db = db};
+        struct batch_result res;
+        assert_int_equal(batch_job_run(job, &o, &res, NULL), 0);
+        assert_int_equal(rc[0], BATCH_EINVAL);
+        assert_int_equal(rc[1], BATCH_EINVAL);
+        assert_int_equal(rc[2], 0);
+        assert_int_equal(rc[3], 0);
+        assert_int_equal(rc[4], BATCH_EINVAL);
+        batch_job_free(job);
+        char *cp = qtext(db, "SELECT data FROM checkpoints WHERE step = 't'");
+        assert_string_equal(cp, "{\"done\":true,\"exit\":\"\xc3\x89" "CHEC-DONN\xc3\x89" "ES\","
+                                "\"gen\":1,\"state\":\"\xc3\xa9tat 1\"}");
+        free(cp);
+}
+
 /* Started by batchd: the instance and execution come from the environment, the SDK
  * records its steps under that execution and leaves instance and execution to the
  * daemon. */
@@ -489,6 +526,7 @@ int main(void)
                 cmocka_unit_test(test_flow),
                 cmocka_unit_test(test_completed_step_kept),
                 cmocka_unit_test(test_tasklet_state),
+                cmocka_unit_test(test_text_rules),
                 cmocka_unit_test(test_error_table),
                 cmocka_unit_test(test_under_daemon),
                 cmocka_unit_test(test_params),
