@@ -119,6 +119,7 @@ $(BUILD)/tests/daemon/notify_listen: tests/daemon/notify_listen.c
 test-daemon: all $(BUILD)/tests/daemon/notify_listen
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/crash.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/postgres.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run

@@ -1,0 +1,125 @@
+#!/bin/sh
+# batchd on PostgreSQL: the real daemon against a throwaway server (scripts/pg-test-server.sh:
+# initdb + pg_ctl on a loopback port) with the virtual clock and real child processes: a
+# dependency chain, a submit with parameters, a definition applied while it runs, and a
+# run that outlives a kill -9 of the daemon. Expected outcomes from DESIGN §2-§4.
+# Closes with "daemon-pg: N passed, M failed".
+set -u
+BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
+B="$BIN/batchctl"
+D="$BIN/batchd"
+export BATCHD_LISTEN=off
+pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
+passed=0
+failed=0
+tmp=$(mktemp -d)
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+daemon_pid=""
+cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    pkill -f "$tmp/" 2>/dev/null
+    "$pgs" stop "$pgroot/pg" 2>/dev/null
+    rm -rf "$pgroot"
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
+wait_for() {
+    n=$(($1 * 10)); shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+
+if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
+    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
+    echo "daemon-pg: $passed passed, $failed failed"
+    exit 1
+fi
+
+state_of() {
+    "$B" instance get "$1" --db "$DSN" -o json 2>/dev/null |
+        sed -n 's/.*"state_name": "\([^"]*\)".*/\1/p' | head -n 1
+}
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+id_of() {
+    "$B" instances list --job "$1" --db "$DSN" -o json |
+        grep "\"due\": \"$2\"" | sed -n 's/.*"id": \([0-9]*\),.*/\1/p' | head -n 1
+}
+due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
+submit_id() { "$B" submit "$@" --db "$DSN" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
+start_daemon() {
+    "$D" --db "$DSN" --state-dir "$tmp/state" --clock-start "$1" --clock-rate 60 2>>"$tmp/daemon.log" &
+    daemon_pid=$!
+}
+
+out="$tmp/out"
+mkdir -p "$tmp/defs"
+cat >"$tmp/defs/jobs.yaml" <<EOF2
+kind: job
+name: child
+trigger: {cron: "0 1 * * *"}
+depends_on: [{job: parent, mode: success}]
+executor: {exec: {command: [/bin/sh, -c, 'echo "child \$BATCH_DUE_TIME" >>$out']}}
+---
+kind: job
+name: parent
+trigger: {cron: "0 1 * * *"}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 1; echo "parent \$BATCH_DUE_TIME" >>$out']}}
+---
+kind: job
+name: manual
+type: manual
+parameters: {region: US}
+executor: {exec: {command: [/bin/sh, -c, 'echo "manual \$BATCH_PARAM_REGION"']}}
+---
+kind: job
+name: long
+type: manual
+executor: {exec: {command: [/bin/sh, -c, 'echo long-start >>$out; sleep 3; echo long-end >>$out']}}
+EOF2
+"$B" apply "$tmp/defs" --db "$DSN" >"$tmp/apply.out" 2>&1 && pass "apply the test jobs to PostgreSQL" ||
+    fail "apply the test jobs to PostgreSQL" "$tmp/apply.out"
+
+start_daemon 2026-03-02T00:59:50Z
+wait_for 20 due_state child 2026-03-02T01:00:00Z Success &&
+    [ "$(head -n 2 "$out" | tr '\n' '|')" = "parent 2026-03-02T01:00:00Z|child 2026-03-02T01:00:00Z|" ] &&
+    pass "chain: parent, then child, both Success" || fail "chain: parent, then child, both Success" "$tmp/daemon.log"
+
+mid=$(submit_id manual -p region=EU)
+wait_for 10 is_state "$mid" Success && [ "$("$B" instance log "$mid" --db "$DSN")" = "manual EU" ] &&
+    pass "submit: the parameter reaches the child; its log" || fail "submit: the parameter reaches the child; its log" "$tmp/daemon.log"
+
+# A definition applied while batchd runs is picked up (the one-second check).
+printf 'kind: job\nname: later\ntype: manual\nexecutor: {exec: {command: [/bin/echo, later]}}\n' >"$tmp/later.yaml"
+"$B" apply "$tmp/later.yaml" --db "$DSN" >/dev/null 2>&1
+lid=$(submit_id later)
+wait_for 10 is_state "$lid" Success && pass "a job applied while batchd runs runs" ||
+    fail "a job applied while batchd runs runs" "$tmp/daemon.log"
+
+# kill -9 of the daemon while a run goes on: the run goes on, the next daemon records
+# its real end, and it ran once.
+gid=$(submit_id long)
+wait_for 10 is_state "$gid" Running
+kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
+pgrep -f "sleep 3" >/dev/null && pass "crash: the run outlives the killed daemon" ||
+    fail "crash: the run outlives the killed daemon"
+start_daemon 2026-03-02T02:00:00Z
+wait_for 20 is_state "$gid" Success && [ "$(grep -c long-end "$out")" -eq 1 ] &&
+    [ "$(grep -c long-start "$out")" -eq 1 ] &&
+    pass "crash: the next daemon records the run's real end, run once" ||
+    fail "crash: the next daemon records the run's real end, run once" "$tmp/daemon.log"
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
+
+grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
+[ ! -s "$tmp/bad" ] && pass "logs: JSON lines" || fail "logs: JSON lines" "$tmp/bad"
+
+echo "daemon-pg: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
