@@ -109,7 +109,7 @@ wait_for 10 is_state "$lid" Success && pass "a job applied while batchd runs run
 gid=$(submit_id long)
 wait_for 10 is_state "$gid" Running
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
-pgrep -f "sleep 3" >/dev/null && pass "crash: the run outlives the killed daemon" ||
+pgrep -f "$out; sleep 3" >/dev/null && pass "crash: the run outlives the killed daemon" ||
     fail "crash: the run outlives the killed daemon"
 start_daemon 2026-03-02T02:00:00Z
 wait_for 20 is_state "$gid" Success && [ "$(grep -c long-end "$out")" -eq 1 ] &&
