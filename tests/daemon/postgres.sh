@@ -2,7 +2,8 @@
 # batchd on PostgreSQL: the real daemon against a throwaway server (scripts/pg-test-server.sh:
 # initdb + pg_ctl on a loopback port) with the virtual clock and real child processes: a
 # dependency chain, a submit with parameters, a definition applied while it runs, and a
-# run that outlives a kill -9 of the daemon. Expected outcomes from DESIGN §2-§4.
+# run that outlives a kill -9 of the daemon, and the REST API on it. Expected outcomes
+# from DESIGN §2-§4.
 # Closes with "daemon-pg: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -116,6 +117,28 @@ wait_for 20 is_state "$gid" Success && [ "$(grep -c long-end "$out")" -eq 1 ] &&
     [ "$(grep -c long-start "$out")" -eq 1 ] &&
     pass "crash: the next daemon records the run's real end, run once" ||
     fail "crash: the next daemon records the run's real end, run once" "$tmp/daemon.log"
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
+
+# The REST API on PostgreSQL: its connection pool, a token made offline, a submit, the
+# instance and its log (tests/api covers every route on SQLite).
+tok=$("$D" token create --name pg-admin --role admin --db "$DSN" 2>"$tmp/tok.err" | head -n 1)
+"$D" --db "$DSN" --state-dir "$tmp/state" --listen 127.0.0.1:0 2>>"$tmp/daemon.log" &
+daemon_pid=$!
+api_port() { port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/daemon.log" | tail -n 1); [ -n "$port" ]; }
+if [ -n "$tok" ] && wait_for 10 api_port; then
+    api() { curl -s --max-time 10 -H "Authorization: Bearer $tok" "$@"; }
+    base="http://127.0.0.1:$port/api/v1"
+    aid=$(api -X POST -H 'Content-Type: application/json' -d '{"params": {"region": "APAC"}}' \
+        "$base/jobs/manual/submit" | jq -r .id)
+    api_done() { [ "$(api "$base/instances/$aid" | jq -r .state_name)" = Success ]; }
+    wait_for 10 api_done && [ "$(api "$base/instances/$aid/log")" = "manual APAC" ] &&
+        [ "$(api "$base/jobs?limit=2" | jq -r '.items | length')" = 2 ] &&
+        [ "$(api "$base/instances?job=manual" | jq -r '.items | length')" = 2 ] &&
+        pass "API on PostgreSQL: submit, instance, log, lists" ||
+        fail "API on PostgreSQL: submit, instance, log, lists" "$tmp/daemon.log"
+else
+    fail "API on PostgreSQL: batchd listens, with a token made offline" "$tmp/tok.err"
+fi
 kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
 
 grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
