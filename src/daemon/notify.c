@@ -2,7 +2,6 @@
 #include "daemon/notify.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -362,10 +362,15 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                                 .exec_id = exec_id, .fd = -1};
         int outpipe[2] = {-1, -1}, errpipe[2];
         int sfd = -1;
-        if (!log_dir_writable(log_path) || pipe2(outpipe, O_CLOEXEC) < 0 ||
-            pipe2(errpipe, O_CLOEXEC) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
-                snprintf(line, sizeof(line), "start-failed cannot write the log %s: %s\n",
-                         log_path, strerror(errno));
+        bool logs_ok = log_dir_writable(log_path);
+        if (!logs_ok || pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errpipe, O_CLOEXEC) < 0 ||
+            (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+                if (!logs_ok)
+                        snprintf(line, sizeof(line), "start-failed cannot write the log %s: %s\n",
+                                 log_path, strerror(errno));
+                else
+                        snprintf(line, sizeof(line), "start-failed cannot set up the run's "
+                                                     "pipes: %s\n", strerror(errno));
                 write_status(status_path, line);
                 write_all(repfd, line, strlen(line));
                 _exit(0);
