@@ -7,6 +7,9 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 LIBDIR    ?= $(PREFIX)/lib
+# batchd looks for its spawner in ../libexec/batchd/ from its own directory: keep
+# LIBEXECDIR and SBINDIR siblings (docs/daemon.md).
+LIBEXECDIR?= $(PREFIX)/libexec
 INCLUDEDIR?= $(PREFIX)/include
 DOCDIR    ?= $(PREFIX)/share/doc/batchd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system

@@ -2,40 +2,43 @@
 #include "daemon/supervisor.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Replaces this process by the spawner program compiled into batchd (run_spawner_image,
- * written to a memory file and executed from it). Returns only on failure, with errno. */
-static void exec_spawner_image(void)
+#include "common/buf.h"
+#include "common/json.h"
+
+/* Replaces this process by the spawner program (src/spawner/bdspawn.c), which is beside
+ * batchd's own executable (the build tree) or in ../libexec/batchd/ from it (`make
+ * install`: /usr/sbin/batchd, /usr/libexec/batchd/bdspawn). It is given batchd's
+ * version and refuses to serve another's. Returns only when neither can be executed,
+ * with the reason in `why` (`len` bytes). */
+static void exec_spawner_program(char *why, size_t len)
 {
-        int fd = memfd_create("bdspawn", MFD_CLOEXEC);
-        size_t len = (size_t)(run_spawner_image_end - run_spawner_image);
-        if (fd < 0)
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0) {
+                snprintf(why, len, "cannot read /proc/self/exe: %s", strerror(errno));
                 return;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = write(fd, run_spawner_image + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        int e = n < 0 ? errno : EIO;
-                        close(fd);
-                        errno = e;
-                        return;
-                }
-                done += (size_t)n;
         }
-        char *const argv[] = {(char *)"bdspawn", NULL};
-        fexecve(fd, argv, environ);
-        int e = errno;
-        close(fd);
-        errno = e;
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash)
+                *slash = '\0';
+        char *const argv[] = {(char *)"bdspawn", (char *)BATCH_VERSION, NULL};
+        char beside[PATH_MAX + 16], libexec[PATH_MAX + 32];
+        snprintf(beside, sizeof(beside), "%s/bdspawn", self);
+        snprintf(libexec, sizeof(libexec), "%s/../libexec/batchd/bdspawn", self);
+        execv(beside, argv);
+        int e1 = errno;
+        execv(libexec, argv);
+        snprintf(why, len, "%s: %s; %s: %s", beside, strerror(e1), libexec, strerror(errno));
 }
 
 int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr)
@@ -64,12 +67,21 @@ int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr)
                 if (s < 0 || dup2(s, 3) < 0)
                         _exit(1);
                 close_range(4, ~0U, 0);
-                exec_spawner_image();
-                /* Not possible (no memfd, a noexec restriction): serve from this copy of
-                 * the daemon, with its larger image. */
-                fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the spawner runs as a copy "
-                                "of batchd (its own image could not be started: %s)\"}\n",
-                        strerror(errno));
+                char why[2 * PATH_MAX + 128];
+                exec_spawner_program(why, sizeof(why));
+                /* Not there (batchd copied alone): serve from this copy of the daemon,
+                 * which works the same with a larger image (slower forks). */
+                struct buf b;
+                buf_init(&b, 0);
+                buf_puts(&b, "{\"level\": \"warn\", \"msg\": ");
+                char msg[sizeof(why) + 128];
+                snprintf(msg, sizeof(msg), "the spawner program could not be started (%s): "
+                                           "a copy of batchd forks the supervisors instead",
+                         why);
+                json_put_string(&b, msg);
+                buf_puts(&b, "}\n");
+                fwrite(b.data, 1, b.len, stderr);
+                buf_release(&b);
                 run_spawner_serve(3);
         }
         close(sv[1]);

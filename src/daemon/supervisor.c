@@ -725,6 +725,8 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
         close(rep[1]);
         if (r != (ssize_t)sizeof(answer)) {
                 /* The spawner is gone: give it up and fork from now on. */
+                fprintf(stderr, "{\"level\": \"warn\", \"msg\": \"the spawner process is gone: "
+                                "batchd forks the supervisors itself from now on\"}\n");
                 close(go[1]);
                 close(rep[0]);
                 run_spawner_stop(sp);

@@ -63,17 +63,14 @@ struct run_spawner {
  * Never returns. It is the whole of the spawner program (src/spawner/bdspawn.c). */
 void run_spawner_serve(int sock) __attribute__((noreturn));
 
-/* The spawner program, linked with libc only, compiled into batchd as bytes
- * (src/daemon/spawner_image.S). run_spawner_start executes it from a memory file, so the
- * spawner, and every supervisor forked from it, is a small process: a fork and an exit
- * of it cost about half of those of a copy of batchd with its libraries
- * (docs/performance.md). */
-extern const unsigned char run_spawner_image[], run_spawner_image_end[];
-
-/* Starts the spawner: forks, and the child executes run_spawner_image (or, when that is
- * not possible, serves from its copy of the daemon, with a warning on stderr). Call it
- * early, before the daemon holds threads or many descriptors. Returns 0, or BATCH_EIO
- * (then sp->fd is -1 and run_spawn forks directly). */
+/* Starts the spawner: forks, and the child executes the spawner program, a small
+ * program linked with libc only (src/spawner/bdspawn.c; found beside batchd or in
+ * ../libexec/batchd/), so that it and every supervisor forked from it are small
+ * processes: a fork and an exit cost about half of those of a copy of batchd with its
+ * libraries (docs/performance.md). When the program is not there, the child serves
+ * from its copy of the daemon, with a warning on stderr. Call it early, before the
+ * daemon holds threads or many descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1
+ * and run_spawn forks directly). */
 int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr);
 
 /* Closes the socket (the spawner exits) and forgets it. */

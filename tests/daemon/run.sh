@@ -166,13 +166,13 @@ wait_for 20 due_state child 2026-03-02T01:00:00Z Success &&
     [ "$(head -n 2 "$out" | tr '\n' '|')" = "parent 2026-03-02T01:00:00Z|child 2026-03-02T01:00:00Z|" ] &&
     pass "chain: parent, then child, both Success" || fail "chain: parent, then child, both Success" "$out"
 
-# The spawner is the small program compiled into batchd (docs/daemon.md), not a copy of
-# the daemon with its libraries: what it forks stays small.
+# The spawner is its own small program beside batchd (docs/daemon.md), not a copy of the
+# daemon with its libraries: what it forks stays small.
 sp=$(pgrep -P "$daemon_pid" -x bdspawn | head -n 1)
-[ -n "$sp" ] && readlink "/proc/$sp/exe" | grep -q '^/memfd:bdspawn' &&
+[ -n "$sp" ] && [ "$(readlink "/proc/$sp/exe")" = "$(readlink -f "$BIN/bdspawn")" ] &&
     ! grep -q -e libsqlite3 -e libmicrohttpd "/proc/$sp/maps" &&
-    pass "the spawner runs its own small image (libc only)" ||
-    fail "the spawner runs its own small image (libc only)" "$tmp/daemon.log"
+    pass "the spawner runs its own small program (libc only)" ||
+    fail "the spawner runs its own small program (libc only)" "$tmp/daemon.log"
 
 # A failing job with retries: three runs (60 s apart), then Failed.
 # (Between runs the instance is Failed with a retry pending: wait for the third run.)
@@ -382,8 +382,35 @@ make -s -C "$root" BUILD="$BIN" PREFIX="$tmp/usr" install >"$tmp/install.log" 2>
     { ! command -v systemd-analyze >/dev/null || systemd-analyze verify "$unit" >>"$tmp/install.log" 2>&1; } &&
     pass "install: the systemd unit (Type=notify, KillMode=process)" ||
     fail "install: the systemd unit (Type=notify, KillMode=process)" "$tmp/install.log"
+# The installed batchd finds its spawner in ../libexec/batchd/.
+"$tmp/usr/sbin/batchd" --db "$tmp/i.db" 2>"$tmp/i.log" &
+ipid=$!
+ispawner() { isp=$(pgrep -P "$ipid" -x bdspawn | head -n 1); [ -n "$isp" ]; }
+wait_for 10 ispawner && [ "$(readlink "/proc/$isp/exe")" = "$tmp/usr/libexec/batchd/bdspawn" ] &&
+    pass "install: the installed batchd runs the installed spawner" ||
+    fail "install: the installed batchd runs the installed spawner" "$tmp/i.log"
+kill "$ipid"; wait "$ipid" 2>/dev/null
 make -s -C "$root" BUILD="$BIN" PREFIX="$tmp/usr" uninstall >>"$tmp/install.log" 2>&1 && [ ! -e "$unit" ] &&
-    pass "uninstall removes the unit" || fail "uninstall removes the unit" "$tmp/install.log"
+    [ ! -e "$tmp/usr/libexec/batchd/bdspawn" ] && [ ! -e "$tmp/usr/sbin/batchd" ] &&
+    pass "uninstall removes the unit, the spawner and batchd" ||
+    fail "uninstall removes the unit, the spawner and batchd" "$tmp/install.log"
+# batchd copied alone: it says so, and its runs still run (a copy of batchd forks them);
+# a spawner of another version refuses to serve.
+mkdir -p "$tmp/solo"
+cp "$D" "$tmp/solo/batchd"
+"$tmp/solo/batchd" --db "$tmp/solo.db" 2>"$tmp/solo.log" &
+spid=$!
+solo_started() { grep -q 'batchd started' "$tmp/solo.log"; }
+wait_for 10 solo_started
+"$B" apply "$tmp/defs" --db "$tmp/solo.db" >/dev/null 2>&1
+soid=$("$B" submit manual --db "$tmp/solo.db" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p')
+solo_done() { "$B" instance get "$soid" --db "$tmp/solo.db" -o json | grep -q '"state_name": "Success"'; }
+grep -q 'the spawner program could not be started' "$tmp/solo.log" && wait_for 10 solo_done &&
+    pass "batchd alone: a warning, and runs still run" || fail "batchd alone: a warning, and runs still run" "$tmp/solo.log"
+kill "$spid"; wait "$spid" 2>/dev/null
+"$BIN/bdspawn" 0.0.0-other 2>"$tmp/v.err" 3>/dev/null
+[ $? -eq 2 ] && grep -q 'serves batchd' "$tmp/v.err" && pass "a spawner of another version refuses to serve" ||
+    fail "a spawner of another version refuses to serve" "$tmp/v.err"
 
 # systemd (Type=notify with a watchdog, packaging/batchd.service): READY=1 once started,
 # WATCHDOG=1 every half WATCHDOG_USEC, RELOADING=1 then READY=1 around a SIGHUP,
