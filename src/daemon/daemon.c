@@ -1272,15 +1272,6 @@ int main(int argc, char **argv)
         notify_init(&nt, &nwhy);
         if (nwhy)
                 dlog("warn", NULL, 0, 0, NULL, "%s", nwhy);
-        struct batch_err err;
-        /* The spawner first, while this process is small (supervisor.h). */
-        if (run_spawner_start(&d.spawner, &err) < 0)
-                dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
-                     err.msg);
-        if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
-                fprintf(stderr, "batchd: %s\n", err.msg);
-                return 1;
-        }
         bool sqlite = strncmp(d.dsn, "postgres", 8) != 0;
         if (state_dir)
                 snprintf(d.state_dir, sizeof(d.state_dir), "%s", state_dir);
@@ -1288,6 +1279,16 @@ int main(int argc, char **argv)
                 snprintf(d.state_dir, sizeof(d.state_dir), "%s.d", d.dsn);
         else
                 snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/batchd");
+        struct batch_err err;
+        /* The spawner first, before threads and descriptors (supervisor.h); `ps` shows it
+         * with the state directory, which tells the spawners of two daemons apart. */
+        if (run_spawner_start(&d.spawner, d.state_dir, &err) < 0)
+                dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
+                     err.msg);
+        if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
+                fprintf(stderr, "batchd: %s\n", err.msg);
+                return 1;
+        }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);

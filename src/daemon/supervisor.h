@@ -68,10 +68,12 @@ void run_spawner_serve(int sock) __attribute__((noreturn));
  * ../libexec/batchd/), so that it and every supervisor forked from it are small
  * processes: a fork and an exit cost about half of those of a copy of batchd with its
  * libraries (docs/performance.md). When the program is not there, the child serves
- * from its copy of the daemon, with a warning on stderr. Call it early, before the
- * daemon holds threads or many descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1
- * and run_spawn forks directly). */
-int run_spawner_start(struct run_spawner *sp, struct batch_err *reterr);
+ * from its copy of the daemon, with a warning on stderr. `label` (the state directory)
+ * is its second argument, so that `ps` tells the spawners (and supervisors) of two
+ * daemons apart; it must not be secret. Call it early, before the daemon holds threads
+ * or many descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1 and run_spawn forks
+ * directly). */
+int run_spawner_start(struct run_spawner *sp, const char *label, struct batch_err *reterr);
 
 /* Closes the socket (the spawner exits) and forgets it. */
 void run_spawner_stop(struct run_spawner *sp);

@@ -1,5 +1,6 @@
 /* bdspawn.c: the spawner program (src/daemon/supervisor.h). batchd starts it as
- * `bdspawn VERSION` with the socket to the daemon as descriptor 3; it is linked with libc
+ * `bdspawn VERSION STATE-DIR` (the state directory only for `ps`) with the socket to the
+ * daemon as descriptor 3; it is linked with libc
  * only, so that it and the supervisors it forks are small processes. It serves only the
  * batchd of its own version (their messages are not a stable interface). Never started
  * by hand. */
@@ -10,7 +11,7 @@
 
 int main(int argc, char **argv)
 {
-        if (argc != 2 || strcmp(argv[1], BATCH_VERSION) != 0) {
+        if (argc != 3 || strcmp(argv[1], BATCH_VERSION) != 0) {
                 fprintf(stderr, "{\"level\": \"warn\", \"msg\": \"bdspawn %s serves batchd %s "
                                 "only, not %s: a copy of batchd forks the supervisors instead\"}\n",
                         BATCH_VERSION, BATCH_VERSION, argc > 1 ? argv[1] : "(no version)");

@@ -27,8 +27,8 @@ tmp=$(mktemp -d)
 daemon_pid=""
 cleanup() {
     [ -n "$daemon_pid" ] && kill -9 "$daemon_pid" 2>/dev/null
-    # Supervisors carry the daemon's command line (forked, not exec'd) and the jobs' name
-    # $tmp: this finds every process the test started.
+    # Supervisors carry the spawner's command line, which names the state directory
+    # under $tmp, and the jobs name $tmp: this finds every process the test started.
     pkill -9 -f "$tmp/" 2>/dev/null
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }

@@ -173,6 +173,9 @@ sp=$(pgrep -P "$daemon_pid" -x bdspawn | head -n 1)
     ! grep -q -e libsqlite3 -e libmicrohttpd "/proc/$sp/maps" &&
     pass "the spawner runs its own small program (libc only)" ||
     fail "the spawner runs its own small program (libc only)" "$tmp/daemon.log"
+[ -n "$sp" ] && [ "$(tr '\0' ' ' <"/proc/$sp/cmdline")" = "bdspawn $(sed -n 's/^VERSION *:= *//p' "$(dirname "$0")/../../Makefile") $tmp/r.db.d " ] &&
+    pass "ps names the spawner's daemon by its state directory" ||
+    fail "ps names the spawner's daemon by its state directory"
 
 # A failing job with retries: three runs (60 s apart), then Failed.
 # (Between runs the instance is Failed with a retry pending: wait for the third run.)
@@ -408,7 +411,7 @@ solo_done() { "$B" instance get "$soid" --db "$tmp/solo.db" -o json | grep -q '"
 grep -q 'the spawner program could not be started' "$tmp/solo.log" && wait_for 10 solo_done &&
     pass "batchd alone: a warning, and runs still run" || fail "batchd alone: a warning, and runs still run" "$tmp/solo.log"
 kill "$spid"; wait "$spid" 2>/dev/null
-"$BIN/bdspawn" 0.0.0-other 2>"$tmp/v.err" 3>/dev/null
+"$BIN/bdspawn" 0.0.0-other "$tmp/state" 2>"$tmp/v.err" 3>/dev/null
 [ $? -eq 2 ] && grep -q 'serves batchd' "$tmp/v.err" && pass "a spawner of another version refuses to serve" ||
     fail "a spawner of another version refuses to serve" "$tmp/v.err"
 
