@@ -31,7 +31,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
+. "$(dirname "$0")/../lib.sh" # pass, wait_for (fail is this file's own, below)
 skipped=0
 skip() { skipped=$((skipped + 1)); echo "ok - $1 # SKIP no sqlite3"; }
 # fail NAME: prints the last request and its answer (status, headers, body).
@@ -47,16 +47,6 @@ fail() {
 }
 section() { echo "# $1"; }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
-wait_for() {
-    n=$(($1 * 10)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
 
 # ---- HTTP ---------------------------------------------------------------------------------
 # req METHOD PATH TOKEN [CURL ARGS...]: the answer's status in $code, body in $tmp/body,

@@ -20,38 +20,8 @@ trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+. "$(dirname "$0")/../lib.sh"
 
-# pass NAME / fail NAME [FILE_TO_SHOW]: record a check made by hand.
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
-
-# check NAME EXPECTED_STATUS EXPECTED_STDOUT_FILE_OR_- STDERR_SUBSTRING_OR_- -- ARGS...
-check() {
-    name=$1 want_rc=$2 want_out=$3 want_err=$4
-    shift 5
-    "$B" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-    ok=1
-    [ "$rc" -eq "$want_rc" ] || { ok=0; echo "  status $rc, expected $want_rc"; }
-    if [ "$want_out" = "" ] && [ -s "$tmp/out" ]; then
-        ok=0
-        echo "  stdout should be empty; got:"; sed 's/^/    /' "$tmp/out"
-    elif [ "$want_out" != "-" ] && [ "$want_out" != "" ] &&
-        ! printf '%s\n' "$want_out" | cmp -s - "$tmp/out"; then
-        ok=0
-        echo "  stdout differs; expected:"; printf '%s\n' "$want_out" | sed 's/^/    /'
-        echo "  got:"; sed 's/^/    /' "$tmp/out"
-    fi
-    if [ "$want_err" != "-" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
-        ok=0
-        echo "  stderr lacks '$want_err'; got:"; sed 's/^/    /' "$tmp/err"
-    fi
-    if [ $ok -eq 1 ]; then
-        passed=$((passed + 1)); echo "ok - $name"
-    else
-        failed=$((failed + 1)); echo "not ok - $name"
-    fi
-}
 
 check "spring-forward gap fires once at 03:00" 0 "2026-03-28T02:30:00+01:00
 2026-03-29T03:00:00+02:00

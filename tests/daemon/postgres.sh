@@ -26,18 +26,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
-wait_for() {
-    n=$(($1 * 10)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
+. "$(dirname "$0")/../lib.sh"
 
 if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
     fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
@@ -45,17 +34,8 @@ if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
     exit 1
 fi
 
-state_of() {
-    "$B" instance get "$1" --db "$DSN" -o json 2>/dev/null |
-        sed -n 's/.*"state_name": "\([^"]*\)".*/\1/p' | head -n 1
-}
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
-id_of() {
-    "$B" instances list --job "$1" --db "$DSN" -o json |
-        grep "\"due\": \"$2\"" | sed -n 's/.*"id": \([0-9]*\),.*/\1/p' | head -n 1
-}
-due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
-submit_id() { "$B" submit "$@" --db "$DSN" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
+REPO=$DSN
+. "$(dirname "$0")/instances.sh"
 start_daemon() {
     "$D" --db "$DSN" --state-dir "$tmp/state" --clock-start "$1" --clock-rate 60 2>>"$tmp/daemon.log" &
     daemon_pid=$!

@@ -20,8 +20,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }
+REPO="$tmp/r.db"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/instances.sh"
 
 # start_daemon CLOCK_START RATE: batchd on $tmp/r.db with a virtual clock.
 start_daemon() {
@@ -32,29 +33,6 @@ stop_daemon() {
     kill "$daemon_pid" 2>/dev/null
     wait "$daemon_pid" 2>/dev/null
     daemon_pid=""
-}
-# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
-wait_for() {
-    n=$(($1 * 10)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
-# state_of ID: the instance's state name.
-state_of() {
-    "$B" instance get "$1" --db "$tmp/r.db" -o json 2>/dev/null |
-        sed -n 's/.*"state_name": "\([^"]*\)".*/\1/p' | head -n 1
-}
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
-# due_state JOB DUE STATE: the job's instance due then exists and is in STATE.
-due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
-# id_of JOB DUE: the id of the job's instance due then.
-id_of() {
-    "$B" instances list --job "$1" --db "$tmp/r.db" -o json |
-        grep "\"due\": \"$2\"" | sed -n 's/.*"id": \([0-9]*\),.*/\1/p' | head -n 1
 }
 
 out="$tmp/out"
@@ -217,8 +195,6 @@ wait_for 10 is_state "$slid" Success && "$B" instance log "$slid" --db "$tmp/r.d
 # Where and as whom a job runs (DESIGN §4), and a start that fails: 3 Start Failed with
 # a reason that names what failed.
 mkdir -p "$tmp/wd"
-# submit_id JOB: submits JOB and prints the new instance's id.
-submit_id() { "$B" submit "$1" --db "$tmp/r.db" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
 reason_of() { "$B" instance get "$1" --db "$tmp/r.db" -o json | jq -r .reason; }
 wid=$(submit_id inwd)
 wait_for 10 is_state "$wid" Success && [ "$("$B" instance log "$wid" --db "$tmp/r.db")" = "$tmp/wd" ] &&
