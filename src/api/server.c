@@ -137,27 +137,35 @@ static const char *status_title(int status)
 
 static void put_problem(struct api_req *r, int status, const char *detail, const char *members);
 
-int api_problem(struct api_req *r, int status, const char *fmt, ...)
+static int vproblem(struct api_req *r, int status, const char *members, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int vproblem(struct api_req *r, int status, const char *members, const char *fmt,
+                    va_list ap)
 {
         char detail[1024];
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        put_problem(r, status, detail, members);
+        return -1;
+}
+
+int api_problem(struct api_req *r, int status, const char *fmt, ...)
+{
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(detail, sizeof(detail), fmt, ap);
+        int rc = vproblem(r, status, NULL, fmt, ap);
         va_end(ap);
-        put_problem(r, status, detail, NULL);
-        return -1;
+        return rc;
 }
 
 int api_problem_members(struct api_req *r, int status, const char *members, const char *fmt,
                         ...)
 {
-        char detail[1024];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(detail, sizeof(detail), fmt, ap);
+        int rc = vproblem(r, status, members, fmt, ap);
         va_end(ap);
-        put_problem(r, status, detail, members);
-        return -1;
+        return rc;
 }
 
 /* The problem+json body, with `members` (or NULL) after the standard ones. */

@@ -14,26 +14,39 @@ bool sdk_text_ok(const char *s)
         return j != NULL;
 }
 
+/* Sets o[key] to the string `text` (nothing when NULL). BATCH_EINVAL when it is not
+ * UTF-8 (jansson's json_string refuses it), BATCH_ENOMEM. */
+static int put_text(json_t *o, const char *key, const char *text)
+{
+        if (!text)
+                return 0;
+        json_t *v = json_string(text);
+        if (!v)
+                return BATCH_EINVAL;
+        return json_object_set_new(o, key, v) ? BATCH_ENOMEM : 0;
+}
+
 int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret)
 {
-        if ((cp->reader && !sdk_text_ok(cp->reader)) || (cp->writer && !sdk_text_ok(cp->writer)) ||
-            (cp->state && !sdk_text_ok(cp->state)) || !sdk_text_ok(cp->exit))
-                return BATCH_EINVAL;
         json_t *o = json_object();
         if (!o)
                 return BATCH_ENOMEM;
-        int bad = json_object_set_new(o, "gen", json_integer(cp->gen));
-        bad |= json_object_set_new(o, "done", json_boolean(cp->done));
-        if (cp->exit[0])
-                bad |= json_object_set_new(o, "exit", json_string(cp->exit));
-        if (cp->reader)
-                bad |= json_object_set_new(o, "reader", json_string(cp->reader));
-        if (cp->writer)
-                bad |= json_object_set_new(o, "writer", json_string(cp->writer));
-        if (cp->state)
-                bad |= json_object_set_new(o, "state", json_string(cp->state));
-        char *s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        int r = json_object_set_new(o, "gen", json_integer(cp->gen)) ||
+                                json_object_set_new(o, "done", json_boolean(cp->done))
+                        ? BATCH_ENOMEM
+                        : 0;
+        if (r == 0)
+                r = put_text(o, "exit", cp->exit[0] ? cp->exit : NULL);
+        if (r == 0)
+                r = put_text(o, "reader", cp->reader);
+        if (r == 0)
+                r = put_text(o, "writer", cp->writer);
+        if (r == 0)
+                r = put_text(o, "state", cp->state);
+        char *s = r == 0 ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(o);
+        if (r < 0)
+                return r;
         if (!s)
                 return BATCH_ENOMEM;
         *ret = s;

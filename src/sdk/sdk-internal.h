@@ -92,7 +92,7 @@ struct sdk_checkpoint {
 /* True when s is text a checkpoint can hold (valid UTF-8, as JSON strings must be). */
 bool sdk_text_ok(const char *s);
 /* Encodes cp as text (malloc'ed in *ret). BATCH_EINVAL when the reader's position, the
- * writer's or the state is not valid UTF-8 (sdk_text_ok); BATCH_ENOMEM. */
+ * writer's, the state or the exit status is not valid UTF-8; BATCH_ENOMEM. */
 int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret);
 /* Decodes text into *cp (fields malloc'ed; release with sdk_checkpoint_release).
  * BATCH_EFORMAT for text that is not a checkpoint (also: an exit status longer than
