@@ -575,6 +575,23 @@ static int collect(PGresult *res, size_t size, void **items, size_t *n,
         return r;
 }
 
+/* Runs statement `id` and reads its rows into *items and *n with read_row (collect).
+ * *items and *n are set first, so the caller can release the list whatever the result.
+ * BATCH_EIO when the statement failed, BATCH_ENOMEM (with reterr) when reading did. */
+static int run_list(struct pg_store *s, enum stmt_id id, int n, const char *const *params,
+                    const char *what, size_t size, void **items, size_t *nitems,
+                    int (*read_row)(PGresult *res, int row, void *item), struct batch_err *reterr)
+{
+        *items = NULL;
+        *nitems = 0;
+        PGresult *res = run(s, id, n, params, reterr, what);
+        if (!res)
+                return BATCH_EIO;
+        int r = collect(res, size, items, nitems, read_row);
+        PQclear(res);
+        return r < 0 ? oom(reterr) : 0;
+}
+
 /* ---- definitions ------------------------------------------------------------ */
 
 struct put_args {
@@ -681,11 +698,8 @@ static int pg_def_list(struct store *base, const char *tenant, const char *kind,
 {
         struct pg_store *s = (struct pg_store *)base;
         const char *p[] = {tenant, kind};
-        PGresult *res = run(s, ST_DEF_LIST, 2, p, reterr, "listing definitions");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def);
-        PQclear(res);
+        int r = run_list(s, ST_DEF_LIST, 2, p, "listing definitions", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_def, reterr);
         if (r < 0)
                 store_def_list_release(ret);
         return r;
@@ -726,11 +740,8 @@ static int pg_def_history(struct store *base, const char *tenant, const char *ki
 {
         struct pg_store *s = (struct pg_store *)base;
         const char *p[] = {tenant, kind, name};
-        PGresult *res = run(s, ST_DEF_HISTORY, 3, p, reterr, "reading the history");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def);
-        PQclear(res);
+        int r = run_list(s, ST_DEF_HISTORY, 3, p, "reading the history", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_def, reterr);
         if (r < 0)
                 store_def_list_release(ret);
         return r;
@@ -949,9 +960,11 @@ static int pg_instance_list(struct store *base, const struct store_instance_filt
         s->sqlstate[0] = '\0';
         int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance);
         PQclear(res);
-        if (r < 0)
+        if (r < 0) {
                 store_instance_list_release(ret);
-        return r;
+                return oom(reterr);
+        }
+        return 0;
 }
 
 static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr)
@@ -1006,11 +1019,8 @@ static int pg_instance_history(struct store *base, int64_t id, struct store_tran
         struct pg_store *s = (struct pg_store *)base;
         char ids[24];
         const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, ST_TRANSITION_LIST, 1, p, reterr, "reading the history");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_transition);
-        PQclear(res);
+        int r = run_list(s, ST_TRANSITION_LIST, 1, p, "reading the history", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_transition, reterr);
         if (r < 0)
                 store_transition_list_release(ret);
         return r;
@@ -1127,16 +1137,11 @@ static int pg_execution_list(struct store *base, int64_t instance_id,
         struct pg_store *s = (struct pg_store *)base;
         char ids[24];
         const char *p[] = {I64(ids, instance_id)};
-        PGresult *res = run(s, ST_EXECUTION_LIST, 1, p, reterr, "listing executions");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_execution);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_EXECUTION_LIST, 1, p, "listing executions", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_execution, reterr);
+        if (r < 0)
                 store_execution_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 /* ---- steps and checkpoints --------------------------------------------------- */
@@ -1202,16 +1207,11 @@ static int pg_step_list(struct store *base, int64_t execution_id, struct store_s
         struct pg_store *s = (struct pg_store *)base;
         char ids[24];
         const char *p[] = {I64(ids, execution_id)};
-        PGresult *res = run(s, ST_STEP_LIST, 1, p, reterr, "listing steps");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_step);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_STEP_LIST, 1, p, "listing steps", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_step, reterr);
+        if (r < 0)
                 store_step_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
@@ -1295,16 +1295,11 @@ static int pg_dead_letter_list(struct store *base, const struct store_dead_lette
         unsigned lim = f->limit ? f->limit : 100;
         const char *p[] = {f->tenant, f->job, I64(inst, f->instance_id), I64(after, f->after_id),
                            I64(limit, lim > 10000 ? 10000 : lim)};
-        PGresult *res = run(s, ST_DEAD_LETTER_LIST, 5, p, reterr, "listing dead letters");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_DEAD_LETTER_LIST, 5, p, "listing dead letters", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_dead_letter, reterr);
+        if (r < 0)
                 store_dead_letter_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
@@ -1383,16 +1378,11 @@ static int pg_alert_list(struct store *base, const char *tenant, bool unacknowle
 {
         struct pg_store *s = (struct pg_store *)base;
         const char *p[] = {tenant, unacknowledged_only ? "t" : "f"};
-        PGresult *res = run(s, ST_ALERT_LIST, 2, p, reterr, "listing alerts");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_ALERT_LIST, 2, p, "listing alerts", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_alert, reterr);
+        if (r < 0)
                 store_alert_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
@@ -1494,16 +1484,11 @@ static int pg_token_list(struct store *base, const char *tenant, struct store_to
 {
         struct pg_store *s = (struct pg_store *)base;
         const char *p[] = {tenant};
-        PGresult *res = run(s, ST_TOKEN_LIST, 1, p, reterr, "listing tokens");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_token);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_TOKEN_LIST, 1, p, "listing tokens", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_token, reterr);
+        if (r < 0)
                 store_token_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_token_revoke(struct store *base, int64_t id, int64_t now_s,
@@ -1543,16 +1528,11 @@ static int read_node(PGresult *res, int row, void *item)
 static int pg_node_list(struct store *base, struct store_node_list *ret, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = run(s, ST_NODE_LIST, 0, NULL, reterr, "listing nodes");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_node);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_NODE_LIST, 0, NULL, "listing nodes", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_node, reterr);
+        if (r < 0)
                 store_node_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_lease_acquire(struct store *base, const char *name, const char *holder,
@@ -1643,16 +1623,11 @@ static int pg_request_pending(struct store *base, struct store_request_list *ret
                               struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = run(s, ST_REQUEST_PENDING, 0, NULL, reterr, "listing requests");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_REQUEST_PENDING, 0, NULL, "listing requests", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_request, reterr);
+        if (r < 0)
                 store_request_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_request_finish(struct store *base, int64_t id, int result, const char *message,
@@ -1709,16 +1684,11 @@ static int pg_request_list(struct store *base, int64_t instance_id, int64_t afte
         struct pg_store *s = (struct pg_store *)base;
         char a[24], b[24];
         const char *p[] = {I64(a, instance_id), I64(b, after_id)};
-        PGresult *res = run(s, ST_REQUEST_LIST, 2, p, reterr, "listing requests");
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request);
-        PQclear(res);
-        if (r < 0) {
+        int r = run_list(s, ST_REQUEST_LIST, 2, p, "listing requests", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_request, reterr);
+        if (r < 0)
                 store_request_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
+        return r;
 }
 
 static int pg_savepoint(struct store *base, struct batch_err *reterr)
