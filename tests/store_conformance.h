@@ -333,6 +333,9 @@ static void test_executions(void **state)
         /* A late or duplicate report of the same end changes nothing. */
         assert_int_equal(store_execution_finish(f->s, e1, 0, NULL, 2060, &err), BATCH_ESTALE);
         assert_int_equal(store_execution_finish(f->s, 987654, 0, NULL, 2060, &err), BATCH_ENOENT);
+        /* A finished execution cannot be withdrawn; an unknown one does not exist. */
+        assert_int_equal(store_execution_withdraw(f->s, e1, &err), BATCH_ESTALE);
+        assert_int_equal(store_execution_withdraw(f->s, 987654, &err), BATCH_ENOENT);
         e.pid = 4343;
         assert_int_equal(store_execution_start(f->s, &e, 2100, &e2, &attempt, &err), 0);
         assert_int_equal(attempt, 2);
@@ -353,6 +356,19 @@ static void test_executions(void **state)
         assert_false(l.items[1].finished);
         assert_int_equal(l.items[1].started_at, 2100);
         assert_null(l.items[1].error);
+        store_execution_list_release(&l);
+        /* An execution that never started is withdrawn: the attempt is launched again
+         * under its number. */
+        assert_int_equal(store_execution_withdraw(f->s, e2, &err), 0);
+        assert_int_equal(store_execution_withdraw(f->s, e2, &err), BATCH_ENOENT);
+        e.instance_id = inst;
+        int64_t e3 = 0;
+        assert_int_equal(store_execution_start(f->s, &e, 2200, &e3, &attempt, &err), 0);
+        assert_int_equal(attempt, 2);
+        assert_int_equal(store_execution_list(f->s, inst, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[1].id, e3);
+        assert_int_equal(l.items[1].started_at, 2200);
         store_execution_list_release(&l);
 }
 

@@ -4,6 +4,8 @@
 #define BATCH_API_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/buf.h"
@@ -27,7 +29,24 @@ struct batchd_metrics {
         struct metrics_histogram repo_latency;    /* one repository transaction of the daemon */
         struct metrics_histogram http_latency;    /* one API request */
         atomic_uint_fast64_t http_requests[6];   /* by status class: [1]=1xx .. [5]=5xx */
+        /* The daemon's write path (GET /healthz): degraded from a transaction that
+         * failed until one that wrote commits (metrics_repo_failed, metrics_repo_ok). */
+        atomic_uint_fast64_t repo_errors;        /* the daemon's failed transactions */
+        atomic_int_fast64_t repo_failing_since;  /* unix seconds of the first failure; 0: ok */
+        atomic_int repo_lock;                    /* guards repo_error (a spin lock) */
+        char repo_error[256];                    /* the last failure's message */
 };
+
+/* Counts one failed repository transaction of the daemon, with its message; from now
+ * on (the first failure's time) the write path is degraded. */
+void metrics_repo_failed(struct batchd_metrics *m, int64_t now_s, const char *msg);
+
+/* A transaction that wrote committed: the write path is healthy again. */
+void metrics_repo_ok(struct batchd_metrics *m);
+
+/* When the write path is degraded: true, the time of the first failure in *since and
+ * the last failure's message in msg (len bytes). False when it is healthy. */
+bool metrics_repo_degraded(struct batchd_metrics *m, int64_t *since, char *msg, size_t len);
 
 /* Records one observation of `us` microseconds. */
 void metrics_observe(struct metrics_histogram *h, int64_t us);

@@ -6,6 +6,7 @@
 
 #include "api/metrics.h"
 #include "api/request.h"
+#include "core/isotime.h"
 #include "core/lifecycle.h"
 
 const struct api_route api_routes[] = {
@@ -49,6 +50,12 @@ int api_healthz(struct api_req *r)
         int v;
         if (store_schema_version(r->st, &v, &err) < 0)
                 return api_problem(r, 503, "the repository does not answer");
+        /* Reads are not enough: the scheduler's last transaction must have committed. */
+        int64_t since;
+        char msg[256], iso[ISO_FORMAT_MAX];
+        if (metrics_repo_degraded(api_metrics(r), &since, msg, sizeof(msg)))
+                return api_problem(r, 503, "the repository refuses the scheduler's writes "
+                                           "(since %s): %s", iso_format_utc(since, iso), msg);
         api_json(r, 200);
         buf_printf(&r->out, "{\"status\": \"ok\", \"schema_version\": %d}\n", v);
         return 0;
@@ -89,6 +96,13 @@ int api_metrics_text(struct api_req *r)
                 if (!state_is_final(s))
                         buf_printf(b, "batchd_instances_live{state=\"%s\"} %lld\n", state_name(s),
                                    by_state[s]);
+        int64_t since;
+        put_counter(b, "batchd_repository_errors_total",
+                    "Repository transactions of the scheduler that failed (rolled back).",
+                    "counter", (long long)atomic_load(&m->repo_errors));
+        put_counter(b, "batchd_repository_degraded",
+                    "1 while the scheduler's repository writes fail (GET /healthz says 503).",
+                    "gauge", metrics_repo_degraded(m, &since, NULL, 0) ? 1 : 0);
         put_counter(b, "batchd_runs_started_total", "Runs (executions) started.", "counter",
                     (long long)atomic_load(&m->runs_started));
         put_counter(b, "batchd_runs_finished_total", "Runs (executions) that ended.", "counter",

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <malloc.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -56,6 +58,9 @@ struct run {
         int pidfd, report_fd;
         int go_fd;         /* write end of the go pipe, kept to acknowledge the end, or -1 */
         bool end_recorded; /* run_ended recorded its end in the current transaction */
+        bool status_file;  /* its outcome was read from its status file */
+        bool gone;         /* the supervisor had ended when the run was taken up */
+        bool unlink_status; /* remove the status file once the transaction commits */
         char status_path[PATH_MAX];
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
@@ -97,6 +102,15 @@ struct daemon {
         size_t ngos, capgos;
         size_t npending;          /* length of the pending list */
         int64_t tx_start_us;      /* when the current transaction began (metrics) */
+        bool tx_failed;           /* a write of the current transaction failed: roll back */
+        char tx_error[256];       /* that failure's message */
+        /* The write path: after a failed transaction the daemon waits (backing off), then
+         * rebuilds its state from the repository and tries again (docs/daemon.md). */
+        bool repo_failing;
+        int64_t retry_at_ms, retry_delay_ms, failing_since_ms;
+        uint64_t failed_txs;      /* failed transactions since the write path last worked */
+        int64_t next_sweep_ms;    /* next look for status files nobody needs (runs/) */
+        long fault_before_go;     /* BATCHD_FAULT_KILL_BEFORE_GO: tests only (tx_end) */
         struct batchd_metrics metrics; /* shown by the API's GET /metrics */
 };
 
@@ -134,6 +148,17 @@ static int64_t mono_ms(void)
 static const struct job_def *def_of(struct tenant_rt *t, const struct sched_inst *in)
 {
         return t->model.defs[in->job];
+}
+
+/* A store call of the current transaction returned rc: a repository failure (not a
+ * stale or missing row, which the callers handle) makes the transaction roll back. */
+static void tx_note(struct daemon *d, int rc, const struct batch_err *err)
+{
+        if (rc != BATCH_EIO && rc != BATCH_ENOMEM)
+                return;
+        if (!d->tx_failed)
+                snprintf(d->tx_error, sizeof(d->tx_error), "%s", err->msg);
+        d->tx_failed = true;
 }
 
 /* ---- runs ---------------------------------------------------------------------- */
@@ -175,8 +200,10 @@ static void runs_bury(struct daemon *d)
         }
 }
 
+/* Holds a run of supervisor `pid`, watched through a pidfd when `alive` (else, or when
+ * it ended meanwhile, r->pidfd is -1 and r->gone is set: the caller ends the run). */
 static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, int64_t exec_id,
-                             pid_t pid, int report_fd, const char *status_path)
+                             pid_t pid, int report_fd, const char *status_path, bool alive)
 {
         struct run *r = calloc(1, sizeof(*r));
         if (!r)
@@ -188,8 +215,9 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
         r->report_fd = report_fd;
         r->go_fd = -1;
         snprintf(r->status_path, sizeof(r->status_path), "%s", status_path);
-        r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        if (r->pidfd < 0)
+        r->pidfd = alive ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+        r->gone = !alive || (r->pidfd < 0 && errno == ESRCH);
+        if (r->pidfd < 0 && !r->gone)
                 dlog("error", NULL, instance, exec_id, NULL,
                      "cannot watch supervisor %d (%s): its end will be found at the next start",
                      (int)pid, strerror(errno));
@@ -295,7 +323,9 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                             "only exec jobs can run in this version", now);
                 return false;
         }
-        if (store_instance_get(d->st, in->ext_id, &si, &err) < 0) {
+        int grc = store_instance_get(d->st, in->ext_id, &si, &err);
+        if (grc < 0) {
+                tx_note(d, grc, &err);
                 dlog("error", def->name, in->ext_id, 0, NULL, "%s", err.msg);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "repository error", now);
                 return false;
@@ -329,7 +359,9 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                                     .log_path = log_path};
         int64_t exec_id;
         int attempt;
-        if (store_execution_start(d->st, &e, now, &exec_id, &attempt, &err) < 0) {
+        int src = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
+        if (src < 0) {
+                tx_note(d, src, &err);
                 run_abort(&h);
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
@@ -337,7 +369,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         }
         g->h = h;
         g->exec_id = exec_id;
-        g->run = run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path);
+        g->run = run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path, true);
         atomic_fetch_add(&d->metrics.runs_started, 1);
         if (attempt == 1 && !d->clock.virtual_clock) {
                 /* From the due time (a submit's: its creation) to now, real clock only. */
@@ -355,6 +387,59 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         return true;
 }
 
+/* Queues instance `id` of tenant t (in 2 Starting) for a launch when a slot is free.
+ * False when out of memory. */
+static bool queue_launch(struct daemon *d, size_t t, int64_t id)
+{
+        struct pending *p = calloc(1, sizeof(*p));
+        if (!p)
+                return false;
+        p->tenant = t;
+        p->instance = id;
+        *d->pending_tail = p;
+        d->pending_tail = &p->next;
+        d->npending++;
+        return true;
+}
+
+/* Its status file, once the record of the outcome is durable: after the commit, or at
+ * once outside a transaction (a record then commits by itself). */
+static void drop_status_file(struct daemon *d, struct run *r)
+{
+        if (d->tx_depth > 0)
+                r->unlink_status = true;
+        else
+                unlink(r->status_path);
+}
+
+/* The run's supervisor got no go (its status file says "not-started"): the job never
+ * started. The execution is withdrawn and the instance, still in 2 Starting, is
+ * launched again, so a daemon that died between recording a launch and its go loses no
+ * run and runs none twice (docs/daemon.md). */
+static void run_not_started(struct daemon *d, struct run *r)
+{
+        struct tenant_rt *tr = &d->tenants[r->tenant];
+        struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        struct batch_err err;
+        /* BATCH_ENOENT: the execution's record was never committed. */
+        int rc = store_execution_withdraw(d->st, r->exec_id, &err);
+        tx_note(d, rc, &err);
+        if (rc < 0 && rc != BATCH_ENOENT) {
+                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                     "withdrawing an execution that never started: %s", err.msg);
+        } else {
+                if (in && in->state == STATE_STARTING)
+                        queue_launch(d, r->tenant, r->instance);
+                dlog("info", in ? tr->model.jobs[in->job].name : NULL, r->instance, r->exec_id,
+                     NULL, "execution %lld never started (batchd stopped before its go): "
+                     "withdrawn%s", (long long)r->exec_id,
+                     in && in->state == STATE_STARTING ? ", launching the run again" : "");
+                drop_status_file(d, r);
+        }
+        r->end_recorded = rc == 0 || rc == BATCH_ENOENT;
+        run_forget(d, r);
+}
+
 static struct run *run_of_instance(struct daemon *d, int64_t instance)
 {
         for (struct run *r = d->runs; r; r = r->next)
@@ -368,6 +453,10 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                       int64_t now)
 {
         struct run_outcome o = *op;
+        if (o.kind == RUN_NOT_STARTED) {
+                run_not_started(d, r);
+                return;
+        }
         struct tenant_rt *tr = &d->tenants[r->tenant];
         struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
@@ -383,8 +472,11 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
         struct batch_err err;
         int rc = store_execution_finish(d->st, r->exec_id, exit_status, why[0] ? why : NULL, now,
                                         &err);
+        tx_note(d, rc, &err);
         if (rc < 0 && rc != BATCH_ESTALE)
                 dlog("error", NULL, r->instance, r->exec_id, NULL, "%s", err.msg);
+        else if (r->status_file)
+                drop_status_file(d, r);
         if (in) {
                 int64_t snow = offset_to_scheduling(&tr->model.offset, now);
                 bool exited = o.kind == RUN_EXITED || o.kind == RUN_SIGNALED;
@@ -417,6 +509,7 @@ static void run_finished(struct daemon *d, struct run *r, int64_t now)
 {
         struct run_outcome o;
         run_read_outcome(r->status_path, &o);
+        r->status_file = o.kind != RUN_NONE;
         run_ended(d, r, &o, now);
 }
 
@@ -514,19 +607,60 @@ static void tx_begin(struct daemon *d)
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
 }
 
+/* The transaction failed (rolled back): nothing of this turn is recorded. Said once
+ * when the write path goes bad, then once a minute while it stays so; the daemon waits
+ * (1 s, doubling up to 16 s), rebuilds its state from the repository and tries again. */
+static void repo_failed(struct daemon *d, const char *msg, size_t launches)
+{
+        int64_t t = mono_ms();
+        metrics_repo_failed(&d->metrics, (int64_t)time(NULL), msg);
+        if (!d->repo_failing) {
+                dlog("error", NULL, 0, 0, NULL,
+                     "the repository refused this turn's writes: %s; nothing of it was recorded "
+                     "(%zu launch(es) withdrawn before their start); retrying, health is "
+                     "degraded until a write commits", msg, launches);
+                d->failing_since_ms = t;
+                d->retry_delay_ms = 1000;
+        } else {
+                if ((d->failed_txs + 1) % 8 == 0)
+                        dlog("error", NULL, 0, 0, NULL, "the repository still refuses writes "
+                             "(%llu failed attempts in %lld s): %s",
+                             (unsigned long long)d->failed_txs + 1,
+                             (long long)(t - d->failing_since_ms) / 1000, msg);
+                d->retry_delay_ms = d->retry_delay_ms * 2 > 16000 ? 16000 : d->retry_delay_ms * 2;
+        }
+        d->failed_txs++;
+        d->repo_failing = true;
+        d->retry_at_ms = t + d->retry_delay_ms;
+}
+
 static void tx_end(struct daemon *d)
 {
         if (--d->tx_depth > 0)
                 return;
-        struct batch_err err;
-        bool ok = !d->tx_open || store_commit(d->st, &err) == 0;
+        struct batch_err err = {0};
+        bool ok = true;
+        if (d->tx_open && d->tx_failed) {
+                ok = false;
+                snprintf(err.msg, sizeof(err.msg), "%s", d->tx_error);
+        } else if (d->tx_open && store_commit(d->st, &err) < 0) {
+                ok = false;
+        }
         if (!ok) {
-                dlog("error", NULL, 0, 0, NULL, "recording: %s", err.msg);
                 store_rollback(d->st);
+                repo_failed(d, err.msg, d->ngos);
+        } else if (d->tx_open && d->repo_failing) {
+                dlog("info", NULL, 0, 0, NULL, "the repository accepts writes again (after %llu "
+                     "failed attempts in %lld s)", (unsigned long long)d->failed_txs,
+                     (long long)(mono_ms() - d->failing_since_ms) / 1000);
+                d->repo_failing = false;
+                d->failed_txs = 0;
+                metrics_repo_ok(&d->metrics);
         }
         if (d->tx_open)
                 metrics_observe(&d->metrics.repo_latency, mono_us() - d->tx_start_us);
         d->tx_open = false;
+        d->tx_failed = false;
         /* Stops: the move to Stopping is recorded first (or was lost with the
          * transaction: the stop is carried out anyway, its end recorded as usual). */
         for (struct run *r = d->runs; r; r = r->next)
@@ -534,20 +668,39 @@ static void tx_end(struct daemon *d)
                         r->stop_pending = false;
                         stop_run(d, r);
                 }
+        /* Fault injection for the crash test (tests/daemon/crash.sh): SIGKILL itself at
+         * the Nth commit that launched runs, after the commit and before any go. */
+        if (ok && d->ngos && d->fault_before_go > 0 && --d->fault_before_go == 0) {
+                dlog("warn", NULL, 0, 0, NULL, "BATCHD_FAULT_KILL_BEFORE_GO: killed after "
+                     "recording %zu launch(es), before their go", d->ngos);
+                raise(SIGKILL);
+        }
         for (size_t i = 0; i < d->ngos; i++) {
                 struct go *g = &d->gos[i];
                 if (ok && run_go(&g->h, g->exec_id) == 0 && g->run) {
                         g->run->go_fd = g->h.go_fd; /* for the acknowledgement */
+                        g->h.go_fd = -1;
+                } else if (!ok) {
+                        /* Its execution was rolled back: the supervisor exits silently,
+                         * and the rebuild launches the instance again if it is due. */
+                        if (g->run) {
+                                g->h.report_fd = -1; /* the run's: run_forget closes it */
+                                run_forget(d, g->run);
+                        }
+                        run_abort(&g->h);
                 } else {
-                        close(g->h.go_fd); /* no go: the supervisor exits */
+                        close(g->h.go_fd); /* no go: "not-started", launched again */
+                        g->h.go_fd = -1;
                 }
-                g->h.go_fd = -1;
         }
         d->ngos = 0;
         /* The runs whose ends this transaction recorded: an acknowledgement tells each
          * supervisor that it need not write its status file (supervisor.h); without it
          * (the commit failed, or the run was only forgotten) the supervisor writes it. */
         for (struct run *r = d->graveyard; r; r = r->next) {
+                if (ok && r->unlink_status)
+                        unlink(r->status_path);
+                r->unlink_status = false;
                 if (r->go_fd < 0)
                         continue;
                 if (ok && r->end_recorded)
@@ -612,7 +765,8 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                                &err);
                 break;
         }
-        if (rc < 0)
+        tx_note(d, rc, &err);
+        if (rc < 0 && !d->tx_failed)
                 dlog("error", job, in->ext_id, 0, NULL, "recording: %s", err.msg);
         return rc;
 }
@@ -630,24 +784,20 @@ static void advance(struct daemon *d)
                         if (sched_advance(tr->sched, snow, &d->acts) < 0 || d->acts.n == 0)
                                 break;
                         tx_begin(d);
-                        for (size_t i = 0; i < d->acts.n; i++)
+                        for (size_t i = 0; i < d->acts.n && !d->tx_failed; i++)
                                 persist(d, t, &d->acts.items[i], now);
                         tx_end(d);
+                        /* A failed write: the turn is rolled back and the state rebuilt
+                         * from the repository (tx_end, the loop). */
+                        if (d->tx_failed || d->repo_failing)
+                                return;
                         for (size_t i = 0; i < d->acts.n; i++) {
                                 const struct sched_action *a = &d->acts.items[i];
                                 if (a->kind == SCHED_START) {
-                                        struct pending *p = calloc(1, sizeof(*p));
-                                        if (!p) {
+                                        if (!queue_launch(d, t, a->inst->ext_id))
                                                 sched_ended(tr->sched, a->inst,
                                                             SCHED_END_START_FAILED,
                                                             "out of memory", snow);
-                                                continue;
-                                        }
-                                        p->tenant = t;
-                                        p->instance = a->inst->ext_id;
-                                        *d->pending_tail = p;
-                                        d->pending_tail = &p->next;
-                                        d->npending++;
                                 } else if (a->kind == SCHED_STOP) {
                                         struct run *r = run_of_instance(d, a->inst->ext_id);
                                         if (r)
@@ -667,7 +817,7 @@ static void advance(struct daemon *d)
 static void drain_pending(struct daemon *d)
 {
         tx_begin(d);
-        while (d->pending && d->nruns < d->max_runs) {
+        while (d->pending && d->nruns < d->max_runs && !d->tx_failed) {
                 struct pending *p = d->pending;
                 d->pending = p->next;
                 d->npending--;
@@ -768,14 +918,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                 if (si->state == STATE_STARTING && ex.n < launches) {
                         /* Never launched (the go protocol guarantees it did not run):
                          * launch it now. */
-                        struct pending *p = calloc(1, sizeof(*p));
-                        if (p) {
-                                p->tenant = t;
-                                p->instance = si->id;
-                                *d->pending_tail = p;
-                                d->pending_tail = &p->next;
-                                d->npending++;
-                        }
+                        queue_launch(d, t, si->id);
                 } else if (!last || last->finished) {
                         /* Its end was recorded but not its state. */
                         /* exit status -1: it never ran (start failed, or lost). */
@@ -797,18 +940,23 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                   sizeof(log_path));
                         struct run_outcome o;
                         run_read_outcome(status_path, &o);
-                        if (o.kind == RUN_NONE && run_supervisor_alive((pid_t)last->pid, last->id)) {
-                                run_watch(d, t, si->id, last->id, (pid_t)last->pid, -1, status_path);
+                        enum run_supervisor_state sv =
+                                o.kind != RUN_NONE ? RUN_SUPERVISOR_GONE
+                                                   : run_supervisor_state((pid_t)last->pid,
+                                                                          last->id, si->id);
+                        struct run *r = run_watch(d, t, si->id, last->id, (pid_t)last->pid, -1,
+                                                  status_path, sv != RUN_SUPERVISOR_GONE);
+                        if (r && r->gone) {
+                                run_finished(d, r, now); /* it had ended (or just did) */
+                        } else if (r && sv == RUN_SUPERVISOR_RUNNING) {
                                 if (si->state == STATE_STARTING)
                                         sched_started(tr->sched, held, snow);
                                 dlog("info", si->job, si->id, last->id, si->trace_id,
                                      "still running after a restart: supervising it again");
-                        } else {
-                                struct run *r = run_watch(d, t, si->id, last->id,
-                                                          (pid_t)last->pid, -1, status_path);
-                                if (r)
-                                        run_finished(d, r, now);
                         }
+                        /* RUN_SUPERVISOR_WAITING: its daemon died before the go; it is
+                         * about to say "not-started" and exit, and its end launches the
+                         * run again (run_not_started). */
                 }
         }
         store_execution_list_release(&ex);
@@ -912,6 +1060,15 @@ static void free_tenants(struct daemon *d)
 {
         while (d->runs)
                 run_forget(d, d->runs);
+        /* The instances waiting for a slot are in 2 Starting without an execution: the
+         * restore queues each again (once). */
+        while (d->pending) {
+                struct pending *p = d->pending;
+                d->pending = p->next;
+                free(p);
+        }
+        d->pending_tail = &d->pending;
+        d->npending = 0;
         for (size_t i = 0; i < d->ntenants; i++) {
                 sched_free(d->tenants[i].sched);
                 sched_model_release(&d->tenants[i].model);
@@ -1125,6 +1282,80 @@ static int apply_defs(struct daemon *d)
 
 /* ---- the loop ---------------------------------------------------------------------------- */
 
+/* The probe of the write path after failures: a lease taken and given back in the
+ * turn's transaction, so the commit writes (and leaves nothing) even when the turn has
+ * nothing else to record. */
+static void probe_writes(struct daemon *d)
+{
+        struct batch_err err;
+        bool held;
+        char holder[64];
+        snprintf(holder, sizeof(holder), "batchd-%d", (int)getpid());
+        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL), 60,
+                                     &held, &err);
+        if (rc == 0)
+                rc = store_lease_release(d->st, "batchd.write-probe", holder, &err);
+        if (rc < 0) {
+                /* Whatever it is, the write path does not work yet. */
+                if (!d->tx_failed)
+                        snprintf(d->tx_error, sizeof(d->tx_error), "%s", err.msg);
+                d->tx_failed = true;
+        }
+}
+
+/* Status files nobody needs any more (runs/): those of no run this daemon holds whose
+ * execution is finished or not in the repository (its record was withdrawn, or rolled
+ * back), and temporary ones once their writer is gone. A status file is complete once
+ * it has its name (written, fsynced, renamed). The outcome of a run is removed with its
+ * record (run_ended); this finds what a crash between the two left, and the "not-started"
+ * of supervisors whose daemon died before it committed their execution. */
+static void sweep_status_files(struct daemon *d)
+{
+        char path[PATH_MAX + 8];
+        snprintf(path, sizeof(path), "%s/runs", d->state_dir);
+        DIR *dir = opendir(path);
+        if (!dir)
+                return;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+                long long inst;
+                int pid, len = 0;
+                if (sscanf(e->d_name, "%lld-%d.status%n", &inst, &pid, &len) != 2 || !len)
+                        continue;
+                bool tmp = !strcmp(e->d_name + len, ".tmp");
+                if ((e->d_name[len] && !tmp) || pid <= 0)
+                        continue;
+                bool needed = tmp && (kill(pid, 0) == 0 || errno != ESRCH);
+                for (struct run *r = d->runs; r && !needed; r = r->next)
+                        needed = r->pid == pid;
+                if (!needed && !tmp) {
+                        struct store_execution_list l;
+                        struct batch_err err;
+                        if (store_execution_list(d->st, inst, &l, &err) < 0)
+                                continue;
+                        for (size_t i = 0; i < l.n; i++)
+                                needed |= l.items[i].pid == pid && !l.items[i].finished;
+                        store_execution_list_release(&l);
+                }
+                if (!needed)
+                        unlinkat(dirfd(dir), e->d_name, 0);
+        }
+        closedir(dir);
+}
+
+/* While the write path is failing: waits for the retry time, or a signal (then one
+ * event, as epoll would give it, in *ev). Returns the number of events. */
+static int wait_for_retry(struct daemon *d, struct notifier *nt, struct epoll_event *ev)
+{
+        int64_t wait = notify_watchdog(nt, mono_ms(), d->retry_at_ms - mono_ms());
+        struct pollfd p = {.fd = d->sfd, .events = POLLIN};
+        if (poll(&p, 1, wait < 0 ? 0 : (int)wait) > 0) {
+                ev->data.u64 = W_SIGNAL;
+                return 1;
+        }
+        return 0;
+}
+
 /* Arms the timer for the earliest of the schedulers' wakeups (to the microsecond: a due
  * time is acted on as it comes) and the stop escalations. */
 static void arm_timer(struct daemon *d)
@@ -1200,6 +1431,9 @@ int main(int argc, char **argv)
         if (!listen || !*listen)
                 listen = LISTEN_DEFAULT;
         d.pending_tail = &d.pending;
+        const char *fault = getenv("BATCHD_FAULT_KILL_BEFORE_GO");
+        d.fault_before_go = fault ? strtol(fault, NULL, 10) : 0;
+        unsetenv("BATCHD_FAULT_KILL_BEFORE_GO");
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
         char defpath[PATH_MAX];
@@ -1416,6 +1650,27 @@ int main(int argc, char **argv)
                         rebuild(&d);
                         notify_send(&nt, "READY=1\nSTATUS=scheduling (reloaded)");
                 }
+                /* After a failed transaction: wait, then start again from what the
+                 * repository holds, and prove the write path in the next commit. */
+                bool probe = false;
+                if (d.repo_failing) {
+                        if (mono_ms() < d.retry_at_ms) {
+                                n = wait_for_retry(&d, &nt, evs);
+                                continue;
+                        }
+                        if (rebuild(&d) < 0) {
+                                repo_failed(&d, "cannot read the repository's definitions", 0);
+                                n = 0;
+                                continue;
+                        }
+                        probe = true;
+                }
+                /* At the start, 5 s later (the supervisors a killed daemon left waiting
+                 * for their go have said "not-started" by then), then every minute. */
+                if (mono_ms() >= d.next_sweep_ms) {
+                        sweep_status_files(&d);
+                        d.next_sweep_ms = mono_ms() + (d.next_sweep_ms ? 60000 : 5000);
+                }
                 bool due = mono_ms() >= next_check;
                 if (check || due)
                         repository_changed(&d);
@@ -1427,6 +1682,8 @@ int main(int argc, char **argv)
                  * launches in one transaction. A rebuild forgot the runs these events
                  * name (epoll reports a still-ready descriptor again). */
                 tx_begin(&d);
+                if (probe)
+                        probe_writes(&d);
                 for (int i = 0; i < n && d.rebuilds == rebuilds; i++) {
                         uint64_t tag = evs[i].data.u64;
                         enum watch_kind kind = (enum watch_kind)(tag & 7);
@@ -1456,6 +1713,7 @@ int main(int argc, char **argv)
         dlog("info", NULL, 0, 0, NULL, "batchd stopping; runs go on and the next batchd "
                                        "will supervise them");
         notify_send(&nt, "STOPPING=1\nSTATUS=stopping; runs go on under their supervisors");
+        sweep_status_files(&d);
         if (api)
                 api_stop(api);
         free_tenants(&d);

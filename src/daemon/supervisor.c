@@ -29,6 +29,14 @@ void run_process_name(int64_t exec_id, char buf[16])
         buf[15] = '\0';
 }
 
+void run_waiting_name(int64_t instance_id, char buf[16])
+{
+        char full[32];
+        snprintf(full, sizeof(full), "bdgo-%" PRId64, instance_id);
+        memcpy(buf, full, 15);
+        buf[15] = '\0';
+}
+
 void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char *status,
                size_t len)
 {
@@ -316,6 +324,12 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         sigaddset(&set, SIGHUP);
         sigprocmask(SIG_BLOCK, &set, NULL);
 
+        /* Named after the instance until the go names the execution: a daemon that
+         * restarts meanwhile recognises it (run_supervisor_state). */
+        char name[16];
+        run_waiting_name(spec->instance_id, name);
+        prctl(PR_SET_NAME, name, 0, 0, 0);
+
         char go[64];
         size_t got = 0;
         while (got < sizeof(go) - 1) {
@@ -333,10 +347,19 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         char *end;
         errno = 0;
         long long exec_id = strtoll(go, &end, 10);
-        if (got == 0 || errno || *end != '\n' || exec_id <= 0)
-                _exit(0); /* no go: the daemon did not record the run */
+        if (!strcmp(go, "abort\n"))
+                _exit(0); /* the daemon recorded no execution and knows it */
+        if (got == 0 || errno || *end != '\n' || exec_id <= 0) {
+                /* No go: the daemon stopped (or its commit failed) after it may have
+                 * recorded the execution. Say so for the next daemon, which withdraws the
+                 * execution and launches the run again: it never started. */
+                char status_path[4096], log_path[4096];
+                run_paths(spec->dir, spec->instance_id, getpid(), log_path, status_path,
+                          sizeof(log_path));
+                write_status(status_path, "not-started\n");
+                _exit(0);
+        }
 
-        char name[16];
         run_process_name(exec_id, name);
         prctl(PR_SET_NAME, name, 0, 0, 0);
 
@@ -768,8 +791,10 @@ void run_ack(int go_fd)
 
 void run_abort(struct run_handle *h)
 {
-        if (h->go_fd >= 0)
+        if (h->go_fd >= 0) {
+                write_all(h->go_fd, "abort\n", 6);
                 close(h->go_fd);
+        }
         if (h->report_fd >= 0)
                 close(h->report_fd);
         h->go_fd = h->report_fd = -1;
@@ -788,6 +813,8 @@ void run_read_outcome(const char *path, struct run_outcome *out)
                         out->kind = RUN_EXITED;
                 } else if (sscanf(line, "signal %d", &out->code) == 1) {
                         out->kind = RUN_SIGNALED;
+                } else if (!strcmp(line, "not-started")) {
+                        out->kind = RUN_NOT_STARTED;
                 } else if (!strncmp(line, "start-failed ", 13)) {
                         out->kind = RUN_START_FAILED;
                         snprintf(out->msg, sizeof(out->msg), "%s", line + 13);
@@ -796,15 +823,15 @@ void run_read_outcome(const char *path, struct run_outcome *out)
         fclose(f);
 }
 
-bool run_supervisor_alive(pid_t pid, int64_t exec_id)
+enum run_supervisor_state run_supervisor_state(pid_t pid, int64_t exec_id, int64_t instance_id)
 {
         if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
-                return false;
+                return RUN_SUPERVISOR_GONE;
         char path[64], comm[32] = "", want[16];
         snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
         FILE *f = fopen(path, "re");
         if (!f)
-                return false;
+                return RUN_SUPERVISOR_GONE;
         if (!fgets(comm, sizeof(comm), f))
                 comm[0] = '\0';
         fclose(f);
@@ -818,8 +845,11 @@ bool run_supervisor_alive(pid_t pid, int64_t exec_id)
                 fclose(f);
                 char *p = strrchr(buf, ')');
                 if (p && p[1] == ' ' && p[2] == 'Z')
-                        return false;
+                        return RUN_SUPERVISOR_GONE;
         }
         run_process_name(exec_id, want);
-        return strcmp(comm, want) == 0;
+        if (!strcmp(comm, want))
+                return RUN_SUPERVISOR_RUNNING;
+        run_waiting_name(instance_id, want);
+        return strcmp(comm, want) ? RUN_SUPERVISOR_GONE : RUN_SUPERVISOR_WAITING;
 }

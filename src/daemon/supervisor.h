@@ -5,8 +5,11 @@
  * caller), which becomes a session leader and waits for a
  * "go" carrying the execution id. The daemon records the execution (with the
  * supervisor's pid) in the repository first and only then says go, so a run never
- * starts unrecorded: a daemon that dies before the go leaves a supervisor that exits
- * at once. After the go the supervisor starts the job in its own process group with
+ * starts unrecorded. A supervisor that reads end-of-file instead of its go (the daemon
+ * died, or its commit failed) writes "not-started" to its status file and exits: the
+ * next daemon withdraws the execution and launches the run again, so a run is never
+ * lost in that window; "abort" (run_abort: nothing was recorded) makes it exit
+ * silently. While it waits it is named "bdgo-<instance id>". After the go the supervisor starts the job in its own process group with
  * its output appended to the log file, reports "running" or "start-failed" on a pipe,
  * forwards SIGTERM (stop) and SIGUSR1 (kill: SIGKILL) to the job's group, and when the
  * job ends reports its outcome ("exit N", "signal N") on the pipe and waits for the
@@ -102,6 +105,7 @@ enum run_outcome_kind {
         RUN_EXITED,       /* `code` is the exit status */
         RUN_SIGNALED,     /* `code` is the signal */
         RUN_START_FAILED, /* `msg` says why */
+        RUN_NOT_STARTED,  /* the supervisor got no go: the job never started */
 };
 
 struct run_outcome {
@@ -114,10 +118,21 @@ struct run_outcome {
  * incomplete). */
 void run_read_outcome(const char *path, struct run_outcome *out);
 
-/* True when process `pid` is alive and is the supervisor of execution `exec_id`. */
-bool run_supervisor_alive(pid_t pid, int64_t exec_id);
+enum run_supervisor_state {
+        RUN_SUPERVISOR_GONE,    /* not alive, or another process */
+        RUN_SUPERVISOR_WAITING, /* alive, waiting for its go (named "bdgo-<instance>") */
+        RUN_SUPERVISOR_RUNNING, /* alive after its go (named "bdrun-<execution>") */
+};
+
+/* Whether process `pid` is the supervisor of execution `exec_id` of instance
+ * `instance_id`, alive, and whether it got its go; tells by the process name. */
+enum run_supervisor_state run_supervisor_state(pid_t pid, int64_t exec_id, int64_t instance_id);
 
 /* The supervisor's process name for an execution ("bdrun-<id>", at most 15 bytes). */
 void run_process_name(int64_t exec_id, char buf[16]);
+
+/* The supervisor's process name while it waits for its go ("bdgo-<instance id>", at
+ * most 15 bytes). */
+void run_waiting_name(int64_t instance_id, char buf[16]);
 
 #endif

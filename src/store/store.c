@@ -202,6 +202,11 @@ int store_execution_finish(struct store *s, int64_t id, int exit_status, const c
         return s->ops->execution_finish(s, id, exit_status, error, now_s, reterr);
 }
 
+int store_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        return s->ops->execution_withdraw(s, id, reterr);
+}
+
 int store_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
                          struct batch_err *reterr)
 {

@@ -270,6 +270,7 @@ struct store_ops {
                                int64_t *ret_id, int *ret_attempt, struct batch_err *reterr);
         int (*execution_finish)(struct store *s, int64_t id, int exit_status, const char *error,
                                 int64_t now_s, struct batch_err *reterr);
+        int (*execution_withdraw)(struct store *s, int64_t id, struct batch_err *reterr);
         int (*execution_list)(struct store *s, int64_t instance_id,
                               struct store_execution_list *ret, struct batch_err *reterr);
         int (*step_put)(struct store *s, const struct store_step *st, int64_t now_s,
@@ -426,6 +427,12 @@ int store_execution_start(struct store *s, const struct store_execution *e, int6
  * report) changes nothing and returns BATCH_ESTALE; BATCH_ENOENT when there is none. */
 int store_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
                            int64_t now_s, struct batch_err *reterr);
+
+/* Removes execution `id`, which never started (its supervisor got no go: the daemon
+ * stopped between recording it and letting it start), so that the attempt is launched
+ * again under the same number. Only an unfinished execution with no step executions
+ * can be withdrawn: BATCH_ESTALE when it has finished, BATCH_ENOENT when there is none. */
+int store_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr);
 
 /* The executions of an instance, by attempt. */
 int store_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,

@@ -139,6 +139,7 @@ enum stmt_id {
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
         ST_EXECUTION_EXISTS,
+        ST_EXECUTION_WITHDRAW,
         ST_EXECUTION_LIST,
         ST_STEP_UPSERT,
         ST_STEP_LIST,
@@ -218,6 +219,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = $2, exit_status = $3, "
                                 "error = $4 WHERE id = $1 AND finished_at IS NULL",
         [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = $1",
+        [ST_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = $1 AND finished_at IS NULL",
         [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
                               "finished_at, exit_status, error FROM executions "
                               "WHERE instance_id = $1 ORDER BY attempt",
@@ -1111,6 +1113,20 @@ static int pg_execution_finish(struct store *base, int64_t id, int exit_status, 
                                 reterr);
 }
 
+static int pg_execution_withdraw(struct store *base, int64_t id, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        long rows = 0;
+        int r = run_cmd(s, ST_EXECUTION_WITHDRAW, 1, p, reterr, "withdrawing the execution",
+                        &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_EXECUTION_EXISTS, id, "execution", "has already finished",
+                                reterr);
+}
+
 static int read_execution(PGresult *res, int row, void *item)
 {
         struct store_execution *e = item;
@@ -1745,6 +1761,7 @@ const struct store_ops store_postgres_ops = {
         .instance_history = pg_instance_history,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,
+        .execution_withdraw = pg_execution_withdraw,
         .execution_list = pg_execution_list,
         .step_put = pg_step_put,
         .step_list = pg_step_list,

@@ -209,6 +209,7 @@ enum stmt_id {
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
         ST_EXECUTION_EXISTS,
+        ST_EXECUTION_WITHDRAW,
         ST_EXECUTION_LIST,
         ST_STEP_UPSERT,
         ST_STEP_LIST,
@@ -290,6 +291,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
                                 "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
         [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+        [ST_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
         [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
                               "finished_at, exit_status, error FROM executions "
                               "WHERE instance_id = ?1 ORDER BY attempt",
@@ -1295,6 +1297,14 @@ static int sqlite_execution_finish(struct store *base, int64_t id, int exit_stat
         return update_once(s, st, ST_EXECUTION_EXISTS, id, "execution", "finished", reterr);
 }
 
+static int sqlite_execution_withdraw(struct store *base, int64_t id, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_EXECUTION_WITHDRAW);
+        sqlite3_bind_int64(st, 1, id);
+        return update_once(s, st, ST_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+}
+
 static int read_execution(sqlite3_stmt *st, void *item)
 {
         struct store_execution *e = item;
@@ -1883,6 +1893,7 @@ const struct store_ops store_sqlite_ops = {
         .instance_history = sqlite_instance_history,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
+        .execution_withdraw = sqlite_execution_withdraw,
         .execution_list = sqlite_execution_list,
         .step_put = sqlite_step_put,
         .step_list = sqlite_step_list,
