@@ -60,7 +60,7 @@ UNINSTALL_EXTRA :=
 .DEFAULT_GOAL := all
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps test-deps unit unit-run test test-cli test-daemon asan run install uninstall fuzz bench \
+.PHONY: all deps test-deps unit unit-run test test-cli test-daemon soak asan run install uninstall fuzz bench \
         format clean check-core-purity
 
 all: deps $(BUILD)/batchctl $(BUILD)/batchd $(ALL_EXTRA)
@@ -123,6 +123,12 @@ test-daemon: all $(BUILD)/tests/daemon/notify_listen
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/crash.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/postgres.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/diskfull.sh
+
+# The long form of the crash test: 200 kills of batchd (a third of the starts also kill
+# themselves between recording launches and their go): 0 runs lost, 0 run twice.
+soak: all
+	@BUILD_DIR=$(CURDIR)/$(BUILD) KILLS=200 tests/daemon/crash.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run

@@ -786,10 +786,11 @@ static void advance(struct daemon *d)
                         tx_begin(d);
                         for (size_t i = 0; i < d->acts.n && !d->tx_failed; i++)
                                 persist(d, t, &d->acts.items[i], now);
+                        bool failed = d->tx_failed;
                         tx_end(d);
                         /* A failed write: the turn is rolled back and the state rebuilt
                          * from the repository (tx_end, the loop). */
-                        if (d->tx_failed || d->repo_failing)
+                        if (failed)
                                 return;
                         for (size_t i = 0; i < d->acts.n; i++) {
                                 const struct sched_action *a = &d->acts.items[i];
