@@ -450,35 +450,50 @@ static void sqlite_close(struct store *base)
         free(s);
 }
 
+static int read_version(struct sqlite_store *s, int *ret, struct batch_err *reterr)
+{
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+                               &st, NULL) != SQLITE_OK)
+                return db_error(s, reterr, "reading the schema version");
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return db_error(s, reterr, "reading the schema version");
+        if (*ret > (int)NMIGRATIONS)
+                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
+                                     "db: the repository has schema version %d, newer than the "
+                                     "%d this batchd understands; use a newer batchd",
+                                     *ret, (int)NMIGRATIONS);
+        return 0;
+}
+
+/* Each migration in its own IMMEDIATE transaction, the version read again inside it:
+ * another process opening the same new file at the same moment may have applied it. */
 static int migrate(struct sqlite_store *s, struct batch_err *reterr)
 {
         int r = exec(s,
                      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) "
                      "STRICT",
                      reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                               &st, NULL) != SQLITE_OK)
-                return db_error(s, reterr, "reading the schema version");
         int version = 0;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (version > (int)NMIGRATIONS)
-                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
-                                     "db: the repository has schema version %d, newer than the "
-                                     "%d this batchd understands; use a newer batchd",
-                                     version, (int)NMIGRATIONS);
-        for (int v = version; v < (int)NMIGRATIONS; v++) {
-                char rec[96];
-                snprintf(rec, sizeof(rec), "INSERT INTO schema_migrations(version) VALUES (%d)",
-                         v + 1);
+        if (r < 0 || (r = read_version(s, &version, reterr)) < 0)
+                return r;
+        while (version < (int)NMIGRATIONS) {
                 if ((r = exec(s, "BEGIN IMMEDIATE", reterr)) < 0)
                         return r;
-                if ((r = exec(s, migrations[v], reterr)) < 0 || (r = exec(s, rec, reterr)) < 0 ||
-                    (r = exec(s, "COMMIT", reterr)) < 0) {
+                if ((r = read_version(s, &version, reterr)) == 0 && version < (int)NMIGRATIONS) {
+                        char rec[96];
+                        snprintf(rec, sizeof(rec),
+                                 "INSERT INTO schema_migrations(version) VALUES (%d)",
+                                 version + 1);
+                        if ((r = exec(s, migrations[version], reterr)) == 0 &&
+                            (r = exec(s, rec, reterr)) == 0)
+                                version++;
+                }
+                if (r < 0 || (r = exec(s, "COMMIT", reterr)) < 0) {
                         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                         return r;
                 }
