@@ -4,6 +4,7 @@
  * ("i:42", "t:abc", "r:1.5"). */
 #include "sdk/sdk-internal.h"
 #include "sdk/records.h"
+#include "store/sqlite/gate.h"
 #include "common/buf.h"
 
 #include <inttypes.h>
@@ -16,6 +17,7 @@ struct sqlite_reader {
         unsigned page;
         sqlite3 *db;
         bool own;
+        struct sqlite_busy busy; /* own connection: its busy handler */
         sqlite3_stmt *first, *next;
         char **names;
         size_t nnames;
@@ -72,7 +74,7 @@ static int sr_open(void *ud, struct batch_ctx *ctx, const char *position,
                 if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
                         return batch_err_set(reterr, BATCH_EIO, "path", "%s: %s", r->path,
                                              r->db ? sqlite3_errmsg(r->db) : "out of memory");
-                sqlite3_busy_timeout(r->db, 5000);
+                sqlite_busy_init(r->db, &r->busy);
         } else if (!(r->db = batch_ctx_sqlite(ctx))) {
                 return batch_err_set(reterr, BATCH_EINVAL, "path",
                                      "sqlite reader: the repository is not SQLite; give a path");

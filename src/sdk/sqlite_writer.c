@@ -2,9 +2,12 @@
  * from the record's fields by name (:name, @name, $name) or number (?N). Into the
  * repository (path NULL) it runs inside the chunk's transaction, so items and checkpoint
  * commit together (exactly-once); into another file each write is its own transaction
- * (at-least-once: make the statement idempotent, e.g. INSERT OR IGNORE on a key).
+ * (at-least-once: make the statement idempotent, e.g. INSERT OR IGNORE on a key), begun
+ * IMMEDIATE after this process's earlier writers of that file (the store's gate, so
+ * that partitions writing one file take turns; docs/internals/sqlite-writers.md).
  * A constraint violation is a write skip; SQLITE_BUSY/LOCKED are transient. */
 #include "sdk/sdk-internal.h"
+#include "store/sqlite/gate.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@ struct sqlite_writer {
         char *sql;
         sqlite3 *db;             /* own connection, or the repository's (borrowed) */
         bool own;
+        struct sqlite_busy busy; /* own connection: its busy handler and gate */
+        struct sqlite_gate *gate;
         sqlite3_stmt *st;
         const char *const *names; /* the names the binding map was made for */
         size_t nnames;
@@ -43,8 +48,11 @@ static int sw_open(void *ud, struct batch_ctx *ctx, const char *position,
                                     NULL) != SQLITE_OK)
                         return batch_err_set(reterr, BATCH_EIO, "path", "%s: %s", w->path,
                                              w->db ? sqlite3_errmsg(w->db) : "out of memory");
-                sqlite3_busy_timeout(w->db, 5000);
+                sqlite_busy_init(w->db, &w->busy);
                 sqlite3_exec(w->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+                int rc = sqlite_gate_get(w->db, &w->gate, reterr);
+                if (rc < 0)
+                        return rc;
         } else if (!(w->db = batch_ctx_sqlite(ctx))) {
                 return batch_err_set(reterr, BATCH_EINVAL, "path",
                                      "sqlite writer: the repository is not SQLite; give a path");
@@ -104,16 +112,21 @@ static int sw_write(void *ud, struct batch_ctx *ctx, void *const *items, size_t 
 {
         (void)ctx;
         struct sqlite_writer *w = ud;
-        int rc = 0;
-        if (w->own && sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        int rc = w->own ? sqlite_gate_enter(w->gate, reterr) : 0;
+        if (rc < 0)
+                return rc;
+        if (w->own && sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+                sqlite_gate_leave(w->gate);
                 return classify(w->db, sqlite3_extended_errcode(w->db), reterr);
+        }
         for (size_t i = 0; i < n && rc == 0; i++)
                 rc = put(w, items[i], reterr);
         if (w->own) {
                 if (rc == 0 && sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                         rc = classify(w->db, sqlite3_extended_errcode(w->db), reterr);
-                if (rc < 0)
+                if (rc < 0 && !sqlite3_get_autocommit(w->db))
                         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+                sqlite_gate_leave(w->gate);
         }
         return rc;
 }
@@ -123,8 +136,11 @@ static void sw_close(void *ud)
         struct sqlite_writer *w = ud;
         sqlite3_finalize(w->st);
         w->st = NULL;
-        if (w->own)
+        if (w->own) {
                 sqlite3_close(w->db);
+                sqlite_gate_put(w->gate);
+                w->gate = NULL;
+        }
         w->db = NULL;
 }
 

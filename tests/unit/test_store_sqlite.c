@@ -2,6 +2,7 @@
  * backend: a real database file in a temporary directory per test. */
 #include "test.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -73,9 +74,60 @@ static void test_open_check_refuses_a_corrupt_file(void **state)
         assert_non_null(strstr(err.msg, "integrity check"));
 }
 
+struct opener {
+        const char *dsn;
+        int rc;
+        struct batch_err err;
+};
+
+static void *open_one(void *arg)
+{
+        struct opener *o = arg;
+        struct store *s;
+        if ((o->rc = store_open(o->dsn, &s, &o->err)) == 0)
+                store_close(s);
+        return NULL;
+}
+
+/* Several connections opening one new file at the same moment (the partitions of an SDK
+ * step, batchd and a program it started): each migration is applied once. The version
+ * used to be read before the migration's transaction, so two openers both saw 0 and the
+ * second failed with "table tenants already exists". */
+static void test_open_new_file_at_once(void **state)
+{
+        (void)state;
+        for (int k = 0; k < 20; k++) {
+                char dsn[128];
+                assert_int_equal(fresh_dsn(dsn, sizeof(dsn)), 0);
+                struct opener o[4];
+                pthread_t t[4];
+                for (int i = 0; i < 4; i++) {
+                        o[i] = (struct opener){.dsn = dsn};
+                        assert_int_equal(pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+                }
+                for (int i = 0; i < 4; i++) {
+                        assert_int_equal(pthread_join(t[i], NULL), 0);
+                        if (o[i].rc != 0)
+                                fail_msg("round %d, opener %d: %s", k, i, o[i].err.msg);
+                }
+                sqlite3 *db;
+                sqlite3_stmt *st;
+                assert_int_equal(sqlite3_open(dsn, &db), SQLITE_OK);
+                assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) = max(version) FROM "
+                                                        "schema_migrations",
+                                                    -1, &st, NULL),
+                                 SQLITE_OK);
+                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+                assert_int_equal(sqlite3_column_int(st, 0), 1);
+                sqlite3_finalize(st);
+                sqlite3_close(db);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {STORE_CONFORMANCE_TESTS,
-                                           cmocka_unit_test(test_open_check_refuses_a_corrupt_file)};
+                                           cmocka_unit_test(test_open_check_refuses_a_corrupt_file),
+                                           cmocka_unit_test(test_open_new_file_at_once)};
         return cmocka_run_group_tests_name("store (sqlite)", tests, group_setup, group_teardown);
 }

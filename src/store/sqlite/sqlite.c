@@ -1,15 +1,18 @@
 /* sqlite.c: the embedded SQLite backend of the job repository.
  *
  * One file in WAL mode with synchronous=FULL (durable by default; DESIGN §11.3),
- * foreign keys on, a busy timeout, a quick integrity check at open, numbered
- * migrations applied in one transaction each and recorded in schema_migrations,
- * and prepared statements prepared once and reused. */
+ * foreign keys on, a quick integrity check at open, numbered migrations applied in
+ * one transaction each and recorded in schema_migrations, and prepared statements
+ * prepared once and reused. Writers take turns (gate.h): every write transaction
+ * begins IMMEDIATE, after this process's earlier writers of the file (the gate), and
+ * waits for other processes with a busy handler; docs/internals/sqlite-writers.md. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
+#include "store/sqlite/gate.h"
 #include "store/store.h"
 
 /* Migrations, in order; index i brings the schema to version i + 1. */
@@ -391,12 +394,33 @@ struct sqlite_store {
         sqlite3_stmt *stmt[ST_COUNT];
         /* Instance list statements by enum list_flags, prepared on first use. */
         sqlite3_stmt *list_stmt[LIST_COMBINATIONS];
-        bool in_tx;
+        bool in_tx;              /* in a transaction, and holding the gate's turn */
+        struct sqlite_gate *gate;
+        struct sqlite_busy busy;
 };
 
 static int db_error(struct sqlite_store *s, struct batch_err *reterr, const char *what)
 {
+        if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
+                return batch_err_set(reterr, BATCH_EIO, "db",
+                                     "db: %s: %s (another process kept it locked for %d s)", what,
+                                     sqlite3_errmsg(s->db), SQLITE_WRITE_WAIT_S);
         return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* sqlite3_step, except that a statement that writes outside a transaction (autocommit)
+ * first waits for its turn at the gate, as a transaction does. The turn ends when the
+ * step returns; a RETURNING statement's lock lasts until its reset, which the next
+ * writer's busy handler waits out. When the turn does not come, the statement runs
+ * anyway, waited for by the busy handler alone. */
+static int db_step(struct sqlite_store *s, sqlite3_stmt *st)
+{
+        if (s->in_tx || sqlite3_stmt_readonly(st) || sqlite3_stmt_busy(st) ||
+            sqlite_gate_enter(s->gate, NULL) < 0)
+                return sqlite3_step(st);
+        int rc = sqlite3_step(st);
+        sqlite_gate_leave(s->gate);
+        return rc;
 }
 
 /* The prepared statement `id`, reset and with bindings cleared. */
@@ -430,7 +454,7 @@ static int exec(struct sqlite_store *s, const char *sql, struct batch_err *reter
 static int run(struct sqlite_store *s, sqlite3_stmt *st, struct batch_err *reterr,
                const char *what)
 {
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
                 return db_error(s, reterr, what);
@@ -442,8 +466,11 @@ static void sqlite_close(struct store *base)
         struct sqlite_store *s = (struct sqlite_store *)base;
         if (!s)
                 return;
-        if (s->in_tx)
+        if (s->in_tx) {
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                sqlite_gate_leave(s->gate);
+        }
+        sqlite_gate_put(s->gate);
         for (int i = 0; i < ST_COUNT; i++)
                 sqlite3_finalize(s->stmt[i]);
         for (int i = 0; i < LIST_COMBINATIONS; i++)
@@ -452,35 +479,50 @@ static void sqlite_close(struct store *base)
         free(s);
 }
 
+static int read_version(struct sqlite_store *s, int *ret, struct batch_err *reterr)
+{
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+                               &st, NULL) != SQLITE_OK)
+                return db_error(s, reterr, "reading the schema version");
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return db_error(s, reterr, "reading the schema version");
+        if (*ret > (int)NMIGRATIONS)
+                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
+                                     "db: the repository has schema version %d, newer than the "
+                                     "%d this batchd understands; use a newer batchd",
+                                     *ret, (int)NMIGRATIONS);
+        return 0;
+}
+
+/* Each migration in its own IMMEDIATE transaction, the version read again inside it:
+ * another process opening the same new file at the same moment may have applied it. */
 static int migrate(struct sqlite_store *s, struct batch_err *reterr)
 {
         int r = exec(s,
                      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) "
                      "STRICT",
                      reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                               &st, NULL) != SQLITE_OK)
-                return db_error(s, reterr, "reading the schema version");
         int version = 0;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (version > (int)NMIGRATIONS)
-                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
-                                     "db: the repository has schema version %d, newer than the "
-                                     "%d this batchd understands; use a newer batchd",
-                                     version, (int)NMIGRATIONS);
-        for (int v = version; v < (int)NMIGRATIONS; v++) {
-                char rec[96];
-                snprintf(rec, sizeof(rec), "INSERT INTO schema_migrations(version) VALUES (%d)",
-                         v + 1);
+        if (r < 0 || (r = read_version(s, &version, reterr)) < 0)
+                return r;
+        while (version < (int)NMIGRATIONS) {
                 if ((r = exec(s, "BEGIN IMMEDIATE", reterr)) < 0)
                         return r;
-                if ((r = exec(s, migrations[v], reterr)) < 0 || (r = exec(s, rec, reterr)) < 0 ||
-                    (r = exec(s, "COMMIT", reterr)) < 0) {
+                if ((r = read_version(s, &version, reterr)) == 0 && version < (int)NMIGRATIONS) {
+                        char rec[96];
+                        snprintf(rec, sizeof(rec),
+                                 "INSERT INTO schema_migrations(version) VALUES (%d)",
+                                 version + 1);
+                        if ((r = exec(s, migrations[version], reterr)) == 0 &&
+                            (r = exec(s, rec, reterr)) == 0)
+                                version++;
+                }
+                if (r < 0 || (r = exec(s, "COMMIT", reterr)) < 0) {
                         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                         return r;
                 }
@@ -519,9 +561,9 @@ static int sqlite_open(const char *path, unsigned flags, struct store **ret,
                                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
                 goto fail;
         }
-        sqlite3_busy_timeout(s->db, 5000);
+        sqlite_busy_init(s->db, &s->busy);
         /* Switching a new file to WAL needs it alone: another process opening it at the
-         * same moment makes this fail with SQLITE_BUSY at once (the busy timeout does not
+         * same moment makes this fail with SQLITE_BUSY at once (the busy handler does not
          * cover it), so try again for up to 5 s. */
         for (int tries = 0;; tries++) {
                 r = exec(s, "PRAGMA journal_mode=WAL", reterr);
@@ -530,6 +572,8 @@ static int sqlite_open(const char *path, unsigned flags, struct store **ret,
                 sqlite3_sleep(10);
         }
         if (r < 0 || (r = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
+                goto fail;
+        if ((r = sqlite_gate_get(s->db, &s->gate, reterr)) < 0)
                 goto fail;
         if ((flags & STORE_OPEN_CHECK) && (r = quick_check(s, path, reterr)) < 0)
                 goto fail;
@@ -549,12 +593,21 @@ fail:
         return r;
 }
 
+/* BEGIN IMMEDIATE: the transaction holds SQLite's write lock from its start, so no
+ * statement in it can meet SQLITE_BUSY (a deferred transaction that reads first and
+ * then writes fails with SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile,
+ * and no busy handler can help it). Before it, the turn at the gate. */
 static int sqlite_begin(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = run(s, stmt(s, ST_BEGIN), reterr, "begin");
-        if (r == 0)
-                s->in_tx = true;
+        int r = sqlite_gate_enter(s->gate, reterr);
+        if (r < 0)
+                return r;
+        s->in_tx = true; /* db_step: BEGIN IMMEDIATE is a write, and the turn is ours */
+        if ((r = run(s, stmt(s, ST_BEGIN), reterr, "begin")) < 0) {
+                s->in_tx = false;
+                sqlite_gate_leave(s->gate);
+        }
         return r;
 }
 
@@ -562,17 +615,23 @@ static int sqlite_commit(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
         int r = run(s, stmt(s, ST_COMMIT), reterr, "commit");
-        if (r == 0)
+        /* A failed COMMIT leaves the transaction open for the caller's rollback, unless
+         * SQLite rolled it back itself (I/O error, disk full). */
+        if (r == 0 || sqlite3_get_autocommit(s->db)) {
                 s->in_tx = false;
+                sqlite_gate_leave(s->gate);
+        }
         return r;
 }
 
 static void sqlite_rollback(struct store *base)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        if (s->in_tx)
-                run(s, stmt(s, ST_ROLLBACK), NULL, "rollback");
+        if (!s->in_tx)
+                return;
+        run(s, stmt(s, ST_ROLLBACK), NULL, "rollback");
         s->in_tx = false;
+        sqlite_gate_leave(s->gate);
 }
 
 /* Runs fn inside the caller's transaction, or in one of its own. */
@@ -585,11 +644,9 @@ static int atomically(struct sqlite_store *s, struct batch_err *reterr,
         int r = sqlite_begin(&s->base, reterr);
         if (r < 0)
                 return r;
-        if ((r = fn(s, arg, reterr)) < 0) {
+        if ((r = fn(s, arg, reterr)) < 0 || (r = sqlite_commit(&s->base, reterr)) < 0)
                 sqlite_rollback(&s->base);
-                return r;
-        }
-        return sqlite_commit(&s->base, reterr);
+        return r;
 }
 
 static int sqlite_schema_version(struct store *base, int *ret, struct batch_err *reterr)
@@ -599,7 +656,7 @@ static int sqlite_schema_version(struct store *base, int *ret, struct batch_err 
         if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_migrations", -1, &st,
                                NULL) != SQLITE_OK)
                 return db_error(s, reterr, "reading the schema version");
-        int r = sqlite3_step(st) == SQLITE_ROW ? 0 : db_error(s, reterr, "schema version");
+        int r = db_step(s, st) == SQLITE_ROW ? 0 : db_error(s, reterr, "schema version");
         if (r == 0)
                 *ret = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
@@ -618,7 +675,7 @@ static int64_t last_version(struct sqlite_store *s, const struct store_def *d)
         bind_text(st, 1, d->tenant);
         bind_text(st, 2, d->kind);
         bind_text(st, 3, d->name);
-        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        int64_t v = db_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
         sqlite3_reset(st);
         return v;
 }
@@ -697,7 +754,7 @@ static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id ex
                 return r;
         st = stmt(s, exists);
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc == SQLITE_ROW)
                 return batch_err_set(reterr, BATCH_ESTALE, "id",
@@ -714,7 +771,7 @@ static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id ex
 static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
                         int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
 {
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
                                       : sqlite3_last_insert_rowid(s->db);
         sqlite3_reset(st);
@@ -740,7 +797,7 @@ static int collect(struct sqlite_store *s, sqlite3_stmt *st, size_t size, void *
         int rc, r = 0;
         *items = NULL;
         *n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(s, st)) == SQLITE_ROW) {
                 if (*n == cap) {
                         cap = cap ? cap * 2 : 8;
                         void *grown = realloc(*items, cap * size);
@@ -799,7 +856,7 @@ static int sqlite_def_get(struct store *base, const char *tenant, const char *ki
         bind_text(st, 1, tenant);
         bind_text(st, 2, kind);
         bind_text(st, 3, name);
-        int rc = sqlite3_step(st), r;
+        int rc = db_step(s, st), r;
         if (rc == SQLITE_ROW)
                 r = read_def(st, ret);
         else if (rc == SQLITE_DONE)
@@ -817,7 +874,7 @@ static int read_list(struct sqlite_store *s, sqlite3_stmt *st, struct store_def_
         struct store_def_list l = {0, NULL};
         size_t cap = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(s, st)) == SQLITE_ROW) {
                 if (l.n == cap) {
                         cap = cap ? cap * 2 : 16;
                         struct store_def *items = realloc(l.items, cap * sizeof(*items));
@@ -959,7 +1016,7 @@ static int do_create(struct sqlite_store *s, void *arg, struct batch_err *reterr
         bind_text(st, 9, in->params);
         bind_text(st, 10, in->trace_id);
         sqlite3_bind_int64(st, 11, a->now);
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
                 return batch_err_set(reterr, BATCH_EEXIST, "due",
@@ -1012,7 +1069,7 @@ static int sqlite_instance_get(struct store *base, int64_t id, struct store_inst
         struct sqlite_store *s = (struct sqlite_store *)base;
         sqlite3_stmt *st = stmt(s, ST_INSTANCE_GET);
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st), r;
+        int rc = db_step(s, st), r;
         if (rc == SQLITE_ROW)
                 r = read_instance(st, ret);
         else if (rc == SQLITE_DONE)
@@ -1170,7 +1227,7 @@ static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *re
         if (sqlite3_changes(s->db) == 0) {
                 st = stmt(s, ST_INSTANCE_EXISTS);
                 sqlite3_bind_int64(st, 1, a->id);
-                int rc = sqlite3_step(st);
+                int rc = db_step(s, st);
                 int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
                 sqlite3_reset(st);
                 if (rc != SQLITE_ROW)
@@ -1200,7 +1257,7 @@ static int sqlite_instance_history(struct store *base, int64_t id,
         struct store_transition_list l = {0, NULL};
         size_t cap = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(s, st)) == SQLITE_ROW) {
                 if (l.n == cap) {
                         cap = cap ? cap * 2 : 8;
                         struct store_transition *items = realloc(l.items, cap * sizeof(*items));
@@ -1248,7 +1305,7 @@ static int do_execution_start(struct sqlite_store *s, void *arg, struct batch_er
         struct exec_args *a = arg;
         sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
         sqlite3_bind_int64(st, 1, a->e->instance_id);
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc != SQLITE_ROW)
                 return rc == SQLITE_DONE ? batch_err_set(reterr, BATCH_ENOENT, "id",
@@ -1257,7 +1314,7 @@ static int do_execution_start(struct sqlite_store *s, void *arg, struct batch_er
                                          : db_error(s, reterr, "reading the instance");
         st = stmt(s, ST_EXECUTION_NEXT_ATTEMPT);
         sqlite3_bind_int64(st, 1, a->e->instance_id);
-        a->attempt = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+        a->attempt = db_step(s, st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
         sqlite3_reset(st);
         st = stmt(s, ST_EXECUTION_INSERT);
         sqlite3_bind_int64(st, 1, a->e->instance_id);
@@ -1405,7 +1462,7 @@ static int sqlite_checkpoint_get(struct store *base, int64_t instance_id, const 
         sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_GET);
         sqlite3_bind_int64(st, 1, instance_id);
         bind_text(st, 2, step);
-        int rc = sqlite3_step(st), r = 0;
+        int rc = db_step(s, st), r = 0;
         *ret = NULL;
         if (rc == SQLITE_ROW) {
                 if (!(*ret = col_text(st, 0)))
@@ -1567,7 +1624,7 @@ static int do_token_add(struct sqlite_store *s, void *arg, struct batch_err *ret
         bind_text(st, 4, a->t->hash);
         sqlite3_bind_int64(st, 5, a->now);
         sqlite3_bind_int64(st, 6, a->t->expires_at);
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
                 return batch_err_set(reterr, BATCH_EEXIST, "name",
@@ -1612,7 +1669,7 @@ static int sqlite_token_find(struct store *base, const char *hash, struct store_
         sqlite3_stmt *st = stmt(s, ST_TOKEN_FIND);
         bind_text(st, 1, hash);
         memset(ret, 0, sizeof(*ret));
-        int rc = sqlite3_step(st), r;
+        int rc = db_step(s, st), r;
         if (rc == SQLITE_ROW)
                 r = read_token(st, ret);
         else if (rc == SQLITE_DONE)
@@ -1693,10 +1750,10 @@ static int sqlite_lease_acquire(struct store *base, const char *name, const char
         sqlite3_bind_int64(st, 3, now_s);
         sqlite3_bind_int(st, 4, ttl_s);
         /* RETURNING yields the row only when it was inserted or updated. */
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         bool held = rc == SQLITE_ROW;
         if (held)
-                rc = sqlite3_step(st);
+                rc = db_step(s, st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
                 return db_error(s, reterr, "taking the lease");
@@ -1801,7 +1858,7 @@ static int sqlite_request_get(struct store *base, int64_t id, struct store_reque
         sqlite3_stmt *st = stmt(s, ST_REQUEST_GET);
         sqlite3_bind_int64(st, 1, id);
         memset(ret, 0, sizeof(*ret));
-        int rc = sqlite3_step(st), r;
+        int rc = db_step(s, st), r;
         if (rc == SQLITE_ROW)
                 r = read_request(st, ret);
         else if (rc == SQLITE_DONE)
@@ -1818,7 +1875,7 @@ static int sqlite_data_version(struct store *base, int64_t *ret, struct batch_er
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
         sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
-        int rc = sqlite3_step(st);
+        int rc = db_step(s, st);
         *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);
         return rc == SQLITE_ROW ? 0 : db_error(s, reterr, "reading the data version");
