@@ -721,8 +721,9 @@ static void expect_ids(struct store *s, const struct store_instance_filter *flt,
         store_instance_list_release(&l);
 }
 
-/* failed_only: a failed state (3, 6, 7, 11) now, or an execution that exited other than 0
- * or recorded an error. created_by: the actor of the creation transition only. */
+/* failed_only: a failed state (3, 6, 7, 11) now, whatever its executions exited with (a
+ * failed execution that was retried, or an error on a run that goes on, is not a failed
+ * instance). created_by: the actor of the creation transition only. */
 static void test_instance_failed_created_by(void **state)
 {
         struct fixture *f = *state;
@@ -777,39 +778,37 @@ static void test_instance_failed_created_by(void **state)
 
         struct store_instance_filter flt = {.tenant = "default", .state = -1,
                                             .failed_only = true};
-        int64_t failed[] = {i1, i2, i4, i6, i8, i9, i10};
-        expect_ids(f->s, &flt, failed, 7);
+        int64_t failed[] = {i2, i8, i9, i10};
+        expect_ids(f->s, &flt, failed, 4);
         /* Failed, newest first. */
         flt.newest_first = true;
-        int64_t failed_desc[] = {i10, i9, i8, i6, i4, i2, i1};
-        expect_ids(f->s, &flt, failed_desc, 7);
-        /* Failed and job a. */
+        int64_t failed_desc[] = {i10, i9, i8, i2};
+        expect_ids(f->s, &flt, failed_desc, 4);
+        /* Failed and job b: i4's execution recorded an error, but b has no failed state. */
         flt.newest_first = false;
+        flt.job = "b";
+        expect_ids(f->s, &flt, NULL, 0);
+        /* Failed and job a, state Running: i1's execution exited 1, but it is Running. */
         flt.job = "a";
-        int64_t failed_a[] = {i1, i2, i6, i8, i9, i10};
-        expect_ids(f->s, &flt, failed_a, 6);
-        /* Failed, job a and state Running: only the one failed through its execution. */
         flt.state = STATE_RUNNING;
-        int64_t failed_a_running[] = {i1};
-        expect_ids(f->s, &flt, failed_a_running, 1);
-        /* Failed, job a, in due range [1100, 6000): i2, i6, i8. */
+        expect_ids(f->s, &flt, NULL, 0);
+        /* Failed, job a, in due range [1100, 6000): i2, i8. */
         flt.state = -1;
         flt.has_due_range = true;
         flt.due_from = 1100;
         flt.due_to = 6000;
-        int64_t failed_a_due[] = {i2, i6, i8};
-        expect_ids(f->s, &flt, failed_a_due, 3);
-        /* Failed and live: Stop Failed is both, and so are the instances not final
-         * (Running, Init) with a failed execution. */
+        int64_t failed_a_due[] = {i2, i8};
+        expect_ids(f->s, &flt, failed_a_due, 2);
+        /* Failed and live: Stop Failed is both. */
         struct store_instance_filter live = {.tenant = "default", .state = -1,
                                              .failed_only = true, .live_only = true};
-        int64_t failed_live[] = {i1, i4, i6, i10};
-        expect_ids(f->s, &live, failed_live, 4);
+        int64_t failed_live[] = {i10};
+        expect_ids(f->s, &live, failed_live, 1);
         /* Failed and scheduled (no submits). */
         struct store_instance_filter sched = {.tenant = "default", .state = -1,
                                               .failed_only = true, .scheduled_only = true};
-        int64_t failed_sched[] = {i1, i4, i6, i8, i9, i10};
-        expect_ids(f->s, &sched, failed_sched, 6);
+        int64_t failed_sched[] = {i8, i9, i10};
+        expect_ids(f->s, &sched, failed_sched, 3);
 
         /* created_by: the creator only, whoever changed the instance afterwards. */
         struct store_instance_filter by = {.tenant = "default", .state = -1,
@@ -842,12 +841,13 @@ static void test_instance_failed_created_by(void **state)
         int64_t ops_a_failed[] = {i2, i8, i9, i10};
         expect_ids(f->s, &by, ops_a_failed, 4);
 
-        /* Keyset pages of 2 over token:ops's failed instances (any job), both ways,
+        /* Keyset pages of 2 over token:ops's instances of a (any state), both ways,
          * cover them exactly once and in order. */
-        int64_t want[] = {i2, i4, i8, i9, i10};
+        int64_t want[] = {i2, i3, i7, i8, i9};
         for (int desc = 0; desc < 2; desc++) {
-                struct store_instance_filter pg = {.tenant = "default", .state = -1,
-                                                   .failed_only = true,
+                struct store_instance_filter pg = {.tenant = "default", .job = "a",
+                                                   .state = -1, .has_due_range = true,
+                                                   .due_from = 1000, .due_to = 7000,
                                                    .created_by = "token:ops", .limit = 2,
                                                    .newest_first = desc != 0};
                 size_t seen = 0;
@@ -869,15 +869,143 @@ static void test_instance_failed_created_by(void **state)
                 }
                 assert_int_equal(seen, 5);
         }
-        /* A page of job a's failed instances after i2, newest first: below i2 only i1. */
+        /* A page of job a's failed instances after i8, newest first: below i8 only i2. */
         struct store_instance_filter below = {.tenant = "default", .job = "a", .state = -1,
                                               .failed_only = true, .newest_first = true,
-                                              .after_id = i2};
-        int64_t below_i2[] = {i1};
-        expect_ids(f->s, &below, below_i2, 1);
+                                              .after_id = i8};
+        int64_t below_i8[] = {i2};
+        expect_ids(f->s, &below, below_i8, 1);
         /* The same filter in another tenant finds nothing. */
         below.tenant = "other";
         expect_ids(f->s, &below, NULL, 0);
+}
+
+/* Starts a new execution of instance `id` and records one step in it with these skip
+ * counts (and some counts that are not skips: filter, rollback, read, write). */
+static void step_with_skips(struct store *s, int64_t id, const char *name, int64_t read_skip,
+                            int64_t process_skip, int64_t write_skip)
+{
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 7};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(s, &e, 2000, &eid, &attempt, NULL), 0);
+        struct store_step st = {.execution_id = eid, .name = (char *)name,
+                                .status = (char *)"COMPLETED", .read_count = 50,
+                                .write_count = 40, .commit_count = 5, .rollback_count = 2,
+                                .filter_count = 3, .read_skip_count = read_skip,
+                                .process_skip_count = process_skip,
+                                .write_skip_count = write_skip};
+        assert_int_equal(store_step_put(s, &st, 2001, NULL, NULL), 0);
+}
+
+/* Checks skip_count of instance `id` as get returns it. */
+static void expect_skips(struct store *s, int64_t id, int64_t want)
+{
+        struct store_instance in;
+        assert_int_equal(store_instance_get(s, id, &in, NULL), 0);
+        assert_int_equal(in.skip_count, want);
+        store_instance_release(&in);
+}
+
+/* has_failure (DESIGN §8, seed 001 "Has Failure"): a data failure, i.e. items skipped
+ * (read-skip + process-skip + write-skip > 0) in the step executions of any of the
+ * instance's executions, whatever its state; failed_only is the state. The two are
+ * independent filters, and skip_count is the sum. */
+static void test_instance_has_failure(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
+        static const int to_start_failed[] = {STATE_STARTING, STATE_START_FAILED, -1};
+        /* h1: succeeded with 2 process skips: a partial data failure. */
+        int64_t h1 = make_by(f->s, "a", true, 1000, "scheduler");
+        step_with_skips(f->s, h1, "load", 0, 2, 0);
+        walk(f->s, h1, "scheduler", to_success);
+        /* h2: Failed, its step skipped nothing (rollbacks and filtered items only). */
+        int64_t h2 = make_by(f->s, "a", true, 2000, "scheduler");
+        step_with_skips(f->s, h2, "load", 0, 0, 0);
+        walk(f->s, h2, "scheduler", to_failed);
+        /* h3: Failed with 1 write skip: both. */
+        int64_t h3 = make_by(f->s, "b", true, 1000, "scheduler");
+        step_with_skips(f->s, h3, "load", 0, 0, 1);
+        walk(f->s, h3, "scheduler", to_failed);
+        /* h4: Running, 3 read skips so far. */
+        int64_t h4 = make_by(f->s, "b", true, 2000, "scheduler");
+        walk(f->s, h4, "scheduler", to_running);
+        step_with_skips(f->s, h4, "load", 3, 0, 0);
+        /* h5: two executions (a retry) and three steps: 1 + 2 + 4 skips. */
+        int64_t h5 = make_by(f->s, "a", true, 3000, "scheduler");
+        step_with_skips(f->s, h5, "extract", 1, 0, 0);
+        step_with_skips(f->s, h5, "extract", 0, 0, 2);
+        struct store_execution_list ex;
+        assert_int_equal(store_execution_list(f->s, h5, &ex, NULL), 0);
+        assert_int_equal(ex.n, 2);
+        struct store_step more = {.execution_id = ex.items[1].id, .name = (char *)"load",
+                                  .status = (char *)"COMPLETED", .process_skip_count = 4};
+        store_execution_list_release(&ex);
+        assert_int_equal(store_step_put(f->s, &more, 2002, NULL, NULL), 0);
+        walk(f->s, h5, "scheduler", to_success);
+        /* h6: succeeded, no skips; h7: Start Failed, no execution at all. */
+        int64_t h6 = make_by(f->s, "b", true, 3000, "scheduler");
+        step_with_skips(f->s, h6, "load", 0, 0, 0);
+        walk(f->s, h6, "scheduler", to_success);
+        int64_t h7 = make_by(f->s, "a", true, 4000, "scheduler");
+        walk(f->s, h7, "scheduler", to_start_failed);
+
+        expect_skips(f->s, h1, 2);
+        expect_skips(f->s, h2, 0);
+        expect_skips(f->s, h3, 1);
+        expect_skips(f->s, h4, 3);
+        expect_skips(f->s, h5, 7);
+        expect_skips(f->s, h6, 0);
+        expect_skips(f->s, h7, 0);
+        /* A list carries the same counts. */
+        struct store_instance_filter all = {.tenant = "default", .state = -1};
+        struct store_instance_list l;
+        assert_int_equal(store_instance_list(f->s, &all, &l, NULL), 0);
+        assert_int_equal(l.n, 7);
+        const int64_t counts[] = {2, 0, 1, 3, 7, 0, 0};
+        for (size_t i = 0; i < l.n; i++)
+                assert_int_equal(l.items[i].skip_count, counts[i]);
+        store_instance_list_release(&l);
+
+        struct store_instance_filter hf = {.tenant = "default", .state = -1,
+                                           .has_failure = true};
+        int64_t has_failure[] = {h1, h3, h4, h5};
+        expect_ids(f->s, &hf, has_failure, 4);
+        struct store_instance_filter failed = {.tenant = "default", .state = -1,
+                                               .failed_only = true};
+        int64_t failed_ids[] = {h2, h3, h7};
+        expect_ids(f->s, &failed, failed_ids, 3);
+        /* Both: failed with skipped items. */
+        hf.failed_only = true;
+        int64_t both[] = {h3};
+        expect_ids(f->s, &hf, both, 1);
+        /* With job, state, live and order. */
+        hf.failed_only = false;
+        hf.job = "a";
+        hf.newest_first = true;
+        int64_t a_desc[] = {h5, h1};
+        expect_ids(f->s, &hf, a_desc, 2);
+        hf.job = NULL;
+        hf.newest_first = false;
+        hf.live_only = true;
+        int64_t live[] = {h4};
+        expect_ids(f->s, &hf, live, 1);
+        hf.live_only = false;
+        hf.state = STATE_SUCCESS;
+        int64_t ok_with_skips[] = {h1, h5};
+        expect_ids(f->s, &hf, ok_with_skips, 2);
+        /* Pages of 1 after h1. */
+        hf.state = -1;
+        hf.limit = 1;
+        hf.after_id = h1;
+        int64_t after_h1[] = {h3};
+        expect_ids(f->s, &hf, after_h1, 1);
+        hf.tenant = "other";
+        hf.after_id = 0;
+        expect_ids(f->s, &hf, NULL, 0);
 }
 
 /* Operators' requests queue for the daemon and are answered once. */
@@ -1027,6 +1155,7 @@ static void test_request_list(void **state)
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_failed_created_by, setup,           \
                                                 teardown),                                        \
+                cmocka_unit_test_setup_teardown(test_instance_has_failure, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \

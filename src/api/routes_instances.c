@@ -22,8 +22,8 @@
 int api_instances_list(struct api_req *r)
 {
         static const char *const known[] = {"job", "state", "from", "to", "limit", "cursor",
-                                            "order", "live", "has_failure", "submitted_by",
-                                            NULL};
+                                            "order", "live", "has_failure", "failed",
+                                            "submitted_by", NULL};
         if (api_check_query(r, known) < 0)
                 return -1;
         struct store_instance_filter f = {.tenant = r->tenant, .job = api_query(r, "job"),
@@ -62,6 +62,11 @@ int api_instances_list(struct api_req *r)
         if ((v = api_query(r, "has_failure"))) {
                 if (strcmp(v, "true"))
                         return api_problem(r, 400, "has_failure=\"%s\": the filter takes true", v);
+                f.has_failure = true;
+        }
+        if ((v = api_query(r, "failed"))) {
+                if (strcmp(v, "true"))
+                        return api_problem(r, 400, "failed=\"%s\": the filter takes true", v);
                 f.failed_only = true;
         }
         /* "me": the caller's own submits; else an actor as the audit log names it. */

@@ -24,7 +24,7 @@
 
 struct iopts {
         const char *db, *tenant, *output, *job, *status, *from, *to, *reason, *actor;
-        bool follow;
+        bool follow, has_failure, failed;
         struct def_map params;
         int limit;
 };
@@ -39,7 +39,8 @@ static int parse(const char *noun, const struct cli_cmd *cmd, int argc, char **a
                 {"to", required_argument, NULL, 'u'},     {"reason", required_argument, NULL, 'r'},
                 {"actor", required_argument, NULL, 'a'},  {"param", required_argument, NULL, 'p'},
                 {"follow", no_argument, NULL, 'F'},       {"limit", required_argument, NULL, 'l'},
-                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+                {"help", no_argument, NULL, 'h'},         {"has-failure", no_argument, NULL, 'H'},
+                {"failed", no_argument, NULL, 'X'},       {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
         o->tenant = "default";
@@ -60,6 +61,8 @@ static int parse(const char *noun, const struct cli_cmd *cmd, int argc, char **a
                 case 'u': o->to = optarg; break;
                 case 'r': o->reason = optarg; break;
                 case 'a': o->actor = optarg; break;
+                case 'H': o->has_failure = true; break;
+                case 'X': o->failed = true; break;
                 case 'l': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -132,9 +135,9 @@ static void put_time_json(struct buf *b, const char *key, int64_t t)
 static void put_instance_row(struct buf *b, const struct store_instance *in)
 {
         char due[ISO_FORMAT_MAX];
-        buf_printf(b, "%8lld  %-24s %-21s %-15s %s\n", (long long)in->id, in->job,
+        buf_printf(b, INSTANCE_TABLE_ROW, (long long)in->id, in->job,
                    iso_format_utc(in->due, due), state_name(in->state),
-                   in->reason ? in->reason : "");
+                   in->skip_count > 0 ? "yes" : "no", in->reason ? in->reason : "");
 }
 
 static void emit(struct buf *b)
@@ -211,7 +214,8 @@ static int mark_success(int argc, char **argv);
 static int logcmd(int argc, char **argv);
 
 const struct cli_cmd cli_instances_cmds[] = {
-        {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--limit N] [--db DB] "
+        {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--failed] "
+                 "[--limit N] [--db DB] "
                  "[--tenant T] [-o table|json]",
          "list instances, oldest first", list},
         {NULL, NULL, NULL, NULL},
@@ -236,7 +240,8 @@ static int list(int argc, char **argv)
         if (r)
                 return r < 0 ? CLI_OK : r;
         struct store_instance_filter f = {.tenant = o.tenant, .job = o.job, .state = -1,
-                                          .limit = (unsigned)o.limit};
+                                          .limit = (unsigned)o.limit,
+                                          .has_failure = o.has_failure, .failed_only = o.failed};
         struct batch_err err;
         if (o.status && (f.state = state_parse(o.status)) < 0)
                 return cli_usage_error("instances", &cli_instances_cmds[0],
@@ -267,7 +272,7 @@ static int list(int argc, char **argv)
         if (json)
                 buf_puts(&b, "[");
         else
-                buf_printf(&b, "%8s  %-24s %-21s %-15s %s\n", "ID", "JOB", "DUE", "STATE",
+                buf_printf(&b, INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "STATE", "HAS FAILURE",
                            "REASON");
         for (size_t i = 0; i < l.n; i++) {
                 if (json) {

@@ -42,7 +42,7 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 {"role", required_argument, NULL, 'R'},    {"expires-days", required_argument, NULL, 'x'},
                 {"date", required_argument, NULL, 'D'},    {"instance", required_argument, NULL, 'I'},
                 {"all", no_argument, NULL, 'Z'},           {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                {"failed", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
         optind = 0;
@@ -64,6 +64,7 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 case 'T': o->type = optarg; break;
                 case 'e': o->enabled = optarg; break;
                 case 'H': o->has_failure = true; break;
+                case 'F': o->failed = true; break;
                 case 'm': o->mine = true; break;
                 case 'n': o->name = optarg; break;
                 case 'R': o->role = optarg; break;
@@ -447,7 +448,7 @@ static int instance_mark_success(int argc, char **argv);
 static int instance_log(int argc, char **argv);
 
 const struct cli_cmd cli_remote_instances_cmds[] = {
-        {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--mine] "
+        {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--failed] [--mine] "
                  "[--limit N] [-o table|json]",
          "list instances, oldest first", instances_list},
         {NULL, NULL, NULL, NULL},
@@ -497,6 +498,8 @@ static int instances_list(int argc, char **argv)
         }
         if (o.has_failure)
                 remote_query_add(&q, "has_failure", "true");
+        if (o.failed)
+                remote_query_add(&q, "failed", "true");
         if (o.mine)
                 remote_query_add(&q, "submitted_by", "me");
         json_t *items, *next;
@@ -509,13 +512,14 @@ static int instances_list(int argc, char **argv)
         if (ropts_json(&o)) {
                 rcmd_print_list(items, next);
         } else {
-                printf("%8s  %-24s %-21s %-15s %s\n", "ID", "JOB", "DUE", "STATE", "REASON");
+                printf(INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "STATE", "HAS FAILURE", "REASON");
                 size_t i;
                 json_t *it;
                 json_array_foreach(items, i, it)
-                        printf("%8lld  %-24s %-21s %-15s %s\n", rcmd_int(it, "id"),
+                        printf(INSTANCE_TABLE_ROW, rcmd_int(it, "id"),
                                remote_str(it, "job", ""), remote_str(it, "due", ""),
                                state_name((int)rcmd_int(it, "state")),
+                               json_is_true(json_object_get(it, "has_failure")) ? "yes" : "no",
                                remote_str(it, "reason", ""));
         }
         json_decref(items);

@@ -71,7 +71,7 @@ static void print_help(FILE *f)
                 "  --db DB (or $BATCHD_DB with no URL) works on the repository file directly.\n"
                 "  The token: --token T, else $BATCHD_TOKEN, else `token = T` in the same file\n"
                 "  (keep it chmod 600). With a server, also: jobs list [--group G] [--type T]\n"
-                "  [--enabled true|false]; instances list [--has-failure] [--mine]; -o json prints\n"
+                "  [--enabled true|false]; instances list [--mine]; -o json prints\n"
                 "  the API's JSON.\n"
                 "\nbatchctl --version prints the version. Exit status: 0 ok, 1 failure (also an\n"
                 "error answer of the server, or a server that cannot be reached), 2 usage error.\n");

@@ -15,7 +15,7 @@
 struct ropts {
         const char *db, *tenant, *output, *job, *status, *from, *to, *reason, *actor;
         const char *group, *type, *enabled, *name, *role, *date, *instance;
-        bool follow, has_failure, mine, all;
+        bool follow, has_failure, failed, mine, all;
         int limit;              /* --limit, 0 when not given */
         int expires_days;       /* --expires-days, 0 when not given */
         json_t *params;         /* -p KEY=VALUE as a JSON object of strings */

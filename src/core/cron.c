@@ -390,6 +390,7 @@ struct parser {
         struct cron *c;
         struct batch_err *err;
         enum field_id id;
+        bool dom_question; /* day-of-month was "?" */
 };
 
 /* Quotes at most 40 bytes of [s, s+n) into buf, escaping what is not printable. */
@@ -494,13 +495,16 @@ static void set_bit(struct parser *p, int v)
         }
 }
 
-/* Parses one list element that is not a special form: *, a, a-b, with /n. */
+/* Parses one list element that is not a special form: *, a, a-b, with /n.
+ * a-b/n is a, a+n, ... up to b inclusive (only a when b - a < n, even when
+ * a == b); a/n is a, a+n, ... up to the field's maximum (7 in day-of-week,
+ * Sunday again); * with /n steps from the field's minimum (0-6 in day-of-week). */
 static int parse_plain(struct parser *p, const char *el, size_t eln)
 {
         const struct field_def *f = &fields[p->id];
         const char *s = el, *end = el + eln;
         int lo, hi, step = 1, r;
-        bool star = false;
+        bool star = false, range = false;
 
         if (*s == '*') {
                 star = true;
@@ -512,6 +516,7 @@ static int parse_plain(struct parser *p, const char *el, size_t eln)
                         return r;
                 hi = lo;
                 if (s < end && *s == '-') {
+                        range = true;
                         s++;
                         if (s == end)
                                 return field_error(p, BATCH_ESYNTAX, el, eln,
@@ -542,8 +547,8 @@ static int parse_plain(struct parser *p, const char *el, size_t eln)
                         snprintf(reason, sizeof(reason), "has a step out of range 1-%d", span);
                         return field_error(p, BATCH_ERANGE, el, eln, reason);
                 }
-                if (!star && hi == lo)
-                        hi = p->id == F_DOW ? 6 : f->max; /* "a/n": from a to the end */
+                if (!star && !range)
+                        hi = f->max; /* "a/n": from a to the field's maximum */
         }
         if (s != end)
                 return field_error(p, BATCH_ESYNTAX, el, eln, "has unexpected characters");
@@ -649,6 +654,12 @@ static int parse_field(struct parser *p, const char *text, size_t n)
                 if (p->id != F_DOM && p->id != F_DOW)
                         return field_error(p, BATCH_ESYNTAX, text, n,
                                            "is allowed only in day-of-month and day-of-week");
+                /* As in Quartz, "?" leaves the days to the other day field. */
+                if (p->id == F_DOW && p->dom_question)
+                        return field_error(p, BATCH_ESYNTAX, text, n,
+                                           "cannot be used when day-of-month is \"?\" too; "
+                                           "write \"*\" in one of them");
+                p->dom_question = p->id == F_DOM;
                 return parse_plain(p, "*", 1);
         }
         const char *s = text, *end = text + n;

@@ -40,6 +40,8 @@ void ops_put_instance(struct buf *b, const struct store_instance *in)
         json_put_string(b, in->trace_id);
         put_time(b, "created_at", in->created_at);
         put_time(b, "updated_at", in->updated_at);
+        buf_printf(b, ", \"has_failure\": %s, \"skip_count\": %lld",
+                   in->skip_count > 0 ? "true" : "false", (long long)in->skip_count);
         buf_puts(b, "}");
 }
 

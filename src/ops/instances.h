@@ -11,7 +11,8 @@
 #include "common/err.h"
 #include "store/store.h"
 
-/* Appends the JSON object of an instance to b. */
+/* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
+ * skip_count > 0, DESIGN §8) and "skip_count". */
 void ops_put_instance(struct buf *b, const struct store_instance *in);
 
 /* Appends {"items": [...], "next_cursor": "ID" | null} for the filter to b. Errors of

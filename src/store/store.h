@@ -55,6 +55,9 @@ struct store_instance {
         char *trace_id;
         int64_t created_at;
         int64_t updated_at;
+        int64_t skip_count; /* read-skip + process-skip + write-skip over the step executions
+                               of all its executions; > 0 is DESIGN §8's "has failure" (a
+                               data failure). Filled by get and list; create ignores it. */
 };
 
 struct store_instance_list {
@@ -75,9 +78,9 @@ struct store_instance_filter {
         bool live_only;      /* only instances not in a final state (0, 1, 2, 4, 10, 11) */
         bool scheduled_only; /* only scheduled instances (no submits) */
         bool newest_first;   /* by id descending */
-        bool failed_only;    /* only instances with a failure: an execution that did not
-                                exit 0, or a state among Failed, Start Failed, Timeout
-                                Failed, Stop Failed */
+        bool failed_only;    /* only failed instances: in Start Failed, Failed, Timeout
+                                Failed or Stop Failed now (3, 6, 7, 11) */
+        bool has_failure;    /* only instances with a data failure: skip_count > 0 */
         const char *created_by; /* NULL: anyone; else only instances whose creation was
                                    recorded with this actor ("token:NAME", "batchctl") */
 };

@@ -1055,12 +1055,44 @@ expect_problem "deps ?date=01/02/2026: 400" 400
 as viewer GET "/api/v1/deps?date=$today&x=1"
 expect_problem "deps with an unknown query parameter: 400" 400
 
-# --- instance filters
+# --- instance filters: has_failure is a data failure (items skipped, DESIGN §8), failed
+# is the state (Start Failed, Failed, Timeout Failed, Stop Failed). import-job runs the SDK
+# example customer_import on 3 valid rows and 2 invalid ones (process skips): it succeeds
+# with a data failure. A fresh fail-job instance fails without skipping anything.
+printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,Di,di@example.com,20\n5,Eve,eve@example.com,29\n' \
+    >"$tmp/customers.csv"
+asj admin POST /api/v1/jobs '{"name": "import-job", "group": "data", "type": "manual", "executor": {"exec": {"command": ["'"$BIN/sdk/examples/customer_import"'"]}}}'
+expect "POST /api/v1/jobs import-job: 201" 201
+asj operator POST /api/v1/jobs/import-job/submit '{"params": {"input": "'"$tmp/customers.csv"'"}}'
+IMPORT_ID=$(jq -r .id "$tmp/body")
+asj operator POST /api/v1/jobs/fail-job/submit '{}'
+FAIL2_ID=$(jq -r .id "$tmp/body")
+wait_for 30 is_final "$IMPORT_ID"
+wait_for 15 is_final "$FAIL2_ID"
+check "import-job ends Success" is_state "$IMPORT_ID" Success
+check "the second fail-job ends Failed" is_state "$FAIL2_ID" Failed
+as viewer GET "/api/v1/instances/$IMPORT_ID"
+expect "the import instance: has_failure true, skip_count 2 (the two invalid rows)" 200 \
+    '.has_failure == true and .skip_count == 2
+     and ([.executions[].steps[] | .read_skip_count + .process_skip_count + .write_skip_count] | add) == 2'
+as viewer GET "/api/v1/instances/$FAIL2_ID"
+expect "the failed instance: has_failure false, skip_count 0" 200 '.has_failure == false and .skip_count == 0'
 as viewer GET "/api/v1/instances?has_failure=true&limit=1000"
-expect "instances ?has_failure=true: fail-job's instance, no echo-job" 200 \
-    --argjson f "$FAIL_ID" '([.items[].id] | index($f) != null) and all(.items[]; .job != "echo-job")'
+expect "instances ?has_failure=true: exactly the import instance" 200 \
+    --argjson i "$IMPORT_ID" '[.items[].id] == [$i] and .items[0].has_failure == true'
+as viewer GET "/api/v1/instances?limit=1000"
+cp "$tmp/body" "$tmp/all-instances.json"
+as viewer GET "/api/v1/instances?failed=true&limit=1000"
+expect "instances ?failed=true: exactly those in Start Failed, Failed, Timeout Failed, Stop Failed" 200 \
+    --argjson f "$FAIL2_ID" --argjson i "$IMPORT_ID" --slurpfile all "$tmp/all-instances.json" \
+    '[.items[].id] == [$all[0].items[] | select(.state == 3 or .state == 6 or .state == 7 or .state == 11) | .id]
+     and ([.items[].id] | index($f) != null) and ([.items[].id] | index($i) == null)'
+as viewer GET "/api/v1/instances?failed=true&has_failure=true&limit=1000"
+expect "instances ?failed=true&has_failure=true: none (the import succeeded)" 200 '.items == []'
 as viewer GET "/api/v1/instances?has_failure=maybe"
 expect_problem "instances ?has_failure=maybe: 400" 400
+as viewer GET "/api/v1/instances?failed=yes"
+expect_problem "instances ?failed=yes: 400" 400 '.detail | test("failed")'
 asj operator2 POST /api/v1/jobs/echo-job/submit '{"params": {"greeting": "op2"}}'
 OP2_ID=$(jq -r .id "$tmp/body")
 as operator2 GET "/api/v1/instances?submitted_by=me&limit=1000"

@@ -217,9 +217,9 @@ while [ $i -lt 50 ] && ! "$B" instance get "$idb" 2>/dev/null | head -n 1 | grep
     i=$((i + 1))
 done
 check "instances list" 0 - "" -- instances list
-head -n 1 "$tmp/out" | grep -qE '^ +ID +JOB +DUE +STATE +REASON$' &&
-    grep -qE "^ +$id1  hello +[0-9TZ:-]+ +Success" "$tmp/out" &&
-    grep -qE "^ +$idb  broken +[0-9TZ:-]+ +Failed" "$tmp/out" &&
+head -n 1 "$tmp/out" | grep -qE '^ +ID +JOB +DUE +STATE +HAS FAILURE +REASON$' &&
+    grep -qE "^ +$id1  hello +[0-9TZ:-]+ +Success +no" "$tmp/out" &&
+    grep -qE "^ +$idb  broken +[0-9TZ:-]+ +Failed +no" "$tmp/out" &&
     [ "$(sed 1d "$tmp/out" | wc -l)" -eq 3 ] &&
     pass "instances list: the three submits" || fail "instances list: the three submits" "$tmp/out"
 cp "$tmp/out" "$tmp/remote-inst"
@@ -239,9 +239,13 @@ check "instances list --status Success" 0 - "" -- instances list --status Succes
 [ "$(sed 1d "$tmp/out" | grep -vc ' hello ')" -eq 0 ] && pass "instances list --status: only Success" ||
     fail "instances list --status: only Success" "$tmp/out"
 check "instances list --status bogus: usage" 2 "" "is not a state" -- instances list --status bogus
+# "Has failure" is a data failure (skipped items); broken failed without skipping any.
 check "instances list --has-failure" 0 - "" -- instances list --has-failure
-[ "$(sed 1d "$tmp/out" | awk '{print $1}')" = "$idb" ] && pass "instances list --has-failure: the failed one" ||
-    fail "instances list --has-failure: the failed one" "$tmp/out"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && pass "instances list --has-failure: none (nothing skipped items)" ||
+    fail "instances list --has-failure: none (nothing skipped items)" "$tmp/out"
+check "instances list --failed" 0 - "" -- instances list --failed
+[ "$(sed 1d "$tmp/out" | awk '{print $1}')" = "$idb" ] && pass "instances list --failed: the failed one" ||
+    fail "instances list --failed: the failed one" "$tmp/out"
 check "instances list --mine (operator)" 0 - "" -- instances list --mine --token "$operator"
 [ "$(sed 1d "$tmp/out" | awk '{print $1}')" = "$idb" ] && pass "instances list --mine: the operator's submit" ||
     fail "instances list --mine: the operator's submit" "$tmp/out"
@@ -302,6 +306,46 @@ if command -v sqlite3 >/dev/null; then
 else
     echo "ok - dead letters # SKIP no sqlite3"
 fi
+
+# ---- has failure (items skipped) vs failed (the state) --------------------------------------
+# import runs the SDK example customer_import on 2 valid rows and 3 invalid ones (process
+# skips): it succeeds with a data failure. broken fails without skipping anything. (After the
+# dead-letter checks: the skipped rows are dead letters too.)
+imp="$(cd "$(dirname "$B")" && pwd)/sdk/examples/customer_import"
+printf 'kind: job\nname: import\ntype: manual\nexecutor: {exec: {command: ["%s"]}}\n' "$imp" >"$tmp/import.yaml"
+printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,,di@example.com,20\n5,Eve,eve@example.com,29\n' \
+    >"$tmp/customers.csv"
+check "jobs create import" 0 - "" -- jobs create "$tmp/import.yaml"
+check "submit import" 0 - "" -- submit import -p input="$tmp/customers.csv"
+idi=$(sed -n 's/^submitted instance \([0-9]*\) of import$/\1/p' "$tmp/out")
+check "submit broken again" 0 - "" -- submit broken
+idb2=$(sed -n 's/^submitted instance \([0-9]*\) of broken$/\1/p' "$tmp/out")
+final_state() { "$B" instance get "$1" 2>/dev/null | head -n 1 | grep -qE ': (Success|Failed)( |$)'; }
+wait_for 30 final_state "$idi" && wait_for 30 final_state "$idb2" &&
+    pass "import and broken have ended" || fail "import and broken have ended"
+check "instances list --has-failure (import)" 0 - "" -- instances list --has-failure
+[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $4 " " $5}')" = "$idi import Success yes" ] &&
+    pass "instances list --has-failure: exactly the import, Success, HAS FAILURE yes" ||
+    fail "instances list --has-failure: exactly the import, Success, HAS FAILURE yes" "$tmp/out"
+"$B" instances list --has-failure --db "$db" >"$tmp/local-hf" 2>&1
+cmp -s "$tmp/out" "$tmp/local-hf" && pass "instances list --has-failure: the same table as local mode" ||
+    fail "instances list --has-failure: the same table as local mode" "$tmp/local-hf"
+# idb was marked successful above: the one failed instance now is the second broken run.
+check "instances list --failed (broken)" 0 - "" -- instances list --failed
+[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $4 " " $5}')" = "$idb2 broken Failed no" ] &&
+    pass "instances list --failed: exactly the second broken run, HAS FAILURE no" ||
+    fail "instances list --failed: exactly the second broken run, HAS FAILURE no" "$tmp/out"
+"$B" instances list --failed --db "$db" >"$tmp/local-failed" 2>&1
+cmp -s "$tmp/out" "$tmp/local-failed" && pass "instances list --failed: the same table as local mode" ||
+    fail "instances list --failed: the same table as local mode" "$tmp/local-failed"
+check "instances list --failed --has-failure: none" 0 - "" -- instances list --failed --has-failure
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && pass "instances list --failed --has-failure: header only" ||
+    fail "instances list --failed --has-failure: header only" "$tmp/out"
+check "instance get -o json (import)" 0 - "" -- instance get "$idi" -o json
+grep -q '"has_failure": true, "skip_count": 3' "$tmp/out" && pass "instance get -o json: has_failure true, skip_count 3" ||
+    fail "instance get -o json: has_failure true, skip_count 3" "$tmp/out"
+# The job lists below are of the applied definitions only.
+check "jobs delete import" 0 - "" -- jobs delete import
 
 # ---- errors: unreachable, no token, bad token; the token is never printed ------------------
 check "unreachable server: exit 1 naming the URL" 1 "" "cannot reach the server at http://127.0.0.1:1" -- \

@@ -19,15 +19,15 @@ def val(tok, names, base):
 def plain(field, lo, hi, names=None, base=0, dow=False):
     out = set()
     for el in field.split(","):
-        step = 1
-        if "/" in el:
+        step, stepped = 1, "/" in el
+        if stepped:
             el, s = el.split("/"); step = int(s)
         if el in ("*", "?"):
             a, b = lo, (6 if dow else hi)
-        elif "-" in el:
+        elif "-" in el:  # a-b/n: a, a+n, ... up to b inclusive, even when a == b
             x, y = el.split("-"); a, b = val(x, names, base), val(y, names, base)
-        else:
-            a = val(el, names, base); b = a if step == 1 else (6 if dow else hi)
+        else:  # a alone, or a/n: from a to the field's maximum (7 for day-of-week)
+            a = val(el, names, base); b = hi if stepped else a
         out |= set(range(a, b + 1, step))
     return {v % 7 for v in out} if dow else out
 

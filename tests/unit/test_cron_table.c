@@ -141,7 +141,6 @@ static const struct bad bad[] = {
         {"* * * 13 *", "month", "\"13\" is out of range 1-12"},
         {"* * * 0 *", "month", "out of range"},
         {"* * * * 8", "day-of-week", "\"8\" is out of range 0-7"},
-        {"*/0 * * * *", "minute", "step"},
         {"*/61 * * * *", "minute", "step"},
         {"5-2 * * * *", "minute", "start is greater than its end"},
         {"1,,2 * * * *", "minute", "empty list element"},
@@ -182,6 +181,26 @@ static const struct bad bad[] = {
         {"*/99999999999 * * * *", "minute", "step"},
         {"\xff\xfe * * * *", "minute", "\\xff\\xfe"},
         {"\x01 * * * *", "minute", "\\x01"},
+        /* A reversed range is refused in every field, with or without a step. */
+        {"30-10 * * * * *", "second", "\"30-10\" is a range whose start is greater than its end"},
+        {"* 18-6 * * *", "hour", "\"18-6\" is a range whose start is greater than its end"},
+        {"* 18-6/2 * * *", "hour", "start is greater than its end"},
+        {"* * 20-10 * *", "day-of-month", "start is greater than its end"},
+        {"* * * NOV-FEB *", "month", "\"NOV-FEB\" is a range whose start is greater"},
+        {"* * * * FRI-MON", "day-of-week", "start is greater than its end"},
+        {"0 0 0 1 1 ? 2030-2027", "year", "start is greater than its end"},
+        /* A step of 0 is refused in every field and every form of step. */
+        {"0/0 * * * * *", "second", "\"0/0\" has a step out of range 1-60"},
+        {"*/0 * * * *", "minute", "\"*/0\" has a step out of range 1-60"},
+        {"* 5-10/0 * * *", "hour", "\"5-10/0\" has a step out of range 1-24"},
+        {"* * 1/0 * *", "day-of-month", "step out of range 1-31"},
+        {"* * * */0 *", "month", "step out of range 1-12"},
+        {"* * * * 1-1/0", "day-of-week", "\"1-1/0\" has a step out of range"},
+        {"0 0 0 1 1 ? 2027/0", "year", "step out of range 1-230"},
+        /* "?" means "no constraint" in one day field; in both it says nothing. */
+        {"0 0 ? * ?", "day-of-week", "\"?\" cannot be used when day-of-month is \"?\" too"},
+        {"0 0 0 ? * ?", "day-of-week", "day-of-month is \"?\" too"},
+        {"0 0 0 ? * ? 2027", "day-of-week", "day-of-month is \"?\" too"},
 };
 
 static void test_invalid(void **state)

@@ -119,6 +119,12 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
+/* An instance's skip_count (struct store_instance), as a column of a query on instances. */
+#define SKIP_COUNT_SQL                                                                            \
+        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
+        "0)::bigint FROM executions e JOIN step_executions s ON s.execution_id = e.id "         \
+        "WHERE e.instance_id = instances.id)"
+
 enum stmt_id {
         ST_TENANT_ENSURE,
         ST_DEF_LAST_VERSION,
@@ -200,8 +206,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                                "$11) ON CONFLICT (tenant, job, due_time) WHERE scheduled "
                                "DO NOTHING RETURNING id",
         [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
-                            "last_due, state, reason, params, trace_id, created_at, updated_at "
-                            "FROM instances WHERE id = $1",
+                            "last_due, state, reason, params, trace_id, created_at, updated_at, "
+                            SKIP_COUNT_SQL " FROM instances WHERE id = $1",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
@@ -838,6 +844,7 @@ static int read_instance(PGresult *res, int row, void *item)
         in->trace_id = val(res, row, 10);
         in->created_at = num(res, row, 11);
         in->updated_at = num(res, row, 12);
+        in->skip_count = num(res, row, 13);
         return in->tenant && in->job && in->trace_id ? 0 : BATCH_ENOMEM;
 }
 
@@ -900,8 +907,8 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
 {
         unsigned lim = f->limit ? f->limit : 100;
         list_param(q, "SELECT id, tenant, job, scheduled::int, due_time, first_due, last_due, "
-                      "state, reason, params, trace_id, created_at, updated_at FROM instances "
-                      "WHERE tenant = ",
+                      "state, reason, params, trace_id, created_at, updated_at, " SKIP_COUNT_SQL
+                      " FROM instances WHERE tenant = ",
                    f->tenant);
         if (f->job)
                 list_param(q, " AND job = ", f->job);
@@ -919,12 +926,11 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
                 list_add(q, " AND state IN (0, 1, 2, 4, 10, 11)");
         if (f->scheduled_only)
                 list_add(q, " AND scheduled");
-        /* Start Failed, Failed, Timeout Failed, Stop Failed, or an execution that exited
-         * other than 0 or recorded an error (an unfinished one has neither). */
+        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
         if (f->failed_only)
-                list_add(q, " AND (state IN (3, 6, 7, 11) OR EXISTS (SELECT 1 FROM executions e "
-                            "WHERE e.instance_id = instances.id AND (e.exit_status <> 0 "
-                            "OR e.error IS NOT NULL)))");
+                list_add(q, " AND state IN (3, 6, 7, 11)");
+        if (f->has_failure)
+                list_add(q, " AND " SKIP_COUNT_SQL " > 0");
         /* The creation is the one transition without a from_state. */
         if (f->created_by) {
                 list_param(q, " AND EXISTS (SELECT 1 FROM instance_transitions c "

@@ -189,6 +189,12 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
+/* An instance's skip_count (struct store_instance), as a column of a query on instances. */
+#define SKIP_COUNT_SQL                                                                            \
+        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
+        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                 \
+        "WHERE e.instance_id = instances.id)"
+
 enum stmt_id {
         ST_BEGIN,
         ST_COMMIT,
@@ -278,8 +284,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
                                "?11)",
         [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
-                            "state, reason, params, trace_id, created_at, updated_at "
-                            "FROM instances WHERE id = ?1",
+                            "state, reason, params, trace_id, created_at, updated_at, "
+                            SKIP_COUNT_SQL " FROM instances WHERE id = ?1",
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
@@ -385,7 +391,8 @@ enum list_flags {
         LIST_FAILED = 1 << 6,
         LIST_CREATED_BY = 1 << 7,
         LIST_DESC = 1 << 8,
-        LIST_COMBINATIONS = 1 << 9,
+        LIST_HAS_FAILURE = 1 << 9,
+        LIST_COMBINATIONS = 1 << 10,
 };
 
 struct sqlite_store {
@@ -1056,6 +1063,7 @@ static int read_instance(sqlite3_stmt *st, struct store_instance *in)
         in->trace_id = col_text(st, 10);
         in->created_at = sqlite3_column_int64(st, 11);
         in->updated_at = sqlite3_column_int64(st, 12);
+        in->skip_count = sqlite3_column_int64(st, 13);
         if (!in->tenant || !in->job || !in->trace_id) {
                 store_instance_release(in);
                 return BATCH_ENOMEM;
@@ -1091,7 +1099,7 @@ static unsigned list_flags(const struct store_instance_filter *f)
                (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
                (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
                (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
-               (f->newest_first ? LIST_DESC : 0);
+               (f->newest_first ? LIST_DESC : 0) | (f->has_failure ? LIST_HAS_FAILURE : 0);
 }
 
 struct sql_text {
@@ -1116,8 +1124,8 @@ static void sql_add(struct sql_text *t, const char *part)
 static const char *list_sql(unsigned flags, struct sql_text *t)
 {
         sql_add(t, "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, state, "
-                   "reason, params, trace_id, created_at, updated_at FROM instances "
-                   "WHERE tenant = :tenant");
+                   "reason, params, trace_id, created_at, updated_at, " SKIP_COUNT_SQL
+                   " FROM instances WHERE tenant = :tenant");
         if (flags & LIST_JOB)
                 sql_add(t, " AND job = :job");
         if (flags & LIST_STATE)
@@ -1131,12 +1139,11 @@ static const char *list_sql(unsigned flags, struct sql_text *t)
                 sql_add(t, " AND state IN (0, 1, 2, 4, 10, 11)");
         if (flags & LIST_SCHEDULED)
                 sql_add(t, " AND scheduled = 1");
-        /* Start Failed, Failed, Timeout Failed, Stop Failed, or an execution that exited
-         * other than 0 or recorded an error (an unfinished one has neither). */
+        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
         if (flags & LIST_FAILED)
-                sql_add(t, " AND (state IN (3, 6, 7, 11) OR EXISTS (SELECT 1 FROM executions e "
-                           "WHERE e.instance_id = instances.id AND (e.exit_status <> 0 "
-                           "OR e.error IS NOT NULL)))");
+                sql_add(t, " AND state IN (3, 6, 7, 11)");
+        if (flags & LIST_HAS_FAILURE)
+                sql_add(t, " AND " SKIP_COUNT_SQL " > 0");
         /* The creation is the one transition without a from_state. */
         if (flags & LIST_CREATED_BY)
                 sql_add(t, " AND EXISTS (SELECT 1 FROM instance_transitions c "
