@@ -393,6 +393,25 @@ rc=$?
 [ $? -eq 1 ] && pass "--defs: a missing directory is refused" ||
     fail "--defs: a missing directory is refused" "$tmp/defs-missing.log"
 
+# The virtual clock starts at batchd's first reading of it, once it has started (docs/
+# daemon.md): a slow start loses no due time after --clock-start. Here --defs waits for a
+# write lock another process holds for 2 s (120 s of the clock); early is due 30 s after
+# the clock's start. (It was lost when the clock started with the process.)
+mkdir -p "$tmp/slowdefs"
+printf 'kind: job\nname: early\ntrigger: {cron: "0 1 * * *"}\nexecutor: {exec: {command: [/bin/true]}}\n' \
+    >"$tmp/slowdefs/a.yaml"
+{ echo 'BEGIN EXCLUSIVE;'; echo "SELECT 'locked';"; sleep 2; echo 'COMMIT;'; } |
+    sqlite3 "$tmp/s.db" >"$tmp/lock.out" 2>&1 &
+lkpid=$!
+locked() { grep -q '^locked$' "$tmp/lock.out"; }
+wait_for "$WAIT" locked
+"$D" --db "$tmp/s.db" --defs "$tmp/slowdefs" --clock-start 2026-03-02T00:59:30Z --clock-rate 60 \
+    2>"$tmp/s.log" &
+dpid=$!
+early_ran() { "$B" instances list --job early --status Success --db "$tmp/s.db" 2>/dev/null | grep -q ' 2026-03-02T01:00:00Z '; }
+wait_for "$WAIT" early_ran && pass "virtual clock: a slow start loses no due time after --clock-start" ||
+    fail "virtual clock: a slow start loses no due time after --clock-start" "$tmp/s.log"
+kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; wait "$lkpid" 2>/dev/null
 
 # The unit `make install` writes: our paths, Type=notify, and KillMode=process, so that
 # a restart leaves the runs to the next batchd; systemd-analyze accepts it (when there).
