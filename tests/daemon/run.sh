@@ -167,17 +167,17 @@ sp=$(pgrep -P "$daemon_pid" -x bdspawn | head -n 1)
 # A failing job with retries (attempts 2, backoff 60 s): three runs, each at least 60 s
 # after the previous one ended, each exit 3, then Failed. (Between runs the instance is
 # Failed with a retry pending: wait for the third run to have ended.)
-fi_=""
+fl=""
 third_ended() {
-    fi_=$(id_of flaky 2026-03-02T01:02:00Z)
-    [ -n "$fi_" ] && [ "$(inst_jq "$fi_" '[.executions[] | select(.finished_at != null)] | length')" -ge 3 ]
+    fl=$(id_of flaky 2026-03-02T01:02:00Z)
+    [ -n "$fl" ] && [ "$(inst_jq "$fl" '[.executions[] | select(.finished_at != null)] | length')" -ge 3 ]
 }
-wait_for "$WAIT" third_ended && is_state "$fi_" Failed &&
-    [ "$(inst_jq "$fi_" '[.executions[] | "\(.attempt):\(.exit_status)"] | join(" ")')" = "1:3 2:3 3:3" ] &&
-    [ "$(inst_jq "$fi_" '[.executions | range(1; length) as $i
+wait_for "$WAIT" third_ended && is_state "$fl" Failed &&
+    [ "$(inst_jq "$fl" '[.executions[] | "\(.attempt):\(.exit_status)"] | join(" ")')" = "1:3 2:3 3:3" ] &&
+    [ "$(inst_jq "$fl" '[.executions | range(1; length) as $i
             | (.[$i].started_at | fromdate) - (.[$i - 1].finished_at | fromdate) >= 60] | all')" = true ] &&
     pass "retries: three runs, then Failed with exit status 3" ||
-    { dump_inst "$fi_"; fail "retries: three runs, then Failed with exit status 3" "$tmp/inst"; }
+    { dump_inst "$fl"; fail "retries: three runs, then Failed with exit status 3" "$tmp/inst"; }
 
 # Timeout Failed: max_minutes 1 stops the run.
 wait_for "$WAIT" due_state hung 2026-03-02T01:04:00Z "Timeout Failed" &&
