@@ -16,28 +16,31 @@ void dclock_init_real(struct dclock *c)
 void dclock_init_virtual(struct dclock *c, int64_t start, double rate)
 {
         *c = (struct dclock){.virtual_clock = true, .start = start, .rate = rate};
-        clock_gettime(CLOCK_MONOTONIC, &c->origin);
 }
 
-/* The clock's time in (fractional) seconds. */
-static double now_f(const struct dclock *c)
+/* The clock's time in (fractional) seconds; a virtual clock starts at its first reading. */
+static double now_f(struct dclock *c)
 {
         if (!c->virtual_clock) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
         }
+        if (!c->started) {
+                clock_gettime(CLOCK_MONOTONIC, &c->origin);
+                c->started = true;
+        }
         double origin = (double)c->origin.tv_sec + (double)c->origin.tv_nsec * 1e-9;
         return (double)c->start + (mono_s() - origin) * c->rate;
 }
 
-int64_t dclock_now(const struct dclock *c)
+int64_t dclock_now(struct dclock *c)
 {
         double t = now_f(c);
         return (int64_t)t - (t < 0 && (double)(int64_t)t != t);
 }
 
-int64_t dclock_us_until(const struct dclock *c, int64_t t)
+int64_t dclock_us_until(struct dclock *c, int64_t t)
 {
         double d = ((double)t - now_f(c)) / c->rate * 1e6;
         if (d <= 0)

@@ -59,10 +59,10 @@ req() {
     shift 3
     last_req="$m $p (token ${t_name:-?})"
     if [ "$t" = "-" ]; then
-        code=$(curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time 20 \
+        code=$(curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time "$WAIT" \
             -X "$m" "$base$p" "$@" 2>"$tmp/curl.err")
     else
-        code=$(curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time 20 \
+        code=$(curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time "$WAIT" \
             -X "$m" -H "Authorization: Bearer $t" "$base$p" "$@" 2>"$tmp/curl.err")
     fi
     [ -f "$tmp/body" ] || : >"$tmp/body"
@@ -105,7 +105,7 @@ check() {
 # ---- instances ------------------------------------------------------------------------------
 # state_of ID: the instance's state_name, read through the API as the admin.
 state_of() {
-    curl -s --max-time 5 -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances/$1" |
+    curl -s --max-time "$WAIT" -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances/$1" |
         jq -r '.state_name // empty' 2>/dev/null
 }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
@@ -117,7 +117,7 @@ is_final() {
     return 1
 }
 count_instances() {
-    curl -s --max-time 5 -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances?limit=1000" |
+    curl -s --max-time "$WAIT" -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances?limit=1000" |
         jq '.items | length'
 }
 count_audit() { sqlite3 "$tmp/r.db" "SELECT count(*) FROM audit_log" 2>/dev/null; }
@@ -146,7 +146,7 @@ name: sleeper
 group: g2
 type: manual
 allow_multiple_instances: false
-executor: {exec: {command: [/bin/sleep, "30"]}}
+executor: {exec: {command: [/bin/sh, -c, 'while [ -d "\$0" ]; do sleep 0.2; done', $tmp]}}
 ---
 kind: job
 name: disabled-job
@@ -218,7 +218,7 @@ start_daemon() {
         --log-file "$tmp/d.$starts.log" 2>>"$tmp/d.err" &
     daemon_pid=$!
     defs_opt="" # only at the first start
-    if ! wait_for 10 port_of_log; then
+    if ! wait_for "$WAIT" port_of_log; then
         echo "Bail out! batchd did not report its API port"
         cat "$tmp/d.$starts.log" "$tmp/d.err" 2>/dev/null
         exit 1
@@ -512,7 +512,7 @@ expect "submit as operator: 201 with the instance (job, state, params)" 201 \
     '.job=="echo-job" and (.id|type)=="number" and .params.greeting=="world-from-api"
      and (.state|type)=="number" and (.state_name|type)=="string" and .scheduled==false'
 ECHO_ID=$(jq -r .id "$tmp/body")
-wait_for 15 is_final "$ECHO_ID"
+wait_for "$WAIT" is_final "$ECHO_ID"
 check "the submitted echo-job instance ends Success" is_state "$ECHO_ID" Success
 as viewer GET "/api/v1/instances/$ECHO_ID/log"
 expect "instance log as viewer: 200" 200
@@ -525,7 +525,7 @@ cp "$tmp/body" "$tmp/echo.log"
 as admin POST /api/v1/jobs/echo-job/submit
 expect "submit with an empty body as admin: 201" 201 '.job=="echo-job"'
 ADMIN_ECHO_ID=$(jq -r .id "$tmp/body")
-wait_for 15 is_final "$ADMIN_ECHO_ID"
+wait_for "$WAIT" is_final "$ADMIN_ECHO_ID"
 as viewer GET "/api/v1/instances/$ADMIN_ECHO_ID/log"
 expect "a submit without parameters runs with the definition's (hello default)" 200
 grep -q 'hello default' "$tmp/body" && pass "the log of that run has hello default" ||
@@ -552,18 +552,19 @@ asj operator POST /api/v1/jobs/secret-job/submit "{\"params\": {\"db_password\":
 expect "submit of secret-job: 201 with db_password shown as ***" 201 \
     '.params.db_password=="***" and .params.region=="US"'
 SECRET_ID=$(jq -r .id "$tmp/body")
-wait_for 15 is_final "$SECRET_ID"
+wait_for "$WAIT" is_final "$SECRET_ID"
 as viewer GET "/api/v1/instances/$SECRET_ID"
 expect "instance JSON of secret-job shows db_password as ***" 200 '.params.db_password=="***"'
 as viewer GET "/api/v1/instances/$SECRET_ID/log"
 expect "secret-job log: the non-secret parameter is there" 200
 grep -q 'region US' "$tmp/body" && pass "secret-job ran with region US" || fail "secret-job ran with region US"
 
-# Single instance: sleeper (allow_multiple_instances false, sleep 30).
+# Single instance: sleeper (allow_multiple_instances false; it runs until it is stopped, or
+# until this test's directory is removed).
 asj operator POST /api/v1/jobs/sleeper/submit '{}'
 expect "submit sleeper: 201" 201
 SLEEP_ID=$(jq -r .id "$tmp/body")
-wait_for 10 is_state "$SLEEP_ID" Running
+wait_for "$WAIT" is_state "$SLEEP_ID" Running
 check "sleeper reaches Running" is_state "$SLEEP_ID" Running
 asj operator POST /api/v1/jobs/sleeper/submit '{}'
 expect_problem "a second submit of a live single-instance job: 409 with a reason" 409 \
@@ -698,13 +699,13 @@ expect_problem "log of an unknown instance: 404" 404
 asj operator POST /api/v1/jobs/ticker/submit '{}'
 TICK_ID=$(jq -r .id "$tmp/body")
 has_exec() { curl -s -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances/$1" | jq -e '.executions | length > 0' >/dev/null 2>&1; }
-wait_for 10 has_exec "$TICK_ID"
+wait_for "$WAIT" has_exec "$TICK_ID"
 t0=$(date +%s)
-curl -sS -N --max-time 15 -H "Authorization: Bearer $VIEWER" \
+curl -sS -N --max-time "$WAIT" -H "Authorization: Bearer $VIEWER" \
     "$base/api/v1/instances/$TICK_ID/log?follow=true" >"$tmp/follow.out" 2>"$tmp/follow.err"
 rc=$?
 t1=$(date +%s)
-last_req="GET /api/v1/instances/$TICK_ID/log?follow=true (curl --max-time 15, exit $rc, $((t1 - t0)) s)"
+last_req="GET /api/v1/instances/$TICK_ID/log?follow=true (curl --max-time $WAIT, exit $rc, $((t1 - t0)) s)"
 code=200
 cp "$tmp/follow.out" "$tmp/body"
 [ $rc -eq 0 ] && grep -q tick1 "$tmp/follow.out" && grep -q tick4 "$tmp/follow.out" &&
@@ -718,7 +719,7 @@ expect "log ?follow=true of a finished execution: the whole log at once" 200
 # A run that wrote nothing has no log file (docs/daemon.md): its log is empty, not an error.
 asj operator POST /api/v1/jobs/page-1/submit '{}'
 SILENT_ID=$(jq -r .id "$tmp/body")
-wait_for 15 is_final "$SILENT_ID"
+wait_for "$WAIT" is_final "$SILENT_ID"
 as viewer GET "/api/v1/instances/$SILENT_ID/log"
 expect "log of a run that wrote nothing: 200" 200
 [ ! -s "$tmp/body" ] && pass "log of a run that wrote nothing: empty" ||
@@ -795,7 +796,7 @@ if [ "$code" = 200 ] || [ "$code" = 202 ]; then
 else
     fail "POST stop as operator: 200/202 with the request"
 fi
-wait_for 15 is_final "$SLEEP_ID"
+wait_for "$WAIT" is_final "$SLEEP_ID"
 check "the stopped sleeper ends Canceled" is_state "$SLEEP_ID" Canceled
 as viewer GET "/api/v1/instances/$SLEEP_ID"
 expect "the Canceled instance's history has the stop by token:operator1" 200 \
@@ -813,19 +814,19 @@ as operator POST "/api/v1/instances/$ECHO_ID/rerun"
 { [ "$code" = 200 ] || [ "$code" = 202 ]; } && jqb '.action=="rerun"' &&
     pass "POST rerun of a Success instance as operator: 200/202" || fail "POST rerun of a Success instance as operator: 200/202"
 has_two_execs() { curl -s -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances/$1" | jq -e '(.executions|length)>=2 and (.executions|last|.finished)' >/dev/null 2>&1; }
-wait_for 15 has_two_execs "$ECHO_ID"
+wait_for "$WAIT" has_two_execs "$ECHO_ID"
 as viewer GET "/api/v1/instances/$ECHO_ID"
 expect "the rerun instance ran again (two executions) and ended Success" 200 \
     '(.executions|length)==2 and .state_name=="Success"'
 
 asj operator POST /api/v1/jobs/fail-job/submit '{}'
 FAIL_ID=$(jq -r .id "$tmp/body")
-wait_for 15 is_final "$FAIL_ID"
+wait_for "$WAIT" is_final "$FAIL_ID"
 check "fail-job ends Failed" is_state "$FAIL_ID" Failed
 asj operator POST "/api/v1/instances/$FAIL_ID/mark-success" '{"reason": "checked by hand"}'
 { [ "$code" = 200 ] || [ "$code" = 202 ]; } && pass "POST mark-success of a Failed instance: 200/202" ||
     fail "POST mark-success of a Failed instance: 200/202"
-wait_for 5 is_state "$FAIL_ID" "Manual Success"
+wait_for "$WAIT" is_state "$FAIL_ID" "Manual Success"
 check "mark-success: the instance is Manual Success (12)" is_state "$FAIL_ID" "Manual Success"
 as admin POST "/api/v1/instances/$ADMIN_ECHO_ID/mark-success"
 { [ "$code" = 200 ] || [ "$code" = 202 ] || [ "$code" = 409 ]; } &&

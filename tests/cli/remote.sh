@@ -110,13 +110,11 @@ db="$tmp/r.db"
 "$D" --db "$db" --listen 127.0.0.1:0 --log-file "$tmp/d.log" >"$tmp/d.out" 2>&1 &
 dpid=$!
 port=""
-i=0
-while [ $i -lt 100 ] && [ -z "$port" ]; do
+listening() {
     port=$(sed -n 's/.*API listening on .*(port \([0-9]*\)).*/\1/p' "$tmp/d.log" 2>/dev/null | head -n 1)
-    [ -n "$port" ] || sleep 0.1
-    i=$((i + 1))
-done
-if [ -z "$port" ]; then
+    [ -n "$port" ]
+}
+if ! wait_for "$WAIT" listening; then
     fail "the daemon listens" "$tmp/d.log"
     echo "cli-remote: $passed passed, $((failed)) failed"
     exit 1
@@ -210,12 +208,12 @@ check "submit -p without =: usage" 2 "" 'expected KEY=VALUE' -- submit hello -p 
 BATCHD_TOKEN="$operator" "$B" submit broken >"$tmp/out" 2>&1
 idb=$(sed -n 's/^submitted instance \([0-9]*\) of broken$/\1/p' "$tmp/out")
 [ -n "$idb" ] && pass "submit with an operator token" || fail "submit with an operator token" "$tmp/out"
-# wait until it failed
-i=0
-while [ $i -lt 50 ] && ! "$B" instance get "$idb" 2>/dev/null | head -n 1 | grep -q ': Failed'; do
-    sleep 0.2
-    i=$((i + 1))
-done
+# in_state ID STATE: the instance is in STATE (its state_name).
+in_state() { [ "$("$B" instance get "$1" -o json 2>/dev/null | jq -r .state_name)" = "$2" ]; }
+# The three submits have ended (the second runs for 2 s), so the lists below are the same
+# whenever they are read.
+wait_for "$WAIT" in_state "$idb" Failed && wait_for "$WAIT" in_state "$id2" Success ||
+    fail "the broken submit ends Failed, the second hello Success"
 check "instances list" 0 - "" -- instances list
 head -n 1 "$tmp/out" | grep -qE '^ +ID +JOB +DUE +STATE +HAS FAILURE +REASON$' &&
     grep -qE "^ +$id1  hello +[0-9TZ:-]+ +Success +no" "$tmp/out" &&
@@ -264,18 +262,15 @@ fi
 check "mark-success of the failed instance" 0 - "" -- instance mark-success "$idb"
 grep -qE "^mark-success instance $idb: " "$tmp/out" && pass "mark-success: the daemon's answer" ||
     fail "mark-success: the daemon's answer" "$tmp/out"
-"$B" instance get "$idb" >"$tmp/out" 2>&1
-head -n 1 "$tmp/out" | grep -qE ": Manual Success" && pass "mark-success: now Manual Success" ||
-    fail "mark-success: now Manual Success" "$tmp/out"
+# (The answer may be "queued" when batchd took longer than the API waits: then the state
+# changes when it has carried it out.)
+wait_for "$WAIT" in_state "$idb" "Manual Success" && pass "mark-success: now Manual Success" ||
+    { "$B" instance get "$idb" >"$tmp/out" 2>&1; fail "mark-success: now Manual Success" "$tmp/out"; }
 check "rerun of a finished instance" 0 - "" -- instance rerun "$id1"
 grep -qE "^rerun instance $id1: " "$tmp/out" && pass "rerun: the daemon's answer" || fail "rerun: the daemon's answer" "$tmp/out"
 "$B" submit sleeper >"$tmp/out" 2>&1
 ids=$(sed -n 's/^submitted instance \([0-9]*\) of sleeper$/\1/p' "$tmp/out")
-i=0
-while [ $i -lt 50 ] && ! "$B" instance get "$ids" 2>/dev/null | head -n 1 | grep -q ': Running'; do
-    sleep 0.2
-    i=$((i + 1))
-done
+wait_for "$WAIT" in_state "$ids" Running || fail "the sleeper runs"
 check "a viewer's instance stop: 403" 1 "" "(HTTP 403)" -- instance stop "$ids" --token "$viewer"
 grep -qF "needs the operator role" "$tmp/err" && pass "403 names the role needed" || fail "403 names the role needed" "$tmp/err"
 check "instance stop --reason (operator)" 0 - "" -- instance stop "$ids" --reason "test stop" --token "$operator"

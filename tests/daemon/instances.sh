@@ -16,3 +16,15 @@ id_of() {
 due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
 # submit_id JOB [ARGS...]: submits JOB and prints the new instance's id.
 submit_id() { "$B" submit "$@" --db "$REPO" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
+# inst_jq ID FILTER: FILTER (jq -r) applied to the instance as `instance get -o json` shows it.
+inst_jq() { "$B" instance get "$1" --db "$REPO" -o json 2>/dev/null | jq -r "$2"; }
+# ran_after ID PARENT_ID: ID's first execution started when or after PARENT_ID's last one
+# had ended, by the times the repository recorded (whole seconds of the daemon's clock).
+ran_after() {
+    r_start=$(inst_jq "$1" '.executions[0].started_at // empty')
+    r_end=$(inst_jq "$2" '.executions[-1].finished_at // empty')
+    [ -n "$r_start" ] && [ -n "$r_end" ] &&
+        jq -en --arg s "$r_start" --arg e "$r_end" '$s >= $e' >/dev/null
+}
+# dump_inst ID...: the instances as JSON into $tmp/inst, for fail to show.
+dump_inst() { for i in "$@"; do "$B" instance get "$i" --db "$REPO" -o json; done >"$tmp/inst" 2>&1; }
