@@ -606,6 +606,9 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 rc = store_alert_add(d->st, &al, now, NULL, &err);
                 break;
         }
+        case SCHED_REASON: /* still waiting, for something else now */
+                rc = store_instance_set_reason(d->st, in->ext_id, a->from, a->reason, now, &err);
+                break;
         default:
                 rc = store_instance_transition(d->st, in->ext_id, a->from, a->to, "scheduler",
                                                a->reason && *a->reason ? a->reason : NULL, now,

@@ -154,6 +154,15 @@ int store_instance_transition(struct store *s, int64_t id, int from, int to, con
         return s->ops->instance_transition(s, id, from, to, actor, reason, now_s, reterr);
 }
 
+int store_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                              int64_t now_s, struct batch_err *reterr)
+{
+        if (!state_name(state))
+                return batch_err_set(reterr, BATCH_EINVAL, "state", "state: %d is not a state",
+                                     state);
+        return s->ops->instance_set_reason(s, id, state, reason, now_s, reterr);
+}
+
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
                            struct batch_err *reterr)
 {

@@ -322,6 +322,9 @@ struct store_ops {
         void *(*native)(struct store *s);
         int (*request_list)(struct store *s, int64_t instance_id, int64_t after_id,
                             struct store_request_list *ret, struct batch_err *reterr);
+        /* version 3: a waiting instance's reason follows its wait. */
+        int (*instance_set_reason)(struct store *s, int64_t id, int state, const char *reason,
+                                   int64_t now_s, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -411,6 +414,15 @@ int store_instance_list(struct store *s, const struct store_instance_filter *f,
  * there is no such instance. */
 int store_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
                               const char *reason, int64_t now_s, struct batch_err *reterr);
+
+/* Replaces the reason of instance `id` while it is in state `state`, as a conditional
+ * update (DESIGN §11.2: `… WHERE id = ? AND state = ?`) that also sets its updated_at
+ * to now_s. Its state is unchanged, so no transition is recorded: this is how a
+ * waiting instance's reason follows what it waits for (docs/scheduler.md). Errors:
+ * BATCH_ESTALE when the instance is no longer in `state` (nothing is written),
+ * BATCH_ENOENT when there is no such instance. */
+int store_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                              int64_t now_s, struct batch_err *reterr);
 
 /* The instance's recorded transitions, oldest first. */
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,

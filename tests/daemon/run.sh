@@ -468,5 +468,54 @@ grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
     pass "logs: JSON lines with execution ids" || fail "logs: JSON lines with execution ids" "$tmp/bad"
 
+# A waiting child's reason follows its parent (docs/scheduler.md "Wait reasons"): once
+# the parent has failed for good, the child's reason in the repository names the failure
+# and what releases it (no history row: the state did not change); marking the parent
+# Manual Success then releases the child.
+mkdir -p "$tmp/wr"
+cat >"$tmp/wr/defs.yaml" <<EOF2
+kind: job
+name: wr-parent
+trigger: {cron: "0 1 * * *"}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 1; exit 3']}}
+---
+kind: job
+name: wr-child
+trigger: {cron: "0 1 * * *"}
+depends_on: [{job: wr-parent, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+EOF2
+"$B" apply "$tmp/wr" --db "$tmp/wr.db" >/dev/null 2>&1
+"$D" --db "$tmp/wr.db" --state-dir "$tmp/wr.state" --clock-start 2026-03-02T00:59:55Z \
+    --clock-rate 1 2>"$tmp/wr.log" &
+npid=$!
+wr_reason='waiting for wr-parent (due 2026-03-02T01:00:00Z, Failed: rerun it or mark it Manual Success)'
+wr_id() { REPO="$tmp/wr.db" id_of "$1" 2026-03-02T01:00:00Z; }
+wr_child_reason() {
+    c=$(wr_id wr-child)
+    [ -n "$c" ] &&
+        [ "$("$B" instance get "$c" --db "$tmp/wr.db" -o json | jq -r .reason)" = "$wr_reason" ]
+}
+if wait_for 30 wr_child_reason; then
+    c=$(wr_id wr-child)
+    "$B" instances list --job wr-child --db "$tmp/wr.db" -o json >"$tmp/wr.list"
+    "$B" instance get "$c" --db "$tmp/wr.db" -o json >"$tmp/wr.get"
+    [ "$(jq -r '.[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
+        [ "$(jq -r .state_name "$tmp/wr.get")" = "Dependency Wait" ] &&
+        [ "$(jq '[.history[] | select(.to == 1)] | length' "$tmp/wr.get")" = 1 ] &&
+        [ "$(jq '[.history[] | select(.from == 1)] | length' "$tmp/wr.get")" = 0 ] &&
+        pass "reasons: the waiting child's reason names its parent's failure" ||
+        fail "reasons: the waiting child's reason names its parent's failure" "$tmp/wr.get"
+else
+    "$B" instances list --db "$tmp/wr.db" >"$tmp/wr.list" 2>&1
+    fail "reasons: the waiting child's reason names its parent's failure" "$tmp/wr.list"
+fi
+"$B" instance mark-success "$(wr_id wr-parent)" --db "$tmp/wr.db" >/dev/null 2>&1
+wr_child_done() { c=$(wr_id wr-child); [ -n "$c" ] && REPO="$tmp/wr.db" is_state "$c" Success; }
+wait_for 30 wr_child_done &&
+    pass "reasons: Manual Success of the parent releases the child" ||
+    fail "reasons: Manual Success of the parent releases the child" "$tmp/wr.log"
+kill "$npid"; wait "$npid" 2>/dev/null
+
 echo "daemon: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

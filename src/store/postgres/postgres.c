@@ -133,6 +133,7 @@ enum stmt_id {
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
+        ST_INSTANCE_SET_REASON,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_INSTANCE_LOCK,
@@ -204,6 +205,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
+        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = $3, updated_at = $4 "
+                                   "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
@@ -967,6 +970,25 @@ static int pg_instance_list(struct store *base, const struct store_instance_filt
         return 0;
 }
 
+/* After a conditional update (WHERE id = $1 AND state = $2) changed no row: why. */
+static int not_in_state(struct pg_store *s, int64_t id, int state, struct batch_err *reterr)
+{
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        PGresult *res = run(s, ST_INSTANCE_EXISTS, 1, p, reterr, "reading the state");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        int cur = found ? (int)num(res, 0, 0) : -1;
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                     (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed",
+                             (long long)id, cur, state);
+}
+
 static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr)
 {
         struct transition_args *a = arg;
@@ -977,20 +999,8 @@ static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr
         int r = run_cmd(s, ST_INSTANCE_UPDATE_STATE, 5, p, reterr, "changing the state", &rows);
         if (r < 0)
                 return r;
-        if (rows == 0) {
-                PGresult *res = run(s, ST_INSTANCE_EXISTS, 1, p, reterr, "reading the state");
-                if (!res)
-                        return BATCH_EIO;
-                int found = PQntuples(res);
-                int cur = found ? (int)num(res, 0, 0) : -1;
-                PQclear(res);
-                if (!found)
-                        return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                             (long long)a->id);
-                return batch_err_set(reterr, BATCH_ESTALE, "state",
-                                     "instance %lld is in state %d, not %d: nothing changed",
-                                     (long long)a->id, cur, a->from);
-        }
+        if (rows == 0)
+                return not_in_state(s, a->id, a->from, reterr);
         return add_transition(s, a, reterr);
 }
 
@@ -1000,6 +1010,19 @@ static int pg_instance_transition(struct store *base, int64_t id, int from, int 
 {
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct pg_store *)base, reterr, do_transition, &a);
+}
+
+static int pg_instance_set_reason(struct store *base, int64_t id, int state, const char *reason,
+                                  int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], st[24], at[24];
+        const char *p[] = {I64(ids, id), I64(st, state), reason, I64(at, now_s)};
+        long rows = 0;
+        int r = run_cmd(s, ST_INSTANCE_SET_REASON, 4, p, reterr, "changing the reason", &rows);
+        if (r < 0)
+                return r;
+        return rows == 0 ? not_in_state(s, id, state, reterr) : 0;
 }
 
 static int read_transition(PGresult *res, int row, void *item)
@@ -1724,7 +1747,7 @@ static void *pg_native(struct store *base)
 }
 
 const struct store_ops store_postgres_ops = {
-        .version = 2,
+        .version = 3,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -1742,6 +1765,7 @@ const struct store_ops store_postgres_ops = {
         .instance_get = pg_instance_get,
         .instance_list = pg_instance_list,
         .instance_transition = pg_instance_transition,
+        .instance_set_reason = pg_instance_set_reason,
         .instance_history = pg_instance_history,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,

@@ -203,6 +203,7 @@ enum stmt_id {
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
+        ST_INSTANCE_SET_REASON,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_EXECUTION_NEXT_ATTEMPT,
@@ -279,6 +280,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
+        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                                   "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
@@ -1153,6 +1156,22 @@ static int sqlite_instance_list(struct store *base, const struct store_instance_
         return r;
 }
 
+/* After a conditional update (WHERE id = ? AND state = ?) changed no row: why. */
+static int not_in_state(struct sqlite_store *s, int64_t id, int state, struct batch_err *reterr)
+{
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                     (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed",
+                             (long long)id, cur, state);
+}
+
 static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *reterr)
 {
         struct transition_args *a = arg;
@@ -1165,19 +1184,8 @@ static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *re
         int r = run(s, st, reterr, "changing the state");
         if (r < 0)
                 return r;
-        if (sqlite3_changes(s->db) == 0) {
-                st = stmt(s, ST_INSTANCE_EXISTS);
-                sqlite3_bind_int64(st, 1, a->id);
-                int rc = sqlite3_step(st);
-                int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-                sqlite3_reset(st);
-                if (rc != SQLITE_ROW)
-                        return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                             (long long)a->id);
-                return batch_err_set(reterr, BATCH_ESTALE, "state",
-                                     "instance %lld is in state %d, not %d: nothing changed",
-                                     (long long)a->id, cur, a->from);
-        }
+        if (sqlite3_changes(s->db) == 0)
+                return not_in_state(s, a->id, a->from, reterr);
         return add_transition(s, a, reterr);
 }
 
@@ -1187,6 +1195,21 @@ static int sqlite_instance_transition(struct store *base, int64_t id, int from, 
 {
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct sqlite_store *)base, reterr, do_transition, &a);
+}
+
+static int sqlite_instance_set_reason(struct store *base, int64_t id, int state,
+                                      const char *reason, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_SET_REASON);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, state);
+        bind_text(st, 3, reason);
+        sqlite3_bind_int64(st, 4, now_s);
+        int r = run(s, st, reterr, "changing the reason");
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) == 0 ? not_in_state(s, id, state, reterr) : 0;
 }
 
 static int sqlite_instance_history(struct store *base, int64_t id,
@@ -1862,7 +1885,7 @@ static void *sqlite_native(struct store *base)
 }
 
 const struct store_ops store_sqlite_ops = {
-        .version = 2,
+        .version = 3,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -1880,6 +1903,7 @@ const struct store_ops store_sqlite_ops = {
         .instance_get = sqlite_instance_get,
         .instance_list = sqlite_instance_list,
         .instance_transition = sqlite_instance_transition,
+        .instance_set_reason = sqlite_instance_set_reason,
         .instance_history = sqlite_instance_history,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
