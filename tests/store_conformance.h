@@ -312,6 +312,47 @@ static void test_instance_set_reason(void **state)
         store_instance_release(&in);
 }
 
+/* The published clock (docs/daemon.md): one per repository, the last publisher's;
+ * withdrawn only by its holder (or by anyone with NULL). */
+static void test_clock(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_clock c;
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+        struct store_clock a = {.holder = (char *)"batchd pid 1", .real_at_us = 1764547200123456,
+                                .clock_at_us = 1900000000654321, .rate = 60};
+        assert_int_equal(store_clock_publish(f->s, &a, &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), 0);
+        assert_string_equal(c.holder, "batchd pid 1");
+        assert_int_equal(c.real_at_us, 1764547200123456);
+        assert_int_equal(c.clock_at_us, 1900000000654321);
+        assert_true(c.rate == 60);
+        store_clock_release(&c);
+        /* A second publisher replaces it; the first one's withdrawal changes nothing. */
+        struct store_clock b = {.holder = (char *)"batchd pid 2", .real_at_us = 5,
+                                .clock_at_us = 7, .rate = 0.25};
+        assert_int_equal(store_clock_publish(f->s, &b, &err), 0);
+        assert_int_equal(store_clock_withdraw(f->s, "batchd pid 1", &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), 0);
+        assert_string_equal(c.holder, "batchd pid 2");
+        assert_true(c.rate == 0.25);
+        assert_int_equal(c.clock_at_us, 7);
+        store_clock_release(&c);
+        /* Bad input is refused and changes nothing. */
+        struct store_clock bad = b;
+        bad.rate = 0;
+        assert_int_equal(store_clock_publish(f->s, &bad, &err), BATCH_EINVAL);
+        bad = b;
+        bad.holder = NULL;
+        assert_int_equal(store_clock_publish(f->s, &bad, &err), BATCH_EINVAL);
+        assert_int_equal(store_clock_withdraw(f->s, "batchd pid 2", &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+        assert_int_equal(store_clock_publish(f->s, &a, &err), 0);
+        assert_int_equal(store_clock_withdraw(f->s, NULL, &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+}
+
 static void test_instance_list(void **state)
 {
         struct fixture *f = *state;
@@ -1046,6 +1087,7 @@ static void test_request_list(void **state)
                 cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_instance_set_reason, setup, teardown),       \
+                cmocka_unit_test_setup_teardown(test_clock, setup, teardown),                     \
                 cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_executions, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_steps, setup, teardown),                     \

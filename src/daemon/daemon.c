@@ -1292,6 +1292,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
         }
+        /* One clock for every instance's history: batchctl --db stamps with ours. */
+        char clock_holder[64];
+        snprintf(clock_holder, sizeof(clock_holder), "batchd pid %ld", (long)getpid());
+        if (dclock_publish(&d.clock, d.st, clock_holder, &err) < 0) {
+                fprintf(stderr, "batchd: publishing the clock: %s\n", err.msg);
+                return 1;
+        }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -1349,7 +1356,8 @@ int main(int argc, char **argv)
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
-                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics};
+                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
+                                        .clock = &d.clock};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -1461,6 +1469,8 @@ int main(int argc, char **argv)
         notify_send(&nt, "STOPPING=1\nSTATUS=stopping; runs go on under their supervisors");
         if (api)
                 api_stop(api);
+        if (d.clock.virtual_clock)
+                store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);
         runs_bury(&d);
         sched_actions_release(&d.acts);

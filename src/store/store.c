@@ -483,6 +483,34 @@ int store_request_get(struct store *s, int64_t id, struct store_request *ret,
         return s->ops->request_get(s, id, ret, reterr);
 }
 
+int store_clock_publish(struct store *s, const struct store_clock *c, struct batch_err *reterr)
+{
+        if (!c->holder || !*c->holder)
+                return batch_err_set(reterr, BATCH_EINVAL, "holder", "holder: required");
+        if (!(c->rate > 0))
+                return batch_err_set(reterr, BATCH_EINVAL, "rate", "rate: %g is not > 0",
+                                     c->rate);
+        return s->ops->clock_publish(s, c, reterr);
+}
+
+int store_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
+{
+        return s->ops->clock_withdraw(s, holder, reterr);
+}
+
+int store_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
+{
+        return s->ops->clock_get(s, ret, reterr);
+}
+
+void store_clock_release(struct store_clock *c)
+{
+        if (!c)
+                return;
+        free(c->holder);
+        c->holder = NULL;
+}
+
 int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         return s->ops->data_version(s, ret, reterr);

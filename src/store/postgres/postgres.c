@@ -116,6 +116,11 @@ static const char *const migrations[] = {
         "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
         "CREATE INDEX executions_failed ON executions(instance_id)\n"
         "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
+        /* 6: the clock of the running batchd, for other processes' time stamps. */
+        "CREATE TABLE clock (\n"
+        "  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL,\n"
+        "  real_at_us BIGINT NOT NULL, clock_at_us BIGINT NOT NULL,\n"
+        "  rate DOUBLE PRECISION NOT NULL CHECK (rate > 0));\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -134,6 +139,9 @@ enum stmt_id {
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_INSTANCE_SET_REASON,
+        ST_CLOCK_PUT,
+        ST_CLOCK_DELETE,
+        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_INSTANCE_LOCK,
@@ -205,6 +213,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
+        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET holder = $1, "
+                         "real_at_us = $2, clock_at_us = $3, rate = $4",
+        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE $1::text IS NULL OR holder = $1",
+        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
         [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = $3, updated_at = $4 "
                                    "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
@@ -1580,6 +1593,47 @@ static int pg_lease_release(struct store *base, const char *name, const char *ho
                        "giving up the lease", NULL);
 }
 
+/* ---- the published clock ------------------------------------------------------- */
+
+static int pg_clock_publish(struct store *base, const struct store_clock *c,
+                            struct batch_err *reterr)
+{
+        char real[24], at[24], rate[40];
+        snprintf(rate, sizeof(rate), "%.17g", c->rate);
+        const char *p[] = {c->holder, I64(real, c->real_at_us), I64(at, c->clock_at_us), rate};
+        return run_cmd((struct pg_store *)base, ST_CLOCK_PUT, 4, p, reterr, "publishing the clock",
+                       NULL);
+}
+
+static int pg_clock_withdraw(struct store *base, const char *holder, struct batch_err *reterr)
+{
+        const char *p[] = {holder};
+        return run_cmd((struct pg_store *)base, ST_CLOCK_DELETE, 1, p, reterr,
+                       "withdrawing the clock", NULL);
+}
+
+static int pg_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
+{
+        PGresult *res = run((struct pg_store *)base, ST_CLOCK_GET, 0, NULL, reterr,
+                            "reading the clock");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res) == 0) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
+        } else {
+                struct store_clock c = {.holder = val(res, 0, 0), .real_at_us = num(res, 0, 1),
+                                        .clock_at_us = num(res, 0, 2),
+                                        .rate = strtod(PQgetvalue(res, 0, 3), NULL)};
+                if (lost(res, 0, 0, c.holder))
+                        r = oom(reterr);
+                else
+                        *ret = c;
+        }
+        PQclear(res);
+        return r;
+}
+
 /* ---- operators' requests ------------------------------------------------------ */
 
 struct request_args {
@@ -1766,6 +1820,9 @@ const struct store_ops store_postgres_ops = {
         .instance_list = pg_instance_list,
         .instance_transition = pg_instance_transition,
         .instance_set_reason = pg_instance_set_reason,
+        .clock_publish = pg_clock_publish,
+        .clock_withdraw = pg_clock_withdraw,
+        .clock_get = pg_clock_get,
         .instance_history = pg_instance_history,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,

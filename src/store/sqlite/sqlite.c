@@ -183,6 +183,14 @@ static const char *const migrations[] = {
         "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
         "CREATE INDEX executions_failed ON executions(instance_id)\n"
         "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
+        /* 6: the clock of the running batchd, for other processes' time stamps. */
+        "CREATE TABLE clock (\n"
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+        "  holder TEXT NOT NULL,\n"
+        "  real_at_us INTEGER NOT NULL,\n"
+        "  clock_at_us INTEGER NOT NULL,\n"
+        "  rate REAL NOT NULL CHECK (rate > 0)\n"
+        ") STRICT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -204,6 +212,9 @@ enum stmt_id {
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_INSTANCE_SET_REASON,
+        ST_CLOCK_PUT,
+        ST_CLOCK_DELETE,
+        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_EXECUTION_NEXT_ATTEMPT,
@@ -280,6 +291,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
+        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET holder = ?1, "
+                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
+        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE ?1 IS NULL OR holder = ?1",
+        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
         [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
                                    "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
@@ -1727,6 +1743,53 @@ static int sqlite_lease_release(struct store *base, const char *name, const char
         return run(s, st, reterr, "releasing the lease");
 }
 
+/* ---- the published clock ------------------------------------------------------- */
+
+static int sqlite_clock_publish(struct store *base, const struct store_clock *c,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_PUT);
+        bind_text(st, 1, c->holder);
+        sqlite3_bind_int64(st, 2, c->real_at_us);
+        sqlite3_bind_int64(st, 3, c->clock_at_us);
+        sqlite3_bind_double(st, 4, c->rate);
+        return run(s, st, reterr, "publishing the clock");
+}
+
+static int sqlite_clock_withdraw(struct store *base, const char *holder,
+                                 struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_DELETE);
+        bind_text(st, 1, holder);
+        return run(s, st, reterr, "withdrawing the clock");
+}
+
+static int sqlite_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_GET);
+        int rc = sqlite3_step(st), r = 0;
+        struct store_clock c = {0};
+        if (rc == SQLITE_ROW) {
+                c.holder = col_text(st, 0);
+                c.real_at_us = sqlite3_column_int64(st, 1);
+                c.clock_at_us = sqlite3_column_int64(st, 2);
+                c.rate = sqlite3_column_double(st, 3);
+                if (!c.holder)
+                        r = batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+        } else if (rc == SQLITE_DONE) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
+        } else {
+                r = db_error(s, reterr, "reading the clock");
+        }
+        sqlite3_reset(st);
+        if (r == 0)
+                *ret = c;
+        return r;
+}
+
 /* ---- operators' requests ------------------------------------------------------- */
 
 struct request_args {
@@ -1904,6 +1967,9 @@ const struct store_ops store_sqlite_ops = {
         .instance_list = sqlite_instance_list,
         .instance_transition = sqlite_instance_transition,
         .instance_set_reason = sqlite_instance_set_reason,
+        .clock_publish = sqlite_clock_publish,
+        .clock_withdraw = sqlite_clock_withdraw,
+        .clock_get = sqlite_clock_get,
         .instance_history = sqlite_instance_history,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
