@@ -267,6 +267,92 @@ static void test_instance_transitions(void **state)
         assert_int_equal(store_instance_get(f->s, 424242, &in, &err), BATCH_ENOENT);
 }
 
+/* A waiting instance's reason follows its wait: a conditional update of the reason
+ * (DESIGN §11.2) that records no transition (docs/scheduler.md). */
+static void test_instance_set_reason(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t id = make(f->s, "load", true, 1800, &err);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_INIT, STATE_DEPENDENCY_WAIT,
+                                                   "scheduler", "waiting for extract (Starting)",
+                                                   1100, &err),
+                         0);
+        assert_int_equal(store_instance_set_reason(f->s, id, STATE_DEPENDENCY_WAIT,
+                                                   "waiting for extract (Failed)", 1150, &err),
+                         0);
+        /* A stale writer (believes Init) changes nothing. */
+        assert_int_equal(store_instance_set_reason(f->s, id, STATE_INIT, "stale", 1160, &err),
+                         BATCH_ESTALE);
+        assert_int_equal(store_instance_set_reason(f->s, 999999, STATE_DEPENDENCY_WAIT, "x", 1160,
+                                                   &err),
+                         BATCH_ENOENT);
+        assert_int_equal(store_instance_set_reason(f->s, id, 13, "x", 1160, &err), BATCH_EINVAL);
+        struct store_instance in;
+        assert_int_equal(store_instance_get(f->s, id, &in, NULL), 0);
+        assert_int_equal(in.state, STATE_DEPENDENCY_WAIT);
+        assert_string_equal(in.reason, "waiting for extract (Failed)");
+        assert_int_equal(in.updated_at, 1150);
+        store_instance_release(&in);
+        struct store_transition_list h;
+        assert_int_equal(store_instance_history(f->s, id, &h, NULL), 0);
+        assert_int_equal(h.n, 2);
+        assert_string_equal(h.items[1].reason, "waiting for extract (Starting)");
+        store_transition_list_release(&h);
+        /* Once the state moved on, the reason is the transition's. */
+        assert_int_equal(store_instance_transition(f->s, id, STATE_DEPENDENCY_WAIT,
+                                                   STATE_STARTING, "scheduler", NULL, 1200, &err),
+                         0);
+        assert_int_equal(store_instance_set_reason(f->s, id, STATE_DEPENDENCY_WAIT, "late", 1201,
+                                                   &err),
+                         BATCH_ESTALE);
+        assert_int_equal(store_instance_get(f->s, id, &in, NULL), 0);
+        assert_null(in.reason);
+        assert_int_equal(in.updated_at, 1200);
+        store_instance_release(&in);
+}
+
+/* The published clock (docs/daemon.md): one per repository, the last publisher's;
+ * withdrawn only by its holder (or by anyone with NULL). */
+static void test_clock(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_clock c;
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+        struct store_clock a = {.holder = (char *)"batchd pid 1", .real_at_us = 1764547200123456,
+                                .clock_at_us = 1900000000654321, .rate = 60};
+        assert_int_equal(store_clock_publish(f->s, &a, &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), 0);
+        assert_string_equal(c.holder, "batchd pid 1");
+        assert_int_equal(c.real_at_us, 1764547200123456);
+        assert_int_equal(c.clock_at_us, 1900000000654321);
+        assert_true(c.rate == 60);
+        store_clock_release(&c);
+        /* A second publisher replaces it; the first one's withdrawal changes nothing. */
+        struct store_clock b = {.holder = (char *)"batchd pid 2", .real_at_us = 5,
+                                .clock_at_us = 7, .rate = 0.25};
+        assert_int_equal(store_clock_publish(f->s, &b, &err), 0);
+        assert_int_equal(store_clock_withdraw(f->s, "batchd pid 1", &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), 0);
+        assert_string_equal(c.holder, "batchd pid 2");
+        assert_true(c.rate == 0.25);
+        assert_int_equal(c.clock_at_us, 7);
+        store_clock_release(&c);
+        /* Bad input is refused and changes nothing. */
+        struct store_clock bad = b;
+        bad.rate = 0;
+        assert_int_equal(store_clock_publish(f->s, &bad, &err), BATCH_EINVAL);
+        bad = b;
+        bad.holder = NULL;
+        assert_int_equal(store_clock_publish(f->s, &bad, &err), BATCH_EINVAL);
+        assert_int_equal(store_clock_withdraw(f->s, "batchd pid 2", &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+        assert_int_equal(store_clock_publish(f->s, &a, &err), 0);
+        assert_int_equal(store_clock_withdraw(f->s, NULL, &err), 0);
+        assert_int_equal(store_clock_get(f->s, &c, &err), BATCH_ENOENT);
+}
+
 static void test_instance_list(void **state)
 {
         struct fixture *f = *state;
@@ -1144,6 +1230,8 @@ static void test_request_list(void **state)
                 cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),                 \
                 cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
+                cmocka_unit_test_setup_teardown(test_instance_set_reason, setup, teardown),       \
+                cmocka_unit_test_setup_teardown(test_clock, setup, teardown),                     \
                 cmocka_unit_test_setup_teardown(test_instance_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_executions, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_steps, setup, teardown),                     \

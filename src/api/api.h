@@ -10,6 +10,7 @@
 
 #include "api/metrics.h"
 #include "common/err.h"
+#include "daemon/clock.h"
 
 struct api_config {
         const char *listen;        /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:8080"; port 0:
@@ -18,6 +19,8 @@ struct api_config {
         size_t max_body;           /* request bodies above this get 413; 0: 1 MiB */
         unsigned max_connections;  /* 0: 256 */
         struct batchd_metrics *metrics; /* the daemon's counters, or NULL */
+        const struct dclock *clock; /* the daemon's clock (copied), which stamps submits and
+                                       requests; NULL: real time */
 };
 
 struct api;

@@ -42,6 +42,10 @@ struct api_req {
         char allow[128];                /* Allow header for 405 */
 };
 
+/* The time to stamp submits and requests with, Unix seconds: batchd's clock (real or
+ * virtual, docs/daemon.md), so that an instance's history is on one clock. */
+int64_t api_now(const struct api_req *r);
+
 /* A request header's value, or NULL. */
 const char *api_header(struct api_req *r, const char *name);
 

@@ -305,7 +305,7 @@ static int request(struct api_req *r, const char *action)
         struct batch_err err;
         int64_t rid;
         int rc = ops_request(r->st, r->tenant, id, action, r->actor,
-                             jr ? json_string_value(jr) : NULL, (int64_t)time(NULL), &rid, &err);
+                             jr ? json_string_value(jr) : NULL, api_now(r), &rid, &err);
         json_decref(body);
         if (rc < 0)
                 return api_store_problem(r, &err);
@@ -357,7 +357,7 @@ static int submit(struct api_req *r, const char *job, json_t *params)
                 return api_problem(r, 400, "%s", msg);
         }
         struct batch_err err;
-        int64_t id, now = (int64_t)time(NULL);
+        int64_t id, now = api_now(r);
         int rc = ops_submit(r->st, r->tenant, job, text.data, r->actor, now, &id, &err);
         buf_release(&text);
         if (rc < 0)

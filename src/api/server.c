@@ -38,6 +38,7 @@ struct api {
         size_t max_body;
         struct batchd_metrics *metrics;
         struct batchd_metrics own_metrics; /* when the daemon gives none */
+        struct dclock clock;               /* stamps submits and requests */
         pthread_mutex_t mu;
         pthread_cond_t idle;               /* a connection was given back */
         struct store *pool[POOL_MAX];      /* idle repository connections */
@@ -215,6 +216,11 @@ void api_json(struct api_req *r, int status)
 struct batchd_metrics *api_metrics(struct api_req *r)
 {
         return r->api->metrics;
+}
+
+int64_t api_now(const struct api_req *r)
+{
+        return dclock_now(&r->api->clock);
 }
 
 const char *api_header(struct api_req *r, const char *name)
@@ -590,6 +596,10 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
         }
         a->max_body = cfg->max_body ? cfg->max_body : 1024 * 1024;
         a->metrics = cfg->metrics ? cfg->metrics : &a->own_metrics;
+        if (cfg->clock)
+                a->clock = *cfg->clock;
+        else
+                dclock_init_real(&a->clock);
         pthread_mutex_init(&a->mu, NULL);
         pthread_cond_init(&a->idle, NULL);
         unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |

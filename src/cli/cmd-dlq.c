@@ -419,8 +419,9 @@ static int retry(int argc, char **argv)
                 const char *user = getenv("USER");
                 const char *actor = o.actor ? o.actor : (user && *user ? user : "batchctl");
                 struct batch_err err;
-                if (ops_submit(s, o.tenant, l.items[0].job, params, actor, (int64_t)time(NULL),
-                               &id, &err) < 0) {
+                int64_t now;
+                if (ops_clock_now(s, &now, &err) < 0 ||
+                    ops_submit(s, o.tenant, l.items[0].job, params, actor, now, &id, &err) < 0) {
                         fprintf(stderr, "batchctl: %s; nothing was submitted\n", err.msg);
                         unlink(path);
                         r = CLI_FAILURE;

@@ -172,11 +172,12 @@ static int submit(int argc, char **argv)
         struct buf params;
         buf_init(&params, 0);
         params_format(&o.params, &params);
-        int64_t id;
+        int64_t id, now;
         /* The API's submit: one transaction with the audit row (parameters redacted), and
-         * the same refusals (disabled job, a live instance of a single-instance job). */
-        if (ops_submit(s, o.tenant, job, params.data, actor_of(&o), (int64_t)time(NULL), &id,
-                       &err) < 0) {
+         * the same refusals (disabled job, a live instance of a single-instance job); at
+         * the time of the running batchd's clock. */
+        if (ops_clock_now(s, &now, &err) < 0 ||
+            ops_submit(s, o.tenant, job, params.data, actor_of(&o), now, &id, &err) < 0) {
                 fprintf(stderr, "batchctl: %s\n", err.msg);
                 r = CLI_FAILURE;
         } else if (o.output && !strcmp(o.output, "json")) {
@@ -400,7 +401,12 @@ static int request(int argc, char **argv, const struct cli_cmd *cmd, const char 
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
         struct batch_err err;
-        int64_t now = (int64_t)time(NULL);
+        int64_t now;
+        if (ops_clock_now(s, &now, &err) < 0) {
+                fprintf(stderr, "batchctl: %s\n", err.msg);
+                store_close(s);
+                return CLI_FAILURE;
+        }
         struct store_request q = {.tenant = (char *)o.tenant, .instance_id = id,
                                   .action = (char *)action, .actor = (char *)actor_of(&o),
                                   .reason = (char *)o.reason};

@@ -423,8 +423,34 @@ static const struct sched_inst *governing(const struct job_state *p, int64_t lo,
         return g->due > lo ? g : NULL;
 }
 
+/* Appends ", STATE" to the reason being built in buf (of len bytes, holding `used`):
+ * the state of instance g, with what comes next when that is known — the time of a
+ * pending retry, or for a parent that ended without success (`needs_success`), what
+ * releases the child. Returns the new length (snprintf's rule: it may exceed len). */
+static size_t put_state(const struct sched *s, const struct sched_inst *g, bool needs_success,
+                        char *buf, size_t len, size_t used)
+{
+        if (used >= len)
+                return used;
+        int n;
+        if (g->retry_at != INT64_MAX) {
+                char at[ISO_FORMAT_MAX];
+                format_due(g->retry_at, at);
+                n = snprintf(buf + used, len - used, ", %s: retry %d of %d at %s",
+                             state_name(g->state), g->retries + 1,
+                             s->jobs[g->job].spec->retry_attempts, at);
+        } else if (needs_success && state_is_final(g->state)) {
+                n = snprintf(buf + used, len - used, ", %s: rerun it or mark it Manual Success",
+                             state_name(g->state));
+        } else {
+                n = snprintf(buf + used, len - used, ", %s", state_name(g->state));
+        }
+        return used + (n > 0 ? (size_t)n : 0);
+}
+
 /* Why r must wait for a parent (into reason), or false when its parents allow it to
- * start (DESIGN §2.3). */
+ * start (DESIGN §2.3). The reason describes the governing instance as it is now
+ * (docs/scheduler.md): it changes when that instance does. */
 static bool parents_block(const struct sched *s, const struct job_state *j,
                           const struct sched_inst *r, char *reason, size_t len)
 {
@@ -446,8 +472,12 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
                         if (g) {
                                 char when[ISO_FORMAT_MAX];
                                 format_due(g->due, when);
-                                snprintf(reason, len, "waiting for %s (due %s, %s)",
-                                         p->spec->name, when, state_name(g->state));
+                                int n = snprintf(reason, len, "waiting for %s (due %s",
+                                                 p->spec->name, when);
+                                size_t used = put_state(s, g, d->mode == DEPS_SUCCESS, reason,
+                                                        len, n > 0 ? (size_t)n : 0);
+                                if (used < len)
+                                        snprintf(reason + used, len - used, ")");
                         } else {
                                 snprintf(reason, len, "waiting for %s", p->spec->name);
                         }
@@ -457,9 +487,10 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
         return false;
 }
 
-/* Why r must wait for an earlier live instance of its job, or false. */
-static bool previous_blocks(const struct job_state *j, const struct sched_inst *r, char *reason,
-                            size_t len)
+/* Why r must wait for an earlier live instance of its job (into reason), or false. The
+ * reason names that instance by its due time and current state. */
+static bool previous_blocks(const struct sched *s, const struct job_state *j,
+                            const struct sched_inst *r, char *reason, size_t len)
 {
         if (j->spec->allow_multiple)
                 return false;
@@ -468,8 +499,10 @@ static bool previous_blocks(const struct job_state *j, const struct sched_inst *
                 if (o->id < r->id && is_live(o)) {
                         char when[ISO_FORMAT_MAX];
                         format_due(o->due, when);
-                        snprintf(reason, len, "instance %lld (due %s) is still live",
-                                 (long long)o->id, when);
+                        int n = snprintf(reason, len, "previous instance (due %s", when);
+                        size_t used = put_state(s, o, false, reason, len, n > 0 ? (size_t)n : 0);
+                        if (used < len)
+                                snprintf(reason + used, len - used, ") is still live");
                         return true;
                 }
         }
@@ -502,11 +535,16 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
         }
         char reason[sizeof(r->reason)];
         if (parents_block(s, j, r, reason, sizeof(reason)) ||
-            previous_blocks(j, r, reason, sizeof(reason))) {
+            previous_blocks(s, j, r, reason, sizeof(reason))) {
                 if (r->state == STATE_INIT)
                         return emit(s, out, SCHED_TRANSITION, r, STATE_DEPENDENCY_WAIT, reason);
-                set_reason(r, reason); /* the wait goes on, perhaps for another parent */
-                return 0;
+                if (!strcmp(reason, r->reason))
+                        return 0;
+                /* The wait goes on, but what it waits for changed: the new reason is
+                 * reported (and recorded by the caller). */
+                set_reason(r, reason);
+                return report(s, out, (struct sched_action){SCHED_REASON, r, r->state,
+                                                             r->state, r->reason});
         }
         r->runs++;
         return emit(s, out, SCHED_START, r, STATE_STARTING, NULL);

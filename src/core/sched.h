@@ -3,8 +3,9 @@
  * A `struct sched` holds the jobs of one tenant and what it knows of their instances.
  * sched_advance() takes the current time (the tenant's scheduling clock) and returns
  * the actions to carry out: create an instance with its due parameters, move an
- * instance to a state with a reason, start it, warn, stop it; and the next time it
- * needs to be asked again. The caller (the daemon, or the simulation of
+ * instance to a state with a reason, start it, warn, stop it, give a waiting instance
+ * the reason that describes its wait now; and the next time it needs to be asked
+ * again. The caller (the daemon, or the simulation of
  * `batchctl plan`) carries the actions out and reports what happened to runs with
  * sched_started()/sched_ended(). The module applies its own actions to its view as it
  * emits them, so the caller never has to echo them back.
@@ -103,6 +104,8 @@ enum sched_action_kind {
         SCHED_START,      /* inst moved from `from` to 2 Starting: launch it */
         SCHED_STOP,       /* inst moved from `from` to 10 Stopping: terminate the run */
         SCHED_WARN,       /* inst ran past its warning time: raise an alert */
+        SCHED_REASON,     /* inst stays in 1 Dependency Wait (from = to = 1) but what it
+                             waits for changed: record `reason` as its reason */
 };
 
 struct sched_action {

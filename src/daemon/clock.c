@@ -1,6 +1,8 @@
 /* clock.c: real and virtual clocks (see clock.h). */
 #include "daemon/clock.h"
 
+#include "store/store.h"
+
 static double mono_s(void)
 {
         struct timespec ts;
@@ -52,4 +54,17 @@ int64_t dclock_real_ms(const struct dclock *c, int64_t seconds)
 {
         double d = (double)seconds / c->rate * 1000.0;
         return d < 1 ? 1 : (int64_t)d;
+}
+
+int dclock_publish(const struct dclock *c, struct store *st, const char *holder,
+                   struct batch_err *reterr)
+{
+        if (!c->virtual_clock)
+                return store_clock_withdraw(st, NULL, reterr);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct store_clock pub = {.holder = (char *)holder,
+                                  .real_at_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
+                                  .clock_at_us = (int64_t)(now_f(c) * 1e6), .rate = c->rate};
+        return store_clock_publish(st, &pub, reterr);
 }

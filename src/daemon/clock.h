@@ -34,4 +34,13 @@ int64_t dclock_us_until(struct dclock *c, int64_t t);
 /* Real milliseconds that `seconds` of clock time take. */
 int64_t dclock_real_ms(const struct dclock *c, int64_t seconds);
 
+struct store;
+struct batch_err;
+
+/* Publishes a virtual clock in the repository as `holder`'s, so that batchctl --db
+ * stamps submits and requests with it (ops_clock_now); a real clock withdraws any
+ * published one (real time is everyone's). Returns 0 or the store's error. */
+int dclock_publish(const struct dclock *c, struct store *st, const char *holder,
+                   struct batch_err *reterr);
+
 #endif

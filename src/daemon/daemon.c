@@ -759,6 +759,9 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 rc = store_alert_add(d->st, &al, now, NULL, &err);
                 break;
         }
+        case SCHED_REASON: /* still waiting, for something else now */
+                rc = store_instance_set_reason(d->st, in->ext_id, a->from, a->reason, now, &err);
+                break;
         default:
                 rc = store_instance_transition(d->st, in->ext_id, a->from, a->to, "scheduler",
                                                a->reason && *a->reason ? a->reason : NULL, now,
@@ -1524,6 +1527,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
         }
+        /* One clock for every instance's history: batchctl --db stamps with ours. */
+        char clock_holder[64];
+        snprintf(clock_holder, sizeof(clock_holder), "batchd pid %ld", (long)getpid());
+        if (dclock_publish(&d.clock, d.st, clock_holder, &err) < 0) {
+                fprintf(stderr, "batchd: publishing the clock: %s\n", err.msg);
+                return 1;
+        }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -1581,7 +1591,8 @@ int main(int argc, char **argv)
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
-                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics};
+                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
+                                        .clock = &d.clock};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -1717,6 +1728,8 @@ int main(int argc, char **argv)
         sweep_status_files(&d);
         if (api)
                 api_stop(api);
+        if (d.clock.virtual_clock)
+                store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);
         runs_bury(&d);
         sched_actions_release(&d.acts);

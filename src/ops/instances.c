@@ -175,6 +175,26 @@ static int check_submittable(struct store *s, const char *tenant, const char *jo
         return r;
 }
 
+int ops_clock_now(struct store *s, int64_t *ret_now, struct batch_err *reterr)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct store_clock c;
+        int r = store_clock_get(s, &c, reterr);
+        if (r == BATCH_ENOENT) {
+                *ret_now = ts.tv_sec;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        int64_t real_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        double t = ((double)c.clock_at_us + (double)(real_us - c.real_at_us) * c.rate) / 1e6;
+        int64_t sec = (int64_t)t;
+        *ret_now = sec - (t < 0 && (double)sec != t);
+        store_clock_release(&c);
+        return 0;
+}
+
 int ops_submit(struct store *s, const char *tenant, const char *job, const char *params,
                const char *actor, int64_t now, int64_t *ret_id, struct batch_err *reterr)
 {

@@ -26,6 +26,12 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
 int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct buf *b,
                         struct batch_err *reterr);
 
+/* The time to stamp a submit or a request with, Unix seconds (*ret_now): the clock the
+ * running batchd published in the repository (a virtual clock, docs/daemon.md), so that
+ * an instance's whole history is on one clock; real time when none is published.
+ * Errors of the store are returned with *reterr set. */
+int ops_clock_now(struct store *s, int64_t *ret_now, struct batch_err *reterr);
+
 /* Creates an instance of job `job` now (`now` Unix seconds) with `params` (a flat JSON
  * object text, or NULL) and audits it; *ret_id is its id. BATCH_ENOENT: no such job;
  * BATCH_EEXIST: the job does not allow multiple instances and one is live (the

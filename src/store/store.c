@@ -154,6 +154,15 @@ int store_instance_transition(struct store *s, int64_t id, int from, int to, con
         return s->ops->instance_transition(s, id, from, to, actor, reason, now_s, reterr);
 }
 
+int store_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                              int64_t now_s, struct batch_err *reterr)
+{
+        if (!state_name(state))
+                return batch_err_set(reterr, BATCH_EINVAL, "state", "state: %d is not a state",
+                                     state);
+        return s->ops->instance_set_reason(s, id, state, reason, now_s, reterr);
+}
+
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
                            struct batch_err *reterr)
 {
@@ -477,6 +486,34 @@ int store_request_get(struct store *s, int64_t id, struct store_request *ret,
                       struct batch_err *reterr)
 {
         return s->ops->request_get(s, id, ret, reterr);
+}
+
+int store_clock_publish(struct store *s, const struct store_clock *c, struct batch_err *reterr)
+{
+        if (!c->holder || !*c->holder)
+                return batch_err_set(reterr, BATCH_EINVAL, "holder", "holder: required");
+        if (!(c->rate > 0))
+                return batch_err_set(reterr, BATCH_EINVAL, "rate", "rate: %g is not > 0",
+                                     c->rate);
+        return s->ops->clock_publish(s, c, reterr);
+}
+
+int store_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
+{
+        return s->ops->clock_withdraw(s, holder, reterr);
+}
+
+int store_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
+{
+        return s->ops->clock_get(s, ret, reterr);
+}
+
+void store_clock_release(struct store_clock *c)
+{
+        if (!c)
+                return;
+        free(c->holder);
+        c->holder = NULL;
 }
 
 int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -235,6 +235,17 @@ struct store_request_list {
         struct store_request *items;
 };
 
+/* The clock a running batchd keeps (docs/daemon.md "The virtual clock"), published so
+ * that other processes on the repository (batchctl --db) stamp times with it: at real
+ * time real_at_us it showed clock_at_us, and it runs at `rate` clock seconds per real
+ * second. */
+struct store_clock {
+        char *holder;        /* which batchd published it */
+        int64_t real_at_us;  /* Unix microseconds, real time */
+        int64_t clock_at_us; /* Unix microseconds, the clock's time then */
+        double rate;         /* > 0 */
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -326,6 +337,14 @@ struct store_ops {
         void *(*native)(struct store *s);
         int (*request_list)(struct store *s, int64_t instance_id, int64_t after_id,
                             struct store_request_list *ret, struct batch_err *reterr);
+        /* version 3: a waiting instance's reason follows its wait; the published clock
+         * (schema 6). */
+        int (*instance_set_reason)(struct store *s, int64_t id, int state, const char *reason,
+                                   int64_t now_s, struct batch_err *reterr);
+        int (*clock_publish)(struct store *s, const struct store_clock *c,
+                             struct batch_err *reterr);
+        int (*clock_withdraw)(struct store *s, const char *holder, struct batch_err *reterr);
+        int (*clock_get)(struct store *s, struct store_clock *ret, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -415,6 +434,15 @@ int store_instance_list(struct store *s, const struct store_instance_filter *f,
  * there is no such instance. */
 int store_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
                               const char *reason, int64_t now_s, struct batch_err *reterr);
+
+/* Replaces the reason of instance `id` while it is in state `state`, as a conditional
+ * update (DESIGN §11.2: `… WHERE id = ? AND state = ?`) that also sets its updated_at
+ * to now_s. Its state is unchanged, so no transition is recorded: this is how a
+ * waiting instance's reason follows what it waits for (docs/scheduler.md). Errors:
+ * BATCH_ESTALE when the instance is no longer in `state` (nothing is written),
+ * BATCH_ENOENT when there is no such instance. */
+int store_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                              int64_t now_s, struct batch_err *reterr);
 
 /* The instance's recorded transitions, oldest first. */
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
@@ -526,6 +554,20 @@ int store_lease_acquire(struct store *s, const char *name, const char *holder, i
 /* Gives the lease up if holder has it; otherwise changes nothing. */
 int store_lease_release(struct store *s, const char *name, const char *holder,
                         struct batch_err *reterr);
+
+/* Publishes c as the repository's clock, replacing any published one (one batchd
+ * clock per repository: the last started). BATCH_EINVAL for a rate <= 0 or no holder. */
+int store_clock_publish(struct store *s, const struct store_clock *c, struct batch_err *reterr);
+
+/* Withdraws the published clock if `holder` published it (NULL: whoever did);
+ * otherwise changes nothing. */
+int store_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr);
+
+/* The published clock (release with store_clock_release); BATCH_ENOENT when none is
+ * published (times are real time). */
+int store_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr);
+
+void store_clock_release(struct store_clock *c);
 
 /* Queues a request (r->tenant, instance_id, action, actor, reason) for the daemon.
  * BATCH_EINVAL for an unknown action, BATCH_ENOENT when the instance does not exist. */

@@ -193,7 +193,7 @@ check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '[
 check "plan: a failed parent keeps success-mode children waiting" 0 - "" -- \
     plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --outcome c=failed,minutes:5
 grep -qE '^c +2026-03-02T18:30:00\+00:00 .* 2026-03-02T18:35:00\+00:00 +Failed' "$tmp/out" &&
-    grep -qE '^b .* Dependency Wait +waiting for c \(due 2026-03-02T18:30:00Z, Failed\)$' "$tmp/out" &&
+    grep -qE '^b .* Dependency Wait +waiting for c \(due 2026-03-02T18:30:00Z, Failed: rerun it or mark it Manual Success\)$' "$tmp/out" &&
     grep -qE '^a .* Dependency Wait +waiting for b' "$tmp/out" &&
     pass "plan: c failed, b and a wait" || fail "plan: c failed, b and a wait" "$tmp/out"
 check "plan: a run-specific outcome applies to that run only" 0 - "" -- \

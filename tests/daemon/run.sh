@@ -533,5 +533,108 @@ grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
     pass "logs: JSON lines with execution ids" || fail "logs: JSON lines with execution ids" "$tmp/bad"
 
+# A waiting child's reason follows its parent (docs/scheduler.md "Wait reasons"): once
+# the parent has failed for good, the child's reason in the repository names the failure
+# and what releases it (no history row: the state did not change); marking the parent
+# Manual Success then releases the child.
+mkdir -p "$tmp/wr"
+cat >"$tmp/wr/defs.yaml" <<EOF2
+kind: job
+name: wr-parent
+trigger: {cron: "0 1 * * *"}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 1; exit 3']}}
+---
+kind: job
+name: wr-child
+trigger: {cron: "0 1 * * *"}
+depends_on: [{job: wr-parent, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+EOF2
+"$B" apply "$tmp/wr" --db "$tmp/wr.db" >/dev/null 2>&1
+"$D" --db "$tmp/wr.db" --state-dir "$tmp/wr.state" --clock-start 2026-03-02T00:59:55Z \
+    --clock-rate 1 2>"$tmp/wr.log" &
+npid=$!
+wr_reason='waiting for wr-parent (due 2026-03-02T01:00:00Z, Failed: rerun it or mark it Manual Success)'
+wr_id() { REPO="$tmp/wr.db" id_of "$1" 2026-03-02T01:00:00Z; }
+wr_child_reason() {
+    c=$(wr_id wr-child)
+    [ -n "$c" ] &&
+        [ "$("$B" instance get "$c" --db "$tmp/wr.db" -o json | jq -r .reason)" = "$wr_reason" ]
+}
+if wait_for 30 wr_child_reason; then
+    c=$(wr_id wr-child)
+    "$B" instances list --job wr-child --db "$tmp/wr.db" -o json >"$tmp/wr.list"
+    "$B" instance get "$c" --db "$tmp/wr.db" -o json >"$tmp/wr.get"
+    [ "$(jq -r '.[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
+        [ "$(jq -r .state_name "$tmp/wr.get")" = "Dependency Wait" ] &&
+        [ "$(jq '[.history[] | select(.to == 1)] | length' "$tmp/wr.get")" = 1 ] &&
+        [ "$(jq '[.history[] | select(.from == 1)] | length' "$tmp/wr.get")" = 0 ] &&
+        pass "reasons: the waiting child's reason names its parent's failure" ||
+        fail "reasons: the waiting child's reason names its parent's failure" "$tmp/wr.get"
+else
+    "$B" instances list --db "$tmp/wr.db" >"$tmp/wr.list" 2>&1
+    fail "reasons: the waiting child's reason names its parent's failure" "$tmp/wr.list"
+fi
+"$B" instance mark-success "$(wr_id wr-parent)" --db "$tmp/wr.db" >/dev/null 2>&1
+wr_child_done() { c=$(wr_id wr-child); [ -n "$c" ] && REPO="$tmp/wr.db" is_state "$c" Success; }
+wait_for 30 wr_child_done &&
+    pass "reasons: Manual Success of the parent releases the child" ||
+    fail "reasons: Manual Success of the parent releases the child" "$tmp/wr.log"
+kill "$npid"; wait "$npid" 2>/dev/null
+
+# One clock for an instance's whole history (docs/daemon.md "The virtual clock"): under
+# a virtual clock years away from real time, instances submitted through the REST API,
+# the seed's submitJob and an offline `batchctl submit --db` have every time of their
+# history (creation, due times, transitions, executions) on the virtual clock.
+mkdir -p "$tmp/vc"
+cat >"$tmp/vc/defs.yaml" <<EOF2
+kind: job
+name: vc
+type: manual
+allow_multiple_instances: true
+executor: {exec: {command: [/bin/true]}}
+EOF2
+"$B" apply "$tmp/vc" --db "$tmp/vc.db" >/dev/null 2>&1
+vtok=$("$D" token create --name vc-op --role operator --db "$tmp/vc.db" 2>/dev/null | head -n 1)
+BATCHD_LISTEN=127.0.0.1:0 "$D" --db "$tmp/vc.db" --state-dir "$tmp/vc.state" \
+    --clock-start 2031-01-01T00:00:00Z --clock-rate 60 --log-file "$tmp/vc.log" 2>"$tmp/vc.err" &
+npid=$!
+vc_port() {
+    vport=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/vc.log" \
+        2>/dev/null | head -n 1)
+    [ -n "$vport" ]
+}
+if [ -n "$vtok" ] && wait_for 10 vc_port; then
+    vbase="http://127.0.0.1:$vport"
+    v1=$(curl -s -X POST -H "Authorization: Bearer $vtok" -H 'Content-Type: application/json' \
+        -d '{}' "$vbase/api/v1/jobs/vc/submit" | jq -r .id)
+    v2=$(curl -s -X POST -H "Authorization: Bearer $vtok" -H 'Content-Type: application/json' \
+        -d '{}' "$vbase/batchRuntime/v2/submitJob?jobName=vc" | jq -r .id)
+    v3=$(REPO="$tmp/vc.db" submit_id vc)
+    vc_done() { for v in "$v1" "$v2" "$v3"; do REPO="$tmp/vc.db" is_state "$v" Success || return 1; done; }
+    if wait_for 30 vc_done; then
+        for v in "$v1" "$v2" "$v3"; do
+            "$B" instance get "$v" --db "$tmp/vc.db" -o json >"$tmp/vc.$v"
+            # Every time, and at least creation, due, two transitions and one execution.
+            jq -e '[.created_at, .updated_at, .due, .first_due, .last_due, (.history[].at),
+                    (.executions[] | .started_at, .finished_at)] | map(select(. != null)) |
+                   length >= 10 and
+                   all(. >= "2031-01-01T00:00:00Z" and . < "2031-01-02T00:00:00Z")' \
+                "$tmp/vc.$v" >/dev/null &&
+                pass "one clock: instance $v's whole history is on the virtual clock" ||
+                fail "one clock: instance $v's whole history is on the virtual clock" "$tmp/vc.$v"
+        done
+    else
+        "$B" instances list --db "$tmp/vc.db" >"$tmp/vc.list" 2>&1
+        fail "one clock: the three submits ran ($v1 $v2 $v3)" "$tmp/vc.list"
+    fi
+else
+    fail "one clock: batchd with the API and a token" "$tmp/vc.log"
+fi
+kill "$npid"; wait "$npid" 2>/dev/null
+[ "$(sqlite3 -cmd '.timeout 5000' "$tmp/vc.db" 'SELECT count(*) FROM clock')" = 0 ] &&
+    pass "one clock: batchd withdraws its clock when it stops" ||
+    fail "one clock: batchd withdraws its clock when it stops"
+
 echo "daemon: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

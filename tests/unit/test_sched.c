@@ -299,10 +299,8 @@ static void test_single_instance(void **state)
         assert_int_equal(a.items[0].to, STATE_RUNNING);
         assert_int_equal(a.items[1].kind, SCHED_CREATE);
         assert_int_equal(a.items[2].to, STATE_DEPENDENCY_WAIT);
-        char want[128];
-        snprintf(want, sizeof(want), "instance %lld (due 2026-03-02T00:00:00Z) is still live",
-                 (long long)first->id);
-        assert_string_equal(a.items[2].reason, want);
+        assert_string_equal(a.items[2].reason,
+                            "previous instance (due 2026-03-02T00:00:00Z, Running) is still live");
         struct sched_inst *second = a.items[2].inst;
         assert_int_equal(sched_ended(s, first, SCHED_END_SUCCESS, NULL, T("2026-03-02T00:07:00Z")),
                          0);
@@ -313,6 +311,166 @@ static void test_single_instance(void **state)
         assert_int_equal(a.items[1].kind, SCHED_START);
         assert_ptr_equal(a.items[1].inst, second);
         sched_actions_release(&a);
+        sched_free(s);
+}
+
+/* ---- a waiting instance's reason follows what it waits for (docs/scheduler.md) ---- */
+
+enum wait_event { EV_NONE, EV_STARTED, EV_FAILED, EV_SUCCESS, EV_RERUN, EV_MARK_SUCCESS };
+
+/* What happens to the instance waited for at `at`, and the reason the waiting instance
+ * must then have: reported by exactly one SCHED_REASON action when it changed (`changed`),
+ * by none when it did not. */
+struct wait_step {
+        enum wait_event ev;
+        const char *at;
+        bool changed;
+        const char *reason;
+};
+
+/* Applies each step to `waited` (through the public interface, as the daemon does),
+ * advances, and checks what is reported about `waiting`. */
+static void run_wait_steps(struct sched *s, struct sched_inst *waited, struct sched_inst *waiting,
+                           const struct wait_step *steps, size_t n)
+{
+        struct sched_actions a = {0};
+        for (size_t i = 0; i < n; i++) {
+                const struct wait_step *st = &steps[i];
+                int64_t at = T(st->at);
+                switch (st->ev) {
+                case EV_NONE: break;
+                case EV_STARTED: assert_int_equal(sched_started(s, waited, at), 0); break;
+                case EV_FAILED:
+                        assert_int_equal(sched_ended(s, waited, SCHED_END_FAILED, "exit 1", at), 0);
+                        break;
+                case EV_SUCCESS:
+                        assert_int_equal(sched_ended(s, waited, SCHED_END_SUCCESS, NULL, at), 0);
+                        break;
+                case EV_RERUN: assert_int_equal(sched_rerun(s, waited, at), 0); break;
+                case EV_MARK_SUCCESS: assert_int_equal(sched_mark_success(s, waited, at), 0); break;
+                }
+                a.n = 0;
+                assert_int_equal(sched_advance(s, at, &a), 0);
+                size_t reported = 0;
+                for (size_t k = 0; k < a.n; k++) {
+                        if (a.items[k].kind != SCHED_REASON)
+                                continue;
+                        assert_ptr_equal(a.items[k].inst, waiting);
+                        assert_int_equal(a.items[k].from, STATE_DEPENDENCY_WAIT);
+                        assert_int_equal(a.items[k].to, STATE_DEPENDENCY_WAIT);
+                        assert_string_equal(a.items[k].reason, st->reason);
+                        reported++;
+                }
+                if (reported != (st->changed ? 1u : 0u))
+                        fail_msg("step %zu (at %s): %zu reason actions, want %d", i, st->at,
+                                 reported, st->changed);
+                assert_int_equal(waiting->state, STATE_DEPENDENCY_WAIT);
+                assert_string_equal(waiting->reason, st->reason);
+        }
+        sched_actions_release(&a);
+}
+
+/* A child in 1 Dependency Wait: its reason follows its governing parent instance as it
+ * starts, runs, fails (with a retry pending, then for good), is rerun, fails again and
+ * is marked Manual Success (which releases the child). */
+static void test_wait_reason_follows_parent(void **state)
+{
+        (void)state;
+        struct sched_dep on_p = {0, DEPS_SUCCESS};
+        struct sched_job_spec jobs[2] = {job("p", "30 18 * * *"), job("c", "30 18 * * *")};
+        jobs[0].retry_attempts = 1;
+        jobs[0].retry_backoff_s = 300;
+        jobs[1].deps = &on_p;
+        jobs[1].ndeps = 1;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        int64_t t0 = T("2026-12-01T18:30:00Z");
+        assert_int_equal(sched_new(jobs, 2, &t, t0, NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, t0, &a), 0);
+        struct sched_inst *p = NULL, *c = NULL;
+        for (size_t i = 0; i < a.n; i++) {
+                if (a.items[i].kind == SCHED_START)
+                        p = a.items[i].inst;
+                if (a.items[i].kind == SCHED_TRANSITION && a.items[i].to == STATE_DEPENDENCY_WAIT)
+                        c = a.items[i].inst;
+                assert_int_not_equal(a.items[i].kind, SCHED_REASON); /* entering: a transition */
+        }
+        sched_actions_release(&a);
+        assert_non_null(p);
+        assert_non_null(c);
+        assert_string_equal(c->reason, "waiting for p (due 2026-12-01T18:30:00Z, Starting)");
+        static const struct wait_step steps[] = {
+                {EV_STARTED, "2026-12-01T18:30:01Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Running)"},
+                {EV_NONE, "2026-12-01T18:31:00Z", false, /* nothing changed: nothing reported */
+                 "waiting for p (due 2026-12-01T18:30:00Z, Running)"},
+                {EV_FAILED, "2026-12-01T18:35:00Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Failed: retry 1 of 1 at "
+                 "2026-12-01T18:40:00Z)"},
+                /* The retry: back to Init and launched in the same advance. */
+                {EV_NONE, "2026-12-01T18:40:00Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Starting)"},
+                {EV_STARTED, "2026-12-01T18:40:01Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Running)"},
+                {EV_FAILED, "2026-12-01T18:45:00Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Failed: rerun it or mark it Manual "
+                 "Success)"},
+                {EV_RERUN, "2026-12-01T19:00:00Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Starting)"},
+                {EV_STARTED, "2026-12-01T19:00:01Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Running)"},
+                {EV_FAILED, "2026-12-01T19:05:00Z", true,
+                 "waiting for p (due 2026-12-01T18:30:00Z, Failed: rerun it or mark it Manual "
+                 "Success)"},
+        };
+        run_wait_steps(s, p, c, steps, sizeof(steps) / sizeof(steps[0]));
+        /* Manual Success releases the child: a start, no further reason. */
+        assert_int_equal(sched_mark_success(s, p, T("2026-12-01T19:10:00Z")), 0);
+        a = (struct sched_actions){0};
+        assert_int_equal(sched_advance(s, T("2026-12-01T19:10:00Z"), &a), 0);
+        bool started = false;
+        for (size_t i = 0; i < a.n; i++) {
+                assert_int_not_equal(a.items[i].kind, SCHED_REASON);
+                started |= a.items[i].kind == SCHED_START && a.items[i].inst == c;
+        }
+        assert_true(started);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
+/* allow_multiple_instances: false — the waiting instance's reason follows the live
+ * previous instance: running, failed with a retry pending, relaunched. */
+static void test_wait_reason_follows_previous(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[1] = {job("poll", "*/5 * * * *")};
+        jobs[0].retry_attempts = 1;
+        jobs[0].retry_backoff_s = 60;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        assert_int_equal(sched_new(jobs, 1, &t, T("2026-03-02T00:00:00Z"), NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:00:00Z"), &a), 0);
+        assert_int_equal(a.items[1].kind, SCHED_START);
+        struct sched_inst *first = a.items[1].inst;
+        assert_int_equal(sched_started(s, first, T("2026-03-02T00:00:01Z")), 0);
+        a.n = 0;
+        assert_int_equal(sched_advance(s, T("2026-03-02T00:05:00Z"), &a), 0);
+        assert_int_equal(a.n, 3);
+        assert_int_equal(a.items[2].to, STATE_DEPENDENCY_WAIT);
+        struct sched_inst *second = a.items[2].inst;
+        sched_actions_release(&a);
+        static const struct wait_step steps[] = {
+                {EV_FAILED, "2026-03-02T00:06:00Z", true,
+                 "previous instance (due 2026-03-02T00:00:00Z, Failed: retry 1 of 1 at "
+                 "2026-03-02T00:07:00Z) is still live"},
+                {EV_NONE, "2026-03-02T00:07:00Z", true,
+                 "previous instance (due 2026-03-02T00:00:00Z, Starting) is still live"},
+                {EV_STARTED, "2026-03-02T00:07:01Z", true,
+                 "previous instance (due 2026-03-02T00:00:00Z, Running) is still live"},
+        };
+        run_wait_steps(s, first, second, steps, sizeof(steps) / sizeof(steps[0]));
         sched_free(s);
 }
 
@@ -646,6 +804,8 @@ int main(void)
                 cmocka_unit_test(test_retries),
                 cmocka_unit_test(test_catchup),
                 cmocka_unit_test(test_manual_success_releases),
+                cmocka_unit_test(test_wait_reason_follows_parent),
+                cmocka_unit_test(test_wait_reason_follows_previous),
                 cmocka_unit_test(test_external_due),
                 cmocka_unit_test(test_restore),
                 cmocka_unit_test(test_find_ext),

@@ -116,6 +116,11 @@ static const char *const migrations[] = {
         "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
         "CREATE INDEX executions_failed ON executions(instance_id)\n"
         "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
+        /* 6: the clock of the running batchd, for other processes' time stamps. */
+        "CREATE TABLE clock (\n"
+        "  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL,\n"
+        "  real_at_us BIGINT NOT NULL, clock_at_us BIGINT NOT NULL,\n"
+        "  rate DOUBLE PRECISION NOT NULL CHECK (rate > 0));\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -139,6 +144,10 @@ enum stmt_id {
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
+        ST_INSTANCE_SET_REASON,
+        ST_CLOCK_PUT,
+        ST_CLOCK_DELETE,
+        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_INSTANCE_LOCK,
@@ -211,6 +220,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
+        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET holder = $1, "
+                         "real_at_us = $2, clock_at_us = $3, rate = $4",
+        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE $1::text IS NULL OR holder = $1",
+        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
+        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = $3, updated_at = $4 "
+                                   "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
@@ -975,6 +991,25 @@ static int pg_instance_list(struct store *base, const struct store_instance_filt
         return 0;
 }
 
+/* After a conditional update (WHERE id = $1 AND state = $2) changed no row: why. */
+static int not_in_state(struct pg_store *s, int64_t id, int state, struct batch_err *reterr)
+{
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        PGresult *res = run(s, ST_INSTANCE_EXISTS, 1, p, reterr, "reading the state");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        int cur = found ? (int)num(res, 0, 0) : -1;
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                     (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed",
+                             (long long)id, cur, state);
+}
+
 static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr)
 {
         struct transition_args *a = arg;
@@ -985,20 +1020,8 @@ static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr
         int r = run_cmd(s, ST_INSTANCE_UPDATE_STATE, 5, p, reterr, "changing the state", &rows);
         if (r < 0)
                 return r;
-        if (rows == 0) {
-                PGresult *res = run(s, ST_INSTANCE_EXISTS, 1, p, reterr, "reading the state");
-                if (!res)
-                        return BATCH_EIO;
-                int found = PQntuples(res);
-                int cur = found ? (int)num(res, 0, 0) : -1;
-                PQclear(res);
-                if (!found)
-                        return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                             (long long)a->id);
-                return batch_err_set(reterr, BATCH_ESTALE, "state",
-                                     "instance %lld is in state %d, not %d: nothing changed",
-                                     (long long)a->id, cur, a->from);
-        }
+        if (rows == 0)
+                return not_in_state(s, a->id, a->from, reterr);
         return add_transition(s, a, reterr);
 }
 
@@ -1008,6 +1031,19 @@ static int pg_instance_transition(struct store *base, int64_t id, int from, int 
 {
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct pg_store *)base, reterr, do_transition, &a);
+}
+
+static int pg_instance_set_reason(struct store *base, int64_t id, int state, const char *reason,
+                                  int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], st[24], at[24];
+        const char *p[] = {I64(ids, id), I64(st, state), reason, I64(at, now_s)};
+        long rows = 0;
+        int r = run_cmd(s, ST_INSTANCE_SET_REASON, 4, p, reterr, "changing the reason", &rows);
+        if (r < 0)
+                return r;
+        return rows == 0 ? not_in_state(s, id, state, reterr) : 0;
 }
 
 static int read_transition(PGresult *res, int row, void *item)
@@ -1579,6 +1615,47 @@ static int pg_lease_release(struct store *base, const char *name, const char *ho
                        "giving up the lease", NULL);
 }
 
+/* ---- the published clock ------------------------------------------------------- */
+
+static int pg_clock_publish(struct store *base, const struct store_clock *c,
+                            struct batch_err *reterr)
+{
+        char real[24], at[24], rate[40];
+        snprintf(rate, sizeof(rate), "%.17g", c->rate);
+        const char *p[] = {c->holder, I64(real, c->real_at_us), I64(at, c->clock_at_us), rate};
+        return run_cmd((struct pg_store *)base, ST_CLOCK_PUT, 4, p, reterr, "publishing the clock",
+                       NULL);
+}
+
+static int pg_clock_withdraw(struct store *base, const char *holder, struct batch_err *reterr)
+{
+        const char *p[] = {holder};
+        return run_cmd((struct pg_store *)base, ST_CLOCK_DELETE, 1, p, reterr,
+                       "withdrawing the clock", NULL);
+}
+
+static int pg_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
+{
+        PGresult *res = run((struct pg_store *)base, ST_CLOCK_GET, 0, NULL, reterr,
+                            "reading the clock");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res) == 0) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
+        } else {
+                struct store_clock c = {.holder = val(res, 0, 0), .real_at_us = num(res, 0, 1),
+                                        .clock_at_us = num(res, 0, 2),
+                                        .rate = strtod(PQgetvalue(res, 0, 3), NULL)};
+                if (lost(res, 0, 0, c.holder))
+                        r = oom(reterr);
+                else
+                        *ret = c;
+        }
+        PQclear(res);
+        return r;
+}
+
 /* ---- operators' requests ------------------------------------------------------ */
 
 struct request_args {
@@ -1746,7 +1823,7 @@ static void *pg_native(struct store *base)
 }
 
 const struct store_ops store_postgres_ops = {
-        .version = 2,
+        .version = 3,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -1764,6 +1841,10 @@ const struct store_ops store_postgres_ops = {
         .instance_get = pg_instance_get,
         .instance_list = pg_instance_list,
         .instance_transition = pg_instance_transition,
+        .instance_set_reason = pg_instance_set_reason,
+        .clock_publish = pg_clock_publish,
+        .clock_withdraw = pg_clock_withdraw,
+        .clock_get = pg_clock_get,
         .instance_history = pg_instance_history,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,

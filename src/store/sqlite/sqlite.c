@@ -186,6 +186,14 @@ static const char *const migrations[] = {
         "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
         "CREATE INDEX executions_failed ON executions(instance_id)\n"
         "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
+        /* 6: the clock of the running batchd, for other processes' time stamps. */
+        "CREATE TABLE clock (\n"
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+        "  holder TEXT NOT NULL,\n"
+        "  real_at_us INTEGER NOT NULL,\n"
+        "  clock_at_us INTEGER NOT NULL,\n"
+        "  rate REAL NOT NULL CHECK (rate > 0)\n"
+        ") STRICT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -212,6 +220,10 @@ enum stmt_id {
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
+        ST_INSTANCE_SET_REASON,
+        ST_CLOCK_PUT,
+        ST_CLOCK_DELETE,
+        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_EXECUTION_NEXT_ATTEMPT,
@@ -289,6 +301,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
+        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET holder = ?1, "
+                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
+        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE ?1 IS NULL OR holder = ?1",
+        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
+        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                                   "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
@@ -1219,6 +1238,22 @@ static int sqlite_instance_list(struct store *base, const struct store_instance_
         return r;
 }
 
+/* After a conditional update (WHERE id = ? AND state = ?) changed no row: why. */
+static int not_in_state(struct sqlite_store *s, int64_t id, int state, struct batch_err *reterr)
+{
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = db_step(s, st);
+        int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                     (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed",
+                             (long long)id, cur, state);
+}
+
 static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *reterr)
 {
         struct transition_args *a = arg;
@@ -1231,19 +1266,8 @@ static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *re
         int r = run(s, st, reterr, "changing the state");
         if (r < 0)
                 return r;
-        if (sqlite3_changes(s->db) == 0) {
-                st = stmt(s, ST_INSTANCE_EXISTS);
-                sqlite3_bind_int64(st, 1, a->id);
-                int rc = db_step(s, st);
-                int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-                sqlite3_reset(st);
-                if (rc != SQLITE_ROW)
-                        return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                             (long long)a->id);
-                return batch_err_set(reterr, BATCH_ESTALE, "state",
-                                     "instance %lld is in state %d, not %d: nothing changed",
-                                     (long long)a->id, cur, a->from);
-        }
+        if (sqlite3_changes(s->db) == 0)
+                return not_in_state(s, a->id, a->from, reterr);
         return add_transition(s, a, reterr);
 }
 
@@ -1253,6 +1277,21 @@ static int sqlite_instance_transition(struct store *base, int64_t id, int from, 
 {
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct sqlite_store *)base, reterr, do_transition, &a);
+}
+
+static int sqlite_instance_set_reason(struct store *base, int64_t id, int state,
+                                      const char *reason, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_INSTANCE_SET_REASON);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, state);
+        bind_text(st, 3, reason);
+        sqlite3_bind_int64(st, 4, now_s);
+        int r = run(s, st, reterr, "changing the reason");
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) == 0 ? not_in_state(s, id, state, reterr) : 0;
 }
 
 static int sqlite_instance_history(struct store *base, int64_t id,
@@ -1778,6 +1817,53 @@ static int sqlite_lease_release(struct store *base, const char *name, const char
         return run(s, st, reterr, "releasing the lease");
 }
 
+/* ---- the published clock ------------------------------------------------------- */
+
+static int sqlite_clock_publish(struct store *base, const struct store_clock *c,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_PUT);
+        bind_text(st, 1, c->holder);
+        sqlite3_bind_int64(st, 2, c->real_at_us);
+        sqlite3_bind_int64(st, 3, c->clock_at_us);
+        sqlite3_bind_double(st, 4, c->rate);
+        return run(s, st, reterr, "publishing the clock");
+}
+
+static int sqlite_clock_withdraw(struct store *base, const char *holder,
+                                 struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_DELETE);
+        bind_text(st, 1, holder);
+        return run(s, st, reterr, "withdrawing the clock");
+}
+
+static int sqlite_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_GET);
+        int rc = sqlite3_step(st), r = 0;
+        struct store_clock c = {0};
+        if (rc == SQLITE_ROW) {
+                c.holder = col_text(st, 0);
+                c.real_at_us = sqlite3_column_int64(st, 1);
+                c.clock_at_us = sqlite3_column_int64(st, 2);
+                c.rate = sqlite3_column_double(st, 3);
+                if (!c.holder)
+                        r = batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+        } else if (rc == SQLITE_DONE) {
+                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
+        } else {
+                r = db_error(s, reterr, "reading the clock");
+        }
+        sqlite3_reset(st);
+        if (r == 0)
+                *ret = c;
+        return r;
+}
+
 /* ---- operators' requests ------------------------------------------------------- */
 
 struct request_args {
@@ -1936,7 +2022,7 @@ static void *sqlite_native(struct store *base)
 }
 
 const struct store_ops store_sqlite_ops = {
-        .version = 2,
+        .version = 3,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -1954,6 +2040,10 @@ const struct store_ops store_sqlite_ops = {
         .instance_get = sqlite_instance_get,
         .instance_list = sqlite_instance_list,
         .instance_transition = sqlite_instance_transition,
+        .instance_set_reason = sqlite_instance_set_reason,
+        .clock_publish = sqlite_clock_publish,
+        .clock_withdraw = sqlite_clock_withdraw,
+        .clock_get = sqlite_clock_get,
         .instance_history = sqlite_instance_history,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
