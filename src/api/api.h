@@ -18,9 +18,12 @@ struct api_config {
         size_t max_body;           /* request bodies above this get 413; 0: 1 MiB */
         unsigned max_connections;  /* 0: 256 */
         struct batchd_metrics *metrics; /* the daemon's counters, or NULL */
+        struct secrets *secrets;   /* encrypts secret values written (ops/secrets.h); set
+                                      up with create_now, so read-only meanwhile */
 };
 
 struct api;
+struct secrets;
 
 /* Starts listening and serving. Errors: BATCH_EINVAL (a listen address that does not
  * parse), BATCH_EIO (cannot bind, with the reason), BATCH_ENOMEM. The caller stops

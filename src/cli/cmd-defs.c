@@ -19,6 +19,7 @@
 #include "core/isotime.h"
 #include "defs/apply.h"
 #include "ops/jobs.h"
+#include "ops/secrets.h"
 #include "store/store.h"
 
 struct opts {
@@ -78,21 +79,37 @@ static int make_parents(const char *path)
         return 0;
 }
 
+/* The repository named by --db, else $BATCHD_DB, else the default path (in buf), or
+ * NULL when there is none. */
+static const char *repo_dsn(const char *db, char *buf, size_t len)
+{
+        const char *dsn = db ? db : getenv("BATCHD_DB");
+        if (dsn && *dsn)
+                return dsn;
+        return store_default_path(buf, len) < 0 ? NULL : buf;
+}
+
+void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
+{
+        char dsnbuf[4096], path[4096];
+        const char *dsn = repo_dsn(db, dsnbuf, sizeof(dsnbuf));
+        if (!dsn || secrets_path(NULL, NULL, dsn, path, sizeof(path)) < 0)
+                path[0] = '\0';
+        secrets_setup(k, path, s, false, NULL);
+}
+
 int cli_open_repo(const char *db, struct store **s)
 {
         char path[4096];
-        const char *dsn = db ? db : getenv("BATCHD_DB");
-        if (!dsn || !*dsn) {
-                if (store_default_path(path, sizeof(path)) < 0) {
-                        fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
-                        return CLI_USAGE;
-                }
-                if (make_parents(path) < 0) {
-                        fprintf(stderr, "batchctl: cannot create the directory of %s: %s\n", path,
-                                strerror(errno));
-                        return CLI_FAILURE;
-                }
-                dsn = path;
+        const char *dsn = repo_dsn(db, path, sizeof(path));
+        if (!dsn) {
+                fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
+                return CLI_USAGE;
+        }
+        if (dsn == path && make_parents(path) < 0) {
+                fprintf(stderr, "batchctl: cannot create the directory of %s: %s\n", path,
+                        strerror(errno));
+                return CLI_FAILURE;
         }
         struct batch_err err;
         if (store_open(dsn, s, &err) < 0) {
@@ -125,6 +142,9 @@ int cli_apply(int argc, char **argv)
 
         struct defs_apply a;
         defs_apply_init(&a);
+        struct secrets keys;
+        cli_open_secrets(o.db, s, &keys);
+        a.secrets = &keys;
         struct batch_err err = {0};
         r = CLI_FAILURE;
         int rc = defs_apply_plan(s, argv + optind, (size_t)(argc - optind), o.prune, &a, &err);
@@ -154,6 +174,7 @@ out:
                 fprintf(stderr, "batchctl: apply failed%s%s; nothing was changed\n",
                         err.msg[0] ? ": " : "", err.msg);
         defs_apply_release(&a);
+        secrets_release(&keys);
         store_close(s);
         return r;
 }
