@@ -34,6 +34,7 @@
 #include "core/sched.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
+#include "daemon/key.h"
 #include "daemon/notify.h"
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
@@ -98,6 +99,7 @@ struct daemon {
         size_t npending;          /* length of the pending list */
         int64_t tx_start_us;      /* when the current transaction began (metrics) */
         struct batchd_metrics metrics; /* shown by the API's GET /metrics */
+        struct secrets secrets;   /* decrypts secret values for the runs (daemon/key.h) */
 };
 
 struct go;
@@ -307,6 +309,14 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 free_env(env);
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "out of memory", now);
+                return false;
+        }
+        char why[400];
+        if (secrets_open_env(&d->secrets, env, why, sizeof(why)) < 0) {
+                free(argv);
+                free_env(env);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, why, now);
                 return false;
         }
         for (size_t i = 0; i < def->exec_command.n; i++)
@@ -1092,6 +1102,7 @@ static int apply_defs(struct daemon *d)
 {
         struct defs_apply a;
         defs_apply_init(&a);
+        a.secrets = &d->secrets;
         struct batch_err err = {0};
         char *paths[] = {(char *)d->defs_dir};
         int rc = defs_apply_plan(d->st, paths, 1, false, &a, &err);
@@ -1172,9 +1183,10 @@ static int log_to(const char *path)
 static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
-        "              [--defs DIR]\n"
+        "              [--defs DIR] [--secrets-key FILE]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
+        "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n";
 
@@ -1189,18 +1201,21 @@ int main(int argc, char **argv)
                 {"max-runs", required_argument, NULL, 'm'},
                 {"defs", required_argument, NULL, 'D'},
                 {"listen", required_argument, NULL, 'L'},
+                {"secrets-key", required_argument, NULL, 'K'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
                 return token_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "key") == 0)
+                return key_main(argc - 1, argv + 1);
         struct daemon d = {0};
         d.max_runs = MAX_RUNS_DEFAULT;
         const char *listen = getenv("BATCHD_LISTEN");
         if (!listen || !*listen)
                 listen = LISTEN_DEFAULT;
         d.pending_tail = &d.pending;
-        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
+        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL, *key_file = NULL;
         double rate = 1;
         char defpath[PATH_MAX];
         int ch;
@@ -1222,6 +1237,7 @@ int main(int argc, char **argv)
                 case 'l': log_file = optarg; break;
                 case 'D': d.defs_dir = optarg; break;
                 case 'L': listen = optarg; break;
+                case 'K': key_file = optarg; break;
                 case 'm': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -1300,6 +1316,7 @@ int main(int argc, char **argv)
                         strerror(errno));
                 return 1;
         }
+        key_start(&d.secrets, key_file, d.state_dir, d.dsn, d.st);
 
         /* Two descriptors per run in flight: take what the hard limit allows. */
         struct rlimit rl;
@@ -1346,7 +1363,8 @@ int main(int argc, char **argv)
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
-                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics};
+                struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
+                                        .secrets = &d.secrets};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -1462,6 +1480,7 @@ int main(int argc, char **argv)
         runs_bury(&d);
         sched_actions_release(&d.acts);
         store_close(d.st);
+        secrets_release(&d.secrets);
         run_spawner_stop(&d.spawner);
         notify_close(&nt);
         free(d.gos);
