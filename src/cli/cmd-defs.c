@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli/rcmd.h"
 #include "common/buf.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "core/isotime.h"
 #include "defs/apply.h"
@@ -63,22 +64,6 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
         return 0;
 }
 
-/* Creates the directories above `path` (mode 0700 for new ones). */
-static int make_parents(const char *path)
-{
-        char tmp[4096];
-        snprintf(tmp, sizeof(tmp), "%s", path);
-        for (char *p = tmp + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-                        return -1;
-                *p = '/';
-        }
-        return 0;
-}
-
 /* The repository named by --db, else $BATCHD_DB, else the default path (in buf), or
  * NULL when there is none. */
 static const char *repo_dsn(const char *db, char *buf, size_t len)
@@ -106,7 +91,7 @@ int cli_open_repo(const char *db, struct store **s)
                 fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
                 return CLI_USAGE;
         }
-        if (dsn == path && make_parents(path) < 0) {
+        if (dsn == path && files_make_parents(path) < 0) {
                 fprintf(stderr, "batchctl: cannot create the directory of %s: %s\n", path,
                         strerror(errno));
                 return CLI_FAILURE;
@@ -181,21 +166,16 @@ out:
 
 static int write_file(const char *path, const char *text)
 {
-        if (make_parents(path) < 0)
+        if (files_make_parents(path) < 0)
                 return -1;
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
                 return -1;
-        size_t len = strlen(text), done = 0;
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        close(fd);
-                        return -1;
-                }
-                done += (size_t)n;
+        if (files_write_all(fd, text, strlen(text)) < 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return -1;
         }
         return close(fd);
 }

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "common/buf.h"
+#include "common/files.h"
 #include "defs/load.h"
 #include "ops/jobs.h"
 
@@ -121,36 +122,6 @@ static int load_file(struct secrets *k, struct batch_err *reterr)
         return rc;
 }
 
-/* Creates the directories above path that are missing, mode 0700. */
-static int make_parents(const char *path)
-{
-        char tmp[sizeof(((struct secrets *)0)->path)];
-        snprintf(tmp, sizeof(tmp), "%s", path);
-        for (char *p = tmp + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-                        return -1;
-                *p = '/';
-        }
-        return 0;
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-        while (n) {
-                ssize_t w = write(fd, s, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return -1;
-                s += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
 /* Writes a new key file at `path` holding a new key and then the key lines `rest` (or
  * NULL): to path.tmp with mode 0600, synced, renamed over `path`. With `exclusive`, an
  * existing file is left alone (EEXIST). */
@@ -159,7 +130,7 @@ static int write_key_file(const char *path, const char *rest, bool exclusive,
 {
         if (sodium_init() < 0)
                 return batch_err_set(reterr, BATCH_EIO, SECRETS_FIELD, "libsodium failed to start");
-        if (make_parents(path) < 0)
+        if (files_make_parents(path) < 0)
                 return batch_err_set(reterr, BATCH_EIO, SECRETS_FIELD,
                                      "cannot create the directory of the key file %s: %s", path,
                                      strerror(errno));
@@ -175,9 +146,10 @@ static int write_key_file(const char *path, const char *rest, bool exclusive,
         unlink(tmp);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         int rc = 0;
-        if (fd < 0 || fchmod(fd, 0600) < 0 || write_all(fd, file_header, strlen(file_header)) < 0 ||
-            write_all(fd, b64, strlen(b64)) < 0 || write_all(fd, "\n", 1) < 0 ||
-            (rest && write_all(fd, rest, strlen(rest)) < 0) || fsync(fd) < 0)
+        if (fd < 0 || fchmod(fd, 0600) < 0 ||
+            files_write_all(fd, file_header, strlen(file_header)) < 0 ||
+            files_write_all(fd, b64, strlen(b64)) < 0 || files_write_all(fd, "\n", 1) < 0 ||
+            (rest && files_write_all(fd, rest, strlen(rest)) < 0) || fsync(fd) < 0)
                 rc = -1;
         int e = errno;
         if (fd >= 0 && close(fd) < 0 && rc == 0)
