@@ -1270,13 +1270,16 @@ int main(int argc, char **argv)
                 }
                 d.dsn = defpath;
         }
-        int64_t clock_start_s = 0;
         if (clock_start) {
+                int64_t t;
                 struct batch_err err;
-                if (iso_parse(clock_start, tz_utc(), &clock_start_s, &err) < 0) {
+                if (iso_parse(clock_start, tz_utc(), &t, &err) < 0) {
                         fprintf(stderr, "batchd: --clock-start: %s\n", err.msg);
                         return 2;
                 }
+                dclock_init_virtual(&d.clock, t, rate);
+        } else {
+                dclock_init_real(&d.clock);
         }
         /* systemd's notification socket, read (and removed from the environment) before
          * any child is started. */
@@ -1314,12 +1317,6 @@ int main(int argc, char **argv)
                 return 1;
         }
         key_start(&d.secrets, key_file, d.state_dir, d.dsn, d.st);
-        /* The virtual clock runs from here: the start's I/O (the integrity check, a new
-         * key file's fsyncs) does not eat its first due times. */
-        if (clock_start)
-                dclock_init_virtual(&d.clock, clock_start_s, rate);
-        else
-                dclock_init_real(&d.clock);
 
         /* Two descriptors per run in flight: take what the hard limit allows. */
         struct rlimit rl;

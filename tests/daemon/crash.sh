@@ -77,11 +77,8 @@ awk -v n="$JOBS" -v seed="$SEED" -v out="$out" 'BEGIN {
 # virtual time of its start, so time never goes back and no due time is skipped.
 now_ms() { t=$(date +%s%N); echo "${t%??????}"; }
 start_s=$(date -u -d "$START" +%s)
-# The clock starts 10 virtual seconds (1/6 s at rate 60) before START, so that the first
-# daemon's scheduler is built before the due time +0 even on a busy machine; built after
-# it, the dues at +0 would never come (they are before the schedule's start).
 start_daemon() { # RATE
-    clock_s=$((start_s - 10 + ($(now_ms) - t0_ms) * RATE / 1000))
+    clock_s=$((start_s + ($(now_ms) - t0_ms) * RATE / 1000))
     "$D" --db "$db" --clock-start "$(date -u -d "@$clock_s" +%Y-%m-%dT%H:%M:%SZ)" \
         --clock-rate "$1" 2>>"$tmp/daemon.log" &
     daemon_pid=$!
