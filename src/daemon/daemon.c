@@ -1215,8 +1215,9 @@ int main(int argc, char **argv)
         if (!listen || !*listen)
                 listen = LISTEN_DEFAULT;
         d.pending_tail = &d.pending;
-        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL, *key_file = NULL;
+        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
+        const char *key_file = NULL; /* --secrets-key */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
