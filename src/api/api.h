@@ -21,9 +21,12 @@ struct api_config {
         struct batchd_metrics *metrics; /* the daemon's counters, or NULL */
         const struct dclock *clock; /* the daemon's clock (copied), which stamps submits and
                                        requests; NULL: real time */
+        struct secrets *secrets;   /* encrypts secret values written (ops/secrets.h); set
+                                      up with create_now, so read-only meanwhile */
 };
 
 struct api;
+struct secrets;
 
 /* Starts listening and serving. Errors: BATCH_EINVAL (a listen address that does not
  * parse), BATCH_EIO (cannot bind, with the reason), BATCH_ENOMEM. The caller stops

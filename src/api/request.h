@@ -110,6 +110,9 @@ int api_put_page(struct api_req *r, const struct api_list_view *v);
 /* The daemon's counters (never NULL). */
 struct batchd_metrics *api_metrics(struct api_req *r);
 
+/* The daemon's secrets key (api_config.secrets), shared by the request threads. */
+struct secrets *api_secrets(struct api_req *r);
+
 /* A handler: returns 0 when it answered normally, -1 after api_problem. */
 typedef int api_handler(struct api_req *r);
 

@@ -216,6 +216,7 @@ static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_o
         struct defs_apply a;
         struct batch_err err;
         defs_apply_init(&a);
+        a.secrets = api_secrets(r);
         int rc = defs_apply_plan_text(r->st, "request body", text.data, text.len, &a, &err);
         buf_release(&text);
         if (rc == BATCH_EINVAL)

@@ -358,7 +358,8 @@ static int submit(struct api_req *r, const char *job, json_t *params)
         }
         struct batch_err err;
         int64_t id, now = api_now(r);
-        int rc = ops_submit(r->st, r->tenant, job, text.data, r->actor, now, &id, &err);
+        int rc = ops_submit(r->st, api_secrets(r), r->tenant, job, text.data, r->actor, now, &id,
+                            &err);
         buf_release(&text);
         if (rc < 0)
                 return rc == BATCH_EINVAL ? api_problem(r, 409, "%s", err.msg)

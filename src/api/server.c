@@ -21,6 +21,7 @@
 #include "api/request.h"
 #include "api/token.h"
 #include "common/json.h"
+#include "ops/secrets.h"
 
 /* Repository connections: at most POOL_MAX are open; a request finding all of them busy
  * waits up to POOL_WAIT_S for one, then gets 503. (Opening more would cost descriptors
@@ -37,6 +38,7 @@ struct api {
         char *db;
         size_t max_body;
         struct batchd_metrics *metrics;
+        struct secrets *secrets;
         struct batchd_metrics own_metrics; /* when the daemon gives none */
         struct dclock clock;               /* stamps submits and requests */
         pthread_mutex_t mu;
@@ -191,6 +193,8 @@ static void put_problem(struct api_req *r, int status, const char *detail, const
 
 int api_store_problem(struct api_req *r, const struct batch_err *err)
 {
+        if (!strcmp(err->field, SECRETS_FIELD)) /* no usable key: the daemon's to fix */
+                return api_problem(r, 503, "%s", err->msg);
         switch (err->code) {
         case BATCH_ENOENT: return api_problem(r, 404, "%s", err->msg);
         case BATCH_EEXIST:
@@ -211,6 +215,11 @@ void api_json(struct api_req *r, int status)
 {
         r->status = status;
         r->content_type = "application/json";
+}
+
+struct secrets *api_secrets(struct api_req *r)
+{
+        return r->api->secrets;
 }
 
 struct batchd_metrics *api_metrics(struct api_req *r)
@@ -600,6 +609,7 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
                 a->clock = *cfg->clock;
         else
                 dclock_init_real(&a->clock);
+        a->secrets = cfg->secrets;
         pthread_mutex_init(&a->mu, NULL);
         pthread_cond_init(&a->idle, NULL);
         unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |

@@ -60,6 +60,15 @@ struct store;
  * directory); prints the problem on stderr. Returns CLI_OK, CLI_USAGE or CLI_FAILURE. */
 int cli_open_repo(const char *db, struct store **s);
 
+struct secrets;
+
+/* Sets up the secrets key of repository `db` (as cli_open_repo resolves it, opened as s)
+ * the way batchd finds it: $BATCHD_SECRETS_KEY, else <repository>.d/secrets.key (SQLite)
+ * or /var/lib/batchd/secrets.key (PostgreSQL); docs/security.md. A problem with the key
+ * matters only when a secret is written, which then fails with it; release with
+ * secrets_release. */
+void cli_open_secrets(const char *db, struct store *s, struct secrets *k);
+
 /* The canonical value of top-level `key` in a stored spec ("" when absent), into buf. */
 void cli_spec_field(const char *spec, const char *key, char *buf, size_t len);
 

@@ -15,10 +15,12 @@
 #include "cli.h"
 #include "cli/rcmd.h"
 #include "common/buf.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "core/isotime.h"
 #include "defs/apply.h"
 #include "ops/jobs.h"
+#include "ops/secrets.h"
 #include "store/store.h"
 
 struct opts {
@@ -62,37 +64,37 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
         return 0;
 }
 
-/* Creates the directories above `path` (mode 0700 for new ones). */
-static int make_parents(const char *path)
+/* The repository named by --db, else $BATCHD_DB, else the default path (in buf), or
+ * NULL when there is none. */
+static const char *repo_dsn(const char *db, char *buf, size_t len)
 {
-        char tmp[4096];
-        snprintf(tmp, sizeof(tmp), "%s", path);
-        for (char *p = tmp + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-                        return -1;
-                *p = '/';
-        }
-        return 0;
+        const char *dsn = db ? db : getenv("BATCHD_DB");
+        if (dsn && *dsn)
+                return dsn;
+        return store_default_path(buf, len) < 0 ? NULL : buf;
+}
+
+void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
+{
+        char dsnbuf[4096], path[4096];
+        const char *dsn = repo_dsn(db, dsnbuf, sizeof(dsnbuf));
+        if (!dsn || secrets_path(NULL, NULL, dsn, path, sizeof(path)) < 0)
+                path[0] = '\0';
+        secrets_setup(k, path, s, false, NULL);
 }
 
 int cli_open_repo(const char *db, struct store **s)
 {
         char path[4096];
-        const char *dsn = db ? db : getenv("BATCHD_DB");
-        if (!dsn || !*dsn) {
-                if (store_default_path(path, sizeof(path)) < 0) {
-                        fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
-                        return CLI_USAGE;
-                }
-                if (make_parents(path) < 0) {
-                        fprintf(stderr, "batchctl: cannot create the directory of %s: %s\n", path,
-                                strerror(errno));
-                        return CLI_FAILURE;
-                }
-                dsn = path;
+        const char *dsn = repo_dsn(db, path, sizeof(path));
+        if (!dsn) {
+                fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
+                return CLI_USAGE;
+        }
+        if (dsn == path && files_make_parents(path) < 0) {
+                fprintf(stderr, "batchctl: cannot create the directory of %s: %s\n", path,
+                        strerror(errno));
+                return CLI_FAILURE;
         }
         struct batch_err err;
         if (store_open(dsn, s, &err) < 0) {
@@ -125,6 +127,9 @@ int cli_apply(int argc, char **argv)
 
         struct defs_apply a;
         defs_apply_init(&a);
+        struct secrets keys;
+        cli_open_secrets(o.db, s, &keys);
+        a.secrets = &keys;
         struct batch_err err = {0};
         r = CLI_FAILURE;
         int rc = defs_apply_plan(s, argv + optind, (size_t)(argc - optind), o.prune, &a, &err);
@@ -154,27 +159,23 @@ out:
                 fprintf(stderr, "batchctl: apply failed%s%s; nothing was changed\n",
                         err.msg[0] ? ": " : "", err.msg);
         defs_apply_release(&a);
+        secrets_release(&keys);
         store_close(s);
         return r;
 }
 
 static int write_file(const char *path, const char *text)
 {
-        if (make_parents(path) < 0)
+        if (files_make_parents(path) < 0)
                 return -1;
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
                 return -1;
-        size_t len = strlen(text), done = 0;
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        close(fd);
-                        return -1;
-                }
-                done += (size_t)n;
+        if (files_write_all(fd, text, strlen(text)) < 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return -1;
         }
         return close(fd);
 }

@@ -20,6 +20,7 @@
 #include "core/lifecycle.h"
 #include "ops/dlq.h"
 #include "ops/instances.h"
+#include "ops/secrets.h"
 #include "store/store.h"
 
 struct dopts {
@@ -420,8 +421,14 @@ static int retry(int argc, char **argv)
                 const char *actor = o.actor ? o.actor : (user && *user ? user : "batchctl");
                 struct batch_err err;
                 int64_t now;
-                if (ops_clock_now(s, &now, &err) < 0 ||
-                    ops_submit(s, o.tenant, l.items[0].job, params, actor, now, &id, &err) < 0) {
+                struct secrets keys;
+                cli_open_secrets(o.db, s, &keys);
+                int rc = ops_clock_now(s, &now, &err);
+                if (rc == 0)
+                        rc = ops_submit(s, &keys, o.tenant, l.items[0].job, params, actor, now,
+                                        &id, &err);
+                secrets_release(&keys);
+                if (rc < 0) {
                         fprintf(stderr, "batchctl: %s; nothing was submitted\n", err.msg);
                         unlink(path);
                         r = CLI_FAILURE;

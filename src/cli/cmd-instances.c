@@ -19,6 +19,7 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "defs/params.h"
+#include "ops/secrets.h"
 #include "ops/instances.h"
 #include "store/store.h"
 
@@ -173,11 +174,16 @@ static int submit(int argc, char **argv)
         buf_init(&params, 0);
         params_format(&o.params, &params);
         int64_t id, now;
+        struct secrets keys;
+        cli_open_secrets(o.db, s, &keys);
         /* The API's submit: one transaction with the audit row (parameters redacted), and
          * the same refusals (disabled job, a live instance of a single-instance job); at
          * the time of the running batchd's clock. */
-        if (ops_clock_now(s, &now, &err) < 0 ||
-            ops_submit(s, o.tenant, job, params.data, actor_of(&o), now, &id, &err) < 0) {
+        int src = ops_clock_now(s, &now, &err);
+        if (src == 0)
+                src = ops_submit(s, &keys, o.tenant, job, params.data, actor_of(&o), now, &id,
+                                 &err);
+        if (src < 0) {
                 fprintf(stderr, "batchctl: %s\n", err.msg);
                 r = CLI_FAILURE;
         } else if (o.output && !strcmp(o.output, "json")) {
@@ -193,6 +199,7 @@ static int submit(int argc, char **argv)
         } else {
                 printf("submitted instance %lld of %s\n", (long long)id, job);
         }
+        secrets_release(&keys);
         buf_release(&params);
         store_close(s);
 out:

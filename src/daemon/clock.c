@@ -56,7 +56,7 @@ int64_t dclock_real_ms(const struct dclock *c, int64_t seconds)
         return d < 1 ? 1 : (int64_t)d;
 }
 
-int dclock_publish(const struct dclock *c, struct store *st, const char *holder,
+int dclock_publish(struct dclock *c, struct store *st, const char *holder,
                    struct batch_err *reterr)
 {
         if (!c->virtual_clock)

@@ -40,7 +40,7 @@ struct batch_err;
 /* Publishes a virtual clock in the repository as `holder`'s, so that batchctl --db
  * stamps submits and requests with it (ops_clock_now); a real clock withdraws any
  * published one (real time is everyone's). Returns 0 or the store's error. */
-int dclock_publish(const struct dclock *c, struct store *st, const char *holder,
+int dclock_publish(struct dclock *c, struct store *st, const char *holder,
                    struct batch_err *reterr);
 
 #endif

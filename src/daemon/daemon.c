@@ -36,6 +36,7 @@
 #include "core/sched.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
+#include "daemon/key.h"
 #include "daemon/notify.h"
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
@@ -112,6 +113,7 @@ struct daemon {
         int64_t next_sweep_ms;    /* next look for status files nobody needs (runs/) */
         long fault_before_go;     /* BATCHD_FAULT_KILL_BEFORE_GO: tests only (tx_end) */
         struct batchd_metrics metrics; /* shown by the API's GET /metrics */
+        struct secrets secrets;   /* decrypts secret values for the runs (daemon/key.h) */
 };
 
 struct go;
@@ -337,6 +339,14 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 free_env(env);
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "out of memory", now);
+                return false;
+        }
+        char why[400];
+        if (secrets_open_env(&d->secrets, env, why, sizeof(why)) < 0) {
+                free(argv);
+                free_env(env);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, why, now);
                 return false;
         }
         for (size_t i = 0; i < def->exec_command.n; i++)
@@ -1253,6 +1263,7 @@ static int apply_defs(struct daemon *d)
 {
         struct defs_apply a;
         defs_apply_init(&a);
+        a.secrets = &d->secrets;
         struct batch_err err = {0};
         char *paths[] = {(char *)d->defs_dir};
         int rc = defs_apply_plan(d->st, paths, 1, false, &a, &err);
@@ -1407,9 +1418,10 @@ static int log_to(const char *path)
 static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
-        "              [--defs DIR]\n"
+        "              [--defs DIR] [--secrets-key FILE]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
+        "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n";
 
@@ -1424,11 +1436,14 @@ int main(int argc, char **argv)
                 {"max-runs", required_argument, NULL, 'm'},
                 {"defs", required_argument, NULL, 'D'},
                 {"listen", required_argument, NULL, 'L'},
+                {"secrets-key", required_argument, NULL, 'K'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
                 return token_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "key") == 0)
+                return key_main(argc - 1, argv + 1);
         struct daemon d = {0};
         d.max_runs = MAX_RUNS_DEFAULT;
         const char *listen = getenv("BATCHD_LISTEN");
@@ -1440,6 +1455,7 @@ int main(int argc, char **argv)
         unsetenv("BATCHD_FAULT_KILL_BEFORE_GO");
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
+        const char *key_file = NULL; /* --secrets-key */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -1460,6 +1476,7 @@ int main(int argc, char **argv)
                 case 'l': log_file = optarg; break;
                 case 'D': d.defs_dir = optarg; break;
                 case 'L': listen = optarg; break;
+                case 'K': key_file = optarg; break;
                 case 'm': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -1527,13 +1544,6 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
         }
-        /* One clock for every instance's history: batchctl --db stamps with ours. */
-        char clock_holder[64];
-        snprintf(clock_holder, sizeof(clock_holder), "batchd pid %ld", (long)getpid());
-        if (dclock_publish(&d.clock, d.st, clock_holder, &err) < 0) {
-                fprintf(stderr, "batchd: publishing the clock: %s\n", err.msg);
-                return 1;
-        }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -1545,6 +1555,7 @@ int main(int argc, char **argv)
                         strerror(errno));
                 return 1;
         }
+        key_start(&d.secrets, key_file, d.state_dir, d.dsn, d.st);
 
         /* Two descriptors per run in flight: take what the hard limit allows. */
         struct rlimit rl;
@@ -1584,6 +1595,14 @@ int main(int argc, char **argv)
                                 "log); not starting\n", d.defs_dir);
                 return 1;
         }
+        /* One clock for every instance's history: batchctl --db stamps with ours.
+         * A virtual clock starts here, its first reading (clock.h). */
+        char clock_holder[64];
+        snprintf(clock_holder, sizeof(clock_holder), "batchd pid %ld", (long)getpid());
+        if (dclock_publish(&d.clock, d.st, clock_holder, &err) < 0) {
+                fprintf(stderr, "batchd: publishing the clock: %s\n", err.msg);
+                return 1;
+        }
         store_data_version(d.st, &d.data_version, &err);
         if (rebuild(&d) < 0) {
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
@@ -1592,7 +1611,7 @@ int main(int argc, char **argv)
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
                 struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
-                                        .clock = &d.clock};
+                                        .clock = &d.clock, .secrets = &d.secrets};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -1734,6 +1753,7 @@ int main(int argc, char **argv)
         runs_bury(&d);
         sched_actions_release(&d.acts);
         store_close(d.st);
+        secrets_release(&d.secrets);
         run_spawner_stop(&d.spawner);
         notify_close(&nt);
         free(d.gos);

@@ -9,6 +9,7 @@
 #include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/validate.h"
+#include "ops/jobs.h"
 
 static const char *const kind_names[] = {"job", "calendar", "settings"};
 static const char *const change_names[] = {"created", "changed", "unchanged", "deleted"};
@@ -103,6 +104,19 @@ static bool tenant_in_files(const struct defset *set, size_t nfile_docs, const c
         return false;
 }
 
+/* Whether a job document has a value under a secret key. */
+static bool doc_has_secret(const struct def_doc *doc)
+{
+        if (doc->kind != DEF_JOB)
+                return false;
+        const struct def_map *maps[] = {&doc->u.job.exec_env, &doc->u.job.parameters};
+        for (size_t m = 0; m < 2; m++)
+                for (size_t i = 0; i < maps[m]->n; i++)
+                        if (ops_key_is_secret(maps[m]->keys[i]))
+                                return true;
+        return false;
+}
+
 static int oom(struct batch_err *reterr)
 {
         return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
@@ -148,15 +162,8 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
         if (!a->changes)
                 return oom(reterr);
         for (size_t i = 0; i < nfile_docs; i++) {
-                const struct def_doc *doc = &a->set.docs[i];
+                struct def_doc *doc = &a->set.docs[i];
                 struct defs_change *c = &a->changes[a->n++];
-                struct buf text;
-                buf_init(&text, 0);
-                if (defs_emit_doc(doc, &text) < 0) {
-                        buf_release(&text);
-                        return oom(reterr);
-                }
-                c->spec = buf_detach(&text);
                 c->kind = kind_names[doc->kind];
                 c->tenant = doc_tenant(doc);
                 c->name = def_doc_name(doc);
@@ -167,6 +174,23 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
                         if (reterr)
                                 *reterr = err;
                         return got;
+                }
+                const char *stored = got < 0 ? NULL : cur.spec;
+                struct buf text;
+                buf_init(&text, 0);
+                if (a->secrets)
+                        rc = secrets_seal_doc(a->secrets, doc, stored, reterr);
+                else if (doc_has_secret(doc))
+                        rc = batch_err_set(reterr, BATCH_ENOENT, SECRETS_FIELD,
+                                           "%s %s/%s has a secret value and there is no key "
+                                           "to encrypt it", c->kind, c->tenant, c->name);
+                if (rc == 0 && defs_emit_doc(doc, &text) < 0)
+                        rc = oom(reterr);
+                c->spec = buf_detach(&text);
+                if (rc < 0) {
+                        if (got == 0)
+                                store_def_release(&cur);
+                        return rc;
                 }
                 if (got < 0) {
                         c->what = DEFS_CREATED;

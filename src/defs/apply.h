@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "defs/defs.h"
+#include "ops/secrets.h"
 #include "store/store.h"
 
 enum defs_change_kind {
@@ -36,6 +37,9 @@ struct defs_change {
 /* A plan: caller-owned storage, zero it (or defs_apply_init) before defs_apply_plan and
  * release it with defs_apply_release whatever happened. */
 struct defs_apply {
+        struct secrets *secrets;           /* set by the caller before planning: encrypts
+                                              secret values (ops/secrets.h); NULL: a job
+                                              with a secret value cannot be planned */
         struct defset set;                 /* the files' documents, then the stored ones kept */
         struct diag_list diags;            /* validation problems (nothing may be written) */
         struct store_def_list stored;
@@ -56,9 +60,13 @@ const char *defs_change_name(enum defs_change_kind k);
 /* Plans applying the definition files or directories `paths` to repository s: loads
  * them, validates them together with the stored definitions that stay (with `prune`,
  * the stored definitions of the files' tenants that the files no longer hold are to be
- * deleted and take no part), and lists each document's change in a->changes. Returns
- * 0; BATCH_EINVAL when the definitions have problems (listed in a->diags, unsorted);
- * BATCH_ENOMEM; or the repository's error. Reads only. */
+ * deleted and take no part), and lists each document's change in a->changes. The
+ * values of secret keys are encrypted with a->secrets in the text to store; one that
+ * decrypts to the stored value keeps the stored text (secrets_seal_doc), so an unchanged
+ * secret is no change. Returns 0; BATCH_EINVAL when the definitions have problems (listed
+ * in a->diags, unsorted); BATCH_ENOMEM; a secrets_seal_doc error (no usable key, or an
+ * encrypted value that does not decrypt); or the repository's error. Reads only (but may
+ * create a missing key file, secrets_setup). */
 int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool prune,
                     struct defs_apply *a, struct batch_err *reterr);
 

@@ -12,6 +12,7 @@
 #include "core/lifecycle.h"
 #include "defs/load.h"
 #include "defs/params.h"
+#include "ops/secrets.h"
 #include "ops/jobs.h"
 #include "ops/page.h"
 
@@ -195,13 +196,18 @@ int ops_clock_now(struct store *s, int64_t *ret_now, struct batch_err *reterr)
         return 0;
 }
 
-int ops_submit(struct store *s, const char *tenant, const char *job, const char *params,
-               const char *actor, int64_t now, int64_t *ret_id, struct batch_err *reterr)
+int ops_submit(struct store *s, struct secrets *secrets, const char *tenant, const char *job,
+               const char *params, const char *actor, int64_t now, int64_t *ret_id,
+               struct batch_err *reterr)
 {
         struct def_map m = {0, NULL, NULL};
         int r;
         if (params && (r = params_parse(params, &m, reterr)) < 0)
                 return r;
+        if ((r = secrets_seal_map(secrets, &m, NULL, "params", reterr)) < 0) {
+                def_map_release(&m);
+                return r;
+        }
         struct buf text;
         buf_init(&text, 0);
         params_format(&m, &text);

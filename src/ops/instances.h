@@ -11,6 +11,8 @@
 #include "common/err.h"
 #include "store/store.h"
 
+struct secrets;
+
 /* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
  * skip_count > 0, DESIGN §8) and "skip_count". */
 void ops_put_instance(struct buf *b, const struct store_instance *in);
@@ -33,12 +35,16 @@ int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct 
 int ops_clock_now(struct store *s, int64_t *ret_now, struct batch_err *reterr);
 
 /* Creates an instance of job `job` now (`now` Unix seconds) with `params` (a flat JSON
- * object text, or NULL) and audits it; *ret_id is its id. BATCH_ENOENT: no such job;
- * BATCH_EEXIST: the job does not allow multiple instances and one is live (the
- * message names it); BATCH_EINVAL: the job is not submittable (disabled); BATCH_ESYNTAX:
- * bad parameters. Nothing is changed on error. */
-int ops_submit(struct store *s, const char *tenant, const char *job, const char *params,
-               const char *actor, int64_t now, int64_t *ret_id, struct batch_err *reterr);
+ * object text, or NULL) and audits it; *ret_id is its id. The values of secret keys are
+ * stored encrypted with `secrets` (secrets_seal_map) and shown as "***" in the audit.
+ * BATCH_ENOENT: no such job (or, with field SECRETS_FIELD, no usable key for a secret);
+ * BATCH_EEXIST: the job does not allow multiple instances and one is live (the message
+ * names it); BATCH_EINVAL: the job is not submittable (disabled); BATCH_ESYNTAX: bad
+ * parameters; BATCH_EFORMAT: an encrypted value that does not decrypt. Nothing is
+ * changed on error. */
+int ops_submit(struct store *s, struct secrets *secrets, const char *tenant, const char *job,
+               const char *params, const char *actor, int64_t now, int64_t *ret_id,
+               struct batch_err *reterr);
 
 /* Queues an operator's request ("stop", "rerun" or "mark-success") on instance `id` of
  * `tenant` for the daemon, with its audit row, in one transaction; *ret_id is the
