@@ -3,7 +3,8 @@
 #   make test-openapi   build tests/api/openapi_check and run it (part of `make test`)
 
 OPENAPI_CHECK     := $(BUILD)/tests/api/openapi_check
-OPENAPI_CHECK_OBJ := $(filter $(BUILD)/src/api/%,$(DAEMON_OBJ)) $(BUILD)/gen/openapi.o
+OPENAPI_CHECK_OBJ := $(filter $(BUILD)/src/api/%,$(DAEMON_OBJ)) $(BUILD)/src/daemon/clock.o \
+                     $(BUILD)/gen/openapi.o
 
 TEST_EXTRA += test-openapi
 
