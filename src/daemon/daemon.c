@@ -90,7 +90,7 @@ struct daemon {
         int epfd, tfd, sfd, ifd;
         int64_t data_version;
         uint64_t rebuilds;        /* how many times rebuild() ran */
-        int64_t max_seen_id;      /* highest instance id this daemon knows */
+        int64_t max_seen_id;      /* highest instance id take_submits and restores saw */
         bool quit;
         struct sched_actions acts;
         size_t nruns, max_runs;   /* runs in flight, and how many may be at once */
@@ -755,11 +755,11 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                             .state = STATE_INIT, .trace_id = trace};
                 int64_t id;
                 rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
-                if (rc == 0) {
+                /* Not max_seen_id: a submit another process committed just before
+                 * has a lower id and must still be found by take_submits (which skips
+                 * the instances it already holds). */
+                if (rc == 0)
                         sched_set_ext_id(tr->sched, in, id);
-                        if (id > d->max_seen_id)
-                                d->max_seen_id = id;
-                }
                 break;
         }
         case SCHED_WARN: {
