@@ -95,6 +95,12 @@ start_daemon() { # RATE [FAULT: kill itself at the FAULTth commit that launched 
 
 t0_ms=
 start_daemon "$RATE"
+# The first kill waits for the first daemon's instances due at START: a job's schedule
+# begins when a daemon first plans it, so a daemon killed before START leaves no
+# history to catch up from (docs/daemon.md, "Restart and crash recovery").
+first_ms=$(now_ms)
+until [ "$("$B" instances list --db "$db" --limit 10000 -o json 2>/dev/null | grep -c '"id": ')" -ge "$JOBS" ] ||
+    [ $(($(now_ms) - first_ms)) -ge 60000 ]; do sleep 0.1; done
 kills=0
 while [ "$kills" -lt "$KILLS" ] || [ $(($(now_ms) - t0_ms)) -lt $((MIN_SECONDS * 1000)) ]; do
     sleep "$(awk -v s="$SEED" -v k="$kills" 'BEGIN { srand(s * 100 + k); printf "%.2f", 0.5 + 2.5 * rand() }')"
