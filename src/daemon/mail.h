@@ -1,0 +1,49 @@
+/* mail.h: sending one e-mail over SMTP with libcurl (plain, STARTTLS or SMTPS, optional
+ * AUTH), for alerts and the daily report (docs/alerts.md). A message is text and/or
+ * HTML with optional attachments, built as MIME by libcurl. The password is given by the
+ * caller (read from a file or the environment by whoever configures the server) and is
+ * never logged nor copied into an error message. */
+#ifndef BATCH_DAEMON_MAIL_H
+#define BATCH_DAEMON_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/err.h"
+
+struct mail_server {
+        const char *url;        /* smtp://host[:port] or smtps://host[:port] */
+        bool starttls;          /* smtp:// only: require STARTTLS */
+        const char *user;       /* NULL: no AUTH */
+        const char *password;   /* with user; never logged */
+        const char *from;       /* envelope and header sender, e.g. batchd@example.com */
+        long timeout_s;         /* connect + transfer; 0: 30 */
+        const char *ca_file;    /* NULL: the system's trust store */
+};
+
+struct mail_attachment {
+        const char *name;       /* file name shown to the reader */
+        const char *mime;       /* e.g. application/vnd.openxmlformats-officedocument.spreadsheetml.sheet */
+        const void *data;
+        size_t len;
+};
+
+struct mail_message {
+        const char *const *to;  /* recipients (addresses only) */
+        size_t nto;
+        const char *subject;    /* UTF-8; encoded as needed */
+        const char *text;       /* plain-text body, or NULL */
+        const char *html;       /* HTML body, or NULL (at least one of text, html) */
+        const struct mail_attachment *att;
+        size_t natt;
+        const char *message_id; /* "<...@...>", the same for every retry of one delivery */
+};
+
+/* Sends m through srv. Returns 0 when the server accepted the message, or a negative
+ * BATCH_E* with reterr saying what failed and the server's answer (its last reply line),
+ * never the password. *ret_answer (optional, malloc'd, caller frees) receives the
+ * server's last reply either way, or NULL. */
+int mail_send(const struct mail_server *srv, const struct mail_message *m, char **ret_answer,
+              struct batch_err *reterr);
+
+#endif
