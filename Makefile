@@ -65,13 +65,16 @@ include $(sort $(wildcard mk/*.mk))
 
 all: deps $(BUILD)/batchctl $(BUILD)/batchd $(ALL_EXTRA)
 
+# Installing comes before any compile whatever -j says: every compile and link rule has
+# `| deps` (or `| test-deps` where test libraries are linked) as an order-only
+# prerequisite, and test-deps runs after deps so two apt-get never run at once.
 deps:
 	@scripts/install-deps.sh build
 
-test-deps:
+test-deps: deps
 	@scripts/install-deps.sh test
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -89,20 +92,20 @@ $(BUILD)/batchd: $(DAEMON_OBJ) $(BUILD)/libbatchcore.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(BUILD)/libbatchcore.a $(DAEMON_LIBS) $(LIBS)
 
 # The OpenAPI document (api/openapi.json) compiled in as one C string.
-$(BUILD)/gen/openapi.c: api/openapi.json scripts/embed-text.sh
+$(BUILD)/gen/openapi.c: api/openapi.json scripts/embed-text.sh | deps
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed-text.sh api_openapi_json $< >$@
 
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a | test-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
 		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS) -lpq
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a | deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) $(LIBS)
@@ -115,7 +118,7 @@ unit-run: unit
 test-cli: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/run.sh
 
-$(BUILD)/tests/daemon/notify_listen: tests/daemon/notify_listen.c
+$(BUILD)/tests/daemon/notify_listen: tests/daemon/notify_listen.c | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 

@@ -37,7 +37,7 @@ UNINSTALL_EXTRA += sdk-uninstall
 
 sdk: $(SDK_A) $(SDK_SO) $(SDK_DIR)/libbatch.so $(SDK_PC) $(SDK_EX_BIN)
 
-$(SDK_DIR)/pic/%.o: %.c
+$(SDK_DIR)/pic/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $< (pic)")
 	$(Q)$(CC) $(SDK_CFLAGS) -MMD -MP -c $< -o $@
@@ -62,7 +62,7 @@ $(SDK_PC): src/sdk/batch.pc.in sdk-pc-force
 
 # Tests and tools link the static library (they also reach into src/ headers to look
 # at the repository); examples link the shared one, as a user's program would.
-$(SDK_DIR)/tests/%: tests/sdk/%.c $(SDK_A) $(wildcard tests/sdk/*.h)
+$(SDK_DIR)/tests/%: tests/sdk/%.c $(SDK_A) $(wildcard tests/sdk/*.h) | test-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(SDK_CFLAGS) -Itests -Itests/sdk -DSDK_BUILD_DIR='"$(CURDIR)/$(SDK_DIR)"' -DSDK_SOURCE_DIR='"$(CURDIR)"' \
