@@ -91,20 +91,20 @@ grep -q '0 changed, 1 unchanged' "$tmp/apply2.out" &&
 start "$tmp/d1.log"
 api_port() { port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/d1.log" | tail -n 1); [ -n "$port" ]; }
 tok=$("$D" token create --name adm --role admin --db "$db" 2>/dev/null | head -n 1)
-wait_for 20 api_port || fail "batchd listens" "$tmp/d1.log"
+wait_for 60 api_port || fail "batchd listens" "$tmp/d1.log"
 base="http://127.0.0.1:$port/api/v1"
 api() { curl -s --max-time 10 -H "Authorization: Bearer $tok" "$@"; }
 aid=$(api -X POST -H 'Content-Type: application/json' \
     -d "{\"params\": {\"db_password\": \"$SUB\", \"region\": \"US\"}}" "$base/jobs/sec/submit" | jq -r .id)
 cid=$(submit_id sec -p "db_password=$CLI")
 did=$(submit_id sec)
-wait_for 30 is_state "$aid" Success && [ "$(got "$aid")" = "$SUB|$ENV" ] &&
+wait_for 60 is_state "$aid" Success && [ "$(got "$aid")" = "$SUB|$ENV" ] &&
     pass "API submit: the child's environment has the plaintext secrets" ||
     fail "API submit: the child's environment has the plaintext secrets ($(got "$aid"))" "$tmp/d1.log"
-wait_for 30 is_state "$cid" Success && [ "$(got "$cid")" = "$CLI|$ENV" ] &&
+wait_for 60 is_state "$cid" Success && [ "$(got "$cid")" = "$CLI|$ENV" ] &&
     pass "batchctl submit -p: the child gets the plaintext override" ||
     fail "batchctl submit -p: the child gets the plaintext override ($(got "$cid"))" "$tmp/d1.log"
-wait_for 30 is_state "$did" Success && [ "$(got "$did")" = "$DEF|$ENV" ] &&
+wait_for 60 is_state "$did" Success && [ "$(got "$did")" = "$DEF|$ENV" ] &&
     pass "the definition's secret parameter reaches the child in plaintext" ||
     fail "the definition's secret parameter reaches the child in plaintext ($(got "$did"))" "$tmp/d1.log"
 
@@ -155,7 +155,7 @@ else
 fi
 start "$tmp/d2.log"
 mid=$(submit_id sec)
-wait_for 30 is_state "$mid" "Start Failed" && kill -0 "$daemon_pid" 2>/dev/null &&
+wait_for 60 is_state "$mid" "Start Failed" && kill -0 "$daemon_pid" 2>/dev/null &&
     "$B" instance get "$mid" --db "$db" | grep -q "cannot decrypt: the key file $key is missing" &&
     pass "missing key file: a run needing a secret is Start Failed, saying the key file is missing" ||
     fail "missing key file: a run needing a secret is Start Failed, saying the key file is missing" "$tmp/d2.log"
@@ -170,7 +170,7 @@ stop
 cp "$tmp/other.key" "$key"
 start "$tmp/d3.log"
 wid=$(submit_id sec)
-wait_for 30 is_state "$wid" "Start Failed" &&
+wait_for 60 is_state "$wid" "Start Failed" &&
     "$B" instance get "$wid" --db "$db" | grep -q "key $kid is not in the key file $key" &&
     pass "wrong key file: Start Failed, naming the missing key and the file" ||
     fail "wrong key file: Start Failed, naming the missing key and the file" "$tmp/d3.log"
@@ -181,7 +181,7 @@ stop
 cp "$tmp/key.saved" "$key"
 chmod 644 "$key"
 start "$tmp/d4.log"
-wait_for 20 grep -q 'has mode 0644' "$tmp/d4.log" && kill -0 "$daemon_pid" 2>/dev/null &&
+wait_for 60 grep -q 'has mode 0644' "$tmp/d4.log" && kill -0 "$daemon_pid" 2>/dev/null &&
     pass "a key file others can read: an error at start naming the file, no crash" ||
     fail "a key file others can read: an error at start naming the file, no crash" "$tmp/d4.log"
 stop
@@ -197,8 +197,8 @@ rid=$(submit_id sec -p "db_password=$CLI")
 "$B" export "$tmp/export2" --db "$db" >/dev/null 2>&1
 "$B" apply "$tmp/export2" --db "$db" >"$tmp/apply4.out" 2>&1
 oid=$(submit_id sec)
-wait_for 30 is_state "$rid" Success && [ "$(got "$rid")" = "$CLI|$ENV" ] &&
-    wait_for 30 is_state "$oid" Success && [ "$(got "$oid")" = "$DEF|$ENV" ] &&
+wait_for 60 is_state "$rid" Success && [ "$(got "$rid")" = "$CLI|$ENV" ] &&
+    wait_for 60 is_state "$oid" Success && [ "$(got "$oid")" = "$DEF|$ENV" ] &&
     pass "after rotation: new and re-encrypted secrets reach the child" ||
     fail "after rotation: new and re-encrypted secrets reach the child" "$tmp/d5.log"
 stop
@@ -222,7 +222,7 @@ else
     "$D" --db "$DSN" --state-dir "$tmp/pg-state" --listen off 2>>"$tmp/pgd.log" &
     daemon_pid=$!
     pid=$(submit_id sec -p "db_password=$CLI")
-    wait_for 30 is_state "$pid" Success && [ "$(cat "$tmp/pgout/$pid" 2>/dev/null)" = "$CLI|$ENV" ] &&
+    wait_for 60 is_state "$pid" Success && [ "$(cat "$tmp/pgout/$pid" 2>/dev/null)" = "$CLI|$ENV" ] &&
         pass "PostgreSQL: the child gets the plaintext secrets" ||
         fail "PostgreSQL: the child gets the plaintext secrets" "$tmp/pgd.log"
     stop
