@@ -1068,8 +1068,8 @@ asj operator POST /api/v1/jobs/import-job/submit '{"params": {"input": "'"$tmp/c
 IMPORT_ID=$(jq -r .id "$tmp/body")
 asj operator POST /api/v1/jobs/fail-job/submit '{}'
 FAIL2_ID=$(jq -r .id "$tmp/body")
-wait_for 30 is_final "$IMPORT_ID"
-wait_for 15 is_final "$FAIL2_ID"
+wait_for 60 is_final "$IMPORT_ID"
+wait_for 60 is_final "$FAIL2_ID"
 check "import-job ends Success" is_state "$IMPORT_ID" Success
 check "the second fail-job ends Failed" is_state "$FAIL2_ID" Failed
 as viewer GET "/api/v1/instances/$IMPORT_ID"

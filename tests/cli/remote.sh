@@ -316,7 +316,7 @@ idi=$(sed -n 's/^submitted instance \([0-9]*\) of import$/\1/p' "$tmp/out")
 check "submit broken again" 0 - "" -- submit broken
 idb2=$(sed -n 's/^submitted instance \([0-9]*\) of broken$/\1/p' "$tmp/out")
 final_state() { "$B" instance get "$1" 2>/dev/null | head -n 1 | grep -qE ': (Success|Failed)( |$)'; }
-wait_for 30 final_state "$idi" && wait_for 30 final_state "$idb2" &&
+wait_for 60 final_state "$idi" && wait_for 60 final_state "$idb2" &&
     pass "import and broken have ended" || fail "import and broken have ended"
 check "instances list --has-failure (import)" 0 - "" -- instances list --has-failure
 [ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $4 " " $5}')" = "$idi import Success yes" ] &&

@@ -56,21 +56,21 @@ tok=$("$D" token create --name diskfull --role viewer --db "$db" 2>"$tmp/tok.err
     --clock-start 2026-03-02T00:00:30Z --clock-rate 30 2>"$tmp/daemon.log" &
 daemon_pid=$!
 api_port() { port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/daemon.log" | tail -n 1); [ -n "$port" ]; }
-wait_for 20 api_port || { fail "batchd serves the API" "$tmp/daemon.log"; exit 1; }
+wait_for 60 api_port || { fail "batchd serves the API" "$tmp/daemon.log"; exit 1; }
 base="http://127.0.0.1:$port"
 health() { curl -s --max-time 10 -o "$tmp/health" -w '%{http_code}' "$base/healthz"; }
 metric() { curl -s --max-time 10 -H "Authorization: Bearer $tok" "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 successes() { "$B" instances list --db "$db" --status success --limit 10000 -o json 2>/dev/null | grep -c '"id": '; }
 two_successes() { [ "$(successes)" -ge 2 ]; }
 
-wait_for 30 two_successes && [ "$(health)" = 200 ] &&
+wait_for 60 two_successes && [ "$(health)" = 200 ] &&
     pass "before: runs succeed and /healthz is 200" ||
     fail "before: runs succeed and /healthz is 200" "$tmp/daemon.log"
 
 # Fill the disk (dd stops at ENOSPC).
 dd if=/dev/zero of="$fs/fill" bs=16k >/dev/null 2>&1
 degraded() { [ "$(health)" = 503 ]; }
-if wait_for 30 degraded; then
+if wait_for 60 degraded; then
     pass "while the disk is full: /healthz is 503"
     grep -q 'refuses the scheduler' "$tmp/health" && grep -qi 'full' "$tmp/health" &&
         pass "the 503 says the repository refuses writes, and why" ||
@@ -90,7 +90,7 @@ n=$(grep -c 'refused this turn' "$tmp/daemon.log")
 # Free the space: writes work again.
 rm -f "$fs/fill"
 healthy() { [ "$(health)" = 200 ]; }
-wait_for 40 healthy && pass "after space is freed: /healthz is 200 again" ||
+wait_for 60 healthy && pass "after space is freed: /healthz is 200 again" ||
     fail "after space is freed: /healthz is 200 again" "$tmp/health"
 grep -q 'accepts writes again' "$tmp/daemon.log" && pass "the recovery is logged" ||
     fail "the recovery is logged" "$tmp/daemon.log"
@@ -98,7 +98,7 @@ grep -q 'accepts writes again' "$tmp/daemon.log" && pass "the recovery is logged
     fail "/metrics: degraded 0"
 before=$(successes)
 more() { [ "$(successes)" -ge $((before + 2)) ]; }
-wait_for 30 more && pass "scheduling goes on" || fail "scheduling goes on" "$tmp/daemon.log"
+wait_for 60 more && pass "scheduling goes on" || fail "scheduling goes on" "$tmp/daemon.log"
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=""

@@ -561,7 +561,7 @@ wr_child_reason() {
     [ -n "$c" ] &&
         [ "$("$B" instance get "$c" --db "$tmp/wr.db" -o json | jq -r .reason)" = "$wr_reason" ]
 }
-if wait_for 30 wr_child_reason; then
+if wait_for 60 wr_child_reason; then
     c=$(wr_id wr-child)
     "$B" instances list --job wr-child --db "$tmp/wr.db" -o json >"$tmp/wr.list"
     "$B" instance get "$c" --db "$tmp/wr.db" -o json >"$tmp/wr.get"
@@ -577,7 +577,7 @@ else
 fi
 "$B" instance mark-success "$(wr_id wr-parent)" --db "$tmp/wr.db" >/dev/null 2>&1
 wr_child_done() { c=$(wr_id wr-child); [ -n "$c" ] && REPO="$tmp/wr.db" is_state "$c" Success; }
-wait_for 30 wr_child_done &&
+wait_for 60 wr_child_done &&
     pass "reasons: Manual Success of the parent releases the child" ||
     fail "reasons: Manual Success of the parent releases the child" "$tmp/wr.log"
 kill "$npid"; wait "$npid" 2>/dev/null
@@ -604,7 +604,7 @@ vc_port() {
         2>/dev/null | head -n 1)
     [ -n "$vport" ]
 }
-if [ -n "$vtok" ] && wait_for 10 vc_port; then
+if [ -n "$vtok" ] && wait_for 60 vc_port; then
     vbase="http://127.0.0.1:$vport"
     v1=$(curl -s -X POST -H "Authorization: Bearer $vtok" -H 'Content-Type: application/json' \
         -d '{}' "$vbase/api/v1/jobs/vc/submit" | jq -r .id)
@@ -612,7 +612,7 @@ if [ -n "$vtok" ] && wait_for 10 vc_port; then
         -d '{}' "$vbase/batchRuntime/v2/submitJob?jobName=vc" | jq -r .id)
     v3=$(REPO="$tmp/vc.db" submit_id vc)
     vc_done() { for v in "$v1" "$v2" "$v3"; do REPO="$tmp/vc.db" is_state "$v" Success || return 1; done; }
-    if wait_for 30 vc_done; then
+    if wait_for 60 vc_done; then
         for v in "$v1" "$v2" "$v3"; do
             "$B" instance get "$v" --db "$tmp/vc.db" -o json >"$tmp/vc.$v"
             # Every time, and at least creation, due, two transitions and one execution.
