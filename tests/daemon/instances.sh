@@ -15,7 +15,13 @@ id_of() {
 # due_state JOB DUE STATE: the job's instance due then exists and is in STATE.
 due_state() { id=$(id_of "$1" "$2"); [ -n "$id" ] && is_state "$id" "$3"; }
 # submit_id JOB [ARGS...]: submits JOB and prints the new instance's id.
-submit_id() { "$B" submit "$@" --db "$REPO" 2>&1 | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p'; }
+# A refused submit prints nothing on stdout and batchctl's answer on stderr.
+submit_id() {
+    si_out=$("$B" submit "$@" --db "$REPO" 2>&1)
+    si_id=$(printf '%s\n' "$si_out" | sed -n 's/^submitted instance \([0-9]*\) .*/\1/p')
+    [ -n "$si_id" ] || printf 'submit_id %s: %s\n' "$1" "$si_out" >&2
+    printf '%s\n' "$si_id"
+}
 # inst_jq ID FILTER: FILTER (jq -r) applied to the instance as `instance get -o json` shows it.
 inst_jq() { "$B" instance get "$1" --db "$REPO" -o json 2>/dev/null | jq -r "$2"; }
 # ran_after ID PARENT_ID: ID's first execution started when or after PARENT_ID's last one

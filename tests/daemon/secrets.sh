@@ -44,6 +44,7 @@ job_file() {
 kind: job
 name: sec
 type: manual
+allow_multiple_instances: true # the test submits several at once; a single-instance job refuses a submit while one runs
 executor:
   exec:
     command: [/bin/sh, -c, 'printf "%s|%s" "\$BATCH_PARAM_DB_PASSWORD" "\$API_TOKEN" >$2/\$BATCH_INSTANCE_ID']
