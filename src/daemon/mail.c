@@ -48,6 +48,7 @@ int mail_global_init(struct batch_err *reterr)
 struct reply {
         char line[MAIL_REPLY_MAX];
         const char *password;
+        bool quitting;          /* QUIT sent: later replies are not kept */
 };
 
 /* Replaces each occurrence of pw in s (NUL-terminated, in place) by "***" (never longer). */
@@ -68,8 +69,12 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
 {
         (void)h;
         struct reply *r = arg;
-        if (type != CURLINFO_HEADER_IN)
-                return 0; /* CURLINFO_HEADER_OUT carries AUTH: never looked at */
+        /* The reply to QUIT ("221 Bye") would hide the one that matters. Of what we send,
+         * only this prefix is looked at: the AUTH line is never read nor kept. */
+        if (type == CURLINFO_HEADER_OUT && size >= 4 && strncasecmp(data, "QUIT", 4) == 0)
+                r->quitting = true;
+        if (type != CURLINFO_HEADER_IN || r->quitting)
+                return 0;
         /* One call may hold several lines; keep the last non-empty one. */
         size_t end = size;
         while (end > 0 && (data[end - 1] == '\r' || data[end - 1] == '\n'))
