@@ -516,6 +516,10 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m, char 
                 char origin[128];
                 url_origin(srv->url, origin, sizeof(origin));
                 mask_secret(errbuf, srv->password);
+                size_t el = strlen(errbuf); /* "STARTTLS not supported." then "; ..." */
+                while (el > 0 && (errbuf[el - 1] == '.' || errbuf[el - 1] == ' ' ||
+                                  errbuf[el - 1] == '\n'))
+                        errbuf[--el] = '\0';
                 const char *why = errbuf[0] ? errbuf : curl_easy_strerror(c);
                 if (rep.line[0])
                         r = batch_err_set(reterr, BATCH_EIO, NULL,
