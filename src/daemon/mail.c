@@ -8,7 +8,6 @@
  * it never enters a message, and a reply that happens to echo it is masked. */
 #include "daemon/mail.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

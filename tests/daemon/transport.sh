@@ -30,6 +30,7 @@ tmp=$(mktemp -d)
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -43,7 +44,8 @@ SECRET='whsec-3b8c1d7e0f'         # the webhook secret
 export PASSWORD WRONG SECRET
 
 # start_sink NAME TOOL ARGS...: starts a sink writing to $tmp/NAME (its port in
-# $tmp/NAME.port, its output in $tmp/NAME.log) and waits until it listens.
+# $tmp/NAME.port and in $port, its output in $tmp/NAME.log) and waits until it listens.
+# Not to be called in $(...): its pid must reach $pids, which cleanup kills.
 start_sink() {
     name=$1 tool=$2
     shift 2
@@ -52,7 +54,7 @@ start_sink() {
         >"$tmp/$name.log" 2>&1 &
     pids="$pids $!"
     wait_for "$WAIT" test -s "$tmp/$name.port" || { echo "Bail out! $tool did not start"; cat "$tmp/$name.log"; exit 1; }
-    cat "$tmp/$name.port"
+    port=$(cat "$tmp/$name.port")
 }
 
 # run NAME ARGS...: runs the driver; its stdout, stderr and status in $tmp/NAME.{out,err,rc}.
@@ -93,11 +95,16 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     >"$tmp/openssl.log" 2>&1 || { echo "Bail out! openssl cannot make a certificate"; cat "$tmp/openssl.log"; exit 1; }
 printf '%s\n' "$PASSWORD" >"$tmp/password"
 
-plain=$(start_sink plain smtp_sink.py)
-auth=$(start_sink auth smtp_sink.py --user batchd --password-file "$tmp/password")
-stls=$(start_sink stls smtp_sink.py --starttls --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
-smtps=$(start_sink smtps smtp_sink.py --smtps --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
-hook=$(start_sink hook webhook_sink.py)
+start_sink plain smtp_sink.py
+plain=$port
+start_sink auth smtp_sink.py --user batchd --password-file "$tmp/password"
+auth=$port
+start_sink stls smtp_sink.py --starttls --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
+stls=$port
+start_sink smtps smtp_sink.py --smtps --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
+smtps=$port
+start_sink hook webhook_sink.py
+hook=$port
 # A port nothing listens on: bound, read and closed again.
 closed=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
