@@ -9,7 +9,7 @@
 # its parts, the attachment's bytes unchanged, a non-ASCII Subject decoding back to
 # itself, the given Message-ID, From, To and a Date; AUTH with the right password is
 # accepted and a wrong one refused with an error naming the refusal and never the
-# password; a server answering 451 to DATA gives an error quoting "451 ..." and the same
+# password, even when the server's reply repeats it; a server answering 451 to DATA gives an error quoting "451 ..." and the same
 # message goes through once the server recovers; a refused connection gives an error;
 # bad input (no recipient, CR/LF in subject or address) is refused before connecting; a
 # server or receiver that never answers ends in a timeout error after the time given;
@@ -37,6 +37,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 . "$(dirname "$0")/../lib.sh"
+# libcurl honours proxy variables; the sinks are on loopback and must be reached directly.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
 PASSWORD='Pw-5f1e!c0rrect'        # the AUTH sink's password
 WRONG='Pw-9a7d!wr0ng'            # a wrong one
@@ -99,6 +101,8 @@ start_sink plain smtp_sink.py
 plain=$port
 start_sink auth smtp_sink.py --user batchd --password-file "$tmp/password"
 auth=$port
+start_sink echo smtp_sink.py --user batchd --password-file "$tmp/password" --echo-password
+echo=$port
 start_sink stls smtp_sink.py --starttls --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
 stls=$port
 start_sink smtps smtp_sink.py --smtps --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
@@ -221,6 +225,11 @@ secret_free "mail: the wrong password's error holds no password" "$tmp/a2.err" "
 grep -q 'batchd' "$tmp/auth/auth-failures" 2>/dev/null && [ ! -e "$tmp/auth/0002.json" ] &&
     pass "mail: the server saw the refused login and got no message" ||
     fail "mail: the server saw the refused login and got no message"
+run a4 $(msg "smtp://127.0.0.1:$echo" '<c4@batchd.test>') --subject 'echoed' --user batchd --password-env WRONG
+[ "$(rc a4)" = 1 ] && grep -q 'the server said "535 5.7.8 bad password \*\*\* for batchd"' "$tmp/a4.err" &&
+    grep -qx 'answer: 535 5.7.8 bad password \*\*\* for batchd' "$tmp/a4.out" &&
+    pass "mail: a server repeating the password tried: masked in the error and the answer" ||
+    fail "mail: a server repeating the password tried: masked in the error and the answer" "$tmp/a4.err"
 run a3 $(msg "smtp://127.0.0.1:$auth" '<c3@batchd.test>') --subject 'no auth'
 [ "$(rc a3)" = 1 ] && grep -q 'the server said "530 ' "$tmp/a3.err" &&
     pass "mail: no AUTH where it is required fails with the server's 530" ||
