@@ -264,7 +264,8 @@ static int check_input(const struct mail_server *srv, const struct mail_message 
 
 /* Appends to dst (size cap, NUL-terminated, always fits the checked limits) the
  * subject as is when it is ASCII, else as RFC 2047 "B" encoded-words of whole UTF-8
- * characters, at most 45 bytes each (60 base64 characters), joined by spaces. */
+ * characters, at most 39 bytes each (52 base64 characters), one to a folded line
+ * (RFC 2047 section 2 keeps a line holding encoded words within 76 characters). */
 static void encode_subject(const char *s, char *dst, size_t cap)
 {
         size_t len = strlen(s), o = 0;
@@ -291,11 +292,11 @@ static void encode_subject(const char *s, char *dst, size_t cap)
                                 cl = 3;
                         else if (c >= 0xc0)
                                 cl = 2;
-                        if (n + cl > 45)
+                        if (n + cl > 39)
                                 break;
                         n += cl;
                 }
-                o += (size_t)snprintf(dst + o, cap - o, "%s=?UTF-8?B?", o ? " " : "");
+                o += (size_t)snprintf(dst + o, cap - o, "%s=?UTF-8?B?", o ? "\r\n " : "");
                 const unsigned char *p = (const unsigned char *)s + i;
                 for (size_t k = 0; k < n; k += 3) {
                         uint32_t v = (uint32_t)p[k] << 16;
@@ -495,6 +496,13 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m, char 
         }
         SET(CURLOPT_MAIL_FROM, srv->from);
         SET(CURLOPT_MAIL_RCPT, rcpt);
+        /* A recipient the server refuses does not stop the message for the others; the
+         * delivery fails only when every recipient is refused (docs/alerts.md). */
+#if LIBCURL_VERSION_NUM >= 0x080200
+        SET(CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+        SET(CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
         SET(CURLOPT_HTTPHEADER, hdrs);
         SET(CURLOPT_MIMEPOST, mime);
 #undef SET

@@ -152,6 +152,10 @@ want("plain SMTP is not TLS", env["tls"], False)
 want("envelope to", sorted(env["rcpt_tos"]), ["oncall@example.org", "ops@example.com"])
 want("Subject", str(m["Subject"]), subject)
 want("Message-ID", m["Message-ID"], "<a1.7@batchd.test>")
+raw = open(base + ".eml", "rb").read().split(b"\r\n\r\n")[0].split(b"\r\n")
+subj = [l for i, l in enumerate(raw) if l.startswith(b"Subject:") or
+        (l[:1] in (b" ", b"\t") and any(r.startswith(b"Subject:") for r in raw[max(0, i - 12):i]))]
+want("Subject lines within 76 characters (RFC 2047)", [len(l) for l in subj if len(l) > 76], [])
 want("From", m["From"], "batchd@example.com")
 want("To", sorted(a.addr_spec for a in m["To"].addresses), ["oncall@example.org", "ops@example.com"])
 want("MIME-Version", m["MIME-Version"], "1.0")
