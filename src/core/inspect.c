@@ -122,8 +122,10 @@ void inspect_frequency(const struct inspect_due *exp, size_t nexp, struct inspec
                 if (k == nseen || (i < nexp && exp[i].due < seen[k].due)) {
                         if (f.missing++ == 0)
                                 f.first_missing = exp[i].due;
-                        if (!exp[i].skip)
+                        if (!exp[i].skip) {
                                 f.expected_runs++;
+                                f.missing_runs++;
+                        }
                         i++;
                 } else if (i == nexp || seen[k].due < exp[i].due) {
                         if (f.extra++ == 0)

@@ -55,6 +55,7 @@ struct inspect_freq {
         unsigned expected_runs;  /* of those, the ones admitted by pause and window */
         unsigned found;          /* scheduled instances due in the day */
         unsigned missing;        /* expected due times without an instance */
+        unsigned missing_runs;   /* of those, the ones admitted by pause and window */
         unsigned extra;          /* instances at due times the schedule does not have */
         unsigned not_run;        /* admitted dues whose instance ended in 8 Timeout Skip */
         int64_t first_missing;   /* the earliest missing due (valid when missing > 0) */

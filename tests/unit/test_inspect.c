@@ -305,6 +305,7 @@ static void test_frequency(void **state)
         inspect_frequency(exp, 4, bad, 4, &f);
         assert_false(f.ok);
         assert_int_equal(f.missing, 1);
+        assert_int_equal(f.missing_runs, 1);
         assert_int_equal(f.first_missing, d0 + 3 * h);
         assert_int_equal(f.extra, 1);
         assert_int_equal(f.first_extra, d0 + 5 * h + 1800);
@@ -317,6 +318,7 @@ static void test_frequency(void **state)
         /* Nothing ran: every due missing; local times in the given zone. */
         inspect_frequency(exp, 4, NULL, 0, &f);
         assert_int_equal(f.missing, 4);
+        assert_int_equal(f.missing_runs, 3); /* 02:00 would have been a window skip */
         inspect_frequency_text(&f, zone("Asia/Tokyo"), text, sizeof(text));
         assert_string_equal(text, "expected 4, found 0: missing 10:00 and 3 more");
 
