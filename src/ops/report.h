@@ -13,8 +13,10 @@
 #include "core/inspect.h"
 #include "store/store.h"
 
-/* Most days a runs report covers. */
+/* Most days a runs report covers, and most rows (days x jobs) it may have: every job of
+ * a 10,000-job tenant over 10 days, or one job over the longest range. */
 #define REPORT_RUNS_MAX_DAYS 366
+#define REPORT_RUNS_MAX_ROWS 100000
 
 /* One row of the daily report: one job. */
 struct report_row {
@@ -104,7 +106,8 @@ struct report_runs {
  * the tenant's zone, at most REPORT_RUNS_MAX_DAYS days), of `job` or every job (NULL).
  * A row for each day and job with instances or expected dues. Errors: as
  * report_daily_build, BATCH_ERANGE (field "to") when to is before from or the range
- * is longer than REPORT_RUNS_MAX_DAYS. */
+ * is longer than REPORT_RUNS_MAX_DAYS, BATCH_ERANGE (field "job") when the tenant's
+ * jobs (1 with `job`) times the days exceed REPORT_RUNS_MAX_ROWS. */
 int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
                       const char *job, struct report_runs *ret, struct batch_err *reterr);
 
