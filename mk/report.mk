@@ -2,7 +2,8 @@
 #   make test-report   tests/report/run.sh: a real SQLite repository seeded through the
 #                      store (tests/report/seed.c), the report by batchctl --db, by the
 #                      API of a real batchd and by batchctl against it; the .xlsx read
-#                      back with openpyxl (part of `make test`)
+#                      back with openpyxl; the same on a PostgreSQL server the test
+#                      starts, compared byte for byte (part of `make test`)
 
 REPORT_SEED := $(BUILD)/tests/report/seed
 

@@ -720,12 +720,13 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         const struct tz *z = model_zone(&m);
         int64_t most = (job ? 1 : (int64_t)m.njobs) * (d1 - d0 + 1);
         if (most > REPORT_RUNS_MAX_ROWS) {
+                size_t njobs = m.njobs;
                 sched_model_release(&m);
                 defset_release(&set);
                 return batch_err_set(reterr, BATCH_ERANGE, "job",
                                      "%zu jobs over %lld days may be %lld rows, more than %d: "
                                      "name a job or shorten the range",
-                                     m.njobs, (long long)(d1 - d0 + 1), (long long)most,
+                                     njobs, (long long)(d1 - d0 + 1), (long long)most,
                                      REPORT_RUNS_MAX_ROWS);
         }
         snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);

@@ -3,7 +3,8 @@
 # SQLite repository with definitions applied by batchctl and runs written through the
 # store by tests/report/seed.c (its comment lists the scenario); the report from
 # batchctl --db, from the API of a real batchd on loopback, and from batchctl against
-# that server. The .xlsx is read back with openpyxl (cells, header, frozen pane), not
+# that server; then the same on a PostgreSQL server started by the test, which must give
+# the same answers byte for byte. The .xlsx is read back with openpyxl (cells, header, frozen pane), not
 # compared as bytes.
 #
 # Expected values, worked out from the scenario and docs/report.md: on 2026-12-02
@@ -23,8 +24,11 @@ passed=0
 failed=0
 tmp=$(mktemp -d)
 daemon_pid=""
+pgroot=""
+pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
 cleanup() {
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+    [ -n "$pgroot" ] && { "$pgs" stop "$pgroot/pg" 2>/dev/null; rm -rf "$pgroot"; }
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -175,6 +179,23 @@ check "runs with to before from is refused" 2 "" "to 2026-12-01 is before from 2
     report runs --db "$db" --from 2026-12-03 --to 2026-12-01
 check "an unknown -o is refused" 2 "" "expected table, json, csv or xlsx" -- \
     report daily --db "$db" -o pdf
+# An .xlsx is not written to a terminal (script(1) gives batchctl one).
+script -qec "$B report daily --db $db --date 2026-12-02 -o xlsx" /dev/null >"$tmp/tty.out" 2>&1
+grep -q 'give --output FILE' "$tmp/tty.out" && ! grep -q 'PK' "$tmp/tty.out" &&
+    pass "-o xlsx to a terminal is refused" || fail "-o xlsx to a terminal is refused" "$tmp/tty.out"
+# Jobs x days over 100,000 rows: 300 jobs over 334 days is 100,200.
+mkdir -p "$tmp/many"
+i=0
+while [ $i -lt 300 ]; do
+    printf 'kind: job\nname: m%03d\ntype: scheduled\nexecutor: {exec: {command: [/bin/true]}}\ntrigger: {cron: "0 3 * * *"}\n---\n' $i
+    i=$((i + 1))
+done >"$tmp/many/jobs.yaml"
+"$B" apply --db "$tmp/many.db" "$tmp/many" >/dev/null 2>&1
+check "runs over more than 100,000 day-and-job rows is refused" 2 "" \
+    "300 jobs over 334 days may be 100200 rows, more than 100000: name a job or shorten the range" -- \
+    report runs --db "$tmp/many.db" --from 2026-01-01 --to 2026-11-30
+check "... and one job over those days is answered" 0 - "" -- \
+    report runs --db "$tmp/many.db" --from 2026-01-01 --to 2026-11-30 --job m007 -o json
 
 # ---- the runs figures ------------------------------------------------------------------------
 check_runs() {
@@ -249,6 +270,23 @@ grep -q '^hourly3 .* error .* expected 3, found 2: missing 03:00$' "$tmp/table.o
     pass "batchctl report daily (server): the table" || fail "batchctl report daily (server): the table" "$tmp/table.out"
 "$B" --url "http://127.0.0.1:$port" --token "$tok" report runs --from 2026-12-01 --to 2026-12-03 -o json >"$tmp/remote-runs.json" 2>"$tmp/err"
 check_runs "batchctl report runs (server): the same figures" "$tmp/remote-runs.json"
+
+# ---- PostgreSQL: the same scenario gives the same report ---------------------------------
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
+    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
+else
+    "$B" apply --db "$DSN" "$tmp/defs" >"$tmp/pgapply.out" 2>&1 && "$BIN/tests/report/seed" "$DSN" 2>"$tmp/pgseed.err" &&
+        pass "PostgreSQL: definitions applied, runs seeded" || fail "PostgreSQL: definitions applied, runs seeded" "$tmp/pgapply.out"
+    "$B" report daily --db "$DSN" --date 2026-12-02 -o json >"$tmp/pg.json" 2>"$tmp/err"
+    check_json "PostgreSQL: the daily report's figures" "$tmp/pg.json"
+    cmp -s "$tmp/pg.json" "$tmp/local.json" && pass "PostgreSQL and SQLite give the same JSON, byte for byte" ||
+        fail "PostgreSQL and SQLite give the same JSON, byte for byte" "$tmp/pg.json"
+    "$B" report runs --db "$DSN" --from 2026-12-01 --to 2026-12-03 -o json >"$tmp/pg-runs.json" 2>"$tmp/err"
+    check_runs "PostgreSQL: runs per day and job" "$tmp/pg-runs.json"
+    cmp -s "$tmp/pg-runs.json" "$tmp/runs.json" && pass "PostgreSQL and SQLite give the same runs JSON" ||
+        fail "PostgreSQL and SQLite give the same runs JSON" "$tmp/pg-runs.json"
+fi
 
 echo "report: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
