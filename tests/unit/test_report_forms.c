@@ -1,12 +1,15 @@
 /* Tests of the daily report's forms (src/ops/report.c) on a report built by hand: the
  * HTML summary escapes every text and lists the jobs with findings first; CSV quotes per
  * RFC 4180 and defuses formulas; JSON carries nulls for unset figures; the .xlsx is a ZIP container. The
- * figures in the forms are checked end to end by tests/report/run.sh. */
+ * figures in the forms are checked end to end by tests/report/run.sh. report_daily_mail
+ * (what the 08:00 e-mail will send) is built from a real SQLite file. */
 #include "test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include "ops/report.h"
 
@@ -103,12 +106,57 @@ static void test_xlsx(void **state)
         buf_release(&b);
 }
 
+/* report_daily_mail on a repository: a job due at 02:00 UTC daily that did not run on
+ * 2026-12-02 gives an error ("missing 02:00") in the subject and the HTML, and an .xlsx. */
+static void test_mail(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/report-mail-XXXXXX", path[64];
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/r.db", dir);
+        struct store *s;
+        struct batch_err err;
+        assert_int_equal(store_open(path, &s, &err), 0);
+        struct store_def d = {.tenant = (char *)"default", .kind = (char *)"job",
+                              .name = (char *)"nightly", .changed_by = (char *)"test",
+                              .spec = (char *)"kind: job\nname: nightly\ntype: scheduled\n"
+                                              "executor: {exec: {command: [/bin/true]}}\n"
+                                              "trigger: {cron: \"0 2 * * *\"}\n"};
+        assert_int_equal(store_def_put(s, &d, 1000, &err), 0);
+        char *subject = NULL, *html = NULL;
+        struct buf x;
+        buf_init(&x, 0);
+        assert_int_equal(report_daily_mail(s, NULL, "2026-12-02", 0, &subject, &html, &x, &err),
+                         0);
+        assert_string_equal(subject,
+                            "[batchd] daily inspection default 2026-12-02: error (Frequency Issues)");
+        assert_non_null(strstr(html, "<td>nightly</td><td></td><td>expected 1, found 0: missing "
+                                     "02:00</td>"));
+        assert_non_null(strstr(html, "1 scheduled job, 1 with findings"));
+        assert_memory_equal(x.data, "PK\003\004", 4);
+        free(subject);
+        free(html);
+        buf_release(&x);
+        /* A bad date: nothing is built. */
+        subject = html = NULL;
+        assert_int_equal(report_daily_mail(s, NULL, "2026-12-32", 0, &subject, &html, &x, &err),
+                         BATCH_ERANGE);
+        assert_null(subject);
+        assert_null(html);
+        assert_non_null(strstr(err.msg, "day 32 is out of range 1-31"));
+        store_close(s);
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_html),
                 cmocka_unit_test(test_csv_and_json),
                 cmocka_unit_test(test_xlsx),
+                cmocka_unit_test(test_mail),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
