@@ -37,7 +37,7 @@ LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src
              src/store/*/*.c)
 # libpq is loaded at run time by the PostgreSQL backend (src/store/postgres/pq.h); only
 # the tests that call it themselves link it.
-LIBS      := -lyaml -lsqlite3 -lsodium -lm
+LIBS      := -lyaml -lsqlite3 -lsodium -lxlsxwriter -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -1223,6 +1223,145 @@ static void test_request_list(void **state)
         store_request_list_release(&l);
 }
 
+/* Runs one execution of instance `id` from `start` to `end` (exit status `status`),
+ * with one step of the given counts when read >= 0. */
+static void timed_run(struct store *s, int64_t id, int64_t start, int64_t end, int status,
+                      int64_t read, int64_t write, int64_t commit, int64_t rollback,
+                      int64_t write_skip)
+{
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 7};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(s, &e, start, &eid, &attempt, NULL), 0);
+        if (read >= 0) {
+                struct store_step st = {.execution_id = eid, .name = (char *)"load",
+                                        .status = (char *)"COMPLETED", .read_count = read,
+                                        .write_count = write, .commit_count = commit,
+                                        .rollback_count = rollback,
+                                        .write_skip_count = write_skip, .filter_count = 1};
+                assert_int_equal(store_step_put(s, &st, start + 1, NULL, NULL), 0);
+        }
+        assert_int_equal(store_execution_finish(s, eid, status, NULL, end, NULL), 0);
+}
+
+/* The report figures (store_report_stats, store_report_dues), computed in SQL: the
+ * expected values are counted by hand from the instances made here. */
+static void test_report(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_skip[] = {STATE_TIMEOUT_SKIP, -1};
+        static const int to_canceled[] = {STATE_CANCELED, -1};
+        /* a1: Success, ran 10000-10600 (600 s); read 10, write 8, commit 2, rollback 1. */
+        int64_t a1 = make_by(f->s, "a", true, 10000, "scheduler");
+        timed_run(f->s, a1, 10000, 10600, 0, 10, 8, 2, 1, 0);
+        walk(f->s, a1, "scheduler", to_success);
+        /* a2: Failed, ran 11000-11300 (300 s); read 5, rollback 3. */
+        int64_t a2 = make_by(f->s, "a", true, 11000, "scheduler");
+        timed_run(f->s, a2, 11000, 11300, 1, 5, 0, 0, 3, 0);
+        walk(f->s, a2, "scheduler", to_failed);
+        /* a3: a failed attempt 12000-12100 without steps, then a retry to 12900: 900 s;
+         * read 20, write 18, commit 4, 2 write skips: a partial data failure. */
+        int64_t a3 = make_by(f->s, "a", true, 12000, "scheduler");
+        timed_run(f->s, a3, 12000, 12100, 1, -1, 0, 0, 0, 0);
+        timed_run(f->s, a3, 12200, 12900, 0, 20, 18, 4, 0, 2);
+        walk(f->s, a3, "scheduler", to_success);
+        /* a4: Timeout Skip, never ran; a6: a submit, canceled before it ran. */
+        int64_t a4 = make_by(f->s, "a", true, 13000, "scheduler");
+        walk(f->s, a4, "scheduler", to_skip);
+        int64_t a6 = make_by(f->s, "a", false, 14000, "batchctl");
+        walk(f->s, a6, "batchctl", to_canceled);
+        /* Outside [10000, 20000): a5 due at 20000 and b0 at 9999. */
+        int64_t a5 = make_by(f->s, "a", true, 20000, "scheduler");
+        timed_run(f->s, a5, 20000, 20050, 0, 1, 1, 1, 0, 0);
+        walk(f->s, a5, "scheduler", to_success);
+        int64_t b0 = make_by(f->s, "b", true, 9999, "scheduler");
+        walk(f->s, b0, "scheduler", to_skip);
+        /* b1: Success, 60 s, no steps. */
+        int64_t b1 = make_by(f->s, "b", true, 15000, "scheduler");
+        timed_run(f->s, b1, 15000, 15060, 0, -1, 0, 0, 0, 0);
+        walk(f->s, b1, "scheduler", to_success);
+        /* Another tenant's instance in the range counts nowhere. */
+        struct store_instance other = {.tenant = (char *)"other", .job = (char *)"a",
+                                       .scheduled = true, .due = 12500, .first_due = 12500,
+                                       .last_due = 12500, .state = STATE_INIT,
+                                       .trace_id = (char *)"t"};
+        int64_t oid;
+        assert_int_equal(store_instance_create(f->s, &other, "scheduler", 1000, &oid, NULL), 0);
+
+        struct store_report_stats_list l;
+        struct batch_err err;
+        assert_int_equal(store_report_stats(f->s, "default", 10000, 20000, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        const struct store_report_stats *a = &l.items[0], *b = &l.items[1];
+        assert_string_equal(a->job, "a");
+        assert_int_equal(a->total, 5);
+        assert_int_equal(a->success, 2);
+        assert_int_equal(a->failed, 1);
+        assert_int_equal(a->skipped, 1);
+        assert_int_equal(a->canceled, 1);
+        assert_int_equal(a->has_failure, 1);
+        assert_int_equal(a->timed, 3);
+        assert_true(a->avg_s == 600.0);  /* (600 + 300 + 900) / 3 */
+        assert_true(a->p50_s == 600.0);  /* the middle of 300, 600, 900 */
+        assert_int_equal(a->max_s, 900);
+        assert_int_equal(a->read_count, 35);
+        assert_int_equal(a->write_count, 26);
+        assert_int_equal(a->commit_count, 6);
+        assert_int_equal(a->write_skip_count, 2);
+        assert_int_equal(a->rollback_count, 4);
+        assert_string_equal(b->job, "b");
+        assert_int_equal(b->total, 1);
+        assert_int_equal(b->success, 1);
+        assert_int_equal(b->failed + b->skipped + b->canceled + b->has_failure, 0);
+        assert_int_equal(b->timed, 1);
+        assert_true(b->avg_s == 60.0 && b->p50_s == 60.0);
+        assert_int_equal(b->max_s, 60);
+        assert_int_equal(b->read_count + b->write_count + b->commit_count, 0);
+        store_report_stats_list_release(&l);
+
+        /* One job, an even count: the median is the mean of the middle two. */
+        assert_int_equal(store_report_stats(f->s, "default", 10000, 12000, "a", &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].total, 2);
+        assert_true(l.items[0].p50_s == 450.0);  /* (300 + 600) / 2 */
+        assert_true(l.items[0].avg_s == 450.0);
+        assert_int_equal(l.items[0].max_s, 600);
+        store_report_stats_list_release(&l);
+
+        /* An empty range, an unknown job: no rows. */
+        assert_int_equal(store_report_stats(f->s, "default", 30000, 40000, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+        assert_int_equal(store_report_stats(f->s, "default", 0, 40000, "zz", &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+
+        /* Due times of scheduled instances (the submit a6 is not one). */
+        struct store_report_due_list d;
+        assert_int_equal(store_report_dues(f->s, "default", 10000, 20000, NULL, &d, &err), 0);
+        static const struct {
+                const char *job;
+                int64_t due;
+                int state;
+        } want[] = {{"a", 10000, STATE_SUCCESS}, {"a", 11000, STATE_FAILED},
+                    {"a", 12000, STATE_SUCCESS}, {"a", 13000, STATE_TIMEOUT_SKIP},
+                    {"b", 15000, STATE_SUCCESS}};
+        assert_int_equal(d.n, 5);
+        for (size_t i = 0; i < 5; i++) {
+                assert_string_equal(d.items[i].job, want[i].job);
+                assert_int_equal(d.items[i].due, want[i].due);
+                assert_int_equal(d.items[i].state, want[i].state);
+        }
+        store_report_due_list_release(&d);
+        assert_int_equal(store_report_dues(f->s, "default", 9999, 20001, "b", &d, &err), 0);
+        assert_int_equal(d.n, 2);
+        assert_int_equal(d.items[0].due, 9999);
+        assert_int_equal(d.items[1].due, 15000);
+        store_report_due_list_release(&d);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -1247,6 +1386,7 @@ static void test_request_list(void **state)
                 cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
-                cmocka_unit_test_setup_teardown(test_request_list, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_report, setup, teardown)
 
 #endif

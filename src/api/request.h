@@ -146,6 +146,8 @@ int api_calendar_delete(struct api_req *r);
 int api_settings_get(struct api_req *r);
 int api_settings_put(struct api_req *r);
 int api_deps(struct api_req *r);
+int api_report_daily(struct api_req *r);
+int api_report_runs(struct api_req *r);
 int api_legacy_submit(struct api_req *r);
 int api_instances_list(struct api_req *r);
 int api_instance_get(struct api_req *r);

@@ -37,6 +37,8 @@ const struct api_route api_routes[] = {
         {"POST", "/api/v1/instances/{}/mark-success", ROLE_OPERATOR, api_instance_mark_success},
         {"GET", "/api/v1/dead-letters", ROLE_VIEWER, api_dead_letters_list},
         {"POST", "/api/v1/dead-letters/purge", ROLE_OPERATOR, api_dead_letters_purge},
+        {"GET", "/api/v1/reports/daily", ROLE_VIEWER, api_report_daily},
+        {"GET", "/api/v1/reports/runs", ROLE_VIEWER, api_report_runs},
         {"GET", "/api/v1/tokens", ROLE_ADMIN, api_tokens_list},
         {"POST", "/api/v1/tokens", ROLE_ADMIN, api_token_create},
         {"DELETE", "/api/v1/tokens/{}", ROLE_ADMIN, api_token_revoke},

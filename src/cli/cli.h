@@ -51,6 +51,10 @@ extern const struct cli_cmd cli_dlq_cmds[];
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);
 
+/* `batchctl report daily|runs`: the daily inspection report and the runs figures, from
+ * the server or a repository (cmd-report.c). */
+int cli_report(int argc, char **argv);
+
 /* `batchctl plan`: the forecast of a period (cmd-plan.c). */
 int cli_plan(int argc, char **argv);
 

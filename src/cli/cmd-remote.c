@@ -696,6 +696,7 @@ const struct cli_noun cli_remote_nouns[] = {
         {"calendars", "", cli_calendars_cmds, NULL},
         {"settings", "", cli_settings_cmds, NULL},
         {"deps", "", NULL, cli_deps},
+        {"report", "", NULL, cli_report},
         {"metrics", "", NULL, cli_metrics},
         {NULL, NULL, NULL, NULL},
 };

@@ -46,6 +46,8 @@ static const struct cli_noun nouns[] = {
          NULL, cli_health},
         {"openapi", "print the API's OpenAPI 3 document (server only): batchctl openapi", NULL,
          cli_openapi},
+        {"report", "the daily inspection report and runs per day: batchctl report daily|runs "
+                   "(server, or a repository with --db)", NULL, cli_report},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "

@@ -568,3 +568,91 @@ int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,
         memset(ret, 0, sizeof(*ret));
         return s->ops->request_list(s, instance_id, after_id, ret, reterr);
 }
+
+/* ---- report ----------------------------------------------------------------- */
+
+static int cmp_stats(const void *a, const void *b)
+{
+        return strcmp(((const struct store_report_stats *)a)->job,
+                      ((const struct store_report_stats *)b)->job);
+}
+
+static int cmp_due(const void *a, const void *b)
+{
+        const struct store_report_due *x = a, *y = b;
+        int c = strcmp(x->job, y->job);
+        return c ? c : (x->due < y->due ? -1 : x->due > y->due);
+}
+
+int store_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, struct store_report_stats_list *ret,
+                       struct batch_err *reterr)
+{
+        if (s->ops->version < 4 || !s->ops->report_stats)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no report figures", s->ops->name);
+        struct store_report_stats_list l = {0};
+        struct store_report_middle_list m = {0};
+        int r = s->ops->report_stats(s, tenant, from, to, job, &l, reterr);
+        if (r == 0)
+                r = s->ops->report_middles(s, tenant, from, to, job, &m, reterr);
+        if (r < 0) {
+                store_report_stats_list_release(&l);
+                store_report_middle_list_release(&m);
+                return r;
+        }
+        if (l.n > 1)
+                qsort(l.items, l.n, sizeof(*l.items), cmp_stats);
+        /* The median is the middle duration, or the mean of the middle two. */
+        for (size_t i = 0; i < m.n; i++) {
+                struct store_report_stats key = {.job = m.items[i].job};
+                struct store_report_stats *st =
+                        l.n ? bsearch(&key, l.items, l.n, sizeof(*l.items), cmp_stats) : NULL;
+                if (!st || st->timed == 0)
+                        continue;
+                st->p50_s += (double)m.items[i].dur_s / (st->timed % 2 ? 1.0 : 2.0);
+        }
+        store_report_middle_list_release(&m);
+        *ret = l;
+        return 0;
+}
+
+int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr)
+{
+        if (s->ops->version < 4 || !s->ops->report_dues)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no report figures", s->ops->name);
+        int r = s->ops->report_dues(s, tenant, from, to, job, ret, reterr);
+        if (r == 0 && ret->n > 1)
+                qsort(ret->items, ret->n, sizeof(*ret->items), cmp_due);
+        return r;
+}
+
+void store_report_stats_list_release(struct store_report_stats_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].job);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_report_due_list_release(struct store_report_due_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].job);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_report_middle_list_release(struct store_report_middle_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].job);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}

@@ -246,6 +246,55 @@ struct store_clock {
         double rate;         /* > 0 */
 };
 
+/* Report figures (docs/report.md) of one job over the instances due in a range
+ * [from, to): submits are counted too (their due time is the submit time). An
+ * instance's duration runs from the start of its first execution to the end of its
+ * last finished one; instances without a finished execution have none. */
+struct store_report_stats {
+        char *job;
+        int64_t total;       /* instances */
+        int64_t success;     /* in 5 Success or 12 Manual Success */
+        int64_t failed;      /* in 3, 6, 7 or 11 (store_instance_filter.failed_only) */
+        int64_t skipped;     /* in 8 Timeout Skip */
+        int64_t canceled;    /* in 9 Canceled */
+        int64_t has_failure; /* in a final state with skip_count > 0 (DESIGN §8) */
+        int64_t timed;       /* instances with a duration */
+        double avg_s;        /* their mean duration in seconds (0 when timed == 0) */
+        double p50_s;        /* their median duration (the mean of the middle two for an
+                                even count; 0 when timed == 0) */
+        int64_t max_s;       /* their longest duration (0 when timed == 0) */
+        /* totals over the step executions of all their executions */
+        int64_t read_count, write_count, commit_count, write_skip_count, rollback_count;
+};
+
+struct store_report_stats_list {
+        size_t n;
+        struct store_report_stats *items; /* by job name (byte order) */
+};
+
+/* A scheduled instance's due time and state, for the frequency check. */
+struct store_report_due {
+        char *job;
+        int64_t due;
+        int state;
+};
+
+struct store_report_due_list {
+        size_t n;
+        struct store_report_due *items; /* by job name (byte order), then due time */
+};
+
+/* A backend's raw answer for the median: the middle one or two durations per job. */
+struct store_report_middle {
+        char *job;
+        int64_t dur_s;
+};
+
+struct store_report_middle_list {
+        size_t n;
+        struct store_report_middle *items;
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -345,6 +394,18 @@ struct store_ops {
                              struct batch_err *reterr);
         int (*clock_withdraw)(struct store *s, const char *holder, struct batch_err *reterr);
         int (*clock_get)(struct store *s, struct store_clock *ret, struct batch_err *reterr);
+        /* report (version 4): the daily report's and the runs route's figures, computed
+         * in SQL. stats rows come in any order without p50_s; middles are the one or two
+         * middle durations per job; store.c sorts and merges them. */
+        int (*report_stats)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, struct store_report_stats_list *ret,
+                            struct batch_err *reterr);
+        int (*report_middles)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                              const char *job, struct store_report_middle_list *ret,
+                              struct batch_err *reterr);
+        int (*report_dues)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                           const char *job, struct store_report_due_list *ret,
+                           struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -609,6 +670,23 @@ void *store_native(struct store *s, const char **ret_kind);
  * not, oldest first (at most 1000). */
 int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,
                        struct store_request_list *ret, struct batch_err *reterr);
+
+/* The report figures (struct store_report_stats) per job of `tenant` over the instances
+ * due in [from, to), of every job or only of `job` (NULL: every job), by job name;
+ * jobs without instances in the range have no row. */
+int store_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, struct store_report_stats_list *ret,
+                       struct batch_err *reterr);
+
+/* The due times and states of the scheduled instances of `tenant` (of `job`, or every
+ * job when NULL) due in [from, to), by job name then due time. */
+int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr);
+
+void store_report_stats_list_release(struct store_report_stats_list *l);
+void store_report_due_list_release(struct store_report_due_list *l);
+void store_report_middle_list_release(struct store_report_middle_list *l);
 
 void store_request_release(struct store_request *r);
 void store_request_list_release(struct store_request_list *l);

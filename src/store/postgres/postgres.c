@@ -130,6 +130,20 @@ static const char *const migrations[] = {
         "0)::bigint FROM executions e JOIN step_executions s ON s.execution_id = e.id "         \
         "WHERE e.instance_id = instances.id)"
 
+/* The report queries (store_report_stats): one row per instance in the range, then
+ * aggregated per job; the median from the middle rows. */
+#define REPORT_PER_INSTANCE_SQL \
+        "SELECT i.job AS job, i.state AS state, " \
+        "CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - min(e.started_at) END AS dur, " \
+        "coalesce(sum(s.read_count), 0) AS rd, coalesce(sum(s.write_count), 0) AS wr, " \
+        "coalesce(sum(s.commit_count), 0) AS cm, coalesce(sum(s.write_skip_count), 0) AS ws, " \
+        "coalesce(sum(s.rollback_count), 0) AS rb, " \
+        "coalesce(sum(s.read_skip_count + s.process_skip_count + s.write_skip_count), 0) AS sk " \
+        "FROM instances i LEFT JOIN executions e ON e.instance_id = i.id " \
+        "LEFT JOIN step_executions s ON s.execution_id = e.id " \
+        "WHERE i.tenant = $1 AND i.due_time >= $2 AND i.due_time < $3 " \
+        "AND ($4::text IS NULL OR i.job = $4) GROUP BY i.id, i.job, i.state"
+
 enum stmt_id {
         ST_TENANT_ENSURE,
         ST_DEF_LAST_VERSION,
@@ -183,6 +197,9 @@ enum stmt_id {
         ST_REQUEST_EXISTS,
         ST_DATA_VERSION,
         ST_REQUEST_LIST,
+        ST_REPORT_STATS,
+        ST_REPORT_MIDDLES,
+        ST_REPORT_DUES,
         ST_COUNT,
 };
 
@@ -345,6 +362,18 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
                             "done_at, result, message FROM requests WHERE instance_id = $1 "
                             "AND id > $2 ORDER BY id LIMIT 1000",
+        [ST_REPORT_STATS] = "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), "
+        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), "
+        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" REPORT_PER_INSTANCE_SQL ") x GROUP BY job",
+        [ST_REPORT_MIDDLES] = "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY dur) AS rn, "
+        "count(*) OVER (PARTITION BY job) AS cnt FROM (" REPORT_PER_INSTANCE_SQL
+        ") x WHERE dur IS NOT NULL) y WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2",
+        [ST_REPORT_DUES] = "SELECT job, due_time, state FROM instances WHERE tenant = $1 "
+                           "AND scheduled AND due_time >= $2 AND due_time < $3 "
+                           "AND ($4::text IS NULL OR job = $4)",
 };
 
 struct pg_store {
@@ -1822,8 +1851,86 @@ static void *pg_native(struct store *base)
         return ((struct pg_store *)base)->conn;
 }
 
+/* ---- report ----------------------------------------------------------------- */
+
+static int read_report_stats(PGresult *res, int row, void *item)
+{
+        struct store_report_stats *p = item;
+        p->job = val(res, row, 0);
+        int64_t *v[] = {&p->total, &p->success, &p->failed, &p->skipped, &p->canceled,
+                        &p->has_failure, &p->timed};
+        for (int i = 0; i < 7; i++)
+                *v[i] = num(res, row, 1 + i);
+        p->avg_s = strtod(PQgetvalue(res, row, 8), NULL);
+        p->max_s = num(res, row, 9);
+        int64_t *c[] = {&p->read_count, &p->write_count, &p->commit_count, &p->write_skip_count,
+                        &p->rollback_count};
+        for (int i = 0; i < 5; i++)
+                *c[i] = num(res, row, 10 + i);
+        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
+}
+
+static int read_report_middle(PGresult *res, int row, void *item)
+{
+        struct store_report_middle *p = item;
+        p->job = val(res, row, 0);
+        p->dur_s = num(res, row, 1);
+        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
+}
+
+static int read_report_due(PGresult *res, int row, void *item)
+{
+        struct store_report_due *p = item;
+        p->job = val(res, row, 0);
+        p->due = num(res, row, 1);
+        p->state = (int)num(res, row, 2);
+        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
+}
+
+static int pg_report_stats(struct store *base, const char *tenant, int64_t from, int64_t to,
+                           const char *job, struct store_report_stats_list *ret,
+                           struct batch_err *reterr)
+{
+        char f[24], t[24];
+        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
+        int r = run_list((struct pg_store *)base, ST_REPORT_STATS, 4, p, "reading report figures",
+                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_stats,
+                         reterr);
+        if (r < 0)
+                store_report_stats_list_release(ret);
+        return r;
+}
+
+static int pg_report_middles(struct store *base, const char *tenant, int64_t from, int64_t to,
+                             const char *job, struct store_report_middle_list *ret,
+                             struct batch_err *reterr)
+{
+        char f[24], t[24];
+        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
+        int r = run_list((struct pg_store *)base, ST_REPORT_MIDDLES, 4, p,
+                         "reading report durations", sizeof(*ret->items), (void **)&ret->items,
+                         &ret->n, read_report_middle, reterr);
+        if (r < 0)
+                store_report_middle_list_release(ret);
+        return r;
+}
+
+static int pg_report_dues(struct store *base, const char *tenant, int64_t from, int64_t to,
+                          const char *job, struct store_report_due_list *ret,
+                          struct batch_err *reterr)
+{
+        char f[24], t[24];
+        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
+        int r = run_list((struct pg_store *)base, ST_REPORT_DUES, 4, p, "reading due times",
+                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_due,
+                         reterr);
+        if (r < 0)
+                store_report_due_list_release(ret);
+        return r;
+}
+
 const struct store_ops store_postgres_ops = {
-        .version = 3,
+        .version = 4,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -1845,6 +1952,10 @@ const struct store_ops store_postgres_ops = {
         .clock_publish = pg_clock_publish,
         .clock_withdraw = pg_clock_withdraw,
         .clock_get = pg_clock_get,
+        /* report */
+        .report_stats = pg_report_stats,
+        .report_middles = pg_report_middles,
+        .report_dues = pg_report_dues,
         .instance_history = pg_instance_history,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,

@@ -1,0 +1,893 @@
+/* report.c: the daily inspection report and the runs report (report.h): figures from
+ * the repository's report queries, expected due times and the frequency check from
+ * core/inspect.h over the tenant's scheduling model, and the report's forms. */
+#include "ops/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include "common/json.h"
+#include "core/lifecycle.h"
+#include "defs/defs.h"
+#include "defs/load.h"
+#include "sched/model.h"
+
+/* ---- the tenant's model --------------------------------------------------------- */
+
+/* Loads the tenant's stored definitions into *set and builds its scheduling model. */
+static int load_model(struct store *s, const char *tenant, struct defset *set,
+                      struct sched_model *m, struct batch_err *reterr)
+{
+        struct store_def_list l;
+        int r = store_def_list(s, tenant, NULL, &l, reterr);
+        if (r < 0)
+                return r;
+        struct diag_list diags = {0, NULL};
+        memset(set, 0, sizeof(*set));
+        for (size_t i = 0; i < l.n && r == 0; i++) {
+                char name[512];
+                snprintf(name, sizeof(name), "repository:%s/%s/%s", l.items[i].tenant,
+                         l.items[i].kind, l.items[i].name);
+                if (defs_load_buffer(set, name, l.items[i].spec, strlen(l.items[i].spec),
+                                     &diags) < 0)
+                        r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        }
+        store_def_list_release(&l);
+        if (r == 0 && diags.n)
+                r = batch_err_set(reterr, BATCH_EFORMAT, diags.items[0].key,
+                                  "the stored definitions of tenant %s do not load: %s: %s",
+                                  tenant, diags.items[0].pos.file ? diags.items[0].pos.file : "",
+                                  diags.items[0].msg);
+        diag_list_release(&diags);
+        if (r == 0)
+                r = sched_model_build(set, tenant, m, reterr);
+        if (r < 0)
+                defset_release(set);
+        return r;
+}
+
+static const struct tz *model_zone(const struct sched_model *m)
+{
+        return m->tenant.zone ? m->tenant.zone : tz_utc();
+}
+
+/* The first index of job `job` in the due list (sorted by job, then due), or l->n. */
+static size_t dues_lower(const struct store_report_due_list *l, const char *job)
+{
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(l->items[mid].job, job) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static const struct store_report_stats *stats_find(const struct store_report_stats_list *l,
+                                                   const char *job)
+{
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(l->items[mid].job, job);
+                if (c == 0)
+                        return &l->items[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+/* A growable array of expected dues and seen instances for one job and day. */
+struct scratch {
+        struct inspect_due *exp;
+        size_t cap;
+        struct inspect_seen *seen;
+        size_t seen_cap;
+};
+
+static int expected(struct scratch *sc, const struct sched_job_spec *j,
+                    const struct sched_tenant *t, int64_t from, int64_t to, size_t *ret_n)
+{
+        size_t n = inspect_expected(j, t, from, to, sc->exp, sc->cap);
+        if (n > sc->cap) {
+                size_t cap = n > INSPECT_MAX_DUES ? INSPECT_MAX_DUES : n;
+                struct inspect_due *g = realloc(sc->exp, cap * sizeof(*g));
+                if (!g)
+                        return BATCH_ENOMEM;
+                sc->exp = g;
+                sc->cap = cap;
+                n = inspect_expected(j, t, from, to, sc->exp, sc->cap);
+                if (n > cap)
+                        n = cap;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* Copies the dues [lo, hi) of the list into sc->seen. */
+static int seen_from(struct scratch *sc, const struct store_report_due_list *l, size_t lo,
+                     size_t hi)
+{
+        if (hi - lo > sc->seen_cap) {
+                struct inspect_seen *g = realloc(sc->seen, (hi - lo) * sizeof(*g));
+                if (!g)
+                        return BATCH_ENOMEM;
+                sc->seen = g;
+                sc->seen_cap = hi - lo;
+        }
+        for (size_t i = lo; i < hi; i++)
+                sc->seen[i - lo] = (struct inspect_seen){l->items[i].due, l->items[i].state};
+        return 0;
+}
+
+static void scratch_release(struct scratch *sc)
+{
+        free(sc->exp);
+        free(sc->seen);
+}
+
+static char *dup_or_empty(const char *s)
+{
+        return strdup(s ? s : "");
+}
+
+/* ---- the daily report ------------------------------------------------------------ */
+
+static int add_row(struct report_daily *r, size_t *cap, struct report_row **ret)
+{
+        if (r->n == *cap) {
+                size_t c = *cap ? *cap * 2 : 16;
+                struct report_row *g = realloc(r->rows, c * sizeof(*g));
+                if (!g)
+                        return BATCH_ENOMEM;
+                r->rows = g;
+                *cap = c;
+        }
+        *ret = &r->rows[r->n++];
+        memset(*ret, 0, sizeof(**ret));
+        return 0;
+}
+
+static void fill_counts(struct report_row *row, const struct store_report_stats *st)
+{
+        row->average_minutes = -1;
+        if (!st)
+                return;
+        row->total = st->total;
+        row->success = st->success;
+        row->failed = st->failed;
+        row->has_failure = st->has_failure;
+        row->read_count = st->read_count;
+        row->write_count = st->write_count;
+        row->commit_count = st->commit_count;
+        row->write_skip_count = st->write_skip_count;
+        row->rollback_count = st->rollback_count;
+        if (st->timed > 0)
+                row->average_minutes = st->avg_s / 60.0;
+}
+
+static void finish_row(struct report_daily *r, struct report_row *row)
+{
+        row->scenarios = inspect_scenarios(row->checked ? &row->freq : NULL, row->failed,
+                                           row->has_failure);
+        row->severity = inspect_severity_of(row->scenarios);
+        r->scenarios |= row->scenarios;
+        if (row->severity > r->severity)
+                r->severity = row->severity;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+        return strcmp(((const struct report_row *)a)->job, ((const struct report_row *)b)->job);
+}
+
+int report_daily_build(struct store *s, const char *tenant, const char *date, int64_t now_s,
+                       struct report_daily *ret, struct batch_err *reterr)
+{
+        if (!tenant)
+                tenant = "default";
+        struct report_daily r = {0};
+        struct defset set;
+        struct sched_model m;
+        int rc = load_model(s, tenant, &set, &m, reterr);
+        if (rc < 0)
+                return rc;
+        const struct tz *z = model_zone(&m);
+        int64_t day;
+        if (date)
+                rc = inspect_parse_date(date, &day, reterr);
+        else
+                day = inspect_day_of(z, now_s) - 1;
+        struct store_report_stats_list stats = {0};
+        struct store_report_due_list dues = {0};
+        struct scratch sc = {0};
+        size_t cap = 0;
+        bool *used = NULL;
+        if (rc < 0)
+                goto out;
+        snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);
+        inspect_format_date(day, r.date);
+        snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
+        inspect_day_bounds(z, day, &r.from, &r.to);
+        if ((rc = store_report_stats(s, tenant, r.from, r.to, NULL, &stats, reterr)) < 0 ||
+            (rc = store_report_dues(s, tenant, r.from, r.to, NULL, &dues, reterr)) < 0)
+                goto out;
+        used = calloc(stats.n + 1, sizeof(*used));
+        if (!used) {
+                rc = BATCH_ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < m.njobs; i++) {
+                const struct sched_job_spec *j = &m.jobs[i];
+                const struct job_def *d = m.defs[i];
+                const struct store_report_stats *st = stats_find(&stats, j->name);
+                size_t lo = dues_lower(&dues, j->name), hi = lo, nexp = 0;
+                while (hi < dues.n && strcmp(dues.items[hi].job, j->name) == 0)
+                        hi++;
+                if ((rc = expected(&sc, j, &m.tenant, r.from, r.to, &nexp)) < 0 ||
+                    (rc = seen_from(&sc, &dues, lo, hi)) < 0)
+                        goto out;
+                if (nexp == 0 && !st && hi == lo)
+                        continue; /* not scheduled that day: not in the report */
+                if (st)
+                        used[st - stats.items] = true;
+                struct report_row *row;
+                if ((rc = add_row(&r, &cap, &row)) < 0)
+                        goto out;
+                row->job = strdup(j->name);
+                row->display_name = dup_or_empty(d->display_name);
+                row->service = dup_or_empty(d->executor == EXECUTOR_HTTP ? d->http_service : NULL);
+                if (!row->job || !row->display_name || !row->service) {
+                        rc = BATCH_ENOMEM;
+                        goto out;
+                }
+                inspect_schedule_text(j, d->calendar, row->schedule, sizeof(row->schedule));
+                row->checked = j->has_cron && !j->external_due;
+                inspect_frequency(sc.exp, nexp, sc.seen, hi - lo, &row->freq);
+                if (row->checked)
+                        inspect_frequency_text(&row->freq, j->zone ? j->zone : tz_utc(),
+                                               row->frequency, sizeof(row->frequency));
+                else
+                        snprintf(row->frequency, sizeof(row->frequency), "not checked (%s)",
+                                 j->external_due ? "due times from its API" : "manual job");
+                row->estimated_minutes = j->estimated_minutes;
+                fill_counts(row, st);
+                finish_row(&r, row);
+        }
+        /* Instances of jobs that are no longer defined. */
+        for (size_t i = 0; i < stats.n; i++) {
+                if (used[i])
+                        continue;
+                struct report_row *row;
+                if ((rc = add_row(&r, &cap, &row)) < 0)
+                        goto out;
+                row->job = strdup(stats.items[i].job);
+                row->display_name = strdup("");
+                row->service = strdup("");
+                if (!row->job || !row->display_name || !row->service) {
+                        rc = BATCH_ENOMEM;
+                        goto out;
+                }
+                snprintf(row->schedule, sizeof(row->schedule), "no longer defined");
+                snprintf(row->frequency, sizeof(row->frequency), "not checked (no definition)");
+                row->freq.ok = true;
+                row->estimated_minutes = -1;
+                fill_counts(row, &stats.items[i]);
+                finish_row(&r, row);
+        }
+        if (r.n > 1)
+                qsort(r.rows, r.n, sizeof(*r.rows), cmp_row);
+out:
+        free(used);
+        scratch_release(&sc);
+        store_report_stats_list_release(&stats);
+        store_report_due_list_release(&dues);
+        sched_model_release(&m);
+        defset_release(&set);
+        if (rc == BATCH_ENOMEM)
+                batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        if (rc < 0) {
+                report_daily_release(&r);
+                return rc;
+        }
+        *ret = r;
+        return 0;
+}
+
+void report_daily_release(struct report_daily *r)
+{
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n; i++) {
+                free(r->rows[i].job);
+                free(r->rows[i].display_name);
+                free(r->rows[i].service);
+        }
+        free(r->rows);
+        r->rows = NULL;
+        r->n = 0;
+}
+
+/* ---- forms ------------------------------------------------------------------------ */
+
+static void severity_counts(const struct report_daily *r, size_t out[_INSPECT_SEVERITY_MAX])
+{
+        for (int i = 0; i < _INSPECT_SEVERITY_MAX; i++)
+                out[i] = 0;
+        for (size_t i = 0; i < r->n; i++)
+                out[r->rows[i].severity]++;
+}
+
+static void json_minutes(struct buf *b, double v)
+{
+        if (v < 0)
+                buf_puts(b, "null");
+        else
+                buf_printf(b, "%.1f", v);
+}
+
+void report_daily_json(const struct report_daily *r, struct buf *b)
+{
+        char text[INSPECT_SCENARIO_TEXT_MAX];
+        size_t sev[_INSPECT_SEVERITY_MAX];
+        severity_counts(r, sev);
+        buf_puts(b, "{\"tenant\": ");
+        json_put_string(b, r->tenant);
+        buf_puts(b, ", \"date\": ");
+        json_put_string(b, r->date);
+        buf_puts(b, ", \"timezone\": ");
+        json_put_string(b, r->timezone);
+        buf_printf(b, ", \"severity\": \"%s\", \"finding\": \"%s\"",
+                   inspect_severity_name(r->severity), inspect_scenario_text(r->scenarios, text));
+        buf_printf(b, ", \"summary\": {\"jobs\": %zu, \"information\": %zu, \"warning\": %zu, "
+                      "\"error\": %zu}, \"jobs\": [",
+                   r->n, sev[INSPECT_INFORMATION], sev[INSPECT_WARNING], sev[INSPECT_ERROR]);
+        for (size_t i = 0; i < r->n; i++) {
+                const struct report_row *w = &r->rows[i];
+                buf_puts(b, i ? ", {\"job\": " : "{\"job\": ");
+                json_put_string(b, w->job);
+                buf_puts(b, ", \"display_name\": ");
+                json_put_string(b, w->display_name);
+                buf_puts(b, ", \"service\": ");
+                json_put_string(b, w->service);
+                buf_puts(b, ", \"schedule\": ");
+                json_put_string(b, w->schedule);
+                buf_printf(b, ", \"frequency_check\": {\"checked\": %s, \"ok\": %s, \"text\": ",
+                           w->checked ? "true" : "false", w->freq.ok ? "true" : "false");
+                json_put_string(b, w->frequency);
+                buf_printf(b, ", \"expected\": %u, \"expected_runs\": %u, \"found\": %u, "
+                              "\"missing\": %u, \"extra\": %u, \"not_run\": %u}",
+                           w->freq.expected, w->freq.expected_runs, w->freq.found,
+                           w->freq.missing, w->freq.extra, w->freq.not_run);
+                buf_puts(b, ", \"estimated_minutes\": ");
+                json_minutes(b, w->estimated_minutes < 0 ? -1 : w->estimated_minutes);
+                buf_puts(b, ", \"average_minutes\": ");
+                json_minutes(b, w->average_minutes);
+                buf_printf(b, ", \"total\": %lld, \"success\": %lld, \"fail\": %lld, "
+                              "\"has_failure\": %lld, \"read\": %lld, \"write\": %lld, "
+                              "\"commit\": %lld, \"write_skip\": %lld, \"rollback\": %lld",
+                           (long long)w->total, (long long)w->success, (long long)w->failed,
+                           (long long)w->has_failure, (long long)w->read_count,
+                           (long long)w->write_count, (long long)w->commit_count,
+                           (long long)w->write_skip_count, (long long)w->rollback_count);
+                buf_printf(b, ", \"severity\": \"%s\", \"finding\": \"%s\"}",
+                           inspect_severity_name(w->severity),
+                           inspect_scenario_text(w->scenarios, text));
+        }
+        buf_puts(b, "]}\n");
+}
+
+/* The columns of the CSV and the sheet. */
+static const char *const columns[] = {
+        "job", "display_name", "service", "schedule", "frequency_check", "expected_runs",
+        "estimated_minutes", "average_minutes", "total", "success", "fail", "has_failure",
+        "read", "write", "commit", "write_skip", "rollback", "severity", "finding",
+};
+#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+static void csv_cell(struct buf *b, const char *s)
+{
+        bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                       s[0] == '\t' || s[0] == '\r';
+        bool quote = strpbrk(s, ",\"\r\n") != NULL;
+        if (quote)
+                buf_puts(b, "\"");
+        if (formula)
+                buf_puts(b, "'");
+        for (const char *p = s; *p; p++) {
+                if (*p == '"')
+                        buf_puts(b, "\"\"");
+                else
+                        buf_add(b, p, 1);
+        }
+        if (quote)
+                buf_puts(b, "\"");
+}
+
+void report_daily_csv(const struct report_daily *r, struct buf *b)
+{
+        char text[INSPECT_SCENARIO_TEXT_MAX];
+        for (size_t c = 0; c < NCOLUMNS; c++)
+                buf_printf(b, "%s%s", c ? "," : "", columns[c]);
+        buf_puts(b, "\r\n");
+        for (size_t i = 0; i < r->n; i++) {
+                const struct report_row *w = &r->rows[i];
+                csv_cell(b, w->job);
+                buf_puts(b, ",");
+                csv_cell(b, w->display_name);
+                buf_puts(b, ",");
+                csv_cell(b, w->service);
+                buf_puts(b, ",");
+                csv_cell(b, w->schedule);
+                buf_puts(b, ",");
+                csv_cell(b, w->frequency);
+                buf_printf(b, ",%u,", w->freq.expected_runs);
+                if (w->estimated_minutes >= 0)
+                        buf_printf(b, "%d", w->estimated_minutes);
+                buf_puts(b, ",");
+                if (w->average_minutes >= 0)
+                        buf_printf(b, "%.1f", w->average_minutes);
+                buf_printf(b, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,",
+                           (long long)w->total, (long long)w->success, (long long)w->failed,
+                           (long long)w->has_failure, (long long)w->read_count,
+                           (long long)w->write_count, (long long)w->commit_count,
+                           (long long)w->write_skip_count, (long long)w->rollback_count,
+                           inspect_severity_name(w->severity));
+                csv_cell(b, inspect_scenario_text(w->scenarios, text));
+                buf_puts(b, "\r\n");
+        }
+}
+
+/* Severity colours (fill) of the sheet and the HTML: green, amber, red. */
+static const unsigned severity_rgb[_INSPECT_SEVERITY_MAX] = {0xC6EFCE, 0xFFEB9C, 0xFFC7CE};
+
+static int read_file(const char *path, struct buf *b, struct batch_err *reterr)
+{
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return batch_err_set(reterr, BATCH_EIO, NULL, "xlsx: cannot read %s back", path);
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                buf_add(b, chunk, n);
+        int bad = ferror(f);
+        fclose(f);
+        if (bad || b->err)
+                return batch_err_set(reterr, BATCH_EIO, NULL, "xlsx: reading %s back failed",
+                                     path);
+        return 0;
+}
+
+static void write_sheet(lxw_workbook *wb, const struct report_daily *r)
+{
+        char text[INSPECT_SCENARIO_TEXT_MAX];
+        lxw_worksheet *ws = workbook_add_worksheet(wb, r->date[0] ? r->date : NULL);
+        lxw_format *head = workbook_add_format(wb);
+        format_set_bold(head);
+        format_set_bg_color(head, 0xD9D9D9);
+        format_set_border(head, LXW_BORDER_THIN);
+        lxw_format *sev[_INSPECT_SEVERITY_MAX];
+        for (int i = 0; i < _INSPECT_SEVERITY_MAX; i++) {
+                sev[i] = workbook_add_format(wb);
+                format_set_bg_color(sev[i], severity_rgb[i]);
+        }
+        lxw_format *dec = workbook_add_format(wb);
+        format_set_num_format(dec, "0.0");
+        static const double widths[NCOLUMNS] = {24, 28, 24, 40, 40, 10, 10, 10, 8,
+                                                8,  8,  10, 10, 10, 10, 10, 10, 12, 36};
+        for (lxw_col_t c = 0; c < NCOLUMNS; c++) {
+                worksheet_write_string(ws, 0, c, columns[c], head);
+                worksheet_set_column(ws, c, c, widths[c], NULL);
+        }
+        worksheet_freeze_panes(ws, 1, 0);
+        for (size_t i = 0; i < r->n; i++) {
+                const struct report_row *w = &r->rows[i];
+                lxw_row_t y = (lxw_row_t)(i + 1);
+                worksheet_write_string(ws, y, 0, w->job, NULL);
+                worksheet_write_string(ws, y, 1, w->display_name, NULL);
+                worksheet_write_string(ws, y, 2, w->service, NULL);
+                worksheet_write_string(ws, y, 3, w->schedule, NULL);
+                worksheet_write_string(ws, y, 4, w->frequency, w->freq.ok ? NULL : sev[INSPECT_ERROR]);
+                worksheet_write_number(ws, y, 5, w->freq.expected_runs, NULL);
+                if (w->estimated_minutes >= 0)
+                        worksheet_write_number(ws, y, 6, w->estimated_minutes, NULL);
+                if (w->average_minutes >= 0)
+                        worksheet_write_number(ws, y, 7, w->average_minutes, dec);
+                const int64_t v[] = {w->total,       w->success,          w->failed,
+                                     w->has_failure, w->read_count,       w->write_count,
+                                     w->commit_count, w->write_skip_count, w->rollback_count};
+                for (int k = 0; k < 9; k++)
+                        worksheet_write_number(ws, y, (lxw_col_t)(8 + k), (double)v[k], NULL);
+                worksheet_write_string(ws, y, 17, inspect_severity_name(w->severity),
+                                       sev[w->severity]);
+                worksheet_write_string(ws, y, 18, inspect_scenario_text(w->scenarios, text),
+                                       NULL);
+        }
+        lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
+        worksheet_set_column(sum, 0, 0, 14, head);
+        worksheet_set_column(sum, 1, 1, 40, NULL);
+        const char *keys[] = {"tenant", "date", "timezone", "severity", "finding"};
+        const char *vals[] = {r->tenant, r->date, r->timezone, inspect_severity_name(r->severity),
+                              inspect_scenario_text(r->scenarios, text)};
+        for (lxw_row_t k = 0; k < 5; k++) {
+                worksheet_write_string(sum, k, 0, keys[k], head);
+                worksheet_write_string(sum, k, 1, vals[k], k == 3 ? sev[r->severity] : NULL);
+        }
+        worksheet_write_string(sum, 5, 0, "jobs", head);
+        worksheet_write_number(sum, 5, 1, (double)r->n, NULL);
+}
+
+int report_daily_xlsx(const struct report_daily *r, struct buf *b, struct batch_err *reterr)
+{
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/batchd-report-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(path);
+        if (fd < 0)
+                return batch_err_set(reterr, BATCH_EIO, NULL,
+                                     "xlsx: cannot create a temporary file in %s",
+                                     dir && *dir ? dir : "/tmp");
+        close(fd);
+        lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
+        lxw_workbook *wb = workbook_new_opt(path, &opt);
+        if (!wb) {
+                unlink(path);
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "xlsx: cannot start a workbook");
+        }
+        write_sheet(wb, r);
+        lxw_error e = workbook_close(wb);
+        int rc = e == LXW_NO_ERROR ? read_file(path, b, reterr)
+                                   : batch_err_set(reterr, BATCH_EIO, NULL, "xlsx: %s",
+                                                   lxw_strerror(e));
+        unlink(path);
+        return rc;
+}
+
+static void html_text(struct buf *b, const char *s)
+{
+        for (; *s; s++) {
+                switch (*s) {
+                case '<': buf_puts(b, "&lt;"); break;
+                case '>': buf_puts(b, "&gt;"); break;
+                case '&': buf_puts(b, "&amp;"); break;
+                case '"': buf_puts(b, "&quot;"); break;
+                case '\'': buf_puts(b, "&#39;"); break;
+                default: buf_add(b, s, 1);
+                }
+        }
+}
+
+static void html_cell(struct buf *b, const char *s)
+{
+        buf_puts(b, "<td>");
+        html_text(b, s);
+        buf_puts(b, "</td>");
+}
+
+static void html_row(struct buf *b, const struct report_row *w)
+{
+        char text[INSPECT_SCENARIO_TEXT_MAX], num[32];
+        buf_puts(b, "<tr>");
+        html_cell(b, w->job);
+        html_cell(b, w->display_name);
+        html_cell(b, w->frequency);
+        if (w->estimated_minutes >= 0)
+                snprintf(num, sizeof(num), "%d", w->estimated_minutes);
+        else
+                snprintf(num, sizeof(num), "-");
+        html_cell(b, num);
+        if (w->average_minutes >= 0)
+                snprintf(num, sizeof(num), "%.1f", w->average_minutes);
+        else
+                snprintf(num, sizeof(num), "-");
+        html_cell(b, num);
+        buf_printf(b, "<td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>", (long long)w->total,
+                   (long long)w->success, (long long)w->failed, (long long)w->has_failure);
+        buf_printf(b, "<td style=\"background:#%06X\">%s</td>", severity_rgb[w->severity],
+                   inspect_severity_name(w->severity));
+        html_cell(b, inspect_scenario_text(w->scenarios, text));
+        buf_puts(b, "</tr>\n");
+}
+
+char *report_daily_html(const struct report_daily *r)
+{
+        struct buf b;
+        char text[INSPECT_SCENARIO_TEXT_MAX];
+        size_t findings = 0;
+        for (size_t i = 0; i < r->n; i++)
+                findings += r->rows[i].scenarios != 0;
+        buf_init(&b, 0);
+        buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Daily "
+                     "inspection report</title></head><body>\n<h2>Daily inspection report: ");
+        html_text(&b, r->tenant);
+        buf_puts(&b, ", ");
+        html_text(&b, r->date);
+        buf_puts(&b, " (");
+        html_text(&b, r->timezone);
+        buf_printf(&b, ")</h2>\n<p>Severity: <b>%s</b> (%s). %zu scheduled job%s, %zu with "
+                       "findings.</p>\n",
+                   inspect_severity_name(r->severity), inspect_scenario_text(r->scenarios, text),
+                   r->n, r->n == 1 ? "" : "s", findings);
+        buf_puts(&b, "<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<tr><th>Job</th>"
+                     "<th>Display name</th><th>Frequency check</th><th>Estimated min</th>"
+                     "<th>Average min</th><th>Total</th><th>Success</th><th>Fail</th>"
+                     "<th>Has failure</th><th>Severity</th><th>Finding</th></tr>\n");
+        /* Findings first, the most severe first; then the rest, by name. */
+        for (int sev = INSPECT_ERROR; sev >= INSPECT_INFORMATION; sev--)
+                for (size_t i = 0; i < r->n; i++)
+                        if ((int)r->rows[i].severity == sev &&
+                            (r->rows[i].scenarios != 0) == (sev != INSPECT_INFORMATION))
+                                html_row(&b, &r->rows[i]);
+        buf_puts(&b, "</table>\n<p>The attached workbook has every column. Figures for other "
+                     "days: <code>batchctl report daily --date YYYY-MM-DD</code>.</p>\n"
+                     "</body></html>\n");
+        if (b.err) {
+                buf_release(&b);
+                return NULL;
+        }
+        return buf_detach(&b);
+}
+
+int report_daily_mail(struct store *s, const char *tenant, const char *date, int64_t now_s,
+                      char **ret_subject, char **ret_html, struct buf *xlsx,
+                      struct batch_err *reterr)
+{
+        struct report_daily r;
+        char text[INSPECT_SCENARIO_TEXT_MAX];
+        int rc = report_daily_build(s, tenant, date, now_s, &r, reterr);
+        if (rc < 0)
+                return rc;
+        char *html = report_daily_html(&r);
+        char *subject = NULL;
+        struct buf sb;
+        buf_init(&sb, 4096);
+        buf_printf(&sb, "[batchd] daily inspection %s %s: %s (%s)", r.tenant, r.date,
+                   inspect_severity_name(r.severity), inspect_scenario_text(r.scenarios, text));
+        subject = sb.err ? NULL : buf_detach(&sb);
+        buf_release(&sb);
+        if (!html || !subject)
+                rc = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        else
+                rc = report_daily_xlsx(&r, xlsx, reterr);
+        report_daily_release(&r);
+        if (rc < 0) {
+                free(html);
+                free(subject);
+                return rc;
+        }
+        *ret_html = html;
+        *ret_subject = subject;
+        return 0;
+}
+
+/* ---- the runs report --------------------------------------------------------------- */
+
+static int add_runs_row(struct report_runs *r, size_t *cap, struct report_runs_row **ret)
+{
+        if (r->n == *cap) {
+                size_t c = *cap ? *cap * 2 : 64;
+                struct report_runs_row *g = realloc(r->rows, c * sizeof(*g));
+                if (!g)
+                        return BATCH_ENOMEM;
+                r->rows = g;
+                *cap = c;
+        }
+        *ret = &r->rows[r->n++];
+        memset(*ret, 0, sizeof(**ret));
+        return 0;
+}
+
+static int cmp_runs_row(const void *a, const void *b)
+{
+        const struct report_runs_row *x = a, *y = b;
+        int c = strcmp(x->date, y->date);
+        return c ? c : strcmp(x->job, y->job);
+}
+
+int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
+                      const char *job, struct report_runs *ret, struct batch_err *reterr)
+{
+        if (!tenant)
+                tenant = "default";
+        int64_t d0, d1;
+        struct batch_err e;
+        int rc = inspect_parse_date(from, &d0, &e);
+        if (rc < 0)
+                return batch_err_set(reterr, rc, "from", "from: %s", e.msg);
+        if ((rc = inspect_parse_date(to, &d1, &e)) < 0)
+                return batch_err_set(reterr, rc, "to", "to: %s", e.msg);
+        if (d1 < d0)
+                return batch_err_set(reterr, BATCH_ERANGE, "to", "to %s is before from %s", to,
+                                     from);
+        if (d1 - d0 + 1 > REPORT_RUNS_MAX_DAYS)
+                return batch_err_set(reterr, BATCH_ERANGE, "to",
+                                     "from %s to %s is %lld days, more than %d", from, to,
+                                     (long long)(d1 - d0 + 1), REPORT_RUNS_MAX_DAYS);
+        struct report_runs r = {0};
+        struct defset set;
+        struct sched_model m;
+        if ((rc = load_model(s, tenant, &set, &m, reterr)) < 0)
+                return rc;
+        const struct tz *z = model_zone(&m);
+        int64_t most = (job ? 1 : (int64_t)m.njobs) * (d1 - d0 + 1);
+        if (most > REPORT_RUNS_MAX_ROWS) {
+                size_t njobs = m.njobs;
+                sched_model_release(&m);
+                defset_release(&set);
+                return batch_err_set(reterr, BATCH_ERANGE, "job",
+                                     "%zu jobs over %lld days may be %lld rows, more than %d: "
+                                     "name a job or shorten the range",
+                                     njobs, (long long)(d1 - d0 + 1), (long long)most,
+                                     REPORT_RUNS_MAX_ROWS);
+        }
+        snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);
+        inspect_format_date(d0, r.from);
+        inspect_format_date(d1, r.to);
+        snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
+        int64_t start, end, x;
+        inspect_day_bounds(z, d0, &start, &x);
+        inspect_day_bounds(z, d1, &x, &end);
+        struct store_report_due_list dues = {0};
+        struct store_report_stats_list stats = {0};
+        struct scratch sc = {0};
+        size_t cap = 0;
+        size_t *cur = calloc(m.njobs + 1, sizeof(*cur));
+        if (!cur) {
+                rc = BATCH_ENOMEM;
+                goto out;
+        }
+        if ((rc = store_report_dues(s, tenant, start, end, job, &dues, reterr)) < 0)
+                goto out;
+        for (size_t i = 0; i < m.njobs; i++)
+                cur[i] = dues_lower(&dues, m.jobs[i].name);
+        for (int64_t d = d0; d <= d1; d++) {
+                int64_t ds, de;
+                inspect_day_bounds(z, d, &ds, &de);
+                if ((rc = store_report_stats(s, tenant, ds, de, job, &stats, reterr)) < 0)
+                        goto out;
+                char date[11];
+                inspect_format_date(d, date);
+                for (size_t i = 0; i < m.njobs; i++) {
+                        const struct sched_job_spec *j = &m.jobs[i];
+                        if (job && strcmp(job, j->name) != 0)
+                                continue;
+                        size_t lo = cur[i], hi = lo, nexp = 0;
+                        while (hi < dues.n && dues.items[hi].due < de &&
+                               strcmp(dues.items[hi].job, j->name) == 0)
+                                hi++;
+                        cur[i] = hi;
+                        if ((rc = expected(&sc, j, &m.tenant, ds, de, &nexp)) < 0 ||
+                            (rc = seen_from(&sc, &dues, lo, hi)) < 0)
+                                goto out;
+                        struct store_report_stats *st =
+                                (struct store_report_stats *)stats_find(&stats, j->name);
+                        if (!st && nexp == 0 && hi == lo)
+                                continue;
+                        struct report_runs_row *row;
+                        if ((rc = add_runs_row(&r, &cap, &row)) < 0)
+                                goto out;
+                        memcpy(row->date, date, sizeof(date));
+                        row->job = strdup(j->name);
+                        if (!row->job) {
+                                rc = BATCH_ENOMEM;
+                                goto out;
+                        }
+                        row->estimated_minutes = j->estimated_minutes;
+                        struct inspect_freq f;
+                        inspect_frequency(sc.exp, nexp, sc.seen, hi - lo, &f);
+                        row->not_run = f.missing_runs + f.not_run;
+                        if (st) {
+                                row->total = st->total;
+                                row->success = st->success;
+                                row->failed = st->failed;
+                                row->skipped = st->skipped;
+                                row->canceled = st->canceled;
+                                row->live = st->total - st->success - st->failed - st->skipped -
+                                            st->canceled;
+                                row->timed = st->timed;
+                                row->p50_s = st->p50_s;
+                                row->avg_s = st->avg_s;
+                                row->max_s = st->max_s;
+                                st->total = -1; /* reported */
+                        }
+                }
+                /* Jobs no longer defined. */
+                for (size_t i = 0; i < stats.n; i++) {
+                        const struct store_report_stats *st = &stats.items[i];
+                        if (st->total < 0)
+                                continue;
+                        struct report_runs_row *row;
+                        if ((rc = add_runs_row(&r, &cap, &row)) < 0)
+                                goto out;
+                        memcpy(row->date, date, sizeof(date));
+                        if (!(row->job = strdup(st->job))) {
+                                rc = BATCH_ENOMEM;
+                                goto out;
+                        }
+                        row->estimated_minutes = -1;
+                        row->total = st->total;
+                        row->success = st->success;
+                        row->failed = st->failed;
+                        row->skipped = st->skipped;
+                        row->canceled = st->canceled;
+                        row->live = st->total - st->success - st->failed - st->skipped -
+                                    st->canceled;
+                        row->timed = st->timed;
+                        row->p50_s = st->p50_s;
+                        row->avg_s = st->avg_s;
+                        row->max_s = st->max_s;
+                }
+                store_report_stats_list_release(&stats);
+        }
+        if (r.n > 1)
+                qsort(r.rows, r.n, sizeof(*r.rows), cmp_runs_row);
+out:
+        free(cur);
+        scratch_release(&sc);
+        store_report_stats_list_release(&stats);
+        store_report_due_list_release(&dues);
+        sched_model_release(&m);
+        defset_release(&set);
+        if (rc == BATCH_ENOMEM)
+                batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        if (rc < 0) {
+                report_runs_release(&r);
+                return rc;
+        }
+        *ret = r;
+        return 0;
+}
+
+void report_runs_release(struct report_runs *r)
+{
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n; i++)
+                free(r->rows[i].job);
+        free(r->rows);
+        r->rows = NULL;
+        r->n = 0;
+}
+
+void report_runs_json(const struct report_runs *r, struct buf *b)
+{
+        buf_puts(b, "{\"tenant\": ");
+        json_put_string(b, r->tenant);
+        buf_printf(b, ", \"from\": \"%s\", \"to\": \"%s\", \"timezone\": ", r->from, r->to);
+        json_put_string(b, r->timezone);
+        buf_puts(b, ", \"items\": [");
+        for (size_t i = 0; i < r->n; i++) {
+                const struct report_runs_row *w = &r->rows[i];
+                buf_printf(b, "%s{\"date\": \"%s\", \"job\": ", i ? ", " : "", w->date);
+                json_put_string(b, w->job);
+                buf_printf(b, ", \"runs\": {\"total\": %lld, \"success\": %lld, \"failed\": %lld, "
+                              "\"skipped\": %lld, \"canceled\": %lld, \"live\": %lld}",
+                           (long long)w->total, (long long)w->success, (long long)w->failed,
+                           (long long)w->skipped, (long long)w->canceled, (long long)w->live);
+                if (w->timed > 0)
+                        buf_printf(b, ", \"duration_p50_s\": %.1f, \"duration_max_s\": %lld",
+                                   w->p50_s, (long long)w->max_s);
+                else
+                        buf_puts(b, ", \"duration_p50_s\": null, \"duration_max_s\": null");
+                if (w->estimated_minutes >= 0)
+                        buf_printf(b, ", \"estimated_minutes\": %d", w->estimated_minutes);
+                else
+                        buf_puts(b, ", \"estimated_minutes\": null");
+                buf_printf(b, ", \"over_estimate\": %s, \"not_run\": %u}",
+                           w->timed > 0 && w->estimated_minutes >= 0 &&
+                                           w->max_s > (int64_t)w->estimated_minutes * 60
+                                   ? "true"
+                                   : "false",
+                           w->not_run);
+        }
+        buf_puts(b, "]}\n");
+}
