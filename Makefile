@@ -43,7 +43,7 @@ CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DAEMON_SRC:= $(wildcard src/daemon/*.c src/api/*.c)
 DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
-DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lpthread
+DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lcurl -lpthread
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)

@@ -37,6 +37,7 @@
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
 #include "daemon/key.h"
+#include "daemon/mail.h"
 #include "daemon/notify.h"
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
@@ -1519,6 +1520,14 @@ int main(int argc, char **argv)
                 dclock_init_virtual(&d.clock, t, rate);
         } else {
                 dclock_init_real(&d.clock);
+        }
+        /* libcurl (alert e-mail and webhooks) is initialised once, before any thread. */
+        {
+                struct batch_err err;
+                if (mail_global_init(&err) < 0) {
+                        fprintf(stderr, "batchd: %s\n", err.msg);
+                        return 1;
+                }
         }
         /* systemd's notification socket, read (and removed from the environment) before
          * any child is started. */

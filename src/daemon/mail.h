@@ -39,6 +39,11 @@ struct mail_message {
         const char *message_id; /* "<...@...>", the same for every retry of one delivery */
 };
 
+/* Initialises libcurl for the whole process (curl_global_init), once; later calls
+ * return the first call's result. batchd calls it early in main, before any thread;
+ * mail_send and webhook_post call it too. Returns 0 or BATCH_EIO. */
+int mail_global_init(struct batch_err *reterr);
+
 /* Sends m through srv. Returns 0 when the server accepted the message, or a negative
  * BATCH_E* with reterr saying what failed and the server's answer (its last reply line),
  * never the password. *ret_answer (optional, malloc'd, caller frees) receives the
