@@ -482,9 +482,9 @@ static int send_one(struct store *st, const struct store_delivery *dv, const str
                 char *copy = strdup(dv->target);
                 const char *to[100];
                 size_t nto = 0;
-                for (char *p = copy, *save = NULL, *tok; p && nto < 100 &&
-                                                        (tok = strtok_r(p, ",", &save));
-                     p = NULL)
+                char *save = NULL;
+                for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && nto < 100;
+                     tok = strtok_r(NULL, ",", &save))
                         to[nto++] = tok;
                 struct mail_server srv = {.url = s->smtp_url, .starttls = s->smtp_starttls,
                                           .user = s->smtp_user,

@@ -1,0 +1,290 @@
+#!/bin/sh
+# Alerts end to end (docs/alerts.md): batchd on a real SQLite file under a virtual clock
+# (60 simulated seconds per real second), failing jobs, a real SMTP server
+# (tests/tools/smtp_sink.py, aiosmtpd, with AUTH) and a webhook receiver
+# (tests/tools/webhook_sink.py) on 127.0.0.1. What arrived is parsed with Python's email
+# and json packages and the webhook signature verified with hmac.
+#
+# Expected, from docs/alerts.md:
+# - job bad fails at 01:00, 01:05 and 01:12: the first alert is sent (one e-mail, one
+#   signed webhook), the second (5 minutes later, same job and kind) is recorded with
+#   its deliveries suppressed by the first, the third (12 minutes after the first) is
+#   sent and says "(1 suppressed since alert A1)", its webhook suppressed_count 1;
+# - job flip fails at 01:02 and succeeds at 01:04: a failure alert, then "recovered"
+#   (severity info);
+# - tenant quiet's job fails at 01:01 inside its alert pause: recorded, deliveries
+#   paused, nothing received;
+# - the SMTP server answering 451 to DATA: deliveries stay pending with the server's
+#   answer and attempts counted; batchd stopped and started again while they are
+#   pending, the server recovered: each arrives exactly once (Message-IDs counted);
+# - explain says why for a suppressed, a paused and a sent alert; ack by CLI and API,
+#   a second ack refused; the SMTP password never in the logs, outputs or repository.
+# Closes with "alerts: N passed, M failed".
+set -u
+BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
+B="$BIN/batchctl"
+D="$BIN/batchd"
+TOOLS="$(cd "$(dirname "$0")/../tools" && pwd)"
+PY=/usr/bin/python3
+passed=0
+failed=0
+tmp=$(mktemp -d)
+pids=""
+daemon_pid=""
+cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+. "$(dirname "$0")/../lib.sh"
+
+DB="$tmp/r.db"
+PASSWORD='smtp-Pw-71c3e9!a'
+SECRET='whsec-alerts-5d2a90'
+printf '%s\n' "$PASSWORD" >"$tmp/smtp.pw"
+printf '%s\n' "$SECRET" >"$tmp/hook.key"
+chmod 600 "$tmp/smtp.pw" "$tmp/hook.key"
+
+start_sink() {
+    name=$1 tool=$2
+    shift 2
+    mkdir -p "$tmp/$name"
+    "$PY" "$TOOLS/$tool" --dir "$tmp/$name" --port-file "$tmp/$name.port" "$@" \
+        >"$tmp/$name.log" 2>&1 &
+    pids="$pids $!"
+    wait_for "$WAIT" test -s "$tmp/$name.port" || { echo "Bail out! $tool did not start"; cat "$tmp/$name.log"; exit 1; }
+    cat "$tmp/$name.port"
+}
+SMTP_PORT=$(start_sink smtp smtp_sink.py --user alerts --password-file "$tmp/smtp.pw")
+HOOK_PORT=$(start_sink hook webhook_sink.py)
+
+sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }
+
+# pycheck NAME <<'EOF' python EOF: the program (with $tmp as argv[1]) exits 0 for a pass.
+pycheck() {
+    name=$1
+    "$PY" - "$tmp" "$SECRET" >"$tmp/py.out" 2>&1
+    if [ $? -eq 0 ]; then pass "$name"; else fail "$name" "$tmp/py.out"; fi
+}
+
+start_daemon() {
+    "$D" --db "$DB" --clock-start "$1" --clock-rate 60 --listen 127.0.0.1:0 \
+        2>>"$tmp/daemon.log" &
+    daemon_pid=$!
+}
+stop_daemon() {
+    kill "$daemon_pid" 2>/dev/null
+    wait "$daemon_pid" 2>/dev/null
+    daemon_pid=""
+}
+
+mkdir -p "$tmp/defs"
+cat >"$tmp/defs/all.yaml" <<EOF
+kind: settings
+tenant: default
+alerts:
+  email: [ops@example.com, oncall@example.com]
+  webhook: ["http://127.0.0.1:$HOOK_PORT/hook?token=t0k3n"]
+  webhook_secret_file: $tmp/hook.key
+  smtp: {url: "smtp://127.0.0.1:$SMTP_PORT", user: alerts, password_file: $tmp/smtp.pw,
+         from: batchd@example.com}
+---
+kind: settings
+tenant: quiet
+alerts:
+  email: [quiet@example.com]
+  smtp: {url: "smtp://127.0.0.1:$SMTP_PORT", user: alerts, password_file: $tmp/smtp.pw,
+         from: batchd@example.com}
+  pause: [{from: "2026-03-02T00:00:00Z", to: "2026-03-03T00:00:00Z"}]
+---
+kind: job
+name: bad
+trigger: {cron: "0,5,12 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'echo failing; exit 3']}}
+---
+kind: job
+name: flip
+trigger: {cron: "2,4 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'if [ -e $tmp/flip-ok ]; then exit 0; fi; touch $tmp/flip-ok; exit 1']}}
+---
+kind: job
+tenant: quiet
+name: q
+trigger: {cron: "1 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/false]}}
+---
+kind: job
+name: later
+trigger: {cron: "0 5 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'exit 4']}}
+---
+kind: job
+name: later2
+trigger: {cron: "1 5 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'exit 5']}}
+EOF
+"$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 ||
+    { echo "Bail out! apply failed"; cat "$tmp/apply.out"; exit 1; }
+
+# ---- phase 1: failures, suppression, recovery, pause --------------------------------------
+start_daemon 2026-03-02T00:59:50Z
+alerts_of() { sql "SELECT count(*) FROM alerts WHERE job = '$1' AND kind = '$2'"; }
+phase1_done() {
+    [ "$(alerts_of bad failed)" -ge 3 ] && [ "$(alerts_of flip recovered)" -ge 1 ] &&
+        [ "$(alerts_of q failed)" -ge 1 ] &&
+        [ "$(sql "SELECT count(*) FROM alert_deliveries WHERE state = 'pending'")" -eq 0 ]
+}
+wait_for "$WAIT" phase1_done && pass "phase 1: the alerts were raised and delivered" ||
+    fail "phase 1: the alerts were raised and delivered" "$tmp/daemon.log"
+stop_daemon
+
+sql "SELECT id, job, kind, severity, coalesce(suppressed_by, 0), message FROM alerts ORDER BY id" >"$tmp/alerts.txt"
+sql "SELECT d.id, d.alert_id, d.channel, d.state, d.attempts, d.message_id FROM alert_deliveries d ORDER BY d.id" >"$tmp/deliveries.txt"
+A1=$(sql "SELECT min(id) FROM alerts WHERE job = 'bad'")
+A2=$(sql "SELECT id FROM alerts WHERE job = 'bad' ORDER BY id LIMIT 1 OFFSET 1")
+A3=$(sql "SELECT max(id) FROM alerts WHERE job = 'bad'")
+AQ=$(sql "SELECT id FROM alerts WHERE job = 'q'")
+export A1 A2 A3 AQ
+
+[ "$(sql "SELECT coalesce(suppressed_by, 0) FROM alerts WHERE id = $A2")" = "$A1" ] &&
+    [ "$(sql "SELECT group_concat(state) FROM alert_deliveries WHERE alert_id = $A2")" = "suppressed,suppressed" ] &&
+    [ "$(sql "SELECT coalesce(suppressed_by, 0) FROM alerts WHERE id = $A3")" = "0" ] &&
+    pass "a second failure within 10 minutes is recorded, suppressed by the first" ||
+    fail "a second failure within 10 minutes is recorded, suppressed by the first" "$tmp/alerts.txt"
+sql "SELECT message FROM alerts WHERE id = $A3" | grep -qF "(1 suppressed since alert $A1)" &&
+    pass "the next alert after 10 minutes carries the count" ||
+    fail "the next alert after 10 minutes carries the count" "$tmp/alerts.txt"
+[ "$(sql "SELECT group_concat(state) FROM alert_deliveries WHERE alert_id = $AQ")" = "paused" ] &&
+    pass "an alert inside the tenant's alert pause: recorded, delivery paused" ||
+    fail "an alert inside the tenant's alert pause: recorded, delivery paused" "$tmp/deliveries.txt"
+
+pycheck "e-mails: one per sent alert, with subject, Message-ID, recipients and body" <<'EOF'
+import email, glob, json, os, subprocess, sys
+from email import policy
+tmp = sys.argv[1]
+def sql(q):
+    return subprocess.run(["sqlite3", "-cmd", ".timeout 5000", tmp + "/r.db", q],
+                          capture_output=True, text=True, check=True).stdout.split("\n")[:-1]
+mails = []
+for p in sorted(glob.glob(tmp + "/smtp/*.eml")):
+    m = email.message_from_bytes(open(p, "rb").read(), policy=policy.default)
+    meta = json.load(open(p[:-4] + ".json"))
+    mails.append((m, meta))
+subjects = [str(m["Subject"]) for m, _ in mails]
+want = {"[batchd] critical default/bad: failed": 2,
+        "[batchd] critical default/flip: failed": 1,
+        "[batchd] info default/flip: recovered": 1}
+got = {s: subjects.count(s) for s in set(subjects)}
+if got != want:
+    sys.exit("subjects %r, expected %r" % (got, want))
+ids = {m["Message-ID"] for m, _ in mails}
+sent = set(sql("SELECT message_id FROM alert_deliveries WHERE channel = 'email' AND state = 'sent'"))
+if ids != sent or len(ids) != len(mails):
+    sys.exit("Message-IDs %r, the repository's sent ones %r" % (ids, sent))
+for m, meta in mails:
+    if sorted(meta["rcpt_tos"]) != ["oncall@example.com", "ops@example.com"]:
+        sys.exit("recipients %r" % meta["rcpt_tos"])
+    if meta["auth_user"] != "alerts":
+        sys.exit("not authenticated: %r" % meta)
+    if m["From"] != "batchd@example.com":
+        sys.exit("From %r" % m["From"])
+a1, a3 = os.environ["A1"], os.environ["A3"]
+bodies = {}
+for m, _ in mails:
+    body = m.get_body(("plain",)).get_content()
+    for line in body.splitlines():
+        if line.startswith("Alert:"):
+            bodies[line.split()[1]] = body
+for a in (a1, a3):
+    if a not in bodies:
+        sys.exit("no e-mail for alert %s: %r" % (a, list(bodies)))
+b3 = bodies[a3]
+if "(1 suppressed since alert %s)" % a1 not in b3 or "Suppressed: 1 since alert %s" % a1 not in b3:
+    sys.exit("alert %s lacks the count:\n%s" % (a3, b3))
+if "State:     6 Failed" not in bodies[a1] or "Instance:" not in bodies[a1]:
+    sys.exit("alert %s body:\n%s" % (a1, bodies[a1]))
+EOF
+
+pycheck "webhooks: one per sent alert, signed with the secret, JSON with the count" <<'EOF'
+import glob, hashlib, hmac, json, os, sys
+tmp, secret = sys.argv[1], sys.argv[2].encode()
+posts = []
+for p in sorted(glob.glob(tmp + "/hook/*.json")):
+    meta = json.load(open(p))
+    body = open(p[:-5] + ".body", "rb").read()
+    h = {k.lower(): v for k, v in meta["headers"]}
+    mac = hmac.new(secret, h["x-batchd-timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    if h.get("x-batchd-signature") != "sha256=" + mac:
+        sys.exit("bad signature on %s" % p)
+    if meta["path"] != "/hook?token=t0k3n":
+        sys.exit("path %r" % meta["path"])
+    posts.append((h, json.loads(body)))
+kinds = sorted((b["job"], b["kind"]) for _, b in posts)
+if kinds != [("bad", "failed"), ("bad", "failed"), ("flip", "failed"), ("flip", "recovered")]:
+    sys.exit("webhooks %r" % kinds)
+by_id = {str(b["alert_id"]): b for _, b in posts}
+a1, a3 = os.environ["A1"], os.environ["A3"]
+b3 = by_id.get(a3)
+if not b3 or b3["suppressed_count"] != 1 or str(b3["suppressed_since"]) != a1:
+    sys.exit("alert %s: %r" % (a3, b3))
+if by_id[a1]["severity"] != "critical" or by_id[a1]["state_name"] != "Failed":
+    sys.exit("alert %s: %r" % (a1, by_id[a1]))
+if len({h["x-batchd-delivery"] for h, _ in posts}) != len(posts):
+    sys.exit("a delivery id was used twice")
+EOF
+ls "$tmp"/smtp/*.eml >/dev/null 2>&1
+grep -l 'quiet@example.com' "$tmp"/smtp/*.json >/dev/null 2>&1 &&
+    fail "the paused alert was not sent" || pass "the paused alert was not sent"
+
+# ---- phase 2: the SMTP server fails, batchd restarts, the server recovers -----------------
+echo "451 4.3.0 mailbox busy, try later" >"$tmp/smtp/fail-data"
+n_before=$(ls "$tmp"/smtp/*.eml | wc -l)
+start_daemon 2026-03-02T04:59:50Z
+failing_twice() {
+    [ "$(sql "SELECT count(*) FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.job IN ('later', 'later2') AND d.channel = 'email' AND d.state = 'pending' AND d.attempts >= 2")" -eq 2 ]
+}
+wait_for "$WAIT" failing_twice && pass "SMTP failing: deliveries stay pending, attempts counted" ||
+    fail "SMTP failing: deliveries stay pending, attempts counted" "$tmp/daemon.log"
+sql "SELECT last_answer FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.job IN ('later', 'later2') AND d.channel = 'email'" >"$tmp/answers.txt"
+grep -q '451 4.3.0 mailbox busy' "$tmp/answers.txt" &&
+    pass "the server's answer is recorded" || fail "the server's answer is recorded" "$tmp/answers.txt"
+stop_daemon
+[ "$(ls "$tmp"/smtp/*.eml | wc -l)" -eq "$n_before" ] &&
+    pass "nothing arrived while the server failed" || fail "nothing arrived while the server failed"
+rm -f "$tmp/smtp/fail-data"
+# Later than every pending retry (at most 30 minutes after its last attempt).
+start_daemon 2026-03-02T08:00:00Z
+all_sent() {
+    [ "$(sql "SELECT count(*) FROM alert_deliveries WHERE state = 'pending'")" -eq 0 ] &&
+        [ "$(sql "SELECT count(*) FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.job IN ('later', 'later2') AND d.state = 'sent'")" -eq 4 ]
+}
+wait_for "$WAIT" all_sent && pass "after a restart and the server's recovery the pending deliveries are sent" ||
+    fail "after a restart and the server's recovery the pending deliveries are sent" "$tmp/daemon.log"
+pycheck "every e-mail alert arrived exactly once (Message-IDs counted)" <<'EOF'
+import collections, email, glob, subprocess, sys
+tmp = sys.argv[1]
+ids = collections.Counter()
+for p in glob.glob(tmp + "/smtp/*.eml"):
+    ids[email.message_from_bytes(open(p, "rb").read())["Message-ID"]] += 1
+sent = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", tmp + "/r.db",
+                       "SELECT message_id FROM alert_deliveries WHERE channel = 'email' AND state = 'sent'"],
+                      capture_output=True, text=True, check=True).stdout.split()
+twice = [i for i, n in ids.items() if n != 1]
+if twice or set(ids) != set(sent) or len(sent) != 6:
+    sys.exit("received %r, sent %r" % (dict(ids), sent))
+EOF
+stop_daemon
+
+# ---- the password stays secret ---------------------------------------------------------------
+if grep -qF "$PASSWORD" "$tmp/daemon.log" "$DB" "$tmp"/alerts.txt "$tmp"/deliveries.txt \
+    "$tmp/answers.txt"; then
+    fail "the SMTP password is in no log, output or repository file"
+else
+    pass "the SMTP password is in no log, output or repository file"
+fi
+
+echo "alerts: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
