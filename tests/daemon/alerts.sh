@@ -251,6 +251,11 @@ wait_for "$WAIT" failing_twice && pass "SMTP failing: deliveries stay pending, a
 sql "SELECT last_answer FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.job IN ('later', 'later2') AND d.channel = 'email'" >"$tmp/answers.txt"
 grep -q '451 4.3.0 mailbox busy' "$tmp/answers.txt" &&
     pass "the server's answer is recorded" || fail "the server's answer is recorded" "$tmp/answers.txt"
+AL=$(sql "SELECT id FROM alerts WHERE job = 'later'")
+"$B" alerts explain "$AL" --db "$DB" >"$tmp/explain-pending.out" 2>&1
+grep -q "^e-mail to ops@example.com,oncall@example.com: pending: [0-9]* attempt(s) failed, the last at .*the server said: .*451 4.3.0 mailbox busy.*; next attempt at 2026-03-02T" "$tmp/explain-pending.out" &&
+    pass "explain: a failing delivery, with the server's answer and the next attempt" ||
+    fail "explain: a failing delivery, with the server's answer and the next attempt" "$tmp/explain-pending.out"
 stop_daemon
 [ "$(ls "$tmp"/smtp/*.eml | wc -l)" -eq "$n_before" ] &&
     pass "nothing arrived while the server failed" || fail "nothing arrived while the server failed"
@@ -276,11 +281,64 @@ twice = [i for i, n in ids.items() if n != 1]
 if twice or set(ids) != set(sent) or len(sent) != 6:
     sys.exit("received %r, sent %r" % (dict(ids), sent))
 EOF
+
+# ---- explain, list and ack: batchctl on the repository, and the API -----------------------
+"$B" alerts explain "$A2" --db "$DB" >"$tmp/explain-suppressed.out" 2>&1
+grep -q "^not sent: suppressed by alert $A1 (the same job and kind alerted less than 10 minutes before)" "$tmp/explain-suppressed.out" &&
+    pass "explain: a suppressed alert names the alert that suppressed it" ||
+    fail "explain: a suppressed alert names the alert that suppressed it" "$tmp/explain-suppressed.out"
+"$B" alerts explain "$AQ" --db "$DB" --tenant quiet >"$tmp/explain-paused.out" 2>&1
+grep -q "^e-mail to quiet@example.com: not sent: held back by the tenant's alert pause" "$tmp/explain-paused.out" &&
+    pass "explain: a paused alert says so" || fail "explain: a paused alert says so" "$tmp/explain-paused.out"
+"$B" alerts explain "$A1" --db "$DB" >"$tmp/explain-sent.out" 2>&1
+grep -q "^e-mail to ops@example.com,oncall@example.com: sent at 2026-03-02T01:0.*(attempt 1); the server said: 250" "$tmp/explain-sent.out" &&
+    grep -q "^webhook http://127.0.0.1:$HOOK_PORT/...: sent at 2026-03-02T01:0" "$tmp/explain-sent.out" &&
+    ! grep -q t0k3n "$tmp/explain-sent.out" &&
+    pass "explain: a sent alert says when, and hides the webhook's path" ||
+    fail "explain: a sent alert says when, and hides the webhook's path" "$tmp/explain-sent.out"
+"$B" alerts explain "$AQ" --db "$DB" >"$tmp/explain-other.out" 2>&1
+[ $? -eq 1 ] && grep -q "no alert $AQ" "$tmp/explain-other.out" &&
+    pass "another tenant's alert is not found" || fail "another tenant's alert is not found" "$tmp/explain-other.out"
+"$B" alerts list --db "$DB" --job bad -o json >"$tmp/list.json" 2>&1
+"$B" alerts list --db "$DB" --severity info >"$tmp/list-info.out" 2>&1
+$PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [a['id'] for a in d['items']] == [int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])] else 1)" \
+    "$tmp/list.json" "$A3" "$A2" "$A1" && [ "$(grep -c recovered "$tmp/list-info.out")" -eq 1 ] &&
+    pass "alerts list: filters by job and severity, newest first" ||
+    fail "alerts list: filters by job and severity, newest first" "$tmp/list.json"
+check_ack() { "$B" alerts ack "$A1" --db "$DB" --actor alice >"$tmp/ack.out" 2>&1; }
+check_ack && grep -q "alert $A1 acknowledged by alice" "$tmp/ack.out" &&
+    pass "alerts ack (batchctl)" || fail "alerts ack (batchctl)" "$tmp/ack.out"
+check_ack
+[ $? -eq 1 ] && grep -q "already been acknowledged" "$tmp/ack.out" &&
+    pass "a second ack is refused" || fail "a second ack is refused" "$tmp/ack.out"
+api_port() { port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/daemon.log" | tail -n 1); [ -n "$port" ]; }
+api_port
+tok=$("$D" token create --name op --role operator --db "$DB" 2>/dev/null | head -n 1)
+base="http://127.0.0.1:$port/api/v1"
+api() { curl -s -o "$tmp/api.out" -w '%{http_code}' -H "Authorization: Bearer $tok" "$@"; }
+code=$(api "$base/alerts?job=bad&limit=2")
+[ "$code" = 200 ] && $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [a['id'] for a in d['items']] == [int(sys.argv[2]), int(sys.argv[3])] and d['next_cursor'] == sys.argv[3] else 1)" "$tmp/api.out" "$A3" "$A2" &&
+    pass "GET /alerts: paginated, newest first" || fail "GET /alerts: paginated, newest first" "$tmp/api.out"
+cp "$tmp/api.out" "$tmp/api-list.out"
+code=$(api "$base/alerts/$A2?explain=true")
+[ "$code" = 200 ] && grep -q "suppressed by alert $A1" "$tmp/api.out" && grep -q '"state": "suppressed"' "$tmp/api.out" &&
+    pass "GET /alerts/{id}?explain=true" || fail "GET /alerts/{id}?explain=true" "$tmp/api.out"
+cp "$tmp/api.out" "$tmp/api-get.out"
+code=$(api -X POST "$base/alerts/$A3/ack")
+[ "$code" = 200 ] && grep -q '"acknowledged": true' "$tmp/api.out" && grep -q '"acknowledged_by": "token:op"' "$tmp/api.out" &&
+    pass "POST /alerts/{id}/ack" || fail "POST /alerts/{id}/ack ($code)" "$tmp/api.out"
+code=$(api -X POST "$base/alerts/$A3/ack")
+[ "$code" = 409 ] && pass "a second ack by the API: 409" || fail "a second ack by the API: 409 ($code)" "$tmp/api.out"
+code=$(api "$base/alerts?job=bad&unacknowledged=true")
+[ "$code" = 200 ] && $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [a['id'] for a in d['items']] == [int(sys.argv[2])] else 1)" "$tmp/api.out" "$A2" &&
+    pass "GET /alerts?unacknowledged=true" || fail "GET /alerts?unacknowledged=true" "$tmp/api.out"
+[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 2 ] &&
+    pass "acknowledgements are audited" || fail "acknowledgements are audited"
 stop_daemon
 
 # ---- the password stays secret ---------------------------------------------------------------
-if grep -qF "$PASSWORD" "$tmp/daemon.log" "$DB" "$tmp"/alerts.txt "$tmp"/deliveries.txt \
-    "$tmp/answers.txt"; then
+if grep -qF "$PASSWORD" "$tmp/daemon.log" "$DB" "$DB-wal" "$tmp"/*.txt "$tmp"/*.out \
+    "$tmp"/*.json 2>/dev/null; then
     fail "the SMTP password is in no log, output or repository file"
 else
     pass "the SMTP password is in no log, output or repository file"
