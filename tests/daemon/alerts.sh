@@ -332,7 +332,17 @@ code=$(api -X POST "$base/alerts/$A3/ack")
 code=$(api "$base/alerts?job=bad&unacknowledged=true")
 [ "$code" = 200 ] && $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [a['id'] for a in d['items']] == [int(sys.argv[2])] else 1)" "$tmp/api.out" "$A2" &&
     pass "GET /alerts?unacknowledged=true" || fail "GET /alerts?unacknowledged=true" "$tmp/api.out"
-[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 2 ] &&
+remote() { BATCHD_URL="http://127.0.0.1:$port" BATCHD_TOKEN="$tok" "$B" "$@"; }
+remote alerts explain "$A2" >"$tmp/rexplain.out" 2>&1
+cmp -s "$tmp/rexplain.out" "$tmp/explain-suppressed.out" &&
+    pass "batchctl alerts explain with a server prints what it prints locally" ||
+    fail "batchctl alerts explain with a server prints what it prints locally" "$tmp/rexplain.out"
+remote alerts list --job bad -o json >"$tmp/rlist.json" 2>&1
+$PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if [x['id'] for x in a['items']] == [x['id'] for x in b['items']] else 1)" "$tmp/rlist.json" "$tmp/list.json" &&
+    pass "batchctl alerts list with a server" || fail "batchctl alerts list with a server" "$tmp/rlist.json"
+remote alerts ack "$A2" >"$tmp/rack.out" 2>&1 && grep -q "alert $A2 acknowledged by token:op" "$tmp/rack.out" &&
+    pass "batchctl alerts ack with a server" || fail "batchctl alerts ack with a server" "$tmp/rack.out"
+[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 3 ] &&
     pass "acknowledgements are audited" || fail "acknowledgements are audited"
 stop_daemon
 
