@@ -777,6 +777,38 @@ static void test_alert_deliveries(void **state)
         assert_int_equal(store_delivery_due(f->s, 1000, 10, &dl, &err), 0);
         assert_int_equal(dl.n, 1); /* the suppressed one is never due */
         store_delivery_list_release(&dl);
+        /* Escalation: critical, unacknowledged, not suppressed, in the period, not yet
+         * escalated: only `first`; a paused critical one is not escalated either. */
+        a.kind = (char *)"stop_failed";
+        a.severity = (char *)"critical";
+        int64_t held = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 400, &held, &err), 0);
+        d.alert_id = held;
+        d.channel = (char *)"email";
+        d.state = (char *)"paused";
+        d.message_id = (char *)"<m4@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 400, NULL, &err), 0);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 0, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, first);
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 101, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        d.alert_id = first;
+        d.state = (char *)"pending";
+        d.escalation = true;
+        d.target = (char *)"boss@example.com";
+        d.message_id = (char *)"<m5@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 500, NULL, &err), 0);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 0, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        assert_int_equal(store_delivery_list(f->s, first, &dl, &err), 0);
+        assert_int_equal(dl.n, 3);
+        assert_false(dl.items[0].escalation);
+        assert_true(dl.items[2].escalation);
+        store_delivery_list_release(&dl);
 }
 
 static void test_tokens(void **state)

@@ -81,6 +81,7 @@ static void doc_release(struct def_doc *d)
                 free(d->u.settings.webhook_secret_file);
                 free(d->u.settings.webhook_secret_env);
                 free(d->u.settings.alert_pauses);
+                list_release(&d->u.settings.escalate_email);
                 break;
         }
         for (size_t i = 0; i < d->nkeys; i++)

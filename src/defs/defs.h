@@ -128,6 +128,9 @@ struct settings_def {
         char *smtp_ca_file;
         char *webhook_secret_file;    /* the webhook's HMAC secret, likewise */
         char *webhook_secret_env;
+        int escalate_after_minutes;   /* alerts.escalate: a critical alert not acknowledged
+                                         this long is sent to escalate_email too; 0: never */
+        struct def_list escalate_email;
         size_t nalert_pauses;         /* alerts.pause: periods when alerts are held back */
         struct pause_def *alert_pauses;
 };

@@ -335,12 +335,20 @@ static void settings_fields(struct emitter *e, const struct settings_def *s)
         bool smtp = s->smtp_url || s->smtp_user || s->smtp_password_file ||
                     s->smtp_password_env || s->smtp_from || s->smtp_ca_file || s->smtp_starttls;
         if (s->alert_email.n || s->alert_webhook.n || s->alert_on.n || smtp ||
-            s->webhook_secret_file || s->webhook_secret_env || s->nalert_pauses) {
+            s->webhook_secret_file || s->webhook_secret_env || s->nalert_pauses ||
+            s->escalate_after_minutes || s->escalate_email.n) {
                 begin(e);
                 bool first = true;
                 buf_puts(b, "{");
                 if (s->alert_email.n)
                         sep(b, &first), buf_puts(b, "email: "), emit_list(b, &s->alert_email);
+                if (s->escalate_after_minutes || s->escalate_email.n) {
+                        sep(b, &first);
+                        buf_printf(b, "escalate: {after_minutes: %d, email: ",
+                                   s->escalate_after_minutes);
+                        emit_list(b, &s->escalate_email);
+                        buf_puts(b, "}");
+                }
                 if (s->alert_on.n)
                         sep(b, &first), buf_puts(b, "on: "), emit_list(b, &s->alert_on);
                 if (s->nalert_pauses) {

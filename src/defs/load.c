@@ -749,10 +749,18 @@ static const struct key smtp_keys[] = {
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
+static const struct key escalate_keys[] = {
+        {"after_minutes", T_INT, offsetof(struct settings_def, escalate_after_minutes), 1, 10080,
+         NULL, NULL, NULL},
+        {"email", T_LIST, offsetof(struct settings_def, escalate_email), 0, 0, NULL, NULL, NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static const struct key settings_alert_keys[] = {
         {"email", T_LIST, offsetof(struct settings_def, alert_email), 0, 0, NULL, NULL, NULL},
         {"webhook", T_LIST, offsetof(struct settings_def, alert_webhook), 0, 0, NULL, NULL, NULL},
         {"on", T_LIST, offsetof(struct settings_def, alert_on), 0, 0, NULL, NULL, NULL},
+        {"escalate", T_SUB, 0, 0, 0, NULL, escalate_keys, NULL},
         {"smtp", T_SUB, 0, 0, 0, NULL, smtp_keys, NULL},
         {"webhook_secret", T_FN, 0, 0, 0, NULL, NULL, fn_secret},
         {"webhook_secret_file", T_STR, offsetof(struct settings_def, webhook_secret_file), 0, 0,

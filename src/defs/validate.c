@@ -292,6 +292,17 @@ static void check_settings(struct vctx *v, const struct def_doc *d)
                        "an SMTP server needs from: the sender's address (name@domain)");
         if (s->alert_email.n && !s->smtp_url)
                 report(v, d, "alerts.email", "e-mail recipients need alerts.smtp.url");
+        if (!s->escalate_after_minutes != !s->escalate_email.n)
+                report(v, d, "alerts.escalate",
+                       "escalate needs both after_minutes and email (the second recipients)");
+        for (size_t i = 0; i < s->escalate_email.n; i++) {
+                const char *e = s->escalate_email.items[i], *at = strchr(e, '@');
+                if (!at || at == e || !at[1] || strpbrk(e, " ,<>\r\n"))
+                        report(v, d, "alerts.escalate.email",
+                               "\"%.80s\" is not an e-mail address (name@domain)", e);
+        }
+        if (s->escalate_email.n && !s->smtp_url)
+                report(v, d, "alerts.escalate", "escalation by e-mail needs alerts.smtp.url");
         if (s->webhook_secret_file && s->webhook_secret_env)
                 report(v, d, "alerts.webhook_secret_file",
                        "give webhook_secret_file or webhook_secret_env, not both");

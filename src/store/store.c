@@ -389,6 +389,12 @@ int store_delivery_update(struct store *s, int64_t id, const struct store_delive
         return s->ops->delivery_update(s, id, o, now_s, reterr);
 }
 
+int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                            struct store_alert_list *ret, struct batch_err *reterr)
+{
+        return s->ops->alert_unescalated(s, tenant, from_s, to_s, ret, reterr);
+}
+
 int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
                         struct batch_err *reterr)
 {

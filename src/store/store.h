@@ -207,6 +207,7 @@ struct store_delivery {
         char *last_answer;        /* the server's last answer, or NULL; never a secret */
         char *message_id;         /* Message-ID / X-Batchd-Delivery, the same on every retry */
         int64_t created_at;
+        bool escalation;          /* sent because the alert stayed unacknowledged */
 };
 
 struct store_delivery_list {
@@ -397,6 +398,9 @@ struct store_ops {
                                int64_t now_s, struct batch_err *reterr);
         int (*delivery_list)(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
                              struct batch_err *reterr);
+        int (*alert_unescalated)(struct store *s, const char *tenant, int64_t from_s,
+                                 int64_t to_s, struct store_alert_list *ret,
+                                 struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -679,7 +683,7 @@ int store_alert_recent(struct store *s, const char *tenant, const char *job, con
                        int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr);
 
 /* Records a delivery of alert d->alert_id (channel, target, state, next_attempt_at,
- * message_id; attempts and answers start empty). BATCH_EINVAL for an unknown channel
+ * message_id, escalation; attempts and answers start empty). BATCH_EINVAL for an unknown channel
  * or state or no target or message id, BATCH_ENOENT when the alert does not exist. */
 int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
                        int64_t *ret_id, struct batch_err *reterr);
@@ -700,6 +704,12 @@ int store_delivery_update(struct store *s, int64_t id, const struct store_delive
 /* The deliveries of an alert, by id. */
 int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
                         struct batch_err *reterr);
+
+/* The tenant's critical alerts created in [from_s, to_s] that are not acknowledged,
+ * not suppressed, have no paused delivery and no escalation delivery yet, oldest first
+ * (at most 100): the ones to escalate (docs/alerts.md). */
+int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                            struct store_alert_list *ret, struct batch_err *reterr);
 
 void store_alert_release(struct store_alert *a);
 void store_delivery_list_release(struct store_delivery_list *l);

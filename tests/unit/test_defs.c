@@ -347,6 +347,7 @@ static void test_alert_settings(void **state)
                 "  smtp: {url: \"smtp://127.0.0.1:2525\", starttls: true, user: batchd,\n"
                 "         password_file: /etc/batchd/smtp.pw, from: batchd@example.com}\n"
                 "  pause: [{from: \"2026-12-24T00:00:00Z\", to: \"2026-12-27T00:00:00Z\"}]\n"
+                "  escalate: {email: [boss@example.com], after_minutes: 30}\n"
                 "---\n" JOB "trigger: {cron: \"@daily\"}\n"
                 "alerts: {after_failures: 3, email: [dba@example.com]}\n";
         struct defset set, again;
@@ -369,7 +370,8 @@ static void test_alert_settings(void **state)
         assert_string_equal(out.data,
                             "kind: settings\n"
                             "tenant: default\n"
-                            "alerts: {email: [ops@example.com, oncall@example.com], on: [failure, "
+                            "alerts: {email: [ops@example.com, oncall@example.com], escalate: "
+                            "{after_minutes: 30, email: [boss@example.com]}, on: [failure, "
                             "timeout, long_run], pause: [{from: \"2026-12-24T00:00:00Z\", to: "
                             "\"2026-12-27T00:00:00Z\"}], smtp: {from: batchd@example.com, "
                             "password_file: /etc/batchd/smtp.pw, starttls: true, url: "
@@ -409,6 +411,9 @@ static void test_alert_settings(void **state)
                    "need alerts.smtp.url");
         expect_one("kind: settings\nalerts: {on: [failure, timout]}\n", 2, 10, "alerts.on",
                    "did you mean \"timeout\"");
+        expect_one("kind: settings\nalerts: {smtp: {url: \"smtp://h\", from: a@b}, escalate: "
+                   "{after_minutes: 30}}\n",
+                   2, 46, "alerts.escalate", "needs both after_minutes and email");
         expect_one(JOB "trigger: {cron: \"@daily\"}\nalerts: {email: [not-an-address]}\n", 5, 10,
                    "alerts.email", "not an e-mail address");
         expect_one(JOB "trigger: {cron: \"@daily\"}\nalerts: {after_failures: 0}\n", 5, 26,

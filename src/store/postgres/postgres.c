@@ -135,7 +135,8 @@ static const char *const migrations[] = {
         "  state TEXT NOT NULL\n"
         "    CHECK (state IN ('pending', 'sent', 'failed', 'suppressed', 'paused')),\n"
         "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT, last_attempt_at BIGINT,\n"
-        "  last_answer TEXT, message_id TEXT NOT NULL, created_at BIGINT NOT NULL);\n"
+        "  last_answer TEXT, message_id TEXT NOT NULL, created_at BIGINT NOT NULL,\n"
+        "  escalation BOOLEAN NOT NULL DEFAULT false);\n"
         "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
         "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
         "  WHERE state = 'pending';\n",
@@ -156,7 +157,8 @@ static const char *const migrations[] = {
 /* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
 #define DELIVERY_COLS                                                                             \
         "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
-        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at"
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+        "d.escalation"
 
 enum stmt_id {
         ST_TENANT_ENSURE,
@@ -218,6 +220,7 @@ enum stmt_id {
         ST_DELIVERY_UPDATE,
         ST_DELIVERY_EXISTS,
         ST_DELIVERY_LIST,
+        ST_ALERT_UNESCALATED,
         ST_COUNT,
 };
 
@@ -389,10 +392,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                           "AND (NOT $5::boolean OR acknowledged_at IS NULL) AND created_at >= $6 "
                           "AND ($7::bigint = 0 OR id < $7) ORDER BY id DESC LIMIT $8",
         [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at) "
+                               "next_attempt_at, message_id, created_at, escalation) "
                                "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, "
-                               "$6::text, $7::bigint WHERE EXISTS (SELECT 1 FROM alerts "
-                               "WHERE id = $1) RETURNING id",
+                               "$6::text, $7::bigint, $8::boolean WHERE EXISTS (SELECT 1 FROM "
+                               "alerts WHERE id = $1) RETURNING id",
+        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = $1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN $2 AND $3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
         [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                             "ON a.id = d.alert_id WHERE d.state = 'pending' "
                             "AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id "
@@ -1567,8 +1576,8 @@ static int pg_delivery_add(struct store *base, const struct store_delivery *d, i
         char aid[24], next[24], now[24];
         const char *p[] = {I64(aid, d->alert_id), d->channel, d->target, d->state,
                            strcmp(d->state, "pending") ? NULL : I64(next, d->next_attempt_at),
-                           d->message_id, I64(now, now_s)};
-        PGresult *res = run(s, ST_DELIVERY_INSERT, 7, p, reterr, "recording the delivery");
+                           d->message_id, I64(now, now_s), d->escalation ? "t" : "f"};
+        PGresult *res = run(s, ST_DELIVERY_INSERT, 8, p, reterr, "recording the delivery");
         if (!res)
                 return BATCH_EIO;
         int found = PQntuples(res);
@@ -1596,6 +1605,7 @@ static int read_delivery(PGresult *res, int row, void *item)
         d->last_answer = val(res, row, 9);
         d->message_id = val(res, row, 10);
         d->created_at = num(res, row, 11);
+        d->escalation = !strcmp(PQgetvalue(res, row, 12), "t");
         if (!d->tenant || !d->channel || !d->target || !d->state || !d->message_id ||
             lost(res, row, 9, d->last_answer))
                 return BATCH_ENOMEM;
@@ -1642,6 +1652,20 @@ static int pg_delivery_list(struct store *base, int64_t alert_id,
                          (void **)&ret->items, &ret->n, read_delivery, reterr);
         if (r < 0)
                 store_delivery_list_release(ret);
+        return r;
+}
+
+static int pg_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
+                                int64_t to_s, struct store_alert_list *ret,
+                                struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char from[24], to[24];
+        const char *p[] = {tenant, I64(from, from_s), I64(to, to_s)};
+        int r = run_list(s, ST_ALERT_UNESCALATED, 3, p, "listing alerts to escalate",
+                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert, reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
         return r;
 }
 
@@ -2072,4 +2096,5 @@ const struct store_ops store_postgres_ops = {
         .delivery_due = pg_delivery_due,
         .delivery_update = pg_delivery_update,
         .delivery_list = pg_delivery_list,
+        .alert_unescalated = pg_alert_unescalated,
 };

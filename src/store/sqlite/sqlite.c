@@ -212,7 +212,8 @@ static const char *const migrations[] = {
         "  last_attempt_at INTEGER,\n"
         "  last_answer TEXT,\n"
         "  message_id TEXT NOT NULL,\n"
-        "  created_at INTEGER NOT NULL\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  escalation INTEGER NOT NULL DEFAULT 0 CHECK (escalation IN (0, 1))\n"
         ") STRICT;\n"
         "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
         "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
@@ -234,7 +235,8 @@ static const char *const migrations[] = {
 /* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
 #define DELIVERY_COLS                                                                             \
         "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
-        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at"
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+        "d.escalation"
 
 enum stmt_id {
         ST_BEGIN,
@@ -302,6 +304,7 @@ enum stmt_id {
         ST_DELIVERY_UPDATE,
         ST_DELIVERY_EXISTS,
         ST_DELIVERY_LIST,
+        ST_ALERT_UNESCALATED,
         ST_COUNT,
 };
 
@@ -441,8 +444,14 @@ static const char *const stmt_sql[ST_COUNT] = {
                           "AND (?5 = 0 OR acknowledged_at IS NULL) AND created_at >= ?6 "
                           "AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8",
         [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation = 1 "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
         [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                             "ON a.id = d.alert_id WHERE d.state = 'pending' "
                             "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
@@ -1772,6 +1781,7 @@ static int sqlite_delivery_add(struct store *base, const struct store_delivery *
                 sqlite3_bind_int64(st, 5, d->next_attempt_at);
         bind_text(st, 6, d->message_id);
         sqlite3_bind_int64(st, 7, now_s);
+        sqlite3_bind_int(st, 8, d->escalation ? 1 : 0);
         return insert_child(s, st, "alert", d->alert_id, ret_id, reterr);
 }
 
@@ -1790,6 +1800,7 @@ static int read_delivery(sqlite3_stmt *st, void *item)
         d->last_answer = col_text(st, 9);
         d->message_id = col_text(st, 10);
         d->created_at = sqlite3_column_int64(st, 11);
+        d->escalation = sqlite3_column_int(st, 12) != 0;
         return d->tenant && d->channel && d->target && d->state && d->message_id
                        ? 0
                        : BATCH_ENOMEM;
@@ -1835,6 +1846,22 @@ static int sqlite_delivery_list(struct store *base, int64_t alert_id,
                         read_delivery, reterr);
         if (r < 0)
                 store_delivery_list_release(ret);
+        return r;
+}
+
+static int sqlite_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
+                                    int64_t to_s, struct store_alert_list *ret,
+                                    struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_UNESCALATED);
+        bind_text(st, 1, tenant);
+        sqlite3_bind_int64(st, 2, from_s);
+        sqlite3_bind_int64(st, 3, to_s);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
         return r;
 }
 
@@ -2272,4 +2299,5 @@ const struct store_ops store_sqlite_ops = {
         .delivery_due = sqlite_delivery_due,
         .delivery_update = sqlite_delivery_update,
         .delivery_list = sqlite_delivery_list,
+        .alert_unescalated = sqlite_alert_unescalated,
 };
