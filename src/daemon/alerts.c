@@ -80,14 +80,15 @@ static void new_message_id(int64_t alert_id, const char *channel, char *buf, siz
 }
 
 static int add_delivery(struct store *st, int64_t alert_id, const char *channel,
-                        const char *target, const char *state, int64_t now,
+                        const char *target, const char *state, bool escalation, int64_t now,
                         struct batch_err *reterr)
 {
         char mid[128];
-        new_message_id(alert_id, channel, mid, sizeof(mid));
+        new_message_id(alert_id, escalation ? "escalation" : channel, mid, sizeof(mid));
         struct store_delivery d = {.alert_id = alert_id, .channel = (char *)channel,
                                    .target = (char *)target, .state = (char *)state,
-                                   .next_attempt_at = now, .message_id = mid};
+                                   .next_attempt_at = now, .message_id = mid,
+                                   .escalation = escalation};
         return store_delivery_add(st, &d, now, NULL, reterr);
 }
 
@@ -189,11 +190,12 @@ int alerts_raise(struct store *st, const struct defset *set, const struct job_de
                 buf_init(&to, 0);
                 join_list(&to, email);
                 r = to.err ? BATCH_ENOMEM
-                           : add_delivery(st, id, "email", to.data, state, now, reterr);
+                           : add_delivery(st, id, "email", to.data, state, false, now, reterr);
                 buf_release(&to);
         }
         if (r == 0 && hook && hook->n)
-                r = add_delivery(st, id, "webhook", hook->items[0], state, now, reterr);
+                r = add_delivery(st, id, "webhook", hook->items[0], state, false, now,
+                                 reterr);
         if (r == 0 && ret_id)
                 *ret_id = id;
 out:
@@ -278,8 +280,11 @@ int alerts_on_transition(struct store *st, const struct defset *set, const struc
 
 /* ---- the delivery worker ------------------------------------------------------------------ */
 
+#define ESCALATE_EVERY_MS 5000 /* how often the worker looks for alerts to escalate */
+
 struct alerts_worker {
         pthread_t thread;
+        struct timespec escalated; /* CLOCK_MONOTONIC of the last look for escalations */
         pthread_mutex_t lock;
         pthread_cond_t cond;
         bool stop, woken;
@@ -384,9 +389,12 @@ static void render(struct store *st, const struct store_alert *a, const struct s
         buf_init(&out->subject, 0);
         buf_init(&out->text, 0);
         buf_init(&out->json, 0);
-        buf_printf(&out->subject, "[batchd] %s %s/%s: %s", a->severity, a->tenant,
-                   a->job ? a->job : "-", a->kind);
+        buf_printf(&out->subject, "[batchd] %s%s %s/%s: %s", dv->escalation ? "ESCALATED " : "",
+                   a->severity, a->tenant, a->job ? a->job : "-", a->kind);
         struct buf *t = &out->text;
+        if (dv->escalation)
+                buf_puts(t, "Escalated: this critical alert has not been acknowledged in time "
+                            "(alerts.escalate).\n\n");
         buf_printf(t, "%s\n\n", a->message);
         buf_printf(t, "Alert:     %lld (%s, %s)\n", (long long)a->id, a->kind, a->severity);
         buf_printf(t, "Tenant:    %s\n", a->tenant);
@@ -432,7 +440,7 @@ static void render(struct store *st, const struct store_alert *a, const struct s
                 buf_puts(j, "null");
         buf_puts(j, ",\"delivery\":");
         json_put_string(j, dv->message_id);
-        buf_puts(j, "}");
+        buf_printf(j, ",\"escalation\":%s}", dv->escalation ? "true" : "false");
         store_instance_release(&si);
 }
 
@@ -574,6 +582,57 @@ static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
         store_alert_release(&a);
 }
 
+/* Adds an escalation delivery to every critical alert that stayed unacknowledged longer
+ * than its tenant's alerts.escalate.after_minutes (within a day of being raised). */
+static void escalate(struct alerts_worker *w, int64_t now)
+{
+        struct store_def_list defs;
+        struct batch_err err = {0};
+        if (store_def_list(w->st, NULL, "settings", &defs, &err) < 0) {
+                dlog("error", NULL, 0, 0, NULL, "alert escalation: %s", err.msg);
+                return;
+        }
+        for (size_t i = 0; i < defs.n; i++) {
+                struct defset set = {0};
+                struct diag_list diags = {0};
+                const char *spec = defs.items[i].spec;
+                if (!spec || defs_load_buffer_as(&set, "settings", spec, strlen(spec),
+                                                 DEF_SETTINGS, &diags) < 0) {
+                        diag_list_release(&diags);
+                        defset_release(&set);
+                        continue;
+                }
+                diag_list_release(&diags);
+                const struct settings_def *s = settings_of(&set, defs.items[i].tenant);
+                struct store_alert_list l = {0};
+                if (s && s->escalate_after_minutes > 0 && s->escalate_email.n &&
+                    store_alert_unescalated(w->st, s->tenant, now - RECENT_S,
+                                            now - (int64_t)s->escalate_after_minutes * 60, &l,
+                                            &err) == 0) {
+                        struct buf to;
+                        buf_init(&to, 0);
+                        join_list(&to, &s->escalate_email);
+                        for (size_t k = 0; k < l.n && !to.err; k++) {
+                                int r = add_delivery(w->st, l.items[k].id, "email", to.data,
+                                                     "pending", true, now, &err);
+                                if (r < 0)
+                                        dlog("error", l.items[k].job, l.items[k].instance_id, 0,
+                                             NULL, "alert %lld: escalating: %s",
+                                             (long long)l.items[k].id, err.msg);
+                                else
+                                        dlog("info", l.items[k].job, l.items[k].instance_id, 0,
+                                             NULL, "alert %lld not acknowledged after %d "
+                                             "minute(s): escalated", (long long)l.items[k].id,
+                                             s->escalate_after_minutes);
+                        }
+                        buf_release(&to);
+                        store_alert_list_release(&l);
+                }
+                defset_release(&set);
+        }
+        store_def_list_release(&defs);
+}
+
 static void *worker_main(void *arg)
 {
         struct alerts_worker *w = arg;
@@ -581,6 +640,14 @@ static void *worker_main(void *arg)
         while (!w->stop) {
                 w->woken = false;
                 pthread_mutex_unlock(&w->lock);
+                struct timespec mono;
+                clock_gettime(CLOCK_MONOTONIC, &mono);
+                if ((mono.tv_sec - w->escalated.tv_sec) * 1000 +
+                            (mono.tv_nsec - w->escalated.tv_nsec) / 1000000 >=
+                    ESCALATE_EVERY_MS) {
+                        w->escalated = mono;
+                        escalate(w, dclock_now(w->clock));
+                }
                 struct store_delivery_list due = {0};
                 struct batch_err err = {0};
                 if (store_delivery_due(w->st, dclock_now(w->clock), DUE_BATCH, &due, &err) < 0)

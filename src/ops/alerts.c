@@ -108,7 +108,9 @@ void ops_alert_explain(const struct store_alert *a, const struct store_delivery_
         for (size_t i = 0; i < d->n; i++) {
                 const struct store_delivery *dv = &d->items[i];
                 const char *to = ops_delivery_target(dv, target, sizeof(target));
-                const char *how = !strcmp(dv->channel, "email") ? "e-mail to" : "webhook";
+                const char *how = dv->escalation              ? "escalation e-mail to"
+                                  : !strcmp(dv->channel, "email") ? "e-mail to"
+                                                                  : "webhook";
                 if (!strcmp(dv->state, "sent"))
                         buf_printf(b, "%s %s: sent at %s (attempt %d); the server said: %s\n",
                                    how, to, iso_format_utc(dv->last_attempt_at, t), dv->attempts,
@@ -168,7 +170,7 @@ void ops_put_alert_detail(struct buf *b, const struct store_alert *a,
                 json_put_string(b, dv->last_answer);
                 buf_puts(b, ", \"message_id\": ");
                 json_put_string(b, dv->message_id);
-                buf_puts(b, "}");
+                buf_printf(b, ", \"escalation\": %s}", dv->escalation ? "true" : "false");
         }
         buf_puts(b, "]");
         if (explain) {

@@ -17,7 +17,9 @@
 # - the SMTP server answering 451 to DATA: deliveries stay pending with the server's
 #   answer and attempts counted; batchd stopped and started again while they are
 #   pending, the server recovered: each arrives exactly once (Message-IDs counted);
-# - explain says why for a suppressed, a paused and a sent alert; ack by CLI and API,
+# - tenant esc escalates after 60 minutes: e1's unacknowledged critical alert goes to the
+#   second list once (after the restart), e2's, acknowledged, does not;
+# - explain says why for a suppressed, a paused, a failing, an escalated and a sent alert; ack by CLI and API,
 #   a second ack refused; the SMTP password never in the logs, outputs or repository.
 # Closes with "alerts: N passed, M failed".
 set -u
@@ -100,6 +102,26 @@ alerts:
          from: batchd@example.com}
   pause: [{from: "2026-03-02T00:00:00Z", to: "2026-03-03T00:00:00Z"}]
 ---
+kind: settings
+tenant: esc
+alerts:
+  email: [esc-ops@example.com]
+  smtp: {url: "smtp://127.0.0.1:$SMTP_PORT", user: alerts, password_file: $tmp/smtp.pw,
+         from: batchd@example.com}
+  escalate: {after_minutes: 60, email: [boss@example.com]}
+---
+kind: job
+tenant: esc
+name: e1
+trigger: {cron: "3 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/false]}}
+---
+kind: job
+tenant: esc
+name: e2
+trigger: {cron: "3 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/false]}}
+---
 kind: job
 name: bad
 trigger: {cron: "0,5,12 1 * * *", timezone: UTC}
@@ -134,7 +156,8 @@ start_daemon 2026-03-02T00:59:50Z
 alerts_of() { sql "SELECT count(*) FROM alerts WHERE job = '$1' AND kind = '$2'"; }
 phase1_done() {
     [ "$(alerts_of bad failed)" -ge 3 ] && [ "$(alerts_of flip recovered)" -ge 1 ] &&
-        [ "$(alerts_of q failed)" -ge 1 ] &&
+        [ "$(alerts_of q failed)" -ge 1 ] && [ "$(alerts_of e1 failed)" -ge 1 ] &&
+        [ "$(alerts_of e2 failed)" -ge 1 ] &&
         [ "$(sql "SELECT count(*) FROM alert_deliveries WHERE state = 'pending'")" -eq 0 ]
 }
 wait_for "$WAIT" phase1_done && pass "phase 1: the alerts were raised and delivered" ||
@@ -172,7 +195,8 @@ mails = []
 for p in sorted(glob.glob(tmp + "/smtp/*.eml")):
     m = email.message_from_bytes(open(p, "rb").read(), policy=policy.default)
     meta = json.load(open(p[:-4] + ".json"))
-    mails.append((m, meta))
+    if " default/" in str(m["Subject"]):  # tenant esc's are checked later
+        mails.append((m, meta))
 subjects = [str(m["Subject"]) for m, _ in mails]
 want = {"[batchd] critical default/bad: failed": 2,
         "[batchd] critical default/flip: failed": 1,
@@ -181,7 +205,8 @@ got = {s: subjects.count(s) for s in set(subjects)}
 if got != want:
     sys.exit("subjects %r, expected %r" % (got, want))
 ids = {m["Message-ID"] for m, _ in mails}
-sent = set(sql("SELECT message_id FROM alert_deliveries WHERE channel = 'email' AND state = 'sent'"))
+sent = set(sql("SELECT d.message_id FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id "
+               "WHERE a.tenant = 'default' AND d.channel = 'email' AND d.state = 'sent'"))
 if ids != sent or len(ids) != len(mails):
     sys.exit("Message-IDs %r, the repository's sent ones %r" % (ids, sent))
 for m, meta in mails:
@@ -239,7 +264,15 @@ ls "$tmp"/smtp/*.eml >/dev/null 2>&1
 grep -l 'quiet@example.com' "$tmp"/smtp/*.json >/dev/null 2>&1 &&
     fail "the paused alert was not sent" || pass "the paused alert was not sent"
 
+[ "$(sql "SELECT count(*) FROM alert_deliveries WHERE escalation = 1")" -eq 0 ] &&
+    pass "no escalation before its time" || fail "no escalation before its time" "$tmp/deliveries.txt"
+AE1=$(sql "SELECT id FROM alerts WHERE job = 'e1'")
+AE2=$(sql "SELECT id FROM alerts WHERE job = 'e2'")
+"$B" alerts ack "$AE2" --db "$DB" --tenant esc --actor carol >"$tmp/ack-e2.out" 2>&1 ||
+    fail "ack of e2's alert" "$tmp/ack-e2.out"
+
 # ---- phase 2: the SMTP server fails, batchd restarts, the server recovers -----------------
+# (and e1's critical alert, unacknowledged for more than 60 minutes, is escalated)
 echo "451 4.3.0 mailbox busy, try later" >"$tmp/smtp/fail-data"
 n_before=$(ls "$tmp"/smtp/*.eml | wc -l)
 start_daemon 2026-03-02T04:59:50Z
@@ -278,9 +311,25 @@ sent = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", tmp + "/r.db",
                        "SELECT message_id FROM alert_deliveries WHERE channel = 'email' AND state = 'sent'"],
                       capture_output=True, text=True, check=True).stdout.split()
 twice = [i for i, n in ids.items() if n != 1]
-if twice or set(ids) != set(sent) or len(sent) != 6:
+# default: bad x2, flip x2, later, later2; esc: e1, e2, and e1's escalation
+if twice or set(ids) != set(sent) or len(sent) != 9:
     sys.exit("received %r, sent %r" % (dict(ids), sent))
 EOF
+pycheck "escalation: e1's unacknowledged critical alert went to the second list once; e2's (acknowledged) not" <<'EOF'
+import email, glob, json, sys
+tmp = sys.argv[1]
+esc = []
+for p in sorted(glob.glob(tmp + "/smtp/*.eml")):
+    m = email.message_from_bytes(open(p, "rb").read())
+    if m["Subject"].startswith("[batchd] ESCALATED"):
+        esc.append((m["Subject"], json.load(open(p[:-4] + ".json"))["rcpt_tos"]))
+if len(esc) != 1 or esc[0][0] != "[batchd] ESCALATED critical esc/e1: failed" or esc[0][1] != ["boss@example.com"]:
+    sys.exit("escalations: %r" % esc)
+EOF
+"$B" alerts explain "$AE1" --db "$DB" --tenant esc >"$tmp/explain-esc.out" 2>&1
+grep -q "^escalation e-mail to boss@example.com: sent at 2026-03-02T" "$tmp/explain-esc.out" &&
+    grep -q "^e-mail to esc-ops@example.com: sent at 2026-03-02T01:0" "$tmp/explain-esc.out" &&
+    pass "explain: the escalation" || fail "explain: the escalation" "$tmp/explain-esc.out"
 
 # ---- explain, list and ack: batchctl on the repository, and the API -----------------------
 "$B" alerts explain "$A2" --db "$DB" >"$tmp/explain-suppressed.out" 2>&1
@@ -342,7 +391,7 @@ $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.ar
     pass "batchctl alerts list with a server" || fail "batchctl alerts list with a server" "$tmp/rlist.json"
 remote alerts ack "$A2" >"$tmp/rack.out" 2>&1 && grep -q "alert $A2 acknowledged by token:op" "$tmp/rack.out" &&
     pass "batchctl alerts ack with a server" || fail "batchctl alerts ack with a server" "$tmp/rack.out"
-[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 3 ] &&
+[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 4 ] &&
     pass "acknowledgements are audited" || fail "acknowledgements are audited"
 stop_daemon
 
