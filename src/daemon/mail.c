@@ -8,7 +8,6 @@
  * it never enters a message, and a reply that happens to echo it is masked. */
 #include "daemon/mail.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,12 +55,12 @@ static void mask_secret(char *s, const char *pw)
 {
         if (!pw || !*pw)
                 return;
-        size_t pl = strlen(pw);
-        char *p;
-        while ((p = strstr(s, pw)) != NULL) {
-                size_t keep = pl < 3 ? pl : 3;
+        size_t pl = strlen(pw), keep = pl < 3 ? pl : 3;
+        char *p = s;
+        while ((p = strstr(p, pw)) != NULL) {
                 memset(p, '*', keep);
                 memmove(p + keep, p + pl, strlen(p + pl) + 1);
+                p += keep; /* past the mask: a password of stars ends too */
         }
 }
 

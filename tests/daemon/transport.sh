@@ -9,9 +9,10 @@
 # its parts, the attachment's bytes unchanged, a non-ASCII Subject decoding back to
 # itself, the given Message-ID, From, To and a Date; AUTH with the right password is
 # accepted and a wrong one refused with an error naming the refusal and never the
-# password; a server answering 451 to DATA gives an error quoting "451 ..." and the same
+# password, even when the server's reply repeats it; a server answering 451 to DATA gives an error quoting "451 ..." and the same
 # message goes through once the server recovers; a refused connection gives an error;
-# bad input (no recipient, CR/LF in subject or address) is refused before connecting;
+# bad input (no recipient, CR/LF in subject or address) is refused before connecting; a
+# server or receiver that never answers ends in a timeout error after the time given;
 # STARTTLS and SMTPS deliver over TLS with the given CA and fail without it. A webhook's
 # body arrives unchanged with X-Batchd-Delivery, and, with a secret, X-Batchd-Timestamp
 # and X-Batchd-Signature = sha256=hex(HMAC-SHA256(secret, "<ts>.<body>")); without one,
@@ -29,12 +30,15 @@ tmp=$(mktemp -d)
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 . "$(dirname "$0")/../lib.sh"
+# libcurl honours proxy variables; the sinks are on loopback and must be reached directly.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
 PASSWORD='Pw-5f1e!c0rrect'        # the AUTH sink's password
 WRONG='Pw-9a7d!wr0ng'            # a wrong one
@@ -42,7 +46,8 @@ SECRET='whsec-3b8c1d7e0f'         # the webhook secret
 export PASSWORD WRONG SECRET
 
 # start_sink NAME TOOL ARGS...: starts a sink writing to $tmp/NAME (its port in
-# $tmp/NAME.port, its output in $tmp/NAME.log) and waits until it listens.
+# $tmp/NAME.port and in $port, its output in $tmp/NAME.log) and waits until it listens.
+# Not to be called in $(...): its pid must reach $pids, which cleanup kills.
 start_sink() {
     name=$1 tool=$2
     shift 2
@@ -51,7 +56,7 @@ start_sink() {
         >"$tmp/$name.log" 2>&1 &
     pids="$pids $!"
     wait_for "$WAIT" test -s "$tmp/$name.port" || { echo "Bail out! $tool did not start"; cat "$tmp/$name.log"; exit 1; }
-    cat "$tmp/$name.port"
+    port=$(cat "$tmp/$name.port")
 }
 
 # run NAME ARGS...: runs the driver; its stdout, stderr and status in $tmp/NAME.{out,err,rc}.
@@ -92,11 +97,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     >"$tmp/openssl.log" 2>&1 || { echo "Bail out! openssl cannot make a certificate"; cat "$tmp/openssl.log"; exit 1; }
 printf '%s\n' "$PASSWORD" >"$tmp/password"
 
-plain=$(start_sink plain smtp_sink.py)
-auth=$(start_sink auth smtp_sink.py --user batchd --password-file "$tmp/password")
-stls=$(start_sink stls smtp_sink.py --starttls --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
-smtps=$(start_sink smtps smtp_sink.py --smtps --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
-hook=$(start_sink hook webhook_sink.py)
+start_sink plain smtp_sink.py
+plain=$port
+start_sink auth smtp_sink.py --user batchd --password-file "$tmp/password"
+auth=$port
+start_sink echo smtp_sink.py --user batchd --password-file "$tmp/password" --echo-password
+echo=$port
+start_sink stls smtp_sink.py --starttls --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
+stls=$port
+start_sink smtps smtp_sink.py --smtps --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
+smtps=$port
+start_sink hook webhook_sink.py
+hook=$port
 # A port nothing listens on: bound, read and closed again.
 closed=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
@@ -105,7 +117,8 @@ closed=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 SUBJECT='Störung: Job „nightly-export“ fehlgeschlagen — 3 Läufe übersprungen, Prüfung nötig ✓'
 printf 'Job nightly-export failed.\nRun 42: exit 3 — Zeile zwei.\n' >"$tmp/text"
 printf '<html><body><p>Job <b>nightly-export</b> failed: exit 3 — Zeile zwei.</p></body></html>\n' >"$tmp/html"
-head -c 5000 /dev/urandom >"$tmp/report.xlsx"
+head -c 300000 /dev/urandom >"$tmp/report.xlsx"
+printf 'job;runs;failed\r\nnightly-export;12;1\r\n' >"$tmp/summary.csv"
 XLSX=application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 msg() { # msg URL MESSAGE-ID [more driver options]: the full message to two recipients
     url=$1 id=$2
@@ -119,15 +132,16 @@ msg() { # msg URL MESSAGE-ID [more driver options]: the full message to two reci
 run m1 mail --url "smtp://127.0.0.1:$plain" --from batchd@example.com --to ops@example.com \
     --to oncall@example.org --subject "$SUBJECT" --message-id '<a1.7@batchd.test>' \
     --text-file "$tmp/text" --html-file "$tmp/html" \
-    --attach "report-2026-12-05.xlsx:$XLSX:$tmp/report.xlsx"
+    --attach "report-2026-12-05.xlsx:$XLSX:$tmp/report.xlsx" \
+    --attach "summary.csv:text/csv:$tmp/summary.csv"
 [ "$(rc m1)" = 0 ] && grep -q '^answer: 250 ' "$tmp/m1.out" &&
     pass "mail: accepted, the answer is the server's 250 reply" ||
     fail "mail: accepted, the answer is the server's 250 reply" "$tmp/m1.err"
 wait_for "$WAIT" test -f "$tmp/plain/0001.json"
-pycheck "mail: text, HTML and attachment arrive; attachment bytes equal; headers" \
-    "$tmp/plain/0001" "$SUBJECT" "$tmp/text" "$tmp/html" "$tmp/report.xlsx" "$XLSX" <<'EOF'
+pycheck "mail: text, HTML and two attachments arrive; attachment bytes equal; headers" \
+    "$tmp/plain/0001" "$SUBJECT" "$tmp/text" "$tmp/html" "$tmp/report.xlsx" "$XLSX" "$tmp/summary.csv" <<'EOF'
 import email, email.policy, email.utils, json, sys
-base, subject, text, html, att, xlsx = sys.argv[1:]
+base, subject, text, html, att, xlsx, csv = sys.argv[1:]
 m = email.message_from_bytes(open(base + ".eml", "rb").read(), policy=email.policy.default)
 env = json.load(open(base + ".json"))
 def want(what, got, exp):
@@ -144,7 +158,7 @@ want("MIME-Version", m["MIME-Version"], "1.0")
 want("Date is parseable", email.utils.parsedate_to_datetime(m["Date"]).tzinfo is not None, True)
 want("top type", m.get_content_type(), "multipart/mixed")
 parts = list(m.iter_parts())
-want("top parts", [p.get_content_type() for p in parts], ["multipart/alternative", xlsx])
+want("top parts", [p.get_content_type() for p in parts], ["multipart/alternative", xlsx, "text/csv"])
 alt = list(parts[0].iter_parts())
 want("alternative parts", [p.get_content_type() for p in alt], ["text/plain", "text/html"])
 norm = lambda s: s.replace("\r\n", "\n")
@@ -153,6 +167,9 @@ want("html body", norm(alt[1].get_content()), open(html, encoding="utf-8").read(
 want("attachment name", parts[1].get_filename(), "report-2026-12-05.xlsx")
 want("attachment disposition", parts[1].get_content_disposition(), "attachment")
 want("attachment bytes", parts[1].get_content(), open(att, "rb").read())
+want("attachment encoding", parts[1]["Content-Transfer-Encoding"], "base64")
+want("second attachment name", parts[2].get_filename(), "summary.csv")
+want("second attachment bytes", parts[2].get_payload(decode=True), open(csv, "rb").read())
 EOF
 
 # An ASCII subject stays as it is; a plain-text-only message is fine.
@@ -208,6 +225,11 @@ secret_free "mail: the wrong password's error holds no password" "$tmp/a2.err" "
 grep -q 'batchd' "$tmp/auth/auth-failures" 2>/dev/null && [ ! -e "$tmp/auth/0002.json" ] &&
     pass "mail: the server saw the refused login and got no message" ||
     fail "mail: the server saw the refused login and got no message"
+run a4 $(msg "smtp://127.0.0.1:$echo" '<c4@batchd.test>') --subject 'echoed' --user batchd --password-env WRONG
+[ "$(rc a4)" = 1 ] && grep -q 'the server said "535 5.7.8 bad password \*\*\* for batchd"' "$tmp/a4.err" &&
+    grep -qx 'answer: 535 5.7.8 bad password \*\*\* for batchd' "$tmp/a4.out" &&
+    pass "mail: a server repeating the password tried: masked in the error and the answer" ||
+    fail "mail: a server repeating the password tried: masked in the error and the answer" "$tmp/a4.err"
 run a3 $(msg "smtp://127.0.0.1:$auth" '<c3@batchd.test>') --subject 'no auth'
 [ "$(rc a3)" = 1 ] && grep -q 'the server said "530 ' "$tmp/a3.err" &&
     pass "mail: no AUTH where it is required fails with the server's 530" ||
@@ -237,6 +259,24 @@ run r1 $(msg "smtp://127.0.0.1:$closed" '<e1@batchd.test>') --subject 'nobody' -
 [ "$(rc r1)" = 1 ] && grep -q "BATCH_EIO: sending mail through smtp://127.0.0.1:$closed failed: .*onnect" "$tmp/r1.err" &&
     pass "mail: a refused connection is an error naming the server" ||
     fail "mail: a refused connection is an error naming the server" "$tmp/r1.err"
+
+# --- a server that accepts the connection and never answers: the timeout ends it ------
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)' "$tmp/silent.port" &
+pids="$pids $!"
+wait_for "$WAIT" test -s "$tmp/silent.port"
+silent=$(cat "$tmp/silent.port")
+# Under 25 s: the 2 s given apply, not the 30 s default (a generous bound for a busy machine).
+start=$(date +%s)
+run o1 $(msg "smtp://127.0.0.1:$silent" '<f1@batchd.test>') --subject 'silence' --timeout 2
+end=$(date +%s)
+[ "$(rc o1)" = 1 ] && grep -qi "sending mail through smtp://127.0.0.1:$silent failed: .*timed out" "$tmp/o1.err" &&
+    [ $((end - start)) -lt 25 ] &&
+    pass "mail: a silent server ends in a timeout error" || fail "mail: a silent server ends in a timeout error" "$tmp/o1.err"
 
 # --- STARTTLS ---------------------------------------------------------------------
 run t1 $(msg "smtp://127.0.0.1:$stls" '<g1@batchd.test>') --subject 'over starttls' --starttls --ca "$tmp/cert.pem"
@@ -345,6 +385,14 @@ run w6 webhook --url "http://127.0.0.1:$closed/hooks/batchd" --body-file "$tmp/b
     grep -q "BATCH_EIO: posting the webhook to http://127.0.0.1:$closed failed: .*onnect" "$tmp/w6.err" &&
     pass "webhook: a refused connection is an error naming curl's reason, status 0" ||
     fail "webhook: a refused connection is an error naming curl's reason, status 0" "$tmp/w6.err"
+start=$(date +%s)
+run w8 webhook --url "http://127.0.0.1:$silent/hooks/batchd" --body-file "$tmp/body.json" \
+    --delivery dlv-0008 --now $NOW --timeout 2
+end=$(date +%s)
+[ "$(rc w8)" = 1 ] && grep -qi "posting the webhook to http://127.0.0.1:$silent failed: .*timed out" "$tmp/w8.err" &&
+    [ $((end - start)) -lt 25 ] &&
+    pass "webhook: a silent receiver ends in a timeout error" ||
+    fail "webhook: a silent receiver ends in a timeout error" "$tmp/w8.err"
 run w7 webhook --url "ftp://127.0.0.1:$hook/x" --body-file "$tmp/body.json" --delivery dlv-0007 --now $NOW
 [ "$(rc w7)" = 1 ] && grep -q 'BATCH_EINVAL: the webhook URL must begin with http:// or https://' "$tmp/w7.err" &&
     pass "webhook: another scheme is refused" || fail "webhook: another scheme is refused" "$tmp/w7.err"

@@ -11,6 +11,8 @@ each file written whole under a temporary name then renamed, .json last.
 --user: AUTH PLAIN/LOGIN offered and required; only U with the password in P passes
   (allowed without TLS: the test runs on loopback). A refused login is recorded in
   DIR/auth-failures (one line per attempt, the user name only).
+--echo-password: a refused login is answered "535 5.7.8 bad password <password tried>
+  for <user>", as a careless server might (to test that the client masks it).
 --starttls: STARTTLS offered and required before MAIL; --smtps: TLS from the start.
 While DIR/fail-data exists, DATA is answered with its content (e.g. "451 4.3.0 try
 later"), so a test can make delivery fail and then recover by removing the file.
@@ -61,13 +63,18 @@ class Handler:
         return "250 2.0.0 OK queued as sink-%04d" % self.count
 
 
-def make_authenticator(directory, user, password):
+def make_authenticator(directory, user, password, echo):
     def authenticate(server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             if auth_data.login.decode() == user and auth_data.password.decode() == password:
                 return AuthResult(success=True, auth_data=auth_data.login)
             with open(os.path.join(directory, "auth-failures"), "a") as f:
                 f.write("%s %s\n" % (mechanism, auth_data.login.decode(errors="replace")))
+            if echo:  # a careless server repeating the password tried
+                return AuthResult(success=False, handled=False, message=(
+                    "535 5.7.8 bad password %s for %s" % (
+                        auth_data.password.decode(errors="replace"),
+                        auth_data.login.decode(errors="replace"))))
         return AuthResult(success=False, handled=False)
 
     return authenticate
@@ -79,6 +86,7 @@ async def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--user")
     ap.add_argument("--password-file")
+    ap.add_argument("--echo-password", action="store_true")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     mode = ap.add_mutually_exclusive_group()
@@ -99,7 +107,7 @@ async def main():
             ap.error("--user needs --password-file")
         with open(a.password_file) as f:
             password = f.read().rstrip("\n")
-        kw["authenticator"] = make_authenticator(a.dir, a.user, password)
+        kw["authenticator"] = make_authenticator(a.dir, a.user, password, a.echo_password)
         kw["auth_required"] = True
     if a.starttls:
         kw["tls_context"] = ctx
