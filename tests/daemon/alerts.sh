@@ -20,7 +20,9 @@
 # - tenant esc escalates after 60 minutes: e1's unacknowledged critical alert goes to the
 #   second list once (after the restart), e2's, acknowledged, does not;
 # - explain says why for a suppressed, a paused, a failing, an escalated and a sent alert; ack by CLI and API,
-#   a second ack refused; the SMTP password never in the logs, outputs or repository.
+#   a second ack refused; the SMTP password never in the logs, outputs or repository;
+# - on PostgreSQL (a throwaway server, scripts/pg-test-server.sh): a failure is sent once
+#   with the Message-ID its delivery records, the next within 10 minutes suppressed.
 # Closes with "alerts: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -33,9 +35,12 @@ failed=0
 tmp=$(mktemp -d)
 pids=""
 daemon_pid=""
+pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
+pgroot=""
 cleanup() {
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
     for p in $pids; do kill "$p" 2>/dev/null; done
+    if [ -n "$pgroot" ]; then "$pgs" stop "$pgroot/pg" 2>/dev/null; rm -rf "$pgroot"; fi
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -394,6 +399,58 @@ remote alerts ack "$A2" >"$tmp/rack.out" 2>&1 && grep -q "alert $A2 acknowledged
 [ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'alert-ack'")" -eq 4 ] &&
     pass "acknowledgements are audited" || fail "acknowledgements are audited"
 stop_daemon
+
+# ---- the same on PostgreSQL: raised in the scheduler's transaction, sent by the worker ----
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+if DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") && [ -n "$DSN" ]; then
+    mkdir -p "$tmp/pgdefs"
+    cat >"$tmp/pgdefs/all.yaml" <<EOF
+kind: settings
+tenant: default
+alerts:
+  email: [pg-ops@example.com]
+  smtp: {url: "smtp://127.0.0.1:$SMTP_PORT", user: alerts, password_file: $tmp/smtp.pw,
+         from: batchd@example.com}
+---
+kind: job
+name: pgbad
+trigger: {cron: "0,3 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'exit 7']}}
+EOF
+    "$B" apply "$tmp/pgdefs" --db "$DSN" >"$tmp/pgapply.out" 2>&1 || fail "apply to PostgreSQL" "$tmp/pgapply.out"
+    "$D" --db "$DSN" --state-dir "$tmp/pgstate" --clock-start 2026-03-02T00:59:50Z --clock-rate 60 \
+        --listen off 2>>"$tmp/daemon.log" &
+    daemon_pid=$!
+    pg_done() {
+        "$B" alerts list --db "$DSN" --job pgbad -o json >"$tmp/pglist.json" 2>/dev/null &&
+            $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d['items']) == 2 else 1)" "$tmp/pglist.json" &&
+            [ "$(grep -l 'pg-ops@example.com' "$tmp"/smtp/*.json 2>/dev/null | wc -l)" -ge 1 ]
+    }
+    wait_for "$WAIT" pg_done && pass "PostgreSQL: two failures, two alert rows, an e-mail" ||
+        fail "PostgreSQL: two failures, two alert rows, an e-mail" "$tmp/daemon.log"
+    stop_daemon
+    PG1=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['items'][1]['id'])" "$tmp/pglist.json")
+    PG2=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['items'][0]['id'])" "$tmp/pglist.json")
+    "$B" alerts get "$PG1" --db "$DSN" -o json >"$tmp/pgget.json" 2>&1
+    "$B" alerts explain "$PG2" --db "$DSN" >"$tmp/pgexplain.out" 2>&1
+    pycheck "PostgreSQL: the first sent once with its recorded Message-ID, the second suppressed" <<'EOF'
+import email, glob, json, sys
+tmp = sys.argv[1]
+a = json.load(open(tmp + "/pgget.json"))
+mails = [email.message_from_bytes(open(p[:-5] + ".eml", "rb").read())
+         for p in glob.glob(tmp + "/smtp/*.json") if "pg-ops@example.com" in open(p).read()]
+ids = [m["Message-ID"] for m in mails]
+d = a["deliveries"]
+if len(d) != 1 or d[0]["state"] != "sent" or ids != [d[0]["message_id"]]:
+    sys.exit("deliveries %r, received %r" % (d, ids))
+if mails[0]["Subject"] != "[batchd] critical default/pgbad: failed":
+    sys.exit("subject %r" % mails[0]["Subject"])
+if "not sent: suppressed by alert %d" % a["id"] not in open(tmp + "/pgexplain.out").read():
+    sys.exit(open(tmp + "/pgexplain.out").read())
+EOF
+else
+    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
+fi
 
 # ---- the password stays secret ---------------------------------------------------------------
 if grep -qF "$PASSWORD" "$tmp/daemon.log" "$DB" "$DB-wal" "$tmp"/*.txt "$tmp"/*.out \
