@@ -205,6 +205,39 @@ out:
         return r;
 }
 
+/* Appends to b "; waiting on it: C1, C2" naming the jobs of `tenant` that depend on
+ * `parent` and have an instance waiting (0 Init or 1 Dependency Wait): a parent's
+ * failure is one alert naming the children it holds up (docs/alerts.md). */
+static int waiting_children(struct store *st, const struct defset *set, const char *tenant,
+                            const char *parent, struct buf *b, struct batch_err *reterr)
+{
+        size_t named = 0;
+        for (size_t i = 0; set && i < set->ndocs; i++) {
+                const struct job_def *c = &set->docs[i].u.job;
+                if (set->docs[i].kind != DEF_JOB || strcmp(c->tenant, tenant))
+                        continue;
+                bool child = false;
+                for (size_t k = 0; k < c->ndeps && !child; k++)
+                        child = !strcmp(c->deps[k].job, parent);
+                if (!child)
+                        continue;
+                struct store_instance_filter f = {.tenant = tenant, .job = c->name, .state = -1,
+                                                  .live_only = true, .limit = 100};
+                struct store_instance_list l;
+                int r = store_instance_list(st, &f, &l, reterr);
+                if (r < 0)
+                        return r;
+                bool waits = false;
+                for (size_t k = 0; k < l.n && !waits; k++)
+                        waits = l.items[k].state == STATE_INIT ||
+                                l.items[k].state == STATE_DEPENDENCY_WAIT;
+                store_instance_list_release(&l);
+                if (waits)
+                        buf_printf(b, "%s%s", named++ ? ", " : "; waiting on it: ", c->name);
+        }
+        return 0;
+}
+
 int alerts_on_transition(struct store *st, const struct defset *set, const struct job_def *job,
                          const char *tenant, int64_t instance_id, int to, const char *reason,
                          int64_t run_s, int64_t now, struct batch_err *reterr)
@@ -218,10 +251,20 @@ int alerts_on_transition(struct store *st, const struct defset *set, const struc
                           : to == STATE_TIMEOUT_FAILED ? "timeout_failed"
                           : to == STATE_STOP_FAILED    ? "stop_failed"
                                                        : "failed";
-                snprintf(text, sizeof(text), "%s: instance %lld ended in %s%s%s",
-                         jobname ? jobname : "?", (long long)instance_id, state_name(to),
-                         reason && *reason ? ": " : "", reason && *reason ? reason : "");
-                return alerts_raise(st, set, job, &ev, now, NULL, reterr);
+                struct buf m;
+                buf_init(&m, 0);
+                buf_printf(&m, "%s: instance %lld ended in %s%s%s", jobname ? jobname : "?",
+                           (long long)instance_id, state_name(to), reason && *reason ? ": " : "",
+                           reason && *reason ? reason : "");
+                int r = jobname ? waiting_children(st, set, tenant, jobname, &m, reterr) : 0;
+                if (r == 0 && m.err)
+                        r = BATCH_ENOMEM;
+                if (r == 0) {
+                        ev.message = m.data;
+                        r = alerts_raise(st, set, job, &ev, now, NULL, reterr);
+                }
+                buf_release(&m);
+                return r;
         }
         if (to != STATE_SUCCESS || !jobname)
                 return 0;

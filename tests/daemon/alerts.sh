@@ -10,6 +10,7 @@
 #   signed webhook), the second (5 minutes later, same job and kind) is recorded with
 #   its deliveries suppressed by the first, the third (12 minutes after the first) is
 #   sent and says "(1 suppressed since alert A1)", its webhook suppressed_count 1;
+#   the first names job kid, whose instance waits on it (one alert for the chain);
 # - job flip fails at 01:02 and succeeds at 01:04: a failure alert, then "recovered"
 #   (severity info);
 # - tenant quiet's job fails at 01:01 inside its alert pause: recorded, deliveries
@@ -133,6 +134,12 @@ trigger: {cron: "0,5,12 1 * * *", timezone: UTC}
 executor: {exec: {command: [/bin/sh, -c, 'echo failing; exit 3']}}
 ---
 kind: job
+name: kid
+trigger: {cron: "0 1 * * *", timezone: UTC}
+depends_on: [{job: bad, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
 name: flip
 trigger: {cron: "2,4 1 * * *", timezone: UTC}
 executor: {exec: {command: [/bin/sh, -c, 'if [ -e $tmp/flip-ok ]; then exit 0; fi; touch $tmp/flip-ok; exit 1']}}
@@ -234,7 +241,8 @@ for a in (a1, a3):
 b3 = bodies[a3]
 if "(1 suppressed since alert %s)" % a1 not in b3 or "Suppressed: 1 since alert %s" % a1 not in b3:
     sys.exit("alert %s lacks the count:\n%s" % (a3, b3))
-if "State:     6 Failed" not in bodies[a1] or "Instance:" not in bodies[a1]:
+if "State:     6 Failed" not in bodies[a1] or "Instance:" not in bodies[a1] \
+        or "exit status 3; waiting on it: kid" not in bodies[a1]:
     sys.exit("alert %s body:\n%s" % (a1, bodies[a1]))
 EOF
 
