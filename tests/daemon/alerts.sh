@@ -11,6 +11,8 @@
 #   its deliveries suppressed by the first, the third (12 minutes after the first) is
 #   sent and says "(1 suppressed since alert A1)", its webhook suppressed_count 1;
 #   the first names job kid, whose instance waits on it (one alert for the chain);
+# - job imp (the SDK example customer_import, estimate 1 minute) runs 2.5 minutes at 01:07
+#   and skips one of two records: a partial_failure and a long_run alert (warnings);
 # - job flip fails at 01:02 and succeeds at 01:04: a failure alert, then "recovered"
 #   (severity info);
 # - tenant quiet's job fails at 01:01 inside its alert pause: recorded, deliveries
@@ -89,6 +91,7 @@ stop_daemon() {
     daemon_pid=""
 }
 
+printf 'id,name,email,age\n1,Ann,ann@example.com,30\n2,Bob,no-email,40\n' >"$tmp/customers.csv"
 mkdir -p "$tmp/defs"
 cat >"$tmp/defs/all.yaml" <<EOF
 kind: settings
@@ -140,6 +143,14 @@ depends_on: [{job: bad, mode: success}]
 executor: {exec: {command: [/bin/true]}}
 ---
 kind: job
+name: imp
+trigger: {cron: "7 1 * * *", timezone: UTC}
+estimated_minutes: 1
+parameters: {input: $tmp/customers.csv}
+alerts: {on: [failure, partial_failure, long_run]}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 2.5; exec $BIN/sdk/examples/customer_import']}}
+---
+kind: job
 name: flip
 trigger: {cron: "2,4 1 * * *", timezone: UTC}
 executor: {exec: {command: [/bin/sh, -c, 'if [ -e $tmp/flip-ok ]; then exit 0; fi; touch $tmp/flip-ok; exit 1']}}
@@ -169,7 +180,8 @@ alerts_of() { sql "SELECT count(*) FROM alerts WHERE job = '$1' AND kind = '$2'"
 phase1_done() {
     [ "$(alerts_of bad failed)" -ge 3 ] && [ "$(alerts_of flip recovered)" -ge 1 ] &&
         [ "$(alerts_of q failed)" -ge 1 ] && [ "$(alerts_of e1 failed)" -ge 1 ] &&
-        [ "$(alerts_of e2 failed)" -ge 1 ] &&
+        [ "$(alerts_of e2 failed)" -ge 1 ] && [ "$(alerts_of imp partial_failure)" -ge 1 ] &&
+        [ "$(alerts_of imp long_run)" -ge 1 ] &&
         [ "$(sql "SELECT count(*) FROM alert_deliveries WHERE state = 'pending'")" -eq 0 ]
 }
 wait_for "$WAIT" phase1_done && pass "phase 1: the alerts were raised and delivered" ||
@@ -212,7 +224,9 @@ for p in sorted(glob.glob(tmp + "/smtp/*.eml")):
 subjects = [str(m["Subject"]) for m, _ in mails]
 want = {"[batchd] critical default/bad: failed": 2,
         "[batchd] critical default/flip: failed": 1,
-        "[batchd] info default/flip: recovered": 1}
+        "[batchd] info default/flip: recovered": 1,
+        "[batchd] warning default/imp: partial_failure": 1,
+        "[batchd] warning default/imp: long_run": 1}
 got = {s: subjects.count(s) for s in set(subjects)}
 if got != want:
     sys.exit("subjects %r, expected %r" % (got, want))
@@ -261,7 +275,8 @@ for p in sorted(glob.glob(tmp + "/hook/*.json")):
         sys.exit("path %r" % meta["path"])
     posts.append((h, json.loads(body)))
 kinds = sorted((b["job"], b["kind"]) for _, b in posts)
-if kinds != [("bad", "failed"), ("bad", "failed"), ("flip", "failed"), ("flip", "recovered")]:
+if kinds != [("bad", "failed"), ("bad", "failed"), ("flip", "failed"), ("flip", "recovered"),
+             ("imp", "long_run"), ("imp", "partial_failure")]:
     sys.exit("webhooks %r" % kinds)
 by_id = {str(b["alert_id"]): b for _, b in posts}
 a1, a3 = os.environ["A1"], os.environ["A3"]
@@ -324,8 +339,8 @@ sent = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", tmp + "/r.db",
                        "SELECT message_id FROM alert_deliveries WHERE channel = 'email' AND state = 'sent'"],
                       capture_output=True, text=True, check=True).stdout.split()
 twice = [i for i, n in ids.items() if n != 1]
-# default: bad x2, flip x2, later, later2; esc: e1, e2, and e1's escalation
-if twice or set(ids) != set(sent) or len(sent) != 9:
+# default: bad x2, flip x2, imp x2, later, later2; esc: e1, e2, and e1's escalation
+if twice or set(ids) != set(sent) or len(sent) != 11:
     sys.exit("received %r, sent %r" % (dict(ids), sent))
 EOF
 pycheck "escalation: e1's unacknowledged critical alert went to the second list once; e2's (acknowledged) not" <<'EOF'
