@@ -628,6 +628,189 @@ static void test_alerts(void **state)
         store_alert_list_release(&l);
 }
 
+static void test_alert_deliveries(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "load", true, 1800, &err);
+        /* An alert and its two deliveries in one transaction. */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        struct store_alert a = {.tenant = (char *)"default", .instance_id = inst,
+                                .job = (char *)"load", .kind = (char *)"failed",
+                                .severity = (char *)"critical", .message = (char *)"load failed"};
+        int64_t first = 0, mail = 0, hook = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 100, &first, &err), 0);
+        struct store_delivery d = {.alert_id = first, .channel = (char *)"email",
+                                   .target = (char *)"ops@example.com", .state = (char *)"pending",
+                                   .next_attempt_at = 100, .message_id = (char *)"<m1@batchd>"};
+        assert_int_equal(store_delivery_add(f->s, &d, 100, &mail, &err), 0);
+        d.channel = (char *)"webhook";
+        d.target = (char *)"http://127.0.0.1:9/hook";
+        d.next_attempt_at = 130;
+        d.message_id = (char *)"<m2@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 100, &hook, &err), 0);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        /* A rolled-back alert leaves neither the alert nor its delivery. */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        int64_t gone = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 101, &gone, &err), 0);
+        d.alert_id = gone;
+        assert_int_equal(store_delivery_add(f->s, &d, 101, NULL, &err), 0);
+        store_rollback(f->s);
+        assert_int_equal(store_alert_get(f->s, gone, &(struct store_alert){0}, &err),
+                         BATCH_ENOENT);
+        /* A second alert within the window, suppressed by the first. */
+        a.suppressed_by = first;
+        int64_t second = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 200, &second, &err), 0);
+        d.alert_id = second;
+        d.state = (char *)"suppressed";
+        d.message_id = (char *)"<m3@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 200, NULL, &err), 0);
+        struct store_alert got;
+        assert_int_equal(store_alert_get(f->s, second, &got, &err), 0);
+        assert_int_equal(got.suppressed_by, first);
+        assert_string_equal(got.job, "load");
+        assert_string_equal(got.severity, "critical");
+        assert_int_equal(got.instance_id, inst);
+        store_alert_release(&got);
+        /* Bad input names the field; unknown parents are BATCH_ENOENT. */
+        a.severity = (char *)"loud";
+        assert_int_equal(store_alert_add(f->s, &a, 201, NULL, &err), BATCH_EINVAL);
+        assert_string_equal(err.field, "severity");
+        a.severity = NULL; /* the default: warning */
+        a.suppressed_by = 0;
+        a.kind = (char *)"timeout_warning";
+        int64_t third = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 300, &third, &err), 0);
+        d.state = (char *)"later";
+        assert_int_equal(store_delivery_add(f->s, &d, 300, NULL, &err), BATCH_EINVAL);
+        d.state = (char *)"pending";
+        d.channel = (char *)"pager";
+        assert_int_equal(store_delivery_add(f->s, &d, 300, NULL, &err), BATCH_EINVAL);
+        d.channel = (char *)"email";
+        d.alert_id = 987654;
+        assert_int_equal(store_delivery_add(f->s, &d, 300, NULL, &err), BATCH_ENOENT);
+        /* Recent alerts of a job and kind, newest first, since a time. */
+        struct store_alert_list l;
+        assert_int_equal(store_alert_recent(f->s, "default", "load", "failed", 0, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, second);
+        assert_int_equal(l.items[1].id, first);
+        assert_int_equal(l.items[1].suppressed_by, 0);
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_recent(f->s, "default", "load", "failed", 150, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_recent(f->s, "default", "load", NULL, 0, &l, &err), 0);
+        assert_int_equal(l.n, 3);
+        assert_string_equal(l.items[0].severity, "warning");
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_recent(f->s, "default", "other", NULL, 0, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        /* Filters and keyset pages. */
+        struct store_alert_filter af = {.tenant = "default", .severity = "critical", .limit = 1};
+        assert_int_equal(store_alert_find(f->s, &af, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, second);
+        af.before_id = l.items[0].id;
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_find(f->s, &af, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, first);
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_ack(f->s, third, "alice", 310, &err), 0);
+        struct store_alert_filter un = {.tenant = "default", .unacknowledged_only = true,
+                                        .kind = "timeout_warning"};
+        assert_int_equal(store_alert_find(f->s, &un, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        /* Due deliveries: pending ones whose time came, the earliest first. */
+        struct store_delivery_list dl;
+        assert_int_equal(store_delivery_due(f->s, 99, 10, &dl, &err), 0);
+        assert_int_equal(dl.n, 0);
+        store_delivery_list_release(&dl);
+        assert_int_equal(store_delivery_due(f->s, 130, 10, &dl, &err), 0);
+        assert_int_equal(dl.n, 2);
+        assert_int_equal(dl.items[0].id, mail);
+        assert_int_equal(dl.items[1].id, hook);
+        assert_string_equal(dl.items[0].tenant, "default");
+        assert_string_equal(dl.items[0].message_id, "<m1@batchd>");
+        assert_int_equal(dl.items[0].attempts, 0);
+        store_delivery_list_release(&dl);
+        /* One failed attempt: pending again later, with the server's answer. */
+        struct store_delivery o = {.state = (char *)"pending", .attempts = 1,
+                                   .next_attempt_at = 160,
+                                   .last_answer = (char *)"451 try again later"};
+        assert_int_equal(store_delivery_update(f->s, mail, &o, 130, &err), 0);
+        assert_int_equal(store_delivery_due(f->s, 130, 10, &dl, &err), 0);
+        assert_int_equal(dl.n, 1);
+        assert_int_equal(dl.items[0].id, hook);
+        store_delivery_list_release(&dl);
+        o.state = (char *)"sent";
+        o.attempts = 2;
+        o.last_answer = (char *)"250 OK";
+        assert_int_equal(store_delivery_update(f->s, mail, &o, 160, &err), 0);
+        /* Sent once: a late second outcome changes nothing. */
+        o.state = (char *)"failed";
+        assert_int_equal(store_delivery_update(f->s, mail, &o, 161, &err), BATCH_ESTALE);
+        assert_int_equal(store_delivery_update(f->s, 987654, &o, 161, &err), BATCH_ENOENT);
+        o.state = (char *)"gone";
+        assert_int_equal(store_delivery_update(f->s, hook, &o, 161, &err), BATCH_EINVAL);
+        assert_int_equal(store_delivery_list(f->s, first, &dl, &err), 0);
+        assert_int_equal(dl.n, 2);
+        assert_string_equal(dl.items[0].state, "sent");
+        assert_int_equal(dl.items[0].attempts, 2);
+        assert_int_equal(dl.items[0].last_attempt_at, 160);
+        assert_int_equal(dl.items[0].next_attempt_at, 0);
+        assert_string_equal(dl.items[0].last_answer, "250 OK");
+        assert_string_equal(dl.items[0].target, "ops@example.com");
+        assert_string_equal(dl.items[1].state, "pending");
+        assert_null(dl.items[1].last_answer);
+        assert_int_equal(dl.items[1].last_attempt_at, 0);
+        store_delivery_list_release(&dl);
+        assert_int_equal(store_delivery_list(f->s, second, &dl, &err), 0);
+        assert_int_equal(dl.n, 1);
+        assert_string_equal(dl.items[0].state, "suppressed");
+        store_delivery_list_release(&dl);
+        assert_int_equal(store_delivery_due(f->s, 1000, 10, &dl, &err), 0);
+        assert_int_equal(dl.n, 1); /* the suppressed one is never due */
+        store_delivery_list_release(&dl);
+        /* Escalation: critical, unacknowledged, not suppressed, in the period, not yet
+         * escalated: only `first`; a paused critical one is not escalated either. */
+        a.kind = (char *)"stop_failed";
+        a.severity = (char *)"critical";
+        int64_t held = 0;
+        assert_int_equal(store_alert_add(f->s, &a, 400, &held, &err), 0);
+        d.alert_id = held;
+        d.channel = (char *)"email";
+        d.state = (char *)"paused";
+        d.message_id = (char *)"<m4@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 400, NULL, &err), 0);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 0, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, first);
+        store_alert_list_release(&l);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 101, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        d.alert_id = first;
+        d.state = (char *)"pending";
+        d.escalation = true;
+        d.target = (char *)"boss@example.com";
+        d.message_id = (char *)"<m5@batchd>";
+        assert_int_equal(store_delivery_add(f->s, &d, 500, NULL, &err), 0);
+        assert_int_equal(store_alert_unescalated(f->s, "default", 0, 1000, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_alert_list_release(&l);
+        assert_int_equal(store_delivery_list(f->s, first, &dl, &err), 0);
+        assert_int_equal(dl.n, 3);
+        assert_false(dl.items[0].escalation);
+        assert_true(dl.items[2].escalation);
+        store_delivery_list_release(&dl);
+}
+
 static void test_tokens(void **state)
 {
         struct fixture *f = *state;
@@ -1377,6 +1560,7 @@ static void test_report(void **state)
                 cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_alert_deliveries, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \

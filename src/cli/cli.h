@@ -47,6 +47,9 @@ int cli_submit(int argc, char **argv);
 /* `batchctl dlq list|purge`: the SDK's dead letters (cmd-dlq.c). */
 extern const struct cli_cmd cli_dlq_cmds[];
 
+/* `batchctl alerts list|get|explain|ack` on a repository (cmd-alerts.c). */
+extern const struct cli_cmd cli_alerts_cmds[];
+
 /* `batchctl apply PATH...` and `batchctl export DIR` (cmd-defs.c). */
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);

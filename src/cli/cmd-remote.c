@@ -42,7 +42,9 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 {"role", required_argument, NULL, 'R'},    {"expires-days", required_argument, NULL, 'x'},
                 {"date", required_argument, NULL, 'D'},    {"instance", required_argument, NULL, 'I'},
                 {"all", no_argument, NULL, 'Z'},           {"help", no_argument, NULL, 'h'},
-                {"failed", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
+                {"failed", no_argument, NULL, 'F'},        {"kind", required_argument, NULL, 'K'},
+                {"severity", required_argument, NULL, 'S'},
+                {"unacknowledged", no_argument, NULL, 'U'}, {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
         optind = 0;
@@ -71,6 +73,9 @@ int ropts_parse(const char *noun, const struct cli_cmd *cmd, int argc, char **ar
                 case 'D': o->date = optarg; break;
                 case 'I': o->instance = optarg; break;
                 case 'Z': o->all = true; break;
+                case 'K': o->kind = optarg; break;
+                case 'S': o->severity = optarg; break;
+                case 'U': o->unacknowledged = true; break;
                 case 'l':
                         if ((r = positive(noun, cmd, "--limit", optarg, 100000, &o->limit)))
                                 return r;
@@ -691,6 +696,7 @@ const struct cli_noun cli_remote_nouns[] = {
         {"submit", "", NULL, cli_remote_submit},
         {"instances", "", cli_remote_instances_cmds, NULL},
         {"dlq", "", cli_remote_dlq_cmds, NULL},
+        {"alerts", "", cli_remote_alerts_cmds, NULL},
         {"instance", "", cli_remote_instance_cmds, NULL},
         {"tokens", "", cli_tokens_cmds, NULL},
         {"calendars", "", cli_calendars_cmds, NULL},

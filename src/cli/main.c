@@ -32,6 +32,9 @@ static const struct cli_noun nouns[] = {
         {"dlq", "dead letters of SDK programs (items a step skipped, with their errors; list and "
                 "purge on the server or with --db, retry with --db)",
          cli_dlq_cmds, NULL},
+        {"alerts", "alerts batchd raised: list, get, explain why one was or was not delivered, "
+                   "ack (in a repository with --db)",
+         cli_alerts_cmds, NULL},
         {"tokens", "API tokens of the tenant (server only, admin role)", cli_tokens_cmds, NULL},
         {"calendars", "calendar definitions (server only)", cli_calendars_cmds, NULL},
         {"settings", "the tenant's settings (server only)", cli_settings_cmds, NULL},

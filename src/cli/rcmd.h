@@ -15,7 +15,9 @@
 struct ropts {
         const char *db, *tenant, *output, *job, *status, *from, *to, *reason, *actor;
         const char *group, *type, *enabled, *name, *role, *date, *instance;
+        const char *kind, *severity; /* alerts list */
         bool follow, has_failure, failed, mine, all;
+        bool unacknowledged;         /* alerts list */
         int limit;              /* --limit, 0 when not given */
         int expires_days;       /* --expires-days, 0 when not given */
         json_t *params;         /* -p KEY=VALUE as a JSON object of strings */
@@ -59,6 +61,7 @@ extern const struct cli_noun cli_remote_nouns[];
 extern const struct cli_cmd cli_remote_jobs_cmds[];
 extern const struct cli_cmd cli_remote_instances_cmds[];
 extern const struct cli_cmd cli_remote_dlq_cmds[];
+extern const struct cli_cmd cli_remote_alerts_cmds[];
 extern const struct cli_cmd cli_remote_instance_cmds[];
 extern const struct cli_cmd cli_tokens_cmds[];
 extern const struct cli_cmd cli_calendars_cmds[];

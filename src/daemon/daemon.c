@@ -34,6 +34,7 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "core/sched.h"
+#include "daemon/alerts.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
 #include "daemon/key.h"
@@ -115,6 +116,8 @@ struct daemon {
         long fault_before_go;     /* BATCHD_FAULT_KILL_BEFORE_GO: tests only (tx_end) */
         struct batchd_metrics metrics; /* shown by the API's GET /metrics */
         struct secrets secrets;   /* decrypts secret values for the runs (daemon/key.h) */
+        struct alerts_worker *alerts; /* sends the alerts' deliveries (daemon/alerts.h) */
+        bool alerts_raised;       /* this turn raised alerts: wake the worker after commit */
 };
 
 struct go;
@@ -764,10 +767,11 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 break;
         }
         case SCHED_WARN: {
-                struct store_alert al = {.tenant = (char *)tr->name, .instance_id = in->ext_id,
-                                         .kind = (char *)"timeout_warning",
-                                         .message = (char *)a->reason};
-                rc = store_alert_add(d->st, &al, now, NULL, &err);
+                struct alert_event ev = {.tenant = tr->name, .job = job,
+                                         .instance_id = in->ext_id, .kind = "timeout_warning",
+                                         .message = a->reason};
+                rc = alerts_raise(d->st, &d->set, def_of(tr, in), &ev, now, NULL, &err);
+                d->alerts_raised = true;
                 break;
         }
         case SCHED_REASON: /* still waiting, for something else now */
@@ -777,6 +781,19 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 rc = store_instance_transition(d->st, in->ext_id, a->from, a->to, "scheduler",
                                                a->reason && *a->reason ? a->reason : NULL, now,
                                                &err);
+                /* Failures, partial data failures, long runs and recoveries alert, in
+                 * the same transaction (docs/alerts.md). */
+                if (rc == 0 && (a->to == STATE_SUCCESS || a->to == STATE_FAILED ||
+                                a->to == STATE_START_FAILED || a->to == STATE_TIMEOUT_FAILED ||
+                                a->to == STATE_STOP_FAILED)) {
+                        int64_t run_s = in->start_at && in->end_at >= in->start_at
+                                                ? in->end_at - in->start_at
+                                                : 0;
+                        rc = alerts_on_transition(d->st, &d->set, def_of(tr, in), tr->name,
+                                                  in->ext_id, a->to, a->reason, run_s, now,
+                                                  &err);
+                        d->alerts_raised = true;
+                }
                 break;
         }
         tx_note(d, rc, &err);
@@ -1617,6 +1634,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
                 return 1;
         }
+        if (alerts_worker_start(d.dsn, &d.clock, &d.alerts, &err) < 0) {
+                fprintf(stderr, "batchd: starting the alert delivery: %s\n", err.msg);
+                return 1;
+        }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
                 struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
@@ -1741,6 +1762,10 @@ int main(int argc, char **argv)
                 drain_pending(&d);
                 advance(&d);
                 tx_end(&d);
+                if (d.alerts_raised) {
+                        d.alerts_raised = false;
+                        alerts_worker_wake(d.alerts);
+                }
                 runs_bury(&d);
                 atomic_store(&d.metrics.runs_active, (int_fast64_t)d.nruns);
                 atomic_store(&d.metrics.queue_depth, (int_fast64_t)d.npending);
@@ -1756,6 +1781,7 @@ int main(int argc, char **argv)
         sweep_status_files(&d);
         if (api)
                 api_stop(api);
+        alerts_worker_stop(d.alerts);
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);

@@ -71,6 +71,17 @@ static void doc_release(struct def_doc *d)
                 free(d->u.settings.pauses);
                 list_release(&d->u.settings.alert_email);
                 list_release(&d->u.settings.alert_webhook);
+                list_release(&d->u.settings.alert_on);
+                free(d->u.settings.smtp_url);
+                free(d->u.settings.smtp_user);
+                free(d->u.settings.smtp_password_file);
+                free(d->u.settings.smtp_password_env);
+                free(d->u.settings.smtp_from);
+                free(d->u.settings.smtp_ca_file);
+                free(d->u.settings.webhook_secret_file);
+                free(d->u.settings.webhook_secret_env);
+                free(d->u.settings.alert_pauses);
+                list_release(&d->u.settings.escalate_email);
                 break;
         }
         for (size_t i = 0; i < d->nkeys; i++)

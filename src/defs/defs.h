@@ -82,9 +82,12 @@ struct job_def {
         int retry_backoff_seconds;
         double retry_factor;
         enum job_catchup catchup;
-        struct def_list alert_on;     /* failure, timeout, partial_failure */
-        struct def_list alert_email;
-        struct def_list alert_webhook;
+        struct def_list alert_on;     /* failure, timeout, partial_failure, long_run; empty:
+                                         the tenant's (docs/alerts.md) */
+        struct def_list alert_email;  /* empty: the tenant's recipients */
+        struct def_list alert_webhook;/* empty: the tenant's webhook */
+        int alert_after_failures;     /* alerts.after_failures: a failure alerts from the Nth
+                                         consecutive failed instance on; 0: unset (1) */
 };
 
 struct calendar_def {
@@ -115,6 +118,21 @@ struct settings_def {
         int min_execute_minutes;
         struct def_list alert_email;
         struct def_list alert_webhook;
+        struct def_list alert_on;     /* alerts.on; empty: failure and timeout */
+        char *smtp_url;               /* alerts.smtp: smtp:// or smtps:// */
+        bool smtp_starttls;
+        char *smtp_user;
+        char *smtp_password_file;     /* the password is read from this file ... */
+        char *smtp_password_env;      /* ... or this environment variable, never stored */
+        char *smtp_from;
+        char *smtp_ca_file;
+        char *webhook_secret_file;    /* the webhook's HMAC secret, likewise */
+        char *webhook_secret_env;
+        int escalate_after_minutes;   /* alerts.escalate: a critical alert not acknowledged
+                                         this long is sent to escalate_email too; 0: never */
+        struct def_list escalate_email;
+        size_t nalert_pauses;         /* alerts.pause: periods when alerts are held back */
+        struct pause_def *alert_pauses;
 };
 
 enum def_kind { DEF_JOB, DEF_CALENDAR, DEF_SETTINGS };

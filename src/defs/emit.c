@@ -173,10 +173,12 @@ static void job_fields(struct emitter *e, const struct job_def *j)
 {
         struct buf *b = &e->b;
         bool first;
-        if (j->alert_on.n || j->alert_email.n || j->alert_webhook.n) {
+        if (j->alert_on.n || j->alert_email.n || j->alert_webhook.n || j->alert_after_failures) {
                 begin(e);
                 first = true;
                 buf_puts(b, "{");
+                if (j->alert_after_failures)
+                        sep(b, &first), buf_printf(b, "after_failures: %d", j->alert_after_failures);
                 if (j->alert_email.n)
                         sep(b, &first), buf_puts(b, "email: "), emit_list(b, &j->alert_email);
                 if (j->alert_on.n)
@@ -306,17 +308,70 @@ static void calendar_fields(struct emitter *e, const struct calendar_def *c)
         end(e, "workdays");
 }
 
+static void emit_pauses(struct buf *b, const struct pause_def *p, size_t n)
+{
+        buf_puts(b, "[");
+        for (size_t i = 0; i < n; i++) {
+                char from[ISO_FORMAT_MAX], to[ISO_FORMAT_MAX];
+                buf_printf(b, "%s{from: \"%s\", to: \"%s\"}", i ? ", " : "",
+                           iso_format_utc(p[i].from, from), iso_format_utc(p[i].to, to));
+        }
+        buf_puts(b, "]");
+}
+
+/* "key: value" in a flow mapping, when value is set. */
+static void emit_kv(struct buf *b, bool *first, const char *key, const char *value)
+{
+        if (!value)
+                return;
+        sep(b, first);
+        buf_printf(b, "%s: ", key);
+        defs_emit_scalar(b, value);
+}
+
 static void settings_fields(struct emitter *e, const struct settings_def *s)
 {
         struct buf *b = &e->b;
-        if (s->alert_email.n || s->alert_webhook.n) {
+        bool smtp = s->smtp_url || s->smtp_user || s->smtp_password_file ||
+                    s->smtp_password_env || s->smtp_from || s->smtp_ca_file || s->smtp_starttls;
+        if (s->alert_email.n || s->alert_webhook.n || s->alert_on.n || smtp ||
+            s->webhook_secret_file || s->webhook_secret_env || s->nalert_pauses ||
+            s->escalate_after_minutes || s->escalate_email.n) {
                 begin(e);
                 bool first = true;
                 buf_puts(b, "{");
                 if (s->alert_email.n)
                         sep(b, &first), buf_puts(b, "email: "), emit_list(b, &s->alert_email);
+                if (s->escalate_after_minutes || s->escalate_email.n) {
+                        sep(b, &first);
+                        buf_printf(b, "escalate: {after_minutes: %d, email: ",
+                                   s->escalate_after_minutes);
+                        emit_list(b, &s->escalate_email);
+                        buf_puts(b, "}");
+                }
+                if (s->alert_on.n)
+                        sep(b, &first), buf_puts(b, "on: "), emit_list(b, &s->alert_on);
+                if (s->nalert_pauses) {
+                        sep(b, &first), buf_puts(b, "pause: ");
+                        emit_pauses(b, s->alert_pauses, s->nalert_pauses);
+                }
+                if (smtp) {
+                        sep(b, &first), buf_puts(b, "smtp: {");
+                        bool f2 = true;
+                        emit_kv(b, &f2, "ca_file", s->smtp_ca_file);
+                        emit_kv(b, &f2, "from", s->smtp_from);
+                        emit_kv(b, &f2, "password_env", s->smtp_password_env);
+                        emit_kv(b, &f2, "password_file", s->smtp_password_file);
+                        if (s->smtp_starttls)
+                                sep(b, &f2), buf_puts(b, "starttls: true");
+                        emit_kv(b, &f2, "url", s->smtp_url);
+                        emit_kv(b, &f2, "user", s->smtp_user);
+                        buf_puts(b, "}");
+                }
                 if (s->alert_webhook.n)
                         sep(b, &first), buf_puts(b, "webhook: "), emit_list(b, &s->alert_webhook);
+                emit_kv(b, &first, "webhook_secret_env", s->webhook_secret_env);
+                emit_kv(b, &first, "webhook_secret_file", s->webhook_secret_file);
                 buf_puts(b, "}");
                 end(e, "alerts");
         }
@@ -326,14 +381,7 @@ static void settings_fields(struct emitter *e, const struct settings_def *s)
         end(e, "batch_window");
         if (s->npauses) {
                 begin(e);
-                buf_puts(b, "[");
-                for (size_t i = 0; i < s->npauses; i++) {
-                        char from[ISO_FORMAT_MAX], to[ISO_FORMAT_MAX];
-                        buf_printf(b, "%s{from: \"%s\", to: \"%s\"}", i ? ", " : "",
-                                   iso_format_utc(s->pauses[i].from, from),
-                                   iso_format_utc(s->pauses[i].to, to));
-                }
-                buf_puts(b, "]");
+                emit_pauses(b, s->pauses, s->npauses);
                 end(e, "pause");
         }
         if (s->offset_enabled || s->offset_days) {

@@ -420,6 +420,8 @@ static const struct key job_alert_keys[] = {
         {"on", T_LIST, offsetof(struct job_def, alert_on), 0, 0, NULL, NULL, NULL},
         {"email", T_LIST, offsetof(struct job_def, alert_email), 0, 0, NULL, NULL, NULL},
         {"webhook", T_LIST, offsetof(struct job_def, alert_webhook), 0, 0, NULL, NULL, NULL},
+        {"after_failures", T_INT, offsetof(struct job_def, alert_after_failures), 1, 1000, NULL,
+         NULL, NULL},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -645,9 +647,10 @@ struct pause_text {
         char *from, *to;
 };
 
-static void pause_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
+/* Reads one pause period {from, to} and appends it to *list (*n items). */
+static void read_pause(struct ctx *cx, struct pause_def **list, size_t *n, yaml_node_t *e,
+                       const char *ipath)
 {
-        struct settings_def *st = obj;
         struct pause_text pt = {NULL, NULL};
         const struct key keys[] = {
                 {"from", T_STR, offsetof(struct pause_text, from), 0, 0, NULL, NULL, NULL},
@@ -667,16 +670,49 @@ static void pause_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ip
                 report(cx, e, ipath, "the pause period ends (%s) before it starts (%s)", pt.to,
                        pt.from);
         } else {
-                struct pause_def *p = realloc(st->pauses, (st->npauses + 1) * sizeof(*p));
+                struct pause_def *p = realloc(*list, (*n + 1) * sizeof(*p));
                 if (!p)
                         cx->oom = 1;
                 else {
-                        st->pauses = p;
-                        p[st->npauses++] = pd;
+                        *list = p;
+                        p[(*n)++] = pd;
                 }
         }
         free(pt.from);
         free(pt.to);
+}
+
+static void pause_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
+{
+        struct settings_def *st = obj;
+        read_pause(cx, &st->pauses, &st->npauses, e, ipath);
+}
+
+static void alert_pause_item(struct ctx *cx, void *obj, yaml_node_t *e, const char *ipath)
+{
+        struct settings_def *st = obj;
+        read_pause(cx, &st->alert_pauses, &st->nalert_pauses, e, ipath);
+}
+
+static void fn_alert_pause(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        each_item(cx, obj, v, path, "{from: TIME, to: TIME}", alert_pause_item);
+}
+
+/* A secret written into a definition: refused, naming the keys that take it instead. */
+static void fn_password(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        (void)obj;
+        report(cx, v, path, "a password is never stored in definitions: give password_file "
+                            "(a file holding it) or password_env (an environment variable)");
+}
+
+static void fn_secret(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        (void)obj;
+        report(cx, v, path, "a secret is never stored in definitions: give webhook_secret_file "
+                            "(a file holding it) or webhook_secret_env (an environment "
+                            "variable)");
 }
 
 static void fn_pause(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
@@ -699,9 +735,39 @@ static const struct key timeout_keys[] = {
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
+static const struct key smtp_keys[] = {
+        {"url", T_STR, offsetof(struct settings_def, smtp_url), 0, 0, NULL, NULL, NULL},
+        {"starttls", T_BOOL, offsetof(struct settings_def, smtp_starttls), 0, 0, NULL, NULL, NULL},
+        {"user", T_STR, offsetof(struct settings_def, smtp_user), 0, 0, NULL, NULL, NULL},
+        {"password", T_FN, 0, 0, 0, NULL, NULL, fn_password},
+        {"password_file", T_STR, offsetof(struct settings_def, smtp_password_file), 0, 0, NULL,
+         NULL, NULL},
+        {"password_env", T_STR, offsetof(struct settings_def, smtp_password_env), 0, 0, NULL, NULL,
+         NULL},
+        {"from", T_STR, offsetof(struct settings_def, smtp_from), 0, 0, NULL, NULL, NULL},
+        {"ca_file", T_STR, offsetof(struct settings_def, smtp_ca_file), 0, 0, NULL, NULL, NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct key escalate_keys[] = {
+        {"after_minutes", T_INT, offsetof(struct settings_def, escalate_after_minutes), 1, 10080,
+         NULL, NULL, NULL},
+        {"email", T_LIST, offsetof(struct settings_def, escalate_email), 0, 0, NULL, NULL, NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static const struct key settings_alert_keys[] = {
         {"email", T_LIST, offsetof(struct settings_def, alert_email), 0, 0, NULL, NULL, NULL},
         {"webhook", T_LIST, offsetof(struct settings_def, alert_webhook), 0, 0, NULL, NULL, NULL},
+        {"on", T_LIST, offsetof(struct settings_def, alert_on), 0, 0, NULL, NULL, NULL},
+        {"escalate", T_SUB, 0, 0, 0, NULL, escalate_keys, NULL},
+        {"smtp", T_SUB, 0, 0, 0, NULL, smtp_keys, NULL},
+        {"webhook_secret", T_FN, 0, 0, 0, NULL, NULL, fn_secret},
+        {"webhook_secret_file", T_STR, offsetof(struct settings_def, webhook_secret_file), 0, 0,
+         NULL, NULL, NULL},
+        {"webhook_secret_env", T_STR, offsetof(struct settings_def, webhook_secret_env), 0, 0,
+         NULL, NULL, NULL},
+        {"pause", T_FN, 0, 0, 0, NULL, NULL, fn_alert_pause},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 

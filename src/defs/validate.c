@@ -51,6 +51,41 @@ static bool is_url(const char *s)
         return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
+/* alerts.on, alerts.email and alerts.webhook of a job or the settings (docs/alerts.md). */
+static void check_alerts(struct vctx *v, const struct def_doc *d, const struct def_list *on,
+                         const struct def_list *email, const struct def_list *webhook)
+{
+        static const char *const alert_kinds[] = {"failure", "timeout", "partial_failure",
+                                                  "long_run"};
+        for (size_t i = 0; i < on->n; i++) {
+                const char *a = on->items[i];
+                size_t k = 0;
+                while (k < 4 && strcmp(a, alert_kinds[k]))
+                        k++;
+                if (k == 4) {
+                        const char *near = suggest_closest(a, alert_kinds, 4);
+                        report(v, d, "alerts.on",
+                               "\"%.80s\" is not one of failure, timeout, partial_failure, "
+                               "long_run%s%s%s",
+                               a, near ? "; did you mean \"" : "", near ? near : "",
+                               near ? "\"?" : "");
+                }
+        }
+        for (size_t i = 0; i < email->n; i++) {
+                const char *at = strchr(email->items[i], '@');
+                if (!at || at == email->items[i] || !at[1] || strpbrk(email->items[i], " ,<>\r\n"))
+                        report(v, d, "alerts.email", "\"%.80s\" is not an e-mail address "
+                                                     "(name@domain)", email->items[i]);
+        }
+        if (webhook->n > 1)
+                report(v, d, "alerts.webhook", "one webhook URL per job or tenant, not %zu",
+                       webhook->n);
+        for (size_t i = 0; i < webhook->n; i++)
+                if (!is_url(webhook->items[i]))
+                        report(v, d, "alerts.webhook", "\"%.80s\" is not an http(s) URL",
+                               webhook->items[i]);
+}
+
 static bool same_tenant(const char *a, const char *b)
 {
         return !strcmp(a ? a : "default", b ? b : "default");
@@ -190,22 +225,7 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                 report(v, d, "calendar", "unknown calendar \"%.80s\"", j->calendar);
         if (j->calendar && !j->workday_only)
                 report(v, d, "calendar", "a calendar takes effect only with workday_only: true");
-        static const char *const alert_kinds[] = {"failure", "timeout", "partial_failure"};
-        for (size_t i = 0; i < j->alert_on.n; i++) {
-                const char *a = j->alert_on.items[i];
-                if (strcmp(a, alert_kinds[0]) && strcmp(a, alert_kinds[1]) &&
-                    strcmp(a, alert_kinds[2])) {
-                        const char *near = suggest_closest(a, alert_kinds, 3);
-                        report(v, d, "alerts.on",
-                               "\"%.80s\" is not one of failure, timeout, partial_failure%s%s%s",
-                               a, near ? "; did you mean \"" : "", near ? near : "",
-                               near ? "\"?" : "");
-                }
-        }
-        for (size_t i = 0; i < j->alert_webhook.n; i++)
-                if (!is_url(j->alert_webhook.items[i]))
-                        report(v, d, "alerts.webhook", "\"%.80s\" is not an http(s) URL",
-                               j->alert_webhook.items[i]);
+        check_alerts(v, d, &j->alert_on, &j->alert_email, &j->alert_webhook);
 
         /* Parents. */
         for (size_t i = 0; i < j->ndeps; i++) {
@@ -252,6 +272,40 @@ static void check_settings(struct vctx *v, const struct def_doc *d)
         if (!defs_name_ok(s->tenant))
                 report(v, d, "tenant", "\"%.80s\" is not a valid tenant name", s->tenant);
         check_zone(v, d, "timezone", s->timezone);
+        check_alerts(v, d, &s->alert_on, &s->alert_email, &s->alert_webhook);
+        if (s->smtp_url && strncmp(s->smtp_url, "smtp://", 7) && strncmp(s->smtp_url, "smtps://", 8))
+                report(v, d, "alerts.smtp.url", "\"%.80s\" is not an smtp:// or smtps:// URL",
+                       s->smtp_url);
+        if (s->smtp_starttls && s->smtp_url && strncmp(s->smtp_url, "smtp://", 7))
+                report(v, d, "alerts.smtp.starttls",
+                       "starttls applies to smtp:// URLs only (smtps:// is TLS from the start)");
+        if (s->smtp_password_file && s->smtp_password_env)
+                report(v, d, "alerts.smtp.password_file",
+                       "give password_file or password_env, not both");
+        if ((s->smtp_password_file || s->smtp_password_env) && !s->smtp_user)
+                report(v, d, "alerts.smtp.user", "a password needs a user");
+        if (s->smtp_user && !s->smtp_password_file && !s->smtp_password_env)
+                report(v, d, "alerts.smtp.user",
+                       "a user needs password_file or password_env to log in with");
+        if (s->smtp_url && (!s->smtp_from || !strchr(s->smtp_from, '@')))
+                report(v, d, "alerts.smtp.from",
+                       "an SMTP server needs from: the sender's address (name@domain)");
+        if (s->alert_email.n && !s->smtp_url)
+                report(v, d, "alerts.email", "e-mail recipients need alerts.smtp.url");
+        if (!s->escalate_after_minutes != !s->escalate_email.n)
+                report(v, d, "alerts.escalate",
+                       "escalate needs both after_minutes and email (the second recipients)");
+        for (size_t i = 0; i < s->escalate_email.n; i++) {
+                const char *e = s->escalate_email.items[i], *at = strchr(e, '@');
+                if (!at || at == e || !at[1] || strpbrk(e, " ,<>\r\n"))
+                        report(v, d, "alerts.escalate.email",
+                               "\"%.80s\" is not an e-mail address (name@domain)", e);
+        }
+        if (s->escalate_email.n && !s->smtp_url)
+                report(v, d, "alerts.escalate", "escalation by e-mail needs alerts.smtp.url");
+        if (s->webhook_secret_file && s->webhook_secret_env)
+                report(v, d, "alerts.webhook_secret_file",
+                       "give webhook_secret_file or webhook_secret_env, not both");
 }
 
 /* The same name twice in one tenant and kind. */

@@ -315,7 +315,90 @@ int store_alert_add(struct store *s, const struct store_alert *a, int64_t now_s,
         if (!a->tenant || !*a->tenant || !a->kind || !*a->kind || !a->message)
                 return batch_err_set(reterr, BATCH_EINVAL, "kind",
                                      "an alert needs a tenant, a kind and a message");
+        if (a->severity && strcmp(a->severity, "critical") && strcmp(a->severity, "warning") &&
+            strcmp(a->severity, "info"))
+                return batch_err_set(reterr, BATCH_EINVAL, "severity",
+                                     "severity: \"%.40s\" is not critical, warning or info",
+                                     a->severity);
         return s->ops->alert_add(s, a, now_s, ret_id, reterr);
+}
+
+int store_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                    struct batch_err *reterr)
+{
+        return s->ops->alert_get(s, id, ret, reterr);
+}
+
+int store_alert_find(struct store *s, const struct store_alert_filter *f,
+                     struct store_alert_list *ret, struct batch_err *reterr)
+{
+        if (!f->tenant)
+                return batch_err_set(reterr, BATCH_EINVAL, "tenant", "an alert list needs a tenant");
+        return s->ops->alert_find(s, f, ret, reterr);
+}
+
+int store_alert_recent(struct store *s, const char *tenant, const char *job, const char *kind,
+                       int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct store_alert_filter f = {.tenant = tenant, .job = job, .kind = kind,
+                                       .since = since_s, .limit = 1000};
+        if (!job)
+                return batch_err_set(reterr, BATCH_EINVAL, "job", "recent alerts need a job");
+        return store_alert_find(s, &f, ret, reterr);
+}
+
+static bool one_of(const char *v, const char *const *names)
+{
+        for (; v && *names; names++)
+                if (!strcmp(v, *names))
+                        return true;
+        return false;
+}
+
+static const char *const delivery_states[] = {"pending", "sent", "failed", "suppressed",
+                                              "paused", NULL};
+
+int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                       int64_t *ret_id, struct batch_err *reterr)
+{
+        static const char *const channels[] = {"email", "webhook", NULL};
+        if (!one_of(d->channel, channels))
+                return batch_err_set(reterr, BATCH_EINVAL, "channel",
+                                     "channel: a delivery goes by email or webhook");
+        if (!one_of(d->state, delivery_states))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: not a delivery state");
+        if (!d->target || !*d->target || !d->message_id || !*d->message_id)
+                return batch_err_set(reterr, BATCH_EINVAL, "target",
+                                     "a delivery needs a target and a message id");
+        return s->ops->delivery_add(s, d, now_s, ret_id, reterr);
+}
+
+int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                       struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        return s->ops->delivery_due(s, now_s, limit ? limit : 100, ret, reterr);
+}
+
+int store_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                          int64_t now_s, struct batch_err *reterr)
+{
+        if (!one_of(o->state, delivery_states))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: not a delivery state");
+        return s->ops->delivery_update(s, id, o, now_s, reterr);
+}
+
+int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                            struct store_alert_list *ret, struct batch_err *reterr)
+{
+        return s->ops->alert_unescalated(s, tenant, from_s, to_s, ret, reterr);
+}
+
+int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                        struct batch_err *reterr)
+{
+        return s->ops->delivery_list(s, alert_id, ret, reterr);
 }
 
 int store_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
@@ -412,14 +495,37 @@ void store_dead_letter_list_release(struct store_dead_letter_list *l)
         l->n = 0;
 }
 
-void store_alert_list_release(struct store_alert_list *l)
+void store_delivery_list_release(struct store_delivery_list *l)
 {
         for (size_t i = 0; i < l->n; i++) {
-                free(l->items[i].tenant);
-                free(l->items[i].kind);
-                free(l->items[i].message);
-                free(l->items[i].acknowledged_by);
+                struct store_delivery *d = &l->items[i];
+                free(d->tenant);
+                free(d->channel);
+                free(d->target);
+                free(d->state);
+                free(d->last_answer);
+                free(d->message_id);
         }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+void store_alert_release(struct store_alert *a)
+{
+        free(a->tenant);
+        free(a->kind);
+        free(a->message);
+        free(a->acknowledged_by);
+        free(a->job);
+        free(a->severity);
+        memset(a, 0, sizeof(*a));
+}
+
+void store_alert_list_release(struct store_alert_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                store_alert_release(&l->items[i]);
         free(l->items);
         l->items = NULL;
         l->n = 0;

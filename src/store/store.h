@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -163,7 +163,8 @@ struct store_dead_letter_filter {
         unsigned limit;       /* 0: 100; at most 10000 */
 };
 
-/* An alert raised for operators: a timeout warning, a failure, a pause alert. */
+/* An alert raised for operators: a timeout warning, a failure, a pause alert
+ * (docs/alerts.md). */
 struct store_alert {
         int64_t id;
         char *tenant;
@@ -174,6 +175,44 @@ struct store_alert {
         bool acknowledged;
         int64_t acknowledged_at;
         char *acknowledged_by;
+        char *job;           /* or NULL: not about one job (schema 7) */
+        char *severity;      /* "critical", "warning" or "info"; NULL on add: "warning" */
+        int64_t suppressed_by; /* 0, or the alert of the same job and kind within 10 minutes
+                                  because of which this one was not sent (docs/alerts.md) */
+};
+
+/* Which alerts store_alert_find returns: newest first (by id descending). */
+struct store_alert_filter {
+        const char *tenant;       /* required */
+        const char *job;          /* NULL: every job */
+        const char *kind;         /* NULL: every kind */
+        const char *severity;     /* NULL: every severity */
+        bool unacknowledged_only;
+        int64_t since;            /* only alerts created at or after (0: all) */
+        int64_t before_id;        /* keyset cursor: ids smaller than this (0: the newest) */
+        unsigned limit;           /* 0: 100; at most 10000 */
+};
+
+/* One delivery of an alert over one channel (schema 7). */
+struct store_delivery {
+        int64_t id;
+        int64_t alert_id;
+        char *tenant;             /* filled by the store from the alert */
+        char *channel;            /* "email" or "webhook" */
+        char *target;             /* the recipients (comma-separated) or the URL */
+        char *state;              /* "pending", "sent", "failed", "suppressed", "paused" */
+        int attempts;
+        int64_t next_attempt_at;  /* when pending: the next attempt is due; else 0 */
+        int64_t last_attempt_at;  /* 0: never attempted */
+        char *last_answer;        /* the server's last answer, or NULL; never a secret */
+        char *message_id;         /* Message-ID / X-Batchd-Delivery, the same on every retry */
+        int64_t created_at;
+        bool escalation;          /* sent because the alert stayed unacknowledged */
+};
+
+struct store_delivery_list {
+        size_t n;
+        struct store_delivery *items;
 };
 
 struct store_alert_list {
@@ -406,6 +445,23 @@ struct store_ops {
         int (*report_dues)(struct store *s, const char *tenant, int64_t from, int64_t to,
                            const char *job, struct store_report_due_list *ret,
                            struct batch_err *reterr);
+        /* alerts: version 4 (schema 7): alert rows with job, severity and suppression,
+         * and their deliveries. */
+        int (*alert_get)(struct store *s, int64_t id, struct store_alert *ret,
+                         struct batch_err *reterr);
+        int (*alert_find)(struct store *s, const struct store_alert_filter *f,
+                          struct store_alert_list *ret, struct batch_err *reterr);
+        int (*delivery_add)(struct store *s, const struct store_delivery *d, int64_t now_s,
+                            int64_t *ret_id, struct batch_err *reterr);
+        int (*delivery_due)(struct store *s, int64_t now_s, unsigned limit,
+                            struct store_delivery_list *ret, struct batch_err *reterr);
+        int (*delivery_update)(struct store *s, int64_t id, const struct store_delivery *o,
+                               int64_t now_s, struct batch_err *reterr);
+        int (*delivery_list)(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                             struct batch_err *reterr);
+        int (*alert_unescalated)(struct store *s, const char *tenant, int64_t from_s,
+                                 int64_t to_s, struct store_alert_list *ret,
+                                 struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -567,7 +623,10 @@ int store_dead_letter_list(struct store *s, const struct store_dead_letter_filte
  * BATCH_ENOENT when there is none. */
 int store_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr);
 
-/* Raises an alert (tenant, instance_id or 0, kind, message). */
+/* Raises an alert (tenant, instance_id or 0, kind, message, job or NULL, severity or
+ * NULL for "warning", suppressed_by or 0). BATCH_EINVAL for an unknown severity,
+ * BATCH_ENOENT when the instance or the suppressing alert does not exist. Put its
+ * deliveries (store_delivery_add) in the same transaction. */
 int store_alert_add(struct store *s, const struct store_alert *a, int64_t now_s, int64_t *ret_id,
                     struct batch_err *reterr);
 
@@ -688,6 +747,50 @@ void store_report_stats_list_release(struct store_report_stats_list *l);
 void store_report_due_list_release(struct store_report_due_list *l);
 void store_report_middle_list_release(struct store_report_middle_list *l);
 
+/* The alert `id`; BATCH_ENOENT when there is none. Release with store_alert_release. */
+int store_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                    struct batch_err *reterr);
+
+/* Alerts matching *f, newest first. */
+int store_alert_find(struct store *s, const struct store_alert_filter *f,
+                     struct store_alert_list *ret, struct batch_err *reterr);
+
+/* The tenant's alerts of `job` and `kind` (NULL: every kind) created at or after
+ * since_s, newest first, at most 1000: what suppression and recovery look at. */
+int store_alert_recent(struct store *s, const char *tenant, const char *job, const char *kind,
+                       int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr);
+
+/* Records a delivery of alert d->alert_id (channel, target, state, next_attempt_at,
+ * message_id, escalation; attempts and answers start empty). BATCH_EINVAL for an unknown channel
+ * or state or no target or message id, BATCH_ENOENT when the alert does not exist. */
+int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                       int64_t *ret_id, struct batch_err *reterr);
+
+/* The pending deliveries whose next attempt is due (next_attempt_at <= now_s), the
+ * earliest first, at most `limit` (0: 100). */
+int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                       struct store_delivery_list *ret, struct batch_err *reterr);
+
+/* Records the outcome of one attempt of pending delivery `id`: o->state (pending again
+ * for a retry, sent or failed), o->attempts, o->next_attempt_at, o->last_answer, and
+ * last_attempt_at = now_s; a conditional update (DESIGN §11.2). BATCH_ESTALE when the
+ * delivery is no longer pending (nothing is written), BATCH_ENOENT when there is none,
+ * BATCH_EINVAL for an unknown state. */
+int store_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                          int64_t now_s, struct batch_err *reterr);
+
+/* The deliveries of an alert, by id. */
+int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                        struct batch_err *reterr);
+
+/* The tenant's critical alerts created in [from_s, to_s] that are not acknowledged,
+ * not suppressed, have no paused delivery and no escalation delivery yet, oldest first
+ * (at most 100): the ones to escalate (docs/alerts.md). */
+int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                            struct store_alert_list *ret, struct batch_err *reterr);
+
+void store_alert_release(struct store_alert *a);
+void store_delivery_list_release(struct store_delivery_list *l);
 void store_request_release(struct store_request *r);
 void store_request_list_release(struct store_request_list *l);
 void store_step_list_release(struct store_step_list *l);

@@ -121,6 +121,25 @@ static const char *const migrations[] = {
         "  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL,\n"
         "  real_at_us BIGINT NOT NULL, clock_at_us BIGINT NOT NULL,\n"
         "  rate DOUBLE PRECISION NOT NULL CHECK (rate > 0));\n",
+        /* 7: alerts name their job, severity and suppressing alert; their deliveries. */
+        "ALTER TABLE alerts ADD COLUMN job TEXT;\n"
+        "ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'warning'\n"
+        "  CHECK (severity IN ('critical', 'warning', 'info'));\n"
+        "ALTER TABLE alerts ADD COLUMN suppressed_by BIGINT REFERENCES alerts(id);\n"
+        "CREATE INDEX alerts_job_kind ON alerts(tenant, job, kind, id);\n"
+        "CREATE TABLE alert_deliveries (\n"
+        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  alert_id BIGINT NOT NULL REFERENCES alerts(id),\n"
+        "  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),\n"
+        "  target TEXT NOT NULL,\n"
+        "  state TEXT NOT NULL\n"
+        "    CHECK (state IN ('pending', 'sent', 'failed', 'suppressed', 'paused')),\n"
+        "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT, last_attempt_at BIGINT,\n"
+        "  last_answer TEXT, message_id TEXT NOT NULL, created_at BIGINT NOT NULL,\n"
+        "  escalation BOOLEAN NOT NULL DEFAULT false);\n"
+        "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
+        "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
+        "  WHERE state = 'pending';\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -143,6 +162,16 @@ static const char *const migrations[] = {
         "LEFT JOIN step_executions s ON s.execution_id = e.id " \
         "WHERE i.tenant = $1 AND i.due_time >= $2 AND i.due_time < $3 " \
         "AND ($4::text IS NULL OR i.job = $4) GROUP BY i.id, i.job, i.state"
+/* An alert's columns, as read_alert reads them. */
+#define ALERT_COLS                                                                                \
+        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
+        "job, severity, suppressed_by"
+
+/* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
+#define DELIVERY_COLS                                                                             \
+        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+        "d.escalation"
 
 enum stmt_id {
         ST_TENANT_ENSURE,
@@ -200,6 +229,14 @@ enum stmt_id {
         ST_REPORT_STATS,
         ST_REPORT_MIDDLES,
         ST_REPORT_DUES,
+        ST_ALERT_GET,
+        ST_ALERT_FIND,
+        ST_DELIVERY_INSERT,
+        ST_DELIVERY_DUE,
+        ST_DELIVERY_UPDATE,
+        ST_DELIVERY_EXISTS,
+        ST_DELIVERY_LIST,
+        ST_ALERT_UNESCALATED,
         ST_COUNT,
 };
 
@@ -303,12 +340,14 @@ static const char *const stmt_sql[ST_COUNT] = {
                                 "AND ($3::bigint = 0 OR d.instance_id = $3) AND d.id > $4 "
                                 "ORDER BY d.id LIMIT $5",
         [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = $1",
-        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at) "
-                            "SELECT $1::text, $2::bigint, $3::text, $4::text, $5::bigint "
-                            "WHERE $2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = $2) "
+        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                            "job, severity, suppressed_by) "
+                            "SELECT $1::text, $2::bigint, $3::text, $4::text, $5::bigint, "
+                            "$6::text, $7::text, $8::bigint "
+                            "WHERE ($2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = $2)) "
+                            "AND ($8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = $8)) "
                             "RETURNING id",
-        [ST_ALERT_LIST] = "SELECT id, tenant, instance_id, kind, message, created_at, "
-                          "acknowledged_at, acknowledged_by FROM alerts WHERE tenant = $1 "
+        [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = $1 "
                           "AND (NOT $2::boolean OR acknowledged_at IS NULL) ORDER BY id DESC",
         [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3 "
                          "WHERE id = $1 AND acknowledged_at IS NULL",
@@ -374,6 +413,33 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_REPORT_DUES] = "SELECT job, due_time, state FROM instances WHERE tenant = $1 "
                            "AND scheduled AND due_time >= $2 AND due_time < $3 "
                            "AND ($4::text IS NULL OR job = $4)",
+        [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = $1",
+        [ST_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = $1 "
+                          "AND ($2::text IS NULL OR job = $2) AND ($3::text IS NULL OR kind = $3) "
+                          "AND ($4::text IS NULL OR severity = $4) "
+                          "AND (NOT $5::boolean OR acknowledged_at IS NULL) AND created_at >= $6 "
+                          "AND ($7::bigint = 0 OR id < $7) ORDER BY id DESC LIMIT $8",
+        [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, "
+                               "$6::text, $7::bigint, $8::boolean WHERE EXISTS (SELECT 1 FROM "
+                               "alerts WHERE id = $1) RETURNING id",
+        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = $1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN $2 AND $3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+        [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                            "AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id "
+                            "LIMIT $2",
+        [ST_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = $2, attempts = $3, "
+                               "next_attempt_at = $4, last_attempt_at = $5, last_answer = $6 "
+                               "WHERE id = $1 AND state = 'pending'",
+        [ST_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = $1",
+        [ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                             "ON a.id = d.alert_id WHERE d.alert_id = $1 ORDER BY d.id",
 };
 
 struct pg_store {
@@ -1416,16 +1482,21 @@ static int do_alert_add(struct pg_store *s, void *arg, struct batch_err *reterr)
         int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
         if (r < 0)
                 return r;
-        char inst[24], now[24];
+        char inst[24], now[24], sup[24];
         const char *p[] = {a->a->tenant, a->a->instance_id ? I64(inst, a->a->instance_id) : NULL,
-                           a->a->kind, a->a->message, I64(now, a->now)};
-        PGresult *res = run(s, ST_ALERT_INSERT, 5, p, reterr, "raising the alert");
+                           a->a->kind, a->a->message, I64(now, a->now), a->a->job,
+                           a->a->severity ? a->a->severity : "warning",
+                           a->a->suppressed_by ? I64(sup, a->a->suppressed_by) : NULL};
+        PGresult *res = run(s, ST_ALERT_INSERT, 8, p, reterr, "raising the alert");
         if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
                 return BATCH_EIO;
         int found = res ? PQntuples(res) : 0;
         if (found)
                 a->id = num(res, 0, 0);
         PQclear(res);
+        if (!found && a->a->suppressed_by && !a->a->instance_id)
+                return batch_err_set(reterr, BATCH_ENOENT, "suppressed_by", "no alert %lld",
+                                     (long long)a->a->suppressed_by);
         if (!found)
                 return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
                                      (long long)a->a->instance_id);
@@ -1454,8 +1525,12 @@ static int read_alert(PGresult *res, int row, void *item)
         a->acknowledged = !PQgetisnull(res, row, 6);
         a->acknowledged_at = num(res, row, 6);
         a->acknowledged_by = val(res, row, 7);
+        a->job = val(res, row, 8);
+        a->severity = val(res, row, 9);
+        a->suppressed_by = num(res, row, 10); /* NULL reads as 0 */
         if (lost(res, row, 1, a->tenant) || lost(res, row, 3, a->kind) ||
-            lost(res, row, 4, a->message) || lost(res, row, 7, a->acknowledged_by))
+            lost(res, row, 4, a->message) || lost(res, row, 7, a->acknowledged_by) ||
+            lost(res, row, 8, a->job) || lost(res, row, 9, a->severity))
                 return BATCH_ENOMEM;
         return 0;
 }
@@ -1484,6 +1559,142 @@ static int pg_alert_ack(struct store *base, int64_t id, const char *actor, int64
                 return r;
         return stale_or_missing(s, ST_ALERT_EXISTS, id, "alert", "was already acknowledged",
                                 reterr);
+}
+
+static int pg_alert_get(struct store *base, int64_t id, struct store_alert *ret,
+                        struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, id)};
+        struct store_alert_list l;
+        int r = run_list(s, ST_ALERT_GET, 1, p, "reading the alert", sizeof(*l.items),
+                         (void **)&l.items, &l.n, read_alert, reterr);
+        if (r == 0 && l.n == 0)
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
+        if (r == 0) {
+                *ret = l.items[0];
+                free(l.items);
+                return 0;
+        }
+        store_alert_list_release(&l);
+        return r;
+}
+
+static int pg_alert_find(struct store *base, const struct store_alert_filter *f,
+                         struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char since[24], before[24], lim[24];
+        unsigned limit = f->limit == 0 ? 100 : f->limit > 10000 ? 10000 : f->limit;
+        const char *p[] = {f->tenant, f->job, f->kind, f->severity,
+                           f->unacknowledged_only ? "t" : "f", I64(since, f->since),
+                           I64(before, f->before_id), I64(lim, limit)};
+        int r = run_list(s, ST_ALERT_FIND, 8, p, "listing alerts", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_alert, reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
+        return r;
+}
+
+static int pg_delivery_add(struct store *base, const struct store_delivery *d, int64_t now_s,
+                           int64_t *ret_id, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char aid[24], next[24], now[24];
+        const char *p[] = {I64(aid, d->alert_id), d->channel, d->target, d->state,
+                           strcmp(d->state, "pending") ? NULL : I64(next, d->next_attempt_at),
+                           d->message_id, I64(now, now_s), d->escalation ? "t" : "f"};
+        PGresult *res = run(s, ST_DELIVERY_INSERT, 8, p, reterr, "recording the delivery");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        if (found && ret_id)
+                *ret_id = num(res, 0, 0);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_ENOENT, "alert_id", "no alert %lld",
+                                     (long long)d->alert_id);
+        return 0;
+}
+
+static int read_delivery(PGresult *res, int row, void *item)
+{
+        struct store_delivery *d = item;
+        d->id = num(res, row, 0);
+        d->alert_id = num(res, row, 1);
+        d->tenant = val(res, row, 2);
+        d->channel = val(res, row, 3);
+        d->target = val(res, row, 4);
+        d->state = val(res, row, 5);
+        d->attempts = (int)num(res, row, 6);
+        d->next_attempt_at = num(res, row, 7);
+        d->last_attempt_at = num(res, row, 8);
+        d->last_answer = val(res, row, 9);
+        d->message_id = val(res, row, 10);
+        d->created_at = num(res, row, 11);
+        d->escalation = !strcmp(PQgetvalue(res, row, 12), "t");
+        if (!d->tenant || !d->channel || !d->target || !d->state || !d->message_id ||
+            lost(res, row, 9, d->last_answer))
+                return BATCH_ENOMEM;
+        return 0;
+}
+
+static int pg_delivery_due(struct store *base, int64_t now_s, unsigned limit,
+                           struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char now[24], lim[24];
+        const char *p[] = {I64(now, now_s), I64(lim, limit > 10000 ? 10000 : limit)};
+        int r = run_list(s, ST_DELIVERY_DUE, 2, p, "listing due deliveries", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_delivery, reterr);
+        if (r < 0)
+                store_delivery_list_release(ret);
+        return r;
+}
+
+static int pg_delivery_update(struct store *base, int64_t id, const struct store_delivery *o,
+                              int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24], att[24], next[24], now[24];
+        const char *p[] = {I64(ids, id), o->state, I64(att, o->attempts),
+                           strcmp(o->state, "pending") ? NULL : I64(next, o->next_attempt_at),
+                           I64(now, now_s), o->last_answer};
+        long rows = 0;
+        int r = run_cmd(s, ST_DELIVERY_UPDATE, 6, p, reterr, "recording the delivery attempt",
+                        &rows);
+        if (r < 0 || rows > 0)
+                return r;
+        return stale_or_missing(s, ST_DELIVERY_EXISTS, id, "delivery",
+                                "has already been sent or given up", reterr);
+}
+
+static int pg_delivery_list(struct store *base, int64_t alert_id,
+                            struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ids[24];
+        const char *p[] = {I64(ids, alert_id)};
+        int r = run_list(s, ST_DELIVERY_LIST, 1, p, "listing deliveries", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_delivery, reterr);
+        if (r < 0)
+                store_delivery_list_release(ret);
+        return r;
+}
+
+static int pg_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
+                                int64_t to_s, struct store_alert_list *ret,
+                                struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char from[24], to[24];
+        const char *p[] = {tenant, I64(from, from_s), I64(to, to_s)};
+        int r = run_list(s, ST_ALERT_UNESCALATED, 3, p, "listing alerts to escalate",
+                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert, reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
+        return r;
 }
 
 /* ---- API tokens -------------------------------------------------------------- */
@@ -1989,4 +2200,11 @@ const struct store_ops store_postgres_ops = {
         .savepoint_rollback = pg_savepoint_rollback,
         .native = pg_native,
         .request_list = pg_request_list,
+        .alert_get = pg_alert_get,
+        .alert_find = pg_alert_find,
+        .delivery_add = pg_delivery_add,
+        .delivery_due = pg_delivery_due,
+        .delivery_update = pg_delivery_update,
+        .delivery_list = pg_delivery_list,
+        .alert_unescalated = pg_alert_unescalated,
 };

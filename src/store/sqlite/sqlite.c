@@ -194,6 +194,30 @@ static const char *const migrations[] = {
         "  clock_at_us INTEGER NOT NULL,\n"
         "  rate REAL NOT NULL CHECK (rate > 0)\n"
         ") STRICT;\n",
+        /* 7: alerts name their job, severity and suppressing alert; their deliveries. */
+        "ALTER TABLE alerts ADD COLUMN job TEXT;\n"
+        "ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'warning'\n"
+        "  CHECK (severity IN ('critical', 'warning', 'info'));\n"
+        "ALTER TABLE alerts ADD COLUMN suppressed_by INTEGER REFERENCES alerts(id);\n"
+        "CREATE INDEX alerts_job_kind ON alerts(tenant, job, kind, id);\n"
+        "CREATE TABLE alert_deliveries (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  alert_id INTEGER NOT NULL REFERENCES alerts(id),\n"
+        "  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),\n"
+        "  target TEXT NOT NULL,\n"
+        "  state TEXT NOT NULL\n"
+        "    CHECK (state IN ('pending', 'sent', 'failed', 'suppressed', 'paused')),\n"
+        "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+        "  next_attempt_at INTEGER,\n"
+        "  last_attempt_at INTEGER,\n"
+        "  last_answer TEXT,\n"
+        "  message_id TEXT NOT NULL,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  escalation INTEGER NOT NULL DEFAULT 0 CHECK (escalation IN (0, 1))\n"
+        ") STRICT;\n"
+        "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
+        "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
+        "  WHERE state = 'pending';\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -243,6 +267,16 @@ static const char *const migrations[] = {
 #define REPORT_DUES_SQL(index, jobcond) \
         "SELECT job, due_time, state FROM instances INDEXED BY " index " WHERE tenant = ?1 " \
         "AND scheduled = 1 AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+/* An alert's columns, as read_alert reads them. */
+#define ALERT_COLS                                                                                \
+        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
+        "job, severity, suppressed_by"
+
+/* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
+#define DELIVERY_COLS                                                                             \
+        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+        "d.escalation"
 
 enum stmt_id {
         ST_BEGIN,
@@ -309,6 +343,14 @@ enum stmt_id {
         ST_REPORT_STATS_JOB,
         ST_REPORT_MIDDLES_JOB,
         ST_REPORT_DUES_JOB,
+        ST_ALERT_GET,
+        ST_ALERT_FIND,
+        ST_DELIVERY_INSERT,
+        ST_DELIVERY_DUE,
+        ST_DELIVERY_UPDATE,
+        ST_DELIVERY_EXISTS,
+        ST_DELIVERY_LIST,
+        ST_ALERT_UNESCALATED,
         ST_COUNT,
 };
 
@@ -396,10 +438,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                                 "AND (?3 = 0 OR d.instance_id = ?3) AND d.id > ?4 "
                                 "ORDER BY d.id LIMIT ?5",
         [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
-        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)",
-        [ST_ALERT_LIST] = "SELECT id, tenant, instance_id, kind, message, created_at, "
-                          "acknowledged_at, acknowledged_by FROM alerts WHERE tenant = ?1 "
+        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                            "job, severity, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
                           "AND (?2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC",
         [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
                          "WHERE id = ?1 AND acknowledged_at IS NULL",
@@ -448,6 +489,31 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SAVEPOINT] = "SAVEPOINT store_sp",
         [ST_SAVEPOINT_RELEASE] = "RELEASE store_sp",
         [ST_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
+        [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+        [ST_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (?2 IS NULL OR job = ?2) AND (?3 IS NULL OR kind = ?3) "
+                          "AND (?4 IS NULL OR severity = ?4) "
+                          "AND (?5 = 0 OR acknowledged_at IS NULL) AND created_at >= ?6 "
+                          "AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8",
+        [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation = 1 "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+        [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
+                            "LIMIT ?2",
+        [ST_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
+                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
+                               "WHERE id = ?1 AND state = 'pending'",
+        [ST_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
+        [ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
@@ -1649,7 +1715,14 @@ static int do_alert_add(struct sqlite_store *s, void *arg, struct batch_err *ret
         bind_text(st, 3, a->a->kind);
         bind_text(st, 4, a->a->message);
         sqlite3_bind_int64(st, 5, a->now);
-        return insert_child(s, st, "instance", a->a->instance_id, &a->id, reterr);
+        bind_text(st, 6, a->a->job);
+        bind_text(st, 7, a->a->severity ? a->a->severity : "warning");
+        if (a->a->suppressed_by)
+                sqlite3_bind_int64(st, 8, a->a->suppressed_by);
+        return insert_child(s, st, a->a->suppressed_by && !a->a->instance_id ? "alert" : "instance",
+                            a->a->suppressed_by && !a->a->instance_id ? a->a->suppressed_by
+                                                                      : a->a->instance_id,
+                            &a->id, reterr);
 }
 
 static int sqlite_alert_add(struct store *base, const struct store_alert *al, int64_t now_s,
@@ -1674,7 +1747,10 @@ static int read_alert(sqlite3_stmt *st, void *item)
         a->acknowledged = sqlite3_column_type(st, 6) != SQLITE_NULL;
         a->acknowledged_at = col_int64_or_0(st, 6);
         a->acknowledged_by = col_text(st, 7);
-        return a->tenant && a->kind && a->message ? 0 : BATCH_ENOMEM;
+        a->job = col_text(st, 8);
+        a->severity = col_text(st, 9);
+        a->suppressed_by = col_int64_or_0(st, 10);
+        return a->tenant && a->kind && a->message && a->severity ? 0 : BATCH_ENOMEM;
 }
 
 static int sqlite_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
@@ -1700,6 +1776,145 @@ static int sqlite_alert_ack(struct store *base, int64_t id, const char *actor, i
         sqlite3_bind_int64(st, 2, now_s);
         bind_text(st, 3, actor ? actor : "system");
         return update_once(s, st, ST_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
+}
+
+static int sqlite_alert_get(struct store *base, int64_t id, struct store_alert *ret,
+                            struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_GET);
+        sqlite3_bind_int64(st, 1, id);
+        struct store_alert a = {0};
+        int rc = db_step(s, st), r = 0;
+        if (rc == SQLITE_ROW)
+                r = read_alert(st, &a);
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
+        else
+                r = db_error(s, reterr, "reading the alert");
+        sqlite3_reset(st);
+        if (r < 0)
+                store_alert_release(&a);
+        else
+                *ret = a;
+        return r;
+}
+
+static int sqlite_alert_find(struct store *base, const struct store_alert_filter *f,
+                             struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_FIND);
+        bind_text(st, 1, f->tenant);
+        bind_text(st, 2, f->job);
+        bind_text(st, 3, f->kind);
+        bind_text(st, 4, f->severity);
+        sqlite3_bind_int(st, 5, f->unacknowledged_only ? 1 : 0);
+        sqlite3_bind_int64(st, 6, f->since);
+        sqlite3_bind_int64(st, 7, f->before_id);
+        sqlite3_bind_int(st, 8, (int)page_limit(f->limit));
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
+        return r;
+}
+
+static int sqlite_delivery_add(struct store *base, const struct store_delivery *d, int64_t now_s,
+                               int64_t *ret_id, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DELIVERY_INSERT);
+        sqlite3_bind_int64(st, 1, d->alert_id);
+        bind_text(st, 2, d->channel);
+        bind_text(st, 3, d->target);
+        bind_text(st, 4, d->state);
+        if (!strcmp(d->state, "pending"))
+                sqlite3_bind_int64(st, 5, d->next_attempt_at);
+        bind_text(st, 6, d->message_id);
+        sqlite3_bind_int64(st, 7, now_s);
+        sqlite3_bind_int(st, 8, d->escalation ? 1 : 0);
+        return insert_child(s, st, "alert", d->alert_id, ret_id, reterr);
+}
+
+static int read_delivery(sqlite3_stmt *st, void *item)
+{
+        struct store_delivery *d = item;
+        d->id = sqlite3_column_int64(st, 0);
+        d->alert_id = sqlite3_column_int64(st, 1);
+        d->tenant = col_text(st, 2);
+        d->channel = col_text(st, 3);
+        d->target = col_text(st, 4);
+        d->state = col_text(st, 5);
+        d->attempts = sqlite3_column_int(st, 6);
+        d->next_attempt_at = col_int64_or_0(st, 7);
+        d->last_attempt_at = col_int64_or_0(st, 8);
+        d->last_answer = col_text(st, 9);
+        d->message_id = col_text(st, 10);
+        d->created_at = sqlite3_column_int64(st, 11);
+        d->escalation = sqlite3_column_int(st, 12) != 0;
+        return d->tenant && d->channel && d->target && d->state && d->message_id
+                       ? 0
+                       : BATCH_ENOMEM;
+}
+
+static int sqlite_delivery_due(struct store *base, int64_t now_s, unsigned limit,
+                               struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DELIVERY_DUE);
+        sqlite3_bind_int64(st, 1, now_s);
+        sqlite3_bind_int(st, 2, (int)page_limit(limit));
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+                        read_delivery, reterr);
+        if (r < 0)
+                store_delivery_list_release(ret);
+        return r;
+}
+
+static int sqlite_delivery_update(struct store *base, int64_t id, const struct store_delivery *o,
+                                  int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DELIVERY_UPDATE);
+        sqlite3_bind_int64(st, 1, id);
+        bind_text(st, 2, o->state);
+        sqlite3_bind_int(st, 3, o->attempts);
+        if (!strcmp(o->state, "pending"))
+                sqlite3_bind_int64(st, 4, o->next_attempt_at);
+        sqlite3_bind_int64(st, 5, now_s);
+        bind_text(st, 6, o->last_answer);
+        return update_once(s, st, ST_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
+                           reterr);
+}
+
+static int sqlite_delivery_list(struct store *base, int64_t alert_id,
+                                struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_DELIVERY_LIST);
+        sqlite3_bind_int64(st, 1, alert_id);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+                        read_delivery, reterr);
+        if (r < 0)
+                store_delivery_list_release(ret);
+        return r;
+}
+
+static int sqlite_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
+                                    int64_t to_s, struct store_alert_list *ret,
+                                    struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_ALERT_UNESCALATED);
+        bind_text(st, 1, tenant);
+        sqlite3_bind_int64(st, 2, from_s);
+        sqlite3_bind_int64(st, 3, to_s);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        reterr);
+        if (r < 0)
+                store_alert_list_release(ret);
+        return r;
 }
 
 /* ---- API tokens ---------------------------------------------------------------- */
@@ -2222,4 +2437,11 @@ const struct store_ops store_sqlite_ops = {
         .report_stats = sqlite_report_stats,
         .report_middles = sqlite_report_middles,
         .report_dues = sqlite_report_dues,
+        .alert_get = sqlite_alert_get,
+        .alert_find = sqlite_alert_find,
+        .delivery_add = sqlite_delivery_add,
+        .delivery_due = sqlite_delivery_due,
+        .delivery_update = sqlite_delivery_update,
+        .delivery_list = sqlite_delivery_list,
+        .alert_unescalated = sqlite_alert_unescalated,
 };
