@@ -22,7 +22,7 @@ build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
 fuzz) want="$build_pkgs $test_pkgs $fuzz_pkgs" ;;
 bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
-ui) want="$build_pkgs $test_pkgs $ui_pkgs" ;;
+ui) want="$build_pkgs $ui_pkgs" ;;
 *) echo "install-deps: unknown profile '$profile' (build, test, fuzz, bench or ui)" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,305 @@
+// e2e.mjs: the web UI in headless Chromium (Debian's, driven by playwright-core from
+// ui/package.json), against the batchd that tests/ui/run.sh started. Prints one
+// "ok - NAME" or "not ok - NAME" line per check; screenshots of each page in $SCREENS.
+// Every wait has a 60 s deadline and ends as soon as its condition holds.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`e2e.mjs: ${k} is not set (run tests/ui/run.sh)`);
+  return process.env[k];
+};
+const BASE = env('BASE');
+const SCREENS = env('SCREENS');
+const XSS_PARAM = env('XSS_PARAM');
+const require = createRequire(path.join(env('UI_DIR'), 'package.json'));
+const { chromium } = require('playwright-core');
+const WAIT = 60000;
+
+let failures = 0;
+function ok(name, cond, detail) {
+  if (cond) console.log(`ok - ${name}`);
+  else {
+    failures++;
+    console.log(`not ok - ${name}`);
+    if (detail) console.log(`    ${String(detail).replace(/\n/g, '\n    ')}`);
+  }
+}
+// check NAME fn: fn resolving truthy passes; a throw (e.g. a wait's timeout) fails with its message.
+async function check(name, fn) {
+  try {
+    const v = await fn();
+    ok(name, v !== false, v === false ? 'the condition was false' : '');
+  } catch (e) {
+    ok(name, false, e.message.split('\n').slice(0, 6).join('\n'));
+  }
+}
+const shot = (page, name) => page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
+
+const browser = await chromium.launch({
+  executablePath: env('CHROMIUM'), headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+
+// A fresh tab (its own sessionStorage), watching for CSP violations and page errors.
+async function newPage() {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'UTC' });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) page.problems.push(m.text()); });
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => { page.problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return page;
+}
+async function login(page, token) {
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('#token', { timeout: WAIT });
+  await page.fill('#token', token);
+  await page.click('#login');
+  await page.waitForSelector('#instances', { timeout: WAIT });
+}
+const rowState = (page, job) => page.locator(`#instances tr[data-job="${job}"]`).first().getAttribute('data-state');
+async function waitRowState(page, job, state) {
+  await page.waitForSelector(`#instances tr[data-job="${job}"][data-state="${state}"]`, { timeout: WAIT });
+  return true;
+}
+async function waitInstanceState(page, state) {
+  await page.waitForSelector(`#state .badge[data-state="${state}"]`, { timeout: WAIT });
+  return true;
+}
+async function submitViaForm(page, job, fill) {
+  await page.goto(`${BASE}/#/jobs`);
+  await page.click(`a[data-submit="${job}"]`, { timeout: WAIT });
+  await page.waitForSelector('#submit', { timeout: WAIT });
+  if (fill) await fill();
+  await page.click('#submit');
+  await page.waitForURL(/#\/instance\/\d+$/, { timeout: WAIT });
+  return Number(page.url().replace(/.*#\/instance\//, ''));
+}
+
+try {
+  // ---- login
+  const op = await newPage();
+  await op.goto(`${BASE}/`);
+  await check('without a token the UI shows the login page', async () => {
+    await op.waitForSelector('#token', { timeout: WAIT });
+    return op.url().endsWith('#/login');
+  });
+  await shot(op, 'login');
+  await check('a wrong token is refused with the server\'s reason, and not kept', async () => {
+    await op.fill('#token', 'bdt_not-a-token');
+    await op.click('#login');
+    await op.waitForSelector('#login-error:not(:empty)', { timeout: WAIT });
+    const t = await op.textContent('#login-error');
+    const kept = await op.evaluate(() => sessionStorage.getItem('batchd.token'));
+    return /not valid/.test(t) && kept === null;
+  });
+  await check('the operator logs in: the monitor, with name and role in the header', async () => {
+    await login(op, env('OPERATOR'));
+    return (await op.textContent('#who-name')) === 'oscar' && (await op.textContent('#who-role')) === 'operator';
+  });
+  await check('the token is in sessionStorage only (no cookie, no localStorage)', async () => {
+    const s = await op.evaluate(() => [sessionStorage.getItem('batchd.token'), localStorage.length, document.cookie]);
+    const cookies = await op.context().cookies();
+    return s[0] === env('OPERATOR') && s[1] === 0 && s[2] === '' && cookies.length === 0;
+  });
+
+  // ---- the chain turns green on the monitor (due at 01:00 of the virtual clock)
+  await check('monitor: extract, then load (its child) turn Success', async () =>
+    (await waitRowState(op, 'extract', 'Success')) && (await waitRowState(op, 'load', 'Success')));
+  await check('monitor: the default window is the last 24 hours of batchd\'s clock, zone shown', async () => {
+    const t = await op.textContent('#window');
+    return /2026-03-0[12] .*UTC/.test(t) && /last 24 hours/.test(t);
+  });
+  await check('monitor: Success is shown in green (Okabe-Ito #009E73) with its glyph', async () => {
+    const b = op.locator('#instances tr[data-job="load"] .badge').first();
+    const bg = await b.evaluate((el) => getComputedStyle(el).backgroundColor);
+    return bg === 'rgb(0, 158, 115)' && (await b.textContent()).includes('✔');
+  });
+  await check('monitor: an instance\'s reason and due time with its zone', async () => {
+    const row = op.locator('#instances tr[data-job="load"]').first();
+    const due = await row.locator('time').first().textContent();
+    return /^2026-03-02 01:00:00 UTC$/.test(due.trim()) && (await row.locator('td.reason').textContent()).length > 0;
+  });
+  await shot(op, 'monitor');
+  await check('monitor: the state filter shows only that state', async () => {
+    await op.selectOption('#f-state', '6'); // Failed: none
+    await op.waitForSelector('#instances td.muted', { timeout: WAIT });
+    const none = (await op.locator('#instances tr[data-id]').count()) === 0;
+    await op.selectOption('#f-state', '5');
+    await waitRowState(op, 'load', 'Success');
+    const states = await op.locator('#instances tr[data-id]').evaluateAll((rs) => rs.map((r) => r.dataset.state));
+    return none && states.length >= 2 && states.every((s) => s === 'Success');
+  });
+  await check('monitor: the filters are kept in the address (reload shows the same view)', async () => {
+    await op.reload();
+    await op.waitForSelector('#instances tr[data-id]', { timeout: WAIT });
+    return op.url().includes('state=5') && (await op.inputValue('#f-state')) === '5';
+  });
+
+  // ---- polling: ETag, paused while hidden
+  await check('monitor: polls with If-None-Match and gets 304 while nothing changes', async () => {
+    await op.goto(`${BASE}/#/monitor`);
+    const got = await op.waitForResponse((r) => r.url().includes('/api/v1/instances?') && r.status() === 304, { timeout: WAIT });
+    return got.request().headers()['if-none-match'] !== undefined;
+  });
+  await check('monitor: no polling while the tab is hidden, again once visible', async () => {
+    let n = 0;
+    const count = (r) => { if (r.url().includes('/api/v1/instances?')) n++; };
+    await op.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await op.waitForTimeout(500);
+    op.on('request', count);
+    await op.waitForTimeout(7000); // more than two polling periods (3 s)
+    const hidden = n;
+    await op.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await op.waitForRequest((r) => r.url().includes('/api/v1/instances?'), { timeout: WAIT });
+    op.off('request', count);
+    return hidden === 0 || `${hidden} polls while hidden`;
+  });
+
+  // ---- jobs and submit
+  await op.goto(`${BASE}/#/jobs`);
+  await check('jobs page: every job with its trigger and enabled flag', async () => {
+    await op.waitForSelector('#jobs tr[data-job="greet"]', { timeout: WAIT });
+    const names = await op.locator('#jobs tr[data-job]').evaluateAll((rs) => rs.map((r) => r.dataset.job));
+    const ext = await op.textContent('#jobs tr[data-job="extract"]');
+    return ['extract', 'greet', 'load', 'markup', 'sleeper'].every((j) => names.includes(j)) &&
+      ext.includes('0 1 * * * (UTC)') && ext.includes('enabled');
+  });
+  await shot(op, 'jobs');
+  let greetId = 0;
+  await check('submit: the form has the job\'s parameter with its default; submitted with who=Ada', async () => {
+    greetId = await submitViaForm(op, 'greet', async () => {
+      if ((await op.inputValue('#p-who')) !== 'world') throw new Error('default of who is not "world"');
+      await op.fill('#p-who', 'Ada');
+      await shot(op, 'submit');
+    });
+    return greetId > 0;
+  });
+  await check('instance page: the submitted greet runs to Success and its log says "hello Ada"', async () => {
+    await waitInstanceState(op, 'Success');
+    await op.waitForFunction(() => document.querySelector('#log').textContent.includes('hello Ada'), null, { timeout: WAIT });
+    return (await op.textContent('#params')).includes('who=Ada');
+  });
+  await check('instance page: state history from creation to Success, one execution', async () => {
+    const h = await op.locator('#history tr').count();
+    const ex = await op.locator('#executions .exec').count();
+    return h >= 3 && ex === 1;
+  });
+  await shot(op, 'instance');
+  await check('monitor: the submitted instance is listed with its parameter', async () => {
+    await op.goto(`${BASE}/#/monitor`);
+    await op.waitForSelector(`#instances tr[data-id="${greetId}"]`, { timeout: WAIT });
+    return (await op.textContent(`#instances tr[data-id="${greetId}"] td.params`)) === 'who=Ada';
+  });
+  await check('monitor: "My Jobs" shows the operator\'s submit', async () => {
+    await op.check('#f-mine');
+    await op.waitForURL(/mine=1/, { timeout: WAIT });
+    await op.waitForSelector(`#instances tr[data-id="${greetId}"]`, { timeout: WAIT });
+    return (await op.locator('#instances tr[data-job="extract"]').count()) === 0;
+  });
+
+  // ---- stop a running job
+  let sleeperId = 0;
+  await check('stop: a running sleeper is stopped from its page and ends Canceled', async () => {
+    sleeperId = await submitViaForm(op, 'sleeper');
+    await waitInstanceState(op, 'Running');
+    await op.waitForSelector('#act-stop', { timeout: WAIT });
+    await shot(op, 'instance-running');
+    await op.click('#act-stop');
+    await waitInstanceState(op, 'Canceled');
+    return (await op.locator('#act-stop').count()) === 0 && (await op.locator('#act-rerun').count()) === 1;
+  });
+  await shot(op, 'instance-stopped');
+  ok('no CSP violation or page error in the operator\'s tab', op.problems.length === 0, op.problems.join('\n'));
+
+  // ---- markup in data is shown as text, never run
+  const x = await newPage();
+  await login(x, env('OPERATOR'));
+  let markupId = 0;
+  await check('markup: a submit whose parameter is an <img onerror> payload', async () => {
+    markupId = await submitViaForm(x, 'markup', async () => {
+      await x.fill('#p-extra', 'extra=<script>window.__xss=3</script>');
+    });
+    return markupId > 0;
+  });
+  await check('markup: its log line with <script> is shown as text and nothing ran', async () => {
+    await waitInstanceState(x, 'Success');
+    await x.waitForFunction(() => document.querySelector('#log').textContent.includes('<script>window.__xss=2</script>'), null, { timeout: WAIT });
+    const params = await x.textContent('#params');
+    const scripts = await x.locator('main script, main img').count();
+    const xss = await x.evaluate(() => window.__xss);
+    return params.includes(XSS_PARAM) && params.includes('<script>window.__xss=3</script>') && scripts === 0 && xss === undefined;
+  });
+  await shot(x, 'xss-instance');
+  await check('markup: the monitor shows the parameters as text and nothing ran', async () => {
+    await x.goto(`${BASE}/#/monitor`);
+    await x.waitForSelector(`#instances tr[data-id="${markupId}"]`, { timeout: WAIT });
+    const t = await x.textContent(`#instances tr[data-id="${markupId}"] td.params`);
+    const xss = await x.evaluate(() => window.__xss);
+    return t.includes(XSS_PARAM) && (await x.locator('#instances img').count()) === 0 && xss === undefined;
+  });
+  await shot(x, 'xss-monitor');
+  await check('markup: the submit form shows the payload default as a value, nothing ran', async () => {
+    await x.goto(`${BASE}/#/submit/markup`);
+    await x.waitForSelector('#p-note', { timeout: WAIT });
+    return (await x.inputValue('#p-note')) === XSS_PARAM && (await x.evaluate(() => window.__xss)) === undefined;
+  });
+  ok('no CSP violation, page error or dialog in the markup tab', x.problems.length === 0, x.problems.join('\n'));
+
+  // ---- the viewer sees no write buttons; the server refuses their writes
+  const v = await newPage();
+  await login(v, env('VIEWER'));
+  await check('viewer: the instance page has no stop, rerun or mark-success button', async () => {
+    await v.goto(`${BASE}/#/instance/${sleeperId}`);
+    await waitInstanceState(v, 'Canceled');
+    await v.waitForSelector('#actions:not(:empty)', { timeout: WAIT });
+    const n = await v.locator('#act-stop, #act-rerun, #act-mark-success').count();
+    return n === 0 && (await v.textContent('#actions')).includes('viewer');
+  });
+  await shot(v, 'viewer-instance');
+  await check('viewer: the jobs page has no Submit link', async () => {
+    await v.goto(`${BASE}/#/jobs`);
+    await v.waitForSelector('#jobs tr[data-job="greet"]', { timeout: WAIT });
+    return (await v.locator('a[data-submit]').count()) === 0;
+  });
+  await shot(v, 'viewer-jobs');
+  await check('viewer: a POST from the page with the viewer token is refused 403', async () => {
+    const st = await v.evaluate(async (id) => {
+      const r = await fetch(`/api/v1/instances/${id}/rerun`, { method: 'POST',
+        headers: { Authorization: `Bearer ${sessionStorage.getItem('batchd.token')}`, 'Content-Type': 'application/json' }, body: '{}' });
+      return r.status;
+    }, sleeperId);
+    return st === 403 || `status ${st}`;
+  });
+  await check('log out forgets the token and shows the login page', async () => {
+    await v.click('#logout');
+    await v.waitForSelector('#token', { timeout: WAIT });
+    return (await v.evaluate(() => sessionStorage.getItem('batchd.token'))) === null;
+  });
+
+  // ---- a page of another origin cannot use the API (localhost vs 127.0.0.1: two origins)
+  await check('another origin\'s page: its POST (a form-like, no-preflight request) is refused 403', async () => {
+    const evil = await newPage();
+    const other = BASE.replace('127.0.0.1', 'localhost');
+    await evil.goto(`${other}/#/login`);
+    const st = await evil.evaluate(async (target) => {
+      const r = await fetch(`${target}/api/v1/jobs/greet/submit`, { method: 'POST', body: 'x', mode: 'cors' }).catch((e) => e.message);
+      return typeof r === 'string' ? r : r.status;
+    }, BASE);
+    // The browser sends Origin: http://localhost:PORT; batchd refuses it (403, which the
+    // page cannot even read without CORS: fetch then fails).
+    return st === 403 || /Failed to fetch/.test(String(st)) || `got ${st}`;
+  });
+} catch (e) {
+  ok('the browser tests ran to their end', false, e.stack);
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);
