@@ -40,6 +40,18 @@ if [ ! -f "$SRC/ui/node_modules/playwright-core/package.json" ] ||
         echo "Bail out! npm ci in ui/ failed:"; cat "$tmp/npm.log"; exit 1; }
 fi
 
+# The committed bundle is what the sources build to (make ui, docs/ui.md).
+if (cd "$SRC/ui" && OUT="$tmp/dist" node build.mjs) >"$tmp/build.log" 2>&1; then
+    stale=""
+    for f in index.html app.js app.css; do
+        cmp -s "$tmp/dist/$f" "$SRC/ui/dist/$f" || stale="$stale $f"
+    done
+    if [ -z "$stale" ]; then pass "ui/dist/ is what ui/src/ builds to"; else
+        fail "ui/dist/ is what ui/src/ builds to (differ:$stale; run make ui and commit ui/dist/)"; fi
+else
+    fail "ui/src/ builds with esbuild" "$tmp/build.log"
+fi
+
 # ---- the repository: a chain, manual jobs, one carrying markup in its data ---------------
 mkdir -p "$tmp/defs" "$tmp/state" "$tmp/alive"
 XSS_PARAM='<img src=x onerror="window.__xss=1">'
