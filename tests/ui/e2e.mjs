@@ -217,6 +217,25 @@ try {
     return (await op.locator('#act-stop').count()) === 0 && (await op.locator('#act-rerun').count()) === 1;
   });
   await shot(op, 'instance-stopped');
+  // ---- a chunk job: its step execution's eight counts
+  let importId = 0;
+  await check('chunk job: the import\'s step shows 5 read, 2 process skips, 3 written', async () => {
+    importId = await submitViaForm(op, 'import');
+    await waitInstanceState(op, 'Success');
+    await op.waitForSelector('#executions tr[data-step="import"]', { timeout: WAIT });
+    const counts = await op.locator('#executions tr[data-step="import"] td[data-count]').evaluateAll((tds) =>
+      Object.fromEntries(tds.map((td) => [td.dataset.count, Number(td.textContent)])));
+    return (counts.read_count === 5 && counts.process_skip_count === 2 && counts.write_count === 3 &&
+      counts.read_skip_count === 0 && counts.write_skip_count === 0) || JSON.stringify(counts);
+  });
+  await shot(op, 'instance-chunk');
+  await check('monitor: "has failure" shows exactly the import, flagged with its 2 skipped items', async () => {
+    await op.goto(`${BASE}/#/monitor?has_failure=1`);
+    await op.waitForSelector(`#instances tr[data-id="${importId}"]`, { timeout: WAIT });
+    const ids = await op.locator('#instances tr[data-id]').evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
+    const flag = await op.textContent(`#instances tr[data-id="${importId}"] .flag`);
+    return (ids.length === 1 && flag.includes('2 skipped')) || `rows ${ids}, flag ${flag}`;
+  });
   ok('no CSP violation or page error in the operator\'s tab', op.problems.length === 0, op.problems.join('\n'));
 
   // ---- markup in data is shown as text, never run

@@ -89,7 +89,18 @@ group: adhoc
 type: manual
 parameters: {note: '$XSS_PARAM'}
 executor: {exec: {command: [/bin/sh, -c, 'echo "<script>window.__xss=2</script> note: \$BATCH_PARAM_NOTE"']}}
+---
+kind: job
+name: import
+group: data
+type: manual
+parameters: {input: $tmp/customers.csv}
+executor: {exec: {command: [$BIN/sdk/examples/customer_import]}}
 YAML
+# The SDK's chunk example on 5 rows, 2 of them invalid (docs/sdk.md): 5 read, 2 skipped
+# in processing, 3 written: a Success with a data failure.
+printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,Di,di@example.com,20\n5,Eve,eve@example.com,29\n' \
+    >"$tmp/customers.csv"
 if ! "$B" apply "$tmp/defs" --db "$tmp/r.db" --actor ui-test >"$tmp/apply.out" 2>&1; then
     echo "Bail out! batchctl apply failed:"; cat "$tmp/apply.out"; exit 1
 fi
