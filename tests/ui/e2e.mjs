@@ -4,6 +4,7 @@
 // Every wait has a 60 s deadline and ends as soon as its condition holds.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { DEFICIENCIES, distance, parseRgb } from './palette.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`e2e.mjs: ${k} is not set (run tests/ui/run.sh)`);
@@ -122,6 +123,36 @@ try {
     return /^2026-03-02 01:00:00 UTC$/.test(due.trim()) && (await row.locator('td.reason').textContent()).length > 0;
   });
   await shot(op, 'monitor');
+  await check('the 13 states: distinct glyphs and names; distinct colours stay ΔE ≥ 10 apart under deuteranopia, protanopia and tritanopia', async () => {
+    // The badges as the shipped app.css colours them (states.js draws them; built here for all 13).
+    const states = await op.evaluate(() => {
+      const out = [];
+      for (let s = 0; s < 13; s++) {
+        const el = document.createElement('span');
+        el.className = `badge st-${s}`;
+        document.body.appendChild(el);
+        out.push({ s, bg: getComputedStyle(el).backgroundColor });
+        el.remove();
+      }
+      return out;
+    });
+    const options = await op.locator('#f-state option[value]:not([value=""])').allTextContents();
+    const glyphs = new Set(options.map((o) => o.split(' ')[0]));
+    const names = new Set(options.map((o) => o.slice(o.indexOf(' ') + 1)));
+    if (options.length !== 13 || glyphs.size !== 13 || names.size !== 13) return `options ${options}`;
+    const colours = [...new Set(states.map((x) => x.bg))].map(parseRgb);
+    if (colours.length < 6) return `only ${colours.length} colours`;
+    const worst = [];
+    for (const d of DEFICIENCIES) {
+      for (let i = 0; i < colours.length; i++) {
+        for (let j = i + 1; j < colours.length; j++) {
+          const e = distance(colours[i], colours[j], d);
+          if (e < 10) worst.push(`${d}: ${colours[i]} vs ${colours[j]} ΔE ${e.toFixed(1)}`);
+        }
+      }
+    }
+    return worst.length === 0 || worst.join('; ');
+  });
   await check('monitor: the state filter shows only that state', async () => {
     await op.selectOption('#f-state', '6'); // Failed: none
     await op.waitForSelector('#instances td.muted', { timeout: WAIT });
