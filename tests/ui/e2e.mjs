@@ -335,6 +335,38 @@ try {
     return (await v.evaluate(() => sessionStorage.getItem('batchd.token'))) === null;
   });
 
+  // ---- pagination: 50 rows a page, never more
+  await check('monitor: 50 rows a page; "Older" shows the rest, older ids; "Newer" comes back', async () => {
+    await op.goto(`${BASE}/#/monitor`);
+    await op.waitForSelector('#instances tr[data-id]', { timeout: WAIT });
+    const made = await op.evaluate(async () => {
+      const ids = [];
+      for (let i = 0; i < 50; i++) {
+        const r = await fetch('/api/v1/jobs/greet/submit', { method: 'POST',
+          headers: { Authorization: `Bearer ${sessionStorage.getItem('batchd.token')}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ params: { who: `p${i}` } }) });
+        if (r.status !== 201) return `submit ${i}: ${r.status}`;
+        ids.push((await r.json()).id);
+      }
+      return ids;
+    });
+    if (!Array.isArray(made)) return made;
+    const newest = Math.max(...made);
+    await op.waitForSelector(`#instances tr[data-id="${newest}"]`, { timeout: WAIT });
+    const ids = async () => op.locator('#instances tr[data-id]').evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
+    const first = await ids();
+    await op.click('#older');
+    await op.waitForSelector('#newer', { timeout: WAIT });
+    await op.waitForFunction((min) => [...document.querySelectorAll('#instances tr[data-id]')].every((r) => Number(r.dataset.id) < min), Math.min(...first), { timeout: WAIT });
+    const second = await ids();
+    await op.click('#newer');
+    await op.waitForSelector(`#instances tr[data-id="${newest}"]`, { timeout: WAIT });
+    const total = Number(newest); // ids are 1..newest, all in the window
+    return (first.length === 50 && first[0] === newest && second.length === total - 50 &&
+      (await op.locator('#newer').count()) === 0) || `page 1: ${first.length} rows from ${first[0]}, page 2: ${second.length}, newest ${newest}`;
+  });
+  await shot(op, 'monitor-many');
+
   // ---- a page of another site, served from another port of this machine (so another
   // origin), posts to batchd as a forged form would
   await check('another site\'s page: the POST its browser sends with its Origin is refused 403 before any token check', async () => {
