@@ -249,6 +249,18 @@ try {
     return (await op.locator('#act-stop').count()) === 0 && (await op.locator('#act-rerun').count()) === 1;
   });
   await shot(op, 'instance-stopped');
+  await check('rerun: the canceled sleeper runs again (a second execution), is stopped again, then marked successful', async () => {
+    await op.click('#act-rerun');
+    await op.waitForSelector('#executions .exec:nth-child(2)', { timeout: WAIT });
+    await waitInstanceState(op, 'Running');
+    await op.click('#act-stop');
+    await waitInstanceState(op, 'Canceled');
+    await op.click('#act-mark-success');
+    await waitInstanceState(op, 'Manual Success');
+    const left = await op.locator('#act-stop, #act-rerun, #act-mark-success').count();
+    return (left === 0 && (await op.locator('#executions .exec').count()) === 2) || `${left} buttons left`;
+  });
+  await shot(op, 'instance-manual-success');
   // ---- a chunk job: its step execution's eight counts
   let importId = 0;
   await check('chunk job: the import\'s step shows 5 read, 2 process skips, 3 written', async () => {
@@ -308,8 +320,8 @@ try {
   const v = await newPage();
   await login(v, env('VIEWER'));
   await check('viewer: the instance page has no stop, rerun or mark-success button', async () => {
-    await v.goto(`${BASE}/#/instance/${sleeperId}`);
-    await waitInstanceState(v, 'Canceled');
+    await v.goto(`${BASE}/#/instance/${greetId}`);
+    await waitInstanceState(v, 'Success');
     await v.waitForSelector('#actions:not(:empty)', { timeout: WAIT });
     const n = await v.locator('#act-stop, #act-rerun, #act-mark-success').count();
     return n === 0 && (await v.textContent('#actions')).includes('viewer');
@@ -326,7 +338,7 @@ try {
       const r = await fetch(`/api/v1/instances/${id}/rerun`, { method: 'POST',
         headers: { Authorization: `Bearer ${sessionStorage.getItem('batchd.token')}`, 'Content-Type': 'application/json' }, body: '{}' });
       return r.status;
-    }, sleeperId);
+    }, greetId);
     return st === 403 || `status ${st}`;
   });
   await check('log out forgets the token and shows the login page', async () => {

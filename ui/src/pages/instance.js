@@ -57,17 +57,21 @@ export function instancePage(main, r) {
     refresh();
   }
 
+  // The operators' requests each state allows (docs/states.md): stop from 0, 1, 2, 4 and
+  // 11; rerun from the final states but 12; mark success from 0, 1, 3, 6, 7, 8, 9, 11.
+  const STOP = new Set([0, 1, 2, 4, 11]);
+  const RERUN = new Set([3, 5, 6, 7, 8, 9]);
+  const MARK = new Set([0, 1, 3, 6, 7, 8, 9, 11]);
   function showActions() {
     if (!can('operator')) {
       fill(actions, h('span', { class: 'muted' }, 'Your role can only look (viewer).'));
       return;
     }
-    const final = FINAL.has(inst.state);
+    const s = inst.state;
     fill(actions,
-      !final && h('button', { type: 'button', id: 'act-stop', class: 'danger', onclick: () => act('stop') }, '■ Stop'),
-      final && h('button', { type: 'button', id: 'act-rerun', onclick: () => act('rerun') }, '↻ Rerun'),
-      final && inst.state !== 5 && inst.state !== 12 &&
-        h('button', { type: 'button', id: 'act-mark-success', onclick: () => act('mark-success') }, '☑ Mark success'));
+      STOP.has(s) && h('button', { type: 'button', id: 'act-stop', class: 'danger', onclick: () => act('stop') }, '■ Stop'),
+      RERUN.has(s) && h('button', { type: 'button', id: 'act-rerun', onclick: () => act('rerun') }, '↻ Rerun'),
+      MARK.has(s) && h('button', { type: 'button', id: 'act-mark-success', onclick: () => act('mark-success') }, '☑ Mark success'));
   }
 
   function stateName(code) {
