@@ -36,6 +36,16 @@ async function check(name, fn) {
     ok(name, false, e.message.split('\n').slice(0, 6).join('\n'));
   }
 }
+// until(page, fn, arg): evaluates fn(arg) in the page every 100 ms until it is truthy
+// (page.waitForFunction would compile it with eval, which batchd's CSP forbids).
+async function until(page, fn, arg) {
+  const end = Date.now() + WAIT;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return true;
+    if (Date.now() > end) throw new Error(`not true within ${WAIT / 1000} s: ${fn}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const shot = (page, name) => page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
 
 const browser = await chromium.launch({
@@ -178,20 +188,24 @@ try {
   await check('monitor: no polling while the tab is hidden, again once visible', async () => {
     let n = 0;
     const count = (r) => { if (r.url().includes('/api/v1/instances?')) n++; };
-    await op.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    const setHidden = (on) => op.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
       document.dispatchEvent(new Event('visibilitychange'));
-    });
-    await op.waitForTimeout(500);
-    op.on('request', count);
-    await op.waitForTimeout(7000); // more than two polling periods (3 s)
-    const hidden = n;
-    await op.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
-    await op.waitForRequest((r) => r.url().includes('/api/v1/instances?'), { timeout: WAIT });
-    op.off('request', count);
+    }, on);
+    let hidden;
+    await setHidden(true);
+    try {
+      // The next tick finds the tab hidden and says so; from then on nothing is asked.
+      await until(op, () => document.querySelector('#live').textContent.includes('paused'));
+      op.on('request', count);
+      await op.waitForTimeout(7000); // more than two polling periods (3 s)
+      hidden = n;
+    } finally {
+      op.off('request', count);
+      const again = op.waitForRequest((r) => r.url().includes('/api/v1/instances?'), { timeout: WAIT });
+      await setHidden(false);
+      await again;
+    }
     return hidden === 0 || `${hidden} polls while hidden`;
   });
 
@@ -216,7 +230,7 @@ try {
   });
   await check('instance page: the submitted greet runs to Success and its log says "hello Ada"', async () => {
     await waitInstanceState(op, 'Success');
-    await op.waitForFunction(() => document.querySelector('#log').textContent.includes('hello Ada'), null, { timeout: WAIT });
+    await until(op, () => document.querySelector('#log').textContent.includes('hello Ada'));
     return (await op.textContent('#params')).includes('who=Ada');
   });
   await check('instance page: state history from creation to Success, one execution', async () => {
@@ -294,7 +308,7 @@ try {
   });
   await check('markup: its log line with <script> is shown as text and nothing ran', async () => {
     await waitInstanceState(x, 'Success');
-    await x.waitForFunction(() => document.querySelector('#log').textContent.includes('<script>window.__xss=2</script>'), null, { timeout: WAIT });
+    await until(x, () => document.querySelector('#log').textContent.includes('<script>window.__xss=2</script>'));
     const params = await x.textContent('#params');
     const scripts = await x.locator('main script, main img').count();
     const xss = await x.evaluate(() => window.__xss);
@@ -369,7 +383,7 @@ try {
     const first = await ids();
     await op.click('#older');
     await op.waitForSelector('#newer', { timeout: WAIT });
-    await op.waitForFunction((min) => [...document.querySelectorAll('#instances tr[data-id]')].every((r) => Number(r.dataset.id) < min), Math.min(...first), { timeout: WAIT });
+    await until(op, (min) => [...document.querySelectorAll('#instances tr[data-id]')].every((r) => Number(r.dataset.id) < min), Math.min(...first));
     const second = await ids();
     await op.click('#newer');
     await op.waitForSelector(`#instances tr[data-id="${newest}"]`, { timeout: WAIT });

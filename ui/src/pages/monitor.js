@@ -136,6 +136,7 @@ export function monitorPage(main, r) {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
     try {
       const [from, to, label] = await windowOf();
+      if (document.hidden) return; // hidden meanwhile
       const p = new URLSearchParams({ from, to, order: 'newest', limit: String(PAGE) });
       if (f.job) p.set('job', f.job);
       if (f.state !== '') p.set('state', f.state);
