@@ -91,6 +91,14 @@ parameters: {note: '$XSS_PARAM'}
 executor: {exec: {command: [/bin/sh, -c, 'echo "<script>window.__xss=2</script> note: \$BATCH_PARAM_NOTE"']}}
 ---
 kind: job
+name: many
+group: adhoc
+type: manual
+allow_multiple_instances: true
+parameters: {who: nobody}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
 name: import
 group: data
 type: manual
