@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE # output cut short (| head): still stop batchd
 . "$HERE/../lib.sh" # pass, fail, wait_for, WAIT
 
 # playwright-core from the committed lockfile (ui/package-lock.json), into ui/node_modules.
