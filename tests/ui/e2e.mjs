@@ -265,7 +265,12 @@ try {
   });
   await shot(op, 'instance-stopped');
   await check('rerun: the canceled sleeper runs again (a second execution), is stopped again, then marked successful', async () => {
+    // Canceled, and its execution recorded as ended (a rerun of a run still going is refused).
+    await until(op, () => document.querySelector('#executions').textContent.includes('exit status'));
     await op.click('#act-rerun');
+    await until(op, () => /^rerun(:| refused)/.test(document.querySelector('#action-msg').textContent));
+    const said = await op.textContent('#action-msg');
+    if (said.includes('refused')) return said;
     await op.waitForSelector('#executions .exec:nth-child(2)', { timeout: WAIT });
     await waitInstanceState(op, 'Running');
     await op.click('#act-stop');

@@ -177,8 +177,9 @@ check "GET /ui/nope.js: 404" [ "$code" = 404 ]
 get / -X POST
 check "POST /: 405 (the UI's files are read-only)" [ "$code" = 405 ]
 get /api/v1/whoami -H "Authorization: Bearer $VIEWER"
+jqb() { jq -e "$@" "$tmp/body" >/dev/null 2>&1; } # jqb FILTER: FILTER holds on the last body
 check "GET /api/v1/whoami: the token's name, role and batchd's clock" \
-    jq -e '.name == "vera" and .role == "viewer" and .tenant == "default" and .actor == "token:vera" and (.now | startswith("2026-03-02T"))' "$tmp/body" >/dev/null
+    jqb '.name == "vera" and .role == "viewer" and .tenant == "default" and .actor == "token:vera" and (.now | startswith("2026-03-02T"))'
 get /api/v1/whoami
 check "GET /api/v1/whoami without a token: 401" [ "$code" = 401 ]
 get /api/v1/instances -H "Authorization: Bearer $VIEWER"
