@@ -42,7 +42,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DAEMON_SRC:= $(wildcard src/daemon/*.c src/api/*.c)
-DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
+DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o $(BUILD)/gen/ui.o
 DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lcurl -lpthread
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -97,6 +97,18 @@ $(BUILD)/gen/openapi.c: api/openapi.json scripts/embed-text.sh | deps
 	$(Q)scripts/embed-text.sh api_openapi_json $< >$@
 
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The web UI (docs/ui.md): the committed bundle ui/dist/ compiled in as three C strings,
+# so building batchd needs no Node (`make ui` rebuilds the bundle where Node is).
+UI_DIST := ui/dist/index.html ui/dist/app.js ui/dist/app.css
+$(BUILD)/gen/ui.c: $(UI_DIST) scripts/embed-text.sh | deps
+	@mkdir -p $(dir $@)
+	$(Q){ scripts/embed-text.sh ui_index_html ui/dist/index.html && \
+	      scripts/embed-text.sh ui_app_js ui/dist/app.js && \
+	      scripts/embed-text.sh ui_app_css ui/dist/app.css; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a | test-deps

@@ -39,6 +39,8 @@ struct api_req {
         struct buf out;
         const char *content_type;
         struct MHD_Response *stream;    /* instead of out: a streamed body */
+        const char *cache_control;      /* NULL: "no-store" (every API answer) */
+        char etag[24];                  /* set by the server on a GET's 200 (see server.c) */
         char allow[128];                /* Allow header for 405 */
 };
 
@@ -123,6 +125,14 @@ struct api_route {
         api_handler *fn;
 };
 
+/* Serves the web UI's files (ui.c, embedded from ui/dist) when r->path is one of them
+ * ("/", "/index.html", "/ui/..."): true when it answered (200, or 405 for a method
+ * other than GET/HEAD), false when the path is not the UI's. */
+bool api_ui_serve(struct api_req *r);
+
+/* The role's name ("viewer"), as tokens are created with it. */
+const char *api_role_name(enum api_role role);
+
 /* The route table (routes.c), terminated by an entry with method NULL. */
 extern const struct api_route api_routes[];
 
@@ -163,5 +173,6 @@ int api_alert_ack(struct api_req *r);
 int api_tokens_list(struct api_req *r);
 int api_token_create(struct api_req *r);
 int api_token_revoke(struct api_req *r);
+int api_whoami(struct api_req *r);
 
 #endif

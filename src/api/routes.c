@@ -13,6 +13,7 @@ const struct api_route api_routes[] = {
         {"GET", "/healthz", ROLE_NONE, api_healthz},
         {"GET", "/metrics", ROLE_VIEWER, api_metrics_text},
         {"GET", "/api/v1/openapi.json", ROLE_NONE, api_openapi},
+        {"GET", "/api/v1/whoami", ROLE_VIEWER, api_whoami},
         {"GET", "/api/v1/jobs", ROLE_VIEWER, api_jobs_list},
         {"POST", "/api/v1/jobs", ROLE_ADMIN, api_job_create},
         {"GET", "/api/v1/jobs/{}", ROLE_VIEWER, api_job_get},

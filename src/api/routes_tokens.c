@@ -123,3 +123,24 @@ int api_token_revoke(struct api_req *r)
         r->status = 204;
         return 0;
 }
+
+/* GET /api/v1/whoami: the calling token's name, role and tenant, and batchd's clock (the
+ * web UI shows the buttons of the role; the server checks the role on every request). */
+int api_whoami(struct api_req *r)
+{
+        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+                return -1;
+        api_json(r, 200);
+        buf_puts(&r->out, "{\"name\": ");
+        /* r->actor is "token:<name>" (server.c, authenticate) */
+        json_put_string(&r->out, strncmp(r->actor, "token:", 6) ? r->actor : r->actor + 6);
+        buf_printf(&r->out, ", \"role\": \"%s\", \"tenant\": ", api_role_name(r->role));
+        json_put_string(&r->out, r->tenant);
+        buf_printf(&r->out, ", \"actor\": ");
+        json_put_string(&r->out, r->actor);
+        /* batchd's clock (real or virtual): instances' times are on it, so "the last 24
+         * hours" of the monitor are counted from it. */
+        char iso[ISO_FORMAT_MAX];
+        buf_printf(&r->out, ", \"now\": \"%s\"}\n", iso_format_utc(api_now(r), iso));
+        return 0;
+}

@@ -326,7 +326,7 @@ static enum api_role role_of(const char *name)
         return ROLE_NONE;
 }
 
-static const char *role_name(enum api_role role)
+const char *api_role_name(enum api_role role)
 {
         static const char *const names[] = {"none", "viewer", "operator", "admin"};
         return names[role];
@@ -416,11 +416,63 @@ static void dispatch(struct api_req *r)
                 return;
         if (r->role < hit->role)
                 api_problem(r, 403, "%s %s needs the %s role; this token has %s", r->method,
-                            r->path, role_name(hit->role), role_name(r->role));
+                            r->path, api_role_name(hit->role), api_role_name(r->role));
         else
                 hit->fn(r);
         store_token_release(&tok);
         r->tenant = NULL;
+}
+
+/* ---- cross-origin requests and validators -------------------------------------- */
+
+/* True (and a 403 set) when a state-changing request (not GET/HEAD/OPTIONS) comes from
+ * another origin, as a browser tells it: Sec-Fetch-Site other than same-origin or none
+ * (typed by the user), or an Origin whose host[:port] is not the Host the request was
+ * sent to. Requests without these headers (curl, batchctl, the SDK) are not browsers'
+ * and pass; a browser sends them on every cross-origin POST (docs/security.md). */
+static bool cross_origin_refused(struct api_req *r)
+{
+        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") ||
+            !strcmp(r->method, "OPTIONS"))
+                return false;
+        const char *site = api_header(r, "Sec-Fetch-Site");
+        if (site && strcmp(site, "same-origin") && strcmp(site, "none")) {
+                api_problem(r, 403, "cross-origin request refused (Sec-Fetch-Site: %s)", site);
+                return true;
+        }
+        const char *origin = api_header(r, "Origin");
+        if (!origin)
+                return false;
+        const char *host = api_header(r, "Host");
+        const char *sep = strstr(origin, "://");
+        if (!host || !sep || (strncmp(origin, "http://", 7) && strncmp(origin, "https://", 8)) ||
+            strcasecmp(sep + 3, host)) {
+                api_problem(r, 403, "cross-origin request refused: Origin %s is not this "
+                                    "server (%s)", origin, host ? host : "no Host header");
+                return true;
+        }
+        return false;
+}
+
+/* A GET answered 200 from memory gets an ETag, a hash of its body (FNV-1a, 64 bits):
+ * a client that sends it back in If-None-Match gets 304 without the body while the
+ * answer is the same (the web UI's monitor polls this way). */
+static void apply_etag(struct api_req *r)
+{
+        if (r->status != 200 || r->stream ||
+            (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
+                return;
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (size_t i = 0; i < r->out.len; i++)
+                h = (h ^ (unsigned char)r->out.data[i]) * 0x100000001b3ull;
+        snprintf(r->etag, sizeof(r->etag), "\"%016llx\"", (unsigned long long)h);
+        const char *inm = api_header(r, "If-None-Match");
+        if (inm && (strstr(inm, r->etag) || !strcmp(inm, "*"))) {
+                r->status = 304;
+                r->out.len = 0;
+                if (r->out.data)
+                        r->out.data[0] = '\0';
+        }
 }
 
 /* ---- libmicrohttpd callbacks ------------------------------------------------- */
@@ -445,8 +497,19 @@ static enum MHD_Result send_answer(struct api_req *r)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+        /* The same strict headers on every answer, the web UI's and the API's (docs/ui.md):
+         * no inline script or style, nothing from elsewhere, never framed. */
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                r->cache_control ? r->cache_control : "no-store");
+        if (r->etag[0])
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
         enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
         MHD_destroy_response(resp);
         return ok;
@@ -516,6 +579,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         buf_init(&r.out, 0);
         if (c->body.len && memchr(c->body.data, '\0', c->body.len)) {
                 api_problem(&r, 400, "the body contains a NUL byte");
+        } else if (cross_origin_refused(&r) || api_ui_serve(&r)) {
+                /* answered */
         } else {
                 struct batch_err err;
                 if (!(r.st = pool_get(a, &err))) {
@@ -528,6 +593,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         pool_put(a, r.st);
                 }
         }
+        apply_etag(&r);
         count_answer(a, r.status, c->start_us);
         enum MHD_Result ok = send_answer(&r);
         buf_release(&r.out);

@@ -110,6 +110,14 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history)
                 json_put_string(b, j->group);
                 buf_printf(b, ", \"type\": \"%s\", \"enabled\": %s", type_name(j->type),
                            j->enabled ? "true" : "false");
+                /* What a form needs without reading the YAML (the web UI's submit, docs/ui.md):
+                 * the trigger, and the parameters with their defaults (secrets as ***). */
+                buf_puts(b, ", \"cron\": ");
+                json_put_string(b, j->cron);
+                buf_puts(b, ", \"timezone\": ");
+                json_put_string(b, j->timezone);
+                buf_puts(b, ", \"parameters\": ");
+                params_format(&j->parameters, b);
         }
         struct buf text;
         buf_init(&text, 0);

@@ -1,0 +1,222 @@
+#!/bin/sh
+# End-to-end tests of the web UI (docs/ui.md): a real batchd on a real SQLite file with a
+# virtual clock, driven through Debian's headless Chromium by playwright-core (e2e.mjs),
+# plus the server's side of the security model checked over HTTP with curl. Screenshots
+# of every page go to $SCREENS (default build/ui-screens/). Closes with
+# "ui: N passed, M failed"; exit status 1 when anything failed.
+#   BUILD_DIR=$PWD/build tests/ui/run.sh        KEEP=1 keeps the temporary directory
+set -u
+BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
+B="$BIN/batchctl"
+D="$BIN/batchd"
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+SCREENS=${SCREENS:-$BIN/ui-screens}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+for tool in curl jq node npm; do
+    command -v "$tool" >/dev/null || { echo "ui: $tool is needed (scripts/install-deps.sh ui)" >&2; exit 1; }
+done
+[ -x "$CHROMIUM" ] || { echo "ui: $CHROMIUM is needed (scripts/install-deps.sh ui)" >&2; exit 1; }
+passed=0
+failed=0
+tmp=$(mktemp -d)
+daemon_pid=""
+cleanup() {
+    if [ -n "$daemon_pid" ]; then
+        kill "$daemon_pid" 2>/dev/null
+        wait "$daemon_pid" 2>/dev/null
+    fi
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE # output cut short (| head): still stop batchd
+. "$HERE/../lib.sh" # pass, fail, wait_for, WAIT
+
+# playwright-core from the committed lockfile (ui/package-lock.json), into ui/node_modules.
+if [ ! -f "$SRC/ui/node_modules/playwright-core/package.json" ] ||
+    [ "$SRC/ui/package-lock.json" -nt "$SRC/ui/node_modules/.package-lock.json" ]; then
+    (cd "$SRC/ui" && npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1 || {
+        echo "Bail out! npm ci in ui/ failed:"; cat "$tmp/npm.log"; exit 1; }
+fi
+
+# The committed bundle is what the sources build to (make ui, docs/ui.md).
+if (cd "$SRC/ui" && OUT="$tmp/dist" node build.mjs) >"$tmp/build.log" 2>&1; then
+    stale=""
+    for f in index.html app.js app.css; do
+        cmp -s "$tmp/dist/$f" "$SRC/ui/dist/$f" || stale="$stale $f"
+    done
+    if [ -z "$stale" ]; then pass "ui/dist/ is what ui/src/ builds to"; else
+        fail "ui/dist/ is what ui/src/ builds to (differ:$stale; run make ui and commit ui/dist/)"; fi
+else
+    fail "ui/src/ builds with esbuild" "$tmp/build.log"
+fi
+
+# ---- the repository: a chain, manual jobs, one carrying markup in its data ---------------
+mkdir -p "$tmp/defs" "$tmp/state" "$tmp/alive"
+XSS_PARAM='<img src=x onerror="window.__xss=1">'
+cat >"$tmp/defs/jobs.yaml" <<YAML
+kind: job
+name: extract
+group: nightly
+trigger: {cron: "0 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'echo extracted']}}
+---
+kind: job
+name: load
+group: nightly
+trigger: {cron: "0 1 * * *", timezone: UTC}
+depends_on: [{job: extract, mode: success}]
+executor: {exec: {command: [/bin/sh, -c, 'echo loaded']}}
+---
+kind: job
+name: greet
+group: adhoc
+type: manual
+parameters: {who: world}
+executor: {exec: {command: [/bin/sh, -c, 'echo "hello \$BATCH_PARAM_WHO"']}}
+---
+kind: job
+name: sleeper
+group: adhoc
+type: manual
+estimated_minutes: 600
+executor: {exec: {command: [/bin/sh, -c, 'while [ -d "\$0" ]; do sleep 0.2; done', $tmp/alive]}}
+---
+kind: job
+name: markup
+group: adhoc
+type: manual
+parameters: {note: '$XSS_PARAM'}
+executor: {exec: {command: [/bin/sh, -c, 'echo "<script>window.__xss=2</script> note: \$BATCH_PARAM_NOTE"']}}
+---
+kind: job
+name: many
+group: adhoc
+type: manual
+allow_multiple_instances: true
+parameters: {who: nobody}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: import
+group: data
+type: manual
+parameters: {input: $tmp/customers.csv}
+executor: {exec: {command: [$BIN/sdk/examples/customer_import]}}
+YAML
+# The SDK's chunk example on 5 rows, 2 of them invalid (docs/sdk.md): 5 read, 2 skipped
+# in processing, 3 written: a Success with a data failure.
+printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,Di,di@example.com,20\n5,Eve,eve@example.com,29\n' \
+    >"$tmp/customers.csv"
+if ! "$B" apply "$tmp/defs" --db "$tmp/r.db" --actor ui-test >"$tmp/apply.out" 2>&1; then
+    echo "Bail out! batchctl apply failed:"; cat "$tmp/apply.out"; exit 1
+fi
+mk_token() { "$D" token create --name "$1" --role "$2" --db "$tmp/r.db" 2>/dev/null | head -n 1; }
+ADMIN=$(mk_token ada admin)
+OPERATOR=$(mk_token oscar operator)
+VIEWER=$(mk_token vera viewer)
+if [ -z "$ADMIN" ] || [ -z "$OPERATOR" ] || [ -z "$VIEWER" ]; then
+    echo "Bail out! batchd token create failed"; exit 1
+fi
+
+# The chain is due at 01:00 of the virtual clock, 10 s after it starts (at real speed).
+"$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" \
+    --clock-start 2026-03-02T00:59:50Z --clock-rate 1 --log-file "$tmp/d.log" 2>"$tmp/d.err" &
+daemon_pid=$!
+port_of_log() {
+    port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" 2>/dev/null | head -n 1)
+    [ -n "$port" ]
+}
+if ! wait_for "$WAIT" port_of_log; then
+    echo "Bail out! batchd did not report its API port"; cat "$tmp/d.log" "$tmp/d.err"; exit 1
+fi
+base="http://127.0.0.1:$port"
+echo "# batchd pid $daemon_pid on $base"
+
+# ---- the server's side, over HTTP ----------------------------------------------------------
+# hdr NAME: a header of the last answer ($tmp/hdr).
+hdr() { tr -d '\r' <"$tmp/hdr" | sed -n "s/^$1: *//Ip" | tail -n 1; }
+# get PATH [CURL ARGS]: status in $code, body in $tmp/body, headers in $tmp/hdr.
+get() {
+    p=$1; shift
+    : >"$tmp/body"
+    code=$(curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time "$WAIT" "$@" "$base$p")
+}
+# check NAME COMMAND...: a pass when COMMAND succeeds, else a failure showing the answer.
+check() {
+    name=$1; shift
+    if "$@"; then pass "$name"; else
+        fail "$name"; echo "    HTTP $code"; sed 's/^/    | /' "$tmp/hdr" | head -n 20; head -c 600 "$tmp/body" | sed 's/^/    | /'
+    fi
+}
+csp_strict() {
+    c=$(hdr Content-Security-Policy)
+    case $c in *"default-src 'self'"*"frame-ancestors 'none'"*) ;; *) return 1 ;; esac
+    case $c in *unsafe-inline* | *unsafe-eval*) return 1 ;; esac
+}
+get /
+check "GET / is the UI's page, text/html, no token needed" \
+    sh -c '[ "$1" = 200 ] && grep -q "<script src=\"/ui/app.js\"" "$2"' - "$code" "$tmp/body"
+check "GET /: Content-Type text/html; charset=utf-8" [ "$(hdr Content-Type)" = "text/html; charset=utf-8" ]
+check "GET /: strict CSP (default-src 'self', frame-ancestors 'none', nothing unsafe-inline)" csp_strict
+check "GET /: X-Content-Type-Options nosniff" [ "$(hdr X-Content-Type-Options)" = nosniff ]
+check "GET /: no inline script in the page" sh -c '! grep -Eq "<script>|<script [^>]*>[^<]|<style|style=|onload=|onclick=" "$1"' - "$tmp/body"
+get /ui/app.js
+check "GET /ui/app.js: 200 text/javascript" sh -c '[ "$1" = 200 ] && [ "$2" = "text/javascript; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
+etag=$(hdr ETag)
+check "GET /ui/app.js: an ETag and Cache-Control no-cache" sh -c '[ -n "$1" ] && [ "$2" = no-cache ]' - "$etag" "$(hdr Cache-Control)"
+check "GET /ui/app.js is the committed ui/dist/app.js" cmp -s "$tmp/body" "$SRC/ui/dist/app.js"
+get /ui/app.js -H "If-None-Match: $etag"
+check "GET /ui/app.js with its ETag in If-None-Match: 304, no body" sh -c '[ "$1" = 304 ] && [ ! -s "$2" ]' - "$code" "$tmp/body"
+get /ui/app.css
+check "GET /ui/app.css: 200 text/css" sh -c '[ "$1" = 200 ] && [ "$2" = "text/css; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
+get /ui/nope.js
+check "GET /ui/nope.js: 404" [ "$code" = 404 ]
+get / -X POST
+check "POST /: 405 (the UI's files are read-only)" [ "$code" = 405 ]
+get /api/v1/whoami -H "Authorization: Bearer $VIEWER"
+jqb() { jq -e "$@" "$tmp/body" >/dev/null 2>&1; } # jqb FILTER: FILTER holds on the last body
+check "GET /api/v1/whoami: the token's name, role and batchd's clock" \
+    jqb '.name == "vera" and .role == "viewer" and .tenant == "default" and .actor == "token:vera" and (.now | startswith("2026-03-02T"))'
+get /api/v1/whoami
+check "GET /api/v1/whoami without a token: 401" [ "$code" = 401 ]
+get /api/v1/instances -H "Authorization: Bearer $VIEWER"
+etag=$(hdr ETag)
+get /api/v1/instances -H "Authorization: Bearer $VIEWER" -H "If-None-Match: $etag"
+check "GET /api/v1/instances with its ETag: 304 while nothing changed" sh -c '[ -n "$1" ] && [ "$2" = 304 ]' - "$etag" "$code"
+count_greet() { curl -s -H "Authorization: Bearer $ADMIN" "$base/api/v1/instances?job=greet&limit=1000" | jq '.items | length'; }
+before=$(count_greet)
+get /api/v1/jobs/greet/submit -X POST -H "Authorization: Bearer $OPERATOR" -H 'Content-Type: application/json' \
+    -H 'Origin: http://evil.example' -d '{"params": {"who": "evil"}}'
+check "a cross-origin POST (Origin: http://evil.example) with a valid operator token: 403" \
+    sh -c '[ "$1" = 403 ] && jq -e ".detail | test(\"cross-origin\")" "$2" >/dev/null' - "$code" "$tmp/body"
+get /api/v1/jobs/greet/submit -X POST -H "Authorization: Bearer $OPERATOR" -H 'Content-Type: application/json' \
+    -H 'Sec-Fetch-Site: cross-site' -d '{"params": {"who": "evil"}}'
+check "a POST with Sec-Fetch-Site: cross-site: 403" [ "$code" = 403 ]
+check "the refused cross-origin POSTs submitted nothing" [ "$(count_greet)" = "$before" ]
+get /api/v1/jobs/greet/submit -X POST -H "Authorization: Bearer $VIEWER" -H 'Content-Type: application/json' -d '{}'
+check "a submit with the viewer token: 403" [ "$code" = 403 ]
+
+# ---- the browser ----------------------------------------------------------------------------
+rm -rf "$SCREENS"
+mkdir -p "$SCREENS"
+BASE=$base ADMIN=$ADMIN OPERATOR=$OPERATOR VIEWER=$VIEWER CHROMIUM=$CHROMIUM SCREENS=$SCREENS \
+    ALIVE="$tmp/alive" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
+    node "$HERE/e2e.mjs" >"$tmp/e2e.out" 2>"$tmp/e2e.err"
+rc=$?
+cat "$tmp/e2e.out"
+n_ok=$(grep -c '^ok - ' "$tmp/e2e.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/e2e.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/e2e.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"
+echo "ui: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

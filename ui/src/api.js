@@ -1,0 +1,51 @@
+// api.js: the API with the token the user pasted. The token lives in sessionStorage only
+// (this tab, until it closes) and goes out as the Authorization header: no cookie, so a
+// page of another site cannot make the browser send it (docs/security.md).
+const KEY = 'batchd.token';
+
+export const session = {
+  get token() { return sessionStorage.getItem(KEY); },
+  set token(t) { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); },
+  me: null, // GET /api/v1/whoami once logged in
+};
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+// api('GET', '/api/v1/instances', {etag, body, headers}) resolves to
+// {status, data, etag, headers} (data: parsed JSON or text; null on 304) or rejects with
+// an ApiError carrying the problem's detail.
+export async function api(method, path, opts = {}) {
+  const headers = { Accept: 'application/json', ...(opts.headers || {}) };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (opts.etag) headers['If-None-Match'] = opts.etag;
+  let body;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  const res = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
+  if (res.status === 304) return { status: 304, data: null, etag: opts.etag, headers: res.headers };
+  const ct = res.headers.get('Content-Type') || '';
+  const data = ct.includes('json') ? await res.json().catch(() => null) : await res.text();
+  if (!res.ok) {
+    if (res.status === 401 && !opts.login) {
+      session.token = null;
+      session.me = null;
+      location.hash = '#/login';
+    }
+    const detail = data && typeof data === 'object' && data.detail ? data.detail : `HTTP ${res.status}`;
+    throw new ApiError(res.status, detail);
+  }
+  return { status: res.status, data, etag: res.headers.get('ETag'), headers: res.headers };
+}
+
+// The role's rank: viewer 1 < operator 2 < admin 3.
+export function can(role) {
+  const rank = { viewer: 1, operator: 2, admin: 3 };
+  return session.me && (rank[session.me.role] || 0) >= rank[role];
+}

@@ -1,0 +1,152 @@
+// Instance detail: the instance, its state history, executions with their step executions
+// (the eight counts), and the log, all refreshed every POLL_MS until the instance is in a
+// final state (ETag: 304 while nothing changed; the log is read from where it was, with a
+// Range). Stop / rerun / mark success are shown to operators and admins; the server checks
+// the role anyway.
+import { api, can } from '../api.js';
+import { h, fill } from '../dom.js';
+import { FINAL, badge } from '../states.js';
+import { timeEl, ZONE } from '../time.js';
+import { reasonOf, paramsText } from './monitor.js';
+
+const POLL_MS = 2000;
+const COUNTS = ['read_count', 'write_count', 'commit_count', 'rollback_count', 'read_skip_count',
+  'process_skip_count', 'write_skip_count', 'filter_count'];
+
+export function instancePage(main, r) {
+  const id = r.arg;
+  if (!/^[1-9][0-9]*$/.test(id)) {
+    fill(main, h('p', { class: 'error' }, 'Not an instance id.'));
+    return null;
+  }
+  let etag = null;
+  let timer = null;
+  let logLen = 0;
+  let logExec = null;
+  let inst = null;
+  const head = h('section', { id: 'summary' });
+  const actions = h('div', { class: 'actions', id: 'actions' });
+  const actionMsg = h('p', { id: 'action-msg', role: 'status' });
+  const history = h('tbody', { id: 'history' });
+  const execs = h('div', { id: 'executions' });
+  const log = h('pre', { id: 'log', class: 'log' });
+  const logNote = h('p', { class: 'muted', id: 'log-note' });
+  const err = h('p', { class: 'error', role: 'alert' });
+
+  fill(main,
+    h('p', null, h('a', { href: '#/monitor' }, '← Job monitor')),
+    h('h1', null, `Instance #${id}`), err, head, actions, actionMsg,
+    h('h2', null, 'State history'),
+    h('table', { class: 'grid' }, h('thead', null, h('tr', null,
+      [`At (${ZONE})`, 'From', 'To', 'By', 'Reason'].map((t) => h('th', null, t)))), history),
+    h('h2', null, 'Executions'), execs,
+    h('h2', null, 'Log'), logNote, log);
+
+  async function act(action) {
+    const reason = `${action} from the web UI`;
+    fill(actionMsg, `${action}…`);
+    try {
+      const res = await api('POST', `/api/v1/instances/${id}/${action}`, { body: { reason } });
+      fill(actionMsg, res.data.done ? `${action}: ${res.data.message}` : `${action}: requested; batchd carries it out when it can`);
+    } catch (e) {
+      fill(actionMsg, h('span', { class: 'error' }, `${action} refused: ${e.message}`));
+    }
+    etag = null;
+    clearInterval(timer); // a rerun starts a new execution: follow it again
+    timer = setInterval(refresh, POLL_MS);
+    refresh();
+  }
+
+  // The operators' requests each state allows (docs/states.md): stop from 0, 1, 2, 4 and
+  // 11; rerun from the final states but 12; mark success from 0, 1, 3, 6, 7, 8, 9, 11.
+  const STOP = new Set([0, 1, 2, 4, 11]);
+  const RERUN = new Set([3, 5, 6, 7, 8, 9]);
+  const MARK = new Set([0, 1, 3, 6, 7, 8, 9, 11]);
+  function showActions() {
+    if (!can('operator')) {
+      fill(actions, h('span', { class: 'muted' }, 'Your role can only look (viewer).'));
+      return;
+    }
+    const s = inst.state;
+    fill(actions,
+      STOP.has(s) && h('button', { type: 'button', id: 'act-stop', class: 'danger', onclick: () => act('stop') }, '■ Stop'),
+      RERUN.has(s) && h('button', { type: 'button', id: 'act-rerun', onclick: () => act('rerun') }, '↻ Rerun'),
+      MARK.has(s) && h('button', { type: 'button', id: 'act-mark-success', onclick: () => act('mark-success') }, '☑ Mark success'));
+  }
+
+  function stateName(code) {
+    return code < 0 ? '(created)' : badge(code);
+  }
+
+  function showSteps(steps) {
+    if (!steps.length) return h('p', { class: 'muted' }, 'No step executions (not an SDK chunk job, or none yet).');
+    return h('table', { class: 'grid steps' },
+      h('thead', null, h('tr', null, ['Step', 'Status', 'read', 'write', 'commit', 'rollback', 'read skip', 'process skip', 'write skip', 'filter', 'Exit message', `Updated (${ZONE})`]
+        .map((t) => h('th', null, t)))),
+      h('tbody', null, steps.map((s) => h('tr', { 'data-step': s.name },
+        h('td', null, s.name), h('td', null, s.status),
+        COUNTS.map((c) => h('td', { class: 'num', 'data-count': c }, String(s[c]))),
+        h('td', null, s.exit_message || ''), h('td', null, timeEl(s.updated_at))))));
+  }
+
+  function show(d) {
+    inst = d;
+    fill(head,
+      h('dl', { class: 'kv' },
+        h('dt', null, 'Job'), h('dd', { id: 'job' }, d.job),
+        h('dt', null, 'State'), h('dd', { id: 'state' }, badge(d.state)),
+        h('dt', null, 'Reason'), h('dd', { id: 'reason' }, reasonOf(d)),
+        h('dt', null, 'Due'), h('dd', null, timeEl(d.due)),
+        h('dt', null, 'Parameters'), h('dd', { id: 'params', class: 'params' }, paramsText(d.params) || '—'),
+        h('dt', null, 'Data failure'), h('dd', null, d.has_failure ? `⚑ yes, ${d.skip_count} items skipped` : 'no'),
+        h('dt', null, 'Trace'), h('dd', { class: 'mono' }, d.trace_id || '—')));
+    showActions();
+    fill(history, d.history.map((t) => h('tr', null,
+      h('td', null, timeEl(t.at)), h('td', null, stateName(t.from)), h('td', null, stateName(t.to)),
+      h('td', null, t.actor || ''), h('td', null, t.reason || ''))));
+    fill(execs, d.executions.length ? d.executions.map((e) => h('div', { class: 'exec', 'data-exec': e.id },
+      h('h3', null, `Execution ${e.id} (attempt ${e.attempt})`),
+      h('p', null, 'pid ', String(e.pid), ', started ', timeEl(e.started_at),
+        e.finished ? [', finished ', timeEl(e.finished_at), `, exit status ${e.exit_status}`] : ', running',
+        e.error ? [', error: ', h('span', { class: 'error' }, e.error)] : ''),
+      showSteps(e.steps))) : h('p', { class: 'muted' }, 'Not started yet.'));
+  }
+
+  async function readLog() {
+    const last = inst.executions[inst.executions.length - 1];
+    if (!last) { fill(logNote, 'No execution yet, so no log.'); return; }
+    if (logExec !== last.id) { logExec = last.id; logLen = 0; fill(log); }
+    try {
+      const res = await api('GET', `/api/v1/instances/${id}/log?execution=${last.id}`,
+        { headers: { Range: `bytes=${logLen}-`, Accept: 'text/plain' } });
+      const text = typeof res.data === 'string' ? res.data : '';
+      if (res.status === 200) { fill(log); logLen = 0; }
+      log.appendChild(document.createTextNode(text));
+      logLen += new TextEncoder().encode(text).length;
+    } catch (e) {
+      if (e.status !== 416 && e.status !== 404) fill(logNote, `Cannot read the log: ${e.message}`);
+    }
+    fill(logNote, `Execution ${last.id}${last.finished ? '' : ', following while it runs'}.`);
+  }
+
+  async function refresh() {
+    if (document.hidden) return;
+    try {
+      const res = await api('GET', `/api/v1/instances/${id}`, { etag });
+      if (res.status !== 304) { etag = res.etag; show(res.data); }
+      fill(err);
+      await readLog();
+      if (FINAL.has(inst.state) && inst.executions.every((e) => e.finished)) clearInterval(timer);
+    } catch (e) {
+      fill(err, `Cannot read the instance: ${e.message}`);
+    }
+  }
+  const onVis = () => { if (!document.hidden) refresh(); };
+  document.addEventListener('visibilitychange', onVis);
+  refresh();
+  timer = setInterval(refresh, POLL_MS);
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVis);
+  };
+}

@@ -1,0 +1,41 @@
+// The jobs: every job of the tenant with its group, type, trigger (cron and zone),
+// whether it is enabled, and a Submit link for operators and admins.
+import { api, can } from '../api.js';
+import { h, fill } from '../dom.js';
+import { timeEl, ZONE } from '../time.js';
+
+export function jobsPage(main) {
+  const tbody = h('tbody', { id: 'jobs' });
+  const err = h('p', { class: 'error', role: 'alert' });
+  fill(main, h('h1', null, 'Jobs'), err,
+    h('table', { class: 'grid' },
+      h('thead', null, h('tr', null, ['Job', 'Group', 'Type', 'Enabled', 'Trigger', 'Parameters', 'Version', `Changed (${ZONE})`, '']
+        .map((t) => h('th', null, t)))),
+      tbody));
+  (async () => {
+    const items = [];
+    try {
+      let cursor = null;
+      do {
+        const res = await api('GET', `/api/v1/jobs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        items.push(...res.data.items);
+        cursor = res.data.next_cursor;
+      } while (cursor);
+    } catch (e) {
+      fill(err, `Cannot read the jobs: ${e.message}`);
+      return;
+    }
+    fill(tbody, items.length ? items.map((j) => h('tr', { 'data-job': j.name },
+      h('td', null, h('a', { href: `#/monitor?job=${encodeURIComponent(j.name)}&range=30d`, title: 'its instances' }, j.name)),
+      h('td', null, j.group || '—'),
+      h('td', null, j.type),
+      h('td', null, j.enabled ? h('span', { class: 'yes' }, '✔ enabled') : h('span', { class: 'no' }, '✖ disabled')),
+      h('td', { class: 'mono' }, j.cron ? `${j.cron} (${j.timezone || "tenant's zone"})` : j.type === 'manual' ? 'submitted by hand' : 'on its parents'),
+      h('td', { class: 'params' }, Object.keys(j.parameters || {}).join(', ') || '—'),
+      h('td', { class: 'num' }, String(j.version)),
+      h('td', null, timeEl(j.updated_at)),
+      h('td', null, can('operator') && j.enabled && h('a', { class: 'button', href: `#/submit/${encodeURIComponent(j.name)}`, 'data-submit': j.name }, 'Submit…'))))
+      : h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No job yet (batchctl apply).')));
+  })();
+  return null;
+}
