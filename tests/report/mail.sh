@@ -15,7 +15,9 @@
 # - batchd restarted at 07:58 the same day, past 08:00 again: no second e-mail;
 # - on 2026-12-04 the SMTP server answers 451 at 08:00, then recovers: the report of
 #   2026-12-03 arrives exactly once, on a later attempt, with the same Message-ID;
-# - batchd down from then until 09:30 on 2026-12-07: only 2026-12-06's report is sent.
+# - batchd down from then until 09:30 on 2026-12-07: only 2026-12-06's report is sent;
+# - on a PostgreSQL server started by the test (scripts/pg-test-server.sh): one e-mail
+#   with the same figures, none more after a restart passing 08:00 again.
 # Closes with "report-mail: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -28,9 +30,12 @@ failed=0
 tmp=$(mktemp -d)
 pids=""
 daemon_pid=""
+pgroot=""
+pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
 cleanup() {
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
     for p in $pids; do kill "$p" 2>/dev/null; done
+    [ -n "$pgroot" ] && { "$pgs" stop "$pgroot/pg" 2>/dev/null; rm -rf "$pgroot"; }
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -89,7 +94,8 @@ YAML
     pass "definitions applied, the day seeded" || { fail "definitions applied, the day seeded" "$tmp/apply.out"; exit 1; }
 
 start_daemon() {
-    "$D" --db "$DB" --clock-start "$1" --clock-rate 60 --listen off 2>>"$tmp/daemon.log" &
+    "$D" --db "${2:-$DB}" --state-dir "$tmp/state${2:+-pg}" --clock-start "$1" --clock-rate 60 \
+        --listen off 2>>"$tmp/daemon.log" &
     daemon_pid=$!
 }
 stop_daemon() {
@@ -98,15 +104,19 @@ stop_daemon() {
     daemon_pid=""
 }
 mails() { ls "$tmp/smtp" | grep -c '\.json$'; }
-# clock_past ISO: the running batchd's published (virtual) clock has passed ISO.
+# clock_past ISO [DSN]: the running batchd's published (virtual) clock, read from the
+# repository's clock row (SQLite, or PostgreSQL with DSN), has passed ISO.
 clock_past() {
-    "$PY" - "$DB" "$1" <<'PY'
-import sqlite3, sys, time, datetime
-c = sqlite3.connect(sys.argv[1], timeout=5)
-row = c.execute("SELECT real_at_us, clock_at_us, rate FROM clock").fetchone()
-if not row:
-    sys.exit(1)
-now = row[1] + (time.time() * 1e6 - row[0]) * row[2]
+    if [ -n "${2:-}" ]; then
+        row=$(psql "$2" -Atc "SELECT real_at_us, clock_at_us, rate FROM clock" 2>/dev/null)
+    else
+        row=$(sql "SELECT real_at_us, clock_at_us, rate FROM clock")
+    fi
+    [ -n "$row" ] || return 1
+    "$PY" - "$row" "$1" <<'PY'
+import sys, time, datetime
+real, clock, rate = sys.argv[1].split("|")
+now = int(clock) + (time.time() * 1e6 - int(real)) * float(rate)
 want = datetime.datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp() * 1e6
 sys.exit(0 if now >= want else 1)
 PY
@@ -234,6 +244,30 @@ sql "SELECT group_concat(substr(message, -10), ' ') FROM (SELECT message FROM al
 grep -q "Subject: \[batchd\] daily inspection default 2026-12-06" "$tmp/smtp/0003.eml" &&
     pass "... and it is 2026-12-06's report" || fail "... and it is 2026-12-06's report" "$tmp/smtp/0003.eml"
 stop_daemon
+
+# ---- 5. the same on PostgreSQL: once across a restart ------------------------------------------
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+if DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") && [ -n "$DSN" ]; then
+    "$B" apply --db "$DSN" "$tmp/defs" >"$tmp/pgapply.out" 2>&1 && "$BIN/tests/report/seed" "$DSN" 2>>"$tmp/pgapply.out" &&
+        pass "PostgreSQL: definitions applied, the day seeded" || fail "PostgreSQL: definitions applied, the day seeded" "$tmp/pgapply.out"
+    start_daemon 2026-12-02T22:55:00Z "$DSN"
+    wait_for "$WAIT" test -e "$tmp/smtp/0004.json" && pass "PostgreSQL: the report arrives after 08:00" ||
+        fail "PostgreSQL: the report arrives after 08:00" "$tmp/daemon.log"
+    stop_daemon
+    start_daemon 2026-12-02T22:58:00Z "$DSN"
+    wait_for "$WAIT" clock_past 2026-12-02T23:10:00Z "$DSN" && pass "PostgreSQL: restarted batchd passed 08:00 again" ||
+        fail "PostgreSQL: restarted batchd passed 08:00 again" "$tmp/daemon.log"
+    sleep 2
+    stop_daemon
+    psql "$DSN" -Atc "SELECT a.severity, a.message, d.state, d.attempts, d.message_id FROM alerts a JOIN alert_deliveries d ON d.alert_id = a.id WHERE a.kind = 'daily_report'" >"$tmp/pgrows" 2>&1
+    [ "$(mails)" -eq 4 ] && [ "$(cut -d'|' -f1-4 "$tmp/pgrows")" = "info|daily inspection report for 2026-12-02|sent|1" ] &&
+        pass "PostgreSQL: one row, one e-mail across a restart passing 08:00 again" ||
+        fail "PostgreSQL: one row, one e-mail across a restart passing 08:00 again" "$tmp/pgrows"
+    check_mail "PostgreSQL: the e-mail and its .xlsx, the same figures" "$tmp/smtp/0004.eml" 2026-12-02 \
+        "$(cut -d'|' -f5 "$tmp/pgrows")"
+else
+    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
+fi
 
 echo "report-mail: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
