@@ -18,10 +18,13 @@
 #include "core/alertpolicy.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/reportdue.h"
 #include "daemon/dlog.h"
 #include "daemon/mail.h"
 #include "daemon/webhook.h"
 #include "defs/load.h"
+#include "ops/report.h"
+#include "sys/zoneinfo.h"
 
 #define RECENT_S 86400          /* how far back suppression and "after N" look */
 #define RECOVERY_LOOKBACK_S (30 * 86400) /* a failure alert older than this is not recovered */
@@ -323,10 +326,13 @@ int alerts_on_transition(struct store *st, const struct defset *set, const struc
 /* ---- the delivery worker ------------------------------------------------------------------ */
 
 #define ESCALATE_EVERY_MS 5000 /* how often the worker looks for alerts to escalate */
+#define REPORTS_EVERY_MS 250   /* how often it looks for daily reports due */
+#define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 struct alerts_worker {
         pthread_t thread;
         struct timespec escalated; /* CLOCK_MONOTONIC of the last look for escalations */
+        struct timespec reported;  /* ... and of the last look for daily reports due */
         pthread_mutex_t lock;
         pthread_cond_t cond;
         bool stop, woken;
@@ -542,9 +548,44 @@ static int send_one(struct store *st, const struct store_delivery *dv, const str
                                           .from = s->smtp_from, .ca_file = s->smtp_ca_file};
                 struct mail_message msg = {.to = to, .nto = nto, .subject = m.subject.data,
                                            .text = m.text.data, .message_id = dv->message_id};
+                /* The daily report: built now from the repository, the HTML summary and
+                 * the .xlsx (docs/report.md, "The e-mail"). */
+                char date[11], name[200];
+                char *rsubject = NULL, *rhtml = NULL;
+                struct buf xlsx;
+                struct mail_attachment att = {0};
+                buf_init(&xlsx, 0);
+                int r = copy ? 0 : BATCH_ENOMEM;
+                if (r == 0 && !strcmp(a->kind, REPORTDUE_KIND)) {
+                        if (!reportdue_date_of(a->message, date)) {
+                                snprintf(why, sizeof(why), "no report date in alert %lld",
+                                         (long long)a->id);
+                                free(copy);
+                                buf_release(&xlsx);
+                                rc = 1;
+                                goto out;
+                        }
+                        r = report_daily_mail(st, a->tenant, date, now, &rsubject, &rhtml, &xlsx,
+                                              &err);
+                        if (r == 0) {
+                                snprintf(name, sizeof(name), "batchd-report-%.100s-%s.xlsx",
+                                         a->tenant, date);
+                                att = (struct mail_attachment){name, XLSX_MIME, xlsx.data,
+                                                               xlsx.len};
+                                msg.subject = rsubject;
+                                msg.text = NULL;
+                                msg.html = rhtml;
+                                msg.att = &att;
+                                msg.natt = 1;
+                        }
+                }
                 char *answer = NULL;
-                int r = copy ? mail_send(&srv, &msg, &answer, &err) : BATCH_ENOMEM;
+                if (r == 0)
+                        r = mail_send(&srv, &msg, &answer, &err);
                 free(copy);
+                free(rsubject);
+                free(rhtml);
+                buf_release(&xlsx);
                 if (r == 0) {
                         rc = 0;
                         snprintf(why, sizeof(why), "%s", answer ? answer : "accepted");
@@ -675,6 +716,109 @@ static void escalate(struct alerts_worker *w, int64_t now)
         store_def_list_release(&defs);
 }
 
+/* Whether the tenant already has the daily_report row of `date` (looked at among its
+ * newest ones: one a day, by date). Returns 1, 0 or the store's error. */
+static int report_recorded(struct store *st, const char *tenant, const char *date,
+                           struct batch_err *reterr)
+{
+        struct store_alert_filter f = {.tenant = tenant, .kind = REPORTDUE_KIND, .limit = 31};
+        struct store_alert_list l;
+        int r = store_alert_find(st, &f, &l, reterr);
+        if (r < 0)
+                return r;
+        int found = 0;
+        for (size_t i = 0; i < l.n && !found; i++) {
+                char d[11];
+                found = reportdue_date_of(l.items[i].message, d) && !strcmp(d, date);
+        }
+        store_alert_list_release(&l);
+        return found;
+}
+
+/* Records the sending of the daily report of `date` for tenant s: a daily_report alert
+ * (severity info) and its e-mail delivery, in one transaction, unless the tenant has it
+ * already (looked at again inside the transaction). Returns 1 when recorded, 0 when it
+ * was there, or the store's error. */
+static int report_record(struct store *st, const struct settings_def *s, const char *date,
+                         int64_t now, int64_t *ret_id, struct batch_err *reterr)
+{
+        int r = report_recorded(st, s->tenant, date, reterr);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if ((r = store_begin(st, reterr)) < 0)
+                return r;
+        r = report_recorded(st, s->tenant, date, reterr);
+        if (r == 0) {
+                char text[64];
+                reportdue_message(date, text, sizeof(text));
+                struct store_alert a = {.tenant = s->tenant, .kind = (char *)REPORTDUE_KIND,
+                                        .severity = (char *)"info", .message = text};
+                struct buf to;
+                buf_init(&to, 0);
+                join_list(&to, s->report_email.n ? &s->report_email : &s->alert_email);
+                r = to.err ? BATCH_ENOMEM : store_alert_add(st, &a, now, ret_id, reterr);
+                if (r == 0)
+                        r = add_delivery(st, *ret_id, "email", to.data, "pending", false, now,
+                                         reterr);
+                buf_release(&to);
+                if (r == 0)
+                        r = 1;
+        }
+        if (r == 1 && (r = store_commit(st, reterr)) == 0)
+                return 1;
+        store_rollback(st);
+        return r;
+}
+
+/* Records the daily report due for every tenant whose settings turn it on
+ * (core/reportdue.h): the latest day only, once. */
+static void daily_reports(struct alerts_worker *w, int64_t now)
+{
+        struct store_def_list defs;
+        struct batch_err err = {0};
+        if (store_def_list(w->st, NULL, "settings", &defs, &err) < 0) {
+                dlog("error", NULL, 0, 0, NULL, "daily report: %s", err.msg);
+                return;
+        }
+        for (size_t i = 0; i < defs.n; i++) {
+                struct defset set = {0};
+                struct diag_list diags = {0};
+                const char *spec = defs.items[i].spec;
+                if (!spec || defs_load_buffer_as(&set, "settings", spec, strlen(spec),
+                                                 DEF_SETTINGS, &diags) < 0) {
+                        diag_list_release(&diags);
+                        defset_release(&set);
+                        continue;
+                }
+                diag_list_release(&diags);
+                const struct settings_def *s = settings_of(&set, defs.items[i].tenant);
+                const struct tz *zone = tz_utc();
+                char date[11];
+                int64_t id = 0;
+                int r = 0;
+                if (!s || !s->report_enabled || (!s->report_email.n && !s->alert_email.n))
+                        goto next;
+                if (s->timezone && (r = zoneinfo_get(s->timezone, &zone, &err)) < 0) {
+                        dlog("error", NULL, 0, 0, NULL, "daily report of tenant %s: %s",
+                             s->tenant, err.msg);
+                        goto next;
+                }
+                if (reportdue_day(zone, s->report_minute, now, date, NULL) != 1)
+                        goto next;
+                r = report_record(w->st, s, date, now, &id, &err);
+                if (r < 0)
+                        dlog("error", NULL, 0, 0, NULL, "daily report %s of tenant %s: %s", date,
+                             s->tenant, err.msg);
+                else if (r == 1)
+                        dlog("info", NULL, 0, 0, NULL,
+                             "daily report %s of tenant %s due: alert %lld, sending", date,
+                             s->tenant, (long long)id);
+next:
+                defset_release(&set);
+        }
+        store_def_list_release(&defs);
+}
+
 static void *worker_main(void *arg)
 {
         struct alerts_worker *w = arg;
@@ -689,6 +833,12 @@ static void *worker_main(void *arg)
                     ESCALATE_EVERY_MS) {
                         w->escalated = mono;
                         escalate(w, dclock_now(w->clock));
+                }
+                if ((mono.tv_sec - w->reported.tv_sec) * 1000 +
+                            (mono.tv_nsec - w->reported.tv_nsec) / 1000000 >=
+                    REPORTS_EVERY_MS) {
+                        w->reported = mono;
+                        daily_reports(w, dclock_now(w->clock));
                 }
                 struct store_delivery_list due = {0};
                 struct batch_err err = {0};

@@ -82,6 +82,7 @@ static void doc_release(struct def_doc *d)
                 free(d->u.settings.webhook_secret_env);
                 free(d->u.settings.alert_pauses);
                 list_release(&d->u.settings.escalate_email);
+                list_release(&d->u.settings.report_email);
                 break;
         }
         for (size_t i = 0; i < d->nkeys; i++)

@@ -133,6 +133,10 @@ struct settings_def {
         struct def_list escalate_email;
         size_t nalert_pauses;         /* alerts.pause: periods when alerts are held back */
         struct pause_def *alert_pauses;
+        bool report_enabled;          /* report.enabled: the daily report by e-mail */
+        int report_minute;            /* report.time: minutes after midnight, tenant zone;
+                                         08:00 by default (docs/report.md) */
+        struct def_list report_email; /* report.email; empty: alerts.email */
 };
 
 enum def_kind { DEF_JOB, DEF_CALENDAR, DEF_SETTINGS };

@@ -390,6 +390,18 @@ static void settings_fields(struct emitter *e, const struct settings_def *s)
                            s->offset_enabled ? "true" : "false");
                 end(e, "time_offset");
         }
+        if (s->report_enabled || s->report_email.n || s->report_minute != 8 * 60) {
+                begin(e);
+                buf_puts(b, "{");
+                bool first = true;
+                if (s->report_email.n)
+                        sep(b, &first), buf_puts(b, "email: "), emit_list(b, &s->report_email);
+                sep(b, &first);
+                buf_printf(b, "enabled: %s, time: \"%02d:%02d\"}",
+                           s->report_enabled ? "true" : "false", s->report_minute / 60,
+                           s->report_minute % 60);
+                end(e, "report");
+        }
         begin(e);
         buf_printf(b, "{estimate_multiple: %d, min_execute_minutes: %d}", s->estimate_multiple,
                    s->min_execute_minutes);

@@ -771,6 +771,19 @@ static const struct key settings_alert_keys[] = {
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
+static void fn_report_time(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        fn_window_time(cx, v, path, &((struct settings_def *)obj)->report_minute);
+}
+
+static const struct key report_keys[] = {
+        {"enabled", T_BOOL, offsetof(struct settings_def, report_enabled), 0, 0, NULL, NULL,
+         NULL},
+        {"time", T_FN, 0, 0, 0, NULL, NULL, fn_report_time},
+        {"email", T_LIST, offsetof(struct settings_def, report_email), 0, 0, NULL, NULL, NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static const struct key settings_keys[] = {
         {"kind", T_FN, 0, 0, 0, NULL, NULL, fn_ignore},
         {"tenant", T_STR, offsetof(struct settings_def, tenant), 0, 0, NULL, NULL, NULL},
@@ -780,6 +793,7 @@ static const struct key settings_keys[] = {
         {"time_offset", T_SUB, 0, 0, 0, NULL, offset_keys, NULL},
         {"timeouts", T_SUB, 0, 0, 0, NULL, timeout_keys, NULL},
         {"alerts", T_SUB, 0, 0, 0, NULL, settings_alert_keys, NULL},
+        {"report", T_SUB, 0, 0, 0, NULL, report_keys, NULL},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -860,6 +874,7 @@ static void load_doc(struct ctx *cx, yaml_node_t *root)
                 st->window_start = st->window_end = 12 * 60;
                 st->estimate_multiple = 3;
                 st->min_execute_minutes = 30;
+                st->report_minute = 8 * 60;
                 walk(cx, st, root, settings_keys, NULL);
                 if (!st->tenant)
                         st->tenant = xstrdup(cx, "default");

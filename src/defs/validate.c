@@ -292,6 +292,18 @@ static void check_settings(struct vctx *v, const struct def_doc *d)
                        "an SMTP server needs from: the sender's address (name@domain)");
         if (s->alert_email.n && !s->smtp_url)
                 report(v, d, "alerts.email", "e-mail recipients need alerts.smtp.url");
+        for (size_t i = 0; i < s->report_email.n; i++) {
+                const char *e = s->report_email.items[i], *at = strchr(e, '@');
+                if (!at || at == e || !at[1] || strpbrk(e, " ,<>\r\n"))
+                        report(v, d, "report.email", "\"%.80s\" is not an e-mail address "
+                                                     "(name@domain)", e);
+        }
+        if (s->report_enabled && !s->report_email.n && !s->alert_email.n)
+                report(v, d, "report.enabled",
+                       "the daily report needs recipients: report.email or alerts.email");
+        if (s->report_enabled && !s->smtp_url)
+                report(v, d, "report.enabled",
+                       "the daily report is sent by e-mail: it needs alerts.smtp.url");
         if (!s->escalate_after_minutes != !s->escalate_email.n)
                 report(v, d, "alerts.escalate",
                        "escalate needs both after_minutes and email (the second recipients)");

@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "core/isotime.h"
+#include "core/reportdue.h"
 #include "ops/page.h"
 
 void ops_put_alert(struct buf *b, const struct store_alert *a)
@@ -95,7 +96,13 @@ const char *ops_delivery_target(const struct store_delivery *d, char *buf, size_
 void ops_alert_explain(const struct store_alert *a, const struct store_delivery_list *d,
                        struct buf *b)
 {
-        char t[ISO_FORMAT_MAX], target[300];
+        char t[ISO_FORMAT_MAX], target[300], date[11];
+        if (!strcmp(a->kind, REPORTDUE_KIND) && reportdue_date_of(a->message, date))
+                buf_printf(b, "the daily inspection report of %s, recorded at %s when the "
+                              "tenant's report.time had passed; built when sent (HTML summary "
+                              "and .xlsx); a report is not an alert: never suppressed, not held "
+                              "by alert pauses\n",
+                           date, iso_format_utc(a->created_at, t));
         if (a->suppressed_by)
                 buf_printf(b, "not sent: suppressed by alert %lld (the same job and kind "
                               "alerted less than 10 minutes before); counted in the next "

@@ -332,6 +332,84 @@ static void test_canonical_form(void **state)
         diag_list_release(&diags);
 }
 
+/* The report block of the settings (docs/report.md, "The e-mail"): off and 08:00 by
+ * default, read, emitted in canonical form and read back the same; refused with the
+ * key named when it could not be sent. */
+static void test_report_settings(void **state)
+{
+        (void)state;
+        static const char text[] =
+                "kind: settings\n"
+                "timezone: Europe/Berlin\n"
+                "alerts: {email: [ops@example.com], smtp: {url: \"smtp://127.0.0.1:2525\", "
+                "from: batchd@example.com}}\n"
+                "report: {enabled: true, time: \"07:30\", email: [boss@example.com, "
+                "ops@example.com]}\n";
+        struct defset set, again;
+        struct diag_list diags, d2;
+        struct buf out, out2;
+        buf_init(&out, 0);
+        buf_init(&out2, 0);
+        load(text, &set, &diags);
+        assert_int_equal(diags.n, 0);
+        const struct settings_def *st = &set.docs[0].u.settings;
+        assert_true(st->report_enabled);
+        assert_int_equal(st->report_minute, 7 * 60 + 30);
+        assert_int_equal(st->report_email.n, 2);
+        assert_string_equal(st->report_email.items[0], "boss@example.com");
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_non_null(strstr(out.data, "\nreport: {email: [boss@example.com, ops@example.com], "
+                                         "enabled: true, time: \"07:30\"}\n"));
+        load(out.data, &again, &d2);
+        assert_int_equal(d2.n, 0);
+        assert_int_equal(defs_emit_doc(&again.docs[0], &out2), 0);
+        assert_string_equal(out.data, out2.data);
+        buf_release(&out);
+        buf_release(&out2);
+        defset_release(&set);
+        defset_release(&again);
+        diag_list_release(&diags);
+        diag_list_release(&d2);
+
+        /* The defaults: off, 08:00, the alerts' recipients; nothing emitted. */
+        buf_init(&out, 0);
+        load("kind: settings\n", &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_false(set.docs[0].u.settings.report_enabled);
+        assert_int_equal(set.docs[0].u.settings.report_minute, 8 * 60);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_null(strstr(out.data, "report"));
+        buf_release(&out);
+        defset_release(&set);
+        diag_list_release(&diags);
+        /* enabled alone, with the alerts' recipients: emitted with its time. */
+        buf_init(&out, 0);
+        load("kind: settings\nalerts: {email: [ops@example.com], smtp: {url: \"smtp://h\", "
+             "from: a@b}}\nreport: {enabled: true}\n", &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_non_null(strstr(out.data, "\nreport: {enabled: true, time: \"08:00\"}\n"));
+        buf_release(&out);
+        defset_release(&set);
+        diag_list_release(&diags);
+
+        expect_one("kind: settings\nreport: {time: \"8:00\"}\n", 2, 16, "report.time",
+                   "not a time of day HH:MM");
+        expect_one("kind: settings\nreport: {time: \"24:00\"}\n", 2, 16, "report.time",
+                   "not a time of day HH:MM");
+        expect_one("kind: settings\nreport: {enabled: yes please}\n", 2, 19, "report.enabled",
+                   "true or false");
+        expect_one("kind: settings\nreport: {email: [boss]}\n", 2, 10, "report.email",
+                   "not an e-mail address");
+        expect_one("kind: settings\nalerts: {smtp: {url: \"smtp://h\", from: a@b}}\n"
+                   "report: {enabled: true}\n", 3, 10, "report.enabled",
+                   "needs recipients: report.email or alerts.email");
+        expect_one("kind: settings\nreport: {enabled: true, email: [a@b]}\n", 2, 10,
+                   "report.enabled", "needs alerts.smtp.url");
+        expect_one("kind: settings\nreport: {at: \"08:00\"}\n", 2, 10, "report.at",
+                   "unknown");
+}
+
 /* The alerts block of the settings (docs/alerts.md): read, emitted in canonical form, and
  * read back the same; secrets only by file or environment name. */
 static void test_alert_settings(void **state)
@@ -431,6 +509,7 @@ int main(void)
                 cmocka_unit_test(test_canonical_round_trip),
                 cmocka_unit_test(test_canonical_form),
                 cmocka_unit_test(test_alert_settings),
+                cmocka_unit_test(test_report_settings),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }
