@@ -329,8 +329,17 @@ int alerts_on_transition(struct store *st, const struct defset *set, const struc
 #define REPORTS_EVERY_MS 250   /* how often it looks for daily reports due */
 #define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+/* One tenant's settings as the worker last parsed them. */
+struct tenant_settings {
+        char *tenant;
+        int64_t version;     /* the stored version parsed */
+        struct defset set;   /* parsed; empty when the stored text does not parse */
+};
+
 struct alerts_worker {
         pthread_t thread;
+        struct tenant_settings *tenants; /* every tenant's settings, reparsed on a change */
+        size_t ntenants;
         struct timespec escalated; /* CLOCK_MONOTONIC of the last look for escalations */
         struct timespec reported;  /* ... and of the last look for daily reports due */
         pthread_mutex_t lock;
@@ -665,28 +674,64 @@ static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
         store_alert_release(&a);
 }
 
-/* Adds an escalation delivery to every critical alert that stayed unacknowledged longer
- * than its tenant's alerts.escalate.after_minutes (within a day of being raised). */
-static void escalate(struct alerts_worker *w, int64_t now)
+static void tenants_release(struct alerts_worker *w)
+{
+        for (size_t i = 0; i < w->ntenants; i++) {
+                free(w->tenants[i].tenant);
+                defset_release(&w->tenants[i].set);
+        }
+        free(w->tenants);
+        w->tenants = NULL;
+        w->ntenants = 0;
+}
+
+/* Brings w->tenants up to date with the stored settings: one read of the repository,
+ * and the settings parsed again only when a tenant's version changed (a text that does
+ * not parse leaves that tenant without settings: nothing escalated or reported). On a
+ * store error the last parsed settings stay. */
+static void tenants_refresh(struct alerts_worker *w)
 {
         struct store_def_list defs;
         struct batch_err err = {0};
         if (store_def_list(w->st, NULL, "settings", &defs, &err) < 0) {
-                dlog("error", NULL, 0, 0, NULL, "alert escalation: %s", err.msg);
+                dlog("error", NULL, 0, 0, NULL, "alert worker: reading the settings: %s",
+                     err.msg);
                 return;
         }
-        for (size_t i = 0; i < defs.n; i++) {
-                struct defset set = {0};
-                struct diag_list diags = {0};
-                const char *spec = defs.items[i].spec;
-                if (!spec || defs_load_buffer_as(&set, "settings", spec, strlen(spec),
-                                                 DEF_SETTINGS, &diags) < 0) {
+        bool same = defs.n == w->ntenants;
+        for (size_t i = 0; same && i < defs.n; i++)
+                same = defs.items[i].version == w->tenants[i].version &&
+                       !strcmp(defs.items[i].tenant, w->tenants[i].tenant);
+        struct tenant_settings *t = same ? NULL : calloc(defs.n ? defs.n : 1, sizeof(*t));
+        if (!same && t) {
+                tenants_release(w);
+                w->tenants = t;
+                for (size_t i = 0; i < defs.n; i++) {
+                        struct diag_list diags = {0};
+                        const char *spec = defs.items[i].spec;
+                        t[i].version = defs.items[i].version;
+                        t[i].tenant = strdup(defs.items[i].tenant);
+                        w->ntenants = i + 1;
+                        if (!t[i].tenant || !spec ||
+                            defs_load_buffer_as(&t[i].set, "settings", spec, strlen(spec),
+                                                DEF_SETTINGS, &diags) < 0) {
+                                defset_release(&t[i].set);
+                                t[i].version = -1; /* parse again next time */
+                        }
                         diag_list_release(&diags);
-                        defset_release(&set);
-                        continue;
                 }
-                diag_list_release(&diags);
-                const struct settings_def *s = settings_of(&set, defs.items[i].tenant);
+        }
+        store_def_list_release(&defs);
+}
+
+/* Adds an escalation delivery to every critical alert that stayed unacknowledged longer
+ * than its tenant's alerts.escalate.after_minutes (within a day of being raised). */
+static void escalate(struct alerts_worker *w, int64_t now)
+{
+        struct batch_err err = {0};
+        for (size_t i = 0; i < w->ntenants; i++) {
+                const struct settings_def *s = settings_of(&w->tenants[i].set,
+                                                           w->tenants[i].tenant);
                 struct store_alert_list l = {0};
                 if (s && s->escalate_after_minutes > 0 && s->escalate_email.n &&
                     store_alert_unescalated(w->st, s->tenant, now - RECENT_S,
@@ -711,9 +756,7 @@ static void escalate(struct alerts_worker *w, int64_t now)
                         buf_release(&to);
                         store_alert_list_release(&l);
                 }
-                defset_release(&set);
         }
-        store_def_list_release(&defs);
 }
 
 /* Whether the tenant already has the daily_report row of `date` (looked at among its
@@ -774,24 +817,10 @@ static int report_record(struct store *st, const struct settings_def *s, const c
  * (core/reportdue.h): the latest day only, once. */
 static void daily_reports(struct alerts_worker *w, int64_t now)
 {
-        struct store_def_list defs;
         struct batch_err err = {0};
-        if (store_def_list(w->st, NULL, "settings", &defs, &err) < 0) {
-                dlog("error", NULL, 0, 0, NULL, "daily report: %s", err.msg);
-                return;
-        }
-        for (size_t i = 0; i < defs.n; i++) {
-                struct defset set = {0};
-                struct diag_list diags = {0};
-                const char *spec = defs.items[i].spec;
-                if (!spec || defs_load_buffer_as(&set, "settings", spec, strlen(spec),
-                                                 DEF_SETTINGS, &diags) < 0) {
-                        diag_list_release(&diags);
-                        defset_release(&set);
-                        continue;
-                }
-                diag_list_release(&diags);
-                const struct settings_def *s = settings_of(&set, defs.items[i].tenant);
+        for (size_t i = 0; i < w->ntenants; i++) {
+                const struct settings_def *s = settings_of(&w->tenants[i].set,
+                                                           w->tenants[i].tenant);
                 const struct tz *zone = tz_utc();
                 char date[11];
                 int64_t id = 0;
@@ -813,10 +842,8 @@ static void daily_reports(struct alerts_worker *w, int64_t now)
                         dlog("info", NULL, 0, 0, NULL,
                              "daily report %s of tenant %s due: alert %lld, sending", date,
                              s->tenant, (long long)id);
-next:
-                defset_release(&set);
+next:;
         }
-        store_def_list_release(&defs);
 }
 
 static void *worker_main(void *arg)
@@ -828,15 +855,19 @@ static void *worker_main(void *arg)
                 pthread_mutex_unlock(&w->lock);
                 struct timespec mono;
                 clock_gettime(CLOCK_MONOTONIC, &mono);
-                if ((mono.tv_sec - w->escalated.tv_sec) * 1000 +
-                            (mono.tv_nsec - w->escalated.tv_nsec) / 1000000 >=
-                    ESCALATE_EVERY_MS) {
+                bool esc = (mono.tv_sec - w->escalated.tv_sec) * 1000 +
+                                   (mono.tv_nsec - w->escalated.tv_nsec) / 1000000 >=
+                           ESCALATE_EVERY_MS;
+                bool rep = (mono.tv_sec - w->reported.tv_sec) * 1000 +
+                                   (mono.tv_nsec - w->reported.tv_nsec) / 1000000 >=
+                           REPORTS_EVERY_MS;
+                if (esc || rep)
+                        tenants_refresh(w);
+                if (esc) {
                         w->escalated = mono;
                         escalate(w, dclock_now(w->clock));
                 }
-                if ((mono.tv_sec - w->reported.tv_sec) * 1000 +
-                            (mono.tv_nsec - w->reported.tv_nsec) / 1000000 >=
-                    REPORTS_EVERY_MS) {
+                if (rep) {
                         w->reported = mono;
                         daily_reports(w, dclock_now(w->clock));
                 }
@@ -924,6 +955,7 @@ void alerts_worker_stop(struct alerts_worker *w)
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);
         pthread_join(w->thread, NULL);
+        tenants_release(w);
         store_close(w->st);
         pthread_cond_destroy(&w->cond);
         pthread_mutex_destroy(&w->lock);
