@@ -41,6 +41,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq || true
+# Another apt-get (a second checkout's make, unattended upgrades) may hold dpkg's lock:
+# wait for it (up to 10 minutes) rather than fail the build.
+lock="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get $lock update -qq || true
+# shellcheck disable=SC2086
+apt-get $lock install -y -qq --no-install-recommends $missing >/dev/null
