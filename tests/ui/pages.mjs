@@ -1,0 +1,107 @@
+// pages.mjs: the web UI's later pages in headless Chromium (tests/ui/run.sh starts the
+// batchd: 2026-03-09, a Monday, clock 10x, a nightly chain due at 07:00 UTC whose first
+// job waits for $GATE to go). Prints "ok - NAME" / "not ok - NAME" per check;
+// screenshots in $SCREENS.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { env, ok, check, until, waitFor, shot, browser, newPage, login, call, WAIT, BASE, failures } from './harness.mjs';
+
+const ADMIN = env('ADMIN');
+const VIEWER = env('VIEWER');
+const XSS_NAME = env('XSS_NAME');
+const DAY = '2026-03-09';
+
+// The instances of DAY by job: {job: [instance...]}.
+async function instancesOfDay() {
+  const r = await call(ADMIN, 'GET', `/api/v1/instances?from=${DAY}T00:00:00Z&to=${DAY}T23:59:59Z&limit=1000`);
+  const by = {};
+  for (const it of r.body.items || []) (by[it.job] ||= []).push(it);
+  return by;
+}
+const FINAL = new Set([3, 5, 6, 7, 8, 9, 12]);
+
+try {
+  const a = await newPage();
+  await login(a, ADMIN);
+
+  // ---- the nightly chain: extract runs (held by the gate), then everything ends
+  await check('the nightly chain starts at 07:00: extract Running (held), broken Failed', async () => {
+    await waitFor('extract Running and broken Failed', async () => {
+      const by = await instancesOfDay();
+      return by.extract && by.extract[0].state === 4 && by.broken && by.broken[0].state === 6;
+    });
+    return true;
+  });
+  rmSync(env('GATE'), { force: true });
+  await check('the chain ends: extract, transform, load and slowpoke Success', async () => {
+    const by = await waitFor('extract, transform, load, slowpoke final', async () => {
+      const b = await instancesOfDay();
+      return ['extract', 'transform', 'load', 'slowpoke'].every((j) => b[j] && FINAL.has(b[j][0].state)) && b;
+    });
+    const states = ['extract', 'transform', 'load', 'slowpoke'].map((j) => `${j}:${by[j][0].state_name}`);
+    return states.every((s) => s.endsWith(':Success')) || states.join(' ');
+  });
+
+  // ---- the batch report
+  await check('report: runs per day by outcome for 2026-03-08..09 (4 success and 1 failed on the 9th, nothing on the 8th)', async () => {
+    await a.goto(`${BASE}/#/report?from=2026-03-08&to=${DAY}&day=${DAY}`);
+    await a.waitForSelector(`#outcomes tr[data-day="${DAY}"]`, { timeout: WAIT, state: 'attached' });
+    const cell = (d, k) => a.textContent(`#outcomes tr[data-day="${d}"] td[data-outcome="${k}"]`);
+    const got = [await cell(DAY, 'success'), await cell(DAY, 'failed'), await cell('2026-03-08', 'success'), await cell('2026-03-08', 'failed')];
+    return got.join(',') === '4,1,0,0' || `success, failed on the 9th and 8th: ${got}`;
+  });
+  await check('report: the outcome chart and the duration chart are drawn (uPlot canvases with a legend)', async () => {
+    const n = await a.evaluate(() => [...document.querySelectorAll('#chart-outcomes canvas, #chart-duration canvas')]
+      .filter((c) => c.width > 300 && c.height > 100).length);
+    const legend = await a.textContent('#chart-outcomes');
+    return (n === 2 && legend.includes('success') && legend.includes('failed')) || `${n} canvases; legend ${legend}`;
+  });
+  await check('report: slowpoke (estimate 1 min, runs 90 s of the 10x clock) is over its estimate', async () => {
+    const over = await a.getAttribute('#durations tr[data-job="slowpoke"] td[data-over]', 'data-over');
+    const ext = await a.getAttribute('#durations tr[data-job="extract"] td[data-over]', 'data-over');
+    return (over === '1' && ext === '0') || `slowpoke ${over}, extract ${ext}`;
+  });
+  await check('report: the jobs that did not run when scheduled: all on the 8th (batchd was not running; weekly on Sunday), berlin (02:30 Berlin) on the 9th', async () => {
+    const rows = await a.locator('#not-run tr[data-day]').evaluateAll((rs) => rs.map((r) => `${r.dataset.day} ${r.dataset.job}`));
+    const want = ['berlin', 'broken', 'extract', 'load', 'slowpoke', 'transform', 'weekly'].map((j) => `2026-03-08 ${j}`)
+      .concat([`${DAY} berlin`]);
+    return rows.join(';') === want.join(';') || `rows: ${rows.join('; ')}`;
+  });
+  await check('report: the daily inspection of the 9th: broken is an error with its failure, extract All Successful', async () => {
+    await a.waitForSelector('#inspection tr[data-job="broken"]', { timeout: WAIT });
+    const broken = await a.getAttribute('#inspection tr[data-job="broken"]', 'data-severity');
+    const ext = await a.textContent('#inspection tr[data-job="extract"]');
+    const day = await a.getAttribute('#inspection-summary .sev', 'data-severity');
+    return (broken === 'error' && ext.includes('All Successful') && day === 'error') || `broken ${broken}, day ${day}, extract ${ext}`;
+  });
+  await check('report: a display name with markup is shown as text, nothing ran', async () => {
+    const t = await a.textContent('#inspection tr[data-job="extract"] td:nth-child(2)');
+    return (t === XSS_NAME && (await a.locator('main img').count()) === 0 && (await a.evaluate(() => window.__xss)) === undefined) || `cell ${t}`;
+  });
+  await shot(a, 'report');
+  await check('report: "Download .xlsx" saves the day\'s workbook; openpyxl reads broken\'s row as an error', async () => {
+    const [dl] = await Promise.all([a.waitForEvent('download', { timeout: WAIT }), a.click('#xlsx')]);
+    const file = path.join(env('DOWNLOADS'), 'report.xlsx');
+    await dl.saveAs(file);
+    const name = dl.suggestedFilename();
+    const py = `import openpyxl,sys
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["${DAY}"]
+rows = list(ws.iter_rows(values_only=True))
+h = rows[0]
+for r in rows[1:]:
+    if r[h.index("job")] == "broken":
+        print(r[h.index("fail")], r[h.index("severity")], r[h.index("total")])
+    if r[h.index("job")] == "extract":
+        print(r[h.index("display_name")])`;
+    const out = execFileSync('/usr/bin/python3', ['-c', py, file], { encoding: 'utf8' }).trim().split('\n');
+    return (name === `batchd-report-${DAY}.xlsx` && out[0] === '1 error 1' && out[1] === XSS_NAME) || `file ${name}, read ${JSON.stringify(out)}`;
+  });
+  ok('no CSP violation or page error in the admin\'s tab', a.problems.length === 0, a.problems.join('\n'));
+} catch (e) {
+  ok('the browser tests of the later pages ran to their end', false, e.stack);
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);
