@@ -98,6 +98,35 @@ for r in rows[1:]:
     const out = execFileSync('/usr/bin/python3', ['-c', py, file], { encoding: 'utf8' }).trim().split('\n');
     return (name === `batchd-report-${DAY}.xlsx` && out[0] === '1 error 1' && out[1] === XSS_NAME) || `file ${name}, read ${JSON.stringify(out)}`;
   });
+
+  // ---- the cron helper
+  await check('cron helper: 30 2 * * * in Europe/Berlin from 2026-03-25 00:00: explained, 10 fires, 03-29 moved to 03:00+02:00 and marked', async () => {
+    await a.goto(`${BASE}/#/cron?expr=${encodeURIComponent('30 2 * * *')}&tz=Europe/Berlin&from=2026-03-25`);
+    await a.waitForSelector('#cron-fires tr[data-local]', { timeout: WAIT });
+    const expl = await a.textContent('#cron-explain');
+    const rows = await a.locator('#cron-fires tr').evaluateAll((rs) => rs.map((r) => [r.dataset.local, r.dataset.dst, r.textContent]));
+    const moved = rows.filter((r) => r[1]);
+    return (expl.includes('at 02:30, every day') && expl.includes('Europe/Berlin') && rows.length === 10 &&
+      rows[0][0] === '2026-03-25T02:30:00+01:00' && moved.length === 1 && moved[0][0] === '2026-03-29T03:00:00+02:00' &&
+      moved[0][1] === 'dst_gap_moved' && moved[0][2].includes('moved by DST') && rows[5][0] === '2026-03-30T02:30:00+02:00' &&
+      rows[0][2].includes('2026-03-25 01:30:00 UTC')) || `${expl} | ${JSON.stringify(rows.slice(0, 5))}`;
+  });
+  await shot(a, 'cron');
+  await check('cron helper: typing a bad expression shows the parser\'s message with a caret under column 3', async () => {
+    await a.fill('#cron-expr', '0 25 * * *');
+    await a.waitForSelector('#cron-caret', { timeout: WAIT });
+    const msg = await a.textContent('#cron-error');
+    const caret = await a.textContent('#cron-caret');
+    return (msg.includes('hour: "25" is out of range 0-23') && caret === '0 25 * * *\n  ^ hour' &&
+      (await a.locator('#cron-fires tr').count()) === 0) || `${msg} | ${JSON.stringify(caret)}`;
+  });
+  await check('cron helper: the address follows the form (a reload shows the same expression)', async () => {
+    await until(a, () => location.hash.includes('25'));
+    await a.reload();
+    await a.waitForSelector('#cron-caret', { timeout: WAIT });
+    return (await a.inputValue('#cron-expr')) === '0 25 * * *';
+  });
+  await shot(a, 'cron-error');
   ok('no CSP violation or page error in the admin\'s tab', a.problems.length === 0, a.problems.join('\n'));
 } catch (e) {
   ok('the browser tests of the later pages ran to their end', false, e.stack);

@@ -1,5 +1,5 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
-// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report). A page is a function
+// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -10,6 +10,7 @@ import { instancePage } from './pages/instance.js';
 import { jobsPage } from './pages/jobs.js';
 import { submitPage } from './pages/submit.js';
 import { reportPage } from './pages/report.js';
+import { cronPage } from './pages/cron.js';
 
 let cleanup = null;
 
@@ -28,7 +29,7 @@ function header() {
     h('a', { href: `#/${page}`, class: r.page === page ? 'current' : null }, text);
   fill(top,
     h('span', { class: 'brand' }, 'batchd'),
-    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('report', 'Batch report')),
+    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('report', 'Batch report'), link('cron', 'Cron helper')),
     session.me && h('span', { class: 'who' },
       h('span', { id: 'who-name' }, session.me.name), ' · ',
       h('span', { id: 'who-role', class: `role role-${session.me.role}` }, session.me.role),
@@ -64,7 +65,7 @@ async function show() {
   header();
   r = route();
   const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage };
+    report: reportPage, cron: cronPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {
