@@ -33,7 +33,40 @@ try {
     });
     return true;
   });
+
+  // ---- the dependency view of the day, while extract is held
+  const fam = (page, job) => page.getAttribute(`#dag g.node[data-job="${job}"]`, 'data-family');
+  await check('deps: the day as a DAG: extract and transform yellow (running, waiting), broken red, weekly grey (not due)', async () => {
+    await a.goto(`${BASE}/#/deps?date=${DAY}`);
+    await a.waitForSelector('#dag g.node[data-job="load"]', { timeout: WAIT });
+    const got = {};
+    for (const j of ['extract', 'transform', 'load', 'broken', 'weekly']) got[j] = `${await fam(a, j)}/${await a.getAttribute(`#dag g.node[data-job="${j}"]`, 'data-state')}`;
+    const fill = await a.locator('#dag g.node[data-job="broken"] rect').evaluate((el) => getComputedStyle(el).fill);
+    return (got.extract === 'yellow/Running' && got.transform === 'yellow/Dependency Wait' && got.broken === 'red/Failed' &&
+      got.weekly === 'grey/' && fill === 'rgb(213, 94, 0)') || `${JSON.stringify(got)} broken fill ${fill}`;
+  });
+  await check('deps: parents left of children; success edges solid, completion edges dashed', async () => {
+    const x = async (j) => (await a.locator(`#dag g.node[data-job="${j}"] rect`).boundingBox()).x;
+    const dash = (f, t) => a.locator(`#dag path.edge[data-from="${f}"][data-to="${t}"]`).evaluate((el) => getComputedStyle(el).strokeDasharray);
+    const [xe, xt, xl] = [await x('extract'), await x('transform'), await x('load')];
+    const [d1, d2] = [await dash('extract', 'transform'), await dash('transform', 'load')];
+    return (xe < xt && xt < xl && d1 === 'none' && d2 !== 'none') || `x ${xe} ${xt} ${xl}; dashes ${d1} / ${d2}`;
+  });
+  await shot(a, 'deps-running');
   rmSync(env('GATE'), { force: true });
+  await check('deps: the chain turns green without a reload (extract, transform, load)', async () => {
+    await until(a, () => ['extract', 'transform', 'load'].every((j) =>
+      document.querySelector(`#dag g.node[data-job="${j}"]`)?.dataset.family === 'green'));
+    return true;
+  });
+  await shot(a, 'deps-green');
+  await check('deps: a click on a node opens its instance', async () => {
+    const id = await a.getAttribute('#dag g.node[data-job="load"]', 'data-instance');
+    await a.click('#dag g.node[data-job="load"]');
+    await a.waitForURL(new RegExp(`#/instance/${id}$`), { timeout: WAIT });
+    await a.waitForSelector('#state .badge[data-state="Success"]', { timeout: WAIT });
+    return true;
+  });
   await check('the chain ends: extract, transform, load and slowpoke Success', async () => {
     const by = await waitFor('extract, transform, load, slowpoke final', async () => {
       const b = await instancesOfDay();

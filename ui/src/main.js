@@ -1,5 +1,5 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
-// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron). A page is a function
+// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -11,6 +11,7 @@ import { jobsPage } from './pages/jobs.js';
 import { submitPage } from './pages/submit.js';
 import { reportPage } from './pages/report.js';
 import { cronPage } from './pages/cron.js';
+import { depsPage } from './pages/deps.js';
 
 let cleanup = null;
 
@@ -29,7 +30,7 @@ function header() {
     h('a', { href: `#/${page}`, class: r.page === page ? 'current' : null }, text);
   fill(top,
     h('span', { class: 'brand' }, 'batchd'),
-    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('report', 'Batch report'), link('cron', 'Cron helper')),
+    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('deps', 'Dependencies'), link('report', 'Batch report'), link('cron', 'Cron helper')),
     session.me && h('span', { class: 'who' },
       h('span', { id: 'who-name' }, session.me.name), ' · ',
       h('span', { id: 'who-role', class: `role role-${session.me.role}` }, session.me.role),
@@ -65,7 +66,7 @@ async function show() {
   header();
   r = route();
   const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage, cron: cronPage };
+    report: reportPage, cron: cronPage, deps: depsPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {
