@@ -941,6 +941,14 @@ asj admin PUT /api/v1/jobs/api-put '{"name": "other-name", "type": "manual", "ex
 expect_problem "PUT with a body name different from the path: 400" 400
 asj admin PUT /api/v1/jobs/api-put '{"name": "api-put", "trigger": {"cron": "* * * 13 *"}, "executor": {"exec": {"command": ["/bin/true"]}}}'
 expect_problem "PUT with a bad cron expression: 422" 422 '(.errors|length)>=1'
+# The problem is placed at the line and column of its key in the body as sent (the web
+# UI's editor marks that line), not in the canonical text batchd validates.
+t_name=admin
+req PUT /api/v1/jobs/api-put "$ADMIN" -H 'Content-Type: application/yaml' --data-binary \
+    "$(printf '# a comment\nname: api-put\nexecutor: {exec: {command: [/bin/true]}}\ntrigger:\n  timezone: UTC\n  cron: "0 25 * * *"\n')"
+expect_problem "PUT YAML with a bad cron on line 6: the error is at request body:6:3 (trigger.cron)" 422 \
+    '(.errors|length)==1 and .errors[0].where=="request body:6:3" and .errors[0].key=="trigger.cron"
+     and (.errors[0].message|test("hour"))'
 as viewer GET /api/v1/jobs/api-put
 expect "refused PUTs left api-put at version 2" 200 '.version==2 and .group=="api2"'
 asj admin PUT /api/v1/jobs/child '{"name": "child", "group": "chain", "trigger": {"cron": "0 0 29 2 *"}, "depends_on": [{"job": "child", "mode": "success"}], "executor": {"exec": {"command": ["/bin/echo", "child"]}}}'
