@@ -160,7 +160,95 @@ for r in rows[1:]:
     return (await a.inputValue('#cron-expr')) === '0 25 * * *';
   });
   await shot(a, 'cron-error');
+
+  // ---- definitions: view, edit with the server's validation at its line, history, disable
+  await check('definition: the jobs page links to it; the stored YAML with line numbers, the display name as text', async () => {
+    await a.goto(`${BASE}/#/jobs`);
+    await a.click('a[data-def="extract"]', { timeout: WAIT });
+    await a.waitForSelector('#def-view .ln', { timeout: WAIT });
+    const dn = await a.textContent('#def-display');
+    const yaml = await a.textContent('#def-view');
+    return (dn === XSS_NAME && yaml.includes('name: extract') && yaml.includes('0 7 * * *') &&
+      (await a.locator('main img, main script').count()) === 0 && (await a.evaluate(() => window.__xss)) === undefined) || `display ${dn}`;
+  });
+  await shot(a, 'definition');
+  const specLine = async (re) => {
+    const lines = (await a.inputValue('#def-text')).split('\n');
+    return lines.findIndex((l) => re.test(l)) + 1;
+  };
+  await check('definition: a bad cron typed in the editor is refused with the server\'s message, marked at its line', async () => {
+    await a.goto(`${BASE}/#/def/weekly`);
+    await a.click('#def-edit', { timeout: WAIT });
+    const text = await a.inputValue('#def-text');
+    await a.fill('#def-text', `# edited in the browser\n${text.replace('0 7 * * 0', '0 25 * * 0')}`);
+    const line = await specLine(/cron: "0 25/);
+    await a.click('#def-save');
+    await a.waitForSelector('#def-problems li', { timeout: WAIT });
+    const li = await a.textContent('#def-problems li');
+    const at = await a.getAttribute('#def-problems li', 'data-line');
+    const mark = await a.locator(`#def-gutter .mark[data-line="${line}"]`).count();
+    const ver = (await call(ADMIN, 'GET', '/api/v1/jobs/weekly')).body.version;
+    return (line > 1 && at === String(line) && li.includes('hour: "25" is out of range 0-23') && li.includes('trigger.cron') &&
+      mark === 1 && ver === 1) || `line ${line}, problem at ${at}: ${li}; marks ${mark}; version ${ver}`;
+  });
+  await shot(a, 'definition-error');
+  await check('definition: corrected, it is saved as version 2; the history shows the diff', async () => {
+    const text = await a.inputValue('#def-text');
+    await a.fill('#def-text', text.replace('0 25 * * 0', '30 6 * * 0'));
+    await a.click('#def-save');
+    await until(a, () => document.querySelector('#def-msg').textContent.includes('version 2'));
+    await a.waitForSelector('#def-history details[data-version="2"] .add', { timeout: WAIT });
+    const add = await a.locator('#def-history details[data-version="2"] .add').allTextContents();
+    const del = await a.locator('#def-history details[data-version="2"] .del').allTextContents();
+    return (add.some((l) => l.includes('30 6 * * 0')) && del.some((l) => l.includes('0 7 * * 0'))) || `+ ${add} / - ${del}`;
+  });
+  await check('definition: the cron helper under it explains the job\'s schedule in its zone (Europe/Berlin)', async () => {
+    await until(a, () => document.querySelector('#def-cron #cron-explain')?.textContent.includes('06:30'));
+    return (await a.textContent('#def-cron #cron-explain')).includes('Europe/Berlin');
+  });
+  await shot(a, 'definition-saved');
+  await check('definition: Disable makes version 3 and the job disabled; Enable brings it back', async () => {
+    await a.click('#def-disable');
+    await until(a, () => document.querySelector('#def-enabled').textContent.includes('disabled'));
+    const off = (await call(ADMIN, 'GET', '/api/v1/jobs/weekly')).body;
+    await a.click('#def-enable');
+    await until(a, () => document.querySelector('#def-enabled').textContent.includes('✔ enabled'));
+    const on = (await call(ADMIN, 'GET', '/api/v1/jobs/weekly')).body;
+    return (off.enabled === false && off.version === 3 && on.enabled === true && on.version === 4) || `${off.enabled} ${off.version} ${on.enabled} ${on.version}`;
+  });
   ok('no CSP violation or page error in the admin\'s tab', a.problems.length === 0, a.problems.join('\n'));
+
+  // ---- display names in the browser's language; a viewer sees no write buttons
+  const de = await newPage({ locale: 'de-DE' });
+  await login(de, VIEWER);
+  await check('definition in a German browser: the "de" display name, shown as text, nothing ran', async () => {
+    await de.goto(`${BASE}/#/def/extract`);
+    await de.waitForSelector('#def-view .ln', { timeout: WAIT });
+    const dn = await de.textContent('#def-display');
+    return (dn === env('XSS_DE') && (await de.locator('main script, main img').count()) === 0 &&
+      (await de.evaluate(() => window.__xss)) === undefined) || `display ${dn}`;
+  });
+  await check('viewer: the definition page has no Edit, Disable or Enable button, and says why', async () => {
+    const n = await de.locator('#def-edit, #def-disable, #def-enable, #def-save').count();
+    return (n === 0 && (await de.textContent('#def-actions')).includes('admin')) || `${n} buttons`;
+  });
+  await shot(de, 'viewer-definition');
+  await check('viewer: a PUT of the definition from the page is refused 403, nothing changed', async () => {
+    const st = await de.evaluate(async () => (await fetch('/api/v1/jobs/extract/disable', { method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('batchd.token')}` } })).status);
+    const job = (await call(ADMIN, 'GET', '/api/v1/jobs/extract')).body;
+    return (st === 403 && job.enabled === true && job.version === 1) || `status ${st}, enabled ${job.enabled}`;
+  });
+  await check('viewer: the report, dependency and cron pages work read-only (no write button anywhere)', async () => {
+    for (const hash of [`#/report?from=2026-03-08&to=${DAY}&day=${DAY}`, `#/deps?date=${DAY}`, '#/cron?expr=0%201%20*%20*%20*']) {
+      await de.goto(`${BASE}/${hash}`);
+      await de.waitForSelector('#inspection tr, #dag g.node, #cron-fires tr', { timeout: WAIT });
+      const n = await de.locator('#def-edit, #act-stop, #act-rerun, #act-mark-success, a[data-submit]').count();
+      if (n) return `${hash}: ${n} write buttons`;
+    }
+    return true;
+  });
+  ok('no CSP violation or page error in the viewer\'s tab', de.problems.length === 0, de.problems.join('\n'));
 } catch (e) {
   ok('the browser tests of the later pages ran to their end', false, e.stack);
 } finally {

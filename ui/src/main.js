@@ -1,5 +1,6 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
-// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps). A page is a function
+// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps,
+// #/def/NAME). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -12,6 +13,7 @@ import { submitPage } from './pages/submit.js';
 import { reportPage } from './pages/report.js';
 import { cronPage } from './pages/cron.js';
 import { depsPage } from './pages/deps.js';
+import { definitionPage } from './pages/definition.js';
 
 let cleanup = null;
 
@@ -66,7 +68,7 @@ async function show() {
   header();
   r = route();
   const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage, cron: cronPage, deps: depsPage };
+    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {
