@@ -156,6 +156,7 @@ int api_calendar_delete(struct api_req *r);
 int api_settings_get(struct api_req *r);
 int api_settings_put(struct api_req *r);
 int api_deps(struct api_req *r);
+int api_cron(struct api_req *r);
 int api_report_daily(struct api_req *r);
 int api_report_runs(struct api_req *r);
 int api_legacy_submit(struct api_req *r);

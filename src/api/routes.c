@@ -30,6 +30,7 @@ const struct api_route api_routes[] = {
         {"GET", "/api/v1/settings", ROLE_VIEWER, api_settings_get},
         {"PUT", "/api/v1/settings", ROLE_ADMIN, api_settings_put},
         {"GET", "/api/v1/deps", ROLE_VIEWER, api_deps},
+        {"GET", "/api/v1/cron", ROLE_VIEWER, api_cron},
         {"GET", "/api/v1/instances", ROLE_VIEWER, api_instances_list},
         {"GET", "/api/v1/instances/{}", ROLE_VIEWER, api_instance_get},
         {"GET", "/api/v1/instances/{}/log", ROLE_VIEWER, api_instance_log},

@@ -219,8 +219,21 @@ static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_o
         a.secrets = api_secrets(r);
         int rc = defs_apply_plan_text(r->st, "request body", text.data, text.len, &a, &err);
         buf_release(&text);
-        if (rc == BATCH_EINVAL)
+        if (rc == BATCH_EINVAL) {
+                /* The plan validated the canonical text, whose lines are not the body's:
+                 * each problem of this document is moved to its key's place in the body as
+                 * it was sent (the key's own, else the document's start). Problems of
+                 * other stored definitions keep their positions. */
+                for (size_t i = 0; i < a.diags.n; i++) {
+                        struct diag *d = &a.diags.items[i];
+                        if (!d->pos.file || strcmp(d->pos.file, "request body") != 0)
+                                continue;
+                        struct def_pos p = def_doc_pos(doc, d->key ? d->key : "");
+                        d->pos.line = p.line;
+                        d->pos.col = p.col;
+                }
                 rc = problem_diags(r, &a.diags);
+        }
         else if (rc < 0)
                 rc = api_store_problem(r, &err);
         else if (create_only && a.changes[0].what != DEFS_CREATED)

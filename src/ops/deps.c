@@ -22,8 +22,7 @@ struct node {
         int64_t due;
 };
 
-/* The tenant's zone: its settings' timezone, else UTC. */
-static const struct tz *tenant_zone(struct store *s, const char *tenant)
+const struct tz *ops_tenant_zone(struct store *s, const char *tenant)
 {
         struct store_def d;
         struct batch_err err;
@@ -125,7 +124,7 @@ int ops_deps_view(struct store *s, const char *tenant, const char *date, const c
             date[10])
                 return batch_err_set(reterr, BATCH_ESYNTAX, "date",
                                      "date \"%s\": YYYY-MM-DD expected", date ? date : "");
-        const struct tz *z = tenant_zone(s, tenant);
+        const struct tz *z = ops_tenant_zone(s, tenant);
         int64_t from, to;
         char next[16];
         int rc = iso_parse(date, z, &from, reterr);

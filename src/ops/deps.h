@@ -6,7 +6,12 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "core/tz.h"
 #include "store/store.h"
+
+/* The tenant's time zone: its settings' timezone, else UTC (also when the settings or
+ * the zone cannot be read). Borrowed from the zoneinfo cache; never NULL. */
+const struct tz *ops_tenant_zone(struct store *s, const char *tenant);
 
 /* Appends {"date", "timezone", "nodes": [...], "edges": [...]} for `date` (YYYY-MM-DD),
  * a day in the tenant's time zone (its settings' timezone, else UTC). A node is a job

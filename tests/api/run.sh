@@ -941,6 +941,14 @@ asj admin PUT /api/v1/jobs/api-put '{"name": "other-name", "type": "manual", "ex
 expect_problem "PUT with a body name different from the path: 400" 400
 asj admin PUT /api/v1/jobs/api-put '{"name": "api-put", "trigger": {"cron": "* * * 13 *"}, "executor": {"exec": {"command": ["/bin/true"]}}}'
 expect_problem "PUT with a bad cron expression: 422" 422 '(.errors|length)>=1'
+# The problem is placed at the line and column of its key in the body as sent (the web
+# UI's editor marks that line), not in the canonical text batchd validates.
+t_name=admin
+req PUT /api/v1/jobs/api-put "$ADMIN" -H 'Content-Type: application/yaml' --data-binary \
+    "$(printf '# a comment\nname: api-put\nexecutor: {exec: {command: [/bin/true]}}\ntrigger:\n  timezone: UTC\n  cron: "0 25 * * *"\n')"
+expect_problem "PUT YAML with a bad cron on line 6: the error is at request body:6:3 (trigger.cron)" 422 \
+    '(.errors|length)==1 and .errors[0].where=="request body:6:3" and .errors[0].key=="trigger.cron"
+     and (.errors[0].message|test("hour"))'
 as viewer GET /api/v1/jobs/api-put
 expect "refused PUTs left api-put at version 2" 200 '.version==2 and .group=="api2"'
 asj admin PUT /api/v1/jobs/child '{"name": "child", "group": "chain", "trigger": {"cron": "0 0 29 2 *"}, "depends_on": [{"job": "child", "mode": "success"}], "executor": {"exec": {"command": ["/bin/echo", "child"]}}}'
@@ -1055,6 +1063,40 @@ as viewer GET "/api/v1/deps?date=01/02/2026"
 expect_problem "deps ?date=01/02/2026: 400" 400
 as viewer GET "/api/v1/deps?date=$today&x=1"
 expect_problem "deps with an unknown query parameter: 400" 400
+
+# --- the cron helper (GET /api/v1/cron): the engine of `batchctl cron`, DST marks from
+# docs/cron.md (Berlin 2026: 02:00 -> 03:00 on 03-29, 03:00 CEST -> 02:00 CET on 10-25)
+as viewer GET "/api/v1/cron?expr=30%202%20*%20*%20*&tz=Europe/Berlin&from=2026-03-28T12:00:00Z&count=3"
+expect "cron 30 2 * * * in Berlin: 02:30 of the spring-forward day moved to 03:00+02:00, marked" 200 \
+    '.timezone=="Europe/Berlin" and (.explanation|test("02:30")) and .never==false and (.fires|length)==3
+     and .fires[0].local=="2026-03-29T03:00:00+02:00" and .fires[0].utc=="2026-03-29T01:00:00Z"
+     and .fires[0].dst=="dst_gap_moved" and (.fires[0].dst_note|test("\\+01:00 to \\+02:00"))
+     and .fires[1].local=="2026-03-30T02:30:00+02:00" and .fires[1].dst==null and .fires[1].dst_note==null'
+as viewer GET "/api/v1/cron?expr=30%20*%20*%20*%20*&tz=Europe/Berlin&from=2026-10-25T00:15:00Z&count=2"
+expect "cron 30 * * * * on the fall-back day: 02:30 twice, first and second pass marked" 200 \
+    '.fires[0].local=="2026-10-25T02:30:00+02:00" and .fires[0].dst=="dst_overlap_first"
+     and .fires[1].local=="2026-10-25T02:30:00+01:00" and .fires[1].dst=="dst_overlap_second"'
+as viewer GET "/api/v1/cron?expr=0%209%20*%20*%201-5"
+expect "cron without tz: the tenant's zone, 10 fire times after batchd's clock" 200 \
+    '.timezone=="Europe/Berlin" and (.fires|length)==10 and all(.fires[]; .local|test("T09:00:00\\+0[12]:00$"))'
+as viewer GET "/api/v1/cron?expr=0%200%2030%202%20*"
+expect "cron 0 0 30 2 * (never): 200, never true, no fire" 200 '.never==true and .fires==[]'
+as viewer GET "/api/v1/cron?expr=0%2025%20*%20*%20*"
+expect_problem "cron 0 25 * * *: 400 naming the hour field at column 3" 400 \
+    '.field=="hour" and .position==3 and (.detail|test("hour") and test("25"))'
+as viewer GET "/api/v1/cron?expr=0%209%20*%20*%20MON-FRX"
+expect_problem "cron 0 9 * * MON-FRX: 400 naming day-of-week at column 9 (its field)" 400 \
+    '.field=="day-of-week" and .position==9'
+as viewer GET "/api/v1/cron?expr=0%209%20*%20*"
+expect_problem "cron with 4 fields: 400" 400 '(.detail|test("5 fields"))'
+as viewer GET "/api/v1/cron?expr=0%209%20*%20*%20*&tz=Mars/Olympus"
+expect_problem "cron tz=Mars/Olympus: 400 naming the zone" 400 '(.detail|test("Mars/Olympus"))'
+as viewer GET "/api/v1/cron?expr=0%209%20*%20*%20*&count=101"
+expect_problem "cron count=101: 400" 400
+as viewer GET "/api/v1/cron"
+expect_problem "cron without expr: 400" 400 '(.detail|test("expr"))'
+as none GET "/api/v1/cron?expr=0%209%20*%20*%20*"
+check "cron without a token: 401" [ "$code" = 401 ]
 
 # --- instance filters: has_failure is a data failure (items skipped, DESIGN §8), failed
 # is the state (Start Failed, Failed, Timeout Failed, Stop Failed). import-job runs the SDK

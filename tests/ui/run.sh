@@ -2,7 +2,9 @@
 # End-to-end tests of the web UI (docs/ui.md): a real batchd on a real SQLite file with a
 # virtual clock, driven through Debian's headless Chromium by playwright-core (e2e.mjs),
 # plus the server's side of the security model checked over HTTP with curl. Screenshots
-# of every page go to $SCREENS (default build/ui-screens/). Closes with
+# of every page go to $SCREENS (default build/ui-screens/). e2e.mjs tests the first pages
+# on one batchd, pages.mjs the later ones (report, cron, dependencies, definitions,
+# settings) on a second. Closes with
 # "ui: N passed, M failed"; exit status 1 when anything failed.
 #   BUILD_DIR=$PWD/build tests/ui/run.sh        KEEP=1 keeps the temporary directory
 set -u
@@ -202,10 +204,14 @@ check "a submit with the viewer token: 403" [ "$code" = 403 ]
 # ---- the browser ----------------------------------------------------------------------------
 rm -rf "$SCREENS"
 mkdir -p "$SCREENS"
+if [ -n "${PAGES_ONLY:-}" ]; then # PAGES_ONLY=1: only pages.mjs (while working on those pages)
+    : >"$tmp/e2e.out"; rc=0
+else
 BASE=$base ADMIN=$ADMIN OPERATOR=$OPERATOR VIEWER=$VIEWER CHROMIUM=$CHROMIUM SCREENS=$SCREENS \
     ALIVE="$tmp/alive" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
     node "$HERE/e2e.mjs" >"$tmp/e2e.out" 2>"$tmp/e2e.err"
 rc=$?
+fi
 cat "$tmp/e2e.out"
 n_ok=$(grep -c '^ok - ' "$tmp/e2e.out")
 n_bad=$(grep -c '^not ok - ' "$tmp/e2e.out")
@@ -215,6 +221,111 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
     failed=$((failed + 1))
     echo "not ok - the browser tests ran to their end (exit status $rc)"
     sed 's/^/    /' "$tmp/e2e.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+
+# ---- the later pages (pages.mjs): a second batchd on its own repository ---------------------
+# A Monday, 2026-03-09, the clock 10x real time: the nightly chain is due at 07:00, 30
+# virtual seconds (3 real) after the start. extract waits for $tmp/gate to go, so the test
+# sees it running before it lets the chain finish.
+kill "$daemon_pid" 2>/dev/null
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=""
+mkdir -p "$tmp/defs2" "$tmp/state2"
+: >"$tmp/gate"
+XSS_NAME='<img src=x onerror="window.__xss=11">'
+XSS_DE='<script>window.__xss=12</script>'
+cat >"$tmp/defs2/jobs.yaml" <<YAML
+kind: settings
+tenant: default
+timezone: UTC
+batch_window: {start: "22:00", end: "08:00"}
+pause: [{from: "2026-12-24T00:00:00Z", to: "2026-12-27T00:00:00Z"}]
+time_offset: {enabled: false, days: 0}
+timeouts: {estimate_multiple: 4, min_execute_minutes: 45}
+---
+kind: calendar
+name: de-workdays
+workdays: [MON, TUE, WED, THU, FRI]
+holidays: [2026-12-25, 2026-12-26]
+---
+kind: job
+name: extract
+display_name: '$XSS_NAME'
+display_names: {de: '$XSS_DE'}
+group: nightly
+trigger: {cron: "0 7 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'while [ -e "\$0" ]; do sleep 0.2; done; echo extracted', $tmp/gate]}}
+---
+kind: job
+name: transform
+group: nightly
+trigger: {cron: "0 7 * * *", timezone: UTC}
+depends_on: [{job: extract, mode: success}]
+executor: {exec: {command: [/bin/sh, -c, 'echo transformed']}}
+---
+kind: job
+name: load
+group: nightly
+trigger: {cron: "0 7 * * *", timezone: UTC}
+depends_on: [{job: transform, mode: completion}]
+executor: {exec: {command: [/bin/sh, -c, 'echo loaded']}}
+---
+kind: job
+name: broken
+group: nightly
+trigger: {cron: "0 7 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'echo broken >&2; exit 3']}}
+---
+kind: job
+name: slowpoke
+group: nightly
+estimated_minutes: 1
+trigger: {cron: "0 7 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'sleep 9; echo slow']}}
+---
+kind: job
+name: weekly
+group: nightly
+trigger: {cron: "0 7 * * 0", timezone: Europe/Berlin}
+workday_only: false
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: berlin
+group: other
+trigger: {cron: "30 2 * * *", timezone: Europe/Berlin}
+executor: {exec: {command: [/bin/true]}}
+YAML
+if ! "$B" apply "$tmp/defs2" --db "$tmp/r2.db" --actor ui-test >"$tmp/apply2.out" 2>&1; then
+    echo "Bail out! batchctl apply (pages) failed:"; cat "$tmp/apply2.out"; exit 1
+fi
+mk_token2() { "$D" token create --name "$1" --role "$2" --db "$tmp/r2.db" 2>/dev/null | head -n 1; }
+ADMIN2=$(mk_token2 ada admin)
+VIEWER2=$(mk_token2 vera viewer)
+[ -n "$ADMIN2" ] && [ -n "$VIEWER2" ] || { echo "Bail out! batchd token create (pages) failed"; exit 1; }
+: >"$tmp/d.log"
+"$D" --db "$tmp/r2.db" --listen 127.0.0.1:0 --state-dir "$tmp/state2" \
+    --clock-start 2026-03-09T06:59:30Z --clock-rate 10 --log-file "$tmp/d.log" 2>"$tmp/d2.err" &
+daemon_pid=$!
+if ! wait_for "$WAIT" port_of_log; then
+    echo "Bail out! batchd (pages) did not report its API port"; cat "$tmp/d.log" "$tmp/d2.err"; exit 1
+fi
+base="http://127.0.0.1:$port"
+echo "# batchd (pages) pid $daemon_pid on $base"
+BASE=$base ADMIN=$ADMIN2 VIEWER=$VIEWER2 CHROMIUM=$CHROMIUM SCREENS=$SCREENS GATE="$tmp/gate" \
+    XSS_NAME=$XSS_NAME XSS_DE=$XSS_DE UI_DIR="$SRC/ui" DOWNLOADS="$tmp" \
+    node "$HERE/pages.mjs" >"$tmp/pages.out" 2>"$tmp/pages.err"
+rc=$?
+cat "$tmp/pages.out"
+n_ok=$(grep -c '^ok - ' "$tmp/pages.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/pages.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests of the later pages ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/pages.err" | tail -n 30
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"

@@ -1,5 +1,6 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
-// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME). A page is a function
+// names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps,
+// #/def/NAME). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -9,6 +10,10 @@ import { monitorPage } from './pages/monitor.js';
 import { instancePage } from './pages/instance.js';
 import { jobsPage } from './pages/jobs.js';
 import { submitPage } from './pages/submit.js';
+import { reportPage } from './pages/report.js';
+import { cronPage } from './pages/cron.js';
+import { depsPage } from './pages/deps.js';
+import { definitionPage } from './pages/definition.js';
 
 let cleanup = null;
 
@@ -27,7 +32,7 @@ function header() {
     h('a', { href: `#/${page}`, class: r.page === page ? 'current' : null }, text);
   fill(top,
     h('span', { class: 'brand' }, 'batchd'),
-    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs')),
+    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('deps', 'Dependencies'), link('report', 'Batch report'), link('cron', 'Cron helper')),
     session.me && h('span', { class: 'who' },
       h('span', { id: 'who-name' }, session.me.name), ' · ',
       h('span', { id: 'who-role', class: `role role-${session.me.role}` }, session.me.role),
@@ -62,7 +67,8 @@ async function show() {
   }
   header();
   r = route();
-  const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage };
+  const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
+    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {

@@ -26,7 +26,8 @@ export function jobsPage(main) {
       return;
     }
     fill(tbody, items.length ? items.map((j) => h('tr', { 'data-job': j.name },
-      h('td', null, h('a', { href: `#/monitor?job=${encodeURIComponent(j.name)}&range=30d`, title: 'its instances' }, j.name)),
+      h('td', null, h('a', { href: `#/def/${encodeURIComponent(j.name)}`, 'data-def': j.name, title: 'its definition' }, j.name), ' ',
+        h('a', { href: `#/monitor?job=${encodeURIComponent(j.name)}&range=30d`, class: 'small' }, 'instances')),
       h('td', null, j.group || '—'),
       h('td', null, j.type),
       h('td', null, j.enabled ? h('span', { class: 'yes' }, '✔ enabled') : h('span', { class: 'no' }, '✖ disabled')),

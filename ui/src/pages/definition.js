@@ -1,0 +1,183 @@
+// A job's definition (#/def/NAME): the stored YAML (secrets as ***), its display names
+// in the browser's language, enable/disable and edit for admins (PUT /api/v1/jobs/NAME
+// with the YAML as typed; the server's validation problems are listed and marked at
+// the line they concern), the cron helper for its trigger, and the version history
+// with a line diff of each version against the one before.
+import { api, can } from '../api.js';
+import { h, fill } from '../dom.js';
+import { timeEl } from '../time.js';
+import { cronHelper } from './cron.js';
+
+// A line diff (longest common subsequence): [{op: ' '|'-'|'+', line}]. Definitions are
+// short (tens of lines), so the quadratic table is fine.
+export function diffLines(a, b) {
+  const n = a.length, m = b.length;
+  const t = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) t[i][j] = a[i] === b[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) { out.push({ op: ' ', line: a[i] }); i++; j++; }
+    else if (t[i + 1][j] >= t[i][j + 1]) out.push({ op: '-', line: a[i++] });
+    else out.push({ op: '+', line: b[j++] });
+  }
+  while (i < n) out.push({ op: '-', line: a[i++] });
+  while (j < m) out.push({ op: '+', line: b[j++] });
+  return out;
+}
+
+// The display name in the browser's language: display_names[lang] (exact, then the
+// language without region), else display_name.
+export function displayName(spec) {
+  const names = {};
+  const m = /^display_names: \{(.*)\}$/m.exec(spec || '');
+  if (m) for (const part of m[1].split(/, (?=[A-Za-z-]+: )/)) {
+    const k = part.indexOf(': ');
+    if (k > 0) names[part.slice(0, k)] = unquote(part.slice(k + 2));
+  }
+  const one = /^display_name: (.*)$/m.exec(spec || '');
+  for (const l of navigator.languages || [navigator.language]) {
+    if (names[l]) return names[l];
+    if (names[l.split('-')[0]]) return names[l.split('-')[0]];
+  }
+  return one ? unquote(one[1]) : '';
+}
+function unquote(v) {
+  if (v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
+  if (v.startsWith('"') && v.endsWith('"')) { try { return JSON.parse(v); } catch { return v.slice(1, -1); } }
+  return v;
+}
+
+export function definitionPage(main, r) {
+  const name = r.arg;
+  const err = h('p', { class: 'error', role: 'alert' });
+  const head = h('div', { id: 'def-head' });
+  const actions = h('div', { id: 'def-actions', class: 'actions' });
+  const msg = h('p', { id: 'def-msg', class: 'muted' });
+  const editor = h('div', { id: 'def-editor' });
+  const problems = h('ul', { id: 'def-problems', class: 'problems' });
+  const cronBox = h('div', { id: 'def-cron' });
+  const history = h('div', { id: 'def-history' });
+  let job = null;
+  let helper = null;
+
+  fill(main, h('h1', null, 'Definition ', h('span', { class: 'mono' }, name)), err, head, actions, msg, problems, editor,
+    h('h2', null, 'Its schedule'), cronBox, h('h2', null, 'Versions'), history);
+
+  function view() {
+    const lines = job.spec.replace(/\n$/, '').split('\n');
+    fill(editor, h('div', { class: 'code', id: 'def-view' },
+      lines.map((l, i) => h('div', { class: 'ln', 'data-line': i + 1 }, h('span', { class: 'no' }, String(i + 1)), h('span', { class: 'tx' }, l)))));
+  }
+
+  function edit() {
+    const ta = h('textarea', { id: 'def-text', class: 'mono', rows: Math.max(12, job.spec.split('\n').length + 3), cols: 100, spellcheck: 'false' });
+    ta.value = job.spec;
+    const gutter = h('div', { id: 'def-gutter', class: 'gutter' });
+    fill(editor, h('div', { class: 'edit' }, gutter, ta),
+      h('p', null,
+        h('button', { type: 'button', id: 'def-save', onclick: () => save(ta, gutter) }, 'Save'), ' ',
+        h('button', { type: 'button', id: 'def-cancel', onclick: () => { fill(problems); view(); buttons(); } }, 'Cancel'),
+        h('span', { class: 'muted' }, ' Secrets show as "***": left so, the stored value is kept.')));
+    fill(actions);
+  }
+
+  async function save(ta, gutter) {
+    fill(problems);
+    fill(gutter);
+    try {
+      const res = await api('PUT', `/api/v1/jobs/${encodeURIComponent(name)}`, { raw: ta.value, headers: { 'Content-Type': 'application/yaml' } });
+      job = res.data;
+      fill(msg, `Saved: version ${job.version}.`);
+      load();
+    } catch (e) {
+      const list = (e.problem && e.problem.errors) || [];
+      fill(msg, h('span', { class: 'error' }, `Not saved: ${e.message}`));
+      // Each problem in the list, and a mark at its line beside the text.
+      const lineH = parseFloat(getComputedStyle(ta).lineHeight) || 18;
+      fill(problems, list.map((p) => {
+        const m = /^request body:(\d+):(\d+)$/.exec(p.where || '');
+        const line = m ? Number(m[1]) : null;
+        if (line) gutter.appendChild(h('div', { class: `mark line-${line}`, 'data-line': line, title: p.message }, `${line} ▶`));
+        return h('li', { 'data-line': line || '', 'data-key': p.key || '' },
+          line ? h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); goLine(ta, line); } }, `line ${line}, column ${m[2]}`) : (p.where || 'the definition'),
+          p.key ? ` (${p.key})` : '', `: ${p.message}`);
+      }));
+      positionMarks(gutter, lineH);
+      if (list.length && /^request body:(\d+)/.test(list[0].where || '')) goLine(ta, Number(/:(\d+):/.exec(list[0].where)[1]));
+    }
+  }
+  // The marks sit at their line's height; CSP forbids style attributes, so each mark
+  // gets its offset through the CSSOM.
+  function positionMarks(gutter, lineH) {
+    for (const mk of gutter.children) mk.style.top = `${(Number(mk.dataset.line) - 1) * lineH + 3}px`;
+  }
+  function goLine(ta, line) {
+    const lines = ta.value.split('\n');
+    const start = lines.slice(0, line - 1).reduce((s, l) => s + l.length + 1, 0);
+    ta.focus();
+    ta.setSelectionRange(start, start + (lines[line - 1] || '').length);
+  }
+
+  async function toggle(on) {
+    try {
+      job = (await api('POST', `/api/v1/jobs/${encodeURIComponent(name)}/${on ? 'enable' : 'disable'}`)).data;
+      fill(msg, `${on ? 'Enabled' : 'Disabled'}: version ${job.version}.`);
+      load();
+    } catch (e) {
+      fill(msg, h('span', { class: 'error' }, `Refused: ${e.message}`));
+    }
+  }
+
+  function buttons() {
+    if (!can('admin')) { fill(actions, h('span', { class: 'muted' }, `Read only: changing a definition takes the admin role (you are ${job ? 'a ' : ''}${(can('operator') && 'operator') || 'viewer'}).`)); return; }
+    fill(actions,
+      h('button', { type: 'button', id: 'def-edit', onclick: edit }, '✎ Edit'),
+      job.enabled ? h('button', { type: 'button', id: 'def-disable', class: 'danger', onclick: () => toggle(false) }, 'Disable')
+        : h('button', { type: 'button', id: 'def-enable', onclick: () => toggle(true) }, 'Enable'));
+  }
+
+  async function load() {
+    try {
+      job = (await api('GET', `/api/v1/jobs/${encodeURIComponent(name)}`)).data;
+    } catch (e) {
+      fill(err, `Cannot read the job: ${e.message}`);
+      return;
+    }
+    const dn = displayName(job.spec);
+    fill(head, h('dl', { class: 'kv' },
+      h('dt', null, 'Display name'), h('dd', { id: 'def-display' }, dn || '—'),
+      h('dt', null, 'Group'), h('dd', null, job.group || '—'),
+      h('dt', null, 'Type'), h('dd', null, job.type),
+      h('dt', null, 'Enabled'), h('dd', { id: 'def-enabled' }, job.enabled ? '✔ enabled' : '✖ disabled'),
+      h('dt', null, 'Version'), h('dd', null, `${job.version}, changed by ${job.updated_by || '—'} at `, timeEl(job.updated_at))));
+    view();
+    buttons();
+    if (job.cron) {
+      if (!helper) helper = cronHelper(cronBox, { expr: job.cron, tz: job.timezone || '' });
+      else helper.set(job.cron, job.timezone || '');
+    } else fill(cronBox, h('p', { class: 'muted' }, job.type === 'manual' ? 'Submitted by hand: no schedule.' : 'No cron trigger.'));
+    try {
+      const items = [];
+      let cursor = null;
+      do {
+        const res = await api('GET', `/api/v1/jobs/${encodeURIComponent(name)}/versions?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        items.push(...res.data.items);
+        cursor = res.data.next_cursor;
+      } while (cursor);
+      fill(history, items.slice().reverse().map((v) => {
+        const prev = items.find((x) => x.version === v.version - 1);
+        const d = prev ? diffLines(prev.spec.replace(/\n$/, '').split('\n'), v.spec.replace(/\n$/, '').split('\n')) : null;
+        return h('details', { class: 'version', 'data-version': v.version, open: v.version === job.version && prev ? true : null },
+          h('summary', null, `version ${v.version}: ${v.changed} — ${v.changed_by || '—'}, `, timeEl(v.changed_at)),
+          d ? h('pre', { class: 'diff' }, d.map((x) =>
+            h('div', { class: x.op === '+' ? 'add' : x.op === '-' ? 'del' : 'same' }, `${x.op} ${x.line}`)))
+            : h('pre', { class: 'diff' }, v.spec));
+      }));
+    } catch (e) {
+      fill(history, h('p', { class: 'error' }, `Cannot read the versions: ${e.message}`));
+    }
+  }
+  load();
+  return () => { if (helper) helper.stop(); };
+}

@@ -1,0 +1,148 @@
+// The dependency view of a day (seed 001 "Dependency View"; GET /api/v1/deps): the jobs
+// as a DAG laid out by dagre (npm @dagrejs/dagre, bundled), parents left of children,
+// each node coloured by its governing instance's state that day: green succeeded, yellow
+// waiting or running, red failed, skipped or canceled, grey not due (no instance that
+// day). The state's glyph and name are written in the node too, so no state is told by
+// colour alone. Success edges are solid, completion edges dashed. A node with an
+// instance links to it. Polled every POLL_MS with If-None-Match, paused while hidden.
+import dagre from '@dagrejs/dagre';
+import { api } from '../api.js';
+import { h, fill } from '../dom.js';
+import { STATES } from '../states.js';
+
+const POLL_MS = 3000;
+const NODE_W = 190, NODE_H = 56;
+
+// The colour family of a state code (null: no instance that day).
+export function familyOf(code) {
+  if (code === null || code === undefined) return 'grey';
+  if (code === 5 || code === 12) return 'green';
+  if ([0, 1, 2, 4, 10].includes(code)) return 'yellow';
+  return 'red'; // 3 Start Failed, 6 Failed, 7 Timeout Failed, 8 Timeout Skip, 9 Canceled, 11 Stop Failed
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+// An SVG element (text goes in as text nodes, as in dom.js).
+function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+// A date 'YYYY-MM-DD' of an instant in a zone.
+function dateIn(iso, zone) {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  } catch {
+    return iso.slice(0, 10);
+  }
+}
+
+export function depsPage(main, r) {
+  const q = r.query;
+  const dateIn_ = h('input', { type: 'date', id: 'd-date', value: q.get('date') || '' });
+  const groupIn = h('input', { type: 'text', id: 'd-group', value: q.get('group') || '', placeholder: 'all groups', size: 14 });
+  const err = h('p', { class: 'error', role: 'alert' });
+  const info = h('p', { id: 'd-info', class: 'window' });
+  const box = h('div', { id: 'dag', class: 'dag' });
+  const status = h('span', { id: 'live', class: 'live' });
+  let etag = null;
+  let timer = null;
+  let date = q.get('date') || '';
+
+  const go = (ev) => {
+    if (ev) ev.preventDefault();
+    const p = new URLSearchParams();
+    if (dateIn_.value) p.set('date', dateIn_.value);
+    if (groupIn.value.trim()) p.set('group', groupIn.value.trim());
+    location.hash = `#/deps?${p}`;
+  };
+  const legendItem = (fam, text) => h('span', { class: 'legend-item' }, h('span', { class: `swatch fam-${fam}` }), ' ', text);
+  fill(main,
+    h('h1', null, 'Dependency view'),
+    h('form', { class: 'filters', onsubmit: go },
+      h('div', { class: 'row' },
+        h('label', { for: 'd-date' }, 'Day '), dateIn_, ' ',
+        h('label', { for: 'd-group' }, 'Group '), groupIn, ' ',
+        h('button', { type: 'submit', id: 'd-show' }, 'Show'))),
+    h('p', { class: 'legend' },
+      legendItem('green', 'succeeded'), legendItem('yellow', 'waiting or running'),
+      legendItem('red', 'failed, skipped or canceled'), legendItem('grey', 'not due (no instance that day)'),
+      h('span', { class: 'legend-item' }, h('span', { class: 'line-solid' }), ' success dependency'),
+      h('span', { class: 'legend-item' }, h('span', { class: 'line-dashed' }), ' completion dependency')),
+    info, err, box, h('div', { class: 'below' }, h('span'), status));
+
+  function draw(d) {
+    const g = new dagre.graphlib.Graph();
+    g.setGraph({ rankdir: 'LR', nodesep: 22, ranksep: 70, marginx: 10, marginy: 10 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const n of d.nodes) g.setNode(n.job, { width: NODE_W, height: NODE_H });
+    for (const e of d.edges) g.setEdge(e.from, e.to);
+    dagre.layout(g);
+    const gr = g.graph();
+    const W = Math.ceil(gr.width || 200), H = Math.ceil(gr.height || 80);
+    const defs = s('defs', null,
+      s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' },
+        s('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' })));
+    const modes = new Map(d.edges.map((e) => [`${e.from}\u0000${e.to}`, e.mode]));
+    const edges = g.edges().map((e) => {
+      const pts = g.edge(e).points;
+      const mode = modes.get(`${e.v}\u0000${e.w}`);
+      return s('path', { class: `edge edge-${mode}`, 'data-from': e.v, 'data-to': e.w, 'data-mode': mode,
+        d: pts.map((p, i) => `${i ? 'L' : 'M'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' '), 'marker-end': 'url(#arrow)' },
+      s('title', null, `${e.v} → ${e.w}: ${mode === 'completion' ? 'runs when the parent has ended, however' : 'runs when the parent succeeded'}`));
+    });
+    const nodes = d.nodes.map((n) => {
+      const p = g.node(n.job);
+      const fam = familyOf(n.state_code);
+      const st = n.state_code === null ? null : STATES[n.state_code];
+      const x = p.x - NODE_W / 2, y = p.y - NODE_H / 2;
+      const label = st ? `${st.glyph} ${st.name}` : '— no instance that day';
+      const body = s('g', { class: `node fam-${fam}${n.enabled === false ? ' disabled' : ''}`, 'data-job': n.job, 'data-family': fam,
+        'data-state': st ? st.name : '', 'data-instance': n.instance_id ?? '' },
+      s('title', null, `${n.job}${n.group ? ` (${n.group})` : ''}: ${st ? `${st.name}, instance #${n.instance_id} due ${n.due}` : 'no instance due that day'}${n.enabled === false ? '; disabled' : ''}`),
+      s('rect', { x, y, width: NODE_W, height: NODE_H, rx: 6, ry: 6 }),
+      s('text', { x: x + 10, y: y + 22, class: 'job' }, n.job.length > 24 ? `${n.job.slice(0, 23)}…` : n.job),
+      s('text', { x: x + 10, y: y + 43, class: 'st' }, label, n.enabled === false ? ' · disabled' : ''));
+      return n.instance_id ? s('a', { href: `#/instance/${n.instance_id}`, class: 'node-link' }, body) : body;
+    });
+    fill(box, s('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `dependencies of ${d.date}` },
+      defs, s('g', { class: 'edges' }, edges), s('g', { class: 'nodes' }, nodes)));
+    const count = (f) => d.nodes.filter((n) => familyOf(n.state_code) === f).length;
+    fill(info, `${d.date} in the tenant's zone ${d.timezone}: ${d.nodes.length} jobs — ${count('green')} succeeded, ${count('yellow')} waiting or running, ${count('red')} failed or skipped, ${count('grey')} not due.`);
+    if (!d.nodes.length) fill(box, h('p', { class: 'muted' }, 'No job (of this group).'));
+  }
+
+  async function poll() {
+    if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
+    try {
+      if (!date) {
+        // Today by batchd's clock, in the tenant's zone (the answer names it).
+        const now = (await api('GET', '/api/v1/whoami')).data.now;
+        date = now.slice(0, 10);
+        const first = (await api('GET', `/api/v1/deps?date=${date}`)).data;
+        date = dateIn(now, first.timezone);
+        dateIn_.value = date;
+      }
+      const p = new URLSearchParams({ date });
+      if (groupIn.value.trim()) p.set('group', groupIn.value.trim());
+      const res = await api('GET', `/api/v1/deps?${p}`, { etag });
+      fill(err);
+      fill(status, `● live, checked ${new Date().toLocaleTimeString()}`);
+      if (res.status === 304) return;
+      etag = res.etag;
+      draw(res.data);
+    } catch (e) {
+      fill(err, `Cannot read the dependencies: ${e.message}`);
+    }
+  }
+  const onVis = () => { if (!document.hidden) poll(); };
+  document.addEventListener('visibilitychange', onVis);
+  poll();
+  timer = setInterval(poll, POLL_MS);
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVis);
+  };
+}
