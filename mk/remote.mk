@@ -15,3 +15,10 @@ $(REMOTE_SERVICE): examples/remote-service/remote-service.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(ALL_LDFLAGS) -lmicrohttpd -ljansson -lcurl -lpthread
+
+TEST_EXTRA += test-remote
+
+.PHONY: test-remote
+
+test-remote: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/remote.sh

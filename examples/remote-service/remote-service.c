@@ -4,6 +4,7 @@
  * callback URL. The tests (tests/daemon/remote.sh) run it on 127.0.0.1.
  *
  *   remote-service --port N [--port-file F] [--context-path /policy] [--log FILE]
+ *                  [--bearer-file F] (requests must carry Authorization: Bearer <its line>)
  *                  --job NAME[:OPTION,...] ...
  *
  * It listens on 127.0.0.1 only (an example, not a server to expose).
@@ -59,6 +60,7 @@ struct run {
 static struct job_cfg jobs[MAX_JOBS];
 static size_t njobs;
 static const char *context_path = "";
+static char bearer[512];         /* --bearer-file: the token batchd must present, or "" */
 static FILE *logf;
 static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct run *runs;
@@ -373,6 +375,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         }
         if (b->too_big)
                 return answer(c, 413, "{\"message\": \"body too large\"}");
+        if (bearer[0]) {
+                const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+                if (!h || strncmp(h, "Bearer ", 7) || strcmp(h + 7, bearer)) {
+                        say("unauthorized %s %s", method, url);
+                        return answer(c, 401, "{\"message\": \"a valid bearer token is "
+                                              "required\"}");
+                }
+        }
         size_t cp = strlen(context_path);
         if (strncmp(url, context_path, cp) != 0)
                 return answer(c, 404, "{\"message\": \"no such resource\"}");
@@ -463,11 +473,21 @@ int main(int argc, char **argv)
                         context_path = v, i++;
                 else if (!strcmp(a, "--log") && v)
                         log_path = v, i++;
+                else if (!strcmp(a, "--bearer-file") && v) {
+                        FILE *f = fopen(v, "r");
+                        if (!f || !fgets(bearer, sizeof(bearer), f)) {
+                                perror(v);
+                                return 1;
+                        }
+                        fclose(f);
+                        bearer[strcspn(bearer, "\r\n")] = '\0';
+                        i++;
+                }
                 else if (!strcmp(a, "--job") && v && parse_job(v) == 0)
                         i++;
                 else {
                         fprintf(stderr, "usage: remote-service --port N [--port-file F] "
-                                        "[--context-path P] [--log F] --job NAME[:OPTS] ...\n"
+                                        "[--context-path P] [--log F] [--bearer-file F] --job NAME[:OPTS] ...\n"
                                         "bad argument: %s\n", a);
                         return 2;
                 }
