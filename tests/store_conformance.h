@@ -1545,6 +1545,88 @@ static void test_report(void **state)
         store_report_due_list_release(&d);
 }
 
+/* Remote runs (schema 8): a callback token per execution, found by its hash while the
+ * execution runs; the first final report counts, and none once the execution ended. */
+static void test_remote_runs(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t inst = make(f->s, "remote", true, 1800, &err), inst2 = make(f->s, "remote", true,
+                                                                             3600, &err);
+        struct store_execution e = {.instance_id = inst};
+        int64_t e1 = 0, e2 = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e, 2000, &e1, &attempt, &err), 0);
+        e.instance_id = inst2;
+        assert_int_equal(store_execution_start(f->s, &e, 2000, &e2, &attempt, &err), 0);
+        assert_int_equal(store_remote_run_add(f->s, e1, inst, "hash-1", 2000, &err), 0);
+        assert_int_equal(store_remote_run_add(f->s, e1, inst, "hash-9", 2000, &err), BATCH_EEXIST);
+        assert_int_equal(store_remote_run_add(f->s, e2, inst2, "hash-1", 2000, &err), BATCH_EEXIST);
+        assert_int_equal(store_remote_run_add(f->s, e2, inst2, "hash-2", 2000, &err), 0);
+        assert_int_equal(store_remote_run_add(f->s, e2, inst2, "", 2000, &err), BATCH_EINVAL);
+        struct store_remote_run r;
+        assert_int_equal(store_remote_run_find(f->s, "hash-1", &r, &err), 0);
+        assert_int_equal(r.execution_id, e1);
+        assert_int_equal(r.instance_id, inst);
+        assert_string_equal(r.tenant, "default");
+        assert_false(r.finished);
+        assert_null(r.reported_status);
+        assert_int_equal(r.reported_at, 0);
+        store_remote_run_release(&r);
+        assert_int_equal(store_remote_run_find(f->s, "nope", &r, &err), BATCH_ENOENT);
+        struct store_remote_run_list l;
+        assert_int_equal(store_remote_run_reports(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_remote_run_list_release(&l);
+        /* The first final report counts; a repeated one is stale. */
+        assert_int_equal(store_remote_run_report(f->s, e1, "running", NULL, 2100, &err),
+                         BATCH_EINVAL);
+        assert_int_equal(store_remote_run_report(f->s, e1, "failed", "boom", 2100, &err), 0);
+        assert_int_equal(store_remote_run_report(f->s, e1, "success", NULL, 2110, &err),
+                         BATCH_ESTALE);
+        assert_int_equal(store_remote_run_report(f->s, 987654, "success", NULL, 2110, &err),
+                         BATCH_ENOENT);
+        assert_int_equal(store_remote_run_reports(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].execution_id, e1);
+        assert_int_equal(l.items[0].instance_id, inst);
+        assert_string_equal(l.items[0].reported_status, "failed");
+        assert_string_equal(l.items[0].reported_message, "boom");
+        assert_int_equal(l.items[0].reported_at, 2100);
+        store_remote_run_list_release(&l);
+        /* Once the execution ended, its token is expired and nothing more is reported. */
+        assert_int_equal(store_execution_finish(f->s, e1, 1, "boom", 2120, &err), 0);
+        assert_int_equal(store_remote_run_reports(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_remote_run_list_release(&l);
+        assert_int_equal(store_remote_run_find(f->s, "hash-1", &r, &err), 0);
+        assert_true(r.finished);
+        assert_string_equal(r.reported_status, "failed");
+        store_remote_run_release(&r);
+        assert_int_equal(store_execution_finish(f->s, e2, 0, NULL, 2130, &err), 0);
+        assert_int_equal(store_remote_run_report(f->s, e2, "success", NULL, 2140, &err),
+                         BATCH_ESTALE);
+}
+
+/* The last answer of a next_due_api trigger, one per tenant and job, replaced. */
+static void test_next_due(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t due = 0;
+        assert_int_equal(store_next_due_get(f->s, "t1", "api-job", &due, &err), BATCH_ENOENT);
+        assert_int_equal(store_next_due_put(f->s, "t1", "api-job", 5000, 100, &err), 0);
+        assert_int_equal(store_next_due_put(f->s, "t2", "api-job", 7000, 100, &err), 0);
+        assert_int_equal(store_next_due_get(f->s, "t1", "api-job", &due, &err), 0);
+        assert_int_equal(due, 5000);
+        assert_int_equal(store_next_due_put(f->s, "t1", "api-job", 6000, 200, &err), 0);
+        assert_int_equal(store_next_due_get(f->s, "t1", "api-job", &due, &err), 0);
+        assert_int_equal(due, 6000);
+        assert_int_equal(store_next_due_get(f->s, "t2", "api-job", &due, &err), 0);
+        assert_int_equal(due, 7000);
+        assert_int_equal(store_next_due_get(f->s, "t1", "other", &due, &err), BATCH_ENOENT);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -1571,6 +1653,8 @@ static void test_report(void **state)
                 cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
-                cmocka_unit_test_setup_teardown(test_report, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
+                cmocka_unit_test_setup_teardown(test_next_due, setup, teardown)
 
 #endif

@@ -175,5 +175,6 @@ int api_tokens_list(struct api_req *r);
 int api_token_create(struct api_req *r);
 int api_token_revoke(struct api_req *r);
 int api_whoami(struct api_req *r);
+int api_remote_report(struct api_req *r);
 
 #endif

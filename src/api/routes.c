@@ -48,6 +48,8 @@ const struct api_route api_routes[] = {
         {"POST", "/api/v1/tokens", ROLE_ADMIN, api_token_create},
         {"DELETE", "/api/v1/tokens/{}", ROLE_ADMIN, api_token_revoke},
         {"POST", "/batchRuntime/v2/submitJob", ROLE_OPERATOR, api_legacy_submit},
+        /* A remote service's callback: its own per-instance token (routes_remote.c). */
+        {"POST", "/api/v1/remote/instances/{}/report", ROLE_NONE, api_remote_report},
         {NULL, NULL, ROLE_NONE, NULL},
 };
 

@@ -26,8 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
 #include "api/api.h"
 #include "api/metrics.h"
+#include "api/remote_report.h"
 #include "api/token.h"
 #include "common/buf.h"
 #include "common/trace.h"
@@ -40,10 +44,12 @@
 #include "daemon/key.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
+#include "daemon/remote.h"
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
 #include "defs/load.h"
 #include "defs/params.h"
+#include "ops/secrets.h"
 #include "sched/model.h"
 #include "store/store.h"
 
@@ -69,6 +75,11 @@ struct run {
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
         bool report_partial; /* the last report read ended inside a line */
         int64_t stop_deadline_ms;
+        /* A remote (http) run: no supervisor, pid 0 (docs/remote-jobs.md). */
+        bool remote;
+        bool call_inflight;   /* its status call is under way */
+        int64_t next_poll_at; /* the daemon clock's second of its next status call; 0: none */
+        char trace[33];
 };
 
 struct tenant_rt {
@@ -118,6 +129,8 @@ struct daemon {
         struct secrets secrets;   /* decrypts secret values for the runs (daemon/key.h) */
         struct alerts_worker *alerts; /* sends the alerts' deliveries (daemon/alerts.h) */
         bool alerts_raised;       /* this turn raised alerts: wake the worker after commit */
+        struct remote_worker *remote; /* makes the remote runs' HTTP calls (daemon/remote.h) */
+        char callback_base[512];  /* http://HOST:PORT for the remote runs' callbacks, or "" */
 };
 
 struct go;
@@ -129,7 +142,7 @@ struct pending {
         int64_t instance;
 };
 
-enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT };
+enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT, W_REMOTE };
 
 /* epoll data: the kind in the low 3 bits of a pointer-sized tag. */
 static void watch(struct daemon *d, int fd, enum watch_kind kind, struct run *r)
@@ -313,7 +326,586 @@ struct go {
         struct run_handle h;
         int64_t exec_id;
         struct run *run;
+        struct remote_call *call; /* a remote run's start call instead of a go (or NULL) */
 };
+
+static void tx_begin(struct daemon *d);
+static void tx_end(struct daemon *d);
+
+/* ---- remote (http executor) runs ---------------------------------------------------
+ * A remote run has no supervisor: its execution is recorded with pid 0 and a callback
+ * token (only its hash is stored), the HTTP calls are made by the remote worker's
+ * threads (remote.h) after the commit, and their answers, the callbacks' final reports
+ * (recorded by the API) and the polls end it with the same rules as a local run's end
+ * (docs/remote-jobs.md). */
+
+#define REMOTE_POLL_DEFAULT_S 900
+#define REMOTE_TIMEOUT_DEFAULT_S 30
+#define REMOTE_STOP_TIMEOUT_DEFAULT_S 60
+#define REMOTE_STOPPING_POLL_S 5
+
+static int remote_poll_s(const struct job_def *def)
+{
+        return def && def->http_poll_seconds > 0 ? def->http_poll_seconds : REMOTE_POLL_DEFAULT_S;
+}
+
+static struct run *run_remote_new(struct daemon *d, size_t tenant, int64_t instance,
+                                  int64_t exec_id, const char *trace)
+{
+        struct run *r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->remote = true;
+        r->tenant = tenant;
+        r->instance = instance;
+        r->exec_id = exec_id;
+        r->pidfd = r->report_fd = r->go_fd = -1;
+        snprintf(r->trace, sizeof(r->trace), "%s", trace ? trace : "");
+        r->next = d->runs;
+        if (d->runs)
+                d->runs->prev = r;
+        d->runs = r;
+        d->nruns++;
+        return r;
+}
+
+static struct run *remote_run_of_exec(struct daemon *d, int64_t exec_id)
+{
+        for (struct run *r = d->runs; r; r = r->next)
+                if (r->remote && r->exec_id == exec_id)
+                        return r;
+        return NULL;
+}
+
+static const struct job_def *run_job(struct daemon *d, struct run *r, struct sched_inst **ret_in)
+{
+        struct tenant_rt *tr = &d->tenants[r->tenant];
+        struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        if (ret_in)
+                *ret_in = in;
+        return in ? def_of(tr, in) : NULL;
+}
+
+/* The service's credentials header ("Authorization: Bearer X" / "Basic base64(u:p)") from
+ * the file or the environment variable the job names, in *ret (NULL when it names none).
+ * 0, or -1 with why (naming the file or variable, never the secret). */
+static int remote_auth(const struct job_def *def, char **ret, char *why, size_t len)
+{
+        *ret = NULL;
+        const char *file = def->http_bearer_file ? def->http_bearer_file : def->http_basic_file;
+        const char *env = def->http_bearer_env ? def->http_bearer_env : def->http_basic_env;
+        bool basic = def->http_basic_file || def->http_basic_env;
+        if (!file && !env)
+                return 0;
+        char secret[4096];
+        size_t n;
+        if (file) {
+                FILE *f = fopen(file, "re");
+                if (!f) {
+                        snprintf(why, len, "credentials file %s: %s", file, strerror(errno));
+                        return -1;
+                }
+                n = fread(secret, 1, sizeof(secret) - 1, f);
+                fclose(f);
+        } else {
+                const char *v = getenv(env);
+                n = v ? strlen(v) : 0;
+                if (n >= sizeof(secret))
+                        n = sizeof(secret) - 1;
+                if (v)
+                        memcpy(secret, v, n);
+        }
+        secret[n] = '\0';
+        while (n && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+                secret[--n] = '\0';
+        const char *where = file ? file : env;
+        if (!n || (basic && !strchr(secret, ':')) || strpbrk(secret, "\r\n")) {
+                snprintf(why, len, "credentials %s %s: %s", file ? "file" : "variable", where,
+                         !n ? "empty or not set" : basic ? "must hold user:password"
+                                                       : "must be one line");
+                sodium_memzero(secret, sizeof(secret));
+                return -1;
+        }
+        size_t cap = 40 + (basic ? sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)
+                                 : n + 1);
+        char *h = malloc(cap);
+        if (h && basic) {
+                int k = snprintf(h, cap, "Authorization: Basic ");
+                sodium_bin2base64(h + k, cap - (size_t)k, (const unsigned char *)secret, n,
+                                  sodium_base64_VARIANT_ORIGINAL);
+        } else if (h) {
+                snprintf(h, cap, "Authorization: Bearer %s", secret);
+        }
+        sodium_memzero(secret, sizeof(secret));
+        if (!h) {
+                snprintf(why, len, "out of memory");
+                return -1;
+        }
+        *ret = h;
+        return 0;
+}
+
+/* {service}{context_path}{suffix}, without a doubled slash. */
+static char *remote_url(const struct job_def *def, const char *suffix)
+{
+        const char *svc = def->http_service ? def->http_service : "";
+        const char *cp = def->http_context_path ? def->http_context_path : "";
+        size_t sl = strlen(svc);
+        if (sl && svc[sl - 1] == '/' && (cp[0] == '/' || (!cp[0] && suffix[0] == '/')))
+                sl--;
+        size_t n = sl + strlen(cp) + strlen(suffix) + 1;
+        char *u = malloc(n);
+        if (u)
+                snprintf(u, n, "%.*s%s%s", (int)sl, svc, cp, suffix);
+        return u;
+}
+
+/* A call of op for run r of job def (url from the job, or given). */
+static struct remote_call *remote_call_new(struct daemon *d, const struct job_def *def,
+                                           enum remote_op op, size_t tenant, int64_t instance,
+                                           int64_t exec_id, const char *trace, char *why,
+                                           size_t len)
+{
+        (void)d;
+        struct remote_call *c = calloc(1, sizeof(*c));
+        char suffix[64] = "";
+        if (op != REMOTE_OP_START)
+                snprintf(suffix, sizeof(suffix), "/executions/%lld%s", (long long)exec_id,
+                         op == REMOTE_OP_STOP ? "/stop" : "");
+        if (!c || !(c->url = remote_url(def, suffix))) {
+                remote_call_free(c);
+                snprintf(why, len, "out of memory");
+                return NULL;
+        }
+        if (remote_auth(def, &c->auth, why, len) < 0) {
+                remote_call_free(c);
+                return NULL;
+        }
+        c->op = op;
+        c->tenant = tenant;
+        c->instance_id = instance;
+        c->execution_id = exec_id;
+        snprintf(c->job, sizeof(c->job), "%s", def->name);
+        snprintf(c->trace, sizeof(c->trace), "%s", trace ? trace : "");
+        c->timeout_s = def->http_timeout_seconds > 0 ? def->http_timeout_seconds
+                                                     : REMOTE_TIMEOUT_DEFAULT_S;
+        return c;
+}
+
+/* The start request's body (docs/remote-jobs.md "Start"), or NULL with why. */
+static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const struct job_def *def,
+                               const struct sched_inst *in, const struct store_instance *si,
+                               int64_t exec_id, int attempt, const char *secret, char *why,
+                               size_t len)
+{
+        struct def_map params = {0};
+        if (si->params)
+                params_parse(si->params, &params, NULL);
+        json_t *p = json_object();
+        const char *process_date = NULL;
+        bool bad = false;
+        for (size_t i = 0; i < def->parameters.n + params.n && !bad; i++) {
+                bool from_job = i < def->parameters.n;
+                const char *key = from_job ? def->parameters.keys[i]
+                                           : params.keys[i - def->parameters.n];
+                const char *val = from_job ? def->parameters.vals[i]
+                                           : params.vals[i - def->parameters.n];
+                char *plain = NULL;
+                if (secrets_is_sealed(val)) {
+                        struct batch_err err;
+                        if (secrets_open(&d->secrets, val, &plain, &err) < 0) {
+                                snprintf(why, len, "parameter %s: %s", key, err.msg);
+                                bad = true;
+                                break;
+                        }
+                        val = plain;
+                }
+                json_object_set_new(p, key, json_string(val)); /* the instance's override */
+                if (plain) {
+                        sodium_memzero(plain, strlen(plain));
+                        free(plain);
+                }
+        }
+        char due[ISO_FORMAT_MAX], first[ISO_FORMAT_MAX], last[ISO_FORMAT_MAX];
+        iso_format_utc(in->due, due);
+        iso_format_utc(in->first_due, first);
+        iso_format_utc(in->last_due, last);
+        json_object_set_new(p, "#DueTime", json_string(due));
+        json_object_set_new(p, "#FirstDueTime", json_string(first));
+        json_object_set_new(p, "#LastDueTime", json_string(last));
+        json_t *pd = json_object_get(p, "ProcessDate");
+        if (json_is_string(pd))
+                process_date = json_string_value(pd);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:s, s:O, s:s, s:s, s:s}", "job",
+                              def->http_remote_job, "batchd_job", def->name, "tenant", tr->name,
+                              "instance_id", (json_int_t)in->ext_id, "execution_id",
+                              (json_int_t)exec_id, "attempt", attempt, "trace_id",
+                              si->trace_id ? si->trace_id : "", "parameters", p, "due_time", due,
+                              "first_due_time", first, "last_due_time", last);
+        if (o && process_date)
+                json_object_set_new(o, "process_date", json_string(process_date));
+        if (o && d->callback_base[0]) {
+                char url[700];
+                snprintf(url, sizeof(url), "%s/api/v1/remote/instances/%lld/report",
+                         d->callback_base, (long long)in->ext_id);
+                json_object_set_new(o, "callback",
+                                    json_pack("{s:s, s:s}", "url", url, "token", secret));
+        }
+        char *body = o && !bad ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        json_decref(p);
+        def_map_release(&params);
+        if (!body && !bad)
+                snprintf(why, len, "out of memory");
+        return body;
+}
+
+/* Launches remote instance `in` (in 2 Starting): records the execution and its callback
+ * token in the caller's transaction; *g carries the start call, made after the commit. */
+static bool launch_remote(struct daemon *d, size_t t, struct sched_inst *in, int64_t now,
+                          struct go *g)
+{
+        struct tenant_rt *tr = &d->tenants[t];
+        const struct job_def *def = def_of(tr, in);
+        struct batch_err err = {0};
+        struct store_instance si;
+        char why[400] = "";
+        int grc = store_instance_get(d->st, in->ext_id, &si, &err);
+        if (grc < 0) {
+                tx_note(d, grc, &err);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, "repository error", now);
+                return false;
+        }
+        char secret[TOKEN_SECRET_MAX], hash[TOKEN_HASH_LEN + 1];
+        struct remote_call *c = remote_call_new(d, def, REMOTE_OP_START, t, in->ext_id, 0,
+                                                si.trace_id, why, sizeof(why));
+        if (!c || token_secret_new(secret) < 0) {
+                if (c)
+                        snprintf(why, sizeof(why), "cannot make a callback token");
+                remote_call_free(c);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, why, now);
+                return false;
+        }
+        token_hash(secret, hash);
+        struct store_execution e = {.instance_id = in->ext_id, .pid = 0};
+        int64_t exec_id = 0;
+        int attempt = 0;
+        int rc = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
+        if (rc == 0)
+                rc = store_remote_run_add(d->st, exec_id, in->ext_id, hash, now, &err);
+        if (rc == 0) {
+                c->execution_id = exec_id;
+                c->body = remote_start_body(d, tr, def, in, &si, exec_id, attempt, secret, why,
+                                            sizeof(why));
+                if (!c->body) {
+                        rc = BATCH_EINVAL;
+                        store_execution_finish(d->st, exec_id, -1, why, now, &err);
+                }
+        } else {
+                tx_note(d, rc, &err);
+                snprintf(why, sizeof(why), "%s", err.msg);
+        }
+        sodium_memzero(secret, sizeof(secret));
+        struct run *r = rc == 0 ? run_remote_new(d, t, in->ext_id, exec_id, si.trace_id) : NULL;
+        if (!r) {
+                remote_call_free(c);
+                store_instance_release(&si);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, why[0] ? why : "out of memory",
+                            now);
+                return false;
+        }
+        memset(g, 0, sizeof(*g));
+        g->call = c;
+        g->run = r;
+        g->exec_id = exec_id;
+        atomic_fetch_add(&d->metrics.runs_started, 1);
+        dlog("info", def->name, in->ext_id, exec_id, si.trace_id,
+             "started attempt %d (remote job %s)", attempt, def->http_remote_job);
+        store_instance_release(&si);
+        return true;
+}
+
+/* The remote run ended: records the execution's end and tells the scheduler, as
+ * run_ended does for a local run. exit_status: 0 success, 1 failed or stopped, -1 it
+ * never ran (start failed) or was lost. */
+static void remote_end(struct daemon *d, struct run *r, enum sched_end how, int exit_status,
+                       const char *why, int64_t now)
+{
+        struct tenant_rt *tr = &d->tenants[r->tenant];
+        struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        struct batch_err err;
+        int rc = store_execution_finish(d->st, r->exec_id, exit_status, why, now, &err);
+        tx_note(d, rc, &err);
+        if (rc < 0 && rc != BATCH_ESTALE)
+                dlog("error", NULL, r->instance, r->exec_id, r->trace, "%s", err.msg);
+        if (in) {
+                int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+                bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
+                if (how == SCHED_END_START_FAILED && in->state != STATE_STARTING)
+                        how = stopping ? SCHED_END_STOPPED : SCHED_END_FAILED;
+                if (how != SCHED_END_START_FAILED && in->state == STATE_STARTING)
+                        sched_started(tr->sched, in, snow);
+                if (how == SCHED_END_STOPPED && !stopping)
+                        how = SCHED_END_FAILED;
+                if (sched_ended(tr->sched, in, how, why, snow) < 0)
+                        dlog("warn", NULL, r->instance, r->exec_id, r->trace,
+                             "remote run ended in state %d: not recorded by the scheduler",
+                             in->state);
+                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, r->trace,
+                     "ended: %s", why ? why : "success");
+        }
+        atomic_fetch_add(&d->metrics.runs_finished, 1);
+        run_forget(d, r);
+}
+
+/* A final report (callback, status answer or stop answer): success, failed, stopped. */
+static void remote_final(struct daemon *d, struct run *r, const char *status, const char *message,
+                         int64_t now)
+{
+        char why[600];
+        struct sched_inst *in;
+        run_job(d, r, &in);
+        bool stopping = in && (in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED);
+        if (!strcmp(status, "success")) {
+                remote_end(d, r, SCHED_END_SUCCESS, 0, NULL, now);
+        } else if (!strcmp(status, "stopped")) {
+                snprintf(why, sizeof(why), "%s%s%s",
+                         stopping ? "stopped" : "stopped by the remote service",
+                         message ? ": " : "", message ? message : "");
+                remote_end(d, r, stopping ? SCHED_END_STOPPED : SCHED_END_FAILED, 1, why, now);
+        } else {
+                snprintf(why, sizeof(why), "remote: %s",
+                         message ? message : "the remote run failed");
+                remote_end(d, r, SCHED_END_FAILED, 1, why, now);
+        }
+}
+
+/* The report's step executions, recorded in the current transaction. */
+static void remote_steps(struct daemon *d, struct run *r, const struct remote_report *rep,
+                         int64_t now)
+{
+        for (size_t i = 0; i < rep->nsteps; i++) {
+                const struct remote_step *s = &rep->steps[i];
+                struct store_step st = {.execution_id = r->exec_id, .name = (char *)s->name,
+                                        .status = (char *)s->status,
+                                        .read_count = s->counts[RC_READ],
+                                        .write_count = s->counts[RC_WRITE],
+                                        .commit_count = s->counts[RC_COMMIT],
+                                        .rollback_count = s->counts[RC_ROLLBACK],
+                                        .read_skip_count = s->counts[RC_READ_SKIP],
+                                        .process_skip_count = s->counts[RC_PROCESS_SKIP],
+                                        .write_skip_count = s->counts[RC_WRITE_SKIP],
+                                        .filter_count = s->counts[RC_FILTER],
+                                        .exit_message = s->exit_message};
+                struct batch_err err;
+                int rc = store_step_put(d->st, &st, now, NULL, &err);
+                tx_note(d, rc, &err);
+        }
+}
+
+/* The service's message in an answer: its JSON "message" (and "error"), else the start
+ * of the body; control characters become spaces. */
+static void answer_message(const struct remote_call *c, char *out, size_t len)
+{
+        out[0] = '\0';
+        if (!c->answer)
+                return;
+        json_t *o = json_loadb(c->answer, c->answer_len, 0, NULL);
+        const char *m = o ? json_string_value(json_object_get(o, "message")) : NULL;
+        const char *e = o ? json_string_value(json_object_get(o, "error")) : NULL;
+        if (m && e)
+                snprintf(out, len, "%s: %s", e, m);
+        else if (m || e)
+                snprintf(out, len, "%s", m ? m : e);
+        else
+                snprintf(out, len, "%.200s", c->answer);
+        json_decref(o);
+        for (char *p = out; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+}
+
+static void remote_answer(struct daemon *d, struct run *r, struct remote_call *c, int64_t now)
+{
+        struct sched_inst *in;
+        const struct job_def *def = run_job(d, r, &in);
+        struct tenant_rt *tr = &d->tenants[r->tenant];
+        int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+        char msg[400], why[600];
+        answer_message(c, msg, sizeof(msg));
+        long st = c->http_status;
+        bool stopping = in && (in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED);
+        switch (c->op) {
+        case REMOTE_OP_START:
+                if (st >= 200 && st < 300) {
+                        if (in && in->state == STATE_STARTING)
+                                sched_started(tr->sched, in, snow);
+                        r->next_poll_at = now + remote_poll_s(def);
+                        return;
+                }
+                if (st == 404)
+                        snprintf(why, sizeof(why), "unknown remote job \"%s\": %s",
+                                 def ? def->http_remote_job : "?", msg[0] ? msg : "HTTP 404");
+                else if (st >= 400 && st < 500)
+                        snprintf(why, sizeof(why), "the remote service refused the start "
+                                                   "(HTTP %ld): %s", st, msg);
+                else if (st)
+                        snprintf(why, sizeof(why), "the remote service failed (HTTP %ld): %s",
+                                 st, msg);
+                else
+                        snprintf(why, sizeof(why), "the remote service did not answer: %s",
+                                 c->error);
+                remote_end(d, r, SCHED_END_START_FAILED, -1, why, now);
+                return;
+        case REMOTE_OP_STATUS: {
+                r->call_inflight = false;
+                int every = remote_poll_s(def);
+                r->next_poll_at = now + (stopping && every > REMOTE_STOPPING_POLL_S
+                                                 ? REMOTE_STOPPING_POLL_S
+                                                 : every);
+                if (st == 404) {
+                        bool starting = in && in->state == STATE_STARTING;
+                        snprintf(why, sizeof(why), "%sthe remote service does not know execution "
+                                                   "%lld",
+                                 starting ? "" : "lost: ", (long long)r->exec_id);
+                        remote_end(d, r, starting ? SCHED_END_START_FAILED : SCHED_END_FAILED, -1,
+                                   why, now);
+                        return;
+                }
+                if (st != 200) {
+                        dlog("warn", def ? def->name : NULL, r->instance, r->exec_id, r->trace,
+                             "status call failed (%s); asking again in %d s",
+                             st ? msg : c->error, every);
+                        return;
+                }
+                struct remote_report rep;
+                struct batch_err err;
+                if (remote_report_parse(c->answer, c->answer_len, &rep, &err) < 0) {
+                        dlog("warn", def ? def->name : NULL, r->instance, r->exec_id, r->trace,
+                             "the status answer is not a report: %s", err.msg);
+                        return;
+                }
+                remote_steps(d, r, &rep, now);
+                if (rep.status == REMOTE_RUNNING) {
+                        if (in && in->state == STATE_STARTING)
+                                sched_started(tr->sched, in, snow);
+                } else {
+                        remote_final(d, r, remote_status_name(rep.status), rep.message, now);
+                }
+                remote_report_release(&rep);
+                return;
+        }
+        case REMOTE_OP_STOP:
+                if (st >= 200 && st < 300) {
+                        json_t *o = c->answer ? json_loadb(c->answer, c->answer_len, 0, NULL)
+                                              : NULL;
+                        const char *s = o ? json_string_value(json_object_get(o, "status")) : NULL;
+                        if (s && (!strcmp(s, "stopped") || !strcmp(s, "success") ||
+                                  !strcmp(s, "failed")))
+                                remote_final(d, r, s, NULL, now);
+                        else
+                                r->next_poll_at = now + REMOTE_STOPPING_POLL_S;
+                        json_decref(o);
+                        return;
+                }
+                r->stop_stage = 3;
+                if (in && in->state == STATE_STOPPING)
+                        sched_stop_failed(tr->sched, in, snow);
+                dlog("error", def ? def->name : NULL, r->instance, r->exec_id, r->trace,
+                     "the remote service %s the stop%s%s: Stop Failed",
+                     st ? "refused" : "did not answer", st ? ": " : ": ", st ? msg : c->error);
+                return;
+        }
+}
+
+/* The answered calls, applied in the current transaction. */
+static void remote_answers(struct daemon *d)
+{
+        if (!d->remote)
+                return;
+        struct remote_call *c = remote_worker_take(d->remote);
+        int64_t now = dclock_now(&d->clock);
+        while (c) {
+                struct remote_call *next = c->next;
+                struct run *r = remote_run_of_exec(d, c->execution_id);
+                if (r && !r->dead)
+                        remote_answer(d, r, c, now);
+                remote_call_free(c);
+                c = next;
+        }
+}
+
+/* Status calls that are due (the poll, DESIGN §6). */
+static void remote_polls(struct daemon *d)
+{
+        if (!d->remote)
+                return;
+        int64_t now = dclock_now(&d->clock);
+        for (struct run *r = d->runs; r; r = r->next) {
+                if (!r->remote || r->dead || r->call_inflight || !r->next_poll_at ||
+                    now < r->next_poll_at)
+                        continue;
+                const struct job_def *def = run_job(d, r, NULL);
+                if (!def)
+                        continue;
+                char why[400];
+                struct remote_call *c = remote_call_new(d, def, REMOTE_OP_STATUS, r->tenant,
+                                                        r->instance, r->exec_id, r->trace, why,
+                                                        sizeof(why));
+                if (!c) {
+                        dlog("error", def->name, r->instance, r->exec_id, r->trace,
+                             "status call: %s", why);
+                        r->next_poll_at = now + remote_poll_s(def);
+                        continue;
+                }
+                r->call_inflight = true;
+                remote_worker_submit(d->remote, c);
+        }
+}
+
+/* The callbacks' final reports the API recorded: applied like any end. */
+static void take_remote_reports(struct daemon *d, int64_t now)
+{
+        struct store_remote_run_list l;
+        struct batch_err err;
+        if (store_remote_run_reports(d->st, &l, &err) < 0)
+                return;
+        if (l.n) {
+                tx_begin(d);
+                for (size_t i = 0; i < l.n; i++) {
+                        struct run *r = remote_run_of_exec(d, l.items[i].execution_id);
+                        if (r && !r->dead)
+                                remote_final(d, r, l.items[i].reported_status,
+                                             l.items[i].reported_message, now);
+                }
+                tx_end(d);
+        }
+        store_remote_run_list_release(&l);
+}
+
+/* Sends the stop call of a remote run (again, after a Stop Failed). */
+static void remote_stop(struct daemon *d, struct run *r)
+{
+        if (r->stop_stage == 1 || r->stop_stage == 2)
+                return;
+        const struct job_def *def = run_job(d, r, NULL);
+        if (!def || !d->remote)
+                return;
+        char why[400];
+        struct remote_call *c = remote_call_new(d, def, REMOTE_OP_STOP, r->tenant, r->instance,
+                                                r->exec_id, r->trace, why, sizeof(why));
+        int timeout = def->http_stop_timeout_seconds > 0 ? def->http_stop_timeout_seconds
+                                                         : REMOTE_STOP_TIMEOUT_DEFAULT_S;
+        r->stop_stage = 1;
+        r->stop_deadline_ms = mono_ms() + dclock_real_ms(&d->clock, timeout);
+        if (!c) {
+                dlog("error", def->name, r->instance, r->exec_id, r->trace, "stop call: %s", why);
+                r->stop_deadline_ms = mono_ms();
+                return;
+        }
+        remote_worker_submit(d->remote, c);
+}
 
 /* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
  * caller's transaction); *g is filled for the go after the commit. Returns false when
@@ -324,9 +916,12 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         const struct job_def *def = def_of(tr, in);
         struct batch_err err = {0};
         struct store_instance si;
+        g->call = NULL;
+        if (def->executor == EXECUTOR_HTTP)
+                return launch_remote(d, t, in, now, g);
         if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0) {
-                sched_ended(tr->sched, in, SCHED_END_START_FAILED,
-                            "only exec jobs can run in this version", now);
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, "the job has no executor",
+                            now);
                 return false;
         }
         int grc = store_instance_get(d->st, in->ext_id, &si, &err);
@@ -566,6 +1161,10 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
 
 static void stop_run(struct daemon *d, struct run *r)
 {
+        if (r->remote) {
+                remote_stop(d, r);
+                return;
+        }
         if (r->stop_stage == 0) {
                 kill(r->pid, SIGTERM);
                 r->stop_stage = 1;
@@ -581,7 +1180,7 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                 if (r->stop_stage == 0 || r->stop_stage == 3)
                         continue;
                 if (t >= r->stop_deadline_ms) {
-                        if (r->stop_stage == 1) {
+                        if (r->stop_stage == 1 && !r->remote) {
                                 kill(r->pid, SIGUSR1);
                                 r->stop_stage = 2;
                                 r->stop_deadline_ms = t + dclock_real_ms(&d->clock, KILL_WAIT_S);
@@ -594,7 +1193,10 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                                           offset_to_scheduling(&tr->model.offset,
                                                                                now));
                                 dlog("error", NULL, r->instance, r->exec_id, NULL,
-                                     "the run did not end after SIGKILL: Stop Failed");
+                                     r->remote ? "the remote service did not confirm the stop "
+                                                 "in time: Stop Failed"
+                                               : "the run did not end after SIGKILL: Stop "
+                                                 "Failed");
                                 continue;
                         }
                 }
@@ -691,6 +1293,19 @@ static void tx_end(struct daemon *d)
         }
         for (size_t i = 0; i < d->ngos; i++) {
                 struct go *g = &d->gos[i];
+                if (g->call) {
+                        /* A remote run: its start call goes out once its execution and
+                         * callback token are committed. */
+                        if (ok) {
+                                remote_worker_submit(d->remote, g->call);
+                        } else {
+                                if (g->run)
+                                        run_forget(d, g->run);
+                                remote_call_free(g->call);
+                        }
+                        g->call = NULL;
+                        continue;
+                }
                 if (ok && run_go(&g->h, g->exec_id) == 0 && g->run) {
                         g->run->go_fd = g->h.go_fd; /* for the acknowledgement */
                         g->h.go_fd = -1;
@@ -966,6 +1581,16 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                                      ? SCHED_END_STOPPED
                                                      : SCHED_END_FAILED;
                         sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
+                } else if (def_of(tr, held)->executor == EXECUTOR_HTTP) {
+                        /* A remote run: asked for its status at once; a stop that was
+                         * under way is sent again. */
+                        struct run *r = run_remote_new(d, t, si->id, last->id, si->trace_id);
+                        if (r) {
+                                r->next_poll_at = now;
+                                r->stop_pending = si->state == STATE_STOPPING;
+                        }
+                        dlog("info", si->job, si->id, last->id, si->trace_id,
+                             "remote run still going after a restart: asking its service");
                 } else {
                         char log_path[PATH_MAX], status_path[PATH_MAX];
                         run_paths(d->state_dir, si->id, (pid_t)last->pid, log_path, status_path,
@@ -1268,6 +1893,7 @@ static void repository_changed(struct daemon *d)
         int64_t now = dclock_now(&d->clock);
         take_submits(d, now);
         take_requests(d, now);
+        take_remote_reports(d, now);
 }
 
 /* ---- --defs DIR --------------------------------------------------------------------------- */
@@ -1417,6 +2043,36 @@ static void arm_timer(struct daemon *d)
 
 #define LISTEN_DEFAULT "127.0.0.1:8080"
 
+/* Where remote services call back (docs/remote-jobs.md): --callback-url (or
+ * $BATCHD_CALLBACK_URL) when given, else the API's own address, with loopback for a
+ * wildcard one; "" (polls only) without an API. */
+static void callback_base(struct daemon *d, const char *explicit_url, const char *listen,
+                          unsigned port)
+{
+        if (explicit_url && *explicit_url) {
+                size_t n = strlen(explicit_url);
+                while (n && explicit_url[n - 1] == '/')
+                        n--;
+                snprintf(d->callback_base, sizeof(d->callback_base), "%.*s", (int)n, explicit_url);
+        } else if (listen) {
+                char host[256];
+                const char *colon = strrchr(listen, ':');
+                size_t hl = colon ? (size_t)(colon - listen) : 0;
+                snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
+                const char *h = !strcmp(host, "0.0.0.0") || !host[0] ? "127.0.0.1"
+                                : !strcmp(host, "[::]")              ? "[::1]"
+                                                                     : host;
+                snprintf(d->callback_base, sizeof(d->callback_base), "http://%s:%u", h, port);
+        } else {
+                d->callback_base[0] = '\0';
+                dlog("warn", NULL, 0, 0, NULL, "no API and no --callback-url: remote runs are "
+                                               "followed by their status calls only");
+        }
+        if (d->callback_base[0])
+                dlog("info", NULL, 0, 0, NULL, "remote services call back at %s",
+                     d->callback_base);
+}
+
 /* Points stderr at the end of file `path` (created 0640 if need be), so that the log
  * lines of batchd, its spawner and supervisors, and of the libraries all go there.
  * Returns 0, or -1 with errno (stderr unchanged). */
@@ -1436,7 +2092,7 @@ static int log_to(const char *path)
 static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
-        "              [--defs DIR] [--secrets-key FILE]\n"
+        "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -1455,6 +2111,7 @@ int main(int argc, char **argv)
                 {"defs", required_argument, NULL, 'D'},
                 {"listen", required_argument, NULL, 'L'},
                 {"secrets-key", required_argument, NULL, 'K'},
+                {"callback-url", required_argument, NULL, 'C'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
@@ -1474,6 +2131,7 @@ int main(int argc, char **argv)
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
         const char *key_file = NULL; /* --secrets-key */
+        const char *callback_url = getenv("BATCHD_CALLBACK_URL"); /* --callback-url */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -1495,6 +2153,7 @@ int main(int argc, char **argv)
                 case 'D': d.defs_dir = optarg; break;
                 case 'L': listen = optarg; break;
                 case 'K': key_file = optarg; break;
+                case 'C': callback_url = optarg; break;
                 case 'm': {
                         char *end;
                         long v = strtol(optarg, &end, 10);
@@ -1634,6 +2293,11 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
                 return 1;
         }
+        if (remote_worker_start(4, &d.remote, &err) < 0) {
+                fprintf(stderr, "batchd: starting the remote calls: %s\n", err.msg);
+                return 1;
+        }
+        watch(&d, remote_worker_fd(d.remote), W_REMOTE, NULL);
         if (alerts_worker_start(d.dsn, &d.clock, &d.alerts, &err) < 0) {
                 fprintf(stderr, "batchd: starting the alert delivery: %s\n", err.msg);
                 return 1;
@@ -1651,6 +2315,7 @@ int main(int argc, char **argv)
                 dlog("info", NULL, 0, 0, NULL, "API listening on %s (port %u)", listen,
                      api_port(api));
         }
+        callback_base(&d, callback_url, api ? listen : NULL, api ? api_port(api) : 0);
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
              d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
         notify_send(&nt, "READY=1\nSTATUS=scheduling");
@@ -1758,6 +2423,8 @@ int main(int argc, char **argv)
                         else
                                 run_report(&d, r, dclock_now(&d.clock));
                 }
+                remote_answers(&d);
+                remote_polls(&d);
                 advance(&d);
                 drain_pending(&d);
                 advance(&d);
@@ -1782,6 +2449,7 @@ int main(int argc, char **argv)
         if (api)
                 api_stop(api);
         alerts_worker_stop(d.alerts);
+        remote_worker_stop(d.remote);
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);

@@ -40,6 +40,10 @@ static void job_release(struct job_def *j)
         free(j->http_service);
         free(j->http_context_path);
         free(j->http_remote_job);
+        free(j->http_bearer_file);
+        free(j->http_bearer_env);
+        free(j->http_basic_file);
+        free(j->http_basic_env);
         free(j->cron);
         free(j->timezone);
         free(j->next_due_api);

@@ -65,6 +65,13 @@ struct job_def {
         char *http_service;
         char *http_context_path;
         char *http_remote_job;
+        int http_poll_seconds;        /* executor.http.poll_seconds; 0: 900 (docs/remote-jobs.md) */
+        int http_timeout_seconds;     /* one request's timeout; 0: 30 */
+        int http_stop_timeout_seconds;/* Stop Failed when a stop is not confirmed by then; 0: 60 */
+        char *http_bearer_file;       /* credentials: at most one of these four, naming where */
+        char *http_bearer_env;        /*   the secret is; never the secret itself */
+        char *http_basic_file;        /*   (a file holding "user:password") */
+        char *http_basic_env;
         int estimated_minutes;        /* -1: unset (the timeout rules take 1) */
         int max_minutes;              /* -1: none */
         bool allow_multiple_instances;

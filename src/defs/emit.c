@@ -238,12 +238,39 @@ static void job_fields(struct emitter *e, const struct job_def *j)
                         if (j->http_context_path)
                                 sep(b, &first), buf_puts(b, "context_path: "),
                                         defs_emit_scalar(b, j->http_context_path);
+                        const char *cred_key[] = {"basic_env", "basic_file", "bearer_env",
+                                                  "bearer_file"};
+                        const char *cred_val[] = {j->http_basic_env, j->http_basic_file,
+                                                  j->http_bearer_env, j->http_bearer_file};
+                        bool any = false;
+                        for (size_t c = 0; c < 4; c++) {
+                                if (!cred_val[c])
+                                        continue;
+                                if (!any)
+                                        sep(b, &first), buf_puts(b, "credentials: {");
+                                else
+                                        buf_puts(b, ", ");
+                                any = true;
+                                buf_printf(b, "%s: ", cred_key[c]);
+                                defs_emit_scalar(b, cred_val[c]);
+                        }
+                        if (any)
+                                buf_puts(b, "}");
+                        if (j->http_poll_seconds > 0)
+                                sep(b, &first), buf_printf(b, "poll_seconds: %d",
+                                                           j->http_poll_seconds);
                         if (j->http_remote_job)
                                 sep(b, &first), buf_puts(b, "remote_job: "),
                                         defs_emit_scalar(b, j->http_remote_job);
                         if (j->http_service)
                                 sep(b, &first), buf_puts(b, "service: "),
                                         defs_emit_scalar(b, j->http_service);
+                        if (j->http_stop_timeout_seconds > 0)
+                                sep(b, &first), buf_printf(b, "stop_timeout_seconds: %d",
+                                                           j->http_stop_timeout_seconds);
+                        if (j->http_timeout_seconds > 0)
+                                sep(b, &first), buf_printf(b, "timeout_seconds: %d",
+                                                           j->http_timeout_seconds);
                 }
                 buf_puts(b, "}}");
                 end(e, "executor");

@@ -355,11 +355,31 @@ static const struct key exec_keys[] = {
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
+static const struct key credential_keys[] = {
+        {"bearer_file", T_STR, offsetof(struct job_def, http_bearer_file), 0, 0, NULL, NULL, NULL},
+        {"bearer_env", T_STR, offsetof(struct job_def, http_bearer_env), 0, 0, NULL, NULL, NULL},
+        {"basic_file", T_STR, offsetof(struct job_def, http_basic_file), 0, 0, NULL, NULL, NULL},
+        {"basic_env", T_STR, offsetof(struct job_def, http_basic_env), 0, 0, NULL, NULL, NULL},
+        {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static void fn_credentials(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        walk(cx, obj, v, credential_keys, path);
+}
+
 static const struct key http_keys[] = {
         {"service", T_STR, offsetof(struct job_def, http_service), 0, 0, NULL, NULL, NULL},
         {"context_path", T_STR, offsetof(struct job_def, http_context_path), 0, 0, NULL, NULL,
          NULL},
         {"remote_job", T_STR, offsetof(struct job_def, http_remote_job), 0, 0, NULL, NULL, NULL},
+        {"poll_seconds", T_INT, offsetof(struct job_def, http_poll_seconds), 1, 86400, NULL, NULL,
+         NULL},
+        {"timeout_seconds", T_INT, offsetof(struct job_def, http_timeout_seconds), 1, 3600, NULL,
+         NULL, NULL},
+        {"stop_timeout_seconds", T_INT, offsetof(struct job_def, http_stop_timeout_seconds), 1,
+         86400, NULL, NULL, NULL},
+        {"credentials", T_FN, 0, 0, 0, NULL, NULL, fn_credentials},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 

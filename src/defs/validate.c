@@ -206,6 +206,18 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                 if (!j->http_remote_job || !*j->http_remote_job)
                         report(v, d, "executor.http", "an http executor needs remote_job: the "
                                                       "remote job's name");
+                if (!!j->http_bearer_file + !!j->http_bearer_env + !!j->http_basic_file +
+                            !!j->http_basic_env > 1)
+                        report(v, d, "executor.http.credentials",
+                               "name one of bearer_file, bearer_env, basic_file, basic_env");
+                if ((j->http_bearer_file && j->http_bearer_file[0] != '/') ||
+                    (j->http_basic_file && j->http_basic_file[0] != '/'))
+                        report(v, d, "executor.http.credentials",
+                               "a credentials file is an absolute path");
+                if (j->http_context_path && *j->http_context_path &&
+                    j->http_context_path[0] != '/')
+                        report(v, d, "executor.http.context_path",
+                               "\"%.80s\" must start with /", j->http_context_path);
                 break;
         }
 

@@ -762,3 +762,93 @@ void store_report_middle_list_release(struct store_report_middle_list *l)
         l->items = NULL;
         l->n = 0;
 }
+
+/* ---- remote runs and next_due_api answers (ops version 5, schema 8) ------------- */
+
+static int need_v5(struct store *s, struct batch_err *reterr)
+{
+        if (s->ops->version < 5 || !s->ops->remote_run_add)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no remote runs", s->ops->name);
+        return 0;
+}
+
+static bool remote_status_ok(const char *status)
+{
+        return status && (!strcmp(status, "success") || !strcmp(status, "failed") ||
+                          !strcmp(status, "stopped"));
+}
+
+int store_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                         const char *token_hash, int64_t now_s, struct batch_err *reterr)
+{
+        int r = need_v5(s, reterr);
+        if (r < 0)
+                return r;
+        if (!token_hash || !*token_hash)
+                return batch_err_set(reterr, BATCH_EINVAL, "token", "a remote run needs a token");
+        return s->ops->remote_run_add(s, execution_id, instance_id, token_hash, now_s, reterr);
+}
+
+int store_remote_run_find(struct store *s, const char *token_hash, struct store_remote_run *ret,
+                          struct batch_err *reterr)
+{
+        int r = need_v5(s, reterr);
+        return r < 0 ? r : s->ops->remote_run_find(s, token_hash, ret, reterr);
+}
+
+int store_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                            const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        int r = need_v5(s, reterr);
+        if (r < 0)
+                return r;
+        if (!remote_status_ok(status))
+                return batch_err_set(reterr, BATCH_EINVAL, "status",
+                                     "a final status is success, failed or stopped");
+        return s->ops->remote_run_report(s, execution_id, status, message, now_s, reterr);
+}
+
+int store_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                             struct batch_err *reterr)
+{
+        ret->n = 0;
+        ret->items = NULL;
+        int r = need_v5(s, reterr);
+        return r < 0 ? r : s->ops->remote_run_reports(s, ret, reterr);
+}
+
+int store_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                       int64_t now_s, struct batch_err *reterr)
+{
+        int r = need_v5(s, reterr);
+        return r < 0 ? r : s->ops->next_due_put(s, tenant, job, due, now_s, reterr);
+}
+
+int store_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                       struct batch_err *reterr)
+{
+        int r = need_v5(s, reterr);
+        return r < 0 ? r : s->ops->next_due_get(s, tenant, job, ret_due, reterr);
+}
+
+void store_remote_run_release(struct store_remote_run *r)
+{
+        if (!r)
+                return;
+        free(r->tenant);
+        free(r->reported_status);
+        free(r->reported_message);
+        memset(r, 0, sizeof(*r));
+}
+
+void store_remote_run_list_release(struct store_remote_run_list *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                store_remote_run_release(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -334,6 +334,24 @@ struct store_report_middle_list {
         struct store_report_middle *items;
 };
 
+/* The callback token of one execution of a remote (http) job (schema 8,
+ * docs/remote-jobs.md): only its hash is stored. The token works while the execution
+ * has not ended. A callback's final report waits here until the daemon applies it. */
+struct store_remote_run {
+        int64_t execution_id;
+        int64_t instance_id;
+        char *tenant;           /* the instance's (filled by find) */
+        bool finished;          /* the execution has ended (filled by find) */
+        char *reported_status;  /* "success", "failed" or "stopped" from a callback, or NULL */
+        char *reported_message; /* or NULL */
+        int64_t reported_at;    /* 0: nothing reported */
+};
+
+struct store_remote_run_list {
+        size_t n;
+        struct store_remote_run *items;
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -462,6 +480,20 @@ struct store_ops {
         int (*alert_unescalated)(struct store *s, const char *tenant, int64_t from_s,
                                  int64_t to_s, struct store_alert_list *ret,
                                  struct batch_err *reterr);
+        /* version 5 (schema 8): remote runs' callback tokens and reports; the last
+         * answer of each next_due_api trigger. */
+        int (*remote_run_add)(struct store *s, int64_t execution_id, int64_t instance_id,
+                              const char *token_hash, int64_t now_s, struct batch_err *reterr);
+        int (*remote_run_find)(struct store *s, const char *token_hash,
+                               struct store_remote_run *ret, struct batch_err *reterr);
+        int (*remote_run_report)(struct store *s, int64_t execution_id, const char *status,
+                                 const char *message, int64_t now_s, struct batch_err *reterr);
+        int (*remote_run_reports)(struct store *s, struct store_remote_run_list *ret,
+                                  struct batch_err *reterr);
+        int (*next_due_put)(struct store *s, const char *tenant, const char *job, int64_t due,
+                            int64_t now_s, struct batch_err *reterr);
+        int (*next_due_get)(struct store *s, const char *tenant, const char *job,
+                            int64_t *ret_due, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -789,6 +821,39 @@ int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery
 int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
                             struct store_alert_list *ret, struct batch_err *reterr);
 
+/* Records the callback token (its hash) of execution `execution_id` of instance
+ * `instance_id`. BATCH_EEXIST when the execution has one or the hash is taken. */
+int store_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                         const char *token_hash, int64_t now_s, struct batch_err *reterr);
+
+/* The remote run whose token has this hash (with its instance's tenant and whether its
+ * execution ended); BATCH_ENOENT when none. Release with store_remote_run_release. */
+int store_remote_run_find(struct store *s, const char *token_hash, struct store_remote_run *ret,
+                          struct batch_err *reterr);
+
+/* Records the final report ("success", "failed" or "stopped", with an optional message)
+ * of an execution's callback, for the daemon to apply. The first one counts:
+ * BATCH_ESTALE when one was already recorded or the execution has ended, BATCH_ENOENT
+ * when the execution has no remote run, BATCH_EINVAL for another status. */
+int store_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                            const char *message, int64_t now_s, struct batch_err *reterr);
+
+/* The remote runs with a final report whose execution has not ended yet (the reports
+ * the daemon has still to apply), by execution id. */
+int store_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                             struct batch_err *reterr);
+
+/* Keeps `due` (Unix seconds) as the last answer of the next_due_api trigger of the
+ * tenant's job, replacing the one before. */
+int store_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                       int64_t now_s, struct batch_err *reterr);
+
+/* The last kept answer of the job's next_due_api trigger; BATCH_ENOENT when none. */
+int store_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                       struct batch_err *reterr);
+
+void store_remote_run_release(struct store_remote_run *r);
+void store_remote_run_list_release(struct store_remote_run_list *l);
 void store_alert_release(struct store_alert *a);
 void store_delivery_list_release(struct store_delivery_list *l);
 void store_request_release(struct store_request *r);

@@ -55,7 +55,9 @@ static const char design_example[] =
         "trigger: {cron: \"30 23 * * *\", timezone: Europe/Berlin}\n"
         "---\n"
         "name: fx-rates\n"
-        "executor: {http: {service: \"http://fx.example/\", context_path: /fx, remote_job: fx}}\n"
+        "executor: {http: {service: \"http://fx.example/\", context_path: /fx, remote_job: fx,\n"
+        "  poll_seconds: 60, timeout_seconds: 5, stop_timeout_seconds: 90,\n"
+        "  credentials: {bearer_file: /etc/batchd/fx.token}}}\n"
         "trigger: {cron: \"30 23 * * *\", timezone: Europe/Berlin}\n";
 
 static void load(const char *text, struct defset *set, struct diag_list *diags)
@@ -294,6 +296,11 @@ static void test_canonical_round_trip(void **state)
         assert_int_equal(db.n, 0);
         emit_all(&b, &tb);
         assert_string_equal(ta.data, tb.data);
+        /* The http executor's own keys survive (the daemon reads the canonical text). */
+        assert_non_null(strstr(ta.data, "executor: {http: {context_path: /fx, credentials: "
+                                        "{bearer_file: /etc/batchd/fx.token}, poll_seconds: 60, "
+                                        "remote_job: fx, service: \"http://fx.example/\", "
+                                        "stop_timeout_seconds: 90, timeout_seconds: 5}}"));
         buf_release(&ta);
         buf_release(&tb);
         defset_release(&a);

@@ -140,6 +140,20 @@ static const char *const migrations[] = {
         "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
         "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
         "  WHERE state = 'pending';\n",
+        /* 8: remote runs' callback tokens (hashed) and reports; the last answer of each
+         * next_due_api trigger (docs/remote-jobs.md). */
+        "CREATE TABLE remote_runs (\n"
+        "  execution_id BIGINT PRIMARY KEY REFERENCES executions(id),\n"
+        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
+        "  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,\n"
+        "  reported_status TEXT CHECK (reported_status IN ('success', 'failed', 'stopped')),\n"
+        "  reported_message TEXT, reported_at BIGINT);\n"
+        "CREATE INDEX remote_runs_reported ON remote_runs(execution_id)\n"
+        "  WHERE reported_status IS NOT NULL;\n"
+        "CREATE TABLE next_due_answers (\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name), job TEXT NOT NULL,\n"
+        "  due_time BIGINT NOT NULL, answered_at BIGINT NOT NULL,\n"
+        "  PRIMARY KEY (tenant, job));\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -237,6 +251,13 @@ enum stmt_id {
         ST_DELIVERY_EXISTS,
         ST_DELIVERY_LIST,
         ST_ALERT_UNESCALATED,
+        ST_REMOTE_RUN_ADD,
+        ST_REMOTE_RUN_FIND,
+        ST_REMOTE_RUN_REPORT,
+        ST_REMOTE_RUN_EXISTS,
+        ST_REMOTE_RUN_REPORTS,
+        ST_NEXT_DUE_PUT,
+        ST_NEXT_DUE_GET,
         ST_COUNT,
 };
 
@@ -424,6 +445,30 @@ static const char *const stmt_sql[ST_COUNT] = {
                                "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, "
                                "$6::text, $7::bigint, $8::boolean WHERE EXISTS (SELECT 1 FROM "
                                "alerts WHERE id = $1) RETURNING id",
+        [ST_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                              "created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING "
+                              "RETURNING execution_id",
+        [ST_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                               "e.finished_at IS NOT NULL, r.reported_status, r.reported_message, "
+                               "r.reported_at FROM remote_runs r "
+                               "JOIN executions e ON e.id = r.execution_id "
+                               "JOIN instances i ON i.id = r.instance_id WHERE r.token_hash = $1",
+        [ST_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = $2, "
+                                 "reported_message = $3, reported_at = $4 "
+                                 "WHERE execution_id = $1 AND reported_status IS NULL "
+                                 "AND (SELECT finished_at FROM executions "
+                                 "WHERE id = $1) IS NULL",
+        [ST_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = $1",
+        [ST_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, false, "
+                                  "r.reported_status, r.reported_message, r.reported_at "
+                                  "FROM remote_runs r JOIN executions e ON e.id = r.execution_id "
+                                  "JOIN instances i ON i.id = r.instance_id "
+                                  "WHERE r.reported_status IS NOT NULL AND e.finished_at IS NULL "
+                                  "ORDER BY r.execution_id",
+        [ST_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                            "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, job) DO UPDATE SET "
+                            "due_time = $3, answered_at = $4",
+        [ST_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = $1 AND job = $2",
         [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = $1 "
                                  "AND severity = 'critical' AND acknowledged_at IS NULL "
                                  "AND suppressed_by IS NULL AND created_at BETWEEN $2 AND $3 "
@@ -2140,8 +2185,144 @@ static int pg_report_dues(struct store *base, const char *tenant, int64_t from, 
         return r;
 }
 
+/* ---- remote runs and next_due_api answers (schema 8) ---------------------------- */
+
+static int pg_remote_run_add(struct store *base, int64_t execution_id, int64_t instance_id,
+                             const char *token_hash, int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ex[24], in[24], now[24];
+        const char *p[] = {I64(ex, execution_id), I64(in, instance_id), token_hash,
+                           I64(now, now_s)};
+        PGresult *res = run(s, ST_REMOTE_RUN_ADD, 4, p, reterr, "recording the remote run");
+        if (!res)
+                return BATCH_EIO;
+        int found = PQntuples(res);
+        PQclear(res);
+        if (!found)
+                return batch_err_set(reterr, BATCH_EEXIST, "execution",
+                                     "execution %lld already has a callback token",
+                                     (long long)execution_id);
+        return 0;
+}
+
+static int read_remote_run(PGresult *res, int row, void *item)
+{
+        struct store_remote_run *r = item;
+        r->execution_id = num(res, row, 0);
+        r->instance_id = num(res, row, 1);
+        r->tenant = val(res, row, 2);
+        r->finished = PQgetvalue(res, row, 3)[0] == 't';
+        r->reported_status = val(res, row, 4);
+        r->reported_message = val(res, row, 5);
+        r->reported_at = PQgetisnull(res, row, 6) ? 0 : num(res, row, 6);
+        return lost(res, row, 2, r->tenant) || lost(res, row, 4, r->reported_status) ||
+                               lost(res, row, 5, r->reported_message)
+                       ? BATCH_ENOMEM
+                       : 0;
+}
+
+static int pg_remote_run_find(struct store *base, const char *token_hash,
+                              struct store_remote_run *ret, struct batch_err *reterr)
+{
+        const char *p[] = {token_hash};
+        memset(ret, 0, sizeof(*ret));
+        PGresult *res = run((struct pg_store *)base, ST_REMOTE_RUN_FIND, 1, p, reterr,
+                            "reading the remote run");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res) == 0)
+                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
+        else if (read_remote_run(res, 0, ret) < 0)
+                r = oom(reterr);
+        PQclear(res);
+        if (r < 0)
+                store_remote_run_release(ret);
+        return r;
+}
+
+static int pg_remote_run_report(struct store *base, int64_t execution_id, const char *status,
+                                const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char ex[24], now[24];
+        const char *p[] = {I64(ex, execution_id), status, message, I64(now, now_s)};
+        long rows = 0;
+        int r = run_cmd(s, ST_REMOTE_RUN_REPORT, 4, p, reterr, "recording the remote run's report",
+                        &rows);
+        if (r < 0)
+                return r;
+        if (rows == 1)
+                return 0;
+        const char *q[] = {ex};
+        PGresult *res = run(s, ST_REMOTE_RUN_EXISTS, 1, q, reterr, "reading the remote run");
+        if (!res)
+                return BATCH_EIO;
+        int exists = PQntuples(res);
+        PQclear(res);
+        if (!exists)
+                return batch_err_set(reterr, BATCH_ENOENT, "execution",
+                                     "execution %lld is not a remote run", (long long)execution_id);
+        return batch_err_set(reterr, BATCH_ESTALE, "status",
+                             "execution %lld has already ended or reported its end",
+                             (long long)execution_id);
+}
+
+static int pg_remote_run_reports(struct store *base, struct store_remote_run_list *ret,
+                                 struct batch_err *reterr)
+{
+        int r = run_list((struct pg_store *)base, ST_REMOTE_RUN_REPORTS, 0, NULL,
+                         "listing remote runs' reports", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_remote_run, reterr);
+        if (r < 0)
+                store_remote_run_list_release(ret);
+        return r;
+}
+
+struct next_due_args {
+        const char *tenant, *job;
+        int64_t due, now;
+};
+
+static int do_next_due_put(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct next_due_args *a = arg;
+        int r = ensure_tenant(s, a->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        char due[24], now[24];
+        const char *p[] = {a->tenant, a->job, I64(due, a->due), I64(now, a->now)};
+        return run_cmd(s, ST_NEXT_DUE_PUT, 4, p, reterr, "keeping the next due time", NULL);
+}
+
+static int pg_next_due_put(struct store *base, const char *tenant, const char *job, int64_t due,
+                           int64_t now_s, struct batch_err *reterr)
+{
+        struct next_due_args a = {tenant, job, due, now_s};
+        return atomically((struct pg_store *)base, reterr, do_next_due_put, &a);
+}
+
+static int pg_next_due_get(struct store *base, const char *tenant, const char *job,
+                           int64_t *ret_due, struct batch_err *reterr)
+{
+        const char *p[] = {tenant, job};
+        PGresult *res = run((struct pg_store *)base, ST_NEXT_DUE_GET, 2, p, reterr,
+                            "reading the next due time");
+        if (!res)
+                return BATCH_EIO;
+        int r = 0;
+        if (PQntuples(res) == 0)
+                r = batch_err_set(reterr, BATCH_ENOENT, "job", "no next due time kept for %s/%s",
+                                  tenant, job);
+        else
+                *ret_due = num(res, 0, 0);
+        PQclear(res);
+        return r;
+}
+
 const struct store_ops store_postgres_ops = {
-        .version = 4,
+        .version = 5,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -2207,4 +2388,10 @@ const struct store_ops store_postgres_ops = {
         .delivery_update = pg_delivery_update,
         .delivery_list = pg_delivery_list,
         .alert_unescalated = pg_alert_unescalated,
+        .remote_run_add = pg_remote_run_add,
+        .remote_run_find = pg_remote_run_find,
+        .remote_run_report = pg_remote_run_report,
+        .remote_run_reports = pg_remote_run_reports,
+        .next_due_put = pg_next_due_put,
+        .next_due_get = pg_next_due_get,
 };

@@ -218,6 +218,26 @@ static const char *const migrations[] = {
         "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
         "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
         "  WHERE state = 'pending';\n",
+        /* 8: remote runs' callback tokens (hashed) and reports; the last answer of each
+         * next_due_api trigger (docs/remote-jobs.md). */
+        "CREATE TABLE remote_runs (\n"
+        "  execution_id INTEGER PRIMARY KEY REFERENCES executions(id),\n"
+        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
+        "  token_hash TEXT NOT NULL UNIQUE,\n"
+        "  created_at INTEGER NOT NULL,\n"
+        "  reported_status TEXT CHECK (reported_status IN ('success', 'failed', 'stopped')),\n"
+        "  reported_message TEXT,\n"
+        "  reported_at INTEGER\n"
+        ") STRICT;\n"
+        "CREATE INDEX remote_runs_reported ON remote_runs(execution_id)\n"
+        "  WHERE reported_status IS NOT NULL;\n"
+        "CREATE TABLE next_due_answers (\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
+        "  job TEXT NOT NULL,\n"
+        "  due_time INTEGER NOT NULL,\n"
+        "  answered_at INTEGER NOT NULL,\n"
+        "  PRIMARY KEY (tenant, job)\n"
+        ") STRICT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -351,6 +371,13 @@ enum stmt_id {
         ST_DELIVERY_EXISTS,
         ST_DELIVERY_LIST,
         ST_ALERT_UNESCALATED,
+        ST_REMOTE_RUN_ADD,
+        ST_REMOTE_RUN_FIND,
+        ST_REMOTE_RUN_REPORT,
+        ST_REMOTE_RUN_EXISTS,
+        ST_REMOTE_RUN_REPORTS,
+        ST_NEXT_DUE_PUT,
+        ST_NEXT_DUE_GET,
         ST_COUNT,
 };
 
@@ -498,6 +525,29 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
                                "next_attempt_at, message_id, created_at, escalation) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [ST_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                              "created_at) VALUES (?1, ?2, ?3, ?4)",
+        [ST_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                               "e.finished_at IS NOT NULL, r.reported_status, r.reported_message, "
+                               "r.reported_at FROM remote_runs r "
+                               "JOIN executions e ON e.id = r.execution_id "
+                               "JOIN instances i ON i.id = r.instance_id WHERE r.token_hash = ?1",
+        [ST_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
+                                 "reported_message = ?3, reported_at = ?4 "
+                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
+                                 "AND (SELECT finished_at FROM executions "
+                                 "WHERE id = ?1) IS NULL",
+        [ST_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
+        [ST_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
+                                  "r.reported_status, r.reported_message, r.reported_at "
+                                  "FROM remote_runs r JOIN executions e ON e.id = r.execution_id "
+                                  "JOIN instances i ON i.id = r.instance_id "
+                                  "WHERE r.reported_status IS NOT NULL AND e.finished_at IS NULL "
+                                  "ORDER BY r.execution_id",
+        [ST_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tenant, job) DO UPDATE SET "
+                            "due_time = ?3, answered_at = ?4",
+        [ST_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
         [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
                                  "AND severity = 'critical' AND acknowledged_at IS NULL "
                                  "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
@@ -2377,8 +2427,154 @@ static int sqlite_report_dues(struct store *base, const char *tenant, int64_t fr
         return r;
 }
 
+/* ---- remote runs and next_due_api answers (schema 8) ---------------------------- */
+
+static int sqlite_remote_run_add(struct store *base, int64_t execution_id, int64_t instance_id,
+                                 const char *token_hash, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_ADD);
+        sqlite3_bind_int64(st, 1, execution_id);
+        sqlite3_bind_int64(st, 2, instance_id);
+        bind_text(st, 3, token_hash);
+        sqlite3_bind_int64(st, 4, now_s);
+        int rc = db_step(s, st);
+        int ext = sqlite3_extended_errcode(s->db);
+        sqlite3_reset(st);
+        if (rc == SQLITE_CONSTRAINT &&
+            (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
+                return batch_err_set(reterr, BATCH_EEXIST, "execution",
+                                     "execution %lld already has a callback token",
+                                     (long long)execution_id);
+        if (rc != SQLITE_DONE)
+                return db_error(s, reterr, "recording the remote run");
+        return 0;
+}
+
+static int read_remote_run(sqlite3_stmt *st, void *item)
+{
+        struct store_remote_run *r = item;
+        r->execution_id = sqlite3_column_int64(st, 0);
+        r->instance_id = sqlite3_column_int64(st, 1);
+        r->tenant = col_text(st, 2);
+        r->finished = sqlite3_column_int(st, 3) != 0;
+        r->reported_status = col_text(st, 4);
+        r->reported_message = col_text(st, 5);
+        r->reported_at = col_int64_or_0(st, 6);
+        bool lost = (!r->reported_status && sqlite3_column_type(st, 4) != SQLITE_NULL) ||
+                    (!r->reported_message && sqlite3_column_type(st, 5) != SQLITE_NULL);
+        return r->tenant && !lost ? 0 : BATCH_ENOMEM;
+}
+
+static int sqlite_remote_run_find(struct store *base, const char *token_hash,
+                                  struct store_remote_run *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_FIND);
+        bind_text(st, 1, token_hash);
+        memset(ret, 0, sizeof(*ret));
+        int rc = db_step(s, st), r;
+        if (rc == SQLITE_ROW)
+                r = read_remote_run(st, ret) < 0
+                            ? batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory")
+                            : 0;
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
+        else
+                r = db_error(s, reterr, "reading the remote run");
+        sqlite3_reset(st);
+        if (r < 0)
+                store_remote_run_release(ret);
+        return r;
+}
+
+static int sqlite_remote_run_report(struct store *base, int64_t execution_id, const char *status,
+                                    const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORT);
+        sqlite3_bind_int64(st, 1, execution_id);
+        bind_text(st, 2, status);
+        bind_text(st, 3, message);
+        sqlite3_bind_int64(st, 4, now_s);
+        int r = run(s, st, reterr, "recording the remote run's report");
+        if (r < 0)
+                return r;
+        if (sqlite3_changes(s->db) == 1)
+                return 0;
+        st = stmt(s, ST_REMOTE_RUN_EXISTS);
+        sqlite3_bind_int64(st, 1, execution_id);
+        int rc = db_step(s, st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+                return batch_err_set(reterr, BATCH_ENOENT, "execution",
+                                     "execution %lld is not a remote run", (long long)execution_id);
+        if (rc != SQLITE_ROW)
+                return db_error(s, reterr, "reading the remote run");
+        return batch_err_set(reterr, BATCH_ESTALE, "status",
+                             "execution %lld has already ended or reported its end",
+                             (long long)execution_id);
+}
+
+static int sqlite_remote_run_reports(struct store *base, struct store_remote_run_list *ret,
+                                     struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORTS);
+        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_remote_run,
+                        reterr);
+        if (r < 0)
+                store_remote_run_list_release(ret);
+        return r;
+}
+
+struct next_due_args {
+        const char *tenant, *job;
+        int64_t due, now;
+};
+
+static int do_next_due_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct next_due_args *a = arg;
+        int r = ensure_tenant(s, a->tenant, a->now, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_PUT);
+        bind_text(st, 1, a->tenant);
+        bind_text(st, 2, a->job);
+        sqlite3_bind_int64(st, 3, a->due);
+        sqlite3_bind_int64(st, 4, a->now);
+        return run(s, st, reterr, "keeping the next due time");
+}
+
+static int sqlite_next_due_put(struct store *base, const char *tenant, const char *job,
+                               int64_t due, int64_t now_s, struct batch_err *reterr)
+{
+        struct next_due_args a = {tenant, job, due, now_s};
+        return atomically((struct sqlite_store *)base, reterr, do_next_due_put, &a);
+}
+
+static int sqlite_next_due_get(struct store *base, const char *tenant, const char *job,
+                               int64_t *ret_due, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_GET);
+        bind_text(st, 1, tenant);
+        bind_text(st, 2, job);
+        int rc = db_step(s, st), r = 0;
+        if (rc == SQLITE_ROW)
+                *ret_due = sqlite3_column_int64(st, 0);
+        else if (rc == SQLITE_DONE)
+                r = batch_err_set(reterr, BATCH_ENOENT, "job", "no next due time kept for %s/%s",
+                                  tenant, job);
+        else
+                r = db_error(s, reterr, "reading the next due time");
+        sqlite3_reset(st);
+        return r;
+}
+
 const struct store_ops store_sqlite_ops = {
-        .version = 4,
+        .version = 5,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -2444,4 +2640,10 @@ const struct store_ops store_sqlite_ops = {
         .delivery_update = sqlite_delivery_update,
         .delivery_list = sqlite_delivery_list,
         .alert_unescalated = sqlite_alert_unescalated,
+        .remote_run_add = sqlite_remote_run_add,
+        .remote_run_find = sqlite_remote_run_find,
+        .remote_run_report = sqlite_remote_run_report,
+        .remote_run_reports = sqlite_remote_run_reports,
+        .next_due_put = sqlite_next_due_put,
+        .next_due_get = sqlite_next_due_get,
 };
