@@ -546,6 +546,33 @@ BATCH_EXTERN void batch_http_metrics(struct batch_http *h, struct batch_http_met
 BATCH_EXTERN int batch_http_idempotency_key(struct batch_ctx *ctx, const char *item_key,
                                             char *out, size_t outlen);
 
+/* ---- related items: all or nothing (docs/http-client.md, "Groups") --------------------
+ * Items that belong together (the work orders of one production order) are applied as a
+ * group: each in turn, and when one fails the ones already applied are undone, newest
+ * first, through the program's compensation. A reader that returns a whole group as one
+ * item makes the group one dead letter when this fails. */
+struct batch_group_ops {
+        /* Applies one item: 0, or a negative code (any code fails the group). Required. */
+        int (*apply_cb)(void *ud, struct batch_ctx *ctx, void *item, struct batch_err *reterr);
+        /* Undoes an applied item: 0, or a negative code. Required. */
+        int (*compensate_cb)(void *ud, struct batch_ctx *ctx, void *item,
+                             struct batch_err *reterr);
+        void *ud;
+};
+
+/* Applies the n items of group `group_key` all or nothing. 0 when every item applied.
+ * BATCH_ESKIP when one failed and every item applied before it was compensated: the
+ * message names the group, the failed item (1-based), its error and the number
+ * compensated — returned from a processor, the group's item becomes one dead letter.
+ * BATCH_EIO when a compensation failed too (the group is then partly applied; the
+ * message names the items left applied): fatal, the step stops for an operator.
+ * Writes one audit line per attempt on stderr (the run's log under batchd):
+ * "batch-audit: group=KEY instance=I step=S items=N result=applied|compensated|partial
+ * [failed_item=K compensated=C] [error=…]". Thread-safe as the callbacks are. */
+BATCH_EXTERN int batch_group_apply(struct batch_ctx *ctx, const char *group_key,
+                                   void *const *items, size_t n,
+                                   const struct batch_group_ops *ops, struct batch_err *reterr);
+
 #ifdef __cplusplus
 }
 #endif
