@@ -538,6 +538,13 @@ struct batch_http_metrics {
 };
 BATCH_EXTERN void batch_http_metrics(struct batch_http *h, struct batch_http_metrics *ret);
 
+/* Records h's counters with the job's step executions: every checkpoint (and the end of
+ * each step) stores them, with the items per minute since the execution started, as the
+ * step execution's `metrics` (a JSON object: docs/http-client.md), which the API and
+ * `batchctl instance get` show. The job borrows h: it must outlive batch_job_run /
+ * batch_main. NULL stops recording. */
+BATCH_EXTERN void batch_job_set_http(struct batch_job *job, struct batch_http *h);
+
 /* The Idempotency-Key of item `item_key` in the running step: derived from the job
  * instance, the step's name and the key, so a retried or restarted chunk sends the
  * same key again ("batch-<instance>-<step>-<key>", percent-encoded). 0, or

@@ -279,6 +279,7 @@ int main(int argc, char **argv)
         batch_job_add_step(job, step, NULL);
         struct batch_listener l = {.before_job_cb = before_job, .after_job_cb = after_job, .ud = s};
         batch_job_add_listener(job, &l, NULL);
+        batch_job_set_http(job, s->http); /* counters stored with each checkpoint */
         int status = batch_main(job, argc, argv);
         batch_job_free(job);
         batch_http_free(s->http);

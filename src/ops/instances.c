@@ -85,6 +85,9 @@ static void put_steps(struct buf *b, const struct store_step_list *st)
                 json_put_string(b, p->exit_message);
                 put_time(b, "started_at", p->started_at);
                 put_time(b, "updated_at", p->updated_at);
+                /* written by the SDK as one JSON object (docs/http-client.md) */
+                buf_puts(b, ", \"metrics\": ");
+                buf_puts(b, p->metrics && p->metrics[0] == '{' ? p->metrics : "null");
                 buf_puts(b, "}");
         }
         buf_puts(b, "]");

@@ -481,3 +481,30 @@ int batch_http_idempotency_key(struct batch_ctx *ctx, const char *item_key, char
                 return BATCH_ERANGE;
         return 0;
 }
+
+void batch_job_set_http(struct batch_job *job, struct batch_http *h)
+{
+        if (job)
+                job->http = h;
+}
+
+void sdk_http_metrics_json(struct batch_http *h, const struct batch_counts *c, int64_t elapsed_us,
+                           char *out, size_t outlen)
+{
+        struct batch_http_metrics m;
+        batch_http_metrics(h, &m);
+        int64_t items = c->write + c->read_skip + c->process_skip + c->write_skip + c->filter;
+        double per_min = elapsed_us > 0 ? (double)items * 60e6 / (double)elapsed_us : 0;
+        snprintf(out, outlen,
+                 "{\"requests\": %lld, \"no_response\": %lld, \"status_1xx\": %lld, "
+                 "\"status_2xx\": %lld, \"status_3xx\": %lld, \"status_4xx\": %lld, "
+                 "\"status_5xx\": %lld, \"retries\": %lld, \"auth_retries\": %lld, "
+                 "\"logins\": %lld, \"reauths\": %lld, \"refresh_proactive\": %lld, "
+                 "\"refresh_on_401\": %lld, \"refresh_failures\": %lld, "
+                 "\"items_per_min\": %.0f}",
+                 (long long)m.requests, (long long)m.by_class[0], (long long)m.by_class[1],
+                 (long long)m.by_class[2], (long long)m.by_class[3], (long long)m.by_class[4],
+                 (long long)m.by_class[5], (long long)m.retries, (long long)m.auth_retries,
+                 (long long)m.logins, (long long)m.reauths, (long long)m.refresh_proactive,
+                 (long long)m.refresh_on_401, (long long)m.refresh_failures, per_min);
+}

@@ -116,7 +116,17 @@ dl=$(q "SELECT group_concat(json_extract(item, '\$.id')) FROM (SELECT item FROM 
 [ "$dl" = "$FAIL_IDS" ] || fail "dead letters hold ids '$dl', expected $FAIL_IDS"
 q "SELECT error FROM dead_letters" | grep -q 'HTTP 500 after 4 tries' || fail "dead letters lack the status"
 
-# the token metrics of the runs (the job's summary line on its log)
+# the token metrics stored with every execution's step record (at each checkpoint, so
+# the killed runs' too), shown by batchctl instance get
+"$C" instance get 1 --db "$R" >"$T/get.txt" || fail "batchctl instance get"
+nm=$(grep -c '^      metrics {' "$T/get.txt" || true)
+[ "$nm" -ge $((KILLS + 1)) ] || { cat "$T/get.txt" >&2; fail "metrics for $nm executions, expected $((KILLS + 1))"; }
+stored=$(sed -n 's/^      metrics //p' "$T/get.txt" |
+    jq -s 'map(.refresh_proactive + .refresh_on_401) | add')
+[ "$stored" -gt 0 ] || fail "the stored metrics show no token refresh"
+grep -q '"items_per_min": [1-9]' "$T/get.txt" || fail "the stored metrics lack items per minute"
+
+# the token metrics of the last run (the job's summary line on its log)
 logs=$(find "$T/state" -type f -name '*.log' 2>/dev/null | tr '\n' ' ')
 [ -n "$logs" ] || fail "no run logs under $T/state"
 # shellcheck disable=SC2086
@@ -138,4 +148,5 @@ if grep -rlF "$SECRET" "$T" --exclude=server.log --exclude=sync.yaml >"$T/hits" 
 fi
 echo "http e2e: $ITEMS work orders, $kills kills, $execs executions: each updated once," \
     "3 in the dead-letter store; refreshes $1 proactive + $2 on 401 (the last run's log)," \
+    "$stored in the stored metrics of all runs," \
     "server refreshes $(j .refreshes), logins $(j .logins); no token or secret in $T"
