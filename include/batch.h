@@ -553,6 +553,21 @@ BATCH_EXTERN void batch_job_set_http(struct batch_job *job, struct batch_http *h
 BATCH_EXTERN int batch_http_idempotency_key(struct batch_ctx *ctx, const char *item_key,
                                             char *out, size_t outlen);
 
+/* Submits job `job` to the batchd whose API `h` talks to (seed 001's
+ * BatchClientAPI.submitJob): POST /api/v1/jobs/{job}/submit with {"params": {...}} (the
+ * job's parameters overridden by these, copied). `h` is made with base_url the daemon's
+ * API (e.g. "http://127.0.0.1:8080") and, usually, BATCH_HTTP_AUTH_BEARER with an
+ * operator API token; it retries and handles tokens as for any request. 0 with
+ * *ret_instance_id the new instance; BATCH_ENOENT no such job, BATCH_EEXIST the job is
+ * disabled or allows one live instance and has one, BATCH_EAUTH the token was refused
+ * (401/403), BATCH_EINVAL a bad job name or parameters (400), BATCH_ESKIP the daemon
+ * stayed unreachable or failing through the retries, BATCH_EIO another answer; the
+ * message carries the API's `detail`. A submit retried after a lost answer may create a
+ * second instance: batchd's API has no idempotency keys (docs/http-client.md). */
+BATCH_EXTERN int batch_client_submit(struct batch_http *h, const char *job,
+                                     const struct batch_param *params, size_t nparams,
+                                     int64_t *ret_instance_id, struct batch_err *reterr);
+
 /* ---- related items: all or nothing (docs/http-client.md, "Groups") --------------------
  * Items that belong together (the work orders of one production order) are applied as a
  * group: each in turn, and when one fails the ones already applied are undone, newest

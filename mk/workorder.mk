@@ -8,6 +8,8 @@
 #                         faults, SIGKILLed WO_E2E_KILLS (5) times, WO_E2E_ITEMS (3,000) work
 #                         orders: each updated once, failures dead-lettered, no token anywhere
 #                         (part of `make test`)
+#   make test-http-submit tests/http/submit.sh: batch_client_submit against a real batchd's API
+#                         (part of `make test`)
 #   make bench-http       bench/http/run.sh: updates/s through the client, 1, 4 and 8 threads
 #                         (part of `make bench`; docs/performance.md)
 #   make test-http-e2e-full   the same with 20,000 work orders (issue 17's size; not in `make test`)
@@ -19,12 +21,12 @@ HTTP_TEST_SRC := $(wildcard tests/http/test_*.c)
 HTTP_TEST_BIN := $(HTTP_TEST_SRC:tests/http/%.c=$(SDK_DIR)/tests/http/%)
 
 ALL_EXTRA  += workorder
-TEST_EXTRA += test-http test-http-asan test-http-e2e
+TEST_EXTRA += test-http test-http-asan test-http-e2e test-http-submit
 BENCH_EXTRA += bench-http
 WO_E2E_ITEMS ?= 3000
 WO_E2E_KILLS ?= 5
 
-.PHONY: bench-http workorder test-http test-http-asan test-http-e2e test-http-e2e-full
+.PHONY: test-http-submit bench-http workorder test-http test-http-asan test-http-e2e test-http-e2e-full
 
 workorder: $(WO_SERVER) $(WO_SYNC)
 
@@ -66,3 +68,11 @@ $(SDK_DIR)/bench/bench_http: bench/http/bench_http.c $(SDK_A)
 
 bench-http: $(WO_SERVER) $(SDK_DIR)/bench/bench_http
 	@WO_SERVER=$(CURDIR)/$(WO_SERVER) BENCH_HTTP=$(CURDIR)/$(SDK_DIR)/bench/bench_http bench/http/run.sh
+
+$(SDK_DIR)/tests/http/tool_submit: tests/http/tool_submit.c $(SDK_A)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(SDK_CFLAGS) -o $@ $< $(SDK_A) $(ALL_LDFLAGS) $(SDK_LIBS)
+
+test-http-submit: all $(SDK_DIR)/tests/http/tool_submit
+	@BUILD_DIR=$(CURDIR)/$(BUILD) SUBMIT_TOOL=$(CURDIR)/$(SDK_DIR)/tests/http/tool_submit tests/http/submit.sh
