@@ -10,6 +10,8 @@
 #                         (part of `make test`)
 #   make test-http-submit tests/http/submit.sh: batch_client_submit against a real batchd's API
 #                         (part of `make test`)
+#   make test-http-alert  tests/http/alert.sh: more than 2 refresh failures in a run raise the
+#                         token_refresh_failures alert (part of `make test`)
 #   make bench-http       bench/http/run.sh: updates/s through the client, 1, 4 and 8 threads
 #                         (part of `make bench`; docs/performance.md)
 #   make test-http-e2e-full   the same with 20,000 work orders (issue 17's size; not in `make test`)
@@ -21,12 +23,12 @@ HTTP_TEST_SRC := $(wildcard tests/http/test_*.c)
 HTTP_TEST_BIN := $(HTTP_TEST_SRC:tests/http/%.c=$(SDK_DIR)/tests/http/%)
 
 ALL_EXTRA  += workorder
-TEST_EXTRA += test-http test-http-asan test-http-e2e test-http-submit
+TEST_EXTRA += test-http test-http-asan test-http-e2e test-http-submit test-http-alert
 BENCH_EXTRA += bench-http
 WO_E2E_ITEMS ?= 3000
 WO_E2E_KILLS ?= 5
 
-.PHONY: test-http-submit bench-http workorder test-http test-http-asan test-http-e2e test-http-e2e-full
+.PHONY: test-http-submit test-http-alert bench-http workorder test-http test-http-asan test-http-e2e test-http-e2e-full
 
 workorder: $(WO_SERVER) $(WO_SYNC)
 
@@ -76,3 +78,7 @@ $(SDK_DIR)/tests/http/tool_submit: tests/http/tool_submit.c $(SDK_A)
 
 test-http-submit: all $(SDK_DIR)/tests/http/tool_submit
 	@BUILD_DIR=$(CURDIR)/$(BUILD) SUBMIT_TOOL=$(CURDIR)/$(SDK_DIR)/tests/http/tool_submit tests/http/submit.sh
+
+test-http-alert: all workorder
+	@BUILD_DIR=$(CURDIR)/$(BUILD) WO_SERVER=$(CURDIR)/$(WO_SERVER) WO_SYNC=$(CURDIR)/$(WO_SYNC) \
+		tests/http/alert.sh

@@ -7,7 +7,7 @@
  * at GET /admin/counts. It keeps everything in memory and never prints a token.
  *
  *   workorder-api [--port N] [--port-file PATH] [--workorders N] [--access-ttl S]
- *                 [--refresh-ttl S] [--sliding] [--leeway S] [--client-id ID]
+ *                 [--refresh-ttl S] [--sliding] [--refuse-refresh] [--leeway S] [--client-id ID]
  *                 [--client-secret-env VAR] [--user U] [--password-env VAR]
  *                 [--fail-rate R] [--fail-after-apply R] [--spurious-401-rate R]
  *                 [--rate-429 R] [--retry-after S] [--latency-ms N] [--fail-ids 1,2,3]
@@ -61,6 +61,7 @@ struct server {
         /* settings */
         double access_ttl, refresh_ttl, leeway;
         bool sliding;
+        bool refuse_refresh;     /* every refresh is refused (tests of re-login alerts) */
         const char *client_id, *client_secret, *user, *password;
         double fail_rate, fail_after_apply, spurious_401, rate_429;
         int retry_after, latency_ms;
@@ -278,7 +279,7 @@ static void route_refresh(json_t *in, struct reply *r)
 {
         const char *rt = json_string_value(json_object_get(in, "refresh_token"));
         json_t *p = rt ? jwt_verify(rt, "refresh") : NULL;
-        bool ok = p && (double)claim(p, "exp") + S.leeway > now_s() &&
+        bool ok = p && !S.refuse_refresh && (double)claim(p, "exp") + S.leeway > now_s() &&
                   claim(p, "epoch") >= S.refresh_epoch;
         size_t i = 0;
         if (ok) {
@@ -711,6 +712,9 @@ int main(int argc, char **argv)
                 bool ok = true, takes = true;
                 if (!strcmp(a, "--sliding")) {
                         S.sliding = true;
+                        takes = false;
+                } else if (!strcmp(a, "--refuse-refresh")) {
+                        S.refuse_refresh = true;
                         takes = false;
                 } else if (!v) {
                         return usage("an option is missing its value");

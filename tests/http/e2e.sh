@@ -126,6 +126,11 @@ stored=$(sed -n 's/^      metrics //p' "$T/get.txt" |
 [ "$stored" -gt 0 ] || fail "the stored metrics show no token refresh"
 grep -q '"items_per_min": [1-9]' "$T/get.txt" || fail "the stored metrics lack items per minute"
 
+# the seed's alert: token_refresh_failures exactly when a run had more than 2
+alerts=$(q "SELECT count(*) FROM alerts WHERE kind = 'token_refresh_failures'")
+over=$(sed -n 's/^      metrics //p' "$T/get.txt" | jq -s 'map(select(.refresh_failures > 2)) | length')
+[ "$alerts" = "$over" ] || fail "$alerts token_refresh_failures alerts for $over runs with more than 2 refresh failures"
+
 # the token metrics of the last run (the job's summary line on its log)
 logs=$(find "$T/state" -type f -name '*.log' 2>/dev/null | tr '\n' ' ')
 [ -n "$logs" ] || fail "no run logs under $T/state"
