@@ -361,12 +361,8 @@ static bool secret_name(const char *name, size_t n)
         return false;
 }
 
-static bool word_char(int c)
-{
-        return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/';
-}
-
-/* Length of a JWT-looking word at p ("eyJ" + base64url, two dots), or 0. */
+/* Length of a JWT-looking word at p ("eyJ" + base64url with two dots or more: a JWS, or
+ * a JWE's five segments), or 0. */
 static size_t jwt_word(const char *p, const char *end)
 {
         if (end - p < 10 || strncmp(p, "eyJ", 3))
@@ -377,7 +373,7 @@ static size_t jwt_word(const char *p, const char *end)
                         dots++;
                 n++;
         }
-        return dots == 2 ? n : 0;
+        return dots >= 2 ? n : 0;
 }
 
 /* Length of a valid UTF-8 sequence at p, or 0. */
@@ -449,7 +445,7 @@ size_t httprule_excerpt(const char *body, size_t len, size_t max, char *out, siz
                         continue;
                 }
                 size_t jw = jwt_word(p, end);
-                if (jw && (p == body || !word_char((unsigned char)p[-1]))) {
+                if (jw) { /* wherever it starts: "token=eyJ…" is a token too */
                         memcpy(out + o, redacted, sizeof(redacted) - 1);
                         o += sizeof(redacted) - 1;
                         p += jw;

@@ -57,7 +57,7 @@ enum httprule_class httprule_classify(long status, bool transport_failed);
  * line: control characters become spaces, invalid UTF-8 '?', and secrets are
  * redacted: the string value of any JSON member whose name contains "token",
  * "secret", "password", "authorization" or "api_key" (any case), and any JWT-looking
- * word ("eyJ..." with two dots) become "[redacted]". Returns the length written. */
+ * word ("eyJ..." with two dots or more: JWS and JWE) become "[redacted]". Returns the length written. */
 size_t httprule_excerpt(const char *body, size_t len, size_t max, char *out, size_t outlen);
 
 /* Writes the Idempotency-Key for item `item_key` of step `step` of instance

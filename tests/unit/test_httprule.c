@@ -191,6 +191,10 @@ static void test_excerpt(void **state)
                 {"{\"note\":\"token\"}", 100, "{\"note\":\"token\"}"}, /* a value, not a name */
                 {"Bearer eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln rejected", 100, "Bearer [redacted] rejected"},
                 {"{\"m\":\"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln\"}", 100, "{\"m\":\"[redacted]\"}"},
+                {"jwe eyJhbGciOiJkaXIifQ..aXY.Y3Q.dGFn end", 100, "jwe [redacted] end"},
+                {"access_token=eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln&x=1", 100, "access_token=[redacted]&x=1"},
+                {"eyJ.only.dots", 100, "[redacted]"},
+                {"eyJnotajwt", 100, "eyJnotajwt"},
                 {"line1\nline2\ttab", 100, "line1 line2 tab"},
                 {"abcdefghij", 4, "abcd"},
                 {"caf\xc3\xa9 \xff!", 100, "caf\xc3\xa9 ?!"},
