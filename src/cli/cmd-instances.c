@@ -353,6 +353,10 @@ static int get(int argc, char **argv)
                         }
                         buf_puts(&b, ", \"error\": ");
                         json_put_string(&b, e->error);
+                        struct store_step_list sl = {0, NULL};
+                        if (store_step_list(s, e->id, &sl, &err) == 0)
+                                ops_put_steps(&b, &sl);
+                        store_step_list_release(&sl);
                         buf_puts(&b, "}");
                 }
                 buf_puts(&b, "]}\n");

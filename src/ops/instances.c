@@ -64,7 +64,7 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
         return 0;
 }
 
-static void put_steps(struct buf *b, const struct store_step_list *st)
+void ops_put_steps(struct buf *b, const struct store_step_list *st)
 {
         buf_puts(b, ", \"steps\": [");
         for (size_t i = 0; i < st->n; i++) {
@@ -140,7 +140,7 @@ int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct 
                 struct store_step_list st = {0, NULL};
                 if ((r = store_step_list(s, e->id, &st, reterr)) < 0)
                         goto out;
-                put_steps(b, &st);
+                ops_put_steps(b, &st);
                 store_step_list_release(&st);
                 buf_puts(b, "}");
         }

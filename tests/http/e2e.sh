@@ -125,6 +125,8 @@ stored=$(sed -n 's/^      metrics //p' "$T/get.txt" |
     jq -s 'map(.refresh_proactive + .refresh_on_401) | add')
 [ "$stored" -gt 0 ] || fail "the stored metrics show no token refresh"
 grep -q '"items_per_min": [1-9]' "$T/get.txt" || fail "the stored metrics lack items per minute"
+nj=$("$C" instance get 1 --db "$R" -o json | jq '[.executions[].steps[] | select(.metrics.requests > 0)] | length')
+[ "$nj" = "$nm" ] || fail "instance get -o json shows metrics for $nj executions, the table for $nm"
 
 # the seed's alert: token_refresh_failures exactly when a run had more than 2
 alerts=$(q "SELECT count(*) FROM alerts WHERE kind = 'token_refresh_failures'")
