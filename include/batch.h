@@ -48,7 +48,8 @@ extern "C" {
         XX(ERETRYLIMIT, -1104, "the retries were exhausted")                                      \
         XX(ECOMPLETED, -1105, "the job instance has already completed")                           \
         XX(ERUNNING, -1106, "the job instance is running in another process")                     \
-        XX(ESTOPPED, -1107, "stopped on request")
+        XX(ESTOPPED, -1107, "stopped on request")                                                 \
+        XX(EAUTH, -1108, "the API refused the credentials")
 
 enum batch_sdk_errno {
 #define BATCH_SDK_ERR_ENUM(name, value, desc) BATCH_##name = (value),
@@ -446,6 +447,153 @@ struct batch_pg_writer_options {
  * lost connection (40001, 40P01, class 08) is transient. */
 BATCH_EXTERN int batch_pg_writer(struct batch_writer *w, const struct batch_pg_writer_options *o,
                                  struct batch_err *reterr);
+
+/* ---- the HTTP client for token-protected APIs (docs/http-client.md) ---------------------
+ * One client per API, shared by all threads of the program: connections are kept and
+ * reused (a pool of libcurl handles), transient failures (no connection, timeouts, 408,
+ * 425, 429, 5xx) are retried with exponential backoff and full jitter honouring
+ * Retry-After, and the token manager logs in, keeps the access and refresh tokens in
+ * memory only, refreshes at `refresh_fraction` of the access token's lifetime (from the
+ * JWT's exp, else the token response's expires_in), refreshes once and retries on a 401,
+ * and logs in again when the refresh is refused — one refresh at a time however many
+ * threads need one. No token or secret is ever written anywhere by the client, and the
+ * error messages it makes are redacted. */
+
+struct batch_http;
+
+enum batch_http_auth {
+        BATCH_HTTP_AUTH_NONE,               /* no Authorization header */
+        BATCH_HTTP_AUTH_CLIENT_CREDENTIALS, /* login with client_id + client_secret */
+        BATCH_HTTP_AUTH_PASSWORD,           /* login with username + password (+ client_id) */
+        BATCH_HTTP_AUTH_BEARER,             /* a fixed token (bearer_token), never refreshed */
+};
+
+struct batch_http_options {
+        const char *base_url;       /* required: "http://host:port[/prefix]"; paths are appended */
+        int64_t connect_timeout_ms; /* 0: 5000 */
+        int64_t timeout_ms;         /* per attempt; 0: 30000 */
+        unsigned max_attempts;      /* tries in all for a transient failure; 0: 4 */
+        int64_t backoff_base_ms;    /* first retry's ceiling; 0: 100 */
+        int64_t backoff_max_ms;     /* the ceiling's cap; 0: 10000 */
+        int64_t max_retry_after_ms; /* the longest Retry-After honoured; 0: 60000 */
+        enum batch_http_auth auth;
+        const char *login_path;     /* POST, JSON; NULL: "/api/auth/login" */
+        const char *refresh_path;   /* POST {"refresh_token":…}; NULL: "/api/auth/refresh" */
+        const char *client_id;
+        const char *client_secret;
+        const char *username;
+        const char *password;
+        const char *bearer_token;
+        double refresh_fraction;    /* 0: 0.9 */
+};
+
+/* A new client (options and strings copied; secrets are wiped on free). BATCH_EINVAL
+ * naming the option when one is missing or out of range, BATCH_ENOMEM. No request is
+ * made yet: the first request logs in. Thread-safe once made. */
+BATCH_EXTERN struct batch_http *batch_http_new(const struct batch_http_options *o,
+                                               struct batch_err *reterr);
+/* Frees the client and wipes its tokens and secrets. NULL is ignored; returns NULL. */
+BATCH_EXTERN struct batch_http *batch_http_free(struct batch_http *h);
+
+struct batch_http_request {
+        const char *method;          /* "GET", "PUT", "POST", "PATCH", "DELETE" */
+        const char *path;            /* appended to base_url; query included */
+        const char *body;            /* JSON text sent as application/json, or NULL */
+        const char *if_match;        /* If-Match value (e.g. "\"7\""), or NULL */
+        const char *idempotency_key; /* Idempotency-Key value, or NULL */
+};
+
+struct batch_http_response {
+        long status;                 /* the final attempt's HTTP status */
+        char *body;                  /* malloc'ed, NUL-terminated (may hold NULs: see len) */
+        size_t len;
+        char etag[128];              /* the ETag header, "" when none */
+        unsigned attempts;           /* tries made, the 401 retry included */
+};
+
+/* Sends the request. 0 with *ret filled (release with batch_http_response_release) when
+ * a final answer came: any status the rules do not retry (2xx, 3xx, 4xx but 401, 408,
+ * 425, 429) — the caller looks at ret->status (a 409 is the caller's to judge).
+ * BATCH_ESKIP when the transient failures outlasted max_attempts or a 401 persisted
+ * after a refresh: reterr's message names the method, path, last status (or transport
+ * error), tries and a redacted excerpt of the body, so the chunk step puts the item in
+ * the dead-letter store. BATCH_EAUTH when the login is refused (fatal: the credentials
+ * are wrong), BATCH_ERANGE for a response larger than 16 MiB, BATCH_EINVAL for a bad
+ * request, BATCH_ENOMEM. Thread-safe. */
+BATCH_EXTERN int batch_http_send(struct batch_http *h, const struct batch_http_request *req,
+                                 struct batch_http_response *ret, struct batch_err *reterr);
+BATCH_EXTERN void batch_http_response_release(struct batch_http_response *r);
+
+/* The client's counters since batch_http_new (a consistent-enough snapshot). */
+struct batch_http_metrics {
+        int64_t requests;           /* attempts sent (token requests not included) */
+        int64_t by_class[6];        /* [0] no response (transport error), [k] kxx responses */
+        int64_t retries;            /* attempts after a transient failure */
+        int64_t auth_retries;       /* attempts repeated after a 401 */
+        int64_t logins;             /* successful logins, the first included */
+        int64_t reauths;            /* logins after the first (refresh refused or impossible) */
+        int64_t refresh_proactive;  /* refreshes made because the token was due */
+        int64_t refresh_on_401;     /* refreshes made because of a 401 */
+        int64_t refresh_failures;   /* refreshes refused or failed */
+};
+BATCH_EXTERN void batch_http_metrics(struct batch_http *h, struct batch_http_metrics *ret);
+
+/* Records h's counters with the job's step executions: every checkpoint (and the end of
+ * each step) stores them, with the items per minute since the execution started, as the
+ * step execution's `metrics` (a JSON object: docs/http-client.md), which the API and
+ * `batchctl instance get` show. The job borrows h: it must outlive batch_job_run /
+ * batch_main. NULL stops recording. */
+BATCH_EXTERN void batch_job_set_http(struct batch_job *job, struct batch_http *h);
+
+/* The Idempotency-Key of item `item_key` in the running step: derived from the job
+ * instance, the step's name and the key, so a retried or restarted chunk sends the
+ * same key again ("batch-<instance>-<step>-<key>", percent-encoded). 0, or
+ * BATCH_ERANGE when it does not fit in outlen (128 is always enough for keys of up to
+ * 32 bytes and step names of the SDK's 63). */
+BATCH_EXTERN int batch_http_idempotency_key(struct batch_ctx *ctx, const char *item_key,
+                                            char *out, size_t outlen);
+
+/* Submits job `job` to the batchd whose API `h` talks to (seed 001's
+ * BatchClientAPI.submitJob): POST /api/v1/jobs/{job}/submit with {"params": {...}} (the
+ * job's parameters overridden by these, copied). `h` is made with base_url the daemon's
+ * API (e.g. "http://127.0.0.1:8080") and, usually, BATCH_HTTP_AUTH_BEARER with an
+ * operator API token; it retries and handles tokens as for any request. 0 with
+ * *ret_instance_id the new instance; BATCH_ENOENT no such job, BATCH_EEXIST the job is
+ * disabled or allows one live instance and has one, BATCH_EAUTH the token was refused
+ * (401/403), BATCH_EINVAL a bad job name or parameters (400), BATCH_ESKIP the daemon
+ * stayed unreachable or failing through the retries, BATCH_EIO another answer; the
+ * message carries the API's `detail`. A submit retried after a lost answer may create a
+ * second instance: batchd's API has no idempotency keys (docs/http-client.md). */
+BATCH_EXTERN int batch_client_submit(struct batch_http *h, const char *job,
+                                     const struct batch_param *params, size_t nparams,
+                                     int64_t *ret_instance_id, struct batch_err *reterr);
+
+/* ---- related items: all or nothing (docs/http-client.md, "Groups") --------------------
+ * Items that belong together (the work orders of one production order) are applied as a
+ * group: each in turn, and when one fails the ones already applied are undone, newest
+ * first, through the program's compensation. A reader that returns a whole group as one
+ * item makes the group one dead letter when this fails. */
+struct batch_group_ops {
+        /* Applies one item: 0, or a negative code (any code fails the group). Required. */
+        int (*apply_cb)(void *ud, struct batch_ctx *ctx, void *item, struct batch_err *reterr);
+        /* Undoes an applied item: 0, or a negative code. Required. */
+        int (*compensate_cb)(void *ud, struct batch_ctx *ctx, void *item,
+                             struct batch_err *reterr);
+        void *ud;
+};
+
+/* Applies the n items of group `group_key` all or nothing. 0 when every item applied.
+ * BATCH_ESKIP when one failed and every item applied before it was compensated: the
+ * message names the group, the failed item (1-based), its error and the number
+ * compensated — returned from a processor, the group's item becomes one dead letter.
+ * BATCH_EIO when a compensation failed too (the group is then partly applied; the
+ * message names the items left applied): fatal, the step stops for an operator.
+ * Writes one audit line per attempt on stderr (the run's log under batchd):
+ * "batch-audit: group=KEY instance=I step=S items=N result=applied|compensated|partial
+ * [failed_item=K compensated=C] [error=…]". Thread-safe as the callbacks are. */
+BATCH_EXTERN int batch_group_apply(struct batch_ctx *ctx, const char *group_key,
+                                   void *const *items, size_t n,
+                                   const struct batch_group_ops *ops, struct batch_err *reterr);
 
 #ifdef __cplusplus
 }

@@ -353,6 +353,10 @@ static int get(int argc, char **argv)
                         }
                         buf_puts(&b, ", \"error\": ");
                         json_put_string(&b, e->error);
+                        struct store_step_list sl = {0, NULL};
+                        if (store_step_list(s, e->id, &sl, &err) == 0)
+                                ops_put_steps(&b, &sl);
+                        store_step_list_release(&sl);
                         buf_puts(&b, "}");
                 }
                 buf_puts(&b, "]}\n");
@@ -383,6 +387,21 @@ static int get(int argc, char **argv)
                         else
                                 buf_puts(&b, ", running");
                         buf_puts(&b, "\n");
+                        struct store_step_list sl = {0, NULL};
+                        if (store_step_list(s, e->id, &sl, &err) < 0)
+                                continue;
+                        for (size_t k = 0; k < sl.n; k++) {
+                                const struct store_step *p = &sl.items[k];
+                                buf_printf(&b, "    step %s: %s, read %lld, written %lld, skipped %lld",
+                                           p->name, p->status, (long long)p->read_count,
+                                           (long long)p->write_count,
+                                           (long long)(p->read_skip_count + p->process_skip_count +
+                                                       p->write_skip_count));
+                                if (p->metrics)
+                                        buf_printf(&b, "\n      metrics %s", p->metrics);
+                                buf_puts(&b, "\n");
+                        }
+                        store_step_list_release(&sl);
                 }
         }
         emit(&b);

@@ -603,6 +603,22 @@ static int instance_get(int argc, char **argv)
                 else
                         fputs(", running", stdout);
                 putchar('\n');
+                size_t k;
+                json_t *st;
+                json_array_foreach(json_object_get(h, "steps"), k, st) {
+                        printf("    step %s: %s, read %lld, written %lld, skipped %lld\n",
+                               remote_str(st, "name", ""), remote_str(st, "status", ""),
+                               rcmd_int(st, "read_count"), rcmd_int(st, "write_count"),
+                               rcmd_int(st, "read_skip_count") + rcmd_int(st, "process_skip_count") +
+                                       rcmd_int(st, "write_skip_count"));
+                        json_t *m = json_object_get(st, "metrics");
+                        if (json_is_object(m)) {
+                                char *text = json_dumps(m, JSON_COMPACT);
+                                if (text)
+                                        printf("      metrics %s\n", text);
+                                free(text);
+                        }
+                }
         }
         json_decref(in);
 out:

@@ -20,6 +20,7 @@ static const struct kind_info kinds[] = {
         {"partial_failure", "warning", "partial_failure", NULL},
         {"long_run", "warning", "long_run", NULL},
         {"recovered", "info", "failure", NULL},
+        {"token_refresh_failures", "warning", "failure", NULL},
 };
 
 static const struct kind_info *find(const char *kind)
@@ -121,4 +122,9 @@ bool alertpolicy_retry(int attempts, int64_t created, int64_t now, int64_t *ret_
                 return false;
         *ret_next = next;
         return true;
+}
+
+bool alertpolicy_refresh_failures(int64_t refresh_failures)
+{
+        return refresh_failures > ALERT_REFRESH_FAILURES_MAX;
 }

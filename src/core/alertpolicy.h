@@ -6,6 +6,8 @@
  *   timeout_warning                                      warning   (event "timeout")
  *   partial_failure   Success with skipped items         warning   (event "partial_failure")
  *   long_run          ran more than 150% of its estimate warning   (event "long_run")
+ *   token_refresh_failures  a run's HTTP client had more than 2 refresh failures
+ *                                                        warning   (event "failure")
  *   recovered         succeeded after a failure alert    info      (follows "failure")
  * timeout_failed alerts when either "failure" or "timeout" is on. */
 #ifndef BATCH_CORE_ALERTPOLICY_H
@@ -84,6 +86,15 @@ bool alertpolicy_recovers(const struct alertpolicy_past *past, size_t npast);
 
 /* Whether a run of `minutes` is long for `estimated_minutes` (> 0). */
 bool alertpolicy_long_run(int64_t run_seconds, int estimated_minutes);
+
+/* A run whose token refreshes failed more than this many times raises
+ * token_refresh_failures (seed 000: "token refresh fails more than twice in a single
+ * batch job"). */
+#define ALERT_REFRESH_FAILURES_MAX 2
+
+/* Whether `refresh_failures` (the run's, from its step metrics) raises
+ * token_refresh_failures. */
+bool alertpolicy_refresh_failures(int64_t refresh_failures);
 
 /* After failed attempt number `attempts` (1, 2, ...) of a delivery whose alert was
  * raised at `created`: true and *ret_next (the next attempt's time) to try again, or

@@ -4,6 +4,7 @@
 #include "daemon/alerts.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -240,6 +241,34 @@ static int waiting_children(struct store *st, const struct defset *set, const ch
         return 0;
 }
 
+/* The token refresh failures of the instance's latest execution: the sum of
+ * refresh_failures over its step executions' metrics (docs/http-client.md); 0 when none
+ * recorded any. */
+static int64_t run_refresh_failures(struct store *st, int64_t instance_id)
+{
+        struct store_execution_list ex = {0, NULL};
+        int64_t sum = 0;
+        if (store_execution_list(st, instance_id, &ex, NULL) < 0 || ex.n == 0) {
+                store_execution_list_release(&ex);
+                return 0;
+        }
+        struct store_step_list sl = {0, NULL};
+        if (store_step_list(st, ex.items[ex.n - 1].id, &sl, NULL) == 0) {
+                for (size_t i = 0; i < sl.n; i++) {
+                        if (!sl.items[i].metrics)
+                                continue;
+                        json_t *m = json_loads(sl.items[i].metrics, 0, NULL);
+                        json_t *f = json_object_get(m, "refresh_failures");
+                        if (json_is_integer(f))
+                                sum += (int64_t)json_integer_value(f);
+                        json_decref(m);
+                }
+                store_step_list_release(&sl);
+        }
+        store_execution_list_release(&ex);
+        return sum;
+}
+
 int alerts_on_transition(struct store *st, const struct defset *set, const struct job_def *job,
                          const char *tenant, int64_t instance_id, int to, const char *reason,
                          int64_t run_s, int64_t now, struct batch_err *reterr)
@@ -248,6 +277,21 @@ int alerts_on_transition(struct store *st, const struct defset *set, const struc
         char text[512];
         struct alert_event ev = {.tenant = tenant, .job = jobname, .instance_id = instance_id,
                                  .message = text};
+        if (jobname && (is_failure_state(to) || to == STATE_SUCCESS)) {
+                int64_t rf = run_refresh_failures(st, instance_id);
+                if (alertpolicy_refresh_failures(rf)) {
+                        ev.kind = "token_refresh_failures";
+                        snprintf(text, sizeof(text),
+                                 "%s: instance %lld: the run's API token refresh failed %lld "
+                                 "times (more than %d)",
+                                 jobname, (long long)instance_id, (long long)rf,
+                                 ALERT_REFRESH_FAILURES_MAX);
+                        int r = alerts_raise(st, set, job, &ev, now, NULL, reterr);
+                        if (r < 0)
+                                return r;
+                        ev.message = text;
+                }
+        }
         if (is_failure_state(to)) {
                 ev.kind = to == STATE_START_FAILED     ? "start_failed"
                           : to == STATE_TIMEOUT_FAILED ? "timeout_failed"

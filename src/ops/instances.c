@@ -64,7 +64,7 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
         return 0;
 }
 
-static void put_steps(struct buf *b, const struct store_step_list *st)
+void ops_put_steps(struct buf *b, const struct store_step_list *st)
 {
         buf_puts(b, ", \"steps\": [");
         for (size_t i = 0; i < st->n; i++) {
@@ -85,6 +85,9 @@ static void put_steps(struct buf *b, const struct store_step_list *st)
                 json_put_string(b, p->exit_message);
                 put_time(b, "started_at", p->started_at);
                 put_time(b, "updated_at", p->updated_at);
+                /* written by the SDK as one JSON object (docs/http-client.md) */
+                buf_puts(b, ", \"metrics\": ");
+                buf_puts(b, p->metrics && p->metrics[0] == '{' ? p->metrics : "null");
                 buf_puts(b, "}");
         }
         buf_puts(b, "]");
@@ -137,7 +140,7 @@ int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct 
                 struct store_step_list st = {0, NULL};
                 if ((r = store_step_list(s, e->id, &st, reterr)) < 0)
                         goto out;
-                put_steps(b, &st);
+                ops_put_steps(b, &st);
                 store_step_list_release(&st);
                 buf_puts(b, "}");
         }

@@ -22,6 +22,10 @@ void ops_put_instance(struct buf *b, const struct store_instance *in);
 int ops_instance_list(struct store *s, const struct store_instance_filter *f, struct buf *b,
                       struct batch_err *reterr);
 
+/* Appends `, "steps": [...]`: an execution's SDK step executions as the API shows them
+ * (name, status, the eight counts, exit_message, started_at, updated_at, metrics). */
+void ops_put_steps(struct buf *b, const struct store_step_list *st);
+
 /* Appends the instance `id` of `tenant` with its state history, its executions and
  * their step executions (the eight counts) to b. BATCH_ENOENT when the tenant has no
  * such instance. */

@@ -126,6 +126,12 @@ int sdk_step_record(struct sdk_run *run, struct batch_ctx *ctx, const char *stat
                                 .write_skip_count = c->write_skip,
                                 .filter_count = c->filter,
                                 .exit_message = (char *)message};
+        char metrics[512];
+        if (run->job->http) {
+                sdk_http_metrics_json(run->job->http, c, sdk_mono_us() - run->started_mono_us,
+                                      metrics, sizeof(metrics));
+                st.metrics = metrics;
+        }
         return store_step_put(run->st, &st, sdk_wall_s(), NULL, reterr);
 }
 

@@ -463,7 +463,7 @@ int batch_job_run(struct batch_job *job, const struct batch_run_opts *opts,
                 sigaction(SIGTERM, &sa, NULL);
                 sigaction(SIGINT, &sa, NULL);
         }
-        struct sdk_run run = {.job = job, .opts = opts,
+        struct sdk_run run = {.job = job, .opts = opts, .started_mono_us = sdk_mono_us(),
                               .tenant = opts->tenant ? opts->tenant : "default"};
         if ((rc = store_open(opts->db, &run.st, reterr)) < 0)
                 return rc;

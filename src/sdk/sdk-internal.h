@@ -52,6 +52,7 @@ struct batch_job {
         size_t ntrans;
         struct batch_listener *listeners;
         size_t nlisteners;
+        struct batch_http *http; /* borrowed: its counters go with the step records */
 };
 
 /* The state of one run (one execution of an instance). */
@@ -67,6 +68,7 @@ struct sdk_run {
         int64_t next_poll_us;    /* monotonic time of the next look for a stop request */
         bool stop;               /* a stop was seen */
         struct batch_counts total;
+        int64_t started_mono_us; /* when this execution started (items per minute) */
 };
 
 /* The context handed to callbacks. */
@@ -157,6 +159,11 @@ void sdk_emit_before_chunk(struct sdk_run *run, struct batch_ctx *ctx);
 void sdk_emit_after_chunk(struct sdk_run *run, struct batch_ctx *ctx, bool committed);
 void sdk_emit_skip(struct sdk_run *run, struct batch_ctx *ctx, enum batch_skip_kind kind,
                    const char *item, const struct batch_err *err);
+
+/* The step record's metrics (src/sdk/http.c): the client's counters and the items per
+ * minute of counts c over elapsed_us, as one JSON object in out. */
+void sdk_http_metrics_json(struct batch_http *h, const struct batch_counts *c, int64_t elapsed_us,
+                           char *out, size_t outlen);
 
 /* Adds counts b into a. */
 void sdk_counts_add(struct batch_counts *a, const struct batch_counts *b);

@@ -476,6 +476,7 @@ void store_step_list_release(struct store_step_list *l)
                 free(l->items[i].name);
                 free(l->items[i].status);
                 free(l->items[i].exit_message);
+                free(l->items[i].metrics);
         }
         free(l->items);
         l->items = NULL;

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
@@ -131,6 +131,10 @@ struct store_step {
         char *exit_message; /* why it failed or stopped, or NULL */
         int64_t started_at;
         int64_t updated_at;
+        /* (v8) the run's metrics as one JSON object (the SDK's HTTP client counters and
+         * items per minute, docs/http-client.md), or NULL; a put with NULL keeps the
+         * stored value */
+        char *metrics;
 };
 
 struct store_step_list {

@@ -19,6 +19,7 @@ static void test_severity_and_events(void **state)
                 {"timeout_failed", "critical"},  {"stop_failed", "critical"},
                 {"timeout_warning", "warning"},  {"partial_failure", "warning"},
                 {"long_run", "warning"},         {"recovered", "info"},
+                {"token_refresh_failures", "warning"},
         };
         for (size_t i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
                 assert_string_equal(alertpolicy_severity(sev[i].kind), sev[i].severity);
@@ -42,6 +43,8 @@ static void test_severity_and_events(void **state)
                 {"failed", partial, 1, false},
                 {"timeout_failed", timeout, 1, true},
                 {"recovered", timeout, 1, false},
+                {"token_refresh_failures", NULL, 0, true}, /* follows failure */
+                {"token_refresh_failures", timeout, 1, false},
                 {"nonsense", NULL, 0, false},
         };
         for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++)
@@ -128,6 +131,10 @@ static void test_long_run(void **state)
         assert_false(alertpolicy_long_run(3600, 0));     /* no estimate */
         assert_true(alertpolicy_long_run(91, 1));
         assert_false(alertpolicy_long_run(90, 1));
+        /* seed 000: "more than twice in a single batch job" */
+        assert_false(alertpolicy_refresh_failures(0));
+        assert_false(alertpolicy_refresh_failures(2));
+        assert_true(alertpolicy_refresh_failures(3));
 }
 
 static void test_retry(void **state)

@@ -154,6 +154,8 @@ static const char *const migrations[] = {
         "  tenant TEXT NOT NULL REFERENCES tenants(name), job TEXT NOT NULL,\n"
         "  due_time BIGINT NOT NULL, answered_at BIGINT NOT NULL,\n"
         "  PRIMARY KEY (tenant, job));\n",
+        /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
+        "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -325,10 +327,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
                            "write_count, commit_count, rollback_count, read_skip_count, "
                            "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at) SELECT $1::bigint, $2::text, $3::text, "
-                           "$4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, "
-                           "$9::bigint, $10::bigint, $11::bigint, $12::text, $13::bigint, "
-                           "$13::bigint WHERE EXISTS (SELECT 1 FROM executions WHERE id = $1) "
+                           "started_at, updated_at, metrics) SELECT $1::bigint, $2::text, "
+                           "$3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, "
+                           "$8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::text, "
+                           "$13::bigint, $13::bigint, $14::text "
+                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = $1) "
                            "ON CONFLICT (execution_id, name) DO UPDATE SET "
                            "status = excluded.status, read_count = excluded.read_count, "
                            "write_count = excluded.write_count, "
@@ -339,11 +342,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                            "write_skip_count = excluded.write_skip_count, "
                            "filter_count = excluded.filter_count, "
                            "exit_message = excluded.exit_message, "
-                           "updated_at = excluded.updated_at RETURNING id",
+                           "updated_at = excluded.updated_at, "
+                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
+                           "RETURNING id",
         [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
                          "commit_count, rollback_count, read_skip_count, process_skip_count, "
-                         "write_skip_count, filter_count, exit_message, started_at, updated_at "
-                         "FROM step_executions WHERE execution_id = $1 ORDER BY id",
+                         "write_skip_count, filter_count, exit_message, started_at, updated_at, "
+                         "metrics FROM step_executions WHERE execution_id = $1 ORDER BY id",
         [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
                                  "SELECT $1::bigint, $2::text, $3::text, $4::bigint "
                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = $1) "
@@ -1361,8 +1366,9 @@ static int pg_step_put(struct store *base, const struct store_step *st, int64_t 
                            I64(c[6], st->write_skip_count),
                            I64(c[7], st->filter_count),
                            st->exit_message,
-                           I64(now, now_s)};
-        PGresult *res = run(s, ST_STEP_UPSERT, 13, p, reterr, "recording the step");
+                           I64(now, now_s),
+                           st->metrics};
+        PGresult *res = run(s, ST_STEP_UPSERT, 14, p, reterr, "recording the step");
         if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
                 return BATCH_EIO;
         int found = res ? PQntuples(res) : 0;
@@ -1393,8 +1399,9 @@ static int read_step(PGresult *res, int row, void *item)
         st->exit_message = val(res, row, 12);
         st->started_at = num(res, row, 13);
         st->updated_at = num(res, row, 14);
+        st->metrics = val(res, row, 15);
         if (lost(res, row, 2, st->name) || lost(res, row, 3, st->status) ||
-            lost(res, row, 12, st->exit_message))
+            lost(res, row, 12, st->exit_message) || lost(res, row, 15, st->metrics))
                 return BATCH_ENOMEM;
         return 0;
 }

@@ -238,6 +238,8 @@ static const char *const migrations[] = {
         "  answered_at INTEGER NOT NULL,\n"
         "  PRIMARY KEY (tenant, job)\n"
         ") STRICT;\n",
+        /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
+        "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -442,16 +444,17 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
                            "write_count, commit_count, rollback_count, read_skip_count, "
                            "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                           "?10, ?11, ?12, ?13, ?13) ON CONFLICT(execution_id, name) DO UPDATE "
-                           "SET status = ?3, read_count = ?4, write_count = ?5, commit_count = ?6, "
-                           "rollback_count = ?7, read_skip_count = ?8, process_skip_count = ?9, "
-                           "write_skip_count = ?10, filter_count = ?11, exit_message = ?12, "
-                           "updated_at = ?13 RETURNING id",
+                           "started_at, updated_at, metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                           "?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) ON CONFLICT(execution_id, name) "
+                           "DO UPDATE SET status = ?3, read_count = ?4, write_count = ?5, "
+                           "commit_count = ?6, rollback_count = ?7, read_skip_count = ?8, "
+                           "process_skip_count = ?9, write_skip_count = ?10, filter_count = ?11, "
+                           "exit_message = ?12, updated_at = ?13, metrics = coalesce(?14, metrics) "
+                           "RETURNING id",
         [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
                          "commit_count, rollback_count, read_skip_count, process_skip_count, "
-                         "write_skip_count, filter_count, exit_message, started_at, updated_at "
-                         "FROM step_executions WHERE execution_id = ?1 ORDER BY id",
+                         "write_skip_count, filter_count, exit_message, started_at, updated_at, "
+                         "metrics FROM step_executions WHERE execution_id = ?1 ORDER BY id",
         [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
                                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(instance_id, step) "
                                  "DO UPDATE SET data = ?3, updated_at = ?4",
@@ -1624,6 +1627,7 @@ static int sqlite_step_put(struct store *base, const struct store_step *in, int6
                 sqlite3_bind_int64(st, 4 + i, counts[i]);
         bind_text(st, 12, in->exit_message);
         sqlite3_bind_int64(st, 13, now_s);
+        bind_text(st, 14, in->metrics);
         return insert_child(s, st, "execution", in->execution_id, ret_id, reterr);
 }
 
@@ -1642,6 +1646,7 @@ static int read_step(sqlite3_stmt *st, void *item)
         p->exit_message = col_text(st, 12);
         p->started_at = sqlite3_column_int64(st, 13);
         p->updated_at = sqlite3_column_int64(st, 14);
+        p->metrics = col_text(st, 15);
         return p->name && p->status ? 0 : BATCH_ENOMEM;
 }
 
