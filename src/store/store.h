@@ -94,6 +94,22 @@ struct store_transition {
         char *reason;
 };
 
+/* One state change (a recorded transition) of an instance, as the API's event stream
+ * sends it: id is the transition's, rising with every change of any tenant. */
+struct store_change {
+        int64_t id;
+        int64_t instance_id;
+        char *job;
+        int from_state; /* -1 for the creation */
+        int to_state;
+        int64_t at;
+};
+
+struct store_change_list {
+        size_t n;
+        struct store_change *items;
+};
+
 struct store_transition_list {
         size_t n;
         struct store_transition *items;
@@ -462,6 +478,11 @@ struct store_ops {
         int (*alert_unescalated)(struct store *s, const char *tenant, int64_t from_s,
                                  int64_t to_s, struct store_alert_list *ret,
                                  struct batch_err *reterr);
+        /* version 5: the API's event stream (state changes after a transition id). */
+        int (*changes_after)(struct store *s, const char *tenant, int64_t after_id,
+                             unsigned limit, struct store_change_list *ret,
+                             struct batch_err *reterr);
+        int (*change_last_id)(struct store *s, int64_t *ret, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -711,6 +732,17 @@ int store_request_get(struct store *s, int64_t id, struct store_request *ret,
  * change to the repository since this store was opened, so a daemon can tell cheaply
  * whether to look again. */
 int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+/* The state changes of tenant's instances recorded after transition id after_id, oldest
+ * first, at most `limit` (1 to 10000); *ret is the caller's (store_change_list_release).
+ * Errors: the repository's. */
+int store_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                        struct store_change_list *ret, struct batch_err *reterr);
+
+/* The id of the latest recorded transition of any instance (0 when none). */
+int store_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+void store_change_list_release(struct store_change_list *l);
 
 /* Savepoints inside the caller's transaction (one level): store_savepoint marks the
  * current point, store_savepoint_release keeps what was done since and forgets the mark,

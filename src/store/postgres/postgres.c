@@ -193,6 +193,8 @@ enum stmt_id {
         ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_CHANGES_AFTER,
+        ST_CHANGE_LAST,
         ST_INSTANCE_LOCK,
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
@@ -283,6 +285,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                                    "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > $1 AND i.tenant = $2 ORDER BY t.id "
+                             "LIMIT $3",
+        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = $1 ORDER BY id",
         /* Serialises concurrent starts of one instance (the attempt number is max + 1)
@@ -1163,6 +1170,43 @@ static int pg_instance_history(struct store *base, int64_t id, struct store_tran
         if (r < 0)
                 store_transition_list_release(ret);
         return r;
+}
+
+static int read_change(PGresult *res, int row, void *item)
+{
+        struct store_change *c = item;
+        c->id = num(res, row, 0);
+        c->instance_id = num(res, row, 1);
+        c->job = val(res, row, 2);
+        c->from_state = PQgetisnull(res, row, 3) ? -1 : (int)num(res, row, 3);
+        c->to_state = (int)num(res, row, 4);
+        c->at = num(res, row, 5);
+        return c->job ? 0 : BATCH_ENOMEM;
+}
+
+static int pg_changes_after(struct store *base, const char *tenant, int64_t after_id,
+                            unsigned limit, struct store_change_list *ret,
+                            struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char after[24], lim[24];
+        const char *p[] = {I64(after, after_id), tenant, I64(lim, (int64_t)limit)};
+        int r = run_list(s, ST_CHANGES_AFTER, 3, p, "reading the changes", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_change, reterr);
+        if (r < 0)
+                store_change_list_release(ret);
+        return r;
+}
+
+static int pg_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        PGresult *res = run(s, ST_CHANGE_LAST, 0, NULL, reterr, "reading the last change");
+        if (!res)
+                return BATCH_EIO;
+        *ret = PQntuples(res) ? num(res, 0, 0) : 0;
+        PQclear(res);
+        return 0;
 }
 
 /* ---- helpers for the operations below ----------------------------------------- */
@@ -2168,6 +2212,8 @@ const struct store_ops store_postgres_ops = {
         .report_middles = pg_report_middles,
         .report_dues = pg_report_dues,
         .instance_history = pg_instance_history,
+        .changes_after = pg_changes_after,
+        .change_last_id = pg_change_last_id,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,
         .execution_withdraw = pg_execution_withdraw,

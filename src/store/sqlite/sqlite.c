@@ -301,6 +301,8 @@ enum stmt_id {
         ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_CHANGES_AFTER,
+        ST_CHANGE_LAST,
         ST_EXECUTION_NEXT_ATTEMPT,
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
@@ -399,6 +401,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                                    "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                             "LIMIT ?3",
+        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
         [ST_EXECUTION_NEXT_ATTEMPT] = "SELECT coalesce(max(attempt), 0) + 1 FROM executions "
@@ -1456,6 +1463,69 @@ static int sqlite_instance_history(struct store *base, int64_t id,
         return 0;
 }
 
+static int sqlite_changes_after(struct store *base, const char *tenant, int64_t after_id,
+                                unsigned limit, struct store_change_list *ret,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHANGES_AFTER);
+        sqlite3_bind_int64(st, 1, after_id);
+        bind_text(st, 2, tenant);
+        sqlite3_bind_int64(st, 3, limit);
+        struct store_change_list l = {0, NULL};
+        size_t cap = 0;
+        int rc, r = 0;
+        while ((rc = db_step(s, st)) == SQLITE_ROW) {
+                if (l.n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        struct store_change *items = realloc(l.items, cap * sizeof(*items));
+                        if (!items) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        l.items = items;
+                }
+                struct store_change *c = &l.items[l.n++];
+                c->id = sqlite3_column_int64(st, 0);
+                c->instance_id = sqlite3_column_int64(st, 1);
+                c->job = col_text(st, 2);
+                c->from_state = sqlite3_column_type(st, 3) == SQLITE_NULL
+                                        ? -1
+                                        : sqlite3_column_int(st, 3);
+                c->to_state = sqlite3_column_int(st, 4);
+                c->at = sqlite3_column_int64(st, 5);
+                if (!c->job) {
+                        r = BATCH_ENOMEM;
+                        break;
+                }
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "reading the changes");
+        sqlite3_reset(st);
+        if (r == BATCH_ENOMEM)
+                batch_err_set(reterr, r, NULL, "out of memory");
+        if (r < 0) {
+                store_change_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int sqlite_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHANGE_LAST);
+        int rc = db_step(s, st);
+        int r = 0;
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        else
+                r = db_error(s, reterr, "reading the last change");
+        sqlite3_reset(st);
+        return r;
+}
+
 /* ---- executions ------------------------------------------------------------- */
 
 struct exec_args {
@@ -2401,6 +2471,8 @@ const struct store_ops store_sqlite_ops = {
         .clock_withdraw = sqlite_clock_withdraw,
         .clock_get = sqlite_clock_get,
         .instance_history = sqlite_instance_history,
+        .changes_after = sqlite_changes_after,
+        .change_last_id = sqlite_change_last_id,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
         .execution_withdraw = sqlite_execution_withdraw,
