@@ -328,6 +328,21 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
     sed 's/^/    /' "$tmp/pages.err" | tail -n 30
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+# ---- settings, the grid and pushed updates (live.mjs): the same batchd, after pages.mjs ------
+BASE=$base ADMIN=$ADMIN2 VIEWER=$VIEWER2 CHROMIUM=$CHROMIUM SCREENS=$SCREENS UI_DIR="$SRC/ui" \
+    node "$HERE/live.mjs" >"$tmp/live.out" 2>"$tmp/live.err"
+rc=$?
+cat "$tmp/live.out"
+n_ok=$(grep -c '^ok - ' "$tmp/live.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/live.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests of settings, grid and live updates ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/live.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"
 echo "ui: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
