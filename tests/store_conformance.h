@@ -267,6 +267,40 @@ static void test_instance_transitions(void **state)
         assert_int_equal(store_instance_get(f->s, 424242, &in, &err), BATCH_ENOENT);
 }
 
+/* The monitor's order: the latest due first, then the highest id; the keyset cursor
+ * (due, id) continues after the last row, also between rows of the same due time. */
+static void test_instance_list_by_due(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t a = make(f->s, "a", true, 3000, &err), b = make(f->s, "b", true, 1000, &err),
+                c = make(f->s, "c", true, 3000, &err), d = make(f->s, "d", true, 2000, &err);
+        struct store_instance_filter q = {.tenant = "default", .state = -1, .by_due = true,
+                                          .limit = 2, .has_due_range = true, .due_from = 0,
+                                          .due_to = 5000};
+        struct store_instance_list l;
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, c);
+        assert_int_equal(l.items[1].id, a);
+        q.after_due = l.items[1].due;
+        q.after_id = l.items[1].id;
+        store_instance_list_release(&l);
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, d);
+        assert_int_equal(l.items[1].id, b);
+        store_instance_list_release(&l);
+        /* Between two rows of one due time: the cursor (3000, c) leaves a. */
+        q.after_due = 3000;
+        q.after_id = c;
+        q.limit = 1;
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, a);
+        store_instance_list_release(&l);
+}
+
 /* The event stream's feed: the tenant's recorded transitions after an id, oldest first,
  * with the instance's job; other tenants' are not in it; the last id of all. */
 static void test_changes_after(void **state)
@@ -1615,6 +1649,7 @@ static void test_report(void **state)
                 cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),                 \
                 cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_changes_after, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_instance_list_by_due, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_instance_set_reason, setup, teardown),       \
                 cmocka_unit_test_setup_teardown(test_clock, setup, teardown),                     \

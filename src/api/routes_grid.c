@@ -9,11 +9,13 @@
 
 int api_grid(struct api_req *r)
 {
-        static const char *const known[] = {"to", "days", "group", NULL};
+        static const char *const known[] = {"to", "days", "group", "limit", "cursor", NULL};
         if (api_check_query(r, known) < 0)
                 return -1;
         unsigned days = 14;
-        if (api_query_uint(r, "days", OPS_GRID_MAX_DAYS, &days) < 0)
+        unsigned limit = 100;
+        if (api_query_uint(r, "days", OPS_GRID_MAX_DAYS, &days) < 0 ||
+            api_query_uint(r, "limit", OPS_GRID_MAX_JOBS, &limit) < 0)
                 return -1;
         /* Default: the grid ends today, by batchd's clock in the tenant's zone. */
         char today[16], iso[ISO_FORMAT_MAX];
@@ -25,7 +27,8 @@ int api_grid(struct api_req *r)
         }
         struct batch_err err;
         api_json(r, 200);
-        if (ops_grid_view(r->st, r->tenant, to, (int)days, api_query(r, "group"), &r->out, &err) < 0)
+        if (ops_grid_view(r->st, r->tenant, to, (int)days, api_query(r, "group"),
+                          api_query(r, "cursor"), limit, &r->out, &err) < 0)
                 return api_store_problem(r, &err);
         return 0;
 }

@@ -26,27 +26,6 @@ struct row {
         struct cell *cells;
 };
 
-static int cmp_row(const void *a, const void *b)
-{
-        return strcmp(((const struct row *)a)->job, ((const struct row *)b)->job);
-}
-
-static struct row *row_of(struct row *rows, size_t n, const char *job)
-{
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(rows[mid].job, job);
-                if (c == 0)
-                        return &rows[mid];
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return NULL;
-}
-
 /* The day (0 .. n-1) whose [start[i], start[i+1]) holds t, or -1. */
 static int day_of(const int64_t *start, int n, int64_t t)
 {
@@ -73,44 +52,99 @@ static void release_rows(struct row *rows, size_t n)
         free(rows);
 }
 
-/* The rows of the tenant's jobs (of `group`), sorted by name, each with ndays cells. */
-static int load_rows(struct store *s, const char *tenant, const char *group, int ndays,
-                     struct row **ret, size_t *retn, struct batch_err *reterr)
+static int cmp_def_name(const void *a, const void *b)
+{
+        return strcmp((*(const struct store_def *const *)a)->name,
+                      (*(const struct store_def *const *)b)->name);
+}
+
+/* The rows of a page: the tenant's jobs (of `group`) in name order after `after` (or
+ * from the first), at most `limit`, each with ndays cells; *more: a further job exists.
+ * Only the definitions looked at are parsed (all of them with a group filter). */
+static int load_rows(struct store *s, const char *tenant, const char *group, const char *after,
+                     unsigned limit, int ndays, struct row **ret, size_t *retn, bool *more,
+                     struct batch_err *reterr)
 {
         struct store_def_list l;
         int rc = store_def_list(s, tenant, "job", &l, reterr);
         if (rc < 0)
                 return rc;
-        struct row *rows = calloc(l.n + 1, sizeof(*rows));
+        const struct store_def **by = calloc(l.n + 1, sizeof(*by));
+        struct row *rows = calloc((size_t)limit + 1, sizeof(*rows));
         size_t n = 0;
-        rc = rows ? 0 : BATCH_ENOMEM;
-        for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        *more = false;
+        rc = by && rows ? 0 : BATCH_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < l.n; i++)
+                by[i] = &l.items[i];
+        if (rc == 0)
+                qsort(by, l.n, sizeof(*by), cmp_def_name);
+        for (size_t i = 0; rc == 0 && i < l.n && !*more; i++) {
+                if (after && strcmp(by[i]->name, after) <= 0)
+                        continue;
                 struct defset set;
-                if (ops_load_spec(l.items[i].spec, &set) < 0)
+                if (ops_load_spec(by[i]->spec, &set) < 0)
                         continue; /* a stored text that does not load is not shown */
                 const struct job_def *j = &set.docs[0].u.job;
                 if (set.docs[0].kind == DEF_JOB &&
                     (!group || (j->group && !strcmp(j->group, group)))) {
-                        struct row *r = &rows[n];
-                        r->job = strdup(j->name);
-                        r->group = j->group ? strdup(j->group) : NULL;
-                        r->enabled = j->enabled;
-                        r->cells = calloc((size_t)ndays, sizeof(*r->cells));
-                        n++;
-                        if (!r->job || (j->group && !r->group) || !r->cells)
-                                rc = BATCH_ENOMEM;
+                        if (n == limit) {
+                                *more = true;
+                        } else {
+                                struct row *r = &rows[n++];
+                                r->job = strdup(j->name);
+                                r->group = j->group ? strdup(j->group) : NULL;
+                                r->enabled = j->enabled;
+                                r->cells = calloc((size_t)ndays, sizeof(*r->cells));
+                                if (!r->job || (j->group && !r->group) || !r->cells)
+                                        rc = BATCH_ENOMEM;
+                        }
                 }
                 defset_release(&set);
         }
+        free(by);
         store_def_list_release(&l);
         if (rc < 0) {
                 release_rows(rows, n);
                 return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
         }
-        qsort(rows, n, sizeof(*rows), cmp_row);
         *ret = rows;
         *retn = n;
         return 0;
+}
+
+/* The instances of row r's job due in [start[0], start[ndays]), by day: one index range
+ * read (tenant, job, due time), in pages of 10,000. */
+static int fill_row(struct store *s, const char *tenant, struct row *r, const int64_t *start,
+                    int ndays, struct batch_err *reterr)
+{
+        struct store_instance_filter f = {.tenant = tenant, .job = r->job, .state = -1,
+                                          .has_due_range = true, .due_from = start[0],
+                                          .due_to = start[ndays], .limit = 10000};
+        for (;;) {
+                struct store_instance_list l;
+                int rc = store_instance_list(s, &f, &l, reterr);
+                if (rc < 0)
+                        return rc;
+                for (size_t i = 0; i < l.n; i++) {
+                        const struct store_instance *in = &l.items[i];
+                        int day = day_of(start, ndays, in->due);
+                        if (day < 0)
+                                continue;
+                        struct cell *c = &r->cells[day];
+                        c->runs++;
+                        if (in->id > c->inst_id) {
+                                c->inst_id = in->id;
+                                c->state = in->state;
+                                c->due = in->due;
+                        }
+                }
+                size_t got = l.n;
+                if (got)
+                        f.after_id = l.items[got - 1].id;
+                store_instance_list_release(&l);
+                if (got < f.limit)
+                        return 0;
+        }
 }
 
 static void put_cell(struct buf *b, const struct cell *c, const struct tz *z)
@@ -127,7 +161,8 @@ static void put_cell(struct buf *b, const struct cell *c, const struct tz *z)
 }
 
 int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays,
-                  const char *group, struct buf *b, struct batch_err *reterr)
+                  const char *group, const char *after, unsigned limit, struct buf *b,
+                  struct batch_err *reterr)
 {
         int y, m, d, used = 0;
         if (!to || sscanf(to, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || to[10])
@@ -158,37 +193,11 @@ int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays
 
         struct row *rows = NULL;
         size_t n = 0;
-        if ((rc = load_rows(s, tenant, group, ndays, &rows, &n, reterr)) < 0)
+        bool more = false;
+        if ((rc = load_rows(s, tenant, group, after, limit, ndays, &rows, &n, &more, reterr)) < 0)
                 return rc;
-        /* One pass over the instances due in the range, in id order. */
-        struct store_instance_filter f = {.tenant = tenant, .state = -1, .has_due_range = true,
-                                          .due_from = start[0], .due_to = start[ndays],
-                                          .limit = 10000};
-        for (;;) {
-                struct store_instance_list l;
-                if ((rc = store_instance_list(s, &f, &l, reterr)) < 0)
-                        break;
-                for (size_t i = 0; i < l.n; i++) {
-                        const struct store_instance *in = &l.items[i];
-                        struct row *r = row_of(rows, n, in->job);
-                        int day = r ? day_of(start, ndays, in->due) : -1;
-                        if (day < 0)
-                                continue;
-                        struct cell *c = &r->cells[day];
-                        c->runs++;
-                        if (in->id > c->inst_id) {
-                                c->inst_id = in->id;
-                                c->state = in->state;
-                                c->due = in->due;
-                        }
-                }
-                size_t got = l.n;
-                if (got)
-                        f.after_id = l.items[got - 1].id;
-                store_instance_list_release(&l);
-                if (got < f.limit)
-                        break;
-        }
+        for (size_t i = 0; rc == 0 && i < n; i++)
+                rc = fill_row(s, tenant, &rows[i], start, ndays, reterr);
         if (rc == 0) {
                 buf_puts(b, "{\"timezone\": ");
                 json_put_string(b, tz_name(z));
@@ -213,7 +222,12 @@ int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays
                         }
                         buf_puts(b, "]}");
                 }
-                buf_puts(b, n ? "\n ]}\n" : "]}\n");
+                buf_puts(b, n ? "\n ],\n \"next_cursor\": " : "],\n \"next_cursor\": ");
+                if (more)
+                        json_put_string(b, rows[n - 1].job);
+                else
+                        buf_puts(b, "null");
+                buf_puts(b, "}\n");
         }
         release_rows(rows, n);
         return rc;

@@ -78,6 +78,10 @@ struct store_instance_filter {
         bool live_only;      /* only instances not in a final state (0, 1, 2, 4, 10, 11) */
         bool scheduled_only; /* only scheduled instances (no submits) */
         bool newest_first;   /* by id descending */
+        bool by_due;         /* newest due first: by due time descending, then id
+                                descending (newest_first is ignored); the keyset cursor
+                                is (after_due, after_id): rows before it in that order */
+        int64_t after_due;   /* with by_due and after_id != 0 */
         bool failed_only;    /* only failed instances: in Start Failed, Failed, Timeout
                                 Failed or Stop Failed now (3, 6, 7, 11) */
         bool has_failure;    /* only instances with a data failure: skip_count > 0 */

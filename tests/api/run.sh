@@ -1087,6 +1087,35 @@ as viewer GET "/api/v1/grid?days=63"
 expect_problem "grid ?days=63: 400" 400
 as viewer GET "/api/v1/grid?to=2026-13-45"
 expect_problem "grid ?to=2026-13-45: 400" 400
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1000"
+cp "$tmp/body" "$tmp/grid-all.json"
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1"
+first_job=$(jq -r '.jobs[0].job' "$tmp/body")
+expect "grid ?limit=1: one job, next_cursor its name" 200 \
+    '(.jobs | length) == 1 and .next_cursor == .jobs[0].job'
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1000&cursor=$first_job"
+jq -e --slurpfile all "$tmp/grid-all.json" --arg f "$first_job" \
+    '.next_cursor == null and ([$f] + [.jobs[].job]) == [$all[0].jobs[].job] and $all[0].next_cursor == null' \
+    "$tmp/body" >/dev/null && pass "grid ?cursor=JOB: the jobs after it, the two pages together are the whole list" ||
+    fail "grid ?cursor=JOB: the jobs after it, the two pages together are the whole list"
+as viewer GET "/api/v1/grid?limit=0"
+expect_problem "grid ?limit=0: 400" 400
+
+# --- the monitor's order: the latest due first, keyset cursor DUE.ID
+as viewer GET "/api/v1/instances?order=due&limit=3"
+expect "instances ?order=due: due times descending, next_cursor DUE.ID of the last row" 200 \
+    '(.items | length) == 3 and (.items[0].due >= .items[1].due) and (.items[1].due >= .items[2].due)
+     and (.next_cursor | test("^-?[0-9]+\\.[0-9]+$"))
+     and (.next_cursor | split(".")[1] | tonumber) == .items[2].id'
+due_cursor=$(jq -r .next_cursor "$tmp/body")
+last_due=$(jq -r '.items[2].due' "$tmp/body")
+last_id=$(jq -r '.items[2].id' "$tmp/body")
+as viewer GET "/api/v1/instances?order=due&limit=3&cursor=$due_cursor"
+expect "instances ?order=due&cursor=DUE.ID: the next rows, each before the cursor's (due, id)" 200 \
+    --arg d "$last_due" --argjson i "$last_id" \
+    '(.items | length) > 0 and all(.items[]; .due < $d or (.due == $d and .id < $i))'
+as viewer GET "/api/v1/instances?order=due&cursor=42"
+expect_problem "instances ?order=due with an id cursor: 400" 400
 
 # --- the event stream (Server-Sent Events): a ticket for the token, then the deltas
 as none POST /api/v1/events/ticket

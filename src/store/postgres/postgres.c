@@ -994,8 +994,8 @@ struct list_query {
         size_t n;
         bool truncated;
         int nparams;
-        const char *params[8];
-        char state[24], from[24], to[24], after[24], limit[24];
+        const char *params[10];
+        char state[24], from[24], to[24], after_due[24], after[24], limit[24];
 };
 
 static void list_add(struct list_query *q, const char *part)
@@ -1036,9 +1036,14 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
                 list_param(q, " AND due_time >= ", I64(q->from, f->due_from));
                 list_param(q, " AND due_time < ", I64(q->to, f->due_to));
         }
-        if (f->after_id != 0)
+        if (f->after_id != 0 && f->by_due) {
+                list_param(q, " AND (due_time, id) < (", I64(q->after_due, f->after_due));
+                list_param(q, ", ", I64(q->after, f->after_id));
+                list_add(q, ")");
+        } else if (f->after_id != 0) {
                 list_param(q, f->newest_first ? " AND id < " : " AND id > ",
                            I64(q->after, f->after_id));
+        }
         /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
         if (f->live_only)
                 list_add(q, " AND state IN (0, 1, 2, 4, 10, 11)");
@@ -1057,7 +1062,9 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
                            f->created_by);
                 list_add(q, ")");
         }
-        list_param(q, f->newest_first ? " ORDER BY id DESC LIMIT " : " ORDER BY id LIMIT ",
+        list_param(q, f->by_due         ? " ORDER BY due_time DESC, id DESC LIMIT "
+                      : f->newest_first ? " ORDER BY id DESC LIMIT "
+                                        : " ORDER BY id LIMIT ",
                    I64(q->limit, lim > 10000 ? 10000 : lim));
 }
 

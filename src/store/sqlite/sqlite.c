@@ -537,7 +537,8 @@ enum list_flags {
         LIST_CREATED_BY = 1 << 7,
         LIST_DESC = 1 << 8,
         LIST_HAS_FAILURE = 1 << 9,
-        LIST_COMBINATIONS = 1 << 10,
+        LIST_BY_DUE = 1 << 10,
+        LIST_COMBINATIONS = 1 << 11,
 };
 
 struct sqlite_store {
@@ -1244,7 +1245,8 @@ static unsigned list_flags(const struct store_instance_filter *f)
                (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
                (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
                (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
-               (f->newest_first ? LIST_DESC : 0) | (f->has_failure ? LIST_HAS_FAILURE : 0);
+               (f->newest_first && !f->by_due ? LIST_DESC : 0) |
+               (f->has_failure ? LIST_HAS_FAILURE : 0) | (f->by_due ? LIST_BY_DUE : 0);
 }
 
 struct sql_text {
@@ -1277,7 +1279,12 @@ static const char *list_sql(unsigned flags, struct sql_text *t)
                 sql_add(t, " AND state = :state");
         if (flags & LIST_DUE)
                 sql_add(t, " AND due_time >= :due_from AND due_time < :due_to");
-        if (flags & LIST_AFTER)
+        /* By due time: a row-value keyset, which SQLite matches to the (tenant[, job],
+         * due_time) index whose entries end with the rowid: no sort, no scan of the
+         * range's other rows. */
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                sql_add(t, " AND (due_time, id) < (:after_due, :after)");
+        else if (flags & LIST_AFTER)
                 sql_add(t, flags & LIST_DESC ? " AND id < :after" : " AND id > :after");
         /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
         if (flags & LIST_LIVE)
@@ -1294,8 +1301,9 @@ static const char *list_sql(unsigned flags, struct sql_text *t)
                 sql_add(t, " AND EXISTS (SELECT 1 FROM instance_transitions c "
                            "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
                            "AND c.actor = :created_by)");
-        sql_add(t, flags & LIST_DESC ? " ORDER BY id DESC LIMIT :limit"
-                                     : " ORDER BY id LIMIT :limit");
+        sql_add(t, flags & LIST_BY_DUE ? " ORDER BY due_time DESC, id DESC LIMIT :limit"
+                   : flags & LIST_DESC     ? " ORDER BY id DESC LIMIT :limit"
+                                           : " ORDER BY id LIMIT :limit");
         return t->truncated ? NULL : t->s;
 }
 
@@ -1354,6 +1362,8 @@ static int sqlite_instance_list(struct store *base, const struct store_instance_
         }
         if (flags & LIST_AFTER)
                 bind_named_int64(st, ":after", f->after_id);
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                bind_named_int64(st, ":after_due", f->after_due);
         if (flags & LIST_CREATED_BY)
                 bind_named_text(st, ":created_by", f->created_by);
         bind_named_int64(st, ":limit", page_limit(f->limit));

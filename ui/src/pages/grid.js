@@ -1,5 +1,5 @@
 // The grid of jobs x recent days (#/grid?days=&to=&group=), like Airflow's grid view:
-// one row per job, one column per day of the tenant's zone, each cell the governing
+// one row per job (JOBS a page), one column per day of the tenant's zone, each cell the governing
 // instance's state that day (its colour and glyph, the name in its tooltip), a link to
 // the instance; an empty cell where none was due. One request per refresh
 // (GET /api/v1/grid), however many cells; polled with If-None-Match, paused while the
@@ -10,6 +10,7 @@ import { STATES } from '../states.js';
 import { onChange, serial } from '../live.js';
 
 const POLL_MS = 5000;
+const JOBS = 50; // rows a page: a tenant's thousands of jobs are never all in the page
 
 export function gridPage(main, r) {
   const q = r.query;
@@ -23,6 +24,8 @@ export function gridPage(main, r) {
   const info = h('p', { id: 'g-info', class: 'window' });
   const box = h('div', { id: 'grid-box', class: 'gridbox' });
   const status = h('span', { id: 'live', class: 'live' });
+  const pager = h('span', { class: 'pager', id: 'g-pager' });
+  const cursors = ['']; // the cursor of each page shown so far
   let etag = null;
 
   const go = (ev) => {
@@ -40,7 +43,8 @@ export function gridPage(main, r) {
         h('label', { for: 'g-to' }, 'up to '), toIn, h('span', { class: 'muted' }, ' (empty: today)'), ' ',
         h('label', { for: 'g-group' }, 'Group '), groupIn, ' ',
         h('button', { type: 'submit', id: 'g-show' }, 'Show'))),
-    info, err, box, h('div', { class: 'below' }, h('span', { class: 'muted' }, 'Each cell: the latest instance due that day; click it to open the instance.'), status));
+    info, err, box, h('div', { class: 'below' }, pager, status),
+    h('p', { class: 'muted' }, 'Each cell: the latest instance due that day; click it to open the instance.'));
 
   function draw(d) {
     const head = h('tr', null, h('th', { scope: 'col' }, 'Job'),
@@ -59,7 +63,10 @@ export function gridPage(main, r) {
     fill(box, d.jobs.length ? h('table', { class: 'jobgrid', id: 'jobgrid' }, h('thead', null, head), h('tbody', null, rows))
       : h('p', { class: 'muted' }, 'No job (of this group).'));
     const cells = d.jobs.flatMap((j) => j.cells).filter(Boolean);
-    fill(info, `${d.days[0]} to ${d.days[d.days.length - 1]}, days of the tenant's zone ${d.timezone}: ${d.jobs.length} jobs, ${cells.length} job-days with an instance.`);
+    fill(info, `${d.days[0]} to ${d.days[d.days.length - 1]}, days of the tenant's zone ${d.timezone}: ${d.jobs.length} jobs${cursors.length > 1 || d.next_cursor ? ` (page ${cursors.length}, ${JOBS} jobs a page)` : ''}, ${cells.length} job-days with an instance.`);
+    fill(pager,
+      cursors.length > 1 && h('button', { type: 'button', id: 'g-prev', onclick: () => { cursors.pop(); etag = null; poll(); } }, '← Previous jobs'),
+      d.next_cursor && h('button', { type: 'button', id: 'g-next', onclick: () => { cursors.push(d.next_cursor); etag = null; poll(); } }, 'Next jobs →'));
     // The states present, as a legend.
     const seen = [...new Set(cells.map((c) => c.state_code))].sort((a, b) => a - b);
     box.appendChild(h('p', { class: 'legend' }, seen.map((s) => h('span', { class: 'legend-item' },
@@ -70,9 +77,10 @@ export function gridPage(main, r) {
   async function pollOnce() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
     try {
-      const p = new URLSearchParams({ days: daysIn.value });
+      const p = new URLSearchParams({ days: daysIn.value, limit: String(JOBS) });
       if (toIn.value) p.set('to', toIn.value);
       if (groupIn.value.trim()) p.set('group', groupIn.value.trim());
+      if (cursors[cursors.length - 1]) p.set('cursor', cursors[cursors.length - 1]);
       const res = await api('GET', `/api/v1/grid?${p}`, { etag });
       fill(err);
       fill(status, `● live, checked ${new Date().toLocaleTimeString()}`);

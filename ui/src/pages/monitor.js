@@ -1,5 +1,5 @@
 // The job monitor: instances due in a time range (default the last 24 hours of batchd's
-// clock), filtered by job, state, has-failure, failed and "My Jobs", newest first, a page
+// clock), filtered by job, state, has-failure, failed and "My Jobs", latest due first, a page
 // of PAGE rows at a time. Live: batchd pushes each state change (live.js); a row shown
 // takes its new state from the delta at once, then the page is read again (one request,
 // If-None-Match) for the rest. Without the stream it polls every POLL_MS; with it, every
@@ -109,8 +109,15 @@ export function monitorPage(main, r) {
       tbody),
     h('div', { class: 'below' }, pager, status));
 
-  api('GET', '/api/v1/jobs?limit=1000').then(({ data }) =>
-    fill(jobList, data.items.map((j) => h('option', { value: j.name })))).catch(() => {});
+  // The job names for the job field's suggestions, read when the field is first used
+  // (with thousands of jobs that list is the largest answer: not part of the first load).
+  let named = false;
+  jobIn.addEventListener('focus', () => {
+    if (named) return;
+    named = true;
+    api('GET', '/api/v1/jobs?limit=1000').then(({ data }) =>
+      fill(jobList, data.items.map((j) => h('option', { value: j.name })))).catch(() => { named = false; });
+  });
 
   // The due window asked for: [from, to] ISO.
   async function windowOf() {
@@ -168,7 +175,7 @@ export function monitorPage(main, r) {
     try {
       const [from, to, label] = await windowOf();
       if (document.hidden) return; // hidden meanwhile
-      const p = new URLSearchParams({ from, to, order: 'newest', limit: String(PAGE) });
+      const p = new URLSearchParams({ from, to, order: 'due', limit: String(PAGE) });
       if (f.job) p.set('job', f.job);
       if (f.state !== '') p.set('state', f.state);
       if (f.has_failure) p.set('has_failure', 'true');
@@ -178,7 +185,7 @@ export function monitorPage(main, r) {
       if (cur) p.set('cursor', cur);
       if (!fromIn.value) fromIn.value = toLocalInput(from);
       if (!toIn.value) toIn.value = toLocalInput(to);
-      fill(windowText, `Instances due from ${showTime(from)} to ${showTime(to)} (${label}), newest first.`);
+      fill(windowText, `Instances due from ${showTime(from)} to ${showTime(to)} (${label}), latest due first.`);
       // The ETag is a hash of the answer's body (server.c), so it stays valid while the
       // rolling window moves: 304 means the rows would be the same.
       const res = await api('GET', `/api/v1/instances?${p}`, { etag });
