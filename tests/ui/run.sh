@@ -46,7 +46,7 @@ fi
 # The committed bundle is what the sources build to (make ui, docs/ui.md).
 if (cd "$SRC/ui" && OUT="$tmp/dist" node build.mjs) >"$tmp/build.log" 2>&1; then
     stale=""
-    for f in index.html app.js app.css; do
+    for f in index.html app.js app.css chart.js graph.js shared.js; do
         cmp -s "$tmp/dist/$f" "$SRC/ui/dist/$f" || stale="$stale $f"
     done
     if [ -z "$stale" ]; then pass "ui/dist/ is what ui/src/ builds to"; else
@@ -160,7 +160,7 @@ csp_strict() {
 }
 get /
 check "GET / is the UI's page, text/html, no token needed" \
-    sh -c '[ "$1" = 200 ] && grep -q "<script src=\"/ui/app.js\"" "$2"' - "$code" "$tmp/body"
+    sh -c '[ "$1" = 200 ] && grep -q "<script type=\"module\" src=\"/ui/app.js\"" "$2"' - "$code" "$tmp/body"
 check "GET /: Content-Type text/html; charset=utf-8" [ "$(hdr Content-Type)" = "text/html; charset=utf-8" ]
 check "GET /: strict CSP (default-src 'self', frame-ancestors 'none', nothing unsafe-inline)" csp_strict
 check "GET /: X-Content-Type-Options nosniff" [ "$(hdr X-Content-Type-Options)" = nosniff ]
@@ -174,6 +174,12 @@ get /ui/app.js -H "If-None-Match: $etag"
 check "GET /ui/app.js with its ETag in If-None-Match: 304, no body" sh -c '[ "$1" = 304 ] && [ ! -s "$2" ]' - "$code" "$tmp/body"
 get /ui/app.css
 check "GET /ui/app.css: 200 text/css" sh -c '[ "$1" = 200 ] && [ "$2" = "text/css; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
+for f in chart.js graph.js shared.js; do # the bundles loaded by the pages that need them
+    get "/ui/$f"
+    check "GET /ui/$f: 200 text/javascript, the committed ui/dist/$f" \
+        sh -c '[ "$1" = 200 ] && [ "$2" = "text/javascript; charset=utf-8" ] && cmp -s "$3" "$4"' - \
+        "$code" "$(hdr Content-Type)" "$tmp/body" "$SRC/ui/dist/$f"
+done
 get /ui/nope.js
 check "GET /ui/nope.js: 404" [ "$code" = 404 ]
 get / -X POST

@@ -62,6 +62,7 @@ async function show() {
   if (session.token && !session.me) {
     try {
       session.me = (await api('GET', '/api/v1/whoami')).data;
+      session.meAt = Date.now();
     } catch (e) {
       if (e.status !== 401) fill(main, h('p', { class: 'error' }, `batchd does not answer: ${e.message}`));
       return;
