@@ -13,7 +13,8 @@
 #   2. The grid: GET /api/v1/grid?days=14&limit=50 (a page of 50 of the 10,000 jobs x
 #      14 days, as the UI asks), pages deeper by cursor, and a group's 100 jobs x 7 days
 #      in one page: timed the same way.
-#   3. The first page load in headless Chromium (Debian's, driven by playwright-core from
+#   3. The UI's page and script as served (curl, the same way), then the first page load
+#      in headless Chromium (Debian's, driven by playwright-core from
 #      ui/node_modules): a fresh browser context (empty cache) opens the monitor
 #      (#/monitor, last 10 days) with the token in sessionStorage: the navigation's
 #      timings (DOMContentLoaded, load) and the time until the 50 rows are drawn, LOADS
@@ -146,6 +147,15 @@ timed "monitor pages 1..$REQS by cursor" "$tmp/u.deep"
 timed "monitor, failed only" "$tmp/u.failed"
 timed "monitor, one job" "$tmp/u.job"
 timed "page 1 by id (order=newest), for comparison" "$tmp/u.id"
+: >"$tmp/u.page"; : >"$tmp/u.js"
+i=0
+while [ "$i" -lt "$REQS" ]; do
+    echo "/" >>"$tmp/u.page"
+    echo "/ui/app.js" >>"$tmp/u.js"
+    i=$((i + 1))
+done
+timed "GET / (the page, 455 bytes)" "$tmp/u.page"
+timed "GET /ui/app.js (54 KB)" "$tmp/u.js"
 pages "/api/v1/grid?days=14&limit=50" 20 "$tmp/u.gpages"
 : >"$tmp/u.grid"; : >"$tmp/u.grid7"
 i=0

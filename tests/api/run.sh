@@ -1100,6 +1100,9 @@ jq -e --slurpfile all "$tmp/grid-all.json" --arg f "$first_job" \
     fail "grid ?cursor=JOB: the jobs after it, the two pages together are the whole list"
 as viewer GET "/api/v1/grid?limit=0"
 expect_problem "grid ?limit=0: 400" 400
+as viewer GET "/api/v1/grid?to=$today&days=1&group=chain"
+expect "grid ?group=chain: only that group's jobs (parent among them)" 200 \
+    '(.jobs | length) > 0 and all(.jobs[]; .group == "chain") and any(.jobs[]; .job == "parent")'
 
 # --- the monitor's order: the latest due first, keyset cursor DUE.ID
 as viewer GET "/api/v1/instances?order=due&limit=3"
