@@ -31,7 +31,7 @@
 #define EVENTS_BATCH 500       /* changes per event at most */
 
 struct ticket {
-        char secret[33];              /* "" when the slot is free */
+        char secret[33];               /* "" when the slot is free */
         char hash[TOKEN_HASH_LEN + 1]; /* the bearer token's hash */
         char tenant[128];
         int64_t expires_us;
@@ -79,8 +79,10 @@ int api_events_ticket(struct api_req *r)
         pthread_mutex_unlock(&tickets_mu);
         sodium_memzero(raw, sizeof(raw));
         if (!slot)
-                return api_problem(r, 503, "%d event tickets are waiting to be used; try again "
-                                           "in %d s", EVENTS_MAX_TICKETS, EVENTS_TICKET_S);
+                return api_problem(r, 503,
+                                   "%d event tickets are waiting to be used; try again "
+                                   "in %d s",
+                                   EVENTS_MAX_TICKETS, EVENTS_TICKET_S);
         return 0;
 }
 
@@ -112,10 +114,10 @@ struct stream {
         struct api *api;
         char hash[TOKEN_HASH_LEN + 1];
         char tenant[128];
-        int64_t last;          /* the last change id sent */
-        struct buf pending;    /* bytes to send */
+        int64_t last;       /* the last change id sent */
+        struct buf pending; /* bytes to send */
         size_t off;
-        bool ended;            /* end after pending */
+        bool ended; /* end after pending */
         int64_t next_poll_us, next_beat_us, next_auth_us, deadline_us;
 };
 
@@ -131,8 +133,8 @@ static const char *token_gone(struct store *s, const char *hash)
                 return NULL; /* the repository did not answer: try again later */
         const char *why = tok.revoked ? "the token is revoked"
                           : tok.expires_at && tok.expires_at <= (int64_t)time(NULL)
-                                  ? "the token is expired"
-                                  : NULL;
+                              ? "the token is expired"
+                              : NULL;
         store_token_release(&tok);
         return why;
 }
@@ -251,8 +253,9 @@ int api_events(struct api_req *r)
         /* The dispatcher's authentication is not used: an EventSource sends no header. */
         if (!ticket || !take_ticket(ticket, es->hash, es->tenant, sizeof(es->tenant))) {
                 free(es);
-                return api_problem(r, 401, "a valid ticket is required (?ticket=T from POST "
-                                           "/api/v1/events/ticket; single use, %d s)",
+                return api_problem(r, 401,
+                                   "a valid ticket is required (?ticket=T from POST "
+                                   "/api/v1/events/ticket; single use, %d s)",
                                    EVENTS_TICKET_S);
         }
         struct batch_err err;
@@ -273,10 +276,11 @@ int api_events(struct api_req *r)
         es->next_beat_us = now + EVENTS_BEAT_S * 1000000LL;
         es->next_auth_us = now + EVENTS_AUTH_S * 1000000LL;
         es->deadline_us = now + EVENTS_MAX_S * 1000000LL;
-        buf_printf(&es->pending, "retry: 5000\nevent: ready\nid: %lld\ndata: {\"last_id\": %lld}\n\n",
+        buf_printf(&es->pending,
+                   "retry: 5000\nevent: ready\nid: %lld\ndata: {\"last_id\": %lld}\n\n",
                    (long long)after_id, (long long)after_id);
-        r->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, es,
-                                                      stream_free);
+        r->stream =
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, es, stream_free);
         if (!r->stream) {
                 stream_free(es);
                 return api_problem(r, 500, "out of memory");

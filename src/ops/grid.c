@@ -125,9 +125,13 @@ static int load_rows(struct store *s, const char *tenant, const char *group, con
 static int fill_row(struct store *s, const char *tenant, struct row *r, const int64_t *start,
                     int ndays, struct batch_err *reterr)
 {
-        struct store_instance_filter f = {.tenant = tenant, .job = r->job, .state = -1,
-                                          .has_due_range = true, .due_from = start[0],
-                                          .due_to = start[ndays], .limit = 10000};
+        struct store_instance_filter f = {.tenant = tenant,
+                                          .job = r->job,
+                                          .state = -1,
+                                          .has_due_range = true,
+                                          .due_from = start[0],
+                                          .due_to = start[ndays],
+                                          .limit = 10000};
         for (;;) {
                 struct store_instance_list l;
                 int rc = store_instance_list(s, &f, &l, reterr);
@@ -162,15 +166,15 @@ static void put_cell(struct buf *b, const struct cell *c, const struct tz *z)
                 return;
         }
         char when[ISO_FORMAT_MAX];
-        buf_printf(b, "{\"instance_id\": %lld, \"state\": \"%s\", \"state_code\": %d, "
-                      "\"due\": \"%s\", \"runs\": %d}",
+        buf_printf(b,
+                   "{\"instance_id\": %lld, \"state\": \"%s\", \"state_code\": %d, "
+                   "\"due\": \"%s\", \"runs\": %d}",
                    (long long)c->inst_id, state_name(c->state), c->state,
                    iso_format(c->due, z, when), c->runs);
 }
 
-int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays,
-                  const char *group, const char *after, unsigned limit, struct buf *b,
-                  struct batch_err *reterr)
+int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays, const char *group,
+                  const char *after, unsigned limit, struct buf *b, struct batch_err *reterr)
 {
         int y, m, d, used = 0;
         if (!to || sscanf(to, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || to[10])

@@ -23,8 +23,7 @@
  * keeps that group's. Each job of the page is one index range read of its instances
  * (tenant, job, due time). Errors: BATCH_ESYNTAX for a date that does not parse or a
  * number of days out of range, or the repository's. */
-int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays,
-                  const char *group, const char *after, unsigned limit, struct buf *b,
-                  struct batch_err *reterr);
+int ops_grid_view(struct store *s, const char *tenant, const char *to, int ndays, const char *group,
+                  const char *after, unsigned limit, struct buf *b, struct batch_err *reterr);
 
 #endif
