@@ -99,14 +99,18 @@ $(BUILD)/gen/openapi.c: api/openapi.json scripts/embed-text.sh | deps
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# The web UI (docs/ui.md): the committed bundle ui/dist/ compiled in as three C strings,
-# so building batchd needs no Node (`make ui` rebuilds the bundle where Node is).
-UI_DIST := ui/dist/index.html ui/dist/app.js ui/dist/app.css
+# The web UI (docs/ui.md): the committed bundle ui/dist/ compiled in as C strings, so
+# building batchd needs no Node (`make ui` rebuilds the bundle where Node is).
+UI_DIST := ui/dist/index.html ui/dist/app.js ui/dist/app.css ui/dist/chart.js \
+           ui/dist/graph.js ui/dist/shared.js
 $(BUILD)/gen/ui.c: $(UI_DIST) scripts/embed-text.sh | deps
 	@mkdir -p $(dir $@)
 	$(Q){ scripts/embed-text.sh ui_index_html ui/dist/index.html && \
 	      scripts/embed-text.sh ui_app_js ui/dist/app.js && \
-	      scripts/embed-text.sh ui_app_css ui/dist/app.css; } >$@.tmp && mv $@.tmp $@
+	      scripts/embed-text.sh ui_app_css ui/dist/app.css && \
+	      scripts/embed-text.sh ui_chart_js ui/dist/chart.js && \
+	      scripts/embed-text.sh ui_graph_js ui/dist/graph.js && \
+	      scripts/embed-text.sh ui_shared_js ui/dist/shared.js; } >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -267,6 +267,103 @@ static void test_instance_transitions(void **state)
         assert_int_equal(store_instance_get(f->s, 424242, &in, &err), BATCH_ENOENT);
 }
 
+/* The monitor's order: the latest due first, then the highest id; the keyset cursor
+ * (due, id) continues after the last row, also between rows of the same due time. */
+static void test_instance_list_by_due(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t a = make(f->s, "a", true, 3000, &err), b = make(f->s, "b", true, 1000, &err),
+                c = make(f->s, "c", true, 3000, &err), d = make(f->s, "d", true, 2000, &err);
+        struct store_instance_filter q = {.tenant = "default", .state = -1, .by_due = true,
+                                          .limit = 2, .has_due_range = true, .due_from = 0,
+                                          .due_to = 5000};
+        struct store_instance_list l;
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, c);
+        assert_int_equal(l.items[1].id, a);
+        q.after_due = l.items[1].due;
+        q.after_id = l.items[1].id;
+        store_instance_list_release(&l);
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, d);
+        assert_int_equal(l.items[1].id, b);
+        store_instance_list_release(&l);
+        /* Between two rows of one due time: the cursor (3000, c) leaves a. */
+        q.after_due = 3000;
+        q.after_id = c;
+        q.limit = 1;
+        assert_int_equal(store_instance_list(f->s, &q, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, a);
+        store_instance_list_release(&l);
+}
+
+/* The event stream's feed: the tenant's recorded transitions after an id, oldest first,
+ * with the instance's job; other tenants' are not in it; the last id of all. */
+static void test_changes_after(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        int64_t last = -1;
+        assert_int_equal(store_change_last_id(f->s, &last, &err), 0);
+        assert_int_equal(last, 0);
+        int64_t a = make(f->s, "extract", true, 1800, &err);
+        struct store_instance other = {.tenant = (char *)"acme", .job = (char *)"extract",
+                                       .scheduled = true, .due = 1800, .first_due = 1800,
+                                       .last_due = 1800, .state = STATE_INIT,
+                                       .trace_id = (char *)"trace-2"};
+        int64_t o = 0;
+        assert_int_equal(store_instance_create(f->s, &other, "scheduler", 1000, &o, &err), 0);
+        assert_int_equal(store_instance_transition(f->s, a, STATE_INIT, STATE_STARTING,
+                                                   "scheduler", NULL, 1801, &err),
+                         0);
+        assert_int_equal(store_instance_transition(f->s, o, STATE_INIT, STATE_STARTING,
+                                                   "scheduler", NULL, 1802, &err),
+                         0);
+        assert_int_equal(store_instance_transition(f->s, a, STATE_STARTING, STATE_RUNNING,
+                                                   "scheduler", NULL, 1803, &err),
+                         0);
+        struct store_change_list l;
+        assert_int_equal(store_changes_after(f->s, "default", 0, 100, &l, &err), 0);
+        assert_int_equal(l.n, 3); /* creation, Starting, Running; none of acme's */
+        assert_int_equal(l.items[0].instance_id, a);
+        assert_string_equal(l.items[0].job, "extract");
+        assert_int_equal(l.items[0].from_state, -1);
+        assert_int_equal(l.items[0].to_state, STATE_INIT);
+        assert_int_equal(l.items[0].at, 1000);
+        assert_int_equal(l.items[1].from_state, STATE_INIT);
+        assert_int_equal(l.items[1].to_state, STATE_STARTING);
+        assert_int_equal(l.items[2].from_state, STATE_STARTING);
+        assert_int_equal(l.items[2].to_state, STATE_RUNNING);
+        assert_int_equal(l.items[2].at, 1803);
+        assert_true(l.items[0].id < l.items[1].id && l.items[1].id < l.items[2].id);
+        int64_t second = l.items[1].id, third = l.items[2].id;
+        store_change_list_release(&l);
+        /* After an id: only what came later; a limit keeps the oldest. */
+        assert_int_equal(store_changes_after(f->s, "default", second, 100, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, third);
+        store_change_list_release(&l);
+        assert_int_equal(store_changes_after(f->s, "default", 0, 1, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].to_state, STATE_INIT);
+        store_change_list_release(&l);
+        assert_int_equal(store_changes_after(f->s, "acme", 0, 100, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[1].instance_id, o);
+        store_change_list_release(&l);
+        assert_int_equal(store_changes_after(f->s, "default", third, 100, &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_change_list_release(&l);
+        /* The last id is of any tenant (acme's came between): the latest, a's Running. */
+        assert_int_equal(store_change_last_id(f->s, &last, &err), 0);
+        assert_int_equal(last, third);
+        assert_int_equal(store_changes_after(f->s, "default", 0, 0, &l, &err), BATCH_EINVAL);
+}
+
 /* A waiting instance's reason follows its wait: a conditional update of the reason
  * (DESIGN §11.2) that records no transition (docs/scheduler.md). */
 static void test_instance_set_reason(void **state)
@@ -1633,6 +1730,8 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),                 \
                 cmocka_unit_test_setup_teardown(test_instance_slot, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_changes_after, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_instance_list_by_due, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_instance_transitions, setup, teardown),      \
                 cmocka_unit_test_setup_teardown(test_instance_set_reason, setup, teardown),       \
                 cmocka_unit_test_setup_teardown(test_clock, setup, teardown),                     \

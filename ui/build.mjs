@@ -7,6 +7,13 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 const out = process.env.OUT || 'dist';
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, minify: true, charset: 'utf8', legalComments: 'none', logLevel: 'warning' };
-await esbuild.build({ ...common, entryPoints: ['src/main.js'], format: 'iife', target: 'es2020', outfile: `${out}/app.js` });
+// ES modules with code splitting: app.js (the pages) and, loaded by the page that needs
+// them, chart.js (uPlot, the report's charts) and graph.js (dagre, the dependency view),
+// and shared.js (esbuild's few helpers the three share): fixed names that batchd serves
+// (src/api/ui.c); any other file is an error.
+const res = await esbuild.build({ ...common, entryPoints: { app: 'src/main.js', chart: 'src/chart.js', graph: 'src/lazy/graph.js' },
+  format: 'esm', splitting: true, target: 'es2020', outdir: out, entryNames: '[name]', chunkNames: 'shared', metafile: true });
+const extra = Object.keys(res.metafile.outputs).filter((f) => !/\/(app|chart|graph|shared)\.js$/.test(f));
+if (extra.length) throw new Error(`unexpected bundle files (shared chunks): ${extra.join(', ')}`);
 await esbuild.build({ ...common, entryPoints: ['src/app.css'], outfile: `${out}/app.css` });
 copyFileSync('src/index.html', `${out}/index.html`);

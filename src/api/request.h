@@ -92,6 +92,9 @@ void api_json(struct api_req *r, int status);
 struct store *api_store_get(struct api *a, struct batch_err *reterr);
 void api_store_put(struct api *a, struct store *s);
 
+/* True once api_stop has begun: a long-lived answer (an event stream) ends then. */
+bool api_stopping(struct api *a);
+
 /* Answers `status` (200 or 201) with the tenant's stored definition (kind, name) as
  * ops_put_def shows it, or the problem (404 when there is none). Returns 0 or -1. */
 int api_answer_def(struct api_req *r, int status, const char *kind, const char *name);
@@ -156,6 +159,9 @@ int api_calendar_delete(struct api_req *r);
 int api_settings_get(struct api_req *r);
 int api_settings_put(struct api_req *r);
 int api_deps(struct api_req *r);
+int api_grid(struct api_req *r);
+int api_events_ticket(struct api_req *r);
+int api_events(struct api_req *r);
 int api_cron(struct api_req *r);
 int api_report_daily(struct api_req *r);
 int api_report_runs(struct api_req *r);

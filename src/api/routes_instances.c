@@ -45,13 +45,26 @@ int api_instances_list(struct api_req *r)
         }
         if (api_query_uint(r, "limit", 1000, &f.limit) < 0)
                 return -1;
-        if ((v = api_query(r, "cursor")) && !api_parse_id(v, &f.after_id))
-                return api_problem(r, 400, "cursor=\"%s\" is not a cursor this API gave", v);
         if ((v = api_query(r, "order"))) {
                 if (!strcmp(v, "newest"))
                         f.newest_first = true;
+                else if (!strcmp(v, "due"))
+                        f.by_due = true;
                 else if (strcmp(v, "oldest"))
-                        return api_problem(r, 400, "order=\"%s\": oldest or newest", v);
+                        return api_problem(r, 400, "order=\"%s\": oldest, newest or due", v);
+        }
+        /* A cursor is the last id of the page before; by due time, "DUE.ID" (the last
+         * row's due time in Unix seconds and its id). */
+        if ((v = api_query(r, "cursor"))) {
+                long long due = 0;
+                int used = 0;
+                bool good = f.by_due ? sscanf(v, "%lld.%n", &due, &used) == 1 && used &&
+                                               api_parse_id(v + used, &f.after_id)
+                                     : api_parse_id(v, &f.after_id);
+                if (!good)
+                        return api_problem(r, 400, "cursor=\"%s\" is not a cursor this API gave "
+                                                   "(for this order)", v);
+                f.after_due = due;
         }
         if ((v = api_query(r, "live"))) {
                 if (!strcmp(v, "true"))

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct api {
         struct store *pool[POOL_MAX];      /* idle repository connections */
         size_t npool;
         size_t nopen;                      /* open connections, idle or in use */
+        atomic_bool stopping;              /* api_stop began: event streams end */
 };
 
 /* Per connection-request state, kept by libmicrohttpd between calls. */
@@ -106,6 +108,11 @@ static void pool_put(struct api *a, struct store *s)
         a->pool[a->npool++] = s; /* npool < nopen <= POOL_MAX */
         pthread_cond_signal(&a->idle);
         pthread_mutex_unlock(&a->mu);
+}
+
+bool api_stopping(struct api *a)
+{
+        return atomic_load(&a->stopping);
 }
 
 struct store *api_store_get(struct api *a, struct batch_err *reterr)
@@ -614,6 +621,29 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         }
 }
 
+/* libmicrohttpd's own messages, as the daemon's JSON log lines on stderr. A client that
+ * goes away in the middle of a streamed answer (a browser closing an event stream or a
+ * followed log) is ordinary, not worth a line. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        (void)cls;
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (strstr(msg, "no longer available for sending"))
+                return;
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+                msg[--n] = '\0';
+        struct buf b;
+        buf_init(&b, 0);
+        buf_puts(&b, "{\"level\": \"warn\", \"msg\": \"http server\", \"detail\": ");
+        json_put_string(&b, msg);
+        buf_puts(&b, "}\n");
+        if (!b.err)
+                fputs(b.data, stderr);
+        buf_release(&b);
+}
+
 /* ---- start and stop ------------------------------------------------------------ */
 
 static int parse_listen(const char *text, struct sockaddr_storage *ss, struct batch_err *reterr)
@@ -685,6 +715,7 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
         a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
                                   (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
                                   cfg->max_connections ? cfg->max_connections : 256u,
+                                  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                   MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
                                   on_completed, a, MHD_OPTION_END);
         if (!a->mhd) {
@@ -710,6 +741,7 @@ void api_stop(struct api *a)
 {
         if (!a)
                 return;
+        atomic_store(&a->stopping, true);
         MHD_stop_daemon(a->mhd);
         for (size_t i = 0; i < a->npool; i++)
                 store_close(a->pool[i]);

@@ -11,6 +11,9 @@
 extern const char ui_index_html[];
 extern const char ui_app_js[];
 extern const char ui_app_css[];
+extern const char ui_chart_js[];
+extern const char ui_graph_js[];
+extern const char ui_shared_js[];
 
 struct ui_file {
         const char *path;
@@ -23,6 +26,10 @@ static const struct ui_file files[] = {
         {"/index.html", "text/html; charset=utf-8", ui_index_html},
         {"/ui/app.js", "text/javascript; charset=utf-8", ui_app_js},
         {"/ui/app.css", "text/css; charset=utf-8", ui_app_css},
+        /* loaded by the pages that need them (ES module imports of app.js) */
+        {"/ui/chart.js", "text/javascript; charset=utf-8", ui_chart_js},
+        {"/ui/graph.js", "text/javascript; charset=utf-8", ui_graph_js},
+        {"/ui/shared.js", "text/javascript; charset=utf-8", ui_shared_js},
         {NULL, NULL, NULL},
 };
 

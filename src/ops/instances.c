@@ -59,7 +59,11 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
                 buf_puts(b, i ? ",\n  " : "\n  ");
                 ops_put_instance(b, &l.items[i]);
         }
-        ops_put_id_page_end(b, l.n, limit, l.n ? l.items[l.n - 1].id : 0);
+        if (f->by_due && l.n && l.n == limit)
+                buf_printf(b, "\n], \"next_cursor\": \"%lld.%lld\"}\n",
+                           (long long)l.items[l.n - 1].due, (long long)l.items[l.n - 1].id);
+        else
+                ops_put_id_page_end(b, l.n, limit, l.n ? l.items[l.n - 1].id : 0);
         store_instance_list_release(&l);
         return 0;
 }

@@ -163,6 +163,29 @@ int store_instance_set_reason(struct store *s, int64_t id, int state, const char
         return s->ops->instance_set_reason(s, id, state, reason, now_s, reterr);
 }
 
+int store_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                        struct store_change_list *ret, struct batch_err *reterr)
+{
+        if (limit < 1 || limit > 10000)
+                return batch_err_set(reterr, BATCH_EINVAL, "limit", "limit %u: 1 to 10000",
+                                     limit);
+        return s->ops->changes_after(s, tenant, after_id, limit, ret, reterr);
+}
+
+int store_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        return s->ops->change_last_id(s, ret, reterr);
+}
+
+void store_change_list_release(struct store_change_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].job);
+        free(l->items);
+        l->n = 0;
+        l->items = NULL;
+}
+
 int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
                            struct batch_err *reterr)
 {

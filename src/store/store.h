@@ -78,6 +78,10 @@ struct store_instance_filter {
         bool live_only;      /* only instances not in a final state (0, 1, 2, 4, 10, 11) */
         bool scheduled_only; /* only scheduled instances (no submits) */
         bool newest_first;   /* by id descending */
+        bool by_due;         /* newest due first: by due time descending, then id
+                                descending (newest_first is ignored); the keyset cursor
+                                is (after_due, after_id): rows before it in that order */
+        int64_t after_due;   /* with by_due and after_id != 0 */
         bool failed_only;    /* only failed instances: in Start Failed, Failed, Timeout
                                 Failed or Stop Failed now (3, 6, 7, 11) */
         bool has_failure;    /* only instances with a data failure: skip_count > 0 */
@@ -92,6 +96,22 @@ struct store_transition {
         int to_state;
         char *actor;
         char *reason;
+};
+
+/* One state change (a recorded transition) of an instance, as the API's event stream
+ * sends it: id is the transition's, rising with every change of any tenant. */
+struct store_change {
+        int64_t id;
+        int64_t instance_id;
+        char *job;
+        int from_state; /* -1 for the creation */
+        int to_state;
+        int64_t at;
+};
+
+struct store_change_list {
+        size_t n;
+        struct store_change *items;
 };
 
 struct store_transition_list {
@@ -498,6 +518,11 @@ struct store_ops {
                             int64_t now_s, struct batch_err *reterr);
         int (*next_due_get)(struct store *s, const char *tenant, const char *job,
                             int64_t *ret_due, struct batch_err *reterr);
+        /* version 6: the API's event stream (state changes after a transition id). */
+        int (*changes_after)(struct store *s, const char *tenant, int64_t after_id,
+                             unsigned limit, struct store_change_list *ret,
+                             struct batch_err *reterr);
+        int (*change_last_id)(struct store *s, int64_t *ret, struct batch_err *reterr);
 };
 
 /* Every backend's struct starts with this. */
@@ -747,6 +772,17 @@ int store_request_get(struct store *s, int64_t id, struct store_request *ret,
  * change to the repository since this store was opened, so a daemon can tell cheaply
  * whether to look again. */
 int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+/* The state changes of tenant's instances recorded after transition id after_id, oldest
+ * first, at most `limit` (1 to 10000); *ret is the caller's (store_change_list_release).
+ * Errors: the repository's. */
+int store_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                        struct store_change_list *ret, struct batch_err *reterr);
+
+/* The id of the latest recorded transition of any instance (0 when none). */
+int store_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr);
+
+void store_change_list_release(struct store_change_list *l);
 
 /* Savepoints inside the caller's transaction (one level): store_savepoint marks the
  * current point, store_savepoint_release keeps what was done since and forgets the mark,

@@ -338,6 +338,8 @@ DELETE /api/v1/calendars/cal1
 GET /api/v1/settings
 PUT /api/v1/settings
 GET /api/v1/deps?date=2026-01-01
+GET /api/v1/grid
+POST /api/v1/events/ticket
 EOF
 # Requests without a token are answered before the body is looked at; still send a valid one.
 while read -r m p; do
@@ -1064,6 +1066,116 @@ expect_problem "deps ?date=01/02/2026: 400" 400
 as viewer GET "/api/v1/deps?date=$today&x=1"
 expect_problem "deps with an unknown query parameter: 400" 400
 
+# --- the grid of jobs x days: its last day is the deps view of that day
+as viewer GET "/api/v1/deps?date=$today"
+cp "$tmp/body" "$tmp/deps-today.json"
+as viewer GET "/api/v1/grid?to=$today&days=3"
+jq --slurpfile d "$tmp/deps-today.json" -e '
+    (.days | length) == 3 and .days[2] == "'"$today"'" and (.days[0] < .days[1]) and
+    ([.jobs[].job] == ([.jobs[].job] | sort)) and all(.jobs[]; (.cells | length) == 3) and
+    ([.jobs[] | {job, id: (.cells[2].instance_id // null), st: (.cells[2].state // null)}] | sort_by(.job)) ==
+    ([$d[0].nodes[] | {job, id: .instance_id, st: .state}] | sort_by(.job)) and
+    all(.jobs[].cells[] | select(. != null); .runs >= 1 and (.state_code | type) == "number")' \
+    "$tmp/body" >/dev/null && [ "$code" = 200 ] &&
+    pass "GET /api/v1/grid?days=3: 3 days, oldest first, its last day the deps view's governing instances" ||
+    fail "GET /api/v1/grid?days=3: 3 days, oldest first, its last day the deps view's governing instances ($code)"
+as viewer GET "/api/v1/grid"
+expect "GET /api/v1/grid: 14 days ending today by default" 200 '(.days | length) == 14 and .days[13] == "'"$today"'"'
+as viewer GET "/api/v1/grid?to=2001-01-01&days=2"
+expect "grid of days without instances: every cell null" 200 '(.jobs|length)>0 and all(.jobs[].cells[]; . == null)'
+as viewer GET "/api/v1/grid?days=63"
+expect_problem "grid ?days=63: 400" 400
+as viewer GET "/api/v1/grid?to=2026-13-45"
+expect_problem "grid ?to=2026-13-45: 400" 400
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1000"
+cp "$tmp/body" "$tmp/grid-all.json"
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1"
+first_job=$(jq -r '.jobs[0].job' "$tmp/body")
+expect "grid ?limit=1: one job, next_cursor its name" 200 \
+    '(.jobs | length) == 1 and .next_cursor == .jobs[0].job'
+as viewer GET "/api/v1/grid?to=$today&days=1&limit=1000&cursor=$first_job"
+jq -e --slurpfile all "$tmp/grid-all.json" --arg f "$first_job" \
+    '.next_cursor == null and ([$f] + [.jobs[].job]) == [$all[0].jobs[].job] and $all[0].next_cursor == null' \
+    "$tmp/body" >/dev/null && pass "grid ?cursor=JOB: the jobs after it, the two pages together are the whole list" ||
+    fail "grid ?cursor=JOB: the jobs after it, the two pages together are the whole list"
+as viewer GET "/api/v1/grid?limit=0"
+expect_problem "grid ?limit=0: 400" 400
+as viewer GET "/api/v1/grid?to=$today&days=1&group=chain"
+expect "grid ?group=chain: only that group's jobs (parent among them)" 200 \
+    '(.jobs | length) > 0 and all(.jobs[]; .group == "chain") and any(.jobs[]; .job == "parent")'
+
+# --- the monitor's order: the latest due first, keyset cursor DUE.ID
+as viewer GET "/api/v1/instances?order=due&limit=3"
+expect "instances ?order=due: due times descending, next_cursor DUE.ID of the last row" 200 \
+    '(.items | length) == 3 and (.items[0].due >= .items[1].due) and (.items[1].due >= .items[2].due)
+     and (.next_cursor | test("^-?[0-9]+\\.[0-9]+$"))
+     and (.next_cursor | split(".")[1] | tonumber) == .items[2].id'
+due_cursor=$(jq -r .next_cursor "$tmp/body")
+last_due=$(jq -r '.items[2].due' "$tmp/body")
+last_id=$(jq -r '.items[2].id' "$tmp/body")
+as viewer GET "/api/v1/instances?order=due&limit=3&cursor=$due_cursor"
+expect "instances ?order=due&cursor=DUE.ID: the next rows, each before the cursor's (due, id)" 200 \
+    --arg d "$last_due" --argjson i "$last_id" \
+    '(.items | length) > 0 and all(.items[]; .due < $d or (.due == $d and .id < $i))'
+as viewer GET "/api/v1/instances?order=due&cursor=42"
+expect_problem "instances ?order=due with an id cursor: 400" 400
+
+# --- the event stream (Server-Sent Events): a ticket for the token, then the deltas
+as none POST /api/v1/events/ticket
+expect_problem "POST /api/v1/events/ticket without a token: 401" 401
+as viewer POST /api/v1/events/ticket
+expect "POST /api/v1/events/ticket as viewer: 201, a 32-hex ticket valid 30 s" 201 \
+    '(.ticket | test("^[0-9a-f]{32}$")) and .expires_in == 30'
+TICKET=$(jq -r .ticket "$tmp/body")
+curl -s -N --max-time 90 "$base/api/v1/events?ticket=$TICKET" >"$tmp/events.out" 2>/dev/null &
+events_pid=$!
+got_ready() { grep -q '^event: ready' "$tmp/events.out"; }
+wait_for "$WAIT" got_ready
+check "GET /api/v1/events?ticket=T: the stream starts with a ready event" got_ready
+as "$TICKET" GET "/api/v1/events?ticket=$TICKET"
+expect_problem "a ticket is single use: the second GET is 401" 401
+as none GET "/api/v1/events"
+expect_problem "GET /api/v1/events without a ticket: 401" 401
+as viewer GET "/api/v1/events?ticket=00000000000000000000000000000000"
+expect_problem "GET /api/v1/events with an unknown ticket: 401 (a bearer token is not enough)" 401
+asj operator POST /api/v1/jobs/echo-job/submit '{"params": {"greeting": "pushed"}}'
+PUSHED_ID=$(jq -r .id "$tmp/body")
+# The delta of the submitted instance reaching Success, pushed without a request.
+pushed_success() {
+    grep '^data: {"changes"' "$tmp/events.out" | sed 's/^data: //' |
+        jq -e --argjson id "$PUSHED_ID" 'select(any(.changes[]; .instance_id == $id and .state == "Success"
+            and .state_code == 5 and .job == "echo-job" and .from == "Running"))' >/dev/null 2>&1
+}
+wait_for "$WAIT" pushed_success
+check "the stream pushes the submitted instance's changes, ending Running -> Success" pushed_success
+grep '^data: {"changes"' "$tmp/events.out" | sed 's/^data: //' |
+    jq -s -e --argjson id "$PUSHED_ID" '[.[].changes[] | select(.instance_id == $id) | .state] as $s
+        | $s[0] == "Init" and $s[-1] == "Success" and ([.[].changes[].id] | . == sort)' >/dev/null 2>&1 &&
+    pass "its changes come in order, from its creation (Init) to Success, ids rising" ||
+    fail "its changes come in order, from its creation (Init) to Success, ids rising"
+grep -qF -e "$TICKET" -e "$VIEWER" "$tmp/events.out" && fail "the stream shows neither the ticket nor the token" ||
+    pass "the stream shows neither the ticket nor the token"
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+# after=ID: a reconnecting client gets what it missed.
+as viewer POST /api/v1/events/ticket
+TICKET=$(jq -r .ticket "$tmp/body")
+first=$(grep '^data: {"changes"' "$tmp/events.out" | head -n 1 | sed 's/^data: //' | jq '.changes[0].id')
+curl -s -N --max-time 5 "$base/api/v1/events?ticket=$TICKET&after=$((first - 1))" >"$tmp/events2.out" 2>/dev/null
+grep '^data: {"changes"' "$tmp/events2.out" | head -n 1 | sed 's/^data: //' |
+    jq -e --argjson f "$first" '.changes[0].id == $f' >/dev/null 2>&1 &&
+    pass "GET /api/v1/events?after=ID: the changes after ID first" ||
+    fail "GET /api/v1/events?after=ID: the changes after ID first"
+# A ticket of a token revoked before it is used is refused.
+asj admin POST /api/v1/tokens '{"name": "sse-temp", "role": "viewer"}'
+SSE_SECRET=$(jq -r .secret "$tmp/body")
+SSE_TOKEN_ID=$(jq -r .id "$tmp/body")
+as "$SSE_SECRET" POST /api/v1/events/ticket
+TICKET=$(jq -r .ticket "$tmp/body")
+as admin DELETE "/api/v1/tokens/$SSE_TOKEN_ID"
+as none GET "/api/v1/events?ticket=$TICKET"
+expect_problem "the ticket of a token revoked meanwhile: 401 (the token is revoked)" 401 '.detail | test("revoked")'
+
 # --- the cron helper (GET /api/v1/cron): the engine of `batchctl cron`, DST marks from
 # docs/cron.md (Berlin 2026: 02:00 -> 03:00 on 03-29, 03:00 CEST -> 02:00 CET on 10-25)
 as viewer GET "/api/v1/cron?expr=30%202%20*%20*%20*&tz=Europe/Berlin&from=2026-03-28T12:00:00Z&count=3"
@@ -1153,7 +1265,7 @@ expect "instances ?submitted_by=me as operator1: its submits, not operator2's or
 for who in viewer operator admin; do
     for p in /metrics "/api/v1/jobs" /api/v1/jobs/echo-job /api/v1/jobs/echo-job/versions \
         /api/v1/instances "/api/v1/instances/$ECHO_ID" "/api/v1/instances/$ECHO_ID/log" \
-        /api/v1/calendars /api/v1/calendars/cal3 /api/v1/settings "/api/v1/deps?date=$today"; do
+        /api/v1/calendars /api/v1/calendars/cal3 /api/v1/settings "/api/v1/deps?date=$today" /api/v1/grid; do
         as $who GET "$p"
         expect "GET $p as $who: 200" 200
     done

@@ -46,7 +46,7 @@ fi
 # The committed bundle is what the sources build to (make ui, docs/ui.md).
 if (cd "$SRC/ui" && OUT="$tmp/dist" node build.mjs) >"$tmp/build.log" 2>&1; then
     stale=""
-    for f in index.html app.js app.css; do
+    for f in index.html app.js app.css chart.js graph.js shared.js; do
         cmp -s "$tmp/dist/$f" "$SRC/ui/dist/$f" || stale="$stale $f"
     done
     if [ -z "$stale" ]; then pass "ui/dist/ is what ui/src/ builds to"; else
@@ -160,7 +160,7 @@ csp_strict() {
 }
 get /
 check "GET / is the UI's page, text/html, no token needed" \
-    sh -c '[ "$1" = 200 ] && grep -q "<script src=\"/ui/app.js\"" "$2"' - "$code" "$tmp/body"
+    sh -c '[ "$1" = 200 ] && grep -q "<script type=\"module\" src=\"/ui/app.js\"" "$2"' - "$code" "$tmp/body"
 check "GET /: Content-Type text/html; charset=utf-8" [ "$(hdr Content-Type)" = "text/html; charset=utf-8" ]
 check "GET /: strict CSP (default-src 'self', frame-ancestors 'none', nothing unsafe-inline)" csp_strict
 check "GET /: X-Content-Type-Options nosniff" [ "$(hdr X-Content-Type-Options)" = nosniff ]
@@ -174,6 +174,12 @@ get /ui/app.js -H "If-None-Match: $etag"
 check "GET /ui/app.js with its ETag in If-None-Match: 304, no body" sh -c '[ "$1" = 304 ] && [ ! -s "$2" ]' - "$code" "$tmp/body"
 get /ui/app.css
 check "GET /ui/app.css: 200 text/css" sh -c '[ "$1" = 200 ] && [ "$2" = "text/css; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
+for f in chart.js graph.js shared.js; do # the bundles loaded by the pages that need them
+    get "/ui/$f"
+    check "GET /ui/$f: 200 text/javascript, the committed ui/dist/$f" \
+        sh -c '[ "$1" = 200 ] && [ "$2" = "text/javascript; charset=utf-8" ] && cmp -s "$3" "$4"' - \
+        "$code" "$(hdr Content-Type)" "$tmp/body" "$SRC/ui/dist/$f"
+done
 get /ui/nope.js
 check "GET /ui/nope.js: 404" [ "$code" = 404 ]
 get / -X POST
@@ -326,6 +332,21 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
     failed=$((failed + 1))
     echo "not ok - the browser tests of the later pages ran to their end (exit status $rc)"
     sed 's/^/    /' "$tmp/pages.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+# ---- settings, the grid and pushed updates (live.mjs): the same batchd, after pages.mjs ------
+BASE=$base ADMIN=$ADMIN2 VIEWER=$VIEWER2 CHROMIUM=$CHROMIUM SCREENS=$SCREENS UI_DIR="$SRC/ui" \
+    node "$HERE/live.mjs" >"$tmp/live.out" 2>"$tmp/live.err"
+rc=$?
+cat "$tmp/live.out"
+n_ok=$(grep -c '^ok - ' "$tmp/live.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/live.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests of settings, grid and live updates ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/live.err" | tail -n 30
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"

@@ -7,6 +7,7 @@ export const session = {
   get token() { return sessionStorage.getItem(KEY); },
   set token(t) { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); },
   me: null, // GET /api/v1/whoami once logged in
+  meAt: 0, // when (Date.now()) it was read
 };
 
 export class ApiError extends Error {

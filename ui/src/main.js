@@ -1,6 +1,6 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
 // names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps,
-// #/def/NAME). A page is a function
+// #/def/NAME, #/settings, #/grid). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -14,6 +14,8 @@ import { reportPage } from './pages/report.js';
 import { cronPage } from './pages/cron.js';
 import { depsPage } from './pages/deps.js';
 import { definitionPage } from './pages/definition.js';
+import { settingsPage } from './pages/settings.js';
+import { gridPage } from './pages/grid.js';
 
 let cleanup = null;
 
@@ -32,7 +34,7 @@ function header() {
     h('a', { href: `#/${page}`, class: r.page === page ? 'current' : null }, text);
   fill(top,
     h('span', { class: 'brand' }, 'batchd'),
-    session.me && h('nav', null, link('monitor', 'Job monitor'), link('jobs', 'Jobs'), link('deps', 'Dependencies'), link('report', 'Batch report'), link('cron', 'Cron helper')),
+    session.me && h('nav', null, link('monitor', 'Job monitor'), link('grid', 'Grid'), link('jobs', 'Jobs'), link('deps', 'Dependencies'), link('report', 'Batch report'), link('cron', 'Cron helper'), link('settings', 'Settings')),
     session.me && h('span', { class: 'who' },
       h('span', { id: 'who-name' }, session.me.name), ' · ',
       h('span', { id: 'who-role', class: `role role-${session.me.role}` }, session.me.role),
@@ -60,6 +62,7 @@ async function show() {
   if (session.token && !session.me) {
     try {
       session.me = (await api('GET', '/api/v1/whoami')).data;
+      session.meAt = Date.now();
     } catch (e) {
       if (e.status !== 401) fill(main, h('p', { class: 'error' }, `batchd does not answer: ${e.message}`));
       return;
@@ -68,7 +71,7 @@ async function show() {
   header();
   r = route();
   const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage };
+    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage, settings: settingsPage, grid: gridPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {

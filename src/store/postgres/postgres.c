@@ -209,6 +209,8 @@ enum stmt_id {
         ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_CHANGES_AFTER,
+        ST_CHANGE_LAST,
         ST_INSTANCE_LOCK,
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
@@ -306,6 +308,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                                    "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > $1 AND i.tenant = $2 ORDER BY t.id "
+                             "LIMIT $3",
+        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = $1 ORDER BY id",
         /* Serialises concurrent starts of one instance (the attempt number is max + 1)
@@ -1037,8 +1044,8 @@ struct list_query {
         size_t n;
         bool truncated;
         int nparams;
-        const char *params[8];
-        char state[24], from[24], to[24], after[24], limit[24];
+        const char *params[10];
+        char state[24], from[24], to[24], after_due[24], after[24], limit[24];
 };
 
 static void list_add(struct list_query *q, const char *part)
@@ -1079,9 +1086,14 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
                 list_param(q, " AND due_time >= ", I64(q->from, f->due_from));
                 list_param(q, " AND due_time < ", I64(q->to, f->due_to));
         }
-        if (f->after_id != 0)
+        if (f->after_id != 0 && f->by_due) {
+                list_param(q, " AND (due_time, id) < (", I64(q->after_due, f->after_due));
+                list_param(q, ", ", I64(q->after, f->after_id));
+                list_add(q, ")");
+        } else if (f->after_id != 0) {
                 list_param(q, f->newest_first ? " AND id < " : " AND id > ",
                            I64(q->after, f->after_id));
+        }
         /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
         if (f->live_only)
                 list_add(q, " AND state IN (0, 1, 2, 4, 10, 11)");
@@ -1100,7 +1112,9 @@ static void list_query_build(struct list_query *q, const struct store_instance_f
                            f->created_by);
                 list_add(q, ")");
         }
-        list_param(q, f->newest_first ? " ORDER BY id DESC LIMIT " : " ORDER BY id LIMIT ",
+        list_param(q, f->by_due         ? " ORDER BY due_time DESC, id DESC LIMIT "
+                      : f->newest_first ? " ORDER BY id DESC LIMIT "
+                                        : " ORDER BY id LIMIT ",
                    I64(q->limit, lim > 10000 ? 10000 : lim));
 }
 
@@ -1213,6 +1227,43 @@ static int pg_instance_history(struct store *base, int64_t id, struct store_tran
         if (r < 0)
                 store_transition_list_release(ret);
         return r;
+}
+
+static int read_change(PGresult *res, int row, void *item)
+{
+        struct store_change *c = item;
+        c->id = num(res, row, 0);
+        c->instance_id = num(res, row, 1);
+        c->job = val(res, row, 2);
+        c->from_state = PQgetisnull(res, row, 3) ? -1 : (int)num(res, row, 3);
+        c->to_state = (int)num(res, row, 4);
+        c->at = num(res, row, 5);
+        return c->job ? 0 : BATCH_ENOMEM;
+}
+
+static int pg_changes_after(struct store *base, const char *tenant, int64_t after_id,
+                            unsigned limit, struct store_change_list *ret,
+                            struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        char after[24], lim[24];
+        const char *p[] = {I64(after, after_id), tenant, I64(lim, (int64_t)limit)};
+        int r = run_list(s, ST_CHANGES_AFTER, 3, p, "reading the changes", sizeof(*ret->items),
+                         (void **)&ret->items, &ret->n, read_change, reterr);
+        if (r < 0)
+                store_change_list_release(ret);
+        return r;
+}
+
+static int pg_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        PGresult *res = run(s, ST_CHANGE_LAST, 0, NULL, reterr, "reading the last change");
+        if (!res)
+                return BATCH_EIO;
+        *ret = PQntuples(res) ? num(res, 0, 0) : 0;
+        PQclear(res);
+        return 0;
 }
 
 /* ---- helpers for the operations below ----------------------------------------- */
@@ -2329,7 +2380,7 @@ static int pg_next_due_get(struct store *base, const char *tenant, const char *j
 }
 
 const struct store_ops store_postgres_ops = {
-        .version = 5,
+        .version = 6,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -2356,6 +2407,8 @@ const struct store_ops store_postgres_ops = {
         .report_middles = pg_report_middles,
         .report_dues = pg_report_dues,
         .instance_history = pg_instance_history,
+        .changes_after = pg_changes_after,
+        .change_last_id = pg_change_last_id,
         .execution_start = pg_execution_start,
         .execution_finish = pg_execution_finish,
         .execution_withdraw = pg_execution_withdraw,

@@ -323,6 +323,8 @@ enum stmt_id {
         ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
+        ST_CHANGES_AFTER,
+        ST_CHANGE_LAST,
         ST_EXECUTION_NEXT_ATTEMPT,
         ST_EXECUTION_INSERT,
         ST_EXECUTION_FINISH,
@@ -428,6 +430,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                                    "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
                               "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                             "LIMIT ?3",
+        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
         [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
                                "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
         [ST_EXECUTION_NEXT_ATTEMPT] = "SELECT coalesce(max(attempt), 0) + 1 FROM executions "
@@ -583,7 +590,8 @@ enum list_flags {
         LIST_CREATED_BY = 1 << 7,
         LIST_DESC = 1 << 8,
         LIST_HAS_FAILURE = 1 << 9,
-        LIST_COMBINATIONS = 1 << 10,
+        LIST_BY_DUE = 1 << 10,
+        LIST_COMBINATIONS = 1 << 11,
 };
 
 struct sqlite_store {
@@ -1290,7 +1298,8 @@ static unsigned list_flags(const struct store_instance_filter *f)
                (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
                (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
                (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
-               (f->newest_first ? LIST_DESC : 0) | (f->has_failure ? LIST_HAS_FAILURE : 0);
+               (f->newest_first && !f->by_due ? LIST_DESC : 0) |
+               (f->has_failure ? LIST_HAS_FAILURE : 0) | (f->by_due ? LIST_BY_DUE : 0);
 }
 
 struct sql_text {
@@ -1323,7 +1332,12 @@ static const char *list_sql(unsigned flags, struct sql_text *t)
                 sql_add(t, " AND state = :state");
         if (flags & LIST_DUE)
                 sql_add(t, " AND due_time >= :due_from AND due_time < :due_to");
-        if (flags & LIST_AFTER)
+        /* By due time: a row-value keyset, which SQLite matches to the (tenant[, job],
+         * due_time) index whose entries end with the rowid: no sort, no scan of the
+         * range's other rows. */
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                sql_add(t, " AND (due_time, id) < (:after_due, :after)");
+        else if (flags & LIST_AFTER)
                 sql_add(t, flags & LIST_DESC ? " AND id < :after" : " AND id > :after");
         /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
         if (flags & LIST_LIVE)
@@ -1340,8 +1354,9 @@ static const char *list_sql(unsigned flags, struct sql_text *t)
                 sql_add(t, " AND EXISTS (SELECT 1 FROM instance_transitions c "
                            "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
                            "AND c.actor = :created_by)");
-        sql_add(t, flags & LIST_DESC ? " ORDER BY id DESC LIMIT :limit"
-                                     : " ORDER BY id LIMIT :limit");
+        sql_add(t, flags & LIST_BY_DUE ? " ORDER BY due_time DESC, id DESC LIMIT :limit"
+                   : flags & LIST_DESC     ? " ORDER BY id DESC LIMIT :limit"
+                                           : " ORDER BY id LIMIT :limit");
         return t->truncated ? NULL : t->s;
 }
 
@@ -1400,6 +1415,8 @@ static int sqlite_instance_list(struct store *base, const struct store_instance_
         }
         if (flags & LIST_AFTER)
                 bind_named_int64(st, ":after", f->after_id);
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                bind_named_int64(st, ":after_due", f->after_due);
         if (flags & LIST_CREATED_BY)
                 bind_named_text(st, ":created_by", f->created_by);
         bind_named_int64(st, ":limit", page_limit(f->limit));
@@ -1507,6 +1524,69 @@ static int sqlite_instance_history(struct store *base, int64_t id,
         }
         *ret = l;
         return 0;
+}
+
+static int sqlite_changes_after(struct store *base, const char *tenant, int64_t after_id,
+                                unsigned limit, struct store_change_list *ret,
+                                struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHANGES_AFTER);
+        sqlite3_bind_int64(st, 1, after_id);
+        bind_text(st, 2, tenant);
+        sqlite3_bind_int64(st, 3, limit);
+        struct store_change_list l = {0, NULL};
+        size_t cap = 0;
+        int rc, r = 0;
+        while ((rc = db_step(s, st)) == SQLITE_ROW) {
+                if (l.n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        struct store_change *items = realloc(l.items, cap * sizeof(*items));
+                        if (!items) {
+                                r = BATCH_ENOMEM;
+                                break;
+                        }
+                        l.items = items;
+                }
+                struct store_change *c = &l.items[l.n++];
+                c->id = sqlite3_column_int64(st, 0);
+                c->instance_id = sqlite3_column_int64(st, 1);
+                c->job = col_text(st, 2);
+                c->from_state = sqlite3_column_type(st, 3) == SQLITE_NULL
+                                        ? -1
+                                        : sqlite3_column_int(st, 3);
+                c->to_state = sqlite3_column_int(st, 4);
+                c->at = sqlite3_column_int64(st, 5);
+                if (!c->job) {
+                        r = BATCH_ENOMEM;
+                        break;
+                }
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = db_error(s, reterr, "reading the changes");
+        sqlite3_reset(st);
+        if (r == BATCH_ENOMEM)
+                batch_err_set(reterr, r, NULL, "out of memory");
+        if (r < 0) {
+                store_change_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int sqlite_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        sqlite3_stmt *st = stmt(s, ST_CHANGE_LAST);
+        int rc = db_step(s, st);
+        int r = 0;
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        else
+                r = db_error(s, reterr, "reading the last change");
+        sqlite3_reset(st);
+        return r;
 }
 
 /* ---- executions ------------------------------------------------------------- */
@@ -2579,7 +2659,7 @@ static int sqlite_next_due_get(struct store *base, const char *tenant, const cha
 }
 
 const struct store_ops store_sqlite_ops = {
-        .version = 5,
+        .version = 6,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -2602,6 +2682,8 @@ const struct store_ops store_sqlite_ops = {
         .clock_withdraw = sqlite_clock_withdraw,
         .clock_get = sqlite_clock_get,
         .instance_history = sqlite_instance_history,
+        .changes_after = sqlite_changes_after,
+        .change_last_id = sqlite_change_last_id,
         .execution_start = sqlite_execution_start,
         .execution_finish = sqlite_execution_finish,
         .execution_withdraw = sqlite_execution_withdraw,

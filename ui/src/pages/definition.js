@@ -7,6 +7,7 @@ import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl } from '../time.js';
 import { cronHelper } from './cron.js';
+import { editYaml } from '../editor.js';
 
 // A line diff (longest common subsequence): [{op: ' '|'-'|'+', line}]. Definitions are
 // short (tens of lines), so the quadratic table is fine.
@@ -71,52 +72,14 @@ export function definitionPage(main, r) {
   }
 
   function edit() {
-    const ta = h('textarea', { id: 'def-text', class: 'mono', rows: Math.max(12, job.spec.split('\n').length + 3), cols: 100, spellcheck: 'false' });
-    ta.value = job.spec;
-    const gutter = h('div', { id: 'def-gutter', class: 'gutter' });
-    fill(editor, h('div', { class: 'edit' }, gutter, ta),
-      h('p', null,
-        h('button', { type: 'button', id: 'def-save', onclick: () => save(ta, gutter) }, 'Save'), ' ',
-        h('button', { type: 'button', id: 'def-cancel', onclick: () => { fill(problems); view(); buttons(); } }, 'Cancel'),
-        h('span', { class: 'muted' }, ' Secrets show as "***": left so, the stored value is kept.')));
+    editYaml(editor, problems, msg, {
+      text: job.spec,
+      note: 'Secrets show as "***": left so, the stored value is kept.',
+      put: async (text) => (await api('PUT', `/api/v1/jobs/${encodeURIComponent(name)}`, { raw: text, headers: { 'Content-Type': 'application/yaml' } })).data,
+      saved: (j) => { job = j; fill(msg, `Saved: version ${job.version}.`); load(); },
+      cancel: () => { view(); buttons(); },
+    });
     fill(actions);
-  }
-
-  async function save(ta, gutter) {
-    fill(problems);
-    fill(gutter);
-    try {
-      const res = await api('PUT', `/api/v1/jobs/${encodeURIComponent(name)}`, { raw: ta.value, headers: { 'Content-Type': 'application/yaml' } });
-      job = res.data;
-      fill(msg, `Saved: version ${job.version}.`);
-      load();
-    } catch (e) {
-      const list = (e.problem && e.problem.errors) || [];
-      fill(msg, h('span', { class: 'error' }, `Not saved: ${e.message}`));
-      // Each problem in the list, and a mark at its line beside the text.
-      const lineH = parseFloat(getComputedStyle(ta).lineHeight) || 18;
-      fill(problems, list.map((p) => {
-        const m = /^request body:(\d+):(\d+)$/.exec(p.where || '');
-        const line = m ? Number(m[1]) : null;
-        if (line) gutter.appendChild(h('div', { class: `mark line-${line}`, 'data-line': line, title: p.message }, `${line} ▶`));
-        return h('li', { 'data-line': line || '', 'data-key': p.key || '' },
-          line ? h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); goLine(ta, line); } }, `line ${line}, column ${m[2]}`) : (p.where || 'the definition'),
-          p.key ? ` (${p.key})` : '', `: ${p.message}`);
-      }));
-      positionMarks(gutter, lineH);
-      if (list.length && /^request body:(\d+)/.test(list[0].where || '')) goLine(ta, Number(/:(\d+):/.exec(list[0].where)[1]));
-    }
-  }
-  // The marks sit at their line's height; CSP forbids style attributes, so each mark
-  // gets its offset through the CSSOM.
-  function positionMarks(gutter, lineH) {
-    for (const mk of gutter.children) mk.style.top = `${(Number(mk.dataset.line) - 1) * lineH + 3}px`;
-  }
-  function goLine(ta, line) {
-    const lines = ta.value.split('\n');
-    const start = lines.slice(0, line - 1).reduce((s, l) => s + l.length + 1, 0);
-    ta.focus();
-    ta.setSelectionRange(start, start + (lines[line - 1] || '').length);
   }
 
   async function toggle(on) {

@@ -5,7 +5,8 @@
 // day). The state's glyph and name are written in the node too, so no state is told by
 // colour alone. Success edges are solid, completion edges dashed. A node with an
 // instance links to it. Polled every POLL_MS with If-None-Match, paused while hidden.
-import dagre from '@dagrejs/dagre';
+// dagre is a bundle of its own (ui/dist/graph.js), loaded when the view is first shown.
+let dagre = null;
 import { api } from '../api.js';
 import { h, fill } from '../dom.js';
 import { STATES } from '../states.js';
@@ -128,6 +129,7 @@ export function depsPage(main, r) {
       const p = new URLSearchParams({ date });
       if (groupIn.value.trim()) p.set('group', groupIn.value.trim());
       const res = await api('GET', `/api/v1/deps?${p}`, { etag });
+      if (!dagre) dagre = (await import('../lazy/graph.js')).default;
       fill(err);
       fill(status, `● live, checked ${new Date().toLocaleTimeString()}`);
       if (res.status === 304) return;

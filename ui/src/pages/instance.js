@@ -1,11 +1,12 @@
 // Instance detail: the instance, its state history, executions with their step executions
 // (the eight counts), and the log, all refreshed every POLL_MS until the instance is in a
 // final state (ETag: 304 while nothing changed; the log is read from where it was, with a
-// Range). Stop / rerun / mark success are shown to operators and admins; the server checks
+// Range); state changes pushed by batchd (live.js) are shown at once. Stop / rerun / mark success are shown to operators and admins; the server checks
 // the role anyway.
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { FINAL, badge } from '../states.js';
+import { onChange, isLive } from '../live.js';
 import { timeEl, ZONE } from '../time.js';
 import { reasonOf, paramsText } from './monitor.js';
 
@@ -53,7 +54,7 @@ export function instancePage(main, r) {
     }
     etag = null;
     clearInterval(timer); // a rerun starts a new execution: follow it again
-    timer = setInterval(refresh, POLL_MS);
+    timer = setInterval(tick, POLL_MS);
     refresh();
   }
 
@@ -129,8 +130,16 @@ export function instancePage(main, r) {
     fill(logNote, `Execution ${last.id}${last.finished ? '' : ', following while it runs'}.`);
   }
 
+  // A poll tick: with the stream (live.js), only while it runs (step counts and log are
+  // not pushed), else every 15 s at most.
+  let lastRead = 0;
+  function tick() {
+    if (isLive() && inst && ![2, 4, 10].includes(inst.state) && Date.now() - lastRead < 15000) return;
+    refresh();
+  }
   async function refresh() {
     if (document.hidden) return;
+    lastRead = Date.now();
     try {
       const res = await api('GET', `/api/v1/instances/${id}`, { etag });
       if (res.status !== 304) { etag = res.etag; show(res.data); }
@@ -143,10 +152,23 @@ export function instancePage(main, r) {
   }
   const onVis = () => { if (!document.hidden) refresh(); };
   document.addEventListener('visibilitychange', onVis);
+  // Pushed changes (live.js): this instance's new state is shown from the delta at once,
+  // then the instance is read again (its history, executions, buttons). The polling
+  // stays for what is not a state change: the step counts and the log while it runs.
+  const off = onChange((d) => {
+    const mine = (d.changes || []).filter((c) => String(c.instance_id) === String(id));
+    if (!mine.length && !d.resync) return;
+    const c = mine[mine.length - 1];
+    const st = document.getElementById('state');
+    if (c && st) { st.replaceChildren(badge(c.state_code)); st.dataset.pushed = c.state; }
+    refresh();
+    if (c && !FINAL.has(c.state_code)) { clearInterval(timer); timer = setInterval(tick, POLL_MS); }
+  });
   refresh();
-  timer = setInterval(refresh, POLL_MS);
+  timer = setInterval(tick, POLL_MS);
   return () => {
     clearInterval(timer);
+    off();
     document.removeEventListener('visibilitychange', onVis);
   };
 }

@@ -1,14 +1,19 @@
 // The job monitor: instances due in a time range (default the last 24 hours of batchd's
-// clock), filtered by job, state, has-failure, failed and "My Jobs", newest first, a page
-// of PAGE rows at a time. Live: polls every POLL_MS with If-None-Match (304 while nothing
-// changed), paused while the tab is hidden. The filters live in the hash, so a reload or
-// a shared link shows the same view.
+// clock), filtered by job, state, has-failure, failed and "My Jobs", latest due first, a page
+// of PAGE rows at a time. Live: batchd pushes each state change (live.js); a row shown
+// takes its new state from the delta at once, then the page is read again (one request,
+// If-None-Match) for the rest. Without the stream it polls every POLL_MS; with it, every
+// SAFETY_MS only (the rolling window moves). Nothing while the tab is hidden. The
+// filters live in the hash, so a reload or a shared link shows the same view.
 import { api, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { STATES, badge } from '../states.js';
 import { timeEl, isoOf, toLocalInput, fromLocalInput, ZONE, showTime } from '../time.js';
+import { onChange, isLive, serial } from '../live.js';
 
 const POLL_MS = 3000;
+const SAFETY_MS = 15000;
+const REREAD_MS = 700; // after a delta, the page is read again this much later (changes come in bursts)
 const PAGE = 50;
 const RANGES = [['24h', 'Last 24 hours', 24], ['7d', 'Last 7 days', 24 * 7], ['30d', 'Last 30 days', 24 * 30]];
 
@@ -104,15 +109,25 @@ export function monitorPage(main, r) {
       tbody),
     h('div', { class: 'below' }, pager, status));
 
-  api('GET', '/api/v1/jobs?limit=1000').then(({ data }) =>
-    fill(jobList, data.items.map((j) => h('option', { value: j.name })))).catch(() => {});
+  // The job names for the job field's suggestions, read when the field is first used
+  // (with thousands of jobs that list is the largest answer: not part of the first load).
+  let named = false;
+  jobIn.addEventListener('focus', () => {
+    if (named) return;
+    named = true;
+    api('GET', '/api/v1/jobs?limit=1000').then(({ data }) =>
+      fill(jobList, data.items.map((j) => h('option', { value: j.name })))).catch(() => { named = false; });
+  });
 
   // The due window asked for: [from, to] ISO.
   async function windowOf() {
     if (f.range === 'custom' && f.from && f.to) return [f.from, f.to, 'chosen range'];
     const hours = (RANGES.find(([k]) => k === f.range) || RANGES[0])[2];
-    // batchd's clock (virtual in tests), read again on each poll.
-    const now = new Date((await api('GET', '/api/v1/whoami')).data.now);
+    // batchd's clock (virtual in tests), read again on each poll; the first read of a page
+    // load uses the one the shell has just read (one round trip less before the rows).
+    const fresh = session.me && session.meAt && Date.now() - session.meAt < 1000;
+    session.meAt = 0;
+    const now = new Date(fresh ? session.me.now : (await api('GET', '/api/v1/whoami')).data.now);
     const label = (RANGES.find(([k]) => k === f.range) || RANGES[0])[1].toLowerCase();
     // Whole minutes, so that the window moves once a minute.
     const t = Math.floor(now.getTime() / 60e3) * 60e3;
@@ -132,12 +147,38 @@ export function monitorPage(main, r) {
       h('td', null, timeEl(it.updated_at))));
   }
 
-  async function poll() {
+  let lastRead = 0;
+  let reread = null;
+  const liveText = () => (isLive() ? `● live: changes pushed by batchd, last read ${new Date(lastRead).toLocaleTimeString()}`
+    : `● live, checked ${new Date().toLocaleTimeString()}`);
+  // Each poll tick: nothing while hidden; with the stream, only every SAFETY_MS.
+  function tick() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
+    if (isLive() && Date.now() - lastRead < SAFETY_MS) return;
+    poll();
+  }
+  // A delta: the rows shown take their new state now; the page is read again soon.
+  function delta(d) {
+    if (document.hidden) return;
+    for (const c of d.changes || []) {
+      const tr = tbody.querySelector(`tr[data-id="${c.instance_id}"]`);
+      if (!tr) continue;
+      tr.dataset.state = c.state;
+      tr.firstChild.replaceChildren(badge(c.state_code));
+      tr.classList.add('pushed');
+    }
+    clearTimeout(reread);
+    reread = setTimeout(poll, d.resync ? 0 : REREAD_MS);
+  }
+
+  const poll = serial(pollOnce);
+  async function pollOnce() {
+    if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
+    lastRead = Date.now();
     try {
       const [from, to, label] = await windowOf();
       if (document.hidden) return; // hidden meanwhile
-      const p = new URLSearchParams({ from, to, order: 'newest', limit: String(PAGE) });
+      const p = new URLSearchParams({ from, to, order: 'due', limit: String(PAGE) });
       if (f.job) p.set('job', f.job);
       if (f.state !== '') p.set('state', f.state);
       if (f.has_failure) p.set('has_failure', 'true');
@@ -147,12 +188,12 @@ export function monitorPage(main, r) {
       if (cur) p.set('cursor', cur);
       if (!fromIn.value) fromIn.value = toLocalInput(from);
       if (!toIn.value) toIn.value = toLocalInput(to);
-      fill(windowText, `Instances due from ${showTime(from)} to ${showTime(to)} (${label}), newest first.`);
+      fill(windowText, `Instances due from ${showTime(from)} to ${showTime(to)} (${label}), latest due first.`);
       // The ETag is a hash of the answer's body (server.c), so it stays valid while the
       // rolling window moves: 304 means the rows would be the same.
       const res = await api('GET', `/api/v1/instances?${p}`, { etag });
       fill(err);
-      fill(status, `● live, checked ${new Date().toLocaleTimeString()}`);
+      fill(status, liveText());
       if (res.status === 304) return;
       etag = res.etag;
       fill(tbody, rows(res.data.items));
@@ -167,14 +208,17 @@ export function monitorPage(main, r) {
   }
   function schedule() {
     clearInterval(timer);
-    timer = setInterval(poll, POLL_MS);
+    timer = setInterval(tick, POLL_MS);
   }
-  const onVis = () => { if (!document.hidden) poll(); };
+  const onVis = () => { if (document.hidden) fill(status, '⏸ paused while the tab is hidden'); else poll(); };
   document.addEventListener('visibilitychange', onVis);
+  const off = onChange(delta);
   poll();
   schedule();
   return () => {
     clearInterval(timer);
+    clearTimeout(reread);
+    off();
     document.removeEventListener('visibilitychange', onVis);
   };
 }

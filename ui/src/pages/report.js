@@ -5,7 +5,8 @@
 // the day live in the hash (#/report?from=&to=&day=&job=).
 import { api } from '../api.js';
 import { h, fill } from '../dom.js';
-import { outcomeChart, durationChart } from '../chart.js';
+// uPlot is a bundle of its own (ui/dist/chart.js), loaded when the report is first shown.
+let outcomeChart, durationChart;
 
 const OUTCOMES = [
   { key: 'success', label: 'success', colour: '#009E73' },
@@ -119,7 +120,8 @@ export function reportPage(main, r) {
       if (!fromIn.value) fromIn.value = addDays(toIn.value, -6);
       showInspection(daily);
       const p = new URLSearchParams({ from: fromIn.value, to: toIn.value });
-      const runs = (await api('GET', `/api/v1/reports/runs?${p}`)).data;
+      const [runs] = await Promise.all([api('GET', `/api/v1/reports/runs?${p}`).then((x) => x.data),
+        outcomeChart ? null : import('../chart.js').then((m) => { ({ outcomeChart, durationChart } = m); })]);
       fill(zoneText, `Days from ${runs.from} to ${runs.to} in the tenant's time zone, ${runs.timezone}. Figures as of now, computed from the repository.`);
       showRuns(runs, q.get('job'));
     } catch (e) {
