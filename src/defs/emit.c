@@ -296,19 +296,19 @@ static void job_fields(struct emitter *e, const struct job_def *j)
                 begin(e);
                 first = true;
                 buf_puts(b, "{");
+                if (j->next_due_attempts > 0)
+                        sep(b, &first), buf_printf(b, "attempts: %d", j->next_due_attempts);
                 if (j->cron)
                         sep(b, &first), buf_puts(b, "cron: "), defs_emit_scalar(b, j->cron);
                 if (j->next_due_api)
                         sep(b, &first), buf_puts(b, "next_due_api: "),
                                 defs_emit_scalar(b, j->next_due_api);
-                if (j->timezone)
-                        sep(b, &first), buf_puts(b, "timezone: "),
-                                defs_emit_scalar(b, j->timezone);
                 if (j->next_due_timeout_seconds > 0)
                         sep(b, &first), buf_printf(b, "timeout_seconds: %d",
                                                    j->next_due_timeout_seconds);
-                if (j->next_due_attempts > 0)
-                        sep(b, &first), buf_printf(b, "attempts: %d", j->next_due_attempts);
+                if (j->timezone)
+                        sep(b, &first), buf_puts(b, "timezone: "),
+                                defs_emit_scalar(b, j->timezone);
                 buf_puts(b, "}");
                 end(e, "trigger");
         }
