@@ -10,7 +10,7 @@ SDK_CFLAGS    = $(ALL_CFLAGS) -Iinclude -fPIC
 SDK_SRC      := $(wildcard src/sdk/*.c)
 SDK_CORE_SRC := $(wildcard src/common/*.c src/store/*.c src/store/*/*.c) src/core/lifecycle.c
 SDK_OBJ      := $(SDK_SRC:%.c=$(SDK_DIR)/pic/%.o) $(SDK_CORE_SRC:%.c=$(SDK_DIR)/pic/%.o)
-SDK_LIBS     := -lsqlite3 -lpq -ljansson -lpthread -lm
+SDK_LIBS     := -lsqlite3 -lpq -ljansson -lmicrohttpd -lcurl -lpthread -lm
 SDK_SONAME   := libbatch.so.0
 SDK_A        := $(SDK_DIR)/libbatch.a
 SDK_SO       := $(SDK_DIR)/$(SDK_SONAME)
