@@ -5,8 +5,8 @@
 # 127.0.0.1, requests authorised by a bearer token.
 #
 # Expected, from docs/remote-jobs.md and docs/sdk.md:
-# - s-count (count, 600 items in chunks of 10, 40 ms a chunk): step counts arrive while
-#   it runs (read_count > 0 in 4 Running); 5 Success with 600 read, 600 written, 60
+# - s-count (count, 1000 items in chunks of 10, 40 ms a chunk): step counts arrive while
+#   it runs (read_count > 0 in 4 Running); 5 Success with 1000 read, 1000 written, 100
 #   commits;
 # - s-fail (count-fail): 6 Failed, the reason is the step's error ("item 55 cannot be
 #   read"), the counts of the committed chunks (50 read);
@@ -62,7 +62,7 @@ EOF
 }
 mkdir -p "$tmp/defs"
 {
-    job s-count count '{items: "600", chunk_ms: "40"}'
+    job s-count count '{items: "1000", chunk_ms: "40"}'
     job s-fail count-fail '{items: "200", chunk_ms: "0"}'
     job s-stop count '{items: "100000", chunk_ms: "50"}'
     job s-unknown nosuch '{}'
@@ -103,7 +103,7 @@ running_with_counts() { state_is "$count" 4 && c=$(steps_of "$count") && [ -n "$
 if wait_for "$WAIT" running_with_counts; then pass "step counts arrive while the libbatch job runs ($(steps_of "$count"))"
 else show "$count"; fail "step counts arrive while the libbatch job runs" "$tmp/show"; fi
 expect "s-count ends 5 Success" "$count" 5
-[ "$(steps_of "$count")" = "600 600 60" ] && pass "s-count's final counts: 600 read, 600 written, 60 commits" ||
+[ "$(steps_of "$count")" = "1000 1000 100" ] && pass "s-count's final counts: 1000 read, 1000 written, 100 commits" ||
     { show "$count"; fail "s-count's final counts (got '$(steps_of "$count")')" "$tmp/show"; }
 
 expect "s-fail ends 6 Failed" "$fail_" 6
