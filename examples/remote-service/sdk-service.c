@@ -10,7 +10,9 @@
  *               10, each chunk taking `chunk_ms` (default 20) milliseconds, and writes
  *               nothing anywhere (a writer that only counts); restartable: its position
  *               is the next number.
- *   count-fail  the same, but item `fail_at` (default 55) is a fatal error: FAILED.
+ *   count-fail  the same, but item `fail_at` (default 55) is a fatal error: FAILED. With
+ *               `fail_once_file` (a path) it fails only when that file does not exist,
+ *               and creates it: the retry resumes from the last checkpoint and succeeds.
  * SIGTERM or SIGINT: stops listening, stops the runs after their chunk, exits. */
 #include <batch.h>
 
@@ -25,6 +27,7 @@
 struct counter {
         long next, end, chunk_ms, fail_at;
         bool can_fail;
+        char once[1024]; /* fail_once_file, or "" */
 };
 
 static long param(struct batch_ctx *ctx, const char *name, long def)
@@ -41,6 +44,8 @@ static int c_open(void *ud, struct batch_ctx *ctx, const char *position, struct 
         c->end = param(ctx, "items", 200);
         c->chunk_ms = param(ctx, "chunk_ms", 20);
         c->fail_at = c->can_fail ? param(ctx, "fail_at", 55) : 0;
+        const char *once = batch_ctx_param(ctx, "fail_once_file");
+        snprintf(c->once, sizeof(c->once), "%s", c->can_fail && once ? once : "");
         return 0;
 }
 
@@ -49,9 +54,15 @@ static int c_read(void *ud, void **ret, struct batch_err *e)
         struct counter *c = ud;
         if (c->next > c->end)
                 return 0;
-        if (c->next == c->fail_at)
-                return batch_err_set(e, BATCH_EINVAL, "item", "item %ld cannot be read",
-                                     c->next);
+        if (c->next == c->fail_at) {
+                FILE *f = c->once[0] ? fopen(c->once, "wx") : NULL;
+                if (!c->once[0] || f) {
+                        if (f)
+                                fclose(f);
+                        return batch_err_set(e, BATCH_EINVAL, "item", "item %ld cannot be read",
+                                             c->next);
+                }
+        }
         if (c->next % 10 == 1 && c->chunk_ms > 0) {
                 struct timespec ts = {c->chunk_ms / 1000, (c->chunk_ms % 1000) * 1000000L};
                 while (nanosleep(&ts, &ts) < 0 && errno == EINTR)

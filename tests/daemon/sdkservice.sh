@@ -10,6 +10,10 @@
 #   commits;
 # - s-fail (count-fail): 6 Failed, the reason is the step's error ("item 55 cannot be
 #   read"), the counts of the committed chunks (50 read);
+# - s-resume (count-fail failing once, retry {attempts: 1}): the first execution fails at
+#   item 55 after 5 committed chunks; batchd's retry is a new execution of the same
+#   instance, which the service resumes from the checkpoint: 5 Success, and the second
+#   execution reads only items 51 to 200 (150 read, 15 commits);
 # - s-stop (count, 100000 items): a stop is accepted and the run ends after its chunk:
 #   9 Canceled;
 # - s-unknown (no such job in the service): 3 Start Failed with its NoSuchJobException
@@ -48,7 +52,7 @@ svc_pid=$!
 wait_for "$WAIT" test -s "$tmp/svc.port" || { echo "Bail out! sdk-service did not start"; cat "$tmp/svc.err"; exit 1; }
 SPORT=$(cat "$tmp/svc.port")
 
-job() { # job NAME REMOTE_JOB PARAMETERS
+job() { # job NAME REMOTE_JOB PARAMETERS [MORE YAML]
     cat <<EOF
 ---
 kind: job
@@ -58,6 +62,7 @@ executor:
   http: {service: "http://127.0.0.1:$SPORT", context_path: /batch, remote_job: $2,
          credentials: {bearer_file: $tmp/svc.token}}
 parameters: $3
+${4:-}
 EOF
 }
 mkdir -p "$tmp/defs"
@@ -66,6 +71,8 @@ mkdir -p "$tmp/defs"
     job s-fail count-fail '{items: "200", chunk_ms: "0"}'
     job s-stop count '{items: "100000", chunk_ms: "50"}'
     job s-unknown nosuch '{}'
+    job s-resume count-fail "{items: \"200\", chunk_ms: \"0\", fail_once_file: \"$tmp/failed-once\"}" \
+        'retry: {attempts: 1, backoff_seconds: 1, factor: 1}'
 } >"$tmp/defs/jobs.yaml"
 "$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 || { echo "Bail out! apply failed"; cat "$tmp/apply.out"; exit 1; }
 
@@ -97,6 +104,7 @@ count=$(submit s-count)
 fail_=$(submit s-fail)
 stop=$(submit s-stop)
 unknown=$(submit s-unknown)
+resume=$(submit s-resume)
 [ -n "$count" ] && [ -n "$unknown" ] || { echo "Bail out! submit failed"; cat "$tmp/submit"; exit 1; }
 
 running_with_counts() { state_is "$count" 4 && c=$(steps_of "$count") && [ -n "$c" ] && [ "${c%% *}" -gt 0 ]; }
@@ -121,6 +129,12 @@ expect "an unknown job: 3 Start Failed" "$unknown" 3
 sql "SELECT reason FROM instances WHERE id = $unknown" | grep -qF 'No job configuration with the name [nosuch] was registered.' &&
     pass "the Start Failed reason is the service's NoSuchJobException message" ||
     { show "$unknown"; fail "the Start Failed reason is the service's NoSuchJobException message" "$tmp/show"; }
+
+expect "s-resume: the retry succeeds (5 Success)" "$resume" 5
+n=$(sql "SELECT count(*) FROM executions WHERE instance_id = $resume")
+[ "$n" = 2 ] && [ -f "$tmp/failed-once" ] && [ "$(steps_of "$resume")" = "150 150 15" ] &&
+    pass "s-resume: the second execution resumed from the checkpoint (items 51-200: 150 150 15)" ||
+    { show "$resume"; fail "s-resume: the second execution resumed from the checkpoint ($n executions, counts '$(steps_of "$resume")')" "$tmp/show"; }
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     -d '{"job":"count","execution_id":999,"instance_id":999}' "http://127.0.0.1:$SPORT/batch")
