@@ -301,6 +301,57 @@ BATCH_EXTERN int batch_main(struct batch_job *job, int argc, char **argv);
  * (async-signal-safe). */
 BATCH_EXTERN void batch_request_stop(void);
 
+/* ---- serving jobs to batchd (the remote-job protocol) ------------------------------------ */
+
+/* A service that lets batchd run libbatch jobs as remote (http executor) jobs
+ * (docs/remote-jobs.md is the protocol, docs/sdk.md "Serving jobs to batchd" the guide):
+ * batchd POSTs a start to {context_path}, GETs {context_path}/executions/{id} and POSTs
+ * {context_path}/executions/{id}/stop; the service runs the job (batch_job_run, on a
+ * thread per start) in its own job repository `db`, identified by the batchd instance
+ * (identifying parameter `batchd_instance`, so batchd's retry of an instance resumes
+ * from its last checkpoint), with the start's parameters (#DueTime... included) as
+ * non-identifying ones, reports the steps' eight counts to batchd's callback URL after
+ * chunks (at most every progress_ms) and the final status at the end, and turns a stop
+ * into the cooperative stop of the run (after its current chunk). Runs of one job take
+ * turns. An unknown job name is answered 404 NoSuchJobException. */
+struct batch_service;
+
+struct batch_service_opts {
+        const char *listen;        /* "IPv4:PORT" (port 0: any free one); NULL: "127.0.0.1:0" */
+        const char *context_path;  /* e.g. "/batch"; NULL: "" */
+        const char *db;            /* the service's job repository (required) */
+        const char *tenant;        /* NULL: "default" */
+        const char *bearer_token;  /* requests must carry "Authorization: Bearer <it>";
+                                      NULL: none. Copied; never logged */
+        int64_t progress_ms;       /* at most one progress callback per run this often
+                                      (0: 1000) */
+};
+
+/* Creates a service (not yet listening). Options are copied. BATCH_EINVAL without db,
+ * BATCH_ENOMEM. Free with batch_service_free. */
+BATCH_EXTERN int batch_service_new(const struct batch_service_opts *o,
+                                   struct batch_service **ret, struct batch_err *reterr);
+
+/* Serves `job` (borrowed: it must outlive the service; a listener is added to it) as
+ * remote job `remote_name` (1 to 200 bytes). Before batch_service_start only.
+ * BATCH_EINVAL, BATCH_EEXIST (the name is taken), BATCH_ENOMEM. */
+BATCH_EXTERN int batch_service_add_job(struct batch_service *s, const char *remote_name,
+                                       struct batch_job *job, struct batch_err *reterr);
+
+/* Opens the repository and starts listening (threads of its own; returns at once).
+ * BATCH_EINVAL (listen is not IPv4:PORT), BATCH_EIO (cannot listen), or the
+ * repository's error. Call curl-using code's curl_global_init before threads exist:
+ * this call runs it too. */
+BATCH_EXTERN int batch_service_start(struct batch_service *s, struct batch_err *reterr);
+
+/* The port it listens on (after batch_service_start). */
+BATCH_EXTERN unsigned batch_service_port(const struct batch_service *s);
+
+/* Stops listening, asks the runs still going to stop (after their current chunk),
+ * waits for them and their final reports, and frees everything. NULL is ignored;
+ * returns NULL. */
+BATCH_EXTERN struct batch_service *batch_service_free(struct batch_service *s);
+
 /* ---- the step context ------------------------------------------------------------------ */
 
 /* A parameter's value (borrowed, valid during the run): identifying and extra

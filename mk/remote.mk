@@ -22,3 +22,12 @@ TEST_EXTRA += test-remote
 
 test-remote: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/remote.sh
+
+TEST_EXTRA += test-nextdue
+
+.PHONY: test-nextdue
+
+# tests/daemon/nextdue.sh: next_due_api triggers against a loopback server (good times, a
+# time in a DST gap, garbage, 500s, a hang, a SIGKILL between an answer and its instance).
+test-nextdue: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/nextdue.sh

@@ -176,7 +176,30 @@ static void put_json_time(struct buf *b, const char *key, int64_t t, const struc
                 buf_puts(b, "null");
 }
 
-static void print_rows(const struct sim_result *r, const struct sched_model *m, bool json)
+/* The last known due time (next_due_answers) of each job of the model, 0 for none or
+ * without a repository (PATHs). Returns an array of m->njobs (caller frees) or NULL. */
+static int64_t *last_answers(const char *db, const struct sched_model *m)
+{
+        int64_t *known = calloc(m->njobs + 1, sizeof(*known));
+        struct store *s;
+        if (!known || !db || cli_open_repo(db, &s))
+                return known;
+        for (size_t j = 0; j < m->njobs; j++) {
+                struct batch_err err;
+                int64_t due;
+                if (m->jobs[j].external_due &&
+                    store_next_due_get(s, m->defs[j]->tenant ? m->defs[j]->tenant : "default",
+                                       m->jobs[j].name, &due, &err) == 0)
+                        known[j] = due;
+        }
+        store_close(s);
+        return known;
+}
+
+#define EXTERNAL_REASON "due when the API says"
+
+static void print_rows(const struct sim_result *r, const struct sched_model *m,
+                       const int64_t *known, bool json)
 {
         const struct tz *z = m->tenant.zone;
         struct buf b;
@@ -212,6 +235,28 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m, 
                 else
                         buf_puts(&b, "null");
                 buf_puts(&b, "}");
+        }
+        /* A job with a next_due_api trigger: one row, its last known due time (the last
+         * answer kept in the repository) in the DUE column (docs/scheduler.md). */
+        size_t rows = r->n;
+        for (size_t j = 0; j < m->njobs; j++) {
+                if (!m->jobs[j].external_due || !m->jobs[j].enabled)
+                        continue;
+                const char *job = m->jobs[j].name;
+                int64_t t = known ? known[j] : 0;
+                char iso[ISO_FORMAT_MAX];
+                if (!json) {
+                        buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s%s\n", job,
+                                   fmt_time(t, z, iso), "-", "-", "-", "-", EXTERNAL_REASON,
+                                   t ? " (last known due time)" : " (no answer known)");
+                        continue;
+                }
+                buf_puts(&b, rows++ ? ",\n {\"job\": " : "\n {\"job\": ");
+                json_put_string(&b, job);
+                put_json_time(&b, "due", t, z);
+                buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"start\": null, "
+                             "\"end\": null, \"state\": null, \"state_name\": null, "
+                             "\"reason\": \"" EXTERNAL_REASON "\", \"external_due\": true}");
         }
         buf_puts(&b, json ? "\n]\n" : "");
         fwrite(b.data, 1, b.len, stdout);
@@ -275,7 +320,9 @@ int cli_plan(int argc, char **argv)
                 r = CLI_FAILURE;
                 goto out;
         }
-        print_rows(&res, &m, o.output && !strcmp(o.output, "json"));
+        int64_t *known = last_answers(o.db, &m);
+        print_rows(&res, &m, known, o.output && !strcmp(o.output, "json"));
+        free(known);
 out:
         sim_result_release(&res);
         free(outcomes);

@@ -227,7 +227,8 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
                 free(sim.res.rows);
                 return rc;
         }
-        qsort(sim.res.rows, sim.res.n, sizeof(*sim.res.rows), cmp_row);
+        if (sim.res.n) /* rows is NULL for an empty plan */
+                qsort(sim.res.rows, sim.res.n, sizeof(*sim.res.rows), cmp_row);
         *ret = sim.res;
         return 0;
 }

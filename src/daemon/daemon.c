@@ -37,6 +37,7 @@
 #include "common/trace.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/nextdue.h"
 #include "core/sched.h"
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
@@ -82,10 +83,22 @@ struct run {
         char trace[33];
 };
 
+/* The state of one job's next_due_api trigger (the next_due_api section below). */
+enum nd_phase { ND_ASK, ND_ASKING, ND_WAITING, ND_RETRY };
+
+struct nd_job {
+        enum nd_phase phase;
+        int failures;      /* failed GETs in a row */
+        bool reported;     /* this run of failures has its Start Failed instance */
+        int64_t ask_at;    /* ND_RETRY: the daemon clock's second of the next GET */
+        int64_t due;       /* ND_WAITING: the kept answer the scheduler will create */
+};
+
 struct tenant_rt {
         const char *name;
         struct sched_model model;
         struct sched *sched;
+        struct nd_job *nd; /* one per job of the model */
 };
 
 struct daemon {
@@ -125,6 +138,9 @@ struct daemon {
         uint64_t failed_txs;      /* failed transactions since the write path last worked */
         int64_t next_sweep_ms;    /* next look for status files nobody needs (runs/) */
         long fault_before_go;     /* BATCHD_FAULT_KILL_BEFORE_GO: tests only (tx_end) */
+        long fault_after_next_due; /* BATCHD_FAULT_KILL_AFTER_NEXT_DUE: tests only */
+        struct remote_call *answered; /* remote runs' answered calls, for remote_answers */
+        struct remote_call **answered_tail;
         struct batchd_metrics metrics; /* shown by the API's GET /metrics */
         struct secrets secrets;   /* decrypts secret values for the runs (daemon/key.h) */
         struct alerts_worker *alerts; /* sends the alerts' deliveries (daemon/alerts.h) */
@@ -796,6 +812,8 @@ static void remote_answer(struct daemon *d, struct run *r, struct remote_call *c
                 remote_report_release(&rep);
                 return;
         }
+        case REMOTE_OP_NEXT_DUE: /* taken by take_answers, never here */
+                return;
         case REMOTE_OP_STOP:
                 if (st >= 200 && st < 300) {
                         json_t *o = c->answer ? json_loadb(c->answer, c->answer_len, 0, NULL)
@@ -819,12 +837,13 @@ static void remote_answer(struct daemon *d, struct run *r, struct remote_call *c
         }
 }
 
-/* The answered calls, applied in the current transaction. */
+/* The answered calls of remote runs (take_answers), applied in the current
+ * transaction. */
 static void remote_answers(struct daemon *d)
 {
-        if (!d->remote)
-                return;
-        struct remote_call *c = remote_worker_take(d->remote);
+        struct remote_call *c = d->answered;
+        d->answered = NULL;
+        d->answered_tail = &d->answered;
         int64_t now = dclock_now(&d->clock);
         while (c) {
                 struct remote_call *next = c->next;
@@ -905,6 +924,279 @@ static void remote_stop(struct daemon *d, struct run *r)
                 return;
         }
         remote_worker_submit(d->remote, c);
+}
+
+/* ---- next_due_api triggers (docs/remote-jobs.md "next_due_api triggers") ----------------
+ *
+ * Each enabled job with a next_due_api trigger goes round: ASK (a GET is to be made) ->
+ * ASKING (under way, on the remote worker's threads) -> WAITING (the answer is kept in
+ * next_due_answers, committed on its own, and handed to the scheduler, which creates
+ * the instance when the time comes) -> ASK again once that instance is created. A GET
+ * that fails (no answer, timeout, an HTTP status other than 200, or an answer that is
+ * not a due time) is asked again after 10 s, 20 s, 40 s... (the daemon's clock) until
+ * the trigger's `attempts` are used; then the failure is recorded as a Start Failed
+ * instance (not scheduled, due at the failure) with a start_failed alert, once per run of
+ * failures, and the GET is repeated every ND_FAILED_RETRY_S until it answers. An answer
+ * not after the job's last due time is no new due time: asked again after
+ * ND_STALE_RETRY_S. A restart reads the kept answer: when no instance was created for
+ * it yet, the scheduler gets it without a GET (no skip); else the next GET is made (no
+ * repeat; the unique slot key backs this). */
+
+#define ND_TIMEOUT_DEFAULT_S 30
+#define ND_ATTEMPTS_DEFAULT 4
+#define ND_BACKOFF_FIRST_S 10
+#define ND_BACKOFF_MAX_S 600
+#define ND_FAILED_RETRY_S 300
+#define ND_STALE_RETRY_S 300
+
+/* The job's trigger zone (its timezone, else the tenant's). */
+static const struct tz *nd_zone(const struct tenant_rt *tr, size_t j)
+{
+        return tr->model.jobs[j].zone ? tr->model.jobs[j].zone : tr->model.tenant.zone;
+}
+
+static bool nd_active(const struct tenant_rt *tr, size_t j)
+{
+        return tr->nd && tr->model.jobs[j].external_due && tr->model.jobs[j].enabled &&
+               tr->model.defs[j]->next_due_api;
+}
+
+/* After a (re)build: each trigger continues from its kept answer (see above). */
+static void nd_restore(struct daemon *d, struct tenant_rt *tr)
+{
+        for (size_t j = 0; j < tr->model.njobs; j++) {
+                struct nd_job *nd = &tr->nd[j];
+                memset(nd, 0, sizeof(*nd));
+                nd->phase = ND_ASK;
+                if (!nd_active(tr, j))
+                        continue;
+                int64_t due;
+                struct batch_err err;
+                if (store_next_due_get(d->st, tr->name, tr->model.jobs[j].name, &due, &err) < 0)
+                        continue;
+                if (sched_set_next_due(tr->sched, j, due) == 0) {
+                        char iso[ISO_FORMAT_MAX];
+                        nd->phase = ND_WAITING;
+                        nd->due = due;
+                        dlog("info", tr->model.jobs[j].name, 0, 0, NULL,
+                             "next_due_api: the kept answer %s has no instance yet: it is "
+                             "created when due, without asking again",
+                             iso_format(due, nd_zone(tr, j), iso));
+                }
+        }
+}
+
+/* The scheduler created the instance of job j due at `due`: the trigger asks again
+ * (after the commit, nd_calls). */
+static void nd_created(struct tenant_rt *tr, size_t j, int64_t due)
+{
+        if (tr->nd && tr->nd[j].phase == ND_WAITING && due >= tr->nd[j].due)
+                tr->nd[j].phase = ND_ASK;
+}
+
+/* Records a trigger's failure as a Start Failed instance with its alert, in the caller's
+ * transaction (see above). */
+static void nd_failed_row(struct daemon *d, size_t t, size_t j, const char *why, int64_t now)
+{
+        struct tenant_rt *tr = &d->tenants[t];
+        int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+        char trace[TRACE_ID_LEN + 1];
+        trace_id_new(trace);
+        struct store_instance si = {.tenant = (char *)tr->name,
+                                    .job = (char *)tr->model.jobs[j].name, .scheduled = false,
+                                    .due = snow, .first_due = snow, .last_due = snow,
+                                    .state = STATE_START_FAILED, .reason = (char *)why,
+                                    .trace_id = trace};
+        struct batch_err err = {0};
+        int64_t id = 0;
+        int rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+        if (rc == 0) {
+                /* Held like any instance of the job (a child it governs sees it). */
+                struct sched_inst in = {.ext_id = id, .scheduled = false, .due = snow,
+                                        .first_due = snow, .last_due = snow,
+                                        .state = STATE_START_FAILED, .created_at = snow,
+                                        .end_at = snow, .retry_at = INT64_MAX};
+                snprintf(in.reason, sizeof(in.reason), "%.127s", why);
+                sched_restore(tr->sched, j, &in, NULL);
+                rc = alerts_on_transition(d->st, &d->set, tr->model.defs[j], tr->name, id,
+                                          STATE_START_FAILED, why, 0, now, &err);
+                d->alerts_raised = true;
+        }
+        tx_note(d, rc, &err);
+        if (rc < 0)
+                dlog("error", tr->model.jobs[j].name, id, 0, trace, "recording: %s", err.msg);
+        else
+                dlog("error", tr->model.jobs[j].name, id, 0, trace,
+                     "%s: recorded as Start Failed instance %lld", why, (long long)id);
+}
+
+/* One answered GET, in the caller's transaction. Returns true when an answer was kept. */
+static bool nd_answer(struct daemon *d, struct remote_call *c, int64_t now)
+{
+        if (c->generation != d->rebuilds || c->tenant >= d->ntenants)
+                return false; /* asked before a rebuild: that state is gone */
+        struct tenant_rt *tr = &d->tenants[c->tenant];
+        long jl = sched_model_find(&tr->model, c->job);
+        if (jl < 0 || !nd_active(tr, (size_t)jl) || tr->nd[jl].phase != ND_ASKING)
+                return false;
+        size_t j = (size_t)jl;
+        struct nd_job *nd = &tr->nd[j];
+        const struct job_def *def = tr->model.defs[j];
+        const char *job = def->name;
+        char why[600], msg[400], iso[ISO_FORMAT_MAX];
+        if (c->http_status == 200) {
+                int64_t due;
+                int adjust = 0;
+                struct batch_err err = {0};
+                if (nextdue_parse(c->answer ? c->answer : "", c->answer_len, nd_zone(tr, j), &due,
+                                  &adjust, &err) == 0) {
+                        nd->failures = 0;
+                        nd->reported = false;
+                        iso_format(due, nd_zone(tr, j), iso);
+                        if (sched_set_next_due(tr->sched, j, due) < 0) {
+                                nd->phase = ND_RETRY;
+                                nd->ask_at = now + ND_STALE_RETRY_S;
+                                dlog("info", job, 0, 0, c->trace, "next_due_api answered %s, "
+                                     "which is not after the job's last due time: no new due "
+                                     "time; asking again in %d s", iso, ND_STALE_RETRY_S);
+                                return false;
+                        }
+                        int rc = store_next_due_put(d->st, tr->name, job, due, now, &err);
+                        tx_note(d, rc, &err);
+                        nd->phase = ND_WAITING;
+                        nd->due = due;
+                        dlog("info", job, 0, 0, c->trace, "next_due_api: next due %s%s", iso,
+                             adjust == 1   ? " (the answer fell in a daylight-saving gap: "
+                                             "moved to the first instant after it)"
+                             : adjust == 2 ? " (the answer occurs twice: its first occurrence)"
+                                           : "");
+                        return rc == 0;
+                }
+                snprintf(why, sizeof(why), "next_due_api %s answered no due time: %s", job,
+                         err.msg);
+        } else if (c->http_status) {
+                answer_message(c, msg, sizeof(msg));
+                snprintf(why, sizeof(why), "next_due_api %s failed: HTTP %ld%s%s", job,
+                         c->http_status, msg[0] ? ": " : "", msg);
+        } else {
+                snprintf(why, sizeof(why), "next_due_api %s did not answer: %s", job, c->error);
+        }
+        nd->failures++;
+        int attempts = def->next_due_attempts > 0 ? def->next_due_attempts
+                                                  : ND_ATTEMPTS_DEFAULT;
+        nd->phase = ND_RETRY;
+        if (nd->failures < attempts) {
+                int64_t delay = ND_BACKOFF_FIRST_S;
+                for (int k = 1; k < nd->failures && delay < ND_BACKOFF_MAX_S; k++)
+                        delay *= 2;
+                if (delay > ND_BACKOFF_MAX_S)
+                        delay = ND_BACKOFF_MAX_S;
+                nd->ask_at = now + delay;
+                dlog("warn", job, 0, 0, c->trace, "%s; asking again in %lld s (attempt %d of %d)",
+                     why, (long long)delay, nd->failures, attempts);
+                return false;
+        }
+        nd->ask_at = now + ND_FAILED_RETRY_S;
+        if (!nd->reported) {
+                char full[700];
+                snprintf(full, sizeof(full), "%s (%d attempts)", why, nd->failures);
+                nd_failed_row(d, c->tenant, j, full, now);
+                nd->reported = true;
+        } else {
+                dlog("error", job, 0, 0, c->trace, "%s; still failing, asking again in %d s",
+                     why, ND_FAILED_RETRY_S);
+        }
+        return false;
+}
+
+/* The GETs to make now (after the turn's commit): triggers in ASK, and in RETRY whose
+ * time has come. */
+static void nd_calls(struct daemon *d)
+{
+        if (!d->remote || d->repo_failing)
+                return;
+        int64_t now = dclock_now(&d->clock);
+        for (size_t t = 0; t < d->ntenants; t++) {
+                struct tenant_rt *tr = &d->tenants[t];
+                for (size_t j = 0; j < tr->model.njobs; j++) {
+                        if (!nd_active(tr, j))
+                                continue;
+                        struct nd_job *nd = &tr->nd[j];
+                        if (nd->phase != ND_ASK && (nd->phase != ND_RETRY || now < nd->ask_at))
+                                continue;
+                        const struct job_def *def = tr->model.defs[j];
+                        struct remote_call *c = calloc(1, sizeof(*c));
+                        if (!c || !(c->url = strdup(def->next_due_api))) {
+                                remote_call_free(c);
+                                nd->phase = ND_RETRY;
+                                nd->ask_at = now + ND_BACKOFF_FIRST_S;
+                                continue;
+                        }
+                        c->op = REMOTE_OP_NEXT_DUE;
+                        c->tenant = t;
+                        c->generation = d->rebuilds;
+                        snprintf(c->job, sizeof(c->job), "%s", def->name);
+                        trace_id_new(c->trace);
+                        c->timeout_s = def->next_due_timeout_seconds > 0
+                                               ? def->next_due_timeout_seconds
+                                               : ND_TIMEOUT_DEFAULT_S;
+                        nd->phase = ND_ASKING;
+                        remote_worker_submit(d->remote, c);
+                }
+        }
+}
+
+/* The earliest daemon-clock second at which a trigger's GET is due, INT64_MAX if none. */
+static int64_t nd_next_ask(const struct daemon *d)
+{
+        int64_t at = INT64_MAX;
+        for (size_t t = 0; t < d->ntenants; t++) {
+                const struct tenant_rt *tr = &d->tenants[t];
+                for (size_t j = 0; j < tr->model.njobs; j++)
+                        if (nd_active(tr, j) && tr->nd[j].phase == ND_RETRY &&
+                            tr->nd[j].ask_at < at)
+                                at = tr->nd[j].ask_at;
+        }
+        return at;
+}
+
+/* Takes the worker's answered calls: the next_due_api answers are applied at once, in a
+ * transaction of their own, so that a kept answer is committed before any instance is
+ * created for it; the remote runs' answers wait in d->answered for remote_answers. */
+static void take_answers(struct daemon *d)
+{
+        if (!d->remote)
+                return;
+        struct remote_call *c = remote_worker_take(d->remote);
+        int64_t now = dclock_now(&d->clock);
+        bool kept = false, open = false;
+        while (c) {
+                struct remote_call *next = c->next;
+                c->next = NULL;
+                if (c->op == REMOTE_OP_NEXT_DUE) {
+                        if (!open)
+                                tx_begin(d);
+                        open = true;
+                        kept |= nd_answer(d, c, now);
+                        remote_call_free(c);
+                } else {
+                        *d->answered_tail = c;
+                        d->answered_tail = &c->next;
+                }
+                c = next;
+        }
+        if (!open)
+                return;
+        uint64_t failed = d->failed_txs;
+        tx_end(d);
+        /* Fault injection for tests/daemon/nextdue.sh: SIGKILL itself after the Nth
+         * commit that kept an answer, before the instance for it is created. */
+        if (kept && d->failed_txs == failed && d->fault_after_next_due > 0 &&
+            --d->fault_after_next_due == 0) {
+                dlog("warn", NULL, 0, 0, NULL, "BATCHD_FAULT_KILL_AFTER_NEXT_DUE: killed after "
+                     "keeping a next_due_api answer, before its instance");
+                raise(SIGKILL);
+        }
 }
 
 /* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
@@ -1377,8 +1669,11 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 /* Not max_seen_id: a submit another process committed just before
                  * has a lower id and must still be found by take_submits (which skips
                  * the instances it already holds). */
-                if (rc == 0)
+                if (rc == 0) {
                         sched_set_ext_id(tr->sched, in, id);
+                        if (in->scheduled)
+                                nd_created(tr, in->job, in->due);
+                }
                 break;
         }
         case SCHED_WARN: {
@@ -1727,6 +2022,7 @@ static void free_tenants(struct daemon *d)
         d->pending_tail = &d->pending;
         d->npending = 0;
         for (size_t i = 0; i < d->ntenants; i++) {
+                free(d->tenants[i].nd);
                 sched_free(d->tenants[i].sched);
                 sched_model_release(&d->tenants[i].model);
         }
@@ -1805,6 +2101,9 @@ static int rebuild(struct daemon *d)
                 }
                 free(latest);
                 free(parent);
+                if (!(tr->nd = calloc(tr->model.njobs + 1, sizeof(*tr->nd))))
+                        return -1;
+                nd_restore(d, tr);
         }
         drop_key_positions(&d->set);
         /* Loading parsed every stored definition: give the scratch memory back. */
@@ -2029,6 +2328,12 @@ static void arm_timer(struct daemon *d)
                 if (u < us)
                         us = u;
         }
+        int64_t ask = nd_next_ask(d);
+        if (ask != INT64_MAX) {
+                int64_t u = dclock_us_until(&d->clock, ask);
+                if (u < us)
+                        us = u;
+        }
         int64_t ms = us / 1000 + 1;
         stop_timers(d, dclock_now(&d->clock), &ms);
         if (ms * 1000 < us)
@@ -2128,6 +2433,10 @@ int main(int argc, char **argv)
         const char *fault = getenv("BATCHD_FAULT_KILL_BEFORE_GO");
         d.fault_before_go = fault ? strtol(fault, NULL, 10) : 0;
         unsetenv("BATCHD_FAULT_KILL_BEFORE_GO");
+        fault = getenv("BATCHD_FAULT_KILL_AFTER_NEXT_DUE");
+        d.fault_after_next_due = fault ? strtol(fault, NULL, 10) : 0;
+        unsetenv("BATCHD_FAULT_KILL_AFTER_NEXT_DUE");
+        d.answered_tail = &d.answered;
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
         const char *key_file = NULL; /* --secrets-key */
@@ -2404,6 +2713,8 @@ int main(int argc, char **argv)
                         next_check = mono_ms() + 1000;
                 if (check && next_check > mono_ms() + 50)
                         next_check = mono_ms() + 50;
+                /* The answered HTTP calls: next_due_api answers are kept first. */
+                take_answers(&d);
                 /* Then the runs' ends and reports, the scheduler's records and the
                  * launches in one transaction. A rebuild forgot the runs these events
                  * name (epoll reports a still-ready descriptor again). */
@@ -2429,6 +2740,7 @@ int main(int argc, char **argv)
                 drain_pending(&d);
                 advance(&d);
                 tx_end(&d);
+                nd_calls(&d); /* after the commit: a created instance is recorded */
                 if (d.alerts_raised) {
                         d.alerts_raised = false;
                         alerts_worker_wake(d.alerts);
@@ -2450,6 +2762,11 @@ int main(int argc, char **argv)
                 api_stop(api);
         alerts_worker_stop(d.alerts);
         remote_worker_stop(d.remote);
+        while (d.answered) {
+                struct remote_call *c = d.answered;
+                d.answered = c->next;
+                remote_call_free(c);
+        }
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);

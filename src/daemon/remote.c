@@ -84,7 +84,7 @@ static void url_for_log(const char *url, char *dst, size_t cap)
 
 static const char *op_method(enum remote_op op)
 {
-        return op == REMOTE_OP_STATUS ? "GET" : "POST";
+        return op == REMOTE_OP_STATUS || op == REMOTE_OP_NEXT_DUE ? "GET" : "POST";
 }
 
 static void perform(struct remote_call *c)
@@ -102,13 +102,15 @@ static void perform(struct remote_call *c)
         sodium_bin2hex(span, sizeof(span), rnd, sizeof(rnd));
         snprintf(trace_h, sizeof(trace_h), "X-Batchd-Trace-Id: %s", c->trace);
         snprintf(parent_h, sizeof(parent_h), "traceparent: 00-%s-%s-01", c->trace, span);
-        struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+        struct curl_slist *hdr = curl_slist_append(
+                NULL, c->op == REMOTE_OP_NEXT_DUE ? "Accept: text/plain, application/json"
+                                                  : "Accept: application/json");
         hdr = curl_slist_append(hdr, trace_h);
         if (strlen(c->trace) == 32)
                 hdr = curl_slist_append(hdr, parent_h);
         if (c->auth)
                 hdr = curl_slist_append(hdr, c->auth);
-        if (c->op != REMOTE_OP_STATUS) {
+        if (c->op == REMOTE_OP_START || c->op == REMOTE_OP_STOP) {
                 hdr = curl_slist_append(hdr, "Content-Type: application/json");
                 curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body ? c->body : "{}");
         }
@@ -139,14 +141,15 @@ static void perform(struct remote_call *c)
         long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
         char where[512];
         url_for_log(c->url, where, sizeof(where));
+        const char *what = c->op == REMOTE_OP_NEXT_DUE ? "next_due_api" : "remote";
         if (c->http_status)
                 dlog(c->http_status < 500 ? "info" : "warn", c->job, c->instance_id,
-                     c->execution_id, c->trace, "remote %s %s: %ld (%ld ms)", op_method(c->op),
-                     where, c->http_status, ms);
+                     c->execution_id, c->trace, "%s %s %s: %ld (%ld ms)", what,
+                     op_method(c->op), where, c->http_status, ms);
         else
                 dlog("warn", c->job, c->instance_id, c->execution_id, c->trace,
-                     "remote %s %s: no answer: %s (%ld ms)", op_method(c->op), where, c->error,
-                     ms);
+                     "%s %s %s: no answer: %s (%ld ms)", what, op_method(c->op), where,
+                     c->error, ms);
 }
 
 static void *worker_main(void *arg)

@@ -1,6 +1,7 @@
-/* remote.h: the HTTP calls of remote (http executor) runs, made off the scheduler's
- * thread (docs/remote-jobs.md). The daemon hands a call (start, status or stop of one
- * execution) to the worker and goes on; a few worker threads make the calls with
+/* remote.h: the HTTP calls of remote (http executor) runs and of next_due_api
+ * triggers, made off the scheduler's thread (docs/remote-jobs.md). The daemon hands a
+ * call (start, status or stop of one execution, or the GET of a job's next due time) to
+ * the worker and goes on; a few worker threads make the calls with
  * libcurl and queue them back with their answers; an eventfd (remote_worker_fd) becomes
  * readable when answers wait, and the daemon applies them in its loop. The worker keeps
  * no repository connection: the daemon records everything.
@@ -16,7 +17,12 @@
 
 #include "common/err.h"
 
-enum remote_op { REMOTE_OP_START, REMOTE_OP_STATUS, REMOTE_OP_STOP };
+enum remote_op {
+        REMOTE_OP_START,
+        REMOTE_OP_STATUS,
+        REMOTE_OP_STOP,
+        REMOTE_OP_NEXT_DUE, /* GET of a next_due_api trigger's URL (no execution) */
+};
 
 #define REMOTE_ANSWER_MAX (1024 * 1024)
 
@@ -32,6 +38,7 @@ struct remote_call {
         char *body;               /* owned; POST body (start) or NULL */
         char *auth;               /* owned; "Authorization: ..." header line or NULL; secret */
         long timeout_s;
+        uint64_t generation;      /* the daemon's, to drop answers of an older state */
         /* the answer */
         long http_status;         /* 0: no HTTP answer (error says why) */
         char error[256];          /* the transport error, or "" */

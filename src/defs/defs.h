@@ -78,6 +78,8 @@ struct job_def {
         char *cron;                   /* trigger.cron, or NULL */
         char *timezone;               /* trigger.timezone, or NULL: the tenant's */
         char *next_due_api;           /* trigger.next_due_api, or NULL */
+        int next_due_timeout_seconds; /* trigger.timeout_seconds: one GET's timeout; 0: 30 */
+        int next_due_attempts;        /* trigger.attempts: GETs before Start Failed; 0: 4 */
         enum job_window window;
         enum job_window_end on_window_end;
         bool workday_only;

@@ -291,15 +291,21 @@ static void job_fields(struct emitter *e, const struct job_def *j)
                            j->retry_backoff_seconds, j->retry_factor);
                 end(e, "retry");
         }
-        if (j->cron || j->next_due_api || j->timezone) {
+        if (j->cron || j->next_due_api || j->timezone || j->next_due_timeout_seconds > 0 ||
+            j->next_due_attempts > 0) {
                 begin(e);
                 first = true;
                 buf_puts(b, "{");
+                if (j->next_due_attempts > 0)
+                        sep(b, &first), buf_printf(b, "attempts: %d", j->next_due_attempts);
                 if (j->cron)
                         sep(b, &first), buf_puts(b, "cron: "), defs_emit_scalar(b, j->cron);
                 if (j->next_due_api)
                         sep(b, &first), buf_puts(b, "next_due_api: "),
                                 defs_emit_scalar(b, j->next_due_api);
+                if (j->next_due_timeout_seconds > 0)
+                        sep(b, &first), buf_printf(b, "timeout_seconds: %d",
+                                                   j->next_due_timeout_seconds);
                 if (j->timezone)
                         sep(b, &first), buf_puts(b, "timezone: "),
                                 defs_emit_scalar(b, j->timezone);

@@ -411,6 +411,9 @@ static const struct key trigger_keys[] = {
         {"cron", T_STR, offsetof(struct job_def, cron), 0, 0, NULL, NULL, NULL},
         {"timezone", T_STR, offsetof(struct job_def, timezone), 0, 0, NULL, NULL, NULL},
         {"next_due_api", T_STR, offsetof(struct job_def, next_due_api), 0, 0, NULL, NULL, NULL},
+        {"timeout_seconds", T_INT, offsetof(struct job_def, next_due_timeout_seconds), 1, 3600,
+         NULL, NULL, NULL},
+        {"attempts", T_INT, offsetof(struct job_def, next_due_attempts), 1, 10, NULL, NULL, NULL},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 

@@ -178,8 +178,13 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                         report(v, d, "trigger.cron", "\"%.80s\" never fires: no date matches it",
                                j->cron);
         }
-        if (j->timezone && !j->cron)
-                report(v, d, "trigger.timezone", "a timezone applies only to a cron trigger");
+        if (j->timezone && !j->cron && !j->next_due_api)
+                report(v, d, "trigger.timezone", "a timezone applies only to a cron or "
+                                                 "next_due_api trigger");
+        if ((j->next_due_timeout_seconds > 0 || j->next_due_attempts > 0) && !j->next_due_api)
+                report(v, d, j->next_due_timeout_seconds > 0 ? "trigger.timeout_seconds"
+                                                            : "trigger.attempts",
+                       "timeout_seconds and attempts apply only to a next_due_api trigger");
         check_zone(v, d, "trigger.timezone", j->timezone);
         if (j->next_due_api && !is_url(j->next_due_api))
                 report(v, d, "trigger.next_due_api", "\"%.80s\" is not an http:// or https:// URL",

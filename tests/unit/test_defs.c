@@ -198,6 +198,15 @@ static void test_bad_input(void **state)
         expect_one(JOB "trigger: {cron: \"@daily\"}\n---\n" JOB "trigger: {cron: \"@daily\"}\n",
                    7, 1, "name", "defined twice; the first is at t.yaml:1:1");
         expect_one(JOB "trigger: [1, 2]\n", 4, 10, "trigger", "must be a mapping");
+        /* next_due_api's own keys (docs/remote-jobs.md). */
+        expect_one(JOB "trigger: {cron: \"@daily\", attempts: 3}\n", 4, 27, "trigger.attempts",
+                   "apply only to a next_due_api trigger");
+        expect_one(JOB "trigger: {next_due_api: \"http://x/\", attempts: 11}\n", 4, 48,
+                   "trigger.attempts", "out of range 1 to 10");
+        expect_one(JOB "trigger: {next_due_api: \"http://x/\", timeout_seconds: 0}\n", 4, 55,
+                   "trigger.timeout_seconds", "out of range 1 to 3600");
+        expect_one(JOB "trigger: {next_due_api: \"ftp://x/\"}\n", 4, 11, "trigger.next_due_api",
+                   "not an http:// or https:// URL");
         expect_one("- a\n- b\n", 1, 1, NULL, "must be a mapping");
         expect_one("kind: job\nname: [unclosed\n", 3, 1, NULL, "YAML syntax error");
         expect_one("", 1, 1, NULL, "empty");
@@ -337,6 +346,44 @@ static void test_canonical_form(void **state)
         buf_release(&out);
         defset_release(&set);
         diag_list_release(&diags);
+}
+
+/* A next_due_api trigger with its zone, timeout and attempts: emitted in key order and
+ * read back the same. */
+static void test_next_due_trigger(void **state)
+{
+        (void)state;
+        struct defset set, again;
+        struct diag_list diags, d2;
+        struct buf out, out2;
+        buf_init(&out, 0);
+        buf_init(&out2, 0);
+        load("name: nd\nexecutor: {exec: {command: [/bin/true]}}\n"
+             "trigger: {timezone: Europe/Berlin, next_due_api: \"http://127.0.0.1:9/next\",\n"
+             "  timeout_seconds: 5, attempts: 2}\n",
+             &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(set.docs[0].u.job.next_due_timeout_seconds, 5);
+        assert_int_equal(set.docs[0].u.job.next_due_attempts, 2);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_string_equal(out.data, "kind: job\n"
+                                      "tenant: default\n"
+                                      "name: nd\n"
+                                      "executor: {exec: {command: [/bin/true]}}\n"
+                                      "trigger: {attempts: 2, next_due_api: "
+                                      "\"http://127.0.0.1:9/next\", timeout_seconds: 5, "
+                                      "timezone: Europe/Berlin}\n"
+                                      "type: scheduled\n");
+        load(out.data, &again, &d2);
+        assert_int_equal(d2.n, 0);
+        assert_int_equal(defs_emit_doc(&again.docs[0], &out2), 0);
+        assert_string_equal(out.data, out2.data);
+        buf_release(&out);
+        buf_release(&out2);
+        defset_release(&set);
+        defset_release(&again);
+        diag_list_release(&diags);
+        diag_list_release(&d2);
 }
 
 /* The report block of the settings (docs/report.md, "The e-mail"): off and 08:00 by
@@ -515,6 +562,7 @@ int main(void)
                 cmocka_unit_test(test_garbage_does_not_crash),
                 cmocka_unit_test(test_canonical_round_trip),
                 cmocka_unit_test(test_canonical_form),
+                cmocka_unit_test(test_next_due_trigger),
                 cmocka_unit_test(test_alert_settings),
                 cmocka_unit_test(test_report_settings),
         };
