@@ -59,15 +59,20 @@ static const struct cli_noun nouns[] = {
         {NULL, NULL, NULL, NULL},
 };
 
+/* Prints noun n's summary and each of its verbs with usage and summary. */
+static void print_noun(FILE *f, const struct cli_noun *n)
+{
+        fprintf(f, "%s: %s\n", n->name, n->summary);
+        for (const struct cli_cmd *c = n->cmds; c && c->name; c++)
+                fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
+                        c->summary);
+}
+
 static void print_help(FILE *f)
 {
         fprintf(f, "usage: batchctl <noun> <verb> [options]\n\n");
-        for (const struct cli_noun *n = nouns; n->name; n++) {
-                fprintf(f, "%s: %s\n", n->name, n->summary);
-                for (const struct cli_cmd *c = n->cmds; c && c->name; c++)
-                        fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
-                                c->summary);
-        }
+        for (const struct cli_noun *n = nouns; n->name; n++)
+                print_noun(f, n);
         fprintf(f,
                 "\nServer or repository (docs/cli.md):\n"
                 "  --url URL, else $BATCHD_URL, else `url = URL` in $XDG_CONFIG_HOME/batchd/config\n"
@@ -180,6 +185,19 @@ int main(int argc, char **argv)
                 printf("batchctl %s\n", BATCH_VERSION);
                 return CLI_OK;
         }
+        /* `batchctl NOUN --help` (and `-h`, `help`) for a noun with verbs: its verbs, exit 0,
+         * whether or not a server is configured. */
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h") ||
+                          !strcmp(argv[2], "help"))) {
+                for (const struct cli_noun *n = nouns; n->name; n++)
+                        if (!strcmp(n->name, argv[1]) && n->cmds) {
+                                printf("usage: batchctl %s <verb> [options]\n\n", n->name);
+                                print_noun(stdout, n);
+                                printf("\nbatchctl %s <verb> --help shows one verb's options.\n",
+                                       n->name);
+                                return CLI_OK;
+                        }
+        }
         remote_configure(url, token);
         if (url && !*url)
                 return cli_usage_error("", NULL, "--url needs a non-empty URL");
@@ -200,14 +218,18 @@ int main(int argc, char **argv)
                         continue;
                 if (n->run)
                         return n->run(argc - 1, argv + 1);
-                if (argc < 3)
-                        return cli_usage_error(n->name, NULL, "'%s' needs a verb (see batchctl --help)",
-                                               n->name);
+                if (argc < 3) {
+                        cli_usage_error(n->name, NULL, "'%s' needs a verb (see batchctl %s --help)",
+                                        n->name, n->name);
+                        print_noun(stderr, n);
+                        return CLI_USAGE;
+                }
                 for (const struct cli_cmd *c = n->cmds; c->name; c++)
                         if (!strcmp(c->name, argv[2]))
                                 return c->run(argc - 2, argv + 2);
-                return cli_usage_error(n->name, NULL, "unknown verb '%s %s' (see batchctl --help)",
-                                       n->name, argv[2]);
+                return cli_usage_error(n->name, NULL,
+                                       "unknown verb '%s %s' (see batchctl %s --help)", n->name,
+                                       argv[2], n->name);
         }
         return cli_usage_error("", NULL, "unknown command '%s' (see batchctl --help)", argv[1]);
 }

@@ -1440,6 +1440,7 @@ static const char usage[] =
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
+        "       batchd --version | --help\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n";
 
@@ -1456,6 +1457,7 @@ int main(int argc, char **argv)
                 {"listen", required_argument, NULL, 'L'},
                 {"secrets-key", required_argument, NULL, 'K'},
                 {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -1507,6 +1509,7 @@ int main(int argc, char **argv)
                         break;
                 }
                 case 'h': fputs(usage, stdout); return 0;
+                case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
                 default: fputs(usage, stderr); return 2;
                 }
         }
