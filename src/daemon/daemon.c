@@ -68,8 +68,12 @@ struct run {
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
         bool report_partial; /* the last report read ended inside a line */
+        char trace[TRACE_ID_LEN + 1]; /* the instance's trace id, on each of its log lines */
         int64_t stop_deadline_ms;
 };
+
+/* The trace id of run r for its log lines (NULL when it has none). */
+#define RTRACE(r) ((r)->trace[0] ? (r)->trace : NULL)
 
 struct tenant_rt {
         const char *name;
@@ -208,7 +212,8 @@ static void runs_bury(struct daemon *d)
 
 /* Holds a run of supervisor `pid`, watched through a pidfd when `alive` (else, or when
  * it ended meanwhile, r->pidfd is -1 and r->gone is set: the caller ends the run). */
-static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, int64_t exec_id,
+static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, const char *trace,
+                             int64_t exec_id,
                              pid_t pid, int report_fd, const char *status_path, bool alive)
 {
         struct run *r = calloc(1, sizeof(*r));
@@ -216,6 +221,7 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
                 return NULL;
         r->tenant = tenant;
         r->instance = instance;
+        snprintf(r->trace, sizeof(r->trace), "%s", trace ? trace : "");
         r->exec_id = exec_id;
         r->pid = pid;
         r->report_fd = report_fd;
@@ -224,7 +230,7 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
         r->pidfd = alive ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
         r->gone = !alive || (r->pidfd < 0 && errno == ESRCH);
         if (r->pidfd < 0 && !r->gone)
-                dlog("error", NULL, instance, exec_id, NULL,
+                dlog("error", NULL, instance, exec_id, RTRACE(r),
                      "cannot watch supervisor %d (%s): its end will be found at the next start",
                      (int)pid, strerror(errno));
         r->next = d->runs;
@@ -383,7 +389,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         }
         g->h = h;
         g->exec_id = exec_id;
-        g->run = run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path, true);
+        g->run = run_watch(d, t, in->ext_id, si.trace_id, exec_id, h.pid, h.report_fd, status_path, true);
         atomic_fetch_add(&d->metrics.runs_started, 1);
         if (attempt == 1 && !d->clock.virtual_clock) {
                 /* From the due time (a submit's: its creation) to now, real clock only. */
@@ -439,13 +445,13 @@ static void run_not_started(struct daemon *d, struct run *r)
         int rc = store_execution_withdraw(d->st, r->exec_id, &err);
         tx_note(d, rc, &err);
         if (rc < 0 && rc != BATCH_ENOENT) {
-                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
                      "withdrawing an execution that never started: %s", err.msg);
         } else {
                 if (in && in->state == STATE_STARTING)
                         queue_launch(d, r->tenant, r->instance);
                 dlog("info", in ? tr->model.jobs[in->job].name : NULL, r->instance, r->exec_id,
-                     NULL, "execution %lld never started (batchd stopped before its go): "
+                     RTRACE(r), "execution %lld never started (batchd stopped before its go): "
                      "withdrawn%s", (long long)r->exec_id,
                      in && in->state == STATE_STARTING ? ", launching the run again" : "");
                 drop_status_file(d, r);
@@ -460,6 +466,23 @@ static struct run *run_of_instance(struct daemon *d, int64_t instance)
                 if (r->instance == instance)
                         return r;
         return NULL;
+}
+
+/* The trace id of instance `id` for a log line, into buf: its run's when it has one in
+ * flight, else (when `ask_repo`) the repository's; NULL when unknown. */
+static const char *instance_trace(struct daemon *d, int64_t id, bool ask_repo,
+                                  char buf[TRACE_ID_LEN + 1])
+{
+        struct run *r = id ? run_of_instance(d, id) : NULL;
+        if (r && r->trace[0])
+                return memcpy(buf, r->trace, sizeof(r->trace));
+        struct store_instance si;
+        struct batch_err err;
+        if (!id || !ask_repo || store_instance_get(d->st, id, &si, &err) < 0)
+                return NULL;
+        snprintf(buf, TRACE_ID_LEN + 1, "%s", si.trace_id ? si.trace_id : "");
+        store_instance_release(&si);
+        return buf[0] ? buf : NULL;
 }
 
 /* The run ended with outcome *op: record it, tell the scheduler, forget the run. */
@@ -488,7 +511,7 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                                         &err);
         tx_note(d, rc, &err);
         if (rc < 0 && rc != BATCH_ESTALE)
-                dlog("error", NULL, r->instance, r->exec_id, NULL, "%s", err.msg);
+                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r), "%s", err.msg);
         else if (r->status_file)
                 drop_status_file(d, r);
         if (in) {
@@ -508,9 +531,9 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                 else
                         how = SCHED_END_FAILED;
                 if (sched_ended(tr->sched, in, how, why[0] ? why : NULL, snow) < 0)
-                        dlog("warn", NULL, r->instance, r->exec_id, NULL,
+                        dlog("warn", NULL, r->instance, r->exec_id, RTRACE(r),
                              "run ended in state %d: not recorded by the scheduler", in->state);
-                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, NULL,
+                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, RTRACE(r),
                      "ended: %s", why[0] ? why : "success");
         }
         atomic_fetch_add(&d->metrics.runs_finished, 1);
@@ -593,7 +616,7 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                         sched_stop_failed(tr->sched, in,
                                                           offset_to_scheduling(&tr->model.offset,
                                                                                now));
-                                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
                                      "the run did not end after SIGKILL: Stop Failed");
                                 continue;
                         }
@@ -797,8 +820,10 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 break;
         }
         tx_note(d, rc, &err);
+        char trace[TRACE_ID_LEN + 1];
         if (rc < 0 && !d->tx_failed)
-                dlog("error", job, in->ext_id, 0, NULL, "recording: %s", err.msg);
+                dlog("error", job, in->ext_id, 0, instance_trace(d, in->ext_id, false, trace),
+                     "recording: %s", err.msg);
         return rc;
 }
 
@@ -976,7 +1001,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                 o.kind != RUN_NONE ? RUN_SUPERVISOR_GONE
                                                    : run_supervisor_state((pid_t)last->pid,
                                                                           last->id, si->id);
-                        struct run *r = run_watch(d, t, si->id, last->id, (pid_t)last->pid, -1,
+                        struct run *r = run_watch(d, t, si->id, si->trace_id, last->id, (pid_t)last->pid, -1,
                                                   status_path, sv != RUN_SUPERVISOR_GONE);
                         if (r && r->gone) {
                                 run_finished(d, r, now); /* it had ended (or just did) */
@@ -1233,7 +1258,9 @@ static void take_requests(struct daemon *d, int64_t now)
                         msg = rc == 0 ? "done" : "not allowed in the instance's state";
                 }
                 store_request_finish(d->st, q->id, rc, msg, now, &err);
-                dlog("info", NULL, q->instance_id, 0, NULL, "request %lld (%s by %s): %s",
+                char trace[TRACE_ID_LEN + 1];
+                dlog("info", NULL, q->instance_id, 0,
+                     instance_trace(d, q->instance_id, true, trace), "request %lld (%s by %s): %s",
                      (long long)q->id, q->action, q->actor, msg);
         }
         store_request_list_release(&l);

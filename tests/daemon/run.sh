@@ -533,6 +533,20 @@ grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
     pass "logs: JSON lines with execution ids" || fail "logs: JSON lines with execution ids" "$tmp/bad"
 
+# Every log line about an instance (started, ended, retried, stopped, restarted, requests)
+# carries the instance's trace id, the one the repository holds (BATCH_TRACE_ID of its runs).
+jq -r 'select(.instance_id != null) | "\(.instance_id) \(.trace_id // "none") \(.msg)"' \
+    "$tmp/daemon.log" >"$tmp/traced"
+sqlite3 -cmd '.timeout 5000' "$tmp/r.db" 'SELECT id, trace_id FROM instances' | tr '|' ' ' >"$tmp/traces"
+awk 'NR == FNR { t[$1] = $2; next } $2 != t[$1] { print "instance " $1 ": logged " $2 ", stored " t[$1] ": " $0 }' \
+    "$tmp/traces" "$tmp/traced" >"$tmp/untraced"
+ended=$(grep -c '^[0-9]* [0-9a-f]\{32\} ended: ' "$tmp/traced")
+[ ! -s "$tmp/untraced" ] && [ "$ended" -ge 10 ] && grep -q ' started attempt ' "$tmp/traced" &&
+    grep -q ' request [0-9]* (stop by ' "$tmp/traced" &&
+    pass "logs: each of the $(wc -l <"$tmp/traced") lines about an instance ($ended ended) carries its trace id" ||
+    { cat "$tmp/untraced" >>"$tmp/traced.bad"; echo "ended lines: $ended" >>"$tmp/traced.bad";
+      fail "logs: every line about an instance carries its trace id" "$tmp/traced.bad"; }
+
 # A waiting child's reason follows its parent (docs/scheduler.md "Wait reasons"): once
 # the parent has failed for good, the child's reason in the repository names the failure
 # and what releases it (no history row: the state did not change); marking the parent
