@@ -90,6 +90,10 @@ int cli_load_defs(char *const *paths, size_t npaths, struct defset *set);
 /* Prints diagnostics sorted by position on stderr as file:line:column: key: reason. */
 void cli_print_diags(struct diag_list *diags);
 
+/* The reader's language preferences as an Accept-Language value, from the environment's
+ * LANGUAGE, LC_ALL, LC_MESSAGES and LANG (lang_from_locale); "" when none. Read once. */
+const char *cli_lang(void);
+
 /* Prints "batchctl: <message>" and the verb's usage line on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "cli/rcmd.h"
 #include "common/buf.h"
 #include "common/files.h"
@@ -279,53 +281,45 @@ void cli_spec_field(const char *spec, const char *key, char *buf, size_t len)
 
 static int jobs_list(int argc, char **argv)
 {
-        static const char usage[] = "jobs list [--db DB] [--tenant T] [-o table|json|yaml]";
-        static const char *const formats[] = {"table", "json", "yaml", NULL};
+        static const char usage[] = "jobs list [--db DB] [--tenant T] [-o table|wide|json|yaml]";
         struct opts o;
+        enum out_fmt fmt;
         int r = parse(argc, argv, &o, usage);
-        if (r || (r = check_output(o.output, formats)))
+        if (r || (r = out_parse(o.output, OUT_STD, &fmt)))
                 return r < 0 ? CLI_OK : r;
         struct store *s = NULL;
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
-        struct store_def_list l = {0, NULL};
         struct batch_err err;
-        if (store_def_list(s, o.tenant, "job", &l, &err) < 0) {
-                fprintf(stderr, "batchctl: %s\n", err.msg);
+        if (fmt == OUT_YAML) { /* the definitions themselves, as apply reads them */
+                struct store_def_list l = {0, NULL};
+                if (store_def_list(s, o.tenant, "job", &l, &err) < 0) {
+                        fprintf(stderr, "batchctl: %s\n", err.msg);
+                        store_close(s);
+                        return CLI_FAILURE;
+                }
+                for (size_t i = 0; i < l.n; i++)
+                        printf("%s%s", i ? "---\n" : "", l.items[i].spec);
+                store_def_list_release(&l);
                 store_close(s);
-                return CLI_FAILURE;
+                return CLI_OK;
         }
+        /* The API's document (GET /api/v1/jobs), all of it, then the shared table. */
+        struct ops_job_filter f = {.enabled = -1, .limit = UINT_MAX};
         struct buf out;
         buf_init(&out, 0);
-        const char *fmt = o.output ? o.output : "table";
-        if (!strcmp(fmt, "json")) {
-                buf_puts(&out, "[");
-                for (size_t i = 0; i < l.n; i++) {
-                        buf_puts(&out, i ? ",\n  " : "\n  ");
-                        ops_put_def(&out, &l.items[i], false);
-                }
-                buf_puts(&out, l.n ? "\n]\n" : "]\n");
-        } else if (!strcmp(fmt, "yaml")) {
-                for (size_t i = 0; i < l.n; i++)
-                        buf_printf(&out, "%s%s", i ? "---\n" : "", l.items[i].spec);
-        } else {
-                buf_printf(&out, "%-32s %-9s %7s  %-20s %s\n", "NAME", "TYPE", "VERSION",
-                           "UPDATED", "TRIGGER");
-                for (size_t i = 0; i < l.n; i++) {
-                        char type[32], trigger[256], when[ISO_FORMAT_MAX];
-                        cli_spec_field(l.items[i].spec, "type", type, sizeof(type));
-                        cli_spec_field(l.items[i].spec, "trigger", trigger, sizeof(trigger));
-                        buf_printf(&out, "%-32s %-9s %7lld  %-20s %s\n", l.items[i].name, type,
-                                   (long long)l.items[i].version,
-                                   iso_format_utc(l.items[i].changed_at, when),
-                                   trigger[0] ? trigger : "-");
-                }
-        }
-        fputs(out.data, stdout);
-        buf_release(&out);
-        store_def_list_release(&l);
+        r = ops_job_list(s, o.tenant, &f, cli_lang(), &out, &err);
         store_close(s);
-        return CLI_OK;
+        if (r < 0) {
+                fprintf(stderr, "batchctl: %s\n", err.msg);
+                buf_release(&out);
+                return CLI_FAILURE;
+        }
+        json_t *doc = out_parse_json(out.data);
+        buf_release(&out);
+        r = doc ? out_list(doc, fmt, out_jobs_table) : CLI_FAILURE;
+        json_decref(doc);
+        return r;
 }
 
 static int jobs_get_or_history(int argc, char **argv, bool history)
@@ -368,7 +362,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         char when[ISO_FORMAT_MAX];
                         if (json) {
                                 buf_puts(&out, i ? ",\n  " : "\n  ");
-                                ops_put_def(&out, &l.items[i], true);
+                                ops_put_def(&out, &l.items[i], true, cli_lang());
                         } else {
                                 buf_printf(&out, "%7lld  %-20s %-16s %s\n",
                                            (long long)l.items[i].version,
@@ -386,7 +380,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         return CLI_FAILURE;
                 }
                 if (json) {
-                        ops_put_def(&out, &one, false);
+                        ops_put_def(&out, &one, false, cli_lang());
                         buf_puts(&out, "\n");
                 } else {
                         buf_puts(&out, one.spec);
@@ -411,7 +405,7 @@ static int jobs_history(int argc, char **argv)
 }
 
 const struct cli_cmd cli_jobs_cmds[] = {
-        {"list", "[--db DB] [--tenant T] [-o table|json|yaml]", "list the jobs in the repository",
+        {"list", "[--db DB] [--tenant T] [-o table|wide|json|yaml]", "list the jobs in the repository",
          jobs_list},
         {"get", "NAME [--db DB] [--tenant T] [-o yaml|json]", "print a job's current definition",
          jobs_get},

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli/rcmd.h"
+#include "core/lang.h"
 
 static const struct cli_noun nouns[] = {
         {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
@@ -153,6 +154,18 @@ static bool writes_default_repo(int argc, char **argv)
                 if (!strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5))
                         return false;
         return true;
+}
+
+const char *cli_lang(void)
+{
+        static char lang[256];
+        static bool done;
+        if (!done) {
+                lang_from_locale(getenv("LANGUAGE"), getenv("LC_ALL"), getenv("LC_MESSAGES"),
+                                 getenv("LANG"), lang, sizeof(lang));
+                done = true;
+        }
+        return lang;
 }
 
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)
