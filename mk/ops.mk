@@ -1,10 +1,15 @@
 # mk/ops.mk: operating batchd as people expect (issue 19).
 #   make test-first-run   `make run` as a newcomer meets it (tests/cli/firstrun.sh; part of
 #                         `make test`)
+#   make test-output      every read command x -o table|wide|json|yaml, local and remote
+#                         (tests/cli/output.sh; part of `make test`)
 
-TEST_EXTRA += test-first-run
+TEST_EXTRA += test-first-run test-output
 
-.PHONY: test-first-run
+.PHONY: test-first-run test-output
+
+test-output: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/output.sh
 
 test-first-run: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/firstrun.sh

@@ -324,9 +324,9 @@ static int jobs_list(int argc, char **argv)
 
 static int jobs_get_or_history(int argc, char **argv, bool history)
 {
-        const char *usage = history ? "jobs history NAME [--db DB] [--tenant T] [-o table|json]"
-                                    : "jobs get NAME [--db DB] [--tenant T] [-o yaml|json]";
-        static const char *const get_formats[] = {"yaml", "json", NULL};
+        const char *usage = history ? "jobs history NAME [--db DB] [--tenant T] [-o table|wide|json|yaml]"
+                                    : "jobs get NAME [--db DB] [--tenant T] [-o yaml|json|table|wide]";
+        static const char *const get_formats[] = {"yaml", "json", "table", "wide", NULL};
         static const char *const history_formats[] = {"table", "json", NULL};
         struct opts o;
         int r = parse(argc, argv, &o, usage);
@@ -353,8 +353,8 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         store_close(s);
                         return CLI_FAILURE;
                 }
-                if (json)
-                        buf_puts(&out, "[");
+                if (json) /* GET /api/v1/jobs/NAME/versions's document */
+                        buf_puts(&out, "{\"items\": [");
                 else
                         buf_printf(&out, "%7s  %-20s %-16s %s\n", "VERSION", "CHANGED", "BY",
                                    "WHAT");
@@ -372,18 +372,30 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         }
                 }
                 if (json)
-                        buf_puts(&out, "\n]\n");
+                        buf_puts(&out, "\n], \"next_cursor\": null}\n");
         } else {
                 if (store_def_get(s, o.tenant, "job", name, &one, &err) < 0) {
                         fprintf(stderr, "batchctl: %s\n", err.msg);
                         store_close(s);
                         return CLI_FAILURE;
                 }
-                if (json) {
+                bool row = o.output && (!strcmp(o.output, "table") || !strcmp(o.output, "wide"));
+                if (json || row) {
                         ops_put_def(&out, &one, false, cli_lang());
                         buf_puts(&out, "\n");
                 } else {
                         buf_puts(&out, one.spec);
+                }
+                if (row) { /* one row of the jobs table */
+                        json_t *j = out_parse_json(out.data);
+                        out.len = 0;
+                        if (j) {
+                                out_one(j, !strcmp(o.output, "wide") ? OUT_WIDE : OUT_TABLE,
+                                        out_jobs_table);
+                                json_decref(j);
+                        }
+                        if (out.data)
+                                out.data[0] = '\0';
                 }
                 store_def_release(&one);
         }
@@ -407,9 +419,9 @@ static int jobs_history(int argc, char **argv)
 const struct cli_cmd cli_jobs_cmds[] = {
         {"list", "[--db DB] [--tenant T] [-o table|wide|json|yaml]", "list the jobs in the repository",
          jobs_list},
-        {"get", "NAME [--db DB] [--tenant T] [-o yaml|json]", "print a job's current definition",
+        {"get", "NAME [--db DB] [--tenant T] [-o yaml|json|table|wide]", "print a job's current definition",
          jobs_get},
-        {"history", "NAME [--db DB] [--tenant T] [-o table|json]",
+        {"history", "NAME [--db DB] [--tenant T] [-o table|wide|json|yaml]",
          "list every version of a job: when, by whom, which keys changed", jobs_history},
         {"create", "FILE [-o json]", "create a job from a definition file (YAML or JSON; server only)",
          cli_jobs_create},

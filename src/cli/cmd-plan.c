@@ -1,5 +1,5 @@
 /* cmd-plan.c: `batchctl plan (--db DB | PATH...) --from ISO --to ISO [--outcome SPEC]...
- * [--tenant T] [-o json|table]`: runs the scheduler core against a simulated clock
+ * [--tenant T] [-o table|wide|json|yaml]`: runs the scheduler core against a simulated clock
  * over the period and prints every instance in due-time order (docs/scheduler.md). */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +23,7 @@
 
 #define PLAN_USAGE                                                                                \
         "plan (--db DB | PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=RESULT]... "           \
-        "[--exclude JOB]... [--tenant T] [-o json|table]\n"                                      \
+        "[--exclude JOB]... [--tenant T] [-o table|wide|json|yaml]\n"                                      \
         "  RESULT: success, failed or minutes:N, several joined by ','\n"                         \
         "  --exclude: simulate JOB but leave its runs out of the output"
 
@@ -250,8 +250,8 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         size_t nshow = 0;
         for (size_t i = 0; i < r->n; i++)
                 nshow += !excluded(o, m->jobs[r->rows[i].job].name);
-        if (json)
-                buf_puts(&b, "[");
+        if (json) /* a list, as every list command prints it (docs/cli.md, "Output") */
+                buf_puts(&b, "{\"items\": [");
         else if (nshow)
                 buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
                            "FIRST_DUE", "START", "END", "STATE", "REASON");
@@ -286,7 +286,7 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 buf_puts(&b, "}");
         }
         if (json)
-                buf_puts(&b, "\n]\n");
+                buf_puts(&b, shown ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
         else if (!shown)
                 print_nothing_due(m, o, from, to, &b);
         fwrite(b.data, 1, b.len, stdout);

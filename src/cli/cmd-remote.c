@@ -258,8 +258,8 @@ static int jobs_history(int argc, char **argv);
 const struct cli_cmd cli_remote_jobs_cmds[] = {
         {"list", "[--group G] [--type scheduled|manual] [--enabled true|false] [-o table|wide|json|yaml]",
          "list the jobs", jobs_list},
-        {"get", "NAME [-o yaml|json]", "print a job's current definition", jobs_get},
-        {"history", "NAME [-o table|json]", "list every version of a job", jobs_history},
+        {"get", "NAME [-o yaml|json|table|wide]", "print a job's current definition", jobs_get},
+        {"history", "NAME [-o table|wide|json|yaml]", "list every version of a job", jobs_history},
         {"create", "FILE", "", cli_jobs_create},
         {"replace", "NAME FILE", "", cli_jobs_replace},
         {"delete", "NAME", "", cli_jobs_delete},
@@ -322,7 +322,7 @@ out:
 
 static int jobs_get_or_history(int argc, char **argv, bool history)
 {
-        static const char *const get_formats[] = {"yaml", "json", NULL};
+        static const char *const get_formats[] = {"yaml", "json", "table", "wide", NULL};
         static const char *const history_formats[] = {"table", "json", NULL};
         const struct cli_cmd *cmd = &cli_remote_jobs_cmds[history ? 2 : 1];
         struct ropts o;
@@ -373,7 +373,10 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                 r = CLI_FAILURE;
                 goto out;
         }
-        fputs(remote_str(j, "spec", ""), stdout);
+        if (o.output && (!strcmp(o.output, "table") || !strcmp(o.output, "wide")))
+                out_one(j, !strcmp(o.output, "wide") ? OUT_WIDE : OUT_TABLE, out_jobs_table);
+        else
+                fputs(remote_str(j, "spec", ""), stdout);
         json_decref(j);
 out:
         ropts_release(&o);
@@ -446,13 +449,13 @@ static int instance_log(int argc, char **argv);
 
 const struct cli_cmd cli_remote_instances_cmds[] = {
         {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--failed] [--mine] "
-                 "[--limit N] [-o table|json]",
+                 "[--limit N] [-o table|wide|json|yaml]",
          "list instances, oldest first", instances_list},
         {NULL, NULL, NULL, NULL},
 };
 
 const struct cli_cmd cli_remote_instance_cmds[] = {
-        {"get", "ID [-o table|json]", "an instance with its state history and executions",
+        {"get", "ID [-o table|wide|json|yaml]", "an instance with its state history and executions",
          instance_get},
         {"stop", "ID [--reason TEXT]", "stop a waiting or running instance", instance_stop},
         {"rerun", "ID", "run a finished instance again", instance_rerun},

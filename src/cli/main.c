@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "cli/rcmd.h"
 #include "core/lang.h"
 
@@ -41,7 +42,7 @@ static const struct cli_noun nouns[] = {
         {"settings", "the tenant's settings (server only)", cli_settings_cmds, NULL},
         {"deps",
          "the dependency graph of a day, parents before children, with each job's state "
-         "(server only): batchctl deps --date YYYY-MM-DD [--group G] [-o json]",
+         "(server only): batchctl deps --date YYYY-MM-DD [--group G] [-o table|wide|json|yaml]",
          NULL, cli_deps},
         {"metrics", "print the daemon's Prometheus metrics (server only): batchctl metrics", NULL,
          cli_metrics},
@@ -55,7 +56,7 @@ static const struct cli_noun nouns[] = {
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
-         "[--tenant T] [-o json|table]",
+         "[--tenant T] [-o table|wide|json|yaml]",
          NULL, cli_plan},
         {NULL, NULL, NULL, NULL},
 };
@@ -181,6 +182,8 @@ int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt
         return CLI_USAGE;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
         const char *url = NULL, *token = NULL;
@@ -214,6 +217,12 @@ int main(int argc, char **argv)
         remote_configure(url, token);
         if (url && !*url)
                 return cli_usage_error("", NULL, "--url needs a non-empty URL");
+        return out_run(argc, argv, dispatch);
+}
+
+/* Runs the command argv names, with a server when one is configured. */
+static int dispatch(int argc, char **argv)
+{
         if (remote_current()) {
                 int r = run_remote(argc, argv);
                 if (r != CLI_RUN_LOCAL)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -290,4 +291,167 @@ void out_jobs_table(const json_t *items, bool wide)
                 }
                 printf("%s\n", trigger[0] ? trigger : "-");
         }
+}
+
+/* ---- the convention over every read command -------------------------------------------- */
+
+#define F(x) (1u << (x))
+#define TJ (F(OUT_TABLE) | F(OUT_JSON))
+const struct out_cmd out_cmds[] = {
+        {"jobs", "list", OUT_STD, OUT_STD},
+        {"jobs", "get", OUT_STD, OUT_STD},
+        {"jobs", "history", OUT_STD, TJ},
+        {"instances", "list", OUT_STD, TJ},
+        {"instance", "get", OUT_STD, TJ},
+        {"dlq", "list", OUT_STD, TJ},
+        {"alerts", "list", OUT_STD, TJ},
+        {"alerts", "get", OUT_STD, TJ},
+        {"alerts", "explain", OUT_STD, TJ},
+        {"tokens", "list", OUT_STD, TJ},
+        {"calendars", "list", OUT_STD, OUT_STD & ~F(OUT_YAML)},
+        {"calendars", "get", OUT_STD, OUT_STD},
+        {"settings", "get", OUT_STD, OUT_STD},
+        {"deps", NULL, OUT_STD, TJ},
+        {"report", "daily", OUT_STD | F(OUT_CSV) | F(OUT_XLSX),
+         TJ | F(OUT_CSV) | F(OUT_XLSX)},
+        {"report", "runs", OUT_STD, TJ},
+        {"plan", NULL, OUT_STD, TJ},
+        {"cron", "next", OUT_STD, TJ},
+        {"cron", "explain", OUT_STD, TJ},
+        {NULL, NULL, 0, 0},
+};
+
+static const struct out_cmd *find_cmd(int argc, char **argv)
+{
+        for (const struct out_cmd *c = out_cmds; c->noun; c++)
+                if (!strcmp(c->noun, argv[1]) &&
+                    (!c->verb || (argc > 2 && !strcmp(c->verb, argv[2]))))
+                        return c;
+        return NULL;
+}
+
+/* Finds the -o value in argv[from..]: *slot is where it is (argv[*slot] is the value,
+ * or "-oVALUE" / "--output=VALUE" when *prefix is 2 or 9). False when there is none. */
+static bool find_o(int argc, char **argv, int from, bool long_ok, int *slot, int *prefix)
+{
+        bool found = false;
+        for (int i = from; i < argc; i++) {
+                const char *a = argv[i];
+                if (!strcmp(a, "--"))
+                        break;
+                if ((!strcmp(a, "-o") || (long_ok && !strcmp(a, "--output"))) && i + 1 < argc) {
+                        *slot = ++i;
+                        *prefix = 0;
+                        found = true;
+                } else if (!strncmp(a, "-o", 2) && a[2] && a[1] == 'o') {
+                        *slot = i;
+                        *prefix = 2;
+                        found = true;
+                } else if (long_ok && !strncmp(a, "--output=", 9)) {
+                        *slot = i;
+                        *prefix = 9;
+                        found = true;
+                }
+        }
+        return found; /* the last one given wins, as getopt does */
+}
+
+/* Sets the -o value at *slot to `name` (one of the static format names). */
+static void set_o(char **argv, int slot, int prefix, const char *name)
+{
+        static char buf[32];
+        if (!prefix) {
+                argv[slot] = (char *)name;
+                return;
+        }
+        snprintf(buf, sizeof(buf), "%s%s", prefix == 2 ? "-o" : "--output=", name);
+        argv[slot] = buf;
+}
+
+int out_run(int argc, char **argv, int (*dispatch)(int argc, char **argv))
+{
+        const struct out_cmd *c = argc > 1 ? find_cmd(argc, argv) : NULL;
+        int slot, prefix;
+        /* report's --output names a file; every other read command's is -o */
+        if (!c || !find_o(argc, argv, c->verb ? 3 : 2, strcmp(c->noun, "report") != 0, &slot,
+                          &prefix))
+                return dispatch(argc, argv);
+        enum out_fmt f;
+        if (out_parse(argv[slot] + prefix, c->formats, &f))
+                return CLI_USAGE;
+        if (c->natively & F(f))
+                return dispatch(argc, argv);
+        if (f == OUT_WIDE) {
+                set_o(argv, slot, prefix, "table");
+                return dispatch(argc, argv);
+        }
+        /* yaml from the command's json: capture stdout, convert */
+        set_o(argv, slot, prefix, "json");
+        fflush(stdout);
+        FILE *cap = tmpfile();
+        int saved = dup(STDOUT_FILENO);
+        if (!cap || saved < 0 || dup2(fileno(cap), STDOUT_FILENO) < 0) {
+                fprintf(stderr, "batchctl: cannot capture the output for -o yaml\n");
+                if (cap)
+                        fclose(cap);
+                if (saved >= 0)
+                        close(saved);
+                return CLI_FAILURE;
+        }
+        int r = dispatch(argc, argv);
+        fflush(stdout);
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+        rewind(cap);
+        json_error_t e;
+        json_t *doc = r == CLI_OK ? json_loadf(cap, 0, &e) : NULL;
+        if (doc) {
+                out_yaml(doc);
+                json_decref(doc);
+        } else {
+                /* an error, or not one document: what the command wrote, as it was */
+                rewind(cap);
+                char chunk[8192];
+                size_t n;
+                while ((n = fread(chunk, 1, sizeof(chunk), cap)) > 0)
+                        fwrite(chunk, 1, n, stdout);
+                if (r == CLI_OK) {
+                        fprintf(stderr, "batchctl: -o yaml: the output is not one JSON document\n");
+                        r = CLI_FAILURE;
+                }
+        }
+        fclose(cap);
+        return r;
+}
+
+void out_defs_table(const json_t *items, bool wide)
+{
+        if (wide)
+                out_cell("TENANT", 16, 1);
+        printf("%-32s %7s  %-20s %s\n", "NAME", "VERSION", "UPDATED", "BY");
+        size_t i;
+        json_t *it;
+        json_array_foreach((json_t *)items, i, it) {
+                const json_t *ver = json_object_get(it, "version");
+                if (wide)
+                        out_cell(str(it, "tenant"), 16, 1);
+                out_cell(str(it, "name"), 32, 1);
+                printf("%7lld  ", json_is_integer(ver) ? (long long)json_integer_value(ver) : 0);
+                out_cell(str(it, "updated_at"), 20, 1);
+                printf("%s\n", str(it, "updated_by") ? str(it, "updated_by") : "-");
+        }
+}
+
+int out_one(const json_t *obj, enum out_fmt f, void (*table)(const json_t *items, bool wide))
+{
+        if (f == OUT_JSON) {
+                out_json(obj);
+        } else if (f == OUT_YAML) {
+                out_yaml(obj);
+        } else {
+                json_t *a = json_pack("[O]", obj);
+                table(a, f == OUT_WIDE);
+                json_decref(a);
+        }
+        return CLI_OK;
 }

@@ -51,3 +51,32 @@ json_t *out_parse_json(const char *text);
 void out_jobs_table(const json_t *items, bool wide);
 
 #endif
+
+/* The table of definitions (calendars list; calendars get and settings get with -o
+ * table): NAME, VERSION, UPDATED, BY; wide adds TENANT first. */
+void out_defs_table(const json_t *items, bool wide);
+
+/* Prints one object in format f: json, yaml, or a one-row table(items, wide). Returns
+ * CLI_OK. */
+int out_one(const json_t *obj, enum out_fmt f, void (*table)(const json_t *items, bool wide));
+
+/* ---- the convention over every read command (output.c's table of them) ---- */
+
+/* One read command and the formats it takes: `natively` those it renders itself (the
+ * others out_run derives: yaml from its json, wide as its table when it has no wider
+ * view). */
+struct out_cmd {
+        const char *noun, *verb; /* verb NULL: a noun without verbs */
+        unsigned formats;        /* what -o accepts */
+        unsigned natively;       /* what the command itself renders */
+};
+
+/* The read commands, terminated by a NULL noun (docs/cli.md, "Output"). */
+extern const struct out_cmd out_cmds[];
+
+/* Runs dispatch(argc, argv) under the convention: when argv names a read command, its
+ * -o value is checked against the command's formats (CLI_USAGE with the list when not
+ * one of them), and a format the command does not render itself is derived: yaml from
+ * its -o json output (captured, parsed, written as YAML), wide as table. Other commands
+ * run as they are. Returns dispatch's status. */
+int out_run(int argc, char **argv, int (*dispatch)(int argc, char **argv));

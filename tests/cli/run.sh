@@ -52,9 +52,9 @@ check "Asia/Kolkata keeps +05:30" 0 "2026-01-01T09:00:00+05:30" - -- \
 check "default zone is UTC, offset printed" 0 "2028-02-29T00:00:00+00:00" - -- \
     cron next "0 0 29 2 *" --from 2026-01-01T00:00:00Z -n 1
 
-check "json output" 0 '[
+check "json output" 0 '{"items": [
   {"local": "2026-03-29T03:00:00+02:00", "utc": "2026-03-29T01:00:00Z", "unix": 1774746000}
-]' - -- cron next "30 2 * * *" --tz Europe/Berlin --from 2026-03-28T12:00:00Z -n 1 -o json
+], "next_cursor": null}' - -- cron next "30 2 * * *" --tz Europe/Berlin --from 2026-03-28T12:00:00Z -n 1 -o json
 
 check "default count is 5" 0 - - -- cron next "*/5 * * * *"
 [ "$(wc -l <"$tmp/out")" -eq 5 ] && { passed=$((passed + 1)); echo "ok - five lines"; } ||
@@ -207,12 +207,12 @@ kind: settings
 tenant: default
 batch_window: {start: "23:00", end: "11:00"}
 EOF_PLAN
-check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '[
+check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '{"items": [
  {"job": "afternoon", "due": "2026-03-02T14:00:00+00:00", "first_due": "2026-03-02T14:00:00+00:00", "last_due": "2026-03-02T14:00:00+00:00", "start": null, "end": "2026-03-02T14:00:00+00:00", "state": 8, "state_name": "Timeout Skip", "reason": "outside batch window"},
  {"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00", "state": 5, "state_name": "Success", "reason": null},
  {"job": "b", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:31:00+00:00", "end": "2026-03-02T18:32:00+00:00", "state": 5, "state_name": "Success", "reason": null},
  {"job": "a", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:32:00+00:00", "end": "2026-03-02T18:33:00+00:00", "state": 5, "state_name": "Success", "reason": null}
-]' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
+], "next_cursor": null}' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
 check "plan: a failed parent keeps success-mode children waiting" 0 - "" -- \
     plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --outcome c=failed,minutes:5
 grep -qE '^c +2026-03-02T18:30:00\+00:00 .* 2026-03-02T18:35:00\+00:00 +Failed' "$tmp/out" &&

@@ -318,7 +318,7 @@ stop_daemon
 # 3rd and 4th, due on the 4th, whose FirstDueTime is the missed 3rd (the 2nd succeeded);
 # its run gets those due parameters; the child's instance of the 4th covers the same days
 # and runs after it.
-dues() { "$B" instances list --job "$1" --db "$REPO" -o json | jq -r '[.[].due] | sort | join(" ")'; }
+dues() { "$B" instances list --job "$1" --db "$REPO" -o json | jq -r '[.items[].due] | sort | join(" ")'; }
 start_daemon 2026-03-04T03:30:00Z 60
 wait_for "$WAIT" due_state child 2026-03-04T01:00:00Z Success
 pi=$(id_of parent 2026-03-04T01:00:00Z) ci=$(id_of child 2026-03-04T01:00:00Z)
@@ -579,7 +579,7 @@ if wait_for 60 wr_child_reason; then
     c=$(wr_id wr-child)
     "$B" instances list --job wr-child --db "$tmp/wr.db" -o json >"$tmp/wr.list"
     "$B" instance get "$c" --db "$tmp/wr.db" -o json >"$tmp/wr.get"
-    [ "$(jq -r '.[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
+    [ "$(jq -r '.items[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
         [ "$(jq -r .state_name "$tmp/wr.get")" = "Dependency Wait" ] &&
         [ "$(jq '[.history[] | select(.to == 1)] | length' "$tmp/wr.get")" = 1 ] &&
         [ "$(jq '[.history[] | select(.from == 1)] | length' "$tmp/wr.get")" = 0 ] &&
