@@ -4,9 +4,15 @@
 #   make test-output      every read command x -o table|wide|json|yaml, local and remote
 #                         (tests/cli/output.sh; part of `make test`)
 
-TEST_EXTRA += test-first-run test-output
+#   make test-db          batchctl db backup|restore|vacuum (tests/cli/db.sh; part of
+#                         `make test`)
 
-.PHONY: test-first-run test-output
+TEST_EXTRA += test-first-run test-output test-db
+
+.PHONY: test-first-run test-output test-db
+
+test-db: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/db.sh
 
 test-output: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/output.sh

@@ -63,6 +63,13 @@ int cli_plan(int argc, char **argv);
 
 struct store;
 
+/* `batchctl db backup|restore|vacuum` (cmd-db.c). */
+extern const struct cli_cmd cli_db_cmds[];
+
+/* The repository named by `db` (--db), else $BATCHD_DB, else the default path (written
+ * into buf), or NULL when there is none. */
+const char *cli_repo_dsn(const char *db, char *buf, size_t len);
+
 /* Opens the repository `db`, else $BATCHD_DB, else the default path (creating its
  * directory); prints the problem on stderr. Returns CLI_OK, CLI_USAGE or CLI_FAILURE. */
 int cli_open_repo(const char *db, struct store **s);

@@ -66,9 +66,7 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
         return 0;
 }
 
-/* The repository named by --db, else $BATCHD_DB, else the default path (in buf), or
- * NULL when there is none. */
-static const char *repo_dsn(const char *db, char *buf, size_t len)
+const char *cli_repo_dsn(const char *db, char *buf, size_t len)
 {
         const char *dsn = db ? db : getenv("BATCHD_DB");
         if (dsn && *dsn)
@@ -79,7 +77,7 @@ static const char *repo_dsn(const char *db, char *buf, size_t len)
 void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
 {
         char dsnbuf[4096], path[4096];
-        const char *dsn = repo_dsn(db, dsnbuf, sizeof(dsnbuf));
+        const char *dsn = cli_repo_dsn(db, dsnbuf, sizeof(dsnbuf));
         if (!dsn || secrets_path(NULL, NULL, dsn, path, sizeof(path)) < 0)
                 path[0] = '\0';
         secrets_setup(k, path, s, false, NULL);
@@ -88,7 +86,7 @@ void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
 int cli_open_repo(const char *db, struct store **s)
 {
         char path[4096];
-        const char *dsn = repo_dsn(db, path, sizeof(path));
+        const char *dsn = cli_repo_dsn(db, path, sizeof(path));
         if (!dsn) {
                 fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
                 return CLI_USAGE;

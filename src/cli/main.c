@@ -51,6 +51,9 @@ static const struct cli_noun nouns[] = {
          NULL, cli_health},
         {"openapi", "print the API's OpenAPI 3 document (server only): batchctl openapi", NULL,
          cli_openapi},
+        {"db", "the repository file: backup while batchd runs, restore, vacuum (SQLite; for "
+               "PostgreSQL they say which tool does it)",
+         cli_db_cmds, NULL},
         {"report", "the daily inspection report and runs per day: batchctl report daily|runs "
                    "(server, or a repository with --db)", NULL, cli_report},
         {"plan",
