@@ -334,6 +334,8 @@ struct store_report_middle_list {
         struct store_report_middle *items;
 };
 
+struct store_purge;
+
 struct store_ops {
         int version;
         const char *name;
@@ -462,7 +464,34 @@ struct store_ops {
         int (*alert_unescalated)(struct store *s, const char *tenant, int64_t from_s,
                                  int64_t to_s, struct store_alert_list *ret,
                                  struct batch_err *reterr);
+        /* retention (version 5, no schema change) */
+        int (*purge_step)(struct store *s, int64_t cutoff, unsigned limit,
+                          struct store_purge *ret, struct batch_err *reterr);
 };
+
+/* What one retention step removed (store_purge_step). */
+struct store_purge {
+        int64_t instances, transitions, executions, steps, checkpoints, requests;
+        int64_t dead_letters, alerts, deliveries;
+        size_t nlogs;
+        char **logs; /* the log files of the purged executions (remove after the commit) */
+};
+
+/* One step of retention (docs/daemon.md, "Retention"): deletes at most `limit` instances
+ * that ended before `cutoff` (Unix seconds) with everything that refers to them
+ * (transitions, executions, step executions, checkpoints, dead letters, alerts and their
+ * deliveries, requests), and at most `limit` alerts (with their deliveries) and dead
+ * letters created before `cutoff`, in one transaction; the instances are chosen before it
+ * (reading, no lock held), and checked again in it. An instance is kept when it is not
+ * final (DESIGN §3), changed at or after `cutoff`, has an execution not finished, is its
+ * job's latest (by due time), or may still govern an unfinished instance of its tenant
+ * (it is due at or after the tenant's oldest unfinished instance, or it is its job's
+ * latest due before that). Counts and log paths into *ret (release it with
+ * store_purge_release); nothing is deleted on error. */
+int store_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                     struct batch_err *reterr);
+
+void store_purge_release(struct store_purge *p);
 
 /* Every backend's struct starts with this. */
 struct store {
