@@ -7,9 +7,15 @@
 #   make test-db          batchctl db backup|restore|vacuum (tests/cli/db.sh; part of
 #                         `make test`)
 
-TEST_EXTRA += test-first-run test-output test-db
+#   make test-retention   a year of history purged while batchd runs
+#                         (tests/daemon/retention.sh; part of `make test`)
 
-.PHONY: test-first-run test-output test-db
+TEST_EXTRA += test-first-run test-output test-db test-retention
+
+.PHONY: test-first-run test-output test-db test-retention
+
+test-retention: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/retention.sh
 
 test-db: all test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/db.sh

@@ -37,6 +37,7 @@
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
+#include "daemon/retention.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
@@ -1463,7 +1464,7 @@ static int log_to(const char *path)
 static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
-        "              [--defs DIR] [--secrets-key FILE]\n"
+        "              [--defs DIR] [--secrets-key FILE] [--retention-days N]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -1485,6 +1486,7 @@ int main(int argc, char **argv)
                 {"secrets-key", required_argument, NULL, 'K'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
+                {"retention-days", required_argument, NULL, 'R'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -1503,6 +1505,7 @@ int main(int argc, char **argv)
         const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
         double rate = 1;
         const char *key_file = NULL; /* --secrets-key */
+        const char *retention = getenv("BATCHD_RETENTION_DAYS"); /* --retention-days */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -1537,12 +1540,36 @@ int main(int argc, char **argv)
                 }
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
+                case 'R': retention = optarg; break;
                 default: fputs(usage, stderr); return 2;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "batchd: unexpected argument \"%s\"\n%s", argv[optind], usage);
                 return 2;
+        }
+        /* Retention (docs/daemon.md): off (0) unless asked; 1 to 36500 days. */
+        int retention_days = 0, retention_interval = 3600;
+        if (retention && *retention) {
+                char *end;
+                long v = strtol(retention, &end, 10);
+                if (*end || v < 0 || v > 36500) {
+                        fprintf(stderr, "batchd: --retention-days \"%s\" must be a number of days "
+                                        "from 1 to 36500 (0: keep everything)\n%s", retention, usage);
+                        return 2;
+                }
+                retention_days = (int)v;
+        }
+        const char *ri = getenv("BATCHD_RETENTION_INTERVAL");
+        if (ri && *ri) {
+                char *end;
+                long v = strtol(ri, &end, 10);
+                if (*end || v < 1 || v > 86400) {
+                        fprintf(stderr, "batchd: BATCHD_RETENTION_INTERVAL \"%s\" must be 1 to "
+                                        "86400 seconds\n", ri);
+                        return 2;
+                }
+                retention_interval = (int)v;
         }
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
@@ -1667,6 +1694,16 @@ int main(int argc, char **argv)
         if (alerts_worker_start(d.dsn, &d.clock, &d.alerts, &err) < 0) {
                 fprintf(stderr, "batchd: starting the alert delivery: %s\n", err.msg);
                 return 1;
+        }
+        struct retention *retention_worker = NULL;
+        if (retention_days > 0) {
+                if (retention_start(d.dsn, &d.clock, retention_days, retention_interval,
+                                    d.state_dir, &retention_worker, &err) < 0) {
+                        fprintf(stderr, "batchd: starting retention: %s\n", err.msg);
+                        return 1;
+                }
+                dlog("info", NULL, 0, 0, NULL, "retention: what ended more than %d days ago is "
+                     "deleted, a pass every %d s", retention_days, retention_interval);
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
@@ -1812,6 +1849,7 @@ int main(int argc, char **argv)
         if (api)
                 api_stop(api);
         alerts_worker_stop(d.alerts);
+        retention_stop(retention_worker);
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);

@@ -353,7 +353,8 @@ enum stmt_id {
         ST_DELIVERY_EXISTS,
         ST_DELIVERY_LIST,
         ST_ALERT_UNESCALATED,
-        /* retention (docs/daemon.md "Retention") */
+        /* retention (docs/daemon.md "Retention"); the candidates' live-due subquery is told
+         * its index: the planner's pick (by due time) scans the whole tenant per row */
         ST_PURGE_CANDIDATES,
         ST_PURGE_KEEP,
         ST_PURGE_DELIVERIES,
@@ -376,7 +377,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_BEGIN] = "BEGIN IMMEDIATE",
         [ST_COMMIT] = "COMMIT",
         [ST_ROLLBACK] = "ROLLBACK",
-        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT ?2",
+        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT ?2",
         [ST_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id IN (SELECT value FROM json_each(?1)) AND i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?2 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)",
         [ST_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1)))",
         [ST_PURGE_ALERTS] = "DELETE FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1))",
