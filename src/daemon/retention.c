@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "daemon/dlog.h"
 #include "store/store.h"
 
@@ -65,6 +67,14 @@ static void pass(struct retention *w)
                         break;
                 }
                 steps++;
+                /* The pages this step freed went to the WAL: copy them back here, so that
+                 * the loop's next commit does not pay for the checkpoint SQLite otherwise
+                 * runs in whichever connection commits past its threshold. */
+                const char *kind = NULL;
+                void *native = store_native(w->st, &kind);
+                if (kind && !strcmp(kind, "sqlite"))
+                        sqlite3_wal_checkpoint_v2(native, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                                  NULL);
                 for (size_t i = 0; i < p.nlogs; i++)
                         remove_log(w, p.logs[i]);
                 sum.instances += p.instances;

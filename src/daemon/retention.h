@@ -11,9 +11,9 @@
 #include "daemon/clock.h"
 
 /* Instances per step (and alerts, dead letters). */
-#define RETENTION_STEP 500
+#define RETENTION_STEP 100
 /* Real time between two steps of a pass. */
-#define RETENTION_PAUSE_MS 50
+#define RETENTION_PAUSE_MS 100
 
 struct retention;
 

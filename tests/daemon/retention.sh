@@ -5,7 +5,7 @@
 # while a job due every second keeps running: everything that ended more than 30 days ago
 # goes, with no orphan row left; what is younger stays; the purged runs' log files in the
 # state directory go, a file elsewhere stays; the scheduler goes on running its job all
-# along. Its latency while purging is measured in bench/retention.sh, not asserted here.
+# along. Its latency while purging is measured in bench/bench_retention.sh, not asserted here.
 # Closes with "retention: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
