@@ -1,6 +1,6 @@
 #!/bin/sh
 # Retention (docs/daemon.md, "Retention"): a repository with a year of history (a job
-# run every 5 minutes: 105,120 instances with their transitions, executions, step
+# run every 30 minutes: 17,520 instances with their transitions, executions, step
 # executions, alerts with deliveries, dead letters) and batchd --retention-days 30 on it,
 # while a job due every second keeps running: everything that ended more than 30 days ago
 # goes, with no orphan row left; what is younger stays; the purged runs' log files in the
@@ -47,17 +47,17 @@ executor: {exec: {command: [/bin/true]}}
 EOF2
 "$B" apply "$tmp/defs" --db "$db" >"$tmp/out" 2>&1 && pass "apply" || fail "apply" "$tmp/out"
 
-# A year of history, every 5 minutes, up to a day ago; every 10th run failed with an
+# A year of history, every 30 minutes, up to a day ago; every 10th run failed with an
 # alert (and a delivery) and two dead letters.
 now=$(date +%s)
 start=$((now - 365 * 86400))
-n=105120
+n=17520
 mkdir -p "$db.d/logs"
 q "BEGIN;
 WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
 INSERT INTO instances(id, tenant, job, scheduled, due_time, first_due, last_due, state, trace_id, created_at, updated_at)
-SELECT i, 'default', 'old', 0, $start + i * 300 - 86400, $start + i * 300 - 86400, $start + i * 300 - 86400,
-       CASE WHEN i % 10 = 0 THEN 6 ELSE 5 END, printf('%032x', i), $start + i * 300 - 86400, $start + i * 300 - 86400 + 60 FROM k;
+SELECT i, 'default', 'old', 0, $start + i * 1800 - 86400, $start + i * 1800 - 86400, $start + i * 1800 - 86400,
+       CASE WHEN i % 10 = 0 THEN 6 ELSE 5 END, printf('%032x', i), $start + i * 1800 - 86400, $start + i * 1800 - 86400 + 60 FROM k;
 INSERT INTO instance_transitions(instance_id, at, from_state, to_state, actor)
 SELECT id, created_at, NULL, 0, 'scheduler' FROM instances WHERE job = 'old'
 UNION ALL SELECT id, created_at, 0, 2, 'scheduler' FROM instances WHERE job = 'old'
@@ -85,7 +85,7 @@ q "UPDATE executions SET log_path = '$tmp/outside.log' WHERE id = 11"
 cutoff0=$((now - 30 * 86400))
 young=$(q "SELECT count(*) FROM instances WHERE job = 'old' AND updated_at >= $cutoff0 + 3600")
 old=$(q "SELECT count(*) FROM instances WHERE job = 'old' AND updated_at < $cutoff0")
-[ "$old" -gt 90000 ] && [ "$young" -gt 8000 ] && pass "$old instances older than 30 days, $young younger" ||
+[ "$old" -gt 16000 ] && [ "$young" -gt 1300 ] && pass "$old instances older than 30 days, $young younger" ||
     fail "$old instances older than 30 days, $young younger"
 
 BATCHD_RETENTION_INTERVAL=2 "$D" --db "$db" --retention-days 30 --log-file "$tmp/d.log" &
@@ -116,7 +116,7 @@ orphans=$(q "SELECT (SELECT count(*) FROM instance_transitions t WHERE NOT EXIST
  + (SELECT count(*) FROM dead_letters d WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = d.instance_id))")
 [ "$orphans" = 0 ] && pass "no orphan row left" || fail "no orphan row left: $orphans"
 [ "$(q "SELECT count(*) FROM alerts WHERE created_at < $cutoff0") $(q "SELECT count(*) FROM dead_letters WHERE created_at < $cutoff0")" = "0 0" ] &&
-    [ "$(q "SELECT count(*) FROM alerts")" -gt 800 ] && [ "$(q "SELECT count(*) FROM dead_letters")" -gt 1600 ] &&
+    [ "$(q "SELECT count(*) FROM alerts")" -gt 130 ] && [ "$(q "SELECT count(*) FROM dead_letters")" -gt 260 ] &&
     pass "alerts and dead letters: the old gone, the young kept" || fail "alerts and dead letters: the old gone, the young kept"
 gone=0; for i in 1 2 3 4 5 6 7 8 9 10; do [ -e "$db.d/logs/$i-100.log" ] || gone=$((gone + 1)); done
 [ "$gone" = 10 ] && [ -e "$db.d/logs/$((n - 1))-100.log" ] && [ -e "$db.d/logs/$((n - 3))-100.log" ] &&
