@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,18 +99,25 @@ static int postgres_advice(const char *db, const char *verb)
         return CLI_USAGE;
 }
 
-/* CLI_FAILURE (printed) when a batchd publishes its clock in the repository, i.e. runs
- * on it, and --force was not given. */
-static int refuse_if_running(struct store *s, const char *what, bool force)
+/* CLI_FAILURE (printed) when a batchd runs on the repository file `path` and --force
+ * was not given: batchd holds a shared flock(2) on it while it runs (docs/schema.md); a
+ * batchd on a virtual clock also publishes its clock there. On CLI_OK, *lock_fd holds
+ * the file locked exclusively (a batchd starting meanwhile waits): close it after the
+ * store (closing a descriptor of the file drops this process's SQLite locks on it). */
+static int refuse_if_running(struct store *s, const char *path, const char *what, bool force,
+                             int *lock_fd)
 {
+        *lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+        bool running = *lock_fd >= 0 && flock(*lock_fd, LOCK_EX | LOCK_NB) < 0;
         struct store_clock c;
         struct batch_err err;
-        if (store_clock_get(s, &c, &err) < 0)
-                return CLI_OK; /* none published: no batchd runs on it */
-        store_clock_release(&c);
-        if (!force) {
-                fprintf(stderr, "batchctl: a batchd is running on this repository (it publishes its "
-                                "clock there): stop it before %s, or give --force if it is gone\n",
+        if (store_clock_get(s, &c, &err) == 0) {
+                store_clock_release(&c);
+                running = true;
+        }
+        if (running && !force) {
+                fprintf(stderr, "batchctl: a batchd is running on this repository: stop it before "
+                                "%s, or give --force if it is gone\n",
                         what);
                 return CLI_FAILURE;
         }
@@ -252,11 +260,14 @@ static int db_restore(int argc, char **argv)
                 return r;
         }
         int mine = schema_version(native(s));
+        char pbuf[4096];
+        const char *path = cli_repo_dsn(o.db, pbuf, sizeof(pbuf));
+        int lock_fd = -1;
         if (version > mine) {
                 fprintf(stderr, "batchctl: restore: %s has schema version %d, newer than this "
                                 "batchctl's %d: restore it with that version\n", file, version, mine);
                 r = CLI_FAILURE;
-        } else if (!(r = refuse_if_running(s, "a restore", o.force))) {
+        } else if (!(r = refuse_if_running(s, path, "a restore", o.force, &lock_fd))) {
                 int pages = 0;
                 if (sqlite_copy(from, native(s), DB_BUSY_MS, &pages, &err) < 0) {
                         fprintf(stderr, "batchctl: restore: %s; the repository is unchanged\n",
@@ -286,6 +297,8 @@ static int db_restore(int argc, char **argv)
         }
         sqlite3_close(from);
         store_close(s);
+        if (lock_fd >= 0)
+                close(lock_fd);
         return r;
 }
 
@@ -302,8 +315,12 @@ static int db_vacuum(int argc, char **argv)
         struct store *s;
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
-        if ((r = refuse_if_running(s, "a vacuum (it holds the write lock while it runs)", o.force))) {
+        int lock_fd = -1;
+        if ((r = refuse_if_running(s, path, "a vacuum (it holds the write lock while it runs)",
+                                   o.force, &lock_fd))) {
                 store_close(s);
+                if (lock_fd >= 0)
+                        close(lock_fd);
                 return r;
         }
         snprintf(wal, sizeof(wal), "%s-wal", path);
@@ -316,6 +333,7 @@ static int db_vacuum(int argc, char **argv)
                 fprintf(stderr, "batchctl: vacuum: %s; the repository is unchanged\n",
                         sqlite3_errmsg(db));
                 store_close(s);
+                close(lock_fd);
                 return CLI_FAILURE;
         }
         long long after = file_size(path) + file_size(wal);
@@ -325,9 +343,12 @@ static int db_vacuum(int argc, char **argv)
                             &err) < 0) {
                 fprintf(stderr, "batchctl: vacuum: %s\n", err.msg);
                 store_close(s);
+                close(lock_fd);
                 return CLI_FAILURE;
         }
         store_close(s);
+        if (lock_fd >= 0)
+                close(lock_fd);
         printf("vacuum: %s from %lld KiB to %lld KiB\n", path, before / 1024, after / 1024);
         return CLI_OK;
 }

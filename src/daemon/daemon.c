@@ -6,6 +6,7 @@
  * SQLite file) to notice other processes' changes (definitions, submits, requests). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -1627,6 +1628,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
         }
+        /* A shared flock(2) on the repository file for as long as batchd runs: `batchctl
+         * db restore|vacuum` take it exclusively, so they see a running batchd (and one
+         * starting meanwhile waits for them). flock does not touch SQLite's own fcntl
+         * locks; the descriptor is closed only after the last connection (docs/schema.md). */
+        int repo_lock = sqlite ? open(d.dsn, O_RDONLY | O_CLOEXEC) : -1;
+        if (repo_lock >= 0 && flock(repo_lock, LOCK_SH | LOCK_NB) < 0) {
+                dlog("info", NULL, 0, 0, NULL, "waiting for batchctl db restore|vacuum on %s "
+                     "to finish", d.dsn);
+                flock(repo_lock, LOCK_SH);
+        }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -1856,6 +1867,8 @@ int main(int argc, char **argv)
         runs_bury(&d);
         sched_actions_release(&d.acts);
         store_close(d.st);
+        if (repo_lock >= 0)
+                close(repo_lock);
         secrets_release(&d.secrets);
         run_spawner_stop(&d.spawner);
         notify_close(&nt);

@@ -59,6 +59,17 @@ check "restore refused while batchd runs" 1 "" "a batchd is running on this repo
 check "vacuum refused while batchd runs" 1 "" "a batchd is running on this repository" -- \
     db vacuum --db "$db"
 kill "$dpid"; wait "$dpid" 2>/dev/null; dpid=""
+# A batchd on the real clock publishes no clock; its flock on the repository file tells.
+"$D" --db "$db" --log-file "$tmp/d2.log" &
+dpid=$!
+started() { grep -q '"batchd started' "$tmp/d2.log" 2>/dev/null; }
+wait_for "$WAIT" started && [ "$(q "$db" 'SELECT count(*) FROM clock')" = 0 ] &&
+    pass "a batchd on the real clock runs (no clock published)" || fail "a batchd on the real clock runs" "$tmp/d2.log"
+check "restore refused while a real-clock batchd runs" 1 "" "a batchd is running on this repository" -- \
+    db restore "$tmp/b1.db" --db "$db"
+check "vacuum refused while a real-clock batchd runs" 1 "" "a batchd is running on this repository" -- \
+    db vacuum --db "$db"
+kill "$dpid"; wait "$dpid" 2>/dev/null; dpid=""
 
 # backup, change, restore: the same export as at the backup.
 check "backup of the stopped repository" 0 - "" -- db backup "$tmp/base.db" --db "$db"
