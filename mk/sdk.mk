@@ -1,6 +1,8 @@
 # mk/sdk.mk: libbatch (the SDK), its tests, examples and benchmarks.
 #   make sdk            libbatch.a, libbatch.so, batch.pc, the examples
 #   make sdk-test       unit tests, examples, crash test (part of `make test`)
+#   make sdk-pkgconfig  installs into a temporary PREFIX and builds every example out of
+#                       the tree with pkg-config, shared and static (part of `make test`)
 #   make sdk-bench      benchmarks (part of `make bench`)
 # SDK_CRASH_ITEMS / SDK_CRASH_KILLS size the crash test (make test: 100,000 items, 50
 # kills; make bench runs it at 1,000,000).
@@ -28,13 +30,13 @@ SDK_CRASH_ITEMS ?= 100000
 SDK_CRASH_KILLS ?= 50
 
 ALL_EXTRA     += sdk
-TEST_EXTRA    += sdk-test sdk-asan
+TEST_EXTRA    += sdk-test sdk-asan sdk-pkgconfig
 BENCH_EXTRA   += sdk-bench
 INSTALL_EXTRA += sdk-install
 UNINSTALL_EXTRA += sdk-uninstall
 
 .PHONY: sdk-pc-force sdk sdk-unit sdk-unit-run sdk-test sdk-asan sdk-examples sdk-crash sdk-bench sdk-install \
-        sdk-uninstall
+        sdk-uninstall sdk-pkgconfig
 
 sdk: $(SDK_A) $(SDK_SO) $(SDK_DIR)/libbatch.so $(SDK_PC) $(SDK_EX_BIN)
 
@@ -92,6 +94,13 @@ sdk-crash: sdk
 	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) tests/sdk/crash.sh $(SDK_CRASH_ITEMS) $(SDK_CRASH_KILLS)
 
 sdk-test: sdk sdk-unit-run sdk-examples sdk-crash
+
+# After it, build/sdk/batch.pc names the temporary PREFIX until the next make.
+sdk-pkgconfig: all
+	@t=$$(mktemp -d /tmp/batch-sdk-pc-XXXXXX) && \
+	if $(MAKE) --no-print-directory install PREFIX=$$t/prefix >$$t/install.log 2>&1; then \
+		BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/sdk/pkgconfig.sh $$t/prefix; r=$$?; \
+	else cat $$t/install.log; r=1; fi; rm -rf $$t; exit $$r
 
 sdk-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 sdk-unit-run

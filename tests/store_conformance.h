@@ -1062,6 +1062,154 @@ static void walk(struct store *s, int64_t id, const char *actor, const int *path
         }
 }
 
+
+/* An instance of `job` in `tenant`, due `due`, walked to `final` (through Starting and
+ * Running unless it is a skip) with every transition at time `at`. */
+static int64_t ended(struct store *s, const char *tenant, const char *job, int64_t due, int final,
+                     int64_t at)
+{
+        struct store_instance in = {.tenant = (char *)tenant, .job = (char *)job,
+                                    .scheduled = true, .due = due, .first_due = due,
+                                    .last_due = due, .state = STATE_INIT,
+                                    .trace_id = (char *)"trace-r"};
+        int64_t id = 0;
+        assert_int_equal(store_instance_create(s, &in, "scheduler", at, &id, NULL), 0);
+        if (final == STATE_TIMEOUT_SKIP) {
+                assert_int_equal(store_instance_transition(s, id, STATE_INIT, final, "s", NULL, at, NULL), 0);
+                return id;
+        }
+        assert_int_equal(store_instance_transition(s, id, STATE_INIT, STATE_STARTING, "s", NULL, at, NULL), 0);
+        assert_int_equal(store_instance_transition(s, id, STATE_STARTING, STATE_RUNNING, "s", NULL, at, NULL), 0);
+        if (final != STATE_RUNNING)
+                assert_int_equal(store_instance_transition(s, id, STATE_RUNNING, final, "s", NULL, at, NULL), 0);
+        return id;
+}
+
+static bool exists(struct store *s, int64_t id)
+{
+        struct store_instance in;
+        if (store_instance_get(s, id, &in, NULL) < 0)
+                return false;
+        store_instance_release(&in);
+        return true;
+}
+
+/* Retention (docs/daemon.md "Retention"): what store_purge_step removes and keeps. */
+static void test_retention(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        const int64_t cutoff = 5000;
+        /* a: three ended runs; the oldest with everything that refers to an instance */
+        int64_t a1 = ended(f->s, "default", "a", 1000, STATE_SUCCESS, 1100);
+        int64_t a2 = ended(f->s, "default", "a", 2000, STATE_FAILED, 2100);
+        int64_t a3 = ended(f->s, "default", "a", 3000, STATE_SUCCESS, 3100);
+        struct store_execution e = {.instance_id = a1, .node = (char *)"n1", .pid = 7,
+                                    .log_path = (char *)"/state/logs/a1.log"};
+        int64_t eid = 0, alert = 0, dl = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e, 1050, &eid, &attempt, &err), 0);
+        assert_int_equal(store_execution_finish(f->s, eid, 0, NULL, 1060, &err), 0);
+        struct store_step st = {.execution_id = eid, .name = (char *)"load",
+                                .status = (char *)"COMPLETED", .read_count = 3, .started_at = 1050};
+        assert_int_equal(store_step_put(f->s, &st, 1055, NULL, &err), 0);
+        assert_int_equal(store_checkpoint_put(f->s, a1, "load", "{\"line\": 3}", 1055, &err), 0);
+        struct store_dead_letter d = {.instance_id = a1, .step = (char *)"load",
+                                      .item = (char *)"x", .error = (char *)"bad"};
+        assert_int_equal(store_dead_letter_add(f->s, &d, 6000, &dl, &err), 0);
+        struct store_alert al = {.tenant = (char *)"default", .instance_id = a1,
+                                 .kind = (char *)"failure", .job = (char *)"a",
+                                 .severity = (char *)"critical", .message = (char *)"a failed"};
+        assert_int_equal(store_alert_add(f->s, &al, 6000, &alert, &err), 0);
+        struct store_delivery dv = {.alert_id = alert, .channel = (char *)"email",
+                                    .target = (char *)"ops@example.com", .state = (char *)"sent",
+                                    .message_id = (char *)"<r1@batchd>"};
+        assert_int_equal(store_delivery_add(f->s, &dv, 6000, NULL, &err), 0);
+        struct store_request rq = {.tenant = (char *)"default", .instance_id = a1,
+                                   .action = (char *)"rerun", .actor = (char *)"ops"};
+        assert_int_equal(store_request_add(f->s, &rq, 1200, NULL, &err), 0);
+        /* b: its only instance, the job's latest */
+        int64_t b1 = ended(f->s, "default", "b", 1500, STATE_SUCCESS, 1600);
+        /* c: an ended instance whose execution has not finished (the run goes on) */
+        int64_t c1 = ended(f->s, "default", "c", 1200, STATE_SUCCESS, 1300);
+        struct store_execution ce = {.instance_id = c1, .node = (char *)"n1", .pid = 8};
+        assert_int_equal(store_execution_start(f->s, &ce, 1250, &eid, &attempt, &err), 0);
+        ended(f->s, "default", "c", 1300, STATE_SUCCESS, 1400);
+        /* e: changed after the cutoff (a late mark-success) */
+        int64_t e1 = ended(f->s, "default", "e", 1000, STATE_FAILED, 1100);
+        assert_int_equal(store_instance_transition(f->s, e1, STATE_FAILED, STATE_MANUAL_SUCCESS,
+                                                   "ops", NULL, 6000, &err), 0);
+        ended(f->s, "default", "e", 1100, STATE_SUCCESS, 1200);
+        /* d: ended long ago, and a live run due 2500: a2 may govern it (a's latest due
+         * before 2500), a3 is due after it */
+        int64_t d1 = ended(f->s, "default", "d", 1000, STATE_SUCCESS, 1100);
+        int64_t d2 = ended(f->s, "default", "d", 2500, STATE_RUNNING, 2600);
+        /* bank: an old live instance holds back its tenant only */
+        int64_t k1 = ended(f->s, "bank", "k", 100, STATE_SUCCESS, 200);
+        ended(f->s, "bank", "k", 300, STATE_SUCCESS, 400);
+        ended(f->s, "bank", "live", 50, STATE_RUNNING, 60);
+        /* aged rows of no purged instance */
+        struct store_alert lone = {.tenant = (char *)"default", .kind = (char *)"paused",
+                                   .message = (char *)"scheduling paused"};
+        int64_t old_alert = 0, new_alert = 0, old_dl = 0, new_dl = 0;
+        assert_int_equal(store_alert_add(f->s, &lone, 10, &old_alert, &err), 0);
+        assert_int_equal(store_alert_add(f->s, &lone, 9000, &new_alert, &err), 0);
+        d.instance_id = a3;
+        assert_int_equal(store_dead_letter_add(f->s, &d, 10, &old_dl, &err), 0);
+        assert_int_equal(store_dead_letter_add(f->s, &d, 9000, &new_dl, &err), 0);
+
+        /* One instance per step with limit 1: a1 first (the lowest id). */
+        struct store_purge p;
+        assert_int_equal(store_purge_step(f->s, cutoff, 1, &p, &err), 0);
+        assert_int_equal(p.instances, 1);
+        assert_false(exists(f->s, a1));
+        assert_int_equal(p.executions, 1);
+        assert_int_equal(p.steps, 1);
+        assert_int_equal(p.checkpoints, 1);
+        assert_int_equal(p.requests, 1);
+        assert_int_equal(p.transitions, 4); /* created, starting, running, success */
+        /* a1's alert and dead letter, plus one aged alert and one aged dead letter */
+        assert_int_equal(p.alerts, 2);
+        assert_int_equal(p.deliveries, 1);
+        assert_int_equal(p.dead_letters, 2);
+        assert_int_equal(p.nlogs, 1);
+        assert_string_equal(p.logs[0], "/state/logs/a1.log");
+        store_purge_release(&p);
+        struct store_alert got;
+        assert_int_equal(store_alert_get(f->s, old_alert, &got, NULL), BATCH_ENOENT);
+        assert_int_equal(store_alert_get(f->s, new_alert, &got, NULL), 0);
+        store_alert_release(&got);
+        struct store_dead_letter_list l;
+        struct store_dead_letter_filter flt = {.tenant = "default"};
+        assert_int_equal(store_dead_letter_list(f->s, &flt, &l, NULL), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, new_dl);
+        store_dead_letter_list_release(&l);
+        /* Then until nothing is left: d1 only. */
+        int64_t total = 0;
+        for (int i = 0; i < 10; i++) {
+                assert_int_equal(store_purge_step(f->s, cutoff, 1, &p, &err), 0);
+                total += p.instances;
+                int64_t any = p.instances + p.alerts + p.dead_letters;
+                store_purge_release(&p);
+                if (!any)
+                        break;
+        }
+        assert_int_equal(total, 1);
+        assert_false(exists(f->s, d1));
+        assert_true(exists(f->s, a2) && exists(f->s, a3) && exists(f->s, b1) && exists(f->s, c1) &&
+                    exists(f->s, e1) && exists(f->s, d2) && exists(f->s, k1));
+        /* Once d2 has ended, a2 governs nothing any more; c's run ended too. */
+        assert_int_equal(store_instance_transition(f->s, d2, STATE_RUNNING, STATE_SUCCESS, "s", NULL, 2700, &err), 0);
+        assert_int_equal(store_execution_finish(f->s, eid, 0, NULL, 2700, &err), 0);
+        assert_int_equal(store_purge_step(f->s, cutoff, 100, &p, &err), 0);
+        assert_int_equal(p.instances, 2); /* a2 and c1 */
+        store_purge_release(&p);
+        assert_false(exists(f->s, a2) || exists(f->s, c1));
+        assert_true(exists(f->s, a3) && exists(f->s, d2) && exists(f->s, k1));
+        assert_int_equal(store_purge_step(f->s, cutoff, 0, &p, &err), BATCH_EINVAL);
+}
+
 /* Runs one execution of instance `id`, finished with `status` and `error` unless
  * `finish` is false. */
 static void execute(struct store *s, int64_t id, bool finish, int status, const char *error)
@@ -1754,6 +1902,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
-                cmocka_unit_test_setup_teardown(test_next_due, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \
+                cmocka_unit_test_setup_teardown(test_retention, setup, teardown)
 
 #endif

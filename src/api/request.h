@@ -42,6 +42,7 @@ struct api_req {
         const char *cache_control;      /* NULL: "no-store" (every API answer) */
         char etag[24];                  /* set by the server on a GET's 200 (see server.c) */
         char allow[128];                /* Allow header for 405 */
+        bool vary_lang;                 /* the answer depends on Accept-Language (api_lang) */
 };
 
 /* The time to stamp submits and requests with, Unix seconds: batchd's clock (real or
@@ -50,6 +51,10 @@ int64_t api_now(const struct api_req *r);
 
 /* A request header's value, or NULL. */
 const char *api_header(struct api_req *r, const char *name);
+
+/* The request's Accept-Language (NULL when none), for display names; marks the answer
+ * as varying by it (a `Vary: Accept-Language` header). */
+const char *api_lang(struct api_req *r);
 
 /* A query parameter (decoded), or NULL. */
 const char *api_query(struct api_req *r, const char *key);

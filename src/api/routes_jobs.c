@@ -31,7 +31,7 @@ int api_jobs_list(struct api_req *r)
                 return -1;
         struct batch_err err;
         api_json(r, 200);
-        if (ops_job_list(r->st, r->tenant, &f, &r->out, &err) < 0)
+        if (ops_job_list(r->st, r->tenant, &f, api_lang(r), &r->out, &err) < 0)
                 return api_store_problem(r, &err);
         return 0;
 }
@@ -43,15 +43,21 @@ int api_job_get(struct api_req *r)
         return api_answer_def(r, 200, "job", r->args[0]);
 }
 
+/* A job's versions with the reader's language, as api_list_view's list. */
+struct versions {
+        const struct store_def_list *l;
+        const char *lang;
+};
+
 static void put_version(struct buf *b, const void *list, size_t i)
 {
-        ops_put_def(b, &((const struct store_def_list *)list)->items[i], true);
+        const struct versions *v = list;
+        ops_put_def(b, &v->l->items[i], true, v->lang);
 }
 
 static void version_key(const void *list, size_t i, char *out, size_t len)
 {
-        snprintf(out, len, "%lld",
-                 (long long)((const struct store_def_list *)list)->items[i].version);
+        snprintf(out, len, "%lld", (long long)((const struct versions *)list)->l->items[i].version);
 }
 
 int api_job_versions(struct api_req *r)
@@ -66,7 +72,8 @@ int api_job_versions(struct api_req *r)
         if (!l.n) {
                 rc = api_problem(r, 404, "no job named \"%s\"", r->args[0]);
         } else {
-                struct api_list_view v = {&l, l.n, put_version, version_key};
+                struct versions vs = {&l, api_lang(r)};
+                struct api_list_view v = {&vs, l.n, put_version, version_key};
                 rc = api_put_page(r, &v);
         }
         store_def_list_release(&l);

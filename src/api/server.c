@@ -244,6 +244,12 @@ const char *api_header(struct api_req *r, const char *name)
         return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *api_lang(struct api_req *r)
+{
+        r->vary_lang = true;
+        return api_header(r, "Accept-Language");
+}
+
 const char *api_query(struct api_req *r, const char *key)
 {
         return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
@@ -517,6 +523,8 @@ static enum MHD_Result send_answer(struct api_req *r)
                                 r->cache_control ? r->cache_control : "no-store");
         if (r->etag[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+        if (r->vary_lang)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language");
         enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
         MHD_destroy_response(resp);
         return ok;

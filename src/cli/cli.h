@@ -63,6 +63,13 @@ int cli_plan(int argc, char **argv);
 
 struct store;
 
+/* `batchctl db backup|restore|vacuum` (cmd-db.c). */
+extern const struct cli_cmd cli_db_cmds[];
+
+/* The repository named by `db` (--db), else $BATCHD_DB, else the default path (written
+ * into buf), or NULL when there is none. */
+const char *cli_repo_dsn(const char *db, char *buf, size_t len);
+
 /* Opens the repository `db`, else $BATCHD_DB, else the default path (creating its
  * directory); prints the problem on stderr. Returns CLI_OK, CLI_USAGE or CLI_FAILURE. */
 int cli_open_repo(const char *db, struct store **s);
@@ -89,6 +96,10 @@ int cli_load_defs(char *const *paths, size_t npaths, struct defset *set);
 
 /* Prints diagnostics sorted by position on stderr as file:line:column: key: reason. */
 void cli_print_diags(struct diag_list *diags);
+
+/* The reader's language preferences as an Accept-Language value, from the environment's
+ * LANGUAGE, LC_ALL, LC_MESSAGES and LANG (lang_from_locale); "" when none. Read once. */
+const char *cli_lang(void);
 
 /* Prints "batchctl: <message>" and the verb's usage line on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/output.h"
 #include "cli/rcmd.h"
 
 /* Parses a remote-only verb; any --db, or no server, makes it a "needs a server" error.
@@ -181,8 +182,8 @@ static int cal_put(int argc, char **argv);
 static int cal_delete(int argc, char **argv);
 
 const struct cli_cmd cli_calendars_cmds[] = {
-        {"list", "[-o table|json]", "list the calendars (server only)", cal_list},
-        {"get", "NAME [-o yaml|json]", "print a calendar's definition (server only)", cal_get},
+        {"list", "[-o table|wide|json|yaml]", "list the calendars (server only)", cal_list},
+        {"get", "NAME [-o yaml|json|table|wide]", "print a calendar's definition (server only)", cal_get},
         {"put", "NAME FILE [-o json]", "create or replace a calendar from a file (server only)",
          cal_put},
         {"delete", "NAME", "delete a calendar (server only)", cal_delete},
@@ -191,23 +192,17 @@ const struct cli_cmd cli_calendars_cmds[] = {
 
 static int cal_list(int argc, char **argv)
 {
-        static const char *const formats[] = {"table", "json", NULL};
+        static const char *const formats[] = {"table", "wide", "json", NULL};
         struct ropts o;
         int r = parse_remote_only("calendars", &cli_calendars_cmds[0], argc, argv, formats, 0, &o);
         json_t *items, *next;
         if (r || (r = rcmd_list("/api/v1/calendars", NULL, 0, 0, &items, &next)))
                 goto out;
-        if (ropts_json(&o)) {
-                rcmd_print_list(items, next);
-        } else {
-                printf("%-32s %7s  %-20s %s\n", "NAME", "VERSION", "UPDATED", "BY");
-                size_t i;
-                json_t *it;
-                json_array_foreach(items, i, it)
-                        printf("%-32s %7lld  %-20s %s\n", remote_str(it, "name", ""),
-                               rcmd_int(it, "version"), remote_str(it, "updated_at", "-"),
-                               remote_str(it, "updated_by", "-"));
-        }
+        enum out_fmt f = OUT_TABLE;
+        out_parse(o.output, OUT_STD, &f);
+        json_t *doc = json_pack("{sOsO}", "items", items, "next_cursor", next);
+        r = out_list(doc, f, out_defs_table);
+        json_decref(doc);
         json_decref(items);
         json_decref(next);
 out:
@@ -222,6 +217,18 @@ static int get_spec(const char *path, const struct ropts *o)
         int r = rcmd_call("GET", path, NULL, NULL, NULL, 0, &resp);
         if (r)
                 return r;
+        enum out_fmt f = OUT_YAML;
+        if (o->output)
+                out_parse(o->output, OUT_STD, &f);
+        if (f == OUT_TABLE || f == OUT_WIDE) {
+                json_t *one = remote_json(&resp);
+                remote_resp_release(&resp);
+                if (!one)
+                        return CLI_FAILURE;
+                out_one(one, f, out_defs_table);
+                json_decref(one);
+                return CLI_OK;
+        }
         json_t *j = ropts_json(o) ? NULL : remote_json(&resp);
         const char *spec = remote_str(j, "spec", NULL);
         if (spec)
@@ -235,7 +242,7 @@ static int get_spec(const char *path, const struct ropts *o)
 
 static int cal_get(int argc, char **argv)
 {
-        static const char *const formats[] = {"yaml", "json", NULL};
+        static const char *const formats[] = {"table", "wide", "yaml", "json", NULL};
         struct ropts o;
         int r = parse_remote_only("calendars", &cli_calendars_cmds[1], argc, argv, formats, 1, &o);
         if (!r) {
@@ -284,7 +291,7 @@ static int settings_get(int argc, char **argv);
 static int settings_put(int argc, char **argv);
 
 const struct cli_cmd cli_settings_cmds[] = {
-        {"get", "[-o yaml|json]", "print the tenant's settings (server only)", settings_get},
+        {"get", "[-o yaml|json|table|wide]", "print the tenant's settings (server only)", settings_get},
         {"put", "FILE [-o json]", "replace the tenant's settings from a file (server only)",
          settings_put},
         {NULL, NULL, NULL, NULL},
@@ -292,7 +299,7 @@ const struct cli_cmd cli_settings_cmds[] = {
 
 static int settings_get(int argc, char **argv)
 {
-        static const char *const formats[] = {"yaml", "json", NULL};
+        static const char *const formats[] = {"table", "wide", "yaml", "json", NULL};
         struct ropts o;
         int r = parse_remote_only("settings", &cli_settings_cmds[0], argc, argv, formats, 0, &o);
         if (!r)

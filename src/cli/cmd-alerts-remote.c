@@ -17,10 +17,10 @@ static int alerts_ack(int argc, char **argv);
 const struct cli_cmd cli_remote_alerts_cmds[] = {
         {"list",
          "[--job NAME] [--kind KIND] [--severity S] [--unacknowledged] [--limit N] "
-         "[-o table|json]",
+         "[-o table|wide|json|yaml]",
          "alerts, newest first", alerts_list},
-        {"get", "ID [-o table|json]", "an alert and its deliveries", alerts_get},
-        {"explain", "ID [-o table|json]", "why an alert was or was not delivered",
+        {"get", "ID [-o table|wide|json|yaml]", "an alert and its deliveries", alerts_get},
+        {"explain", "ID [-o table|wide|json|yaml]", "why an alert was or was not delivered",
          alerts_explain},
         {"ack", "ID", "acknowledge an alert, audited", alerts_ack},
         {NULL, NULL, NULL, NULL},

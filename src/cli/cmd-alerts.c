@@ -124,10 +124,10 @@ static int ack(int argc, char **argv);
 const struct cli_cmd cli_alerts_cmds[] = {
         {"list",
          "[--job NAME] [--kind KIND] [--severity S] [--unacknowledged] [--limit N] "
-         "[--before ID] [--db DB] [--tenant T] [-o table|json]",
+         "[--before ID] [--db DB] [--tenant T] [-o table|wide|json|yaml]",
          "alerts, newest first", list},
-        {"get", "ID [--db DB] [--tenant T] [-o table|json]", "an alert and its deliveries", get},
-        {"explain", "ID [--db DB] [--tenant T] [-o table|json]",
+        {"get", "ID [--db DB] [--tenant T] [-o table|wide|json|yaml]", "an alert and its deliveries", get},
+        {"explain", "ID [--db DB] [--tenant T] [-o table|wide|json|yaml]",
          "why an alert was or was not delivered", explain},
         {"ack", "ID [--db DB] [--tenant T] [--actor NAME]", "acknowledge an alert, audited", ack},
         {NULL, NULL, NULL, NULL},

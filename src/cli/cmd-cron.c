@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/buf.h"
+#include "common/json.h"
 #include "core/cron.h"
 #include "core/isotime.h"
 #include "sys/zoneinfo.h"
@@ -80,8 +82,11 @@ static int parse_opts(const struct cli_cmd *cmd, int argc, char **argv, struct c
                                                argv[optind - 1]);
                 }
         }
+        /* "text" is the former name of table, still taken */
+        if (!strcmp(o->output, "table"))
+                o->output = "text";
         if (strcmp(o->output, "text") && strcmp(o->output, "json"))
-                return cli_usage_error("cron", cmd, "-o: \"%s\" is not one of text, json", o->output);
+                return cli_usage_error("cron", cmd, "-o: \"%s\" is not one of table, json", o->output);
         if (optind >= argc)
                 return cli_usage_error("cron", cmd, "missing the cron expression");
         if (join_expr(argc, argv, o->expr, sizeof(o->expr)) < 0)
@@ -138,8 +143,8 @@ static int run_next(int argc, char **argv)
         bool json = !strcmp(o.output, "json");
         char local[ISO_FORMAT_MAX], utc[ISO_FORMAT_MAX];
         long printed = 0;
-        if (json)
-                fputs("[", stdout);
+        if (json) /* a list, as every list command prints it (docs/cli.md, "Output") */
+                fputs("{\"items\": [", stdout);
         for (; printed < o.count; printed++) {
                 if (cron_next(&c, z, t, &t) < 0)
                         break;
@@ -151,7 +156,8 @@ static int run_next(int argc, char **argv)
                         puts(local);
         }
         if (json)
-                fputs(printed ? "\n]\n" : "]\n", stdout);
+                fputs(printed ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n",
+                      stdout);
         if (printed == 0) {
                 fprintf(stderr, "batchctl: \"%s\" never fires after %s\n", o.expr,
                         o.from ? o.from : "now");
@@ -173,14 +179,28 @@ static int run_explain(int argc, char **argv)
                 return r < 0 ? CLI_OK : r;
         char text[1024];
         cron_explain(&c, text, sizeof(text));
+        if (!strcmp(o.output, "json")) {
+                struct buf b;
+                buf_init(&b, 0);
+                buf_puts(&b, "{\"expression\": ");
+                json_put_string(&b, o.expr);
+                buf_puts(&b, ", \"timezone\": ");
+                json_put_string(&b, tz_name(z));
+                buf_puts(&b, ", \"explanation\": ");
+                json_put_string(&b, text);
+                buf_puts(&b, "}\n");
+                fputs(b.data, stdout);
+                buf_release(&b);
+                return CLI_OK;
+        }
         printf("%s (time zone %s)\n", text, tz_name(z));
         return CLI_OK;
 }
 
 const struct cli_cmd cli_cron_cmds[] = {
-        {"next", "EXPR [--tz ZONE] [--from ISO-8601] [-n N] [-o text|json]",
+        {"next", "EXPR [--tz ZONE] [--from ISO-8601] [-n N] [-o table|wide|json|yaml]",
          "print the next N (default 5) fire times strictly after --from (default now)", run_next},
-        {"explain", "EXPR [--tz ZONE]", "describe a cron expression in plain English",
+        {"explain", "EXPR [--tz ZONE] [-o table|wide|json|yaml]", "describe a cron expression in plain English",
          run_explain},
         {NULL, NULL, NULL, NULL},
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "cli/rcmd.h"
 #include "common/buf.h"
 #include "common/files.h"
@@ -64,9 +66,7 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
         return 0;
 }
 
-/* The repository named by --db, else $BATCHD_DB, else the default path (in buf), or
- * NULL when there is none. */
-static const char *repo_dsn(const char *db, char *buf, size_t len)
+const char *cli_repo_dsn(const char *db, char *buf, size_t len)
 {
         const char *dsn = db ? db : getenv("BATCHD_DB");
         if (dsn && *dsn)
@@ -77,7 +77,7 @@ static const char *repo_dsn(const char *db, char *buf, size_t len)
 void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
 {
         char dsnbuf[4096], path[4096];
-        const char *dsn = repo_dsn(db, dsnbuf, sizeof(dsnbuf));
+        const char *dsn = cli_repo_dsn(db, dsnbuf, sizeof(dsnbuf));
         if (!dsn || secrets_path(NULL, NULL, dsn, path, sizeof(path)) < 0)
                 path[0] = '\0';
         secrets_setup(k, path, s, false, NULL);
@@ -86,7 +86,7 @@ void cli_open_secrets(const char *db, struct store *s, struct secrets *k)
 int cli_open_repo(const char *db, struct store **s)
 {
         char path[4096];
-        const char *dsn = repo_dsn(db, path, sizeof(path));
+        const char *dsn = cli_repo_dsn(db, path, sizeof(path));
         if (!dsn) {
                 fprintf(stderr, "batchctl: no repository: give --db PATH or set BATCHD_DB\n");
                 return CLI_USAGE;
@@ -279,60 +279,52 @@ void cli_spec_field(const char *spec, const char *key, char *buf, size_t len)
 
 static int jobs_list(int argc, char **argv)
 {
-        static const char usage[] = "jobs list [--db DB] [--tenant T] [-o table|json|yaml]";
-        static const char *const formats[] = {"table", "json", "yaml", NULL};
+        static const char usage[] = "jobs list [--db DB] [--tenant T] [-o table|wide|json|yaml]";
         struct opts o;
+        enum out_fmt fmt;
         int r = parse(argc, argv, &o, usage);
-        if (r || (r = check_output(o.output, formats)))
+        if (r || (r = out_parse(o.output, OUT_STD, &fmt)))
                 return r < 0 ? CLI_OK : r;
         struct store *s = NULL;
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
-        struct store_def_list l = {0, NULL};
         struct batch_err err;
-        if (store_def_list(s, o.tenant, "job", &l, &err) < 0) {
-                fprintf(stderr, "batchctl: %s\n", err.msg);
+        if (fmt == OUT_YAML) { /* the definitions themselves, as apply reads them */
+                struct store_def_list l = {0, NULL};
+                if (store_def_list(s, o.tenant, "job", &l, &err) < 0) {
+                        fprintf(stderr, "batchctl: %s\n", err.msg);
+                        store_close(s);
+                        return CLI_FAILURE;
+                }
+                for (size_t i = 0; i < l.n; i++)
+                        printf("%s%s", i ? "---\n" : "", l.items[i].spec);
+                store_def_list_release(&l);
                 store_close(s);
-                return CLI_FAILURE;
+                return CLI_OK;
         }
+        /* The API's document (GET /api/v1/jobs), all of it, then the shared table. */
+        struct ops_job_filter f = {.enabled = -1, .limit = UINT_MAX};
         struct buf out;
         buf_init(&out, 0);
-        const char *fmt = o.output ? o.output : "table";
-        if (!strcmp(fmt, "json")) {
-                buf_puts(&out, "[");
-                for (size_t i = 0; i < l.n; i++) {
-                        buf_puts(&out, i ? ",\n  " : "\n  ");
-                        ops_put_def(&out, &l.items[i], false);
-                }
-                buf_puts(&out, l.n ? "\n]\n" : "]\n");
-        } else if (!strcmp(fmt, "yaml")) {
-                for (size_t i = 0; i < l.n; i++)
-                        buf_printf(&out, "%s%s", i ? "---\n" : "", l.items[i].spec);
-        } else {
-                buf_printf(&out, "%-32s %-9s %7s  %-20s %s\n", "NAME", "TYPE", "VERSION",
-                           "UPDATED", "TRIGGER");
-                for (size_t i = 0; i < l.n; i++) {
-                        char type[32], trigger[256], when[ISO_FORMAT_MAX];
-                        cli_spec_field(l.items[i].spec, "type", type, sizeof(type));
-                        cli_spec_field(l.items[i].spec, "trigger", trigger, sizeof(trigger));
-                        buf_printf(&out, "%-32s %-9s %7lld  %-20s %s\n", l.items[i].name, type,
-                                   (long long)l.items[i].version,
-                                   iso_format_utc(l.items[i].changed_at, when),
-                                   trigger[0] ? trigger : "-");
-                }
-        }
-        fputs(out.data, stdout);
-        buf_release(&out);
-        store_def_list_release(&l);
+        r = ops_job_list(s, o.tenant, &f, cli_lang(), &out, &err);
         store_close(s);
-        return CLI_OK;
+        if (r < 0) {
+                fprintf(stderr, "batchctl: %s\n", err.msg);
+                buf_release(&out);
+                return CLI_FAILURE;
+        }
+        json_t *doc = out_parse_json(out.data);
+        buf_release(&out);
+        r = doc ? out_list(doc, fmt, out_jobs_table) : CLI_FAILURE;
+        json_decref(doc);
+        return r;
 }
 
 static int jobs_get_or_history(int argc, char **argv, bool history)
 {
-        const char *usage = history ? "jobs history NAME [--db DB] [--tenant T] [-o table|json]"
-                                    : "jobs get NAME [--db DB] [--tenant T] [-o yaml|json]";
-        static const char *const get_formats[] = {"yaml", "json", NULL};
+        const char *usage = history ? "jobs history NAME [--db DB] [--tenant T] [-o table|wide|json|yaml]"
+                                    : "jobs get NAME [--db DB] [--tenant T] [-o yaml|json|table|wide]";
+        static const char *const get_formats[] = {"yaml", "json", "table", "wide", NULL};
         static const char *const history_formats[] = {"table", "json", NULL};
         struct opts o;
         int r = parse(argc, argv, &o, usage);
@@ -359,8 +351,8 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         store_close(s);
                         return CLI_FAILURE;
                 }
-                if (json)
-                        buf_puts(&out, "[");
+                if (json) /* GET /api/v1/jobs/NAME/versions's document */
+                        buf_puts(&out, "{\"items\": [");
                 else
                         buf_printf(&out, "%7s  %-20s %-16s %s\n", "VERSION", "CHANGED", "BY",
                                    "WHAT");
@@ -368,7 +360,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         char when[ISO_FORMAT_MAX];
                         if (json) {
                                 buf_puts(&out, i ? ",\n  " : "\n  ");
-                                ops_put_def(&out, &l.items[i], true);
+                                ops_put_def(&out, &l.items[i], true, cli_lang());
                         } else {
                                 buf_printf(&out, "%7lld  %-20s %-16s %s\n",
                                            (long long)l.items[i].version,
@@ -378,18 +370,30 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         }
                 }
                 if (json)
-                        buf_puts(&out, "\n]\n");
+                        buf_puts(&out, "\n], \"next_cursor\": null}\n");
         } else {
                 if (store_def_get(s, o.tenant, "job", name, &one, &err) < 0) {
                         fprintf(stderr, "batchctl: %s\n", err.msg);
                         store_close(s);
                         return CLI_FAILURE;
                 }
-                if (json) {
-                        ops_put_def(&out, &one, false);
+                bool row = o.output && (!strcmp(o.output, "table") || !strcmp(o.output, "wide"));
+                if (json || row) {
+                        ops_put_def(&out, &one, false, cli_lang());
                         buf_puts(&out, "\n");
                 } else {
                         buf_puts(&out, one.spec);
+                }
+                if (row) { /* one row of the jobs table */
+                        json_t *j = out_parse_json(out.data);
+                        out.len = 0;
+                        if (j) {
+                                out_one(j, !strcmp(o.output, "wide") ? OUT_WIDE : OUT_TABLE,
+                                        out_jobs_table);
+                                json_decref(j);
+                        }
+                        if (out.data)
+                                out.data[0] = '\0';
                 }
                 store_def_release(&one);
         }
@@ -411,11 +415,11 @@ static int jobs_history(int argc, char **argv)
 }
 
 const struct cli_cmd cli_jobs_cmds[] = {
-        {"list", "[--db DB] [--tenant T] [-o table|json|yaml]", "list the jobs in the repository",
+        {"list", "[--db DB] [--tenant T] [-o table|wide|json|yaml]", "list the jobs in the repository",
          jobs_list},
-        {"get", "NAME [--db DB] [--tenant T] [-o yaml|json]", "print a job's current definition",
+        {"get", "NAME [--db DB] [--tenant T] [-o yaml|json|table|wide]", "print a job's current definition",
          jobs_get},
-        {"history", "NAME [--db DB] [--tenant T] [-o table|json]",
+        {"history", "NAME [--db DB] [--tenant T] [-o table|wide|json|yaml]",
          "list every version of a job: when, by whom, which keys changed", jobs_history},
         {"create", "FILE [-o json]", "create a job from a definition file (YAML or JSON; server only)",
          cli_jobs_create},

@@ -10,7 +10,7 @@
 #include "cli/rcmd.h"
 
 static const struct cli_cmd deps_cmd = {
-        "", "--date YYYY-MM-DD [--group G] [-o table|json]",
+        "", "--date YYYY-MM-DD [--group G] [-o table|wide|json|yaml]",
         "the dependency graph of a day with each job's state (server only)", cli_deps};
 
 /* The index of node `job` in `nodes`, or -1. */

@@ -13,7 +13,7 @@ static int dlq_list(int argc, char **argv);
 static int dlq_purge(int argc, char **argv);
 
 const struct cli_cmd cli_remote_dlq_cmds[] = {
-        {"list", "[--job NAME] [--instance ID] [--limit N] [-o table|json]",
+        {"list", "[--job NAME] [--instance ID] [--limit N] [-o table|wide|json|yaml]",
          "dead letters, oldest first", dlq_list},
         {"purge", "(--job NAME | --instance ID | --all)", "delete the selected dead letters, audited",
          dlq_purge},

@@ -120,7 +120,7 @@ static int purge(int argc, char **argv);
 static int retry(int argc, char **argv);
 
 const struct cli_cmd cli_dlq_cmds[] = {
-        {"list", "[--job NAME] [--instance ID] [--limit N] [--db DB] [--tenant T] [-o table|json]",
+        {"list", "[--job NAME] [--instance ID] [--limit N] [--db DB] [--tenant T] [-o table|wide|json|yaml]",
          "dead letters, oldest first", list},
         {"purge", "(--job NAME | --instance ID | --all) [--db DB] [--tenant T] [--actor NAME]",
          "delete the selected dead letters, audited", purge},

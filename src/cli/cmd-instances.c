@@ -21,6 +21,7 @@
 #include "defs/params.h"
 #include "ops/secrets.h"
 #include "ops/instances.h"
+#include "ops/page.h"
 #include "store/store.h"
 
 struct iopts {
@@ -126,13 +127,6 @@ static int64_t parse_id(const char *noun, const struct cli_cmd *cmd, int argc, c
         return id;
 }
 
-static void put_time_json(struct buf *b, const char *key, int64_t t)
-{
-        char iso[ISO_FORMAT_MAX];
-        buf_printf(b, ", \"%s\": ", key);
-        json_put_string(b, iso_format_utc(t, iso));
-}
-
 static void put_instance_row(struct buf *b, const struct store_instance *in)
 {
         char due[ISO_FORMAT_MAX];
@@ -224,13 +218,13 @@ static int logcmd(int argc, char **argv);
 const struct cli_cmd cli_instances_cmds[] = {
         {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--failed] "
                  "[--limit N] [--db DB] "
-                 "[--tenant T] [-o table|json]",
+                 "[--tenant T] [-o table|wide|json|yaml]",
          "list instances, oldest first", list},
         {NULL, NULL, NULL, NULL},
 };
 
 const struct cli_cmd cli_instance_cmds[] = {
-        {"get", "ID [--db DB] [-o table|json]", "an instance with its state history and executions",
+        {"get", "ID [--db DB] [-o table|wide|json|yaml]", "an instance with its state history and executions",
          get},
         {"stop", "ID [--reason TEXT] [--db DB]", "stop a waiting or running instance (via batchd)",
          stop},
@@ -277,8 +271,9 @@ static int list(int argc, char **argv)
         bool json = o.output && !strcmp(o.output, "json");
         struct buf b;
         buf_init(&b, 0);
+        /* -o json: GET /api/v1/instances's document (docs/cli.md, "Output") */
         if (json)
-                buf_puts(&b, "[");
+                buf_puts(&b, "{\"items\": [");
         else
                 buf_printf(&b, INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "STATE", "HAS FAILURE",
                            "REASON");
@@ -291,7 +286,7 @@ static int list(int argc, char **argv)
                 }
         }
         if (json)
-                buf_puts(&b, "\n]\n");
+                ops_put_id_page_end(&b, l.n, (unsigned)o.limit, l.n ? l.items[l.n - 1].id : 0);
         emit(&b);
         store_instance_list_release(&l);
         store_close(s);
@@ -326,40 +321,12 @@ static int get(int argc, char **argv)
         struct buf b;
         buf_init(&b, 0);
         char t[ISO_FORMAT_MAX];
-        if (json) {
-                ops_put_instance(&b, &in);
-                b.len--; /* reopen the object */
-                b.data[b.len] = '\0';
-                buf_puts(&b, ", \"history\": [");
-                for (size_t i = 0; i < h.n; i++) {
-                        buf_printf(&b, "%s{\"at\": ", i ? ", " : "");
-                        json_put_string(&b, iso_format_utc(h.items[i].at, t));
-                        buf_printf(&b, ", \"from\": %d, \"to\": %d, \"actor\": ", h.items[i].from_state,
-                                   h.items[i].to_state);
-                        json_put_string(&b, h.items[i].actor);
-                        buf_puts(&b, ", \"reason\": ");
-                        json_put_string(&b, h.items[i].reason);
-                        buf_puts(&b, "}");
+        if (json) { /* GET /api/v1/instances/ID's document: one implementation */
+                if (ops_instance_detail(s, in.tenant, id, &b, &err) < 0) {
+                        fprintf(stderr, "batchctl: %s\n", err.msg);
+                        r = CLI_FAILURE;
+                        b.len = 0;
                 }
-                buf_puts(&b, "], \"executions\": [");
-                for (size_t i = 0; i < ex.n; i++) {
-                        const struct store_execution *e = &ex.items[i];
-                        buf_printf(&b, "%s{\"id\": %lld, \"attempt\": %d, \"pid\": %lld", i ? ", " : "",
-                                   (long long)e->id, e->attempt, (long long)e->pid);
-                        put_time_json(&b, "started_at", e->started_at);
-                        if (e->finished) {
-                                put_time_json(&b, "finished_at", e->finished_at);
-                                buf_printf(&b, ", \"exit_status\": %d", e->exit_status);
-                        }
-                        buf_puts(&b, ", \"error\": ");
-                        json_put_string(&b, e->error);
-                        struct store_step_list sl = {0, NULL};
-                        if (store_step_list(s, e->id, &sl, &err) == 0)
-                                ops_put_steps(&b, &sl);
-                        store_step_list_release(&sl);
-                        buf_puts(&b, "}");
-                }
-                buf_puts(&b, "]}\n");
         } else {
                 buf_printf(&b, "instance %lld of %s: %s%s%s\n", (long long)in.id, in.job,
                            state_name(in.state), in.reason ? " — " : "", in.reason ? in.reason : "");
@@ -409,7 +376,7 @@ static int get(int argc, char **argv)
         store_transition_list_release(&h);
         store_execution_list_release(&ex);
         store_close(s);
-        return CLI_OK;
+        return r;
 }
 
 /* ---- requests: stop, rerun, mark-success ------------------------------------------------- */

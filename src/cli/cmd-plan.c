@@ -1,9 +1,11 @@
 /* cmd-plan.c: `batchctl plan (--db DB | PATH...) --from ISO --to ISO [--outcome SPEC]...
- * [--tenant T] [-o json|table]`: runs the scheduler core against a simulated clock
+ * [--tenant T] [-o table|wide|json|yaml]`: runs the scheduler core against a simulated clock
  * over the period and prints every instance in due-time order (docs/scheduler.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,14 @@
 
 #define PLAN_USAGE                                                                                \
         "plan (--db DB | PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=RESULT]... "           \
-        "[--tenant T] [-o json|table]\n"                                                          \
-        "  RESULT: success, failed or minutes:N, several joined by ','"
+        "[--exclude JOB]... [--tenant T] [-o table|wide|json|yaml]\n"                                      \
+        "  RESULT: success, failed or minutes:N, several joined by ','\n"                         \
+        "  --exclude: simulate JOB but leave its runs out of the output"
 
 struct plan_opts {
         const char *db, *from, *to, *tenant, *output;
-        size_t noutcomes;
-        char **outcomes;
+        size_t noutcomes, nexcludes;
+        char **outcomes, **excludes;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -49,7 +52,8 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 {"db", required_argument, NULL, 'd'},      {"from", required_argument, NULL, 'f'},
                 {"to", required_argument, NULL, 'u'},      {"outcome", required_argument, NULL, 'x'},
                 {"tenant", required_argument, NULL, 't'},  {"output", required_argument, NULL, 'o'},
-                {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+                {"exclude", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
         };
         optind = 1;
         opterr = 0;
@@ -62,6 +66,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 case 't': o->tenant = optarg; break;
                 case 'o': o->output = optarg; break;
                 case 'x': o->outcomes[o->noutcomes++] = optarg; break;
+                case 'X': o->excludes[o->nexcludes++] = optarg; break;
                 case 'h': printf("usage: batchctl " PLAN_USAGE "\n"); return -1;
                 default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
                 }
@@ -198,21 +203,93 @@ static int64_t *last_answers(const char *db, const struct sched_model *m)
 
 #define EXTERNAL_REASON "due when the API says"
 
-static void print_rows(const struct sim_result *r, const struct sched_model *m,
-                       const int64_t *known, bool json)
+/* True when --exclude named job. */
+static bool excluded(const struct plan_opts *o, const char *job)
 {
+        for (size_t i = 0; i < o->nexcludes; i++)
+                if (!strcmp(o->excludes[i], job))
+                        return true;
+        return false;
+}
+
+/* Prints, when the period shows no run, that nothing is due and each job's next due time
+ * after `to` (scheduled jobs, soonest first), so that an empty plan is never a riddle. */
+static void print_nothing_due(const struct sched_model *m, const struct plan_opts *o,
+                              int64_t from, int64_t to, struct buf *b)
+{
+        const struct tz *z = m->tenant.zone;
+        char f[ISO_FORMAT_MAX], t[ISO_FORMAT_MAX];
+        buf_printf(b, "nothing is due from %s to %s", iso_format(from, z, f), iso_format(to, z, t));
+        for (size_t i = 0; i < o->nexcludes; i++)
+                buf_printf(b, "%s%s", i ? ", " : " (leaving out ", o->excludes[i]);
+        buf_puts(b, o->nexcludes ? ")" : "");
+        size_t listed = 0;
+        for (size_t i = 0; i < m->njobs; i++)
+                listed += !excluded(o, m->jobs[i].name);
+        buf_puts(b, listed ? "; the next due times:\n" : "; there are no other jobs\n");
+        /* soonest first: a selection sort over at most njobs (a plan's output is small) */
+        bool *done = calloc(m->njobs ? m->njobs : 1, sizeof(*done));
+        if (!done)
+                return;
+        for (size_t k = 0; k < m->njobs; k++) {
+                size_t best = SIZE_MAX;
+                int64_t best_t = 0;
+                for (size_t i = 0; i < m->njobs; i++) {
+                        if (done[i] || excluded(o, m->jobs[i].name))
+                                continue;
+                        const struct sched_job_spec *j = &m->jobs[i];
+                        int64_t n = j->enabled && j->has_cron ? sched_job_next_due(j, to - 1)
+                                                              : INT64_MAX;
+                        if (best == SIZE_MAX || n < best_t ||
+                            (n == best_t && strcmp(j->name, m->jobs[best].name) < 0)) {
+                                best = i;
+                                best_t = n;
+                        }
+                }
+                if (best == SIZE_MAX)
+                        break;
+                done[best] = true;
+                const struct sched_job_spec *j = &m->jobs[best];
+                char iso[ISO_FORMAT_MAX];
+                const char *what = !j->enabled                  ? "disabled"
+                                   : j->external_due            ? "due when its next_due_api says"
+                                   : !j->has_cron               ? "manual: runs when submitted"
+                                   : best_t == INT64_MAX        ? "never due again"
+                                                                : iso_format(best_t, z, iso);
+                buf_printf(b, "  %-24s %s\n", j->name, what);
+        }
+        free(done);
+}
+
+/* Prints the plan's rows, then one row per next_due_api job (its last known due time
+ * from `known`, 0 for none; NULL without a repository). */
+static void print_rows(const struct sim_result *r, const struct sched_model *m,
+                       const struct plan_opts *o, int64_t from, int64_t to,
+                       const int64_t *known)
+{
+        bool json = o->output && !strcmp(o->output, "json");
+        size_t shown = 0;
         const struct tz *z = m->tenant.zone;
         struct buf b;
         buf_init(&b, 0);
-        if (json)
-                buf_puts(&b, "[");
-        else
+        size_t nshow = 0;
+        for (size_t i = 0; i < r->n; i++)
+                nshow += !excluded(o, m->jobs[r->rows[i].job].name);
+        for (size_t j = 0; j < m->njobs; j++)
+                nshow += m->jobs[j].external_due && m->jobs[j].enabled &&
+                         !excluded(o, m->jobs[j].name);
+        if (json) /* a list, as every list command prints it (docs/cli.md, "Output") */
+                buf_puts(&b, "{\"items\": [");
+        else if (nshow)
                 buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
                            "FIRST_DUE", "START", "END", "STATE", "REASON");
         for (size_t i = 0; i < r->n; i++) {
                 const struct sim_row *w = &r->rows[i];
                 const char *job = m->jobs[w->job].name;
+                if (excluded(o, job))
+                        continue;
                 if (!json) {
+                        shown++;
                         char t[4][ISO_FORMAT_MAX];
                         buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", job,
                                    fmt_time(w->due, z, t[0]), fmt_time(w->first_due, z, t[1]),
@@ -220,7 +297,7 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                                    state_name(w->state), w->reason);
                         continue;
                 }
-                buf_puts(&b, i ? ",\n {\"job\": " : "\n {\"job\": ");
+                buf_puts(&b, shown++ ? ",\n {\"job\": " : "\n {\"job\": ");
                 json_put_string(&b, job);
                 put_json_time(&b, "due", w->due, z);
                 put_json_time(&b, "first_due", w->first_due, z);
@@ -238,27 +315,31 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         }
         /* A job with a next_due_api trigger: one row, its last known due time (the last
          * answer kept in the repository) in the DUE column (docs/scheduler.md). */
-        size_t rows = r->n;
         for (size_t j = 0; j < m->njobs; j++) {
-                if (!m->jobs[j].external_due || !m->jobs[j].enabled)
+                if (!m->jobs[j].external_due || !m->jobs[j].enabled ||
+                    excluded(o, m->jobs[j].name))
                         continue;
                 const char *job = m->jobs[j].name;
                 int64_t t = known ? known[j] : 0;
                 char iso[ISO_FORMAT_MAX];
                 if (!json) {
+                        shown++;
                         buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s%s\n", job,
                                    fmt_time(t, z, iso), "-", "-", "-", "-", EXTERNAL_REASON,
                                    t ? " (last known due time)" : " (no answer known)");
                         continue;
                 }
-                buf_puts(&b, rows++ ? ",\n {\"job\": " : "\n {\"job\": ");
+                buf_puts(&b, shown++ ? ",\n {\"job\": " : "\n {\"job\": ");
                 json_put_string(&b, job);
                 put_json_time(&b, "due", t, z);
                 buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"start\": null, "
                              "\"end\": null, \"state\": null, \"state_name\": null, "
                              "\"reason\": \"" EXTERNAL_REASON "\", \"external_due\": true}");
         }
-        buf_puts(&b, json ? "\n]\n" : "");
+        if (json)
+                buf_puts(&b, shown ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
+        else if (!shown)
+                print_nothing_due(m, o, from, to, &b);
         fwrite(b.data, 1, b.len, stdout);
         buf_release(&b);
 }
@@ -267,8 +348,12 @@ int cli_plan(int argc, char **argv)
 {
         struct plan_opts o = {0};
         o.outcomes = calloc((size_t)argc, sizeof(*o.outcomes));
-        if (!o.outcomes)
+        o.excludes = calloc((size_t)argc, sizeof(*o.excludes));
+        if (!o.outcomes || !o.excludes) {
+                free(o.outcomes);
+                free(o.excludes);
                 return CLI_FAILURE;
+        }
         struct defset set = {0};
         struct sched_model m = {0};
         struct sim_outcome *outcomes = NULL;
@@ -315,13 +400,18 @@ int cli_plan(int argc, char **argv)
         for (size_t i = 0; i < o.noutcomes; i++)
                 if ((r = parse_outcome(o.outcomes[i], &m, &outcomes[i])))
                         goto out;
+        for (size_t i = 0; i < o.nexcludes; i++)
+                if (sched_model_find(&m, o.excludes[i]) < 0) {
+                        r = usage_error("--exclude: no job named \"%s\"", o.excludes[i]);
+                        goto out;
+                }
         if (sim_run(m.jobs, m.njobs, &m.tenant, from, to, outcomes, o.noutcomes, &res) < 0) {
                 fprintf(stderr, "batchctl: out of memory\n");
                 r = CLI_FAILURE;
                 goto out;
         }
         int64_t *known = last_answers(o.db, &m);
-        print_rows(&res, &m, known, o.output && !strcmp(o.output, "json"));
+        print_rows(&res, &m, &o, from, to, known);
         free(known);
 out:
         sim_result_release(&res);
@@ -329,5 +419,6 @@ out:
         sched_model_release(&m);
         defset_release(&set);
         free(o.outcomes);
+        free(o.excludes);
         return r < 0 ? CLI_OK : r;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/output.h"
 #include "cli/rcmd.h"
 #include "core/lifecycle.h"
 
@@ -255,10 +256,10 @@ static int jobs_get(int argc, char **argv);
 static int jobs_history(int argc, char **argv);
 
 const struct cli_cmd cli_remote_jobs_cmds[] = {
-        {"list", "[--group G] [--type scheduled|manual] [--enabled true|false] [-o table|json|yaml]",
+        {"list", "[--group G] [--type scheduled|manual] [--enabled true|false] [-o table|wide|json|yaml]",
          "list the jobs", jobs_list},
-        {"get", "NAME [-o yaml|json]", "print a job's current definition", jobs_get},
-        {"history", "NAME [-o table|json]", "list every version of a job", jobs_history},
+        {"get", "NAME [-o yaml|json|table|wide]", "print a job's current definition", jobs_get},
+        {"history", "NAME [-o table|wide|json|yaml]", "list every version of a job", jobs_history},
         {"create", "FILE", "", cli_jobs_create},
         {"replace", "NAME FILE", "", cli_jobs_replace},
         {"delete", "NAME", "", cli_jobs_delete},
@@ -269,7 +270,7 @@ const struct cli_cmd cli_remote_jobs_cmds[] = {
 
 static int jobs_list(int argc, char **argv)
 {
-        static const char *const formats[] = {"table", "json", "yaml", NULL};
+        static const char *const formats[] = {"table", "wide", "json", "yaml", NULL};
         const struct cli_cmd *cmd = &cli_remote_jobs_cmds[0];
         struct ropts o;
         int r = ropts_parse("jobs", cmd, argc, argv, formats, &o);
@@ -300,26 +301,17 @@ static int jobs_list(int argc, char **argv)
         buf_release(&q);
         if (r)
                 goto out;
-        const char *fmt = o.output ? o.output : "table";
-        size_t i;
-        json_t *it;
-        if (!strcmp(fmt, "json")) {
-                rcmd_print_list(items, next);
-        } else if (!strcmp(fmt, "yaml")) {
+        enum out_fmt fmt = OUT_TABLE;
+        out_parse(o.output, OUT_STD, &fmt); /* checked by ropts_parse */
+        if (fmt == OUT_YAML) { /* the definitions themselves, as apply reads them */
+                size_t i;
+                json_t *it;
                 json_array_foreach(items, i, it)
                         printf("%s%s", i ? "---\n" : "", remote_str(it, "spec", ""));
         } else {
-                printf("%-32s %-9s %7s  %-20s %s\n", "NAME", "TYPE", "VERSION", "UPDATED",
-                       "TRIGGER");
-                json_array_foreach(items, i, it) {
-                        char type[32], trigger[256];
-                        const char *spec = remote_str(it, "spec", "");
-                        cli_spec_field(spec, "type", type, sizeof(type));
-                        cli_spec_field(spec, "trigger", trigger, sizeof(trigger));
-                        printf("%-32s %-9s %7lld  %-20s %s\n", remote_str(it, "name", ""), type,
-                               rcmd_int(it, "version"), remote_str(it, "updated_at", ""),
-                               trigger[0] ? trigger : "-");
-                }
+                json_t *doc = json_pack("{sOsO}", "items", items, "next_cursor", next);
+                r = out_list(doc, fmt, out_jobs_table);
+                json_decref(doc);
         }
         json_decref(items);
         json_decref(next);
@@ -330,7 +322,7 @@ out:
 
 static int jobs_get_or_history(int argc, char **argv, bool history)
 {
-        static const char *const get_formats[] = {"yaml", "json", NULL};
+        static const char *const get_formats[] = {"yaml", "json", "table", "wide", NULL};
         static const char *const history_formats[] = {"table", "json", NULL};
         const struct cli_cmd *cmd = &cli_remote_jobs_cmds[history ? 2 : 1];
         struct ropts o;
@@ -381,7 +373,10 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                 r = CLI_FAILURE;
                 goto out;
         }
-        fputs(remote_str(j, "spec", ""), stdout);
+        if (o.output && (!strcmp(o.output, "table") || !strcmp(o.output, "wide")))
+                out_one(j, !strcmp(o.output, "wide") ? OUT_WIDE : OUT_TABLE, out_jobs_table);
+        else
+                fputs(remote_str(j, "spec", ""), stdout);
         json_decref(j);
 out:
         ropts_release(&o);
@@ -454,13 +449,13 @@ static int instance_log(int argc, char **argv);
 
 const struct cli_cmd cli_remote_instances_cmds[] = {
         {"list", "[--job NAME] [--status S] [--from ISO --to ISO] [--has-failure] [--failed] [--mine] "
-                 "[--limit N] [-o table|json]",
+                 "[--limit N] [-o table|wide|json|yaml]",
          "list instances, oldest first", instances_list},
         {NULL, NULL, NULL, NULL},
 };
 
 const struct cli_cmd cli_remote_instance_cmds[] = {
-        {"get", "ID [-o table|json]", "an instance with its state history and executions",
+        {"get", "ID [-o table|wide|json|yaml]", "an instance with its state history and executions",
          instance_get},
         {"stop", "ID [--reason TEXT]", "stop a waiting or running instance", instance_stop},
         {"rerun", "ID", "run a finished instance again", instance_rerun},

@@ -1,5 +1,5 @@
-/* cmd-report.c: `batchctl report daily [--date D] [-o table|json|csv|xlsx]
- * [--output FILE]` and `batchctl report runs --from D --to D [--job J] [-o table|json]`:
+/* cmd-report.c: `batchctl report daily [--date D] [-o table|wide|json|yaml|csv|xlsx]
+ * [--output FILE]` and `batchctl report runs --from D --to D [--job J] [-o table|wide|json|yaml]`:
  * the daily inspection report and the runs figures (docs/report.md), from the server
  * (GET /api/v1/reports/...) or, with --db, computed from a repository directly. An .xlsx
  * is binary: it goes to a file (--output) and is refused on a terminal. */
@@ -21,10 +21,10 @@ struct report_opts {
 };
 
 static const struct cli_cmd report_cmds[] = {
-        {"daily", "[--date YYYY-MM-DD] [-o table|json|csv|xlsx] [--output FILE] [--tenant T] "
+        {"daily", "[--date YYYY-MM-DD] [-o table|wide|json|yaml|csv|xlsx] [--output FILE] [--tenant T] "
                   "[--db DB]",
          "the daily inspection report of a day (default: yesterday in the tenant's zone)", NULL},
-        {"runs", "--from YYYY-MM-DD --to YYYY-MM-DD [--job J] [-o table|json] [--tenant T] "
+        {"runs", "--from YYYY-MM-DD --to YYYY-MM-DD [--job J] [-o table|wide|json|yaml] [--tenant T] "
                  "[--db DB]",
          "runs per day and job: outcomes, duration p50/max, not run when scheduled", NULL},
         {NULL, NULL, NULL, NULL},

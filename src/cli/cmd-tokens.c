@@ -13,7 +13,7 @@ static int tokens_create(int argc, char **argv);
 static int tokens_revoke(int argc, char **argv);
 
 const struct cli_cmd cli_tokens_cmds[] = {
-        {"list", "[-o table|json]", "list the API tokens of the tenant (server only, admin)",
+        {"list", "[-o table|wide|json|yaml]", "list the API tokens of the tenant (server only, admin)",
          tokens_list},
         {"create", "--name N --role viewer|operator|admin [--expires-days D] [-o json]",
          "create a token; prints its secret once (server only, admin)", tokens_create},

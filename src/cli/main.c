@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "cli/rcmd.h"
+#include "core/lang.h"
 
 static const struct cli_noun nouns[] = {
         {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
@@ -40,7 +42,7 @@ static const struct cli_noun nouns[] = {
         {"settings", "the tenant's settings (server only)", cli_settings_cmds, NULL},
         {"deps",
          "the dependency graph of a day, parents before children, with each job's state "
-         "(server only): batchctl deps --date YYYY-MM-DD [--group G] [-o json]",
+         "(server only): batchctl deps --date YYYY-MM-DD [--group G] [-o table|wide|json|yaml]",
          NULL, cli_deps},
         {"metrics", "print the daemon's Prometheus metrics (server only): batchctl metrics", NULL,
          cli_metrics},
@@ -49,25 +51,33 @@ static const struct cli_noun nouns[] = {
          NULL, cli_health},
         {"openapi", "print the API's OpenAPI 3 document (server only): batchctl openapi", NULL,
          cli_openapi},
+        {"db", "the repository file: backup while batchd runs, restore, vacuum (SQLite; for "
+               "PostgreSQL they say which tool does it)",
+         cli_db_cmds, NULL},
         {"report", "the daily inspection report and runs per day: batchctl report daily|runs "
                    "(server, or a repository with --db)", NULL, cli_report},
         {"plan",
          "forecast a period with the scheduler on a simulated clock: batchctl plan (--db DB | "
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
-         "[--tenant T] [-o json|table]",
+         "[--tenant T] [-o table|wide|json|yaml]",
          NULL, cli_plan},
         {NULL, NULL, NULL, NULL},
 };
 
+/* Prints noun n's summary and each of its verbs with usage and summary. */
+static void print_noun(FILE *f, const struct cli_noun *n)
+{
+        fprintf(f, "%s: %s\n", n->name, n->summary);
+        for (const struct cli_cmd *c = n->cmds; c && c->name; c++)
+                fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
+                        c->summary);
+}
+
 static void print_help(FILE *f)
 {
         fprintf(f, "usage: batchctl <noun> <verb> [options]\n\n");
-        for (const struct cli_noun *n = nouns; n->name; n++) {
-                fprintf(f, "%s: %s\n", n->name, n->summary);
-                for (const struct cli_cmd *c = n->cmds; c && c->name; c++)
-                        fprintf(f, "  batchctl %s %s %s\n      %s\n", n->name, c->name, c->usage,
-                                c->summary);
-        }
+        for (const struct cli_noun *n = nouns; n->name; n++)
+                print_noun(f, n);
         fprintf(f,
                 "\nServer or repository (docs/cli.md):\n"
                 "  --url URL, else $BATCHD_URL, else `url = URL` in $XDG_CONFIG_HOME/batchd/config\n"
@@ -150,6 +160,18 @@ static bool writes_default_repo(int argc, char **argv)
         return true;
 }
 
+const char *cli_lang(void)
+{
+        static char lang[256];
+        static bool done;
+        if (!done) {
+                lang_from_locale(getenv("LANGUAGE"), getenv("LC_ALL"), getenv("LC_MESSAGES"),
+                                 getenv("LANG"), lang, sizeof(lang));
+                done = true;
+        }
+        return lang;
+}
+
 int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt, ...)
 {
         va_list ap;
@@ -162,6 +184,8 @@ int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt
                 fprintf(stderr, "usage: batchctl %s %s %s\n", noun, cmd->name, cmd->usage);
         return CLI_USAGE;
 }
+
+static int dispatch(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -180,9 +204,28 @@ int main(int argc, char **argv)
                 printf("batchctl %s\n", BATCH_VERSION);
                 return CLI_OK;
         }
+        /* `batchctl NOUN --help` (and `-h`, `help`) for a noun with verbs: its verbs, exit 0,
+         * whether or not a server is configured. */
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h") ||
+                          !strcmp(argv[2], "help"))) {
+                for (const struct cli_noun *n = nouns; n->name; n++)
+                        if (!strcmp(n->name, argv[1]) && n->cmds) {
+                                printf("usage: batchctl %s <verb> [options]\n\n", n->name);
+                                print_noun(stdout, n);
+                                printf("\nbatchctl %s <verb> --help shows one verb's options.\n",
+                                       n->name);
+                                return CLI_OK;
+                        }
+        }
         remote_configure(url, token);
         if (url && !*url)
                 return cli_usage_error("", NULL, "--url needs a non-empty URL");
+        return out_run(argc, argv, dispatch);
+}
+
+/* Runs the command argv names, with a server when one is configured. */
+static int dispatch(int argc, char **argv)
+{
         if (remote_current()) {
                 int r = run_remote(argc, argv);
                 if (r != CLI_RUN_LOCAL)
@@ -200,14 +243,18 @@ int main(int argc, char **argv)
                         continue;
                 if (n->run)
                         return n->run(argc - 1, argv + 1);
-                if (argc < 3)
-                        return cli_usage_error(n->name, NULL, "'%s' needs a verb (see batchctl --help)",
-                                               n->name);
+                if (argc < 3) {
+                        cli_usage_error(n->name, NULL, "'%s' needs a verb (see batchctl %s --help)",
+                                        n->name, n->name);
+                        print_noun(stderr, n);
+                        return CLI_USAGE;
+                }
                 for (const struct cli_cmd *c = n->cmds; c->name; c++)
                         if (!strcmp(c->name, argv[2]))
                                 return c->run(argc - 2, argv + 2);
-                return cli_usage_error(n->name, NULL, "unknown verb '%s %s' (see batchctl --help)",
-                                       n->name, argv[2]);
+                return cli_usage_error(n->name, NULL,
+                                       "unknown verb '%s %s' (see batchctl %s --help)", n->name,
+                                       argv[2], n->name);
         }
         return cli_usage_error("", NULL, "unknown command '%s' (see batchctl --help)", argv[1]);
 }

@@ -166,6 +166,12 @@ int remote_request(const struct remote *rm, const char *method, const char *path
                 h = curl_slist_append(h, auth.data);
         }
         h = curl_slist_append(h, "Accept: application/json, application/problem+json, */*");
+        /* The reader's language, for display names (docs/cli.md): as in local mode. */
+        char al[300];
+        if (*cli_lang()) {
+                snprintf(al, sizeof(al), "Accept-Language: %s", cli_lang());
+                h = curl_slist_append(h, al);
+        }
         if (body) {
                 char ct[160];
                 snprintf(ct, sizeof(ct), "Content-Type: %s",

@@ -2,6 +2,7 @@
  * worker thread (alerts.h, docs/alerts.md). The policy is core/alertpolicy.c; the
  * transport is mail.c and webhook.c. */
 #include "daemon/alerts.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -681,6 +682,19 @@ out:
         return rc;
 }
 
+/* The trace id of instance `id` (0: none) for a log line about its alert, into buf; NULL
+ * when it has none or the repository does not answer. */
+static const char *instance_trace(struct store *st, int64_t id, char buf[TRACE_ID_LEN + 1])
+{
+        struct store_instance si;
+        struct batch_err err;
+        if (!id || store_instance_get(st, id, &si, &err) < 0)
+                return NULL;
+        snprintf(buf, TRACE_ID_LEN + 1, "%s", si.trace_id ? si.trace_id : "");
+        store_instance_release(&si);
+        return buf[0] ? buf : NULL;
+}
+
 static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
 {
         struct store_alert a = {0};
@@ -702,15 +716,17 @@ static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
         else
                 o.state = (char *)"pending";
         int r = store_delivery_update(w->st, dv->id, &o, at, &err);
+        char tb[TRACE_ID_LEN + 1];
+        const char *trace = instance_trace(w->st, a.instance_id, tb);
         if (r < 0 && r != BATCH_ESTALE)
-                dlog("error", a.job, a.instance_id, 0, NULL,
+                dlog("error", a.job, a.instance_id, 0, trace,
                      "alert %lld: recording delivery %lld: %s", (long long)a.id,
                      (long long)dv->id, err.msg);
         if (rc == 0)
-                dlog("info", a.job, a.instance_id, 0, NULL, "alert %lld sent by %s (attempt %d)",
+                dlog("info", a.job, a.instance_id, 0, trace, "alert %lld sent by %s (attempt %d)",
                      (long long)a.id, dv->channel, o.attempts);
         else
-                dlog("warn", a.job, a.instance_id, 0, NULL,
+                dlog("warn", a.job, a.instance_id, 0, trace,
                      "alert %lld: %s delivery attempt %d failed: %s%s", (long long)a.id,
                      dv->channel, o.attempts, answer ? answer : "",
                      !strcmp(o.state, "failed") ? "; given up" : "; will retry");
@@ -787,13 +803,16 @@ static void escalate(struct alerts_worker *w, int64_t now)
                         for (size_t k = 0; k < l.n && !to.err; k++) {
                                 int r = add_delivery(w->st, l.items[k].id, "email", to.data,
                                                      "pending", true, now, &err);
+                                char tb[TRACE_ID_LEN + 1];
+                                const char *trace =
+                                        instance_trace(w->st, l.items[k].instance_id, tb);
                                 if (r < 0)
                                         dlog("error", l.items[k].job, l.items[k].instance_id, 0,
-                                             NULL, "alert %lld: escalating: %s",
+                                             trace, "alert %lld: escalating: %s",
                                              (long long)l.items[k].id, err.msg);
                                 else
                                         dlog("info", l.items[k].job, l.items[k].instance_id, 0,
-                                             NULL, "alert %lld not acknowledged after %d "
+                                             trace, "alert %lld not acknowledged after %d "
                                              "minute(s): escalated", (long long)l.items[k].id,
                                              s->escalate_after_minutes);
                         }

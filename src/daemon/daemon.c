@@ -6,6 +6,7 @@
  * SQLite file) to notice other processes' changes (definitions, submits, requests). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -42,6 +43,7 @@
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
+#include "daemon/retention.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
@@ -75,12 +77,12 @@ struct run {
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
         bool report_partial; /* the last report read ended inside a line */
+        char trace[TRACE_ID_LEN + 1]; /* the instance's trace id, on each of its log lines */
         int64_t stop_deadline_ms;
         /* A remote (http) run: no supervisor, pid 0 (docs/remote-jobs.md). */
         bool remote;
         bool call_inflight;   /* its status call is under way */
         int64_t next_poll_at; /* the daemon clock's second of its next status call; 0: none */
-        char trace[33];
 };
 
 /* The state of one job's next_due_api trigger (the next_due_api section below). */
@@ -93,6 +95,9 @@ struct nd_job {
         int64_t ask_at;    /* ND_RETRY: the daemon clock's second of the next GET */
         int64_t due;       /* ND_WAITING: the kept answer the scheduler will create */
 };
+
+/* The trace id of run r for its log lines (NULL when it has none). */
+#define RTRACE(r) ((r)->trace[0] ? (r)->trace : NULL)
 
 struct tenant_rt {
         const char *name;
@@ -237,7 +242,8 @@ static void runs_bury(struct daemon *d)
 
 /* Holds a run of supervisor `pid`, watched through a pidfd when `alive` (else, or when
  * it ended meanwhile, r->pidfd is -1 and r->gone is set: the caller ends the run). */
-static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, int64_t exec_id,
+static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, const char *trace,
+                             int64_t exec_id,
                              pid_t pid, int report_fd, const char *status_path, bool alive)
 {
         struct run *r = calloc(1, sizeof(*r));
@@ -245,6 +251,7 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
                 return NULL;
         r->tenant = tenant;
         r->instance = instance;
+        snprintf(r->trace, sizeof(r->trace), "%s", trace ? trace : "");
         r->exec_id = exec_id;
         r->pid = pid;
         r->report_fd = report_fd;
@@ -253,7 +260,7 @@ static struct run *run_watch(struct daemon *d, size_t tenant, int64_t instance, 
         r->pidfd = alive ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
         r->gone = !alive || (r->pidfd < 0 && errno == ESRCH);
         if (r->pidfd < 0 && !r->gone)
-                dlog("error", NULL, instance, exec_id, NULL,
+                dlog("error", NULL, instance, exec_id, RTRACE(r),
                      "cannot watch supervisor %d (%s): its end will be found at the next start",
                      (int)pid, strerror(errno));
         r->next = d->runs;
@@ -1270,7 +1277,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         }
         g->h = h;
         g->exec_id = exec_id;
-        g->run = run_watch(d, t, in->ext_id, exec_id, h.pid, h.report_fd, status_path, true);
+        g->run = run_watch(d, t, in->ext_id, si.trace_id, exec_id, h.pid, h.report_fd, status_path, true);
         atomic_fetch_add(&d->metrics.runs_started, 1);
         if (attempt == 1 && !d->clock.virtual_clock) {
                 /* From the due time (a submit's: its creation) to now, real clock only. */
@@ -1326,13 +1333,13 @@ static void run_not_started(struct daemon *d, struct run *r)
         int rc = store_execution_withdraw(d->st, r->exec_id, &err);
         tx_note(d, rc, &err);
         if (rc < 0 && rc != BATCH_ENOENT) {
-                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
                      "withdrawing an execution that never started: %s", err.msg);
         } else {
                 if (in && in->state == STATE_STARTING)
                         queue_launch(d, r->tenant, r->instance);
                 dlog("info", in ? tr->model.jobs[in->job].name : NULL, r->instance, r->exec_id,
-                     NULL, "execution %lld never started (batchd stopped before its go): "
+                     RTRACE(r), "execution %lld never started (batchd stopped before its go): "
                      "withdrawn%s", (long long)r->exec_id,
                      in && in->state == STATE_STARTING ? ", launching the run again" : "");
                 drop_status_file(d, r);
@@ -1347,6 +1354,23 @@ static struct run *run_of_instance(struct daemon *d, int64_t instance)
                 if (r->instance == instance)
                         return r;
         return NULL;
+}
+
+/* The trace id of instance `id` for a log line, into buf: its run's when it has one in
+ * flight, else (when `ask_repo`) the repository's; NULL when unknown. */
+static const char *instance_trace(struct daemon *d, int64_t id, bool ask_repo,
+                                  char buf[TRACE_ID_LEN + 1])
+{
+        struct run *r = id ? run_of_instance(d, id) : NULL;
+        if (r && r->trace[0])
+                return memcpy(buf, r->trace, sizeof(r->trace));
+        struct store_instance si;
+        struct batch_err err;
+        if (!id || !ask_repo || store_instance_get(d->st, id, &si, &err) < 0)
+                return NULL;
+        snprintf(buf, TRACE_ID_LEN + 1, "%s", si.trace_id ? si.trace_id : "");
+        store_instance_release(&si);
+        return buf[0] ? buf : NULL;
 }
 
 /* The run ended with outcome *op: record it, tell the scheduler, forget the run. */
@@ -1375,7 +1399,7 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                                         &err);
         tx_note(d, rc, &err);
         if (rc < 0 && rc != BATCH_ESTALE)
-                dlog("error", NULL, r->instance, r->exec_id, NULL, "%s", err.msg);
+                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r), "%s", err.msg);
         else if (r->status_file)
                 drop_status_file(d, r);
         if (in) {
@@ -1395,9 +1419,9 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                 else
                         how = SCHED_END_FAILED;
                 if (sched_ended(tr->sched, in, how, why[0] ? why : NULL, snow) < 0)
-                        dlog("warn", NULL, r->instance, r->exec_id, NULL,
+                        dlog("warn", NULL, r->instance, r->exec_id, RTRACE(r),
                              "run ended in state %d: not recorded by the scheduler", in->state);
-                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, NULL,
+                dlog("info", tr->model.jobs[in->job].name, r->instance, r->exec_id, RTRACE(r),
                      "ended: %s", why[0] ? why : "success");
         }
         atomic_fetch_add(&d->metrics.runs_finished, 1);
@@ -1484,7 +1508,7 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                         sched_stop_failed(tr->sched, in,
                                                           offset_to_scheduling(&tr->model.offset,
                                                                                now));
-                                dlog("error", NULL, r->instance, r->exec_id, NULL,
+                                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
                                      r->remote ? "the remote service did not confirm the stop "
                                                  "in time: Stop Failed"
                                                : "the run did not end after SIGKILL: Stop "
@@ -1707,8 +1731,10 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 break;
         }
         tx_note(d, rc, &err);
+        char trace[TRACE_ID_LEN + 1];
         if (rc < 0 && !d->tx_failed)
-                dlog("error", job, in->ext_id, 0, NULL, "recording: %s", err.msg);
+                dlog("error", job, in->ext_id, 0, instance_trace(d, in->ext_id, false, trace),
+                     "recording: %s", err.msg);
         return rc;
 }
 
@@ -1896,7 +1922,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                 o.kind != RUN_NONE ? RUN_SUPERVISOR_GONE
                                                    : run_supervisor_state((pid_t)last->pid,
                                                                           last->id, si->id);
-                        struct run *r = run_watch(d, t, si->id, last->id, (pid_t)last->pid, -1,
+                        struct run *r = run_watch(d, t, si->id, si->trace_id, last->id, (pid_t)last->pid, -1,
                                                   status_path, sv != RUN_SUPERVISOR_GONE);
                         if (r && r->gone) {
                                 run_finished(d, r, now); /* it had ended (or just did) */
@@ -2157,7 +2183,9 @@ static void take_requests(struct daemon *d, int64_t now)
                         msg = rc == 0 ? "done" : "not allowed in the instance's state";
                 }
                 store_request_finish(d->st, q->id, rc, msg, now, &err);
-                dlog("info", NULL, q->instance_id, 0, NULL, "request %lld (%s by %s): %s",
+                char trace[TRACE_ID_LEN + 1];
+                dlog("info", NULL, q->instance_id, 0,
+                     instance_trace(d, q->instance_id, true, trace), "request %lld (%s by %s): %s",
                      (long long)q->id, q->action, q->actor, msg);
         }
         store_request_list_release(&l);
@@ -2398,9 +2426,11 @@ static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
+        "              [--retention-days N]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
+        "       batchd --version | --help\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n";
 
@@ -2418,6 +2448,8 @@ int main(int argc, char **argv)
                 {"secrets-key", required_argument, NULL, 'K'},
                 {"callback-url", required_argument, NULL, 'C'},
                 {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {"retention-days", required_argument, NULL, 'R'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -2441,6 +2473,7 @@ int main(int argc, char **argv)
         double rate = 1;
         const char *key_file = NULL; /* --secrets-key */
         const char *callback_url = getenv("BATCHD_CALLBACK_URL"); /* --callback-url */
+        const char *retention = getenv("BATCHD_RETENTION_DAYS"); /* --retention-days */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -2475,12 +2508,37 @@ int main(int argc, char **argv)
                         break;
                 }
                 case 'h': fputs(usage, stdout); return 0;
+                case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
+                case 'R': retention = optarg; break;
                 default: fputs(usage, stderr); return 2;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "batchd: unexpected argument \"%s\"\n%s", argv[optind], usage);
                 return 2;
+        }
+        /* Retention (docs/daemon.md): off (0) unless asked; 1 to 36500 days. */
+        int retention_days = 0, retention_interval = 3600;
+        if (retention && *retention) {
+                char *end;
+                long v = strtol(retention, &end, 10);
+                if (*end || v < 0 || v > 36500) {
+                        fprintf(stderr, "batchd: --retention-days \"%s\" must be a number of days "
+                                        "from 1 to 36500 (0: keep everything)\n%s", retention, usage);
+                        return 2;
+                }
+                retention_days = (int)v;
+        }
+        const char *ri = getenv("BATCHD_RETENTION_INTERVAL");
+        if (ri && *ri) {
+                char *end;
+                long v = strtol(ri, &end, 10);
+                if (*end || v < 1 || v > 86400) {
+                        fprintf(stderr, "batchd: BATCHD_RETENTION_INTERVAL \"%s\" must be 1 to "
+                                        "86400 seconds\n", ri);
+                        return 2;
+                }
+                retention_interval = (int)v;
         }
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
@@ -2537,6 +2595,16 @@ int main(int argc, char **argv)
         if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
+        }
+        /* A shared flock(2) on the repository file for as long as batchd runs: `batchctl
+         * db restore|vacuum` take it exclusively, so they see a running batchd (and one
+         * starting meanwhile waits for them). flock does not touch SQLite's own fcntl
+         * locks; the descriptor is closed only after the last connection (docs/schema.md). */
+        int repo_lock = sqlite ? open(d.dsn, O_RDONLY | O_CLOEXEC) : -1;
+        if (repo_lock >= 0 && flock(repo_lock, LOCK_SH | LOCK_NB) < 0) {
+                dlog("info", NULL, 0, 0, NULL, "waiting for batchctl db restore|vacuum on %s "
+                     "to finish", d.dsn);
+                flock(repo_lock, LOCK_SH);
         }
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
@@ -2610,6 +2678,16 @@ int main(int argc, char **argv)
         if (alerts_worker_start(d.dsn, &d.clock, &d.alerts, &err) < 0) {
                 fprintf(stderr, "batchd: starting the alert delivery: %s\n", err.msg);
                 return 1;
+        }
+        struct retention *retention_worker = NULL;
+        if (retention_days > 0) {
+                if (retention_start(d.dsn, &d.clock, retention_days, retention_interval,
+                                    d.state_dir, &retention_worker, &err) < 0) {
+                        fprintf(stderr, "batchd: starting retention: %s\n", err.msg);
+                        return 1;
+                }
+                dlog("info", NULL, 0, 0, NULL, "retention: what ended more than %d days ago is "
+                     "deleted, a pass every %d s", retention_days, retention_interval);
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
@@ -2767,12 +2845,15 @@ int main(int argc, char **argv)
                 d.answered = c->next;
                 remote_call_free(c);
         }
+        retention_stop(retention_worker);
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);
         runs_bury(&d);
         sched_actions_release(&d.acts);
         store_close(d.st);
+        if (repo_lock >= 0)
+                close(repo_lock);
         secrets_release(&d.secrets);
         run_spawner_stop(&d.spawner);
         notify_close(&nt);

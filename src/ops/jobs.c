@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "core/isotime.h"
+#include "core/lang.h"
 #include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/params.h"
@@ -72,7 +73,15 @@ static const char *type_name(enum job_type t)
         return t == JOB_MANUAL ? "manual" : "scheduled";
 }
 
-void ops_put_def(struct buf *b, const struct store_def *d, bool history)
+const char *ops_display_name(const struct job_def *j, const char *lang)
+{
+        long i = lang_pick((const char *const *)j->display_names.keys, j->display_names.n, lang);
+        if (i >= 0 && j->display_names.vals[i] && *j->display_names.vals[i])
+                return j->display_names.vals[i];
+        return j->display_name && *j->display_name ? j->display_name : NULL;
+}
+
+void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang)
 {
         char when[ISO_FORMAT_MAX];
         buf_puts(b, "{\"tenant\": ");
@@ -106,6 +115,12 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history)
                 struct job_def *j = &doc->u.job;
                 redact_map(&j->exec_env);
                 redact_map(&j->parameters);
+                const char *dn = ops_display_name(j, lang);
+                buf_puts(b, ", \"display_name\": ");
+                if (dn)
+                        json_put_string(b, dn);
+                else
+                        buf_puts(b, "null");
                 buf_puts(b, ", \"group\": ");
                 json_put_string(b, j->group);
                 buf_printf(b, ", \"type\": \"%s\", \"enabled\": %s", type_name(j->type),
@@ -165,7 +180,7 @@ int ops_job_info(struct store *s, const char *tenant, const char *job, struct op
 }
 
 int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filter *f,
-                 struct buf *b, struct batch_err *reterr)
+                 const char *lang, struct buf *b, struct batch_err *reterr)
 {
         struct store_def_list l;
         int r = store_def_list(s, tenant, "job", &l, reterr);
@@ -193,7 +208,7 @@ int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filte
                         break;
                 }
                 buf_puts(b, n++ ? ",\n  " : "\n  ");
-                ops_put_def(b, d, false);
+                ops_put_def(b, d, false, lang);
                 last = d->name;
         }
         buf_puts(b, n ? "\n], \"next_cursor\": " : "], \"next_cursor\": ");

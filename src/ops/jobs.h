@@ -36,8 +36,16 @@ void ops_put_params_redacted(struct buf *b, const char *params);
  * with changed_at/changed_by/changed, else updated_at/updated_by; version 0, never
  * stored, has them null); the "spec" text has
  * the values of secret environment and parameter keys replaced by "***"; jobs carry
- * "group", "type" and "enabled" too. */
-void ops_put_def(struct buf *b, const struct store_def *d, bool history);
+ * "display_name" (translated for `lang`, an Accept-Language value or NULL: see
+ * ops_display_name), "group", "type" and "enabled" too. */
+void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang);
+
+struct job_def;
+
+/* The job's display name for a reader preferring `lang` (an Accept-Language value, NULL
+ * or "": none): the display_names entry lang_pick chooses, else display_name, else NULL.
+ * Borrowed from j. */
+const char *ops_display_name(const struct job_def *j, const char *lang);
 
 struct defset;
 
@@ -54,8 +62,9 @@ struct ops_job_filter {
         unsigned limit;         /* 0: 100 */
 };
 
-/* Appends {"items": [...], "next_cursor": NAME | null} of the tenant's jobs, by name. */
+/* Appends {"items": [...], "next_cursor": NAME | null} of the tenant's jobs, by name,
+ * display names for `lang` (as ops_put_def). */
 int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filter *f,
-                 struct buf *b, struct batch_err *reterr);
+                 const char *lang, struct buf *b, struct batch_err *reterr);
 
 #endif

@@ -876,3 +876,21 @@ void store_remote_run_list_release(struct store_remote_run_list *l)
         l->items = NULL;
         l->n = 0;
 }
+
+int store_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                     struct batch_err *reterr)
+{
+        memset(ret, 0, sizeof(*ret));
+        if (limit == 0)
+                return batch_err_set(reterr, BATCH_EINVAL, "limit", "the limit must be positive");
+        return s->ops->purge_step(s, cutoff, limit, ret, reterr);
+}
+
+void store_purge_release(struct store_purge *p)
+{
+        for (size_t i = 0; i < p->nlogs; i++)
+                free(p->logs[i]);
+        free(p->logs);
+        p->logs = NULL;
+        p->nlogs = 0;
+}

@@ -375,6 +375,7 @@ struct store_remote_run_list {
         size_t n;
         struct store_remote_run *items;
 };
+struct store_purge;
 
 struct store_ops {
         int version;
@@ -523,7 +524,34 @@ struct store_ops {
                              unsigned limit, struct store_change_list *ret,
                              struct batch_err *reterr);
         int (*change_last_id)(struct store *s, int64_t *ret, struct batch_err *reterr);
+        /* version 7: retention (no schema change) */
+        int (*purge_step)(struct store *s, int64_t cutoff, unsigned limit,
+                          struct store_purge *ret, struct batch_err *reterr);
 };
+
+/* What one retention step removed (store_purge_step). */
+struct store_purge {
+        int64_t instances, transitions, executions, steps, checkpoints, requests;
+        int64_t dead_letters, alerts, deliveries;
+        size_t nlogs;
+        char **logs; /* the log files of the purged executions (remove after the commit) */
+};
+
+/* One step of retention (docs/daemon.md, "Retention"): deletes at most `limit` instances
+ * that ended before `cutoff` (Unix seconds) with everything that refers to them
+ * (transitions, executions, step executions, checkpoints, dead letters, alerts and their
+ * deliveries, requests), and at most `limit` alerts (with their deliveries) and dead
+ * letters created before `cutoff`, in one transaction; the instances are chosen before it
+ * (reading, no lock held), and checked again in it. An instance is kept when it is not
+ * final (DESIGN §3), changed at or after `cutoff`, has an execution not finished, is its
+ * job's latest (by due time), or may still govern an unfinished instance of its tenant
+ * (it is due at or after the tenant's oldest unfinished instance, or it is its job's
+ * latest due before that). Counts and log paths into *ret (release it with
+ * store_purge_release); nothing is deleted on error. */
+int store_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                     struct batch_err *reterr);
+
+void store_purge_release(struct store_purge *p);
 
 /* Every backend's struct starts with this. */
 struct store {

@@ -23,6 +23,7 @@ trap 'exit 143' TERM
 
 # No settings of the user leak in: no environment, no config file.
 unset BATCHD_URL BATCHD_TOKEN BATCHD_DB XDG_CONFIG_HOME BATCHCTL_PAGE_SIZE
+unset LANGUAGE LC_ALL LC_MESSAGES LANG # display names untranslated unless a test asks
 export HOME="$tmp/home"
 mkdir -p "$HOME"
 . "$(dirname "$0")/../lib.sh"
@@ -53,6 +54,8 @@ executor: {exec: {command: [/bin/false]}}
 ---
 kind: job
 name: extract
+display_name: Policy extract
+display_names: {de: Policenauszug, zh-CN: 保单提取}
 group: nightly
 type: scheduled
 trigger: {cron: "0 23 * * *", timezone: UTC}
@@ -135,14 +138,45 @@ export BATCHD_URL="$url" BATCHD_TOKEN="$admin"
 check "jobs list: exit 0" 0 - "" -- jobs list
 sed 1d "$tmp/out" | awk '{print $1}' | cmp -s - "$(printf '%s\n' "$all_jobs" >"$tmp/want"; echo "$tmp/want")" &&
     pass "jobs list: every job applied, by name" || fail "jobs list: every job applied, by name" "$tmp/out"
-head -n 1 "$tmp/out" | grep -qE '^NAME +TYPE +VERSION +UPDATED +TRIGGER$' &&
-    grep -qE '^extract +scheduled +1 +[0-9TZ:-]+ +\{cron: "0 23 \* \* \*", timezone: UTC\}$' "$tmp/out" &&
-    grep -qE '^hello +manual +1 +[0-9TZ:-]+ +-$' "$tmp/out" &&
+head -n 1 "$tmp/out" | grep -qE '^NAME +DISPLAY NAME +TYPE +VERSION +UPDATED +TRIGGER$' &&
+    grep -qE '^extract +Policy extract +scheduled +1 +[0-9TZ:-]+ +\{cron: "0 23 \* \* \*", timezone: UTC\}$' "$tmp/out" &&
+    grep -qE '^hello +- +manual +1 +[0-9TZ:-]+ +-$' "$tmp/out" &&
     pass "jobs list: type, version and trigger columns" || fail "jobs list: type, version and trigger columns" "$tmp/out"
 cp "$tmp/out" "$tmp/remote-list"
 "$B" jobs list --db "$db" >"$tmp/local-list" 2>&1
 cmp -s "$tmp/remote-list" "$tmp/local-list" && pass "jobs list: the same table as local mode (--db)" ||
     fail "jobs list: the same table as local mode (--db)" "$tmp/local-list"
+
+# Display names (docs/definitions.md, "Display names"): translated by LANG (batchctl sends
+# it as Accept-Language) or by the request's Accept-Language; otherwise display_name.
+LANG=de_DE.UTF-8 "$B" jobs list >"$tmp/remote-de" 2>&1
+LANG=de_DE.UTF-8 "$B" jobs list --db "$db" >"$tmp/local-de" 2>&1
+grep -qE '^extract +Policenauszug +scheduled ' "$tmp/remote-de" && cmp -s "$tmp/remote-de" "$tmp/local-de" &&
+    pass "display name: LANG=de_DE.UTF-8 shows the de one, remote and local alike" ||
+    { cat "$tmp/remote-de" "$tmp/local-de" >"$tmp/both"; fail "display name: LANG=de_DE.UTF-8 shows the de one, remote and local alike" "$tmp/both"; }
+LANG=C.UTF-8 LANGUAGE=de "$B" jobs list >"$tmp/out" 2>&1
+grep -qE '^extract +Policy extract +scheduled ' "$tmp/out" && pass "display name: the C locale shows display_name" ||
+    fail "display name: the C locale shows display_name" "$tmp/out"
+LC_ALL=zh_CN.UTF-8 LANG=de_DE.UTF-8 "$B" jobs list -o json >"$tmp/out" 2>&1
+[ "$(jq -r '.items[] | select(.name == "extract") | .display_name' "$tmp/out")" = "保单提取" ] &&
+    [ "$(jq -r '.items[] | select(.name == "hello") | .display_name' "$tmp/out")" = null ] &&
+    pass "display name: LC_ALL wins over LANG; null when a job has none" ||
+    fail "display name: LC_ALL wins over LANG; null when a job has none" "$tmp/out"
+dn() { # dn ACCEPT-LANGUAGE PATH: the display_name the API answers
+    curl -s -D "$tmp/dn.h" -H "Authorization: Bearer $admin" ${1:+-H "Accept-Language: $1"} "$url$2" |
+        jq -r 'if .items then (.items[] | select(.name == "extract")) else . end | .display_name'
+}
+[ "$(dn 'fr-CH, de;q=0.8, en;q=0.5' /api/v1/jobs)" = Policenauszug ] &&
+    grep -qi '^Vary: Accept-Language' "$tmp/dn.h" &&
+    [ "$(dn 'zh-cn' /api/v1/jobs/extract)" = "保单提取" ] &&
+    [ "$(dn 'zh' /api/v1/jobs/extract)" = "保单提取" ] &&
+    [ "$(dn 'ja' /api/v1/jobs/extract)" = "Policy extract" ] &&
+    [ "$(dn 'de;q=0, zh-CN;q=0.1' /api/v1/jobs/extract)" = "保单提取" ] &&
+    [ "$(dn '*' /api/v1/jobs/extract)" = "Policy extract" ] &&
+    [ "$(dn '' /api/v1/jobs/extract)" = "Policy extract" ] &&
+    [ "$(dn 'de' /api/v1/jobs/extract/versions)" = Policenauszug ] &&
+    pass "display name: the API picks by Accept-Language (q, lookup, *, none) and says Vary" ||
+    fail "display name: the API picks by Accept-Language (q, lookup, *, none) and says Vary" "$tmp/dn.h"
 
 check "jobs list --group nightly" 0 - "" -- jobs list --group nightly
 sed 1d "$tmp/out" | awk '{print $1}' | cmp -s - "$(printf '%s\n' "$nightly_jobs" >"$tmp/want"; echo "$tmp/want")" &&

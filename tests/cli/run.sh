@@ -52,9 +52,9 @@ check "Asia/Kolkata keeps +05:30" 0 "2026-01-01T09:00:00+05:30" - -- \
 check "default zone is UTC, offset printed" 0 "2028-02-29T00:00:00+00:00" - -- \
     cron next "0 0 29 2 *" --from 2026-01-01T00:00:00Z -n 1
 
-check "json output" 0 '[
+check "json output" 0 '{"items": [
   {"local": "2026-03-29T03:00:00+02:00", "utc": "2026-03-29T01:00:00Z", "unix": 1774746000}
-]' - -- cron next "30 2 * * *" --tz Europe/Berlin --from 2026-03-28T12:00:00Z -n 1 -o json
+], "next_cursor": null}' - -- cron next "30 2 * * *" --tz Europe/Berlin --from 2026-03-28T12:00:00Z -n 1 -o json
 
 check "default count is 5" 0 - - -- cron next "*/5 * * * *"
 [ "$(wc -l <"$tmp/out")" -eq 5 ] && { passed=$((passed + 1)); echo "ok - five lines"; } ||
@@ -78,8 +78,30 @@ check "explain" 0 "at 23:30, on Monday through Friday (time zone Europe/Berlin)"
 check "explain an invalid expression: exit 2" 2 "" 'minute: "61"' -- cron explain "61 * * * *"
 check "version" 0 - - -- --version
 
+# Every noun with verbs: `batchctl NOUN --help` lists its verbs and exits 0; `batchctl NOUN`
+# alone is a usage error (2) that lists them on stderr.
+for noun in cron jobs instances instance dlq alerts tokens calendars settings; do
+    check "$noun --help lists its verbs" 0 - "" -- "$noun" --help
+    head -n 1 "$tmp/out" | grep -qFx "usage: batchctl $noun <verb> [options]" &&
+        [ "$(grep -c "^  batchctl $noun [a-z-]* " "$tmp/out")" -ge 1 ] &&
+        pass "$noun --help: usage line and one line per verb" || fail "$noun --help: usage line and one line per verb" "$tmp/out"
+    check "$noun -h is --help" 0 "$(cat "$tmp/out")" "" -- "$noun" -h
+    check "$noun without a verb: exit 2, verbs on stderr" 2 "" "batchctl $noun " -- "$noun"
+done
+check "jobs --help names every verb" 0 - "" -- jobs --help
+[ "$(sed -n 's/^  batchctl jobs \([a-z-]*\) .*/\1/p' "$tmp/out" | tr '\n' ' ')" = \
+    "list get history create replace delete enable disable " ] &&
+    pass "jobs verbs: list get history create replace delete enable disable" ||
+    fail "jobs verbs: list get history create replace delete enable disable" "$tmp/out"
+# Nouns without verbs take --help themselves.
+for noun in validate apply export submit deps metrics health openapi report plan; do
+    check "$noun --help: exit 0, its usage" 0 - "" -- "$noun" --help
+    grep -q "^usage: batchctl $noun" "$tmp/out" && pass "$noun --help prints its usage" ||
+        fail "$noun --help prints its usage" "$tmp/out"
+done
+
 # validate
-check "validate the examples" 0 "ok: 7 jobs, 1 calendar, 1 settings in 4 files" "" -- \
+check "validate the examples" 0 "ok: 8 jobs, 1 calendar, 1 settings in 5 files" "" -- \
     validate "$(dirname "$0")/../../examples/jobs"
 cat >"$tmp/bad.yaml" <<'YAML'
 kind: job
@@ -114,15 +136,15 @@ check "validate without paths: exit 2" 2 "" "usage: batchctl validate" -- valida
 ex="$(dirname "$0")/../../examples/jobs"
 db="$tmp/repo.db"
 check "apply --dry-run writes nothing" 0 - "" -- apply "$ex" --db "$db" --dry-run
-grep -qF "apply: 9 created, 0 changed, 0 unchanged, 0 deleted (dry run: nothing written)" "$tmp/out" &&
+grep -qF "apply: 10 created, 0 changed, 0 unchanged, 0 deleted (dry run: nothing written)" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - dry-run summary"; } || { failed=$((failed + 1)); echo "not ok - dry-run summary"; }
-check "nothing stored after the dry run" 0 "NAME                             TYPE      VERSION  UPDATED              TRIGGER" "" -- \
+check "nothing stored after the dry run" 0 "NAME                             DISPLAY NAME                   TYPE      VERSION  UPDATED              TRIGGER" "" -- \
     jobs list --db "$db"
 check "apply creates" 0 - "" -- apply "$ex" --db "$db" --actor ci
-grep -qF "apply: 9 created, 0 changed, 0 unchanged, 0 deleted" "$tmp/out" &&
+grep -qF "apply: 10 created, 0 changed, 0 unchanged, 0 deleted" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - apply summary"; } || { failed=$((failed + 1)); echo "not ok - apply summary"; }
 check "apply again: all unchanged" 0 - "" -- apply "$ex" --db "$db"
-grep -qF "apply: 0 created, 0 changed, 9 unchanged, 0 deleted" "$tmp/out" &&
+grep -qF "apply: 0 created, 0 changed, 10 unchanged, 0 deleted" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - idempotent apply"; } || { failed=$((failed + 1)); echo "not ok - idempotent apply"; }
 mkdir -p "$tmp/v2"
 sed -e 's/^estimated_minutes: 5$/estimated_minutes: 7/' -e 's/^group: nightly$/group: night/' \
@@ -137,20 +159,21 @@ check "a bad file changes nothing" 1 "" "unknown key" -- apply "$tmp/bad.yaml" "
 check "jobs get" 0 - "" -- jobs get nightly-report --db "$db"
 grep -qx "group: night" "$tmp/out" && { passed=$((passed + 1)); echo "ok - stored value"; } ||
     { failed=$((failed + 1)); echo "not ok - stored value"; }
-check "export" 0 "export: 9 definitions written to $tmp/exp1" "" -- export "$tmp/exp1" --db "$db"
+check "export" 0 "export: 10 definitions written to $tmp/exp1" "" -- export "$tmp/exp1" --db "$db"
 check "apply of an export is a no-op" 0 - "" -- apply "$tmp/exp1" --db "$db"
-grep -qF "apply: 0 created, 0 changed, 9 unchanged, 0 deleted" "$tmp/out" &&
+grep -qF "apply: 0 created, 0 changed, 10 unchanged, 0 deleted" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - export round trip"; } || { failed=$((failed + 1)); echo "not ok - export round trip"; }
 "$B" export "$tmp/exp2" --db "$db" >/dev/null
 diff -r "$tmp/exp1" "$tmp/exp2" >/dev/null && { passed=$((passed + 1)); echo "ok - export is byte-stable"; } ||
     { failed=$((failed + 1)); echo "not ok - export is byte-stable"; }
 check "export refuses a non-empty directory" 1 "" "not an empty directory" -- export "$tmp/exp1" --db "$db"
 check "prune deletes what the files no longer hold" 0 - "" -- apply "$ex/manual.yaml" "$ex/settings.yaml" --db "$db" --prune
-grep -qF "apply: 0 created, 0 changed, 2 unchanged, 7 deleted" "$tmp/out" && grep -qF "deleted   job default/nightly-load" "$tmp/out" &&
+grep -qF "apply: 0 created, 0 changed, 2 unchanged, 8 deleted" "$tmp/out" && grep -qF "deleted   job default/nightly-load" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - prune"; } || { failed=$((failed + 1)); echo "not ok - prune"; sed 's/^/    /' "$tmp/out"; }
 check "jobs get of a deleted job: exit 1" 1 "" "no job named" -- jobs get nightly-load --db "$db"
 check "jobs list -o json" 0 - "" -- jobs list --db "$db" -o json
-grep -qF '"name": "policy-reprice", "version": 1' "$tmp/out" && { passed=$((passed + 1)); echo "ok - json list"; } ||
+jq -e '.next_cursor == null and ([.items[] | select(.name == "policy-reprice" and .version == 1)] | length) == 1' \
+    "$tmp/out" >/dev/null && { passed=$((passed + 1)); echo "ok - json list"; } ||
     { failed=$((failed + 1)); echo "not ok - json list"; sed 's/^/    /' "$tmp/out"; }
 check "bad -o: exit 2" 2 "" "not a known output format" -- jobs list --db "$db" -o xml
 
@@ -184,12 +207,12 @@ kind: settings
 tenant: default
 batch_window: {start: "23:00", end: "11:00"}
 EOF_PLAN
-check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '[
+check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '{"items": [
  {"job": "afternoon", "due": "2026-03-02T14:00:00+00:00", "first_due": "2026-03-02T14:00:00+00:00", "last_due": "2026-03-02T14:00:00+00:00", "start": null, "end": "2026-03-02T14:00:00+00:00", "state": 8, "state_name": "Timeout Skip", "reason": "outside batch window"},
  {"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00", "state": 5, "state_name": "Success", "reason": null},
  {"job": "b", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:31:00+00:00", "end": "2026-03-02T18:32:00+00:00", "state": 5, "state_name": "Success", "reason": null},
  {"job": "a", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:32:00+00:00", "end": "2026-03-02T18:33:00+00:00", "state": 5, "state_name": "Success", "reason": null}
-]' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
+], "next_cursor": null}' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
 check "plan: a failed parent keeps success-mode children waiting" 0 - "" -- \
     plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --outcome c=failed,minutes:5
 grep -qE '^c +2026-03-02T18:30:00\+00:00 .* 2026-03-02T18:35:00\+00:00 +Failed' "$tmp/out" &&
@@ -217,6 +240,20 @@ check "plan: with a time offset of one day" 0 - "" -- \
     plan "$tmp/plan-offset" --from 2026-03-01T12:00:00Z --to 2026-03-01T20:00:00Z -o json
 grep -qF '"job": "c", "due": "2026-03-02T18:30:00+00:00"' "$tmp/out" && [ "$(grep -c '"job"' "$tmp/out")" -eq 4 ] &&
     pass "plan: the shifted clock plans the next day" || fail "plan: the shifted clock plans the next day" "$tmp/out"
+# A period with nothing due says so and gives each job's next due time (soonest first;
+# excluded jobs left out, manual ones said to run when submitted).
+check "plan: nothing due in the period" 0 "nothing is due from 2026-03-02T15:00:00+00:00 to 2026-03-02T17:00:00+00:00 (leaving out afternoon); the next due times:
+  a                        2026-03-02T18:30:00+00:00
+  b                        2026-03-02T18:30:00+00:00
+  c                        2026-03-02T18:30:00+00:00" "" -- \
+    plan "$tmp/plan" --from 2026-03-02T15:00:00Z --to 2026-03-02T17:00:00Z --exclude afternoon
+check "plan: --exclude leaves a job's runs out" 0 - "" -- \
+    plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --exclude afternoon --exclude b
+[ "$(grep -c '^[abc] ' "$tmp/out")" -eq 2 ] && grep -q '^a ' "$tmp/out" && grep -q '^c ' "$tmp/out" &&
+    ! grep -q '^afternoon ' "$tmp/out" && pass "plan: a and c shown, b and afternoon left out" ||
+    fail "plan: a and c shown, b and afternoon left out" "$tmp/out"
+check "plan: --exclude of an unknown job" 2 "" '--exclude: no job named "zz"' -- \
+    plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --exclude zz
 check "plan: --to is required" 2 "" "--from and --to are required" -- \
     plan "$tmp/plan" --from 2026-03-02T00:00:00Z
 check "plan: an outcome for an unknown job" 2 "" 'no job named "zz"' -- \
@@ -236,7 +273,7 @@ awk '/^---/ {kind = ""} /^kind:/ {kind = $2} /^name:/ && kind == "job" {print $2
     sort >"$tmp/want-jobs"
 ndocs=$(cat "$ex"/*.yaml | grep -c '^kind:')
 # job names of a `jobs list -o json` document, sorted
-json_jobs() { sed -n 's/^  {"tenant": "[^"]*", "kind": "job", "name": "\([^"]*\)".*/\1/p' "$1" | sort; }
+json_jobs() { jq -r '.items[].name' "$1" | sort; }
 [ -s "$tmp/want-jobs" ] && [ "$ndocs" -gt "$(wc -l <"$tmp/want-jobs")" ] && pass "pg: expected names from the examples" ||
     fail "pg: expected names from the examples" "$tmp/want-jobs"
 pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)

@@ -318,7 +318,7 @@ stop_daemon
 # 3rd and 4th, due on the 4th, whose FirstDueTime is the missed 3rd (the 2nd succeeded);
 # its run gets those due parameters; the child's instance of the 4th covers the same days
 # and runs after it.
-dues() { "$B" instances list --job "$1" --db "$REPO" -o json | jq -r '[.[].due] | sort | join(" ")'; }
+dues() { "$B" instances list --job "$1" --db "$REPO" -o json | jq -r '[.items[].due] | sort | join(" ")'; }
 start_daemon 2026-03-04T03:30:00Z 60
 wait_for "$WAIT" due_state child 2026-03-04T01:00:00Z Success
 pi=$(id_of parent 2026-03-04T01:00:00Z) ci=$(id_of child 2026-03-04T01:00:00Z)
@@ -533,6 +533,20 @@ grep -v '^{.*}$' "$tmp/daemon.log" >"$tmp/bad" || true
 [ ! -s "$tmp/bad" ] && grep -q '"execution_id"' "$tmp/daemon.log" &&
     pass "logs: JSON lines with execution ids" || fail "logs: JSON lines with execution ids" "$tmp/bad"
 
+# Every log line about an instance (started, ended, retried, stopped, restarted, requests)
+# carries the instance's trace id, the one the repository holds (BATCH_TRACE_ID of its runs).
+jq -r 'select(.instance_id != null) | "\(.instance_id) \(.trace_id // "none") \(.msg)"' \
+    "$tmp/daemon.log" >"$tmp/traced"
+sqlite3 -cmd '.timeout 5000' "$tmp/r.db" 'SELECT id, trace_id FROM instances' | tr '|' ' ' >"$tmp/traces"
+awk 'NR == FNR { t[$1] = $2; next } $2 != t[$1] { print "instance " $1 ": logged " $2 ", stored " t[$1] ": " $0 }' \
+    "$tmp/traces" "$tmp/traced" >"$tmp/untraced"
+ended=$(grep -c '^[0-9]* [0-9a-f]\{32\} ended: ' "$tmp/traced")
+[ ! -s "$tmp/untraced" ] && [ "$ended" -ge 10 ] && grep -q ' started attempt ' "$tmp/traced" &&
+    grep -q ' request [0-9]* (stop by ' "$tmp/traced" &&
+    pass "logs: each of the $(wc -l <"$tmp/traced") lines about an instance ($ended ended) carries its trace id" ||
+    { cat "$tmp/untraced" >>"$tmp/traced.bad"; echo "ended lines: $ended" >>"$tmp/traced.bad";
+      fail "logs: every line about an instance carries its trace id" "$tmp/traced.bad"; }
+
 # A waiting child's reason follows its parent (docs/scheduler.md "Wait reasons"): once
 # the parent has failed for good, the child's reason in the repository names the failure
 # and what releases it (no history row: the state did not change); marking the parent
@@ -565,7 +579,7 @@ if wait_for 60 wr_child_reason; then
     c=$(wr_id wr-child)
     "$B" instances list --job wr-child --db "$tmp/wr.db" -o json >"$tmp/wr.list"
     "$B" instance get "$c" --db "$tmp/wr.db" -o json >"$tmp/wr.get"
-    [ "$(jq -r '.[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
+    [ "$(jq -r '.items[0].reason' "$tmp/wr.list")" = "$wr_reason" ] &&
         [ "$(jq -r .state_name "$tmp/wr.get")" = "Dependency Wait" ] &&
         [ "$(jq '[.history[] | select(.to == 1)] | length' "$tmp/wr.get")" = 1 ] &&
         [ "$(jq '[.history[] | select(.from == 1)] | length' "$tmp/wr.get")" = 0 ] &&

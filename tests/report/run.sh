@@ -177,7 +177,7 @@ check "runs over more than 366 days is refused" 2 "" "is 367 days, more than 366
     report runs --db "$db" --from 2026-01-01 --to 2027-01-02
 check "runs with to before from is refused" 2 "" "to 2026-12-01 is before from 2026-12-03" -- \
     report runs --db "$db" --from 2026-12-03 --to 2026-12-01
-check "an unknown -o is refused" 2 "" "expected table, json, csv or xlsx" -- \
+check "an unknown -o is refused" 2 "" "is not a known output format; this command takes table, wide, json, yaml, csv, xlsx" -- \
     report daily --db "$db" -o pdf
 # An .xlsx is not written to a terminal (script(1) gives batchctl one).
 script -qec "$B report daily --db $db --date 2026-12-02 -o xlsx" /dev/null >"$tmp/tty.out" 2>&1

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "common/buf.h"
 #include "store/postgres/pq.h"
 
 #include "store/store.h"
@@ -262,10 +263,43 @@ enum stmt_id {
         ST_REMOTE_RUN_REPORTS,
         ST_NEXT_DUE_PUT,
         ST_NEXT_DUE_GET,
+        /* retention (docs/daemon.md "Retention") */
+        ST_PURGE_CANDIDATES,
+        ST_PURGE_KEEP,
+        ST_PURGE_DELIVERIES,
+        ST_PURGE_ALERTS,
+        ST_PURGE_DEAD_LETTERS,
+        ST_PURGE_CHECKPOINTS,
+        ST_PURGE_STEPS,
+        ST_PURGE_LOGS,
+        ST_PURGE_REMOTE_RUNS,
+        ST_PURGE_EXECUTIONS,
+        ST_PURGE_TRANSITIONS,
+        ST_PURGE_REQUESTS,
+        ST_PURGE_INSTANCES,
+        ST_PURGE_OLD_DELIVERIES,
+        ST_PURGE_OLD_ALERTS,
+        ST_PURGE_OLD_DEAD_LETTERS,
         ST_COUNT,
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
+        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < $1 AND i.due_time < $1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), $3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), $3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT $2",
+        [ST_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id = ANY($1::bigint[]) AND i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < $2 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) FOR UPDATE",
+        [ST_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE instance_id = ANY($1::bigint[]))",
+        [ST_PURGE_ALERTS] = "DELETE FROM alerts WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN (SELECT id FROM executions WHERE instance_id = ANY($1::bigint[]))",
+        [ST_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id = ANY($1::bigint[]) AND log_path IS NOT NULL",
+        [ST_PURGE_REMOTE_RUNS] = "DELETE FROM remote_runs WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_EXECUTIONS] = "DELETE FROM executions WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_TRANSITIONS] = "DELETE FROM instance_transitions WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_REQUESTS] = "DELETE FROM requests WHERE instance_id = ANY($1::bigint[])",
+        [ST_PURGE_INSTANCES] = "DELETE FROM instances WHERE id = ANY($1::bigint[])",
+        [ST_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < $1 ORDER BY id LIMIT $2)",
+        [ST_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < $1 ORDER BY id LIMIT $2)",
+        [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < $1 ORDER BY id LIMIT $2)",
         [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES ($1, $2) "
                              "ON CONFLICT (name) DO NOTHING",
         [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
@@ -2379,8 +2413,119 @@ static int pg_next_due_get(struct store *base, const char *tenant, const char *j
         return r;
 }
 
+/* ---- retention ------------------------------------------------------------------- */
+
+struct purge_args {
+        const char *ids; /* PostgreSQL array text of the instances to delete */
+        int64_t cutoff;
+        unsigned limit;
+        struct store_purge *ret;
+};
+
+/* Runs a purge statement: with the id array alone (nargs 1), or with cutoff and limit. */
+static int64_t purged(struct pg_store *s, enum stmt_id id, const struct purge_args *a, int nargs,
+                      struct batch_err *reterr, int *r)
+{
+        char c[24], l[24];
+        const char *one[] = {a->ids};
+        const char *two[] = {I64(c, a->cutoff), I64(l, a->limit)};
+        long rows = 0;
+        if (*r == 0)
+                *r = run_cmd(s, id, nargs, nargs == 1 ? one : two, reterr, "retention: deleting",
+                             &rows);
+        return *r == 0 ? rows : 0;
+}
+
+/* Reads the first column of each row of `id` (params p) into a PostgreSQL array text
+ * ("{1,2}") in *out, or appends them to p->logs when logs. */
+static int purge_column(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
+                        struct buf *out, struct store_purge *logs, struct batch_err *reterr)
+{
+        PGresult *res = run(s, id, n, p, reterr, "retention: choosing");
+        if (!res)
+                return reterr ? reterr->code : BATCH_EIO;
+        int rows = PQntuples(res), r = 0;
+        if (out)
+                buf_puts(out, "{");
+        for (int i = 0; i < rows && r == 0; i++) {
+                const char *v = PQgetvalue(res, i, 0);
+                if (out) {
+                        buf_printf(out, "%s%s", i ? "," : "", v);
+                        continue;
+                }
+                char **grown = realloc(logs->logs, (logs->nlogs + 1) * sizeof(*grown));
+                char *path = strdup(v);
+                if (grown)
+                        logs->logs = grown;
+                if (!grown || !path) {
+                        free(path);
+                        r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+                        break;
+                }
+                logs->logs[logs->nlogs++] = path;
+        }
+        if (out)
+                buf_puts(out, "}");
+        PQclear(res);
+        if (r == 0 && out && out->err)
+                r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+        return r;
+}
+
+static int do_purge(struct pg_store *s, void *arg, struct batch_err *reterr)
+{
+        struct purge_args *a = arg;
+        struct store_purge *p = a->ret;
+        struct buf keep;
+        buf_init(&keep, 0);
+        char c[24];
+        const char *kp[] = {a->ids, I64(c, a->cutoff)};
+        int r = purge_column(s, ST_PURGE_KEEP, 2, kp, &keep, NULL, reterr);
+        if (r == 0 && strcmp(keep.data, "{}")) {
+                struct purge_args k = *a;
+                k.ids = keep.data;
+                const char *lp[] = {keep.data};
+                r = purge_column(s, ST_PURGE_LOGS, 1, lp, NULL, p, reterr);
+                p->deliveries += purged(s, ST_PURGE_DELIVERIES, &k, 1, reterr, &r);
+                p->alerts += purged(s, ST_PURGE_ALERTS, &k, 1, reterr, &r);
+                p->dead_letters += purged(s, ST_PURGE_DEAD_LETTERS, &k, 1, reterr, &r);
+                p->checkpoints += purged(s, ST_PURGE_CHECKPOINTS, &k, 1, reterr, &r);
+                p->steps += purged(s, ST_PURGE_STEPS, &k, 1, reterr, &r);
+                purged(s, ST_PURGE_REMOTE_RUNS, &k, 1, reterr, &r);
+                p->executions += purged(s, ST_PURGE_EXECUTIONS, &k, 1, reterr, &r);
+                p->transitions += purged(s, ST_PURGE_TRANSITIONS, &k, 1, reterr, &r);
+                p->requests += purged(s, ST_PURGE_REQUESTS, &k, 1, reterr, &r);
+                p->instances += purged(s, ST_PURGE_INSTANCES, &k, 1, reterr, &r);
+        }
+        buf_release(&keep);
+        p->deliveries += purged(s, ST_PURGE_OLD_DELIVERIES, a, 2, reterr, &r);
+        p->alerts += purged(s, ST_PURGE_OLD_ALERTS, a, 2, reterr, &r);
+        p->dead_letters += purged(s, ST_PURGE_OLD_DEAD_LETTERS, a, 2, reterr, &r);
+        return r;
+}
+
+static int pg_purge_step(struct store *base, int64_t cutoff, unsigned limit,
+                         struct store_purge *ret, struct batch_err *reterr)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        memset(ret, 0, sizeof(*ret));
+        struct buf ids;
+        buf_init(&ids, 0);
+        char c[24], l[24], m[24];
+        const char *p[] = {I64(c, cutoff), I64(l, limit), I64(m, INT64_MAX)};
+        int r = purge_column(s, ST_PURGE_CANDIDATES, 3, p, &ids, NULL, reterr);
+        if (r == 0) {
+                struct purge_args a = {ids.data, cutoff, limit, ret};
+                r = atomically(s, reterr, do_purge, &a);
+        }
+        buf_release(&ids);
+        if (r < 0)
+                store_purge_release(ret);
+        return r;
+}
+
 const struct store_ops store_postgres_ops = {
-        .version = 6,
+        .version = 7,
         .name = "postgres",
         .open = pg_open,
         .close = pg_close,
@@ -2454,4 +2599,5 @@ const struct store_ops store_postgres_ops = {
         .remote_run_reports = pg_remote_run_reports,
         .next_due_put = pg_next_due_put,
         .next_due_get = pg_next_due_get,
+        .purge_step = pg_purge_step,
 };

@@ -7,11 +7,13 @@
  * begins IMMEDIATE, after this process's earlier writers of the file (the gate), and
  * waits for other processes with a busy handler; docs/internals/sqlite-writers.md. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
+#include "common/buf.h"
 #include "store/sqlite/gate.h"
 #include "store/store.h"
 
@@ -382,6 +384,24 @@ enum stmt_id {
         ST_REMOTE_RUN_REPORTS,
         ST_NEXT_DUE_PUT,
         ST_NEXT_DUE_GET,
+        /* retention (docs/daemon.md "Retention"); the candidates' live-due subquery is told
+         * its index: the planner's pick (by due time) scans the whole tenant per row */
+        ST_PURGE_CANDIDATES,
+        ST_PURGE_KEEP,
+        ST_PURGE_DELIVERIES,
+        ST_PURGE_ALERTS,
+        ST_PURGE_DEAD_LETTERS,
+        ST_PURGE_CHECKPOINTS,
+        ST_PURGE_STEPS,
+        ST_PURGE_LOGS,
+        ST_PURGE_REMOTE_RUNS,
+        ST_PURGE_EXECUTIONS,
+        ST_PURGE_TRANSITIONS,
+        ST_PURGE_REQUESTS,
+        ST_PURGE_INSTANCES,
+        ST_PURGE_OLD_DELIVERIES,
+        ST_PURGE_OLD_ALERTS,
+        ST_PURGE_OLD_DEAD_LETTERS,
         ST_COUNT,
 };
 
@@ -389,6 +409,22 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_BEGIN] = "BEGIN IMMEDIATE",
         [ST_COMMIT] = "COMMIT",
         [ST_ROLLBACK] = "ROLLBACK",
+        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT ?2",
+        [ST_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id IN (SELECT value FROM json_each(?1)) AND i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?2 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)",
+        [ST_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1)))",
+        [ST_PURGE_ALERTS] = "DELETE FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN (SELECT id FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1)))",
+        [ST_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1)) AND log_path IS NOT NULL",
+        [ST_PURGE_REMOTE_RUNS] = "DELETE FROM remote_runs WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_EXECUTIONS] = "DELETE FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_TRANSITIONS] = "DELETE FROM instance_transitions WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_REQUESTS] = "DELETE FROM requests WHERE instance_id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN (SELECT value FROM json_each(?1))",
+        [ST_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [ST_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
         [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
                              "ON CONFLICT(name) DO NOTHING",
         [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
@@ -2658,8 +2694,126 @@ static int sqlite_next_due_get(struct store *base, const char *tenant, const cha
         return r;
 }
 
+/* ---- retention ------------------------------------------------------------------- */
+
+struct purge_args {
+        const char *ids; /* JSON array of the instances to delete */
+        int64_t cutoff;
+        unsigned limit;
+        struct store_purge *ret;
+};
+
+static int64_t changes_of(struct sqlite_store *s, enum stmt_id id, const char *ids, int64_t a,
+                          int64_t b, int nargs, struct batch_err *reterr, int *rc)
+{
+        sqlite3_stmt *st = stmt(s, id);
+        if (nargs == 1) {
+                sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+        } else {
+                sqlite3_bind_int64(st, 1, a);
+                sqlite3_bind_int64(st, 2, b);
+        }
+        if (*rc == 0)
+                *rc = run(s, st, reterr, "retention: deleting");
+        return *rc == 0 ? sqlite3_changes(s->db) : 0;
+}
+
+static int do_purge(struct sqlite_store *s, void *arg, struct batch_err *reterr)
+{
+        struct purge_args *a = arg;
+        struct store_purge *p = a->ret;
+        /* What is still eligible now, inside the write transaction. */
+        struct buf keep;
+        buf_init(&keep, 0);
+        buf_puts(&keep, "[");
+        sqlite3_stmt *st = stmt(s, ST_PURGE_KEEP);
+        sqlite3_bind_text(st, 1, a->ids, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, a->cutoff);
+        int rc, n = 0;
+        while ((rc = db_step(s, st)) == SQLITE_ROW)
+                buf_printf(&keep, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
+        sqlite3_reset(st);
+        buf_puts(&keep, "]");
+        if (rc != SQLITE_DONE || keep.err) {
+                buf_release(&keep);
+                return rc != SQLITE_DONE ? db_error(s, reterr, "retention: choosing")
+                                         : batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+        }
+        int r = 0;
+        if (n) {
+                /* the log files, removed by the caller once this commits */
+                st = stmt(s, ST_PURGE_LOGS);
+                sqlite3_bind_text(st, 1, keep.data, -1, SQLITE_STATIC);
+                while ((rc = db_step(s, st)) == SQLITE_ROW && r == 0) {
+                        char **grown = realloc(p->logs, (p->nlogs + 1) * sizeof(*grown));
+                        char *path = strdup((const char *)sqlite3_column_text(st, 0));
+                        if (!grown || !path) {
+                                free(path);
+                                if (grown)
+                                        p->logs = grown;
+                                r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+                                break;
+                        }
+                        p->logs = grown;
+                        p->logs[p->nlogs++] = path;
+                }
+                sqlite3_reset(st);
+                if (r == 0 && rc != SQLITE_DONE)
+                        r = db_error(s, reterr, "retention: reading log paths");
+                const char *k = keep.data;
+                p->deliveries += changes_of(s, ST_PURGE_DELIVERIES, k, 0, 0, 1, reterr, &r);
+                p->alerts += changes_of(s, ST_PURGE_ALERTS, k, 0, 0, 1, reterr, &r);
+                p->dead_letters += changes_of(s, ST_PURGE_DEAD_LETTERS, k, 0, 0, 1, reterr, &r);
+                p->checkpoints += changes_of(s, ST_PURGE_CHECKPOINTS, k, 0, 0, 1, reterr, &r);
+                p->steps += changes_of(s, ST_PURGE_STEPS, k, 0, 0, 1, reterr, &r);
+                changes_of(s, ST_PURGE_REMOTE_RUNS, k, 0, 0, 1, reterr, &r);
+                p->executions += changes_of(s, ST_PURGE_EXECUTIONS, k, 0, 0, 1, reterr, &r);
+                p->transitions += changes_of(s, ST_PURGE_TRANSITIONS, k, 0, 0, 1, reterr, &r);
+                p->requests += changes_of(s, ST_PURGE_REQUESTS, k, 0, 0, 1, reterr, &r);
+                p->instances += changes_of(s, ST_PURGE_INSTANCES, k, 0, 0, 1, reterr, &r);
+        }
+        buf_release(&keep);
+        /* alerts and dead letters older than the cutoff, whatever their instance */
+        p->deliveries += changes_of(s, ST_PURGE_OLD_DELIVERIES, NULL, a->cutoff, a->limit, 2, reterr, &r);
+        p->alerts += changes_of(s, ST_PURGE_OLD_ALERTS, NULL, a->cutoff, a->limit, 2, reterr, &r);
+        p->dead_letters +=
+                changes_of(s, ST_PURGE_OLD_DEAD_LETTERS, NULL, a->cutoff, a->limit, 2, reterr, &r);
+        return r;
+}
+
+static int sqlite_purge_step(struct store *base, int64_t cutoff, unsigned limit,
+                             struct store_purge *ret, struct batch_err *reterr)
+{
+        struct sqlite_store *s = (struct sqlite_store *)base;
+        memset(ret, 0, sizeof(*ret));
+        /* Choosing reads, outside the write transaction: the scan never holds the lock. */
+        struct buf ids;
+        buf_init(&ids, 0);
+        buf_puts(&ids, "[");
+        sqlite3_stmt *st = stmt(s, ST_PURGE_CANDIDATES);
+        sqlite3_bind_int64(st, 1, cutoff);
+        sqlite3_bind_int64(st, 2, limit);
+        sqlite3_bind_int64(st, 3, INT64_MAX);
+        int rc, n = 0;
+        while ((rc = db_step(s, st)) == SQLITE_ROW)
+                buf_printf(&ids, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
+        sqlite3_reset(st);
+        buf_puts(&ids, "]");
+        if (rc != SQLITE_DONE) {
+                buf_release(&ids);
+                return db_error(s, reterr, "retention: choosing instances");
+        }
+        struct purge_args a = {ids.data, cutoff, limit, ret};
+        int r = ids.err ? batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory")
+                        : atomically(s, reterr, do_purge, &a);
+        buf_release(&ids);
+        if (r < 0)
+                store_purge_release(ret);
+        return r;
+}
+
 const struct store_ops store_sqlite_ops = {
-        .version = 6,
+        .version = 7,
         .name = "sqlite",
         .open = sqlite_open,
         .close = sqlite_close,
@@ -2733,4 +2887,5 @@ const struct store_ops store_sqlite_ops = {
         .remote_run_reports = sqlite_remote_run_reports,
         .next_due_put = sqlite_next_due_put,
         .next_due_get = sqlite_next_due_get,
+        .purge_step = sqlite_purge_step,
 };

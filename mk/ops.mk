@@ -1,0 +1,57 @@
+# mk/ops.mk: operating batchd as people expect (issue 19).
+#   make test-first-run   `make run` as a newcomer meets it (tests/cli/firstrun.sh; part of
+#                         `make test`)
+#   make test-output      every read command x -o table|wide|json|yaml, local and remote
+#                         (tests/cli/output.sh; part of `make test`)
+
+#   make test-db          batchctl db backup|restore|vacuum (tests/cli/db.sh; part of
+#                         `make test`)
+
+#   make test-retention   a year of history purged while batchd runs
+#                         (tests/daemon/retention.sh; part of `make test`)
+
+#   make man              batchctl(1) and batchd(8) from the --help texts into build/man/
+#   make test-man         the pages render (man -l), the bash completion works
+#                         (tests/cli/manpages.sh; part of `make test`)
+# make install adds the pages and the bash completion.
+
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8
+
+TEST_EXTRA += test-first-run test-output test-db test-retention test-man
+ALL_EXTRA += man
+INSTALL_EXTRA += ops-install
+UNINSTALL_EXTRA += ops-uninstall
+
+.PHONY: test-first-run test-output test-db test-retention test-man man ops-install ops-uninstall
+
+man: $(MAN_PAGES)
+
+$(MAN_PAGES) &: $(BUILD)/batchctl $(BUILD)/batchd scripts/gen-man.sh
+	$(Q)scripts/gen-man.sh $(BUILD) $(BUILD)/man $(VERSION)
+
+test-man: man test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/manpages.sh $(CURDIR)/$(BUILD)/man
+
+ops-install: man
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(BUILD)/man/batchctl.1 $(DESTDIR)$(MANDIR)/man1/batchctl.1
+	install -m 0644 $(BUILD)/man/batchd.8 $(DESTDIR)$(MANDIR)/man8/batchd.8
+	install -m 0644 packaging/batchctl.bash $(DESTDIR)$(BASHCOMPDIR)/batchctl
+
+ops-uninstall:
+	rm -f $(DESTDIR)$(MANDIR)/man1/batchctl.1 $(DESTDIR)$(MANDIR)/man8/batchd.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/batchctl
+
+test-retention: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/retention.sh
+
+test-db: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/db.sh
+
+test-output: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/output.sh
+
+test-first-run: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/firstrun.sh
