@@ -150,7 +150,7 @@ grep -q '^nd-500  *- .*due when the API says (no answer known)' "$tmp/plan.out" 
 "$B" plan --db "$DB" --from 2026-03-29T00:00:00 --to 2026-03-30T00:00:00 -o json >"$tmp/plan.json" 2>&1
 "$PY" - "$tmp/plan.json" <<'EOF' && pass "plan -o json: external_due rows with the last known due" || fail "plan -o json: external_due rows" "$tmp/plan.json"
 import json, sys
-rows = {r["job"]: r for r in json.load(open(sys.argv[1])) if r.get("external_due")}
+rows = {r["job"]: r for r in json.load(open(sys.argv[1]))["items"] if r.get("external_due")}
 assert rows["nd-good"]["due"] == "2026-12-31T23:00:00+00:00", rows
 assert rows["nd-good"]["reason"] == "due when the API says" and rows["nd-good"]["state"] is None
 assert rows["nd-500"]["due"] is None, rows
