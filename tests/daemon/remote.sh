@@ -94,6 +94,7 @@ mkdir -p "$tmp/defs"
     job r-twice twice "$SPORT"
     job r-probe probe "$SPORT"
     job r-down imp "$DPORT" "timeout_seconds: 5" "retry: {attempts: 8, backoff_seconds: 120, factor: 1}"
+    job r-max long "$SPORT" "" "max_minutes: 1"
 } >"$tmp/defs/jobs.yaml"
 "$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 || { echo "Bail out! apply failed"; cat "$tmp/apply.out"; exit 1; }
 
@@ -133,6 +134,7 @@ lost=$(submit r-lost)
 twice=$(submit r-twice)
 probe=$(submit r-probe)
 down=$(submit r-down)
+max=$(submit r-max)
 [ -n "$imp" ] && [ -n "$down" ] || { echo "Bail out! submit failed"; cat "$tmp/submit"; exit 1; }
 
 # Step counts while it runs.
@@ -176,6 +178,12 @@ expect "a stop the service accepts ends 9 Canceled" "$long" 9
 expect "a stop the service refuses is 11 Stop Failed" "$stubborn" 11
 grep -q "^stop $(sql "SELECT id FROM executions WHERE instance_id = $stubborn") -> 409" "$tmp/svc.log" &&
     pass "the refused stop reached the service" || fail "the refused stop reached the service" "$tmp/svc.log"
+
+# max_minutes (DESIGN §5) applies to a remote run as to a local one: past it the run is
+# stopped through the service and ends 7 Timeout Failed.
+expect "a remote run past its max_minutes is stopped: 7 Timeout Failed" "$max" 7
+grep -q "^stop $(sql "SELECT id FROM executions WHERE instance_id = $max") -> 2" "$tmp/svc.log" &&
+    pass "the timeout's stop reached the service" || fail "the timeout's stop reached the service" "$tmp/svc.log"
 
 expect "a lost final callback is recovered by the poll: 5 Success" "$lost" 5
 lex=$(sql "SELECT id FROM executions WHERE instance_id = $lost")
