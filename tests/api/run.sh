@@ -1148,11 +1148,15 @@ pushed_success() {
 }
 wait_for "$WAIT" pushed_success
 check "the stream pushes the submitted instance's changes, ending Running -> Success" pushed_success
-grep '^data: {"changes"' "$tmp/events.out" | sed 's/^data: //' |
-    jq -s -e --argjson id "$PUSHED_ID" '[.[].changes[] | select(.instance_id == $id) | .state] as $s
-        | $s[0] == "Init" and $s[-1] == "Success" and ([.[].changes[].id] | . == sort)' >/dev/null 2>&1 &&
-    pass "its changes come in order, from its creation (Init) to Success, ids rising" ||
-    fail "its changes come in order, from its creation (Init) to Success, ids rising"
+# (read again until it holds: the file is written by curl as the stream goes on, and a
+# read can meet an event still being written)
+pushed_in_order() {
+    grep '^data: {"changes"' "$tmp/events.out" | sed 's/^data: //' |
+        jq -s -e --argjson id "$PUSHED_ID" '[.[].changes[] | select(.instance_id == $id) | .state] as $s
+            | $s[0] == "Init" and $s[-1] == "Success" and ([.[].changes[].id] | . == sort)' >/dev/null 2>&1
+}
+wait_for "$WAIT" pushed_in_order
+check "its changes come in order, from its creation (Init) to Success, ids rising" pushed_in_order
 grep -qF -e "$TICKET" -e "$VIEWER" "$tmp/events.out" && fail "the stream shows neither the ticket nor the token" ||
     pass "the stream shows neither the ticket nor the token"
 kill "$events_pid" 2>/dev/null
@@ -1161,11 +1165,16 @@ wait "$events_pid" 2>/dev/null
 as viewer POST /api/v1/events/ticket
 TICKET=$(jq -r .ticket "$tmp/body")
 first=$(grep '^data: {"changes"' "$tmp/events.out" | head -n 1 | sed 's/^data: //' | jq '.changes[0].id')
-curl -s -N --max-time 5 "$base/api/v1/events?ticket=$TICKET&after=$((first - 1))" >"$tmp/events2.out" 2>/dev/null
-grep '^data: {"changes"' "$tmp/events2.out" | head -n 1 | sed 's/^data: //' |
-    jq -e --argjson f "$first" '.changes[0].id == $f' >/dev/null 2>&1 &&
-    pass "GET /api/v1/events?after=ID: the changes after ID first" ||
-    fail "GET /api/v1/events?after=ID: the changes after ID first"
+curl -s -N --max-time 90 "$base/api/v1/events?ticket=$TICKET&after=$((first - 1))" >"$tmp/events2.out" 2>/dev/null &
+events_pid=$!
+missed_first() {
+    grep '^data: {"changes"' "$tmp/events2.out" | head -n 1 | sed 's/^data: //' |
+        jq -e --argjson f "$first" '.changes[0].id == $f' >/dev/null 2>&1
+}
+wait_for "$WAIT" missed_first
+check "GET /api/v1/events?after=ID: the changes after ID first" missed_first
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
 # A ticket of a token revoked before it is used is refused.
 asj admin POST /api/v1/tokens '{"name": "sse-temp", "role": "viewer"}'
 SSE_SECRET=$(jq -r .secret "$tmp/body")
