@@ -20,7 +20,7 @@
 struct remote_worker {
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        struct remote_call *todo, **todo_tail;
+        struct remote_call *queue, **queue_tail; /* calls waiting for a thread, oldest first */
         struct remote_call *done, **done_tail;
         bool quit;
         int efd;
@@ -157,14 +157,14 @@ static void *worker_main(void *arg)
         struct remote_worker *w = arg;
         pthread_mutex_lock(&w->lock);
         for (;;) {
-                while (!w->todo && !w->quit)
+                while (!w->queue && !w->quit)
                         pthread_cond_wait(&w->cond, &w->lock);
                 if (w->quit)
                         break;
-                struct remote_call *c = w->todo;
-                w->todo = c->next;
-                if (!w->todo)
-                        w->todo_tail = &w->todo;
+                struct remote_call *c = w->queue;
+                w->queue = c->next;
+                if (!w->queue)
+                        w->queue_tail = &w->queue;
                 c->next = NULL;
                 pthread_mutex_unlock(&w->lock);
                 perform(c);
@@ -189,7 +189,7 @@ int remote_worker_start(int threads, struct remote_worker **ret, struct batch_er
         struct remote_worker *w = calloc(1, sizeof(*w));
         if (!w)
                 return batch_err_set(reterr, BATCH_ENOMEM, "remote", "out of memory");
-        w->todo_tail = &w->todo;
+        w->queue_tail = &w->queue;
         w->done_tail = &w->done;
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->efd < 0) {
@@ -219,8 +219,8 @@ void remote_worker_submit(struct remote_worker *w, struct remote_call *c)
 {
         c->next = NULL;
         pthread_mutex_lock(&w->lock);
-        *w->todo_tail = c;
-        w->todo_tail = &c->next;
+        *w->queue_tail = c;
+        w->queue_tail = &c->next;
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);
 }
@@ -258,7 +258,7 @@ void remote_worker_stop(struct remote_worker *w)
         pthread_mutex_unlock(&w->lock);
         for (int i = 0; i < w->nthreads; i++)
                 pthread_join(w->threads[i], NULL);
-        free_list(w->todo);
+        free_list(w->queue);
         free_list(w->done);
         close(w->efd);
         pthread_cond_destroy(&w->cond);
