@@ -197,7 +197,7 @@ int api_answer_def(struct api_req *r, int status, const char *kind, const char *
         if (store_def_get(r->st, r->tenant, kind, name, &d, &err) < 0)
                 return api_store_problem(r, &err);
         api_json(r, status);
-        ops_put_def(&r->out, &d, false, api_lang(r));
+        ops_put_def(&r->out, &d, false, api_lang(r), r->role < ROLE_ADMIN);
         buf_puts(&r->out, "\n");
         store_def_release(&d);
         return 0;
@@ -338,7 +338,7 @@ int api_job_disable(struct api_req *r)
 
 static void put_def_at(struct buf *b, const void *list, size_t i)
 {
-        ops_put_def(b, &((const struct store_def_list *)list)->items[i], false, NULL);
+        ops_put_def(b, &((const struct store_def_list *)list)->items[i], false, NULL, false);
 }
 
 static void def_name_key(const void *list, size_t i, char *out, size_t len)
@@ -399,7 +399,7 @@ int api_settings_get(struct api_req *r)
         struct store_def def = {.tenant = (char *)r->tenant, .kind = (char *)"settings",
                                 .name = (char *)r->tenant, .version = 0, .spec = spec.data};
         api_json(r, 200);
-        ops_put_def(&r->out, &def, false, NULL);
+        ops_put_def(&r->out, &def, false, NULL, false);
         buf_puts(&r->out, "\n");
         buf_release(&spec);
         return 0;

@@ -29,6 +29,7 @@ int api_jobs_list(struct api_req *r)
         }
         if (api_query_uint(r, "limit", 1000, &f.limit) < 0)
                 return -1;
+        f.mask_urls = r->role < ROLE_ADMIN;
         struct batch_err err;
         api_json(r, 200);
         if (ops_job_list(r->st, r->tenant, &f, api_lang(r), &r->out, &err) < 0)
@@ -47,12 +48,13 @@ int api_job_get(struct api_req *r)
 struct versions {
         const struct store_def_list *l;
         const char *lang;
+        bool mask_urls;
 };
 
 static void put_version(struct buf *b, const void *list, size_t i)
 {
         const struct versions *v = list;
-        ops_put_def(b, &v->l->items[i], true, v->lang);
+        ops_put_def(b, &v->l->items[i], true, v->lang, v->mask_urls);
 }
 
 static void version_key(const void *list, size_t i, char *out, size_t len)
@@ -72,7 +74,7 @@ int api_job_versions(struct api_req *r)
         if (!l.n) {
                 rc = api_problem(r, 404, "no job named \"%s\"", r->args[0]);
         } else {
-                struct versions vs = {&l, api_lang(r)};
+                struct versions vs = {&l, api_lang(r), r->role < ROLE_ADMIN};
                 struct api_list_view v = {&vs, l.n, put_version, version_key};
                 rc = api_put_page(r, &v);
         }

@@ -360,7 +360,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                         char when[ISO_FORMAT_MAX];
                         if (json) {
                                 buf_puts(&out, i ? ",\n  " : "\n  ");
-                                ops_put_def(&out, &l.items[i], true, cli_lang());
+                                ops_put_def(&out, &l.items[i], true, cli_lang(), false);
                         } else {
                                 buf_printf(&out, "%7lld  %-20s %-16s %s\n",
                                            (long long)l.items[i].version,
@@ -379,7 +379,7 @@ static int jobs_get_or_history(int argc, char **argv, bool history)
                 }
                 bool row = o.output && (!strcmp(o.output, "table") || !strcmp(o.output, "wide"));
                 if (json || row) {
-                        ops_put_def(&out, &one, false, cli_lang());
+                        ops_put_def(&out, &one, false, cli_lang(), false);
                         buf_puts(&out, "\n");
                 } else {
                         buf_puts(&out, one.spec);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/urlmask.h"
 #include "core/isotime.h"
 #include "core/lang.h"
 #include "defs/emit.h"
@@ -81,7 +82,22 @@ const char *ops_display_name(const struct job_def *j, const char *lang)
         return j->display_name && *j->display_name ? j->display_name : NULL;
 }
 
-void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang)
+/* A JSON string of `text`, its URLs cut to their host when `mask_urls`. */
+static void put_text(struct buf *b, const char *text, bool mask_urls)
+{
+        if (!mask_urls || !text) {
+                json_put_string(b, text);
+                return;
+        }
+        struct buf m;
+        buf_init(&m, 0);
+        urlmask_text(text, &m);
+        json_put_string(b, m.data);
+        buf_release(&m);
+}
+
+void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang,
+                 bool mask_urls)
 {
         char when[ISO_FORMAT_MAX];
         buf_puts(b, "{\"tenant\": ");
@@ -101,12 +117,12 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history, const c
         }
         if (history) {
                 buf_puts(b, ", \"changed\": ");
-                json_put_string(b, d->changed);
+                put_text(b, d->changed, mask_urls);
         }
         struct defset set;
         if (!d->spec || ops_load_spec(d->spec, &set) < 0) {
                 buf_puts(b, ", \"spec\": ");
-                json_put_string(b, d->spec);
+                put_text(b, d->spec, mask_urls);
                 buf_puts(b, "}");
                 return;
         }
@@ -138,7 +154,7 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history, const c
         buf_init(&text, 0);
         defs_emit_doc(doc, &text);
         buf_puts(b, ", \"spec\": ");
-        json_put_string(b, text.data ? text.data : "");
+        put_text(b, text.data ? text.data : "", mask_urls);
         buf_puts(b, "}");
         buf_release(&text);
         defset_release(&set);
@@ -208,7 +224,7 @@ int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filte
                         break;
                 }
                 buf_puts(b, n++ ? ",\n  " : "\n  ");
-                ops_put_def(b, d, false, lang);
+                ops_put_def(b, d, false, lang, f->mask_urls);
                 last = d->name;
         }
         buf_puts(b, n ? "\n], \"next_cursor\": " : "], \"next_cursor\": ");

@@ -37,8 +37,11 @@ void ops_put_params_redacted(struct buf *b, const char *params);
  * stored, has them null); the "spec" text has
  * the values of secret environment and parameter keys replaced by "***"; jobs carry
  * "display_name" (translated for `lang`, an Accept-Language value or NULL: see
- * ops_display_name), "group", "type" and "enabled" too. */
-void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang);
+ * ops_display_name), "group", "type" and "enabled" too. With `mask_urls` (a reader who
+ * may not edit definitions) every URL in "spec" and "changed" shows its scheme and host
+ * only (urlmask_text). */
+void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang,
+                 bool mask_urls);
 
 struct job_def;
 
@@ -60,6 +63,7 @@ struct ops_job_filter {
         int enabled;            /* -1 any, 0 disabled, 1 enabled */
         const char *after;      /* keyset cursor: names after this one */
         unsigned limit;         /* 0: 100 */
+        bool mask_urls;         /* URLs as their host only (ops_put_def) */
 };
 
 /* Appends {"items": [...], "next_cursor": NAME | null} of the tenant's jobs, by name,

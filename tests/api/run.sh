@@ -1048,6 +1048,31 @@ expect "refused settings left the timezone" 200 'tostring | test("Europe/Berlin"
 # The path says it is the settings: a body without "kind" is a settings document.
 asj admin PUT /api/v1/settings '{"timezone": "Europe/Berlin", "batch_window": {"start": "22:00", "end": "11:00"}}'
 expect "PUT /api/v1/settings without \"kind\": 200" 200 '.spec | test("22:00")'
+# A URL's path or query often is its key: whoever may not edit definitions reads every URL
+# in them as its scheme and host only (docs/security.md); an admin, who edits them, in full.
+asj admin PUT /api/v1/settings '{"timezone": "Europe/Berlin", "batch_window": {"start": "22:00", "end": "11:00"}, "alerts": {"webhook": ["https://hooks.example.com/services/T0/KEY-9f3a"]}}'
+expect "PUT /api/v1/settings with a webhook URL: 200, the URL in full for the admin" 200 \
+    '.spec | test("hooks.example.com/services/T0/KEY-9f3a")'
+for who in viewer operator; do
+    as $who GET /api/v1/settings
+    expect "GET /api/v1/settings as $who: the webhook URL as its host only" 200 \
+        '(.spec | test("https://hooks.example.com/[.][.][.]")) and (tostring | test("KEY-9f3a") | not)'
+done
+as admin GET /api/v1/settings
+expect "GET /api/v1/settings as admin: the webhook URL in full" 200 '.spec | test("KEY-9f3a")'
+asj admin POST /api/v1/jobs '{"name": "url-masked", "type": "manual", "alerts": {"webhook": ["https://u:pw@hooks.example.com/x?key=KEY-77c1"]}, "executor": {"exec": {"command": ["/bin/true"]}}}'
+expect "POST /api/v1/jobs with a webhook URL: 201" 201
+for path in /api/v1/jobs/url-masked "/api/v1/jobs?limit=1000" /api/v1/jobs/url-masked/versions; do
+    as viewer GET "$path"
+    expect "GET $path as viewer: the job's webhook URL as its host only" 200 \
+        '(tostring | test("https://hooks.example.com/[.][.][.]")) and (tostring | test("KEY-77c1|pw@") | not)'
+done
+as admin GET /api/v1/jobs/url-masked/versions
+expect "GET /api/v1/jobs/url-masked/versions as admin: the URL in full" 200 'tostring | test("u:pw@hooks.example.com/x[?]key=KEY-77c1")'
+as admin DELETE /api/v1/jobs/url-masked
+expect "DELETE /api/v1/jobs/url-masked: 204" 204
+asj admin PUT /api/v1/settings '{"timezone": "Europe/Berlin", "batch_window": {"start": "22:00", "end": "11:00"}}'
+expect "PUT /api/v1/settings without the webhook again: 200" 200 '.spec | test("hooks") | not'
 
 # --- deps
 as viewer GET "/api/v1/deps?date=$today"

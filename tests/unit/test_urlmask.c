@@ -1,0 +1,64 @@
+/* test_urlmask.c: table tests of urlmask_text (src/common/urlmask.h): what a reader who
+ * may not edit definitions sees of the URLs in them (docs/security.md). */
+#include "test.h"
+
+#include <string.h>
+
+#include "common/urlmask.h"
+
+static void test_urlmask(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *in, *want;
+                int changed;
+        } t[] = {
+                /* a key in the path, the query or the fragment is cut */
+                {"url: https://hooks.slack.com/services/T000/B000/XXXX\n",
+                 "url: https://hooks.slack.com/...\n", 1},
+                {"u: http://h.example:8080/a?token=s3cret", "u: http://h.example:8080/...", 1},
+                {"u: https://h.example?key=1", "u: https://h.example/...", 1},
+                {"u: https://h.example#frag", "u: https://h.example/...", 1},
+                /* user and password are dropped, host and port kept */
+                {"smtp_url: smtp://alice:pw@mail.example:587\n",
+                 "smtp_url: smtp://mail.example:587\n", 1},
+                {"smtps://u:p@m.example/x", "smtps://m.example/...", 1},
+                /* nothing secret: unchanged */
+                {"u: https://h.example\n", "u: https://h.example\n", 0},
+                {"u: https://h.example/\n", "u: https://h.example/\n", 0},
+                {"u: https://h.example/...\n", "u: https://h.example/...\n", 0}, /* twice */
+                {"no url here: a://", "no url here: a://", 0},
+                {"://x/y", "://x/y", 0},       /* no scheme */
+                /* quoted in YAML and JSON: the quote ends the URL */
+                {"u: \"https://h.example/k/e/y\" # c", "u: \"https://h.example/...\" # c", 1},
+                {"{\"u\":\"http://a:b@h/p\"}", "{\"u\":\"http://h/...\"}", 1},
+                /* two in one text, and text between kept */
+                {"a https://x/1 b http://y/2 c", "a https://x/... b http://y/... c", 2},
+                {"x-http+s.1://h/p", "x-http+s.1://h/...", 1},
+                {"", "", 0},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                struct buf b;
+                buf_init(&b, 0);
+                int n = urlmask_text(t[i].in, &b);
+                assert_false(b.err);
+                if (strcmp(b.data, t[i].want) || n != t[i].changed)
+                        fail_msg("case %zu: \"%s\" -> \"%s\" (%d), want \"%s\" (%d)", i, t[i].in,
+                                 b.data, n, t[i].want, t[i].changed);
+                buf_release(&b);
+        }
+        /* a scheme starts with a letter: the digit before "http" is not part of it */
+        struct buf b;
+        buf_init(&b, 0);
+        assert_int_equal(urlmask_text("1http://x/y", &b), 1);
+        assert_string_equal(b.data, "1http://x/...");
+        buf_release(&b);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_urlmask),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
