@@ -44,6 +44,7 @@
 #include "daemon/clock.h"
 #include "daemon/dlog.h"
 #include "daemon/retention.h"
+#include "daemon/jobkill.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
@@ -67,6 +68,7 @@ struct run {
         int64_t instance;  /* repository id */
         int64_t exec_id;
         pid_t pid;         /* the supervisor */
+        struct run_job job; /* its job, from the "running" report (pid 0: not heard) */
         int pidfd, report_fd;
         int go_fd;         /* write end of the go pipe, kept to acknowledge the end, or -1 */
         bool end_recorded; /* run_ended recorded its end in the current transaction */
@@ -1373,6 +1375,32 @@ static const char *instance_trace(struct daemon *d, int64_t id, bool ask_repo,
         return buf[0] ? buf : NULL;
 }
 
+/* How long the daemon waits for a lost run's job to end after its SIGKILL. */
+#define LOST_KILL_WAIT_MS 5000
+
+/* Run r is lost (its supervisor ended without a word): its job may still run, in its
+ * own process group, and must not run on beside a retry. Kills what is left of it
+ * (daemon/jobkill.h), known from the supervisor's "running" report or, for a run taken
+ * over after a restart, from the job file the supervisor wrote when its daemon went
+ * away; then removes that file. Called before the end is recorded, so before any retry. */
+static void run_lost_job(struct daemon *d, struct run *r)
+{
+        char path[PATH_MAX];
+        run_job_path(d->state_dir, r->instance, r->pid, path, sizeof(path));
+        struct run_job job = r->job;
+        if (!job.pid)
+                run_read_job(path, &job);
+        if (job.pid) {
+                size_t left = 0, n = job_kill(r->pid, &job, LOST_KILL_WAIT_MS, &left);
+                if (n)
+                        dlog(left ? "error" : "warn", NULL, r->instance, r->exec_id, RTRACE(r),
+                             "lost run: its job (process group %d) was still running: "
+                             "killed %zu process(es)%s", (int)job.pid, n,
+                             left ? ", not all ended within 5 s" : "");
+        }
+        unlink(path);
+}
+
 /* The run ended with outcome *op: record it, tell the scheduler, forget the run. */
 static void run_ended(struct daemon *d, struct run *r, const struct run_outcome *op,
                       int64_t now)
@@ -1386,8 +1414,10 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
         struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
         char why[400] = "";
-        if (o.kind == RUN_NONE)
+        if (o.kind == RUN_NONE) {
+                run_lost_job(d, r);
                 snprintf(why, sizeof(why), "lost: the run ended without a recorded status");
+        }
         else if (o.kind == RUN_START_FAILED)
                 snprintf(why, sizeof(why), "%s", o.msg);
         else if (o.kind == RUN_SIGNALED)
@@ -1429,16 +1459,29 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
         run_forget(d, r);
 }
 
-/* The run ended (its supervisor exited): record the outcome from its status file. */
+static void run_report(struct daemon *d, struct run *r, int64_t now);
+
+/* The run ended (its supervisor exited): record the outcome it reported last on its
+ * pipe (read first: its exit may come before the pipe in one batch of events), else
+ * from its status file. */
 static void run_finished(struct daemon *d, struct run *r, int64_t now)
 {
+        for (;;) {
+                struct pollfd p = {.fd = r->report_fd, .events = POLLIN};
+                if (r->report_fd < 0 || poll(&p, 1, 0) <= 0)
+                        break;
+                run_report(d, r, now);
+                if (r->dead)
+                        return; /* it reported its end */
+        }
         struct run_outcome o;
         run_read_outcome(r->status_path, &o);
         r->status_file = o.kind != RUN_NONE;
         run_ended(d, r, &o, now);
 }
 
-/* A report of the supervisor: "running PID" once the job runs, and when it ended "exit
+/* A report of the supervisor: "running PID START" once the job runs (the job's first
+ * process, kept in r->job for a lost run: run_lost_job), and when it ended "exit
  * N" or "signal N", sent before the supervisor writes (and fsyncs) the status file: the
  * end is recorded at once, and the supervisor exits on its own. */
 static void run_report(struct daemon *d, struct run *r, int64_t now)
@@ -1461,6 +1504,10 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                         *nl = '\0';
                 struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
                 struct run_outcome o = {.kind = RUN_NONE};
+                int jp = 0;
+                unsigned long long js = 0;
+                if (whole && sscanf(line, "running %d %llu", &jp, &js) == 2 && jp > 0)
+                        r->job = (struct run_job){.pid = jp, .start = js};
                 if (whole && in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
                         sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
                 else if (whole && sscanf(line, "exit %d", &o.code) == 1)
@@ -2289,7 +2336,7 @@ static void probe_writes(struct daemon *d)
         }
 }
 
-/* Status files nobody needs any more (runs/): those of no run this daemon holds whose
+/* Status and job files nobody needs any more (runs/): those of no run this daemon holds whose
  * execution is finished or not in the repository (its record was withdrawn, or rolled
  * back), and temporary ones once their writer is gone. A status file is complete once
  * it has its name (written, fsynced, renamed). The outcome of a run is removed with its
@@ -2306,7 +2353,9 @@ static void sweep_status_files(struct daemon *d)
         while ((e = readdir(dir))) {
                 long long inst;
                 int pid, len = 0;
-                if (sscanf(e->d_name, "%lld-%d.status%n", &inst, &pid, &len) != 2 || !len)
+                /* A job file (supervisor.h) goes with its run's status file. */
+                if ((sscanf(e->d_name, "%lld-%d.status%n", &inst, &pid, &len) != 2 || !len) &&
+                    (sscanf(e->d_name, "%lld-%d.job%n", &inst, &pid, &len) != 2 || !len))
                         continue;
                 bool tmp = !strcmp(e->d_name + len, ".tmp");
                 if ((e->d_name[len] && !tmp) || pid <= 0)

@@ -44,6 +44,85 @@ void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char 
         snprintf(status, len, "%s/runs/%" PRId64 "-%d.status", dir, instance_id, (int)pid);
 }
 
+void run_job_path(const char *dir, int64_t instance_id, pid_t pid, char *path, size_t len)
+{
+        snprintf(path, len, "%s/runs/%" PRId64 "-%d.job", dir, instance_id, (int)pid);
+}
+
+bool run_proc_read(pid_t pid, struct run_proc *out)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf) - 1)) < 0 && errno == EINTR)
+                ;
+        close(fd);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        return run_proc_parse(buf, out);
+}
+
+bool run_proc_parse(const char *buf, struct run_proc *out)
+{
+        /* "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt
+         * cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime";
+         * comm may hold spaces and parentheses: the fields follow its last ')'. */
+        const char *p = strrchr(buf, ')');
+        int ppid, pgrp, session;
+        if (!p || sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                                "%*d %*d %*d %*d %llu",
+                         &out->state, &ppid, &pgrp, &session, &out->start) != 5 ||
+            !((out->state >= 'A' && out->state <= 'Z') || (out->state >= 'a' && out->state <= 'z')))
+                return false;
+        out->pgrp = pgrp;
+        out->session = session;
+        return true;
+}
+
+/* The machine's boot id (36 characters; "" when unreadable) into buf. */
+static void boot_id(char buf[40])
+{
+        buf[0] = '\0';
+        int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, 39);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+}
+
+bool run_parse_job(const char *line, const char *boot, struct run_job *job)
+{
+        memset(job, 0, sizeof(*job));
+        char b[40];
+        int pid = 0, end = 0;
+        unsigned long long start = 0;
+        if (!strchr(line, '\n') || sscanf(line, "%d %llu %39s%n", &pid, &start, b, &end) != 3 ||
+            pid <= 0 || line[end] != '\n' || !boot[0] || strcmp(b, boot))
+                return false;
+        job->pid = pid;
+        job->start = start;
+        return true;
+}
+
+bool run_read_job(const char *path, struct run_job *job)
+{
+        memset(job, 0, sizeof(*job));
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return false;
+        char line[128], now[40];
+        bool got = fgets(line, sizeof(line), f) != NULL;
+        fclose(f);
+        boot_id(now);
+        return got && run_parse_job(line, now, job);
+}
+
 /* How long a supervisor waits for the daemon to acknowledge its run's end. */
 #define ACK_WAIT_S 10
 
@@ -61,20 +140,39 @@ static ssize_t write_all(int fd, const char *s, size_t n)
         return (ssize_t)done;
 }
 
-/* Writes the outcome line to path atomically (temporary file, fsync, rename). */
-static void write_status(const char *path, const char *line)
+/* Writes `line` to path atomically (temporary file, rename), fsynced when `durable`. */
+static void write_file(const char *path, const char *line, bool durable)
 {
         char tmp[4200];
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
         if (fd < 0)
                 return;
-        if (write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
+        if (write_all(fd, line, strlen(line)) < 0 || (durable && fsync(fd) < 0)) {
                 close(fd);
+                unlink(tmp);
                 return;
         }
         close(fd);
         rename(tmp, path);
+}
+
+/* Writes the outcome line to the status file at path, durably. */
+static void write_status(const char *path, const char *line)
+{
+        write_file(path, line, true);
+}
+
+/* The daemon is gone (the go pipe closed) while the job runs: records the job for the
+ * next daemon. Not fsynced: it matters only while the machine runs (the boot id in it
+ * tells a later boot's daemon to ignore it). */
+static void write_job_file(const char *path, const struct run_job *job)
+{
+        char line[128], boot[40];
+        boot_id(boot);
+        snprintf(line, sizeof(line), "%d %llu %s\n", (int)job->pid, job->start,
+                 boot[0] ? boot : "-");
+        write_file(path, line, false);
 }
 
 /* Waits up to ACK_WAIT_S for "ack" on the go pipe; false on anything else (the pipe
@@ -458,23 +556,42 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
                 write_all(repfd, line, strlen(line));
                 _exit(0);
         }
-running:
-        snprintf(line, sizeof(line), "running %d\n", (int)child);
+running:;
+        /* The job is named by its first process and that process's start time (it is not
+         * reaped before its end is read, so the pid is still its own here). */
+        struct run_job job = {.pid = child};
+        struct run_proc pr;
+        if (run_proc_read(child, &pr))
+                job.start = pr.start;
+        snprintf(line, sizeof(line), "running %d %llu\n", (int)child, job.start);
         write_all(repfd, line, strlen(line));
+        char job_path[4200];
+        run_job_path(spec->dir, spec->instance_id, getpid(), job_path, sizeof(job_path));
+        bool job_file = false;
 
         /* Wait for the job's end, copying its output to the log and forwarding stop
-         * signals to its group. */
+         * signals to its group. The go pipe closes when the daemon is gone: then the job
+         * is recorded in its file for the next daemon. */
         int status = 0;
         for (;;) {
                 pid_t w = waitpid(child, &status, WNOHANG);
                 if (w == child)
                         break;
-                struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
-                                       {.fd = outfd, .events = POLLIN}};
-                if (poll(pf, 2, -1) < 0)
+                struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
+                                       {.fd = outfd, .events = POLLIN},
+                                       {.fd = job_file ? -1 : gofd, .events = POLLIN}};
+                if (poll(pf, 3, -1) < 0)
                         continue;
                 if (pf[1].revents)
                         sink_copy(&sink, &outfd);
+                if (pf[2].revents) {
+                        char b[8];
+                        ssize_t g = read(gofd, b, sizeof(b));
+                        if (g == 0 || (g < 0 && errno != EINTR && errno != EAGAIN)) {
+                                write_job_file(job_path, &job);
+                                job_file = true;
+                        }
+                }
                 struct signalfd_siginfo si;
                 if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
@@ -483,6 +600,9 @@ running:
                 else if (si.ssi_signo == SIGUSR1)
                         kill(-child, SIGKILL);
         }
+        /* Its job file names a process that has ended (and was reaped). */
+        if (job_file)
+                unlink(job_path);
         /* What the job wrote before it ended. */
         while (outfd >= 0 && sink_copy(&sink, &outfd))
                 ;

@@ -10,7 +10,9 @@
  * next daemon withdraws the execution and launches the run again, so a run is never
  * lost in that window; "abort" (run_abort: nothing was recorded) makes it exit
  * silently. While it waits it is named "bdgo-<instance id>". After the go the supervisor starts the job in its own process group with
- * its output appended to the log file, reports "running" or "start-failed" on a pipe,
+ * its output appended to the log file, reports "running" (with the job's first process:
+ * struct run_job) or "start-failed" on a pipe, records the job in its job file when the
+ * go pipe closes while the job runs (its daemon is gone: run_job_path),
  * forwards SIGTERM (stop) and SIGUSR1 (kill: SIGKILL) to the job's group, and when the
  * job ends reports its outcome ("exit N", "signal N") on the pipe and waits for the
  * daemon's acknowledgement (run_ack, sent once the end is committed in the repository):
@@ -44,10 +46,49 @@ struct run_spec {
 void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char *status,
                size_t len);
 
+/* The job of a run: its first process, which leads the job's process group (inside the
+ * supervisor's session), and that process's start time (clock ticks after boot,
+ * /proc/PID/stat). pid 0: not known. */
+struct run_job {
+        pid_t pid;
+        unsigned long long start;
+};
+
+/* What /proc/PID/stat says of a process: its state letter ('Z' a zombie), process group,
+ * session and start time (clock ticks after boot). */
+struct run_proc {
+        char state;
+        pid_t pgrp, session;
+        unsigned long long start;
+};
+
+/* Reads process `pid`'s /proc/PID/stat into *out; false when there is no such process. */
+bool run_proc_read(pid_t pid, struct run_proc *out);
+
+/* Parses the text of a /proc/PID/stat file (NUL-terminated) into *out; false when it is
+ * not one. */
+bool run_proc_parse(const char *buf, struct run_proc *out);
+
+/* The job file of the run of instance `instance_id` supervised by `pid` under state
+ * directory `dir` ("<dir>/runs/<instance>-<pid>.job", `len` bytes). The supervisor
+ * writes it ("PID START BOOT-ID") when its daemon is gone (the go pipe closed), so that
+ * a later daemon that finds the supervisor dead without a status can end the job
+ * (daemon/jobkill.h), and removes it when the job has ended. */
+void run_job_path(const char *dir, int64_t instance_id, pid_t pid, char *path, size_t len);
+
+/* Reads the job file at `path` into *job: true when it exists, is complete and was
+ * written since the machine last started (same boot id). */
+bool run_read_job(const char *path, struct run_job *job);
+
+/* Parses a job file's line ("PID START BOOT-ID\n", NUL-terminated) into *job: true when
+ * it is whole and its boot id is `boot` (the machine's now; "" never matches). */
+bool run_parse_job(const char *line, const char *boot, struct run_job *job);
+
 struct run_handle {
         pid_t pid;      /* the supervisor */
         int go_fd;      /* write end: the go message, then the acknowledgement */
-        int report_fd;  /* read end: "running PID\n" or "start-failed MSG\n" */
+        int report_fd;  /* read end: "running PID START\n" (struct run_job), "start-failed
+                         * MSG\n", then "exit N\n" or "signal N\n" */
 };
 
 /* The spawner: a small helper process, started with the daemon, that forks the
