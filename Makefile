@@ -141,6 +141,7 @@ $(BUILD)/tests/daemon/notify_listen: tests/daemon/notify_listen.c | deps
 test-daemon: all $(BUILD)/tests/daemon/notify_listen
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/run.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/crash.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/supkill.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/postgres.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/diskfull.sh
 
