@@ -17,7 +17,9 @@
 # environment (so a recycled pid is not mistaken for it), waits for a go file, then
 # appends "end PID". Expected (DESIGN §3, §4, docs/daemon.md): no overlap, the lost run
 # never reaches its end, no process of its group is left once the retry has started,
-# the instance Success with two executions, the first lost. Closes with
+# the instance Success with two executions, the first lost. And a job file naming a
+# process outside the supervisor's session (as a recycled pid would) kills nothing.
+# Closes with
 # "supkill: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -78,7 +80,7 @@ EOF
 "$B" apply "$tmp/jobs.yaml" --db "$REPO" >/dev/null || { echo "supkill: apply failed"; exit 1; }
 
 # starts ID: how many runs of instance ID have started (lines "start").
-starts() { grep -c '^start ' "$tmp/runs.$1" 2>/dev/null; }
+starts() { cat "$tmp/runs.$1" 2>/dev/null | grep -c '^start '; }
 started() { [ "$(starts "$1")" -ge "$2" ]; }
 # alive PID: the process exists and is not a zombie.
 alive() {
@@ -161,6 +163,34 @@ fi
 kill -9 "$sup"
 start_daemon
 check_case restart "$id2"
+
+# 3. A job file that names a process outside the supervisor's session (here one of the
+# test's own, leading a session and group of its own, with its real start time: what a
+# recycled pid would look like) kills nothing: the process lives on (the job then runs
+# on beside its retry, as nothing names it).
+setsid sleep 600 &
+other=$!
+left="$left $other"
+id3=$(submit_id once)
+wait_for "$WAIT" started "$id3" 1 && sup=$(wait_for "$WAIT" supervisor "$id3") && [ -n "$sup" ] ||
+    { fail "foreign: the first run starts" "$tmp/daemon.log"; exit 1; }
+stop_daemon
+wait_for "$WAIT" test -f "$REPO.d/runs/$id3-$sup.job"
+job3=$(sed -n 's/^start \([0-9]*\) .*/\1/p' "$tmp/runs.$id3" | head -n 1)
+left="$left $job3"
+read -r _ _ boot <"$REPO.d/runs/$id3-$sup.job"
+echo "$other $(sed 's/.*) //' "/proc/$other/stat" | cut -d' ' -f20) $boot" >"$REPO.d/runs/$id3-$sup.job"
+kill -9 "$sup"
+start_daemon
+if wait_for "$WAIT" started "$id3" 2 && alive "$other" && alive "$job3" &&
+    ! grep '"instance_id": '"$id3"',' "$tmp/daemon.log" | grep -q 'killed'; then
+    pass "foreign: a process outside the supervisor's session is never killed"
+else
+    fail "foreign: a process outside the supervisor's session is never killed" "$tmp/daemon.log"
+fi
+touch "$tmp/go.$id3"
+kill "$other"
+wait_for "$WAIT" is_state "$id3" Success
 stop_daemon
 ls "$REPO.d/runs" | grep -q '\.job' &&
     fail "no job file is left in runs/ at the end" || pass "no job file is left in runs/ at the end"
