@@ -23,6 +23,15 @@ TEST_EXTRA += test-remote
 test-remote: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/remote.sh
 
+TEST_EXTRA += test-remote-rules
+
+.PHONY: test-remote-rules
+
+# tests/daemon/remote_rules.sh: windows, dependencies and alerts treat remote runs like
+# local ones (issue 18), against the example service.
+test-remote-rules: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/remote_rules.sh
+
 TEST_EXTRA += test-nextdue
 
 .PHONY: test-nextdue
