@@ -1,6 +1,23 @@
 # tests/lib.sh: what the shell test scripts share, sourced by them. The sourcing script
 # sets passed=0 and failed=0, $tmp (its scratch directory) and, for check, $B (batchctl).
 
+# scratch_dir: makes $tmp, a scratch directory removed at exit (kept with KEEP=1, which
+# says its path), and clears $daemon_pid and $pids; the exit trap first stops
+# $daemon_pid and every pid in $pids (what the test started, by pid).
+scratch_dir() {
+    tmp=$(mktemp -d)
+    daemon_pid=""
+    pids=""
+    trap scratch_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+scratch_cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+
 # pass NAME / fail NAME [FILE_TO_SHOW]: record a check made by hand.
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
 fail() { failed=$((failed + 1)); echo "not ok - $1"; [ ! -f "${2:-}" ] || sed 's/^/    /' "$2"; }

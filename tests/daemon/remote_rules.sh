@@ -28,18 +28,8 @@ D="$BIN/batchd"
 SVC="$BIN/examples/remote-service"
 passed=0
 failed=0
-tmp=$(mktemp -d)
-pids=""
-daemon_pid=""
-cleanup() {
-    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 . "$(dirname "$0")/../lib.sh"
+scratch_dir
 
 DB="$tmp/r.db"
 sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }

@@ -28,20 +28,9 @@ D="$BIN/batchd"
 export BATCHD_LISTEN=off # these runs need no API
 passed=0
 failed=0
-tmp=$(mktemp -d)
-daemon_pid=""
-left=""          # job processes to end at cleanup (only when a check failed)
-cleanup() {
-    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-    for p in $left; do kill -9 "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-REPO="$tmp/r.db"
 . "$(dirname "$0")/../lib.sh"
+scratch_dir # $pids: job processes left when a check failed, ended at exit
+REPO="$tmp/r.db"
 . "$(dirname "$0")/instances.sh"
 
 start_daemon() {
@@ -111,14 +100,14 @@ check_case() {
     if ! grep -q '^overlap ' "$tmp/runs.$id" && ! alive "$first"; then
         pass "$c: the first run's process is gone when the retry starts"
     else
-        left="$left $first"
+        pids="$pids $first"
         fail "$c: the first run's process is gone when the retry starts" "$tmp/runs.$id"
     fi
     rest=$(group_left "$first")
     if [ -z "$rest" ]; then
         pass "$c: nothing is left of the first run's process group"
     else
-        left="$left $rest"
+        pids="$pids $rest"
         echo "  left of group $first: $rest"
         fail "$c: nothing is left of the first run's process group"
     fi
@@ -170,14 +159,14 @@ check_case restart "$id2"
 # on beside its retry, as nothing names it).
 setsid sleep 600 &
 other=$!
-left="$left $other"
+pids="$pids $other"
 id3=$(submit_id once)
 wait_for "$WAIT" started "$id3" 1 && sup=$(wait_for "$WAIT" supervisor "$id3") && [ -n "$sup" ] ||
     { fail "foreign: the first run starts" "$tmp/daemon.log"; exit 1; }
 stop_daemon
 wait_for "$WAIT" test -f "$REPO.d/runs/$id3-$sup.job"
 job3=$(sed -n 's/^start \([0-9]*\) .*/\1/p' "$tmp/runs.$id3" | head -n 1)
-left="$left $job3"
+pids="$pids $job3"
 read -r _ _ boot <"$REPO.d/runs/$id3-$sup.job"
 echo "$other $(sed 's/.*) //' "/proc/$other/stat" | cut -d' ' -f20) $boot" >"$REPO.d/runs/$id3-$sup.job"
 kill -9 "$sup"
