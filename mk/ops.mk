@@ -10,7 +10,12 @@
 #   make test-retention   a year of history purged while batchd runs
 #                         (tests/daemon/retention.sh; part of `make test`)
 
-#   make man              batchctl(1) and batchd(8) from the --help texts into build/man/
+#   make test-config      batchd's config file: bad files, precedence, a real daemon,
+#                         SIGHUP with a changed and an invalid file (tests/daemon/config.sh;
+#                         part of `make test`)
+
+#   make man              batchctl(1), batchd(8) and batchd.yaml(5) from the --help texts
+#                         and `batchd config keys` into build/man/
 #   make test-man         the pages render (man -l), the bash completion works
 #                         (tests/cli/manpages.sh; part of `make test`)
 # make install adds the pages and the bash completion.
@@ -19,12 +24,12 @@ MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8
 
-TEST_EXTRA += test-first-run test-output test-db test-retention test-man
+TEST_EXTRA += test-first-run test-output test-db test-retention test-man test-config
 ALL_EXTRA += man
 INSTALL_EXTRA += ops-install
 UNINSTALL_EXTRA += ops-uninstall
 
-.PHONY: test-first-run test-output test-db test-retention test-man man ops-install ops-uninstall
+.PHONY: test-first-run test-output test-db test-retention test-man test-config man ops-install ops-uninstall
 
 man: $(MAN_PAGES)
 
@@ -43,6 +48,9 @@ ops-install: man
 ops-uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/batchctl.1 $(DESTDIR)$(MANDIR)/man8/batchd.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/batchctl
+
+test-config: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/config.sh
 
 test-retention: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/retention.sh
