@@ -22,7 +22,7 @@
 
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8
+MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8 $(BUILD)/man/batchd.yaml.5
 
 TEST_EXTRA += test-first-run test-output test-db test-retention test-man test-config
 ALL_EXTRA += man
@@ -40,13 +40,16 @@ test-man: man test-deps
 	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/manpages.sh $(CURDIR)/$(BUILD)/man
 
 ops-install: man
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(BUILD)/man/batchctl.1 $(DESTDIR)$(MANDIR)/man1/batchctl.1
 	install -m 0644 $(BUILD)/man/batchd.8 $(DESTDIR)$(MANDIR)/man8/batchd.8
+	install -m 0644 $(BUILD)/man/batchd.yaml.5 $(DESTDIR)$(MANDIR)/man5/batchd.yaml.5
 	install -m 0644 packaging/batchctl.bash $(DESTDIR)$(BASHCOMPDIR)/batchctl
 
 ops-uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/batchctl.1 $(DESTDIR)$(MANDIR)/man8/batchd.8 \
+		$(DESTDIR)$(MANDIR)/man5/batchd.yaml.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/batchctl
 
 test-config: all test-deps

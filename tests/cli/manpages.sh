@@ -3,7 +3,8 @@
 # generated from the --help texts render with `man -l` without a warning, and hold every
 # noun of batchctl --help and every option of batchd --help; the bash completion passes
 # `bash -n`, completes nouns, verbs, -o formats, and job names from a repository.
-# Usage: manpages.sh MAN_DIR (holding batchctl.1 and batchd.8). Closes with
+# batchd.yaml(5) has every key of `batchd config keys`.
+# Usage: manpages.sh MAN_DIR (holding batchctl.1, batchd.8 and batchd.yaml.5). Closes with
 # "man-completion: N passed, M failed".
 set -u
 B=${BATCHCTL:?set BATCHCTL to the batchctl binary}
@@ -17,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$root/tests/lib.sh"
 unset BATCHD_URL BATCHD_TOKEN BATCHD_DB
 
-for page in batchctl.1 batchd.8; do
+for page in batchctl.1 batchd.8 batchd.yaml.5; do
     if MANWIDTH=100 man --warnings=all -l "$man/$page" >"$tmp/$page.txt" 2>"$tmp/$page.err" &&
         [ ! -s "$tmp/$page.err" ] && [ -s "$tmp/$page.txt" ]; then
         pass "man -l $page renders, no warning"
@@ -41,6 +42,12 @@ for opt in $("$D" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     grep -q -- "$opt" "$tmp/batchd.8.txt" || missing="$missing $opt"
 done
 [ -z "$missing" ] && pass "batchd(8) has every option of batchd --help" || fail "batchd(8) lacks:$missing"
+missing=""
+for key in $("$D" config keys | awk 'NR > 1 {print $1}'); do
+    grep -q "^       $key\( \|\$\)" "$tmp/batchd.yaml.5.txt" || missing="$missing $key"
+done
+[ -z "$missing" ] && [ "$("$D" config keys | wc -l)" -gt 10 ] && pass "batchd.yaml(5) has every key of batchd config keys" ||
+    fail "batchd.yaml(5) lacks:$missing" "$tmp/batchd.yaml.5.txt"
 grep -q 'BATCHD_RETENTION_DAYS' "$tmp/batchd.8.txt" && grep -q 'SIGHUP' "$tmp/batchd.8.txt" &&
     pass "batchd(8): environment and signals" || fail "batchd(8): environment and signals"
 
