@@ -16,12 +16,13 @@
 
 #   make man              batchctl(1), batchd(8) and batchd.yaml(5) from the --help texts
 #                         and `batchd config keys` into build/man/
-#   make test-man         the pages render (man -l), the bash completion works
+#   make test-man         the pages render (man -l), the bash and zsh completions work
 #                         (tests/cli/manpages.sh; part of `make test`)
-# make install adds the pages and the bash completion.
+# make install adds the pages and the bash and zsh completions.
 
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8 $(BUILD)/man/batchd.yaml.5
 
 TEST_EXTRA += test-first-run test-output test-db test-retention test-man test-config
@@ -41,16 +42,17 @@ test-man: man test-deps
 
 ops-install: man
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0644 $(BUILD)/man/batchctl.1 $(DESTDIR)$(MANDIR)/man1/batchctl.1
 	install -m 0644 $(BUILD)/man/batchd.8 $(DESTDIR)$(MANDIR)/man8/batchd.8
 	install -m 0644 $(BUILD)/man/batchd.yaml.5 $(DESTDIR)$(MANDIR)/man5/batchd.yaml.5
 	install -m 0644 packaging/batchctl.bash $(DESTDIR)$(BASHCOMPDIR)/batchctl
+	install -m 0644 packaging/_batchctl $(DESTDIR)$(ZSHCOMPDIR)/_batchctl
 
 ops-uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/batchctl.1 $(DESTDIR)$(MANDIR)/man8/batchd.8 \
 		$(DESTDIR)$(MANDIR)/man5/batchd.yaml.5 \
-		$(DESTDIR)$(BASHCOMPDIR)/batchctl
+		$(DESTDIR)$(BASHCOMPDIR)/batchctl $(DESTDIR)$(ZSHCOMPDIR)/_batchctl
 
 test-config: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/config.sh

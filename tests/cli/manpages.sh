@@ -2,7 +2,8 @@
 # Manual pages and completion (docs/cli.md, "Manual pages and completion"): the pages
 # generated from the --help texts render with `man -l` without a warning, and hold every
 # noun of batchctl --help and every option of batchd --help; the bash completion passes
-# `bash -n`, completes nouns, verbs, -o formats, and job names from a repository.
+# `bash -n`, completes nouns, verbs, -o formats, and job names from a repository; the zsh
+# completion passes `zsh -n`, is registered by compinit and offers the same words.
 # batchd.yaml(5) has every key of `batchd config keys`.
 # Usage: manpages.sh MAN_DIR (holding batchctl.1, batchd.8 and batchd.yaml.5). Closes with
 # "man-completion: N passed, M failed".
@@ -71,6 +72,30 @@ t "nightly-extract nightly-load nightly-report " batchctl --db "$tmp/r.db" jobs 
 t "hello " batchctl submit --db "$tmp/r.db" he
 t "hello " batchctl instances list --db "$tmp/r.db" --job he
 BATCHD_DB="$tmp/r.db" t "policy-reprice " batchctl submit po
+
+# The zsh completion offers the same words: its candidates function run in zsh.
+zcomp="$root/packaging/_batchctl"
+zsh -n "$zcomp" && pass "zsh -n of the completion" || fail "zsh -n of the completion"
+mkdir -p "$tmp/zfunc" && cp "$zcomp" "$tmp/zfunc/"
+got=$(HOME="$tmp" zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[batchctl]' _ "$tmp/zfunc" 2>&1)
+[ "$got" = _batchctl ] && pass "compinit registers _batchctl for batchctl (#compdef)" ||
+    { printf 'got: %s\n' "$got" >"$tmp/got"; fail "compinit registers _batchctl for batchctl (#compdef)" "$tmp/got"; }
+zt() { want=$1; shift
+    got=$(PATH="$(dirname "$B"):$PATH" zsh -f -c '. "$1"; shift; _batchctl_candidates "$@" | sort | tr "\n" " "; exit ${pipestatus[1]}' _ "$zcomp" "$@")
+    [ "$got" = "$want" ] && pass "zsh: complete '$*': $want" ||
+        { printf 'got: %s\n' "$got" >"$tmp/got"; fail "zsh: complete '$*': $want" "$tmp/got"; }; }
+zt "jobs " batchctl j
+zt "get " batchctl jobs g
+zt "json " batchctl instances list -o j
+zt "csv " batchctl report daily -o c
+zt "nightly-extract nightly-load nightly-report " batchctl jobs get --db "$tmp/r.db" nightly
+zt "nightly-extract nightly-load nightly-report " batchctl --db "$tmp/r.db" jobs history nig
+zt "hello " batchctl submit --db "$tmp/r.db" he
+zt "hello " batchctl instances list --db "$tmp/r.db" --job he
+BATCHD_DB="$tmp/r.db" zt "policy-reprice " batchctl submit po
+zt "--db " batchctl jobs list --d
+PATH="$(dirname "$B"):$PATH" zsh -f -c '. "$1"; shift; _batchctl_candidates "$@" >/dev/null' _ "$zcomp" batchctl jobs list --db r
+[ $? = 2 ] && pass "zsh: a file name after --db" || fail "zsh: a file name after --db"
 
 echo "man-completion: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
