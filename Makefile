@@ -13,6 +13,7 @@ LIBEXECDIR?= $(PREFIX)/libexec
 INCLUDEDIR?= $(PREFIX)/include
 DOCDIR    ?= $(PREFIX)/share/doc/batchd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 DESTDIR   ?=
 
 CC        ?= cc
@@ -177,7 +178,8 @@ install: all $(INSTALL_EXTRA)
 	install -m 0755 $(BUILD)/batchd $(DESTDIR)$(SBINDIR)/batchd
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/batchd.service.in \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/batchd.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 

@@ -18,7 +18,8 @@
 #                         and `batchd config keys` into build/man/
 #   make test-man         the pages render (man -l), the bash and zsh completions work
 #                         (tests/cli/manpages.sh; part of `make test`)
-# make install adds the pages and the bash and zsh completions.
+# make install adds the pages, the bash and zsh completions, and the example config file
+# $(SYSCONFDIR)/batchd/batchd.yaml unless one is there (make uninstall leaves it).
 
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -48,6 +49,9 @@ ops-install: man
 	install -m 0644 $(BUILD)/man/batchd.yaml.5 $(DESTDIR)$(MANDIR)/man5/batchd.yaml.5
 	install -m 0644 packaging/batchctl.bash $(DESTDIR)$(BASHCOMPDIR)/batchctl
 	install -m 0644 packaging/_batchctl $(DESTDIR)$(ZSHCOMPDIR)/_batchctl
+	install -d $(DESTDIR)$(SYSCONFDIR)/batchd
+	[ -e $(DESTDIR)$(SYSCONFDIR)/batchd/batchd.yaml ] || \
+		install -m 0644 packaging/batchd.yaml $(DESTDIR)$(SYSCONFDIR)/batchd/batchd.yaml
 
 ops-uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/batchctl.1 $(DESTDIR)$(MANDIR)/man8/batchd.8 \
