@@ -1,7 +1,7 @@
 #!/bin/sh
 # build-deb.sh VERSION OUT_DIR: builds the Debian packages batchd, libbatch0 and
 # libbatch-dev with debhelper (docs/packaging.md) from a copy of the source tree in
-# OUT_DIR/batchd-VERSION, so that the checkout is left as it is; the .deb files, the
+# OUT_DIR/batchd-VERSION (removed afterwards), so that the checkout is left as it is; the .deb files, the
 # .changes and lintian's report (OUT_DIR/lintian.txt) end up in OUT_DIR. Fails when a
 # package does not build or lintian reports an error.
 set -eu
@@ -39,6 +39,7 @@ DEB_BUILD_OPTIONS="parallel=${DEB_JOBS:-2}" dpkg-buildpackage -b -us -uc >"$out/
     exit 1
 }
 cd "$out"
+rm -rf "$src" # the copy and its objects: the packages and build.log stay
 changes=$(ls batchd_"$version"_*.changes)
 # --fail-on error: a warning is reported (and explained in docs/packaging.md), not fatal.
 lintian --fail-on error --info --display-info "$changes" >lintian.txt 2>&1 || {
