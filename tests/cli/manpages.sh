@@ -63,15 +63,19 @@ complete_words() {
 }
 t() { want=$1; shift; got=$(complete_words "$@"); [ "$got" = "$want" ] && pass "complete '$*': $want" ||
     { printf 'got: %s\n' "$got" >"$tmp/got"; fail "complete '$*': $want" "$tmp/got"; }; }
-t "jobs " batchctl j
-t "get " batchctl jobs g
-t "json " batchctl instances list -o j
-t "csv " batchctl report daily -o c
-t "nightly-extract nightly-load nightly-report " batchctl jobs get --db "$tmp/r.db" nightly
-t "nightly-extract nightly-load nightly-report " batchctl --db "$tmp/r.db" jobs history nig
-t "hello " batchctl submit --db "$tmp/r.db" he
-t "hello " batchctl instances list --db "$tmp/r.db" --job he
-BATCHD_DB="$tmp/r.db" t "policy-reprice " batchctl submit po
+# cases CHECK: the command lines both completions are checked on, each with CHECK.
+cases() {
+    $1 "jobs " batchctl j
+    $1 "get " batchctl jobs g
+    $1 "json " batchctl instances list -o j
+    $1 "csv " batchctl report daily -o c
+    $1 "nightly-extract nightly-load nightly-report " batchctl jobs get --db "$tmp/r.db" nightly
+    $1 "nightly-extract nightly-load nightly-report " batchctl --db "$tmp/r.db" jobs history nig
+    $1 "hello " batchctl submit --db "$tmp/r.db" he
+    $1 "hello " batchctl instances list --db "$tmp/r.db" --job he
+    BATCHD_DB="$tmp/r.db" $1 "policy-reprice " batchctl submit po
+}
+cases t
 
 # The zsh completion offers the same words: its candidates function run in zsh.
 zcomp="$root/packaging/_batchctl"
@@ -84,15 +88,7 @@ zt() { want=$1; shift
     got=$(PATH="$(dirname "$B"):$PATH" zsh -f -c '. "$1"; shift; _batchctl_candidates "$@" | sort | tr "\n" " "; exit ${pipestatus[1]}' _ "$zcomp" "$@")
     [ "$got" = "$want" ] && pass "zsh: complete '$*': $want" ||
         { printf 'got: %s\n' "$got" >"$tmp/got"; fail "zsh: complete '$*': $want" "$tmp/got"; }; }
-zt "jobs " batchctl j
-zt "get " batchctl jobs g
-zt "json " batchctl instances list -o j
-zt "csv " batchctl report daily -o c
-zt "nightly-extract nightly-load nightly-report " batchctl jobs get --db "$tmp/r.db" nightly
-zt "nightly-extract nightly-load nightly-report " batchctl --db "$tmp/r.db" jobs history nig
-zt "hello " batchctl submit --db "$tmp/r.db" he
-zt "hello " batchctl instances list --db "$tmp/r.db" --job he
-BATCHD_DB="$tmp/r.db" zt "policy-reprice " batchctl submit po
+cases zt
 zt "--db " batchctl jobs list --d
 PATH="$(dirname "$B"):$PATH" zsh -f -c '. "$1"; shift; _batchctl_candidates "$@" >/dev/null' _ "$zcomp" batchctl jobs list --db r
 [ $? = 2 ] && pass "zsh: a file name after --db" || fail "zsh: a file name after --db"

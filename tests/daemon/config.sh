@@ -9,21 +9,8 @@ set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
 B="$BIN/batchctl"
 D="$BIN/batchd"
-passed=0
-failed=0
-tmp=$(mktemp -d)
-dpid=""
-cleanup() {
-    [ -z "$dpid" ] || { kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; }
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 . "$(dirname "$0")/../lib.sh"
-# Only what each check sets: no BATCHD_* variable from the caller.
-for v in $(env | sed -n 's/^\(BATCHD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+scratch_daemon_test
 db="$tmp/r.db"
 q() { sqlite3 -cmd '.timeout 30000' "$db" "$1"; }
 

@@ -12,20 +12,8 @@ set -u
 dir=${1:?usage: deb.sh DEB_DIR VERSION}
 version=${2:?usage: deb.sh DEB_DIR VERSION}
 src=$(cd "$(dirname "$0")/../.." && pwd)
-passed=0
-failed=0
-tmp=$(mktemp -d)
-dpid=""
-cleanup() {
-    [ -z "$dpid" ] || { kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; }
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 . "$src/tests/lib.sh"
-for v in $(env | sed -n 's/^\(BATCHD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+scratch_daemon_test
 arch=$(dpkg --print-architecture)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 deb_d="$dir/batchd_${version}_$arch.deb"
