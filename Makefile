@@ -13,6 +13,7 @@ LIBEXECDIR?= $(PREFIX)/libexec
 INCLUDEDIR?= $(PREFIX)/include
 DOCDIR    ?= $(PREFIX)/share/doc/batchd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 DESTDIR   ?=
 
 CC        ?= cc
@@ -178,7 +179,8 @@ install: all $(INSTALL_EXTRA)
 	install -m 0755 $(BUILD)/batchd $(DESTDIR)$(SBINDIR)/batchd
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/batchd.service.in \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/batchd.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/batchd.service
 
@@ -192,4 +194,5 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (Not the copy of the tree that `make deb` builds in: mk/deb.mk.)
+-include $(shell find $(BUILD) -path '$(BUILD)/deb' -prune -o -type f -name '*.d' -print 2>/dev/null)

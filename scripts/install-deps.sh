@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages batchd needs to build and test, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|fuzz|bench|ui]  (default: test, which includes build)
+# Usage: scripts/install-deps.sh [build|test|fuzz|bench|deb|ui]  (default: test, which includes build)
+# deb: what `make deb` needs (debhelper, lintian).
 # ui: what `make ui` and `make test-ui` need: Node and npm (Debian's, unless a node and an npm
 # are already on PATH), Chromium for the headless browser tests, a font with the state glyphs.
 # As root it runs apt-get itself; otherwise it prints the exact command to run and fails.
@@ -8,9 +9,10 @@ set -eu
 
 profile=${1:-test}
 build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libxlsxwriter-dev"
-test_pkgs="libcmocka-dev postgresql curl jq sqlite3 python3-aiosmtpd python3-openpyxl python3-yaml man-db openssl"
+test_pkgs="libcmocka-dev postgresql curl jq sqlite3 python3-aiosmtpd python3-openpyxl python3-yaml man-db openssl zsh"
 fuzz_pkgs="clang libclang-rt-14-dev"
 bench_pkgs="wrk"
+deb_pkgs="debhelper dpkg-dev lintian"
 ui_pkgs="chromium fonts-dejavu-core"
 # Node 18 (Debian 12) or later does; one already on PATH (e.g. another packaging) is kept.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -22,8 +24,9 @@ build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
 fuzz) want="$build_pkgs $test_pkgs $fuzz_pkgs" ;;
 bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
+deb) want="$build_pkgs $deb_pkgs" ;;
 ui) want="$build_pkgs $ui_pkgs" ;;
-*) echo "install-deps: unknown profile '$profile' (build, test, fuzz, bench or ui)" >&2; exit 2 ;;
+*) echo "install-deps: unknown profile '$profile' (build, test, fuzz, bench, deb or ui)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -67,3 +67,18 @@ check() {
         [ ! -s "$tmp/err" ] || { echo "  stderr:"; sed 's/^/    /' "$tmp/err"; }
     fi
 }
+
+# scratch_daemon_test: the start of a test that runs batchd: passed=0, failed=0, $tmp a
+# new scratch directory, and, on exit, the batchd whose pid is in $dpid (if any) stopped
+# and $tmp removed; no BATCHD_* variable of the caller's environment is kept.
+scratch_daemon_test() {
+    passed=0
+    failed=0
+    tmp=$(mktemp -d)
+    dpid=""
+    trap '[ -z "$dpid" ] || { kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    for v in $(env | sed -n 's/^\(BATCHD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+}

@@ -45,6 +45,7 @@
 #include "daemon/dlog.h"
 #include "daemon/retention.h"
 #include "daemon/jobkill.h"
+#include "daemon/settings.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
@@ -2472,44 +2473,77 @@ static int log_to(const char *path)
 }
 
 static const char usage[] =
-        "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
-        "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
-        "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
-        "              [--retention-days N]\n"
+        "usage: batchd [--config FILE] [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
+        "              [--clock-start ISO --clock-rate N] [--log-file FILE]\n"
+        "              [--log-level info|warn|error] [--max-runs N] [--defs DIR]\n"
+        "              [--secrets-key FILE] [--callback-url URL] [--retention-days N]\n"
+        "              [--retention-interval SECONDS]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
+        "       batchd config check [--config FILE] [OPTIONS] | batchd config keys\n"
         "       batchd --version | --help\n"
+        "--config: the config file (default " CFG_DEFAULT_PATH " when it exists; also\n"
+        "          BATCHD_CONFIG); options and BATCHD_* variables override it\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n";
 
+/* Starts the retention worker when `days` > 0 (the worker in *w must be stopped).
+ * Returns 0 or -1 (logged). */
+static int start_retention(struct daemon *d, int days, int interval, struct retention **w)
+{
+        *w = NULL;
+        if (days <= 0)
+                return 0;
+        struct batch_err err;
+        if (retention_start(d->dsn, &d->clock, days, interval, d->state_dir, w, &err) < 0) {
+                dlog("error", NULL, 0, 0, NULL, "starting retention: %s", err.msg);
+                return -1;
+        }
+        dlog("info", NULL, 0, 0, NULL, "retention: what ended more than %d days ago is "
+             "deleted, a pass every %d s", days, interval);
+        return 0;
+}
+
+/* SIGHUP: the config file read again and what changed applied (docs/daemon.md, "The
+ * config file"); a file with a problem changes nothing. */
+static int reload_settings(struct daemon *d, struct settings *s, struct retention **retention)
+{
+        bool changed[CFG_NKEYS];
+        if (settings_reload(s, changed) < 0)
+                return -1;
+        if (changed[CFG_LOG_LEVEL])
+                dlog_set_level(s->now[CFG_LOG_LEVEL]);
+        if (changed[CFG_MAX_RUNS])
+                d->max_runs = (size_t)strtol(s->now[CFG_MAX_RUNS], NULL, 10);
+        if (changed[CFG_DEFS])
+                d->defs_dir = s->now[CFG_DEFS];
+        if (changed[CFG_RETENTION_DAYS] || changed[CFG_RETENTION_INTERVAL]) {
+                retention_stop(*retention);
+                *retention = NULL;
+                int days = (int)strtol(s->now[CFG_RETENTION_DAYS], NULL, 10);
+                if (start_retention(d, days, (int)strtol(s->now[CFG_RETENTION_INTERVAL], NULL,
+                                                         10), retention) == 0 && days == 0)
+                        dlog("info", NULL, 0, 0, NULL, "retention: off, everything is kept");
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
-        static const struct option longopts[] = {
-                {"db", required_argument, NULL, 'd'},
-                {"state-dir", required_argument, NULL, 's'},
-                {"clock-start", required_argument, NULL, 'c'},
-                {"clock-rate", required_argument, NULL, 'r'},
-                {"log-file", required_argument, NULL, 'l'},
-                {"max-runs", required_argument, NULL, 'm'},
-                {"defs", required_argument, NULL, 'D'},
-                {"listen", required_argument, NULL, 'L'},
-                {"secrets-key", required_argument, NULL, 'K'},
-                {"callback-url", required_argument, NULL, 'C'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {"retention-days", required_argument, NULL, 'R'},
-                {NULL, 0, NULL, 0},
-        };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
                 return token_main(argc - 1, argv + 1);
         if (argc > 1 && strcmp(argv[1], "key") == 0)
                 return key_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "config") == 0)
+                return settings_main(argc - 1, argv + 1, usage);
+        struct settings cfg;
+        int status;
+        if (settings_start(&cfg, argc, argv, usage, &status) < 0)
+                return status;
         struct daemon d = {0};
-        d.max_runs = MAX_RUNS_DEFAULT;
-        const char *listen = getenv("BATCHD_LISTEN");
-        if (!listen || !*listen)
-                listen = LISTEN_DEFAULT;
+        d.max_runs = (size_t)strtol(cfg.now[CFG_MAX_RUNS], NULL, 10);
+        const char *listen = cfg.now[CFG_LISTEN];
         d.pending_tail = &d.pending;
         const char *fault = getenv("BATCHD_FAULT_KILL_BEFORE_GO");
         d.fault_before_go = fault ? strtol(fault, NULL, 10) : 0;
@@ -2518,84 +2552,22 @@ int main(int argc, char **argv)
         d.fault_after_next_due = fault ? strtol(fault, NULL, 10) : 0;
         unsetenv("BATCHD_FAULT_KILL_AFTER_NEXT_DUE");
         d.answered_tail = &d.answered;
-        const char *state_dir = NULL, *clock_start = NULL, *log_file = NULL;
-        double rate = 1;
-        const char *key_file = NULL; /* --secrets-key */
-        const char *callback_url = getenv("BATCHD_CALLBACK_URL"); /* --callback-url */
-        const char *retention = getenv("BATCHD_RETENTION_DAYS"); /* --retention-days */
+        const char *state_dir = cfg.now[CFG_STATE_DIR], *clock_start = cfg.now[CFG_CLOCK_START];
+        const char *log_file = cfg.now[CFG_LOG_FILE];
+        double rate = strtod(cfg.now[CFG_CLOCK_RATE], NULL);
+        const char *key_file = cfg.now[CFG_SECRETS_KEY];
+        const char *callback_url = cfg.now[CFG_CALLBACK_URL];
+        d.defs_dir = cfg.now[CFG_DEFS];
+        d.dsn = cfg.now[CFG_DB];
+        int retention_days = (int)strtol(cfg.now[CFG_RETENTION_DAYS], NULL, 10);
+        int retention_interval = (int)strtol(cfg.now[CFG_RETENTION_INTERVAL], NULL, 10);
+        dlog_set_level(cfg.now[CFG_LOG_LEVEL]);
         char defpath[PATH_MAX];
-        int ch;
-        while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'd': d.dsn = optarg; break;
-                case 's': state_dir = optarg; break;
-                case 'c': clock_start = optarg; break;
-                case 'r': {
-                        char *end;
-                        rate = strtod(optarg, &end);
-                        if (*end || !(rate > 0 && rate <= 1e6)) {
-                                fprintf(stderr, "batchd: --clock-rate \"%s\" must be a number "
-                                                "in (0, 1000000]\n%s", optarg, usage);
-                                return 2;
-                        }
-                        break;
-                }
-                case 'l': log_file = optarg; break;
-                case 'D': d.defs_dir = optarg; break;
-                case 'L': listen = optarg; break;
-                case 'K': key_file = optarg; break;
-                case 'C': callback_url = optarg; break;
-                case 'm': {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 1 || v > 100000) {
-                                fprintf(stderr, "batchd: --max-runs \"%s\" must be 1 to 100000\n%s",
-                                        optarg, usage);
-                                return 2;
-                        }
-                        d.max_runs = (size_t)v;
-                        break;
-                }
-                case 'h': fputs(usage, stdout); return 0;
-                case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
-                case 'R': retention = optarg; break;
-                default: fputs(usage, stderr); return 2;
-                }
-        }
-        if (optind < argc) {
-                fprintf(stderr, "batchd: unexpected argument \"%s\"\n%s", argv[optind], usage);
-                return 2;
-        }
-        /* Retention (docs/daemon.md): off (0) unless asked; 1 to 36500 days. */
-        int retention_days = 0, retention_interval = 3600;
-        if (retention && *retention) {
-                char *end;
-                long v = strtol(retention, &end, 10);
-                if (*end || v < 0 || v > 36500) {
-                        fprintf(stderr, "batchd: --retention-days \"%s\" must be a number of days "
-                                        "from 1 to 36500 (0: keep everything)\n%s", retention, usage);
-                        return 2;
-                }
-                retention_days = (int)v;
-        }
-        const char *ri = getenv("BATCHD_RETENTION_INTERVAL");
-        if (ri && *ri) {
-                char *end;
-                long v = strtol(ri, &end, 10);
-                if (*end || v < 1 || v > 86400) {
-                        fprintf(stderr, "batchd: BATCHD_RETENTION_INTERVAL \"%s\" must be 1 to "
-                                        "86400 seconds\n", ri);
-                        return 2;
-                }
-                retention_interval = (int)v;
-        }
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
                 return 1;
         }
-        if (!d.dsn)
-                d.dsn = getenv("BATCHD_DB");
-        if (!d.dsn || !*d.dsn) {
+        if (!d.dsn) {
                 if (store_default_path(defpath, sizeof(defpath)) < 0) {
                         fprintf(stderr, "batchd: no repository: give --db or set BATCHD_DB\n");
                         return 2;
@@ -2729,14 +2701,9 @@ int main(int argc, char **argv)
                 return 1;
         }
         struct retention *retention_worker = NULL;
-        if (retention_days > 0) {
-                if (retention_start(d.dsn, &d.clock, retention_days, retention_interval,
-                                    d.state_dir, &retention_worker, &err) < 0) {
-                        fprintf(stderr, "batchd: starting retention: %s\n", err.msg);
-                        return 1;
-                }
-                dlog("info", NULL, 0, 0, NULL, "retention: what ended more than %d days ago is "
-                     "deleted, a pass every %d s", retention_days, retention_interval);
+        if (start_retention(&d, retention_days, retention_interval, &retention_worker) < 0) {
+                fprintf(stderr, "batchd: starting retention failed (see the log)\n");
+                return 1;
         }
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
@@ -2807,10 +2774,13 @@ int main(int argc, char **argv)
                                  (long long)mono_us());
                         notify_send(&nt, state);
                         dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
+                        int refused = reload_settings(&d, &cfg, &retention_worker);
                         if (d.defs_dir)
                                 apply_defs(&d);
                         rebuild(&d);
-                        notify_send(&nt, "READY=1\nSTATUS=scheduling (reloaded)");
+                        notify_send(&nt, refused ? "READY=1\nSTATUS=scheduling (config file "
+                                                   "refused, see the log)"
+                                                 : "READY=1\nSTATUS=scheduling (reloaded)");
                 }
                 /* After a failed transaction: wait, then start again from what the
                  * repository holds, and prove the write path in the next commit. */
@@ -2907,5 +2877,6 @@ int main(int argc, char **argv)
         run_spawner_stop(&d.spawner);
         notify_close(&nt);
         free(d.gos);
+        settings_release(&cfg);
         return 0;
 }

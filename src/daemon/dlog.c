@@ -2,15 +2,32 @@
 #include "daemon/dlog.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/buf.h"
 #include "common/json.h"
 #include "core/isotime.h"
 
+/* 0 info, 1 warn, 2 error. */
+static atomic_int min_rank;
+
+static int rank(const char *level)
+{
+        return !strcmp(level, "error") ? 2 : !strcmp(level, "warn") ? 1 : 0;
+}
+
+void dlog_set_level(const char *level)
+{
+        atomic_store(&min_rank, rank(level));
+}
+
 void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
           const char *trace, const char *fmt, ...)
 {
+        if (rank(level) < atomic_load(&min_rank))
+                return;
         char msg[1024], when[ISO_FORMAT_MAX];
         va_list ap;
         va_start(ap, fmt);

@@ -13,4 +13,8 @@
 void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
           const char *trace, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Sets the lowest level dlog writes: "info" (the default), "warn" or "error"; lines of
+ * a lower level are dropped. Any thread may call it. */
+void dlog_set_level(const char *level);
+
 #endif

@@ -413,14 +413,17 @@ wait_for "$WAIT" early_ran && pass "virtual clock: a slow start loses no due tim
     fail "virtual clock: a slow start loses no due time after --clock-start" "$tmp/s.log"
 kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; wait "$lkpid" 2>/dev/null
 
-# The unit `make install` writes: our paths, Type=notify, and KillMode=process, so that
-# a restart leaves the runs to the next batchd; systemd-analyze accepts it (when there).
+# The unit `make install` writes: our paths (the config file it installs, which batchd
+# accepts), Type=notify, and KillMode=process, so that a restart leaves the runs to the
+# next batchd; systemd-analyze accepts it (when there; it looks for the pages the unit's
+# Documentation= names, installed beside it).
 root=$(cd "$(dirname "$0")/../.." && pwd)
 unit="$tmp/usr/lib/systemd/system/batchd.service"
 make -s -C "$root" BUILD="$BIN" PREFIX="$tmp/usr" install >"$tmp/install.log" 2>&1 &&
-    grep -qx "ExecStart=$tmp/usr/sbin/batchd --db /var/lib/batchd/batchd.db" "$unit" &&
+    grep -qx "ExecStart=$tmp/usr/sbin/batchd --config $tmp/usr/etc/batchd/batchd.yaml" "$unit" &&
+    "$tmp/usr/sbin/batchd" config check --config "$tmp/usr/etc/batchd/batchd.yaml" >>"$tmp/install.log" 2>&1 &&
     grep -qx 'Type=notify' "$unit" && grep -qx 'KillMode=process' "$unit" &&
-    { ! command -v systemd-analyze >/dev/null || systemd-analyze verify "$unit" >>"$tmp/install.log" 2>&1; } &&
+    { ! command -v systemd-analyze >/dev/null || MANPATH="$tmp/usr/share/man:" systemd-analyze verify "$unit" >>"$tmp/install.log" 2>&1; } &&
     pass "install: the systemd unit (Type=notify, KillMode=process)" ||
     fail "install: the systemd unit (Type=notify, KillMode=process)" "$tmp/install.log"
 # The installed batchd finds its spawner in ../libexec/batchd/.
