@@ -31,6 +31,8 @@ struct sim_row {
         int state;
         int runs;
         char reason[128];
+        int64_t wait_since;     /* when it first entered 1 Dependency Wait, 0 never */
+        char wait_reason[128];  /* the reason it first waited with ("" when it never did) */
 };
 
 struct sim_result {
@@ -45,6 +47,33 @@ struct sim_result {
 int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
             int64_t from, int64_t to, const struct sim_outcome *outcomes, size_t noutcomes,
             struct sim_result *ret);
+
+/* An instance the simulation starts with (read from a repository): the fields of `inst`
+ * that sched_restore takes. A run in flight (2 Starting, 4 Running) ends, in the
+ * simulation, when its outcome says, counted from inst.start_at (from `from` for 2
+ * Starting), and not before `from`; a run being stopped (10, 11) ends at `from`. */
+struct sim_restore {
+        size_t job;
+        struct sched_inst inst;
+};
+
+/* Everything sim_run takes, and more (borrowed for the call). */
+struct sim_params {
+        const struct sched_job_spec *jobs;
+        size_t njobs;
+        const struct sched_tenant *tenant;
+        int64_t from, to;
+        const struct sim_outcome *outcomes;
+        size_t noutcomes;
+        const struct sim_restore *restore; /* restored in order before the first advance */
+        size_t nrestore;
+        struct why *why;   /* follow this instance (why.h); NULL: none. The simulation then
+                              stops as soon as it reached a final state. */
+};
+
+/* sim_run with restored instances and an explanation. Same returns; BATCH_EINVAL also
+ * for a restore entry sched_restore refuses. */
+int sim_run_params(const struct sim_params *p, struct sim_result *ret);
 
 void sim_result_release(struct sim_result *r);
 
