@@ -106,6 +106,31 @@ static void closure_release(struct closure *c)
         free(c->outcomes);
 }
 
+long why_ancestors(const struct sched_job_spec *jobs, size_t njobs, size_t job, size_t *out,
+                   long *pos)
+{
+        if (job >= njobs)
+                return BATCH_EINVAL;
+        for (size_t i = 0; i < njobs; i++)
+                pos[i] = -1;
+        size_t n = 0;
+        pos[job] = 0;
+        out[n++] = job;
+        for (size_t k = 0; k < n; k++) {
+                const struct sched_job_spec *j = &jobs[out[k]];
+                for (size_t d = 0; d < j->ndeps; d++) {
+                        size_t p = j->deps[d].parent;
+                        if (p >= njobs)
+                                return BATCH_EINVAL;
+                        if (pos[p] < 0) {
+                                pos[p] = (long)n;
+                                out[n++] = p;
+                        }
+                }
+        }
+        return (long)n;
+}
+
 static int closure_build(const struct why_query *q, struct closure *c)
 {
         memset(c, 0, sizeof(*c));
@@ -113,24 +138,13 @@ static int closure_build(const struct why_query *q, struct closure *c)
         c->new_of = malloc(q->njobs * sizeof(*c->new_of));
         if (!c->old_of || !c->new_of)
                 return BATCH_ENOMEM;
-        for (size_t i = 0; i < q->njobs; i++)
-                c->new_of[i] = -1;
-        c->new_of[q->job] = 0;
-        c->old_of[c->n++] = q->job;
+        long k = why_ancestors(q->jobs, q->njobs, q->job, c->old_of, c->new_of);
+        if (k < 0)
+                return (int)k;
+        c->n = (size_t)k;
         size_t ndeps = 0;
-        for (size_t k = 0; k < c->n; k++) { /* breadth first over parents */
-                const struct sched_job_spec *j = &q->jobs[c->old_of[k]];
-                ndeps += j->ndeps;
-                for (size_t d = 0; d < j->ndeps; d++) {
-                        size_t p = j->deps[d].parent;
-                        if (p >= q->njobs)
-                                return BATCH_EINVAL;
-                        if (c->new_of[p] < 0) {
-                                c->new_of[p] = (long)c->n;
-                                c->old_of[c->n++] = p;
-                        }
-                }
-        }
+        for (size_t i = 0; i < c->n; i++)
+                ndeps += q->jobs[c->old_of[i]].ndeps;
         c->jobs = calloc(c->n, sizeof(*c->jobs));
         c->deps = calloc(ndeps ? ndeps : 1, sizeof(*c->deps));
         c->restore = calloc(q->nrestore ? q->nrestore : 1, sizeof(*c->restore));
