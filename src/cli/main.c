@@ -61,6 +61,11 @@ static const struct cli_noun nouns[] = {
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
          "[--tenant T] [-o table|wide|json|yaml]",
          NULL, cli_plan},
+        {"why",
+         "why a job ran, waits or did not run at a due time, rule by rule, or what decides a "
+         "live instance (server, --db DB or PATH...): batchctl why JOB [--at TIME | --instance "
+         "ID] [--db DB | PATH...] [--tenant T] [-o table|wide|json|yaml]",
+         NULL, cli_why},
         {NULL, NULL, NULL, NULL},
 };
 

@@ -69,6 +69,12 @@ void why_add(struct why *w, enum why_rule rule, enum why_verdict verdict, int64_
                         continue;
                 if (o->verdict == verdict && !strcmp(o->text, st.text))
                         return;
+                if (o->verdict == verdict && o->at == at && i == w->n - 1) {
+                        /* Decided again at the same instant with the same verdict: only the
+                         * last decision of an instant is the story. */
+                        w->steps[i] = st;
+                        return;
+                }
                 break;
         }
         if (w->n == w->cap) {

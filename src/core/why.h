@@ -84,7 +84,9 @@ void why_release(struct why *w);
 
 /* Appends a step, unless the latest step of the same rule about the same subject (the
  * text up to its first ':') has the same verdict and text: a rule decided again with the
- * same outcome is one step. The text is formatted with
+ * same outcome is one step; and when that step is the latest of all, taken at the same
+ * instant with the same verdict, the new one replaces it (the last decision of an
+ * instant tells it). The text is formatted with
  * printf's rules and cut to WHY_TEXT_MAX - 1 bytes. Out of memory: w->nomem is set and the
  * step is lost. */
 void why_add(struct why *w, enum why_rule rule, enum why_verdict verdict, int64_t at, int state,
