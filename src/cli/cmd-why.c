@@ -16,6 +16,7 @@
 #include "cli/rcmd.h"
 #include "common/buf.h"
 #include "defs/defs.h"
+#include "ops/instances.h"
 #include "ops/why.h"
 #include "store/store.h"
 
@@ -207,7 +208,10 @@ int cli_why(int argc, char **argv)
                         buf_release(&out);
                         return r;
                 }
-                rc = ops_why_repo(s, &q, &out, &err);
+                /* batchd's clock, when one is published (a virtual clock), else real time */
+                rc = ops_clock_now(s, &q.now_real, &err);
+                if (rc == 0)
+                        rc = ops_why_repo(s, &q, &out, &err);
                 store_close(s);
         }
         if (rc < 0) {

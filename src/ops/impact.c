@@ -1,12 +1,15 @@
 /* impact.c: the impact document (see impact.h). */
 #include "ops/impact.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/json.h"
 #include "core/impact.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "defs/load.h"
 #include "sched/model.h"
 
 /* One side's plan: its model, the simulation and its job names. */
@@ -127,5 +130,81 @@ int ops_impact(const struct defset *before, const struct defset *after, const ch
         impact_release(&im);
         side_release(&a);
         side_release(&b);
+        return rc;
+}
+
+/* Loads the stored definitions (the current ones) into *set. */
+static int load_stored(const struct store_def_list *l, struct defset *set,
+                       struct batch_err *reterr)
+{
+        struct diag_list diags = {0, NULL};
+        int rc = 0;
+        for (size_t i = 0; i < l->n && rc == 0; i++) {
+                if (!l->items[i].spec)
+                        continue;
+                char name[512];
+                snprintf(name, sizeof(name), "repository:%s/%s/%s", l->items[i].tenant,
+                         l->items[i].kind, l->items[i].name);
+                if (defs_load_buffer(set, name, l->items[i].spec, strlen(l->items[i].spec),
+                                     &diags) < 0)
+                        rc = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        }
+        if (rc == 0 && diags.n)
+                rc = batch_err_set(reterr, BATCH_EFORMAT, diags.items[0].key,
+                                   "a stored definition does not load: %s: %s",
+                                   diags.items[0].pos.file ? diags.items[0].pos.file : "",
+                                   diags.items[0].msg);
+        diag_list_release(&diags);
+        return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int ops_impact_apply(const struct defs_apply *a, int64_t from_real, int days, struct buf *out,
+                     struct batch_err *reterr)
+{
+        struct defset before = {0};
+        const char **tenants = calloc(a->n ? a->n : 1, sizeof(*tenants));
+        if (!tenants)
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        int rc = load_stored(&a->stored, &before, reterr);
+        buf_puts(out, "{\"changes\": [");
+        size_t nt = 0;
+        for (size_t i = 0; i < a->n; i++) {
+                const struct defs_change *c = &a->changes[i];
+                buf_puts(out, i ? ",\n  {\"what\": " : "\n  {\"what\": ");
+                json_put_string(out, defs_change_name(c->what));
+                buf_puts(out, ", \"kind\": ");
+                json_put_string(out, c->kind);
+                buf_puts(out, ", \"tenant\": ");
+                json_put_string(out, c->tenant);
+                buf_puts(out, ", \"name\": ");
+                json_put_string(out, c->name);
+                buf_puts(out, ", \"keys\": ");
+                if (c->what == DEFS_CHANGED)
+                        json_put_string(out, c->keys);
+                else
+                        buf_puts(out, "null");
+                buf_puts(out, "}");
+                if (c->what != DEFS_UNCHANGED)
+                        tenants[nt++] = c->tenant;
+        }
+        buf_puts(out, a->n ? "\n], \"impact\": [" : "], \"impact\": [");
+        qsort(tenants, nt, sizeof(*tenants), cmp_str);
+        for (size_t i = 0; i < nt && rc == 0; i++) {
+                if (i && !strcmp(tenants[i], tenants[i - 1]))
+                        continue;
+                if (i)
+                        buf_puts(out, ",\n");
+                rc = ops_impact(&before, &a->set, tenants[i], from_real, days, out, reterr);
+                if (rc == 0 && out->len && out->data[out->len - 1] == '\n')
+                        out->data[--out->len] = '\0';
+        }
+        buf_puts(out, "]}\n");
+        free(tenants);
+        defset_release(&before);
         return rc;
 }

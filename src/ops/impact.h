@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "defs/apply.h"
 #include "defs/defs.h"
 
 /* The longest period an impact covers. */
@@ -21,5 +22,12 @@
  * 1..OPS_IMPACT_DAYS_MAX), the model's (sched_model_build), BATCH_ENOMEM. */
 int ops_impact(const struct defset *before, const struct defset *after, const char *tenant,
                int64_t from_real, int days, struct buf *out, struct batch_err *reterr);
+
+/* The document of a planned apply (defs/apply.h) with its impact: {"changes": [{"what",
+ * "kind", "tenant", "name", "keys"}...], "impact": [one ops_impact document per tenant
+ * whose definitions change, by tenant name]}. The current definitions are a->stored. Same
+ * errors as ops_impact, and BATCH_EFORMAT when a stored definition does not load. */
+int ops_impact_apply(const struct defs_apply *a, int64_t from_real, int days, struct buf *out,
+                     struct batch_err *reterr);
 
 #endif

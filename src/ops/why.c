@@ -353,6 +353,12 @@ static int explain(const struct sched_model *m, const struct ops_why_query *q, l
                                         : " (differs from the replay: an operator acted, or runs "
                                           "ended otherwise than recorded)");
                 }
+                else if (!q->instance && !strcmp(b->kind, "replay") && a.due != INT64_MAX) {
+                        char d[ISO_FORMAT_MAX];
+                        why_add(&a.why, WHY_RECORD, WHY_NONE, a.due, -1,
+                                "the repository holds no instance due %s (was batchd running "
+                                "then, and the job defined?)", iso_format_utc(a.due, d));
+                }
                 render(m, q, at, b, &a, out);
         } else {
                 batch_err_set(reterr, rc, NULL, "%s", rc == BATCH_ENOMEM ? "out of memory"
