@@ -459,13 +459,15 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         int rc;
         /* A waiting earlier instance is superseded (DESIGN §2.3) — first, so that the new
          * instance's due parameters cover its period. */
-        char when[ISO_FORMAT_MAX], reason[96];
-        format_due(due, when);
-        snprintf(reason, sizeof(reason), "superseded by %s", when);
+        char when[ISO_FORMAT_MAX], reason[96] = "";
         for (size_t i = j->head; i < j->n; i++) {
                 struct sched_inst *o = j->recs[i];
                 if (!o->scheduled || o->state != STATE_DEPENDENCY_WAIT)
                         continue;
+                if (!reason[0]) { /* formatted only when needed: most dues supersede nothing */
+                        format_due(due, when);
+                        snprintf(reason, sizeof(reason), "superseded by %s", when);
+                }
                 char was[sizeof(o->reason)];
                 memcpy(was, o->reason, sizeof(was));
                 if ((rc = emit(s, out, SCHED_TRANSITION, o, STATE_TIMEOUT_SKIP, reason)) < 0)

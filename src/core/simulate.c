@@ -80,20 +80,13 @@ static void heap_remove(struct heap *h, size_t i)
         }
 }
 
-/* The first wait of an instance (by the scheduler's id). */
-struct first_wait {
-        int64_t since;
-        char reason[128];
-};
-
 struct sim {
         struct sim_result res;
         size_t cap;
         int err;
-        uint32_t *wait_of;        /* by instance id: 1 + index into waits, 0 none */
+        uint32_t *wait_of;        /* by instance id: 1 + index into res.waits, 0 none */
         size_t nwait_of;
-        struct first_wait *waits;
-        size_t nwaits, capwaits;
+        size_t capwaits;
 };
 
 /* Records that instance inst began to wait at t with `reason`, when it had not before. */
@@ -113,18 +106,19 @@ static int note_wait(struct sim *sim, const struct sched_inst *inst, int64_t t, 
         }
         if (sim->wait_of[id])
                 return 0;
-        if (sim->nwaits == sim->capwaits) {
+        struct sim_result *r = &sim->res;
+        if (r->nwaits == sim->capwaits) {
                 size_t cap = sim->capwaits ? sim->capwaits * 2 : 64;
-                struct first_wait *w = realloc(sim->waits, cap * sizeof(*w));
+                struct sim_wait *w = realloc(r->waits, cap * sizeof(*w));
                 if (!w)
                         return BATCH_ENOMEM;
-                sim->waits = w;
+                r->waits = w;
                 sim->capwaits = cap;
         }
-        struct first_wait *w = &sim->waits[sim->nwaits++];
+        struct sim_wait *w = &r->waits[r->nwaits++];
         w->since = t;
         snprintf(w->reason, sizeof(w->reason), "%s", reason ? reason : "");
-        sim->wait_of[id] = (uint32_t)sim->nwaits;
+        sim->wait_of[id] = (uint32_t)r->nwaits;
         return 0;
 }
 
@@ -156,10 +150,12 @@ static void retire(void *arg, const struct sched_inst *inst)
         row->runs = inst->runs;
         memcpy(row->reason, inst->reason, sizeof(row->reason));
         size_t id = (size_t)inst->id;
-        const struct first_wait *w =
-                id < sim->nwait_of && sim->wait_of[id] ? &sim->waits[sim->wait_of[id] - 1] : NULL;
-        row->wait_since = w ? w->since : 0;
-        memcpy(row->wait_reason, w ? w->reason : "", w ? sizeof(row->wait_reason) : 1);
+        row->wait = id < sim->nwait_of ? sim->wait_of[id] : 0;
+}
+
+const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w)
+{
+        return w->wait && w->wait <= r->nwaits ? &r->waits[w->wait - 1] : NULL;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -316,12 +312,12 @@ int sim_run_params(const struct sim_params *p, struct sim_result *ret)
         sched_free(s); /* retires (records) every instance still held */
         free(h.items);
         free(sim.wait_of);
-        free(sim.waits);
         sched_actions_release(&acts);
         if (rc == 0)
                 rc = sim.err;
         if (rc < 0) {
                 free(sim.res.rows);
+                free(sim.res.waits);
                 return rc;
         }
         if (sim.res.n) /* rows is NULL for an empty plan */
@@ -333,6 +329,8 @@ int sim_run_params(const struct sim_params *p, struct sim_result *ret)
 void sim_result_release(struct sim_result *r)
 {
         free(r->rows);
+        free(r->waits);
         r->rows = NULL;
-        r->n = 0;
+        r->waits = NULL;
+        r->n = r->nwaits = 0;
 }

@@ -31,8 +31,14 @@ struct sim_row {
         int state;
         int runs;
         char reason[128];
-        int64_t wait_since;     /* when it first entered 1 Dependency Wait, 0 never */
-        char wait_reason[128];  /* the reason it first waited with ("" when it never did) */
+        uint32_t wait;          /* 1 + the index in the result's waits of its first wait
+                                   (1 Dependency Wait); 0 when it never waited */
+};
+
+/* An instance's first wait: when it began and the reason it began with. */
+struct sim_wait {
+        int64_t since;
+        char reason[128];
 };
 
 struct sim_result {
@@ -40,7 +46,12 @@ struct sim_result {
         struct sim_row *rows;   /* by due time, then start, then creation */
         uint64_t transitions;   /* transitions made by the scheduler */
         size_t peak_held;       /* most instances the scheduler held at once */
+        size_t nwaits;
+        struct sim_wait *waits; /* the first waits of the rows that waited (sim_row.wait) */
 };
+
+/* The first wait of row w of r, or NULL when it never waited. */
+const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w);
 
 /* Simulates [from, to] and fills *ret (freed with sim_result_release). Returns 0,
  * BATCH_EINVAL (bad job index in an outcome or dependency) or BATCH_ENOMEM. */

@@ -9,6 +9,7 @@
 #include "core/civil.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/subset.h"
 
 #define WHY_NOT_EARLIER_DAYS 8 /* calendar days listed one by one, then counted */
 
@@ -83,13 +84,10 @@ static void not_earlier(const struct sched_job_spec *j, int64_t at, int64_t due,
                 utc(at, a), utc(due, b));
 }
 
-/* The job and its ancestors, as a model of their own. */
+/* The job and its ancestors, as a model of their own, with the restored instances and
+ * the outcomes that concern them. */
 struct closure {
-        size_t n;
-        size_t *old_of;           /* new index -> old */
-        long *new_of;             /* old index -> new, -1 when outside */
-        struct sched_job_spec *jobs;
-        struct sched_dep *deps;
+        struct sched_subset sub;
         struct sim_restore *restore;
         size_t nrestore;
         struct sim_outcome *outcomes;
@@ -98,77 +96,36 @@ struct closure {
 
 static void closure_release(struct closure *c)
 {
-        free(c->old_of);
-        free(c->new_of);
-        free(c->jobs);
-        free(c->deps);
+        sched_subset_release(&c->sub);
         free(c->restore);
         free(c->outcomes);
-}
-
-long why_ancestors(const struct sched_job_spec *jobs, size_t njobs, size_t job, size_t *out,
-                   long *pos)
-{
-        if (job >= njobs)
-                return BATCH_EINVAL;
-        for (size_t i = 0; i < njobs; i++)
-                pos[i] = -1;
-        size_t n = 0;
-        pos[job] = 0;
-        out[n++] = job;
-        for (size_t k = 0; k < n; k++) {
-                const struct sched_job_spec *j = &jobs[out[k]];
-                for (size_t d = 0; d < j->ndeps; d++) {
-                        size_t p = j->deps[d].parent;
-                        if (p >= njobs)
-                                return BATCH_EINVAL;
-                        if (pos[p] < 0) {
-                                pos[p] = (long)n;
-                                out[n++] = p;
-                        }
-                }
-        }
-        return (long)n;
 }
 
 static int closure_build(const struct why_query *q, struct closure *c)
 {
         memset(c, 0, sizeof(*c));
-        c->old_of = malloc(q->njobs * sizeof(*c->old_of));
-        c->new_of = malloc(q->njobs * sizeof(*c->new_of));
-        if (!c->old_of || !c->new_of)
+        bool *keep = calloc(q->njobs, sizeof(*keep));
+        if (!keep)
                 return BATCH_ENOMEM;
-        long k = why_ancestors(q->jobs, q->njobs, q->job, c->old_of, c->new_of);
-        if (k < 0)
-                return (int)k;
-        c->n = (size_t)k;
-        size_t ndeps = 0;
-        for (size_t i = 0; i < c->n; i++)
-                ndeps += q->jobs[c->old_of[i]].ndeps;
-        c->jobs = calloc(c->n, sizeof(*c->jobs));
-        c->deps = calloc(ndeps ? ndeps : 1, sizeof(*c->deps));
+        keep[q->job] = true;
+        int rc = sched_subset_build(q->jobs, q->njobs, keep, &c->sub);
+        free(keep);
+        if (rc < 0)
+                return rc;
+        const long *new_of = c->sub.new_of;
         c->restore = calloc(q->nrestore ? q->nrestore : 1, sizeof(*c->restore));
         c->outcomes = calloc(q->noutcomes ? q->noutcomes : 1, sizeof(*c->outcomes));
-        if (!c->jobs || !c->deps || !c->restore || !c->outcomes)
+        if (!c->restore || !c->outcomes)
                 return BATCH_ENOMEM;
-        size_t used = 0;
-        for (size_t k = 0; k < c->n; k++) {
-                const struct sched_job_spec *j = &q->jobs[c->old_of[k]];
-                c->jobs[k] = *j;
-                c->jobs[k].deps = &c->deps[used];
-                for (size_t d = 0; d < j->ndeps; d++)
-                        c->deps[used++] = (struct sched_dep){(size_t)c->new_of[j->deps[d].parent],
-                                                             j->deps[d].mode};
-        }
         for (size_t i = 0; i < q->nrestore; i++)
-                if (q->restore[i].job < q->njobs && c->new_of[q->restore[i].job] >= 0) {
+                if (q->restore[i].job < q->njobs && new_of[q->restore[i].job] >= 0) {
                         c->restore[c->nrestore] = q->restore[i];
-                        c->restore[c->nrestore++].job = (size_t)c->new_of[q->restore[i].job];
+                        c->restore[c->nrestore++].job = (size_t)new_of[q->restore[i].job];
                 }
         for (size_t i = 0; i < q->noutcomes; i++)
-                if (q->outcomes[i].job < q->njobs && c->new_of[q->outcomes[i].job] >= 0) {
+                if (q->outcomes[i].job < q->njobs && new_of[q->outcomes[i].job] >= 0) {
                         c->outcomes[c->noutcomes] = q->outcomes[i];
-                        c->outcomes[c->noutcomes++].job = (size_t)c->new_of[q->outcomes[i].job];
+                        c->outcomes[c->noutcomes++].job = (size_t)new_of[q->outcomes[i].job];
                 }
         return 0;
 }
@@ -245,9 +202,9 @@ int why_explain(const struct why_query *q, struct why_answer *ret)
         struct closure c;
         int rc = closure_build(q, &c);
         if (rc == 0) {
-                w->job = 0; /* the job is the closure's first */
+                w->job = (size_t)c.sub.new_of[q->job];
                 w->due = due;
-                struct sim_params p = {.jobs = c.jobs, .njobs = c.n, .tenant = q->tenant,
+                struct sim_params p = {.jobs = c.sub.jobs, .njobs = c.sub.n, .tenant = q->tenant,
                                        .from = from, .to = to, .outcomes = c.outcomes,
                                        .noutcomes = c.noutcomes, .restore = c.restore,
                                        .nrestore = c.nrestore, .why = w};

@@ -60,10 +60,5 @@ int why_explain(const struct why_query *q, struct why_answer *ret);
 
 void why_answer_release(struct why_answer *a);
 
-/* The job and its ancestors (parents, their parents, ...), breadth first, the job first:
- * their indexes go to out[0..k) and pos[i] is i's place in out (-1 for the other jobs);
- * both have room for njobs. Returns k, or BATCH_EINVAL for an index out of range. */
-long why_ancestors(const struct sched_job_spec *jobs, size_t njobs, size_t job, size_t *out,
-                   long *pos);
 
 #endif

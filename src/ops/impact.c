@@ -12,40 +12,6 @@
 #include "defs/load.h"
 #include "sched/model.h"
 
-/* One side's plan: its model, the simulation and its job names. */
-struct side {
-        struct sched_model m;
-        struct sim_result res;
-        const char **names;
-        int64_t from, to;
-};
-
-static void side_release(struct side *s)
-{
-        sim_result_release(&s->res);
-        free(s->names);
-        sched_model_release(&s->m);
-}
-
-static int side_plan(const struct defset *set, const char *tenant, int64_t from_real, int days,
-                     struct side *s, struct batch_err *reterr)
-{
-        int rc = sched_model_build(set, tenant, &s->m, reterr);
-        if (rc < 0)
-                return rc;
-        s->names = calloc(s->m.njobs ? s->m.njobs : 1, sizeof(*s->names));
-        if (!s->names)
-                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
-        for (size_t i = 0; i < s->m.njobs; i++)
-                s->names[i] = s->m.jobs[i].name;
-        s->from = offset_to_scheduling(&s->m.offset, from_real);
-        s->to = s->from + (int64_t)days * 86400;
-        if ((rc = sim_run(s->m.jobs, s->m.njobs, &s->m.tenant, s->from, s->to, NULL, 0,
-                          &s->res)) < 0)
-                return batch_err_set(reterr, rc, NULL, "out of memory");
-        return 0;
-}
-
 static void put_time(struct buf *b, const char *key, int64_t t, const struct tz *z)
 {
         char iso[ISO_FORMAT_MAX];
@@ -56,7 +22,8 @@ static void put_time(struct buf *b, const char *key, int64_t t, const struct tz 
                 buf_puts(b, "null");
 }
 
-static void put_row(struct buf *b, const char *key, const struct sim_row *r, const struct tz *z)
+static void put_row(struct buf *b, const char *key, const struct sim_result *res,
+                    const struct sim_row *r, const struct tz *z)
 {
         buf_printf(b, ", \"%s\": ", key);
         if (!r) {
@@ -75,8 +42,9 @@ static void put_row(struct buf *b, const char *key, const struct sim_row *r, con
         else
                 buf_puts(b, "null");
         buf_puts(b, ", \"waited_for\": ");
-        if (r->wait_since)
-                json_put_string(b, r->wait_reason);
+        const struct sim_wait *w = sim_row_wait(res, r);
+        if (w)
+                json_put_string(b, w->reason);
         else
                 buf_puts(b, "null");
         buf_puts(b, "}");
@@ -89,26 +57,33 @@ int ops_impact(const struct defset *before, const struct defset *after, const ch
                 return batch_err_set(reterr, BATCH_ERANGE, "impact",
                                      "impact: %d days is not in 1..%d", days, OPS_IMPACT_DAYS_MAX);
         tenant = tenant ? tenant : "default";
-        struct side b = {0}, a = {0};
+        struct sched_model mb = {0}, ma = {0};
         struct impact im = {0};
-        int rc = side_plan(before, tenant, from_real, days, &b, reterr);
+        int rc = sched_model_build(before, tenant, &mb, reterr);
         if (rc == 0)
-                rc = side_plan(after, tenant, from_real, days, &a, reterr);
-        if (rc == 0 &&
-            (rc = impact_compare(&(struct impact_plan){&b.res, b.names},
-                                 &(struct impact_plan){&a.res, a.names}, &im)) < 0)
+                rc = sched_model_build(after, tenant, &ma, reterr);
+        /* Each side on its tenant's scheduling clock (DESIGN §2.2). */
+        struct impact_input ib = {mb.jobs, mb.njobs, &mb.tenant,
+                                  offset_to_scheduling(&mb.offset, from_real), 0};
+        struct impact_input ia = {ma.jobs, ma.njobs, &ma.tenant,
+                                  offset_to_scheduling(&ma.offset, from_real), 0};
+        ib.to = ib.from + (int64_t)days * 86400;
+        ia.to = ia.from + (int64_t)days * 86400;
+        if (rc == 0 && (rc = impact_run(&ib, &ia, &im)) < 0)
                 batch_err_set(reterr, rc, NULL, "out of memory");
         if (rc == 0) {
-                const struct tz *z = a.m.tenant.zone ? a.m.tenant.zone : tz_utc();
+                const struct tz *z = ma.tenant.zone ? ma.tenant.zone : tz_utc();
                 buf_puts(out, "{\"tenant\": ");
                 json_put_string(out, tenant);
                 buf_puts(out, ", ");
-                put_time(out, "from", a.from, z);
+                put_time(out, "from", ia.from, z);
                 buf_puts(out, ", ");
-                put_time(out, "to", a.to, z);
-                buf_printf(out, ", \"days\": %d, \"runs_before\": %zu, \"runs_after\": %zu, "
-                                "\"counts\": {",
-                           days, b.res.n, a.res.n);
+                put_time(out, "to", ia.to, z);
+                buf_printf(out, ", \"days\": %d, \"jobs_affected\": %zu, \"jobs_simulated\": "
+                                "%zu, \"counts\": {",
+                           days, im.affected,
+                           im.simulated_before > im.simulated_after ? im.simulated_before
+                                                                    : im.simulated_after);
                 for (int k = 0; k < IMPACT_X_MAX; k++)
                         buf_printf(out, "%s\"%s\": %zu", k ? ", " : "",
                                    impact_kind_name((enum impact_kind)k), im.count[k]);
@@ -121,15 +96,15 @@ int ops_impact(const struct defset *before, const struct defset *after, const ch
                         json_put_string(out, c->job);
                         buf_puts(out, ", ");
                         put_time(out, "due", c->due, z);
-                        put_row(out, "before", c->before, z);
-                        put_row(out, "after", c->after, z);
+                        put_row(out, "before", &im.before, c->before, z);
+                        put_row(out, "after", &im.after, c->after, z);
                         buf_puts(out, "}");
                 }
                 buf_puts(out, im.n ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
         }
         impact_release(&im);
-        side_release(&a);
-        side_release(&b);
+        sched_model_release(&ma);
+        sched_model_release(&mb);
         return rc;
 }
 

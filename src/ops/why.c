@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/subset.h"
 #include "core/whyplan.h"
 #include "ops/model.h"
 #include "sched/model.h"
@@ -380,11 +381,11 @@ int ops_why_repo(struct store *s, const struct ops_why_query *q, struct buf *out
         if (rc < 0)
                 return rc;
         struct basis b = {.kind = "forecast"};
-        size_t *jobs = calloc(m.njobs ? m.njobs : 1, sizeof(*jobs));
-        long *pos = calloc(m.njobs ? m.njobs : 1, sizeof(*pos));
+        struct sched_subset sub = {0};
+        bool *keep = calloc(m.njobs ? m.njobs : 1, sizeof(*keep));
         long job = sched_model_find(&m, q->job);
         int64_t now = offset_to_scheduling(&m.offset, q->now_real), at = now;
-        if (!jobs || !pos) {
+        if (!keep) {
                 rc = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
                 goto out;
         }
@@ -393,8 +394,15 @@ int ops_why_repo(struct store *s, const struct ops_why_query *q, struct buf *out
                                    q->job, tenant_of(q));
                 goto out;
         }
-        long n = why_ancestors(m.jobs, m.njobs, (size_t)job, jobs, pos);
-        if ((rc = n < 0 ? (int)n : 0) < 0 || (rc = parse_at(q, &m, now, &at, reterr)) < 0)
+        /* The instances read are those of the job and its ancestors. */
+        keep[job] = true;
+        if ((rc = sched_subset_build(m.jobs, m.njobs, keep, &sub)) < 0) {
+                batch_err_set(reterr, rc, NULL, "out of memory");
+                goto out;
+        }
+        const size_t *jobs = sub.old_of;
+        size_t n = sub.n;
+        if ((rc = parse_at(q, &m, now, &at, reterr)) < 0)
                 goto out;
         const struct sched_job_spec *j = &m.jobs[job];
         int64_t start = now;
@@ -418,7 +426,7 @@ int ops_why_repo(struct store *s, const struct ops_why_query *q, struct buf *out
                 if (rc == 0)
                         rc = add_restore(&b, r);
                 if (rc == 0)
-                        rc = read_live(s, tenant_of(q), &m, jobs, (size_t)n, &b, reterr);
+                        rc = read_live(s, tenant_of(q), &m, jobs, n, &b, reterr);
                 at = r.inst.due;
         } else {
                 int64_t due = sched_job_next_due(j, at - 1);
@@ -428,20 +436,20 @@ int ops_why_repo(struct store *s, const struct ops_why_query *q, struct buf *out
                         b.kind = "replay";
                         start = INT64_MIN;
                         int64_t prev = sched_job_prev_due(j, due);
-                        rc = read_runs(s, tenant_of(q), &m, jobs, (size_t)n,
+                        rc = read_runs(s, tenant_of(q), &m, jobs, n,
                                        prev != INT64_MIN ? prev : due, due + WHY_FOLLOW_MAX_S, &b,
                                        reterr);
                         if (rc == 0)
                                 rc = read_recorded(s, tenant_of(q), q->job, due, &b, reterr);
                 } else {
-                        rc = read_live(s, tenant_of(q), &m, jobs, (size_t)n, &b, reterr);
+                        rc = read_live(s, tenant_of(q), &m, jobs, n, &b, reterr);
                 }
         }
         if (rc == 0)
                 rc = explain(&m, q, job, at, start, &b, out, reterr);
 out:
-        free(jobs);
-        free(pos);
+        free(keep);
+        sched_subset_release(&sub);
         basis_release(&b);
         sched_model_release(&m);
         defset_release(&set);
