@@ -5,7 +5,6 @@
  * the same table, rendered from the same JSON document. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,11 @@
         "  TIME: ISO 8601 on the tenant's scheduling clock (default: now); without an offset\n" \
         "  it is read in the tenant's zone"
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-        va_list ap;
-        fputs("batchctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nusage: batchctl " WHY_USAGE "\n");
-        return CLI_USAGE;
-}
+/* A usage error: the message (printf's rules), then this command's usage; CLI_USAGE. */
+#define usage_error(...)                                                                   \
+        (cli_usage_error("", NULL, __VA_ARGS__), fputs("usage: batchctl " WHY_USAGE "\n", \
+                                                        stderr),                             \
+         CLI_USAGE)
 
 struct why_opts {
         const char *db, *at, *instance, *tenant, *output;

@@ -725,31 +725,24 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
 {
         struct job_state *j = &s->jobs[job];
         const struct sched_tenant *t = &s->tenant;
-        if (r->scheduled && j->spec->window == WINDOW_POLICY_ONLY_IN) {
-                int64_t close = window_next_close(&t->window, t->zone, r->due);
-                if (now >= close) {
+        if (r->scheduled && j->spec->window != WINDOW_POLICY_ANY) {
+                /* only_in_window: waiting ends when the window closes; not_in_window: when
+                 * it opens. */
+                bool only = j->spec->window == WINDOW_POLICY_ONLY_IN;
+                int64_t edge = only ? window_next_close(&t->window, t->zone, r->due)
+                                    : window_next_open(&t->window, t->zone, r->due);
+                if (now >= edge) {
                         char was[sizeof(r->reason)], c[ISO_FORMAT_MAX];
                         memcpy(was, r->reason, sizeof(was));
                         int rc = emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
-                                      "batch window closed");
-                        WHY(s, r, WHY_WINDOW_CLOSE, WHY_SKIP, "only_in_window: the window "
-                            "occurrence of its due time closed at %s while it waited (%s)",
-                            utc(close, c), was);
+                                      only ? "batch window closed" : "batch window opened");
+                        WHY(s, r, WHY_WINDOW_CLOSE, WHY_SKIP,
+                            "%s: the batch window %s at %s while it waited (%s)",
+                            only ? "only_in_window" : "not_in_window", only ? "closed" : "opened",
+                            utc(edge, c), was);
                         return rc;
                 }
-                timer_at(j, close);
-        } else if (r->scheduled && j->spec->window == WINDOW_POLICY_NOT_IN) {
-                int64_t open = window_next_open(&t->window, t->zone, r->due);
-                if (now >= open) {
-                        char was[sizeof(r->reason)], c[ISO_FORMAT_MAX];
-                        memcpy(was, r->reason, sizeof(was));
-                        int rc = emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
-                                      "batch window opened");
-                        WHY(s, r, WHY_WINDOW_CLOSE, WHY_SKIP, "not_in_window: the batch window "
-                            "opened at %s while it waited (%s)", utc(open, c), was);
-                        return rc;
-                }
-                timer_at(j, open);
+                timer_at(j, edge);
         }
         char reason[sizeof(r->reason)];
         if (parents_block(s, j, r, reason, sizeof(reason)) ||

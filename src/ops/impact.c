@@ -10,17 +10,8 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "defs/load.h"
+#include "ops/model.h"
 #include "sched/model.h"
-
-static void put_time(struct buf *b, const char *key, int64_t t, const struct tz *z)
-{
-        char iso[ISO_FORMAT_MAX];
-        buf_printf(b, "\"%s\": ", key);
-        if (t)
-                json_put_string(b, iso_format(t, z, iso));
-        else
-                buf_puts(b, "null");
-}
 
 static void put_row(struct buf *b, const char *key, const struct sim_result *res,
                     const struct sim_row *r, const struct tz *z)
@@ -32,10 +23,8 @@ static void put_row(struct buf *b, const char *key, const struct sim_result *res
         }
         buf_printf(b, "{\"state\": %d, \"state_name\": ", r->state);
         json_put_string(b, state_name(r->state));
-        buf_puts(b, ", ");
-        put_time(b, "start", r->start, z);
-        buf_puts(b, ", ");
-        put_time(b, "end", r->end, z);
+        ops_put_time(b, "start", r->start, z);
+        ops_put_time(b, "end", r->end, z);
         buf_puts(b, ", \"reason\": ");
         if (r->reason[0])
                 json_put_string(b, r->reason);
@@ -75,10 +64,8 @@ int ops_impact(const struct defset *before, const struct defset *after, const ch
                 const struct tz *z = ma.tenant.zone ? ma.tenant.zone : tz_utc();
                 buf_puts(out, "{\"tenant\": ");
                 json_put_string(out, tenant);
-                buf_puts(out, ", ");
-                put_time(out, "from", ia.from, z);
-                buf_puts(out, ", ");
-                put_time(out, "to", ia.to, z);
+                ops_put_time(out, "from", ia.from, z);
+                ops_put_time(out, "to", ia.to, z);
                 buf_printf(out, ", \"days\": %d, \"jobs_affected\": %zu, \"jobs_simulated\": "
                                 "%zu, \"counts\": {",
                            days, im.affected,
@@ -94,8 +81,7 @@ int ops_impact(const struct defset *before, const struct defset *after, const ch
                         json_put_string(out, impact_kind_name(c->kind));
                         buf_puts(out, ", \"job\": ");
                         json_put_string(out, c->job);
-                        buf_puts(out, ", ");
-                        put_time(out, "due", c->due, z);
+                        ops_put_time(out, "due", c->due, z);
                         put_row(out, "before", &im.before, c->before, z);
                         put_row(out, "after", &im.after, c->after, z);
                         buf_puts(out, "}");

@@ -4,7 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "core/isotime.h"
 #include "defs/load.h"
+
+void ops_put_time(struct buf *b, const char *key, int64_t t, const struct tz *z)
+{
+        char iso[ISO_FORMAT_MAX];
+        buf_printf(b, ", \"%s\": ", key);
+        if (t == 0 || t == INT64_MAX || t == INT64_MIN)
+                buf_puts(b, "null");
+        else
+                json_put_string(b, iso_format(t, z, iso));
+}
 
 int ops_load_model(struct store *s, const char *tenant, struct defset *set,
                    struct sched_model *m, struct batch_err *reterr)

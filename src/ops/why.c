@@ -41,16 +41,6 @@ static const char *tenant_of(const struct ops_why_query *q)
 
 /* ---- the document ----------------------------------------------------------------------- */
 
-static void put_time(struct buf *b, const char *key, int64_t t, const struct tz *z)
-{
-        char iso[ISO_FORMAT_MAX];
-        buf_printf(b, ", \"%s\": ", key);
-        if (t == 0 || t == INT64_MAX || t == INT64_MIN)
-                buf_puts(b, "null");
-        else
-                json_put_string(b, iso_format(t, z, iso));
-}
-
 static void put_state(struct buf *b, int state)
 {
         if (state < 0 || !state_name(state)) {
@@ -82,16 +72,15 @@ static void render(const struct sched_model *m, const struct ops_why_query *q, i
                 buf_printf(out, ", \"instance\": %lld", (long long)q->instance);
         else
                 buf_puts(out, ", \"instance\": null");
-        put_time(out, "at", q->instance ? 0 : at, z);
-        put_time(out, "due", a->due, z);
+        ops_put_time(out, "at", q->instance ? 0 : at, z);
+        ops_put_time(out, "due", a->due, z);
         buf_printf(out, ", \"at_is_due\": %s, \"basis\": ", a->at_is_due ? "true" : "false");
         json_put_string(out, bs->kind);
         if (a->from || a->to) {
-                buf_puts(out, ", \"simulated\": {\"from\": null");
-                out->len -= 4; /* "null" */
                 char iso[ISO_FORMAT_MAX];
+                buf_puts(out, ", \"simulated\": {\"from\": ");
                 json_put_string(out, iso_format(a->from, z, iso));
-                put_time(out, "to", a->to, z);
+                ops_put_time(out, "to", a->to, z);
                 buf_puts(out, "}");
         } else {
                 buf_puts(out, ", \"simulated\": null");
@@ -102,10 +91,10 @@ static void render(const struct sched_model *m, const struct ops_why_query *q, i
                 buf_puts(out, r->scheduled ? "true" : "false");
                 put_state(out, r->state);
                 put_text(out, "reason", r->reason);
-                put_time(out, "first_due", r->first_due, z);
-                put_time(out, "last_due", r->last_due, z);
-                put_time(out, "start", r->start, z);
-                put_time(out, "end", r->end, z);
+                ops_put_time(out, "first_due", r->first_due, z);
+                ops_put_time(out, "last_due", r->last_due, z);
+                ops_put_time(out, "start", r->start, z);
+                ops_put_time(out, "end", r->end, z);
                 buf_printf(out, ", \"runs\": %d}", r->runs);
         } else {
                 buf_puts(out, ", \"outcome\": null");
@@ -121,10 +110,9 @@ static void render(const struct sched_model *m, const struct ops_why_query *q, i
         buf_puts(out, ", \"steps\": [");
         for (size_t i = 0; i < a->why.n; i++) {
                 const struct why_step *s = &a->why.steps[i];
-                buf_puts(out, i ? ",\n  {\"at\": null" : "\n  {\"at\": null");
-                out->len -= 4;
-                char iso[ISO_FORMAT_MAX];
-                json_put_string(out, iso_format(s->at, z, iso));
+                buf_puts(out, i ? ",\n  {\"step\": " : "\n  {\"step\": ");
+                buf_printf(out, "%zu", i + 1);
+                ops_put_time(out, "at", s->at, z);
                 put_text(out, "rule", why_rule_name(s->rule));
                 put_text(out, "section", why_rule_section(s->rule));
                 put_text(out, "verdict", why_verdict_name(s->verdict));
@@ -137,33 +125,36 @@ static void render(const struct sched_model *m, const struct ops_why_query *q, i
 
 /* ---- from the repository ---------------------------------------------------------------- */
 
+/* Makes room for one more item in *items (n used, *cap allocated, `size` bytes each).
+ * Returns 0 or BATCH_ENOMEM. */
+static int grow(void **items, size_t n, size_t *cap, size_t size)
+{
+        if (n < *cap)
+                return 0;
+        size_t c = *cap ? 2 * *cap : 32;
+        void *p = realloc(*items, c * size);
+        if (!p)
+                return BATCH_ENOMEM;
+        *items = p;
+        *cap = c;
+        return 0;
+}
+
 static int add_restore(struct basis *b, struct sim_restore r)
 {
         for (size_t i = 0; i < b->nrestore; i++)
                 if (b->restore[i].inst.ext_id == r.inst.ext_id)
                         return 0;
-        if (b->nrestore == b->caprestore) {
-                size_t cap = b->caprestore ? 2 * b->caprestore : 32;
-                struct sim_restore *n = realloc(b->restore, cap * sizeof(*n));
-                if (!n)
-                        return BATCH_ENOMEM;
-                b->restore = n;
-                b->caprestore = cap;
-        }
+        if (grow((void **)&b->restore, b->nrestore, &b->caprestore, sizeof(r)) < 0)
+                return BATCH_ENOMEM;
         b->restore[b->nrestore++] = r;
         return 0;
 }
 
 static int add_outcome(struct basis *b, struct sim_outcome o)
 {
-        if (b->noutcomes == b->capoutcomes) {
-                size_t cap = b->capoutcomes ? 2 * b->capoutcomes : 32;
-                struct sim_outcome *n = realloc(b->outcomes, cap * sizeof(*n));
-                if (!n)
-                        return BATCH_ENOMEM;
-                b->outcomes = n;
-                b->capoutcomes = cap;
-        }
+        if (grow((void **)&b->outcomes, b->noutcomes, &b->capoutcomes, sizeof(o)) < 0)
+                return BATCH_ENOMEM;
         b->outcomes[b->noutcomes++] = o;
         return 0;
 }
