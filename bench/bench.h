@@ -25,6 +25,15 @@ static inline uint32_t rnd(uint32_t n)
         return (uint32_t)(bench_rng % n);
 }
 
+/* CPU time of the process, in seconds: a figure a busy machine disturbs less than the
+ * wall time. */
+static inline double cpu_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static inline long peak_rss_kib(void)
 {
         struct rusage ru;
