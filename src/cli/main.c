@@ -17,7 +17,8 @@ static const struct cli_noun nouns[] = {
          cli_validate},
         {"apply",
          "apply definition files to a repository, all or nothing: batchctl apply PATH... "
-         "[--db DB] [--dry-run] [--prune] [--actor NAME]",
+         "[--db DB] [--dry-run [--impact DAYS [--from ISO]] [-o json]] [--prune] [--actor NAME]"
+         " (--impact: what the change does to the next DAYS' plan)",
          NULL, cli_apply},
         {"export", "write every definition of a repository, one file each: batchctl export DIR "
                    "[--db DB]",
