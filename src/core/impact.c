@@ -339,8 +339,10 @@ static int plan_side(const struct impact_input *in, bool **only, const char ***n
                 o[k] = (*only)[sub.old_of[k]];
                 nm[k] = in->jobs[sub.old_of[k]].name;
         }
+        struct sim_params p = {.jobs = sub.jobs, .njobs = sub.n, .tenant = in->tenant,
+                               .from = in->from, .to = in->to, .waits = true};
         if (rc == 0)
-                rc = sim_run(sub.jobs, sub.n, in->tenant, in->from, in->to, NULL, 0, res);
+                rc = sim_run_params(&p, res);
         *simulated = sub.n;
         sched_subset_release(&sub);
         free(*only);

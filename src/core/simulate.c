@@ -87,6 +87,7 @@ struct sim {
         uint32_t *wait_of;        /* by instance id: 1 + index into res.waits, 0 none */
         size_t nwait_of;
         size_t capwaits;
+        bool waits;               /* record first waits (sim_params.waits) */
 };
 
 /* Records that instance inst began to wait at t with `reason`, when it had not before. */
@@ -200,7 +201,7 @@ static int carry_out(struct sched *s, struct sim *sim, const struct sched_action
                 const struct sched_action *a = &acts->items[i];
                 int rc = 0;
                 if (a->kind == SCHED_TRANSITION && a->to == STATE_DEPENDENCY_WAIT)
-                        rc = note_wait(sim, a->inst, t, a->reason);
+                        rc = sim->waits ? note_wait(sim, a->inst, t, a->reason) : 0;
                 else if (a->kind == SCHED_START) {
                         int minutes;
                         enum sched_end how;
@@ -269,7 +270,7 @@ int sim_run_params(const struct sim_params *p, struct sim_result *ret)
         for (size_t i = 0; i < noutcomes; i++)
                 if (outcomes[i].job >= p->njobs)
                         return BATCH_EINVAL;
-        struct sim sim = {0};
+        struct sim sim = {.waits = p->waits};
         struct sched *s;
         int rc = sched_new(jobs, p->njobs, p->tenant, p->from, retire, &sim, &s);
         if (rc < 0)

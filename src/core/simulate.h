@@ -32,7 +32,8 @@ struct sim_row {
         int runs;
         char reason[128];
         uint32_t wait;          /* 1 + the index in the result's waits of its first wait
-                                   (1 Dependency Wait); 0 when it never waited */
+                                   (1 Dependency Wait); 0 when it never waited, or when
+                                   waits were not recorded (sim_params.waits) */
 };
 
 /* An instance's first wait: when it began and the reason it began with. */
@@ -80,6 +81,8 @@ struct sim_params {
         size_t nrestore;
         struct why *why;   /* follow this instance (why.h); NULL: none. The simulation then
                               stops as soon as it reached a final state. */
+        bool waits;        /* record each instance's first wait (sim_row.wait); sim_run
+                              does not (a plan prints no such column) */
 };
 
 /* sim_run with restored instances and an explanation. Same returns; BATCH_EINVAL also

@@ -85,9 +85,10 @@ static void plan(const struct defset *set, struct sched_model *m, struct sim_res
         assert_true(m->njobs <= 8);
         for (size_t i = 0; i < m->njobs; i++)
                 names[i] = m->jobs[i].name;
-        assert_int_equal(sim_run(m->jobs, m->njobs, &m->tenant, T("2026-12-01T00:00:00Z"),
-                                 T("2026-12-03T00:00:00Z"), NULL, 0, r),
-                         0);
+        struct sim_params p = {.jobs = m->jobs, .njobs = m->njobs, .tenant = &m->tenant,
+                               .from = T("2026-12-01T00:00:00Z"),
+                               .to = T("2026-12-03T00:00:00Z"), .waits = true};
+        assert_int_equal(sim_run_params(&p, r), 0);
 }
 
 static void run_case(void **state)
