@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "bench.h"
 #include "core/civil.h"
 #include "core/inspect.h"
 #include "core/lifecycle.h"
@@ -22,13 +23,6 @@
 
 #define NJOBS 10000
 #define NDAYS 100
-
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void die(const char *what, const struct batch_err *e)
 {

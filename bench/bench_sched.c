@@ -12,34 +12,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench.h"
 #include "core/sched.h"
 #include "core/simulate.h"
 
 #define NJOBS 10000
-
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint32_t rnd(uint32_t n)
-{
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        return (uint32_t)(rng % n);
-}
-
-static long peak_rss_kib(void)
-{
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        return ru.ru_maxrss;
-}
 
 int main(void)
 {

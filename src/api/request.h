@@ -152,6 +152,8 @@ int api_jobs_list(struct api_req *r);
 int api_job_get(struct api_req *r);
 int api_job_versions(struct api_req *r);
 int api_job_submit(struct api_req *r);
+int api_job_why(struct api_req *r);
+int api_impact(struct api_req *r);
 int api_job_create(struct api_req *r);
 int api_job_replace(struct api_req *r);
 int api_job_delete(struct api_req *r);

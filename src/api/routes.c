@@ -23,6 +23,8 @@ const struct api_route api_routes[] = {
         {"POST", "/api/v1/jobs/{}/enable", ROLE_ADMIN, api_job_enable},
         {"POST", "/api/v1/jobs/{}/disable", ROLE_ADMIN, api_job_disable},
         {"POST", "/api/v1/jobs/{}/submit", ROLE_OPERATOR, api_job_submit},
+        {"GET", "/api/v1/jobs/{}/why", ROLE_VIEWER, api_job_why},
+        {"POST", "/api/v1/impact", ROLE_OPERATOR, api_impact},
         {"GET", "/api/v1/calendars", ROLE_VIEWER, api_calendars_list},
         {"GET", "/api/v1/calendars/{}", ROLE_VIEWER, api_calendar_get},
         {"PUT", "/api/v1/calendars/{}", ROLE_ADMIN, api_calendar_put},

@@ -13,7 +13,9 @@
 #include "common/json.h"
 #include "defs/apply.h"
 #include "defs/emit.h"
+#include "core/isotime.h"
 #include "defs/load.h"
+#include "ops/impact.h"
 #include "ops/jobs.h"
 
 static const char *const kind_names[] = {"job", "calendar", "settings"};
@@ -408,4 +410,81 @@ int api_settings_get(struct api_req *r)
 int api_settings_put(struct api_req *r)
 {
         return put_def(r, DEF_SETTINGS, NULL, false);
+}
+
+/* POST /api/v1/impact?days=N[&from=ISO] (operator): the body's definitions (one or more
+ * YAML documents, or one JSON object) planned like `batchctl apply --dry-run`, nothing
+ * written, with the difference between the plans of the next N days (default 7) with the
+ * stored definitions and with these (docs/why.md). */
+int api_impact(struct api_req *r)
+{
+        static const char *const known[] = {"days", "from", NULL};
+        if (api_check_query(r, known) < 0)
+                return -1;
+        unsigned days = 7;
+        if (api_query_uint(r, "days", OPS_IMPACT_DAYS_MAX, &days) < 0)
+                return -1;
+        int64_t from = api_now(r);
+        struct batch_err err;
+        const char *f = api_query(r, "from");
+        if (f && iso_parse(f, tz_utc(), &from, &err) < 0)
+                return api_problem(r, 400, "from: %s", err.msg);
+        if (!r->body_len)
+                return api_problem(r, 400, "definitions are required as the body");
+        struct defset set = {0};
+        struct diag_list diags = {0, NULL};
+        if (defs_load_buffer(&set, "request body", r->body, r->body_len, &diags) < 0) {
+                diag_list_release(&diags);
+                defset_release(&set);
+                return api_problem(r, 500, "out of memory");
+        }
+        int rc = 0;
+        if (diags.n)
+                rc = problem_diags(r, &diags);
+        struct buf text;
+        buf_init(&text, 0);
+        /* Each document belongs to the token's tenant (named, or taken as it). */
+        for (size_t i = 0; i < set.ndocs && rc == 0; i++) {
+                struct def_doc *doc = &set.docs[i];
+                char **tenant = doc_tenant_slot(doc);
+                if (has_key(doc, "tenant") && strcmp(*tenant, r->tenant)) {
+                        rc = api_problem(r, 403, "tenant \"%s\": this token belongs to tenant "
+                                                 "\"%s\"", *tenant, r->tenant);
+                        break;
+                }
+                char *t = strdup(r->tenant);
+                if (!t) {
+                        rc = api_problem(r, 500, "out of memory");
+                        break;
+                }
+                free(*tenant);
+                *tenant = t;
+                if (i)
+                        buf_puts(&text, "---\n");
+                if (defs_emit_doc(doc, &text) < 0)
+                        rc = api_problem(r, 500, "out of memory");
+        }
+        struct defs_apply a;
+        defs_apply_init(&a);
+        a.secrets = api_secrets(r);
+        if (rc == 0) {
+                int pr = defs_apply_plan_text(r->st, "request body", text.data, text.len, &a,
+                                              &err);
+                if (pr == BATCH_EINVAL)
+                        rc = problem_diags(r, &a.diags);
+                else if (pr < 0)
+                        rc = api_store_problem(r, &err);
+        }
+        if (rc == 0) {
+                api_json(r, 200);
+                if (ops_impact_apply(&a, from, (int)days, &r->out, &err) < 0) {
+                        r->out.len = 0;
+                        rc = api_store_problem(r, &err);
+                }
+        }
+        defs_apply_release(&a);
+        buf_release(&text);
+        diag_list_release(&diags);
+        defset_release(&set);
+        return rc;
 }

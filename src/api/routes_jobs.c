@@ -8,6 +8,7 @@
 #include "api/request.h"
 #include "ops/deps.h"
 #include "ops/jobs.h"
+#include "ops/why.h"
 
 int api_jobs_list(struct api_req *r)
 {
@@ -34,6 +35,27 @@ int api_jobs_list(struct api_req *r)
         api_json(r, 200);
         if (ops_job_list(r->st, r->tenant, &f, api_lang(r), &r->out, &err) < 0)
                 return api_store_problem(r, &err);
+        return 0;
+}
+
+/* GET /api/v1/jobs/{name}/why[?at=ISO | ?instance=ID] (docs/why.md). */
+int api_job_why(struct api_req *r)
+{
+        static const char *const known[] = {"at", "instance", NULL};
+        if (api_check_query(r, known) < 0)
+                return -1;
+        struct ops_why_query q = {.tenant = r->tenant, .job = r->args[0],
+                                  .at = api_query(r, "at"), .now_real = api_now(r)};
+        const char *inst = api_query(r, "instance");
+        if (inst && !api_parse_id(inst, &q.instance))
+                return api_problem(r, 400, "instance=\"%s\": an instance id (a positive integer)",
+                                   inst);
+        struct batch_err err;
+        api_json(r, 200);
+        if (ops_why_repo(r->st, &q, &r->out, &err) < 0) {
+                r->out.len = 0;
+                return api_store_problem(r, &err);
+        }
         return 0;
 }
 

@@ -61,6 +61,9 @@ int cli_report(int argc, char **argv);
 /* `batchctl plan`: the forecast of a period (cmd-plan.c). */
 int cli_plan(int argc, char **argv);
 
+/* `batchctl why JOB`: the rules that decided a due time or an instance (cmd-why.c). */
+int cli_why(int argc, char **argv);
+
 struct store;
 
 /* `batchctl db backup|restore|vacuum` (cmd-db.c). */

@@ -21,6 +21,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "defs/apply.h"
+#include "ops/impact.h"
 #include "ops/jobs.h"
 #include "ops/secrets.h"
 #include "store/store.h"
@@ -32,6 +33,8 @@ struct opts {
         const char *actor;
         bool dry_run;
         bool prune;
+        const char *impact; /* apply --impact DAYS */
+        const char *from;   /* apply --from ISO (with --impact) */
 };
 
 /* Parses the options shared by these commands; argv[optind..] are the operands. */
@@ -41,6 +44,7 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
                 {"db", required_argument, NULL, 'd'},     {"tenant", required_argument, NULL, 't'},
                 {"output", required_argument, NULL, 'o'}, {"actor", required_argument, NULL, 'a'},
                 {"dry-run", no_argument, NULL, 'n'},      {"prune", no_argument, NULL, 'p'},
+                {"impact", required_argument, NULL, 'I'}, {"from", required_argument, NULL, 'F'},
                 {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
@@ -56,6 +60,8 @@ static int parse(int argc, char **argv, struct opts *o, const char *usage)
                 case 'a': o->actor = optarg; break;
                 case 'n': o->dry_run = true; break;
                 case 'p': o->prune = true; break;
+                case 'I': o->impact = optarg; break;
+                case 'F': o->from = optarg; break;
                 case 'h': printf("usage: batchctl %s\n", usage); return -1;
                 default:
                         fprintf(stderr, "batchctl: unknown or incomplete option '%s'\nusage: batchctl %s\n",
@@ -110,9 +116,79 @@ static const char *actor_of(const struct opts *o)
         return o->actor ? o->actor : (u && *u ? u : "batchctl");
 }
 
+/* A cell of the impact table: the state of one side, with its start. */
+static void impact_side(const json_t *side, char *buf, size_t len)
+{
+        if (!json_is_object(side)) {
+                snprintf(buf, len, "-");
+                return;
+        }
+        const json_t *start = json_object_get(side, "start");
+        snprintf(buf, len, "%s%s%s", remote_str(side, "state_name", "?"),
+                 json_is_string(start) ? " from " : "",
+                 json_is_string(start) ? json_string_value(start) : "");
+}
+
+/* Prints the impact documents of an apply (ops_impact_apply) as tables. */
+static void print_impact(const json_t *doc)
+{
+        size_t i, k;
+        const json_t *t, *c;
+        json_array_foreach(json_object_get(doc, "impact"), i, t)
+        {
+                const json_t *n = json_object_get(t, "counts");
+                printf("\nimpact on tenant %s from %s to %s: %lld added, %lld removed, %lld newly "
+                       "skipped, %lld new waits, %lld moved, %lld in another state\n",
+                       remote_str(t, "tenant", "?"), remote_str(t, "from", "?"),
+                       remote_str(t, "to", "?"), rcmd_int(n, "added"), rcmd_int(n, "removed"),
+                       rcmd_int(n, "newly_skipped"), rcmd_int(n, "new_wait"),
+                       rcmd_int(n, "moved"), rcmd_int(n, "state"));
+                const json_t *items = json_object_get(t, "items");
+                if (!json_array_size(items))
+                        continue;
+                printf("%-14s %-24s %-25s  %-45s %-45s %s\n", "CHANGE", "JOB", "DUE", "BEFORE",
+                       "AFTER", "WHY");
+                json_array_foreach(items, k, c)
+                {
+                        char b[96], a[96];
+                        const json_t *after = json_object_get(c, "after");
+                        impact_side(json_object_get(c, "before"), b, sizeof(b));
+                        impact_side(after, a, sizeof(a));
+                        const char *why = json_is_object(after)
+                                                  ? remote_str(after, "waited_for",
+                                                               remote_str(after, "reason", ""))
+                                                  : "";
+                        printf("%-14s %-24s %-25s  %-45s %-45s %s\n", remote_str(c, "kind", "?"),
+                               remote_str(c, "job", "?"), remote_str(c, "due", "?"), b, a, why);
+                }
+        }
+}
+
+/* apply --impact: parses DAYS and --from into *days and *from (now when not given). */
+static int impact_args(const struct opts *o, const char *usage, int *days, int64_t *from)
+{
+        char *end;
+        errno = 0;
+        long v = strtol(o->impact, &end, 10);
+        if (errno || end == o->impact || *end || v < 1 || v > OPS_IMPACT_DAYS_MAX) {
+                fprintf(stderr, "batchctl: --impact: \"%s\" is not a number of days in 1..%d\n"
+                                "usage: batchctl %s\n", o->impact, OPS_IMPACT_DAYS_MAX, usage);
+                return CLI_USAGE;
+        }
+        *days = (int)v;
+        *from = (int64_t)time(NULL);
+        struct batch_err err;
+        if (o->from && iso_parse(o->from, tz_utc(), from, &err) < 0) {
+                fprintf(stderr, "batchctl: --from: %s\nusage: batchctl %s\n", err.msg, usage);
+                return CLI_USAGE;
+        }
+        return 0;
+}
+
 int cli_apply(int argc, char **argv)
 {
-        static const char usage[] = "apply PATH... [--db DB] [--dry-run] [--prune] [--actor NAME]";
+        static const char usage[] = "apply PATH... [--db DB] [--dry-run [--impact DAYS [--from "
+                                    "ISO]] [-o json]] [--prune] [--actor NAME]";
         struct opts o;
         int r = parse(argc, argv, &o, usage);
         if (r)
@@ -121,6 +197,25 @@ int cli_apply(int argc, char **argv)
                 fprintf(stderr, "batchctl: apply needs at least one PATH\nusage: batchctl %s\n", usage);
                 return CLI_USAGE;
         }
+        int days = 0;
+        int64_t from = 0;
+        if ((o.impact || o.from) && !o.dry_run) {
+                fprintf(stderr, "batchctl: --impact and --from go with --dry-run: the impact is "
+                                "shown before anything is written\nusage: batchctl %s\n", usage);
+                return CLI_USAGE;
+        }
+        if (o.from && !o.impact) {
+                fprintf(stderr, "batchctl: --from goes with --impact DAYS\nusage: batchctl %s\n",
+                        usage);
+                return CLI_USAGE;
+        }
+        if (o.output && (strcmp(o.output, "json") || !o.impact)) {
+                fprintf(stderr, "batchctl: apply takes -o json only with --dry-run --impact "
+                                "DAYS\nusage: batchctl %s\n", usage);
+                return CLI_USAGE;
+        }
+        if (o.impact && (r = impact_args(&o, usage, &days, &from)))
+                return r;
         struct store *s = NULL;
         if ((r = cli_open_repo(o.db, &s)))
                 return r;
@@ -141,16 +236,34 @@ int cli_apply(int argc, char **argv)
         }
         if (rc < 0)
                 goto out;
-        for (size_t i = 0; i < a.n; i++) {
+        for (size_t i = 0; i < a.n && !o.output; i++) {
                 const struct defs_change *c = &a.changes[i];
                 printf("%-9s %s %s/%s", defs_change_name(c->what), c->kind, c->tenant, c->name);
                 if (c->what == DEFS_CHANGED)
                         printf(" (%s)", c->keys);
                 putchar('\n');
         }
-        printf("apply: %zu created, %zu changed, %zu unchanged, %zu deleted%s\n",
-               a.count[DEFS_CREATED], a.count[DEFS_CHANGED], a.count[DEFS_UNCHANGED],
-               a.count[DEFS_DELETED], o.dry_run ? " (dry run: nothing written)" : "");
+        if (!o.output)
+                printf("apply: %zu created, %zu changed, %zu unchanged, %zu deleted%s\n",
+                       a.count[DEFS_CREATED], a.count[DEFS_CHANGED], a.count[DEFS_UNCHANGED],
+                       a.count[DEFS_DELETED], o.dry_run ? " (dry run: nothing written)" : "");
+        if (o.impact) {
+                /* The plan of the next DAYS with the current definitions and with these. */
+                struct buf doc;
+                buf_init(&doc, 0);
+                json_t *j = NULL;
+                if (ops_impact_apply(&a, from, days, &doc, &err) == 0 &&
+                    (j = out_parse_json(doc.data))) {
+                        if (o.output)
+                                out_json(j);
+                        else
+                                print_impact(j);
+                }
+                buf_release(&doc);
+                if (!j)
+                        goto out;
+                json_decref(j);
+        }
         if (!o.dry_run && defs_apply_write(s, &a, actor_of(&o), (int64_t)time(NULL), &err) < 0)
                 goto out;
         r = CLI_OK;

@@ -17,7 +17,8 @@ static const struct cli_noun nouns[] = {
          cli_validate},
         {"apply",
          "apply definition files to a repository, all or nothing: batchctl apply PATH... "
-         "[--db DB] [--dry-run] [--prune] [--actor NAME]",
+         "[--db DB] [--dry-run [--impact DAYS [--from ISO]] [-o json]] [--prune] [--actor NAME]"
+         " (--impact: what the change does to the next DAYS' plan)",
          NULL, cli_apply},
         {"export", "write every definition of a repository, one file each: batchctl export DIR "
                    "[--db DB]",
@@ -61,6 +62,11 @@ static const struct cli_noun nouns[] = {
          "PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=success|failed|minutes:N]... "
          "[--tenant T] [-o table|wide|json|yaml]",
          NULL, cli_plan},
+        {"why",
+         "why a job ran, waits or did not run at a due time, rule by rule, or what decides a "
+         "live instance (server, --db DB or PATH...): batchctl why JOB [--at TIME | --instance "
+         "ID] [--db DB | PATH...] [--tenant T] [-o table|wide|json|yaml]",
+         NULL, cli_why},
         {NULL, NULL, NULL, NULL},
 };
 

@@ -316,6 +316,7 @@ const struct out_cmd out_cmds[] = {
          TJ | F(OUT_CSV) | F(OUT_XLSX)},
         {"report", "runs", OUT_STD, TJ},
         {"plan", NULL, OUT_STD, TJ},
+        {"why", NULL, OUT_STD, TJ | F(OUT_WIDE)},
         {"cron", "next", OUT_STD, TJ},
         {"cron", "explain", OUT_STD, TJ},
         {NULL, NULL, 0, 0},

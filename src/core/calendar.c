@@ -23,13 +23,19 @@ static bool contains(const int64_t *v, size_t n, int64_t day)
         return lo < n && v[lo] == day;
 }
 
-bool calendar_is_workday(const struct calendar *c, int64_t day)
+enum calendar_day calendar_day_kind(const struct calendar *c, int64_t day)
 {
         if (contains(c->extra, c->nextra, day))
-                return true;
+                return CALENDAR_EXTRA_WORKDAY;
         if (contains(c->holidays, c->nholidays, day))
-                return false;
-        return c->workdays >> civil_weekday(day) & 1;
+                return CALENDAR_HOLIDAY;
+        return c->workdays >> civil_weekday(day) & 1 ? CALENDAR_WORKDAY : CALENDAR_DAY_OFF;
+}
+
+bool calendar_is_workday(const struct calendar *c, int64_t day)
+{
+        enum calendar_day k = calendar_day_kind(c, day);
+        return k == CALENDAR_WORKDAY || k == CALENDAR_EXTRA_WORKDAY;
 }
 
 bool calendar_is_workday_at(const struct calendar *c, const struct tz *z, int64_t t)

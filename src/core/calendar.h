@@ -26,6 +26,16 @@ void calendar_init_default(struct calendar *c);
  * otherwise a holiday is not; otherwise its weekday decides. O(log n). */
 bool calendar_is_workday(const struct calendar *c, int64_t day);
 
+/* What `day` is: a weekly workday, an extra workday, a holiday, or a weekday that is not
+ * a workday. Extra workdays win over holidays, holidays over the weekly rule. */
+enum calendar_day {
+        CALENDAR_WORKDAY,
+        CALENDAR_EXTRA_WORKDAY,
+        CALENDAR_HOLIDAY,
+        CALENDAR_DAY_OFF,
+};
+enum calendar_day calendar_day_kind(const struct calendar *c, int64_t day);
+
 /* calendar_is_workday() of the local date of instant t in zone z. */
 bool calendar_is_workday_at(const struct calendar *c, const struct tz *z, int64_t t);
 

@@ -47,6 +47,7 @@ struct sched {
         struct sched_inst **ext_slots;
         size_t ext_cap, ext_n;
         bool ext_incomplete; /* an insertion failed (no memory): lookups also scan */
+        struct why *why;     /* the instance being explained (sched_set_why), or NULL */
 };
 
 /* ---- the index by ext_id ------------------------------------------------------------ */
@@ -117,6 +118,126 @@ static void ext_remove(struct sched *s, const struct sched_inst *r)
 static bool is_live(const struct sched_inst *r)
 {
         return !state_is_final(r->state) || r->retry_at != INT64_MAX;
+}
+
+/* ---- explanations (why.h) ------------------------------------------------------------ */
+
+/* True when r is the instance being explained. */
+static bool traced(const struct sched *s, const struct sched_inst *r)
+{
+        const struct why *w = s->why;
+        if (!w || r->job != w->job)
+                return false;
+        return w->ext_id ? r->ext_id == w->ext_id : (r->scheduled && r->due == w->due);
+}
+
+/* Adds a step about r (the instance being explained) at the time being served. */
+#define WHY(s, r, rule, verdict, ...)                                                          \
+        do {                                                                                   \
+                if (traced((s), (r)))                                                          \
+                        why_add((s)->why, (rule), (verdict), (s)->now, (r)->state,             \
+                                __VA_ARGS__);                                                  \
+        } while (0)
+
+/* An instant as UTC text, or `none` for INT64_MIN / INT64_MAX. */
+static const char *utc(int64_t t, char *buf)
+{
+        if (t == INT64_MIN || t == INT64_MAX)
+                return memcpy(buf, "none", 5);
+        return iso_format_utc(t, buf);
+}
+
+/* The local clock time HH:MM of t in zone z into buf (6 bytes). */
+static const char *hhmm(const struct tz *z, int64_t t, char *buf)
+{
+        int64_t s = civil_floormod(tz_to_local(z, t), 86400);
+        snprintf(buf, 6, "%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60));
+        return buf;
+}
+
+/* The steps of a new scheduled instance r: its trigger, calendar, catch-up and due
+ * parameters (the pause and window steps follow in create_due). */
+static void why_created(struct sched *s, const struct job_state *j, const struct sched_inst *r,
+                        const struct sched_inst *prev)
+{
+        struct why *w = s->why;
+        w->found = true;
+        w->inst_id = r->id;
+        char d[ISO_FORMAT_MAX], a[ISO_FORMAT_MAX], b[ISO_FORMAT_MAX];
+        const struct sched_job_spec *sp = j->spec;
+        if (sp->external_due)
+                why_add(w, WHY_CRON, WHY_DUE, s->now, r->state,
+                        "next_due_api: its answer was %s", utc(r->due, d));
+        else
+                why_add(w, WHY_CRON, WHY_DUE, s->now, r->state, "cron \"%s\" in %s fires at %s",
+                        sp->cron_text ? sp->cron_text : "(trigger)",
+                        tz_name(sp->zone ? sp->zone : tz_utc()), utc(r->due, d));
+        if (sp->workday_only) {
+                int64_t day = civil_floordiv(tz_to_local(sp->zone ? sp->zone : tz_utc(), r->due),
+                                             86400);
+                int y, m, dd;
+                civil_date_from_days(day, &y, &m, &dd);
+                why_add(w, WHY_CALENDAR, WHY_PASS, s->now, r->state,
+                        "%04d-%02d-%02d: a workday of %s%s", y, m, dd,
+                        sp->calendar && sp->calendar_name ? "calendar " : "",
+                        sp->calendar && sp->calendar_name ? sp->calendar_name
+                                                          : "the default calendar (Mon-Fri)");
+        }
+        if (s->now - r->due > SCHED_MISFIRE_GRACE_S) {
+                static const char *const names[] = {"latest", "all", "none"};
+                why_add(w, WHY_CATCHUP, WHY_DUE, s->now, r->state,
+                        "missed: created at %s, %lld s after its due time (grace %d s); "
+                        "catchup: %s",
+                        utc(s->now, a), (long long)(s->now - r->due), SCHED_MISFIRE_GRACE_S,
+                        names[sp->catchup]);
+        }
+        if (!prev)
+                why_add(w, WHY_DUE_PARAMS, WHY_PASS, s->now, r->state,
+                        "FirstDueTime %s, LastDueTime %s: no earlier scheduled instance",
+                        utc(r->first_due, a), utc(r->last_due, b));
+        else
+                why_add(w, WHY_DUE_PARAMS, WHY_PASS, s->now, r->state,
+                        "FirstDueTime %s, LastDueTime %s: the previous instance (due %s) %s",
+                        utc(r->first_due, a), utc(r->last_due, b), utc(prev->due, d),
+                        state_is_final(prev->state) && !state_is_success(prev->state)
+                                ? "ended without success, so this one covers its period too"
+                                : "did not fail");
+}
+
+/* The pause and window steps of a new scheduled instance r due at `due`. */
+static void why_admitted(struct sched *s, const struct job_state *j, const struct sched_inst *r,
+                         const char *pause_skip, const char *window_skip)
+{
+        struct why *w = s->why;
+        const struct sched_tenant *t = &s->tenant;
+        char d[ISO_FORMAT_MAX], a[ISO_FORMAT_MAX], b[ISO_FORMAT_MAX];
+        if (pause_skip) {
+                for (size_t i = 0; i < t->npauses; i++)
+                        if (pause_contains(&t->pauses[i], 1, r->due)) {
+                                why_add(w, WHY_PAUSE, WHY_SKIP, s->now, r->state,
+                                        "due %s is in the pause [%s, %s): %s", utc(r->due, d),
+                                        utc(t->pauses[i].from, a), utc(t->pauses[i].to, b),
+                                        pause_skip);
+                                break;
+                        }
+                return;
+        }
+        why_add(w, WHY_PAUSE, WHY_PASS, s->now, r->state, "due %s is in none of the %zu pause "
+                "periods", utc(r->due, d), t->npauses);
+        enum window_policy p = j->spec->window;
+        if (p == WINDOW_POLICY_ANY) {
+                why_add(w, WHY_WINDOW, WHY_PASS, s->now, r->state,
+                        "window: any (the job may run at any time)");
+                return;
+        }
+        char at[6];
+        why_add(w, WHY_WINDOW, window_skip ? WHY_SKIP : WHY_PASS, s->now, r->state,
+                "%s: due at %s %s is %s the batch window %02d:%02d-%02d:%02d%s%s",
+                p == WINDOW_POLICY_ONLY_IN ? "only_in_window" : "not_in_window",
+                hhmm(t->zone, r->due, at), tz_name(t->zone),
+                window_contains(&t->window, t->zone, r->due) ? "inside" : "outside",
+                t->window.start / 60, t->window.start % 60, t->window.end / 60,
+                t->window.end % 60, window_skip ? ": " : "", window_skip ? window_skip : "");
 }
 
 /* ---- due sequences ---------------------------------------------------------- */
@@ -248,6 +369,8 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
                 r->state = to;
                 if (state_is_final(to))
                         r->end_at = s->now;
+                if (traced(s, r))
+                        s->why->final = state_is_final(to) && r->retry_at == INT64_MAX;
                 set_reason(r, reason);
                 s->transitions++;
                 mark_dirty(s, r->job);
@@ -305,6 +428,11 @@ static void format_due(int64_t t, char *buf)
         iso_format_utc(t, buf);
 }
 
+void sched_set_why(struct sched *s, struct why *w)
+{
+        s->why = w;
+}
+
 /* DESIGN §2.4 with the rule of docs/scheduler.md: the previous scheduled instance
  * covers its periods unless it ended without success, in which case the new one
  * covers them again. */
@@ -331,18 +459,27 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         int rc;
         /* A waiting earlier instance is superseded (DESIGN §2.3) — first, so that the new
          * instance's due parameters cover its period. */
-        char when[ISO_FORMAT_MAX], reason[96];
-        format_due(due, when);
-        snprintf(reason, sizeof(reason), "superseded by %s", when);
+        char when[ISO_FORMAT_MAX], reason[96] = "";
         for (size_t i = j->head; i < j->n; i++) {
                 struct sched_inst *o = j->recs[i];
-                if (o->scheduled && o->state == STATE_DEPENDENCY_WAIT &&
-                    (rc = emit(s, out, SCHED_TRANSITION, o, STATE_TIMEOUT_SKIP, reason)) < 0)
+                if (!o->scheduled || o->state != STATE_DEPENDENCY_WAIT)
+                        continue;
+                if (!reason[0]) { /* formatted only when needed: most dues supersede nothing */
+                        format_due(due, when);
+                        snprintf(reason, sizeof(reason), "superseded by %s", when);
+                }
+                char was[sizeof(o->reason)];
+                memcpy(was, o->reason, sizeof(was));
+                if ((rc = emit(s, out, SCHED_TRANSITION, o, STATE_TIMEOUT_SKIP, reason)) < 0)
                         return rc;
+                WHY(s, o, WHY_SUPERSEDED, WHY_SKIP,
+                    "the job's next due instance (%s) was created while this one waited (%s)",
+                    when, was);
         }
         struct sched_inst *r = new_inst(s, job, true, due, now);
         if (!r)
                 return BATCH_ENOMEM;
+        const struct sched_inst *prev = j->last_sched;
         struct due_params dp;
         due_params(j, due, &dp);
         r->first_due = dp.first_due;
@@ -358,11 +495,17 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         mark_dirty(s, job);
         if ((rc = report(s, out, (struct sched_action){SCHED_CREATE, r, -1, STATE_INIT, NULL})) < 0)
                 return rc;
-        const char *skip = pause_admit(s->tenant.pauses, s->tenant.npauses, due);
+        const char *paused = pause_admit(s->tenant.pauses, s->tenant.npauses, due);
+        const char *skip = paused;
         if (!skip)
                 skip = window_admit(j->spec->window, &s->tenant.window, s->tenant.zone, due);
-        if (skip)
-                return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP, skip);
+        bool why = traced(s, r);
+        if (why)
+                why_created(s, j, r, prev);
+        if (skip && (rc = emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP, skip)) < 0)
+                return rc;
+        if (why)
+                why_admitted(s, j, r, paused, paused ? NULL : skip);
         return 0;
 }
 
@@ -448,10 +591,57 @@ static size_t put_state(const struct sched *s, const struct sched_inst *g, bool 
         return used + (n > 0 ? (size_t)n : 0);
 }
 
+/* Describes instance g of a parent or of the job itself for an explanation: its state,
+ * and when it is running since when and its expected end from its estimate. */
+static void why_describe(const struct sched *s, const struct sched_inst *g, bool needs_success,
+                         char *buf, size_t len)
+{
+        char a[ISO_FORMAT_MAX], b[ISO_FORMAT_MAX];
+        int est = s->jobs[g->job].spec->estimated_minutes;
+        size_t used = 0;
+        if (g->state == STATE_RUNNING && est > 0)
+                snprintf(buf, len, "Running since %s, expected end %s from its estimate (%d min)",
+                         utc(g->start_at, a), utc(g->start_at + (int64_t)est * 60, b), est);
+        else if (g->state == STATE_RUNNING)
+                snprintf(buf, len, "Running since %s (no estimated_minutes)", utc(g->start_at, a));
+        else if ((used = put_state(s, g, needs_success && !state_is_success(g->state), buf, len,
+                                   0)) > 2 && used < len)
+                memmove(buf, buf + 2, used - 1); /* put_state writes ", STATE" */
+}
+
+/* Records the decision about parent d of the instance r being explained. */
+static void why_parent(struct sched *s, const struct sched_inst *r, const struct job_state *p,
+                       const struct sched_dep *d, const struct deps_parent *dp,
+                       const struct sched_inst *g, bool blocks)
+{
+        char lo[ISO_FORMAT_MAX], hi[ISO_FORMAT_MAX], st[160];
+        const char *name = p->spec->name, *mode = d->mode == DEPS_SUCCESS ? "success" : "completion";
+        enum why_verdict v = blocks ? WHY_WAIT : WHY_PASS;
+        if (!dp->enabled) {
+                WHY(s, r, WHY_PARENT, v, "%s (%s): disabled, so ignored (its own parents are not "
+                    "inherited)", name, mode);
+        } else if (!g && !dp->expected) {
+                WHY(s, r, WHY_PARENT, v, "%s (%s): no due time in (%s, %s], so no instance of it "
+                    "governs this one", name, mode, utc(r->prev_due, lo), utc(r->due, hi));
+        } else if (!g) {
+                WHY(s, r, WHY_PARENT, v, "%s (%s): due in (%s, %s] but no instance of it yet",
+                    name, mode, utc(r->prev_due, lo), utc(r->due, hi));
+        } else {
+                char gd[ISO_FORMAT_MAX];
+                why_describe(s, g, d->mode == DEPS_SUCCESS, st, sizeof(st));
+                WHY(s, r, WHY_PARENT, v, "%s (%s): governing instance due %s (latest in (%s, %s]), "
+                    "%s: %s", name, mode, utc(g->due, gd), utc(r->prev_due, lo), utc(r->due, hi),
+                    st,
+                    blocks ? (d->mode == DEPS_SUCCESS ? "not ended in Success or Manual Success"
+                                                      : "not in a final state")
+                           : (d->mode == DEPS_SUCCESS ? "ended in success" : "ended"));
+        }
+}
+
 /* Why r must wait for a parent (into reason), or false when its parents allow it to
  * start (DESIGN §2.3). The reason describes the governing instance as it is now
  * (docs/scheduler.md): it changes when that instance does. */
-static bool parents_block(const struct sched *s, const struct job_state *j,
+static bool parents_block(struct sched *s, const struct job_state *j,
                           const struct sched_inst *r, char *reason, size_t len)
 {
         for (size_t i = 0; i < j->spec->ndeps; i++) {
@@ -468,7 +658,10 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
                                 dp.governing_state = g->retry_at != INT64_MAX ? STATE_RUNNING
                                                                               : g->state;
                 }
-                if (deps_decide(&dp, 1, NULL) == DEPS_WAIT) {
+                bool blocks = deps_decide(&dp, 1, NULL) == DEPS_WAIT;
+                if (s->why)
+                        why_parent(s, r, p, d, &dp, g, blocks);
+                if (blocks) {
                         if (g) {
                                 char when[ISO_FORMAT_MAX];
                                 format_due(g->due, when);
@@ -489,14 +682,24 @@ static bool parents_block(const struct sched *s, const struct job_state *j,
 
 /* Why r must wait for an earlier live instance of its job (into reason), or false. The
  * reason names that instance by its due time and current state. */
-static bool previous_blocks(const struct sched *s, const struct job_state *j,
+static bool previous_blocks(struct sched *s, const struct job_state *j,
                             const struct sched_inst *r, char *reason, size_t len)
 {
-        if (j->spec->allow_multiple)
+        if (j->spec->allow_multiple) {
+                WHY(s, r, WHY_SINGLE, WHY_PASS, "allow_multiple_instances: true, so earlier "
+                    "instances do not hold it back");
                 return false;
+        }
         for (size_t i = j->head; i < j->n && j->recs[i] != r; i++) {
                 const struct sched_inst *o = j->recs[i];
                 if (o->id < r->id && is_live(o)) {
+                        if (traced(s, r)) {
+                                char st[160], od[ISO_FORMAT_MAX];
+                                why_describe(s, o, false, st, sizeof(st));
+                                WHY(s, r, WHY_SINGLE, WHY_WAIT, "previous instance (due %s): %s, "
+                                    "still live, and allow_multiple_instances is false",
+                                    utc(o->due, od), st);
+                        }
                         char when[ISO_FORMAT_MAX];
                         format_due(o->due, when);
                         int n = snprintf(reason, len, "previous instance (due %s", when);
@@ -506,6 +709,8 @@ static bool previous_blocks(const struct sched *s, const struct job_state *j,
                         return true;
                 }
         }
+        WHY(s, r, WHY_SINGLE, WHY_PASS, "previous instance: no earlier instance is live "
+            "(allow_multiple_instances is false)");
         return false;
 }
 
@@ -520,18 +725,24 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
 {
         struct job_state *j = &s->jobs[job];
         const struct sched_tenant *t = &s->tenant;
-        if (r->scheduled && j->spec->window == WINDOW_POLICY_ONLY_IN) {
-                int64_t close = window_next_close(&t->window, t->zone, r->due);
-                if (now >= close)
-                        return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
-                                    "batch window closed");
-                timer_at(j, close);
-        } else if (r->scheduled && j->spec->window == WINDOW_POLICY_NOT_IN) {
-                int64_t open = window_next_open(&t->window, t->zone, r->due);
-                if (now >= open)
-                        return emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
-                                    "batch window opened");
-                timer_at(j, open);
+        if (r->scheduled && j->spec->window != WINDOW_POLICY_ANY) {
+                /* only_in_window: waiting ends when the window closes; not_in_window: when
+                 * it opens. */
+                bool only = j->spec->window == WINDOW_POLICY_ONLY_IN;
+                int64_t edge = only ? window_next_close(&t->window, t->zone, r->due)
+                                    : window_next_open(&t->window, t->zone, r->due);
+                if (now >= edge) {
+                        char was[sizeof(r->reason)], c[ISO_FORMAT_MAX];
+                        memcpy(was, r->reason, sizeof(was));
+                        int rc = emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
+                                      only ? "batch window closed" : "batch window opened");
+                        WHY(s, r, WHY_WINDOW_CLOSE, WHY_SKIP,
+                            "%s: the batch window %s at %s while it waited (%s)",
+                            only ? "only_in_window" : "not_in_window", only ? "closed" : "opened",
+                            utc(edge, c), was);
+                        return rc;
+                }
+                timer_at(j, edge);
         }
         char reason[sizeof(r->reason)];
         if (parents_block(s, j, r, reason, sizeof(reason)) ||
@@ -547,7 +758,9 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                                                              r->state, r->reason});
         }
         r->runs++;
-        return emit(s, out, SCHED_START, r, STATE_STARTING, NULL);
+        int rc = emit(s, out, SCHED_START, r, STATE_STARTING, NULL);
+        WHY(s, r, WHY_START, WHY_RUN, "run %d: nothing holds it back, so it starts", r->runs);
+        return rc;
 }
 
 static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int64_t now,
@@ -566,6 +779,10 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
                                  j->timeouts.warn_minutes);
                         if ((rc = emit(s, out, SCHED_WARN, r, r->state, msg)) < 0)
                                 return rc;
+                        WHY(s, r, WHY_TIMEOUT, WHY_WARN, "warning: %s (warn = max(estimated %d "
+                            "x %d, %d) = %d; max_minutes %d)", msg, j->spec->estimated_minutes,
+                            t->timeouts.estimate_multiple, t->timeouts.min_execute_minutes,
+                            j->timeouts.warn_minutes, j->timeouts.fail_minutes);
                 } else {
                         timer_at(j, warn);
                 }
@@ -574,15 +791,23 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
                 char msg[96];
                 snprintf(msg, sizeof(msg), "ran past max_minutes (%d)", j->timeouts.fail_minutes);
                 r->stop_cause = STOP_TIMEOUT;
-                return emit(s, out, SCHED_STOP, r, STATE_STOPPING, msg);
+                rc = emit(s, out, SCHED_STOP, r, STATE_STOPPING, msg);
+                WHY(s, r, WHY_TIMEOUT, WHY_STOP, "failure: %s, so it is stopped (Timeout Failed "
+                    "when it ends)", msg);
+                return rc;
         }
         timer_at(j, fail);
         if (r->scheduled && j->spec->terminate_at_window_end &&
             j->spec->window == WINDOW_POLICY_ONLY_IN) {
                 int64_t close = window_next_close(&t->window, t->zone, r->due);
                 if (now >= close) {
+                        char c[ISO_FORMAT_MAX];
                         r->stop_cause = STOP_WINDOW;
-                        return emit(s, out, SCHED_STOP, r, STATE_STOPPING, "batch window closed");
+                        rc = emit(s, out, SCHED_STOP, r, STATE_STOPPING, "batch window closed");
+                        WHY(s, r, WHY_WINDOW_END, WHY_STOP, "on_window_end: terminate: the window "
+                            "closed at %s while it ran, so it is stopped (Canceled when it ends)",
+                            utc(close, c));
+                        return rc;
                 }
                 timer_at(j, close);
         }
@@ -609,6 +834,8 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
                                  j->spec->retry_attempts);
                         if ((rc = emit(s, out, SCHED_TRANSITION, r, STATE_INIT, msg)) < 0)
                                 break;
+                        WHY(s, r, WHY_RETRY, WHY_RUN, "%s: its backoff is over, back to Init",
+                            msg);
                 }
                 if (r->state == STATE_INIT || r->state == STATE_DEPENDENCY_WAIT)
                         rc = decide_waiting(s, job, r, now, out);
@@ -840,6 +1067,11 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
                 return BATCH_ENOMEM;
         }
         ext_insert(s, r); /* on failure lookups scan (ext_incomplete) */
+        if (traced(s, r)) {
+                s->why->found = true;
+                s->why->inst_id = r->id;
+                s->why->final = !is_live(r);
+        }
         if (in->scheduled) {
                 if (!j->last_sched || in->due >= j->last_sched->due)
                         j->last_sched = r;
@@ -910,7 +1142,23 @@ int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, co
                 inst->retry_at = now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait);
         }
         s->wakeup = now;
-        return emit(s, &s->queue, SCHED_TRANSITION, inst, to, reason);
+        int rc = emit(s, &s->queue, SCHED_TRANSITION, inst, to, reason);
+        if (traced(s, inst)) {
+                char a[ISO_FORMAT_MAX];
+                why_add(s->why, WHY_END, WHY_DONE, now, to, "the run ended: %s%s%s", state_name(to),
+                        reason ? ", " : "", reason ? reason : "");
+                if (inst->retry_at != INT64_MAX)
+                        why_add(s->why, WHY_RETRY, WHY_WAIT, now, to,
+                                "retry %d of %d at %s (backoff %d s x factor %g^%d)",
+                                inst->retries + 1, spec->retry_attempts, utc(inst->retry_at, a),
+                                spec->retry_backoff_s, spec->retry_factor > 0 ? spec->retry_factor
+                                                                              : 1.0,
+                                inst->retries);
+                else if (to == STATE_FAILED || to == STATE_START_FAILED)
+                        why_add(s->why, WHY_RETRY, WHY_NONE, now, to, "no retry left (%d of %d "
+                                "used)", inst->retries, spec->retry_attempts);
+        }
+        return rc;
 }
 
 int sched_stop(struct sched *s, struct sched_inst *inst, const char *reason, int64_t now)
@@ -920,12 +1168,16 @@ int sched_stop(struct sched *s, struct sched_inst *inst, const char *reason, int
         switch (inst->state) {
         case STATE_INIT:
         case STATE_DEPENDENCY_WAIT:
+                WHY(s, inst, WHY_OPERATOR, WHY_DONE, "stopped while it waited: %s",
+                    reason ? reason : "stopped by operator");
                 return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_CANCELED,
                             reason ? reason : "stopped by operator");
         case STATE_STARTING:
         case STATE_RUNNING:
         case STATE_STOP_FAILED:
                 inst->stop_cause = STOP_REQUEST;
+                WHY(s, inst, WHY_OPERATOR, WHY_STOP, "stop requested: %s",
+                    reason ? reason : "stopped by operator");
                 return emit(s, &s->queue, SCHED_STOP, inst, STATE_STOPPING,
                             reason ? reason : "stopped by operator");
         default:
@@ -943,6 +1195,8 @@ int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now)
         /* The operator asked for it: parents are not waited for again. */
         inst->prev_due = inst->due;
         s->wakeup = now;
+        WHY(s, inst, WHY_OPERATOR, WHY_RUN, "rerun by operator: back to Init, parents are not "
+            "waited for again");
         return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_INIT, "rerun by operator");
 }
 
@@ -953,6 +1207,7 @@ int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now)
                 return BATCH_EINVAL;
         inst->retry_at = INT64_MAX;
         s->wakeup = now;
+        WHY(s, inst, WHY_OPERATOR, WHY_DONE, "marked Manual Success by operator");
         return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_MANUAL_SUCCESS,
                     "marked successful by operator");
 }

@@ -28,6 +28,7 @@
 #include "core/pause.h"
 #include "core/timeout.h"
 #include "core/tz.h"
+#include "core/why.h"
 #include "core/window.h"
 
 enum sched_catchup { SCHED_CATCHUP_LATEST, SCHED_CATCHUP_ALL, SCHED_CATCHUP_NONE };
@@ -50,9 +51,12 @@ struct sched_job_spec {
         bool external_due;             /* due times given by sched_set_next_due (a
                                           `next_due_api` trigger, called by the daemon) */
         struct cron cron;
+        const char *cron_text;         /* the expression as written (explanations; may be
+                                          NULL) */
         const struct tz *zone;         /* the job's zone (cron, workdays) */
         bool workday_only;
         const struct calendar *calendar; /* NULL: Monday to Friday */
+        const char *calendar_name;     /* its name (explanations), or NULL */
         enum window_policy window;
         bool terminate_at_window_end;
         bool allow_multiple;
@@ -216,6 +220,11 @@ size_t sched_held(const struct sched *s);
 uint64_t sched_transitions(const struct sched *s);
 
 void sched_actions_release(struct sched_actions *a);
+
+/* Follows the instance w names (why.h): from now on every rule the scheduler applies to
+ * it is appended to w's steps as it decides (docs/why.md). w is borrowed and must
+ * outlive the sched, or be detached with sched_set_why(s, NULL). */
+void sched_set_why(struct sched *s, struct why *w);
 
 /* The job's next due time after `after` (INT64_MAX when none): its cron fire times,
  * skipping non-workdays for workday-only jobs. */

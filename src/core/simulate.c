@@ -1,6 +1,7 @@
 /* simulate.c: the scheduler against a simulated clock (see simulate.h). */
 #include "core/simulate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +84,44 @@ struct sim {
         struct sim_result res;
         size_t cap;
         int err;
+        uint32_t *wait_of;        /* by instance id: 1 + index into res.waits, 0 none */
+        size_t nwait_of;
+        size_t capwaits;
+        bool waits;               /* record first waits (sim_params.waits) */
 };
+
+/* Records that instance inst began to wait at t with `reason`, when it had not before. */
+static int note_wait(struct sim *sim, const struct sched_inst *inst, int64_t t, const char *reason)
+{
+        size_t id = (size_t)inst->id;
+        if (id >= sim->nwait_of) {
+                size_t n = sim->nwait_of ? sim->nwait_of : 256;
+                while (n <= id)
+                        n *= 2;
+                uint32_t *w = realloc(sim->wait_of, n * sizeof(*w));
+                if (!w)
+                        return BATCH_ENOMEM;
+                memset(w + sim->nwait_of, 0, (n - sim->nwait_of) * sizeof(*w));
+                sim->wait_of = w;
+                sim->nwait_of = n;
+        }
+        if (sim->wait_of[id])
+                return 0;
+        struct sim_result *r = &sim->res;
+        if (r->nwaits == sim->capwaits) {
+                size_t cap = sim->capwaits ? sim->capwaits * 2 : 64;
+                struct sim_wait *w = realloc(r->waits, cap * sizeof(*w));
+                if (!w)
+                        return BATCH_ENOMEM;
+                r->waits = w;
+                sim->capwaits = cap;
+        }
+        struct sim_wait *w = &r->waits[r->nwaits++];
+        w->since = t;
+        snprintf(w->reason, sizeof(w->reason), "%s", reason ? reason : "");
+        sim->wait_of[id] = (uint32_t)r->nwaits;
+        return 0;
+}
 
 static void retire(void *arg, const struct sched_inst *inst)
 {
@@ -112,6 +150,13 @@ static void retire(void *arg, const struct sched_inst *inst)
         row->state = inst->state;
         row->runs = inst->runs;
         memcpy(row->reason, inst->reason, sizeof(row->reason));
+        size_t id = (size_t)inst->id;
+        row->wait = id < sim->nwait_of ? sim->wait_of[id] : 0;
+}
+
+const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w)
+{
+        return w->wait && w->wait <= r->nwaits ? &r->waits[w->wait - 1] : NULL;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -148,14 +193,16 @@ static void outcome_of(const struct sched_job_spec *jobs, const struct sim_outco
 }
 
 /* Carries out the scheduler's actions at time t. Returns 0 or an error. */
-static int carry_out(struct sched *s, const struct sched_actions *acts, struct heap *h,
-                     const struct sched_job_spec *jobs, const struct sim_outcome *o, size_t no,
-                     int64_t t)
+static int carry_out(struct sched *s, struct sim *sim, const struct sched_actions *acts,
+                     struct heap *h, const struct sched_job_spec *jobs,
+                     const struct sim_outcome *o, size_t no, int64_t t)
 {
         for (size_t i = 0; i < acts->n; i++) {
                 const struct sched_action *a = &acts->items[i];
                 int rc = 0;
-                if (a->kind == SCHED_START) {
+                if (a->kind == SCHED_TRANSITION && a->to == STATE_DEPENDENCY_WAIT)
+                        rc = sim->waits ? note_wait(sim, a->inst, t, a->reason) : 0;
+                else if (a->kind == SCHED_START) {
                         int minutes;
                         enum sched_end how;
                         outcome_of(jobs, o, no, a->inst, &minutes, &how);
@@ -177,21 +224,63 @@ static int carry_out(struct sched *s, const struct sched_actions *acts, struct h
         return 0;
 }
 
+/* Restores p's instances into s; runs in flight get their ends in h. */
+static int restore_all(struct sched *s, const struct sim_params *p, struct heap *h)
+{
+        for (size_t i = 0; i < p->nrestore; i++) {
+                const struct sim_restore *in = &p->restore[i];
+                struct sched_inst *held;
+                int rc = sched_restore(s, in->job, &in->inst, &held);
+                if (rc < 0)
+                        return rc;
+                int st = in->inst.state, minutes;
+                enum sched_end how;
+                if (st == STATE_STARTING && (rc = sched_started(s, held, p->from)) < 0)
+                        return rc;
+                if (st == STATE_STARTING || st == STATE_RUNNING) {
+                        outcome_of(p->jobs, p->outcomes, p->noutcomes, held, &minutes, &how);
+                        int64_t end = (held->start_at ? held->start_at : p->from) +
+                                      (int64_t)minutes * 60;
+                        rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held,
+                                                           how});
+                } else if (st == STATE_STOPPING || st == STATE_STOP_FAILED) {
+                        rc = heap_push(h, (struct run_end){p->from, held, SCHED_END_STOPPED});
+                }
+                if (rc < 0)
+                        return rc;
+        }
+        return 0;
+}
+
 int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
             int64_t from, int64_t to, const struct sim_outcome *outcomes, size_t noutcomes,
             struct sim_result *ret)
 {
+        struct sim_params p = {.jobs = jobs, .njobs = njobs, .tenant = tenant, .from = from,
+                               .to = to, .outcomes = outcomes, .noutcomes = noutcomes};
+        return sim_run_params(&p, ret);
+}
+
+int sim_run_params(const struct sim_params *p, struct sim_result *ret)
+{
+        const struct sched_job_spec *jobs = p->jobs;
+        const struct sim_outcome *outcomes = p->outcomes;
+        size_t noutcomes = p->noutcomes;
+        int64_t to = p->to;
         for (size_t i = 0; i < noutcomes; i++)
-                if (outcomes[i].job >= njobs)
+                if (outcomes[i].job >= p->njobs)
                         return BATCH_EINVAL;
-        struct sim sim = {0};
+        struct sim sim = {.waits = p->waits};
         struct sched *s;
-        int rc = sched_new(jobs, njobs, tenant, from, retire, &sim, &s);
+        int rc = sched_new(jobs, p->njobs, p->tenant, p->from, retire, &sim, &s);
         if (rc < 0)
                 return rc;
         struct heap h = {0};
         struct sched_actions acts = {0};
-        int64_t t = from;
+        int64_t t = p->from;
+        if (p->why)
+                sched_set_why(s, p->why);
+        rc = restore_all(s, p, &h);
         while (rc == 0) {
                 acts.n = 0;
                 if ((rc = sched_advance(s, t, &acts)) < 0)
@@ -199,7 +288,7 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
                 if (sched_held(s) > sim.res.peak_held)
                         sim.res.peak_held = sched_held(s);
                 bool busy = acts.n > 0;
-                if ((rc = carry_out(s, &acts, &h, jobs, outcomes, noutcomes, t)) < 0)
+                if ((rc = carry_out(s, &sim, &acts, &h, jobs, outcomes, noutcomes, t)) < 0)
                         break;
                 while (h.n && h.items[0].at <= t) {
                         struct run_end e = h.items[0];
@@ -210,6 +299,8 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
                 }
                 if (busy)
                         continue; /* the same instant again, until nothing happens */
+                if (p->why && p->why->final)
+                        break; /* the instance explained has reached its end */
                 int64_t next = sched_next_wakeup(s);
                 if (h.n && h.items[0].at < next)
                         next = h.items[0].at;
@@ -218,13 +309,16 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
                 t = next > t ? next : t + 1;
         }
         sim.res.transitions = sched_transitions(s);
+        sched_set_why(s, NULL);
         sched_free(s); /* retires (records) every instance still held */
         free(h.items);
+        free(sim.wait_of);
         sched_actions_release(&acts);
         if (rc == 0)
                 rc = sim.err;
         if (rc < 0) {
                 free(sim.res.rows);
+                free(sim.res.waits);
                 return rc;
         }
         if (sim.res.n) /* rows is NULL for an empty plan */
@@ -236,6 +330,8 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
 void sim_result_release(struct sim_result *r)
 {
         free(r->rows);
+        free(r->waits);
         r->rows = NULL;
-        r->n = 0;
+        r->waits = NULL;
+        r->n = r->nwaits = 0;
 }

@@ -31,6 +31,15 @@ struct sim_row {
         int state;
         int runs;
         char reason[128];
+        uint32_t wait;          /* 1 + the index in the result's waits of its first wait
+                                   (1 Dependency Wait); 0 when it never waited, or when
+                                   waits were not recorded (sim_params.waits) */
+};
+
+/* An instance's first wait: when it began and the reason it began with. */
+struct sim_wait {
+        int64_t since;
+        char reason[128];
 };
 
 struct sim_result {
@@ -38,13 +47,47 @@ struct sim_result {
         struct sim_row *rows;   /* by due time, then start, then creation */
         uint64_t transitions;   /* transitions made by the scheduler */
         size_t peak_held;       /* most instances the scheduler held at once */
+        size_t nwaits;
+        struct sim_wait *waits; /* the first waits of the rows that waited (sim_row.wait) */
 };
+
+/* The first wait of row w of r, or NULL when it never waited. */
+const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w);
 
 /* Simulates [from, to] and fills *ret (freed with sim_result_release). Returns 0,
  * BATCH_EINVAL (bad job index in an outcome or dependency) or BATCH_ENOMEM. */
 int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_tenant *tenant,
             int64_t from, int64_t to, const struct sim_outcome *outcomes, size_t noutcomes,
             struct sim_result *ret);
+
+/* An instance the simulation starts with (read from a repository): the fields of `inst`
+ * that sched_restore takes. A run in flight (2 Starting, 4 Running) ends, in the
+ * simulation, when its outcome says, counted from inst.start_at (from `from` for 2
+ * Starting), and not before `from`; a run being stopped (10, 11) ends at `from`. */
+struct sim_restore {
+        size_t job;
+        struct sched_inst inst;
+};
+
+/* Everything sim_run takes, and more (borrowed for the call). */
+struct sim_params {
+        const struct sched_job_spec *jobs;
+        size_t njobs;
+        const struct sched_tenant *tenant;
+        int64_t from, to;
+        const struct sim_outcome *outcomes;
+        size_t noutcomes;
+        const struct sim_restore *restore; /* restored in order before the first advance */
+        size_t nrestore;
+        struct why *why;   /* follow this instance (why.h); NULL: none. The simulation then
+                              stops as soon as it reached a final state. */
+        bool waits;        /* record each instance's first wait (sim_row.wait); sim_run
+                              does not (a plan prints no such column) */
+};
+
+/* sim_run with restored instances and an explanation. Same returns; BATCH_EINVAL also
+ * for a restore entry sched_restore refuses. */
+int sim_run_params(const struct sim_params *p, struct sim_result *ret);
 
 void sim_result_release(struct sim_result *r);
 

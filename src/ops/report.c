@@ -14,41 +14,10 @@
 #include "core/lifecycle.h"
 #include "defs/defs.h"
 #include "defs/load.h"
+#include "ops/model.h"
 #include "sched/model.h"
 
 /* ---- the tenant's model --------------------------------------------------------- */
-
-/* Loads the tenant's stored definitions into *set and builds its scheduling model. */
-static int load_model(struct store *s, const char *tenant, struct defset *set,
-                      struct sched_model *m, struct batch_err *reterr)
-{
-        struct store_def_list l;
-        int r = store_def_list(s, tenant, NULL, &l, reterr);
-        if (r < 0)
-                return r;
-        struct diag_list diags = {0, NULL};
-        memset(set, 0, sizeof(*set));
-        for (size_t i = 0; i < l.n && r == 0; i++) {
-                char name[512];
-                snprintf(name, sizeof(name), "repository:%s/%s/%s", l.items[i].tenant,
-                         l.items[i].kind, l.items[i].name);
-                if (defs_load_buffer(set, name, l.items[i].spec, strlen(l.items[i].spec),
-                                     &diags) < 0)
-                        r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
-        }
-        store_def_list_release(&l);
-        if (r == 0 && diags.n)
-                r = batch_err_set(reterr, BATCH_EFORMAT, diags.items[0].key,
-                                  "the stored definitions of tenant %s do not load: %s: %s",
-                                  tenant, diags.items[0].pos.file ? diags.items[0].pos.file : "",
-                                  diags.items[0].msg);
-        diag_list_release(&diags);
-        if (r == 0)
-                r = sched_model_build(set, tenant, m, reterr);
-        if (r < 0)
-                defset_release(set);
-        return r;
-}
 
 static const struct tz *model_zone(const struct sched_model *m)
 {
@@ -198,7 +167,7 @@ int report_daily_build(struct store *s, const char *tenant, const char *date, in
         struct report_daily r = {0};
         struct defset set;
         struct sched_model m;
-        int rc = load_model(s, tenant, &set, &m, reterr);
+        int rc = ops_load_model(s, tenant, &set, &m, reterr);
         if (rc < 0)
                 return rc;
         const struct tz *z = model_zone(&m);
@@ -715,7 +684,7 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         struct report_runs r = {0};
         struct defset set;
         struct sched_model m;
-        if ((rc = load_model(s, tenant, &set, &m, reterr)) < 0)
+        if ((rc = ops_load_model(s, tenant, &set, &m, reterr)) < 0)
                 return rc;
         const struct tz *z = model_zone(&m);
         int64_t most = (job ? 1 : (int64_t)m.njobs) * (d1 - d0 + 1);

@@ -105,6 +105,7 @@ static int build_job(const struct job_def *d, const struct sched_model *m,
                 return rc;
         if (d->type == JOB_SCHEDULED && d->cron) {
                 j->has_cron = true;
+                j->cron_text = d->cron;
                 struct batch_err why = {0};
                 if ((rc = cron_parse(d->cron, &j->cron, &why)) < 0)
                         return batch_err_set(reterr, rc, "trigger.cron", "job %s: %s", d->name,
@@ -121,6 +122,7 @@ static int build_job(const struct job_def *d, const struct sched_model *m,
                                              "job %s: no calendar named \"%s\"", d->name,
                                              d->calendar);
                 j->calendar = &m->calendars[k];
+                j->calendar_name = d->calendar;
         }
         j->window = d->window == WINDOW_ONLY_IN   ? WINDOW_POLICY_ONLY_IN
                     : d->window == WINDOW_NOT_IN ? WINDOW_POLICY_NOT_IN

@@ -116,6 +116,7 @@ remote|calendars list|list
 remote|calendars get workdays|one defs
 remote|settings get|one defs
 remote|deps --date $day|one
+both|why nightly --at 2026-03-02T23:00:00Z|one
 local|plan --db $db --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z|list
 local|cron next 0_1_*_*_* --from 2026-01-01T00:00:00Z|list
 local|cron explain 0_1_*_*_*|one

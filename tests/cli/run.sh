@@ -94,7 +94,7 @@ check "jobs --help names every verb" 0 - "" -- jobs --help
     pass "jobs verbs: list get history create replace delete enable disable" ||
     fail "jobs verbs: list get history create replace delete enable disable" "$tmp/out"
 # Nouns without verbs take --help themselves.
-for noun in validate apply export submit deps metrics health openapi report plan; do
+for noun in validate apply export submit deps metrics health openapi report plan why; do
     check "$noun --help: exit 0, its usage" 0 - "" -- "$noun" --help
     grep -q "^usage: batchctl $noun" "$tmp/out" && pass "$noun --help prints its usage" ||
         fail "$noun --help prints its usage" "$tmp/out"
