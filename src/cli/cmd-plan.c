@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/procdate.h"
 #include "core/simulate.h"
 #include "defs/load.h"
 #include "defs/validate.h"
@@ -281,18 +282,22 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         if (json) /* a list, as every list command prints it (docs/cli.md, "Output") */
                 buf_puts(&b, "{\"items\": [");
         else if (nshow)
-                buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
-                           "FIRST_DUE", "START", "END", "STATE", "REASON");
+                buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
+                           "PROCESS_DATE", "FIRST_DUE", "START", "END", "STATE", "REASON");
         for (size_t i = 0; i < r->n; i++) {
                 const struct sim_row *w = &r->rows[i];
                 const char *job = m->jobs[w->job].name;
                 if (excluded(o, job))
                         continue;
+                /* As the run will get it (a plan has no submit parameters). */
+                char pdate[PROCDATE_TEXT_MAX];
+                procdate_format(&m->tenant.window, z, w->due, pdate);
                 if (!json) {
                         shown++;
                         char t[4][ISO_FORMAT_MAX];
-                        buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", job,
-                                   fmt_time(w->due, z, t[0]), fmt_time(w->first_due, z, t[1]),
+                        buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s\n", job,
+                                   fmt_time(w->due, z, t[0]), pdate,
+                                   fmt_time(w->first_due, z, t[1]),
                                    fmt_time(w->start, z, t[2]), fmt_time(w->end, z, t[3]),
                                    state_name(w->state), w->reason);
                         continue;
@@ -302,6 +307,8 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 put_json_time(&b, "due", w->due, z);
                 put_json_time(&b, "first_due", w->first_due, z);
                 put_json_time(&b, "last_due", w->last_due, z);
+                buf_puts(&b, ", \"process_date\": ");
+                json_put_string(&b, pdate);
                 put_json_time(&b, "start", w->start, z);
                 put_json_time(&b, "end", w->end, z);
                 buf_printf(&b, ", \"state\": %d, \"state_name\": ", w->state);
@@ -324,15 +331,16 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 char iso[ISO_FORMAT_MAX];
                 if (!json) {
                         shown++;
-                        buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s%s\n", job,
-                                   fmt_time(t, z, iso), "-", "-", "-", "-", EXTERNAL_REASON,
+                        buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s%s\n", job,
+                                   fmt_time(t, z, iso), "-", "-", "-", "-", "-", EXTERNAL_REASON,
                                    t ? " (last known due time)" : " (no answer known)");
                         continue;
                 }
                 buf_puts(&b, shown++ ? ",\n {\"job\": " : "\n {\"job\": ");
                 json_put_string(&b, job);
                 put_json_time(&b, "due", t, z);
-                buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"start\": null, "
+                buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"process_date\": null, "
+                             "\"start\": null, "
                              "\"end\": null, \"state\": null, \"state_name\": null, "
                              "\"reason\": \"" EXTERNAL_REASON "\", \"external_due\": true}");
         }

@@ -39,6 +39,7 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "core/nextdue.h"
+#include "core/procdate.h"
 #include "core/sched.h"
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
@@ -52,6 +53,7 @@
 #include "defs/apply.h"
 #include "defs/load.h"
 #include "defs/params.h"
+#include "ops/instances.h"
 #include "ops/secrets.h"
 #include "sched/model.h"
 #include "store/store.h"
@@ -284,13 +286,22 @@ static char *env_var(const char *name, const char *value)
         return s;
 }
 
+/* The process date of instance `in` with its own parameters (ops_process_date). */
+static const char *run_process_date(const struct tenant_rt *tr, const struct def_map *params,
+                                    const struct sched_inst *in, char out[PROCDATE_TEXT_MAX])
+{
+        return ops_process_date(params, &tr->model.tenant.window, tr->model.tenant.zone,
+                                in->due, out);
+}
+
 /* The environment of a run (DESIGN §4): a clean base, the job's env, BATCH_*. */
-static char **run_env(struct daemon *d, const struct job_def *def, const struct sched_inst *in,
-                      const struct store_instance *si)
+static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct job_def *def,
+                      const struct sched_inst *in, const struct store_instance *si)
 {
         struct def_map params = {0};
         if (si->params)
                 params_parse(si->params, &params, NULL);
+        char pdate[PROCDATE_TEXT_MAX];
         size_t n = 16 + def->exec_env.n + def->parameters.n + params.n;
         char **env = calloc(n, sizeof(*env));
         if (!env)
@@ -309,6 +320,7 @@ static char **run_env(struct daemon *d, const struct job_def *def, const struct 
         env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(in->due, iso));
         env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(in->first_due, iso));
         env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(in->last_due, iso));
+        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(tr, &params, in, pdate));
         env[k++] = env_var("BATCH_DB", d->dsn);
         for (size_t i = 0; i < def->exec_env.n; i++)
                 env[k++] = env_var(def->exec_env.keys[i], def->exec_env.vals[i]);
@@ -525,7 +537,8 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
         if (si->params)
                 params_parse(si->params, &params, NULL);
         json_t *p = json_object();
-        const char *process_date = NULL;
+        char pdate[PROCDATE_TEXT_MAX];
+        const char *process_date = run_process_date(tr, &params, in, pdate);
         bool bad = false;
         for (size_t i = 0; i < def->parameters.n + params.n && !bad; i++) {
                 bool from_job = i < def->parameters.n;
@@ -556,16 +569,14 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
         json_object_set_new(p, "#DueTime", json_string(due));
         json_object_set_new(p, "#FirstDueTime", json_string(first));
         json_object_set_new(p, "#LastDueTime", json_string(last));
-        json_t *pd = json_object_get(p, "ProcessDate");
-        if (json_is_string(pd))
-                process_date = json_string_value(pd);
+        json_object_set_new(p, "#ProcessDate", json_string(process_date));
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:s, s:O, s:s, s:s, s:s}", "job",
                               def->http_remote_job, "batchd_job", def->name, "tenant", tr->name,
                               "instance_id", (json_int_t)in->ext_id, "execution_id",
                               (json_int_t)exec_id, "attempt", attempt, "trace_id",
                               si->trace_id ? si->trace_id : "", "parameters", p, "due_time", due,
                               "first_due_time", first, "last_due_time", last);
-        if (o && process_date)
+        if (o)
                 json_object_set_new(o, "process_date", json_string(process_date));
         if (o && d->callback_base[0]) {
                 char url[700];
@@ -1016,7 +1027,7 @@ static void nd_failed_row(struct daemon *d, size_t t, size_t j, const char *why,
                                     .trace_id = trace};
         struct batch_err err = {0};
         int64_t id = 0;
-        int rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+        int rc = store_instance_create(d->st, &si, tr->model.scheduler_user, now, &id, &err);
         if (rc == 0) {
                 /* Held like any instance of the job (a child it governs sees it). */
                 struct sched_inst in = {.ext_id = id, .scheduled = false, .due = snow,
@@ -1231,7 +1242,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 return false;
         }
         char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
-        char **env = run_env(d, def, in, &si);
+        char **env = run_env(d, tr, def, in, &si);
         if (!argv || !env) {
                 free(argv);
                 free_env(env);
@@ -1689,7 +1700,9 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                             .first_due = in->first_due, .last_due = in->last_due,
                                             .state = STATE_INIT, .trace_id = trace};
                 int64_t id;
-                rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+                /* Submitted by the tenant's scheduler user (a submit is already stored,
+                 * with its submitter). */
+                rc = store_instance_create(d->st, &si, tr->model.scheduler_user, now, &id, &err);
                 /* Not max_seen_id: a submit another process committed just before
                  * has a lower id and must still be found by take_submits (which skips
                  * the instances it already holds). */

@@ -87,6 +87,7 @@ static void doc_release(struct def_doc *d)
                 free(d->u.settings.alert_pauses);
                 list_release(&d->u.settings.escalate_email);
                 list_release(&d->u.settings.report_email);
+                free(d->u.settings.scheduler_user);
                 break;
         }
         for (size_t i = 0; i < d->nkeys; i++)

@@ -10,6 +10,7 @@
 #include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/validate.h"
+#include "sched/model.h"
 
 /* The example of DESIGN.md §2, verbatim but for the parents, which are defined here. */
 static const char design_example[] =
@@ -552,6 +553,58 @@ static void test_alert_settings(void **state)
                    "alerts.after_failures", "out of range 1 to 1000");
 }
 
+/* Issue 23's settings: scheduler_user (default VIRTUAL, the seed's system user) and
+ * min_schedule_interval_minutes (default off), in canonical order, round-tripping. */
+static void test_schedule_settings(void **state)
+{
+        (void)state;
+        struct defset set, again;
+        struct diag_list diags, d2;
+        struct buf out, out2;
+        buf_init(&out, 0);
+        buf_init(&out2, 0);
+        load("kind: settings\nscheduler_user: batch.night\nmin_schedule_interval_minutes: 5\n",
+             &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_string_equal(set.docs[0].u.settings.scheduler_user, "batch.night");
+        assert_int_equal(set.docs[0].u.settings.min_interval_minutes, 5);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_string_equal(out.data, "kind: settings\ntenant: default\n"
+                                      "batch_window: {end: \"12:00\", start: \"12:00\"}\n"
+                                      "min_schedule_interval_minutes: 5\n"
+                                      "scheduler_user: batch.night\n"
+                                      "timeouts: {estimate_multiple: 3, min_execute_minutes: 30}\n");
+        load(out.data, &again, &d2);
+        assert_int_equal(d2.n, 0);
+        assert_int_equal(defs_emit_doc(&again.docs[0], &out2), 0);
+        assert_string_equal(out.data, out2.data);
+        struct sched_model m;
+        assert_int_equal(sched_model_build(&set, NULL, &m, NULL), 0);
+        assert_string_equal(m.scheduler_user, "batch.night");
+        sched_model_release(&m);
+        buf_release(&out);
+        buf_release(&out2);
+        defset_release(&set);
+        defset_release(&again);
+        diag_list_release(&diags);
+        diag_list_release(&d2);
+
+        /* The defaults: nothing emitted, the scheduler user is VIRTUAL. */
+        buf_init(&out, 0);
+        load("kind: settings\n", &set, &diags);
+        assert_int_equal(set.docs[0].u.settings.min_interval_minutes, 0);
+        assert_null(set.docs[0].u.settings.scheduler_user);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_null(strstr(out.data, "scheduler_user"));
+        assert_null(strstr(out.data, "min_schedule_interval"));
+        assert_int_equal(sched_model_build(&set, NULL, &m, NULL), 0);
+        assert_string_equal(m.scheduler_user, "VIRTUAL");
+        sched_model_release(&m);
+        buf_release(&out);
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -565,6 +618,7 @@ int main(void)
                 cmocka_unit_test(test_next_due_trigger),
                 cmocka_unit_test(test_alert_settings),
                 cmocka_unit_test(test_report_settings),
+                cmocka_unit_test(test_schedule_settings),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }

@@ -1,0 +1,12 @@
+# mk/envs.mk: issue 23's tenant settings and environments (docs/environments.md).
+#   make test-envs   tests/cli/envs.sh (process date in plan, minimum schedule interval,
+#                    scheduler user) and tests/daemon/envs.sh (the process date and the
+#                    scheduler user of real runs, over the API too)
+
+TEST_EXTRA += test-envs
+
+.PHONY: test-envs
+
+test-envs: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/envs.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/envs.sh
