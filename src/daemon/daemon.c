@@ -2439,13 +2439,15 @@ static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
-        "              [--retention-days N]\n"
+        "              [--retention-days N] [--environment master|runtime]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
         "       batchd --version | --help\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
-        "          off: no API)\n";
+        "          off: no API)\n"
+        "--environment: master (default: definitions editable) or runtime (definitions only\n"
+        "          by apply; API edits refused but for troubleshooting, docs/environments.md)\n";
 
 int main(int argc, char **argv)
 {
@@ -2463,6 +2465,7 @@ int main(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {"retention-days", required_argument, NULL, 'R'},
+                {"environment", required_argument, NULL, 'E'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -2487,6 +2490,7 @@ int main(int argc, char **argv)
         const char *key_file = NULL; /* --secrets-key */
         const char *callback_url = getenv("BATCHD_CALLBACK_URL"); /* --callback-url */
         const char *retention = getenv("BATCHD_RETENTION_DAYS"); /* --retention-days */
+        bool runtime = false; /* --environment runtime */
         char defpath[PATH_MAX];
         int ch;
         while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -2523,6 +2527,14 @@ int main(int argc, char **argv)
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
                 case 'R': retention = optarg; break;
+                case 'E':
+                        if (strcmp(optarg, "master") && strcmp(optarg, "runtime")) {
+                                fprintf(stderr, "batchd: --environment \"%s\" must be master or "
+                                                "runtime\n%s", optarg, usage);
+                                return 2;
+                        }
+                        runtime = !strcmp(optarg, "runtime");
+                        break;
                 default: fputs(usage, stderr); return 2;
                 }
         }
@@ -2705,7 +2717,8 @@ int main(int argc, char **argv)
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
                 struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
-                                        .clock = &d.clock, .secrets = &d.secrets};
+                                        .clock = &d.clock, .secrets = &d.secrets,
+                                        .runtime = runtime};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -2716,8 +2729,9 @@ int main(int argc, char **argv)
                      api_port(api));
         }
         callback_base(&d, callback_url, api ? listen : NULL, api ? api_port(api) : 0);
-        dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
-             d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
+        dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock, %s "
+             "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
+             runtime ? "runtime" : "master");
         notify_send(&nt, "READY=1\nSTATUS=scheduling");
         take_submits(&d, dclock_now(&d.clock));
         take_requests(&d, dclock_now(&d.clock));

@@ -11,6 +11,10 @@
 # - the API shows process_date on instances (list and detail), and submitted_by: the
 #   tenant's scheduler user (settings scheduler_user) for scheduled instances, the
 #   token for a submit through the API ("token:NAME"); the instance history names them.
+# - a runtime batchd (--environment runtime) refuses definition edits through the API
+#   with 403 and the reason, accepts an applied export, lets an admin change a definition
+#   for troubleshooting (X-Batchd-Troubleshooting: REASON), audited with the reason and
+#   shown as drift until the export is applied again; a master takes the edit plainly.
 # Closes with "envs-daemon: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -22,8 +26,10 @@ failed=0
 tmp=$(mktemp -d)
 daemon_pid=""
 svc_pid=""
+rt_pid=""
 cleanup() {
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    [ -n "$rt_pid" ] && kill "$rt_pid" 2>/dev/null
     [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
@@ -70,7 +76,8 @@ scheduler_user: batch.night
 EOF2
 "$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 || { echo "Bail out! apply failed"; cat "$tmp/apply.out"; exit 1; }
 tok=$("$D" token create --name ops --role operator --db "$DB" 2>"$tmp/tok.err" | head -n 1)
-[ -n "$tok" ] || { echo "Bail out! token create failed"; cat "$tmp/tok.err"; exit 1; }
+madm=$("$D" token create --name madm --role admin --db "$DB" 2>>"$tmp/tok.err" | head -n 1)
+[ -n "$tok" ] && [ -n "$madm" ] || { echo "Bail out! token create failed"; cat "$tmp/tok.err"; exit 1; }
 
 "$D" --db "$DB" --clock-start 2026-03-02T23:30:00Z --clock-rate 120 --listen 127.0.0.1:0 \
     2>>"$tmp/daemon.log" &
@@ -144,6 +151,75 @@ code=$(api "$base/instances?submitted_by=batch.night&job=pd-early")
 [ "$code" = 200 ] && jq -e "[.items[].id] | index($early) != null" "$tmp/api.out" >/dev/null &&
     pass "GET /instances?submitted_by=batch.night finds the scheduled instances" ||
     fail "GET /instances?submitted_by=batch.night finds the scheduled instances ($code)" "$tmp/api.out"
+
+# ---- a runtime environment (docs/environments.md) ----------------------------------------
+# The master's definitions are exported; a runtime batchd on its own repository refuses
+# edits through the API (403 with the reason), takes the export by apply, and lets an
+# admin change a definition for troubleshooting (audited, shown as drift) until the next
+# apply of the export.
+RT="$tmp/rt.db"
+rsql() { sqlite3 -cmd '.timeout 5000' "$RT" "$@"; }
+"$B" export "$tmp/export" --db "$DB" >"$tmp/export.out" 2>&1 || fail "export the master's definitions" "$tmp/export.out"
+adm=$("$D" token create --name adm --role admin --db "$RT" 2>"$tmp/tok.err" | head -n 1)
+[ -n "$adm" ] || { echo "Bail out! token create (runtime) failed"; cat "$tmp/tok.err"; exit 1; }
+"$D" --db "$RT" --environment runtime --clock-start 2026-03-03T10:00:00Z --clock-rate 60 \
+    --listen 127.0.0.1:0 --state-dir "$tmp/rt-state" 2>>"$tmp/rt.log" &
+rt_pid=$!
+rt_port() { rport=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/rt.log" | tail -n 1); [ -n "$rport" ]; }
+wait_for "$WAIT" rt_port || { echo "Bail out! the runtime batchd did not start"; cat "$tmp/rt.log"; exit 1; }
+rbase="http://127.0.0.1:$rport/api/v1"
+ra() { curl -s -o "$tmp/ra.out" -w '%{http_code}' -H "Authorization: Bearer $adm" "$@"; }
+code=$(ra "$rbase/whoami")
+[ "$code" = 200 ] && jq -e '.environment == "runtime"' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: whoami says environment runtime" || fail "runtime: whoami says environment runtime ($code)" "$tmp/ra.out"
+job_yaml='kind: job
+name: rt-new
+type: manual
+executor: {exec: {command: [/bin/true]}}'
+code=$(ra -X POST -H 'Content-Type: application/yaml' --data-binary "$job_yaml" "$rbase/jobs")
+[ "$code" = 403 ] && jq -e '.detail | test("runtime environment: definitions change only by applying an export")' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: POST /jobs is refused with 403 and the reason" ||
+    fail "runtime: POST /jobs is refused with 403 and the reason ($code)" "$tmp/ra.out"
+code=$(ra -X PUT -H 'Content-Type: application/json' -d '{"kind": "settings", "timezone": "Europe/Berlin"}' "$rbase/settings")
+[ "$code" = 403 ] && pass "runtime: PUT /settings is refused (403)" || fail "runtime: PUT /settings is refused (403, got $code)" "$tmp/ra.out"
+[ "$(rsql "SELECT count(*) FROM definitions")" = 0 ] && pass "runtime: the refused edits changed nothing" ||
+    fail "runtime: the refused edits changed nothing"
+"$B" apply "$tmp/export" --db "$RT" >"$tmp/rt-apply.out" 2>&1 &&
+    grep -q '^apply: 5 created' "$tmp/rt-apply.out" && pass "runtime: the export is applied (5 definitions)" ||
+    fail "runtime: the export is applied (5 definitions)" "$tmp/rt-apply.out"
+code=$(ra -X POST "$rbase/jobs/pd-manual/disable")
+[ "$code" = 403 ] && pass "runtime: disabling a job without saying why is refused (403)" ||
+    fail "runtime: disabling a job without saying why is refused (403, got $code)" "$tmp/ra.out"
+code=$(ra -X POST -H 'X-Batchd-Troubleshooting: INC-42 stop the manual job' "$rbase/jobs/pd-manual/disable")
+[ "$code" = 200 ] && jq -e '.enabled == false and .drift == true and .updated_by == "token:adm (troubleshooting)"' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: an admin's troubleshooting change is made and shown as drift" ||
+    fail "runtime: an admin's troubleshooting change is made and shown as drift ($code)" "$tmp/ra.out"
+[ "$(rsql "SELECT actor || ' | ' || action || ' | ' || detail FROM audit_log WHERE object = 'job/default/pd-manual' ORDER BY id DESC LIMIT 1")" = \
+    "token:adm (troubleshooting) | changed | troubleshooting: INC-42 stop the manual job; enabled" ] &&
+    pass "runtime: the troubleshooting change is audited with its reason" ||
+    { rsql "SELECT * FROM audit_log" >"$tmp/audit"; fail "runtime: the troubleshooting change is audited with its reason" "$tmp/audit"; }
+code=$(ra "$rbase/jobs/pd-late")
+[ "$code" = 200 ] && jq -e '.drift == false' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: an applied definition is not drift" || fail "runtime: an applied definition is not drift ($code)" "$tmp/ra.out"
+"$B" apply "$tmp/export" --db "$RT" >"$tmp/rt-apply.out" 2>&1
+code=$(ra "$rbase/jobs/pd-manual")
+[ "$code" = 200 ] && jq -e '.enabled == true and .drift == false' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: applying the export again ends the drift" ||
+    fail "runtime: applying the export again ends the drift ($code)" "$tmp/ra.out"
+# The runtime batchd runs what was applied.
+code=$(ra -X POST -H 'Content-Type: application/json' -d '{}' "$rbase/jobs/pd-manual/submit")
+rid=$(jq -r '.id' "$tmp/ra.out" 2>/dev/null)
+rt_success() { [ "$(rsql "SELECT state FROM instances WHERE id = ${rid:-0}")" = 5 ]; }
+[ "$code" = 201 ] && wait_for "$WAIT" rt_success && pass "runtime: a submit of an applied job runs to 5 Success" ||
+    fail "runtime: a submit of an applied job runs to 5 Success ($code)" "$tmp/rt.log"
+kill "$rt_pid" 2>/dev/null
+wait "$rt_pid" 2>/dev/null
+rt_pid=""
+# The master (the default environment) takes the same edit from an admin without a reason.
+code=$(curl -s -o "$tmp/api.out" -w '%{http_code}' -H "Authorization: Bearer $madm" -X POST "$base/jobs/pd-manual/disable")
+[ "$code" = 200 ] && jq -e '.enabled == false and .drift == false' "$tmp/api.out" >/dev/null &&
+    pass "master: an admin disables a job through the API, no drift" ||
+    fail "master: an admin disables a job through the API, no drift ($code)" "$tmp/api.out"
 
 echo "envs-daemon: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
