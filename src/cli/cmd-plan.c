@@ -24,12 +24,13 @@
 
 #define PLAN_USAGE                                                                                \
         "plan (--db DB | PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=RESULT]... "           \
-        "[--exclude JOB]... [--tenant T] [-o table|wide|json|yaml]\n"                                      \
+        "[--exclude JOB]... [--tenant T] [--overlay PATH] [-o table|wide|json|yaml]\n"                     \
         "  RESULT: success, failed or minutes:N, several joined by ','\n"                         \
-        "  --exclude: simulate JOB but leave its runs out of the output"
+        "  --exclude: simulate JOB but leave its runs out of the output\n"                       \
+        "  --overlay: an environment's overlay, applied over the definitions"
 
 struct plan_opts {
-        const char *db, *from, *to, *tenant, *output;
+        const char *db, *from, *to, *tenant, *output, *overlay;
         size_t noutcomes, nexcludes;
         char **outcomes, **excludes;
 };
@@ -54,7 +55,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 {"to", required_argument, NULL, 'u'},      {"outcome", required_argument, NULL, 'x'},
                 {"tenant", required_argument, NULL, 't'},  {"output", required_argument, NULL, 'o'},
                 {"exclude", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                {"overlay", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
         };
         optind = 1;
         opterr = 0;
@@ -68,6 +69,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 case 'o': o->output = optarg; break;
                 case 'x': o->outcomes[o->noutcomes++] = optarg; break;
                 case 'X': o->excludes[o->nexcludes++] = optarg; break;
+                case 'O': o->overlay = optarg; break;
                 case 'h': printf("usage: batchctl " PLAN_USAGE "\n"); return -1;
                 default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
                 }
@@ -81,8 +83,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
         return 0;
 }
 
-/* Loads every definition stored in the repository into *set. */
-static int load_repo(const char *db, struct defset *set)
+int cli_load_repo(const char *db, struct defset *set)
 {
         struct store *s;
         int r = cli_open_repo(db, &s);
@@ -362,15 +363,17 @@ int cli_plan(int argc, char **argv)
                 free(o.excludes);
                 return CLI_FAILURE;
         }
-        struct defset set = {0};
+        struct defset set = {0}, ov = {0};
         struct sched_model m = {0};
         struct sim_outcome *outcomes = NULL;
         struct sim_result res = {0};
         int r = parse(argc, argv, &o);
         if (r)
                 goto out;
-        r = o.db ? load_repo(o.db, &set)
+        r = o.db ? cli_load_repo(o.db, &set)
                  : cli_load_defs(argv + optind, (size_t)(argc - optind), &set);
+        if (r == CLI_OK && o.overlay)
+                r = cli_overlay(o.overlay, &set, &ov);
         if (r)
                 goto out;
         struct batch_err err;
@@ -426,6 +429,7 @@ out:
         free(outcomes);
         sched_model_release(&m);
         defset_release(&set);
+        defset_release(&ov);
         free(o.outcomes);
         free(o.excludes);
         return r < 0 ? CLI_OK : r;

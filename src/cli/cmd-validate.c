@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
 #include "defs/validate.h"
 
 static int cmp_diag(const void *a, const void *b)
@@ -50,6 +51,30 @@ int cli_load_defs(char *const *paths, size_t npaths, struct defset *set)
         if (diags.n) {
                 cli_print_diags(&diags);
                 fprintf(stderr, "batchctl: %zu problem%s found; nothing was changed\n", diags.n,
+                        diags.n == 1 ? "" : "s");
+                diag_list_release(&diags);
+                return CLI_FAILURE;
+        }
+        return CLI_OK;
+}
+
+int cli_overlay(const char *path, struct defset *set, struct defset *ov)
+{
+        struct diag_list diags = {0, NULL};
+        char *p = (char *)path;
+        int r = defs_load_paths(ov, &p, 1, &diags);
+        if (r == 0 && !diags.n)
+                r = defs_overlay_apply(set, ov, &diags);
+        if (r == 0) /* every problem at once: what was applied is checked too */
+                r = defs_validate(set, &diags);
+        if (r < 0) {
+                fprintf(stderr, "batchctl: out of memory\n");
+                diag_list_release(&diags);
+                return CLI_FAILURE;
+        }
+        if (diags.n) {
+                cli_print_diags(&diags);
+                fprintf(stderr, "batchctl: --overlay %s: %zu problem%s found\n", path, diags.n,
                         diags.n == 1 ? "" : "s");
                 diag_list_release(&diags);
                 return CLI_FAILURE;

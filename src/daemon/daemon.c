@@ -52,6 +52,8 @@
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
+#include "defs/validate.h"
 #include "defs/params.h"
 #include "ops/instances.h"
 #include "ops/secrets.h"
@@ -112,6 +114,12 @@ struct daemon {
         struct store *st;
         const char *dsn;
         const char *defs_dir;     /* --defs: applied at start and on SIGHUP, or NULL */
+        const char *overlay_path; /* --overlay: read at start and on SIGHUP, or NULL */
+        struct defset overlay;    /* its documents, applied over the repository's
+                                     definitions at each rebuild (defs/overlay.h) */
+        struct defset overlay_old; /* the one a SIGHUP replaced, which d->set borrowed file
+                                      names from until the rebuild that follows */
+        size_t overlay_problems;  /* problems the last rebuild found with it */
         char state_dir[PATH_MAX];
         struct dclock clock;
         struct defset set;
@@ -1823,6 +1831,16 @@ static void drain_pending(struct daemon *d)
 
 /* ---- loading and restoring from the repository --------------------------------------- */
 
+static void log_overlay_diags(const struct diag_list *diags)
+{
+        for (size_t i = 0; i < diags->n; i++) {
+                const struct diag *g = &diags->items[i];
+                dlog("error", NULL, 0, 0, NULL, "--overlay: %s:%d:%d: %s%s%s",
+                     g->pos.file ? g->pos.file : "", g->pos.line, g->pos.col,
+                     g->key ? g->key : "", g->key ? ": " : "", g->msg);
+        }
+}
+
 static int load_defs(struct daemon *d, struct defset *set, char **key)
 {
         struct store_def_list l;
@@ -1848,6 +1866,38 @@ static int load_defs(struct daemon *d, struct defset *set, char **key)
         diag_list_release(&diags);
         store_def_list_release(&l);
         *key = buf_detach(&k);
+        /* This environment's overlay (docs/environments.md): a document with a problem is
+         * left out and logged; at the start that stops batchd (main). */
+        d->overlay_problems = 0;
+        if (d->overlay.ndocs && (defs_overlay_apply(set, &d->overlay, &diags) < 0 ||
+                                 defs_validate(set, &diags) < 0)) {
+                diag_list_release(&diags);
+                return -1;
+        }
+        log_overlay_diags(&diags);
+        d->overlay_problems = diags.n;
+        diag_list_release(&diags);
+        return 0;
+}
+
+/* Reads --overlay into d->overlay (the old one is kept when the file has a problem,
+ * logged). Returns 0 or -1. */
+static int load_overlay(struct daemon *d)
+{
+        struct defset ov = {0};
+        struct diag_list diags = {0, NULL};
+        char *path = (char *)d->overlay_path;
+        if (defs_load_paths(&ov, &path, 1, &diags) < 0 || diags.n) {
+                log_overlay_diags(&diags);
+                diag_list_release(&diags);
+                defset_release(&ov);
+                return -1;
+        }
+        /* d->set borrows file names from the current overlay until the next rebuild (which
+         * follows every load): the one before that is no longer borrowed from. */
+        defset_release(&d->overlay_old);
+        d->overlay_old = d->overlay;
+        d->overlay = ov;
         return 0;
 }
 
@@ -2439,7 +2489,7 @@ static const char usage[] =
         "usage: batchd [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE] [--max-runs N]\n"
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
-        "              [--retention-days N] [--environment master|runtime]\n"
+        "              [--retention-days N] [--environment master|runtime] [--overlay PATH]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2447,7 +2497,9 @@ static const char usage[] =
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
         "          off: no API)\n"
         "--environment: master (default: definitions editable) or runtime (definitions only\n"
-        "          by apply; API edits refused but for troubleshooting, docs/environments.md)\n";
+        "          by apply; API edits refused but for troubleshooting, docs/environments.md)\n"
+        "--overlay: this environment's overlay file or directory, applied over the\n"
+        "          repository's definitions, never stored (docs/environments.md)\n";
 
 int main(int argc, char **argv)
 {
@@ -2466,6 +2518,7 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, 'V'},
                 {"retention-days", required_argument, NULL, 'R'},
                 {"environment", required_argument, NULL, 'E'},
+                {"overlay", required_argument, NULL, 'O'},
                 {NULL, 0, NULL, 0},
         };
         if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -2527,6 +2580,7 @@ int main(int argc, char **argv)
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': printf("batchd %s\n", BATCH_VERSION); return 0;
                 case 'R': retention = optarg; break;
+                case 'O': d.overlay_path = optarg; break;
                 case 'E':
                         if (strcmp(optarg, "master") && strcmp(optarg, "runtime")) {
                                 fprintf(stderr, "batchd: --environment \"%s\" must be master or "
@@ -2677,6 +2731,11 @@ int main(int argc, char **argv)
                 if (d.ifd >= 0 && inotify_add_watch(d.ifd, dir, IN_MODIFY | IN_CLOSE_WRITE) >= 0)
                         watch(&d, d.ifd, W_INOTIFY, NULL);
         }
+        if (d.overlay_path && load_overlay(&d) < 0) {
+                fprintf(stderr, "batchd: --overlay %s: problems (see the log); not starting\n",
+                        d.overlay_path);
+                return 1;
+        }
         if (d.defs_dir && apply_defs(&d) < 0) {
                 fprintf(stderr, "batchd: --defs %s: the definitions were not applied (see the "
                                 "log); not starting\n", d.defs_dir);
@@ -2693,6 +2752,12 @@ int main(int argc, char **argv)
         store_data_version(d.st, &d.data_version, &err);
         if (rebuild(&d) < 0) {
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
+                return 1;
+        }
+        if (d.overlay_problems) {
+                fprintf(stderr, "batchd: --overlay %s: %zu problem%s with the repository's "
+                                "definitions (see the log); not starting\n",
+                        d.overlay_path, d.overlay_problems, d.overlay_problems == 1 ? "" : "s");
                 return 1;
         }
         if (remote_worker_start(4, &d.remote, &err) < 0) {
@@ -2787,6 +2852,8 @@ int main(int argc, char **argv)
                         dlog("info", NULL, 0, 0, NULL, "SIGHUP: reloading");
                         if (d.defs_dir)
                                 apply_defs(&d);
+                        if (d.overlay_path)
+                                load_overlay(&d);
                         rebuild(&d);
                         notify_send(&nt, "READY=1\nSTATUS=scheduling (reloaded)");
                 }

@@ -117,5 +117,72 @@ grep -rqx 'scheduler_user: batch.night' "$tmp/su-export" &&
     grep -rqx 'min_schedule_interval_minutes: 5' "$tmp/su-export" &&
     pass "settings: exported as written" || { cat "$tmp/su-export"/* >"$tmp/x" 2>&1; fail "settings: exported as written" "$tmp/x"; }
 
+# ---- overlays and `batchctl diff` (docs/environments.md) ------------------------------------
+mkdir -p "$tmp/env/defs"
+cat >"$tmp/env/defs/jobs.yaml" <<'EOF_ENV'
+kind: job
+name: load
+trigger: {cron: "30 23 * * *"}
+executor: {exec: {command: [/bin/true], env: {DB_PASSWORD: s3cret-in-the-file}}}
+---
+kind: job
+name: extract
+trigger: {cron: "0 23 * * *"}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: old
+type: manual
+executor: {exec: {command: [/bin/true]}}
+EOF_ENV
+"$B" apply "$tmp/env/defs" --db "$tmp/env/r.db" >/dev/null 2>&1 || fail "apply the environment's definitions"
+"$B" export "$tmp/env/exp" --db "$tmp/env/r.db" >/dev/null 2>&1 || fail "export them"
+check "diff: an export against its own repository" 0 \
+    "diff: 0 changed, 0 only in DIR, 0 only in the repository, 3 the same" "" -- diff "$tmp/env/exp" --db "$tmp/env/r.db"
+# The other environment's checkout: load's trigger changed, old removed, fresh added.
+sed -i 's/30 23 \* \* \*/0 2 * * */' "$tmp/env/exp/default/jobs/load.yaml"
+rm "$tmp/env/exp/default/jobs/old.yaml"
+printf 'kind: job\nname: fresh\ntype: manual\nexecutor: {exec: {command: [/bin/false]}}\n' \
+    >"$tmp/env/exp/default/jobs/fresh.yaml"
+check "diff: a changed job, its keys with the repository's (-) and the directory's (+) values" 0 \
+"only in DIR: job default/fresh
+changed job default/load: trigger
+  - trigger: {cron: \"30 23 * * *\"}
+  + trigger: {cron: \"0 2 * * *\"}
+only in the repository: job default/old
+diff: 1 changed, 1 only in DIR, 1 only in the repository, 1 the same" "" -- diff "$tmp/env/exp" --db "$tmp/env/r.db"
+check "diff -o json" 0 - "" -- diff "$tmp/env/exp" --db "$tmp/env/r.db" -o json
+jq -e '[.items[] | .name + ":" + .status] == ["fresh:only_in_dir", "load:changed", "old:only_in_repository"]
+       and (.items[1].keys == ["trigger"]) and (.items[1].dir.trigger == "{cron: \"0 2 * * *\"}")' "$tmp/out" >/dev/null &&
+    pass "diff -o json: the same three differences" || fail "diff -o json: the same three differences" "$tmp/out"
+grep -q 's3cret' "$tmp/out" && fail "diff never shows a secret value" "$tmp/out" || pass "diff never shows a secret value"
+# An overlay turns load off in this environment only: applied to both sides, it is no
+# difference; plan leaves load out with it and keeps it without.
+printf 'kind: job\nname: load\nenabled: false\n' >"$tmp/env/prod.yaml"
+check "diff --overlay: the overlay applies to both sides" 0 - "" -- \
+    diff "$tmp/env/exp" --db "$tmp/env/r.db" --overlay "$tmp/env/prod.yaml"
+grep -qx 'diff: 1 changed, 1 only in DIR, 1 only in the repository, 1 the same' "$tmp/out" &&
+    ! grep -q enabled "$tmp/out" && pass "diff --overlay: enabled is no difference" ||
+    fail "diff --overlay: enabled is no difference" "$tmp/out"
+check "plan --overlay: the overlaid job has no runs" 0 - "" -- \
+    plan --db "$tmp/env/r.db" --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z --overlay "$tmp/env/prod.yaml"
+grep -q '^extract ' "$tmp/out" && ! grep -q '^load ' "$tmp/out" && pass "plan --overlay: extract runs, load does not" ||
+    fail "plan --overlay: extract runs, load does not" "$tmp/out"
+check "plan without the overlay: load runs" 0 - "" -- \
+    plan --db "$tmp/env/r.db" --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z
+grep -q '^load ' "$tmp/out" && pass "plan without the overlay: load runs" || fail "plan without the overlay: load runs" "$tmp/out"
+# Overlays are validated like definitions: a key they may not change, an unknown job, a
+# bad cron, each at the overlay's file:line:column.
+printf 'kind: job\nname: load\nmax_minutes: 5\n---\nkind: job\nname: lod\nenabled: false\n---\nkind: job\nname: extract\ntrigger: {cron: "0 25 * * *"}\n' \
+    >"$tmp/env/bad.yaml"
+check "overlay problems: named at the overlay's lines" 1 "" \
+    "$tmp/env/bad.yaml:3:1: max_minutes: an overlay may change a job's enabled, trigger, executor and alerts" -- \
+    plan --db "$tmp/env/r.db" --from 2026-03-02T00:00:00Z --to 2026-03-03T00:00:00Z --overlay "$tmp/env/bad.yaml"
+grep -qF "$tmp/env/bad.yaml:6:1: name: the overlay names job \"lod\" of tenant \"default\", which the definitions do not hold" "$tmp/err" &&
+    grep -qF "$tmp/env/bad.yaml:11:11: trigger.cron: hour: \"25\" is out of range 0-23" "$tmp/err" &&
+    grep -qF "3 problems found" "$tmp/err" && pass "overlay problems: the unknown job and the bad cron too" || fail "overlay problems: the unknown job and the bad cron too" "$tmp/err"
+check "diff of a directory that does not exist" 1 "" "cannot read" -- diff "$tmp/none" --db "$tmp/env/r.db"
+check "diff without DIR" 2 "" "usage: batchctl diff DIR" -- diff --db "$tmp/env/r.db"
+
 echo "envs-cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

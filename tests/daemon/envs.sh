@@ -14,7 +14,10 @@
 # - a runtime batchd (--environment runtime) refuses definition edits through the API
 #   with 403 and the reason, accepts an applied export, lets an admin change a definition
 #   for troubleshooting (X-Batchd-Troubleshooting: REASON), audited with the reason and
-#   shown as drift until the export is applied again; a master takes the edit plainly.
+#   shown as drift until the export is applied again; a master takes the edit plainly;
+# - an overlay (--overlay) turns a job off in the runtime environment only, is never
+#   stored (the runtime's export is byte-identical to the master's), and one naming a
+#   job the repository does not hold stops batchd at the start.
 # Closes with "envs-daemon: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -68,6 +71,16 @@ kind: job
 name: pd-manual
 type: manual
 executor: {exec: {command: [/bin/sh, -c, 'echo "pd \$BATCH_PROCESS_DATE"']}}
+---
+kind: job
+name: ov-tick
+trigger: {cron: "* * * * *"}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: ov-tock
+trigger: {cron: "* * * * *"}
+executor: {exec: {command: [/bin/true]}}
 ---
 kind: settings
 tenant: default
@@ -160,9 +173,15 @@ code=$(api "$base/instances?submitted_by=batch.night&job=pd-early")
 RT="$tmp/rt.db"
 rsql() { sqlite3 -cmd '.timeout 5000' "$RT" "$@"; }
 "$B" export "$tmp/export" --db "$DB" >"$tmp/export.out" 2>&1 || fail "export the master's definitions" "$tmp/export.out"
+"$B" apply "$tmp/export" --db "$RT" >"$tmp/rt-apply.out" 2>&1 &&
+    grep -q '^apply: 7 created' "$tmp/rt-apply.out" && pass "runtime: the export is applied (7 definitions)" ||
+    fail "runtime: the export is applied (7 definitions)" "$tmp/rt-apply.out"
 adm=$("$D" token create --name adm --role admin --db "$RT" 2>"$tmp/tok.err" | head -n 1)
 [ -n "$adm" ] || { echo "Bail out! token create (runtime) failed"; cat "$tmp/tok.err"; exit 1; }
-"$D" --db "$RT" --environment runtime --clock-start 2026-03-03T10:00:00Z --clock-rate 60 \
+# This environment's overlay turns ov-tick off here only.
+printf 'kind: job\nname: ov-tick\nenabled: false\n' >"$tmp/rt-overlay.yaml"
+"$D" --db "$RT" --environment runtime --overlay "$tmp/rt-overlay.yaml" \
+    --clock-start 2026-03-03T10:00:00Z --clock-rate 60 \
     --listen 127.0.0.1:0 --state-dir "$tmp/rt-state" 2>>"$tmp/rt.log" &
 rt_pid=$!
 rt_port() { rport=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/rt.log" | tail -n 1); [ -n "$rport" ]; }
@@ -182,11 +201,9 @@ code=$(ra -X POST -H 'Content-Type: application/yaml' --data-binary "$job_yaml" 
     fail "runtime: POST /jobs is refused with 403 and the reason ($code)" "$tmp/ra.out"
 code=$(ra -X PUT -H 'Content-Type: application/json' -d '{"kind": "settings", "timezone": "Europe/Berlin"}' "$rbase/settings")
 [ "$code" = 403 ] && pass "runtime: PUT /settings is refused (403)" || fail "runtime: PUT /settings is refused (403, got $code)" "$tmp/ra.out"
-[ "$(rsql "SELECT count(*) FROM definitions")" = 0 ] && pass "runtime: the refused edits changed nothing" ||
-    fail "runtime: the refused edits changed nothing"
-"$B" apply "$tmp/export" --db "$RT" >"$tmp/rt-apply.out" 2>&1 &&
-    grep -q '^apply: 5 created' "$tmp/rt-apply.out" && pass "runtime: the export is applied (5 definitions)" ||
-    fail "runtime: the export is applied (5 definitions)" "$tmp/rt-apply.out"
+[ "$(rsql "SELECT count(*) FROM definitions")" = 7 ] && [ "$(rsql "SELECT count(*) FROM definitions WHERE name = 'rt-new'")" = 0 ] &&
+    [ "$(rsql "SELECT spec FROM definitions WHERE kind = 'settings'")" = "$(sql "SELECT spec FROM definitions WHERE kind = 'settings'")" ] &&
+    pass "runtime: the refused edits changed nothing" || fail "runtime: the refused edits changed nothing"
 code=$(ra -X POST "$rbase/jobs/pd-manual/disable")
 [ "$code" = 403 ] && pass "runtime: disabling a job without saying why is refused (403)" ||
     fail "runtime: disabling a job without saying why is refused (403, got $code)" "$tmp/ra.out"
@@ -212,9 +229,37 @@ rid=$(jq -r '.id' "$tmp/ra.out" 2>/dev/null)
 rt_success() { [ "$(rsql "SELECT state FROM instances WHERE id = ${rid:-0}")" = 5 ]; }
 [ "$code" = 201 ] && wait_for "$WAIT" rt_success && pass "runtime: a submit of an applied job runs to 5 Success" ||
     fail "runtime: a submit of an applied job runs to 5 Success ($code)" "$tmp/rt.log"
+# The overlay: ov-tick runs on the master and not here, ov-tock runs in both.
+tock_ran() { [ "$(rsql "SELECT count(*) FROM instances WHERE job = 'ov-tock' AND state = 5")" -ge 2 ]; }
+wait_for "$WAIT" tock_ran && [ "$(rsql "SELECT count(*) FROM instances WHERE job = 'ov-tick'")" = 0 ] &&
+    [ "$(sql "SELECT count(*) FROM instances WHERE job = 'ov-tick' AND state = 5")" -gt 0 ] &&
+    pass "overlay: ov-tick is off in the runtime environment only (ov-tock runs there)" ||
+    fail "overlay: ov-tick is off in the runtime environment only (ov-tock runs there)" "$tmp/rt.log"
+code=$(ra "$rbase/jobs/ov-tick")
+[ "$code" = 200 ] && jq -e '.enabled == true' "$tmp/ra.out" >/dev/null &&
+    pass "overlay: never stored (the API shows the applied definition)" ||
+    fail "overlay: never stored (the API shows the applied definition) ($code)" "$tmp/ra.out"
+"$B" export "$tmp/rt-export" --db "$RT" >/dev/null 2>&1
+diff -r "$tmp/export" "$tmp/rt-export" >"$tmp/exports.diff" 2>&1 &&
+    pass "overlay: the runtime's export is byte-identical to the master's" ||
+    fail "overlay: the runtime's export is byte-identical to the master's" "$tmp/exports.diff"
 kill "$rt_pid" 2>/dev/null
 wait "$rt_pid" 2>/dev/null
 rt_pid=""
+# An overlay naming a job the repository does not hold stops batchd at the start.
+printf 'kind: job\nname: no-such-job\nenabled: false\n' >"$tmp/bad-overlay.yaml"
+"$D" --db "$RT" --environment runtime --overlay "$tmp/bad-overlay.yaml" --listen off \
+    --state-dir "$tmp/rt-state2" >"$tmp/bad-ov.out" 2>&1 &
+bad_pid=$!
+bad_done() { ! kill -0 "$bad_pid" 2>/dev/null; }
+if wait_for "$WAIT" bad_done; then
+    wait "$bad_pid"; rc=$?
+    [ "$rc" = 1 ] && grep -q 'problem with the repository' "$tmp/bad-ov.out" &&
+        pass "overlay: a job the repository does not hold stops batchd (status 1)" ||
+        fail "overlay: a job the repository does not hold stops batchd (status $rc)" "$tmp/bad-ov.out"
+else
+    kill "$bad_pid"; fail "overlay: a job the repository does not hold stops batchd (still running)" "$tmp/bad-ov.out"
+fi
 # The master (the default environment) takes the same edit from an admin without a reason.
 code=$(curl -s -o "$tmp/api.out" -w '%{http_code}' -H "Authorization: Bearer $madm" -X POST "$base/jobs/pd-manual/disable")
 [ "$code" = 200 ] && jq -e '.enabled == false and .drift == false' "$tmp/api.out" >/dev/null &&

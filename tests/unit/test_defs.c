@@ -9,6 +9,7 @@
 #include "core/civil.h"
 #include "defs/emit.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
 #include "defs/validate.h"
 #include "sched/model.h"
 
@@ -605,6 +606,105 @@ static void test_schedule_settings(void **state)
         diag_list_release(&diags);
 }
 
+/* Per-environment overlays (defs/overlay.h, docs/environments.md). */
+static const char overlay_base[] =
+        "kind: job\nname: load\ntrigger: {cron: \"30 23 * * *\"}\n"
+        "executor: {http: {service: \"http://test-svc:8080\", context_path: /b, remote_job: imp}}\n"
+        "alerts: {email: [test@example.com]}\n"
+        "---\nkind: job\nname: other\ntype: manual\nenabled: false\n"
+        "executor: {exec: {command: [/bin/true]}}\n";
+
+static void overlay_run(const char *ov_text, struct defset *set, struct defset *ov,
+                        struct diag_list *diags)
+{
+        memset(set, 0, sizeof(*set));
+        memset(ov, 0, sizeof(*ov));
+        memset(diags, 0, sizeof(*diags));
+        assert_int_equal(defs_load_buffer(set, "base.yaml", overlay_base, strlen(overlay_base),
+                                          diags), 0);
+        assert_int_equal(diags->n, 0);
+        assert_int_equal(defs_load_buffer(ov, "prod.yaml", ov_text, strlen(ov_text), diags), 0);
+        assert_int_equal(defs_overlay_apply(set, ov, diags), 0);
+        assert_int_equal(defs_validate(set, diags), 0);
+}
+
+static const struct job_def *find(const struct defset *set, const char *name)
+{
+        for (size_t i = 0; i < set->ndocs; i++)
+                if (set->docs[i].kind == DEF_JOB && !strcmp(set->docs[i].u.job.name, name))
+                        return &set->docs[i].u.job;
+        fail_msg("no job %s", name);
+        return NULL;
+}
+
+static void test_overlay(void **state)
+{
+        (void)state;
+        struct defset set, ov;
+        struct diag_list diags;
+        /* Off in this environment, another service, other recipients, another time. */
+        overlay_run("kind: job\nname: load\nenabled: false\n"
+                    "executor: {http: {service: \"http://prod-svc:8080\", context_path: /b, "
+                    "remote_job: imp}}\nalerts: {email: [ops@example.com]}\n"
+                    "trigger: {cron: \"0 2 * * *\", timezone: Europe/Berlin}\n"
+                    "---\nkind: settings\ntime_offset: {enabled: true, days: 3650}\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 0);
+        const struct job_def *j = find(&set, "load");
+        assert_false(j->enabled);
+        assert_string_equal(j->http_service, "http://prod-svc:8080");
+        assert_string_equal(j->alert_email.items[0], "ops@example.com");
+        assert_string_equal(j->cron, "0 2 * * *");
+        assert_string_equal(j->timezone, "Europe/Berlin");
+        assert_false(find(&set, "other")->enabled); /* no overlay: as defined */
+        size_t nset = 0;
+        for (size_t i = 0; i < set.ndocs; i++)
+                if (set.docs[i].kind == DEF_SETTINGS) {
+                        nset++;
+                        assert_true(set.docs[i].u.settings.offset_enabled);
+                        assert_int_equal(set.docs[i].u.settings.offset_days, 3650);
+                        assert_int_equal(set.docs[i].u.settings.window_start, 12 * 60);
+                }
+        assert_int_equal(nset, 1);
+        assert_int_equal(set.ndocs, 3);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+
+        /* A key an overlay may not change, a job the definitions do not hold, a calendar:
+         * each named at the overlay's line; nothing of those documents is applied. */
+        overlay_run("kind: job\nname: load\nenabled: false\nmax_minutes: 5\n"
+                    "---\nkind: job\nname: nosuch\nenabled: false\n"
+                    "---\nkind: calendar\nname: c\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 3);
+        assert_string_equal(diags.items[0].key, "max_minutes");
+        assert_string_equal(diags.items[0].pos.file, "prod.yaml");
+        assert_int_equal(diags.items[0].pos.line, 4);
+        assert_non_null(strstr(diags.items[0].msg, "not \"max_minutes\""));
+        assert_int_equal(diags.items[1].pos.line, 7);
+        assert_non_null(strstr(diags.items[1].msg, "job \"nosuch\""));
+        assert_string_equal(diags.items[2].key, "kind");
+        assert_true(find(&set, "load")->enabled);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+
+        /* What the overlaid definition gets wrong is validated like a definition, at the
+         * overlay's line; enabled: true turns on a job the definitions disable. */
+        overlay_run("kind: job\nname: load\ntrigger: {cron: \"61 * * * *\"}\n"
+                    "---\nkind: job\nname: other\nenabled: true\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 1);
+        assert_string_equal(diags.items[0].key, "trigger.cron");
+        assert_string_equal(diags.items[0].pos.file, "prod.yaml");
+        assert_int_equal(diags.items[0].pos.line, 3);
+        assert_true(find(&set, "other")->enabled);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -619,6 +719,7 @@ int main(void)
                 cmocka_unit_test(test_alert_settings),
                 cmocka_unit_test(test_report_settings),
                 cmocka_unit_test(test_schedule_settings),
+                cmocka_unit_test(test_overlay),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }
