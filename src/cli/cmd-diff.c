@@ -66,6 +66,20 @@ static const char *field(const struct def_fields *f, const char *key)
         return NULL;
 }
 
+/* {KEY: VALUE} for the nk keys (a value missing on that side: null). */
+static void put_values(struct buf *b, const struct def_fields *f, const char *const *keys,
+                       size_t nk)
+{
+        buf_puts(b, "{");
+        for (size_t i = 0; i < nk; i++) {
+                buf_puts(b, i ? ", " : "");
+                json_put_string(b, keys[i]);
+                buf_puts(b, ": ");
+                json_put_string(b, field(f, keys[i]));
+        }
+        buf_puts(b, "}");
+}
+
 struct counts {
         size_t changed, only_dir, only_repo, same;
 };
@@ -113,21 +127,11 @@ static void one(struct buf *b, bool json, const struct def_doc *repo, const stru
                         buf_puts(b, i ? ", " : "");
                         json_put_string(b, keys[i]);
                 }
-                buf_puts(b, "], \"repository\": {");
-                for (size_t i = 0; i < nk; i++) {
-                        buf_puts(b, i ? ", " : "");
-                        json_put_string(b, keys[i]);
-                        buf_puts(b, ": ");
-                        json_put_string(b, field(&fr, keys[i]));
-                }
-                buf_puts(b, "}, \"dir\": {");
-                for (size_t i = 0; i < nk; i++) {
-                        buf_puts(b, i ? ", " : "");
-                        json_put_string(b, keys[i]);
-                        buf_puts(b, ": ");
-                        json_put_string(b, field(&fd, keys[i]));
-                }
-                buf_puts(b, "}}");
+                buf_puts(b, "], \"repository\": ");
+                put_values(b, &fr, keys, nk);
+                buf_puts(b, ", \"dir\": ");
+                put_values(b, &fd, keys, nk);
+                buf_puts(b, "}");
         } else if (!json && strcmp(status, "same")) {
                 const char *what = !repo ? "only in DIR:" : !dir ? "only in the repository:"
                                                                  : "changed";

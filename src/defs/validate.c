@@ -13,19 +13,27 @@
 #include "core/depgraph.h"
 #include "sys/zoneinfo.h"
 
-bool defs_name_ok(const char *name)
+/* A name of 1 to `max` characters: lowercase letters and digits (uppercase too when
+ * `upper`), and after the first character also _ . - and the characters of `more`. */
+static bool name_fits(const char *name, size_t max, bool upper, const char *more)
 {
         size_t n = strlen(name);
-        if (n == 0 || n > 128)
+        if (n == 0 || n > max)
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = name[i];
                 bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          (i > 0 && (c == '_' || c == '.' || c == '-'));
+                          (upper && c >= 'A' && c <= 'Z') ||
+                          (i > 0 && (c == '_' || c == '.' || c == '-' || strchr(more, c)));
                 if (!ok)
                         return false;
         }
         return true;
+}
+
+bool defs_name_ok(const char *name)
+{
+        return name_fits(name, 128, false, "");
 }
 
 struct vctx {
@@ -320,18 +328,7 @@ static void check_calendar(struct vctx *v, const struct def_doc *d)
  * actor of an API token), so the audit cannot confuse the two. */
 static bool user_name_ok(const char *s)
 {
-        size_t n = strlen(s);
-        if (n == 0 || n > 64)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                          (c >= '0' && c <= '9') ||
-                          (i > 0 && (c == '_' || c == '.' || c == '@' || c == '-'));
-                if (!ok)
-                        return false;
-        }
-        return true;
+        return name_fits(s, 64, true, "@");
 }
 
 static void check_settings(struct vctx *v, const struct def_doc *d)
