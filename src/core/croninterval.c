@@ -17,6 +17,11 @@ static bool fires_on_consecutive_days(const struct cron *c)
         int64_t until = c->flags & CRON_F_YEARS
                                 ? civil_days_from_date(CRON_YEAR_MAX + 1, 1, 1) * 86400
                                 : civil_days_from_date(2400, 1, 1) * 86400 + 86400;
+        /* Only weekdays restricted (any day of any month, no L, W or #): the fire days
+         * repeat every week, and two weeks show every pair. */
+        if ((c->flags & CRON_F_DOM_STAR) && c->mon == 0x1FFE &&
+            !(c->flags & (CRON_F_YEARS | CRON_F_DAY_SPECIAL)))
+                until = from + 1 + 15 * 86400;
         int64_t t = from;
         while (t < until) {
                 int64_t next;
