@@ -356,7 +356,8 @@ BATCH_EXTERN struct batch_service *batch_service_free(struct batch_service *s);
 
 /* A parameter's value (borrowed, valid during the run): identifying and extra
  * parameters, then BATCH_PARAM_<NAME> from the environment; "#DueTime",
- * "#FirstDueTime" and "#LastDueTime" give batchd's due times. NULL when unset. */
+ * "#FirstDueTime" and "#LastDueTime" give batchd's due times, "#ProcessDate" its process
+ * date (YYYY-MM-DD). NULL when unset. */
 BATCH_EXTERN const char *batch_ctx_param(struct batch_ctx *ctx, const char *name);
 BATCH_EXTERN const char *batch_ctx_job_name(struct batch_ctx *ctx);
 BATCH_EXTERN const char *batch_ctx_step_name(struct batch_ctx *ctx);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/cron.h"
+#include "core/croninterval.h"
 #include "sys/zoneinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,6 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cron_parse(text, &c, &err) == 0) {
                 char buf[512];
                 cron_explain(&c, buf, sizeof(buf));
+                /* The shortest interval: within (0, a day], and no two consecutive fire
+                 * times in UTC closer than it. */
+                int64_t gap = cron_min_interval(&c);
+                if (gap <= 0 || gap > CRON_INTERVAL_DAY)
+                        abort();
+                int64_t a = 1774740000, b;
+                for (int k = 0; k < 16 && cron_next(&c, tz_utc(), a, &b) == 0; k++) {
+                        if (k && b - a < gap)
+                                abort();
+                        a = b;
+                }
                 static const char *const zones[] = {"UTC", "Europe/Berlin", "Australia/Lord_Howe"};
                 for (size_t i = 0; i < 3; i++) {
                         const struct tz *z;

@@ -6,6 +6,7 @@
 #ifndef BATCH_API_API_H
 #define BATCH_API_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "api/metrics.h"
@@ -23,6 +24,8 @@ struct api_config {
                                        requests; NULL: real time */
         struct secrets *secrets;   /* encrypts secret values written (ops/secrets.h); set
                                       up with create_now, so read-only meanwhile */
+        bool runtime;              /* a runtime environment: definition writes refused
+                                      unless for troubleshooting (docs/environments.md) */
 };
 
 struct api;

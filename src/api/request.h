@@ -123,6 +123,9 @@ struct batchd_metrics *api_metrics(struct api_req *r);
 /* The daemon's secrets key (api_config.secrets), shared by the request threads. */
 struct secrets *api_secrets(struct api_req *r);
 
+/* True when batchd runs as a runtime environment (api_config.runtime). */
+bool api_runtime(const struct api_req *r);
+
 /* A handler: returns 0 when it answered normally, -1 after api_problem. */
 typedef int api_handler(struct api_req *r);
 

@@ -20,6 +20,8 @@
 
 static const char *const kind_names[] = {"job", "calendar", "settings"};
 
+#define TROUBLESHOOTING_HEADER "X-Batchd-Troubleshooting"
+
 /* 422 with every problem: "errors": [{"where", "key", "message"}]. */
 static int problem_diags(struct api_req *r, const struct diag_list *dl)
 {
@@ -205,9 +207,60 @@ int api_answer_def(struct api_req *r, int status, const char *kind, const char *
         return 0;
 }
 
+/* A runtime environment takes definitions only by apply (docs/environments.md): a write
+ * through the API is refused with 403 and the reason, unless the admin says it is for
+ * troubleshooting with the header X-Batchd-Troubleshooting: REASON. Then the write is
+ * made as "<actor> (troubleshooting)" (which marks the definition as drift) and the
+ * reason goes into the audit row and the version's changed keys. Returns 0 (with
+ * *ret_reason: NULL on a master, else the reason) or -1 when answered. */
+static int runtime_gate(struct api_req *r, const char **ret_reason)
+{
+        *ret_reason = NULL;
+        if (!api_runtime(r))
+                return 0;
+        const char *why = api_header(r, TROUBLESHOOTING_HEADER);
+        if (!why || !*why)
+                return api_problem(r, 403,
+                                   "this batchd is a runtime environment: definitions change only "
+                                   "by applying an export (batchctl apply); an admin may change "
+                                   "one for troubleshooting with the header " TROUBLESHOOTING_HEADER
+                                   ": REASON (audited, shown as drift)");
+        size_t n = strlen(why);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
+                        n = 0;
+        if (n == 0 || n > 200)
+                return api_problem(r, 400, TROUBLESHOOTING_HEADER " must be a reason of 1 to 200 "
+                                           "printable characters");
+        size_t used = strlen(r->actor);
+        if (used + sizeof(OPS_TROUBLESHOOTING_SUFFIX) > sizeof(r->actor))
+                return api_problem(r, 400, "the token's name is too long to mark a "
+                                           "troubleshooting change");
+        memcpy(r->actor + used, OPS_TROUBLESHOOTING_SUFFIX, sizeof(OPS_TROUBLESHOOTING_SUFFIX));
+        *ret_reason = why;
+        return 0;
+}
+
+/* Records a troubleshooting change's reason in front of each change's keys (the audit
+ * row's detail and the version's changed keys). */
+static void note_reason(struct defs_apply *a, const char *reason)
+{
+        for (size_t i = 0; reason && i < a->n; i++) {
+                char *keys = a->changes[i].keys;
+                char was[sizeof(a->changes[i].keys)];
+                memcpy(was, keys, sizeof(was));
+                int w = snprintf(keys, sizeof(was), "troubleshooting: %.200s; ", reason);
+                if (w > 0 && (size_t)w < sizeof(was))
+                        memcpy(keys + w, was, sizeof(was) - (size_t)w - 1);
+                keys[sizeof(was) - 1] = '\0';
+        }
+}
+
 /* Validates document `doc` with everything stored and writes it (create_only: 409 when
- * it exists). Answers 201 (created) or 200 with the stored definition. */
-static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_only)
+ * it exists); `reason`: a troubleshooting change's (runtime_gate), or NULL. Answers 201
+ * (created) or 200 with the stored definition. */
+static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_only,
+                     const char *reason)
 {
         struct buf text;
         buf_init(&text, 0);
@@ -241,7 +294,8 @@ static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_o
         else if (create_only && a.changes[0].what != DEFS_CREATED)
                 rc = api_problem(r, 409, "%s \"%s\" exists; PUT %s/%s replaces it", a.changes[0].kind,
                                  a.changes[0].name, r->path, a.changes[0].name);
-        else if (defs_apply_write(r->st, &a, r->actor, (int64_t)time(NULL), &err) < 0)
+        else if (note_reason(&a, reason), defs_apply_write(r->st, &a, r->actor, (int64_t)time(NULL),
+                                                           &err) < 0)
                 rc = api_store_problem(r, &err);
         else
                 rc = api_answer_def(r, a.changes[0].what == DEFS_CREATED ? 201 : 200,
@@ -253,21 +307,23 @@ static int write_doc(struct api_req *r, const struct def_doc *doc, bool create_o
 /* PUT/POST of a definition of `kind`, named by the path (args[0]) or by the body. */
 static int put_def(struct api_req *r, enum def_kind kind, const char *name, bool create_only)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        const char *reason;
+        if (api_check_query(r, (const char *const[]){NULL}) < 0 || runtime_gate(r, &reason) < 0)
                 return -1;
         struct defset set = {0};
         int rc = body_doc(r, kind, name, &set);
         if (rc == 0 && kind == DEF_JOB)
                 rc = keep_secrets(r, &set.docs[0].u.job);
         if (rc == 0)
-                rc = write_doc(r, &set.docs[0], create_only);
+                rc = write_doc(r, &set.docs[0], create_only, reason);
         defset_release(&set);
         return rc;
 }
 
 static int delete_def(struct api_req *r, const char *kind)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        const char *reason;
+        if (api_check_query(r, (const char *const[]){NULL}) < 0 || runtime_gate(r, &reason) < 0)
                 return -1;
         struct defs_apply a;
         struct batch_err err;
@@ -277,7 +333,8 @@ static int delete_def(struct api_req *r, const char *kind)
                 rc = problem_diags(r, &a.diags);
         else if (rc < 0)
                 rc = api_store_problem(r, &err);
-        else if (defs_apply_write(r->st, &a, r->actor, (int64_t)time(NULL), &err) < 0)
+        else if (note_reason(&a, reason), defs_apply_write(r->st, &a, r->actor, (int64_t)time(NULL),
+                                                           &err) < 0)
                 rc = api_store_problem(r, &err);
         else
                 r->status = 204;
@@ -304,7 +361,8 @@ int api_job_delete(struct api_req *r)
  * when it already was). */
 static int set_enabled(struct api_req *r, bool enabled)
 {
-        if (api_check_query(r, (const char *const[]){NULL}) < 0)
+        const char *reason;
+        if (api_check_query(r, (const char *const[]){NULL}) < 0 || runtime_gate(r, &reason) < 0)
                 return -1;
         if (r->body_len)
                 return api_problem(r, 400, "this request takes no body");
@@ -321,7 +379,7 @@ static int set_enabled(struct api_req *r, bool enabled)
                                  r->args[0]);
         } else {
                 set.docs[0].u.job.enabled = enabled;
-                rc = write_doc(r, &set.docs[0], false);
+                rc = write_doc(r, &set.docs[0], false, reason);
         }
         diag_list_release(&dl);
         defset_release(&set);

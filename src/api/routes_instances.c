@@ -381,7 +381,9 @@ static int submit(struct api_req *r, const char *job, json_t *params)
         if (store_instance_get(r->st, id, &in, &err) < 0)
                 return api_store_problem(r, &err);
         api_json(r, 201);
-        ops_put_instance(&r->out, &in);
+        struct ops_tenant_window tw;
+        ops_tenant_window(r->st, r->tenant, &tw);
+        ops_put_instance(&r->out, &in, &tw);
         buf_puts(&r->out, "\n");
         store_instance_release(&in);
         return 0;

@@ -138,6 +138,7 @@ int api_whoami(struct api_req *r)
         json_put_string(&r->out, r->tenant);
         buf_printf(&r->out, ", \"actor\": ");
         json_put_string(&r->out, r->actor);
+        buf_printf(&r->out, ", \"environment\": \"%s\"", api_runtime(r) ? "runtime" : "master");
         /* batchd's clock (real or virtual): instances' times are on it, so "the last 24
          * hours" of the monitor are counted from it. */
         char iso[ISO_FORMAT_MAX];

@@ -40,6 +40,7 @@ struct api {
         size_t max_body;
         struct batchd_metrics *metrics;
         struct secrets *secrets;
+        bool runtime;                      /* api_config.runtime */
         struct batchd_metrics own_metrics; /* when the daemon gives none */
         struct dclock clock;               /* stamps submits and requests */
         pthread_mutex_t mu;
@@ -227,6 +228,11 @@ void api_json(struct api_req *r, int status)
 struct secrets *api_secrets(struct api_req *r)
 {
         return r->api->secrets;
+}
+
+bool api_runtime(const struct api_req *r)
+{
+        return r->api->runtime;
 }
 
 struct batchd_metrics *api_metrics(struct api_req *r)
@@ -714,6 +720,7 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
         else
                 dclock_init_real(&a->clock);
         a->secrets = cfg->secrets;
+        a->runtime = cfg->runtime;
         pthread_mutex_init(&a->mu, NULL);
         pthread_cond_init(&a->idle, NULL);
         unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |

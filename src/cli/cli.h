@@ -63,6 +63,17 @@ int cli_plan(int argc, char **argv);
 
 /* `batchctl why JOB`: the rules that decided a due time or an instance (cmd-why.c). */
 int cli_why(int argc, char **argv);
+/* Loads and validates every definition stored in repository `db` into *set; problems
+ * are printed. Returns CLI_OK or CLI_FAILURE (cmd-plan.c). */
+int cli_load_repo(const char *db, struct defset *set);
+
+/* Loads the overlay file or directory `path` into *ov, applies it to *set and validates
+ * the result (defs/overlay.h); problems are printed. *ov must outlive *set; release both.
+ * Returns CLI_OK or CLI_FAILURE (cmd-validate.c). */
+int cli_overlay(const char *path, struct defset *set, struct defset *ov);
+
+/* `batchctl diff DIR`: a directory's definitions against a repository's (cmd-diff.c). */
+int cli_diff(int argc, char **argv);
 
 struct store;
 

@@ -185,7 +185,9 @@ static int submit(int argc, char **argv)
                 if (store_instance_get(s, id, &got, &err) == 0) {
                         struct buf b;
                         buf_init(&b, 0);
-                        ops_put_instance(&b, &got);
+                        struct ops_tenant_window tw;
+                        ops_tenant_window(s, o.tenant, &tw);
+                        ops_put_instance(&b, &got, &tw);
                         buf_puts(&b, "\n");
                         emit(&b);
                         store_instance_release(&got);
@@ -269,6 +271,8 @@ static int list(int argc, char **argv)
                 return CLI_FAILURE;
         }
         bool json = o.output && !strcmp(o.output, "json");
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, o.tenant, &tw);
         struct buf b;
         buf_init(&b, 0);
         /* -o json: GET /api/v1/instances's document (docs/cli.md, "Output") */
@@ -280,7 +284,7 @@ static int list(int argc, char **argv)
         for (size_t i = 0; i < l.n; i++) {
                 if (json) {
                         buf_puts(&b, i ? ",\n " : "\n ");
-                        ops_put_instance(&b, &l.items[i]);
+                        ops_put_instance(&b, &l.items[i], &tw);
                 } else {
                         put_instance_row(&b, &l.items[i]);
                 }

@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
+#include "core/procdate.h"
 #include "core/simulate.h"
 #include "defs/load.h"
 #include "defs/validate.h"
@@ -23,12 +24,13 @@
 
 #define PLAN_USAGE                                                                                \
         "plan (--db DB | PATH...) --from ISO --to ISO [--outcome JOB[@DUE]=RESULT]... "           \
-        "[--exclude JOB]... [--tenant T] [-o table|wide|json|yaml]\n"                                      \
+        "[--exclude JOB]... [--tenant T] [--overlay PATH] [-o table|wide|json|yaml]\n"                     \
         "  RESULT: success, failed or minutes:N, several joined by ','\n"                         \
-        "  --exclude: simulate JOB but leave its runs out of the output"
+        "  --exclude: simulate JOB but leave its runs out of the output\n"                       \
+        "  --overlay: an environment's overlay, applied over the definitions"
 
 struct plan_opts {
-        const char *db, *from, *to, *tenant, *output;
+        const char *db, *from, *to, *tenant, *output, *overlay;
         size_t noutcomes, nexcludes;
         char **outcomes, **excludes;
 };
@@ -53,7 +55,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 {"to", required_argument, NULL, 'u'},      {"outcome", required_argument, NULL, 'x'},
                 {"tenant", required_argument, NULL, 't'},  {"output", required_argument, NULL, 'o'},
                 {"exclude", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                {"overlay", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
         };
         optind = 1;
         opterr = 0;
@@ -67,6 +69,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
                 case 'o': o->output = optarg; break;
                 case 'x': o->outcomes[o->noutcomes++] = optarg; break;
                 case 'X': o->excludes[o->nexcludes++] = optarg; break;
+                case 'O': o->overlay = optarg; break;
                 case 'h': printf("usage: batchctl " PLAN_USAGE "\n"); return -1;
                 default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
                 }
@@ -80,8 +83,7 @@ static int parse(int argc, char **argv, struct plan_opts *o)
         return 0;
 }
 
-/* Loads every definition stored in the repository into *set. */
-static int load_repo(const char *db, struct defset *set)
+int cli_load_repo(const char *db, struct defset *set)
 {
         struct store *s;
         int r = cli_open_repo(db, &s);
@@ -281,18 +283,22 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         if (json) /* a list, as every list command prints it (docs/cli.md, "Output") */
                 buf_puts(&b, "{\"items\": [");
         else if (nshow)
-                buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
-                           "FIRST_DUE", "START", "END", "STATE", "REASON");
+                buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
+                           "PROCESS_DATE", "FIRST_DUE", "START", "END", "STATE", "REASON");
         for (size_t i = 0; i < r->n; i++) {
                 const struct sim_row *w = &r->rows[i];
                 const char *job = m->jobs[w->job].name;
                 if (excluded(o, job))
                         continue;
+                /* As the run will get it (a plan has no submit parameters). */
+                char pdate[PROCDATE_TEXT_MAX];
+                procdate_format(&m->tenant.window, z, w->due, pdate);
                 if (!json) {
                         shown++;
                         char t[4][ISO_FORMAT_MAX];
-                        buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s\n", job,
-                                   fmt_time(w->due, z, t[0]), fmt_time(w->first_due, z, t[1]),
+                        buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s\n", job,
+                                   fmt_time(w->due, z, t[0]), pdate,
+                                   fmt_time(w->first_due, z, t[1]),
                                    fmt_time(w->start, z, t[2]), fmt_time(w->end, z, t[3]),
                                    state_name(w->state), w->reason);
                         continue;
@@ -302,6 +308,8 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 put_json_time(&b, "due", w->due, z);
                 put_json_time(&b, "first_due", w->first_due, z);
                 put_json_time(&b, "last_due", w->last_due, z);
+                buf_puts(&b, ", \"process_date\": ");
+                json_put_string(&b, pdate);
                 put_json_time(&b, "start", w->start, z);
                 put_json_time(&b, "end", w->end, z);
                 buf_printf(&b, ", \"state\": %d, \"state_name\": ", w->state);
@@ -324,15 +332,16 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 char iso[ISO_FORMAT_MAX];
                 if (!json) {
                         shown++;
-                        buf_printf(&b, "%-24s %-25s %-25s %-25s %-25s %-15s %s%s\n", job,
-                                   fmt_time(t, z, iso), "-", "-", "-", "-", EXTERNAL_REASON,
+                        buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s%s\n", job,
+                                   fmt_time(t, z, iso), "-", "-", "-", "-", "-", EXTERNAL_REASON,
                                    t ? " (last known due time)" : " (no answer known)");
                         continue;
                 }
                 buf_puts(&b, shown++ ? ",\n {\"job\": " : "\n {\"job\": ");
                 json_put_string(&b, job);
                 put_json_time(&b, "due", t, z);
-                buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"start\": null, "
+                buf_puts(&b, ", \"first_due\": null, \"last_due\": null, \"process_date\": null, "
+                             "\"start\": null, "
                              "\"end\": null, \"state\": null, \"state_name\": null, "
                              "\"reason\": \"" EXTERNAL_REASON "\", \"external_due\": true}");
         }
@@ -354,15 +363,17 @@ int cli_plan(int argc, char **argv)
                 free(o.excludes);
                 return CLI_FAILURE;
         }
-        struct defset set = {0};
+        struct defset set = {0}, ov = {0};
         struct sched_model m = {0};
         struct sim_outcome *outcomes = NULL;
         struct sim_result res = {0};
         int r = parse(argc, argv, &o);
         if (r)
                 goto out;
-        r = o.db ? load_repo(o.db, &set)
+        r = o.db ? cli_load_repo(o.db, &set)
                  : cli_load_defs(argv + optind, (size_t)(argc - optind), &set);
+        if (r == CLI_OK && o.overlay)
+                r = cli_overlay(o.overlay, &set, &ov);
         if (r)
                 goto out;
         struct batch_err err;
@@ -418,6 +429,7 @@ out:
         free(outcomes);
         sched_model_release(&m);
         defset_release(&set);
+        defset_release(&ov);
         free(o.outcomes);
         free(o.excludes);
         return r < 0 ? CLI_OK : r;

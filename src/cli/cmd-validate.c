@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
 #include "defs/validate.h"
 
 static int cmp_diag(const void *a, const void *b)
@@ -36,25 +37,45 @@ void cli_print_diags(struct diag_list *diags)
         }
 }
 
+/* The end of a load: r < 0 is out of memory; problems are printed with the summary
+ * "<what>N problem(s) found<after>". Releases *diags. Returns an enum cli_exit. */
+static int conclude(int r, struct diag_list *diags, const char *what, const char *after)
+{
+        int rc = CLI_OK;
+        if (r < 0) {
+                fprintf(stderr, "batchctl: out of memory\n");
+                rc = CLI_FAILURE;
+        } else if (diags->n) {
+                cli_print_diags(diags);
+                fprintf(stderr, "batchctl: %s%zu problem%s found%s\n", what, diags->n,
+                        diags->n == 1 ? "" : "s", after);
+                rc = CLI_FAILURE;
+        }
+        diag_list_release(diags);
+        return rc;
+}
+
 int cli_load_defs(char *const *paths, size_t npaths, struct defset *set)
 {
         struct diag_list diags = {0, NULL};
         int r = defs_load_paths(set, paths, npaths, &diags);
         if (r == 0)
                 r = defs_validate(set, &diags);
-        if (r < 0) {
-                fprintf(stderr, "batchctl: out of memory\n");
-                diag_list_release(&diags);
-                return CLI_FAILURE;
-        }
-        if (diags.n) {
-                cli_print_diags(&diags);
-                fprintf(stderr, "batchctl: %zu problem%s found; nothing was changed\n", diags.n,
-                        diags.n == 1 ? "" : "s");
-                diag_list_release(&diags);
-                return CLI_FAILURE;
-        }
-        return CLI_OK;
+        return conclude(r, &diags, "", "; nothing was changed");
+}
+
+int cli_overlay(const char *path, struct defset *set, struct defset *ov)
+{
+        struct diag_list diags = {0, NULL};
+        char *p = (char *)path;
+        int r = defs_load_paths(ov, &p, 1, &diags);
+        if (r == 0 && !diags.n)
+                r = defs_overlay_apply(set, ov, &diags);
+        if (r == 0) /* every problem at once: what was applied is checked too */
+                r = defs_validate(set, &diags);
+        char what[600];
+        snprintf(what, sizeof(what), "--overlay %s: ", path);
+        return conclude(r, &diags, what, "");
 }
 
 int cli_validate(int argc, char **argv)

@@ -23,6 +23,10 @@ static const struct cli_noun nouns[] = {
         {"export", "write every definition of a repository, one file each: batchctl export DIR "
                    "[--db DB]",
          NULL, cli_export},
+        {"diff", "what differs between a directory's definitions and a repository's, an "
+                 "environment's overlay applied to both: batchctl diff DIR [--db DB] "
+                 "[--overlay PATH] [-o json]",
+         NULL, cli_diff},
         {"jobs", "job definitions (on the server, or in a repository with --db)", cli_jobs_cmds,
          NULL},
         {"submit",

@@ -46,6 +46,13 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
                          "run on a virtual clock starting at ISO (tests, demos)"},
     [CFG_CLOCK_RATE] = {"clock_rate", "--clock-rate", "BATCHD_CLOCK_RATE", "N", "1", false,
                         "the virtual clock's speed (0 to 1000000)"},
+    [CFG_ENVIRONMENT] = {"environment", "--environment", "BATCHD_ENVIRONMENT", "master|runtime",
+                         "master", false,
+                         "master: definitions editable; runtime: definitions only by apply "
+                         "(docs/environments.md)"},
+    [CFG_OVERLAY] = {"overlay", "--overlay", "BATCHD_OVERLAY", "PATH", NULL, false,
+                     "this environment's overlay file or directory, read at start and on "
+                     "SIGHUP (docs/environments.md)"},
 };
 
 static void problem(struct cfg_problems *p, const char *fmt, ...)
@@ -91,6 +98,7 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
         case CFG_LOG_FILE:
         case CFG_DEFS:
         case CFG_SECRETS_KEY:
+        case CFG_OVERLAY:
                 if (in_file && v[0] != '/')
                         snprintf(why, len, "\"%s\" must be an absolute path", v);
                 break;
@@ -100,6 +108,10 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
                         snprintf(why, len, "\"%s\" must be ADDR:PORT (port 0 to 65535) or off", v);
                 break;
         }
+        case CFG_ENVIRONMENT:
+                if (strcmp(v, "master") && strcmp(v, "runtime"))
+                        snprintf(why, len, "\"%s\" must be master or runtime", v);
+                break;
         case CFG_LOG_LEVEL:
                 if (strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
                         snprintf(why, len, "\"%s\" must be info, warn or error", v);

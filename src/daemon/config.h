@@ -33,6 +33,8 @@ enum cfg_key {
         CFG_RETENTION_INTERVAL,
         CFG_CLOCK_START,
         CFG_CLOCK_RATE,
+        CFG_ENVIRONMENT,
+        CFG_OVERLAY,
         CFG_NKEYS
 };
 

@@ -39,6 +39,7 @@
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "core/nextdue.h"
+#include "core/procdate.h"
 #include "core/sched.h"
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
@@ -53,7 +54,10 @@
 #include "daemon/supervisor.h"
 #include "defs/apply.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
+#include "defs/validate.h"
 #include "defs/params.h"
+#include "ops/instances.h"
 #include "ops/secrets.h"
 #include "sched/model.h"
 #include "store/store.h"
@@ -113,6 +117,12 @@ struct daemon {
         struct store *st;
         const char *dsn;
         const char *defs_dir;     /* --defs: applied at start and on SIGHUP, or NULL */
+        const char *overlay_path; /* --overlay: read at start and on SIGHUP, or NULL */
+        struct defset overlay;    /* its documents, applied over the repository's
+                                     definitions at each rebuild (defs/overlay.h) */
+        struct defset overlay_old; /* the one a SIGHUP replaced, which d->set borrowed file
+                                      names from until the rebuild that follows */
+        size_t overlay_problems;  /* problems the last rebuild found with it */
         char state_dir[PATH_MAX];
         struct dclock clock;
         struct defset set;
@@ -287,13 +297,22 @@ static char *env_var(const char *name, const char *value)
         return s;
 }
 
+/* The process date of instance `in` with its own parameters (ops_process_date). */
+static const char *run_process_date(const struct tenant_rt *tr, const struct def_map *params,
+                                    const struct sched_inst *in, char out[PROCDATE_TEXT_MAX])
+{
+        return ops_process_date(params, &tr->model.tenant.window, tr->model.tenant.zone,
+                                in->due, out);
+}
+
 /* The environment of a run (DESIGN §4): a clean base, the job's env, BATCH_*. */
-static char **run_env(struct daemon *d, const struct job_def *def, const struct sched_inst *in,
-                      const struct store_instance *si)
+static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct job_def *def,
+                      const struct sched_inst *in, const struct store_instance *si)
 {
         struct def_map params = {0};
         if (si->params)
                 params_parse(si->params, &params, NULL);
+        char pdate[PROCDATE_TEXT_MAX];
         size_t n = 16 + def->exec_env.n + def->parameters.n + params.n;
         char **env = calloc(n, sizeof(*env));
         if (!env)
@@ -312,6 +331,7 @@ static char **run_env(struct daemon *d, const struct job_def *def, const struct 
         env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(in->due, iso));
         env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(in->first_due, iso));
         env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(in->last_due, iso));
+        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(tr, &params, in, pdate));
         env[k++] = env_var("BATCH_DB", d->dsn);
         for (size_t i = 0; i < def->exec_env.n; i++)
                 env[k++] = env_var(def->exec_env.keys[i], def->exec_env.vals[i]);
@@ -528,7 +548,8 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
         if (si->params)
                 params_parse(si->params, &params, NULL);
         json_t *p = json_object();
-        const char *process_date = NULL;
+        char pdate[PROCDATE_TEXT_MAX];
+        const char *process_date = run_process_date(tr, &params, in, pdate);
         bool bad = false;
         for (size_t i = 0; i < def->parameters.n + params.n && !bad; i++) {
                 bool from_job = i < def->parameters.n;
@@ -559,16 +580,14 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
         json_object_set_new(p, "#DueTime", json_string(due));
         json_object_set_new(p, "#FirstDueTime", json_string(first));
         json_object_set_new(p, "#LastDueTime", json_string(last));
-        json_t *pd = json_object_get(p, "ProcessDate");
-        if (json_is_string(pd))
-                process_date = json_string_value(pd);
+        json_object_set_new(p, "#ProcessDate", json_string(process_date));
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:s, s:O, s:s, s:s, s:s}", "job",
                               def->http_remote_job, "batchd_job", def->name, "tenant", tr->name,
                               "instance_id", (json_int_t)in->ext_id, "execution_id",
                               (json_int_t)exec_id, "attempt", attempt, "trace_id",
                               si->trace_id ? si->trace_id : "", "parameters", p, "due_time", due,
                               "first_due_time", first, "last_due_time", last);
-        if (o && process_date)
+        if (o)
                 json_object_set_new(o, "process_date", json_string(process_date));
         if (o && d->callback_base[0]) {
                 char url[700];
@@ -1019,7 +1038,7 @@ static void nd_failed_row(struct daemon *d, size_t t, size_t j, const char *why,
                                     .trace_id = trace};
         struct batch_err err = {0};
         int64_t id = 0;
-        int rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+        int rc = store_instance_create(d->st, &si, tr->model.scheduler_user, now, &id, &err);
         if (rc == 0) {
                 /* Held like any instance of the job (a child it governs sees it). */
                 struct sched_inst in = {.ext_id = id, .scheduled = false, .due = snow,
@@ -1234,7 +1253,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 return false;
         }
         char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
-        char **env = run_env(d, def, in, &si);
+        char **env = run_env(d, tr, def, in, &si);
         if (!argv || !env) {
                 free(argv);
                 free_env(env);
@@ -1737,7 +1756,9 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                             .first_due = in->first_due, .last_due = in->last_due,
                                             .state = STATE_INIT, .trace_id = trace};
                 int64_t id;
-                rc = store_instance_create(d->st, &si, "scheduler", now, &id, &err);
+                /* Submitted by the tenant's scheduler user (a submit is already stored,
+                 * with its submitter). */
+                rc = store_instance_create(d->st, &si, tr->model.scheduler_user, now, &id, &err);
                 /* Not max_seen_id: a submit another process committed just before
                  * has a lower id and must still be found by take_submits (which skips
                  * the instances it already holds). */
@@ -1858,6 +1879,16 @@ static void drain_pending(struct daemon *d)
 
 /* ---- loading and restoring from the repository --------------------------------------- */
 
+static void log_overlay_diags(const struct diag_list *diags)
+{
+        for (size_t i = 0; i < diags->n; i++) {
+                const struct diag *g = &diags->items[i];
+                dlog("error", NULL, 0, 0, NULL, "--overlay: %s:%d:%d: %s%s%s",
+                     g->pos.file ? g->pos.file : "", g->pos.line, g->pos.col,
+                     g->key ? g->key : "", g->key ? ": " : "", g->msg);
+        }
+}
+
 static int load_defs(struct daemon *d, struct defset *set, char **key)
 {
         struct store_def_list l;
@@ -1883,6 +1914,38 @@ static int load_defs(struct daemon *d, struct defset *set, char **key)
         diag_list_release(&diags);
         store_def_list_release(&l);
         *key = buf_detach(&k);
+        /* This environment's overlay (docs/environments.md): a document with a problem is
+         * left out and logged; at the start that stops batchd (main). */
+        d->overlay_problems = 0;
+        if (d->overlay.ndocs && (defs_overlay_apply(set, &d->overlay, &diags) < 0 ||
+                                 defs_validate(set, &diags) < 0)) {
+                diag_list_release(&diags);
+                return -1;
+        }
+        log_overlay_diags(&diags);
+        d->overlay_problems = diags.n;
+        diag_list_release(&diags);
+        return 0;
+}
+
+/* Reads --overlay into d->overlay (the old one is kept when the file has a problem,
+ * logged). Returns 0 or -1. */
+static int load_overlay(struct daemon *d)
+{
+        struct defset ov = {0};
+        struct diag_list diags = {0, NULL};
+        char *path = (char *)d->overlay_path;
+        if (defs_load_paths(&ov, &path, 1, &diags) < 0 || diags.n) {
+                log_overlay_diags(&diags);
+                diag_list_release(&diags);
+                defset_release(&ov);
+                return -1;
+        }
+        /* d->set borrows file names from the current overlay until the next rebuild (which
+         * follows every load): the one before that is no longer borrowed from. */
+        defset_release(&d->overlay_old);
+        d->overlay_old = d->overlay;
+        d->overlay = ov;
         return 0;
 }
 
@@ -2477,7 +2540,8 @@ static const char usage[] =
         "              [--clock-start ISO --clock-rate N] [--log-file FILE]\n"
         "              [--log-level info|warn|error] [--max-runs N] [--defs DIR]\n"
         "              [--secrets-key FILE] [--callback-url URL] [--retention-days N]\n"
-        "              [--retention-interval SECONDS]\n"
+        "              [--retention-interval SECONDS] [--environment master|runtime]\n"
+        "              [--overlay PATH]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2486,7 +2550,11 @@ static const char usage[] =
         "--config: the config file (default " CFG_DEFAULT_PATH " when it exists; also\n"
         "          BATCHD_CONFIG); options and BATCHD_* variables override it\n"
         "--listen: the REST API's address (default " LISTEN_DEFAULT "; port 0: any free port;\n"
-        "          off: no API)\n";
+        "          off: no API)\n"
+        "--environment: master (default: definitions editable) or runtime (definitions only\n"
+        "          by apply; API edits refused but for troubleshooting, docs/environments.md)\n"
+        "--overlay: this environment's overlay file or directory, applied over the\n"
+        "          repository's definitions, never stored (docs/environments.md)\n";
 
 /* Starts the retention worker when `days` > 0 (the worker in *w must be stopped).
  * Returns 0 or -1 (logged). */
@@ -2563,6 +2631,8 @@ int main(int argc, char **argv)
         int retention_interval = (int)strtol(cfg.now[CFG_RETENTION_INTERVAL], NULL, 10);
         dlog_set_level(cfg.now[CFG_LOG_LEVEL]);
         char defpath[PATH_MAX];
+        bool runtime = !strcmp(cfg.now[CFG_ENVIRONMENT], "runtime");
+        d.overlay_path = cfg.now[CFG_OVERLAY];
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
                 return 1;
@@ -2673,6 +2743,11 @@ int main(int argc, char **argv)
                 if (d.ifd >= 0 && inotify_add_watch(d.ifd, dir, IN_MODIFY | IN_CLOSE_WRITE) >= 0)
                         watch(&d, d.ifd, W_INOTIFY, NULL);
         }
+        if (d.overlay_path && load_overlay(&d) < 0) {
+                fprintf(stderr, "batchd: --overlay %s: problems (see the log); not starting\n",
+                        d.overlay_path);
+                return 1;
+        }
         if (d.defs_dir && apply_defs(&d) < 0) {
                 fprintf(stderr, "batchd: --defs %s: the definitions were not applied (see the "
                                 "log); not starting\n", d.defs_dir);
@@ -2689,6 +2764,12 @@ int main(int argc, char **argv)
         store_data_version(d.st, &d.data_version, &err);
         if (rebuild(&d) < 0) {
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
+                return 1;
+        }
+        if (d.overlay_problems) {
+                fprintf(stderr, "batchd: --overlay %s: %zu problem%s with the repository's "
+                                "definitions (see the log); not starting\n",
+                        d.overlay_path, d.overlay_problems, d.overlay_problems == 1 ? "" : "s");
                 return 1;
         }
         if (remote_worker_start(4, &d.remote, &err) < 0) {
@@ -2708,7 +2789,8 @@ int main(int argc, char **argv)
         struct api *api = NULL;
         if (strcmp(listen, "off") != 0) {
                 struct api_config ac = {.listen = listen, .db = d.dsn, .metrics = &d.metrics,
-                                        .clock = &d.clock, .secrets = &d.secrets};
+                                        .clock = &d.clock, .secrets = &d.secrets,
+                                        .runtime = runtime};
                 if (api_start(&ac, &api, &err) < 0) {
                         fprintf(stderr, "batchd: --listen %s: %s\n", listen, err.msg);
                         dlog("error", NULL, 0, 0, NULL, "--listen %s: %s; not starting", listen,
@@ -2719,8 +2801,9 @@ int main(int argc, char **argv)
                      api_port(api));
         }
         callback_base(&d, callback_url, api ? listen : NULL, api ? api_port(api) : 0);
-        dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock)", d.dsn,
-             d.state_dir, d.clock.virtual_clock ? "virtual" : "real");
+        dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock, %s "
+             "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
+             runtime ? "runtime" : "master");
         notify_send(&nt, "READY=1\nSTATUS=scheduling");
         take_submits(&d, dclock_now(&d.clock));
         take_requests(&d, dclock_now(&d.clock));
@@ -2777,6 +2860,8 @@ int main(int argc, char **argv)
                         int refused = reload_settings(&d, &cfg, &retention_worker);
                         if (d.defs_dir)
                                 apply_defs(&d);
+                        if (d.overlay_path)
+                                load_overlay(&d);
                         rebuild(&d);
                         notify_send(&nt, refused ? "READY=1\nSTATUS=scheduling (config file "
                                                    "refused, see the log)"

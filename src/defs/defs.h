@@ -146,7 +146,14 @@ struct settings_def {
         int report_minute;            /* report.time: minutes after midnight, tenant zone;
                                          08:00 by default (docs/report.md) */
         struct def_list report_email; /* report.email; empty: alerts.email */
+        char *scheduler_user;         /* scheduler_user: who submits scheduled runs (the
+                                         seed's scheduler user); NULL: SETTINGS_SCHEDULER_USER */
+        int min_interval_minutes;     /* min_schedule_interval_minutes: a cron firing more
+                                         often is refused (the seed's 5); 0: no minimum */
 };
+
+/* The scheduler user when the settings name none (seed 001: "the system user VIRTUAL"). */
+#define SETTINGS_SCHEDULER_USER "VIRTUAL"
 
 enum def_kind { DEF_JOB, DEF_CALENDAR, DEF_SETTINGS };
 
@@ -181,6 +188,9 @@ struct diag_list {
         size_t n;
         struct diag *items;
 };
+
+/* Releases what one document owns (not the document itself). */
+void def_doc_release(struct def_doc *d);
 
 /* Releases everything the defset owns and zeroes it. */
 void defset_release(struct defset *set);

@@ -412,6 +412,11 @@ static void settings_fields(struct emitter *e, const struct settings_def *s)
         buf_printf(b, "{end: \"%02d:%02d\", start: \"%02d:%02d\"}", s->window_end / 60,
                    s->window_end % 60, s->window_start / 60, s->window_start % 60);
         end(e, "batch_window");
+        if (s->min_interval_minutes) {
+                begin(e);
+                buf_printf(b, "%d", s->min_interval_minutes);
+                end(e, "min_schedule_interval_minutes");
+        }
         if (s->npauses) {
                 begin(e);
                 emit_pauses(b, s->pauses, s->npauses);
@@ -435,6 +440,7 @@ static void settings_fields(struct emitter *e, const struct settings_def *s)
                            s->report_minute % 60);
                 end(e, "report");
         }
+        field_str(e, "scheduler_user", s->scheduler_user);
         begin(e);
         buf_printf(b, "{estimate_multiple: %d, min_execute_minutes: %d}", s->estimate_multiple,
                    s->min_execute_minutes);

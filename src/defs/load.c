@@ -817,6 +817,10 @@ static const struct key settings_keys[] = {
         {"timeouts", T_SUB, 0, 0, 0, NULL, timeout_keys, NULL},
         {"alerts", T_SUB, 0, 0, 0, NULL, settings_alert_keys, NULL},
         {"report", T_SUB, 0, 0, 0, NULL, report_keys, NULL},
+        {"scheduler_user", T_STR, offsetof(struct settings_def, scheduler_user), 0, 0, NULL, NULL,
+         NULL},
+        {"min_schedule_interval_minutes", T_INT, offsetof(struct settings_def, min_interval_minutes),
+         0, 1440, NULL, NULL, NULL},
         {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 

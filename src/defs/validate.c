@@ -9,22 +9,31 @@
 
 #include "common/suggest.h"
 #include "core/cron.h"
+#include "core/croninterval.h"
 #include "core/depgraph.h"
 #include "sys/zoneinfo.h"
 
-bool defs_name_ok(const char *name)
+/* A name of 1 to `max` characters: lowercase letters and digits (uppercase too when
+ * `upper`), and after the first character also _ . - and the characters of `more`. */
+static bool name_fits(const char *name, size_t max, bool upper, const char *more)
 {
         size_t n = strlen(name);
-        if (n == 0 || n > 128)
+        if (n == 0 || n > max)
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = name[i];
                 bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          (i > 0 && (c == '_' || c == '.' || c == '-'));
+                          (upper && c >= 'A' && c <= 'Z') ||
+                          (i > 0 && (c == '_' || c == '.' || c == '-' || strchr(more, c)));
                 if (!ok)
                         return false;
         }
         return true;
+}
+
+bool defs_name_ok(const char *name)
+{
+        return name_fits(name, 128, false, "");
 }
 
 struct vctx {
@@ -152,6 +161,36 @@ static void check_zone(struct vctx *v, const struct def_doc *d, const char *key,
                 report(v, d, key, "%s", err.msg);
 }
 
+/* The tenant's settings document in the set, or NULL. */
+static const struct settings_def *tenant_settings(const struct defset *set, const char *tenant)
+{
+        for (size_t i = 0; i < set->ndocs; i++)
+                if (set->docs[i].kind == DEF_SETTINGS &&
+                    same_tenant(set->docs[i].u.settings.tenant, tenant))
+                        return &set->docs[i].u.settings;
+        return NULL;
+}
+
+/* The tenant's minimum schedule interval (min_schedule_interval_minutes): a cron that
+ * fires more often is refused, with the interval it has. */
+static void check_interval(struct vctx *v, const struct def_doc *d, const struct cron *c)
+{
+        const struct job_def *j = &d->u.job;
+        const struct settings_def *st = tenant_settings(v->set, j->tenant);
+        if (!st || st->min_interval_minutes <= 0)
+                return;
+        int64_t gap = cron_min_interval(c);
+        if (gap >= (int64_t)st->min_interval_minutes * 60)
+                return;
+        char has[64];
+        report(v, d, "trigger.cron",
+               "\"%.80s\" fires every %s at its most frequent; tenant \"%s\" allows a schedule "
+               "no more often than every %d minute%s (settings min_schedule_interval_minutes)",
+               j->cron, cron_interval_text(gap, has, sizeof(has)),
+               j->tenant ? j->tenant : "default", st->min_interval_minutes,
+               st->min_interval_minutes == 1 ? "" : "s");
+}
+
 static void check_job(struct vctx *v, const struct def_doc *d)
 {
         const struct job_def *j = &d->u.job;
@@ -177,6 +216,8 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                 else if (cron_never(&c))
                         report(v, d, "trigger.cron", "\"%.80s\" never fires: no date matches it",
                                j->cron);
+                else
+                        check_interval(v, d, &c);
         }
         if (j->timezone && !j->cron && !j->next_due_api)
                 report(v, d, "trigger.timezone", "a timezone applies only to a cron or "
@@ -283,12 +324,24 @@ static void check_calendar(struct vctx *v, const struct def_doc *d)
         }
 }
 
+/* A scheduler user's name: [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}; never "token:..." (the
+ * actor of an API token), so the audit cannot confuse the two. */
+static bool user_name_ok(const char *s)
+{
+        return name_fits(s, 64, true, "@");
+}
+
 static void check_settings(struct vctx *v, const struct def_doc *d)
 {
         const struct settings_def *s = &d->u.settings;
         if (!defs_name_ok(s->tenant))
                 report(v, d, "tenant", "\"%.80s\" is not a valid tenant name", s->tenant);
         check_zone(v, d, "timezone", s->timezone);
+        if (s->scheduler_user && !user_name_ok(s->scheduler_user))
+                report(v, d, "scheduler_user",
+                       "\"%.80s\" is not a valid user name: letters, digits and _ . @ - (not "
+                       "first), at most 64 characters",
+                       s->scheduler_user);
         check_alerts(v, d, &s->alert_on, &s->alert_email, &s->alert_webhook);
         if (s->smtp_url && strncmp(s->smtp_url, "smtp://", 7) && strncmp(s->smtp_url, "smtps://", 8))
                 report(v, d, "alerts.smtp.url", "\"%.80s\" is not an smtp:// or smtps:// URL",

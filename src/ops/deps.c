@@ -22,24 +22,33 @@ struct node {
         int64_t due;
 };
 
-const struct tz *ops_tenant_zone(struct store *s, const char *tenant)
+void ops_tenant_window(struct store *s, const char *tenant, struct ops_tenant_window *ret)
 {
         struct store_def d;
         struct batch_err err;
-        const struct tz *z = tz_utc();
+        ret->zone = tz_utc();
+        window_init_default(&ret->window);
         if (store_def_get(s, tenant, "settings", tenant, &d, &err) < 0)
-                return z;
+                return;
         struct defset set;
         if (ops_load_spec(d.spec, &set) == 0) {
-                const char *name = set.docs[0].kind == DEF_SETTINGS
-                                           ? set.docs[0].u.settings.timezone
-                                           : NULL;
-                if (name && zoneinfo_get(name, &z, &err) < 0)
-                        z = tz_utc();
+                if (set.docs[0].kind == DEF_SETTINGS) {
+                        const struct settings_def *st = &set.docs[0].u.settings;
+                        if (st->timezone && zoneinfo_get(st->timezone, &ret->zone, &err) < 0)
+                                ret->zone = tz_utc();
+                        ret->window.start = st->window_start;
+                        ret->window.end = st->window_end;
+                }
                 defset_release(&set);
         }
         store_def_release(&d);
-        return z;
+}
+
+const struct tz *ops_tenant_zone(struct store *s, const char *tenant)
+{
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, tenant, &tw);
+        return tw.zone;
 }
 
 static int cmp_node(const void *a, const void *b)

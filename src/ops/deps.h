@@ -7,11 +7,21 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "core/tz.h"
+#include "core/window.h"
 #include "store/store.h"
 
 /* The tenant's time zone: its settings' timezone, else UTC (also when the settings or
  * the zone cannot be read). Borrowed from the zoneinfo cache; never NULL. */
 const struct tz *ops_tenant_zone(struct store *s, const char *tenant);
+
+/* The tenant's zone (as ops_tenant_zone) and batch window (its settings', else the
+ * whole-day default), for process dates (ops_process_date). */
+struct ops_tenant_window {
+        const struct tz *zone;
+        struct window window;
+};
+
+void ops_tenant_window(struct store *s, const char *tenant, struct ops_tenant_window *ret);
 
 /* Appends {"date", "timezone", "nodes": [...], "edges": [...]} for `date` (YYYY-MM-DD),
  * a day in the tenant's time zone (its settings' timezone, else UTC). A node is a job

@@ -23,7 +23,29 @@ static void put_time(struct buf *b, const char *key, int64_t t)
         json_put_string(b, iso_format_utc(t, iso));
 }
 
-void ops_put_instance(struct buf *b, const struct store_instance *in)
+const char *ops_process_date(const struct def_map *params, const struct window *w,
+                             const struct tz *z, int64_t due, char out[PROCDATE_TEXT_MAX])
+{
+        for (size_t i = 0; params && i < params->n; i++)
+                if (!strcmp(params->keys[i], "ProcessDate") && !secrets_is_sealed(params->vals[i]))
+                        return params->vals[i];
+        return procdate_format(w, z, due, out);
+}
+
+static void put_process_date(struct buf *b, const struct store_instance *in,
+                             const struct ops_tenant_window *tw)
+{
+        struct def_map params = {0, NULL, NULL};
+        if (in->params)
+                params_parse(in->params, &params, NULL);
+        char out[PROCDATE_TEXT_MAX];
+        buf_puts(b, ", \"process_date\": ");
+        json_put_string(b, ops_process_date(&params, &tw->window, tw->zone, in->due, out));
+        def_map_release(&params);
+}
+
+void ops_put_instance(struct buf *b, const struct store_instance *in,
+                      const struct ops_tenant_window *tw)
 {
         buf_printf(b, "{\"id\": %lld, \"job\": ", (long long)in->id);
         json_put_string(b, in->job);
@@ -31,6 +53,8 @@ void ops_put_instance(struct buf *b, const struct store_instance *in)
         put_time(b, "due", in->due);
         put_time(b, "first_due", in->first_due);
         put_time(b, "last_due", in->last_due);
+        if (tw)
+                put_process_date(b, in, tw);
         buf_printf(b, ", \"state\": %d, \"state_name\": ", in->state);
         json_put_string(b, state_name(in->state));
         buf_puts(b, ", \"reason\": ");
@@ -54,10 +78,12 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
         if (r < 0)
                 return r;
         unsigned limit = f->limit ? f->limit : 100;
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, f->tenant, &tw);
         buf_puts(b, "{\"items\": [");
         for (size_t i = 0; i < l.n; i++) {
                 buf_puts(b, i ? ",\n  " : "\n  ");
-                ops_put_instance(b, &l.items[i]);
+                ops_put_instance(b, &l.items[i], &tw);
         }
         if (f->by_due && l.n && l.n == limit)
                 buf_printf(b, "\n], \"next_cursor\": \"%lld.%lld\"}\n",
@@ -113,9 +139,14 @@ int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct 
         if ((r = store_instance_history(s, id, &h, reterr)) < 0 ||
             (r = store_execution_list(s, id, &ex, reterr)) < 0)
                 goto out;
-        ops_put_instance(b, &in);
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, tenant, &tw);
+        ops_put_instance(b, &in, &tw);
         b->len--; /* reopen the object */
         b->data[b->len] = '\0';
+        /* Its creation is the first transition: the submitter, or the scheduler user. */
+        buf_puts(b, ", \"submitted_by\": ");
+        json_put_string(b, h.n && h.items[0].from_state < 0 ? h.items[0].actor : NULL);
         char t[ISO_FORMAT_MAX];
         buf_puts(b, ", \"history\": [");
         for (size_t i = 0; i < h.n; i++) {

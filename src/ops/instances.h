@@ -9,16 +9,29 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "core/procdate.h"
+#include "defs/defs.h"
+#include "ops/deps.h"
 #include "store/store.h"
 
 struct secrets;
 
-/* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
- * skip_count > 0, DESIGN §8) and "skip_count". */
-void ops_put_instance(struct buf *b, const struct store_instance *in);
+/* The process date of an instance due at `due` (DESIGN §8): its own `ProcessDate`
+ * parameter (a submit's, as given: an operator's choice, e.g. to rerun a day) when
+ * `params` (may be NULL) has one that is not encrypted, else the date core/procdate.h
+ * gives for the tenant's window w in zone z, written to out. Returns the parameter's
+ * value (borrowed from params) or out. */
+const char *ops_process_date(const struct def_map *params, const struct window *w,
+                             const struct tz *z, int64_t due, char out[PROCDATE_TEXT_MAX]);
 
-/* Appends {"items": [...], "next_cursor": "ID" | null} for the filter to b. Errors of
- * the store are returned with *reterr set. */
+/* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
+ * skip_count > 0, DESIGN §8), "skip_count" and, when tw (the instance's tenant's
+ * window, ops_tenant_window) is given, "process_date" (ops_process_date). */
+void ops_put_instance(struct buf *b, const struct store_instance *in,
+                      const struct ops_tenant_window *tw);
+
+/* Appends {"items": [...], "next_cursor": "ID" | null} for the filter to b, each item
+ * with its process date. Errors of the store are returned with *reterr set. */
 int ops_instance_list(struct store *s, const struct store_instance_filter *f, struct buf *b,
                       struct batch_err *reterr);
 
@@ -26,7 +39,9 @@ int ops_instance_list(struct store *s, const struct store_instance_filter *f, st
  * (name, status, the eight counts, exit_message, started_at, updated_at, metrics). */
 void ops_put_steps(struct buf *b, const struct store_step_list *st);
 
-/* Appends the instance `id` of `tenant` with its state history, its executions and
+/* Appends the instance `id` of `tenant` with its process date, "submitted_by" (the
+ * actor that created it: the tenant's scheduler user for a scheduled instance, else its
+ * submitter, "token:NAME" or "batchctl"), its state history, its executions and
  * their step executions (the eight counts) to b. BATCH_ENOENT when the tenant has no
  * such instance. */
 int ops_instance_detail(struct store *s, const char *tenant, int64_t id, struct buf *b,

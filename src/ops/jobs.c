@@ -115,6 +115,13 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history, const c
                            history ? "changed_by" : "updated_by");
                 json_put_string(b, d->changed_by);
         }
+        if (!history) {
+                size_t n = d->changed_by ? strlen(d->changed_by) : 0;
+                size_t k = sizeof(OPS_TROUBLESHOOTING_SUFFIX) - 1;
+                bool drift = d->version && n > k &&
+                             !strcmp(d->changed_by + n - k, OPS_TROUBLESHOOTING_SUFFIX);
+                buf_printf(b, ", \"drift\": %s", drift ? "true" : "false");
+        }
         if (history) {
                 buf_puts(b, ", \"changed\": ");
                 put_text(b, d->changed, mask_urls);

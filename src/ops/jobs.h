@@ -33,8 +33,8 @@ bool ops_key_is_secret(const char *key);
 void ops_put_params_redacted(struct buf *b, const char *params);
 
 /* Appends the JSON object of a stored definition (as of a version when `history`:
- * with changed_at/changed_by/changed, else updated_at/updated_by; version 0, never
- * stored, has them null); the "spec" text has
+ * with changed_at/changed_by/changed, else updated_at/updated_by and "drift"; version 0,
+ * never stored, has them null and drift false); the "spec" text has
  * the values of secret environment and parameter keys replaced by "***"; jobs carry
  * "display_name" (translated for `lang`, an Accept-Language value or NULL: see
  * ops_display_name), "group", "type" and "enabled" too. With `mask_urls` (a reader who
@@ -42,6 +42,11 @@ void ops_put_params_redacted(struct buf *b, const char *params);
  * only (urlmask_text). */
 void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang,
                  bool mask_urls);
+
+/* The mark on the actor of a definition changed for troubleshooting in a runtime
+ * environment ("token:ada (troubleshooting)", docs/environments.md): such a definition is
+ * drift, shown as "drift": true by ops_put_def until a later version replaces it. */
+#define OPS_TROUBLESHOOTING_SUFFIX " (troubleshooting)"
 
 struct job_def;
 

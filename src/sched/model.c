@@ -41,6 +41,7 @@ static int build_tenant(const struct defset *set, const char *tenant, struct sch
         t->zone = tz_utc();
         window_init_default(&t->window);
         timeout_consts_default(&t->timeouts);
+        m->scheduler_user = SETTINGS_SCHEDULER_USER;
         for (size_t i = 0; i < set->ndocs; i++) {
                 const struct def_doc *d = &set->docs[i];
                 if (d->kind != DEF_SETTINGS || strcmp(tenant_of(d->u.settings.tenant), tenant))
@@ -54,6 +55,8 @@ static int build_tenant(const struct defset *set, const char *tenant, struct sch
                 t->timeouts.estimate_multiple = st->estimate_multiple;
                 t->timeouts.min_execute_minutes = st->min_execute_minutes;
                 m->offset = (struct time_offset){st->offset_enabled, st->offset_days};
+                if (st->scheduler_user)
+                        m->scheduler_user = st->scheduler_user;
                 if (st->npauses) {
                         m->pauses = calloc(st->npauses, sizeof(*m->pauses));
                         if (!m->pauses)

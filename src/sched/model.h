@@ -26,6 +26,8 @@ struct sched_model {
         struct pause_period *pauses;
         struct sched_tenant tenant;
         struct time_offset offset;          /* the tenant's clock = real time + offset */
+        const char *scheduler_user;         /* who submits its scheduled runs (borrowed
+                                               from the defset, or SETTINGS_SCHEDULER_USER) */
 };
 
 /* Builds the model of tenant `tenant` (NULL: "default") from *set, which must outlive

@@ -28,6 +28,8 @@ const char *batch_ctx_param(struct batch_ctx *ctx, const char *name)
                 return getenv("BATCH_FIRST_DUE_TIME");
         if (!strcmp(name, "#LastDueTime"))
                 return getenv("BATCH_LAST_DUE_TIME");
+        if (!strcmp(name, "#ProcessDate"))
+                return getenv("BATCH_PROCESS_DATE");
         char env[200];
         size_t m = (size_t)snprintf(env, sizeof(env), "BATCH_PARAM_%s", name);
         if (m >= sizeof(env))

@@ -208,10 +208,10 @@ tenant: default
 batch_window: {start: "23:00", end: "11:00"}
 EOF_PLAN
 check "plan: C, then B, then A; the 14:00 only-in-window job is skipped" 0 '{"items": [
- {"job": "afternoon", "due": "2026-03-02T14:00:00+00:00", "first_due": "2026-03-02T14:00:00+00:00", "last_due": "2026-03-02T14:00:00+00:00", "start": null, "end": "2026-03-02T14:00:00+00:00", "state": 8, "state_name": "Timeout Skip", "reason": "outside batch window"},
- {"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00", "state": 5, "state_name": "Success", "reason": null},
- {"job": "b", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:31:00+00:00", "end": "2026-03-02T18:32:00+00:00", "state": 5, "state_name": "Success", "reason": null},
- {"job": "a", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:32:00+00:00", "end": "2026-03-02T18:33:00+00:00", "state": 5, "state_name": "Success", "reason": null}
+ {"job": "afternoon", "due": "2026-03-02T14:00:00+00:00", "first_due": "2026-03-02T14:00:00+00:00", "last_due": "2026-03-02T14:00:00+00:00", "process_date": "2026-03-02", "start": null, "end": "2026-03-02T14:00:00+00:00", "state": 8, "state_name": "Timeout Skip", "reason": "outside batch window"},
+ {"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "process_date": "2026-03-02", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00", "state": 5, "state_name": "Success", "reason": null},
+ {"job": "b", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "process_date": "2026-03-02", "start": "2026-03-02T18:31:00+00:00", "end": "2026-03-02T18:32:00+00:00", "state": 5, "state_name": "Success", "reason": null},
+ {"job": "a", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "process_date": "2026-03-02", "start": "2026-03-02T18:32:00+00:00", "end": "2026-03-02T18:33:00+00:00", "state": 5, "state_name": "Success", "reason": null}
 ], "next_cursor": null}' - -- plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z -o json
 check "plan: a failed parent keeps success-mode children waiting" 0 - "" -- \
     plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-02T20:00:00Z --outcome c=failed,minutes:5
@@ -222,8 +222,8 @@ grep -qE '^c +2026-03-02T18:30:00\+00:00 .* 2026-03-02T18:35:00\+00:00 +Failed' 
 check "plan: a run-specific outcome applies to that run only" 0 - "" -- \
     plan "$tmp/plan" --from 2026-03-02T12:00:00Z --to 2026-03-03T20:00:00Z \
     --outcome c@2026-03-03T18:30:00Z=minutes:30 -o json
-grep -qF '"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00"' "$tmp/out" &&
-    grep -qF '"job": "c", "due": "2026-03-03T18:30:00+00:00", "first_due": "2026-03-03T18:30:00+00:00", "last_due": "2026-03-03T18:30:00+00:00", "start": "2026-03-03T18:30:00+00:00", "end": "2026-03-03T19:00:00+00:00"' "$tmp/out" &&
+grep -qF '"job": "c", "due": "2026-03-02T18:30:00+00:00", "first_due": "2026-03-02T18:30:00+00:00", "last_due": "2026-03-02T18:30:00+00:00", "process_date": "2026-03-02", "start": "2026-03-02T18:30:00+00:00", "end": "2026-03-02T18:31:00+00:00"' "$tmp/out" &&
+    grep -qF '"job": "c", "due": "2026-03-03T18:30:00+00:00", "first_due": "2026-03-03T18:30:00+00:00", "last_due": "2026-03-03T18:30:00+00:00", "process_date": "2026-03-03", "start": "2026-03-03T18:30:00+00:00", "end": "2026-03-03T19:00:00+00:00"' "$tmp/out" &&
     pass "plan: c took 30 minutes on the 3rd only" || fail "plan: c took 30 minutes on the 3rd only" "$tmp/out"
 "$B" apply "$tmp/plan" --db "$tmp/plan.db" >/dev/null 2>&1
 "$B" plan "$tmp/plan" --from 2026-03-02T00:00:00Z --to 2026-03-04T00:00:00Z >"$tmp/plan-files" 2>&1

@@ -239,6 +239,11 @@ try {
     const ex = await op.locator('#executions .exec').count();
     return h >= 3 && ex === 1;
   });
+  await check('instance page: process date 2026-03-01 (a 01:00 submit, default noon-to-noon window) and submitted by token:oscar', async () => {
+    const pd = (await op.textContent('#process-date')).trim();
+    const by = (await op.textContent('#submitted-by')).trim();
+    return pd === '2026-03-01' && by === 'token:oscar';
+  });
   await shot(op, 'instance');
   await check('monitor: the submitted instance is listed with its parameter', async () => {
     await op.goto(`${BASE}/#/monitor`);

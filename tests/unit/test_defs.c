@@ -9,7 +9,9 @@
 #include "core/civil.h"
 #include "defs/emit.h"
 #include "defs/load.h"
+#include "defs/overlay.h"
 #include "defs/validate.h"
+#include "sched/model.h"
 
 /* The example of DESIGN.md §2, verbatim but for the parents, which are defined here. */
 static const char design_example[] =
@@ -552,6 +554,157 @@ static void test_alert_settings(void **state)
                    "alerts.after_failures", "out of range 1 to 1000");
 }
 
+/* Issue 23's settings: scheduler_user (default VIRTUAL, the seed's system user) and
+ * min_schedule_interval_minutes (default off), in canonical order, round-tripping. */
+static void test_schedule_settings(void **state)
+{
+        (void)state;
+        struct defset set, again;
+        struct diag_list diags, d2;
+        struct buf out, out2;
+        buf_init(&out, 0);
+        buf_init(&out2, 0);
+        load("kind: settings\nscheduler_user: batch.night\nmin_schedule_interval_minutes: 5\n",
+             &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_string_equal(set.docs[0].u.settings.scheduler_user, "batch.night");
+        assert_int_equal(set.docs[0].u.settings.min_interval_minutes, 5);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_string_equal(out.data, "kind: settings\ntenant: default\n"
+                                      "batch_window: {end: \"12:00\", start: \"12:00\"}\n"
+                                      "min_schedule_interval_minutes: 5\n"
+                                      "scheduler_user: batch.night\n"
+                                      "timeouts: {estimate_multiple: 3, min_execute_minutes: 30}\n");
+        load(out.data, &again, &d2);
+        assert_int_equal(d2.n, 0);
+        assert_int_equal(defs_emit_doc(&again.docs[0], &out2), 0);
+        assert_string_equal(out.data, out2.data);
+        struct sched_model m;
+        assert_int_equal(sched_model_build(&set, NULL, &m, NULL), 0);
+        assert_string_equal(m.scheduler_user, "batch.night");
+        sched_model_release(&m);
+        buf_release(&out);
+        buf_release(&out2);
+        defset_release(&set);
+        defset_release(&again);
+        diag_list_release(&diags);
+        diag_list_release(&d2);
+
+        /* The defaults: nothing emitted, the scheduler user is VIRTUAL. */
+        buf_init(&out, 0);
+        load("kind: settings\n", &set, &diags);
+        assert_int_equal(set.docs[0].u.settings.min_interval_minutes, 0);
+        assert_null(set.docs[0].u.settings.scheduler_user);
+        assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+        assert_null(strstr(out.data, "scheduler_user"));
+        assert_null(strstr(out.data, "min_schedule_interval"));
+        assert_int_equal(sched_model_build(&set, NULL, &m, NULL), 0);
+        assert_string_equal(m.scheduler_user, "VIRTUAL");
+        sched_model_release(&m);
+        buf_release(&out);
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
+/* Per-environment overlays (defs/overlay.h, docs/environments.md). */
+static const char overlay_base[] =
+        "kind: job\nname: load\ntrigger: {cron: \"30 23 * * *\"}\n"
+        "executor: {http: {service: \"http://test-svc:8080\", context_path: /b, remote_job: imp}}\n"
+        "alerts: {email: [test@example.com]}\n"
+        "---\nkind: job\nname: other\ntype: manual\nenabled: false\n"
+        "executor: {exec: {command: [/bin/true]}}\n";
+
+static void overlay_run(const char *ov_text, struct defset *set, struct defset *ov,
+                        struct diag_list *diags)
+{
+        memset(set, 0, sizeof(*set));
+        memset(ov, 0, sizeof(*ov));
+        memset(diags, 0, sizeof(*diags));
+        assert_int_equal(defs_load_buffer(set, "base.yaml", overlay_base, strlen(overlay_base),
+                                          diags), 0);
+        assert_int_equal(diags->n, 0);
+        assert_int_equal(defs_load_buffer(ov, "prod.yaml", ov_text, strlen(ov_text), diags), 0);
+        assert_int_equal(defs_overlay_apply(set, ov, diags), 0);
+        assert_int_equal(defs_validate(set, diags), 0);
+}
+
+static const struct job_def *find(const struct defset *set, const char *name)
+{
+        for (size_t i = 0; i < set->ndocs; i++)
+                if (set->docs[i].kind == DEF_JOB && !strcmp(set->docs[i].u.job.name, name))
+                        return &set->docs[i].u.job;
+        fail_msg("no job %s", name);
+        return NULL;
+}
+
+static void test_overlay(void **state)
+{
+        (void)state;
+        struct defset set, ov;
+        struct diag_list diags;
+        /* Off in this environment, another service, other recipients, another time. */
+        overlay_run("kind: job\nname: load\nenabled: false\n"
+                    "executor: {http: {service: \"http://prod-svc:8080\", context_path: /b, "
+                    "remote_job: imp}}\nalerts: {email: [ops@example.com]}\n"
+                    "trigger: {cron: \"0 2 * * *\", timezone: Europe/Berlin}\n"
+                    "---\nkind: settings\ntime_offset: {enabled: true, days: 3650}\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 0);
+        const struct job_def *j = find(&set, "load");
+        assert_false(j->enabled);
+        assert_string_equal(j->http_service, "http://prod-svc:8080");
+        assert_string_equal(j->alert_email.items[0], "ops@example.com");
+        assert_string_equal(j->cron, "0 2 * * *");
+        assert_string_equal(j->timezone, "Europe/Berlin");
+        assert_false(find(&set, "other")->enabled); /* no overlay: as defined */
+        size_t nset = 0;
+        for (size_t i = 0; i < set.ndocs; i++)
+                if (set.docs[i].kind == DEF_SETTINGS) {
+                        nset++;
+                        assert_true(set.docs[i].u.settings.offset_enabled);
+                        assert_int_equal(set.docs[i].u.settings.offset_days, 3650);
+                        assert_int_equal(set.docs[i].u.settings.window_start, 12 * 60);
+                }
+        assert_int_equal(nset, 1);
+        assert_int_equal(set.ndocs, 3);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+
+        /* A key an overlay may not change, a job the definitions do not hold, a calendar:
+         * each named at the overlay's line; nothing of those documents is applied. */
+        overlay_run("kind: job\nname: load\nenabled: false\nmax_minutes: 5\n"
+                    "---\nkind: job\nname: nosuch\nenabled: false\n"
+                    "---\nkind: calendar\nname: c\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 3);
+        assert_string_equal(diags.items[0].key, "max_minutes");
+        assert_string_equal(diags.items[0].pos.file, "prod.yaml");
+        assert_int_equal(diags.items[0].pos.line, 4);
+        assert_non_null(strstr(diags.items[0].msg, "not \"max_minutes\""));
+        assert_int_equal(diags.items[1].pos.line, 7);
+        assert_non_null(strstr(diags.items[1].msg, "job \"nosuch\""));
+        assert_string_equal(diags.items[2].key, "kind");
+        assert_true(find(&set, "load")->enabled);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+
+        /* What the overlaid definition gets wrong is validated like a definition, at the
+         * overlay's line; enabled: true turns on a job the definitions disable. */
+        overlay_run("kind: job\nname: load\ntrigger: {cron: \"61 * * * *\"}\n"
+                    "---\nkind: job\nname: other\nenabled: true\n",
+                    &set, &ov, &diags);
+        assert_int_equal(diags.n, 1);
+        assert_string_equal(diags.items[0].key, "trigger.cron");
+        assert_string_equal(diags.items[0].pos.file, "prod.yaml");
+        assert_int_equal(diags.items[0].pos.line, 3);
+        assert_true(find(&set, "other")->enabled);
+        defset_release(&set);
+        defset_release(&ov);
+        diag_list_release(&diags);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -565,6 +718,8 @@ int main(void)
                 cmocka_unit_test(test_next_due_trigger),
                 cmocka_unit_test(test_alert_settings),
                 cmocka_unit_test(test_report_settings),
+                cmocka_unit_test(test_schedule_settings),
+                cmocka_unit_test(test_overlay),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }

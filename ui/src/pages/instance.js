@@ -98,6 +98,8 @@ export function instancePage(main, r) {
         h('dt', null, 'State'), h('dd', { id: 'state' }, badge(d.state)),
         h('dt', null, 'Reason'), h('dd', { id: 'reason' }, reasonOf(d)),
         h('dt', null, 'Due'), h('dd', null, timeEl(d.due)),
+        h('dt', null, 'Process date'), h('dd', { id: 'process-date' }, d.process_date || '—'),
+        h('dt', null, 'Submitted by'), h('dd', { id: 'submitted-by' }, d.submitted_by || '—'),
         h('dt', null, 'Parameters'), h('dd', { id: 'params', class: 'params' }, paramsText(d.params) || '—'),
         h('dt', null, 'Data failure'), h('dd', null, d.has_failure ? `⚑ yes, ${d.skip_count} items skipped` : 'no'),
         h('dt', null, 'Trace'), h('dd', { class: 'mono' }, d.trace_id || '—')));
