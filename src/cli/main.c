@@ -22,6 +22,11 @@ static const struct cli_noun nouns[] = {
         {"export", "write every definition of a repository, one file each: batchctl export DIR "
                    "[--db DB]",
          NULL, cli_export},
+        {"import",
+         "job definitions from a crontab, Quartz's quartz_jobs.xml or Kubernetes CronJobs, "
+         "with a report of what did not translate (offline): batchctl import FORMAT FILE... "
+         "[-d OUTDIR] [--tz ZONE] [--service URL] [--system]",
+         NULL, cli_import},
         {"jobs", "job definitions (on the server, or in a repository with --db)", cli_jobs_cmds,
          NULL},
         {"submit",

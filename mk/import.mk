@@ -1,0 +1,15 @@
+# mk/import.mk: `batchctl import` (src/import/, src/cli/cmd-import.c, docs/import.md):
+# definitions from a crontab, Quartz's quartz_jobs.xml, Kubernetes CronJobs.
+#   make test-import   tests/cli/import.sh: real-looking inputs of each format imported,
+#                      compared with definitions written by hand, validated and planned
+#                      (part of `make test`)
+
+IMPORT_SRC := $(wildcard src/import/*.c)
+LIB_OBJ    += $(IMPORT_SRC:%.c=$(BUILD)/%.o)
+
+TEST_EXTRA += test-import
+
+.PHONY: test-import
+
+test-import: all test-deps
+	@BATCHCTL=$(CURDIR)/$(BUILD)/batchctl tests/cli/import.sh

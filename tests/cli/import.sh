@@ -1,0 +1,155 @@
+#!/bin/sh
+# Tests of `batchctl import` (docs/import.md) on real-looking inputs written from each
+# format's documentation (tests/data/import/): the definitions written are compared with
+# ones written by hand from the formats' rules (tests/tools/import_compare.py), the
+# report with what must not translate, and each imported set is validated and planned
+# with `batchctl plan`, its due times written from the schedules by hand.
+# Closes with "import: N passed, M failed".
+set -u
+B=${BATCHCTL:?set BATCHCTL to the batchctl binary}
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/../data/import
+compare=$here/../tools/import_compare.py
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+. "$here/../lib.sh"
+
+# defs_match NAME DIR EXPECTED: the definitions in DIR are the expected ones.
+defs_match() {
+    if python3 "$compare" "$2" "$3" >"$tmp/cmp" 2>&1; then pass "$1"; else fail "$1" "$tmp/cmp"; fi
+}
+
+# report_has NAME FILE LINE...: every LINE is the start of a line of FILE, in that order,
+# and FILE has no other report line (lines with ": error: ", ": refused: ", ": note: ").
+report_has() {
+    r_name=$1 r_file=$2
+    shift 2
+    grep -E '^[^ ]+: (error|refused|note): ' "$r_file" >"$tmp/rep.got"
+    : >"$tmp/rep.want"
+    for l in "$@"; do printf '%s\n' "$l" >>"$tmp/rep.want"; done
+    r_ok=1
+    [ "$(wc -l <"$tmp/rep.got")" -eq "$#" ] || r_ok=0
+    i=1
+    for l in "$@"; do
+        got=$(sed -n "${i}p" "$tmp/rep.got")
+        case $got in "$l"*) ;; *) r_ok=0 ;; esac
+        i=$((i + 1))
+    done
+    if [ $r_ok -eq 1 ]; then pass "$r_name"; else
+        fail "$r_name"; echo "  expected lines starting with:"; sed 's/^/    /' "$tmp/rep.want"
+        echo "  got:"; sed 's/^/    /' "$r_file"
+    fi
+}
+
+# plan_dues NAME DIR JOB FROM TO EXPECTED: the due times `plan` gives JOB, one a line.
+plan_dues() {
+    "$B" plan "$2" --from "$4" --to "$5" >"$tmp/plan" 2>"$tmp/plan.err"
+    awk -v j="$3" '$1 == j { print $2 }' "$tmp/plan" >"$tmp/plan.dues"
+    if printf '%s\n' "$6" | cmp -s - "$tmp/plan.dues"; then pass "$1"; else
+        fail "$1"; echo "  expected:"; printf '%s\n' "$6" | sed 's/^/    /'
+        echo "  got:"; sed 's/^/    /' "$tmp/plan.dues" "$tmp/plan.err"
+    fi
+}
+
+# ---- crontab ------------------------------------------------------------------------
+cd "$data" || exit 1
+out=$tmp/cron
+check "crontab: 40-line crontab imports, 3 entries refused" 0 - "" -- \
+    import crontab crontab.txt -d "$out" --tz Europe/London
+tail -n 1 "$tmp/out" | grep -qx "import: 19 jobs written to $out, 3 refused, 3 notes" &&
+    pass "crontab: summary line" || fail "crontab: summary line" "$tmp/out"
+report_has "crontab: the report says what did not translate and why" "$tmp/out" \
+    "crontab.txt:12: refused: @reboot: @reboot runs a command when cron starts, and batchd has no start-up trigger" \
+    "crontab.txt:27: refused: an unescaped % makes the rest of the command its standard input" \
+    "crontab.txt:28: refused: 0 12 30 2 *: the schedule never fires" \
+    "crontab.txt: note: a user's crontab runs as its owner" \
+    "crontab.txt:5: note: MAILTO: cron mails each run's output to MAILTO" \
+    "crontab.txt:22: note: TZ: TZ is passed to the commands' environment only"
+defs_match "crontab: definitions as written by hand" "$out" crontab.expected.yaml
+check "crontab: the imported set validates" 0 "ok: 19 jobs, 0 calendars, 0 settings in 19 files" - -- \
+    validate "$out"
+# crontab(5): both day fields restricted, a day matching either fires: 1-7 Feb and the
+# Mondays (Feb 2, Feb 9); New York is on EST (UTC-5) in February.
+plan_dues "crontab: plan, day-of-month OR day-of-week (first-week)" "$out" first-week \
+    2026-02-01T00:00:00Z 2026-02-11T00:00:00Z "2026-02-01T12:00:00+00:00
+2026-02-02T12:00:00+00:00
+2026-02-03T12:00:00+00:00
+2026-02-04T12:00:00+00:00
+2026-02-05T12:00:00+00:00
+2026-02-06T12:00:00+00:00
+2026-02-07T12:00:00+00:00
+2026-02-09T12:00:00+00:00"
+# CRON_TZ=Europe/Berlin (CET, UTC+1): 23:30 on Friday 23 Jan and on 28-31 Jan.
+plan_dues "crontab: plan, CRON_TZ zone (close-month)" "$out" close-month \
+    2026-01-22T00:00:00Z 2026-02-01T00:00:00Z "2026-01-23T22:30:00+00:00
+2026-01-28T22:30:00+00:00
+2026-01-29T22:30:00+00:00
+2026-01-30T22:30:00+00:00
+2026-01-31T22:30:00+00:00"
+# America/New_York moves to EDT on 8 March 2026: 17:00 is 22:00Z before, 21:00Z after.
+plan_dues "crontab: plan, the zone's DST (eod-report)" "$out" eod-report \
+    2026-03-06T00:00:00Z 2026-03-10T00:00:00Z "2026-03-06T22:00:00+00:00
+2026-03-09T21:00:00+00:00"
+# --tz Europe/London for entries before any CRON_TZ: 01:00 GMT; on 29 March 01:00 does
+# not exist (clocks go from 01:00 to 02:00), so it fires at the first instant after the
+# gap, 02:00 BST (DESIGN.md 2.1); then 01:00 BST.
+plan_dues "crontab: plan, --tz for entries without CRON_TZ (rotate-logs)" "$out" rotate-logs \
+    2026-03-28T00:00:00Z 2026-03-30T12:00:00Z "2026-03-28T01:00:00+00:00
+2026-03-29T01:00:00+00:00
+2026-03-30T00:00:00+00:00"
+
+# Without -d: the definitions on stdout (a YAML stream that validates), the report on
+# stderr; without --tz the report says the zone changed.
+check "crontab: to stdout" 0 - "import: 19 jobs, 3 refused, 4 notes" -- import crontab crontab.txt
+cp "$tmp/out" "$tmp/stream.yaml"
+grep -q "^crontab.txt:8: note: rotate-logs: cron ran this entry (and the others without CRON_TZ) in the machine's local zone" "$tmp/err" &&
+    pass "crontab: without --tz the report names the zone change" ||
+    fail "crontab: without --tz the report names the zone change" "$tmp/err"
+check "crontab: the stream validates" 0 "ok: 19 jobs, 0 calendars, 0 settings in 1 file" - -- \
+    validate "$tmp/stream.yaml"
+
+# /etc/crontab form (Debian's, as crontab(5) shows it): the user field becomes exec.user.
+out=$tmp/system
+check "crontab --system: imports" 0 - "" -- \
+    import crontab system-crontab.txt --system -d "$out" --tz Europe/Berlin
+defs_match "crontab --system: definitions as written by hand" "$out" system-crontab.expected.yaml
+check "crontab --system: the user field is required" 1 "" \
+    "bad-system.txt:2: error: a system crontab entry needs a user field and a command" -- \
+    import crontab bad-system.txt --system -d "$tmp/bad1"
+
+# Bad input: the error names file and line, exit 1, nothing written.
+printf 'PATH=/bin\n0 1 * *\n61 * * * * /bin/true\n' >"$tmp/bad.txt"
+check "crontab: malformed lines are errors with file:line" 1 "" \
+    "$tmp/bad.txt:2: error: an entry needs five time fields and a command; this line has 4 fields" -- \
+    import crontab "$tmp/bad.txt" -d "$tmp/bad2"
+grep -qF "$tmp/bad.txt:3: error: 61 * * * *: minute: \"61\" is out of range 0-59" "$tmp/err" &&
+    pass "crontab: a bad field names the field and the reason" ||
+    fail "crontab: a bad field names the field and the reason" "$tmp/err"
+[ ! -e "$tmp/bad2" ] && pass "crontab: nothing written after an error" ||
+    fail "crontab: nothing written after an error"
+printf '0 1 * * * /bin/echo caf\351\n' >"$tmp/latin1.txt"
+check "crontab: text that is not UTF-8 is an error at its line" 1 "" \
+    "$tmp/latin1.txt:1: error: not UTF-8 text" -- import crontab "$tmp/latin1.txt"
+printf 'CRON_TZ=Mars/Olympus\n0 1 * * * /bin/true\n' >"$tmp/badtz.txt"
+check "crontab: an unknown CRON_TZ fails validation at its entry's line" 1 "" \
+    "$tmp/badtz.txt:2:1: trigger.timezone:" -- import crontab "$tmp/badtz.txt" -d "$tmp/bad3"
+[ ! -e "$tmp/bad3" ] && pass "crontab: nothing written after a validation problem" ||
+    fail "crontab: nothing written after a validation problem"
+
+# ---- usage ----------------------------------------------------------------------------
+check "usage: no format" 2 "" "missing the FORMAT" -- import
+check "usage: unknown format" 2 "" "unknown FORMAT" -- import airflow x.py
+check "usage: no file" 2 "" "missing the FILE" -- import crontab
+check "usage: unknown option" 2 "" "unknown option --bogus" -- import crontab crontab.txt --bogus
+mkdir -p "$tmp/full" && : >"$tmp/full/x"
+check "an OUTDIR that is not empty is refused" 1 "" "is not an empty directory" -- \
+    import crontab crontab.txt -d "$tmp/full"
+check "a missing file" 1 "" "cannot read nope.txt" -- import crontab nope.txt
+
+echo "import: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
