@@ -6,6 +6,9 @@
 
 IMPORT_SRC := $(wildcard src/import/*.c)
 LIB_OBJ    += $(IMPORT_SRC:%.c=$(BUILD)/%.o)
+# Quartz's XML is read with libxml2 (libxml2-dev, scripts/install-deps.sh).
+LIBS       += -lxml2
+ALL_CFLAGS += -I/usr/include/libxml2
 
 TEST_EXTRA += test-import
 

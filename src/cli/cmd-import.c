@@ -33,6 +33,7 @@ static const struct {
         import_fn *fn;
 } formats[] = {
         {"crontab", import_crontab},
+        {"quartz", import_quartz},
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -206,6 +207,10 @@ int cli_import(int argc, char **argv)
                 rc = usage_error("missing the FILE to import", NULL);
         else if (o.system_crontab && strcmp(format, "crontab"))
                 rc = usage_error("--system applies to crontab only", NULL);
+        else if (!strcmp(format, "quartz") && !o.service)
+                rc = usage_error("quartz needs --service URL: Quartz jobs are Java classes, and "
+                                 "each becomes an http job of the service that runs them",
+                                 NULL);
         else if (dir && !cli_dir_empty_or_missing(dir)) {
                 fprintf(stderr, "batchctl: import: %s exists and is not an empty directory; "
                                 "import into a new one\n",

@@ -141,6 +141,84 @@ check "crontab: an unknown CRON_TZ fails validation at its entry's line" 1 "" \
 [ ! -e "$tmp/bad3" ] && pass "crontab: nothing written after a validation problem" ||
     fail "crontab: nothing written after a validation problem"
 
+# ---- Quartz -----------------------------------------------------------------------------
+out=$tmp/quartz
+svc=http://policy.internal:8080
+check "quartz: 10 jobs import, 3 triggers refused" 0 - "" -- \
+    import quartz quartz_jobs.xml --service "$svc" --tz Europe/London -d "$out"
+tail -n 1 "$tmp/out" | grep -qx "import: 11 jobs written to $out, 3 refused, 11 notes" &&
+    pass "quartz: summary line" || fail "quartz: summary line" "$tmp/out"
+report_has "quartz: the report says what did not translate and why" "$tmp/out" \
+    "quartz_jobs.xml:123: refused: once: fires once (repeat-count 0) at 2026-02-01T06:00:00+01:00, and batchd has no one-off trigger" \
+    "quartz_jobs.xml:145: refused: every7min: an interval of 420 s does not divide a minute, an hour or a day evenly" \
+    "quartz_jobs.xml:188: refused: everyTwoWeeks: calendar-interval triggers" \
+    "quartz_jobs.xml: note: Quartz runs a job while its previous run goes on unless the class has @DisallowConcurrentExecution" \
+    "quartz_jobs.xml:10: note: delete-jobs-in-group: not carried out" \
+    "quartz_jobs.xml:32: note: nightlyReportTrigger: Quartz calendar \"bankHolidays\"" \
+    "quartz_jobs.xml:32: note: nightlyReportTrigger: priority 7 is not translated" \
+    "quartz_jobs.xml:118: note: initial-load: none of the job's triggers translated: it is a manual job" \
+    "quartz_jobs.xml:154: note: fx-rates-saturday: a batchd job has one trigger: Quartz trigger \"saturday\" of job \"fxRates\" became this copy of job fx-rates" \
+    "quartz_jobs.xml:168: note: every2h: <start-time> has no zone" \
+    "quartz_jobs.xml:168: note: every2h: Quartz stops after 11 runs (repeat-count 10)" \
+    "quartz_jobs.xml:168: note: every2h: batchd has no end time: disable the job after 2026-12-31T23:59:59" \
+    "quartz_jobs.xml:179: note: archive-purge: none of the job's triggers translated" \
+    "quartz_jobs.xml:179: note: archivePurge: <recovery>true</recovery> re-ran a job a crash interrupted"
+defs_match "quartz: definitions as written by hand" "$out" quartz.expected.yaml
+check "quartz: the imported set validates" 0 "ok: 11 jobs, 0 calendars, 0 settings in 11 files" - -- \
+    validate "$out"
+# 6L = the last Friday: 30 Jan and 27 Feb 2026, 18:00 EST = 23:00Z.
+plan_dues "quartz: plan, 6L is the last Friday (month-end-close)" "$out" month-end-close \
+    2026-01-01T00:00:00Z 2026-03-01T00:00:00Z "2026-01-30T23:00:00+00:00
+2026-02-27T23:00:00+00:00"
+# 6#3 = the third Friday: 16 Jan and 20 Feb 2026.
+plan_dues "quartz: plan, 6#3 is the third Friday (third-friday-audit)" "$out" third-friday-audit \
+    2026-01-01T00:00:00Z 2026-03-01T00:00:00Z "2026-01-16T10:15:00+00:00
+2026-02-20T10:15:00+00:00"
+# 2-6 = Monday to Friday: 5-9 Jan 2026, 02:00 in London (GMT).
+plan_dues "quartz: plan, 2-6 is Monday to Friday (invoice-run)" "$out" invoice-run \
+    2026-01-03T00:00:00Z 2026-01-10T12:00:00Z "2026-01-05T02:00:00+00:00
+2026-01-06T02:00:00+00:00
+2026-01-07T02:00:00+00:00
+2026-01-08T02:00:00+00:00
+2026-01-09T02:00:00+00:00"
+# Every 15 minutes from 00:05.
+plan_dues "quartz: plan, a simple trigger keeps its start time's phase (cache-warmer)" "$out" \
+    cache-warmer 2026-01-01T00:00:00Z 2026-01-01T00:59:00Z "2026-01-01T00:05:00+00:00
+2026-01-01T00:20:00+00:00
+2026-01-01T00:35:00+00:00
+2026-01-01T00:50:00+00:00"
+# Every 2 hours from 01:30.
+plan_dues "quartz: plan, every 2 h from 01:30 (statement-print)" "$out" statement-print \
+    2026-03-01T00:00:00Z 2026-03-01T06:00:00Z "2026-03-01T01:30:00+00:00
+2026-03-01T03:30:00+00:00
+2026-03-01T05:30:00+00:00"
+
+check "quartz: --service is required" 2 "" "quartz needs --service URL" -- \
+    import quartz quartz_jobs.xml
+printf '<job-scheduling-data><schedule><job><name>a</name>\n</schedule></job-scheduling-data>\n' >"$tmp/bad.xml"
+check "quartz: XML that does not parse is an error with its line" 1 "" \
+    "$tmp/bad.xml:2: error: XML: Opening and ending tag mismatch" -- \
+    import quartz "$tmp/bad.xml" --service "$svc" -d "$tmp/bad4"
+[ ! -e "$tmp/bad4" ] && pass "quartz: nothing written after an error" ||
+    fail "quartz: nothing written after an error"
+cat >"$tmp/bad2.xml" <<'XML'
+<job-scheduling-data><schedule>
+<job><name>a</name><job-class>A</job-class></job>
+<trigger><cron><name>t1</name><job-name>a</job-name><cron-expression>0 0 12 ? * 8</cron-expression></cron></trigger>
+<trigger><cron><name>t2</name><job-name>b</job-name><cron-expression>0 0 12 * * ?</cron-expression></cron></trigger>
+<trigger><cron><name>t3</name><job-name>a</job-name><misfire-instruction>MISFIRE_INSTRUCTION_FIRE_NOW</misfire-instruction><cron-expression>0 0 12 * * ?</cron-expression></cron></trigger>
+</schedule></job-scheduling-data>
+XML
+check "quartz: a bad day of week, an unknown job and a wrong misfire instruction are errors" 1 "" \
+    "$tmp/bad2.xml:3: error: t1: day-of-week: \"8\": days are 1-7 (Quartz counts from 1 = Sunday)" -- \
+    import quartz "$tmp/bad2.xml" --service "$svc"
+grep -qF "$tmp/bad2.xml:4: error: t2: trigger for job \"b\" (group DEFAULT), which the file does not define" "$tmp/err" &&
+    grep -qF "$tmp/bad2.xml:5: error: t3: \"MISFIRE_INSTRUCTION_FIRE_NOW\" is not a misfire instruction of a cron trigger" "$tmp/err" &&
+    pass "quartz: every error is listed" || fail "quartz: every error is listed" "$tmp/err"
+printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<job-scheduling-data/>\n' >"$tmp/dtd.xml"
+check "quartz: a DOCTYPE (entities) is refused" 1 "" "a <!DOCTYPE> is not accepted" -- \
+    import quartz "$tmp/dtd.xml" --service "$svc"
+
 # ---- usage ----------------------------------------------------------------------------
 check "usage: no format" 2 "" "missing the FORMAT" -- import
 check "usage: unknown format" 2 "" "unknown FORMAT" -- import airflow x.py
