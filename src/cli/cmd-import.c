@@ -34,6 +34,7 @@ static const struct {
 } formats[] = {
         {"crontab", import_crontab},
         {"quartz", import_quartz},
+        {"k8s", import_k8s},
 };
 
 static int usage_error(const char *msg, const char *arg)

@@ -57,7 +57,7 @@ static void job_release(struct job_def *j)
         list_release(&j->alert_webhook);
 }
 
-static void doc_release(struct def_doc *d)
+void def_doc_release(struct def_doc *d)
 {
         switch (d->kind) {
         case DEF_JOB:
@@ -97,7 +97,7 @@ static void doc_release(struct def_doc *d)
 void defset_release(struct defset *set)
 {
         for (size_t i = 0; i < set->ndocs; i++)
-                doc_release(&set->docs[i]);
+                def_doc_release(&set->docs[i]);
         free(set->docs);
         for (size_t i = 0; i < set->nfiles; i++)
                 free(set->files[i]);

@@ -182,6 +182,9 @@ struct diag_list {
         struct diag *items;
 };
 
+/* Releases what one document owns (not the document itself). */
+void def_doc_release(struct def_doc *d);
+
 /* Releases everything the defset owns and zeroes it. */
 void defset_release(struct defset *set);
 

@@ -17,6 +17,9 @@ const char *imp_file(struct import_result *r, const char *file);
 struct job_def *imp_job(struct import_result *r, const char *file, int line, const char *base,
                         const char *fallback);
 
+/* Takes back the job imp_job appended last (an entry that turned out not to translate). */
+void imp_job_drop(struct import_result *r);
+
 /* Appends a note to the report (printf-style message); subject may be NULL. */
 void imp_note(struct import_result *r, enum import_kind kind, const char *file, int line,
               const char *subject, const char *fmt, ...) __attribute__((format(printf, 6, 7)));

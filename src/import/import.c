@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "defs/validate.h"
 
 void import_result_release(struct import_result *r)
 {
@@ -163,6 +162,12 @@ struct job_def *imp_job(struct import_result *r, const char *file, int line, con
         }
         set->ndocs++;
         return j;
+}
+
+void imp_job_drop(struct import_result *r)
+{
+        if (r->set.ndocs)
+                def_doc_release(&r->set.docs[--r->set.ndocs]);
 }
 
 static bool grow(struct import_result *r, char ***items, size_t n, char ***vals)

@@ -219,6 +219,112 @@ printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<job-schedulin
 check "quartz: a DOCTYPE (entities) is refused" 1 "" "a <!DOCTYPE> is not accepted" -- \
     import quartz "$tmp/dtd.xml" --service "$svc"
 
+# ---- Kubernetes CronJob -------------------------------------------------------------------
+out=$tmp/k8s
+check "k8s: 3 CronJob manifests import, the ConfigMap is refused" 0 - "" -- \
+    import k8s k8s/db-backup.yaml k8s/hello.yaml k8s/reports.yaml --tz Europe/London -d "$out"
+tail -n 1 "$tmp/out" | grep -qx "import: 3 jobs written to $out, 1 refused, 9 notes" &&
+    pass "k8s: summary line" || fail "k8s: summary line" "$tmp/out"
+report_has "k8s: the report says what did not translate and why" "$tmp/out" \
+    "k8s/reports.yaml:1: refused: ConfigMap: only CronJob manifests are translated" \
+    "k8s/db-backup.yaml:11: note: db-backup: Forbid skipped a run while the previous one went on" \
+    "k8s/db-backup.yaml:12: note: db-backup: startingDeadlineSeconds 600: Kubernetes skipped a run that could not start within it" \
+    "k8s/db-backup.yaml:23: note: db-backup: ran in a container of image registry.example.com/tools/pg-backup:15.4" \
+    "k8s/db-backup.yaml:31: note: db-backup: env PGPASSWORD comes from valueFrom" \
+    "k8s/hello.yaml:13: note: hello: ran in a container of image busybox:1.28" \
+    "k8s/reports.yaml:17: note: weekly-report-export: Replace stopped the running job" \
+    "k8s/reports.yaml:21: note: weekly-report-export: activeDeadlineSeconds 5430 rounded up to 91 minutes" \
+    "k8s/reports.yaml:22: note: weekly-report-export: parallelism 2" \
+    "k8s/reports.yaml:27: note: weekly-report-export: ran in a container of image registry.example.com/analytics/export:2.3.1"
+defs_match "k8s: definitions as written by hand" "$out" k8s.expected.yaml
+check "k8s: the imported set validates" 0 "ok: 3 jobs, 0 calendars, 0 settings in 3 files" - -- \
+    validate "$out"
+plan_dues "k8s: plan, every minute (hello)" "$out" hello \
+    2026-01-01T00:00:30Z 2026-01-01T00:03:30Z "2026-01-01T00:01:00+00:00
+2026-01-01T00:02:00+00:00
+2026-01-01T00:03:00+00:00"
+# timeZone Europe/Berlin: 02:30 CEST is 00:30Z; on 25 Oct 2026 02:30 happens twice and
+# fires on its first pass (DESIGN.md 2.1); then 02:30 CET is 01:30Z.
+plan_dues "k8s: plan, timeZone across the fall-back night (db-backup)" "$out" db-backup \
+    2026-10-24T00:00:00Z 2026-10-26T12:00:00Z "2026-10-24T00:30:00+00:00
+2026-10-25T00:30:00+00:00
+2026-10-26T01:30:00+00:00"
+"$B" plan "$out" --from 2026-01-01T00:00:00Z --to 2026-01-31T00:00:00Z >"$tmp/plan" 2>&1
+! grep -q '^weekly-report-export ' "$tmp/plan" && grep -q '^hello ' "$tmp/plan" &&
+    pass "k8s: plan, a suspended CronJob is a disabled job and plans no run" ||
+    fail "k8s: plan, a suspended CronJob is a disabled job and plans no run" "$tmp/plan"
+
+cat >"$tmp/bad.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: a}
+spec:
+  schedule: "0 0 * * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x, command: [a]}]}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: b}
+spec:
+  schedule: "0 25 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x, command: [a]}]}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec:
+  schedule: "0 1 * * *"
+  concurrencyPolicy: Sometimes
+  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x, command: [a]}]}}}}
+YAML
+check "k8s: a 6-field schedule is an error with its line" 1 "" \
+    "$tmp/bad.yaml:5: error: a: spec.schedule: a CronJob's schedule has 5 fields (or a macro)" -- \
+    import k8s "$tmp/bad.yaml" -d "$tmp/bad5"
+grep -qF "$tmp/bad.yaml:12: error: b: spec.schedule: hour: \"25\" is out of range 0-23" "$tmp/err" &&
+    grep -qF "$tmp/bad.yaml:20: error: c: spec.concurrencyPolicy: is Allow, Forbid or Replace" "$tmp/err" &&
+    pass "k8s: every error is listed" || fail "k8s: every error is listed" "$tmp/err"
+[ ! -e "$tmp/bad5" ] && pass "k8s: nothing written after an error" ||
+    fail "k8s: nothing written after an error"
+cat >"$tmp/two.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: two}
+spec:
+  schedule: "CRON_TZ=Asia/Tokyo 0 9 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - {name: a, image: x, command: [a]}
+            - {name: b, image: y, command: [b]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: entry}
+spec:
+  schedule: "CRON_TZ=Asia/Tokyo 0 9 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x}]}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tokyo}
+spec:
+  schedule: "CRON_TZ=Asia/Tokyo 0 9 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x, command: [/bin/true]}]}}}}
+YAML
+check "k8s: two containers and an entrypoint-only container are refused; a TZ prefix is the zone" \
+    0 - "import: 1 job, 2 refused, 2 notes" -- import k8s "$tmp/two.yaml"
+grep -qF "$tmp/two.yaml:11: refused: two: the pod has 2 containers" "$tmp/err" &&
+    grep -qF "$tmp/two.yaml:19: refused: entry: the container runs its image's entrypoint" "$tmp/err" &&
+    grep -qF "trigger: {cron: \"0 9 * * *\", timezone: Asia/Tokyo}" "$tmp/out" &&
+    pass "k8s: the refusals name the manifest's line" || fail "k8s: the refusals name the manifest's line" "$tmp/err"
+printf 'kind: CronJob\nmetadata: {name: x\n' >"$tmp/broken.yaml"
+check "k8s: YAML that does not parse is an error with its line" 1 "" \
+    "$tmp/broken.yaml:3: error: YAML:" -- import k8s "$tmp/broken.yaml"
+check "usage: --system is for crontab only" 2 "" "--system applies to crontab only" -- \
+    import k8s k8s/hello.yaml --system
+
 # ---- usage ----------------------------------------------------------------------------
 check "usage: no format" 2 "" "missing the FORMAT" -- import
 check "usage: unknown format" 2 "" "unknown FORMAT" -- import airflow x.py
