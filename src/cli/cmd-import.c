@@ -14,15 +14,21 @@
 #include "defs/load.h"
 #include "defs/validate.h"
 #include "import/import.h"
+#include "import/springdb.h"
+#include "cli/import-spring.h"
+#include "sys/zoneinfo.h"
 
 static const char usage[] =
-        "FORMAT FILE... [-d OUTDIR] [--tz ZONE] [--service URL] [--system]\n"
-        "  FORMAT: crontab, quartz (quartz_jobs.xml), k8s (CronJob manifests)\n"
+        "FORMAT FILE... [-d OUTDIR] [--tz ZONE] [--service URL] [--system] [--db DB]\n"
+        "  FORMAT: crontab, quartz (quartz_jobs.xml), k8s (CronJob manifests),\n"
+        "          spring-batch (FILE: the job repository, a SQLite file or postgresql://...;\n"
+        "          its history goes into --db DB, the definitions as for the others)\n"
         "  -d OUTDIR      write OUTDIR/<tenant>/jobs/<name>.yaml (OUTDIR new or empty) and the\n"
         "                 report on stdout; without it the definitions go to stdout, the report\n"
         "                 to stderr\n"
         "  --tz ZONE      the zone the old scheduler ran in, for schedules that name none\n"
-        "  --service URL  quartz: the service that runs the job classes (http executor)\n"
+        "  --service URL  quartz, spring-batch: the service that runs the jobs (http executor)\n"
+        "  --db DB        spring-batch: the repository the history is written to\n"
         "  --system       crontab: /etc/crontab form (a user field before the command)";
 
 typedef int import_fn(const char *file, const char *data, size_t len,
@@ -35,6 +41,7 @@ static const struct {
         {"crontab", import_crontab},
         {"quartz", import_quartz},
         {"k8s", import_k8s},
+        {"spring-batch", NULL}, /* a database, not a file: import_spring below */
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -155,12 +162,47 @@ static int write_jobs(const struct defset *set, const char *dir)
         return CLI_OK;
 }
 
+/* The name of a job repository for the report and the audit: a file's path, or a
+ * connection string without its user, password and options. */
+static void source_name(const char *dsn, char *out, size_t len)
+{
+        const char *at = strrchr(dsn, '@'), *scheme = strstr(dsn, "://");
+        if (scheme && (!strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11))) {
+                const char *host = at ? at + 1 : scheme + 3;
+                size_t n = strcspn(host, "?");
+                snprintf(out, len, "postgresql://%.*s", (int)n, host);
+        } else {
+                snprintf(out, len, "%s", dsn);
+        }
+}
+
+/* Reads the Spring Batch repository and makes the definitions of its jobs. */
+static int read_spring(const char *dsn, const struct import_opts *o, struct sb_history *h,
+                       struct import_result *r, char *source, size_t len)
+{
+        const struct tz *z;
+        struct batch_err err = {0};
+        source_name(dsn, source, len);
+        if (zoneinfo_get(o->timezone ? o->timezone : "UTC", &z, &err) < 0)
+                return usage_error(err.msg, NULL);
+        if (springdb_read(dsn, z, h, &err) < 0) {
+                fprintf(stderr, "batchctl: import: %s: %s\n", source, err.msg);
+                return CLI_FAILURE;
+        }
+        if (import_spring_jobs(h, source, o, r) < 0) {
+                fprintf(stderr, "batchctl: import: out of memory\n");
+                return CLI_FAILURE;
+        }
+        return CLI_OK;
+}
+
 int cli_import(int argc, char **argv)
 {
         struct import_opts o = {0};
         const char *dir = NULL;
         import_fn *fn = NULL;
-        const char *format = NULL;
+        const char *format = NULL, *db = NULL;
+        bool known = false;
         char **files = calloc((size_t)argc, sizeof(*files));
         size_t nfiles = 0;
         if (!files)
@@ -178,6 +220,8 @@ int cli_import(int argc, char **argv)
                         val = &o.timezone;
                 } else if (!strcmp(a, "--service")) {
                         val = &o.service;
+                } else if (!strcmp(a, "--db")) {
+                        val = &db;
                 } else if (!strcmp(a, "--system")) {
                         o.system_crontab = true;
                 } else if (a[0] == '-' && a[1]) {
@@ -197,13 +241,16 @@ int cli_import(int argc, char **argv)
                 }
         }
         for (size_t i = 0; format && i < sizeof(formats) / sizeof(formats[0]); i++)
-                if (!strcmp(formats[i].name, format))
+                if (!strcmp(formats[i].name, format)) {
                         fn = formats[i].fn;
+                        known = true;
+                }
+        bool spring = known && !fn;
         int rc = CLI_OK;
         if (!format)
                 rc = usage_error("missing the FORMAT", NULL);
-        else if (!fn)
-                rc = usage_error("unknown FORMAT (crontab, quartz, k8s):", format);
+        else if (!known)
+                rc = usage_error("unknown FORMAT (crontab, quartz, k8s, spring-batch):", format);
         else if (!nfiles)
                 rc = usage_error("missing the FILE to import", NULL);
         else if (o.system_crontab && strcmp(format, "crontab"))
@@ -212,6 +259,16 @@ int cli_import(int argc, char **argv)
                 rc = usage_error("quartz needs --service URL: Quartz jobs are Java classes, and "
                                  "each becomes an http job of the service that runs them",
                                  NULL);
+        else if (spring && !o.service)
+                rc = usage_error("spring-batch needs --service URL: the service that runs the "
+                                 "jobs (each becomes an http job of it)",
+                                 NULL);
+        else if (spring && (nfiles != 1 || !db))
+                rc = usage_error("spring-batch takes one job repository and --db DB, the "
+                                 "repository its history is written to",
+                                 NULL);
+        else if (db && !spring)
+                rc = usage_error("--db applies to spring-batch only", NULL);
         else if (dir && !cli_dir_empty_or_missing(dir)) {
                 fprintf(stderr, "batchctl: import: %s exists and is not an empty directory; "
                                 "import into a new one\n",
@@ -223,6 +280,12 @@ int cli_import(int argc, char **argv)
                 return rc;
         }
         struct import_result r = {0};
+        struct sb_history h = {0};
+        char source[300];
+        if (spring) {
+                rc = read_spring(files[0], &o, &h, &r, source, sizeof(source));
+                nfiles = 0;
+        }
         for (size_t i = 0; rc == CLI_OK && i < nfiles; i++) {
                 struct buf data;
                 if (read_file(files[i], &data) < 0) {
@@ -258,6 +321,8 @@ int cli_import(int argc, char **argv)
                 }
                 diag_list_release(&diags);
         }
+        if (rc == CLI_OK && spring)
+                rc = cli_import_spring_history(db, source, &h);
         if (rc == CLI_OK)
                 rc = write_jobs(&r.set, dir);
         if (rc == CLI_OK) {
@@ -268,5 +333,6 @@ int cli_import(int argc, char **argv)
                         r.count[IMPORT_NOTE] == 1 ? "" : "s");
         }
         import_result_release(&r);
+        sb_history_release(&h);
         return rc;
 }

@@ -23,9 +23,10 @@ static const struct cli_noun nouns[] = {
                    "[--db DB]",
          NULL, cli_export},
         {"import",
-         "job definitions from a crontab, Quartz's quartz_jobs.xml or Kubernetes CronJobs, "
-         "with a report of what did not translate (offline): batchctl import FORMAT FILE... "
-         "[-d OUTDIR] [--tz ZONE] [--service URL] [--system]",
+         "job definitions from a crontab, Quartz's quartz_jobs.xml, Kubernetes CronJobs or "
+         "Spring Batch's job repository (its history into --db), with a report of what did "
+         "not translate (offline): batchctl import FORMAT FILE... [-d OUTDIR] [--tz ZONE] "
+         "[--service URL] [--system] [--db DB]",
          NULL, cli_import},
         {"jobs", "job definitions (on the server, or in a repository with --db)", cli_jobs_cmds,
          NULL},

@@ -9,6 +9,7 @@
 
 #include "common/utf8.h"
 #include "core/cron.h"
+#include "defs/params.h"
 
 /* What the environment lines above an entry have set. */
 struct cron_env {
@@ -344,12 +345,7 @@ int import_crontab(const char *file, const char *data, size_t len, const struct 
                 free(text);
         }
         free(comment);
-        for (size_t i = 0; i < ce.env.n; i++) {
-                free(ce.env.keys[i]);
-                free(ce.env.vals[i]);
-        }
-        free(ce.env.keys);
-        free(ce.env.vals);
+        def_map_release(&ce.env);
         free(ce.cron_tz);
         free(ce.shell);
         free(ce.mailto);

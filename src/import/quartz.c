@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "common/utf8.h"
+#include "defs/params.h"
 
 struct qctx {
         struct import_result *r;
@@ -100,17 +101,6 @@ static void data_map(struct qctx *q, xmlNode *n, struct def_map *m)
                 free(k);
                 free(v);
         }
-}
-
-static void map_free(struct def_map *m)
-{
-        for (size_t i = 0; i < m->n; i++) {
-                free(m->keys[i]);
-                free(m->vals[i]);
-        }
-        free(m->keys);
-        free(m->vals);
-        memset(m, 0, sizeof(*m));
 }
 
 static bool true_text(const char *s)
@@ -396,7 +386,7 @@ static void trigger(struct qctx *q, xmlNode *tr, struct qjob *jobs, size_t njobs
                         struct def_map tm = {0};
                         data_map(q, child(t, "job-data-map"), &tm);
                         imp_map_copy(q->r, &j->parameters, &tm);
-                        map_free(&tm);
+                        def_map_release(&tm);
                         if (cal)
                                 imp_note(q->r, IMPORT_NOTE, q->file, line, tname,
                                          "Quartz calendar \"%s\" (times it excludes) is not "
@@ -425,7 +415,7 @@ static void jobs_release(struct qjob *jobs, size_t n)
                 free(jobs[i].group);
                 free(jobs[i].desc);
                 free(jobs[i].cls);
-                map_free(&jobs[i].data);
+                def_map_release(&jobs[i].data);
         }
         free(jobs);
 }
@@ -481,7 +471,7 @@ static void translate(struct qctx *q, xmlNode *root)
                                 free(qj->group);
                                 free(qj->desc);
                                 free(qj->cls);
-                                map_free(&qj->data);
+                                def_map_release(&qj->data);
                         }
                 }
         }

@@ -10,10 +10,19 @@ B=${BATCHCTL:?set BATCHCTL to the batchctl binary}
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/../data/import
 compare=$here/../tools/import_compare.py
+pgs=$here/../../scripts/pg-test-server.sh
 passed=0
 failed=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pgroot=""  # set while a throwaway PostgreSQL server may be running
+cleanup() {
+    if [ -n "$pgroot" ]; then
+        "$pgs" stop "$pgroot/pg"
+        rm -rf "$pgroot"
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -325,9 +334,115 @@ check "k8s: YAML that does not parse is an error with its line" 1 "" \
 check "usage: --system is for crontab only" 2 "" "--system applies to crontab only" -- \
     import k8s k8s/hello.yaml --system
 
+# ---- Spring Batch -------------------------------------------------------------------------
+# The job repository made with Spring Batch's own DDL (spring-batch/schema-*.sql) and a
+# week of history (spring-batch/history.sql; wall-clock times of Europe/Berlin, UTC+1 in
+# December). Expected, from docs/import.md: instance 1 completed with 2 write skips (has
+# failure); instance 2 failed, was restarted and completed (two executions); instance 3
+# stopped (Canceled); instance 4 (STARTED, no end) not imported; instance 5 abandoned
+# (Canceled).
+sb=spring-batch
+svc=http://policy.internal:8080
+want_list="      ID  JOB                      DUE                   STATE           HAS FAILURE REASON
+       1  import-policies          2026-12-01T01:00:00Z  Success         yes         imported from Spring Batch: COMPLETED
+       2  import-policies          2026-12-02T01:00:00Z  Success         no          imported from Spring Batch: COMPLETED
+       3  billing-run              2026-12-01T21:00:00Z  Canceled        no          imported from Spring Batch: STOPPED
+       4  import-policies          2026-12-03T01:00:00Z  Canceled        no          imported from Spring Batch: ABANDONED (not to be restarted)"
+want_inst2="history:
+  2026-12-02T01:00:00Z  (created)       -> Init            by import:spring-batch
+  2026-12-02T01:00:01Z  Init            -> Starting        by import:spring-batch
+  2026-12-02T01:00:01Z  Starting        -> Running         by import:spring-batch
+  2026-12-02T01:03:00Z  Running         -> Failed          by import:spring-batch: failed in Spring Batch
+  2026-12-02T08:15:00Z  Failed          -> Init            by import:spring-batch: restarted in Spring Batch
+  2026-12-02T08:15:00Z  Init            -> Starting        by import:spring-batch
+  2026-12-02T08:15:00Z  Starting        -> Running         by import:spring-batch
+  2026-12-02T08:20:00Z  Running         -> Success         by import:spring-batch: imported from Spring Batch: COMPLETED
+executions:
+  #1 (id 2) started 2026-12-02T01:00:01Z, ended 2026-12-02T01:03:00Z, exit 1: org.springframework.dao.DataAccessResourceFailureException: connection refused
+    step readPolicies: FAILED, read 400, written 400, skipped 0
+  #2 (id 3) started 2026-12-02T08:15:00Z, ended 2026-12-02T08:20:00Z, exit 0
+    step readPolicies: COMPLETED, read 800, written 800, skipped 0
+    step publishReport: COMPLETED, read 1, written 1, skipped 0"
+# spring_checks NAME SOURCE SOURCE_NAME TARGET: the import of SOURCE into TARGET and what
+# the repository then shows.
+spring_checks() {
+    n=$1 src=$2 srcname=$3 target=$4 out=$tmp/spring-$1
+    check "$n: the history imports, the STARTED instance is refused" 0 - "" -- \
+        import spring-batch "$src" --db "$target" --service "$svc" --tz Europe/Berlin -d "$out"
+    grep -qx "import: history of 4 instances (5 executions, 6 step executions) written to the repository" "$tmp/out" &&
+        tail -n 1 "$tmp/out" | grep -qx "import: 2 jobs written to $out, 1 refused, 0 notes" &&
+        pass "$n: summary lines" || fail "$n: summary lines" "$tmp/out"
+    report_has "$n: the report names the instance not imported" "$tmp/out" \
+        "$srcname: refused: billingRun instance 4: execution 5 is STARTED: it is still running in the old system"
+    defs_match "$n: definitions as written by hand" "$out" spring-batch.expected.yaml
+    check "$n: the definitions validate" 0 "ok: 2 jobs, 0 calendars, 0 settings in 2 files" - -- \
+        validate "$out"
+    check "$n: plan: manual jobs plan no run" 0 - "" -- \
+        plan "$out" --from 2026-12-01T00:00:00Z --to 2026-12-08T00:00:00Z
+    [ "$(grep -c -E '^(import-policies|billing-run) ' "$tmp/out")" -eq 0 ] &&
+        pass "$n: plan lists no run of the imported jobs" || fail "$n: plan lists no run of the imported jobs" "$tmp/out"
+    check "$n: apply the definitions" 0 - "" -- apply "$out" --db "$target"
+    check "$n: the monitor lists the old instances" 0 "$want_list" "" -- instances list --db "$target"
+    "$B" instance get 2 --db "$target" >"$tmp/inst2" 2>&1
+    sed -n '/^history:/,$p' "$tmp/inst2" >"$tmp/inst2.tail"
+    printf '%s\n' "$want_inst2" | cmp -s - "$tmp/inst2.tail" &&
+        pass "$n: a restarted instance shows both executions with their steps and counts" ||
+        fail "$n: a restarted instance shows both executions with their steps and counts" "$tmp/inst2"
+    # The daily report of 1 Dec: importPolicies 02:00:00-02:07:30 Berlin = 7.5 minutes,
+    # read 1200+1, written 1195+1, 12+1 commits, 2 write skips, 1 rollback; billingRun
+    # 45 minutes, 3000 read and written, 30 commits, stopped (neither success nor fail).
+    check "$n: the daily report counts the old history" 0 - "" -- \
+        report daily --date 2026-12-01 --db "$target" -o json
+    jq -c '[.jobs[] | [.job, .total, .success, .fail, .has_failure, .average_minutes, .read, .write, .commit, .write_skip, .rollback]]' \
+        "$tmp/out" >"$tmp/rep.json"
+    echo '[["billing-run",1,0,0,0,45,3000,3000,30,0,0],["import-policies",1,1,0,1,7.5,1201,1196,13,2,1]]' |
+        cmp -s - "$tmp/rep.json" && pass "$n: report figures" || fail "$n: report figures" "$tmp/rep.json"
+    check "$n: a second import is refused, nothing written" 1 "" \
+        "already holds an imported history of job import-policies; nothing was written" -- \
+        import spring-batch "$src" --db "$target" --service "$svc" --tz Europe/Berlin
+    check "$n: still four instances" 0 "$want_list" "" -- instances list --db "$target"
+}
+
+sqlite3 "$tmp/sb.db" <"$sb/schema-sqlite.sql" && sqlite3 "$tmp/sb.db" <"$sb/history.sql" &&
+    pass "spring-batch sqlite: the schema loads with its DDL" ||
+    fail "spring-batch sqlite: the schema loads with its DDL"
+spring_checks "spring-batch sqlite" "$tmp/sb.db" "$tmp/sb.db" "$tmp/target.db"
+check "spring-batch: --service is required" 2 "" "spring-batch needs --service URL" -- \
+    import spring-batch "$tmp/sb.db" --db "$tmp/x.db"
+check "spring-batch: --db is required" 2 "" "spring-batch takes one job repository and --db DB" -- \
+    import spring-batch "$tmp/sb.db" --service "$svc"
+check "--db is for spring-batch only" 2 "" "--db applies to spring-batch only" -- \
+    import crontab crontab.txt --db "$tmp/x.db"
+sqlite3 "$tmp/empty.db" 'CREATE TABLE t (x INTEGER)'
+check "spring-batch: a database without the tables" 1 "" "no such table: BATCH_JOB_INSTANCE" -- \
+    import spring-batch "$tmp/empty.db" --db "$tmp/x.db" --service "$svc"
+sqlite3 "$tmp/badtime.db" <"$sb/schema-sqlite.sql"
+sqlite3 "$tmp/badtime.db" "INSERT INTO BATCH_JOB_INSTANCE VALUES (1, 0, 'j', 'k');
+    INSERT INTO BATCH_JOB_EXECUTION VALUES (1, 0, 1, 'yesterday', NULL, NULL, 'FAILED', '', '', NULL);"
+check "spring-batch: a timestamp that is not one" 1 "" \
+    "CREATE_TIME of execution 1: \"yesterday\" is not a timestamp" -- \
+    import spring-batch "$tmp/badtime.db" --db "$tmp/x.db" --service "$svc"
+[ ! -e "$tmp/x.db" ] && pass "spring-batch: no repository written after an error" ||
+    fail "spring-batch: no repository written after an error"
+
+# The same with Spring Batch's tables in PostgreSQL, imported into a PostgreSQL repository.
+pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
+if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
+    fail "spring-batch pg: start a PostgreSQL server (make test-deps)" "$tmp/pg.err"
+else
+    base=${DSN%/*}
+    psql -q -v ON_ERROR_STOP=1 "$DSN" -c "CREATE DATABASE springbatch" -c "CREATE DATABASE batchd" \
+        >"$tmp/psql" 2>&1 &&
+        psql -q -v ON_ERROR_STOP=1 "$base/springbatch" -f "$sb/schema-postgresql.sql" >>"$tmp/psql" 2>&1 &&
+        psql -q -v ON_ERROR_STOP=1 "$base/springbatch" -f "$sb/history.sql" >>"$tmp/psql" 2>&1 &&
+        pass "spring-batch pg: the schema loads with its DDL" ||
+        fail "spring-batch pg: the schema loads with its DDL" "$tmp/psql"
+    spring_checks "spring-batch pg" "$base/springbatch" "postgresql://${base#*@}/springbatch" "$base/batchd"
+fi
+
 # ---- usage ----------------------------------------------------------------------------
 check "usage: no format" 2 "" "missing the FORMAT" -- import
-check "usage: unknown format" 2 "" "unknown FORMAT" -- import airflow x.py
+check "usage: unknown format" 2 "" "unknown FORMAT (crontab, quartz, k8s, spring-batch)" -- import airflow x.py
 check "usage: no file" 2 "" "missing the FILE" -- import crontab
 check "usage: unknown option" 2 "" "unknown option --bogus" -- import crontab crontab.txt --bogus
 mkdir -p "$tmp/full" && : >"$tmp/full/x"

@@ -1,13 +1,15 @@
 /* Unit tests for the schedule translations of `batchctl import` (src/import/): Quartz's
  * day-of-week numbers (1 = Sunday .. 7 = Saturday, CronTrigger's documentation) and
  * cron expressions in batchd's terms, a simple trigger's interval as a cron expression,
- * and job names. Expected values are written from the formats' rules (docs/import.md). */
+ * job names, and Spring Batch's timestamps and statuses. Expected values are written from the formats' rules (docs/import.md). */
 #include "test.h"
 
 #include <string.h>
 
 #include "common/err.h"
 #include "import/import.h"
+#include "import/springbatch.h"
+#include "sys/zoneinfo.h"
 
 struct row {
         const char *in;
@@ -157,6 +159,61 @@ static void test_slug(void **state)
         assert_true(strlen(out) <= 127);
 }
 
+/* Spring Batch's timestamps: the JVM's wall clock (here Europe/Berlin), or milliseconds
+ * since 1970 as SQLite's JDBC driver stores them; statuses (BatchStatus) to states. */
+static void test_spring(void **state)
+{
+        (void)state;
+        const struct tz *berlin;
+        assert_int_equal(zoneinfo_get("Europe/Berlin", &berlin, NULL), 0);
+        static const struct {
+                const char *in;
+                int64_t want; /* -1: refused */
+        } rows[] = {
+                {"2026-12-01 02:00:00.120", 1796086800},      /* CET: 01:00:00Z */
+                {"2026-07-01T02:00:00", 1782864000},          /* CEST: 00:00:00Z */
+                {"2026-12-01 02:00:00", 1796086800},
+                {"2026-03-29 02:30:00", 1774746000},          /* in the gap: 03:00 CEST */
+                {"2026-10-25 02:30:00", 1792888200},          /* twice: the first, CEST */
+                {"1764554400120", 1764554400},                /* milliseconds: an instant */
+                {"0", 0},
+                {"253402300799999", 253402300799},
+                {"253402300800000", -1},                      /* past year 9999 */
+                {"2026-02-30 00:00:00", -1},
+                {"2026-12-01", -1},
+                {"2026-12-01 24:00:00", -1},
+                {"2026-12-01 02:00:00+01:00", -1},
+                {"", -1},
+                {"-5", -1},
+        };
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+                int64_t t = -7;
+                int r = import_spring_time(rows[i].in, berlin, &t);
+                if (rows[i].want < 0) {
+                        assert_int_equal(r, BATCH_ESYNTAX);
+                        assert_int_equal(t, -7);
+                } else {
+                        assert_int_equal(r, 0);
+                        assert_int_equal(t, rows[i].want);
+                }
+        }
+        const char *reason;
+        assert_int_equal(import_spring_state("COMPLETED", &reason), 5);
+        assert_int_equal(import_spring_state("FAILED", &reason), 6);
+        assert_int_equal(import_spring_state("STOPPED", &reason), 9);
+        assert_int_equal(import_spring_state("ABANDONED", &reason), 9);
+        assert_non_null(strstr(reason, "ABANDONED"));
+        assert_int_equal(import_spring_state("STARTED", &reason), -1);
+        assert_int_equal(import_spring_state("STARTING", &reason), -1);
+        assert_int_equal(import_spring_state("STOPPING", &reason), -1);
+        assert_int_equal(import_spring_state("UNKNOWN", &reason), -1);
+        assert_int_equal(import_spring_state(NULL, &reason), -1);
+        assert_string_equal(import_spring_step_status("COMPLETED"), "COMPLETED");
+        assert_string_equal(import_spring_step_status("ABANDONED"), "STOPPED");
+        assert_string_equal(import_spring_step_status("STARTING"), "STARTED");
+        assert_string_equal(import_spring_step_status("UNKNOWN"), "FAILED");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -164,6 +221,7 @@ int main(void)
                 cmocka_unit_test(test_quartz_cron),
                 cmocka_unit_test(test_interval_cron),
                 cmocka_unit_test(test_slug),
+                cmocka_unit_test(test_spring),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
