@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/remote.h"
 #include "common/buf.h"
 #include "defs/emit.h"
 #include "defs/load.h"
@@ -49,30 +50,6 @@ static int usage_error(const char *msg, const char *arg)
         fprintf(stderr, "batchctl: import: %s%s%s\nusage: batchctl import %s\n", msg,
                 arg ? " " : "", arg ? arg : "", usage);
         return CLI_USAGE;
-}
-
-/* Reads the whole file (at most DEFS_FILE_MAX bytes) into *ret. */
-static int read_file(const char *path, struct buf *ret)
-{
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-                fprintf(stderr, "batchctl: import: cannot read %s: %s\n", path, strerror(errno));
-                return -1;
-        }
-        buf_init(ret, DEFS_FILE_MAX);
-        char chunk[65536];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                buf_add(ret, chunk, n);
-        bool bad = ferror(f);
-        fclose(f);
-        if (bad || ret->err) {
-                fprintf(stderr, "batchctl: import: cannot read %s: %s\n", path,
-                        bad ? "read error" : "larger than 4 MiB");
-                buf_release(ret);
-                return -1;
-        }
-        return 0;
 }
 
 static const char *const kind_names[] = {"error", "refused", "note"};
@@ -288,8 +265,9 @@ int cli_import(int argc, char **argv)
         }
         for (size_t i = 0; rc == CLI_OK && i < nfiles; i++) {
                 struct buf data;
-                if (read_file(files[i], &data) < 0) {
-                        rc = CLI_FAILURE;
+                buf_init(&data, DEFS_FILE_MAX);
+                if ((rc = remote_read_file(files[i], &data)) != CLI_OK) {
+                        buf_release(&data);
                         break;
                 }
                 if (fn(files[i], data.data, data.len, &o, &r) < 0) {

@@ -448,7 +448,7 @@ check "usage: unknown option" 2 "" "unknown option --bogus" -- import crontab cr
 mkdir -p "$tmp/full" && : >"$tmp/full/x"
 check "an OUTDIR that is not empty is refused" 1 "" "is not an empty directory" -- \
     import crontab crontab.txt -d "$tmp/full"
-check "a missing file" 1 "" "cannot read nope.txt" -- import crontab nope.txt
+check "a missing file" 1 "" "nope.txt: No such file or directory" -- import crontab nope.txt
 
 echo "import: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,6 +17,24 @@ struct row {
         const char *why;
 };
 
+typedef int translate_fn(const char *in, char *out, size_t outlen, char *why, size_t whylen);
+
+/* Each row through fn: the expected text, or BATCH_ESYNTAX with the reason. */
+static void check_rows(translate_fn *fn, const struct row *rows, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                char out[256], why[256];
+                int r = fn(rows[i].in, out, sizeof(out), why, sizeof(why));
+                if (rows[i].want) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(out, rows[i].want);
+                } else {
+                        assert_int_equal(r, BATCH_ESYNTAX);
+                        assert_non_null(strstr(why, rows[i].why));
+                }
+        }
+}
+
 static void test_quartz_dow(void **state)
 {
         (void)state;
@@ -47,17 +65,7 @@ static void test_quartz_dow(void **state)
                 {"9L", NULL, "the day before L"},
                 {"x#2", NULL, "the day before #"},
         };
-        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-                char out[128], why[256];
-                int r = import_quartz_dow(rows[i].in, out, sizeof(out), why, sizeof(why));
-                if (rows[i].want) {
-                        assert_int_equal(r, 0);
-                        assert_string_equal(out, rows[i].want);
-                } else {
-                        assert_int_equal(r, BATCH_ESYNTAX);
-                        assert_non_null(strstr(why, rows[i].why));
-                }
-        }
+        check_rows(import_quartz_dow, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void test_quartz_cron(void **state)
@@ -74,17 +82,7 @@ static void test_quartz_cron(void **state)
                 {"0 0 12 * * ? 2026 x", NULL, "more than 7 fields"},
                 {"0 0 12 ? * 0", NULL, "days are 1-7"},
         };
-        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-                char out[256], why[256];
-                int r = import_quartz_cron(rows[i].in, out, sizeof(out), why, sizeof(why));
-                if (rows[i].want) {
-                        assert_int_equal(r, 0);
-                        assert_string_equal(out, rows[i].want);
-                } else {
-                        assert_int_equal(r, BATCH_ESYNTAX);
-                        assert_non_null(strstr(why, rows[i].why));
-                }
-        }
+        check_rows(import_quartz_cron, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void test_interval_cron(void **state)
