@@ -6,8 +6,9 @@
 
 IMPORT_SRC := $(wildcard src/import/*.c)
 LIB_OBJ    += $(IMPORT_SRC:%.c=$(BUILD)/%.o)
-# Quartz's XML is read with libxml2 (libxml2-dev, scripts/install-deps.sh).
-LIBS       += -lxml2
+# Quartz's XML is read with libxml2 (libxml2-dev, scripts/install-deps.sh); as-needed, so
+# that only what calls it (batchctl, the tests) loads it, not batchd.
+LIBS       += -Wl,--push-state,--as-needed -lxml2 -Wl,--pop-state
 ALL_CFLAGS += -I/usr/include/libxml2
 
 TEST_EXTRA += test-import
