@@ -3,6 +3,7 @@
 #ifndef BATCH_CLI_CLI_H
 #define BATCH_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* batchctl exit statuses (DESIGN.md §10). */
@@ -53,6 +54,18 @@ extern const struct cli_cmd cli_alerts_cmds[];
 /* `batchctl apply PATH...` and `batchctl export DIR` (cmd-defs.c). */
 int cli_apply(int argc, char **argv);
 int cli_export(int argc, char **argv);
+
+/* Writes text to a new file at path (creating missing parent directories); fails when
+ * the file exists. Returns 0, or -1 with errno set. */
+int cli_write_new_file(const char *path, const char *text);
+
+/* True when dir does not exist or is an empty directory (export's and import's rule, so
+ * that no stale file survives beside what they write). */
+bool cli_dir_empty_or_missing(const char *dir);
+
+/* `batchctl import FORMAT FILE...`: definitions from crontab, Quartz, Kubernetes
+ * CronJobs, Spring Batch (cmd-import.c, docs/import.md). */
+int cli_import(int argc, char **argv);
 
 /* `batchctl report daily|runs`: the daily inspection report and the runs figures, from
  * the server or a repository (cmd-report.c). */

@@ -277,7 +277,7 @@ out:
         return r;
 }
 
-static int write_file(const char *path, const char *text)
+int cli_write_new_file(const char *path, const char *text)
 {
         if (files_make_parents(path) < 0)
                 return -1;
@@ -293,7 +293,7 @@ static int write_file(const char *path, const char *text)
         return close(fd);
 }
 
-static bool dir_empty_or_missing(const char *dir)
+bool cli_dir_empty_or_missing(const char *dir)
 {
         struct stat st;
         if (stat(dir, &st) < 0)
@@ -324,7 +324,7 @@ int cli_export(int argc, char **argv)
                 return CLI_USAGE;
         }
         const char *dir = argv[optind];
-        if (!dir_empty_or_missing(dir)) {
+        if (!cli_dir_empty_or_missing(dir)) {
                 fprintf(stderr, "batchctl: export: %s exists and is not an empty directory; "
                                 "export into a new one so that no stale file survives\n",
                         dir);
@@ -348,7 +348,7 @@ int cli_export(int argc, char **argv)
                 else
                         snprintf(path, sizeof(path), "%s/%s/%ss/%s.yaml", dir, d->tenant, d->kind,
                                  d->name);
-                if (write_file(path, d->spec) < 0) {
+                if (cli_write_new_file(path, d->spec) < 0) {
                         fprintf(stderr, "batchctl: export: cannot write %s: %s\n", path,
                                 strerror(errno));
                         r = CLI_FAILURE;

@@ -27,6 +27,12 @@ static const struct cli_noun nouns[] = {
                  "environment's overlay applied to both: batchctl diff DIR [--db DB] "
                  "[--overlay PATH] [-o json]",
          NULL, cli_diff},
+        {"import",
+         "job definitions from a crontab, Quartz's quartz_jobs.xml, Kubernetes CronJobs or "
+         "Spring Batch's job repository (its history into --db), with a report of what did "
+         "not translate (offline): batchctl import FORMAT FILE... [-d OUTDIR] [--tz ZONE] "
+         "[--service URL] [--system] [--db DB]",
+         NULL, cli_import},
         {"jobs", "job definitions (on the server, or in a repository with --db)", cli_jobs_cmds,
          NULL},
         {"submit",

@@ -19,6 +19,8 @@
 
 #include <curl/curl.h>
 
+#include "common/utf8.h"
+
 #define MAIL_MAX_RCPT 100         /* recipients of one message */
 #define MAIL_MAX_ADDR 254         /* RFC 5321 path limit */
 #define MAIL_MAX_SUBJECT 400      /* bytes of UTF-8; keeps the encoded header < 998 */
@@ -93,43 +95,6 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
         r->line[n] = '\0';
         mask_secret(r->line, r->password);
         return 0;
-}
-
-/* True when s (len bytes) is valid UTF-8 without control characters. */
-static bool utf8_text(const char *s, size_t len)
-{
-        const unsigned char *p = (const unsigned char *)s, *e = p + len;
-        while (p < e) {
-                unsigned c = *p;
-                size_t n;
-                uint32_t cp;
-                if (c < 0x80) {
-                        if (c < 0x20 || c == 0x7f)
-                                return false;
-                        p++;
-                        continue;
-                } else if ((c & 0xe0) == 0xc0) {
-                        n = 1, cp = c & 0x1f;
-                } else if ((c & 0xf0) == 0xe0) {
-                        n = 2, cp = c & 0x0f;
-                } else if ((c & 0xf8) == 0xf0) {
-                        n = 3, cp = c & 0x07;
-                } else {
-                        return false;
-                }
-                if ((size_t)(e - p) <= n)
-                        return false;
-                for (size_t i = 1; i <= n; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i] & 0x3f);
-                }
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-                        return false;
-                p += n + 1;
-        }
-        return true;
 }
 
 /* Checks one address: 1..254 printable ASCII characters, no spaces, brackets, commas or
@@ -218,7 +183,7 @@ static int check_input(const struct mail_server *srv, const struct mail_message 
                 return batch_err_set(reterr, BATCH_EINVAL, "subject",
                                      "the subject is %zu bytes long; at most %d are allowed", sl,
                                      MAIL_MAX_SUBJECT);
-        if (!utf8_text(m->subject, sl))
+        if (!utf8_valid(m->subject, sl, UTF8_NO_C0))
                 return batch_err_set(reterr, BATCH_EINVAL, "subject",
                                      "the subject is not valid UTF-8 or holds a control character");
         if (!m->text && !m->html)
