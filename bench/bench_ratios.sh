@@ -85,18 +85,8 @@ awk 'BEGIN { for (i = 0; i < 100; i++) {
     printf "kind: job\nname: j%05d\ntrigger: {cron: \"0 0 1 1 *\"}\n", i
     printf "executor: {exec: {command: [/bin/true]}}\n---\n" } }' >"$tmp/jobs.yaml"
 "$B" apply "$tmp/jobs.yaml" --db "$tmp/r.db" >/dev/null
-token=$("$D" token create --name bench --role viewer --db "$tmp/r.db" 2>/dev/null | head -n 1)
-mkdir -p "$tmp/state"
-"$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-file "$tmp/d.log" \
-    2>"$tmp/stderr.log" &
-pid=$!
-n=0
-until grep -q '"batchd started' "$tmp/d.log" 2>/dev/null || [ "$n" -ge 1200 ]; do
-    kill -0 "$pid" 2>/dev/null || { echo "bench_ratios: batchd exited" >&2; cat "$tmp/stderr.log" >&2; exit 1; }
-    sleep 0.05; n=$((n + 1))
-done
-port=$(sed -n 's/.*API listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" | head -n 1)
-[ -n "$port" ] || { echo "bench_ratios: no API port in the log" >&2; exit 1; }
+. "$here/lib/api_daemon.sh"
+api_daemon_start bench_ratios "$D" "$tmp/r.db" "$tmp"
 path=/api/v1/jobs/j00042
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" >"$tmp/body.json"
 # At batchd's API priority (API_NICE, src/api/server.c), so that wrk gets the same share.
@@ -105,9 +95,8 @@ spid=$!
 n=0
 until [ -s "$tmp/sport" ] || [ "$n" -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
 sport=$(cat "$tmp/sport")
-cmp -s "$tmp/body.json" - <<EOF || { echo "bench_ratios: the static server's answer differs" >&2; exit 1; }
-$(curl -sf "http://127.0.0.1:$sport$path")
-EOF
+curl -sf "http://127.0.0.1:$sport$path" >"$tmp/static.json"
+cmp -s "$tmp/body.json" "$tmp/static.json" || { echo "bench_ratios: the static server's answer differs" >&2; exit 1; }
 rps() { wrk -t2 -c16 -d3s "$@" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 a=""; b=""; i=0
 while [ "$i" -lt "$PAIRS" ]; do

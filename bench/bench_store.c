@@ -180,24 +180,7 @@ int main(int argc, char **argv)
         enum { N = 36000 };
         int64_t *ids = malloc(N * sizeof(*ids));
         double t0 = now_s();
-        if (store_begin(s, &err) < 0)
-                die(&err);
-        for (int i = 0; i < N; i++) {
-                char trace[32];
-                snprintf(trace, sizeof(trace), "t%d", i);
-                struct store_instance in = {.tenant = (char *)"default",
-                                            .job = (char *)"bench",
-                                            .scheduled = true,
-                                            .due = 1767225600 + (int64_t)i * 60,
-                                            .first_due = 1767225600 + (int64_t)i * 60,
-                                            .last_due = 1767225600 + (int64_t)i * 60,
-                                            .state = STATE_INIT,
-                                            .trace_id = trace};
-                if (store_instance_create(s, &in, "bench", 1, &ids[i], &err) < 0)
-                        die(&err);
-        }
-        if (store_commit(s, &err) < 0)
-                die(&err);
+        create_instances(s, N, ids);
         double t1 = now_s();
         printf("instance creation (with its first transition), one transaction: %.0f per "
                "second\n\n",
@@ -208,22 +191,9 @@ int main(int argc, char **argv)
         static const int batches[] = {1, 10, 100, 1000};
         static const int totals[] = {500, 5000, 15000, 15000};
         int next = 0;
-        for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
-                int done = 0;
-                double start = now_s();
-                while (done < totals[b]) {
-                        if (store_begin(s, &err) < 0)
-                                die(&err);
-                        for (int k = 0; k < batches[b] && done < totals[b]; k++, done++)
-                                if (store_instance_transition(s, ids[next++], STATE_INIT,
-                                                              STATE_STARTING, "bench", NULL, 2,
-                                                              &err) < 0)
-                                        die(&err);
-                        if (store_commit(s, &err) < 0)
-                                die(&err);
-                }
-                printf("| %d | %.0f |\n", batches[b], totals[b] / (now_s() - start));
-        }
+        for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++)
+                printf("| %d | %.0f |\n", batches[b],
+                       store_rate(s, ids, &next, batches[b], totals[b]));
         store_close(s);
         char cmd[96];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -19,9 +19,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_len, void **state)
 {
-        (void)cls, (void)url, (void)version, (void)upload, (void)upload_len, (void)state;
+        (void)cls, (void)url, (void)version, (void)upload, (void)upload_len;
+        static int seen;
         if (strcmp(method, "GET") != 0)
                 return MHD_NO;
+        /* Answer on the second call, when the request is complete (as batchd does): a
+         * response queued on the first makes libmicrohttpd close the connection. */
+        if (!*state) {
+                *state = &seen;
+                return MHD_YES;
+        }
         struct MHD_Response *r =
                 MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "Content-Type", "application/json");

@@ -10,7 +10,7 @@ profile=${1:-test}
 build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libxlsxwriter-dev"
 test_pkgs="libcmocka-dev postgresql curl jq sqlite3 python3-aiosmtpd python3-openpyxl python3-yaml man-db openssl"
 fuzz_pkgs="clang libclang-rt-14-dev"
-bench_pkgs="wrk"
+bench_pkgs="wrk bc time"
 ui_pkgs="chromium fonts-dejavu-core"
 # Node 18 (Debian 12) or later does; one already on PATH (e.g. another packaging) is kept.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
