@@ -4,7 +4,6 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,26 +46,9 @@ static int64_t env_id(const char *name)
         return *end || x <= 0 ? -1 : (int64_t)x;
 }
 
-/* The heap kept between chunks (docs/sdk.md, "Memory"): glibc gives the top of the heap
- * back to the kernel whenever more than 128 KiB of it is free, and SQLite's commit
- * allocates and frees a few hundred KiB on every chunk, so each chunk grew the heap and
- * shrank it again (three brk calls, tens of page faults). Keeping up to 64 MiB free, and
- * allocating blocks under 4 MiB from the heap, takes that away. Left alone when the user
- * set glibc's own malloc settings in the environment. */
-static void keep_heap(void)
-{
-        const char *t = getenv("GLIBC_TUNABLES");
-        if (getenv("MALLOC_TRIM_THRESHOLD_") || getenv("MALLOC_MMAP_THRESHOLD_") ||
-            (t && strstr(t, "glibc.malloc.")))
-                return;
-        mallopt(M_TRIM_THRESHOLD, 64 << 20);
-        mallopt(M_MMAP_THRESHOLD, 4 << 20);
-}
-
 int batch_main(struct batch_job *job, int argc, char **argv)
 {
         const char *prog = argc > 0 ? argv[0] : "batch";
-        keep_heap();
         struct batch_run_opts o = {.handle_sigterm = true};
         struct batch_param *params = calloc((size_t)argc + 1, sizeof(*params));
         struct batch_param *extra = calloc((size_t)argc + 1, sizeof(*extra));
