@@ -87,19 +87,8 @@ ninst=$(sqlite3 "$tmp/r.db" "select count(*) from instances")
 oldest=$(sqlite3 "$tmp/r.db" "select min(due_time) from instances")
 newest=$(sqlite3 "$tmp/r.db" "select max(due_time) from instances")
 size=$(du -m "$tmp/r.db" | cut -f1)
-token=$("$D" token create --name bench --role viewer --db "$tmp/r.db" 2>/dev/null | head -n 1)
-mkdir -p "$tmp/state"
-"$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-file "$tmp/d.log" \
-    2>"$tmp/stderr.log" &
-pid=$!
-n=0
-until grep -q '"batchd started' "$tmp/d.log" 2>/dev/null || [ "$n" -ge 1200 ]; do
-    kill -0 "$pid" 2>/dev/null || { echo "bench_api: batchd exited" >&2; cat "$tmp/stderr.log" >&2; exit 1; }
-    sleep 0.05; n=$((n + 1))
-done
-port=$(sed -n 's/.*API listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" | head -n 1)
-[ -n "$port" ] || { echo "bench_api: no API port in the log" >&2; exit 1; }
-url="http://127.0.0.1:$port"
+. "$(dirname "$0")/lib/api_daemon.sh"
+api_daemon_start bench_api "$D" "$tmp/r.db" "$tmp"
 hz=$(getconf CLK_TCK)
 
 # cpu: the daemon's CPU seconds so far (all threads).

@@ -33,7 +33,8 @@ printf '%-34s %8s %8s %8s %8s %10s\n' "latency (ms), $N jobs, ${SECS} s" samples
 for R in $CASES; do
     rm -rf "$tmp/r.db"* "$tmp/out"
     mkdir "$tmp/out"
-    away=$(( ($(date -u +%H) + 12) % 24 ))
+    # %-H: no leading zero, which the shell would read as octal (08 and 09 are not numbers).
+    away=$(( ($(date -u +%-H) + 12) % 24 ))
     awk -v n="$N" -v r="$R" -v away="$away" -v probe="$tmp/probe" -v out="$tmp/out/lines" 'BEGIN {
         pairs = r * 600; if (2 * pairs > n) pairs = int(n / 2)
         for (k = 0; k < pairs; k++) {

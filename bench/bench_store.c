@@ -1,6 +1,12 @@
 /* bench_store.c: instance state transitions per second on the SQLite backend, with
  * the default durability (WAL, synchronous=FULL), batched N transitions per
- * transaction, in a repository under /tmp. Prints a table; asserts nothing. */
+ * transaction, in a repository under /tmp. Prints a table; asserts nothing.
+ * `bench_store ratio PAIRS` measures instead, alternated PAIRS times, transitions per
+ * second through the store against SQLite by itself on a file beside it with the same
+ * pragmas (bench/bench_ratios.sh prints the ratios): one transition per transaction
+ * against bare commits (a one-row insert each), and 1,000 per transaction against the
+ * same number of bare one-row updates plus inserts. Prints four lines of PAIRS figures. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +29,21 @@ static void die(const struct batch_err *err)
         exit(1);
 }
 
-int main(void)
+static void sql_ok(sqlite3 *db, int rc)
 {
-        char dir[] = "/tmp/batchd-bench-XXXXXX";
-        if (!mkdtemp(dir))
-                return 1;
-        char path[64];
-        snprintf(path, sizeof(path), "%s/bench.db", dir);
-        struct store *s;
+        if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                fprintf(stderr, "bench_store: sqlite: %s\n", sqlite3_errmsg(db));
+                exit(1);
+        }
+}
+
+/* Creates n instances in Init (one transaction) and stores their ids in ids. */
+static void create_instances(struct store *s, int n, int64_t *ids)
+{
         struct batch_err err;
-        if (store_open(path, &s, &err) < 0)
-                die(&err);
-        enum { N = 36000 };
-        int64_t *ids = malloc(N * sizeof(*ids));
-        double t0 = now_s();
         if (store_begin(s, &err) < 0)
                 die(&err);
-        for (int i = 0; i < N; i++) {
+        for (int i = 0; i < n; i++) {
                 char trace[32];
                 snprintf(trace, sizeof(trace), "t%d", i);
                 struct store_instance in = {.tenant = (char *)"default",
@@ -55,6 +59,128 @@ int main(void)
         }
         if (store_commit(s, &err) < 0)
                 die(&err);
+}
+
+/* Moves ids[*next...] from Init to Starting, `per` per transaction, `total` in all:
+ * transitions per second. */
+static double store_rate(struct store *s, const int64_t *ids, int *next, int per, int total)
+{
+        struct batch_err err;
+        double t0 = now_s();
+        for (int done = 0; done < total;) {
+                if (store_begin(s, &err) < 0)
+                        die(&err);
+                for (int k = 0; k < per && done < total; k++, done++)
+                        if (store_instance_transition(s, ids[(*next)++], STATE_INIT,
+                                                      STATE_STARTING, "bench", NULL, 2, &err) < 0)
+                                die(&err);
+                if (store_commit(s, &err) < 0)
+                        die(&err);
+        }
+        return total / (now_s() - t0);
+}
+
+/* SQLite alone: `total` operations, `per` per transaction; an operation is a one-row
+ * insert (bare) or a one-row update plus a one-row insert (as a transition is).
+ * Operations per second. */
+static double sqlite_rate(sqlite3 *db, int per, int total, bool update)
+{
+        static int64_t row;
+        sqlite3_stmt *ins, *upd, *begin, *commit;
+        sql_ok(db, sqlite3_prepare_v2(db, "INSERT INTO h(rid, at, v) VALUES (?1, ?1, 'bench')",
+                                      -1, &ins, NULL));
+        sql_ok(db, sqlite3_prepare_v2(db, "UPDATE r SET state = state + 1 WHERE id = ?1", -1,
+                                      &upd, NULL));
+        sql_ok(db, sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL));
+        sql_ok(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL));
+        double t0 = now_s();
+        for (int done = 0; done < total;) {
+                sql_ok(db, sqlite3_step(begin));
+                sqlite3_reset(begin);
+                for (int k = 0; k < per && done < total; k++, done++) {
+                        row = row % 100000 + 1;
+                        if (update) {
+                                sqlite3_bind_int64(upd, 1, row);
+                                sql_ok(db, sqlite3_step(upd));
+                                sqlite3_reset(upd);
+                        }
+                        sqlite3_bind_int64(ins, 1, row);
+                        sql_ok(db, sqlite3_step(ins));
+                        sqlite3_reset(ins);
+                }
+                sql_ok(db, sqlite3_step(commit));
+                sqlite3_reset(commit);
+        }
+        double r = total / (now_s() - t0);
+        sqlite3_finalize(ins);
+        sqlite3_finalize(upd);
+        sqlite3_finalize(begin);
+        sqlite3_finalize(commit);
+        return r;
+}
+
+static int ratio_main(int pairs)
+{
+        char dir[] = "/tmp/batchd-bench-XXXXXX";
+        if (!mkdtemp(dir) || pairs < 1 || pairs > 20)
+                return 1;
+        char path[64], raw[64];
+        snprintf(path, sizeof(path), "%s/bench.db", dir);
+        snprintf(raw, sizeof(raw), "%s/raw.db", dir);
+        struct store *s;
+        struct batch_err err;
+        if (store_open(path, &s, &err) < 0)
+                die(&err);
+        enum { ONE = 2000, MANY = 100000, PER = 1000 };
+        int n = pairs * (ONE + MANY), next = 0;
+        int64_t *ids = malloc((size_t)n * sizeof(*ids));
+        create_instances(s, n, ids);
+        sqlite3 *db;
+        sql_ok(NULL, sqlite3_open(raw, &db));
+        sql_ok(db, sqlite3_exec(db,
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                "CREATE TABLE r (id INTEGER PRIMARY KEY, state INTEGER NOT NULL);"
+                                "CREATE TABLE h (id INTEGER PRIMARY KEY, rid INTEGER NOT NULL,"
+                                " at INTEGER NOT NULL, v TEXT);"
+                                "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k"
+                                " WHERE i < 100000) INSERT INTO r SELECT i, 0 FROM k;",
+                                NULL, NULL, NULL));
+        double a1[20], b1[20], am[20], bm[20];
+        for (int p = 0; p < pairs; p++) {
+                a1[p] = store_rate(s, ids, &next, 1, ONE);
+                b1[p] = sqlite_rate(db, 1, ONE, false);
+                am[p] = store_rate(s, ids, &next, PER, MANY);
+                bm[p] = sqlite_rate(db, PER, MANY, true);
+        }
+        const double *rows[] = {a1, b1, am, bm};
+        for (int r = 0; r < 4; r++)
+                for (int p = 0; p < pairs; p++)
+                        printf("%.0f%c", rows[r][p], p + 1 < pairs ? ' ' : '\n');
+        sqlite3_close(db);
+        store_close(s);
+        free(ids);
+        char cmd[96];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        return system(cmd) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc == 3 && strcmp(argv[1], "ratio") == 0)
+                return ratio_main(atoi(argv[2]));
+        char dir[] = "/tmp/batchd-bench-XXXXXX";
+        if (!mkdtemp(dir))
+                return 1;
+        char path[64];
+        snprintf(path, sizeof(path), "%s/bench.db", dir);
+        struct store *s;
+        struct batch_err err;
+        if (store_open(path, &s, &err) < 0)
+                die(&err);
+        enum { N = 36000 };
+        int64_t *ids = malloc(N * sizeof(*ids));
+        double t0 = now_s();
+        create_instances(s, N, ids);
         double t1 = now_s();
         printf("instance creation (with its first transition), one transaction: %.0f per "
                "second\n\n",
@@ -65,22 +191,9 @@ int main(void)
         static const int batches[] = {1, 10, 100, 1000};
         static const int totals[] = {500, 5000, 15000, 15000};
         int next = 0;
-        for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
-                int done = 0;
-                double start = now_s();
-                while (done < totals[b]) {
-                        if (store_begin(s, &err) < 0)
-                                die(&err);
-                        for (int k = 0; k < batches[b] && done < totals[b]; k++, done++)
-                                if (store_instance_transition(s, ids[next++], STATE_INIT,
-                                                              STATE_STARTING, "bench", NULL, 2,
-                                                              &err) < 0)
-                                        die(&err);
-                        if (store_commit(s, &err) < 0)
-                                die(&err);
-                }
-                printf("| %d | %.0f |\n", batches[b], totals[b] / (now_s() - start));
-        }
+        for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++)
+                printf("| %d | %.0f |\n", batches[b],
+                       store_rate(s, ids, &next, batches[b], totals[b]));
         store_close(s);
         char cmd[96];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -3,6 +3,7 @@
  * calendars) resolve across files. */
 #include "validate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,20 @@ bool defs_name_ok(const char *name)
 {
         return name_fits(name, 128, false, "");
 }
+/* The documents with a name, sorted by (kind, tenant, name, position in the set), so
+ * that finding a job or calendar by name is a binary search and a duplicate is the
+ * neighbour of its first definition: validating n documents costs O(n log n), not the
+ * O(n^2) of a scan per parent (docs/performance.md, "Definitions"). */
+struct name_index {
+        const struct defset *set;
+        size_t *docs;
+        size_t n;
+};
 
 struct vctx {
         const struct defset *set;
         struct diag_list *diags;
+        struct name_index names;
         int oom;
 };
 
@@ -100,27 +111,76 @@ static bool same_tenant(const char *a, const char *b)
         return !strcmp(a ? a : "default", b ? b : "default");
 }
 
-/* The index of the job document named `name` in tenant `tenant`, or -1. */
-static long find_job(const struct defset *set, const char *tenant, const char *name)
+/* The tenant a document's name is unique in ("default" when none is given; settings are
+ * named by their tenant and compared across all of them). */
+static const char *doc_tenant(const struct def_doc *d)
 {
-        for (size_t i = 0; i < set->ndocs; i++) {
-                const struct def_doc *d = &set->docs[i];
-                if (d->kind == DEF_JOB && d->u.job.name && !strcmp(d->u.job.name, name) &&
-                    same_tenant(d->u.job.tenant, tenant))
-                        return (long)i;
+        const char *t = d->kind == DEF_JOB        ? d->u.job.tenant
+                        : d->kind == DEF_CALENDAR ? d->u.calendar.tenant
+                                                  : NULL;
+        return t ? t : "default";
+}
+
+static int key_cmp(int kind_a, const char *tenant_a, const char *name_a,
+                   const struct def_doc *b)
+{
+        if (kind_a != (int)b->kind)
+                return kind_a < (int)b->kind ? -1 : 1;
+        int c = strcmp(tenant_a, doc_tenant(b));
+        return c ? c : strcmp(name_a, def_doc_name(b));
+}
+
+static int index_cmp(const void *pa, const void *pb, void *arg)
+{
+        const struct defset *set = arg;
+        size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+        const struct def_doc *da = &set->docs[a];
+        int c = key_cmp((int)da->kind, doc_tenant(da), def_doc_name(da), &set->docs[b]);
+        return c ? c : (a < b ? -1 : a > b);
+}
+
+/* Builds the index of set's named documents. 0 or BATCH_ENOMEM. */
+static int index_build(struct name_index *x, const struct defset *set)
+{
+        x->set = set;
+        x->n = 0;
+        x->docs = malloc((set->ndocs ? set->ndocs : 1) * sizeof(*x->docs));
+        if (!x->docs)
+                return BATCH_ENOMEM;
+        for (size_t i = 0; i < set->ndocs; i++)
+                if (*def_doc_name(&set->docs[i]))
+                        x->docs[x->n++] = i;
+        qsort_r(x->docs, x->n, sizeof(*x->docs), index_cmp, (void *)set);
+        return 0;
+}
+
+/* The first document (lowest position) of this kind, tenant and name, or -1. */
+static long index_find(const struct name_index *x, enum def_kind kind, const char *tenant,
+                       const char *name)
+{
+        size_t lo = 0, hi = x->n;
+        const char *t = tenant ? tenant : "default";
+        while (lo < hi) { /* the first entry not below the key */
+                size_t mid = lo + (hi - lo) / 2;
+                if (key_cmp((int)kind, t, name, &x->set->docs[x->docs[mid]]) > 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
         }
+        if (lo < x->n && key_cmp((int)kind, t, name, &x->set->docs[x->docs[lo]]) == 0)
+                return (long)x->docs[lo];
         return -1;
 }
 
-static bool find_calendar(const struct defset *set, const char *tenant, const char *name)
+/* The index of the job document named `name` in tenant `tenant`, or -1. */
+static long find_job(const struct vctx *v, const char *tenant, const char *name)
 {
-        for (size_t i = 0; i < set->ndocs; i++) {
-                const struct def_doc *d = &set->docs[i];
-                if (d->kind == DEF_CALENDAR && d->u.calendar.name &&
-                    !strcmp(d->u.calendar.name, name) && same_tenant(d->u.calendar.tenant, tenant))
-                        return true;
-        }
-        return false;
+        return index_find(&v->names, DEF_JOB, tenant, name);
+}
+
+static bool find_calendar(const struct vctx *v, const char *tenant, const char *name)
+{
+        return index_find(&v->names, DEF_CALENDAR, tenant, name) >= 0;
 }
 
 /* "did you mean" among the job names of the tenant. */
@@ -279,7 +339,7 @@ static void check_job(struct vctx *v, const struct def_doc *d)
         if (j->on_window_end == WINDOW_END_TERMINATE && j->window != WINDOW_ONLY_IN)
                 report(v, d, "on_window_end",
                        "on_window_end: terminate applies only to window: only_in_window");
-        if (j->calendar && !find_calendar(v->set, j->tenant, j->calendar))
+        if (j->calendar && !find_calendar(v, j->tenant, j->calendar))
                 report(v, d, "calendar", "unknown calendar \"%.80s\"", j->calendar);
         if (j->calendar && !j->workday_only)
                 report(v, d, "calendar", "a calendar takes effect only with workday_only: true");
@@ -297,7 +357,7 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                 for (size_t k = 0; k < i; k++)
                         if (!strcmp(j->deps[k].job, p))
                                 report(v, d, key, "job \"%.80s\" is listed twice", p);
-                if (find_job(v->set, j->tenant, p) < 0) {
+                if (find_job(v, j->tenant, p) < 0) {
                         const char *near = near_job(v->set, j->tenant, p);
                         report(v, d, key, "unknown parent job \"%.80s\"%s%s%s", p,
                                near ? "; did you mean \"" : "", near ? near : "",
@@ -390,36 +450,40 @@ static void check_settings(struct vctx *v, const struct def_doc *d)
                        "give webhook_secret_file or webhook_secret_env, not both");
 }
 
-/* The same name twice in one tenant and kind. */
+/* The same name twice in one tenant and kind: each later definition is reported, in the
+ * order of the set, with the position of the first (its neighbours in the index share
+ * its key). */
 static void check_duplicates(struct vctx *v)
 {
+        const struct name_index *x = &v->names;
         const struct defset *set = v->set;
-        for (size_t i = 0; i < set->ndocs; i++) {
-                const struct def_doc *a = &set->docs[i];
-                const char *an = def_doc_name(a);
-                if (!*an)
-                        continue;
-                for (size_t k = 0; k < i; k++) {
-                        const struct def_doc *b = &set->docs[k];
-                        if (b->kind != a->kind || strcmp(def_doc_name(b), an))
-                                continue;
-                        const char *ta = a->kind == DEF_JOB        ? a->u.job.tenant
-                                         : a->kind == DEF_CALENDAR ? a->u.calendar.tenant
-                                                                   : NULL;
-                        const char *tb = b->kind == DEF_JOB        ? b->u.job.tenant
-                                         : b->kind == DEF_CALENDAR ? b->u.calendar.tenant
-                                                                   : NULL;
-                        if (!same_tenant(ta, tb))
-                                continue;
-                        report(v, a, a->kind == DEF_SETTINGS ? "tenant" : "name",
-                               "%s \"%s\" is defined twice; the first is at %s:%d:%d",
-                               a->kind == DEF_JOB        ? "job"
-                               : a->kind == DEF_CALENDAR ? "calendar"
-                                                         : "settings of tenant",
-                               an, b->pos.file, b->pos.line, b->pos.col);
-                        break;
-                }
+        size_t *first_of = malloc((set->ndocs ? set->ndocs : 1) * sizeof(*first_of));
+        if (!first_of) {
+                v->oom = 1;
+                return;
         }
+        for (size_t i = 0; i < set->ndocs; i++)
+                first_of[i] = SIZE_MAX;
+        for (size_t i = 1, first = 0; i < x->n; i++) {
+                const struct def_doc *a = &set->docs[x->docs[i]];
+                if (key_cmp((int)a->kind, doc_tenant(a), def_doc_name(a),
+                            &set->docs[x->docs[first]]) != 0)
+                        first = i;
+                else
+                        first_of[x->docs[i]] = x->docs[first];
+        }
+        for (size_t i = 0; i < set->ndocs; i++) {
+                if (first_of[i] == SIZE_MAX)
+                        continue;
+                const struct def_doc *a = &set->docs[i], *b = &set->docs[first_of[i]];
+                report(v, a, a->kind == DEF_SETTINGS ? "tenant" : "name",
+                       "%s \"%s\" is defined twice; the first is at %s:%d:%d",
+                       a->kind == DEF_JOB        ? "job"
+                       : a->kind == DEF_CALENDAR ? "calendar"
+                                                 : "settings of tenant",
+                       def_doc_name(a), b->pos.file, b->pos.line, b->pos.col);
+        }
+        free(first_of);
 }
 
 /* Cycles among the jobs' enabled and disabled parents alike: a cycle is refused
@@ -445,7 +509,7 @@ static int check_cycles(struct vctx *v)
                         goto out;
                 }
                 for (size_t k = 0; k < d->u.job.ndeps; k++) {
-                        long p = find_job(set, d->u.job.tenant, d->u.job.deps[k].job);
+                        long p = find_job(v, d->u.job.tenant, d->u.job.deps[k].job);
                         if (p >= 0 && (size_t)p != i)
                                 edges[i][nedges[i]++] = (size_t)p;
                 }
@@ -481,7 +545,9 @@ out:
 
 int defs_validate(const struct defset *set, struct diag_list *diags)
 {
-        struct vctx v = {set, diags, 0};
+        struct vctx v = {.set = set, .diags = diags};
+        if (index_build(&v.names, set) < 0)
+                return BATCH_ENOMEM;
         for (size_t i = 0; i < set->ndocs; i++) {
                 const struct def_doc *d = &set->docs[i];
                 switch (d->kind) {
@@ -492,6 +558,7 @@ int defs_validate(const struct defset *set, struct diag_list *diags)
         }
         check_duplicates(&v);
         int r = check_cycles(&v);
+        free(v.names.docs);
         if (r < 0)
                 return r;
         return v.oom ? BATCH_ENOMEM : 0;

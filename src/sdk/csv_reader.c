@@ -22,6 +22,7 @@ struct csv_reader {
         int64_t recno;           /* records returned or skipped so far */
         char *bad;               /* raw text of the last malformed record */
         struct fields f;         /* scratch for one record's fields */
+        struct record_pool pool; /* records given back, reused (records.h) */
 };
 
 static void free_names(struct csv_reader *c)
@@ -171,8 +172,8 @@ static int csv_read(void *ud, void **ret, struct batch_err *reterr)
                 }
                 if (r < 0)
                         return r;
-                struct batch_record *rec = fields_record(&c->f, (const char *const *)c->names,
-                                                         c->nnames);
+                struct batch_record *rec = fields_record_pooled(
+                        &c->pool, &c->f, (const char *const *)c->names, c->nnames);
                 if (!rec)
                         return batch_err_set(reterr, BATCH_ENOMEM, "record", "out of memory");
                 rec->number = c->recno;
@@ -201,8 +202,8 @@ static char *csv_text(void *ud, const void *item)
 
 static void csv_free(void *ud, void *item)
 {
-        (void)ud;
-        batch_record_free(item);
+        struct csv_reader *c = ud;
+        record_pool_put(&c->pool, item);
 }
 
 static void csv_close(void *ud)
@@ -222,6 +223,7 @@ static void csv_destroy(void *ud)
         free(c->path_param);
         free(c->bad);
         fields_release(&c->f);
+        record_pool_release(&c->pool);
         free(c);
 }
 
@@ -237,6 +239,7 @@ static struct csv_reader *reader_new(const struct batch_csv_options *o, struct b
                 batch_err_set(reterr, BATCH_ENOMEM, "reader", "out of memory");
                 return NULL;
         }
+        record_pool_init(&c->pool);
         c->delim = o->delimiter ? o->delimiter : ',';
         c->header = o->header;
         c->strict = o->strict_width;

@@ -1,6 +1,7 @@
 /* records.c: gathering field values and making records of them (records.h). */
 #include "sdk/records.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,14 +75,11 @@ const char *fields_value(const struct fields *f, size_t i)
         return f->start[i] == SIZE_MAX ? NULL : f->text + f->start[i];
 }
 
-struct batch_record *fields_record(const struct fields *f, const char *const *names,
-                                   size_t nnames)
+/* Lays the gathered values out in rec, a block of at least record_bytes(f) bytes. */
+static struct batch_record *fill(struct batch_record *rec, const struct fields *f,
+                                 const char *const *names, size_t nnames)
 {
         size_t n = f->n;
-        size_t bytes = sizeof(struct batch_record) + 2 * n * sizeof(char *) + f->len;
-        struct batch_record *rec = malloc(bytes);
-        if (!rec)
-                return NULL;
         const char **nm = (const char **)(rec + 1);
         char **vals = (char **)(nm + n);
         char *text = (char *)(vals + n);
@@ -95,4 +93,71 @@ struct batch_record *fields_record(const struct fields *f, const char *const *na
         rec->values = vals;
         rec->number = 0;
         return rec;
+}
+
+static size_t record_bytes(const struct fields *f)
+{
+        return sizeof(struct batch_record) + 2 * f->n * sizeof(char *) + f->len;
+}
+
+struct batch_record *fields_record(const struct fields *f, const char *const *names,
+                                   size_t nnames)
+{
+        struct batch_record *rec = malloc(record_bytes(f));
+        return rec ? fill(rec, f, names, nnames) : NULL;
+}
+
+void record_pool_init(struct record_pool *p)
+{
+        pthread_mutex_init(&p->lock, NULL);
+        p->head = NULL;
+        p->n = 0;
+}
+
+void record_pool_release(struct record_pool *p)
+{
+        while (p->head) {
+                void *next = *(void **)p->head;
+                free(p->head);
+                p->head = next;
+        }
+        p->n = 0;
+        pthread_mutex_destroy(&p->lock);
+}
+
+struct batch_record *fields_record_pooled(struct record_pool *p, const struct fields *f,
+                                          const char *const *names, size_t nnames)
+{
+        size_t bytes = record_bytes(f);
+        pthread_mutex_lock(&p->lock);
+        void *b = p->head;
+        if (b) {
+                p->head = *(void **)b;
+                p->n--;
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (b && malloc_usable_size(b) < bytes) {
+                void *nb = realloc(b, bytes);
+                if (!nb)
+                        free(b);
+                b = nb;
+        } else if (!b) {
+                b = malloc(bytes);
+        }
+        return b ? fill(b, f, names, nnames) : NULL;
+}
+
+void record_pool_put(struct record_pool *p, struct batch_record *rec)
+{
+        if (!rec)
+                return;
+        pthread_mutex_lock(&p->lock);
+        if (p->n < RECORD_POOL_MAX) {
+                *(void **)rec = p->head;
+                p->head = rec;
+                p->n++;
+                rec = NULL;
+        }
+        pthread_mutex_unlock(&p->lock);
+        free(rec);
 }

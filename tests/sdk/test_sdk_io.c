@@ -128,6 +128,50 @@ static void test_csv_unterminated(void **state)
         free(e);
 }
 
+/* The CSV reader keeps the records the step gives back (its free_cb) and reuses them
+ * for the next ones (docs/sdk.md, "Memory"): a record given back is the block of a later
+ * record, a larger record than the kept block still reads right, a live record is never
+ * reused, and every record is still one that batch_record_free frees. */
+static void test_csv_records_reused(void **state)
+{
+        (void)state;
+        char in[160], longname[601];
+        memset(longname, 'x', 600);
+        longname[600] = 0;
+        snprintf(in, sizeof(in), "%s/reuse.csv", root);
+        char text[1024];
+        snprintf(text, sizeof(text), "id,name\n1,a\n2,%s\n3,b\n4,c\n5,d\n", longname);
+        write_file(in, text);
+        struct batch_csv_options ro = {.path = in, .header = true};
+        struct batch_reader r;
+        assert_int_equal(batch_csv_reader(&r, &ro, NULL), 0);
+        assert_int_equal(r.open_cb(r.ud, NULL, NULL, NULL), 0);
+        void *one, *two, *three, *four, *five;
+        assert_int_equal(r.read_cb(r.ud, &one, NULL), 1);
+        assert_string_equal(batch_record_get(one, "name"), "a");
+        r.free_cb(r.ud, one);
+        assert_int_equal(r.read_cb(r.ud, &two, NULL), 1); /* larger than the kept block */
+        assert_string_equal(batch_record_get(two, "id"), "2");
+        assert_string_equal(batch_record_get(two, "name"), longname);
+        assert_int_equal(r.read_cb(r.ud, &three, NULL), 1); /* nothing kept: a new block */
+        assert_ptr_not_equal(three, two);
+        assert_string_equal(batch_record_get(three, "name"), "b");
+        assert_string_equal(batch_record_get(two, "name"), longname);
+        batch_record_free(three);
+        r.free_cb(r.ud, two);
+        assert_int_equal(r.read_cb(r.ud, &four, NULL), 1);
+        assert_ptr_equal(four, two); /* the block given back */
+        assert_string_equal(batch_record_get(four, "id"), "4");
+        assert_string_equal(batch_record_get(four, "name"), "c");
+        assert_int_equal(((struct batch_record *)four)->number, 4);
+        assert_int_equal(r.read_cb(r.ud, &five, NULL), 1);
+        assert_string_equal(batch_record_get(five, "name"), "d");
+        r.free_cb(r.ud, four);
+        r.free_cb(r.ud, five);
+        assert_int_equal(r.read_cb(r.ud, &one, NULL), 0);
+        r.destroy_cb(r.ud);
+}
+
 static void test_jsonl(void **state)
 {
         (void)state;
@@ -258,6 +302,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_csv_restart),
                 cmocka_unit_test(test_csv_unterminated),
+                cmocka_unit_test(test_csv_records_reused),
                 cmocka_unit_test(test_jsonl),
                 cmocka_unit_test(test_sqlite_reader_writer),
                 cmocka_unit_test(test_sqlite_writer_conflict),

@@ -169,6 +169,43 @@ static void expect_one(const char *yaml, int line, int col, const char *key, con
 
 #define JOB "kind: job\nname: a\nexecutor: {exec: {command: [/bin/true]}}\n"
 
+/* Names are unique per kind and tenant, and a parent is looked up in its child's tenant
+ * (DESIGN: definitions); every later definition of a name is reported, in file order,
+ * against the first. */
+static void test_names_per_tenant(void **state)
+{
+        (void)state;
+#define T "trigger: {cron: \"@daily\"}\nexecutor: {exec: {command: [/bin/true]}}\n"
+        const char *yaml = "kind: job\nname: a\n" T                  /* lines 1-4 */
+                           "---\nkind: job\nname: a\ntenant: t2\n" T /* 6-10 */
+                           "---\nkind: calendar\nname: a\n"          /* 12-13 */
+                           "---\nkind: job\nname: b\ntenant: t2\n" T /* 15-20 */
+                           "depends_on: [{job: a}]\n"
+                           "---\nkind: job\nname: c\n" T              /* 22-26 */
+                           "depends_on: [{job: b}]\n"
+                           "---\nkind: job\nname: a\n" T              /* 28-31 */
+                           "---\nkind: job\nname: a\n" T;             /* 33-36 */
+#undef T
+        struct defset set;
+        struct diag_list diags;
+        load(yaml, &set, &diags);
+        for (size_t i = 0; i < diags.n; i++)
+                fprintf(stderr, "diag %zu: %d:%d %s\n", i, diags.items[i].pos.line,
+                        diags.items[i].pos.col, diags.items[i].msg);
+        assert_int_equal(set.ndocs, 7);
+        assert_int_equal(diags.n, 3);
+        assert_int_equal(diags.items[0].pos.line, 26); /* c's parent b is in tenant t2 */
+        assert_non_null(strstr(diags.items[0].msg, "unknown parent job \"b\""));
+        assert_int_equal(diags.items[1].pos.line, 29);
+        assert_non_null(strstr(diags.items[1].msg, "job \"a\" is defined twice; the first is "
+                                                   "at t.yaml:1:1"));
+        assert_int_equal(diags.items[2].pos.line, 34);
+        assert_non_null(strstr(diags.items[2].msg, "job \"a\" is defined twice; the first is "
+                                                   "at t.yaml:1:1"));
+        defset_release(&set);
+        diag_list_release(&diags);
+}
+
 static void test_bad_input(void **state)
 {
         (void)state;
@@ -710,6 +747,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_design_example),
                 cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_names_per_tenant),
                 cmocka_unit_test(test_cycle_named),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_garbage_does_not_crash),
