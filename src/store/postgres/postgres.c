@@ -11,9 +11,8 @@
 #include <libpq-fe.h>
 
 #include "common/buf.h"
-#include "store/postgres/pq.h"
-
-#include "store/store.h"
+#include "store/postgres/driver.h"
+#include "store/repo.h"
 
 static const char *const migrations[] = {
         /* 1: tenants, definitions with their version history, audit log. */
@@ -192,14 +191,6 @@ static const char *const migrations[] = {
 
 enum stmt_id {
         ST_TENANT_ENSURE,
-        ST_DEF_LAST_VERSION,
-        ST_DEF_UPSERT,
-        ST_DEF_VERSION_ADD,
-        ST_DEF_GET,
-        ST_DEF_LIST,
-        ST_DEF_DELETE,
-        ST_DEF_HISTORY,
-        ST_AUDIT_ADD,
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
@@ -302,26 +293,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < $1 ORDER BY id LIMIT $2)",
         [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES ($1, $2) "
                              "ON CONFLICT (name) DO NOTHING",
-        [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                                "WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                          "updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                          "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = $4, spec = $5, "
-                          "updated_at = $6, updated_by = $7",
-        [ST_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                               "changed, changed_at, changed_by) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [ST_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                       "FROM definitions WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE ($1::text IS NULL OR tenant = $1) "
-                        "AND ($2::text IS NULL OR kind = $2) ORDER BY tenant, kind, name",
-        [ST_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                           "changed_by FROM definition_versions "
-                           "WHERE tenant = $1 AND kind = $2 AND name = $3 ORDER BY version",
-        [ST_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                         "VALUES ($1, $2, $3, $4, $5)",
         [ST_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
                                "last_due, state, reason, params, trace_id, created_at, "
                                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
@@ -534,9 +505,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct pg_store {
-        struct store base;
-        PGconn *conn;
-        bool in_tx;
+        struct repo repo;
+        struct sql_conn c;
         char sqlstate[6]; /* SQLSTATE of the last failed statement run(), "" after success */
 };
 
@@ -545,15 +515,12 @@ struct pg_store {
 
 static int pg_error(struct pg_store *s, struct batch_err *reterr, const char *what)
 {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(s->conn));
-        msg[strcspn(msg, "\n")] = '\0';
-        return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, msg);
+        return postgres_conn_error(&s->c, reterr, what);
 }
 
 static int exec_sql(struct pg_store *s, const char *sql, struct batch_err *reterr)
 {
-        PGresult *res = PQexec(s->conn, sql);
+        PGresult *res = PQexec(s->c.pg, sql);
         ExecStatusType st = PQresultStatus(res);
         int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : pg_error(s, reterr, sql);
         PQclear(res);
@@ -567,7 +534,7 @@ static PGresult *run(struct pg_store *s, enum stmt_id id, int n, const char *con
 {
         char name[16];
         snprintf(name, sizeof(name), "s%d", (int)id);
-        PGresult *res = PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+        PGresult *res = PQexecPrepared(s->c.pg, name, n, params, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(res);
         s->sqlstate[0] = '\0';
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -599,9 +566,10 @@ static void pg_close(struct store *base)
         struct pg_store *s = (struct pg_store *)base;
         if (!s)
                 return;
-        if (s->in_tx)
-                PQclear(PQexec(s->conn, "ROLLBACK"));
-        PQfinish(s->conn);
+        if (s->c.in_tx)
+                PQclear(PQexec(s->c.pg, "ROLLBACK"));
+        repo_finish(&s->repo);
+        PQfinish(s->c.pg);
         free(s);
 }
 
@@ -615,7 +583,7 @@ static int migrate(struct pg_store *s, struct batch_err *reterr)
                              "PRIMARY KEY)",
                           reterr)) < 0)
                 goto out;
-        PGresult *res = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        PGresult *res = PQexec(s->c.pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 r = pg_error(s, reterr, "reading the schema version");
                 PQclear(res);
@@ -638,13 +606,13 @@ static int migrate(struct pg_store *s, struct batch_err *reterr)
                         goto out;
                 if ((r = exec_sql(s, migrations[v], reterr)) < 0 ||
                     (r = exec_sql(s, rec, reterr)) < 0 || (r = exec_sql(s, "COMMIT", reterr)) < 0) {
-                        PQclear(PQexec(s->conn, "ROLLBACK"));
+                        PQclear(PQexec(s->c.pg, "ROLLBACK"));
                         goto out;
                 }
         }
         r = 0;
 out:
-        PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(7311)"));
+        PQclear(PQexec(s->c.pg, "SELECT pg_advisory_unlock(7311)"));
         return r;
 }
 
@@ -658,10 +626,12 @@ static int pg_open(const char *dsn, unsigned flags, struct store **ret,
         struct pg_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return BATCH_ENOMEM;
-        s->base.ops = &store_postgres_ops;
-        s->conn = PQconnectdb(dsn);
-        if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
-                r = s->conn ? pg_error(s, reterr, "cannot connect")
+        s->repo.base.ops = &store_postgres_ops;
+        s->repo.drv = &postgres_driver;
+        s->repo.conn = &s->c;
+        s->c.pg = PQconnectdb(dsn);
+        if (!s->c.pg || PQstatus(s->c.pg) != CONNECTION_OK) {
+                r = s->c.pg ? pg_error(s, reterr, "cannot connect")
                             : batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
                 goto fail;
         }
@@ -671,7 +641,7 @@ static int pg_open(const char *dsn, unsigned flags, struct store **ret,
         for (int i = 0; i < ST_COUNT; i++) {
                 char name[16];
                 snprintf(name, sizeof(name), "s%d", i);
-                PGresult *res = PQprepare(s->conn, name, stmt_sql[i], 0, NULL);
+                PGresult *res = PQprepare(s->c.pg, name, stmt_sql[i], 0, NULL);
                 bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
                 PQclear(res);
                 if (!ok) {
@@ -679,10 +649,12 @@ static int pg_open(const char *dsn, unsigned flags, struct store **ret,
                         goto fail;
                 }
         }
-        *ret = &s->base;
+        if ((r = repo_prepare(&s->repo, reterr)) < 0)
+                goto fail;
+        *ret = &s->repo.base;
         return 0;
 fail:
-        pg_close(&s->base);
+        pg_close(&s->repo.base);
         return r;
 }
 
@@ -691,14 +663,14 @@ static int pg_begin(struct store *base, struct batch_err *reterr)
         struct pg_store *s = (struct pg_store *)base;
         int r = exec_sql(s, "BEGIN", reterr);
         if (r == 0)
-                s->in_tx = true;
+                s->c.in_tx = true;
         return r;
 }
 
 static int pg_commit(struct store *base, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = PQexec(s->conn, "COMMIT");
+        PGresult *res = PQexec(s->c.pg, "COMMIT");
         int r = 0;
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 r = pg_error(s, reterr, "COMMIT");
@@ -707,37 +679,37 @@ static int pg_commit(struct store *base, struct batch_err *reterr)
                 r = batch_err_set(reterr, BATCH_EIO, "db",
                                   "db: the transaction was rolled back after an earlier error");
         PQclear(res);
-        s->in_tx = false;
+        s->c.in_tx = false;
         return r;
 }
 
 static void pg_rollback(struct store *base)
 {
         struct pg_store *s = (struct pg_store *)base;
-        if (s->in_tx)
-                PQclear(PQexec(s->conn, "ROLLBACK"));
-        s->in_tx = false;
+        if (s->c.in_tx)
+                PQclear(PQexec(s->c.pg, "ROLLBACK"));
+        s->c.in_tx = false;
 }
 
 static int atomically(struct pg_store *s, struct batch_err *reterr,
                       int (*fn)(struct pg_store *s, void *arg, struct batch_err *reterr), void *arg)
 {
-        if (s->in_tx)
+        if (s->c.in_tx)
                 return fn(s, arg, reterr);
-        int r = pg_begin(&s->base, reterr);
+        int r = pg_begin(&s->repo.base, reterr);
         if (r < 0)
                 return r;
         if ((r = fn(s, arg, reterr)) < 0) {
-                pg_rollback(&s->base);
+                pg_rollback(&s->repo.base);
                 return r;
         }
-        return pg_commit(&s->base, reterr);
+        return pg_commit(&s->repo.base, reterr);
 }
 
 static int pg_schema_version(struct store *base, int *ret, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = PQexec(s->conn, "SELECT max(version) FROM schema_migrations");
+        PGresult *res = PQexec(s->c.pg, "SELECT max(version) FROM schema_migrations");
         int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : pg_error(s, reterr, "schema version");
         if (r == 0)
                 *ret = atoi(PQgetvalue(res, 0, 0));
@@ -802,168 +774,12 @@ static int run_list(struct pg_store *s, enum stmt_id id, int n, const char *cons
         return r < 0 ? oom(reterr) : 0;
 }
 
-/* ---- definitions ------------------------------------------------------------ */
-
-struct put_args {
-        const struct store_def *d;
-        int64_t now;
-        const char *spec;
-};
-
-static int64_t last_version(struct pg_store *s, const struct store_def *d,
-                            struct batch_err *reterr)
-{
-        const char *p[] = {d->tenant, d->kind, d->name};
-        PGresult *res = run(s, ST_DEF_LAST_VERSION, 3, p, reterr, "reading the version");
-        if (!res)
-                return -1;
-        int64_t v = num(res, 0, 0);
-        PQclear(res);
-        return v;
-}
-
-static int add_version(struct pg_store *s, const struct put_args *a, int64_t version,
-                       struct batch_err *reterr)
-{
-        char v[24], at[24];
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name, I64(v, version), a->spec,
-                           a->d->changed, I64(at, a->now),
-                           a->d->changed_by ? a->d->changed_by : "unknown"};
-        return run_cmd(s, ST_DEF_VERSION_ADD, 8, p, reterr, "recording the version", NULL);
-}
-
 static int ensure_tenant(struct pg_store *s, const char *tenant, int64_t now,
                          struct batch_err *reterr)
 {
         char at[24];
         const char *p[] = {tenant, I64(at, now)};
         return run_cmd(s, ST_TENANT_ENSURE, 2, p, reterr, "creating the tenant", NULL);
-}
-
-static int do_put(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        int r = ensure_tenant(s, a->d->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        int64_t version = last_version(s, a->d, reterr);
-        if (version < 0)
-                return BATCH_EIO;
-        version++;
-        char v[24], at[24];
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name, I64(v, version), a->spec,
-                           I64(at, a->now), a->d->changed_by ? a->d->changed_by : "unknown"};
-        if ((r = run_cmd(s, ST_DEF_UPSERT, 7, p, reterr, "storing the definition", NULL)) < 0)
-                return r;
-        return add_version(s, a, version, reterr);
-}
-
-static int pg_def_put(struct store *base, const struct store_def *d, int64_t now_s,
-                      struct batch_err *reterr)
-{
-        if (!d->tenant || !d->kind || !d->name || !d->spec)
-                return batch_err_set(reterr, BATCH_EINVAL, "definition",
-                                     "definition: tenant, kind, name and spec are required");
-        struct put_args a = {d, now_s, d->spec};
-        return atomically((struct pg_store *)base, reterr, do_put, &a);
-}
-
-static int read_def(PGresult *res, int row, void *item)
-{
-        struct store_def *d = item;
-        d->tenant = val(res, row, 0);
-        d->kind = val(res, row, 1);
-        d->name = val(res, row, 2);
-        d->version = num(res, row, 3);
-        d->spec = val(res, row, 4);
-        d->changed = val(res, row, 5);
-        d->changed_at = num(res, row, 6);
-        d->changed_by = val(res, row, 7);
-        return d->tenant && d->kind && d->name && d->changed_by ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_def_get(struct store *base, const char *tenant, const char *kind, const char *name,
-                      struct store_def *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind, name};
-        PGresult *res = run(s, ST_DEF_GET, 3, p, reterr, "reading the definition");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                  kind, name, tenant);
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_def(res, 0, ret)) < 0)
-                        store_def_release(ret);
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_def_list(struct store *base, const char *tenant, const char *kind,
-                       struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind};
-        int r = run_list(s, ST_DEF_LIST, 2, p, "listing definitions", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_def, reterr);
-        if (r < 0)
-                store_def_list_release(ret);
-        return r;
-}
-
-static int do_delete(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name};
-        long rows = 0;
-        int r = run_cmd(s, ST_DEF_DELETE, 3, p, reterr, "deleting the definition", &rows);
-        if (r < 0)
-                return r;
-        if (rows == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                     a->d->kind, a->d->name, a->d->tenant);
-        int64_t version = last_version(s, a->d, reterr);
-        if (version < 0)
-                return BATCH_EIO;
-        return add_version(s, a, version + 1, reterr);
-}
-
-static int pg_def_delete(struct store *base, const char *tenant, const char *kind,
-                         const char *name, const char *actor, int64_t now_s,
-                         struct batch_err *reterr)
-{
-        struct store_def d = {.tenant = (char *)tenant,
-                              .kind = (char *)kind,
-                              .name = (char *)name,
-                              .changed = (char *)"deleted",
-                              .changed_by = (char *)actor};
-        struct put_args a = {&d, now_s, NULL};
-        return atomically((struct pg_store *)base, reterr, do_delete, &a);
-}
-
-static int pg_def_history(struct store *base, const char *tenant, const char *kind,
-                          const char *name, struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind, name};
-        int r = run_list(s, ST_DEF_HISTORY, 3, p, "reading the history", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_def, reterr);
-        if (r < 0)
-                store_def_list_release(ret);
-        return r;
-}
-
-static int pg_audit_add(struct store *base, int64_t now_s, const char *actor, const char *action,
-                        const char *object, const char *detail, struct batch_err *reterr)
-{
-        char at[24];
-        const char *p[] = {I64(at, now_s), actor, action, object, detail};
-        return run_cmd((struct pg_store *)base, ST_AUDIT_ADD, 5, p, reterr,
-                       "writing the audit log", NULL);
 }
 
 /* ---- instances ------------------------------------------------------------ */
@@ -1166,7 +982,7 @@ static int pg_instance_list(struct store *base, const struct store_instance_filt
                                      "db: the instance list query is too long");
         }
         /* Unnamed and planned for these values: which index fits depends on them. */
-        PGresult *res = PQexecParams(s->conn, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
+        PGresult *res = PQexecParams(s->c.pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
         free(q);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -2170,7 +1986,7 @@ static int pg_request_list(struct store *base, int64_t instance_id, int64_t afte
 static int pg_savepoint(struct store *base, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return batch_err_set(reterr, BATCH_EINVAL, "db",
                                      "db: a savepoint needs a transaction");
         return exec_sql(s, "SAVEPOINT store_sp", reterr);
@@ -2179,7 +1995,7 @@ static int pg_savepoint(struct store *base, struct batch_err *reterr)
 static int pg_savepoint_release(struct store *base, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return batch_err_set(reterr, BATCH_EINVAL, "db",
                                      "db: a savepoint needs a transaction");
         return exec_sql(s, "RELEASE SAVEPOINT store_sp", reterr);
@@ -2188,7 +2004,7 @@ static int pg_savepoint_release(struct store *base, struct batch_err *reterr)
 static void pg_savepoint_rollback(struct store *base)
 {
         struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return;
         if (exec_sql(s, "ROLLBACK TO SAVEPOINT store_sp", NULL) == 0)
                 exec_sql(s, "RELEASE SAVEPOINT store_sp", NULL);
@@ -2196,7 +2012,7 @@ static void pg_savepoint_rollback(struct store *base)
 
 static void *pg_native(struct store *base)
 {
-        return ((struct pg_store *)base)->conn;
+        return ((struct pg_store *)base)->c.pg;
 }
 
 /* ---- report ----------------------------------------------------------------- */
@@ -2533,12 +2349,12 @@ const struct store_ops store_postgres_ops = {
         .commit = pg_commit,
         .rollback = pg_rollback,
         .schema_version = pg_schema_version,
-        .def_put = pg_def_put,
-        .def_get = pg_def_get,
-        .def_list = pg_def_list,
-        .def_delete = pg_def_delete,
-        .def_history = pg_def_history,
-        .audit_add = pg_audit_add,
+        .def_put = repo_def_put,
+        .def_get = repo_def_get,
+        .def_list = repo_def_list,
+        .def_delete = repo_def_delete,
+        .def_history = repo_def_history,
+        .audit_add = repo_audit_add,
         .instance_create = pg_instance_create,
         .instance_get = pg_instance_get,
         .instance_list = pg_instance_list,

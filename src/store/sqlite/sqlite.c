@@ -14,8 +14,8 @@
 #include <sqlite3.h>
 
 #include "common/buf.h"
-#include "store/sqlite/gate.h"
-#include "store/store.h"
+#include "store/repo.h"
+#include "store/sqlite/driver.h"
 
 /* Migrations, in order; index i brings the schema to version i + 1. */
 static const char *const migrations[] = {
@@ -307,14 +307,6 @@ enum stmt_id {
         ST_COMMIT,
         ST_ROLLBACK,
         ST_TENANT_ENSURE,
-        ST_DEF_LAST_VERSION,
-        ST_DEF_UPSERT,
-        ST_DEF_VERSION_ADD,
-        ST_DEF_GET,
-        ST_DEF_LIST,
-        ST_DEF_DELETE,
-        ST_DEF_HISTORY,
-        ST_AUDIT_ADD,
         ST_INSTANCE_INSERT,
         ST_INSTANCE_GET,
         ST_INSTANCE_UPDATE_STATE,
@@ -427,26 +419,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
         [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
                              "ON CONFLICT(name) DO NOTHING",
-        [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                                "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                          "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                          "ON CONFLICT(tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
-                          "updated_at = ?6, updated_by = ?7",
-        [ST_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                               "changed, changed_at, changed_by) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                       "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE (?1 IS NULL OR tenant = ?1) "
-                        "AND (?2 IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
-        [ST_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                           "changed_by FROM definition_versions "
-                           "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
-        [ST_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)",
+
         [ST_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
                                "last_due, state, reason, params, trace_id, created_at, "
                                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
@@ -631,38 +604,21 @@ enum list_flags {
 };
 
 struct sqlite_store {
-        struct store base;
-        sqlite3 *db;
+        struct repo repo;
+        struct sql_conn c;
         sqlite3_stmt *stmt[ST_COUNT];
         /* Instance list statements by enum list_flags, prepared on first use. */
         sqlite3_stmt *list_stmt[LIST_COMBINATIONS];
-        bool in_tx;              /* in a transaction, and holding the gate's turn */
-        struct sqlite_gate *gate;
-        struct sqlite_busy busy;
 };
 
 static int db_error(struct sqlite_store *s, struct batch_err *reterr, const char *what)
 {
-        if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
-                return batch_err_set(reterr, BATCH_EIO, "db",
-                                     "db: %s: %s (another process kept it locked for %d s)", what,
-                                     sqlite3_errmsg(s->db), SQLITE_WRITE_WAIT_S);
-        return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, sqlite3_errmsg(s->db));
+        return sqlite_conn_error(&s->c, reterr, what);
 }
 
-/* sqlite3_step, except that a statement that writes outside a transaction (autocommit)
- * first waits for its turn at the gate, as a transaction does. The turn ends when the
- * step returns; a RETURNING statement's lock lasts until its reset, which the next
- * writer's busy handler waits out. When the turn does not come, the statement runs
- * anyway, waited for by the busy handler alone. */
 static int db_step(struct sqlite_store *s, sqlite3_stmt *st)
 {
-        if (s->in_tx || sqlite3_stmt_readonly(st) || sqlite3_stmt_busy(st) ||
-            sqlite_gate_enter(s->gate, NULL) < 0)
-                return sqlite3_step(st);
-        int rc = sqlite3_step(st);
-        sqlite_gate_leave(s->gate);
-        return rc;
+        return sqlite_conn_step(&s->c, st);
 }
 
 /* The prepared statement `id`, reset and with bindings cleared. */
@@ -685,7 +641,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 static int exec(struct sqlite_store *s, const char *sql, struct batch_err *reterr)
 {
         char *msg = NULL;
-        if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (sqlite3_exec(s->c.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
                 int r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s", msg ? msg : "error");
                 sqlite3_free(msg);
                 return r;
@@ -708,23 +664,24 @@ static void sqlite_close(struct store *base)
         struct sqlite_store *s = (struct sqlite_store *)base;
         if (!s)
                 return;
-        if (s->in_tx) {
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                sqlite_gate_leave(s->gate);
+        if (s->c.in_tx) {
+                sqlite3_exec(s->c.db, "ROLLBACK", NULL, NULL, NULL);
+                sqlite_gate_leave(s->c.gate);
         }
-        sqlite_gate_put(s->gate);
+        sqlite_gate_put(s->c.gate);
+        repo_finish(&s->repo);
         for (int i = 0; i < ST_COUNT; i++)
                 sqlite3_finalize(s->stmt[i]);
         for (int i = 0; i < LIST_COMBINATIONS; i++)
                 sqlite3_finalize(s->list_stmt[i]);
-        sqlite3_close(s->db);
+        sqlite3_close(s->c.db);
         free(s);
 }
 
 static int read_version(struct sqlite_store *s, int *ret, struct batch_err *reterr)
 {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+        if (sqlite3_prepare_v2(s->c.db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
                                &st, NULL) != SQLITE_OK)
                 return db_error(s, reterr, "reading the schema version");
         int rc = sqlite3_step(st);
@@ -765,7 +722,7 @@ static int migrate(struct sqlite_store *s, struct batch_err *reterr)
                                 version++;
                 }
                 if (r < 0 || (r = exec(s, "COMMIT", reterr)) < 0) {
-                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        sqlite3_exec(s->c.db, "ROLLBACK", NULL, NULL, NULL);
                         return r;
                 }
         }
@@ -776,7 +733,7 @@ static int migrate(struct sqlite_store *s, struct batch_err *reterr)
 static int quick_check(struct sqlite_store *s, const char *path, struct batch_err *reterr)
 {
         sqlite3_stmt *qc;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(s->c.db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK)
                 return db_error(s, reterr, "integrity check");
         const char *verdict = sqlite3_step(qc) == SQLITE_ROW
                                       ? (const char *)sqlite3_column_text(qc, 0)
@@ -784,7 +741,7 @@ static int quick_check(struct sqlite_store *s, const char *path, struct batch_er
         int r = 0;
         if (!verdict || strcmp(verdict, "ok"))
                 r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s failed the integrity check: %s",
-                                  path, verdict ? verdict : sqlite3_errmsg(s->db));
+                                  path, verdict ? verdict : sqlite3_errmsg(s->c.db));
         sqlite3_finalize(qc);
         return r;
 }
@@ -795,43 +752,47 @@ static int sqlite_open(const char *path, unsigned flags, struct store **ret,
         struct sqlite_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return BATCH_ENOMEM;
-        s->base.ops = &store_sqlite_ops;
+        s->repo.base.ops = &store_sqlite_ops;
+        s->repo.drv = &sqlite_driver;
+        s->repo.conn = &s->c;
         int r;
-        if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        if (sqlite3_open_v2(path, &s->c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
             SQLITE_OK) {
                 r = batch_err_set(reterr, BATCH_EIO, "db", "db: cannot open %s: %s", path,
-                                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+                                  s->c.db ? sqlite3_errmsg(s->c.db) : "out of memory");
                 goto fail;
         }
-        sqlite_busy_init(s->db, &s->busy);
+        sqlite_busy_init(s->c.db, &s->c.busy);
         /* Switching a new file to WAL needs it alone: another process opening it at the
          * same moment makes this fail with SQLITE_BUSY at once (the busy handler does not
          * cover it), so try again for up to 5 s. */
         for (int tries = 0;; tries++) {
                 r = exec(s, "PRAGMA journal_mode=WAL", reterr);
-                if (r == 0 || sqlite3_errcode(s->db) != SQLITE_BUSY || tries == 500)
+                if (r == 0 || sqlite3_errcode(s->c.db) != SQLITE_BUSY || tries == 500)
                         break;
                 sqlite3_sleep(10);
         }
         if (r < 0 || (r = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
                 goto fail;
-        if ((r = sqlite_gate_get(s->db, &s->gate, reterr)) < 0)
+        if ((r = sqlite_gate_get(s->c.db, &s->c.gate, reterr)) < 0)
                 goto fail;
         if ((flags & STORE_OPEN_CHECK) && (r = quick_check(s, path, reterr)) < 0)
                 goto fail;
         if ((r = migrate(s, reterr)) < 0)
                 goto fail;
         for (int i = 0; i < ST_COUNT; i++) {
-                if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                if (sqlite3_prepare_v3(s->c.db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                        &s->stmt[i], NULL) != SQLITE_OK) {
                         r = db_error(s, reterr, "preparing statements");
                         goto fail;
                 }
         }
-        *ret = &s->base;
+        if ((r = repo_prepare(&s->repo, reterr)) < 0)
+                goto fail;
+        *ret = &s->repo.base;
         return 0;
 fail:
-        sqlite_close(&s->base);
+        sqlite_close(&s->repo.base);
         return r;
 }
 
@@ -842,13 +803,13 @@ fail:
 static int sqlite_begin(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = sqlite_gate_enter(s->gate, reterr);
+        int r = sqlite_gate_enter(s->c.gate, reterr);
         if (r < 0)
                 return r;
-        s->in_tx = true; /* db_step: BEGIN IMMEDIATE is a write, and the turn is ours */
+        s->c.in_tx = true; /* db_step: BEGIN IMMEDIATE is a write, and the turn is ours */
         if ((r = run(s, stmt(s, ST_BEGIN), reterr, "begin")) < 0) {
-                s->in_tx = false;
-                sqlite_gate_leave(s->gate);
+                s->c.in_tx = false;
+                sqlite_gate_leave(s->c.gate);
         }
         return r;
 }
@@ -859,9 +820,9 @@ static int sqlite_commit(struct store *base, struct batch_err *reterr)
         int r = run(s, stmt(s, ST_COMMIT), reterr, "commit");
         /* A failed COMMIT leaves the transaction open for the caller's rollback, unless
          * SQLite rolled it back itself (I/O error, disk full). */
-        if (r == 0 || sqlite3_get_autocommit(s->db)) {
-                s->in_tx = false;
-                sqlite_gate_leave(s->gate);
+        if (r == 0 || sqlite3_get_autocommit(s->c.db)) {
+                s->c.in_tx = false;
+                sqlite_gate_leave(s->c.gate);
         }
         return r;
 }
@@ -869,11 +830,11 @@ static int sqlite_commit(struct store *base, struct batch_err *reterr)
 static void sqlite_rollback(struct store *base)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return;
         run(s, stmt(s, ST_ROLLBACK), NULL, "rollback");
-        s->in_tx = false;
-        sqlite_gate_leave(s->gate);
+        s->c.in_tx = false;
+        sqlite_gate_leave(s->c.gate);
 }
 
 /* Runs fn inside the caller's transaction, or in one of its own. */
@@ -881,13 +842,13 @@ static int atomically(struct sqlite_store *s, struct batch_err *reterr,
                       int (*fn)(struct sqlite_store *s, void *arg, struct batch_err *reterr),
                       void *arg)
 {
-        if (s->in_tx)
+        if (s->c.in_tx)
                 return fn(s, arg, reterr);
-        int r = sqlite_begin(&s->base, reterr);
+        int r = sqlite_begin(&s->repo.base, reterr);
         if (r < 0)
                 return r;
-        if ((r = fn(s, arg, reterr)) < 0 || (r = sqlite_commit(&s->base, reterr)) < 0)
-                sqlite_rollback(&s->base);
+        if ((r = fn(s, arg, reterr)) < 0 || (r = sqlite_commit(&s->repo.base, reterr)) < 0)
+                sqlite_rollback(&s->repo.base);
         return r;
 }
 
@@ -895,7 +856,7 @@ static int sqlite_schema_version(struct store *base, int *ret, struct batch_err 
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_migrations", -1, &st,
+        if (sqlite3_prepare_v2(s->c.db, "SELECT max(version) FROM schema_migrations", -1, &st,
                                NULL) != SQLITE_OK)
                 return db_error(s, reterr, "reading the schema version");
         int r = db_step(s, st) == SQLITE_ROW ? 0 : db_error(s, reterr, "schema version");
@@ -905,38 +866,6 @@ static int sqlite_schema_version(struct store *base, int *ret, struct batch_err 
         return r;
 }
 
-struct put_args {
-        const struct store_def *d;
-        int64_t now;
-        const char *spec; /* NULL: a deletion */
-};
-
-static int64_t last_version(struct sqlite_store *s, const struct store_def *d)
-{
-        sqlite3_stmt *st = stmt(s, ST_DEF_LAST_VERSION);
-        bind_text(st, 1, d->tenant);
-        bind_text(st, 2, d->kind);
-        bind_text(st, 3, d->name);
-        int64_t v = db_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_reset(st);
-        return v;
-}
-
-static int add_version(struct sqlite_store *s, const struct put_args *a, int64_t version,
-                       struct batch_err *reterr)
-{
-        sqlite3_stmt *st = stmt(s, ST_DEF_VERSION_ADD);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        sqlite3_bind_int64(st, 4, version);
-        bind_text(st, 5, a->spec);
-        bind_text(st, 6, a->d->changed);
-        sqlite3_bind_int64(st, 7, a->now);
-        bind_text(st, 8, a->d->changed_by ? a->d->changed_by : "unknown");
-        return run(s, st, reterr, "recording the version");
-}
-
 static int ensure_tenant(struct sqlite_store *s, const char *tenant, int64_t now,
                          struct batch_err *reterr)
 {
@@ -944,39 +873,6 @@ static int ensure_tenant(struct sqlite_store *s, const char *tenant, int64_t now
         bind_text(st, 1, tenant);
         sqlite3_bind_int64(st, 2, now);
         return run(s, st, reterr, "creating the tenant");
-}
-
-static int do_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        int r = ensure_tenant(s, a->d->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        int64_t version = last_version(s, a->d);
-        if (version < 0)
-                return db_error(s, reterr, "reading the version");
-        version++;
-        sqlite3_stmt *st = stmt(s, ST_DEF_UPSERT);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        sqlite3_bind_int64(st, 4, version);
-        bind_text(st, 5, a->spec);
-        sqlite3_bind_int64(st, 6, a->now);
-        bind_text(st, 7, a->d->changed_by ? a->d->changed_by : "unknown");
-        if ((r = run(s, st, reterr, "storing the definition")) < 0)
-                return r;
-        return add_version(s, a, version, reterr);
-}
-
-static int sqlite_def_put(struct store *base, const struct store_def *d, int64_t now_s,
-                          struct batch_err *reterr)
-{
-        if (!d->tenant || !d->kind || !d->name || !d->spec)
-                return batch_err_set(reterr, BATCH_EINVAL, "definition",
-                                     "definition: tenant, kind, name and spec are required");
-        struct put_args a = {d, now_s, d->spec};
-        return atomically((struct sqlite_store *)base, reterr, do_put, &a);
 }
 
 static char *col_text(sqlite3_stmt *st, int i)
@@ -992,7 +888,7 @@ static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id ex
                        const char *noun, const char *done, struct batch_err *reterr)
 {
         int r = run(s, st, reterr, noun);
-        if (r < 0 || sqlite3_changes(s->db) > 0)
+        if (r < 0 || sqlite3_changes(s->c.db) > 0)
                 return r;
         st = stmt(s, exists);
         sqlite3_bind_int64(st, 1, id);
@@ -1015,10 +911,10 @@ static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *pa
 {
         int rc = db_step(s, st);
         int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                      : sqlite3_last_insert_rowid(s->db);
+                                      : sqlite3_last_insert_rowid(s->c.db);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT &&
-            sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+            sqlite3_extended_errcode(s->c.db) == SQLITE_CONSTRAINT_FOREIGNKEY)
                 return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
                                      (long long)parent_id);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -1072,143 +968,6 @@ static unsigned page_limit(unsigned limit)
 }
 
 
-static int read_def(sqlite3_stmt *st, struct store_def *d)
-{
-        memset(d, 0, sizeof(*d));
-        d->tenant = col_text(st, 0);
-        d->kind = col_text(st, 1);
-        d->name = col_text(st, 2);
-        d->version = sqlite3_column_int64(st, 3);
-        d->spec = col_text(st, 4);
-        d->changed = col_text(st, 5);
-        d->changed_at = sqlite3_column_int64(st, 6);
-        d->changed_by = col_text(st, 7);
-        if (!d->tenant || !d->kind || !d->name || !d->changed_by) {
-                store_def_release(d);
-                return BATCH_ENOMEM;
-        }
-        return 0;
-}
-
-static int sqlite_def_get(struct store *base, const char *tenant, const char *kind,
-                          const char *name, struct store_def *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_GET);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        bind_text(st, 3, name);
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_def(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                  kind, name, tenant);
-        else
-                r = db_error(s, reterr, "reading the definition");
-        sqlite3_reset(st);
-        return r;
-}
-
-static int read_list(struct sqlite_store *s, sqlite3_stmt *st, struct store_def_list *ret,
-                     struct batch_err *reterr)
-{
-        struct store_def_list l = {0, NULL};
-        size_t cap = 0;
-        int rc, r = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW) {
-                if (l.n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct store_def *items = realloc(l.items, cap * sizeof(*items));
-                        if (!items) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        l.items = items;
-                }
-                if ((r = read_def(st, &l.items[l.n])) < 0)
-                        break;
-                l.n++;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "listing definitions");
-        sqlite3_reset(st);
-        if (r < 0) {
-                store_def_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-static int sqlite_def_list(struct store *base, const char *tenant, const char *kind,
-                           struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_LIST);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        return read_list(s, st, ret, reterr);
-}
-
-static int do_delete(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        sqlite3_stmt *st = stmt(s, ST_DEF_DELETE);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        int r = run(s, st, reterr, "deleting the definition");
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(s->db) == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                     a->d->kind, a->d->name, a->d->tenant);
-        int64_t version = last_version(s, a->d);
-        if (version < 0)
-                return db_error(s, reterr, "reading the version");
-        return add_version(s, a, version + 1, reterr);
-}
-
-static int sqlite_def_delete(struct store *base, const char *tenant, const char *kind,
-                             const char *name, const char *actor, int64_t now_s,
-                             struct batch_err *reterr)
-{
-        struct store_def d = {.tenant = (char *)tenant,
-                              .kind = (char *)kind,
-                              .name = (char *)name,
-                              .changed = (char *)"deleted",
-                              .changed_by = (char *)actor};
-        struct put_args a = {&d, now_s, NULL};
-        return atomically((struct sqlite_store *)base, reterr, do_delete, &a);
-}
-
-static int sqlite_def_history(struct store *base, const char *tenant, const char *kind,
-                              const char *name, struct store_def_list *ret,
-                              struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_HISTORY);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        bind_text(st, 3, name);
-        return read_list(s, st, ret, reterr);
-}
-
-static int sqlite_audit_add(struct store *base, int64_t now_s, const char *actor,
-                            const char *action, const char *object, const char *detail,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_AUDIT_ADD);
-        sqlite3_bind_int64(st, 1, now_s);
-        bind_text(st, 2, actor);
-        bind_text(st, 3, action);
-        bind_text(st, 4, object);
-        bind_text(st, 5, detail);
-        return run(s, st, reterr, "writing the audit log");
-}
-
 /* ---- instances ------------------------------------------------------------ */
 
 struct transition_args {
@@ -1260,13 +1019,13 @@ static int do_create(struct sqlite_store *s, void *arg, struct batch_err *reterr
         sqlite3_bind_int64(st, 11, a->now);
         int rc = db_step(s, st);
         sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->c.db) == SQLITE_CONSTRAINT_UNIQUE)
                 return batch_err_set(reterr, BATCH_EEXIST, "due",
                                      "job %s of tenant %s already has an instance due at %lld",
                                      in->job, in->tenant, (long long)in->due);
         if (rc != SQLITE_DONE)
                 return db_error(s, reterr, "creating the instance");
-        a->id = sqlite3_last_insert_rowid(s->db);
+        a->id = sqlite3_last_insert_rowid(s->c.db);
         struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
         return add_transition(s, &t, reterr);
 }
@@ -1413,7 +1172,7 @@ static int list_stmt(struct sqlite_store *s, unsigned flags, sqlite3_stmt **ret,
         if (!sql)
                 return batch_err_set(reterr, BATCH_EIO, "db",
                                      "db: the instance list query is too long");
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        if (sqlite3_prepare_v3(s->c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
             SQLITE_OK)
                 return db_error(s, reterr, "preparing the instance list");
         s->list_stmt[flags] = st;
@@ -1491,7 +1250,7 @@ static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *re
         int r = run(s, st, reterr, "changing the state");
         if (r < 0)
                 return r;
-        if (sqlite3_changes(s->db) == 0)
+        if (sqlite3_changes(s->c.db) == 0)
                 return not_in_state(s, a->id, a->from, reterr);
         return add_transition(s, a, reterr);
 }
@@ -1516,7 +1275,7 @@ static int sqlite_instance_set_reason(struct store *base, int64_t id, int state,
         int r = run(s, st, reterr, "changing the reason");
         if (r < 0)
                 return r;
-        return sqlite3_changes(s->db) == 0 ? not_in_state(s, id, state, reterr) : 0;
+        return sqlite3_changes(s->c.db) == 0 ? not_in_state(s, id, state, reterr) : 0;
 }
 
 static int sqlite_instance_history(struct store *base, int64_t id,
@@ -1659,7 +1418,7 @@ static int do_execution_start(struct sqlite_store *s, void *arg, struct batch_er
         sqlite3_bind_int64(st, 6, a->now);
         int r = run(s, st, reterr, "recording the execution");
         if (r == 0)
-                a->id = sqlite3_last_insert_rowid(s->db);
+                a->id = sqlite3_last_insert_rowid(s->c.db);
         return r;
 }
 
@@ -1861,7 +1620,7 @@ static int sqlite_dead_letter_delete(struct store *base, int64_t id, struct batc
         sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_DELETE);
         sqlite3_bind_int64(st, 1, id);
         int r = run(s, st, reterr, "deleting the dead letter");
-        if (r == 0 && sqlite3_changes(s->db) == 0)
+        if (r == 0 && sqlite3_changes(s->c.db) == 0)
                 r = batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
                                   (long long)id);
         return r;
@@ -2111,14 +1870,14 @@ static int do_token_add(struct sqlite_store *s, void *arg, struct batch_err *ret
         sqlite3_bind_int64(st, 6, a->t->expires_at);
         int rc = db_step(s, st);
         sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->c.db) == SQLITE_CONSTRAINT_UNIQUE)
                 return batch_err_set(reterr, BATCH_EEXIST, "name",
                                      "tenant %s already has a token named \"%s\" (or one with "
                                      "the same secret)",
                                      a->t->tenant, a->t->name);
         if (rc != SQLITE_DONE)
                 return db_error(s, reterr, "storing the token");
-        a->id = sqlite3_last_insert_rowid(s->db);
+        a->id = sqlite3_last_insert_rowid(s->c.db);
         return 0;
 }
 
@@ -2326,10 +2085,10 @@ static int do_request_add(struct sqlite_store *s, void *arg, struct batch_err *r
         sqlite3_bind_int64(st, 6, a->now);
         if ((r = run(s, st, reterr, "queueing the request")) < 0)
                 return r;
-        if (sqlite3_changes(s->db) == 0)
+        if (sqlite3_changes(s->c.db) == 0)
                 return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
                                      (long long)a->r->instance_id, a->r->tenant);
-        a->id = sqlite3_last_insert_rowid(s->db);
+        a->id = sqlite3_last_insert_rowid(s->c.db);
         return 0;
 }
 
@@ -2430,7 +2189,7 @@ static int sqlite_request_list(struct store *base, int64_t instance_id, int64_t 
 static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return batch_err_set(reterr, BATCH_EINVAL, "db",
                                      "db: a savepoint needs a transaction");
         return run(s, stmt(s, ST_SAVEPOINT), reterr, "savepoint");
@@ -2439,7 +2198,7 @@ static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
 static int sqlite_savepoint_release(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return batch_err_set(reterr, BATCH_EINVAL, "db",
                                      "db: a savepoint needs a transaction");
         return run(s, stmt(s, ST_SAVEPOINT_RELEASE), reterr, "releasing the savepoint");
@@ -2448,7 +2207,7 @@ static int sqlite_savepoint_release(struct store *base, struct batch_err *reterr
 static void sqlite_savepoint_rollback(struct store *base)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
+        if (!s->c.in_tx)
                 return;
         /* ROLLBACK TO keeps the savepoint; RELEASE then forgets it. */
         if (run(s, stmt(s, ST_SAVEPOINT_ROLLBACK), NULL, "rolling back to the savepoint") == 0)
@@ -2457,7 +2216,7 @@ static void sqlite_savepoint_rollback(struct store *base)
 
 static void *sqlite_native(struct store *base)
 {
-        return ((struct sqlite_store *)base)->db;
+        return ((struct sqlite_store *)base)->c.db;
 }
 
 /* ---- report ----------------------------------------------------------------- */
@@ -2560,7 +2319,7 @@ static int sqlite_remote_run_add(struct store *base, int64_t execution_id, int64
         bind_text(st, 3, token_hash);
         sqlite3_bind_int64(st, 4, now_s);
         int rc = db_step(s, st);
-        int ext = sqlite3_extended_errcode(s->db);
+        int ext = sqlite3_extended_errcode(s->c.db);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT &&
             (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
@@ -2621,7 +2380,7 @@ static int sqlite_remote_run_report(struct store *base, int64_t execution_id, co
         int r = run(s, st, reterr, "recording the remote run's report");
         if (r < 0)
                 return r;
-        if (sqlite3_changes(s->db) == 1)
+        if (sqlite3_changes(s->c.db) == 1)
                 return 0;
         st = stmt(s, ST_REMOTE_RUN_EXISTS);
         sqlite3_bind_int64(st, 1, execution_id);
@@ -2715,7 +2474,7 @@ static int64_t changes_of(struct sqlite_store *s, enum stmt_id id, const char *i
         }
         if (*rc == 0)
                 *rc = run(s, st, reterr, "retention: deleting");
-        return *rc == 0 ? sqlite3_changes(s->db) : 0;
+        return *rc == 0 ? sqlite3_changes(s->c.db) : 0;
 }
 
 static int do_purge(struct sqlite_store *s, void *arg, struct batch_err *reterr)
@@ -2821,12 +2580,12 @@ const struct store_ops store_sqlite_ops = {
         .commit = sqlite_commit,
         .rollback = sqlite_rollback,
         .schema_version = sqlite_schema_version,
-        .def_put = sqlite_def_put,
-        .def_get = sqlite_def_get,
-        .def_list = sqlite_def_list,
-        .def_delete = sqlite_def_delete,
-        .def_history = sqlite_def_history,
-        .audit_add = sqlite_audit_add,
+        .def_put = repo_def_put,
+        .def_get = repo_def_get,
+        .def_list = repo_def_list,
+        .def_delete = repo_def_delete,
+        .def_history = repo_def_history,
+        .audit_add = repo_audit_add,
         .instance_create = sqlite_instance_create,
         .instance_get = sqlite_instance_get,
         .instance_list = sqlite_instance_list,

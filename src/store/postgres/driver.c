@@ -1,0 +1,207 @@
+/* driver.c: the PostgreSQL driver (sql.h): named prepared statements run with text
+ * parameters, their result read row by row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "store/postgres/driver.h"
+
+#define MAX_PARAMS 32
+
+struct sql_stmt {
+        struct sql_conn *c;
+        char name[16];
+        int nparams;
+        char *param[MAX_PARAMS]; /* NULL: SQL NULL */
+        PGresult *res;           /* of the current run */
+        int row;                 /* the current row of res, -1 before the first */
+};
+
+int postgres_conn_error(struct sql_conn *c, struct batch_err *reterr, const char *what)
+{
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c->pg));
+        msg[strcspn(msg, "\n")] = '\0';
+        return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, msg);
+}
+
+/* sql with ?N made $N (outside quoted text), and its highest N in *ret_n. */
+static char *renumber(const char *sql, int *ret_n)
+{
+        char *out = malloc(strlen(sql) + 1);
+        if (!out)
+                return NULL;
+        char *o = out, quote = 0;
+        *ret_n = 0;
+        for (const char *p = sql; *p; p++) {
+                if (quote && *p == quote)
+                        quote = 0;
+                else if (!quote && (*p == '\'' || *p == '"'))
+                        quote = *p;
+                if (!quote && *p == '?' && p[1] >= '0' && p[1] <= '9') {
+                        *o++ = '$';
+                        int n = atoi(p + 1);
+                        if (n > *ret_n)
+                                *ret_n = n;
+                        continue;
+                }
+                *o++ = *p;
+        }
+        *o = '\0';
+        return out;
+}
+
+static int prepare(struct sql_conn *c, const char *sql, struct sql_stmt **ret,
+                   struct batch_err *reterr)
+{
+        struct sql_stmt *s = calloc(1, sizeof(*s));
+        int n = 0;
+        char *text = s ? renumber(sql, &n) : NULL;
+        if (!text || n > MAX_PARAMS) {
+                free(s);
+                free(text);
+                return batch_err_set(reterr, text ? BATCH_EINVAL : BATCH_ENOMEM, "db",
+                                     text ? "db: too many parameters" : "db: out of memory");
+        }
+        s->c = c;
+        s->nparams = n;
+        s->row = -1;
+        snprintf(s->name, sizeof(s->name), "r%d", c->nstmt++);
+        PGresult *res = PQprepare(c->pg, s->name, text, 0, NULL);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        free(text);
+        if (!ok) {
+                free(s);
+                return postgres_conn_error(c, reterr, "preparing statements");
+        }
+        *ret = s;
+        return 0;
+}
+
+static void reset(struct sql_stmt *s)
+{
+        for (int i = 0; i < s->nparams; i++) {
+                free(s->param[i]);
+                s->param[i] = NULL;
+        }
+        PQclear(s->res);
+        s->res = NULL;
+        s->row = -1;
+}
+
+static void finalize(struct sql_stmt *s)
+{
+        if (s) {
+                reset(s);
+                free(s);
+        }
+}
+
+/* A parameter that cannot be copied (no memory) stays NULL: the statement then finds
+ * nothing or fails on its NOT NULL column. */
+static void bind_text(struct sql_stmt *s, int i, const char *v)
+{
+        if (i < 1 || i > s->nparams)
+                return;
+        free(s->param[i - 1]);
+        s->param[i - 1] = v ? strdup(v) : NULL;
+}
+
+static void bind_int64(struct sql_stmt *s, int i, int64_t v)
+{
+        char buf[24];
+        snprintf(buf, sizeof(buf), "%lld", (long long)v);
+        bind_text(s, i, buf);
+}
+
+static void bind_double(struct sql_stmt *s, int i, double v)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%.17g", v);
+        bind_text(s, i, buf);
+}
+
+static int step(struct sql_stmt *s, const char *what, struct batch_err *reterr)
+{
+        if (!s->res) {
+                s->res = PQexecPrepared(s->c->pg, s->name, s->nparams,
+                                        (const char *const *)s->param, NULL, NULL, 0);
+                ExecStatusType st = PQresultStatus(s->res);
+                if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                        PQclear(s->res);
+                        s->res = NULL;
+                        return postgres_conn_error(s->c, reterr, what);
+                }
+        }
+        return ++s->row < PQntuples(s->res) ? 1 : 0;
+}
+
+static bool column_null(struct sql_stmt *s, int i)
+{
+        return PQgetisnull(s->res, s->row, i);
+}
+
+/* Booleans come as "t" and "f". */
+static int64_t column_int64(struct sql_stmt *s, int i)
+{
+        const char *v = PQgetvalue(s->res, s->row, i);
+        return *v == 't' ? 1 : atoll(v);
+}
+
+static double column_double(struct sql_stmt *s, int i)
+{
+        return strtod(PQgetvalue(s->res, s->row, i), NULL);
+}
+
+static const char *column_text(struct sql_stmt *s, int i)
+{
+        return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
+}
+
+static int64_t changes(struct sql_stmt *s)
+{
+        return s->res ? atoll(PQcmdTuples(s->res)) : 0;
+}
+
+static bool in_tx(struct sql_conn *c)
+{
+        return c->in_tx;
+}
+
+/* PostgreSQL's side of the dialect points (docs/internals/store.md). */
+static const struct sql_token dialect[] = {
+        {"TRUE", "true"},
+        {"IDS1", "(SELECT value::bigint FROM json_array_elements_text(CAST(?1 AS json)))"},
+        {"BY_STATE", ""},
+        {"BY_TENANT_DUE", ""},
+        {"BY_JOB_DUE", ""},
+        {"FOR_UPDATE", " FOR UPDATE"},
+        /* the transaction ids below the snapshot's xmax no longer in progress: it grows
+         * with every commit or abort of a writing transaction of the cluster */
+        {"DATA_VERSION", "SELECT pg_snapshot_xmax(s)::text::bigint - "
+                         "(SELECT count(*) FROM pg_snapshot_xip(s)) "
+                         "FROM pg_current_snapshot() AS s"},
+        {NULL, NULL},
+};
+
+const struct sql_driver postgres_driver = {
+        .name = "postgres",
+        .dialect = dialect,
+        .row_locks = true,
+        .prepare = prepare,
+        .finalize = finalize,
+        .reset = reset,
+        .bind_int64 = bind_int64,
+        .bind_double = bind_double,
+        .bind_text = bind_text,
+        .step = step,
+        .column_null = column_null,
+        .column_int64 = column_int64,
+        .column_double = column_double,
+        .column_text = column_text,
+        .changes = changes,
+        .in_tx = in_tx,
+};

@@ -1,0 +1,40 @@
+/* repo.h: the job repository written once (repo.c) over an SQL driver (sql.h). An
+ * engine's store (sqlite/sqlite.c, postgres/postgres.c) starts with struct repo, opens
+ * its connection, applies its migrations, and calls repo_prepare; the repo_* functions
+ * are entries of its struct store_ops. docs/internals/store.md. */
+#ifndef BATCH_STORE_REPO_H
+#define BATCH_STORE_REPO_H
+
+#include "store/sql.h"
+#include "store/store.h"
+
+struct repo {
+        struct store base;
+        const struct sql_driver *drv;
+        struct sql_conn *conn;
+        struct sql_stmt **stmt; /* repo.c's statements, prepared by repo_prepare */
+};
+
+/* Prepares the repository's statements on r->conn (set r->drv and r->conn first): each
+ * statement's {NAME} tokens are replaced from the driver's dialect table. BATCH_EIO
+ * naming the statement that failed; r is then ready for repo_finish only. */
+int repo_prepare(struct repo *r, struct batch_err *reterr);
+
+/* Finalizes what repo_prepare prepared (any part of it). */
+void repo_finish(struct repo *r);
+
+/* The operations (store.h has their contracts). */
+int repo_def_put(struct store *s, const struct store_def *d, int64_t now_s,
+                 struct batch_err *reterr);
+int repo_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
+                 struct store_def *ret, struct batch_err *reterr);
+int repo_def_list(struct store *s, const char *tenant, const char *kind,
+                  struct store_def_list *ret, struct batch_err *reterr);
+int repo_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
+                    const char *actor, int64_t now_s, struct batch_err *reterr);
+int repo_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
+                     struct store_def_list *ret, struct batch_err *reterr);
+int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
+                   const char *object, const char *detail, struct batch_err *reterr);
+
+#endif

@@ -1,0 +1,62 @@
+/* sql.h: the small SQL driver interface the repository (repo.c) runs its statements
+ * through; one driver per engine (sqlite/driver.c, postgres/driver.c). The shape is a
+ * cursor: prepare once, then per use bind, step row by row, read columns, reset.
+ * docs/internals/store.md has the layers and how to add an engine.
+ *
+ * Statements reach a driver written once: parameters as ?1 ?2 ... (the PostgreSQL
+ * driver renumbers them $1 $2 ...), and the few points where the engines' SQL really
+ * differs as {NAME} tokens, expanded by repo.c from the driver's dialect table. */
+#ifndef BATCH_STORE_SQL_H
+#define BATCH_STORE_SQL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct sql_conn; /* one connection of a driver */
+struct sql_stmt; /* one prepared statement of a connection */
+
+/* One dialect point: the text that replaces {name} in a statement. */
+struct sql_token {
+        const char *name;
+        const char *text;
+};
+
+struct sql_driver {
+        const char *name;
+        /* The dialect table, ended by {NULL, NULL}: every {NAME} a statement holds must
+         * be in it (repo.c refuses to prepare one that is not). */
+        const struct sql_token *dialect;
+        /* Whether writers take row locks (PostgreSQL): the repository then locks the row
+         * it is about to derive a number from. SQLite has one writer at a time. */
+        bool row_locks;
+        /* Prepares `sql` (tokens already expanded) for repeated use. BATCH_EIO with the
+         * engine's message. */
+        int (*prepare)(struct sql_conn *c, const char *sql, struct sql_stmt **ret,
+                       struct batch_err *reterr);
+        void (*finalize)(struct sql_stmt *st);
+        /* Ends the statement's current run and clears its bindings. */
+        void (*reset)(struct sql_stmt *st);
+        /* Parameter i (from 1). Text is copied; NULL binds SQL NULL. Booleans are bound
+         * as 0 or 1. */
+        void (*bind_int64)(struct sql_stmt *st, int i, int64_t v);
+        void (*bind_double)(struct sql_stmt *st, int i, double v);
+        void (*bind_text)(struct sql_stmt *st, int i, const char *v);
+        /* Runs the statement (first call after reset) or moves to its next row: 1 with a
+         * row to read, 0 when done, or a negative batch error with reterr saying `what`
+         * failed and the engine's reason. */
+        int (*step)(struct sql_stmt *st, const char *what, struct batch_err *reterr);
+        /* Column i (from 0) of the current row. Booleans read as 0 or 1; text stays valid
+         * until the next step or reset. */
+        bool (*column_null)(struct sql_stmt *st, int i);
+        int64_t (*column_int64)(struct sql_stmt *st, int i);
+        double (*column_double)(struct sql_stmt *st, int i);
+        const char *(*column_text)(struct sql_stmt *st, int i);
+        /* The rows the statement's last run inserted, updated or deleted. */
+        int64_t (*changes)(struct sql_stmt *st);
+        /* Whether the connection is inside a transaction. */
+        bool (*in_tx)(struct sql_conn *c);
+};
+
+#endif
