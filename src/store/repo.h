@@ -36,5 +36,33 @@ int repo_def_history(struct store *s, const char *tenant, const char *kind, cons
                      struct store_def_list *ret, struct batch_err *reterr);
 int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
                    const char *object, const char *detail, struct batch_err *reterr);
+int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s, int64_t *ret_id,
+                   struct batch_err *reterr);
+int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
+                    struct batch_err *reterr);
+int repo_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                    struct batch_err *reterr);
+int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr);
+int repo_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                        struct batch_err *reterr);
+int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr);
+int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                       int ttl_s, bool *ret_held, struct batch_err *reterr);
+int repo_lease_release(struct store *s, const char *name, const char *holder,
+                       struct batch_err *reterr);
+int repo_clock_publish(struct store *s, const struct store_clock *c, struct batch_err *reterr);
+int repo_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr);
+int repo_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr);
+int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
+                     int64_t *ret_id, struct batch_err *reterr);
+int repo_request_pending(struct store *s, struct store_request_list *ret,
+                         struct batch_err *reterr);
+int repo_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                      struct store_request_list *ret, struct batch_err *reterr);
+int repo_request_finish(struct store *s, int64_t id, int result, const char *message,
+                        int64_t now_s, struct batch_err *reterr);
+int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
+                     struct batch_err *reterr);
+int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
 
 #endif

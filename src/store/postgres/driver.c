@@ -179,8 +179,11 @@ static const struct sql_token dialect[] = {
         {"BY_TENANT_DUE", ""},
         {"BY_JOB_DUE", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
-        /* the transaction ids below the snapshot's xmax no longer in progress: it grows
-         * with every commit or abort of a writing transaction of the cluster */
+        /* The number of transaction ids below the snapshot's xmax that are no longer in
+         * progress: it grows with every commit (or abort) of a writing transaction, of
+         * this cluster, and stays put otherwise (reads assign no transaction id). Taken
+         * from a snapshot, so a change not yet visible to a later query is one this
+         * number has not counted yet either. */
         {"DATA_VERSION", "SELECT pg_snapshot_xmax(s)::text::bigint - "
                          "(SELECT count(*) FROM pg_snapshot_xip(s)) "
                          "FROM pg_current_snapshot() AS s"},

@@ -196,9 +196,6 @@ enum stmt_id {
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_INSTANCE_SET_REASON,
-        ST_CLOCK_PUT,
-        ST_CLOCK_DELETE,
-        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_CHANGES_AFTER,
@@ -220,22 +217,6 @@ enum stmt_id {
         ST_ALERT_LIST,
         ST_ALERT_ACK,
         ST_ALERT_EXISTS,
-        ST_TOKEN_INSERT,
-        ST_TOKEN_FIND,
-        ST_TOKEN_LIST,
-        ST_TOKEN_REVOKE,
-        ST_TOKEN_EXISTS,
-        ST_NODE_UPSERT,
-        ST_NODE_LIST,
-        ST_LEASE_ACQUIRE,
-        ST_LEASE_RELEASE,
-        ST_REQUEST_INSERT,
-        ST_REQUEST_PENDING,
-        ST_REQUEST_FINISH,
-        ST_REQUEST_GET,
-        ST_REQUEST_EXISTS,
-        ST_DATA_VERSION,
-        ST_REQUEST_LIST,
         ST_REPORT_STATS,
         ST_REPORT_MIDDLES,
         ST_REPORT_DUES,
@@ -304,11 +285,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
                                      "updated_at = $5 WHERE id = $1 AND state = $2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
-        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                         "VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET holder = $1, "
-                         "real_at_us = $2, clock_at_us = $3, rate = $4",
-        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE $1::text IS NULL OR holder = $1",
-        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
         [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = $3, updated_at = $4 "
                                    "WHERE id = $1 AND state = $2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
@@ -390,55 +366,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3 "
                          "WHERE id = $1 AND acknowledged_at IS NULL",
         [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = $1",
-        /* A taken name or hash inserts nothing (no row returned) instead of failing,
-         * which would abort a caller's transaction. */
-        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                            "expires_at) VALUES ($1, $2, $3, $4, $5, $6) "
-                            "ON CONFLICT DO NOTHING RETURNING id",
-        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE hash = $1",
-        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE ($1::text IS NULL OR tenant = $1) "
-                          "ORDER BY id",
-        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 "
-                            "AND revoked_at IS NULL",
-        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = $1",
-        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                           "VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO UPDATE "
-                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
-        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-        /* One statement, so atomic across nodes: the row lock taken by ON CONFLICT makes
-         * concurrent acquirers wait and re-check the condition on the latest row. */
-        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
-                             "VALUES ($1, $2, $3::bigint + $4::bigint) "
-                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= $3 RETURNING holder",
-        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = $1 AND holder = $2",
-        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
-        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                              "created_at) SELECT $1::text, $2::bigint, $3::text, $4::text, "
-                              "$5::text, $6::bigint WHERE EXISTS (SELECT 1 FROM instances "
-                              "WHERE id = $2 AND tenant = $1) RETURNING id",
-        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                               "done_at, result, message FROM requests WHERE done_at IS NULL "
-                               "ORDER BY id",
-        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = $2, result = $3, message = $4 "
-                              "WHERE id = $1 AND done_at IS NULL",
-        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                           "done_at, result, message FROM requests WHERE id = $1",
-        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = $1",
-        /* The number of transaction ids below the snapshot's xmax that are no longer in
-         * progress: it grows with every commit (or abort) of a writing transaction, of
-         * this cluster, and stays put otherwise (reads assign no transaction id). Taken
-         * from a snapshot, so a change not yet visible to a later query is one this
-         * number has not counted yet either. */
-        [ST_DATA_VERSION] = "SELECT pg_snapshot_xmax(s)::text::bigint - "
-                            "(SELECT count(*) FROM pg_snapshot_xip(s)) "
-                            "FROM pg_current_snapshot() AS s",
-        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                            "done_at, result, message FROM requests WHERE instance_id = $1 "
-                            "AND id > $2 ORDER BY id LIMIT 1000",
         [ST_REPORT_STATS] = "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "
         "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "
         "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), "
@@ -1650,339 +1577,6 @@ static int pg_alert_unescalated(struct store *base, const char *tenant, int64_t 
         return r;
 }
 
-/* ---- API tokens -------------------------------------------------------------- */
-
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct token_args *a = arg;
-        const struct store_token *t = a->t;
-        int r = ensure_tenant(s, t->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char now[24], exp[24];
-        const char *p[] = {t->tenant, t->name, t->role, t->hash, I64(now, a->now),
-                           I64(exp, t->expires_at)};
-        PGresult *res = run(s, ST_TOKEN_INSERT, 6, p, reterr, "storing the token");
-        if (!res && strcmp(s->sqlstate, PG_UNIQUE_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_EEXIST, "name",
-                                     "token \"%s\" of tenant %s already exists, or its hash is "
-                                     "taken",
-                                     t->name, t->tenant);
-        return 0;
-}
-
-static int pg_token_add(struct store *base, const struct store_token *t, int64_t now_s,
-                        int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_token_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_token(PGresult *res, int row, void *item)
-{
-        struct store_token *t = item;
-        t->id = num(res, row, 0);
-        t->tenant = val(res, row, 1);
-        t->name = val(res, row, 2);
-        t->role = val(res, row, 3);
-        t->hash = val(res, row, 4);
-        t->created_at = num(res, row, 5);
-        t->expires_at = num(res, row, 6);
-        t->revoked = !PQgetisnull(res, row, 7);
-        t->revoked_at = num(res, row, 7);
-        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_token_find(struct store *base, const char *hash, struct store_token *ret,
-                         struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {hash};
-        PGresult *res = run(s, ST_TOKEN_FIND, 1, p, reterr, "reading the token");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no token with this hash");
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_token(res, 0, ret)) < 0) {
-                        store_token_release(ret);
-                        r = oom(reterr);
-                }
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
-                         struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant};
-        int r = run_list(s, ST_TOKEN_LIST, 1, p, "listing tokens", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_token, reterr);
-        if (r < 0)
-                store_token_list_release(ret);
-        return r;
-}
-
-static int pg_token_revoke(struct store *base, int64_t id, int64_t now_s,
-                           struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s)};
-        long rows = 0;
-        int r = run_cmd(s, ST_TOKEN_REVOKE, 2, p, reterr, "revoking the token", &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_TOKEN_EXISTS, id, "token", "was already revoked", reterr);
-}
-
-/* ---- nodes and leases -------------------------------------------------------- */
-
-static int pg_node_heartbeat(struct store *base, const char *name, int capacity, int64_t now_s,
-                             struct batch_err *reterr)
-{
-        char cap[24], now[24];
-        const char *p[] = {name, I64(cap, capacity), I64(now, now_s)};
-        return run_cmd((struct pg_store *)base, ST_NODE_UPSERT, 3, p, reterr,
-                       "recording the heartbeat", NULL);
-}
-
-static int read_node(PGresult *res, int row, void *item)
-{
-        struct store_node *nd = item;
-        nd->name = val(res, row, 0);
-        nd->capacity = (int)num(res, row, 1);
-        nd->started_at = num(res, row, 2);
-        nd->heartbeat_at = num(res, row, 3);
-        return lost(res, row, 0, nd->name) ? BATCH_ENOMEM : 0;
-}
-
-static int pg_node_list(struct store *base, struct store_node_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        int r = run_list(s, ST_NODE_LIST, 0, NULL, "listing nodes", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_node, reterr);
-        if (r < 0)
-                store_node_list_release(ret);
-        return r;
-}
-
-static int pg_lease_acquire(struct store *base, const char *name, const char *holder,
-                            int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char now[24], ttl[24];
-        const char *p[] = {name, holder, I64(now, now_s), I64(ttl, ttl_s)};
-        PGresult *res = run(s, ST_LEASE_ACQUIRE, 4, p, reterr, "taking the lease");
-        if (!res)
-                return BATCH_EIO;
-        *ret_held = PQntuples(res) > 0;
-        PQclear(res);
-        return 0;
-}
-
-static int pg_lease_release(struct store *base, const char *name, const char *holder,
-                            struct batch_err *reterr)
-{
-        const char *p[] = {name, holder};
-        return run_cmd((struct pg_store *)base, ST_LEASE_RELEASE, 2, p, reterr,
-                       "giving up the lease", NULL);
-}
-
-/* ---- the published clock ------------------------------------------------------- */
-
-static int pg_clock_publish(struct store *base, const struct store_clock *c,
-                            struct batch_err *reterr)
-{
-        char real[24], at[24], rate[40];
-        snprintf(rate, sizeof(rate), "%.17g", c->rate);
-        const char *p[] = {c->holder, I64(real, c->real_at_us), I64(at, c->clock_at_us), rate};
-        return run_cmd((struct pg_store *)base, ST_CLOCK_PUT, 4, p, reterr, "publishing the clock",
-                       NULL);
-}
-
-static int pg_clock_withdraw(struct store *base, const char *holder, struct batch_err *reterr)
-{
-        const char *p[] = {holder};
-        return run_cmd((struct pg_store *)base, ST_CLOCK_DELETE, 1, p, reterr,
-                       "withdrawing the clock", NULL);
-}
-
-static int pg_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
-{
-        PGresult *res = run((struct pg_store *)base, ST_CLOCK_GET, 0, NULL, reterr,
-                            "reading the clock");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res) == 0) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
-        } else {
-                struct store_clock c = {.holder = val(res, 0, 0), .real_at_us = num(res, 0, 1),
-                                        .clock_at_us = num(res, 0, 2),
-                                        .rate = strtod(PQgetvalue(res, 0, 3), NULL)};
-                if (lost(res, 0, 0, c.holder))
-                        r = oom(reterr);
-                else
-                        *ret = c;
-        }
-        PQclear(res);
-        return r;
-}
-
-/* ---- operators' requests ------------------------------------------------------ */
-
-struct request_args {
-        const struct store_request *r;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct request_args *a = arg;
-        const struct store_request *q = a->r;
-        int r = ensure_tenant(s, q->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char inst[24], now[24];
-        const char *p[] = {q->tenant, I64(inst, q->instance_id), q->action, q->actor, q->reason,
-                           I64(now, a->now)};
-        PGresult *res = run(s, ST_REQUEST_INSERT, 6, p, reterr, "queueing the request");
-        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
-                                     (long long)q->instance_id, q->tenant);
-        return 0;
-}
-
-static int pg_request_add(struct store *base, const struct store_request *req, int64_t now_s,
-                          int64_t *ret_id, struct batch_err *reterr)
-{
-        struct request_args a = {req, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_request_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_request(PGresult *res, int row, void *item)
-{
-        struct store_request *q = item;
-        q->id = num(res, row, 0);
-        q->tenant = val(res, row, 1);
-        q->instance_id = num(res, row, 2);
-        q->action = val(res, row, 3);
-        q->actor = val(res, row, 4);
-        q->reason = val(res, row, 5);
-        q->created_at = num(res, row, 6);
-        q->done = !PQgetisnull(res, row, 7);
-        q->done_at = num(res, row, 7); /* NULL reads as 0 */
-        q->result = (int)num(res, row, 8);
-        q->message = val(res, row, 9);
-        if (lost(res, row, 1, q->tenant) || lost(res, row, 3, q->action) ||
-            lost(res, row, 4, q->actor) || lost(res, row, 5, q->reason) ||
-            lost(res, row, 9, q->message))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_request_pending(struct store *base, struct store_request_list *ret,
-                              struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        int r = run_list(s, ST_REQUEST_PENDING, 0, NULL, "listing requests", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int pg_request_finish(struct store *base, int64_t id, int result, const char *message,
-                             int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24], rc[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s), I64(rc, result), message};
-        long rows = 0;
-        int r = run_cmd(s, ST_REQUEST_FINISH, 4, p, reterr, "recording the request's result",
-                        &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_REQUEST_EXISTS, id, "request", "was already done", reterr);
-}
-
-static int pg_request_get(struct store *base, int64_t id, struct store_request *ret,
-                          struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, ST_REQUEST_GET, 1, p, reterr, "reading the request");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_request(res, 0, ret)) < 0) {
-                        store_request_release(ret);
-                        r = oom(reterr);
-                }
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = run(s, ST_DATA_VERSION, 0, NULL, reterr, "reading the data version");
-        if (!res)
-                return BATCH_EIO;
-        *ret = num(res, 0, 0);
-        PQclear(res);
-        return 0;
-}
-
-static int pg_request_list(struct store *base, int64_t instance_id, int64_t after_id,
-                           struct store_request_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char a[24], b[24];
-        const char *p[] = {I64(a, instance_id), I64(b, after_id)};
-        int r = run_list(s, ST_REQUEST_LIST, 2, p, "listing requests", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
 static int pg_savepoint(struct store *base, struct batch_err *reterr)
 {
         struct pg_store *s = (struct pg_store *)base;
@@ -2360,9 +1954,9 @@ const struct store_ops store_postgres_ops = {
         .instance_list = pg_instance_list,
         .instance_transition = pg_instance_transition,
         .instance_set_reason = pg_instance_set_reason,
-        .clock_publish = pg_clock_publish,
-        .clock_withdraw = pg_clock_withdraw,
-        .clock_get = pg_clock_get,
+        .clock_publish = repo_clock_publish,
+        .clock_withdraw = repo_clock_withdraw,
+        .clock_get = repo_clock_get,
         /* report */
         .report_stats = pg_report_stats,
         .report_middles = pg_report_middles,
@@ -2384,24 +1978,24 @@ const struct store_ops store_postgres_ops = {
         .alert_add = pg_alert_add,
         .alert_list = pg_alert_list,
         .alert_ack = pg_alert_ack,
-        .token_add = pg_token_add,
-        .token_find = pg_token_find,
-        .token_list = pg_token_list,
-        .token_revoke = pg_token_revoke,
-        .node_heartbeat = pg_node_heartbeat,
-        .node_list = pg_node_list,
-        .lease_acquire = pg_lease_acquire,
-        .lease_release = pg_lease_release,
-        .request_add = pg_request_add,
-        .request_pending = pg_request_pending,
-        .request_finish = pg_request_finish,
-        .request_get = pg_request_get,
-        .data_version = pg_data_version,
+        .token_add = repo_token_add,
+        .token_find = repo_token_find,
+        .token_list = repo_token_list,
+        .token_revoke = repo_token_revoke,
+        .node_heartbeat = repo_node_heartbeat,
+        .node_list = repo_node_list,
+        .lease_acquire = repo_lease_acquire,
+        .lease_release = repo_lease_release,
+        .request_add = repo_request_add,
+        .request_pending = repo_request_pending,
+        .request_finish = repo_request_finish,
+        .request_get = repo_request_get,
+        .data_version = repo_data_version,
         .savepoint = pg_savepoint,
         .savepoint_release = pg_savepoint_release,
         .savepoint_rollback = pg_savepoint_rollback,
         .native = pg_native,
-        .request_list = pg_request_list,
+        .request_list = repo_request_list,
         .alert_get = pg_alert_get,
         .alert_find = pg_alert_find,
         .delivery_add = pg_delivery_add,

@@ -312,9 +312,6 @@ enum stmt_id {
         ST_INSTANCE_UPDATE_STATE,
         ST_INSTANCE_EXISTS,
         ST_INSTANCE_SET_REASON,
-        ST_CLOCK_PUT,
-        ST_CLOCK_DELETE,
-        ST_CLOCK_GET,
         ST_TRANSITION_ADD,
         ST_TRANSITION_LIST,
         ST_CHANGES_AFTER,
@@ -336,22 +333,6 @@ enum stmt_id {
         ST_ALERT_LIST,
         ST_ALERT_ACK,
         ST_ALERT_EXISTS,
-        ST_TOKEN_INSERT,
-        ST_TOKEN_FIND,
-        ST_TOKEN_LIST,
-        ST_TOKEN_REVOKE,
-        ST_TOKEN_EXISTS,
-        ST_NODE_UPSERT,
-        ST_NODE_LIST,
-        ST_LEASE_ACQUIRE,
-        ST_LEASE_RELEASE,
-        ST_REQUEST_INSERT,
-        ST_REQUEST_PENDING,
-        ST_REQUEST_FINISH,
-        ST_REQUEST_GET,
-        ST_REQUEST_EXISTS,
-        ST_DATA_VERSION,
-        ST_REQUEST_LIST,
         ST_SAVEPOINT,
         ST_SAVEPOINT_RELEASE,
         ST_SAVEPOINT_ROLLBACK,
@@ -430,11 +411,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
         [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
-        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET holder = ?1, "
-                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
-        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE ?1 IS NULL OR holder = ?1",
-        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
         [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
                                    "WHERE id = ?1 AND state = ?2",
         [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
@@ -491,41 +467,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
                          "WHERE id = ?1 AND acknowledged_at IS NULL",
         [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
-        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE hash = ?1",
-        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE (?1 IS NULL OR tenant = ?1) "
-                          "ORDER BY id",
-        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
-                            "AND revoked_at IS NULL",
-        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
-        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(name) DO UPDATE "
-                           "SET capacity = ?2, heartbeat_at = ?3",
-        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) VALUES (?1, ?2, ?3 + ?4) "
-                             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
-        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                              "created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
-                              "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?2 "
-                              "AND tenant = ?1)",
-        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                               "done_at, result, message FROM requests WHERE done_at IS NULL "
-                               "ORDER BY id",
-        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
-                              "WHERE id = ?1 AND done_at IS NULL",
-        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                           "done_at, result, message FROM requests WHERE id = ?1",
-        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
-        [ST_DATA_VERSION] = "PRAGMA data_version",
-        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                            "done_at, result, message FROM requests WHERE instance_id = ?1 "
-                            "AND id > ?2 ORDER BY id LIMIT 1000",
         [ST_REPORT_STATS] = REPORT_STATS_SQL("instances_tenant_due", "?4 IS NULL"),
         [ST_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("instances_tenant_due", "?4 IS NULL"),
         [ST_REPORT_DUES] = REPORT_DUES_SQL("instances_tenant_due", "?4 IS NULL"),
@@ -1847,345 +1788,6 @@ static int sqlite_alert_unescalated(struct store *base, const char *tenant, int6
         return r;
 }
 
-/* ---- API tokens ---------------------------------------------------------------- */
-
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct token_args *a = arg;
-        int r = ensure_tenant(s, a->t->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_INSERT);
-        bind_text(st, 1, a->t->tenant);
-        bind_text(st, 2, a->t->name);
-        bind_text(st, 3, a->t->role);
-        bind_text(st, 4, a->t->hash);
-        sqlite3_bind_int64(st, 5, a->now);
-        sqlite3_bind_int64(st, 6, a->t->expires_at);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->c.db) == SQLITE_CONSTRAINT_UNIQUE)
-                return batch_err_set(reterr, BATCH_EEXIST, "name",
-                                     "tenant %s already has a token named \"%s\" (or one with "
-                                     "the same secret)",
-                                     a->t->tenant, a->t->name);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "storing the token");
-        a->id = sqlite3_last_insert_rowid(s->c.db);
-        return 0;
-}
-
-static int sqlite_token_add(struct store *base, const struct store_token *t, int64_t now_s,
-                            int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_token_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_token(sqlite3_stmt *st, void *item)
-{
-        struct store_token *t = item;
-        t->id = sqlite3_column_int64(st, 0);
-        t->tenant = col_text(st, 1);
-        t->name = col_text(st, 2);
-        t->role = col_text(st, 3);
-        t->hash = col_text(st, 4);
-        t->created_at = sqlite3_column_int64(st, 5);
-        t->expires_at = sqlite3_column_int64(st, 6);
-        t->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        t->revoked_at = col_int64_or_0(st, 7);
-        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_token_find(struct store *base, const char *hash, struct store_token *ret,
-                             struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_FIND);
-        bind_text(st, 1, hash);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_token(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
-        else
-                r = db_error(s, reterr, "reading the token");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_token_release(ret);
-        return r;
-}
-
-static int sqlite_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
-                             struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_LIST);
-        bind_text(st, 1, tenant);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_token,
-                        reterr);
-        if (r < 0)
-                store_token_list_release(ret);
-        return r;
-}
-
-static int sqlite_token_revoke(struct store *base, int64_t id, int64_t now_s,
-                               struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_REVOKE);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        return update_once(s, st, ST_TOKEN_EXISTS, id, "token", "been revoked", reterr);
-}
-
-/* ---- nodes and leases (DESIGN §9) ------------------------------------------------ */
-
-static int sqlite_node_heartbeat(struct store *base, const char *name, int capacity,
-                                 int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_NODE_UPSERT);
-        bind_text(st, 1, name);
-        sqlite3_bind_int(st, 2, capacity);
-        sqlite3_bind_int64(st, 3, now_s);
-        return run(s, st, reterr, "recording the heartbeat");
-}
-
-static int read_node(sqlite3_stmt *st, void *item)
-{
-        struct store_node *n = item;
-        n->name = col_text(st, 0);
-        n->capacity = sqlite3_column_int(st, 1);
-        n->started_at = sqlite3_column_int64(st, 2);
-        n->heartbeat_at = sqlite3_column_int64(st, 3);
-        return n->name ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_node_list(struct store *base, struct store_node_list *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = collect(s, stmt(s, ST_NODE_LIST), sizeof(*ret->items), (void **)&ret->items,
-                        &ret->n, read_node, reterr);
-        if (r < 0)
-                store_node_list_release(ret);
-        return r;
-}
-
-static int sqlite_lease_acquire(struct store *base, const char *name, const char *holder,
-                                int64_t now_s, int ttl_s, bool *ret_held,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_LEASE_ACQUIRE);
-        bind_text(st, 1, name);
-        bind_text(st, 2, holder);
-        sqlite3_bind_int64(st, 3, now_s);
-        sqlite3_bind_int(st, 4, ttl_s);
-        /* RETURNING yields the row only when it was inserted or updated. */
-        int rc = db_step(s, st);
-        bool held = rc == SQLITE_ROW;
-        if (held)
-                rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "taking the lease");
-        *ret_held = held;
-        return 0;
-}
-
-static int sqlite_lease_release(struct store *base, const char *name, const char *holder,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_LEASE_RELEASE);
-        bind_text(st, 1, name);
-        bind_text(st, 2, holder);
-        return run(s, st, reterr, "releasing the lease");
-}
-
-/* ---- the published clock ------------------------------------------------------- */
-
-static int sqlite_clock_publish(struct store *base, const struct store_clock *c,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_PUT);
-        bind_text(st, 1, c->holder);
-        sqlite3_bind_int64(st, 2, c->real_at_us);
-        sqlite3_bind_int64(st, 3, c->clock_at_us);
-        sqlite3_bind_double(st, 4, c->rate);
-        return run(s, st, reterr, "publishing the clock");
-}
-
-static int sqlite_clock_withdraw(struct store *base, const char *holder,
-                                 struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_DELETE);
-        bind_text(st, 1, holder);
-        return run(s, st, reterr, "withdrawing the clock");
-}
-
-static int sqlite_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_GET);
-        int rc = sqlite3_step(st), r = 0;
-        struct store_clock c = {0};
-        if (rc == SQLITE_ROW) {
-                c.holder = col_text(st, 0);
-                c.real_at_us = sqlite3_column_int64(st, 1);
-                c.clock_at_us = sqlite3_column_int64(st, 2);
-                c.rate = sqlite3_column_double(st, 3);
-                if (!c.holder)
-                        r = batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
-        } else if (rc == SQLITE_DONE) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
-        } else {
-                r = db_error(s, reterr, "reading the clock");
-        }
-        sqlite3_reset(st);
-        if (r == 0)
-                *ret = c;
-        return r;
-}
-
-/* ---- operators' requests ------------------------------------------------------- */
-
-struct request_args {
-        const struct store_request *r;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct request_args *a = arg;
-        int r = ensure_tenant(s, a->r->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_INSERT);
-        bind_text(st, 1, a->r->tenant);
-        sqlite3_bind_int64(st, 2, a->r->instance_id);
-        bind_text(st, 3, a->r->action);
-        bind_text(st, 4, a->r->actor);
-        bind_text(st, 5, a->r->reason);
-        sqlite3_bind_int64(st, 6, a->now);
-        if ((r = run(s, st, reterr, "queueing the request")) < 0)
-                return r;
-        if (sqlite3_changes(s->c.db) == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
-                                     (long long)a->r->instance_id, a->r->tenant);
-        a->id = sqlite3_last_insert_rowid(s->c.db);
-        return 0;
-}
-
-static int sqlite_request_add(struct store *base, const struct store_request *req, int64_t now_s,
-                              int64_t *ret_id, struct batch_err *reterr)
-{
-        struct request_args a = {req, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_request_add, &a);
-        if (r == 0)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_request(sqlite3_stmt *st, void *item)
-{
-        struct store_request *q = item;
-        q->id = sqlite3_column_int64(st, 0);
-        q->tenant = col_text(st, 1);
-        q->instance_id = sqlite3_column_int64(st, 2);
-        q->action = col_text(st, 3);
-        q->actor = col_text(st, 4);
-        q->reason = col_text(st, 5);
-        q->created_at = sqlite3_column_int64(st, 6);
-        q->done = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        q->done_at = col_int64_or_0(st, 7);
-        q->result = (int)col_int64_or_0(st, 8);
-        q->message = col_text(st, 9);
-        return q->tenant && q->action && q->actor ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_request_pending(struct store *base, struct store_request_list *ret,
-                                  struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = collect(s, stmt(s, ST_REQUEST_PENDING), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int sqlite_request_finish(struct store *base, int64_t id, int result,
-                                 const char *message, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_FINISH);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        sqlite3_bind_int(st, 3, result);
-        bind_text(st, 4, message);
-        return update_once(s, st, ST_REQUEST_EXISTS, id, "request", "been done", reterr);
-}
-
-static int sqlite_request_get(struct store *base, int64_t id, struct store_request *ret,
-                              struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_GET);
-        sqlite3_bind_int64(st, 1, id);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_request(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
-        else
-                r = db_error(s, reterr, "reading the request");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_request_release(ret);
-        return r;
-}
-
-static int sqlite_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
-        int rc = db_step(s, st);
-        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : db_error(s, reterr, "reading the data version");
-}
-
-static int sqlite_request_list(struct store *base, int64_t instance_id, int64_t after_id,
-                               struct store_request_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_LIST);
-        sqlite3_bind_int64(st, 1, instance_id);
-        sqlite3_bind_int64(st, 2, after_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
-                        reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
 static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
@@ -2591,9 +2193,9 @@ const struct store_ops store_sqlite_ops = {
         .instance_list = sqlite_instance_list,
         .instance_transition = sqlite_instance_transition,
         .instance_set_reason = sqlite_instance_set_reason,
-        .clock_publish = sqlite_clock_publish,
-        .clock_withdraw = sqlite_clock_withdraw,
-        .clock_get = sqlite_clock_get,
+        .clock_publish = repo_clock_publish,
+        .clock_withdraw = repo_clock_withdraw,
+        .clock_get = repo_clock_get,
         .instance_history = sqlite_instance_history,
         .changes_after = sqlite_changes_after,
         .change_last_id = sqlite_change_last_id,
@@ -2611,24 +2213,24 @@ const struct store_ops store_sqlite_ops = {
         .alert_add = sqlite_alert_add,
         .alert_list = sqlite_alert_list,
         .alert_ack = sqlite_alert_ack,
-        .token_add = sqlite_token_add,
-        .token_find = sqlite_token_find,
-        .token_list = sqlite_token_list,
-        .token_revoke = sqlite_token_revoke,
-        .node_heartbeat = sqlite_node_heartbeat,
-        .node_list = sqlite_node_list,
-        .lease_acquire = sqlite_lease_acquire,
-        .lease_release = sqlite_lease_release,
-        .request_add = sqlite_request_add,
-        .request_pending = sqlite_request_pending,
-        .request_finish = sqlite_request_finish,
-        .request_get = sqlite_request_get,
-        .data_version = sqlite_data_version,
+        .token_add = repo_token_add,
+        .token_find = repo_token_find,
+        .token_list = repo_token_list,
+        .token_revoke = repo_token_revoke,
+        .node_heartbeat = repo_node_heartbeat,
+        .node_list = repo_node_list,
+        .lease_acquire = repo_lease_acquire,
+        .lease_release = repo_lease_release,
+        .request_add = repo_request_add,
+        .request_pending = repo_request_pending,
+        .request_finish = repo_request_finish,
+        .request_get = repo_request_get,
+        .data_version = repo_data_version,
         .savepoint = sqlite_savepoint,
         .savepoint_release = sqlite_savepoint_release,
         .savepoint_rollback = sqlite_savepoint_rollback,
         .native = sqlite_native,
-        .request_list = sqlite_request_list,
+        .request_list = repo_request_list,
         /* report */
         .report_stats = sqlite_report_stats,
         .report_middles = sqlite_report_middles,
