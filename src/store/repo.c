@@ -7,6 +7,7 @@
  * (INSERT ... SELECT ... WHERE EXISTS) and one that may meet a taken key says ON
  * CONFLICT DO NOTHING, both RETURNING what they wrote, so that "no row" is the answer.
  * On PostgreSQL a failed statement would abort the caller's whole transaction. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,21 @@
 
 /* The columns read_token and read_request read. */
 #define TOKEN_COLS "id, tenant, name, role, hash, created_at, expires_at, revoked_at"
+#define ALERT_COLS                                                                         \
+        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
+        "job, severity, suppressed_by"
+/* d: alert_deliveries, a: its alert */
+#define DELIVERY_COLS                                                                    \
+        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "        \
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+        "d.escalation"
+#define STEP_COLS                                                                      \
+        "id, execution_id, name, status, read_count, write_count, commit_count, "      \
+        "rollback_count, read_skip_count, process_skip_count, write_skip_count, "      \
+        "filter_count, exit_message, started_at, updated_at, metrics"
+#define REMOTE_RUN_FROM                                                          \
+        " FROM remote_runs r JOIN executions e ON e.id = r.execution_id "      \
+        "JOIN instances i ON i.id = r.instance_id "
 #define REQUEST_COLS \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
@@ -48,6 +64,32 @@ enum rs {
         RS_REQUEST_EXISTS,
         RS_REQUEST_LIST,
         RS_DATA_VERSION,
+        RS_STEP_UPSERT,
+        RS_STEP_LIST,
+        RS_CHECKPOINT_UPSERT,
+        RS_CHECKPOINT_GET,
+        RS_DEAD_LETTER_INSERT,
+        RS_DEAD_LETTER_LIST,
+        RS_DEAD_LETTER_DELETE,
+        RS_ALERT_INSERT,
+        RS_ALERT_LIST,
+        RS_ALERT_ACK,
+        RS_ALERT_EXISTS,
+        RS_ALERT_GET,
+        RS_ALERT_FIND,
+        RS_ALERT_UNESCALATED,
+        RS_DELIVERY_INSERT,
+        RS_DELIVERY_DUE,
+        RS_DELIVERY_UPDATE,
+        RS_DELIVERY_EXISTS,
+        RS_DELIVERY_LIST,
+        RS_REMOTE_RUN_ADD,
+        RS_REMOTE_RUN_FIND,
+        RS_REMOTE_RUN_REPORT,
+        RS_REMOTE_RUN_EXISTS,
+        RS_REMOTE_RUN_REPORTS,
+        RS_NEXT_DUE_PUT,
+        RS_NEXT_DUE_GET,
         RS_COUNT,
 };
 
@@ -117,6 +159,116 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
                             "AND id > ?2 ORDER BY id LIMIT 1000",
         [RS_DATA_VERSION] = "{DATA_VERSION}",
+        [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                           "write_count, commit_count, rollback_count, read_skip_count, "
+                           "process_skip_count, write_skip_count, filter_count, exit_message, "
+                           "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
+                           "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
+                           "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
+                           "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
+                           "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
+                           "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
+                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
+                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
+                           "status = excluded.status, read_count = excluded.read_count, "
+                           "write_count = excluded.write_count, "
+                           "commit_count = excluded.commit_count, "
+                           "rollback_count = excluded.rollback_count, "
+                           "read_skip_count = excluded.read_skip_count, "
+                           "process_skip_count = excluded.process_skip_count, "
+                           "write_skip_count = excluded.write_skip_count, "
+                           "filter_count = excluded.filter_count, "
+                           "exit_message = excluded.exit_message, "
+                           "updated_at = excluded.updated_at, "
+                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
+                           "RETURNING id",
+        [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
+                         "ORDER BY id",
+        [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                                 "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                                 "CAST(?4 AS BIGINT) "
+                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                                 "ON CONFLICT (instance_id, step) DO UPDATE "
+                                 "SET data = excluded.data, updated_at = excluded.updated_at",
+        [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
+        [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                                  "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
+                                  "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                                  "RETURNING id",
+        [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                                "d.created_at FROM dead_letters d JOIN instances i "
+                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
+                                "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
+                                "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
+                                "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
+        [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
+        [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                            "job, severity, suppressed_by) "
+                            "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
+                            "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                            "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
+                            "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
+                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
+                            "RETURNING id",
+        [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "ORDER BY id DESC",
+        [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
+                         "WHERE id = ?1 AND acknowledged_at IS NULL",
+        [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+        [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+        [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
+                          "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
+                          "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
+                          "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
+                          "ORDER BY id DESC LIMIT ?8",
+        [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+        [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                               "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                               "CAST(?7 AS BIGINT), ?8 = 1 "
+                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
+        [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
+                            "LIMIT ?2",
+        [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
+                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
+                               "WHERE id = ?1 AND state = 'pending'",
+        [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
+        [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+        /* A second token for an execution inserts nothing (no row returned). */
+        [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
+                              "RETURNING execution_id",
+        [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                               "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
+                               "r.reported_status, r.reported_message, r.reported_at"
+                               REMOTE_RUN_FROM "WHERE r.token_hash = ?1",
+        [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
+                                 "reported_message = ?3, reported_at = ?4 "
+                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
+                                 "AND (SELECT finished_at FROM executions "
+                                 "WHERE id = ?1) IS NULL",
+        [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
+        [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
+                                  "r.reported_status, r.reported_message, r.reported_at"
+                                  REMOTE_RUN_FROM "WHERE r.reported_status IS NOT NULL "
+                                  "AND e.finished_at IS NULL ORDER BY r.execution_id",
+        [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
+                            "due_time = ?3, answered_at = ?4",
+        [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
 };
 
 /* ---- statements ------------------------------------------------------------- */
@@ -163,12 +315,17 @@ static char *expand(const struct sql_token *dialect, const char *sql, struct bat
 
 int repo_prepare(struct repo *r, struct batch_err *reterr)
 {
-        if (!(r->stmt = calloc(RS_COUNT, sizeof(*r->stmt))))
+        r->stmt = calloc(RS_COUNT, sizeof(*r->stmt));
+        r->nparams = calloc(RS_COUNT, sizeof(*r->nparams));
+        if (!r->stmt || !r->nparams)
                 return oom(reterr);
         for (int i = 0; i < RS_COUNT; i++) {
                 char *sql = expand(r->drv->dialect, rs_sql[i], reterr);
                 if (!sql)
                         return reterr ? reterr->code : BATCH_EIO;
+                for (const char *p = strchr(sql, '?'); p; p = strchr(p + 1, '?'))
+                        if (atoi(p + 1) > r->nparams[i])
+                                r->nparams[i] = atoi(p + 1);
                 int ret = r->drv->prepare(r->conn, sql, &r->stmt[i], reterr);
                 free(sql);
                 if (ret < 0)
@@ -183,14 +340,18 @@ void repo_finish(struct repo *r)
                 if (r->stmt[i])
                         r->drv->finalize(r->stmt[i]);
         free(r->stmt);
+        free(r->nparams);
         r->stmt = NULL;
+        r->nparams = NULL;
 }
 
 /* Statement `id`, reset, with its parameters bound from the arguments as `fmt` says, one
- * letter each: t text (NULL: SQL NULL), i int64_t, n int, b bool, d double. */
+ * letter each: t text (NULL: SQL NULL), i int64_t, n int, b bool, d double, z int64_t
+ * with 0 meaning NULL, - none (left NULL, for the caller to bind). */
 static struct sql_stmt *q(struct repo *r, enum rs id, const char *fmt, ...)
 {
         struct sql_stmt *st = r->stmt[id];
+        assert(strlen(fmt) == (size_t)r->nparams[id]); /* one letter per parameter */
         r->drv->reset(st);
         va_list ap;
         va_start(ap, fmt);
@@ -211,6 +372,12 @@ static struct sql_stmt *q(struct repo *r, enum rs id, const char *fmt, ...)
                 case 'd':
                         r->drv->bind_double(st, i, va_arg(ap, double));
                         break;
+                case 'z': {
+                        int64_t v = va_arg(ap, int64_t);
+                        if (v)
+                                r->drv->bind_int64(st, i, v);
+                        break;
+                }
                 }
         }
         va_end(ap);
@@ -786,4 +953,449 @@ int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
+}
+
+/* Runs an insert that returns the new row's id (*ret_id, optional) and returns nothing
+ * when its parent row is missing: that is BATCH_ENOENT "no PARENT N" (`field`). */
+static int insert_child(struct repo *r, struct sql_stmt *st, const char *what, const char *field,
+                        const char *parent, int64_t parent_id, int64_t *ret_id,
+                        struct batch_err *reterr)
+{
+        int64_t id;
+        int ret = one_int(r, st, 0, &id, what, reterr);
+        if (ret < 0)
+                return ret;
+        if (id == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, field, "no %s %lld", parent,
+                                     (long long)parent_id);
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+static unsigned page_limit(unsigned limit)
+{
+        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
+}
+
+/* ---- step executions and checkpoints --------------------------------------------- */
+
+int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s, int64_t *ret_id,
+                  struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st =
+                q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
+                  in->read_count, in->write_count, in->commit_count, in->rollback_count,
+                  in->read_skip_count, in->process_skip_count, in->write_skip_count,
+                  in->filter_count, in->exit_message, now_s, in->metrics);
+        return insert_child(r, st, "recording the step", "execution_id", "execution",
+                            in->execution_id, ret_id, reterr);
+}
+
+static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_step *p = item;
+        bool lost = false;
+        p->id = col_int(r, st, 0);
+        p->execution_id = col_int(r, st, 1);
+        p->name = col_text(r, st, 2, &lost);
+        p->status = col_text(r, st, 3, &lost);
+        int64_t *counts[] = {&p->read_count,      &p->write_count,        &p->commit_count,
+                             &p->rollback_count,  &p->read_skip_count,    &p->process_skip_count,
+                             &p->write_skip_count, &p->filter_count};
+        for (int i = 0; i < 8; i++)
+                *counts[i] = col_int(r, st, 4 + i);
+        p->exit_message = col_text(r, st, 12, &lost);
+        p->started_at = col_int(r, st, 13);
+        p->updated_at = col_int(r, st, 14);
+        p->metrics = col_text(r, st, 15, &lost);
+        return lost || !p->name || !p->status;
+}
+
+int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                   struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_STEP_LIST, "i", execution_id), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_step, "listing steps", reterr);
+        if (e < 0)
+                store_step_list_release(ret);
+        return e;
+}
+
+int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
+                        const char *data, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_CHECKPOINT_UPSERT, "itti", instance_id, step, data, now_s),
+                      "saving the checkpoint", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)instance_id);
+        return ret;
+}
+
+int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                        struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_CHECKPOINT_GET, "it", instance_id, step);
+        *ret = NULL;
+        int got = first(r, st, "reading the checkpoint", reterr);
+        if (got <= 0)
+                return got;
+        bool lost = false;
+        *ret = col_text(r, st, 0, &lost);
+        r->drv->reset(st);
+        return lost ? oom(reterr) : 0;
+}
+
+/* ---- dead letters ---------------------------------------------------------------- */
+
+int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_DEAD_LETTER_INSERT, "ittti", d->instance_id, d->step,
+                                d->item, d->error, now_s);
+        return insert_child(r, st, "adding the dead letter", "instance_id", "instance",
+                            d->instance_id, ret_id, reterr);
+}
+
+static bool read_dead_letter(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_dead_letter *d = item;
+        bool lost = false;
+        d->id = col_int(r, st, 0);
+        d->instance_id = col_int(r, st, 1);
+        d->job = col_text(r, st, 2, &lost);
+        d->step = col_text(r, st, 3, &lost);
+        d->item = col_text(r, st, 4, &lost);
+        d->error = col_text(r, st, 5, &lost);
+        d->created_at = col_int(r, st, 6);
+        return lost || !d->job || !d->step || !d->item || !d->error;
+}
+
+int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                          struct store_dead_letter_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_DEAD_LETTER_LIST, "ttiin", f->tenant, f->job, f->instance_id,
+                                f->after_id, (int)page_limit(f->limit));
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
+                        read_dead_letter, "listing dead letters", reterr);
+        if (e < 0)
+                store_dead_letter_list_release(ret);
+        return e;
+}
+
+int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_DEAD_LETTER_DELETE, "i", id), "deleting the dead letter", &rows,
+                      reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
+                                     (long long)id);
+        return ret;
+}
+
+/* ---- alerts and their deliveries (docs/internals/alerts.md) -------------------------- */
+
+struct alert_args {
+        const struct store_alert *a;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_alert_add(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct alert_args *a = arg;
+        const struct store_alert *al = a->a;
+        int ret = ensure_tenant(r, al->tenant, a->now, reterr);
+        if (ret < 0)
+                return ret;
+        struct sql_stmt *st = q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id,
+                                al->kind, al->message, a->now, al->job,
+                                al->severity ? al->severity : "warning", al->suppressed_by);
+        bool sup = al->suppressed_by && !al->instance_id;
+        return insert_child(r, st, "raising the alert", sup ? "suppressed_by" : "instance_id",
+                            sup ? "alert" : "instance", sup ? al->suppressed_by : al->instance_id,
+                            &a->id, reterr);
+}
+
+int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s, int64_t *ret_id,
+                   struct batch_err *reterr)
+{
+        struct alert_args a = {al, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_alert_add, &a);
+        if (ret == 0 && ret_id)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_alert(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_alert *a = item;
+        bool lost = false;
+        a->id = col_int(r, st, 0);
+        a->tenant = col_text(r, st, 1, &lost);
+        a->instance_id = r->drv->column_null(st, 2) ? 0 : col_int(r, st, 2);
+        a->kind = col_text(r, st, 3, &lost);
+        a->message = col_text(r, st, 4, &lost);
+        a->created_at = col_int(r, st, 5);
+        a->acknowledged = !r->drv->column_null(st, 6);
+        a->acknowledged_at = a->acknowledged ? col_int(r, st, 6) : 0;
+        a->acknowledged_by = col_text(r, st, 7, &lost);
+        a->job = col_text(r, st, 8, &lost);
+        a->severity = col_text(r, st, 9, &lost);
+        a->suppressed_by = r->drv->column_null(st, 10) ? 0 : col_int(r, st, 10);
+        return lost || !a->tenant || !a->kind || !a->message || !a->severity;
+}
+
+static int alert_list(struct repo *r, struct sql_stmt *st, struct store_alert_list *ret,
+                      struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        "listing alerts", reterr);
+        if (e < 0)
+                store_alert_list_release(ret);
+        return e;
+}
+
+int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                    struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r, q(r, RS_ALERT_LIST, "tb", tenant, unacknowledged_only), ret, reterr);
+}
+
+int repo_alert_find(struct store *s, const struct store_alert_filter *f,
+                    struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r,
+                          q(r, RS_ALERT_FIND, "ttttbiin", f->tenant, f->job, f->kind, f->severity,
+                            f->unacknowledged_only, f->since, f->before_id,
+                            (int)page_limit(f->limit)),
+                          ret, reterr);
+}
+
+int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                           struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r, q(r, RS_ALERT_UNESCALATED, "tii", tenant, from_s, to_s), ret,
+                          reterr);
+}
+
+int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                   struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_ALERT_ACK, "iit", id, now_s, actor ? actor : "system"),
+                           RS_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
+}
+
+int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                   struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_ALERT_GET, "i", id), ret, sizeof(*ret), read_alert,
+                          "reading the alert", reterr);
+        if (got < 0)
+                store_alert_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
+}
+
+/* A delivery's next attempt is NULL unless it is pending. */
+static void bind_next(struct repo *r, struct sql_stmt *st, int i, const char *state, int64_t next)
+{
+        if (!strcmp(state, "pending"))
+                r->drv->bind_int64(st, i, next);
+}
+
+int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                      int64_t *ret_id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_DELIVERY_INSERT, "ittt-tib", d->alert_id, d->channel,
+                                d->target, d->state, d->message_id, now_s, d->escalation);
+        bind_next(r, st, 5, d->state, d->next_attempt_at);
+        return insert_child(r, st, "recording the delivery", "alert_id", "alert", d->alert_id,
+                            ret_id, reterr);
+}
+
+static bool read_delivery(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_delivery *d = item;
+        bool lost = false;
+        d->id = col_int(r, st, 0);
+        d->alert_id = col_int(r, st, 1);
+        d->tenant = col_text(r, st, 2, &lost);
+        d->channel = col_text(r, st, 3, &lost);
+        d->target = col_text(r, st, 4, &lost);
+        d->state = col_text(r, st, 5, &lost);
+        d->attempts = (int)col_int(r, st, 6);
+        d->next_attempt_at = r->drv->column_null(st, 7) ? 0 : col_int(r, st, 7);
+        d->last_attempt_at = r->drv->column_null(st, 8) ? 0 : col_int(r, st, 8);
+        d->last_answer = col_text(r, st, 9, &lost);
+        d->message_id = col_text(r, st, 10, &lost);
+        d->created_at = col_int(r, st, 11);
+        d->escalation = col_int(r, st, 12) != 0;
+        return lost || !d->tenant || !d->channel || !d->target || !d->state || !d->message_id;
+}
+
+static int delivery_list(struct repo *r, struct sql_stmt *st, struct store_delivery_list *ret,
+                         struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_delivery,
+                        "listing deliveries", reterr);
+        if (e < 0)
+                store_delivery_list_release(ret);
+        return e;
+}
+
+int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                      struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return delivery_list(r, q(r, RS_DELIVERY_DUE, "in", now_s, (int)page_limit(limit)), ret,
+                             reterr);
+}
+
+int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                       struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return delivery_list(r, q(r, RS_DELIVERY_LIST, "i", alert_id), ret, reterr);
+}
+
+int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                         int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st =
+                q(r, RS_DELIVERY_UPDATE, "itn-it", id, o->state, o->attempts, now_s, o->last_answer);
+        bind_next(r, st, 4, o->state, o->next_attempt_at);
+        return update_once(r, st, RS_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
+                           reterr);
+}
+
+/* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
+
+int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                        const char *token_hash, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t got;
+        int ret = one_int(r,
+                          q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash,
+                            now_s),
+                          0, &got, "recording the remote run", reterr);
+        if (ret == 0 && got == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "execution",
+                                     "execution %lld already has a callback token",
+                                     (long long)execution_id);
+        return ret;
+}
+
+static bool read_remote_run(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_remote_run *rr = item;
+        bool lost = false;
+        rr->execution_id = col_int(r, st, 0);
+        rr->instance_id = col_int(r, st, 1);
+        rr->tenant = col_text(r, st, 2, &lost);
+        rr->finished = col_int(r, st, 3) != 0;
+        rr->reported_status = col_text(r, st, 4, &lost);
+        rr->reported_message = col_text(r, st, 5, &lost);
+        rr->reported_at = r->drv->column_null(st, 6) ? 0 : col_int(r, st, 6);
+        return lost || !rr->tenant;
+}
+
+int repo_remote_run_find(struct store *s, const char *token_hash, struct store_remote_run *ret,
+                         struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_REMOTE_RUN_FIND, "t", token_hash), ret, sizeof(*ret),
+                          read_remote_run, "reading the remote run", reterr);
+        if (got < 0)
+                store_remote_run_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
+}
+
+int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                           const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_REMOTE_RUN_REPORT, "itti", execution_id, status, message, now_s),
+                      "recording the remote run's report", &rows, reterr);
+        if (ret < 0 || rows == 1)
+                return ret;
+        struct sql_stmt *st = q(r, RS_REMOTE_RUN_EXISTS, "i", execution_id);
+        int got = first(r, st, "reading the remote run", reterr);
+        if (got < 0)
+                return got;
+        if (!got)
+                return batch_err_set(reterr, BATCH_ENOENT, "execution",
+                                     "execution %lld is not a remote run", (long long)execution_id);
+        r->drv->reset(st);
+        return batch_err_set(reterr, BATCH_ESTALE, "status",
+                             "execution %lld has already ended or reported its end",
+                             (long long)execution_id);
+}
+
+int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                            struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_remote_run, "listing remote runs",
+                        reterr);
+        if (e < 0)
+                store_remote_run_list_release(ret);
+        return e;
+}
+
+struct next_due_args {
+        const char *tenant, *job;
+        int64_t due, now;
+};
+
+static int do_next_due_put(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct next_due_args *a = arg;
+        int ret = ensure_tenant(r, a->tenant, a->now, reterr);
+        return ret < 0 ? ret
+                       : run(r, q(r, RS_NEXT_DUE_PUT, "ttii", a->tenant, a->job, a->due, a->now),
+                             "keeping the next due time", NULL, reterr);
+}
+
+int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                      int64_t now_s, struct batch_err *reterr)
+{
+        struct next_due_args a = {tenant, job, due, now_s};
+        return atomically((struct repo *)s, reterr, do_next_due_put, &a);
+}
+
+int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                      struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_NEXT_DUE_GET, "tt", tenant, job);
+        int got = first(r, st, "reading the next due time", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ENOENT, "job",
+                                               "no next due time kept for %s/%s", tenant, job);
+        *ret_due = col_int(r, st, 0);
+        r->drv->reset(st);
+        return 0;
 }

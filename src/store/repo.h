@@ -13,6 +13,7 @@ struct repo {
         const struct sql_driver *drv;
         struct sql_conn *conn;
         struct sql_stmt **stmt; /* repo.c's statements, prepared by repo_prepare */
+        int *nparams;           /* the parameters of each */
 };
 
 /* Prepares the repository's statements on r->conn (set r->drv and r->conn first): each
@@ -64,5 +65,50 @@ int repo_request_finish(struct store *s, int64_t id, int result, const char *mes
 int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
                      struct batch_err *reterr);
 int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr);
+int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s, int64_t *ret_id,
+                  struct batch_err *reterr);
+int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                   struct batch_err *reterr);
+int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
+                        const char *data, int64_t now_s, struct batch_err *reterr);
+int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                        struct batch_err *reterr);
+int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr);
+int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                          struct store_dead_letter_list *ret, struct batch_err *reterr);
+int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr);
+int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s, int64_t *ret_id,
+                   struct batch_err *reterr);
+int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                    struct store_alert_list *ret, struct batch_err *reterr);
+int repo_alert_find(struct store *s, const struct store_alert_filter *f,
+                    struct store_alert_list *ret, struct batch_err *reterr);
+int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                           struct store_alert_list *ret, struct batch_err *reterr);
+int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                   struct batch_err *reterr);
+int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                   struct batch_err *reterr);
+int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                      int64_t *ret_id, struct batch_err *reterr);
+int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                      struct store_delivery_list *ret, struct batch_err *reterr);
+int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                       struct batch_err *reterr);
+int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                         int64_t now_s, struct batch_err *reterr);
+int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                        const char *token_hash, int64_t now_s, struct batch_err *reterr);
+int repo_remote_run_find(struct store *s, const char *token_hash, struct store_remote_run *ret,
+                         struct batch_err *reterr);
+int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                           const char *message, int64_t now_s, struct batch_err *reterr);
+int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                            struct batch_err *reterr);
+int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                      int64_t now_s, struct batch_err *reterr);
+int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                      struct batch_err *reterr);
 
 #endif

@@ -322,17 +322,6 @@ enum stmt_id {
         ST_EXECUTION_EXISTS,
         ST_EXECUTION_WITHDRAW,
         ST_EXECUTION_LIST,
-        ST_STEP_UPSERT,
-        ST_STEP_LIST,
-        ST_CHECKPOINT_UPSERT,
-        ST_CHECKPOINT_GET,
-        ST_DEAD_LETTER_INSERT,
-        ST_DEAD_LETTER_LIST,
-        ST_DEAD_LETTER_DELETE,
-        ST_ALERT_INSERT,
-        ST_ALERT_LIST,
-        ST_ALERT_ACK,
-        ST_ALERT_EXISTS,
         ST_SAVEPOINT,
         ST_SAVEPOINT_RELEASE,
         ST_SAVEPOINT_ROLLBACK,
@@ -342,21 +331,6 @@ enum stmt_id {
         ST_REPORT_STATS_JOB,
         ST_REPORT_MIDDLES_JOB,
         ST_REPORT_DUES_JOB,
-        ST_ALERT_GET,
-        ST_ALERT_FIND,
-        ST_DELIVERY_INSERT,
-        ST_DELIVERY_DUE,
-        ST_DELIVERY_UPDATE,
-        ST_DELIVERY_EXISTS,
-        ST_DELIVERY_LIST,
-        ST_ALERT_UNESCALATED,
-        ST_REMOTE_RUN_ADD,
-        ST_REMOTE_RUN_FIND,
-        ST_REMOTE_RUN_REPORT,
-        ST_REMOTE_RUN_EXISTS,
-        ST_REMOTE_RUN_REPORTS,
-        ST_NEXT_DUE_PUT,
-        ST_NEXT_DUE_GET,
         /* retention (docs/daemon.md "Retention"); the candidates' live-due subquery is told
          * its index: the planner's pick (by due time) scans the whole tenant per row */
         ST_PURGE_CANDIDATES,
@@ -433,40 +407,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
                               "finished_at, exit_status, error FROM executions "
                               "WHERE instance_id = ?1 ORDER BY attempt",
-        [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
-                           "write_count, commit_count, rollback_count, read_skip_count, "
-                           "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at, metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                           "?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) ON CONFLICT(execution_id, name) "
-                           "DO UPDATE SET status = ?3, read_count = ?4, write_count = ?5, "
-                           "commit_count = ?6, rollback_count = ?7, read_skip_count = ?8, "
-                           "process_skip_count = ?9, write_skip_count = ?10, filter_count = ?11, "
-                           "exit_message = ?12, updated_at = ?13, metrics = coalesce(?14, metrics) "
-                           "RETURNING id",
-        [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
-                         "commit_count, rollback_count, read_skip_count, process_skip_count, "
-                         "write_skip_count, filter_count, exit_message, started_at, updated_at, "
-                         "metrics FROM step_executions WHERE execution_id = ?1 ORDER BY id",
-        [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
-                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(instance_id, step) "
-                                 "DO UPDATE SET data = ?3, updated_at = ?4",
-        [ST_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
-        [ST_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
-                                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        [ST_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
-                                "d.created_at FROM dead_letters d JOIN instances i "
-                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
-                                "AND (?2 IS NULL OR i.job = ?2) "
-                                "AND (?3 = 0 OR d.instance_id = ?3) AND d.id > ?4 "
-                                "ORDER BY d.id LIMIT ?5",
-        [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
-        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
-                            "job, severity, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (?2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC",
-        [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
-                         "WHERE id = ?1 AND acknowledged_at IS NULL",
-        [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
         [ST_REPORT_STATS] = REPORT_STATS_SQL("instances_tenant_due", "?4 IS NULL"),
         [ST_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("instances_tenant_due", "?4 IS NULL"),
         [ST_REPORT_DUES] = REPORT_DUES_SQL("instances_tenant_due", "?4 IS NULL"),
@@ -476,54 +416,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_SAVEPOINT] = "SAVEPOINT store_sp",
         [ST_SAVEPOINT_RELEASE] = "RELEASE store_sp",
         [ST_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
-        [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
-        [ST_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (?2 IS NULL OR job = ?2) AND (?3 IS NULL OR kind = ?3) "
-                          "AND (?4 IS NULL OR severity = ?4) "
-                          "AND (?5 = 0 OR acknowledged_at IS NULL) AND created_at >= ?6 "
-                          "AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8",
-        [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at, escalation) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                              "created_at) VALUES (?1, ?2, ?3, ?4)",
-        [ST_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
-                               "e.finished_at IS NOT NULL, r.reported_status, r.reported_message, "
-                               "r.reported_at FROM remote_runs r "
-                               "JOIN executions e ON e.id = r.execution_id "
-                               "JOIN instances i ON i.id = r.instance_id WHERE r.token_hash = ?1",
-        [ST_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
-                                 "reported_message = ?3, reported_at = ?4 "
-                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
-                                 "AND (SELECT finished_at FROM executions "
-                                 "WHERE id = ?1) IS NULL",
-        [ST_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
-        [ST_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
-                                  "r.reported_status, r.reported_message, r.reported_at "
-                                  "FROM remote_runs r JOIN executions e ON e.id = r.execution_id "
-                                  "JOIN instances i ON i.id = r.instance_id "
-                                  "WHERE r.reported_status IS NOT NULL AND e.finished_at IS NULL "
-                                  "ORDER BY r.execution_id",
-        [ST_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
-                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tenant, job) DO UPDATE SET "
-                            "due_time = ?3, answered_at = ?4",
-        [ST_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
-        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
-                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
-                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
-                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
-                                 "WHERE d.alert_id = al.id AND (d.escalation = 1 "
-                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
-        [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
-                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
-                            "LIMIT ?2",
-        [ST_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
-                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
-                               "WHERE id = ?1 AND state = 'pending'",
-        [ST_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
-        [ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
@@ -842,27 +734,6 @@ static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id ex
         if (rc != SQLITE_DONE)
                 return db_error(s, reterr, noun);
         return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
-}
-
-/* Runs an insert (or upsert ... RETURNING id) of a row that refers to parent row
- * `parent_id`; a missing parent is BATCH_ENOENT "no PARENT N". *ret_id (optional) is
- * the row's id. */
-static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
-                        int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
-{
-        int rc = db_step(s, st);
-        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                      : sqlite3_last_insert_rowid(s->c.db);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT &&
-            sqlite3_extended_errcode(s->c.db) == SQLITE_CONSTRAINT_FOREIGNKEY)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
-                                     (long long)parent_id);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return db_error(s, reterr, "writing");
-        if (ret_id)
-                *ret_id = id;
-        return 0;
 }
 
 /* Reads every row of `st` into a growing array of `size`-byte items (each zeroed, then
@@ -1426,368 +1297,6 @@ static int sqlite_execution_list(struct store *base, int64_t instance_id,
         return r;
 }
 
-/* ---- step executions and checkpoints ------------------------------------------ */
-
-static int sqlite_step_put(struct store *base, const struct store_step *in, int64_t now_s,
-                           int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_STEP_UPSERT);
-        sqlite3_bind_int64(st, 1, in->execution_id);
-        bind_text(st, 2, in->name);
-        bind_text(st, 3, in->status);
-        const int64_t counts[] = {in->read_count,      in->write_count,        in->commit_count,
-                                  in->rollback_count,  in->read_skip_count,    in->process_skip_count,
-                                  in->write_skip_count, in->filter_count};
-        for (int i = 0; i < 8; i++)
-                sqlite3_bind_int64(st, 4 + i, counts[i]);
-        bind_text(st, 12, in->exit_message);
-        sqlite3_bind_int64(st, 13, now_s);
-        bind_text(st, 14, in->metrics);
-        return insert_child(s, st, "execution", in->execution_id, ret_id, reterr);
-}
-
-static int read_step(sqlite3_stmt *st, void *item)
-{
-        struct store_step *p = item;
-        p->id = sqlite3_column_int64(st, 0);
-        p->execution_id = sqlite3_column_int64(st, 1);
-        p->name = col_text(st, 2);
-        p->status = col_text(st, 3);
-        int64_t *counts[] = {&p->read_count,      &p->write_count,        &p->commit_count,
-                             &p->rollback_count,  &p->read_skip_count,    &p->process_skip_count,
-                             &p->write_skip_count, &p->filter_count};
-        for (int i = 0; i < 8; i++)
-                *counts[i] = sqlite3_column_int64(st, 4 + i);
-        p->exit_message = col_text(st, 12);
-        p->started_at = sqlite3_column_int64(st, 13);
-        p->updated_at = sqlite3_column_int64(st, 14);
-        p->metrics = col_text(st, 15);
-        return p->name && p->status ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_STEP_LIST);
-        sqlite3_bind_int64(st, 1, execution_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_step,
-                        reterr);
-        if (r < 0)
-                store_step_list_release(ret);
-        return r;
-}
-
-static int sqlite_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
-                                 const char *data, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_UPSERT);
-        sqlite3_bind_int64(st, 1, instance_id);
-        bind_text(st, 2, step);
-        bind_text(st, 3, data);
-        sqlite3_bind_int64(st, 4, now_s);
-        return insert_child(s, st, "instance", instance_id, NULL, reterr);
-}
-
-static int sqlite_checkpoint_get(struct store *base, int64_t instance_id, const char *step,
-                                 char **ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_GET);
-        sqlite3_bind_int64(st, 1, instance_id);
-        bind_text(st, 2, step);
-        int rc = db_step(s, st), r = 0;
-        *ret = NULL;
-        if (rc == SQLITE_ROW) {
-                if (!(*ret = col_text(st, 0)))
-                        r = BATCH_ENOMEM;
-        } else if (rc != SQLITE_DONE) {
-                r = db_error(s, reterr, "reading the checkpoint");
-        }
-        sqlite3_reset(st);
-        return r;
-}
-
-/* ---- dead letters and alerts ------------------------------------------------- */
-
-static int sqlite_dead_letter_add(struct store *base, const struct store_dead_letter *d,
-                                  int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_INSERT);
-        sqlite3_bind_int64(st, 1, d->instance_id);
-        bind_text(st, 2, d->step);
-        bind_text(st, 3, d->item);
-        bind_text(st, 4, d->error);
-        sqlite3_bind_int64(st, 5, now_s);
-        return insert_child(s, st, "instance", d->instance_id, ret_id, reterr);
-}
-
-static int read_dead_letter(sqlite3_stmt *st, void *item)
-{
-        struct store_dead_letter *d = item;
-        d->id = sqlite3_column_int64(st, 0);
-        d->instance_id = sqlite3_column_int64(st, 1);
-        d->job = col_text(st, 2);
-        d->step = col_text(st, 3);
-        d->item = col_text(st, 4);
-        d->error = col_text(st, 5);
-        d->created_at = sqlite3_column_int64(st, 6);
-        return d->job && d->step && d->item && d->error ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
-                                   struct store_dead_letter_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_LIST);
-        bind_text(st, 1, f->tenant);
-        bind_text(st, 2, f->job);
-        sqlite3_bind_int64(st, 3, f->instance_id);
-        sqlite3_bind_int64(st, 4, f->after_id);
-        sqlite3_bind_int(st, 5, (int)page_limit(f->limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_dead_letter, reterr);
-        if (r < 0)
-                store_dead_letter_list_release(ret);
-        return r;
-}
-
-static int sqlite_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_DELETE);
-        sqlite3_bind_int64(st, 1, id);
-        int r = run(s, st, reterr, "deleting the dead letter");
-        if (r == 0 && sqlite3_changes(s->c.db) == 0)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
-                                  (long long)id);
-        return r;
-}
-
-struct alert_args {
-        const struct store_alert *a;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_alert_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct alert_args *a = arg;
-        int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_INSERT);
-        bind_text(st, 1, a->a->tenant);
-        if (a->a->instance_id)
-                sqlite3_bind_int64(st, 2, a->a->instance_id);
-        bind_text(st, 3, a->a->kind);
-        bind_text(st, 4, a->a->message);
-        sqlite3_bind_int64(st, 5, a->now);
-        bind_text(st, 6, a->a->job);
-        bind_text(st, 7, a->a->severity ? a->a->severity : "warning");
-        if (a->a->suppressed_by)
-                sqlite3_bind_int64(st, 8, a->a->suppressed_by);
-        return insert_child(s, st, a->a->suppressed_by && !a->a->instance_id ? "alert" : "instance",
-                            a->a->suppressed_by && !a->a->instance_id ? a->a->suppressed_by
-                                                                      : a->a->instance_id,
-                            &a->id, reterr);
-}
-
-static int sqlite_alert_add(struct store *base, const struct store_alert *al, int64_t now_s,
-                            int64_t *ret_id, struct batch_err *reterr)
-{
-        struct alert_args a = {al, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_alert_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_alert(sqlite3_stmt *st, void *item)
-{
-        struct store_alert *a = item;
-        a->id = sqlite3_column_int64(st, 0);
-        a->tenant = col_text(st, 1);
-        a->instance_id = col_int64_or_0(st, 2);
-        a->kind = col_text(st, 3);
-        a->message = col_text(st, 4);
-        a->created_at = sqlite3_column_int64(st, 5);
-        a->acknowledged = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        a->acknowledged_at = col_int64_or_0(st, 6);
-        a->acknowledged_by = col_text(st, 7);
-        a->job = col_text(st, 8);
-        a->severity = col_text(st, 9);
-        a->suppressed_by = col_int64_or_0(st, 10);
-        return a->tenant && a->kind && a->message && a->severity ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
-                             struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_LIST);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int(st, 2, unacknowledged_only ? 1 : 0);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int sqlite_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_ACK);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        bind_text(st, 3, actor ? actor : "system");
-        return update_once(s, st, ST_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
-}
-
-static int sqlite_alert_get(struct store *base, int64_t id, struct store_alert *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_GET);
-        sqlite3_bind_int64(st, 1, id);
-        struct store_alert a = {0};
-        int rc = db_step(s, st), r = 0;
-        if (rc == SQLITE_ROW)
-                r = read_alert(st, &a);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
-        else
-                r = db_error(s, reterr, "reading the alert");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_alert_release(&a);
-        else
-                *ret = a;
-        return r;
-}
-
-static int sqlite_alert_find(struct store *base, const struct store_alert_filter *f,
-                             struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_FIND);
-        bind_text(st, 1, f->tenant);
-        bind_text(st, 2, f->job);
-        bind_text(st, 3, f->kind);
-        bind_text(st, 4, f->severity);
-        sqlite3_bind_int(st, 5, f->unacknowledged_only ? 1 : 0);
-        sqlite3_bind_int64(st, 6, f->since);
-        sqlite3_bind_int64(st, 7, f->before_id);
-        sqlite3_bind_int(st, 8, (int)page_limit(f->limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int sqlite_delivery_add(struct store *base, const struct store_delivery *d, int64_t now_s,
-                               int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_INSERT);
-        sqlite3_bind_int64(st, 1, d->alert_id);
-        bind_text(st, 2, d->channel);
-        bind_text(st, 3, d->target);
-        bind_text(st, 4, d->state);
-        if (!strcmp(d->state, "pending"))
-                sqlite3_bind_int64(st, 5, d->next_attempt_at);
-        bind_text(st, 6, d->message_id);
-        sqlite3_bind_int64(st, 7, now_s);
-        sqlite3_bind_int(st, 8, d->escalation ? 1 : 0);
-        return insert_child(s, st, "alert", d->alert_id, ret_id, reterr);
-}
-
-static int read_delivery(sqlite3_stmt *st, void *item)
-{
-        struct store_delivery *d = item;
-        d->id = sqlite3_column_int64(st, 0);
-        d->alert_id = sqlite3_column_int64(st, 1);
-        d->tenant = col_text(st, 2);
-        d->channel = col_text(st, 3);
-        d->target = col_text(st, 4);
-        d->state = col_text(st, 5);
-        d->attempts = sqlite3_column_int(st, 6);
-        d->next_attempt_at = col_int64_or_0(st, 7);
-        d->last_attempt_at = col_int64_or_0(st, 8);
-        d->last_answer = col_text(st, 9);
-        d->message_id = col_text(st, 10);
-        d->created_at = sqlite3_column_int64(st, 11);
-        d->escalation = sqlite3_column_int(st, 12) != 0;
-        return d->tenant && d->channel && d->target && d->state && d->message_id
-                       ? 0
-                       : BATCH_ENOMEM;
-}
-
-static int sqlite_delivery_due(struct store *base, int64_t now_s, unsigned limit,
-                               struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_DUE);
-        sqlite3_bind_int64(st, 1, now_s);
-        sqlite3_bind_int(st, 2, (int)page_limit(limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int sqlite_delivery_update(struct store *base, int64_t id, const struct store_delivery *o,
-                                  int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_UPDATE);
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, o->state);
-        sqlite3_bind_int(st, 3, o->attempts);
-        if (!strcmp(o->state, "pending"))
-                sqlite3_bind_int64(st, 4, o->next_attempt_at);
-        sqlite3_bind_int64(st, 5, now_s);
-        bind_text(st, 6, o->last_answer);
-        return update_once(s, st, ST_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
-                           reterr);
-}
-
-static int sqlite_delivery_list(struct store *base, int64_t alert_id,
-                                struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_LIST);
-        sqlite3_bind_int64(st, 1, alert_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int sqlite_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
-                                    int64_t to_s, struct store_alert_list *ret,
-                                    struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_UNESCALATED);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int64(st, 2, from_s);
-        sqlite3_bind_int64(st, 3, to_s);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
 static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
 {
         struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1906,152 +1415,6 @@ static int sqlite_report_dues(struct store *base, const char *tenant, int64_t fr
                         read_report_due, reterr);
         if (r < 0)
                 store_report_due_list_release(ret);
-        return r;
-}
-
-/* ---- remote runs and next_due_api answers (schema 8) ---------------------------- */
-
-static int sqlite_remote_run_add(struct store *base, int64_t execution_id, int64_t instance_id,
-                                 const char *token_hash, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_ADD);
-        sqlite3_bind_int64(st, 1, execution_id);
-        sqlite3_bind_int64(st, 2, instance_id);
-        bind_text(st, 3, token_hash);
-        sqlite3_bind_int64(st, 4, now_s);
-        int rc = db_step(s, st);
-        int ext = sqlite3_extended_errcode(s->c.db);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT &&
-            (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
-                return batch_err_set(reterr, BATCH_EEXIST, "execution",
-                                     "execution %lld already has a callback token",
-                                     (long long)execution_id);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "recording the remote run");
-        return 0;
-}
-
-static int read_remote_run(sqlite3_stmt *st, void *item)
-{
-        struct store_remote_run *r = item;
-        r->execution_id = sqlite3_column_int64(st, 0);
-        r->instance_id = sqlite3_column_int64(st, 1);
-        r->tenant = col_text(st, 2);
-        r->finished = sqlite3_column_int(st, 3) != 0;
-        r->reported_status = col_text(st, 4);
-        r->reported_message = col_text(st, 5);
-        r->reported_at = col_int64_or_0(st, 6);
-        bool lost = (!r->reported_status && sqlite3_column_type(st, 4) != SQLITE_NULL) ||
-                    (!r->reported_message && sqlite3_column_type(st, 5) != SQLITE_NULL);
-        return r->tenant && !lost ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_remote_run_find(struct store *base, const char *token_hash,
-                                  struct store_remote_run *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_FIND);
-        bind_text(st, 1, token_hash);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_remote_run(st, ret) < 0
-                            ? batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory")
-                            : 0;
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
-        else
-                r = db_error(s, reterr, "reading the remote run");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_remote_run_release(ret);
-        return r;
-}
-
-static int sqlite_remote_run_report(struct store *base, int64_t execution_id, const char *status,
-                                    const char *message, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORT);
-        sqlite3_bind_int64(st, 1, execution_id);
-        bind_text(st, 2, status);
-        bind_text(st, 3, message);
-        sqlite3_bind_int64(st, 4, now_s);
-        int r = run(s, st, reterr, "recording the remote run's report");
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(s->c.db) == 1)
-                return 0;
-        st = stmt(s, ST_REMOTE_RUN_EXISTS);
-        sqlite3_bind_int64(st, 1, execution_id);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
-                return batch_err_set(reterr, BATCH_ENOENT, "execution",
-                                     "execution %lld is not a remote run", (long long)execution_id);
-        if (rc != SQLITE_ROW)
-                return db_error(s, reterr, "reading the remote run");
-        return batch_err_set(reterr, BATCH_ESTALE, "status",
-                             "execution %lld has already ended or reported its end",
-                             (long long)execution_id);
-}
-
-static int sqlite_remote_run_reports(struct store *base, struct store_remote_run_list *ret,
-                                     struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORTS);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_remote_run,
-                        reterr);
-        if (r < 0)
-                store_remote_run_list_release(ret);
-        return r;
-}
-
-struct next_due_args {
-        const char *tenant, *job;
-        int64_t due, now;
-};
-
-static int do_next_due_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct next_due_args *a = arg;
-        int r = ensure_tenant(s, a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_PUT);
-        bind_text(st, 1, a->tenant);
-        bind_text(st, 2, a->job);
-        sqlite3_bind_int64(st, 3, a->due);
-        sqlite3_bind_int64(st, 4, a->now);
-        return run(s, st, reterr, "keeping the next due time");
-}
-
-static int sqlite_next_due_put(struct store *base, const char *tenant, const char *job,
-                               int64_t due, int64_t now_s, struct batch_err *reterr)
-{
-        struct next_due_args a = {tenant, job, due, now_s};
-        return atomically((struct sqlite_store *)base, reterr, do_next_due_put, &a);
-}
-
-static int sqlite_next_due_get(struct store *base, const char *tenant, const char *job,
-                               int64_t *ret_due, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_GET);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, job);
-        int rc = db_step(s, st), r = 0;
-        if (rc == SQLITE_ROW)
-                *ret_due = sqlite3_column_int64(st, 0);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "job", "no next due time kept for %s/%s",
-                                  tenant, job);
-        else
-                r = db_error(s, reterr, "reading the next due time");
-        sqlite3_reset(st);
         return r;
 }
 
@@ -2203,16 +1566,16 @@ const struct store_ops store_sqlite_ops = {
         .execution_finish = sqlite_execution_finish,
         .execution_withdraw = sqlite_execution_withdraw,
         .execution_list = sqlite_execution_list,
-        .step_put = sqlite_step_put,
-        .step_list = sqlite_step_list,
-        .checkpoint_put = sqlite_checkpoint_put,
-        .checkpoint_get = sqlite_checkpoint_get,
-        .dead_letter_add = sqlite_dead_letter_add,
-        .dead_letter_list = sqlite_dead_letter_list,
-        .dead_letter_delete = sqlite_dead_letter_delete,
-        .alert_add = sqlite_alert_add,
-        .alert_list = sqlite_alert_list,
-        .alert_ack = sqlite_alert_ack,
+        .step_put = repo_step_put,
+        .step_list = repo_step_list,
+        .checkpoint_put = repo_checkpoint_put,
+        .checkpoint_get = repo_checkpoint_get,
+        .dead_letter_add = repo_dead_letter_add,
+        .dead_letter_list = repo_dead_letter_list,
+        .dead_letter_delete = repo_dead_letter_delete,
+        .alert_add = repo_alert_add,
+        .alert_list = repo_alert_list,
+        .alert_ack = repo_alert_ack,
         .token_add = repo_token_add,
         .token_find = repo_token_find,
         .token_list = repo_token_list,
@@ -2235,18 +1598,18 @@ const struct store_ops store_sqlite_ops = {
         .report_stats = sqlite_report_stats,
         .report_middles = sqlite_report_middles,
         .report_dues = sqlite_report_dues,
-        .alert_get = sqlite_alert_get,
-        .alert_find = sqlite_alert_find,
-        .delivery_add = sqlite_delivery_add,
-        .delivery_due = sqlite_delivery_due,
-        .delivery_update = sqlite_delivery_update,
-        .delivery_list = sqlite_delivery_list,
-        .alert_unescalated = sqlite_alert_unescalated,
-        .remote_run_add = sqlite_remote_run_add,
-        .remote_run_find = sqlite_remote_run_find,
-        .remote_run_report = sqlite_remote_run_report,
-        .remote_run_reports = sqlite_remote_run_reports,
-        .next_due_put = sqlite_next_due_put,
-        .next_due_get = sqlite_next_due_get,
+        .alert_get = repo_alert_get,
+        .alert_find = repo_alert_find,
+        .delivery_add = repo_delivery_add,
+        .delivery_due = repo_delivery_due,
+        .delivery_update = repo_delivery_update,
+        .delivery_list = repo_delivery_list,
+        .alert_unescalated = repo_alert_unescalated,
+        .remote_run_add = repo_remote_run_add,
+        .remote_run_find = repo_remote_run_find,
+        .remote_run_report = repo_remote_run_report,
+        .remote_run_reports = repo_remote_run_reports,
+        .next_due_put = repo_next_due_put,
+        .next_due_get = repo_next_due_get,
         .purge_step = sqlite_purge_step,
 };
