@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "store/repo.h"
 
 /* The columns read_token and read_request read. */
@@ -32,6 +33,70 @@
 #define REMOTE_RUN_FROM                                                          \
         " FROM remote_runs r JOIN executions e ON e.id = r.execution_id "      \
         "JOIN instances i ON i.id = r.instance_id "
+/* An instance's columns, as read_instance reads them; the last is its skip_count. */
+#define INSTANCE_COLS                                                                        \
+        "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, " \
+        "trace_id, created_at, updated_at, " SKIP_COUNT_SQL
+#define SKIP_COUNT_SQL                                                                            \
+        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
+        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                 \
+        "WHERE e.instance_id = instances.id)"
+
+/* The report queries (store_report_stats): one row per instance in the range, with its
+ * duration and step totals from correlated subqueries (each an index lookup), then
+ * aggregated per job; the median from the middle rows. Correlated subqueries rather
+ * than a join grouped by instance: the grouping sorted every row of the range in a
+ * temporary b-tree, 4 times slower over 90 days on SQLite (bench/bench_report.c). Two
+ * forms: for every job over instances_tenant_due, for one job over instances_job_due
+ * (SQLite is told the index: left to itself, it may walk another). */
+#define REPORT_STEP_SUM(expr) \
+        "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s " \
+        "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
+#define REPORT_DUR_SQL \
+        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - " \
+        "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
+#define REPORT_RANGE_SQL(index, jobcond) \
+        " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 " \
+        "AND i.due_time < ?3 AND " jobcond
+#define REPORT_PER_INSTANCE_SQL(index, jobcond) \
+        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL " AS dur, " \
+        REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " \
+        REPORT_STEP_SUM("s.commit_count") " AS cm, " \
+        REPORT_STEP_SUM("s.write_skip_count") " AS ws, " \
+        REPORT_STEP_SUM("s.rollback_count") " AS rb, " \
+        REPORT_STEP_SUM("s.read_skip_count + s.process_skip_count + s.write_skip_count") \
+        " AS sk" REPORT_RANGE_SQL(index, jobcond)
+#define REPORT_STATS_SQL(index, jobcond) \
+        "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), " \
+        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), " \
+        "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), " \
+        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), " \
+        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), " \
+        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" \
+        REPORT_PER_INSTANCE_SQL(index, jobcond) ") x GROUP BY job"
+#define REPORT_MIDDLES_SQL(index, jobcond) \
+        "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY " \
+        "dur) AS rn, count(*) OVER (PARTITION BY job) AS cnt FROM (SELECT i.job AS job, " \
+        REPORT_DUR_SQL " AS dur" REPORT_RANGE_SQL(index, jobcond) ") x WHERE dur IS NOT NULL) y " \
+        "WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"
+#define REPORT_DUES_SQL(index, jobcond) \
+        "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 " \
+        "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+#define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
+#define REPORT_ONE "job = ?4"
+
+/* Retention's statements by the instances in a JSON array of ids (?1). */
+#define PURGE_BY_INSTANCE(table) "DELETE FROM " table " WHERE instance_id IN {IDS1}"
+/* Final (DESIGN §3): Start Failed, Success, Failed, Timeout Failed, Canceled, Skipped,
+ * Marked Success; not final: Init, Dependency Wait, Starting, Running, Stopping, Stop
+ * Failed. */
+#define FINAL_STATES "(3, 5, 6, 7, 8, 9, 12)"
+#define LIVE_STATES "(0, 1, 2, 4, 10, 11)"
+#define PURGE_LIVE_DUE \
+        "coalesce((SELECT min(u.due_time) FROM instances u{BY_STATE} WHERE u.tenant = i.tenant " \
+        "AND u.state IN " LIVE_STATES "), ?3)"
+#define PURGE_RUNNING \
+        "EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)"
 #define REQUEST_COLS \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
@@ -90,6 +155,45 @@ enum rs {
         RS_REMOTE_RUN_REPORTS,
         RS_NEXT_DUE_PUT,
         RS_NEXT_DUE_GET,
+        RS_INSTANCE_INSERT,
+        RS_INSTANCE_GET,
+        RS_INSTANCE_UPDATE_STATE,
+        RS_INSTANCE_STATE,
+        RS_INSTANCE_SET_REASON,
+        RS_TRANSITION_ADD,
+        RS_TRANSITION_LIST,
+        RS_CHANGES_AFTER,
+        RS_CHANGE_LAST,
+        RS_INSTANCE_LOCK,
+        RS_EXECUTION_INSERT,
+        RS_EXECUTION_FINISH,
+        RS_EXECUTION_EXISTS,
+        RS_EXECUTION_WITHDRAW,
+        RS_EXECUTION_LIST,
+        /* the report's three queries, then the same for one job (report_stmt) */
+        RS_REPORT_STATS,
+        RS_REPORT_MIDDLES,
+        RS_REPORT_DUES,
+        RS_REPORT_STATS_JOB,
+        RS_REPORT_MIDDLES_JOB,
+        RS_REPORT_DUES_JOB,
+        /* retention (docs/daemon.md "Retention") */
+        RS_PURGE_CANDIDATES,
+        RS_PURGE_KEEP,
+        RS_PURGE_LOGS,
+        RS_PURGE_DELIVERIES, /* the deletes by instance, in this order, to RS_PURGE_INSTANCES */
+        RS_PURGE_ALERTS,
+        RS_PURGE_DEAD_LETTERS,
+        RS_PURGE_CHECKPOINTS,
+        RS_PURGE_STEPS,
+        RS_PURGE_REMOTE_RUNS,
+        RS_PURGE_EXECUTIONS,
+        RS_PURGE_TRANSITIONS,
+        RS_PURGE_REQUESTS,
+        RS_PURGE_INSTANCES,
+        RS_PURGE_OLD_DELIVERIES, /* by age, to RS_PURGE_OLD_DEAD_LETTERS */
+        RS_PURGE_OLD_ALERTS,
+        RS_PURGE_OLD_DEAD_LETTERS,
         RS_COUNT,
 };
 
@@ -269,6 +373,98 @@ static const char *const rs_sql[RS_COUNT] = {
                             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
                             "due_time = ?3, answered_at = ?4",
         [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
+        /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
+        [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
+                               "last_due, state, reason, params, trace_id, created_at, "
+                               "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                               "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
+                               "DO NOTHING RETURNING id",
+        [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
+        [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
+                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
+        [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
+        [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                                   "WHERE id = ?1 AND state = ?2",
+        [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
+                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
+                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
+        [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                             "LIMIT ?3",
+        [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
+        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
+         * without blocking inserts that only reference the instance. */
+        [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
+        [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                                "started_at) SELECT CAST(?1 AS BIGINT), "
+                                "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
+                                "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
+        [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
+                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+        [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                              "finished_at, exit_status, error FROM executions "
+                              "WHERE instance_id = ?1 ORDER BY attempt",
+        [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        /* The candidates' live-due subquery is told its index on SQLite: the planner's
+         * pick (by due time) scans the whole tenant per row. */
+        [RS_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
+                                " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < "
+                                PURGE_LIVE_DUE " AND EXISTS (SELECT 1 FROM instances j "
+                                "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
+                                "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT "
+                                PURGE_RUNNING " ORDER BY i.id LIMIT ?2",
+        [RS_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN "
+                          FINAL_STATES " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING
+                          "{FOR_UPDATE}",
+        [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
+                          "AND log_path IS NOT NULL",
+        [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
+                                "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
+        [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
+        [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
+        [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
+        [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
+                           "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
+        [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
+        [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
+        [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
+        [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
+        [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
+        [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
+                                    "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
+                                "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
+                                      "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+};
+
+/* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
+ * a list's statement is built from the conditions its filter sets, so that the planner
+ * can use the index that fits them ("(?2 IS NULL OR job = ?2)" would keep SQLite from
+ * any). */
+enum list_flags {
+        LIST_JOB = 1 << 0,
+        LIST_STATE = 1 << 1,
+        LIST_DUE = 1 << 2,
+        LIST_AFTER = 1 << 3,
+        LIST_LIVE = 1 << 4,
+        LIST_SCHEDULED = 1 << 5,
+        LIST_FAILED = 1 << 6,
+        LIST_CREATED_BY = 1 << 7,
+        LIST_DESC = 1 << 8,
+        LIST_HAS_FAILURE = 1 << 9,
+        LIST_BY_DUE = 1 << 10,
+        LIST_COMBINATIONS = 1 << 11,
 };
 
 /* ---- statements ------------------------------------------------------------- */
@@ -336,6 +532,11 @@ int repo_prepare(struct repo *r, struct batch_err *reterr)
 
 void repo_finish(struct repo *r)
 {
+        for (int i = 0; r->list_stmt && i < LIST_COMBINATIONS; i++)
+                if (r->list_stmt[i])
+                        r->drv->finalize(r->list_stmt[i]);
+        free(r->list_stmt);
+        r->list_stmt = NULL;
         for (int i = 0; r->stmt && i < RS_COUNT; i++)
                 if (r->stmt[i])
                         r->drv->finalize(r->stmt[i]);
@@ -1398,4 +1599,571 @@ int repo_next_due_get(struct store *s, const char *tenant, const char *job, int6
         *ret_due = col_int(r, st, 0);
         r->drv->reset(st);
         return 0;
+}
+
+/* ---- instances ------------------------------------------------------------------- */
+
+struct transition_args {
+        int64_t id;
+        int from, to;
+        const char *actor, *reason;
+        int64_t now;
+};
+
+static int add_transition(struct repo *r, const struct transition_args *a,
+                          struct batch_err *reterr)
+{
+        struct sql_stmt *st = q(r, RS_TRANSITION_ADD, "ii-ntt", a->id, a->now, a->to,
+                                a->actor ? a->actor : "system", a->reason);
+        if (a->from >= 0)
+                r->drv->bind_int64(st, 3, a->from);
+        return run(r, st, "recording the transition", NULL, reterr);
+}
+
+struct create_args {
+        const struct store_instance *in;
+        const char *actor;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct create_args *a = arg;
+        const struct store_instance *in = a->in;
+        int ret = ensure_tenant(r, in->tenant, a->now, reterr);
+        if (ret < 0 ||
+            (ret = one_int(r,
+                           q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
+                             in->scheduled, in->due, in->first_due, in->last_due, in->state,
+                             in->reason, in->params, in->trace_id, a->now),
+                           0, &a->id, "creating the instance", reterr)) < 0)
+                return ret;
+        if (a->id == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "due",
+                                     "job %s of tenant %s already has an instance due at %lld",
+                                     in->job, in->tenant, (long long)in->due);
+        struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
+        return add_transition(r, &t, reterr);
+}
+
+int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                         int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+{
+        struct create_args a = {in, actor, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_create, &a);
+        if (ret == 0)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_instance(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_instance *in = item;
+        bool lost = false;
+        in->id = col_int(r, st, 0);
+        in->tenant = col_text(r, st, 1, &lost);
+        in->job = col_text(r, st, 2, &lost);
+        in->scheduled = col_int(r, st, 3) != 0;
+        in->due = col_int(r, st, 4);
+        in->first_due = col_int(r, st, 5);
+        in->last_due = col_int(r, st, 6);
+        in->state = (int)col_int(r, st, 7);
+        in->reason = col_text(r, st, 8, &lost);
+        in->params = col_text(r, st, 9, &lost);
+        in->trace_id = col_text(r, st, 10, &lost);
+        in->created_at = col_int(r, st, 11);
+        in->updated_at = col_int(r, st, 12);
+        in->skip_count = col_int(r, st, 13);
+        return lost || !in->tenant || !in->job || !in->trace_id;
+}
+
+int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                      struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_INSTANCE_GET, "i", id), ret, sizeof(*ret), read_instance,
+                          "reading the instance", reterr);
+        if (got < 0)
+                store_instance_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
+}
+
+static unsigned list_flags(const struct store_instance_filter *f)
+{
+        return (f->job ? LIST_JOB : 0) | (f->state >= 0 ? LIST_STATE : 0) |
+               (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
+               (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
+               (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
+               (f->newest_first && !f->by_due ? LIST_DESC : 0) |
+               (f->has_failure ? LIST_HAS_FAILURE : 0) | (f->by_due ? LIST_BY_DUE : 0);
+}
+
+/* The SQL of an instance list with the conditions in `flags`; its parameters are
+ * numbered in the order list_bind binds them. */
+static void list_sql(unsigned flags, char *sql, size_t len)
+{
+        int n = 1;
+#define P "?%d"
+#define ADD(...) snprintf(sql + strlen(sql), len - strlen(sql), __VA_ARGS__)
+        ADD("SELECT " INSTANCE_COLS " FROM instances WHERE tenant = " P, n++);
+        if (flags & LIST_JOB)
+                ADD(" AND job = " P, n++);
+        if (flags & LIST_STATE)
+                ADD(" AND state = " P, n++);
+        if (flags & LIST_DUE)
+                ADD(" AND due_time >= " P " AND due_time < " P, n, n + 1), n += 2;
+        /* By due time: a row-value keyset, which SQLite matches to the (tenant[, job],
+         * due_time) index whose entries end with the rowid: no sort, no scan of the
+         * range's other rows. */
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                ADD(" AND (due_time, id) < (" P ", " P ")", n, n + 1), n += 2;
+        else if (flags & LIST_AFTER)
+                ADD(flags & LIST_DESC ? " AND id < " P : " AND id > " P, n++);
+        if (flags & LIST_LIVE)
+                ADD(" AND state IN " LIVE_STATES);
+        if (flags & LIST_SCHEDULED)
+                ADD(" AND scheduled = {TRUE}");
+        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
+        if (flags & LIST_FAILED)
+                ADD(" AND state IN (3, 6, 7, 11)");
+        if (flags & LIST_HAS_FAILURE)
+                ADD(" AND " SKIP_COUNT_SQL " > 0");
+        /* The creation is the one transition without a from_state. */
+        if (flags & LIST_CREATED_BY)
+                ADD(" AND EXISTS (SELECT 1 FROM instance_transitions c WHERE c.instance_id = "
+                    "instances.id AND c.from_state IS NULL AND c.actor = " P ")",
+                    n++);
+        ADD(flags & LIST_BY_DUE ? " ORDER BY due_time DESC, id DESC LIMIT " P
+            : flags & LIST_DESC ? " ORDER BY id DESC LIMIT " P
+                                : " ORDER BY id LIMIT " P,
+            n);
+#undef ADD
+#undef P
+}
+
+/* *ret: the statement for an instance list with these conditions, prepared on first use
+ * and kept until the store is closed. */
+static int list_stmt(struct repo *r, unsigned flags, struct sql_stmt **ret,
+                     struct batch_err *reterr)
+{
+        if (!r->list_stmt && !(r->list_stmt = calloc(LIST_COMBINATIONS, sizeof(*r->list_stmt))))
+                return oom(reterr);
+        if (!r->list_stmt[flags]) {
+                char sql[2048] = "";
+                list_sql(flags, sql, sizeof(sql));
+                char *text = expand(r->drv->dialect, sql, reterr);
+                int e = text ? r->drv->prepare(r->conn, text, &r->list_stmt[flags], reterr)
+                             : BATCH_ENOMEM;
+                free(text);
+                if (e < 0)
+                        return e;
+        }
+        *ret = r->list_stmt[flags];
+        r->drv->reset(*ret);
+        return 0;
+}
+
+int repo_instance_list(struct store *s, const struct store_instance_filter *f,
+                       struct store_instance_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        unsigned flags = list_flags(f);
+        struct sql_stmt *st;
+        int e = list_stmt(r, flags, &st, reterr), n = 1;
+        if (e < 0)
+                return e;
+        r->drv->bind_text(st, n++, f->tenant);
+        if (flags & LIST_JOB)
+                r->drv->bind_text(st, n++, f->job);
+        if (flags & LIST_STATE)
+                r->drv->bind_int64(st, n++, f->state);
+        if (flags & LIST_DUE) {
+                r->drv->bind_int64(st, n++, f->due_from);
+                r->drv->bind_int64(st, n++, f->due_to);
+        }
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                r->drv->bind_int64(st, n++, f->after_due);
+        if (flags & LIST_AFTER)
+                r->drv->bind_int64(st, n++, f->after_id);
+        if (flags & LIST_CREATED_BY)
+                r->drv->bind_text(st, n++, f->created_by);
+        r->drv->bind_int64(st, n, page_limit(f->limit));
+        e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance,
+                    "listing instances", reterr);
+        if (e < 0)
+                store_instance_list_release(ret);
+        return e;
+}
+
+/* After a conditional update (WHERE id = ?1 AND state = ?2) changed no row: why. */
+static int not_in_state(struct repo *r, int64_t id, int state, struct batch_err *reterr)
+{
+        int64_t cur;
+        int ret = one_int(r, q(r, RS_INSTANCE_STATE, "i", id), -1, &cur, "reading the state",
+                          reterr);
+        if (ret < 0)
+                return ret;
+        if (cur < 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
+                                     (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed",
+                             (long long)id, (int)cur, state);
+}
+
+static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct transition_args *a = arg;
+        int64_t rows;
+        int ret = run(r, q(r, RS_INSTANCE_UPDATE_STATE, "innti", a->id, a->from, a->to,
+                           a->reason, a->now),
+                      "changing the state", &rows, reterr);
+        if (ret < 0)
+                return ret;
+        return rows == 0 ? not_in_state(r, a->id, a->from, reterr) : add_transition(r, a, reterr);
+}
+
+int repo_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
+                             const char *reason, int64_t now_s, struct batch_err *reterr)
+{
+        struct transition_args a = {id, from, to, actor, reason, now_s};
+        return atomically((struct repo *)s, reterr, do_transition, &a);
+}
+
+int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                             int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_INSTANCE_SET_REASON, "inti", id, state, reason, now_s),
+                      "changing the reason", &rows, reterr);
+        return ret < 0 || rows ? ret : not_in_state(r, id, state, reterr);
+}
+
+static bool read_transition(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_transition *t = item;
+        bool lost = false;
+        t->at = col_int(r, st, 0);
+        t->from_state = r->drv->column_null(st, 1) ? -1 : (int)col_int(r, st, 1);
+        t->to_state = (int)col_int(r, st, 2);
+        t->actor = col_text(r, st, 3, &lost);
+        t->reason = col_text(r, st, 4, &lost);
+        return lost || !t->actor;
+}
+
+int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                          struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_transition, "reading the history",
+                        reterr);
+        if (e < 0)
+                store_transition_list_release(ret);
+        return e;
+}
+
+static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_change *c = item;
+        bool lost = false;
+        c->id = col_int(r, st, 0);
+        c->instance_id = col_int(r, st, 1);
+        c->job = col_text(r, st, 2, &lost);
+        c->from_state = r->drv->column_null(st, 3) ? -1 : (int)col_int(r, st, 3);
+        c->to_state = (int)col_int(r, st, 4);
+        c->at = col_int(r, st, 5);
+        return lost || !c->job;
+}
+
+int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                       struct store_change_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_change,
+                        "reading the changes", reterr);
+        if (e < 0)
+                store_change_list_release(ret);
+        return e;
+}
+
+int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return one_int(r, q(r, RS_CHANGE_LAST, ""), 0, ret, "reading the last change", reterr);
+}
+
+/* ---- executions ------------------------------------------------------------------ */
+
+struct exec_args {
+        const struct store_execution *e;
+        int64_t now;
+        int64_t id;
+        int attempt;
+};
+
+/* The instance's row is locked first where writers lock rows: two starts of one instance
+ * then take turns, and the second numbers its attempt after the first's. */
+static int do_execution_start(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct exec_args *a = arg;
+        const struct store_execution *e = a->e;
+        struct sql_stmt *st = q(r, RS_INSTANCE_LOCK, "i", e->instance_id);
+        int got = first(r, st, "reading the instance", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ENOENT, "instance_id",
+                                               "no instance %lld", (long long)e->instance_id);
+        r->drv->reset(st);
+        st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid, e->log_path,
+               a->now);
+        if ((got = first(r, st, "recording the execution", reterr)) <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_EIO, "db",
+                                               "db: recording the execution: no row returned");
+        a->id = col_int(r, st, 0);
+        a->attempt = (int)col_int(r, st, 1);
+        r->drv->reset(st);
+        return 0;
+}
+
+int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                         int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+{
+        struct exec_args a = {e, now_s, 0, 0};
+        int ret = atomically((struct repo *)s, reterr, do_execution_start, &a);
+        if (ret == 0) {
+                *ret_id = a.id;
+                *ret_attempt = a.attempt;
+        }
+        return ret;
+}
+
+int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                          int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_EXECUTION_FINISH, "iint", id, now_s, exit_status, error),
+                           RS_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+}
+
+int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_EXECUTION_WITHDRAW, "i", id), RS_EXECUTION_EXISTS, id,
+                           "execution", "finished", reterr);
+}
+
+static bool read_execution(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_execution *e = item;
+        bool lost = false;
+        e->id = col_int(r, st, 0);
+        e->instance_id = col_int(r, st, 1);
+        e->attempt = (int)col_int(r, st, 2);
+        e->node = col_text(r, st, 3, &lost);
+        e->pid = col_int(r, st, 4);
+        e->log_path = col_text(r, st, 5, &lost);
+        e->started_at = col_int(r, st, 6);
+        e->finished = !r->drv->column_null(st, 7);
+        e->finished_at = e->finished ? col_int(r, st, 7) : 0;
+        e->exit_status = r->drv->column_null(st, 8) ? 0 : (int)col_int(r, st, 8);
+        e->error = col_text(r, st, 9, &lost);
+        return lost;
+}
+
+int repo_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
+                        struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_execution, "listing executions",
+                        reterr);
+        if (e < 0)
+                store_execution_list_release(ret);
+        return e;
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+static bool read_report_stats(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_stats *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        int64_t *v[] = {&p->total, &p->success, &p->failed, &p->skipped, &p->canceled,
+                        &p->has_failure, &p->timed};
+        for (int i = 0; i < 7; i++)
+                *v[i] = col_int(r, st, 1 + i);
+        p->avg_s = r->drv->column_double(st, 8);
+        p->max_s = col_int(r, st, 9);
+        int64_t *c[] = {&p->read_count, &p->write_count, &p->commit_count, &p->write_skip_count,
+                        &p->rollback_count};
+        for (int i = 0; i < 5; i++)
+                *c[i] = col_int(r, st, 10 + i);
+        return lost || !p->job;
+}
+
+static bool read_report_middle(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_middle *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->dur_s = col_int(r, st, 1);
+        return lost || !p->job;
+}
+
+static bool read_report_due(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_due *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->due = col_int(r, st, 1);
+        p->state = (int)col_int(r, st, 2);
+        return lost || !p->job;
+}
+
+/* Report statement `id` (its form for one job when job is set), bound. */
+static struct sql_stmt *report_stmt(struct repo *r, enum rs id, const char *tenant, int64_t from,
+                                    int64_t to, const char *job)
+{
+        return q(r, job ? id + (RS_REPORT_STATS_JOB - RS_REPORT_STATS) : id, "tiit", tenant,
+                 from, to, job);
+}
+
+int repo_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_stats,
+                        "reading the report", reterr);
+        if (e < 0)
+                store_report_stats_list_release(ret);
+        return e;
+}
+
+int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
+                        const char *job, struct store_report_middle_list *ret,
+                        struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_middle,
+                        "reading the report", reterr);
+        if (e < 0)
+                store_report_middle_list_release(ret);
+        return e;
+}
+
+int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                     const char *job, struct store_report_due_list *ret,
+                     struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_due,
+                        "reading the report", reterr);
+        if (e < 0)
+                store_report_due_list_release(ret);
+        return e;
+}
+
+/* ---- retention ------------------------------------------------------------------- */
+
+/* The first column of every row of st as a JSON array of ids in *out. */
+static int id_array(struct repo *r, struct sql_stmt *st, struct buf *out, int *ret_n,
+                    struct batch_err *reterr)
+{
+        int got, n = 0;
+        buf_puts(out, "[");
+        while ((got = r->drv->step(st, "retention: choosing", reterr)) == 1)
+                buf_printf(out, "%s%lld", n++ ? "," : "", (long long)col_int(r, st, 0));
+        r->drv->reset(st);
+        buf_puts(out, "]");
+        *ret_n = n;
+        if (got == 0 && out->err)
+                return batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+        return got;
+}
+
+/* Runs a delete of retention unless an earlier one failed (*ret); the rows it deleted. */
+static int64_t purged(struct repo *r, struct sql_stmt *st, int *ret, struct batch_err *reterr)
+{
+        int64_t rows = 0;
+        if (*ret == 0)
+                *ret = run(r, st, "retention: deleting", &rows, reterr);
+        else
+                r->drv->reset(st);
+        return *ret == 0 ? rows : 0;
+}
+
+struct purge_args {
+        const char *ids; /* JSON array of the instances to delete */
+        int64_t cutoff;
+        unsigned limit;
+        struct store_purge *ret;
+};
+
+static bool read_log(struct repo *r, struct sql_stmt *st, void *item)
+{
+        bool lost = false;
+        *(char **)item = col_text(r, st, 0, &lost);
+        return lost || !*(char **)item;
+}
+
+static int do_purge(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct purge_args *a = arg;
+        struct store_purge *p = a->ret;
+        /* What is still eligible now, inside the write transaction. */
+        struct buf keep;
+        buf_init(&keep, 0);
+        int n, ret = id_array(r, q(r, RS_PURGE_KEEP, "ti", a->ids, a->cutoff), &keep, &n, reterr);
+        if (ret == 0 && n) {
+                /* the log files, removed by the caller once this commits */
+                const char *k = keep.data;
+                ret = collect(r, q(r, RS_PURGE_LOGS, "t", k), sizeof(char *), (void **)&p->logs,
+                              &p->nlogs, read_log, "retention: reading log paths", reterr);
+                int64_t *counts[] = {&p->deliveries, &p->alerts,     &p->dead_letters,
+                                     &p->checkpoints, &p->steps,     NULL,
+                                     &p->executions, &p->transitions, &p->requests,
+                                     &p->instances};
+                for (int i = 0; i <= RS_PURGE_INSTANCES - RS_PURGE_DELIVERIES; i++) {
+                        int64_t rows = purged(r, q(r, RS_PURGE_DELIVERIES + i, "t", k), &ret, reterr);
+                        if (counts[i])
+                                *counts[i] += rows;
+                }
+        }
+        buf_release(&keep);
+        /* alerts and dead letters older than the cutoff, whatever their instance */
+        int64_t *old[] = {&p->deliveries, &p->alerts, &p->dead_letters};
+        for (int i = 0; i < 3; i++)
+                *old[i] += purged(r, q(r, RS_PURGE_OLD_DELIVERIES + i, "in", a->cutoff, (int)a->limit),
+                                  &ret, reterr);
+        return ret;
+}
+
+int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                    struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        memset(ret, 0, sizeof(*ret));
+        /* Choosing reads, outside the write transaction: the scan never holds the lock. */
+        struct buf ids;
+        buf_init(&ids, 0);
+        int n, e = id_array(r, q(r, RS_PURGE_CANDIDATES, "iii", cutoff, (int64_t)limit, INT64_MAX),
+                            &ids, &n, reterr);
+        struct purge_args a = {ids.data, cutoff, limit, ret};
+        if (e == 0)
+                e = atomically(r, reterr, do_purge, &a);
+        buf_release(&ids);
+        if (e < 0)
+                store_purge_release(ret);
+        return e;
 }

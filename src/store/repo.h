@@ -14,6 +14,7 @@ struct repo {
         struct sql_conn *conn;
         struct sql_stmt **stmt; /* repo.c's statements, prepared by repo_prepare */
         int *nparams;           /* the parameters of each */
+        struct sql_stmt **list_stmt; /* instance lists by their conditions, on first use */
 };
 
 /* Prepares the repository's statements on r->conn (set r->drv and r->conn first): each
@@ -110,5 +111,38 @@ int repo_next_due_put(struct store *s, const char *tenant, const char *job, int6
                       int64_t now_s, struct batch_err *reterr);
 int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
                       struct batch_err *reterr);
+int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                         int64_t now_s, int64_t *ret_id, struct batch_err *reterr);
+int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                      struct batch_err *reterr);
+int repo_instance_list(struct store *s, const struct store_instance_filter *f,
+                       struct store_instance_list *ret, struct batch_err *reterr);
+int repo_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
+                             const char *reason, int64_t now_s, struct batch_err *reterr);
+int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                             int64_t now_s, struct batch_err *reterr);
+int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                          struct batch_err *reterr);
+int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                       struct store_change_list *ret, struct batch_err *reterr);
+int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr);
+int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                         int64_t *ret_id, int *ret_attempt, struct batch_err *reterr);
+int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                          int64_t now_s, struct batch_err *reterr);
+int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr);
+int repo_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
+                        struct batch_err *reterr);
+int repo_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr);
+int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
+                        const char *job, struct store_report_middle_list *ret,
+                        struct batch_err *reterr);
+int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                     const char *job, struct store_report_due_list *ret,
+                     struct batch_err *reterr);
+int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                    struct batch_err *reterr);
 
 #endif

@@ -179,6 +179,8 @@ static const struct sql_token dialect[] = {
         {"BY_TENANT_DUE", ""},
         {"BY_JOB_DUE", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
+        {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
+        {"SLOT", "scheduled"},
         /* The number of transaction ids below the snapshot's xmax that are no longer in
          * progress: it grows with every commit (or abort) of a writing transaction, of
          * this cluster, and stays put otherwise (reads assign no transaction id). Taken

@@ -132,6 +132,9 @@ static const struct sql_token dialect[] = {
         {"BY_JOB_DUE", " INDEXED BY instances_job_due"},
         /* row locks: one writer at a time holds the whole file */
         {"FOR_UPDATE", ""},
+        {"FOR_NO_KEY_UPDATE", ""},
+        /* the predicate of the partial index instances_slot, as the migration wrote it */
+        {"SLOT", "scheduled = 1"},
         /* a number that changes whenever another connection commits a write */
         {"DATA_VERSION", "PRAGMA data_version"},
         {NULL, NULL},
