@@ -14,32 +14,43 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "store/repo.h"
+#include "store/sql.h"
+#include "store/store.h"
+
+/* A repository: a connection of a driver and the statements prepared on it. */
+struct repo {
+        struct store base;
+        const struct sql_driver *drv;
+        struct sql_conn *conn;
+        struct sql_stmt **stmt;      /* by enum rs, prepared by repo_prepare */
+        int *nparams;                /* the parameters of each */
+        struct sql_stmt **list_stmt; /* instance lists by their conditions, on first use */
+};
 
 /* The columns read_token and read_request read. */
 #define TOKEN_COLS "id, tenant, name, role, hash, created_at, expires_at, revoked_at"
-#define ALERT_COLS                                                                         \
-        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
+#define ALERT_COLS                                                                                 \
+        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, "   \
         "job, severity, suppressed_by"
 /* d: alert_deliveries, a: its alert */
-#define DELIVERY_COLS                                                                    \
-        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "        \
-        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
+#define DELIVERY_COLS                                                                              \
+        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                   \
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, "        \
         "d.escalation"
-#define STEP_COLS                                                                      \
-        "id, execution_id, name, status, read_count, write_count, commit_count, "      \
-        "rollback_count, read_skip_count, process_skip_count, write_skip_count, "      \
+#define STEP_COLS                                                                                  \
+        "id, execution_id, name, status, read_count, write_count, commit_count, "                  \
+        "rollback_count, read_skip_count, process_skip_count, write_skip_count, "                  \
         "filter_count, exit_message, started_at, updated_at, metrics"
-#define REMOTE_RUN_FROM                                                          \
-        " FROM remote_runs r JOIN executions e ON e.id = r.execution_id "      \
+#define REMOTE_RUN_FROM                                                                            \
+        " FROM remote_runs r JOIN executions e ON e.id = r.execution_id "                          \
         "JOIN instances i ON i.id = r.instance_id "
 /* An instance's columns, as read_instance reads them; the last is its skip_count. */
-#define INSTANCE_COLS                                                                        \
-        "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, " \
+#define INSTANCE_COLS                                                                              \
+        "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, "       \
         "trace_id, created_at, updated_at, " SKIP_COUNT_SQL
-#define SKIP_COUNT_SQL                                                                            \
-        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
-        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                 \
+#define SKIP_COUNT_SQL                                                                             \
+        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), "    \
+        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                    \
         "WHERE e.instance_id = instances.id)"
 
 /* The report queries (store_report_stats): one row per instance in the range, with its
@@ -49,38 +60,40 @@
  * temporary b-tree, 4 times slower over 90 days on SQLite (bench/bench_report.c). Two
  * forms: for every job over instances_tenant_due, for one job over instances_job_due
  * (SQLite is told the index: left to itself, it may walk another). */
-#define REPORT_STEP_SUM(expr) \
-        "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s " \
+#define REPORT_STEP_SUM(expr)                                                                      \
+        "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s "             \
         "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
-#define REPORT_DUR_SQL \
-        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - " \
+#define REPORT_DUR_SQL                                                                             \
+        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - "                    \
         "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
-#define REPORT_RANGE_SQL(index, jobcond) \
-        " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 " \
+#define REPORT_RANGE_SQL(index, jobcond)                                                           \
+        " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 "                     \
         "AND i.due_time < ?3 AND " jobcond
-#define REPORT_PER_INSTANCE_SQL(index, jobcond) \
-        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL " AS dur, " \
-        REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " \
-        REPORT_STEP_SUM("s.commit_count") " AS cm, " \
-        REPORT_STEP_SUM("s.write_skip_count") " AS ws, " \
-        REPORT_STEP_SUM("s.rollback_count") " AS rb, " \
-        REPORT_STEP_SUM("s.read_skip_count + s.process_skip_count + s.write_skip_count") \
-        " AS sk" REPORT_RANGE_SQL(index, jobcond)
-#define REPORT_STATS_SQL(index, jobcond) \
-        "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), " \
-        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), " \
+#define REPORT_PER_INSTANCE_SQL(index, jobcond)                                                                                                                                                                           \
+        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL                                                                                                                                                          \
+        " AS dur, " REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " REPORT_STEP_SUM("s.commit_count") " AS cm, " REPORT_STEP_SUM("s.write_skip_count") " AS ws, " REPORT_STEP_SUM( \
+            "s.rollback_count") " AS rb, " REPORT_STEP_SUM("s.read_skip_count + "                                                                                                                                         \
+                                                           "s.process_skip_count + "                                                                                                                                      \
+                                                           "s.write_skip_count") " AS "                                                                                                                                   \
+                                                                                 "s"                                                                                                                                      \
+                                                                                 "k" REPORT_RANGE_SQL(index,                                                                                                              \
+                                                                                                      jobcond)
+#define REPORT_STATS_SQL(index, jobcond)                                                           \
+        "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "                \
+        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "                                \
         "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), " \
-        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), " \
-        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), " \
-        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" \
-        REPORT_PER_INSTANCE_SQL(index, jobcond) ") x GROUP BY job"
-#define REPORT_MIDDLES_SQL(index, jobcond) \
-        "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY " \
-        "dur) AS rn, count(*) OVER (PARTITION BY job) AS cnt FROM (SELECT i.job AS job, " \
-        REPORT_DUR_SQL " AS dur" REPORT_RANGE_SQL(index, jobcond) ") x WHERE dur IS NOT NULL) y " \
-        "WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"
-#define REPORT_DUES_SQL(index, jobcond) \
-        "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 " \
+        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), "            \
+        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), "                               \
+        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" REPORT_PER_INSTANCE_SQL(              \
+            index, jobcond) ") x GROUP BY job"
+#define REPORT_MIDDLES_SQL(index, jobcond)                                                         \
+        "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY "     \
+        "dur) AS rn, count(*) OVER (PARTITION BY job) AS cnt FROM (SELECT i.job AS "               \
+        "job, " REPORT_DUR_SQL " AS dur" REPORT_RANGE_SQL(                                         \
+            index, jobcond) ") x WHERE dur IS NOT NULL) y "                                        \
+                            "WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"
+#define REPORT_DUES_SQL(index, jobcond)                                                            \
+        "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 "                 \
         "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
@@ -92,15 +105,19 @@
  * Failed. */
 #define FINAL_STATES "(3, 5, 6, 7, 8, 9, 12)"
 #define LIVE_STATES "(0, 1, 2, 4, 10, 11)"
-#define PURGE_LIVE_DUE \
-        "coalesce((SELECT min(u.due_time) FROM instances u{BY_STATE} WHERE u.tenant = i.tenant " \
+#define PURGE_LIVE_DUE                                                                             \
+        "coalesce((SELECT min(u.due_time) FROM instances u{BY_STATE} WHERE u.tenant = i.tenant "   \
         "AND u.state IN " LIVE_STATES "), ?3)"
-#define PURGE_RUNNING \
+#define PURGE_RUNNING                                                                              \
         "EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)"
-#define REQUEST_COLS \
+#define REQUEST_COLS                                                                               \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
 enum rs {
+        RS_SCHEMA_VERSION,
+        RS_SAVEPOINT,
+        RS_SAVEPOINT_RELEASE,
+        RS_SAVEPOINT_ROLLBACK,
         RS_TENANT_ENSURE,
         RS_DEF_LAST_VERSION,
         RS_DEF_UPSERT,
@@ -198,254 +215,259 @@ enum rs {
 };
 
 static const char *const rs_sql[RS_COUNT] = {
-        [RS_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
-                             "ON CONFLICT (name) DO NOTHING",
-        [RS_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                                "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [RS_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                          "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                          "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
-                          "updated_at = ?6, updated_by = ?7",
-        [RS_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                               "changed, changed_at, changed_by) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                       "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
-                        "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
-        [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                           "changed_by FROM definition_versions "
-                           "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
-        [RS_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)",
-        /* A taken name or hash inserts nothing (no row returned). */
-        [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                            "ON CONFLICT DO NOTHING RETURNING id",
-        [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
-        [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
-                          "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
-        [RS_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
-                            "AND revoked_at IS NULL",
-        [RS_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
-        [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
-                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
-        [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-        /* One statement, so atomic across nodes: the conflicting row is locked (the
-         * whole file on SQLite), and the condition checked on its latest version. RETURNING
-         * yields the row only when it was inserted or updated. */
-        [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
-                             "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
-                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
-        [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-        [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
-                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
-        [RS_CLOCK_DELETE] = "DELETE FROM clock WHERE CAST(?1 AS TEXT) IS NULL OR holder = ?1",
-        [RS_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
-        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
-        [RS_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                              "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
-                              "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
-                              "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
-                              "WHERE id = ?2 AND tenant = ?1) RETURNING id",
-        [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
-                               "ORDER BY id",
-        [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
-                              "WHERE id = ?1 AND done_at IS NULL",
-        [RS_REQUEST_GET] = "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1",
-        [RS_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
-        [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
-                            "AND id > ?2 ORDER BY id LIMIT 1000",
-        [RS_DATA_VERSION] = "{DATA_VERSION}",
-        [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
-                           "write_count, commit_count, rollback_count, read_skip_count, "
-                           "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
-                           "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
-                           "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
-                           "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
-                           "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
-                           "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
-                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
-                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
-                           "status = excluded.status, read_count = excluded.read_count, "
-                           "write_count = excluded.write_count, "
-                           "commit_count = excluded.commit_count, "
-                           "rollback_count = excluded.rollback_count, "
-                           "read_skip_count = excluded.read_skip_count, "
-                           "process_skip_count = excluded.process_skip_count, "
-                           "write_skip_count = excluded.write_skip_count, "
-                           "filter_count = excluded.filter_count, "
-                           "exit_message = excluded.exit_message, "
-                           "updated_at = excluded.updated_at, "
-                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
-                           "RETURNING id",
-        [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
-                         "ORDER BY id",
-        [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
-                                 "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
-                                 "CAST(?4 AS BIGINT) "
-                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
-                                 "ON CONFLICT (instance_id, step) DO UPDATE "
-                                 "SET data = excluded.data, updated_at = excluded.updated_at",
-        [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
-        [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
-                                  "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
-                                  "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
-                                  "RETURNING id",
-        [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
-                                "d.created_at FROM dead_letters d JOIN instances i "
-                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
-                                "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
-                                "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
-                                "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
-        [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
-        [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
-                            "job, severity, suppressed_by) "
-                            "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
-                            "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
-                            "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
-                            "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
-                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
-                            "RETURNING id",
-        [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
-                          "ORDER BY id DESC",
-        [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
-                         "WHERE id = ?1 AND acknowledged_at IS NULL",
-        [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
-        [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
-        [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
-                          "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
-                          "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
-                          "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
-                          "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
-                          "ORDER BY id DESC LIMIT ?8",
-        [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
-                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
-                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
-                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
-                                 "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
-                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
-        [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at, escalation) "
-                               "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
-                               "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
-                               "CAST(?7 AS BIGINT), ?8 = 1 "
-                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
-        [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
-                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
-                            "LIMIT ?2",
-        [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
-                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
-                               "WHERE id = ?1 AND state = 'pending'",
-        [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
-        [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
-        /* A second token for an execution inserts nothing (no row returned). */
-        [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
-                              "RETURNING execution_id",
-        [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
-                               "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
-                               "r.reported_status, r.reported_message, r.reported_at"
-                               REMOTE_RUN_FROM "WHERE r.token_hash = ?1",
-        [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
-                                 "reported_message = ?3, reported_at = ?4 "
-                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
-                                 "AND (SELECT finished_at FROM executions "
-                                 "WHERE id = ?1) IS NULL",
-        [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
-        [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
-                                  "r.reported_status, r.reported_message, r.reported_at"
-                                  REMOTE_RUN_FROM "WHERE r.reported_status IS NOT NULL "
-                                  "AND e.finished_at IS NULL ORDER BY r.execution_id",
-        [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
-                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
-                            "due_time = ?3, answered_at = ?4",
-        [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
-        /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
-        [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
-                               "last_due, state, reason, params, trace_id, created_at, "
-                               "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                               "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
-                               "DO NOTHING RETURNING id",
-        [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
-        [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
-                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
-        [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
-        [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
-                                   "WHERE id = ?1 AND state = ?2",
-        [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
-                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
-                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
-        [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
-                             "FROM instance_transitions t JOIN instances i ON i.id = "
-                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
-                             "LIMIT ?3",
-        [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
-        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
-         * without blocking inserts that only reference the instance. */
-        [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
-        [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
-                                "started_at) SELECT CAST(?1 AS BIGINT), "
-                                "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
-                                "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                                "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
-        [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
-                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
-        [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
-        [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
-        [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
-                              "finished_at, exit_status, error FROM executions "
-                              "WHERE instance_id = ?1 ORDER BY attempt",
-        [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-        [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-        [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-        [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
-        [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
-        [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
-        /* The candidates' live-due subquery is told its index on SQLite: the planner's
-         * pick (by due time) scans the whole tenant per row. */
-        [RS_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
-                                " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < "
-                                PURGE_LIVE_DUE " AND EXISTS (SELECT 1 FROM instances j "
-                                "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
-                                "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT "
-                                PURGE_RUNNING " ORDER BY i.id LIMIT ?2",
-        [RS_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN "
-                          FINAL_STATES " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING
-                          "{FOR_UPDATE}",
-        [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
-                          "AND log_path IS NOT NULL",
-        [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
-                                "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
-        [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
-        [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
-        [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
-        [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
-                           "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
-        [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
-        [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
-        [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
-        [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
-        [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
-        [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
-                                    "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-        [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
-                                "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-        [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
-                                      "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+    [RS_SCHEMA_VERSION] = "SELECT max(version) FROM schema_migrations",
+    [RS_SAVEPOINT] = "SAVEPOINT store_sp",
+    [RS_SAVEPOINT_RELEASE] = "RELEASE store_sp",
+    [RS_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
+    [RS_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
+                         "ON CONFLICT (name) DO NOTHING",
+    [RS_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
+                            "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+    [RS_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
+                      "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                      "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
+                      "updated_at = ?6, updated_by = ?7",
+    [RS_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
+                           "changed, changed_at, changed_by) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                   "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+    [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                    "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
+                    "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
+    [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+    [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
+                       "changed_by FROM definition_versions "
+                       "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
+    [RS_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* A taken name or hash inserts nothing (no row returned). */
+    [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
+                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                        "ON CONFLICT DO NOTHING RETURNING id",
+    [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
+    [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
+                      "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
+    [RS_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
+                        "AND revoked_at IS NULL",
+    [RS_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
+    [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
+                       "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
+                       "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
+    [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+    /* One statement, so atomic across nodes: the conflicting row is locked (the
+     * whole file on SQLite), and the condition checked on its latest version. RETURNING
+     * yields the row only when it was inserted or updated. */
+    [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
+                         "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
+                         "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                         "expires_at = excluded.expires_at WHERE leases.holder = "
+                         "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
+    [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+    [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                     "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
+                     "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
+    [RS_CLOCK_DELETE] = "DELETE FROM clock WHERE CAST(?1 AS TEXT) IS NULL OR holder = ?1",
+    [RS_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
+    /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
+    [RS_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
+                          "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
+                          "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
+                          "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
+                          "WHERE id = ?2 AND tenant = ?1) RETURNING id",
+    [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
+                           "ORDER BY id",
+    [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
+                          "WHERE id = ?1 AND done_at IS NULL",
+    [RS_REQUEST_GET] = "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1",
+    [RS_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
+    [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
+                        "AND id > ?2 ORDER BY id LIMIT 1000",
+    [RS_DATA_VERSION] = "{DATA_VERSION}",
+    [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                       "write_count, commit_count, rollback_count, read_skip_count, "
+                       "process_skip_count, write_skip_count, filter_count, exit_message, "
+                       "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
+                       "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
+                       "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
+                       "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
+                       "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
+                       "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
+                       "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
+                       "ON CONFLICT (execution_id, name) DO UPDATE SET "
+                       "status = excluded.status, read_count = excluded.read_count, "
+                       "write_count = excluded.write_count, "
+                       "commit_count = excluded.commit_count, "
+                       "rollback_count = excluded.rollback_count, "
+                       "read_skip_count = excluded.read_skip_count, "
+                       "process_skip_count = excluded.process_skip_count, "
+                       "write_skip_count = excluded.write_skip_count, "
+                       "filter_count = excluded.filter_count, "
+                       "exit_message = excluded.exit_message, "
+                       "updated_at = excluded.updated_at, "
+                       "metrics = coalesce(excluded.metrics, step_executions.metrics) "
+                       "RETURNING id",
+    [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
+                     "ORDER BY id",
+    [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                             "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                             "CAST(?4 AS BIGINT) "
+                             "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                             "ON CONFLICT (instance_id, step) DO UPDATE "
+                             "SET data = excluded.data, updated_at = excluded.updated_at",
+    [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
+    [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                              "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
+                              "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                              "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                              "RETURNING id",
+    [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                            "d.created_at FROM dead_letters d JOIN instances i "
+                            "ON i.id = d.instance_id WHERE i.tenant = ?1 "
+                            "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
+                            "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
+                            "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
+    [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
+    [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                        "job, severity, suppressed_by) "
+                        "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
+                        "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                        "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
+                        "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
+                        "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
+                        "RETURNING id",
+    [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                      "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                      "ORDER BY id DESC",
+    [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
+                     "WHERE id = ?1 AND acknowledged_at IS NULL",
+    [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+    [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+    [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                      "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
+                      "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
+                      "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
+                      "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                      "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
+                      "ORDER BY id DESC LIMIT ?8",
+    [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                             "AND severity = 'critical' AND acknowledged_at IS NULL "
+                             "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                             "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                             "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
+                             "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+    [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                           "next_attempt_at, message_id, created_at, escalation) "
+                           "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                           "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                           "CAST(?7 AS BIGINT), ?8 = 1 "
+                           "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
+    [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                        "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                        "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
+                        "LIMIT ?2",
+    [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
+                           "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
+                           "WHERE id = ?1 AND state = 'pending'",
+    [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
+    [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                         "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+    /* A second token for an execution inserts nothing (no row returned). */
+    [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                          "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
+                          "RETURNING execution_id",
+    [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                           "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
+                           "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                           "WHERE r.token_hash = ?1",
+    [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
+                             "reported_message = ?3, reported_at = ?4 "
+                             "WHERE execution_id = ?1 AND reported_status IS NULL "
+                             "AND (SELECT finished_at FROM executions "
+                             "WHERE id = ?1) IS NULL",
+    [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
+    [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
+                              "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                              "WHERE r.reported_status IS NOT NULL "
+                              "AND e.finished_at IS NULL ORDER BY r.execution_id",
+    [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
+                        "due_time = ?3, answered_at = ?4",
+    [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
+    /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
+    [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
+                           "last_due, state, reason, params, trace_id, created_at, "
+                           "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                           "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
+                           "DO NOTHING RETURNING id",
+    [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
+    [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
+                                 "updated_at = ?5 WHERE id = ?1 AND state = ?2",
+    [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
+    [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                               "WHERE id = ?1 AND state = ?2",
+    [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
+                          "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
+                           "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
+    [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                         "FROM instance_transitions t JOIN instances i ON i.id = "
+                         "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                         "LIMIT ?3",
+    [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
+    /* Serialises concurrent starts of one instance (the attempt number is max + 1)
+     * without blocking inserts that only reference the instance. */
+    [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
+    [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                            "started_at) SELECT CAST(?1 AS BIGINT), "
+                            "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
+                            "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                            "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
+    [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
+                            "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
+    [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+    [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
+    [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                          "finished_at, exit_status, error FROM executions "
+                          "WHERE instance_id = ?1 ORDER BY attempt",
+    [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+    [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+    [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+    [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
+    [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+    [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+    /* The candidates' live-due subquery is told its index on SQLite: the planner's
+     * pick (by due time) scans the whole tenant per row. */
+    [RS_PURGE_CANDIDATES] =
+        "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
+        " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < " PURGE_LIVE_DUE
+        " AND EXISTS (SELECT 1 FROM instances j "
+        "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
+        "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT " PURGE_RUNNING
+        " ORDER BY i.id LIMIT ?2",
+    [RS_PURGE_KEEP] =
+        "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN " FINAL_STATES
+        " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING "{FOR_UPDATE}",
+    [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
+                      "AND log_path IS NOT NULL",
+    [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
+                            "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
+    [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
+    [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
+    [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
+    [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
+                       "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
+    [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
+    [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
+    [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
+    [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
+    [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
+    [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
+                                "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+    [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
+                            "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+    [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
+                                  "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
@@ -478,38 +500,36 @@ static int oom(struct batch_err *reterr)
  * (with reterr) for an unknown token or no memory. */
 static char *expand(const struct sql_token *dialect, const char *sql, struct batch_err *reterr)
 {
-        size_t cap = strlen(sql) + 1, n = 0;
-        for (const struct sql_token *t = dialect; t->name; t++)
-                cap += strlen(t->text) * 4;
-        char *out = malloc(cap);
-        if (!out) {
-                oom(reterr);
-                return NULL;
-        }
+        struct buf out;
+        buf_init(&out, 0);
         for (const char *p = sql; *p;) {
-                const char *end = *p == '{' ? strchr(p, '}') : NULL;
+                const char *open = strchr(p, '{'), *end = open ? strchr(open, '}') : NULL;
                 if (!end) {
-                        out[n++] = *p++;
-                        continue;
+                        buf_puts(&out, p);
+                        break;
                 }
+                buf_add(&out, p, (size_t)(open - p));
                 const struct sql_token *t = dialect;
-                while (t->name && (strlen(t->name) != (size_t)(end - p - 1) ||
-                                   strncmp(t->name, p + 1, (size_t)(end - p - 1))))
+                while (t->name && (strlen(t->name) != (size_t)(end - open - 1) ||
+                                   strncmp(t->name, open + 1, (size_t)(end - open - 1))))
                         t++;
-                if (!t->name || n + strlen(t->text) >= cap) {
+                if (!t->name) {
                         batch_err_set(reterr, BATCH_EIO, "db", "db: no dialect for %.*s",
-                                      (int)(end - p + 1), p);
-                        free(out);
+                                      (int)(end - open + 1), open);
+                        buf_release(&out);
                         return NULL;
                 }
-                n += (size_t)sprintf(out + n, "%s", t->text);
+                buf_puts(&out, t->text);
                 p = end + 1;
         }
-        out[n] = '\0';
-        return out;
+        char *text = out.err ? NULL : buf_detach(&out);
+        buf_release(&out);
+        if (!text)
+                oom(reterr);
+        return text;
 }
 
-int repo_prepare(struct repo *r, struct batch_err *reterr)
+static int repo_prepare(struct repo *r, struct batch_err *reterr)
 {
         r->stmt = calloc(RS_COUNT, sizeof(*r->stmt));
         r->nparams = calloc(RS_COUNT, sizeof(*r->nparams));
@@ -530,7 +550,7 @@ int repo_prepare(struct repo *r, struct batch_err *reterr)
         return 0;
 }
 
-void repo_finish(struct repo *r)
+static void repo_finish(struct repo *r)
 {
         for (int i = 0; r->list_stmt && i < LIST_COMBINATIONS; i++)
                 if (r->list_stmt[i])
@@ -675,19 +695,19 @@ static int atomically(struct repo *r, struct batch_err *reterr,
 {
         if (r->drv->in_tx(r->conn))
                 return fn(r, arg, reterr);
-        int ret = r->base.ops->begin(&r->base, reterr);
+        int ret = r->drv->begin(r->conn, reterr);
         if (ret < 0)
                 return ret;
-        if ((ret = fn(r, arg, reterr)) < 0 || (ret = r->base.ops->commit(&r->base, reterr)) < 0)
-                r->base.ops->rollback(&r->base);
+        if ((ret = fn(r, arg, reterr)) < 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
+                r->drv->rollback(r->conn);
         return ret;
 }
 
 /* Runs st for its first row, read into item (zeroed first, `size` bytes) by read: 1,
  * 0 without a row, or an error (BATCH_ENOMEM when reading failed; item released by
  * the caller then). */
-static int one_row(struct repo *r, struct sql_stmt *st, void *item, size_t size,
-                   read_row_fn *read, const char *what, struct batch_err *reterr)
+static int one_row(struct repo *r, struct sql_stmt *st, void *item, size_t size, read_row_fn *read,
+                   const char *what, struct batch_err *reterr)
 {
         memset(item, 0, size);
         int got = first(r, st, what, reterr);
@@ -712,8 +732,8 @@ static int once(struct repo *r, int64_t rows, enum rs exists, int64_t id, const 
         r->drv->reset(r->stmt[exists]);
         if (got)
                 return batch_err_set(reterr, BATCH_ESTALE, "id",
-                                     "%s %lld has already %s: nothing changed", noun,
-                                     (long long)id, done);
+                                     "%s %lld has already %s: nothing changed", noun, (long long)id,
+                                     done);
         return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
 }
 
@@ -744,8 +764,7 @@ static int add_version(struct repo *r, const struct put_args *a, int64_t version
                    "recording the version", NULL, reterr);
 }
 
-static int ensure_tenant(struct repo *r, const char *tenant, int64_t now,
-                         struct batch_err *reterr)
+static int ensure_tenant(struct repo *r, const char *tenant, int64_t now, struct batch_err *reterr)
 {
         return run(r, q(r, RS_TENANT_ENSURE, "ti", tenant, now), "creating the tenant", NULL,
                    reterr);
@@ -773,8 +792,8 @@ static int do_put(struct repo *r, void *arg, struct batch_err *reterr)
         return ret < 0 ? ret : add_version(r, a, version + 1, reterr);
 }
 
-int repo_def_put(struct store *s, const struct store_def *d, int64_t now_s,
-                 struct batch_err *reterr)
+static int repo_def_put(struct store *s, const struct store_def *d, int64_t now_s,
+                        struct batch_err *reterr)
 {
         if (!d->tenant || !d->kind || !d->name || !d->spec)
                 return batch_err_set(reterr, BATCH_EINVAL, "definition",
@@ -798,17 +817,17 @@ static bool read_def(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !d->tenant || !d->kind || !d->name || !d->changed_by;
 }
 
-int repo_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
-                 struct store_def *ret, struct batch_err *reterr)
+static int repo_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
+                        struct store_def *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DEF_GET, "ttt", tenant, kind, name);
         int got = first(r, st, "reading the definition", reterr);
         if (got <= 0)
-                return got < 0 ? got
-                               : batch_err_set(reterr, BATCH_ENOENT, "name",
-                                               "no %s named \"%s\" in tenant %s", kind, name,
-                                               tenant);
+                return got < 0
+                           ? got
+                           : batch_err_set(reterr, BATCH_ENOENT, "name",
+                                           "no %s named \"%s\" in tenant %s", kind, name, tenant);
         memset(ret, 0, sizeof(*ret));
         bool lost = read_def(r, st, ret);
         r->drv->reset(st);
@@ -828,8 +847,8 @@ static int def_list(struct repo *r, struct sql_stmt *st, struct store_def_list *
         return e;
 }
 
-int repo_def_list(struct store *s, const char *tenant, const char *kind,
-                  struct store_def_list *ret, struct batch_err *reterr)
+static int repo_def_list(struct store *s, const char *tenant, const char *kind,
+                         struct store_def_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return def_list(r, q(r, RS_DEF_LIST, "tt", tenant, kind), ret, reterr);
@@ -845,15 +864,16 @@ static int do_delete(struct repo *r, void *arg, struct batch_err *reterr)
         if (ret < 0)
                 return ret;
         if (rows == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                     d->kind, d->name, d->tenant);
+                return batch_err_set(reterr, BATCH_ENOENT, "name",
+                                     "no %s named \"%s\" in tenant %s", d->kind, d->name,
+                                     d->tenant);
         if ((ret = last_version(r, d, &version, reterr)) < 0)
                 return ret;
         return add_version(r, a, version + 1, reterr);
 }
 
-int repo_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
-                    const char *actor, int64_t now_s, struct batch_err *reterr)
+static int repo_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
+                           const char *actor, int64_t now_s, struct batch_err *reterr)
 {
         struct store_def d = {.tenant = (char *)tenant,
                               .kind = (char *)kind,
@@ -864,15 +884,15 @@ int repo_def_delete(struct store *s, const char *tenant, const char *kind, const
         return atomically((struct repo *)s, reterr, do_delete, &a);
 }
 
-int repo_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
-                     struct store_def_list *ret, struct batch_err *reterr)
+static int repo_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
+                            struct store_def_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return def_list(r, q(r, RS_DEF_HISTORY, "ttt", tenant, kind, name), ret, reterr);
 }
 
-int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
-                   const char *object, const char *detail, struct batch_err *reterr)
+static int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
+                          const char *object, const char *detail, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_AUDIT_ADD, "itttt", now_s, actor, action, object, detail),
@@ -905,8 +925,8 @@ static int do_token_add(struct repo *r, void *arg, struct batch_err *reterr)
         return 0;
 }
 
-int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s, int64_t *ret_id,
-                   struct batch_err *reterr)
+static int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
 {
         struct token_args a = {t, now_s, 0};
         int ret = atomically((struct repo *)s, reterr, do_token_add, &a);
@@ -931,8 +951,8 @@ static bool read_token(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !t->tenant || !t->name || !t->role || !t->hash;
 }
 
-int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
-                    struct batch_err *reterr)
+static int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
+                           struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_TOKEN_FIND, "t", hash), ret, sizeof(*ret), read_token,
@@ -943,8 +963,8 @@ int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
                    : batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
 }
 
-int repo_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
-                    struct batch_err *reterr)
+static int repo_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                           struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int e = collect(r, q(r, RS_TOKEN_LIST, "t", tenant), sizeof(*ret->items),
@@ -954,21 +974,21 @@ int repo_token_list(struct store *s, const char *tenant, struct store_token_list
         return e;
 }
 
-int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
+static int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        return update_once(r, q(r, RS_TOKEN_REVOKE, "ii", id, now_s), RS_TOKEN_EXISTS, id,
-                           "token", "been revoked", reterr);
+        return update_once(r, q(r, RS_TOKEN_REVOKE, "ii", id, now_s), RS_TOKEN_EXISTS, id, "token",
+                           "been revoked", reterr);
 }
 
 /* ---- nodes and leases (DESIGN §9) ----------------------------------------------- */
 
-int repo_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
-                        struct batch_err *reterr)
+static int repo_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                               struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        return run(r, q(r, RS_NODE_UPSERT, "tni", name, capacity, now_s),
-                   "recording the heartbeat", NULL, reterr);
+        return run(r, q(r, RS_NODE_UPSERT, "tni", name, capacity, now_s), "recording the heartbeat",
+                   NULL, reterr);
 }
 
 static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
@@ -982,7 +1002,7 @@ static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !n->name;
 }
 
-int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
+static int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int e = collect(r, q(r, RS_NODE_LIST, ""), sizeof(*ret->items), (void **)&ret->items,
@@ -992,8 +1012,8 @@ int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_er
         return e;
 }
 
-int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
-                       int ttl_s, bool *ret_held, struct batch_err *reterr)
+static int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                              int ttl_s, bool *ret_held, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s);
@@ -1005,8 +1025,8 @@ int repo_lease_acquire(struct store *s, const char *name, const char *holder, in
         return got < 0 ? got : 0;
 }
 
-int repo_lease_release(struct store *s, const char *name, const char *holder,
-                       struct batch_err *reterr)
+static int repo_lease_release(struct store *s, const char *name, const char *holder,
+                              struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_LEASE_RELEASE, "tt", name, holder), "releasing the lease", NULL,
@@ -1015,15 +1035,15 @@ int repo_lease_release(struct store *s, const char *name, const char *holder,
 
 /* ---- the published clock ------------------------------------------------------- */
 
-int repo_clock_publish(struct store *s, const struct store_clock *c, struct batch_err *reterr)
+static int repo_clock_publish(struct store *s, const struct store_clock *c,
+                              struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        return run(r,
-                   q(r, RS_CLOCK_PUT, "tiid", c->holder, c->real_at_us, c->clock_at_us, c->rate),
+        return run(r, q(r, RS_CLOCK_PUT, "tiid", c->holder, c->real_at_us, c->clock_at_us, c->rate),
                    "publishing the clock", NULL, reterr);
 }
 
-int repo_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
+static int repo_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_CLOCK_DELETE, "t", holder), "withdrawing the clock", NULL, reterr);
@@ -1040,12 +1060,12 @@ static bool read_clock(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !c->holder;
 }
 
-int repo_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
+static int repo_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct store_clock c;
-        int got = one_row(r, q(r, RS_CLOCK_GET, ""), &c, sizeof(c), read_clock,
-                          "reading the clock", reterr);
+        int got = one_row(r, q(r, RS_CLOCK_GET, ""), &c, sizeof(c), read_clock, "reading the clock",
+                          reterr);
         if (got == 0)
                 return batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
         if (got > 0)
@@ -1067,9 +1087,8 @@ static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
         const struct store_request *rq = a->q;
         int ret = ensure_tenant(r, rq->tenant, a->now, reterr);
         if (ret < 0 || (ret = one_int(r,
-                                      q(r, RS_REQUEST_INSERT, "tittti", rq->tenant,
-                                        rq->instance_id, rq->action, rq->actor, rq->reason,
-                                        a->now),
+                                      q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
+                                        rq->action, rq->actor, rq->reason, a->now),
                                       0, &a->id, "queueing the request", reterr)) < 0)
                 return ret;
         if (a->id == 0)
@@ -1078,8 +1097,8 @@ static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
         return 0;
 }
 
-int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
-                     int64_t *ret_id, struct batch_err *reterr)
+static int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
+                            int64_t *ret_id, struct batch_err *reterr)
 {
         struct request_args a = {rq, now_s, 0};
         int ret = atomically((struct repo *)s, reterr, do_request_add, &a);
@@ -1116,30 +1135,30 @@ static int request_list(struct repo *r, struct sql_stmt *st, struct store_reques
         return e;
 }
 
-int repo_request_pending(struct store *s, struct store_request_list *ret,
-                         struct batch_err *reterr)
+static int repo_request_pending(struct store *s, struct store_request_list *ret,
+                                struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return request_list(r, q(r, RS_REQUEST_PENDING, ""), ret, reterr);
 }
 
-int repo_request_list(struct store *s, int64_t instance_id, int64_t after_id,
-                      struct store_request_list *ret, struct batch_err *reterr)
+static int repo_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                             struct store_request_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return request_list(r, q(r, RS_REQUEST_LIST, "ii", instance_id, after_id), ret, reterr);
 }
 
-int repo_request_finish(struct store *s, int64_t id, int result, const char *message,
-                        int64_t now_s, struct batch_err *reterr)
+static int repo_request_finish(struct store *s, int64_t id, int result, const char *message,
+                               int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_REQUEST_FINISH, "iint", id, now_s, result, message),
                            RS_REQUEST_EXISTS, id, "request", "been done", reterr);
 }
 
-int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
-                     struct batch_err *reterr)
+static int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
+                            struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_REQUEST_GET, "i", id), ret, sizeof(*ret), read_request,
@@ -1150,7 +1169,7 @@ int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
                    : batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
 }
 
-int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
+static int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
@@ -1181,15 +1200,15 @@ static unsigned page_limit(unsigned limit)
 
 /* ---- step executions and checkpoints --------------------------------------------- */
 
-int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s, int64_t *ret_id,
-                  struct batch_err *reterr)
+static int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st =
-                q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
-                  in->read_count, in->write_count, in->commit_count, in->rollback_count,
-                  in->read_skip_count, in->process_skip_count, in->write_skip_count,
-                  in->filter_count, in->exit_message, now_s, in->metrics);
+            q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
+              in->read_count, in->write_count, in->commit_count, in->rollback_count,
+              in->read_skip_count, in->process_skip_count, in->write_skip_count, in->filter_count,
+              in->exit_message, now_s, in->metrics);
         return insert_child(r, st, "recording the step", "execution_id", "execution",
                             in->execution_id, ret_id, reterr);
 }
@@ -1202,8 +1221,8 @@ static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
         p->execution_id = col_int(r, st, 1);
         p->name = col_text(r, st, 2, &lost);
         p->status = col_text(r, st, 3, &lost);
-        int64_t *counts[] = {&p->read_count,      &p->write_count,        &p->commit_count,
-                             &p->rollback_count,  &p->read_skip_count,    &p->process_skip_count,
+        int64_t *counts[] = {&p->read_count,       &p->write_count,     &p->commit_count,
+                             &p->rollback_count,   &p->read_skip_count, &p->process_skip_count,
                              &p->write_skip_count, &p->filter_count};
         for (int i = 0; i < 8; i++)
                 *counts[i] = col_int(r, st, 4 + i);
@@ -1214,8 +1233,8 @@ static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !p->name || !p->status;
 }
 
-int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
-                   struct batch_err *reterr)
+static int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                          struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int e = collect(r, q(r, RS_STEP_LIST, "i", execution_id), sizeof(*ret->items),
@@ -1225,8 +1244,8 @@ int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list
         return e;
 }
 
-int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
-                        const char *data, int64_t now_s, struct batch_err *reterr)
+static int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
+                               const char *data, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t rows;
@@ -1238,8 +1257,8 @@ int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
         return ret;
 }
 
-int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
-                        struct batch_err *reterr)
+static int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                               struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_CHECKPOINT_GET, "it", instance_id, step);
@@ -1255,12 +1274,12 @@ int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, 
 
 /* ---- dead letters ---------------------------------------------------------------- */
 
-int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
-                         int64_t *ret_id, struct batch_err *reterr)
+static int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                                int64_t *ret_id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        struct sql_stmt *st = q(r, RS_DEAD_LETTER_INSERT, "ittti", d->instance_id, d->step,
-                                d->item, d->error, now_s);
+        struct sql_stmt *st =
+            q(r, RS_DEAD_LETTER_INSERT, "ittti", d->instance_id, d->step, d->item, d->error, now_s);
         return insert_child(r, st, "adding the dead letter", "instance_id", "instance",
                             d->instance_id, ret_id, reterr);
 }
@@ -1279,25 +1298,25 @@ static bool read_dead_letter(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !d->job || !d->step || !d->item || !d->error;
 }
 
-int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
-                          struct store_dead_letter_list *ret, struct batch_err *reterr)
+static int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                                 struct store_dead_letter_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DEAD_LETTER_LIST, "ttiin", f->tenant, f->job, f->instance_id,
                                 f->after_id, (int)page_limit(f->limit));
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_dead_letter, "listing dead letters", reterr);
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter,
+                        "listing dead letters", reterr);
         if (e < 0)
                 store_dead_letter_list_release(ret);
         return e;
 }
 
-int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
+static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t rows;
-        int ret = run(r, q(r, RS_DEAD_LETTER_DELETE, "i", id), "deleting the dead letter", &rows,
-                      reterr);
+        int ret =
+            run(r, q(r, RS_DEAD_LETTER_DELETE, "i", id), "deleting the dead letter", &rows, reterr);
         if (ret == 0 && rows == 0)
                 return batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
                                      (long long)id);
@@ -1319,17 +1338,17 @@ static int do_alert_add(struct repo *r, void *arg, struct batch_err *reterr)
         int ret = ensure_tenant(r, al->tenant, a->now, reterr);
         if (ret < 0)
                 return ret;
-        struct sql_stmt *st = q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id,
-                                al->kind, al->message, a->now, al->job,
-                                al->severity ? al->severity : "warning", al->suppressed_by);
+        struct sql_stmt *st =
+            q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id, al->kind, al->message,
+              a->now, al->job, al->severity ? al->severity : "warning", al->suppressed_by);
         bool sup = al->suppressed_by && !al->instance_id;
         return insert_child(r, st, "raising the alert", sup ? "suppressed_by" : "instance_id",
                             sup ? "alert" : "instance", sup ? al->suppressed_by : al->instance_id,
                             &a->id, reterr);
 }
 
-int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s, int64_t *ret_id,
-                   struct batch_err *reterr)
+static int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
 {
         struct alert_args a = {al, now_s, 0};
         int ret = atomically((struct repo *)s, reterr, do_alert_add, &a);
@@ -1367,15 +1386,15 @@ static int alert_list(struct repo *r, struct sql_stmt *st, struct store_alert_li
         return e;
 }
 
-int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
-                    struct store_alert_list *ret, struct batch_err *reterr)
+static int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                           struct store_alert_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return alert_list(r, q(r, RS_ALERT_LIST, "tb", tenant, unacknowledged_only), ret, reterr);
 }
 
-int repo_alert_find(struct store *s, const struct store_alert_filter *f,
-                    struct store_alert_list *ret, struct batch_err *reterr)
+static int repo_alert_find(struct store *s, const struct store_alert_filter *f,
+                           struct store_alert_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return alert_list(r,
@@ -1385,24 +1404,23 @@ int repo_alert_find(struct store *s, const struct store_alert_filter *f,
                           ret, reterr);
 }
 
-int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
-                           struct store_alert_list *ret, struct batch_err *reterr)
+static int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                                  struct store_alert_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        return alert_list(r, q(r, RS_ALERT_UNESCALATED, "tii", tenant, from_s, to_s), ret,
-                          reterr);
+        return alert_list(r, q(r, RS_ALERT_UNESCALATED, "tii", tenant, from_s, to_s), ret, reterr);
 }
 
-int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
-                   struct batch_err *reterr)
+static int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                          struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_ALERT_ACK, "iit", id, now_s, actor ? actor : "system"),
                            RS_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
 }
 
-int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
-                   struct batch_err *reterr)
+static int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                          struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_ALERT_GET, "i", id), ret, sizeof(*ret), read_alert,
@@ -1420,8 +1438,8 @@ static void bind_next(struct repo *r, struct sql_stmt *st, int i, const char *st
                 r->drv->bind_int64(st, i, next);
 }
 
-int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
-                      int64_t *ret_id, struct batch_err *reterr)
+static int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                             int64_t *ret_id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DELIVERY_INSERT, "ittt-tib", d->alert_id, d->channel,
@@ -1461,27 +1479,27 @@ static int delivery_list(struct repo *r, struct sql_stmt *st, struct store_deliv
         return e;
 }
 
-int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
-                      struct store_delivery_list *ret, struct batch_err *reterr)
+static int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                             struct store_delivery_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return delivery_list(r, q(r, RS_DELIVERY_DUE, "in", now_s, (int)page_limit(limit)), ret,
                              reterr);
 }
 
-int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
-                       struct batch_err *reterr)
+static int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                              struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return delivery_list(r, q(r, RS_DELIVERY_LIST, "i", alert_id), ret, reterr);
 }
 
-int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
-                         int64_t now_s, struct batch_err *reterr)
+static int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                                int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st =
-                q(r, RS_DELIVERY_UPDATE, "itn-it", id, o->state, o->attempts, now_s, o->last_answer);
+            q(r, RS_DELIVERY_UPDATE, "itn-it", id, o->state, o->attempts, now_s, o->last_answer);
         bind_next(r, st, 4, o->state, o->next_attempt_at);
         return update_once(r, st, RS_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
                            reterr);
@@ -1489,15 +1507,14 @@ int repo_delivery_update(struct store *s, int64_t id, const struct store_deliver
 
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
-int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
-                        const char *token_hash, int64_t now_s, struct batch_err *reterr)
+static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                               const char *token_hash, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t got;
-        int ret = one_int(r,
-                          q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash,
-                            now_s),
-                          0, &got, "recording the remote run", reterr);
+        int ret = one_int(
+            r, q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s), 0,
+            &got, "recording the remote run", reterr);
         if (ret == 0 && got == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "execution",
                                      "execution %lld already has a callback token",
@@ -1519,8 +1536,8 @@ static bool read_remote_run(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !rr->tenant;
 }
 
-int repo_remote_run_find(struct store *s, const char *token_hash, struct store_remote_run *ret,
-                         struct batch_err *reterr)
+static int repo_remote_run_find(struct store *s, const char *token_hash,
+                                struct store_remote_run *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_REMOTE_RUN_FIND, "t", token_hash), ret, sizeof(*ret),
@@ -1531,8 +1548,8 @@ int repo_remote_run_find(struct store *s, const char *token_hash, struct store_r
                    : batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
 }
 
-int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
-                           const char *message, int64_t now_s, struct batch_err *reterr)
+static int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                                  const char *message, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t rows;
@@ -1553,13 +1570,13 @@ int repo_remote_run_report(struct store *s, int64_t execution_id, const char *st
                              (long long)execution_id);
 }
 
-int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
-                            struct batch_err *reterr)
+static int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                                   struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_remote_run, "listing remote runs",
-                        reterr);
+        int e =
+            collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items), (void **)&ret->items,
+                    &ret->n, read_remote_run, "listing remote runs", reterr);
         if (e < 0)
                 store_remote_run_list_release(ret);
         return e;
@@ -1579,15 +1596,15 @@ static int do_next_due_put(struct repo *r, void *arg, struct batch_err *reterr)
                              "keeping the next due time", NULL, reterr);
 }
 
-int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
-                      int64_t now_s, struct batch_err *reterr)
+static int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                             int64_t now_s, struct batch_err *reterr)
 {
         struct next_due_args a = {tenant, job, due, now_s};
         return atomically((struct repo *)s, reterr, do_next_due_put, &a);
 }
 
-int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
-                      struct batch_err *reterr)
+static int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_NEXT_DUE_GET, "tt", tenant, job);
@@ -1610,8 +1627,7 @@ struct transition_args {
         int64_t now;
 };
 
-static int add_transition(struct repo *r, const struct transition_args *a,
-                          struct batch_err *reterr)
+static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
 {
         struct sql_stmt *st = q(r, RS_TRANSITION_ADD, "ii-ntt", a->id, a->now, a->to,
                                 a->actor ? a->actor : "system", a->reason);
@@ -1632,12 +1648,11 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
         struct create_args *a = arg;
         const struct store_instance *in = a->in;
         int ret = ensure_tenant(r, in->tenant, a->now, reterr);
-        if (ret < 0 ||
-            (ret = one_int(r,
-                           q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
-                             in->scheduled, in->due, in->first_due, in->last_due, in->state,
-                             in->reason, in->params, in->trace_id, a->now),
-                           0, &a->id, "creating the instance", reterr)) < 0)
+        if (ret < 0 || (ret = one_int(r,
+                                      q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
+                                        in->scheduled, in->due, in->first_due, in->last_due,
+                                        in->state, in->reason, in->params, in->trace_id, a->now),
+                                      0, &a->id, "creating the instance", reterr)) < 0)
                 return ret;
         if (a->id == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "due",
@@ -1647,8 +1662,8 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
         return add_transition(r, &t, reterr);
 }
 
-int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
-                         int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                                int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
 {
         struct create_args a = {in, actor, now_s, 0};
         int ret = atomically((struct repo *)s, reterr, do_create, &a);
@@ -1678,8 +1693,8 @@ static bool read_instance(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !in->tenant || !in->job || !in->trace_id;
 }
 
-int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
-                      struct batch_err *reterr)
+static int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_INSTANCE_GET, "i", id), ret, sizeof(*ret), read_instance,
@@ -1765,8 +1780,8 @@ static int list_stmt(struct repo *r, unsigned flags, struct sql_stmt **ret,
         return 0;
 }
 
-int repo_instance_list(struct store *s, const struct store_instance_filter *f,
-                       struct store_instance_list *ret, struct batch_err *reterr)
+static int repo_instance_list(struct store *s, const struct store_instance_filter *f,
+                              struct store_instance_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         unsigned flags = list_flags(f);
@@ -1801,39 +1816,39 @@ int repo_instance_list(struct store *s, const struct store_instance_filter *f,
 static int not_in_state(struct repo *r, int64_t id, int state, struct batch_err *reterr)
 {
         int64_t cur;
-        int ret = one_int(r, q(r, RS_INSTANCE_STATE, "i", id), -1, &cur, "reading the state",
-                          reterr);
+        int ret =
+            one_int(r, q(r, RS_INSTANCE_STATE, "i", id), -1, &cur, "reading the state", reterr);
         if (ret < 0)
                 return ret;
         if (cur < 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                     (long long)id);
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
         return batch_err_set(reterr, BATCH_ESTALE, "state",
-                             "instance %lld is in state %d, not %d: nothing changed",
-                             (long long)id, (int)cur, state);
+                             "instance %lld is in state %d, not %d: nothing changed", (long long)id,
+                             (int)cur, state);
 }
 
 static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
 {
         struct transition_args *a = arg;
         int64_t rows;
-        int ret = run(r, q(r, RS_INSTANCE_UPDATE_STATE, "innti", a->id, a->from, a->to,
-                           a->reason, a->now),
-                      "changing the state", &rows, reterr);
+        int ret = run(
+            r, q(r, RS_INSTANCE_UPDATE_STATE, "innti", a->id, a->from, a->to, a->reason, a->now),
+            "changing the state", &rows, reterr);
         if (ret < 0)
                 return ret;
         return rows == 0 ? not_in_state(r, a->id, a->from, reterr) : add_transition(r, a, reterr);
 }
 
-int repo_instance_transition(struct store *s, int64_t id, int from, int to, const char *actor,
-                             const char *reason, int64_t now_s, struct batch_err *reterr)
+static int repo_instance_transition(struct store *s, int64_t id, int from, int to,
+                                    const char *actor, const char *reason, int64_t now_s,
+                                    struct batch_err *reterr)
 {
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct repo *)s, reterr, do_transition, &a);
 }
 
-int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
-                             int64_t now_s, struct batch_err *reterr)
+static int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                                    int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t rows;
@@ -1854,13 +1869,13 @@ static bool read_transition(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !t->actor;
 }
 
-int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
-                          struct batch_err *reterr)
+static int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                                 struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_transition, "reading the history",
-                        reterr);
+        int e =
+            collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items), (void **)&ret->items,
+                    &ret->n, read_transition, "reading the history", reterr);
         if (e < 0)
                 store_transition_list_release(ret);
         return e;
@@ -1879,8 +1894,8 @@ static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !c->job;
 }
 
-int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
-                       struct store_change_list *ret, struct batch_err *reterr)
+static int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                              struct store_change_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int e = collect(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
@@ -1891,7 +1906,7 @@ int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, un
         return e;
 }
 
-int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
+static int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_CHANGE_LAST, ""), 0, ret, "reading the last change", reterr);
@@ -1931,8 +1946,8 @@ static int do_execution_start(struct repo *r, void *arg, struct batch_err *reter
         return 0;
 }
 
-int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
-                         int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+static int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                                int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
 {
         struct exec_args a = {e, now_s, 0, 0};
         int ret = atomically((struct repo *)s, reterr, do_execution_start, &a);
@@ -1943,15 +1958,15 @@ int repo_execution_start(struct store *s, const struct store_execution *e, int64
         return ret;
 }
 
-int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
-                          int64_t now_s, struct batch_err *reterr)
+static int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                                 int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_EXECUTION_FINISH, "iint", id, now_s, exit_status, error),
                            RS_EXECUTION_EXISTS, id, "execution", "finished", reterr);
 }
 
-int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
+static int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_EXECUTION_WITHDRAW, "i", id), RS_EXECUTION_EXISTS, id,
@@ -1976,13 +1991,13 @@ static bool read_execution(struct repo *r, struct sql_stmt *st, void *item)
         return lost;
 }
 
-int repo_execution_list(struct store *s, int64_t instance_id, struct store_execution_list *ret,
-                        struct batch_err *reterr)
+static int repo_execution_list(struct store *s, int64_t instance_id,
+                               struct store_execution_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_execution, "listing executions",
-                        reterr);
+        int e =
+            collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_execution, "listing executions", reterr);
         if (e < 0)
                 store_execution_list_release(ret);
         return e;
@@ -1995,8 +2010,8 @@ static bool read_report_stats(struct repo *r, struct sql_stmt *st, void *item)
         struct store_report_stats *p = item;
         bool lost = false;
         p->job = col_text(r, st, 0, &lost);
-        int64_t *v[] = {&p->total, &p->success, &p->failed, &p->skipped, &p->canceled,
-                        &p->has_failure, &p->timed};
+        int64_t *v[] = {&p->total,    &p->success,     &p->failed, &p->skipped,
+                        &p->canceled, &p->has_failure, &p->timed};
         for (int i = 0; i < 7; i++)
                 *v[i] = col_int(r, st, 1 + i);
         p->avg_s = r->drv->column_double(st, 8);
@@ -2031,26 +2046,26 @@ static bool read_report_due(struct repo *r, struct sql_stmt *st, void *item)
 static struct sql_stmt *report_stmt(struct repo *r, enum rs id, const char *tenant, int64_t from,
                                     int64_t to, const char *job)
 {
-        return q(r, job ? id + (RS_REPORT_STATS_JOB - RS_REPORT_STATS) : id, "tiit", tenant,
-                 from, to, job);
+        return q(r, job ? id + (RS_REPORT_STATS_JOB - RS_REPORT_STATS) : id, "tiit", tenant, from,
+                 to, job);
 }
 
-int repo_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
-                      const char *job, struct store_report_stats_list *ret,
-                      struct batch_err *reterr)
+static int repo_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, struct store_report_stats_list *ret,
+                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_stats,
-                        "reading the report", reterr);
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_stats, "reading the report", reterr);
         if (e < 0)
                 store_report_stats_list_release(ret);
         return e;
 }
 
-int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
-                        const char *job, struct store_report_middle_list *ret,
-                        struct batch_err *reterr)
+static int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
+                               const char *job, struct store_report_middle_list *ret,
+                               struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int e = collect(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
@@ -2061,14 +2076,14 @@ int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64
         return e;
 }
 
-int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
-                     const char *job, struct store_report_due_list *ret,
-                     struct batch_err *reterr)
+static int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, struct store_report_due_list *ret,
+                            struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_due,
-                        "reading the report", reterr);
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
         if (e < 0)
                 store_report_due_list_release(ret);
         return e;
@@ -2130,12 +2145,13 @@ static int do_purge(struct repo *r, void *arg, struct batch_err *reterr)
                 const char *k = keep.data;
                 ret = collect(r, q(r, RS_PURGE_LOGS, "t", k), sizeof(char *), (void **)&p->logs,
                               &p->nlogs, read_log, "retention: reading log paths", reterr);
-                int64_t *counts[] = {&p->deliveries, &p->alerts,     &p->dead_letters,
-                                     &p->checkpoints, &p->steps,     NULL,
-                                     &p->executions, &p->transitions, &p->requests,
+                int64_t *counts[] = {&p->deliveries,  &p->alerts,      &p->dead_letters,
+                                     &p->checkpoints, &p->steps,       NULL,
+                                     &p->executions,  &p->transitions, &p->requests,
                                      &p->instances};
                 for (int i = 0; i <= RS_PURGE_INSTANCES - RS_PURGE_DELIVERIES; i++) {
-                        int64_t rows = purged(r, q(r, RS_PURGE_DELIVERIES + i, "t", k), &ret, reterr);
+                        int64_t rows =
+                            purged(r, q(r, RS_PURGE_DELIVERIES + i, "t", k), &ret, reterr);
                         if (counts[i])
                                 *counts[i] += rows;
                 }
@@ -2144,13 +2160,14 @@ static int do_purge(struct repo *r, void *arg, struct batch_err *reterr)
         /* alerts and dead letters older than the cutoff, whatever their instance */
         int64_t *old[] = {&p->deliveries, &p->alerts, &p->dead_letters};
         for (int i = 0; i < 3; i++)
-                *old[i] += purged(r, q(r, RS_PURGE_OLD_DELIVERIES + i, "in", a->cutoff, (int)a->limit),
-                                  &ret, reterr);
+                *old[i] +=
+                    purged(r, q(r, RS_PURGE_OLD_DELIVERIES + i, "in", a->cutoff, (int)a->limit),
+                           &ret, reterr);
         return ret;
 }
 
-int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
-                    struct batch_err *reterr)
+static int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                           struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         memset(ret, 0, sizeof(*ret));
@@ -2167,3 +2184,222 @@ int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct stor
                 store_purge_release(ret);
         return e;
 }
+
+/* ---- the repository: open, migrations, transactions ------------------------------ */
+
+/* The recorded schema version, by a statement of its own (the repository's statements
+ * are prepared after the migrations). */
+static int read_version(struct repo *r, int *ret, struct batch_err *reterr)
+{
+        struct sql_stmt *st;
+        int got = r->drv->prepare(r->conn,
+                                  "SELECT coalesce(max(version), 0) FROM "
+                                  "schema_migrations",
+                                  &st, reterr);
+        if (got < 0)
+                return got;
+        if ((got = r->drv->step(st, "reading the schema version", reterr)) > 0)
+                *ret = (int)r->drv->column_int64(st, 0);
+        r->drv->finalize(st);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_EIO, "db",
+                                               "db: reading the schema version: no row");
+        if (*ret > r->drv->nmigrations)
+                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
+                                     "db: the repository has schema version %d, newer than the "
+                                     "%d this batchd understands; use a newer batchd",
+                                     *ret, r->drv->nmigrations);
+        return 0;
+}
+
+/* Each migration in its own transaction, the version read again inside it: another
+ * process opening the same new database at the same moment may have applied it. */
+static int migrate(struct repo *r, struct batch_err *reterr)
+{
+        const struct sql_driver *d = r->drv;
+        char *create = expand(d->dialect,
+                              "CREATE TABLE IF NOT EXISTS schema_migrations "
+                              "(version INTEGER PRIMARY KEY){STRICT}",
+                              reterr);
+        int version = 0, ret = create ? 0 : BATCH_ENOMEM;
+        if (ret == 0 && d->migrate_lock)
+                ret = d->exec(r->conn, d->migrate_lock, reterr);
+        if (ret == 0 && (ret = d->exec(r->conn, create, reterr)) == 0)
+                ret = read_version(r, &version, reterr);
+        while (ret == 0 && version < d->nmigrations) {
+                if ((ret = d->begin(r->conn, reterr)) < 0)
+                        break;
+                if ((ret = read_version(r, &version, reterr)) == 0 && version < d->nmigrations) {
+                        char rec[96];
+                        snprintf(rec, sizeof(rec),
+                                 "INSERT INTO schema_migrations(version) VALUES (%d)", version + 1);
+                        if ((ret = d->exec(r->conn, d->migrations[version], reterr)) == 0 &&
+                            (ret = d->exec(r->conn, rec, reterr)) == 0)
+                                version++;
+                }
+                if (ret < 0 || (ret = d->commit(r->conn, reterr)) < 0)
+                        d->rollback(r->conn);
+        }
+        if (d->migrate_unlock && r->conn)
+                d->exec(r->conn, d->migrate_unlock, NULL);
+        free(create);
+        return ret;
+}
+
+static void repo_close(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r)
+                return;
+        repo_finish(r);
+        r->drv->close(r->conn);
+        free(r);
+}
+
+/* Opens a repository of `ops` on driver `drv`. */
+static int repo_open(const struct store_ops *ops, const struct sql_driver *drv, const char *dsn,
+                     unsigned flags, struct store **ret, struct batch_err *reterr)
+{
+        struct repo *r = calloc(1, sizeof(*r));
+        if (!r)
+                return BATCH_ENOMEM;
+        r->base.ops = ops;
+        r->drv = drv;
+        int e = drv->open(dsn, flags, &r->conn, reterr);
+        if (e < 0) {
+                free(r);
+                return e;
+        }
+        if ((e = migrate(r, reterr)) < 0 || (e = repo_prepare(r, reterr)) < 0) {
+                repo_close(&r->base);
+                return e;
+        }
+        *ret = &r->base;
+        return 0;
+}
+
+static int repo_begin(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->begin(r->conn, reterr);
+}
+
+static int repo_commit(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->commit(r->conn, reterr);
+}
+
+static void repo_rollback(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        r->drv->rollback(r->conn);
+}
+
+static int repo_schema_version(struct store *s, int *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t v;
+        int e =
+            one_int(r, q(r, RS_SCHEMA_VERSION, ""), 0, &v, "reading the schema version", reterr);
+        if (e == 0)
+                *ret = (int)v;
+        return e;
+}
+
+static int repo_savepoint(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(r, q(r, RS_SAVEPOINT, ""), "savepoint", NULL, reterr);
+}
+
+static int repo_savepoint_release(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(r, q(r, RS_SAVEPOINT_RELEASE, ""), "releasing the savepoint", NULL, reterr);
+}
+
+static void repo_savepoint_rollback(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return;
+        /* ROLLBACK TO keeps the savepoint; RELEASE then forgets it. */
+        if (run(r, q(r, RS_SAVEPOINT_ROLLBACK, ""), "rolling back to the savepoint", NULL, NULL) ==
+            0)
+                run(r, q(r, RS_SAVEPOINT_RELEASE, ""), "releasing the savepoint", NULL, NULL);
+}
+
+static void *repo_native(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->native(r->conn);
+}
+
+/* The store interface of an engine: its name and open, the rest is the repository's. */
+#define REPO_OPS(engine, open_fn)                                                                  \
+        {                                                                                          \
+                .version = 7, .name = engine, .open = open_fn, .close = repo_close,                \
+                .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
+                .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
+                .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
+                .def_history = repo_def_history, .audit_add = repo_audit_add,                      \
+                .instance_create = repo_instance_create, .instance_get = repo_instance_get,        \
+                .instance_list = repo_instance_list,                                               \
+                .instance_transition = repo_instance_transition,                                   \
+                .instance_history = repo_instance_history,                                         \
+                .execution_start = repo_execution_start,                                           \
+                .execution_finish = repo_execution_finish,                                         \
+                .execution_withdraw = repo_execution_withdraw,                                     \
+                .execution_list = repo_execution_list, .step_put = repo_step_put,                  \
+                .step_list = repo_step_list, .checkpoint_put = repo_checkpoint_put,                \
+                .checkpoint_get = repo_checkpoint_get, .dead_letter_add = repo_dead_letter_add,    \
+                .dead_letter_list = repo_dead_letter_list,                                         \
+                .dead_letter_delete = repo_dead_letter_delete, .alert_add = repo_alert_add,        \
+                .alert_list = repo_alert_list, .alert_ack = repo_alert_ack,                        \
+                .token_add = repo_token_add, .token_find = repo_token_find,                        \
+                .token_list = repo_token_list, .token_revoke = repo_token_revoke,                  \
+                .node_heartbeat = repo_node_heartbeat, .node_list = repo_node_list,                \
+                .lease_acquire = repo_lease_acquire, .lease_release = repo_lease_release,          \
+                .request_add = repo_request_add, .request_pending = repo_request_pending,          \
+                .request_finish = repo_request_finish, .request_get = repo_request_get,            \
+                .data_version = repo_data_version, .savepoint = repo_savepoint,                    \
+                .savepoint_release = repo_savepoint_release,                                       \
+                .savepoint_rollback = repo_savepoint_rollback, .native = repo_native,              \
+                .request_list = repo_request_list,                                                 \
+                .instance_set_reason = repo_instance_set_reason,                                   \
+                .clock_publish = repo_clock_publish, .clock_withdraw = repo_clock_withdraw,        \
+                .clock_get = repo_clock_get, .report_stats = repo_report_stats,                    \
+                .report_middles = repo_report_middles, .report_dues = repo_report_dues,            \
+                .alert_get = repo_alert_get, .alert_find = repo_alert_find,                        \
+                .delivery_add = repo_delivery_add, .delivery_due = repo_delivery_due,              \
+                .delivery_update = repo_delivery_update, .delivery_list = repo_delivery_list,      \
+                .alert_unescalated = repo_alert_unescalated,                                       \
+                .remote_run_add = repo_remote_run_add, .remote_run_find = repo_remote_run_find,    \
+                .remote_run_report = repo_remote_run_report,                                       \
+                .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
+                .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
+                .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
+        }
+
+static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,
+                       struct batch_err *reterr)
+{
+        return repo_open(&store_sqlite_ops, &sqlite_driver, dsn, flags, ret, reterr);
+}
+
+static int postgres_open(const char *dsn, unsigned flags, struct store **ret,
+                         struct batch_err *reterr)
+{
+        return repo_open(&store_postgres_ops, &postgres_driver, dsn, flags, ret, reterr);
+}
+
+const struct store_ops store_sqlite_ops = REPO_OPS("sqlite", sqlite_open);
+const struct store_ops store_postgres_ops = REPO_OPS("postgres", postgres_open);

@@ -3,6 +3,9 @@
  * cursor: prepare once, then per use bind, step row by row, read columns, reset.
  * docs/internals/store.md has the layers and how to add an engine.
  *
+ * A driver also owns its connection: open (with the engine's own settings and checks),
+ * transactions, and its engine's migrations (the DDL differs), which repo.c applies.
+ *
  * Statements reach a driver written once: parameters as ?1 ?2 ... (the PostgreSQL
  * driver renumbers them $1 $2 ...), and the few points where the engines' SQL really
  * differs as {NAME} tokens, expanded by repo.c from the driver's dialect table. */
@@ -25,6 +28,29 @@ struct sql_token {
 
 struct sql_driver {
         const char *name;
+        /* Numbered migrations: migrations[i] brings the schema to version i + 1. */
+        const char *const *migrations;
+        int nmigrations;
+        /* Run around applying migrations (NULL: nothing): several nodes may open one
+         * database at once. */
+        const char *migrate_lock, *migrate_unlock;
+
+        /* Connects to `dsn` with the engine's settings; flags: enum store_open_flag.
+         * BATCH_EIO (or BATCH_EINVAL, BATCH_ENOMEM) saying why not. */
+        int (*open)(const char *dsn, unsigned flags, struct sql_conn **ret,
+                    struct batch_err *reterr);
+        /* Closes the connection (NULL is ignored), rolling back an open transaction. */
+        void (*close)(struct sql_conn *c);
+        /* A write transaction: begin waits for the engine's write turn where it has one. A
+         * failed commit leaves the transaction for rollback unless the engine ended it. */
+        int (*begin)(struct sql_conn *c, struct batch_err *reterr);
+        int (*commit)(struct sql_conn *c, struct batch_err *reterr);
+        void (*rollback)(struct sql_conn *c);
+        /* Runs one or more statements without parameters or rows (migrations). */
+        int (*exec)(struct sql_conn *c, const char *sql, struct batch_err *reterr);
+        /* The engine's own handle (sqlite3 *, PGconn *). */
+        void *(*native)(struct sql_conn *c);
+
         /* The dialect table, ended by {NULL, NULL}: every {NAME} a statement holds must
          * be in it (repo.c refuses to prepare one that is not). */
         const struct sql_token *dialect;
@@ -58,5 +84,8 @@ struct sql_driver {
         /* Whether the connection is inside a transaction. */
         bool (*in_tx)(struct sql_conn *c);
 };
+
+extern const struct sql_driver sqlite_driver;
+extern const struct sql_driver postgres_driver;
 
 #endif
