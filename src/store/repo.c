@@ -215,259 +215,259 @@ enum rs {
 };
 
 static const char *const rs_sql[RS_COUNT] = {
-    [RS_SCHEMA_VERSION] = "SELECT max(version) FROM schema_migrations",
-    [RS_SAVEPOINT] = "SAVEPOINT store_sp",
-    [RS_SAVEPOINT_RELEASE] = "RELEASE store_sp",
-    [RS_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
-    [RS_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
-                         "ON CONFLICT (name) DO NOTHING",
-    [RS_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                            "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-    [RS_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                      "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                      "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
-                      "updated_at = ?6, updated_by = ?7",
-    [RS_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                           "changed, changed_at, changed_by) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                   "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-    [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                    "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
-                    "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
-    [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-    [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                       "changed_by FROM definition_versions "
-                       "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
-    [RS_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)",
-    /* A taken name or hash inserts nothing (no row returned). */
-    [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                        "ON CONFLICT DO NOTHING RETURNING id",
-    [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
-    [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
-                      "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
-    [RS_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
-                        "AND revoked_at IS NULL",
-    [RS_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
-    [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                       "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
-                       "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
-    [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-    /* One statement, so atomic across nodes: the conflicting row is locked (the
-     * whole file on SQLite), and the condition checked on its latest version. RETURNING
-     * yields the row only when it was inserted or updated. */
-    [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
-                         "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
-                         "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-                         "expires_at = excluded.expires_at WHERE leases.holder = "
-                         "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
-    [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-    [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                     "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
-                     "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
-    [RS_CLOCK_DELETE] = "DELETE FROM clock WHERE CAST(?1 AS TEXT) IS NULL OR holder = ?1",
-    [RS_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
-    /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
-    [RS_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                          "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
-                          "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
-                          "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
-                          "WHERE id = ?2 AND tenant = ?1) RETURNING id",
-    [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
-                           "ORDER BY id",
-    [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
-                          "WHERE id = ?1 AND done_at IS NULL",
-    [RS_REQUEST_GET] = "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1",
-    [RS_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
-    [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
-                        "AND id > ?2 ORDER BY id LIMIT 1000",
-    [RS_DATA_VERSION] = "{DATA_VERSION}",
-    [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
-                       "write_count, commit_count, rollback_count, read_skip_count, "
-                       "process_skip_count, write_skip_count, filter_count, exit_message, "
-                       "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
-                       "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
-                       "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
-                       "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
-                       "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
-                       "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
-                       "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
-                       "ON CONFLICT (execution_id, name) DO UPDATE SET "
-                       "status = excluded.status, read_count = excluded.read_count, "
-                       "write_count = excluded.write_count, "
-                       "commit_count = excluded.commit_count, "
-                       "rollback_count = excluded.rollback_count, "
-                       "read_skip_count = excluded.read_skip_count, "
-                       "process_skip_count = excluded.process_skip_count, "
-                       "write_skip_count = excluded.write_skip_count, "
-                       "filter_count = excluded.filter_count, "
-                       "exit_message = excluded.exit_message, "
-                       "updated_at = excluded.updated_at, "
-                       "metrics = coalesce(excluded.metrics, step_executions.metrics) "
-                       "RETURNING id",
-    [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
-                     "ORDER BY id",
-    [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
-                             "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
-                             "CAST(?4 AS BIGINT) "
-                             "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
-                             "ON CONFLICT (instance_id, step) DO UPDATE "
-                             "SET data = excluded.data, updated_at = excluded.updated_at",
-    [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
-    [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
-                              "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
-                              "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                              "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
-                              "RETURNING id",
-    [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
-                            "d.created_at FROM dead_letters d JOIN instances i "
-                            "ON i.id = d.instance_id WHERE i.tenant = ?1 "
-                            "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
-                            "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
-                            "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
-    [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
-    [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
-                        "job, severity, suppressed_by) "
-                        "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
-                        "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
-                        "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
-                        "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
-                        "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
-                        "RETURNING id",
-    [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                      "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
-                      "ORDER BY id DESC",
-    [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
-                     "WHERE id = ?1 AND acknowledged_at IS NULL",
-    [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
-    [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
-    [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                      "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
-                      "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
-                      "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
-                      "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
-                      "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
-                      "ORDER BY id DESC LIMIT ?8",
-    [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
-                             "AND severity = 'critical' AND acknowledged_at IS NULL "
-                             "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
-                             "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
-                             "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
-                             "OR d.state = 'paused')) ORDER BY id LIMIT 100",
-    [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                           "next_attempt_at, message_id, created_at, escalation) "
-                           "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
-                           "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
-                           "CAST(?7 AS BIGINT), ?8 = 1 "
-                           "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
-    [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                        "ON a.id = d.alert_id WHERE d.state = 'pending' "
-                        "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
-                        "LIMIT ?2",
-    [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
-                           "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
-                           "WHERE id = ?1 AND state = 'pending'",
-    [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
-    [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                         "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
-    /* A second token for an execution inserts nothing (no row returned). */
-    [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                          "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
-                          "RETURNING execution_id",
-    [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
-                           "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
-                           "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
-                           "WHERE r.token_hash = ?1",
-    [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
-                             "reported_message = ?3, reported_at = ?4 "
-                             "WHERE execution_id = ?1 AND reported_status IS NULL "
-                             "AND (SELECT finished_at FROM executions "
-                             "WHERE id = ?1) IS NULL",
-    [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
-    [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
-                              "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
-                              "WHERE r.reported_status IS NOT NULL "
-                              "AND e.finished_at IS NULL ORDER BY r.execution_id",
-    [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
-                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
-                        "due_time = ?3, answered_at = ?4",
-    [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
-    /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
-    [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
-                           "last_due, state, reason, params, trace_id, created_at, "
-                           "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                           "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
-                           "DO NOTHING RETURNING id",
-    [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
-    [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
-                                 "updated_at = ?5 WHERE id = ?1 AND state = ?2",
-    [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
-    [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
-                               "WHERE id = ?1 AND state = ?2",
-    [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
-                          "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
-                           "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
-    [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
-                         "FROM instance_transitions t JOIN instances i ON i.id = "
-                         "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
-                         "LIMIT ?3",
-    [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
-    /* Serialises concurrent starts of one instance (the attempt number is max + 1)
-     * without blocking inserts that only reference the instance. */
-    [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
-    [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
-                            "started_at) SELECT CAST(?1 AS BIGINT), "
-                            "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
-                            "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                            "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
-    [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
-                            "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
-    [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
-    [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
-    [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
-                          "finished_at, exit_status, error FROM executions "
-                          "WHERE instance_id = ?1 ORDER BY attempt",
-    [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-    [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-    [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
-    [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
-    [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
-    [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
-    /* The candidates' live-due subquery is told its index on SQLite: the planner's
-     * pick (by due time) scans the whole tenant per row. */
-    [RS_PURGE_CANDIDATES] =
-        "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
-        " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < " PURGE_LIVE_DUE
-        " AND EXISTS (SELECT 1 FROM instances j "
-        "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
-        "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT " PURGE_RUNNING
-        " ORDER BY i.id LIMIT ?2",
-    [RS_PURGE_KEEP] =
-        "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN " FINAL_STATES
-        " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING "{FOR_UPDATE}",
-    [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
-                      "AND log_path IS NOT NULL",
-    [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
-                            "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
-    [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
-    [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
-    [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
-    [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
-                       "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
-    [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
-    [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
-    [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
-    [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
-    [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
-    [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
-                                "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-    [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
-                            "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-    [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
-                                  "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_SCHEMA_VERSION] = "SELECT max(version) FROM schema_migrations",
+        [RS_SAVEPOINT] = "SAVEPOINT store_sp",
+        [RS_SAVEPOINT_RELEASE] = "RELEASE store_sp",
+        [RS_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
+        [RS_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
+                             "ON CONFLICT (name) DO NOTHING",
+        [RS_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
+                                "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
+                          "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                          "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
+                          "updated_at = ?6, updated_by = ?7",
+        [RS_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
+                               "changed, changed_at, changed_by) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                       "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                        "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
+                        "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
+        [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
+                           "changed_by FROM definition_versions "
+                           "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
+        [RS_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)",
+        /* A taken name or hash inserts nothing (no row returned). */
+        [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
+                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                            "ON CONFLICT DO NOTHING RETURNING id",
+        [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
+        [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
+                          "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
+        [RS_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
+                            "AND revoked_at IS NULL",
+        [RS_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
+        [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
+                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
+                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
+        [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+        /* One statement, so atomic across nodes: the conflicting row is locked (the
+         * whole file on SQLite), and the condition checked on its latest version. RETURNING
+         * yields the row only when it was inserted or updated. */
+        [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
+                             "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
+                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                             "expires_at = excluded.expires_at WHERE leases.holder = "
+                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
+        [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+        [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
+                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
+        [RS_CLOCK_DELETE] = "DELETE FROM clock WHERE CAST(?1 AS TEXT) IS NULL OR holder = ?1",
+        [RS_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
+        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
+        [RS_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
+                              "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
+                              "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
+                              "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
+                              "WHERE id = ?2 AND tenant = ?1) RETURNING id",
+        [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
+                               "ORDER BY id",
+        [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
+                              "WHERE id = ?1 AND done_at IS NULL",
+        [RS_REQUEST_GET] = "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1",
+        [RS_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
+        [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
+                            "AND id > ?2 ORDER BY id LIMIT 1000",
+        [RS_DATA_VERSION] = "{DATA_VERSION}",
+        [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                           "write_count, commit_count, rollback_count, read_skip_count, "
+                           "process_skip_count, write_skip_count, filter_count, exit_message, "
+                           "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
+                           "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
+                           "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
+                           "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
+                           "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
+                           "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
+                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
+                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
+                           "status = excluded.status, read_count = excluded.read_count, "
+                           "write_count = excluded.write_count, "
+                           "commit_count = excluded.commit_count, "
+                           "rollback_count = excluded.rollback_count, "
+                           "read_skip_count = excluded.read_skip_count, "
+                           "process_skip_count = excluded.process_skip_count, "
+                           "write_skip_count = excluded.write_skip_count, "
+                           "filter_count = excluded.filter_count, "
+                           "exit_message = excluded.exit_message, "
+                           "updated_at = excluded.updated_at, "
+                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
+                           "RETURNING id",
+        [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
+                         "ORDER BY id",
+        [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                                 "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                                 "CAST(?4 AS BIGINT) "
+                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                                 "ON CONFLICT (instance_id, step) DO UPDATE "
+                                 "SET data = excluded.data, updated_at = excluded.updated_at",
+        [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
+        [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                                  "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
+                                  "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                                  "RETURNING id",
+        [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                                "d.created_at FROM dead_letters d JOIN instances i "
+                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
+                                "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
+                                "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
+                                "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
+        [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
+        [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                            "job, severity, suppressed_by) "
+                            "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
+                            "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                            "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
+                            "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
+                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
+                            "RETURNING id",
+        [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "ORDER BY id DESC",
+        [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
+                         "WHERE id = ?1 AND acknowledged_at IS NULL",
+        [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+        [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+        [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
+                          "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
+                          "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
+                          "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
+                          "ORDER BY id DESC LIMIT ?8",
+        [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+        [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                               "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                               "CAST(?7 AS BIGINT), ?8 = 1 "
+                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
+        [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
+                            "LIMIT ?2",
+        [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
+                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
+                               "WHERE id = ?1 AND state = 'pending'",
+        [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
+        [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+        /* A second token for an execution inserts nothing (no row returned). */
+        [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
+                              "RETURNING execution_id",
+        [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                               "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
+                               "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                               "WHERE r.token_hash = ?1",
+        [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
+                                 "reported_message = ?3, reported_at = ?4 "
+                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
+                                 "AND (SELECT finished_at FROM executions "
+                                 "WHERE id = ?1) IS NULL",
+        [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
+        [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
+                                  "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                                  "WHERE r.reported_status IS NOT NULL "
+                                  "AND e.finished_at IS NULL ORDER BY r.execution_id",
+        [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
+                            "due_time = ?3, answered_at = ?4",
+        [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
+        /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
+        [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
+                               "last_due, state, reason, params, trace_id, created_at, "
+                               "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                               "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
+                               "DO NOTHING RETURNING id",
+        [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
+        [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
+                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
+        [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
+        [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                                   "WHERE id = ?1 AND state = ?2",
+        [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
+                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
+                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
+        [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                             "LIMIT ?3",
+        [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
+        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
+         * without blocking inserts that only reference the instance. */
+        [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
+        [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                                "started_at) SELECT CAST(?1 AS BIGINT), "
+                                "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
+                                "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
+        [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
+                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+        [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                              "finished_at, exit_status, error FROM executions "
+                              "WHERE instance_id = ?1 ORDER BY attempt",
+        [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        /* The candidates' live-due subquery is told its index on SQLite: the planner's
+         * pick (by due time) scans the whole tenant per row. */
+        [RS_PURGE_CANDIDATES] =
+            "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
+            " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < " PURGE_LIVE_DUE
+            " AND EXISTS (SELECT 1 FROM instances j "
+            "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
+            "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT " PURGE_RUNNING
+            " ORDER BY i.id LIMIT ?2",
+        [RS_PURGE_KEEP] =
+            "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN " FINAL_STATES
+            " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING "{FOR_UPDATE}",
+        [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
+                          "AND log_path IS NOT NULL",
+        [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
+                                "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
+        [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
+        [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
+        [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
+        [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
+                           "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
+        [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
+        [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
+        [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
+        [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
+        [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
+        [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
+                                    "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
+                                "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
+                                      "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;

@@ -1,5 +1,5 @@
 /* sql.h: the small SQL driver interface the repository (repo.c) runs its statements
- * through; one driver per engine (sqlite/driver.c, postgres/driver.c). The shape is a
+ * through; one driver per engine (sqlite/sqlite.c, postgres/postgres.c). The shape is a
  * cursor: prepare once, then per use bind, step row by row, read columns, reset.
  * docs/internals/store.md has the layers and how to add an engine.
  *
@@ -54,9 +54,6 @@ struct sql_driver {
         /* The dialect table, ended by {NULL, NULL}: every {NAME} a statement holds must
          * be in it (repo.c refuses to prepare one that is not). */
         const struct sql_token *dialect;
-        /* Whether writers take row locks (PostgreSQL): the repository then locks the row
-         * it is about to derive a number from. SQLite has one writer at a time. */
-        bool row_locks;
         /* Prepares `sql` (tokens already expanded) for repeated use. BATCH_EIO with the
          * engine's message. */
         int (*prepare)(struct sql_conn *c, const char *sql, struct sql_stmt **ret,
