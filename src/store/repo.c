@@ -5,8 +5,10 @@
  *
  * Statements never fail on purpose: an insert that refers to a parent row checks it
  * (INSERT ... SELECT ... WHERE EXISTS) and one that may meet a taken key says ON
- * CONFLICT DO NOTHING, both RETURNING what they wrote, so that "no row" is the answer.
- * On PostgreSQL a failed statement would abort the caller's whole transaction. */
+ * CONFLICT DO NOTHING, so that "nothing inserted" is the answer. On PostgreSQL a failed
+ * statement would abort the caller's whole transaction. An insert learns its row's id
+ * from the driver (inserted_id: RETURNING on PostgreSQL; on SQLite, where RETURNING
+ * halves the rate of inserts, the last rowid). */
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -244,7 +246,7 @@ static const char *const rs_sql[RS_COUNT] = {
         /* A taken name or hash inserts nothing (no row returned). */
         [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
                             "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                            "ON CONFLICT DO NOTHING RETURNING id",
+                            "ON CONFLICT DO NOTHING{RETURNING_ID}",
         [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
         [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
                           "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
@@ -256,13 +258,13 @@ static const char *const rs_sql[RS_COUNT] = {
                            "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
         [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
         /* One statement, so atomic across nodes: the conflicting row is locked (the
-         * whole file on SQLite), and the condition checked on its latest version. RETURNING
-         * yields the row only when it was inserted or updated. */
+         * whole file on SQLite), and the condition checked on its latest version. It
+         * writes a row only when the lease is (now) the holder's. */
         [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
                              "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
                              "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
                              "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
+                             "excluded.holder OR leases.expires_at <= ?3",
         [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
         [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
                          "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
@@ -274,7 +276,7 @@ static const char *const rs_sql[RS_COUNT] = {
                               "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
                               "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
                               "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
-                              "WHERE id = ?2 AND tenant = ?1) RETURNING id",
+                              "WHERE id = ?2 AND tenant = ?1){RETURNING_ID}",
         [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
                                "ORDER BY id",
         [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
@@ -319,8 +321,8 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
                                   "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
                                   "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
-                                  "RETURNING id",
+                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1)"
+                                  "{RETURNING_ID}",
         [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
                                 "d.created_at FROM dead_letters d JOIN instances i "
                                 "ON i.id = d.instance_id WHERE i.tenant = ?1 "
@@ -334,8 +336,8 @@ static const char *const rs_sql[RS_COUNT] = {
                             "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
                             "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
                             "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
-                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8)) "
-                            "RETURNING id",
+                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8))"
+                            "{RETURNING_ID}",
         [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
                           "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
                           "ORDER BY id DESC",
@@ -361,7 +363,7 @@ static const char *const rs_sql[RS_COUNT] = {
                                "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
                                "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
                                "CAST(?7 AS BIGINT), ?8 = 1 "
-                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1) RETURNING id",
+                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1){RETURNING_ID}",
         [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                             "ON a.id = d.alert_id WHERE d.state = 'pending' "
                             "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
@@ -374,8 +376,7 @@ static const char *const rs_sql[RS_COUNT] = {
                              "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
         /* A second token for an execution inserts nothing (no row returned). */
         [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING "
-                              "RETURNING execution_id",
+                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
                                "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
                                "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
@@ -399,7 +400,7 @@ static const char *const rs_sql[RS_COUNT] = {
                                "last_due, state, reason, params, trace_id, created_at, "
                                "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                                "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
-                               "DO NOTHING RETURNING id",
+                               "DO NOTHING{RETURNING_ID}",
         [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
         [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
                                      "updated_at = ?5 WHERE id = ?1 AND state = ?2",
@@ -638,6 +639,17 @@ static int one_int(struct repo *r, struct sql_stmt *st, int64_t none, int64_t *r
         if (got)
                 r->drv->reset(st);
         return 0;
+}
+
+/* Runs an insert that says {RETURNING_ID} (or RETURNING id, for an upsert): *ret_id is
+ * its row's id, 0 when it wrote none. 0 or an error. */
+static int insert(struct repo *r, struct sql_stmt *st, const char *what, int64_t *ret_id,
+                  struct batch_err *reterr)
+{
+        int ret = r->drv->step(st, what, reterr);
+        *ret_id = ret < 0 ? 0 : r->drv->inserted_id(st);
+        r->drv->reset(st);
+        return ret < 0 ? ret : 0;
 }
 
 /* Column i as a new string (NULL for SQL NULL; *lost set when the copy failed). */
@@ -912,10 +924,10 @@ static int do_token_add(struct repo *r, void *arg, struct batch_err *reterr)
         struct token_args *a = arg;
         const struct store_token *t = a->t;
         int ret = ensure_tenant(r, t->tenant, a->now, reterr);
-        if (ret < 0 || (ret = one_int(r,
-                                      q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
-                                        t->hash, a->now, t->expires_at),
-                                      0, &a->id, "storing the token", reterr)) < 0)
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
+                                       t->hash, a->now, t->expires_at),
+                                     "storing the token", &a->id, reterr)) < 0)
                 return ret;
         if (a->id == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "name",
@@ -1016,13 +1028,12 @@ static int repo_lease_acquire(struct store *s, const char *name, const char *hol
                               int ttl_s, bool *ret_held, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        struct sql_stmt *st = q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s);
-        int got = first(r, st, "taking the lease", reterr);
-        if (got > 0)
-                r->drv->reset(st);
-        if (got >= 0)
-                *ret_held = got > 0;
-        return got < 0 ? got : 0;
+        int64_t rows;
+        int ret = run(r, q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s),
+                      "taking the lease", &rows, reterr);
+        if (ret == 0)
+                *ret_held = rows > 0;
+        return ret;
 }
 
 static int repo_lease_release(struct store *s, const char *name, const char *holder,
@@ -1086,10 +1097,10 @@ static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
         struct request_args *a = arg;
         const struct store_request *rq = a->q;
         int ret = ensure_tenant(r, rq->tenant, a->now, reterr);
-        if (ret < 0 || (ret = one_int(r,
-                                      q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
-                                        rq->action, rq->actor, rq->reason, a->now),
-                                      0, &a->id, "queueing the request", reterr)) < 0)
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
+                                       rq->action, rq->actor, rq->reason, a->now),
+                                     "queueing the request", &a->id, reterr)) < 0)
                 return ret;
         if (a->id == 0)
                 return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
@@ -1175,14 +1186,14 @@ static int repo_data_version(struct store *s, int64_t *ret, struct batch_err *re
         return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
 }
 
-/* Runs an insert that returns the new row's id (*ret_id, optional) and returns nothing
- * when its parent row is missing: that is BATCH_ENOENT "no PARENT N" (`field`). */
+/* Runs an insert (insert()) that inserts nothing when its parent row is missing: that is
+ * BATCH_ENOENT "no PARENT N" (`field`). *ret_id (optional): the new row's id. */
 static int insert_child(struct repo *r, struct sql_stmt *st, const char *what, const char *field,
                         const char *parent, int64_t parent_id, int64_t *ret_id,
                         struct batch_err *reterr)
 {
         int64_t id;
-        int ret = one_int(r, st, 0, &id, what, reterr);
+        int ret = insert(r, st, what, &id, reterr);
         if (ret < 0)
                 return ret;
         if (id == 0)
@@ -1511,11 +1522,10 @@ static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t in
                                const char *token_hash, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int64_t got;
-        int ret = one_int(
-            r, q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s), 0,
-            &got, "recording the remote run", reterr);
-        if (ret == 0 && got == 0)
+        int64_t rows;
+        int ret = run(r, q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s),
+                      "recording the remote run", &rows, reterr);
+        if (ret == 0 && rows == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "execution",
                                      "execution %lld already has a callback token",
                                      (long long)execution_id);
@@ -1648,11 +1658,11 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
         struct create_args *a = arg;
         const struct store_instance *in = a->in;
         int ret = ensure_tenant(r, in->tenant, a->now, reterr);
-        if (ret < 0 || (ret = one_int(r,
-                                      q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
-                                        in->scheduled, in->due, in->first_due, in->last_due,
-                                        in->state, in->reason, in->params, in->trace_id, a->now),
-                                      0, &a->id, "creating the instance", reterr)) < 0)
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
+                                       in->scheduled, in->due, in->first_due, in->last_due,
+                                       in->state, in->reason, in->params, in->trace_id, a->now),
+                                     "creating the instance", &a->id, reterr)) < 0)
                 return ret;
         if (a->id == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "due",

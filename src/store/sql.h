@@ -76,6 +76,9 @@ struct sql_driver {
         int64_t (*column_int64)(struct sql_stmt *st, int i);
         double (*column_double)(struct sql_stmt *st, int i);
         const char *(*column_text)(struct sql_stmt *st, int i);
+        /* The id of the row the statement's last run inserted (or, with RETURNING id,
+         * wrote), 0 when none; read before reset. The statement says {RETURNING_ID}. */
+        int64_t (*inserted_id)(struct sql_stmt *st);
         /* The rows the statement's last run inserted, updated or deleted. */
         int64_t (*changes)(struct sql_stmt *st);
         /* Whether the connection is inside a transaction. */

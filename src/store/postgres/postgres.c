@@ -313,6 +313,11 @@ static const char *column_text(struct sql_stmt *s, int i)
         return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
 }
 
+static int64_t inserted_id(struct sql_stmt *s)
+{
+        return s->res && PQntuples(s->res) > 0 ? atoll(PQgetvalue(s->res, 0, 0)) : 0;
+}
+
 static int64_t changes(struct sql_stmt *s)
 {
         return s->res ? atoll(PQcmdTuples(s->res)) : 0;
@@ -405,6 +410,7 @@ static void *native(struct sql_conn *c)
 /* PostgreSQL's side of the dialect points (docs/internals/store.md). */
 static const struct sql_token dialect[] = {
         {"TRUE", "true"},
+        {"RETURNING_ID", " RETURNING id"},
         {"STRICT", ""},
         {"IDS1", "(SELECT value::bigint FROM json_array_elements_text(CAST(?1 AS json)))"},
         {"BY_STATE", ""},
@@ -450,6 +456,7 @@ const struct sql_driver postgres_driver = {
         .column_int64 = column_int64,
         .column_double = column_double,
         .column_text = column_text,
+        .inserted_id = inserted_id,
         .changes = changes,
         .in_tx = in_tx,
 };
