@@ -833,20 +833,13 @@ static int repo_def_get(struct store *s, const char *tenant, const char *kind, c
                         struct store_def *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        struct sql_stmt *st = q(r, RS_DEF_GET, "ttt", tenant, kind, name);
-        int got = first(r, st, "reading the definition", reterr);
-        if (got <= 0)
-                return got < 0
-                           ? got
-                           : batch_err_set(reterr, BATCH_ENOENT, "name",
-                                           "no %s named \"%s\" in tenant %s", kind, name, tenant);
-        memset(ret, 0, sizeof(*ret));
-        bool lost = read_def(r, st, ret);
-        r->drv->reset(st);
-        if (!lost)
-                return 0;
-        store_def_release(ret);
-        return oom(reterr);
+        int got = one_row(r, q(r, RS_DEF_GET, "ttt", tenant, kind, name), ret, sizeof(*ret),
+                          read_def, "reading the definition", reterr);
+        if (got < 0)
+                store_def_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
+                                   kind, name, tenant);
 }
 
 static int def_list(struct repo *r, struct sql_stmt *st, struct store_def_list *ret,

@@ -85,6 +85,17 @@ struct sql_driver {
         bool (*in_tx)(struct sql_conn *c);
 };
 
+/* The function entries of a driver, for its initializer: each driver's file names its
+ * (static) functions after the entries they fill. */
+#define SQL_DRIVER_FUNCTIONS                                                                \
+        .open = conn_open, .close = conn_close, .begin = begin, .commit = commit,         \
+        .rollback = rollback, .exec = exec, .native = native, .prepare = prepare,         \
+        .finalize = finalize, .reset = reset, .bind_int64 = bind_int64,                   \
+        .bind_double = bind_double, .bind_text = bind_text, .step = step,                 \
+        .column_null = column_null, .column_int64 = column_int64,                         \
+        .column_double = column_double, .column_text = column_text,                       \
+        .inserted_id = inserted_id, .changes = changes, .in_tx = in_tx
+
 extern const struct sql_driver sqlite_driver;
 extern const struct sql_driver postgres_driver;
 
