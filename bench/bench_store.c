@@ -5,7 +5,9 @@
  * second through the store against SQLite by itself on a file beside it with the same
  * pragmas (bench/bench_ratios.sh prints the ratios): one transition per transaction
  * against bare commits (a one-row insert each), and 1,000 per transaction against the
- * same number of bare one-row updates plus inserts. Prints four lines of PAIRS figures. */
+ * same number of bare one-row updates plus inserts. Prints four lines of PAIRS figures.
+ * `bench_store DSN` runs the table in the repository DSN names instead (a postgresql://
+ * URL to an empty database: scripts/bench-compare.sh). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
         snprintf(path, sizeof(path), "%s/bench.db", dir);
         struct store *s;
         struct batch_err err;
-        if (store_open(path, &s, &err) < 0)
+        if (store_open(argc > 1 ? argv[1] : path, &s, &err) < 0)
                 die(&err);
         enum { N = 36000 };
         int64_t *ids = malloc(N * sizeof(*ids));
@@ -194,6 +196,29 @@ int main(int argc, char **argv)
         for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++)
                 printf("| %d | %.0f |\n", batches[b],
                        store_rate(s, ids, &next, batches[b], totals[b]));
+        /* Reads: every instance by id, then all of them in keyset pages of 100. */
+        double r0 = now_s();
+        for (int i = 0; i < N; i++) {
+                struct store_instance in;
+                if (store_instance_get(s, ids[i], &in, &err) < 0)
+                        die(&err);
+                store_instance_release(&in);
+        }
+        double r1 = now_s();
+        int64_t after = 0;
+        for (size_t n = 100; n == 100;) {
+                struct store_instance_filter f = {.tenant = "default", .state = -1,
+                                                  .after_id = after, .limit = 100};
+                struct store_instance_list l;
+                if (store_instance_list(s, &f, &l, &err) < 0)
+                        die(&err);
+                n = l.n;
+                after = n ? l.items[n - 1].id : after;
+                store_instance_list_release(&l);
+        }
+        printf("\ninstance reads: %.0f gets per second; %.0f instances listed per second "
+               "(pages of 100)\n",
+               N / (r1 - r0), N / (now_s() - r1));
         store_close(s);
         char cmd[96];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -1,19 +1,15 @@
-/* postgres.c: the PostgreSQL backend of the job repository, through libpq.
- *
- * The same schema as the SQLite backend in PostgreSQL's types, numbered migrations
- * applied under an advisory lock (several nodes may start at once) and recorded in
- * schema_migrations, statements prepared once per connection, and the same
- * conditional updates. */
+/* postgres.c: the PostgreSQL driver of the repository (sql.h) over libpq (pq.h), and
+ * PostgreSQL's migrations: the same schema as SQLite's in PostgreSQL's types, applied
+ * under an advisory lock (several nodes may start at once). Statements are prepared once
+ * per connection and run with text parameters; their result is read row by row. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
 
-#include "common/buf.h"
 #include "store/postgres/pq.h"
-
-#include "store/store.h"
+#include "store/sql.h"
 
 static const char *const migrations[] = {
         /* 1: tenants, definitions with their version history, audit log. */
@@ -158,2446 +154,289 @@ static const char *const migrations[] = {
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
 };
-#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
-
-/* An instance's skip_count (struct store_instance), as a column of a query on instances. */
-#define SKIP_COUNT_SQL                                                                            \
-        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
-        "0)::bigint FROM executions e JOIN step_executions s ON s.execution_id = e.id "         \
-        "WHERE e.instance_id = instances.id)"
-
-/* The report queries (store_report_stats): one row per instance in the range, then
- * aggregated per job; the median from the middle rows. */
-#define REPORT_PER_INSTANCE_SQL \
-        "SELECT i.job AS job, i.state AS state, " \
-        "CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - min(e.started_at) END AS dur, " \
-        "coalesce(sum(s.read_count), 0) AS rd, coalesce(sum(s.write_count), 0) AS wr, " \
-        "coalesce(sum(s.commit_count), 0) AS cm, coalesce(sum(s.write_skip_count), 0) AS ws, " \
-        "coalesce(sum(s.rollback_count), 0) AS rb, " \
-        "coalesce(sum(s.read_skip_count + s.process_skip_count + s.write_skip_count), 0) AS sk " \
-        "FROM instances i LEFT JOIN executions e ON e.instance_id = i.id " \
-        "LEFT JOIN step_executions s ON s.execution_id = e.id " \
-        "WHERE i.tenant = $1 AND i.due_time >= $2 AND i.due_time < $3 " \
-        "AND ($4::text IS NULL OR i.job = $4) GROUP BY i.id, i.job, i.state"
-/* An alert's columns, as read_alert reads them. */
-#define ALERT_COLS                                                                                \
-        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
-        "job, severity, suppressed_by"
-
-/* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
-#define DELIVERY_COLS                                                                             \
-        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
-        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
-        "d.escalation"
-
-enum stmt_id {
-        ST_TENANT_ENSURE,
-        ST_DEF_LAST_VERSION,
-        ST_DEF_UPSERT,
-        ST_DEF_VERSION_ADD,
-        ST_DEF_GET,
-        ST_DEF_LIST,
-        ST_DEF_DELETE,
-        ST_DEF_HISTORY,
-        ST_AUDIT_ADD,
-        ST_INSTANCE_INSERT,
-        ST_INSTANCE_GET,
-        ST_INSTANCE_UPDATE_STATE,
-        ST_INSTANCE_EXISTS,
-        ST_INSTANCE_SET_REASON,
-        ST_CLOCK_PUT,
-        ST_CLOCK_DELETE,
-        ST_CLOCK_GET,
-        ST_TRANSITION_ADD,
-        ST_TRANSITION_LIST,
-        ST_CHANGES_AFTER,
-        ST_CHANGE_LAST,
-        ST_INSTANCE_LOCK,
-        ST_EXECUTION_INSERT,
-        ST_EXECUTION_FINISH,
-        ST_EXECUTION_EXISTS,
-        ST_EXECUTION_WITHDRAW,
-        ST_EXECUTION_LIST,
-        ST_STEP_UPSERT,
-        ST_STEP_LIST,
-        ST_CHECKPOINT_UPSERT,
-        ST_CHECKPOINT_GET,
-        ST_DEAD_LETTER_INSERT,
-        ST_DEAD_LETTER_LIST,
-        ST_DEAD_LETTER_DELETE,
-        ST_ALERT_INSERT,
-        ST_ALERT_LIST,
-        ST_ALERT_ACK,
-        ST_ALERT_EXISTS,
-        ST_TOKEN_INSERT,
-        ST_TOKEN_FIND,
-        ST_TOKEN_LIST,
-        ST_TOKEN_REVOKE,
-        ST_TOKEN_EXISTS,
-        ST_NODE_UPSERT,
-        ST_NODE_LIST,
-        ST_LEASE_ACQUIRE,
-        ST_LEASE_RELEASE,
-        ST_REQUEST_INSERT,
-        ST_REQUEST_PENDING,
-        ST_REQUEST_FINISH,
-        ST_REQUEST_GET,
-        ST_REQUEST_EXISTS,
-        ST_DATA_VERSION,
-        ST_REQUEST_LIST,
-        ST_REPORT_STATS,
-        ST_REPORT_MIDDLES,
-        ST_REPORT_DUES,
-        ST_ALERT_GET,
-        ST_ALERT_FIND,
-        ST_DELIVERY_INSERT,
-        ST_DELIVERY_DUE,
-        ST_DELIVERY_UPDATE,
-        ST_DELIVERY_EXISTS,
-        ST_DELIVERY_LIST,
-        ST_ALERT_UNESCALATED,
-        ST_REMOTE_RUN_ADD,
-        ST_REMOTE_RUN_FIND,
-        ST_REMOTE_RUN_REPORT,
-        ST_REMOTE_RUN_EXISTS,
-        ST_REMOTE_RUN_REPORTS,
-        ST_NEXT_DUE_PUT,
-        ST_NEXT_DUE_GET,
-        /* retention (docs/daemon.md "Retention") */
-        ST_PURGE_CANDIDATES,
-        ST_PURGE_KEEP,
-        ST_PURGE_DELIVERIES,
-        ST_PURGE_ALERTS,
-        ST_PURGE_DEAD_LETTERS,
-        ST_PURGE_CHECKPOINTS,
-        ST_PURGE_STEPS,
-        ST_PURGE_LOGS,
-        ST_PURGE_REMOTE_RUNS,
-        ST_PURGE_EXECUTIONS,
-        ST_PURGE_TRANSITIONS,
-        ST_PURGE_REQUESTS,
-        ST_PURGE_INSTANCES,
-        ST_PURGE_OLD_DELIVERIES,
-        ST_PURGE_OLD_ALERTS,
-        ST_PURGE_OLD_DEAD_LETTERS,
-        ST_COUNT,
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < $1 AND i.due_time < $1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), $3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), $3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT $2",
-        [ST_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id = ANY($1::bigint[]) AND i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < $2 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) FOR UPDATE",
-        [ST_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE instance_id = ANY($1::bigint[]))",
-        [ST_PURGE_ALERTS] = "DELETE FROM alerts WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN (SELECT id FROM executions WHERE instance_id = ANY($1::bigint[]))",
-        [ST_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id = ANY($1::bigint[]) AND log_path IS NOT NULL",
-        [ST_PURGE_REMOTE_RUNS] = "DELETE FROM remote_runs WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_EXECUTIONS] = "DELETE FROM executions WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_TRANSITIONS] = "DELETE FROM instance_transitions WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_REQUESTS] = "DELETE FROM requests WHERE instance_id = ANY($1::bigint[])",
-        [ST_PURGE_INSTANCES] = "DELETE FROM instances WHERE id = ANY($1::bigint[])",
-        [ST_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < $1 ORDER BY id LIMIT $2)",
-        [ST_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < $1 ORDER BY id LIMIT $2)",
-        [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < $1 ORDER BY id LIMIT $2)",
-        [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES ($1, $2) "
-                             "ON CONFLICT (name) DO NOTHING",
-        [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                                "WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                          "updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                          "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = $4, spec = $5, "
-                          "updated_at = $6, updated_by = $7",
-        [ST_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                               "changed, changed_at, changed_by) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [ST_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                       "FROM definitions WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE ($1::text IS NULL OR tenant = $1) "
-                        "AND ($2::text IS NULL OR kind = $2) ORDER BY tenant, kind, name",
-        [ST_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = $1 AND kind = $2 AND name = $3",
-        [ST_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                           "changed_by FROM definition_versions "
-                           "WHERE tenant = $1 AND kind = $2 AND name = $3 ORDER BY version",
-        [ST_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                         "VALUES ($1, $2, $3, $4, $5)",
-        [ST_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
-                               "last_due, state, reason, params, trace_id, created_at, "
-                               "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                               "$11) ON CONFLICT (tenant, job, due_time) WHERE scheduled "
-                               "DO NOTHING RETURNING id",
-        [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled::int, due_time, first_due, "
-                            "last_due, state, reason, params, trace_id, created_at, updated_at, "
-                            SKIP_COUNT_SQL " FROM instances WHERE id = $1",
-        [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = $3, reason = $4, "
-                                     "updated_at = $5 WHERE id = $1 AND state = $2",
-        [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = $1",
-        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                         "VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET holder = $1, "
-                         "real_at_us = $2, clock_at_us = $3, rate = $4",
-        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE $1::text IS NULL OR holder = $1",
-        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
-        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = $3, updated_at = $4 "
-                                   "WHERE id = $1 AND state = $2",
-        [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
-                              "to_state, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
-                             "FROM instance_transitions t JOIN instances i ON i.id = "
-                             "t.instance_id WHERE t.id > $1 AND i.tenant = $2 ORDER BY t.id "
-                             "LIMIT $3",
-        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
-        [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
-                               "FROM instance_transitions WHERE instance_id = $1 ORDER BY id",
-        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
-         * without blocking inserts that only reference the instance. */
-        [ST_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = $1 FOR NO KEY UPDATE",
-        [ST_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
-                                "started_at) SELECT $1::bigint, coalesce(max(attempt), 0) + 1, "
-                                "$2::text, $3::bigint, $4::text, $5::bigint FROM executions "
-                                "WHERE instance_id = $1 RETURNING id, attempt",
-        [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = $2, exit_status = $3, "
-                                "error = $4 WHERE id = $1 AND finished_at IS NULL",
-        [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = $1",
-        [ST_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = $1 AND finished_at IS NULL",
-        [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
-                              "finished_at, exit_status, error FROM executions "
-                              "WHERE instance_id = $1 ORDER BY attempt",
-        /* The inserts below that reference a parent row check it first (no row: no
-         * parent), so that a missing parent does not abort a caller's transaction. */
-        [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
-                           "write_count, commit_count, rollback_count, read_skip_count, "
-                           "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at, metrics) SELECT $1::bigint, $2::text, "
-                           "$3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, "
-                           "$8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::text, "
-                           "$13::bigint, $13::bigint, $14::text "
-                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = $1) "
-                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
-                           "status = excluded.status, read_count = excluded.read_count, "
-                           "write_count = excluded.write_count, "
-                           "commit_count = excluded.commit_count, "
-                           "rollback_count = excluded.rollback_count, "
-                           "read_skip_count = excluded.read_skip_count, "
-                           "process_skip_count = excluded.process_skip_count, "
-                           "write_skip_count = excluded.write_skip_count, "
-                           "filter_count = excluded.filter_count, "
-                           "exit_message = excluded.exit_message, "
-                           "updated_at = excluded.updated_at, "
-                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
-                           "RETURNING id",
-        [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
-                         "commit_count, rollback_count, read_skip_count, process_skip_count, "
-                         "write_skip_count, filter_count, exit_message, started_at, updated_at, "
-                         "metrics FROM step_executions WHERE execution_id = $1 ORDER BY id",
-        [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
-                                 "SELECT $1::bigint, $2::text, $3::text, $4::bigint "
-                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = $1) "
-                                 "ON CONFLICT (instance_id, step) DO UPDATE "
-                                 "SET data = excluded.data, updated_at = excluded.updated_at",
-        [ST_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = $1 AND step = $2",
-        [ST_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
-                                  "created_at) SELECT $1::bigint, $2::text, $3::text, $4::text, "
-                                  "$5::bigint WHERE EXISTS (SELECT 1 FROM instances "
-                                  "WHERE id = $1) RETURNING id",
-        [ST_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
-                                "d.created_at FROM dead_letters d JOIN instances i "
-                                "ON i.id = d.instance_id WHERE i.tenant = $1 "
-                                "AND ($2::text IS NULL OR i.job = $2) "
-                                "AND ($3::bigint = 0 OR d.instance_id = $3) AND d.id > $4 "
-                                "ORDER BY d.id LIMIT $5",
-        [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = $1",
-        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
-                            "job, severity, suppressed_by) "
-                            "SELECT $1::text, $2::bigint, $3::text, $4::text, $5::bigint, "
-                            "$6::text, $7::text, $8::bigint "
-                            "WHERE ($2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = $2)) "
-                            "AND ($8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = $8)) "
-                            "RETURNING id",
-        [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = $1 "
-                          "AND (NOT $2::boolean OR acknowledged_at IS NULL) ORDER BY id DESC",
-        [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = $2, acknowledged_by = $3 "
-                         "WHERE id = $1 AND acknowledged_at IS NULL",
-        [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = $1",
-        /* A taken name or hash inserts nothing (no row returned) instead of failing,
-         * which would abort a caller's transaction. */
-        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                            "expires_at) VALUES ($1, $2, $3, $4, $5, $6) "
-                            "ON CONFLICT DO NOTHING RETURNING id",
-        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE hash = $1",
-        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE ($1::text IS NULL OR tenant = $1) "
-                          "ORDER BY id",
-        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 "
-                            "AND revoked_at IS NULL",
-        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = $1",
-        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                           "VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO UPDATE "
-                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
-        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-        /* One statement, so atomic across nodes: the row lock taken by ON CONFLICT makes
-         * concurrent acquirers wait and re-check the condition on the latest row. */
-        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
-                             "VALUES ($1, $2, $3::bigint + $4::bigint) "
-                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= $3 RETURNING holder",
-        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = $1 AND holder = $2",
-        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
-        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                              "created_at) SELECT $1::text, $2::bigint, $3::text, $4::text, "
-                              "$5::text, $6::bigint WHERE EXISTS (SELECT 1 FROM instances "
-                              "WHERE id = $2 AND tenant = $1) RETURNING id",
-        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                               "done_at, result, message FROM requests WHERE done_at IS NULL "
-                               "ORDER BY id",
-        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = $2, result = $3, message = $4 "
-                              "WHERE id = $1 AND done_at IS NULL",
-        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                           "done_at, result, message FROM requests WHERE id = $1",
-        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = $1",
-        /* The number of transaction ids below the snapshot's xmax that are no longer in
-         * progress: it grows with every commit (or abort) of a writing transaction, of
-         * this cluster, and stays put otherwise (reads assign no transaction id). Taken
-         * from a snapshot, so a change not yet visible to a later query is one this
-         * number has not counted yet either. */
-        [ST_DATA_VERSION] = "SELECT pg_snapshot_xmax(s)::text::bigint - "
-                            "(SELECT count(*) FROM pg_snapshot_xip(s)) "
-                            "FROM pg_current_snapshot() AS s",
-        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                            "done_at, result, message FROM requests WHERE instance_id = $1 "
-                            "AND id > $2 ORDER BY id LIMIT 1000",
-        [ST_REPORT_STATS] = "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), "
-        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), "
-        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" REPORT_PER_INSTANCE_SQL ") x GROUP BY job",
-        [ST_REPORT_MIDDLES] = "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY dur) AS rn, "
-        "count(*) OVER (PARTITION BY job) AS cnt FROM (" REPORT_PER_INSTANCE_SQL
-        ") x WHERE dur IS NOT NULL) y WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2",
-        [ST_REPORT_DUES] = "SELECT job, due_time, state FROM instances WHERE tenant = $1 "
-                           "AND scheduled AND due_time >= $2 AND due_time < $3 "
-                           "AND ($4::text IS NULL OR job = $4)",
-        [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = $1",
-        [ST_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = $1 "
-                          "AND ($2::text IS NULL OR job = $2) AND ($3::text IS NULL OR kind = $3) "
-                          "AND ($4::text IS NULL OR severity = $4) "
-                          "AND (NOT $5::boolean OR acknowledged_at IS NULL) AND created_at >= $6 "
-                          "AND ($7::bigint = 0 OR id < $7) ORDER BY id DESC LIMIT $8",
-        [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at, escalation) "
-                               "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, "
-                               "$6::text, $7::bigint, $8::boolean WHERE EXISTS (SELECT 1 FROM "
-                               "alerts WHERE id = $1) RETURNING id",
-        [ST_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                              "created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING "
-                              "RETURNING execution_id",
-        [ST_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
-                               "e.finished_at IS NOT NULL, r.reported_status, r.reported_message, "
-                               "r.reported_at FROM remote_runs r "
-                               "JOIN executions e ON e.id = r.execution_id "
-                               "JOIN instances i ON i.id = r.instance_id WHERE r.token_hash = $1",
-        [ST_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = $2, "
-                                 "reported_message = $3, reported_at = $4 "
-                                 "WHERE execution_id = $1 AND reported_status IS NULL "
-                                 "AND (SELECT finished_at FROM executions "
-                                 "WHERE id = $1) IS NULL",
-        [ST_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = $1",
-        [ST_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, false, "
-                                  "r.reported_status, r.reported_message, r.reported_at "
-                                  "FROM remote_runs r JOIN executions e ON e.id = r.execution_id "
-                                  "JOIN instances i ON i.id = r.instance_id "
-                                  "WHERE r.reported_status IS NOT NULL AND e.finished_at IS NULL "
-                                  "ORDER BY r.execution_id",
-        [ST_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
-                            "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, job) DO UPDATE SET "
-                            "due_time = $3, answered_at = $4",
-        [ST_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = $1 AND job = $2",
-        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = $1 "
-                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
-                                 "AND suppressed_by IS NULL AND created_at BETWEEN $2 AND $3 "
-                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
-                                 "WHERE d.alert_id = al.id AND (d.escalation "
-                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
-        [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
-                            "AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id "
-                            "LIMIT $2",
-        [ST_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = $2, attempts = $3, "
-                               "next_attempt_at = $4, last_attempt_at = $5, last_answer = $6 "
-                               "WHERE id = $1 AND state = 'pending'",
-        [ST_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = $1",
-        [ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                             "ON a.id = d.alert_id WHERE d.alert_id = $1 ORDER BY d.id",
-};
-
-struct pg_store {
-        struct store base;
-        PGconn *conn;
+struct sql_conn {
+        PGconn *pg;
         bool in_tx;
-        char sqlstate[6]; /* SQLSTATE of the last failed statement run(), "" after success */
+        int nstmt; /* statements prepared, for their names */
 };
 
-#define PG_FOREIGN_KEY_VIOLATION "23503"
-#define PG_UNIQUE_VIOLATION "23505"
+#define MAX_PARAMS 32
 
-static int pg_error(struct pg_store *s, struct batch_err *reterr, const char *what)
+struct sql_stmt {
+        struct sql_conn *c;
+        char name[16];
+        int nparams;
+        char *param[MAX_PARAMS]; /* NULL: SQL NULL */
+        PGresult *res;           /* of the current run */
+        int row;                 /* the current row of res, -1 before the first */
+};
+
+static int conn_error(struct sql_conn *c, struct batch_err *reterr, const char *what)
 {
         char msg[200];
-        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(s->conn));
+        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c->pg));
         msg[strcspn(msg, "\n")] = '\0';
         return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, msg);
 }
 
-static int exec_sql(struct pg_store *s, const char *sql, struct batch_err *reterr)
+/* sql with ?N made $N (outside quoted text), and its highest N in *ret_n. */
+static char *renumber(const char *sql, int *ret_n)
 {
-        PGresult *res = PQexec(s->conn, sql);
-        ExecStatusType st = PQresultStatus(res);
-        int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : pg_error(s, reterr, sql);
-        PQclear(res);
-        return r;
-}
-
-/* Runs prepared statement `id` with text parameters (NULL entries are SQL NULL).
- * Returns the result (caller clears it) or NULL after setting reterr. */
-static PGresult *run(struct pg_store *s, enum stmt_id id, int n, const char *const *params,
-                     struct batch_err *reterr, const char *what)
-{
-        char name[16];
-        snprintf(name, sizeof(name), "s%d", (int)id);
-        PGresult *res = PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
-        ExecStatusType st = PQresultStatus(res);
-        s->sqlstate[0] = '\0';
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-                const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-                snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", code ? code : "");
-                pg_error(s, reterr, what);
-                PQclear(res);
+        char *out = malloc(strlen(sql) + 1);
+        if (!out)
                 return NULL;
+        char *o = out, quote = 0;
+        *ret_n = 0;
+        for (const char *p = sql; *p; p++) {
+                if (quote && *p == quote)
+                        quote = 0;
+                else if (!quote && (*p == '\'' || *p == '"'))
+                        quote = *p;
+                if (!quote && *p == '?' && p[1] >= '0' && p[1] <= '9') {
+                        *o++ = '$';
+                        int n = atoi(p + 1);
+                        if (n > *ret_n)
+                                *ret_n = n;
+                        continue;
+                }
+                *o++ = *p;
         }
-        return res;
+        *o = '\0';
+        return out;
 }
 
-static int run_cmd(struct pg_store *s, enum stmt_id id, int n, const char *const *params,
-                   struct batch_err *reterr, const char *what, long *ret_rows)
+static int prepare(struct sql_conn *c, const char *sql, struct sql_stmt **ret,
+                   struct batch_err *reterr)
 {
-        PGresult *res = run(s, id, n, params, reterr, what);
-        if (!res)
-                return reterr ? reterr->code : BATCH_EIO;
-        if (ret_rows)
-                *ret_rows = atol(PQcmdTuples(res));
+        struct sql_stmt *s = calloc(1, sizeof(*s));
+        int n = 0;
+        char *text = s ? renumber(sql, &n) : NULL;
+        if (!text || n > MAX_PARAMS) {
+                free(s);
+                free(text);
+                return batch_err_set(reterr, text ? BATCH_EINVAL : BATCH_ENOMEM, "db",
+                                     text ? "db: too many parameters" : "db: out of memory");
+        }
+        s->c = c;
+        s->nparams = n;
+        s->row = -1;
+        snprintf(s->name, sizeof(s->name), "r%d", c->nstmt++);
+        PGresult *res = PQprepare(c->pg, s->name, text, 0, NULL);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
+        free(text);
+        if (!ok) {
+                free(s);
+                return conn_error(c, reterr, "preparing statements");
+        }
+        *ret = s;
         return 0;
 }
 
-#define I64(buf, v) (snprintf((buf), sizeof(buf), "%lld", (long long)(v)), (buf))
-
-static void pg_close(struct store *base)
+static void reset(struct sql_stmt *s)
 {
-        struct pg_store *s = (struct pg_store *)base;
-        if (!s)
-                return;
-        if (s->in_tx)
-                PQclear(PQexec(s->conn, "ROLLBACK"));
-        PQfinish(s->conn);
-        free(s);
+        for (int i = 0; i < s->nparams; i++) {
+                free(s->param[i]);
+                s->param[i] = NULL;
+        }
+        PQclear(s->res);
+        s->res = NULL;
+        s->row = -1;
 }
 
-static int migrate(struct pg_store *s, struct batch_err *reterr)
+static void finalize(struct sql_stmt *s)
 {
-        int r;
-        /* One node migrates at a time; the others wait and then find nothing to do. */
-        if ((r = exec_sql(s, "SELECT pg_advisory_lock(7311)", reterr)) < 0)
-                return r;
-        if ((r = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
-                             "PRIMARY KEY)",
-                          reterr)) < 0)
-                goto out;
-        PGresult *res = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                r = pg_error(s, reterr, "reading the schema version");
-                PQclear(res);
-                goto out;
+        if (s) {
+                reset(s);
+                free(s);
         }
-        int version = atoi(PQgetvalue(res, 0, 0));
-        PQclear(res);
-        if (version > (int)NMIGRATIONS) {
-                r = batch_err_set(reterr, BATCH_ESCHEMA, "db",
-                                  "db: the repository has schema version %d, newer than the %d "
-                                  "this batchd understands; use a newer batchd",
-                                  version, (int)NMIGRATIONS);
-                goto out;
-        }
-        for (int v = version; v < (int)NMIGRATIONS; v++) {
-                char rec[96];
-                snprintf(rec, sizeof(rec), "INSERT INTO schema_migrations(version) VALUES (%d)",
-                         v + 1);
-                if ((r = exec_sql(s, "BEGIN", reterr)) < 0)
-                        goto out;
-                if ((r = exec_sql(s, migrations[v], reterr)) < 0 ||
-                    (r = exec_sql(s, rec, reterr)) < 0 || (r = exec_sql(s, "COMMIT", reterr)) < 0) {
-                        PQclear(PQexec(s->conn, "ROLLBACK"));
-                        goto out;
+}
+
+/* A parameter that cannot be copied (no memory) stays NULL: the statement then finds
+ * nothing or fails on its NOT NULL column. */
+static void bind_text(struct sql_stmt *s, int i, const char *v)
+{
+        if (i < 1 || i > s->nparams)
+                return;
+        free(s->param[i - 1]);
+        s->param[i - 1] = v ? strdup(v) : NULL;
+}
+
+static void bind_int64(struct sql_stmt *s, int i, int64_t v)
+{
+        char buf[24];
+        snprintf(buf, sizeof(buf), "%lld", (long long)v);
+        bind_text(s, i, buf);
+}
+
+static void bind_double(struct sql_stmt *s, int i, double v)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%.17g", v);
+        bind_text(s, i, buf);
+}
+
+static int step(struct sql_stmt *s, const char *what, struct batch_err *reterr)
+{
+        if (!s->res) {
+                s->res = PQexecPrepared(s->c->pg, s->name, s->nparams,
+                                        (const char *const *)s->param, NULL, NULL, 0);
+                ExecStatusType st = PQresultStatus(s->res);
+                if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                        PQclear(s->res);
+                        s->res = NULL;
+                        return conn_error(s->c, reterr, what);
                 }
         }
-        r = 0;
-out:
-        PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(7311)"));
+        return ++s->row < PQntuples(s->res) ? 1 : 0;
+}
+
+static bool column_null(struct sql_stmt *s, int i)
+{
+        return PQgetisnull(s->res, s->row, i);
+}
+
+/* Booleans come as "t" and "f". */
+static int64_t column_int64(struct sql_stmt *s, int i)
+{
+        const char *v = PQgetvalue(s->res, s->row, i);
+        return *v == 't' ? 1 : atoll(v);
+}
+
+static double column_double(struct sql_stmt *s, int i)
+{
+        return strtod(PQgetvalue(s->res, s->row, i), NULL);
+}
+
+static const char *column_text(struct sql_stmt *s, int i)
+{
+        return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
+}
+
+static int64_t inserted_id(struct sql_stmt *s)
+{
+        return s->res && PQntuples(s->res) > 0 ? atoll(PQgetvalue(s->res, 0, 0)) : 0;
+}
+
+static int64_t changes(struct sql_stmt *s)
+{
+        return s->res ? atoll(PQcmdTuples(s->res)) : 0;
+}
+
+static bool in_tx(struct sql_conn *c)
+{
+        return c->in_tx;
+}
+
+static int exec(struct sql_conn *c, const char *sql, struct batch_err *reterr)
+{
+        PGresult *res = PQexec(c->pg, sql);
+        ExecStatusType st = PQresultStatus(res);
+        int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : conn_error(c, reterr, sql);
+        PQclear(res);
         return r;
 }
 
-static int pg_open(const char *dsn, unsigned flags, struct store **ret,
-                   struct batch_err *reterr)
+static void conn_close(struct sql_conn *c)
+{
+        if (!c)
+                return;
+        if (c->in_tx)
+                PQclear(PQexec(c->pg, "ROLLBACK"));
+        PQfinish(c->pg);
+        free(c);
+}
+
+static int conn_open(const char *dsn, unsigned flags, struct sql_conn **ret,
+                     struct batch_err *reterr)
 {
         (void)flags; /* PostgreSQL checks its own pages (data checksums, WAL) */
         int r = pq_load(reterr);
         if (r < 0)
                 return r;
-        struct pg_store *s = calloc(1, sizeof(*s));
-        if (!s)
+        struct sql_conn *c = calloc(1, sizeof(*c));
+        if (!c)
                 return BATCH_ENOMEM;
-        s->base.ops = &store_postgres_ops;
-        s->conn = PQconnectdb(dsn);
-        if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
-                r = s->conn ? pg_error(s, reterr, "cannot connect")
-                            : batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
-                goto fail;
+        c->pg = PQconnectdb(dsn);
+        if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+                r = c->pg ? conn_error(c, reterr, "cannot connect")
+                          : batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+                conn_close(c);
+                return r;
         }
-        if ((r = exec_sql(s, "SET client_min_messages = warning", reterr)) < 0 ||
-            (r = migrate(s, reterr)) < 0)
-                goto fail;
-        for (int i = 0; i < ST_COUNT; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "s%d", i);
-                PGresult *res = PQprepare(s->conn, name, stmt_sql[i], 0, NULL);
-                bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-                PQclear(res);
-                if (!ok) {
-                        r = pg_error(s, reterr, "preparing statements");
-                        goto fail;
-                }
+        if ((r = exec(c, "SET client_min_messages = warning", reterr)) < 0) {
+                conn_close(c);
+                return r;
         }
-        *ret = &s->base;
+        *ret = c;
         return 0;
-fail:
-        pg_close(&s->base);
-        return r;
 }
 
-static int pg_begin(struct store *base, struct batch_err *reterr)
+static int begin(struct sql_conn *c, struct batch_err *reterr)
 {
-        struct pg_store *s = (struct pg_store *)base;
-        int r = exec_sql(s, "BEGIN", reterr);
+        int r = exec(c, "BEGIN", reterr);
         if (r == 0)
-                s->in_tx = true;
+                c->in_tx = true;
         return r;
 }
 
-static int pg_commit(struct store *base, struct batch_err *reterr)
+static int commit(struct sql_conn *c, struct batch_err *reterr)
 {
-        struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = PQexec(s->conn, "COMMIT");
+        PGresult *res = PQexec(c->pg, "COMMIT");
         int r = 0;
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                r = pg_error(s, reterr, "COMMIT");
+                r = conn_error(c, reterr, "COMMIT");
         else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
                 /* A statement failed inside the transaction: PostgreSQL rolled it back. */
                 r = batch_err_set(reterr, BATCH_EIO, "db",
                                   "db: the transaction was rolled back after an earlier error");
         PQclear(res);
-        s->in_tx = false;
+        c->in_tx = false;
         return r;
 }
 
-static void pg_rollback(struct store *base)
+static void rollback(struct sql_conn *c)
 {
-        struct pg_store *s = (struct pg_store *)base;
-        if (s->in_tx)
-                PQclear(PQexec(s->conn, "ROLLBACK"));
-        s->in_tx = false;
+        if (c->in_tx)
+                PQclear(PQexec(c->pg, "ROLLBACK"));
+        c->in_tx = false;
 }
 
-static int atomically(struct pg_store *s, struct batch_err *reterr,
-                      int (*fn)(struct pg_store *s, void *arg, struct batch_err *reterr), void *arg)
+static void *native(struct sql_conn *c)
 {
-        if (s->in_tx)
-                return fn(s, arg, reterr);
-        int r = pg_begin(&s->base, reterr);
-        if (r < 0)
-                return r;
-        if ((r = fn(s, arg, reterr)) < 0) {
-                pg_rollback(&s->base);
-                return r;
-        }
-        return pg_commit(&s->base, reterr);
+        return c->pg;
 }
 
-static int pg_schema_version(struct store *base, int *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = PQexec(s->conn, "SELECT max(version) FROM schema_migrations");
-        int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : pg_error(s, reterr, "schema version");
-        if (r == 0)
-                *ret = atoi(PQgetvalue(res, 0, 0));
-        PQclear(res);
-        return r;
-}
-
-static char *val(PGresult *res, int row, int col)
-{
-        return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
-}
-
-static long long num(PGresult *res, int row, int col)
-{
-        return atoll(PQgetvalue(res, row, col));
-}
-
-/* Whether val() failed for lack of memory: the column is not NULL but the copy is. */
-static bool lost(PGresult *res, int row, int col, const char *v)
-{
-        return !v && !PQgetisnull(res, row, col);
-}
-
-static int oom(struct batch_err *reterr)
-{
-        return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
-}
-
-/* Reads every row of `res` into a fresh array of `size`-byte items (zeroed by calloc, then
- * filled by read_row, which returns 0 or BATCH_ENOMEM). The array is never NULL on success,
- * even for no rows. On error the items read so far, the failing one included, stay in
- * *items and *n for the caller to release. Does not set reterr; res stays the caller's. */
-static int collect(PGresult *res, size_t size, void **items, size_t *n,
-                   int (*read_row)(PGresult *res, int row, void *item))
-{
-        int rows = PQntuples(res), r = 0;
-        *n = 0;
-        *items = calloc(rows ? (size_t)rows : 1, size);
-        if (!*items)
-                return BATCH_ENOMEM;
-        for (int i = 0; r == 0 && i < rows; i++) {
-                (*n)++;
-                r = read_row(res, i, (char *)*items + (size_t)i * size);
-        }
-        return r;
-}
-
-/* Runs statement `id` and reads its rows into *items and *n with read_row (collect).
- * *items and *n are set first, so the caller can release the list whatever the result.
- * BATCH_EIO when the statement failed, BATCH_ENOMEM (with reterr) when reading did. */
-static int run_list(struct pg_store *s, enum stmt_id id, int n, const char *const *params,
-                    const char *what, size_t size, void **items, size_t *nitems,
-                    int (*read_row)(PGresult *res, int row, void *item), struct batch_err *reterr)
-{
-        *items = NULL;
-        *nitems = 0;
-        PGresult *res = run(s, id, n, params, reterr, what);
-        if (!res)
-                return BATCH_EIO;
-        int r = collect(res, size, items, nitems, read_row);
-        PQclear(res);
-        return r < 0 ? oom(reterr) : 0;
-}
-
-/* ---- definitions ------------------------------------------------------------ */
-
-struct put_args {
-        const struct store_def *d;
-        int64_t now;
-        const char *spec;
+/* PostgreSQL's side of the dialect points (docs/internals/store.md). */
+static const struct sql_token dialect[] = {
+        {"TRUE", "true"},
+        {"RETURNING_ID", " RETURNING id"},
+        {"STRICT", ""},
+        {"IDS1", "(SELECT value::bigint FROM json_array_elements_text(CAST(?1 AS json)))"},
+        {"BY_STATE", ""},
+        {"BY_TENANT_DUE", ""},
+        {"BY_JOB_DUE", ""},
+        {"FOR_UPDATE", " FOR UPDATE"},
+        {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
+        {"SLOT", "scheduled"},
+        /* The number of transaction ids below the snapshot's xmax that are no longer in
+         * progress: it grows with every commit (or abort) of a writing transaction, of
+         * this cluster, and stays put otherwise (reads assign no transaction id). Taken
+         * from a snapshot, so a change not yet visible to a later query is one this
+         * number has not counted yet either. */
+        {"DATA_VERSION", "SELECT pg_snapshot_xmax(s)::text::bigint - "
+                         "(SELECT count(*) FROM pg_snapshot_xip(s)) "
+                         "FROM pg_current_snapshot() AS s"},
+        {NULL, NULL},
 };
 
-static int64_t last_version(struct pg_store *s, const struct store_def *d,
-                            struct batch_err *reterr)
-{
-        const char *p[] = {d->tenant, d->kind, d->name};
-        PGresult *res = run(s, ST_DEF_LAST_VERSION, 3, p, reterr, "reading the version");
-        if (!res)
-                return -1;
-        int64_t v = num(res, 0, 0);
-        PQclear(res);
-        return v;
-}
-
-static int add_version(struct pg_store *s, const struct put_args *a, int64_t version,
-                       struct batch_err *reterr)
-{
-        char v[24], at[24];
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name, I64(v, version), a->spec,
-                           a->d->changed, I64(at, a->now),
-                           a->d->changed_by ? a->d->changed_by : "unknown"};
-        return run_cmd(s, ST_DEF_VERSION_ADD, 8, p, reterr, "recording the version", NULL);
-}
-
-static int ensure_tenant(struct pg_store *s, const char *tenant, int64_t now,
-                         struct batch_err *reterr)
-{
-        char at[24];
-        const char *p[] = {tenant, I64(at, now)};
-        return run_cmd(s, ST_TENANT_ENSURE, 2, p, reterr, "creating the tenant", NULL);
-}
-
-static int do_put(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        int r = ensure_tenant(s, a->d->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        int64_t version = last_version(s, a->d, reterr);
-        if (version < 0)
-                return BATCH_EIO;
-        version++;
-        char v[24], at[24];
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name, I64(v, version), a->spec,
-                           I64(at, a->now), a->d->changed_by ? a->d->changed_by : "unknown"};
-        if ((r = run_cmd(s, ST_DEF_UPSERT, 7, p, reterr, "storing the definition", NULL)) < 0)
-                return r;
-        return add_version(s, a, version, reterr);
-}
-
-static int pg_def_put(struct store *base, const struct store_def *d, int64_t now_s,
-                      struct batch_err *reterr)
-{
-        if (!d->tenant || !d->kind || !d->name || !d->spec)
-                return batch_err_set(reterr, BATCH_EINVAL, "definition",
-                                     "definition: tenant, kind, name and spec are required");
-        struct put_args a = {d, now_s, d->spec};
-        return atomically((struct pg_store *)base, reterr, do_put, &a);
-}
-
-static int read_def(PGresult *res, int row, void *item)
-{
-        struct store_def *d = item;
-        d->tenant = val(res, row, 0);
-        d->kind = val(res, row, 1);
-        d->name = val(res, row, 2);
-        d->version = num(res, row, 3);
-        d->spec = val(res, row, 4);
-        d->changed = val(res, row, 5);
-        d->changed_at = num(res, row, 6);
-        d->changed_by = val(res, row, 7);
-        return d->tenant && d->kind && d->name && d->changed_by ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_def_get(struct store *base, const char *tenant, const char *kind, const char *name,
-                      struct store_def *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind, name};
-        PGresult *res = run(s, ST_DEF_GET, 3, p, reterr, "reading the definition");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                  kind, name, tenant);
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_def(res, 0, ret)) < 0)
-                        store_def_release(ret);
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_def_list(struct store *base, const char *tenant, const char *kind,
-                       struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind};
-        int r = run_list(s, ST_DEF_LIST, 2, p, "listing definitions", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_def, reterr);
-        if (r < 0)
-                store_def_list_release(ret);
-        return r;
-}
-
-static int do_delete(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        const char *p[] = {a->d->tenant, a->d->kind, a->d->name};
-        long rows = 0;
-        int r = run_cmd(s, ST_DEF_DELETE, 3, p, reterr, "deleting the definition", &rows);
-        if (r < 0)
-                return r;
-        if (rows == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                     a->d->kind, a->d->name, a->d->tenant);
-        int64_t version = last_version(s, a->d, reterr);
-        if (version < 0)
-                return BATCH_EIO;
-        return add_version(s, a, version + 1, reterr);
-}
-
-static int pg_def_delete(struct store *base, const char *tenant, const char *kind,
-                         const char *name, const char *actor, int64_t now_s,
-                         struct batch_err *reterr)
-{
-        struct store_def d = {.tenant = (char *)tenant,
-                              .kind = (char *)kind,
-                              .name = (char *)name,
-                              .changed = (char *)"deleted",
-                              .changed_by = (char *)actor};
-        struct put_args a = {&d, now_s, NULL};
-        return atomically((struct pg_store *)base, reterr, do_delete, &a);
-}
-
-static int pg_def_history(struct store *base, const char *tenant, const char *kind,
-                          const char *name, struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, kind, name};
-        int r = run_list(s, ST_DEF_HISTORY, 3, p, "reading the history", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_def, reterr);
-        if (r < 0)
-                store_def_list_release(ret);
-        return r;
-}
-
-static int pg_audit_add(struct store *base, int64_t now_s, const char *actor, const char *action,
-                        const char *object, const char *detail, struct batch_err *reterr)
-{
-        char at[24];
-        const char *p[] = {I64(at, now_s), actor, action, object, detail};
-        return run_cmd((struct pg_store *)base, ST_AUDIT_ADD, 5, p, reterr,
-                       "writing the audit log", NULL);
-}
-
-/* ---- instances ------------------------------------------------------------ */
-
-struct transition_args {
-        int64_t id;
-        int from, to;
-        const char *actor, *reason;
-        int64_t now;
-};
-
-static int add_transition(struct pg_store *s, const struct transition_args *a,
-                          struct batch_err *reterr)
-{
-        char id[24], at[24], from[24], to[24];
-        const char *p[] = {I64(id, a->id), I64(at, a->now), a->from >= 0 ? I64(from, a->from) : NULL,
-                           I64(to, a->to), a->actor ? a->actor : "system", a->reason};
-        return run_cmd(s, ST_TRANSITION_ADD, 6, p, reterr, "recording the transition", NULL);
-}
-
-struct create_args {
-        const struct store_instance *in;
-        const char *actor;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_create(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct create_args *a = arg;
-        const struct store_instance *in = a->in;
-        int r = ensure_tenant(s, in->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char due[24], first[24], last[24], state[24], now[24];
-        const char *p[] = {in->tenant,        in->job,           in->scheduled ? "t" : "f",
-                           I64(due, in->due), I64(first, in->first_due),
-                           I64(last, in->last_due), I64(state, in->state),
-                           in->reason,        in->params,        in->trace_id,
-                           I64(now, a->now)};
-        PGresult *res = run(s, ST_INSTANCE_INSERT, 11, p, reterr, "creating the instance");
-        if (!res)
-                return BATCH_EIO;
-        int rows = PQntuples(res);
-        if (rows)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!rows)
-                return batch_err_set(reterr, BATCH_EEXIST, "due",
-                                     "job %s of tenant %s already has an instance due at %lld",
-                                     in->job, in->tenant, (long long)in->due);
-        struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
-        return add_transition(s, &t, reterr);
-}
-
-static int pg_instance_create(struct store *base, const struct store_instance *in,
-                              const char *actor, int64_t now_s, int64_t *ret_id,
-                              struct batch_err *reterr)
-{
-        struct create_args a = {in, actor, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_create, &a);
-        if (r == 0)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_instance(PGresult *res, int row, void *item)
-{
-        struct store_instance *in = item;
-        in->id = num(res, row, 0);
-        in->tenant = val(res, row, 1);
-        in->job = val(res, row, 2);
-        in->scheduled = num(res, row, 3) != 0;
-        in->due = num(res, row, 4);
-        in->first_due = num(res, row, 5);
-        in->last_due = num(res, row, 6);
-        in->state = (int)num(res, row, 7);
-        in->reason = val(res, row, 8);
-        in->params = val(res, row, 9);
-        in->trace_id = val(res, row, 10);
-        in->created_at = num(res, row, 11);
-        in->updated_at = num(res, row, 12);
-        in->skip_count = num(res, row, 13);
-        return in->tenant && in->job && in->trace_id ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_instance_get(struct store *base, int64_t id, struct store_instance *ret,
-                           struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, ST_INSTANCE_GET, 1, p, reterr, "reading the instance");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_instance(res, 0, ret)) < 0)
-                        store_instance_release(ret);
-        }
-        PQclear(res);
-        return r;
-}
-
-/* An instance list's SQL, built from only the conditions its filter sets (so that the
- * planner can use the index that fits them), and its parameters, $1, $2, ... in order. */
-struct list_query {
-        char sql[2048];
-        size_t n;
-        bool truncated;
-        int nparams;
-        const char *params[10];
-        char state[24], from[24], to[24], after_due[24], after[24], limit[24];
-};
-
-static void list_add(struct list_query *q, const char *part)
-{
-        int w = snprintf(q->sql + q->n, sizeof(q->sql) - q->n, "%s", part);
-        if (w < 0 || (size_t)w >= sizeof(q->sql) - q->n)
-                q->truncated = true;
-        else
-                q->n += (size_t)w;
-}
-
-/* Appends `part` and then the marker ($1, $2, ...) of `value`, the next parameter. */
-static void list_param(struct list_query *q, const char *part, const char *value)
-{
-        char ph[16];
-        if (q->nparams == (int)(sizeof(q->params) / sizeof(q->params[0]))) {
-                q->truncated = true;
-                return;
-        }
-        q->params[q->nparams++] = value;
-        snprintf(ph, sizeof(ph), "$%d", q->nparams);
-        list_add(q, part);
-        list_add(q, ph);
-}
-
-static void list_query_build(struct list_query *q, const struct store_instance_filter *f)
-{
-        unsigned lim = f->limit ? f->limit : 100;
-        list_param(q, "SELECT id, tenant, job, scheduled::int, due_time, first_due, last_due, "
-                      "state, reason, params, trace_id, created_at, updated_at, " SKIP_COUNT_SQL
-                      " FROM instances WHERE tenant = ",
-                   f->tenant);
-        if (f->job)
-                list_param(q, " AND job = ", f->job);
-        if (f->state >= 0)
-                list_param(q, " AND state = ", I64(q->state, f->state));
-        if (f->has_due_range) {
-                list_param(q, " AND due_time >= ", I64(q->from, f->due_from));
-                list_param(q, " AND due_time < ", I64(q->to, f->due_to));
-        }
-        if (f->after_id != 0 && f->by_due) {
-                list_param(q, " AND (due_time, id) < (", I64(q->after_due, f->after_due));
-                list_param(q, ", ", I64(q->after, f->after_id));
-                list_add(q, ")");
-        } else if (f->after_id != 0) {
-                list_param(q, f->newest_first ? " AND id < " : " AND id > ",
-                           I64(q->after, f->after_id));
-        }
-        /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
-        if (f->live_only)
-                list_add(q, " AND state IN (0, 1, 2, 4, 10, 11)");
-        if (f->scheduled_only)
-                list_add(q, " AND scheduled");
-        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
-        if (f->failed_only)
-                list_add(q, " AND state IN (3, 6, 7, 11)");
-        if (f->has_failure)
-                list_add(q, " AND " SKIP_COUNT_SQL " > 0");
-        /* The creation is the one transition without a from_state. */
-        if (f->created_by) {
-                list_param(q, " AND EXISTS (SELECT 1 FROM instance_transitions c "
-                              "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
-                              "AND c.actor = ",
-                           f->created_by);
-                list_add(q, ")");
-        }
-        list_param(q, f->by_due         ? " ORDER BY due_time DESC, id DESC LIMIT "
-                      : f->newest_first ? " ORDER BY id DESC LIMIT "
-                                        : " ORDER BY id LIMIT ",
-                   I64(q->limit, lim > 10000 ? 10000 : lim));
-}
-
-static int pg_instance_list(struct store *base, const struct store_instance_filter *f,
-                            struct store_instance_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        struct list_query *q = calloc(1, sizeof(*q));
-        if (!q)
-                return oom(reterr);
-        list_query_build(q, f);
-        if (q->truncated) {
-                free(q);
-                return batch_err_set(reterr, BATCH_EIO, "db",
-                                     "db: the instance list query is too long");
-        }
-        /* Unnamed and planned for these values: which index fits depends on them. */
-        PGresult *res = PQexecParams(s->conn, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
-        free(q);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-                snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", code ? code : "");
-                PQclear(res);
-                return pg_error(s, reterr, "listing instances");
-        }
-        s->sqlstate[0] = '\0';
-        int r = collect(res, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance);
-        PQclear(res);
-        if (r < 0) {
-                store_instance_list_release(ret);
-                return oom(reterr);
-        }
-        return 0;
-}
-
-/* After a conditional update (WHERE id = $1 AND state = $2) changed no row: why. */
-static int not_in_state(struct pg_store *s, int64_t id, int state, struct batch_err *reterr)
-{
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, ST_INSTANCE_EXISTS, 1, p, reterr, "reading the state");
-        if (!res)
-                return BATCH_EIO;
-        int found = PQntuples(res);
-        int cur = found ? (int)num(res, 0, 0) : -1;
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                     (long long)id);
-        return batch_err_set(reterr, BATCH_ESTALE, "state",
-                             "instance %lld is in state %d, not %d: nothing changed",
-                             (long long)id, cur, state);
-}
-
-static int do_transition(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct transition_args *a = arg;
-        char id[24], from[24], to[24], at[24];
-        const char *p[] = {I64(id, a->id), I64(from, a->from), I64(to, a->to), a->reason,
-                           I64(at, a->now)};
-        long rows = 0;
-        int r = run_cmd(s, ST_INSTANCE_UPDATE_STATE, 5, p, reterr, "changing the state", &rows);
-        if (r < 0)
-                return r;
-        if (rows == 0)
-                return not_in_state(s, a->id, a->from, reterr);
-        return add_transition(s, a, reterr);
-}
-
-static int pg_instance_transition(struct store *base, int64_t id, int from, int to,
-                                  const char *actor, const char *reason, int64_t now_s,
-                                  struct batch_err *reterr)
-{
-        struct transition_args a = {id, from, to, actor, reason, now_s};
-        return atomically((struct pg_store *)base, reterr, do_transition, &a);
-}
-
-static int pg_instance_set_reason(struct store *base, int64_t id, int state, const char *reason,
-                                  int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], st[24], at[24];
-        const char *p[] = {I64(ids, id), I64(st, state), reason, I64(at, now_s)};
-        long rows = 0;
-        int r = run_cmd(s, ST_INSTANCE_SET_REASON, 4, p, reterr, "changing the reason", &rows);
-        if (r < 0)
-                return r;
-        return rows == 0 ? not_in_state(s, id, state, reterr) : 0;
-}
-
-static int read_transition(PGresult *res, int row, void *item)
-{
-        struct store_transition *t = item;
-        t->at = num(res, row, 0);
-        t->from_state = PQgetisnull(res, row, 1) ? -1 : (int)num(res, row, 1);
-        t->to_state = (int)num(res, row, 2);
-        t->actor = val(res, row, 3);
-        t->reason = val(res, row, 4);
-        return t->actor ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_instance_history(struct store *base, int64_t id, struct store_transition_list *ret,
-                               struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        int r = run_list(s, ST_TRANSITION_LIST, 1, p, "reading the history", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_transition, reterr);
-        if (r < 0)
-                store_transition_list_release(ret);
-        return r;
-}
-
-static int read_change(PGresult *res, int row, void *item)
-{
-        struct store_change *c = item;
-        c->id = num(res, row, 0);
-        c->instance_id = num(res, row, 1);
-        c->job = val(res, row, 2);
-        c->from_state = PQgetisnull(res, row, 3) ? -1 : (int)num(res, row, 3);
-        c->to_state = (int)num(res, row, 4);
-        c->at = num(res, row, 5);
-        return c->job ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_changes_after(struct store *base, const char *tenant, int64_t after_id,
-                            unsigned limit, struct store_change_list *ret,
-                            struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char after[24], lim[24];
-        const char *p[] = {I64(after, after_id), tenant, I64(lim, (int64_t)limit)};
-        int r = run_list(s, ST_CHANGES_AFTER, 3, p, "reading the changes", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_change, reterr);
-        if (r < 0)
-                store_change_list_release(ret);
-        return r;
-}
-
-static int pg_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = run(s, ST_CHANGE_LAST, 0, NULL, reterr, "reading the last change");
-        if (!res)
-                return BATCH_EIO;
-        *ret = PQntuples(res) ? num(res, 0, 0) : 0;
-        PQclear(res);
-        return 0;
-}
-
-/* ---- helpers for the operations below ----------------------------------------- */
-
-/* After a conditional update that changed nothing: BATCH_ESTALE when row `id` exists
- * (statement `st` selects it), BATCH_ENOENT when it does not. */
-static int stale_or_missing(struct pg_store *s, enum stmt_id st, int64_t id, const char *noun,
-                            const char *done, struct batch_err *reterr)
-{
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, st, 1, p, reterr, "reading the row");
-        if (!res)
-                return BATCH_EIO;
-        int found = PQntuples(res);
-        PQclear(res);
-        if (found)
-                return batch_err_set(reterr, BATCH_ESTALE, "id", "%s %lld %s: nothing changed",
-                                     noun, (long long)id, done);
-        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
-}
-
-/* ---- executions ------------------------------------------------------------- */
-
-struct exec_args {
-        const struct store_execution *e;
-        int64_t now;
-        int64_t id;
-        int attempt;
-};
-
-static int do_execution_start(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct exec_args *a = arg;
-        char inst[24], pid[24], now[24];
-        const char *lock[] = {I64(inst, a->e->instance_id)};
-        PGresult *res = run(s, ST_INSTANCE_LOCK, 1, lock, reterr, "reading the instance");
-        if (!res)
-                return BATCH_EIO;
-        int found = PQntuples(res);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
-                                     (long long)a->e->instance_id);
-        const char *p[] = {inst, a->e->node, I64(pid, a->e->pid), a->e->log_path,
-                           I64(now, a->now)};
-        res = run(s, ST_EXECUTION_INSERT, 5, p, reterr, "recording the execution");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res) == 1) {
-                a->id = num(res, 0, 0);
-                a->attempt = (int)num(res, 0, 1);
-        } else {
-                r = batch_err_set(reterr, BATCH_EIO, "db",
-                                  "db: recording the execution: no row returned");
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_execution_start(struct store *base, const struct store_execution *e, int64_t now_s,
-                              int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
-{
-        struct exec_args a = {e, now_s, 0, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_execution_start, &a);
-        if (r == 0) {
-                *ret_id = a.id;
-                *ret_attempt = a.attempt;
-        }
-        return r;
-}
-
-static int pg_execution_finish(struct store *base, int64_t id, int exit_status, const char *error,
-                               int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24], status[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s), I64(status, exit_status), error};
-        long rows = 0;
-        int r = run_cmd(s, ST_EXECUTION_FINISH, 4, p, reterr, "finishing the execution", &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_EXECUTION_EXISTS, id, "execution", "has already finished",
-                                reterr);
-}
-
-static int pg_execution_withdraw(struct store *base, int64_t id, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        long rows = 0;
-        int r = run_cmd(s, ST_EXECUTION_WITHDRAW, 1, p, reterr, "withdrawing the execution",
-                        &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_EXECUTION_EXISTS, id, "execution", "has already finished",
-                                reterr);
-}
-
-static int read_execution(PGresult *res, int row, void *item)
-{
-        struct store_execution *e = item;
-        e->id = num(res, row, 0);
-        e->instance_id = num(res, row, 1);
-        e->attempt = (int)num(res, row, 2);
-        e->node = val(res, row, 3);
-        e->pid = num(res, row, 4);
-        e->log_path = val(res, row, 5);
-        e->started_at = num(res, row, 6);
-        e->finished = !PQgetisnull(res, row, 7);
-        e->finished_at = num(res, row, 7); /* "" (NULL) reads as 0 */
-        e->exit_status = (int)num(res, row, 8);
-        e->error = val(res, row, 9);
-        if (lost(res, row, 3, e->node) || lost(res, row, 5, e->log_path) ||
-            lost(res, row, 9, e->error))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_execution_list(struct store *base, int64_t instance_id,
-                             struct store_execution_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, instance_id)};
-        int r = run_list(s, ST_EXECUTION_LIST, 1, p, "listing executions", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_execution, reterr);
-        if (r < 0)
-                store_execution_list_release(ret);
-        return r;
-}
-
-/* ---- steps and checkpoints --------------------------------------------------- */
-
-static int pg_step_put(struct store *base, const struct store_step *st, int64_t now_s,
-                       int64_t *ret_id, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char eid[24], c[8][24], now[24];
-        const char *p[] = {I64(eid, st->execution_id),
-                           st->name,
-                           st->status,
-                           I64(c[0], st->read_count),
-                           I64(c[1], st->write_count),
-                           I64(c[2], st->commit_count),
-                           I64(c[3], st->rollback_count),
-                           I64(c[4], st->read_skip_count),
-                           I64(c[5], st->process_skip_count),
-                           I64(c[6], st->write_skip_count),
-                           I64(c[7], st->filter_count),
-                           st->exit_message,
-                           I64(now, now_s),
-                           st->metrics};
-        PGresult *res = run(s, ST_STEP_UPSERT, 14, p, reterr, "recording the step");
-        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found && ret_id)
-                *ret_id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "execution_id", "no execution %lld",
-                                     (long long)st->execution_id);
-        return 0;
-}
-
-static int read_step(PGresult *res, int row, void *item)
-{
-        struct store_step *st = item;
-        st->id = num(res, row, 0);
-        st->execution_id = num(res, row, 1);
-        st->name = val(res, row, 2);
-        st->status = val(res, row, 3);
-        st->read_count = num(res, row, 4);
-        st->write_count = num(res, row, 5);
-        st->commit_count = num(res, row, 6);
-        st->rollback_count = num(res, row, 7);
-        st->read_skip_count = num(res, row, 8);
-        st->process_skip_count = num(res, row, 9);
-        st->write_skip_count = num(res, row, 10);
-        st->filter_count = num(res, row, 11);
-        st->exit_message = val(res, row, 12);
-        st->started_at = num(res, row, 13);
-        st->updated_at = num(res, row, 14);
-        st->metrics = val(res, row, 15);
-        if (lost(res, row, 2, st->name) || lost(res, row, 3, st->status) ||
-            lost(res, row, 12, st->exit_message) || lost(res, row, 15, st->metrics))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
-                        struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, execution_id)};
-        int r = run_list(s, ST_STEP_LIST, 1, p, "listing steps", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_step, reterr);
-        if (r < 0)
-                store_step_list_release(ret);
-        return r;
-}
-
-static int pg_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
-                             const char *data, int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], now[24];
-        const char *p[] = {I64(ids, instance_id), step, data, I64(now, now_s)};
-        long rows = 0;
-        int r = run_cmd(s, ST_CHECKPOINT_UPSERT, 4, p, reterr, "saving the checkpoint", &rows);
-        if (r < 0 && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return r;
-        if (r < 0 || rows == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
-                                     (long long)instance_id);
-        return 0;
-}
-
-static int pg_checkpoint_get(struct store *base, int64_t instance_id, const char *step,
-                             char **ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, instance_id), step};
-        *ret = NULL;
-        PGresult *res = run(s, ST_CHECKPOINT_GET, 2, p, reterr, "reading the checkpoint");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res)) {
-                *ret = val(res, 0, 0);
-                if (lost(res, 0, 0, *ret))
-                        r = oom(reterr);
-        }
-        PQclear(res);
-        return r;
-}
-
-/* ---- dead letters ------------------------------------------------------------ */
-
-static int pg_dead_letter_add(struct store *base, const struct store_dead_letter *d, int64_t now_s,
-                              int64_t *ret_id, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], now[24];
-        const char *p[] = {I64(ids, d->instance_id), d->step, d->item, d->error, I64(now, now_s)};
-        PGresult *res = run(s, ST_DEAD_LETTER_INSERT, 5, p, reterr, "adding the dead letter");
-        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found && ret_id)
-                *ret_id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
-                                     (long long)d->instance_id);
-        return 0;
-}
-
-static int read_dead_letter(PGresult *res, int row, void *item)
-{
-        struct store_dead_letter *d = item;
-        d->id = num(res, row, 0);
-        d->instance_id = num(res, row, 1);
-        d->job = val(res, row, 2);
-        d->step = val(res, row, 3);
-        d->item = val(res, row, 4);
-        d->error = val(res, row, 5);
-        d->created_at = num(res, row, 6);
-        if (lost(res, row, 2, d->job) || lost(res, row, 3, d->step) ||
-            lost(res, row, 4, d->item) || lost(res, row, 5, d->error))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
-                               struct store_dead_letter_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char inst[24], after[24], limit[24];
-        unsigned lim = f->limit ? f->limit : 100;
-        const char *p[] = {f->tenant, f->job, I64(inst, f->instance_id), I64(after, f->after_id),
-                           I64(limit, lim > 10000 ? 10000 : lim)};
-        int r = run_list(s, ST_DEAD_LETTER_LIST, 5, p, "listing dead letters", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_dead_letter, reterr);
-        if (r < 0)
-                store_dead_letter_list_release(ret);
-        return r;
-}
-
-static int pg_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        long rows = 0;
-        int r = run_cmd(s, ST_DEAD_LETTER_DELETE, 1, p, reterr, "deleting the dead letter", &rows);
-        if (r == 0 && rows == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
-                                     (long long)id);
-        return r;
-}
-
-/* ---- alerts ------------------------------------------------------------------ */
-
-struct alert_args {
-        const struct store_alert *a;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_alert_add(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct alert_args *a = arg;
-        int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char inst[24], now[24], sup[24];
-        const char *p[] = {a->a->tenant, a->a->instance_id ? I64(inst, a->a->instance_id) : NULL,
-                           a->a->kind, a->a->message, I64(now, a->now), a->a->job,
-                           a->a->severity ? a->a->severity : "warning",
-                           a->a->suppressed_by ? I64(sup, a->a->suppressed_by) : NULL};
-        PGresult *res = run(s, ST_ALERT_INSERT, 8, p, reterr, "raising the alert");
-        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!found && a->a->suppressed_by && !a->a->instance_id)
-                return batch_err_set(reterr, BATCH_ENOENT, "suppressed_by", "no alert %lld",
-                                     (long long)a->a->suppressed_by);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
-                                     (long long)a->a->instance_id);
-        return 0;
-}
-
-static int pg_alert_add(struct store *base, const struct store_alert *a, int64_t now_s,
-                        int64_t *ret_id, struct batch_err *reterr)
-{
-        struct alert_args args = {a, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_alert_add, &args);
-        if (r == 0 && ret_id)
-                *ret_id = args.id;
-        return r;
-}
-
-static int read_alert(PGresult *res, int row, void *item)
-{
-        struct store_alert *a = item;
-        a->id = num(res, row, 0);
-        a->tenant = val(res, row, 1);
-        a->instance_id = num(res, row, 2); /* NULL reads as 0 */
-        a->kind = val(res, row, 3);
-        a->message = val(res, row, 4);
-        a->created_at = num(res, row, 5);
-        a->acknowledged = !PQgetisnull(res, row, 6);
-        a->acknowledged_at = num(res, row, 6);
-        a->acknowledged_by = val(res, row, 7);
-        a->job = val(res, row, 8);
-        a->severity = val(res, row, 9);
-        a->suppressed_by = num(res, row, 10); /* NULL reads as 0 */
-        if (lost(res, row, 1, a->tenant) || lost(res, row, 3, a->kind) ||
-            lost(res, row, 4, a->message) || lost(res, row, 7, a->acknowledged_by) ||
-            lost(res, row, 8, a->job) || lost(res, row, 9, a->severity))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
-                         struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant, unacknowledged_only ? "t" : "f"};
-        int r = run_list(s, ST_ALERT_LIST, 2, p, "listing alerts", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_alert, reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int pg_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
-                        struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s), actor};
-        long rows = 0;
-        int r = run_cmd(s, ST_ALERT_ACK, 3, p, reterr, "acknowledging the alert", &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_ALERT_EXISTS, id, "alert", "was already acknowledged",
-                                reterr);
-}
-
-static int pg_alert_get(struct store *base, int64_t id, struct store_alert *ret,
-                        struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        struct store_alert_list l;
-        int r = run_list(s, ST_ALERT_GET, 1, p, "reading the alert", sizeof(*l.items),
-                         (void **)&l.items, &l.n, read_alert, reterr);
-        if (r == 0 && l.n == 0)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
-        if (r == 0) {
-                *ret = l.items[0];
-                free(l.items);
-                return 0;
-        }
-        store_alert_list_release(&l);
-        return r;
-}
-
-static int pg_alert_find(struct store *base, const struct store_alert_filter *f,
-                         struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char since[24], before[24], lim[24];
-        unsigned limit = f->limit == 0 ? 100 : f->limit > 10000 ? 10000 : f->limit;
-        const char *p[] = {f->tenant, f->job, f->kind, f->severity,
-                           f->unacknowledged_only ? "t" : "f", I64(since, f->since),
-                           I64(before, f->before_id), I64(lim, limit)};
-        int r = run_list(s, ST_ALERT_FIND, 8, p, "listing alerts", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_alert, reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int pg_delivery_add(struct store *base, const struct store_delivery *d, int64_t now_s,
-                           int64_t *ret_id, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char aid[24], next[24], now[24];
-        const char *p[] = {I64(aid, d->alert_id), d->channel, d->target, d->state,
-                           strcmp(d->state, "pending") ? NULL : I64(next, d->next_attempt_at),
-                           d->message_id, I64(now, now_s), d->escalation ? "t" : "f"};
-        PGresult *res = run(s, ST_DELIVERY_INSERT, 8, p, reterr, "recording the delivery");
-        if (!res)
-                return BATCH_EIO;
-        int found = PQntuples(res);
-        if (found && ret_id)
-                *ret_id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "alert_id", "no alert %lld",
-                                     (long long)d->alert_id);
-        return 0;
-}
-
-static int read_delivery(PGresult *res, int row, void *item)
-{
-        struct store_delivery *d = item;
-        d->id = num(res, row, 0);
-        d->alert_id = num(res, row, 1);
-        d->tenant = val(res, row, 2);
-        d->channel = val(res, row, 3);
-        d->target = val(res, row, 4);
-        d->state = val(res, row, 5);
-        d->attempts = (int)num(res, row, 6);
-        d->next_attempt_at = num(res, row, 7);
-        d->last_attempt_at = num(res, row, 8);
-        d->last_answer = val(res, row, 9);
-        d->message_id = val(res, row, 10);
-        d->created_at = num(res, row, 11);
-        d->escalation = !strcmp(PQgetvalue(res, row, 12), "t");
-        if (!d->tenant || !d->channel || !d->target || !d->state || !d->message_id ||
-            lost(res, row, 9, d->last_answer))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_delivery_due(struct store *base, int64_t now_s, unsigned limit,
-                           struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char now[24], lim[24];
-        const char *p[] = {I64(now, now_s), I64(lim, limit > 10000 ? 10000 : limit)};
-        int r = run_list(s, ST_DELIVERY_DUE, 2, p, "listing due deliveries", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int pg_delivery_update(struct store *base, int64_t id, const struct store_delivery *o,
-                              int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], att[24], next[24], now[24];
-        const char *p[] = {I64(ids, id), o->state, I64(att, o->attempts),
-                           strcmp(o->state, "pending") ? NULL : I64(next, o->next_attempt_at),
-                           I64(now, now_s), o->last_answer};
-        long rows = 0;
-        int r = run_cmd(s, ST_DELIVERY_UPDATE, 6, p, reterr, "recording the delivery attempt",
-                        &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_DELIVERY_EXISTS, id, "delivery",
-                                "has already been sent or given up", reterr);
-}
-
-static int pg_delivery_list(struct store *base, int64_t alert_id,
-                            struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, alert_id)};
-        int r = run_list(s, ST_DELIVERY_LIST, 1, p, "listing deliveries", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int pg_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
-                                int64_t to_s, struct store_alert_list *ret,
-                                struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char from[24], to[24];
-        const char *p[] = {tenant, I64(from, from_s), I64(to, to_s)};
-        int r = run_list(s, ST_ALERT_UNESCALATED, 3, p, "listing alerts to escalate",
-                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert, reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-/* ---- API tokens -------------------------------------------------------------- */
-
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct token_args *a = arg;
-        const struct store_token *t = a->t;
-        int r = ensure_tenant(s, t->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char now[24], exp[24];
-        const char *p[] = {t->tenant, t->name, t->role, t->hash, I64(now, a->now),
-                           I64(exp, t->expires_at)};
-        PGresult *res = run(s, ST_TOKEN_INSERT, 6, p, reterr, "storing the token");
-        if (!res && strcmp(s->sqlstate, PG_UNIQUE_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_EEXIST, "name",
-                                     "token \"%s\" of tenant %s already exists, or its hash is "
-                                     "taken",
-                                     t->name, t->tenant);
-        return 0;
-}
-
-static int pg_token_add(struct store *base, const struct store_token *t, int64_t now_s,
-                        int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_token_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_token(PGresult *res, int row, void *item)
-{
-        struct store_token *t = item;
-        t->id = num(res, row, 0);
-        t->tenant = val(res, row, 1);
-        t->name = val(res, row, 2);
-        t->role = val(res, row, 3);
-        t->hash = val(res, row, 4);
-        t->created_at = num(res, row, 5);
-        t->expires_at = num(res, row, 6);
-        t->revoked = !PQgetisnull(res, row, 7);
-        t->revoked_at = num(res, row, 7);
-        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
-}
-
-static int pg_token_find(struct store *base, const char *hash, struct store_token *ret,
-                         struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {hash};
-        PGresult *res = run(s, ST_TOKEN_FIND, 1, p, reterr, "reading the token");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no token with this hash");
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_token(res, 0, ret)) < 0) {
-                        store_token_release(ret);
-                        r = oom(reterr);
-                }
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
-                         struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        const char *p[] = {tenant};
-        int r = run_list(s, ST_TOKEN_LIST, 1, p, "listing tokens", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_token, reterr);
-        if (r < 0)
-                store_token_list_release(ret);
-        return r;
-}
-
-static int pg_token_revoke(struct store *base, int64_t id, int64_t now_s,
-                           struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s)};
-        long rows = 0;
-        int r = run_cmd(s, ST_TOKEN_REVOKE, 2, p, reterr, "revoking the token", &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_TOKEN_EXISTS, id, "token", "was already revoked", reterr);
-}
-
-/* ---- nodes and leases -------------------------------------------------------- */
-
-static int pg_node_heartbeat(struct store *base, const char *name, int capacity, int64_t now_s,
-                             struct batch_err *reterr)
-{
-        char cap[24], now[24];
-        const char *p[] = {name, I64(cap, capacity), I64(now, now_s)};
-        return run_cmd((struct pg_store *)base, ST_NODE_UPSERT, 3, p, reterr,
-                       "recording the heartbeat", NULL);
-}
-
-static int read_node(PGresult *res, int row, void *item)
-{
-        struct store_node *nd = item;
-        nd->name = val(res, row, 0);
-        nd->capacity = (int)num(res, row, 1);
-        nd->started_at = num(res, row, 2);
-        nd->heartbeat_at = num(res, row, 3);
-        return lost(res, row, 0, nd->name) ? BATCH_ENOMEM : 0;
-}
-
-static int pg_node_list(struct store *base, struct store_node_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        int r = run_list(s, ST_NODE_LIST, 0, NULL, "listing nodes", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_node, reterr);
-        if (r < 0)
-                store_node_list_release(ret);
-        return r;
-}
-
-static int pg_lease_acquire(struct store *base, const char *name, const char *holder,
-                            int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char now[24], ttl[24];
-        const char *p[] = {name, holder, I64(now, now_s), I64(ttl, ttl_s)};
-        PGresult *res = run(s, ST_LEASE_ACQUIRE, 4, p, reterr, "taking the lease");
-        if (!res)
-                return BATCH_EIO;
-        *ret_held = PQntuples(res) > 0;
-        PQclear(res);
-        return 0;
-}
-
-static int pg_lease_release(struct store *base, const char *name, const char *holder,
-                            struct batch_err *reterr)
-{
-        const char *p[] = {name, holder};
-        return run_cmd((struct pg_store *)base, ST_LEASE_RELEASE, 2, p, reterr,
-                       "giving up the lease", NULL);
-}
-
-/* ---- the published clock ------------------------------------------------------- */
-
-static int pg_clock_publish(struct store *base, const struct store_clock *c,
-                            struct batch_err *reterr)
-{
-        char real[24], at[24], rate[40];
-        snprintf(rate, sizeof(rate), "%.17g", c->rate);
-        const char *p[] = {c->holder, I64(real, c->real_at_us), I64(at, c->clock_at_us), rate};
-        return run_cmd((struct pg_store *)base, ST_CLOCK_PUT, 4, p, reterr, "publishing the clock",
-                       NULL);
-}
-
-static int pg_clock_withdraw(struct store *base, const char *holder, struct batch_err *reterr)
-{
-        const char *p[] = {holder};
-        return run_cmd((struct pg_store *)base, ST_CLOCK_DELETE, 1, p, reterr,
-                       "withdrawing the clock", NULL);
-}
-
-static int pg_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
-{
-        PGresult *res = run((struct pg_store *)base, ST_CLOCK_GET, 0, NULL, reterr,
-                            "reading the clock");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res) == 0) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
-        } else {
-                struct store_clock c = {.holder = val(res, 0, 0), .real_at_us = num(res, 0, 1),
-                                        .clock_at_us = num(res, 0, 2),
-                                        .rate = strtod(PQgetvalue(res, 0, 3), NULL)};
-                if (lost(res, 0, 0, c.holder))
-                        r = oom(reterr);
-                else
-                        *ret = c;
-        }
-        PQclear(res);
-        return r;
-}
-
-/* ---- operators' requests ------------------------------------------------------ */
-
-struct request_args {
-        const struct store_request *r;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct request_args *a = arg;
-        const struct store_request *q = a->r;
-        int r = ensure_tenant(s, q->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char inst[24], now[24];
-        const char *p[] = {q->tenant, I64(inst, q->instance_id), q->action, q->actor, q->reason,
-                           I64(now, a->now)};
-        PGresult *res = run(s, ST_REQUEST_INSERT, 6, p, reterr, "queueing the request");
-        if (!res && strcmp(s->sqlstate, PG_FOREIGN_KEY_VIOLATION) != 0)
-                return BATCH_EIO;
-        int found = res ? PQntuples(res) : 0;
-        if (found)
-                a->id = num(res, 0, 0);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
-                                     (long long)q->instance_id, q->tenant);
-        return 0;
-}
-
-static int pg_request_add(struct store *base, const struct store_request *req, int64_t now_s,
-                          int64_t *ret_id, struct batch_err *reterr)
-{
-        struct request_args a = {req, now_s, 0};
-        int r = atomically((struct pg_store *)base, reterr, do_request_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_request(PGresult *res, int row, void *item)
-{
-        struct store_request *q = item;
-        q->id = num(res, row, 0);
-        q->tenant = val(res, row, 1);
-        q->instance_id = num(res, row, 2);
-        q->action = val(res, row, 3);
-        q->actor = val(res, row, 4);
-        q->reason = val(res, row, 5);
-        q->created_at = num(res, row, 6);
-        q->done = !PQgetisnull(res, row, 7);
-        q->done_at = num(res, row, 7); /* NULL reads as 0 */
-        q->result = (int)num(res, row, 8);
-        q->message = val(res, row, 9);
-        if (lost(res, row, 1, q->tenant) || lost(res, row, 3, q->action) ||
-            lost(res, row, 4, q->actor) || lost(res, row, 5, q->reason) ||
-            lost(res, row, 9, q->message))
-                return BATCH_ENOMEM;
-        return 0;
-}
-
-static int pg_request_pending(struct store *base, struct store_request_list *ret,
-                              struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        int r = run_list(s, ST_REQUEST_PENDING, 0, NULL, "listing requests", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int pg_request_finish(struct store *base, int64_t id, int result, const char *message,
-                             int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24], at[24], rc[24];
-        const char *p[] = {I64(ids, id), I64(at, now_s), I64(rc, result), message};
-        long rows = 0;
-        int r = run_cmd(s, ST_REQUEST_FINISH, 4, p, reterr, "recording the request's result",
-                        &rows);
-        if (r < 0 || rows > 0)
-                return r;
-        return stale_or_missing(s, ST_REQUEST_EXISTS, id, "request", "was already done", reterr);
-}
-
-static int pg_request_get(struct store *base, int64_t id, struct store_request *ret,
-                          struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ids[24];
-        const char *p[] = {I64(ids, id)};
-        PGresult *res = run(s, ST_REQUEST_GET, 1, p, reterr, "reading the request");
-        if (!res)
-                return BATCH_EIO;
-        int r;
-        if (!PQntuples(res)) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
-        } else {
-                memset(ret, 0, sizeof(*ret));
-                if ((r = read_request(res, 0, ret)) < 0) {
-                        store_request_release(ret);
-                        r = oom(reterr);
-                }
-        }
-        PQclear(res);
-        return r;
-}
-
-static int pg_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        PGresult *res = run(s, ST_DATA_VERSION, 0, NULL, reterr, "reading the data version");
-        if (!res)
-                return BATCH_EIO;
-        *ret = num(res, 0, 0);
-        PQclear(res);
-        return 0;
-}
-
-static int pg_request_list(struct store *base, int64_t instance_id, int64_t after_id,
-                           struct store_request_list *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char a[24], b[24];
-        const char *p[] = {I64(a, instance_id), I64(b, after_id)};
-        int r = run_list(s, ST_REQUEST_LIST, 2, p, "listing requests", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int pg_savepoint(struct store *base, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: a savepoint needs a transaction");
-        return exec_sql(s, "SAVEPOINT store_sp", reterr);
-}
-
-static int pg_savepoint_release(struct store *base, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: a savepoint needs a transaction");
-        return exec_sql(s, "RELEASE SAVEPOINT store_sp", reterr);
-}
-
-static void pg_savepoint_rollback(struct store *base)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        if (!s->in_tx)
-                return;
-        if (exec_sql(s, "ROLLBACK TO SAVEPOINT store_sp", NULL) == 0)
-                exec_sql(s, "RELEASE SAVEPOINT store_sp", NULL);
-}
-
-static void *pg_native(struct store *base)
-{
-        return ((struct pg_store *)base)->conn;
-}
-
-/* ---- report ----------------------------------------------------------------- */
-
-static int read_report_stats(PGresult *res, int row, void *item)
-{
-        struct store_report_stats *p = item;
-        p->job = val(res, row, 0);
-        int64_t *v[] = {&p->total, &p->success, &p->failed, &p->skipped, &p->canceled,
-                        &p->has_failure, &p->timed};
-        for (int i = 0; i < 7; i++)
-                *v[i] = num(res, row, 1 + i);
-        p->avg_s = strtod(PQgetvalue(res, row, 8), NULL);
-        p->max_s = num(res, row, 9);
-        int64_t *c[] = {&p->read_count, &p->write_count, &p->commit_count, &p->write_skip_count,
-                        &p->rollback_count};
-        for (int i = 0; i < 5; i++)
-                *c[i] = num(res, row, 10 + i);
-        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
-}
-
-static int read_report_middle(PGresult *res, int row, void *item)
-{
-        struct store_report_middle *p = item;
-        p->job = val(res, row, 0);
-        p->dur_s = num(res, row, 1);
-        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
-}
-
-static int read_report_due(PGresult *res, int row, void *item)
-{
-        struct store_report_due *p = item;
-        p->job = val(res, row, 0);
-        p->due = num(res, row, 1);
-        p->state = (int)num(res, row, 2);
-        return lost(res, row, 0, p->job) ? BATCH_ENOMEM : 0;
-}
-
-static int pg_report_stats(struct store *base, const char *tenant, int64_t from, int64_t to,
-                           const char *job, struct store_report_stats_list *ret,
-                           struct batch_err *reterr)
-{
-        char f[24], t[24];
-        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
-        int r = run_list((struct pg_store *)base, ST_REPORT_STATS, 4, p, "reading report figures",
-                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_stats,
-                         reterr);
-        if (r < 0)
-                store_report_stats_list_release(ret);
-        return r;
-}
-
-static int pg_report_middles(struct store *base, const char *tenant, int64_t from, int64_t to,
-                             const char *job, struct store_report_middle_list *ret,
-                             struct batch_err *reterr)
-{
-        char f[24], t[24];
-        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
-        int r = run_list((struct pg_store *)base, ST_REPORT_MIDDLES, 4, p,
-                         "reading report durations", sizeof(*ret->items), (void **)&ret->items,
-                         &ret->n, read_report_middle, reterr);
-        if (r < 0)
-                store_report_middle_list_release(ret);
-        return r;
-}
-
-static int pg_report_dues(struct store *base, const char *tenant, int64_t from, int64_t to,
-                          const char *job, struct store_report_due_list *ret,
-                          struct batch_err *reterr)
-{
-        char f[24], t[24];
-        const char *p[] = {tenant, I64(f, from), I64(t, to), job};
-        int r = run_list((struct pg_store *)base, ST_REPORT_DUES, 4, p, "reading due times",
-                         sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_due,
-                         reterr);
-        if (r < 0)
-                store_report_due_list_release(ret);
-        return r;
-}
-
-/* ---- remote runs and next_due_api answers (schema 8) ---------------------------- */
-
-static int pg_remote_run_add(struct store *base, int64_t execution_id, int64_t instance_id,
-                             const char *token_hash, int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ex[24], in[24], now[24];
-        const char *p[] = {I64(ex, execution_id), I64(in, instance_id), token_hash,
-                           I64(now, now_s)};
-        PGresult *res = run(s, ST_REMOTE_RUN_ADD, 4, p, reterr, "recording the remote run");
-        if (!res)
-                return BATCH_EIO;
-        int found = PQntuples(res);
-        PQclear(res);
-        if (!found)
-                return batch_err_set(reterr, BATCH_EEXIST, "execution",
-                                     "execution %lld already has a callback token",
-                                     (long long)execution_id);
-        return 0;
-}
-
-static int read_remote_run(PGresult *res, int row, void *item)
-{
-        struct store_remote_run *r = item;
-        r->execution_id = num(res, row, 0);
-        r->instance_id = num(res, row, 1);
-        r->tenant = val(res, row, 2);
-        r->finished = PQgetvalue(res, row, 3)[0] == 't';
-        r->reported_status = val(res, row, 4);
-        r->reported_message = val(res, row, 5);
-        r->reported_at = PQgetisnull(res, row, 6) ? 0 : num(res, row, 6);
-        return lost(res, row, 2, r->tenant) || lost(res, row, 4, r->reported_status) ||
-                               lost(res, row, 5, r->reported_message)
-                       ? BATCH_ENOMEM
-                       : 0;
-}
-
-static int pg_remote_run_find(struct store *base, const char *token_hash,
-                              struct store_remote_run *ret, struct batch_err *reterr)
-{
-        const char *p[] = {token_hash};
-        memset(ret, 0, sizeof(*ret));
-        PGresult *res = run((struct pg_store *)base, ST_REMOTE_RUN_FIND, 1, p, reterr,
-                            "reading the remote run");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res) == 0)
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
-        else if (read_remote_run(res, 0, ret) < 0)
-                r = oom(reterr);
-        PQclear(res);
-        if (r < 0)
-                store_remote_run_release(ret);
-        return r;
-}
-
-static int pg_remote_run_report(struct store *base, int64_t execution_id, const char *status,
-                                const char *message, int64_t now_s, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        char ex[24], now[24];
-        const char *p[] = {I64(ex, execution_id), status, message, I64(now, now_s)};
-        long rows = 0;
-        int r = run_cmd(s, ST_REMOTE_RUN_REPORT, 4, p, reterr, "recording the remote run's report",
-                        &rows);
-        if (r < 0)
-                return r;
-        if (rows == 1)
-                return 0;
-        const char *q[] = {ex};
-        PGresult *res = run(s, ST_REMOTE_RUN_EXISTS, 1, q, reterr, "reading the remote run");
-        if (!res)
-                return BATCH_EIO;
-        int exists = PQntuples(res);
-        PQclear(res);
-        if (!exists)
-                return batch_err_set(reterr, BATCH_ENOENT, "execution",
-                                     "execution %lld is not a remote run", (long long)execution_id);
-        return batch_err_set(reterr, BATCH_ESTALE, "status",
-                             "execution %lld has already ended or reported its end",
-                             (long long)execution_id);
-}
-
-static int pg_remote_run_reports(struct store *base, struct store_remote_run_list *ret,
-                                 struct batch_err *reterr)
-{
-        int r = run_list((struct pg_store *)base, ST_REMOTE_RUN_REPORTS, 0, NULL,
-                         "listing remote runs' reports", sizeof(*ret->items),
-                         (void **)&ret->items, &ret->n, read_remote_run, reterr);
-        if (r < 0)
-                store_remote_run_list_release(ret);
-        return r;
-}
-
-struct next_due_args {
-        const char *tenant, *job;
-        int64_t due, now;
-};
-
-static int do_next_due_put(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct next_due_args *a = arg;
-        int r = ensure_tenant(s, a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        char due[24], now[24];
-        const char *p[] = {a->tenant, a->job, I64(due, a->due), I64(now, a->now)};
-        return run_cmd(s, ST_NEXT_DUE_PUT, 4, p, reterr, "keeping the next due time", NULL);
-}
-
-static int pg_next_due_put(struct store *base, const char *tenant, const char *job, int64_t due,
-                           int64_t now_s, struct batch_err *reterr)
-{
-        struct next_due_args a = {tenant, job, due, now_s};
-        return atomically((struct pg_store *)base, reterr, do_next_due_put, &a);
-}
-
-static int pg_next_due_get(struct store *base, const char *tenant, const char *job,
-                           int64_t *ret_due, struct batch_err *reterr)
-{
-        const char *p[] = {tenant, job};
-        PGresult *res = run((struct pg_store *)base, ST_NEXT_DUE_GET, 2, p, reterr,
-                            "reading the next due time");
-        if (!res)
-                return BATCH_EIO;
-        int r = 0;
-        if (PQntuples(res) == 0)
-                r = batch_err_set(reterr, BATCH_ENOENT, "job", "no next due time kept for %s/%s",
-                                  tenant, job);
-        else
-                *ret_due = num(res, 0, 0);
-        PQclear(res);
-        return r;
-}
-
-/* ---- retention ------------------------------------------------------------------- */
-
-struct purge_args {
-        const char *ids; /* PostgreSQL array text of the instances to delete */
-        int64_t cutoff;
-        unsigned limit;
-        struct store_purge *ret;
-};
-
-/* Runs a purge statement: with the id array alone (nargs 1), or with cutoff and limit. */
-static int64_t purged(struct pg_store *s, enum stmt_id id, const struct purge_args *a, int nargs,
-                      struct batch_err *reterr, int *r)
-{
-        char c[24], l[24];
-        const char *one[] = {a->ids};
-        const char *two[] = {I64(c, a->cutoff), I64(l, a->limit)};
-        long rows = 0;
-        if (*r == 0)
-                *r = run_cmd(s, id, nargs, nargs == 1 ? one : two, reterr, "retention: deleting",
-                             &rows);
-        return *r == 0 ? rows : 0;
-}
-
-/* Reads the first column of each row of `id` (params p) into a PostgreSQL array text
- * ("{1,2}") in *out, or appends them to p->logs when logs. */
-static int purge_column(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
-                        struct buf *out, struct store_purge *logs, struct batch_err *reterr)
-{
-        PGresult *res = run(s, id, n, p, reterr, "retention: choosing");
-        if (!res)
-                return reterr ? reterr->code : BATCH_EIO;
-        int rows = PQntuples(res), r = 0;
-        if (out)
-                buf_puts(out, "{");
-        for (int i = 0; i < rows && r == 0; i++) {
-                const char *v = PQgetvalue(res, i, 0);
-                if (out) {
-                        buf_printf(out, "%s%s", i ? "," : "", v);
-                        continue;
-                }
-                char **grown = realloc(logs->logs, (logs->nlogs + 1) * sizeof(*grown));
-                char *path = strdup(v);
-                if (grown)
-                        logs->logs = grown;
-                if (!grown || !path) {
-                        free(path);
-                        r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
-                        break;
-                }
-                logs->logs[logs->nlogs++] = path;
-        }
-        if (out)
-                buf_puts(out, "}");
-        PQclear(res);
-        if (r == 0 && out && out->err)
-                r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
-        return r;
-}
-
-static int do_purge(struct pg_store *s, void *arg, struct batch_err *reterr)
-{
-        struct purge_args *a = arg;
-        struct store_purge *p = a->ret;
-        struct buf keep;
-        buf_init(&keep, 0);
-        char c[24];
-        const char *kp[] = {a->ids, I64(c, a->cutoff)};
-        int r = purge_column(s, ST_PURGE_KEEP, 2, kp, &keep, NULL, reterr);
-        if (r == 0 && strcmp(keep.data, "{}")) {
-                struct purge_args k = *a;
-                k.ids = keep.data;
-                const char *lp[] = {keep.data};
-                r = purge_column(s, ST_PURGE_LOGS, 1, lp, NULL, p, reterr);
-                p->deliveries += purged(s, ST_PURGE_DELIVERIES, &k, 1, reterr, &r);
-                p->alerts += purged(s, ST_PURGE_ALERTS, &k, 1, reterr, &r);
-                p->dead_letters += purged(s, ST_PURGE_DEAD_LETTERS, &k, 1, reterr, &r);
-                p->checkpoints += purged(s, ST_PURGE_CHECKPOINTS, &k, 1, reterr, &r);
-                p->steps += purged(s, ST_PURGE_STEPS, &k, 1, reterr, &r);
-                purged(s, ST_PURGE_REMOTE_RUNS, &k, 1, reterr, &r);
-                p->executions += purged(s, ST_PURGE_EXECUTIONS, &k, 1, reterr, &r);
-                p->transitions += purged(s, ST_PURGE_TRANSITIONS, &k, 1, reterr, &r);
-                p->requests += purged(s, ST_PURGE_REQUESTS, &k, 1, reterr, &r);
-                p->instances += purged(s, ST_PURGE_INSTANCES, &k, 1, reterr, &r);
-        }
-        buf_release(&keep);
-        p->deliveries += purged(s, ST_PURGE_OLD_DELIVERIES, a, 2, reterr, &r);
-        p->alerts += purged(s, ST_PURGE_OLD_ALERTS, a, 2, reterr, &r);
-        p->dead_letters += purged(s, ST_PURGE_OLD_DEAD_LETTERS, a, 2, reterr, &r);
-        return r;
-}
-
-static int pg_purge_step(struct store *base, int64_t cutoff, unsigned limit,
-                         struct store_purge *ret, struct batch_err *reterr)
-{
-        struct pg_store *s = (struct pg_store *)base;
-        memset(ret, 0, sizeof(*ret));
-        struct buf ids;
-        buf_init(&ids, 0);
-        char c[24], l[24], m[24];
-        const char *p[] = {I64(c, cutoff), I64(l, limit), I64(m, INT64_MAX)};
-        int r = purge_column(s, ST_PURGE_CANDIDATES, 3, p, &ids, NULL, reterr);
-        if (r == 0) {
-                struct purge_args a = {ids.data, cutoff, limit, ret};
-                r = atomically(s, reterr, do_purge, &a);
-        }
-        buf_release(&ids);
-        if (r < 0)
-                store_purge_release(ret);
-        return r;
-}
-
-const struct store_ops store_postgres_ops = {
-        .version = 7,
+const struct sql_driver postgres_driver = {
         .name = "postgres",
-        .open = pg_open,
-        .close = pg_close,
-        .begin = pg_begin,
-        .commit = pg_commit,
-        .rollback = pg_rollback,
-        .schema_version = pg_schema_version,
-        .def_put = pg_def_put,
-        .def_get = pg_def_get,
-        .def_list = pg_def_list,
-        .def_delete = pg_def_delete,
-        .def_history = pg_def_history,
-        .audit_add = pg_audit_add,
-        .instance_create = pg_instance_create,
-        .instance_get = pg_instance_get,
-        .instance_list = pg_instance_list,
-        .instance_transition = pg_instance_transition,
-        .instance_set_reason = pg_instance_set_reason,
-        .clock_publish = pg_clock_publish,
-        .clock_withdraw = pg_clock_withdraw,
-        .clock_get = pg_clock_get,
-        /* report */
-        .report_stats = pg_report_stats,
-        .report_middles = pg_report_middles,
-        .report_dues = pg_report_dues,
-        .instance_history = pg_instance_history,
-        .changes_after = pg_changes_after,
-        .change_last_id = pg_change_last_id,
-        .execution_start = pg_execution_start,
-        .execution_finish = pg_execution_finish,
-        .execution_withdraw = pg_execution_withdraw,
-        .execution_list = pg_execution_list,
-        .step_put = pg_step_put,
-        .step_list = pg_step_list,
-        .checkpoint_put = pg_checkpoint_put,
-        .checkpoint_get = pg_checkpoint_get,
-        .dead_letter_add = pg_dead_letter_add,
-        .dead_letter_list = pg_dead_letter_list,
-        .dead_letter_delete = pg_dead_letter_delete,
-        .alert_add = pg_alert_add,
-        .alert_list = pg_alert_list,
-        .alert_ack = pg_alert_ack,
-        .token_add = pg_token_add,
-        .token_find = pg_token_find,
-        .token_list = pg_token_list,
-        .token_revoke = pg_token_revoke,
-        .node_heartbeat = pg_node_heartbeat,
-        .node_list = pg_node_list,
-        .lease_acquire = pg_lease_acquire,
-        .lease_release = pg_lease_release,
-        .request_add = pg_request_add,
-        .request_pending = pg_request_pending,
-        .request_finish = pg_request_finish,
-        .request_get = pg_request_get,
-        .data_version = pg_data_version,
-        .savepoint = pg_savepoint,
-        .savepoint_release = pg_savepoint_release,
-        .savepoint_rollback = pg_savepoint_rollback,
-        .native = pg_native,
-        .request_list = pg_request_list,
-        .alert_get = pg_alert_get,
-        .alert_find = pg_alert_find,
-        .delivery_add = pg_delivery_add,
-        .delivery_due = pg_delivery_due,
-        .delivery_update = pg_delivery_update,
-        .delivery_list = pg_delivery_list,
-        .alert_unescalated = pg_alert_unescalated,
-        .remote_run_add = pg_remote_run_add,
-        .remote_run_find = pg_remote_run_find,
-        .remote_run_report = pg_remote_run_report,
-        .remote_run_reports = pg_remote_run_reports,
-        .next_due_put = pg_next_due_put,
-        .next_due_get = pg_next_due_get,
-        .purge_step = pg_purge_step,
+        .migrations = migrations,
+        .nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+        /* One node migrates at a time; the others wait and then find nothing to do. */
+        .migrate_lock = "SELECT pg_advisory_lock(7311)",
+        .migrate_unlock = "SELECT pg_advisory_unlock(7311)",
+        .dialect = dialect,
+        SQL_DRIVER_FUNCTIONS,
 };

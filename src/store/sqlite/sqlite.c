@@ -1,11 +1,11 @@
-/* sqlite.c: the embedded SQLite backend of the job repository.
+/* sqlite.c: the SQLite driver of the repository (sql.h), and SQLite's migrations.
  *
  * One file in WAL mode with synchronous=FULL (durable by default; DESIGN §11.3),
- * foreign keys on, a quick integrity check at open, numbered migrations applied in
- * one transaction each and recorded in schema_migrations, and prepared statements
- * prepared once and reused. Writers take turns (gate.h): every write transaction
- * begins IMMEDIATE, after this process's earlier writers of the file (the gate), and
- * waits for other processes with a busy handler; docs/internals/sqlite-writers.md. */
+ * foreign keys on, a quick integrity check at open when asked, statements prepared once
+ * and reused. Writers take turns (gate.h): every write transaction begins IMMEDIATE,
+ * after this process's earlier writers of the file (the gate), and waits for other
+ * processes with a busy handler; a write outside a transaction takes its turn at the gate
+ * too. docs/internals/sqlite-writers.md. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
-#include "common/buf.h"
+#include "store/sql.h"
 #include "store/sqlite/gate.h"
 #include "store/store.h"
 
@@ -243,449 +243,145 @@ static const char *const migrations[] = {
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
 };
-#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-/* An instance's skip_count (struct store_instance), as a column of a query on instances. */
-#define SKIP_COUNT_SQL                                                                            \
-        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), " \
-        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                 \
-        "WHERE e.instance_id = instances.id)"
-
-/* The report queries (store_report_stats): one row per instance in the range, with its
- * duration and step totals from correlated subqueries (each an index lookup), then
- * aggregated per job; the median from the middle rows. Correlated subqueries rather
- * than a join grouped by instance: the grouping sorted every row of the range in a
- * temporary b-tree, 4 times slower over 90 days (bench/bench_report.c). Two forms: for
- * every job over instances_tenant_due, for one job over instances_job_due (INDEXED BY:
- * left to itself, SQLite may walk another index). */
-#define REPORT_STEP_SUM(expr) \
-        "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s " \
-        "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
-#define REPORT_DUR_SQL \
-        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - " \
-        "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
-#define REPORT_RANGE_SQL(index, jobcond) \
-        " FROM instances i INDEXED BY " index " WHERE i.tenant = ?1 AND i.due_time >= ?2 " \
-        "AND i.due_time < ?3 AND " jobcond
-#define REPORT_PER_INSTANCE_SQL(index, jobcond) \
-        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL " AS dur, " \
-        REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " \
-        REPORT_STEP_SUM("s.commit_count") " AS cm, " \
-        REPORT_STEP_SUM("s.write_skip_count") " AS ws, " \
-        REPORT_STEP_SUM("s.rollback_count") " AS rb, " \
-        REPORT_STEP_SUM("s.read_skip_count + s.process_skip_count + s.write_skip_count") \
-        " AS sk" REPORT_RANGE_SQL(index, jobcond)
-#define REPORT_STATS_SQL(index, jobcond) \
-        "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), " \
-        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), " \
-        "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), " \
-        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), " \
-        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), " \
-        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" \
-        REPORT_PER_INSTANCE_SQL(index, jobcond) ") x GROUP BY job"
-#define REPORT_MIDDLES_SQL(index, jobcond) \
-        "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY " \
-        "dur) AS rn, count(*) OVER (PARTITION BY job) AS cnt FROM (SELECT i.job AS job, " \
-        REPORT_DUR_SQL " AS dur" REPORT_RANGE_SQL(index, jobcond) ") x WHERE dur IS NOT NULL) y " \
-        "WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"
-#define REPORT_DUES_SQL(index, jobcond) \
-        "SELECT job, due_time, state FROM instances INDEXED BY " index " WHERE tenant = ?1 " \
-        "AND scheduled = 1 AND due_time >= ?2 AND due_time < ?3 AND " jobcond
-/* An alert's columns, as read_alert reads them. */
-#define ALERT_COLS                                                                                \
-        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, " \
-        "job, severity, suppressed_by"
-
-/* A delivery's columns (d: alert_deliveries, a: its alert), as read_delivery reads them. */
-#define DELIVERY_COLS                                                                             \
-        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                 \
-        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, " \
-        "d.escalation"
-
-enum stmt_id {
-        ST_BEGIN,
-        ST_COMMIT,
-        ST_ROLLBACK,
-        ST_TENANT_ENSURE,
-        ST_DEF_LAST_VERSION,
-        ST_DEF_UPSERT,
-        ST_DEF_VERSION_ADD,
-        ST_DEF_GET,
-        ST_DEF_LIST,
-        ST_DEF_DELETE,
-        ST_DEF_HISTORY,
-        ST_AUDIT_ADD,
-        ST_INSTANCE_INSERT,
-        ST_INSTANCE_GET,
-        ST_INSTANCE_UPDATE_STATE,
-        ST_INSTANCE_EXISTS,
-        ST_INSTANCE_SET_REASON,
-        ST_CLOCK_PUT,
-        ST_CLOCK_DELETE,
-        ST_CLOCK_GET,
-        ST_TRANSITION_ADD,
-        ST_TRANSITION_LIST,
-        ST_CHANGES_AFTER,
-        ST_CHANGE_LAST,
-        ST_EXECUTION_NEXT_ATTEMPT,
-        ST_EXECUTION_INSERT,
-        ST_EXECUTION_FINISH,
-        ST_EXECUTION_EXISTS,
-        ST_EXECUTION_WITHDRAW,
-        ST_EXECUTION_LIST,
-        ST_STEP_UPSERT,
-        ST_STEP_LIST,
-        ST_CHECKPOINT_UPSERT,
-        ST_CHECKPOINT_GET,
-        ST_DEAD_LETTER_INSERT,
-        ST_DEAD_LETTER_LIST,
-        ST_DEAD_LETTER_DELETE,
-        ST_ALERT_INSERT,
-        ST_ALERT_LIST,
-        ST_ALERT_ACK,
-        ST_ALERT_EXISTS,
-        ST_TOKEN_INSERT,
-        ST_TOKEN_FIND,
-        ST_TOKEN_LIST,
-        ST_TOKEN_REVOKE,
-        ST_TOKEN_EXISTS,
-        ST_NODE_UPSERT,
-        ST_NODE_LIST,
-        ST_LEASE_ACQUIRE,
-        ST_LEASE_RELEASE,
-        ST_REQUEST_INSERT,
-        ST_REQUEST_PENDING,
-        ST_REQUEST_FINISH,
-        ST_REQUEST_GET,
-        ST_REQUEST_EXISTS,
-        ST_DATA_VERSION,
-        ST_REQUEST_LIST,
-        ST_SAVEPOINT,
-        ST_SAVEPOINT_RELEASE,
-        ST_SAVEPOINT_ROLLBACK,
-        ST_REPORT_STATS,
-        ST_REPORT_MIDDLES,
-        ST_REPORT_DUES,
-        ST_REPORT_STATS_JOB,
-        ST_REPORT_MIDDLES_JOB,
-        ST_REPORT_DUES_JOB,
-        ST_ALERT_GET,
-        ST_ALERT_FIND,
-        ST_DELIVERY_INSERT,
-        ST_DELIVERY_DUE,
-        ST_DELIVERY_UPDATE,
-        ST_DELIVERY_EXISTS,
-        ST_DELIVERY_LIST,
-        ST_ALERT_UNESCALATED,
-        ST_REMOTE_RUN_ADD,
-        ST_REMOTE_RUN_FIND,
-        ST_REMOTE_RUN_REPORT,
-        ST_REMOTE_RUN_EXISTS,
-        ST_REMOTE_RUN_REPORTS,
-        ST_NEXT_DUE_PUT,
-        ST_NEXT_DUE_GET,
-        /* retention (docs/daemon.md "Retention"); the candidates' live-due subquery is told
-         * its index: the planner's pick (by due time) scans the whole tenant per row */
-        ST_PURGE_CANDIDATES,
-        ST_PURGE_KEEP,
-        ST_PURGE_DELIVERIES,
-        ST_PURGE_ALERTS,
-        ST_PURGE_DEAD_LETTERS,
-        ST_PURGE_CHECKPOINTS,
-        ST_PURGE_STEPS,
-        ST_PURGE_LOGS,
-        ST_PURGE_REMOTE_RUNS,
-        ST_PURGE_EXECUTIONS,
-        ST_PURGE_TRANSITIONS,
-        ST_PURGE_REQUESTS,
-        ST_PURGE_INSTANCES,
-        ST_PURGE_OLD_DELIVERIES,
-        ST_PURGE_OLD_ALERTS,
-        ST_PURGE_OLD_DEAD_LETTERS,
-        ST_COUNT,
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-        [ST_BEGIN] = "BEGIN IMMEDIATE",
-        [ST_COMMIT] = "COMMIT",
-        [ST_ROLLBACK] = "ROLLBACK",
-        [ST_PURGE_CANDIDATES] = "SELECT i.id FROM instances i WHERE i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3) AND EXISTS (SELECT 1 FROM instances j WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > i.due_time AND j.due_time <= coalesce((SELECT min(u.due_time) FROM instances u INDEXED BY instances_state WHERE u.tenant = i.tenant AND u.state IN (0, 1, 2, 4, 10, 11)), ?3)) AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL) ORDER BY i.id LIMIT ?2",
-        [ST_PURGE_KEEP] = "SELECT i.id FROM instances i WHERE i.id IN (SELECT value FROM json_each(?1)) AND i.state IN (3, 5, 6, 7, 8, 9, 12) AND i.updated_at < ?2 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)",
-        [ST_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1)))",
-        [ST_PURGE_ALERTS] = "DELETE FROM alerts WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN (SELECT id FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1)))",
-        [ST_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1)) AND log_path IS NOT NULL",
-        [ST_PURGE_REMOTE_RUNS] = "DELETE FROM remote_runs WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_EXECUTIONS] = "DELETE FROM executions WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_TRANSITIONS] = "DELETE FROM instance_transitions WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_REQUESTS] = "DELETE FROM requests WHERE instance_id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN (SELECT value FROM json_each(?1))",
-        [ST_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-        [ST_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-        [ST_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
-        [ST_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
-                             "ON CONFLICT(name) DO NOTHING",
-        [ST_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
-                                "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
-                          "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                          "ON CONFLICT(tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
-                          "updated_at = ?6, updated_by = ?7",
-        [ST_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
-                               "changed, changed_at, changed_by) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                       "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE (?1 IS NULL OR tenant = ?1) "
-                        "AND (?2 IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
-        [ST_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [ST_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
-                           "changed_by FROM definition_versions "
-                           "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
-        [ST_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)",
-        [ST_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
-                               "last_due, state, reason, params, trace_id, created_at, "
-                               "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                               "?11)",
-        [ST_INSTANCE_GET] = "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, "
-                            "state, reason, params, trace_id, created_at, updated_at, "
-                            SKIP_COUNT_SQL " FROM instances WHERE id = ?1",
-        [ST_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
-                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
-        [ST_INSTANCE_EXISTS] = "SELECT state FROM instances WHERE id = ?1",
-        [ST_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
-                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET holder = ?1, "
-                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
-        [ST_CLOCK_DELETE] = "DELETE FROM clock WHERE ?1 IS NULL OR holder = ?1",
-        [ST_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
-        [ST_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
-                                   "WHERE id = ?1 AND state = ?2",
-        [ST_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
-                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [ST_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
-                             "FROM instance_transitions t JOIN instances i ON i.id = "
-                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
-                             "LIMIT ?3",
-        [ST_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
-        [ST_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
-                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
-        [ST_EXECUTION_NEXT_ATTEMPT] = "SELECT coalesce(max(attempt), 0) + 1 FROM executions "
-                                      "WHERE instance_id = ?1",
-        [ST_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
-                                "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [ST_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
-                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
-        [ST_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
-        [ST_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
-        [ST_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
-                              "finished_at, exit_status, error FROM executions "
-                              "WHERE instance_id = ?1 ORDER BY attempt",
-        [ST_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
-                           "write_count, commit_count, rollback_count, read_skip_count, "
-                           "process_skip_count, write_skip_count, filter_count, exit_message, "
-                           "started_at, updated_at, metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                           "?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) ON CONFLICT(execution_id, name) "
-                           "DO UPDATE SET status = ?3, read_count = ?4, write_count = ?5, "
-                           "commit_count = ?6, rollback_count = ?7, read_skip_count = ?8, "
-                           "process_skip_count = ?9, write_skip_count = ?10, filter_count = ?11, "
-                           "exit_message = ?12, updated_at = ?13, metrics = coalesce(?14, metrics) "
-                           "RETURNING id",
-        [ST_STEP_LIST] = "SELECT id, execution_id, name, status, read_count, write_count, "
-                         "commit_count, rollback_count, read_skip_count, process_skip_count, "
-                         "write_skip_count, filter_count, exit_message, started_at, updated_at, "
-                         "metrics FROM step_executions WHERE execution_id = ?1 ORDER BY id",
-        [ST_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
-                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(instance_id, step) "
-                                 "DO UPDATE SET data = ?3, updated_at = ?4",
-        [ST_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
-        [ST_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
-                                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        [ST_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
-                                "d.created_at FROM dead_letters d JOIN instances i "
-                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
-                                "AND (?2 IS NULL OR i.job = ?2) "
-                                "AND (?3 = 0 OR d.instance_id = ?3) AND d.id > ?4 "
-                                "ORDER BY d.id LIMIT ?5",
-        [ST_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
-        [ST_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
-                            "job, severity, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (?2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC",
-        [ST_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
-                         "WHERE id = ?1 AND acknowledged_at IS NULL",
-        [ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
-        [ST_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
-                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [ST_TOKEN_FIND] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE hash = ?1",
-        [ST_TOKEN_LIST] = "SELECT id, tenant, name, role, hash, created_at, expires_at, "
-                          "revoked_at FROM api_tokens WHERE (?1 IS NULL OR tenant = ?1) "
-                          "ORDER BY id",
-        [ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
-                            "AND revoked_at IS NULL",
-        [ST_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
-        [ST_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
-                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(name) DO UPDATE "
-                           "SET capacity = ?2, heartbeat_at = ?3",
-        [ST_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
-        [ST_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) VALUES (?1, ?2, ?3 + ?4) "
-                             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3 RETURNING holder",
-        [ST_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
-        [ST_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
-                              "created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
-                              "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?2 "
-                              "AND tenant = ?1)",
-        [ST_REQUEST_PENDING] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                               "done_at, result, message FROM requests WHERE done_at IS NULL "
-                               "ORDER BY id",
-        [ST_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
-                              "WHERE id = ?1 AND done_at IS NULL",
-        [ST_REQUEST_GET] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                           "done_at, result, message FROM requests WHERE id = ?1",
-        [ST_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
-        [ST_DATA_VERSION] = "PRAGMA data_version",
-        [ST_REQUEST_LIST] = "SELECT id, tenant, instance_id, action, actor, reason, created_at, "
-                            "done_at, result, message FROM requests WHERE instance_id = ?1 "
-                            "AND id > ?2 ORDER BY id LIMIT 1000",
-        [ST_REPORT_STATS] = REPORT_STATS_SQL("instances_tenant_due", "?4 IS NULL"),
-        [ST_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("instances_tenant_due", "?4 IS NULL"),
-        [ST_REPORT_DUES] = REPORT_DUES_SQL("instances_tenant_due", "?4 IS NULL"),
-        [ST_REPORT_STATS_JOB] = REPORT_STATS_SQL("instances_job_due", "job = ?4"),
-        [ST_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("instances_job_due", "job = ?4"),
-        [ST_REPORT_DUES_JOB] = REPORT_DUES_SQL("instances_job_due", "job = ?4"),
-        [ST_SAVEPOINT] = "SAVEPOINT store_sp",
-        [ST_SAVEPOINT_RELEASE] = "RELEASE store_sp",
-        [ST_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
-        [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
-        [ST_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
-                          "AND (?2 IS NULL OR job = ?2) AND (?3 IS NULL OR kind = ?3) "
-                          "AND (?4 IS NULL OR severity = ?4) "
-                          "AND (?5 = 0 OR acknowledged_at IS NULL) AND created_at >= ?6 "
-                          "AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8",
-        [ST_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
-                               "next_attempt_at, message_id, created_at, escalation) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
-                              "created_at) VALUES (?1, ?2, ?3, ?4)",
-        [ST_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
-                               "e.finished_at IS NOT NULL, r.reported_status, r.reported_message, "
-                               "r.reported_at FROM remote_runs r "
-                               "JOIN executions e ON e.id = r.execution_id "
-                               "JOIN instances i ON i.id = r.instance_id WHERE r.token_hash = ?1",
-        [ST_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
-                                 "reported_message = ?3, reported_at = ?4 "
-                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
-                                 "AND (SELECT finished_at FROM executions "
-                                 "WHERE id = ?1) IS NULL",
-        [ST_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
-        [ST_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
-                                  "r.reported_status, r.reported_message, r.reported_at "
-                                  "FROM remote_runs r JOIN executions e ON e.id = r.execution_id "
-                                  "JOIN instances i ON i.id = r.instance_id "
-                                  "WHERE r.reported_status IS NOT NULL AND e.finished_at IS NULL "
-                                  "ORDER BY r.execution_id",
-        [ST_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
-                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tenant, job) DO UPDATE SET "
-                            "due_time = ?3, answered_at = ?4",
-        [ST_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
-        [ST_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
-                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
-                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
-                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
-                                 "WHERE d.alert_id = al.id AND (d.escalation = 1 "
-                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
-        [ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
-                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
-                            "LIMIT ?2",
-        [ST_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
-                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
-                               "WHERE id = ?1 AND state = 'pending'",
-        [ST_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
-        [ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
-                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
-};
-
-/* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
- * a list's statement is built from the conditions its filter sets, so that SQLite can
- * use the index that fits them ("(?2 IS NULL OR job = ?2)" would keep it from any). */
-enum list_flags {
-        LIST_JOB = 1 << 0,
-        LIST_STATE = 1 << 1,
-        LIST_DUE = 1 << 2,
-        LIST_AFTER = 1 << 3,
-        LIST_LIVE = 1 << 4,
-        LIST_SCHEDULED = 1 << 5,
-        LIST_FAILED = 1 << 6,
-        LIST_CREATED_BY = 1 << 7,
-        LIST_DESC = 1 << 8,
-        LIST_HAS_FAILURE = 1 << 9,
-        LIST_BY_DUE = 1 << 10,
-        LIST_COMBINATIONS = 1 << 11,
-};
-
-struct sqlite_store {
-        struct store base;
+struct sql_conn {
         sqlite3 *db;
-        sqlite3_stmt *stmt[ST_COUNT];
-        /* Instance list statements by enum list_flags, prepared on first use. */
-        sqlite3_stmt *list_stmt[LIST_COMBINATIONS];
-        bool in_tx;              /* in a transaction, and holding the gate's turn */
+        bool in_tx; /* in a transaction, and holding the gate's turn */
         struct sqlite_gate *gate;
         struct sqlite_busy busy;
+        sqlite3_stmt *begin, *commit, *rollback;
 };
 
-static int db_error(struct sqlite_store *s, struct batch_err *reterr, const char *what)
+struct sql_stmt {
+        struct sql_conn *c;
+        sqlite3_stmt *st;
+        bool row; /* the last step returned a row */
+};
+
+static int conn_error(struct sql_conn *c, struct batch_err *reterr, const char *what)
 {
-        if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
+        if ((sqlite3_errcode(c->db) & 0xff) == SQLITE_BUSY)
                 return batch_err_set(reterr, BATCH_EIO, "db",
                                      "db: %s: %s (another process kept it locked for %d s)", what,
-                                     sqlite3_errmsg(s->db), SQLITE_WRITE_WAIT_S);
-        return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, sqlite3_errmsg(s->db));
+                                     sqlite3_errmsg(c->db), SQLITE_WRITE_WAIT_S);
+        return batch_err_set(reterr, BATCH_EIO, "db", "db: %s: %s", what, sqlite3_errmsg(c->db));
 }
 
-/* sqlite3_step, except that a statement that writes outside a transaction (autocommit)
- * first waits for its turn at the gate, as a transaction does. The turn ends when the
- * step returns; a RETURNING statement's lock lasts until its reset, which the next
- * writer's busy handler waits out. When the turn does not come, the statement runs
- * anyway, waited for by the busy handler alone. */
-static int db_step(struct sqlite_store *s, sqlite3_stmt *st)
+/* The turn ends when the step returns; a RETURNING statement's lock lasts until its
+ * reset, which the next writer's busy handler waits out. When the turn does not come,
+ * the statement runs anyway, waited for by the busy handler alone. */
+static int conn_step(struct sql_conn *c, sqlite3_stmt *st)
 {
-        if (s->in_tx || sqlite3_stmt_readonly(st) || sqlite3_stmt_busy(st) ||
-            sqlite_gate_enter(s->gate, NULL) < 0)
+        if (c->in_tx || sqlite3_stmt_readonly(st) || sqlite3_stmt_busy(st) ||
+            sqlite_gate_enter(c->gate, NULL) < 0)
                 return sqlite3_step(st);
         int rc = sqlite3_step(st);
-        sqlite_gate_leave(s->gate);
+        sqlite_gate_leave(c->gate);
         return rc;
 }
 
-/* The prepared statement `id`, reset and with bindings cleared. */
-static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
+static int prepare(struct sql_conn *c, const char *sql, struct sql_stmt **ret,
+                   struct batch_err *reterr)
 {
-        sqlite3_stmt *st = s->stmt[id];
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return st;
+        struct sql_stmt *s = calloc(1, sizeof(*s));
+        if (!s)
+                return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+        s->c = c;
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) !=
+            SQLITE_OK) {
+                free(s);
+                return conn_error(c, reterr, "preparing statements");
+        }
+        *ret = s;
+        return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+static void finalize(struct sql_stmt *s)
+{
+        if (s) {
+                sqlite3_finalize(s->st);
+                free(s);
+        }
+}
+
+static void reset(struct sql_stmt *s)
+{
+        s->row = false;
+        sqlite3_reset(s->st);
+        sqlite3_clear_bindings(s->st);
+}
+
+static void bind_int64(struct sql_stmt *s, int i, int64_t v)
+{
+        sqlite3_bind_int64(s->st, i, v);
+}
+
+static void bind_double(struct sql_stmt *s, int i, double v)
+{
+        sqlite3_bind_double(s->st, i, v);
+}
+
+static void bind_text(struct sql_stmt *s, int i, const char *v)
 {
         if (v)
-                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT);
         else
-                sqlite3_bind_null(st, i);
+                sqlite3_bind_null(s->st, i);
 }
 
-static int exec(struct sqlite_store *s, const char *sql, struct batch_err *reterr)
+static int step(struct sql_stmt *s, const char *what, struct batch_err *reterr)
+{
+        int rc = conn_step(s->c, s->st);
+        s->row = rc == SQLITE_ROW;
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
+                return 0;
+        return conn_error(s->c, reterr, what);
+}
+
+static bool column_null(struct sql_stmt *s, int i)
+{
+        return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+}
+
+static int64_t column_int64(struct sql_stmt *s, int i)
+{
+        return sqlite3_column_int64(s->st, i);
+}
+
+static double column_double(struct sql_stmt *s, int i)
+{
+        return sqlite3_column_double(s->st, i);
+}
+
+static const char *column_text(struct sql_stmt *s, int i)
+{
+        return (const char *)sqlite3_column_text(s->st, i);
+}
+
+/* A returned row's first column, else the last rowid when the statement inserted one. */
+static int64_t inserted_id(struct sql_stmt *s)
+{
+        if (s->row)
+                return sqlite3_column_int64(s->st, 0);
+        return sqlite3_changes(s->c->db) > 0 ? sqlite3_last_insert_rowid(s->c->db) : 0;
+}
+
+static int64_t changes(struct sql_stmt *s)
+{
+        return sqlite3_changes(s->c->db);
+}
+
+static bool in_tx(struct sql_conn *c)
+{
+        return c->in_tx;
+}
+
+static int exec(struct sql_conn *c, const char *sql, struct batch_err *reterr)
 {
         char *msg = NULL;
-        if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
                 int r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s", msg ? msg : "error");
                 sqlite3_free(msg);
                 return r;
@@ -693,145 +389,88 @@ static int exec(struct sqlite_store *s, const char *sql, struct batch_err *reter
         return 0;
 }
 
-static int run(struct sqlite_store *s, sqlite3_stmt *st, struct batch_err *reterr,
-               const char *what)
+/* Runs one of the connection's transaction statements. */
+static int run_tx(struct sql_conn *c, sqlite3_stmt *st, const char *what, struct batch_err *reterr)
 {
-        int rc = db_step(s, st);
+        int rc = conn_step(c, st);
         sqlite3_reset(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return db_error(s, reterr, what);
-        return 0;
+        return rc == SQLITE_DONE ? 0 : conn_error(c, reterr, what);
 }
 
-static void sqlite_close(struct store *base)
+static void conn_close(struct sql_conn *c)
 {
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s)
+        if (!c)
                 return;
-        if (s->in_tx) {
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                sqlite_gate_leave(s->gate);
+        if (c->in_tx) {
+                sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+                sqlite_gate_leave(c->gate);
         }
-        sqlite_gate_put(s->gate);
-        for (int i = 0; i < ST_COUNT; i++)
-                sqlite3_finalize(s->stmt[i]);
-        for (int i = 0; i < LIST_COMBINATIONS; i++)
-                sqlite3_finalize(s->list_stmt[i]);
-        sqlite3_close(s->db);
-        free(s);
-}
-
-static int read_version(struct sqlite_store *s, int *ret, struct batch_err *reterr)
-{
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                               &st, NULL) != SQLITE_OK)
-                return db_error(s, reterr, "reading the schema version");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW)
-                return db_error(s, reterr, "reading the schema version");
-        if (*ret > (int)NMIGRATIONS)
-                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
-                                     "db: the repository has schema version %d, newer than the "
-                                     "%d this batchd understands; use a newer batchd",
-                                     *ret, (int)NMIGRATIONS);
-        return 0;
-}
-
-/* Each migration in its own IMMEDIATE transaction, the version read again inside it:
- * another process opening the same new file at the same moment may have applied it. */
-static int migrate(struct sqlite_store *s, struct batch_err *reterr)
-{
-        int r = exec(s,
-                     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) "
-                     "STRICT",
-                     reterr);
-        int version = 0;
-        if (r < 0 || (r = read_version(s, &version, reterr)) < 0)
-                return r;
-        while (version < (int)NMIGRATIONS) {
-                if ((r = exec(s, "BEGIN IMMEDIATE", reterr)) < 0)
-                        return r;
-                if ((r = read_version(s, &version, reterr)) == 0 && version < (int)NMIGRATIONS) {
-                        char rec[96];
-                        snprintf(rec, sizeof(rec),
-                                 "INSERT INTO schema_migrations(version) VALUES (%d)",
-                                 version + 1);
-                        if ((r = exec(s, migrations[version], reterr)) == 0 &&
-                            (r = exec(s, rec, reterr)) == 0)
-                                version++;
-                }
-                if (r < 0 || (r = exec(s, "COMMIT", reterr)) < 0) {
-                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                        return r;
-                }
-        }
-        return 0;
+        sqlite_gate_put(c->gate);
+        sqlite3_finalize(c->begin);
+        sqlite3_finalize(c->commit);
+        sqlite3_finalize(c->rollback);
+        sqlite3_close(c->db);
+        free(c);
 }
 
 /* PRAGMA quick_check: BATCH_EIO with SQLite's first finding unless it says "ok". */
-static int quick_check(struct sqlite_store *s, const char *path, struct batch_err *reterr)
+static int quick_check(struct sql_conn *c, const char *path, struct batch_err *reterr)
 {
         sqlite3_stmt *qc;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK)
-                return db_error(s, reterr, "integrity check");
-        const char *verdict = sqlite3_step(qc) == SQLITE_ROW
-                                      ? (const char *)sqlite3_column_text(qc, 0)
-                                      : NULL;
+        if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &qc, NULL) != SQLITE_OK)
+                return conn_error(c, reterr, "integrity check");
+        const char *verdict =
+            sqlite3_step(qc) == SQLITE_ROW ? (const char *)sqlite3_column_text(qc, 0) : NULL;
         int r = 0;
         if (!verdict || strcmp(verdict, "ok"))
                 r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s failed the integrity check: %s",
-                                  path, verdict ? verdict : sqlite3_errmsg(s->db));
+                                  path, verdict ? verdict : sqlite3_errmsg(c->db));
         sqlite3_finalize(qc);
         return r;
 }
 
-static int sqlite_open(const char *path, unsigned flags, struct store **ret,
-                       struct batch_err *reterr)
+static int conn_open(const char *path, unsigned flags, struct sql_conn **ret,
+                     struct batch_err *reterr)
 {
-        struct sqlite_store *s = calloc(1, sizeof(*s));
-        if (!s)
+        struct sql_conn *c = calloc(1, sizeof(*c));
+        if (!c)
                 return BATCH_ENOMEM;
-        s->base.ops = &store_sqlite_ops;
         int r;
-        if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
             SQLITE_OK) {
                 r = batch_err_set(reterr, BATCH_EIO, "db", "db: cannot open %s: %s", path,
-                                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+                                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
                 goto fail;
         }
-        sqlite_busy_init(s->db, &s->busy);
+        sqlite_busy_init(c->db, &c->busy);
         /* Switching a new file to WAL needs it alone: another process opening it at the
          * same moment makes this fail with SQLITE_BUSY at once (the busy handler does not
          * cover it), so try again for up to 5 s. */
         for (int tries = 0;; tries++) {
-                r = exec(s, "PRAGMA journal_mode=WAL", reterr);
-                if (r == 0 || sqlite3_errcode(s->db) != SQLITE_BUSY || tries == 500)
+                r = exec(c, "PRAGMA journal_mode=WAL", reterr);
+                if (r == 0 || sqlite3_errcode(c->db) != SQLITE_BUSY || tries == 500)
                         break;
                 sqlite3_sleep(10);
         }
-        if (r < 0 || (r = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
+        if (r < 0 || (r = exec(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
                 goto fail;
-        if ((r = sqlite_gate_get(s->db, &s->gate, reterr)) < 0)
+        if ((r = sqlite_gate_get(c->db, &c->gate, reterr)) < 0)
                 goto fail;
-        if ((flags & STORE_OPEN_CHECK) && (r = quick_check(s, path, reterr)) < 0)
+        if ((flags & STORE_OPEN_CHECK) && (r = quick_check(c, path, reterr)) < 0)
                 goto fail;
-        if ((r = migrate(s, reterr)) < 0)
-                goto fail;
-        for (int i = 0; i < ST_COUNT; i++) {
-                if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                       &s->stmt[i], NULL) != SQLITE_OK) {
-                        r = db_error(s, reterr, "preparing statements");
+        const char *sql[] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+        sqlite3_stmt **st[] = {&c->begin, &c->commit, &c->rollback};
+        for (int i = 0; i < 3; i++) {
+                if (sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, st[i], NULL) !=
+                    SQLITE_OK) {
+                        r = conn_error(c, reterr, "preparing statements");
                         goto fail;
                 }
         }
-        *ret = &s->base;
+        *ret = c;
         return 0;
 fail:
-        sqlite_close(&s->base);
+        conn_close(c);
         return r;
 }
 
@@ -839,2053 +478,74 @@ fail:
  * statement in it can meet SQLITE_BUSY (a deferred transaction that reads first and
  * then writes fails with SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile,
  * and no busy handler can help it). Before it, the turn at the gate. */
-static int sqlite_begin(struct store *base, struct batch_err *reterr)
+static int begin(struct sql_conn *c, struct batch_err *reterr)
 {
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = sqlite_gate_enter(s->gate, reterr);
+        int r = sqlite_gate_enter(c->gate, reterr);
         if (r < 0)
                 return r;
-        s->in_tx = true; /* db_step: BEGIN IMMEDIATE is a write, and the turn is ours */
-        if ((r = run(s, stmt(s, ST_BEGIN), reterr, "begin")) < 0) {
-                s->in_tx = false;
-                sqlite_gate_leave(s->gate);
+        c->in_tx = true; /* conn_step: BEGIN IMMEDIATE is a write, and the turn is ours */
+        if ((r = run_tx(c, c->begin, "begin", reterr)) < 0) {
+                c->in_tx = false;
+                sqlite_gate_leave(c->gate);
         }
         return r;
 }
 
-static int sqlite_commit(struct store *base, struct batch_err *reterr)
+static int commit(struct sql_conn *c, struct batch_err *reterr)
 {
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = run(s, stmt(s, ST_COMMIT), reterr, "commit");
+        int r = run_tx(c, c->commit, "commit", reterr);
         /* A failed COMMIT leaves the transaction open for the caller's rollback, unless
          * SQLite rolled it back itself (I/O error, disk full). */
-        if (r == 0 || sqlite3_get_autocommit(s->db)) {
-                s->in_tx = false;
-                sqlite_gate_leave(s->gate);
+        if (r == 0 || sqlite3_get_autocommit(c->db)) {
+                c->in_tx = false;
+                sqlite_gate_leave(c->gate);
         }
         return r;
 }
 
-static void sqlite_rollback(struct store *base)
+static void rollback(struct sql_conn *c)
 {
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
+        if (!c->in_tx)
                 return;
-        run(s, stmt(s, ST_ROLLBACK), NULL, "rollback");
-        s->in_tx = false;
-        sqlite_gate_leave(s->gate);
+        run_tx(c, c->rollback, "rollback", NULL);
+        c->in_tx = false;
+        sqlite_gate_leave(c->gate);
 }
 
-/* Runs fn inside the caller's transaction, or in one of its own. */
-static int atomically(struct sqlite_store *s, struct batch_err *reterr,
-                      int (*fn)(struct sqlite_store *s, void *arg, struct batch_err *reterr),
-                      void *arg)
+static void *native(struct sql_conn *c)
 {
-        if (s->in_tx)
-                return fn(s, arg, reterr);
-        int r = sqlite_begin(&s->base, reterr);
-        if (r < 0)
-                return r;
-        if ((r = fn(s, arg, reterr)) < 0 || (r = sqlite_commit(&s->base, reterr)) < 0)
-                sqlite_rollback(&s->base);
-        return r;
+        return c->db;
 }
 
-static int sqlite_schema_version(struct store *base, int *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_migrations", -1, &st,
-                               NULL) != SQLITE_OK)
-                return db_error(s, reterr, "reading the schema version");
-        int r = db_step(s, st) == SQLITE_ROW ? 0 : db_error(s, reterr, "schema version");
-        if (r == 0)
-                *ret = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        return r;
-}
-
-struct put_args {
-        const struct store_def *d;
-        int64_t now;
-        const char *spec; /* NULL: a deletion */
+/* SQLite's side of the dialect points (docs/internals/store.md). */
+static const struct sql_token dialect[] = {
+        /* a boolean column's true (SQLite stores 0 and 1) */
+        {"TRUE", "1"},
+        /* how an insert tells its new row's id: here the last rowid (inserted_id), since
+         * RETURNING halves the rate of inserts */
+        {"RETURNING_ID", ""},
+        /* tables check their column types */
+        {"STRICT", " STRICT"},
+        /* the rows of a JSON array of ids bound as text */
+        {"IDS1", "(SELECT value FROM json_each(?1))"},
+        /* index hints where the planner picks a slower index by itself */
+        {"BY_STATE", " INDEXED BY instances_state"},
+        {"BY_TENANT_DUE", " INDEXED BY instances_tenant_due"},
+        {"BY_JOB_DUE", " INDEXED BY instances_job_due"},
+        /* row locks: one writer at a time holds the whole file */
+        {"FOR_UPDATE", ""},
+        {"FOR_NO_KEY_UPDATE", ""},
+        /* the predicate of the partial index instances_slot, as the migration wrote it */
+        {"SLOT", "scheduled = 1"},
+        /* a number that changes whenever another connection commits a write */
+        {"DATA_VERSION", "PRAGMA data_version"},
+        {NULL, NULL},
 };
 
-static int64_t last_version(struct sqlite_store *s, const struct store_def *d)
-{
-        sqlite3_stmt *st = stmt(s, ST_DEF_LAST_VERSION);
-        bind_text(st, 1, d->tenant);
-        bind_text(st, 2, d->kind);
-        bind_text(st, 3, d->name);
-        int64_t v = db_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_reset(st);
-        return v;
-}
-
-static int add_version(struct sqlite_store *s, const struct put_args *a, int64_t version,
-                       struct batch_err *reterr)
-{
-        sqlite3_stmt *st = stmt(s, ST_DEF_VERSION_ADD);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        sqlite3_bind_int64(st, 4, version);
-        bind_text(st, 5, a->spec);
-        bind_text(st, 6, a->d->changed);
-        sqlite3_bind_int64(st, 7, a->now);
-        bind_text(st, 8, a->d->changed_by ? a->d->changed_by : "unknown");
-        return run(s, st, reterr, "recording the version");
-}
-
-static int ensure_tenant(struct sqlite_store *s, const char *tenant, int64_t now,
-                         struct batch_err *reterr)
-{
-        sqlite3_stmt *st = stmt(s, ST_TENANT_ENSURE);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int64(st, 2, now);
-        return run(s, st, reterr, "creating the tenant");
-}
-
-static int do_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        int r = ensure_tenant(s, a->d->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        int64_t version = last_version(s, a->d);
-        if (version < 0)
-                return db_error(s, reterr, "reading the version");
-        version++;
-        sqlite3_stmt *st = stmt(s, ST_DEF_UPSERT);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        sqlite3_bind_int64(st, 4, version);
-        bind_text(st, 5, a->spec);
-        sqlite3_bind_int64(st, 6, a->now);
-        bind_text(st, 7, a->d->changed_by ? a->d->changed_by : "unknown");
-        if ((r = run(s, st, reterr, "storing the definition")) < 0)
-                return r;
-        return add_version(s, a, version, reterr);
-}
-
-static int sqlite_def_put(struct store *base, const struct store_def *d, int64_t now_s,
-                          struct batch_err *reterr)
-{
-        if (!d->tenant || !d->kind || !d->name || !d->spec)
-                return batch_err_set(reterr, BATCH_EINVAL, "definition",
-                                     "definition: tenant, kind, name and spec are required");
-        struct put_args a = {d, now_s, d->spec};
-        return atomically((struct sqlite_store *)base, reterr, do_put, &a);
-}
-
-static char *col_text(sqlite3_stmt *st, int i)
-{
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? strdup((const char *)t) : NULL;
-}
-
-/* Runs a conditional update `st` of row `id` that applies once (finish, acknowledge,
- * revoke): when it changed nothing, BATCH_ESTALE if the row exists (checked with
- * `exists`) or BATCH_ENOENT. `noun` names the row, `done` what already happened. */
-static int update_once(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t id,
-                       const char *noun, const char *done, struct batch_err *reterr)
-{
-        int r = run(s, st, reterr, noun);
-        if (r < 0 || sqlite3_changes(s->db) > 0)
-                return r;
-        st = stmt(s, exists);
-        sqlite3_bind_int64(st, 1, id);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
-                return batch_err_set(reterr, BATCH_ESTALE, "id",
-                                     "%s %lld has already %s: nothing changed", noun,
-                                     (long long)id, done);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, noun);
-        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
-}
-
-/* Runs an insert (or upsert ... RETURNING id) of a row that refers to parent row
- * `parent_id`; a missing parent is BATCH_ENOENT "no PARENT N". *ret_id (optional) is
- * the row's id. */
-static int insert_child(struct sqlite_store *s, sqlite3_stmt *st, const char *parent,
-                        int64_t parent_id, int64_t *ret_id, struct batch_err *reterr)
-{
-        int rc = db_step(s, st);
-        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                      : sqlite3_last_insert_rowid(s->db);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT &&
-            sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", parent,
-                                     (long long)parent_id);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return db_error(s, reterr, "writing");
-        if (ret_id)
-                *ret_id = id;
-        return 0;
-}
-
-/* Reads every row of `st` into a growing array of `size`-byte items (each zeroed, then
- * filled by read_row, which returns 0 or BATCH_ENOMEM). On error the items read so far
- * stay in *items and *n for the caller to release. */
-static int collect(struct sqlite_store *s, sqlite3_stmt *st, size_t size, void **items,
-                   size_t *n, int (*read_row)(sqlite3_stmt *st, void *item),
-                   struct batch_err *reterr)
-{
-        size_t cap = 0;
-        int rc, r = 0;
-        *items = NULL;
-        *n = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW) {
-                if (*n == cap) {
-                        cap = cap ? cap * 2 : 8;
-                        void *grown = realloc(*items, cap * size);
-                        if (!grown) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        *items = grown;
-                }
-                void *item = (char *)*items + *n * size;
-                memset(item, 0, size);
-                (*n)++;
-                if ((r = read_row(st, item)) < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "reading");
-        sqlite3_reset(st);
-        return r;
-}
-
-static int64_t col_int64_or_0(sqlite3_stmt *st, int i)
-{
-        return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
-}
-
-static unsigned page_limit(unsigned limit)
-{
-        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
-}
-
-
-static int read_def(sqlite3_stmt *st, struct store_def *d)
-{
-        memset(d, 0, sizeof(*d));
-        d->tenant = col_text(st, 0);
-        d->kind = col_text(st, 1);
-        d->name = col_text(st, 2);
-        d->version = sqlite3_column_int64(st, 3);
-        d->spec = col_text(st, 4);
-        d->changed = col_text(st, 5);
-        d->changed_at = sqlite3_column_int64(st, 6);
-        d->changed_by = col_text(st, 7);
-        if (!d->tenant || !d->kind || !d->name || !d->changed_by) {
-                store_def_release(d);
-                return BATCH_ENOMEM;
-        }
-        return 0;
-}
-
-static int sqlite_def_get(struct store *base, const char *tenant, const char *kind,
-                          const char *name, struct store_def *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_GET);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        bind_text(st, 3, name);
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_def(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                  kind, name, tenant);
-        else
-                r = db_error(s, reterr, "reading the definition");
-        sqlite3_reset(st);
-        return r;
-}
-
-static int read_list(struct sqlite_store *s, sqlite3_stmt *st, struct store_def_list *ret,
-                     struct batch_err *reterr)
-{
-        struct store_def_list l = {0, NULL};
-        size_t cap = 0;
-        int rc, r = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW) {
-                if (l.n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct store_def *items = realloc(l.items, cap * sizeof(*items));
-                        if (!items) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        l.items = items;
-                }
-                if ((r = read_def(st, &l.items[l.n])) < 0)
-                        break;
-                l.n++;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "listing definitions");
-        sqlite3_reset(st);
-        if (r < 0) {
-                store_def_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-static int sqlite_def_list(struct store *base, const char *tenant, const char *kind,
-                           struct store_def_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_LIST);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        return read_list(s, st, ret, reterr);
-}
-
-static int do_delete(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct put_args *a = arg;
-        sqlite3_stmt *st = stmt(s, ST_DEF_DELETE);
-        bind_text(st, 1, a->d->tenant);
-        bind_text(st, 2, a->d->kind);
-        bind_text(st, 3, a->d->name);
-        int r = run(s, st, reterr, "deleting the definition");
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(s->db) == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
-                                     a->d->kind, a->d->name, a->d->tenant);
-        int64_t version = last_version(s, a->d);
-        if (version < 0)
-                return db_error(s, reterr, "reading the version");
-        return add_version(s, a, version + 1, reterr);
-}
-
-static int sqlite_def_delete(struct store *base, const char *tenant, const char *kind,
-                             const char *name, const char *actor, int64_t now_s,
-                             struct batch_err *reterr)
-{
-        struct store_def d = {.tenant = (char *)tenant,
-                              .kind = (char *)kind,
-                              .name = (char *)name,
-                              .changed = (char *)"deleted",
-                              .changed_by = (char *)actor};
-        struct put_args a = {&d, now_s, NULL};
-        return atomically((struct sqlite_store *)base, reterr, do_delete, &a);
-}
-
-static int sqlite_def_history(struct store *base, const char *tenant, const char *kind,
-                              const char *name, struct store_def_list *ret,
-                              struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEF_HISTORY);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, kind);
-        bind_text(st, 3, name);
-        return read_list(s, st, ret, reterr);
-}
-
-static int sqlite_audit_add(struct store *base, int64_t now_s, const char *actor,
-                            const char *action, const char *object, const char *detail,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_AUDIT_ADD);
-        sqlite3_bind_int64(st, 1, now_s);
-        bind_text(st, 2, actor);
-        bind_text(st, 3, action);
-        bind_text(st, 4, object);
-        bind_text(st, 5, detail);
-        return run(s, st, reterr, "writing the audit log");
-}
-
-/* ---- instances ------------------------------------------------------------ */
-
-struct transition_args {
-        int64_t id;
-        int from, to;
-        const char *actor, *reason;
-        int64_t now;
-};
-
-static int add_transition(struct sqlite_store *s, const struct transition_args *a,
-                          struct batch_err *reterr)
-{
-        sqlite3_stmt *st = stmt(s, ST_TRANSITION_ADD);
-        sqlite3_bind_int64(st, 1, a->id);
-        sqlite3_bind_int64(st, 2, a->now);
-        if (a->from >= 0)
-                sqlite3_bind_int(st, 3, a->from);
-        sqlite3_bind_int(st, 4, a->to);
-        bind_text(st, 5, a->actor ? a->actor : "system");
-        bind_text(st, 6, a->reason);
-        return run(s, st, reterr, "recording the transition");
-}
-
-struct create_args {
-        const struct store_instance *in;
-        const char *actor;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_create(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct create_args *a = arg;
-        const struct store_instance *in = a->in;
-        int r = ensure_tenant(s, in->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_INSERT);
-        bind_text(st, 1, in->tenant);
-        bind_text(st, 2, in->job);
-        sqlite3_bind_int(st, 3, in->scheduled ? 1 : 0);
-        sqlite3_bind_int64(st, 4, in->due);
-        sqlite3_bind_int64(st, 5, in->first_due);
-        sqlite3_bind_int64(st, 6, in->last_due);
-        sqlite3_bind_int(st, 7, in->state);
-        bind_text(st, 8, in->reason);
-        bind_text(st, 9, in->params);
-        bind_text(st, 10, in->trace_id);
-        sqlite3_bind_int64(st, 11, a->now);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-                return batch_err_set(reterr, BATCH_EEXIST, "due",
-                                     "job %s of tenant %s already has an instance due at %lld",
-                                     in->job, in->tenant, (long long)in->due);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "creating the instance");
-        a->id = sqlite3_last_insert_rowid(s->db);
-        struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
-        return add_transition(s, &t, reterr);
-}
-
-static int sqlite_instance_create(struct store *base, const struct store_instance *in,
-                                  const char *actor, int64_t now_s, int64_t *ret_id,
-                                  struct batch_err *reterr)
-{
-        struct create_args a = {in, actor, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_create, &a);
-        if (r == 0)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_instance(sqlite3_stmt *st, struct store_instance *in)
-{
-        memset(in, 0, sizeof(*in));
-        in->id = sqlite3_column_int64(st, 0);
-        in->tenant = col_text(st, 1);
-        in->job = col_text(st, 2);
-        in->scheduled = sqlite3_column_int(st, 3) != 0;
-        in->due = sqlite3_column_int64(st, 4);
-        in->first_due = sqlite3_column_int64(st, 5);
-        in->last_due = sqlite3_column_int64(st, 6);
-        in->state = sqlite3_column_int(st, 7);
-        in->reason = col_text(st, 8);
-        in->params = col_text(st, 9);
-        in->trace_id = col_text(st, 10);
-        in->created_at = sqlite3_column_int64(st, 11);
-        in->updated_at = sqlite3_column_int64(st, 12);
-        in->skip_count = sqlite3_column_int64(st, 13);
-        if (!in->tenant || !in->job || !in->trace_id) {
-                store_instance_release(in);
-                return BATCH_ENOMEM;
-        }
-        return 0;
-}
-
-static int sqlite_instance_get(struct store *base, int64_t id, struct store_instance *ret,
-                               struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_GET);
-        sqlite3_bind_int64(st, 1, id);
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_instance(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
-        else
-                r = db_error(s, reterr, "reading the instance");
-        sqlite3_reset(st);
-        return r;
-}
-
-static int read_instance_row(sqlite3_stmt *st, void *item)
-{
-        return read_instance(st, item);
-}
-
-static unsigned list_flags(const struct store_instance_filter *f)
-{
-        return (f->job ? LIST_JOB : 0) | (f->state >= 0 ? LIST_STATE : 0) |
-               (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
-               (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
-               (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
-               (f->newest_first && !f->by_due ? LIST_DESC : 0) |
-               (f->has_failure ? LIST_HAS_FAILURE : 0) | (f->by_due ? LIST_BY_DUE : 0);
-}
-
-struct sql_text {
-        char s[2048];
-        size_t n;
-        bool truncated;
-};
-
-static void sql_add(struct sql_text *t, const char *part)
-{
-        size_t len = strlen(part);
-        if (t->n + len >= sizeof(t->s)) {
-                t->truncated = true;
-                return;
-        }
-        memcpy(t->s + t->n, part, len + 1);
-        t->n += len;
-}
-
-/* The SQL of an instance list with the conditions in `flags`, with named parameters
- * (:tenant, :job, :state, :due_from, :due_to, :after, :created_by, :limit). */
-static const char *list_sql(unsigned flags, struct sql_text *t)
-{
-        sql_add(t, "SELECT id, tenant, job, scheduled, due_time, first_due, last_due, state, "
-                   "reason, params, trace_id, created_at, updated_at, " SKIP_COUNT_SQL
-                   " FROM instances WHERE tenant = :tenant");
-        if (flags & LIST_JOB)
-                sql_add(t, " AND job = :job");
-        if (flags & LIST_STATE)
-                sql_add(t, " AND state = :state");
-        if (flags & LIST_DUE)
-                sql_add(t, " AND due_time >= :due_from AND due_time < :due_to");
-        /* By due time: a row-value keyset, which SQLite matches to the (tenant[, job],
-         * due_time) index whose entries end with the rowid: no sort, no scan of the
-         * range's other rows. */
-        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
-                sql_add(t, " AND (due_time, id) < (:after_due, :after)");
-        else if (flags & LIST_AFTER)
-                sql_add(t, flags & LIST_DESC ? " AND id < :after" : " AND id > :after");
-        /* Not final: Init, Dependency Wait, Starting, Running, Stopping, Stop Failed. */
-        if (flags & LIST_LIVE)
-                sql_add(t, " AND state IN (0, 1, 2, 4, 10, 11)");
-        if (flags & LIST_SCHEDULED)
-                sql_add(t, " AND scheduled = 1");
-        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
-        if (flags & LIST_FAILED)
-                sql_add(t, " AND state IN (3, 6, 7, 11)");
-        if (flags & LIST_HAS_FAILURE)
-                sql_add(t, " AND " SKIP_COUNT_SQL " > 0");
-        /* The creation is the one transition without a from_state. */
-        if (flags & LIST_CREATED_BY)
-                sql_add(t, " AND EXISTS (SELECT 1 FROM instance_transitions c "
-                           "WHERE c.instance_id = instances.id AND c.from_state IS NULL "
-                           "AND c.actor = :created_by)");
-        sql_add(t, flags & LIST_BY_DUE ? " ORDER BY due_time DESC, id DESC LIMIT :limit"
-                   : flags & LIST_DESC     ? " ORDER BY id DESC LIMIT :limit"
-                                           : " ORDER BY id LIMIT :limit");
-        return t->truncated ? NULL : t->s;
-}
-
-/* *ret is the statement for an instance list with these conditions, reset and with
- * bindings cleared; prepared on first use and kept until the store is closed. */
-static int list_stmt(struct sqlite_store *s, unsigned flags, sqlite3_stmt **ret,
-                     struct batch_err *reterr)
-{
-        sqlite3_stmt *st = s->list_stmt[flags];
-        if (st) {
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
-                *ret = st;
-                return 0;
-        }
-        struct sql_text t = {.n = 0};
-        const char *sql = list_sql(flags, &t);
-        if (!sql)
-                return batch_err_set(reterr, BATCH_EIO, "db",
-                                     "db: the instance list query is too long");
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK)
-                return db_error(s, reterr, "preparing the instance list");
-        s->list_stmt[flags] = st;
-        *ret = st;
-        return 0;
-}
-
-static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
-{
-        bind_text(st, sqlite3_bind_parameter_index(st, name), v);
-}
-
-static void bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v)
-{
-        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v);
-}
-
-static int sqlite_instance_list(struct store *base, const struct store_instance_filter *f,
-                                struct store_instance_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        unsigned flags = list_flags(f);
-        sqlite3_stmt *st;
-        int r = list_stmt(s, flags, &st, reterr);
-        if (r < 0)
-                return r;
-        bind_named_text(st, ":tenant", f->tenant);
-        if (flags & LIST_JOB)
-                bind_named_text(st, ":job", f->job);
-        if (flags & LIST_STATE)
-                bind_named_int64(st, ":state", f->state);
-        if (flags & LIST_DUE) {
-                bind_named_int64(st, ":due_from", f->due_from);
-                bind_named_int64(st, ":due_to", f->due_to);
-        }
-        if (flags & LIST_AFTER)
-                bind_named_int64(st, ":after", f->after_id);
-        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
-                bind_named_int64(st, ":after_due", f->after_due);
-        if (flags & LIST_CREATED_BY)
-                bind_named_text(st, ":created_by", f->created_by);
-        bind_named_int64(st, ":limit", page_limit(f->limit));
-        r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_instance_row, reterr);
-        if (r < 0)
-                store_instance_list_release(ret);
-        return r;
-}
-
-/* After a conditional update (WHERE id = ? AND state = ?) changed no row: why. */
-static int not_in_state(struct sqlite_store *s, int64_t id, int state, struct batch_err *reterr)
-{
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
-        sqlite3_bind_int64(st, 1, id);
-        int rc = db_step(s, st);
-        int cur = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld",
-                                     (long long)id);
-        return batch_err_set(reterr, BATCH_ESTALE, "state",
-                             "instance %lld is in state %d, not %d: nothing changed",
-                             (long long)id, cur, state);
-}
-
-static int do_transition(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct transition_args *a = arg;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_UPDATE_STATE);
-        sqlite3_bind_int64(st, 1, a->id);
-        sqlite3_bind_int(st, 2, a->from);
-        sqlite3_bind_int(st, 3, a->to);
-        bind_text(st, 4, a->reason);
-        sqlite3_bind_int64(st, 5, a->now);
-        int r = run(s, st, reterr, "changing the state");
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(s->db) == 0)
-                return not_in_state(s, a->id, a->from, reterr);
-        return add_transition(s, a, reterr);
-}
-
-static int sqlite_instance_transition(struct store *base, int64_t id, int from, int to,
-                                      const char *actor, const char *reason, int64_t now_s,
-                                      struct batch_err *reterr)
-{
-        struct transition_args a = {id, from, to, actor, reason, now_s};
-        return atomically((struct sqlite_store *)base, reterr, do_transition, &a);
-}
-
-static int sqlite_instance_set_reason(struct store *base, int64_t id, int state,
-                                      const char *reason, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_SET_REASON);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int(st, 2, state);
-        bind_text(st, 3, reason);
-        sqlite3_bind_int64(st, 4, now_s);
-        int r = run(s, st, reterr, "changing the reason");
-        if (r < 0)
-                return r;
-        return sqlite3_changes(s->db) == 0 ? not_in_state(s, id, state, reterr) : 0;
-}
-
-static int sqlite_instance_history(struct store *base, int64_t id,
-                                   struct store_transition_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TRANSITION_LIST);
-        sqlite3_bind_int64(st, 1, id);
-        struct store_transition_list l = {0, NULL};
-        size_t cap = 0;
-        int rc, r = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW) {
-                if (l.n == cap) {
-                        cap = cap ? cap * 2 : 8;
-                        struct store_transition *items = realloc(l.items, cap * sizeof(*items));
-                        if (!items) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        l.items = items;
-                }
-                struct store_transition *t = &l.items[l.n++];
-                t->at = sqlite3_column_int64(st, 0);
-                t->from_state = sqlite3_column_type(st, 1) == SQLITE_NULL
-                                        ? -1
-                                        : sqlite3_column_int(st, 1);
-                t->to_state = sqlite3_column_int(st, 2);
-                t->actor = col_text(st, 3);
-                t->reason = col_text(st, 4);
-                if (!t->actor) {
-                        r = BATCH_ENOMEM;
-                        break;
-                }
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "reading the history");
-        sqlite3_reset(st);
-        if (r < 0) {
-                store_transition_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-static int sqlite_changes_after(struct store *base, const char *tenant, int64_t after_id,
-                                unsigned limit, struct store_change_list *ret,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHANGES_AFTER);
-        sqlite3_bind_int64(st, 1, after_id);
-        bind_text(st, 2, tenant);
-        sqlite3_bind_int64(st, 3, limit);
-        struct store_change_list l = {0, NULL};
-        size_t cap = 0;
-        int rc, r = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW) {
-                if (l.n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct store_change *items = realloc(l.items, cap * sizeof(*items));
-                        if (!items) {
-                                r = BATCH_ENOMEM;
-                                break;
-                        }
-                        l.items = items;
-                }
-                struct store_change *c = &l.items[l.n++];
-                c->id = sqlite3_column_int64(st, 0);
-                c->instance_id = sqlite3_column_int64(st, 1);
-                c->job = col_text(st, 2);
-                c->from_state = sqlite3_column_type(st, 3) == SQLITE_NULL
-                                        ? -1
-                                        : sqlite3_column_int(st, 3);
-                c->to_state = sqlite3_column_int(st, 4);
-                c->at = sqlite3_column_int64(st, 5);
-                if (!c->job) {
-                        r = BATCH_ENOMEM;
-                        break;
-                }
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = db_error(s, reterr, "reading the changes");
-        sqlite3_reset(st);
-        if (r == BATCH_ENOMEM)
-                batch_err_set(reterr, r, NULL, "out of memory");
-        if (r < 0) {
-                store_change_list_release(&l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-static int sqlite_change_last_id(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHANGE_LAST);
-        int rc = db_step(s, st);
-        int r = 0;
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(st, 0);
-        else
-                r = db_error(s, reterr, "reading the last change");
-        sqlite3_reset(st);
-        return r;
-}
-
-/* ---- executions ------------------------------------------------------------- */
-
-struct exec_args {
-        const struct store_execution *e;
-        int64_t now;
-        int64_t id;
-        int attempt;
-};
-
-static int do_execution_start(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct exec_args *a = arg;
-        sqlite3_stmt *st = stmt(s, ST_INSTANCE_EXISTS);
-        sqlite3_bind_int64(st, 1, a->e->instance_id);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? batch_err_set(reterr, BATCH_ENOENT, "id",
-                                                         "no instance %lld",
-                                                         (long long)a->e->instance_id)
-                                         : db_error(s, reterr, "reading the instance");
-        st = stmt(s, ST_EXECUTION_NEXT_ATTEMPT);
-        sqlite3_bind_int64(st, 1, a->e->instance_id);
-        a->attempt = db_step(s, st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
-        sqlite3_reset(st);
-        st = stmt(s, ST_EXECUTION_INSERT);
-        sqlite3_bind_int64(st, 1, a->e->instance_id);
-        sqlite3_bind_int(st, 2, a->attempt);
-        bind_text(st, 3, a->e->node);
-        sqlite3_bind_int64(st, 4, a->e->pid);
-        bind_text(st, 5, a->e->log_path);
-        sqlite3_bind_int64(st, 6, a->now);
-        int r = run(s, st, reterr, "recording the execution");
-        if (r == 0)
-                a->id = sqlite3_last_insert_rowid(s->db);
-        return r;
-}
-
-static int sqlite_execution_start(struct store *base, const struct store_execution *e,
-                                  int64_t now_s, int64_t *ret_id, int *ret_attempt,
-                                  struct batch_err *reterr)
-{
-        struct exec_args a = {e, now_s, 0, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_execution_start, &a);
-        if (r == 0) {
-                *ret_id = a.id;
-                *ret_attempt = a.attempt;
-        }
-        return r;
-}
-
-static int sqlite_execution_finish(struct store *base, int64_t id, int exit_status,
-                                   const char *error, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_EXECUTION_FINISH);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        sqlite3_bind_int(st, 3, exit_status);
-        bind_text(st, 4, error);
-        return update_once(s, st, ST_EXECUTION_EXISTS, id, "execution", "finished", reterr);
-}
-
-static int sqlite_execution_withdraw(struct store *base, int64_t id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_EXECUTION_WITHDRAW);
-        sqlite3_bind_int64(st, 1, id);
-        return update_once(s, st, ST_EXECUTION_EXISTS, id, "execution", "finished", reterr);
-}
-
-static int read_execution(sqlite3_stmt *st, void *item)
-{
-        struct store_execution *e = item;
-        e->id = sqlite3_column_int64(st, 0);
-        e->instance_id = sqlite3_column_int64(st, 1);
-        e->attempt = sqlite3_column_int(st, 2);
-        e->node = col_text(st, 3);
-        e->pid = sqlite3_column_int64(st, 4);
-        e->log_path = col_text(st, 5);
-        e->started_at = sqlite3_column_int64(st, 6);
-        e->finished = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        e->finished_at = col_int64_or_0(st, 7);
-        e->exit_status = (int)col_int64_or_0(st, 8);
-        e->error = col_text(st, 9);
-        return 0;
-}
-
-static int sqlite_execution_list(struct store *base, int64_t instance_id,
-                                 struct store_execution_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_EXECUTION_LIST);
-        sqlite3_bind_int64(st, 1, instance_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_execution,
-                        reterr);
-        if (r < 0)
-                store_execution_list_release(ret);
-        return r;
-}
-
-/* ---- step executions and checkpoints ------------------------------------------ */
-
-static int sqlite_step_put(struct store *base, const struct store_step *in, int64_t now_s,
-                           int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_STEP_UPSERT);
-        sqlite3_bind_int64(st, 1, in->execution_id);
-        bind_text(st, 2, in->name);
-        bind_text(st, 3, in->status);
-        const int64_t counts[] = {in->read_count,      in->write_count,        in->commit_count,
-                                  in->rollback_count,  in->read_skip_count,    in->process_skip_count,
-                                  in->write_skip_count, in->filter_count};
-        for (int i = 0; i < 8; i++)
-                sqlite3_bind_int64(st, 4 + i, counts[i]);
-        bind_text(st, 12, in->exit_message);
-        sqlite3_bind_int64(st, 13, now_s);
-        bind_text(st, 14, in->metrics);
-        return insert_child(s, st, "execution", in->execution_id, ret_id, reterr);
-}
-
-static int read_step(sqlite3_stmt *st, void *item)
-{
-        struct store_step *p = item;
-        p->id = sqlite3_column_int64(st, 0);
-        p->execution_id = sqlite3_column_int64(st, 1);
-        p->name = col_text(st, 2);
-        p->status = col_text(st, 3);
-        int64_t *counts[] = {&p->read_count,      &p->write_count,        &p->commit_count,
-                             &p->rollback_count,  &p->read_skip_count,    &p->process_skip_count,
-                             &p->write_skip_count, &p->filter_count};
-        for (int i = 0; i < 8; i++)
-                *counts[i] = sqlite3_column_int64(st, 4 + i);
-        p->exit_message = col_text(st, 12);
-        p->started_at = sqlite3_column_int64(st, 13);
-        p->updated_at = sqlite3_column_int64(st, 14);
-        p->metrics = col_text(st, 15);
-        return p->name && p->status ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_step_list(struct store *base, int64_t execution_id, struct store_step_list *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_STEP_LIST);
-        sqlite3_bind_int64(st, 1, execution_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_step,
-                        reterr);
-        if (r < 0)
-                store_step_list_release(ret);
-        return r;
-}
-
-static int sqlite_checkpoint_put(struct store *base, int64_t instance_id, const char *step,
-                                 const char *data, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_UPSERT);
-        sqlite3_bind_int64(st, 1, instance_id);
-        bind_text(st, 2, step);
-        bind_text(st, 3, data);
-        sqlite3_bind_int64(st, 4, now_s);
-        return insert_child(s, st, "instance", instance_id, NULL, reterr);
-}
-
-static int sqlite_checkpoint_get(struct store *base, int64_t instance_id, const char *step,
-                                 char **ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CHECKPOINT_GET);
-        sqlite3_bind_int64(st, 1, instance_id);
-        bind_text(st, 2, step);
-        int rc = db_step(s, st), r = 0;
-        *ret = NULL;
-        if (rc == SQLITE_ROW) {
-                if (!(*ret = col_text(st, 0)))
-                        r = BATCH_ENOMEM;
-        } else if (rc != SQLITE_DONE) {
-                r = db_error(s, reterr, "reading the checkpoint");
-        }
-        sqlite3_reset(st);
-        return r;
-}
-
-/* ---- dead letters and alerts ------------------------------------------------- */
-
-static int sqlite_dead_letter_add(struct store *base, const struct store_dead_letter *d,
-                                  int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_INSERT);
-        sqlite3_bind_int64(st, 1, d->instance_id);
-        bind_text(st, 2, d->step);
-        bind_text(st, 3, d->item);
-        bind_text(st, 4, d->error);
-        sqlite3_bind_int64(st, 5, now_s);
-        return insert_child(s, st, "instance", d->instance_id, ret_id, reterr);
-}
-
-static int read_dead_letter(sqlite3_stmt *st, void *item)
-{
-        struct store_dead_letter *d = item;
-        d->id = sqlite3_column_int64(st, 0);
-        d->instance_id = sqlite3_column_int64(st, 1);
-        d->job = col_text(st, 2);
-        d->step = col_text(st, 3);
-        d->item = col_text(st, 4);
-        d->error = col_text(st, 5);
-        d->created_at = sqlite3_column_int64(st, 6);
-        return d->job && d->step && d->item && d->error ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_dead_letter_list(struct store *base, const struct store_dead_letter_filter *f,
-                                   struct store_dead_letter_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_LIST);
-        bind_text(st, 1, f->tenant);
-        bind_text(st, 2, f->job);
-        sqlite3_bind_int64(st, 3, f->instance_id);
-        sqlite3_bind_int64(st, 4, f->after_id);
-        sqlite3_bind_int(st, 5, (int)page_limit(f->limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_dead_letter, reterr);
-        if (r < 0)
-                store_dead_letter_list_release(ret);
-        return r;
-}
-
-static int sqlite_dead_letter_delete(struct store *base, int64_t id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DEAD_LETTER_DELETE);
-        sqlite3_bind_int64(st, 1, id);
-        int r = run(s, st, reterr, "deleting the dead letter");
-        if (r == 0 && sqlite3_changes(s->db) == 0)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
-                                  (long long)id);
-        return r;
-}
-
-struct alert_args {
-        const struct store_alert *a;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_alert_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct alert_args *a = arg;
-        int r = ensure_tenant(s, a->a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_INSERT);
-        bind_text(st, 1, a->a->tenant);
-        if (a->a->instance_id)
-                sqlite3_bind_int64(st, 2, a->a->instance_id);
-        bind_text(st, 3, a->a->kind);
-        bind_text(st, 4, a->a->message);
-        sqlite3_bind_int64(st, 5, a->now);
-        bind_text(st, 6, a->a->job);
-        bind_text(st, 7, a->a->severity ? a->a->severity : "warning");
-        if (a->a->suppressed_by)
-                sqlite3_bind_int64(st, 8, a->a->suppressed_by);
-        return insert_child(s, st, a->a->suppressed_by && !a->a->instance_id ? "alert" : "instance",
-                            a->a->suppressed_by && !a->a->instance_id ? a->a->suppressed_by
-                                                                      : a->a->instance_id,
-                            &a->id, reterr);
-}
-
-static int sqlite_alert_add(struct store *base, const struct store_alert *al, int64_t now_s,
-                            int64_t *ret_id, struct batch_err *reterr)
-{
-        struct alert_args a = {al, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_alert_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_alert(sqlite3_stmt *st, void *item)
-{
-        struct store_alert *a = item;
-        a->id = sqlite3_column_int64(st, 0);
-        a->tenant = col_text(st, 1);
-        a->instance_id = col_int64_or_0(st, 2);
-        a->kind = col_text(st, 3);
-        a->message = col_text(st, 4);
-        a->created_at = sqlite3_column_int64(st, 5);
-        a->acknowledged = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        a->acknowledged_at = col_int64_or_0(st, 6);
-        a->acknowledged_by = col_text(st, 7);
-        a->job = col_text(st, 8);
-        a->severity = col_text(st, 9);
-        a->suppressed_by = col_int64_or_0(st, 10);
-        return a->tenant && a->kind && a->message && a->severity ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_alert_list(struct store *base, const char *tenant, bool unacknowledged_only,
-                             struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_LIST);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int(st, 2, unacknowledged_only ? 1 : 0);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int sqlite_alert_ack(struct store *base, int64_t id, const char *actor, int64_t now_s,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_ACK);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        bind_text(st, 3, actor ? actor : "system");
-        return update_once(s, st, ST_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
-}
-
-static int sqlite_alert_get(struct store *base, int64_t id, struct store_alert *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_GET);
-        sqlite3_bind_int64(st, 1, id);
-        struct store_alert a = {0};
-        int rc = db_step(s, st), r = 0;
-        if (rc == SQLITE_ROW)
-                r = read_alert(st, &a);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
-        else
-                r = db_error(s, reterr, "reading the alert");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_alert_release(&a);
-        else
-                *ret = a;
-        return r;
-}
-
-static int sqlite_alert_find(struct store *base, const struct store_alert_filter *f,
-                             struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_FIND);
-        bind_text(st, 1, f->tenant);
-        bind_text(st, 2, f->job);
-        bind_text(st, 3, f->kind);
-        bind_text(st, 4, f->severity);
-        sqlite3_bind_int(st, 5, f->unacknowledged_only ? 1 : 0);
-        sqlite3_bind_int64(st, 6, f->since);
-        sqlite3_bind_int64(st, 7, f->before_id);
-        sqlite3_bind_int(st, 8, (int)page_limit(f->limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-static int sqlite_delivery_add(struct store *base, const struct store_delivery *d, int64_t now_s,
-                               int64_t *ret_id, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_INSERT);
-        sqlite3_bind_int64(st, 1, d->alert_id);
-        bind_text(st, 2, d->channel);
-        bind_text(st, 3, d->target);
-        bind_text(st, 4, d->state);
-        if (!strcmp(d->state, "pending"))
-                sqlite3_bind_int64(st, 5, d->next_attempt_at);
-        bind_text(st, 6, d->message_id);
-        sqlite3_bind_int64(st, 7, now_s);
-        sqlite3_bind_int(st, 8, d->escalation ? 1 : 0);
-        return insert_child(s, st, "alert", d->alert_id, ret_id, reterr);
-}
-
-static int read_delivery(sqlite3_stmt *st, void *item)
-{
-        struct store_delivery *d = item;
-        d->id = sqlite3_column_int64(st, 0);
-        d->alert_id = sqlite3_column_int64(st, 1);
-        d->tenant = col_text(st, 2);
-        d->channel = col_text(st, 3);
-        d->target = col_text(st, 4);
-        d->state = col_text(st, 5);
-        d->attempts = sqlite3_column_int(st, 6);
-        d->next_attempt_at = col_int64_or_0(st, 7);
-        d->last_attempt_at = col_int64_or_0(st, 8);
-        d->last_answer = col_text(st, 9);
-        d->message_id = col_text(st, 10);
-        d->created_at = sqlite3_column_int64(st, 11);
-        d->escalation = sqlite3_column_int(st, 12) != 0;
-        return d->tenant && d->channel && d->target && d->state && d->message_id
-                       ? 0
-                       : BATCH_ENOMEM;
-}
-
-static int sqlite_delivery_due(struct store *base, int64_t now_s, unsigned limit,
-                               struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_DUE);
-        sqlite3_bind_int64(st, 1, now_s);
-        sqlite3_bind_int(st, 2, (int)page_limit(limit));
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int sqlite_delivery_update(struct store *base, int64_t id, const struct store_delivery *o,
-                                  int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_UPDATE);
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, o->state);
-        sqlite3_bind_int(st, 3, o->attempts);
-        if (!strcmp(o->state, "pending"))
-                sqlite3_bind_int64(st, 4, o->next_attempt_at);
-        sqlite3_bind_int64(st, 5, now_s);
-        bind_text(st, 6, o->last_answer);
-        return update_once(s, st, ST_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
-                           reterr);
-}
-
-static int sqlite_delivery_list(struct store *base, int64_t alert_id,
-                                struct store_delivery_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DELIVERY_LIST);
-        sqlite3_bind_int64(st, 1, alert_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_delivery, reterr);
-        if (r < 0)
-                store_delivery_list_release(ret);
-        return r;
-}
-
-static int sqlite_alert_unescalated(struct store *base, const char *tenant, int64_t from_s,
-                                    int64_t to_s, struct store_alert_list *ret,
-                                    struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_ALERT_UNESCALATED);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int64(st, 2, from_s);
-        sqlite3_bind_int64(st, 3, to_s);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        reterr);
-        if (r < 0)
-                store_alert_list_release(ret);
-        return r;
-}
-
-/* ---- API tokens ---------------------------------------------------------------- */
-
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct token_args *a = arg;
-        int r = ensure_tenant(s, a->t->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_INSERT);
-        bind_text(st, 1, a->t->tenant);
-        bind_text(st, 2, a->t->name);
-        bind_text(st, 3, a->t->role);
-        bind_text(st, 4, a->t->hash);
-        sqlite3_bind_int64(st, 5, a->now);
-        sqlite3_bind_int64(st, 6, a->t->expires_at);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-                return batch_err_set(reterr, BATCH_EEXIST, "name",
-                                     "tenant %s already has a token named \"%s\" (or one with "
-                                     "the same secret)",
-                                     a->t->tenant, a->t->name);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "storing the token");
-        a->id = sqlite3_last_insert_rowid(s->db);
-        return 0;
-}
-
-static int sqlite_token_add(struct store *base, const struct store_token *t, int64_t now_s,
-                            int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_token_add, &a);
-        if (r == 0 && ret_id)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_token(sqlite3_stmt *st, void *item)
-{
-        struct store_token *t = item;
-        t->id = sqlite3_column_int64(st, 0);
-        t->tenant = col_text(st, 1);
-        t->name = col_text(st, 2);
-        t->role = col_text(st, 3);
-        t->hash = col_text(st, 4);
-        t->created_at = sqlite3_column_int64(st, 5);
-        t->expires_at = sqlite3_column_int64(st, 6);
-        t->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        t->revoked_at = col_int64_or_0(st, 7);
-        return t->tenant && t->name && t->role && t->hash ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_token_find(struct store *base, const char *hash, struct store_token *ret,
-                             struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_FIND);
-        bind_text(st, 1, hash);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_token(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
-        else
-                r = db_error(s, reterr, "reading the token");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_token_release(ret);
-        return r;
-}
-
-static int sqlite_token_list(struct store *base, const char *tenant, struct store_token_list *ret,
-                             struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_LIST);
-        bind_text(st, 1, tenant);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_token,
-                        reterr);
-        if (r < 0)
-                store_token_list_release(ret);
-        return r;
-}
-
-static int sqlite_token_revoke(struct store *base, int64_t id, int64_t now_s,
-                               struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_TOKEN_REVOKE);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        return update_once(s, st, ST_TOKEN_EXISTS, id, "token", "been revoked", reterr);
-}
-
-/* ---- nodes and leases (DESIGN §9) ------------------------------------------------ */
-
-static int sqlite_node_heartbeat(struct store *base, const char *name, int capacity,
-                                 int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_NODE_UPSERT);
-        bind_text(st, 1, name);
-        sqlite3_bind_int(st, 2, capacity);
-        sqlite3_bind_int64(st, 3, now_s);
-        return run(s, st, reterr, "recording the heartbeat");
-}
-
-static int read_node(sqlite3_stmt *st, void *item)
-{
-        struct store_node *n = item;
-        n->name = col_text(st, 0);
-        n->capacity = sqlite3_column_int(st, 1);
-        n->started_at = sqlite3_column_int64(st, 2);
-        n->heartbeat_at = sqlite3_column_int64(st, 3);
-        return n->name ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_node_list(struct store *base, struct store_node_list *ret,
-                            struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = collect(s, stmt(s, ST_NODE_LIST), sizeof(*ret->items), (void **)&ret->items,
-                        &ret->n, read_node, reterr);
-        if (r < 0)
-                store_node_list_release(ret);
-        return r;
-}
-
-static int sqlite_lease_acquire(struct store *base, const char *name, const char *holder,
-                                int64_t now_s, int ttl_s, bool *ret_held,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_LEASE_ACQUIRE);
-        bind_text(st, 1, name);
-        bind_text(st, 2, holder);
-        sqlite3_bind_int64(st, 3, now_s);
-        sqlite3_bind_int(st, 4, ttl_s);
-        /* RETURNING yields the row only when it was inserted or updated. */
-        int rc = db_step(s, st);
-        bool held = rc == SQLITE_ROW;
-        if (held)
-                rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "taking the lease");
-        *ret_held = held;
-        return 0;
-}
-
-static int sqlite_lease_release(struct store *base, const char *name, const char *holder,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_LEASE_RELEASE);
-        bind_text(st, 1, name);
-        bind_text(st, 2, holder);
-        return run(s, st, reterr, "releasing the lease");
-}
-
-/* ---- the published clock ------------------------------------------------------- */
-
-static int sqlite_clock_publish(struct store *base, const struct store_clock *c,
-                                struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_PUT);
-        bind_text(st, 1, c->holder);
-        sqlite3_bind_int64(st, 2, c->real_at_us);
-        sqlite3_bind_int64(st, 3, c->clock_at_us);
-        sqlite3_bind_double(st, 4, c->rate);
-        return run(s, st, reterr, "publishing the clock");
-}
-
-static int sqlite_clock_withdraw(struct store *base, const char *holder,
-                                 struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_DELETE);
-        bind_text(st, 1, holder);
-        return run(s, st, reterr, "withdrawing the clock");
-}
-
-static int sqlite_clock_get(struct store *base, struct store_clock *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_CLOCK_GET);
-        int rc = sqlite3_step(st), r = 0;
-        struct store_clock c = {0};
-        if (rc == SQLITE_ROW) {
-                c.holder = col_text(st, 0);
-                c.real_at_us = sqlite3_column_int64(st, 1);
-                c.clock_at_us = sqlite3_column_int64(st, 2);
-                c.rate = sqlite3_column_double(st, 3);
-                if (!c.holder)
-                        r = batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
-        } else if (rc == SQLITE_DONE) {
-                r = batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
-        } else {
-                r = db_error(s, reterr, "reading the clock");
-        }
-        sqlite3_reset(st);
-        if (r == 0)
-                *ret = c;
-        return r;
-}
-
-/* ---- operators' requests ------------------------------------------------------- */
-
-struct request_args {
-        const struct store_request *r;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct request_args *a = arg;
-        int r = ensure_tenant(s, a->r->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_INSERT);
-        bind_text(st, 1, a->r->tenant);
-        sqlite3_bind_int64(st, 2, a->r->instance_id);
-        bind_text(st, 3, a->r->action);
-        bind_text(st, 4, a->r->actor);
-        bind_text(st, 5, a->r->reason);
-        sqlite3_bind_int64(st, 6, a->now);
-        if ((r = run(s, st, reterr, "queueing the request")) < 0)
-                return r;
-        if (sqlite3_changes(s->db) == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
-                                     (long long)a->r->instance_id, a->r->tenant);
-        a->id = sqlite3_last_insert_rowid(s->db);
-        return 0;
-}
-
-static int sqlite_request_add(struct store *base, const struct store_request *req, int64_t now_s,
-                              int64_t *ret_id, struct batch_err *reterr)
-{
-        struct request_args a = {req, now_s, 0};
-        int r = atomically((struct sqlite_store *)base, reterr, do_request_add, &a);
-        if (r == 0)
-                *ret_id = a.id;
-        return r;
-}
-
-static int read_request(sqlite3_stmt *st, void *item)
-{
-        struct store_request *q = item;
-        q->id = sqlite3_column_int64(st, 0);
-        q->tenant = col_text(st, 1);
-        q->instance_id = sqlite3_column_int64(st, 2);
-        q->action = col_text(st, 3);
-        q->actor = col_text(st, 4);
-        q->reason = col_text(st, 5);
-        q->created_at = sqlite3_column_int64(st, 6);
-        q->done = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        q->done_at = col_int64_or_0(st, 7);
-        q->result = (int)col_int64_or_0(st, 8);
-        q->message = col_text(st, 9);
-        return q->tenant && q->action && q->actor ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_request_pending(struct store *base, struct store_request_list *ret,
-                                  struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        int r = collect(s, stmt(s, ST_REQUEST_PENDING), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_request, reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int sqlite_request_finish(struct store *base, int64_t id, int result,
-                                 const char *message, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_FINISH);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, now_s);
-        sqlite3_bind_int(st, 3, result);
-        bind_text(st, 4, message);
-        return update_once(s, st, ST_REQUEST_EXISTS, id, "request", "been done", reterr);
-}
-
-static int sqlite_request_get(struct store *base, int64_t id, struct store_request *ret,
-                              struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_GET);
-        sqlite3_bind_int64(st, 1, id);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_request(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
-        else
-                r = db_error(s, reterr, "reading the request");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_request_release(ret);
-        return r;
-}
-
-static int sqlite_data_version(struct store *base, int64_t *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
-        int rc = db_step(s, st);
-        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : db_error(s, reterr, "reading the data version");
-}
-
-static int sqlite_request_list(struct store *base, int64_t instance_id, int64_t after_id,
-                               struct store_request_list *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REQUEST_LIST);
-        sqlite3_bind_int64(st, 1, instance_id);
-        sqlite3_bind_int64(st, 2, after_id);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
-                        reterr);
-        if (r < 0)
-                store_request_list_release(ret);
-        return r;
-}
-
-static int sqlite_savepoint(struct store *base, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: a savepoint needs a transaction");
-        return run(s, stmt(s, ST_SAVEPOINT), reterr, "savepoint");
-}
-
-static int sqlite_savepoint_release(struct store *base, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: a savepoint needs a transaction");
-        return run(s, stmt(s, ST_SAVEPOINT_RELEASE), reterr, "releasing the savepoint");
-}
-
-static void sqlite_savepoint_rollback(struct store *base)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        if (!s->in_tx)
-                return;
-        /* ROLLBACK TO keeps the savepoint; RELEASE then forgets it. */
-        if (run(s, stmt(s, ST_SAVEPOINT_ROLLBACK), NULL, "rolling back to the savepoint") == 0)
-                run(s, stmt(s, ST_SAVEPOINT_RELEASE), NULL, "releasing the savepoint");
-}
-
-static void *sqlite_native(struct store *base)
-{
-        return ((struct sqlite_store *)base)->db;
-}
-
-/* ---- report ----------------------------------------------------------------- */
-
-static int read_report_stats(sqlite3_stmt *st, void *item)
-{
-        struct store_report_stats *p = item;
-        p->job = col_text(st, 0);
-        int64_t *v[] = {&p->total, &p->success, &p->failed, &p->skipped, &p->canceled,
-                        &p->has_failure, &p->timed};
-        for (int i = 0; i < 7; i++)
-                *v[i] = sqlite3_column_int64(st, 1 + i);
-        p->avg_s = sqlite3_column_double(st, 8);
-        p->max_s = sqlite3_column_int64(st, 9);
-        int64_t *c[] = {&p->read_count, &p->write_count, &p->commit_count, &p->write_skip_count,
-                        &p->rollback_count};
-        for (int i = 0; i < 5; i++)
-                *c[i] = sqlite3_column_int64(st, 10 + i);
-        return p->job ? 0 : BATCH_ENOMEM;
-}
-
-static int read_report_middle(sqlite3_stmt *st, void *item)
-{
-        struct store_report_middle *p = item;
-        p->job = col_text(st, 0);
-        p->dur_s = sqlite3_column_int64(st, 1);
-        return p->job ? 0 : BATCH_ENOMEM;
-}
-
-static int read_report_due(sqlite3_stmt *st, void *item)
-{
-        struct store_report_due *p = item;
-        p->job = col_text(st, 0);
-        p->due = sqlite3_column_int64(st, 1);
-        p->state = sqlite3_column_int(st, 2);
-        return p->job ? 0 : BATCH_ENOMEM;
-}
-
-/* Binds the report queries' four parameters. */
-static sqlite3_stmt *report_stmt(struct sqlite_store *s, enum stmt_id id, const char *tenant,
-                                 int64_t from, int64_t to, const char *job)
-{
-        /* Each statement has a second form for one job, right after the three. */
-        sqlite3_stmt *st = stmt(s, job ? id + (ST_REPORT_STATS_JOB - ST_REPORT_STATS) : id);
-        bind_text(st, 1, tenant);
-        sqlite3_bind_int64(st, 2, from);
-        sqlite3_bind_int64(st, 3, to);
-        bind_text(st, 4, job);
-        return st;
-}
-
-static int sqlite_report_stats(struct store *base, const char *tenant, int64_t from, int64_t to,
-                               const char *job, struct store_report_stats_list *ret,
-                               struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = report_stmt(s, ST_REPORT_STATS, tenant, from, to, job);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_report_stats, reterr);
-        if (r < 0)
-                store_report_stats_list_release(ret);
-        return r;
-}
-
-static int sqlite_report_middles(struct store *base, const char *tenant, int64_t from, int64_t to,
-                                 const char *job, struct store_report_middle_list *ret,
-                                 struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = report_stmt(s, ST_REPORT_MIDDLES, tenant, from, to, job);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_report_middle, reterr);
-        if (r < 0)
-                store_report_middle_list_release(ret);
-        return r;
-}
-
-static int sqlite_report_dues(struct store *base, const char *tenant, int64_t from, int64_t to,
-                              const char *job, struct store_report_due_list *ret,
-                              struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = report_stmt(s, ST_REPORT_DUES, tenant, from, to, job);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n,
-                        read_report_due, reterr);
-        if (r < 0)
-                store_report_due_list_release(ret);
-        return r;
-}
-
-/* ---- remote runs and next_due_api answers (schema 8) ---------------------------- */
-
-static int sqlite_remote_run_add(struct store *base, int64_t execution_id, int64_t instance_id,
-                                 const char *token_hash, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_ADD);
-        sqlite3_bind_int64(st, 1, execution_id);
-        sqlite3_bind_int64(st, 2, instance_id);
-        bind_text(st, 3, token_hash);
-        sqlite3_bind_int64(st, 4, now_s);
-        int rc = db_step(s, st);
-        int ext = sqlite3_extended_errcode(s->db);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT &&
-            (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
-                return batch_err_set(reterr, BATCH_EEXIST, "execution",
-                                     "execution %lld already has a callback token",
-                                     (long long)execution_id);
-        if (rc != SQLITE_DONE)
-                return db_error(s, reterr, "recording the remote run");
-        return 0;
-}
-
-static int read_remote_run(sqlite3_stmt *st, void *item)
-{
-        struct store_remote_run *r = item;
-        r->execution_id = sqlite3_column_int64(st, 0);
-        r->instance_id = sqlite3_column_int64(st, 1);
-        r->tenant = col_text(st, 2);
-        r->finished = sqlite3_column_int(st, 3) != 0;
-        r->reported_status = col_text(st, 4);
-        r->reported_message = col_text(st, 5);
-        r->reported_at = col_int64_or_0(st, 6);
-        bool lost = (!r->reported_status && sqlite3_column_type(st, 4) != SQLITE_NULL) ||
-                    (!r->reported_message && sqlite3_column_type(st, 5) != SQLITE_NULL);
-        return r->tenant && !lost ? 0 : BATCH_ENOMEM;
-}
-
-static int sqlite_remote_run_find(struct store *base, const char *token_hash,
-                                  struct store_remote_run *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_FIND);
-        bind_text(st, 1, token_hash);
-        memset(ret, 0, sizeof(*ret));
-        int rc = db_step(s, st), r;
-        if (rc == SQLITE_ROW)
-                r = read_remote_run(st, ret) < 0
-                            ? batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory")
-                            : 0;
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
-        else
-                r = db_error(s, reterr, "reading the remote run");
-        sqlite3_reset(st);
-        if (r < 0)
-                store_remote_run_release(ret);
-        return r;
-}
-
-static int sqlite_remote_run_report(struct store *base, int64_t execution_id, const char *status,
-                                    const char *message, int64_t now_s, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORT);
-        sqlite3_bind_int64(st, 1, execution_id);
-        bind_text(st, 2, status);
-        bind_text(st, 3, message);
-        sqlite3_bind_int64(st, 4, now_s);
-        int r = run(s, st, reterr, "recording the remote run's report");
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(s->db) == 1)
-                return 0;
-        st = stmt(s, ST_REMOTE_RUN_EXISTS);
-        sqlite3_bind_int64(st, 1, execution_id);
-        int rc = db_step(s, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
-                return batch_err_set(reterr, BATCH_ENOENT, "execution",
-                                     "execution %lld is not a remote run", (long long)execution_id);
-        if (rc != SQLITE_ROW)
-                return db_error(s, reterr, "reading the remote run");
-        return batch_err_set(reterr, BATCH_ESTALE, "status",
-                             "execution %lld has already ended or reported its end",
-                             (long long)execution_id);
-}
-
-static int sqlite_remote_run_reports(struct store *base, struct store_remote_run_list *ret,
-                                     struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_REMOTE_RUN_REPORTS);
-        int r = collect(s, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_remote_run,
-                        reterr);
-        if (r < 0)
-                store_remote_run_list_release(ret);
-        return r;
-}
-
-struct next_due_args {
-        const char *tenant, *job;
-        int64_t due, now;
-};
-
-static int do_next_due_put(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct next_due_args *a = arg;
-        int r = ensure_tenant(s, a->tenant, a->now, reterr);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_PUT);
-        bind_text(st, 1, a->tenant);
-        bind_text(st, 2, a->job);
-        sqlite3_bind_int64(st, 3, a->due);
-        sqlite3_bind_int64(st, 4, a->now);
-        return run(s, st, reterr, "keeping the next due time");
-}
-
-static int sqlite_next_due_put(struct store *base, const char *tenant, const char *job,
-                               int64_t due, int64_t now_s, struct batch_err *reterr)
-{
-        struct next_due_args a = {tenant, job, due, now_s};
-        return atomically((struct sqlite_store *)base, reterr, do_next_due_put, &a);
-}
-
-static int sqlite_next_due_get(struct store *base, const char *tenant, const char *job,
-                               int64_t *ret_due, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        sqlite3_stmt *st = stmt(s, ST_NEXT_DUE_GET);
-        bind_text(st, 1, tenant);
-        bind_text(st, 2, job);
-        int rc = db_step(s, st), r = 0;
-        if (rc == SQLITE_ROW)
-                *ret_due = sqlite3_column_int64(st, 0);
-        else if (rc == SQLITE_DONE)
-                r = batch_err_set(reterr, BATCH_ENOENT, "job", "no next due time kept for %s/%s",
-                                  tenant, job);
-        else
-                r = db_error(s, reterr, "reading the next due time");
-        sqlite3_reset(st);
-        return r;
-}
-
-/* ---- retention ------------------------------------------------------------------- */
-
-struct purge_args {
-        const char *ids; /* JSON array of the instances to delete */
-        int64_t cutoff;
-        unsigned limit;
-        struct store_purge *ret;
-};
-
-static int64_t changes_of(struct sqlite_store *s, enum stmt_id id, const char *ids, int64_t a,
-                          int64_t b, int nargs, struct batch_err *reterr, int *rc)
-{
-        sqlite3_stmt *st = stmt(s, id);
-        if (nargs == 1) {
-                sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
-        } else {
-                sqlite3_bind_int64(st, 1, a);
-                sqlite3_bind_int64(st, 2, b);
-        }
-        if (*rc == 0)
-                *rc = run(s, st, reterr, "retention: deleting");
-        return *rc == 0 ? sqlite3_changes(s->db) : 0;
-}
-
-static int do_purge(struct sqlite_store *s, void *arg, struct batch_err *reterr)
-{
-        struct purge_args *a = arg;
-        struct store_purge *p = a->ret;
-        /* What is still eligible now, inside the write transaction. */
-        struct buf keep;
-        buf_init(&keep, 0);
-        buf_puts(&keep, "[");
-        sqlite3_stmt *st = stmt(s, ST_PURGE_KEEP);
-        sqlite3_bind_text(st, 1, a->ids, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, a->cutoff);
-        int rc, n = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW)
-                buf_printf(&keep, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
-        sqlite3_reset(st);
-        buf_puts(&keep, "]");
-        if (rc != SQLITE_DONE || keep.err) {
-                buf_release(&keep);
-                return rc != SQLITE_DONE ? db_error(s, reterr, "retention: choosing")
-                                         : batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
-        }
-        int r = 0;
-        if (n) {
-                /* the log files, removed by the caller once this commits */
-                st = stmt(s, ST_PURGE_LOGS);
-                sqlite3_bind_text(st, 1, keep.data, -1, SQLITE_STATIC);
-                while ((rc = db_step(s, st)) == SQLITE_ROW && r == 0) {
-                        char **grown = realloc(p->logs, (p->nlogs + 1) * sizeof(*grown));
-                        char *path = strdup((const char *)sqlite3_column_text(st, 0));
-                        if (!grown || !path) {
-                                free(path);
-                                if (grown)
-                                        p->logs = grown;
-                                r = batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
-                                break;
-                        }
-                        p->logs = grown;
-                        p->logs[p->nlogs++] = path;
-                }
-                sqlite3_reset(st);
-                if (r == 0 && rc != SQLITE_DONE)
-                        r = db_error(s, reterr, "retention: reading log paths");
-                const char *k = keep.data;
-                p->deliveries += changes_of(s, ST_PURGE_DELIVERIES, k, 0, 0, 1, reterr, &r);
-                p->alerts += changes_of(s, ST_PURGE_ALERTS, k, 0, 0, 1, reterr, &r);
-                p->dead_letters += changes_of(s, ST_PURGE_DEAD_LETTERS, k, 0, 0, 1, reterr, &r);
-                p->checkpoints += changes_of(s, ST_PURGE_CHECKPOINTS, k, 0, 0, 1, reterr, &r);
-                p->steps += changes_of(s, ST_PURGE_STEPS, k, 0, 0, 1, reterr, &r);
-                changes_of(s, ST_PURGE_REMOTE_RUNS, k, 0, 0, 1, reterr, &r);
-                p->executions += changes_of(s, ST_PURGE_EXECUTIONS, k, 0, 0, 1, reterr, &r);
-                p->transitions += changes_of(s, ST_PURGE_TRANSITIONS, k, 0, 0, 1, reterr, &r);
-                p->requests += changes_of(s, ST_PURGE_REQUESTS, k, 0, 0, 1, reterr, &r);
-                p->instances += changes_of(s, ST_PURGE_INSTANCES, k, 0, 0, 1, reterr, &r);
-        }
-        buf_release(&keep);
-        /* alerts and dead letters older than the cutoff, whatever their instance */
-        p->deliveries += changes_of(s, ST_PURGE_OLD_DELIVERIES, NULL, a->cutoff, a->limit, 2, reterr, &r);
-        p->alerts += changes_of(s, ST_PURGE_OLD_ALERTS, NULL, a->cutoff, a->limit, 2, reterr, &r);
-        p->dead_letters +=
-                changes_of(s, ST_PURGE_OLD_DEAD_LETTERS, NULL, a->cutoff, a->limit, 2, reterr, &r);
-        return r;
-}
-
-static int sqlite_purge_step(struct store *base, int64_t cutoff, unsigned limit,
-                             struct store_purge *ret, struct batch_err *reterr)
-{
-        struct sqlite_store *s = (struct sqlite_store *)base;
-        memset(ret, 0, sizeof(*ret));
-        /* Choosing reads, outside the write transaction: the scan never holds the lock. */
-        struct buf ids;
-        buf_init(&ids, 0);
-        buf_puts(&ids, "[");
-        sqlite3_stmt *st = stmt(s, ST_PURGE_CANDIDATES);
-        sqlite3_bind_int64(st, 1, cutoff);
-        sqlite3_bind_int64(st, 2, limit);
-        sqlite3_bind_int64(st, 3, INT64_MAX);
-        int rc, n = 0;
-        while ((rc = db_step(s, st)) == SQLITE_ROW)
-                buf_printf(&ids, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
-        sqlite3_reset(st);
-        buf_puts(&ids, "]");
-        if (rc != SQLITE_DONE) {
-                buf_release(&ids);
-                return db_error(s, reterr, "retention: choosing instances");
-        }
-        struct purge_args a = {ids.data, cutoff, limit, ret};
-        int r = ids.err ? batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory")
-                        : atomically(s, reterr, do_purge, &a);
-        buf_release(&ids);
-        if (r < 0)
-                store_purge_release(ret);
-        return r;
-}
-
-const struct store_ops store_sqlite_ops = {
-        .version = 7,
+const struct sql_driver sqlite_driver = {
         .name = "sqlite",
-        .open = sqlite_open,
-        .close = sqlite_close,
-        .begin = sqlite_begin,
-        .commit = sqlite_commit,
-        .rollback = sqlite_rollback,
-        .schema_version = sqlite_schema_version,
-        .def_put = sqlite_def_put,
-        .def_get = sqlite_def_get,
-        .def_list = sqlite_def_list,
-        .def_delete = sqlite_def_delete,
-        .def_history = sqlite_def_history,
-        .audit_add = sqlite_audit_add,
-        .instance_create = sqlite_instance_create,
-        .instance_get = sqlite_instance_get,
-        .instance_list = sqlite_instance_list,
-        .instance_transition = sqlite_instance_transition,
-        .instance_set_reason = sqlite_instance_set_reason,
-        .clock_publish = sqlite_clock_publish,
-        .clock_withdraw = sqlite_clock_withdraw,
-        .clock_get = sqlite_clock_get,
-        .instance_history = sqlite_instance_history,
-        .changes_after = sqlite_changes_after,
-        .change_last_id = sqlite_change_last_id,
-        .execution_start = sqlite_execution_start,
-        .execution_finish = sqlite_execution_finish,
-        .execution_withdraw = sqlite_execution_withdraw,
-        .execution_list = sqlite_execution_list,
-        .step_put = sqlite_step_put,
-        .step_list = sqlite_step_list,
-        .checkpoint_put = sqlite_checkpoint_put,
-        .checkpoint_get = sqlite_checkpoint_get,
-        .dead_letter_add = sqlite_dead_letter_add,
-        .dead_letter_list = sqlite_dead_letter_list,
-        .dead_letter_delete = sqlite_dead_letter_delete,
-        .alert_add = sqlite_alert_add,
-        .alert_list = sqlite_alert_list,
-        .alert_ack = sqlite_alert_ack,
-        .token_add = sqlite_token_add,
-        .token_find = sqlite_token_find,
-        .token_list = sqlite_token_list,
-        .token_revoke = sqlite_token_revoke,
-        .node_heartbeat = sqlite_node_heartbeat,
-        .node_list = sqlite_node_list,
-        .lease_acquire = sqlite_lease_acquire,
-        .lease_release = sqlite_lease_release,
-        .request_add = sqlite_request_add,
-        .request_pending = sqlite_request_pending,
-        .request_finish = sqlite_request_finish,
-        .request_get = sqlite_request_get,
-        .data_version = sqlite_data_version,
-        .savepoint = sqlite_savepoint,
-        .savepoint_release = sqlite_savepoint_release,
-        .savepoint_rollback = sqlite_savepoint_rollback,
-        .native = sqlite_native,
-        .request_list = sqlite_request_list,
-        /* report */
-        .report_stats = sqlite_report_stats,
-        .report_middles = sqlite_report_middles,
-        .report_dues = sqlite_report_dues,
-        .alert_get = sqlite_alert_get,
-        .alert_find = sqlite_alert_find,
-        .delivery_add = sqlite_delivery_add,
-        .delivery_due = sqlite_delivery_due,
-        .delivery_update = sqlite_delivery_update,
-        .delivery_list = sqlite_delivery_list,
-        .alert_unescalated = sqlite_alert_unescalated,
-        .remote_run_add = sqlite_remote_run_add,
-        .remote_run_find = sqlite_remote_run_find,
-        .remote_run_report = sqlite_remote_run_report,
-        .remote_run_reports = sqlite_remote_run_reports,
-        .next_due_put = sqlite_next_due_put,
-        .next_due_get = sqlite_next_due_get,
-        .purge_step = sqlite_purge_step,
+        .migrations = migrations,
+        .nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+        .dialect = dialect,
+        SQL_DRIVER_FUNCTIONS,
 };

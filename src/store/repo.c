@@ -1,0 +1,2408 @@
+/* repo.c: the job repository, written once over the SQL driver interface (sql.h):
+ * its statements, the rules of each operation, and the mapping of rows to the structs of
+ * store.h. The engines differ only in their drivers, their migrations and the dialect
+ * tokens ({NAME}) below; docs/internals/store.md.
+ *
+ * Statements never fail on purpose: an insert that refers to a parent row checks it
+ * (INSERT ... SELECT ... WHERE EXISTS) and one that may meet a taken key says ON
+ * CONFLICT DO NOTHING, so that "nothing inserted" is the answer. On PostgreSQL a failed
+ * statement would abort the caller's whole transaction. An insert learns its row's id
+ * from the driver (inserted_id: RETURNING on PostgreSQL; on SQLite, where RETURNING
+ * halves the rate of inserts, the last rowid). */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "store/sql.h"
+#include "store/store.h"
+
+/* A repository: a connection of a driver and the statements prepared on it. */
+struct repo {
+        struct store base;
+        const struct sql_driver *drv;
+        struct sql_conn *conn;
+        struct sql_stmt **stmt;      /* by enum rs, prepared by repo_prepare */
+        int *nparams;                /* the parameters of each */
+        struct sql_stmt **list_stmt; /* instance lists by their conditions, on first use */
+};
+
+/* The columns read_token and read_request read. */
+#define TOKEN_COLS "id, tenant, name, role, hash, created_at, expires_at, revoked_at"
+#define ALERT_COLS                                                                                 \
+        "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, "   \
+        "job, severity, suppressed_by"
+/* d: alert_deliveries, a: its alert */
+#define DELIVERY_COLS                                                                              \
+        "d.id, d.alert_id, a.tenant, d.channel, d.target, d.state, d.attempts, "                   \
+        "d.next_attempt_at, d.last_attempt_at, d.last_answer, d.message_id, d.created_at, "        \
+        "d.escalation"
+#define STEP_COLS                                                                                  \
+        "id, execution_id, name, status, read_count, write_count, commit_count, "                  \
+        "rollback_count, read_skip_count, process_skip_count, write_skip_count, "                  \
+        "filter_count, exit_message, started_at, updated_at, metrics"
+#define REMOTE_RUN_FROM                                                                            \
+        " FROM remote_runs r JOIN executions e ON e.id = r.execution_id "                          \
+        "JOIN instances i ON i.id = r.instance_id "
+/* An instance's columns, as read_instance reads them; the last is its skip_count. */
+#define INSTANCE_COLS                                                                              \
+        "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, "       \
+        "trace_id, created_at, updated_at, " SKIP_COUNT_SQL
+#define SKIP_COUNT_SQL                                                                             \
+        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), "    \
+        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                    \
+        "WHERE e.instance_id = instances.id)"
+
+/* The report queries (store_report_stats): one row per instance in the range, with its
+ * duration and step totals from correlated subqueries (each an index lookup), then
+ * aggregated per job; the median from the middle rows. Correlated subqueries rather
+ * than a join grouped by instance: the grouping sorted every row of the range in a
+ * temporary b-tree, 4 times slower over 90 days on SQLite (bench/bench_report.c). Two
+ * forms: for every job over instances_tenant_due, for one job over instances_job_due
+ * (SQLite is told the index: left to itself, it may walk another). */
+#define REPORT_STEP_SUM(expr)                                                                      \
+        "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s "             \
+        "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
+#define REPORT_DUR_SQL                                                                             \
+        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - "                    \
+        "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
+#define REPORT_RANGE_SQL(index, jobcond)                                                           \
+        " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 "                     \
+        "AND i.due_time < ?3 AND " jobcond
+#define REPORT_PER_INSTANCE_SQL(index, jobcond)                                                                                                                                                                           \
+        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL                                                                                                                                                          \
+        " AS dur, " REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " REPORT_STEP_SUM("s.commit_count") " AS cm, " REPORT_STEP_SUM("s.write_skip_count") " AS ws, " REPORT_STEP_SUM( \
+            "s.rollback_count") " AS rb, " REPORT_STEP_SUM("s.read_skip_count + "                                                                                                                                         \
+                                                           "s.process_skip_count + "                                                                                                                                      \
+                                                           "s.write_skip_count") " AS "                                                                                                                                   \
+                                                                                 "s"                                                                                                                                      \
+                                                                                 "k" REPORT_RANGE_SQL(index,                                                                                                              \
+                                                                                                      jobcond)
+#define REPORT_STATS_SQL(index, jobcond)                                                           \
+        "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "                \
+        "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "                                \
+        "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), " \
+        "sum(CASE WHEN sk > 0 AND state IN (3, 5, 6, 7, 8, 9, 12) THEN 1 ELSE 0 END), "            \
+        "count(dur), coalesce(avg(dur), 0), coalesce(max(dur), 0), "                               \
+        "sum(rd), sum(wr), sum(cm), sum(ws), sum(rb) FROM (" REPORT_PER_INSTANCE_SQL(              \
+            index, jobcond) ") x GROUP BY job"
+#define REPORT_MIDDLES_SQL(index, jobcond)                                                         \
+        "SELECT job, dur FROM (SELECT job, dur, row_number() OVER (PARTITION BY job ORDER BY "     \
+        "dur) AS rn, count(*) OVER (PARTITION BY job) AS cnt FROM (SELECT i.job AS "               \
+        "job, " REPORT_DUR_SQL " AS dur" REPORT_RANGE_SQL(                                         \
+            index, jobcond) ") x WHERE dur IS NOT NULL) y "                                        \
+                            "WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"
+#define REPORT_DUES_SQL(index, jobcond)                                                            \
+        "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 "                 \
+        "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+#define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
+#define REPORT_ONE "job = ?4"
+
+/* Retention's statements by the instances in a JSON array of ids (?1). */
+#define PURGE_BY_INSTANCE(table) "DELETE FROM " table " WHERE instance_id IN {IDS1}"
+/* Final (DESIGN §3): Start Failed, Success, Failed, Timeout Failed, Canceled, Skipped,
+ * Marked Success; not final: Init, Dependency Wait, Starting, Running, Stopping, Stop
+ * Failed. */
+#define FINAL_STATES "(3, 5, 6, 7, 8, 9, 12)"
+#define LIVE_STATES "(0, 1, 2, 4, 10, 11)"
+#define PURGE_LIVE_DUE                                                                             \
+        "coalesce((SELECT min(u.due_time) FROM instances u{BY_STATE} WHERE u.tenant = i.tenant "   \
+        "AND u.state IN " LIVE_STATES "), ?3)"
+#define PURGE_RUNNING                                                                              \
+        "EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)"
+#define REQUEST_COLS                                                                               \
+        "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
+
+enum rs {
+        RS_SCHEMA_VERSION,
+        RS_SAVEPOINT,
+        RS_SAVEPOINT_RELEASE,
+        RS_SAVEPOINT_ROLLBACK,
+        RS_TENANT_ENSURE,
+        RS_DEF_LAST_VERSION,
+        RS_DEF_UPSERT,
+        RS_DEF_VERSION_ADD,
+        RS_DEF_GET,
+        RS_DEF_LIST,
+        RS_DEF_DELETE,
+        RS_DEF_HISTORY,
+        RS_AUDIT_ADD,
+        RS_TOKEN_INSERT,
+        RS_TOKEN_FIND,
+        RS_TOKEN_LIST,
+        RS_TOKEN_REVOKE,
+        RS_TOKEN_EXISTS,
+        RS_NODE_UPSERT,
+        RS_NODE_LIST,
+        RS_LEASE_ACQUIRE,
+        RS_LEASE_RELEASE,
+        RS_CLOCK_PUT,
+        RS_CLOCK_DELETE,
+        RS_CLOCK_GET,
+        RS_REQUEST_INSERT,
+        RS_REQUEST_PENDING,
+        RS_REQUEST_FINISH,
+        RS_REQUEST_GET,
+        RS_REQUEST_EXISTS,
+        RS_REQUEST_LIST,
+        RS_DATA_VERSION,
+        RS_STEP_UPSERT,
+        RS_STEP_LIST,
+        RS_CHECKPOINT_UPSERT,
+        RS_CHECKPOINT_GET,
+        RS_DEAD_LETTER_INSERT,
+        RS_DEAD_LETTER_LIST,
+        RS_DEAD_LETTER_DELETE,
+        RS_ALERT_INSERT,
+        RS_ALERT_LIST,
+        RS_ALERT_ACK,
+        RS_ALERT_EXISTS,
+        RS_ALERT_GET,
+        RS_ALERT_FIND,
+        RS_ALERT_UNESCALATED,
+        RS_DELIVERY_INSERT,
+        RS_DELIVERY_DUE,
+        RS_DELIVERY_UPDATE,
+        RS_DELIVERY_EXISTS,
+        RS_DELIVERY_LIST,
+        RS_REMOTE_RUN_ADD,
+        RS_REMOTE_RUN_FIND,
+        RS_REMOTE_RUN_REPORT,
+        RS_REMOTE_RUN_EXISTS,
+        RS_REMOTE_RUN_REPORTS,
+        RS_NEXT_DUE_PUT,
+        RS_NEXT_DUE_GET,
+        RS_INSTANCE_INSERT,
+        RS_INSTANCE_GET,
+        RS_INSTANCE_UPDATE_STATE,
+        RS_INSTANCE_STATE,
+        RS_INSTANCE_SET_REASON,
+        RS_TRANSITION_ADD,
+        RS_TRANSITION_LIST,
+        RS_CHANGES_AFTER,
+        RS_CHANGE_LAST,
+        RS_INSTANCE_LOCK,
+        RS_EXECUTION_INSERT,
+        RS_EXECUTION_FINISH,
+        RS_EXECUTION_EXISTS,
+        RS_EXECUTION_WITHDRAW,
+        RS_EXECUTION_LIST,
+        /* the report's three queries, then the same for one job (report_stmt) */
+        RS_REPORT_STATS,
+        RS_REPORT_MIDDLES,
+        RS_REPORT_DUES,
+        RS_REPORT_STATS_JOB,
+        RS_REPORT_MIDDLES_JOB,
+        RS_REPORT_DUES_JOB,
+        /* retention (docs/daemon.md "Retention") */
+        RS_PURGE_CANDIDATES,
+        RS_PURGE_KEEP,
+        RS_PURGE_LOGS,
+        RS_PURGE_DELIVERIES, /* the deletes by instance, in this order, to RS_PURGE_INSTANCES */
+        RS_PURGE_ALERTS,
+        RS_PURGE_DEAD_LETTERS,
+        RS_PURGE_CHECKPOINTS,
+        RS_PURGE_STEPS,
+        RS_PURGE_REMOTE_RUNS,
+        RS_PURGE_EXECUTIONS,
+        RS_PURGE_TRANSITIONS,
+        RS_PURGE_REQUESTS,
+        RS_PURGE_INSTANCES,
+        RS_PURGE_OLD_DELIVERIES, /* by age, to RS_PURGE_OLD_DEAD_LETTERS */
+        RS_PURGE_OLD_ALERTS,
+        RS_PURGE_OLD_DEAD_LETTERS,
+        RS_COUNT,
+};
+
+static const char *const rs_sql[RS_COUNT] = {
+        [RS_SCHEMA_VERSION] = "SELECT max(version) FROM schema_migrations",
+        [RS_SAVEPOINT] = "SAVEPOINT store_sp",
+        [RS_SAVEPOINT_RELEASE] = "RELEASE store_sp",
+        [RS_SAVEPOINT_ROLLBACK] = "ROLLBACK TO store_sp",
+        [RS_TENANT_ENSURE] = "INSERT INTO tenants(name, created_at) VALUES (?1, ?2) "
+                             "ON CONFLICT (name) DO NOTHING",
+        [RS_DEF_LAST_VERSION] = "SELECT coalesce(max(version), 0) FROM definition_versions "
+                                "WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_UPSERT] = "INSERT INTO definitions(tenant, kind, name, version, spec, updated_at, "
+                          "updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                          "ON CONFLICT (tenant, kind, name) DO UPDATE SET version = ?4, spec = ?5, "
+                          "updated_at = ?6, updated_by = ?7",
+        [RS_DEF_VERSION_ADD] = "INSERT INTO definition_versions(tenant, kind, name, version, spec, "
+                               "changed, changed_at, changed_by) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                       "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
+                        "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
+                        "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
+        [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
+        [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
+                           "changed_by FROM definition_versions "
+                           "WHERE tenant = ?1 AND kind = ?2 AND name = ?3 ORDER BY version",
+        [RS_AUDIT_ADD] = "INSERT INTO audit_log(at, actor, action, object, detail) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)",
+        /* A taken name or hash inserts nothing (no row returned). */
+        [RS_TOKEN_INSERT] = "INSERT INTO api_tokens(tenant, name, role, hash, created_at, "
+                            "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                            "ON CONFLICT DO NOTHING{RETURNING_ID}",
+        [RS_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
+        [RS_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens "
+                          "WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) ORDER BY id",
+        [RS_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 "
+                            "AND revoked_at IS NULL",
+        [RS_TOKEN_EXISTS] = "SELECT 1 FROM api_tokens WHERE id = ?1",
+        [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
+                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
+                           "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
+        [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+        /* One statement, so atomic across nodes: the conflicting row is locked (the
+         * whole file on SQLite), and the condition checked on its latest version. It
+         * writes a row only when the lease is (now) the holder's. */
+        [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
+                             "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
+                             "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                             "expires_at = excluded.expires_at WHERE leases.holder = "
+                             "excluded.holder OR leases.expires_at <= ?3",
+        [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+        [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
+                         "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
+                         "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
+        [RS_CLOCK_DELETE] = "DELETE FROM clock WHERE CAST(?1 AS TEXT) IS NULL OR holder = ?1",
+        [RS_CLOCK_GET] = "SELECT holder, real_at_us, clock_at_us, rate FROM clock WHERE id = 1",
+        /* Inserts nothing (no row returned) unless the instance exists in the tenant. */
+        [RS_REQUEST_INSERT] = "INSERT INTO requests(tenant, instance_id, action, actor, reason, "
+                              "created_at) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), "
+                              "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT), "
+                              "CAST(?6 AS BIGINT) WHERE EXISTS (SELECT 1 FROM instances "
+                              "WHERE id = ?2 AND tenant = ?1){RETURNING_ID}",
+        [RS_REQUEST_PENDING] = "SELECT " REQUEST_COLS " FROM requests WHERE done_at IS NULL "
+                               "ORDER BY id",
+        [RS_REQUEST_FINISH] = "UPDATE requests SET done_at = ?2, result = ?3, message = ?4 "
+                              "WHERE id = ?1 AND done_at IS NULL",
+        [RS_REQUEST_GET] = "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1",
+        [RS_REQUEST_EXISTS] = "SELECT 1 FROM requests WHERE id = ?1",
+        [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
+                            "AND id > ?2 ORDER BY id LIMIT 1000",
+        [RS_DATA_VERSION] = "{DATA_VERSION}",
+        [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
+                           "write_count, commit_count, rollback_count, read_skip_count, "
+                           "process_skip_count, write_skip_count, filter_count, exit_message, "
+                           "started_at, updated_at, metrics) SELECT CAST(?1 AS BIGINT), "
+                           "CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), "
+                           "CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT), "
+                           "CAST(?8 AS BIGINT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT), "
+                           "CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), "
+                           "CAST(?13 AS BIGINT), CAST(?14 AS TEXT) "
+                           "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1) "
+                           "ON CONFLICT (execution_id, name) DO UPDATE SET "
+                           "status = excluded.status, read_count = excluded.read_count, "
+                           "write_count = excluded.write_count, "
+                           "commit_count = excluded.commit_count, "
+                           "rollback_count = excluded.rollback_count, "
+                           "read_skip_count = excluded.read_skip_count, "
+                           "process_skip_count = excluded.process_skip_count, "
+                           "write_skip_count = excluded.write_skip_count, "
+                           "filter_count = excluded.filter_count, "
+                           "exit_message = excluded.exit_message, "
+                           "updated_at = excluded.updated_at, "
+                           "metrics = coalesce(excluded.metrics, step_executions.metrics) "
+                           "RETURNING id",
+        [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
+                         "ORDER BY id",
+        [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
+                                 "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                                 "CAST(?4 AS BIGINT) "
+                                 "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
+                                 "ON CONFLICT (instance_id, step) DO UPDATE "
+                                 "SET data = excluded.data, updated_at = excluded.updated_at",
+        [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
+        [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
+                                  "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
+                                  "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1)"
+                                  "{RETURNING_ID}",
+        [RS_DEAD_LETTER_LIST] = "SELECT d.id, d.instance_id, i.job, d.step, d.item, d.error, "
+                                "d.created_at FROM dead_letters d JOIN instances i "
+                                "ON i.id = d.instance_id WHERE i.tenant = ?1 "
+                                "AND (CAST(?2 AS TEXT) IS NULL OR i.job = ?2) "
+                                "AND (CAST(?3 AS BIGINT) = 0 OR d.instance_id = ?3) "
+                                "AND d.id > ?4 ORDER BY d.id LIMIT ?5",
+        [RS_DEAD_LETTER_DELETE] = "DELETE FROM dead_letters WHERE id = ?1",
+        [RS_ALERT_INSERT] = "INSERT INTO alerts(tenant, instance_id, kind, message, created_at, "
+                            "job, severity, suppressed_by) "
+                            "SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), "
+                            "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                            "CAST(?7 AS TEXT), CAST(?8 AS BIGINT) "
+                            "WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = ?2)) "
+                            "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM alerts WHERE id = ?8))"
+                            "{RETURNING_ID}",
+        [RS_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "ORDER BY id DESC",
+        [RS_ALERT_ACK] = "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 "
+                         "WHERE id = ?1 AND acknowledged_at IS NULL",
+        [RS_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+        [RS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+        [RS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE tenant = ?1 "
+                          "AND (CAST(?2 AS TEXT) IS NULL OR job = ?2) "
+                          "AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3) "
+                          "AND (CAST(?4 AS TEXT) IS NULL OR severity = ?4) "
+                          "AND (CAST(?5 AS BIGINT) = 0 OR acknowledged_at IS NULL) "
+                          "AND created_at >= ?6 AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) "
+                          "ORDER BY id DESC LIMIT ?8",
+        [RS_ALERT_UNESCALATED] = "SELECT " ALERT_COLS " FROM alerts al WHERE tenant = ?1 "
+                                 "AND severity = 'critical' AND acknowledged_at IS NULL "
+                                 "AND suppressed_by IS NULL AND created_at BETWEEN ?2 AND ?3 "
+                                 "AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                                 "WHERE d.alert_id = al.id AND (d.escalation = {TRUE} "
+                                 "OR d.state = 'paused')) ORDER BY id LIMIT 100",
+        [RS_DELIVERY_INSERT] = "INSERT INTO alert_deliveries(alert_id, channel, target, state, "
+                               "next_attempt_at, message_id, created_at, escalation) "
+                               "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
+                               "CAST(?4 AS TEXT), CAST(?5 AS BIGINT), CAST(?6 AS TEXT), "
+                               "CAST(?7 AS BIGINT), ?8 = 1 "
+                               "WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1){RETURNING_ID}",
+        [RS_DELIVERY_DUE] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                            "ON a.id = d.alert_id WHERE d.state = 'pending' "
+                            "AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id "
+                            "LIMIT ?2",
+        [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
+                               "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
+                               "WHERE id = ?1 AND state = 'pending'",
+        [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
+        [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
+                             "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+        /* A second token for an execution inserts nothing (no row returned). */
+        [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
+                              "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        [RS_REMOTE_RUN_FIND] = "SELECT r.execution_id, r.instance_id, i.tenant, "
+                               "CASE WHEN e.finished_at IS NULL THEN 0 ELSE 1 END, "
+                               "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                               "WHERE r.token_hash = ?1",
+        [RS_REMOTE_RUN_REPORT] = "UPDATE remote_runs SET reported_status = ?2, "
+                                 "reported_message = ?3, reported_at = ?4 "
+                                 "WHERE execution_id = ?1 AND reported_status IS NULL "
+                                 "AND (SELECT finished_at FROM executions "
+                                 "WHERE id = ?1) IS NULL",
+        [RS_REMOTE_RUN_EXISTS] = "SELECT 1 FROM remote_runs WHERE execution_id = ?1",
+        [RS_REMOTE_RUN_REPORTS] = "SELECT r.execution_id, r.instance_id, i.tenant, 0, "
+                                  "r.reported_status, r.reported_message, r.reported_at" REMOTE_RUN_FROM
+                                  "WHERE r.reported_status IS NOT NULL "
+                                  "AND e.finished_at IS NULL ORDER BY r.execution_id",
+        [RS_NEXT_DUE_PUT] = "INSERT INTO next_due_answers(tenant, job, due_time, answered_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant, job) DO UPDATE SET "
+                            "due_time = ?3, answered_at = ?4",
+        [RS_NEXT_DUE_GET] = "SELECT due_time FROM next_due_answers WHERE tenant = ?1 AND job = ?2",
+        /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
+        [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
+                               "last_due, state, reason, params, trace_id, created_at, "
+                               "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                               "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
+                               "DO NOTHING{RETURNING_ID}",
+        [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
+        [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
+                                     "updated_at = ?5 WHERE id = ?1 AND state = ?2",
+        [RS_INSTANCE_STATE] = "SELECT state FROM instances WHERE id = ?1",
+        [RS_INSTANCE_SET_REASON] = "UPDATE instances SET reason = ?3, updated_at = ?4 "
+                                   "WHERE id = ?1 AND state = ?2",
+        [RS_TRANSITION_ADD] = "INSERT INTO instance_transitions(instance_id, at, from_state, "
+                              "to_state, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [RS_TRANSITION_LIST] = "SELECT at, from_state, to_state, actor, reason "
+                               "FROM instance_transitions WHERE instance_id = ?1 ORDER BY id",
+        [RS_CHANGES_AFTER] = "SELECT t.id, t.instance_id, i.job, t.from_state, t.to_state, t.at "
+                             "FROM instance_transitions t JOIN instances i ON i.id = "
+                             "t.instance_id WHERE t.id > ?1 AND i.tenant = ?2 ORDER BY t.id "
+                             "LIMIT ?3",
+        [RS_CHANGE_LAST] = "SELECT coalesce(max(id), 0) FROM instance_transitions",
+        /* Serialises concurrent starts of one instance (the attempt number is max + 1)
+         * without blocking inserts that only reference the instance. */
+        [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
+        [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                                "started_at) SELECT CAST(?1 AS BIGINT), "
+                                "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
+                                "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
+                                "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
+        [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
+                                "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
+        [RS_EXECUTION_WITHDRAW] = "DELETE FROM executions WHERE id = ?1 AND finished_at IS NULL",
+        [RS_EXECUTION_LIST] = "SELECT id, instance_id, attempt, node, pid, log_path, started_at, "
+                              "finished_at, exit_status, error FROM executions "
+                              "WHERE instance_id = ?1 ORDER BY attempt",
+        [RS_REPORT_STATS] = REPORT_STATS_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_MIDDLES] = REPORT_MIDDLES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_DUES] = REPORT_DUES_SQL("{BY_TENANT_DUE}", REPORT_ALL),
+        [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        /* The candidates' live-due subquery is told its index on SQLite: the planner's
+         * pick (by due time) scans the whole tenant per row. */
+        [RS_PURGE_CANDIDATES] =
+            "SELECT i.id FROM instances i WHERE i.state IN " FINAL_STATES
+            " AND i.updated_at < ?1 AND i.due_time < ?1 AND i.due_time < " PURGE_LIVE_DUE
+            " AND EXISTS (SELECT 1 FROM instances j "
+            "WHERE j.tenant = i.tenant AND j.job = i.job AND j.due_time > "
+            "i.due_time AND j.due_time <= " PURGE_LIVE_DUE ") AND NOT " PURGE_RUNNING
+            " ORDER BY i.id LIMIT ?2",
+        [RS_PURGE_KEEP] =
+            "SELECT i.id FROM instances i WHERE i.id IN {IDS1} AND i.state IN " FINAL_STATES
+            " AND i.updated_at < ?2 AND NOT " PURGE_RUNNING "{FOR_UPDATE}",
+        [RS_PURGE_LOGS] = "SELECT log_path FROM executions WHERE instance_id IN {IDS1} "
+                          "AND log_path IS NOT NULL",
+        [RS_PURGE_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN "
+                                "(SELECT id FROM alerts WHERE instance_id IN {IDS1})",
+        [RS_PURGE_ALERTS] = PURGE_BY_INSTANCE("alerts"),
+        [RS_PURGE_DEAD_LETTERS] = PURGE_BY_INSTANCE("dead_letters"),
+        [RS_PURGE_CHECKPOINTS] = PURGE_BY_INSTANCE("checkpoints"),
+        [RS_PURGE_STEPS] = "DELETE FROM step_executions WHERE execution_id IN "
+                           "(SELECT id FROM executions WHERE instance_id IN {IDS1})",
+        [RS_PURGE_REMOTE_RUNS] = PURGE_BY_INSTANCE("remote_runs"),
+        [RS_PURGE_EXECUTIONS] = PURGE_BY_INSTANCE("executions"),
+        [RS_PURGE_TRANSITIONS] = PURGE_BY_INSTANCE("instance_transitions"),
+        [RS_PURGE_REQUESTS] = PURGE_BY_INSTANCE("requests"),
+        [RS_PURGE_INSTANCES] = "DELETE FROM instances WHERE id IN {IDS1}",
+        [RS_PURGE_OLD_DELIVERIES] = "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT id "
+                                    "FROM alerts WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_ALERTS] = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
+                                "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
+                                      "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+};
+
+/* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
+ * a list's statement is built from the conditions its filter sets, so that the planner
+ * can use the index that fits them ("(?2 IS NULL OR job = ?2)" would keep SQLite from
+ * any). */
+enum list_flags {
+        LIST_JOB = 1 << 0,
+        LIST_STATE = 1 << 1,
+        LIST_DUE = 1 << 2,
+        LIST_AFTER = 1 << 3,
+        LIST_LIVE = 1 << 4,
+        LIST_SCHEDULED = 1 << 5,
+        LIST_FAILED = 1 << 6,
+        LIST_CREATED_BY = 1 << 7,
+        LIST_DESC = 1 << 8,
+        LIST_HAS_FAILURE = 1 << 9,
+        LIST_BY_DUE = 1 << 10,
+        LIST_COMBINATIONS = 1 << 11,
+};
+
+/* ---- statements ------------------------------------------------------------- */
+
+static int oom(struct batch_err *reterr)
+{
+        return batch_err_set(reterr, BATCH_ENOMEM, "db", "db: out of memory");
+}
+
+/* `sql` with its {NAME} tokens replaced from the dialect table, in a new string; NULL
+ * (with reterr) for an unknown token or no memory. */
+static char *expand(const struct sql_token *dialect, const char *sql, struct batch_err *reterr)
+{
+        struct buf out;
+        buf_init(&out, 0);
+        for (const char *p = sql; *p;) {
+                const char *open = strchr(p, '{'), *end = open ? strchr(open, '}') : NULL;
+                if (!end) {
+                        buf_puts(&out, p);
+                        break;
+                }
+                buf_add(&out, p, (size_t)(open - p));
+                const struct sql_token *t = dialect;
+                while (t->name && (strlen(t->name) != (size_t)(end - open - 1) ||
+                                   strncmp(t->name, open + 1, (size_t)(end - open - 1))))
+                        t++;
+                if (!t->name) {
+                        batch_err_set(reterr, BATCH_EIO, "db", "db: no dialect for %.*s",
+                                      (int)(end - open + 1), open);
+                        buf_release(&out);
+                        return NULL;
+                }
+                buf_puts(&out, t->text);
+                p = end + 1;
+        }
+        char *text = out.err ? NULL : buf_detach(&out);
+        buf_release(&out);
+        if (!text)
+                oom(reterr);
+        return text;
+}
+
+static int repo_prepare(struct repo *r, struct batch_err *reterr)
+{
+        r->stmt = calloc(RS_COUNT, sizeof(*r->stmt));
+        r->nparams = calloc(RS_COUNT, sizeof(*r->nparams));
+        if (!r->stmt || !r->nparams)
+                return oom(reterr);
+        for (int i = 0; i < RS_COUNT; i++) {
+                char *sql = expand(r->drv->dialect, rs_sql[i], reterr);
+                if (!sql)
+                        return reterr ? reterr->code : BATCH_EIO;
+                for (const char *p = strchr(sql, '?'); p; p = strchr(p + 1, '?'))
+                        if (atoi(p + 1) > r->nparams[i])
+                                r->nparams[i] = atoi(p + 1);
+                int ret = r->drv->prepare(r->conn, sql, &r->stmt[i], reterr);
+                free(sql);
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
+}
+
+static void repo_finish(struct repo *r)
+{
+        for (int i = 0; r->list_stmt && i < LIST_COMBINATIONS; i++)
+                if (r->list_stmt[i])
+                        r->drv->finalize(r->list_stmt[i]);
+        free(r->list_stmt);
+        r->list_stmt = NULL;
+        for (int i = 0; r->stmt && i < RS_COUNT; i++)
+                if (r->stmt[i])
+                        r->drv->finalize(r->stmt[i]);
+        free(r->stmt);
+        free(r->nparams);
+        r->stmt = NULL;
+        r->nparams = NULL;
+}
+
+/* Statement `id`, reset, with its parameters bound from the arguments as `fmt` says, one
+ * letter each: t text (NULL: SQL NULL), i int64_t, n int, b bool, d double, z int64_t
+ * with 0 meaning NULL, - none (left NULL, for the caller to bind). */
+static struct sql_stmt *q(struct repo *r, enum rs id, const char *fmt, ...)
+{
+        struct sql_stmt *st = r->stmt[id];
+        assert(strlen(fmt) == (size_t)r->nparams[id]); /* one letter per parameter */
+        r->drv->reset(st);
+        va_list ap;
+        va_start(ap, fmt);
+        for (int i = 1; *fmt; fmt++, i++) {
+                switch (*fmt) {
+                case 't':
+                        r->drv->bind_text(st, i, va_arg(ap, const char *));
+                        break;
+                case 'i':
+                        r->drv->bind_int64(st, i, va_arg(ap, int64_t));
+                        break;
+                case 'n':
+                        r->drv->bind_int64(st, i, va_arg(ap, int));
+                        break;
+                case 'b':
+                        r->drv->bind_int64(st, i, va_arg(ap, int) ? 1 : 0);
+                        break;
+                case 'd':
+                        r->drv->bind_double(st, i, va_arg(ap, double));
+                        break;
+                case 'z': {
+                        int64_t v = va_arg(ap, int64_t);
+                        if (v)
+                                r->drv->bind_int64(st, i, v);
+                        break;
+                }
+                }
+        }
+        va_end(ap);
+        return st;
+}
+
+/* Runs st to its first row: 1 with the row to read (reset st after), 0 with none, or
+ * an error (st reset). */
+static int first(struct repo *r, struct sql_stmt *st, const char *what, struct batch_err *reterr)
+{
+        int ret = r->drv->step(st, what, reterr);
+        if (ret <= 0)
+                r->drv->reset(st);
+        return ret;
+}
+
+/* Runs st once and resets it: 0 or an error. *ret_changes (optional): the rows it wrote. */
+static int run(struct repo *r, struct sql_stmt *st, const char *what, int64_t *ret_changes,
+               struct batch_err *reterr)
+{
+        int ret = r->drv->step(st, what, reterr);
+        if (ret_changes)
+                *ret_changes = r->drv->changes(st);
+        r->drv->reset(st);
+        return ret < 0 ? ret : 0;
+}
+
+/* Runs st for one integer: the first column of its first row, or `none` without a row.
+ * 0 or an error. */
+static int one_int(struct repo *r, struct sql_stmt *st, int64_t none, int64_t *ret,
+                   const char *what, struct batch_err *reterr)
+{
+        int got = first(r, st, what, reterr);
+        if (got < 0)
+                return got;
+        *ret = got ? r->drv->column_int64(st, 0) : none;
+        if (got)
+                r->drv->reset(st);
+        return 0;
+}
+
+/* Runs an insert that says {RETURNING_ID} (or RETURNING id, for an upsert): *ret_id is
+ * its row's id, 0 when it wrote none. 0 or an error. */
+static int insert(struct repo *r, struct sql_stmt *st, const char *what, int64_t *ret_id,
+                  struct batch_err *reterr)
+{
+        int ret = r->drv->step(st, what, reterr);
+        *ret_id = ret < 0 ? 0 : r->drv->inserted_id(st);
+        r->drv->reset(st);
+        return ret < 0 ? ret : 0;
+}
+
+/* Column i as a new string (NULL for SQL NULL; *lost set when the copy failed). */
+static char *col_text(struct repo *r, struct sql_stmt *st, int i, bool *lost)
+{
+        const char *t = r->drv->column_text(st, i);
+        char *c = t && !r->drv->column_null(st, i) ? strdup(t) : NULL;
+        if (!c && t && !r->drv->column_null(st, i))
+                *lost = true;
+        return c;
+}
+
+static int64_t col_int(struct repo *r, struct sql_stmt *st, int i)
+{
+        return r->drv->column_int64(st, i);
+}
+
+/* A row reader: fills item from st's current row; true when memory ran out. */
+typedef bool read_row_fn(struct repo *r, struct sql_stmt *st, void *item);
+
+/* Reads every row of st into a new array of `size`-byte items (zeroed, then filled by
+ * read; never NULL on success). On error the items read so far, the failing one
+ * included, stay in *items and *n for the caller to release. */
+static int collect(struct repo *r, struct sql_stmt *st, size_t size, void **items, size_t *n,
+                   read_row_fn *read, const char *what, struct batch_err *reterr)
+{
+        size_t cap = 8;
+        int got;
+        *n = 0;
+        if (!(*items = calloc(cap, size))) {
+                r->drv->reset(st);
+                return oom(reterr);
+        }
+        while ((got = r->drv->step(st, what, reterr)) == 1) {
+                if (*n == cap) {
+                        void *grown = realloc(*items, cap * 2 * size);
+                        if (!grown)
+                                break;
+                        *items = grown;
+                        memset((char *)grown + cap * size, 0, cap * size);
+                        cap *= 2;
+                }
+                if (read(r, st, (char *)*items + (*n)++ * size))
+                        break;
+        }
+        r->drv->reset(st);
+        if (got == 1)
+                return oom(reterr);
+        return got;
+}
+
+/* Runs fn inside the caller's transaction, or in one of its own. */
+static int atomically(struct repo *r, struct batch_err *reterr,
+                      int (*fn)(struct repo *r, void *arg, struct batch_err *reterr), void *arg)
+{
+        if (r->drv->in_tx(r->conn))
+                return fn(r, arg, reterr);
+        int ret = r->drv->begin(r->conn, reterr);
+        if (ret < 0)
+                return ret;
+        if ((ret = fn(r, arg, reterr)) < 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
+                r->drv->rollback(r->conn);
+        return ret;
+}
+
+/* Runs st for its first row, read into item (zeroed first, `size` bytes) by read: 1,
+ * 0 without a row, or an error (BATCH_ENOMEM when reading failed; item released by
+ * the caller then). */
+static int one_row(struct repo *r, struct sql_stmt *st, void *item, size_t size, read_row_fn *read,
+                   const char *what, struct batch_err *reterr)
+{
+        memset(item, 0, size);
+        int got = first(r, st, what, reterr);
+        if (got <= 0)
+                return got;
+        bool lost = read(r, st, item);
+        r->drv->reset(st);
+        return lost ? oom(reterr) : 1;
+}
+
+/* After a conditional update of row `id` that applies once (finish, acknowledge, revoke)
+ * wrote `rows`: 0 when it did, else BATCH_ESTALE if the row exists (`exists` finds it)
+ * or BATCH_ENOENT. `noun` names the row, `done` what already happened. */
+static int once(struct repo *r, int64_t rows, enum rs exists, int64_t id, const char *noun,
+                const char *done, struct batch_err *reterr)
+{
+        if (rows > 0)
+                return 0;
+        int got = first(r, q(r, exists, "i", id), noun, reterr);
+        if (got < 0)
+                return got;
+        r->drv->reset(r->stmt[exists]);
+        if (got)
+                return batch_err_set(reterr, BATCH_ESTALE, "id",
+                                     "%s %lld has already %s: nothing changed", noun, (long long)id,
+                                     done);
+        return batch_err_set(reterr, BATCH_ENOENT, "id", "no %s %lld", noun, (long long)id);
+}
+
+/* Runs an update that applies once (see once). */
+static int update_once(struct repo *r, struct sql_stmt *st, enum rs exists, int64_t id,
+                       const char *noun, const char *done, struct batch_err *reterr)
+{
+        int64_t rows;
+        int ret = run(r, st, noun, &rows, reterr);
+        return ret < 0 ? ret : once(r, rows, exists, id, noun, done, reterr);
+}
+
+/* ---- definitions ------------------------------------------------------------ */
+
+struct put_args {
+        const struct store_def *d;
+        int64_t now;
+        const char *spec; /* NULL: a deletion */
+};
+
+static int add_version(struct repo *r, const struct put_args *a, int64_t version,
+                       struct batch_err *reterr)
+{
+        const struct store_def *d = a->d;
+        return run(r,
+                   q(r, RS_DEF_VERSION_ADD, "tttittit", d->tenant, d->kind, d->name, version,
+                     a->spec, d->changed, a->now, d->changed_by ? d->changed_by : "unknown"),
+                   "recording the version", NULL, reterr);
+}
+
+static int ensure_tenant(struct repo *r, const char *tenant, int64_t now, struct batch_err *reterr)
+{
+        return run(r, q(r, RS_TENANT_ENSURE, "ti", tenant, now), "creating the tenant", NULL,
+                   reterr);
+}
+
+static int last_version(struct repo *r, const struct store_def *d, int64_t *ret,
+                        struct batch_err *reterr)
+{
+        return one_int(r, q(r, RS_DEF_LAST_VERSION, "ttt", d->tenant, d->kind, d->name), 0, ret,
+                       "reading the version", reterr);
+}
+
+static int do_put(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct put_args *a = arg;
+        const struct store_def *d = a->d;
+        int64_t version;
+        int ret = ensure_tenant(r, d->tenant, a->now, reterr);
+        if (ret < 0 || (ret = last_version(r, d, &version, reterr)) < 0)
+                return ret;
+        ret = run(r,
+                  q(r, RS_DEF_UPSERT, "tttitit", d->tenant, d->kind, d->name, version + 1, a->spec,
+                    a->now, d->changed_by ? d->changed_by : "unknown"),
+                  "storing the definition", NULL, reterr);
+        return ret < 0 ? ret : add_version(r, a, version + 1, reterr);
+}
+
+static int repo_def_put(struct store *s, const struct store_def *d, int64_t now_s,
+                        struct batch_err *reterr)
+{
+        if (!d->tenant || !d->kind || !d->name || !d->spec)
+                return batch_err_set(reterr, BATCH_EINVAL, "definition",
+                                     "definition: tenant, kind, name and spec are required");
+        struct put_args a = {d, now_s, d->spec};
+        return atomically((struct repo *)s, reterr, do_put, &a);
+}
+
+static bool read_def(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_def *d = item;
+        bool lost = false;
+        d->tenant = col_text(r, st, 0, &lost);
+        d->kind = col_text(r, st, 1, &lost);
+        d->name = col_text(r, st, 2, &lost);
+        d->version = col_int(r, st, 3);
+        d->spec = col_text(r, st, 4, &lost);
+        d->changed = col_text(r, st, 5, &lost);
+        d->changed_at = col_int(r, st, 6);
+        d->changed_by = col_text(r, st, 7, &lost);
+        return lost || !d->tenant || !d->kind || !d->name || !d->changed_by;
+}
+
+static int repo_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
+                        struct store_def *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_DEF_GET, "ttt", tenant, kind, name), ret, sizeof(*ret),
+                          read_def, "reading the definition", reterr);
+        if (got < 0)
+                store_def_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "name", "no %s named \"%s\" in tenant %s",
+                                   kind, name, tenant);
+}
+
+static int def_list(struct repo *r, struct sql_stmt *st, struct store_def_list *ret,
+                    struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def,
+                        "listing definitions", reterr);
+        if (e < 0)
+                store_def_list_release(ret);
+        return e;
+}
+
+static int repo_def_list(struct store *s, const char *tenant, const char *kind,
+                         struct store_def_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return def_list(r, q(r, RS_DEF_LIST, "tt", tenant, kind), ret, reterr);
+}
+
+static int do_delete(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct put_args *a = arg;
+        const struct store_def *d = a->d;
+        int64_t rows, version;
+        int ret = run(r, q(r, RS_DEF_DELETE, "ttt", d->tenant, d->kind, d->name),
+                      "deleting the definition", &rows, reterr);
+        if (ret < 0)
+                return ret;
+        if (rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "name",
+                                     "no %s named \"%s\" in tenant %s", d->kind, d->name,
+                                     d->tenant);
+        if ((ret = last_version(r, d, &version, reterr)) < 0)
+                return ret;
+        return add_version(r, a, version + 1, reterr);
+}
+
+static int repo_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
+                           const char *actor, int64_t now_s, struct batch_err *reterr)
+{
+        struct store_def d = {.tenant = (char *)tenant,
+                              .kind = (char *)kind,
+                              .name = (char *)name,
+                              .changed = (char *)"deleted",
+                              .changed_by = (char *)actor};
+        struct put_args a = {&d, now_s, NULL};
+        return atomically((struct repo *)s, reterr, do_delete, &a);
+}
+
+static int repo_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
+                            struct store_def_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return def_list(r, q(r, RS_DEF_HISTORY, "ttt", tenant, kind, name), ret, reterr);
+}
+
+static int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
+                          const char *object, const char *detail, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return run(r, q(r, RS_AUDIT_ADD, "itttt", now_s, actor, action, object, detail),
+                   "writing the audit log", NULL, reterr);
+}
+
+/* ---- API tokens ------------------------------------------------------------- */
+
+struct token_args {
+        const struct store_token *t;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_token_add(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct token_args *a = arg;
+        const struct store_token *t = a->t;
+        int ret = ensure_tenant(r, t->tenant, a->now, reterr);
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
+                                       t->hash, a->now, t->expires_at),
+                                     "storing the token", &a->id, reterr)) < 0)
+                return ret;
+        if (a->id == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "name",
+                                     "tenant %s already has a token named \"%s\" (or one with "
+                                     "the same secret)",
+                                     t->tenant, t->name);
+        return 0;
+}
+
+static int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
+{
+        struct token_args a = {t, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_token_add, &a);
+        if (ret == 0 && ret_id)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_token(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_token *t = item;
+        bool lost = false;
+        t->id = col_int(r, st, 0);
+        t->tenant = col_text(r, st, 1, &lost);
+        t->name = col_text(r, st, 2, &lost);
+        t->role = col_text(r, st, 3, &lost);
+        t->hash = col_text(r, st, 4, &lost);
+        t->created_at = col_int(r, st, 5);
+        t->expires_at = col_int(r, st, 6);
+        t->revoked = !r->drv->column_null(st, 7);
+        t->revoked_at = t->revoked ? col_int(r, st, 7) : 0;
+        return lost || !t->tenant || !t->name || !t->role || !t->hash;
+}
+
+static int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
+                           struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_TOKEN_FIND, "t", hash), ret, sizeof(*ret), read_token,
+                          "reading the token", reterr);
+        if (got < 0)
+                store_token_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
+}
+
+static int repo_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                           struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_TOKEN_LIST, "t", tenant), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_token, "listing tokens", reterr);
+        if (e < 0)
+                store_token_list_release(ret);
+        return e;
+}
+
+static int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_TOKEN_REVOKE, "ii", id, now_s), RS_TOKEN_EXISTS, id, "token",
+                           "been revoked", reterr);
+}
+
+/* ---- nodes and leases (DESIGN §9) ----------------------------------------------- */
+
+static int repo_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                               struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return run(r, q(r, RS_NODE_UPSERT, "tni", name, capacity, now_s), "recording the heartbeat",
+                   NULL, reterr);
+}
+
+static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_node *n = item;
+        bool lost = false;
+        n->name = col_text(r, st, 0, &lost);
+        n->capacity = (int)col_int(r, st, 1);
+        n->started_at = col_int(r, st, 2);
+        n->heartbeat_at = col_int(r, st, 3);
+        return lost || !n->name;
+}
+
+static int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_NODE_LIST, ""), sizeof(*ret->items), (void **)&ret->items,
+                        &ret->n, read_node, "listing nodes", reterr);
+        if (e < 0)
+                store_node_list_release(ret);
+        return e;
+}
+
+static int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                              int ttl_s, bool *ret_held, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s),
+                      "taking the lease", &rows, reterr);
+        if (ret == 0)
+                *ret_held = rows > 0;
+        return ret;
+}
+
+static int repo_lease_release(struct store *s, const char *name, const char *holder,
+                              struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return run(r, q(r, RS_LEASE_RELEASE, "tt", name, holder), "releasing the lease", NULL,
+                   reterr);
+}
+
+/* ---- the published clock ------------------------------------------------------- */
+
+static int repo_clock_publish(struct store *s, const struct store_clock *c,
+                              struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return run(r, q(r, RS_CLOCK_PUT, "tiid", c->holder, c->real_at_us, c->clock_at_us, c->rate),
+                   "publishing the clock", NULL, reterr);
+}
+
+static int repo_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return run(r, q(r, RS_CLOCK_DELETE, "t", holder), "withdrawing the clock", NULL, reterr);
+}
+
+static bool read_clock(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_clock *c = item;
+        bool lost = false;
+        c->holder = col_text(r, st, 0, &lost);
+        c->real_at_us = col_int(r, st, 1);
+        c->clock_at_us = col_int(r, st, 2);
+        c->rate = r->drv->column_double(st, 3);
+        return lost || !c->holder;
+}
+
+static int repo_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct store_clock c;
+        int got = one_row(r, q(r, RS_CLOCK_GET, ""), &c, sizeof(c), read_clock, "reading the clock",
+                          reterr);
+        if (got == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "clock", "no clock is published");
+        if (got > 0)
+                *ret = c;
+        return got < 0 ? got : 0;
+}
+
+/* ---- operators' requests ------------------------------------------------------- */
+
+struct request_args {
+        const struct store_request *q;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct request_args *a = arg;
+        const struct store_request *rq = a->q;
+        int ret = ensure_tenant(r, rq->tenant, a->now, reterr);
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
+                                       rq->action, rq->actor, rq->reason, a->now),
+                                     "queueing the request", &a->id, reterr)) < 0)
+                return ret;
+        if (a->id == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
+                                     (long long)rq->instance_id, rq->tenant);
+        return 0;
+}
+
+static int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
+                            int64_t *ret_id, struct batch_err *reterr)
+{
+        struct request_args a = {rq, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_request_add, &a);
+        if (ret == 0)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_request(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_request *rq = item;
+        bool lost = false;
+        rq->id = col_int(r, st, 0);
+        rq->tenant = col_text(r, st, 1, &lost);
+        rq->instance_id = col_int(r, st, 2);
+        rq->action = col_text(r, st, 3, &lost);
+        rq->actor = col_text(r, st, 4, &lost);
+        rq->reason = col_text(r, st, 5, &lost);
+        rq->created_at = col_int(r, st, 6);
+        rq->done = !r->drv->column_null(st, 7);
+        rq->done_at = rq->done ? col_int(r, st, 7) : 0;
+        rq->result = r->drv->column_null(st, 8) ? 0 : (int)col_int(r, st, 8);
+        rq->message = col_text(r, st, 9, &lost);
+        return lost || !rq->tenant || !rq->action || !rq->actor;
+}
+
+static int request_list(struct repo *r, struct sql_stmt *st, struct store_request_list *ret,
+                        struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
+                        "listing requests", reterr);
+        if (e < 0)
+                store_request_list_release(ret);
+        return e;
+}
+
+static int repo_request_pending(struct store *s, struct store_request_list *ret,
+                                struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return request_list(r, q(r, RS_REQUEST_PENDING, ""), ret, reterr);
+}
+
+static int repo_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                             struct store_request_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return request_list(r, q(r, RS_REQUEST_LIST, "ii", instance_id, after_id), ret, reterr);
+}
+
+static int repo_request_finish(struct store *s, int64_t id, int result, const char *message,
+                               int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_REQUEST_FINISH, "iint", id, now_s, result, message),
+                           RS_REQUEST_EXISTS, id, "request", "been done", reterr);
+}
+
+static int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
+                            struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_REQUEST_GET, "i", id), ret, sizeof(*ret), read_request,
+                          "reading the request", reterr);
+        if (got < 0)
+                store_request_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
+}
+
+static int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
+}
+
+/* Runs an insert (insert()) that inserts nothing when its parent row is missing: that is
+ * BATCH_ENOENT "no PARENT N" (`field`). *ret_id (optional): the new row's id. */
+static int insert_child(struct repo *r, struct sql_stmt *st, const char *what, const char *field,
+                        const char *parent, int64_t parent_id, int64_t *ret_id,
+                        struct batch_err *reterr)
+{
+        int64_t id;
+        int ret = insert(r, st, what, &id, reterr);
+        if (ret < 0)
+                return ret;
+        if (id == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, field, "no %s %lld", parent,
+                                     (long long)parent_id);
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+static unsigned page_limit(unsigned limit)
+{
+        return limit == 0 ? 100 : limit > 10000 ? 10000 : limit;
+}
+
+/* ---- step executions and checkpoints --------------------------------------------- */
+
+static int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s,
+                         int64_t *ret_id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st =
+            q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
+              in->read_count, in->write_count, in->commit_count, in->rollback_count,
+              in->read_skip_count, in->process_skip_count, in->write_skip_count, in->filter_count,
+              in->exit_message, now_s, in->metrics);
+        return insert_child(r, st, "recording the step", "execution_id", "execution",
+                            in->execution_id, ret_id, reterr);
+}
+
+static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_step *p = item;
+        bool lost = false;
+        p->id = col_int(r, st, 0);
+        p->execution_id = col_int(r, st, 1);
+        p->name = col_text(r, st, 2, &lost);
+        p->status = col_text(r, st, 3, &lost);
+        int64_t *counts[] = {&p->read_count,       &p->write_count,     &p->commit_count,
+                             &p->rollback_count,   &p->read_skip_count, &p->process_skip_count,
+                             &p->write_skip_count, &p->filter_count};
+        for (int i = 0; i < 8; i++)
+                *counts[i] = col_int(r, st, 4 + i);
+        p->exit_message = col_text(r, st, 12, &lost);
+        p->started_at = col_int(r, st, 13);
+        p->updated_at = col_int(r, st, 14);
+        p->metrics = col_text(r, st, 15, &lost);
+        return lost || !p->name || !p->status;
+}
+
+static int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                          struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_STEP_LIST, "i", execution_id), sizeof(*ret->items),
+                        (void **)&ret->items, &ret->n, read_step, "listing steps", reterr);
+        if (e < 0)
+                store_step_list_release(ret);
+        return e;
+}
+
+static int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
+                               const char *data, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_CHECKPOINT_UPSERT, "itti", instance_id, step, data, now_s),
+                      "saving the checkpoint", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
+                                     (long long)instance_id);
+        return ret;
+}
+
+static int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                               struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_CHECKPOINT_GET, "it", instance_id, step);
+        *ret = NULL;
+        int got = first(r, st, "reading the checkpoint", reterr);
+        if (got <= 0)
+                return got;
+        bool lost = false;
+        *ret = col_text(r, st, 0, &lost);
+        r->drv->reset(st);
+        return lost ? oom(reterr) : 0;
+}
+
+/* ---- dead letters ---------------------------------------------------------------- */
+
+static int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                                int64_t *ret_id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st =
+            q(r, RS_DEAD_LETTER_INSERT, "ittti", d->instance_id, d->step, d->item, d->error, now_s);
+        return insert_child(r, st, "adding the dead letter", "instance_id", "instance",
+                            d->instance_id, ret_id, reterr);
+}
+
+static bool read_dead_letter(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_dead_letter *d = item;
+        bool lost = false;
+        d->id = col_int(r, st, 0);
+        d->instance_id = col_int(r, st, 1);
+        d->job = col_text(r, st, 2, &lost);
+        d->step = col_text(r, st, 3, &lost);
+        d->item = col_text(r, st, 4, &lost);
+        d->error = col_text(r, st, 5, &lost);
+        d->created_at = col_int(r, st, 6);
+        return lost || !d->job || !d->step || !d->item || !d->error;
+}
+
+static int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                                 struct store_dead_letter_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_DEAD_LETTER_LIST, "ttiin", f->tenant, f->job, f->instance_id,
+                                f->after_id, (int)page_limit(f->limit));
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter,
+                        "listing dead letters", reterr);
+        if (e < 0)
+                store_dead_letter_list_release(ret);
+        return e;
+}
+
+static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret =
+            run(r, q(r, RS_DEAD_LETTER_DELETE, "i", id), "deleting the dead letter", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no dead letter %lld",
+                                     (long long)id);
+        return ret;
+}
+
+/* ---- alerts and their deliveries (docs/internals/alerts.md) -------------------------- */
+
+struct alert_args {
+        const struct store_alert *a;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_alert_add(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct alert_args *a = arg;
+        const struct store_alert *al = a->a;
+        int ret = ensure_tenant(r, al->tenant, a->now, reterr);
+        if (ret < 0)
+                return ret;
+        struct sql_stmt *st =
+            q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id, al->kind, al->message,
+              a->now, al->job, al->severity ? al->severity : "warning", al->suppressed_by);
+        bool sup = al->suppressed_by && !al->instance_id;
+        return insert_child(r, st, "raising the alert", sup ? "suppressed_by" : "instance_id",
+                            sup ? "alert" : "instance", sup ? al->suppressed_by : al->instance_id,
+                            &a->id, reterr);
+}
+
+static int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
+{
+        struct alert_args a = {al, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_alert_add, &a);
+        if (ret == 0 && ret_id)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_alert(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_alert *a = item;
+        bool lost = false;
+        a->id = col_int(r, st, 0);
+        a->tenant = col_text(r, st, 1, &lost);
+        a->instance_id = r->drv->column_null(st, 2) ? 0 : col_int(r, st, 2);
+        a->kind = col_text(r, st, 3, &lost);
+        a->message = col_text(r, st, 4, &lost);
+        a->created_at = col_int(r, st, 5);
+        a->acknowledged = !r->drv->column_null(st, 6);
+        a->acknowledged_at = a->acknowledged ? col_int(r, st, 6) : 0;
+        a->acknowledged_by = col_text(r, st, 7, &lost);
+        a->job = col_text(r, st, 8, &lost);
+        a->severity = col_text(r, st, 9, &lost);
+        a->suppressed_by = r->drv->column_null(st, 10) ? 0 : col_int(r, st, 10);
+        return lost || !a->tenant || !a->kind || !a->message || !a->severity;
+}
+
+static int alert_list(struct repo *r, struct sql_stmt *st, struct store_alert_list *ret,
+                      struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
+                        "listing alerts", reterr);
+        if (e < 0)
+                store_alert_list_release(ret);
+        return e;
+}
+
+static int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                           struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r, q(r, RS_ALERT_LIST, "tb", tenant, unacknowledged_only), ret, reterr);
+}
+
+static int repo_alert_find(struct store *s, const struct store_alert_filter *f,
+                           struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r,
+                          q(r, RS_ALERT_FIND, "ttttbiin", f->tenant, f->job, f->kind, f->severity,
+                            f->unacknowledged_only, f->since, f->before_id,
+                            (int)page_limit(f->limit)),
+                          ret, reterr);
+}
+
+static int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                                  struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return alert_list(r, q(r, RS_ALERT_UNESCALATED, "tii", tenant, from_s, to_s), ret, reterr);
+}
+
+static int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                          struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_ALERT_ACK, "iit", id, now_s, actor ? actor : "system"),
+                           RS_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
+}
+
+static int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                          struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_ALERT_GET, "i", id), ret, sizeof(*ret), read_alert,
+                          "reading the alert", reterr);
+        if (got < 0)
+                store_alert_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "id", "no alert %lld", (long long)id);
+}
+
+/* A delivery's next attempt is NULL unless it is pending. */
+static void bind_next(struct repo *r, struct sql_stmt *st, int i, const char *state, int64_t next)
+{
+        if (!strcmp(state, "pending"))
+                r->drv->bind_int64(st, i, next);
+}
+
+static int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                             int64_t *ret_id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_DELIVERY_INSERT, "ittt-tib", d->alert_id, d->channel,
+                                d->target, d->state, d->message_id, now_s, d->escalation);
+        bind_next(r, st, 5, d->state, d->next_attempt_at);
+        return insert_child(r, st, "recording the delivery", "alert_id", "alert", d->alert_id,
+                            ret_id, reterr);
+}
+
+static bool read_delivery(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_delivery *d = item;
+        bool lost = false;
+        d->id = col_int(r, st, 0);
+        d->alert_id = col_int(r, st, 1);
+        d->tenant = col_text(r, st, 2, &lost);
+        d->channel = col_text(r, st, 3, &lost);
+        d->target = col_text(r, st, 4, &lost);
+        d->state = col_text(r, st, 5, &lost);
+        d->attempts = (int)col_int(r, st, 6);
+        d->next_attempt_at = r->drv->column_null(st, 7) ? 0 : col_int(r, st, 7);
+        d->last_attempt_at = r->drv->column_null(st, 8) ? 0 : col_int(r, st, 8);
+        d->last_answer = col_text(r, st, 9, &lost);
+        d->message_id = col_text(r, st, 10, &lost);
+        d->created_at = col_int(r, st, 11);
+        d->escalation = col_int(r, st, 12) != 0;
+        return lost || !d->tenant || !d->channel || !d->target || !d->state || !d->message_id;
+}
+
+static int delivery_list(struct repo *r, struct sql_stmt *st, struct store_delivery_list *ret,
+                         struct batch_err *reterr)
+{
+        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_delivery,
+                        "listing deliveries", reterr);
+        if (e < 0)
+                store_delivery_list_release(ret);
+        return e;
+}
+
+static int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                             struct store_delivery_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return delivery_list(r, q(r, RS_DELIVERY_DUE, "in", now_s, (int)page_limit(limit)), ret,
+                             reterr);
+}
+
+static int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                              struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return delivery_list(r, q(r, RS_DELIVERY_LIST, "i", alert_id), ret, reterr);
+}
+
+static int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                                int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st =
+            q(r, RS_DELIVERY_UPDATE, "itn-it", id, o->state, o->attempts, now_s, o->last_answer);
+        bind_next(r, st, 4, o->state, o->next_attempt_at);
+        return update_once(r, st, RS_DELIVERY_EXISTS, id, "delivery", "been sent or given up",
+                           reterr);
+}
+
+/* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
+
+static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                               const char *token_hash, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s),
+                      "recording the remote run", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "execution",
+                                     "execution %lld already has a callback token",
+                                     (long long)execution_id);
+        return ret;
+}
+
+static bool read_remote_run(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_remote_run *rr = item;
+        bool lost = false;
+        rr->execution_id = col_int(r, st, 0);
+        rr->instance_id = col_int(r, st, 1);
+        rr->tenant = col_text(r, st, 2, &lost);
+        rr->finished = col_int(r, st, 3) != 0;
+        rr->reported_status = col_text(r, st, 4, &lost);
+        rr->reported_message = col_text(r, st, 5, &lost);
+        rr->reported_at = r->drv->column_null(st, 6) ? 0 : col_int(r, st, 6);
+        return lost || !rr->tenant;
+}
+
+static int repo_remote_run_find(struct store *s, const char *token_hash,
+                                struct store_remote_run *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_REMOTE_RUN_FIND, "t", token_hash), ret, sizeof(*ret),
+                          read_remote_run, "reading the remote run", reterr);
+        if (got < 0)
+                store_remote_run_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
+}
+
+static int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                                  const char *message, int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_REMOTE_RUN_REPORT, "itti", execution_id, status, message, now_s),
+                      "recording the remote run's report", &rows, reterr);
+        if (ret < 0 || rows == 1)
+                return ret;
+        struct sql_stmt *st = q(r, RS_REMOTE_RUN_EXISTS, "i", execution_id);
+        int got = first(r, st, "reading the remote run", reterr);
+        if (got < 0)
+                return got;
+        if (!got)
+                return batch_err_set(reterr, BATCH_ENOENT, "execution",
+                                     "execution %lld is not a remote run", (long long)execution_id);
+        r->drv->reset(st);
+        return batch_err_set(reterr, BATCH_ESTALE, "status",
+                             "execution %lld has already ended or reported its end",
+                             (long long)execution_id);
+}
+
+static int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                                   struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items), (void **)&ret->items,
+                    &ret->n, read_remote_run, "listing remote runs", reterr);
+        if (e < 0)
+                store_remote_run_list_release(ret);
+        return e;
+}
+
+struct next_due_args {
+        const char *tenant, *job;
+        int64_t due, now;
+};
+
+static int do_next_due_put(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct next_due_args *a = arg;
+        int ret = ensure_tenant(r, a->tenant, a->now, reterr);
+        return ret < 0 ? ret
+                       : run(r, q(r, RS_NEXT_DUE_PUT, "ttii", a->tenant, a->job, a->due, a->now),
+                             "keeping the next due time", NULL, reterr);
+}
+
+static int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                             int64_t now_s, struct batch_err *reterr)
+{
+        struct next_due_args a = {tenant, job, due, now_s};
+        return atomically((struct repo *)s, reterr, do_next_due_put, &a);
+}
+
+static int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                             struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_NEXT_DUE_GET, "tt", tenant, job);
+        int got = first(r, st, "reading the next due time", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ENOENT, "job",
+                                               "no next due time kept for %s/%s", tenant, job);
+        *ret_due = col_int(r, st, 0);
+        r->drv->reset(st);
+        return 0;
+}
+
+/* ---- instances ------------------------------------------------------------------- */
+
+struct transition_args {
+        int64_t id;
+        int from, to;
+        const char *actor, *reason;
+        int64_t now;
+};
+
+static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
+{
+        struct sql_stmt *st = q(r, RS_TRANSITION_ADD, "ii-ntt", a->id, a->now, a->to,
+                                a->actor ? a->actor : "system", a->reason);
+        if (a->from >= 0)
+                r->drv->bind_int64(st, 3, a->from);
+        return run(r, st, "recording the transition", NULL, reterr);
+}
+
+struct create_args {
+        const struct store_instance *in;
+        const char *actor;
+        int64_t now;
+        int64_t id;
+};
+
+static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct create_args *a = arg;
+        const struct store_instance *in = a->in;
+        int ret = ensure_tenant(r, in->tenant, a->now, reterr);
+        if (ret < 0 || (ret = insert(r,
+                                     q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
+                                       in->scheduled, in->due, in->first_due, in->last_due,
+                                       in->state, in->reason, in->params, in->trace_id, a->now),
+                                     "creating the instance", &a->id, reterr)) < 0)
+                return ret;
+        if (a->id == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "due",
+                                     "job %s of tenant %s already has an instance due at %lld",
+                                     in->job, in->tenant, (long long)in->due);
+        struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
+        return add_transition(r, &t, reterr);
+}
+
+static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                                int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+{
+        struct create_args a = {in, actor, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_create, &a);
+        if (ret == 0)
+                *ret_id = a.id;
+        return ret;
+}
+
+static bool read_instance(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_instance *in = item;
+        bool lost = false;
+        in->id = col_int(r, st, 0);
+        in->tenant = col_text(r, st, 1, &lost);
+        in->job = col_text(r, st, 2, &lost);
+        in->scheduled = col_int(r, st, 3) != 0;
+        in->due = col_int(r, st, 4);
+        in->first_due = col_int(r, st, 5);
+        in->last_due = col_int(r, st, 6);
+        in->state = (int)col_int(r, st, 7);
+        in->reason = col_text(r, st, 8, &lost);
+        in->params = col_text(r, st, 9, &lost);
+        in->trace_id = col_text(r, st, 10, &lost);
+        in->created_at = col_int(r, st, 11);
+        in->updated_at = col_int(r, st, 12);
+        in->skip_count = col_int(r, st, 13);
+        return lost || !in->tenant || !in->job || !in->trace_id;
+}
+
+static int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                             struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_INSTANCE_GET, "i", id), ret, sizeof(*ret), read_instance,
+                          "reading the instance", reterr);
+        if (got < 0)
+                store_instance_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
+}
+
+static unsigned list_flags(const struct store_instance_filter *f)
+{
+        return (f->job ? LIST_JOB : 0) | (f->state >= 0 ? LIST_STATE : 0) |
+               (f->has_due_range ? LIST_DUE : 0) | (f->after_id != 0 ? LIST_AFTER : 0) |
+               (f->live_only ? LIST_LIVE : 0) | (f->scheduled_only ? LIST_SCHEDULED : 0) |
+               (f->failed_only ? LIST_FAILED : 0) | (f->created_by ? LIST_CREATED_BY : 0) |
+               (f->newest_first && !f->by_due ? LIST_DESC : 0) |
+               (f->has_failure ? LIST_HAS_FAILURE : 0) | (f->by_due ? LIST_BY_DUE : 0);
+}
+
+/* The SQL of an instance list with the conditions in `flags`; its parameters are
+ * numbered in the order list_bind binds them. */
+static void list_sql(unsigned flags, char *sql, size_t len)
+{
+        int n = 1;
+#define P "?%d"
+#define ADD(...) snprintf(sql + strlen(sql), len - strlen(sql), __VA_ARGS__)
+        ADD("SELECT " INSTANCE_COLS " FROM instances WHERE tenant = " P, n++);
+        if (flags & LIST_JOB)
+                ADD(" AND job = " P, n++);
+        if (flags & LIST_STATE)
+                ADD(" AND state = " P, n++);
+        if (flags & LIST_DUE)
+                ADD(" AND due_time >= " P " AND due_time < " P, n, n + 1), n += 2;
+        /* By due time: a row-value keyset, which SQLite matches to the (tenant[, job],
+         * due_time) index whose entries end with the rowid: no sort, no scan of the
+         * range's other rows. */
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                ADD(" AND (due_time, id) < (" P ", " P ")", n, n + 1), n += 2;
+        else if (flags & LIST_AFTER)
+                ADD(flags & LIST_DESC ? " AND id < " P : " AND id > " P, n++);
+        if (flags & LIST_LIVE)
+                ADD(" AND state IN " LIVE_STATES);
+        if (flags & LIST_SCHEDULED)
+                ADD(" AND scheduled = {TRUE}");
+        /* Start Failed, Failed, Timeout Failed, Stop Failed. */
+        if (flags & LIST_FAILED)
+                ADD(" AND state IN (3, 6, 7, 11)");
+        if (flags & LIST_HAS_FAILURE)
+                ADD(" AND " SKIP_COUNT_SQL " > 0");
+        /* The creation is the one transition without a from_state. */
+        if (flags & LIST_CREATED_BY)
+                ADD(" AND EXISTS (SELECT 1 FROM instance_transitions c WHERE c.instance_id = "
+                    "instances.id AND c.from_state IS NULL AND c.actor = " P ")",
+                    n++);
+        ADD(flags & LIST_BY_DUE ? " ORDER BY due_time DESC, id DESC LIMIT " P
+            : flags & LIST_DESC ? " ORDER BY id DESC LIMIT " P
+                                : " ORDER BY id LIMIT " P,
+            n);
+#undef ADD
+#undef P
+}
+
+/* *ret: the statement for an instance list with these conditions, prepared on first use
+ * and kept until the store is closed. */
+static int list_stmt(struct repo *r, unsigned flags, struct sql_stmt **ret,
+                     struct batch_err *reterr)
+{
+        if (!r->list_stmt && !(r->list_stmt = calloc(LIST_COMBINATIONS, sizeof(*r->list_stmt))))
+                return oom(reterr);
+        if (!r->list_stmt[flags]) {
+                char sql[2048] = "";
+                list_sql(flags, sql, sizeof(sql));
+                char *text = expand(r->drv->dialect, sql, reterr);
+                int e = text ? r->drv->prepare(r->conn, text, &r->list_stmt[flags], reterr)
+                             : BATCH_ENOMEM;
+                free(text);
+                if (e < 0)
+                        return e;
+        }
+        *ret = r->list_stmt[flags];
+        r->drv->reset(*ret);
+        return 0;
+}
+
+static int repo_instance_list(struct store *s, const struct store_instance_filter *f,
+                              struct store_instance_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        unsigned flags = list_flags(f);
+        struct sql_stmt *st;
+        int e = list_stmt(r, flags, &st, reterr), n = 1;
+        if (e < 0)
+                return e;
+        r->drv->bind_text(st, n++, f->tenant);
+        if (flags & LIST_JOB)
+                r->drv->bind_text(st, n++, f->job);
+        if (flags & LIST_STATE)
+                r->drv->bind_int64(st, n++, f->state);
+        if (flags & LIST_DUE) {
+                r->drv->bind_int64(st, n++, f->due_from);
+                r->drv->bind_int64(st, n++, f->due_to);
+        }
+        if ((flags & LIST_AFTER) && (flags & LIST_BY_DUE))
+                r->drv->bind_int64(st, n++, f->after_due);
+        if (flags & LIST_AFTER)
+                r->drv->bind_int64(st, n++, f->after_id);
+        if (flags & LIST_CREATED_BY)
+                r->drv->bind_text(st, n++, f->created_by);
+        r->drv->bind_int64(st, n, page_limit(f->limit));
+        e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance,
+                    "listing instances", reterr);
+        if (e < 0)
+                store_instance_list_release(ret);
+        return e;
+}
+
+/* After a conditional update (WHERE id = ?1 AND state = ?2) changed no row: why. */
+static int not_in_state(struct repo *r, int64_t id, int state, struct batch_err *reterr)
+{
+        int64_t cur;
+        int ret =
+            one_int(r, q(r, RS_INSTANCE_STATE, "i", id), -1, &cur, "reading the state", reterr);
+        if (ret < 0)
+                return ret;
+        if (cur < 0)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld", (long long)id);
+        return batch_err_set(reterr, BATCH_ESTALE, "state",
+                             "instance %lld is in state %d, not %d: nothing changed", (long long)id,
+                             (int)cur, state);
+}
+
+static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct transition_args *a = arg;
+        int64_t rows;
+        int ret = run(
+            r, q(r, RS_INSTANCE_UPDATE_STATE, "innti", a->id, a->from, a->to, a->reason, a->now),
+            "changing the state", &rows, reterr);
+        if (ret < 0)
+                return ret;
+        return rows == 0 ? not_in_state(r, a->id, a->from, reterr) : add_transition(r, a, reterr);
+}
+
+static int repo_instance_transition(struct store *s, int64_t id, int from, int to,
+                                    const char *actor, const char *reason, int64_t now_s,
+                                    struct batch_err *reterr)
+{
+        struct transition_args a = {id, from, to, actor, reason, now_s};
+        return atomically((struct repo *)s, reterr, do_transition, &a);
+}
+
+static int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                                    int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_INSTANCE_SET_REASON, "inti", id, state, reason, now_s),
+                      "changing the reason", &rows, reterr);
+        return ret < 0 || rows ? ret : not_in_state(r, id, state, reterr);
+}
+
+static bool read_transition(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_transition *t = item;
+        bool lost = false;
+        t->at = col_int(r, st, 0);
+        t->from_state = r->drv->column_null(st, 1) ? -1 : (int)col_int(r, st, 1);
+        t->to_state = (int)col_int(r, st, 2);
+        t->actor = col_text(r, st, 3, &lost);
+        t->reason = col_text(r, st, 4, &lost);
+        return lost || !t->actor;
+}
+
+static int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                                 struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items), (void **)&ret->items,
+                    &ret->n, read_transition, "reading the history", reterr);
+        if (e < 0)
+                store_transition_list_release(ret);
+        return e;
+}
+
+static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_change *c = item;
+        bool lost = false;
+        c->id = col_int(r, st, 0);
+        c->instance_id = col_int(r, st, 1);
+        c->job = col_text(r, st, 2, &lost);
+        c->from_state = r->drv->column_null(st, 3) ? -1 : (int)col_int(r, st, 3);
+        c->to_state = (int)col_int(r, st, 4);
+        c->at = col_int(r, st, 5);
+        return lost || !c->job;
+}
+
+static int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                              struct store_change_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_change,
+                        "reading the changes", reterr);
+        if (e < 0)
+                store_change_list_release(ret);
+        return e;
+}
+
+static int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return one_int(r, q(r, RS_CHANGE_LAST, ""), 0, ret, "reading the last change", reterr);
+}
+
+/* ---- executions ------------------------------------------------------------------ */
+
+struct exec_args {
+        const struct store_execution *e;
+        int64_t now;
+        int64_t id;
+        int attempt;
+};
+
+/* The instance's row is locked first where writers lock rows: two starts of one instance
+ * then take turns, and the second numbers its attempt after the first's. */
+static int do_execution_start(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct exec_args *a = arg;
+        const struct store_execution *e = a->e;
+        struct sql_stmt *st = q(r, RS_INSTANCE_LOCK, "i", e->instance_id);
+        int got = first(r, st, "reading the instance", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ENOENT, "instance_id",
+                                               "no instance %lld", (long long)e->instance_id);
+        r->drv->reset(st);
+        st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid, e->log_path,
+               a->now);
+        if ((got = first(r, st, "recording the execution", reterr)) <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_EIO, "db",
+                                               "db: recording the execution: no row returned");
+        a->id = col_int(r, st, 0);
+        a->attempt = (int)col_int(r, st, 1);
+        r->drv->reset(st);
+        return 0;
+}
+
+static int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                                int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+{
+        struct exec_args a = {e, now_s, 0, 0};
+        int ret = atomically((struct repo *)s, reterr, do_execution_start, &a);
+        if (ret == 0) {
+                *ret_id = a.id;
+                *ret_attempt = a.attempt;
+        }
+        return ret;
+}
+
+static int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                                 int64_t now_s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_EXECUTION_FINISH, "iint", id, now_s, exit_status, error),
+                           RS_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+}
+
+static int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_EXECUTION_WITHDRAW, "i", id), RS_EXECUTION_EXISTS, id,
+                           "execution", "finished", reterr);
+}
+
+static bool read_execution(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_execution *e = item;
+        bool lost = false;
+        e->id = col_int(r, st, 0);
+        e->instance_id = col_int(r, st, 1);
+        e->attempt = (int)col_int(r, st, 2);
+        e->node = col_text(r, st, 3, &lost);
+        e->pid = col_int(r, st, 4);
+        e->log_path = col_text(r, st, 5, &lost);
+        e->started_at = col_int(r, st, 6);
+        e->finished = !r->drv->column_null(st, 7);
+        e->finished_at = e->finished ? col_int(r, st, 7) : 0;
+        e->exit_status = r->drv->column_null(st, 8) ? 0 : (int)col_int(r, st, 8);
+        e->error = col_text(r, st, 9, &lost);
+        return lost;
+}
+
+static int repo_execution_list(struct store *s, int64_t instance_id,
+                               struct store_execution_list *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_execution, "listing executions", reterr);
+        if (e < 0)
+                store_execution_list_release(ret);
+        return e;
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+static bool read_report_stats(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_stats *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        int64_t *v[] = {&p->total,    &p->success,     &p->failed, &p->skipped,
+                        &p->canceled, &p->has_failure, &p->timed};
+        for (int i = 0; i < 7; i++)
+                *v[i] = col_int(r, st, 1 + i);
+        p->avg_s = r->drv->column_double(st, 8);
+        p->max_s = col_int(r, st, 9);
+        int64_t *c[] = {&p->read_count, &p->write_count, &p->commit_count, &p->write_skip_count,
+                        &p->rollback_count};
+        for (int i = 0; i < 5; i++)
+                *c[i] = col_int(r, st, 10 + i);
+        return lost || !p->job;
+}
+
+static bool read_report_middle(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_middle *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->dur_s = col_int(r, st, 1);
+        return lost || !p->job;
+}
+
+static bool read_report_due(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_due *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->due = col_int(r, st, 1);
+        p->state = (int)col_int(r, st, 2);
+        return lost || !p->job;
+}
+
+/* Report statement `id` (its form for one job when job is set), bound. */
+static struct sql_stmt *report_stmt(struct repo *r, enum rs id, const char *tenant, int64_t from,
+                                    int64_t to, const char *job)
+{
+        return q(r, job ? id + (RS_REPORT_STATS_JOB - RS_REPORT_STATS) : id, "tiit", tenant, from,
+                 to, job);
+}
+
+static int repo_report_stats(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, struct store_report_stats_list *ret,
+                             struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_stats, "reading the report", reterr);
+        if (e < 0)
+                store_report_stats_list_release(ret);
+        return e;
+}
+
+static int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
+                               const char *job, struct store_report_middle_list *ret,
+                               struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_middle,
+                        "reading the report", reterr);
+        if (e < 0)
+                store_report_middle_list_release(ret);
+        return e;
+}
+
+static int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, struct store_report_due_list *ret,
+                            struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
+        if (e < 0)
+                store_report_due_list_release(ret);
+        return e;
+}
+
+/* ---- retention ------------------------------------------------------------------- */
+
+/* The first column of every row of st as a JSON array of ids in *out. */
+static int id_array(struct repo *r, struct sql_stmt *st, struct buf *out, int *ret_n,
+                    struct batch_err *reterr)
+{
+        int got, n = 0;
+        buf_puts(out, "[");
+        while ((got = r->drv->step(st, "retention: choosing", reterr)) == 1)
+                buf_printf(out, "%s%lld", n++ ? "," : "", (long long)col_int(r, st, 0));
+        r->drv->reset(st);
+        buf_puts(out, "]");
+        *ret_n = n;
+        if (got == 0 && out->err)
+                return batch_err_set(reterr, BATCH_ENOMEM, "retention", "out of memory");
+        return got;
+}
+
+/* Runs a delete of retention unless an earlier one failed (*ret); the rows it deleted. */
+static int64_t purged(struct repo *r, struct sql_stmt *st, int *ret, struct batch_err *reterr)
+{
+        int64_t rows = 0;
+        if (*ret == 0)
+                *ret = run(r, st, "retention: deleting", &rows, reterr);
+        else
+                r->drv->reset(st);
+        return *ret == 0 ? rows : 0;
+}
+
+struct purge_args {
+        const char *ids; /* JSON array of the instances to delete */
+        int64_t cutoff;
+        unsigned limit;
+        struct store_purge *ret;
+};
+
+static bool read_log(struct repo *r, struct sql_stmt *st, void *item)
+{
+        bool lost = false;
+        *(char **)item = col_text(r, st, 0, &lost);
+        return lost || !*(char **)item;
+}
+
+static int do_purge(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct purge_args *a = arg;
+        struct store_purge *p = a->ret;
+        /* What is still eligible now, inside the write transaction. */
+        struct buf keep;
+        buf_init(&keep, 0);
+        int n, ret = id_array(r, q(r, RS_PURGE_KEEP, "ti", a->ids, a->cutoff), &keep, &n, reterr);
+        if (ret == 0 && n) {
+                /* the log files, removed by the caller once this commits */
+                const char *k = keep.data;
+                ret = collect(r, q(r, RS_PURGE_LOGS, "t", k), sizeof(char *), (void **)&p->logs,
+                              &p->nlogs, read_log, "retention: reading log paths", reterr);
+                int64_t *counts[] = {&p->deliveries,  &p->alerts,      &p->dead_letters,
+                                     &p->checkpoints, &p->steps,       NULL,
+                                     &p->executions,  &p->transitions, &p->requests,
+                                     &p->instances};
+                for (int i = 0; i <= RS_PURGE_INSTANCES - RS_PURGE_DELIVERIES; i++) {
+                        int64_t rows =
+                            purged(r, q(r, RS_PURGE_DELIVERIES + i, "t", k), &ret, reterr);
+                        if (counts[i])
+                                *counts[i] += rows;
+                }
+        }
+        buf_release(&keep);
+        /* alerts and dead letters older than the cutoff, whatever their instance */
+        int64_t *old[] = {&p->deliveries, &p->alerts, &p->dead_letters};
+        for (int i = 0; i < 3; i++)
+                *old[i] +=
+                    purged(r, q(r, RS_PURGE_OLD_DELIVERIES + i, "in", a->cutoff, (int)a->limit),
+                           &ret, reterr);
+        return ret;
+}
+
+static int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                           struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        memset(ret, 0, sizeof(*ret));
+        /* Choosing reads, outside the write transaction: the scan never holds the lock. */
+        struct buf ids;
+        buf_init(&ids, 0);
+        int n, e = id_array(r, q(r, RS_PURGE_CANDIDATES, "iii", cutoff, (int64_t)limit, INT64_MAX),
+                            &ids, &n, reterr);
+        struct purge_args a = {ids.data, cutoff, limit, ret};
+        if (e == 0)
+                e = atomically(r, reterr, do_purge, &a);
+        buf_release(&ids);
+        if (e < 0)
+                store_purge_release(ret);
+        return e;
+}
+
+/* ---- the repository: open, migrations, transactions ------------------------------ */
+
+/* The recorded schema version, by a statement of its own (the repository's statements
+ * are prepared after the migrations). */
+static int read_version(struct repo *r, int *ret, struct batch_err *reterr)
+{
+        struct sql_stmt *st;
+        int got = r->drv->prepare(r->conn,
+                                  "SELECT coalesce(max(version), 0) FROM "
+                                  "schema_migrations",
+                                  &st, reterr);
+        if (got < 0)
+                return got;
+        if ((got = r->drv->step(st, "reading the schema version", reterr)) > 0)
+                *ret = (int)r->drv->column_int64(st, 0);
+        r->drv->finalize(st);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_EIO, "db",
+                                               "db: reading the schema version: no row");
+        if (*ret > r->drv->nmigrations)
+                return batch_err_set(reterr, BATCH_ESCHEMA, "db",
+                                     "db: the repository has schema version %d, newer than the "
+                                     "%d this batchd understands; use a newer batchd",
+                                     *ret, r->drv->nmigrations);
+        return 0;
+}
+
+/* Each migration in its own transaction, the version read again inside it: another
+ * process opening the same new database at the same moment may have applied it. */
+static int migrate(struct repo *r, struct batch_err *reterr)
+{
+        const struct sql_driver *d = r->drv;
+        char *create = expand(d->dialect,
+                              "CREATE TABLE IF NOT EXISTS schema_migrations "
+                              "(version INTEGER PRIMARY KEY){STRICT}",
+                              reterr);
+        int version = 0, ret = create ? 0 : BATCH_ENOMEM;
+        if (ret == 0 && d->migrate_lock)
+                ret = d->exec(r->conn, d->migrate_lock, reterr);
+        if (ret == 0 && (ret = d->exec(r->conn, create, reterr)) == 0)
+                ret = read_version(r, &version, reterr);
+        while (ret == 0 && version < d->nmigrations) {
+                if ((ret = d->begin(r->conn, reterr)) < 0)
+                        break;
+                if ((ret = read_version(r, &version, reterr)) == 0 && version < d->nmigrations) {
+                        char rec[96];
+                        snprintf(rec, sizeof(rec),
+                                 "INSERT INTO schema_migrations(version) VALUES (%d)", version + 1);
+                        if ((ret = d->exec(r->conn, d->migrations[version], reterr)) == 0 &&
+                            (ret = d->exec(r->conn, rec, reterr)) == 0)
+                                version++;
+                }
+                if (ret < 0 || (ret = d->commit(r->conn, reterr)) < 0)
+                        d->rollback(r->conn);
+        }
+        if (d->migrate_unlock && r->conn)
+                d->exec(r->conn, d->migrate_unlock, NULL);
+        free(create);
+        return ret;
+}
+
+static void repo_close(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r)
+                return;
+        repo_finish(r);
+        r->drv->close(r->conn);
+        free(r);
+}
+
+/* Opens a repository of `ops` on driver `drv`. */
+static int repo_open(const struct store_ops *ops, const struct sql_driver *drv, const char *dsn,
+                     unsigned flags, struct store **ret, struct batch_err *reterr)
+{
+        struct repo *r = calloc(1, sizeof(*r));
+        if (!r)
+                return BATCH_ENOMEM;
+        r->base.ops = ops;
+        r->drv = drv;
+        int e = drv->open(dsn, flags, &r->conn, reterr);
+        if (e < 0) {
+                free(r);
+                return e;
+        }
+        if ((e = migrate(r, reterr)) < 0 || (e = repo_prepare(r, reterr)) < 0) {
+                repo_close(&r->base);
+                return e;
+        }
+        *ret = &r->base;
+        return 0;
+}
+
+static int repo_begin(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->begin(r->conn, reterr);
+}
+
+static int repo_commit(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->commit(r->conn, reterr);
+}
+
+static void repo_rollback(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        r->drv->rollback(r->conn);
+}
+
+static int repo_schema_version(struct store *s, int *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t v;
+        int e =
+            one_int(r, q(r, RS_SCHEMA_VERSION, ""), 0, &v, "reading the schema version", reterr);
+        if (e == 0)
+                *ret = (int)v;
+        return e;
+}
+
+static int repo_savepoint(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(r, q(r, RS_SAVEPOINT, ""), "savepoint", NULL, reterr);
+}
+
+static int repo_savepoint_release(struct store *s, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: a savepoint needs a transaction");
+        return run(r, q(r, RS_SAVEPOINT_RELEASE, ""), "releasing the savepoint", NULL, reterr);
+}
+
+static void repo_savepoint_rollback(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        if (!r->drv->in_tx(r->conn))
+                return;
+        /* ROLLBACK TO keeps the savepoint; RELEASE then forgets it. */
+        if (run(r, q(r, RS_SAVEPOINT_ROLLBACK, ""), "rolling back to the savepoint", NULL, NULL) ==
+            0)
+                run(r, q(r, RS_SAVEPOINT_RELEASE, ""), "releasing the savepoint", NULL, NULL);
+}
+
+static void *repo_native(struct store *s)
+{
+        struct repo *r = (struct repo *)s;
+        return r->drv->native(r->conn);
+}
+
+/* The store interface of an engine: its name and open, the rest is the repository's. */
+#define REPO_OPS(engine, open_fn)                                                                  \
+        {                                                                                          \
+                .version = 7, .name = engine, .open = open_fn, .close = repo_close,                \
+                .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
+                .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
+                .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
+                .def_history = repo_def_history, .audit_add = repo_audit_add,                      \
+                .instance_create = repo_instance_create, .instance_get = repo_instance_get,        \
+                .instance_list = repo_instance_list,                                               \
+                .instance_transition = repo_instance_transition,                                   \
+                .instance_history = repo_instance_history,                                         \
+                .execution_start = repo_execution_start,                                           \
+                .execution_finish = repo_execution_finish,                                         \
+                .execution_withdraw = repo_execution_withdraw,                                     \
+                .execution_list = repo_execution_list, .step_put = repo_step_put,                  \
+                .step_list = repo_step_list, .checkpoint_put = repo_checkpoint_put,                \
+                .checkpoint_get = repo_checkpoint_get, .dead_letter_add = repo_dead_letter_add,    \
+                .dead_letter_list = repo_dead_letter_list,                                         \
+                .dead_letter_delete = repo_dead_letter_delete, .alert_add = repo_alert_add,        \
+                .alert_list = repo_alert_list, .alert_ack = repo_alert_ack,                        \
+                .token_add = repo_token_add, .token_find = repo_token_find,                        \
+                .token_list = repo_token_list, .token_revoke = repo_token_revoke,                  \
+                .node_heartbeat = repo_node_heartbeat, .node_list = repo_node_list,                \
+                .lease_acquire = repo_lease_acquire, .lease_release = repo_lease_release,          \
+                .request_add = repo_request_add, .request_pending = repo_request_pending,          \
+                .request_finish = repo_request_finish, .request_get = repo_request_get,            \
+                .data_version = repo_data_version, .savepoint = repo_savepoint,                    \
+                .savepoint_release = repo_savepoint_release,                                       \
+                .savepoint_rollback = repo_savepoint_rollback, .native = repo_native,              \
+                .request_list = repo_request_list,                                                 \
+                .instance_set_reason = repo_instance_set_reason,                                   \
+                .clock_publish = repo_clock_publish, .clock_withdraw = repo_clock_withdraw,        \
+                .clock_get = repo_clock_get, .report_stats = repo_report_stats,                    \
+                .report_middles = repo_report_middles, .report_dues = repo_report_dues,            \
+                .alert_get = repo_alert_get, .alert_find = repo_alert_find,                        \
+                .delivery_add = repo_delivery_add, .delivery_due = repo_delivery_due,              \
+                .delivery_update = repo_delivery_update, .delivery_list = repo_delivery_list,      \
+                .alert_unescalated = repo_alert_unescalated,                                       \
+                .remote_run_add = repo_remote_run_add, .remote_run_find = repo_remote_run_find,    \
+                .remote_run_report = repo_remote_run_report,                                       \
+                .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
+                .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
+                .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
+        }
+
+static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,
+                       struct batch_err *reterr)
+{
+        return repo_open(&store_sqlite_ops, &sqlite_driver, dsn, flags, ret, reterr);
+}
+
+static int postgres_open(const char *dsn, unsigned flags, struct store **ret,
+                         struct batch_err *reterr)
+{
+        return repo_open(&store_postgres_ops, &postgres_driver, dsn, flags, ret, reterr);
+}
+
+const struct store_ops store_sqlite_ops = REPO_OPS("sqlite", sqlite_open);
+const struct store_ops store_postgres_ops = REPO_OPS("postgres", postgres_open);
