@@ -144,7 +144,7 @@ write_conf info 0 256 127.0.0.1:0
 BATCHD_RETENTION_INTERVAL=1 "$D" --config "$conf" >"$tmp/stdout" 2>&1 &
 dpid=$!
 started() { grep -q '"batchd started on ' "$tmp/d.log" 2>/dev/null; }
-wait_for "$WAIT" started && grep -qF "\"batchd started on $db (state in $tmp/state, real clock)\"" "$tmp/d.log" &&
+wait_for "$WAIT" started && grep -qF "\"batchd started on $db (state in $tmp/state, real clock, master environment)\"" "$tmp/d.log" &&
     pass "batchd --config FILE: repository, state directory and log file from the file" ||
     fail "batchd --config FILE: repository, state directory and log file from the file" "$tmp/d.log"
 port=$(sed -n 's/.*API listening on 127.0.0.1:0 (port \([0-9]*\)).*/\1/p' "$tmp/d.log" | head -n 1)
