@@ -67,9 +67,7 @@ static int alerts_list(int argc, char **argv)
         if (o.unacknowledged)
                 remote_query_add(&q, "unacknowledged", "true");
         json_t *items, *next;
-        unsigned limit = o.limit ? (unsigned)o.limit : 100;
-        r = rcmd_list("/api/v1/alerts", q.data, limit < 1000 ? limit : 1000, limit, &items,
-                      &next);
+        r = rcmd_list_limit("/api/v1/alerts", q.data, o.limit, &items, &next);
         buf_release(&q);
         if (r)
                 goto out;

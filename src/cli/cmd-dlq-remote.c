@@ -54,9 +54,7 @@ static int dlq_list(int argc, char **argv)
         if (o.instance)
                 remote_query_add(&q, "instance", o.instance);
         json_t *items, *next;
-        unsigned limit = o.limit ? (unsigned)o.limit : 100;
-        r = rcmd_list("/api/v1/dead-letters", q.data, limit < 1000 ? limit : 1000, limit, &items,
-                      &next);
+        r = rcmd_list_limit("/api/v1/dead-letters", q.data, o.limit, &items, &next);
         buf_release(&q);
         if (r)
                 goto out;

@@ -209,6 +209,13 @@ int rcmd_list(const char *path, const char *query, unsigned page, unsigned max,
         return CLI_OK;
 }
 
+int rcmd_list_limit(const char *path, const char *query, int limit, json_t **ret_items,
+                    json_t **ret_next)
+{
+        unsigned max = limit > 0 ? (unsigned)limit : 100;
+        return rcmd_list(path, query, max < 1000 ? max : 1000, max, ret_items, ret_next);
+}
+
 void rcmd_print_list(json_t *items, json_t *next)
 {
         json_t *o = json_object();
@@ -503,9 +510,7 @@ static int instances_list(int argc, char **argv)
         if (o.mine)
                 remote_query_add(&q, "submitted_by", "me");
         json_t *items, *next;
-        unsigned limit = o.limit ? (unsigned)o.limit : 100;
-        r = rcmd_list("/api/v1/instances", q.data, limit < 1000 ? limit : 1000, limit, &items,
-                      &next);
+        r = rcmd_list_limit("/api/v1/instances", q.data, o.limit, &items, &next);
         buf_release(&q);
         if (r)
                 goto out;

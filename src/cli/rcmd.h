@@ -47,6 +47,11 @@ int rcmd_call(const char *method, const char *path, const char *query, const cha
 int rcmd_list(const char *path, const char *query, unsigned page, unsigned max,
               json_t **ret_items, json_t **ret_next);
 
+/* rcmd_list for a command's --limit: `limit` items at most (0: the default, 100), asked
+ * in pages of at most 1,000. Same returns as rcmd_list. */
+int rcmd_list_limit(const char *path, const char *query, int limit, json_t **ret_items,
+                    json_t **ret_next);
+
 /* Prints {"items": items, "next_cursor": next} as the API would. */
 void rcmd_print_list(json_t *items, json_t *next);
 
