@@ -1,7 +1,7 @@
 /* urlmask.c: cutting URLs in a text to their scheme and host (urlmask.h). */
 #include "common/urlmask.h"
 
-#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool is_scheme_char(char c)
@@ -67,4 +67,23 @@ int urlmask_text(const char *text, struct buf *out)
         }
         buf_puts(out, copied);
         return changed;
+}
+
+void urlmask_one(const char *url, bool keep_path, const char *fallback, char *dst, size_t cap)
+{
+        const char *sep = strstr(url, "://");
+        if (!sep) {
+                snprintf(dst, cap, "%s", fallback);
+                return;
+        }
+        const char *host = sep + 3;
+        size_t hl = strcspn(host, "/?#");
+        const char *at = memchr(host, '@', hl);
+        if (at) {
+                hl -= (size_t)(at + 1 - host);
+                host = at + 1;
+        }
+        size_t pl = keep_path ? strcspn(host + hl, "?#") : 0;
+        snprintf(dst, cap, "%.*s%.*s%.*s", (int)(sep + 3 - url), url, (int)hl, host, (int)pl,
+                 host + hl);
 }

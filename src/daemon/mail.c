@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 
+#include "common/urlmask.h"
 #include "common/utf8.h"
 
 #define MAIL_MAX_RCPT 100         /* recipients of one message */
@@ -403,14 +404,6 @@ fail:
         return NULL;
 }
 
-/* The URL without its path, for messages (credentials are refused earlier). */
-static void url_origin(const char *url, char *dst, size_t cap)
-{
-        const char *host = strstr(url, "://");
-        size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
-        snprintf(dst, cap, "%.*s", (int)n, url);
-}
-
 int mail_send(const struct mail_server *srv, const struct mail_message *m, char **ret_answer,
               struct batch_err *reterr)
 {
@@ -486,7 +479,7 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m, char 
         }
         if (c != CURLE_OK) {
                 char origin[128];
-                url_origin(srv->url, origin, sizeof(origin));
+                urlmask_one(srv->url, false, srv->url, origin, sizeof(origin));
                 mask_secret(errbuf, srv->password);
                 size_t el = strlen(errbuf); /* "STARTTLS not supported." then "; ..." */
                 while (el > 0 && (errbuf[el - 1] == '.' || errbuf[el - 1] == ' ' ||

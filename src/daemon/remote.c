@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "common/urlmask.h"
 #include "daemon/dlog.h"
 
 #define MAX_THREADS 16
@@ -60,26 +61,6 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
         c->answer_len += n;
         a[c->answer_len] = '\0';
         return n;
-}
-
-/* scheme://host[:port]/path of url, without userinfo and query, for the log. */
-static void url_for_log(const char *url, char *dst, size_t cap)
-{
-        const char *sep = strstr(url, "://");
-        if (!sep) {
-                snprintf(dst, cap, "(URL)");
-                return;
-        }
-        const char *host = sep + 3;
-        size_t hl = strcspn(host, "/?#");
-        const char *at = memchr(host, '@', hl);
-        if (at) {
-                hl -= (size_t)(at + 1 - host);
-                host = at + 1;
-        }
-        size_t pl = strcspn(host + hl, "?#");
-        snprintf(dst, cap, "%.*s%.*s%.*s", (int)(sep + 3 - url), url, (int)hl, host, (int)pl,
-                 host + hl);
 }
 
 static const char *op_method(enum remote_op op)
@@ -140,7 +121,7 @@ static void perform(struct remote_call *c)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
         char where[512];
-        url_for_log(c->url, where, sizeof(where));
+        urlmask_one(c->url, true, "(URL)", where, sizeof(where));
         const char *what = c->op == REMOTE_OP_NEXT_DUE ? "next_due_api" : "remote";
         if (c->http_status)
                 dlog(c->http_status < 500 ? "info" : "warn", c->job, c->instance_id,

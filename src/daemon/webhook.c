@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "common/urlmask.h"
 #include "daemon/mail.h"
 
 #define WEBHOOK_ANSWER_MAX 512
@@ -38,24 +39,6 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
         a->len += take;
         a->data[a->len] = '\0';
         return n;
-}
-
-/* scheme://host[:port] of url (userinfo, path and query left out), for messages. */
-static void url_origin(const char *url, char *dst, size_t cap)
-{
-        const char *sep = strstr(url, "://");
-        if (!sep) {
-                snprintf(dst, cap, "(the webhook URL)");
-                return;
-        }
-        const char *host = sep + 3;
-        size_t hl = strcspn(host, "/?#");
-        const char *at = memchr(host, '@', hl);
-        if (at) {
-                hl -= (size_t)(at + 1 - host);
-                host = at + 1;
-        }
-        snprintf(dst, cap, "%.*s%.*s", (int)(sep + 3 - url), url, (int)hl, host);
 }
 
 /* The hex HMAC-SHA256 of "<now_s>.<body>" under secret into hex (65 bytes). */
@@ -199,7 +182,7 @@ int webhook_post(const struct webhook_target *t, const char *body, size_t len,
                 memcpy(*ret_answer, ans.data, ans.len + 1);
         }
         char origin[160];
-        url_origin(t->url, origin, sizeof(origin));
+        urlmask_one(t->url, false, "(the webhook URL)", origin, sizeof(origin));
         if (c != CURLE_OK) {
                 r = batch_err_set(reterr, BATCH_EIO, NULL, "posting the webhook to %s failed: %s",
                                   origin, errbuf[0] ? errbuf : curl_easy_strerror(c));

@@ -1,4 +1,4 @@
-/* test_urlmask.c: table tests of urlmask_text (src/common/urlmask.h): what a reader who
+/* test_urlmask.c: table tests of urlmask_text and urlmask_one (src/common/urlmask.h): what a reader who
  * may not edit definitions sees of the URLs in them (docs/security.md). */
 #include "test.h"
 
@@ -55,10 +55,42 @@ static void test_urlmask(void **state)
         buf_release(&b);
 }
 
+/* One URL for a message or a log line: origin, or origin and path; never the user, the
+ * password, the query or the fragment. */
+static void test_urlmask_one(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *url;
+                bool keep_path;
+                const char *want;
+        } t[] = {
+                {"https://hooks.example/services/T0/B0?k=1#f", false, "https://hooks.example"},
+                {"https://hooks.example/services/T0/B0?k=1#f", true,
+                 "https://hooks.example/services/T0/B0"},
+                {"smtp://alice:pw@mail.example:587", false, "smtp://mail.example:587"},
+                {"http://u:p@svc.example:8080/batch/run?token=s", true,
+                 "http://svc.example:8080/batch/run"},
+                {"http://h.example", true, "http://h.example"},
+                {"not a url", false, "(fallback)"},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char dst[128];
+                urlmask_one(t[i].url, t[i].keep_path, "(fallback)", dst, sizeof(dst));
+                if (strcmp(dst, t[i].want))
+                        fail_msg("case %zu: \"%s\" -> \"%s\", want \"%s\"", i, t[i].url, dst,
+                                 t[i].want);
+        }
+        char small[12]; /* cut to the capacity, terminated */
+        urlmask_one("https://long-host.example/p", false, "", small, sizeof(small));
+        assert_string_equal(small, "https://lon");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_urlmask),
+                cmocka_unit_test(test_urlmask_one),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
