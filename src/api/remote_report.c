@@ -199,3 +199,19 @@ int remote_report_parse(const char *body, size_t len, struct remote_report *ret,
         *ret = r;
         return 0;
 }
+
+struct store_step remote_step_row(const struct remote_step *s, int64_t exec_id)
+{
+        return (struct store_step){.execution_id = exec_id,
+                                   .name = (char *)s->name,
+                                   .status = (char *)s->status,
+                                   .read_count = s->counts[RC_READ],
+                                   .write_count = s->counts[RC_WRITE],
+                                   .commit_count = s->counts[RC_COMMIT],
+                                   .rollback_count = s->counts[RC_ROLLBACK],
+                                   .read_skip_count = s->counts[RC_READ_SKIP],
+                                   .process_skip_count = s->counts[RC_PROCESS_SKIP],
+                                   .write_skip_count = s->counts[RC_WRITE_SKIP],
+                                   .filter_count = s->counts[RC_FILTER],
+                                   .exit_message = s->exit_message};
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "store/store.h"
 
 #define REMOTE_REPORT_MAX_STEPS 1000
 #define REMOTE_STEP_NAME_MAX 200
@@ -54,5 +55,9 @@ int remote_report_parse(const char *body, size_t len, struct remote_report *ret,
                         struct batch_err *reterr);
 
 void remote_report_release(struct remote_report *r);
+
+/* The step execution row of report step s for execution exec_id; its strings point into
+ * s (valid while s is). */
+struct store_step remote_step_row(const struct remote_step *s, int64_t exec_id);
 
 #endif

@@ -18,17 +18,7 @@ static int put_steps(struct api_req *r, int64_t exec_id, const struct remote_rep
 {
         for (size_t i = 0; i < rep->nsteps; i++) {
                 const struct remote_step *s = &rep->steps[i];
-                struct store_step st = {.execution_id = exec_id, .name = (char *)s->name,
-                                        .status = (char *)s->status,
-                                        .read_count = s->counts[RC_READ],
-                                        .write_count = s->counts[RC_WRITE],
-                                        .commit_count = s->counts[RC_COMMIT],
-                                        .rollback_count = s->counts[RC_ROLLBACK],
-                                        .read_skip_count = s->counts[RC_READ_SKIP],
-                                        .process_skip_count = s->counts[RC_PROCESS_SKIP],
-                                        .write_skip_count = s->counts[RC_WRITE_SKIP],
-                                        .filter_count = s->counts[RC_FILTER],
-                                        .exit_message = s->exit_message};
+                struct store_step st = remote_step_row(s, exec_id);
                 int rc = store_step_put(r->st, &st, now, NULL, err);
                 if (rc < 0)
                         return rc;

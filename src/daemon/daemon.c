@@ -732,17 +732,7 @@ static void remote_steps(struct daemon *d, struct run *r, const struct remote_re
 {
         for (size_t i = 0; i < rep->nsteps; i++) {
                 const struct remote_step *s = &rep->steps[i];
-                struct store_step st = {.execution_id = r->exec_id, .name = (char *)s->name,
-                                        .status = (char *)s->status,
-                                        .read_count = s->counts[RC_READ],
-                                        .write_count = s->counts[RC_WRITE],
-                                        .commit_count = s->counts[RC_COMMIT],
-                                        .rollback_count = s->counts[RC_ROLLBACK],
-                                        .read_skip_count = s->counts[RC_READ_SKIP],
-                                        .process_skip_count = s->counts[RC_PROCESS_SKIP],
-                                        .write_skip_count = s->counts[RC_WRITE_SKIP],
-                                        .filter_count = s->counts[RC_FILTER],
-                                        .exit_message = s->exit_message};
+                struct store_step st = remote_step_row(s, r->exec_id);
                 struct batch_err err;
                 int rc = store_step_put(d->st, &st, now, NULL, &err);
                 tx_note(d, rc, &err);
