@@ -340,14 +340,15 @@ check "usage: --system is for crontab only" 2 "" "--system applies to crontab on
 # December). Expected, from docs/import.md: instance 1 completed with 2 write skips (has
 # failure); instance 2 failed, was restarted and completed (two executions); instance 3
 # stopped (Canceled); instance 4 (STARTED, no end) not imported; instance 5 abandoned
-# (Canceled).
+# (Canceled). Each run's process date is the one of its start time in the default
+# whole-day window (noon to noon UTC, docs/scheduler.md): 01:00 belongs to the day before.
 sb=spring-batch
 svc=http://policy.internal:8080
-want_list="      ID  JOB                      DUE                   STATE           HAS FAILURE REASON
-       1  import-policies          2026-12-01T01:00:00Z  Success         yes         imported from Spring Batch: COMPLETED
-       2  import-policies          2026-12-02T01:00:00Z  Success         no          imported from Spring Batch: COMPLETED
-       3  billing-run              2026-12-01T21:00:00Z  Canceled        no          imported from Spring Batch: STOPPED
-       4  import-policies          2026-12-03T01:00:00Z  Canceled        no          imported from Spring Batch: ABANDONED (not to be restarted)"
+want_list="      ID  JOB                      DUE                   PROCESS DATE STATE           HAS FAILURE REASON
+       1  import-policies          2026-12-01T01:00:00Z  2026-11-30   Success         yes         imported from Spring Batch: COMPLETED
+       2  import-policies          2026-12-02T01:00:00Z  2026-12-01   Success         no          imported from Spring Batch: COMPLETED
+       3  billing-run              2026-12-01T21:00:00Z  2026-12-01   Canceled        no          imported from Spring Batch: STOPPED
+       4  import-policies          2026-12-03T01:00:00Z  2026-12-02   Canceled        no          imported from Spring Batch: ABANDONED (not to be restarted)"
 want_inst2="history:
   2026-12-02T01:00:00Z  (created)       -> Init            by import:spring-batch
   2026-12-02T01:00:01Z  Init            -> Starting        by import:spring-batch
