@@ -105,7 +105,8 @@ static int write_instance(struct store *s, const struct sb_instance *in, const c
         return r;
 }
 
-int cli_import_spring_history(const char *db, const char *source, struct sb_history *h)
+int cli_import_spring_history(const char *db, const char *source, struct sb_history *h,
+                              struct spring_written *ret)
 {
         struct store *s = NULL;
         int rc = cli_open_repo(db, &s);
@@ -161,11 +162,11 @@ int cli_import_spring_history(const char *db, const char *source, struct sb_hist
                         err.msg);
                 rc = CLI_FAILURE;
         }
-        if (rc == CLI_OK)
-                printf("import: history of %zu instance%s (%zu execution%s, %zu step "
-                       "execution%s) written to the repository\n",
-                       ninst, ninst == 1 ? "" : "s", nexec, nexec == 1 ? "" : "s", nsteps,
-                       nsteps == 1 ? "" : "s");
+        if (rc == CLI_OK) {
+                ret->instances = ninst;
+                ret->executions = nexec;
+                ret->steps = nsteps;
+        }
         store_close(s);
         return rc;
 }
