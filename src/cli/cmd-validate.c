@@ -79,7 +79,7 @@ int cli_overlay(const char *path, struct defset *set, struct defset *ov)
         return conclude(r, &diags, what, "");
 }
 
-/* Splits validate's arguments into the paths (kept in argv's order at argv[0..]) and
+/* Splits validate's arguments into the paths (in their order, into paths[]) and
  * the --overlay PATH (or --overlay=PATH). Returns the number of paths, or -1 after a
  * usage message. */
 static int validate_args(int argc, char **argv, char **paths, const char **overlay)

@@ -33,7 +33,7 @@ const char *ops_process_date(const struct def_map *params, const struct window *
 }
 
 char *ops_instance_process_date(const struct store_instance *in, const struct window *w,
-                                      const struct tz *z, char out[OPS_PROCESS_DATE_MAX])
+                                const struct tz *z, char out[OPS_PROCESS_DATE_MAX])
 {
         if (in->process_date) {
                 snprintf(out, OPS_PROCESS_DATE_MAX, "%s", in->process_date);

@@ -34,7 +34,7 @@ const char *ops_process_date(const struct def_map *params, const struct window *
  * migration 10, or an SDK program's by-hand run) ops_process_date with its parameters
  * and window w in zone z as they are now. Returns out. */
 char *ops_instance_process_date(const struct store_instance *in, const struct window *w,
-                                      const struct tz *z, char out[OPS_PROCESS_DATE_MAX]);
+                                const struct tz *z, char out[OPS_PROCESS_DATE_MAX]);
 
 /* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
  * skip_count > 0, DESIGN §8), "skip_count" and, when tw (the instance's tenant's
