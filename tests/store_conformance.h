@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/lifecycle.h"
+#include "ops/instances.h"
 #include "store/store.h"
 
 /* Each backend's test file provides:
@@ -1672,6 +1673,96 @@ static void timed_run(struct store *s, int64_t id, int64_t start, int64_t end, i
         assert_int_equal(store_execution_finish(s, eid, status, NULL, end, NULL), 0);
 }
 
+/* The tenant's settings with batch window START-END in UTC, as a new version. */
+static void put_window(struct store *s, const char *start, const char *end, int64_t now)
+{
+        char spec[160];
+        snprintf(spec, sizeof(spec),
+                 "kind: settings\ntenant: default\nbatch_window: {start: \"%s\", end: \"%s\"}\n",
+                 start, end);
+        struct store_def d = {.tenant = (char *)"default", .kind = (char *)"settings",
+                              .name = (char *)"default", .changed_by = (char *)"test",
+                              .spec = spec};
+        assert_int_equal(store_def_put(s, &d, now, NULL), 0);
+}
+
+/* An instance of `job` due at `due` created as batchd creates one: with the process date
+ * of the tenant's window as it is now (ops_instance_process_date), or none (`stamp`
+ * false: an instance from before schema 10). */
+static int64_t make_dated(struct store *s, const char *job, bool scheduled, int64_t due,
+                          bool stamp)
+{
+        struct store_instance in = {.tenant = (char *)"default", .job = (char *)job,
+                                    .scheduled = scheduled, .due = due, .first_due = due,
+                                    .last_due = due, .state = STATE_INIT,
+                                    .trace_id = (char *)"trace-1"};
+        struct ops_tenant_window tw;
+        char pdate[OPS_PROCESS_DATE_MAX];
+        if (stamp) {
+                ops_tenant_window(s, "default", &tw);
+                in.process_date = ops_instance_process_date(&in, &tw.window, tw.zone, pdate);
+        }
+        int64_t id = 0;
+        assert_int_equal(store_instance_create(s, &in, "scheduler", 1000, &id, NULL), 0);
+        return id;
+}
+
+/* The process date of instance `id` as shown with the tenant's window now. */
+static void assert_shown_date(struct store *s, int64_t id, const char *want)
+{
+        struct store_instance in;
+        assert_int_equal(store_instance_get(s, id, &in, NULL), 0);
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, "default", &tw);
+        char pdate[OPS_PROCESS_DATE_MAX];
+        assert_string_equal(ops_instance_process_date(&in, &tw.window, tw.zone, pdate), want);
+        store_instance_release(&in);
+}
+
+/* DESIGN §8: the process date, stored when the instance is created (schema 10). With a
+ * window 22:00-06:00 (UTC) a run due at 00:30 on 3 March 2026 processes 2 March, one due
+ * at 23:30 on the 2nd processes the 2nd. After the window moves to 01:00-09:00 (00:30 is
+ * then before the night of the 3rd opens: the 3rd), the stored dates stay; an instance
+ * created without one shows the date of the window now. */
+static void test_process_date(void **state)
+{
+        struct fixture *f = *state;
+        const int64_t mar3_0030 = 1772497800, mar2_2330 = 1772494200;
+        put_window(f->s, "22:00", "06:00", 100);
+        int64_t early = make_dated(f->s, "night", true, mar3_0030, true);
+        int64_t late = make_dated(f->s, "late", true, mar2_2330, true);
+        int64_t legacy = make_dated(f->s, "night", false, mar3_0030, false);
+        struct store_instance in;
+        assert_int_equal(store_instance_get(f->s, early, &in, NULL), 0);
+        assert_string_equal(in.process_date, "2026-03-02");
+        store_instance_release(&in);
+        assert_int_equal(store_instance_get(f->s, legacy, &in, NULL), 0);
+        assert_null(in.process_date);
+        store_instance_release(&in);
+        assert_shown_date(f->s, late, "2026-03-02");
+        assert_shown_date(f->s, legacy, "2026-03-02");
+        put_window(f->s, "01:00", "09:00", 200);
+        assert_shown_date(f->s, early, "2026-03-02"); /* history is not rewritten */
+        assert_shown_date(f->s, legacy, "2026-03-03"); /* none stored: the window now */
+        int64_t again = make_dated(f->s, "night", false, mar3_0030, true);
+        assert_shown_date(f->s, again, "2026-03-03");
+        /* The report's process dates of the day of 3 March (00:00-24:00 UTC): per job, one
+         * row per stored date, one per due time of those stored without one; by job, then
+         * date (the row without one last). "late" is due on the 2nd: not in the day. */
+        struct store_report_pdate_list l;
+        assert_int_equal(store_report_process_dates(f->s, "default", 1772496000, 1772582400,
+                                                    &l, NULL),
+                         0);
+        assert_int_equal(l.n, 3);
+        assert_string_equal(l.items[0].job, "night");
+        assert_string_equal(l.items[0].process_date, "2026-03-02");
+        assert_int_equal(l.items[0].due, mar3_0030);
+        assert_string_equal(l.items[1].process_date, "2026-03-03");
+        assert_null(l.items[2].process_date);
+        assert_int_equal(l.items[2].due, mar3_0030);
+        store_report_pdate_list_release(&l);
+}
+
 /* The report figures (store_report_stats, store_report_dues), computed in SQL: the
  * expected values are counted by hand from the instances made here. */
 static void test_report(void **state)
@@ -1901,6 +1992,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_process_date, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_retention, setup, teardown)

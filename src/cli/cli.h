@@ -37,8 +37,8 @@ extern const struct cli_cmd cli_jobs_cmds[];
 
 /* The table `instances list` prints, the same in local and remote mode: the header
  * (ID, JOB, DUE, STATE, HAS FAILURE, REASON) and a row (the id as long long). */
-#define INSTANCE_TABLE_HEAD "%8s  %-24s %-21s %-15s %-11s %s\n"
-#define INSTANCE_TABLE_ROW "%8lld  %-24s %-21s %-15s %-11s %s\n"
+#define INSTANCE_TABLE_HEAD "%8s  %-24s %-21s %-12s %-15s %-11s %s\n"
+#define INSTANCE_TABLE_ROW "%8lld  %-24s %-21s %-12s %-15s %-11s %s\n"
 
 /* The control surface over the repository (cmd-instances.c). */
 extern const struct cli_cmd cli_instances_cmds[];

@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/trace.h"
 #include "defs/params.h"
+#include "ops/instances.h"
 #include "store/store.h"
 
 #define ACTOR "import:spring-batch"
@@ -29,7 +30,8 @@ static int finish_state(struct store *s, int64_t id, const char *status, int fin
 
 /* One instance with its executions and steps. */
 static int write_instance(struct store *s, const struct sb_instance *in, const char *tenant,
-                          size_t *nsteps, struct batch_err *err)
+                          const struct ops_tenant_window *tw, size_t *nsteps,
+                          struct batch_err *err)
 {
         struct buf params;
         buf_init(&params, 0);
@@ -42,6 +44,8 @@ static int write_instance(struct store *s, const struct sb_instance *in, const c
                                     .last_due = created, .state = 0,
                                     .params = in->params.n ? params.data : NULL,
                                     .trace_id = trace};
+        char pdate[OPS_PROCESS_DATE_MAX];
+        si.process_date = ops_instance_process_date(&si, &tw->window, tw->zone, pdate);
         int64_t id = 0;
         int r = params.err ? BATCH_ENOMEM : store_instance_create(s, &si, ACTOR, created, &id, err);
         buf_release(&params);
@@ -101,7 +105,8 @@ static int write_instance(struct store *s, const struct sb_instance *in, const c
         return r;
 }
 
-int cli_import_spring_history(const char *db, const char *source, struct sb_history *h)
+int cli_import_spring_history(const char *db, const char *source, struct sb_history *h,
+                              struct spring_written *ret)
 {
         struct store *s = NULL;
         int rc = cli_open_repo(db, &s);
@@ -131,11 +136,13 @@ int cli_import_spring_history(const char *db, const char *source, struct sb_hist
                 store_instance_list_release(&l);
         }
         size_t ninst = 0, nexec = 0, nsteps = 0;
+        struct ops_tenant_window tw; /* each run's process date, from its start time */
+        ops_tenant_window(s, tenant, &tw);
         int r = rc == CLI_OK ? store_begin(s, &err) : 0;
         for (size_t i = 0; rc == CLI_OK && r == 0 && i < h->n; i++) {
                 if (h->items[i].state < 0)
                         continue;
-                r = write_instance(s, &h->items[i], tenant, &nsteps, &err);
+                r = write_instance(s, &h->items[i], tenant, &tw, &nsteps, &err);
                 ninst++;
                 nexec += h->items[i].nexecs;
         }
@@ -155,11 +162,11 @@ int cli_import_spring_history(const char *db, const char *source, struct sb_hist
                         err.msg);
                 rc = CLI_FAILURE;
         }
-        if (rc == CLI_OK)
-                printf("import: history of %zu instance%s (%zu execution%s, %zu step "
-                       "execution%s) written to the repository\n",
-                       ninst, ninst == 1 ? "" : "s", nexec, nexec == 1 ? "" : "s", nsteps,
-                       nsteps == 1 ? "" : "s");
+        if (rc == CLI_OK) {
+                ret->instances = ninst;
+                ret->executions = nexec;
+                ret->steps = nsteps;
+        }
         store_close(s);
         return rc;
 }

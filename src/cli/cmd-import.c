@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "cli/remote.h"
 #include "common/buf.h"
 #include "defs/emit.h"
@@ -21,6 +22,7 @@
 
 static const char usage[] =
         "FORMAT FILE... [-d OUTDIR] [--tz ZONE] [--service URL] [--system] [--db DB]\n"
+        "       [-o text|json]\n"
         "  FORMAT: crontab, quartz (quartz_jobs.xml), k8s (CronJob manifests),\n"
         "          spring-batch (FILE: the job repository, a SQLite file or postgresql://...;\n"
         "          its history goes into --db DB, the definitions as for the others)\n"
@@ -30,7 +32,8 @@ static const char usage[] =
         "  --tz ZONE      the zone the old scheduler ran in, for schedules that name none\n"
         "  --service URL  quartz, spring-batch: the service that runs the jobs (http executor)\n"
         "  --db DB        spring-batch: the repository the history is written to\n"
-        "  --system       crontab: /etc/crontab form (a user field before the command)";
+        "  --system       crontab: /etc/crontab form (a user field before the command)\n"
+        "  -o json        with -d: the report as one JSON document on stdout";
 
 typedef int import_fn(const char *file, const char *data, size_t len,
                       const struct import_opts *o, struct import_result *r);
@@ -81,19 +84,27 @@ static int cmp_note(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-/* Prints the report: "FILE:LINE: KIND: [SUBJECT: ]MESSAGE" lines. */
-static void print_report(FILE *f, const struct import_result *r)
+/* The report's notes in their order (cmp_note) as indexes into r->notes, or NULL when
+ * out of memory (said on stderr). Free it. */
+static size_t *sorted_notes(const struct import_result *r)
 {
         size_t *idx = malloc((r->nnotes ? r->nnotes : 1) * sizeof(*idx));
         if (!idx) {
                 fprintf(stderr, "batchctl: import: out of memory\n");
-                return;
+                return NULL;
         }
         for (size_t i = 0; i < r->nnotes; i++)
                 idx[i] = i;
         sort_result = r;
         qsort(idx, r->nnotes, sizeof(*idx), cmp_note);
-        for (size_t i = 0; i < r->nnotes; i++) {
+        return idx;
+}
+
+/* Prints the report: "FILE:LINE: KIND: [SUBJECT: ]MESSAGE" lines. */
+static void print_report(FILE *f, const struct import_result *r)
+{
+        size_t *idx = sorted_notes(r);
+        for (size_t i = 0; idx && i < r->nnotes; i++) {
                 const struct import_note *n = &r->notes[idx[i]];
                 if (n->line)
                         fprintf(f, "%s:%d: %s: ", n->file, n->line, kind_names[n->kind]);
@@ -104,6 +115,48 @@ static void print_report(FILE *f, const struct import_result *r)
                 fprintf(f, "%s\n", n->msg);
         }
         free(idx);
+}
+
+/* Prints the report of a finished import as one JSON document on stdout (-o json,
+ * docs/import.md): the jobs written, the counts, the notes in the text report's order,
+ * and for spring-batch the history written (`hist`, else NULL). Returns an enum
+ * cli_exit. */
+static int print_report_json(const char *format, const char *dir, const struct import_result *r,
+                             const struct spring_written *hist)
+{
+        size_t *idx = sorted_notes(r);
+        json_t *jobs = json_array(), *notes = json_array();
+        for (size_t i = 0; i < r->set.ndocs; i++)
+                json_array_append_new(jobs, json_string(r->set.docs[i].u.job.name));
+        for (size_t i = 0; idx && i < r->nnotes; i++) {
+                const struct import_note *n = &r->notes[idx[i]];
+                json_array_append_new(
+                    notes, json_pack("{s:s, s:s, s:o, s:o, s:s}", "kind", kind_names[n->kind],
+                                     "file", n->file,
+                                     "line", n->line ? json_integer(n->line) : json_null(),
+                                     "subject", n->subject ? json_string(n->subject) : json_null(),
+                                     "message", n->msg));
+        }
+        json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:I, s:o}", "format", format,
+                                "written_to", dir, "jobs", jobs, "refused",
+                                (json_int_t)r->count[IMPORT_REFUSED], "notes",
+                                (json_int_t)r->count[IMPORT_NOTE], "report", notes);
+        if (doc && hist)
+                json_object_set_new(doc, "history",
+                                    json_pack("{s:I, s:I, s:I}", "instances",
+                                              (json_int_t)hist->instances, "executions",
+                                              (json_int_t)hist->executions, "step_executions",
+                                              (json_int_t)hist->steps));
+        bool lost = !idx || !doc || (hist && !json_object_get(doc, "history"));
+        free(idx);
+        if (lost) {
+                json_decref(doc);
+                fprintf(stderr, "batchctl: import: out of memory\n");
+                return CLI_FAILURE;
+        }
+        out_json(doc);
+        json_decref(doc);
+        return CLI_OK;
 }
 
 /* Writes the jobs: to dir in export's layout, or as one YAML stream on stdout. */
@@ -178,7 +231,7 @@ int cli_import(int argc, char **argv)
         struct import_opts o = {0};
         const char *dir = NULL;
         import_fn *fn = NULL;
-        const char *format = NULL, *db = NULL;
+        const char *format = NULL, *db = NULL, *output = NULL;
         bool known = false;
         char **files = calloc((size_t)argc, sizeof(*files));
         size_t nfiles = 0;
@@ -199,6 +252,8 @@ int cli_import(int argc, char **argv)
                         val = &o.service;
                 } else if (!strcmp(a, "--db")) {
                         val = &db;
+                } else if (!strcmp(a, "-o")) {
+                        val = &output;
                 } else if (!strcmp(a, "--system")) {
                         o.system_crontab = true;
                 } else if (a[0] == '-' && a[1]) {
@@ -246,6 +301,12 @@ int cli_import(int argc, char **argv)
                                  NULL);
         else if (db && !spring)
                 rc = usage_error("--db applies to spring-batch only", NULL);
+        else if (output && strcmp(output, "text") && strcmp(output, "json"))
+                rc = usage_error("-o must be text or json, not", output);
+        else if (output && !strcmp(output, "json") && !dir)
+                rc = usage_error("-o json needs -d OUTDIR (without it the definitions go to "
+                                 "stdout)",
+                                 NULL);
         else if (dir && !cli_dir_empty_or_missing(dir)) {
                 fprintf(stderr, "batchctl: import: %s exists and is not an empty directory; "
                                 "import into a new one\n",
@@ -299,11 +360,19 @@ int cli_import(int argc, char **argv)
                 }
                 diag_list_release(&diags);
         }
-        if (rc == CLI_OK && spring)
-                rc = cli_import_spring_history(db, source, &h);
+        struct spring_written hist = {0};
+        bool json = output && !strcmp(output, "json");
+        if (rc == CLI_OK && spring && (rc = cli_import_spring_history(db, source, &h, &hist)) ==
+                                          CLI_OK && !json)
+                printf("import: history of %zu instance%s (%zu execution%s, %zu step "
+                       "execution%s) written to the repository\n",
+                       hist.instances, hist.instances == 1 ? "" : "s", hist.executions,
+                       hist.executions == 1 ? "" : "s", hist.steps, hist.steps == 1 ? "" : "s");
         if (rc == CLI_OK)
                 rc = write_jobs(&r.set, dir);
-        if (rc == CLI_OK) {
+        if (rc == CLI_OK && json) {
+                rc = print_report_json(format, dir, &r, spring ? &hist : NULL);
+        } else if (rc == CLI_OK) {
                 print_report(rep, &r);
                 fprintf(rep, "import: %zu job%s%s%s, %zu refused, %zu note%s\n", r.set.ndocs,
                         r.set.ndocs == 1 ? "" : "s", dir ? " written to " : "", dir ? dir : "",

@@ -127,11 +127,14 @@ static int64_t parse_id(const char *noun, const struct cli_cmd *cmd, int argc, c
         return id;
 }
 
-static void put_instance_row(struct buf *b, const struct store_instance *in)
+static void put_instance_row(struct buf *b, const struct store_instance *in,
+                             const struct ops_tenant_window *tw)
 {
-        char due[ISO_FORMAT_MAX];
+        char due[ISO_FORMAT_MAX], pdate[OPS_PROCESS_DATE_MAX];
         buf_printf(b, INSTANCE_TABLE_ROW, (long long)in->id, in->job,
-                   iso_format_utc(in->due, due), state_name(in->state),
+                   iso_format_utc(in->due, due),
+                   ops_instance_process_date(in, &tw->window, tw->zone, pdate),
+                   state_name(in->state),
                    in->skip_count > 0 ? "yes" : "no", in->reason ? in->reason : "");
 }
 
@@ -279,14 +282,14 @@ static int list(int argc, char **argv)
         if (json)
                 buf_puts(&b, "{\"items\": [");
         else
-                buf_printf(&b, INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "STATE", "HAS FAILURE",
-                           "REASON");
+                buf_printf(&b, INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "PROCESS DATE", "STATE",
+                           "HAS FAILURE", "REASON");
         for (size_t i = 0; i < l.n; i++) {
                 if (json) {
                         buf_puts(&b, i ? ",\n " : "\n ");
                         ops_put_instance(&b, &l.items[i], &tw);
                 } else {
-                        put_instance_row(&b, &l.items[i]);
+                        put_instance_row(&b, &l.items[i], &tw);
                 }
         }
         if (json)
@@ -337,6 +340,11 @@ static int get(int argc, char **argv)
                 buf_printf(&b, "due %s", iso_format_utc(in.due, t));
                 buf_printf(&b, ", covering %s", iso_format_utc(in.first_due, t));
                 buf_printf(&b, " .. %s, trace %s\n", iso_format_utc(in.last_due, t), in.trace_id);
+                struct ops_tenant_window tw;
+                ops_tenant_window(s, in.tenant, &tw);
+                char pdate[OPS_PROCESS_DATE_MAX];
+                buf_printf(&b, "process date %s\n",
+                           ops_instance_process_date(&in, &tw.window, tw.zone, pdate));
                 buf_puts(&b, "history:\n");
                 for (size_t i = 0; i < h.n; i++)
                         buf_printf(&b, "  %s  %-15s -> %-15s by %s%s%s\n",

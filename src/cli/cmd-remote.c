@@ -517,12 +517,14 @@ static int instances_list(int argc, char **argv)
         if (ropts_json(&o)) {
                 rcmd_print_list(items, next);
         } else {
-                printf(INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "STATE", "HAS FAILURE", "REASON");
+                printf(INSTANCE_TABLE_HEAD, "ID", "JOB", "DUE", "PROCESS DATE", "STATE",
+                       "HAS FAILURE", "REASON");
                 size_t i;
                 json_t *it;
                 json_array_foreach(items, i, it)
                         printf(INSTANCE_TABLE_ROW, rcmd_int(it, "id"),
                                remote_str(it, "job", ""), remote_str(it, "due", ""),
+                               remote_str(it, "process_date", ""),
                                state_name((int)rcmd_int(it, "state")),
                                json_is_true(json_object_get(it, "has_failure")) ? "yes" : "no",
                                remote_str(it, "reason", ""));
@@ -582,6 +584,7 @@ static int instance_get(int argc, char **argv)
         printf("due %s, covering %s .. %s, trace %s\n", remote_str(in, "due", ""),
                remote_str(in, "first_due", ""), remote_str(in, "last_due", ""),
                remote_str(in, "trace_id", "(null)"));
+        printf("process date %s\n", remote_str(in, "process_date", ""));
         puts("history:");
         size_t i;
         json_t *h;

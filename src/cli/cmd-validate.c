@@ -1,5 +1,6 @@
-/* cmd-validate.c: `batchctl validate PATH...`: loads definition files and directories,
- * checks them, and prints every problem as file:line:column: key: reason. */
+/* cmd-validate.c: `batchctl validate [--overlay PATH] PATH...`: loads definition files
+ * and directories, checks them (with an environment's overlay applied over them, when
+ * given), and prints every problem as file:line:column: key: reason. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,16 +79,65 @@ int cli_overlay(const char *path, struct defset *set, struct defset *ov)
         return conclude(r, &diags, what, "");
 }
 
+/* Splits validate's arguments into the paths (in their order, into paths[]) and
+ * the --overlay PATH (or --overlay=PATH). Returns the number of paths, or -1 after a
+ * usage message. */
+static int validate_args(int argc, char **argv, char **paths, const char **overlay)
+{
+        int n = 0;
+        for (int i = 1; i < argc; i++) {
+                const char *val = NULL;
+                if (!strcmp(argv[i], "--overlay")) {
+                        if (i + 1 == argc) {
+                                fprintf(stderr, "batchctl: validate: --overlay needs a PATH\n");
+                                return -1;
+                        }
+                        val = argv[++i];
+                } else if (!strncmp(argv[i], "--overlay=", 10)) {
+                        val = argv[i] + 10;
+                } else {
+                        paths[n++] = argv[i];
+                        continue;
+                }
+                if (*overlay || !*val) {
+                        fprintf(stderr, "batchctl: validate: %s\n",
+                                *val ? "--overlay is given once (one file or directory)"
+                                     : "--overlay needs a PATH");
+                        return -1;
+                }
+                *overlay = val;
+        }
+        return n;
+}
+
 int cli_validate(int argc, char **argv)
 {
         if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
                 FILE *f = argc < 2 ? stderr : stdout;
-                fprintf(f, "usage: batchctl validate PATH...\n"
-                           "checks job, calendar and settings files (or directories of *.yaml)\n");
+                fprintf(f, "usage: batchctl validate [--overlay PATH] PATH...\n"
+                           "checks job, calendar and settings files (or directories of *.yaml);\n"
+                           "  --overlay: an environment's overlay, checked and applied over them\n");
                 return argc < 2 ? CLI_USAGE : CLI_OK;
         }
-        struct defset set = {0};
-        int r = cli_load_defs(argv + 1, (size_t)(argc - 1), &set);
+        char **paths = calloc((size_t)argc, sizeof(*paths));
+        if (!paths) {
+                fprintf(stderr, "batchctl: out of memory\n");
+                return CLI_FAILURE;
+        }
+        const char *overlay = NULL;
+        int npaths = validate_args(argc, argv, paths, &overlay);
+        if (npaths <= 0) {
+                if (npaths == 0)
+                        fprintf(stderr, "batchctl: validate: no PATH to check\n");
+                fprintf(stderr, "usage: batchctl validate [--overlay PATH] PATH...\n");
+                free(paths);
+                return CLI_USAGE;
+        }
+        struct defset set = {0}, ov = {0};
+        int r = cli_load_defs(paths, (size_t)npaths, &set);
+        size_t nfiles = set.nfiles; /* the definitions' (applying may add the overlay's) */
+        if (r == CLI_OK && overlay)
+                r = cli_overlay(overlay, &set, &ov);
         if (r == CLI_OK) {
                 size_t jobs = 0, cals = 0, settings = 0;
                 for (size_t i = 0; i < set.ndocs; i++) {
@@ -95,10 +145,16 @@ int cli_validate(int argc, char **argv)
                         cals += set.docs[i].kind == DEF_CALENDAR;
                         settings += set.docs[i].kind == DEF_SETTINGS;
                 }
-                printf("ok: %zu job%s, %zu calendar%s, %zu settings in %zu file%s\n", jobs,
-                       jobs == 1 ? "" : "s", cals, cals == 1 ? "" : "s", settings, set.nfiles,
-                       set.nfiles == 1 ? "" : "s");
+                printf("ok: %zu job%s, %zu calendar%s, %zu settings in %zu file%s", jobs,
+                       jobs == 1 ? "" : "s", cals, cals == 1 ? "" : "s", settings, nfiles,
+                       nfiles == 1 ? "" : "s");
+                if (overlay)
+                        printf(", with the overlay %s (%zu document%s)", overlay, ov.ndocs,
+                               ov.ndocs == 1 ? "" : "s");
+                printf("\n");
         }
         defset_release(&set);
+        defset_release(&ov);
+        free(paths);
         return r;
 }

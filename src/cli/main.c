@@ -13,7 +13,7 @@
 
 static const struct cli_noun nouns[] = {
         {"cron", "work with cron expressions (offline)", cli_cron_cmds, NULL},
-        {"validate", "check definition files: batchctl validate PATH... (offline)", NULL,
+        {"validate", "check definition files: batchctl validate [--overlay PATH] PATH... (offline)", NULL,
          cli_validate},
         {"apply",
          "apply definition files to a repository, all or nothing: batchctl apply PATH... "

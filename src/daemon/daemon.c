@@ -297,12 +297,21 @@ static char *env_var(const char *name, const char *value)
         return s;
 }
 
-/* The process date of instance `in` with its own parameters (ops_process_date). */
-static const char *run_process_date(const struct tenant_rt *tr, const struct def_map *params,
-                                    const struct sched_inst *in, char out[PROCDATE_TEXT_MAX])
+/* The process date of a run of instance *si: the one fixed when it was created
+ * (ops_instance_process_date). */
+static const char *run_process_date(const struct tenant_rt *tr, const struct store_instance *si,
+                                    char out[OPS_PROCESS_DATE_MAX])
 {
-        return ops_process_date(params, &tr->model.tenant.window, tr->model.tenant.zone,
-                                in->due, out);
+        return ops_instance_process_date(si, &tr->model.tenant.window, tr->model.tenant.zone,
+                                         out);
+}
+
+/* The process date a new instance due at `due` (tenant's scheduling clock) is created
+ * with: the tenant's window's as it is now (core/procdate.h). */
+static char *new_process_date(const struct tenant_rt *tr, int64_t due,
+                              char out[PROCDATE_TEXT_MAX])
+{
+        return procdate_format(&tr->model.tenant.window, tr->model.tenant.zone, due, out);
 }
 
 /* The environment of a run (DESIGN §4): a clean base, the job's env, BATCH_*. */
@@ -312,7 +321,7 @@ static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct
         struct def_map params = {0};
         if (si->params)
                 params_parse(si->params, &params, NULL);
-        char pdate[PROCDATE_TEXT_MAX];
+        char pdate[OPS_PROCESS_DATE_MAX];
         size_t n = 16 + def->exec_env.n + def->parameters.n + params.n;
         char **env = calloc(n, sizeof(*env));
         if (!env)
@@ -331,7 +340,7 @@ static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct
         env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(in->due, iso));
         env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(in->first_due, iso));
         env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(in->last_due, iso));
-        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(tr, &params, in, pdate));
+        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(tr, si, pdate));
         env[k++] = env_var("BATCH_DB", d->dsn);
         for (size_t i = 0; i < def->exec_env.n; i++)
                 env[k++] = env_var(def->exec_env.keys[i], def->exec_env.vals[i]);
@@ -548,8 +557,8 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
         if (si->params)
                 params_parse(si->params, &params, NULL);
         json_t *p = json_object();
-        char pdate[PROCDATE_TEXT_MAX];
-        const char *process_date = run_process_date(tr, &params, in, pdate);
+        char pdate[OPS_PROCESS_DATE_MAX];
+        const char *process_date = run_process_date(tr, si, pdate);
         bool bad = false;
         for (size_t i = 0; i < def->parameters.n + params.n && !bad; i++) {
                 bool from_job = i < def->parameters.n;
@@ -1026,6 +1035,8 @@ static void nd_failed_row(struct daemon *d, size_t t, size_t j, const char *why,
                                     .due = snow, .first_due = snow, .last_due = snow,
                                     .state = STATE_START_FAILED, .reason = (char *)why,
                                     .trace_id = trace};
+        char pdate[PROCDATE_TEXT_MAX];
+        si.process_date = new_process_date(tr, snow, pdate);
         struct batch_err err = {0};
         int64_t id = 0;
         int rc = store_instance_create(d->st, &si, tr->model.scheduler_user, now, &id, &err);
@@ -1745,6 +1756,8 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                                             .scheduled = in->scheduled, .due = in->due,
                                             .first_due = in->first_due, .last_due = in->last_due,
                                             .state = STATE_INIT, .trace_id = trace};
+                char pdate[PROCDATE_TEXT_MAX];
+                si.process_date = new_process_date(tr, in->due, pdate);
                 int64_t id;
                 /* Submitted by the tenant's scheduler user (a submit is already stored,
                  * with its submitter). */

@@ -32,16 +32,29 @@ const char *ops_process_date(const struct def_map *params, const struct window *
         return procdate_format(w, z, due, out);
 }
 
-static void put_process_date(struct buf *b, const struct store_instance *in,
-                             const struct ops_tenant_window *tw)
+char *ops_instance_process_date(const struct store_instance *in, const struct window *w,
+                                const struct tz *z, char out[OPS_PROCESS_DATE_MAX])
 {
+        if (in->process_date) {
+                snprintf(out, OPS_PROCESS_DATE_MAX, "%s", in->process_date);
+                return out;
+        }
         struct def_map params = {0, NULL, NULL};
         if (in->params)
                 params_parse(in->params, &params, NULL);
-        char out[PROCDATE_TEXT_MAX];
-        buf_puts(b, ", \"process_date\": ");
-        json_put_string(b, ops_process_date(&params, &tw->window, tw->zone, in->due, out));
+        char computed[PROCDATE_TEXT_MAX];
+        snprintf(out, OPS_PROCESS_DATE_MAX, "%s",
+                 ops_process_date(&params, w, z, in->due, computed));
         def_map_release(&params);
+        return out;
+}
+
+static void put_process_date(struct buf *b, const struct store_instance *in,
+                             const struct ops_tenant_window *tw)
+{
+        char out[OPS_PROCESS_DATE_MAX];
+        buf_puts(b, ", \"process_date\": ");
+        json_put_string(b, ops_instance_process_date(in, &tw->window, tw->zone, out));
 }
 
 void ops_put_instance(struct buf *b, const struct store_instance *in,
@@ -259,6 +272,10 @@ int ops_submit(struct store *s, struct secrets *secrets, const char *tenant, con
                                     .scheduled = false, .due = now, .first_due = now,
                                     .last_due = now, .state = STATE_INIT,
                                     .params = text.data, .trace_id = trace};
+        char pdate[OPS_PROCESS_DATE_MAX];
+        struct ops_tenant_window tw;
+        ops_tenant_window(s, tenant, &tw);
+        in.process_date = ops_instance_process_date(&in, &tw.window, tw.zone, pdate);
         if ((r = store_begin(s, reterr)) < 0)
                 goto out;
         if ((r = check_submittable(s, tenant, job, reterr)) < 0 ||

@@ -24,9 +24,21 @@ struct secrets;
 const char *ops_process_date(const struct def_map *params, const struct window *w,
                              const struct tz *z, int64_t due, char out[PROCDATE_TEXT_MAX]);
 
+/* Room for an instance's process date as ops_instance_process_date writes it: a date, or
+ * an operator's ProcessDate parameter (cut at 63 bytes). */
+#define OPS_PROCESS_DATE_MAX 64
+
+/* The process date of instance *in, written to out: the one stored when it was created
+ * (store_instance.process_date, fixed then so that a later change of the window or the
+ * zone does not rewrite history), else (an instance created without one: before
+ * migration 10, or an SDK program's by-hand run) ops_process_date with its parameters
+ * and window w in zone z as they are now. Returns out. */
+char *ops_instance_process_date(const struct store_instance *in, const struct window *w,
+                                const struct tz *z, char out[OPS_PROCESS_DATE_MAX]);
+
 /* Appends the JSON object of an instance to b, with "has_failure" (a data failure:
  * skip_count > 0, DESIGN §8), "skip_count" and, when tw (the instance's tenant's
- * window, ops_tenant_window) is given, "process_date" (ops_process_date). */
+ * window, ops_tenant_window) is given, "process_date" (ops_instance_process_date). */
 void ops_put_instance(struct buf *b, const struct store_instance *in,
                       const struct ops_tenant_window *tw);
 

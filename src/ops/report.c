@@ -14,6 +14,8 @@
 #include "core/lifecycle.h"
 #include "defs/defs.h"
 #include "defs/load.h"
+#include "core/procdate.h"
+#include "ops/instances.h"
 #include "ops/model.h"
 #include "sched/model.h"
 
@@ -159,6 +161,61 @@ static int cmp_row(const void *a, const void *b)
         return strcmp(((const struct report_row *)a)->job, ((const struct report_row *)b)->job);
 }
 
+/* One process date of a row (process_dates). */
+struct pdate_of {
+        size_t row;
+        char text[OPS_PROCESS_DATE_MAX];
+};
+
+static int cmp_pdate_of(const void *a, const void *b)
+{
+        const struct pdate_of *x = a, *y = b;
+        return x->row != y->row ? (x->row < y->row ? -1 : 1) : strcmp(x->text, y->text);
+}
+
+/* Fills each row's process_date (rows sorted by job) from the instances due in the
+ * report's day: their stored process dates, and for those stored without one the date
+ * of their due time under the tenant's window t now (core/procdate.h). */
+static int process_dates(struct store *s, struct report_daily *r, const struct sched_tenant *t,
+                         struct batch_err *reterr)
+{
+        struct store_report_pdate_list l = {0};
+        int rc = store_report_process_dates(s, r->tenant, r->from, r->to, &l, reterr);
+        struct pdate_of *p = rc < 0 || !l.n ? NULL : calloc(l.n, sizeof(*p));
+        if (rc == 0 && l.n && !p)
+                rc = BATCH_ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; rc == 0 && i < l.n; i++) {
+                struct report_row key = {.job = l.items[i].job};
+                const struct report_row *row =
+                    bsearch(&key, r->rows, r->n, sizeof(*r->rows), cmp_row);
+                if (!row)
+                        continue; /* not a row of the report */
+                p[n].row = (size_t)(row - r->rows);
+                if (l.items[i].process_date)
+                        snprintf(p[n].text, sizeof(p[n].text), "%s", l.items[i].process_date);
+                else
+                        procdate_format(&t->window, t->zone ? t->zone : tz_utc(), l.items[i].due,
+                                        p[n].text);
+                n++;
+        }
+        if (n > 1)
+                qsort(p, n, sizeof(*p), cmp_pdate_of);
+        struct buf b;
+        for (size_t i = 0, k = 0; rc == 0 && i < r->n; i++) {
+                buf_init(&b, 0);
+                for (size_t first = k; k < n && p[k].row == i; k++)
+                        if (k == first || strcmp(p[k].text, p[k - 1].text))
+                                buf_printf(&b, "%s%s", k == first ? "" : " ", p[k].text);
+                if (b.err || !(r->rows[i].process_date = strdup(b.data ? b.data : "")))
+                        rc = BATCH_ENOMEM;
+                buf_release(&b);
+        }
+        free(p);
+        store_report_pdate_list_release(&l);
+        return rc;
+}
+
 int report_daily_build(struct store *s, const char *tenant, const char *date, int64_t now_s,
                        struct report_daily *ret, struct batch_err *reterr)
 {
@@ -255,6 +312,7 @@ int report_daily_build(struct store *s, const char *tenant, const char *date, in
         }
         if (r.n > 1)
                 qsort(r.rows, r.n, sizeof(*r.rows), cmp_row);
+        rc = process_dates(s, &r, &m.tenant, reterr);
 out:
         free(used);
         scratch_release(&sc);
@@ -280,6 +338,7 @@ void report_daily_release(struct report_daily *r)
                 free(r->rows[i].job);
                 free(r->rows[i].display_name);
                 free(r->rows[i].service);
+                free(r->rows[i].process_date);
         }
         free(r->rows);
         r->rows = NULL;
@@ -348,9 +407,11 @@ void report_daily_json(const struct report_daily *r, struct buf *b)
                            (long long)w->has_failure, (long long)w->read_count,
                            (long long)w->write_count, (long long)w->commit_count,
                            (long long)w->write_skip_count, (long long)w->rollback_count);
-                buf_printf(b, ", \"severity\": \"%s\", \"finding\": \"%s\"}",
+                buf_printf(b, ", \"severity\": \"%s\", \"finding\": \"%s\", \"process_date\": ",
                            inspect_severity_name(w->severity),
                            inspect_scenario_text(w->scenarios, text));
+                json_put_string(b, w->process_date ? w->process_date : "");
+                buf_puts(b, "}");
         }
         buf_puts(b, "]}\n");
 }
@@ -360,6 +421,7 @@ static const char *const columns[] = {
         "job", "display_name", "service", "schedule", "frequency_check", "expected_runs",
         "estimated_minutes", "average_minutes", "total", "success", "fail", "has_failure",
         "read", "write", "commit", "write_skip", "rollback", "severity", "finding",
+        "process_date",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -412,6 +474,8 @@ void report_daily_csv(const struct report_daily *r, struct buf *b)
                            (long long)w->write_skip_count, (long long)w->rollback_count,
                            inspect_severity_name(w->severity));
                 csv_cell(b, inspect_scenario_text(w->scenarios, text));
+                buf_puts(b, ",");
+                csv_cell(b, w->process_date ? w->process_date : "");
                 buf_puts(b, "\r\n");
         }
 }
@@ -452,7 +516,7 @@ static void write_sheet(lxw_workbook *wb, const struct report_daily *r)
         lxw_format *dec = workbook_add_format(wb);
         format_set_num_format(dec, "0.0");
         static const double widths[NCOLUMNS] = {24, 28, 24, 40, 40, 10, 10, 10, 8,
-                                                8,  8,  10, 10, 10, 10, 10, 10, 12, 36};
+                                                8,  8,  10, 10, 10, 10, 10, 10, 12, 36, 24};
         for (lxw_col_t c = 0; c < NCOLUMNS; c++) {
                 worksheet_write_string(ws, 0, c, columns[c], head);
                 worksheet_set_column(ws, c, c, widths[c], NULL);
@@ -480,6 +544,7 @@ static void write_sheet(lxw_workbook *wb, const struct report_daily *r)
                                        sev[w->severity]);
                 worksheet_write_string(ws, y, 18, inspect_scenario_text(w->scenarios, text),
                                        NULL);
+                worksheet_write_string(ws, y, 19, w->process_date ? w->process_date : "", NULL);
         }
         lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
         worksheet_set_column(sum, 0, 0, 14, head);

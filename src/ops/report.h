@@ -33,6 +33,8 @@ struct report_row {
         int64_t read_count, write_count, commit_count, write_skip_count, rollback_count;
         unsigned scenarios;      /* enum inspect_scenario bits */
         enum inspect_severity severity;
+        char *process_date;      /* the distinct process dates of its instances due that
+                                    day, ascending, joined by " "; "" when none */
 };
 
 /* The daily report of one tenant and day. */

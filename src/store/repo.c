@@ -49,7 +49,7 @@ struct repo {
 /* An instance's columns, as read_instance reads them; the last is its skip_count. */
 #define INSTANCE_COLS                                                                              \
         "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, "       \
-        "trace_id, created_at, updated_at, " SKIP_COUNT_SQL
+        "trace_id, created_at, updated_at, process_date, " SKIP_COUNT_SQL
 #define SKIP_COUNT_SQL                                                                             \
         "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), "    \
         "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                    \
@@ -213,6 +213,7 @@ enum rs {
         RS_PURGE_OLD_DELIVERIES, /* by age, to RS_PURGE_OLD_DEAD_LETTERS */
         RS_PURGE_OLD_ALERTS,
         RS_PURGE_OLD_DEAD_LETTERS,
+        RS_REPORT_PROCESS_DATES,
         RS_COUNT,
 };
 
@@ -398,8 +399,9 @@ static const char *const rs_sql[RS_COUNT] = {
         /* A taken (tenant, job, due) slot of a scheduled instance inserts nothing. */
         [RS_INSTANCE_INSERT] = "INSERT INTO instances(tenant, job, scheduled, due_time, first_due, "
                                "last_due, state, reason, params, trace_id, created_at, "
-                               "updated_at) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                               "?11, ?11) ON CONFLICT (tenant, job, due_time) WHERE {SLOT} "
+                               "updated_at, process_date) VALUES (?1, ?2, ?3 = 1, ?4, ?5, ?6, ?7, "
+                               "?8, ?9, ?10, ?11, ?11, ?12) ON CONFLICT (tenant, job, due_time) "
+                               "WHERE {SLOT} "
                                "DO NOTHING{RETURNING_ID}",
         [RS_INSTANCE_GET] = "SELECT " INSTANCE_COLS " FROM instances WHERE id = ?1",
         [RS_INSTANCE_UPDATE_STATE] = "UPDATE instances SET state = ?3, reason = ?4, "
@@ -469,6 +471,11 @@ static const char *const rs_sql[RS_COUNT] = {
                                 "WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
         [RS_PURGE_OLD_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE id IN (SELECT id FROM "
                                       "dead_letters WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        /* Instances without a stored process date are one row per due time. */
+        [RS_REPORT_PROCESS_DATES] = "SELECT job, process_date, MIN(due_time) FROM instances"
+                                    "{BY_TENANT_DUE} WHERE tenant = ?1 AND due_time >= ?2 AND "
+                                    "due_time < ?3 GROUP BY job, process_date, CASE WHEN "
+                                    "process_date IS NULL THEN due_time END",
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
@@ -1652,9 +1659,10 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
         const struct store_instance *in = a->in;
         int ret = ensure_tenant(r, in->tenant, a->now, reterr);
         if (ret < 0 || (ret = insert(r,
-                                     q(r, RS_INSTANCE_INSERT, "ttbiiinttti", in->tenant, in->job,
+                                     q(r, RS_INSTANCE_INSERT, "ttbiiintttit", in->tenant, in->job,
                                        in->scheduled, in->due, in->first_due, in->last_due,
-                                       in->state, in->reason, in->params, in->trace_id, a->now),
+                                       in->state, in->reason, in->params, in->trace_id, a->now,
+                                       in->process_date),
                                      "creating the instance", &a->id, reterr)) < 0)
                 return ret;
         if (a->id == 0)
@@ -1692,7 +1700,8 @@ static bool read_instance(struct repo *r, struct sql_stmt *st, void *item)
         in->trace_id = col_text(r, st, 10, &lost);
         in->created_at = col_int(r, st, 11);
         in->updated_at = col_int(r, st, 12);
-        in->skip_count = col_int(r, st, 13);
+        in->process_date = col_text(r, st, 13, &lost);
+        in->skip_count = col_int(r, st, 14);
         return lost || !in->tenant || !in->job || !in->trace_id;
 }
 
@@ -2092,6 +2101,29 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         return e;
 }
 
+static bool read_report_pdate(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_pdate *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->process_date = col_text(r, st, 1, &lost);
+        p->due = col_int(r, st, 2);
+        return lost || !p->job;
+}
+
+static int repo_report_process_dates(struct store *s, const char *tenant, int64_t from,
+                                     int64_t to, struct store_report_pdate_list *ret,
+                                     struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, q(r, RS_REPORT_PROCESS_DATES, "tii", tenant, from, to),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_pdate,
+                        "reading the report", reterr);
+        if (e < 0)
+                store_report_pdate_list_release(ret);
+        return e;
+}
+
 /* ---- retention ------------------------------------------------------------------- */
 
 /* The first column of every row of st as a JSON array of ids in *out. */
@@ -2349,7 +2381,7 @@ static void *repo_native(struct store *s)
 /* The store interface of an engine: its name and open, the rest is the repository's. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 7, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 8, .name = engine, .open = open_fn, .close = repo_close,                \
                 .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
                 .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
                 .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
@@ -2390,6 +2422,7 @@ static void *repo_native(struct store *s)
                 .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
                 .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
                 .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
+                .report_process_dates = repo_report_process_dates,                                 \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

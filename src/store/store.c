@@ -199,6 +199,7 @@ void store_instance_release(struct store_instance *in)
         free(in->reason);
         free(in->params);
         free(in->trace_id);
+        free(in->process_date);
         memset(in, 0, sizeof(*in));
 }
 
@@ -758,6 +759,38 @@ int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t
         if (r == 0 && ret->n > 1)
                 qsort(ret->items, ret->n, sizeof(*ret->items), cmp_due);
         return r;
+}
+
+static int cmp_pdate(const void *a, const void *b)
+{
+        const struct store_report_pdate *x = a, *y = b;
+        int c = strcmp(x->job, y->job);
+        if (c || !x->process_date || !y->process_date)
+                return c ? c : (x->process_date == NULL) - (y->process_date == NULL);
+        return strcmp(x->process_date, y->process_date);
+}
+
+int store_report_process_dates(struct store *s, const char *tenant, int64_t from, int64_t to,
+                               struct store_report_pdate_list *ret, struct batch_err *reterr)
+{
+        if (s->ops->version < 8 || !s->ops->report_process_dates)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no process dates", s->ops->name);
+        int r = s->ops->report_process_dates(s, tenant, from, to, ret, reterr);
+        if (r == 0 && ret->n > 1)
+                qsort(ret->items, ret->n, sizeof(*ret->items), cmp_pdate);
+        return r;
+}
+
+void store_report_pdate_list_release(struct store_report_pdate_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].job);
+                free(l->items[i].process_date);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
 }
 
 void store_report_stats_list_release(struct store_report_stats_list *l)

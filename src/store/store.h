@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 
@@ -55,6 +55,9 @@ struct store_instance {
         char *trace_id;
         int64_t created_at;
         int64_t updated_at;
+        char *process_date; /* the business date it processes ("YYYY-MM-DD", or an operator's
+                               ProcessDate parameter), fixed by its creator; NULL for an
+                               instance created without one (before migration 10) */
         int64_t skip_count; /* read-skip + process-skip + write-skip over the step executions
                                of all its executions; > 0 is DESIGN §8's "has failure" (a
                                data failure). Filled by get and list; create ignores it. */
@@ -342,6 +345,18 @@ struct store_report_due {
         int state;
 };
 
+/* A job's process date among its instances due in a range (store_report_process_dates). */
+struct store_report_pdate {
+        char *job;
+        char *process_date; /* NULL: instances created without one */
+        int64_t due;        /* the earliest due time of the row's instances */
+};
+
+struct store_report_pdate_list {
+        size_t n;
+        struct store_report_pdate *items; /* by job name (byte order), then process date */
+};
+
 struct store_report_due_list {
         size_t n;
         struct store_report_due *items; /* by job name (byte order), then due time */
@@ -527,6 +542,10 @@ struct store_ops {
         /* version 7: retention (no schema change) */
         int (*purge_step)(struct store *s, int64_t cutoff, unsigned limit,
                           struct store_purge *ret, struct batch_err *reterr);
+        /* version 8 (schema 10): instances' stored process dates */
+        int (*report_process_dates)(struct store *s, const char *tenant, int64_t from,
+                                    int64_t to, struct store_report_pdate_list *ret,
+                                    struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -843,6 +862,14 @@ int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t
                       const char *job, struct store_report_due_list *ret,
                       struct batch_err *reterr);
 
+/* The distinct process dates of the instances (scheduled and submitted) of `tenant` due
+ * in [from, to), per job: one row per job and stored process date, and one per due time
+ * of the instances stored without one (created before schema 10), for the caller to
+ * compute. */
+int store_report_process_dates(struct store *s, const char *tenant, int64_t from, int64_t to,
+                               struct store_report_pdate_list *ret, struct batch_err *reterr);
+
+void store_report_pdate_list_release(struct store_report_pdate_list *l);
 void store_report_stats_list_release(struct store_report_stats_list *l);
 void store_report_due_list_release(struct store_report_due_list *l);
 void store_report_middle_list_release(struct store_report_middle_list *l);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # batchctl and the tenant settings of issue 23: the process date `plan` shows, the
-# minimum schedule interval refused at validate time, the scheduler user's name.
+# minimum schedule interval refused at validate time, the scheduler user's name; overlays
+# in plan, diff and validate.
 # Expected values come from DESIGN.md §8 (the process date: "a run due at 00:30 in a
 # 22:00-06:00 window gets the previous day"; outside the window, the next occurrence's,
 # docs/scheduler.md) and the issue (the seed's 5-minute minimum, default off).
@@ -181,6 +182,34 @@ check "overlay problems: named at the overlay's lines" 1 "" \
 grep -qF "$tmp/env/bad.yaml:6:1: name: the overlay names job \"lod\" of tenant \"default\", which the definitions do not hold" "$tmp/err" &&
     grep -qF "$tmp/env/bad.yaml:11:11: trigger.cron: hour: \"25\" is out of range 0-23" "$tmp/err" &&
     grep -qF "3 problems found" "$tmp/err" && pass "overlay problems: the unknown job and the bad cron too" || fail "overlay problems: the unknown job and the bad cron too" "$tmp/err"
+# `validate --overlay`: the definitions with the overlay applied, checked offline; the
+# overlay's problems at its own file:line:column, as plan reports them, nothing printed
+# on stdout; exit status 1 for problems, 2 for a usage error.
+check "validate --overlay: the definitions with the overlay" 0 \
+    "ok: 3 jobs, 0 calendars, 0 settings in 1 file, with the overlay $tmp/env/prod.yaml (1 document)" "" -- \
+    validate --overlay "$tmp/env/prod.yaml" "$tmp/env/defs"
+check "validate --overlay=PATH after the paths" 0 \
+    "ok: 3 jobs, 0 calendars, 0 settings in 1 file, with the overlay $tmp/env/prod.yaml (1 document)" "" -- \
+    validate "$tmp/env/defs" --overlay="$tmp/env/prod.yaml"
+check "validate --overlay: a key an overlay may not change, at the overlay's line" 1 "" \
+    "$tmp/env/bad.yaml:3:1: max_minutes: an overlay may change a job's enabled, trigger, executor and alerts" -- \
+    validate --overlay "$tmp/env/bad.yaml" "$tmp/env/defs"
+grep -qF "$tmp/env/bad.yaml:6:1: name: the overlay names job \"lod\" of tenant \"default\", which the definitions do not hold" "$tmp/err" &&
+    grep -qF "$tmp/env/bad.yaml:11:11: trigger.cron: hour: \"25\" is out of range 0-23" "$tmp/err" &&
+    grep -qF "batchctl: --overlay $tmp/env/bad.yaml: 3 problems found" "$tmp/err" &&
+    pass "validate --overlay: the unknown job and the bad cron, at the overlay's file:line:column" ||
+    fail "validate --overlay: the unknown job and the bad cron, at the overlay's file:line:column" "$tmp/err"
+# The definitions' own problems come first, as without an overlay.
+printf 'kind: job\nname: broken\ntrigger: {cron: "0 0 30 2 *"}\nexecutor: {exec: {command: [/bin/true]}}\n' >"$tmp/env/broken.yaml"
+check "validate --overlay: the definitions' problem, as validate prints it" 1 "" \
+    "$tmp/env/broken.yaml:3:" -- validate --overlay "$tmp/env/prod.yaml" "$tmp/env/broken.yaml"
+check "validate --overlay of a file that does not exist" 1 "" "$tmp/env/none.yaml" -- \
+    validate --overlay "$tmp/env/none.yaml" "$tmp/env/defs"
+check "validate --overlay without PATH: usage" 2 "" "--overlay needs a PATH" -- validate "$tmp/env/defs" --overlay
+check "validate --overlay twice: usage" 2 "" "--overlay is given once" -- \
+    validate --overlay "$tmp/env/prod.yaml" --overlay "$tmp/env/bad.yaml" "$tmp/env/defs"
+check "validate --overlay without a definitions PATH: usage" 2 "" "no PATH to check" -- \
+    validate --overlay "$tmp/env/prod.yaml"
 check "diff of a directory that does not exist" 1 "" "cannot read" -- diff "$tmp/none" --db "$tmp/env/r.db"
 check "diff without DIR" 2 "" "usage: batchctl diff DIR" -- diff --db "$tmp/env/r.db"
 

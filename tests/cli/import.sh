@@ -340,14 +340,15 @@ check "usage: --system is for crontab only" 2 "" "--system applies to crontab on
 # December). Expected, from docs/import.md: instance 1 completed with 2 write skips (has
 # failure); instance 2 failed, was restarted and completed (two executions); instance 3
 # stopped (Canceled); instance 4 (STARTED, no end) not imported; instance 5 abandoned
-# (Canceled).
+# (Canceled). Each run's process date is the one of its start time in the default
+# whole-day window (noon to noon UTC, docs/scheduler.md): 01:00 belongs to the day before.
 sb=spring-batch
 svc=http://policy.internal:8080
-want_list="      ID  JOB                      DUE                   STATE           HAS FAILURE REASON
-       1  import-policies          2026-12-01T01:00:00Z  Success         yes         imported from Spring Batch: COMPLETED
-       2  import-policies          2026-12-02T01:00:00Z  Success         no          imported from Spring Batch: COMPLETED
-       3  billing-run              2026-12-01T21:00:00Z  Canceled        no          imported from Spring Batch: STOPPED
-       4  import-policies          2026-12-03T01:00:00Z  Canceled        no          imported from Spring Batch: ABANDONED (not to be restarted)"
+want_list="      ID  JOB                      DUE                   PROCESS DATE STATE           HAS FAILURE REASON
+       1  import-policies          2026-12-01T01:00:00Z  2026-11-30   Success         yes         imported from Spring Batch: COMPLETED
+       2  import-policies          2026-12-02T01:00:00Z  2026-12-01   Success         no          imported from Spring Batch: COMPLETED
+       3  billing-run              2026-12-01T21:00:00Z  2026-12-01   Canceled        no          imported from Spring Batch: STOPPED
+       4  import-policies          2026-12-03T01:00:00Z  2026-12-02   Canceled        no          imported from Spring Batch: ABANDONED (not to be restarted)"
 want_inst2="history:
   2026-12-02T01:00:00Z  (created)       -> Init            by import:spring-batch
   2026-12-02T01:00:01Z  Init            -> Starting        by import:spring-batch
@@ -407,6 +408,28 @@ sqlite3 "$tmp/sb.db" <"$sb/schema-sqlite.sql" && sqlite3 "$tmp/sb.db" <"$sb/hist
     pass "spring-batch sqlite: the schema loads with its DDL" ||
     fail "spring-batch sqlite: the schema loads with its DDL"
 spring_checks "spring-batch sqlite" "$tmp/sb.db" "$tmp/sb.db" "$tmp/target.db"
+# -o json: the same report as one document on stdout (docs/import.md): the two jobs, the
+# refused STARTED instance with its subject and reason, the history written (4 instances,
+# 5 executions, 6 step executions, as above).
+check "spring-batch -o json: the report as JSON" 0 - "" -- \
+    import spring-batch "$tmp/sb.db" --db "$tmp/target-json.db" --service "$svc" --tz Europe/Berlin \
+    -d "$tmp/spring-json" -o json
+jq -e --arg src "$tmp/sb.db" --arg dir "$tmp/spring-json" '
+    .format == "spring-batch" and .written_to == $dir and (.jobs | sort) == ["billing-run", "import-policies"]
+    and .refused == 1 and .notes == 0 and (.report | length) == 1
+    and .report[0].kind == "refused" and .report[0].file == $src and .report[0].line == null
+    and .report[0].subject == "billingRun instance 4"
+    and (.report[0].message | startswith("execution 5 is STARTED: it is still running in the old system"))
+    and .history == {"instances": 4, "executions": 5, "step_executions": 6}' "$tmp/out" >/dev/null &&
+    [ "$(sqlite3 "$tmp/target-json.db" 'SELECT count(*) FROM instances')" = 4 ] &&
+    pass "spring-batch -o json: jobs, the refused instance, the history; 4 instances written" ||
+    fail "spring-batch -o json: jobs, the refused instance, the history; 4 instances written" "$tmp/out"
+check "-o json needs -d OUTDIR" 2 "" "-o json needs -d OUTDIR" -- \
+    import spring-batch "$tmp/sb.db" --db "$tmp/x.db" --service "$svc" -o json
+check "-o yaml: usage" 2 "" "-o must be text or json, not yaml" -- \
+    import crontab crontab.txt -d "$tmp/o-yaml" -o yaml
+[ ! -e "$tmp/x.db" ] && [ ! -e "$tmp/o-yaml" ] && pass "a refused -o writes nothing" ||
+    fail "a refused -o writes nothing"
 check "spring-batch: --service is required" 2 "" "spring-batch needs --service URL" -- \
     import spring-batch "$tmp/sb.db" --db "$tmp/x.db"
 check "spring-batch: --db is required" 2 "" "spring-batch takes one job repository and --db DB" -- \

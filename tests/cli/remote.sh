@@ -249,9 +249,9 @@ in_state() { [ "$("$B" instance get "$1" -o json 2>/dev/null | jq -r .state_name
 wait_for "$WAIT" in_state "$idb" Failed && wait_for "$WAIT" in_state "$id2" Success ||
     fail "the broken submit ends Failed, the second hello Success"
 check "instances list" 0 - "" -- instances list
-head -n 1 "$tmp/out" | grep -qE '^ +ID +JOB +DUE +STATE +HAS FAILURE +REASON$' &&
-    grep -qE "^ +$id1  hello +[0-9TZ:-]+ +Success +no" "$tmp/out" &&
-    grep -qE "^ +$idb  broken +[0-9TZ:-]+ +Failed +no" "$tmp/out" &&
+head -n 1 "$tmp/out" | grep -qE '^ +ID +JOB +DUE +PROCESS DATE +STATE +HAS FAILURE +REASON$' &&
+    grep -qE "^ +$id1  hello +[0-9TZ:-]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} +Success +no" "$tmp/out" &&
+    grep -qE "^ +$idb  broken +[0-9TZ:-]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} +Failed +no" "$tmp/out" &&
     [ "$(sed 1d "$tmp/out" | wc -l)" -eq 3 ] &&
     pass "instances list: the three submits" || fail "instances list: the three submits" "$tmp/out"
 cp "$tmp/out" "$tmp/remote-inst"
@@ -353,7 +353,7 @@ final_state() { "$B" instance get "$1" 2>/dev/null | head -n 1 | grep -qE ': (Su
 wait_for 60 final_state "$idi" && wait_for 60 final_state "$idb2" &&
     pass "import and broken have ended" || fail "import and broken have ended"
 check "instances list --has-failure (import)" 0 - "" -- instances list --has-failure
-[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $4 " " $5}')" = "$idi import Success yes" ] &&
+[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $5 " " $6}')" = "$idi import Success yes" ] &&
     pass "instances list --has-failure: exactly the import, Success, HAS FAILURE yes" ||
     fail "instances list --has-failure: exactly the import, Success, HAS FAILURE yes" "$tmp/out"
 "$B" instances list --has-failure --db "$db" >"$tmp/local-hf" 2>&1
@@ -361,7 +361,7 @@ cmp -s "$tmp/out" "$tmp/local-hf" && pass "instances list --has-failure: the sam
     fail "instances list --has-failure: the same table as local mode" "$tmp/local-hf"
 # idb was marked successful above: the one failed instance now is the second broken run.
 check "instances list --failed (broken)" 0 - "" -- instances list --failed
-[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $4 " " $5}')" = "$idb2 broken Failed no" ] &&
+[ "$(sed 1d "$tmp/out" | awk '{print $1 " " $2 " " $5 " " $6}')" = "$idb2 broken Failed no" ] &&
     pass "instances list --failed: exactly the second broken run, HAS FAILURE no" ||
     fail "instances list --failed: exactly the second broken run, HAS FAILURE no" "$tmp/out"
 "$B" instances list --failed --db "$db" >"$tmp/local-failed" 2>&1

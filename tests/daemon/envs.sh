@@ -17,7 +17,10 @@
 #   shown as drift until the export is applied again; a master takes the edit plainly;
 # - an overlay (--overlay) turns a job off in the runtime environment only, is never
 #   stored (the runtime's export is byte-identical to the master's), and one naming a
-#   job the repository does not hold stops batchd at the start.
+#   job the repository does not hold stops batchd at the start;
+# - the process date is stored with each instance when it is created, shown by
+#   `batchctl instance get|list` and in the daily report, and kept when the window
+#   changes later.
 # Closes with "envs-daemon: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -265,6 +268,43 @@ code=$(curl -s -o "$tmp/api.out" -w '%{http_code}' -H "Authorization: Bearer $ma
 [ "$code" = 200 ] && jq -e '.enabled == false and .drift == false' "$tmp/api.out" >/dev/null &&
     pass "master: an admin disables a job through the API, no drift" ||
     fail "master: an admin disables a job through the API, no drift ($code)" "$tmp/api.out"
+
+# ---- the process date is stored with the instance (docs/scheduler.md) -------------------
+# Computed once when the instance was created; the daily report of 3 March shows it per
+# job; after the window moves to 01:00-09:00 (00:05 would then process the 3rd) the
+# instances keep the date they were created with: a change does not rewrite history.
+[ "$(sql "SELECT process_date FROM instances WHERE id IN ($late, $early, $remote) ORDER BY id" | sort -u)" = 2026-03-02 ] &&
+    pass "the repository stores each instance's process date (2026-03-02 for 23:35, 00:05, 00:06)" ||
+    fail "the repository stores each instance's process date (2026-03-02 for 23:35, 00:05, 00:06)"
+# report_dates: the daily report of 2026-03-03 shows process date 2026-03-02 for pd-early
+# and pd-remote (both due on the 3rd), in JSON and CSV.
+report_dates() {
+    code=$(api "$base/reports/daily?date=2026-03-03")
+    [ "$code" = 200 ] &&
+        jq -e '[.jobs[] | select(.job == "pd-early" or .job == "pd-remote") | .process_date] == ["2026-03-02", "2026-03-02"]' "$tmp/api.out" >/dev/null &&
+        code=$(api "$base/reports/daily?date=2026-03-03&format=csv") && [ "$code" = 200 ] &&
+        head -n 1 "$tmp/api.out" | tr -d '\r' | grep -q ',finding,process_date$' &&
+        grep -q '^pd-early,.*,2026-03-02.$' "$tmp/api.out"
+}
+report_dates && pass "daily report of 2026-03-03: process_date 2026-03-02 for the runs due after midnight (JSON, CSV)" ||
+    fail "daily report of 2026-03-03: process_date 2026-03-02 for the runs due after midnight (JSON, CSV)" "$tmp/api.out"
+mkdir -p "$tmp/window2"
+printf 'kind: settings\ntenant: default\nbatch_window: {start: "01:00", end: "09:00"}\nscheduler_user: batch.night\n' >"$tmp/window2/settings.yaml"
+"$B" apply "$tmp/window2" --db "$DB" >"$tmp/apply2.out" 2>&1 &&
+    [ "$(sql "SELECT count(*) FROM definitions WHERE kind = 'settings' AND spec LIKE '%01:00%'")" = 1 ] &&
+    pass "the batch window moves to 01:00-09:00" || fail "the batch window moves to 01:00-09:00" "$tmp/apply2.out"
+code=$(api "$base/instances/$early")
+[ "$code" = 200 ] && jq -e '.process_date == "2026-03-02"' "$tmp/api.out" >/dev/null &&
+    pass "after the window changed: GET /instances/ID still shows 2026-03-02" ||
+    fail "after the window changed: GET /instances/ID still shows 2026-03-02 ($code)" "$tmp/api.out"
+"$B" instance get "$early" --db "$DB" >"$tmp/get.out" 2>&1
+grep -qx 'process date 2026-03-02' "$tmp/get.out" &&
+    "$B" instances list --job pd-early --db "$DB" >"$tmp/list.out" 2>&1 &&
+    grep -qE "^ +$early  pd-early +2026-03-03T00:05:00Z +2026-03-02 +Success " "$tmp/list.out" &&
+    pass "after the window changed: instance get and instances list show 2026-03-02" ||
+    { cat "$tmp/list.out" >>"$tmp/get.out" 2>/dev/null; fail "after the window changed: instance get and instances list show 2026-03-02" "$tmp/get.out"; }
+report_dates && pass "after the window changed: the daily report still shows 2026-03-02" ||
+    fail "after the window changed: the daily report still shows 2026-03-02" "$tmp/api.out"
 
 echo "envs-daemon: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -13,7 +13,9 @@
 # information), hourly3 (expected 3, found 2: missing 03:00; 2 runs avg 1.5 min, 1
 # failed, read 15 write 10 commit 1 rollback 2: error, Frequency Issues; Execution
 # Failures), partial (ok, 1 run of 5.0 min, 3 write skips: warning, Partial Data
-# Failures); the day: error with all three findings. Closes with
+# Failures); the day: error with all three findings. The seeded instances have no stored
+# process date (as from before schema 10): each row's is computed from its due times in
+# the default noon-to-noon window, all before noon on the 2nd: 2026-12-01. Closes with
 # "report: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -115,6 +117,8 @@ eq("hourly3 check", (f["ok"], f["expected"], f["found"], f["missing"], f["text"]
 eq("adhoc check", (jobs["adhoc"]["frequency_check"]["checked"], jobs["adhoc"]["frequency_check"]["text"]),
    (False, "not checked (manual job)"))
 eq("display name", jobs["partial"]["display_name"], 'Partial, "quoted"')
+eq("process dates", [jobs[j]["process_date"] for j in ("adhoc", "daily", "hourly3", "partial")],
+   ["2026-12-01"] * 4)
 PY
     then pass "$1"; else fail "$1" "$tmp/py.out"; fi
 }
@@ -125,9 +129,9 @@ check_json "batchctl --db: the daily report's figures" "$tmp/local.json"
 "$B" report daily --db "$db" --date 2026-12-02 -o csv >"$tmp/local.csv" 2>"$tmp/err"
 cr=$(printf '\r')
 {
-    head -n 1 "$tmp/local.csv" | grep -qx "job,display_name,service,schedule,frequency_check,expected_runs,estimated_minutes,average_minutes,total,success,fail,has_failure,read,write,commit,write_skip,rollback,severity,finding$cr" &&
-    grep -qxF "hourly3,'=cmd|' /C calc'!A0,,\"at minute 0 past hours 1-3, every day (Asia/Tokyo)\",\"expected 3, found 2: missing 03:00\",3,1,1.5,2,1,1,0,15,10,1,0,2,error,Frequency Issues; Execution Failures$cr" "$tmp/local.csv" &&
-    grep -qxF "partial,\"Partial, \"\"quoted\"\"\",,\"at 05:30, every day (Asia/Tokyo)\",ok (1 run),1,4,5.0,1,1,0,1,50,47,5,3,0,warning,Partial Data Failures$cr" "$tmp/local.csv" &&
+    head -n 1 "$tmp/local.csv" | grep -qx "job,display_name,service,schedule,frequency_check,expected_runs,estimated_minutes,average_minutes,total,success,fail,has_failure,read,write,commit,write_skip,rollback,severity,finding,process_date$cr" &&
+    grep -qxF "hourly3,'=cmd|' /C calc'!A0,,\"at minute 0 past hours 1-3, every day (Asia/Tokyo)\",\"expected 3, found 2: missing 03:00\",3,1,1.5,2,1,1,0,15,10,1,0,2,error,Frequency Issues; Execution Failures,2026-12-01$cr" "$tmp/local.csv" &&
+    grep -qxF "partial,\"Partial, \"\"quoted\"\"\",,\"at 05:30, every day (Asia/Tokyo)\",ok (1 run),1,4,5.0,1,1,0,1,50,47,5,3,0,warning,Partial Data Failures,2026-12-01$cr" "$tmp/local.csv" &&
     [ "$(wc -l <"$tmp/local.csv")" -eq 5 ]
 } && pass "CSV: header, RFC 4180 quoting, the formula defused with ', CRLF" || fail "CSV: header, RFC 4180 quoting, the formula defused with ', CRLF" "$tmp/local.csv"
 
@@ -146,14 +150,16 @@ eq("frozen", ws.freeze_panes, "A2")
 head = [c.value for c in ws[1]]
 eq("header", head, ["job", "display_name", "service", "schedule", "frequency_check", "expected_runs",
                     "estimated_minutes", "average_minutes", "total", "success", "fail", "has_failure",
-                    "read", "write", "commit", "write_skip", "rollback", "severity", "finding"])
+                    "read", "write", "commit", "write_skip", "rollback", "severity", "finding",
+                    "process_date"])
 eq("bold header", all(c.font.b for c in ws[1]), True)
 eq("rows", ws.max_row, 5)
 rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows(min_row=2)}
 eq("hourly3", rows["hourly3"][4:], ["expected 3, found 2: missing 03:00", 3, 1, 1.5, 2, 1, 1, 0, 15, 10, 1, 0, 2,
-                                     "error", "Frequency Issues; Execution Failures"])
+                                     "error", "Frequency Issues; Execution Failures", "2026-12-01"])
 eq("hourly3 name kept as text", rows["hourly3"][1], "=cmd|' /C calc'!A0")
-eq("daily", rows["daily"][5:], [1, 5, 10, 1, 1, 0, 0, 100, 90, 10, 0, 1, "information", "All Successful"])
+eq("daily", rows["daily"][5:], [1, 5, 10, 1, 1, 0, 0, 100, 90, 10, 0, 1, "information", "All Successful",
+                                "2026-12-01"])
 eq("adhoc average", rows["adhoc"][7], 0.5)
 eq("adhoc estimated empty", rows["adhoc"][6], None)
 sev = {r[0].value: r[17].fill.fgColor.rgb for r in ws.iter_rows(min_row=2)}

@@ -4,7 +4,8 @@
 # plus the server's side of the security model checked over HTTP with curl. Screenshots
 # of every page go to $SCREENS (default build/ui-screens/). e2e.mjs tests the first pages
 # on one batchd, pages.mjs the later ones (report, cron, dependencies, definitions,
-# settings) on a second. Closes with
+# settings) on a second, drift.mjs drift on the definitions pages on a third (a runtime
+# environment). Closes with
 # "ui: N passed, M failed"; exit status 1 when anything failed.
 #   BUILD_DIR=$PWD/build tests/ui/run.sh        KEEP=1 keeps the temporary directory
 set -u
@@ -347,6 +348,46 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
     failed=$((failed + 1))
     echo "not ok - the browser tests of settings, grid and live updates ran to their end (exit status $rc)"
     sed 's/^/    /' "$tmp/live.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+# ---- drift on the definitions pages (drift.mjs): a runtime batchd ---------------------------
+# Its repository holds an export of three jobs; an admin disables beta for troubleshooting
+# over the API: beta is drift (docs/environments.md) until drift.mjs applies the export again.
+kill "$daemon_pid" 2>/dev/null
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=""
+mkdir -p "$tmp/defs3" "$tmp/state3"
+for j in alpha beta gamma; do
+    printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$j"
+done >"$tmp/defs3/jobs.yaml"
+"$B" apply "$tmp/defs3" --db "$tmp/r3.db" >"$tmp/apply3.out" 2>&1 &&
+    "$B" export "$tmp/export3" --db "$tmp/r3.db" >>"$tmp/apply3.out" 2>&1 || {
+    echo "Bail out! apply/export (drift) failed:"; cat "$tmp/apply3.out"; exit 1; }
+ADMIN3=$("$D" token create --name ada --role admin --db "$tmp/r3.db" 2>/dev/null | head -n 1)
+[ -n "$ADMIN3" ] || { echo "Bail out! batchd token create (drift) failed"; exit 1; }
+: >"$tmp/d.log"
+"$D" --db "$tmp/r3.db" --environment runtime --listen 127.0.0.1:0 --state-dir "$tmp/state3" \
+    --log-file "$tmp/d.log" 2>"$tmp/d3.err" &
+daemon_pid=$!
+if ! wait_for "$WAIT" port_of_log; then
+    echo "Bail out! batchd (drift) did not report its API port"; cat "$tmp/d.log" "$tmp/d3.err"; exit 1
+fi
+base="http://127.0.0.1:$port"
+get /api/v1/jobs/beta/disable -X POST -H "Authorization: Bearer $ADMIN3" -H 'X-Batchd-Troubleshooting: INC-7 stop beta'
+check "runtime: an admin's troubleshooting change makes beta drift" jqb '.drift == true and .enabled == false'
+BASE=$base ADMIN=$ADMIN3 CHROMIUM=$CHROMIUM SCREENS=$SCREENS UI_DIR="$SRC/ui" \
+    BATCHCTL=$B EXPORT="$tmp/export3" DB="$tmp/r3.db" \
+    node "$HERE/drift.mjs" >"$tmp/drift.out" 2>"$tmp/drift.err"
+rc=$?
+cat "$tmp/drift.out"
+n_ok=$(grep -c '^ok - ' "$tmp/drift.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/drift.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests of drift ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/drift.err" | tail -n 30
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"

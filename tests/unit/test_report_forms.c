@@ -35,6 +35,7 @@ static void sample(struct report_daily *r, struct report_row *rows)
         rows[0].service = (char *)"=1+2"; /* a formula, in a spreadsheet */
         rows[1].total = 1;
         rows[1].success = 1;
+        rows[1].process_date = (char *)"2026-12-01 2026-12-02";
         *r = (struct report_daily){.n = 2, .rows = rows, .scenarios = INSPECT_FREQUENCY_ISSUES,
                                    .severity = INSPECT_ERROR};
         snprintf(r->tenant, sizeof(r->tenant), "t<1>");
@@ -78,15 +79,17 @@ static void test_csv_and_json(void **state)
          * cell starting with = prefixed with ' (no formula), CRLF line ends. */
         assert_memory_equal(b.data, "job,display_name,service,schedule,frequency_check,", 50);
         assert_non_null(strstr(b.data, "\r\nalpha,\"Alpha \"\"A\"\", first\",'=1+2,,ok,0,,,0,0,0,0,"
-                                       "0,0,0,0,0,information,All Successful\r\n"));
+                                       "0,0,0,0,0,information,All Successful,\r\n"));
         assert_non_null(strstr(b.data, "\r\nbeta,<script>alert('x')</script> & co,,,"
                                        "\"expected 2, found 1: missing 03:00\",0,,,1,1,0,0,0,0,0,"
-                                       "0,0,error,Frequency Issues\r\n"));
+                                       "0,0,error,Frequency Issues,2026-12-01 2026-12-02\r\n"));
         buf_release(&b);
         buf_init(&b, 0);
         report_daily_json(&r, &b);
         assert_non_null(strstr(b.data, "\"estimated_minutes\": null, \"average_minutes\": null"));
         assert_non_null(strstr(b.data, "\"service\": \"=1+2\""));
+        assert_non_null(strstr(b.data, "\"finding\": \"All Successful\", \"process_date\": \"\"}"));
+        assert_non_null(strstr(b.data, "\"process_date\": \"2026-12-01 2026-12-02\"}"));
         assert_non_null(strstr(b.data, "\"summary\": {\"jobs\": 2, \"information\": 1, "
                                        "\"warning\": 0, \"error\": 1}"));
         buf_release(&b);

@@ -153,6 +153,8 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (tenant, job));\n",
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
+        /* 10: an instance's process date, fixed when it is created (docs/scheduler.md). */
+        "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
 };
 struct sql_conn {
         PGconn *pg;

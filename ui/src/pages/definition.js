@@ -8,6 +8,7 @@ import { h, fill } from '../dom.js';
 import { timeEl } from '../time.js';
 import { cronHelper } from './cron.js';
 import { editYaml } from '../editor.js';
+import { driftMark } from './jobs.js';
 
 // A line diff (longest common subsequence): [{op: ' '|'-'|'+', line}]. Definitions are
 // short (tens of lines), so the quadratic table is fine.
@@ -113,7 +114,8 @@ export function definitionPage(main, r) {
       h('dt', null, 'Group'), h('dd', null, job.group || '—'),
       h('dt', null, 'Type'), h('dd', null, job.type),
       h('dt', null, 'Enabled'), h('dd', { id: 'def-enabled' }, job.enabled ? '✔ enabled' : '✖ disabled'),
-      h('dt', null, 'Version'), h('dd', null, `${job.version}, changed by ${job.updated_by || '—'} at `, timeEl(job.updated_at))));
+      h('dt', null, 'Version'), h('dd', null, `${job.version}, changed by ${job.updated_by || '—'} at `, timeEl(job.updated_at),
+        job.drift && [' ', driftMark(job)])));
     view();
     buttons();
     if (job.cron) {

@@ -1,13 +1,16 @@
 // The jobs: every job of the tenant with its group, type, trigger (cron and zone),
-// whether it is enabled, and a Submit link for operators and admins.
-import { api, can } from '../api.js';
+// whether it is enabled, and a Submit link for operators and admins. In a runtime
+// environment, a banner lists the drifted jobs (changed for troubleshooting rather than
+// by an applied export: "drift" in GET /api/v1/jobs), and each one's row is marked.
+import { api, can, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl, ZONE } from '../time.js';
 
 export function jobsPage(main) {
   const tbody = h('tbody', { id: 'jobs' });
   const err = h('p', { class: 'error', role: 'alert' });
-  fill(main, h('h1', null, 'Jobs'), err,
+  const banner = h('div', { id: 'drift-banner', role: 'status' });
+  fill(main, h('h1', null, 'Jobs'), err, banner,
     h('table', { class: 'grid' },
       h('thead', null, h('tr', null, ['Job', 'Group', 'Type', 'Enabled', 'Trigger', 'Parameters', 'Version', `Changed (${ZONE})`, '']
         .map((t) => h('th', null, t)))),
@@ -25,8 +28,17 @@ export function jobsPage(main) {
       fill(err, `Cannot read the jobs: ${e.message}`);
       return;
     }
+    const drifted = items.filter((j) => j.drift);
+    if (session.me?.environment === 'runtime' && drifted.length) {
+      banner.className = 'drift-banner';
+      fill(banner, h('strong', null, `Runtime environment: ${drifted.length} job${drifted.length === 1 ? '' : 's'} drifted`),
+        ' from the applied export (changed here for troubleshooting): ',
+        drifted.map((j, i) => [i ? ', ' : '', h('a', { href: `#/def/${encodeURIComponent(j.name)}`, 'data-drifted': j.name }, j.name)]),
+        '. Applying the export again ends the drift.');
+    }
     fill(tbody, items.length ? items.map((j) => h('tr', { 'data-job': j.name },
       h('td', null, h('a', { href: `#/def/${encodeURIComponent(j.name)}`, 'data-def': j.name, title: 'its definition' }, j.name), ' ',
+        j.drift && [driftMark(j), ' '],
         h('a', { href: `#/monitor?job=${encodeURIComponent(j.name)}&range=30d`, class: 'small' }, 'instances')),
       h('td', null, j.group || '—'),
       h('td', null, j.type),
@@ -39,4 +51,9 @@ export function jobsPage(main) {
       : h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No job yet (batchctl apply).')));
   })();
   return null;
+}
+
+// The mark of a drifted job: who changed it and when, in its title.
+export function driftMark(j) {
+  return h('span', { class: 'tag drift', 'data-drift': j.name, title: `changed for troubleshooting by ${j.updated_by} at ${j.updated_at}; not in the applied export` }, 'drift');
 }

@@ -1,0 +1,55 @@
+// drift.mjs: drift on the definitions pages (docs/ui.md, docs/environments.md) in headless
+// Chromium. tests/ui/run.sh starts a runtime batchd (--environment runtime) whose
+// repository holds an applied export of three jobs, and has an admin disable `beta` for
+// troubleshooting (X-Batchd-Troubleshooting): beta is drift until the export is applied
+// again. Expected: the jobs page shows a banner naming beta only and marks beta's row;
+// beta's definition page carries the mark, alpha's does not; after $APPLY (batchctl apply
+// of the export) the banner and the marks are gone. Prints "ok - NAME" / "not ok - NAME".
+import { execFileSync } from 'node:child_process';
+import { env, ok, check, shot, browser, newPage, login, call, WAIT, BASE, failures } from './harness.mjs';
+
+const ADMIN = env('ADMIN');
+
+try {
+  const a = await newPage();
+  await login(a, ADMIN, '#/jobs');
+  await check('runtime: the jobs page has a drift banner naming the drifted job only', async () => {
+    await a.waitForSelector('#drift-banner a[data-drifted]', { timeout: WAIT });
+    const named = await a.locator('#drift-banner a[data-drifted]').evaluateAll((l) => l.map((x) => x.dataset.drifted));
+    const text = await a.textContent('#drift-banner');
+    return (JSON.stringify(named) === '["beta"]' && text.includes('Runtime environment: 1 job drifted')) || `${named}: ${text}`;
+  });
+  await check('runtime: the drifted job\'s row is marked (who and why in its title), the others are not', async () => {
+    await a.waitForSelector('#jobs tr[data-job="gamma"]', { timeout: WAIT });
+    const marked = await a.locator('#jobs [data-drift]').evaluateAll((l) => l.map((x) => x.dataset.drift));
+    const title = await a.getAttribute('#jobs tr[data-job="beta"] [data-drift]', 'title');
+    return (JSON.stringify(marked) === '["beta"]' && title.includes('token:ada (troubleshooting)')) || `${marked}: ${title}`;
+  });
+  await shot(a, 'jobs-drift');
+  await check('runtime: the banner links to the drifted job\'s definition, which carries the mark', async () => {
+    await a.click('#drift-banner a[data-drifted="beta"]');
+    await a.waitForSelector('#def-head [data-drift="beta"]', { timeout: WAIT });
+    return (await a.textContent('#def-enabled')).includes('disabled') || await a.textContent('#def-enabled');
+  });
+  await shot(a, 'definition-drift');
+  await check('runtime: a job that did not drift has no mark on its definition page', async () => {
+    await a.goto(`${BASE}/#/def/alpha`);
+    await a.waitForSelector('#def-enabled', { timeout: WAIT });
+    return (await a.locator('[data-drift]').count()) === 0 || 'a drift mark on alpha';
+  });
+  execFileSync(env('BATCHCTL'), ['apply', env('EXPORT'), '--db', env('DB')], { stdio: 'ignore' });
+  await check('after the export is applied again: no banner, no mark', async () => {
+    const beta = (await call(ADMIN, 'GET', '/api/v1/jobs/beta')).body;
+    if (beta.drift !== false) return `beta.drift is ${beta.drift} after the apply`;
+    await a.goto(`${BASE}/#/jobs`);
+    await a.waitForSelector('#jobs tr[data-job="beta"]', { timeout: WAIT });
+    const n = await a.locator('#drift-banner a, [data-drift]').count();
+    return n === 0 || `${n} banner links or marks`;
+  });
+  ok('no CSP violation or page error in the drift tab', a.problems.length === 0, a.problems.join('\n'));
+} catch (e) {
+  ok('the browser tests of drift ran to their end', false, e.stack);
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);
