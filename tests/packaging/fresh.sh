@@ -37,7 +37,7 @@ step_times=""
 # Everything below $root that is mounted, deepest first.
 mounts_below() { awk -v r="$root/" 'index($2 "/", r) == 1 { print $2 }' /proc/mounts | sort -r; }
 cleanup() {
-    [ -n "$run_pid" ] && kill -TERM -- "-$run_pid" 2>/dev/null
+    [ -n "$run_pid" ] && kill -TERM "-$run_pid" 2>/dev/null
     # What this test started in the chroot and is still there (make run's supervisors,
     # which outlive their daemon by design): the processes whose root is $root.
     for p in /proc/[0-9]*; do
@@ -147,17 +147,19 @@ setsid chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     sh -c 'cd /src/batchd && exec make run' >"$work/run.log" 2>&1 &
 run_pid=$!
 ui_shown() { grep -q "http://127.0.0.1:$port/#/monitor?job=hello" "$work/run.log"; }
-wait_for 300 ui_shown && pass "make run prints the UI's address" || fail "make run prints the UI's address" "$work/run.log"
+wait_for 300 ui_shown && pass "make run prints the UI's address (after $(($(date +%s) - last)) s)" ||
+    fail "make run prints the UI's address" "$work/run.log"
 # hello is due at the start of every minute: one run within a minute and a half, given
 # generously for a loaded machine.
 green() {
     in_root '/src/batchd/build/batchctl instances list --job hello --db /tmp/run.db -o json' 2>/dev/null |
         grep -q '"state_name": "Success"'
 }
-wait_for 240 green && pass "make run: a run of hello goes green (Success in the repository)" ||
+wait_for 240 green && pass "make run: a run of hello goes green (Success in the repository, after $(($(date +%s) - last)) s)" ||
     { in_root '/src/batchd/build/batchctl instances list --job hello --db /tmp/run.db' >>"$work/run.log" 2>&1
       fail "make run: a run of hello goes green (Success in the repository)" "$work/run.log"; }
-kill -TERM -- "-$run_pid" 2>/dev/null
+# make run's session (make, batchd, its spawner) stopped as an operator's Ctrl-C would.
+kill -TERM "-$run_pid" 2>/dev/null
 wait "$run_pid" 2>/dev/null
 run_pid=""
 step "make run until a green run"
