@@ -11,12 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
 /* Replaces this process by the spawner program (src/spawner/bdspawn.c), which is beside
  * batchd's own executable (the build tree) or in ../libexec/batchd/ from it (`make
  * install`: /usr/sbin/batchd, /usr/libexec/batchd/bdspawn), as `bdspawn VERSION
- * LABEL FORMAT` (FORMAT: the log's, json or text): it refuses to serve another version's batchd. Returns only when neither can be executed,
- * with the reason in `why` (`len` bytes). */
+ * LABEL FORMAT` (FORMAT: the log's, json or text): it refuses to serve another version's
+ * batchd. Returns only when neither can be executed, with the reason in `why` (`len`
+ * bytes). */
 static void exec_spawner_program(const char *label, enum log_format format, char *why,
                                  size_t len)
 {
