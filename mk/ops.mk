@@ -13,6 +13,9 @@
 #   make test-config      batchd's config file: bad files, precedence, a real daemon,
 #                         SIGHUP with a changed and an invalid file (tests/daemon/config.sh;
 #                         part of `make test`)
+#   make test-logformat   the log as JSON and as text: a real daemon's runs, SIGHUP from one
+#                         to the other, precedence, bad values (tests/daemon/logformat.sh;
+#                         part of `make test`)
 
 #   make man              batchctl(1), batchd(8) and batchd.yaml(5) from the --help texts
 #                         and `batchd config keys` into build/man/
@@ -26,12 +29,13 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 MAN_PAGES := $(BUILD)/man/batchctl.1 $(BUILD)/man/batchd.8 $(BUILD)/man/batchd.yaml.5
 
-TEST_EXTRA += test-first-run test-output test-db test-retention test-man test-config
+TEST_EXTRA += test-first-run test-output test-db test-retention test-man test-config \
+              test-logformat
 ALL_EXTRA += man
 INSTALL_EXTRA += ops-install
 UNINSTALL_EXTRA += ops-uninstall
 
-.PHONY: test-first-run test-output test-db test-retention test-man test-config man ops-install ops-uninstall
+.PHONY: test-first-run test-output test-db test-retention test-man test-config test-logformat man ops-install ops-uninstall
 
 man: $(MAN_PAGES)
 
@@ -60,6 +64,9 @@ ops-uninstall:
 
 test-config: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/config.sh
+
+test-logformat: all test-deps
+	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/logformat.sh
 
 test-retention: all test-deps
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/retention.sh

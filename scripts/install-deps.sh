@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian 12 packages batchd needs to build and test, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|fuzz|bench|deb|ui]  (default: test, which includes build)
-# deb: what `make deb` needs (debhelper, lintian).
+# Usage: scripts/install-deps.sh [build|test|fuzz|bench|deb|ui|fresh]  (default: test, which includes build)
+# deb: what `make deb` needs (debhelper, lintian). fresh: what `make test-fresh` needs
+# (debootstrap; it builds nothing here itself).
 # ui: what `make ui` and `make test-ui` need: Node and npm (Debian's, unless a node and an npm
 # are already on PATH), Chromium for the headless browser tests, a font with the state glyphs.
 # As root it runs apt-get itself; otherwise it prints the exact command to run and fails.
@@ -13,6 +14,7 @@ test_pkgs="libcmocka-dev postgresql curl jq sqlite3 python3-aiosmtpd python3-ope
 fuzz_pkgs="clang libclang-rt-14-dev"
 bench_pkgs="wrk bc time"
 deb_pkgs="debhelper dpkg-dev lintian"
+fresh_pkgs="debootstrap git python3"
 ui_pkgs="chromium fonts-dejavu-core"
 # Node 18 (Debian 12) or later does; one already on PATH (e.g. another packaging) is kept.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -26,7 +28,8 @@ fuzz) want="$build_pkgs $test_pkgs $fuzz_pkgs" ;;
 bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
 deb) want="$build_pkgs $deb_pkgs" ;;
 ui) want="$build_pkgs $ui_pkgs" ;;
-*) echo "install-deps: unknown profile '$profile' (build, test, fuzz, bench, deb or ui)" >&2; exit 2 ;;
+fresh) want="$fresh_pkgs" ;;
+*) echo "install-deps: unknown profile '$profile' (build, test, fuzz, bench, deb, ui or fresh)" >&2; exit 2 ;;
 esac
 
 missing=""

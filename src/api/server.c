@@ -22,6 +22,7 @@
 #include "api/request.h"
 #include "api/token.h"
 #include "common/json.h"
+#include "daemon/dlog.h"
 #include "ops/secrets.h"
 
 /* Repository connections: at most POOL_MAX are open; a request finding all of them busy
@@ -212,9 +213,8 @@ int api_store_problem(struct api_req *r, const struct batch_err *err)
         case BATCH_EFORMAT:
         case BATCH_ERANGE: return api_problem(r, 400, "%s", err->msg);
         default:
-                fprintf(stderr, "{\"level\": \"error\", \"msg\": \"api: %s %s: repository error\", "
-                                "\"code\": \"%s\"}\n",
-                        r->method, r->path, batch_err_name(err->code));
+                dlog("error", NULL, 0, 0, NULL, "api: %s %s: repository error (%s)", r->method,
+                     r->path, batch_err_name(err->code));
                 return api_problem(r, 500, "the repository failed; see the daemon's log");
         }
 }
@@ -605,9 +605,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         } else {
                 struct batch_err err;
                 if (!(r.st = pool_get(a, &err))) {
-                        fprintf(stderr, "{\"level\": \"error\", \"msg\": \"api: cannot open the "
-                                        "repository\", \"error\": \"%s\"}\n",
-                                err.msg);
+                        dlog("error", NULL, 0, 0, NULL, "api: cannot open the repository: %s",
+                             err.msg);
                         api_problem(&r, 503, "the repository is not available");
                 } else {
                         dispatch(&r);
@@ -635,9 +634,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         }
 }
 
-/* libmicrohttpd's own messages, as the daemon's JSON log lines on stderr. A client that
- * goes away in the middle of a streamed answer (a browser closing an event stream or a
- * followed log) is ordinary, not worth a line. */
+/* libmicrohttpd's own messages, as the daemon's log lines. A client that goes away in
+ * the middle of a streamed answer (a browser closing an event stream or a followed log)
+ * is ordinary, not worth a line. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         (void)cls;
@@ -648,14 +647,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
                 msg[--n] = '\0';
-        struct buf b;
-        buf_init(&b, 0);
-        buf_puts(&b, "{\"level\": \"warn\", \"msg\": \"http server\", \"detail\": ");
-        json_put_string(&b, msg);
-        buf_puts(&b, "}\n");
-        if (!b.err)
-                fputs(b.data, stderr);
-        buf_release(&b);
+        dlog("warn", NULL, 0, 0, NULL, "http server: %s", msg);
 }
 
 /* ---- start and stop ------------------------------------------------------------ */
@@ -727,10 +719,13 @@ int api_start(const struct api_config *cfg, struct api **ret, struct batch_err *
                          MHD_USE_ERROR_LOG;
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
-        a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
-                                  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-                                  cfg->max_connections ? cfg->max_connections : 256u,
+        /* The logger first: libmicrohttpd's messages about the options after it go to
+         * the log too (never in its own format on stderr). */
+        a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a,
                                   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                  MHD_OPTION_CONNECTION_LIMIT,
+                                  cfg->max_connections ? cfg->max_connections : 256u,
                                   MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
                                   on_completed, a, MHD_OPTION_END);
         if (!a->mhd) {

@@ -9,6 +9,7 @@
 
 #include <yaml.h>
 
+#include "common/logline.h"
 #include "common/suggest.h"
 #include "core/isotime.h"
 #include "core/tz.h"
@@ -26,6 +27,8 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
                       "append the log to FILE instead of stderr (SIGUSR1 reopens it)"},
     [CFG_LOG_LEVEL] = {"log_level", "--log-level", "BATCHD_LOG_LEVEL", "info|warn|error", "info",
                        true, "the lowest level logged"},
+    [CFG_LOG_FORMAT] = {"log_format", "--log-format", "BATCHD_LOG_FORMAT", "json|text", "json",
+                        true, "the log's lines: JSON objects or text (docs/daemon.md, Logs)"},
     [CFG_MAX_RUNS] = {"max_runs", "--max-runs", "BATCHD_MAX_RUNS", "N", "256", true,
                       "runs in flight at most (1 to 100000)"},
     [CFG_DEFS] = {"defs", "--defs", "BATCHD_DEFS", "DIR", NULL, true,
@@ -115,6 +118,10 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
         case CFG_LOG_LEVEL:
                 if (strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
                         snprintf(why, len, "\"%s\" must be info, warn or error", v);
+                break;
+        case CFG_LOG_FORMAT:
+                if (log_format_from_name(v) == LOG_FORMAT_INVALID)
+                        snprintf(why, len, "\"%s\" must be json or text", v);
                 break;
         case CFG_MAX_RUNS:
                 if (!whole(v, 1, 100000))

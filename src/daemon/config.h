@@ -25,6 +25,7 @@ enum cfg_key {
         CFG_STATE_DIR,
         CFG_LOG_FILE,
         CFG_LOG_LEVEL,
+        CFG_LOG_FORMAT,
         CFG_MAX_RUNS,
         CFG_DEFS,
         CFG_SECRETS_KEY,

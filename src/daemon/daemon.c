@@ -1274,7 +1274,9 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 argv[i] = def->exec_command.items[i];
         struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
                                 .workdir = def->exec_workdir, .user = def->exec_user,
-                                .dir = d->state_dir, .instance_id = in->ext_id};
+                                .dir = d->state_dir, .instance_id = in->ext_id,
+                                .job = def->name, .trace_id = si.trace_id,
+                                .log_format = dlog_format()};
         struct run_handle h;
         int rc = run_spawn(&d->spawner, &spec, &h, &err);
         free(argv);
@@ -2541,10 +2543,10 @@ static int log_to(const char *path)
 static const char usage[] =
         "usage: batchd [--config FILE] [--db DB] [--listen ADDR:PORT|off] [--state-dir DIR]\n"
         "              [--clock-start ISO --clock-rate N] [--log-file FILE]\n"
-        "              [--log-level info|warn|error] [--max-runs N] [--defs DIR]\n"
-        "              [--secrets-key FILE] [--callback-url URL] [--retention-days N]\n"
-        "              [--retention-interval SECONDS] [--environment master|runtime]\n"
-        "              [--overlay PATH]\n"
+        "              [--log-level info|warn|error] [--log-format json|text] [--max-runs N]\n"
+        "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
+        "              [--retention-days N] [--retention-interval SECONDS]\n"
+        "              [--environment master|runtime] [--overlay PATH]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2585,6 +2587,8 @@ static int reload_settings(struct daemon *d, struct settings *s, struct retentio
                 return -1;
         if (changed[CFG_LOG_LEVEL])
                 dlog_set_level(s->now[CFG_LOG_LEVEL]);
+        if (changed[CFG_LOG_FORMAT])
+                dlog_set_format(log_format_from_name(s->now[CFG_LOG_FORMAT]));
         if (changed[CFG_MAX_RUNS])
                 d->max_runs = (size_t)strtol(s->now[CFG_MAX_RUNS], NULL, 10);
         if (changed[CFG_DEFS])
@@ -2633,6 +2637,7 @@ int main(int argc, char **argv)
         int retention_days = (int)strtol(cfg.now[CFG_RETENTION_DAYS], NULL, 10);
         int retention_interval = (int)strtol(cfg.now[CFG_RETENTION_INTERVAL], NULL, 10);
         dlog_set_level(cfg.now[CFG_LOG_LEVEL]);
+        dlog_set_format(log_format_from_name(cfg.now[CFG_LOG_FORMAT]));
         char defpath[PATH_MAX];
         bool runtime = !strcmp(cfg.now[CFG_ENVIRONMENT], "runtime");
         d.overlay_path = cfg.now[CFG_OVERLAY];
@@ -2683,7 +2688,7 @@ int main(int argc, char **argv)
         struct batch_err err;
         /* The spawner first, before threads and descriptors (supervisor.h); `ps` shows it
          * with the state directory, which tells the spawners of two daemons apart. */
-        if (run_spawner_start(&d.spawner, d.state_dir, &err) < 0)
+        if (run_spawner_start(&d.spawner, d.state_dir, dlog_format(), &err) < 0)
                 dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
                      err.msg);
         if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {

@@ -1,17 +1,13 @@
-/* dlog.c: JSON-lines logging (see dlog.h). */
+/* dlog.c: the daemon's log (see dlog.h), rendered by common/logline.c. */
 #include "daemon/dlog.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
-
-#include "common/buf.h"
-#include "common/json.h"
-#include "core/isotime.h"
 
 /* 0 info, 1 warn, 2 error. */
 static atomic_int min_rank;
+static atomic_int format = LOG_FORMAT_JSON;
 
 static int rank(const char *level)
 {
@@ -23,38 +19,28 @@ void dlog_set_level(const char *level)
         atomic_store(&min_rank, rank(level));
 }
 
+void dlog_set_format(enum log_format f)
+{
+        atomic_store(&format, (int)f);
+}
+
+enum log_format dlog_format(void)
+{
+        return (enum log_format)atomic_load(&format);
+}
+
 void dlog(const char *level, const char *job, int64_t instance, int64_t execution,
           const char *trace, const char *fmt, ...)
 {
         if (rank(level) < atomic_load(&min_rank))
                 return;
-        char msg[1024], when[ISO_FORMAT_MAX];
+        char msg[1024];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        struct buf b;
-        buf_init(&b, 0);
-        buf_puts(&b, "{\"time\": ");
-        json_put_string(&b, iso_format_utc((int64_t)time(NULL), when));
-        buf_puts(&b, ", \"level\": ");
-        json_put_string(&b, level);
-        buf_puts(&b, ", \"msg\": ");
-        json_put_string(&b, msg);
-        if (job) {
-                buf_puts(&b, ", \"job\": ");
-                json_put_string(&b, job);
-        }
-        if (instance)
-                buf_printf(&b, ", \"instance_id\": %lld", (long long)instance);
-        if (execution)
-                buf_printf(&b, ", \"execution_id\": %lld", (long long)execution);
-        if (trace) {
-                buf_puts(&b, ", \"trace_id\": ");
-                json_put_string(&b, trace);
-        }
-        buf_puts(&b, "}\n");
-        fwrite(b.data, 1, b.len, stderr);
-        fflush(stderr);
-        buf_release(&b);
+        struct logline l = {.wall_ms = logline_now_ms(), .level = level, .msg = msg, .job = job,
+                            .instance_id = instance, .execution_id = execution,
+                            .trace_id = trace};
+        logline_write(dlog_format(), &l);
 }

@@ -11,15 +11,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/buf.h"
-#include "common/json.h"
-
 /* Replaces this process by the spawner program (src/spawner/bdspawn.c), which is beside
  * batchd's own executable (the build tree) or in ../libexec/batchd/ from it (`make
  * install`: /usr/sbin/batchd, /usr/libexec/batchd/bdspawn), as `bdspawn VERSION
- * LABEL`: it refuses to serve another version's batchd. Returns only when neither can be executed,
- * with the reason in `why` (`len` bytes). */
-static void exec_spawner_program(const char *label, char *why, size_t len)
+ * LABEL FORMAT` (FORMAT: the log's, json or text): it refuses to serve another version's
+ * batchd. Returns only when neither can be executed, with the reason in `why` (`len`
+ * bytes). */
+static void exec_spawner_program(const char *label, enum log_format format, char *why,
+                                 size_t len)
 {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -31,7 +30,8 @@ static void exec_spawner_program(const char *label, char *why, size_t len)
         char *slash = strrchr(self, '/');
         if (slash)
                 *slash = '\0';
-        char *const argv[] = {(char *)"bdspawn", (char *)BATCH_VERSION, (char *)label, NULL};
+        char *const argv[] = {(char *)"bdspawn", (char *)BATCH_VERSION, (char *)label,
+                              (char *)log_format_name(format), NULL};
         char beside[PATH_MAX + 16], libexec[PATH_MAX + 32];
         snprintf(beside, sizeof(beside), "%s/bdspawn", self);
         snprintf(libexec, sizeof(libexec), "%s/../libexec/batchd/bdspawn", self);
@@ -41,7 +41,8 @@ static void exec_spawner_program(const char *label, char *why, size_t len)
         snprintf(why, len, "%s: %s; %s: %s", beside, strerror(e1), libexec, strerror(errno));
 }
 
-int run_spawner_start(struct run_spawner *sp, const char *label, struct batch_err *reterr)
+int run_spawner_start(struct run_spawner *sp, const char *label, enum log_format format,
+                      struct batch_err *reterr)
 {
         sp->pid = 0;
         sp->fd = -1;
@@ -68,20 +69,15 @@ int run_spawner_start(struct run_spawner *sp, const char *label, struct batch_er
                         _exit(1);
                 close_range(4, ~0U, 0);
                 char why[2 * PATH_MAX + 128];
-                exec_spawner_program(label, why, sizeof(why));
+                exec_spawner_program(label, format, why, sizeof(why));
                 /* Not there (batchd copied alone): serve from this copy of the daemon,
                  * which works the same with a larger image (slower forks). */
-                struct buf b;
-                buf_init(&b, 0);
-                buf_puts(&b, "{\"level\": \"warn\", \"msg\": ");
                 char msg[sizeof(why) + 128];
                 snprintf(msg, sizeof(msg), "the spawner program could not be started (%s): "
                                            "a copy of batchd forks the supervisors instead",
                          why);
-                json_put_string(&b, msg);
-                buf_puts(&b, "}\n");
-                fwrite(b.data, 1, b.len, stderr);
-                buf_release(&b);
+                logline_write(format, &(struct logline){.wall_ms = logline_now_ms(),
+                                                        .level = "warn", .msg = msg});
                 run_spawner_serve(3);
         }
         close(sv[1]);

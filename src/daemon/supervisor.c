@@ -316,25 +316,24 @@ static int spawn_job(const struct run_spec *spec, int outfd, char *const *envp, 
 struct log_sink {
         const char *path;
         int64_t instance_id, exec_id;
+        const struct run_spec *spec; /* its job, trace id and log format */
         int fd;      /* -1: not created yet */
         bool broken; /* the file could not be created or written: output is dropped */
 };
 
-/* Says on the daemon's log (the supervisor's stderr, one JSON object per line as in
- * docs/daemon.md) that the run's output is dropped from now on, and why (errno). */
+/* Says on the daemon's log (the supervisor's stderr, in the daemon's format: docs/daemon.md,
+ * "Logs") that the run's output is dropped from now on, and why (errno). */
 static void sink_broken(struct log_sink *sink, const char *what)
 {
         int e = errno;
         sink->broken = true;
-        char when[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-        fprintf(stderr,
-                "{\"time\": \"%s\", \"level\": \"error\", \"msg\": \"cannot %s the run's log "
-                "file: %s; its output from here on is dropped\", \"instance_id\": %" PRId64
-                ", \"execution_id\": %" PRId64 "}\n",
-                when, what, strerror(e), sink->instance_id, sink->exec_id);
+        char msg[256];
+        snprintf(msg, sizeof(msg), "cannot %s the run's log file: %s; its output from here on "
+                 "is dropped", what, strerror(e));
+        struct logline l = {.wall_ms = logline_now_ms(), .level = "error", .msg = msg,
+                            .job = sink->spec->job, .instance_id = sink->instance_id,
+                            .execution_id = sink->exec_id, .trace_id = sink->spec->trace_id};
+        logline_write(sink->spec->log_format, &l);
 }
 
 /* True when the directory of log file `path` can take a new file. */
@@ -480,7 +479,7 @@ static void supervise(const struct run_spec *spec, int gofd, int repfd)
         /* The job writes into a pipe; the log file is created at its first byte (struct
          * log_sink), so a silent run creates no file. */
         struct log_sink sink = {.path = log_path, .instance_id = spec->instance_id,
-                                .exec_id = exec_id, .fd = -1};
+                                .exec_id = exec_id, .spec = spec, .fd = -1};
         int outpipe[2] = {-1, -1}, errpipe[2];
         int sfd = -1;
         bool logs_ok = log_dir_writable(log_path);
@@ -661,7 +660,8 @@ static int fork_supervisor(const struct run_spec *spec, struct run_handle *h,
 #define SPAWN_MSG_MAX (64 * 1024) /* larger specs are forked directly */
 
 /* A spec as one message: the instance id, the shell flag, then NUL-terminated strings
- * each after a byte saying whether it is present: dir, workdir, user; then the number of
+ * each after a byte saying whether it is present: dir, workdir, user, job, trace id; a
+ * byte: the log format; then the number of
  * arguments and the arguments, the number of environment entries and the entries. */
 struct packer {
         char *buf;
@@ -782,6 +782,11 @@ void run_spawner_serve(int sock)
                 spec.dir = unpack_str(&u);
                 spec.workdir = unpack_str(&u);
                 spec.user = unpack_str(&u);
+                spec.job = unpack_str(&u);
+                spec.trace_id = unpack_str(&u);
+                char format = 0;
+                unpack_bytes(&u, &format, 1);
+                spec.log_format = format == LOG_FORMAT_TEXT ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
                 char **argv = unpack_list(&u), **envp = unpack_list(&u);
                 int32_t answer = -EINVAL;
                 if (!u.bad && argv && argv[0] && envp && spec.dir && fds[0] >= 0 && fds[1] >= 0) {
@@ -827,6 +832,10 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
         pack_str(&p, spec->dir);
         pack_str(&p, spec->workdir);
         pack_str(&p, spec->user);
+        pack_str(&p, spec->job);
+        pack_str(&p, spec->trace_id);
+        char format = (char)spec->log_format;
+        pack_bytes(&p, &format, 1);
         pack_list(&p, spec->argv);
         pack_list(&p, spec->envp);
         if (p.full)
@@ -868,8 +877,10 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
         close(rep[1]);
         if (r != (ssize_t)sizeof(answer)) {
                 /* The spawner is gone: give it up and fork from now on. */
-                fprintf(stderr, "{\"level\": \"warn\", \"msg\": \"the spawner process is gone: "
-                                "batchd forks the supervisors itself from now on\"}\n");
+                struct logline l = {.wall_ms = logline_now_ms(), .level = "warn",
+                                    .msg = "the spawner process is gone: batchd forks the "
+                                           "supervisors itself from now on"};
+                logline_write(spec->log_format, &l);
                 close(go[1]);
                 close(rep[0]);
                 run_spawner_stop(sp);

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "common/logline.h"
 
 struct run_spec {
         char *const *argv;   /* NULL-terminated; argv[0] is found in PATH when it has no '/' */
@@ -39,6 +40,10 @@ struct run_spec {
         const char *user;    /* NULL: the daemon's user (setuid needs root) */
         const char *dir;     /* the state directory: logs/ and runs/ below it */
         int64_t instance_id; /* names the files: logs/<instance>-<pid>.log, runs/...status */
+        /* For the supervisor's own (rare) lines on the daemon's log: */
+        const char *job;            /* the job's name, or NULL */
+        const char *trace_id;       /* the instance's trace id, or NULL */
+        enum log_format log_format; /* the daemon's (common/logline.h) */
 };
 
 /* The log and status paths of the run of instance `instance_id` supervised by `pid`
@@ -112,12 +117,14 @@ void run_spawner_serve(int sock) __attribute__((noreturn));
  * ../libexec/batchd/), so that it and every supervisor forked from it are small
  * processes: a fork and an exit cost about half of those of a copy of batchd with its
  * libraries (docs/performance.md). When the program is not there, the child serves
- * from its copy of the daemon, with a warning on stderr. `label` (the state directory)
+ * from its copy of the daemon, with a warning on stderr in log format `format` (each
+ * supervisor writes in its spec's format). `label` (the state directory)
  * is its second argument, so that `ps` tells the spawners (and supervisors) of two
  * daemons apart; it must not be secret. Call it early, before the daemon holds threads
  * or many descriptors. Returns 0, or BATCH_EIO (then sp->fd is -1 and run_spawn forks
  * directly). */
-int run_spawner_start(struct run_spawner *sp, const char *label, struct batch_err *reterr);
+int run_spawner_start(struct run_spawner *sp, const char *label, enum log_format format,
+                      struct batch_err *reterr);
 
 /* Closes the socket (the spawner exits) and forgets it. */
 void run_spawner_stop(struct run_spawner *sp);

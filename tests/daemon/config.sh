@@ -41,6 +41,7 @@ db: /tmp/x.db
 db: /tmp/y.db
 retension_interval: 5
 clock_rate: fast
+log_format: logfmt
 EOF
 "$D" --config "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -55,6 +56,7 @@ batchd: $tmp/bad.yaml:8: callback_url: "ftp://x" must begin with http:// or http
 batchd: $tmp/bad.yaml:10: db: given twice (first on line 9)
 batchd: $tmp/bad.yaml:11: retension_interval: unknown key (did you mean retention_interval?)
 batchd: $tmp/bad.yaml:12: clock_rate: "fast" must be a number in (0, 1000000]
+batchd: $tmp/bad.yaml:13: log_format: "logfmt" must be json or text
 EOF
 [ "$rc" = 2 ] && cmp -s "$tmp/want" "$tmp/err" && [ ! -e /tmp/x.db ] &&
     pass "a bad file: every problem as FILE:LINE: KEY: reason, status 2, nothing started" ||

@@ -160,7 +160,7 @@ sp=$(pgrep -P "$daemon_pid" -x bdspawn | head -n 1)
     ! grep -q -e libsqlite3 -e libmicrohttpd "/proc/$sp/maps" &&
     pass "the spawner runs its own small program (libc only)" ||
     fail "the spawner runs its own small program (libc only)" "$tmp/daemon.log"
-[ -n "$sp" ] && [ "$(tr '\0' ' ' <"/proc/$sp/cmdline")" = "bdspawn $(sed -n 's/^VERSION *:= *//p' "$(dirname "$0")/../../Makefile") $tmp/r.db.d " ] &&
+[ -n "$sp" ] && [ "$(tr '\0' ' ' <"/proc/$sp/cmdline")" = "bdspawn $(sed -n 's/^VERSION *:= *//p' "$(dirname "$0")/../../Makefile") $tmp/r.db.d json " ] &&
     pass "ps names the spawner's daemon by its state directory" ||
     fail "ps names the spawner's daemon by its state directory"
 
