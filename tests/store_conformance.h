@@ -1790,6 +1790,179 @@ static void test_report(void **state)
         store_report_due_list_release(&d);
 }
 
+/* The runs of job `job` in one store_report_runs answer. */
+static const struct store_report_stats *runs_of(const struct store_report_stats_list *l,
+                                                const char *job)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->items[i].job, job) == 0)
+                        return &l->items[i];
+        return NULL;
+}
+
+/* The runs figures from the rollup (schema 10, docs/report.md "The rollup"): kept in the
+ * transaction that makes an instance final or takes it back (rerun), counted with the
+ * instances not yet final; the median exact for one or two runs, else interpolated in
+ * its histogram bucket (edges 0 5 10 20 30 45 60 90 120 180 240 300 450 600 900 1200 s
+ * ...). Expected values counted by hand from the instances made here. */
+static void test_report_rollup(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_skip[] = {STATE_TIMEOUT_SKIP, -1};
+        static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
+        static const int to_stop_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING,
+                                             STATE_STOP_FAILED, -1};
+        static const int to_stopping[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING, -1};
+        const int64_t T = 900 * 100; /* a slot's start: slots [T, T+900), [T+900, T+1800) */
+        struct store_report_stats_list l;
+        const struct store_report_stats *x;
+        struct batch_err err;
+
+        /* The first slot: r1 Success 600 s, r2 Failed 300 s, r3 Failed 100 s. */
+        int64_t r1 = make_by(f->s, "r", true, T, "scheduler");
+        timed_run(f->s, r1, T, T + 600, 0, -1, 0, 0, 0, 0);
+        walk(f->s, r1, "scheduler", to_success);
+        int64_t r2 = make_by(f->s, "r", true, T + 60, "scheduler");
+        timed_run(f->s, r2, T + 60, T + 360, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r2, "scheduler", to_failed);
+        int64_t r3 = make_by(f->s, "r", true, T + 120, "scheduler");
+        timed_run(f->s, r3, T + 120, T + 220, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r3, "scheduler", to_failed);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        x = &l.items[0];
+        assert_string_equal(x->job, "r");
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success, 1);
+        assert_int_equal(x->failed, 2);
+        assert_int_equal(x->timed, 3);
+        assert_int_equal(x->max_s, 600);
+        assert_true(x->avg_s == 1000.0 / 3);
+        /* rank 1.5: 100 in [90, 120), 300 in [300, 450): 300 + 150 * 0.5 */
+        assert_true(x->p50_s == 375.0);
+        store_report_stats_list_release(&l);
+
+        /* A rerun takes r3 out of the figures (it is live again) ... */
+        assert_int_equal(store_instance_transition(f->s, r3, STATE_FAILED, STATE_INIT, "alice",
+                                                   "rerun", 1200, NULL),
+                         0);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, NULL, &l, &err), 0);
+        x = &l.items[0];
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success + x->failed + x->skipped + x->canceled, 2);
+        assert_int_equal(x->failed, 1);
+        assert_int_equal(x->timed, 2);
+        assert_true(x->p50_s == 450.0); /* two runs: the mean of 300 and 600 */
+        store_report_stats_list_release(&l);
+        /* ... and its success puts it back, its duration from its first start: 900 s. */
+        timed_run(f->s, r3, T + 300, T + 1020, 0, -1, 0, 0, 0, 0);
+        walk(f->s, r3, "alice", to_success);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, "r", &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        x = &l.items[0];
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success, 2);
+        assert_int_equal(x->failed, 1);
+        assert_int_equal(x->timed, 3);
+        assert_int_equal(x->max_s, 900);
+        assert_true(x->avg_s == 600.0);
+        /* rank 1.5: 300 in [300, 450), 600 in [600, 900): 600 + 300 * 0.5 */
+        assert_true(x->p50_s == 750.0);
+        store_report_stats_list_release(&l);
+
+        /* The second slot: r4 skipped, r5 running, r6 Stop Failed, r7 failed (100 s) then
+         * marked successful, r8 created skipped, r9 canceled while its execution ran,
+         * which ended 50 s after its start; q1 of job q, 42 s. */
+        int64_t r4 = make_by(f->s, "r", true, T + 900, "scheduler");
+        walk(f->s, r4, "scheduler", to_skip);
+        int64_t r5 = make_by(f->s, "r", true, T + 1000, "scheduler");
+        struct store_execution e5 = {.instance_id = r5, .node = (char *)"n1", .pid = 8};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e5, T + 1000, &eid, &attempt, NULL), 0);
+        walk(f->s, r5, "scheduler", to_running);
+        int64_t r6 = make_by(f->s, "r", true, T + 1100, "scheduler");
+        walk(f->s, r6, "scheduler", to_stop_failed);
+        int64_t r7 = make_by(f->s, "r", true, T + 1200, "scheduler");
+        timed_run(f->s, r7, T + 1200, T + 1300, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r7, "scheduler", to_failed);
+        assert_int_equal(store_instance_transition(f->s, r7, STATE_FAILED, STATE_MANUAL_SUCCESS,
+                                                   "alice", "checked by hand", 1300, NULL),
+                         0);
+        struct store_instance in8 = {.tenant = (char *)"default", .job = (char *)"r",
+                                     .scheduled = true, .due = T + 1500, .first_due = T + 1500,
+                                     .last_due = T + 1500, .state = STATE_TIMEOUT_SKIP,
+                                     .reason = (char *)"scheduling paused",
+                                     .trace_id = (char *)"t8"};
+        int64_t r8;
+        assert_int_equal(store_instance_create(f->s, &in8, "scheduler", 1000, &r8, NULL), 0);
+        int64_t r9 = make_by(f->s, "r", true, T + 1600, "scheduler");
+        struct store_execution e9 = {.instance_id = r9, .node = (char *)"n1", .pid = 9};
+        assert_int_equal(store_execution_start(f->s, &e9, T + 1600, &eid, &attempt, NULL), 0);
+        walk(f->s, r9, "scheduler", to_stopping);
+        assert_int_equal(store_instance_transition(f->s, r9, STATE_STOPPING, STATE_CANCELED,
+                                                   "scheduler", NULL, 1300, NULL),
+                         0);
+        assert_int_equal(store_execution_finish(f->s, eid, 1, "stopped", T + 1650, NULL), 0);
+        int64_t q1 = make_by(f->s, "q", true, T + 1700, "scheduler");
+        timed_run(f->s, q1, T + 1700, T + 1742, 0, -1, 0, 0, 0, 0);
+        walk(f->s, q1, "scheduler", to_success);
+        /* Another tenant's final instance in the range counts nowhere. */
+        int64_t o1 = ended(f->s, "other", "r", T + 100, STATE_SUCCESS, 1000);
+        assert_true(o1 > 0);
+
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 1800, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.items[0].job, "q");
+        x = runs_of(&l, "r");
+        assert_non_null(x);
+        assert_int_equal(x->total, 9);
+        assert_int_equal(x->success, 3);  /* r1, r3, r7 (marked) */
+        assert_int_equal(x->failed, 2);   /* r2, r6 (Stop Failed, not final) */
+        assert_int_equal(x->skipped, 2);  /* r4, r8 */
+        assert_int_equal(x->canceled, 1); /* r9 */
+        assert_int_equal(x->timed, 5);    /* 600, 300, 900, 100, 50 */
+        assert_int_equal(x->max_s, 900);
+        assert_true(x->avg_s == 390.0);
+        /* rank 2.5: 50 in [45, 60), 100 in [90, 120), 300 in [300, 450): 300 + 150 * 0.5 */
+        assert_true(x->p50_s == 375.0);
+        x = runs_of(&l, "q");
+        assert_int_equal(x->total, 1);
+        assert_int_equal(x->success, 1);
+        assert_true(x->p50_s == 42.0 && x->avg_s == 42.0);
+        assert_int_equal(x->max_s, 42);
+
+        /* The rollup's counts are the instances' own (store_report_stats). */
+        struct store_report_stats_list exact;
+        assert_int_equal(store_report_stats(f->s, "default", T, T + 1800, NULL, &exact, &err), 0);
+        assert_int_equal(exact.n, 2);
+        for (size_t i = 0; i < 2; i++) {
+                const struct store_report_stats *a = &exact.items[i], *b = runs_of(&l, a->job);
+                assert_non_null(b);
+                assert_int_equal(a->total, b->total);
+                assert_int_equal(a->success, b->success);
+                assert_int_equal(a->failed, b->failed);
+                assert_int_equal(a->skipped, b->skipped);
+                assert_int_equal(a->canceled, b->canceled);
+                assert_int_equal(a->timed, b->timed);
+                assert_int_equal(a->max_s, b->max_s);
+                assert_true(a->avg_s == b->avg_s);
+        }
+        store_report_stats_list_release(&exact);
+        store_report_stats_list_release(&l);
+
+        /* An empty range, an unknown job: no rows. */
+        assert_int_equal(store_report_runs(f->s, "default", T + 1800, T + 9000, NULL, &l, &err),
+                         0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+        assert_int_equal(store_report_runs(f->s, "default", 0, T + 9000, "zz", &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+}
+
 /* Remote runs (schema 8): a callback token per execution, found by its hash while the
  * execution runs; the first final report counts, and none once the execution ended. */
 static void test_remote_runs(void **state)
@@ -1901,6 +2074,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_report_rollup, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_retention, setup, teardown)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "store/rollup.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -65,9 +66,6 @@ struct repo {
 #define REPORT_STEP_SUM(expr)                                                                      \
         "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s "             \
         "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
-#define REPORT_DUR_SQL                                                                             \
-        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - "                    \
-        "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
 #define REPORT_RANGE_SQL(index, jobcond)                                                           \
         " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 "                     \
         "AND i.due_time < ?3 AND " jobcond
@@ -97,6 +95,18 @@ struct repo {
 #define REPORT_DUES_SQL(index, jobcond)                                                            \
         "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 "                 \
         "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+/* The runs figures of the quarter-hour slots in a range, per job (docs/report.md "The
+ * rollup"), and the instances not yet final due in it (few; instances_state). */
+#define REPORT_ROLLUP_SQL(jobcond)                                                                 \
+        "SELECT job, sum(total), sum(success), sum(failed), sum(skipped), sum(canceled), "         \
+        "sum(timed), sum(dur_sum), max(dur_max), " ROLLUP_HIST_READ " FROM run_slots WHERE "       \
+        "tenant = ?1 AND slot >= ?2 AND slot < ?3 AND " jobcond " GROUP BY job"
+#define REPORT_LIVE_SQL(jobcond)                                                                   \
+        "SELECT job, due_time, state FROM instances{BY_STATE} WHERE tenant = ?1 AND state IN "     \
+        LIVE_STATES " AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+/* The slot of instance ?1, recomputed from its final instances: cleared, then filled. */
+#define ROLLUP_OF(col) "(SELECT " col " FROM instances WHERE id = ?1)"
+#define ROLLUP_SLOT_OF "(SELECT due_time - due_time % 900 FROM instances WHERE id = ?1)"
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
@@ -193,9 +203,16 @@ enum rs {
         RS_REPORT_STATS,
         RS_REPORT_MIDDLES,
         RS_REPORT_DUES,
+        RS_REPORT_ROLLUP,
+        RS_REPORT_LIVE,
         RS_REPORT_STATS_JOB,
         RS_REPORT_MIDDLES_JOB,
         RS_REPORT_DUES_JOB,
+        RS_REPORT_ROLLUP_JOB,
+        RS_REPORT_LIVE_JOB,
+        RS_ROLLUP_CLEAR,
+        RS_ROLLUP_FILL,
+        RS_EXECUTION_FINAL_INSTANCE,
         /* retention (docs/daemon.md "Retention") */
         RS_PURGE_CANDIDATES,
         RS_PURGE_KEEP,
@@ -437,6 +454,19 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_ROLLUP] = REPORT_ROLLUP_SQL(REPORT_ALL),
+        [RS_REPORT_LIVE] = REPORT_LIVE_SQL(REPORT_ALL),
+        [RS_REPORT_ROLLUP_JOB] = REPORT_ROLLUP_SQL(REPORT_ONE),
+        [RS_REPORT_LIVE_JOB] = REPORT_LIVE_SQL(REPORT_ONE),
+        [RS_ROLLUP_CLEAR] = "DELETE FROM run_slots WHERE tenant = " ROLLUP_OF("tenant")
+                            " AND job = " ROLLUP_OF("job") " AND slot = " ROLLUP_SLOT_OF,
+        [RS_ROLLUP_FILL] = ROLLUP_INSERT(
+                "FROM instances o JOIN instances i{BY_JOB_DUE} ON i.tenant = o.tenant AND "
+                "i.job = o.job AND i.due_time >= o.due_time - o.due_time % 900 AND "
+                "i.due_time < o.due_time - o.due_time % 900 + 900 WHERE o.id = ?1"),
+        [RS_EXECUTION_FINAL_INSTANCE] = "SELECT e.instance_id FROM executions e JOIN instances i "
+                                        "ON i.id = e.instance_id WHERE e.id = ?1 AND i.state IN "
+                                        FINAL_STATES,
         /* The candidates' live-due subquery is told its index on SQLite: the planner's
          * pick (by due time) scans the whole tenant per row. */
         [RS_PURGE_CANDIDATES] =
@@ -1630,6 +1660,22 @@ struct transition_args {
         int64_t now;
 };
 
+static bool is_final(int state)
+{
+        return state == 3 || state == 5 || state == 6 || state == 7 || state == 8 || state == 9 ||
+               state == 12;
+}
+
+/* Recomputes the runs figures of instance id's quarter-hour slot from its final
+ * instances (the rollup, docs/report.md), inside the caller's transaction. */
+static int rollup_refresh(struct repo *r, int64_t id, struct batch_err *reterr)
+{
+        int ret = run(r, q(r, RS_ROLLUP_CLEAR, "i", id), "updating the runs figures", NULL, reterr);
+        return ret < 0 ? ret
+                       : run(r, q(r, RS_ROLLUP_FILL, "i", id), "updating the runs figures", NULL,
+                             reterr);
+}
+
 static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
 {
         struct sql_stmt *st = q(r, RS_TRANSITION_ADD, "ii-ntt", a->id, a->now, a->to,
@@ -1662,7 +1708,8 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
                                      "job %s of tenant %s already has an instance due at %lld",
                                      in->job, in->tenant, (long long)in->due);
         struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
-        return add_transition(r, &t, reterr);
+        ret = add_transition(r, &t, reterr);
+        return ret < 0 || !is_final(in->state) ? ret : rollup_refresh(r, a->id, reterr);
 }
 
 static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
@@ -1839,7 +1886,11 @@ static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
             "changing the state", &rows, reterr);
         if (ret < 0)
                 return ret;
-        return rows == 0 ? not_in_state(r, a->id, a->from, reterr) : add_transition(r, a, reterr);
+        if (rows == 0)
+                return not_in_state(r, a->id, a->from, reterr);
+        ret = add_transition(r, a, reterr);
+        return ret < 0 || !(is_final(a->from) || is_final(a->to)) ? ret
+                                                                   : rollup_refresh(r, a->id, reterr);
 }
 
 static int repo_instance_transition(struct store *s, int64_t id, int from, int to,
@@ -1961,12 +2012,33 @@ static int repo_execution_start(struct store *s, const struct store_execution *e
         return ret;
 }
 
+struct finish_args {
+        int64_t id;
+        int exit_status;
+        const char *error;
+        int64_t now;
+};
+
+/* An execution that ends after its instance became final (a stop) changes the
+ * instance's duration: its slot's figures are refreshed in the same transaction. */
+static int do_execution_finish(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct finish_args *a = arg;
+        int64_t inst = 0;
+        int ret = update_once(r, q(r, RS_EXECUTION_FINISH, "iint", a->id, a->now, a->exit_status,
+                                   a->error),
+                              RS_EXECUTION_EXISTS, a->id, "execution", "finished", reterr);
+        if (ret < 0 || (ret = one_int(r, q(r, RS_EXECUTION_FINAL_INSTANCE, "i", a->id), 0, &inst,
+                                      "reading the instance", reterr)) < 0)
+                return ret;
+        return inst ? rollup_refresh(r, inst, reterr) : 0;
+}
+
 static int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
                                  int64_t now_s, struct batch_err *reterr)
 {
-        struct repo *r = (struct repo *)s;
-        return update_once(r, q(r, RS_EXECUTION_FINISH, "iint", id, now_s, exit_status, error),
-                           RS_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+        struct finish_args a = {id, exit_status, error, now_s};
+        return atomically((struct repo *)s, reterr, do_execution_finish, &a);
 }
 
 static int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
@@ -2086,6 +2158,46 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         struct repo *r = (struct repo *)s;
         int e =
             collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
+        if (e < 0)
+                store_report_due_list_release(ret);
+        return e;
+}
+
+static bool read_report_rollup(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_rollup *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        int64_t *v[] = {&p->total, &p->success, &p->failed,  &p->skipped,
+                        &p->canceled, &p->timed, &p->dur_sum, &p->dur_max};
+        for (int i = 0; i < 8; i++)
+                *v[i] = col_int(r, st, 1 + i);
+        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                p->hist[i] = col_int(r, st, 9 + i);
+        return lost || !p->job;
+}
+
+static int repo_report_rollup(struct store *s, const char *tenant, int64_t from, int64_t to,
+                              const char *job, struct store_report_rollup_list *ret,
+                              struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = collect(r, report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job),
+                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_rollup,
+                        "reading the runs figures", reterr);
+        if (e < 0)
+                store_report_rollup_list_release(ret);
+        return e;
+}
+
+static int repo_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, struct store_report_due_list *ret,
+                            struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_LIVE, tenant, from, to, job), sizeof(*ret->items),
                     (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
         if (e < 0)
                 store_report_due_list_release(ret);
@@ -2349,7 +2461,7 @@ static void *repo_native(struct store *s)
 /* The store interface of an engine: its name and open, the rest is the repository's. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 7, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 8, .name = engine, .open = open_fn, .close = repo_close,                \
                 .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
                 .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
                 .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
@@ -2390,6 +2502,7 @@ static void *repo_native(struct store *s)
                 .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
                 .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
                 .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
+                .report_rollup = repo_report_rollup, .report_live = repo_report_live,              \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include "core/lifecycle.h"
+#include "store/rollup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -785,6 +786,106 @@ void store_report_middle_list_release(struct store_report_middle_list *l)
         free(l->items);
         l->items = NULL;
         l->n = 0;
+}
+
+void store_report_rollup_list_release(struct store_report_rollup_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].job);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+_Static_assert(STORE_ROLLUP_BUCKETS == ROLLUP_BUCKETS, "one histogram");
+
+/* The median of `timed` durations summing to `sum`, longest `max`, from their
+ * histogram: exact for one or two (the mean), else the rank timed/2 interpolated
+ * linearly inside its bucket (the last bucket ends at max). */
+static double rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max)
+{
+        static const int64_t edge[ROLLUP_BUCKETS] = ROLLUP_EDGES;
+        if (timed <= 0)
+                return 0;
+        if (timed <= 2)
+                return (double)sum / (double)timed;
+        double rank = (double)timed / 2, cum = 0;
+        for (int b = 0; b < ROLLUP_BUCKETS; b++) {
+                if (hist[b] == 0 || cum + (double)hist[b] < rank) {
+                        cum += (double)hist[b];
+                        continue;
+                }
+                double lo = (double)edge[b];
+                double hi = b + 1 < ROLLUP_BUCKETS ? (double)edge[b + 1] : (double)max;
+                if (hi > (double)max)
+                        hi = (double)max;
+                if (lo > hi)
+                        lo = hi;
+                return lo + (hi - lo) * (rank - cum) / (double)hist[b];
+        }
+        return (double)max;
+}
+
+int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr)
+{
+        if (s->ops->version < 8 || !s->ops->report_rollup)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no runs figures", s->ops->name);
+        struct store_report_rollup_list ru = {0};
+        struct store_report_due_list live = {0};
+        struct store_report_stats_list l = {0};
+        int r = s->ops->report_rollup(s, tenant, from, to, job, &ru, reterr);
+        if (r == 0)
+                r = s->ops->report_live(s, tenant, from, to, job, &live, reterr);
+        if (r == 0 && live.n > 1)
+                qsort(live.items, live.n, sizeof(*live.items), cmp_due);
+        if (r == 0 && !(l.items = calloc(ru.n + live.n + 1, sizeof(*l.items))))
+                r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; r == 0 && i < ru.n; i++) {
+                const struct store_report_rollup *u = &ru.items[i];
+                struct store_report_stats *st = &l.items[l.n++];
+                st->job = u->job;
+                ru.items[i].job = NULL;
+                st->total = u->total;
+                st->success = u->success;
+                st->failed = u->failed;
+                st->skipped = u->skipped;
+                st->canceled = u->canceled;
+                st->timed = u->timed;
+                st->max_s = u->dur_max;
+                st->avg_s = u->timed ? (double)u->dur_sum / (double)u->timed : 0;
+                st->p50_s = rollup_median(u->hist, u->timed, u->dur_sum, u->dur_max);
+        }
+        if (r == 0 && l.n > 1)
+                qsort(l.items, l.n, sizeof(*l.items), cmp_stats);
+        /* The instances not yet final: counted in total (11 Stop Failed as failed). */
+        size_t sorted = l.n;
+        for (size_t i = 0; r == 0 && i < live.n; i++) {
+                struct store_report_stats key = {.job = live.items[i].job};
+                struct store_report_stats *st =
+                        sorted ? bsearch(&key, l.items, sorted, sizeof(*l.items), cmp_stats) : NULL;
+                if (!st && l.n > sorted && strcmp(l.items[l.n - 1].job, key.job) == 0)
+                        st = &l.items[l.n - 1];
+                if (!st) {
+                        st = &l.items[l.n++];
+                        st->job = live.items[i].job;
+                        live.items[i].job = NULL;
+                }
+                st->total++;
+                st->failed += live.items[i].state == STATE_STOP_FAILED;
+        }
+        if (r == 0 && l.n > sorted)
+                qsort(l.items, l.n, sizeof(*l.items), cmp_stats);
+        store_report_rollup_list_release(&ru);
+        store_report_due_list_release(&live);
+        if (r < 0) {
+                store_report_stats_list_release(&l);
+                return r;
+        }
+        *ret = l;
+        return 0;
 }
 
 /* ---- remote runs and next_due_api answers (ops version 5, schema 8) ------------- */

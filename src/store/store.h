@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 
@@ -347,6 +347,21 @@ struct store_report_due_list {
         struct store_report_due *items; /* by job name (byte order), then due time */
 };
 
+/* A backend's raw answer for the runs figures: one job's rollup rows (schema 10,
+ * src/store/rollup.h) summed over a range. Only final instances are in it. */
+#define STORE_ROLLUP_BUCKETS 24
+struct store_report_rollup {
+        char *job;
+        int64_t total, success, failed, skipped, canceled; /* final instances */
+        int64_t timed, dur_sum, dur_max;                   /* those with a duration */
+        int64_t hist[STORE_ROLLUP_BUCKETS];                /* durations by bucket */
+};
+
+struct store_report_rollup_list {
+        size_t n;
+        struct store_report_rollup *items;
+};
+
 /* A backend's raw answer for the median: the middle one or two durations per job. */
 struct store_report_middle {
         char *job;
@@ -527,6 +542,14 @@ struct store_ops {
         /* version 7: retention (no schema change) */
         int (*purge_step)(struct store *s, int64_t cutoff, unsigned limit,
                           struct store_purge *ret, struct batch_err *reterr);
+        /* version 8 (schema 10): the runs figures from the rollup, and the instances not
+         * yet final (job, due, state) due in a range. */
+        int (*report_rollup)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, struct store_report_rollup_list *ret,
+                             struct batch_err *reterr);
+        int (*report_live)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                           const char *job, struct store_report_due_list *ret,
+                           struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -843,6 +866,17 @@ int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t
                       const char *job, struct store_report_due_list *ret,
                       struct batch_err *reterr);
 
+/* The runs figures (docs/report.md "The runs figures") per job of `tenant` over the
+ * instances due in [from, to), from the rollup kept as instances become final, plus the
+ * instances not yet final: total, success, failed (Stop Failed included), skipped,
+ * canceled, timed, avg_s, max_s, and p50_s (exact for one or two timed runs, else
+ * estimated within a histogram bucket); has_failure and the step totals are 0. `from`
+ * and `to` are multiples of 900 s (a day's bounds in any zone). By job name. */
+int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr);
+
+void store_report_rollup_list_release(struct store_report_rollup_list *l);
 void store_report_stats_list_release(struct store_report_stats_list *l);
 void store_report_due_list_release(struct store_report_due_list *l);
 void store_report_middle_list_release(struct store_report_middle_list *l);

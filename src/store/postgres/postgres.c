@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "store/postgres/pq.h"
+#include "store/rollup.h"
 #include "store/sql.h"
 
 static const char *const migrations[] = {
@@ -153,6 +154,10 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (tenant, job));\n",
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
+        /* 10: the runs figures per quarter hour and job, with their backfill
+         * (src/store/rollup.h, docs/report.md). */
+        ROLLUP_DDL("BIGINT") ";\n"
+        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
 };
 struct sql_conn {
         PGconn *pg;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "store/rollup.h"
 #include "store/sql.h"
 #include "store/sqlite/gate.h"
 #include "store/store.h"
@@ -242,6 +243,10 @@ static const char *const migrations[] = {
         ") STRICT;\n",
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
+        /* 10: the runs figures per quarter hour and job, with their backfill
+         * (src/store/rollup.h, docs/report.md). */
+        ROLLUP_DDL("INTEGER") " STRICT, WITHOUT ROWID;\n"
+        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
 };
 
 struct sql_conn {
