@@ -1800,6 +1800,24 @@ static const struct store_report_stats *runs_of(const struct store_report_stats_
         return NULL;
 }
 
+struct slot_sums {
+        int rows;
+        int64_t first_slot, last_slot, found, total;
+};
+
+static int add_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct slot_sums *s = ctx;
+        (void)reterr;
+        if (s->rows++ == 0)
+                s->first_slot = p->slot;
+        assert_true(p->slot >= s->last_slot); /* by slot */
+        s->last_slot = p->slot;
+        s->found += p->found;
+        s->total += p->total;
+        return 0;
+}
+
 /* The runs figures from the rollup (schema 10, docs/report.md "The rollup"): kept in the
  * transaction that makes an instance final or takes it back (rerun), counted with the
  * instances not yet final; the median exact for one or two runs, else interpolated in
@@ -1933,6 +1951,18 @@ static void test_report_rollup(void **state)
         assert_int_equal(x->success, 1);
         assert_true(x->p50_s == 42.0 && x->avg_s == 42.0);
         assert_int_equal(x->max_s, 42);
+
+        /* The rows themselves, by slot: `found` counts the scheduled instances not ended
+         * in Timeout Skip (r1, r2, r3; then r7, r9). */
+        struct slot_sums sums = {0};
+        assert_int_equal(store_report_slots(f->s, "default", T, T + 1800, "r", add_slot, &sums,
+                                            &err),
+                         0);
+        assert_int_equal(sums.rows, 2);
+        assert_int_equal(sums.first_slot, T);
+        assert_int_equal(sums.last_slot, T + 900);
+        assert_int_equal(sums.found, 5);
+        assert_int_equal(sums.total, 7); /* the final ones: r5 and r6 are not */
 
         /* The rollup's counts are the instances' own (store_report_stats). */
         struct store_report_stats_list exact;

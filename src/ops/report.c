@@ -744,18 +744,157 @@ static struct report_runs_job *runs_job(struct report_runs *r, size_t *cap, size
         return jb;
 }
 
-static void stats_to_row(const struct store_report_stats *st, struct report_runs_row *row)
+/* One day's figures of one job while the rollup rows stream in. */
+struct day_acc {
+        char *job; /* jobs no longer defined only */
+        bool any;
+        int64_t total, success, failed, skipped, canceled, live, found;
+        int64_t timed, dur_sum, max_s;
+        int64_t hist[STORE_ROLLUP_BUCKETS];
+};
+
+struct runs_ctx {
+        struct report_runs *r;
+        size_t cap, jcap;
+        const struct sched_model *m;
+        const char *job;         /* the one asked for, or NULL */
+        const int64_t *bound;    /* the days' starts, and the end of the last */
+        size_t day;              /* the day being summed */
+        struct day_acc *acc;     /* by model job */
+        struct day_acc *extra;   /* jobs no longer defined, this day */
+        size_t nextra, extra_cap;
+        const struct store_report_due_list *live; /* by due time */
+        size_t live_i;
+        struct scratch sc;
+};
+
+static struct day_acc *extra_acc(struct runs_ctx *c, const char *job)
 {
-        row->total = st->total;
-        row->success = st->success;
-        row->failed = st->failed;
-        row->skipped = st->skipped;
-        row->canceled = st->canceled;
-        row->live = st->total - st->success - st->failed - st->skipped - st->canceled;
-        row->timed = st->timed;
-        row->p50_s = st->p50_s;
-        row->avg_s = st->avg_s;
-        row->max_s = st->max_s;
+        for (size_t i = 0; i < c->nextra; i++)
+                if (strcmp(c->extra[i].job, job) == 0)
+                        return &c->extra[i];
+        if (c->nextra == c->extra_cap) {
+                size_t n = c->extra_cap * 2 + 4;
+                struct day_acc *g = realloc(c->extra, n * sizeof(*g));
+                if (!g)
+                        return NULL;
+                c->extra = g;
+                c->extra_cap = n;
+        }
+        struct day_acc *a = &c->extra[c->nextra];
+        memset(a, 0, sizeof(*a));
+        if (!(a->job = strdup(job)))
+                return NULL;
+        c->nextra++;
+        return a;
+}
+
+static struct day_acc *acc_of(struct runs_ctx *c, const char *job)
+{
+        long i = sched_model_find(c->m, job);
+        return i >= 0 ? &c->acc[i] : extra_acc(c, job);
+}
+
+static void acc_to_row(const struct day_acc *a, struct report_runs_row *row)
+{
+        row->total = a->total;
+        row->success = a->success;
+        row->failed = a->failed;
+        row->skipped = a->skipped;
+        row->canceled = a->canceled;
+        row->live = a->live;
+        row->timed = a->timed;
+        row->max_s = a->max_s;
+        row->avg_s = a->timed ? (double)a->dur_sum / (double)a->timed : 0;
+        row->p50_s = store_rollup_median(a->hist, a->timed, a->dur_sum, a->max_s);
+}
+
+/* Ends day c->day: adds its live instances, makes the rows of its jobs (not_run from
+ * the expected dues), and clears the sums. */
+static int flush_day(struct runs_ctx *c)
+{
+        struct report_runs *r = c->r;
+        int64_t ds = c->bound[c->day], de = c->bound[c->day + 1];
+        int rc;
+        for (; c->live_i < c->live->n && c->live->items[c->live_i].due < de; c->live_i++) {
+                const struct store_report_due *l = &c->live->items[c->live_i];
+                struct day_acc *a = acc_of(c, l->job);
+                if (!a)
+                        return BATCH_ENOMEM;
+                a->any = true;
+                a->total++;
+                if (l->state == STATE_STOP_FAILED)
+                        a->failed++;
+                else
+                        a->live++;
+                a->found += l->scheduled;
+        }
+        for (size_t i = 0; i < c->m->njobs; i++) {
+                const struct sched_job_spec *j = &c->m->jobs[i];
+                struct day_acc *a = &c->acc[i];
+                if (c->job && strcmp(c->job, j->name) != 0)
+                        continue;
+                size_t nexp = 0, admitted = 0;
+                if ((rc = expected(&c->sc, j, &c->m->tenant, ds, de, &nexp)) < 0)
+                        return rc;
+                for (size_t k = 0; k < nexp; k++)
+                        admitted += c->sc.exp[k].skip == NULL;
+                if (!a->any && nexp == 0)
+                        continue;
+                struct report_runs_row row = {0};
+                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
+                row.job = (char *)j->name;
+                row.estimated_minutes = j->estimated_minutes;
+                acc_to_row(a, &row);
+                row.not_run = admitted > (size_t)a->found ? (unsigned)(admitted - (size_t)a->found)
+                                                          : 0;
+                if ((rc = add_runs_row(r, &c->cap, &row, c->day, &r->jobs[i])) < 0)
+                        return rc;
+                memset(a, 0, sizeof(*a));
+        }
+        for (size_t i = 0; i < c->nextra; i++) {
+                struct day_acc *a = &c->extra[i];
+                struct report_runs_row row = {0};
+                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
+                row.job = a->job;
+                row.estimated_minutes = -1;
+                acc_to_row(a, &row);
+                struct report_runs_job *jb = runs_job(r, &c->jcap, c->m->njobs, a->job);
+                if (!jb || (rc = add_runs_row(r, &c->cap, &row, c->day, jb)) < 0)
+                        return BATCH_ENOMEM;
+                free(a->job);
+        }
+        c->nextra = 0;
+        return 0;
+}
+
+/* A rollup row: ends the days before its slot, then adds it to its job's sums. */
+static int runs_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct runs_ctx *c = ctx;
+        int rc;
+        while (p->slot >= c->bound[c->day + 1]) {
+                if ((rc = flush_day(c)) < 0)
+                        return batch_err_set(reterr, rc, NULL, "out of memory");
+                c->day++;
+        }
+        struct day_acc *a = acc_of(c, p->job);
+        if (!a)
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        a->any = true;
+        a->total += p->total;
+        a->success += p->success;
+        a->failed += p->failed;
+        a->skipped += p->skipped;
+        a->canceled += p->canceled;
+        a->found += p->found;
+        a->timed += p->timed;
+        a->dur_sum += p->dur_sum;
+        if (p->dur_max > a->max_s)
+                a->max_s = p->dur_max;
+        for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
+                a->hist[b] += p->hist[b];
+        return 0;
 }
 
 int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
@@ -788,19 +927,16 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         inspect_format_date(d0, r.from);
         inspect_format_date(d1, r.to);
         snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
-        int64_t start, end, x;
-        inspect_day_bounds(z, d0, &start, &x);
-        inspect_day_bounds(z, d1, &x, &end);
-        struct store_report_due_list dues = {0};
-        struct store_report_stats_list stats = {0};
-        struct scratch sc = {0};
-        size_t cap = 0, jcap = m.njobs;
-        size_t *cur = calloc(m.njobs + 1, sizeof(*cur));
+        struct store_report_due_list live = {0};
+        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .job = job, .live = &live};
         r.ndays = (size_t)(d1 - d0 + 1);
+        int64_t *bound = calloc(r.ndays + 1, sizeof(*bound));
+        c.bound = bound;
+        c.acc = calloc(m.njobs + 1, sizeof(*c.acc));
         r.days = calloc(r.ndays, sizeof(*r.days));
         r.jobs = calloc(m.njobs + 1, sizeof(*r.jobs));
         r.missed = calloc(REPORT_RUNS_MAX_NOT_RUN, sizeof(*r.missed));
-        if (!cur || !r.days || !r.jobs || !r.missed) {
+        if (!bound || !c.acc || !r.days || !r.jobs || !r.missed) {
                 rc = BATCH_ENOMEM;
                 goto out;
         }
@@ -811,66 +947,23 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
                         goto out;
                 }
         }
-        if ((rc = store_report_dues(s, tenant, start, end, job, &dues, reterr)) < 0)
-                goto out;
-        for (size_t i = 0; i < m.njobs; i++)
-                cur[i] = dues_lower(&dues, m.jobs[i].name);
-        for (int64_t d = d0; d <= d1; d++) {
-                int64_t ds, de;
-                inspect_day_bounds(z, d, &ds, &de);
-                struct report_runs_day *day = &r.days[d - d0];
-                inspect_format_date(d, day->date);
-                if ((rc = store_report_runs(s, tenant, ds, de, job, &stats, reterr)) < 0)
-                        goto out;
-                for (size_t i = 0; i < m.njobs; i++) {
-                        const struct sched_job_spec *j = &m.jobs[i];
-                        if (job && strcmp(job, j->name) != 0)
-                                continue;
-                        size_t lo = cur[i], hi = lo, nexp = 0;
-                        while (hi < dues.n && dues.items[hi].due < de &&
-                               strcmp(dues.items[hi].job, j->name) == 0)
-                                hi++;
-                        cur[i] = hi;
-                        if ((rc = expected(&sc, j, &m.tenant, ds, de, &nexp)) < 0 ||
-                            (rc = seen_from(&sc, &dues, lo, hi)) < 0)
-                                goto out;
-                        struct store_report_stats *st =
-                                (struct store_report_stats *)stats_find(&stats, j->name);
-                        if (!st && nexp == 0 && hi == lo)
-                                continue;
-                        struct report_runs_row row = {0};
-                        memcpy(row.date, day->date, sizeof(row.date));
-                        row.job = (char *)j->name;
-                        row.estimated_minutes = j->estimated_minutes;
-                        struct inspect_freq f;
-                        inspect_frequency(sc.exp, nexp, sc.seen, hi - lo, &f);
-                        row.not_run = f.missing_runs + f.not_run;
-                        if (st) {
-                                stats_to_row(st, &row);
-                                st->total = -1; /* reported */
-                        }
-                        if ((rc = add_runs_row(&r, &cap, &row, (size_t)(d - d0), &r.jobs[i])) <
-                            0)
-                                goto out;
-                }
-                /* Jobs no longer defined. */
-                for (size_t i = 0; i < stats.n; i++) {
-                        const struct store_report_stats *st = &stats.items[i];
-                        if (st->total < 0)
-                                continue;
-                        struct report_runs_row row = {0};
-                        memcpy(row.date, day->date, sizeof(row.date));
-                        row.job = st->job;
-                        row.estimated_minutes = -1;
-                        stats_to_row(st, &row);
-                        struct report_runs_job *jb = runs_job(&r, &jcap, m.njobs, st->job);
-                        if (!jb || (rc = add_runs_row(&r, &cap, &row, (size_t)(d - d0), jb)) < 0) {
-                                rc = BATCH_ENOMEM;
-                                goto out;
-                        }
-                }
-                store_report_stats_list_release(&stats);
+        for (size_t i = 0; i < r.ndays; i++) {
+                int64_t x;
+                inspect_day_bounds(z, d0 + (int64_t)i, &bound[i], &x);
+                inspect_format_date(d0 + (int64_t)i, r.days[i].date);
+                if (i + 1 == r.ndays)
+                        bound[i + 1] = x;
         }
+        /* One query for the range: the rollup rows by slot, each day ended as the next
+         * one's rows begin; the instances not yet final from a second. */
+        if ((rc = store_report_live(s, tenant, bound[0], bound[r.ndays], job, &live, reterr)) <
+                    0 ||
+            (rc = store_report_slots(s, tenant, bound[0], bound[r.ndays], job, runs_slot, &c,
+                                     reterr)) < 0)
+                goto out;
+        for (; c.day < r.ndays; c.day++)
+                if ((rc = flush_day(&c)) < 0)
+                        goto out;
         if (r.n > 1)
                 qsort(r.rows, r.n, sizeof(*r.rows), cmp_runs_row);
         /* Only the jobs with a row, by name. */
@@ -887,10 +980,13 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         if (r.nmissed > 1)
                 qsort(r.missed, r.nmissed, sizeof(*r.missed), cmp_missed);
 out:
-        free(cur);
-        scratch_release(&sc);
-        store_report_stats_list_release(&stats);
-        store_report_due_list_release(&dues);
+        for (size_t i = 0; i < c.nextra; i++)
+                free(c.extra[i].job);
+        free(c.extra);
+        free(c.acc);
+        free(bound);
+        scratch_release(&c.sc);
+        store_report_due_list_release(&live);
         sched_model_release(&m);
         defset_release(&set);
         if (rc == BATCH_ENOMEM)

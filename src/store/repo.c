@@ -98,12 +98,12 @@ struct repo {
 /* The runs figures of the quarter-hour slots in a range, per job (docs/report.md "The
  * rollup"), and the instances not yet final due in it (few; instances_state). */
 #define REPORT_ROLLUP_SQL(jobcond)                                                                 \
-        "SELECT job, sum(total), sum(success), sum(failed), sum(skipped), sum(canceled), "         \
-        "sum(timed), sum(dur_sum), max(dur_max), " ROLLUP_HIST_READ " FROM run_slots WHERE "       \
-        "tenant = ?1 AND slot >= ?2 AND slot < ?3 AND " jobcond " GROUP BY job"
+        "SELECT job, slot, total, success, failed, skipped, canceled, found, timed, dur_sum, "     \
+        "dur_max, " ROLLUP_HIST_COLS " FROM run_slots WHERE tenant = ?1 AND slot >= ?2 AND "       \
+        "slot < ?3 AND " jobcond " ORDER BY slot"
 #define REPORT_LIVE_SQL(jobcond)                                                                   \
-        "SELECT job, due_time, state FROM instances{BY_STATE} WHERE tenant = ?1 AND state IN "     \
-        LIVE_STATES " AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+        "SELECT job, due_time, state, scheduled FROM instances{BY_STATE} WHERE tenant = ?1 AND "   \
+        "state IN " LIVE_STATES " AND due_time >= ?2 AND due_time < ?3 AND " jobcond
 /* The slot of instance ?1, recomputed from its final instances: cleared, then filled. */
 #define ROLLUP_OF(col) "(SELECT " col " FROM instances WHERE id = ?1)"
 #define ROLLUP_SLOT_OF "(SELECT due_time - due_time % 900 FROM instances WHERE id = ?1)"
@@ -2164,31 +2164,39 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         return e;
 }
 
-static bool read_report_rollup(struct repo *r, struct sql_stmt *st, void *item)
-{
-        struct store_report_rollup *p = item;
-        bool lost = false;
-        p->job = col_text(r, st, 0, &lost);
-        int64_t *v[] = {&p->total, &p->success, &p->failed,  &p->skipped,
-                        &p->canceled, &p->timed, &p->dur_sum, &p->dur_max};
-        for (int i = 0; i < 8; i++)
-                *v[i] = col_int(r, st, 1 + i);
-        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
-                p->hist[i] = col_int(r, st, 9 + i);
-        return lost || !p->job;
-}
-
-static int repo_report_rollup(struct store *s, const char *tenant, int64_t from, int64_t to,
-                              const char *job, struct store_report_rollup_list *ret,
-                              struct batch_err *reterr)
+static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, store_report_slot_fn *fn, void *ctx,
+                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_rollup,
-                        "reading the runs figures", reterr);
-        if (e < 0)
-                store_report_rollup_list_release(ret);
-        return e;
+        struct sql_stmt *st = report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job);
+        int got = 0, ret = 0;
+        while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
+                bool lost = false;
+                struct store_report_slot p = {.job = col_text(r, st, 0, &lost)};
+                int64_t *v[] = {&p.slot,  &p.total, &p.success, &p.failed,  &p.skipped,
+                                &p.canceled, &p.found, &p.timed,   &p.dur_sum, &p.dur_max};
+                for (int i = 0; i < 10; i++)
+                        *v[i] = col_int(r, st, 1 + i);
+                for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                        p.hist[i] = col_int(r, st, 11 + i);
+                ret = lost || !p.job ? batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory")
+                                     : fn(&p, ctx, reterr);
+                free(p.job);
+        }
+        r->drv->reset(st);
+        return ret < 0 ? ret : got < 0 ? got : 0;
+}
+
+static bool read_report_live(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_due *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->due = col_int(r, st, 1);
+        p->state = (int)col_int(r, st, 2);
+        p->scheduled = col_int(r, st, 3) != 0;
+        return lost || !p->job;
 }
 
 static int repo_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2198,7 +2206,7 @@ static int repo_report_live(struct store *s, const char *tenant, int64_t from, i
         struct repo *r = (struct repo *)s;
         int e =
             collect(r, report_stmt(r, RS_REPORT_LIVE, tenant, from, to, job), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
+                    (void **)&ret->items, &ret->n, read_report_live, "reading the report", reterr);
         if (e < 0)
                 store_report_due_list_release(ret);
         return e;
@@ -2502,7 +2510,7 @@ static void *repo_native(struct store *s)
                 .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
                 .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
                 .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
-                .report_rollup = repo_report_rollup, .report_live = repo_report_live,              \
+                .report_slots = repo_report_slots, .report_live = repo_report_live,              \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

@@ -46,7 +46,7 @@
         "CREATE TABLE run_slots (\n"                                                               \
         "  tenant TEXT NOT NULL,\n  job TEXT NOT NULL,\n  slot " type " NOT NULL,\n"              \
         "  total " type " NOT NULL,\n  success " type " NOT NULL,\n  failed " type " NOT NULL,\n" \
-        "  skipped " type " NOT NULL,\n  canceled " type " NOT NULL,\n"                           \
+        "  skipped " type " NOT NULL,\n  canceled " type " NOT NULL,\n  found " type " NOT NULL,\n" \
         "  timed " type " NOT NULL,\n  dur_sum " type " NOT NULL,\n  dur_max " type " NOT NULL,\n" \
         ROLLUP_H(0, type) ROLLUP_H(1, type) ROLLUP_H(2, type) ROLLUP_H(3, type)                   \
         ROLLUP_H(4, type) ROLLUP_H(5, type) ROLLUP_H(6, type) ROLLUP_H(7, type)                   \
@@ -57,21 +57,23 @@
         "  PRIMARY KEY (tenant, slot, job)\n)"
 
 #define ROLLUP_COLS                                                                                \
-        "tenant, job, slot, total, success, failed, skipped, canceled, timed, dur_sum, "           \
+        "tenant, job, slot, total, success, failed, skipped, canceled, found, timed, dur_sum, "    \
         "dur_max, " ROLLUP_HIST_COLS
 
 /* INSERT INTO run_slots the rows of the final instances `from_where` selects (aliased
  * i; it ends in a WHERE clause): per tenant, job and slot, the outcomes (success 5 and
- * 12, failed 3, 6 and 7, skipped 8, canceled 9), the durations' count, sum, maximum
- * and histogram. */
+ * 12, failed 3, 6 and 7, skipped 8, canceled 9), `found` (scheduled instances not ended
+ * in Timeout Skip: runs of expected due times), the durations' count, sum, maximum and
+ * histogram. */
 #define ROLLUP_INSERT(from_where)                                                                  \
         "INSERT INTO run_slots(" ROLLUP_COLS ") SELECT tenant, job, slot, count(*), "              \
         "sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "                                      \
         "sum(CASE WHEN state IN (3, 6, 7) THEN 1 ELSE 0 END), "                                    \
         "sum(CASE WHEN state = 8 THEN 1 ELSE 0 END), sum(CASE WHEN state = 9 THEN 1 ELSE 0 END), " \
-        "count(dur), coalesce(sum(dur), 0), coalesce(max(dur), 0), " ROLLUP_HIST_SUMS              \
+        "sum(found), count(dur), coalesce(sum(dur), 0), coalesce(max(dur), 0), " ROLLUP_HIST_SUMS              \
         " FROM (SELECT i.tenant AS tenant, i.job AS job, i.due_time - i.due_time % 900 AS slot, "  \
-        "i.state AS state, " REPORT_DUR_SQL " AS dur " from_where                                  \
+        "i.state AS state, CASE WHEN i.scheduled AND i.state <> 8 THEN 1 ELSE 0 END AS found, "   \
+        REPORT_DUR_SQL " AS dur " from_where                                  \
         " AND i.state IN (3, 5, 6, 7, 8, 9, 12)) x GROUP BY tenant, job, slot"
 
 /* Migration 10's backfill: every final instance. */

@@ -788,21 +788,9 @@ void store_report_middle_list_release(struct store_report_middle_list *l)
         l->n = 0;
 }
 
-void store_report_rollup_list_release(struct store_report_rollup_list *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                free(l->items[i].job);
-        free(l->items);
-        l->items = NULL;
-        l->n = 0;
-}
-
 _Static_assert(STORE_ROLLUP_BUCKETS == ROLLUP_BUCKETS, "one histogram");
 
-/* The median of `timed` durations summing to `sum`, longest `max`, from their
- * histogram: exact for one or two (the mean), else the rank timed/2 interpolated
- * linearly inside its bucket (the last bucket ends at max). */
-static double rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max)
+double store_rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max)
 {
         static const int64_t edge[ROLLUP_BUCKETS] = ROLLUP_EDGES;
         if (timed <= 0)
@@ -826,65 +814,138 @@ static double rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int
         return (double)max;
 }
 
+static int need_v8(struct store *s, struct batch_err *reterr)
+{
+        if (s->ops->version < 8 || !s->ops->report_slots)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no runs figures", s->ops->name);
+        return 0;
+}
+
+int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr)
+{
+        int r = need_v8(s, reterr);
+        return r < 0 ? r : s->ops->report_slots(s, tenant, from, to, job, fn, ctx, reterr);
+}
+
+static int cmp_due_time(const void *a, const void *b)
+{
+        const struct store_report_due *x = a, *y = b;
+        return x->due < y->due ? -1 : x->due > y->due;
+}
+
+int store_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr)
+{
+        memset(ret, 0, sizeof(*ret));
+        int r = need_v8(s, reterr);
+        if (r == 0)
+                r = s->ops->report_live(s, tenant, from, to, job, ret, reterr);
+        if (r == 0 && ret->n > 1)
+                qsort(ret->items, ret->n, sizeof(*ret->items), cmp_due_time);
+        return r;
+}
+
+/* store_report_runs' sums per job, with the histograms for the median. */
+struct runs_acc {
+        struct store_report_stats_list l;
+        size_t cap;
+        int64_t (*hist)[STORE_ROLLUP_BUCKETS];
+        int64_t *dur_sum;
+};
+
+static struct store_report_stats *runs_acc_job(struct runs_acc *a, const char *job,
+                                               size_t *ret_i)
+{
+        for (size_t i = 0; i < a->l.n; i++)
+                if (strcmp(a->l.items[i].job, job) == 0) {
+                        *ret_i = i;
+                        return &a->l.items[i];
+                }
+        if (a->l.n == a->cap) {
+                size_t c = a->cap * 2 + 8;
+                struct store_report_stats *g = realloc(a->l.items, c * sizeof(*g));
+                int64_t(*h)[STORE_ROLLUP_BUCKETS] = g ? realloc(a->hist, c * sizeof(*h)) : NULL;
+                int64_t *d = h ? realloc(a->dur_sum, c * sizeof(*d)) : NULL;
+                if (g)
+                        a->l.items = g;
+                if (h)
+                        a->hist = h;
+                if (!d)
+                        return NULL;
+                a->dur_sum = d;
+                a->cap = c;
+        }
+        *ret_i = a->l.n;
+        struct store_report_stats *st = &a->l.items[a->l.n];
+        memset(st, 0, sizeof(*st));
+        memset(a->hist[a->l.n], 0, sizeof(a->hist[0]));
+        a->dur_sum[a->l.n] = 0;
+        if (!(st->job = strdup(job)))
+                return NULL;
+        a->l.n++;
+        return st;
+}
+
+static int runs_acc_add(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct runs_acc *a = ctx;
+        size_t i;
+        struct store_report_stats *st = runs_acc_job(a, p->job, &i);
+        if (!st)
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        st->total += p->total;
+        st->success += p->success;
+        st->failed += p->failed;
+        st->skipped += p->skipped;
+        st->canceled += p->canceled;
+        st->timed += p->timed;
+        if (p->dur_max > st->max_s)
+                st->max_s = p->dur_max;
+        a->dur_sum[i] += p->dur_sum;
+        for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
+                a->hist[i][b] += p->hist[b];
+        return 0;
+}
+
 int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
                       const char *job, struct store_report_stats_list *ret,
                       struct batch_err *reterr)
 {
-        if (s->ops->version < 8 || !s->ops->report_rollup)
-                return batch_err_set(reterr, BATCH_EINVAL, "db",
-                                     "db: the %s backend has no runs figures", s->ops->name);
-        struct store_report_rollup_list ru = {0};
+        struct runs_acc a = {0};
         struct store_report_due_list live = {0};
-        struct store_report_stats_list l = {0};
-        int r = s->ops->report_rollup(s, tenant, from, to, job, &ru, reterr);
+        int r = store_report_slots(s, tenant, from, to, job, runs_acc_add, &a, reterr);
         if (r == 0)
-                r = s->ops->report_live(s, tenant, from, to, job, &live, reterr);
-        if (r == 0 && live.n > 1)
-                qsort(live.items, live.n, sizeof(*live.items), cmp_due);
-        if (r == 0 && !(l.items = calloc(ru.n + live.n + 1, sizeof(*l.items))))
-                r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
-        for (size_t i = 0; r == 0 && i < ru.n; i++) {
-                const struct store_report_rollup *u = &ru.items[i];
-                struct store_report_stats *st = &l.items[l.n++];
-                st->job = u->job;
-                ru.items[i].job = NULL;
-                st->total = u->total;
-                st->success = u->success;
-                st->failed = u->failed;
-                st->skipped = u->skipped;
-                st->canceled = u->canceled;
-                st->timed = u->timed;
-                st->max_s = u->dur_max;
-                st->avg_s = u->timed ? (double)u->dur_sum / (double)u->timed : 0;
-                st->p50_s = rollup_median(u->hist, u->timed, u->dur_sum, u->dur_max);
+                r = store_report_live(s, tenant, from, to, job, &live, reterr);
+        for (size_t i = 0; r == 0 && i < a.l.n; i++) {
+                struct store_report_stats *st = &a.l.items[i];
+                st->avg_s = st->timed ? (double)a.dur_sum[i] / (double)st->timed : 0;
+                st->p50_s = store_rollup_median(a.hist[i], st->timed, a.dur_sum[i], st->max_s);
         }
-        if (r == 0 && l.n > 1)
-                qsort(l.items, l.n, sizeof(*l.items), cmp_stats);
         /* The instances not yet final: counted in total (11 Stop Failed as failed). */
-        size_t sorted = l.n;
         for (size_t i = 0; r == 0 && i < live.n; i++) {
-                struct store_report_stats key = {.job = live.items[i].job};
-                struct store_report_stats *st =
-                        sorted ? bsearch(&key, l.items, sorted, sizeof(*l.items), cmp_stats) : NULL;
-                if (!st && l.n > sorted && strcmp(l.items[l.n - 1].job, key.job) == 0)
-                        st = &l.items[l.n - 1];
+                size_t k;
+                struct store_report_stats *st = runs_acc_job(&a, live.items[i].job, &k);
                 if (!st) {
-                        st = &l.items[l.n++];
-                        st->job = live.items[i].job;
-                        live.items[i].job = NULL;
+                        r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+                        break;
                 }
                 st->total++;
                 st->failed += live.items[i].state == STATE_STOP_FAILED;
         }
-        if (r == 0 && l.n > sorted)
-                qsort(l.items, l.n, sizeof(*l.items), cmp_stats);
-        store_report_rollup_list_release(&ru);
+        free(a.hist);
+        free(a.dur_sum);
         store_report_due_list_release(&live);
         if (r < 0) {
-                store_report_stats_list_release(&l);
+                store_report_stats_list_release(&a.l);
                 return r;
         }
-        *ret = l;
+        if (a.l.n > 1)
+                qsort(a.l.items, a.l.n, sizeof(*a.l.items), cmp_stats);
+        *ret = a.l;
         return 0;
 }
 

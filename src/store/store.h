@@ -340,6 +340,7 @@ struct store_report_due {
         char *job;
         int64_t due;
         int state;
+        bool scheduled; /* filled by store_report_live only */
 };
 
 struct store_report_due_list {
@@ -347,20 +348,21 @@ struct store_report_due_list {
         struct store_report_due *items; /* by job name (byte order), then due time */
 };
 
-/* A backend's raw answer for the runs figures: one job's rollup rows (schema 10,
- * src/store/rollup.h) summed over a range. Only final instances are in it. */
+/* One row of the runs rollup (schema 10, src/store/rollup.h, docs/report.md "The
+ * rollup"): the final instances of a job due in one quarter hour [slot, slot + 900). */
 #define STORE_ROLLUP_BUCKETS 24
-struct store_report_rollup {
-        char *job;
+struct store_report_slot {
+        char *job;                                         /* valid during the callback */
+        int64_t slot;
         int64_t total, success, failed, skipped, canceled; /* final instances */
-        int64_t timed, dur_sum, dur_max;                   /* those with a duration */
-        int64_t hist[STORE_ROLLUP_BUCKETS];                /* durations by bucket */
+        int64_t found;                     /* scheduled ones not ended in Timeout Skip */
+        int64_t timed, dur_sum, dur_max;   /* those with a duration */
+        int64_t hist[STORE_ROLLUP_BUCKETS]; /* durations by bucket */
 };
 
-struct store_report_rollup_list {
-        size_t n;
-        struct store_report_rollup *items;
-};
+/* Called for each rollup row; a negative return (a BATCH_* code, reterr set) stops. */
+typedef int store_report_slot_fn(const struct store_report_slot *row, void *ctx,
+                                 struct batch_err *reterr);
 
 /* A backend's raw answer for the median: the middle one or two durations per job. */
 struct store_report_middle {
@@ -544,9 +546,9 @@ struct store_ops {
                           struct store_purge *ret, struct batch_err *reterr);
         /* version 8 (schema 10): the runs figures from the rollup, and the instances not
          * yet final (job, due, state) due in a range. */
-        int (*report_rollup)(struct store *s, const char *tenant, int64_t from, int64_t to,
-                             const char *job, struct store_report_rollup_list *ret,
-                             struct batch_err *reterr);
+        int (*report_slots)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, store_report_slot_fn *fn, void *ctx,
+                            struct batch_err *reterr);
         int (*report_live)(struct store *s, const char *tenant, int64_t from, int64_t to,
                            const char *job, struct store_report_due_list *ret,
                            struct batch_err *reterr);
@@ -876,7 +878,24 @@ int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t
                       const char *job, struct store_report_stats_list *ret,
                       struct batch_err *reterr);
 
-void store_report_rollup_list_release(struct store_report_rollup_list *l);
+/* Calls fn for each rollup row of `tenant` (of `job`, or every job when NULL) whose
+ * slot is in [from, to), by slot (one query, rows streamed: a tenant's 90 days are a
+ * million rows). Errors: the store's, or fn's. */
+int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr);
+
+/* The instances of `tenant` (of `job`, or every job) due in [from, to) that are not
+ * final (0, 1, 2, 4, 10, 11): job, due, state, scheduled; by due time. */
+int store_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr);
+
+/* The median of `timed` durations summing to `sum`, longest `max`, from their rollup
+ * histogram: exact for one or two (the mean), else the rank timed/2 interpolated
+ * linearly inside its bucket (the last bucket ends at max). 0 when timed is 0. */
+double store_rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max);
+
 void store_report_stats_list_release(struct store_report_stats_list *l);
 void store_report_due_list_release(struct store_report_due_list *l);
 void store_report_middle_list_release(struct store_report_middle_list *l);
