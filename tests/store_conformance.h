@@ -1993,6 +1993,56 @@ static void test_report_rollup(void **state)
         store_report_stats_list_release(&l);
 }
 
+/* Two workers on one repository (two connections): of two claims on a pending delivery
+ * read as due by both, exactly one succeeds; the other is stale and must not send. A
+ * claim that ran out is due again and can be taken over; a recorded one cannot. */
+static void test_delivery_claim(void **state)
+{
+        struct fixture *f = *state;
+        struct store *s2;
+        struct batch_err err;
+        assert_int_equal(store_open(f->dsn, &s2, &err), 0);
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"failure",
+                                 .message = (char *)"m", .severity = (char *)"warning"};
+        int64_t aid = 0, did = 0;
+        assert_int_equal(store_alert_add(f->s, &al, 1000, &aid, &err), 0);
+        struct store_delivery d = {.alert_id = aid, .channel = (char *)"webhook",
+                                   .target = (char *)"http://127.0.0.1:9/h",
+                                   .state = (char *)"pending", .next_attempt_at = 1000,
+                                   .message_id = (char *)"<m@x>"};
+        assert_int_equal(store_delivery_add(f->s, &d, 1000, &did, &err), 0);
+        struct store_delivery_list l1, l2;
+        assert_int_equal(store_delivery_due(f->s, 1001, 10, &l1, &err), 0);
+        assert_int_equal(store_delivery_due(s2, 1001, 10, &l2, &err), 0);
+        assert_int_equal(l1.n, 1);
+        assert_int_equal(l2.n, 1);
+        assert_int_equal(l2.items[0].next_attempt_at, 1000);
+        assert_int_equal(store_delivery_claim(s2, did, l2.items[0].next_attempt_at, 1301, &err),
+                         0);
+        assert_int_equal(store_delivery_claim(f->s, did, l1.items[0].next_attempt_at, 1301,
+                                              &err),
+                         BATCH_ESTALE);
+        store_delivery_list_release(&l1);
+        store_delivery_list_release(&l2);
+        /* Claimed: not due again before the claim ends, due after it. */
+        assert_int_equal(store_delivery_due(f->s, 1300, 10, &l1, &err), 0);
+        assert_int_equal(l1.n, 0);
+        store_delivery_list_release(&l1);
+        assert_int_equal(store_delivery_due(f->s, 1301, 10, &l1, &err), 0);
+        assert_int_equal(l1.n, 1);
+        assert_int_equal(store_delivery_claim(f->s, did, 1301, 1601, &err), 0);
+        store_delivery_list_release(&l1);
+        /* Recorded as sent: no claim takes it, and it is never due again. */
+        struct store_delivery o = {.state = (char *)"sent", .attempts = 1};
+        assert_int_equal(store_delivery_update(f->s, did, &o, 1310, &err), 0);
+        assert_int_equal(store_delivery_claim(s2, did, 1601, 1900, &err), BATCH_ESTALE);
+        assert_int_equal(store_delivery_due(s2, 99999, 10, &l2, &err), 0);
+        assert_int_equal(l2.n, 0);
+        store_delivery_list_release(&l2);
+        assert_int_equal(store_delivery_claim(s2, did + 1000, 1, 2, &err), BATCH_ENOENT);
+        store_close(s2);
+}
+
 /* Remote runs (schema 8): a callback token per execution, found by its hash while the
  * execution runs; the first final report counts, and none once the execution ended. */
 static void test_remote_runs(void **state)
@@ -2105,6 +2155,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_report_rollup, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_delivery_claim, setup, teardown),            \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_retention, setup, teardown)

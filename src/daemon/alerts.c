@@ -695,10 +695,25 @@ static const char *instance_trace(struct store *st, int64_t id, char buf[TRACE_I
         return buf[0] ? buf : NULL;
 }
 
+/* How long a worker's claim on a delivery lasts (clock seconds): longer than an attempt
+ * (the transports give up after 30 s); a worker that died holding one leaves the
+ * delivery due again after it. */
+#define CLAIM_S 300
+
 static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
 {
         struct store_alert a = {0};
         struct batch_err err = {0};
+        /* Several nodes on one repository each run a worker: the one whose claim
+         * changes the row sends; the others leave it (docs/alerts.md). */
+        int c = store_delivery_claim(w->st, dv->id, dv->next_attempt_at,
+                                     dclock_now(w->clock) + CLAIM_S, &err);
+        if (c < 0) {
+                if (c != BATCH_ESTALE)
+                        dlog("error", NULL, 0, 0, NULL, "alert delivery %lld: %s",
+                             (long long)dv->id, err.msg);
+                return;
+        }
         if (store_alert_get(w->st, dv->alert_id, &a, &err) < 0) {
                 dlog("error", NULL, 0, 0, NULL, "alert delivery %lld: %s", (long long)dv->id,
                      err.msg);

@@ -175,6 +175,7 @@ enum rs {
         RS_DELIVERY_INSERT,
         RS_DELIVERY_DUE,
         RS_DELIVERY_UPDATE,
+        RS_DELIVERY_CLAIM,
         RS_DELIVERY_EXISTS,
         RS_DELIVERY_LIST,
         RS_REMOTE_RUN_ADD,
@@ -388,6 +389,8 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
                                "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
                                "WHERE id = ?1 AND state = 'pending'",
+        [RS_DELIVERY_CLAIM] = "UPDATE alert_deliveries SET next_attempt_at = ?3 WHERE id = ?1 "
+                              "AND state = 'pending' AND next_attempt_at = ?2",
         [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
         [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                              "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
@@ -1539,6 +1542,15 @@ static int repo_delivery_update(struct store *s, int64_t id, const struct store_
                            reterr);
 }
 
+static int repo_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                               struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_DELIVERY_CLAIM, "iii", id, seen_next, until),
+                           RS_DELIVERY_EXISTS, id, "delivery", "been claimed or recorded",
+                           reterr);
+}
+
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
 static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
@@ -2178,8 +2190,16 @@ static int repo_report_slots(struct store *s, const char *tenant, int64_t from, 
                                 &p.canceled, &p.found, &p.timed,   &p.dur_sum, &p.dur_max};
                 for (int i = 0; i < 10; i++)
                         *v[i] = col_int(r, st, 1 + i);
-                for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
-                        p.hist[i] = col_int(r, st, 11 + i);
+                /* One or two durations are known from their sum and maximum: the
+                 * histogram's 24 columns are read only for more (most rows). */
+                if (p.timed > 2)
+                        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                                p.hist[i] = col_int(r, st, 11 + i);
+                else if (p.timed == 2) {
+                        p.hist[rollup_bucket(p.dur_max)]++;
+                        p.hist[rollup_bucket(p.dur_sum - p.dur_max)]++;
+                } else if (p.timed == 1)
+                        p.hist[rollup_bucket(p.dur_sum)]++;
                 ret = lost || !p.job ? batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory")
                                      : fn(&p, ctx, reterr);
                 free(p.job);
@@ -2469,7 +2489,7 @@ static void *repo_native(struct store *s)
 /* The store interface of an engine: its name and open, the rest is the repository's. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 8, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 9, .name = engine, .open = open_fn, .close = repo_close,                \
                 .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
                 .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
                 .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
@@ -2511,6 +2531,7 @@ static void *repo_native(struct store *s)
                 .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
                 .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
                 .report_slots = repo_report_slots, .report_live = repo_report_live,              \
+                .delivery_claim = repo_delivery_claim,                                             \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

@@ -10,6 +10,8 @@
 #ifndef BATCH_STORE_ROLLUP_H
 #define BATCH_STORE_ROLLUP_H
 
+#include <stdint.h>
+
 #define ROLLUP_SLOT_S 900
 #define ROLLUP_BUCKETS 24
 
@@ -17,6 +19,16 @@
 #define ROLLUP_EDGES                                                                               \
         {0,   5,   10,  20,  30,   45,   60,   90,   120,  180,   240,   300,                      \
          450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 21600, 43200}
+
+/* The bucket of a duration of d seconds. */
+static inline int rollup_bucket(int64_t d)
+{
+        static const int64_t edge[ROLLUP_BUCKETS] = ROLLUP_EDGES;
+        int b = 0;
+        while (b + 1 < ROLLUP_BUCKETS && d >= edge[b + 1])
+                b++;
+        return b;
+}
 
 /* An instance's duration (docs/report.md): the start of its first execution to the end
  * of its last finished one; NULL without a finished execution. */

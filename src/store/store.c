@@ -413,6 +413,15 @@ int store_delivery_update(struct store *s, int64_t id, const struct store_delive
         return s->ops->delivery_update(s, id, o, now_s, reterr);
 }
 
+int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                         struct batch_err *reterr)
+{
+        if (s->ops->version < 9 || !s->ops->delivery_claim)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend cannot claim deliveries", s->ops->name);
+        return s->ops->delivery_claim(s, id, seen_next, until, reterr);
+}
+
 int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
                             struct store_alert_list *ret, struct batch_err *reterr)
 {

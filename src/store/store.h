@@ -552,6 +552,9 @@ struct store_ops {
         int (*report_live)(struct store *s, const char *tenant, int64_t from, int64_t to,
                            const char *job, struct store_report_due_list *ret,
                            struct batch_err *reterr);
+        /* version 9: one worker's claim on a pending delivery (no schema change). */
+        int (*delivery_claim)(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                              struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -923,6 +926,16 @@ int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t 
  * earliest first, at most `limit` (0: 100). */
 int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
                        struct store_delivery_list *ret, struct batch_err *reterr);
+
+/* Claims pending delivery `id` for one attempt, so that of several workers on one
+ * repository (batchd nodes sharing a PostgreSQL) only one sends it: moves its
+ * next_attempt_at from `seen_next` (as store_delivery_due read it) to `until` (the
+ * claim's end), a conditional update. 0: claimed, send it; BATCH_ESTALE: another
+ * worker claimed or recorded it since (do not send); BATCH_ENOENT: no such delivery.
+ * A worker that dies holding a claim leaves the delivery pending: it is due again at
+ * `until`. */
+int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                         struct batch_err *reterr);
 
 /* Records the outcome of one attempt of pending delivery `id`: o->state (pending again
  * for a retry, sent or failed), o->attempts, o->next_attempt_at, o->last_answer, and
