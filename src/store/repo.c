@@ -97,9 +97,9 @@ struct repo {
         "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
 /* The runs figures of the quarter-hour slots in a range, per job (docs/report.md "The
  * rollup"), and the instances not yet final due in it (few; instances_state). */
-#define REPORT_ROLLUP_SQL(jobcond)                                                                 \
+#define REPORT_ROLLUP_SQL(index, jobcond)                                                          \
         "SELECT job, slot, total, success, failed, skipped, canceled, found, timed, dur_sum, "     \
-        "dur_max, " ROLLUP_HIST_COLS " FROM run_slots WHERE tenant = ?1 AND slot >= ?2 AND "       \
+        "dur_max, " ROLLUP_HIST_COLS " FROM run_slots" index " WHERE tenant = ?1 AND slot >= ?2 AND " \
         "slot < ?3 AND " jobcond " ORDER BY slot"
 #define REPORT_LIVE_SQL(jobcond)                                                                   \
         "SELECT job, due_time, state, scheduled FROM instances{BY_STATE} WHERE tenant = ?1 AND "   \
@@ -457,9 +457,9 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
-        [RS_REPORT_ROLLUP] = REPORT_ROLLUP_SQL(REPORT_ALL),
+        [RS_REPORT_ROLLUP] = REPORT_ROLLUP_SQL("", REPORT_ALL),
         [RS_REPORT_LIVE] = REPORT_LIVE_SQL(REPORT_ALL),
-        [RS_REPORT_ROLLUP_JOB] = REPORT_ROLLUP_SQL(REPORT_ONE),
+        [RS_REPORT_ROLLUP_JOB] = REPORT_ROLLUP_SQL("{BY_JOB_SLOT}", REPORT_ONE),
         [RS_REPORT_LIVE_JOB] = REPORT_LIVE_SQL(REPORT_ONE),
         [RS_ROLLUP_CLEAR] = "DELETE FROM run_slots WHERE tenant = " ROLLUP_OF("tenant")
                             " AND job = " ROLLUP_OF("job") " AND slot = " ROLLUP_SLOT_OF,

@@ -421,6 +421,7 @@ static const struct sql_token dialect[] = {
         {"BY_STATE", ""},
         {"BY_TENANT_DUE", ""},
         {"BY_JOB_DUE", ""},
+        {"BY_JOB_SLOT", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
         {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
         {"SLOT", "scheduled"},

@@ -537,6 +537,7 @@ static const struct sql_token dialect[] = {
         {"BY_STATE", " INDEXED BY instances_state"},
         {"BY_TENANT_DUE", " INDEXED BY instances_tenant_due"},
         {"BY_JOB_DUE", " INDEXED BY instances_job_due"},
+        {"BY_JOB_SLOT", " INDEXED BY run_slots_job"},
         /* row locks: one writer at a time holds the whole file */
         {"FOR_UPDATE", ""},
         {"FOR_NO_KEY_UPDATE", ""},
