@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "core/lifecycle.h"
 #include "store/rollup.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -1672,12 +1673,6 @@ struct transition_args {
         int64_t now;
 };
 
-static bool is_final(int state)
-{
-        return state == 3 || state == 5 || state == 6 || state == 7 || state == 8 || state == 9 ||
-               state == 12;
-}
-
 /* Recomputes the runs figures of instance id's quarter-hour slot from its final
  * instances (the rollup, docs/report.md), inside the caller's transaction. */
 static int rollup_refresh(struct repo *r, int64_t id, struct batch_err *reterr)
@@ -1721,7 +1716,7 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
                                      in->job, in->tenant, (long long)in->due);
         struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
         ret = add_transition(r, &t, reterr);
-        return ret < 0 || !is_final(in->state) ? ret : rollup_refresh(r, a->id, reterr);
+        return ret < 0 || !state_is_final(in->state) ? ret : rollup_refresh(r, a->id, reterr);
 }
 
 static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
@@ -1901,7 +1896,7 @@ static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
         if (rows == 0)
                 return not_in_state(r, a->id, a->from, reterr);
         ret = add_transition(r, a, reterr);
-        return ret < 0 || !(is_final(a->from) || is_final(a->to)) ? ret
+        return ret < 0 || !(state_is_final(a->from) || state_is_final(a->to)) ? ret
                                                                    : rollup_refresh(r, a->id, reterr);
 }
 

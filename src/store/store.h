@@ -876,7 +876,9 @@ int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t
  * instances not yet final: total, success, failed (Stop Failed included), skipped,
  * canceled, timed, avg_s, max_s, and p50_s (exact for one or two timed runs, else
  * estimated within a histogram bucket); has_failure and the step totals are 0. `from`
- * and `to` are multiples of 900 s (a day's bounds in any zone). By job name. */
+ * and `to` are multiples of 900 s (a day's bounds in any zone). By job name. Sums per
+ * job with a linear search: for a job or a few (report_runs_build streams
+ * store_report_slots instead). */
 int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
                       const char *job, struct store_report_stats_list *ret,
                       struct batch_err *reterr);
