@@ -1688,7 +1688,7 @@ static void put_window(struct store *s, const char *start, const char *end, int6
 
 /* An instance of `job` due at `due` created as batchd creates one: with the process date
  * of the tenant's window as it is now (ops_instance_process_date), or none (`stamp`
- * false: an instance from before schema 10). */
+ * false: an instance from before schema 11). */
 static int64_t make_dated(struct store *s, const char *job, bool scheduled, int64_t due,
                           bool stamp)
 {
@@ -1719,7 +1719,7 @@ static void assert_shown_date(struct store *s, int64_t id, const char *want)
         store_instance_release(&in);
 }
 
-/* DESIGN §8: the process date, stored when the instance is created (schema 10). With a
+/* DESIGN §8: the process date, stored when the instance is created (schema 11). With a
  * window 22:00-06:00 (UTC) a run due at 00:30 on 3 March 2026 processes 2 March, one due
  * at 23:30 on the 2nd processes the 2nd. After the window moves to 01:00-09:00 (00:30 is
  * then before the night of the 3rd opens: the 3rd), the stored dates stay; an instance
@@ -1881,6 +1881,259 @@ static void test_report(void **state)
         store_report_due_list_release(&d);
 }
 
+/* The runs of job `job` in one store_report_runs answer. */
+static const struct store_report_stats *runs_of(const struct store_report_stats_list *l,
+                                                const char *job)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->items[i].job, job) == 0)
+                        return &l->items[i];
+        return NULL;
+}
+
+struct slot_sums {
+        int rows;
+        int64_t first_slot, last_slot, found, total;
+};
+
+static int add_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct slot_sums *s = ctx;
+        (void)reterr;
+        if (s->rows++ == 0)
+                s->first_slot = p->slot;
+        assert_true(p->slot >= s->last_slot); /* by slot */
+        s->last_slot = p->slot;
+        s->found += p->found;
+        s->total += p->total;
+        return 0;
+}
+
+/* The runs figures from the rollup (schema 10, docs/report.md "The rollup"): kept in the
+ * transaction that makes an instance final or takes it back (rerun), counted with the
+ * instances not yet final; the median exact for one or two runs, else interpolated in
+ * its histogram bucket (edges 0 5 10 20 30 45 60 90 120 180 240 300 450 600 900 1200 s
+ * ...). Expected values counted by hand from the instances made here. */
+static void test_report_rollup(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_skip[] = {STATE_TIMEOUT_SKIP, -1};
+        static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
+        static const int to_stop_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING,
+                                             STATE_STOP_FAILED, -1};
+        static const int to_stopping[] = {STATE_STARTING, STATE_RUNNING, STATE_STOPPING, -1};
+        const int64_t T = 900 * 100; /* a slot's start: slots [T, T+900), [T+900, T+1800) */
+        struct store_report_stats_list l;
+        const struct store_report_stats *x;
+        struct batch_err err;
+
+        /* The first slot: r1 Success 600 s, r2 Failed 300 s, r3 Failed 100 s. */
+        int64_t r1 = make_by(f->s, "r", true, T, "scheduler");
+        timed_run(f->s, r1, T, T + 600, 0, -1, 0, 0, 0, 0);
+        walk(f->s, r1, "scheduler", to_success);
+        int64_t r2 = make_by(f->s, "r", true, T + 60, "scheduler");
+        timed_run(f->s, r2, T + 60, T + 360, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r2, "scheduler", to_failed);
+        int64_t r3 = make_by(f->s, "r", true, T + 120, "scheduler");
+        timed_run(f->s, r3, T + 120, T + 220, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r3, "scheduler", to_failed);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        x = &l.items[0];
+        assert_string_equal(x->job, "r");
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success, 1);
+        assert_int_equal(x->failed, 2);
+        assert_int_equal(x->timed, 3);
+        assert_int_equal(x->max_s, 600);
+        assert_true(x->avg_s == 1000.0 / 3);
+        /* rank 1.5: 100 in [90, 120), 300 in [300, 450): 300 + 150 * 0.5 */
+        assert_true(x->p50_s == 375.0);
+        store_report_stats_list_release(&l);
+
+        /* A rerun takes r3 out of the figures (it is live again) ... */
+        assert_int_equal(store_instance_transition(f->s, r3, STATE_FAILED, STATE_INIT, "alice",
+                                                   "rerun", 1200, NULL),
+                         0);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, NULL, &l, &err), 0);
+        x = &l.items[0];
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success + x->failed + x->skipped + x->canceled, 2);
+        assert_int_equal(x->failed, 1);
+        assert_int_equal(x->timed, 2);
+        assert_true(x->p50_s == 450.0); /* two runs: the mean of 300 and 600 */
+        store_report_stats_list_release(&l);
+        /* ... and its success puts it back, its duration from its first start: 900 s. */
+        timed_run(f->s, r3, T + 300, T + 1020, 0, -1, 0, 0, 0, 0);
+        walk(f->s, r3, "alice", to_success);
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 900, "r", &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        x = &l.items[0];
+        assert_int_equal(x->total, 3);
+        assert_int_equal(x->success, 2);
+        assert_int_equal(x->failed, 1);
+        assert_int_equal(x->timed, 3);
+        assert_int_equal(x->max_s, 900);
+        assert_true(x->avg_s == 600.0);
+        /* rank 1.5: 300 in [300, 450), 600 in [600, 900): 600 + 300 * 0.5 */
+        assert_true(x->p50_s == 750.0);
+        store_report_stats_list_release(&l);
+
+        /* The second slot: r4 skipped, r5 running, r6 Stop Failed, r7 failed (100 s) then
+         * marked successful, r8 created skipped, r9 canceled while its execution ran,
+         * which ended 50 s after its start; q1 of job q, 42 s. */
+        int64_t r4 = make_by(f->s, "r", true, T + 900, "scheduler");
+        walk(f->s, r4, "scheduler", to_skip);
+        int64_t r5 = make_by(f->s, "r", true, T + 1000, "scheduler");
+        struct store_execution e5 = {.instance_id = r5, .node = (char *)"n1", .pid = 8};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e5, T + 1000, &eid, &attempt, NULL), 0);
+        walk(f->s, r5, "scheduler", to_running);
+        int64_t r6 = make_by(f->s, "r", true, T + 1100, "scheduler");
+        walk(f->s, r6, "scheduler", to_stop_failed);
+        int64_t r7 = make_by(f->s, "r", true, T + 1200, "scheduler");
+        timed_run(f->s, r7, T + 1200, T + 1300, 1, -1, 0, 0, 0, 0);
+        walk(f->s, r7, "scheduler", to_failed);
+        assert_int_equal(store_instance_transition(f->s, r7, STATE_FAILED, STATE_MANUAL_SUCCESS,
+                                                   "alice", "checked by hand", 1300, NULL),
+                         0);
+        struct store_instance in8 = {.tenant = (char *)"default", .job = (char *)"r",
+                                     .scheduled = true, .due = T + 1500, .first_due = T + 1500,
+                                     .last_due = T + 1500, .state = STATE_TIMEOUT_SKIP,
+                                     .reason = (char *)"scheduling paused",
+                                     .trace_id = (char *)"t8"};
+        int64_t r8;
+        assert_int_equal(store_instance_create(f->s, &in8, "scheduler", 1000, &r8, NULL), 0);
+        int64_t r9 = make_by(f->s, "r", true, T + 1600, "scheduler");
+        struct store_execution e9 = {.instance_id = r9, .node = (char *)"n1", .pid = 9};
+        assert_int_equal(store_execution_start(f->s, &e9, T + 1600, &eid, &attempt, NULL), 0);
+        walk(f->s, r9, "scheduler", to_stopping);
+        assert_int_equal(store_instance_transition(f->s, r9, STATE_STOPPING, STATE_CANCELED,
+                                                   "scheduler", NULL, 1300, NULL),
+                         0);
+        assert_int_equal(store_execution_finish(f->s, eid, 1, "stopped", T + 1650, NULL), 0);
+        int64_t q1 = make_by(f->s, "q", true, T + 1700, "scheduler");
+        timed_run(f->s, q1, T + 1700, T + 1742, 0, -1, 0, 0, 0, 0);
+        walk(f->s, q1, "scheduler", to_success);
+        /* Another tenant's final instance in the range counts nowhere. */
+        int64_t o1 = ended(f->s, "other", "r", T + 100, STATE_SUCCESS, 1000);
+        assert_true(o1 > 0);
+
+        assert_int_equal(store_report_runs(f->s, "default", T, T + 1800, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.items[0].job, "q");
+        x = runs_of(&l, "r");
+        assert_non_null(x);
+        assert_int_equal(x->total, 9);
+        assert_int_equal(x->success, 3);  /* r1, r3, r7 (marked) */
+        assert_int_equal(x->failed, 2);   /* r2, r6 (Stop Failed, not final) */
+        assert_int_equal(x->skipped, 2);  /* r4, r8 */
+        assert_int_equal(x->canceled, 1); /* r9 */
+        assert_int_equal(x->timed, 5);    /* 600, 300, 900, 100, 50 */
+        assert_int_equal(x->max_s, 900);
+        assert_true(x->avg_s == 390.0);
+        /* rank 2.5: 50 in [45, 60), 100 in [90, 120), 300 in [300, 450): 300 + 150 * 0.5 */
+        assert_true(x->p50_s == 375.0);
+        x = runs_of(&l, "q");
+        assert_int_equal(x->total, 1);
+        assert_int_equal(x->success, 1);
+        assert_true(x->p50_s == 42.0 && x->avg_s == 42.0);
+        assert_int_equal(x->max_s, 42);
+
+        /* The rows themselves, by slot: `found` counts the scheduled instances not ended
+         * in Timeout Skip (r1, r2, r3; then r7, r9). */
+        struct slot_sums sums = {0};
+        assert_int_equal(store_report_slots(f->s, "default", T, T + 1800, "r", add_slot, &sums,
+                                            &err),
+                         0);
+        assert_int_equal(sums.rows, 2);
+        assert_int_equal(sums.first_slot, T);
+        assert_int_equal(sums.last_slot, T + 900);
+        assert_int_equal(sums.found, 5);
+        assert_int_equal(sums.total, 7); /* the final ones: r5 and r6 are not */
+
+        /* The rollup's counts are the instances' own (store_report_stats). */
+        struct store_report_stats_list exact;
+        assert_int_equal(store_report_stats(f->s, "default", T, T + 1800, NULL, &exact, &err), 0);
+        assert_int_equal(exact.n, 2);
+        for (size_t i = 0; i < 2; i++) {
+                const struct store_report_stats *a = &exact.items[i], *b = runs_of(&l, a->job);
+                assert_non_null(b);
+                assert_int_equal(a->total, b->total);
+                assert_int_equal(a->success, b->success);
+                assert_int_equal(a->failed, b->failed);
+                assert_int_equal(a->skipped, b->skipped);
+                assert_int_equal(a->canceled, b->canceled);
+                assert_int_equal(a->timed, b->timed);
+                assert_int_equal(a->max_s, b->max_s);
+                assert_true(a->avg_s == b->avg_s);
+        }
+        store_report_stats_list_release(&exact);
+        store_report_stats_list_release(&l);
+
+        /* An empty range, an unknown job: no rows. */
+        assert_int_equal(store_report_runs(f->s, "default", T + 1800, T + 9000, NULL, &l, &err),
+                         0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+        assert_int_equal(store_report_runs(f->s, "default", 0, T + 9000, "zz", &l, &err), 0);
+        assert_int_equal(l.n, 0);
+        store_report_stats_list_release(&l);
+}
+
+/* Two workers on one repository (two connections): of two claims on a pending delivery
+ * read as due by both, exactly one succeeds; the other is stale and must not send. A
+ * claim that ran out is due again and can be taken over; a recorded one cannot. */
+static void test_delivery_claim(void **state)
+{
+        struct fixture *f = *state;
+        struct store *s2;
+        struct batch_err err;
+        assert_int_equal(store_open(f->dsn, &s2, &err), 0);
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"failure",
+                                 .message = (char *)"m", .severity = (char *)"warning"};
+        int64_t aid = 0, did = 0;
+        assert_int_equal(store_alert_add(f->s, &al, 1000, &aid, &err), 0);
+        struct store_delivery d = {.alert_id = aid, .channel = (char *)"webhook",
+                                   .target = (char *)"http://127.0.0.1:9/h",
+                                   .state = (char *)"pending", .next_attempt_at = 1000,
+                                   .message_id = (char *)"<m@x>"};
+        assert_int_equal(store_delivery_add(f->s, &d, 1000, &did, &err), 0);
+        struct store_delivery_list l1, l2;
+        assert_int_equal(store_delivery_due(f->s, 1001, 10, &l1, &err), 0);
+        assert_int_equal(store_delivery_due(s2, 1001, 10, &l2, &err), 0);
+        assert_int_equal(l1.n, 1);
+        assert_int_equal(l2.n, 1);
+        assert_int_equal(l2.items[0].next_attempt_at, 1000);
+        assert_int_equal(store_delivery_claim(s2, did, l2.items[0].next_attempt_at, 1301, &err),
+                         0);
+        assert_int_equal(store_delivery_claim(f->s, did, l1.items[0].next_attempt_at, 1301,
+                                              &err),
+                         BATCH_ESTALE);
+        store_delivery_list_release(&l1);
+        store_delivery_list_release(&l2);
+        /* Claimed: not due again before the claim ends, due after it. */
+        assert_int_equal(store_delivery_due(f->s, 1300, 10, &l1, &err), 0);
+        assert_int_equal(l1.n, 0);
+        store_delivery_list_release(&l1);
+        assert_int_equal(store_delivery_due(f->s, 1301, 10, &l1, &err), 0);
+        assert_int_equal(l1.n, 1);
+        assert_int_equal(store_delivery_claim(f->s, did, 1301, 1601, &err), 0);
+        store_delivery_list_release(&l1);
+        /* Recorded as sent: no claim takes it, and it is never due again. */
+        struct store_delivery o = {.state = (char *)"sent", .attempts = 1};
+        assert_int_equal(store_delivery_update(f->s, did, &o, 1310, &err), 0);
+        assert_int_equal(store_delivery_claim(s2, did, 1601, 1900, &err), BATCH_ESTALE);
+        assert_int_equal(store_delivery_due(s2, 99999, 10, &l2, &err), 0);
+        assert_int_equal(l2.n, 0);
+        store_delivery_list_release(&l2);
+        assert_int_equal(store_delivery_claim(s2, did + 1000, 1, 2, &err), BATCH_ENOENT);
+        store_close(s2);
+}
+
 /* Remote runs (schema 8): a callback token per execution, found by its hash while the
  * execution runs; the first final report counts, and none once the execution ended. */
 static void test_remote_runs(void **state)
@@ -1992,6 +2245,8 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
+                cmocka_unit_test_setup_teardown(test_report_rollup, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_delivery_claim, setup, teardown),            \
                 cmocka_unit_test_setup_teardown(test_process_date, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \

@@ -132,6 +132,22 @@ static void print_runs(json_t *j)
                "FAIL", "SKIP", "NORUN", "P50(s)", "MAX(s)", "EST(m)");
         size_t i;
         json_t *w;
+        if (!json_is_array(items)) {
+                /* Over 100,000 day-and-job rows: the sums per day (docs/report.md). */
+                json_array_foreach(json_object_get(j, "days"), i, w)
+                {
+                        json_t *runs = json_object_get(w, "runs");
+                        printf("%-10s %-24s %5lld %5lld %5lld %5lld %5lld %9s %9s %7s\n",
+                               remote_str(w, "date", "?"), "(every job)",
+                               rcmd_int(runs, "total"), rcmd_int(runs, "success"),
+                               rcmd_int(runs, "failed"), rcmd_int(runs, "skipped"),
+                               rcmd_int(w, "not_run"), "-", "-", "-");
+                }
+                printf("%zu jobs: the rows per day and job are left out over 100,000; "
+                       "name one with --job\n",
+                       json_array_size(json_object_get(j, "jobs")));
+                return;
+        }
         json_array_foreach(items, i, w)
         {
                 json_t *runs = json_object_get(w, "runs");

@@ -209,37 +209,62 @@ out:
         return r;
 }
 
-/* Appends to b "; waiting on it: C1, C2" naming the jobs of `tenant` that depend on
- * `parent` and have an instance waiting (0 Init or 1 Dependency Wait): a parent's
- * failure is one alert naming the children it holds up (docs/alerts.md). */
+/* Whether job `name` of `tenant` has an instance waiting (0 Init or 1 Dependency Wait). */
+static int job_waits(struct store *st, const char *tenant, const char *name, bool *ret,
+                     struct batch_err *reterr)
+{
+        struct store_instance_filter f = {.tenant = tenant, .job = name, .state = -1,
+                                          .live_only = true, .limit = 100};
+        struct store_instance_list l;
+        int r = store_instance_list(st, &f, &l, reterr);
+        if (r < 0)
+                return r;
+        *ret = false;
+        for (size_t k = 0; k < l.n && !*ret; k++)
+                *ret = l.items[k].state == STATE_INIT || l.items[k].state == STATE_DEPENDENCY_WAIT;
+        store_instance_list_release(&l);
+        return 0;
+}
+
+/* Appends to b "; waiting on it: C1, C2, G1" naming the jobs of `tenant` held up by
+ * `parent`: those that depend on it and have an instance waiting (0 Init or 1
+ * Dependency Wait), then, breadth first, those that depend on a job named so and wait
+ * too (a night's chain below a failed root), each once. A parent's failure is one
+ * alert naming every job it holds up (docs/alerts.md). */
 static int waiting_children(struct store *st, const struct defset *set, const char *tenant,
                             const char *parent, struct buf *b, struct batch_err *reterr)
 {
-        size_t named = 0;
-        for (size_t i = 0; set && i < set->ndocs; i++) {
-                const struct job_def *c = &set->docs[i].u.job;
-                if (set->docs[i].kind != DEF_JOB || strcmp(c->tenant, tenant))
-                        continue;
-                bool child = false;
-                for (size_t k = 0; k < c->ndeps && !child; k++)
-                        child = !strcmp(c->deps[k].job, parent);
-                if (!child)
-                        continue;
-                struct store_instance_filter f = {.tenant = tenant, .job = c->name, .state = -1,
-                                                  .live_only = true, .limit = 100};
-                struct store_instance_list l;
-                int r = store_instance_list(st, &f, &l, reterr);
-                if (r < 0)
-                        return r;
-                bool waits = false;
-                for (size_t k = 0; k < l.n && !waits; k++)
-                        waits = l.items[k].state == STATE_INIT ||
-                                l.items[k].state == STATE_DEPENDENCY_WAIT;
-                store_instance_list_release(&l);
-                if (waits)
-                        buf_printf(b, "%s%s", named++ ? ", " : "; waiting on it: ", c->name);
+        size_t n = set ? set->ndocs : 0, head = 0, tail = 0, named = 0;
+        const char **queue = calloc(n + 1, sizeof(*queue));
+        bool *seen = calloc(n + 1, sizeof(*seen));
+        int r = 0;
+        if (!queue || !seen) {
+                r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+                goto out;
         }
-        return 0;
+        queue[tail++] = parent;
+        while (head < tail && r == 0) {
+                const char *up = queue[head++];
+                for (size_t i = 0; i < n && r == 0; i++) {
+                        const struct job_def *c = &set->docs[i].u.job;
+                        if (seen[i] || set->docs[i].kind != DEF_JOB || strcmp(c->tenant, tenant) ||
+                            !strcmp(c->name, parent))
+                                continue;
+                        bool child = false, waits = false;
+                        for (size_t k = 0; k < c->ndeps && !child; k++)
+                                child = !strcmp(c->deps[k].job, up);
+                        if (!child || (r = job_waits(st, tenant, c->name, &waits, reterr)) < 0 ||
+                            !waits)
+                                continue;
+                        seen[i] = true;
+                        queue[tail++] = c->name;
+                        buf_printf(b, "%s%s", named++ ? ", " : "; waiting on it: ", c->name);
+                }
+        }
+out:
+        free(queue);
+        free(seen);
+        return r;
 }
 
 /* The token refresh failures of the instance's latest execution: the sum of
@@ -695,10 +720,25 @@ static const char *instance_trace(struct store *st, int64_t id, char buf[TRACE_I
         return buf[0] ? buf : NULL;
 }
 
+/* How long a worker's claim on a delivery lasts (clock seconds): longer than an attempt
+ * (the transports give up after 30 s); a worker that died holding one leaves the
+ * delivery due again after it. */
+#define CLAIM_S 300
+
 static void deliver(struct alerts_worker *w, const struct store_delivery *dv)
 {
         struct store_alert a = {0};
         struct batch_err err = {0};
+        /* Several nodes on one repository each run a worker: the one whose claim
+         * changes the row sends; the others leave it (docs/alerts.md). */
+        int c = store_delivery_claim(w->st, dv->id, dv->next_attempt_at,
+                                     dclock_now(w->clock) + CLAIM_S, &err);
+        if (c < 0) {
+                if (c != BATCH_ESTALE)
+                        dlog("error", NULL, 0, 0, NULL, "alert delivery %lld: %s",
+                             (long long)dv->id, err.msg);
+                return;
+        }
         if (store_alert_get(w->st, dv->alert_id, &a, &err) < 0) {
                 dlog("error", NULL, 0, 0, NULL, "alert delivery %lld: %s", (long long)dv->id,
                      err.msg);

@@ -705,8 +705,45 @@ int report_daily_mail(struct store *s, const char *tenant, const char *date, int
 
 /* ---- the runs report --------------------------------------------------------------- */
 
-static int add_runs_row(struct report_runs *r, size_t *cap, struct report_runs_row **ret)
+/* Keeps a finished row: in items when they are kept, and in the day's and the job's
+ * summaries and the not-run list. */
+static int add_runs_row(struct report_runs *r, size_t *cap, const struct report_runs_row *w,
+                        size_t day, struct report_runs_job *jb)
 {
+        struct report_runs_day *d = &r->days[day];
+        const int64_t *from[] = {&w->total, &w->success, &w->failed,
+                                 &w->skipped, &w->canceled, &w->live};
+        int64_t *to_d[] = {&d->total, &d->success, &d->failed, &d->skipped, &d->canceled, &d->live};
+        int64_t *to_j[] = {&jb->total, &jb->success, &jb->failed,
+                           &jb->skipped, &jb->canceled, &jb->live};
+        for (int i = 0; i < 6; i++) {
+                *to_d[i] += *from[i];
+                *to_j[i] += *from[i];
+        }
+        d->not_run += w->not_run;
+        jb->not_run += w->not_run;
+        jb->estimated_minutes = w->estimated_minutes;
+        if (w->timed > 0) {
+                if (jb->timed == 0 || w->p50_s > jb->p50_s)
+                        jb->p50_s = w->p50_s;
+                if (jb->timed == 0 || w->max_s > jb->max_s)
+                        jb->max_s = w->max_s;
+                jb->timed += w->timed;
+                jb->over_estimate_days += report_runs_over_estimate(w);
+        }
+        jb->rows++;
+        if (w->not_run) {
+                r->not_run_total += w->not_run;
+                if (r->nmissed < REPORT_RUNS_MAX_NOT_RUN) {
+                        struct report_runs_missed *m = &r->missed[r->nmissed++];
+                        memcpy(m->date, w->date, sizeof(m->date));
+                        if (!(m->job = strdup(w->job)))
+                                return BATCH_ENOMEM;
+                        m->not_run = w->not_run;
+                }
+        }
+        if (!r->items_kept)
+                return 0;
         if (r->n == *cap) {
                 size_t c = *cap ? *cap * 2 : 64;
                 struct report_runs_row *g = realloc(r->rows, c * sizeof(*g));
@@ -715,9 +752,17 @@ static int add_runs_row(struct report_runs *r, size_t *cap, struct report_runs_r
                 r->rows = g;
                 *cap = c;
         }
-        *ret = &r->rows[r->n++];
-        memset(*ret, 0, sizeof(**ret));
+        r->rows[r->n] = *w;
+        if (!(r->rows[r->n].job = strdup(w->job)))
+                return BATCH_ENOMEM;
+        r->n++;
         return 0;
+}
+
+bool report_runs_over_estimate(const struct report_runs_row *w)
+{
+        return w->timed > 0 && w->estimated_minutes >= 0 &&
+               w->max_s > (int64_t)w->estimated_minutes * 60;
 }
 
 static int cmp_runs_row(const void *a, const void *b)
@@ -725,6 +770,196 @@ static int cmp_runs_row(const void *a, const void *b)
         const struct report_runs_row *x = a, *y = b;
         int c = strcmp(x->date, y->date);
         return c ? c : strcmp(x->job, y->job);
+}
+
+static int cmp_runs_job(const void *a, const void *b)
+{
+        return strcmp(((const struct report_runs_job *)a)->job,
+                      ((const struct report_runs_job *)b)->job);
+}
+
+static int cmp_missed(const void *a, const void *b)
+{
+        const struct report_runs_missed *x = a, *y = b;
+        int c = strcmp(x->date, y->date);
+        return c ? c : strcmp(x->job, y->job);
+}
+
+/* The summary of job `name` (no longer defined: after the model's jobs). */
+static struct report_runs_job *runs_job(struct report_runs *r, size_t *cap, size_t defined,
+                                        const char *name)
+{
+        for (size_t i = defined; i < r->njobs; i++)
+                if (strcmp(r->jobs[i].job, name) == 0)
+                        return &r->jobs[i];
+        if (r->njobs == *cap) {
+                size_t c = *cap * 2 + 16;
+                struct report_runs_job *g = realloc(r->jobs, c * sizeof(*g));
+                if (!g)
+                        return NULL;
+                r->jobs = g;
+                *cap = c;
+        }
+        struct report_runs_job *jb = &r->jobs[r->njobs];
+        memset(jb, 0, sizeof(*jb));
+        jb->estimated_minutes = -1;
+        if (!(jb->job = strdup(name)))
+                return NULL;
+        r->njobs++;
+        return jb;
+}
+
+/* One day's figures of one job while the rollup rows stream in. */
+struct day_acc {
+        char *job; /* jobs no longer defined only */
+        bool any;
+        int64_t total, success, failed, skipped, canceled, live, found;
+        int64_t timed, dur_sum, max_s;
+        int64_t hist[STORE_ROLLUP_BUCKETS];
+};
+
+struct runs_ctx {
+        struct report_runs *r;
+        size_t cap, jcap;
+        const struct sched_model *m;
+        const char *job;         /* the one asked for, or NULL */
+        const int64_t *bound;    /* the days' starts, and the end of the last */
+        size_t day;              /* the day being summed */
+        struct day_acc *acc;     /* by model job */
+        struct day_acc *extra;   /* jobs no longer defined, this day */
+        size_t nextra, extra_cap;
+        const struct store_report_due_list *live; /* by due time */
+        size_t live_i;
+        struct scratch sc;
+};
+
+static struct day_acc *extra_acc(struct runs_ctx *c, const char *job)
+{
+        for (size_t i = 0; i < c->nextra; i++)
+                if (strcmp(c->extra[i].job, job) == 0)
+                        return &c->extra[i];
+        if (c->nextra == c->extra_cap) {
+                size_t n = c->extra_cap * 2 + 4;
+                struct day_acc *g = realloc(c->extra, n * sizeof(*g));
+                if (!g)
+                        return NULL;
+                c->extra = g;
+                c->extra_cap = n;
+        }
+        struct day_acc *a = &c->extra[c->nextra];
+        memset(a, 0, sizeof(*a));
+        if (!(a->job = strdup(job)))
+                return NULL;
+        c->nextra++;
+        return a;
+}
+
+static struct day_acc *acc_of(struct runs_ctx *c, const char *job)
+{
+        long i = sched_model_find(c->m, job);
+        return i >= 0 ? &c->acc[i] : extra_acc(c, job);
+}
+
+static void acc_to_row(const struct day_acc *a, struct report_runs_row *row)
+{
+        row->total = a->total;
+        row->success = a->success;
+        row->failed = a->failed;
+        row->skipped = a->skipped;
+        row->canceled = a->canceled;
+        row->live = a->live;
+        row->timed = a->timed;
+        row->max_s = a->max_s;
+        row->avg_s = a->timed ? (double)a->dur_sum / (double)a->timed : 0;
+        row->p50_s = store_rollup_median(a->hist, a->timed, a->dur_sum, a->max_s);
+}
+
+/* Ends day c->day: adds its live instances, makes the rows of its jobs (not_run from
+ * the expected dues), and clears the sums. */
+static int flush_day(struct runs_ctx *c)
+{
+        struct report_runs *r = c->r;
+        int64_t ds = c->bound[c->day], de = c->bound[c->day + 1];
+        int rc;
+        for (; c->live_i < c->live->n && c->live->items[c->live_i].due < de; c->live_i++) {
+                const struct store_report_due *l = &c->live->items[c->live_i];
+                struct day_acc *a = acc_of(c, l->job);
+                if (!a)
+                        return BATCH_ENOMEM;
+                a->any = true;
+                a->total++;
+                if (l->state == STATE_STOP_FAILED)
+                        a->failed++;
+                else
+                        a->live++;
+                a->found += l->scheduled;
+        }
+        for (size_t i = 0; i < c->m->njobs; i++) {
+                const struct sched_job_spec *j = &c->m->jobs[i];
+                struct day_acc *a = &c->acc[i];
+                if (c->job && strcmp(c->job, j->name) != 0)
+                        continue;
+                size_t nexp = 0, admitted = 0;
+                if ((rc = expected(&c->sc, j, &c->m->tenant, ds, de, &nexp)) < 0)
+                        return rc;
+                for (size_t k = 0; k < nexp; k++)
+                        admitted += c->sc.exp[k].skip == NULL;
+                if (!a->any && nexp == 0)
+                        continue;
+                struct report_runs_row row = {0};
+                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
+                row.job = (char *)j->name;
+                row.estimated_minutes = j->estimated_minutes;
+                acc_to_row(a, &row);
+                row.not_run = admitted > (size_t)a->found ? (unsigned)(admitted - (size_t)a->found)
+                                                          : 0;
+                if ((rc = add_runs_row(r, &c->cap, &row, c->day, &r->jobs[i])) < 0)
+                        return rc;
+                memset(a, 0, sizeof(*a));
+        }
+        for (size_t i = 0; i < c->nextra; i++) {
+                struct day_acc *a = &c->extra[i];
+                struct report_runs_row row = {0};
+                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
+                row.job = a->job;
+                row.estimated_minutes = -1;
+                acc_to_row(a, &row);
+                struct report_runs_job *jb = runs_job(r, &c->jcap, c->m->njobs, a->job);
+                if (!jb || (rc = add_runs_row(r, &c->cap, &row, c->day, jb)) < 0)
+                        return BATCH_ENOMEM;
+                free(a->job);
+        }
+        c->nextra = 0;
+        return 0;
+}
+
+/* A rollup row: ends the days before its slot, then adds it to its job's sums. */
+static int runs_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct runs_ctx *c = ctx;
+        int rc;
+        while (p->slot >= c->bound[c->day + 1]) {
+                if ((rc = flush_day(c)) < 0)
+                        return batch_err_set(reterr, rc, NULL, "out of memory");
+                c->day++;
+        }
+        struct day_acc *a = acc_of(c, p->job);
+        if (!a)
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        a->any = true;
+        a->total += p->total;
+        a->success += p->success;
+        a->failed += p->failed;
+        a->skipped += p->skipped;
+        a->canceled += p->canceled;
+        a->found += p->found;
+        a->timed += p->timed;
+        a->dur_sum += p->dur_sum;
+        if (p->dur_max > a->max_s)
+                a->max_s = p->dur_max;
+        for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
+                a->hist[b] += p->hist[b];
+        return 0;
 }
 
 int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
@@ -752,123 +987,71 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         if ((rc = ops_load_model(s, tenant, &set, &m, reterr)) < 0)
                 return rc;
         const struct tz *z = model_zone(&m);
-        int64_t most = (job ? 1 : (int64_t)m.njobs) * (d1 - d0 + 1);
-        if (most > REPORT_RUNS_MAX_ROWS) {
-                size_t njobs = m.njobs;
-                sched_model_release(&m);
-                defset_release(&set);
-                return batch_err_set(reterr, BATCH_ERANGE, "job",
-                                     "%zu jobs over %lld days may be %lld rows, more than %d: "
-                                     "name a job or shorten the range",
-                                     njobs, (long long)(d1 - d0 + 1), (long long)most,
-                                     REPORT_RUNS_MAX_ROWS);
-        }
+        r.items_kept = job || (int64_t)m.njobs * (d1 - d0 + 1) <= REPORT_RUNS_MAX_ROWS;
         snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);
         inspect_format_date(d0, r.from);
         inspect_format_date(d1, r.to);
         snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
-        int64_t start, end, x;
-        inspect_day_bounds(z, d0, &start, &x);
-        inspect_day_bounds(z, d1, &x, &end);
-        struct store_report_due_list dues = {0};
-        struct store_report_stats_list stats = {0};
-        struct scratch sc = {0};
-        size_t cap = 0;
-        size_t *cur = calloc(m.njobs + 1, sizeof(*cur));
-        if (!cur) {
+        struct store_report_due_list live = {0};
+        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .job = job, .live = &live};
+        r.ndays = (size_t)(d1 - d0 + 1);
+        int64_t *bound = calloc(r.ndays + 1, sizeof(*bound));
+        c.bound = bound;
+        c.acc = calloc(m.njobs + 1, sizeof(*c.acc));
+        r.days = calloc(r.ndays, sizeof(*r.days));
+        r.jobs = calloc(m.njobs + 1, sizeof(*r.jobs));
+        r.missed = calloc(REPORT_RUNS_MAX_NOT_RUN, sizeof(*r.missed));
+        if (!bound || !c.acc || !r.days || !r.jobs || !r.missed) {
                 rc = BATCH_ENOMEM;
                 goto out;
         }
-        if ((rc = store_report_dues(s, tenant, start, end, job, &dues, reterr)) < 0)
-                goto out;
-        for (size_t i = 0; i < m.njobs; i++)
-                cur[i] = dues_lower(&dues, m.jobs[i].name);
-        for (int64_t d = d0; d <= d1; d++) {
-                int64_t ds, de;
-                inspect_day_bounds(z, d, &ds, &de);
-                if ((rc = store_report_stats(s, tenant, ds, de, job, &stats, reterr)) < 0)
+        for (size_t i = 0; i < m.njobs; i++) {
+                r.jobs[i].estimated_minutes = m.jobs[i].estimated_minutes;
+                if (!(r.jobs[r.njobs++].job = strdup(m.jobs[i].name))) {
+                        rc = BATCH_ENOMEM;
                         goto out;
-                char date[11];
-                inspect_format_date(d, date);
-                for (size_t i = 0; i < m.njobs; i++) {
-                        const struct sched_job_spec *j = &m.jobs[i];
-                        if (job && strcmp(job, j->name) != 0)
-                                continue;
-                        size_t lo = cur[i], hi = lo, nexp = 0;
-                        while (hi < dues.n && dues.items[hi].due < de &&
-                               strcmp(dues.items[hi].job, j->name) == 0)
-                                hi++;
-                        cur[i] = hi;
-                        if ((rc = expected(&sc, j, &m.tenant, ds, de, &nexp)) < 0 ||
-                            (rc = seen_from(&sc, &dues, lo, hi)) < 0)
-                                goto out;
-                        struct store_report_stats *st =
-                                (struct store_report_stats *)stats_find(&stats, j->name);
-                        if (!st && nexp == 0 && hi == lo)
-                                continue;
-                        struct report_runs_row *row;
-                        if ((rc = add_runs_row(&r, &cap, &row)) < 0)
-                                goto out;
-                        memcpy(row->date, date, sizeof(date));
-                        row->job = strdup(j->name);
-                        if (!row->job) {
-                                rc = BATCH_ENOMEM;
-                                goto out;
-                        }
-                        row->estimated_minutes = j->estimated_minutes;
-                        struct inspect_freq f;
-                        inspect_frequency(sc.exp, nexp, sc.seen, hi - lo, &f);
-                        row->not_run = f.missing_runs + f.not_run;
-                        if (st) {
-                                row->total = st->total;
-                                row->success = st->success;
-                                row->failed = st->failed;
-                                row->skipped = st->skipped;
-                                row->canceled = st->canceled;
-                                row->live = st->total - st->success - st->failed - st->skipped -
-                                            st->canceled;
-                                row->timed = st->timed;
-                                row->p50_s = st->p50_s;
-                                row->avg_s = st->avg_s;
-                                row->max_s = st->max_s;
-                                st->total = -1; /* reported */
-                        }
                 }
-                /* Jobs no longer defined. */
-                for (size_t i = 0; i < stats.n; i++) {
-                        const struct store_report_stats *st = &stats.items[i];
-                        if (st->total < 0)
-                                continue;
-                        struct report_runs_row *row;
-                        if ((rc = add_runs_row(&r, &cap, &row)) < 0)
-                                goto out;
-                        memcpy(row->date, date, sizeof(date));
-                        if (!(row->job = strdup(st->job))) {
-                                rc = BATCH_ENOMEM;
-                                goto out;
-                        }
-                        row->estimated_minutes = -1;
-                        row->total = st->total;
-                        row->success = st->success;
-                        row->failed = st->failed;
-                        row->skipped = st->skipped;
-                        row->canceled = st->canceled;
-                        row->live = st->total - st->success - st->failed - st->skipped -
-                                    st->canceled;
-                        row->timed = st->timed;
-                        row->p50_s = st->p50_s;
-                        row->avg_s = st->avg_s;
-                        row->max_s = st->max_s;
-                }
-                store_report_stats_list_release(&stats);
         }
+        for (size_t i = 0; i < r.ndays; i++) {
+                int64_t x;
+                inspect_day_bounds(z, d0 + (int64_t)i, &bound[i], &x);
+                inspect_format_date(d0 + (int64_t)i, r.days[i].date);
+                if (i + 1 == r.ndays)
+                        bound[i + 1] = x;
+        }
+        /* One query for the range: the rollup rows by slot, each day ended as the next
+         * one's rows begin; the instances not yet final from a second. */
+        if ((rc = store_report_live(s, tenant, bound[0], bound[r.ndays], job, &live, reterr)) <
+                    0 ||
+            (rc = store_report_slots(s, tenant, bound[0], bound[r.ndays], job, runs_slot, &c,
+                                     reterr)) < 0)
+                goto out;
+        for (; c.day < r.ndays; c.day++)
+                if ((rc = flush_day(&c)) < 0)
+                        goto out;
         if (r.n > 1)
                 qsort(r.rows, r.n, sizeof(*r.rows), cmp_runs_row);
+        /* Only the jobs with a row, by name. */
+        size_t k = 0;
+        for (size_t i = 0; i < r.njobs; i++) {
+                if (r.jobs[i].rows)
+                        r.jobs[k++] = r.jobs[i];
+                else
+                        free(r.jobs[i].job);
+        }
+        r.njobs = k;
+        if (r.njobs > 1)
+                qsort(r.jobs, r.njobs, sizeof(*r.jobs), cmp_runs_job);
+        if (r.nmissed > 1)
+                qsort(r.missed, r.nmissed, sizeof(*r.missed), cmp_missed);
 out:
-        free(cur);
-        scratch_release(&sc);
-        store_report_stats_list_release(&stats);
-        store_report_due_list_release(&dues);
+        for (size_t i = 0; i < c.nextra; i++)
+                free(c.extra[i].job);
+        free(c.extra);
+        free(c.acc);
+        free(bound);
+        scratch_release(&c.sc);
+        store_report_due_list_release(&live);
         sched_model_release(&m);
         defset_release(&set);
         if (rc == BATCH_ENOMEM)
@@ -888,8 +1071,35 @@ void report_runs_release(struct report_runs *r)
         for (size_t i = 0; i < r->n; i++)
                 free(r->rows[i].job);
         free(r->rows);
-        r->rows = NULL;
-        r->n = 0;
+        for (size_t i = 0; i < r->njobs; i++)
+                free(r->jobs[i].job);
+        free(r->jobs);
+        for (size_t i = 0; i < r->nmissed; i++)
+                free(r->missed[i].job);
+        free(r->missed);
+        free(r->days);
+        memset(r, 0, sizeof(*r));
+}
+
+static void runs_json(struct buf *b, const int64_t v[6])
+{
+        buf_printf(b, "\"runs\": {\"total\": %lld, \"success\": %lld, \"failed\": %lld, "
+                      "\"skipped\": %lld, \"canceled\": %lld, \"live\": %lld}",
+                   (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
+                   (long long)v[4], (long long)v[5]);
+}
+
+static void duration_json(struct buf *b, int64_t timed, double p50, int64_t max, int est)
+{
+        if (timed > 0)
+                buf_printf(b, ", \"duration_p50_s\": %.1f, \"duration_max_s\": %lld", p50,
+                           (long long)max);
+        else
+                buf_puts(b, ", \"duration_p50_s\": null, \"duration_max_s\": null");
+        if (est >= 0)
+                buf_printf(b, ", \"estimated_minutes\": %d", est);
+        else
+                buf_puts(b, ", \"estimated_minutes\": null");
 }
 
 void report_runs_json(const struct report_runs *r, struct buf *b)
@@ -898,30 +1108,47 @@ void report_runs_json(const struct report_runs *r, struct buf *b)
         json_put_string(b, r->tenant);
         buf_printf(b, ", \"from\": \"%s\", \"to\": \"%s\", \"timezone\": ", r->from, r->to);
         json_put_string(b, r->timezone);
-        buf_puts(b, ", \"items\": [");
+        buf_puts(b, ",\n \"days\": [");
+        for (size_t i = 0; i < r->ndays; i++) {
+                const struct report_runs_day *d = &r->days[i];
+                int64_t v[6] = {d->total, d->success, d->failed, d->skipped, d->canceled, d->live};
+                buf_printf(b, "%s{\"date\": \"%s\", ", i ? ", " : "", d->date);
+                runs_json(b, v);
+                buf_printf(b, ", \"not_run\": %lld}", (long long)d->not_run);
+        }
+        buf_puts(b, "],\n \"jobs\": [");
+        for (size_t i = 0; i < r->njobs; i++) {
+                const struct report_runs_job *j = &r->jobs[i];
+                int64_t v[6] = {j->total, j->success, j->failed, j->skipped, j->canceled, j->live};
+                buf_puts(b, i ? ",\n  {\"job\": " : "{\"job\": ");
+                json_put_string(b, j->job);
+                buf_puts(b, ", ");
+                runs_json(b, v);
+                duration_json(b, j->timed, j->p50_s, j->max_s, j->estimated_minutes);
+                buf_printf(b, ", \"over_estimate_days\": %lld, \"not_run\": %lld}",
+                           (long long)j->over_estimate_days, (long long)j->not_run);
+        }
+        buf_printf(b, "],\n \"not_run_total\": %lld, \"not_run\": [", (long long)r->not_run_total);
+        for (size_t i = 0; i < r->nmissed; i++) {
+                buf_printf(b, "%s{\"date\": \"%s\", \"job\": ", i ? ", " : "", r->missed[i].date);
+                json_put_string(b, r->missed[i].job);
+                buf_printf(b, ", \"not_run\": %u}", r->missed[i].not_run);
+        }
+        if (!r->items_kept) {
+                buf_puts(b, "],\n \"items\": null}\n");
+                return;
+        }
+        buf_puts(b, "],\n \"items\": [");
         for (size_t i = 0; i < r->n; i++) {
                 const struct report_runs_row *w = &r->rows[i];
-                buf_printf(b, "%s{\"date\": \"%s\", \"job\": ", i ? ", " : "", w->date);
+                int64_t v[6] = {w->total, w->success, w->failed, w->skipped, w->canceled, w->live};
+                buf_printf(b, "%s{\"date\": \"%s\", \"job\": ", i ? ",\n  " : "", w->date);
                 json_put_string(b, w->job);
-                buf_printf(b, ", \"runs\": {\"total\": %lld, \"success\": %lld, \"failed\": %lld, "
-                              "\"skipped\": %lld, \"canceled\": %lld, \"live\": %lld}",
-                           (long long)w->total, (long long)w->success, (long long)w->failed,
-                           (long long)w->skipped, (long long)w->canceled, (long long)w->live);
-                if (w->timed > 0)
-                        buf_printf(b, ", \"duration_p50_s\": %.1f, \"duration_max_s\": %lld",
-                                   w->p50_s, (long long)w->max_s);
-                else
-                        buf_puts(b, ", \"duration_p50_s\": null, \"duration_max_s\": null");
-                if (w->estimated_minutes >= 0)
-                        buf_printf(b, ", \"estimated_minutes\": %d", w->estimated_minutes);
-                else
-                        buf_puts(b, ", \"estimated_minutes\": null");
+                buf_puts(b, ", ");
+                runs_json(b, v);
+                duration_json(b, w->timed, w->p50_s, w->max_s, w->estimated_minutes);
                 buf_printf(b, ", \"over_estimate\": %s, \"not_run\": %u}",
-                           w->timed > 0 && w->estimated_minutes >= 0 &&
-                                           w->max_s > (int64_t)w->estimated_minutes * 60
-                                   ? "true"
-                                   : "false",
-                           w->not_run);
+                           report_runs_over_estimate(w) ? "true" : "false", w->not_run);
         }
         buf_puts(b, "]}\n");
 }

@@ -13,10 +13,12 @@
 #include "core/inspect.h"
 #include "store/store.h"
 
-/* Most days a runs report covers, and most rows (days x jobs) it may have: every job of
- * a 10,000-job tenant over 10 days, or one job over the longest range. */
+/* Most days a runs report covers; the most day-and-job rows it lists in `items` (every
+ * job of a 10,000-job tenant over 10 days; one job is always listed); the most entries
+ * of its not-run list. */
 #define REPORT_RUNS_MAX_DAYS 366
 #define REPORT_RUNS_MAX_ROWS 100000
+#define REPORT_RUNS_MAX_NOT_RUN 1000
 
 /* One row of the daily report: one job. */
 struct report_row {
@@ -96,27 +98,61 @@ struct report_runs_row {
                                     missing instances and ones ended in Timeout Skip */
 };
 
+/* One day over every job (or the one asked for). */
+struct report_runs_day {
+        char date[11];
+        int64_t total, success, failed, skipped, canceled, live, not_run;
+};
+
+/* One job over the range: p50_s is its highest daily median, max_s its longest run. */
+struct report_runs_job {
+        char *job;
+        int64_t total, success, failed, skipped, canceled, live, not_run;
+        int64_t timed, max_s, over_estimate_days, rows;
+        double p50_s;
+        int estimated_minutes; /* -1: unset */
+};
+
+/* One day and job with expected runs that did not run. */
+struct report_runs_missed {
+        char date[11];
+        char *job;
+        unsigned not_run;
+};
+
 struct report_runs {
         char tenant[128];
         char from[11], to[11];   /* inclusive dates */
         char timezone[64];
+        bool items_kept;         /* false: over REPORT_RUNS_MAX_ROWS, rows not listed */
         size_t n;
         struct report_runs_row *rows; /* by date, then job */
+        size_t ndays;
+        struct report_runs_day *days; /* every day of the range */
+        size_t njobs;
+        struct report_runs_job *jobs; /* the jobs with a row, by name */
+        int64_t not_run_total;
+        size_t nmissed;
+        struct report_runs_missed *missed; /* the first REPORT_RUNS_MAX_NOT_RUN by date, job */
 };
 
 /* Builds the runs report of `tenant` for the days from..to (inclusive, YYYY-MM-DD in
  * the tenant's zone, at most REPORT_RUNS_MAX_DAYS days), of `job` or every job (NULL).
- * A row for each day and job with instances or expected dues. Errors: as
- * report_daily_build, BATCH_ERANGE (field "to") when to is before from or the range
- * is longer than REPORT_RUNS_MAX_DAYS, BATCH_ERANGE (field "job") when the tenant's
- * jobs (1 with `job`) times the days exceed REPORT_RUNS_MAX_ROWS. */
+ * A row for each day and job with instances or expected dues, kept in rows when the
+ * tenant's jobs (1 with `job`) times the days are at most REPORT_RUNS_MAX_ROWS; always
+ * summed per day and per job. The figures come from the rollup (store_report_runs).
+ * Errors: as report_daily_build, BATCH_ERANGE (field "to") when to is before from or
+ * the range is longer than REPORT_RUNS_MAX_DAYS. */
 int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
                       const char *job, struct report_runs *ret, struct batch_err *reterr);
 
 void report_runs_release(struct report_runs *r);
 
-/* {"tenant", "from", "to", "timezone", "items": [{"date", "job", "runs": {...},
- * "duration_p50_s", "duration_max_s", "estimated_minutes", "not_run"}]} */
+/* Whether the row's longest run took more than its estimate. */
+bool report_runs_over_estimate(const struct report_runs_row *w);
+
+/* {"tenant", "from", "to", "timezone", "days": [...], "jobs": [...], "not_run_total",
+ * "not_run": [...], "items": [...] or null} (docs/api.md). */
 void report_runs_json(const struct report_runs *r, struct buf *b);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "core/lifecycle.h"
+#include "store/rollup.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -65,9 +67,6 @@ struct repo {
 #define REPORT_STEP_SUM(expr)                                                                      \
         "(SELECT coalesce(sum(" expr "), 0) FROM executions e JOIN step_executions s "             \
         "ON s.execution_id = e.id WHERE e.instance_id = i.id)"
-#define REPORT_DUR_SQL                                                                             \
-        "(SELECT CASE WHEN count(e.finished_at) > 0 THEN max(e.finished_at) - "                    \
-        "min(e.started_at) END FROM executions e WHERE e.instance_id = i.id)"
 #define REPORT_RANGE_SQL(index, jobcond)                                                           \
         " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 "                     \
         "AND i.due_time < ?3 AND " jobcond
@@ -97,6 +96,18 @@ struct repo {
 #define REPORT_DUES_SQL(index, jobcond)                                                            \
         "SELECT job, due_time, state FROM instances i" index " WHERE tenant = ?1 "                 \
         "AND scheduled = {TRUE} AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+/* The runs figures of the quarter-hour slots in a range, per job (docs/report.md "The
+ * rollup"), and the instances not yet final due in it (few; instances_state). */
+#define REPORT_ROLLUP_SQL(index, jobcond)                                                          \
+        "SELECT job, slot, total, success, failed, skipped, canceled, found, timed, dur_sum, "     \
+        "dur_max, " ROLLUP_HIST_COLS " FROM run_slots" index " WHERE tenant = ?1 AND slot >= ?2 AND " \
+        "slot < ?3 AND " jobcond " ORDER BY slot"
+#define REPORT_LIVE_SQL(jobcond)                                                                   \
+        "SELECT job, due_time, state, scheduled FROM instances{BY_STATE} WHERE tenant = ?1 AND "   \
+        "state IN " LIVE_STATES " AND due_time >= ?2 AND due_time < ?3 AND " jobcond
+/* The slot of instance ?1, recomputed from its final instances: cleared, then filled. */
+#define ROLLUP_OF(col) "(SELECT " col " FROM instances WHERE id = ?1)"
+#define ROLLUP_SLOT_OF "(SELECT due_time - due_time % 900 FROM instances WHERE id = ?1)"
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
@@ -165,6 +176,7 @@ enum rs {
         RS_DELIVERY_INSERT,
         RS_DELIVERY_DUE,
         RS_DELIVERY_UPDATE,
+        RS_DELIVERY_CLAIM,
         RS_DELIVERY_EXISTS,
         RS_DELIVERY_LIST,
         RS_REMOTE_RUN_ADD,
@@ -193,9 +205,16 @@ enum rs {
         RS_REPORT_STATS,
         RS_REPORT_MIDDLES,
         RS_REPORT_DUES,
+        RS_REPORT_ROLLUP,
+        RS_REPORT_LIVE,
         RS_REPORT_STATS_JOB,
         RS_REPORT_MIDDLES_JOB,
         RS_REPORT_DUES_JOB,
+        RS_REPORT_ROLLUP_JOB,
+        RS_REPORT_LIVE_JOB,
+        RS_ROLLUP_CLEAR,
+        RS_ROLLUP_FILL,
+        RS_EXECUTION_FINAL_INSTANCE,
         /* retention (docs/daemon.md "Retention") */
         RS_PURGE_CANDIDATES,
         RS_PURGE_KEEP,
@@ -372,6 +391,8 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DELIVERY_UPDATE] = "UPDATE alert_deliveries SET state = ?2, attempts = ?3, "
                                "next_attempt_at = ?4, last_attempt_at = ?5, last_answer = ?6 "
                                "WHERE id = ?1 AND state = 'pending'",
+        [RS_DELIVERY_CLAIM] = "UPDATE alert_deliveries SET next_attempt_at = ?3 WHERE id = ?1 "
+                              "AND state = 'pending' AND next_attempt_at = ?2",
         [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
         [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                              "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
@@ -439,6 +460,19 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_STATS_JOB] = REPORT_STATS_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_MIDDLES_JOB] = REPORT_MIDDLES_SQL("{BY_JOB_DUE}", REPORT_ONE),
         [RS_REPORT_DUES_JOB] = REPORT_DUES_SQL("{BY_JOB_DUE}", REPORT_ONE),
+        [RS_REPORT_ROLLUP] = REPORT_ROLLUP_SQL("", REPORT_ALL),
+        [RS_REPORT_LIVE] = REPORT_LIVE_SQL(REPORT_ALL),
+        [RS_REPORT_ROLLUP_JOB] = REPORT_ROLLUP_SQL("{BY_JOB_SLOT}", REPORT_ONE),
+        [RS_REPORT_LIVE_JOB] = REPORT_LIVE_SQL(REPORT_ONE),
+        [RS_ROLLUP_CLEAR] = "DELETE FROM run_slots WHERE tenant = " ROLLUP_OF("tenant")
+                            " AND job = " ROLLUP_OF("job") " AND slot = " ROLLUP_SLOT_OF,
+        [RS_ROLLUP_FILL] = ROLLUP_INSERT(
+                "FROM instances o JOIN instances i{BY_JOB_DUE} ON i.tenant = o.tenant AND "
+                "i.job = o.job AND i.due_time >= o.due_time - o.due_time % 900 AND "
+                "i.due_time < o.due_time - o.due_time % 900 + 900 WHERE o.id = ?1"),
+        [RS_EXECUTION_FINAL_INSTANCE] = "SELECT e.instance_id FROM executions e JOIN instances i "
+                                        "ON i.id = e.instance_id WHERE e.id = ?1 AND i.state IN "
+                                        FINAL_STATES,
         /* The candidates' live-due subquery is told its index on SQLite: the planner's
          * pick (by due time) scans the whole tenant per row. */
         [RS_PURGE_CANDIDATES] =
@@ -1516,6 +1550,15 @@ static int repo_delivery_update(struct store *s, int64_t id, const struct store_
                            reterr);
 }
 
+static int repo_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                               struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return update_once(r, q(r, RS_DELIVERY_CLAIM, "iii", id, seen_next, until),
+                           RS_DELIVERY_EXISTS, id, "delivery", "been claimed or recorded",
+                           reterr);
+}
+
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
 static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
@@ -1637,6 +1680,16 @@ struct transition_args {
         int64_t now;
 };
 
+/* Recomputes the runs figures of instance id's quarter-hour slot from its final
+ * instances (the rollup, docs/report.md), inside the caller's transaction. */
+static int rollup_refresh(struct repo *r, int64_t id, struct batch_err *reterr)
+{
+        int ret = run(r, q(r, RS_ROLLUP_CLEAR, "i", id), "updating the runs figures", NULL, reterr);
+        return ret < 0 ? ret
+                       : run(r, q(r, RS_ROLLUP_FILL, "i", id), "updating the runs figures", NULL,
+                             reterr);
+}
+
 static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
 {
         struct sql_stmt *st = q(r, RS_TRANSITION_ADD, "ii-ntt", a->id, a->now, a->to,
@@ -1670,7 +1723,8 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
                                      "job %s of tenant %s already has an instance due at %lld",
                                      in->job, in->tenant, (long long)in->due);
         struct transition_args t = {a->id, -1, in->state, a->actor, in->reason, a->now};
-        return add_transition(r, &t, reterr);
+        ret = add_transition(r, &t, reterr);
+        return ret < 0 || !state_is_final(in->state) ? ret : rollup_refresh(r, a->id, reterr);
 }
 
 static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
@@ -1848,7 +1902,11 @@ static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
             "changing the state", &rows, reterr);
         if (ret < 0)
                 return ret;
-        return rows == 0 ? not_in_state(r, a->id, a->from, reterr) : add_transition(r, a, reterr);
+        if (rows == 0)
+                return not_in_state(r, a->id, a->from, reterr);
+        ret = add_transition(r, a, reterr);
+        return ret < 0 || !(state_is_final(a->from) || state_is_final(a->to)) ? ret
+                                                                   : rollup_refresh(r, a->id, reterr);
 }
 
 static int repo_instance_transition(struct store *s, int64_t id, int from, int to,
@@ -1970,12 +2028,33 @@ static int repo_execution_start(struct store *s, const struct store_execution *e
         return ret;
 }
 
+struct finish_args {
+        int64_t id;
+        int exit_status;
+        const char *error;
+        int64_t now;
+};
+
+/* An execution that ends after its instance became final (a stop) changes the
+ * instance's duration: its slot's figures are refreshed in the same transaction. */
+static int do_execution_finish(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct finish_args *a = arg;
+        int64_t inst = 0;
+        int ret = update_once(r, q(r, RS_EXECUTION_FINISH, "iint", a->id, a->now, a->exit_status,
+                                   a->error),
+                              RS_EXECUTION_EXISTS, a->id, "execution", "finished", reterr);
+        if (ret < 0 || (ret = one_int(r, q(r, RS_EXECUTION_FINAL_INSTANCE, "i", a->id), 0, &inst,
+                                      "reading the instance", reterr)) < 0)
+                return ret;
+        return inst ? rollup_refresh(r, inst, reterr) : 0;
+}
+
 static int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
                                  int64_t now_s, struct batch_err *reterr)
 {
-        struct repo *r = (struct repo *)s;
-        return update_once(r, q(r, RS_EXECUTION_FINISH, "iint", id, now_s, exit_status, error),
-                           RS_EXECUTION_EXISTS, id, "execution", "finished", reterr);
+        struct finish_args a = {id, exit_status, error, now_s};
+        return atomically((struct repo *)s, reterr, do_execution_finish, &a);
 }
 
 static int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
@@ -2096,6 +2175,62 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         int e =
             collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
                     (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
+        if (e < 0)
+                store_report_due_list_release(ret);
+        return e;
+}
+
+static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, store_report_slot_fn *fn, void *ctx,
+                             struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job);
+        int got = 0, ret = 0;
+        while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
+                bool lost = false;
+                struct store_report_slot p = {.job = col_text(r, st, 0, &lost)};
+                int64_t *v[] = {&p.slot,  &p.total, &p.success, &p.failed,  &p.skipped,
+                                &p.canceled, &p.found, &p.timed,   &p.dur_sum, &p.dur_max};
+                for (int i = 0; i < 10; i++)
+                        *v[i] = col_int(r, st, 1 + i);
+                /* One or two durations are known from their sum and maximum: the
+                 * histogram's 24 columns are read only for more (most rows). */
+                if (p.timed > 2)
+                        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                                p.hist[i] = col_int(r, st, 11 + i);
+                else if (p.timed == 2) {
+                        p.hist[rollup_bucket(p.dur_max)]++;
+                        p.hist[rollup_bucket(p.dur_sum - p.dur_max)]++;
+                } else if (p.timed == 1)
+                        p.hist[rollup_bucket(p.dur_sum)]++;
+                ret = lost || !p.job ? batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory")
+                                     : fn(&p, ctx, reterr);
+                free(p.job);
+        }
+        r->drv->reset(st);
+        return ret < 0 ? ret : got < 0 ? got : 0;
+}
+
+static bool read_report_live(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_report_due *p = item;
+        bool lost = false;
+        p->job = col_text(r, st, 0, &lost);
+        p->due = col_int(r, st, 1);
+        p->state = (int)col_int(r, st, 2);
+        p->scheduled = col_int(r, st, 3) != 0;
+        return lost || !p->job;
+}
+
+static int repo_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, struct store_report_due_list *ret,
+                            struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e =
+            collect(r, report_stmt(r, RS_REPORT_LIVE, tenant, from, to, job), sizeof(*ret->items),
+                    (void **)&ret->items, &ret->n, read_report_live, "reading the report", reterr);
         if (e < 0)
                 store_report_due_list_release(ret);
         return e;
@@ -2381,7 +2516,7 @@ static void *repo_native(struct store *s)
 /* The store interface of an engine: its name and open, the rest is the repository's. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 8, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 10, .name = engine, .open = open_fn, .close = repo_close,                \
                 .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
                 .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
                 .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
@@ -2422,6 +2557,8 @@ static void *repo_native(struct store *s)
                 .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
                 .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
                 .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
+                .report_slots = repo_report_slots, .report_live = repo_report_live,              \
+                .delivery_claim = repo_delivery_claim,                                             \
                 .report_process_dates = repo_report_process_dates,                                 \
         }
 

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include "core/lifecycle.h"
+#include "store/rollup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,15 @@ int store_delivery_update(struct store *s, int64_t id, const struct store_delive
         return s->ops->delivery_update(s, id, o, now_s, reterr);
 }
 
+int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                         struct batch_err *reterr)
+{
+        if (s->ops->version < 9 || !s->ops->delivery_claim)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend cannot claim deliveries", s->ops->name);
+        return s->ops->delivery_claim(s, id, seen_next, until, reterr);
+}
+
 int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
                             struct store_alert_list *ret, struct batch_err *reterr)
 {
@@ -773,7 +783,7 @@ static int cmp_pdate(const void *a, const void *b)
 int store_report_process_dates(struct store *s, const char *tenant, int64_t from, int64_t to,
                                struct store_report_pdate_list *ret, struct batch_err *reterr)
 {
-        if (s->ops->version < 8 || !s->ops->report_process_dates)
+        if (s->ops->version < 10 || !s->ops->report_process_dates)
                 return batch_err_set(reterr, BATCH_EINVAL, "db",
                                      "db: the %s backend has no process dates", s->ops->name);
         int r = s->ops->report_process_dates(s, tenant, from, to, ret, reterr);
@@ -818,6 +828,167 @@ void store_report_middle_list_release(struct store_report_middle_list *l)
         free(l->items);
         l->items = NULL;
         l->n = 0;
+}
+
+_Static_assert(STORE_ROLLUP_BUCKETS == ROLLUP_BUCKETS, "one histogram");
+
+double store_rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max)
+{
+        static const int64_t edge[ROLLUP_BUCKETS] = ROLLUP_EDGES;
+        if (timed <= 0)
+                return 0;
+        if (timed <= 2)
+                return (double)sum / (double)timed;
+        double rank = (double)timed / 2, cum = 0;
+        for (int b = 0; b < ROLLUP_BUCKETS; b++) {
+                if (hist[b] == 0 || cum + (double)hist[b] < rank) {
+                        cum += (double)hist[b];
+                        continue;
+                }
+                double lo = (double)edge[b];
+                double hi = b + 1 < ROLLUP_BUCKETS ? (double)edge[b + 1] : (double)max;
+                if (hi > (double)max)
+                        hi = (double)max;
+                if (lo > hi)
+                        lo = hi;
+                return lo + (hi - lo) * (rank - cum) / (double)hist[b];
+        }
+        return (double)max;
+}
+
+static int need_v8(struct store *s, struct batch_err *reterr)
+{
+        if (s->ops->version < 8 || !s->ops->report_slots)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no runs figures", s->ops->name);
+        return 0;
+}
+
+int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr)
+{
+        int r = need_v8(s, reterr);
+        return r < 0 ? r : s->ops->report_slots(s, tenant, from, to, job, fn, ctx, reterr);
+}
+
+static int cmp_due_time(const void *a, const void *b)
+{
+        const struct store_report_due *x = a, *y = b;
+        return x->due < y->due ? -1 : x->due > y->due;
+}
+
+int store_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr)
+{
+        memset(ret, 0, sizeof(*ret));
+        int r = need_v8(s, reterr);
+        if (r == 0)
+                r = s->ops->report_live(s, tenant, from, to, job, ret, reterr);
+        if (r == 0 && ret->n > 1)
+                qsort(ret->items, ret->n, sizeof(*ret->items), cmp_due_time);
+        return r;
+}
+
+/* store_report_runs' sums per job, with the histograms for the median. */
+struct runs_acc {
+        struct store_report_stats_list l;
+        size_t cap;
+        int64_t (*hist)[STORE_ROLLUP_BUCKETS];
+        int64_t *dur_sum;
+};
+
+static struct store_report_stats *runs_acc_job(struct runs_acc *a, const char *job,
+                                               size_t *ret_i)
+{
+        for (size_t i = 0; i < a->l.n; i++)
+                if (strcmp(a->l.items[i].job, job) == 0) {
+                        *ret_i = i;
+                        return &a->l.items[i];
+                }
+        if (a->l.n == a->cap) {
+                size_t c = a->cap * 2 + 8;
+                struct store_report_stats *g = realloc(a->l.items, c * sizeof(*g));
+                int64_t(*h)[STORE_ROLLUP_BUCKETS] = g ? realloc(a->hist, c * sizeof(*h)) : NULL;
+                int64_t *d = h ? realloc(a->dur_sum, c * sizeof(*d)) : NULL;
+                if (g)
+                        a->l.items = g;
+                if (h)
+                        a->hist = h;
+                if (!d)
+                        return NULL;
+                a->dur_sum = d;
+                a->cap = c;
+        }
+        *ret_i = a->l.n;
+        struct store_report_stats *st = &a->l.items[a->l.n];
+        memset(st, 0, sizeof(*st));
+        memset(a->hist[a->l.n], 0, sizeof(a->hist[0]));
+        a->dur_sum[a->l.n] = 0;
+        if (!(st->job = strdup(job)))
+                return NULL;
+        a->l.n++;
+        return st;
+}
+
+static int runs_acc_add(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        struct runs_acc *a = ctx;
+        size_t i;
+        struct store_report_stats *st = runs_acc_job(a, p->job, &i);
+        if (!st)
+                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        st->total += p->total;
+        st->success += p->success;
+        st->failed += p->failed;
+        st->skipped += p->skipped;
+        st->canceled += p->canceled;
+        st->timed += p->timed;
+        if (p->dur_max > st->max_s)
+                st->max_s = p->dur_max;
+        a->dur_sum[i] += p->dur_sum;
+        for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
+                a->hist[i][b] += p->hist[b];
+        return 0;
+}
+
+int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr)
+{
+        struct runs_acc a = {0};
+        struct store_report_due_list live = {0};
+        int r = store_report_slots(s, tenant, from, to, job, runs_acc_add, &a, reterr);
+        if (r == 0)
+                r = store_report_live(s, tenant, from, to, job, &live, reterr);
+        for (size_t i = 0; r == 0 && i < a.l.n; i++) {
+                struct store_report_stats *st = &a.l.items[i];
+                st->avg_s = st->timed ? (double)a.dur_sum[i] / (double)st->timed : 0;
+                st->p50_s = store_rollup_median(a.hist[i], st->timed, a.dur_sum[i], st->max_s);
+        }
+        /* The instances not yet final: counted in total (11 Stop Failed as failed). */
+        for (size_t i = 0; r == 0 && i < live.n; i++) {
+                size_t k;
+                struct store_report_stats *st = runs_acc_job(&a, live.items[i].job, &k);
+                if (!st) {
+                        r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+                        break;
+                }
+                st->total++;
+                st->failed += live.items[i].state == STATE_STOP_FAILED;
+        }
+        free(a.hist);
+        free(a.dur_sum);
+        store_report_due_list_release(&live);
+        if (r < 0) {
+                store_report_stats_list_release(&a.l);
+                return r;
+        }
+        if (a.l.n > 1)
+                qsort(a.l.items, a.l.n, sizeof(*a.l.items), cmp_stats);
+        *ret = a.l;
+        return 0;
 }
 
 /* ---- remote runs and next_due_api answers (ops version 5, schema 8) ------------- */

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -343,6 +343,7 @@ struct store_report_due {
         char *job;
         int64_t due;
         int state;
+        bool scheduled; /* filled by store_report_live only */
 };
 
 /* A job's process date among its instances due in a range (store_report_process_dates). */
@@ -361,6 +362,22 @@ struct store_report_due_list {
         size_t n;
         struct store_report_due *items; /* by job name (byte order), then due time */
 };
+
+/* One row of the runs rollup (schema 10, src/store/rollup.h, docs/report.md "The
+ * rollup"): the final instances of a job due in one quarter hour [slot, slot + 900). */
+#define STORE_ROLLUP_BUCKETS 24
+struct store_report_slot {
+        char *job;                                         /* valid during the callback */
+        int64_t slot;
+        int64_t total, success, failed, skipped, canceled; /* final instances */
+        int64_t found;                     /* scheduled ones not ended in Timeout Skip */
+        int64_t timed, dur_sum, dur_max;   /* those with a duration */
+        int64_t hist[STORE_ROLLUP_BUCKETS]; /* durations by bucket */
+};
+
+/* Called for each rollup row; a negative return (a BATCH_* code, reterr set) stops. */
+typedef int store_report_slot_fn(const struct store_report_slot *row, void *ctx,
+                                 struct batch_err *reterr);
 
 /* A backend's raw answer for the median: the middle one or two durations per job. */
 struct store_report_middle {
@@ -542,7 +559,18 @@ struct store_ops {
         /* version 7: retention (no schema change) */
         int (*purge_step)(struct store *s, int64_t cutoff, unsigned limit,
                           struct store_purge *ret, struct batch_err *reterr);
-        /* version 8 (schema 10): instances' stored process dates */
+        /* version 8 (schema 10): the runs figures from the rollup, and the instances not
+         * yet final (job, due, state) due in a range. */
+        int (*report_slots)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, store_report_slot_fn *fn, void *ctx,
+                            struct batch_err *reterr);
+        int (*report_live)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                           const char *job, struct store_report_due_list *ret,
+                           struct batch_err *reterr);
+        /* version 9: one worker's claim on a pending delivery (no schema change). */
+        int (*delivery_claim)(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                              struct batch_err *reterr);
+        /* version 10 (schema 11): instances' stored process dates */
         int (*report_process_dates)(struct store *s, const char *tenant, int64_t from,
                                     int64_t to, struct store_report_pdate_list *ret,
                                     struct batch_err *reterr);
@@ -862,9 +890,39 @@ int store_report_dues(struct store *s, const char *tenant, int64_t from, int64_t
                       const char *job, struct store_report_due_list *ret,
                       struct batch_err *reterr);
 
+/* The runs figures (docs/report.md "The runs figures") per job of `tenant` over the
+ * instances due in [from, to), from the rollup kept as instances become final, plus the
+ * instances not yet final: total, success, failed (Stop Failed included), skipped,
+ * canceled, timed, avg_s, max_s, and p50_s (exact for one or two timed runs, else
+ * estimated within a histogram bucket); has_failure and the step totals are 0. `from`
+ * and `to` are multiples of 900 s (a day's bounds in any zone). By job name. Sums per
+ * job with a linear search: for a job or a few (report_runs_build streams
+ * store_report_slots instead). */
+int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_stats_list *ret,
+                      struct batch_err *reterr);
+
+/* Calls fn for each rollup row of `tenant` (of `job`, or every job when NULL) whose
+ * slot is in [from, to), by slot (one query, rows streamed: a tenant's 90 days are a
+ * million rows). Errors: the store's, or fn's. */
+int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr);
+
+/* The instances of `tenant` (of `job`, or every job) due in [from, to) that are not
+ * final (0, 1, 2, 4, 10, 11): job, due, state, scheduled; by due time. */
+int store_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
+                      const char *job, struct store_report_due_list *ret,
+                      struct batch_err *reterr);
+
+/* The median of `timed` durations summing to `sum`, longest `max`, from their rollup
+ * histogram: exact for one or two (the mean), else the rank timed/2 interpolated
+ * linearly inside its bucket (the last bucket ends at max). 0 when timed is 0. */
+double store_rollup_median(const int64_t *hist, int64_t timed, int64_t sum, int64_t max);
+
 /* The distinct process dates of the instances (scheduled and submitted) of `tenant` due
  * in [from, to), per job: one row per job and stored process date, and one per due time
- * of the instances stored without one (created before schema 10), for the caller to
+ * of the instances stored without one (created before schema 11), for the caller to
  * compute. */
 int store_report_process_dates(struct store *s, const char *tenant, int64_t from, int64_t to,
                                struct store_report_pdate_list *ret, struct batch_err *reterr);
@@ -897,6 +955,16 @@ int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t 
  * earliest first, at most `limit` (0: 100). */
 int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
                        struct store_delivery_list *ret, struct batch_err *reterr);
+
+/* Claims pending delivery `id` for one attempt, so that of several workers on one
+ * repository (batchd nodes sharing a PostgreSQL) only one sends it: moves its
+ * next_attempt_at from `seen_next` (as store_delivery_due read it) to `until` (the
+ * claim's end), a conditional update. 0: claimed, send it; BATCH_ESTALE: another
+ * worker claimed or recorded it since (do not send); BATCH_ENOENT: no such delivery.
+ * A worker that dies holding a claim leaves the delivery pending: it is due again at
+ * `until`. */
+int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                         struct batch_err *reterr);
 
 /* Records the outcome of one attempt of pending delivery `id`: o->state (pending again
  * for a retry, sent or failed), o->attempts, o->next_attempt_at, o->last_answer, and

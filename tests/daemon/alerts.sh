@@ -10,7 +10,8 @@
 #   signed webhook), the second (5 minutes later, same job and kind) is recorded with
 #   its deliveries suppressed by the first, the third (12 minutes after the first) is
 #   sent and says "(1 suppressed since alert A1)", its webhook suppressed_count 1;
-#   the first names job kid, whose instance waits on it (one alert for the chain);
+#   the first names job kid, whose instance waits on it, and grandkid, which waits on
+#   kid (one alert for the chain);
 # - job imp (the SDK example customer_import, estimate 1 minute) runs 2.5 minutes at 01:07
 #   and skips one of two records: a partial_failure and a long_run alert (warnings);
 # - job flip fails at 01:02 and succeeds at 01:04: a failure alert, then "recovered"
@@ -143,6 +144,12 @@ depends_on: [{job: bad, mode: success}]
 executor: {exec: {command: [/bin/true]}}
 ---
 kind: job
+name: grandkid
+trigger: {cron: "0 1 * * *", timezone: UTC}
+depends_on: [{job: kid, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
 name: imp
 trigger: {cron: "7 1 * * *", timezone: UTC}
 estimated_minutes: 1
@@ -256,7 +263,7 @@ b3 = bodies[a3]
 if "(1 suppressed since alert %s)" % a1 not in b3 or "Suppressed: 1 since alert %s" % a1 not in b3:
     sys.exit("alert %s lacks the count:\n%s" % (a3, b3))
 if "State:     6 Failed" not in bodies[a1] or "Instance:" not in bodies[a1] \
-        or "exit status 3; waiting on it: kid" not in bodies[a1]:
+        or "exit status 3; waiting on it: kid, grandkid" not in bodies[a1]:
     sys.exit("alert %s body:\n%s" % (a1, bodies[a1]))
 EOF
 

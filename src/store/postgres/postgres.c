@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "store/postgres/pq.h"
+#include "store/rollup.h"
 #include "store/sql.h"
 
 static const char *const migrations[] = {
@@ -153,7 +154,11 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (tenant, job));\n",
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
-        /* 10: an instance's process date, fixed when it is created (docs/scheduler.md). */
+        /* 10: the runs figures per quarter hour and job, with their backfill
+         * (src/store/rollup.h, docs/report.md). */
+        ROLLUP_DDL("BIGINT") ";\n"
+        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
+        /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
         "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
 };
 struct sql_conn {
@@ -418,6 +423,7 @@ static const struct sql_token dialect[] = {
         {"BY_STATE", ""},
         {"BY_TENANT_DUE", ""},
         {"BY_JOB_DUE", ""},
+        {"BY_JOB_SLOT", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
         {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
         {"SLOT", "scheduled"},

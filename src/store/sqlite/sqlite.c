@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "store/rollup.h"
 #include "store/sql.h"
 #include "store/sqlite/gate.h"
 #include "store/store.h"
@@ -242,7 +243,11 @@ static const char *const migrations[] = {
         ") STRICT;\n",
         /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
         "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
-        /* 10: an instance's process date, fixed when it is created (docs/scheduler.md). */
+        /* 10: the runs figures per quarter hour and job, with their backfill
+         * (src/store/rollup.h, docs/report.md). */
+        ROLLUP_DDL("INTEGER") " STRICT, WITHOUT ROWID;\n"
+        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
+        /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
         "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
 };
 
@@ -534,6 +539,7 @@ static const struct sql_token dialect[] = {
         {"BY_STATE", " INDEXED BY instances_state"},
         {"BY_TENANT_DUE", " INDEXED BY instances_tenant_due"},
         {"BY_JOB_DUE", " INDEXED BY instances_job_due"},
+        {"BY_JOB_SLOT", " INDEXED BY run_slots_job"},
         /* row locks: one writer at a time holds the whole file */
         {"FOR_UPDATE", ""},
         {"FOR_NO_KEY_UPDATE", ""},
