@@ -2208,11 +2208,11 @@ static int read_version(struct repo *r, int *ret, struct batch_err *reterr)
                 return got < 0 ? got
                                : batch_err_set(reterr, BATCH_EIO, "db",
                                                "db: reading the schema version: no row");
-        if (*ret > r->drv->nmigrations)
+        if (*ret > sql_nmigrations)
                 return batch_err_set(reterr, BATCH_ESCHEMA, "db",
                                      "db: the repository has schema version %d, newer than the "
                                      "%d this batchd understands; use a newer batchd",
-                                     *ret, r->drv->nmigrations);
+                                     *ret, sql_nmigrations);
         return 0;
 }
 
@@ -2230,16 +2230,19 @@ static int migrate(struct repo *r, struct batch_err *reterr)
                 ret = d->exec(r->conn, d->migrate_lock, reterr);
         if (ret == 0 && (ret = d->exec(r->conn, create, reterr)) == 0)
                 ret = read_version(r, &version, reterr);
-        while (ret == 0 && version < d->nmigrations) {
+        while (ret == 0 && version < sql_nmigrations) {
                 if ((ret = d->begin(r->conn, reterr)) < 0)
                         break;
-                if ((ret = read_version(r, &version, reterr)) == 0 && version < d->nmigrations) {
-                        char rec[96];
+                if ((ret = read_version(r, &version, reterr)) == 0 && version < sql_nmigrations) {
+                        char rec[96], *ddl = expand(d->dialect, sql_migrations[version], reterr);
                         snprintf(rec, sizeof(rec),
                                  "INSERT INTO schema_migrations(version) VALUES (%d)", version + 1);
-                        if ((ret = d->exec(r->conn, d->migrations[version], reterr)) == 0 &&
-                            (ret = d->exec(r->conn, rec, reterr)) == 0)
+                        if (!ddl)
+                                ret = reterr ? reterr->code : BATCH_EIO;
+                        else if ((ret = d->exec(r->conn, ddl, reterr)) == 0 &&
+                                 (ret = d->exec(r->conn, rec, reterr)) == 0)
                                 version++;
+                        free(ddl);
                 }
                 if (ret < 0 || (ret = d->commit(r->conn, reterr)) < 0)
                         d->rollback(r->conn);
