@@ -701,7 +701,13 @@ static int collect(struct repo *r, struct sql_stmt *st, size_t size, void **item
         return got;
 }
 
-/* Runs fn inside the caller's transaction, or in one of its own. */
+/* collect() into a list of store.h (its items and n). */
+#define COLLECT(r, st, list, read, what, reterr)                                                   \
+        collect(r, st, sizeof(*(list)->items), (void **)&(list)->items, &(list)->n, read, what,    \
+                reterr)
+
+/* Runs fn inside the caller's transaction, or in one of its own, which is rolled back
+ * unless fn returns 0 (a positive answer: nothing to keep). fn's answer. */
 static int atomically(struct repo *r, struct batch_err *reterr,
                       int (*fn)(struct repo *r, void *arg, struct batch_err *reterr), void *arg)
 {
@@ -710,7 +716,7 @@ static int atomically(struct repo *r, struct batch_err *reterr,
         int ret = r->drv->begin(r->conn, reterr);
         if (ret < 0)
                 return ret;
-        if ((ret = fn(r, arg, reterr)) < 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
+        if ((ret = fn(r, arg, reterr)) != 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
                 r->drv->rollback(r->conn);
         return ret;
 }
@@ -782,6 +788,26 @@ static int ensure_tenant(struct repo *r, const char *tenant, int64_t now, struct
                    reterr);
 }
 
+/* An insert into a tenant's rows (bound by q, saying {RETURNING_ID}), run after the
+ * tenant's own row is made sure of. */
+struct tenant_insert {
+        const char *tenant;
+        int64_t now;
+        struct sql_stmt *st;
+        const char *what;
+        int64_t id; /* the new row's */
+};
+
+/* For atomically: 0, 1 when the insert wrote no row (nothing is kept), or an error. */
+static int do_tenant_insert(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct tenant_insert *a = arg;
+        int ret = ensure_tenant(r, a->tenant, a->now, reterr);
+        if (ret == 0 && (ret = insert(r, a->st, a->what, &a->id, reterr)) == 0 && a->id == 0)
+                ret = 1;
+        return ret;
+}
+
 static int last_version(struct repo *r, const struct store_def *d, int64_t *ret,
                         struct batch_err *reterr)
 {
@@ -845,11 +871,8 @@ static int repo_def_get(struct store *s, const char *tenant, const char *kind, c
 static int def_list(struct repo *r, struct sql_stmt *st, struct store_def_list *ret,
                     struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def,
-                        "listing definitions", reterr);
-        if (e < 0)
-                store_def_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_def, "listing definitions", reterr);
+        return e < 0 ? (store_def_list_release(ret), e) : e;
 }
 
 static int repo_def_list(struct store *s, const char *tenant, const char *kind,
@@ -906,35 +929,20 @@ static int repo_audit_add(struct store *s, int64_t now_s, const char *actor, con
 
 /* ---- API tokens ------------------------------------------------------------- */
 
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct repo *r, void *arg, struct batch_err *reterr)
+static int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
 {
-        struct token_args *a = arg;
-        const struct store_token *t = a->t;
-        int ret = ensure_tenant(r, t->tenant, a->now, reterr);
-        if (ret < 0 || (ret = insert(r,
-                                     q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
-                                       t->hash, a->now, t->expires_at),
-                                     "storing the token", &a->id, reterr)) < 0)
-                return ret;
-        if (a->id == 0)
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {t->tenant, now_s,
+                                  q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
+                                    t->hash, now_s, t->expires_at),
+                                  "storing the token", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
+        if (ret == 1)
                 return batch_err_set(reterr, BATCH_EEXIST, "name",
                                      "tenant %s already has a token named \"%s\" (or one with "
                                      "the same secret)",
                                      t->tenant, t->name);
-        return 0;
-}
-
-static int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s,
-                          int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_token_add, &a);
         if (ret == 0 && ret_id)
                 *ret_id = a.id;
         return ret;
@@ -972,11 +980,9 @@ static int repo_token_list(struct store *s, const char *tenant, struct store_tok
                            struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_TOKEN_LIST, "t", tenant), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_token, "listing tokens", reterr);
-        if (e < 0)
-                store_token_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_TOKEN_LIST, "t", tenant), ret, read_token,
+                        "listing tokens", reterr);
+        return e < 0 ? (store_token_list_release(ret), e) : e;
 }
 
 static int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
@@ -1010,11 +1016,8 @@ static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
 static int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_NODE_LIST, ""), sizeof(*ret->items), (void **)&ret->items,
-                        &ret->n, read_node, "listing nodes", reterr);
-        if (e < 0)
-                store_node_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_NODE_LIST, ""), ret, read_node, "listing nodes", reterr);
+        return e < 0 ? (store_node_list_release(ret), e) : e;
 }
 
 static int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
@@ -1079,33 +1082,18 @@ static int repo_clock_get(struct store *s, struct store_clock *ret, struct batch
 
 /* ---- operators' requests ------------------------------------------------------- */
 
-struct request_args {
-        const struct store_request *q;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
-{
-        struct request_args *a = arg;
-        const struct store_request *rq = a->q;
-        int ret = ensure_tenant(r, rq->tenant, a->now, reterr);
-        if (ret < 0 || (ret = insert(r,
-                                     q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
-                                       rq->action, rq->actor, rq->reason, a->now),
-                                     "queueing the request", &a->id, reterr)) < 0)
-                return ret;
-        if (a->id == 0)
-                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
-                                     (long long)rq->instance_id, rq->tenant);
-        return 0;
-}
-
 static int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
                             int64_t *ret_id, struct batch_err *reterr)
 {
-        struct request_args a = {rq, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_request_add, &a);
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {rq->tenant, now_s,
+                                  q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
+                                    rq->action, rq->actor, rq->reason, now_s),
+                                  "queueing the request", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
+        if (ret == 1)
+                return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
+                                     (long long)rq->instance_id, rq->tenant);
         if (ret == 0)
                 *ret_id = a.id;
         return ret;
@@ -1132,11 +1120,8 @@ static bool read_request(struct repo *r, struct sql_stmt *st, void *item)
 static int request_list(struct repo *r, struct sql_stmt *st, struct store_request_list *ret,
                         struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
-                        "listing requests", reterr);
-        if (e < 0)
-                store_request_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_request, "listing requests", reterr);
+        return e < 0 ? (store_request_list_release(ret), e) : e;
 }
 
 static int repo_request_pending(struct store *s, struct store_request_list *ret,
@@ -1241,11 +1226,9 @@ static int repo_step_list(struct store *s, int64_t execution_id, struct store_st
                           struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_STEP_LIST, "i", execution_id), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_step, "listing steps", reterr);
-        if (e < 0)
-                store_step_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_STEP_LIST, "i", execution_id), ret, read_step,
+                        "listing steps", reterr);
+        return e < 0 ? (store_step_list_release(ret), e) : e;
 }
 
 static int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
@@ -1308,11 +1291,8 @@ static int repo_dead_letter_list(struct store *s, const struct store_dead_letter
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DEAD_LETTER_LIST, "ttiin", f->tenant, f->job, f->instance_id,
                                 f->after_id, (int)page_limit(f->limit));
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter,
-                        "listing dead letters", reterr);
-        if (e < 0)
-                store_dead_letter_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_dead_letter, "listing dead letters", reterr);
+        return e < 0 ? (store_dead_letter_list_release(ret), e) : e;
 }
 
 static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
@@ -1329,33 +1309,21 @@ static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err
 
 /* ---- alerts and their deliveries (docs/internals/alerts.md) -------------------------- */
 
-struct alert_args {
-        const struct store_alert *a;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_alert_add(struct repo *r, void *arg, struct batch_err *reterr)
-{
-        struct alert_args *a = arg;
-        const struct store_alert *al = a->a;
-        int ret = ensure_tenant(r, al->tenant, a->now, reterr);
-        if (ret < 0)
-                return ret;
-        struct sql_stmt *st =
-            q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id, al->kind, al->message,
-              a->now, al->job, al->severity ? al->severity : "warning", al->suppressed_by);
-        bool sup = al->suppressed_by && !al->instance_id;
-        return insert_child(r, st, "raising the alert", sup ? "suppressed_by" : "instance_id",
-                            sup ? "alert" : "instance", sup ? al->suppressed_by : al->instance_id,
-                            &a->id, reterr);
-}
-
 static int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s,
                           int64_t *ret_id, struct batch_err *reterr)
 {
-        struct alert_args a = {al, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_alert_add, &a);
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {al->tenant, now_s,
+                                  q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id,
+                                    al->kind, al->message, now_s, al->job,
+                                    al->severity ? al->severity : "warning", al->suppressed_by),
+                                  "raising the alert", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
+        bool sup = al->suppressed_by && !al->instance_id;
+        if (ret == 1)
+                return batch_err_set(reterr, BATCH_ENOENT, sup ? "suppressed_by" : "instance_id",
+                                     "no %s %lld", sup ? "alert" : "instance",
+                                     (long long)(sup ? al->suppressed_by : al->instance_id));
         if (ret == 0 && ret_id)
                 *ret_id = a.id;
         return ret;
@@ -1383,11 +1351,8 @@ static bool read_alert(struct repo *r, struct sql_stmt *st, void *item)
 static int alert_list(struct repo *r, struct sql_stmt *st, struct store_alert_list *ret,
                       struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        "listing alerts", reterr);
-        if (e < 0)
-                store_alert_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_alert, "listing alerts", reterr);
+        return e < 0 ? (store_alert_list_release(ret), e) : e;
 }
 
 static int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
@@ -1476,11 +1441,8 @@ static bool read_delivery(struct repo *r, struct sql_stmt *st, void *item)
 static int delivery_list(struct repo *r, struct sql_stmt *st, struct store_delivery_list *ret,
                          struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_delivery,
-                        "listing deliveries", reterr);
-        if (e < 0)
-                store_delivery_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_delivery, "listing deliveries", reterr);
+        return e < 0 ? (store_delivery_list_release(ret), e) : e;
 }
 
 static int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
@@ -1577,12 +1539,9 @@ static int repo_remote_run_reports(struct store *s, struct store_remote_run_list
                                    struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items), (void **)&ret->items,
-                    &ret->n, read_remote_run, "listing remote runs", reterr);
-        if (e < 0)
-                store_remote_run_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_REMOTE_RUN_REPORTS, ""), ret, read_remote_run,
+                        "listing remote runs", reterr);
+        return e < 0 ? (store_remote_run_list_release(ret), e) : e;
 }
 
 struct next_due_args {
@@ -1808,11 +1767,8 @@ static int repo_instance_list(struct store *s, const struct store_instance_filte
         if (flags & LIST_CREATED_BY)
                 r->drv->bind_text(st, n++, f->created_by);
         r->drv->bind_int64(st, n, page_limit(f->limit));
-        e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance,
-                    "listing instances", reterr);
-        if (e < 0)
-                store_instance_list_release(ret);
-        return e;
+        e = COLLECT(r, st, ret, read_instance, "listing instances", reterr);
+        return e < 0 ? (store_instance_list_release(ret), e) : e;
 }
 
 /* After a conditional update (WHERE id = ?1 AND state = ?2) changed no row: why. */
@@ -1876,12 +1832,9 @@ static int repo_instance_history(struct store *s, int64_t id, struct store_trans
                                  struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items), (void **)&ret->items,
-                    &ret->n, read_transition, "reading the history", reterr);
-        if (e < 0)
-                store_transition_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_TRANSITION_LIST, "i", id), ret, read_transition,
+                        "reading the history", reterr);
+        return e < 0 ? (store_transition_list_release(ret), e) : e;
 }
 
 static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
@@ -1901,12 +1854,9 @@ static int repo_changes_after(struct store *s, const char *tenant, int64_t after
                               struct store_change_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_change,
-                        "reading the changes", reterr);
-        if (e < 0)
-                store_change_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
+                        ret, read_change, "reading the changes", reterr);
+        return e < 0 ? (store_change_list_release(ret), e) : e;
 }
 
 static int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
@@ -1998,12 +1948,9 @@ static int repo_execution_list(struct store *s, int64_t instance_id,
                                struct store_execution_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_execution, "listing executions", reterr);
-        if (e < 0)
-                store_execution_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_EXECUTION_LIST, "i", instance_id), ret, read_execution,
+                        "listing executions", reterr);
+        return e < 0 ? (store_execution_list_release(ret), e) : e;
 }
 
 /* ---- report ---------------------------------------------------------------------- */
@@ -2058,12 +2005,9 @@ static int repo_report_stats(struct store *s, const char *tenant, int64_t from, 
                              struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_report_stats, "reading the report", reterr);
-        if (e < 0)
-                store_report_stats_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job),
+                        ret, read_report_stats, "reading the report", reterr);
+        return e < 0 ? (store_report_stats_list_release(ret), e) : e;
 }
 
 static int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2071,12 +2015,9 @@ static int repo_report_middles(struct store *s, const char *tenant, int64_t from
                                struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_middle,
-                        "reading the report", reterr);
-        if (e < 0)
-                store_report_middle_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
+                        ret, read_report_middle, "reading the report", reterr);
+        return e < 0 ? (store_report_middle_list_release(ret), e) : e;
 }
 
 static int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2084,12 +2025,9 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
-        if (e < 0)
-                store_report_due_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job),
+                        ret, read_report_due, "reading the report", reterr);
+        return e < 0 ? (store_report_due_list_release(ret), e) : e;
 }
 
 /* ---- retention ------------------------------------------------------------------- */
