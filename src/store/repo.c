@@ -1445,6 +1445,16 @@ int store_alert_find(struct store *s, const struct store_alert_filter *f,
                           ret, reterr);
 }
 
+int store_alert_recent(struct store *s, const char *tenant, const char *job, const char *kind,
+                       int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct store_alert_filter f = {.tenant = tenant, .job = job, .kind = kind,
+                                       .since = since_s, .limit = 1000};
+        if (!job)
+                return batch_err_set(reterr, BATCH_EINVAL, "job", "recent alerts need a job");
+        return store_alert_find(s, &f, ret, reterr);
+}
+
 int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
                             struct store_alert_list *ret, struct batch_err *reterr)
 {

@@ -114,16 +114,6 @@ void store_execution_list_release(struct store_execution_list *l)
         l->n = 0;
 }
 
-int store_alert_recent(struct store *s, const char *tenant, const char *job, const char *kind,
-                       int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr)
-{
-        struct store_alert_filter f = {.tenant = tenant, .job = job, .kind = kind,
-                                       .since = since_s, .limit = 1000};
-        if (!job)
-                return batch_err_set(reterr, BATCH_EINVAL, "job", "recent alerts need a job");
-        return store_alert_find(s, &f, ret, reterr);
-}
-
 void store_step_list_release(struct store_step_list *l)
 {
         for (size_t i = 0; i < l->n; i++) {
