@@ -1,7 +1,8 @@
-/* repo.c: the job repository, written once over the SQL driver interface (sql.h):
- * its statements, the rules of each operation, and the mapping of rows to the structs of
- * store.h. The engines differ only in their drivers, their migrations and the dialect
- * tokens ({NAME}) below; docs/internals/store.md.
+/* repo.c: the job repository, written once over the SQL driver interface (sql.h): the
+ * operations of store.h (store_*) with their input checks, their statements, the rules of
+ * each, and the mapping of rows to the structs of store.h. The engines differ only in
+ * their drivers and the dialect tokens ({NAME}) of the statements below and of the
+ * migrations (migrations.c); docs/internals/store.md.
  *
  * Statements never fail on purpose: an insert that refers to a parent row checks it
  * (INSERT ... SELECT ... WHERE EXISTS) and one that may meet a taken key says ON
@@ -531,6 +532,18 @@ enum list_flags {
         LIST_COMBINATIONS = 1 << 11,
 };
 
+static const char *const delivery_states[] = {"pending", "sent", "failed", "suppressed",
+                                              "paused", NULL};
+
+/* Whether v is one of the NULL-ended set. */
+static bool is_one_of(const char *v, const char *const *set)
+{
+        for (; v && *set; set++)
+                if (strcmp(v, *set) == 0)
+                        return true;
+        return false;
+}
+
 /* ---- statements ------------------------------------------------------------- */
 
 static int oom(struct batch_err *reterr)
@@ -742,7 +755,13 @@ static int collect(struct repo *r, struct sql_stmt *st, size_t size, void **item
         return got;
 }
 
-/* Runs fn inside the caller's transaction, or in one of its own. */
+/* collect() into a list of store.h (its items and n). */
+#define COLLECT(r, st, list, read, what, reterr)                                                   \
+        collect(r, st, sizeof(*(list)->items), (void **)&(list)->items, &(list)->n, read, what,    \
+                reterr)
+
+/* Runs fn inside the caller's transaction, or in one of its own, which is rolled back
+ * unless fn returns 0 (a positive answer: nothing to keep). fn's answer. */
 static int atomically(struct repo *r, struct batch_err *reterr,
                       int (*fn)(struct repo *r, void *arg, struct batch_err *reterr), void *arg)
 {
@@ -751,7 +770,7 @@ static int atomically(struct repo *r, struct batch_err *reterr,
         int ret = r->drv->begin(r->conn, reterr);
         if (ret < 0)
                 return ret;
-        if ((ret = fn(r, arg, reterr)) < 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
+        if ((ret = fn(r, arg, reterr)) != 0 || (ret = r->drv->commit(r->conn, reterr)) < 0)
                 r->drv->rollback(r->conn);
         return ret;
 }
@@ -823,6 +842,26 @@ static int ensure_tenant(struct repo *r, const char *tenant, int64_t now, struct
                    reterr);
 }
 
+/* An insert into a tenant's rows (bound by q, saying {RETURNING_ID}), run after the
+ * tenant's own row is made sure of. */
+struct tenant_insert {
+        const char *tenant;
+        int64_t now;
+        struct sql_stmt *st;
+        const char *what;
+        int64_t id; /* the new row's */
+};
+
+/* For atomically: 0, 1 when the insert wrote no row (nothing is kept), or an error. */
+static int do_tenant_insert(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct tenant_insert *a = arg;
+        int ret = ensure_tenant(r, a->tenant, a->now, reterr);
+        if (ret == 0 && (ret = insert(r, a->st, a->what, &a->id, reterr)) == 0 && a->id == 0)
+                ret = 1;
+        return ret;
+}
+
 static int last_version(struct repo *r, const struct store_def *d, int64_t *ret,
                         struct batch_err *reterr)
 {
@@ -845,8 +884,8 @@ static int do_put(struct repo *r, void *arg, struct batch_err *reterr)
         return ret < 0 ? ret : add_version(r, a, version + 1, reterr);
 }
 
-static int repo_def_put(struct store *s, const struct store_def *d, int64_t now_s,
-                        struct batch_err *reterr)
+int store_def_put(struct store *s, const struct store_def *d, int64_t now_s,
+                  struct batch_err *reterr)
 {
         if (!d->tenant || !d->kind || !d->name || !d->spec)
                 return batch_err_set(reterr, BATCH_EINVAL, "definition",
@@ -870,8 +909,8 @@ static bool read_def(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !d->tenant || !d->kind || !d->name || !d->changed_by;
 }
 
-static int repo_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
-                        struct store_def *ret, struct batch_err *reterr)
+int store_def_get(struct store *s, const char *tenant, const char *kind, const char *name,
+                  struct store_def *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_DEF_GET, "ttt", tenant, kind, name), ret, sizeof(*ret),
@@ -886,15 +925,12 @@ static int repo_def_get(struct store *s, const char *tenant, const char *kind, c
 static int def_list(struct repo *r, struct sql_stmt *st, struct store_def_list *ret,
                     struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_def,
-                        "listing definitions", reterr);
-        if (e < 0)
-                store_def_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_def, "listing definitions", reterr);
+        return e < 0 ? (store_def_list_release(ret), e) : e;
 }
 
-static int repo_def_list(struct store *s, const char *tenant, const char *kind,
-                         struct store_def_list *ret, struct batch_err *reterr)
+int store_def_list(struct store *s, const char *tenant, const char *kind,
+                   struct store_def_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return def_list(r, q(r, RS_DEF_LIST, "tt", tenant, kind), ret, reterr);
@@ -918,8 +954,8 @@ static int do_delete(struct repo *r, void *arg, struct batch_err *reterr)
         return add_version(r, a, version + 1, reterr);
 }
 
-static int repo_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
-                           const char *actor, int64_t now_s, struct batch_err *reterr)
+int store_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
+                     const char *actor, int64_t now_s, struct batch_err *reterr)
 {
         struct store_def d = {.tenant = (char *)tenant,
                               .kind = (char *)kind,
@@ -930,15 +966,15 @@ static int repo_def_delete(struct store *s, const char *tenant, const char *kind
         return atomically((struct repo *)s, reterr, do_delete, &a);
 }
 
-static int repo_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
-                            struct store_def_list *ret, struct batch_err *reterr)
+int store_def_history(struct store *s, const char *tenant, const char *kind, const char *name,
+                      struct store_def_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return def_list(r, q(r, RS_DEF_HISTORY, "ttt", tenant, kind, name), ret, reterr);
 }
 
-static int repo_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
-                          const char *object, const char *detail, struct batch_err *reterr)
+int store_audit_add(struct store *s, int64_t now_s, const char *actor, const char *action,
+                    const char *object, const char *detail, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_AUDIT_ADD, "itttt", now_s, actor, action, object, detail),
@@ -947,35 +983,28 @@ static int repo_audit_add(struct store *s, int64_t now_s, const char *actor, con
 
 /* ---- API tokens ------------------------------------------------------------- */
 
-struct token_args {
-        const struct store_token *t;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_token_add(struct repo *r, void *arg, struct batch_err *reterr)
+int store_token_add(struct store *s, const struct store_token *t, int64_t now_s,
+                    int64_t *ret_id, struct batch_err *reterr)
 {
-        struct token_args *a = arg;
-        const struct store_token *t = a->t;
-        int ret = ensure_tenant(r, t->tenant, a->now, reterr);
-        if (ret < 0 || (ret = insert(r,
-                                     q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
-                                       t->hash, a->now, t->expires_at),
-                                     "storing the token", &a->id, reterr)) < 0)
-                return ret;
-        if (a->id == 0)
+        static const char *const roles[] = {"viewer", "operator", "admin", NULL};
+        if (!t->tenant || !*t->tenant || !t->name || !*t->name || !t->hash || !*t->hash)
+                return batch_err_set(reterr, BATCH_EINVAL, "name",
+                                     "a token needs a tenant, a name and a hash");
+        if (!is_one_of(t->role, roles))
+                return batch_err_set(reterr, BATCH_EINVAL, "role",
+                                     "role \"%s\" is not one of viewer, operator, admin",
+                                     t->role ? t->role : "");
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {t->tenant, now_s,
+                                  q(r, RS_TOKEN_INSERT, "ttttii", t->tenant, t->name, t->role,
+                                    t->hash, now_s, t->expires_at),
+                                  "storing the token", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
+        if (ret == 1)
                 return batch_err_set(reterr, BATCH_EEXIST, "name",
                                      "tenant %s already has a token named \"%s\" (or one with "
                                      "the same secret)",
                                      t->tenant, t->name);
-        return 0;
-}
-
-static int repo_token_add(struct store *s, const struct store_token *t, int64_t now_s,
-                          int64_t *ret_id, struct batch_err *reterr)
-{
-        struct token_args a = {t, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_token_add, &a);
         if (ret == 0 && ret_id)
                 *ret_id = a.id;
         return ret;
@@ -997,8 +1026,8 @@ static bool read_token(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !t->tenant || !t->name || !t->role || !t->hash;
 }
 
-static int repo_token_find(struct store *s, const char *hash, struct store_token *ret,
-                           struct batch_err *reterr)
+int store_token_find(struct store *s, const char *hash, struct store_token *ret,
+                     struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_TOKEN_FIND, "t", hash), ret, sizeof(*ret), read_token,
@@ -1009,18 +1038,16 @@ static int repo_token_find(struct store *s, const char *hash, struct store_token
                    : batch_err_set(reterr, BATCH_ENOENT, "token", "no such token");
 }
 
-static int repo_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
-                           struct batch_err *reterr)
+int store_token_list(struct store *s, const char *tenant, struct store_token_list *ret,
+                     struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_TOKEN_LIST, "t", tenant), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_token, "listing tokens", reterr);
-        if (e < 0)
-                store_token_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_TOKEN_LIST, "t", tenant), ret, read_token,
+                        "listing tokens", reterr);
+        return e < 0 ? (store_token_list_release(ret), e) : e;
 }
 
-static int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
+int store_token_revoke(struct store *s, int64_t id, int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_TOKEN_REVOKE, "ii", id, now_s), RS_TOKEN_EXISTS, id, "token",
@@ -1029,8 +1056,8 @@ static int repo_token_revoke(struct store *s, int64_t id, int64_t now_s, struct 
 
 /* ---- nodes and leases (DESIGN §9) ----------------------------------------------- */
 
-static int repo_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
-                               struct batch_err *reterr)
+int store_node_heartbeat(struct store *s, const char *name, int capacity, int64_t now_s,
+                         struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_NODE_UPSERT, "tni", name, capacity, now_s), "recording the heartbeat",
@@ -1048,19 +1075,19 @@ static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !n->name;
 }
 
-static int repo_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
+int store_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_NODE_LIST, ""), sizeof(*ret->items), (void **)&ret->items,
-                        &ret->n, read_node, "listing nodes", reterr);
-        if (e < 0)
-                store_node_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_NODE_LIST, ""), ret, read_node, "listing nodes", reterr);
+        return e < 0 ? (store_node_list_release(ret), e) : e;
 }
 
-static int repo_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
-                              int ttl_s, bool *ret_held, struct batch_err *reterr)
+int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
+                        int ttl_s, bool *ret_held, struct batch_err *reterr)
 {
+        if (ttl_s <= 0 || !name || !*name || !holder || !*holder)
+                return batch_err_set(reterr, BATCH_EINVAL, "lease",
+                                     "a lease needs a name, a holder and a positive ttl");
         struct repo *r = (struct repo *)s;
         int64_t rows;
         int ret = run(r, q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s),
@@ -1070,8 +1097,8 @@ static int repo_lease_acquire(struct store *s, const char *name, const char *hol
         return ret;
 }
 
-static int repo_lease_release(struct store *s, const char *name, const char *holder,
-                              struct batch_err *reterr)
+int store_lease_release(struct store *s, const char *name, const char *holder,
+                        struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_LEASE_RELEASE, "tt", name, holder), "releasing the lease", NULL,
@@ -1080,15 +1107,20 @@ static int repo_lease_release(struct store *s, const char *name, const char *hol
 
 /* ---- the published clock ------------------------------------------------------- */
 
-static int repo_clock_publish(struct store *s, const struct store_clock *c,
-                              struct batch_err *reterr)
+int store_clock_publish(struct store *s, const struct store_clock *c,
+                        struct batch_err *reterr)
 {
+        if (!c->holder || !*c->holder)
+                return batch_err_set(reterr, BATCH_EINVAL, "holder", "holder: required");
+        if (!(c->rate > 0))
+                return batch_err_set(reterr, BATCH_EINVAL, "rate", "rate: %g is not > 0",
+                                     c->rate);
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_CLOCK_PUT, "tiid", c->holder, c->real_at_us, c->clock_at_us, c->rate),
                    "publishing the clock", NULL, reterr);
 }
 
-static int repo_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
+int store_clock_withdraw(struct store *s, const char *holder, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_CLOCK_DELETE, "t", holder), "withdrawing the clock", NULL, reterr);
@@ -1105,7 +1137,7 @@ static bool read_clock(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !c->holder;
 }
 
-static int repo_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
+int store_clock_get(struct store *s, struct store_clock *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct store_clock c;
@@ -1120,34 +1152,27 @@ static int repo_clock_get(struct store *s, struct store_clock *ret, struct batch
 
 /* ---- operators' requests ------------------------------------------------------- */
 
-struct request_args {
-        const struct store_request *q;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_request_add(struct repo *r, void *arg, struct batch_err *reterr)
+int store_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
+                      int64_t *ret_id, struct batch_err *reterr)
 {
-        struct request_args *a = arg;
-        const struct store_request *rq = a->q;
-        int ret = ensure_tenant(r, rq->tenant, a->now, reterr);
-        if (ret < 0 || (ret = insert(r,
-                                     q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
-                                       rq->action, rq->actor, rq->reason, a->now),
-                                     "queueing the request", &a->id, reterr)) < 0)
-                return ret;
-        if (a->id == 0)
+        static const char *const actions[] = {"stop", "rerun", "mark-success", NULL};
+        if (!is_one_of(rq->action, actions))
+                return batch_err_set(reterr, BATCH_EINVAL, "action",
+                                     "action \"%s\" is not one of stop, rerun, mark-success",
+                                     rq->action ? rq->action : "");
+        if (!rq->tenant || !*rq->tenant || !rq->actor || !*rq->actor)
+                return batch_err_set(reterr, BATCH_EINVAL, "actor",
+                                     "a request needs a tenant and an actor");
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {rq->tenant, now_s,
+                                  q(r, RS_REQUEST_INSERT, "tittti", rq->tenant, rq->instance_id,
+                                    rq->action, rq->actor, rq->reason, now_s),
+                                  "queueing the request", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
+        if (ret == 1)
                 return batch_err_set(reterr, BATCH_ENOENT, "id", "no instance %lld in tenant %s",
                                      (long long)rq->instance_id, rq->tenant);
-        return 0;
-}
-
-static int repo_request_add(struct store *s, const struct store_request *rq, int64_t now_s,
-                            int64_t *ret_id, struct batch_err *reterr)
-{
-        struct request_args a = {rq, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_request_add, &a);
-        if (ret == 0)
+        if (ret == 0 && ret_id)
                 *ret_id = a.id;
         return ret;
 }
@@ -1173,37 +1198,34 @@ static bool read_request(struct repo *r, struct sql_stmt *st, void *item)
 static int request_list(struct repo *r, struct sql_stmt *st, struct store_request_list *ret,
                         struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_request,
-                        "listing requests", reterr);
-        if (e < 0)
-                store_request_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_request, "listing requests", reterr);
+        return e < 0 ? (store_request_list_release(ret), e) : e;
 }
 
-static int repo_request_pending(struct store *s, struct store_request_list *ret,
-                                struct batch_err *reterr)
+int store_request_pending(struct store *s, struct store_request_list *ret,
+                          struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return request_list(r, q(r, RS_REQUEST_PENDING, ""), ret, reterr);
 }
 
-static int repo_request_list(struct store *s, int64_t instance_id, int64_t after_id,
-                             struct store_request_list *ret, struct batch_err *reterr)
+int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,
+                       struct store_request_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return request_list(r, q(r, RS_REQUEST_LIST, "ii", instance_id, after_id), ret, reterr);
 }
 
-static int repo_request_finish(struct store *s, int64_t id, int result, const char *message,
-                               int64_t now_s, struct batch_err *reterr)
+int store_request_finish(struct store *s, int64_t id, int result, const char *message,
+                         int64_t now_s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_REQUEST_FINISH, "iint", id, now_s, result, message),
                            RS_REQUEST_EXISTS, id, "request", "been done", reterr);
 }
 
-static int repo_request_get(struct store *s, int64_t id, struct store_request *ret,
-                            struct batch_err *reterr)
+int store_request_get(struct store *s, int64_t id, struct store_request *ret,
+                      struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_REQUEST_GET, "i", id), ret, sizeof(*ret), read_request,
@@ -1214,7 +1236,7 @@ static int repo_request_get(struct store *s, int64_t id, struct store_request *r
                    : batch_err_set(reterr, BATCH_ENOENT, "id", "no request %lld", (long long)id);
 }
 
-static int repo_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
+int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
@@ -1245,9 +1267,26 @@ static unsigned page_limit(unsigned limit)
 
 /* ---- step executions and checkpoints --------------------------------------------- */
 
-static int repo_step_put(struct store *s, const struct store_step *in, int64_t now_s,
-                         int64_t *ret_id, struct batch_err *reterr)
+int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
+                   int64_t *ret_id, struct batch_err *reterr)
 {
+        static const char *const statuses[] = {"STARTED", "COMPLETED", "FAILED", "STOPPED", NULL};
+        if (!in->name || !*in->name)
+                return batch_err_set(reterr, BATCH_EINVAL, "name", "a step needs a name");
+        if (!is_one_of(in->status, statuses))
+                return batch_err_set(reterr, BATCH_EINVAL, "status",
+                                     "step status \"%s\" is not one of STARTED, COMPLETED, "
+                                     "FAILED, STOPPED",
+                                     in->status ? in->status : "");
+        const int64_t counts[] = {in->read_count,       in->write_count,
+                                  in->commit_count,     in->rollback_count,
+                                  in->read_skip_count,  in->process_skip_count,
+                                  in->write_skip_count, in->filter_count};
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+                if (counts[i] < 0)
+                        return batch_err_set(reterr, BATCH_EINVAL, "count",
+                                             "step %s: a count cannot be negative (%lld)", in->name,
+                                             (long long)counts[i]);
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st =
             q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
@@ -1278,20 +1317,21 @@ static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !p->name || !p->status;
 }
 
-static int repo_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
-                          struct batch_err *reterr)
+int store_step_list(struct store *s, int64_t execution_id, struct store_step_list *ret,
+                    struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_STEP_LIST, "i", execution_id), sizeof(*ret->items),
-                        (void **)&ret->items, &ret->n, read_step, "listing steps", reterr);
-        if (e < 0)
-                store_step_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_STEP_LIST, "i", execution_id), ret, read_step,
+                        "listing steps", reterr);
+        return e < 0 ? (store_step_list_release(ret), e) : e;
 }
 
-static int repo_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
-                               const char *data, int64_t now_s, struct batch_err *reterr)
+int store_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
+                         const char *data, int64_t now_s, struct batch_err *reterr)
 {
+        if (!step || !*step || !data)
+                return batch_err_set(reterr, BATCH_EINVAL, "step",
+                                     "a checkpoint needs a step name and data");
         struct repo *r = (struct repo *)s;
         int64_t rows;
         int ret = run(r, q(r, RS_CHECKPOINT_UPSERT, "itti", instance_id, step, data, now_s),
@@ -1302,8 +1342,8 @@ static int repo_checkpoint_put(struct store *s, int64_t instance_id, const char 
         return ret;
 }
 
-static int repo_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
-                               struct batch_err *reterr)
+int store_checkpoint_get(struct store *s, int64_t instance_id, const char *step, char **ret,
+                         struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_CHECKPOINT_GET, "it", instance_id, step);
@@ -1319,9 +1359,12 @@ static int repo_checkpoint_get(struct store *s, int64_t instance_id, const char 
 
 /* ---- dead letters ---------------------------------------------------------------- */
 
-static int repo_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
-                                int64_t *ret_id, struct batch_err *reterr)
+int store_dead_letter_add(struct store *s, const struct store_dead_letter *d, int64_t now_s,
+                          int64_t *ret_id, struct batch_err *reterr)
 {
+        if (!d->step || !*d->step || !d->item || !d->error)
+                return batch_err_set(reterr, BATCH_EINVAL, "step",
+                                     "a dead letter needs a step, an item and an error");
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st =
             q(r, RS_DEAD_LETTER_INSERT, "ittti", d->instance_id, d->step, d->item, d->error, now_s);
@@ -1343,20 +1386,17 @@ static bool read_dead_letter(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !d->job || !d->step || !d->item || !d->error;
 }
 
-static int repo_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
-                                 struct store_dead_letter_list *ret, struct batch_err *reterr)
+int store_dead_letter_list(struct store *s, const struct store_dead_letter_filter *f,
+                           struct store_dead_letter_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DEAD_LETTER_LIST, "ttiin", f->tenant, f->job, f->instance_id,
                                 f->after_id, (int)page_limit(f->limit));
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_dead_letter,
-                        "listing dead letters", reterr);
-        if (e < 0)
-                store_dead_letter_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_dead_letter, "listing dead letters", reterr);
+        return e < 0 ? (store_dead_letter_list_release(ret), e) : e;
 }
 
-static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
+int store_dead_letter_delete(struct store *s, int64_t id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t rows;
@@ -1370,33 +1410,29 @@ static int repo_dead_letter_delete(struct store *s, int64_t id, struct batch_err
 
 /* ---- alerts and their deliveries (docs/internals/alerts.md) -------------------------- */
 
-struct alert_args {
-        const struct store_alert *a;
-        int64_t now;
-        int64_t id;
-};
-
-static int do_alert_add(struct repo *r, void *arg, struct batch_err *reterr)
+int store_alert_add(struct store *s, const struct store_alert *al, int64_t now_s,
+                    int64_t *ret_id, struct batch_err *reterr)
 {
-        struct alert_args *a = arg;
-        const struct store_alert *al = a->a;
-        int ret = ensure_tenant(r, al->tenant, a->now, reterr);
-        if (ret < 0)
-                return ret;
-        struct sql_stmt *st =
-            q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id, al->kind, al->message,
-              a->now, al->job, al->severity ? al->severity : "warning", al->suppressed_by);
+        if (!al->tenant || !*al->tenant || !al->kind || !*al->kind || !al->message)
+                return batch_err_set(reterr, BATCH_EINVAL, "kind",
+                                     "an alert needs a tenant, a kind and a message");
+        if (al->severity && strcmp(al->severity, "critical") && strcmp(al->severity, "warning") &&
+            strcmp(al->severity, "info"))
+                return batch_err_set(reterr, BATCH_EINVAL, "severity",
+                                     "severity: \"%.40s\" is not critical, warning or info",
+                                     al->severity);
+        struct repo *r = (struct repo *)s;
+        struct tenant_insert a = {al->tenant, now_s,
+                                  q(r, RS_ALERT_INSERT, "tzttittz", al->tenant, al->instance_id,
+                                    al->kind, al->message, now_s, al->job,
+                                    al->severity ? al->severity : "warning", al->suppressed_by),
+                                  "raising the alert", 0};
+        int ret = atomically(r, reterr, do_tenant_insert, &a);
         bool sup = al->suppressed_by && !al->instance_id;
-        return insert_child(r, st, "raising the alert", sup ? "suppressed_by" : "instance_id",
-                            sup ? "alert" : "instance", sup ? al->suppressed_by : al->instance_id,
-                            &a->id, reterr);
-}
-
-static int repo_alert_add(struct store *s, const struct store_alert *al, int64_t now_s,
-                          int64_t *ret_id, struct batch_err *reterr)
-{
-        struct alert_args a = {al, now_s, 0};
-        int ret = atomically((struct repo *)s, reterr, do_alert_add, &a);
+        if (ret == 1)
+                return batch_err_set(reterr, BATCH_ENOENT, sup ? "suppressed_by" : "instance_id",
+                                     "no %s %lld", sup ? "alert" : "instance",
+                                     (long long)(sup ? al->suppressed_by : al->instance_id));
         if (ret == 0 && ret_id)
                 *ret_id = a.id;
         return ret;
@@ -1424,23 +1460,23 @@ static bool read_alert(struct repo *r, struct sql_stmt *st, void *item)
 static int alert_list(struct repo *r, struct sql_stmt *st, struct store_alert_list *ret,
                       struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_alert,
-                        "listing alerts", reterr);
-        if (e < 0)
-                store_alert_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_alert, "listing alerts", reterr);
+        return e < 0 ? (store_alert_list_release(ret), e) : e;
 }
 
-static int repo_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
-                           struct store_alert_list *ret, struct batch_err *reterr)
+int store_alert_list(struct store *s, const char *tenant, bool unacknowledged_only,
+                     struct store_alert_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return alert_list(r, q(r, RS_ALERT_LIST, "tb", tenant, unacknowledged_only), ret, reterr);
 }
 
-static int repo_alert_find(struct store *s, const struct store_alert_filter *f,
-                           struct store_alert_list *ret, struct batch_err *reterr)
+int store_alert_find(struct store *s, const struct store_alert_filter *f,
+                     struct store_alert_list *ret, struct batch_err *reterr)
 {
+        if (!f->tenant)
+                return batch_err_set(reterr, BATCH_EINVAL, "tenant",
+                                     "an alert list needs a tenant");
         struct repo *r = (struct repo *)s;
         return alert_list(r,
                           q(r, RS_ALERT_FIND, "ttttbiin", f->tenant, f->job, f->kind, f->severity,
@@ -1449,23 +1485,33 @@ static int repo_alert_find(struct store *s, const struct store_alert_filter *f,
                           ret, reterr);
 }
 
-static int repo_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
-                                  struct store_alert_list *ret, struct batch_err *reterr)
+int store_alert_recent(struct store *s, const char *tenant, const char *job, const char *kind,
+                       int64_t since_s, struct store_alert_list *ret, struct batch_err *reterr)
+{
+        struct store_alert_filter f = {.tenant = tenant, .job = job, .kind = kind,
+                                       .since = since_s, .limit = 1000};
+        if (!job)
+                return batch_err_set(reterr, BATCH_EINVAL, "job", "recent alerts need a job");
+        return store_alert_find(s, &f, ret, reterr);
+}
+
+int store_alert_unescalated(struct store *s, const char *tenant, int64_t from_s, int64_t to_s,
+                            struct store_alert_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return alert_list(r, q(r, RS_ALERT_UNESCALATED, "tii", tenant, from_s, to_s), ret, reterr);
 }
 
-static int repo_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
-                          struct batch_err *reterr)
+int store_alert_ack(struct store *s, int64_t id, const char *actor, int64_t now_s,
+                    struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_ALERT_ACK, "iit", id, now_s, actor ? actor : "system"),
                            RS_ALERT_EXISTS, id, "alert", "been acknowledged", reterr);
 }
 
-static int repo_alert_get(struct store *s, int64_t id, struct store_alert *ret,
-                          struct batch_err *reterr)
+int store_alert_get(struct store *s, int64_t id, struct store_alert *ret,
+                    struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_ALERT_GET, "i", id), ret, sizeof(*ret), read_alert,
@@ -1483,9 +1529,19 @@ static void bind_next(struct repo *r, struct sql_stmt *st, int i, const char *st
                 r->drv->bind_int64(st, i, next);
 }
 
-static int repo_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
-                             int64_t *ret_id, struct batch_err *reterr)
+int store_delivery_add(struct store *s, const struct store_delivery *d, int64_t now_s,
+                       int64_t *ret_id, struct batch_err *reterr)
 {
+        static const char *const channels[] = {"email", "webhook", NULL};
+        if (!is_one_of(d->channel, channels))
+                return batch_err_set(reterr, BATCH_EINVAL, "channel",
+                                     "channel: a delivery goes by email or webhook");
+        if (!is_one_of(d->state, delivery_states))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: not a delivery state");
+        if (!d->target || !*d->target || !d->message_id || !*d->message_id)
+                return batch_err_set(reterr, BATCH_EINVAL, "target",
+                                     "a delivery needs a target and a message id");
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_DELIVERY_INSERT, "ittt-tib", d->alert_id, d->channel,
                                 d->target, d->state, d->message_id, now_s, d->escalation);
@@ -1517,31 +1573,31 @@ static bool read_delivery(struct repo *r, struct sql_stmt *st, void *item)
 static int delivery_list(struct repo *r, struct sql_stmt *st, struct store_delivery_list *ret,
                          struct batch_err *reterr)
 {
-        int e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_delivery,
-                        "listing deliveries", reterr);
-        if (e < 0)
-                store_delivery_list_release(ret);
-        return e;
+        int e = COLLECT(r, st, ret, read_delivery, "listing deliveries", reterr);
+        return e < 0 ? (store_delivery_list_release(ret), e) : e;
 }
 
-static int repo_delivery_due(struct store *s, int64_t now_s, unsigned limit,
-                             struct store_delivery_list *ret, struct batch_err *reterr)
+int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
+                       struct store_delivery_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return delivery_list(r, q(r, RS_DELIVERY_DUE, "in", now_s, (int)page_limit(limit)), ret,
                              reterr);
 }
 
-static int repo_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
-                              struct batch_err *reterr)
+int store_delivery_list(struct store *s, int64_t alert_id, struct store_delivery_list *ret,
+                        struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return delivery_list(r, q(r, RS_DELIVERY_LIST, "i", alert_id), ret, reterr);
 }
 
-static int repo_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
-                                int64_t now_s, struct batch_err *reterr)
+int store_delivery_update(struct store *s, int64_t id, const struct store_delivery *o,
+                          int64_t now_s, struct batch_err *reterr)
 {
+        if (!is_one_of(o->state, delivery_states))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: not a delivery state");
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st =
             q(r, RS_DELIVERY_UPDATE, "itn-it", id, o->state, o->attempts, now_s, o->last_answer);
@@ -1550,8 +1606,8 @@ static int repo_delivery_update(struct store *s, int64_t id, const struct store_
                            reterr);
 }
 
-static int repo_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
-                               struct batch_err *reterr)
+int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
+                         struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_DELIVERY_CLAIM, "iii", id, seen_next, until),
@@ -1561,12 +1617,15 @@ static int repo_delivery_claim(struct store *s, int64_t id, int64_t seen_next, i
 
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
-static int repo_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
-                               const char *token_hash, int64_t now_s, struct batch_err *reterr)
+int store_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
+                         const char *token_hash, int64_t now_s, struct batch_err *reterr)
 {
+        if (!token_hash || !*token_hash)
+                return batch_err_set(reterr, BATCH_EINVAL, "token", "a remote run needs a token");
         struct repo *r = (struct repo *)s;
         int64_t rows;
-        int ret = run(r, q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s),
+        int ret = run(r,
+                      q(r, RS_REMOTE_RUN_ADD, "iiti", execution_id, instance_id, token_hash, now_s),
                       "recording the remote run", &rows, reterr);
         if (ret == 0 && rows == 0)
                 return batch_err_set(reterr, BATCH_EEXIST, "execution",
@@ -1589,8 +1648,8 @@ static bool read_remote_run(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !rr->tenant;
 }
 
-static int repo_remote_run_find(struct store *s, const char *token_hash,
-                                struct store_remote_run *ret, struct batch_err *reterr)
+int store_remote_run_find(struct store *s, const char *token_hash,
+                          struct store_remote_run *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_REMOTE_RUN_FIND, "t", token_hash), ret, sizeof(*ret),
@@ -1601,9 +1660,13 @@ static int repo_remote_run_find(struct store *s, const char *token_hash,
                    : batch_err_set(reterr, BATCH_ENOENT, "token", "no such callback token");
 }
 
-static int repo_remote_run_report(struct store *s, int64_t execution_id, const char *status,
-                                  const char *message, int64_t now_s, struct batch_err *reterr)
+int store_remote_run_report(struct store *s, int64_t execution_id, const char *status,
+                            const char *message, int64_t now_s, struct batch_err *reterr)
 {
+        static const char *const statuses[] = {"success", "failed", "stopped", NULL};
+        if (!is_one_of(status, statuses))
+                return batch_err_set(reterr, BATCH_EINVAL, "status",
+                                     "a final status is success, failed or stopped");
         struct repo *r = (struct repo *)s;
         int64_t rows;
         int ret = run(r, q(r, RS_REMOTE_RUN_REPORT, "itti", execution_id, status, message, now_s),
@@ -1623,16 +1686,13 @@ static int repo_remote_run_report(struct store *s, int64_t execution_id, const c
                              (long long)execution_id);
 }
 
-static int repo_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
-                                   struct batch_err *reterr)
+int store_remote_run_reports(struct store *s, struct store_remote_run_list *ret,
+                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_REMOTE_RUN_REPORTS, ""), sizeof(*ret->items), (void **)&ret->items,
-                    &ret->n, read_remote_run, "listing remote runs", reterr);
-        if (e < 0)
-                store_remote_run_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_REMOTE_RUN_REPORTS, ""), ret, read_remote_run,
+                        "listing remote runs", reterr);
+        return e < 0 ? (store_remote_run_list_release(ret), e) : e;
 }
 
 struct next_due_args {
@@ -1649,15 +1709,15 @@ static int do_next_due_put(struct repo *r, void *arg, struct batch_err *reterr)
                              "keeping the next due time", NULL, reterr);
 }
 
-static int repo_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
-                             int64_t now_s, struct batch_err *reterr)
+int store_next_due_put(struct store *s, const char *tenant, const char *job, int64_t due,
+                       int64_t now_s, struct batch_err *reterr)
 {
         struct next_due_args a = {tenant, job, due, now_s};
         return atomically((struct repo *)s, reterr, do_next_due_put, &a);
 }
 
-static int repo_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
-                             struct batch_err *reterr)
+int store_next_due_get(struct store *s, const char *tenant, const char *job, int64_t *ret_due,
+                       struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         struct sql_stmt *st = q(r, RS_NEXT_DUE_GET, "tt", tenant, job);
@@ -1727,9 +1787,13 @@ static int do_create(struct repo *r, void *arg, struct batch_err *reterr)
         return ret < 0 || !state_is_final(in->state) ? ret : rollup_refresh(r, a->id, reterr);
 }
 
-static int repo_instance_create(struct store *s, const struct store_instance *in, const char *actor,
-                                int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
+int store_instance_create(struct store *s, const struct store_instance *in, const char *actor,
+                          int64_t now_s, int64_t *ret_id, struct batch_err *reterr)
 {
+        if (!in->tenant || !in->job || !in->trace_id || !state_name(in->state))
+                return batch_err_set(reterr, BATCH_EINVAL, "instance",
+                                     "instance: tenant, job, trace id and a valid state are "
+                                     "required");
         struct create_args a = {in, actor, now_s, 0};
         int ret = atomically((struct repo *)s, reterr, do_create, &a);
         if (ret == 0)
@@ -1759,8 +1823,8 @@ static bool read_instance(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !in->tenant || !in->job || !in->trace_id;
 }
 
-static int repo_instance_get(struct store *s, int64_t id, struct store_instance *ret,
-                             struct batch_err *reterr)
+int store_instance_get(struct store *s, int64_t id, struct store_instance *ret,
+                       struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int got = one_row(r, q(r, RS_INSTANCE_GET, "i", id), ret, sizeof(*ret), read_instance,
@@ -1846,9 +1910,11 @@ static int list_stmt(struct repo *r, unsigned flags, struct sql_stmt **ret,
         return 0;
 }
 
-static int repo_instance_list(struct store *s, const struct store_instance_filter *f,
-                              struct store_instance_list *ret, struct batch_err *reterr)
+int store_instance_list(struct store *s, const struct store_instance_filter *f,
+                        struct store_instance_list *ret, struct batch_err *reterr)
 {
+        if (!f->tenant)
+                return batch_err_set(reterr, BATCH_EINVAL, "tenant", "tenant: required");
         struct repo *r = (struct repo *)s;
         unsigned flags = list_flags(f);
         struct sql_stmt *st;
@@ -1871,11 +1937,8 @@ static int repo_instance_list(struct store *s, const struct store_instance_filte
         if (flags & LIST_CREATED_BY)
                 r->drv->bind_text(st, n++, f->created_by);
         r->drv->bind_int64(st, n, page_limit(f->limit));
-        e = collect(r, st, sizeof(*ret->items), (void **)&ret->items, &ret->n, read_instance,
-                    "listing instances", reterr);
-        if (e < 0)
-                store_instance_list_release(ret);
-        return e;
+        e = COLLECT(r, st, ret, read_instance, "listing instances", reterr);
+        return e < 0 ? (store_instance_list_release(ret), e) : e;
 }
 
 /* After a conditional update (WHERE id = ?1 AND state = ?2) changed no row: why. */
@@ -1909,17 +1972,25 @@ static int do_transition(struct repo *r, void *arg, struct batch_err *reterr)
                                                                    : rollup_refresh(r, a->id, reterr);
 }
 
-static int repo_instance_transition(struct store *s, int64_t id, int from, int to,
-                                    const char *actor, const char *reason, int64_t now_s,
-                                    struct batch_err *reterr)
+int store_instance_transition(struct store *s, int64_t id, int from, int to,
+                              const char *actor, const char *reason, int64_t now_s,
+                              struct batch_err *reterr)
 {
+        if (!state_transition_ok(from, to))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "state: %s -> %s is not a legal transition (docs/states.md)",
+                                     state_name(from) ? state_name(from) : "?",
+                                     state_name(to) ? state_name(to) : "?");
         struct transition_args a = {id, from, to, actor, reason, now_s};
         return atomically((struct repo *)s, reterr, do_transition, &a);
 }
 
-static int repo_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
-                                    int64_t now_s, struct batch_err *reterr)
+int store_instance_set_reason(struct store *s, int64_t id, int state, const char *reason,
+                              int64_t now_s, struct batch_err *reterr)
 {
+        if (!state_name(state))
+                return batch_err_set(reterr, BATCH_EINVAL, "state", "state: %d is not a state",
+                                     state);
         struct repo *r = (struct repo *)s;
         int64_t rows;
         int ret = run(r, q(r, RS_INSTANCE_SET_REASON, "inti", id, state, reason, now_s),
@@ -1939,16 +2010,13 @@ static bool read_transition(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !t->actor;
 }
 
-static int repo_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
-                                 struct batch_err *reterr)
+int store_instance_history(struct store *s, int64_t id, struct store_transition_list *ret,
+                           struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_TRANSITION_LIST, "i", id), sizeof(*ret->items), (void **)&ret->items,
-                    &ret->n, read_transition, "reading the history", reterr);
-        if (e < 0)
-                store_transition_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_TRANSITION_LIST, "i", id), ret, read_transition,
+                        "reading the history", reterr);
+        return e < 0 ? (store_transition_list_release(ret), e) : e;
 }
 
 static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
@@ -1964,19 +2032,19 @@ static bool read_change(struct repo *r, struct sql_stmt *st, void *item)
         return lost || !c->job;
 }
 
-static int repo_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
-                              struct store_change_list *ret, struct batch_err *reterr)
+int store_changes_after(struct store *s, const char *tenant, int64_t after_id, unsigned limit,
+                        struct store_change_list *ret, struct batch_err *reterr)
 {
+        if (limit < 1 || limit > 10000)
+                return batch_err_set(reterr, BATCH_EINVAL, "limit", "limit %u: 1 to 10000",
+                                     limit);
         struct repo *r = (struct repo *)s;
-        int e = collect(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_change,
-                        "reading the changes", reterr);
-        if (e < 0)
-                store_change_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_CHANGES_AFTER, "iti", after_id, tenant, (int64_t)limit),
+                        ret, read_change, "reading the changes", reterr);
+        return e < 0 ? (store_change_list_release(ret), e) : e;
 }
 
-static int repo_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
+int store_change_last_id(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_CHANGE_LAST, ""), 0, ret, "reading the last change", reterr);
@@ -2016,8 +2084,8 @@ static int do_execution_start(struct repo *r, void *arg, struct batch_err *reter
         return 0;
 }
 
-static int repo_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
-                                int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
+int store_execution_start(struct store *s, const struct store_execution *e, int64_t now_s,
+                          int64_t *ret_id, int *ret_attempt, struct batch_err *reterr)
 {
         struct exec_args a = {e, now_s, 0, 0};
         int ret = atomically((struct repo *)s, reterr, do_execution_start, &a);
@@ -2050,14 +2118,14 @@ static int do_execution_finish(struct repo *r, void *arg, struct batch_err *rete
         return inst ? rollup_refresh(r, inst, reterr) : 0;
 }
 
-static int repo_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
-                                 int64_t now_s, struct batch_err *reterr)
+int store_execution_finish(struct store *s, int64_t id, int exit_status, const char *error,
+                           int64_t now_s, struct batch_err *reterr)
 {
         struct finish_args a = {id, exit_status, error, now_s};
         return atomically((struct repo *)s, reterr, do_execution_finish, &a);
 }
 
-static int repo_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
+int store_execution_withdraw(struct store *s, int64_t id, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return update_once(r, q(r, RS_EXECUTION_WITHDRAW, "i", id), RS_EXECUTION_EXISTS, id,
@@ -2082,16 +2150,13 @@ static bool read_execution(struct repo *r, struct sql_stmt *st, void *item)
         return lost;
 }
 
-static int repo_execution_list(struct store *s, int64_t instance_id,
-                               struct store_execution_list *ret, struct batch_err *reterr)
+int store_execution_list(struct store *s, int64_t instance_id,
+                         struct store_execution_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, q(r, RS_EXECUTION_LIST, "i", instance_id), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_execution, "listing executions", reterr);
-        if (e < 0)
-                store_execution_list_release(ret);
-        return e;
+        int e = COLLECT(r, q(r, RS_EXECUTION_LIST, "i", instance_id), ret, read_execution,
+                        "listing executions", reterr);
+        return e < 0 ? (store_execution_list_release(ret), e) : e;
 }
 
 /* ---- report ---------------------------------------------------------------------- */
@@ -2146,12 +2211,9 @@ static int repo_report_stats(struct store *s, const char *tenant, int64_t from, 
                              struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_report_stats, "reading the report", reterr);
-        if (e < 0)
-                store_report_stats_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_STATS, tenant, from, to, job),
+                        ret, read_report_stats, "reading the report", reterr);
+        return e < 0 ? (store_report_stats_list_release(ret), e) : e;
 }
 
 static int repo_report_middles(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2159,12 +2221,9 @@ static int repo_report_middles(struct store *s, const char *tenant, int64_t from
                                struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e = collect(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
-                        sizeof(*ret->items), (void **)&ret->items, &ret->n, read_report_middle,
-                        "reading the report", reterr);
-        if (e < 0)
-                store_report_middle_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_MIDDLES, tenant, from, to, job),
+                        ret, read_report_middle, "reading the report", reterr);
+        return e < 0 ? (store_report_middle_list_release(ret), e) : e;
 }
 
 static int repo_report_dues(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2172,12 +2231,9 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
                             struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        int e =
-            collect(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job), sizeof(*ret->items),
-                    (void **)&ret->items, &ret->n, read_report_due, "reading the report", reterr);
-        if (e < 0)
-                store_report_due_list_release(ret);
-        return e;
+        int e = COLLECT(r, report_stmt(r, RS_REPORT_DUES, tenant, from, to, job),
+                        ret, read_report_due, "reading the report", reterr);
+        return e < 0 ? (store_report_due_list_release(ret), e) : e;
 }
 
 static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2336,11 +2392,13 @@ static int do_purge(struct repo *r, void *arg, struct batch_err *reterr)
         return ret;
 }
 
-static int repo_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
-                           struct batch_err *reterr)
+int store_purge_step(struct store *s, int64_t cutoff, unsigned limit, struct store_purge *ret,
+                     struct batch_err *reterr)
 {
-        struct repo *r = (struct repo *)s;
         memset(ret, 0, sizeof(*ret));
+        if (limit == 0)
+                return batch_err_set(reterr, BATCH_EINVAL, "limit", "the limit must be positive");
+        struct repo *r = (struct repo *)s;
         /* Choosing reads, outside the write transaction: the scan never holds the lock. */
         struct buf ids;
         buf_init(&ids, 0);
@@ -2375,11 +2433,11 @@ static int read_version(struct repo *r, int *ret, struct batch_err *reterr)
                 return got < 0 ? got
                                : batch_err_set(reterr, BATCH_EIO, "db",
                                                "db: reading the schema version: no row");
-        if (*ret > r->drv->nmigrations)
+        if (*ret > sql_nmigrations)
                 return batch_err_set(reterr, BATCH_ESCHEMA, "db",
                                      "db: the repository has schema version %d, newer than the "
                                      "%d this batchd understands; use a newer batchd",
-                                     *ret, r->drv->nmigrations);
+                                     *ret, sql_nmigrations);
         return 0;
 }
 
@@ -2397,16 +2455,19 @@ static int migrate(struct repo *r, struct batch_err *reterr)
                 ret = d->exec(r->conn, d->migrate_lock, reterr);
         if (ret == 0 && (ret = d->exec(r->conn, create, reterr)) == 0)
                 ret = read_version(r, &version, reterr);
-        while (ret == 0 && version < d->nmigrations) {
+        while (ret == 0 && version < sql_nmigrations) {
                 if ((ret = d->begin(r->conn, reterr)) < 0)
                         break;
-                if ((ret = read_version(r, &version, reterr)) == 0 && version < d->nmigrations) {
-                        char rec[96];
+                if ((ret = read_version(r, &version, reterr)) == 0 && version < sql_nmigrations) {
+                        char rec[96], *ddl = expand(d->dialect, sql_migrations[version], reterr);
                         snprintf(rec, sizeof(rec),
                                  "INSERT INTO schema_migrations(version) VALUES (%d)", version + 1);
-                        if ((ret = d->exec(r->conn, d->migrations[version], reterr)) == 0 &&
-                            (ret = d->exec(r->conn, rec, reterr)) == 0)
+                        if (!ddl)
+                                ret = reterr ? reterr->code : BATCH_EIO;
+                        else if ((ret = d->exec(r->conn, ddl, reterr)) == 0 &&
+                                 (ret = d->exec(r->conn, rec, reterr)) == 0)
                                 version++;
+                        free(ddl);
                 }
                 if (ret < 0 || (ret = d->commit(r->conn, reterr)) < 0)
                         d->rollback(r->conn);
@@ -2449,25 +2510,25 @@ static int repo_open(const struct store_ops *ops, const struct sql_driver *drv, 
         return 0;
 }
 
-static int repo_begin(struct store *s, struct batch_err *reterr)
+int store_begin(struct store *s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return r->drv->begin(r->conn, reterr);
 }
 
-static int repo_commit(struct store *s, struct batch_err *reterr)
+int store_commit(struct store *s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return r->drv->commit(r->conn, reterr);
 }
 
-static void repo_rollback(struct store *s)
+void store_rollback(struct store *s)
 {
         struct repo *r = (struct repo *)s;
         r->drv->rollback(r->conn);
 }
 
-static int repo_schema_version(struct store *s, int *ret, struct batch_err *reterr)
+int store_schema_version(struct store *s, int *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         int64_t v;
@@ -2478,7 +2539,7 @@ static int repo_schema_version(struct store *s, int *ret, struct batch_err *rete
         return e;
 }
 
-static int repo_savepoint(struct store *s, struct batch_err *reterr)
+int store_savepoint(struct store *s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         if (!r->drv->in_tx(r->conn))
@@ -2487,7 +2548,7 @@ static int repo_savepoint(struct store *s, struct batch_err *reterr)
         return run(r, q(r, RS_SAVEPOINT, ""), "savepoint", NULL, reterr);
 }
 
-static int repo_savepoint_release(struct store *s, struct batch_err *reterr)
+int store_savepoint_release(struct store *s, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         if (!r->drv->in_tx(r->conn))
@@ -2496,7 +2557,7 @@ static int repo_savepoint_release(struct store *s, struct batch_err *reterr)
         return run(r, q(r, RS_SAVEPOINT_RELEASE, ""), "releasing the savepoint", NULL, reterr);
 }
 
-static void repo_savepoint_rollback(struct store *s)
+void store_savepoint_rollback(struct store *s)
 {
         struct repo *r = (struct repo *)s;
         if (!r->drv->in_tx(r->conn))
@@ -2513,52 +2574,55 @@ static void *repo_native(struct store *s)
         return r->drv->native(r->conn);
 }
 
-/* The store interface of an engine: its name and open, the rest is the repository's. */
+/* An engine's table of store.h: its name, open and close; its operations are the
+ * repository's own store_* functions above, the same for every engine, which callers of
+ * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
                 .version = 10, .name = engine, .open = open_fn, .close = repo_close,                \
-                .begin = repo_begin, .commit = repo_commit, .rollback = repo_rollback,             \
-                .schema_version = repo_schema_version, .def_put = repo_def_put,                    \
-                .def_get = repo_def_get, .def_list = repo_def_list, .def_delete = repo_def_delete, \
-                .def_history = repo_def_history, .audit_add = repo_audit_add,                      \
-                .instance_create = repo_instance_create, .instance_get = repo_instance_get,        \
-                .instance_list = repo_instance_list,                                               \
-                .instance_transition = repo_instance_transition,                                   \
-                .instance_history = repo_instance_history,                                         \
-                .execution_start = repo_execution_start,                                           \
-                .execution_finish = repo_execution_finish,                                         \
-                .execution_withdraw = repo_execution_withdraw,                                     \
-                .execution_list = repo_execution_list, .step_put = repo_step_put,                  \
-                .step_list = repo_step_list, .checkpoint_put = repo_checkpoint_put,                \
-                .checkpoint_get = repo_checkpoint_get, .dead_letter_add = repo_dead_letter_add,    \
-                .dead_letter_list = repo_dead_letter_list,                                         \
-                .dead_letter_delete = repo_dead_letter_delete, .alert_add = repo_alert_add,        \
-                .alert_list = repo_alert_list, .alert_ack = repo_alert_ack,                        \
-                .token_add = repo_token_add, .token_find = repo_token_find,                        \
-                .token_list = repo_token_list, .token_revoke = repo_token_revoke,                  \
-                .node_heartbeat = repo_node_heartbeat, .node_list = repo_node_list,                \
-                .lease_acquire = repo_lease_acquire, .lease_release = repo_lease_release,          \
-                .request_add = repo_request_add, .request_pending = repo_request_pending,          \
-                .request_finish = repo_request_finish, .request_get = repo_request_get,            \
-                .data_version = repo_data_version, .savepoint = repo_savepoint,                    \
-                .savepoint_release = repo_savepoint_release,                                       \
-                .savepoint_rollback = repo_savepoint_rollback, .native = repo_native,              \
-                .request_list = repo_request_list,                                                 \
-                .instance_set_reason = repo_instance_set_reason,                                   \
-                .clock_publish = repo_clock_publish, .clock_withdraw = repo_clock_withdraw,        \
-                .clock_get = repo_clock_get, .report_stats = repo_report_stats,                    \
+                .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
+                .schema_version = store_schema_version, .def_put = store_def_put,                  \
+                .def_get = store_def_get, .def_list = store_def_list,                              \
+                .def_delete = store_def_delete, .def_history = store_def_history,                  \
+                .audit_add = store_audit_add, .instance_create = store_instance_create,            \
+                .instance_get = store_instance_get, .instance_list = store_instance_list,          \
+                .instance_transition = store_instance_transition,                                  \
+                .instance_history = store_instance_history,                                        \
+                .execution_start = store_execution_start,                                          \
+                .execution_finish = store_execution_finish,                                        \
+                .execution_withdraw = store_execution_withdraw,                                    \
+                .execution_list = store_execution_list, .step_put = store_step_put,                \
+                .step_list = store_step_list, .checkpoint_put = store_checkpoint_put,              \
+                .checkpoint_get = store_checkpoint_get, .dead_letter_add = store_dead_letter_add,  \
+                .dead_letter_list = store_dead_letter_list,                                        \
+                .dead_letter_delete = store_dead_letter_delete, .alert_add = store_alert_add,      \
+                .alert_list = store_alert_list, .alert_ack = store_alert_ack,                      \
+                .token_add = store_token_add, .token_find = store_token_find,                      \
+                .token_list = store_token_list, .token_revoke = store_token_revoke,                \
+                .node_heartbeat = store_node_heartbeat, .node_list = store_node_list,              \
+                .lease_acquire = store_lease_acquire, .lease_release = store_lease_release,        \
+                .request_add = store_request_add, .request_pending = store_request_pending,        \
+                .request_finish = store_request_finish, .request_get = store_request_get,          \
+                .data_version = store_data_version, .savepoint = store_savepoint,                  \
+                .savepoint_release = store_savepoint_release,                                      \
+                .savepoint_rollback = store_savepoint_rollback, .native = repo_native,             \
+                .request_list = store_request_list,                                                \
+                .instance_set_reason = store_instance_set_reason,                                  \
+                .clock_publish = store_clock_publish, .clock_withdraw = store_clock_withdraw,      \
+                .clock_get = store_clock_get, .report_stats = repo_report_stats,                   \
                 .report_middles = repo_report_middles, .report_dues = repo_report_dues,            \
-                .alert_get = repo_alert_get, .alert_find = repo_alert_find,                        \
-                .delivery_add = repo_delivery_add, .delivery_due = repo_delivery_due,              \
-                .delivery_update = repo_delivery_update, .delivery_list = repo_delivery_list,      \
-                .alert_unescalated = repo_alert_unescalated,                                       \
-                .remote_run_add = repo_remote_run_add, .remote_run_find = repo_remote_run_find,    \
-                .remote_run_report = repo_remote_run_report,                                       \
-                .remote_run_reports = repo_remote_run_reports, .next_due_put = repo_next_due_put,  \
-                .next_due_get = repo_next_due_get, .changes_after = repo_changes_after,            \
-                .change_last_id = repo_change_last_id, .purge_step = repo_purge_step,              \
-                .report_slots = repo_report_slots, .report_live = repo_report_live,              \
-                .delivery_claim = repo_delivery_claim,                                             \
+                .alert_get = store_alert_get, .alert_find = store_alert_find,                      \
+                .delivery_add = store_delivery_add, .delivery_due = store_delivery_due,            \
+                .delivery_update = store_delivery_update, .delivery_list = store_delivery_list,    \
+                .alert_unescalated = store_alert_unescalated,                                      \
+                .remote_run_add = store_remote_run_add, .remote_run_find = store_remote_run_find,  \
+                .remote_run_report = store_remote_run_report,                                      \
+                .remote_run_reports = store_remote_run_reports,                                    \
+                .next_due_put = store_next_due_put, .next_due_get = store_next_due_get,            \
+                .changes_after = store_changes_after, .change_last_id = store_change_last_id,      \
+                .purge_step = store_purge_step,                                                    \
+                .report_slots = repo_report_slots, .report_live = repo_report_live,                \
+                .delivery_claim = store_delivery_claim,                                            \
                 .report_process_dates = repo_report_process_dates,                                 \
         }
 

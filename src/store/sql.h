@@ -3,8 +3,9 @@
  * cursor: prepare once, then per use bind, step row by row, read columns, reset.
  * docs/internals/store.md has the layers and how to add an engine.
  *
- * A driver also owns its connection: open (with the engine's own settings and checks),
- * transactions, and its engine's migrations (the DDL differs), which repo.c applies.
+ * A driver also owns its connection: open (with the engine's own settings and checks)
+ * and transactions. The schema's migrations are written once (migrations.c), with
+ * dialect tokens where the engines' DDL differs; repo.c applies them.
  *
  * Statements reach a driver written once: parameters as ?1 ?2 ... (the PostgreSQL
  * driver renumbers them $1 $2 ...), and the few points where the engines' SQL really
@@ -28,9 +29,6 @@ struct sql_token {
 
 struct sql_driver {
         const char *name;
-        /* Numbered migrations: migrations[i] brings the schema to version i + 1. */
-        const char *const *migrations;
-        int nmigrations;
         /* Run around applying migrations (NULL: nothing): several nodes may open one
          * database at once. */
         const char *migrate_lock, *migrate_unlock;
@@ -95,6 +93,11 @@ struct sql_driver {
         .column_null = column_null, .column_int64 = column_int64,                         \
         .column_double = column_double, .column_text = column_text,                       \
         .inserted_id = inserted_id, .changes = changes, .in_tx = in_tx
+
+/* The numbered migrations of every engine (migrations.c): sql_migrations[i], its dialect
+ * tokens expanded, brings the schema to version i + 1. */
+extern const char *const sql_migrations[];
+extern const int sql_nmigrations;
 
 extern const struct sql_driver sqlite_driver;
 extern const struct sql_driver postgres_driver;

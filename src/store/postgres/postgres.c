@@ -1,7 +1,7 @@
-/* postgres.c: the PostgreSQL driver of the repository (sql.h) over libpq (pq.h), and
- * PostgreSQL's migrations: the same schema as SQLite's in PostgreSQL's types, applied
- * under an advisory lock (several nodes may start at once). Statements are prepared once
- * per connection and run with text parameters; their result is read row by row. */
+/* postgres.c: the PostgreSQL driver of the repository (sql.h) over libpq (pq.h).
+ * Migrations run under an advisory lock (several nodes may start at once). Statements
+ * are prepared once per connection and run with text parameters; their result is read
+ * row by row. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,158 +9,8 @@
 #include <libpq-fe.h>
 
 #include "store/postgres/pq.h"
-#include "store/rollup.h"
 #include "store/sql.h"
 
-static const char *const migrations[] = {
-        /* 1: tenants, definitions with their version history, audit log. */
-        "CREATE TABLE tenants (name TEXT PRIMARY KEY, created_at BIGINT NOT NULL);\n"
-        "CREATE TABLE definitions (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  kind TEXT NOT NULL CHECK (kind IN ('job', 'calendar', 'settings')),\n"
-        "  name TEXT NOT NULL, version BIGINT NOT NULL, spec TEXT NOT NULL,\n"
-        "  updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL,\n"
-        "  PRIMARY KEY (tenant, kind, name));\n"
-        "CREATE TABLE definition_versions (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name), kind TEXT NOT NULL,\n"
-        "  name TEXT NOT NULL, version BIGINT NOT NULL, spec TEXT, changed TEXT,\n"
-        "  changed_at BIGINT NOT NULL, changed_by TEXT NOT NULL,\n"
-        "  PRIMARY KEY (tenant, kind, name, version));\n"
-        "CREATE TABLE audit_log (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
-        "  object TEXT NOT NULL, detail TEXT);\n"
-        "CREATE INDEX audit_log_at ON audit_log(at);\n",
-        /* 2: instances and their state transitions. */
-        "CREATE TABLE instances (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name), job TEXT NOT NULL,\n"
-        "  scheduled BOOLEAN NOT NULL, due_time BIGINT NOT NULL, first_due BIGINT NOT NULL,\n"
-        "  last_due BIGINT NOT NULL, state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 12),\n"
-        "  reason TEXT, params TEXT, trace_id TEXT NOT NULL,\n"
-        "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);\n"
-        "CREATE UNIQUE INDEX instances_slot ON instances(tenant, job, due_time) WHERE scheduled;\n"
-        "CREATE INDEX instances_job_due ON instances(tenant, job, due_time);\n"
-        "CREATE INDEX instances_state ON instances(tenant, state, id);\n"
-        "CREATE INDEX instances_job_id ON instances(tenant, job, id);\n"
-        "CREATE TABLE instance_transitions (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id), at BIGINT NOT NULL,\n"
-        "  from_state INTEGER, to_state INTEGER NOT NULL, actor TEXT NOT NULL, reason TEXT);\n"
-        "CREATE INDEX instance_transitions_instance ON instance_transitions(instance_id, id);\n",
-        /* 3: executions (attempts), step executions, checkpoints, dead letters, alerts,
-         * API tokens, nodes and leases. */
-        "CREATE TABLE executions (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
-        "  attempt INTEGER NOT NULL, node TEXT, pid BIGINT NOT NULL, log_path TEXT,\n"
-        "  started_at BIGINT NOT NULL, finished_at BIGINT, exit_status INTEGER, error TEXT,\n"
-        "  UNIQUE (instance_id, attempt));\n"
-        "CREATE INDEX executions_running ON executions(finished_at) WHERE finished_at IS NULL;\n"
-        "CREATE TABLE step_executions (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  execution_id BIGINT NOT NULL REFERENCES executions(id), name TEXT NOT NULL,\n"
-        "  status TEXT NOT NULL CHECK (status IN ('STARTED', 'COMPLETED', 'FAILED', 'STOPPED')),\n"
-        "  read_count BIGINT NOT NULL CHECK (read_count >= 0),\n"
-        "  write_count BIGINT NOT NULL CHECK (write_count >= 0),\n"
-        "  commit_count BIGINT NOT NULL CHECK (commit_count >= 0),\n"
-        "  rollback_count BIGINT NOT NULL CHECK (rollback_count >= 0),\n"
-        "  read_skip_count BIGINT NOT NULL CHECK (read_skip_count >= 0),\n"
-        "  process_skip_count BIGINT NOT NULL CHECK (process_skip_count >= 0),\n"
-        "  write_skip_count BIGINT NOT NULL CHECK (write_skip_count >= 0),\n"
-        "  filter_count BIGINT NOT NULL CHECK (filter_count >= 0),\n"
-        "  exit_message TEXT, started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,\n"
-        "  UNIQUE (execution_id, name));\n"
-        "CREATE TABLE checkpoints (\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id), step TEXT NOT NULL,\n"
-        "  data TEXT NOT NULL, updated_at BIGINT NOT NULL,\n"
-        "  PRIMARY KEY (instance_id, step));\n"
-        "CREATE TABLE dead_letters (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id), step TEXT NOT NULL,\n"
-        "  item TEXT NOT NULL, error TEXT NOT NULL, created_at BIGINT NOT NULL);\n"
-        "CREATE INDEX dead_letters_instance ON dead_letters(instance_id, id);\n"
-        "CREATE TABLE alerts (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  instance_id BIGINT REFERENCES instances(id), kind TEXT NOT NULL,\n"
-        "  message TEXT NOT NULL, created_at BIGINT NOT NULL, acknowledged_at BIGINT,\n"
-        "  acknowledged_by TEXT);\n"
-        "CREATE INDEX alerts_tenant ON alerts(tenant, id);\n"
-        "CREATE TABLE api_tokens (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name), name TEXT NOT NULL,\n"
-        "  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),\n"
-        "  hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
-        "  revoked_at BIGINT,\n"
-        "  UNIQUE (tenant, name));\n"
-        "CREATE TABLE nodes (\n"
-        "  name TEXT PRIMARY KEY, capacity INTEGER NOT NULL, started_at BIGINT NOT NULL,\n"
-        "  heartbeat_at BIGINT NOT NULL);\n"
-        "CREATE TABLE leases (\n"
-        "  name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);\n",
-        /* 4: operators' requests for the daemon. */
-        "CREATE TABLE requests (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
-        "  action TEXT NOT NULL CHECK (action IN ('stop', 'rerun', 'mark-success')),\n"
-        "  actor TEXT NOT NULL, reason TEXT, created_at BIGINT NOT NULL, done_at BIGINT,\n"
-        "  result INTEGER, message TEXT);\n"
-        "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
-        /* 5: indexes for instance lists: every instance of a tenant in id order (the
-         * newest first, keyset pages), by due time without a job, and the failed
-         * executions (failed_only). */
-        "CREATE INDEX instances_tenant_id ON instances(tenant, id);\n"
-        "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
-        "CREATE INDEX executions_failed ON executions(instance_id)\n"
-        "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
-        /* 6: the clock of the running batchd, for other processes' time stamps. */
-        "CREATE TABLE clock (\n"
-        "  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL,\n"
-        "  real_at_us BIGINT NOT NULL, clock_at_us BIGINT NOT NULL,\n"
-        "  rate DOUBLE PRECISION NOT NULL CHECK (rate > 0));\n",
-        /* 7: alerts name their job, severity and suppressing alert; their deliveries. */
-        "ALTER TABLE alerts ADD COLUMN job TEXT;\n"
-        "ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'warning'\n"
-        "  CHECK (severity IN ('critical', 'warning', 'info'));\n"
-        "ALTER TABLE alerts ADD COLUMN suppressed_by BIGINT REFERENCES alerts(id);\n"
-        "CREATE INDEX alerts_job_kind ON alerts(tenant, job, kind, id);\n"
-        "CREATE TABLE alert_deliveries (\n"
-        "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        "  alert_id BIGINT NOT NULL REFERENCES alerts(id),\n"
-        "  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),\n"
-        "  target TEXT NOT NULL,\n"
-        "  state TEXT NOT NULL\n"
-        "    CHECK (state IN ('pending', 'sent', 'failed', 'suppressed', 'paused')),\n"
-        "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT, last_attempt_at BIGINT,\n"
-        "  last_answer TEXT, message_id TEXT NOT NULL, created_at BIGINT NOT NULL,\n"
-        "  escalation BOOLEAN NOT NULL DEFAULT false);\n"
-        "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
-        "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
-        "  WHERE state = 'pending';\n",
-        /* 8: remote runs' callback tokens (hashed) and reports; the last answer of each
-         * next_due_api trigger (docs/remote-jobs.md). */
-        "CREATE TABLE remote_runs (\n"
-        "  execution_id BIGINT PRIMARY KEY REFERENCES executions(id),\n"
-        "  instance_id BIGINT NOT NULL REFERENCES instances(id),\n"
-        "  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,\n"
-        "  reported_status TEXT CHECK (reported_status IN ('success', 'failed', 'stopped')),\n"
-        "  reported_message TEXT, reported_at BIGINT);\n"
-        "CREATE INDEX remote_runs_reported ON remote_runs(execution_id)\n"
-        "  WHERE reported_status IS NOT NULL;\n"
-        "CREATE TABLE next_due_answers (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name), job TEXT NOT NULL,\n"
-        "  due_time BIGINT NOT NULL, answered_at BIGINT NOT NULL,\n"
-        "  PRIMARY KEY (tenant, job));\n",
-        /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
-        "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
-        /* 10: the runs figures per quarter hour and job, with their backfill
-         * (src/store/rollup.h, docs/report.md). */
-        ROLLUP_DDL("BIGINT") ";\n"
-        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
-        /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
-        "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
-};
 struct sql_conn {
         PGconn *pg;
         bool in_tx;
@@ -419,6 +269,14 @@ static const struct sql_token dialect[] = {
         {"TRUE", "true"},
         {"RETURNING_ID", " RETURNING id"},
         {"STRICT", ""},
+        {"WITHOUT_ROWID", ""},
+        {"INT64", "BIGINT"},
+        {"ROW_ID", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+        {"REAL", "DOUBLE PRECISION"},
+        {"BOOL", "BOOLEAN"},
+        {"FALSE", "false"},
+        {"CHECK_SCHEDULED", ""},
+        {"CHECK_ESCALATION", ""},
         {"IDS1", "(SELECT value::bigint FROM json_array_elements_text(CAST(?1 AS json)))"},
         {"BY_STATE", ""},
         {"BY_TENANT_DUE", ""},
@@ -440,8 +298,6 @@ static const struct sql_token dialect[] = {
 
 const struct sql_driver postgres_driver = {
         .name = "postgres",
-        .migrations = migrations,
-        .nmigrations = sizeof(migrations) / sizeof(migrations[0]),
         /* One node migrates at a time; the others wait and then find nothing to do. */
         .migrate_lock = "SELECT pg_advisory_lock(7311)",
         .migrate_unlock = "SELECT pg_advisory_unlock(7311)",

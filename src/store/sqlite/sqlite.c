@@ -1,4 +1,4 @@
-/* sqlite.c: the SQLite driver of the repository (sql.h), and SQLite's migrations.
+/* sqlite.c: the SQLite driver of the repository (sql.h).
  *
  * One file in WAL mode with synchronous=FULL (durable by default; DESIGN §11.3),
  * foreign keys on, a quick integrity check at open when asked, statements prepared once
@@ -13,243 +13,9 @@
 #include <string.h>
 #include <sqlite3.h>
 
-#include "store/rollup.h"
 #include "store/sql.h"
 #include "store/sqlite/gate.h"
 #include "store/store.h"
-
-/* Migrations, in order; index i brings the schema to version i + 1. */
-static const char *const migrations[] = {
-        /* 1: tenants, definitions with their version history, audit log. */
-        "CREATE TABLE tenants (\n"
-        "  name TEXT PRIMARY KEY,\n"
-        "  created_at INTEGER NOT NULL\n"
-        ") STRICT;\n"
-        "CREATE TABLE definitions (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  kind TEXT NOT NULL CHECK (kind IN ('job', 'calendar', 'settings')),\n"
-        "  name TEXT NOT NULL,\n"
-        "  version INTEGER NOT NULL,\n"
-        "  spec TEXT NOT NULL,\n"
-        "  updated_at INTEGER NOT NULL,\n"
-        "  updated_by TEXT NOT NULL,\n"
-        "  PRIMARY KEY (tenant, kind, name)\n"
-        ") STRICT;\n"
-        "CREATE TABLE definition_versions (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  kind TEXT NOT NULL,\n"
-        "  name TEXT NOT NULL,\n"
-        "  version INTEGER NOT NULL,\n"
-        "  spec TEXT,\n"
-        "  changed TEXT,\n"
-        "  changed_at INTEGER NOT NULL,\n"
-        "  changed_by TEXT NOT NULL,\n"
-        "  PRIMARY KEY (tenant, kind, name, version)\n"
-        ") STRICT;\n"
-        "CREATE TABLE audit_log (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  at INTEGER NOT NULL,\n"
-        "  actor TEXT NOT NULL,\n"
-        "  action TEXT NOT NULL,\n"
-        "  object TEXT NOT NULL,\n"
-        "  detail TEXT\n"
-        ") STRICT;\n"
-        "CREATE INDEX audit_log_at ON audit_log(at);\n",
-        /* 2: instances and their state transitions. */
-        "CREATE TABLE instances (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  job TEXT NOT NULL,\n"
-        "  scheduled INTEGER NOT NULL CHECK (scheduled IN (0, 1)),\n"
-        "  due_time INTEGER NOT NULL,\n"
-        "  first_due INTEGER NOT NULL,\n"
-        "  last_due INTEGER NOT NULL,\n"
-        "  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 12),\n"
-        "  reason TEXT,\n"
-        "  params TEXT,\n"
-        "  trace_id TEXT NOT NULL,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  updated_at INTEGER NOT NULL\n"
-        ") STRICT;\n"
-        "CREATE UNIQUE INDEX instances_slot ON instances(tenant, job, due_time) WHERE scheduled = 1;\n"
-        "CREATE INDEX instances_job_due ON instances(tenant, job, due_time);\n"
-        "CREATE INDEX instances_state ON instances(tenant, state, id);\n"
-        "CREATE INDEX instances_job_id ON instances(tenant, job, id);\n"
-        "CREATE TABLE instance_transitions (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  at INTEGER NOT NULL,\n"
-        "  from_state INTEGER,\n"
-        "  to_state INTEGER NOT NULL,\n"
-        "  actor TEXT NOT NULL,\n"
-        "  reason TEXT\n"
-        ") STRICT;\n"
-        "CREATE INDEX instance_transitions_instance ON instance_transitions(instance_id, id);\n",
-        /* 3: executions (attempts), step executions, checkpoints, dead letters, alerts,
-         * API tokens, nodes and leases. */
-        "CREATE TABLE executions (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  attempt INTEGER NOT NULL,\n"
-        "  node TEXT,\n"
-        "  pid INTEGER NOT NULL,\n"
-        "  log_path TEXT,\n"
-        "  started_at INTEGER NOT NULL,\n"
-        "  finished_at INTEGER,\n"
-        "  exit_status INTEGER,\n"
-        "  error TEXT,\n"
-        "  UNIQUE (instance_id, attempt)\n"
-        ") STRICT;\n"
-        "CREATE INDEX executions_running ON executions(finished_at) WHERE finished_at IS NULL;\n"
-        "CREATE TABLE step_executions (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  execution_id INTEGER NOT NULL REFERENCES executions(id),\n"
-        "  name TEXT NOT NULL,\n"
-        "  status TEXT NOT NULL CHECK (status IN ('STARTED', 'COMPLETED', 'FAILED', 'STOPPED')),\n"
-        "  read_count INTEGER NOT NULL CHECK (read_count >= 0),\n"
-        "  write_count INTEGER NOT NULL CHECK (write_count >= 0),\n"
-        "  commit_count INTEGER NOT NULL CHECK (commit_count >= 0),\n"
-        "  rollback_count INTEGER NOT NULL CHECK (rollback_count >= 0),\n"
-        "  read_skip_count INTEGER NOT NULL CHECK (read_skip_count >= 0),\n"
-        "  process_skip_count INTEGER NOT NULL CHECK (process_skip_count >= 0),\n"
-        "  write_skip_count INTEGER NOT NULL CHECK (write_skip_count >= 0),\n"
-        "  filter_count INTEGER NOT NULL CHECK (filter_count >= 0),\n"
-        "  exit_message TEXT,\n"
-        "  started_at INTEGER NOT NULL,\n"
-        "  updated_at INTEGER NOT NULL,\n"
-        "  UNIQUE (execution_id, name)\n"
-        ") STRICT;\n"
-        "CREATE TABLE checkpoints (\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  step TEXT NOT NULL,\n"
-        "  data TEXT NOT NULL,\n"
-        "  updated_at INTEGER NOT NULL,\n"
-        "  PRIMARY KEY (instance_id, step)\n"
-        ") STRICT;\n"
-        "CREATE TABLE dead_letters (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  step TEXT NOT NULL,\n"
-        "  item TEXT NOT NULL,\n"
-        "  error TEXT NOT NULL,\n"
-        "  created_at INTEGER NOT NULL\n"
-        ") STRICT;\n"
-        "CREATE INDEX dead_letters_instance ON dead_letters(instance_id, id);\n"
-        "CREATE TABLE alerts (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  instance_id INTEGER REFERENCES instances(id),\n"
-        "  kind TEXT NOT NULL,\n"
-        "  message TEXT NOT NULL,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  acknowledged_at INTEGER,\n"
-        "  acknowledged_by TEXT\n"
-        ") STRICT;\n"
-        "CREATE INDEX alerts_tenant ON alerts(tenant, id);\n"
-        "CREATE TABLE api_tokens (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  name TEXT NOT NULL,\n"
-        "  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),\n"
-        "  hash TEXT NOT NULL UNIQUE,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  expires_at INTEGER NOT NULL,\n"
-        "  revoked_at INTEGER,\n"
-        "  UNIQUE (tenant, name)\n"
-        ") STRICT;\n"
-        "CREATE TABLE nodes (\n"
-        "  name TEXT PRIMARY KEY,\n"
-        "  capacity INTEGER NOT NULL,\n"
-        "  started_at INTEGER NOT NULL,\n"
-        "  heartbeat_at INTEGER NOT NULL\n"
-        ") STRICT;\n"
-        "CREATE TABLE leases (\n"
-        "  name TEXT PRIMARY KEY,\n"
-        "  holder TEXT NOT NULL,\n"
-        "  expires_at INTEGER NOT NULL\n"
-        ") STRICT;\n",
-        /* 4: operators' requests for the daemon. */
-        "CREATE TABLE requests (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  action TEXT NOT NULL CHECK (action IN ('stop', 'rerun', 'mark-success')),\n"
-        "  actor TEXT NOT NULL,\n"
-        "  reason TEXT,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  done_at INTEGER,\n"
-        "  result INTEGER,\n"
-        "  message TEXT\n"
-        ") STRICT;\n"
-        "CREATE INDEX requests_pending ON requests(id) WHERE done_at IS NULL;\n",
-        /* 5: indexes for instance lists: every instance of a tenant in id order (the
-         * newest first, keyset pages), by due time without a job, and the failed
-         * executions (failed_only). */
-        "CREATE INDEX instances_tenant_id ON instances(tenant, id);\n"
-        "CREATE INDEX instances_tenant_due ON instances(tenant, due_time);\n"
-        "CREATE INDEX executions_failed ON executions(instance_id)\n"
-        "  WHERE exit_status <> 0 OR error IS NOT NULL;\n",
-        /* 6: the clock of the running batchd, for other processes' time stamps. */
-        "CREATE TABLE clock (\n"
-        "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
-        "  holder TEXT NOT NULL,\n"
-        "  real_at_us INTEGER NOT NULL,\n"
-        "  clock_at_us INTEGER NOT NULL,\n"
-        "  rate REAL NOT NULL CHECK (rate > 0)\n"
-        ") STRICT;\n",
-        /* 7: alerts name their job, severity and suppressing alert; their deliveries. */
-        "ALTER TABLE alerts ADD COLUMN job TEXT;\n"
-        "ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'warning'\n"
-        "  CHECK (severity IN ('critical', 'warning', 'info'));\n"
-        "ALTER TABLE alerts ADD COLUMN suppressed_by INTEGER REFERENCES alerts(id);\n"
-        "CREATE INDEX alerts_job_kind ON alerts(tenant, job, kind, id);\n"
-        "CREATE TABLE alert_deliveries (\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  alert_id INTEGER NOT NULL REFERENCES alerts(id),\n"
-        "  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),\n"
-        "  target TEXT NOT NULL,\n"
-        "  state TEXT NOT NULL\n"
-        "    CHECK (state IN ('pending', 'sent', 'failed', 'suppressed', 'paused')),\n"
-        "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-        "  next_attempt_at INTEGER,\n"
-        "  last_attempt_at INTEGER,\n"
-        "  last_answer TEXT,\n"
-        "  message_id TEXT NOT NULL,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  escalation INTEGER NOT NULL DEFAULT 0 CHECK (escalation IN (0, 1))\n"
-        ") STRICT;\n"
-        "CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, id);\n"
-        "CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at, id)\n"
-        "  WHERE state = 'pending';\n",
-        /* 8: remote runs' callback tokens (hashed) and reports; the last answer of each
-         * next_due_api trigger (docs/remote-jobs.md). */
-        "CREATE TABLE remote_runs (\n"
-        "  execution_id INTEGER PRIMARY KEY REFERENCES executions(id),\n"
-        "  instance_id INTEGER NOT NULL REFERENCES instances(id),\n"
-        "  token_hash TEXT NOT NULL UNIQUE,\n"
-        "  created_at INTEGER NOT NULL,\n"
-        "  reported_status TEXT CHECK (reported_status IN ('success', 'failed', 'stopped')),\n"
-        "  reported_message TEXT,\n"
-        "  reported_at INTEGER\n"
-        ") STRICT;\n"
-        "CREATE INDEX remote_runs_reported ON remote_runs(execution_id)\n"
-        "  WHERE reported_status IS NOT NULL;\n"
-        "CREATE TABLE next_due_answers (\n"
-        "  tenant TEXT NOT NULL REFERENCES tenants(name),\n"
-        "  job TEXT NOT NULL,\n"
-        "  due_time INTEGER NOT NULL,\n"
-        "  answered_at INTEGER NOT NULL,\n"
-        "  PRIMARY KEY (tenant, job)\n"
-        ") STRICT;\n",
-        /* 9: a step execution's run metrics (a JSON object), docs/http-client.md. */
-        "ALTER TABLE step_executions ADD COLUMN metrics TEXT;\n",
-        /* 10: the runs figures per quarter hour and job, with their backfill
-         * (src/store/rollup.h, docs/report.md). */
-        ROLLUP_DDL("INTEGER") " STRICT, WITHOUT ROWID;\n"
-        "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
-        /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
-        "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
-};
 
 struct sql_conn {
         sqlite3 *db;
@@ -531,8 +297,17 @@ static const struct sql_token dialect[] = {
         /* how an insert tells its new row's id: here the last rowid (inserted_id), since
          * RETURNING halves the rate of inserts */
         {"RETURNING_ID", ""},
-        /* tables check their column types */
+        /* tables check their column types, which are INTEGER (64 bits), REAL and TEXT;
+         * a boolean is an INTEGER checked to be 0 or 1 */
         {"STRICT", " STRICT"},
+        {"WITHOUT_ROWID", ", WITHOUT ROWID"},
+        {"INT64", "INTEGER"},
+        {"ROW_ID", "INTEGER PRIMARY KEY"},
+        {"REAL", "REAL"},
+        {"BOOL", "INTEGER"},
+        {"FALSE", "0"},
+        {"CHECK_SCHEDULED", " CHECK (scheduled IN (0, 1))"},
+        {"CHECK_ESCALATION", " CHECK (escalation IN (0, 1))"},
         /* the rows of a JSON array of ids bound as text */
         {"IDS1", "(SELECT value FROM json_each(?1))"},
         /* index hints where the planner picks a slower index by itself */
@@ -552,8 +327,6 @@ static const struct sql_token dialect[] = {
 
 const struct sql_driver sqlite_driver = {
         .name = "sqlite",
-        .migrations = migrations,
-        .nmigrations = sizeof(migrations) / sizeof(migrations[0]),
         .dialect = dialect,
         SQL_DRIVER_FUNCTIONS,
 };
