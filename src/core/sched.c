@@ -16,6 +16,7 @@ enum stop_cause { STOP_NONE, STOP_REQUEST, STOP_TIMEOUT, STOP_WINDOW };
 struct job_state {
         const struct sched_job_spec *spec; /* borrowed from sched_new's caller */
         struct timeout_plan timeouts;
+        char warn_msg[48];                 /* the reason of its SCHED_WARN actions */
         size_t nchildren;
         size_t *children;
         struct sched_inst **recs; /* by due (creation order); [head, n) are held */
@@ -774,9 +775,8 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
         if (!r->warned && warn < fail) {
                 if (now >= warn) {
                         r->warned = true;
-                        char msg[96];
-                        snprintf(msg, sizeof(msg), "running longer than %d minutes",
-                                 j->timeouts.warn_minutes);
+                        /* The action's reason must outlive this call: the job's own. */
+                        const char *msg = j->warn_msg;
                         if ((rc = emit(s, out, SCHED_WARN, r, r->state, msg)) < 0)
                                 return rc;
                         WHY(s, r, WHY_TIMEOUT, WHY_WARN, "warning: %s (warn = max(estimated %d "
@@ -916,6 +916,8 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
                 j->spec = &jobs[i];
                 timeout_plan_compute(j->spec->estimated_minutes, j->spec->max_minutes,
                                      &s->tenant.timeouts, &j->timeouts);
+                snprintf(j->warn_msg, sizeof(j->warn_msg), "running longer than %d minutes",
+                         j->timeouts.warn_minutes);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
                 j->next_due = j->spec->enabled ? sched_job_next_due(j->spec, start - 1) : INT64_MAX;
