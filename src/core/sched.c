@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "core/civil.h"
 #include "core/dueparams.h"
+#include "core/idxheap.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 
@@ -26,8 +27,10 @@ struct job_state {
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
         int64_t timer;                 /* earliest time event of its instances */
-        bool dirty;                    /* its waiting instances need a decision */
-        bool prune;                    /* it may hold instances no longer needed */
+        bool dirty;                    /* its instances need a decision (it is in the pass
+                                          heap or the next list) */
+        bool prune;                    /* it may hold instances no longer needed (it is
+                                          in the prune list) */
 };
 
 struct sched {
@@ -40,7 +43,18 @@ struct sched {
         uint64_t gen;
         size_t held;
         uint64_t transitions;
-        bool any_dirty;
+        /* The index (docs/internals/sched-index.md): an advance costs what is due or
+         * changing, not the number of jobs. */
+        struct idxheap dues;   /* jobs by next_due (those with one) */
+        struct idxheap timers; /* jobs by timer (those with one) */
+        struct idxheap pass;   /* jobs left to decide in the pass under way, by index */
+        bool in_pass;          /* a pass is under way, at job `cur` */
+        size_t cur;
+        size_t *next, nnext;   /* dirty jobs for the next pass (each once) */
+        size_t *prunes, nprune; /* jobs whose prune flag is set (each once) */
+        size_t *scratch;       /* the jobs whose due time has come, in an advance */
+        bool full_scan;        /* decide every job in every pass (sched_set_full_scan) */
+        bool marked;           /* full scan: a job was marked in this pass */
         struct sched_actions queue; /* transitions reported between advances */
         sched_retire_fn *retire;
         void *retire_arg;
@@ -332,17 +346,65 @@ void sched_actions_release(struct sched_actions *a)
         a->n = a->cap = 0;
 }
 
+/* Job k needs a decision. Passes go through the jobs by index: during a pass, a job after
+ * the one being decided is decided in this pass, any other in the next one — as a pass
+ * over every job in order that decides the dirty ones would. */
+static void want_decision(struct sched *s, size_t k)
+{
+        struct job_state *j = &s->jobs[k];
+        if (s->full_scan) {
+                j->dirty = s->marked = true;
+                return;
+        }
+        if (s->in_pass && k > s->cur) {
+                if (!idxheap_contains(&s->pass, k))
+                        idxheap_set(&s->pass, k, 0);
+        } else if (!j->dirty) {
+                s->next[s->nnext++] = k;
+        }
+        j->dirty = true;
+}
+
+/* Job k may be able to retire instances at the end of the advance. */
+static void want_prune(struct sched *s, size_t k)
+{
+        if (!s->jobs[k].prune) {
+                s->jobs[k].prune = true;
+                s->prunes[s->nprune++] = k;
+        }
+}
+
 /* Something happened to an instance of `job`: its children may be released, and it and
  * its parents may be able to retire instances. */
 static void mark_dirty(struct sched *s, size_t job)
 {
         struct job_state *j = &s->jobs[job];
-        j->dirty = j->prune = true;
+        want_decision(s, job);
+        want_prune(s, job);
         for (size_t i = 0; i < j->nchildren; i++)
-                s->jobs[j->children[i]].dirty = true;
+                want_decision(s, j->children[i]);
         for (size_t i = 0; i < j->spec->ndeps; i++)
-                s->jobs[j->spec->deps[i].parent].prune = true;
-        s->any_dirty = true;
+                want_prune(s, j->spec->deps[i].parent);
+}
+
+/* Sets the job's next due time and keeps the due heap in step. */
+static void set_next_due(struct sched *s, size_t job, int64_t due)
+{
+        s->jobs[job].next_due = due;
+        if (due == INT64_MAX)
+                idxheap_remove(&s->dues, job);
+        else
+                idxheap_set(&s->dues, job, due);
+}
+
+/* Keeps the timer heap in step with the job's timer (after decide_job). */
+static void index_timer(struct sched *s, size_t job)
+{
+        int64_t t = s->jobs[job].timer;
+        if (t == INT64_MAX)
+                idxheap_remove(&s->timers, job);
+        else
+                idxheap_set(&s->timers, job, t);
 }
 
 static void set_reason(struct sched_inst *r, const char *reason)
@@ -521,7 +583,7 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
         if (j->spec->external_due) {
                 rc = create_due(s, job, first, now, out);
                 j->last_passed_due = first;
-                j->next_due = INT64_MAX;
+                set_next_due(s, job, INT64_MAX);
                 return rc;
         }
         switch (j->spec->catchup) {
@@ -544,7 +606,7 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
         }
         }
         j->last_passed_due = sched_job_prev_due(j->spec, now + 1);
-        j->next_due = sched_job_next_due(j->spec, now);
+        set_next_due(s, job, sched_job_next_due(j->spec, now));
         return rc;
 }
 
@@ -910,7 +972,13 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
+        size_t cap = njobs ? njobs : 1;
         int rc = 0;
+        if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
+            idxheap_init(&s->pass, njobs) < 0 || !(s->next = malloc(cap * sizeof(size_t))) ||
+            !(s->prunes = malloc(cap * sizeof(size_t))) ||
+            !(s->scratch = malloc(cap * sizeof(size_t))))
+                rc = BATCH_ENOMEM;
         for (size_t i = 0; i < njobs && rc == 0; i++) {
                 struct job_state *j = &s->jobs[i];
                 j->spec = &jobs[i];
@@ -920,7 +988,8 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
                          j->timeouts.warn_minutes);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
-                j->next_due = j->spec->enabled ? sched_job_next_due(j->spec, start - 1) : INT64_MAX;
+                set_next_due(s, i, j->spec->enabled ? sched_job_next_due(j->spec, start - 1)
+                                                    : INT64_MAX);
                 j->timer = INT64_MAX;
                 for (size_t d = 0; d < j->spec->ndeps; d++)
                         if (j->spec->deps[d].parent >= njobs)
@@ -965,8 +1034,98 @@ void sched_free(struct sched *s)
         }
         free(s->jobs);
         free(s->ext_slots);
+        idxheap_release(&s->dues);
+        idxheap_release(&s->timers);
+        idxheap_release(&s->pass);
+        free(s->next);
+        free(s->prunes);
+        free(s->scratch);
         sched_actions_release(&s->queue);
         free(s);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* The reference the index is tested against (sched_set_full_scan): every job is looked
+ * at for its dues, then decided in every pass until a pass changes nothing; the next
+ * wake-up is the earliest over every job. */
+static int advance_full(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        int rc;
+        for (size_t i = 0; i < s->njobs; i++)
+                if ((rc = create_dues(s, i, now, out)) < 0)
+                        return rc;
+        do {
+                s->marked = false;
+                for (size_t i = 0; i < s->njobs; i++)
+                        if ((rc = decide_job(s, i, now, out)) < 0)
+                                return rc;
+        } while (s->marked);
+        s->wakeup = INT64_MAX;
+        for (size_t i = 0; i < s->njobs; i++) {
+                struct job_state *j = &s->jobs[i];
+                if (j->prune)
+                        prune_job(s, i);
+                if (j->next_due < s->wakeup)
+                        s->wakeup = j->next_due;
+                if (j->timer < s->wakeup)
+                        s->wakeup = j->timer;
+        }
+        s->nprune = 0;
+        return 0;
+}
+
+/* Creates the instances of the jobs whose due time has come, in job order (the order
+ * their instances get their ids in). */
+static int create_all_dues(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        const struct idxheap_node *top;
+        struct idxheap_node nd;
+        size_t n = 0;
+        while ((top = idxheap_top(&s->dues)) && top->key <= now && idxheap_pop(&s->dues, &nd))
+                s->scratch[n++] = nd.item;
+        qsort(s->scratch, n, sizeof(*s->scratch), cmp_size);
+        for (size_t i = 0; i < n; i++) {
+                int rc = create_dues(s, s->scratch[i], now, out);
+                if (rc < 0) {
+                        for (size_t k = i + 1; k < n; k++) /* not looked at: due still */
+                                set_next_due(s, s->scratch[k], s->jobs[s->scratch[k]].next_due);
+                        return rc;
+                }
+        }
+        return 0;
+}
+
+/* Decides the dirty jobs and those whose timer has come, pass after pass in job order,
+ * until a pass leaves none dirty (a skip or an end may release children). */
+static int decide_all(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        const struct idxheap_node *top;
+        struct idxheap_node nd;
+        while ((top = idxheap_top(&s->timers)) && top->key <= now && idxheap_pop(&s->timers, &nd))
+                idxheap_set(&s->pass, nd.item, 0);
+        for (;;) {
+                for (size_t i = 0; i < s->nnext; i++)
+                        idxheap_set(&s->pass, s->next[i], 0);
+                s->nnext = 0;
+                if (!s->pass.n)
+                        return 0;
+                s->in_pass = true;
+                while (idxheap_pop(&s->pass, &nd)) {
+                        s->cur = nd.item;
+                        int rc = decide_job(s, nd.item, now, out);
+                        index_timer(s, nd.item);
+                        if (rc < 0) {
+                                s->in_pass = false;
+                                return rc;
+                        }
+                }
+                s->in_pass = false;
+        }
 }
 
 int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
@@ -980,32 +1139,24 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
                         return rc;
         }
         s->queue.n = 0;
-        for (size_t i = 0; i < s->njobs; i++)
-                if ((rc = create_dues(s, i, now, out)) < 0)
-                        return rc;
-        /* Decide until nothing changes: a skip or an end may release children. */
-        bool first = true;
-        while (first || s->any_dirty) {
-                s->any_dirty = false;
-                for (size_t i = 0; i < s->njobs; i++) {
-                        struct job_state *j = &s->jobs[i];
-                        if (j->dirty || (first && j->timer <= now))
-                                if ((rc = decide_job(s, i, now, out)) < 0)
-                                        return rc;
-                }
-                first = false;
-        }
-        s->wakeup = INT64_MAX;
-        for (size_t i = 0; i < s->njobs; i++) {
-                struct job_state *j = &s->jobs[i];
-                if (j->prune)
-                        prune_job(s, i);
-                if (j->next_due < s->wakeup)
-                        s->wakeup = j->next_due;
-                if (j->timer < s->wakeup)
-                        s->wakeup = j->timer;
-        }
+        if (s->full_scan)
+                return advance_full(s, now, out);
+        if ((rc = create_all_dues(s, now, out)) < 0 || (rc = decide_all(s, now, out)) < 0)
+                return rc;
+        qsort(s->prunes, s->nprune, sizeof(*s->prunes), cmp_size);
+        for (size_t i = 0; i < s->nprune; i++)
+                prune_job(s, s->prunes[i]);
+        s->nprune = 0;
+        const struct idxheap_node *d = idxheap_top(&s->dues), *t = idxheap_top(&s->timers);
+        s->wakeup = d ? d->key : INT64_MAX;
+        if (t && t->key < s->wakeup)
+                s->wakeup = t->key;
         return 0;
+}
+
+void sched_set_full_scan(struct sched *s, bool on)
+{
+        s->full_scan = on;
 }
 
 int64_t sched_next_wakeup(const struct sched *s)
@@ -1082,7 +1233,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
                 if (in->due > j->last_passed_due) {
                         j->last_passed_due = in->due;
                         if (j->spec->enabled && !j->spec->external_due)
-                                j->next_due = sched_job_next_due(j->spec, in->due);
+                                set_next_due(s, job, sched_job_next_due(j->spec, in->due));
                 }
         }
         mark_dirty(s, job);
@@ -1097,7 +1248,7 @@ int sched_set_next_due(struct sched *s, size_t job, int64_t due)
         if (job >= s->njobs || !s->jobs[job].spec->external_due || !s->jobs[job].spec->enabled ||
             due <= s->jobs[job].last_passed_due)
                 return BATCH_EINVAL;
-        s->jobs[job].next_due = due;
+        set_next_due(s, job, due);
         if (due < s->wakeup)
                 s->wakeup = due;
         return 0;
