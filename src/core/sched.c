@@ -9,6 +9,7 @@
 #include "core/civil.h"
 #include "core/dueparams.h"
 #include "core/idxheap.h"
+#include "core/jobset.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 
@@ -27,10 +28,8 @@ struct job_state {
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
         int64_t timer;                 /* earliest time event of its instances */
-        bool dirty;                    /* its instances need a decision (it is in the pass
-                                          heap or the next list) */
         bool prune;                    /* it may hold instances no longer needed (it is
-                                          in the prune list) */
+                                          in the set `prunes`) */
 };
 
 struct sched {
@@ -47,12 +46,12 @@ struct sched {
          * changing, not the number of jobs. */
         struct idxheap dues;   /* jobs by next_due (those with one) */
         struct idxheap timers; /* jobs by timer (those with one) */
-        struct idxheap pass;   /* jobs left to decide in the pass under way, by index */
+        struct jobset pass;    /* jobs left to decide in the pass under way */
+        struct jobset later;   /* jobs to decide in the next pass */
         bool in_pass;          /* a pass is under way, at job `cur` */
         size_t cur;
-        size_t *next, nnext;   /* dirty jobs for the next pass (each once) */
-        size_t *prunes, nprune; /* jobs whose prune flag is set (each once) */
-        size_t *scratch;       /* the jobs whose due time has come, in an advance */
+        struct jobset prunes;  /* jobs whose prune flag is set */
+        struct jobset due_now; /* the jobs whose due time has come, in an advance */
         bool full_scan;        /* decide every job in every pass (sched_set_full_scan) */
         bool marked;           /* full scan: a job was marked in this pass */
         struct sched_actions queue; /* transitions reported between advances */
@@ -351,27 +350,17 @@ void sched_actions_release(struct sched_actions *a)
  * over every job in order that decides the dirty ones would. */
 static void want_decision(struct sched *s, size_t k)
 {
-        struct job_state *j = &s->jobs[k];
-        if (s->full_scan) {
-                j->dirty = s->marked = true;
-                return;
-        }
-        if (s->in_pass && k > s->cur) {
-                if (!idxheap_contains(&s->pass, k))
-                        idxheap_set(&s->pass, k, 0);
-        } else if (!j->dirty) {
-                s->next[s->nnext++] = k;
-        }
-        j->dirty = true;
+        if (s->full_scan)
+                s->marked = true;
+        else
+                jobset_add(s->in_pass && k > s->cur ? &s->pass : &s->later, k);
 }
 
 /* Job k may be able to retire instances at the end of the advance. */
 static void want_prune(struct sched *s, size_t k)
 {
-        if (!s->jobs[k].prune) {
-                s->jobs[k].prune = true;
-                s->prunes[s->nprune++] = k;
-        }
+        s->jobs[k].prune = true;
+        jobset_add(&s->prunes, k);
 }
 
 /* Something happened to an instance of `job`: its children may be released, and it and
@@ -879,7 +868,6 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
 static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_actions *out)
 {
         struct job_state *j = &s->jobs[job];
-        j->dirty = false;
         j->timer = INT64_MAX;
         int rc = 0;
         for (size_t i = j->head; i < j->n && rc == 0; i++) {
@@ -972,12 +960,10 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
-        size_t cap = njobs ? njobs : 1;
         int rc = 0;
         if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
-            idxheap_init(&s->pass, njobs) < 0 || !(s->next = malloc(cap * sizeof(size_t))) ||
-            !(s->prunes = malloc(cap * sizeof(size_t))) ||
-            !(s->scratch = malloc(cap * sizeof(size_t))))
+            jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
+            jobset_init(&s->prunes, njobs) < 0 || jobset_init(&s->due_now, njobs) < 0)
                 rc = BATCH_ENOMEM;
         for (size_t i = 0; i < njobs && rc == 0; i++) {
                 struct job_state *j = &s->jobs[i];
@@ -1036,18 +1022,12 @@ void sched_free(struct sched *s)
         free(s->ext_slots);
         idxheap_release(&s->dues);
         idxheap_release(&s->timers);
-        idxheap_release(&s->pass);
-        free(s->next);
-        free(s->prunes);
-        free(s->scratch);
+        jobset_release(&s->pass);
+        jobset_release(&s->later);
+        jobset_release(&s->prunes);
+        jobset_release(&s->due_now);
         sched_actions_release(&s->queue);
         free(s);
-}
-
-static int cmp_size(const void *a, const void *b)
-{
-        size_t x = *(const size_t *)a, y = *(const size_t *)b;
-        return x < y ? -1 : x > y;
 }
 
 /* The reference the index is tested against (sched_set_full_scan): every job is looked
@@ -1075,7 +1055,8 @@ static int advance_full(struct sched *s, int64_t now, struct sched_actions *out)
                 if (j->timer < s->wakeup)
                         s->wakeup = j->timer;
         }
-        s->nprune = 0;
+        for (size_t k = jobset_next(&s->prunes, 0); k != SIZE_MAX; k = jobset_next(&s->prunes, k))
+                jobset_remove(&s->prunes, k);
         return 0;
 }
 
@@ -1085,19 +1066,18 @@ static int create_all_dues(struct sched *s, int64_t now, struct sched_actions *o
 {
         const struct idxheap_node *top;
         struct idxheap_node nd;
-        size_t n = 0;
         while ((top = idxheap_top(&s->dues)) && top->key <= now && idxheap_pop(&s->dues, &nd))
-                s->scratch[n++] = nd.item;
-        qsort(s->scratch, n, sizeof(*s->scratch), cmp_size);
-        for (size_t i = 0; i < n; i++) {
-                int rc = create_dues(s, s->scratch[i], now, out);
-                if (rc < 0) {
-                        for (size_t k = i + 1; k < n; k++) /* not looked at: due still */
-                                set_next_due(s, s->scratch[k], s->jobs[s->scratch[k]].next_due);
-                        return rc;
-                }
+                jobset_add(&s->due_now, nd.item);
+        int rc = 0;
+        for (size_t k = jobset_next(&s->due_now, 0); k != SIZE_MAX;
+             k = jobset_next(&s->due_now, k)) {
+                jobset_remove(&s->due_now, k);
+                if (rc == 0)
+                        rc = create_dues(s, k, now, out);
+                else /* not looked at after an error: still due */
+                        set_next_due(s, k, s->jobs[k].next_due);
         }
-        return 0;
+        return rc;
 }
 
 /* Decides the dirty jobs and those whose timer has come, pass after pass in job order,
@@ -1107,18 +1087,22 @@ static int decide_all(struct sched *s, int64_t now, struct sched_actions *out)
         const struct idxheap_node *top;
         struct idxheap_node nd;
         while ((top = idxheap_top(&s->timers)) && top->key <= now && idxheap_pop(&s->timers, &nd))
-                idxheap_set(&s->pass, nd.item, 0);
+                jobset_add(&s->later, nd.item);
         for (;;) {
-                for (size_t i = 0; i < s->nnext; i++)
-                        idxheap_set(&s->pass, s->next[i], 0);
-                s->nnext = 0;
+                if (!s->pass.n) { /* the next pass */
+                        struct jobset t = s->pass;
+                        s->pass = s->later;
+                        s->later = t;
+                }
                 if (!s->pass.n)
                         return 0;
                 s->in_pass = true;
-                while (idxheap_pop(&s->pass, &nd)) {
-                        s->cur = nd.item;
-                        int rc = decide_job(s, nd.item, now, out);
-                        index_timer(s, nd.item);
+                for (size_t k = jobset_next(&s->pass, 0); k != SIZE_MAX;
+                     k = jobset_next(&s->pass, k)) {
+                        jobset_remove(&s->pass, k);
+                        s->cur = k;
+                        int rc = decide_job(s, k, now, out);
+                        index_timer(s, k);
                         if (rc < 0) {
                                 s->in_pass = false;
                                 return rc;
@@ -1143,10 +1127,10 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
                 return advance_full(s, now, out);
         if ((rc = create_all_dues(s, now, out)) < 0 || (rc = decide_all(s, now, out)) < 0)
                 return rc;
-        qsort(s->prunes, s->nprune, sizeof(*s->prunes), cmp_size);
-        for (size_t i = 0; i < s->nprune; i++)
-                prune_job(s, s->prunes[i]);
-        s->nprune = 0;
+        for (size_t k = jobset_next(&s->prunes, 0); k != SIZE_MAX; k = jobset_next(&s->prunes, k)) {
+                jobset_remove(&s->prunes, k);
+                prune_job(s, k);
+        }
         const struct idxheap_node *d = idxheap_top(&s->dues), *t = idxheap_top(&s->timers);
         s->wakeup = d ? d->key : INT64_MAX;
         if (t && t->key < s->wakeup)
