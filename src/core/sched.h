@@ -116,7 +116,8 @@ struct sched_action {
         enum sched_action_kind kind;
         struct sched_inst *inst; /* valid until the next call into the sched */
         int from, to;
-        const char *reason;      /* inst->reason or static text */
+        const char *reason;      /* inst->reason, static text, or (SCHED_WARN) the
+                                    job's warning text, valid while the sched lives */
 };
 
 struct sched_actions {
