@@ -28,6 +28,7 @@ struct job_state {
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
         int64_t timer;                 /* earliest time event of its instances */
+        size_t ndecidable;             /* held instances deciding may act on (decidable()) */
         bool prune;                    /* it may hold instances no longer needed (it is
                                           in the set `prunes`) */
 };
@@ -345,15 +346,58 @@ void sched_actions_release(struct sched_actions *a)
         a->n = a->cap = 0;
 }
 
+/* Keeps the timer heap in step with the job's timer (after decide_job). */
+static void index_timer(struct sched *s, size_t job)
+{
+        int64_t t = s->jobs[job].timer;
+        if (t == INT64_MAX)
+                idxheap_remove(&s->timers, job);
+        else
+                idxheap_set(&s->timers, job, t);
+}
+
+/* True when deciding r's job may act on r: it waits, runs or has a retry pending
+ * (decide_job looks at nothing else). Never true of a retired instance (is_live). */
+static bool decidable(const struct sched_inst *r)
+{
+        return r->retry_at != INT64_MAX || r->state == STATE_INIT ||
+               r->state == STATE_DEPENDENCY_WAIT || r->state == STATE_RUNNING;
+}
+
+/* Counts a change of r's decidability; `was` is decidable(r) before the change. */
+static void track(struct sched *s, const struct sched_inst *r, bool was)
+{
+        bool is = decidable(r);
+        if (is && !was)
+                s->jobs[r->job].ndecidable++;
+        else if (was && !is)
+                s->jobs[r->job].ndecidable--;
+}
+
+static void set_retry(struct sched *s, struct sched_inst *r, int64_t at)
+{
+        bool was = decidable(r);
+        r->retry_at = at;
+        track(s, r, was);
+}
+
 /* Job k needs a decision. Passes go through the jobs by index: during a pass, a job after
  * the one being decided is decided in this pass, any other in the next one — as a pass
- * over every job in order that decides the dirty ones would. */
+ * over every job in order that decides the dirty ones would. A job with no decidable
+ * instance is not decided: it would do nothing but find that it has no timer. */
 static void want_decision(struct sched *s, size_t k)
 {
-        if (s->full_scan)
+        struct job_state *j = &s->jobs[k];
+        if (s->full_scan) {
                 s->marked = true;
-        else
+        } else if (!j->ndecidable) {
+                if (j->timer != INT64_MAX) {
+                        j->timer = INT64_MAX;
+                        index_timer(s, k);
+                }
+        } else {
                 jobset_add(s->in_pass && k > s->cur ? &s->pass : &s->later, k);
+        }
 }
 
 /* Job k may be able to retire instances at the end of the advance. */
@@ -386,16 +430,6 @@ static void set_next_due(struct sched *s, size_t job, int64_t due)
                 idxheap_set(&s->dues, job, due);
 }
 
-/* Keeps the timer heap in step with the job's timer (after decide_job). */
-static void index_timer(struct sched *s, size_t job)
-{
-        int64_t t = s->jobs[job].timer;
-        if (t == INT64_MAX)
-                idxheap_remove(&s->timers, job);
-        else
-                idxheap_set(&s->timers, job, t);
-}
-
 static void set_reason(struct sched_inst *r, const char *reason)
 {
         if (!reason)
@@ -418,7 +452,9 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
 {
         struct sched_action act = {kind, r, r->state, to, NULL};
         if (kind != SCHED_WARN) {
+                bool was = decidable(r);
                 r->state = to;
+                track(s, r, was);
                 if (state_is_final(to))
                         r->end_at = s->now;
                 if (traced(s, r))
@@ -454,6 +490,8 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
         j->recs[at] = r;
         j->n++;
         s->held++;
+        if (decidable(r))
+                j->ndecidable++;
         return 0;
 }
 
@@ -877,7 +915,7 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
                                 timer_at(j, r->retry_at);
                                 continue;
                         }
-                        r->retry_at = INT64_MAX;
+                        set_retry(s, r, INT64_MAX);
                         r->retries++;
                         char msg[64];
                         snprintf(msg, sizeof(msg), "retry %d of %d", r->retries,
@@ -1276,7 +1314,7 @@ int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, co
                 double wait = spec->retry_backoff_s;
                 for (int i = 0; i < inst->retries; i++)
                         wait *= spec->retry_factor > 0 ? spec->retry_factor : 1;
-                inst->retry_at = now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait);
+                set_retry(s, inst, now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait));
         }
         s->wakeup = now;
         int rc = emit(s, &s->queue, SCHED_TRANSITION, inst, to, reason);
@@ -1327,7 +1365,7 @@ int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now)
         s->now = now;
         if (!state_transition_ok(inst->state, STATE_INIT))
                 return BATCH_EINVAL;
-        inst->retry_at = INT64_MAX;
+        set_retry(s, inst, INT64_MAX);
         inst->end_at = 0;
         /* The operator asked for it: parents are not waited for again. */
         inst->prev_due = inst->due;
@@ -1342,7 +1380,7 @@ int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now)
         s->now = now;
         if (!state_transition_ok(inst->state, STATE_MANUAL_SUCCESS))
                 return BATCH_EINVAL;
-        inst->retry_at = INT64_MAX;
+        set_retry(s, inst, INT64_MAX);
         s->wakeup = now;
         WHY(s, inst, WHY_OPERATOR, WHY_DONE, "marked Manual Success by operator");
         return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_MANUAL_SUCCESS,

@@ -217,8 +217,9 @@ static void same_actions(const struct sched_actions *a, const struct sched_actio
 
 /* Both schedulers of a draw in lock step, one following its index (sched_advance) and one
  * deciding every job on every advance (sched_set_full_scan), over two days with batch
- * windows, a pause, retries, timeouts, failures, submits and operator stops: every
- * advance gives the same actions, the same next wake-up and the same held instances. */
+ * windows, a pause, retries, timeouts, failures, submits, operator stops, reruns and
+ * Manual Success marks: every advance gives the same actions, the same next wake-up and
+ * the same number of held instances. */
 static void check_index_world(uint64_t seed)
 {
         static struct world w;
@@ -242,7 +243,9 @@ static void check_index_world(uint64_t seed)
         sched_set_full_scan(b, true);
         struct sched_actions xa = {0}, xb = {0};
         struct run *runs = NULL;
-        size_t nruns = 0, cap = 0, advances = 0, ends = 0;
+        size_t nruns = 0, cap = 0, advances = 0, ends = 0, nfailed = 0, capfailed = 0,
+               operated = 0;
+        int64_t *failed = NULL; /* ids of instances that ended without success */
         int64_t now = from;
         while (now <= to) {
                 xa.n = xb.n = 0;
@@ -255,6 +258,15 @@ static void check_index_world(uint64_t seed)
                 bool busy = xa.n > 0;
                 for (size_t i = 0; i < xa.n; i++) {
                         struct sched_action *x = &xa.items[i], *y = &xb.items[i];
+                        if (x->kind == SCHED_TRANSITION && state_is_final(x->to) &&
+                            !state_is_success(x->to)) {
+                                if (nfailed == capfailed) {
+                                        capfailed = capfailed ? 2 * capfailed : 64;
+                                        failed = realloc(failed, capfailed * sizeof(*failed));
+                                        assert_non_null(failed);
+                                }
+                                failed[nfailed++] = x->inst->id;
+                        }
                         if (x->kind == SCHED_START) {
                                 assert_int_equal(sched_started(a, x->inst, now), 0);
                                 assert_int_equal(sched_started(b, y->inst, now), 0);
@@ -312,6 +324,22 @@ static void check_index_world(uint64_t seed)
                         assert_int_equal(sched_stop(b, runs[k].b, "test stop", now), 0);
                         continue;
                 }
+                if (op == 2 && nfailed) { /* rerun or mark one that ended without success */
+                        int64_t id = failed[rnd((uint32_t)nfailed)];
+                        struct sched_inst *ia = sched_find(a, id), *ib = sched_find(b, id);
+                        assert_int_equal(ia == NULL, ib == NULL);
+                        if (ia) {
+                                bool rerun = rnd(2);
+                                int ra = rerun ? sched_rerun(a, ia, now)
+                                               : sched_mark_success(a, ia, now);
+                                int rb = rerun ? sched_rerun(b, ib, now)
+                                               : sched_mark_success(b, ib, now);
+                                assert_int_equal(ra, rb);
+                                operated += ra == 0;
+                                if (ra == 0)
+                                        continue;
+                        }
+                }
                 int64_t next = sched_next_wakeup(a);
                 for (size_t k = 0; k < nruns; k++)
                         if (runs[k].at < next)
@@ -320,7 +348,9 @@ static void check_index_world(uint64_t seed)
         }
         assert_true(advances > 1000);
         assert_true(ends > 1000);
+        assert_true(operated > 5);
         free(runs);
+        free(failed);
         sched_actions_release(&xa);
         sched_actions_release(&xb);
         sched_free(a);
