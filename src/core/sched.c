@@ -8,6 +8,8 @@
 #include "common/err.h"
 #include "core/civil.h"
 #include "core/dueparams.h"
+#include "core/idxheap.h"
+#include "core/jobset.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 
@@ -16,6 +18,7 @@ enum stop_cause { STOP_NONE, STOP_REQUEST, STOP_TIMEOUT, STOP_WINDOW };
 struct job_state {
         const struct sched_job_spec *spec; /* borrowed from sched_new's caller */
         struct timeout_plan timeouts;
+        char warn_msg[48];                 /* the reason of its SCHED_WARN actions */
         size_t nchildren;
         size_t *children;
         struct sched_inst **recs; /* by due (creation order); [head, n) are held */
@@ -25,8 +28,9 @@ struct job_state {
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
         int64_t timer;                 /* earliest time event of its instances */
-        bool dirty;                    /* its waiting instances need a decision */
-        bool prune;                    /* it may hold instances no longer needed */
+        size_t ndecidable;             /* held instances deciding may act on (decidable()) */
+        bool prune;                    /* it may hold instances no longer needed (it is
+                                          in the set `prunes`) */
 };
 
 struct sched {
@@ -39,7 +43,18 @@ struct sched {
         uint64_t gen;
         size_t held;
         uint64_t transitions;
-        bool any_dirty;
+        /* The index (docs/internals/sched-index.md): an advance costs what is due or
+         * changing, not the number of jobs. */
+        struct idxheap dues;   /* jobs by next_due (those with one) */
+        struct idxheap timers; /* jobs by timer (those with one) */
+        struct jobset pass;    /* jobs left to decide in the pass under way */
+        struct jobset later;   /* jobs to decide in the next pass */
+        bool in_pass;          /* a pass is under way, at job `cur` */
+        size_t cur;
+        struct jobset prunes;  /* jobs whose prune flag is set */
+        struct jobset due_now; /* the jobs whose due time has come, in an advance */
+        bool full_scan;        /* decide every job in every pass (sched_set_full_scan) */
+        bool marked;           /* full scan: a job was marked in this pass */
         struct sched_actions queue; /* transitions reported between advances */
         sched_retire_fn *retire;
         void *retire_arg;
@@ -331,17 +346,88 @@ void sched_actions_release(struct sched_actions *a)
         a->n = a->cap = 0;
 }
 
+/* Keeps the timer heap in step with the job's timer (after decide_job). */
+static void index_timer(struct sched *s, size_t job)
+{
+        int64_t t = s->jobs[job].timer;
+        if (t == INT64_MAX)
+                idxheap_remove(&s->timers, job);
+        else
+                idxheap_set(&s->timers, job, t);
+}
+
+/* True when deciding r's job may act on r: it waits, runs or has a retry pending
+ * (decide_job looks at nothing else). Never true of a retired instance (is_live). */
+static bool decidable(const struct sched_inst *r)
+{
+        return r->retry_at != INT64_MAX || r->state == STATE_INIT ||
+               r->state == STATE_DEPENDENCY_WAIT || r->state == STATE_RUNNING;
+}
+
+/* Counts a change of r's decidability; `was` is decidable(r) before the change. */
+static void track(struct sched *s, const struct sched_inst *r, bool was)
+{
+        bool is = decidable(r);
+        if (is && !was)
+                s->jobs[r->job].ndecidable++;
+        else if (was && !is)
+                s->jobs[r->job].ndecidable--;
+}
+
+static void set_retry(struct sched *s, struct sched_inst *r, int64_t at)
+{
+        bool was = decidable(r);
+        r->retry_at = at;
+        track(s, r, was);
+}
+
+/* Job k needs a decision. Passes go through the jobs by index: during a pass, a job after
+ * the one being decided is decided in this pass, any other in the next one — as a pass
+ * over every job in order that decides the dirty ones would. A job with no decidable
+ * instance is not decided: it would do nothing but find that it has no timer. */
+static void want_decision(struct sched *s, size_t k)
+{
+        struct job_state *j = &s->jobs[k];
+        if (s->full_scan) {
+                s->marked = true;
+        } else if (!j->ndecidable) {
+                if (j->timer != INT64_MAX) {
+                        j->timer = INT64_MAX;
+                        index_timer(s, k);
+                }
+        } else {
+                jobset_add(s->in_pass && k > s->cur ? &s->pass : &s->later, k);
+        }
+}
+
+/* Job k may be able to retire instances at the end of the advance. */
+static void want_prune(struct sched *s, size_t k)
+{
+        s->jobs[k].prune = true;
+        jobset_add(&s->prunes, k);
+}
+
 /* Something happened to an instance of `job`: its children may be released, and it and
  * its parents may be able to retire instances. */
 static void mark_dirty(struct sched *s, size_t job)
 {
         struct job_state *j = &s->jobs[job];
-        j->dirty = j->prune = true;
+        want_decision(s, job);
+        want_prune(s, job);
         for (size_t i = 0; i < j->nchildren; i++)
-                s->jobs[j->children[i]].dirty = true;
+                want_decision(s, j->children[i]);
         for (size_t i = 0; i < j->spec->ndeps; i++)
-                s->jobs[j->spec->deps[i].parent].prune = true;
-        s->any_dirty = true;
+                want_prune(s, j->spec->deps[i].parent);
+}
+
+/* Sets the job's next due time and keeps the due heap in step. */
+static void set_next_due(struct sched *s, size_t job, int64_t due)
+{
+        s->jobs[job].next_due = due;
+        if (due == INT64_MAX)
+                idxheap_remove(&s->dues, job);
+        else
+                idxheap_set(&s->dues, job, due);
 }
 
 static void set_reason(struct sched_inst *r, const char *reason)
@@ -366,7 +452,9 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
 {
         struct sched_action act = {kind, r, r->state, to, NULL};
         if (kind != SCHED_WARN) {
+                bool was = decidable(r);
                 r->state = to;
+                track(s, r, was);
                 if (state_is_final(to))
                         r->end_at = s->now;
                 if (traced(s, r))
@@ -402,6 +490,8 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
         j->recs[at] = r;
         j->n++;
         s->held++;
+        if (decidable(r))
+                j->ndecidable++;
         return 0;
 }
 
@@ -520,7 +610,7 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
         if (j->spec->external_due) {
                 rc = create_due(s, job, first, now, out);
                 j->last_passed_due = first;
-                j->next_due = INT64_MAX;
+                set_next_due(s, job, INT64_MAX);
                 return rc;
         }
         switch (j->spec->catchup) {
@@ -543,7 +633,7 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
         }
         }
         j->last_passed_due = sched_job_prev_due(j->spec, now + 1);
-        j->next_due = sched_job_next_due(j->spec, now);
+        set_next_due(s, job, sched_job_next_due(j->spec, now));
         return rc;
 }
 
@@ -774,9 +864,8 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
         if (!r->warned && warn < fail) {
                 if (now >= warn) {
                         r->warned = true;
-                        char msg[96];
-                        snprintf(msg, sizeof(msg), "running longer than %d minutes",
-                                 j->timeouts.warn_minutes);
+                        /* The action's reason must outlive this call: the job's own. */
+                        const char *msg = j->warn_msg;
                         if ((rc = emit(s, out, SCHED_WARN, r, r->state, msg)) < 0)
                                 return rc;
                         WHY(s, r, WHY_TIMEOUT, WHY_WARN, "warning: %s (warn = max(estimated %d "
@@ -817,7 +906,6 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
 static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_actions *out)
 {
         struct job_state *j = &s->jobs[job];
-        j->dirty = false;
         j->timer = INT64_MAX;
         int rc = 0;
         for (size_t i = j->head; i < j->n && rc == 0; i++) {
@@ -827,7 +915,7 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
                                 timer_at(j, r->retry_at);
                                 continue;
                         }
-                        r->retry_at = INT64_MAX;
+                        set_retry(s, r, INT64_MAX);
                         r->retries++;
                         char msg[64];
                         snprintf(msg, sizeof(msg), "retry %d of %d", r->retries,
@@ -911,14 +999,21 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
         int rc = 0;
+        if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
+            jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
+            jobset_init(&s->prunes, njobs) < 0 || jobset_init(&s->due_now, njobs) < 0)
+                rc = BATCH_ENOMEM;
         for (size_t i = 0; i < njobs && rc == 0; i++) {
                 struct job_state *j = &s->jobs[i];
                 j->spec = &jobs[i];
                 timeout_plan_compute(j->spec->estimated_minutes, j->spec->max_minutes,
                                      &s->tenant.timeouts, &j->timeouts);
+                snprintf(j->warn_msg, sizeof(j->warn_msg), "running longer than %d minutes",
+                         j->timeouts.warn_minutes);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
-                j->next_due = j->spec->enabled ? sched_job_next_due(j->spec, start - 1) : INT64_MAX;
+                set_next_due(s, i, j->spec->enabled ? sched_job_next_due(j->spec, start - 1)
+                                                    : INT64_MAX);
                 j->timer = INT64_MAX;
                 for (size_t d = 0; d < j->spec->ndeps; d++)
                         if (j->spec->deps[d].parent >= njobs)
@@ -963,8 +1058,96 @@ void sched_free(struct sched *s)
         }
         free(s->jobs);
         free(s->ext_slots);
+        idxheap_release(&s->dues);
+        idxheap_release(&s->timers);
+        jobset_release(&s->pass);
+        jobset_release(&s->later);
+        jobset_release(&s->prunes);
+        jobset_release(&s->due_now);
         sched_actions_release(&s->queue);
         free(s);
+}
+
+/* The reference the index is tested against (sched_set_full_scan): every job is looked
+ * at for its dues, then decided in every pass until a pass changes nothing; the next
+ * wake-up is the earliest over every job. */
+static int advance_full(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        int rc;
+        for (size_t i = 0; i < s->njobs; i++)
+                if ((rc = create_dues(s, i, now, out)) < 0)
+                        return rc;
+        do {
+                s->marked = false;
+                for (size_t i = 0; i < s->njobs; i++)
+                        if ((rc = decide_job(s, i, now, out)) < 0)
+                                return rc;
+        } while (s->marked);
+        s->wakeup = INT64_MAX;
+        for (size_t i = 0; i < s->njobs; i++) {
+                struct job_state *j = &s->jobs[i];
+                if (j->prune)
+                        prune_job(s, i);
+                if (j->next_due < s->wakeup)
+                        s->wakeup = j->next_due;
+                if (j->timer < s->wakeup)
+                        s->wakeup = j->timer;
+        }
+        for (size_t k = jobset_next(&s->prunes, 0); k != SIZE_MAX; k = jobset_next(&s->prunes, k))
+                jobset_remove(&s->prunes, k);
+        return 0;
+}
+
+/* Creates the instances of the jobs whose due time has come, in job order (the order
+ * their instances get their ids in). */
+static int create_all_dues(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        const struct idxheap_node *top;
+        struct idxheap_node nd;
+        while ((top = idxheap_top(&s->dues)) && top->key <= now && idxheap_pop(&s->dues, &nd))
+                jobset_add(&s->due_now, nd.item);
+        int rc = 0;
+        for (size_t k = jobset_next(&s->due_now, 0); k != SIZE_MAX;
+             k = jobset_next(&s->due_now, k)) {
+                jobset_remove(&s->due_now, k);
+                if (rc == 0)
+                        rc = create_dues(s, k, now, out);
+                else /* not looked at after an error: still due */
+                        set_next_due(s, k, s->jobs[k].next_due);
+        }
+        return rc;
+}
+
+/* Decides the dirty jobs and those whose timer has come, pass after pass in job order,
+ * until a pass leaves none dirty (a skip or an end may release children). */
+static int decide_all(struct sched *s, int64_t now, struct sched_actions *out)
+{
+        const struct idxheap_node *top;
+        struct idxheap_node nd;
+        while ((top = idxheap_top(&s->timers)) && top->key <= now && idxheap_pop(&s->timers, &nd))
+                jobset_add(&s->later, nd.item);
+        for (;;) {
+                if (!s->pass.n) { /* the next pass */
+                        struct jobset t = s->pass;
+                        s->pass = s->later;
+                        s->later = t;
+                }
+                if (!s->pass.n)
+                        return 0;
+                s->in_pass = true;
+                for (size_t k = jobset_next(&s->pass, 0); k != SIZE_MAX;
+                     k = jobset_next(&s->pass, k)) {
+                        jobset_remove(&s->pass, k);
+                        s->cur = k;
+                        int rc = decide_job(s, k, now, out);
+                        index_timer(s, k);
+                        if (rc < 0) {
+                                s->in_pass = false;
+                                return rc;
+                        }
+                }
+                s->in_pass = false;
+        }
 }
 
 int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
@@ -978,32 +1161,24 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
                         return rc;
         }
         s->queue.n = 0;
-        for (size_t i = 0; i < s->njobs; i++)
-                if ((rc = create_dues(s, i, now, out)) < 0)
-                        return rc;
-        /* Decide until nothing changes: a skip or an end may release children. */
-        bool first = true;
-        while (first || s->any_dirty) {
-                s->any_dirty = false;
-                for (size_t i = 0; i < s->njobs; i++) {
-                        struct job_state *j = &s->jobs[i];
-                        if (j->dirty || (first && j->timer <= now))
-                                if ((rc = decide_job(s, i, now, out)) < 0)
-                                        return rc;
-                }
-                first = false;
+        if (s->full_scan)
+                return advance_full(s, now, out);
+        if ((rc = create_all_dues(s, now, out)) < 0 || (rc = decide_all(s, now, out)) < 0)
+                return rc;
+        for (size_t k = jobset_next(&s->prunes, 0); k != SIZE_MAX; k = jobset_next(&s->prunes, k)) {
+                jobset_remove(&s->prunes, k);
+                prune_job(s, k);
         }
-        s->wakeup = INT64_MAX;
-        for (size_t i = 0; i < s->njobs; i++) {
-                struct job_state *j = &s->jobs[i];
-                if (j->prune)
-                        prune_job(s, i);
-                if (j->next_due < s->wakeup)
-                        s->wakeup = j->next_due;
-                if (j->timer < s->wakeup)
-                        s->wakeup = j->timer;
-        }
+        const struct idxheap_node *d = idxheap_top(&s->dues), *t = idxheap_top(&s->timers);
+        s->wakeup = d ? d->key : INT64_MAX;
+        if (t && t->key < s->wakeup)
+                s->wakeup = t->key;
         return 0;
+}
+
+void sched_set_full_scan(struct sched *s, bool on)
+{
+        s->full_scan = on;
 }
 
 int64_t sched_next_wakeup(const struct sched *s)
@@ -1080,7 +1255,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
                 if (in->due > j->last_passed_due) {
                         j->last_passed_due = in->due;
                         if (j->spec->enabled && !j->spec->external_due)
-                                j->next_due = sched_job_next_due(j->spec, in->due);
+                                set_next_due(s, job, sched_job_next_due(j->spec, in->due));
                 }
         }
         mark_dirty(s, job);
@@ -1095,7 +1270,7 @@ int sched_set_next_due(struct sched *s, size_t job, int64_t due)
         if (job >= s->njobs || !s->jobs[job].spec->external_due || !s->jobs[job].spec->enabled ||
             due <= s->jobs[job].last_passed_due)
                 return BATCH_EINVAL;
-        s->jobs[job].next_due = due;
+        set_next_due(s, job, due);
         if (due < s->wakeup)
                 s->wakeup = due;
         return 0;
@@ -1139,7 +1314,7 @@ int sched_ended(struct sched *s, struct sched_inst *inst, enum sched_end how, co
                 double wait = spec->retry_backoff_s;
                 for (int i = 0; i < inst->retries; i++)
                         wait *= spec->retry_factor > 0 ? spec->retry_factor : 1;
-                inst->retry_at = now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait);
+                set_retry(s, inst, now + (wait > 1e12 ? (int64_t)1e12 : (int64_t)wait));
         }
         s->wakeup = now;
         int rc = emit(s, &s->queue, SCHED_TRANSITION, inst, to, reason);
@@ -1190,7 +1365,7 @@ int sched_rerun(struct sched *s, struct sched_inst *inst, int64_t now)
         s->now = now;
         if (!state_transition_ok(inst->state, STATE_INIT))
                 return BATCH_EINVAL;
-        inst->retry_at = INT64_MAX;
+        set_retry(s, inst, INT64_MAX);
         inst->end_at = 0;
         /* The operator asked for it: parents are not waited for again. */
         inst->prev_due = inst->due;
@@ -1205,7 +1380,7 @@ int sched_mark_success(struct sched *s, struct sched_inst *inst, int64_t now)
         s->now = now;
         if (!state_transition_ok(inst->state, STATE_MANUAL_SUCCESS))
                 return BATCH_EINVAL;
-        inst->retry_at = INT64_MAX;
+        set_retry(s, inst, INT64_MAX);
         s->wakeup = now;
         WHY(s, inst, WHY_OPERATOR, WHY_DONE, "marked Manual Success by operator");
         return emit(s, &s->queue, SCHED_TRANSITION, inst, STATE_MANUAL_SUCCESS,

@@ -116,7 +116,8 @@ struct sched_action {
         enum sched_action_kind kind;
         struct sched_inst *inst; /* valid until the next call into the sched */
         int from, to;
-        const char *reason;      /* inst->reason or static text */
+        const char *reason;      /* inst->reason, static text, or (SCHED_WARN) the
+                                    job's warning text, valid while the sched lives */
 };
 
 struct sched_actions {
@@ -225,6 +226,14 @@ void sched_actions_release(struct sched_actions *a);
  * it is appended to w's steps as it decides (docs/why.md). w is borrowed and must
  * outlive the sched, or be detached with sched_set_why(s, NULL). */
 void sched_set_why(struct sched *s, struct why *w);
+
+/* For tests: with `on`, every advance looks at every job for its dues and decides every
+ * job in every pass until a pass changes nothing, instead of following the index of due
+ * times, timers and dirty jobs (docs/internals/sched-index.md). The actions are the same
+ * either way, only slower: this is the full recomputation the index is tested against.
+ * Call it before anything else on s; not with sched_set_why (the extra decisions add
+ * steps). */
+void sched_set_full_scan(struct sched *s, bool on);
 
 /* The job's next due time after `after` (INT64_MAX when none): its cron fire times,
  * skipping non-workdays for workday-only jobs. */

@@ -4,7 +4,9 @@
  *   - no child starts before its governing parent instance has finished (in success
  *     mode: succeeded);
  *   - no scheduled instance is created twice for a (job, due) slot;
- *   - every instance due early enough has reached a final state by the end. */
+ *   - every instance due early enough has reached a final state by the end.
+ * And the scheduler's index (docs/internals/sched-index.md) changes nothing: advancing
+ * by it gives, step by step, what deciding every job on every advance gives. */
 #include "test.h"
 
 #include <stdio.h>
@@ -186,10 +188,187 @@ static void test_random_dags(void **state)
                 check_world(seed);
 }
 
+/* ---- the index against a full recomputation ---------------------------------------- */
+
+/* A run the driver below has started, ending at `at`, seen by both schedulers. */
+struct run {
+        int64_t at;
+        struct sched_inst *a, *b;
+        enum sched_end how;
+};
+
+/* The two lists hold the same actions: kind, instance (by the scheduler's id), states and
+ * reason. */
+static void same_actions(const struct sched_actions *a, const struct sched_actions *b)
+{
+        assert_int_equal(a->n, b->n);
+        for (size_t i = 0; i < a->n; i++) {
+                const struct sched_action *x = &a->items[i], *y = &b->items[i];
+                assert_int_equal(x->kind, y->kind);
+                assert_int_equal(x->inst->id, y->inst->id);
+                assert_int_equal(x->from, y->from);
+                assert_int_equal(x->to, y->to);
+                assert_int_equal(x->reason == NULL, y->reason == NULL);
+                if (x->reason)
+                        assert_string_equal(x->reason, y->reason);
+                assert_int_equal(x->inst->state, y->inst->state);
+        }
+}
+
+/* Both schedulers of a draw in lock step, one following its index (sched_advance) and one
+ * deciding every job on every advance (sched_set_full_scan), over two days with batch
+ * windows, a pause, retries, timeouts, failures, submits, operator stops, reruns and
+ * Manual Success marks: every advance gives the same actions, the same next wake-up and
+ * the same number of held instances. */
+static void check_index_world(uint64_t seed)
+{
+        static struct world w;
+        draw(&w, seed);
+        for (size_t i = 0; i < NJOBS; i++) { /* windows, on top of draw()'s jobs */
+                uint32_t k = rnd(10);
+                w.jobs[i].window = k == 0 ? WINDOW_POLICY_ONLY_IN
+                                   : k == 1 ? WINDOW_POLICY_NOT_IN
+                                            : WINDOW_POLICY_ANY;
+                w.jobs[i].terminate_at_window_end = k == 0 && rnd(2);
+        }
+        const int64_t from = 1772323200; /* 2026-03-01T00:00:00Z */
+        const int64_t to = from + 2 * 86400;
+        struct pause_period pause = {from + 86400 + 3 * 3600, from + 86400 + 6 * 3600};
+        struct sched_tenant t = {.zone = tz_utc(), .pauses = &pause, .npauses = 1};
+        window_init_default(&t.window);
+        timeout_consts_default(&t.timeouts);
+        struct sched *a, *b;
+        assert_int_equal(sched_new(w.jobs, NJOBS, &t, from, NULL, NULL, &a), 0);
+        assert_int_equal(sched_new(w.jobs, NJOBS, &t, from, NULL, NULL, &b), 0);
+        sched_set_full_scan(b, true);
+        struct sched_actions xa = {0}, xb = {0};
+        struct run *runs = NULL;
+        size_t nruns = 0, cap = 0, advances = 0, ends = 0, nfailed = 0, capfailed = 0,
+               operated = 0;
+        int64_t *failed = NULL; /* ids of instances that ended without success */
+        int64_t now = from;
+        while (now <= to) {
+                xa.n = xb.n = 0;
+                assert_int_equal(sched_advance(a, now, &xa), 0);
+                assert_int_equal(sched_advance(b, now, &xb), 0);
+                advances++;
+                same_actions(&xa, &xb);
+                assert_int_equal(sched_next_wakeup(a), sched_next_wakeup(b));
+                assert_int_equal(sched_held(a), sched_held(b));
+                bool busy = xa.n > 0;
+                for (size_t i = 0; i < xa.n; i++) {
+                        struct sched_action *x = &xa.items[i], *y = &xb.items[i];
+                        if (x->kind == SCHED_TRANSITION && state_is_final(x->to) &&
+                            !state_is_success(x->to)) {
+                                if (nfailed == capfailed) {
+                                        capfailed = capfailed ? 2 * capfailed : 64;
+                                        failed = realloc(failed, capfailed * sizeof(*failed));
+                                        assert_non_null(failed);
+                                }
+                                failed[nfailed++] = x->inst->id;
+                        }
+                        if (x->kind == SCHED_START) {
+                                assert_int_equal(sched_started(a, x->inst, now), 0);
+                                assert_int_equal(sched_started(b, y->inst, now), 0);
+                                if (nruns == cap) {
+                                        cap = cap ? 2 * cap : 64;
+                                        runs = realloc(runs, cap * sizeof(*runs));
+                                        assert_non_null(runs);
+                                }
+                                bool fails = rnd(6) == 0;
+                                runs[nruns++] = (struct run){now + 60 * (1 + (int64_t)rnd(30)),
+                                                             x->inst, y->inst,
+                                                             fails ? SCHED_END_FAILED
+                                                                   : SCHED_END_SUCCESS};
+                        } else if (x->kind == SCHED_STOP) {
+                                for (size_t k = 0; k < nruns; k++)
+                                        if (runs[k].a == x->inst) {
+                                                runs[k] = runs[--nruns];
+                                                break;
+                                        }
+                                assert_int_equal(sched_ended(a, x->inst, SCHED_END_STOPPED, NULL,
+                                                             now), 0);
+                                assert_int_equal(sched_ended(b, y->inst, SCHED_END_STOPPED, NULL,
+                                                             now), 0);
+                        }
+                }
+                /* Runs end in the order of their ends, then of their instances. */
+                for (;;) {
+                        size_t m = SIZE_MAX;
+                        for (size_t k = 0; k < nruns; k++)
+                                if (runs[k].at <= now &&
+                                    (m == SIZE_MAX || runs[k].a->id < runs[m].a->id))
+                                        m = k;
+                        if (m == SIZE_MAX)
+                                break;
+                        struct run r = runs[m];
+                        runs[m] = runs[--nruns];
+                        assert_int_equal(sched_ended(a, r.a, r.how, NULL, now), 0);
+                        assert_int_equal(sched_ended(b, r.b, r.how, NULL, now), 0);
+                        busy = true;
+                        ends++;
+                }
+                if (busy)
+                        continue;
+                /* Now and then an operator submits a job or stops a run. */
+                uint32_t op = rnd(40);
+                if (op == 0) {
+                        size_t job = rnd(NJOBS);
+                        assert_int_equal(sched_submit(a, job, now, NULL), 0);
+                        assert_int_equal(sched_submit(b, job, now, NULL), 0);
+                        continue;
+                }
+                if (op == 1 && nruns) {
+                        size_t k = rnd((uint32_t)nruns);
+                        assert_int_equal(sched_stop(a, runs[k].a, "test stop", now), 0);
+                        assert_int_equal(sched_stop(b, runs[k].b, "test stop", now), 0);
+                        continue;
+                }
+                if (op == 2 && nfailed) { /* rerun or mark one that ended without success */
+                        int64_t id = failed[rnd((uint32_t)nfailed)];
+                        struct sched_inst *ia = sched_find(a, id), *ib = sched_find(b, id);
+                        assert_int_equal(ia == NULL, ib == NULL);
+                        if (ia) {
+                                bool rerun = rnd(2);
+                                int ra = rerun ? sched_rerun(a, ia, now)
+                                               : sched_mark_success(a, ia, now);
+                                int rb = rerun ? sched_rerun(b, ib, now)
+                                               : sched_mark_success(b, ib, now);
+                                assert_int_equal(ra, rb);
+                                operated += ra == 0;
+                                if (ra == 0)
+                                        continue;
+                        }
+                }
+                int64_t next = sched_next_wakeup(a);
+                for (size_t k = 0; k < nruns; k++)
+                        if (runs[k].at < next)
+                                next = runs[k].at;
+                now = next > now ? next : now + 1;
+        }
+        assert_true(advances > 1000);
+        assert_true(ends > 1000);
+        assert_true(operated > 5);
+        free(runs);
+        free(failed);
+        sched_actions_release(&xa);
+        sched_actions_release(&xb);
+        sched_free(a);
+        sched_free(b);
+}
+
+static void test_index_matches_full_scan(void **state)
+{
+        (void)state;
+        for (uint64_t seed = 101; seed <= 104; seed++)
+                check_index_world(seed);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_random_dags),
+                cmocka_unit_test(test_index_matches_full_scan),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
