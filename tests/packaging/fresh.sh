@@ -12,7 +12,11 @@
 # this checkout (uncommitted edits are not in it) at /src/batchd in the chroot, with
 # ../shared beside it; `make` itself (minbase has none: the one package installed by
 # hand); then `make -j2`, `make unit-run`, `make test-cli` and `make run` (its UI address
-# printed, a run of the example job hello gone green in the repository, then stopped).
+# printed, a run of the example job hello gone green in the repository, then stopped);
+# `make deb`, and the three packages installed with apt-get into a second, clean base
+# system (what a user of the packages has: no build tools), where the batchd user must
+# exist and `batchd --config /etc/batchd/batchd.yaml` must start as that user and answer
+# /healthz (no systemd in a chroot: run as the unit would, with runuser).
 # Every step's time, and the packages the build installed, are printed at the end.
 # FRESH_MIRROR: the Debian mirror (default http://deb.debian.org/debian). FRESH_KEEP=1
 # keeps the chroot (its path is printed). Closes with "fresh: N passed, M failed".
@@ -29,20 +33,27 @@ arch=$(dpkg --print-architecture)
 tarball="$cache/bookworm-minbase-$arch.tar.gz"
 work=$(mktemp -d /tmp/batchd-fresh.XXXXXX) # the chroot in root/, the logs beside it
 root="$work/root"
+clean="$work/clean" # the second base system, for the packages
 mkdir "$root"
 run_pid=""
 t0=$(date +%s)
 step_times=""
 
 # Everything below $root that is mounted, deepest first.
-mounts_below() { awk -v r="$root/" 'index($2 "/", r) == 1 { print $2 }' /proc/mounts | sort -r; }
+mounts_below() { awk -v r="$work/" 'index($2 "/", r) == 1 { print $2 }' /proc/mounts | sort -r; }
+# kill_in DIR SIGNAL: signals every process whose root directory is DIR (what the test
+# started in that chroot).
+kill_in() {
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/root" 2>/dev/null)" = "$1" ] && kill "-$2" "${p#/proc/}" 2>/dev/null
+    done
+}
 cleanup() {
     [ -n "$run_pid" ] && kill -TERM "-$run_pid" 2>/dev/null
     # What this test started in the chroot and is still there (make run's supervisors,
     # which outlive their daemon by design): the processes whose root is $root.
-    for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -KILL "${p#/proc/}" 2>/dev/null
-    done
+    kill_in "$root" KILL
+    kill_in "$clean" KILL
     for m in $(mounts_below); do umount "$m" 2>/dev/null || umount -l "$m"; done
     if [ -n "$(mounts_below)" ]; then
         echo "fresh.sh: still mounted below $root, left in place:" >&2
@@ -62,11 +73,14 @@ trap 'exit 143' TERM
 last=$t0
 step() { now=$(date +%s); step_times="$step_times$1: $((now - last)) s
 "; last=$now; }
-# in_root COMMAND: runs the shell command in the chroot as root with a clean environment.
-in_root() {
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c "$1"
+# in_root COMMAND: runs the shell command in the chroot as root with a clean environment;
+# in_clean COMMAND: the same in the clean base system.
+in_dir() {
+    chroot "$1" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c "$2"
 }
+in_root() { in_dir "$root" "$1"; }
+in_clean() { in_dir "$clean" "$1"; }
 
 # --- the base system -------------------------------------------------------------------
 if [ -f "$tarball" ]; then
@@ -87,20 +101,25 @@ echo "   $(wc -l <"$before") packages"
 # The chroot's own /proc, a fresh /dev (never the host's, which a removal of $root could
 # reach), its own pseudo-terminals and shared memory (PostgreSQL's). Services that
 # packages would start are refused (policy-rc.d), as in any image build.
-mount -t proc proc "$root/proc"
-mount -t tmpfs -o mode=0755,nosuid dev "$root/dev"
-for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
-    set -- $n
-    mknod -m 0666 "$root/dev/$1" c "$2" "$3"
-done
-mkdir -p "$root/dev/pts" "$root/dev/shm"
-mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
-ln -s pts/ptmx "$root/dev/ptmx"
-mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"
-ln -s /proc/self/fd "$root/dev/fd"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
+# setup_root DIR: mounts DIR's own /proc, /dev, /dev/pts and /dev/shm and refuses services.
+setup_root() {
+    r=$1
+    mount -t proc proc "$r/proc"
+    mount -t tmpfs -o mode=0755,nosuid dev "$r/dev"
+    for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+        set -- $n
+        mknod -m 0666 "$r/dev/$1" c "$2" "$3"
+    done
+    mkdir -p "$r/dev/pts" "$r/dev/shm"
+    mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$r/dev/pts"
+    ln -s pts/ptmx "$r/dev/ptmx"
+    mount -t tmpfs -o mode=1777,nosuid,nodev shm "$r/dev/shm"
+    ln -s /proc/self/fd "$r/dev/fd"
+    cp /etc/resolv.conf "$r/etc/resolv.conf"
+    printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
+    chmod 0755 "$r/usr/sbin/policy-rc.d"
+}
+setup_root "$root"
 
 # --- a fresh clone ---------------------------------------------------------------------
 commit=$(git -C "$here" rev-parse HEAD)
@@ -163,6 +182,39 @@ kill -TERM "-$run_pid" 2>/dev/null
 wait "$run_pid" 2>/dev/null
 run_pid=""
 step "make run until a green run"
+
+# --- the packages, on a clean system ---------------------------------------------------
+echo "== make deb"
+in_root 'cd /src/batchd && make deb' >"$work/deb.log" 2>&1
+rc=$?
+grep '^install-deps: ' "$work/deb.log"
+debs=$(ls "$root"/src/batchd/build/deb/*.deb 2>/dev/null | wc -l)
+[ $rc = 0 ] && [ "$debs" = 3 ] && pass "make deb: the three packages" ||
+    { tail -n 40 "$work/deb.log" >"$work/deb.tail"; fail "make deb: the three packages ($debs built)" "$work/deb.tail"; }
+step "make deb"
+echo "== the packages installed with apt-get on a clean base system"
+mkdir "$clean"
+tar -xzf "$tarball" -C "$clean" && setup_root "$clean" && mkdir "$clean/debs" &&
+    cp "$root"/src/batchd/build/deb/*.deb "$clean/debs/" &&
+    in_clean 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ./debs/batchd_*.deb ./debs/libbatch0_*.deb ./debs/libbatch-dev_*.deb' \
+        >"$work/install.log" 2>&1 &&
+    pass "apt-get install of the three packages on a clean Debian 12" ||
+    { tail -n 40 "$work/install.log" >"$work/install.tail"; fail "apt-get install of the three packages on a clean Debian 12" "$work/install.tail"; }
+in_clean 'getent passwd batchd' >"$work/user" 2>&1
+grep -q '^batchd:x:[0-9]*:[0-9]*:[^:]*:/var/lib/batchd:/usr/sbin/nologin$' "$work/user" &&
+    pass "the package created the batchd system user" || fail "the package created the batchd system user" "$work/user"
+cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# As batchd.service runs it (User=batchd, StateDirectory=batchd), with the listen address
+# moved to a free port; the installed config file as it is otherwise.
+in_clean "install -d -o batchd -g batchd /var/lib/batchd && exec runuser -u batchd -- /usr/sbin/batchd --config /etc/batchd/batchd.yaml --listen 127.0.0.1:$cport" \
+    >"$work/clean-batchd.log" 2>&1 &
+healthy() { curl -fsS "http://127.0.0.1:$cport/healthz" >/dev/null 2>&1; }
+wait_for 60 healthy && pass "the installed batchd starts as the batchd user and answers /healthz" ||
+    fail "the installed batchd starts as the batchd user and answers /healthz" "$work/clean-batchd.log"
+kill_in "$clean" TERM
+in_clean 'dpkg-query -W -f="\${Package}\n"' | sort >"$work/packages.clean"
+echo "   the clean system took $(comm -13 "$before" "$work/packages.clean" | wc -l) packages with the three"
+step "the packages on a clean system"
 
 # --- what was installed ----------------------------------------------------------------
 in_root 'dpkg-query -W -f="\${Package}\n"' | sort >"$work/packages.after"
