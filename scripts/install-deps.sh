@@ -13,7 +13,7 @@ build_pkgs="gcc make pkg-config tzdata libyaml-dev libsqlite3-dev libpq-dev libm
 test_pkgs="libcmocka-dev postgresql curl jq sqlite3 python3-aiosmtpd python3-openpyxl python3-yaml man-db openssl zsh"
 fuzz_pkgs="clang libclang-rt-14-dev"
 bench_pkgs="wrk bc time"
-deb_pkgs="debhelper dpkg-dev lintian"
+deb_pkgs="build-essential debhelper dpkg-dev lintian"
 fresh_pkgs="debootstrap git python3"
 ui_pkgs="chromium fonts-dejavu-core"
 # Node 18 (Debian 12) or later does; one already on PATH (e.g. another packaging) is kept.
