@@ -108,6 +108,19 @@ type: manual
 parameters: {input: $tmp/customers.csv}
 executor: {exec: {command: [$BIN/sdk/examples/customer_import]}}
 YAML
+# trickle: the same SDK program fed one row every 0.3 s (commit interval 1, ids from
+# 1001 so that none is in the table already) while $tmp/trickling exists, each row also
+# logged as "fed row N": its counts and log move while it runs (pushed, docs/ui.md).
+mkdir -p "$tmp/trickling"
+cat >>"$tmp/defs/jobs.yaml" <<YAML
+---
+kind: job
+name: trickle
+group: data
+type: manual
+parameters: {input: /dev/stdin}
+executor: {exec: {command: [/bin/sh, -c, '{ echo id,name,email,age; i=0; while [ -d "\$0" ]; do i=\$((i+1)); echo "\$((1000+i)),N\$i,n\$i@example.com,30"; echo "fed row \$i" >&2; sleep 0.3; done; } | CUSTOMER_IMPORT_COMMIT=1 "\$1"', $tmp/trickling, $BIN/sdk/examples/customer_import]}}
+YAML
 # The SDK's chunk example on 5 rows, 2 of them invalid (docs/sdk.md): 5 read, 2 skipped
 # in processing, 3 written: a Success with a data failure.
 printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,Di,di@example.com,20\n5,Eve,eve@example.com,29\n' \
@@ -214,7 +227,7 @@ if [ -n "${PAGES_ONLY:-}" ]; then # PAGES_ONLY=1: only pages.mjs (while working 
     : >"$tmp/e2e.out"; rc=0
 else
 BASE=$base ADMIN=$ADMIN OPERATOR=$OPERATOR VIEWER=$VIEWER CHROMIUM=$CHROMIUM SCREENS=$SCREENS \
-    ALIVE="$tmp/alive" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
+    ALIVE="$tmp/alive" TRICKLING="$tmp/trickling" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
     node "$HERE/e2e.mjs" >"$tmp/e2e.out" 2>"$tmp/e2e.err"
 rc=$?
 fi
