@@ -53,11 +53,19 @@ try {
     return (xe < xt && xt < xl && d1 === 'none' && d2 !== 'none') || `x ${xe} ${xt} ${xl}; dashes ${d1} / ${d2}`;
   });
   await shot(a, 'deps-running');
-  rmSync(env('GATE'), { force: true });
-  await check('deps: the chain turns green without a reload (extract, transform, load)', async () => {
-    await until(a, () => ['extract', 'transform', 'load'].every((j) =>
-      document.querySelector(`#dag g.node[data-job="${j}"]`)?.dataset.family === 'green'));
-    return true;
+  await check('deps: the chain turns green without a reload (extract, transform, load), pushed: every read of the day blocked', async () => {
+    await until(a, () => document.querySelector('#live')?.textContent.includes('pushed'));
+    let blocked = 0;
+    await a.route('**/api/v1/deps**', (route) => { blocked++; return route.abort(); });
+    try {
+      rmSync(env('GATE'), { force: true });
+      await until(a, () => ['extract', 'transform', 'load'].every((j) =>
+        document.querySelector(`#dag g.node[data-job="${j}"]`)?.dataset.family === 'green'));
+      const st = await a.getAttribute('#dag g.node[data-job="load"]', 'data-state');
+      return st === 'Success' || `load ${st} (${blocked} reads blocked)`;
+    } finally {
+      await a.unroute('**/api/v1/deps**');
+    }
   });
   await shot(a, 'deps-green');
   await check('deps: a click on a node opens its instance', async () => {
