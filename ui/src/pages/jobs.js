@@ -1,13 +1,18 @@
 // The jobs: every job of the tenant with its group, type, trigger (cron and zone),
-// whether it is enabled, and a Submit link for operators and admins.
+// whether it is enabled, a Submit link for operators and admins, and "+ New job" for
+// admins (the role that may create one: POST /api/v1/jobs).
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl, ZONE } from '../time.js';
 
-export function jobsPage(main) {
+export function jobsPage(main, r) {
   const tbody = h('tbody', { id: 'jobs' });
   const err = h('p', { class: 'error', role: 'alert' });
-  fill(main, h('h1', null, 'Jobs'), err,
+  const deleted = r.query.get('deleted');
+  fill(main, h('h1', null, 'Jobs'),
+    can('admin') && h('p', { class: 'actions' }, h('a', { class: 'button', href: '#/newjob', id: 'new-job' }, '+ New job')),
+    deleted && h('p', { id: 'jobs-msg', role: 'status' }, `Job "${deleted}" deleted.`),
+    err,
     h('table', { class: 'grid' },
       h('thead', null, h('tr', null, ['Job', 'Group', 'Type', 'Enabled', 'Trigger', 'Parameters', 'Version', `Changed (${ZONE})`, '']
         .map((t) => h('th', null, t)))),
