@@ -133,7 +133,7 @@ struct watch {
         int64_t log_off;   /* log bytes sent (or, at the first look, the size then) */
         bool first;        /* the first look: the log's bytes so far are the page's to read */
         unsigned char *chunk; /* WATCH_LOG_CHUNK bytes, allocated at the first log read */
-        bool more;            /* a full chunk was sent and more is there: look again at once */
+        bool more;            /* a chunk was sent and more is there: look again at once */
         size_t nseen;
         struct step_seen seen[WATCH_STEPS];
 };
@@ -215,8 +215,11 @@ static void watch_steps(struct stream *es, struct store *s, int64_t e)
         struct batch_err err;
         if (store_step_list(s, e, &l, &err) < 0)
                 return;
-        struct store_step changed[WATCH_STEPS];
-        struct store_step_list out = {0, changed};
+        struct store_step_list out = {0, l.n ? calloc(l.n, sizeof(struct store_step)) : NULL};
+        if (l.n && !out.items) {
+                store_step_list_release(&l);
+                return; /* the next look */
+        }
         struct buf one;
         buf_init(&one, 0);
         for (size_t i = 0; i < l.n && i < WATCH_STEPS; i++) {
@@ -235,7 +238,7 @@ static void watch_steps(struct stream *es, struct store *s, int64_t e)
                 if (k == w->nseen)
                         w->seen[w->nseen++].id = l.items[i].id;
                 memcpy(w->seen[k].digest, d, sizeof(d));
-                changed[out.n++] = l.items[i];
+                out.items[out.n++] = l.items[i]; /* borrowed from l */
         }
         buf_release(&one);
         if (out.n) {
@@ -245,6 +248,7 @@ static void watch_steps(struct stream *es, struct store *s, int64_t e)
                 ops_put_steps(&es->pending, &out);
                 buf_puts(&es->pending, "}\n\n");
         }
+        free(out.items);
         store_step_list_release(&l);
 }
 
@@ -289,7 +293,7 @@ static bool watch_log(struct stream *es, const char *path, bool finished)
         json_put_stringn(&es->pending, (const char *)buf, len);
         buf_puts(&es->pending, "}\n\n");
         w->log_off += (int64_t)len;
-        w->more = len == WATCH_LOG_CHUNK && w->log_off < size;
+        w->more = w->log_off < size;
         return w->log_off >= size;
 }
 

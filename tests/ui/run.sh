@@ -219,6 +219,14 @@ check "a POST with Sec-Fetch-Site: cross-site: 403" [ "$code" = 403 ]
 check "the refused cross-origin POSTs submitted nothing" [ "$(count_greet)" = "$before" ]
 get /api/v1/jobs/greet/submit -X POST -H "Authorization: Bearer $VIEWER" -H 'Content-Type: application/json' -d '{}'
 check "a submit with the viewer token: 403" [ "$code" = 403 ]
+# The event stream's instance= (docs/api.md, "Events"): refused with the reason.
+ticket() { curl -s -X POST -H "Authorization: Bearer $VIEWER" "$base/api/v1/events/ticket" | jq -r .ticket; }
+get "/api/v1/events?ticket=$(ticket)&instance=x"
+check "GET /api/v1/events?instance=x: 400 naming the parameter" \
+    sh -c '[ "$1" = 400 ] && jq -e ".detail == \"instance=\\\"x\\\" is not an instance id\"" "$2" >/dev/null' - "$code" "$tmp/body"
+get "/api/v1/events?ticket=$(ticket)&instance=999999"
+check "GET /api/v1/events?instance=999999 (no such instance): 404" \
+    sh -c '[ "$1" = 404 ] && jq -e ".detail | test(\"instance=999999\")" "$2" >/dev/null' - "$code" "$tmp/body"
 
 # ---- the browser ----------------------------------------------------------------------------
 rm -rf "$SCREENS"
