@@ -219,8 +219,8 @@ export function instancePage(main, r) {
   timer = setInterval(tick, POLL_MS);
   return () => {
     clearInterval(timer);
+    off(); // first: with no page listening the stream closes, and unwatch opens none
     unwatch();
-    off();
     document.removeEventListener('visibilitychange', onVis);
   };
 }
