@@ -37,6 +37,12 @@ export function isLive() {
   return live;
 }
 
+// The status line of a page that reads at lastRead (Date.now()): pushed or polled.
+export function liveText(lastRead) {
+  return live ? `● live: changes pushed by batchd, last read ${new Date(lastRead).toLocaleTimeString()}`
+    : `● live, checked ${new Date().toLocaleTimeString()}`;
+}
+
 // watch(id, fn): the stream follows instance id: fn({steps}) and fn({log}) with its
 // events (docs/api.md, "Events"). One instance per tab; returns the unwatch. The stream
 // is opened again for it (from the last change seen, so nothing is missed).

@@ -15,7 +15,7 @@ let dagre = null;
 import { api } from '../api.js';
 import { h, fill } from '../dom.js';
 import { STATES } from '../states.js';
-import { onChange, isLive, serial } from '../live.js';
+import { onChange, isLive, serial, liveText } from '../live.js';
 
 const POLL_MS = 3000;
 const SAFETY_MS = 15000;
@@ -127,8 +127,6 @@ export function depsPage(main, r) {
     if (!d.nodes.length) fill(box, h('p', { class: 'muted' }, 'No job (of this group).'));
   }
 
-  const liveText = () => (isLive() ? `● live: changes pushed by batchd, last read ${new Date(lastRead).toLocaleTimeString()}`
-    : `● live, checked ${new Date().toLocaleTimeString()}`);
   const poll = serial(pollOnce);
   async function pollOnce() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
@@ -147,7 +145,7 @@ export function depsPage(main, r) {
       const res = await api('GET', `/api/v1/deps?${p}`, { etag });
       if (!dagre) dagre = (await import('../lazy/graph.js')).default;
       fill(err);
-      fill(status, liveText());
+      fill(status, liveText(lastRead));
       if (res.status === 304) return;
       etag = res.etag;
       draw(res.data);
