@@ -143,8 +143,8 @@ while [ "$i" -lt "$REQS" ]; do
     echo "/ui/app.js" >>"$tmp/u.js"
     i=$((i + 1))
 done
-timed "GET / (the page, 455 bytes)" "$tmp/u.page"
-timed "GET /ui/app.js (54 KB)" "$tmp/u.js"
+timed "GET / (the page, $(wc -c <"$SRC/ui/dist/index.html") bytes)" "$tmp/u.page"
+timed "GET /ui/app.js ($((($(wc -c <"$SRC/ui/dist/app.js") + 500) / 1000)) KB)" "$tmp/u.js"
 pages "/api/v1/grid?days=14&limit=50" 20 "$tmp/u.gpages"
 : >"$tmp/u.grid"; : >"$tmp/u.grid7"
 i=0

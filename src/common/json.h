@@ -8,4 +8,7 @@
  * backslash are escaped, other bytes are copied as they are (UTF-8 passes through). */
 void json_put_string(struct buf *b, const char *s);
 
+/* The same for the len bytes at s, which may hold NUL bytes (written as \u0000). */
+void json_put_stringn(struct buf *b, const char *s, size_t len);
+
 #endif

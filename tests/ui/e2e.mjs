@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { DEFICIENCIES, distance, parseRgb } from './palette.mjs';
 
 const env = (k) => {
@@ -304,6 +305,53 @@ try {
     const ids = await op.locator('#instances tr[data-id]').evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
     const flag = await op.textContent(`#instances tr[data-id="${importId}"] .flag`);
     return (ids.length === 1 && flag.includes('2 skipped')) || `rows ${ids}, flag ${flag}`;
+  });
+  // ---- pushed step counts and log lines: a chunk job fed a row every 0.3 s (run.sh's
+  // trickle) followed on its page while every read of the instance and its log is
+  // refused in the browser, so only the stream (instance=ID) can move them.
+  let trickleId = 0;
+  const countsOf = () => op.locator('#executions tr[data-step="import"] td[data-count]').evaluateAll((tds) =>
+    Object.fromEntries(tds.map((td) => [td.dataset.count, Number(td.textContent)])));
+  const fedRows = () => op.evaluate(() => (document.getElementById('log').textContent.match(/^fed row \d+$/gm) || [])
+    .map((l) => Number(l.slice(8))));
+  await check('pushed: a running chunk job\'s read count and log grow with no read of the instance or its log', async () => {
+    const streams = [];
+    op.on('request', (q) => { if (q.url().includes('/api/v1/events?')) streams.push(q.url()); });
+    trickleId = await submitViaForm(op, 'trickle');
+    await waitInstanceState(op, 'Running');
+    await op.waitForSelector('#executions tr[data-step="import"]', { timeout: WAIT });
+    await until(op, () => /pushed by batchd/.test(document.getElementById('log-note').textContent));
+    const polled = [];
+    await op.route(`**/api/v1/instances/${trickleId}**`, (route) => { polled.push(route.request().url()); return route.abort(); });
+    try {
+      const c0 = (await countsOf()).read_count;
+      const l0 = (await fedRows()).length;
+      await until(op, ([c, l]) => {
+        const n = Number(document.querySelector('#executions tr[data-step="import"] td[data-count="read_count"]').textContent);
+        const fed = (document.getElementById('log').textContent.match(/^fed row \d+$/gm) || []).length;
+        return n >= c + 3 && fed >= l + 3;
+      }, [c0, l0]);
+      const c1 = (await countsOf()).read_count;
+      const l1 = (await fedRows()).length;
+      const watched = streams.some((u) => new URL(u).searchParams.get('instance') === String(trickleId));
+      return (polled.length === 0 && watched) ||
+        `reads ${polled.join(' ')}; read count ${c0} -> ${c1}, log rows ${l0} -> ${l1}; streams ${streams.join(' ')}`;
+    } finally {
+      await op.unroute(`**/api/v1/instances/${trickleId}**`);
+    }
+  });
+  await shot(op, 'instance-pushed-counts');
+  await check('pushed: when the feed stops, Success with every fed row read and written once and its log line shown once, in order', async () => {
+    rmSync(env('TRICKLING'), { recursive: true, force: true });
+    await waitInstanceState(op, 'Success');
+    // The final counts come with the read that the state change brings.
+    await until(op, () => document.querySelector('#executions tr[data-step="import"]')?.children[1]?.textContent === 'COMPLETED');
+    const rows = await fedRows();
+    const c = await countsOf();
+    const inOrder = rows.length > 3 && rows.every((n, i) => n === i + 1);
+    return (inOrder && c.read_count === rows.length && c.write_count === rows.length &&
+      c.process_skip_count === 0 && c.write_skip_count === 0) ||
+      `log rows ${rows.join(',')}; counts ${JSON.stringify(c)}`;
   });
   ok('no CSP violation or page error in the operator\'s tab', op.problems.length === 0, op.problems.join('\n'));
 

@@ -53,11 +53,19 @@ try {
     return (xe < xt && xt < xl && d1 === 'none' && d2 !== 'none') || `x ${xe} ${xt} ${xl}; dashes ${d1} / ${d2}`;
   });
   await shot(a, 'deps-running');
-  rmSync(env('GATE'), { force: true });
-  await check('deps: the chain turns green without a reload (extract, transform, load)', async () => {
-    await until(a, () => ['extract', 'transform', 'load'].every((j) =>
-      document.querySelector(`#dag g.node[data-job="${j}"]`)?.dataset.family === 'green'));
-    return true;
+  await check('deps: the chain turns green without a reload (extract, transform, load), pushed: every read of the day blocked', async () => {
+    await until(a, () => document.querySelector('#live')?.textContent.includes('pushed'));
+    let blocked = 0;
+    await a.route('**/api/v1/deps**', (route) => { blocked++; return route.abort(); });
+    try {
+      rmSync(env('GATE'), { force: true });
+      await until(a, () => ['extract', 'transform', 'load'].every((j) =>
+        document.querySelector(`#dag g.node[data-job="${j}"]`)?.dataset.family === 'green'));
+      const st = await a.getAttribute('#dag g.node[data-job="load"]', 'data-state');
+      return st === 'Success' || `load ${st} (${blocked} reads blocked)`;
+    } finally {
+      await a.unroute('**/api/v1/deps**');
+    }
   });
   await shot(a, 'deps-green');
   await check('deps: a click on a node opens its instance', async () => {
@@ -216,6 +224,60 @@ for r in rows[1:]:
     const on = (await call(ADMIN, 'GET', '/api/v1/jobs/weekly')).body;
     return (off.enabled === false && off.version === 3 && on.enabled === true && on.version === 4) || `${off.enabled} ${off.version} ${on.enabled} ${on.version}`;
   });
+  // ---- a new job from the Jobs page (POST /api/v1/jobs), and deleting one
+  const NEW_BAD = 'kind: job\nname: nightly-report\ngroup: nightly\ntrigger: {cron: "0 61 * * *", timezone: UTC}\n' +
+    'depends_on: [{job: load, mode: success}]\nexecutor: {exec: {command: [/bin/true]}}\n';
+  await check('new job: admins get "+ New job" on the Jobs page; a bad cron is refused with the server\'s message at its line, nothing created', async () => {
+    await a.goto(`${BASE}/#/jobs`);
+    await a.click('#new-job', { timeout: WAIT });
+    await a.waitForSelector('#def-text', { timeout: WAIT });
+    const template = await a.inputValue('#def-text');
+    await a.fill('#def-text', NEW_BAD);
+    await a.click('#def-save');
+    await a.waitForSelector('#def-problems li', { timeout: WAIT });
+    const li = await a.textContent('#def-problems li');
+    const at = await a.getAttribute('#def-problems li', 'data-line');
+    const mark = await a.locator('#def-gutter .mark[data-line="4"]').count();
+    const st = (await call(ADMIN, 'GET', '/api/v1/jobs/nightly-report')).status;
+    return (template.startsWith('kind: job\n') && at === '4' && li.includes('hour: "61" is out of range 0-23') && li.includes('trigger.cron') &&
+      mark === 1 && st === 404) || `template ${JSON.stringify(template.slice(0, 20))}; problem at ${at}: ${li}; marks ${mark}; GET ${st}`;
+  });
+  await shot(a, 'newjob-error');
+  await check('new job: corrected, it is created (version 1) and its definition page opens', async () => {
+    await a.fill('#def-text', NEW_BAD.replace('0 61 * * *', '0 23 * * *'));
+    await a.click('#def-save');
+    await a.waitForURL(/#\/def\/nightly-report/, { timeout: WAIT });
+    await a.waitForSelector('#def-view .ln', { timeout: WAIT });
+    const m = await a.textContent('#def-msg');
+    const job = (await call(ADMIN, 'GET', '/api/v1/jobs/nightly-report')).body;
+    return (m.includes('Created') && job.version === 1 && job.cron === '0 23 * * *' &&
+      (await a.locator('#def-delete').count()) === 1) || `message ${m}; job ${JSON.stringify(job)}`;
+  });
+  await shot(a, 'newjob-created');
+  await check('delete: a job another depends on is refused (asked by a second click), the server\'s problem listed, nothing deleted', async () => {
+    await a.goto(`${BASE}/#/def/load`);
+    await a.click('#def-delete', { timeout: WAIT });
+    const armed = await a.textContent('#def-delete');
+    const still = (await call(ADMIN, 'GET', '/api/v1/jobs/load')).status;
+    await a.click('#def-delete');
+    await a.waitForSelector('#def-problems li', { timeout: WAIT });
+    const li = await a.textContent('#def-problems li');
+    const after = (await call(ADMIN, 'GET', '/api/v1/jobs/load')).status;
+    return (armed.includes('Really delete') && still === 200 && li.includes('nightly-report') &&
+      li.includes('unknown parent job "load"') && after === 200) || `armed ${armed}; ${still}; problem ${li}; after ${after}`;
+  });
+  await shot(a, 'delete-refused');
+  await check('delete: the new job is deleted by two clicks; the Jobs page says so and lists it no more', async () => {
+    await a.goto(`${BASE}/#/def/nightly-report`);
+    await a.click('#def-delete', { timeout: WAIT });
+    await a.click('#def-delete');
+    await a.waitForURL(/#\/jobs\?deleted=nightly-report$/, { timeout: WAIT });
+    await a.waitForSelector('#jobs tr[data-job="load"]', { timeout: WAIT });
+    const m = await a.textContent('#jobs-msg');
+    const rows = await a.locator('#jobs tr[data-job="nightly-report"]').count();
+    const st = (await call(ADMIN, 'GET', '/api/v1/jobs/nightly-report')).status;
+    return (m.includes('"nightly-report" deleted') && rows === 0 && st === 404) || `message ${m}; rows ${rows}; GET ${st}`;
+  });
   ok('no CSP violation or page error in the admin\'s tab', a.problems.length === 0, a.problems.join('\n'));
 
   // ---- display names in the browser's language; a viewer sees no write buttons
@@ -228,9 +290,30 @@ for r in rows[1:]:
     return (dn === env('XSS_DE') && (await de.locator('main script, main img').count()) === 0 &&
       (await de.evaluate(() => window.__xss)) === undefined) || `display ${dn}`;
   });
-  await check('viewer: the definition page has no Edit, Disable or Enable button, and says why', async () => {
-    const n = await de.locator('#def-edit, #def-disable, #def-enable, #def-save').count();
+  await check('viewer: the definition page has no Edit, Disable, Enable or Delete button, and says why', async () => {
+    const n = await de.locator('#def-edit, #def-disable, #def-enable, #def-save, #def-delete').count();
     return (n === 0 && (await de.textContent('#def-actions')).includes('admin')) || `${n} buttons`;
+  });
+  await check('viewer: no "+ New job" on the Jobs page; #/newjob only says that it takes the admin role', async () => {
+    await de.goto(`${BASE}/#/jobs`);
+    await de.waitForSelector('#jobs tr[data-job="load"]', { timeout: WAIT });
+    const n = await de.locator('#new-job').count();
+    await de.goto(`${BASE}/#/newjob`);
+    await de.waitForSelector('#def-msg', { timeout: WAIT });
+    await until(de, () => document.getElementById('def-msg').textContent.includes('admin'));
+    const editors = await de.locator('#def-text, #def-save').count();
+    return (n === 0 && editors === 0) || `${n} New job links, ${editors} editors`;
+  });
+  await check('viewer: creating and deleting a job through the API from the page are refused 403, nothing changed', async () => {
+    const [post, del] = await de.evaluate(async (body) => {
+      const auth = { Authorization: `Bearer ${sessionStorage.getItem('batchd.token')}` };
+      const p = await fetch('/api/v1/jobs', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/yaml' }, body });
+      const d = await fetch('/api/v1/jobs/weekly', { method: 'DELETE', headers: auth });
+      return [p.status, d.status];
+    }, NEW_BAD.replace('0 61 * * *', '0 23 * * *'));
+    const made = (await call(ADMIN, 'GET', '/api/v1/jobs/nightly-report')).status;
+    const kept = (await call(ADMIN, 'GET', '/api/v1/jobs/weekly')).status;
+    return (post === 403 && del === 403 && made === 404 && kept === 200) || `POST ${post}, DELETE ${del}; nightly-report ${made}, weekly ${kept}`;
   });
   await shot(de, 'viewer-definition');
   await check('viewer: a PUT of the definition from the page is refused 403, nothing changed', async () => {

@@ -109,6 +109,19 @@ type: manual
 parameters: {input: $tmp/customers.csv}
 executor: {exec: {command: [$BIN/sdk/examples/customer_import]}}
 YAML
+# trickle: the same SDK program fed one row every 0.3 s (commit interval 1, ids from
+# 1001 so that none is in the table already) while $tmp/trickling exists, each row also
+# logged as "fed row N": its counts and log move while it runs (pushed, docs/ui.md).
+mkdir -p "$tmp/trickling"
+cat >>"$tmp/defs/jobs.yaml" <<YAML
+---
+kind: job
+name: trickle
+group: data
+type: manual
+parameters: {input: /dev/stdin}
+executor: {exec: {command: [/bin/sh, -c, '{ echo id,name,email,age; i=0; while [ -d "\$0" ]; do i=\$((i+1)); echo "\$((1000+i)),N\$i,n\$i@example.com,30"; echo "fed row \$i" >&2; sleep 0.3; done; } | CUSTOMER_IMPORT_COMMIT=1 "\$1"', $tmp/trickling, $BIN/sdk/examples/customer_import]}}
+YAML
 # The SDK's chunk example on 5 rows, 2 of them invalid (docs/sdk.md): 5 read, 2 skipped
 # in processing, 3 written: a Success with a data failure.
 printf 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,no-email,41\n3,Cy,cy@example.com,200\n4,Di,di@example.com,20\n5,Eve,eve@example.com,29\n' \
@@ -207,6 +220,14 @@ check "a POST with Sec-Fetch-Site: cross-site: 403" [ "$code" = 403 ]
 check "the refused cross-origin POSTs submitted nothing" [ "$(count_greet)" = "$before" ]
 get /api/v1/jobs/greet/submit -X POST -H "Authorization: Bearer $VIEWER" -H 'Content-Type: application/json' -d '{}'
 check "a submit with the viewer token: 403" [ "$code" = 403 ]
+# The event stream's instance= (docs/api.md, "Events"): refused with the reason.
+ticket() { curl -s -X POST -H "Authorization: Bearer $VIEWER" "$base/api/v1/events/ticket" | jq -r .ticket; }
+get "/api/v1/events?ticket=$(ticket)&instance=x"
+check "GET /api/v1/events?instance=x: 400 naming the parameter" \
+    sh -c '[ "$1" = 400 ] && jq -e ".detail == \"instance=\\\"x\\\" is not an instance id\"" "$2" >/dev/null' - "$code" "$tmp/body"
+get "/api/v1/events?ticket=$(ticket)&instance=999999"
+check "GET /api/v1/events?instance=999999 (no such instance): 404" \
+    sh -c '[ "$1" = 404 ] && jq -e ".detail | test(\"instance=999999\")" "$2" >/dev/null' - "$code" "$tmp/body"
 
 # ---- the browser ----------------------------------------------------------------------------
 rm -rf "$SCREENS"
@@ -215,7 +236,7 @@ if [ -n "${PAGES_ONLY:-}" ]; then # PAGES_ONLY=1: only pages.mjs (while working 
     : >"$tmp/e2e.out"; rc=0
 else
 BASE=$base ADMIN=$ADMIN OPERATOR=$OPERATOR VIEWER=$VIEWER CHROMIUM=$CHROMIUM SCREENS=$SCREENS \
-    ALIVE="$tmp/alive" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
+    ALIVE="$tmp/alive" TRICKLING="$tmp/trickling" XSS_PARAM=$XSS_PARAM UI_DIR="$SRC/ui" \
     node "$HERE/e2e.mjs" >"$tmp/e2e.out" 2>"$tmp/e2e.err"
 rc=$?
 fi

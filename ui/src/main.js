@@ -1,6 +1,6 @@
 // main.js: the web UI's shell (docs/ui.md): a header, and the page the location's hash
 // names (#/login, #/monitor, #/instance/ID, #/jobs, #/submit/NAME, #/report, #/cron, #/deps,
-// #/def/NAME, #/settings, #/grid). A page is a function
+// #/def/NAME, #/newjob, #/settings, #/grid). A page is a function
 // (main element, route) that may return a cleanup, called when the user leaves it
 // (it stops the page's polling).
 import { api, session } from './api.js';
@@ -14,6 +14,7 @@ import { reportPage } from './pages/report.js';
 import { cronPage } from './pages/cron.js';
 import { depsPage } from './pages/deps.js';
 import { definitionPage } from './pages/definition.js';
+import { newJobPage } from './pages/newjob.js';
 import { settingsPage } from './pages/settings.js';
 import { gridPage } from './pages/grid.js';
 
@@ -71,7 +72,7 @@ async function show() {
   header();
   r = route();
   const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage, settings: settingsPage, grid: gridPage };
+    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage, newjob: newJobPage, settings: settingsPage, grid: gridPage };
   const page = pages[r.page];
   fill(main);
   if (!page) {

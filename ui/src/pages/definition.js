@@ -1,8 +1,10 @@
 // A job's definition (#/def/NAME): the stored YAML (secrets as ***), its display names
 // in the browser's language, enable/disable and edit for admins (PUT /api/v1/jobs/NAME
 // with the YAML as typed; the server's validation problems are listed and marked at
-// the line they concern), the cron helper for its trigger, and the version history
-// with a line diff of each version against the one before.
+// the line they concern), delete for admins (DELETE /api/v1/jobs/NAME, asked by a second
+// click; refused while another job depends on it, with the server's problems listed),
+// the cron helper for its trigger, and the version history with a line diff of each
+// version against the one before.
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl } from '../time.js';
@@ -83,6 +85,28 @@ export function definitionPage(main, r) {
     fill(actions);
   }
 
+  // Two clicks (no confirm() dialog): the first arms the button, the second deletes.
+  async function del(ev) {
+    const btn = ev.currentTarget;
+    if (btn.dataset.armed !== '1') {
+      btn.dataset.armed = '1';
+      btn.textContent = `Really delete "${name}"?`;
+      return;
+    }
+    fill(problems);
+    try {
+      await api('DELETE', `/api/v1/jobs/${encodeURIComponent(name)}`);
+      location.hash = `#/jobs?deleted=${encodeURIComponent(name)}`;
+    } catch (e) {
+      // 422: another definition names it (docs/api.md); the problems say which.
+      fill(msg, h('span', { class: 'error' }, e.status === 422
+        ? `Not deleted: another job depends on "${name}" (${e.message})` : `Not deleted: ${e.message}`));
+      fill(problems, ((e.problem && e.problem.errors) || []).map((p) =>
+        h('li', { 'data-key': p.key || '' }, p.where ? `${p.where}` : 'the definitions', p.key ? ` (${p.key})` : '', `: ${p.message}`)));
+      buttons();
+    }
+  }
+
   async function toggle(on) {
     try {
       job = (await api('POST', `/api/v1/jobs/${encodeURIComponent(name)}/${on ? 'enable' : 'disable'}`)).data;
@@ -94,11 +118,12 @@ export function definitionPage(main, r) {
   }
 
   function buttons() {
-    if (!can('admin')) { fill(actions, h('span', { class: 'muted' }, `Read only: changing a definition takes the admin role (you are ${job ? 'a ' : ''}${(can('operator') && 'operator') || 'viewer'}).`)); return; }
+    if (!can('admin')) { fill(actions, h('span', { class: 'muted' }, `Read only: changing or deleting a definition takes the admin role (you are ${job ? 'a ' : ''}${(can('operator') && 'operator') || 'viewer'}).`)); return; }
     fill(actions,
       h('button', { type: 'button', id: 'def-edit', onclick: edit }, '✎ Edit'),
       job.enabled ? h('button', { type: 'button', id: 'def-disable', class: 'danger', onclick: () => toggle(false) }, 'Disable')
-        : h('button', { type: 'button', id: 'def-enable', onclick: () => toggle(true) }, 'Enable'));
+        : h('button', { type: 'button', id: 'def-enable', onclick: () => toggle(true) }, 'Enable'),
+      h('button', { type: 'button', id: 'def-delete', class: 'danger', onclick: del }, 'Delete'));
   }
 
   async function load() {
@@ -143,6 +168,7 @@ export function definitionPage(main, r) {
       fill(history, h('p', { class: 'error' }, `Cannot read the versions: ${e.message}`));
     }
   }
+  if (r.query.get('created')) fill(msg, 'Created: version 1.');
   load();
   return () => { if (helper) helper.stop(); };
 }

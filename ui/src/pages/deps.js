@@ -4,14 +4,22 @@
 // waiting or running, red failed, skipped or canceled, grey not due (no instance that
 // day). The state's glyph and name are written in the node too, so no state is told by
 // colour alone. Success edges are solid, completion edges dashed. A node with an
-// instance links to it. Polled every POLL_MS with If-None-Match, paused while hidden.
+// instance links to it. batchd pushes the state changes (live.js): a node whose governing
+// instance changed takes its new state from the delta at once, and the day is read again
+// REREAD_MS later (one request, If-None-Match) for the rest (a new instance, a due time).
+// With the stream the view also reads the day every SAFETY_MS (the day and the
+// definitions move without a state change); without it, it polls every POLL_MS. Nothing
+// while the tab is hidden.
 // dagre is a bundle of its own (ui/dist/graph.js), loaded when the view is first shown.
 let dagre = null;
 import { api } from '../api.js';
 import { h, fill } from '../dom.js';
 import { STATES } from '../states.js';
+import { onChange, isLive, serial, liveText } from '../live.js';
 
 const POLL_MS = 3000;
+const SAFETY_MS = 15000;
+const REREAD_MS = 700;
 const NODE_W = 190, NODE_H = 56;
 
 // The colour family of a state code (null: no instance that day).
@@ -50,6 +58,9 @@ export function depsPage(main, r) {
   const status = h('span', { id: 'live', class: 'live' });
   let etag = null;
   let timer = null;
+  let reread = null;
+  let cur = null; // the day as last drawn
+  let lastRead = 0;
   let date = q.get('date') || '';
 
   const go = (ev) => {
@@ -75,6 +86,7 @@ export function depsPage(main, r) {
     info, err, box, h('div', { class: 'below' }, h('span'), status));
 
   function draw(d) {
+    cur = d;
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: 'LR', nodesep: 22, ranksep: 70, marginx: 10, marginy: 10 });
     g.setDefaultEdgeLabel(() => ({}));
@@ -115,8 +127,10 @@ export function depsPage(main, r) {
     if (!d.nodes.length) fill(box, h('p', { class: 'muted' }, 'No job (of this group).'));
   }
 
-  async function poll() {
+  const poll = serial(pollOnce);
+  async function pollOnce() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
+    lastRead = Date.now();
     try {
       if (!date) {
         // Today by batchd's clock, in the tenant's zone (the answer names it).
@@ -131,7 +145,7 @@ export function depsPage(main, r) {
       const res = await api('GET', `/api/v1/deps?${p}`, { etag });
       if (!dagre) dagre = (await import('../lazy/graph.js')).default;
       fill(err);
-      fill(status, `● live, checked ${new Date().toLocaleTimeString()}`);
+      fill(status, liveText(lastRead));
       if (res.status === 304) return;
       etag = res.etag;
       draw(res.data);
@@ -139,12 +153,35 @@ export function depsPage(main, r) {
       fill(err, `Cannot read the dependencies: ${e.message}`);
     }
   }
+  // A delta: a node whose governing instance changed state is drawn with its new state
+  // now (the layout does not change); the day is read again soon for the rest.
+  function delta(d) {
+    if (document.hidden) return;
+    let changed = false;
+    for (const c of d.changes || []) {
+      const n = cur && cur.nodes.find((x) => x.job === c.job && x.instance_id === c.instance_id);
+      if (!n || n.state_code === c.state_code) continue;
+      n.state_code = c.state_code;
+      changed = true;
+    }
+    if (changed && dagre) draw(cur);
+    clearTimeout(reread);
+    reread = setTimeout(poll, d.resync ? 0 : REREAD_MS);
+  }
+  function tick() {
+    if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
+    if (isLive() && Date.now() - lastRead < SAFETY_MS) return;
+    poll();
+  }
   const onVis = () => { if (!document.hidden) poll(); };
   document.addEventListener('visibilitychange', onVis);
+  const off = onChange(delta);
   poll();
-  timer = setInterval(poll, POLL_MS);
+  timer = setInterval(tick, POLL_MS);
   return () => {
     clearInterval(timer);
+    clearTimeout(reread);
+    off();
     document.removeEventListener('visibilitychange', onVis);
   };
 }

@@ -1,12 +1,14 @@
 // Instance detail: the instance, its state history, executions with their step executions
-// (the eight counts), and the log, all refreshed every POLL_MS until the instance is in a
-// final state (ETag: 304 while nothing changed; the log is read from where it was, with a
-// Range); state changes pushed by batchd (live.js) are shown at once. Stop / rerun / mark success are shown to operators and admins; the server checks
-// the role anyway.
+// (the eight counts), and the log. batchd pushes (live.js) the instance's state changes,
+// its step executions' new counts and the lines appended to its log: the page reads the
+// instance when it opens, when the stream (re)opens and on a state change, and polls
+// (every POLL_MS while it runs; ETag: 304 while nothing changed; the log from where it
+// was, with a Range) only when there is no stream. Stop / rerun / mark success are shown
+// to operators and admins; the server checks the role anyway.
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { FINAL, badge } from '../states.js';
-import { onChange, isLive } from '../live.js';
+import { onChange, isLive, watch, isWatching } from '../live.js';
 import { timeEl, ZONE } from '../time.js';
 import { reasonOf, paramsText } from './monitor.js';
 
@@ -112,7 +114,46 @@ export function instancePage(main, r) {
       h('p', null, 'pid ', String(e.pid), ', started ', timeEl(e.started_at),
         e.finished ? [', finished ', timeEl(e.finished_at), `, exit status ${e.exit_status}`] : ', running',
         e.error ? [', error: ', h('span', { class: 'error' }, e.error)] : ''),
-      showSteps(e.steps))) : h('p', { class: 'muted' }, 'Not started yet.'));
+      h('div', { class: 'steps-box' }, showSteps(e.steps)))) : h('p', { class: 'muted' }, 'Not started yet.'));
+  }
+
+  // Pushed step executions (a "steps" event): those of an execution the page shows are
+  // merged by name and its table drawn again; an execution it does not know yet (a new
+  // run) makes it read the instance.
+  function pushedSteps(d) {
+    const e = inst && inst.executions.find((x) => String(x.id) === String(d.execution_id));
+    const box = e && execs.querySelector(`[data-exec="${e.id}"] .steps-box`);
+    if (!box) { refresh(); return; }
+    for (const s of d.steps) {
+      const i = e.steps.findIndex((x) => x.name === s.name);
+      if (i < 0) e.steps.push(s); else e.steps[i] = s;
+    }
+    box.replaceChildren(showSteps(e.steps));
+  }
+
+  // The log is changed by one thing at a time, in order (reads and pushed pieces).
+  let logQ = Promise.resolve();
+  function logTask(fn) {
+    logQ = logQ.then(fn, fn);
+    return logQ;
+  }
+
+  // A pushed piece of the log ({execution_id, from, to, text}, offsets in bytes): appended
+  // when it starts where the page's copy ends; a piece of a newer execution from its
+  // first byte starts the log afresh; anything else (a gap: the page read less or more
+  // than the stream began with) is mended by reading the log from where the copy ends.
+  function pushedLog(d) {
+    return logTask(async () => {
+      if (String(d.execution_id) !== String(logExec)) {
+        if (d.from !== 0) return readLog();
+        logExec = d.execution_id; logLen = 0; fill(log);
+      }
+      if (d.to <= logLen) return undefined;
+      if (d.from !== logLen) return readLog();
+      log.appendChild(document.createTextNode(d.text));
+      logLen = d.to;
+      return undefined;
+    });
   }
 
   async function readLog() {
@@ -125,17 +166,22 @@ export function instancePage(main, r) {
       const text = typeof res.data === 'string' ? res.data : '';
       if (res.status === 200) { fill(log); logLen = 0; }
       log.appendChild(document.createTextNode(text));
-      logLen += new TextEncoder().encode(text).length;
+      // The bytes read (Content-Range: bytes FROM-TO/SIZE), as pushed pieces count them.
+      const cr = /^bytes \d+-(\d+)\//.exec(res.headers.get('Content-Range') || '');
+      logLen = cr ? Number(cr[1]) + 1 : logLen + new TextEncoder().encode(text).length;
     } catch (e) {
       if (e.status !== 416 && e.status !== 404) fill(logNote, `Cannot read the log: ${e.message}`);
     }
-    fill(logNote, `Execution ${last.id}${last.finished ? '' : ', following while it runs'}.`);
+    fill(logNote, `Execution ${last.id}${last.finished ? ''
+      : isWatching(id) ? ', following while it runs (pushed by batchd)' : ', following while it runs'}.`);
   }
 
-  // A poll tick: with the stream (live.js), only while it runs (step counts and log are
-  // not pushed), else every 15 s at most.
+  // A poll tick: none while the stream pushes this instance's steps and log; with a
+  // stream that does not (an older batchd), only while it runs, else every 15 s at most;
+  // without a stream, every POLL_MS.
   let lastRead = 0;
   function tick() {
+    if (isWatching(id)) return;
     if (isLive() && inst && ![2, 4, 10].includes(inst.state) && Date.now() - lastRead < 15000) return;
     refresh();
   }
@@ -146,7 +192,7 @@ export function instancePage(main, r) {
       const res = await api('GET', `/api/v1/instances/${id}`, { etag });
       if (res.status !== 304) { etag = res.etag; show(res.data); }
       fill(err);
-      await readLog();
+      await logTask(readLog);
       if (FINAL.has(inst.state) && inst.executions.every((e) => e.finished)) clearInterval(timer);
     } catch (e) {
       fill(err, `Cannot read the instance: ${e.message}`);
@@ -155,8 +201,7 @@ export function instancePage(main, r) {
   const onVis = () => { if (!document.hidden) refresh(); };
   document.addEventListener('visibilitychange', onVis);
   // Pushed changes (live.js): this instance's new state is shown from the delta at once,
-  // then the instance is read again (its history, executions, buttons). The polling
-  // stays for what is not a state change: the step counts and the log while it runs.
+  // then the instance is read again (its history, executions, buttons).
   const off = onChange((d) => {
     const mine = (d.changes || []).filter((c) => String(c.instance_id) === String(id));
     if (!mine.length && !d.resync) return;
@@ -166,11 +211,16 @@ export function instancePage(main, r) {
     refresh();
     if (c && !FINAL.has(c.state_code)) { clearInterval(timer); timer = setInterval(tick, POLL_MS); }
   });
+  const unwatch = watch(id, (d) => {
+    if (d.steps) pushedSteps(d.steps);
+    if (d.log) pushedLog(d.log);
+  });
   refresh();
   timer = setInterval(tick, POLL_MS);
   return () => {
     clearInterval(timer);
-    off();
+    off(); // first: with no page listening the stream closes, and unwatch opens none
+    unwatch();
     document.removeEventListener('visibilitychange', onVis);
   };
 }

@@ -1,16 +1,21 @@
 // The jobs: every job of the tenant with its group, type, trigger (cron and zone),
-// whether it is enabled, and a Submit link for operators and admins. In a runtime
-// environment, a banner lists the drifted jobs (changed for troubleshooting rather than
-// by an applied export: "drift" in GET /api/v1/jobs), and each one's row is marked.
+// whether it is enabled, a Submit link for operators and admins, and "+ New job" for
+// admins (the role that may create one: POST /api/v1/jobs). In a runtime environment, a
+// banner lists the drifted jobs (changed for troubleshooting rather than by an applied
+// export: "drift" in GET /api/v1/jobs), and each one's row is marked.
 import { api, can, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl, ZONE } from '../time.js';
 
-export function jobsPage(main) {
+export function jobsPage(main, r) {
   const tbody = h('tbody', { id: 'jobs' });
   const err = h('p', { class: 'error', role: 'alert' });
   const banner = h('div', { id: 'drift-banner', role: 'status' });
-  fill(main, h('h1', null, 'Jobs'), err, banner,
+  const deleted = r.query.get('deleted');
+  fill(main, h('h1', null, 'Jobs'),
+    can('admin') && h('p', { class: 'actions' }, h('a', { class: 'button', href: '#/newjob', id: 'new-job' }, '+ New job')),
+    deleted && h('p', { id: 'jobs-msg', role: 'status' }, `Job "${deleted}" deleted.`),
+    err, banner,
     h('table', { class: 'grid' },
       h('thead', null, h('tr', null, ['Job', 'Group', 'Type', 'Enabled', 'Trigger', 'Parameters', 'Version', `Changed (${ZONE})`, '']
         .map((t) => h('th', null, t)))),

@@ -9,7 +9,7 @@ import { api, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { STATES, badge } from '../states.js';
 import { timeEl, isoOf, toLocalInput, fromLocalInput, ZONE, showTime } from '../time.js';
-import { onChange, isLive, serial } from '../live.js';
+import { onChange, isLive, serial, liveText } from '../live.js';
 
 const POLL_MS = 3000;
 const SAFETY_MS = 15000;
@@ -149,8 +149,6 @@ export function monitorPage(main, r) {
 
   let lastRead = 0;
   let reread = null;
-  const liveText = () => (isLive() ? `● live: changes pushed by batchd, last read ${new Date(lastRead).toLocaleTimeString()}`
-    : `● live, checked ${new Date().toLocaleTimeString()}`);
   // Each poll tick: nothing while hidden; with the stream, only every SAFETY_MS.
   function tick() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
@@ -193,7 +191,7 @@ export function monitorPage(main, r) {
       // rolling window moves: 304 means the rows would be the same.
       const res = await api('GET', `/api/v1/instances?${p}`, { etag });
       fill(err);
-      fill(status, liveText());
+      fill(status, liveText(lastRead));
       if (res.status === 304) return;
       etag = res.etag;
       fill(tbody, rows(res.data.items));
