@@ -629,6 +629,7 @@ static void html_row(struct buf *b, const struct report_row *w)
         buf_printf(b, "<td style=\"background:#%06X\">%s</td>", severity_rgb[w->severity],
                    inspect_severity_name(w->severity));
         html_cell(b, inspect_scenario_text(w->scenarios, text));
+        html_cell(b, w->process_date ? w->process_date : "");
         buf_puts(b, "</tr>\n");
 }
 
@@ -654,7 +655,8 @@ char *report_daily_html(const struct report_daily *r)
         buf_puts(&b, "<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<tr><th>Job</th>"
                      "<th>Display name</th><th>Frequency check</th><th>Estimated min</th>"
                      "<th>Average min</th><th>Total</th><th>Success</th><th>Fail</th>"
-                     "<th>Has failure</th><th>Severity</th><th>Finding</th></tr>\n");
+                     "<th>Has failure</th><th>Severity</th><th>Finding</th><th>Process date</th>"
+                     "</tr>\n");
         /* Findings first, the most severe first; then the rest, by name. */
         for (int sev = INSPECT_ERROR; sev >= INSPECT_INFORMATION; sev--)
                 for (size_t i = 0; i < r->n; i++)

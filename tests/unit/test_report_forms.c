@@ -63,6 +63,9 @@ static void test_html(void **state)
         assert_non_null(beta);
         assert_non_null(alpha);
         assert_true(beta < alpha);
+        /* The process dates of the day's instances, the last column (docs/report.md). */
+        assert_non_null(strstr(html, "<th>Finding</th><th>Process date</th></tr>"));
+        assert_non_null(strstr(html, "<td>2026-12-01 2026-12-02</td></tr>"));
         free(html);
 }
 
