@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/output.h"
 #include "cli/rcmd.h"
@@ -685,6 +686,25 @@ static int instance_mark_success(int argc, char **argv)
         return request(argc, argv, &cli_remote_instance_cmds[3], "mark-success");
 }
 
+/* Whether instance id exists, has no execution yet and is not final: what `log -f` waits
+ * out. False when it cannot tell (the log's own answer is then reported). */
+static bool not_started_yet(long long id)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/api/v1/instances/%lld", id);
+        struct remote_resp resp;
+        if (remote_request(remote_current(), "GET", path, NULL, NULL, NULL, 0, NULL, &resp))
+                return false;
+        json_t *j = resp.status == 200 ? remote_json(&resp) : NULL;
+        remote_resp_release(&resp);
+        json_t *state = json_object_get(j, "state");
+        json_t *ex = json_object_get(j, "executions");
+        bool waiting = json_is_integer(state) && !state_is_final((int)json_integer_value(state)) &&
+                       json_array_size(ex) == 0;
+        json_decref(j);
+        return waiting;
+}
+
 static int instance_log(int argc, char **argv)
 {
         const struct cli_cmd *cmd = &cli_remote_instance_cmds[4];
@@ -696,9 +716,18 @@ static int instance_log(int argc, char **argv)
         char path[96];
         snprintf(path, sizeof(path), "/api/v1/instances/%lld/log", id);
         struct remote_resp resp;
-        if ((r = remote_request(remote_current(), "GET", path, o.follow ? "follow=true" : NULL,
-                                NULL, NULL, 0, stdout, &resp)))
-                goto out;
+        for (;;) {
+                if ((r = remote_request(remote_current(), "GET", path,
+                                        o.follow ? "follow=true" : NULL, NULL, NULL, 0, stdout,
+                                        &resp)))
+                        goto out;
+                /* -f on an instance that has not started: wait for its run (docs/cli.md). */
+                if (!o.follow || resp.status != 404 || !not_started_yet(id))
+                        break;
+                remote_resp_release(&resp);
+                struct timespec pause = {0, 500 * 1000 * 1000};
+                nanosleep(&pause, NULL);
+        }
         if (resp.status < 200 || resp.status >= 300)
                 r = remote_fail(&resp);
         fflush(stdout);

@@ -47,6 +47,13 @@ type: manual
 executor: {exec: {command: [/bin/sleep, "60"]}}
 ---
 kind: job
+name: after_sleeper
+group: adhoc
+type: manual
+depends_on: [{job: sleeper, mode: completion}]
+executor: {exec: {command: [/bin/echo, "after the sleeper"]}}
+---
+kind: job
 name: broken
 group: adhoc
 type: manual
@@ -90,7 +97,8 @@ workdays: [MON, TUE, WED, THU, FRI]
 holidays: [2026-12-25]
 EOF
 # The expected job names (sorted), by group, by type, and the disabled ones.
-all_jobs="broken
+all_jobs="after_sleeper
+broken
 extract
 hello
 load
@@ -100,7 +108,8 @@ sleeper"
 nightly_jobs="extract
 load
 report"
-manual_jobs="broken
+manual_jobs="after_sleeper
+broken
 hello
 retired
 sleeper"
@@ -189,7 +198,7 @@ check "jobs list --enabled false" 0 - "" -- jobs list --enabled false
     fail "jobs list --enabled false: the disabled job" "$tmp/out"
 check "jobs list --enabled maybe: usage error" 2 "" "--enabled must be true or false" -- jobs list --enabled maybe
 check "jobs list -o json" 0 - "" -- jobs list -o json
-[ "$(grep -c '"kind": "job"' "$tmp/out")" -eq 7 ] && grep -q '"next_cursor": null' "$tmp/out" &&
+[ "$(grep -c '"kind": "job"' "$tmp/out")" -eq 8 ] && grep -q '"next_cursor": null' "$tmp/out" &&
     grep -q '"name": "retired"' "$tmp/out" && grep -q '"enabled": false' "$tmp/out" &&
     pass "jobs list -o json: the API's items" || fail "jobs list -o json: the API's items" "$tmp/out"
 BATCHCTL_PAGE_SIZE=2 "$B" jobs list >"$tmp/out" 2>&1
@@ -305,10 +314,24 @@ grep -qE "^rerun instance $id1: " "$tmp/out" && pass "rerun: the daemon's answer
 "$B" submit sleeper >"$tmp/out" 2>&1
 ids=$(sed -n 's/^submitted instance \([0-9]*\) of sleeper$/\1/p' "$tmp/out")
 wait_for "$WAIT" in_state "$ids" Running || fail "the sleeper runs"
+# after_sleeper waits for the sleeper (Dependency Wait): `instance log -f` of it waits for
+# its run rather than answering "has not run yet" (docs/cli.md), then prints its output and
+# ends with the run.
+"$B" submit after_sleeper >"$tmp/out" 2>&1
+ids2=$(sed -n 's/^submitted instance \([0-9]*\) of after_sleeper$/\1/p' "$tmp/out")
+cp "$tmp/out" "$tmp/submit2.out"
+"$B" instance log "$ids2" -f >"$tmp/follow.out" 2>"$tmp/follow.err" &
+follow_pid=$!
 check "a viewer's instance stop: 403" 1 "" "(HTTP 403)" -- instance stop "$ids" --token "$viewer"
 grep -qF "needs the operator role" "$tmp/err" && pass "403 names the role needed" || fail "403 names the role needed" "$tmp/err"
 check "instance stop --reason (operator)" 0 - "" -- instance stop "$ids" --reason "test stop" --token "$operator"
 grep -qE "^stop instance $ids: " "$tmp/out" && pass "stop: the daemon's answer" || fail "stop: the daemon's answer" "$tmp/out"
+follow_done() { ! kill -0 "$follow_pid" 2>/dev/null; }
+wait_for "$WAIT" follow_done && wait "$follow_pid" && [ ! -s "$tmp/follow.err" ] &&
+    [ "$(cat "$tmp/follow.out")" = "after the sleeper" ] &&
+    pass "instance log -f of a waiting instance waits for its run and ends with it" ||
+    { kill "$follow_pid" 2>/dev/null; cat "$tmp/submit2.out" "$tmp/follow.err" >>"$tmp/follow.out"
+      fail "instance log -f of a waiting instance waits for its run and ends with it" "$tmp/follow.out"; }
 check "stop of an unknown instance: 404" 1 "" "(HTTP 404)" -- instance stop 999999
 check "stop without an id: usage" 2 "" "an instance ID is required" -- instance stop
 
