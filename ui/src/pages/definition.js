@@ -72,8 +72,9 @@ export function definitionPage(main, r) {
 
   // "Why at TIME": batchd's own scheduling rules, for the time picked (default batchd's
   // clock now); the picker is in the browser's zone, the question goes out in UTC.
-  whyAt.value = toLocalInput((session.me && session.me.now) || new Date().toISOString());
-  api('GET', '/api/v1/whoami').then((res) => { whyAt.value = toLocalInput(res.data.now); }, () => {});
+  // (batchd's clock read afresh replaces the one of the login, unless a time was typed.)
+  const first = whyAt.value = toLocalInput((session.me && session.me.now) || new Date().toISOString());
+  api('GET', '/api/v1/whoami').then((res) => { if (whyAt.value === first) whyAt.value = toLocalInput(res.data.now); }, () => {});
   const askWhy = () => whyPanel(whyBox, name, { at: fromLocalInput(whyAt.value) || undefined });
   const whyForm = h('form', { class: 'why-form', onsubmit: (ev) => { ev.preventDefault(); askWhy(); } },
     h('label', null, `Why at (${ZONE}) `, whyAt), ' ', h('button', { type: 'submit', id: 'why-ask' }, 'Why?'),
