@@ -5,7 +5,7 @@
 # of every page go to $SCREENS (default build/ui-screens/). e2e.mjs tests the first pages
 # on one batchd, pages.mjs the later ones (report, cron, dependencies, definitions,
 # settings) on a second, drift.mjs drift on the definitions pages on a third (a runtime
-# environment). Closes with
+# environment), why.mjs the "Why?" panels and the impact preview on a fourth. Closes with
 # "ui: N passed, M failed"; exit status 1 when anything failed.
 #   BUILD_DIR=$PWD/build tests/ui/run.sh        KEEP=1 keeps the temporary directory
 set -u
@@ -409,6 +409,82 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
     failed=$((failed + 1))
     echo "not ok - the browser tests of drift ran to their end (exit status $rc)"
     sed 's/^/    /' "$tmp/drift.err" | tail -n 30
+fi
+[ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
+# ---- why and impact (why.mjs): a fourth batchd -------------------------------------------
+# 2026-03-09 from 00:59:50 at real speed: p (estimated 38 min) due at 01:00 runs until
+# $tmp/gate4 goes, c waits for it; daily is due at 07:00; p2 (estimated 30 min) and its
+# child c2 at 04:00.
+kill "$daemon_pid" 2>/dev/null
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=""
+mkdir -p "$tmp/defs4" "$tmp/state4"
+: >"$tmp/gate4"
+XSS_WHY='<img src=x onerror="window.__xss=21">'
+cat >"$tmp/defs4/jobs.yaml" <<YAML
+kind: job
+name: p
+group: why
+estimated_minutes: 38
+trigger: {cron: "0 1 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/sh, -c, 'while [ -e "\$0" ]; do sleep 0.2; done', $tmp/gate4]}}
+---
+kind: job
+name: c
+display_name: '$XSS_WHY'
+group: why
+trigger: {cron: "0 1 * * *", timezone: UTC}
+depends_on: [{job: p, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: daily
+display_name: '<script>window.__xss=22</script>'
+group: why
+trigger: {cron: "0 7 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: p2
+group: why
+estimated_minutes: 30
+trigger: {cron: "0 4 * * *", timezone: UTC}
+executor: {exec: {command: [/bin/true]}}
+---
+kind: job
+name: c2
+group: why
+estimated_minutes: 10
+trigger: {cron: "0 4 * * *", timezone: UTC}
+depends_on: [{job: p2, mode: success}]
+executor: {exec: {command: [/bin/true]}}
+YAML
+"$B" apply "$tmp/defs4" --db "$tmp/r4.db" --actor ui-test >"$tmp/apply4.out" 2>&1 || {
+    echo "Bail out! batchctl apply (why) failed:"; cat "$tmp/apply4.out"; exit 1; }
+ADMIN4=$("$D" token create --name ada --role admin --db "$tmp/r4.db" 2>/dev/null | head -n 1)
+VIEWER4=$("$D" token create --name vera --role viewer --db "$tmp/r4.db" 2>/dev/null | head -n 1)
+[ -n "$ADMIN4" ] && [ -n "$VIEWER4" ] || { echo "Bail out! batchd token create (why) failed"; exit 1; }
+: >"$tmp/d.log"
+"$D" --db "$tmp/r4.db" --listen 127.0.0.1:0 --state-dir "$tmp/state4" \
+    --clock-start 2026-03-09T00:59:50Z --clock-rate 1 --log-file "$tmp/d.log" 2>"$tmp/d4.err" &
+daemon_pid=$!
+if ! wait_for "$WAIT" port_of_log; then
+    echo "Bail out! batchd (why) did not report its API port"; cat "$tmp/d.log" "$tmp/d4.err"; exit 1
+fi
+base="http://127.0.0.1:$port"
+BASE=$base ADMIN=$ADMIN4 VIEWER=$VIEWER4 CHROMIUM=$CHROMIUM SCREENS=$SCREENS UI_DIR="$SRC/ui" \
+    GATE="$tmp/gate4" XSS_NAME=$XSS_WHY \
+    node "$HERE/why.mjs" >"$tmp/why.out" 2>"$tmp/why.err"
+rc=$?
+cat "$tmp/why.out"
+n_ok=$(grep -c '^ok - ' "$tmp/why.out")
+n_bad=$(grep -c '^not ok - ' "$tmp/why.out")
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    failed=$((failed + 1))
+    echo "not ok - the browser tests of why and impact ran to their end (exit status $rc)"
+    sed 's/^/    /' "$tmp/why.err" | tail -n 30
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 echo "# screenshots in $SCREENS: $(cd "$SCREENS" && ls | tr '\n' ' ')"

@@ -5,9 +5,10 @@
 // selected.
 import { h, fill } from './dom.js';
 
-// editYaml(box, problems, msg, {text, note, put, saved, cancel}): fills box with the
+// editYaml(box, problems, msg, {text, note, put, saved, cancel, more}): fills box with the
 // editor. put(text) resolves to the stored definition or rejects with an ApiError;
-// saved(def) and cancel() are called after a save and on Cancel.
+// saved(def) and cancel() are called after a save and on Cancel; more(textarea), if
+// given, returns further buttons placed after Cancel (the impact preview).
 export function editYaml(box, problems, msg, opts) {
   const ta = h('textarea', { id: 'def-text', class: 'mono', rows: Math.max(12, opts.text.split('\n').length + 3), cols: 100, spellcheck: 'false' });
   ta.value = opts.text;
@@ -16,6 +17,7 @@ export function editYaml(box, problems, msg, opts) {
     h('p', null,
       h('button', { type: 'button', id: 'def-save', onclick: save }, 'Save'), ' ',
       h('button', { type: 'button', id: 'def-cancel', onclick: () => { fill(problems); opts.cancel(); } }, 'Cancel'),
+      opts.more ? [' ', opts.more(ta)] : null,
       opts.note ? h('span', { class: 'muted' }, ` ${opts.note}`) : null));
 
   async function save() {

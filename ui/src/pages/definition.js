@@ -3,11 +3,13 @@
 // with the YAML as typed; the server's validation problems are listed and marked at
 // the line they concern), delete for admins (DELETE /api/v1/jobs/NAME, asked by a second
 // click; refused while another job depends on it, with the server's problems listed),
-// the cron helper for its trigger, and the version history with a line diff of each
-// version against the one before.
-import { api, can } from '../api.js';
+// the cron helper for its trigger, "Why?" at a chosen time (GET /api/v1/jobs/NAME/why),
+// "Preview impact" of the edited text before saving (POST /api/v1/impact), and the
+// version history with a line diff of each version against the one before.
+import { api, can, session } from '../api.js';
 import { h, fill } from '../dom.js';
-import { timeEl } from '../time.js';
+import { timeEl, toLocalInput, fromLocalInput, ZONE } from '../time.js';
+import { whyPanel, impactPreview } from '../why.js';
 import { cronHelper } from './cron.js';
 import { editYaml } from '../editor.js';
 import { driftMark } from './jobs.js';
@@ -62,11 +64,24 @@ export function definitionPage(main, r) {
   const problems = h('ul', { id: 'def-problems', class: 'problems' });
   const cronBox = h('div', { id: 'def-cron' });
   const history = h('div', { id: 'def-history' });
+  const impactBox = h('div', { id: 'impact' });
+  const whyAt = h('input', { type: 'datetime-local', id: 'why-at', step: 60 });
+  const whyBox = h('div', { id: 'why' });
   let job = null;
   let helper = null;
 
-  fill(main, h('h1', null, 'Definition ', h('span', { class: 'mono' }, name)), err, head, actions, msg, problems, editor,
-    h('h2', null, 'Its schedule'), cronBox, h('h2', null, 'Versions'), history);
+  // "Why at TIME": batchd's own scheduling rules, for the time picked (default batchd's
+  // clock now); the picker is in the browser's zone, the question goes out in UTC.
+  // (batchd's clock read afresh replaces the one of the login, unless a time was typed.)
+  const first = whyAt.value = toLocalInput((session.me && session.me.now) || new Date().toISOString());
+  api('GET', '/api/v1/whoami').then((res) => { if (whyAt.value === first) whyAt.value = toLocalInput(res.data.now); }, () => {});
+  const askWhy = () => whyPanel(whyBox, name, { at: fromLocalInput(whyAt.value) || undefined });
+  const whyForm = h('form', { class: 'why-form', onsubmit: (ev) => { ev.preventDefault(); askWhy(); } },
+    h('label', null, `Why at (${ZONE}) `, whyAt), ' ', h('button', { type: 'submit', id: 'why-ask' }, 'Why?'),
+    h('span', { class: 'muted' }, ' what the scheduler does with its instance due then, or why nothing is due and when it is next'));
+
+  fill(main, h('h1', null, 'Definition ', h('span', { class: 'mono' }, name)), err, head, actions, msg, problems, editor, impactBox,
+    h('h2', null, 'Why?'), whyForm, whyBox, h('h2', null, 'Its schedule'), cronBox, h('h2', null, 'Versions'), history);
 
   function view() {
     const lines = job.spec.replace(/\n$/, '').split('\n');
@@ -79,8 +94,11 @@ export function definitionPage(main, r) {
       text: job.spec,
       note: 'Secrets show as "***": left so, the stored value is kept.',
       put: async (text) => (await api('PUT', `/api/v1/jobs/${encodeURIComponent(name)}`, { raw: text, headers: { 'Content-Type': 'application/yaml' } })).data,
-      saved: (j) => { job = j; fill(msg, `Saved: version ${job.version}.`); load(); },
-      cancel: () => { view(); buttons(); },
+      saved: (j) => { job = j; fill(impactBox); fill(msg, `Saved: version ${job.version}.`); load(); },
+      cancel: () => { fill(impactBox); view(); buttons(); },
+      // Preview: the edited text planned against the stored one (POST /api/v1/impact
+      // takes the operator role; editing takes the admin role, so an editor may preview).
+      more: (ta) => h('button', { type: 'button', id: 'def-impact', onclick: () => impactPreview(impactBox, ta.value, 7) }, 'Preview impact (7 days)'),
     });
     fill(actions);
   }

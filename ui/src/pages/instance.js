@@ -4,13 +4,16 @@
 // instance when it opens, when the stream (re)opens and on a state change, and polls
 // (every POLL_MS while it runs; ETag: 304 while nothing changed; the log from where it
 // was, with a Range) only when there is no stream. Stop / rerun / mark success are shown
-// to operators and admins; the server checks the role anyway.
+// to operators and admins; the server checks the role anyway. "Why?" is batchd's
+// explanation of the instance's state (GET /api/v1/jobs/JOB/why?instance=ID), asked
+// when the page first shows the instance and again at each change of its state.
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { FINAL, badge } from '../states.js';
 import { onChange, isLive, watch, isWatching } from '../live.js';
 import { timeEl, ZONE } from '../time.js';
 import { reasonOf, paramsText } from './monitor.js';
+import { whyPanel } from '../why.js';
 
 const POLL_MS = 2000;
 const COUNTS = ['read_count', 'write_count', 'commit_count', 'rollback_count', 'read_skip_count',
@@ -35,10 +38,14 @@ export function instancePage(main, r) {
   const log = h('pre', { id: 'log', class: 'log' });
   const logNote = h('p', { class: 'muted', id: 'log-note' });
   const err = h('p', { class: 'error', role: 'alert' });
+  const whyTitle = h('span', { id: 'why-job' });
+  const whyBox = h('div', { id: 'why' });
+  let whyState = null;
 
   fill(main,
     h('p', null, h('a', { href: '#/monitor' }, '← Job monitor')),
     h('h1', null, `Instance #${id}`), err, head, actions, actionMsg,
+    h('h2', null, 'Why? ', whyTitle), whyBox,
     h('h2', null, 'State history'),
     h('table', { class: 'grid' }, h('thead', null, h('tr', null,
       [`At (${ZONE})`, 'From', 'To', 'By', 'Reason'].map((t) => h('th', null, t)))), history),
@@ -81,6 +88,18 @@ export function instancePage(main, r) {
     return code < 0 ? '(created)' : badge(code);
   }
 
+  // The explanation of this instance's state, headed by its job's display name (read
+  // once) and the state it explains.
+  let dn = null;
+  async function explain(d) {
+    if (dn === null) {
+      dn = '';
+      try { dn = (await api('GET', `/api/v1/jobs/${encodeURIComponent(d.job)}`)).data.display_name || ''; } catch { /* the job's name serves */ }
+    }
+    fill(whyTitle, h('span', { class: 'mono' }, d.job), dn ? [' ', h('span', { id: 'why-display' }, `(${dn})`)] : '', ' is ', badge(d.state));
+    whyPanel(whyBox, d.job, { instance: id });
+  }
+
   function showSteps(steps) {
     if (!steps.length) return h('p', { class: 'muted' }, 'No step executions (not an SDK chunk job, or none yet).');
     return h('table', { class: 'grid steps' },
@@ -106,6 +125,7 @@ export function instancePage(main, r) {
         h('dt', null, 'Data failure'), h('dd', null, d.has_failure ? `⚑ yes, ${d.skip_count} items skipped` : 'no'),
         h('dt', null, 'Trace'), h('dd', { class: 'mono' }, d.trace_id || '—')));
     showActions();
+    if (whyState !== d.state) { whyState = d.state; explain(d); }
     fill(history, d.history.map((t) => h('tr', null,
       h('td', null, timeEl(t.at)), h('td', null, stateName(t.from)), h('td', null, stateName(t.to)),
       h('td', null, t.actor || ''), h('td', null, t.reason || ''))));
