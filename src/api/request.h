@@ -43,6 +43,8 @@ struct api_req {
         char etag[24];                  /* set by the server on a GET's 200 (see server.c) */
         char allow[128];                /* Allow header for 405 */
         bool vary_lang;                 /* the answer depends on Accept-Language (api_lang) */
+        bool vary_encoding;             /* the answer depends on Accept-Encoding (the UI) */
+        const char *content_encoding;   /* "gzip" when out is compressed; NULL: identity */
 };
 
 /* The time to stamp submits and requests with, Unix seconds: batchd's clock (real or

@@ -529,8 +529,16 @@ static enum MHD_Result send_answer(struct api_req *r)
                                 r->cache_control ? r->cache_control : "no-store");
         if (r->etag[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
-        if (r->vary_lang)
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language");
+        if (r->vary_lang || r->vary_encoding)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                                        r->vary_lang && r->vary_encoding
+                                                ? "Accept-Language, Accept-Encoding"
+                                                : r->vary_lang ? "Accept-Language"
+                                                               : "Accept-Encoding");
+        /* not on a 304: it has no content (its Vary and ETag say which one is meant) */
+        if (r->content_encoding && r->status == 200)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                        r->content_encoding);
         enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
         MHD_destroy_response(resp);
         return ok;
