@@ -1,5 +1,6 @@
 // Bundles src/ into dist/ (docs/ui.md): one JS (main.js and what it imports), one CSS,
-// index.html with a modulepreload link for each chunk app.js imports statically. dist/ is committed so that building batchd needs no Node.
+// index.html with a modulepreload link for each chunk app.js imports statically. dist/ is
+// committed so that building batchd needs no Node.
 // OUT=DIR writes elsewhere (tests/ui/run.sh builds to a scratch directory and compares).
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

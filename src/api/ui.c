@@ -13,9 +13,9 @@
 #include "common/acceptenc.h"
 
 /* Each file's text and its gzip -9 bytes (build/gen/ui.c, the Makefile). */
-#define UI_FILE(name)                                                                       \
-        extern const char ui_##name[];                                                      \
-        extern const unsigned char ui_##name##_gz[];                                        \
+#define UI_FILE(name)                                                                              \
+        extern const char ui_##name[];                                                             \
+        extern const unsigned char ui_##name##_gz[];                                               \
         extern const size_t ui_##name##_gz_len;
 UI_FILE(index_html)
 UI_FILE(app_js)
@@ -34,16 +34,16 @@ struct ui_file {
 
 #define JS "text/javascript; charset=utf-8"
 static const struct ui_file files[] = {
-        {"/", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz, &ui_index_html_gz_len},
-        {"/index.html", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz,
-         &ui_index_html_gz_len},
-        {"/ui/app.js", JS, ui_app_js, ui_app_js_gz, &ui_app_js_gz_len},
-        {"/ui/app.css", "text/css; charset=utf-8", ui_app_css, ui_app_css_gz, &ui_app_css_gz_len},
-        /* loaded by the pages that need them (ES module imports of app.js) */
-        {"/ui/chart.js", JS, ui_chart_js, ui_chart_js_gz, &ui_chart_js_gz_len},
-        {"/ui/graph.js", JS, ui_graph_js, ui_graph_js_gz, &ui_graph_js_gz_len},
-        {"/ui/shared.js", JS, ui_shared_js, ui_shared_js_gz, &ui_shared_js_gz_len},
-        {NULL, NULL, NULL, NULL, NULL},
+    {"/", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz, &ui_index_html_gz_len},
+    {"/index.html", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz,
+     &ui_index_html_gz_len},
+    {"/ui/app.js", JS, ui_app_js, ui_app_js_gz, &ui_app_js_gz_len},
+    {"/ui/app.css", "text/css; charset=utf-8", ui_app_css, ui_app_css_gz, &ui_app_css_gz_len},
+    /* loaded by the pages that need them (ES module imports of app.js) */
+    {"/ui/chart.js", JS, ui_chart_js, ui_chart_js_gz, &ui_chart_js_gz_len},
+    {"/ui/graph.js", JS, ui_graph_js, ui_graph_js_gz, &ui_graph_js_gz_len},
+    {"/ui/shared.js", JS, ui_shared_js, ui_shared_js_gz, &ui_shared_js_gz_len},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 bool api_ui_serve(struct api_req *r)
