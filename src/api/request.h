@@ -143,6 +143,10 @@ struct api_route {
  * other than GET/HEAD), false when the path is not the UI's. */
 bool api_ui_serve(struct api_req *r);
 
+/* True when `path` is one of the web UI's files (what api_ui_serve answers 200 for a GET):
+ * the server answers those at normal priority, not at the API's nice level (server.c). */
+bool api_ui_is_file(const char *path);
+
 /* The role's name ("viewer"), as tokens are created with it. */
 const char *api_role_name(enum api_role role);
 

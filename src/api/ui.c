@@ -46,11 +46,23 @@ static const struct ui_file files[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-bool api_ui_serve(struct api_req *r)
+/* The file at `path`, or the table's end (path NULL). */
+static const struct ui_file *find(const char *path)
 {
         const struct ui_file *f = files;
-        while (f->path && strcmp(f->path, r->path))
+        while (f->path && strcmp(f->path, path))
                 f++;
+        return f;
+}
+
+bool api_ui_is_file(const char *path)
+{
+        return find(path)->path != NULL;
+}
+
+bool api_ui_serve(struct api_req *r)
+{
+        const struct ui_file *f = find(r->path);
         if (!f->path) {
                 if (strncmp(r->path, "/ui/", 4))
                         return false;

@@ -219,6 +219,18 @@ check "GET / accepting gzip: the page gzip-encoded" \
 get /
 check "GET /: a modulepreload link for /ui/shared.js (app.js imports it)" \
     grep -q '<link rel="modulepreload" href="/ui/shared.js">' "$tmp/body"
+# Priority (src/api/server.c): one keep-alive connection's thread answers a UI file at
+# batchd's own priority, then drops to the API's nice 19 with its first API request
+# (priority.mjs reads /proc/PID/task after each answer).
+prio=$(PID=$daemon_pid BASE=$base node "$HERE/priority.mjs" 2>&1)
+if [ "$(echo "$prio" | jq -r .base 2>/dev/null)" = 19 ]; then
+    echo "ok - a connection's thread's priority # SKIP batchd itself runs at nice 19: nothing to tell apart"
+else
+    check "a connection's thread answers /ui/app.js at batchd's priority, not nice 19 ($prio)" \
+        sh -c 'echo "$1" | jq -e ".status1 == 200 and .threads1 >= .threads0 + 1 and .nice19_1 == .nice19_0" >/dev/null' - "$prio"
+    check "the same connection's thread answers the API at nice 19" \
+        sh -c 'echo "$1" | jq -e ".status2 == 200 and .nice19_2 == .nice19_1 + 1" >/dev/null' - "$prio"
+fi
 get /ui/app.css
 check "GET /ui/app.css: 200 text/css" sh -c '[ "$1" = 200 ] && [ "$2" = "text/css; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
 for f in chart.js graph.js shared.js; do # the bundles loaded by the pages that need them
