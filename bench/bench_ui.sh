@@ -20,7 +20,8 @@
 #      (#/monitor, last 10 days) with the token in sessionStorage: the navigation's
 #      timings (DOMContentLoaded, load), when the last of the page's files (/ui/...)
 #      had arrived, and the time until the 50 rows are drawn, LOADS
-#      times: p50, p95, max.
+#      times: p50, p95, max; and two floors, the same fresh context loading a page of
+#      a few bytes as a data: URL and over HTTP from a loopback server in Node.
 # Asserts nothing about time. Usage: bench/bench_ui.sh BATCHCTL [INSTANCES] [REQS] [LOADS]
 set -eu
 B=${1:?batchctl}

@@ -5,6 +5,7 @@
 // DOMContentLoaded, load, when the last of the page's files (/ui/...) had arrived (what
 // the network and batchd take; the rest of DOMContentLoaded is the browser parsing and
 // running the script), and the monitor's first 50 rows drawn. Prints p50/p95/max.
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -40,16 +41,26 @@ for (let i = 0; i < n + 1; i++) {
   await ctx.close();
 }
 // The floor: the same fresh context loading a page of a few bytes (no script, nothing
-// from batchd), to tell the browser's own cost on this machine from the UI's.
+// from batchd), to tell the browser's own cost on this machine from the UI's; once as a
+// data: URL (no network at all), once over HTTP on loopback from a server in this
+// process (Node's http, answering at once: the browser's network stack and a new
+// connection, nothing of batchd's).
+const tiny = '<!doctype html><title>x</title><p>x</p>';
+const srv = http.createServer((q, a) => a.writeHead(200, { 'Content-Type': 'text/html' }).end(tiny));
+await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
 const floor = [];
-for (let i = 0; i < n + 1; i++) {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await ctx.newPage();
-  await page.goto('data:text/html,<!doctype html><title>x</title><p>x</p>');
-  const t = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? NaN);
-  if (i > 0 && !Number.isNaN(t)) floor.push(t);
-  await ctx.close();
+const floorHttp = [];
+for (const [url, into] of [[`data:text/html,${tiny}`, floor], [`http://127.0.0.1:${srv.address().port}/`, floorHttp]]) {
+  for (let i = 0; i < n + 1; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(url);
+    const t = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? NaN);
+    if (i > 0 && !Number.isNaN(t)) into.push(t);
+    await ctx.close();
+  }
 }
+srv.close();
 await browser.close();
 const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))]; };
 console.log(`${'first page load (fresh context, loopback)'.padEnd(44)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'n'.padStart(5)}`);
@@ -57,5 +68,7 @@ for (const [k, name] of [['files', 'the page\'s files all arrived'], ['dcl', 'DO
   ['rows', 'the monitor\'s 50 rows drawn']]) {
   console.log(`${name.padEnd(44)} ${q(rows[k], 0.5).toFixed(1).padStart(8)} ${q(rows[k], 0.95).toFixed(1).padStart(8)} ${Math.max(...rows[k]).toFixed(1).padStart(8)} ${String(rows[k].length).padStart(5)}`);
 }
-if (floor.length) console.log(`${'floor: a static page of a few bytes, DCL'.padEnd(44)} ${q(floor, 0.5).toFixed(1).padStart(8)} ${q(floor, 0.95).toFixed(1).padStart(8)} ${Math.max(...floor).toFixed(1).padStart(8)} ${String(floor.length).padStart(5)}`);
+for (const [a, name] of [[floor, 'floor: a static page of a few bytes, DCL'], [floorHttp, 'floor over HTTP (loopback, Node), DCL']]) {
+  if (a.length) console.log(`${name.padEnd(44)} ${q(a, 0.5).toFixed(1).padStart(8)} ${q(a, 0.95).toFixed(1).padStart(8)} ${Math.max(...a).toFixed(1).padStart(8)} ${String(a.length).padStart(5)}`);
+}
 console.log(`bytes transferred by a first load: ${q(rows.bytes, 0.5)}`);
