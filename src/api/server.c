@@ -571,9 +571,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         struct call *c = *con_cls;
         static _Thread_local bool niced;
         /* This connection's thread (thread-per-connection), from its first request that is
-         * not a GET of one of the web UI's files: those are a copy of a compiled-in buffer
-         * (tens of microseconds), answered at normal priority so that a browser's first
-         * load does not wait for CPU behind the machine's other work (docs/ui.md). */
+         * not a GET of one of the web UI's files: those (a copy of compiled-in bytes) are
+         * answered at batchd's own priority so that a browser's first load does not wait
+         * for CPU behind the machine's other work (docs/ui.md). */
         bool ui_file = (!strcmp(method, "GET") || !strcmp(method, "HEAD")) && api_ui_is_file(url);
         if (!niced && !ui_file) {
                 niced = true;
