@@ -101,17 +101,19 @@ $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The web UI (docs/ui.md): the committed bundle ui/dist/ compiled in as C strings, so
-# building batchd needs no Node (`make ui` rebuilds the bundle where Node is).
-UI_DIST := ui/dist/index.html ui/dist/app.js ui/dist/app.css ui/dist/chart.js \
-           ui/dist/graph.js ui/dist/shared.js
-$(BUILD)/gen/ui.c: $(UI_DIST) scripts/embed-text.sh | deps
-	@mkdir -p $(dir $@)
-	$(Q){ scripts/embed-text.sh ui_index_html ui/dist/index.html && \
-	      scripts/embed-text.sh ui_app_js ui/dist/app.js && \
-	      scripts/embed-text.sh ui_app_css ui/dist/app.css && \
-	      scripts/embed-text.sh ui_chart_js ui/dist/chart.js && \
-	      scripts/embed-text.sh ui_graph_js ui/dist/graph.js && \
-	      scripts/embed-text.sh ui_shared_js ui/dist/shared.js; } >$@.tmp && mv $@.tmp $@
+# building batchd needs no Node (`make ui` rebuilds the bundle where Node is); each file
+# also gzip -9 compressed (-n: no name or time, so the same bytes every build), served to
+# browsers that accept gzip.
+UI_FILES := index.html app.js app.css chart.js graph.js shared.js
+UI_DIST := $(UI_FILES:%=ui/dist/%)
+$(BUILD)/gen/ui.c: $(UI_DIST) scripts/embed-text.sh scripts/embed-bytes.sh | deps
+	@mkdir -p $(BUILD)/gen/ui
+	$(Q)for f in $(UI_FILES); do \
+	        c=ui_$$(echo "$$f" | tr . _); \
+	        gzip -9 -n -c "ui/dist/$$f" >"$(BUILD)/gen/ui/$$f.gz" && \
+	        scripts/embed-text.sh "$$c" "ui/dist/$$f" && \
+	        scripts/embed-bytes.sh "$${c}_gz" "$(BUILD)/gen/ui/$$f.gz" || exit 1; \
+	done >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -13,12 +13,15 @@
 #   2. The grid: GET /api/v1/grid?days=14&limit=50 (a page of 50 of the 10,000 jobs x
 #      14 days, as the UI asks), pages deeper by cursor, and a group's 100 jobs x 7 days
 #      in one page: timed the same way.
-#   3. The UI's page and script as served (curl, the same way), then the first page load
+#   3. The UI's page and script as served (curl, the same way; the script also
+#      gzip-encoded, as a browser gets it), then the first page load
 #      in headless Chromium (Debian's, driven by playwright-core from
 #      ui/node_modules): a fresh browser context (empty cache) opens the monitor
 #      (#/monitor, last 10 days) with the token in sessionStorage: the navigation's
-#      timings (DOMContentLoaded, load) and the time until the 50 rows are drawn, LOADS
-#      times: p50, p95, max.
+#      timings (DOMContentLoaded, load), when the last of the page's files (/ui/...)
+#      had arrived, and the time until the 50 rows are drawn, LOADS
+#      times: p50, p95, max; and two floors, the same fresh context loading a page of
+#      a few bytes as a data: URL and over HTTP from a loopback server in Node.
 # Asserts nothing about time. Usage: bench/bench_ui.sh BATCHCTL [INSTANCES] [REQS] [LOADS]
 set -eu
 B=${1:?batchctl}
@@ -30,7 +33,7 @@ N=10000
 DAYS=$(((INST + N - 1) / N))
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-for tool in sqlite3 curl jq; do
+for tool in sqlite3 curl jq gzip; do
     command -v "$tool" >/dev/null || { echo "bench_ui: needs $tool" >&2; exit 1; }
 done
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -95,11 +98,13 @@ stats() {
         p50 = v[int(NR * 0.50 + 0.5)]; p95 = v[int(NR * 0.95 + 0.5)]; if (!p50) p50 = v[1]
         printf "%8.1f %8.1f %8.1f %5d", p50 * 1000, p95 * 1000, v[NR] * 1000, NR }'
 }
-# timed NAME URLS_FILE: each URL once, one at a time; a row of the table.
+# timed NAME URLS_FILE [HEADER]: each URL once, one at a time (with HEADER too, when
+# given); a row of the table.
 timed() {
     : >"$tmp/t"
     while read -r u; do
-        curl -s -o "$tmp/body" -w '%{time_total} %{http_code}\n' -H "Authorization: Bearer $token" "$url$u" >>"$tmp/t.raw"
+        curl -s -o "$tmp/body" -w '%{time_total} %{http_code}\n' -H "Authorization: Bearer $token" \
+            ${3:+-H "$3"} "$url$u" >>"$tmp/t.raw"
         tail -n 1 "$tmp/t.raw" | { read -r s c; [ "$c" = 200 ] || echo "bench_ui: $u: HTTP $c" >&2; echo "$s"; } >>"$tmp/t"
     done <"$2"
     printf '%-44s %s\n' "$1" "$(stats "$tmp/t")"
@@ -145,6 +150,8 @@ while [ "$i" -lt "$REQS" ]; do
 done
 timed "GET / (the page, $(wc -c <"$SRC/ui/dist/index.html") bytes)" "$tmp/u.page"
 timed "GET /ui/app.js ($((($(wc -c <"$SRC/ui/dist/app.js") + 500) / 1000)) KB)" "$tmp/u.js"
+timed "GET /ui/app.js, Accept-Encoding: gzip ($((($(gzip -9 -n -c "$SRC/ui/dist/app.js" | wc -c) + 500) / 1000)) KB)" \
+    "$tmp/u.js" "Accept-Encoding: gzip"
 pages "/api/v1/grid?days=14&limit=50" 20 "$tmp/u.gpages"
 : >"$tmp/u.grid"; : >"$tmp/u.grid7"
 i=0

@@ -43,6 +43,8 @@ struct api_req {
         char etag[24];                  /* set by the server on a GET's 200 (see server.c) */
         char allow[128];                /* Allow header for 405 */
         bool vary_lang;                 /* the answer depends on Accept-Language (api_lang) */
+        bool vary_encoding;             /* the answer depends on Accept-Encoding (the UI) */
+        const char *content_encoding;   /* "gzip" when out is compressed; NULL: identity */
 };
 
 /* The time to stamp submits and requests with, Unix seconds: batchd's clock (real or
@@ -140,6 +142,10 @@ struct api_route {
  * ("/", "/index.html", "/ui/..."): true when it answered (200, or 405 for a method
  * other than GET/HEAD), false when the path is not the UI's. */
 bool api_ui_serve(struct api_req *r);
+
+/* True when `path` is one of the web UI's files (what api_ui_serve answers 200 for a GET):
+ * the server answers those at normal priority, not at the API's nice level (server.c). */
+bool api_ui_is_file(const char *path);
 
 /* The role's name ("viewer"), as tokens are created with it. */
 const char *api_role_name(enum api_role role);

@@ -529,8 +529,16 @@ static enum MHD_Result send_answer(struct api_req *r)
                                 r->cache_control ? r->cache_control : "no-store");
         if (r->etag[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
-        if (r->vary_lang)
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language");
+        if (r->vary_lang || r->vary_encoding)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                                        r->vary_lang && r->vary_encoding
+                                                ? "Accept-Language, Accept-Encoding"
+                                                : r->vary_lang ? "Accept-Language"
+                                                               : "Accept-Encoding");
+        /* not on a 304: it has no content (its Vary and ETag say which one is meant) */
+        if (r->content_encoding && r->status == 200)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                        r->content_encoding);
         enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
         MHD_destroy_response(resp);
         return ok;
@@ -562,7 +570,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         struct api *a = cls;
         struct call *c = *con_cls;
         static _Thread_local bool niced;
-        if (!niced) { /* this connection's thread (thread-per-connection) */
+        /* This connection's thread (thread-per-connection), from its first request that is
+         * not a GET of one of the web UI's files: those (a copy of compiled-in bytes) are
+         * answered at batchd's own priority so that a browser's first load does not wait
+         * for CPU behind the machine's other work (docs/ui.md). */
+        bool ui_file = (!strcmp(method, "GET") || !strcmp(method, "HEAD")) && api_ui_is_file(url);
+        if (!niced && !ui_file) {
                 niced = true;
                 setpriority(PRIO_PROCESS, (id_t)gettid(), API_NICE);
         }

@@ -186,6 +186,51 @@ check "GET /ui/app.js: an ETag and Cache-Control no-cache" sh -c '[ -n "$1" ] &&
 check "GET /ui/app.js is the committed ui/dist/app.js" cmp -s "$tmp/body" "$SRC/ui/dist/app.js"
 get /ui/app.js -H "If-None-Match: $etag"
 check "GET /ui/app.js with its ETag in If-None-Match: 304, no body" sh -c '[ "$1" = 304 ] && [ ! -s "$2" ]' - "$code" "$tmp/body"
+# Content coding (RFC 9110 §8.4, §12.5.3): gzip when the request accepts it, identity
+# otherwise; "Vary: Accept-Encoding" on both and on the 304 (§12.5.5, §15.4.5), and each
+# representation its own ETag (§8.8.3).
+check "GET /ui/app.js without Accept-Encoding: identity, Vary: Accept-Encoding" \
+    sh -c '[ -z "$1" ] && [ "$2" = Accept-Encoding ]' - "$(hdr Content-Encoding)" "$(hdr Vary)"
+get /ui/app.js -H "Accept-Encoding: gzip, deflate, br, zstd"
+gzetag=$(hdr ETag)
+check "GET /ui/app.js accepting gzip: 200, Content-Encoding gzip, Vary: Accept-Encoding" \
+    sh -c '[ "$1" = 200 ] && [ "$2" = gzip ] && [ "$3" = Accept-Encoding ] && [ "$4" = "text/javascript; charset=utf-8" ]' - \
+    "$code" "$(hdr Content-Encoding)" "$(hdr Vary)" "$(hdr Content-Type)"
+check "GET /ui/app.js gzip: decompresses to ui/dist/app.js, under half its size" \
+    sh -c 'gzip -dc <"$1" | cmp -s - "$2" && [ $(($(wc -c <"$1") * 2)) -lt "$(wc -c <"$2")" ]' - "$tmp/body" "$SRC/ui/dist/app.js"
+check "GET /ui/app.js gzip: an ETag of its own (not the identity one)" \
+    sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' - "$gzetag" "$etag"
+get /ui/app.js -H "Accept-Encoding: gzip" -H "If-None-Match: $gzetag"
+check "GET /ui/app.js gzip with its ETag: 304, no body, Vary kept, no Content-Encoding" \
+    sh -c '[ "$1" = 304 ] && [ ! -s "$2" ] && [ "$3" = Accept-Encoding ] && [ -z "$4" ]' - \
+    "$code" "$tmp/body" "$(hdr Vary)" "$(hdr Content-Encoding)"
+get /ui/app.js -H "If-None-Match: $gzetag"
+check "GET /ui/app.js, gzip's ETag but no Accept-Encoding: 200 identity (another representation)" \
+    sh -c '[ "$1" = 200 ] && [ -z "$2" ] && cmp -s "$3" "$4"' - "$code" "$(hdr Content-Encoding)" "$tmp/body" "$SRC/ui/dist/app.js"
+for ae in "gzip;q=0" "br" "*;q=0" "gzip;q=2"; do
+    get /ui/app.js -H "Accept-Encoding: $ae"
+    check "GET /ui/app.js, Accept-Encoding: $ae: identity" \
+        sh -c '[ "$1" = 200 ] && [ -z "$2" ] && cmp -s "$3" "$4"' - "$code" "$(hdr Content-Encoding)" "$tmp/body" "$SRC/ui/dist/app.js"
+done
+get / -H "Accept-Encoding: gzip"
+check "GET / accepting gzip: the page gzip-encoded" \
+    sh -c '[ "$1" = 200 ] && [ "$2" = gzip ] && gzip -dc <"$3" | cmp -s - "$4"' - "$code" "$(hdr Content-Encoding)" "$tmp/body" "$SRC/ui/dist/index.html"
+# The page names the chunk app.js imports (build.mjs): the browser fetches both at once.
+get /
+check "GET /: a modulepreload link for /ui/shared.js (app.js imports it)" \
+    grep -q '<link rel="modulepreload" href="/ui/shared.js">' "$tmp/body"
+# Priority (src/api/server.c): one keep-alive connection's thread answers a UI file at
+# batchd's own priority, then drops to the API's nice 19 with its first API request
+# (priority.mjs reads /proc/PID/task after each answer).
+prio=$(PID=$daemon_pid BASE=$base node "$HERE/priority.mjs" 2>&1)
+if [ "$(echo "$prio" | jq -r .base 2>/dev/null)" = 19 ]; then
+    echo "ok - a connection's thread's priority # SKIP batchd itself runs at nice 19: nothing to tell apart"
+else
+    check "a connection's thread answers /ui/app.js at batchd's priority, not nice 19 ($prio)" \
+        sh -c 'echo "$1" | jq -e ".status1 == 200 and .threads1 >= .threads0 + 1 and .nice19_1 == .nice19_0" >/dev/null' - "$prio"
+    check "the same connection's thread answers the API at nice 19" \
+        sh -c 'echo "$1" | jq -e ".status2 == 200 and .nice19_2 == .nice19_1 + 1" >/dev/null' - "$prio"
+fi
 get /ui/app.css
 check "GET /ui/app.css: 200 text/css" sh -c '[ "$1" = 200 ] && [ "$2" = "text/css; charset=utf-8" ]' - "$code" "$(hdr Content-Type)"
 for f in chart.js graph.js shared.js; do # the bundles loaded by the pages that need them
