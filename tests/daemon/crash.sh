@@ -228,9 +228,10 @@ awk -F'\t' 'FILENAME == ARGV[1] { split($0, f, " "); ran[f[3]] = f[4]; next }
       if ($2 in ran) { if (ran[$2] != $1) { print "execution " $2 " ran as instance " ran[$2] ", not " $1; bad = 1 }
                        delete ran[$2] } }
     END { for (e in ran) { print "execution " e " of instance " ran[e] " ran unrecorded"; bad = 1 }
-          exit bad }' "$out" "$tmp/exec" >"$tmp/check" 2>&1 &&
+          exit bad }' "$out" "$tmp/exec" >"$tmp/check" 2>&1 && [ ! -s "$tmp/batchctl.err" ] &&
     pass "every run is a recorded, finished execution, and every recorded success ran" ||
-    fail "every run is a recorded, finished execution, and every recorded success ran" "$tmp/check"
+    { cat "$tmp/batchctl.err" >>"$tmp/check" 2>/dev/null
+      fail "every run is a recorded, finished execution, and every recorded success ran" "$tmp/check"; }
 # A Success ran exactly once, and every run that happened is a Success (the jobs always
 # succeed and their supervisors are never killed): a run recorded as lost while it ran is
 # a child the daemon lost track of.
