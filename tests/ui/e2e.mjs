@@ -317,10 +317,21 @@ try {
   await check('pushed: a running chunk job\'s read count and log grow with no read of the instance or its log', async () => {
     const streams = [];
     op.on('request', (q) => { if (q.url().includes('/api/v1/events?')) streams.push(q.url()); });
+    // The reads of the instance and its log that its state changes bring (Init, Starting,
+    // Running: each read again, docs/ui.md) are let finish before reads are blocked: on a
+    // loaded machine the last of them can come after the Running badge is shown.
+    let lastRead = Date.now();
+    const onRead = (q) => { if (trickleId && q.url().includes(`/api/v1/instances/${trickleId}`)) lastRead = Date.now(); };
+    op.on('request', onRead);
+    op.on('requestfinished', onRead);
     trickleId = await submitViaForm(op, 'trickle');
     await waitInstanceState(op, 'Running');
     await op.waitForSelector('#executions tr[data-step="import"]', { timeout: WAIT });
     await until(op, () => /pushed by batchd/.test(document.getElementById('log-note').textContent));
+    await until(op, () => [...document.querySelectorAll('#history tr')].pop()?.children[2]?.textContent.includes('Running'));
+    for (const t0 = Date.now(); Date.now() - lastRead < 1500 && Date.now() - t0 < WAIT;) await op.waitForTimeout(100);
+    op.off('request', onRead);
+    op.off('requestfinished', onRead);
     const polled = [];
     await op.route(`**/api/v1/instances/${trickleId}**`, (route) => { polled.push(route.request().url()); return route.abort(); });
     try {
