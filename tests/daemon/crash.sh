@@ -214,7 +214,7 @@ pgrep -af "$tmp/" >"$tmp/check" && fail "no supervisor or job process left" "$tm
 # the executions of every instance (instance, execution, finished 1/0, exit status) ...
 cut -f1 "$tmp/inst" | while read -r id; do
     echo "instance $id {"
-    "$B" instance get "$id" --db "$db" -o json 2>>"$tmp/batchctl.err"
+    "$B" instance get "$id" --db "$db" -o json 2>>"$tmp/get.err"
 done | tr '{' '\n' | awk '/^instance / { i = $2 }
     /^"id": [0-9]+, "attempt"/ { e = $2; sub(/,/, "", e); x = ""
         if (match($0, /"exit_status": -?[0-9]+/)) x = substr($0, RSTART + 15, RLENGTH - 15)
@@ -228,9 +228,9 @@ awk -F'\t' 'FILENAME == ARGV[1] { split($0, f, " "); ran[f[3]] = f[4]; next }
       if ($2 in ran) { if (ran[$2] != $1) { print "execution " $2 " ran as instance " ran[$2] ", not " $1; bad = 1 }
                        delete ran[$2] } }
     END { for (e in ran) { print "execution " e " of instance " ran[e] " ran unrecorded"; bad = 1 }
-          exit bad }' "$out" "$tmp/exec" >"$tmp/check" 2>&1 && [ ! -s "$tmp/batchctl.err" ] &&
+          exit bad }' "$out" "$tmp/exec" >"$tmp/check" 2>&1 && [ ! -s "$tmp/get.err" ] &&
     pass "every run is a recorded, finished execution, and every recorded success ran" ||
-    { cat "$tmp/batchctl.err" >>"$tmp/check" 2>/dev/null
+    { cat "$tmp/get.err" >>"$tmp/check" 2>/dev/null
       fail "every run is a recorded, finished execution, and every recorded success ran" "$tmp/check"; }
 # A Success ran exactly once, and every run that happened is a Success (the jobs always
 # succeed and their supervisors are never killed): a run recorded as lost while it ran is
