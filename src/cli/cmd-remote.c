@@ -686,23 +686,28 @@ static int instance_mark_success(int argc, char **argv)
         return request(argc, argv, &cli_remote_instance_cmds[3], "mark-success");
 }
 
-/* Whether instance id exists, has no execution yet and is not final: what `log -f` waits
- * out. False when it cannot tell (the log's own answer is then reported). */
-static bool not_started_yet(long long id)
+/* What `log -f` does after "has not run yet" (404): WAIT while instance id is not final
+ * (its run may start at any moment), AGAIN once when it is final with an execution (it
+ * started and ended between the two requests), else GIVE_UP (it ended without running,
+ * or it cannot tell: the log's own answer is then reported). */
+enum log_wait { LOG_GIVE_UP, LOG_WAIT, LOG_AGAIN };
+
+static enum log_wait log_not_started(long long id)
 {
         char path[64];
         snprintf(path, sizeof(path), "/api/v1/instances/%lld", id);
         struct remote_resp resp;
         if (remote_request(remote_current(), "GET", path, NULL, NULL, NULL, 0, NULL, &resp))
-                return false;
+                return LOG_GIVE_UP;
         json_t *j = resp.status == 200 ? remote_json(&resp) : NULL;
         remote_resp_release(&resp);
         json_t *state = json_object_get(j, "state");
-        json_t *ex = json_object_get(j, "executions");
-        bool waiting = json_is_integer(state) && !state_is_final((int)json_integer_value(state)) &&
-                       json_array_size(ex) == 0;
+        enum log_wait w = !json_is_integer(state) ? LOG_GIVE_UP
+                          : !state_is_final((int)json_integer_value(state)) ? LOG_WAIT
+                          : json_array_size(json_object_get(j, "executions")) ? LOG_AGAIN
+                                                                             : LOG_GIVE_UP;
         json_decref(j);
-        return waiting;
+        return w;
 }
 
 static int instance_log(int argc, char **argv)
@@ -716,14 +721,17 @@ static int instance_log(int argc, char **argv)
         char path[96];
         snprintf(path, sizeof(path), "/api/v1/instances/%lld/log", id);
         struct remote_resp resp;
-        for (;;) {
+        /* -f on an instance that has not started: wait for its run (docs/cli.md). */
+        for (bool again = false;;) {
                 if ((r = remote_request(remote_current(), "GET", path,
                                         o.follow ? "follow=true" : NULL, NULL, NULL, 0, stdout,
                                         &resp)))
                         goto out;
-                /* -f on an instance that has not started: wait for its run (docs/cli.md). */
-                if (!o.follow || resp.status != 404 || !not_started_yet(id))
+                enum log_wait w = o.follow && resp.status == 404 ? log_not_started(id)
+                                                                 : LOG_GIVE_UP;
+                if (w == LOG_GIVE_UP || (w == LOG_AGAIN && again))
                         break;
+                again = w == LOG_AGAIN;
                 remote_resp_release(&resp);
                 struct timespec pause = {0, 500 * 1000 * 1000};
                 nanosleep(&pause, NULL);
