@@ -59,6 +59,9 @@ printf '%s\n' "$PASSWORD" >"$tmp/smtp.pw"
 printf '%s\n' "$SECRET" >"$tmp/hook.key"
 chmod 600 "$tmp/smtp.pw" "$tmp/hook.key"
 
+# start_sink NAME TOOL ARGS...: starts a sink writing to $tmp/NAME, its port in
+# $tmp/NAME.port. Not to be called in $(...): its pid must reach $pids, which cleanup
+# kills (called so, the sinks outlived every run of this test).
 start_sink() {
     name=$1 tool=$2
     shift 2
@@ -67,10 +70,11 @@ start_sink() {
         >"$tmp/$name.log" 2>&1 &
     pids="$pids $!"
     wait_for "$WAIT" test -s "$tmp/$name.port" || { echo "Bail out! $tool did not start"; cat "$tmp/$name.log"; exit 1; }
-    cat "$tmp/$name.port"
 }
-SMTP_PORT=$(start_sink smtp smtp_sink.py --user alerts --password-file "$tmp/smtp.pw")
-HOOK_PORT=$(start_sink hook webhook_sink.py)
+start_sink smtp smtp_sink.py --user alerts --password-file "$tmp/smtp.pw"
+start_sink hook webhook_sink.py
+SMTP_PORT=$(cat "$tmp/smtp.port")
+HOOK_PORT=$(cat "$tmp/hook.port")
 
 sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }
 
