@@ -3,84 +3,36 @@
  *   codings = content-coding / "identity" / "*"      (content-coding = token)
  *   weight  = OWS ";" OWS "q=" qvalue
  *   qvalue  = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
- * An element that does not parse is skipped up to the next comma. */
+ * read by qlist_each (common/qlist.h), which skips an element that does not parse. */
 #include "common/acceptenc.h"
 
-#include <string.h>
 #include <strings.h>
 
-/* RFC 9110 §5.6.2 tchar. */
-static bool tchar(char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               (c && strchr("!#$%&'*+-.^_`|~", c));
-}
+#include "common/qlist.h"
 
-static const char *ows(const char *p)
-{
-        while (*p == ' ' || *p == '\t')
-                p++;
-        return p;
-}
+struct weights {
+        int gzip, star; /* thousandths; -1: not listed */
+};
 
-/* Parses a qvalue at p into *thousandths (0..1000); returns the end, or NULL. */
-static const char *qvalue(const char *p, int *thousandths)
+static bool note(const char *name, size_t len, int q, void *ctx)
 {
-        if (*p != '0' && *p != '1')
-                return NULL;
-        bool one = *p++ == '1';
-        int v = one ? 1000 : 0;
-        if (*p == '.') {
-                p++;
-                int scale = 100;
-                for (int n = 0; n < 3 && *p >= '0' && *p <= '9'; n++, p++, scale /= 10) {
-                        if (one && *p != '0')
-                                return NULL;
-                        v += (*p - '0') * scale;
-                }
+        struct weights *w = ctx;
+        if ((len == 4 && !strncasecmp(name, "gzip", 4)) ||
+            (len == 6 && !strncasecmp(name, "x-gzip", 6))) {
+                if (w->gzip < 0)
+                        w->gzip = q;
+        } else if (len == 1 && *name == '*') {
+                if (w->star < 0)
+                        w->star = q;
         }
-        *thousandths = v;
-        return p;
+        return true;
 }
 
 bool acceptenc_gzip(const char *value)
 {
         if (!value)
                 return false;
-        int gzip = -1, star = -1; /* weights in thousandths; -1: not listed */
-        const char *p = value;
-        while (*p) {
-                p = ows(p);
-                const char *name = p;
-                while (tchar(*p))
-                        p++;
-                size_t len = (size_t)(p - name);
-                int q = 1000;
-                p = ows(p);
-                bool ok = len > 0;
-                if (ok && *p == ';') {
-                        const char *w = ows(p + 1), *end = NULL;
-                        if ((w[0] == 'q' || w[0] == 'Q') && w[1] == '=')
-                                end = qvalue(w + 2, &q);
-                        ok = end != NULL;
-                        p = ok ? ows(end) : w;
-                }
-                if (ok && *p && *p != ',')
-                        ok = false;
-                if (ok) {
-                        if ((len == 4 && !strncasecmp(name, "gzip", 4)) ||
-                            (len == 6 && !strncasecmp(name, "x-gzip", 6))) {
-                                if (gzip < 0)
-                                        gzip = q;
-                        } else if (len == 1 && *name == '*') {
-                                if (star < 0)
-                                        star = q;
-                        }
-                }
-                while (*p && *p != ',')
-                        p++;
-                if (*p == ',')
-                        p++;
-        }
-        return gzip >= 0 ? gzip > 0 : star > 0;
+        struct weights w = {-1, -1};
+        qlist_each(value, note, &w);
+        return w.gzip >= 0 ? w.gzip > 0 : w.star > 0;
 }

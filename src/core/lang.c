@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/qlist.h"
+
 #define LANG_MAX_RANGES 32
 #define LANG_RANGE_MAX 64
 
@@ -16,78 +18,43 @@ struct range {
         int order; /* position in the value, for ties */
 };
 
-/* Reads a q-value ("0.8", "1", "1.000") as thousandths; -1 when malformed. */
-static int parse_q(const char *s, size_t len)
-{
-        if (len == 0 || len > 5 || (s[0] != '0' && s[0] != '1'))
-                return -1;
-        int q = (s[0] - '0') * 1000;
-        if (len == 1)
-                return q;
-        if (s[1] != '.')
-                return -1;
-        int scale = 100;
-        for (size_t i = 2; i < len; i++, scale /= 10) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -1;
-                q += (s[i] - '0') * scale;
-        }
-        return q > 1000 ? -1 : q;
-}
-
 static bool tag_char(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '-';
 }
 
+struct ranges {
+        struct range *r;
+        size_t n;
+        int order;
+};
+
+/* One element of the preferences (qlist.h): kept when it is a language range (letters,
+ * digits and "-", or "*" alone) with a weight above 0. */
+static bool add_range(const char *name, size_t len, int q, void *ctx)
+{
+        struct ranges *rs = ctx;
+        int order = rs->order++;
+        bool ok = len < LANG_RANGE_MAX && q > 0;
+        for (size_t i = 0; ok && i < len; i++)
+                ok = tag_char(name[i]) || (len == 1 && name[i] == '*');
+        if (ok) {
+                memcpy(rs->r[rs->n].tag, name, len);
+                rs->r[rs->n].tag[len] = '\0';
+                rs->r[rs->n].q = q;
+                rs->r[rs->n].order = order;
+                rs->n++;
+        }
+        return rs->n < LANG_MAX_RANGES;
+}
+
 /* Splits prefs into ranges; returns how many (at most LANG_MAX_RANGES). */
 static size_t parse_prefs(const char *prefs, struct range *out)
 {
-        size_t n = 0;
-        int order = 0;
-        for (const char *p = prefs; *p && n < LANG_MAX_RANGES;) {
-                const char *end = strchr(p, ',');
-                size_t len = end ? (size_t)(end - p) : strlen(p);
-                /* one element: range [ OWS ";" OWS "q=" qvalue ] */
-                const char *e = p, *stop = p + len;
-                while (e < stop && (*e == ' ' || *e == '\t'))
-                        e++;
-                const char *t0 = e;
-                while (e < stop && (tag_char(*e) || *e == '*'))
-                        e++;
-                size_t tlen = (size_t)(e - t0);
-                int q = 1000;
-                while (e < stop && (*e == ' ' || *e == '\t'))
-                        e++;
-                bool ok = tlen > 0 && tlen < LANG_RANGE_MAX &&
-                          (tlen == 1 || !memchr(t0, '*', tlen));
-                if (ok && e < stop) {
-                        ok = *e++ == ';';
-                        while (ok && e < stop && (*e == ' ' || *e == '\t'))
-                                e++;
-                        ok = ok && stop - e >= 2 && (e[0] == 'q' || e[0] == 'Q') && e[1] == '=';
-                        if (ok) {
-                                const char *v = e + 2, *ve = v;
-                                while (ve < stop && *ve != ' ' && *ve != '\t')
-                                        ve++;
-                                q = parse_q(v, (size_t)(ve - v));
-                                while (ve < stop && (*ve == ' ' || *ve == '\t'))
-                                        ve++;
-                                ok = q >= 0 && ve == stop;
-                        }
-                }
-                if (ok && q > 0) {
-                        memcpy(out[n].tag, t0, tlen);
-                        out[n].tag[tlen] = '\0';
-                        out[n].q = q;
-                        out[n].order = order;
-                        n++;
-                }
-                order++;
-                p = end ? end + 1 : p + len;
-        }
-        return n;
+        struct ranges rs = {out, 0, 0};
+        qlist_each(prefs, add_range, &rs);
+        return rs.n;
 }
 
 static int by_q(const void *a, const void *b)
