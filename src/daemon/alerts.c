@@ -253,10 +253,11 @@ static int waiting_children(struct store *st, const struct defset *set, const ch
                         bool child = false, waits = false;
                         for (size_t k = 0; k < c->ndeps && !child; k++)
                                 child = !strcmp(c->deps[k].job, up);
-                        if (!child || (r = job_waits(st, tenant, c->name, &waits, reterr)) < 0 ||
-                            !waits)
+                        if (!child || (r = job_waits(st, tenant, c->name, &waits, reterr)) < 0)
                                 continue;
-                        seen[i] = true;
+                        seen[i] = true; /* asked once: a job that does not wait never will here */
+                        if (!waits)
+                                continue;
                         queue[tail++] = c->name;
                         buf_printf(b, "%s%s", named++ ? ", " : "; waiting on it: ", c->name);
                 }
