@@ -94,7 +94,7 @@ static void judge(struct node *n, int64_t rtt_us)
 {
         int64_t off = n->offset_us < 0 ? -n->offset_us : n->offset_us;
         bool ok = off - rtt_us / 2 <= n->max_skew_us;
-        if (ok != n->may_plan)
+        if (ok != n->may_plan || !n->judged)
                 dlog(ok ? "info" : "warn", NULL, 0, 0, NULL,
                      ok ? "clock: node %s is %.3f s from the database's clock, within "
                           "max_clock_skew %.3f s: it may plan"
@@ -102,6 +102,7 @@ static void judge(struct node *n, int64_t rtt_us)
                           "max_clock_skew %.3f s: it does not plan until that is fixed",
                      n->name, (double)n->offset_us / 1e6, (double)n->max_skew_us / 1e6);
         n->may_plan = ok;
+        n->judged = true;
         if (n->m) {
                 atomic_store(&n->m->node_offset_us, (int_fast64_t)n->offset_us);
                 atomic_store(&n->m->node_measured, 1);

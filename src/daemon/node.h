@@ -33,6 +33,7 @@ struct node {
         int64_t offset_us;             /* the last measured offset */
         bool measured;                 /* offset_us holds a measurement */
         bool may_plan;
+        bool judged;                   /* may_plan was decided once (and logged) */
         bool draining;
         bool beat_failing;             /* the last heartbeat failed (logged once) */
         struct batchd_metrics *m;      /* where the API reads the above; may be NULL */
