@@ -2828,9 +2828,8 @@ int main(int argc, char **argv)
          * "Nodes"). */
         node_set_api_url(&d.node, api ? d.callback_base : "");
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock, %s "
-             "environment, node %s)", d.dsn, d.state_dir,
-             d.clock.virtual_clock ? "virtual" : "real", runtime ? "runtime" : "master",
-             d.node.name);
+             "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
+             runtime ? "runtime" : "master");
         notify_send(&nt, "READY=1\nSTATUS=scheduling");
         take_submits(&d, dclock_now(&d.clock));
         take_requests(&d, dclock_now(&d.clock));
