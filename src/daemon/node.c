@@ -147,8 +147,9 @@ void node_tick(struct node *n, struct store *st, struct dclock *clock, int64_t m
                 int64_t db_us, rtt_us;
                 struct batch_err err;
                 if (measure(n, st, clock, &db_us, &rtt_us, &err) < 0) {
+                        /* The state is still read below: a drain must hold. */
                         note_failure(n, true, err.msg);
-                        return;
+                        goto state;
                 }
                 judge(n, rtt_us);
                 int64_t db_s = db_us / 1000000;
@@ -165,6 +166,7 @@ void node_tick(struct node *n, struct store *st, struct dclock *clock, int64_t m
                 note_failure(n, r < 0, r < 0 ? err.msg : NULL);
                 n->next_state_ms = 0;
         }
+state:
         if (mono_ms >= n->next_state_ms) {
                 n->next_state_ms = mono_ms + 1000;
                 read_state(n, st);
