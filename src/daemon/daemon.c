@@ -644,7 +644,7 @@ static bool launch_remote(struct daemon *d, size_t t, struct sched_inst *in, int
                 return false;
         }
         token_hash(secret, hash);
-        struct store_execution e = {.instance_id = in->ext_id, .pid = 0};
+        struct store_execution e = {.instance_id = in->ext_id, .pid = 0, .node = d->node.name};
         int64_t exec_id = 0;
         int attempt = 0;
         int rc = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
@@ -1291,7 +1291,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         char log_path[PATH_MAX], status_path[PATH_MAX];
         run_paths(d->state_dir, in->ext_id, h.pid, log_path, status_path, sizeof(log_path));
         struct store_execution e = {.instance_id = in->ext_id, .pid = h.pid,
-                                    .log_path = log_path};
+                                    .log_path = log_path, .node = d->node.name};
         int64_t exec_id;
         int attempt;
         int src = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);

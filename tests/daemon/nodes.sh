@@ -6,7 +6,9 @@
 # appear in `batchctl nodes` (through either node's API and on the repository), paginated;
 # beta measures its clock an hour off the database's and reports itself unable to plan
 # (/healthz, /metrics, its row, one log line) while alpha may plan; a drain asked on one node
-# reaches the other through the repository, audited; bad node settings stop batchd at start.
+# reaches the other through the repository, audited; the log of a run on alpha is served
+# through beta's API (asked of alpha with the caller's token), and a clear 502 once alpha is
+# gone; a node that stops is lost after its lease; bad node settings stop batchd at start.
 # Closes with "nodes-pg: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -61,10 +63,27 @@ BATCHD_LABELS='gpu,,ssd' "$D" --db "$DSN" --listen off >"$tmp/out" 2>"$tmp/err"
 
 # port_of LOG: the API port batchd logged.
 port_of() { sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$1" 2>/dev/null | head -n 1; }
-mkdir -p "$tmp/a" "$tmp/b"
+mkdir -p "$tmp/a" "$tmp/b" "$tmp/defs"
+printf 'name: hello\ntype: manual\nexecutor: {exec: {command: [/bin/sh, -c, "echo first-line; echo second-line"]}}\n' \
+    >"$tmp/defs/hello.yaml"
+"$B" apply "$tmp/defs" --db "$DSN" >"$tmp/apply.out" 2>&1 || fail "apply the test job" "$tmp/apply.out"
 "$D" --db "$DSN" --listen 127.0.0.1:0 --state-dir "$tmp/a" --node-name alpha --labels gpu,zone=eu-1 \
     --max-runs 4 --heartbeat-interval 1 --log-file "$tmp/a.log" 2>>"$tmp/a.err" &
 apid=$!
+a_port() { [ -n "$(port_of "$tmp/a.log")" ]; }
+wait_for "$WAIT" a_port
+A="http://127.0.0.1:$(port_of "$tmp/a.log")"
+# A run on alpha alone, before beta starts: its log stays in alpha's state directory.
+run_id=$(curl -sS -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    --data '{}' "$A/api/v1/jobs/hello/submit" | jq -r '.id // empty')
+ran() {
+    curl -sS -H "Authorization: Bearer $VIEWER" "$A/api/v1/instances/$run_id" |
+        jq -e '.state_name == "Success"' >/dev/null
+}
+[ -n "$run_id" ] && wait_for "$WAIT" ran &&
+    [ "$(psql -At "$DSN" -c "SELECT node FROM executions WHERE instance_id = $run_id")" = alpha ] &&
+    pass "a run on alpha: Success, its execution records node alpha" ||
+    fail "a run on alpha: Success, its execution records node alpha" "$tmp/a.log"
 ahead=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 "$D" --db "$DSN" --listen 127.0.0.1:0 --state-dir "$tmp/b" --node-name beta --max-runs 2 \
     --heartbeat-interval 1 --max-clock-skew 5 --clock-start "$ahead" --clock-rate 1 \
@@ -77,7 +96,6 @@ if ! wait_for "$WAIT" both_ports; then
     echo "nodes-pg: $passed passed, $failed failed"
     exit 1
 fi
-A="http://127.0.0.1:$(port_of "$tmp/a.log")"
 BB="http://127.0.0.1:$(port_of "$tmp/b.log")"
 pass "both nodes start with their API"
 
@@ -168,13 +186,44 @@ grep -q 'node beta: draining: it starts no new runs' "$tmp/b.log" && pass "beta 
     wait_for "$WAIT" b_state active && pass "batchctl nodes undrain --db: beta active again" ||
     fail "batchctl nodes undrain --db: beta active again" "$tmp/err"
 
-# A node that stops heartbeating is lost once its lease (three heartbeats) ends.
-kill "$bpid"; wait "$bpid" 2>/dev/null; bpid=""
-b_lost() {
-    "$B" --url "$A" --token "$VIEWER" nodes get beta -o json 2>/dev/null | jq -e '.status == "lost"' >/dev/null
-}
-wait_for "$WAIT" b_lost && pass "beta stopped: lost once its lease ended" || fail "beta stopped: lost once its lease ended"
+# The log of alpha's run, asked of beta: beta forwards to alpha with the caller's token.
+code=$(curl -sS -o "$tmp/log" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
+    "$BB/api/v1/instances/$run_id/log")
+[ "$code" = 200 ] && [ "$(cat "$tmp/log")" = "$(printf 'first-line\nsecond-line')" ] &&
+    pass "GET .../log through beta: alpha's run's log, 200" ||
+    fail "GET .../log through beta: alpha's run's log, 200" "$tmp/log"
+code=$(curl -sS -o "$tmp/log" -D "$tmp/hdr" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
+    -H 'Range: bytes=11-' "$BB/api/v1/instances/$run_id/log")
+[ "$code" = 206 ] && [ "$(cat "$tmp/log")" = second-line ] &&
+    tr -d '\r' <"$tmp/hdr" | grep -qi '^content-range: bytes 11-22/23$' &&
+    pass "a Range through beta: 206, the tail, alpha's Content-Range" ||
+    fail "a Range through beta: 206, the tail, alpha's Content-Range" "$tmp/hdr"
+"$B" --url "$BB" --token "$VIEWER" instance log "$run_id" >"$tmp/out" 2>"$tmp/err" &&
+    [ "$(cat "$tmp/out")" = "$(printf 'first-line\nsecond-line')" ] &&
+    pass "batchctl instance log through beta: the same text" ||
+    fail "batchctl instance log through beta: the same text" "$tmp/err"
+code=$(curl -sS -o "$tmp/log" -w '%{http_code}' "$BB/api/v1/instances/$run_id/log")
+[ "$code" = 401 ] && pass "without a token: 401 (beta asks nothing of alpha)" ||
+    fail "without a token: 401 (beta asks nothing of alpha)" "$tmp/log"
+code=$(curl -sS -o "$tmp/log" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
+    -H 'Range: bytes=999-' "$BB/api/v1/instances/$run_id/log")
+[ "$code" = 416 ] && jq -e '.detail | contains("23 bytes")' "$tmp/log" >/dev/null &&
+    pass "a Range past the end through beta: alpha's 416 problem relayed" ||
+    fail "a Range past the end through beta: alpha's 416 problem relayed" "$tmp/log"
 
-kill -0 "$apid" 2>/dev/null && pass "alpha still running" || fail "alpha still running" "$tmp/a.err"
+# A node that stops heartbeating is lost once its lease (three heartbeats) ends; its runs'
+# logs are then out of reach, said plainly.
+kill "$apid"; wait "$apid" 2>/dev/null; apid=""
+a_lost() {
+    "$B" --url "$BB" --token "$VIEWER" nodes get alpha -o json 2>/dev/null | jq -e '.status == "lost"' >/dev/null
+}
+wait_for "$WAIT" a_lost && pass "alpha stopped: lost once its lease ended" || fail "alpha stopped: lost once its lease ended"
+code=$(curl -sS -o "$tmp/log" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
+    "$BB/api/v1/instances/$run_id/log")
+[ "$code" = 502 ] && jq -e '.detail | contains("on node \"alpha\"") and contains("does not answer")' "$tmp/log" >/dev/null &&
+    pass "the log with alpha gone: 502 naming alpha" ||
+    fail "the log with alpha gone: 502 naming alpha" "$tmp/log"
+
+kill -0 "$bpid" 2>/dev/null && pass "beta still running" || fail "beta still running" "$tmp/b.err"
 echo "nodes-pg: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
