@@ -231,10 +231,13 @@ int api_instance_log(struct api_req *r)
                                              (long long)id, (long long)exec_id)
                                : api_problem(r, 404, "instance %lld has not run yet", (long long)id);
         }
-        /* A run of another node: its log is there (docs/api.md, "Logs of runs on other
-         * nodes"). A request another node forwarded is answered from here only. */
+        /* A run of another node of a shared (PostgreSQL) repository: its log is there
+         * (docs/api.md, "Logs of runs on other nodes"). A request another node forwarded
+         * is answered from here only; an SQLite repository has one batchd, whose files
+         * these are. */
         const char *me = api_metrics(r)->node_name;
-        if (e->node && me[0] && strcmp(e->node, me) && !api_header(r, LOGFORWARD_HEADER)) {
+        if (e->node && me[0] && strcmp(e->node, me) && strcmp(r->st->ops->name, "sqlite") &&
+            !api_header(r, LOGFORWARD_HEADER)) {
                 char node[64];
                 snprintf(node, sizeof(node), "%s", e->node);
                 int64_t eid = e->id;
