@@ -183,6 +183,13 @@ wait_for "$WAIT" ran && pass "after undrain the waiting instance runs to Success
     head -n 1 "$tmp/out" | grep -q '^NAME  *STATUS  *SLOTS  *RUNS  *AGE  *OFFSET  *PLAN  *LABELS$' &&
     sed -n 2p "$tmp/out" | grep -q '^n-api  *active  *3  *0 .* +0\.000s  *yes  *gpu,zone=eu-1$' &&
     pass "batchctl nodes: the table" || { cat "$tmp/out"; fail "batchctl nodes: the table" "$tmp/err"; }
+"$B" nodes list --db "$tmp/r.db" -o wide >"$tmp/out" 2>"$tmp/err" &&
+    head -n 1 "$tmp/out" | grep -q '^NAME  *STATUS  *SLOTS  *RUNS  *AGE  *OFFSET  *PLAN  *API  *LEASE-EXPIRES  *STARTED  *LABELS$' &&
+    sed -n 2p "$tmp/out" | grep -qF " $base " &&
+    pass "batchctl nodes -o wide: API address, lease, start" || fail "batchctl nodes -o wide: API address, lease, start" "$tmp/out"
+"$B" nodes --db "$tmp/r.db" -o xml >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q '"xml" is not a known output format' "$tmp/err" &&
+    pass "batchctl nodes -o xml: usage error 2" || fail "batchctl nodes -o xml: usage error 2" "$tmp/err"
 "$B" --url "$base" --token "$VIEWER" nodes get n-api -o yaml >"$tmp/out" 2>"$tmp/err" &&
     grep -q '^name: n-api$' "$tmp/out" && pass "batchctl nodes get -o yaml" ||
     fail "batchctl nodes get -o yaml" "$tmp/err"
