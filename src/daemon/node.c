@@ -84,17 +84,16 @@ static int measure(struct node *n, struct store *st, struct dclock *clock, int64
         *ret_rtt_us = after - before;
         /* SQLite is on this machine: its clock is ours (a virtual clock is a test's). */
         n->offset_us = n->same_machine ? 0 : before + (after - before) / 2 - db;
-        n->measured = true;
         return 0;
 }
 
-/* The verdict on the last measurement, logged when it changes. Skewed only when certain:
+/* The verdict on the last measurement, logged the first time and when it changes. Skewed only when certain:
  * the offset exceeds the bound by more than half the round trip. */
 static void judge(struct node *n, int64_t rtt_us)
 {
         int64_t off = n->offset_us < 0 ? -n->offset_us : n->offset_us;
         bool ok = off - rtt_us / 2 <= n->max_skew_us;
-        if (ok != n->may_plan || !n->judged)
+        if (ok != n->may_plan || !n->measured)
                 dlog(ok ? "info" : "warn", NULL, 0, 0, NULL,
                      ok ? "clock: node %s is %.3f s from the database's clock, within "
                           "max_clock_skew %.3f s: it may plan"
@@ -102,7 +101,7 @@ static void judge(struct node *n, int64_t rtt_us)
                           "max_clock_skew %.3f s: it does not plan until that is fixed",
                      n->name, (double)n->offset_us / 1e6, (double)n->max_skew_us / 1e6);
         n->may_plan = ok;
-        n->judged = true;
+        n->measured = true;
         if (n->m) {
                 atomic_store(&n->m->node_offset_us, (int_fast64_t)n->offset_us);
                 atomic_store(&n->m->node_measured, 1);

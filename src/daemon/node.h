@@ -31,9 +31,8 @@ struct node {
         int64_t next_beat_ms;          /* monotonic; 0: at the next tick */
         int64_t next_state_ms;         /* monotonic: the next look at the operator's state */
         int64_t offset_us;             /* the last measured offset */
-        bool measured;                 /* offset_us holds a measurement */
+        bool measured;                 /* offset_us and may_plan hold a verdict (logged) */
         bool may_plan;
-        bool judged;                   /* may_plan was decided once (and logged) */
         bool draining;
         bool beat_failing;             /* the last heartbeat failed (logged once) */
         struct batchd_metrics *m;      /* where the API reads the above; may be NULL */
