@@ -130,17 +130,19 @@ code2=$(curl -sS -o "$tmp/p2" -w '%{http_code}' -H "Authorization: Bearer $VIEWE
     fail "GET /api/v1/nodes?limit=1: alpha, then beta after cursor alpha" "$tmp/p2"
 
 # The clock: beta is an hour ahead of the database (its virtual clock began at $ahead a few
-# seconds after it was computed), beyond its max_clock_skew 5 s; alpha shares the machine's.
+# seconds after it was computed), beyond its max_clock_skew 5 s; alpha shares the machine's
+# (its measured offset is off by at most half a round trip, which a loaded machine makes
+# long: the bound here only tells it from beta's; its verdict allows for the round trip).
 skew_known() {
     "$B" nodes --db "$DSN" -o json >"$tmp/local.json" 2>/dev/null &&
         jq -e '.items[1].may_plan == false' "$tmp/local.json" >/dev/null
 }
 wait_for "$WAIT" skew_known
 jq -e '(.items[1] | .clock_offset_seconds > 3300 and .clock_offset_seconds < 3700 and .may_plan == false)
-    and (.items[0] | .clock_offset_seconds > -2 and .clock_offset_seconds < 2 and .may_plan == true)' \
+    and (.items[0] | .clock_offset_seconds > -60 and .clock_offset_seconds < 60 and .may_plan == true)' \
     "$tmp/local.json" >/dev/null &&
-    pass "rows: beta about +3600 s off, may not plan; alpha within 2 s, may plan" ||
-    fail "rows: beta about +3600 s off, may not plan; alpha within 2 s, may plan" "$tmp/local.json"
+    pass "rows: beta about +3600 s off, may not plan; alpha on the database's clock, may plan" ||
+    fail "rows: beta about +3600 s off, may not plan; alpha on the database's clock, may plan" "$tmp/local.json"
 code=$(curl -sS -o "$tmp/h" -w '%{http_code}' "$BB/healthz")
 [ "$code" = 200 ] && jq -e '.status == "degraded" and (.problems[0] | contains("does not plan"))
     and .node.name == "beta" and .node.may_plan == false and .node.max_clock_skew_seconds == 5
