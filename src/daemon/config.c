@@ -12,6 +12,7 @@
 #include "common/logline.h"
 #include "common/suggest.h"
 #include "core/isotime.h"
+#include "core/labels.h"
 #include "core/tz.h"
 
 const struct cfg_desc cfg_keys[CFG_NKEYS] = {
@@ -56,6 +57,20 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
     [CFG_OVERLAY] = {"overlay", "--overlay", "BATCHD_OVERLAY", "PATH", NULL, false,
                      "this environment's overlay file or directory, read at start and on "
                      "SIGHUP (docs/environments.md)"},
+    [CFG_NODE_NAME] = {"node_name", "--node-name", "BATCHD_NODE_NAME", "NAME", NULL, false,
+                       "this node's name among the nodes sharing the repository (default the "
+                       "host name)"},
+    [CFG_LABELS] = {"labels", "--labels", "BATCHD_LABELS", "L1,L2=V", NULL, true,
+                    "this node's labels, comma-separated NAME or NAME=VALUE (docs/daemon.md, "
+                    "Nodes)"},
+    [CFG_HEARTBEAT_INTERVAL] = {"heartbeat_interval", "--heartbeat-interval",
+                                "BATCHD_HEARTBEAT_INTERVAL", "SECONDS", "5", true,
+                                "seconds between two heartbeats of this node (1 to 300; its "
+                                "lease is three of them)"},
+    [CFG_MAX_CLOCK_SKEW] = {"max_clock_skew", "--max-clock-skew", "BATCHD_MAX_CLOCK_SKEW",
+                            "SECONDS", "2", true,
+                            "the node refuses to plan while its clock is further than this "
+                            "from the database's (0.001 to 3600)"},
 };
 
 static void problem(struct cfg_problems *p, const char *fmt, ...)
@@ -147,6 +162,32 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
                 struct batch_err err;
                 if (iso_parse(v, tz_utc(), &t, &err) < 0)
                         snprintf(why, len, "%s", err.msg);
+                break;
+        }
+        case CFG_NODE_NAME:
+                if (!label_word_valid(v, strlen(v)))
+                        snprintf(why, len,
+                                 "\"%.80s\" must be 1 to 63 letters, digits, '.', '_' or '-', "
+                                 "beginning with a letter or digit",
+                                 v);
+                break;
+        case CFG_LABELS: {
+                char canon[LABELS_TEXT_MAX];
+                struct batch_err err;
+                if (labels_parse(v, canon, sizeof(canon), &err) < 0)
+                        snprintf(why, len, "%s", err.msg);
+                break;
+        }
+        case CFG_HEARTBEAT_INTERVAL:
+                if (!whole(v, 1, 300))
+                        snprintf(why, len, "\"%s\" must be 1 to 300 seconds", v);
+                break;
+        case CFG_MAX_CLOCK_SKEW: {
+                char *end;
+                double s = strtod(v, &end);
+                if (*end || !(s >= 0.001 && s <= 3600))
+                        snprintf(why, len, "\"%s\" must be a number of seconds from 0.001 to 3600",
+                                 v);
                 break;
         }
         case CFG_CLOCK_RATE: {

@@ -36,6 +36,10 @@ enum cfg_key {
         CFG_CLOCK_RATE,
         CFG_ENVIRONMENT,
         CFG_OVERLAY,
+        CFG_NODE_NAME,
+        CFG_LABELS,
+        CFG_HEARTBEAT_INTERVAL,
+        CFG_MAX_CLOCK_SKEW,
         CFG_NKEYS
 };
 

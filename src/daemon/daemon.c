@@ -49,6 +49,7 @@
 #include "daemon/settings.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
+#include "daemon/node.h"
 #include "daemon/notify.h"
 #include "daemon/remote.h"
 #include "daemon/supervisor.h"
@@ -165,6 +166,7 @@ struct daemon {
         bool alerts_raised;       /* this turn raised alerts: wake the worker after commit */
         struct remote_worker *remote; /* makes the remote runs' HTTP calls (daemon/remote.h) */
         char callback_base[512];  /* http://HOST:PORT for the remote runs' callbacks, or "" */
+        struct node node;         /* this batchd among the repository's nodes (node.h) */
 };
 
 struct go;
@@ -642,7 +644,7 @@ static bool launch_remote(struct daemon *d, size_t t, struct sched_inst *in, int
                 return false;
         }
         token_hash(secret, hash);
-        struct store_execution e = {.instance_id = in->ext_id, .pid = 0};
+        struct store_execution e = {.instance_id = in->ext_id, .pid = 0, .node = d->node.name};
         int64_t exec_id = 0;
         int attempt = 0;
         int rc = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
@@ -1289,7 +1291,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         char log_path[PATH_MAX], status_path[PATH_MAX];
         run_paths(d->state_dir, in->ext_id, h.pid, log_path, status_path, sizeof(log_path));
         struct store_execution e = {.instance_id = in->ext_id, .pid = h.pid,
-                                    .log_path = log_path};
+                                    .log_path = log_path, .node = d->node.name};
         int64_t exec_id;
         int attempt;
         int src = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
@@ -1853,13 +1855,14 @@ static void advance(struct daemon *d)
         }
 }
 
-/* Launches waiting instances while run slots are free (`--max-runs`): the executions
- * are recorded in the current transaction, and each run gets its go only after its
- * commit (tx_end), so no run starts unrecorded. */
+/* Launches waiting instances while run slots are free (`--max-runs`) and the node is
+ * not draining (node.h): the executions are recorded in the current transaction, and
+ * each run gets its go only after its commit (tx_end), so no run starts unrecorded. */
 static void drain_pending(struct daemon *d)
 {
         tx_begin(d);
-        while (d->pending && d->nruns < d->max_runs && !d->tx_failed) {
+        while (d->pending && d->nruns < d->max_runs && node_may_launch(&d->node) &&
+               !d->tx_failed) {
                 struct pending *p = d->pending;
                 d->pending = p->next;
                 d->npending--;
@@ -2547,6 +2550,8 @@ static const char usage[] =
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
         "              [--retention-days N] [--retention-interval SECONDS]\n"
         "              [--environment master|runtime] [--overlay PATH]\n"
+        "              [--node-name NAME] [--labels L1,L2=V] [--heartbeat-interval SECONDS]\n"
+        "              [--max-clock-skew SECONDS]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2593,6 +2598,9 @@ static int reload_settings(struct daemon *d, struct settings *s, struct retentio
                 d->max_runs = (size_t)strtol(s->now[CFG_MAX_RUNS], NULL, 10);
         if (changed[CFG_DEFS])
                 d->defs_dir = s->now[CFG_DEFS];
+        if (changed[CFG_LABELS] || changed[CFG_HEARTBEAT_INTERVAL] || changed[CFG_MAX_CLOCK_SKEW])
+                node_configure(&d->node, strtol(s->now[CFG_HEARTBEAT_INTERVAL], NULL, 10),
+                               strtod(s->now[CFG_MAX_CLOCK_SKEW], NULL), s->now[CFG_LABELS]);
         if (changed[CFG_RETENTION_DAYS] || changed[CFG_RETENTION_INTERVAL]) {
                 retention_stop(*retention);
                 *retention = NULL;
@@ -2686,6 +2694,13 @@ int main(int argc, char **argv)
         else
                 snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/batchd");
         struct batch_err err;
+        if (node_init(&d.node, cfg.now[CFG_NODE_NAME], cfg.now[CFG_LABELS], sqlite, &d.metrics,
+                      &err) < 0) {
+                fprintf(stderr, "batchd: %s\n", err.msg);
+                return 2;
+        }
+        node_configure(&d.node, strtol(cfg.now[CFG_HEARTBEAT_INTERVAL], NULL, 10),
+                       strtod(cfg.now[CFG_MAX_CLOCK_SKEW], NULL), cfg.now[CFG_LABELS]);
         /* The spawner first, before threads and descriptors (supervisor.h); `ps` shows it
          * with the state directory, which tells the spawners of two daemons apart. */
         if (run_spawner_start(&d.spawner, d.state_dir, dlog_format(), &err) < 0)
@@ -2809,6 +2824,9 @@ int main(int argc, char **argv)
                      api_port(api));
         }
         callback_base(&d, callback_url, api ? listen : NULL, api ? api_port(api) : 0);
+        /* Other nodes reach this one's API where remote services do (docs/daemon.md,
+         * "Nodes"). */
+        node_set_api_url(&d.node, api ? d.callback_base : "");
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock, %s "
              "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
              runtime ? "runtime" : "master");
@@ -2903,6 +2921,7 @@ int main(int argc, char **argv)
                         next_check = mono_ms() + 1000;
                 if (check && next_check > mono_ms() + 50)
                         next_check = mono_ms() + 50;
+                node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
                 /* The answered HTTP calls: next_due_api answers are kept first. */
                 take_answers(&d);
                 /* Then the runs' ends and reports, the scheduler's records and the
