@@ -97,4 +97,14 @@ for (const t of targets) {
     ['shown', 'the monitor drawn (its table)'], ['rows', 'the monitor\'s 50 rows drawn']]) line(who + name, t.rows[k]);
 }
 for (const f of floors) if (f.dcl.length) line(f.name, f.dcl);
+// With two batchd: the second's time minus the first's, load by load within a round (the
+// two saw the same moment of the machine), as median and p5..p95 of the differences.
+if (targets.length === 2) {
+  const [a, b] = targets;
+  console.log(`${`${b.name} - ${a.name}, paired by round`.padEnd(48)} ${'p50 ms'.padStart(8)} ${'p5 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'n'.padStart(5)}`);
+  for (const [k, name] of [['dcl', 'DOMContentLoaded'], ['shown', 'the monitor drawn (its table)'], ['rows', 'the monitor\'s 50 rows drawn']]) {
+    const d = b.rows[k].map((v, i) => v - a.rows[k][i]);
+    console.log(`${name.padEnd(48)} ${q(d, 0.5).toFixed(1).padStart(8)} ${q(d, 0.05).toFixed(1).padStart(8)} ${q(d, 0.95).toFixed(1).padStart(8)} ${String(d.length).padStart(5)}`);
+  }
+}
 for (const t of targets) console.log(`bytes transferred by a first load${targets.length > 1 ? ` (${t.name})` : ''}: ${q(t.rows.bytes, 0.5)}`);
