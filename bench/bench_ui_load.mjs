@@ -82,7 +82,7 @@ for (let i = 0; i < n + 1; i++) {
   }
   for (const f of floors) {
     const d = await loadFloor(f.url, f.noScript);
-    if (i > 0 && !Number.isNaN(d)) f.dcl.push(d);
+    if (i > 0) f.dcl.push(d); // NaN (no navigation entry) is left out of the figures
   }
 }
 srv.close();
@@ -96,7 +96,18 @@ for (const t of targets) {
   for (const [k, name] of [['files', 'the page\'s files all arrived'], ['dcl', 'DOMContentLoaded'], ['load', 'load event'],
     ['shown', 'the monitor drawn (its table)'], ['rows', 'the monitor\'s 50 rows drawn']]) line(who + name, t.rows[k]);
 }
-for (const f of floors) if (f.dcl.length) line(f.name, f.dcl);
+for (const f of floors) {
+  const a = f.dcl.filter((d) => !Number.isNaN(d));
+  if (a.length) line(f.name, a);
+}
+// Each batchd's DOMContentLoaded above the floor of batchd's own page without script,
+// round by round: what the UI's script costs, with what the machine's load adds to every
+// page taken out as far as one round's floor tells it.
+const own = floors.at(-1).dcl;
+for (const t of targets) {
+  const d = t.rows.dcl.map((v, i) => v - own[i]).filter((x) => !Number.isNaN(x));
+  if (d.length) line(`${targets.length > 1 ? `${t.name}: ` : ''}DCL minus that floor, round by round`, d);
+}
 // With two batchd: the second's time minus the first's, load by load within a round (the
 // two saw the same moment of the machine), as median and p5..p95 of the differences.
 if (targets.length === 2) {
