@@ -23,10 +23,12 @@
 #      times: p50, p95, max; the monitor drawn (its table: the page's module has run);
 #      and three floors in the same rounds: the same fresh context loading a page of a
 #      few bytes as a data: URL, over HTTP from a loopback server in Node, and batchd's
-#      own page with JavaScript off (the page and its CSS from the same server).
+#      own page with JavaScript off (the page and its CSS from the same server), and
+#      the DOMContentLoaded above that last floor round by round (the script's share).
 # BEFORE=PATH (a batchd built from another commit, e.g. main's): a second batchd on a
 # copy of the repository, whose first loads alternate with this one's load by load
-# (A B A B ...), each reported apart: a before/after measured in the same minutes.
+# (A B, B A, ...), each reported apart, and their differences paired by round: a
+# before/after measured in the same minutes.
 # Asserts nothing about time. Usage: [BEFORE=BATCHD] bench/bench_ui.sh BATCHCTL [INSTANCES] [REQS] [LOADS]
 set -eu
 B=${1:?batchctl}
