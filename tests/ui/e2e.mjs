@@ -142,6 +142,17 @@ try {
     await t.context().close();
     return (first === 'app.css app.js monitor.js' && then === 'jobs.js') || `first load: ${first}; then: ${then}`;
   });
+  await check('an address naming no page (#/nosuch, #/constructor) says so, and nothing breaks', async () => {
+    const t = await newPage();
+    await t.context().addInitScript((tok) => sessionStorage.setItem('batchd.token', tok), env('OPERATOR'));
+    for (const name of ['nosuch', 'constructor']) {
+      await t.goto(`${BASE}/#/${name}`);
+      await until(t, (n) => document.querySelector('#main p.error')?.textContent === `No page "${n}".`, name);
+    }
+    const problems = t.problems.join('; ');
+    await t.context().close();
+    return !problems || problems;
+  });
 
   // ---- the chain turns green on the monitor (due at 01:00 of the virtual clock)
   await check('monitor: extract, then load (its child) turn Success', async () =>

@@ -77,7 +77,7 @@ async function show() {
     return;
   }
   // The page's module is fetched while the token is checked, not after.
-  const loading = PAGES[r.page] ? PAGES[r.page]() : null;
+  const loading = Object.hasOwn(PAGES, r.page) ? PAGES[r.page]() : null; // not #/constructor
   loading?.catch(() => {}); // reported below, if this page is still the one to show
   if (session.token && !session.me) {
     try {
