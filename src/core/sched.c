@@ -559,7 +559,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         /* A waiting earlier instance is superseded (DESIGN §2.3) — first, so that the new
          * instance's due parameters cover its period. */
         char when[ISO_FORMAT_MAX], reason[96] = "";
-        for (size_t i = j->head; i < j->n; i++) {
+        for (size_t i = j->head; j->ndecidable && i < j->n; i++) { /* none waits: none */
                 struct sched_inst *o = j->recs[i];
                 if (!o->scheduled || o->state != STATE_DEPENDENCY_WAIT)
                         continue;

@@ -1,7 +1,6 @@
 /* simulate.c: the scheduler against a simulated clock (see simulate.h). */
 #include "core/simulate.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 /* A run that will end at `at`. */
 struct run_end {
         int64_t at;
+        int64_t id;               /* inst->id, kept here: the heap's order reads no instance */
         struct sched_inst *inst;
         enum sched_end how;
 };
@@ -23,7 +23,7 @@ struct heap {
 
 static bool before(const struct run_end *a, const struct run_end *b)
 {
-        return a->at < b->at || (a->at == b->at && a->inst->id < b->inst->id);
+        return a->at < b->at || (a->at == b->at && a->id < b->id);
 }
 
 static void swap(struct run_end *a, struct run_end *b)
@@ -138,7 +138,9 @@ static int note_wait(struct sim *sim, const struct sched_inst *inst, int64_t t, 
                 return BATCH_ENOMEM;
         struct sim_wait *w = &sim->res.waits[slot - 1];
         w->since = t;
-        snprintf(w->reason, sizeof(w->reason), "%s", reason ? reason : "");
+        size_t n = reason ? strnlen(reason, sizeof(w->reason) - 1) : 0;
+        memcpy(w->reason, reason ? reason : "", n);
+        w->reason[n] = '\0';
         sim->wait_of[id] = slot;
         return 0;
 }
@@ -252,7 +254,7 @@ static int carry_out(struct sched *s, struct sim *sim, const struct sched_action
                         outcome_of(jobs, o, no, a->inst, &minutes, &how);
                         if ((rc = sched_started(s, a->inst, t)) == 0)
                                 rc = heap_push(h, (struct run_end){t + (int64_t)minutes * 60,
-                                                                   a->inst, how});
+                                                                   a->inst->id, a->inst, how});
                 } else if (a->kind == SCHED_STOP) {
                         /* The run honours the stop at once. */
                         for (size_t k = 0; k < h->n; k++)
@@ -285,10 +287,11 @@ static int restore_all(struct sched *s, const struct sim_params *p, struct heap 
                         outcome_of(p->jobs, p->outcomes, p->noutcomes, held, &minutes, &how);
                         int64_t end = (held->start_at ? held->start_at : p->from) +
                                       (int64_t)minutes * 60;
-                        rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held,
-                                                           how});
+                        rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held->id,
+                                                           held, how});
                 } else if (st == STATE_STOPPING || st == STATE_STOP_FAILED) {
-                        rc = heap_push(h, (struct run_end){p->from, held, SCHED_END_STOPPED});
+                        rc = heap_push(h, (struct run_end){p->from, held->id, held,
+                                                           SCHED_END_STOPPED});
                 }
                 if (rc < 0)
                         return rc;
