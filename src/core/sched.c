@@ -406,10 +406,15 @@ static void want_decision(struct sched *s, size_t k)
         }
 }
 
-/* Job k may be able to retire instances at the end of the advance. */
+/* Job k may be able to retire instances at the end of the advance. A job holding one
+ * instance keeps it (prune_job): it is marked again when it gets another (add_record is
+ * always followed by mark_dirty). */
 static void want_prune(struct sched *s, size_t k)
 {
-        s->jobs[k].prune = true;
+        struct job_state *j = &s->jobs[k];
+        if (j->n - j->head < 2)
+                return;
+        j->prune = true;
         jobset_add(&s->prunes, k);
 }
 
