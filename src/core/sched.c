@@ -22,6 +22,8 @@ struct job_state {
         struct sched_inst **recs; /* by due (creation order); [head, n) are held */
         size_t head, n;
         size_t ndecidable;             /* held instances deciding may act on (decidable()) */
+        size_t dfrom;                  /* recs[head, dfrom) are not decidable: deciding
+                                          starts at dfrom (see decide_job) */
         size_t nchildren;
         size_t *children;
         bool prune;                    /* it may hold instances no longer needed (it is
@@ -370,14 +372,24 @@ static bool decidable(const struct sched_inst *r)
                r->state == STATE_DEPENDENCY_WAIT || r->state == STATE_RUNNING;
 }
 
-/* Counts a change of r's decidability; `was` is decidable(r) before the change. */
+/* Counts a change of r's decidability; `was` is decidable(r) before the change. An
+ * instance that becomes decidable brings the job's dfrom down to it (found among the
+ * held pointers from the newest, where it nearly always is; reads no instance). */
 static void track(struct sched *s, const struct sched_inst *r, bool was)
 {
         bool is = decidable(r);
-        if (is && !was)
-                s->jobs[r->job].ndecidable++;
-        else if (was && !is)
-                s->jobs[r->job].ndecidable--;
+        struct job_state *j = &s->jobs[r->job];
+        if (is && !was) {
+                j->ndecidable++;
+                size_t i = j->n;
+                while (i > j->head && j->recs[i - 1] != r)
+                        i--;
+                i = i > j->head ? i - 1 : j->head; /* not held: from the start */
+                if (i < j->dfrom)
+                        j->dfrom = i;
+        } else if (was && !is) {
+                j->ndecidable--;
+        }
 }
 
 static void set_retry(struct sched *s, struct sched_inst *r, int64_t at)
@@ -486,6 +498,7 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
         if (j->head > 0 && j->head >= j->n / 2) {
                 memmove(j->recs, j->recs + j->head, (j->n - j->head) * sizeof(*j->recs));
                 j->n -= j->head;
+                j->dfrom -= j->head;
                 j->head = 0;
         }
         if (j->n == j->cap) {
@@ -502,6 +515,8 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
                 at--;
         memmove(j->recs + at + 1, j->recs + at, (j->n - at) * sizeof(*j->recs));
         j->recs[at] = r;
+        if (at < j->dfrom)
+                j->dfrom = at;
         j->n++;
         s->held++;
         if (decidable(r))
@@ -922,8 +937,16 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
         struct job_state *j = &s->jobs[job];
         j->timer = INT64_MAX;
         int rc = 0;
-        for (size_t i = j->head; i < j->n && rc == 0; i++) {
+        /* The instances before dfrom are not decidable: deciding would pass them by. The
+         * full scan (the index's reference) looks at every one. */
+        bool leading = true;
+        for (size_t i = s->full_scan ? j->head : j->dfrom; i < j->n && rc == 0; i++) {
                 struct sched_inst *r = j->recs[i];
+                if (leading && !s->full_scan && !decidable(r)) {
+                        j->dfrom = i + 1;
+                        continue;
+                }
+                leading = false;
                 if (r->retry_at != INT64_MAX) {
                         if (now < r->retry_at) {
                                 timer_at(j, r->retry_at);
@@ -987,6 +1010,8 @@ static void prune_job(struct sched *s, size_t job)
                 if (j->recs[j->head + 1]->due > need)
                         break;
                 j->head++;
+                if (j->dfrom < j->head)
+                        j->dfrom = j->head;
                 s->held--;
                 if (s->retire)
                         s->retire(s->retire_arg, r);
