@@ -99,7 +99,7 @@ int sim_run_params(const struct sim_params *p, struct sim_result *ret);
 
 /* The same simulation served a period at a time, e.g. two plans side by side in
  * simulated time (impact.c). sim_begin creates the scheduler and restores p's instances
- * (p and what it points to are borrowed until sim_finish); sim_step serves every instant
+ * (p is copied; what it points to is borrowed until sim_finish); sim_step serves every instant
  * up to `until` (never past p->to); sim_finish retires every instance still held, fills
  * *ret as sim_run_params does, and frees the simulation (also after an error).
  * sim_run_params(p) is sim_begin(p), sim_step(INT64_MAX), sim_finish. sim_begin returns
