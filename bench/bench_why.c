@@ -176,7 +176,7 @@ int main(void)
                 double b = now_s(), cb = cpu_s();
                 printf("%-44s %9.2f %9.2f %9zu %10zu %10zu %9zu %12.1f\n", cases[k].name, b - a,
                        cb - ca,
-                       im.affected, im.simulated_after, im.before.n + im.after.n, im.n,
+                       im.affected, im.simulated_after, im.rows, im.n,
                        peak_rss_kib() / 1024.0);
                 impact_release(&im);
         }

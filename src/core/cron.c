@@ -318,10 +318,19 @@ int cron_next(const struct cron *c, const struct tz *z, int64_t after, int64_t *
         bool interval = c->flags & CRON_F_INTERVAL;
         int64_t t = after + 1, w;
 
-        for (;;) {
+        for (bool first = true;; first = false) {
                 struct tz_segment seg;
                 tz_segment_at(z, t, &seg);
                 int64_t o = seg.offset;
+                /* after + 1 is the very instant of a spring-forward transition: the wall
+                 * times of its gap fire then, as when the loop crosses one (below). */
+                if (first && t == seg.start && t > T_MIN) {
+                        int32_t po = tz_offset_at(z, t - 1);
+                        if (po < o && match_next(c, t + po, t + o, &w)) {
+                                *ret_next = t;
+                                return 0;
+                        }
+                }
                 int64_t lo = t + o;
                 int64_t hi = seg.end == INT64_MAX ? INT64_MAX : seg.end + o;
                 if (!interval) {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "core/lifecycle.h"
+#include "core/impactcmp.h"
 #include "core/subset.h"
 
 static const char *const kinds[IMPACT_X_MAX] = {
@@ -19,98 +19,33 @@ const char *impact_kind_name(enum impact_kind k)
         return (unsigned)k < IMPACT_X_MAX ? kinds[k] : "?";
 }
 
-/* A scheduled row with its job's name, for sorting by (name, due). */
-struct keyed {
-        const char *job;
-        const struct sim_row *row;
-};
-
-static int cmp_keyed(const void *a, const void *b)
+/* The number of jobs a plan's rows name (names must hold as many). */
+static size_t njobs_of(const struct impact_plan *p)
 {
-        const struct keyed *x = a, *y = b;
-        int c = strcmp(x->job, y->job);
-        if (c)
-                return c;
-        return x->row->due < y->row->due ? -1 : x->row->due > y->row->due;
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-        const struct impact_change *x = a, *y = b;
-        if (x->due != y->due)
-                return x->due < y->due ? -1 : 1;
-        return strcmp(x->job, y->job);
-}
-
-static struct keyed *keyed_of(const struct impact_plan *p, size_t *ret_n)
-{
-        struct keyed *k = malloc((p->res->n ? p->res->n : 1) * sizeof(*k));
         size_t n = 0;
-        if (!k)
-                return NULL;
         for (size_t i = 0; i < p->res->n; i++)
-                if (p->res->rows[i].scheduled && (!p->only || p->only[p->res->rows[i].job]))
-                        k[n++] = (struct keyed){p->names[p->res->rows[i].job], &p->res->rows[i]};
-        qsort(k, n, sizeof(*k), cmp_keyed);
-        *ret_n = n;
-        return k;
-}
-
-/* The change between two rows of the same job and due time, or IMPACT_X_MAX for none. */
-static enum impact_kind classify(const struct sim_row *b, const struct sim_row *a)
-{
-        if (a->state == STATE_TIMEOUT_SKIP && b->state != STATE_TIMEOUT_SKIP)
-                return IMPACT_NEWLY_SKIPPED;
-        if (a->wait && !b->wait)
-                return IMPACT_NEW_WAIT;
-        if (a->start != b->start)
-                return IMPACT_MOVED;
-        if (a->state != b->state)
-                return IMPACT_STATE;
-        return IMPACT_X_MAX;
+                if (p->res->rows[i].job >= n)
+                        n = p->res->rows[i].job + 1;
+        return n;
 }
 
 int impact_compare(const struct impact_plan *before, const struct impact_plan *after,
                    struct impact *ret)
 {
-        memset(ret, 0, sizeof(*ret));
-        size_t nb, na;
-        struct keyed *kb = keyed_of(before, &nb), *ka = kb ? keyed_of(after, &na) : NULL;
-        struct impact_change *out = ka ? malloc((nb + na ? nb + na : 1) * sizeof(*out)) : NULL;
-        if (!out) {
-                free(kb);
-                free(ka);
-                return BATCH_ENOMEM;
-        }
-        size_t i = 0, j = 0, n = 0;
-        while (i < nb || j < na) {
-                int c = i == nb ? 1 : j == na ? -1 : cmp_keyed(&kb[i], &ka[j]);
-                struct impact_change ch = {IMPACT_X_MAX, NULL, 0, NULL, NULL};
-                if (c < 0) {
-                        ch = (struct impact_change){IMPACT_REMOVED, kb[i].job, kb[i].row->due,
-                                                    kb[i].row, NULL};
-                        i++;
-                } else if (c > 0) {
-                        ch = (struct impact_change){IMPACT_ADDED, ka[j].job, ka[j].row->due, NULL,
-                                                    ka[j].row};
-                        j++;
-                } else {
-                        ch = (struct impact_change){classify(kb[i].row, ka[j].row), ka[j].job,
-                                                    ka[j].row->due, kb[i].row, ka[j].row};
-                        i++;
-                        j++;
+        const struct impact_plan *plans[2] = {before, after};
+        struct impact_cmp_side sb = {before->names, before->only, njobs_of(before)};
+        struct impact_cmp_side sa = {after->names, after->only, njobs_of(after)};
+        struct impact_cmp *c;
+        int rc = impact_cmp_new(&sb, &sa, &c);
+        if (rc < 0)
+                return rc;
+        /* A plan's rows are by due time: each job's in due order. */
+        for (int side = 0; side < 2; side++)
+                for (size_t i = 0; i < plans[side]->res->n; i++) {
+                        const struct sim_row *r = &plans[side]->res->rows[i];
+                        impact_cmp_row(c, side, r, sim_row_wait(plans[side]->res, r));
                 }
-                if (ch.kind != IMPACT_X_MAX) {
-                        out[n++] = ch;
-                        ret->count[ch.kind]++;
-                }
-        }
-        free(kb);
-        free(ka);
-        qsort(out, n, sizeof(*out), cmp_change);
-        ret->n = n;
-        ret->items = out;
-        return 0;
+        return impact_cmp_finish(c, ret);
 }
 
 void impact_release(struct impact *im)
@@ -324,50 +259,104 @@ static int mark_affected(const struct impact_input *b, const struct impact_input
         return rc;
 }
 
-/* Simulates the marked jobs of one side (and their ancestors) into *res; *only and *names
- * then describe the part simulated. */
-static int plan_side(const struct impact_input *in, bool **only, const char ***names,
-                     struct sim_result *res, size_t *simulated)
+/* The marked jobs of one side with their ancestors (*sub); *only and *names then
+ * describe the jobs of *sub. */
+static int subset_side(const struct impact_input *in, bool **only, const char ***names,
+                       struct sched_subset *sub, size_t *simulated)
 {
-        struct sched_subset sub;
-        int rc = sched_subset_build(in->jobs, in->njobs, *only, &sub);
-        bool *o = rc == 0 ? calloc(sub.n ? sub.n : 1, sizeof(*o)) : NULL;
-        const char **nm = rc == 0 ? calloc(sub.n ? sub.n : 1, sizeof(*nm)) : NULL;
-        if (rc == 0 && (!o || !nm))
-                rc = BATCH_ENOMEM;
-        for (size_t k = 0; rc == 0 && k < sub.n; k++) {
-                o[k] = (*only)[sub.old_of[k]];
-                nm[k] = in->jobs[sub.old_of[k]].name;
+        int rc = sched_subset_build(in->jobs, in->njobs, *only, sub);
+        if (rc < 0)
+                return rc;
+        bool *o = calloc(sub->n ? sub->n : 1, sizeof(*o));
+        const char **nm = calloc(sub->n ? sub->n : 1, sizeof(*nm));
+        if (!o || !nm) {
+                free(o);
+                free(nm);
+                return BATCH_ENOMEM;
         }
-        struct sim_params p = {.jobs = sub.jobs, .njobs = sub.n, .tenant = in->tenant,
-                               .from = in->from, .to = in->to, .waits = true};
-        if (rc == 0)
-                rc = sim_run_params(&p, res);
-        *simulated = sub.n;
-        sched_subset_release(&sub);
+        for (size_t k = 0; k < sub->n; k++) {
+                o[k] = (*only)[sub->old_of[k]];
+                nm[k] = in->jobs[sub->old_of[k]].name;
+        }
+        *simulated = sub->n;
         free(*only);
         *only = o;
         *names = nm;
-        return rc;
+        return 0;
 }
+
+/* Hands a row of the plan before (after) to the comparison. */
+static void row_before(void *arg, const struct sim_row *row, const struct sim_wait *wait)
+{
+        impact_cmp_row(arg, 0, row, wait);
+}
+
+static void row_after(void *arg, const struct sim_row *row, const struct sim_wait *wait)
+{
+        impact_cmp_row(arg, 1, row, wait);
+}
+
+/* Simulated time served by each side before the other catches up: the rows waiting for
+ * their counterparts are those of about this long. */
+#define LOCKSTEP_S 3600
 
 int impact_run(const struct impact_input *before, const struct impact_input *after,
                struct impact *ret)
 {
         struct impact im;
         memset(&im, 0, sizeof(im));
+        struct sched_subset sub[2];
+        memset(sub, 0, sizeof(sub));
+        struct impact_cmp *c = NULL;
+        struct sim *sim[2] = {NULL, NULL};
         int rc = mark_affected(before, after, &im);
         if (rc == 0)
-                rc = plan_side(before, &im.only_before, &im.names_before, &im.before,
-                               &im.simulated_before);
+                rc = subset_side(before, &im.only_before, &im.names_before, &sub[0],
+                                 &im.simulated_before);
         if (rc == 0)
-                rc = plan_side(after, &im.only_after, &im.names_after, &im.after,
-                               &im.simulated_after);
+                rc = subset_side(after, &im.only_after, &im.names_after, &sub[1],
+                                 &im.simulated_after);
+        if (rc == 0)
+                rc = impact_cmp_new(&(struct impact_cmp_side){im.names_before, im.only_before,
+                                                              sub[0].n},
+                                    &(struct impact_cmp_side){im.names_after, im.only_after,
+                                                              sub[1].n},
+                                    &c);
+        /* Both plans side by side in simulated time, each row compared as soon as its
+         * counterpart has come: neither plan is kept. */
+        const struct impact_input *in[2] = {before, after};
+        sim_row_fn *to_cmp[2] = {row_before, row_after};
+        for (int k = 0; k < 2 && rc == 0; k++) {
+                struct sim_params p = {.jobs = sub[k].jobs, .njobs = sub[k].n,
+                                       .tenant = in[k]->tenant, .from = in[k]->from,
+                                       .to = in[k]->to, .waits = true, .row = to_cmp[k],
+                                       .row_arg = c};
+                rc = sim_begin(&p, &sim[k]);
+        }
+        for (int64_t step = 0; rc == 0 && !(sim_done(sim[0]) && sim_done(sim[1]));
+             step += LOCKSTEP_S)
+                for (int k = 0; k < 2 && rc == 0; k++)
+                        rc = sim_step(sim[k], in[k]->from + step);
+        for (int k = 0; k < 2; k++) {
+                struct sim_result none;
+                int frc = sim[k] ? sim_finish(sim[k], &none) : 0;
+                if (sim[k] && frc == 0)
+                        sim_result_release(&none);
+                if (rc == 0)
+                        rc = frc;
+        }
+        if (c)
+                im.rows = impact_cmp_rows(c);
         struct impact diff;
-        if (rc == 0)
-                rc = impact_compare(
-                        &(struct impact_plan){&im.before, im.names_before, im.only_before},
-                        &(struct impact_plan){&im.after, im.names_after, im.only_after}, &diff);
+        if (c) {
+                int crc = impact_cmp_finish(c, &diff);
+                if (rc == 0)
+                        rc = crc;
+                else if (crc == 0)
+                        impact_release(&diff);
+        }
+        for (int k = 0; k < 2; k++)
+                sched_subset_release(&sub[k]);
         if (rc < 0) {
                 impact_release(&im);
                 return rc;
@@ -375,6 +364,8 @@ int impact_run(const struct impact_input *before, const struct impact_input *aft
         im.n = diff.n;
         im.items = diff.items;
         memcpy(im.count, diff.count, sizeof(im.count));
+        im.before = diff.before;
+        im.after = diff.after;
         *ret = im;
         return 0;
 }

@@ -21,15 +21,16 @@ enum impact_kind {
         IMPACT_X_MAX,
 };
 
-/* One plan: its rows and the names of its jobs (rows[i].job indexes names), and which
- * jobs to compare (NULL: all). Borrowed. */
+/* One plan: its rows (as sim_run_params gives them) and the names of its jobs
+ * (rows[i].job indexes names; names are unique), and which jobs to compare (NULL: all).
+ * Borrowed. */
 struct impact_plan {
         const struct sim_result *res;
         const char *const *names;
         const bool *only;
 };
 
-/* One difference. Pointers borrow from the plans. */
+/* One difference. Its rows are those of the impact it belongs to (before, after). */
 struct impact_change {
         enum impact_kind kind;
         const char *job;
@@ -42,12 +43,14 @@ struct impact {
         size_t n;
         struct impact_change *items;  /* by due time, then job name */
         size_t count[IMPACT_X_MAX];
-        /* Held by impact_run (the plans the items point into): */
+        /* The rows the items point into (of the differences only), with their waits: */
         struct sim_result before, after;
+        /* Held by impact_run: */
         const char **names_before, **names_after;
         bool *only_before, *only_after;
         size_t affected;              /* jobs whose instances may differ (by name) */
         size_t simulated_before, simulated_after; /* jobs simulated: those and their ancestors */
+        size_t rows;                  /* instances the two plans made (of the jobs simulated) */
 };
 
 /* One side of impact_run: a tenant's jobs (sched.h) and the period to plan. Borrowed. */
@@ -66,7 +69,9 @@ int impact_compare(const struct impact_plan *before, const struct impact_plan *a
                    struct impact *ret);
 
 /* Plans both sides with the simulation (every run taking its job's estimated_minutes and
- * succeeding) and compares them into *ret (release with impact_release). Only the jobs a
+ * succeeding) and compares them into *ret (release with impact_release). The two plans
+ * are simulated side by side and compared as their instances come (impactcmp.h), so
+ * neither is kept: memory grows with the differences, not the plans. Only the jobs a
  * change can affect are simulated and compared: jobs whose definition differs (matched by
  * name; a job only one side has counts as changed), the jobs a change of the tenant's
  * settings concerns (a window change: jobs with a window policy; pauses: every scheduled

@@ -86,21 +86,55 @@ int iso_parse(const char *text, const struct tz *z, int64_t *ret, struct batch_e
         return 0;
 }
 
+/* Writes v as `width` decimal digits at p (v >= 0 and fits); returns the end. */
+static char *put_digits(char *p, int v, int width)
+{
+        for (int i = width - 1; i >= 0; i--, v /= 10)
+                p[i] = (char)('0' + v % 10);
+        return p + width;
+}
+
 static char *format(int64_t local, int32_t offset, bool utc, char *buf)
 {
         struct civil c;
         civil_from_seconds(local, &c);
-        int n = snprintf(buf, ISO_FORMAT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.mon,
-                         c.day, c.hour, c.min, c.sec);
-        if (n < 0 || n >= ISO_FORMAT_MAX - 7)
+        if (c.year < 0 || c.year > 9999 || offset <= -100 * 3600 || offset >= 100 * 3600) {
+                /* Beyond four (two) digits: printf's widths. */
+                int n = snprintf(buf, ISO_FORMAT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", c.year,
+                                 c.mon, c.day, c.hour, c.min, c.sec);
+                if (n < 0 || n >= ISO_FORMAT_MAX - 7)
+                        return buf;
+                if (utc)
+                        snprintf(buf + n, (size_t)(ISO_FORMAT_MAX - n), "Z");
+                else
+                        snprintf(buf + n, (size_t)(ISO_FORMAT_MAX - n), "%c%02d:%02d",
+                                 offset < 0 ? '-' : '+', (offset < 0 ? -offset : offset) / 3600,
+                                 (offset < 0 ? -offset : offset) / 60 % 60);
                 return buf;
+        }
+        /* The common case without printf: the scheduler formats a time per decision of a
+         * waiting instance (its reason). */
+        char *p = put_digits(buf, c.year, 4);
+        *p++ = '-';
+        p = put_digits(p, c.mon, 2);
+        *p++ = '-';
+        p = put_digits(p, c.day, 2);
+        *p++ = 'T';
+        p = put_digits(p, c.hour, 2);
+        *p++ = ':';
+        p = put_digits(p, c.min, 2);
+        *p++ = ':';
+        p = put_digits(p, c.sec, 2);
         if (utc) {
-                snprintf(buf + n, (size_t)(ISO_FORMAT_MAX - n), "Z");
+                *p++ = 'Z';
         } else {
                 int32_t a = offset < 0 ? -offset : offset;
-                snprintf(buf + n, (size_t)(ISO_FORMAT_MAX - n), "%c%02d:%02d",
-                         offset < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+                *p++ = offset < 0 ? '-' : '+';
+                p = put_digits(p, a / 3600, 2);
+                *p++ = ':';
+                p = put_digits(p, a / 60 % 60, 2);
         }
+        *p = '\0';
         return buf;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "core/civil.h"
+#include "core/duememo.h"
 #include "core/dueparams.h"
 #include "core/idxheap.h"
 #include "core/jobset.h"
@@ -16,21 +17,28 @@
 enum stop_cause { STOP_NONE, STOP_REQUEST, STOP_TIMEOUT, STOP_WINDOW };
 
 struct job_state {
+        /* (The fields every mark and decision reads come first: one cache line.) */
         const struct sched_job_spec *spec; /* borrowed from sched_new's caller */
-        struct timeout_plan timeouts;
-        char warn_msg[48];                 /* the reason of its SCHED_WARN actions */
+        struct sched_inst **recs; /* by due (creation order); [head, n) are held */
+        size_t head, n;
+        size_t ndecidable;             /* held instances deciding may act on (decidable()) */
+        size_t dfrom;                  /* recs[head, dfrom) are not decidable: deciding
+                                          starts at dfrom (see decide_job) */
         size_t nchildren;
         size_t *children;
-        struct sched_inst **recs; /* by due (creation order); [head, n) are held */
-        size_t head, n, cap;
+        bool prune;                    /* it may hold instances no longer needed (it is
+                                          in the set `prunes`) */
+        int64_t timer;                 /* earliest time event of its instances */
+        size_t cap;
         struct sched_inst *last_sched; /* the latest scheduled instance, never retired */
         int64_t next_due;              /* the next due not yet seen (INT64_MAX: none) */
         int64_t horizon;               /* dues before it were never planned here */
         int64_t last_passed_due;       /* the last due seen (INT64_MIN: none) */
-        int64_t timer;                 /* earliest time event of its instances */
-        size_t ndecidable;             /* held instances deciding may act on (decidable()) */
-        bool prune;                    /* it may hold instances no longer needed (it is
-                                          in the set `prunes`) */
+        struct due_memo due;           /* its due sequence's last answer (duememo.h) */
+        struct due_memo *dep_due;      /* per parent (spec->deps): that parent's sequence
+                                          as this job's instances ask it */
+        struct timeout_plan timeouts;
+        char warn_msg[48];                 /* the reason of its SCHED_WARN actions */
 };
 
 struct sched {
@@ -364,14 +372,24 @@ static bool decidable(const struct sched_inst *r)
                r->state == STATE_DEPENDENCY_WAIT || r->state == STATE_RUNNING;
 }
 
-/* Counts a change of r's decidability; `was` is decidable(r) before the change. */
+/* Counts a change of r's decidability; `was` is decidable(r) before the change. An
+ * instance that becomes decidable brings the job's dfrom down to it (found among the
+ * held pointers from the newest, where it nearly always is; reads no instance). */
 static void track(struct sched *s, const struct sched_inst *r, bool was)
 {
         bool is = decidable(r);
-        if (is && !was)
-                s->jobs[r->job].ndecidable++;
-        else if (was && !is)
-                s->jobs[r->job].ndecidable--;
+        struct job_state *j = &s->jobs[r->job];
+        if (is && !was) {
+                j->ndecidable++;
+                size_t i = j->n;
+                while (i > j->head && j->recs[i - 1] != r)
+                        i--;
+                i = i > j->head ? i - 1 : j->head; /* not held: from the start */
+                if (i < j->dfrom)
+                        j->dfrom = i;
+        } else if (was && !is) {
+                j->ndecidable--;
+        }
 }
 
 static void set_retry(struct sched *s, struct sched_inst *r, int64_t at)
@@ -400,10 +418,15 @@ static void want_decision(struct sched *s, size_t k)
         }
 }
 
-/* Job k may be able to retire instances at the end of the advance. */
+/* Job k may be able to retire instances at the end of the advance. A job holding one
+ * instance keeps it (prune_job): it is marked again when it gets another (add_record is
+ * always followed by mark_dirty). */
 static void want_prune(struct sched *s, size_t k)
 {
-        s->jobs[k].prune = true;
+        struct job_state *j = &s->jobs[k];
+        if (j->n - j->head < 2)
+                return;
+        j->prune = true;
         jobset_add(&s->prunes, k);
 }
 
@@ -432,10 +455,13 @@ static void set_next_due(struct sched *s, size_t job, int64_t due)
 
 static void set_reason(struct sched_inst *r, const char *reason)
 {
-        if (!reason)
+        if (!reason) {
                 r->reason[0] = '\0';
-        else if (reason != r->reason)
-                snprintf(r->reason, sizeof(r->reason), "%s", reason);
+        } else if (reason != r->reason) { /* cut to the field as snprintf would */
+                size_t n = strnlen(reason, sizeof(r->reason) - 1);
+                memcpy(r->reason, reason, n);
+                r->reason[n] = '\0';
+        }
 }
 
 /* Appends an action about r to *out, which is either the caller's list of this advance
@@ -472,6 +498,7 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
         if (j->head > 0 && j->head >= j->n / 2) {
                 memmove(j->recs, j->recs + j->head, (j->n - j->head) * sizeof(*j->recs));
                 j->n -= j->head;
+                j->dfrom -= j->head;
                 j->head = 0;
         }
         if (j->n == j->cap) {
@@ -488,6 +515,8 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
                 at--;
         memmove(j->recs + at + 1, j->recs + at, (j->n - at) * sizeof(*j->recs));
         j->recs[at] = r;
+        if (at < j->dfrom)
+                j->dfrom = at;
         j->n++;
         s->held++;
         if (decidable(r))
@@ -526,7 +555,7 @@ void sched_set_why(struct sched *s, struct why *w)
 /* DESIGN §2.4 with the rule of docs/scheduler.md: the previous scheduled instance
  * covers its periods unless it ended without success, in which case the new one
  * covers them again. */
-static void due_params(const struct job_state *j, int64_t due, struct due_params *out)
+static void due_params(struct job_state *j, int64_t due, struct due_params *out)
 {
         struct due_history h = {0};
         const struct sched_inst *p = j->last_sched;
@@ -536,7 +565,7 @@ static void due_params(const struct job_state *j, int64_t due, struct due_params
                         h.last_failed_first = p->first_due;
                 } else {
                         h.has_success = true;
-                        h.first_due_after_success = sched_job_next_due(j->spec, p->due);
+                        h.first_due_after_success = due_memo_next(&j->due, j->spec, p->due);
                 }
         }
         dueparams_compute(due, &h, out);
@@ -550,7 +579,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         /* A waiting earlier instance is superseded (DESIGN §2.3) — first, so that the new
          * instance's due parameters cover its period. */
         char when[ISO_FORMAT_MAX], reason[96] = "";
-        for (size_t i = j->head; i < j->n; i++) {
+        for (size_t i = j->head; j->ndecidable && i < j->n; i++) { /* none waits: none */
                 struct sched_inst *o = j->recs[i];
                 if (!o->scheduled || o->state != STATE_DEPENDENCY_WAIT)
                         continue;
@@ -575,7 +604,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         r->first_due = dp.first_due;
         r->last_due = dp.last_due;
         r->prev_due = j->spec->external_due ? j->last_passed_due
-                                           : sched_job_prev_due(j->spec, due);
+                                           : due_memo_prev(&j->due, j->spec, due);
         if (add_record(s, j, r) < 0) {
                 free(r);
                 return BATCH_ENOMEM;
@@ -615,25 +644,25 @@ static int create_dues(struct sched *s, size_t job, int64_t now, struct sched_ac
         }
         switch (j->spec->catchup) {
         case SCHED_CATCHUP_ALL:
-                for (int64_t d = first; d <= now && rc == 0; d = sched_job_next_due(j->spec, d))
+                for (int64_t d = first; d <= now && rc == 0; d = due_memo_next(&j->due, j->spec, d))
                         rc = create_due(s, job, d, now, out);
                 break;
         case SCHED_CATCHUP_LATEST: {
-                int64_t last = sched_job_prev_due(j->spec, now + 1);
+                int64_t last = due_memo_prev(&j->due, j->spec, now + 1);
                 if (last >= first)
                         rc = create_due(s, job, last, now, out);
                 break;
         }
         case SCHED_CATCHUP_NONE: {
                 int64_t from = now - SCHED_MISFIRE_GRACE_S;
-                int64_t d = first >= from ? first : sched_job_next_due(j->spec, from - 1);
-                for (; d <= now && rc == 0; d = sched_job_next_due(j->spec, d))
+                int64_t d = first >= from ? first : due_memo_next(&j->due, j->spec, from - 1);
+                for (; d <= now && rc == 0; d = due_memo_next(&j->due, j->spec, d))
                         rc = create_due(s, job, d, now, out);
                 break;
         }
         }
-        j->last_passed_due = sched_job_prev_due(j->spec, now + 1);
-        set_next_due(s, job, sched_job_next_due(j->spec, now));
+        j->last_passed_due = due_memo_prev(&j->due, j->spec, now + 1);
+        set_next_due(s, job, due_memo_next(&j->due, j->spec, now));
         return rc;
 }
 
@@ -731,7 +760,7 @@ static void why_parent(struct sched *s, const struct sched_inst *r, const struct
 /* Why r must wait for a parent (into reason), or false when its parents allow it to
  * start (DESIGN §2.3). The reason describes the governing instance as it is now
  * (docs/scheduler.md): it changes when that instance does. */
-static bool parents_block(struct sched *s, const struct job_state *j,
+static bool parents_block(struct sched *s, struct job_state *j,
                           const struct sched_inst *r, char *reason, size_t len)
 {
         for (size_t i = 0; i < j->spec->ndeps; i++) {
@@ -741,7 +770,7 @@ static bool parents_block(struct sched *s, const struct job_state *j,
                 const struct sched_inst *g = NULL;
                 if (dp.enabled) {
                         int64_t lo = r->prev_due > p->horizon - 1 ? r->prev_due : p->horizon - 1;
-                        dp.expected = sched_job_next_due(p->spec, lo) <= r->due;
+                        dp.expected = due_memo_next(&j->dep_due[i], p->spec, lo) <= r->due;
                         g = governing(p, r->prev_due, r->due);
                         dp.has_governing = g != NULL;
                         if (g)
@@ -908,8 +937,16 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
         struct job_state *j = &s->jobs[job];
         j->timer = INT64_MAX;
         int rc = 0;
-        for (size_t i = j->head; i < j->n && rc == 0; i++) {
+        /* The instances before dfrom are not decidable: deciding would pass them by. The
+         * full scan (the index's reference) looks at every one. */
+        bool leading = true;
+        for (size_t i = s->full_scan ? j->head : j->dfrom; i < j->n && rc == 0; i++) {
                 struct sched_inst *r = j->recs[i];
+                if (leading && !s->full_scan && !decidable(r)) {
+                        j->dfrom = i + 1;
+                        continue;
+                }
+                leading = false;
                 if (r->retry_at != INT64_MAX) {
                         if (now < r->retry_at) {
                                 timer_at(j, r->retry_at);
@@ -937,14 +974,14 @@ static int decide_job(struct sched *s, size_t job, int64_t now, struct sched_act
 
 /* The earliest due of a live instance of child c (INT64_MAX: none). Only live child
  * instances still look for their governing parent instance: one created later has a
- * due later than any parent instance held now. */
+ * due later than any parent instance held now. The instances are by due: the first
+ * live one is the earliest. */
 static int64_t child_need(const struct job_state *c)
 {
-        int64_t need = INT64_MAX;
         for (size_t i = c->head; i < c->n; i++)
-                if (is_live(c->recs[i]) && c->recs[i]->due < need)
-                        need = c->recs[i]->due;
-        return need;
+                if (is_live(c->recs[i]))
+                        return c->recs[i]->due;
+        return INT64_MAX;
 }
 
 /* Retires the job's oldest instances that nothing needs any more: final, not the
@@ -959,17 +996,22 @@ static void prune_job(struct sched *s, size_t job)
         if (j->n - j->head < 2)
                 return;
         int64_t need = INT64_MAX;
-        for (size_t i = 0; i < j->nchildren; i++) {
-                int64_t c = child_need(&s->jobs[j->children[i]]);
-                if (c < need)
-                        need = c;
-        }
+        bool need_known = false; /* computed when an instance could go but for it */
         while (j->n - j->head > 1) {
                 struct sched_inst *r = j->recs[j->head];
-                if (is_live(r) || r == j->last_sched || r->touched >= s->gen ||
-                    j->recs[j->head + 1]->due > need)
+                if (is_live(r) || r == j->last_sched || r->touched >= s->gen)
+                        break;
+                for (size_t i = 0; i < j->nchildren && !need_known; i++) {
+                        int64_t c = child_need(&s->jobs[j->children[i]]);
+                        if (c < need)
+                                need = c;
+                }
+                need_known = true;
+                if (j->recs[j->head + 1]->due > need)
                         break;
                 j->head++;
+                if (j->dfrom < j->head)
+                        j->dfrom = j->head;
                 s->held--;
                 if (s->retire)
                         s->retire(s->retire_arg, r);
@@ -1012,12 +1054,18 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
                          j->timeouts.warn_minutes);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
-                set_next_due(s, i, j->spec->enabled ? sched_job_next_due(j->spec, start - 1)
+                due_memo_init(&j->due);
+                set_next_due(s, i, j->spec->enabled ? due_memo_next(&j->due, j->spec, start - 1)
                                                     : INT64_MAX);
                 j->timer = INT64_MAX;
-                for (size_t d = 0; d < j->spec->ndeps; d++)
+                if (j->spec->ndeps &&
+                    !(j->dep_due = malloc(j->spec->ndeps * sizeof(*j->dep_due))))
+                        rc = BATCH_ENOMEM;
+                for (size_t d = 0; d < j->spec->ndeps && rc == 0; d++) {
+                        due_memo_init(&j->dep_due[d]);
                         if (j->spec->deps[d].parent >= njobs)
                                 rc = BATCH_EINVAL;
+                }
         }
         /* Reverse edges, for waking children when a parent's instance changes. */
         for (size_t i = 0; i < njobs && rc == 0; i++)
@@ -1055,6 +1103,7 @@ void sched_free(struct sched *s)
                 }
                 free(j->recs);
                 free(j->children);
+                free(j->dep_due);
         }
         free(s->jobs);
         free(s->ext_slots);
@@ -1234,7 +1283,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
         r->retry_at = in->retry_at;
         if (in->scheduled)
                 r->prev_due = j->spec->external_due ? INT64_MIN
-                                                   : sched_job_prev_due(j->spec, in->due);
+                                                   : due_memo_prev(&j->due, j->spec, in->due);
         else
                 r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
         if (add_record(s, j, r) < 0) {
@@ -1255,7 +1304,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
                 if (in->due > j->last_passed_due) {
                         j->last_passed_due = in->due;
                         if (j->spec->enabled && !j->spec->external_due)
-                                set_next_due(s, job, sched_job_next_due(j->spec, in->due));
+                                set_next_due(s, job, due_memo_next(&j->due, j->spec, in->due));
                 }
         }
         mark_dirty(s, job);

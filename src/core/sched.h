@@ -82,24 +82,26 @@ struct sched_tenant {
  * `ext_id` (e.g. the repository's id) with sched_set_ext_id or sched_restore; the rest
  * belongs to the scheduler. */
 struct sched_inst {
+        /* (The fields the scheduler reads on every decision come first: one cache line.) */
         int64_t id;        /* the scheduler's own id, increasing in creation order */
-        int64_t ext_id;
         size_t job;
-        bool scheduled;    /* false: a submit */
-        int64_t due, first_due, last_due;
+        int64_t due;
         int64_t prev_due;  /* start of the dependency interval (prev_due, due] */
+        int64_t retry_at;  /* a retry is due then (INT64_MAX: none) */
+        uint64_t touched;  /* internal: the advance that last reported it */
         int state;
-        char reason[128];
+        bool scheduled;    /* false: a submit */
+        bool warned;
+        int stop_cause;    /* internal: why it is being stopped */
+        int64_t ext_id;
+        int64_t first_due, last_due;
         int64_t created_at;
         int64_t first_start_at; /* when it first started running (Running), or 0 */
         int64_t start_at;  /* when it last started running, or 0 */
         int64_t end_at;    /* when it reached its final state, or 0 */
         int runs;          /* executions so far */
         int retries;       /* retries so far */
-        int64_t retry_at;  /* a retry is due then (INT64_MAX: none) */
-        bool warned;
-        int stop_cause;    /* internal: why it is being stopped */
-        uint64_t touched;  /* internal: the advance that last reported it */
+        char reason[128];
 };
 
 enum sched_action_kind {
@@ -126,7 +128,8 @@ struct sched_actions {
 };
 
 /* Called with every instance the scheduler forgets (final and no longer needed),
- * just before it is freed. */
+ * just before it is freed. A job's instances come in the order of their due times
+ * (the oldest is forgotten first, and sched_free hands over the rest in that order). */
 typedef void sched_retire_fn(void *arg, const struct sched_inst *inst);
 
 struct sched;

@@ -1,7 +1,6 @@
 /* simulate.c: the scheduler against a simulated clock (see simulate.h). */
 #include "core/simulate.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 /* A run that will end at `at`. */
 struct run_end {
         int64_t at;
+        int64_t id;               /* inst->id, kept here: the heap's order reads no instance */
         struct sched_inst *inst;
         enum sched_end how;
 };
@@ -23,7 +23,7 @@ struct heap {
 
 static bool before(const struct run_end *a, const struct run_end *b)
 {
-        return a->at < b->at || (a->at == b->at && a->inst->id < b->inst->id);
+        return a->at < b->at || (a->at == b->at && a->id < b->id);
 }
 
 static void swap(struct run_end *a, struct run_end *b)
@@ -80,15 +80,41 @@ static void heap_remove(struct heap *h, size_t i)
         }
 }
 
+/* A simulation under way (sim_begin .. sim_finish). */
 struct sim {
+        struct sim_params p;      /* borrowed pointers */
+        struct sched *s;
+        struct heap h;            /* the runs in flight, by end */
+        struct sched_actions acts;
+        int64_t t;                /* the next instant to serve */
+        bool done;                /* nothing more to serve */
         struct sim_result res;
         size_t cap;
-        int err;
+        int err;                  /* the first error; the run stops at it */
         uint32_t *wait_of;        /* by instance id: 1 + index into res.waits, 0 none */
         size_t nwait_of;
         size_t capwaits;
-        bool waits;               /* record first waits (sim_params.waits) */
+        uint32_t *free_waits;     /* streaming: slots of res.waits handed over, to reuse */
+        size_t nfree_waits, capfree_waits;
 };
+
+/* A slot of sim->res.waits for a new first wait: a reused one, or one more. Returns
+ * 1 + its index, or 0 when out of memory. */
+static uint32_t wait_slot(struct sim *sim)
+{
+        if (sim->nfree_waits)
+                return sim->free_waits[--sim->nfree_waits];
+        struct sim_result *r = &sim->res;
+        if (r->nwaits == sim->capwaits) {
+                size_t cap = sim->capwaits ? sim->capwaits * 2 : 64;
+                struct sim_wait *w = realloc(r->waits, cap * sizeof(*w));
+                if (!w)
+                        return 0;
+                r->waits = w;
+                sim->capwaits = cap;
+        }
+        return (uint32_t)++r->nwaits;
+}
 
 /* Records that instance inst began to wait at t with `reason`, when it had not before. */
 static int note_wait(struct sim *sim, const struct sched_inst *inst, int64_t t, const char *reason)
@@ -107,20 +133,30 @@ static int note_wait(struct sim *sim, const struct sched_inst *inst, int64_t t, 
         }
         if (sim->wait_of[id])
                 return 0;
-        struct sim_result *r = &sim->res;
-        if (r->nwaits == sim->capwaits) {
-                size_t cap = sim->capwaits ? sim->capwaits * 2 : 64;
-                struct sim_wait *w = realloc(r->waits, cap * sizeof(*w));
-                if (!w)
-                        return BATCH_ENOMEM;
-                r->waits = w;
-                sim->capwaits = cap;
-        }
-        struct sim_wait *w = &r->waits[r->nwaits++];
+        uint32_t slot = wait_slot(sim);
+        if (!slot)
+                return BATCH_ENOMEM;
+        struct sim_wait *w = &sim->res.waits[slot - 1];
         w->since = t;
-        snprintf(w->reason, sizeof(w->reason), "%s", reason ? reason : "");
-        sim->wait_of[id] = (uint32_t)r->nwaits;
+        size_t n = reason ? strnlen(reason, sizeof(w->reason) - 1) : 0;
+        memcpy(w->reason, reason ? reason : "", n);
+        w->reason[n] = '\0';
+        sim->wait_of[id] = slot;
         return 0;
+}
+
+/* Hands row's first wait slot back for reuse (streaming: the row has been delivered). */
+static void free_wait(struct sim *sim, uint32_t slot)
+{
+        if (sim->nfree_waits == sim->capfree_waits) {
+                size_t cap = sim->capfree_waits ? sim->capfree_waits * 2 : 64;
+                uint32_t *f = realloc(sim->free_waits, cap * sizeof(*f));
+                if (!f)
+                        return; /* the slot is not reused: only memory */
+                sim->free_waits = f;
+                sim->capfree_waits = cap;
+        }
+        sim->free_waits[sim->nfree_waits++] = slot;
 }
 
 static void retire(void *arg, const struct sched_inst *inst)
@@ -128,17 +164,20 @@ static void retire(void *arg, const struct sched_inst *inst)
         struct sim *sim = arg;
         if (sim->err)
                 return;
-        if (sim->res.n == sim->cap) {
-                size_t cap = sim->cap ? sim->cap * 2 : 256;
-                struct sim_row *rows = realloc(sim->res.rows, cap * sizeof(*rows));
-                if (!rows) {
-                        sim->err = BATCH_ENOMEM;
-                        return;
+        struct sim_row one, *row = &one;
+        if (!sim->p.row) {
+                if (sim->res.n == sim->cap) {
+                        size_t cap = sim->cap ? sim->cap * 2 : 256;
+                        struct sim_row *rows = realloc(sim->res.rows, cap * sizeof(*rows));
+                        if (!rows) {
+                                sim->err = BATCH_ENOMEM;
+                                return;
+                        }
+                        sim->res.rows = rows;
+                        sim->cap = cap;
                 }
-                sim->res.rows = rows;
-                sim->cap = cap;
+                row = &sim->res.rows[sim->res.n++];
         }
-        struct sim_row *row = &sim->res.rows[sim->res.n++];
         row->id = inst->id;
         row->job = inst->job;
         row->scheduled = inst->scheduled;
@@ -152,6 +191,13 @@ static void retire(void *arg, const struct sched_inst *inst)
         memcpy(row->reason, inst->reason, sizeof(row->reason));
         size_t id = (size_t)inst->id;
         row->wait = id < sim->nwait_of ? sim->wait_of[id] : 0;
+        if (sim->p.row) {
+                sim->p.row(sim->p.row_arg, row, sim_row_wait(&sim->res, row));
+                if (row->wait) {
+                        sim->wait_of[id] = 0;
+                        free_wait(sim, row->wait);
+                }
+        }
 }
 
 const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w)
@@ -201,14 +247,14 @@ static int carry_out(struct sched *s, struct sim *sim, const struct sched_action
                 const struct sched_action *a = &acts->items[i];
                 int rc = 0;
                 if (a->kind == SCHED_TRANSITION && a->to == STATE_DEPENDENCY_WAIT)
-                        rc = sim->waits ? note_wait(sim, a->inst, t, a->reason) : 0;
+                        rc = sim->p.waits ? note_wait(sim, a->inst, t, a->reason) : 0;
                 else if (a->kind == SCHED_START) {
                         int minutes;
                         enum sched_end how;
                         outcome_of(jobs, o, no, a->inst, &minutes, &how);
                         if ((rc = sched_started(s, a->inst, t)) == 0)
                                 rc = heap_push(h, (struct run_end){t + (int64_t)minutes * 60,
-                                                                   a->inst, how});
+                                                                   a->inst->id, a->inst, how});
                 } else if (a->kind == SCHED_STOP) {
                         /* The run honours the stop at once. */
                         for (size_t k = 0; k < h->n; k++)
@@ -241,10 +287,11 @@ static int restore_all(struct sched *s, const struct sim_params *p, struct heap 
                         outcome_of(p->jobs, p->outcomes, p->noutcomes, held, &minutes, &how);
                         int64_t end = (held->start_at ? held->start_at : p->from) +
                                       (int64_t)minutes * 60;
-                        rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held,
-                                                           how});
+                        rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held->id,
+                                                           held, how});
                 } else if (st == STATE_STOPPING || st == STATE_STOP_FAILED) {
-                        rc = heap_push(h, (struct run_end){p->from, held, SCHED_END_STOPPED});
+                        rc = heap_push(h, (struct run_end){p->from, held->id, held,
+                                                           SCHED_END_STOPPED});
                 }
                 if (rc < 0)
                         return rc;
@@ -261,70 +308,126 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
         return sim_run_params(&p, ret);
 }
 
-int sim_run_params(const struct sim_params *p, struct sim_result *ret)
+int sim_begin(const struct sim_params *p, struct sim **ret)
 {
-        const struct sched_job_spec *jobs = p->jobs;
-        const struct sim_outcome *outcomes = p->outcomes;
-        size_t noutcomes = p->noutcomes;
-        int64_t to = p->to;
-        for (size_t i = 0; i < noutcomes; i++)
-                if (outcomes[i].job >= p->njobs)
+        for (size_t i = 0; i < p->noutcomes; i++)
+                if (p->outcomes[i].job >= p->njobs)
                         return BATCH_EINVAL;
-        struct sim sim = {.waits = p->waits};
-        struct sched *s;
-        int rc = sched_new(jobs, p->njobs, p->tenant, p->from, retire, &sim, &s);
+        struct sim *sim = calloc(1, sizeof(*sim));
+        if (!sim)
+                return BATCH_ENOMEM;
+        sim->p = *p;
+        sim->t = p->from;
+        int rc = sched_new(p->jobs, p->njobs, p->tenant, p->from, retire, sim, &sim->s);
+        if (rc < 0) {
+                free(sim);
+                return rc;
+        }
+        if (p->why)
+                sched_set_why(sim->s, p->why);
+        if ((rc = restore_all(sim->s, p, &sim->h)) < 0) {
+                struct sim_result unused;
+                sim->err = rc;
+                sim_finish(sim, &unused);
+                return rc;
+        }
+        *ret = sim;
+        return 0;
+}
+
+/* Serves instant sim->t once: the scheduler's actions, then the runs that end by then.
+ * Returns 1 when something happened (the instant is served again), 0 or an error. */
+static int serve(struct sim *sim)
+{
+        const struct sim_params *p = &sim->p;
+        int64_t t = sim->t;
+        sim->acts.n = 0;
+        int rc = sched_advance(sim->s, t, &sim->acts);
         if (rc < 0)
                 return rc;
-        struct heap h = {0};
-        struct sched_actions acts = {0};
-        int64_t t = p->from;
-        if (p->why)
-                sched_set_why(s, p->why);
-        rc = restore_all(s, p, &h);
-        while (rc == 0) {
-                acts.n = 0;
-                if ((rc = sched_advance(s, t, &acts)) < 0)
+        if (sched_held(sim->s) > sim->res.peak_held)
+                sim->res.peak_held = sched_held(sim->s);
+        int busy = sim->acts.n > 0;
+        if ((rc = carry_out(sim->s, sim, &sim->acts, &sim->h, p->jobs, p->outcomes,
+                            p->noutcomes, t)) < 0)
+                return rc;
+        struct heap *h = &sim->h;
+        while (h->n && h->items[0].at <= t) {
+                struct run_end e = h->items[0];
+                heap_remove(h, 0);
+                if ((rc = sched_ended(sim->s, e.inst, e.how, NULL, t)) < 0)
+                        return rc;
+                busy = 1;
+        }
+        return busy;
+}
+
+int sim_step(struct sim *sim, int64_t until)
+{
+        while (!sim->done && !sim->err && sim->t <= until) {
+                int busy = serve(sim);
+                if (busy < 0) {
+                        sim->err = busy;
                         break;
-                if (sched_held(s) > sim.res.peak_held)
-                        sim.res.peak_held = sched_held(s);
-                bool busy = acts.n > 0;
-                if ((rc = carry_out(s, &sim, &acts, &h, jobs, outcomes, noutcomes, t)) < 0)
-                        break;
-                while (h.n && h.items[0].at <= t) {
-                        struct run_end e = h.items[0];
-                        heap_remove(&h, 0);
-                        if ((rc = sched_ended(s, e.inst, e.how, NULL, t)) < 0)
-                                break;
-                        busy = true;
                 }
                 if (busy)
                         continue; /* the same instant again, until nothing happens */
-                if (p->why && p->why->final)
-                        break; /* the instance explained has reached its end */
-                int64_t next = sched_next_wakeup(s);
-                if (h.n && h.items[0].at < next)
-                        next = h.items[0].at;
-                if (next > to)
+                if (sim->p.why && sim->p.why->final) {
+                        sim->done = true; /* the instance explained has reached its end */
                         break;
-                t = next > t ? next : t + 1;
+                }
+                int64_t next = sched_next_wakeup(sim->s);
+                if (sim->h.n && sim->h.items[0].at < next)
+                        next = sim->h.items[0].at;
+                if (next > sim->p.to)
+                        sim->done = true;
+                else
+                        sim->t = next > sim->t ? next : sim->t + 1;
         }
-        sim.res.transitions = sched_transitions(s);
-        sched_set_why(s, NULL);
-        sched_free(s); /* retires (records) every instance still held */
-        free(h.items);
-        free(sim.wait_of);
-        sched_actions_release(&acts);
-        if (rc == 0)
-                rc = sim.err;
+        return sim->err;
+}
+
+bool sim_done(const struct sim *sim)
+{
+        return sim->done || sim->err;
+}
+
+int sim_finish(struct sim *sim, struct sim_result *ret)
+{
+        sim->res.transitions = sched_transitions(sim->s);
+        sched_set_why(sim->s, NULL);
+        sched_free(sim->s); /* retires (records or hands over) every instance still held */
+        free(sim->h.items);
+        free(sim->wait_of);
+        free(sim->free_waits);
+        sched_actions_release(&sim->acts);
+        int rc = sim->err;
+        struct sim_result res = sim->res;
+        if (sim->p.row) { /* streamed: the waits were the rows' scratch */
+                free(res.waits);
+                res.waits = NULL;
+                res.nwaits = 0;
+        }
+        free(sim);
         if (rc < 0) {
-                free(sim.res.rows);
-                free(sim.res.waits);
+                free(res.rows);
+                free(res.waits);
                 return rc;
         }
-        if (sim.res.n) /* rows is NULL for an empty plan */
-                qsort(sim.res.rows, sim.res.n, sizeof(*sim.res.rows), cmp_row);
-        *ret = sim.res;
+        if (res.rows && res.n) /* rows is NULL for an empty or streamed plan */
+                qsort(res.rows, res.n, sizeof(*res.rows), cmp_row);
+        *ret = res;
         return 0;
+}
+
+int sim_run_params(const struct sim_params *p, struct sim_result *ret)
+{
+        struct sim *sim;
+        int rc = sim_begin(p, &sim);
+        if (rc < 0)
+                return rc;
+        sim_step(sim, INT64_MAX);
+        return sim_finish(sim, ret);
 }
 
 void sim_result_release(struct sim_result *r)

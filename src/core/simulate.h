@@ -69,6 +69,11 @@ struct sim_restore {
         struct sched_inst inst;
 };
 
+/* Takes each instance as it leaves the simulation (sim_params.row), instead of the
+ * result keeping it: a job's rows come in the order of their due times (sched.h's retire
+ * order). `wait` is the row's first wait, or NULL. Both are borrowed for the call. */
+typedef void sim_row_fn(void *arg, const struct sim_row *row, const struct sim_wait *wait);
+
 /* Everything sim_run takes, and more (borrowed for the call). */
 struct sim_params {
         const struct sched_job_spec *jobs;
@@ -83,11 +88,30 @@ struct sim_params {
                               stops as soon as it reached a final state. */
         bool waits;        /* record each instance's first wait (sim_row.wait); sim_run
                               does not (a plan prints no such column) */
+        sim_row_fn *row;   /* streaming: each row to row(row_arg, ...), none kept in the
+                              result (its n is 0); NULL: kept */
+        void *row_arg;
 };
 
 /* sim_run with restored instances and an explanation. Same returns; BATCH_EINVAL also
  * for a restore entry sched_restore refuses. */
 int sim_run_params(const struct sim_params *p, struct sim_result *ret);
+
+/* The same simulation served a period at a time, e.g. two plans side by side in
+ * simulated time (impact.c). sim_begin creates the scheduler and restores p's instances
+ * (p is copied; what it points to is borrowed until sim_finish); sim_step serves every instant
+ * up to `until` (never past p->to); sim_finish retires every instance still held, fills
+ * *ret as sim_run_params does, and frees the simulation (also after an error).
+ * sim_run_params(p) is sim_begin(p), sim_step(INT64_MAX), sim_finish. sim_begin returns
+ * 0, BATCH_EINVAL or BATCH_ENOMEM; sim_step and sim_finish 0 or the run's first error
+ * (after which sim_step serves nothing more). */
+struct sim;
+int sim_begin(const struct sim_params *p, struct sim **ret);
+int sim_step(struct sim *sim, int64_t until);
+/* True when nothing is left to serve: p->to is passed, an explained instance is final,
+ * or an error stopped the run. */
+bool sim_done(const struct sim *sim);
+int sim_finish(struct sim *sim, struct sim_result *ret);
 
 void sim_result_release(struct sim_result *r);
 
