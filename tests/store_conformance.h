@@ -6,9 +6,11 @@
 #ifndef BATCH_TESTS_STORE_CONFORMANCE_H
 #define BATCH_TESTS_STORE_CONFORMANCE_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/lifecycle.h"
 #include "ops/instances.h"
@@ -2134,6 +2136,84 @@ static void test_delivery_claim(void **state)
         store_close(s2);
 }
 
+/* A second batchd node's attempt to record the day's report: its own connection, its
+ * own transaction with the alert and the claim; the claim's answer, rolled back unless 0. */
+struct report_claim_try {
+        const char *dsn, *date;
+        int rc;
+};
+
+static void *report_claim_other(void *arg)
+{
+        struct report_claim_try *t = arg;
+        struct store *s2;
+        struct batch_err err;
+        t->rc = -1000;
+        if (store_open(t->dsn, &s2, &err) < 0)
+                return NULL;
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"daily_report",
+                                 .severity = (char *)"info", .message = (char *)"node 2"};
+        int64_t aid = 0;
+        if (store_begin(s2, &err) == 0) {
+                t->rc = store_alert_add(s2, &al, 2000, &aid, &err);
+                if (t->rc == 0)
+                        t->rc = store_report_claim(s2, "default", t->date, aid, 2000, &err);
+                if (t->rc == 0)
+                        t->rc = store_commit(s2, &err);
+                else
+                        store_rollback(s2);
+        }
+        store_close(s2);
+        return NULL;
+}
+
+/* The daily report's claim (schema 12): of two connections recording the same day, the
+ * one whose transaction commits first has it, the other is told BATCH_EEXIST — also
+ * when it tries while the first transaction is still open — and its alert is rolled
+ * back; another day or another tenant is a claim of its own. */
+static void test_report_claim(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"daily_report",
+                                 .severity = (char *)"info", .message = (char *)"node 1"};
+        int64_t aid = 0;
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_alert_add(f->s, &al, 1000, &aid, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12-02", aid, 1000, &err), 0);
+        /* The other node tries while this transaction is open: it waits (SQLite's write
+         * lock at its BEGIN, PostgreSQL's key at its insert) and then finds the day taken. */
+        struct report_claim_try t = {.dsn = f->dsn, .date = "2026-12-02"};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, report_claim_other, &t), 0);
+        usleep(200 * 1000);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(t.rc, BATCH_EEXIST);
+        /* Again after the commit, from the first connection: taken. */
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12-02", aid, 1001, &err),
+                         BATCH_EEXIST);
+        /* One daily_report alert: the second node's was rolled back. */
+        struct store_alert_filter af = {.tenant = "default", .kind = "daily_report", .limit = 10};
+        struct store_alert_list l;
+        assert_int_equal(store_alert_find(f->s, &af, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, aid);
+        store_alert_list_release(&l);
+        /* The next day is free for the other node; another tenant's same day too. */
+        t.date = "2026-12-03";
+        assert_int_equal(pthread_create(&th, NULL, report_claim_other, &t), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(t.rc, 0);
+        struct store_alert other = {.tenant = (char *)"acme", .kind = (char *)"daily_report",
+                                    .severity = (char *)"info", .message = (char *)"acme"};
+        int64_t oid = 0;
+        assert_int_equal(store_alert_add(f->s, &other, 1000, &oid, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "acme", "2026-12-02", oid, 1000, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12", aid, 1000, &err),
+                         BATCH_EINVAL);
+}
+
 /* Remote runs (schema 8): a callback token per execution, found by its hash while the
  * execution runs; the first final report counts, and none once the execution ended. */
 static void test_remote_runs(void **state)
@@ -2247,6 +2327,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_report_rollup, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_delivery_claim, setup, teardown),            \
+                cmocka_unit_test_setup_teardown(test_report_claim, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_process_date, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \

@@ -161,6 +161,18 @@ const char *const sql_migrations[] = {
         "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
         /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
         "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
+        /* 12: the daily report's claim per tenant and day, so that batchd nodes sharing
+         * a repository record and send it once (docs/report.md "Once"); filled from the
+         * daily_report alerts already recorded (their message ends in the date), the
+         * first of each day where two nodes recorded one twice. */
+        "CREATE TABLE report_claims (\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name), date TEXT NOT NULL,\n"
+        "  alert_id {INT64} NOT NULL, claimed_at {INT64} NOT NULL,\n"
+        "  PRIMARY KEY (tenant, date)){STRICT}{WITHOUT_ROWID};\n"
+        "INSERT INTO report_claims(tenant, date, alert_id, claimed_at)\n"
+        "  SELECT tenant, substr(message, length(message) - 9), min(id), min(created_at)\n"
+        "  FROM alerts WHERE kind = 'daily_report'\n"
+        "  GROUP BY tenant, substr(message, length(message) - 9);\n",
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

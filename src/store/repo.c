@@ -180,6 +180,7 @@ enum rs {
         RS_DELIVERY_CLAIM,
         RS_DELIVERY_EXISTS,
         RS_DELIVERY_LIST,
+        RS_REPORT_CLAIM,
         RS_REMOTE_RUN_ADD,
         RS_REMOTE_RUN_FIND,
         RS_REMOTE_RUN_REPORT,
@@ -397,6 +398,9 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
         [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                              "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+        /* A day's report already claimed inserts nothing: the key is the claim. */
+        [RS_REPORT_CLAIM] = "INSERT INTO report_claims(tenant, date, alert_id, claimed_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         /* A second token for an execution inserts nothing (no row returned). */
         [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
                               "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -1615,6 +1619,23 @@ int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t
                            reterr);
 }
 
+int store_report_claim(struct store *s, const char *tenant, const char *date, int64_t alert_id,
+                       int64_t now_s, struct batch_err *reterr)
+{
+        if (!tenant || !*tenant || !date || strlen(date) != 10)
+                return batch_err_set(reterr, BATCH_EINVAL, "date",
+                                     "a report claim needs a tenant and a YYYY-MM-DD date");
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_REPORT_CLAIM, "ttii", tenant, date, alert_id, now_s),
+                      "claiming the daily report", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "date",
+                                     "the daily report %s of tenant %s is already recorded", date,
+                                     tenant);
+        return ret;
+}
+
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
 int store_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
@@ -2579,7 +2600,7 @@ static void *repo_native(struct store *s)
  * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 10, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 11, .name = engine, .open = open_fn, .close = repo_close,                \
                 .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
                 .schema_version = store_schema_version, .def_put = store_def_put,                  \
                 .def_get = store_def_get, .def_list = store_def_list,                              \
@@ -2624,6 +2645,7 @@ static void *repo_native(struct store *s)
                 .report_slots = repo_report_slots, .report_live = repo_report_live,                \
                 .delivery_claim = store_delivery_claim,                                            \
                 .report_process_dates = repo_report_process_dates,                                 \
+                .report_claim = store_report_claim,                                                \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 
@@ -574,6 +574,9 @@ struct store_ops {
         int (*report_process_dates)(struct store *s, const char *tenant, int64_t from,
                                     int64_t to, struct store_report_pdate_list *ret,
                                     struct batch_err *reterr);
+        /* version 11 (schema 12): the daily report's claim per tenant and day */
+        int (*report_claim)(struct store *s, const char *tenant, const char *date,
+                            int64_t alert_id, int64_t now_s, struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -965,6 +968,17 @@ int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
  * `until`. */
 int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
                          struct batch_err *reterr);
+
+/* Claims the daily report of `date` (YYYY-MM-DD) for `tenant`, so that of several
+ * batchd nodes on one repository only one records and sends it (schema 12, table
+ * report_claims, key tenant and date; docs/report.md "Once"): inserts the claim naming
+ * `alert_id`, the daily_report alert the caller adds in the same transaction. 0:
+ * claimed; BATCH_EEXIST: the day was claimed before (the caller rolls back and sends
+ * nothing); BATCH_EINVAL: no tenant or not a 10-character date. On PostgreSQL a
+ * concurrent claim of the same day waits for the first one's transaction, then finds
+ * the key taken. */
+int store_report_claim(struct store *s, const char *tenant, const char *date, int64_t alert_id,
+                       int64_t now_s, struct batch_err *reterr);
 
 /* Records the outcome of one attempt of pending delivery `id`: o->state (pending again
  * for a retry, sent or failed), o->attempts, o->next_attempt_at, o->last_answer, and
