@@ -173,6 +173,9 @@ const char *const sql_migrations[] = {
         "  SELECT tenant, substr(message, length(message) - 9), min(id), min(created_at)\n"
         "  FROM alerts WHERE kind = 'daily_report'\n"
         "  GROUP BY tenant, substr(message, length(message) - 9);\n",
+        /* 13: the runs figures packed per job and 14 days, filled from run_slots
+         * (src/store/rollup.h, docs/report.md "The packs"). */
+        ROLLUP_PACK_DDL("{INT64}") "{STRICT}{WITHOUT_ROWID};\n" ROLLUP_PACK_BACKFILL,
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

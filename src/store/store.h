@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -574,9 +574,13 @@ struct store_ops {
         int (*report_process_dates)(struct store *s, const char *tenant, int64_t from,
                                     int64_t to, struct store_report_pdate_list *ret,
                                     struct batch_err *reterr);
-        /* version 11 (schema 12): the daily report's claim per tenant and day */
+        /* version 11 (schema 12, 13): the daily report's claim per tenant and day; the
+         * runs figures read from their packs. */
         int (*report_claim)(struct store *s, const char *tenant, const char *date,
                             int64_t alert_id, int64_t now_s, struct batch_err *reterr);
+        int (*report_packs)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, store_report_slot_fn *fn, void *ctx,
+                            struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -909,6 +913,15 @@ int store_report_runs(struct store *s, const char *tenant, int64_t from, int64_t
  * slot is in [from, to), by slot (one query, rows streamed: a tenant's 90 days are a
  * million rows). Errors: the store's, or fn's. */
 int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr);
+
+/* Calls fn for the same rows as store_report_slots, read from their packs (schema 13,
+ * docs/report.md "The packs": a few rows per job instead of one per quarter hour), by
+ * job (each job's rows together; the jobs in no defined order) and by slot within a
+ * job. `row->job` is valid during the call only. Errors: the store's, BATCH_EIO for a
+ * pack that is not readable, or fn's. */
+int store_report_packs(struct store *s, const char *tenant, int64_t from, int64_t to,
                        const char *job, store_report_slot_fn *fn, void *ctx,
                        struct batch_err *reterr);
 
