@@ -2299,7 +2299,8 @@ static void check_runs_rows(struct store *s, const struct made *m, size_t n, boo
                         char date[11];
                         inspect_format_date(civil_days_from_date(2026, 10, 20) + d, date);
                         for (size_t i = 0; i < r.n && !w; i++)
-                                if (!strcmp(r.rows[i].date, date) && !strcmp(r.rows[i].job, jobs[j]))
+                                if (!strcmp(r.rows[i].date, date) &&
+                                    !strcmp(r.rows[i].job, jobs[j]))
                                         w = &r.rows[i];
                         if (!w)
                                 fail_msg("no row for %s %s", date, jobs[j]);
@@ -2449,8 +2450,8 @@ static void test_report_runs_exact(void **state)
                 walk(f->s, id, "scheduler", to_success);
                 m[n++] = y;
                 /* submits of j1 just before and at both zones' local midnights */
-                int64_t at[] = {local_midnight_of(false, d - 1) - 1, local_midnight_of(false, d - 1),
-                                local_midnight_of(true, d - 1) - 1, local_midnight_of(true, d - 1)};
+                int64_t ny = local_midnight_of(false, d - 1), tk = local_midnight_of(true, d - 1);
+                int64_t at[] = {ny - 1, ny, tk - 1, tk};
                 for (int i = 0; i < 4; i++) {
                         struct made z = {"j1", at[i], false, STATE_SUCCESS, 5 + i};
                         id = make_by(f->s, "j1", false, z.due, "alice");

@@ -2727,7 +2727,7 @@ static void *repo_native(struct store *s)
  * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 11, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 11, .name = engine, .open = open_fn, .close = repo_close,               \
                 .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
                 .schema_version = store_schema_version, .def_put = store_def_put,                  \
                 .def_get = store_def_get, .def_list = store_def_list,                              \

@@ -105,14 +105,15 @@ static inline int rollup_bucket(int64_t d)
 #define ROLLUP_STR_(x) #x
 #define ROLLUP_STR(x) ROLLUP_STR_(x)
 #define ROLLUP_PACK_SQL ROLLUP_STR(ROLLUP_PACK_S)
+/* (SQLite's || binds tighter than /, PostgreSQL's does not: the quotient is bracketed.) */
 #define ROLLUP_PACK_ENTRY                                                                          \
-        "((slot % " ROLLUP_PACK_SQL ") / 900) || ':' || total || ',' || success || ',' || failed || ',' || "     \
-        "skipped || ',' || canceled || ',' || found || ',' || timed || ',' || dur_sum || ',' || "  \
-        "dur_max || CASE WHEN timed > 2 THEN ',' || h0 || ',' || h1 || ',' || h2 || ',' || h3 || " \
-        "',' || h4 || ',' || h5 || ',' || h6 || ',' || h7 || ',' || h8 || ',' || h9 || ',' || "    \
-        "h10 || ',' || h11 || ',' || h12 || ',' || h13 || ',' || h14 || ',' || h15 || ',' || "     \
-        "h16 || ',' || h17 || ',' || h18 || ',' || h19 || ',' || h20 || ',' || h21 || ',' || "     \
-        "h22 || ',' || h23 ELSE '' END"
+        "((slot % " ROLLUP_PACK_SQL ") / 900) || ':' || total || ',' || success || ',' || "       \
+        "failed || ',' || skipped || ',' || canceled || ',' || found || ',' || timed || ',' || "   \
+        "dur_sum || ',' || dur_max || CASE WHEN timed > 2 THEN ',' || h0 || ',' || h1 || ',' || "  \
+        "h2 || ',' || h3 || ',' || h4 || ',' || h5 || ',' || h6 || ',' || h7 || ',' || h8 || "     \
+        "',' || h9 || ',' || h10 || ',' || h11 || ',' || h12 || ',' || h13 || ',' || h14 || "      \
+        "',' || h15 || ',' || h16 || ',' || h17 || ',' || h18 || ',' || h19 || ',' || h20 || "     \
+        "',' || h21 || ',' || h22 || ',' || h23 ELSE '' END"
 #define ROLLUP_PACK_DDL(type)                                                                      \
         "CREATE TABLE run_packs (\n"                                                               \
         "  tenant TEXT NOT NULL,\n  job TEXT NOT NULL,\n  period " type " NOT NULL,\n"            \
@@ -121,8 +122,8 @@ static inline int rollup_bucket(int64_t d)
  * clause on run_slots), grouped by tenant, job and period. */
 #define ROLLUP_PACK_INSERT(index, where)                                                           \
         "INSERT INTO run_packs(tenant, job, period, data) SELECT tenant, job, "                    \
-        "slot - slot % " ROLLUP_PACK_SQL ", {GROUP_CONCAT}(" ROLLUP_PACK_ENTRY ", ';') FROM "       \
-        "run_slots" index " " where " GROUP BY tenant, job, slot - slot % " ROLLUP_PACK_SQL
+        "slot - slot % " ROLLUP_PACK_SQL ", {GROUP_CONCAT}(" ROLLUP_PACK_ENTRY ", ';') "            \
+        "FROM run_slots" index " " where " GROUP BY tenant, job, slot - slot % " ROLLUP_PACK_SQL
 /* Migration 13's backfill: every row of run_slots. */
 #define ROLLUP_PACK_BACKFILL ROLLUP_PACK_INSERT("", "WHERE 1 = 1") ";\n"
 
