@@ -2259,7 +2259,7 @@ static int64_t local_midnight_of(bool tokyo, int i)
  * day (j1 every 6 hours, j2 at 03:30) less its scheduled instances not skipped. */
 static void check_runs_rows(struct store *s, const struct made *m, size_t n, bool tokyo)
 {
-        static const char *jobs[] = {"gone", "j1", "j2"};
+        static const char *jobs[] = {"gone", "j1", "j2", "dense"};
         struct report_runs r;
         struct batch_err err;
         assert_int_equal(report_runs_build(s, "default", "2026-10-20", "2026-11-10", NULL, &r,
@@ -2269,7 +2269,7 @@ static void check_runs_rows(struct store *s, const struct made *m, size_t n, boo
         size_t rows = 0;
         for (int d = 0; d < RUNS_DAYS; d++) {
                 int64_t ds = local_midnight_of(tokyo, d), de = local_midnight_of(tokyo, d + 1);
-                for (int j = 0; j < 3; j++) {
+                for (int j = 0; j < 4; j++) {
                         int64_t total = 0, ok = 0, failed = 0, skipped = 0, live = 0, timed = 0;
                         int64_t max = 0, sum = 0, found = 0, admitted = 0;
                         for (size_t k = 0; k < n; k++) {
@@ -2288,9 +2288,10 @@ static void check_runs_rows(struct store *s, const struct made *m, size_t n, boo
                                                 max = m[k].dur;
                                 }
                         }
-                        for (int64_t t = ds - ds % 3600; t < de; t += 1800)
+                        for (int64_t t = ds - ds % 900; t < de; t += 900)
                                 if (t >= ds && ((j == 1 && t % 21600 == 0) ||
-                                                (j == 2 && t % 86400 == 3 * 3600 + 1800)))
+                                                (j == 2 && t % 86400 == 3 * 3600 + 1800) ||
+                                                j == 3))
                                         admitted++;
                         if (total == 0 && admitted == 0)
                                 continue;
@@ -2327,15 +2328,15 @@ static void check_runs_rows(struct store *s, const struct made *m, size_t n, boo
  * [from, to): the same rows, field by field. */
 struct slot_rows {
         size_t n;
-        struct store_report_slot row[512];
-        char job[512][8];
+        struct store_report_slot row[1024];
+        char job[1024][8];
 };
 
 static int keep_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
 {
         (void)reterr;
         struct slot_rows *l = ctx;
-        assert_true(l->n < 512);
+        assert_true(l->n < 1024);
         l->row[l->n] = *p;
         snprintf(l->job[l->n], sizeof(l->job[0]), "%s", p->job);
         l->row[l->n].job = l->job[l->n];
@@ -2373,9 +2374,10 @@ static void check_packs(struct store *s, int64_t from, int64_t to)
 
 /* The runs figures, read from the packs (schema 13), are the instances' over 22 days
  * that cross a month end, New York's fall-back day and a pack's border, for defined
- * jobs and one no longer defined, with missing, skipped, failed, live, submitted and
- * rerun instances; again after the tenant's zone changed to Tokyo (the packs do not
- * depend on it); and the packs hold exactly the rows of run_slots. */
+ * jobs, one no longer defined and one too dense to pack, with missing, skipped,
+ * failed, live, submitted and rerun instances; again after the tenant's zone changed
+ * to Tokyo (the packs do not depend on it); and the packs give exactly the rows of
+ * run_slots. */
 static void test_report_runs_exact(void **state)
 {
         struct fixture *f = *state;
@@ -2383,7 +2385,7 @@ static void test_report_runs_exact(void **state)
         static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
         static const int to_skip[] = {STATE_TIMEOUT_SKIP, -1};
         static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
-        static struct made m[400];
+        static struct made m[1000];
         size_t n = 0;
         put_zone(f->s, "America/New_York", 900);
         struct store_def j1 = job("j1",
@@ -2398,8 +2400,15 @@ static void test_report_runs_exact(void **state)
                                   "trigger: {cron: \"30 3 * * *\", timezone: UTC}\n"
                                   "estimated_minutes: 10\n",
                                   "created");
+        struct store_def dense = job("dense",
+                                     "kind: job\nname: dense\ntype: scheduled\n"
+                                     "executor: {exec: {command: [/bin/true]}}\n"
+                                     "trigger: {cron: \"*/15 * * * *\", timezone: UTC}\n"
+                                     "estimated_minutes: 10\n",
+                                     "created");
         assert_int_equal(store_def_put(f->s, &j1, 900, NULL), 0);
         assert_int_equal(store_def_put(f->s, &j2, 900, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &dense, 900, NULL), 0);
         int64_t t0 = (civil_days_from_date(2026, 10, 19)) * 86400;
         for (int k = 0; k < 4 * (RUNS_DAYS + 2); k++) {
                 int64_t due = t0 + k * 21600;
@@ -2466,6 +2475,32 @@ static void test_report_runs_exact(void **state)
                 timed_run(f->s, id, g.due, g.due + 60, d % 5 ? 0 : 1, -1, 0, 0, 0, 0);
                 walk(f->s, id, "scheduler", d % 5 ? to_success : to_failed);
                 m[n++] = g;
+        }
+        /* Three runs of j2 in one quarter hour (their histogram is in the pack), and
+         * "dense" every quarter hour for 5 days inside one 14-day pack period (from
+         * its start, 1209600 s since the epoch's multiples): more slots than a pack
+         * holds (ROLLUP_PACK_MAX), so they are read from run_slots; a tenth of them
+         * ran 50 s, the others were skipped. */
+        for (int i = 0; i < 3; i++) {
+                struct made z = {"j2", t0 + 5 * 86400 + 7200 + i * 100, false, STATE_SUCCESS,
+                                 100 * (i + 1) + 400 * (i == 2)};
+                int64_t id = make_by(f->s, "j2", false, z.due, "alice");
+                timed_run(f->s, id, z.due, z.due + z.dur, 0, -1, 0, 0, 0, 0);
+                walk(f->s, id, "alice", to_success);
+                m[n++] = z;
+        }
+        int64_t pb = t0 - t0 % 1209600 + 1209600;
+        for (int i = 0; i < 480; i++) {
+                struct made z = {"dense", pb + i * 900, true, STATE_TIMEOUT_SKIP, -1};
+                int64_t id = make_by(f->s, "dense", true, z.due, "scheduler");
+                if (i % 10 == 0) {
+                        z.outcome = STATE_SUCCESS;
+                        z.dur = 50;
+                        timed_run(f->s, id, z.due, z.due + 50, 0, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "scheduler", to_success);
+                } else
+                        walk(f->s, id, "scheduler", to_skip);
+                m[n++] = z;
         }
         assert_true(n <= sizeof(m) / sizeof(m[0]));
         check_runs_rows(f->s, m, n, false);

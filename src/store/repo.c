@@ -116,6 +116,10 @@ struct repo {
 #define ROLLUP_SLOT_OF "(SELECT due_time - due_time % 900 FROM instances WHERE id = ?1)"
 #define ROLLUP_PERIOD_OF                                                                           \
         "(SELECT due_time - due_time % " ROLLUP_PACK_SQL " FROM instances WHERE id = ?1)"
+/* The slots of instance ?1's job and pack period. */
+#define PACK_OF_INSTANCE                                                                           \
+        "WHERE tenant = " ROLLUP_OF("tenant") " AND job = " ROLLUP_OF("job") " AND slot >= "       \
+        ROLLUP_PERIOD_OF " AND slot < " ROLLUP_PERIOD_OF " + " ROLLUP_PACK_SQL
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
@@ -226,7 +230,9 @@ enum rs {
         RS_ROLLUP_CLEAR,
         RS_ROLLUP_FILL,
         RS_PACK_CLEAR,
+        RS_PACK_COUNT,
         RS_PACK_FILL,
+        RS_PACK_MARK,
         RS_EXECUTION_FINAL_INSTANCE,
         /* retention (docs/daemon.md "Retention") */
         RS_PURGE_CANDIDATES,
@@ -484,10 +490,10 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_PACKS_JOB] = REPORT_PACKS_SQL(REPORT_ONE),
         [RS_PACK_CLEAR] = "DELETE FROM run_packs WHERE tenant = " ROLLUP_OF("tenant")
                           " AND job = " ROLLUP_OF("job") " AND period = " ROLLUP_PERIOD_OF,
-        [RS_PACK_FILL] = ROLLUP_PACK_INSERT("{BY_JOB_SLOT}",
-                                            "WHERE tenant = " ROLLUP_OF("tenant") " AND job = "
-                                            ROLLUP_OF("job") " AND slot >= " ROLLUP_PERIOD_OF
-                                            " AND slot < " ROLLUP_PERIOD_OF " + " ROLLUP_PACK_SQL),
+        [RS_PACK_COUNT] = "SELECT count(*) FROM run_slots{BY_JOB_SLOT} " PACK_OF_INSTANCE,
+        [RS_PACK_FILL] = ROLLUP_PACK_INSERT("{BY_JOB_SLOT}", PACK_OF_INSTANCE),
+        [RS_PACK_MARK] = "INSERT INTO run_packs(tenant, job, period, data) VALUES ("
+                         ROLLUP_OF("tenant") ", " ROLLUP_OF("job") ", " ROLLUP_PERIOD_OF ", '*')",
         [RS_ROLLUP_CLEAR] = "DELETE FROM run_slots WHERE tenant = " ROLLUP_OF("tenant")
                             " AND job = " ROLLUP_OF("job") " AND slot = " ROLLUP_SLOT_OF,
         [RS_ROLLUP_FILL] = ROLLUP_INSERT(
@@ -1785,11 +1791,17 @@ struct transition_args {
  * slots, inside the caller's transaction. */
 static int rollup_refresh(struct repo *r, int64_t id, struct batch_err *reterr)
 {
-        enum rs steps[] = {RS_ROLLUP_CLEAR, RS_ROLLUP_FILL, RS_PACK_CLEAR, RS_PACK_FILL};
+        enum rs steps[] = {RS_ROLLUP_CLEAR, RS_ROLLUP_FILL, RS_PACK_CLEAR};
         int ret = 0;
+        int64_t n = 0;
         for (size_t i = 0; ret == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
                 ret = run(r, q(r, steps[i], "i", id), "updating the runs figures", NULL, reterr);
-        return ret;
+        if (ret == 0)
+                ret = one_int(r, q(r, RS_PACK_COUNT, "i", id), 0, &n, "updating the runs figures",
+                              reterr);
+        return ret < 0 ? ret
+                       : run(r, q(r, n > ROLLUP_PACK_MAX ? RS_PACK_MARK : RS_PACK_FILL, "i", id),
+                             "updating the runs figures", NULL, reterr);
 }
 
 static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
@@ -2278,6 +2290,26 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         return e < 0 ? (store_report_due_list_release(ret), e) : e;
 }
 
+/* The figures of a row of REPORT_ROLLUP_SQL (its columns after the job) into p. */
+static void read_slot_row(struct repo *r, struct sql_stmt *st, struct store_report_slot *p)
+{
+        int64_t *v[] = {&p->slot,     &p->total, &p->success, &p->failed,  &p->skipped,
+                        &p->canceled, &p->found, &p->timed,   &p->dur_sum, &p->dur_max};
+        for (int i = 0; i < 10; i++)
+                *v[i] = col_int(r, st, 1 + i);
+        /* One or two durations are known from their sum and maximum: the histogram's 24
+         * columns are read only for more (most rows). */
+        memset(p->hist, 0, sizeof(p->hist));
+        if (p->timed > 2)
+                for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                        p->hist[i] = col_int(r, st, 11 + i);
+        else if (p->timed == 2) {
+                p->hist[rollup_bucket(p->dur_max)]++;
+                p->hist[rollup_bucket(p->dur_sum - p->dur_max)]++;
+        } else if (p->timed == 1)
+                p->hist[rollup_bucket(p->dur_sum)]++;
+}
+
 static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
                              const char *job, store_report_slot_fn *fn, void *ctx,
                              struct batch_err *reterr)
@@ -2288,20 +2320,7 @@ static int repo_report_slots(struct store *s, const char *tenant, int64_t from, 
         while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
                 bool lost = false;
                 struct store_report_slot p = {.job = col_text(r, st, 0, &lost)};
-                int64_t *v[] = {&p.slot,  &p.total, &p.success, &p.failed,  &p.skipped,
-                                &p.canceled, &p.found, &p.timed,   &p.dur_sum, &p.dur_max};
-                for (int i = 0; i < 10; i++)
-                        *v[i] = col_int(r, st, 1 + i);
-                /* One or two durations are known from their sum and maximum: the
-                 * histogram's 24 columns are read only for more (most rows). */
-                if (p.timed > 2)
-                        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
-                                p.hist[i] = col_int(r, st, 11 + i);
-                else if (p.timed == 2) {
-                        p.hist[rollup_bucket(p.dur_max)]++;
-                        p.hist[rollup_bucket(p.dur_sum - p.dur_max)]++;
-                } else if (p.timed == 1)
-                        p.hist[rollup_bucket(p.dur_sum)]++;
+                read_slot_row(r, st, &p);
                 ret = lost || !p.job ? batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory")
                                      : fn(&p, ctx, reterr);
                 free(p.job);
@@ -2361,6 +2380,22 @@ static int cmp_slot(const void *a, const void *b)
         return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
+/* Calls fn for the rollup rows of `job` in [from, to) from run_slots, by slot. */
+static int dense_slots(struct repo *r, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr)
+{
+        struct sql_stmt *st = report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job);
+        int got = 0, ret = 0;
+        while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
+                struct store_report_slot p = {.job = (char *)job};
+                read_slot_row(r, st, &p);
+                ret = fn(&p, ctx, reterr);
+        }
+        r->drv->reset(st);
+        return ret < 0 ? ret : got < 0 ? got : 0;
+}
+
 static int repo_report_packs(struct store *s, const char *tenant, int64_t from, int64_t to,
                              const char *job, store_report_slot_fn *fn, void *ctx,
                              struct batch_err *reterr)
@@ -2377,6 +2412,13 @@ static int repo_report_packs(struct store *s, const char *tenant, int64_t from, 
                 const char *p = r->drv->column_text(st, 2);
                 size_t n = 0;
                 bool sorted = true;
+                if (name && p && strcmp(p, "*") == 0) {
+                        /* Not packed (ROLLUP_PACK_MAX): the period's slots of the job. */
+                        ret = dense_slots(r, tenant, from > period ? from : period,
+                                          to < period + ROLLUP_PACK_S ? to : period + ROLLUP_PACK_S,
+                                          name, fn, ctx, reterr);
+                        continue;
+                }
                 while (p && *p && ret == 0) {
                         if (n == cap) {
                                 size_t c = cap ? cap * 2 : 64;

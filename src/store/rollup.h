@@ -118,11 +118,18 @@ static inline int rollup_bucket(int64_t d)
         "CREATE TABLE run_packs (\n"                                                               \
         "  tenant TEXT NOT NULL,\n  job TEXT NOT NULL,\n  period " type " NOT NULL,\n"            \
         "  data TEXT NOT NULL,\n  PRIMARY KEY (tenant, job, period)\n)"
+/* A job with more slots than this in a period (one run in most quarter hours) is not
+ * packed: its pack is the mark "*" and its figures are read from run_slots, so that a
+ * run that ends rebuilds at most this many slots into a pack. */
+#define ROLLUP_PACK_MAX 400
+#define ROLLUP_PACK_MAX_SQL ROLLUP_STR(ROLLUP_PACK_MAX)
 /* INSERT INTO run_packs the packs of the run_slots rows `where` selects (a WHERE
- * clause on run_slots), grouped by tenant, job and period. */
+ * clause on run_slots), grouped by tenant, job and period; "*" for more than
+ * ROLLUP_PACK_MAX slots. */
 #define ROLLUP_PACK_INSERT(index, where)                                                           \
         "INSERT INTO run_packs(tenant, job, period, data) SELECT tenant, job, "                    \
-        "slot - slot % " ROLLUP_PACK_SQL ", {GROUP_CONCAT}(" ROLLUP_PACK_ENTRY ", ';') "            \
+        "slot - slot % " ROLLUP_PACK_SQL ", CASE WHEN count(*) > " ROLLUP_PACK_MAX_SQL             \
+        " THEN '*' ELSE {GROUP_CONCAT}(" ROLLUP_PACK_ENTRY ", ';') END "                            \
         "FROM run_slots" index " " where " GROUP BY tenant, job, slot - slot % " ROLLUP_PACK_SQL
 /* Migration 13's backfill: every row of run_slots. */
 #define ROLLUP_PACK_BACKFILL ROLLUP_PACK_INSERT("", "WHERE 1 = 1") ";\n"
