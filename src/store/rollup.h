@@ -118,10 +118,11 @@ static inline int rollup_bucket(int64_t d)
         "CREATE TABLE run_packs (\n"                                                               \
         "  tenant TEXT NOT NULL,\n  job TEXT NOT NULL,\n  period " type " NOT NULL,\n"            \
         "  data TEXT NOT NULL,\n  PRIMARY KEY (tenant, job, period)\n)"
-/* A job with more slots than this in a period (one run in most quarter hours) is not
- * packed: its pack is the mark "*" and its figures are read from run_slots, so that a
- * run that ends rebuilds at most this many slots into a pack. */
-#define ROLLUP_PACK_MAX 400
+/* A job with more slots than this in a period (runs in more than 96 quarter hours of
+ * 14 days: more often than about 7 times a day) is not packed: its pack is the mark
+ * "*" and its figures are read from run_slots, so that a run that ends rebuilds at
+ * most this many slots into a pack (a job run once a day: 14). */
+#define ROLLUP_PACK_MAX 96
 #define ROLLUP_PACK_MAX_SQL ROLLUP_STR(ROLLUP_PACK_MAX)
 /* INSERT INTO run_packs the packs of the run_slots rows `where` selects (a WHERE
  * clause on run_slots), grouped by tenant, job and period; "*" for more than
