@@ -707,7 +707,7 @@ int report_daily_mail(struct store *s, const char *tenant, const char *date, int
 
 /* ---- the runs report --------------------------------------------------------------- */
 
-/* A day and job with runs that did not run (the not-run list's candidates). */
+/* A day and job with expected runs that did not run (the not-run list's candidates). */
 struct missed_cell {
         size_t day;
         const char *job; /* its summary's name */
@@ -836,7 +836,6 @@ struct runs_ctx {
         struct report_runs *r;
         size_t cap, jcap;
         const struct sched_model *m;
-        const char *job;         /* the one asked for, or NULL */
         const int64_t *bound;    /* the days' starts, and the end of the last */
         bool *done;              /* by model job: summed */
         struct missed_cell *cells;
@@ -1037,7 +1036,7 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         inspect_format_date(d1, r.to);
         snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
         struct store_report_due_list live = {0};
-        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .job = job, .live = &live};
+        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .live = &live};
         r.ndays = (size_t)(d1 - d0 + 1);
         int64_t *bound = calloc(r.ndays + 1, sizeof(*bound));
         c.bound = bound;
