@@ -6,13 +6,17 @@
 #ifndef BATCH_TESTS_STORE_CONFORMANCE_H
 #define BATCH_TESTS_STORE_CONFORMANCE_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/civil.h"
 #include "core/lifecycle.h"
 #include "ops/instances.h"
+#include "ops/report.h"
 #include "store/store.h"
 
 /* Each backend's test file provides:
@@ -2207,6 +2211,378 @@ static void test_delivery_claim(void **state)
         store_close(s2);
 }
 
+/* A second batchd node's attempt to record the day's report: its own connection, its
+ * own transaction with the alert and the claim; the claim's answer, rolled back unless 0. */
+struct report_claim_try {
+        const char *dsn, *date;
+        int rc;
+};
+
+static void *report_claim_other(void *arg)
+{
+        struct report_claim_try *t = arg;
+        struct store *s2;
+        struct batch_err err;
+        t->rc = -1000;
+        if (store_open(t->dsn, &s2, &err) < 0)
+                return NULL;
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"daily_report",
+                                 .severity = (char *)"info", .message = (char *)"node 2"};
+        int64_t aid = 0;
+        if (store_begin(s2, &err) == 0) {
+                t->rc = store_alert_add(s2, &al, 2000, &aid, &err);
+                if (t->rc == 0)
+                        t->rc = store_report_claim(s2, "default", t->date, aid, 2000, &err);
+                if (t->rc == 0)
+                        t->rc = store_commit(s2, &err);
+                else
+                        store_rollback(s2);
+        }
+        store_close(s2);
+        return NULL;
+}
+
+/* The daily report's claim (schema 12): of two connections recording the same day, the
+ * one whose transaction commits first has it, the other is told BATCH_EEXIST — also
+ * when it tries while the first transaction is still open — and its alert is rolled
+ * back; another day or another tenant is a claim of its own. */
+static void test_report_claim(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_alert al = {.tenant = (char *)"default", .kind = (char *)"daily_report",
+                                 .severity = (char *)"info", .message = (char *)"node 1"};
+        int64_t aid = 0;
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_alert_add(f->s, &al, 1000, &aid, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12-02", aid, 1000, &err), 0);
+        /* The other node tries while this transaction is open: it waits (SQLite's write
+         * lock at its BEGIN, PostgreSQL's key at its insert) and then finds the day taken. */
+        struct report_claim_try t = {.dsn = f->dsn, .date = "2026-12-02"};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, report_claim_other, &t), 0);
+        usleep(200 * 1000);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(t.rc, BATCH_EEXIST);
+        /* Again after the commit, from the first connection: taken. */
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12-02", aid, 1001, &err),
+                         BATCH_EEXIST);
+        /* One daily_report alert: the second node's was rolled back. */
+        struct store_alert_filter af = {.tenant = "default", .kind = "daily_report", .limit = 10};
+        struct store_alert_list l;
+        assert_int_equal(store_alert_find(f->s, &af, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].id, aid);
+        store_alert_list_release(&l);
+        /* The next day is free for the other node; another tenant's same day too. */
+        t.date = "2026-12-03";
+        assert_int_equal(pthread_create(&th, NULL, report_claim_other, &t), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(t.rc, 0);
+        struct store_alert other = {.tenant = (char *)"acme", .kind = (char *)"daily_report",
+                                    .severity = (char *)"info", .message = (char *)"acme"};
+        int64_t oid = 0;
+        assert_int_equal(store_alert_add(f->s, &other, 1000, &oid, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "acme", "2026-12-02", oid, 1000, &err), 0);
+        assert_int_equal(store_report_claim(f->s, "default", "2026-12", aid, 1000, &err),
+                         BATCH_EINVAL);
+}
+
+/* ---- the runs figures from their packs, against the instances --------------------- */
+
+/* An instance as the test made it: its due time, whether scheduled, its outcome (one of
+ * STATE_SUCCESS, STATE_FAILED, STATE_TIMEOUT_SKIP, or STATE_RUNNING: not final) and its
+ * duration (-1: none). */
+struct made {
+        const char *job;
+        int64_t due;
+        bool scheduled;
+        int outcome;
+        int64_t dur;
+};
+
+#define RUNS_DAYS 22 /* 2026-10-20 .. 2026-11-10 */
+
+/* The tenant's settings with time zone `zone`, as a new version. */
+static void put_zone(struct store *s, const char *zone, int64_t now)
+{
+        char spec[128];
+        snprintf(spec, sizeof(spec), "kind: settings\ntenant: default\ntimezone: %s\n", zone);
+        struct store_def d = {.tenant = (char *)"default", .kind = (char *)"settings",
+                              .name = (char *)"default", .changed_by = (char *)"test",
+                              .spec = spec};
+        assert_int_equal(store_def_put(s, &d, now, NULL), 0);
+}
+
+/* Local midnight of day `i` of the range in UTC seconds, written from the zones' rules:
+ * New York is UTC-4 until its clocks go back at 02:00 on Sunday 2026-11-01 (that day
+ * starts at 04:00 UTC and lasts 25 hours), UTC-5 after; Tokyo is UTC+9 all year. */
+static int64_t local_midnight_of(bool tokyo, int i)
+{
+        int64_t day = civil_days_from_date(2026, 10, 20) + i;
+        if (tokyo)
+                return day * 86400 - 9 * 3600;
+        return day * 86400 + (day <= civil_days_from_date(2026, 11, 1) ? 4 : 5) * 3600;
+}
+
+/* Checks every row of the runs figures over the range against what the test made:
+ * per local day and job the outcomes, the durations' count and maximum, the median
+ * when one or two runs give it exactly, and not_run = the UTC cron fire times of the
+ * day (j1 every 6 hours, j2 at 03:30) less its scheduled instances not skipped. */
+static void check_runs_rows(struct store *s, const struct made *m, size_t n, bool tokyo)
+{
+        static const char *jobs[] = {"gone", "j1", "j2", "dense"};
+        struct report_runs r;
+        struct batch_err err;
+        assert_int_equal(report_runs_build(s, "default", "2026-10-20", "2026-11-10", NULL, &r,
+                                           &err),
+                         0);
+        assert_true(r.items_kept);
+        size_t rows = 0;
+        for (int d = 0; d < RUNS_DAYS; d++) {
+                int64_t ds = local_midnight_of(tokyo, d), de = local_midnight_of(tokyo, d + 1);
+                for (int j = 0; j < 4; j++) {
+                        int64_t total = 0, ok = 0, failed = 0, skipped = 0, live = 0, timed = 0;
+                        int64_t max = 0, sum = 0, found = 0, admitted = 0;
+                        for (size_t k = 0; k < n; k++) {
+                                if (strcmp(m[k].job, jobs[j]) || m[k].due < ds || m[k].due >= de)
+                                        continue;
+                                total++;
+                                ok += m[k].outcome == STATE_SUCCESS;
+                                failed += m[k].outcome == STATE_FAILED;
+                                skipped += m[k].outcome == STATE_TIMEOUT_SKIP;
+                                live += m[k].outcome == STATE_RUNNING;
+                                found += m[k].scheduled && m[k].outcome != STATE_TIMEOUT_SKIP;
+                                if (m[k].dur >= 0) {
+                                        timed++;
+                                        sum += m[k].dur;
+                                        if (m[k].dur > max)
+                                                max = m[k].dur;
+                                }
+                        }
+                        for (int64_t t = ds - ds % 900; t < de; t += 900)
+                                if (t >= ds && ((j == 1 && t % 21600 == 0) ||
+                                                (j == 2 && t % 86400 == 3 * 3600 + 1800) ||
+                                                j == 3))
+                                        admitted++;
+                        if (total == 0 && admitted == 0)
+                                continue;
+                        rows++;
+                        const struct report_runs_row *w = NULL;
+                        char date[11];
+                        inspect_format_date(civil_days_from_date(2026, 10, 20) + d, date);
+                        for (size_t i = 0; i < r.n && !w; i++)
+                                if (!strcmp(r.rows[i].date, date) &&
+                                    !strcmp(r.rows[i].job, jobs[j]))
+                                        w = &r.rows[i];
+                        if (!w)
+                                fail_msg("no row for %s %s", date, jobs[j]);
+                        assert_int_equal(w->total, total);
+                        assert_int_equal(w->success, ok);
+                        assert_int_equal(w->failed, failed);
+                        assert_int_equal(w->skipped, skipped);
+                        assert_int_equal(w->canceled, 0);
+                        assert_int_equal(w->live, live);
+                        assert_int_equal(w->timed, timed);
+                        if (timed)
+                                assert_int_equal(w->max_s, max);
+                        if (timed == 1 || timed == 2)
+                                assert_true(w->p50_s == (double)sum / (double)timed);
+                        assert_int_equal(w->not_run, admitted > found ? admitted - found : 0);
+                        assert_int_equal(w->estimated_minutes, j == 0 ? -1 : j == 1 ? 1 : 10);
+                }
+        }
+        assert_int_equal(r.n, rows);
+        report_runs_release(&r);
+}
+
+/* Compares the rows store_report_packs gives with those of store_report_slots over
+ * [from, to): the same rows, field by field. */
+struct slot_rows {
+        size_t n;
+        struct store_report_slot row[1024];
+        char job[1024][8];
+};
+
+static int keep_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
+{
+        (void)reterr;
+        struct slot_rows *l = ctx;
+        assert_true(l->n < 1024);
+        l->row[l->n] = *p;
+        snprintf(l->job[l->n], sizeof(l->job[0]), "%s", p->job);
+        l->row[l->n].job = l->job[l->n];
+        l->n++;
+        return 0;
+}
+
+static void check_packs(struct store *s, int64_t from, int64_t to)
+{
+        static struct slot_rows a, b;
+        struct batch_err err;
+        a.n = b.n = 0;
+        assert_int_equal(store_report_slots(s, "default", from, to, NULL, keep_slot, &a, &err), 0);
+        assert_int_equal(store_report_packs(s, "default", from, to, NULL, keep_slot, &b, &err), 0);
+        assert_int_equal(a.n, b.n);
+        for (size_t i = 0; i < a.n; i++) {
+                const struct store_report_slot *x = &a.row[i], *y = NULL;
+                for (size_t k = 0; k < b.n && !y; k++)
+                        if (b.row[k].slot == x->slot && !strcmp(b.row[k].job, x->job))
+                                y = &b.row[k];
+                assert_non_null(y);
+                assert_true(y->slot >= from && y->slot < to);
+                assert_int_equal(x->total, y->total);
+                assert_int_equal(x->success, y->success);
+                assert_int_equal(x->failed, y->failed);
+                assert_int_equal(x->skipped, y->skipped);
+                assert_int_equal(x->canceled, y->canceled);
+                assert_int_equal(x->found, y->found);
+                assert_int_equal(x->timed, y->timed);
+                assert_int_equal(x->dur_sum, y->dur_sum);
+                assert_int_equal(x->dur_max, y->dur_max);
+                assert_memory_equal(x->hist, y->hist, sizeof(x->hist));
+        }
+}
+
+/* The runs figures, read from the packs (schema 13), are the instances' over 22 days
+ * that cross a month end, New York's fall-back day and a pack's border, for defined
+ * jobs, one no longer defined and one too dense to pack, with missing, skipped,
+ * failed, live, submitted and rerun instances; again after the tenant's zone changed
+ * to Tokyo (the packs do not depend on it); and the packs give exactly the rows of
+ * run_slots. */
+static void test_report_runs_exact(void **state)
+{
+        struct fixture *f = *state;
+        static const int to_success[] = {STATE_STARTING, STATE_RUNNING, STATE_SUCCESS, -1};
+        static const int to_failed[] = {STATE_STARTING, STATE_RUNNING, STATE_FAILED, -1};
+        static const int to_skip[] = {STATE_TIMEOUT_SKIP, -1};
+        static const int to_running[] = {STATE_STARTING, STATE_RUNNING, -1};
+        static struct made m[1000];
+        size_t n = 0;
+        put_zone(f->s, "America/New_York", 900);
+        struct store_def j1 = job("j1",
+                                  "kind: job\nname: j1\ntype: scheduled\n"
+                                  "executor: {exec: {command: [/bin/true]}}\n"
+                                  "trigger: {cron: \"0 */6 * * *\", timezone: UTC}\n"
+                                  "estimated_minutes: 1\n",
+                                  "created");
+        struct store_def j2 = job("j2",
+                                  "kind: job\nname: j2\ntype: scheduled\n"
+                                  "executor: {exec: {command: [/bin/true]}}\n"
+                                  "trigger: {cron: \"30 3 * * *\", timezone: UTC}\n"
+                                  "estimated_minutes: 10\n",
+                                  "created");
+        struct store_def dense = job("dense",
+                                     "kind: job\nname: dense\ntype: scheduled\n"
+                                     "executor: {exec: {command: [/bin/true]}}\n"
+                                     "trigger: {cron: \"*/15 * * * *\", timezone: UTC}\n"
+                                     "estimated_minutes: 10\n",
+                                     "created");
+        assert_int_equal(store_def_put(f->s, &j1, 900, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &j2, 900, NULL), 0);
+        assert_int_equal(store_def_put(f->s, &dense, 900, NULL), 0);
+        int64_t t0 = (civil_days_from_date(2026, 10, 19)) * 86400;
+        for (int k = 0; k < 4 * (RUNS_DAYS + 2); k++) {
+                int64_t due = t0 + k * 21600;
+                if (k % 11 == 3)
+                        continue; /* missing: the daemon was down */
+                struct made x = {"j1", due, true, STATE_SUCCESS, 30 + (k * 37) % 900};
+                int64_t id = make_by(f->s, "j1", true, due, "scheduler");
+                if (k % 7 == 2) {
+                        x.outcome = STATE_TIMEOUT_SKIP;
+                        x.dur = -1;
+                        walk(f->s, id, "scheduler", to_skip);
+                } else if (k % 17 == 4) {
+                        x.outcome = STATE_RUNNING;
+                        x.dur = -1;
+                        struct store_execution e = {.instance_id = id, .node = (char *)"n1",
+                                                    .pid = 9};
+                        int64_t eid = 0;
+                        int attempt = 0;
+                        assert_int_equal(store_execution_start(f->s, &e, due, &eid, &attempt, NULL),
+                                         0);
+                        walk(f->s, id, "scheduler", to_running);
+                } else if (k % 13 == 5) {
+                        x.outcome = STATE_FAILED;
+                        timed_run(f->s, id, due, due + x.dur, 1, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "scheduler", to_failed);
+                } else {
+                        timed_run(f->s, id, due, due + x.dur, 0, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "scheduler", to_success);
+                }
+                if (k % 19 == 6 && x.outcome == STATE_SUCCESS) {
+                        /* failed, then rerun to success: one run, from its first start */
+                        assert_int_equal(store_instance_transition(f->s, id, STATE_SUCCESS,
+                                                                   STATE_INIT, "alice", "rerun",
+                                                                   1200, NULL),
+                                         0);
+                        timed_run(f->s, id, due + 3000, due + 3100, 0, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "alice", to_success);
+                        x.dur = 3100;
+                }
+                m[n++] = x;
+        }
+        for (int d = 0; d < RUNS_DAYS + 2; d++) {
+                int64_t day = t0 + d * 86400;
+                /* j2 daily at 03:30 UTC, longer than its estimate on some days */
+                struct made y = {"j2", day + 12600, true, STATE_SUCCESS, 300 + (d * 131) % 600};
+                int64_t id = make_by(f->s, "j2", true, y.due, "scheduler");
+                timed_run(f->s, id, y.due, y.due + y.dur, 0, -1, 0, 0, 0, 0);
+                walk(f->s, id, "scheduler", to_success);
+                m[n++] = y;
+                /* submits of j1 just before and at both zones' local midnights */
+                int64_t ny = local_midnight_of(false, d - 1), tk = local_midnight_of(true, d - 1);
+                int64_t at[] = {ny - 1, ny, tk - 1, tk};
+                for (int i = 0; i < 4; i++) {
+                        struct made z = {"j1", at[i], false, STATE_SUCCESS, 5 + i};
+                        id = make_by(f->s, "j1", false, z.due, "alice");
+                        timed_run(f->s, id, z.due, z.due + z.dur, 0, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "alice", to_success);
+                        m[n++] = z;
+                }
+                /* a job no longer defined */
+                struct made g = {"gone", day + 43200, true, d % 5 ? STATE_SUCCESS : STATE_FAILED,
+                                 60};
+                id = make_by(f->s, "gone", true, g.due, "scheduler");
+                timed_run(f->s, id, g.due, g.due + 60, d % 5 ? 0 : 1, -1, 0, 0, 0, 0);
+                walk(f->s, id, "scheduler", d % 5 ? to_success : to_failed);
+                m[n++] = g;
+        }
+        /* Three runs of j2 in one quarter hour (their histogram is in the pack), and
+         * "dense" every quarter hour for 5 days inside one 14-day pack period (from
+         * its start, 1209600 s since the epoch's multiples): more slots than a pack
+         * holds (ROLLUP_PACK_MAX), so they are read from run_slots; a tenth of them
+         * ran 50 s, the others were skipped. */
+        for (int i = 0; i < 3; i++) {
+                struct made z = {"j2", t0 + 5 * 86400 + 7200 + i * 100, false, STATE_SUCCESS,
+                                 100 * (i + 1) + 400 * (i == 2)};
+                int64_t id = make_by(f->s, "j2", false, z.due, "alice");
+                timed_run(f->s, id, z.due, z.due + z.dur, 0, -1, 0, 0, 0, 0);
+                walk(f->s, id, "alice", to_success);
+                m[n++] = z;
+        }
+        int64_t pb = t0 - t0 % 1209600 + 1209600;
+        for (int i = 0; i < 480; i++) {
+                struct made z = {"dense", pb + i * 900, true, STATE_TIMEOUT_SKIP, -1};
+                int64_t id = make_by(f->s, "dense", true, z.due, "scheduler");
+                if (i % 10 == 0) {
+                        z.outcome = STATE_SUCCESS;
+                        z.dur = 50;
+                        timed_run(f->s, id, z.due, z.due + 50, 0, -1, 0, 0, 0, 0);
+                        walk(f->s, id, "scheduler", to_success);
+                } else
+                        walk(f->s, id, "scheduler", to_skip);
+                m[n++] = z;
+        }
+        assert_true(n <= sizeof(m) / sizeof(m[0]));
+        check_runs_rows(f->s, m, n, false);
+        put_zone(f->s, "Asia/Tokyo", 2000);
+        check_runs_rows(f->s, m, n, true);
+        check_packs(f->s, t0, t0 + (RUNS_DAYS + 2) * 86400);
+        check_packs(f->s, local_midnight_of(false, 3), local_midnight_of(false, 17));
+}
+
 /* Remote runs (schema 8): a callback token per execution, found by its hash while the
  * execution runs; the first final report counts, and none once the execution ended. */
 static void test_remote_runs(void **state)
@@ -2320,7 +2696,9 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_request_list, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_report, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_report_rollup, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_report_runs_exact, setup, teardown),         \
                 cmocka_unit_test_setup_teardown(test_delivery_claim, setup, teardown),            \
+                cmocka_unit_test_setup_teardown(test_report_claim, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_process_date, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \

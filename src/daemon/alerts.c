@@ -883,9 +883,10 @@ static int report_recorded(struct store *st, const char *tenant, const char *dat
 }
 
 /* Records the sending of the daily report of `date` for tenant s: a daily_report alert
- * (severity info) and its e-mail delivery, in one transaction, unless the tenant has it
- * already (looked at again inside the transaction). Returns 1 when recorded, 0 when it
- * was there, or the store's error. */
+ * (severity info), its claim on the day (store_report_claim: of several batchd nodes on
+ * one repository only one gets it) and its e-mail delivery, in one transaction, unless
+ * the tenant has it already. Returns 1 when recorded, 0 when it was there, or the
+ * store's error. */
 static int report_record(struct store *st, const struct settings_def *s, const char *date,
                          int64_t now, int64_t *ret_id, struct batch_err *reterr)
 {
@@ -894,27 +895,23 @@ static int report_record(struct store *st, const struct settings_def *s, const c
                 return r < 0 ? r : 0;
         if ((r = store_begin(st, reterr)) < 0)
                 return r;
-        r = report_recorded(st, s->tenant, date, reterr);
-        if (r == 0) {
-                char text[64];
-                reportdue_message(date, text, sizeof(text));
-                struct store_alert a = {.tenant = s->tenant, .kind = (char *)REPORTDUE_KIND,
-                                        .severity = (char *)"info", .message = text};
-                struct buf to;
-                buf_init(&to, 0);
-                join_list(&to, s->report_email.n ? &s->report_email : &s->alert_email);
-                r = to.err ? BATCH_ENOMEM : store_alert_add(st, &a, now, ret_id, reterr);
-                if (r == 0)
-                        r = add_delivery(st, *ret_id, "email", to.data, "pending", false, now,
-                                         reterr);
-                buf_release(&to);
-                if (r == 0)
-                        r = 1;
-        }
-        if (r == 1 && (r = store_commit(st, reterr)) == 0)
+        char text[64];
+        reportdue_message(date, text, sizeof(text));
+        struct store_alert a = {.tenant = s->tenant, .kind = (char *)REPORTDUE_KIND,
+                                .severity = (char *)"info", .message = text};
+        struct buf to;
+        buf_init(&to, 0);
+        join_list(&to, s->report_email.n ? &s->report_email : &s->alert_email);
+        r = to.err ? BATCH_ENOMEM : store_alert_add(st, &a, now, ret_id, reterr);
+        if (r == 0)
+                r = store_report_claim(st, s->tenant, date, *ret_id, now, reterr);
+        if (r == 0)
+                r = add_delivery(st, *ret_id, "email", to.data, "pending", false, now, reterr);
+        buf_release(&to);
+        if (r == 0 && (r = store_commit(st, reterr)) == 0)
                 return 1;
         store_rollback(st);
-        return r;
+        return r == BATCH_EEXIST ? 0 : r;
 }
 
 /* Records the daily report due for every tenant whose settings turn it on

@@ -707,10 +707,18 @@ int report_daily_mail(struct store *s, const char *tenant, const char *date, int
 
 /* ---- the runs report --------------------------------------------------------------- */
 
-/* Keeps a finished row: in items when they are kept, and in the day's and the job's
- * summaries and the not-run list. */
+/* A day and job with expected runs that did not run (the not-run list's candidates). */
+struct missed_cell {
+        size_t day;
+        const char *job; /* its summary's name */
+        unsigned not_run;
+};
+
+/* Keeps a finished row: in items when they are kept, in the day's and the job's
+ * summaries, and with not_run among the not-run list's candidates. */
 static int add_runs_row(struct report_runs *r, size_t *cap, const struct report_runs_row *w,
-                        size_t day, struct report_runs_job *jb)
+                        size_t day, struct report_runs_job *jb, struct missed_cell **cells,
+                        size_t *ncells, size_t *cells_cap)
 {
         struct report_runs_day *d = &r->days[day];
         const int64_t *from[] = {&w->total, &w->success, &w->failed,
@@ -736,13 +744,15 @@ static int add_runs_row(struct report_runs *r, size_t *cap, const struct report_
         jb->rows++;
         if (w->not_run) {
                 r->not_run_total += w->not_run;
-                if (r->nmissed < REPORT_RUNS_MAX_NOT_RUN) {
-                        struct report_runs_missed *m = &r->missed[r->nmissed++];
-                        memcpy(m->date, w->date, sizeof(m->date));
-                        if (!(m->job = strdup(w->job)))
+                if (*ncells == *cells_cap) {
+                        size_t c = *cells_cap * 2 + 64;
+                        struct missed_cell *g = realloc(*cells, c * sizeof(*g));
+                        if (!g)
                                 return BATCH_ENOMEM;
-                        m->not_run = w->not_run;
+                        *cells = g;
+                        *cells_cap = c;
                 }
+                (*cells)[(*ncells)++] = (struct missed_cell){day, jb->job, w->not_run};
         }
         if (!r->items_kept)
                 return 0;
@@ -782,9 +792,10 @@ static int cmp_runs_job(const void *a, const void *b)
 
 static int cmp_missed(const void *a, const void *b)
 {
-        const struct report_runs_missed *x = a, *y = b;
-        int c = strcmp(x->date, y->date);
-        return c ? c : strcmp(x->job, y->job);
+        const struct missed_cell *x = a, *y = b;
+        if (x->day != y->day)
+                return x->day < y->day ? -1 : 1;
+        return strcmp(x->job, y->job);
 }
 
 /* The summary of job `name` (no longer defined: after the model's jobs). */
@@ -811,55 +822,40 @@ static struct report_runs_job *runs_job(struct report_runs *r, size_t *cap, size
         return jb;
 }
 
-/* One day's figures of one job while the rollup rows stream in. */
+/* One day's figures of one job while its rollup rows stream in. */
 struct day_acc {
-        char *job; /* jobs no longer defined only */
         bool any;
         int64_t total, success, failed, skipped, canceled, live, found;
         int64_t timed, dur_sum, max_s;
         int64_t hist[STORE_ROLLUP_BUCKETS];
 };
 
+/* The runs report being built: one job at a time (its rows come together, by slot),
+ * each day of it ended as the next one's rows begin. */
 struct runs_ctx {
         struct report_runs *r;
         size_t cap, jcap;
         const struct sched_model *m;
-        const char *job;         /* the one asked for, or NULL */
         const int64_t *bound;    /* the days' starts, and the end of the last */
-        size_t day;              /* the day being summed */
-        struct day_acc *acc;     /* by model job */
-        struct day_acc *extra;   /* jobs no longer defined, this day */
-        size_t nextra, extra_cap;
-        const struct store_report_due_list *live; /* by due time */
-        size_t live_i;
+        bool *done;              /* by model job: summed */
+        struct missed_cell *cells;
+        size_t ncells, cells_cap;
+        const struct store_report_due_list *live; /* by job, then due time */
         struct scratch sc;
+        /* the job being summed */
+        char *name;              /* its name, NULL: none */
+        const struct sched_job_spec *spec; /* NULL: no longer defined */
+        struct report_runs_job *jb;
+        size_t day, exp_i, nexp, live_i;
+        bool exp_per_day;        /* more dues than one call holds: asked day by day */
+        struct day_acc acc;
 };
 
-static struct day_acc *extra_acc(struct runs_ctx *c, const char *job)
+static int cmp_live(const void *a, const void *b)
 {
-        for (size_t i = 0; i < c->nextra; i++)
-                if (strcmp(c->extra[i].job, job) == 0)
-                        return &c->extra[i];
-        if (c->nextra == c->extra_cap) {
-                size_t n = c->extra_cap * 2 + 4;
-                struct day_acc *g = realloc(c->extra, n * sizeof(*g));
-                if (!g)
-                        return NULL;
-                c->extra = g;
-                c->extra_cap = n;
-        }
-        struct day_acc *a = &c->extra[c->nextra];
-        memset(a, 0, sizeof(*a));
-        if (!(a->job = strdup(job)))
-                return NULL;
-        c->nextra++;
-        return a;
-}
-
-static struct day_acc *acc_of(struct runs_ctx *c, const char *job)
-{
-        long i = sched_model_find(c->m, job);
-        return i >= 0 ? &c->acc[i] : extra_acc(c, job);
+        const struct store_report_due *x = a, *y = b;
+        int c = strcmp(x->job, y->job);
+        return c ? c : x->due < y->due ? -1 : x->due > y->due;
 }
 
 static void acc_to_row(const struct day_acc *a, struct report_runs_row *row)
@@ -876,18 +872,54 @@ static void acc_to_row(const struct day_acc *a, struct report_runs_row *row)
         row->p50_s = store_rollup_median(a->hist, a->timed, a->dur_sum, a->max_s);
 }
 
-/* Ends day c->day: adds its live instances, makes the rows of its jobs (not_run from
- * the expected dues), and clears the sums. */
-static int flush_day(struct runs_ctx *c)
+/* Starts summing job `name`: its summary, its expected dues over the range (the same
+ * pure functions as the daily report; asked per day when they are too many for one
+ * call), its first instance not yet final. */
+static int begin_job(struct runs_ctx *c, const char *name)
 {
         struct report_runs *r = c->r;
-        int64_t ds = c->bound[c->day], de = c->bound[c->day + 1];
+        long i = sched_model_find(c->m, name);
+        if (!(c->name = strdup(name)))
+                return BATCH_ENOMEM;
+        c->spec = i >= 0 ? &c->m->jobs[i] : NULL;
+        if (i >= 0) {
+                c->done[i] = true;
+                c->jb = &r->jobs[i];
+        } else if (!(c->jb = runs_job(r, &c->jcap, c->m->njobs, name)))
+                return BATCH_ENOMEM;
+        c->day = c->exp_i = c->nexp = 0;
+        c->exp_per_day = false;
+        memset(&c->acc, 0, sizeof(c->acc));
         int rc;
-        for (; c->live_i < c->live->n && c->live->items[c->live_i].due < de; c->live_i++) {
+        if (c->spec && (rc = expected(&c->sc, c->spec, &c->m->tenant, c->bound[0],
+                                      c->bound[r->ndays], &c->nexp)) < 0)
+                return rc;
+        if (c->nexp >= INSPECT_MAX_DUES)
+                c->exp_per_day = true;
+        size_t lo = 0, hi = c->live->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(c->live->items[mid].job, name) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        c->live_i = lo;
+        return 0;
+}
+
+/* Ends day c->day of the job: adds its instances not yet final, makes its row (not_run
+ * from the day's expected dues) when it had instances or expected dues, and clears
+ * the sums. */
+static int end_day(struct runs_ctx *c)
+{
+        struct report_runs *r = c->r;
+        struct day_acc *a = &c->acc;
+        int64_t de = c->bound[c->day + 1];
+        for (; c->live_i < c->live->n && strcmp(c->live->items[c->live_i].job, c->name) == 0 &&
+               c->live->items[c->live_i].due < de;
+             c->live_i++) {
                 const struct store_report_due *l = &c->live->items[c->live_i];
-                struct day_acc *a = acc_of(c, l->job);
-                if (!a)
-                        return BATCH_ENOMEM;
                 a->any = true;
                 a->total++;
                 if (l->state == STATE_STOP_FAILED)
@@ -896,58 +928,59 @@ static int flush_day(struct runs_ctx *c)
                         a->live++;
                 a->found += l->scheduled;
         }
-        for (size_t i = 0; i < c->m->njobs; i++) {
-                const struct sched_job_spec *j = &c->m->jobs[i];
-                struct day_acc *a = &c->acc[i];
-                if (c->job && strcmp(c->job, j->name) != 0)
-                        continue;
-                size_t nexp = 0, admitted = 0;
-                if ((rc = expected(&c->sc, j, &c->m->tenant, ds, de, &nexp)) < 0)
+        size_t nexp = 0, admitted = 0;
+        int rc;
+        if (c->spec && c->exp_per_day) {
+                if ((rc = expected(&c->sc, c->spec, &c->m->tenant, c->bound[c->day], de,
+                                   &nexp)) < 0)
                         return rc;
                 for (size_t k = 0; k < nexp; k++)
                         admitted += c->sc.exp[k].skip == NULL;
-                if (!a->any && nexp == 0)
-                        continue;
-                struct report_runs_row row = {0};
-                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
-                row.job = (char *)j->name;
-                row.estimated_minutes = j->estimated_minutes;
-                acc_to_row(a, &row);
-                row.not_run = admitted > (size_t)a->found ? (unsigned)(admitted - (size_t)a->found)
-                                                          : 0;
-                if ((rc = add_runs_row(r, &c->cap, &row, c->day, &r->jobs[i])) < 0)
-                        return rc;
-                memset(a, 0, sizeof(*a));
-        }
-        for (size_t i = 0; i < c->nextra; i++) {
-                struct day_acc *a = &c->extra[i];
-                struct report_runs_row row = {0};
-                memcpy(row.date, r->days[c->day].date, sizeof(row.date));
-                row.job = a->job;
-                row.estimated_minutes = -1;
-                acc_to_row(a, &row);
-                struct report_runs_job *jb = runs_job(r, &c->jcap, c->m->njobs, a->job);
-                if (!jb || (rc = add_runs_row(r, &c->cap, &row, c->day, jb)) < 0)
-                        return BATCH_ENOMEM;
-                free(a->job);
-        }
-        c->nextra = 0;
-        return 0;
+        } else
+                for (; c->exp_i < c->nexp && c->sc.exp[c->exp_i].due < de; c->exp_i++, nexp++)
+                        admitted += c->sc.exp[c->exp_i].skip == NULL;
+        if (!a->any && nexp == 0)
+                return 0;
+        struct report_runs_row row = {0};
+        memcpy(row.date, r->days[c->day].date, sizeof(row.date));
+        row.job = c->name;
+        row.estimated_minutes = c->spec ? c->spec->estimated_minutes : -1;
+        acc_to_row(a, &row);
+        row.not_run = admitted > (size_t)a->found ? (unsigned)(admitted - (size_t)a->found) : 0;
+        memset(a, 0, sizeof(*a));
+        return add_runs_row(r, &c->cap, &row, c->day, c->jb, &c->cells, &c->ncells,
+                            &c->cells_cap);
 }
 
-/* A rollup row: ends the days before its slot, then adds it to its job's sums. */
+/* Ends the job being summed: its days up to the end of the range. */
+static int end_job(struct runs_ctx *c)
+{
+        int rc = 0;
+        if (!c->name)
+                return 0;
+        for (; rc == 0 && c->day < c->r->ndays; c->day++)
+                rc = end_day(c);
+        free(c->name);
+        c->name = NULL;
+        return rc;
+}
+
+/* A rollup row: ends the job before it or the days before its slot, then adds it to
+ * the day's sums. */
 static int runs_slot(const struct store_report_slot *p, void *ctx, struct batch_err *reterr)
 {
         struct runs_ctx *c = ctx;
-        int rc;
+        int rc = 0;
+        if (!c->name || strcmp(c->name, p->job) != 0) {
+                if ((rc = end_job(c)) < 0 || (rc = begin_job(c, p->job)) < 0)
+                        return batch_err_set(reterr, rc, NULL, "out of memory");
+        }
         while (p->slot >= c->bound[c->day + 1]) {
-                if ((rc = flush_day(c)) < 0)
+                if ((rc = end_day(c)) < 0)
                         return batch_err_set(reterr, rc, NULL, "out of memory");
                 c->day++;
         }
-        struct day_acc *a = acc_of(c, p->job);
-        if (!a)
-                return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        struct day_acc *a = &c->acc;
         a->any = true;
         a->total += p->total;
         a->success += p->success;
@@ -962,6 +995,14 @@ static int runs_slot(const struct store_report_slot *p, void *ctx, struct batch_
         for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
                 a->hist[b] += p->hist[b];
         return 0;
+}
+
+/* Sums job `name` when it had no rollup rows in the range (only expected dues or
+ * instances not yet final). */
+static int runs_job_alone(struct runs_ctx *c, const char *name)
+{
+        int rc = begin_job(c, name);
+        return rc < 0 ? rc : end_job(c);
 }
 
 int report_runs_build(struct store *s, const char *tenant, const char *from, const char *to,
@@ -995,15 +1036,15 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         inspect_format_date(d1, r.to);
         snprintf(r.timezone, sizeof(r.timezone), "%s", tz_name(z));
         struct store_report_due_list live = {0};
-        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .job = job, .live = &live};
+        struct runs_ctx c = {.r = &r, .jcap = m.njobs, .m = &m, .live = &live};
         r.ndays = (size_t)(d1 - d0 + 1);
         int64_t *bound = calloc(r.ndays + 1, sizeof(*bound));
         c.bound = bound;
-        c.acc = calloc(m.njobs + 1, sizeof(*c.acc));
+        c.done = calloc(m.njobs + 1, sizeof(*c.done));
         r.days = calloc(r.ndays, sizeof(*r.days));
         r.jobs = calloc(m.njobs + 1, sizeof(*r.jobs));
         r.missed = calloc(REPORT_RUNS_MAX_NOT_RUN, sizeof(*r.missed));
-        if (!bound || !c.acc || !r.days || !r.jobs || !r.missed) {
+        if (!bound || !c.done || !r.days || !r.jobs || !r.missed) {
                 rc = BATCH_ENOMEM;
                 goto out;
         }
@@ -1021,18 +1062,46 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
                 if (i + 1 == r.ndays)
                         bound[i + 1] = x;
         }
-        /* One query for the range: the rollup rows by slot, each day ended as the next
-         * one's rows begin; the instances not yet final from a second. */
+        /* The instances not yet final (few), by job; the rollup rows of the range from
+         * their packs, a job's together by slot, each job summed day by day as its rows
+         * come; then the jobs without rows in the range. */
         if ((rc = store_report_live(s, tenant, bound[0], bound[r.ndays], job, &live, reterr)) <
-                    0 ||
-            (rc = store_report_slots(s, tenant, bound[0], bound[r.ndays], job, runs_slot, &c,
+            0)
+                goto out;
+        if (live.n > 1)
+                qsort(live.items, live.n, sizeof(*live.items), cmp_live);
+        if ((rc = store_report_packs(s, tenant, bound[0], bound[r.ndays], job, runs_slot, &c,
                                      reterr)) < 0)
                 goto out;
-        for (; c.day < r.ndays; c.day++)
-                if ((rc = flush_day(&c)) < 0)
-                        goto out;
+        rc = end_job(&c);
+        for (size_t i = 0; rc == 0 && i < m.njobs; i++)
+                if (!c.done[i] && (!job || strcmp(job, m.jobs[i].name) == 0))
+                        rc = runs_job_alone(&c, m.jobs[i].name);
+        for (size_t i = 0; rc == 0 && i < live.n; i++) {
+                const char *name = live.items[i].job;
+                bool seen = sched_model_find(&m, name) >= 0;
+                for (size_t k = m.njobs; !seen && k < r.njobs; k++)
+                        seen = strcmp(r.jobs[k].job, name) == 0;
+                if (!seen)
+                        rc = runs_job_alone(&c, name);
+        }
+        if (rc < 0)
+                goto out;
         if (r.n > 1)
                 qsort(r.rows, r.n, sizeof(*r.rows), cmp_runs_row);
+        /* The not-run list: the first by date, then job. */
+        if (c.ncells > 1)
+                qsort(c.cells, c.ncells, sizeof(*c.cells), cmp_missed);
+        for (size_t i = 0; i < c.ncells && r.nmissed < REPORT_RUNS_MAX_NOT_RUN; i++) {
+                struct report_runs_missed *mm = &r.missed[r.nmissed];
+                memcpy(mm->date, r.days[c.cells[i].day].date, sizeof(mm->date));
+                if (!(mm->job = strdup(c.cells[i].job))) {
+                        rc = BATCH_ENOMEM;
+                        goto out;
+                }
+                mm->not_run = c.cells[i].not_run;
+                r.nmissed++;
+        }
         /* Only the jobs with a row, by name. */
         size_t k = 0;
         for (size_t i = 0; i < r.njobs; i++) {
@@ -1044,13 +1113,10 @@ int report_runs_build(struct store *s, const char *tenant, const char *from, con
         r.njobs = k;
         if (r.njobs > 1)
                 qsort(r.jobs, r.njobs, sizeof(*r.jobs), cmp_runs_job);
-        if (r.nmissed > 1)
-                qsort(r.missed, r.nmissed, sizeof(*r.missed), cmp_missed);
 out:
-        for (size_t i = 0; i < c.nextra; i++)
-                free(c.extra[i].job);
-        free(c.extra);
-        free(c.acc);
+        free(c.name);
+        free(c.cells);
+        free(c.done);
         free(bound);
         scratch_release(&c.sc);
         store_report_due_list_release(&live);

@@ -174,6 +174,21 @@ const char *const sql_migrations[] = {
         "ALTER TABLE nodes ADD COLUMN plan_ok INTEGER NOT NULL DEFAULT 1\n"
         "  CHECK (plan_ok IN (0, 1));\n"
         "ALTER TABLE nodes ADD COLUMN lease_expires_at {INT64} NOT NULL DEFAULT 0;\n",
+        /* 13: the daily report's claim per tenant and day, so that batchd nodes sharing
+         * a repository record and send it once (docs/report.md "Once"); filled from the
+         * daily_report alerts already recorded (their message ends in the date), the
+         * first of each day where two nodes recorded one twice. */
+        "CREATE TABLE report_claims (\n"
+        "  tenant TEXT NOT NULL REFERENCES tenants(name), date TEXT NOT NULL,\n"
+        "  alert_id {INT64} NOT NULL, claimed_at {INT64} NOT NULL,\n"
+        "  PRIMARY KEY (tenant, date)){STRICT}{WITHOUT_ROWID};\n"
+        "INSERT INTO report_claims(tenant, date, alert_id, claimed_at)\n"
+        "  SELECT tenant, substr(message, length(message) - 9), min(id), min(created_at)\n"
+        "  FROM alerts WHERE kind = 'daily_report'\n"
+        "  GROUP BY tenant, substr(message, length(message) - 9);\n",
+        /* 14: the runs figures packed per job and 14 days, filled from run_slots
+         * (src/store/rollup.h, docs/report.md "The packs"). */
+        ROLLUP_PACK_DDL("{INT64}") "{STRICT}{WITHOUT_ROWID};\n" ROLLUP_PACK_BACKFILL,
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

@@ -106,12 +106,23 @@ struct repo {
         "SELECT job, slot, total, success, failed, skipped, canceled, found, timed, dur_sum, "     \
         "dur_max, " ROLLUP_HIST_COLS " FROM run_slots" index " WHERE tenant = ?1 AND slot >= ?2 AND " \
         "slot < ?3 AND " jobcond " ORDER BY slot"
+/* The packs of a range of periods (docs/report.md "The packs"), a job's together in
+ * period order. */
+#define REPORT_PACKS_SQL(jobcond)                                                                  \
+        "SELECT job, period, data FROM run_packs WHERE tenant = ?1 AND period >= ?2 AND "         \
+        "period < ?3 AND " jobcond " ORDER BY job, period"
 #define REPORT_LIVE_SQL(jobcond)                                                                   \
         "SELECT job, due_time, state, scheduled FROM instances{BY_STATE} WHERE tenant = ?1 AND "   \
         "state IN " LIVE_STATES " AND due_time >= ?2 AND due_time < ?3 AND " jobcond
 /* The slot of instance ?1, recomputed from its final instances: cleared, then filled. */
 #define ROLLUP_OF(col) "(SELECT " col " FROM instances WHERE id = ?1)"
 #define ROLLUP_SLOT_OF "(SELECT due_time - due_time % 900 FROM instances WHERE id = ?1)"
+#define ROLLUP_PERIOD_OF                                                                           \
+        "(SELECT due_time - due_time % " ROLLUP_PACK_SQL " FROM instances WHERE id = ?1)"
+/* The slots of instance ?1's job and pack period. */
+#define PACK_OF_INSTANCE                                                                           \
+        "WHERE tenant = " ROLLUP_OF("tenant") " AND job = " ROLLUP_OF("job") " AND slot >= "       \
+        ROLLUP_PERIOD_OF " AND slot < " ROLLUP_PERIOD_OF " + " ROLLUP_PACK_SQL
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
@@ -187,6 +198,7 @@ enum rs {
         RS_DELIVERY_CLAIM,
         RS_DELIVERY_EXISTS,
         RS_DELIVERY_LIST,
+        RS_REPORT_CLAIM,
         RS_REMOTE_RUN_ADD,
         RS_REMOTE_RUN_FIND,
         RS_REMOTE_RUN_REPORT,
@@ -220,8 +232,14 @@ enum rs {
         RS_REPORT_DUES_JOB,
         RS_REPORT_ROLLUP_JOB,
         RS_REPORT_LIVE_JOB,
+        RS_REPORT_PACKS,
+        RS_REPORT_PACKS_JOB,
         RS_ROLLUP_CLEAR,
         RS_ROLLUP_FILL,
+        RS_PACK_CLEAR,
+        RS_PACK_COUNT,
+        RS_PACK_FILL,
+        RS_PACK_MARK,
         RS_EXECUTION_FINAL_INSTANCE,
         /* retention (docs/daemon.md "Retention") */
         RS_PURGE_CANDIDATES,
@@ -420,6 +438,9 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DELIVERY_EXISTS] = "SELECT 1 FROM alert_deliveries WHERE id = ?1",
         [RS_DELIVERY_LIST] = "SELECT " DELIVERY_COLS " FROM alert_deliveries d JOIN alerts a "
                              "ON a.id = d.alert_id WHERE d.alert_id = ?1 ORDER BY d.id",
+        /* A day's report already claimed inserts nothing: the key is the claim. */
+        [RS_REPORT_CLAIM] = "INSERT INTO report_claims(tenant, date, alert_id, claimed_at) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         /* A second token for an execution inserts nothing (no row returned). */
         [RS_REMOTE_RUN_ADD] = "INSERT INTO remote_runs(execution_id, instance_id, token_hash, "
                               "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -488,6 +509,14 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_LIVE] = REPORT_LIVE_SQL(REPORT_ALL),
         [RS_REPORT_ROLLUP_JOB] = REPORT_ROLLUP_SQL("{BY_JOB_SLOT}", REPORT_ONE),
         [RS_REPORT_LIVE_JOB] = REPORT_LIVE_SQL(REPORT_ONE),
+        [RS_REPORT_PACKS] = REPORT_PACKS_SQL(REPORT_ALL),
+        [RS_REPORT_PACKS_JOB] = REPORT_PACKS_SQL(REPORT_ONE),
+        [RS_PACK_CLEAR] = "DELETE FROM run_packs WHERE tenant = " ROLLUP_OF("tenant")
+                          " AND job = " ROLLUP_OF("job") " AND period = " ROLLUP_PERIOD_OF,
+        [RS_PACK_COUNT] = "SELECT count(*) FROM run_slots{BY_JOB_SLOT} " PACK_OF_INSTANCE,
+        [RS_PACK_FILL] = ROLLUP_PACK_INSERT("{BY_JOB_SLOT}", PACK_OF_INSTANCE),
+        [RS_PACK_MARK] = "INSERT INTO run_packs(tenant, job, period, data) VALUES ("
+                         ROLLUP_OF("tenant") ", " ROLLUP_OF("job") ", " ROLLUP_PERIOD_OF ", '*')",
         [RS_ROLLUP_CLEAR] = "DELETE FROM run_slots WHERE tenant = " ROLLUP_OF("tenant")
                             " AND job = " ROLLUP_OF("job") " AND slot = " ROLLUP_SLOT_OF,
         [RS_ROLLUP_FILL] = ROLLUP_INSERT(
@@ -1700,6 +1729,23 @@ int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t
                            reterr);
 }
 
+int store_report_claim(struct store *s, const char *tenant, const char *date, int64_t alert_id,
+                       int64_t now_s, struct batch_err *reterr)
+{
+        if (!tenant || !*tenant || !date || strlen(date) != 10)
+                return batch_err_set(reterr, BATCH_EINVAL, "date",
+                                     "a report claim needs a tenant and a YYYY-MM-DD date");
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_REPORT_CLAIM, "ttii", tenant, date, alert_id, now_s),
+                      "claiming the daily report", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_EEXIST, "date",
+                                     "the daily report %s of tenant %s is already recorded", date,
+                                     tenant);
+        return ret;
+}
+
 /* ---- remote runs and next_due_api answers (docs/remote-jobs.md) --------------------- */
 
 int store_remote_run_add(struct store *s, int64_t execution_id, int64_t instance_id,
@@ -1826,13 +1872,21 @@ struct transition_args {
 };
 
 /* Recomputes the runs figures of instance id's quarter-hour slot from its final
- * instances (the rollup, docs/report.md), inside the caller's transaction. */
+ * instances (the rollup, docs/report.md), then its job's pack of the period from the
+ * slots, inside the caller's transaction. */
 static int rollup_refresh(struct repo *r, int64_t id, struct batch_err *reterr)
 {
-        int ret = run(r, q(r, RS_ROLLUP_CLEAR, "i", id), "updating the runs figures", NULL, reterr);
+        enum rs steps[] = {RS_ROLLUP_CLEAR, RS_ROLLUP_FILL, RS_PACK_CLEAR};
+        int ret = 0;
+        int64_t n = 0;
+        for (size_t i = 0; ret == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
+                ret = run(r, q(r, steps[i], "i", id), "updating the runs figures", NULL, reterr);
+        if (ret == 0)
+                ret = one_int(r, q(r, RS_PACK_COUNT, "i", id), 0, &n, "updating the runs figures",
+                              reterr);
         return ret < 0 ? ret
-                       : run(r, q(r, RS_ROLLUP_FILL, "i", id), "updating the runs figures", NULL,
-                             reterr);
+                       : run(r, q(r, n > ROLLUP_PACK_MAX ? RS_PACK_MARK : RS_PACK_FILL, "i", id),
+                             "updating the runs figures", NULL, reterr);
 }
 
 static int add_transition(struct repo *r, const struct transition_args *a, struct batch_err *reterr)
@@ -2321,6 +2375,26 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         return e < 0 ? (store_report_due_list_release(ret), e) : e;
 }
 
+/* The figures of a row of REPORT_ROLLUP_SQL (its columns after the job) into p. */
+static void read_slot_row(struct repo *r, struct sql_stmt *st, struct store_report_slot *p)
+{
+        int64_t *v[] = {&p->slot,     &p->total, &p->success, &p->failed,  &p->skipped,
+                        &p->canceled, &p->found, &p->timed,   &p->dur_sum, &p->dur_max};
+        for (int i = 0; i < 10; i++)
+                *v[i] = col_int(r, st, 1 + i);
+        /* One or two durations are known from their sum and maximum: the histogram's 24
+         * columns are read only for more (most rows). */
+        memset(p->hist, 0, sizeof(p->hist));
+        if (p->timed > 2)
+                for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
+                        p->hist[i] = col_int(r, st, 11 + i);
+        else if (p->timed == 2) {
+                p->hist[rollup_bucket(p->dur_max)]++;
+                p->hist[rollup_bucket(p->dur_sum - p->dur_max)]++;
+        } else if (p->timed == 1)
+                p->hist[rollup_bucket(p->dur_sum)]++;
+}
+
 static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
                              const char *job, store_report_slot_fn *fn, void *ctx,
                              struct batch_err *reterr)
@@ -2331,25 +2405,141 @@ static int repo_report_slots(struct store *s, const char *tenant, int64_t from, 
         while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
                 bool lost = false;
                 struct store_report_slot p = {.job = col_text(r, st, 0, &lost)};
-                int64_t *v[] = {&p.slot,  &p.total, &p.success, &p.failed,  &p.skipped,
-                                &p.canceled, &p.found, &p.timed,   &p.dur_sum, &p.dur_max};
-                for (int i = 0; i < 10; i++)
-                        *v[i] = col_int(r, st, 1 + i);
-                /* One or two durations are known from their sum and maximum: the
-                 * histogram's 24 columns are read only for more (most rows). */
-                if (p.timed > 2)
-                        for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
-                                p.hist[i] = col_int(r, st, 11 + i);
-                else if (p.timed == 2) {
-                        p.hist[rollup_bucket(p.dur_max)]++;
-                        p.hist[rollup_bucket(p.dur_sum - p.dur_max)]++;
-                } else if (p.timed == 1)
-                        p.hist[rollup_bucket(p.dur_sum)]++;
+                read_slot_row(r, st, &p);
                 ret = lost || !p.job ? batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory")
                                      : fn(&p, ctx, reterr);
                 free(p.job);
         }
         r->drv->reset(st);
+        return ret < 0 ? ret : got < 0 ? got : 0;
+}
+
+/* Reads one non-negative decimal number at *p, moving past it. False when there is
+ * none. */
+static bool pack_num(const char **p, int64_t *ret)
+{
+        const char *c = *p;
+        int64_t v = 0;
+        if (*c < '0' || *c > '9')
+                return false;
+        for (; *c >= '0' && *c <= '9'; c++)
+                v = v * 10 + (*c - '0');
+        *p = c;
+        *ret = v;
+        return true;
+}
+
+/* Parses one slot of a pack (rollup.h, ROLLUP_PACK_ENTRY) at *p into e, moving past it
+ * and its ';'. False when the text is not one. */
+static bool pack_entry(const char **p, int64_t period, struct store_report_slot *e)
+{
+        int64_t q;
+        if (!pack_num(p, &q) || *(*p)++ != ':')
+                return false;
+        e->slot = period + q * ROLLUP_SLOT_S;
+        int64_t *v[] = {&e->total, &e->success, &e->failed, &e->skipped, &e->canceled,
+                        &e->found, &e->timed,   &e->dur_sum, &e->dur_max};
+        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+                if ((i && *(*p)++ != ',') || !pack_num(p, v[i]))
+                        return false;
+        memset(e->hist, 0, sizeof(e->hist));
+        if (e->timed > 2) {
+                for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
+                        if (*(*p)++ != ',' || !pack_num(p, &e->hist[b]))
+                                return false;
+        } else if (e->timed == 2) {
+                e->hist[rollup_bucket(e->dur_max)]++;
+                e->hist[rollup_bucket(e->dur_sum - e->dur_max)]++;
+        } else if (e->timed == 1)
+                e->hist[rollup_bucket(e->dur_sum)]++;
+        if (**p == ';')
+                (*p)++;
+        else if (**p)
+                return false;
+        return true;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+        const struct store_report_slot *x = a, *y = b;
+        return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* Calls fn for the rollup rows of `job` in [from, to) from run_slots, by slot. */
+static int dense_slots(struct repo *r, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr)
+{
+        struct sql_stmt *st = report_stmt(r, RS_REPORT_ROLLUP, tenant, from, to, job);
+        int got = 0, ret = 0;
+        while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
+                struct store_report_slot p = {.job = (char *)job};
+                read_slot_row(r, st, &p);
+                ret = fn(&p, ctx, reterr);
+        }
+        r->drv->reset(st);
+        return ret < 0 ? ret : got < 0 ? got : 0;
+}
+
+static int repo_report_packs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                             const char *job, store_report_slot_fn *fn, void *ctx,
+                             struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, job ? RS_REPORT_PACKS_JOB : RS_REPORT_PACKS, "tiit", tenant,
+                                from - from % ROLLUP_PACK_S, to, job);
+        struct store_report_slot *e = NULL;
+        size_t cap = 0;
+        int got = 0, ret = 0;
+        while (ret == 0 && (got = r->drv->step(st, "reading the runs figures", reterr)) == 1) {
+                const char *name = r->drv->column_text(st, 0);
+                int64_t period = col_int(r, st, 1);
+                const char *p = r->drv->column_text(st, 2);
+                size_t n = 0;
+                bool sorted = true;
+                if (name && p && strcmp(p, "*") == 0) {
+                        /* Not packed (ROLLUP_PACK_MAX): the period's slots of the job. */
+                        ret = dense_slots(r, tenant, from > period ? from : period,
+                                          to < period + ROLLUP_PACK_S ? to : period + ROLLUP_PACK_S,
+                                          name, fn, ctx, reterr);
+                        continue;
+                }
+                while (p && *p && ret == 0) {
+                        if (n == cap) {
+                                size_t c = cap ? cap * 2 : 64;
+                                struct store_report_slot *g = realloc(e, c * sizeof(*g));
+                                if (!g) {
+                                        ret = batch_err_set(reterr, BATCH_ENOMEM, "db",
+                                                            "out of memory");
+                                        break;
+                                }
+                                e = g;
+                                cap = c;
+                        }
+                        if (!pack_entry(&p, period, &e[n]))
+                                ret = batch_err_set(reterr, BATCH_EIO, "db",
+                                                    "db: the runs figures of job %s at %lld are "
+                                                    "not readable",
+                                                    name ? name : "?", (long long)period);
+                        else if (n && e[n].slot < e[n - 1].slot)
+                                sorted = false;
+                        n++;
+                }
+                if (ret < 0)
+                        break;
+                if (!name)
+                        ret = batch_err_set(reterr, BATCH_ENOMEM, "db", "out of memory");
+                if (!sorted)
+                        qsort(e, n, sizeof(*e), cmp_slot);
+                for (size_t i = 0; ret == 0 && i < n; i++) {
+                        if (e[i].slot < from || e[i].slot >= to)
+                                continue;
+                        e[i].job = (char *)name;
+                        ret = fn(&e[i], ctx, reterr);
+                }
+        }
+        r->drv->reset(st);
+        free(e);
         return ret < 0 ? ret : got < 0 ? got : 0;
 }
 
@@ -2664,7 +2854,7 @@ static void *repo_native(struct store *s)
  * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 10, .name = engine, .open = open_fn, .close = repo_close,                \
+                .version = 11, .name = engine, .open = open_fn, .close = repo_close,               \
                 .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
                 .schema_version = store_schema_version, .def_put = store_def_put,                  \
                 .def_get = store_def_get, .def_list = store_def_list,                              \
@@ -2709,6 +2899,7 @@ static void *repo_native(struct store *s)
                 .report_slots = repo_report_slots, .report_live = repo_report_live,                \
                 .delivery_claim = store_delivery_claim,                                            \
                 .report_process_dates = repo_report_process_dates,                                 \
+                .report_claim = store_report_claim, .report_packs = repo_report_packs,             \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

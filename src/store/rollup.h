@@ -91,4 +91,48 @@ static inline int rollup_bucket(int64_t d)
 /* Migration 10's backfill: every final instance. */
 #define ROLLUP_BACKFILL ROLLUP_INSERT("FROM instances i WHERE 1 = 1") ";\n"
 
+/* The packs (schema 14, table run_packs; docs/report.md "The packs"): the same rows
+ * of run_slots, one text row per tenant, job and period of ROLLUP_PACK_S seconds of
+ * due time (epoch-aligned, a multiple of the slot), so that reading a range for every
+ * job is a few rows per job rather than one per quarter hour. `data` is the period's
+ * slot rows as text, ';' between them, each
+ *   Q:total,success,failed,skipped,canceled,found,timed,dur_sum,dur_max[,h0,...,h23]
+ * where Q is (slot - period) / 900 and the histogram is written only when timed > 2 (one
+ * or two durations are known from their sum and maximum). Built from run_slots by SQL,
+ * so the migration's backfill and the refresh share it; the slots of a pack come in no
+ * particular order (the reader sorts them). */
+#define ROLLUP_PACK_S 1209600 /* 14 days */
+#define ROLLUP_STR_(x) #x
+#define ROLLUP_STR(x) ROLLUP_STR_(x)
+#define ROLLUP_PACK_SQL ROLLUP_STR(ROLLUP_PACK_S)
+/* (SQLite's || binds tighter than /, PostgreSQL's does not: the quotient is bracketed.) */
+#define ROLLUP_PACK_ENTRY                                                                          \
+        "((slot % " ROLLUP_PACK_SQL ") / 900) || ':' || total || ',' || success || ',' || "       \
+        "failed || ',' || skipped || ',' || canceled || ',' || found || ',' || timed || ',' || "   \
+        "dur_sum || ',' || dur_max || CASE WHEN timed > 2 THEN ',' || h0 || ',' || h1 || ',' || "  \
+        "h2 || ',' || h3 || ',' || h4 || ',' || h5 || ',' || h6 || ',' || h7 || ',' || h8 || "     \
+        "',' || h9 || ',' || h10 || ',' || h11 || ',' || h12 || ',' || h13 || ',' || h14 || "      \
+        "',' || h15 || ',' || h16 || ',' || h17 || ',' || h18 || ',' || h19 || ',' || h20 || "     \
+        "',' || h21 || ',' || h22 || ',' || h23 ELSE '' END"
+#define ROLLUP_PACK_DDL(type)                                                                      \
+        "CREATE TABLE run_packs (\n"                                                               \
+        "  tenant TEXT NOT NULL,\n  job TEXT NOT NULL,\n  period " type " NOT NULL,\n"            \
+        "  data TEXT NOT NULL,\n  PRIMARY KEY (tenant, job, period)\n)"
+/* A job with more slots than this in a period (runs in more than 96 quarter hours of
+ * 14 days: more often than about 7 times a day) is not packed: its pack is the mark
+ * "*" and its figures are read from run_slots, so that a run that ends rebuilds at
+ * most this many slots into a pack (a job run once a day: 14). */
+#define ROLLUP_PACK_MAX 96
+#define ROLLUP_PACK_MAX_SQL ROLLUP_STR(ROLLUP_PACK_MAX)
+/* INSERT INTO run_packs the packs of the run_slots rows `where` selects (a WHERE
+ * clause on run_slots), grouped by tenant, job and period; "*" for more than
+ * ROLLUP_PACK_MAX slots. */
+#define ROLLUP_PACK_INSERT(index, where)                                                           \
+        "INSERT INTO run_packs(tenant, job, period, data) SELECT tenant, job, "                    \
+        "slot - slot % " ROLLUP_PACK_SQL ", CASE WHEN count(*) > " ROLLUP_PACK_MAX_SQL             \
+        " THEN '*' ELSE {GROUP_CONCAT}(" ROLLUP_PACK_ENTRY ", ';') END "                            \
+        "FROM run_slots" index " " where " GROUP BY tenant, job, slot - slot % " ROLLUP_PACK_SQL
+/* Migration 13's backfill: every row of run_slots. */
+#define ROLLUP_PACK_BACKFILL ROLLUP_PACK_INSERT("", "WHERE 1 = 1") ";\n"
+
 #endif

@@ -414,6 +414,17 @@ int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_
         return r < 0 ? r : s->ops->report_slots(s, tenant, from, to, job, fn, ctx, reterr);
 }
 
+int store_report_packs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr)
+{
+        if (s->ops->version < 11 || !s->ops->report_packs)
+                return batch_err_set(reterr, BATCH_EINVAL, "db",
+                                     "db: the %s backend has no packed runs figures",
+                                     s->ops->name);
+        return s->ops->report_packs(s, tenant, from, to, job, fn, ctx, reterr);
+}
+
 static int cmp_due_time(const void *a, const void *b)
 {
         const struct store_report_due *x = a, *y = b;

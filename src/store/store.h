@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 14
 
 struct store;
 
@@ -582,6 +582,13 @@ struct store_ops {
         int (*report_process_dates)(struct store *s, const char *tenant, int64_t from,
                                     int64_t to, struct store_report_pdate_list *ret,
                                     struct batch_err *reterr);
+        /* version 11 (schema 13, 14): the daily report's claim per tenant and day; the
+         * runs figures read from their packs. */
+        int (*report_claim)(struct store *s, const char *tenant, const char *date,
+                            int64_t alert_id, int64_t now_s, struct batch_err *reterr);
+        int (*report_packs)(struct store *s, const char *tenant, int64_t from, int64_t to,
+                            const char *job, store_report_slot_fn *fn, void *ctx,
+                            struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -936,6 +943,15 @@ int store_report_slots(struct store *s, const char *tenant, int64_t from, int64_
                        const char *job, store_report_slot_fn *fn, void *ctx,
                        struct batch_err *reterr);
 
+/* Calls fn for the same rows as store_report_slots, read from their packs (schema 14,
+ * docs/report.md "The packs": a few rows per job instead of one per quarter hour), by
+ * job (each job's rows together; the jobs in no defined order) and by slot within a
+ * job. `row->job` is valid during the call only. Errors: the store's, BATCH_EIO for a
+ * pack that is not readable, or fn's. */
+int store_report_packs(struct store *s, const char *tenant, int64_t from, int64_t to,
+                       const char *job, store_report_slot_fn *fn, void *ctx,
+                       struct batch_err *reterr);
+
 /* The instances of `tenant` (of `job`, or every job) due in [from, to) that are not
  * final (0, 1, 2, 4, 10, 11): job, due, state, scheduled; by due time. */
 int store_report_live(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -992,6 +1008,17 @@ int store_delivery_due(struct store *s, int64_t now_s, unsigned limit,
  * `until`. */
 int store_delivery_claim(struct store *s, int64_t id, int64_t seen_next, int64_t until,
                          struct batch_err *reterr);
+
+/* Claims the daily report of `date` (YYYY-MM-DD) for `tenant`, so that of several
+ * batchd nodes on one repository only one records and sends it (schema 13, table
+ * report_claims, key tenant and date; docs/report.md "Once"): inserts the claim naming
+ * `alert_id`, the daily_report alert the caller adds in the same transaction. 0:
+ * claimed; BATCH_EEXIST: the day was claimed before (the caller rolls back and sends
+ * nothing); BATCH_EINVAL: no tenant or not a 10-character date. On PostgreSQL a
+ * concurrent claim of the same day waits for the first one's transaction, then finds
+ * the key taken. */
+int store_report_claim(struct store *s, const char *tenant, const char *date, int64_t alert_id,
+                       int64_t now_s, struct batch_err *reterr);
 
 /* Records the outcome of one attempt of pending delivery `id`: o->state (pending again
  * for a retry, sent or failed), o->attempts, o->next_attempt_at, o->last_answer, and

@@ -283,6 +283,7 @@ static const struct sql_token dialect[] = {
         {"BY_JOB_DUE", ""},
         {"BY_JOB_SLOT", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
+        {"GROUP_CONCAT", "string_agg"},
         {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
         {"SLOT", "scheduled"},
         /* The number of transaction ids below the snapshot's xmax that are no longer in

@@ -317,6 +317,7 @@ static const struct sql_token dialect[] = {
         {"BY_JOB_SLOT", " INDEXED BY run_slots_job"},
         /* row locks: one writer at a time holds the whole file */
         {"FOR_UPDATE", ""},
+        {"GROUP_CONCAT", "group_concat"},
         {"FOR_NO_KEY_UPDATE", ""},
         /* the predicate of the partial index instances_slot, as the migration wrote it */
         {"SLOT", "scheduled = 1"},
