@@ -2242,7 +2242,7 @@ static void *report_claim_other(void *arg)
         return NULL;
 }
 
-/* The daily report's claim (schema 12): of two connections recording the same day, the
+/* The daily report's claim (schema 13): of two connections recording the same day, the
  * one whose transaction commits first has it, the other is told BATCH_EEXIST — also
  * when it tries while the first transaction is still open — and its alert is rolled
  * back; another day or another tenant is a claim of its own. */
@@ -2445,7 +2445,7 @@ static void check_packs(struct store *s, int64_t from, int64_t to)
         }
 }
 
-/* The runs figures, read from the packs (schema 13), are the instances' over 22 days
+/* The runs figures, read from the packs (schema 14), are the instances' over 22 days
  * that cross a month end, New York's fall-back day and a pack's border, for defined
  * jobs, one no longer defined and one too dense to pack, with missing, skipped,
  * failed, live, submitted and rerun instances; again after the tenant's zone changed
