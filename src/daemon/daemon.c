@@ -2393,7 +2393,7 @@ static void probe_writes(struct daemon *d)
         bool held;
         char holder[64];
         snprintf(holder, sizeof(holder), "batchd-%d", (int)getpid());
-        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL), 60,
+        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL), 60, 0,
                                      &held, &err);
         if (rc == 0)
                 rc = store_lease_release(d->st, "batchd.write-probe", holder, &err);

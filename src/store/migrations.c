@@ -161,6 +161,8 @@ const char *const sql_migrations[] = {
         "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
         /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
         "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
+        /* 12: the lease's epoch, which fences a former holder's writes (docs/cluster.md). */
+        "ALTER TABLE leases ADD COLUMN epoch {INT64} NOT NULL DEFAULT 0;\n",
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

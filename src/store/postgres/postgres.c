@@ -284,6 +284,7 @@ static const struct sql_token dialect[] = {
         {"BY_JOB_SLOT", ""},
         {"FOR_UPDATE", " FOR UPDATE"},
         {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
+        {"FOR_SHARE", " FOR SHARE"},
         {"SLOT", "scheduled"},
         /* The number of transaction ids below the snapshot's xmax that are no longer in
          * progress: it grows with every commit (or abort) of a writing transaction, of

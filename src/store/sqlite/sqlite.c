@@ -318,6 +318,7 @@ static const struct sql_token dialect[] = {
         /* row locks: one writer at a time holds the whole file */
         {"FOR_UPDATE", ""},
         {"FOR_NO_KEY_UPDATE", ""},
+        {"FOR_SHARE", ""},
         /* the predicate of the partial index instances_slot, as the migration wrote it */
         {"SLOT", "scheduled = 1"},
         /* a number that changes whenever another connection commits a write */
