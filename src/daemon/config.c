@@ -12,6 +12,7 @@
 #include "common/logline.h"
 #include "common/suggest.h"
 #include "core/isotime.h"
+#include "core/lease.h"
 #include "core/tz.h"
 
 const struct cfg_desc cfg_keys[CFG_NKEYS] = {
@@ -56,6 +57,12 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
     [CFG_OVERLAY] = {"overlay", "--overlay", "BATCHD_OVERLAY", "PATH", NULL, false,
                      "this environment's overlay file or directory, read at start and on "
                      "SIGHUP (docs/environments.md)"},
+    [CFG_NODE_NAME] = {"node_name", "--node-name", "BATCHD_NODE_NAME", "NAME", NULL, false,
+                       "this node's name among the nodes sharing a PostgreSQL repository "
+                       "(default: the host name; docs/cluster.md)"},
+    [CFG_LEASE_TTL] = {"lease_ttl", "--lease-ttl", "BATCHD_LEASE_TTL", "SECONDS", "15", false,
+                       "the planner lease's time to live on PostgreSQL, 2 to 3600 s "
+                       "(docs/cluster.md)"},
 };
 
 static void problem(struct cfg_problems *p, const char *fmt, ...)
@@ -126,6 +133,17 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
         case CFG_MAX_RUNS:
                 if (!whole(v, 1, 100000))
                         snprintf(why, len, "\"%s\" must be 1 to 100000", v);
+                break;
+        case CFG_NODE_NAME:
+                if (strlen(v) > 63 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                                                "vwxyz0123456789._-") != strlen(v))
+                        snprintf(why, len, "\"%s\" must be 1 to 63 letters, digits, '.', '_' "
+                                 "or '-'", v);
+                break;
+        case CFG_LEASE_TTL:
+                if (!whole(v, LEASE_TTL_MIN, LEASE_TTL_MAX))
+                        snprintf(why, len, "\"%s\" must be %d to %d seconds", v, LEASE_TTL_MIN,
+                                 LEASE_TTL_MAX);
                 break;
         case CFG_CALLBACK_URL:
                 if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))

@@ -36,6 +36,8 @@ enum cfg_key {
         CFG_CLOCK_RATE,
         CFG_ENVIRONMENT,
         CFG_OVERLAY,
+        CFG_NODE_NAME,
+        CFG_LEASE_TTL,
         CFG_NKEYS
 };
 
