@@ -1983,9 +1983,9 @@ static int load_overlay(struct daemon *d)
 /* In a cluster, an unfinished exec run recorded on another node, found by the planner
  * when it restores (that node's lease expired, or it would still plan): its end is
  * recorded as "node lost" (a conditional update: a run whose end was recorded meanwhile
- * keeps it) and the instance becomes Failed with that reason, or Stopped when a stop
- * was under way, then is retried by its job's policy (docs/cluster.md). True when it
- * was such a run. */
+ * keeps it) and the instance becomes Failed with that reason (a stop under way ends as
+ * a stopped run does), then is retried by its job's policy (docs/cluster.md). True when
+ * it was such a run. */
 static bool node_lost(struct daemon *d, struct sched_inst *held,
                       const struct store_execution *last, int64_t snow, int64_t now)
 {
@@ -2493,8 +2493,8 @@ static void probe_writes(struct daemon *d)
         bool held;
         char holder[64];
         snprintf(holder, sizeof(holder), "batchd-%d", (int)getpid());
-        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL), 60, 0,
-                                     &held, NULL, &err);
+        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL),
+                                     60, 0, &held, NULL, &err);
         if (rc == 0)
                 rc = store_lease_release(d->st, "batchd.write-probe", holder, &err);
         if (rc < 0) {
