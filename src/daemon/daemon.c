@@ -2651,6 +2651,7 @@ static const char usage[] =
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
         "              [--retention-days N] [--retention-interval SECONDS]\n"
         "              [--environment master|runtime] [--overlay PATH]\n"
+        "              [--node-name NAME] [--lease-ttl SECONDS]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
