@@ -75,6 +75,11 @@ _batchctl() {
         mapfile -t COMPREPLY < <(compgen -W "$("$cmd" jobs list "${where[@]}" 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")
         return
     fi
+    # a node NAME: nodes get|drain|undrain NAME
+    if [[ $noun == nodes && ${#pos[@]} == 2 && $verb =~ ^(get|drain|undrain)$ ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$("$cmd" nodes list "${where[@]}" 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")
+        return
+    fi
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
 complete -F _batchctl batchctl

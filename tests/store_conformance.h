@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/lifecycle.h"
 #include "ops/instances.h"
@@ -955,6 +956,78 @@ static void test_tokens(void **state)
         assert_int_equal(store_token_list(f->s, "other", &l, NULL), 0);
         assert_int_equal(l.n, 0);
         store_token_list_release(&l);
+}
+
+/* docs/daemon.md "Nodes": a node's report keeps the operator's state; drain and
+ * undrain change only the state, and name the node they miss. */
+static void test_node_reports(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        char name[] = "n1", labels[] = "gpu,zone=eu-1", url[] = "http://127.0.0.1:8081";
+        char empty[] = "";
+        struct store_node n = {.name = name, .capacity = 4, .started_at = 1000,
+                               .heartbeat_at = 1005, .labels = labels,
+                               .api_url = url, .running = 2,
+                               .clock_offset_us = -2500, .plan_ok = true,
+                               .lease_expires_at = 1020};
+        assert_int_equal(store_node_report(f->s, &n, &err), 0);
+        struct store_node got;
+        assert_int_equal(store_node_get(f->s, "n1", &got, &err), 0);
+        assert_string_equal(got.state, "active");
+        assert_string_equal(got.labels, "gpu,zone=eu-1");
+        assert_string_equal(got.api_url, "http://127.0.0.1:8081");
+        assert_int_equal(got.capacity, 4);
+        assert_int_equal(got.running, 2);
+        assert_int_equal(got.clock_offset_us, -2500);
+        assert_true(got.plan_ok);
+        assert_int_equal(got.heartbeat_at, 1005);
+        assert_int_equal(got.lease_expires_at, 1020);
+        store_node_release(&got);
+
+        bool changed = false;
+        assert_int_equal(store_node_set_state(f->s, "n1", "draining", &changed, &err), 0);
+        assert_true(changed);
+        assert_int_equal(store_node_set_state(f->s, "n1", "draining", &changed, &err), 0);
+        assert_false(changed);
+        /* The next heartbeat (no API now, skewed) keeps the operator's state. */
+        n.heartbeat_at = 1010;
+        n.api_url = NULL;
+        n.labels = empty;
+        n.running = 0;
+        n.clock_offset_us = 9000000;
+        n.plan_ok = false;
+        assert_int_equal(store_node_report(f->s, &n, &err), 0);
+        assert_int_equal(store_node_get(f->s, "n1", &got, &err), 0);
+        assert_string_equal(got.state, "draining");
+        assert_null(got.api_url);
+        assert_string_equal(got.labels, "");
+        assert_int_equal(got.clock_offset_us, 9000000);
+        assert_false(got.plan_ok);
+        assert_int_equal(got.heartbeat_at, 1010);
+        store_node_release(&got);
+        assert_int_equal(store_node_set_state(f->s, "n1", "active", &changed, &err), 0);
+        assert_true(changed);
+
+        assert_int_equal(store_node_set_state(f->s, "nope", "draining", &changed, &err),
+                         BATCH_ENOENT);
+        assert_int_equal(store_node_get(f->s, "nope", &got, &err), BATCH_ENOENT);
+        assert_int_equal(store_node_set_state(f->s, "n1", "gone", &changed, &err), BATCH_EINVAL);
+        n.name = empty;
+        assert_int_equal(store_node_report(f->s, &n, &err), BATCH_EINVAL);
+        struct store_node_list l;
+        assert_int_equal(store_node_list(f->s, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_string_equal(l.items[0].state, "active");
+        store_node_list_release(&l);
+
+        /* The database's clock: within a minute of this machine's (the same machine). */
+        int64_t db_us;
+        assert_int_equal(store_db_now_us(f->s, &db_us, &err), 0);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t here_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        assert_true(db_us > here_us - 60000000 && db_us < here_us + 60000000);
 }
 
 /* DESIGN §9: heartbeats, and a lease only one holder has until it expires. */
@@ -2305,6 +2378,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_lease_epoch_and_fence, setup, teardown),     \
+                cmocka_unit_test_setup_teardown(test_node_reports, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_failed_created_by, setup,           \
                                                 teardown),                                        \

@@ -35,6 +35,13 @@ struct batchd_metrics {
         atomic_int_fast64_t repo_failing_since;  /* unix seconds of the first failure; 0: ok */
         atomic_int repo_lock;                    /* guards repo_error (a spin lock) */
         char repo_error[256];                    /* the last failure's message */
+        /* This node (daemon/node.h): set by the scheduler's thread at each heartbeat. */
+        char node_name[64];                      /* set once, before the API starts */
+        atomic_int node_measured;                /* the clock offset below was measured */
+        atomic_int_fast64_t node_offset_us;      /* its clock minus the database's */
+        atomic_int_fast64_t node_max_skew_us;    /* max_clock_skew */
+        atomic_int node_may_plan;                /* 1: within it (node_may_plan) */
+        atomic_int node_draining;                /* 1: its row says draining */
 };
 
 /* Counts one failed repository transaction of the daemon, with its message; from now

@@ -197,6 +197,10 @@ int api_tokens_list(struct api_req *r);
 int api_token_create(struct api_req *r);
 int api_token_revoke(struct api_req *r);
 int api_whoami(struct api_req *r);
+int api_nodes_list(struct api_req *r);
+int api_node_get(struct api_req *r);
+int api_node_drain(struct api_req *r);
+int api_node_undrain(struct api_req *r);
 int api_remote_report(struct api_req *r);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "api/metrics.h"
 #include "api/request.h"
+#include "common/json.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 
@@ -52,6 +53,10 @@ const struct api_route api_routes[] = {
         {"GET", "/api/v1/tokens", ROLE_ADMIN, api_tokens_list},
         {"POST", "/api/v1/tokens", ROLE_ADMIN, api_token_create},
         {"DELETE", "/api/v1/tokens/{}", ROLE_ADMIN, api_token_revoke},
+        {"GET", "/api/v1/nodes", ROLE_VIEWER, api_nodes_list},
+        {"GET", "/api/v1/nodes/{}", ROLE_VIEWER, api_node_get},
+        {"POST", "/api/v1/nodes/{}/drain", ROLE_ADMIN, api_node_drain},
+        {"POST", "/api/v1/nodes/{}/undrain", ROLE_ADMIN, api_node_undrain},
         {"POST", "/batchRuntime/v2/submitJob", ROLE_OPERATOR, api_legacy_submit},
         /* A remote service's callback: its own per-instance token (routes_remote.c). */
         {"POST", "/api/v1/remote/instances/{}/report", ROLE_NONE, api_remote_report},
@@ -70,8 +75,35 @@ int api_healthz(struct api_req *r)
         if (metrics_repo_degraded(api_metrics(r), &since, msg, sizeof(msg)))
                 return api_problem(r, 503, "the repository refuses the scheduler's writes "
                                            "(since %s): %s", iso_format_utc(since, iso), msg);
+        /* A node whose clock is off stays healthy (200): it serves the API and runs its
+         * runs, and a restart would not fix its clock; it only does not plan, which the
+         * status "degraded" and its reason say (docs/api.md). */
+        struct batchd_metrics *m = api_metrics(r);
+        bool measured = atomic_load(&m->node_measured), skewed = measured &&
+                                                                  !atomic_load(&m->node_may_plan);
+        double off_s = (double)atomic_load(&m->node_offset_us) / 1e6;
+        double max_s = (double)atomic_load(&m->node_max_skew_us) / 1e6;
         api_json(r, 200);
-        buf_printf(&r->out, "{\"status\": \"ok\", \"schema_version\": %d}\n", v);
+        buf_printf(&r->out, "{\"status\": \"%s\", \"schema_version\": %d",
+                   skewed ? "degraded" : "ok", v);
+        if (skewed)
+                buf_printf(&r->out, ", \"problems\": [\"this node's clock is %.3f s from the "
+                                    "database's, more than max_clock_skew %.3f s: it does not "
+                                    "plan\"]",
+                           off_s, max_s);
+        if (m->node_name[0]) {
+                buf_puts(&r->out, ", \"node\": {\"name\": ");
+                json_put_string(&r->out, m->node_name);
+                buf_printf(&r->out, ", \"state\": \"%s\", \"clock_offset_seconds\": ",
+                           atomic_load(&m->node_draining) ? "draining" : "active");
+                if (measured)
+                        buf_printf(&r->out, "%.3f", off_s);
+                else
+                        buf_puts(&r->out, "null");
+                buf_printf(&r->out, ", \"max_clock_skew_seconds\": %.3f, \"may_plan\": %s}",
+                           max_s, measured && !skewed ? "true" : "false");
+        }
+        buf_puts(&r->out, "}\n");
         return 0;
 }
 
@@ -138,6 +170,23 @@ int api_metrics_text(struct api_req *r)
         for (int c = 1; c <= 5; c++)
                 buf_printf(b, "batchd_http_requests_total{code=\"%dxx\"} %llu\n", c,
                            (unsigned long long)atomic_load(&m->http_requests[c]));
+        /* This node (docs/daemon.md, "Nodes"). */
+        buf_printf(b, "# HELP batchd_node_clock_offset_seconds This node's clock minus the "
+                      "database's, at its last heartbeat.\n"
+                      "# TYPE batchd_node_clock_offset_seconds gauge\n"
+                      "batchd_node_clock_offset_seconds %.6f\n",
+                   (double)atomic_load(&m->node_offset_us) / 1e6);
+        buf_printf(b, "# HELP batchd_node_max_clock_skew_seconds The offset beyond which this "
+                      "node does not plan (max_clock_skew).\n"
+                      "# TYPE batchd_node_max_clock_skew_seconds gauge\n"
+                      "batchd_node_max_clock_skew_seconds %.6f\n",
+                   (double)atomic_load(&m->node_max_skew_us) / 1e6);
+        put_counter(b, "batchd_node_may_plan",
+                    "1 while this node's clock is within max_clock_skew of the database's.",
+                    "gauge", atomic_load(&m->node_measured) && atomic_load(&m->node_may_plan));
+        put_counter(b, "batchd_node_draining",
+                    "1 while this node is drained by an operator (starts no new runs).", "gauge",
+                    atomic_load(&m->node_draining));
         r->status = 200;
         r->content_type = "text/plain; version=0.0.4; charset=utf-8";
         return 0;

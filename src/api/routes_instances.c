@@ -11,6 +11,8 @@
 #include <microhttpd.h>
 
 #include "api/body.h"
+#include "api/logforward.h"
+#include "api/metrics.h"
 #include "api/request.h"
 #include "common/json.h"
 #include "core/isotime.h"
@@ -228,6 +230,19 @@ int api_instance_log(struct api_req *r)
                 return exec_id ? api_problem(r, 404, "instance %lld has no execution %lld",
                                              (long long)id, (long long)exec_id)
                                : api_problem(r, 404, "instance %lld has not run yet", (long long)id);
+        }
+        /* A run of another node of a shared (PostgreSQL) repository: its log is there
+         * (docs/api.md, "Logs of runs on other nodes"). A request another node forwarded
+         * is answered from here only; an SQLite repository has one batchd, whose files
+         * these are. */
+        const char *me = api_metrics(r)->node_name;
+        if (e->node && me[0] && strcmp(e->node, me) && strcmp(r->st->ops->name, "sqlite") &&
+            !api_header(r, LOGFORWARD_HEADER)) {
+                char node[64];
+                snprintf(node, sizeof(node), "%s", e->node);
+                int64_t eid = e->id;
+                store_execution_list_release(&ex);
+                return logforward(r, node, id, eid, follow);
         }
         /* No file yet: the run has written nothing (the file is created at its first byte). */
         int fd = open(e->log_path, O_RDONLY | O_CLOEXEC);

@@ -48,6 +48,11 @@ int cli_submit(int argc, char **argv);
 /* `batchctl dlq list|purge`: the SDK's dead letters (cmd-dlq.c). */
 extern const struct cli_cmd cli_dlq_cmds[];
 
+/* `batchctl nodes [list] | get | drain | undrain`, on the server or a repository
+ * (cmd-nodes.c): argv[0] is "nodes". */
+extern const struct cli_cmd cli_nodes_cmds[];
+int cli_nodes(int argc, char **argv);
+
 /* `batchctl alerts list|get|explain|ack` on a repository (cmd-alerts.c). */
 extern const struct cli_cmd cli_alerts_cmds[];
 

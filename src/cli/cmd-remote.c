@@ -755,6 +755,7 @@ const struct cli_noun cli_remote_nouns[] = {
         {"alerts", "", cli_remote_alerts_cmds, NULL},
         {"instance", "", cli_remote_instance_cmds, NULL},
         {"tokens", "", cli_tokens_cmds, NULL},
+        {"nodes", "", NULL, cli_nodes},
         {"calendars", "", cli_calendars_cmds, NULL},
         {"settings", "", cli_settings_cmds, NULL},
         {"deps", "", NULL, cli_deps},

@@ -49,6 +49,9 @@ static const struct cli_noun nouns[] = {
                    "ack (in a repository with --db)",
          cli_alerts_cmds, NULL},
         {"tokens", "API tokens of the tenant (server only, admin role)", cli_tokens_cmds, NULL},
+        {"nodes", "the batchd nodes sharing the repository: list, get, drain, undrain (on the "
+                  "server, or in a repository with --db)",
+         cli_nodes_cmds, cli_nodes},
         {"calendars", "calendar definitions (server only)", cli_calendars_cmds, NULL},
         {"settings", "the tenant's settings (server only)", cli_settings_cmds, NULL},
         {"deps",

@@ -308,6 +308,7 @@ const struct out_cmd out_cmds[] = {
         {"alerts", "get", OUT_STD, TJ},
         {"alerts", "explain", OUT_STD, TJ},
         {"tokens", "list", OUT_STD, TJ},
+        {"nodes", NULL, OUT_STD, OUT_STD & ~F(OUT_YAML)},
         {"calendars", "list", OUT_STD, OUT_STD & ~F(OUT_YAML)},
         {"calendars", "get", OUT_STD, OUT_STD},
         {"settings", "get", OUT_STD, OUT_STD},

@@ -42,6 +42,11 @@ int64_t dclock_now(struct dclock *c)
         return (int64_t)t - (t < 0 && (double)(int64_t)t != t);
 }
 
+int64_t dclock_now_us(struct dclock *c)
+{
+        return (int64_t)(now_f(c) * 1e6);
+}
+
 int64_t dclock_us_until(struct dclock *c, int64_t t)
 {
         double d = ((double)t - now_f(c)) / c->rate * 1e6;

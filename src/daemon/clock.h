@@ -27,6 +27,9 @@ void dclock_init_virtual(struct dclock *c, int64_t start, double rate);
 /* The current time, Unix seconds. */
 int64_t dclock_now(struct dclock *c);
 
+/* The current time, microseconds since 1970. */
+int64_t dclock_now_us(struct dclock *c);
+
 /* Microseconds of real time until the clock shows `t` (0 when it already does; capped
  * at one hour), plus a margin of 50 us so that the clock shows `t` on waking. */
 int64_t dclock_us_until(struct dclock *c, int64_t t);

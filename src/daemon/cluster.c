@@ -55,11 +55,15 @@ int cluster_session_limits(int ttl_s)
         return setenv("PGOPTIONS", opts, 1);
 }
 
-enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t now_ms)
+enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t now_ms,
+                                 bool may_plan)
 {
         if (!c->on)
                 return CLUSTER_SAME;
-        if (now_ms >= c->next_try_ms) {
+        if (!may_plan) {
+                if (c->planning)
+                        return stop(c, now_ms, "its clock is off the database's (max_clock_skew)");
+        } else if (now_ms >= c->next_try_ms) {
                 c->next_try_ms = now_ms + lease_interval_ms(c->ttl_s);
                 struct batch_err err = {0};
                 bool held = false;

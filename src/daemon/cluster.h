@@ -47,10 +47,13 @@ void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s,
 int cluster_session_limits(int ttl_s);
 
 /* At monotonic time now_ms: takes or renews the lease when due (every ttl/3), on the
- * repository's connection outside any transaction, and says what changed. A node that
+ * repository's connection outside any transaction, and says what changed. While
+ * may_plan is false (the node's clock is off the database's, node.h) it neither takes
+ * nor renews: a planner stops planning, and its lease runs out. A node that
  * stopped planning reports CLUSTER_EXPIRED once, when its lease's validity ends
  * (at once when another node took the lease). Always CLUSTER_SAME when off. */
-enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t now_ms);
+enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t now_ms,
+                                 bool may_plan);
 
 /* The fence (DESIGN §11.2): called first in each of the planner's transactions. 0 when
  * the lease still names this node at its epoch (the row then stays share-locked until

@@ -13,6 +13,7 @@
 #include "common/suggest.h"
 #include "core/isotime.h"
 #include "core/lease.h"
+#include "core/labels.h"
 #include "core/tz.h"
 
 const struct cfg_desc cfg_keys[CFG_NKEYS] = {
@@ -58,8 +59,19 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
                      "this environment's overlay file or directory, read at start and on "
                      "SIGHUP (docs/environments.md)"},
     [CFG_NODE_NAME] = {"node_name", "--node-name", "BATCHD_NODE_NAME", "NAME", NULL, false,
-                       "this node's name among the nodes sharing a PostgreSQL repository "
-                       "(default: the host name; docs/cluster.md)"},
+                       "this node's name among the nodes sharing the repository (default the "
+                       "host name)"},
+    [CFG_LABELS] = {"labels", "--labels", "BATCHD_LABELS", "L1,L2=V", NULL, true,
+                    "this node's labels, comma-separated NAME or NAME=VALUE (docs/daemon.md, "
+                    "Nodes)"},
+    [CFG_HEARTBEAT_INTERVAL] = {"heartbeat_interval", "--heartbeat-interval",
+                                "BATCHD_HEARTBEAT_INTERVAL", "SECONDS", "5", true,
+                                "seconds between two heartbeats of this node (1 to 300; its "
+                                "lease is three of them)"},
+    [CFG_MAX_CLOCK_SKEW] = {"max_clock_skew", "--max-clock-skew", "BATCHD_MAX_CLOCK_SKEW",
+                            "SECONDS", "2", true,
+                            "the node refuses to plan while its clock is further than this "
+                            "from the database's (0.001 to 3600)"},
     [CFG_LEASE_TTL] = {"lease_ttl", "--lease-ttl", "BATCHD_LEASE_TTL", "SECONDS", "15", false,
                        "the planner lease's time to live on PostgreSQL, 2 to 3600 s "
                        "(docs/cluster.md)"},
@@ -134,12 +146,6 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
                 if (!whole(v, 1, 100000))
                         snprintf(why, len, "\"%s\" must be 1 to 100000", v);
                 break;
-        case CFG_NODE_NAME:
-                if (strlen(v) > 63 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-                                                "vwxyz0123456789._-") != strlen(v))
-                        snprintf(why, len, "\"%s\" must be 1 to 63 letters, digits, '.', '_' "
-                                 "or '-'", v);
-                break;
         case CFG_LEASE_TTL:
                 if (!whole(v, LEASE_TTL_MIN, LEASE_TTL_MAX))
                         snprintf(why, len, "\"%s\" must be %d to %d seconds", v, LEASE_TTL_MIN,
@@ -165,6 +171,38 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
                 struct batch_err err;
                 if (iso_parse(v, tz_utc(), &t, &err) < 0)
                         snprintf(why, len, "%s", err.msg);
+                break;
+        }
+        case CFG_NODE_NAME: {
+                size_t n = strlen(v), i = 0;
+                while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+                                 (v[i] >= '0' && v[i] <= '9') || v[i] == '.' || v[i] == '_' ||
+                                 v[i] == '-'))
+                        i++;
+                if (i < n || n > 63 || v[0] == '.' || v[0] == '-' || v[0] == '_')
+                        snprintf(why, len,
+                                 "\"%.80s\" must be 1 to 63 letters, digits, '.', '_' or '-', "
+                                 "beginning with a letter or digit",
+                                 v);
+                break;
+        }
+        case CFG_LABELS: {
+                char canon[LABELS_TEXT_MAX];
+                struct batch_err err;
+                if (labels_parse(v, canon, sizeof(canon), &err) < 0)
+                        snprintf(why, len, "%s", err.msg);
+                break;
+        }
+        case CFG_HEARTBEAT_INTERVAL:
+                if (!whole(v, 1, 300))
+                        snprintf(why, len, "\"%s\" must be 1 to 300 seconds", v);
+                break;
+        case CFG_MAX_CLOCK_SKEW: {
+                char *end;
+                double s = strtod(v, &end);
+                if (*end || !(s >= 0.001 && s <= 3600))
+                        snprintf(why, len, "\"%s\" must be a number of seconds from 0.001 to 3600",
+                                 v);
                 break;
         }
         case CFG_CLOCK_RATE: {

@@ -37,6 +37,9 @@ enum cfg_key {
         CFG_ENVIRONMENT,
         CFG_OVERLAY,
         CFG_NODE_NAME,
+        CFG_LABELS,
+        CFG_HEARTBEAT_INTERVAL,
+        CFG_MAX_CLOCK_SKEW,
         CFG_LEASE_TTL,
         CFG_NKEYS
 };

@@ -50,6 +50,7 @@
 #include "daemon/settings.h"
 #include "daemon/key.h"
 #include "daemon/mail.h"
+#include "daemon/node.h"
 #include "daemon/notify.h"
 #include "daemon/remote.h"
 #include "daemon/supervisor.h"
@@ -168,6 +169,7 @@ struct daemon {
         char callback_base[512];  /* http://HOST:PORT for the remote runs' callbacks, or "" */
         struct cluster cluster;   /* the planner lease on PostgreSQL (daemon/cluster.h) */
         bool fenced_out;          /* the current transaction's fence failed: roll back */
+        struct node node;         /* this batchd among the repository's nodes (node.h) */
 };
 
 struct go;
@@ -389,12 +391,6 @@ struct go {
 
 static void tx_begin(struct daemon *d);
 static void tx_end(struct daemon *d);
-
-/* The node an execution is recorded on: this node's name in a cluster, else none. */
-static char *exec_node(struct daemon *d)
-{
-        return d->cluster.on ? d->cluster.node : NULL;
-}
 
 /* ---- remote (http executor) runs ---------------------------------------------------
  * A remote run has no supervisor: its execution is recorded with pid 0 and a callback
@@ -651,7 +647,7 @@ static bool launch_remote(struct daemon *d, size_t t, struct sched_inst *in, int
                 return false;
         }
         token_hash(secret, hash);
-        struct store_execution e = {.instance_id = in->ext_id, .pid = 0, .node = exec_node(d)};
+        struct store_execution e = {.instance_id = in->ext_id, .pid = 0, .node = d->node.name};
         int64_t exec_id = 0;
         int attempt = 0;
         int rc = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
@@ -1298,7 +1294,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         char log_path[PATH_MAX], status_path[PATH_MAX];
         run_paths(d->state_dir, in->ext_id, h.pid, log_path, status_path, sizeof(log_path));
         struct store_execution e = {.instance_id = in->ext_id, .pid = h.pid,
-                                    .log_path = log_path, .node = exec_node(d)};
+                                    .log_path = log_path, .node = d->node.name};
         int64_t exec_id;
         int attempt;
         int src = store_execution_start(d->st, &e, now, &exec_id, &attempt, &err);
@@ -1879,13 +1875,14 @@ static void advance(struct daemon *d)
         }
 }
 
-/* Launches waiting instances while run slots are free (`--max-runs`): the executions
- * are recorded in the current transaction, and each run gets its go only after its
- * commit (tx_end), so no run starts unrecorded. */
+/* Launches waiting instances while run slots are free (`--max-runs`) and the node is
+ * not draining (node.h): the executions are recorded in the current transaction, and
+ * each run gets its go only after its commit (tx_end), so no run starts unrecorded. */
 static void drain_pending(struct daemon *d)
 {
         tx_begin(d);
-        while (d->pending && d->nruns < d->max_runs && !d->tx_failed) {
+        while (d->pending && d->nruns < d->max_runs && node_may_launch(&d->node) &&
+               !d->tx_failed) {
                 struct pending *p = d->pending;
                 d->pending = p->next;
                 d->npending--;
@@ -2651,7 +2648,8 @@ static const char usage[] =
         "              [--defs DIR] [--secrets-key FILE] [--callback-url URL]\n"
         "              [--retention-days N] [--retention-interval SECONDS]\n"
         "              [--environment master|runtime] [--overlay PATH]\n"
-        "              [--node-name NAME] [--lease-ttl SECONDS]\n"
+        "              [--node-name NAME] [--labels L1,L2=V] [--heartbeat-interval SECONDS]\n"
+        "              [--max-clock-skew SECONDS] [--lease-ttl SECONDS]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2698,6 +2696,9 @@ static int reload_settings(struct daemon *d, struct settings *s, struct retentio
                 d->max_runs = (size_t)strtol(s->now[CFG_MAX_RUNS], NULL, 10);
         if (changed[CFG_DEFS])
                 d->defs_dir = s->now[CFG_DEFS];
+        if (changed[CFG_LABELS] || changed[CFG_HEARTBEAT_INTERVAL] || changed[CFG_MAX_CLOCK_SKEW])
+                node_configure(&d->node, strtol(s->now[CFG_HEARTBEAT_INTERVAL], NULL, 10),
+                               strtod(s->now[CFG_MAX_CLOCK_SKEW], NULL), s->now[CFG_LABELS]);
         if (changed[CFG_RETENTION_DAYS] || changed[CFG_RETENTION_INTERVAL]) {
                 retention_stop(*retention);
                 *retention = NULL;
@@ -2746,7 +2747,6 @@ int main(int argc, char **argv)
         char defpath[PATH_MAX];
         bool runtime = !strcmp(cfg.now[CFG_ENVIRONMENT], "runtime");
         d.overlay_path = cfg.now[CFG_OVERLAY];
-        const char *node_name = cfg.now[CFG_NODE_NAME];
         int lease_ttl = (int)strtol(cfg.now[CFG_LEASE_TTL], NULL, 10);
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
@@ -2793,6 +2793,13 @@ int main(int argc, char **argv)
         else
                 snprintf(d.state_dir, sizeof(d.state_dir), "/var/lib/batchd");
         struct batch_err err;
+        if (node_init(&d.node, cfg.now[CFG_NODE_NAME], cfg.now[CFG_LABELS], sqlite, &d.metrics,
+                      &err) < 0) {
+                fprintf(stderr, "batchd: %s\n", err.msg);
+                return 2;
+        }
+        node_configure(&d.node, strtol(cfg.now[CFG_HEARTBEAT_INTERVAL], NULL, 10),
+                       strtod(cfg.now[CFG_MAX_CLOCK_SKEW], NULL), cfg.now[CFG_LABELS]);
         /* The spawner first, before threads and descriptors (supervisor.h); `ps` shows it
          * with the state directory, which tells the spawners of two daemons apart. */
         if (run_spawner_start(&d.spawner, d.state_dir, dlog_format(), &err) < 0)
@@ -2814,7 +2821,7 @@ int main(int argc, char **argv)
                      "to finish", d.dsn);
                 flock(repo_lock, LOCK_SH);
         }
-        cluster_init(&d.cluster, !sqlite, node_name, lease_ttl, d.state_dir);
+        cluster_init(&d.cluster, !sqlite, d.node.name, lease_ttl, d.state_dir);
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -2920,6 +2927,9 @@ int main(int argc, char **argv)
                      api_port(api));
         }
         callback_base(&d, callback_url, api ? listen : NULL, api ? api_port(api) : 0);
+        /* Other nodes reach this one's API where remote services do (docs/daemon.md,
+         * "Nodes"). */
+        node_set_api_url(&d.node, api ? d.callback_base : "");
         dlog("info", NULL, 0, 0, NULL, "batchd started on %s (state in %s, %s clock, %s "
              "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
              runtime ? "runtime" : "master");
@@ -2989,9 +2999,12 @@ int main(int argc, char **argv)
                                                    "refused, see the log)"
                                                  : "READY=1\nSTATUS=scheduling (reloaded)");
                 }
-                /* In a cluster: the planner lease; a standby waits for it. */
+                node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
+                /* In a cluster: the planner lease, taken and kept only while the node's
+                 * clock agrees with the database's; a standby waits for it. */
                 if (d.cluster.on) {
-                        enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms());
+                        enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms(),
+                                                              node_may_plan(&d.node));
                         if (ch == CLUSTER_EXPIRED) {
                                 cluster_stop_runs(&d);
                         } else if (ch == CLUSTER_GAINED) {
@@ -2999,7 +3012,7 @@ int main(int argc, char **argv)
                                 n = 0; /* the events named runs the restore replaced */
                         }
                         if (!d.cluster.planning) {
-                                n = wait_for_retry(&d, &nt, evs, INT64_MAX);
+                                n = wait_for_retry(&d, &nt, evs, mono_ms() + 1000);
                                 continue;
                         }
                 }

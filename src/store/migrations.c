@@ -161,7 +161,20 @@ const char *const sql_migrations[] = {
         "CREATE INDEX run_slots_job ON run_slots(tenant, job, slot);\n" ROLLUP_BACKFILL,
         /* 11: an instance's process date, fixed when it is created (docs/scheduler.md). */
         "ALTER TABLE instances ADD COLUMN process_date TEXT;\n",
-        /* 12: the lease's epoch, which fences a former holder's writes (docs/cluster.md). */
+        /* 12: nodes as operators see them (docs/daemon.md, "Nodes"): labels, the
+         * operator's state (active or draining), the API address, runs in flight, the
+         * clock offset measured against the database and whether it lets the node plan,
+         * and when the node's heartbeat lease ends. */
+        "ALTER TABLE nodes ADD COLUMN labels TEXT NOT NULL DEFAULT '';\n"
+        "ALTER TABLE nodes ADD COLUMN state TEXT NOT NULL DEFAULT 'active'\n"
+        "  CHECK (state IN ('active', 'draining'));\n"
+        "ALTER TABLE nodes ADD COLUMN api_url TEXT;\n"
+        "ALTER TABLE nodes ADD COLUMN running INTEGER NOT NULL DEFAULT 0 CHECK (running >= 0);\n"
+        "ALTER TABLE nodes ADD COLUMN clock_offset_us {INT64} NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE nodes ADD COLUMN plan_ok INTEGER NOT NULL DEFAULT 1\n"
+        "  CHECK (plan_ok IN (0, 1));\n"
+        "ALTER TABLE nodes ADD COLUMN lease_expires_at {INT64} NOT NULL DEFAULT 0;\n",
+        /* 13: the lease's epoch, which fences a former holder's writes (docs/cluster.md). */
         "ALTER TABLE leases ADD COLUMN epoch {INT64} NOT NULL DEFAULT 0;\n",
 };
 

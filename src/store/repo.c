@@ -33,6 +33,9 @@ struct repo {
 };
 
 /* The columns read_token and read_request read. */
+#define NODE_COLS                                                                          \
+        "name, capacity, started_at, heartbeat_at, labels, state, api_url, running, "         \
+        "clock_offset_us, plan_ok, lease_expires_at"
 #define TOKEN_COLS "id, tenant, name, role, hash, created_at, expires_at, revoked_at"
 #define ALERT_COLS                                                                                 \
         "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, "   \
@@ -148,6 +151,10 @@ enum rs {
         RS_TOKEN_EXISTS,
         RS_NODE_UPSERT,
         RS_NODE_LIST,
+        RS_NODE_REPORT,
+        RS_NODE_GET,
+        RS_NODE_SET_STATE,
+        RS_DB_NOW,
         RS_LEASE_ACQUIRE,
         RS_LEASE_RELEASE,
         RS_LEASE_CHECK,
@@ -279,7 +286,23 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_NODE_UPSERT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at) "
                            "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE "
                            "SET capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at",
-        [RS_NODE_LIST] = "SELECT name, capacity, started_at, heartbeat_at FROM nodes ORDER BY name",
+        [RS_NODE_LIST] = "SELECT " NODE_COLS " FROM nodes ORDER BY name",
+        /* A node's own report: everything but the operator's state, which a new row
+         * takes as 'active' and an existing one keeps. */
+        [RS_NODE_REPORT] = "INSERT INTO nodes(name, capacity, started_at, heartbeat_at, labels, "
+                           "api_url, running, clock_offset_us, plan_ok, lease_expires_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                           "ON CONFLICT (name) DO UPDATE SET capacity = excluded.capacity, "
+                           "started_at = excluded.started_at, "
+                           "heartbeat_at = excluded.heartbeat_at, labels = excluded.labels, "
+                           "api_url = excluded.api_url, running = excluded.running, "
+                           "clock_offset_us = excluded.clock_offset_us, "
+                           "plan_ok = excluded.plan_ok, "
+                           "lease_expires_at = excluded.lease_expires_at",
+        [RS_NODE_GET] = "SELECT " NODE_COLS " FROM nodes WHERE name = ?1",
+        /* Writes a row only when the state changes. */
+        [RS_NODE_SET_STATE] = "UPDATE nodes SET state = ?2 WHERE name = ?1 AND state <> ?2",
+        [RS_DB_NOW] = "{DB_NOW_US}",
         /* One statement, so atomic across nodes: the conflicting row is locked (the
          * whole file on SQLite), and the condition checked on its latest version. It
          * writes a row only when the lease is (now) the holder's. The epoch (schema 12)
@@ -1086,7 +1109,14 @@ static bool read_node(struct repo *r, struct sql_stmt *st, void *item)
         n->capacity = (int)col_int(r, st, 1);
         n->started_at = col_int(r, st, 2);
         n->heartbeat_at = col_int(r, st, 3);
-        return lost || !n->name;
+        n->labels = col_text(r, st, 4, &lost);
+        n->state = col_text(r, st, 5, &lost);
+        n->api_url = col_text(r, st, 6, &lost);
+        n->running = (int)col_int(r, st, 7);
+        n->clock_offset_us = col_int(r, st, 8);
+        n->plan_ok = col_int(r, st, 9) != 0;
+        n->lease_expires_at = col_int(r, st, 10);
+        return lost || !n->name || !n->labels || !n->state;
 }
 
 int store_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr)
@@ -1094,6 +1124,61 @@ int store_node_list(struct store *s, struct store_node_list *ret, struct batch_e
         struct repo *r = (struct repo *)s;
         int e = COLLECT(r, q(r, RS_NODE_LIST, ""), ret, read_node, "listing nodes", reterr);
         return e < 0 ? (store_node_list_release(ret), e) : e;
+}
+
+int store_node_report(struct store *s, const struct store_node *n, struct batch_err *reterr)
+{
+        if (!n->name || !*n->name || n->capacity < 0 || n->running < 0)
+                return batch_err_set(reterr, BATCH_EINVAL, "node",
+                                     "a node's report needs a name, a capacity and a count of "
+                                     "runs that are not negative");
+        struct repo *r = (struct repo *)s;
+        return run(r,
+                   q(r, RS_NODE_REPORT, "tniittnibi", n->name, n->capacity, n->started_at,
+                     n->heartbeat_at, n->labels ? n->labels : "", n->api_url, n->running,
+                     n->clock_offset_us, n->plan_ok, n->lease_expires_at),
+                   "recording the node's heartbeat", NULL, reterr);
+}
+
+int store_node_get(struct store *s, const char *name, struct store_node *ret,
+                   struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int got = one_row(r, q(r, RS_NODE_GET, "t", name), ret, sizeof(*ret), read_node,
+                          "reading the node", reterr);
+        if (got < 0)
+                store_node_release(ret);
+        return got ? (got < 0 ? got : 0)
+                   : batch_err_set(reterr, BATCH_ENOENT, "node", "no node \"%s\"", name);
+}
+
+int store_node_set_state(struct store *s, const char *name, const char *state,
+                         bool *ret_changed, struct batch_err *reterr)
+{
+        if (!state || (strcmp(state, "active") && strcmp(state, "draining")))
+                return batch_err_set(reterr, BATCH_EINVAL, "state",
+                                     "a node's state is active or draining, not \"%s\"",
+                                     state ? state : "");
+        struct repo *r = (struct repo *)s;
+        int64_t rows;
+        int ret = run(r, q(r, RS_NODE_SET_STATE, "tt", name, state), "changing the node's state",
+                      &rows, reterr);
+        if (ret < 0)
+                return ret;
+        if (rows == 0) {
+                struct store_node n;
+                if ((ret = store_node_get(s, name, &n, reterr)) < 0)
+                        return ret;
+                store_node_release(&n);
+        }
+        *ret_changed = rows > 0;
+        return 0;
+}
+
+int store_db_now_us(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return one_int(r, q(r, RS_DB_NOW, ""), 0, ret, "reading the database's time", reterr);
 }
 
 int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,

@@ -198,10 +198,21 @@ void store_token_list_release(struct store_token_list *l)
         l->n = 0;
 }
 
+void store_node_release(struct store_node *n)
+{
+        if (!n)
+                return;
+        free(n->name);
+        free(n->labels);
+        free(n->state);
+        free(n->api_url);
+        n->name = n->labels = n->state = n->api_url = NULL;
+}
+
 void store_node_list_release(struct store_node_list *l)
 {
         for (size_t i = 0; i < l->n; i++)
-                free(l->items[i].name);
+                store_node_release(&l->items[i]);
         free(l->items);
         l->items = NULL;
         l->n = 0;

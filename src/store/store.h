@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -269,9 +269,17 @@ struct store_token_list {
 /* A node of a cluster (DESIGN §9), as it last reported itself. */
 struct store_node {
         char *name;
-        int capacity;
-        int64_t started_at;
-        int64_t heartbeat_at;
+        int capacity;             /* run slots (batchd's max_runs) */
+        int64_t started_at;       /* when this batchd process started, Unix seconds */
+        int64_t heartbeat_at;     /* its last heartbeat, Unix seconds on the database's clock */
+        /* schema 12 (docs/daemon.md, "Nodes") */
+        char *labels;             /* canonical labels (core/labels.h), "" for none */
+        char *state;              /* the operator's: "active" or "draining" */
+        char *api_url;            /* http://HOST:PORT its API answers on, or NULL (no API) */
+        int running;              /* runs in flight at the heartbeat */
+        int64_t clock_offset_us;  /* its clock minus the database's */
+        bool plan_ok;             /* the offset is within its max_clock_skew */
+        int64_t lease_expires_at; /* heartbeat_at + its lease: past it, the node is lost */
 };
 
 struct store_node_list {
@@ -813,6 +821,25 @@ int store_node_heartbeat(struct store *s, const char *name, int capacity, int64_
 /* Every node, by name. */
 int store_node_list(struct store *s, struct store_node_list *ret, struct batch_err *reterr);
 
+/* Records node n's own report (every field but `state`): creates the row ('active') on
+ * the first call, else replaces those fields and keeps the operator's state. BATCH_EINVAL
+ * without a name or with a negative capacity or count. */
+int store_node_report(struct store *s, const struct store_node *n, struct batch_err *reterr);
+
+/* Node `name` into *ret (release with store_node_release); BATCH_ENOENT when none. */
+int store_node_get(struct store *s, const char *name, struct store_node *ret,
+                   struct batch_err *reterr);
+
+/* Sets node `name`'s operator state to "active" or "draining" (else BATCH_EINVAL);
+ * *ret_changed tells whether it was another before. BATCH_ENOENT when there is no such
+ * node. Runs in the caller's transaction, if any (the API audits in the same one). */
+int store_node_set_state(struct store *s, const char *name, const char *state,
+                         bool *ret_changed, struct batch_err *reterr);
+
+/* The database server's time now, microseconds since 1970 (PostgreSQL's
+ * clock_timestamp(); on SQLite this machine's real time). */
+int store_db_now_us(struct store *s, int64_t *ret, struct batch_err *reterr);
+
 /* Takes or renews the lease `name` (e.g. "planner") for `holder` until now + ttl_s:
  * *ret_held is true when holder has it now — it was free, expired (expiry <= now) or
  * already holder's — and false when another holder's lease is still valid. Atomic
@@ -1055,6 +1082,7 @@ void store_alert_list_release(struct store_alert_list *l);
 void store_token_release(struct store_token *t);
 void store_token_list_release(struct store_token_list *l);
 void store_node_list_release(struct store_node_list *l);
+void store_node_release(struct store_node *n);
 void store_execution_list_release(struct store_execution_list *l);
 void store_instance_release(struct store_instance *in);
 void store_instance_list_release(struct store_instance_list *l);

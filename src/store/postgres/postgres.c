@@ -294,6 +294,9 @@ static const struct sql_token dialect[] = {
         {"DATA_VERSION", "SELECT pg_snapshot_xmax(s)::text::bigint - "
                          "(SELECT count(*) FROM pg_snapshot_xip(s)) "
                          "FROM pg_current_snapshot() AS s"},
+        /* the server's time, microseconds since 1970: clock_timestamp(), the time of the
+         * call (now() is the transaction's start) */
+        {"DB_NOW_US", "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000000 AS BIGINT)"},
         {NULL, NULL},
 };
 

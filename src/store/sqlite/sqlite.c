@@ -323,6 +323,8 @@ static const struct sql_token dialect[] = {
         {"SLOT", "scheduled = 1"},
         /* a number that changes whenever another connection commits a write */
         {"DATA_VERSION", "PRAGMA data_version"},
+        /* the database server's time, microseconds since 1970 (here: this machine's) */
+        {"DB_NOW_US", "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"},
         {NULL, NULL},
 };
 

@@ -1,0 +1,25 @@
+/* labels.h: a node's labels (docs/daemon.md, "Nodes"): the config value `labels`, a
+ * comma-separated list such as "gpu, zone=eu-1", read into one canonical text (sorted,
+ * no spaces, no duplicates) that the repository keeps and the API shows. Pure. */
+#ifndef BATCH_CORE_LABELS_H
+#define BATCH_CORE_LABELS_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+#define LABELS_MAX 32       /* labels a node may have */
+#define LABEL_PART_MAX 63   /* bytes in a label's name, and in its value */
+/* The longest canonical text and its NUL: every label at most name=value. */
+#define LABELS_TEXT_MAX (LABELS_MAX * (2 * LABEL_PART_MAX + 2) + 1)
+
+/* Reads `text`: labels separated by commas, blanks around each ignored; an empty text
+ * (or only blanks) is no label. A label is NAME or NAME=VALUE, each 1 to 63 bytes of
+ * ASCII letters, digits, '.', '_', '-', beginning with a letter or digit. On success
+ * writes the canonical text (labels sorted bytewise, joined by ",") to out (`len` bytes,
+ * LABELS_TEXT_MAX is always enough) and returns the number of labels; otherwise
+ * BATCH_EINVAL with a message naming the label and the reason (a bad byte, an empty
+ * label, a name given twice, more than LABELS_MAX), and out is left alone. */
+int labels_parse(const char *text, char *out, size_t len, struct batch_err *reterr);
+
+#endif

@@ -1,0 +1,89 @@
+/* test_labels.c: table tests of labels_parse (src/core/labels.h): a node's labels as the
+ * config gives them, their canonical text, and the refusals (docs/daemon.md, "Nodes"). */
+#include "test.h"
+
+#include <string.h>
+
+#include "core/labels.h"
+
+static void test_labels_accepted(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *in, *want;
+                int n;
+        } t[] = {
+                {"", "", 0},
+                {"  \t ", "", 0},
+                {"gpu", "gpu", 1},
+                {" zone=eu-1 , gpu ", "gpu,zone=eu-1", 2},
+                {"b,a,c", "a,b,c", 3},
+                {"os=debian-12.4,arch=x86_64", "arch=x86_64,os=debian-12.4", 2},
+                {"A1=B2", "A1=B2", 1},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char out[LABELS_TEXT_MAX];
+                struct batch_err err;
+                int n = labels_parse(t[i].in, out, sizeof(out), &err);
+                if (n != t[i].n || strcmp(out, t[i].want))
+                        fail_msg("%s: got %d \"%s\", want %d \"%s\"", t[i].in, n,
+                                 n >= 0 ? out : err.msg, t[i].n, t[i].want);
+        }
+}
+
+static void test_labels_refused(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *in, *msg_part;
+        } t[] = {
+                {"a,,b", "empty label at byte 3"},
+                {"a,", "empty label"},
+                {",a", "empty label at byte 1"},
+                {"gpu,gpu", "\"gpu\" is given twice"},
+                {"zone=a,zone=b", "\"zone\" is given twice"},
+                {"=x", "empty name"},
+                {"x=", "empty value"},
+                {"-x", "must begin with a letter or a digit"},
+                {"x=.y", "value must begin"},
+                {"a b", "byte 0x20 in its name"},
+                {"zone=eu 1", "byte 0x20 in its value"},
+                {"x=a=b", "byte 0x3d in its value"},
+                {"caf\xc3\xa9", "byte 0xc3"},
+                {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                 "longer than 63 bytes"},
+                {"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,D,E,F,G",
+                 "more than 32 labels"},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char out[LABELS_TEXT_MAX] = "untouched";
+                struct batch_err err = {0};
+                int n = labels_parse(t[i].in, out, sizeof(out), &err);
+                if (n != BATCH_EINVAL || !strstr(err.msg, t[i].msg_part) ||
+                    strcmp(out, "untouched"))
+                        fail_msg("%s: got %d \"%s\", want the refusal \"%s\"", t[i].in, n,
+                                 err.msg, t[i].msg_part);
+        }
+        /* 32 labels are allowed; a too small buffer is a refusal too. */
+        char out[8];
+        struct batch_err err;
+        assert_int_equal(labels_parse("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,"
+                                      "D,E,F",
+                                      NULL, 0, &err),
+                         BATCH_EINVAL);
+        assert_int_equal(labels_parse("abcdefgh", out, sizeof(out), &err), BATCH_EINVAL);
+        char big[LABELS_TEXT_MAX];
+        assert_int_equal(labels_parse("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,"
+                                      "D,E,F",
+                                      big, sizeof(big), &err),
+                         32);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_labels_accepted),
+                cmocka_unit_test(test_labels_refused),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
