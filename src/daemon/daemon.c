@@ -3001,10 +3001,13 @@ int main(int argc, char **argv)
                 }
                 node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
                 /* In a cluster: the planner lease, taken and kept only while the node's
-                 * clock agrees with the database's; a standby waits for it. */
+                 * clock agrees with the database's (a virtual clock never does: the
+                 * lease runs on real time, so there the verdict does not count); a
+                 * standby waits for it. */
                 if (d.cluster.on) {
+                        bool may_plan = d.clock.virtual_clock || node_may_plan(&d.node);
                         enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms(),
-                                                              node_may_plan(&d.node));
+                                                              may_plan);
                         if (ch == CLUSTER_EXPIRED) {
                                 cluster_stop_runs(&d);
                         } else if (ch == CLUSTER_GAINED) {
