@@ -103,19 +103,28 @@ $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 # The web UI (docs/ui.md): the committed bundle ui/dist/ compiled in as C strings, so
 # building batchd needs no Node (`make ui` rebuilds the bundle where Node is); each file
 # also gzip -9 compressed (-n: no name or time, so the same bytes every build), served to
-# browsers that accept gzip.
-UI_FILES := index.html app.js app.css chart.js graph.js shared.js
+# browsers that accept gzip. Every file of ui/dist/ is compiled in, with a table of them
+# (src/api/ui_files.h); ui/dist itself is a prerequisite, so that a file added or removed
+# there rebuilds the table.
+UI_FILES := $(sort $(notdir $(wildcard ui/dist/*.html ui/dist/*.js ui/dist/*.css)))
 UI_DIST := $(UI_FILES:%=ui/dist/%)
-$(BUILD)/gen/ui.c: $(UI_DIST) scripts/embed-text.sh scripts/embed-bytes.sh | deps
+$(BUILD)/gen/ui.c: $(UI_DIST) ui/dist scripts/embed-text.sh scripts/embed-bytes.sh | deps
 	@mkdir -p $(BUILD)/gen/ui
-	$(Q)for f in $(UI_FILES); do \
-	        c=ui_$$(echo "$$f" | tr . _); \
+	$(Q){ echo '#include "api/ui_files.h"'; \
+	for f in $(UI_FILES); do \
+	        c=ui_$$(echo "$$f" | tr .- __); \
 	        gzip -9 -n -c "ui/dist/$$f" >"$(BUILD)/gen/ui/$$f.gz" && \
 	        scripts/embed-text.sh "$$c" "ui/dist/$$f" && \
 	        scripts/embed-bytes.sh "$${c}_gz" "$(BUILD)/gen/ui/$$f.gz" || exit 1; \
-	done >$@.tmp && mv $@.tmp $@
+	done; \
+	echo 'const struct ui_file ui_files[] = {'; \
+	for f in $(UI_FILES); do \
+	        c=ui_$$(echo "$$f" | tr .- __); \
+	        echo "        {\"$$f\", $$c, $${c}_gz, sizeof($${c}_gz)},"; \
+	done; \
+	echo '        {NULL, NULL, NULL, 0},'; echo '};'; } >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c
+$(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c src/api/ui_files.h
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a | test-deps

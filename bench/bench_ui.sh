@@ -20,9 +20,16 @@
 #      (#/monitor, last 10 days) with the token in sessionStorage: the navigation's
 #      timings (DOMContentLoaded, load), when the last of the page's files (/ui/...)
 #      had arrived, and the time until the 50 rows are drawn, LOADS
-#      times: p50, p95, max; and two floors, the same fresh context loading a page of
-#      a few bytes as a data: URL and over HTTP from a loopback server in Node.
-# Asserts nothing about time. Usage: bench/bench_ui.sh BATCHCTL [INSTANCES] [REQS] [LOADS]
+#      times: p50, p95, max; the monitor drawn (its table: the page's module has run);
+#      and three floors in the same rounds: the same fresh context loading a page of a
+#      few bytes as a data: URL, over HTTP from a loopback server in Node, and batchd's
+#      own page with JavaScript off (the page and its CSS from the same server), and
+#      the DOMContentLoaded above that last floor round by round (the script's share).
+# BEFORE=PATH (a batchd built from another commit, e.g. main's): a second batchd on a
+# copy of the repository, whose first loads alternate with this one's load by load
+# (A B, B A, ...), each reported apart, and their differences paired by round: a
+# before/after measured in the same minutes.
+# Asserts nothing about time. Usage: [BEFORE=BATCHD] bench/bench_ui.sh BATCHCTL [INSTANCES] [REQS] [LOADS]
 set -eu
 B=${1:?batchctl}
 D=$(dirname "$B")/batchd
@@ -44,7 +51,8 @@ if [ -z "$CHROMIUM" ] || [ ! -d "$SRC/ui/node_modules/playwright-core" ] || ! co
 fi
 tmp=$(mktemp -d)
 pid=""
-trap '[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
+pid_before=""
+trap 'for p in $pid $pid_before; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 awk -v n="$N" 'BEGIN {
     for (j = 0; j < n; j++) {
@@ -85,7 +93,17 @@ from=$((now - 10 * 86400))
 inrange=$(sqlite3 "$tmp/r.db" "select count(*) from instances where due_time >= $from")
 size=$(du -m "$tmp/r.db" | cut -f1)
 . "$(dirname "$0")/lib/api_daemon.sh"
+targets=""
+if [ -n "${BEFORE:-}" ]; then
+    sqlite3 "$tmp/r.db" ".backup '$tmp/before.db'"
+    mkdir -p "$tmp/before"
+    api_daemon_start bench_ui "$BEFORE" "$tmp/before.db" "$tmp/before"
+    pid_before=$pid
+    targets="before $url $token;"
+    pid=""
+fi
 api_daemon_start bench_ui "$D" "$tmp/r.db" "$tmp"
+[ -z "$targets" ] || targets="${targets}this $url $token"
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 FROM=$(iso "$from")
 TO=$(iso $((now + 120)))
@@ -169,5 +187,6 @@ printf 'grid page answer: %s bytes; monitor page answer: %s bytes\n' \
 printf 'load average before the browser: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The first page load in Chromium.
-BASE=$url TOKEN=$token CHROMIUM=$CHROMIUM LOADS=$LOADS UI_DIR="$SRC/ui" FROM=$FROM TO=$TO \
+BASE=$url TOKEN=$token TARGETS=$targets CHROMIUM=$CHROMIUM LOADS=$LOADS UI_DIR="$SRC/ui" FROM=$FROM TO=$TO \
     node "$HERE/bench_ui_load.mjs"
+printf 'load average after the browser: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,66 +4,61 @@
  * the token the user pasted. Answers carry the server's strict headers (server.c) and an
  * ETag with "no-cache", so a browser revalidates and an upgraded batchd is seen at once;
  * gzip-encoded (compressed at build time) when the request's Accept-Encoding allows it,
- * with "Vary: Accept-Encoding" either way. */
+ * with "Vary: Accept-Encoding" either way. Every file of ui/dist/ is served, the page at "/"
+ * and the others under "/ui/". */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/request.h"
+#include "api/ui_files.h"
 #include "common/acceptenc.h"
 
-/* Each file's text and its gzip -9 bytes (build/gen/ui.c, the Makefile). */
-#define UI_FILE(name)                                                                              \
-        extern const char ui_##name[];                                                             \
-        extern const unsigned char ui_##name##_gz[];                                               \
-        extern const size_t ui_##name##_gz_len;
-UI_FILE(index_html)
-UI_FILE(app_js)
-UI_FILE(app_css)
-UI_FILE(chart_js)
-UI_FILE(graph_js)
-UI_FILE(shared_js)
-
-struct ui_file {
-        const char *path;
-        const char *content_type;
-        const char *text;
-        const unsigned char *gz;
-        const size_t *gz_len;
-};
-
-#define JS "text/javascript; charset=utf-8"
-static const struct ui_file files[] = {
-    {"/", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz, &ui_index_html_gz_len},
-    {"/index.html", "text/html; charset=utf-8", ui_index_html, ui_index_html_gz,
-     &ui_index_html_gz_len},
-    {"/ui/app.js", JS, ui_app_js, ui_app_js_gz, &ui_app_js_gz_len},
-    {"/ui/app.css", "text/css; charset=utf-8", ui_app_css, ui_app_css_gz, &ui_app_css_gz_len},
-    /* loaded by the pages that need them (ES module imports of app.js) */
-    {"/ui/chart.js", JS, ui_chart_js, ui_chart_js_gz, &ui_chart_js_gz_len},
-    {"/ui/graph.js", JS, ui_graph_js, ui_graph_js_gz, &ui_graph_js_gz_len},
-    {"/ui/shared.js", JS, ui_shared_js, ui_shared_js_gz, &ui_shared_js_gz_len},
-    {NULL, NULL, NULL, NULL, NULL},
-};
-
-/* The file at `path`, or the table's end (path NULL). */
+/* The file at `path`: "/" and "/index.html" are the page, "/ui/NAME" any other file of
+ * ui/dist/ (ui_files.h); NULL for any other path. */
 static const struct ui_file *find(const char *path)
 {
-        const struct ui_file *f = files;
-        while (f->path && strcmp(f->path, path))
-                f++;
-        return f;
+        const char *name;
+        if (!strcmp(path, "/") || !strcmp(path, "/index.html"))
+                name = "index.html";
+        else if (!strncmp(path, "/ui/", 4) && strcmp(path + 4, "index.html"))
+                name = path + 4;
+        else
+                return NULL;
+        for (const struct ui_file *f = ui_files; f->name; f++)
+                if (!strcmp(f->name, name))
+                        return f;
+        return NULL;
+}
+
+/* The Content-Type of a file of ui/dist/, by its name's ending. */
+static const char *content_type(const char *name)
+{
+        static const struct {
+                const char *ext, *type;
+        } types[] = {
+            {".html", "text/html; charset=utf-8"},
+            {".js", "text/javascript; charset=utf-8"},
+            {".css", "text/css; charset=utf-8"},
+        };
+        size_t n = strlen(name);
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                size_t e = strlen(types[i].ext);
+                if (n > e && !strcmp(name + n - e, types[i].ext))
+                        return types[i].type;
+        }
+        return "application/octet-stream";
 }
 
 bool api_ui_is_file(const char *path)
 {
-        return find(path)->path != NULL;
+        return find(path) != NULL;
 }
 
 bool api_ui_serve(struct api_req *r)
 {
         const struct ui_file *f = find(r->path);
-        if (!f->path) {
+        if (!f) {
                 if (strncmp(r->path, "/ui/", 4))
                         return false;
                 api_problem(r, 404, "no such file of the web UI: %s", r->path);
@@ -75,14 +70,14 @@ bool api_ui_serve(struct api_req *r)
                 return true;
         }
         r->status = 200;
-        r->content_type = f->content_type;
+        r->content_type = content_type(f->name);
         r->cache_control = "no-cache";
         r->vary_encoding = true;
         if (acceptenc_gzip(api_header(r, "Accept-Encoding"))) {
                 /* The ETag (server.c) is then the hash of these bytes: each
                  * representation has its own, as RFC 9110 §8.8.3 asks. */
                 r->content_encoding = "gzip";
-                buf_add(&r->out, f->gz, *f->gz_len);
+                buf_add(&r->out, f->gz, f->gz_len);
         } else {
                 buf_puts(&r->out, f->text);
         }

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "cli/rcmd.h"
 #include "common/buf.h"
+#include "core/labels.h"
 #include "ops/instances.h"
 #include "ops/nodes.h"
 #include "store/store.h"
@@ -72,12 +73,11 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct nopts 
                         return cli_usage_error("nodes", cmd, "'nodes %s' needs a node NAME",
                                                cmd->name);
                 o->name = argv[optind++];
-                size_t n = strspn(o->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789._-");
-                if (!*o->name || o->name[n] || strlen(o->name) > 63)
+                if (!label_word_valid(o->name, strlen(o->name)))
                         return cli_usage_error("nodes", cmd,
                                                "\"%s\" is not a node name (1 to 63 letters, "
-                                               "digits, '.', '_' or '-')",
+                                               "digits, '.', '_' or '-', beginning with a "
+                                               "letter or digit)",
                                                o->name);
         }
         if (optind < argc)

@@ -47,6 +47,16 @@ static int check_part(const char *p, size_t len, const char *what, const struct 
         return 0;
 }
 
+bool label_word_valid(const char *p, size_t len)
+{
+        if (len == 0 || len > LABEL_PART_MAX || !is_alnum(p[0]))
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!is_alnum(p[i]) && p[i] != '.' && p[i] != '_' && p[i] != '-')
+                        return false;
+        return true;
+}
+
 static int cmp_label(const void *a, const void *b)
 {
         const struct label *x = a, *y = b;

@@ -4,6 +4,7 @@
 #ifndef BATCH_CORE_LABELS_H
 #define BATCH_CORE_LABELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
@@ -12,6 +13,11 @@
 #define LABEL_PART_MAX 63   /* bytes in a label's name, and in its value */
 /* The longest canonical text and its NUL: every label at most name=value. */
 #define LABELS_TEXT_MAX (LABELS_MAX * (2 * LABEL_PART_MAX + 2) + 1)
+
+/* True when the `len` bytes at p are a valid word: 1 to LABEL_PART_MAX ASCII letters,
+ * digits, '.', '_', '-', beginning with a letter or digit. A label's name and value are
+ * words, and so is a node's name (node_name). */
+bool label_word_valid(const char *p, size_t len);
 
 /* Reads `text`: labels separated by commas, blanks around each ignored; an empty text
  * (or only blanks) is no label. A label is NAME or NAME=VALUE, each 1 to 63 bytes of

@@ -173,19 +173,13 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
                         snprintf(why, len, "%s", err.msg);
                 break;
         }
-        case CFG_NODE_NAME: {
-                size_t n = strlen(v), i = 0;
-                while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
-                                 (v[i] >= '0' && v[i] <= '9') || v[i] == '.' || v[i] == '_' ||
-                                 v[i] == '-'))
-                        i++;
-                if (i < n || n > 63 || v[0] == '.' || v[0] == '-' || v[0] == '_')
+        case CFG_NODE_NAME:
+                if (!label_word_valid(v, strlen(v)))
                         snprintf(why, len,
                                  "\"%.80s\" must be 1 to 63 letters, digits, '.', '_' or '-', "
                                  "beginning with a letter or digit",
                                  v);
                 break;
-        }
         case CFG_LABELS: {
                 char canon[LABELS_TEXT_MAX];
                 struct batch_err err;

@@ -1105,7 +1105,9 @@ jq --slurpfile d "$tmp/deps-today.json" -e '
     pass "GET /api/v1/grid?days=3: 3 days, oldest first, its last day the deps view's governing instances" ||
     fail "GET /api/v1/grid?days=3: 3 days, oldest first, its last day the deps view's governing instances ($code)"
 as viewer GET "/api/v1/grid"
-expect "GET /api/v1/grid: 14 days ending today by default" 200 '(.days | length) == 14 and .days[13] == "'"$today"'"'
+# "today" is the tenant's (Europe/Berlin, set above), not UTC's: they differ after 23:00 UTC.
+berlin_today=$(TZ=Europe/Berlin date +%Y-%m-%d)
+expect "GET /api/v1/grid: 14 days ending today (the tenant's zone) by default" 200 '(.days | length) == 14 and .days[13] == "'"$berlin_today"'"'
 as viewer GET "/api/v1/grid?to=2001-01-01&days=2"
 expect "grid of days without instances: every cell null" 200 '(.jobs|length)>0 and all(.jobs[].cells[]; . == null)'
 as viewer GET "/api/v1/grid?days=63"

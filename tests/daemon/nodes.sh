@@ -85,8 +85,9 @@ ran() {
     pass "a run on alpha: Success, its execution records node alpha" ||
     fail "a run on alpha: Success, its execution records node alpha" "$tmp/a.log"
 ahead=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
-"$D" --db "$DSN" --listen 127.0.0.1:0 --state-dir "$tmp/b" --node-name beta --max-runs 2 \
-    --heartbeat-interval 1 --max-clock-skew 5 --clock-start "$ahead" --clock-rate 1 \
+printf 'max_clock_skew: 5\n' >"$tmp/b.yaml"
+"$D" --config "$tmp/b.yaml" --db "$DSN" --listen 127.0.0.1:0 --state-dir "$tmp/b" --node-name beta \
+    --max-runs 2 --heartbeat-interval 1 --clock-start "$ahead" --clock-rate 1 \
     --log-file "$tmp/b.log" 2>>"$tmp/b.err" &
 bpid=$!
 both_ports() { [ -n "$(port_of "$tmp/a.log")" ] && [ -n "$(port_of "$tmp/b.log")" ]; }
@@ -130,17 +131,19 @@ code2=$(curl -sS -o "$tmp/p2" -w '%{http_code}' -H "Authorization: Bearer $VIEWE
     fail "GET /api/v1/nodes?limit=1: alpha, then beta after cursor alpha" "$tmp/p2"
 
 # The clock: beta is an hour ahead of the database (its virtual clock began at $ahead a few
-# seconds after it was computed), beyond its max_clock_skew 5 s; alpha shares the machine's.
+# seconds after it was computed), beyond its max_clock_skew 5 s; alpha shares the machine's
+# (its measured offset is off by at most half a round trip, which a loaded machine makes
+# long: the bound here only tells it from beta's; its verdict allows for the round trip).
 skew_known() {
     "$B" nodes --db "$DSN" -o json >"$tmp/local.json" 2>/dev/null &&
         jq -e '.items[1].may_plan == false' "$tmp/local.json" >/dev/null
 }
 wait_for "$WAIT" skew_known
 jq -e '(.items[1] | .clock_offset_seconds > 3300 and .clock_offset_seconds < 3700 and .may_plan == false)
-    and (.items[0] | .clock_offset_seconds > -2 and .clock_offset_seconds < 2 and .may_plan == true)' \
+    and (.items[0] | .clock_offset_seconds > -60 and .clock_offset_seconds < 60 and .may_plan == true)' \
     "$tmp/local.json" >/dev/null &&
-    pass "rows: beta about +3600 s off, may not plan; alpha within 2 s, may plan" ||
-    fail "rows: beta about +3600 s off, may not plan; alpha within 2 s, may plan" "$tmp/local.json"
+    pass "rows: beta about +3600 s off, may not plan; alpha on the database's clock, may plan" ||
+    fail "rows: beta about +3600 s off, may not plan; alpha on the database's clock, may plan" "$tmp/local.json"
 code=$(curl -sS -o "$tmp/h" -w '%{http_code}' "$BB/healthz")
 [ "$code" = 200 ] && jq -e '.status == "degraded" and (.problems[0] | contains("does not plan"))
     and .node.name == "beta" and .node.may_plan == false and .node.max_clock_skew_seconds == 5
@@ -165,6 +168,20 @@ wait_for "$WAIT" beats_after "$hb"
     ! grep -q 'it does not plan' "$tmp/a.log" &&
     pass "beta logged its skew once over several heartbeats; alpha never" ||
     fail "beta logged its skew once over several heartbeats; alpha never" "$tmp/b.log"
+
+# SIGHUP with a bound beyond the hour: beta may plan again, says so once, and back.
+printf 'max_clock_skew: 3600\n' >"$tmp/b.yaml"
+kill -HUP "$bpid"
+b_plans() { curl -sS "$BB/healthz" | jq -e --argjson p "$1" '.node.may_plan == $p' >/dev/null; }
+wait_for "$WAIT" b_plans true && curl -sS "$BB/healthz" | jq -e '.status == "ok" and .node.max_clock_skew_seconds == 3600' >/dev/null &&
+    [ "$(grep -c 'within max_clock_skew 3600.000 s: it may plan' "$tmp/b.log")" = 1 ] &&
+    pass "SIGHUP max_clock_skew 3600: beta may plan, /healthz ok, logged once" ||
+    fail "SIGHUP max_clock_skew 3600: beta may plan, /healthz ok, logged once" "$tmp/b.log"
+printf 'max_clock_skew: 5\n' >"$tmp/b.yaml"
+kill -HUP "$bpid"
+wait_for "$WAIT" b_plans false && [ "$(grep -c 'it does not plan until that is fixed' "$tmp/b.log")" = 2 ] &&
+    pass "SIGHUP max_clock_skew 5 again: beta does not plan, logged again" ||
+    fail "SIGHUP max_clock_skew 5 again: beta does not plan, logged again" "$tmp/b.log"
 
 # Drain beta through alpha's API: beta reads it from the repository.
 "$B" --url "$A" --token "$ADMIN" nodes drain beta -o json >"$tmp/out" 2>"$tmp/err" &&

@@ -63,6 +63,8 @@ async function newPage() {
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) page.problems.push(m.text()); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => { page.problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  page.uiFiles = []; // the UI's files the tab asked for (/ui/NAME), in order
+  page.on('request', (q) => { const u = new URL(q.url()); if (u.pathname.startsWith('/ui/')) page.uiFiles.push(u.pathname.slice(4)); });
   return page;
 }
 async function login(page, token) {
@@ -100,6 +102,12 @@ try {
     return op.url().endsWith('#/login');
   });
   await shot(op, 'login');
+  // Each page is a module of its own (docs/ui.md, "How a first load goes"): the login
+  // page's first load is the shell and the login page, nothing of the other pages.
+  await check('a first load of the login page fetches app.css, app.js and login.js only', async () => {
+    const got = [...op.uiFiles].sort().join(' ');
+    return got === 'app.css app.js login.js' || got;
+  });
   await check('a wrong token is refused with the server\'s reason, and not kept', async () => {
     await op.fill('#token', 'bdt_not-a-token');
     await op.click('#login');
@@ -116,6 +124,34 @@ try {
     const s = await op.evaluate(() => [sessionStorage.getItem('batchd.token'), localStorage.length, document.cookie]);
     const cookies = await op.context().cookies();
     return s[0] === env('OPERATOR') && s[1] === 0 && s[2] === '' && cookies.length === 0;
+  });
+  await check('logged in, the monitor\'s module is fetched, once, after the login page\'s', async () => {
+    const f = op.uiFiles;
+    return (f.filter((x) => x === 'monitor.js').length === 1 && f.at(-1) === 'monitor.js' &&
+      f.lastIndexOf('login.js') < f.indexOf('monitor.js')) || f.join(' ');
+  });
+  await check('a first load of #/monitor with a token fetches app.css, app.js and monitor.js only; Jobs then jobs.js', async () => {
+    const t = await newPage();
+    await t.context().addInitScript((tok) => sessionStorage.setItem('batchd.token', tok), env('OPERATOR'));
+    await t.goto(`${BASE}/#/monitor`);
+    await t.waitForSelector('#instances tr', { timeout: WAIT });
+    const first = [...t.uiFiles].sort().join(' ');
+    await t.click('nav a[href="#/jobs"]');
+    await t.waitForSelector('#jobs tr', { timeout: WAIT });
+    const then = t.uiFiles.slice(3).join(' ');
+    await t.context().close();
+    return (first === 'app.css app.js monitor.js' && then === 'jobs.js') || `first load: ${first}; then: ${then}`;
+  });
+  await check('an address naming no page (#/nosuch, #/constructor) says so, and nothing breaks', async () => {
+    const t = await newPage();
+    await t.context().addInitScript((tok) => sessionStorage.setItem('batchd.token', tok), env('OPERATOR'));
+    for (const name of ['nosuch', 'constructor']) {
+      await t.goto(`${BASE}/#/${name}`);
+      await until(t, (n) => document.querySelector('#main p.error')?.textContent === `No page "${n}".`, name);
+    }
+    const problems = t.problems.join('; ');
+    await t.context().close();
+    return !problems || problems;
   });
 
   // ---- the chain turns green on the monitor (due at 01:00 of the virtual clock)

@@ -79,11 +79,31 @@ static void test_labels_refused(void **state)
                          32);
 }
 
+static void test_label_word(void **state)
+{
+        (void)state;
+        assert_true(label_word_valid("alpha", 5));
+        assert_true(label_word_valid("n1.eu-west_2", 12));
+        assert_true(label_word_valid("9", 1));
+        assert_false(label_word_valid("", 0));
+        assert_false(label_word_valid("-a", 2));
+        assert_false(label_word_valid(".a", 2));
+        assert_false(label_word_valid("_a", 2));
+        assert_false(label_word_valid("a b", 3));
+        assert_false(label_word_valid("a/b", 3));
+        char w[65];
+        memset(w, 'a', 64);
+        w[64] = '\0';
+        assert_true(label_word_valid(w, 63));
+        assert_false(label_word_valid(w, 64));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_labels_accepted),
                 cmocka_unit_test(test_labels_refused),
+                cmocka_unit_test(test_label_word),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

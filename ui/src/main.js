@@ -5,18 +5,31 @@
 // (it stops the page's polling).
 import { api, session } from './api.js';
 import { h, fill } from './dom.js';
-import { loginPage } from './pages/login.js';
-import { monitorPage } from './pages/monitor.js';
-import { instancePage } from './pages/instance.js';
-import { jobsPage } from './pages/jobs.js';
-import { submitPage } from './pages/submit.js';
-import { reportPage } from './pages/report.js';
-import { cronPage } from './pages/cron.js';
-import { depsPage } from './pages/deps.js';
-import { definitionPage } from './pages/definition.js';
-import { newJobPage } from './pages/newjob.js';
-import { settingsPage } from './pages/settings.js';
-import { gridPage } from './pages/grid.js';
+
+// The modules most pages use are bundled here, in app.js, and the page modules import
+// them from it (ui/build.mjs): one copy of each, live.js's one stream included.
+export * from './api.js';
+export * from './dom.js';
+export * from './states.js';
+export * from './time.js';
+export * from './live.js';
+
+// Each page is a module of its own (dist/PAGE.js), loaded the first time its route is
+// shown: a first load parses the shell and the one page its address names.
+const PAGES = {
+  login: () => import('./pages/login.js').then((m) => m.loginPage),
+  monitor: () => import('./pages/monitor.js').then((m) => m.monitorPage),
+  instance: () => import('./pages/instance.js').then((m) => m.instancePage),
+  jobs: () => import('./pages/jobs.js').then((m) => m.jobsPage),
+  submit: () => import('./pages/submit.js').then((m) => m.submitPage),
+  report: () => import('./pages/report.js').then((m) => m.reportPage),
+  cron: () => import('./pages/cron.js').then((m) => m.cronPage),
+  deps: () => import('./pages/deps.js').then((m) => m.depsPage),
+  def: () => import('./pages/definition.js').then((m) => m.definitionPage),
+  newjob: () => import('./pages/newjob.js').then((m) => m.newJobPage),
+  settings: () => import('./pages/settings.js').then((m) => m.settingsPage),
+  grid: () => import('./pages/grid.js').then((m) => m.gridPage),
+};
 
 let cleanup = null;
 
@@ -49,7 +62,10 @@ function logout() {
   location.hash = '#/login';
 }
 
+let shown = 0; // calls of show(): one still waiting gives way to a later one
+
 async function show() {
+  const my = ++shown;
   if (cleanup) {
     cleanup();
     cleanup = null;
@@ -60,25 +76,35 @@ async function show() {
     location.hash = '#/login';
     return;
   }
+  // The page's module is fetched while the token is checked, not after.
+  const loading = Object.hasOwn(PAGES, r.page) ? PAGES[r.page]() : null; // not #/constructor
+  loading?.catch(() => {}); // reported below, if this page is still the one to show
   if (session.token && !session.me) {
     try {
       session.me = (await api('GET', '/api/v1/whoami')).data;
       session.meAt = Date.now();
     } catch (e) {
-      if (e.status !== 401) fill(main, h('p', { class: 'error' }, `batchd does not answer: ${e.message}`));
+      if (e.status !== 401 && my === shown) fill(main, h('p', { class: 'error' }, `batchd does not answer: ${e.message}`));
       return;
     }
   }
+  if (my !== shown) return;
   header();
+  if (route().page !== r.page) return; // the address changed: its hashchange shows it
   r = route();
-  const pages = { login: loginPage, monitor: monitorPage, instance: instancePage, jobs: jobsPage, submit: submitPage,
-    report: reportPage, cron: cronPage, deps: depsPage, def: definitionPage, newjob: newJobPage, settings: settingsPage, grid: gridPage };
-  const page = pages[r.page];
-  fill(main);
-  if (!page) {
+  if (!loading) {
     fill(main, h('p', { class: 'error' }, `No page "${r.page}".`));
     return;
   }
+  let page;
+  try {
+    page = await loading;
+  } catch (e) {
+    if (my === shown) fill(main, h('p', { class: 'error' }, `Cannot load the page "${r.page}" from batchd: ${e.message}`));
+    return;
+  }
+  if (my !== shown) return;
+  fill(main);
   document.title = `batchd · ${r.page}`;
   cleanup = page(main, r) || null;
 }

@@ -10,9 +10,9 @@ import { api, can, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl, toLocalInput, fromLocalInput, ZONE } from '../time.js';
 import { whyPanel, impactPreview } from '../why.js';
-import { cronHelper } from './cron.js';
+import { cronHelper } from '../cronhelper.js';
 import { editYaml } from '../editor.js';
-import { driftMark } from './jobs.js';
+import { driftMark } from '../drift.js';
 
 // A line diff (longest common subsequence): [{op: ' '|'-'|'+', line}]. Definitions are
 // short (tens of lines), so the quadratic table is fine.

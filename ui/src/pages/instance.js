@@ -9,10 +9,9 @@
 // when the page first shows the instance and again at each change of its state.
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
-import { FINAL, badge } from '../states.js';
+import { FINAL, badge, reasonOf, paramsText } from '../states.js';
 import { onChange, isLive, watch, isWatching } from '../live.js';
 import { timeEl, ZONE } from '../time.js';
-import { reasonOf, paramsText } from './monitor.js';
 import { whyPanel } from '../why.js';
 
 const POLL_MS = 2000;

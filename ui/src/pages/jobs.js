@@ -6,6 +6,7 @@
 import { api, can, session } from '../api.js';
 import { h, fill } from '../dom.js';
 import { timeEl, ZONE } from '../time.js';
+import { driftMark } from '../drift.js';
 
 export function jobsPage(main, r) {
   const tbody = h('tbody', { id: 'jobs' });
@@ -56,9 +57,4 @@ export function jobsPage(main, r) {
       : h('tr', null, h('td', { colspan: 9, class: 'muted' }, 'No job yet (batchctl apply).')));
   })();
   return null;
-}
-
-// The mark of a drifted job: who changed it and when, in its title.
-export function driftMark(j) {
-  return h('span', { class: 'tag drift', 'data-drift': j.name, title: `changed for troubleshooting by ${j.updated_by} at ${j.updated_at}; not in the applied export` }, 'drift');
 }

@@ -7,7 +7,7 @@
 // filters live in the hash, so a reload or a shared link shows the same view.
 import { api, session } from '../api.js';
 import { h, fill } from '../dom.js';
-import { STATES, badge } from '../states.js';
+import { STATES, badge, reasonOf, paramsText } from '../states.js';
 import { timeEl, isoOf, toLocalInput, fromLocalInput, ZONE, showTime } from '../time.js';
 import { onChange, isLive, serial, liveText } from '../live.js';
 
@@ -16,24 +16,6 @@ const SAFETY_MS = 15000;
 const REREAD_MS = 700; // after a delta, the page is read again this much later (changes come in bursts)
 const PAGE = 50;
 const RANGES = [['24h', 'Last 24 hours', 24], ['7d', 'Last 7 days', 24 * 7], ['30d', 'Last 30 days', 24 * 30]];
-
-// The reason to show: the API's, else what the state says with since when.
-export function reasonOf(it) {
-  if (it.reason) return it.reason;
-  const since = showTime(it.updated_at);
-  switch (it.state) {
-    case 0: return `due ${showTime(it.due)}, waiting to be taken up`;
-    case 1: return `waiting for its parents since ${since}`;
-    case 2: return `starting since ${since}`;
-    case 4: return `running since ${since}`;
-    case 10: return `stopping since ${since}`;
-    default: return `${STATES[it.state] ? STATES[it.state].name : 'state ' + it.state} at ${since}`;
-  }
-}
-
-export function paramsText(p) {
-  return Object.entries(p || {}).map(([k, v]) => `${k}=${v}`).join(' ');
-}
 
 export function monitorPage(main, r) {
   const q = r.query;
