@@ -1136,6 +1136,19 @@ static void test_lease_epoch_and_fence(void **state)
         assert_int_equal(store_lease_check(f->s, "planner", "a", 4, &err), 0);
         assert_int_equal(store_commit(f->s, &err), 0);
         assert_int_equal(store_lease_get(f->s, "nothing", &l, &err), BATCH_ENOENT);
+        /* now 0: the database's clock (this machine's here), for the expiry and the check
+         * of the current one (1132 is long past): a takeover with the next epoch. */
+        int64_t before = (int64_t)time(NULL);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 0, 30, 0, &held, &epoch,
+                                             &err), 0);
+        int64_t after = (int64_t)time(NULL);
+        assert_true(held);
+        assert_int_equal(epoch, 5);
+        assert_int_equal(store_lease_get(f->s, "planner", &l, &err), 0);
+        assert_true(l.expires_at >= before + 30 && l.expires_at <= after + 30);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 0, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_false(held); /* b's lease runs on the database's clock */
         assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1103, 30, -1, &held, &epoch,
                                              &err), BATCH_EINVAL);
 }

@@ -1,9 +1,9 @@
 /* lease.h: the timing rules of the planner lease (docs/cluster.md), pure: times are
  * milliseconds of the monotonic clock given by the caller. The repository stores the
- * lease's expiry in whole seconds of the holder's wall clock (now, rounded down, + ttl),
- * which other nodes compare with their own wall clock; the holder counts itself holder
- * for less than that, from the start of its last successful renewal, so that it stops
- * before any other node may take the lease over. */
+ * lease's expiry in whole seconds of the database's clock (its now, rounded down, +
+ * ttl), which the other nodes' takes compare with the database's clock too; the holder
+ * counts itself holder for less than that, from the start of its last successful
+ * renewal, so that it stops before any other node may take the lease over. */
 #ifndef BATCH_CORE_LEASE_H
 #define BATCH_CORE_LEASE_H
 
@@ -16,7 +16,7 @@
 
 /* The margin by which a holder stops before its lease's stored expiry: one second for
  * the expiry's rounding down to a whole second, plus a tenth of the ttl for the rates of
- * the nodes' clocks and their offset (the skew bound, docs/cluster.md). */
+ * the holder's monotonic clock and the database's clock (docs/cluster.md). */
 int64_t lease_margin_ms(int ttl_s);
 
 /* Until when (monotonic ms) a holder whose renewal began at `renew_start_ms` holds the

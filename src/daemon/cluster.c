@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/lease.h"
@@ -68,10 +67,11 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                 struct batch_err err = {0};
                 bool held = false;
                 int64_t epoch = 0;
-                /* The expiry is counted from the wall clock read after the start of the
-                 * attempt (now_ms), so the holder's validity ends before it. */
-                int rc = store_lease_acquire(st, CLUSTER_LEASE, c->node, (int64_t)time(NULL),
-                                             c->ttl_s, c->epoch, &held, &epoch, &err);
+                /* The expiry is counted on the database's clock (now 0), read after the
+                 * start of the attempt (now_ms), so the holder's validity ends before it
+                 * on every node, whatever their own wall clocks say. */
+                int rc = store_lease_acquire(st, CLUSTER_LEASE, c->node, 0, c->ttl_s, c->epoch,
+                                             &held, &epoch, &err);
                 if (rc < 0) {
                         if (!c->failing)
                                 dlog("error", NULL, 0, 0, NULL, "node %s: the planner lease "

@@ -115,6 +115,9 @@ struct repo {
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
+/* A lease's "now" (?3): the caller's seconds, or with 0 the database's clock. */
+#define LEASE_NOW "coalesce(nullif(CAST(?3 AS BIGINT), 0), {DB_NOW_S})"
+
 /* Retention's statements by the instances in a JSON array of ids (?1). */
 #define PURGE_BY_INSTANCE(table) "DELETE FROM " table " WHERE instance_id IN {IDS1}"
 /* Final (DESIGN §3): Start Failed, Success, Failed, Timeout Failed, Canceled, Skipped,
@@ -310,12 +313,13 @@ static const char *const rs_sql[RS_COUNT] = {
          * every other take: from another holder, or by a restarted holder that does not
          * know it (docs/cluster.md). */
         [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at, epoch) "
-                             "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT), 1) "
+                             "VALUES (?1, ?2, " LEASE_NOW " + CAST(?4 AS BIGINT), 1) "
                              "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
                              "expires_at = excluded.expires_at, epoch = CASE WHEN "
                              "leases.holder = excluded.holder AND leases.epoch = ?5 "
                              "THEN leases.epoch ELSE leases.epoch + 1 END WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3 RETURNING epoch",
+                             "excluded.holder OR leases.expires_at <= " LEASE_NOW
+                             " RETURNING epoch",
         /* Expires the lease rather than deleting it: its epoch never goes back, so an
          * old holder's epoch can never match again. */
         [RS_LEASE_RELEASE] = "UPDATE leases SET expires_at = 0 WHERE name = ?1 AND holder = ?2",

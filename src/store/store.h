@@ -843,7 +843,9 @@ int store_db_now_us(struct store *s, int64_t *ret, struct batch_err *reterr);
 /* Takes or renews the lease `name` (e.g. "planner") for `holder` until now + ttl_s:
  * *ret_held is true when holder has it now — it was free, expired (expiry <= now) or
  * already holder's — and false when another holder's lease is still valid. Atomic
- * across nodes sharing the repository (DESIGN §9). *ret_epoch (optional; 0 when not
+ * across nodes sharing the repository (DESIGN §9). now_s 0: the database's clock (the
+ * daemon's way: the nodes' wall clocks then do not matter to the lease), else the
+ * caller's time (tests). *ret_epoch (optional; 0 when not
  * held): the lease's epoch (schema 12), kept when holder renews with the epoch it
  * knows (known_epoch), one more than the row's last on any other take (a new holder,
  * or holder without knowing it: 0 after a restart); a new lease starts at 1. */

@@ -33,9 +33,9 @@ static void test_lease_table(void **state)
         }
 }
 
-/* The holder stops strictly before the stored expiry can pass on any node whose wall
- * clock agrees with the holder's: the renewal at wall time W.999 stores W + ttl, and the
- * holder stops at W.999 + ttl - margin < W + ttl. */
+/* The holder stops strictly before the stored expiry can pass on the database's clock:
+ * a renewal that reaches the database at its time W.999 stores W + ttl, and the holder,
+ * whose attempt began no later, stops at W.999 + ttl - margin < W + ttl. */
 static void test_lease_before_stored_expiry(void **state)
 {
         (void)state;
