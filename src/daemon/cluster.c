@@ -77,6 +77,7 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                                 dlog("error", NULL, 0, 0, NULL, "node %s: the planner lease "
                                      "cannot be taken or renewed: %s", c->node, err.msg);
                         c->failing = true;
+                        c->failures++;
                         if (c->planning)
                                 return stop(c, now_ms, "the lease could not be renewed");
                 } else if (held) {

@@ -23,6 +23,8 @@ struct cluster {
         int64_t valid_until_ms; /* monotonic: it holds the lease until then; 0: not */
         int64_t next_try_ms;    /* monotonic: the next take or renewal */
         bool failing;           /* the last attempt failed (logged once per run of them) */
+        uint64_t failures;      /* failed attempts so far (the daemon reopens its
+                                   connection after each, daemon.c) */
         const char *state_dir;  /* where the lease file for the supervisors is */
 };
 

@@ -2463,6 +2463,22 @@ static void cluster_stop_runs(struct daemon *d)
              d->cluster.node, killed, remote);
 }
 
+/* After a failed attempt on the lease, outside any transaction: a new connection to the
+ * repository replaces the node's (a connection the server or the network ended stays
+ * broken: libpq does not reconnect), so a node cut off from the database comes back by
+ * itself. The old one is kept when no new one can be made (the next failure tries again). */
+static void cluster_reopen(struct daemon *d)
+{
+        struct store *st;
+        struct batch_err err;
+        if (store_open_flags(d->dsn, 0, &st, &err) < 0)
+                return;
+        store_close(d->st);
+        d->st = st;
+        dlog("info", NULL, 0, 0, NULL, "node %s: a new connection to the repository after a "
+             "failed attempt on the lease", d->cluster.node);
+}
+
 /* A new term as planner: the model is restored from the repository as at a restart, in
  * one fenced transaction (the runs other nodes left are recorded as lost there). */
 static void cluster_take_over(struct daemon *d)
@@ -2943,6 +2959,7 @@ int main(int argc, char **argv)
          * at again 50 ms after an event, and every second in any case (a cheap
          * PRAGMA data_version): changes take effect within a second. */
         int64_t next_check = mono_ms() + 1000;
+        uint64_t reopened_at = 0; /* cluster.failures when the connection was last reopened */
         struct epoll_event evs[64];
         int n = 0;
         while (!d.quit) {
@@ -3008,6 +3025,10 @@ int main(int argc, char **argv)
                         bool may_plan = d.clock.virtual_clock || node_may_plan(&d.node);
                         enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms(),
                                                               may_plan);
+                        if (d.cluster.failures != reopened_at && !d.cluster.planning) {
+                                reopened_at = d.cluster.failures;
+                                cluster_reopen(&d);
+                        }
                         if (ch == CLUSTER_EXPIRED) {
                                 cluster_stop_runs(&d);
                         } else if (ch == CLUSTER_GAINED) {
