@@ -7,7 +7,11 @@
  * against bare commits (a one-row insert each), and 1,000 per transaction against the
  * same number of bare one-row updates plus inserts. Prints four lines of PAIRS figures.
  * `bench_store DSN` runs the table in the repository DSN names instead (a postgresql://
- * URL to an empty database: scripts/bench-compare.sh). */
+ * URL to an empty database: scripts/bench-compare.sh).
+ * `bench_store fence DSN [ROUNDS]` measures the cost of the planner's fence
+ * (docs/cluster.md): one-transition transactions per second without and with
+ * store_lease_check first in each, 2,000 per round, alternated ROUNDS times (default 5);
+ * a line per round and the medians (bench/bench_fence_pg.sh runs it on PostgreSQL). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,10 +170,77 @@ static int ratio_main(int pairs)
         return system(cmd) == 0 ? 0 : 1;
 }
 
+#define FENCE_ROUND 2000
+
+/* FENCE_ROUND one-transition transactions from ids[*next], fenced or not: per second. */
+static double fence_rate(struct store *s, const int64_t *ids, int *next, bool fenced,
+                         int64_t epoch)
+{
+        struct batch_err err;
+        double t0 = now_s();
+        for (int i = 0; i < FENCE_ROUND; i++) {
+                if (store_begin(s, &err) < 0)
+                        die(&err);
+                if (fenced && store_lease_check(s, "planner", "bench", epoch, &err) < 0)
+                        die(&err);
+                if (store_instance_transition(s, ids[(*next)++], STATE_INIT, STATE_STARTING,
+                                              "bench", NULL, 2, &err) < 0)
+                        die(&err);
+                if (store_commit(s, &err) < 0)
+                        die(&err);
+        }
+        return FENCE_ROUND / (now_s() - t0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+static int fence_main(const char *dsn, int rounds)
+{
+        if (rounds < 1 || rounds > 100)
+                rounds = 5;
+        struct store *s;
+        struct batch_err err;
+        if (store_open(dsn, &s, &err) < 0)
+                die(&err);
+        int n = 2 * rounds * FENCE_ROUND;
+        int64_t *ids = malloc((size_t)n * sizeof(*ids));
+        if (!ids)
+                return 1;
+        create_instances(s, n, ids);
+        bool held;
+        int64_t epoch;
+        if (store_lease_acquire(s, "planner", "bench", 1767225600, 3600, 0, &held, &epoch,
+                                &err) < 0 || !held)
+                die(&err);
+        double plain[100], fenced[100];
+        int next = 0;
+        printf("%s: %d one-transition transactions per round\n", s->ops->name, FENCE_ROUND);
+        for (int r = 0; r < rounds; r++) {
+                plain[r] = fence_rate(s, ids, &next, false, epoch);
+                fenced[r] = fence_rate(s, ids, &next, true, epoch);
+                printf("round %d: %8.0f tx/s without the fence, %8.0f tx/s with it\n", r + 1,
+                       plain[r], fenced[r]);
+        }
+        qsort(plain, (size_t)rounds, sizeof(double), cmp_double);
+        qsort(fenced, (size_t)rounds, sizeof(double), cmp_double);
+        double p = plain[rounds / 2], f = fenced[rounds / 2];
+        printf("median: %.0f tx/s without, %.0f tx/s with the fence (%+.1f %%)\n", p, f,
+               (f - p) / p * 100);
+        free(ids);
+        store_close(s);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc == 3 && strcmp(argv[1], "ratio") == 0)
                 return ratio_main(atoi(argv[2]));
+        if (argc >= 3 && strcmp(argv[1], "fence") == 0)
+                return fence_main(argv[2], argc > 3 ? atoi(argv[3]) : 5);
         char dir[] = "/tmp/batchd-bench-XXXXXX";
         if (!mkdtemp(dir))
                 return 1;

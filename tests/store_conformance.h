@@ -1053,27 +1053,108 @@ static void test_nodes_and_leases(void **state)
         store_node_list_release(&l);
 
         bool held = false;
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1000, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1000, 30, 0, &held, NULL, &err), 0);
         assert_true(held);
-        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1010, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1010, 30, 0, &held, NULL, &err), 0);
         assert_false(held); /* a's lease runs until 1030 */
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1020, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1020, 30, 0, &held, NULL, &err), 0);
         assert_true(held); /* renewed until 1050 */
-        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1049, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1049, 30, 0, &held, NULL, &err), 0);
         assert_false(held);
-        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1050, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1050, 30, 0, &held, NULL, &err), 0);
         assert_true(held); /* expired: b takes over */
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1051, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1051, 30, 0, &held, NULL, &err), 0);
         assert_false(held);
         /* Release by someone else changes nothing; by the holder frees it. */
         assert_int_equal(store_lease_release(f->s, "planner", "a", &err), 0);
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1052, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1052, 30, 0, &held, NULL, &err), 0);
         assert_false(held);
         assert_int_equal(store_lease_release(f->s, "planner", "b", &err), 0);
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 30, &held, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 30, 0, &held, NULL, &err), 0);
         assert_true(held);
-        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 0, &held, &err),
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1053, 0, 0, &held, NULL, &err),
                          BATCH_EINVAL);
+}
+
+/* docs/cluster.md: the lease's epoch grows on each take by another holder (or by a
+ * holder that does not know it), stays on a renewal, never goes back after a release;
+ * the fence passes only for the holder at its epoch. */
+static void test_lease_epoch_and_fence(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        bool held = false;
+        int64_t epoch = -1;
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1000, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 1); /* a new lease */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1010, 30, 1, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 1); /* renewed: same epoch */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1039, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_false(held); /* a's lease runs until 1040 */
+        assert_int_equal(epoch, 0);
+        assert_int_equal(store_lease_check(f->s, "planner", "a", 1, &err), 0);
+        assert_int_equal(store_lease_check(f->s, "planner", "b", 1, &err), BATCH_ESTALE);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1040, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 2); /* taken over from an expired holder */
+        /* The former holder is fenced out, and cannot renew its old term. */
+        assert_int_equal(store_lease_check(f->s, "planner", "a", 1, &err), BATCH_ESTALE);
+        assert_int_equal(store_lease_check(f->s, "planner", "b", 2, &err), 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1041, 30, 1, &held, &epoch,
+                                             &err), 0);
+        assert_false(held);
+        /* A holder renewing after its own expiry, nobody else having taken it, keeps it. */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1100, 30, 2, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 2);
+        /* The same holder restarted (it does not know the epoch): a new term, which
+         * fences out its former incarnation. */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 1101, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 3);
+        assert_int_equal(store_lease_check(f->s, "planner", "b", 2, &err), BATCH_ESTALE);
+        /* Released: expired at once with its epoch kept; the next take is epoch 4. */
+        assert_int_equal(store_lease_release(f->s, "planner", "b", &err), 0);
+        struct store_lease l;
+        assert_int_equal(store_lease_get(f->s, "planner", &l, &err), 0);
+        assert_string_equal(l.holder, "b");
+        assert_int_equal(l.epoch, 3);
+        assert_int_equal(l.expires_at, 0);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1102, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_true(held);
+        assert_int_equal(epoch, 4);
+        assert_int_equal(store_lease_get(f->s, "planner", &l, &err), 0);
+        assert_string_equal(l.holder, "a");
+        assert_int_equal(l.expires_at, 1132);
+        /* Inside a transaction, as the daemon fences each of its turns. */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_lease_check(f->s, "planner", "a", 4, &err), 0);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        assert_int_equal(store_lease_get(f->s, "nothing", &l, &err), BATCH_ENOENT);
+        /* now 0: the database's clock (this machine's here), for the expiry and the check
+         * of the current one (1132 is long past): a takeover with the next epoch. */
+        int64_t before = (int64_t)time(NULL);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "b", 0, 30, 0, &held, &epoch,
+                                             &err), 0);
+        int64_t after = (int64_t)time(NULL);
+        assert_true(held);
+        assert_int_equal(epoch, 5);
+        assert_int_equal(store_lease_get(f->s, "planner", &l, &err), 0);
+        assert_true(l.expires_at >= before + 30 && l.expires_at <= after + 30);
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 0, 30, 0, &held, &epoch,
+                                             &err), 0);
+        assert_false(held); /* b's lease runs on the database's clock */
+        assert_int_equal(store_lease_acquire(f->s, "planner", "a", 1103, 30, -1, &held, &epoch,
+                                             &err), BATCH_EINVAL);
 }
 
 /* The filters a restarting daemon reads its state with. */
@@ -2685,6 +2766,7 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_alert_deliveries, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),                    \
                 cmocka_unit_test_setup_teardown(test_nodes_and_leases, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_lease_epoch_and_fence, setup, teardown),     \
                 cmocka_unit_test_setup_teardown(test_node_reports, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_instance_filters, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_instance_failed_created_by, setup,           \

@@ -12,6 +12,7 @@
 #include "common/logline.h"
 #include "common/suggest.h"
 #include "core/isotime.h"
+#include "core/lease.h"
 #include "core/labels.h"
 #include "core/tz.h"
 
@@ -71,6 +72,9 @@ const struct cfg_desc cfg_keys[CFG_NKEYS] = {
                             "SECONDS", "2", true,
                             "the node refuses to plan while its clock is further than this "
                             "from the database's (0.001 to 3600)"},
+    [CFG_LEASE_TTL] = {"lease_ttl", "--lease-ttl", "BATCHD_LEASE_TTL", "SECONDS", "15", false,
+                       "the planner lease's time to live on PostgreSQL, 2 to 3600 s "
+                       "(docs/cluster.md)"},
 };
 
 static void problem(struct cfg_problems *p, const char *fmt, ...)
@@ -141,6 +145,11 @@ bool cfg_check(enum cfg_key k, const char *v, bool in_file, char *why, size_t le
         case CFG_MAX_RUNS:
                 if (!whole(v, 1, 100000))
                         snprintf(why, len, "\"%s\" must be 1 to 100000", v);
+                break;
+        case CFG_LEASE_TTL:
+                if (!whole(v, LEASE_TTL_MIN, LEASE_TTL_MAX))
+                        snprintf(why, len, "\"%s\" must be %d to %d seconds", v, LEASE_TTL_MIN,
+                                 LEASE_TTL_MAX);
                 break;
         case CFG_CALLBACK_URL:
                 if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))

@@ -40,6 +40,7 @@ enum cfg_key {
         CFG_LABELS,
         CFG_HEARTBEAT_INTERVAL,
         CFG_MAX_CLOCK_SKEW,
+        CFG_LEASE_TTL,
         CFG_NKEYS
 };
 

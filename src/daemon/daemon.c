@@ -43,6 +43,7 @@
 #include "core/sched.h"
 #include "daemon/alerts.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/dlog.h"
 #include "daemon/retention.h"
 #include "daemon/jobkill.h"
@@ -166,6 +167,8 @@ struct daemon {
         bool alerts_raised;       /* this turn raised alerts: wake the worker after commit */
         struct remote_worker *remote; /* makes the remote runs' HTTP calls (daemon/remote.h) */
         char callback_base[512];  /* http://HOST:PORT for the remote runs' callbacks, or "" */
+        struct cluster cluster;   /* the planner lease on PostgreSQL (daemon/cluster.h) */
+        bool fenced_out;          /* the current transaction's fence failed: roll back */
         struct node node;         /* this batchd among the repository's nodes (node.h) */
 };
 
@@ -1278,7 +1281,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                                 .workdir = def->exec_workdir, .user = def->exec_user,
                                 .dir = d->state_dir, .instance_id = in->ext_id,
                                 .job = def->name, .trace_id = si.trace_id,
-                                .log_format = dlog_format()};
+                                .log_format = dlog_format(), .lease_watch = d->cluster.on};
         struct run_handle h;
         int rc = run_spawn(&d->spawner, &spec, &h, &err);
         free(argv);
@@ -1600,6 +1603,19 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
  * and the launched runs get their go after it. Nested tx_begin/tx_end join the
  * outermost one. */
 
+/* The fence of a turn's transaction (docs/cluster.md): when the planner lease no longer
+ * names this node at its epoch, everything the turn writes is rolled back. */
+static void fence(struct daemon *d)
+{
+        struct batch_err err = {0};
+        int rc = cluster_fence(&d->cluster, d->st, &err);
+        if (rc < 0) {
+                d->fenced_out = rc == BATCH_ESTALE;
+                d->tx_failed = true;
+                snprintf(d->tx_error, sizeof(d->tx_error), "%s", err.msg);
+        }
+}
+
 static void tx_begin(struct daemon *d)
 {
         if (d->tx_depth++ > 0)
@@ -1609,6 +1625,8 @@ static void tx_begin(struct daemon *d)
         d->tx_open = store_begin(d->st, &err) == 0;
         if (!d->tx_open)
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
+        else
+                fence(d);
 }
 
 /* The transaction failed (rolled back): nothing of this turn is recorded. Said once
@@ -1652,7 +1670,8 @@ static void tx_end(struct daemon *d)
         }
         if (!ok) {
                 store_rollback(d->st);
-                repo_failed(d, err.msg, d->ngos);
+                if (!d->fenced_out)
+                        repo_failed(d, err.msg, d->ngos);
         } else if (d->tx_open && d->repo_failing) {
                 dlog("info", NULL, 0, 0, NULL, "the repository accepts writes again (after %llu "
                      "failed attempts in %lld s)", (unsigned long long)d->failed_txs,
@@ -1665,6 +1684,7 @@ static void tx_end(struct daemon *d)
                 metrics_observe(&d->metrics.repo_latency, mono_us() - d->tx_start_us);
         d->tx_open = false;
         d->tx_failed = false;
+        d->fenced_out = false;
         /* Stops: the move to Stopping is recorded first (or was lost with the
          * transaction: the stop is carried out anyway, its end recorded as usual). */
         for (struct run *r = d->runs; r; r = r->next)
@@ -1957,6 +1977,40 @@ static int load_overlay(struct daemon *d)
         return 0;
 }
 
+/* In a cluster, an unfinished exec run recorded on another node, found by the planner
+ * when it restores (that node's lease expired, or it would still plan): its end is
+ * recorded as "node lost" (a conditional update: a run whose end was recorded meanwhile
+ * keeps it) and the instance becomes Failed with that reason (a stop under way ends as
+ * a stopped run does), then is retried by its job's policy (docs/cluster.md). True when
+ * it was such a run. */
+static bool node_lost(struct daemon *d, struct sched_inst *held,
+                      const struct store_execution *last, int64_t snow, int64_t now)
+{
+        if (!d->cluster.on || !last->node || !strcmp(last->node, d->cluster.node))
+                return false;
+        size_t t = SIZE_MAX;
+        for (size_t i = 0; i < d->ntenants && t == SIZE_MAX; i++)
+                if (sched_find_ext(d->tenants[i].sched, held->ext_id) == held)
+                        t = i;
+        if (t == SIZE_MAX || def_of(&d->tenants[t], held)->executor != EXECUTOR_EXEC)
+                return false;
+        struct batch_err err = {0};
+        int rc = store_execution_finish(d->st, last->id, -1, "node lost", now, &err);
+        if (rc < 0 && rc != BATCH_ESTALE) {
+                tx_note(d, rc, &err);
+                return true;
+        }
+        bool stopping = held->state == STATE_STOPPING || held->state == STATE_STOP_FAILED;
+        if (held->state == STATE_STARTING)
+                sched_started(d->tenants[t].sched, held, snow);
+        sched_ended(d->tenants[t].sched, held, stopping ? SCHED_END_STOPPED : SCHED_END_FAILED,
+                    "node lost", snow);
+        dlog("warn", d->tenants[t].model.jobs[held->job].name, held->ext_id, last->id, NULL,
+             "its run on node %s was lost with that node's lease: recorded as node lost",
+             last->node);
+        return true;
+}
+
 static void restore_one(struct daemon *d, size_t t, const struct store_instance *si, int64_t now)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -2021,6 +2075,8 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                                      ? SCHED_END_STOPPED
                                                      : SCHED_END_FAILED;
                         sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
+                } else if (node_lost(d, held, last, snow, now)) {
+                        /* Recorded as lost: the job's retry policy decides. */
                 } else if (def_of(tr, held)->executor == EXECUTOR_HTTP) {
                         /* A remote run: asked for its status at once; a stop that was
                          * under way is sent again. */
@@ -2385,6 +2441,60 @@ static int apply_defs(struct daemon *d)
         return rc;
 }
 
+/* ---- the cluster (docs/cluster.md) --------------------------------------------------------- */
+
+/* This node's lease is past (or another node holds it): its runs must not go on beside
+ * their recovery by the planner. Each supervisor is told to kill its job's process group
+ * (SIGUSR1), and the node forgets its model; the planner records the runs as node lost. */
+static void cluster_stop_runs(struct daemon *d)
+{
+        size_t killed = 0, remote = 0;
+        for (struct run *r = d->runs; r; r = r->next) {
+                if (r->dead)
+                        continue;
+                if (r->remote)
+                        remote++;
+                else if (r->pid > 0 && kill(r->pid, SIGUSR1) == 0)
+                        killed++;
+        }
+        free_tenants(d);
+        dlog("warn", NULL, 0, 0, NULL, "node %s is past its planner lease: %zu run(s) killed, "
+             "%zu remote run(s) left to their service; the planner records them as node lost",
+             d->cluster.node, killed, remote);
+}
+
+/* After a failed attempt on the lease, outside any transaction: a new connection to the
+ * repository replaces the node's (a connection the server or the network ended stays
+ * broken: libpq does not reconnect), so a node cut off from the database comes back by
+ * itself. The old one is kept when no new one can be made (the next failure tries again). */
+static void cluster_reopen(struct daemon *d)
+{
+        struct store *st;
+        struct batch_err err;
+        if (store_open_flags(d->dsn, 0, &st, &err) < 0)
+                return;
+        store_close(d->st);
+        d->st = st;
+        dlog("info", NULL, 0, 0, NULL, "node %s: a new connection to the repository after a "
+             "failed attempt on the lease", d->cluster.node);
+}
+
+/* A new term as planner: the model is restored from the repository as at a restart, in
+ * one fenced transaction (the runs other nodes left are recorded as lost there). */
+static void cluster_take_over(struct daemon *d)
+{
+        tx_begin(d);
+        int rc = rebuild(d);
+        if (rc == 0) {
+                int64_t now = dclock_now(&d->clock);
+                take_submits(d, now);
+                take_requests(d, now);
+        }
+        tx_end(d);
+        if (rc < 0)
+                repo_failed(d, "cannot read the repository's definitions", 0);
+}
+
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 /* The probe of the write path after failures: a lease taken and given back in the
@@ -2396,8 +2506,8 @@ static void probe_writes(struct daemon *d)
         bool held;
         char holder[64];
         snprintf(holder, sizeof(holder), "batchd-%d", (int)getpid());
-        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL), 60,
-                                     &held, &err);
+        int rc = store_lease_acquire(d->st, "batchd.write-probe", holder, (int64_t)time(NULL),
+                                     60, 0, &held, NULL, &err);
         if (rc == 0)
                 rc = store_lease_release(d->st, "batchd.write-probe", holder, &err);
         if (rc < 0) {
@@ -2452,9 +2562,13 @@ static void sweep_status_files(struct daemon *d)
 
 /* While the write path is failing: waits for the retry time, or a signal (then one
  * event, as epoll would give it, in *ev). Returns the number of events. */
-static int wait_for_retry(struct daemon *d, struct notifier *nt, struct epoll_event *ev)
+static int wait_for_retry(struct daemon *d, struct notifier *nt, struct epoll_event *ev,
+                          int64_t until_ms)
 {
-        int64_t wait = notify_watchdog(nt, mono_ms(), d->retry_at_ms - mono_ms());
+        int64_t c = cluster_wait_ms(&d->cluster, mono_ms());
+        if (c != INT64_MAX && mono_ms() + c < until_ms)
+                until_ms = mono_ms() + c;
+        int64_t wait = notify_watchdog(nt, mono_ms(), until_ms - mono_ms());
         struct pollfd p = {.fd = d->sfd, .events = POLLIN};
         if (poll(&p, 1, wait < 0 ? 0 : (int)wait) > 0) {
                 ev->data.u64 = W_SIGNAL;
@@ -2551,7 +2665,7 @@ static const char usage[] =
         "              [--retention-days N] [--retention-interval SECONDS]\n"
         "              [--environment master|runtime] [--overlay PATH]\n"
         "              [--node-name NAME] [--labels L1,L2=V] [--heartbeat-interval SECONDS]\n"
-        "              [--max-clock-skew SECONDS]\n"
+        "              [--max-clock-skew SECONDS] [--lease-ttl SECONDS]\n"
         "       batchd token create --name NAME --role viewer|operator|admin [--tenant T]\n"
         "              [--expires-days N] [--db DB]\n"
         "       batchd key rotate|list [--secrets-key FILE] [--state-dir DIR] [--db DB]\n"
@@ -2649,6 +2763,7 @@ int main(int argc, char **argv)
         char defpath[PATH_MAX];
         bool runtime = !strcmp(cfg.now[CFG_ENVIRONMENT], "runtime");
         d.overlay_path = cfg.now[CFG_OVERLAY];
+        int lease_ttl = (int)strtol(cfg.now[CFG_LEASE_TTL], NULL, 10);
         if (log_file && log_to(log_file) < 0) {
                 fprintf(stderr, "batchd: cannot open %s: %s\n", log_file, strerror(errno));
                 return 1;
@@ -2706,6 +2821,8 @@ int main(int argc, char **argv)
         if (run_spawner_start(&d.spawner, d.state_dir, dlog_format(), &err) < 0)
                 dlog("warn", NULL, 0, 0, NULL, "%s: supervisors are forked by batchd itself",
                      err.msg);
+        if (!sqlite)
+                cluster_session_limits(lease_ttl);
         if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;
@@ -2720,6 +2837,7 @@ int main(int argc, char **argv)
                      "to finish", d.dsn);
                 flock(repo_lock, LOCK_SH);
         }
+        cluster_init(&d.cluster, !sqlite, d.node.name, lease_ttl, d.state_dir);
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -2785,7 +2903,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         store_data_version(d.st, &d.data_version, &err);
-        if (rebuild(&d) < 0) {
+        /* In a cluster the model is built when this node takes the planner lease. */
+        if (!d.cluster.on && rebuild(&d) < 0) {
                 fprintf(stderr, "batchd: cannot load the repository's definitions\n");
                 return 1;
         }
@@ -2831,13 +2950,16 @@ int main(int argc, char **argv)
              "environment)", d.dsn, d.state_dir, d.clock.virtual_clock ? "virtual" : "real",
              runtime ? "runtime" : "master");
         notify_send(&nt, "READY=1\nSTATUS=scheduling");
-        take_submits(&d, dclock_now(&d.clock));
-        take_requests(&d, dclock_now(&d.clock));
+        if (!d.cluster.on) {
+                take_submits(&d, dclock_now(&d.clock));
+                take_requests(&d, dclock_now(&d.clock));
+        }
         /* Other processes' changes: inotify wakes us at once (SQLite), but a commit may
          * become visible just after the write that woke us, so the repository is looked
          * at again 50 ms after an event, and every second in any case (a cheap
          * PRAGMA data_version): changes take effect within a second. */
         int64_t next_check = mono_ms() + 1000;
+        uint64_t reopened_at = 0; /* cluster.failures when the connection was last reopened */
         struct epoll_event evs[64];
         int n = 0;
         while (!d.quit) {
@@ -2888,20 +3010,51 @@ int main(int argc, char **argv)
                                 apply_defs(&d);
                         if (d.overlay_path)
                                 load_overlay(&d);
-                        rebuild(&d);
+                        if (!d.cluster.on || d.cluster.planning)
+                                rebuild(&d);
                         notify_send(&nt, refused ? "READY=1\nSTATUS=scheduling (config file "
                                                    "refused, see the log)"
                                                  : "READY=1\nSTATUS=scheduling (reloaded)");
+                }
+                node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
+                /* In a cluster: the planner lease, taken and kept only while the node's
+                 * clock agrees with the database's (a virtual clock never does: the
+                 * lease runs on real time, so there the verdict does not count); a
+                 * standby waits for it. */
+                if (d.cluster.on) {
+                        bool may_plan = d.clock.virtual_clock || node_may_plan(&d.node);
+                        enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms(),
+                                                              may_plan);
+                        if (d.cluster.failures != reopened_at && !d.cluster.planning) {
+                                reopened_at = d.cluster.failures;
+                                cluster_reopen(&d);
+                        }
+                        if (ch == CLUSTER_EXPIRED) {
+                                cluster_stop_runs(&d);
+                        } else if (ch == CLUSTER_GAINED) {
+                                cluster_take_over(&d);
+                                n = 0; /* the events named runs the restore replaced */
+                        }
+                        if (!d.cluster.planning) {
+                                n = wait_for_retry(&d, &nt, evs, mono_ms() + 1000);
+                                continue;
+                        }
                 }
                 /* After a failed transaction: wait, then start again from what the
                  * repository holds, and prove the write path in the next commit. */
                 bool probe = false;
                 if (d.repo_failing) {
                         if (mono_ms() < d.retry_at_ms) {
-                                n = wait_for_retry(&d, &nt, evs);
+                                n = wait_for_retry(&d, &nt, evs, d.retry_at_ms);
                                 continue;
                         }
-                        if (rebuild(&d) < 0) {
+                        if (d.cluster.on) {
+                                /* Restored in a fenced transaction, as at a takeover. */
+                                cluster_take_over(&d);
+                                n = 0;
+                                if (d.repo_failing || !d.cluster.planning)
+                                        continue;
+                        } else if (rebuild(&d) < 0) {
                                 repo_failed(&d, "cannot read the repository's definitions", 0);
                                 n = 0;
                                 continue;
@@ -2915,13 +3068,18 @@ int main(int argc, char **argv)
                         d.next_sweep_ms = mono_ms() + (d.next_sweep_ms ? 60000 : 5000);
                 }
                 bool due = mono_ms() >= next_check;
-                if (check || due)
+                if (check || due) {
+                        /* Its writes (requests answered, restores) are fenced too. */
+                        if (d.cluster.on)
+                                tx_begin(&d);
                         repository_changed(&d);
+                        if (d.cluster.on)
+                                tx_end(&d);
+                }
                 if (due)
                         next_check = mono_ms() + 1000;
                 if (check && next_check > mono_ms() + 50)
                         next_check = mono_ms() + 50;
-                node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
                 /* The answered HTTP calls: next_due_api answers are kept first. */
                 take_answers(&d);
                 /* Then the runs' ends and reports, the scheduler's records and the
@@ -2959,6 +3117,9 @@ int main(int argc, char **argv)
                 atomic_store(&d.metrics.queue_depth, (int_fast64_t)d.npending);
                 arm_timer(&d);
                 int64_t wait = notify_watchdog(&nt, mono_ms(), next_check - mono_ms());
+                int64_t lease_wait = cluster_wait_ms(&d.cluster, mono_ms());
+                if (lease_wait < wait)
+                        wait = lease_wait;
                 n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
                 if (n < 0)
                         n = 0;

@@ -44,6 +44,49 @@ void run_paths(const char *dir, int64_t instance_id, pid_t pid, char *log, char 
         snprintf(status, len, "%s/runs/%" PRId64 "-%d.status", dir, instance_id, (int)pid);
 }
 
+void run_lease_path(const char *dir, char *path, size_t len)
+{
+        snprintf(path, len, "%s/runs/lease", dir);
+}
+
+int run_lease_write(const char *dir, int64_t valid_until_ms)
+{
+        char path[4200], text[32];
+        run_lease_path(dir, path, sizeof(path));
+        /* One fixed-width write at offset 0: a reader sees the old or the new value. */
+        int n = snprintf(text, sizeof(text), "%020" PRId64 "\n", valid_until_ms);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        if (fd < 0)
+                return -1;
+        ssize_t w = pwrite(fd, text, (size_t)n, 0);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return w == n ? 0 : -1;
+}
+
+bool run_lease_over(const char *dir, int64_t now_ms)
+{
+        char path[4200], text[32];
+        run_lease_path(dir, path, sizeof(path));
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+        close(fd);
+        if (n != 21 || text[20] != '\n')
+                return false;
+        text[n] = '\0';
+        return strtoll(text, NULL, 10) <= now_ms;
+}
+
+static int64_t sup_mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void run_job_path(const char *dir, int64_t instance_id, pid_t pid, char *path, size_t len)
 {
         snprintf(path, len, "%s/runs/%" PRId64 "-%d.job", dir, instance_id, (int)pid);
@@ -125,6 +168,7 @@ bool run_read_job(const char *path, struct run_job *job)
 
 /* How long a supervisor waits for the daemon to acknowledge its run's end. */
 #define ACK_WAIT_S 10
+#define LEASE_POLL_MS 200 /* how often a supervisor on a node of a cluster reads the lease file */
 
 static ssize_t write_all(int fd, const char *s, size_t n)
 {
@@ -570,8 +614,11 @@ running:;
 
         /* Wait for the job's end, copying its output to the log and forwarding stop
          * signals to its group. The go pipe closes when the daemon is gone: then the job
-         * is recorded in its file for the next daemon. */
+         * is recorded in its file for the next daemon. On a node of a cluster, the lease
+         * file is read every LEASE_POLL_MS: past the node's lease, the job is killed
+         * (another node may take the run over then, docs/cluster.md). */
         int status = 0;
+        bool lease_killed = false;
         for (;;) {
                 pid_t w = waitpid(child, &status, WNOHANG);
                 if (w == child)
@@ -579,7 +626,18 @@ running:;
                 struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
                                        {.fd = outfd, .events = POLLIN},
                                        {.fd = job_file ? -1 : gofd, .events = POLLIN}};
-                if (poll(pf, 3, -1) < 0)
+                int pr = poll(pf, 3, spec->lease_watch && !lease_killed ? LEASE_POLL_MS : -1);
+                if (spec->lease_watch && !lease_killed &&
+                    run_lease_over(spec->dir, sup_mono_ms())) {
+                        kill(-child, SIGKILL);
+                        lease_killed = true;
+                        struct logline l = {.wall_ms = logline_now_ms(), .level = "warn",
+                                            .msg = "the node's lease ran out: the job is killed",
+                                            .job = spec->job, .instance_id = spec->instance_id,
+                                            .execution_id = exec_id, .trace_id = spec->trace_id};
+                        logline_write(spec->log_format, &l);
+                }
+                if (pr < 0)
                         continue;
                 if (pf[1].revents)
                         sink_copy(&sink, &outfd);
@@ -784,8 +842,10 @@ void run_spawner_serve(int sock)
                 spec.user = unpack_str(&u);
                 spec.job = unpack_str(&u);
                 spec.trace_id = unpack_str(&u);
-                char format = 0;
+                char format = 0, lease_watch = 0;
                 unpack_bytes(&u, &format, 1);
+                unpack_bytes(&u, &lease_watch, 1);
+                spec.lease_watch = lease_watch;
                 spec.log_format = format == LOG_FORMAT_TEXT ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
                 char **argv = unpack_list(&u), **envp = unpack_list(&u);
                 int32_t answer = -EINVAL;
@@ -834,8 +894,9 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
         pack_str(&p, spec->user);
         pack_str(&p, spec->job);
         pack_str(&p, spec->trace_id);
-        char format = (char)spec->log_format;
+        char format = (char)spec->log_format, lease_watch = spec->lease_watch;
         pack_bytes(&p, &format, 1);
+        pack_bytes(&p, &lease_watch, 1);
         pack_list(&p, spec->argv);
         pack_list(&p, spec->envp);
         if (p.full)

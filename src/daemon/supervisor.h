@@ -44,7 +44,21 @@ struct run_spec {
         const char *job;            /* the job's name, or NULL */
         const char *trace_id;       /* the instance's trace id, or NULL */
         enum log_format log_format; /* the daemon's (common/logline.h) */
+        /* A node of a cluster (docs/cluster.md): the supervisor kills the job's group
+         * once the node's lease validity, read from run_lease_path(dir), has passed. */
+        bool lease_watch;
 };
+
+/* The file in state directory `dir` where a node of a cluster keeps the end of its
+ * lease's validity (CLOCK_MONOTONIC milliseconds, decimal), which its supervisors read. */
+void run_lease_path(const char *dir, char *path, size_t len);
+
+/* Writes `valid_until_ms` to the lease file in `dir` (run_lease_path). 0 or -1 (errno). */
+int run_lease_write(const char *dir, int64_t valid_until_ms);
+
+/* Whether the lease file in `dir` says the validity ended before `now_ms` (monotonic);
+ * false when the file is missing or unreadable (nothing is known: nothing is killed). */
+bool run_lease_over(const char *dir, int64_t now_ms);
 
 /* The log and status paths of the run of instance `instance_id` supervised by `pid`
  * under state directory `dir` (each buffer `len` bytes). */

@@ -189,6 +189,8 @@ const char *const sql_migrations[] = {
         /* 14: the runs figures packed per job and 14 days, filled from run_slots
          * (src/store/rollup.h, docs/report.md "The packs"). */
         ROLLUP_PACK_DDL("{INT64}") "{STRICT}{WITHOUT_ROWID};\n" ROLLUP_PACK_BACKFILL,
+        /* 15: the lease's epoch, which fences a former holder's writes (docs/cluster.md). */
+        "ALTER TABLE leases ADD COLUMN epoch {INT64} NOT NULL DEFAULT 0;\n",
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

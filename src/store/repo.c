@@ -126,6 +126,9 @@ struct repo {
 #define REPORT_ALL "CAST(?4 AS TEXT) IS NULL"
 #define REPORT_ONE "job = ?4"
 
+/* A lease's "now" (?3): the caller's seconds, or with 0 the database's clock. */
+#define LEASE_NOW "coalesce(nullif(CAST(?3 AS BIGINT), 0), {DB_NOW_S})"
+
 /* Retention's statements by the instances in a JSON array of ids (?1). */
 #define PURGE_BY_INSTANCE(table) "DELETE FROM " table " WHERE instance_id IN {IDS1}"
 /* Final (DESIGN §3): Start Failed, Success, Failed, Timeout Failed, Canceled, Skipped,
@@ -168,6 +171,8 @@ enum rs {
         RS_DB_NOW,
         RS_LEASE_ACQUIRE,
         RS_LEASE_RELEASE,
+        RS_LEASE_CHECK,
+        RS_LEASE_GET,
         RS_CLOCK_PUT,
         RS_CLOCK_DELETE,
         RS_CLOCK_GET,
@@ -321,13 +326,26 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DB_NOW] = "{DB_NOW_US}",
         /* One statement, so atomic across nodes: the conflicting row is locked (the
          * whole file on SQLite), and the condition checked on its latest version. It
-         * writes a row only when the lease is (now) the holder's. */
-        [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at) "
-                             "VALUES (?1, ?2, CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)) "
+         * writes a row only when the lease is (now) the holder's. The epoch (schema 12)
+         * is kept by a renewal (same holder, the epoch it knows, ?5) and grows by one on
+         * every other take: from another holder, or by a restarted holder that does not
+         * know it (docs/cluster.md). */
+        [RS_LEASE_ACQUIRE] = "INSERT INTO leases(name, holder, expires_at, epoch) "
+                             "VALUES (?1, ?2, " LEASE_NOW " + CAST(?4 AS BIGINT), 1) "
                              "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-                             "expires_at = excluded.expires_at WHERE leases.holder = "
-                             "excluded.holder OR leases.expires_at <= ?3",
-        [RS_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+                             "expires_at = excluded.expires_at, epoch = CASE WHEN "
+                             "leases.holder = excluded.holder AND leases.epoch = ?5 "
+                             "THEN leases.epoch ELSE leases.epoch + 1 END WHERE leases.holder = "
+                             "excluded.holder OR leases.expires_at <= " LEASE_NOW
+                             " RETURNING epoch",
+        /* Expires the lease rather than deleting it: its epoch never goes back, so an
+         * old holder's epoch can never match again. */
+        [RS_LEASE_RELEASE] = "UPDATE leases SET expires_at = 0 WHERE name = ?1 AND holder = ?2",
+        /* The fence: inside the writer's transaction; on PostgreSQL the row is share-locked
+         * until the commit, so a takeover's update waits for the fenced transaction. */
+        [RS_LEASE_CHECK] = "SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2 AND epoch = ?3"
+                           "{FOR_SHARE}",
+        [RS_LEASE_GET] = "SELECT holder, epoch, expires_at FROM leases WHERE name = ?1",
         [RS_CLOCK_PUT] = "INSERT INTO clock(id, holder, real_at_us, clock_at_us, rate) "
                          "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET holder = ?1, "
                          "real_at_us = ?2, clock_at_us = ?3, rate = ?4",
@@ -1197,17 +1215,23 @@ int store_db_now_us(struct store *s, int64_t *ret, struct batch_err *reterr)
 }
 
 int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
-                        int ttl_s, bool *ret_held, struct batch_err *reterr)
+                        int ttl_s, int64_t known_epoch, bool *ret_held, int64_t *ret_epoch,
+                        struct batch_err *reterr)
 {
-        if (ttl_s <= 0 || !name || !*name || !holder || !*holder)
+        if (ttl_s <= 0 || !name || !*name || !holder || !*holder || known_epoch < 0)
                 return batch_err_set(reterr, BATCH_EINVAL, "lease",
-                                     "a lease needs a name, a holder and a positive ttl");
+                                     "a lease needs a name, a holder, a positive ttl and an "
+                                     "epoch >= 0");
         struct repo *r = (struct repo *)s;
-        int64_t rows;
-        int ret = run(r, q(r, RS_LEASE_ACQUIRE, "ttin", name, holder, now_s, ttl_s),
-                      "taking the lease", &rows, reterr);
-        if (ret == 0)
-                *ret_held = rows > 0;
+        int64_t epoch;
+        int ret = one_int(r, q(r, RS_LEASE_ACQUIRE, "ttini", name, holder, now_s, ttl_s,
+                               known_epoch),
+                          0, &epoch, "taking the lease", reterr);
+        if (ret == 0) {
+                *ret_held = epoch > 0;
+                if (ret_epoch)
+                        *ret_epoch = epoch;
+        }
         return ret;
 }
 
@@ -1217,6 +1241,39 @@ int store_lease_release(struct store *s, const char *name, const char *holder,
         struct repo *r = (struct repo *)s;
         return run(r, q(r, RS_LEASE_RELEASE, "tt", name, holder), "releasing the lease", NULL,
                    reterr);
+}
+
+int store_lease_check(struct store *s, const char *name, const char *holder, int64_t epoch,
+                      struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t held;
+        int ret = one_int(r, q(r, RS_LEASE_CHECK, "tti", name, holder, epoch), 0, &held,
+                          "checking the lease", reterr);
+        if (ret == 0 && !held)
+                ret = batch_err_set(reterr, BATCH_ESTALE, "lease",
+                                    "lease %s: %s no longer holds it at epoch %lld", name,
+                                    holder, (long long)epoch);
+        return ret;
+}
+
+int store_lease_get(struct store *s, const char *name, struct store_lease *ret,
+                    struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_LEASE_GET, "t", name);
+        memset(ret, 0, sizeof(*ret));
+        int got = first(r, st, "reading the lease", reterr);
+        if (got < 0)
+                return got;
+        if (!got)
+                return batch_err_set(reterr, BATCH_ENOENT, "lease", "no lease %s", name);
+        const char *h = r->drv->column_text(st, 0);
+        snprintf(ret->holder, sizeof(ret->holder), "%s", h ? h : "");
+        ret->epoch = col_int(r, st, 1);
+        ret->expires_at = col_int(r, st, 2);
+        r->drv->reset(st);
+        return 0;
 }
 
 /* ---- the published clock ------------------------------------------------------- */
@@ -2900,6 +2957,7 @@ static void *repo_native(struct store *s)
                 .delivery_claim = store_delivery_claim,                                            \
                 .report_process_dates = repo_report_process_dates,                                 \
                 .report_claim = store_report_claim, .report_packs = repo_report_packs,             \
+                .lease_check = store_lease_check, .lease_get = store_lease_get,                    \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 struct store;
 
@@ -287,6 +287,13 @@ struct store_node_list {
         struct store_node *items;
 };
 
+/* A lease as stored. */
+struct store_lease {
+        char holder[128];
+        int64_t epoch;
+        int64_t expires_at; /* wall-clock seconds; 0 after a release */
+};
+
 /* An operator's request about an instance that only the daemon can carry out (stop,
  * rerun, mark-success), queued in the repository by batchctl or the API; the daemon
  * records the result. */
@@ -488,7 +495,8 @@ struct store_ops {
                               struct batch_err *reterr);
         int (*node_list)(struct store *s, struct store_node_list *ret, struct batch_err *reterr);
         int (*lease_acquire)(struct store *s, const char *name, const char *holder,
-                             int64_t now_s, int ttl_s, bool *ret_held, struct batch_err *reterr);
+                             int64_t now_s, int ttl_s, int64_t known_epoch, bool *ret_held,
+                             int64_t *ret_epoch, struct batch_err *reterr);
         int (*lease_release)(struct store *s, const char *name, const char *holder,
                              struct batch_err *reterr);
         int (*request_add)(struct store *s, const struct store_request *r, int64_t now_s,
@@ -589,6 +597,11 @@ struct store_ops {
         int (*report_packs)(struct store *s, const char *tenant, int64_t from, int64_t to,
                             const char *job, store_report_slot_fn *fn, void *ctx,
                             struct batch_err *reterr);
+        /* version 11 (schema 15): the lease's epoch and the fence (docs/cluster.md). */
+        int (*lease_check)(struct store *s, const char *name, const char *holder,
+                           int64_t epoch, struct batch_err *reterr);
+        int (*lease_get)(struct store *s, const char *name, struct store_lease *ret,
+                         struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -837,13 +850,30 @@ int store_db_now_us(struct store *s, int64_t *ret, struct batch_err *reterr);
 /* Takes or renews the lease `name` (e.g. "planner") for `holder` until now + ttl_s:
  * *ret_held is true when holder has it now — it was free, expired (expiry <= now) or
  * already holder's — and false when another holder's lease is still valid. Atomic
- * across nodes sharing the repository (DESIGN §9). */
+ * across nodes sharing the repository (DESIGN §9). now_s 0: the database's clock (the
+ * daemon's way: the nodes' wall clocks then do not matter to the lease), else the
+ * caller's time (tests). *ret_epoch (optional; 0 when not
+ * held): the lease's epoch (schema 12), kept when holder renews with the epoch it
+ * knows (known_epoch), one more than the row's last on any other take (a new holder,
+ * or holder without knowing it: 0 after a restart); a new lease starts at 1. */
 int store_lease_acquire(struct store *s, const char *name, const char *holder, int64_t now_s,
-                        int ttl_s, bool *ret_held, struct batch_err *reterr);
+                        int ttl_s, int64_t known_epoch, bool *ret_held, int64_t *ret_epoch,
+                        struct batch_err *reterr);
 
-/* Gives the lease up if holder has it; otherwise changes nothing. */
+/* Gives the lease up (expires it, keeping its epoch) if holder has it; otherwise
+ * changes nothing. */
 int store_lease_release(struct store *s, const char *name, const char *holder,
                         struct batch_err *reterr);
+
+/* The fence (DESIGN §11.2): 0 when lease `name` still names holder at epoch, else
+ * BATCH_ESTALE. Called first in a transaction; on PostgreSQL it share-locks the lease
+ * row until the transaction ends, so a takeover waits for it (docs/cluster.md). */
+int store_lease_check(struct store *s, const char *name, const char *holder, int64_t epoch,
+                      struct batch_err *reterr);
+
+/* Lease `name` into *ret; BATCH_ENOENT when it was never taken. */
+int store_lease_get(struct store *s, const char *name, struct store_lease *ret,
+                    struct batch_err *reterr);
 
 /* Publishes c as the repository's clock, replacing any published one (one batchd
  * clock per repository: the last started). BATCH_EINVAL for a rate <= 0 or no holder. */

@@ -10,6 +10,10 @@ BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
 B="$BIN/batchctl"
 D="$BIN/batchd"
 export BATCHD_LISTEN=off
+# On PostgreSQL batchd is a node of a cluster (docs/cluster.md): a run whose node's lease
+# passed is killed by its supervisor. The crash check below restarts the node (same name,
+# the host's) and needs it back before that, also on a loaded machine: a long lease.
+export BATCHD_LEASE_TTL=60
 pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
 passed=0
 failed=0

@@ -285,6 +285,9 @@ static const struct sql_token dialect[] = {
         {"FOR_UPDATE", " FOR UPDATE"},
         {"GROUP_CONCAT", "string_agg"},
         {"FOR_NO_KEY_UPDATE", " FOR NO KEY UPDATE"},
+        {"FOR_SHARE", " FOR SHARE"},
+        /* the server's time, whole seconds since 1970 (an expression) */
+        {"DB_NOW_S", "CAST(floor(extract(epoch FROM clock_timestamp())) AS BIGINT)"},
         {"SLOT", "scheduled"},
         /* The number of transaction ids below the snapshot's xmax that are no longer in
          * progress: it grows with every commit (or abort) of a writing transaction, of

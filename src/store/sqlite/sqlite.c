@@ -319,6 +319,9 @@ static const struct sql_token dialect[] = {
         {"FOR_UPDATE", ""},
         {"GROUP_CONCAT", "group_concat"},
         {"FOR_NO_KEY_UPDATE", ""},
+        {"FOR_SHARE", ""},
+        /* the time, whole seconds since 1970 (an expression) */
+        {"DB_NOW_S", "CAST(strftime('%s', 'now') AS INTEGER)"},
         /* the predicate of the partial index instances_slot, as the migration wrote it */
         {"SLOT", "scheduled = 1"},
         /* a number that changes whenever another connection commits a write */
