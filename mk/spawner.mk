@@ -9,12 +9,13 @@ UNINSTALL_EXTRA += spawner-uninstall
 
 .PHONY: spawner-install spawner-uninstall
 
-# Linked static (libc.a only): a fork of a static image copies and tears down fewer
-# mappings, and each run is one such fork (docs/performance.md). The job's user is looked
-# up by batchd (src/daemon/runuser.c), so nothing here needs the name service (NSS), which
-# a static glibc cannot load safely; the link fails if a call to it slips in. The
+# Linked static (libc.a only), as a position-independent executable so that it keeps
+# address randomisation: a fork of a static image copies and tears down fewer mappings,
+# and each run is one such fork (docs/performance.md). The job's user is looked up by
+# batchd (src/daemon/runuser.c), so nothing here needs the name service (NSS), which a
+# static glibc cannot load safely; the link fails if a call to it slips in. The
 # sanitizers' runtimes cannot be linked static: a SANITIZE build links it as before.
-SPAWNER_STATIC := $(if $(SANITIZE),,-static -Wl,--fatal-warnings)
+SPAWNER_STATIC := $(if $(SANITIZE),,-static-pie -Wl,--fatal-warnings)
 
 $(BUILD)/bdspawn: $(SPAWNER_OBJ) $(BUILD)/libbatchcore.a
 	@$(if $(V),,echo "  LINK    $@")
