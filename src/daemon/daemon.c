@@ -1285,20 +1285,13 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         }
         for (size_t i = 0; i < def->exec_command.n; i++)
                 argv[i] = def->exec_command.items[i];
-        struct run_user ident = {0};
         struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
                                 .workdir = def->exec_workdir, .user = def->exec_user,
-                                .ident = &ident, .dir = d->state_dir,
-                                .instance_id = in->ext_id, .job = def->name,
-                                .trace_id = si.trace_id, .log_format = dlog_format()};
+                                .dir = d->state_dir, .instance_id = in->ext_id,
+                                .job = def->name, .trace_id = si.trace_id,
+                                .log_format = dlog_format()};
         struct run_handle h;
-        int rc = def->exec_user ? run_user_lookup(def->exec_user, &ident) : 0;
-        if (rc < 0)
-                batch_err_set(&err, rc, "exec", "looking up user %s: out of memory",
-                              def->exec_user);
-        else
-                rc = run_spawn(&d->spawner, &spec, &h, &err);
-        run_user_release(&ident);
+        int rc = run_spawn(&d->spawner, &spec, &h, &err);
         free(argv);
         free_env(env);
         if (rc < 0) {

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <stdint.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -212,13 +213,12 @@ static void become_job(const struct run_spec *spec, int outfd, int errfd, char *
                 err = errno;
         if (!err && spec->user) {
                 step = STEP_USER;
-                const struct run_user *id = spec->ident;
-                if (!id)
-                        err = EINVAL;
-                else if (id->err)
-                        err = id->err;
-                else if (setgroups((size_t)id->ngroups, id->groups) < 0 || setgid(id->gid) < 0 ||
-                         setuid(id->uid) < 0)
+                errno = 0;
+                struct passwd *pw = getpwnam(spec->user);
+                if (!pw)
+                        err = errno ? errno : ENOENT;
+                else if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+                         setuid(pw->pw_uid) < 0)
                         err = errno;
         }
         if (!err && spec->workdir && chdir(spec->workdir) < 0) {
@@ -660,8 +660,8 @@ static int fork_supervisor(const struct run_spec *spec, struct run_handle *h,
 #define SPAWN_MSG_MAX (64 * 1024) /* larger specs are forked directly */
 
 /* A spec as one message: the instance id, the shell flag, then NUL-terminated strings
- * each after a byte saying whether it is present: dir, workdir, user, the user's identity
- * (pack_user), job, trace id; a byte: the log format; then the number of
+ * each after a byte saying whether it is present: dir, workdir, user, job, trace id; a
+ * byte: the log format; then the number of
  * arguments and the arguments, the number of environment entries and the entries. */
 struct packer {
         char *buf;
@@ -732,42 +732,6 @@ static char *unpack_str(struct unpacker *u)
         return present && !u->bad ? unpack_cstr(u) : NULL;
 }
 
-/* The user's identity (struct run_user) after its user name: a byte saying whether it is
- * present, then err, uid, gid, ngroups and the groups. */
-static void pack_user(struct packer *p, const struct run_user *id)
-{
-        char present = id != NULL;
-        pack_bytes(p, &present, 1);
-        if (!id)
-                return;
-        int32_t head[4] = {id->err, (int32_t)id->uid, (int32_t)id->gid, id->ngroups};
-        pack_bytes(p, head, sizeof(head));
-        if (id->ngroups > 0)
-                pack_bytes(p, id->groups, (size_t)id->ngroups * sizeof(*id->groups));
-}
-
-/* Reads what pack_user wrote into *id (its groups allocated: free them); false when
- * absent or malformed. */
-static bool unpack_user(struct unpacker *u, struct run_user *id)
-{
-        char present = 0;
-        unpack_bytes(u, &present, 1);
-        int32_t head[4];
-        if (!present || (unpack_bytes(u, head, sizeof(head)), u->bad) || head[3] < 0 ||
-            (size_t)head[3] > SPAWN_MSG_MAX / sizeof(gid_t))
-                return false;
-        *id = (struct run_user){.err = head[0], .uid = (uid_t)head[1], .gid = (gid_t)head[2],
-                                .ngroups = head[3]};
-        if (id->ngroups > 0) {
-                if (!(id->groups = malloc((size_t)id->ngroups * sizeof(*id->groups)))) {
-                        u->bad = true;
-                        return false;
-                }
-                unpack_bytes(u, id->groups, (size_t)id->ngroups * sizeof(*id->groups));
-        }
-        return !u->bad;
-}
-
 /* A NULL-terminated array of the list's strings (pointing into the message). */
 static char **unpack_list(struct unpacker *u)
 {
@@ -818,9 +782,6 @@ void run_spawner_serve(int sock)
                 spec.dir = unpack_str(&u);
                 spec.workdir = unpack_str(&u);
                 spec.user = unpack_str(&u);
-                struct run_user ident = {0};
-                if (unpack_user(&u, &ident))
-                        spec.ident = &ident;
                 spec.job = unpack_str(&u);
                 spec.trace_id = unpack_str(&u);
                 char format = 0;
@@ -842,7 +803,6 @@ void run_spawner_serve(int sock)
                 }
                 free(argv);
                 free(envp);
-                free(ident.groups);
                 for (int i = 0; i < 2; i++)
                         if (fds[i] >= 0)
                                 close(fds[i]);
@@ -872,7 +832,6 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
         pack_str(&p, spec->dir);
         pack_str(&p, spec->workdir);
         pack_str(&p, spec->user);
-        pack_user(&p, spec->user ? spec->ident : NULL);
         pack_str(&p, spec->job);
         pack_str(&p, spec->trace_id);
         char format = (char)spec->log_format;

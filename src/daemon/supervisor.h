@@ -32,32 +32,12 @@
 #include "common/err.h"
 #include "common/logline.h"
 
-/* A job's user as the daemon looked it up (run_user_lookup): the supervisor only
- * switches to it, so that the spawner's image needs no name service (NSS) and can be
- * linked static (docs/daemon.md). */
-struct run_user {
-        int err;        /* 0, or the lookup's errno: ENOENT when there is no such user */
-        uid_t uid;
-        gid_t gid;      /* the user's primary group */
-        int ngroups;    /* its groups (initgroups' list, the primary group included) */
-        gid_t *groups;
-};
-
-/* Looks `name` up into *out (its password entry and group list), as the job's start will
- * need it. Returns 0, with out->err set when the user cannot be used (ENOENT: no such
- * user), or BATCH_ENOMEM. run_user_release frees it. Not for the spawner's image. */
-int run_user_lookup(const char *name, struct run_user *out);
-
-/* Frees what run_user_lookup allocated; *u is empty afterwards. */
-void run_user_release(struct run_user *u);
-
 struct run_spec {
         char *const *argv;   /* NULL-terminated; argv[0] is found in PATH when it has no '/' */
         bool shell;          /* run argv[0] as a /bin/sh -c script (only if the job asks) */
         char *const *envp;   /* the whole environment; BATCH_EXECUTION_ID is added */
         const char *workdir; /* NULL: the daemon's working directory */
         const char *user;    /* NULL: the daemon's user (setuid needs root) */
-        const struct run_user *ident; /* the user looked up; set when user is */
         const char *dir;     /* the state directory: logs/ and runs/ below it */
         int64_t instance_id; /* names the files: logs/<instance>-<pid>.log, runs/...status */
         /* For the supervisor's own (rare) lines on the daemon's log: */
