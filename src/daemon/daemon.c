@@ -36,6 +36,7 @@
 #include "api/token.h"
 #include "common/buf.h"
 #include "common/trace.h"
+#include "core/askq.h"
 #include "core/isotime.h"
 #include "core/lifecycle.h"
 #include "core/nextdue.h"
@@ -113,6 +114,7 @@ struct tenant_rt {
         struct sched_model model;
         struct sched *sched;
         struct nd_job *nd; /* one per job of the model */
+        struct askq nd_due; /* the jobs whose GET is to be made: ASK now, RETRY at ask_at */
 };
 
 struct daemon {
@@ -994,6 +996,22 @@ static bool nd_active(const struct tenant_rt *tr, size_t j)
                tr->model.defs[j]->next_due_api;
 }
 
+/* Moves job j's trigger to `phase` (ND_RETRY: asked again at `ask_at`) and keeps the
+ * tenant's queue of GETs to make (tr->nd_due) in step, so that a turn costs the triggers
+ * that change, not every job. */
+static void nd_set_phase(struct tenant_rt *tr, size_t j, enum nd_phase phase, int64_t ask_at)
+{
+        tr->nd[j].phase = phase;
+        if (phase == ND_ASK) {
+                askq_now(&tr->nd_due, j);
+        } else if (phase == ND_RETRY) {
+                tr->nd[j].ask_at = ask_at;
+                askq_at(&tr->nd_due, j, ask_at);
+        } else {
+                askq_remove(&tr->nd_due, j);
+        }
+}
+
 /* After a (re)build: each trigger continues from its kept answer (see above). */
 static void nd_restore(struct daemon *d, struct tenant_rt *tr)
 {
@@ -1003,13 +1021,14 @@ static void nd_restore(struct daemon *d, struct tenant_rt *tr)
                 nd->phase = ND_ASK;
                 if (!nd_active(tr, j))
                         continue;
+                nd_set_phase(tr, j, ND_ASK, 0);
                 int64_t due;
                 struct batch_err err;
                 if (store_next_due_get(d->st, tr->name, tr->model.jobs[j].name, &due, &err) < 0)
                         continue;
                 if (sched_set_next_due(tr->sched, j, due) == 0) {
                         char iso[ISO_FORMAT_MAX];
-                        nd->phase = ND_WAITING;
+                        nd_set_phase(tr, j, ND_WAITING, 0);
                         nd->due = due;
                         dlog("info", tr->model.jobs[j].name, 0, 0, NULL,
                              "next_due_api: the kept answer %s has no instance yet: it is "
@@ -1024,7 +1043,7 @@ static void nd_restore(struct daemon *d, struct tenant_rt *tr)
 static void nd_created(struct tenant_rt *tr, size_t j, int64_t due)
 {
         if (tr->nd && tr->nd[j].phase == ND_WAITING && due >= tr->nd[j].due)
-                tr->nd[j].phase = ND_ASK;
+                nd_set_phase(tr, j, ND_ASK, 0);
 }
 
 /* Records a trigger's failure as a Start Failed instance with its alert, in the caller's
@@ -1089,8 +1108,7 @@ static bool nd_answer(struct daemon *d, struct remote_call *c, int64_t now)
                         nd->reported = false;
                         iso_format(due, nd_zone(tr, j), iso);
                         if (sched_set_next_due(tr->sched, j, due) < 0) {
-                                nd->phase = ND_RETRY;
-                                nd->ask_at = now + ND_STALE_RETRY_S;
+                                nd_set_phase(tr, j, ND_RETRY, now + ND_STALE_RETRY_S);
                                 dlog("info", job, 0, 0, c->trace, "next_due_api answered %s, "
                                      "which is not after the job's last due time: no new due "
                                      "time; asking again in %d s", iso, ND_STALE_RETRY_S);
@@ -1098,7 +1116,7 @@ static bool nd_answer(struct daemon *d, struct remote_call *c, int64_t now)
                         }
                         int rc = store_next_due_put(d->st, tr->name, job, due, now, &err);
                         tx_note(d, rc, &err);
-                        nd->phase = ND_WAITING;
+                        nd_set_phase(tr, j, ND_WAITING, 0);
                         nd->due = due;
                         dlog("info", job, 0, 0, c->trace, "next_due_api: next due %s%s", iso,
                              adjust == 1   ? " (the answer fell in a daylight-saving gap: "
@@ -1119,19 +1137,18 @@ static bool nd_answer(struct daemon *d, struct remote_call *c, int64_t now)
         nd->failures++;
         int attempts = def->next_due_attempts > 0 ? def->next_due_attempts
                                                   : ND_ATTEMPTS_DEFAULT;
-        nd->phase = ND_RETRY;
         if (nd->failures < attempts) {
                 int64_t delay = ND_BACKOFF_FIRST_S;
                 for (int k = 1; k < nd->failures && delay < ND_BACKOFF_MAX_S; k++)
                         delay *= 2;
                 if (delay > ND_BACKOFF_MAX_S)
                         delay = ND_BACKOFF_MAX_S;
-                nd->ask_at = now + delay;
+                nd_set_phase(tr, j, ND_RETRY, now + delay);
                 dlog("warn", job, 0, 0, c->trace, "%s; asking again in %lld s (attempt %d of %d)",
                      why, (long long)delay, nd->failures, attempts);
                 return false;
         }
-        nd->ask_at = now + ND_FAILED_RETRY_S;
+        nd_set_phase(tr, j, ND_RETRY, now + ND_FAILED_RETRY_S);
         if (!nd->reported) {
                 char full[700];
                 snprintf(full, sizeof(full), "%s (%d attempts)", why, nd->failures);
@@ -1145,7 +1162,7 @@ static bool nd_answer(struct daemon *d, struct remote_call *c, int64_t now)
 }
 
 /* The GETs to make now (after the turn's commit): triggers in ASK, and in RETRY whose
- * time has come. */
+ * time has come, taken from each tenant's queue (tr->nd_due). */
 static void nd_calls(struct daemon *d)
 {
         if (!d->remote || d->repo_failing)
@@ -1153,18 +1170,15 @@ static void nd_calls(struct daemon *d)
         int64_t now = dclock_now(&d->clock);
         for (size_t t = 0; t < d->ntenants; t++) {
                 struct tenant_rt *tr = &d->tenants[t];
-                for (size_t j = 0; j < tr->model.njobs; j++) {
+                size_t j;
+                while (tr->nd && askq_take(&tr->nd_due, now, &j)) {
                         if (!nd_active(tr, j))
-                                continue;
-                        struct nd_job *nd = &tr->nd[j];
-                        if (nd->phase != ND_ASK && (nd->phase != ND_RETRY || now < nd->ask_at))
                                 continue;
                         const struct job_def *def = tr->model.defs[j];
                         struct remote_call *c = calloc(1, sizeof(*c));
                         if (!c || !(c->url = strdup(def->next_due_api))) {
                                 remote_call_free(c);
-                                nd->phase = ND_RETRY;
-                                nd->ask_at = now + ND_BACKOFF_FIRST_S;
+                                nd_set_phase(tr, j, ND_RETRY, now + ND_BACKOFF_FIRST_S);
                                 continue;
                         }
                         c->op = REMOTE_OP_NEXT_DUE;
@@ -1175,22 +1189,21 @@ static void nd_calls(struct daemon *d)
                         c->timeout_s = def->next_due_timeout_seconds > 0
                                                ? def->next_due_timeout_seconds
                                                : ND_TIMEOUT_DEFAULT_S;
-                        nd->phase = ND_ASKING;
+                        nd_set_phase(tr, j, ND_ASKING, 0);
                         remote_worker_submit(d->remote, c);
                 }
         }
 }
 
-/* The earliest daemon-clock second at which a trigger's GET is due, INT64_MAX if none. */
+/* The earliest daemon-clock second at which a trigger's GET is due (in RETRY), INT64_MAX
+ * if none: the top of each tenant's queue. */
 static int64_t nd_next_ask(const struct daemon *d)
 {
         int64_t at = INT64_MAX;
         for (size_t t = 0; t < d->ntenants; t++) {
-                const struct tenant_rt *tr = &d->tenants[t];
-                for (size_t j = 0; j < tr->model.njobs; j++)
-                        if (nd_active(tr, j) && tr->nd[j].phase == ND_RETRY &&
-                            tr->nd[j].ask_at < at)
-                                at = tr->nd[j].ask_at;
+                int64_t a = askq_next_at(&d->tenants[t].nd_due);
+                if (a < at)
+                        at = a;
         }
         return at;
 }
@@ -2224,6 +2237,7 @@ static void free_tenants(struct daemon *d)
         d->npending = 0;
         for (size_t i = 0; i < d->ntenants; i++) {
                 free(d->tenants[i].nd);
+                askq_release(&d->tenants[i].nd_due);
                 sched_free(d->tenants[i].sched);
                 sched_model_release(&d->tenants[i].model);
         }
@@ -2302,7 +2316,8 @@ static int rebuild(struct daemon *d)
                 }
                 free(latest);
                 free(parent);
-                if (!(tr->nd = calloc(tr->model.njobs + 1, sizeof(*tr->nd))))
+                if (askq_init(&tr->nd_due, tr->model.njobs) < 0 ||
+                    !(tr->nd = calloc(tr->model.njobs + 1, sizeof(*tr->nd))))
                         return -1;
                 nd_restore(d, tr);
         }

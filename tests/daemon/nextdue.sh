@@ -22,6 +22,9 @@
 #   answer 00:20:00 and before creating its instance; the next batchd creates it without
 #   asking again (one GET before the instance exists), exactly once, and only then asks
 #   for the next one.
+# - a reload (apply to the running batchd) while the failing triggers wait to be asked
+#   again: a trigger disabled by it is asked no more, the others go on; enabled again,
+#   it is asked again.
 # Closes with "nextdue: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -138,6 +141,45 @@ grep -q 'nd-garbage answered no due time: .*tomorrow' "$tmp/daemon.log" && pass 
     fail "nd-garbage: the answer is quoted" "$tmp/daemon.log"
 failrow nd-500 'failed: HTTP 500: TestError: the test says 500 (2 attempts)'
 failrow nd-hang 'did not answer: '
+
+# A rebuild while the failing triggers wait to be asked again (batchd makes each tenant's
+# queue of GETs anew): nd-500, disabled by an apply to the running batchd, is asked no
+# more; nd-garbage and nd-hang, unchanged, go on being asked every 300 s of the clock.
+{
+    job nd-good /seq/good
+    job nd-flaky /seq/flaky "attempts: 2"
+    job nd-garbage /seq/garbage "attempts: 2"
+    job nd-500 /status/500 "attempts: 2"
+    echo "enabled: false"
+    job nd-hang /hang "attempts: 2, timeout_seconds: 1"
+} >"$tmp/defs/jobs.yaml"
+"$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 || fail "apply with nd-500 disabled" "$tmp/apply.out"
+reloaded() { [ "$(grep -c 'loaded 1 tenant' "$tmp/daemon.log")" -ge 2 ]; }
+wait_for "$WAIT" reloaded || fail "batchd reloaded the changed definitions" "$tmp/daemon.log"
+# Counted once the reload is logged; a GET of nd-500 under way then may still arrive.
+g0=$(calls /seq/garbage); h0=$(calls /hang)
+more() { [ "$(calls /seq/garbage)" -ge $((g0 + 3)) ] && [ "$(calls /hang)" -ge $((h0 + 3)) ]; }
+wait_for "$WAIT" more || fail "after the reload nd-garbage and nd-hang are asked again (3 more GETs each)"
+f0=$(calls /status/500)
+g1=$(calls /seq/garbage); h1=$(calls /hang)
+more3() { [ "$(calls /seq/garbage)" -ge $((g1 + 2)) ] && [ "$(calls /hang)" -ge $((h1 + 2)) ]; }
+if wait_for "$WAIT" more3 && [ "$(calls /status/500)" = "$f0" ]; then
+    pass "after the reload the disabled nd-500 is asked no more while nd-garbage and nd-hang are"
+else
+    fail "after the reload the disabled nd-500 is asked no more ($f0 then $(calls /status/500) GETs)" "$tmp/daemon.log"
+fi
+# Enabled again: asked again at once (its trigger starts anew).
+{
+    job nd-good /seq/good
+    job nd-flaky /seq/flaky "attempts: 2"
+    job nd-garbage /seq/garbage "attempts: 2"
+    job nd-500 /status/500 "attempts: 2"
+    job nd-hang /hang "attempts: 2, timeout_seconds: 1"
+} >"$tmp/defs/jobs.yaml"
+"$B" apply "$tmp/defs" --db "$DB" >"$tmp/apply.out" 2>&1 || fail "apply with nd-500 enabled" "$tmp/apply.out"
+asked_again() { [ "$(calls /status/500)" -gt "$f0" ]; }
+wait_for "$WAIT" asked_again && pass "enabled again, nd-500 is asked again" ||
+    fail "enabled again, nd-500 is asked again ($(calls /status/500) GETs)" "$tmp/daemon.log"
 kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""
 
 # batchctl plan: the job with its last known time (printed, like every plan time, in the

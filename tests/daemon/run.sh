@@ -115,7 +115,7 @@ executor: {exec: {command: [$tmp/no-such-command]}}
 kind: job
 name: asnobody
 type: manual
-executor: {exec: {command: [/usr/bin/id, -un], user: nobody}}
+executor: {exec: {command: [/usr/bin/id], user: nobody}}
 ---
 kind: job
 name: asnoone
@@ -227,8 +227,12 @@ wait_for "$WAIT" is_state "$cid" "Start Failed" &&
     fail "a command that does not exist: Start Failed with the error"
 if [ "$(id -u)" -eq 0 ]; then
     uid=$(submit_id asnobody)
-    wait_for "$WAIT" is_state "$uid" Success && [ "$("$B" instance log "$uid" --db "$tmp/r.db")" = "nobody" ] &&
-        pass "user: the job runs as that user" || fail "user: the job runs as that user"
+    # Its uid, primary group and supplementary groups, as the user database gives them
+    # (`id nobody`), none of the daemon's (root's) left.
+    want=$(id nobody)
+    wait_for "$WAIT" is_state "$uid" Success && [ "$("$B" instance log "$uid" --db "$tmp/r.db")" = "$want" ] &&
+        pass "user: the job runs as that user, with its groups ($want)" ||
+        fail "user: the job runs as that user, with its groups ($want; got: $("$B" instance log "$uid" --db "$tmp/r.db"))"
     xid=$(submit_id asnoone)
     wait_for "$WAIT" is_state "$xid" "Start Failed" &&
         reason_of "$xid" | grep -qx 'user "no-such-user-x": no such user' &&
