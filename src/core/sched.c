@@ -347,11 +347,79 @@ static int push_action(struct sched_actions *a, struct sched_action act)
         return 0;
 }
 
+/* A block of reason copies (keep_reason); rare: only an instance moved twice before
+ * the caller saw the first move needs one. */
+struct sched_text {
+        struct sched_text *next;
+        size_t used;
+        char buf[2048];
+};
+
+static void text_free(struct sched_text *t)
+{
+        while (t) {
+                struct sched_text *next = t->next;
+                free(t);
+                t = next;
+        }
+}
+
+void sched_actions_clear(struct sched_actions *a)
+{
+        a->n = 0;
+        text_free(a->text);
+        a->text = NULL;
+}
+
 void sched_actions_release(struct sched_actions *a)
 {
         free(a->items);
+        text_free(a->text);
         a->items = NULL;
+        a->text = NULL;
         a->n = a->cap = 0;
+}
+
+/* Moves the reason copies of `from` to `to` (the queue's actions join an advance's). */
+static void text_adopt(struct sched_actions *to, struct sched_actions *from)
+{
+        if (!from->text)
+                return;
+        struct sched_text *t = from->text;
+        while (t->next)
+                t = t->next;
+        t->next = to->text;
+        to->text = from->text;
+        from->text = NULL;
+}
+
+/* r is about to get a new reason: its latest action still waiting in *out or in the
+ * queue (reported by this call into the sched) and pointing at r->reason gets a copy,
+ * so it keeps the reason it was given. Returns 0 or BATCH_ENOMEM. */
+static int keep_reason(struct sched *s, struct sched_actions *out, struct sched_inst *r)
+{
+        struct sched_actions *l = r->touched == UINT64_MAX ? &s->queue
+                                  : r->touched == s->gen && out != &s->queue ? out
+                                                                            : NULL;
+        if (!l || r->act_at >= l->n)
+                return 0;
+        struct sched_action *a = &l->items[r->act_at];
+        if (a->inst != r || a->reason != r->reason || a->kind == SCHED_WARN)
+                return 0;
+        size_t n = strlen(r->reason) + 1;
+        if (!l->text || l->text->used + n > sizeof(l->text->buf)) {
+                struct sched_text *t = malloc(sizeof(*t));
+                if (!t)
+                        return BATCH_ENOMEM;
+                t->next = l->text;
+                t->used = 0;
+                l->text = t;
+        }
+        char *copy = l->text->buf + l->text->used;
+        memcpy(copy, r->reason, n);
+        l->text->used += n;
+        a->reason = copy;
+        return 0;
 }
 
 /* Keeps the timer heap in step with the job's timer (after decide_job). */
@@ -469,6 +537,7 @@ static void set_reason(struct sched_inst *r, const char *reason)
 static int report(struct sched *s, struct sched_actions *out, struct sched_action act)
 {
         act.inst->touched = out == &s->queue ? UINT64_MAX : s->gen;
+        act.inst->act_at = out->n;
         return push_action(out, act);
 }
 
@@ -478,6 +547,9 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
 {
         struct sched_action act = {kind, r, r->state, to, NULL};
         if (kind != SCHED_WARN) {
+                int rc = keep_reason(s, out, r);
+                if (rc < 0)
+                        return rc;
                 bool was = decidable(r);
                 r->state = to;
                 track(s, r, was);
@@ -872,6 +944,9 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                         return 0;
                 /* The wait goes on, but what it waits for changed: the new reason is
                  * reported (and recorded by the caller). */
+                int rc = keep_reason(s, out, r);
+                if (rc < 0)
+                        return rc;
                 set_reason(r, reason);
                 return report(s, out, (struct sched_action){SCHED_REASON, r, r->state,
                                                              r->state, r->reason});
@@ -1206,10 +1281,12 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
         int rc;
         for (size_t i = 0; i < s->queue.n; i++) {
                 s->queue.items[i].inst->touched = s->gen;
+                s->queue.items[i].inst->act_at = out->n;
                 if ((rc = push_action(out, s->queue.items[i])) < 0)
                         return rc;
         }
         s->queue.n = 0;
+        text_adopt(out, &s->queue);
         if (s->full_scan)
                 return advance_full(s, now, out);
         if ((rc = create_all_dues(s, now, out)) < 0 || (rc = decide_all(s, now, out)) < 0)

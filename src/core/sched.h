@@ -89,6 +89,7 @@ struct sched_inst {
         int64_t prev_due;  /* start of the dependency interval (prev_due, due] */
         int64_t retry_at;  /* a retry is due then (INT64_MAX: none) */
         uint64_t touched;  /* internal: the advance that last reported it */
+        size_t act_at;     /* internal: where its latest action is in that list */
         int state;
         bool scheduled;    /* false: a submit */
         bool warned;
@@ -118,13 +119,18 @@ struct sched_action {
         enum sched_action_kind kind;
         struct sched_inst *inst; /* valid until the next call into the sched */
         int from, to;
-        const char *reason;      /* inst->reason, static text, or (SCHED_WARN) the
-                                    job's warning text, valid while the sched lives */
+        const char *reason;      /* the reason it was given (inst->reason while the
+                                    instance keeps it, else a copy the list holds), valid
+                                    until the next call into the sched or the list's
+                                    sched_actions_clear */
 };
+
+struct sched_text; /* copies of reasons an instance changed after an earlier action */
 
 struct sched_actions {
         size_t n, cap;
         struct sched_action *items;
+        struct sched_text *text;
 };
 
 /* Called with every instance the scheduler forgets (final and no longer needed),
@@ -145,7 +151,9 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
 void sched_free(struct sched *s);
 
 /* Decides what to do at time `now` and appends the actions to *out (which the caller
- * empties between calls with out->n = 0 and frees with sched_actions_release). Returns
+ * empties between calls with sched_actions_clear and frees with sched_actions_release).
+ * Each action keeps the reason it was given, also when the same advance moves its
+ * instance on (a failure retried at once: Failed "exit 1", then Init "retry 1 of 3"). Returns
  * 0 or BATCH_ENOMEM. */
 int sched_advance(struct sched *s, int64_t now, struct sched_actions *out);
 
@@ -223,6 +231,11 @@ size_t sched_held(const struct sched *s);
 /* The number of transitions the scheduler has made (creations included). */
 uint64_t sched_transitions(const struct sched *s);
 
+/* Empties the list for the next advance, keeping its array; the actions' reasons are
+ * no longer valid. */
+void sched_actions_clear(struct sched_actions *a);
+
+/* Frees the list's memory (it may be used again as an empty list). */
 void sched_actions_release(struct sched_actions *a);
 
 /* Follows the instance w names (why.h): from now on every rule the scheduler applies to

@@ -341,7 +341,7 @@ static int serve(struct sim *sim)
 {
         const struct sim_params *p = &sim->p;
         int64_t t = sim->t;
-        sim->acts.n = 0;
+        sched_actions_clear(&sim->acts);
         int rc = sched_advance(sim->s, t, &sim->acts);
         if (rc < 0)
                 return rc;

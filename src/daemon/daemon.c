@@ -1856,7 +1856,7 @@ static void advance(struct daemon *d)
                 for (int round = 0; round < 100; round++) {
                         int64_t now = dclock_now(&d->clock);
                         int64_t snow = offset_to_scheduling(&tr->model.offset, now);
-                        d->acts.n = 0;
+                        sched_actions_clear(&d->acts);
                         if (sched_advance(tr->sched, snow, &d->acts) < 0 || d->acts.n == 0)
                                 break;
                         tx_begin(d);

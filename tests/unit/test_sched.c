@@ -314,6 +314,47 @@ static void test_single_instance(void **state)
         sched_free(s);
 }
 
+/* retry {attempts: 2, backoff_seconds: 0}: a failed run is retried in the same advance
+ * that reports its failure. Each action keeps the reason it was given (DESIGN §3: every
+ * transition is recorded with its reason): Failed with the run's "exit 1" (the reason
+ * "node lost" of a run on a lost node is recorded the same way), then Init with
+ * "retry 1 of 2", then the launch. */
+static void test_retry_at_once_keeps_reasons(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[1] = {job("flaky", "0 1 * * *")};
+        jobs[0].retry_attempts = 2;
+        jobs[0].retry_backoff_s = 0;
+        struct sched_tenant t = tenant();
+        struct sched *s;
+        assert_int_equal(sched_new(jobs, 1, &t, T("2026-03-02T00:00:00Z"), NULL, NULL, &s), 0);
+        struct sched_actions a = {0};
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:00:00Z"), &a), 0);
+        assert_int_equal(a.n, 2);
+        assert_int_equal(a.items[1].kind, SCHED_START);
+        struct sched_inst *in = a.items[1].inst;
+        assert_int_equal(sched_started(s, in, T("2026-03-02T01:00:00Z")), 0);
+        sched_actions_clear(&a);
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:00:30Z"), &a), 0);
+        assert_int_equal(sched_ended(s, in, SCHED_END_FAILED, "exit 1", T("2026-03-02T01:01:00Z")),
+                         0);
+        sched_actions_clear(&a);
+        assert_int_equal(sched_advance(s, T("2026-03-02T01:01:00Z"), &a), 0);
+        assert_int_equal(a.n, 3);
+        assert_int_equal(a.items[0].kind, SCHED_TRANSITION);
+        assert_int_equal(a.items[0].to, STATE_FAILED);
+        assert_non_null(a.items[0].reason);
+        assert_string_equal(a.items[0].reason, "exit 1");
+        assert_int_equal(a.items[1].kind, SCHED_TRANSITION);
+        assert_int_equal(a.items[1].from, STATE_FAILED);
+        assert_int_equal(a.items[1].to, STATE_INIT);
+        assert_string_equal(a.items[1].reason, "retry 1 of 2");
+        assert_int_equal(a.items[2].kind, SCHED_START);
+        assert_ptr_equal(a.items[2].inst, in);
+        sched_actions_release(&a);
+        sched_free(s);
+}
+
 /* ---- a waiting instance's reason follows what it waits for (docs/scheduler.md) ---- */
 
 enum wait_event { EV_NONE, EV_STARTED, EV_FAILED, EV_SUCCESS, EV_RERUN, EV_MARK_SUCCESS };
@@ -800,6 +841,7 @@ int main(void)
                 cmocka_unit_test(test_workday_holiday),
                 cmocka_unit_test(test_dst_week),
                 cmocka_unit_test(test_single_instance),
+                cmocka_unit_test(test_retry_at_once_keeps_reasons),
                 cmocka_unit_test(test_timeouts),
                 cmocka_unit_test(test_retries),
                 cmocka_unit_test(test_catchup),
