@@ -39,10 +39,12 @@ failed=0
 tmp=$(mktemp -d)
 pids=""
 daemon_pid=""
+daemon_b_pid=""
 pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
 pgroot=""
 cleanup() {
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+    [ -n "$daemon_b_pid" ] && kill "$daemon_b_pid" 2>/dev/null
     for p in $pids; do kill "$p" 2>/dev/null; done
     if [ -n "$pgroot" ]; then "$pgs" stop "$pgroot/pg" 2>/dev/null; rm -rf "$pgroot"; fi
     [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
@@ -435,6 +437,9 @@ remote alerts ack "$A2" >"$tmp/rack.out" 2>&1 && grep -q "alert $A2 acknowledged
 stop_daemon
 
 # ---- the same on PostgreSQL: raised in the scheduler's transaction, sent by the worker ----
+# Two batchd nodes share the database (docs/cluster.md): one plans, and both nodes' alert
+# workers look for pending deliveries, so each is sent once only because it is claimed
+# first (docs/alerts.md, "One sender per delivery").
 pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
 if DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") && [ -n "$DSN" ]; then
     mkdir -p "$tmp/pgdefs"
@@ -452,22 +457,31 @@ trigger: {cron: "0,3 1 * * *", timezone: UTC}
 executor: {exec: {command: [/bin/sh, -c, 'exit 7']}}
 EOF
     "$B" apply "$tmp/pgdefs" --db "$DSN" >"$tmp/pgapply.out" 2>&1 || fail "apply to PostgreSQL" "$tmp/pgapply.out"
-    "$D" --db "$DSN" --state-dir "$tmp/pgstate" --clock-start 2026-03-02T00:59:50Z --clock-rate 60 \
-        --listen off 2>>"$tmp/daemon.log" &
+    "$D" --db "$DSN" --state-dir "$tmp/pgstate" --node-name pg-a \
+        --clock-start 2026-03-02T00:59:50Z --clock-rate 60 --listen off 2>>"$tmp/daemon.log" &
     daemon_pid=$!
+    "$D" --db "$DSN" --state-dir "$tmp/pgstate-b" --node-name pg-b \
+        --clock-start 2026-03-02T00:59:50Z --clock-rate 60 --listen off 2>>"$tmp/daemon-b.log" &
+    daemon_b_pid=$!
     pg_done() {
         "$B" alerts list --db "$DSN" --job pgbad -o json >"$tmp/pglist.json" 2>/dev/null &&
             $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d['items']) == 2 else 1)" "$tmp/pglist.json" &&
             [ "$(grep -l 'pg-ops@example.com' "$tmp"/smtp/*.json 2>/dev/null | wc -l)" -ge 1 ]
     }
-    wait_for "$WAIT" pg_done && pass "PostgreSQL: two failures, two alert rows, an e-mail" ||
-        fail "PostgreSQL: two failures, two alert rows, an e-mail" "$tmp/daemon.log"
+    wait_for "$WAIT" pg_done && pass "PostgreSQL, two nodes: two failures, two alert rows, an e-mail" ||
+        fail "PostgreSQL, two nodes: two failures, two alert rows, an e-mail" "$tmp/daemon.log"
+    # Both workers had the time to send it: a second send would be in the sink by now.
+    sleep 3
+    kill -0 "$daemon_b_pid" 2>/dev/null && pass "PostgreSQL: the second node ran beside the first" ||
+        fail "PostgreSQL: the second node ran beside the first" "$tmp/daemon-b.log"
+    kill "$daemon_b_pid" 2>/dev/null
+    wait "$daemon_b_pid" 2>/dev/null
     stop_daemon
     PG1=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['items'][1]['id'])" "$tmp/pglist.json")
     PG2=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['items'][0]['id'])" "$tmp/pglist.json")
     "$B" alerts get "$PG1" --db "$DSN" -o json >"$tmp/pgget.json" 2>&1
     "$B" alerts explain "$PG2" --db "$DSN" >"$tmp/pgexplain.out" 2>&1
-    pycheck "PostgreSQL: the first sent once with its recorded Message-ID, the second suppressed" <<'EOF'
+    pycheck "PostgreSQL, two nodes: the first sent once with its recorded Message-ID, the second suppressed" <<'EOF'
 import email, glob, json, sys
 tmp = sys.argv[1]
 a = json.load(open(tmp + "/pgget.json"))
