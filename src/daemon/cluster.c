@@ -118,6 +118,20 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
         return CLUSTER_SAME;
 }
 
+void cluster_hand_over(struct cluster *c, struct store *st, const char *why)
+{
+        if (!c->on || !c->planning)
+                return;
+        struct batch_err err = {0};
+        if (store_lease_release(st, CLUSTER_LEASE, c->node, &err) < 0)
+                dlog("error", NULL, 0, 0, NULL, "node %s: the planner lease cannot be given "
+                     "up (it runs out by itself): %s", c->node, err.msg);
+        c->planning = false;
+        c->valid_until_ms = 0;
+        publish(c);
+        dlog("info", NULL, 0, 0, NULL, "node %s gives the planner lease up: %s", c->node, why);
+}
+
 int cluster_fence(struct cluster *c, struct store *st, struct batch_err *reterr)
 {
         if (!c->on)

@@ -57,6 +57,11 @@ int cluster_session_limits(int ttl_s);
 enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t now_ms,
                                  bool may_plan);
 
+/* Gives the planner lease up now (a release: the row expires, keeping its epoch, so a
+ * standby takes it at its next try), when this node plans: planning stops. For a
+ * drained node (node.h), whose runs have all ended. Logs `why`. */
+void cluster_hand_over(struct cluster *c, struct store *st, const char *why);
+
 /* The fence (DESIGN §11.2): called first in each of the planner's transactions. 0 when
  * the lease still names this node at its epoch (the row then stays share-locked until
  * the transaction ends); otherwise an error (*reterr) and, when another holder has it,

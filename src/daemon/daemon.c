@@ -3035,9 +3035,16 @@ int main(int argc, char **argv)
                 /* In a cluster: the planner lease, taken and kept only while the node's
                  * clock agrees with the database's (a virtual clock never does: the
                  * lease runs on real time, so there the verdict does not count); a
-                 * standby waits for it. */
+                 * standby waits for it. A drained node (draining, no run left) neither
+                 * takes it nor keeps it: a draining planner plans on while its runs
+                 * finish, then hands the lease over (docs/cluster.md). */
                 if (d.cluster.on) {
-                        bool may_plan = d.clock.virtual_clock || node_may_plan(&d.node);
+                        bool drained = !node_may_launch(&d.node) && d.nruns == 0;
+                        if (drained)
+                                cluster_hand_over(&d.cluster, d.st,
+                                                  "the node is drained (its runs have ended)");
+                        bool may_plan = !drained &&
+                                        (d.clock.virtual_clock || node_may_plan(&d.node));
                         enum cluster_change ch = cluster_tick(&d.cluster, d.st, mono_ms(),
                                                               may_plan);
                         if (d.cluster.failures != reopened_at && !d.cluster.planning) {

@@ -5,7 +5,8 @@
 # "node lost" and retries it by the job's policy, and the lost node's supervisor kills
 # the job once past its lease, so the run never goes on beside its retry; a node whose
 # lease was taken over while it was stopped (SIGSTOP) stops planning when continued, and
-# the new planner alone runs instances. Expected outcomes from DESIGN §9, §11.2, issue 22.
+# the new planner alone runs instances; a drained planner hands the lease over once its
+# run has ended. Expected outcomes from DESIGN §9, §11.2, issue 22.
 # Closes with "cluster-lease: N passed, M failed".
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
@@ -62,6 +63,11 @@ name: long
 type: manual
 retry: {attempts: 1, backoff_seconds: 1}
 executor: {exec: {command: [/bin/sh, -c, 'echo "\$BATCH_EXECUTION_ID \$\$" >>$tmp/started; until [ -e $tmp/go ]; do sleep 0.1; done; echo "\$BATCH_EXECUTION_ID" >>$tmp/ended']}}
+---
+kind: job
+name: quick
+type: manual
+executor: {exec: {command: [/bin/true]}}
 EOF2
 "$B" apply "$tmp/defs" --db "$DSN" >"$tmp/apply.out" 2>&1 || fail "apply the job" "$tmp/apply.out"
 
@@ -114,6 +120,33 @@ wait_for "$WAIT" is_state "$hid" Success && [ "$(inst_jq "$hid" '.executions | l
     [ "$(exec_node "$hid" 1)" = a ] && holder "a 3" &&
     pass "after the takeover the new planner alone runs instances" ||
     { dump_inst "$hid"; fail "after the takeover the new planner alone runs instances" "$tmp/inst"; }
+
+# Drain of the planner (docs/cluster.md): a finishes its run in flight, launching nothing
+# more (a submit of `quick` waits), then gives the lease up; b takes it (epoch 4) and runs
+# what waited.
+rm -f "$tmp/go"
+iid=$(submit_id long)
+wait_for "$WAIT" is_state "$iid" Running && [ "$(exec_node "$iid" 1)" = a ] ||
+    { dump_inst "$iid"; fail "a runs an instance before its drain" "$tmp/inst"; }
+"$B" nodes drain a --db "$DSN" >"$tmp/drain.out" 2>&1 || fail "batchctl nodes drain a" "$tmp/drain.out"
+sleep 2 # a reads its state back every second
+jid=$(submit_id quick)
+sleep $((TTL * 2))
+[ -n "$jid" ] && holder "a 3" && is_state "$iid" Running && [ -z "$(exec_node "$jid" 1)" ] &&
+    pass "a draining planner keeps the lease while its run goes on, and launches nothing" ||
+    { dump_inst "$jid"; fail "a draining planner keeps the lease while its run goes on, and launches nothing" "$tmp/inst"; }
+touch "$tmp/go"
+wait_for "$WAIT" is_state "$iid" Success && wait_for "$WAIT" holder "b 4" &&
+    logged a 'gives the planner lease up: the node is drained' &&
+    pass "once its run ended the drained planner hands the lease over (b at epoch 4)" ||
+    fail "once its run ended the drained planner hands the lease over (b at epoch 4)" "$tmp/a.log"
+wait_for "$WAIT" is_state "$jid" Success && [ "$(exec_node "$jid" 1)" = b ] &&
+    [ "$(inst_jq "$iid" '.executions | length')" = 1 ] &&
+    pass "the instance that waited runs on the new planner; the drained node's run ended once" ||
+    { dump_inst "$jid"; fail "the instance that waited runs on the new planner; the drained node's run ended once" "$tmp/inst"; }
+sleep $((TTL * 2))
+holder "b 4" && pass "a drained node does not take the lease back" ||
+    fail "a drained node does not take the lease back" "$tmp/a.log"
 
 echo "cluster-lease: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
