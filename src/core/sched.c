@@ -1117,6 +1117,125 @@ void sched_free(struct sched *s)
         free(s);
 }
 
+struct sched_inst *sched_counterpart(const struct sched *s, struct sched *copy,
+                                     const struct sched_inst *r)
+{
+        if (!r || r->job >= s->njobs || s->njobs != copy->njobs)
+                return NULL;
+        const struct job_state *j = &s->jobs[r->job];
+        for (size_t k = j->n; k-- > j->head;) /* the newest first: most asked for */
+                if (j->recs[k] == r)
+                        return copy->jobs[r->job].recs[k];
+        return NULL;
+}
+
+/* Copies job j of s into c->jobs[i] (c's spec and tenant): its instances in the same
+ * places. On failure c->jobs[i] holds what was copied (sched_free releases it). */
+static int copy_job(struct sched *c, const struct job_state *j, size_t i,
+                    const struct sched_job_spec *spec)
+{
+        struct job_state *d = &c->jobs[i];
+        *d = *j;
+        d->spec = spec;
+        d->recs = NULL;
+        d->children = NULL;
+        d->dep_due = NULL;
+        d->last_sched = NULL;
+        d->head = d->n = d->dfrom = d->cap = 0;
+        timeout_plan_compute(spec->estimated_minutes, spec->max_minutes, &c->tenant.timeouts,
+                             &d->timeouts);
+        snprintf(d->warn_msg, sizeof(d->warn_msg), "running longer than %d minutes",
+                 d->timeouts.warn_minutes);
+        if (j->nchildren) {
+                if (!(d->children = malloc(j->nchildren * sizeof(*d->children))))
+                        return BATCH_ENOMEM;
+                memcpy(d->children, j->children, j->nchildren * sizeof(*d->children));
+        }
+        if (spec->ndeps) {
+                if (!(d->dep_due = malloc(spec->ndeps * sizeof(*d->dep_due))))
+                        return BATCH_ENOMEM;
+                memcpy(d->dep_due, j->dep_due, spec->ndeps * sizeof(*d->dep_due));
+        }
+        if (j->cap) {
+                if (!(d->recs = malloc(j->cap * sizeof(*d->recs))))
+                        return BATCH_ENOMEM;
+                d->cap = j->cap;
+        }
+        d->head = d->n = j->head;
+        for (size_t k = j->head; k < j->n; k++) {
+                struct sched_inst *r = malloc(sizeof(*r));
+                if (!r)
+                        return BATCH_ENOMEM;
+                *r = *j->recs[k];
+                d->recs[d->n++] = r;
+                if (j->recs[k] == j->last_sched)
+                        d->last_sched = r;
+        }
+        d->dfrom = j->dfrom;
+        return 0;
+}
+
+int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
+               const struct sched_tenant *tenant, sched_retire_fn *retire, void *retire_arg,
+               struct sched **ret)
+{
+        if (s->why)
+                return BATCH_EINVAL;
+        struct sched *c = malloc(sizeof(*c));
+        if (!c)
+                return BATCH_ENOMEM;
+        *c = *s;
+        /* Nothing of s's is owned by c until it is copied (sched_free(c) on failure). */
+        c->jobs = calloc(s->njobs ? s->njobs : 1, sizeof(*c->jobs));
+        c->dues = c->timers = (struct idxheap){0};
+        c->pass = c->later = c->prunes = c->due_now = (struct jobset){0};
+        c->queue = (struct sched_actions){0};
+        c->ext_slots = NULL;
+        c->ext_cap = c->ext_n = 0;
+        c->retire = NULL;
+        c->retire_arg = NULL;
+        c->tenant = *tenant;
+        if (!c->tenant.zone)
+                c->tenant.zone = tz_utc();
+        int rc = c->jobs ? 0 : BATCH_ENOMEM;
+        if (rc < 0) {
+                free(c);
+                return rc;
+        }
+        if (idxheap_copy(&c->dues, &s->dues) < 0 || idxheap_copy(&c->timers, &s->timers) < 0 ||
+            jobset_copy(&c->pass, &s->pass) < 0 || jobset_copy(&c->later, &s->later) < 0 ||
+            jobset_copy(&c->prunes, &s->prunes) < 0 || jobset_copy(&c->due_now, &s->due_now) < 0)
+                rc = BATCH_ENOMEM;
+        for (size_t i = 0; i < s->njobs && rc == 0; i++)
+                rc = copy_job(c, &s->jobs[i], i, &jobs[i]);
+        for (size_t i = 0; i < s->queue.n && rc == 0; i++) {
+                struct sched_action a = s->queue.items[i];
+                const struct sched_inst *old = a.inst;
+                a.inst = sched_counterpart(s, c, old);
+                if (a.reason == old->reason)
+                        a.reason = a.inst->reason;
+                else if (a.reason == s->jobs[old->job].warn_msg)
+                        a.reason = c->jobs[old->job].warn_msg;
+                rc = push_action(&c->queue, a);
+        }
+        if (rc == 0 && s->ext_cap) {
+                if (!(c->ext_slots = calloc(s->ext_cap, sizeof(*c->ext_slots))))
+                        rc = BATCH_ENOMEM;
+                for (size_t i = 0; i < s->ext_cap && rc == 0; i++)
+                        c->ext_slots[i] = sched_counterpart(s, c, s->ext_slots[i]);
+                c->ext_cap = s->ext_cap;
+                c->ext_n = s->ext_n;
+        }
+        if (rc < 0) {
+                sched_free(c); /* retire is NULL: nothing is handed over */
+                return rc;
+        }
+        c->retire = retire;
+        c->retire_arg = retire_arg;
+        *ret = c;
+        return 0;
+}
+
 /* The reference the index is tested against (sched_set_full_scan): every job is looked
  * at for its dues, then decided in every pass until a pass changes nothing; the next
  * wake-up is the earliest over every job. */
