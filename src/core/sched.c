@@ -71,7 +71,14 @@ struct sched {
         size_t ext_cap, ext_n;
         bool ext_incomplete; /* an insertion failed (no memory): lookups also scan */
         struct why *why;     /* the instance being explained (sched_set_why), or NULL */
+        /* Retired instances' memory, for the next new ones (a new instance reuses memory
+         * just written, likely still in cache, and costs no malloc): at most SPARE_MAX. */
+        struct sched_inst **spare;
+        size_t nspare;
 };
+
+/* The retired instances a scheduler keeps for reuse (about 330 KiB at most). */
+#define SPARE_MAX 1024
 
 /* ---- the index by ext_id ------------------------------------------------------------ */
 
@@ -527,9 +534,13 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
 static struct sched_inst *new_inst(struct sched *s, size_t job, bool scheduled, int64_t due,
                                    int64_t now)
 {
-        struct sched_inst *r = calloc(1, sizeof(*r));
-        if (!r)
+        struct sched_inst *r;
+        if (s->nspare) {
+                r = s->spare[--s->nspare];
+                memset(r, 0, sizeof(*r));
+        } else if (!(r = calloc(1, sizeof(*r)))) {
                 return NULL;
+        }
         r->id = ++s->next_id;
         r->job = job;
         r->scheduled = scheduled;
@@ -1016,7 +1027,10 @@ static void prune_job(struct sched *s, size_t job)
                 if (s->retire)
                         s->retire(s->retire_arg, r);
                 ext_remove(s, r);
-                free(r);
+                if (s->spare && s->nspare < SPARE_MAX)
+                        s->spare[s->nspare++] = r;
+                else
+                        free(r);
         }
 }
 
@@ -1040,6 +1054,7 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
+        s->spare = malloc(SPARE_MAX * sizeof(*s->spare)); /* NULL: no reuse, no error */
         int rc = 0;
         if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
             jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
@@ -1107,6 +1122,9 @@ void sched_free(struct sched *s)
         }
         free(s->jobs);
         free(s->ext_slots);
+        for (size_t i = 0; i < s->nspare; i++)
+                free(s->spare[i]);
+        free(s->spare);
         idxheap_release(&s->dues);
         idxheap_release(&s->timers);
         jobset_release(&s->pass);
@@ -1192,6 +1210,8 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
         c->queue = (struct sched_actions){0};
         c->ext_slots = NULL;
         c->ext_cap = c->ext_n = 0;
+        c->spare = malloc(SPARE_MAX * sizeof(*c->spare)); /* its own, empty */
+        c->nspare = 0;
         c->retire = NULL;
         c->retire_arg = NULL;
         c->tenant = *tenant;
@@ -1199,6 +1219,7 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
                 c->tenant.zone = tz_utc();
         int rc = c->jobs ? 0 : BATCH_ENOMEM;
         if (rc < 0) {
+                free(c->spare);
                 free(c);
                 return rc;
         }
