@@ -308,8 +308,8 @@ static bool has_pause(const struct pause_period *in, size_t n, const struct paus
 static int64_t fork_time(const struct impact_input *b, const struct impact_input *a,
                          const struct sched_subset *sb, const struct sched_subset *sa)
 {
-        if (b->from != a->from || b->to != a->to || tenant_diff(b->tenant, a->tenant) != TD_PAUSES ||
-            sb->n != sa->n)
+        if (b->from != a->from || b->to != a->to || sb->n != sa->n ||
+            tenant_diff(b->tenant, a->tenant) != TD_PAUSES)
                 return a->from;
         for (size_t k = 0; k < sb->n; k++) {
                 const struct sched_job_spec *x = &sb->jobs[k], *y = &sa->jobs[k];

@@ -1232,7 +1232,10 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
         for (size_t i = 0; i < s->queue.n && rc == 0; i++) {
                 struct sched_action a = s->queue.items[i];
                 const struct sched_inst *old = a.inst;
-                a.inst = sched_counterpart(s, c, old);
+                if (!(a.inst = sched_counterpart(s, c, old))) {
+                        rc = BATCH_EINVAL; /* not held: cannot be (queued ones are) */
+                        break;
+                }
                 if (a.reason == old->reason)
                         a.reason = a.inst->reason;
                 else if (a.reason == s->jobs[old->job].warn_msg)

@@ -364,21 +364,28 @@ int sim_fork(const struct sim *sim, const struct sim_params *p, struct sim **ret
                 free(f);
                 return rc;
         }
-        /* The first waits: the slots, what refers to them, the slots free for reuse. */
-        f->res.waits = dup_items(sim->res.waits, sim->capwaits, sizeof(*f->res.waits));
-        f->res.nwaits = sim->res.nwaits;
-        f->capwaits = f->res.waits ? sim->capwaits : 0;
+        /* The first waits: the slots, what refers to them, the slots free for reuse; the
+         * runs in flight. Each array as long as what it holds (it grows as it would). */
+        f->res.waits = dup_items(sim->res.waits, sim->res.nwaits, sizeof(*f->res.waits));
+        f->res.nwaits = f->capwaits = sim->res.nwaits;
         f->wait_of = dup_items(sim->wait_of, sim->nwait_of, sizeof(*f->wait_of));
-        f->nwait_of = f->wait_of ? sim->nwait_of : 0;
-        f->free_waits = dup_items(sim->free_waits, sim->capfree_waits, sizeof(*f->free_waits));
-        f->nfree_waits = sim->nfree_waits;
-        f->capfree_waits = f->free_waits ? sim->capfree_waits : 0;
-        f->h.items = dup_items(sim->h.items, sim->h.cap, sizeof(*f->h.items));
-        f->h.n = sim->h.n;
-        f->h.cap = f->h.items ? sim->h.cap : 0;
-        if ((sim->capwaits && !f->res.waits) || (sim->nwait_of && !f->wait_of) ||
-            (sim->capfree_waits && !f->free_waits) || (sim->h.cap && !f->h.items))
-                rc = BATCH_ENOMEM;
+        f->nwait_of = sim->nwait_of;
+        f->free_waits = dup_items(sim->free_waits, sim->nfree_waits, sizeof(*f->free_waits));
+        f->nfree_waits = f->capfree_waits = sim->nfree_waits;
+        f->h.items = dup_items(sim->h.items, sim->h.n, sizeof(*f->h.items));
+        f->h.n = f->h.cap = sim->h.n;
+        if ((f->capwaits && !f->res.waits) || (f->nwait_of && !f->wait_of) ||
+            (f->capfree_waits && !f->free_waits) || (f->h.cap && !f->h.items)) {
+                rc = BATCH_ENOMEM; /* what was not copied counts as empty */
+                if (!f->res.waits)
+                        f->res.nwaits = f->capwaits = 0;
+                if (!f->wait_of)
+                        f->nwait_of = 0;
+                if (!f->free_waits)
+                        f->nfree_waits = f->capfree_waits = 0;
+                if (!f->h.items)
+                        f->h.n = f->h.cap = 0;
+        }
         /* The runs in flight, on the copy's instances (the same heap order: same keys). */
         for (size_t i = 0; i < f->h.n && rc == 0; i++)
                 if (!(f->h.items[i].inst = sched_counterpart(sim->s, f->s, sim->h.items[i].inst)))
