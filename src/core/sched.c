@@ -74,11 +74,17 @@ struct sched {
         /* Retired instances' memory, for the next new ones (a new instance reuses memory
          * just written, likely still in cache, and costs no malloc): at most SPARE_MAX. */
         struct sched_inst **spare;
-        size_t nspare;
+        size_t nspare, capspare; /* capspare: SPARE_MAX, or 0 (none kept) */
 };
 
-/* The retired instances a scheduler keeps for reuse (about 330 KiB at most). */
+/* The retired instances a scheduler keeps for reuse (about 330 KiB at most). None under
+ * AddressSanitizer: a caller's pointer to a retired instance must stay a use after free
+ * it reports, not a read of whichever instance reused the memory. */
+#ifdef __SANITIZE_ADDRESS__
+#define SPARE_MAX 0
+#else
 #define SPARE_MAX 1024
+#endif
 
 /* ---- the index by ext_id ------------------------------------------------------------ */
 
@@ -1027,7 +1033,7 @@ static void prune_job(struct sched *s, size_t job)
                 if (s->retire)
                         s->retire(s->retire_arg, r);
                 ext_remove(s, r);
-                if (s->spare && s->nspare < SPARE_MAX)
+                if (s->nspare < s->capspare)
                         s->spare[s->nspare++] = r;
                 else
                         free(r);
@@ -1054,7 +1060,8 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
-        s->spare = malloc(SPARE_MAX * sizeof(*s->spare)); /* NULL: no reuse, no error */
+        s->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*s->spare)) : NULL;
+        s->capspare = s->spare ? SPARE_MAX : 0; /* no memory for it: no reuse, no error */
         int rc = 0;
         if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
             jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
@@ -1210,8 +1217,9 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
         c->queue = (struct sched_actions){0};
         c->ext_slots = NULL;
         c->ext_cap = c->ext_n = 0;
-        c->spare = malloc(SPARE_MAX * sizeof(*c->spare)); /* its own, empty */
+        c->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*c->spare)) : NULL; /* its own, empty */
         c->nspare = 0;
+        c->capspare = c->spare ? SPARE_MAX : 0;
         c->retire = NULL;
         c->retire_arg = NULL;
         c->tenant = *tenant;
