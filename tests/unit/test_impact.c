@@ -1,9 +1,8 @@
 /* The impact of five typical changes (issue 24, docs/why.md): a cron edit, a new parent,
  * a calendar holiday, a window change and disabling a job, and of a pause period. Each
- * compares the plan of
- * 2026-12-01T00:00Z..2026-12-03T00:00Z (Tuesday and Wednesday) with the current and the
- * new definitions, through the real scheduler, and checks the list of differences against
- * the one DESIGN.md's rules prescribe, entry by entry. */
+ * compares the plan of 2026-12-01T00:00Z..2026-12-03T00:00Z (Tuesday and Wednesday) with
+ * the current and the new definitions, through the real scheduler, and checks the list of
+ * differences against the one DESIGN.md's rules prescribe, entry by entry. */
 #include "test.h"
 
 #include <stdio.h>
