@@ -2,6 +2,7 @@
 #include "core/idxheap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 
@@ -18,6 +19,18 @@ int idxheap_init(struct idxheap *h, size_t cap)
         for (size_t i = 0; i < c; i++)
                 h->pos[i] = SIZE_MAX;
         h->cap = cap;
+        return 0;
+}
+
+int idxheap_copy(struct idxheap *dst, const struct idxheap *src)
+{
+        int rc = idxheap_init(dst, src->cap);
+        if (rc < 0)
+                return rc;
+        size_t c = src->cap ? src->cap : 1;
+        memcpy(dst->nodes, src->nodes, src->n * sizeof(*dst->nodes));
+        memcpy(dst->pos, src->pos, c * sizeof(*dst->pos));
+        dst->n = src->n;
         return 0;
 }
 

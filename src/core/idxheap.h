@@ -27,6 +27,10 @@ struct idxheap {
  * empty and idxheap_release is still safe). */
 int idxheap_init(struct idxheap *h, size_t cap);
 
+/* Makes *dst a copy of src with its own memory (the same items, keys and order).
+ * Returns 0 or BATCH_ENOMEM (then *dst is empty and idxheap_release is still safe). */
+int idxheap_copy(struct idxheap *dst, const struct idxheap *src);
+
 /* Frees the heap's memory; *h is empty afterwards. Accepts a zeroed *h. */
 void idxheap_release(struct idxheap *h);
 

@@ -285,6 +285,51 @@ static int subset_side(const struct impact_input *in, bool **only, const char **
         return 0;
 }
 
+/* True when pause period p is one of the n periods of `in`. */
+static bool has_pause(const struct pause_period *in, size_t n, const struct pause_period *p)
+{
+        for (size_t i = 0; i < n; i++)
+                if (in[i].from == p->from && in[i].to == p->to)
+                        return true;
+        return false;
+}
+
+/* The instant before which the two plans are the same, when the sides differ only in
+ * the tenant's pause periods: then both simulations serve their instants before it
+ * once (impact_run forks them there); otherwise a.from (nothing shared).
+ * Why the plans are the same before it: the subsets are the same jobs in the same order
+ * with the same definitions for the scheduler (same_job, the parents by index), and the
+ * tenants differ in nothing but the pauses (tenant_diff); sched.c reads the pauses only in
+ * create_due, for a due no later than the instant served (pause_admit), and in an
+ * explanation (impact runs none). For t before the earliest `from` of a period that only
+ * one side has, a period containing t is on both sides or on neither, so every due
+ * created before that instant is paused on both sides or on neither, and every served
+ * instant gives both schedulers the same actions. Capped at to + 1 (the whole plan). */
+static int64_t fork_time(const struct impact_input *b, const struct impact_input *a,
+                         const struct sched_subset *sb, const struct sched_subset *sa)
+{
+        if (b->from != a->from || b->to != a->to || sb->n != sa->n ||
+            tenant_diff(b->tenant, a->tenant) != TD_PAUSES)
+                return a->from;
+        for (size_t k = 0; k < sb->n; k++) {
+                const struct sched_job_spec *x = &sb->jobs[k], *y = &sa->jobs[k];
+                if (strcmp(x->name, y->name) || !same_job(sb->jobs, x, sa->jobs, y))
+                        return a->from;
+                for (size_t d = 0; d < x->ndeps; d++)
+                        if (x->deps[d].parent != y->deps[d].parent)
+                                return a->from;
+        }
+        int64_t at = a->to < INT64_MAX ? a->to + 1 : INT64_MAX;
+        const struct sched_tenant *t[2] = {b->tenant, a->tenant};
+        for (int side = 0; side < 2; side++)
+                for (size_t i = 0; i < t[side]->npauses; i++) {
+                        const struct pause_period *p = &t[side]->pauses[i];
+                        if (p->from < at && !has_pause(t[!side]->pauses, t[!side]->npauses, p))
+                                at = p->from;
+                }
+        return at > a->from ? at : a->from;
+}
+
 /* Hands a row of the plan before (after) to the comparison. */
 static void row_before(void *arg, const struct sim_row *row, const struct sim_wait *wait)
 {
@@ -293,6 +338,13 @@ static void row_before(void *arg, const struct sim_row *row, const struct sim_wa
 
 static void row_after(void *arg, const struct sim_row *row, const struct sim_wait *wait)
 {
+        impact_cmp_row(arg, 1, row, wait);
+}
+
+/* Hands a row of the common start of both plans to the comparison, as each plan's. */
+static void row_both(void *arg, const struct sim_row *row, const struct sim_wait *wait)
+{
+        impact_cmp_row(arg, 0, row, wait);
         impact_cmp_row(arg, 1, row, wait);
 }
 
@@ -323,16 +375,32 @@ int impact_run(const struct impact_input *before, const struct impact_input *aft
                                                               sub[1].n},
                                     &c);
         /* Both plans side by side in simulated time, each row compared as soon as its
-         * counterpart has come: neither plan is kept. */
+         * counterpart has come: neither plan is kept. What both plans share (fork_time)
+         * is simulated once, its rows handed over as both plans', then forked. */
         const struct impact_input *in[2] = {before, after};
         sim_row_fn *to_cmp[2] = {row_before, row_after};
-        for (int k = 0; k < 2 && rc == 0; k++) {
-                struct sim_params p = {.jobs = sub[k].jobs, .njobs = sub[k].n,
-                                       .tenant = in[k]->tenant, .from = in[k]->from,
-                                       .to = in[k]->to, .waits = true, .row = to_cmp[k],
-                                       .row_arg = c};
-                rc = sim_begin(&p, &sim[k]);
+        struct sim_params p[2];
+        for (int k = 0; k < 2; k++)
+                p[k] = (struct sim_params){.jobs = sub[k].jobs, .njobs = sub[k].n,
+                                           .tenant = in[k]->tenant, .from = in[k]->from,
+                                           .to = in[k]->to, .waits = true, .row = to_cmp[k],
+                                           .row_arg = c};
+        int64_t fork_at = rc == 0 ? fork_time(before, after, &sub[0], &sub[1]) : before->from;
+        if (rc == 0 && fork_at > before->from) {
+                struct sim_params shared = p[0];
+                shared.row = row_both;
+                rc = sim_begin(&shared, &sim[0]);
+                for (int64_t until = before->from; rc == 0; until += LOCKSTEP_S) {
+                        rc = sim_step(sim[0], until < fork_at - 1 ? until : fork_at - 1);
+                        if (until >= fork_at - 1 || sim_done(sim[0]))
+                                break;
+                }
+                if (rc == 0 && (rc = sim_fork(sim[0], &p[1], &sim[1])) == 0)
+                        sim_set_row(sim[0], row_before, c);
         }
+        for (int k = 0; k < 2 && rc == 0; k++)
+                if (!sim[k])
+                        rc = sim_begin(&p[k], &sim[k]);
         for (int64_t step = 0; rc == 0 && !(sim_done(sim[0]) && sim_done(sim[1]));
              step += LOCKSTEP_S)
                 for (int k = 0; k < 2 && rc == 0; k++)

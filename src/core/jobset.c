@@ -2,6 +2,7 @@
 #include "core/jobset.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 
@@ -16,6 +17,18 @@ int jobset_init(struct jobset *s, size_t cap)
                 return BATCH_ENOMEM;
         }
         s->cap = cap;
+        return 0;
+}
+
+int jobset_copy(struct jobset *dst, const struct jobset *src)
+{
+        int rc = jobset_init(dst, src->cap);
+        if (rc < 0)
+                return rc;
+        size_t words = (src->cap + 63) / 64, sums = (words + 63) / 64;
+        memcpy(dst->bits, src->bits, words * sizeof(*dst->bits));
+        memcpy(dst->sum, src->sum, sums * sizeof(*dst->sum));
+        dst->n = src->n;
         return 0;
 }
 

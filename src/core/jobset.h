@@ -21,6 +21,10 @@ struct jobset {
  * empty and jobset_release is still safe). */
 int jobset_init(struct jobset *s, size_t cap);
 
+/* Makes *dst a copy of src with its own memory. Returns 0 or BATCH_ENOMEM (then *dst
+ * is empty and jobset_release is still safe). */
+int jobset_copy(struct jobset *dst, const struct jobset *src);
+
 /* Frees the set's memory; *s is empty afterwards. Accepts a zeroed *s. */
 void jobset_release(struct jobset *s);
 

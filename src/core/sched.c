@@ -71,7 +71,20 @@ struct sched {
         size_t ext_cap, ext_n;
         bool ext_incomplete; /* an insertion failed (no memory): lookups also scan */
         struct why *why;     /* the instance being explained (sched_set_why), or NULL */
+        /* Retired instances' memory, for the next new ones (a new instance reuses memory
+         * just written, likely still in cache, and costs no malloc): at most SPARE_MAX. */
+        struct sched_inst **spare;
+        size_t nspare, capspare; /* capspare: SPARE_MAX, or 0 (none kept) */
 };
+
+/* The retired instances a scheduler keeps for reuse (about 330 KiB at most). None under
+ * AddressSanitizer: a caller's pointer to a retired instance must stay a use after free
+ * it reports, not a read of whichever instance reused the memory. */
+#ifdef __SANITIZE_ADDRESS__
+#define SPARE_MAX 0
+#else
+#define SPARE_MAX 1024
+#endif
 
 /* ---- the index by ext_id ------------------------------------------------------------ */
 
@@ -393,6 +406,36 @@ static void text_adopt(struct sched_actions *to, struct sched_actions *from)
         from->text = NULL;
 }
 
+/* A copy of `str` held by list l (freed with its texts); NULL without memory. */
+static const char *text_keep(struct sched_actions *l, const char *str)
+{
+        size_t n = strlen(str) + 1;
+        if (n > sizeof(l->text->buf))
+                n = sizeof(l->text->buf);
+        if (!l->text || l->text->used + n > sizeof(l->text->buf)) {
+                struct sched_text *t = malloc(sizeof(*t));
+                if (!t)
+                        return NULL;
+                t->next = l->text;
+                t->used = 0;
+                l->text = t;
+        }
+        char *copy = l->text->buf + l->text->used;
+        memcpy(copy, str, n - 1);
+        copy[n - 1] = '\0';
+        l->text->used += n;
+        return copy;
+}
+
+/* Whether p points into one of list l's reason copies. */
+static bool text_holds(const struct sched_actions *l, const char *p)
+{
+        for (const struct sched_text *t = l->text; t; t = t->next)
+                if (p >= t->buf && p < t->buf + t->used)
+                        return true;
+        return false;
+}
+
 /* r is about to get a new reason: its latest action still waiting in *out or in the
  * queue (reported by this call into the sched) and pointing at r->reason gets a copy,
  * so it keeps the reason it was given. Returns 0 or BATCH_ENOMEM. */
@@ -406,18 +449,9 @@ static int keep_reason(struct sched *s, struct sched_actions *out, struct sched_
         struct sched_action *a = &l->items[r->act_at];
         if (a->inst != r || a->reason != r->reason || a->kind == SCHED_WARN)
                 return 0;
-        size_t n = strlen(r->reason) + 1;
-        if (!l->text || l->text->used + n > sizeof(l->text->buf)) {
-                struct sched_text *t = malloc(sizeof(*t));
-                if (!t)
-                        return BATCH_ENOMEM;
-                t->next = l->text;
-                t->used = 0;
-                l->text = t;
-        }
-        char *copy = l->text->buf + l->text->used;
-        memcpy(copy, r->reason, n);
-        l->text->used += n;
+        const char *copy = text_keep(l, r->reason);
+        if (!copy)
+                return BATCH_ENOMEM;
         a->reason = copy;
         return 0;
 }
@@ -599,9 +633,13 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
 static struct sched_inst *new_inst(struct sched *s, size_t job, bool scheduled, int64_t due,
                                    int64_t now)
 {
-        struct sched_inst *r = calloc(1, sizeof(*r));
-        if (!r)
+        struct sched_inst *r;
+        if (s->nspare) {
+                r = s->spare[--s->nspare];
+                memset(r, 0, sizeof(*r));
+        } else if (!(r = calloc(1, sizeof(*r)))) {
                 return NULL;
+        }
         r->id = ++s->next_id;
         r->job = job;
         r->scheduled = scheduled;
@@ -1091,7 +1129,10 @@ static void prune_job(struct sched *s, size_t job)
                 if (s->retire)
                         s->retire(s->retire_arg, r);
                 ext_remove(s, r);
-                free(r);
+                if (s->nspare < s->capspare)
+                        s->spare[s->nspare++] = r;
+                else
+                        free(r);
         }
 }
 
@@ -1115,6 +1156,8 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
+        s->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*s->spare)) : NULL;
+        s->capspare = s->spare ? SPARE_MAX : 0; /* no memory for it: no reuse, no error */
         int rc = 0;
         if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
             jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
@@ -1182,6 +1225,9 @@ void sched_free(struct sched *s)
         }
         free(s->jobs);
         free(s->ext_slots);
+        for (size_t i = 0; i < s->nspare; i++)
+                free(s->spare[i]);
+        free(s->spare);
         idxheap_release(&s->dues);
         idxheap_release(&s->timers);
         jobset_release(&s->pass);
@@ -1190,6 +1236,137 @@ void sched_free(struct sched *s)
         jobset_release(&s->due_now);
         sched_actions_release(&s->queue);
         free(s);
+}
+
+struct sched_inst *sched_counterpart(const struct sched *s, struct sched *copy,
+                                     const struct sched_inst *r)
+{
+        if (!r || r->job >= s->njobs || s->njobs != copy->njobs)
+                return NULL;
+        const struct job_state *j = &s->jobs[r->job];
+        for (size_t k = j->n; k-- > j->head;) /* the newest first: most asked for */
+                if (j->recs[k] == r)
+                        return copy->jobs[r->job].recs[k];
+        return NULL;
+}
+
+/* Copies job j of s into c->jobs[i] (c's spec and tenant): its instances in the same
+ * places. On failure c->jobs[i] holds what was copied (sched_free releases it). */
+static int copy_job(struct sched *c, const struct job_state *j, size_t i,
+                    const struct sched_job_spec *spec)
+{
+        struct job_state *d = &c->jobs[i];
+        *d = *j;
+        d->spec = spec;
+        d->recs = NULL;
+        d->children = NULL;
+        d->dep_due = NULL;
+        d->last_sched = NULL;
+        d->head = d->n = d->dfrom = d->cap = 0;
+        timeout_plan_compute(spec->estimated_minutes, spec->max_minutes, &c->tenant.timeouts,
+                             &d->timeouts);
+        snprintf(d->warn_msg, sizeof(d->warn_msg), "running longer than %d minutes",
+                 d->timeouts.warn_minutes);
+        if (j->nchildren) {
+                if (!(d->children = malloc(j->nchildren * sizeof(*d->children))))
+                        return BATCH_ENOMEM;
+                memcpy(d->children, j->children, j->nchildren * sizeof(*d->children));
+        }
+        if (spec->ndeps) {
+                if (!(d->dep_due = malloc(spec->ndeps * sizeof(*d->dep_due))))
+                        return BATCH_ENOMEM;
+                memcpy(d->dep_due, j->dep_due, spec->ndeps * sizeof(*d->dep_due));
+        }
+        if (j->cap) {
+                if (!(d->recs = malloc(j->cap * sizeof(*d->recs))))
+                        return BATCH_ENOMEM;
+                d->cap = j->cap;
+        }
+        d->head = d->n = j->head;
+        for (size_t k = j->head; k < j->n; k++) {
+                struct sched_inst *r = malloc(sizeof(*r));
+                if (!r)
+                        return BATCH_ENOMEM;
+                *r = *j->recs[k];
+                d->recs[d->n++] = r;
+                if (j->recs[k] == j->last_sched)
+                        d->last_sched = r;
+        }
+        d->dfrom = j->dfrom;
+        return 0;
+}
+
+int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
+               const struct sched_tenant *tenant, sched_retire_fn *retire, void *retire_arg,
+               struct sched **ret)
+{
+        if (s->why)
+                return BATCH_EINVAL;
+        struct sched *c = malloc(sizeof(*c));
+        if (!c)
+                return BATCH_ENOMEM;
+        *c = *s;
+        /* Nothing of s's is owned by c until it is copied (sched_free(c) on failure). */
+        c->jobs = calloc(s->njobs ? s->njobs : 1, sizeof(*c->jobs));
+        c->dues = c->timers = (struct idxheap){0};
+        c->pass = c->later = c->prunes = c->due_now = (struct jobset){0};
+        c->queue = (struct sched_actions){0};
+        c->ext_slots = NULL;
+        c->ext_cap = c->ext_n = 0;
+        c->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*c->spare)) : NULL; /* its own, empty */
+        c->nspare = 0;
+        c->capspare = c->spare ? SPARE_MAX : 0;
+        c->retire = NULL;
+        c->retire_arg = NULL;
+        c->tenant = *tenant;
+        if (!c->tenant.zone)
+                c->tenant.zone = tz_utc();
+        int rc = c->jobs ? 0 : BATCH_ENOMEM;
+        if (rc < 0) {
+                free(c->spare);
+                free(c);
+                return rc;
+        }
+        if (idxheap_copy(&c->dues, &s->dues) < 0 || idxheap_copy(&c->timers, &s->timers) < 0 ||
+            jobset_copy(&c->pass, &s->pass) < 0 || jobset_copy(&c->later, &s->later) < 0 ||
+            jobset_copy(&c->prunes, &s->prunes) < 0 || jobset_copy(&c->due_now, &s->due_now) < 0)
+                rc = BATCH_ENOMEM;
+        for (size_t i = 0; i < s->njobs && rc == 0; i++)
+                rc = copy_job(c, &s->jobs[i], i, &jobs[i]);
+        for (size_t i = 0; i < s->queue.n && rc == 0; i++) {
+                struct sched_action a = s->queue.items[i];
+                const struct sched_inst *old = a.inst;
+                if (!(a.inst = sched_counterpart(s, c, old))) {
+                        rc = BATCH_EINVAL; /* not held: cannot be (queued ones are) */
+                        break;
+                }
+                if (a.reason == old->reason)
+                        a.reason = a.inst->reason;
+                else if (a.reason == s->jobs[old->job].warn_msg)
+                        a.reason = c->jobs[old->job].warn_msg;
+                else if (a.reason && text_holds(&s->queue, a.reason) &&
+                         !(a.reason = text_keep(&c->queue, a.reason))) {
+                        rc = BATCH_ENOMEM;
+                        break;
+                }
+                rc = push_action(&c->queue, a);
+        }
+        if (rc == 0 && s->ext_cap) {
+                if (!(c->ext_slots = calloc(s->ext_cap, sizeof(*c->ext_slots))))
+                        rc = BATCH_ENOMEM;
+                for (size_t i = 0; i < s->ext_cap && rc == 0; i++)
+                        c->ext_slots[i] = sched_counterpart(s, c, s->ext_slots[i]);
+                c->ext_cap = s->ext_cap;
+                c->ext_n = s->ext_n;
+        }
+        if (rc < 0) {
+                sched_free(c); /* retire is NULL: nothing is handed over */
+                return rc;
+        }
+        c->retire = retire;
+        c->retire_arg = retire_arg;
+        *ret = c;
+        return 0;
 }
 
 /* The reference the index is tested against (sched_set_full_scan): every job is looked

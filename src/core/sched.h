@@ -150,6 +150,28 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
 /* Frees the scheduler; every instance still held is passed to retire first. */
 void sched_free(struct sched *s);
 
+/* Makes *ret a copy of s that goes on from here as s would: the same held instances (ids,
+ * states and every field, in memory of its own, each job's in the same places), the same
+ * index, timers, due memos, counters and queued transitions. The copy reads the specs
+ * `jobs` (borrowed, s's number of jobs) and the settings `tenant` from now on, and hands
+ * the instances it retires to `retire`. It acts as a scheduler created with jobs and
+ * tenant and driven as s was only when that one would have acted as s did so far: jobs
+ * must be the same definitions for the scheduler (fields and dependencies by index), and
+ * tenant may differ only in what nothing so far has read; the caller checks that (for
+ * pause periods, impact.c's fork_time). The timeouts are computed again from jobs and
+ * tenant, as sched_new does. s must not be explaining (sched_set_why): BATCH_EINVAL.
+ * Returns 0, BATCH_EINVAL or BATCH_ENOMEM (then nothing is retired and s is untouched).
+ * A held instance's copy is found with sched_counterpart. */
+int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
+               const struct sched_tenant *tenant, sched_retire_fn *retire, void *retire_arg,
+               struct sched **ret);
+
+/* The copy's instance for r, an instance s holds, where copy was made from s by
+ * sched_copy and neither has changed since; NULL when s does not hold r. O(instances
+ * r's job holds). */
+struct sched_inst *sched_counterpart(const struct sched *s, struct sched *copy,
+                                     const struct sched_inst *r);
+
 /* Decides what to do at time `now` and appends the actions to *out (which the caller
  * empties between calls with sched_actions_clear and frees with sched_actions_release).
  * Each action keeps the reason it was given, also when the same advance moves its

@@ -335,6 +335,79 @@ int sim_begin(const struct sim_params *p, struct sim **ret)
         return 0;
 }
 
+/* A copy of n items of `size` bytes (NULL for none). */
+static void *dup_items(const void *from, size_t n, size_t size)
+{
+        if (!n)
+                return NULL;
+        void *to = malloc(n * size);
+        if (to)
+                memcpy(to, from, n * size);
+        return to;
+}
+
+int sim_fork(const struct sim *sim, const struct sim_params *p, struct sim **ret)
+{
+        const struct sim_params *q = &sim->p;
+        if (sim->err || q->why || p->why || !q->row || !p->row || p->njobs != q->njobs ||
+            p->from != q->from || p->to != q->to || p->waits != q->waits)
+                return BATCH_EINVAL;
+        struct sim *f = calloc(1, sizeof(*f));
+        if (!f)
+                return BATCH_ENOMEM;
+        f->p = *p;
+        f->t = sim->t;
+        f->done = sim->done;
+        f->res.peak_held = sim->res.peak_held;
+        int rc = sched_copy(sim->s, p->jobs, p->tenant, retire, f, &f->s);
+        if (rc < 0) {
+                free(f);
+                return rc;
+        }
+        /* The first waits: the slots, what refers to them, the slots free for reuse; the
+         * runs in flight. Each array as long as what it holds (it grows as it would). */
+        f->res.waits = dup_items(sim->res.waits, sim->res.nwaits, sizeof(*f->res.waits));
+        f->res.nwaits = f->capwaits = sim->res.nwaits;
+        f->wait_of = dup_items(sim->wait_of, sim->nwait_of, sizeof(*f->wait_of));
+        f->nwait_of = sim->nwait_of;
+        f->free_waits = dup_items(sim->free_waits, sim->nfree_waits, sizeof(*f->free_waits));
+        f->nfree_waits = f->capfree_waits = sim->nfree_waits;
+        f->h.items = dup_items(sim->h.items, sim->h.n, sizeof(*f->h.items));
+        f->h.n = f->h.cap = sim->h.n;
+        if ((f->capwaits && !f->res.waits) || (f->nwait_of && !f->wait_of) ||
+            (f->capfree_waits && !f->free_waits) || (f->h.cap && !f->h.items)) {
+                rc = BATCH_ENOMEM; /* what was not copied counts as empty */
+                if (!f->res.waits)
+                        f->res.nwaits = f->capwaits = 0;
+                if (!f->wait_of)
+                        f->nwait_of = 0;
+                if (!f->free_waits)
+                        f->nfree_waits = f->capfree_waits = 0;
+                if (!f->h.items)
+                        f->h.n = f->h.cap = 0;
+        }
+        /* The runs in flight, on the copy's instances (the same heap order: same keys). */
+        for (size_t i = 0; i < f->h.n && rc == 0; i++)
+                if (!(f->h.items[i].inst = sched_counterpart(sim->s, f->s, sim->h.items[i].inst)))
+                        rc = BATCH_EINVAL;
+        if (rc < 0) {
+                struct sim_result none;
+                f->err = rc; /* retire() hands nothing over after an error */
+                sim_finish(f, &none);
+                return rc;
+        }
+        *ret = f;
+        return 0;
+}
+
+void sim_set_row(struct sim *sim, sim_row_fn *row, void *row_arg)
+{
+        if (sim->p.row && row) {
+                sim->p.row = row;
+                sim->p.row_arg = row_arg;
+        }
+}
+
 /* Serves instant sim->t once: the scheduler's actions, then the runs that end by then.
  * Returns 1 when something happened (the instant is served again), 0 or an error. */
 static int serve(struct sim *sim)

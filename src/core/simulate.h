@@ -113,6 +113,21 @@ int sim_step(struct sim *sim, int64_t until);
 bool sim_done(const struct sim *sim);
 int sim_finish(struct sim *sim, struct sim_result *ret);
 
+/* Makes *ret a second simulation that goes on from where `sim` is (between two sim_step
+ * calls) as sim would, but with p's jobs, tenant, outcomes and row callback: the same
+ * instances (sched_copy), runs in flight, first waits and instant to serve. For two plans
+ * that are the same so far (impact.c serves their common start once): p's jobs must be
+ * sim's for the scheduler, and what differs (p's tenant, outcomes) must not have acted on
+ * anything sim served; the caller checks that (sched_copy's contract). Both sim and p
+ * must stream their rows (p->row), with the same from, to, waits and number of jobs;
+ * sim must not be explaining (p->why) nor have failed. sim is not changed. Returns 0,
+ * BATCH_EINVAL or BATCH_ENOMEM. */
+int sim_fork(const struct sim *sim, const struct sim_params *p, struct sim **ret);
+
+/* From now on, sim's rows go to row(row_arg, ...) (a streamed simulation only: nothing
+ * when sim was begun without p->row). */
+void sim_set_row(struct sim *sim, sim_row_fn *row, void *row_arg);
+
 void sim_result_release(struct sim_result *r);
 
 #endif

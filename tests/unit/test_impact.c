@@ -1,8 +1,8 @@
 /* The impact of five typical changes (issue 24, docs/why.md): a cron edit, a new parent,
- * a calendar holiday, a window change and disabling a job. Each compares the plan of
- * 2026-12-01T00:00Z..2026-12-03T00:00Z (Tuesday and Wednesday) with the current and the
- * new definitions, through the real scheduler, and checks the list of differences against
- * the one DESIGN.md's rules prescribe, entry by entry. */
+ * a calendar holiday, a window change and disabling a job, and of a pause period. Each
+ * compares the plan of 2026-12-01T00:00Z..2026-12-03T00:00Z (Tuesday and Wednesday) with
+ * the current and the new definitions, through the real scheduler, and checks the list of
+ * differences against the one DESIGN.md's rules prescribe, entry by entry. */
 #include "test.h"
 
 #include <stdio.h>
@@ -58,6 +58,11 @@ static const struct impact_case cases[] = {
                  SETTINGS("21:00"),
          {"removed extract 2026-12-01T22:00:00Z", "moved load 2026-12-01T22:00:00Z",
           "removed extract 2026-12-02T22:00:00Z", "moved load 2026-12-02T22:00:00Z"}},
+        /* DESIGN 2.2: a scheduled instance due in a pause is recorded as Timeout Skip. Only
+         * the pause differs: impact_run simulates up to 05:00 once and forks there. */
+        {"a pause period: 2026-12-02 05:00-07:00 skips the report's 06:00",
+         BASE "pause: [{from: \"2026-12-02T05:00:00Z\", to: \"2026-12-02T07:00:00Z\"}]\n",
+         {"newly_skipped report 2026-12-02T06:00:00Z"}},
 };
 
 static int64_t T(const char *iso)

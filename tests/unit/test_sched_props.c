@@ -6,13 +6,16 @@
  *   - no scheduled instance is created twice for a (job, due) slot;
  *   - every instance due early enough has reached a final state by the end.
  * And the scheduler's index (docs/internals/sched-index.md) changes nothing: advancing
- * by it gives, step by step, what deciding every job on every advance gives. */
+ * by it gives, step by step, what deciding every job on every advance gives; nor does
+ * copying a scheduler (sched_copy) half way, nor forking the simulation of two plans that
+ * differ only in pause periods (impact_run) where they start to differ. */
 #include "test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/impact.h"
 #include "core/lifecycle.h"
 #include "core/sched.h"
 #include "core/simulate.h"
@@ -215,6 +218,32 @@ static void same_actions(const struct sched_actions *a, const struct sched_actio
         }
 }
 
+/* Replaces *s by a copy of itself (sched_copy) and frees the original, so that anything
+ * the copy shared with it would be a use after free (ASan). The runs in flight move to
+ * the copy's instances; each gets an ext_id first, which the copy must find. */
+static void copy_over(struct sched **s, const struct world *w, const struct sched_tenant *t,
+                      struct run *runs, size_t nruns, int64_t *next_ext)
+{
+        for (size_t k = 0; k < nruns; k++)
+                if (runs[k].a->ext_id == 0)
+                        assert_int_equal(sched_set_ext_id(*s, runs[k].a, ++*next_ext), 0);
+        struct sched *c;
+        assert_int_equal(sched_copy(*s, w->jobs, t, NULL, NULL, &c), 0);
+        assert_int_equal(sched_held(c), sched_held(*s));
+        assert_int_equal(sched_next_wakeup(c), sched_next_wakeup(*s));
+        for (size_t k = 0; k < nruns; k++) {
+                struct sched_inst *r = sched_counterpart(*s, c, runs[k].a);
+                assert_non_null(r);
+                assert_ptr_not_equal(r, runs[k].a);
+                assert_int_equal(r->id, runs[k].a->id);
+                assert_int_equal(r->state, runs[k].a->state);
+                assert_ptr_equal(sched_find_ext(c, r->ext_id), r);
+                runs[k].a = r;
+        }
+        sched_free(*s);
+        *s = c;
+}
+
 /* Both schedulers of a draw in lock step, one following its index (sched_advance) and one
  * deciding every job on every advance (sched_set_full_scan), over two days with batch
  * windows, a pause, retries, timeouts, failures, submits, operator stops, reruns and
@@ -246,7 +275,11 @@ static void check_index_world(uint64_t seed)
         size_t nruns = 0, cap = 0, advances = 0, ends = 0, nfailed = 0, capfailed = 0,
                operated = 0;
         int64_t *failed = NULL; /* ids of instances that ended without success */
-        int64_t now = from;
+        int64_t now = from, next_ext = 0;
+        /* `a` goes on as a copy of itself twice, before the pause and in it, each time
+         * right after runs ended (their transitions wait in its queue for the advance). */
+        const int64_t copy_at[2] = {from + 86400 + 2 * 3600 + 17 * 60, from + 86400 + 4 * 3600};
+        size_t ncopies = 0;
         while (now <= to) {
                 xa.n = xb.n = 0;
                 assert_int_equal(sched_advance(a, now, &xa), 0);
@@ -307,6 +340,10 @@ static void check_index_world(uint64_t seed)
                         assert_int_equal(sched_ended(b, r.b, r.how, NULL, now), 0);
                         busy = true;
                         ends++;
+                        if (ncopies < 2 && now >= copy_at[ncopies]) {
+                                copy_over(&a, &w, &t, runs, nruns, &next_ext);
+                                ncopies++;
+                        }
                 }
                 if (busy)
                         continue;
@@ -349,6 +386,7 @@ static void check_index_world(uint64_t seed)
         assert_true(advances > 1000);
         assert_true(ends > 1000);
         assert_true(operated > 5);
+        assert_int_equal(ncopies, 2);
         free(runs);
         free(failed);
         sched_actions_release(&xa);
@@ -364,11 +402,112 @@ static void test_index_matches_full_scan(void **state)
                 check_index_world(seed);
 }
 
+/* The impact of a change of pause periods alone (impact_run, which simulates the plans'
+ * common start once and forks it where a period only one side has begins) is the one of
+ * the two whole plans each simulated on its own (sim_run_params) and compared
+ * (impact_compare): the same changes, in the same order. The sides share one period and
+ * each has one of its own, at times drawn per seed. */
+static void check_pause_fork(uint64_t seed)
+{
+        static struct world w;
+        draw(&w, seed);
+        const int64_t from = 1772323200; /* 2026-03-01T00:00:00Z */
+        const int64_t to = from + 2 * 86400;
+        int64_t shared = from + 3600 * (2 + (int64_t)rnd(6));
+        int64_t own_b = from + 3600 * (10 + (int64_t)rnd(20)) + 60 * (int64_t)rnd(60);
+        int64_t own_a = from + 3600 * (10 + (int64_t)rnd(20)) + 60 * (int64_t)rnd(60);
+        struct pause_period pb[2] = {{shared, shared + 3600}, {own_b, own_b + 5400}};
+        struct pause_period pa[2] = {{shared, shared + 3600}, {own_a, own_a + 3 * 3600}};
+        struct sched_tenant tb = {.zone = tz_utc(), .pauses = pb, .npauses = 2};
+        window_init_default(&tb.window);
+        timeout_consts_default(&tb.timeouts);
+        struct sched_tenant ta = tb;
+        ta.pauses = pa;
+        struct impact part, full;
+        struct impact_input ib = {w.jobs, NJOBS, &tb, from, to};
+        struct impact_input ia = {w.jobs, NJOBS, &ta, from, to};
+        assert_int_equal(impact_run(&ib, &ia, &part), 0);
+        struct sim_result rb, ra;
+        struct sim_params p = {.jobs = w.jobs, .njobs = NJOBS, .tenant = &tb, .from = from,
+                               .to = to, .waits = true};
+        assert_int_equal(sim_run_params(&p, &rb), 0);
+        p.tenant = &ta;
+        assert_int_equal(sim_run_params(&p, &ra), 0);
+        const char *names[NJOBS];
+        for (size_t i = 0; i < NJOBS; i++)
+                names[i] = w.names[i];
+        assert_int_equal(impact_compare(&(struct impact_plan){&rb, names, NULL},
+                                        &(struct impact_plan){&ra, names, NULL}, &full),
+                         0);
+        assert_true(full.n > 10); /* the periods of one side skip dues of the other's */
+        assert_int_equal(part.n, full.n);
+        assert_int_equal(part.rows, rb.n + ra.n);
+        for (int k = 0; k < IMPACT_X_MAX; k++)
+                assert_int_equal(part.count[k], full.count[k]);
+        for (size_t i = 0; i < full.n; i++) {
+                const struct impact_change *x = &part.items[i], *y = &full.items[i];
+                assert_int_equal(x->kind, y->kind);
+                assert_string_equal(x->job, y->job);
+                assert_int_equal(x->due, y->due);
+                assert_int_equal(x->before ? x->before->state : -1,
+                                 y->before ? y->before->state : -1);
+                assert_int_equal(x->after ? x->after->state : -1,
+                                 y->after ? y->after->state : -1);
+                assert_int_equal(x->after ? x->after->start : -1,
+                                 y->after ? y->after->start : -1);
+        }
+        impact_release(&part);
+        impact_release(&full);
+        sim_result_release(&rb);
+        sim_result_release(&ra);
+}
+
+static void test_pause_fork_matches_whole_plans(void **state)
+{
+        (void)state;
+        for (uint64_t seed = 201; seed <= 204; seed++)
+                check_pause_fork(seed);
+}
+
+/* The same pause periods in another order: tenant_diff sees a change, but no period is
+ * only one side's, so the whole plan is simulated once (forked at its end): no
+ * differences, and the rows counted as both plans' (twice the plan's). */
+static void test_pause_fork_same_periods(void **state)
+{
+        (void)state;
+        static struct world w;
+        draw(&w, 205);
+        const int64_t from = 1772323200; /* 2026-03-01T00:00:00Z */
+        const int64_t to = from + 86400;
+        struct pause_period pb[2] = {{from + 3600, from + 7200}, {from + 36000, from + 43200}};
+        struct pause_period pa[2] = {pb[1], pb[0]};
+        struct sched_tenant tb = {.zone = tz_utc(), .pauses = pb, .npauses = 2};
+        window_init_default(&tb.window);
+        timeout_consts_default(&tb.timeouts);
+        struct sched_tenant ta = tb;
+        ta.pauses = pa;
+        struct impact im;
+        struct impact_input ib = {w.jobs, NJOBS, &tb, from, to};
+        struct impact_input ia = {w.jobs, NJOBS, &ta, from, to};
+        assert_int_equal(impact_run(&ib, &ia, &im), 0);
+        struct sim_result r;
+        struct sim_params p = {.jobs = w.jobs, .njobs = NJOBS, .tenant = &tb, .from = from,
+                               .to = to, .waits = true};
+        assert_int_equal(sim_run_params(&p, &r), 0);
+        assert_true(r.n > 1000);
+        assert_int_equal(im.n, 0);
+        assert_int_equal(im.rows, 2 * r.n);
+        impact_release(&im);
+        sim_result_release(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_random_dags),
                 cmocka_unit_test(test_index_matches_full_scan),
+                cmocka_unit_test(test_pause_fork_matches_whole_plans),
+                cmocka_unit_test(test_pause_fork_same_periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
