@@ -86,6 +86,15 @@ struct sched {
 #define SPARE_MAX 1024
 #endif
 
+/* Gives s an empty store of retired instances (none when there is no memory for it:
+ * no reuse, no error). */
+static void spare_init(struct sched *s)
+{
+        s->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*s->spare)) : NULL;
+        s->nspare = 0;
+        s->capspare = s->spare ? SPARE_MAX : 0;
+}
+
 /* ---- the index by ext_id ------------------------------------------------------------ */
 
 static size_t ext_home(const struct sched *s, int64_t ext_id)
@@ -436,11 +445,15 @@ static bool text_holds(const struct sched_actions *l, const char *p)
         return false;
 }
 
-/* r is about to get a new reason: its latest action still waiting in *out or in the
- * queue (reported by this call into the sched) and pointing at r->reason gets a copy,
- * so it keeps the reason it was given. Returns 0 or BATCH_ENOMEM. */
-static int keep_reason(struct sched *s, struct sched_actions *out, struct sched_inst *r)
+/* r is about to get `reason`: unless that leaves r->reason as it is, r's latest action
+ * still waiting in *out or in the queue (reported by this call into the sched) and
+ * pointing at r->reason gets a copy, so it keeps the reason it was given. Returns 0 or
+ * BATCH_ENOMEM. */
+static int keep_reason(struct sched *s, struct sched_actions *out, struct sched_inst *r,
+                       const char *reason)
 {
+        if (reason == r->reason || (reason && !strcmp(reason, r->reason)))
+                return 0;
         struct sched_actions *l = r->touched == UINT64_MAX ? &s->queue
                                   : r->touched == s->gen && out != &s->queue ? out
                                                                             : NULL;
@@ -581,7 +594,7 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
 {
         struct sched_action act = {kind, r, r->state, to, NULL};
         if (kind != SCHED_WARN) {
-                int rc = keep_reason(s, out, r);
+                int rc = keep_reason(s, out, r, reason);
                 if (rc < 0)
                         return rc;
                 bool was = decidable(r);
@@ -982,7 +995,7 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                         return 0;
                 /* The wait goes on, but what it waits for changed: the new reason is
                  * reported (and recorded by the caller). */
-                int rc = keep_reason(s, out, r);
+                int rc = keep_reason(s, out, r, reason);
                 if (rc < 0)
                         return rc;
                 set_reason(r, reason);
@@ -1156,8 +1169,7 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
         s->retire = retire;
         s->retire_arg = retire_arg;
         s->wakeup = INT64_MIN;
-        s->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*s->spare)) : NULL;
-        s->capspare = s->spare ? SPARE_MAX : 0; /* no memory for it: no reuse, no error */
+        spare_init(s);
         int rc = 0;
         if (idxheap_init(&s->dues, njobs) < 0 || idxheap_init(&s->timers, njobs) < 0 ||
             jobset_init(&s->pass, njobs) < 0 || jobset_init(&s->later, njobs) < 0 ||
@@ -1313,9 +1325,7 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
         c->queue = (struct sched_actions){0};
         c->ext_slots = NULL;
         c->ext_cap = c->ext_n = 0;
-        c->spare = SPARE_MAX ? malloc(SPARE_MAX * sizeof(*c->spare)) : NULL; /* its own, empty */
-        c->nspare = 0;
-        c->capspare = c->spare ? SPARE_MAX : 0;
+        spare_init(c); /* its own, empty */
         c->retire = NULL;
         c->retire_arg = NULL;
         c->tenant = *tenant;

@@ -1996,16 +1996,11 @@ static int load_overlay(struct daemon *d)
  * keeps it) and the instance becomes Failed with that reason (a stop under way ends as
  * a stopped run does), then is retried by its job's policy (docs/cluster.md). True when
  * it was such a run. */
-static bool node_lost(struct daemon *d, struct sched_inst *held,
+static bool node_lost(struct daemon *d, struct tenant_rt *tr, struct sched_inst *held,
                       const struct store_execution *last, int64_t snow, int64_t now)
 {
-        if (!d->cluster.on || !last->node || !strcmp(last->node, d->cluster.node))
-                return false;
-        size_t t = SIZE_MAX;
-        for (size_t i = 0; i < d->ntenants && t == SIZE_MAX; i++)
-                if (sched_find_ext(d->tenants[i].sched, held->ext_id) == held)
-                        t = i;
-        if (t == SIZE_MAX || def_of(&d->tenants[t], held)->executor != EXECUTOR_EXEC)
+        if (!d->cluster.on || !last->node || !strcmp(last->node, d->cluster.node) ||
+            def_of(tr, held)->executor != EXECUTOR_EXEC)
                 return false;
         struct batch_err err = {0};
         int rc = store_execution_finish(d->st, last->id, -1, "node lost", now, &err);
@@ -2015,10 +2010,10 @@ static bool node_lost(struct daemon *d, struct sched_inst *held,
         }
         bool stopping = held->state == STATE_STOPPING || held->state == STATE_STOP_FAILED;
         if (held->state == STATE_STARTING)
-                sched_started(d->tenants[t].sched, held, snow);
-        sched_ended(d->tenants[t].sched, held, stopping ? SCHED_END_STOPPED : SCHED_END_FAILED,
+                sched_started(tr->sched, held, snow);
+        sched_ended(tr->sched, held, stopping ? SCHED_END_STOPPED : SCHED_END_FAILED,
                     "node lost", snow);
-        dlog("warn", d->tenants[t].model.jobs[held->job].name, held->ext_id, last->id, NULL,
+        dlog("warn", tr->model.jobs[held->job].name, held->ext_id, last->id, NULL,
              "its run on node %s was lost with that node's lease: recorded as node lost",
              last->node);
         return true;
@@ -2088,7 +2083,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                                      ? SCHED_END_STOPPED
                                                      : SCHED_END_FAILED;
                         sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
-                } else if (node_lost(d, held, last, snow, now)) {
+                } else if (node_lost(d, tr, held, last, snow, now)) {
                         /* Recorded as lost: the job's retry policy decides. */
                 } else if (def_of(tr, held)->executor == EXECUTOR_HTTP) {
                         /* A remote run: asked for its status at once; a stop that was

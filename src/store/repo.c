@@ -32,10 +32,11 @@ struct repo {
         struct sql_stmt **list_stmt; /* instance lists by their conditions, on first use */
 };
 
-/* The columns read_token and read_request read. */
+/* The columns read_node reads. */
 #define NODE_COLS                                                                          \
         "name, capacity, started_at, heartbeat_at, labels, state, api_url, running, "         \
         "clock_offset_us, plan_ok, lease_expires_at"
+/* The columns read_token and read_request read. */
 #define TOKEN_COLS "id, tenant, name, role, hash, created_at, expires_at, revoked_at"
 #define ALERT_COLS                                                                                 \
         "id, tenant, instance_id, kind, message, created_at, acknowledged_at, acknowledged_by, "   \
@@ -326,7 +327,7 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_DB_NOW] = "{DB_NOW_US}",
         /* One statement, so atomic across nodes: the conflicting row is locked (the
          * whole file on SQLite), and the condition checked on its latest version. It
-         * writes a row only when the lease is (now) the holder's. The epoch (schema 12)
+         * writes a row only when the lease is (now) the holder's. The epoch (schema 15)
          * is kept by a renewal (same holder, the epoch it knows, ?5) and grows by one on
          * every other take: from another holder, or by a restarted holder that does not
          * know it (docs/cluster.md). */
@@ -2432,6 +2433,19 @@ static int repo_report_dues(struct store *s, const char *tenant, int64_t from, i
         return e < 0 ? (store_report_due_list_release(ret), e) : e;
 }
 
+/* The histogram of a slot with at most two timed runs, which is not stored: one or two
+ * durations are known from their sum and maximum. */
+static void hist_of_few(struct store_report_slot *p)
+{
+        memset(p->hist, 0, sizeof(p->hist));
+        if (p->timed == 2) {
+                p->hist[rollup_bucket(p->dur_max)]++;
+                p->hist[rollup_bucket(p->dur_sum - p->dur_max)]++;
+        } else if (p->timed == 1) {
+                p->hist[rollup_bucket(p->dur_sum)]++;
+        }
+}
+
 /* The figures of a row of REPORT_ROLLUP_SQL (its columns after the job) into p. */
 static void read_slot_row(struct repo *r, struct sql_stmt *st, struct store_report_slot *p)
 {
@@ -2441,15 +2455,11 @@ static void read_slot_row(struct repo *r, struct sql_stmt *st, struct store_repo
                 *v[i] = col_int(r, st, 1 + i);
         /* One or two durations are known from their sum and maximum: the histogram's 24
          * columns are read only for more (most rows). */
-        memset(p->hist, 0, sizeof(p->hist));
         if (p->timed > 2)
                 for (int i = 0; i < STORE_ROLLUP_BUCKETS; i++)
                         p->hist[i] = col_int(r, st, 11 + i);
-        else if (p->timed == 2) {
-                p->hist[rollup_bucket(p->dur_max)]++;
-                p->hist[rollup_bucket(p->dur_sum - p->dur_max)]++;
-        } else if (p->timed == 1)
-                p->hist[rollup_bucket(p->dur_sum)]++;
+        else
+                hist_of_few(p);
 }
 
 static int repo_report_slots(struct store *s, const char *tenant, int64_t from, int64_t to,
@@ -2499,16 +2509,13 @@ static bool pack_entry(const char **p, int64_t period, struct store_report_slot 
         for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
                 if ((i && *(*p)++ != ',') || !pack_num(p, v[i]))
                         return false;
-        memset(e->hist, 0, sizeof(e->hist));
         if (e->timed > 2) {
                 for (int b = 0; b < STORE_ROLLUP_BUCKETS; b++)
                         if (*(*p)++ != ',' || !pack_num(p, &e->hist[b]))
                                 return false;
-        } else if (e->timed == 2) {
-                e->hist[rollup_bucket(e->dur_max)]++;
-                e->hist[rollup_bucket(e->dur_sum - e->dur_max)]++;
-        } else if (e->timed == 1)
-                e->hist[rollup_bucket(e->dur_sum)]++;
+        } else {
+                hist_of_few(e);
+        }
         if (**p == ';')
                 (*p)++;
         else if (**p)
