@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "api/metrics.h"
+#include "common/files.h"
 
 #define HEAD_MAX 600           /* the first line of the pipe */
 #define HEAD_WAIT_MS 60000     /* for the other node's answer to begin */
@@ -35,20 +36,6 @@ struct call {
         char crange[100];
         char err[CURL_ERROR_SIZE];
 };
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-        while (n) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return false;
-                p += w;
-                n -= (size_t)w;
-        }
-        return true;
-}
 
 /* A header value of the answer, trimmed, into out when the line is `name:`. */
 static void header_value(const char *line, size_t n, const char *name, char *out, size_t len)
@@ -90,13 +77,14 @@ static bool send_head(struct call *k)
         char head[HEAD_MAX];
         int len = snprintf(head, sizeof(head), "%ld\t%s\t%s\n", status, k->ctype, k->crange);
         k->head_sent = true;
-        return write_all(k->wfd, head, (size_t)len < sizeof(head) ? (size_t)len : sizeof(head) - 1);
+        size_t m = (size_t)len < sizeof(head) ? (size_t)len : sizeof(head) - 1;
+        return files_write_all(k->wfd, head, m) == 0;
 }
 
 static size_t on_body(char *b, size_t size, size_t n, void *ud)
 {
         struct call *k = ud;
-        if (!send_head(k) || !write_all(k->wfd, b, size * n))
+        if (!send_head(k) || files_write_all(k->wfd, b, size * n) < 0)
                 return 0; /* the client went away: end the call */
         return size * n;
 }
@@ -114,8 +102,8 @@ static void *run_call(void *arg)
                                 if (*p == '\t' || *p == '\n')
                                         *p = ' ';
                         int len = snprintf(head, sizeof(head), "0\t%s\t\n", why);
-                        write_all(k->wfd, head, (size_t)len < sizeof(head) ? (size_t)len
-                                                                           : sizeof(head) - 1);
+                        size_t m = (size_t)len < sizeof(head) ? (size_t)len : sizeof(head) - 1;
+                        files_write_all(k->wfd, head, m);
                 } else {
                         send_head(k);
                 }
