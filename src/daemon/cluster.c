@@ -9,22 +9,11 @@
 
 #include "core/lease.h"
 #include "daemon/dlog.h"
-#include "daemon/supervisor.h"
 #include "store/store.h"
 
-/* Tells this node's supervisors until when the node holds the lease (1: it does not). */
-static void publish(struct cluster *c)
-{
-        if (run_lease_write(c->state_dir, c->valid_until_ms ? c->valid_until_ms : 1) < 0)
-                dlog("error", NULL, 0, 0, NULL, "node %s: cannot write the lease file in %s: "
-                     "%s", c->node, c->state_dir, strerror(errno));
-}
-
-void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s,
-                  const char *state_dir)
+void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s)
 {
         memset(c, 0, sizeof(*c));
-        c->state_dir = state_dir;
         c->on = on;
         c->ttl_s = ttl_s < LEASE_TTL_MIN ? LEASE_TTL_MIN : ttl_s;
         if (node && *node)
@@ -38,8 +27,8 @@ void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s,
 static enum cluster_change stop(struct cluster *c, int64_t now_ms, const char *why)
 {
         c->planning = false;
-        dlog("warn", NULL, 0, 0, NULL, "node %s stops planning: %s; its runs are stopped "
-             "in %lld ms unless it renews the lease", c->node, why,
+        dlog("warn", NULL, 0, 0, NULL, "node %s stops planning: %s; its term ends in %lld ms "
+             "unless it renews the lease", c->node, why,
              (long long)(c->valid_until_ms > now_ms ? c->valid_until_ms - now_ms : 0));
         return CLUSTER_STOPPED;
 }
@@ -88,7 +77,6 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                         bool same = c->planning && epoch == c->epoch;
                         c->epoch = epoch;
                         c->valid_until_ms = lease_valid_until_ms(now_ms, c->ttl_s);
-                        publish(c);
                         if (same)
                                 return CLUSTER_SAME;
                         c->planning = true;
@@ -103,8 +91,7 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                                 if (c->planning)
                                         stop(c, now_ms, "another node holds the lease");
                                 c->valid_until_ms = 0;
-                                publish(c);
-                                return CLUSTER_EXPIRED;
+                                        return CLUSTER_EXPIRED;
                         }
                 }
         }
@@ -112,7 +99,6 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                 return stop(c, now_ms, "its lease ran out before a renewal");
         if (!c->planning && c->valid_until_ms && !lease_holds(c->valid_until_ms, now_ms)) {
                 c->valid_until_ms = 0;
-                publish(c);
                 return CLUSTER_EXPIRED;
         }
         return CLUSTER_SAME;
@@ -128,7 +114,6 @@ void cluster_hand_over(struct cluster *c, struct store *st, const char *why)
                      "up (it runs out by itself): %s", c->node, err.msg);
         c->planning = false;
         c->valid_until_ms = 0;
-        publish(c);
         dlog("info", NULL, 0, 0, NULL, "node %s gives the planner lease up: %s", c->node, why);
 }
 
@@ -139,8 +124,7 @@ int cluster_fence(struct cluster *c, struct store *st, struct batch_err *reterr)
         int rc = store_lease_check(st, CLUSTER_LEASE, c->node, c->epoch, reterr);
         if (rc == BATCH_ESTALE) {
                 c->planning = false;
-                c->valid_until_ms = 1; /* past: the next tick stops the runs */
-                publish(c);
+                c->valid_until_ms = 1; /* past: the next tick ends the term */
                 dlog("warn", NULL, 0, 0, NULL, "node %s stops planning: %s (fenced: this "
                      "turn's writes are rolled back)", c->node, reterr ? reterr->msg : "");
         }

@@ -25,7 +25,6 @@ struct cluster {
         bool failing;           /* the last attempt failed (logged once per run of them) */
         uint64_t failures;      /* failed attempts so far (the daemon reopens its
                                    connection after each, daemon.c) */
-        const char *state_dir;  /* where the lease file for the supervisors is */
 };
 
 /* What cluster_tick saw. */
@@ -33,14 +32,12 @@ enum cluster_change {
         CLUSTER_SAME,    /* nothing that needs the daemon */
         CLUSTER_GAINED,  /* a new term: restore from the repository, then plan */
         CLUSTER_STOPPED, /* planning stops now (a renewal failed); runs are kept */
-        CLUSTER_EXPIRED, /* the lease is past (or another node's): stop this node's runs */
+        CLUSTER_EXPIRED, /* the lease is past (or another node's): the term is over */
 };
 
 /* Sets c up: on for a cluster (else the node always plans), node's name (NULL or "":
- * the host name), the lease's ttl in seconds, the state directory (kept: where the
- * supervisors read the lease's validity, run_lease_path). */
-void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s,
-                  const char *state_dir);
+ * the host name), the lease's ttl in seconds. */
+void cluster_init(struct cluster *c, bool on, const char *node, int ttl_s);
 
 /* For the node's PostgreSQL sessions, before they are opened (libpq's PGOPTIONS, kept
  * when set): a session idle inside a transaction for a whole ttl is ended by the server,

@@ -93,6 +93,11 @@ struct run {
         bool remote;
         bool call_inflight;   /* its status call is under way */
         int64_t next_poll_at; /* the daemon clock's second of its next status call; 0: none */
+        /* A run this node claimed (a cluster: docs/cluster.md, "Claims"): its ends are
+         * recorded on its execution, fenced by the claim token, for the planner to read;
+         * it outlives the planner's model (tenant is not used). */
+        bool claimed;
+        int64_t token;
 };
 
 /* The state of one job's next_due_api trigger (the next_due_api section below). */
@@ -172,6 +177,18 @@ struct daemon {
         struct cluster cluster;   /* the planner lease on PostgreSQL (daemon/cluster.h) */
         bool fenced_out;          /* the current transaction's fence failed: roll back */
         struct node node;         /* this batchd among the repository's nodes (node.h) */
+        /* Claims (a cluster, docs/cluster.md "Claims"). */
+        struct store_listener *listener; /* LISTEN batchd_offer, batchd_run; or NULL */
+        int64_t listen_retry_ms;  /* monotonic: the next try at listening */
+        bool own_tx;              /* the current transaction is this node's own: its
+                                     claims and runs, not fenced by the planner lease */
+        bool claim_now;           /* offers may wait: claim at the next turn */
+        bool follow_now;          /* look at this node's claimed runs (stops) now */
+        bool progress_now;        /* the planner reads the claimed runs now */
+        int64_t next_claim_ms, next_follow_ms, next_progress_ms; /* monotonic */
+        struct catalog *cat;      /* definitions for claimed runs while not planning */
+        int64_t *unoffered;       /* instances whose offer a stop withdrew this turn */
+        size_t nunoffered, capunoffered;
 };
 
 struct go;
@@ -183,7 +200,7 @@ struct pending {
         int64_t instance;
 };
 
-enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT, W_REMOTE };
+enum watch_kind { W_TIMER = 1, W_SIGNAL, W_INOTIFY, W_PIDFD, W_REPORT, W_REMOTE, W_LISTEN };
 
 /* epoll data: the kind in the low 3 bits of a pointer-sized tag. */
 static void watch(struct daemon *d, int fd, enum watch_kind kind, struct run *r)
@@ -306,11 +323,10 @@ static char *env_var(const char *name, const char *value)
 
 /* The process date of a run of instance *si: the one fixed when it was created
  * (ops_instance_process_date). */
-static const char *run_process_date(const struct tenant_rt *tr, const struct store_instance *si,
+static const char *run_process_date(const struct sched_model *m, const struct store_instance *si,
                                     char out[OPS_PROCESS_DATE_MAX])
 {
-        return ops_instance_process_date(si, &tr->model.tenant.window, tr->model.tenant.zone,
-                                         out);
+        return ops_instance_process_date(si, &m->tenant.window, m->tenant.zone, out);
 }
 
 /* The process date a new instance due at `due` (tenant's scheduling clock) is created
@@ -322,8 +338,8 @@ static char *new_process_date(const struct tenant_rt *tr, int64_t due,
 }
 
 /* The environment of a run (DESIGN §4): a clean base, the job's env, BATCH_*. */
-static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct job_def *def,
-                      const struct sched_inst *in, const struct store_instance *si)
+static char **run_env(struct daemon *d, const struct sched_model *m, const struct job_def *def,
+                      const struct store_instance *si)
 {
         struct def_map params = {0};
         if (si->params)
@@ -341,13 +357,13 @@ static char **run_env(struct daemon *d, const struct tenant_rt *tr, const struct
                 env[k++] = env_var("HOME", getenv("HOME"));
         env[k++] = env_var("LANG", getenv("LANG") ? getenv("LANG") : "C.UTF-8");
         env[k++] = env_var("BATCH_JOB", def->name);
-        snprintf(buf, sizeof(buf), "%lld", (long long)in->ext_id);
+        snprintf(buf, sizeof(buf), "%lld", (long long)si->id);
         env[k++] = env_var("BATCH_INSTANCE_ID", buf);
         env[k++] = env_var("BATCH_TRACE_ID", si->trace_id);
-        env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(in->due, iso));
-        env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(in->first_due, iso));
-        env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(in->last_due, iso));
-        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(tr, si, pdate));
+        env[k++] = env_var("BATCH_DUE_TIME", iso_format_utc(si->due, iso));
+        env[k++] = env_var("BATCH_FIRST_DUE_TIME", iso_format_utc(si->first_due, iso));
+        env[k++] = env_var("BATCH_LAST_DUE_TIME", iso_format_utc(si->last_due, iso));
+        env[k++] = env_var("BATCH_PROCESS_DATE", run_process_date(m, si, pdate));
         env[k++] = env_var("BATCH_DB", d->dsn);
         for (size_t i = 0; i < def->exec_env.n; i++)
                 env[k++] = env_var(def->exec_env.keys[i], def->exec_env.vals[i]);
@@ -1264,6 +1280,15 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                             now);
                 return false;
         }
+        if (!labels_cover(d->node.labels, def->node_labels)) {
+                /* One node: no other could run it (docs/cluster.md, "Labels"). */
+                char why[2 * LABELS_TEXT_MAX + 96];
+                snprintf(why, sizeof(why), "no node has the labels the job requires (%s); "
+                         "this node has %s", def->node_labels,
+                         d->node.labels[0] ? d->node.labels : "none");
+                sched_ended(tr->sched, in, SCHED_END_START_FAILED, why, now);
+                return false;
+        }
         int grc = store_instance_get(d->st, in->ext_id, &si, &err);
         if (grc < 0) {
                 tx_note(d, grc, &err);
@@ -1272,7 +1297,7 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 return false;
         }
         char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
-        char **env = run_env(d, tr, def, in, &si);
+        char **env = run_env(d, &tr->model, def, &si);
         if (!argv || !env) {
                 free(argv);
                 free_env(env);
@@ -1369,6 +1394,27 @@ static void drop_status_file(struct daemon *d, struct run *r)
  * run and runs none twice (docs/daemon.md). */
 static void run_not_started(struct daemon *d, struct run *r)
 {
+        if (r->claimed) {
+                /* The claim goes back: the instance is offered again (one node or
+                 * another launches it). */
+                struct batch_err err;
+                int rc = store_claim_return(d->st, r->exec_id, r->token, &err);
+                tx_note(d, rc, &err);
+                if (rc < 0 && rc != BATCH_ESTALE && rc != BATCH_ENOENT)
+                        dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
+                             "giving back the claim of an execution that never started: %s",
+                             err.msg);
+                else {
+                        dlog("info", NULL, r->instance, r->exec_id, RTRACE(r),
+                             "execution %lld never started (batchd stopped before its go): "
+                             "withdrawn, the instance is offered again", (long long)r->exec_id);
+                        drop_status_file(d, r);
+                        d->claim_now = true;
+                }
+                r->end_recorded = rc == 0 || rc == BATCH_ESTALE || rc == BATCH_ENOENT;
+                run_forget(d, r);
+                return;
+        }
         struct tenant_rt *tr = &d->tenants[r->tenant];
         struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         struct batch_err err;
@@ -1451,8 +1497,6 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                 run_not_started(d, r);
                 return;
         }
-        struct tenant_rt *tr = &d->tenants[r->tenant];
-        struct sched_inst *in = tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
         int exit_status = o.kind == RUN_EXITED ? o.code : o.kind == RUN_SIGNALED ? -o.code : -1;
         char why[400] = "";
         if (o.kind == RUN_NONE) {
@@ -1466,9 +1510,20 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
         else if (o.code != 0)
                 snprintf(why, sizeof(why), "exit status %d", o.code);
         struct batch_err err;
-        int rc = store_execution_finish(d->st, r->exec_id, exit_status, why[0] ? why : NULL, now,
-                                        &err);
+        /* A claimed run's end is its execution's, fenced by its claim (the planner
+         * records the instance's state); the planner's own runs tell its scheduler. */
+        int rc = r->claimed ? store_claim_finish(d->st, r->exec_id, r->token, exit_status,
+                                                 why[0] ? why : NULL, now, &err)
+                            : store_execution_finish(d->st, r->exec_id, exit_status,
+                                                     why[0] ? why : NULL, now, &err);
         tx_note(d, rc, &err);
+        struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
+        struct sched_inst *in = tr && tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        if (r->claimed && rc != BATCH_EIO && rc != BATCH_ENOMEM)
+                dlog("info", NULL, r->instance, r->exec_id, RTRACE(r), "ended: %s%s",
+                     why[0] ? why : "success",
+                     rc == BATCH_ESTALE ? " (not recorded: its end was recorded already, or "
+                                          "its claim is no longer this node's)" : "");
         if (rc < 0 && rc != BATCH_ESTALE)
                 dlog("error", NULL, r->instance, r->exec_id, RTRACE(r), "%s", err.msg);
         else if (r->status_file)
@@ -1501,6 +1556,20 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
 }
 
 static void run_report(struct daemon *d, struct run *r, int64_t now);
+
+/* Claimed run r's job runs: recorded on its execution (fenced by the claim), for the
+ * planner to record 4 Running. */
+static void run_claimed_running(struct daemon *d, struct run *r, int64_t now)
+{
+        struct batch_err err;
+        int rc = store_claim_running(d->st, r->exec_id, r->token, now, &err);
+        if (rc == 0)
+                rc = store_notify(d->st, "batchd_run", &err);
+        tx_note(d, rc, &err);
+        if (rc < 0 && rc != BATCH_ESTALE)
+                dlog("error", NULL, r->instance, r->exec_id, RTRACE(r), "recording that the "
+                     "run is running: %s", err.msg);
+}
 
 /* The run ended (its supervisor exited): record the outcome it reported last on its
  * pipe (read first: its exit may come before the pipe in one batch of events), else
@@ -1536,20 +1605,23 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                 return;
         }
         buf[n] = '\0';
-        struct tenant_rt *tr = &d->tenants[r->tenant];
+        struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
         for (char *line = buf; line && *line;) {
                 char *nl = strchr(line, '\n');
                 bool whole = !r->report_partial && nl; /* a line from its start to its end */
                 r->report_partial = !nl;
                 if (nl)
                         *nl = '\0';
-                struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
+                struct sched_inst *in = tr ? sched_find_ext(tr->sched, r->instance) : NULL;
                 struct run_outcome o = {.kind = RUN_NONE};
                 int jp = 0;
                 unsigned long long js = 0;
                 if (whole && sscanf(line, "running %d %llu", &jp, &js) == 2 && jp > 0)
                         r->job = (struct run_job){.pid = jp, .start = js};
-                if (whole && in && !strncmp(line, "running ", 8) && in->state == STATE_STARTING)
+                if (whole && r->claimed && !strncmp(line, "running ", 8))
+                        run_claimed_running(d, r, now);
+                else if (whole && in && !strncmp(line, "running ", 8) &&
+                         in->state == STATE_STARTING)
                         sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
                 else if (whole && sscanf(line, "exit %d", &o.code) == 1)
                         o.kind = RUN_EXITED;
@@ -1590,8 +1662,9 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                 r->stop_deadline_ms = t + dclock_real_ms(&d->clock, KILL_WAIT_S);
                         } else {
                                 r->stop_stage = 3;
-                                struct tenant_rt *tr = &d->tenants[r->tenant];
-                                struct sched_inst *in = sched_find_ext(tr->sched, r->instance);
+                                struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
+                                struct sched_inst *in = tr ? sched_find_ext(tr->sched, r->instance)
+                                                           : NULL;
                                 if (in)
                                         sched_stop_failed(tr->sched, in,
                                                           offset_to_scheduling(&tr->model.offset,
@@ -1638,8 +1711,17 @@ static void tx_begin(struct daemon *d)
         d->tx_open = store_begin(d->st, &err) == 0;
         if (!d->tx_open)
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
-        else
+        else if (!d->own_tx)
                 fence(d);
+}
+
+/* A transaction of this node's own (its claims and claimed runs): not fenced by the
+ * planner lease, each write fenced by its claim token instead. */
+static void tx_begin_own(struct daemon *d)
+{
+        if (d->tx_depth == 0)
+                d->own_tx = true;
+        tx_begin(d);
 }
 
 /* The transaction failed (rolled back): nothing of this turn is recorded. Said once
@@ -1698,6 +1780,7 @@ static void tx_end(struct daemon *d)
         d->tx_open = false;
         d->tx_failed = false;
         d->fenced_out = false;
+        d->own_tx = false;
         /* Stops: the move to Stopping is recorded first (or was lost with the
          * transaction: the stop is carried out anyway, its end recorded as usual). */
         for (struct run *r = d->runs; r; r = r->next)
@@ -1776,6 +1859,61 @@ static bool go_reserve(struct daemon *d)
 
 /* ---- carrying out the scheduler's actions --------------------------------------------- */
 
+/* Whether runs of job `def` go through claims: exec jobs in a cluster (docs/cluster.md,
+ * "Claims"); the planner launches remote (http) runs itself, and one node (SQLite)
+ * launches everything itself. */
+static bool claims_job(const struct daemon *d, const struct job_def *def)
+{
+        return d->cluster.on && def->executor == EXECUTOR_EXEC;
+}
+
+/* Offers instance `id` (in 2 Starting) to the nodes, in the current transaction, with
+ * the labels its job requires; with labels its reason says which node it waits for. */
+static int offer(struct daemon *d, const struct job_def *def, int64_t id, int64_t now,
+                 struct batch_err *err)
+{
+        const char *labels = def->node_labels ? def->node_labels : "";
+        int rc = store_instance_offer(d->st, id, labels, err);
+        if (rc == 0 && *labels) {
+                char why[LABELS_TEXT_MAX + 64];
+                snprintf(why, sizeof(why), "waiting for a node with labels %s", labels);
+                rc = store_instance_set_reason(d->st, id, STATE_STARTING, why, now, err);
+        }
+        return rc;
+}
+
+/* A stop of a claimed job's instance, just moved to 10 Stopping in the current
+ * transaction: an offer nobody claimed yet is withdrawn (the instance is then ended as
+ * stopped after the commit: was_unoffered); a claimed run's node is woken to stop it. */
+static int unoffer(struct daemon *d, int64_t id, struct batch_err *err)
+{
+        bool withdrawn = false;
+        int rc = store_instance_unoffer(d->st, id, &withdrawn, err);
+        if (rc == 0 && withdrawn) {
+                if (d->nunoffered == d->capunoffered) {
+                        size_t cap = d->capunoffered ? 2 * d->capunoffered : 16;
+                        int64_t *u = realloc(d->unoffered, cap * sizeof(*u));
+                        if (!u)
+                                return batch_err_set(err, BATCH_ENOMEM, NULL, "out of memory");
+                        d->unoffered = u;
+                        d->capunoffered = cap;
+                }
+                d->unoffered[d->nunoffered++] = id;
+        } else if (rc == 0) {
+                rc = store_notify(d->st, "batchd_offer", err);
+        }
+        return rc;
+}
+
+/* Whether this turn's stop of instance `id` withdrew its offer (unoffer). */
+static bool was_unoffered(const struct daemon *d, int64_t id)
+{
+        for (size_t i = 0; i < d->nunoffered; i++)
+                if (d->unoffered[i] == id)
+                        return true;
+        return false;
+}
+
 static int persist(struct daemon *d, size_t t, const struct sched_action *a, int64_t now)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -1824,6 +1962,12 @@ static int persist(struct daemon *d, size_t t, const struct sched_action *a, int
                 rc = store_instance_transition(d->st, in->ext_id, a->from, a->to, "scheduler",
                                                a->reason && *a->reason ? a->reason : NULL, now,
                                                &err);
+                /* In a cluster an exec run is offered to the nodes, and a stop is told
+                 * them (docs/cluster.md, "Claims"). */
+                if (rc == 0 && a->kind == SCHED_START && claims_job(d, def_of(tr, in)))
+                        rc = offer(d, def_of(tr, in), in->ext_id, now, &err);
+                else if (rc == 0 && a->kind == SCHED_STOP && claims_job(d, def_of(tr, in)))
+                        rc = unoffer(d, in->ext_id, &err);
                 /* Failures, partial data failures, long runs and recoveries alert, in
                  * the same transaction (docs/alerts.md). */
                 if (rc == 0 && (a->to == STATE_SUCCESS || a->to == STATE_FAILED ||
@@ -1860,6 +2004,7 @@ static void advance(struct daemon *d)
                         if (sched_advance(tr->sched, snow, &d->acts) < 0 || d->acts.n == 0)
                                 break;
                         tx_begin(d);
+                        d->nunoffered = 0;
                         for (size_t i = 0; i < d->acts.n && !d->tx_failed; i++)
                                 persist(d, t, &d->acts.items[i], now);
                         bool failed = d->tx_failed;
@@ -1870,7 +2015,10 @@ static void advance(struct daemon *d)
                                 return;
                         for (size_t i = 0; i < d->acts.n; i++) {
                                 const struct sched_action *a = &d->acts.items[i];
-                                if (a->kind == SCHED_START) {
+                                bool claims = claims_job(d, def_of(tr, a->inst));
+                                if (a->kind == SCHED_START && claims) {
+                                        d->claim_now = true; /* offered: maybe ours */
+                                } else if (a->kind == SCHED_START) {
                                         if (!queue_launch(d, t, a->inst->ext_id))
                                                 sched_ended(tr->sched, a->inst,
                                                             SCHED_END_START_FAILED,
@@ -1879,9 +2027,10 @@ static void advance(struct daemon *d)
                                         struct run *r = run_of_instance(d, a->inst->ext_id);
                                         if (r)
                                                 r->stop_pending = true; /* after the commit */
-                                        else
+                                        else if (!claims || was_unoffered(d, a->inst->ext_id))
                                                 sched_ended(tr->sched, a->inst, SCHED_END_STOPPED,
                                                             NULL, snow);
+                                        /* else its node stops it, seeing 10 Stopping */
                                 }
                         }
                 }
@@ -1990,35 +2139,6 @@ static int load_overlay(struct daemon *d)
         return 0;
 }
 
-/* In a cluster, an unfinished exec run recorded on another node, found by the planner
- * when it restores (that node's lease expired, or it would still plan): its end is
- * recorded as "node lost" (a conditional update: a run whose end was recorded meanwhile
- * keeps it) and the instance becomes Failed with that reason (a stop under way ends as
- * a stopped run does), then is retried by its job's policy (docs/cluster.md). True when
- * it was such a run. */
-static bool node_lost(struct daemon *d, struct tenant_rt *tr, struct sched_inst *held,
-                      const struct store_execution *last, int64_t snow, int64_t now)
-{
-        if (!d->cluster.on || !last->node || !strcmp(last->node, d->cluster.node) ||
-            def_of(tr, held)->executor != EXECUTOR_EXEC)
-                return false;
-        struct batch_err err = {0};
-        int rc = store_execution_finish(d->st, last->id, -1, "node lost", now, &err);
-        if (rc < 0 && rc != BATCH_ESTALE) {
-                tx_note(d, rc, &err);
-                return true;
-        }
-        bool stopping = held->state == STATE_STOPPING || held->state == STATE_STOP_FAILED;
-        if (held->state == STATE_STARTING)
-                sched_started(tr->sched, held, snow);
-        sched_ended(tr->sched, held, stopping ? SCHED_END_STOPPED : SCHED_END_FAILED,
-                    "node lost", snow);
-        dlog("warn", tr->model.jobs[held->job].name, held->ext_id, last->id, NULL,
-             "its run on node %s was lost with that node's lease: recorded as node lost",
-             last->node);
-        return true;
-}
-
 static void restore_one(struct daemon *d, size_t t, const struct store_instance *si, int64_t now)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -2064,7 +2184,14 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                         for (size_t i = 0; i < h.n; i++)
                                 launches += h.items[i].to_state == STATE_STARTING;
                 store_transition_list_release(&h);
-                if (si->state == STATE_STARTING && ex.n < launches) {
+                bool claims = claims_job(d, def_of(tr, held));
+                if (si->state == STATE_STARTING && ex.n < launches && claims) {
+                        /* Never launched, or its claim given back: offered (again). */
+                        struct batch_err oerr;
+                        int rc = offer(d, def_of(tr, held), si->id, now, &oerr);
+                        tx_note(d, rc, &oerr);
+                        d->claim_now = true;
+                } else if (si->state == STATE_STARTING && ex.n < launches) {
                         /* Never launched (the go protocol guarantees it did not run):
                          * launch it now. */
                         queue_launch(d, t, si->id);
@@ -2083,8 +2210,10 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
                                                      ? SCHED_END_STOPPED
                                                      : SCHED_END_FAILED;
                         sched_ended(tr->sched, held, how, last ? last->error : "lost", snow);
-                } else if (node_lost(d, tr, held, last, snow, now)) {
-                        /* Recorded as lost: the job's retry policy decides. */
+                } else if (claims) {
+                        /* A claimed run going on (or lost with its node): followed from
+                         * the repository (follow_claimed). */
+                        d->progress_now = true;
                 } else if (def_of(tr, held)->executor == EXECUTOR_HTTP) {
                         /* A remote run: asked for its status at once; a stop that was
                          * under way is sent again. */
@@ -2219,8 +2348,12 @@ static int restore_points(struct daemon *d, struct tenant_rt *tr, int64_t now,
 
 static void free_tenants(struct daemon *d)
 {
-        while (d->runs)
-                run_forget(d, d->runs);
+        /* The planner's runs go with its model; claimed runs are this node's own. */
+        for (struct run *r = d->runs, *next; r; r = next) {
+                next = r->next;
+                if (!r->claimed)
+                        run_forget(d, r);
+        }
         /* The instances waiting for a slot are in 2 Starting without an execution: the
          * restore queues each again (once). */
         while (d->pending) {
@@ -2451,26 +2584,446 @@ static int apply_defs(struct daemon *d)
         return rc;
 }
 
+/* ---- claims (docs/cluster.md, "Claims") -----------------------------------------------------
+ * In a cluster the planner offers each exec run (its instance in 2 Starting) and every
+ * node, the planner's too, claims offered instances up to its free run slots, records
+ * an execution fenced by the claim token and launches it under a supervisor. A node
+ * records only its claims and its runs' executions (running, ended); the planner reads
+ * them back (follow_claimed) and records the instances' states, so every rule of the
+ * scheduler holds as on one node. PostgreSQL's LISTEN/NOTIFY wakes the nodes; each also
+ * looks every second. */
+
+/* The definitions a node that does not plan launches its claimed runs from: the
+ * repository's, with this node's overlay, read again when they changed. */
+struct catalog {
+        struct defset set;
+        char *key;
+        struct sched_model *models; /* one per tenant with jobs */
+        size_t n;
+        int64_t data_version;       /* the repository's when last read */
+};
+
+static void catalog_free(struct catalog *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n; i++)
+                sched_model_release(&c->models[i]);
+        free(c->models);
+        defset_release(&c->set);
+        free(c->key);
+        free(c);
+}
+
+/* Reads the catalog when there is none or the repository changed and its definitions
+ * with it. Returns it, or NULL (logged). */
+static struct catalog *catalog_get(struct daemon *d)
+{
+        struct batch_err err;
+        int64_t v = 0;
+        if (store_data_version(d->st, &v, &err) < 0)
+                v = -1;
+        if (d->cat && d->cat->data_version == v && v >= 0)
+                return d->cat;
+        struct catalog *c = calloc(1, sizeof(*c));
+        if (!c || load_defs(d, &c->set, &c->key) < 0) {
+                catalog_free(c);
+                return d->cat;
+        }
+        if (d->cat && !strcmp(d->cat->key, c->key)) {
+                d->cat->data_version = v; /* the definitions did not change */
+                catalog_free(c);
+                return d->cat;
+        }
+        c->data_version = v;
+        c->models = calloc(c->set.ndocs + 1, sizeof(*c->models));
+        for (size_t i = 0; c->models && i < c->set.ndocs; i++) {
+                if (c->set.docs[i].kind != DEF_JOB)
+                        continue;
+                const char *name = c->set.docs[i].u.job.tenant;
+                bool seen = false;
+                for (size_t k = 0; k < c->n && !seen; k++)
+                        seen = !strcmp(c->models[k].tenant.name, name);
+                if (!seen && sched_model_build(&c->set, name, &c->models[c->n], &err) == 0)
+                        c->n++;
+                else if (!seen)
+                        dlog("error", NULL, 0, 0, NULL, "tenant %s: %s", name, err.msg);
+        }
+        catalog_free(d->cat);
+        d->cat = c;
+        return c;
+}
+
+/* The definition of job `job` of `tenant` for a claimed run, and its tenant's model:
+ * the planner's own while it plans, else the catalog's. NULL when there is none. */
+static const struct job_def *claim_def(struct daemon *d, const char *tenant, const char *job,
+                                       const struct sched_model **ret_model)
+{
+        const struct sched_model *m = NULL;
+        if (d->cluster.planning && d->ntenants) {
+                size_t t = tenant_index(d, tenant);
+                m = t < d->ntenants ? &d->tenants[t].model : NULL;
+        } else {
+                struct catalog *c = catalog_get(d);
+                for (size_t i = 0; c && i < c->n && !m; i++)
+                        if (!strcmp(c->models[i].tenant.name, tenant))
+                                m = &c->models[i];
+        }
+        long j = m ? sched_model_find(m, job) : -1;
+        *ret_model = m;
+        return j < 0 ? NULL : m->defs[j];
+}
+
+/* Records that claimed instance c could not be launched (`why`): an execution that
+ * ended at once with exit status -1, which the planner records as Start Failed. */
+static void claim_failed(struct daemon *d, const struct store_claim *c, const char *why,
+                         int64_t now)
+{
+        struct batch_err err = {0};
+        struct store_execution e = {.instance_id = c->instance_id, .node = d->node.name};
+        int64_t exec_id;
+        int attempt;
+        int rc = store_claim_start(d->st, c->token, &e, now, &exec_id, &attempt, &err);
+        if (rc == 0)
+                rc = store_claim_finish(d->st, exec_id, c->token, -1, why, now, &err);
+        tx_note(d, rc, &err);
+        dlog("error", c->job, c->instance_id, 0, NULL, "claimed run not started: %s", why);
+}
+
+/* Launches the run of instance c, claimed in the current transaction: its execution is
+ * recorded (fenced by the claim) and the supervisor gets its go after the commit. */
+static void launch_claimed(struct daemon *d, const struct store_claim *c)
+{
+        const struct sched_model *m;
+        const struct job_def *def = claim_def(d, c->tenant, c->job, &m);
+        int64_t now = dclock_now(&d->clock);
+        char why[400] = "";
+        struct batch_err err = {0};
+        struct store_instance si;
+        int grc = store_instance_get(d->st, c->instance_id, &si, &err);
+        if (grc < 0) {
+                tx_note(d, grc, &err);
+                return;
+        }
+        char **argv = NULL, **env = NULL;
+        if (!def)
+                snprintf(why, sizeof(why), "node %s has no definition of job %s/%s",
+                         d->node.name, c->tenant, c->job);
+        else if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0)
+                snprintf(why, sizeof(why), "the job has no executor");
+        else if (!(argv = calloc(def->exec_command.n + 1, sizeof(*argv))) ||
+                 !(env = run_env(d, m, def, &si)))
+                snprintf(why, sizeof(why), "out of memory");
+        else if (secrets_open_env(&d->secrets, env, why, sizeof(why)) < 0 && !why[0])
+                snprintf(why, sizeof(why), "the job's secrets cannot be read");
+        if (why[0]) {
+                free(argv);
+                free_env(env);
+                store_instance_release(&si);
+                claim_failed(d, c, why, now);
+                return;
+        }
+        for (size_t i = 0; i < def->exec_command.n; i++)
+                argv[i] = def->exec_command.items[i];
+        struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
+                                .workdir = def->exec_workdir, .user = def->exec_user,
+                                .dir = d->state_dir, .instance_id = c->instance_id,
+                                .job = def->name, .trace_id = si.trace_id,
+                                .log_format = dlog_format(), .lease_watch = true};
+        struct run_handle h;
+        int rc = run_spawn(&d->spawner, &spec, &h, &err);
+        free(argv);
+        free_env(env);
+        if (rc < 0) {
+                store_instance_release(&si);
+                claim_failed(d, c, err.msg, now);
+                return;
+        }
+        char log_path[PATH_MAX], status_path[PATH_MAX];
+        run_paths(d->state_dir, c->instance_id, h.pid, log_path, status_path, sizeof(log_path));
+        struct store_execution e = {.instance_id = c->instance_id, .pid = h.pid,
+                                    .log_path = log_path, .node = d->node.name};
+        int64_t exec_id;
+        int attempt;
+        rc = store_claim_start(d->st, c->token, &e, now, &exec_id, &attempt, &err);
+        if (rc < 0 || !go_reserve(d)) {
+                tx_note(d, rc, &err);
+                run_abort(&h);
+                store_instance_release(&si);
+                return;
+        }
+        struct go *g = &d->gos[d->ngos++];
+        g->call = NULL;
+        g->h = h;
+        g->exec_id = exec_id;
+        g->run = run_watch(d, SIZE_MAX, c->instance_id, si.trace_id, exec_id, h.pid,
+                           h.report_fd, status_path, true);
+        if (g->run) {
+                g->run->claimed = true;
+                g->run->token = c->token;
+        }
+        atomic_fetch_add(&d->metrics.runs_started, 1);
+        dlog("info", def->name, c->instance_id, exec_id, si.trace_id, "claimed by node %s: "
+             "started attempt %d (pid %d)", d->node.name, attempt, (int)h.pid);
+        store_instance_release(&si);
+}
+
+/* Claims offered instances up to this node's free run slots and launches them, in one
+ * transaction of its own; not while it drains or its own lease does not hold. */
+static void claim_runs(struct daemon *d)
+{
+        int64_t t = mono_ms();
+        d->claim_now = false;
+        d->next_claim_ms = t + 1000;
+        if (!node_may_launch(&d->node) || !node_holds(&d->node, t) || d->nruns >= d->max_runs)
+                return;
+        size_t room = d->max_runs - d->nruns;
+        unsigned limit = room > 64 ? 64 : (unsigned)room;
+        struct store_claim_list l = {0, NULL};
+        struct batch_err err = {0};
+        tx_begin_own(d);
+        int rc = store_claim(d->st, d->node.name, d->node.labels, limit, &l, &err);
+        tx_note(d, rc, &err);
+        if (rc < 0 && !d->tx_failed)
+                dlog("error", NULL, 0, 0, NULL, "claiming offered runs: %s", err.msg);
+        for (size_t i = 0; rc == 0 && i < l.n && !d->tx_failed; i++)
+                launch_claimed(d, &l.items[i]);
+        d->claim_now = rc == 0 && l.n == limit; /* more may be offered */
+        store_claim_list_release(&l);
+        tx_end(d);
+}
+
+static struct run *run_of_execution(struct daemon *d, int64_t exec_id)
+{
+        for (struct run *r = d->runs; r; r = r->next)
+                if (r->exec_id == exec_id)
+                        return r;
+        return NULL;
+}
+
+/* Takes up claimed run `c` of this node that no run of this batchd holds (a restart,
+ * or its end could not be recorded): watched again, or its end recorded from its status
+ * file. */
+static void adopt_claimed(struct daemon *d, const struct store_claimed_run *c, int64_t now)
+{
+        struct store_execution_list ex = {0, NULL};
+        struct batch_err err;
+        if (store_execution_list(d->st, c->instance_id, &ex, &err) < 0)
+                return;
+        pid_t pid = 0;
+        for (size_t i = 0; i < ex.n; i++)
+                if (ex.items[i].id == c->exec_id)
+                        pid = (pid_t)ex.items[i].pid;
+        store_execution_list_release(&ex);
+        char log_path[PATH_MAX], status_path[PATH_MAX], trace[TRACE_ID_LEN + 1];
+        run_paths(d->state_dir, c->instance_id, pid, log_path, status_path, sizeof(log_path));
+        struct run_outcome o;
+        run_read_outcome(status_path, &o);
+        enum run_supervisor_state sv =
+                pid <= 0 || o.kind != RUN_NONE ? RUN_SUPERVISOR_GONE
+                                               : run_supervisor_state(pid, c->exec_id,
+                                                                      c->instance_id);
+        struct run *r = run_watch(d, SIZE_MAX, c->instance_id,
+                                  instance_trace(d, c->instance_id, true, trace), c->exec_id,
+                                  pid, -1, status_path, sv != RUN_SUPERVISOR_GONE);
+        if (!r)
+                return;
+        r->claimed = true;
+        r->token = c->token;
+        if (r->gone) {
+                run_finished(d, r, now); /* it had ended (or just did) */
+        } else if (sv == RUN_SUPERVISOR_RUNNING) {
+                if (!c->running_at)
+                        run_claimed_running(d, r, now);
+                dlog("info", NULL, c->instance_id, c->exec_id, RTRACE(r),
+                     "claimed run still going: supervising it again");
+        }
+        /* RUN_SUPERVISOR_WAITING: it is about to say "not-started"; its end gives the
+         * claim back (run_not_started). */
+}
+
+/* This node's claimed runs as the repository has them: those no run holds are taken
+ * up, and those the planner moved to 10 Stopping are stopped (SIGTERM, then SIGKILL
+ * after the grace period). In a transaction of its own. */
+static void follow_own(struct daemon *d)
+{
+        d->follow_now = false;
+        d->next_follow_ms = mono_ms() + 1000;
+        struct store_claimed_run_list l = {0, NULL};
+        struct batch_err err = {0};
+        tx_begin_own(d);
+        int rc = store_node_claims(d->st, d->node.name, 0, &l, &err);
+        tx_note(d, rc, &err);
+        int64_t now = dclock_now(&d->clock);
+        for (size_t i = 0; rc == 0 && i < l.n && !d->tx_failed; i++) {
+                const struct store_claimed_run *c = &l.items[i];
+                if (!c->exec_id || c->finished)
+                        continue;
+                struct run *r = run_of_execution(d, c->exec_id);
+                if (!r)
+                        adopt_claimed(d, c, now);
+                else if (c->state == STATE_STOPPING && !r->stop_stage && !r->dead)
+                        r->stop_pending = true; /* stop_run after the commit (tx_end) */
+        }
+        store_claimed_run_list_release(&l);
+        tx_end(d);
+}
+
+/* The planner, in its fenced transaction: what the nodes recorded of the claimed runs
+ * told to the scheduler (running, ended), and the runs of nodes whose own lease has
+ * passed recorded as `node lost` (a conditional update: an end recorded meanwhile is
+ * kept), then retried by their job's policy. */
+static void follow_claimed(struct daemon *d)
+{
+        d->progress_now = false;
+        d->next_progress_ms = mono_ms() + 1000;
+        struct store_claimed_run_list l = {0, NULL};
+        struct batch_err err = {0};
+        int rc = store_claimed_runs(d->st, 0, &l, &err);
+        tx_note(d, rc, &err);
+        int64_t now = dclock_now(&d->clock);
+        for (size_t i = 0; rc == 0 && i < l.n && !d->tx_failed; i++) {
+                const struct store_claimed_run *c = &l.items[i];
+                size_t t = tenant_index(d, c->tenant);
+                struct tenant_rt *tr = t < d->ntenants ? &d->tenants[t] : NULL;
+                struct sched_inst *in = tr ? sched_find_ext(tr->sched, c->instance_id) : NULL;
+                if (!in)
+                        continue;
+                int64_t snow = offset_to_scheduling(&tr->model.offset, now);
+                const char *job = tr->model.jobs[in->job].name;
+                if (!c->exec_id) {
+                        /* Claimed, never recorded as started (not by this code): offered
+                         * again once its node is lost. */
+                        if (c->node_lost) {
+                                int orc = offer(d, def_of(tr, in), c->instance_id, now, &err);
+                                tx_note(d, orc, &err);
+                        }
+                        continue;
+                }
+                const char *why = c->error;
+                int exit_status = c->exit_status;
+                if (!c->finished && c->node_lost) {
+                        int frc = store_execution_finish(d->st, c->exec_id, -1, "node lost", now,
+                                                         &err);
+                        tx_note(d, frc, &err);
+                        if (frc < 0)
+                                continue; /* its end was recorded meanwhile: next look */
+                        dlog("warn", job, c->instance_id, c->exec_id, NULL, "its run on node "
+                             "%s was lost with that node's lease: recorded as node lost",
+                             c->node);
+                        why = "node lost";
+                        exit_status = -1;
+                } else if (!c->finished) {
+                        if (c->running_at && in->state == STATE_STARTING)
+                                sched_started(tr->sched, in, snow);
+                        continue;
+                }
+                /* Its end, as run_ended tells it on one node: -1 is a run that never
+                 * started (Start Failed), unless it was reported running (then lost). */
+                bool ran = c->running_at || exit_status != -1;
+                if (ran && in->state == STATE_STARTING)
+                        sched_started(tr->sched, in, snow);
+                bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
+                enum sched_end how = in->state == STATE_STARTING ? SCHED_END_START_FAILED
+                                     : exit_status == 0          ? SCHED_END_SUCCESS
+                                     : stopping                  ? SCHED_END_STOPPED
+                                                                 : SCHED_END_FAILED;
+                if (sched_ended(tr->sched, in, how, why, snow) < 0)
+                        dlog("warn", job, c->instance_id, c->exec_id, NULL, "claimed run ended "
+                             "in state %d: not recorded by the scheduler", in->state);
+                else
+                        dlog("info", job, c->instance_id, c->exec_id, NULL, "ended on node %s: "
+                             "%s", c->node, why ? why : "success");
+        }
+        store_claimed_run_list_release(&l);
+}
+
+/* Listens for offers and runs' news (PostgreSQL); retried every 5 s when it breaks. */
+static void listen_open(struct daemon *d)
+{
+        static const char *const channels[] = {"batchd_offer", "batchd_run"};
+        struct batch_err err;
+        d->listen_retry_ms = mono_ms() + 5000;
+        if (store_listen(d->dsn, channels, 2, &d->listener, &err) < 0) {
+                d->listener = NULL;
+                dlog("warn", NULL, 0, 0, NULL, "node %s: cannot listen for the other nodes' "
+                     "news (%s); looking every second instead", d->node.name, err.msg);
+                return;
+        }
+        watch(d, store_listener_fd(d->listener), W_LISTEN, NULL);
+}
+
+/* This node's own turn in a cluster, before the planner's: news from the other nodes,
+ * its claimed runs' reports and ends, their stops, and new claims. */
+static void own_turn(struct daemon *d, const struct epoll_event *evs, int n)
+{
+        for (int i = 0; i < n; i++) {
+                if ((enum watch_kind)(evs[i].data.u64 & 7) != W_LISTEN || !d->listener)
+                        continue;
+                struct batch_err err;
+                if (store_listener_drain(d->listener, &err) < 0) {
+                        epoll_ctl(d->epfd, EPOLL_CTL_DEL, store_listener_fd(d->listener), NULL);
+                        store_listener_close(d->listener);
+                        d->listener = NULL;
+                }
+                d->claim_now = d->follow_now = d->progress_now = true;
+        }
+        if (!d->listener && mono_ms() >= d->listen_retry_ms)
+                listen_open(d);
+        tx_begin_own(d);
+        for (int i = 0; i < n; i++) {
+                uint64_t tag = evs[i].data.u64;
+                enum watch_kind kind = (enum watch_kind)(tag & 7);
+                struct run *r = (struct run *)(uintptr_t)(tag & ~(uint64_t)7);
+                if ((kind != W_PIDFD && kind != W_REPORT) || r->dead || !r->claimed)
+                        continue;
+                if (kind == W_PIDFD)
+                        run_finished(d, r, dclock_now(&d->clock));
+                else
+                        run_report(d, r, dclock_now(&d->clock));
+        }
+        tx_end(d);
+        if (d->follow_now || mono_ms() >= d->next_follow_ms)
+                follow_own(d);
+        if (d->claim_now || mono_ms() >= d->next_claim_ms)
+                claim_runs(d);
+}
+
+/* Milliseconds from now until own_turn has something to do by the clock. */
+static int64_t own_wait_ms(struct daemon *d)
+{
+        int64_t t = mono_ms(), at = d->next_claim_ms;
+        if (d->next_follow_ms < at)
+                at = d->next_follow_ms;
+        if (d->cluster.planning && d->next_progress_ms < at)
+                at = d->next_progress_ms;
+        if (d->claim_now || d->follow_now)
+                at = t;
+        if (t + node_wait_ms(&d->node, t) < at)
+                at = t + node_wait_ms(&d->node, t);
+        int64_t stops = INT64_MAX;
+        stop_timers(d, dclock_now(&d->clock), &stops);
+        if (stops != INT64_MAX && t + stops < at)
+                at = t + stops;
+        return at > t ? at - t : 0;
+}
+
 /* ---- the cluster (docs/cluster.md) --------------------------------------------------------- */
 
-/* This node's lease is past (or another node holds it): its runs must not go on beside
- * their recovery by the planner. Each supervisor is told to kill its job's process group
- * (SIGUSR1), and the node forgets its model; the planner records the runs as node lost. */
-static void cluster_stop_runs(struct daemon *d)
+/* This node's term as planner is over (its lease is past, or another node holds it):
+ * it forgets its model. Its claimed runs go on under its own lease (node.h); the remote
+ * runs it launched are left to their services, and the next planner asks them. */
+static void cluster_end_term(struct daemon *d)
 {
-        size_t killed = 0, remote = 0;
+        size_t remote = 0, claimed = 0;
         for (struct run *r = d->runs; r; r = r->next) {
-                if (r->dead)
-                        continue;
-                if (r->remote)
-                        remote++;
-                else if (r->pid > 0 && kill(r->pid, SIGUSR1) == 0)
-                        killed++;
+                remote += !r->dead && r->remote;
+                claimed += !r->dead && r->claimed;
         }
         free_tenants(d);
-        dlog("warn", NULL, 0, 0, NULL, "node %s is past its planner lease: %zu run(s) killed, "
-             "%zu remote run(s) left to their service; the planner records them as node lost",
-             d->cluster.node, killed, remote);
+        dlog("warn", NULL, 0, 0, NULL, "node %s is past its planner lease: its model is "
+             "dropped; %zu claimed run(s) go on, %zu remote run(s) are left to their service "
+             "for the next planner", d->cluster.node, claimed, remote);
 }
 
 /* After a failed attempt on the lease, outside any transaction: a new connection to the
@@ -2847,7 +3400,9 @@ int main(int argc, char **argv)
                      "to finish", d.dsn);
                 flock(repo_lock, LOCK_SH);
         }
-        cluster_init(&d.cluster, !sqlite, d.node.name, lease_ttl, d.state_dir);
+        cluster_init(&d.cluster, !sqlite, d.node.name, lease_ttl);
+        if (!sqlite)
+                node_publish_lease(&d.node, d.state_dir);
         char sub[PATH_MAX + 8];
         mkdir(d.state_dir, 0750);
         snprintf(sub, sizeof(sub), "%s/logs", d.state_dir);
@@ -2929,6 +3484,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         watch(&d, remote_worker_fd(d.remote), W_REMOTE, NULL);
+        if (d.cluster.on)
+                listen_open(&d);
         if (alerts_worker_start(d.dsn, &d.clock, &d.alerts, &err) < 0) {
                 fprintf(stderr, "batchd: starting the alert delivery: %s\n", err.msg);
                 return 1;
@@ -3034,6 +3591,7 @@ int main(int argc, char **argv)
                  * takes it nor keeps it: a draining planner plans on while its runs
                  * finish, then hands the lease over (docs/cluster.md). */
                 if (d.cluster.on) {
+                        own_turn(&d, evs, n);
                         bool drained = !node_may_launch(&d.node) && d.nruns == 0;
                         if (drained)
                                 cluster_hand_over(&d.cluster, d.st,
@@ -3047,13 +3605,22 @@ int main(int argc, char **argv)
                                 cluster_reopen(&d);
                         }
                         if (ch == CLUSTER_EXPIRED) {
-                                cluster_stop_runs(&d);
+                                cluster_end_term(&d);
                         } else if (ch == CLUSTER_GAINED) {
                                 cluster_take_over(&d);
                                 n = 0; /* the events named runs the restore replaced */
                         }
                         if (!d.cluster.planning) {
-                                n = wait_for_retry(&d, &nt, evs, mono_ms() + 1000);
+                                /* The claimed runs' events and the other nodes' news
+                                 * wake it; the lease and its own turn by the clock. */
+                                int64_t wait = own_wait_ms(&d);
+                                int64_t lease_wait = cluster_wait_ms(&d.cluster, mono_ms());
+                                if (lease_wait < wait)
+                                        wait = lease_wait;
+                                wait = notify_watchdog(&nt, mono_ms(), wait);
+                                n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
+                                if (n < 0)
+                                        n = 0;
                                 continue;
                         }
                 }
@@ -3111,8 +3678,8 @@ int main(int argc, char **argv)
                         struct run *r = (struct run *)(uintptr_t)(tag & ~(uint64_t)7);
                         if (kind != W_PIDFD && kind != W_REPORT)
                                 continue;
-                        if (r->dead)
-                                continue;
+                        if (r->dead || r->claimed)
+                                continue; /* claimed: own_turn */
                         if (kind == W_PIDFD)
                                 run_finished(&d, r, dclock_now(&d.clock));
                         else
@@ -3120,10 +3687,15 @@ int main(int argc, char **argv)
                 }
                 remote_answers(&d);
                 remote_polls(&d);
+                if (d.cluster.on && (d.progress_now || mono_ms() >= d.next_progress_ms))
+                        follow_claimed(&d);
                 advance(&d);
                 drain_pending(&d);
                 advance(&d);
                 tx_end(&d);
+                /* What this turn offered: this node may claim it at once. */
+                if (d.cluster.on && d.claim_now)
+                        claim_runs(&d);
                 nd_calls(&d); /* after the commit: a created instance is recorded */
                 if (d.alerts_raised) {
                         d.alerts_raised = false;
@@ -3137,6 +3709,8 @@ int main(int argc, char **argv)
                 int64_t lease_wait = cluster_wait_ms(&d.cluster, mono_ms());
                 if (lease_wait < wait)
                         wait = lease_wait;
+                if (d.cluster.on && own_wait_ms(&d) < wait)
+                        wait = own_wait_ms(&d);
                 n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
                 if (n < 0)
                         n = 0;
@@ -3158,7 +3732,12 @@ int main(int argc, char **argv)
         if (d.clock.virtual_clock)
                 store_clock_withdraw(d.st, clock_holder, NULL);
         free_tenants(&d);
+        while (d.runs)
+                run_forget(&d, d.runs); /* the claimed runs go on under their supervisors */
         runs_bury(&d);
+        catalog_free(d.cat);
+        store_listener_close(d.listener);
+        free(d.unoffered);
         sched_actions_release(&d.acts);
         store_close(d.st);
         if (repo_lock >= 0)

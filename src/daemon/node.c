@@ -1,14 +1,17 @@
 /* node.c: this batchd as a node among those sharing the repository (see node.h). */
 #include "daemon/node.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lease.h"
 #include "daemon/config.h"
 #include "daemon/dlog.h"
+#include "daemon/supervisor.h"
 
 int node_init(struct node *n, const char *name, const char *labels, bool same_machine,
               struct batchd_metrics *m, struct batch_err *reterr)
@@ -163,6 +166,17 @@ void node_tick(struct node *n, struct store *st, struct dclock *clock, int64_t m
                         .lease_expires_at = db_s + NODE_LEASE_BEATS * n->interval_ms / 1000};
                 int r = store_node_report(st, &row, &err);
                 note_failure(n, r < 0, r < 0 ? err.msg : NULL);
+                /* The row's lease counts from the database's time, read after mono_ms:
+                 * counted from mono_ms less the margin, the validity ends before any
+                 * other node can see the lease passed (as the planner lease's). */
+                if (r == 0 && n->lease_dir) {
+                        n->valid_until_ms = lease_valid_until_ms(
+                                mono_ms, (int)(NODE_LEASE_BEATS * n->interval_ms / 1000));
+                        if (run_lease_write(n->lease_dir, n->valid_until_ms) < 0)
+                                dlog("error", NULL, 0, 0, NULL, "node %s: cannot write the "
+                                     "lease file in %s: %s", n->name, n->lease_dir,
+                                     strerror(errno));
+                }
                 n->next_state_ms = 0;
         }
 state:
@@ -180,4 +194,21 @@ bool node_may_plan(const struct node *n)
 bool node_may_launch(const struct node *n)
 {
         return !n->draining;
+}
+
+void node_publish_lease(struct node *n, const char *state_dir)
+{
+        /* The file is left as it is until the first heartbeat: the runs a restarted
+         * node's predecessor left go on under the validity it wrote. */
+        n->lease_dir = state_dir;
+}
+
+bool node_holds(const struct node *n, int64_t mono_ms)
+{
+        return !n->lease_dir || lease_holds(n->valid_until_ms, mono_ms);
+}
+
+int64_t node_wait_ms(const struct node *n, int64_t mono_ms)
+{
+        return n->next_beat_ms > mono_ms ? n->next_beat_ms - mono_ms : 0;
 }

@@ -35,6 +35,11 @@ struct node {
         bool may_plan;
         bool draining;
         bool beat_failing;             /* the last heartbeat failed (logged once) */
+        /* A node of a cluster: until when (monotonic ms) its own lease holds, from the
+         * start of its last recorded heartbeat (core/lease.h's margin), 0: never; and
+         * the state directory whose lease file tells its supervisors (docs/cluster.md). */
+        int64_t valid_until_ms;
+        const char *lease_dir;         /* NULL: not a node of a cluster */
         struct batchd_metrics *m;      /* where the API reads the above; may be NULL */
 };
 
@@ -58,6 +63,19 @@ void node_set_api_url(struct node *n, const char *url);
  * are logged once per change and leave the last verdicts in force. */
 void node_tick(struct node *n, struct store *st, struct dclock *clock, int64_t mono_ms,
                int running, int capacity);
+
+/* Makes n a node of a cluster whose supervisors read its lease's validity from the
+ * lease file in `state_dir` (kept): each recorded heartbeat rewrites it. */
+void node_publish_lease(struct node *n, const char *state_dir);
+
+/* Whether this node's own lease (its last recorded heartbeat + NODE_LEASE_BEATS
+ * intervals, less core/lease.h's margin) holds at monotonic now_ms: while it does, the
+ * other nodes do not count its runs lost, so it may claim and run instances. Always true
+ * outside a cluster. */
+bool node_holds(const struct node *n, int64_t mono_ms);
+
+/* Milliseconds from monotonic mono_ms until node_tick's next heartbeat. */
+int64_t node_wait_ms(const struct node *n, int64_t mono_ms);
 
 /* Whether this node may plan now: its clock was measured and is within max_clock_skew
  * of the database's (always once measured on SQLite). The planner role asks this before
