@@ -129,3 +129,36 @@ int labels_parse(const char *text, char *out, size_t len, struct batch_err *rete
         *o = '\0';
         return (int)n;
 }
+
+/* True when the `len` bytes at p are one whole item of the comma-separated text `set`. */
+static bool has_item(const char *set, const char *p, size_t len)
+{
+        for (const char *s = set; *s;) {
+                const char *end = strchr(s, ',');
+                size_t n = end ? (size_t)(end - s) : strlen(s);
+                if (n == len && !memcmp(s, p, len))
+                        return true;
+                if (!end)
+                        break;
+                s = end + 1;
+        }
+        return false;
+}
+
+bool labels_cover(const char *have, const char *need)
+{
+        if (!need)
+                return true;
+        if (!have)
+                have = "";
+        for (const char *s = need; *s;) {
+                const char *end = strchr(s, ',');
+                size_t n = end ? (size_t)(end - s) : strlen(s);
+                if (n && !has_item(have, s, n))
+                        return false;
+                if (!end)
+                        break;
+                s = end + 1;
+        }
+        return true;
+}

@@ -28,4 +28,11 @@ bool label_word_valid(const char *p, size_t len);
  * label, a name given twice, more than LABELS_MAX), and out is left alone. */
 int labels_parse(const char *text, char *out, size_t len, struct batch_err *reterr);
 
+/* True when every label of the canonical text `need` is one of the canonical text
+ * `have`'s, compared whole: "zone=eu" is not covered by "zone=eu-1", nor "gpu" by
+ * "gpu=yes". A NULL or empty `need` is covered by anything; a NULL `have` is no label.
+ * Both are labels_parse output (sorted), which the function does not check: it tests
+ * each item of `need` against every item of `have`, so the order does not matter. */
+bool labels_cover(const char *have, const char *need);
+
 #endif

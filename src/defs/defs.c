@@ -48,6 +48,7 @@ static void job_release(struct job_def *j)
         free(j->timezone);
         free(j->next_due_api);
         free(j->calendar);
+        free(j->node_labels);
         for (size_t i = 0; i < j->ndeps; i++)
                 free(j->deps[i].job);
         free(j->deps);

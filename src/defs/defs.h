@@ -74,6 +74,9 @@ struct job_def {
         char *http_basic_env;
         int estimated_minutes;        /* -1: unset (the timeout rules take 1) */
         int max_minutes;              /* -1: none */
+        char *node_labels;            /* node_labels: the labels a node must have to run the
+                                         job, labels_parse's canonical text ("gpu,zone=eu-1");
+                                         NULL: none (never ""; an empty list is none) */
         bool allow_multiple_instances;
         char *cron;                   /* trigger.cron, or NULL */
         char *timezone;               /* trigger.timezone, or NULL: the tenant's */

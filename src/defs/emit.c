@@ -278,6 +278,7 @@ static void job_fields(struct emitter *e, const struct job_def *j)
         field_str(e, "group", j->group);
         if (j->max_minutes > 0)
                 field_int(e, "max_minutes", j->max_minutes);
+        field_str(e, "node_labels", j->node_labels);
         if (j->on_window_end != WINDOW_END_CONTINUE)
                 field_raw(e, "on_window_end", window_end_names[j->on_window_end]);
         if (j->parameters.n) {

@@ -17,9 +17,11 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/buf.h"
 #include "common/suggest.h"
 #include "core/civil.h"
 #include "core/isotime.h"
+#include "core/labels.h"
 
 struct ctx {
         struct defset *set;
@@ -502,6 +504,68 @@ static void fn_deps(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
         each_item(cx, obj, v, path, "{job: NAME, mode: success|completion}", dep_item);
 }
 
+/* node_labels: the labels a node must have (docs/definitions.md), as a list of labels or
+ * as one comma-separated text, either way read with labels_parse's rules into its
+ * canonical text; none (an empty list or text) leaves the key unset. A list item is one
+ * label and a problem with it is reported at the item. */
+static void fn_node_labels(struct ctx *cx, void *obj, yaml_node_t *v, const char *path)
+{
+        struct job_def *j = obj;
+        char canon[LABELS_TEXT_MAX];
+        struct batch_err err;
+        struct buf text;
+        buf_init(&text, 0);
+        if (v->type == YAML_SEQUENCE_NODE) {
+                bool bad = false;
+                for (yaml_node_item_t *it = v->data.sequence.items.start;
+                     it < v->data.sequence.items.top; it++) {
+                        yaml_node_t *e = yaml_document_get_node(cx->y, *it);
+                        const char *s = e ? need_scalar(cx, e, path, "a label") : NULL;
+                        if (!s) {
+                                bad = true;
+                                continue;
+                        }
+                        int n = labels_parse(s, canon, sizeof(canon), &err);
+                        if (n == 1) {
+                                buf_printf(&text, "%s%s", text.len ? "," : "", s);
+                                continue;
+                        }
+                        bad = true;
+                        if (n < 0)
+                                report(cx, e, path, "%s", err.msg);
+                        else
+                                report(cx, e, path, "\"%.80s\" is %s; a list item is one label "
+                                                    "(NAME or NAME=VALUE)",
+                                       s, n ? "more than one label" : "no label");
+                }
+                if (bad) {
+                        buf_release(&text);
+                        return;
+                }
+        } else {
+                const char *s = need_scalar(cx, v, path, "a list of labels or one text "
+                                                         "\"a, b=c\"");
+                if (!s) {
+                        buf_release(&text);
+                        return;
+                }
+                buf_puts(&text, s);
+        }
+        if (text.err) {
+                cx->oom = 1;
+                buf_release(&text);
+                return;
+        }
+        int n = labels_parse(text.data ? text.data : "", canon, sizeof(canon), &err);
+        buf_release(&text);
+        if (n < 0) {
+                report(cx, v, path, "%s", err.msg);
+                return;
+        }
+        free(j->node_labels);
+        j->node_labels = n ? xstrdup(cx, canon) : NULL;
+}
+
 static const char *const type_names[] = {"scheduled", "manual", NULL};
 static const char *const window_names[] = {"any", "only_in_window", "not_in_window", NULL};
 static const char *const window_end_names[] = {"continue", "terminate", NULL};
@@ -522,6 +586,7 @@ static const struct key job_keys[] = {
          NULL, NULL, NULL},
         {"max_minutes", T_INT, offsetof(struct job_def, max_minutes), 1, 525600, NULL, NULL,
          NULL},
+        {"node_labels", T_FN, 0, 0, 0, NULL, NULL, fn_node_labels},
         {"allow_multiple_instances", T_BOOL, offsetof(struct job_def, allow_multiple_instances),
          0, 0, NULL, NULL, NULL},
         {"trigger", T_SUB, 0, 0, 0, NULL, trigger_keys, NULL},

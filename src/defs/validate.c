@@ -324,6 +324,11 @@ static void check_job(struct vctx *v, const struct def_doc *d)
                     j->http_context_path[0] != '/')
                         report(v, d, "executor.http.context_path",
                                "\"%.80s\" must start with /", j->http_context_path);
+                /* A remote job runs on its service, never in a node's slot. */
+                if (j->node_labels)
+                        report(v, d, "node_labels", "node_labels applies to exec jobs only: an "
+                                                    "http job runs on its service, not on a "
+                                                    "node");
                 break;
         }
 

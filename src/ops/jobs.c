@@ -156,6 +156,12 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history, const c
                 json_put_string(b, j->timezone);
                 buf_puts(b, ", \"parameters\": ");
                 params_format(&j->parameters, b);
+                /* The labels a node must have to run it (docs/definitions.md), when it
+                 * names any: the canonical text. */
+                if (j->node_labels) {
+                        buf_puts(b, ", \"node_labels\": ");
+                        json_put_string(b, j->node_labels);
+                }
         }
         struct buf text;
         buf_init(&text, 0);

@@ -177,6 +177,50 @@ jq -e '.next_cursor == null and ([.items[] | select(.name == "policy-reprice" an
     { failed=$((failed + 1)); echo "not ok - json list"; sed 's/^/    /' "$tmp/out"; }
 check "bad -o: exit 2" 2 "" "not a known output format" -- jobs list --db "$db" -o xml
 
+# ---- node_labels: the labels a node must have (docs/definitions.md) ----
+# Expected texts are the rule's: labels_parse's canonical text, sorted, no blanks.
+nl="$tmp/nl"
+mkdir -p "$nl/defs"
+cat >"$nl/defs/gpu.yaml" <<'EOF_NL'
+kind: job
+name: gpu-train
+type: manual
+executor: {exec: {command: [/bin/true]}}
+node_labels: [zone=eu-1, gpu]
+EOF_NL
+check "node_labels: apply a job with a list" 0 - "" -- apply "$nl/defs" --db "$nl/r.db"
+grep -qF "created   job default/gpu-train" "$tmp/out" && pass "node_labels: created" ||
+    fail "node_labels: created" "$tmp/out"
+check "node_labels: jobs get shows the canonical text" 0 - "" -- jobs get gpu-train --db "$nl/r.db"
+grep -qxF 'node_labels: "gpu,zone=eu-1"' "$tmp/out" && pass "node_labels: stored canonical" ||
+    fail "node_labels: stored canonical" "$tmp/out"
+check "node_labels: jobs get -o json" 0 - "" -- jobs get gpu-train --db "$nl/r.db" -o json
+jq -e '.node_labels == "gpu,zone=eu-1"' "$tmp/out" >/dev/null &&
+    pass "node_labels: in the job's JSON" || fail "node_labels: in the job's JSON" "$tmp/out"
+# The same labels as one text, in another order: no change.
+sed -i 's/^node_labels: .*/node_labels: " gpu , zone=eu-1"/' "$nl/defs/gpu.yaml"
+check "node_labels: the text form of the same labels" 0 - "" -- apply "$nl/defs" --db "$nl/r.db"
+grep -qF "apply: 0 created, 0 changed, 1 unchanged, 0 deleted" "$tmp/out" &&
+    pass "node_labels: list and text are the same" || fail "node_labels: list and text are the same" "$tmp/out"
+"$B" export "$nl/exp" --db "$nl/r.db" >/dev/null 2>&1 || fail "node_labels: export"
+sed -i 's/^node_labels: .*/node_labels: "gpu,zone=eu-2"/' "$nl/exp/default/jobs/gpu-train.yaml"
+check "node_labels: diff shows the changed key" 0 \
+"changed job default/gpu-train: node_labels
+  - node_labels: \"gpu,zone=eu-1\"
+  + node_labels: \"gpu,zone=eu-2\"
+diff: 1 changed, 0 only in DIR, 0 only in the repository, 0 the same" "" -- diff "$nl/exp" --db "$nl/r.db"
+check "node_labels: apply of the change" 0 - "" -- apply "$nl/exp" --db "$nl/r.db"
+grep -qF "changed   job default/gpu-train (node_labels)" "$tmp/out" &&
+    pass "node_labels: the changed key" || fail "node_labels: the changed key" "$tmp/out"
+printf 'kind: job\nname: bad-labels\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\nnode_labels: "gpu, zone=eu 1"\n' \
+    >"$nl/bad.yaml"
+check "node_labels: a bad label at its file:line:column" 1 "" \
+    "$nl/bad.yaml:5:14: node_labels: label \"zone=eu 1\": byte 0x20 in its value" -- validate "$nl/bad.yaml"
+printf 'kind: job\nname: remote\ntype: manual\nexecutor: {http: {service: "http://fx.example/", remote_job: fx}}\nnode_labels: gpu\n' \
+    >"$nl/http.yaml"
+check "node_labels: refused on an http job" 1 "" \
+    "$nl/http.yaml:5:1: node_labels: node_labels applies to exec jobs only" -- apply "$nl/http.yaml" --db "$nl/r.db"
+
 # ---- batchctl plan: the seed's chain and a window skip, forecast on a simulated clock ----
 mkdir -p "$tmp/plan"
 cat >"$tmp/plan/chain.yaml" <<'EOF_PLAN'

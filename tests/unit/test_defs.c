@@ -387,6 +387,78 @@ static void test_canonical_form(void **state)
         diag_list_release(&diags);
 }
 
+/* node_labels (docs/definitions.md): a list or one comma-separated text, kept as
+ * labels_parse's canonical text, emitted as that text and read back the same; none is
+ * unset. The expected texts are the rule's (sorted, no blanks), not the output's. */
+static void test_node_labels(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *yaml, *want;
+        } t[] = {
+                {"node_labels: [zone=eu-1, gpu]\n", "gpu,zone=eu-1"},
+                {"node_labels: \" zone=eu-1 , gpu\"\n", "gpu,zone=eu-1"},
+                {"node_labels: gpu\n", "gpu"},
+                {"node_labels:\n  - ssd\n  - \"arch=x86_64\"\n", "arch=x86_64,ssd"},
+                {"node_labels: []\n", NULL},
+                {"node_labels: \"\"\n", NULL},
+        };
+        static const char *const emitted[] = {
+                "node_labels: \"gpu,zone=eu-1\"\n", "node_labels: \"gpu,zone=eu-1\"\n",
+                "node_labels: gpu\n", "node_labels: \"arch=x86_64,ssd\"\n", NULL, NULL,
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char text[300];
+                snprintf(text, sizeof(text), JOB "%s", t[i].yaml);
+                struct defset set, again;
+                struct diag_list diags, d2;
+                struct buf out;
+                buf_init(&out, 0);
+                load(text, &set, &diags);
+                assert_int_equal(diags.n, 0);
+                const char *got = set.docs[0].u.job.node_labels;
+                if (t[i].want)
+                        assert_string_equal(got, t[i].want);
+                else
+                        assert_null(got);
+                assert_int_equal(defs_emit_doc(&set.docs[0], &out), 0);
+                if (emitted[i])
+                        assert_non_null(strstr(out.data, emitted[i]));
+                else
+                        assert_null(strstr(out.data, "node_labels"));
+                load(out.data, &again, &d2);
+                assert_int_equal(d2.n, 0);
+                if (t[i].want)
+                        assert_string_equal(again.docs[0].u.job.node_labels, t[i].want);
+                else
+                        assert_null(again.docs[0].u.job.node_labels);
+                buf_release(&out);
+                defset_release(&set);
+                defset_release(&again);
+                diag_list_release(&diags);
+                diag_list_release(&d2);
+        }
+        /* A bad label, at its value (a text) or its item (a list), with the key. */
+        expect_one(JOB "node_labels: \"gpu, zone=eu 1\"\n", 4, 14, "node_labels",
+                   "label \"zone=eu 1\": byte 0x20 in its value");
+        expect_one(JOB "node_labels: [gpu, \"a b\"]\n", 4, 20, "node_labels",
+                   "label \"a b\": byte 0x20 in its name");
+        expect_one(JOB "node_labels: [gpu, \"ssd,nvme\"]\n", 4, 20, "node_labels",
+                   "\"ssd,nvme\" is more than one label; a list item is one label");
+        expect_one(JOB "node_labels: [zone=a, zone=b]\n", 4, 14, "node_labels",
+                   "label \"zone\" is given twice");
+        expect_one(JOB "node_labels: \"gpu,,ssd\"\n", 4, 14, "node_labels",
+                   "an empty label at byte 5");
+        expect_one(JOB "node_labels: {gpu: yes}\n", 4, 14, "node_labels",
+                   "must be a list of labels or one text");
+        expect_one(JOB "node_labels: [[gpu]]\n", 4, 15, "node_labels", "must be a label");
+        /* An http job runs on its service: the key is refused, at the key. */
+        expect_one("kind: job\nname: r\ntype: manual\n"
+                   "executor: {http: {service: \"http://fx.example/\", remote_job: fx}}\n"
+                   "node_labels: gpu\n",
+                   5, 1, "node_labels", "node_labels applies to exec jobs only");
+}
+
 /* A next_due_api trigger with its zone, timeout and attempts: emitted in key order and
  * read back the same. */
 static void test_next_due_trigger(void **state)
@@ -758,6 +830,7 @@ int main(void)
                 cmocka_unit_test(test_report_settings),
                 cmocka_unit_test(test_schedule_settings),
                 cmocka_unit_test(test_overlay),
+                cmocka_unit_test(test_node_labels),
         };
         return cmocka_run_group_tests_name("defs", tests, NULL, NULL);
 }

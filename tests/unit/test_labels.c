@@ -98,12 +98,53 @@ static void test_label_word(void **state)
         assert_false(label_word_valid(w, 64));
 }
 
+/* labels_cover(have, need): every item of need is a whole item of have. The expected
+ * values are the contract's (labels.h), not the implementation's output. */
+static void test_labels_cover(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *have, *need;
+                bool want;
+        } t[] = {
+                {"", "", true},                            /* empty need: always */
+                {NULL, NULL, true},
+                {NULL, "", true},
+                {"gpu", NULL, true},
+                {"gpu,zone=eu-1", "", true},
+                {"", "gpu", false},                        /* empty have: nothing */
+                {NULL, "gpu", false},
+                {"gpu", "gpu", true},                      /* equal */
+                {"gpu,zone=eu-1", "gpu,zone=eu-1", true},
+                {"arch=x86_64,gpu,zone=eu-1", "gpu", true}, /* need a subset of have */
+                {"arch=x86_64,gpu,zone=eu-1", "arch=x86_64,zone=eu-1", true},
+                {"gpu", "gpu,zone=eu-1", false},           /* need a superset of have */
+                {"zone=eu-1", "zone=eu", false},           /* a prefix is not the value */
+                {"zone=eu", "zone=eu-1", false},
+                {"gpu=yes", "gpu", false},                 /* a name is not name=value */
+                {"gpu", "gpu=yes", false},
+                {"gpus", "gpu", false},                    /* nor a longer name */
+                {"agpu", "gpu", false},
+                {"zone=eu-2", "zone=eu-1", false},         /* another value */
+                {"a,b,c", "c,a", true},                    /* order does not matter */
+                {"c,b,a", "a,c", true},
+                {"a,b,c", "c,d", false},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+                if (labels_cover(t[i].have, t[i].need) != t[i].want)
+                        fail_msg("labels_cover(\"%s\", \"%s\"): got %s, want %s",
+                                 t[i].have ? t[i].have : "(null)",
+                                 t[i].need ? t[i].need : "(null)", t[i].want ? "false" : "true",
+                                 t[i].want ? "true" : "false");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_labels_accepted),
                 cmocka_unit_test(test_labels_refused),
                 cmocka_unit_test(test_label_word),
+                cmocka_unit_test(test_labels_cover),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
