@@ -57,6 +57,13 @@ report(not notfinal, "every instance ended (final state)", notfinal)
 unfinished = [e for e in executions if not e[4]]
 report(not unfinished, "every execution's end is recorded (%d executions, %d node lost)" %
        (len(executions), sum(1 for e in executions if e[6] == "node lost")), unfinished)
+# Claims: every node claims offered runs, so the runs are spread over the nodes.
+per_node = {}
+for e in executions:
+    if e[3]:
+        per_node[e[3]] = per_node.get(e[3], 0) + 1
+print("executions per node: %s" % ", ".join("%s %d" % kv for kv in sorted(per_node.items())))
+report(len(per_node) >= 2, "the runs were claimed by more than one node", [per_node])
 jobs = {}  # execution id -> {"B": ms, "last": ms, "E": ms}
 for line in open(os.path.join(d, "out")):
     f = line.split()
