@@ -6,6 +6,7 @@
 #ifndef BATCH_TESTS_STORE_CONFORMANCE_H
 #define BATCH_TESTS_STORE_CONFORMANCE_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2746,6 +2747,450 @@ static void test_next_due(void **state)
         assert_int_equal(store_next_due_get(f->s, "t1", "other", &due, &err), BATCH_ENOENT);
 }
 
+/* ---- claims (schema 16, docs/cluster.md "Claims") --------------------------------- */
+
+static bool on_postgres(struct store *s)
+{
+        const char *kind = NULL;
+        store_native(s, &kind);
+        return kind && strcmp(kind, "postgres") == 0;
+}
+
+/* A new instance of `job` (unscheduled, so any number of them) in 2 Starting, offered
+ * with `labels`. */
+static int64_t offered(struct store *s, const char *job, const char *labels)
+{
+        struct store_instance in = {.tenant = (char *)"default", .job = (char *)job,
+                                    .due = 1000, .first_due = 1000, .last_due = 1000,
+                                    .state = STATE_STARTING, .trace_id = (char *)"trace-c"};
+        int64_t id = 0;
+        struct batch_err err;
+        assert_int_equal(store_instance_create(s, &in, "planner", 1000, &id, &err), 0);
+        assert_int_equal(store_instance_offer(s, id, labels, &err), 0);
+        return id;
+}
+
+/* The claimed runs: exactly one, into *ret (released by the caller). */
+static void one_claimed_run(struct store *s, int64_t now, struct store_claimed_run_list *ret)
+{
+        struct batch_err err;
+        assert_int_equal(store_claimed_runs(s, now, ret, &err), 0);
+        assert_int_equal(ret->n, 1);
+}
+
+static size_t claimed_count(struct store *s, const char *node, const char *labels,
+                            unsigned limit, int64_t *ids)
+{
+        struct store_claim_list l;
+        struct batch_err err;
+        assert_int_equal(store_claim(s, node, labels, limit, &l, &err), 0);
+        size_t n = l.n;
+        for (size_t i = 0; ids && i < n; i++)
+                ids[i] = l.items[i].instance_id;
+        store_claim_list_release(&l);
+        return n;
+}
+
+/* One claimed run from its offer to its end, as the planner reads it at each step. */
+static void test_claim_flow(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_claimed_run_list runs;
+        int64_t id = offered(f->s, "load", "");
+        assert_int_equal(store_claimed_runs(f->s, 1000, &runs, &err), 0);
+        assert_int_equal(runs.n, 0); /* offered, not claimed */
+        store_claimed_run_list_release(&runs);
+        struct store_claim_list l;
+        assert_int_equal(store_claim(f->s, "n1", "", 10, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].instance_id, id);
+        assert_string_equal(l.items[0].tenant, "default");
+        assert_string_equal(l.items[0].job, "load");
+        assert_int_equal(l.items[0].token, 1);
+        store_claim_list_release(&l);
+        /* Taken: a second claim gets nothing. */
+        assert_int_equal(claimed_count(f->s, "n2", "", 10, NULL), 0);
+        one_claimed_run(f->s, 1000, &runs);
+        assert_int_equal(runs.items[0].instance_id, id);
+        assert_string_equal(runs.items[0].tenant, "default");
+        assert_int_equal(runs.items[0].state, STATE_STARTING);
+        assert_string_equal(runs.items[0].node, "n1");
+        assert_int_equal(runs.items[0].token, 1);
+        assert_int_equal(runs.items[0].exec_id, 0);
+        assert_false(runs.items[0].finished);
+        assert_true(runs.items[0].node_lost); /* n1 has no row in nodes */
+        store_claimed_run_list_release(&runs);
+        /* Started, under the claim. */
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 77,
+                                    .log_path = (char *)"/l/1"};
+        int64_t x = 0;
+        int attempt = 0;
+        assert_int_equal(store_claim_start(f->s, 1, &e, 1010, &x, &attempt, &err), 0);
+        assert_int_equal(attempt, 1);
+        one_claimed_run(f->s, 1011, &runs);
+        assert_int_equal(runs.items[0].exec_id, x);
+        assert_int_equal(runs.items[0].started_at, 1010);
+        assert_int_equal(runs.items[0].running_at, 0);
+        assert_false(runs.items[0].finished);
+        store_claimed_run_list_release(&runs);
+        /* Running, reported once. */
+        assert_int_equal(store_claim_running(f->s, x, 1, 1020, &err), 0);
+        assert_int_equal(store_claim_running(f->s, x, 1, 1021, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_running(f->s, x + 1000, 1, 1021, &err), BATCH_ENOENT);
+        one_claimed_run(f->s, 1022, &runs);
+        assert_int_equal(runs.items[0].running_at, 1020);
+        assert_int_equal(runs.items[0].state, STATE_STARTING);
+        store_claimed_run_list_release(&runs);
+        /* The planner records the transition it read. */
+        assert_int_equal(store_instance_transition(f->s, id, STATE_STARTING, STATE_RUNNING,
+                                                   "planner", NULL, 1023, &err), 0);
+        one_claimed_run(f->s, 1024, &runs);
+        assert_int_equal(runs.items[0].state, STATE_RUNNING);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(store_node_claims(f->s, "n1", 1024, &runs, &err), 0);
+        assert_int_equal(runs.n, 1);
+        assert_int_equal(runs.items[0].exec_id, x);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(store_node_claims(f->s, "n2", 1024, &runs, &err), 0);
+        assert_int_equal(runs.n, 0);
+        store_claimed_run_list_release(&runs);
+        /* Ended, once. */
+        assert_int_equal(store_claim_finish(f->s, x, 1, 3, "boom", 1030, &err), 0);
+        assert_int_equal(store_claim_finish(f->s, x, 1, 0, NULL, 1031, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_finish(f->s, x + 1000, 1, 0, NULL, 1031, &err),
+                         BATCH_ENOENT);
+        assert_int_equal(store_claim_running(f->s, x, 1, 1032, &err), BATCH_ESTALE);
+        one_claimed_run(f->s, 1032, &runs);
+        assert_true(runs.items[0].finished);
+        assert_int_equal(runs.items[0].exit_status, 3);
+        assert_string_equal(runs.items[0].error, "boom");
+        assert_int_equal(runs.items[0].running_at, 1020);
+        store_claimed_run_list_release(&runs);
+        /* Its node has no run left; once final, it is no claimed run. */
+        assert_int_equal(store_node_claims(f->s, "n1", 1032, &runs, &err), 0);
+        assert_int_equal(runs.n, 0);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_RUNNING, STATE_FAILED,
+                                                   "planner", NULL, 1033, &err), 0);
+        assert_int_equal(store_claimed_runs(f->s, 1034, &runs, &err), 0);
+        assert_int_equal(runs.n, 0);
+        store_claimed_run_list_release(&runs);
+        struct store_execution_list el;
+        assert_int_equal(store_execution_list(f->s, id, &el, &err), 0);
+        assert_int_equal(el.n, 1);
+        assert_int_equal(el.items[0].finished_at, 1030);
+        assert_int_equal(el.items[0].pid, 77);
+        store_execution_list_release(&el);
+        /* Offering needs 2 Starting; an unknown instance is not found. */
+        assert_int_equal(store_instance_offer(f->s, id, "", &err), BATCH_ESTALE);
+        assert_int_equal(store_instance_offer(f->s, id + 1000, "", &err), BATCH_ENOENT);
+        assert_int_equal(store_claim(f->s, "n1", "", 0, &l, &err), BATCH_EINVAL);
+        assert_int_equal(store_claim(f->s, "n1", "", 1001, &l, &err), BATCH_EINVAL);
+}
+
+/* Labels: every label an instance requires must be one of the node's (exact text); a
+ * claim with limit 1 finds a matching instance behind non-matching ones. */
+static void test_claim_labels(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_claim_list l;
+        int64_t a = offered(f->s, "a", "gpu,zone=eu");
+        int64_t got[8];
+        assert_int_equal(claimed_count(f->s, "n1", "gpu", 10, NULL), 0);
+        assert_int_equal(claimed_count(f->s, "n1", "", 10, NULL), 0);
+        assert_int_equal(claimed_count(f->s, "n1", "gpu2,zone=eu", 10, NULL), 0);
+        assert_int_equal(claimed_count(f->s, "n1", "gpu,zone=eu-1", 10, NULL), 0);
+        assert_int_equal(claimed_count(f->s, "n1", "gpu,ssd,zone=eu", 10, got), 1);
+        assert_int_equal(got[0], a);
+        /* '' requires nothing: any node takes it. */
+        int64_t b = offered(f->s, "b", "");
+        assert_int_equal(claimed_count(f->s, "n2", "", 10, got), 1);
+        assert_int_equal(got[0], b);
+        int64_t c = offered(f->s, "c", "");
+        assert_int_equal(claimed_count(f->s, "n3", "gpu,ssd", 10, got), 1);
+        assert_int_equal(got[0], c);
+        /* Behind three it does not match (lower ids), limit 1. */
+        for (int i = 0; i < 3; i++)
+                offered(f->s, "us", "zone=us");
+        int64_t d = offered(f->s, "d", "gpu,zone=eu");
+        assert_int_equal(claimed_count(f->s, "n1", "gpu,ssd,zone=eu", 1, got), 1);
+        assert_int_equal(got[0], d);
+        /* Then the three, lowest id first. */
+        int64_t us[3];
+        assert_int_equal(claimed_count(f->s, "n4", "zone=us", 2, us), 2);
+        assert_true(us[0] < us[1] && us[1] < d);
+        assert_int_equal(claimed_count(f->s, "n4", "zone=us", 2, us), 1);
+        /* Labels must be canonical. */
+        assert_int_equal(store_claim(f->s, "n1", "zone=eu,gpu", 1, &l, &err), BATCH_EINVAL);
+        assert_int_equal(store_instance_offer(f->s, d, "b,a", &err), BATCH_EINVAL);
+        assert_int_equal(store_instance_offer(f->s, d, NULL, &err), BATCH_EINVAL);
+}
+
+/* Fencing by the claim token: a node whose claim was taken over changes nothing. */
+static void test_claim_fencing(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_claimed_run_list runs;
+        struct store_execution_list el;
+        int64_t id = offered(f->s, "load", "gpu"), got[2];
+        assert_int_equal(claimed_count(f->s, "n1", "gpu", 5, NULL), 1);
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 1};
+        int64_t x = 0, y = 0;
+        int attempt = 0;
+        assert_int_equal(store_claim_start(f->s, 2, &e, 1010, &x, &attempt, &err),
+                         BATCH_ESTALE);
+        e.node = (char *)"n2";
+        assert_int_equal(store_claim_start(f->s, 1, &e, 1010, &x, &attempt, &err),
+                         BATCH_ESTALE);
+        assert_int_equal(store_execution_list(f->s, id, &el, &err), 0);
+        assert_int_equal(el.n, 0);
+        store_execution_list_release(&el);
+        e.node = (char *)"n1";
+        assert_int_equal(store_claim_start(f->s, 1, &e, 1010, &x, &attempt, &err), 0);
+        /* The planner offers it again (n1 lost), n2 claims it: token 2. */
+        assert_int_equal(store_instance_offer(f->s, id, "gpu", &err), 0);
+        assert_int_equal(store_claimed_runs(f->s, 1020, &runs, &err), 0);
+        assert_int_equal(runs.n, 0); /* offered: no claim */
+        store_claimed_run_list_release(&runs);
+        struct store_claim_list l;
+        assert_int_equal(store_claim(f->s, "n2", "gpu", 5, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].token, 2);
+        store_claim_list_release(&l);
+        /* n1's writes under token 1 are stale, nothing changed. */
+        assert_int_equal(store_claim_running(f->s, x, 1, 1021, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_finish(f->s, x, 1, 0, NULL, 1022, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_return(f->s, x, 1, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_start(f->s, 1, &e, 1023, &y, &attempt, &err),
+                         BATCH_ESTALE);
+        assert_int_equal(store_execution_list(f->s, id, &el, &err), 0);
+        assert_int_equal(el.n, 1);
+        assert_false(el.items[0].finished);
+        store_execution_list_release(&el);
+        one_claimed_run(f->s, 1024, &runs);
+        assert_string_equal(runs.items[0].node, "n2");
+        assert_int_equal(runs.items[0].token, 2);
+        assert_int_equal(runs.items[0].exec_id, x);
+        assert_int_equal(runs.items[0].running_at, 0);
+        store_claimed_run_list_release(&runs);
+        /* n2 starts attempt 2, its supervisor gets no go: the claim is returned, the
+         * execution gone and the instance offered again with its labels. */
+        e.node = (char *)"n2";
+        assert_int_equal(store_claim_start(f->s, 2, &e, 1030, &y, &attempt, &err), 0);
+        assert_int_equal(attempt, 2);
+        assert_int_equal(store_claim_return(f->s, y, 2, &err), 0);
+        assert_int_equal(store_claim_return(f->s, y, 2, &err), BATCH_ENOENT);
+        assert_int_equal(store_execution_list(f->s, id, &el, &err), 0);
+        assert_int_equal(el.n, 1);
+        assert_int_equal(el.items[0].id, x);
+        store_execution_list_release(&el);
+        assert_int_equal(store_claimed_runs(f->s, 1031, &runs, &err), 0);
+        assert_int_equal(runs.n, 0);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(claimed_count(f->s, "n3", "ssd", 5, NULL), 0); /* still needs gpu */
+        assert_int_equal(store_claim(f->s, "n3", "gpu,ssd", 5, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].token, 3);
+        store_claim_list_release(&l);
+        /* A run that reported running cannot be returned. */
+        e.node = (char *)"n3";
+        assert_int_equal(store_claim_start(f->s, 3, &e, 1040, &y, &attempt, &err), 0);
+        assert_int_equal(store_claim_running(f->s, y, 3, 1041, &err), 0);
+        assert_int_equal(store_claim_return(f->s, y, 3, &err), BATCH_ESTALE);
+        assert_int_equal(claimed_count(f->s, "n1", "gpu", 5, got), 0);
+        /* Offer of an instance not in Starting: stale. */
+        assert_int_equal(store_instance_transition(f->s, id, STATE_STARTING, STATE_RUNNING,
+                                                   "planner", NULL, 1042, &err), 0);
+        assert_int_equal(store_instance_offer(f->s, id, "gpu", &err), BATCH_ESTALE);
+        /* The stale claim_start of a started instance, by its own node: stale too. */
+        assert_int_equal(store_claim_start(f->s, 3, &e, 1043, &y, &attempt, &err),
+                         BATCH_ESTALE);
+}
+
+/* node_lost: the claim's node has no row, or its lease ended at or before now. */
+static void test_claim_node_lost(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_claimed_run_list runs;
+        offered(f->s, "load", "");
+        assert_int_equal(claimed_count(f->s, "n1", "", 1, NULL), 1);
+        one_claimed_run(f->s, 1500, &runs);
+        assert_true(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+        char name[] = "n1", labels[] = "";
+        struct store_node n = {.name = name, .capacity = 4, .started_at = 1000,
+                               .heartbeat_at = 1005, .labels = labels, .plan_ok = true,
+                               .lease_expires_at = 2000};
+        assert_int_equal(store_node_report(f->s, &n, &err), 0);
+        one_claimed_run(f->s, 1999, &runs);
+        assert_false(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+        one_claimed_run(f->s, 2000, &runs);
+        assert_true(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+        one_claimed_run(f->s, 2500, &runs);
+        assert_true(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(store_node_claims(f->s, "n1", 1999, &runs, &err), 0);
+        assert_int_equal(runs.n, 1); /* claimed, no execution yet */
+        assert_int_equal(runs.items[0].exec_id, 0);
+        assert_false(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+        /* now 0: the database's clock (2000 is long past). */
+        one_claimed_run(f->s, 0, &runs);
+        assert_true(runs.items[0].node_lost);
+        store_claimed_run_list_release(&runs);
+}
+
+#define CLAIM_N 6
+
+struct claim_try {
+        const char *dsn;
+        int64_t ids[CLAIM_N];
+        size_t n;
+        int rc;
+        volatile int done; /* set when the claim returned (its transaction still open) */
+        volatile int release;
+};
+
+/* The second node: its own connection and transaction; claims CLAIM_N and starts them,
+ * says so, then waits for the word to commit. */
+static void *claim_other(void *arg)
+{
+        struct claim_try *t = arg;
+        struct store *s2;
+        struct batch_err err;
+        t->rc = -1000;
+        if (store_open(t->dsn, &s2, &err) < 0) {
+                t->done = 1;
+                return NULL;
+        }
+        struct store_claim_list l = {0, NULL};
+        if ((t->rc = store_begin(s2, &err)) == 0 &&
+            (t->rc = store_claim(s2, "n2", "", CLAIM_N, &l, &err)) == 0) {
+                for (size_t i = 0; i < l.n && i < CLAIM_N && t->rc == 0; i++) {
+                        struct store_execution e = {.instance_id = l.items[i].instance_id,
+                                                    .node = (char *)"n2", .pid = 2};
+                        int64_t x;
+                        int attempt;
+                        t->ids[t->n++] = l.items[i].instance_id;
+                        t->rc = store_claim_start(s2, l.items[i].token, &e, 1100, &x, &attempt,
+                                                  &err);
+                }
+        }
+        store_claim_list_release(&l);
+        t->done = 1;
+        while (!t->release)
+                usleep(1000);
+        if (t->rc == 0)
+                t->rc = store_commit(s2, &err);
+        else
+                store_rollback(s2);
+        store_close(s2);
+        return NULL;
+}
+
+/* Two nodes claim with limit N from 2N offered, each in an open transaction: disjoint
+ * sets, and on PostgreSQL neither waits for the other (SKIP LOCKED): the second claims
+ * while the first's transaction still holds its rows. SQLite has one writer: the second
+ * claims after the first commits. */
+static void test_claim_concurrent(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        bool pg = on_postgres(f->s);
+        for (int i = 0; i < 2 * CLAIM_N; i++)
+                offered(f->s, "load", "");
+        int64_t mine[CLAIM_N];
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(claimed_count(f->s, "n1", "", CLAIM_N, mine), CLAIM_N);
+        if (!pg)
+                assert_int_equal(store_commit(f->s, &err), 0);
+        struct claim_try t = {.dsn = f->dsn};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, claim_other, &t), 0);
+        for (int ms = 0; !t.done && ms < 10000; ms++)
+                usleep(1000);
+        bool done_while_open = t.done; /* on PostgreSQL: our transaction is still open */
+        t.release = 1;
+        if (pg)
+                assert_int_equal(store_commit(f->s, &err), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_true(done_while_open);
+        assert_int_equal(t.rc, 0);
+        assert_int_equal(t.n, CLAIM_N);
+        for (int i = 0; i < CLAIM_N; i++)
+                for (int j = 0; j < CLAIM_N; j++)
+                        assert_true(mine[i] != t.ids[j]);
+        assert_int_equal(claimed_count(f->s, "n3", "", CLAIM_N, NULL), 0);
+        struct store_claimed_run_list runs;
+        assert_int_equal(store_claimed_runs(f->s, 1200, &runs, &err), 0);
+        assert_int_equal(runs.n, 2 * CLAIM_N);
+        for (size_t i = 0; i < runs.n; i++) {
+                bool theirs = false;
+                for (int j = 0; j < CLAIM_N; j++)
+                        theirs = theirs || runs.items[i].instance_id == t.ids[j];
+                assert_string_equal(runs.items[i].node, theirs ? "n2" : "n1");
+                assert_int_equal(runs.items[i].exec_id != 0, theirs);
+        }
+        store_claimed_run_list_release(&runs);
+}
+
+/* Notifications: on PostgreSQL a notify committed on one connection is drained on a
+ * listener, one rolled back is not; SQLite has none (store_notify does nothing). */
+static void test_claim_notify(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        const char *channels[] = {"batchd_offer", "batchd_run"};
+        struct store_listener *ln = NULL;
+        if (!on_postgres(f->s)) {
+                assert_int_equal(store_notify(f->s, "batchd_run", &err), 0);
+                assert_int_equal(store_listen(f->dsn, channels, 2, &ln, &err), BATCH_EINVAL);
+                return;
+        }
+        assert_int_equal(store_listen(f->dsn, channels, 2, &ln, &err), 0);
+        assert_true(store_listener_fd(ln) >= 0);
+        const char *bad[] = {"Bad;"};
+        struct store_listener *ln2 = NULL;
+        assert_int_equal(store_listen(f->dsn, bad, 1, &ln2, &err), BATCH_EINVAL);
+        assert_int_equal(store_notify(f->s, "", &err), BATCH_EINVAL);
+        /* rolled back: nothing */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_notify(f->s, "batchd_run", &err), 0);
+        store_rollback(f->s);
+        struct pollfd p = {.fd = store_listener_fd(ln), .events = POLLIN};
+        int n = 0;
+        if (poll(&p, 1, 300) > 0)
+                n = store_listener_drain(ln, &err);
+        assert_int_equal(n, 0);
+        /* committed: drained (an offer notifies too, in its own transaction) */
+        assert_int_equal(store_begin(f->s, &err), 0);
+        assert_int_equal(store_notify(f->s, "batchd_run", &err), 0);
+        assert_int_equal(store_commit(f->s, &err), 0);
+        int64_t deadline = (int64_t)time(NULL) + 10;
+        while (n < 1 && (int64_t)time(NULL) < deadline) {
+                if (poll(&p, 1, 1000) > 0) {
+                        int got = store_listener_drain(ln, &err);
+                        assert_true(got >= 0);
+                        n += got;
+                }
+        }
+        assert_int_equal(n, 1);
+        offered(f->s, "load", "");
+        n = 0;
+        deadline = (int64_t)time(NULL) + 10;
+        while (n < 1 && (int64_t)time(NULL) < deadline)
+                if (poll(&p, 1, 1000) > 0)
+                        n += store_listener_drain(ln, &err);
+        assert_int_equal(n, 1);
+        store_listener_close(ln);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                                   \
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),                        \
                 cmocka_unit_test_setup_teardown(test_versions, setup, teardown),                  \
@@ -2784,6 +3229,12 @@ static void test_next_due(void **state)
                 cmocka_unit_test_setup_teardown(test_process_date, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_remote_runs, setup, teardown),               \
                 cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),                  \
-                cmocka_unit_test_setup_teardown(test_retention, setup, teardown)
+                cmocka_unit_test_setup_teardown(test_retention, setup, teardown),                 \
+                cmocka_unit_test_setup_teardown(test_claim_flow, setup, teardown),                \
+                cmocka_unit_test_setup_teardown(test_claim_labels, setup, teardown),              \
+                cmocka_unit_test_setup_teardown(test_claim_fencing, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_claim_node_lost, setup, teardown),           \
+                cmocka_unit_test_setup_teardown(test_claim_concurrent, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_claim_notify, setup, teardown)
 
 #endif

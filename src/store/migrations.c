@@ -191,6 +191,17 @@ const char *const sql_migrations[] = {
         ROLLUP_PACK_DDL("{INT64}") "{STRICT}{WITHOUT_ROWID};\n" ROLLUP_PACK_BACKFILL,
         /* 15: the lease's epoch, which fences a former holder's writes (docs/cluster.md). */
         "ALTER TABLE leases ADD COLUMN epoch {INT64} NOT NULL DEFAULT 0;\n",
+        /* 16: claims (issue 22, docs/cluster.md "Claims"): an instance in 2 Starting is
+         * offered to the nodes with the labels its job requires (offer_labels; NULL: not
+         * offered, '' none), a node claims it (claim_node, claim_token + 1, the offer's
+         * labels kept in claim_labels for a return) and fences its executions' writes by
+         * the token; running_at is the worker's report that the job runs. */
+        "ALTER TABLE instances ADD COLUMN offer_labels TEXT;\n"
+        "ALTER TABLE instances ADD COLUMN claim_node TEXT;\n"
+        "ALTER TABLE instances ADD COLUMN claim_labels TEXT;\n"
+        "ALTER TABLE instances ADD COLUMN claim_token {INT64} NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE executions ADD COLUMN running_at {INT64};\n"
+        "CREATE INDEX instances_offered ON instances(id) WHERE offer_labels IS NOT NULL;\n",
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

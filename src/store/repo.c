@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "core/labels.h"
 #include "core/lifecycle.h"
 #include "store/rollup.h"
 #include "store/sql.h"
@@ -142,6 +143,18 @@ struct repo {
         "AND u.state IN " LIVE_STATES "), ?3)"
 #define PURGE_RUNNING                                                                              \
         "EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = i.id AND e.finished_at IS NULL)"
+/* The claimed runs (store_claimed_runs): the instances in flight by instances_state
+ * (every tenant's, so that its (tenant, state) prefix is used), each with its latest
+ * execution (by attempt: executions' unique key) and whether its node is lost (?1: now,
+ * 0 the database's clock). */
+#define CLAIMED_RUN_SQL(cond)                                                                      \
+        "SELECT i.id, i.tenant, i.state, i.claim_node, i.claim_token, e.id, e.started_at, "        \
+        "e.running_at, e.finished_at, e.exit_status, e.error, CASE WHEN n.name IS NULL OR "        \
+        "n.lease_expires_at <= coalesce(nullif(CAST(?1 AS BIGINT), 0), {DB_NOW_S}) THEN 1 ELSE "   \
+        "0 END FROM instances i{BY_STATE} LEFT JOIN executions e ON e.id = (SELECT x.id FROM "     \
+        "executions x WHERE x.instance_id = i.id ORDER BY x.attempt DESC LIMIT 1) "                \
+        "LEFT JOIN nodes n ON n.name = i.claim_node WHERE i.tenant IN (SELECT name FROM "          \
+        "tenants) AND i.state IN (2, 4, 10, 11) AND i.claim_node IS NOT NULL" cond " ORDER BY i.id"
 #define REQUEST_COLS                                                                               \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
@@ -265,6 +278,16 @@ enum rs {
         RS_PURGE_OLD_ALERTS,
         RS_PURGE_OLD_DEAD_LETTERS,
         RS_REPORT_PROCESS_DATES,
+        /* claims (schema 16) */
+        RS_INSTANCE_OFFER,
+        RS_NOTIFY,
+        RS_CLAIM,
+        RS_CLAIM_LOCK,
+        RS_CLAIM_FENCE,
+        RS_EXECUTION_RUNNING,
+        RS_CLAIM_REOFFER,
+        RS_CLAIMED_RUNS,
+        RS_NODE_CLAIMS,
         RS_COUNT,
 };
 
@@ -582,6 +605,39 @@ static const char *const rs_sql[RS_COUNT] = {
                                     "{BY_TENANT_DUE} WHERE tenant = ?1 AND due_time >= ?2 AND "
                                     "due_time < ?3 GROUP BY job, process_date, CASE WHEN "
                                     "process_date IS NULL THEN due_time END",
+        /* Claims (schema 16, docs/cluster.md "Claims"). An offer clears the claim and
+         * keeps the token. */
+        [RS_INSTANCE_OFFER] = "UPDATE instances SET offer_labels = ?2, claim_node = NULL "
+                              "WHERE id = ?1 AND state = 2",
+        [RS_NOTIFY] = "{NOTIFY}",
+        /* The offered rows (instances_offered, by id) whose labels ({LABELS_OK}: every
+         * label of offer_labels is one of ?3) match, taken with SKIP LOCKED on
+         * PostgreSQL: rows another claimer holds are passed over, never waited for, and
+         * a row claimed and committed meanwhile is checked again on its latest version
+         * (offered no more: left out). Chosen once (MATERIALIZED): as `id IN (SELECT ...
+         * LIMIT)` PostgreSQL may scan the subquery again per row and, skipping the rows
+         * it has just locked itself, claim more than the limit. */
+        [RS_CLAIM] = "WITH c AS MATERIALIZED (SELECT id FROM instances WHERE offer_labels IS "
+                     "NOT NULL AND state = 2 AND {LABELS_OK} ORDER BY id LIMIT ?2{SKIP_LOCKED}) "
+                     "UPDATE instances SET claim_labels = offer_labels, offer_labels = NULL, "
+                     "claim_node = ?1, claim_token = claim_token + 1 FROM c WHERE "
+                     "instances.id = c.id AND offer_labels IS NOT NULL AND state = 2 "
+                     "RETURNING instances.id, tenant, job, claim_token",
+        [RS_CLAIM_LOCK] = "SELECT 1 FROM instances WHERE id = ?1 AND state = 2 AND "
+                          "claim_token = ?2 AND claim_node = ?3{FOR_NO_KEY_UPDATE}",
+        /* An execution's instance and claim token, the instance share-locked until the
+         * transaction ends (a claim of it waits). */
+        [RS_CLAIM_FENCE] = "SELECT i.id, i.claim_token, CASE WHEN e.finished_at IS NULL THEN 0 "
+                           "ELSE 1 END, CASE WHEN e.running_at IS NULL THEN 0 ELSE 1 END "
+                           "FROM executions e JOIN instances i ON i.id = e.instance_id "
+                           "WHERE e.id = ?1{FOR_SHARE_OF_I}",
+        [RS_EXECUTION_RUNNING] = "UPDATE executions SET running_at = ?2 WHERE id = ?1 AND "
+                                 "finished_at IS NULL AND running_at IS NULL",
+        [RS_CLAIM_REOFFER] = "UPDATE instances SET offer_labels = coalesce(claim_labels, ''), "
+                             "claim_node = NULL WHERE id = ?1 AND state = 2 AND "
+                             "claim_token = ?2",
+        [RS_CLAIMED_RUNS] = CLAIMED_RUN_SQL(""),
+        [RS_NODE_CLAIMS] = CLAIMED_RUN_SQL(" AND i.claim_node = ?2 AND e.finished_at IS NULL"),
 };
 
 /* The conditions of an instance list (struct store_instance_filter) that are in its SQL;
@@ -2258,6 +2314,8 @@ struct exec_args {
 
 /* The instance's row is locked first where writers lock rows: two starts of one instance
  * then take turns, and the second numbers its attempt after the first's. */
+static int execution_insert(struct repo *r, struct exec_args *a, struct batch_err *reterr);
+
 static int do_execution_start(struct repo *r, void *arg, struct batch_err *reterr)
 {
         struct exec_args *a = arg;
@@ -2269,8 +2327,16 @@ static int do_execution_start(struct repo *r, void *arg, struct batch_err *reter
                                : batch_err_set(reterr, BATCH_ENOENT, "instance_id",
                                                "no instance %lld", (long long)e->instance_id);
         r->drv->reset(st);
-        st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid, e->log_path,
-               a->now);
+        return execution_insert(r, a, reterr);
+}
+
+/* Inserts a->e as the next attempt of its instance, whose row the caller locked. */
+static int execution_insert(struct repo *r, struct exec_args *a, struct batch_err *reterr)
+{
+        const struct store_execution *e = a->e;
+        int got;
+        struct sql_stmt *st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid,
+                                e->log_path, a->now);
         if ((got = first(r, st, "recording the execution", reterr)) <= 0)
                 return got < 0 ? got
                                : batch_err_set(reterr, BATCH_EIO, "db",
@@ -2354,6 +2420,319 @@ int store_execution_list(struct store *s, int64_t instance_id,
         int e = COLLECT(r, q(r, RS_EXECUTION_LIST, "i", instance_id), ret, read_execution,
                         "listing executions", reterr);
         return e < 0 ? (store_execution_list_release(ret), e) : e;
+}
+
+/* ---- claims (schema 16, docs/cluster.md "Claims") --------------------------------- */
+
+/* 0 when `labels` is a canonical label text (labels_parse gives it back unchanged),
+ * else BATCH_EINVAL naming `field`. */
+static int canonical_labels(const char *labels, const char *field, struct batch_err *reterr)
+{
+        char canon[LABELS_TEXT_MAX];
+        if (!labels || labels_parse(labels, canon, sizeof(canon), reterr) < 0 ||
+            strcmp(canon, labels) != 0)
+                return batch_err_set(reterr, BATCH_EINVAL, field,
+                                     "%s: not a canonical label text (sorted, comma-joined)",
+                                     field);
+        return 0;
+}
+
+static int notify(struct repo *r, const char *channel, struct batch_err *reterr)
+{
+        return run(r, q(r, RS_NOTIFY, "t", channel), "notifying", NULL, reterr);
+}
+
+int store_notify(struct store *s, const char *channel, struct batch_err *reterr)
+{
+        if (!channel || !*channel)
+                return batch_err_set(reterr, BATCH_EINVAL, "channel", "a channel is required");
+        return notify((struct repo *)s, channel, reterr);
+}
+
+struct offer_args {
+        int64_t id;
+        const char *labels;
+};
+
+static int do_offer(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct offer_args *a = arg;
+        int64_t rows;
+        int ret = run(r, q(r, RS_INSTANCE_OFFER, "it", a->id, a->labels), "offering the instance",
+                      &rows, reterr);
+        if (ret < 0)
+                return ret;
+        if (rows == 0)
+                return not_in_state(r, a->id, STATE_STARTING, reterr);
+        return notify(r, "batchd_offer", reterr);
+}
+
+int store_instance_offer(struct store *s, int64_t id, const char *labels,
+                         struct batch_err *reterr)
+{
+        int ret = canonical_labels(labels, "labels", reterr);
+        struct offer_args a = {id, labels};
+        return ret < 0 ? ret : atomically((struct repo *)s, reterr, do_offer, &a);
+}
+
+static bool read_claim(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_claim *c = item;
+        bool lost = false;
+        c->instance_id = col_int(r, st, 0);
+        c->tenant = col_text(r, st, 1, &lost);
+        c->job = col_text(r, st, 2, &lost);
+        c->token = col_int(r, st, 3);
+        return lost;
+}
+
+static int cmp_claim(const void *a, const void *b)
+{
+        int64_t x = ((const struct store_claim *)a)->instance_id;
+        int64_t y = ((const struct store_claim *)b)->instance_id;
+        return (x > y) - (x < y);
+}
+
+struct claim_args {
+        const char *node, *labels;
+        unsigned limit;
+        struct store_claim_list *ret;
+};
+
+static int do_claim(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_args *a = arg;
+        int e = COLLECT(r, q(r, RS_CLAIM, "tit", a->node, (int64_t)a->limit, a->labels), a->ret,
+                        read_claim, "claiming instances", reterr);
+        if (e < 0)
+                store_claim_list_release(a->ret);
+        else /* RETURNING's order is the engine's */
+                qsort(a->ret->items, a->ret->n, sizeof(*a->ret->items), cmp_claim);
+        return e;
+}
+
+int store_claim(struct store *s, const char *node, const char *labels, unsigned limit,
+                struct store_claim_list *ret, struct batch_err *reterr)
+{
+        if (!node || !*node)
+                return batch_err_set(reterr, BATCH_EINVAL, "node", "a claim needs a node");
+        if (limit < 1 || limit > 1000)
+                return batch_err_set(reterr, BATCH_EINVAL, "limit",
+                                     "limit: %u is not in 1..1000", limit);
+        int e = canonical_labels(labels, "labels", reterr);
+        if (e < 0)
+                return e;
+        struct store_claim_list l = {0, NULL};
+        struct claim_args a = {node, labels, limit, &l};
+        e = atomically((struct repo *)s, reterr, do_claim, &a);
+        if (e == 0)
+                *ret = l;
+        else
+                store_claim_list_release(&l);
+        return e;
+}
+
+void store_claim_list_release(struct store_claim_list *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].tenant);
+                free(l->items[i].job);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+struct claim_start_args {
+        struct exec_args x;
+        int64_t token;
+};
+
+/* The fence locks the instance's row (where writers lock rows) as store_execution_start
+ * does, then the execution is numbered and inserted the same way. */
+static int do_claim_start(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_start_args *a = arg;
+        const struct store_execution *e = a->x.e;
+        struct sql_stmt *st = q(r, RS_CLAIM_LOCK, "iit", e->instance_id, a->token, e->node);
+        int got = first(r, st, "checking the claim", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ESTALE, "token",
+                                               "instance %lld is not in 2 Starting under claim "
+                                               "%lld of node %s: nothing recorded",
+                                               (long long)e->instance_id, (long long)a->token,
+                                               e->node);
+        r->drv->reset(st);
+        return execution_insert(r, &a->x, reterr);
+}
+
+int store_claim_start(struct store *s, int64_t token, const struct store_execution *e,
+                      int64_t now_s, int64_t *ret_id, int *ret_attempt,
+                      struct batch_err *reterr)
+{
+        if (!e->node)
+                return batch_err_set(reterr, BATCH_EINVAL, "node",
+                                     "a claimed execution needs its node");
+        struct claim_start_args a = {{e, now_s, 0, 0}, token};
+        int ret = atomically((struct repo *)s, reterr, do_claim_start, &a);
+        if (ret == 0) {
+                *ret_id = a.x.id;
+                *ret_attempt = a.x.attempt;
+        }
+        return ret;
+}
+
+/* What a claimed execution's writes are fenced by. */
+enum fence_flags {
+        FENCE_NOT_RUNNING = 1 << 0, /* also stale once it reported running */
+};
+
+/* The fence of a write about execution `exec_id` under claim `token`: 0 with its
+ * instance's id in *ret_instance when the instance's claim_token is still token and the
+ * execution has not finished (nor, with FENCE_NOT_RUNNING, reported running); else
+ * BATCH_ESTALE, or BATCH_ENOENT without such an execution. */
+static int claim_fence(struct repo *r, int64_t exec_id, int64_t token, unsigned flags,
+                       int64_t *ret_instance, struct batch_err *reterr)
+{
+        struct sql_stmt *st = q(r, RS_CLAIM_FENCE, "i", exec_id);
+        int got = first(r, st, "checking the claim", reterr);
+        if (got <= 0)
+                return got < 0 ? got
+                               : batch_err_set(reterr, BATCH_ENOENT, "id", "no execution %lld",
+                                               (long long)exec_id);
+        int64_t inst = col_int(r, st, 0), cur = col_int(r, st, 1);
+        bool finished = col_int(r, st, 2) != 0, running = col_int(r, st, 3) != 0;
+        r->drv->reset(st);
+        if (cur != token)
+                return batch_err_set(reterr, BATCH_ESTALE, "token",
+                                     "instance %lld is under claim %lld, not %lld: nothing "
+                                     "changed",
+                                     (long long)inst, (long long)cur, (long long)token);
+        if (finished || (running && (flags & FENCE_NOT_RUNNING)))
+                return batch_err_set(reterr, BATCH_ESTALE, "id",
+                                     "execution %lld has already %s: nothing changed",
+                                     (long long)exec_id, finished ? "finished" : "run");
+        *ret_instance = inst;
+        return 0;
+}
+
+struct claim_exec_args {
+        int64_t exec_id, token, now;
+        int exit_status;
+        const char *error;
+};
+
+static int do_claim_running(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_exec_args *a = arg;
+        int64_t inst;
+        int ret = claim_fence(r, a->exec_id, a->token, FENCE_NOT_RUNNING, &inst, reterr);
+        return ret < 0 ? ret
+                       : update_once(r, q(r, RS_EXECUTION_RUNNING, "ii", a->exec_id, a->now),
+                                     RS_EXECUTION_EXISTS, a->exec_id, "execution",
+                                     "finished or run", reterr);
+}
+
+int store_claim_running(struct store *s, int64_t exec_id, int64_t token, int64_t now_s,
+                        struct batch_err *reterr)
+{
+        struct claim_exec_args a = {exec_id, token, now_s, 0, NULL};
+        return atomically((struct repo *)s, reterr, do_claim_running, &a);
+}
+
+static int do_claim_finish(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_exec_args *a = arg;
+        int64_t inst;
+        int ret = claim_fence(r, a->exec_id, a->token, 0, &inst, reterr);
+        struct finish_args f = {a->exec_id, a->exit_status, a->error, a->now};
+        if (ret < 0 || (ret = do_execution_finish(r, &f, reterr)) < 0)
+                return ret;
+        return notify(r, "batchd_run", reterr);
+}
+
+int store_claim_finish(struct store *s, int64_t exec_id, int64_t token, int exit_status,
+                       const char *error, int64_t now_s, struct batch_err *reterr)
+{
+        struct claim_exec_args a = {exec_id, token, now_s, exit_status, error};
+        return atomically((struct repo *)s, reterr, do_claim_finish, &a);
+}
+
+static int do_claim_return(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_exec_args *a = arg;
+        int64_t inst;
+        int ret = claim_fence(r, a->exec_id, a->token, FENCE_NOT_RUNNING, &inst, reterr);
+        if (ret < 0 || (ret = store_execution_withdraw(&r->base, a->exec_id, reterr)) < 0)
+                return ret;
+        /* Offered again only while still Starting (the planner may have moved on). */
+        int64_t rows = 0;
+        ret = run(r, q(r, RS_CLAIM_REOFFER, "ii", inst, a->token), "offering the instance again",
+                  &rows, reterr);
+        return ret < 0 || rows == 0 ? ret : notify(r, "batchd_offer", reterr);
+}
+
+int store_claim_return(struct store *s, int64_t exec_id, int64_t token,
+                       struct batch_err *reterr)
+{
+        struct claim_exec_args a = {exec_id, token, 0, 0, NULL};
+        return atomically((struct repo *)s, reterr, do_claim_return, &a);
+}
+
+static bool read_claimed_run(struct repo *r, struct sql_stmt *st, void *item)
+{
+        struct store_claimed_run *c = item;
+        bool lost = false;
+        c->instance_id = col_int(r, st, 0);
+        c->tenant = col_text(r, st, 1, &lost);
+        c->state = (int)col_int(r, st, 2);
+        c->node = col_text(r, st, 3, &lost);
+        c->token = col_int(r, st, 4);
+        c->exec_id = r->drv->column_null(st, 5) ? 0 : col_int(r, st, 5);
+        c->started_at = r->drv->column_null(st, 6) ? 0 : col_int(r, st, 6);
+        c->running_at = r->drv->column_null(st, 7) ? 0 : col_int(r, st, 7);
+        c->finished = !r->drv->column_null(st, 8);
+        c->exit_status = r->drv->column_null(st, 9) ? 0 : (int)col_int(r, st, 9);
+        c->error = col_text(r, st, 10, &lost);
+        c->node_lost = col_int(r, st, 11) != 0;
+        return lost;
+}
+
+int store_claimed_runs(struct store *s, int64_t now_s, struct store_claimed_run_list *ret,
+                       struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int e = COLLECT(r, q(r, RS_CLAIMED_RUNS, "i", now_s), ret, read_claimed_run,
+                        "listing the claimed runs", reterr);
+        return e < 0 ? (store_claimed_run_list_release(ret), e) : e;
+}
+
+int store_node_claims(struct store *s, const char *node, int64_t now_s,
+                      struct store_claimed_run_list *ret, struct batch_err *reterr)
+{
+        if (!node)
+                return batch_err_set(reterr, BATCH_EINVAL, "node", "a node is required");
+        struct repo *r = (struct repo *)s;
+        int e = COLLECT(r, q(r, RS_NODE_CLAIMS, "it", now_s, node), ret, read_claimed_run,
+                        "listing the node's runs", reterr);
+        return e < 0 ? (store_claimed_run_list_release(ret), e) : e;
+}
+
+void store_claimed_run_list_release(struct store_claimed_run_list *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].tenant);
+                free(l->items[i].node);
+                free(l->items[i].error);
+        }
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
 }
 
 /* ---- report ---------------------------------------------------------------------- */
@@ -2918,7 +3297,7 @@ static void *repo_native(struct store *s)
  * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 11, .name = engine, .open = open_fn, .close = repo_close,               \
+                .version = 12, .name = engine, .open = open_fn, .close = repo_close,               \
                 .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
                 .schema_version = store_schema_version, .def_put = store_def_put,                  \
                 .def_get = store_def_get, .def_list = store_def_list,                              \
@@ -2965,6 +3344,11 @@ static void *repo_native(struct store *s)
                 .report_process_dates = repo_report_process_dates,                                 \
                 .report_claim = store_report_claim, .report_packs = repo_report_packs,             \
                 .lease_check = store_lease_check, .lease_get = store_lease_get,                    \
+                .instance_offer = store_instance_offer, .claim = store_claim,                      \
+                .claim_start = store_claim_start, .claim_running = store_claim_running,            \
+                .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
+                .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \
+                .notify = store_notify,                                                            \
         }
 
 static int sqlite_open(const char *dsn, unsigned flags, struct store **ret,

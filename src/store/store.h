@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 struct store;
 
@@ -424,6 +424,45 @@ struct store_remote_run_list {
 };
 struct store_purge;
 
+/* ---- claims (schema 16, docs/cluster.md "Claims") ---------------------------------
+ * The planner offers an instance in 2 Starting; nodes claim offered instances up to
+ * their free run slots and record its executions, each write fenced by the instance's
+ * claim token (+1 at every claim), so that a node whose claim was taken over changes
+ * nothing (DESIGN §11.2). A worker never changes an instance's state: the planner reads
+ * the claimed runs back (store_claimed_runs) and records the transitions. Labels are
+ * canonical texts (core/labels.h labels_parse: sorted, comma-joined; "" for none). */
+
+struct store_claim { /* an instance a claim took */
+        int64_t instance_id;
+        char *tenant;
+        char *job;
+        int64_t token; /* its claim token after this claim */
+};
+struct store_claim_list {
+        size_t n;
+        struct store_claim *items;
+};
+
+/* A claimed run as the planner follows it. */
+struct store_claimed_run {
+        int64_t instance_id;
+        char *tenant;
+        int state;   /* the instance's */
+        char *node;  /* claim_node */
+        int64_t token;
+        int64_t exec_id;                /* its latest execution; 0: none */
+        int64_t started_at, running_at; /* running_at 0: not reported */
+        bool finished;
+        int exit_status; /* when finished */
+        char *error;     /* when finished, or NULL */
+        bool node_lost;  /* the claim's node has no row in nodes, or its
+                            lease_expires_at is at or before now_s */
+};
+struct store_claimed_run_list {
+        size_t n;
+        struct store_claimed_run *items;
+};
+
 struct store_ops {
         int version;
         const char *name;
@@ -602,6 +641,25 @@ struct store_ops {
                            int64_t epoch, struct batch_err *reterr);
         int (*lease_get)(struct store *s, const char *name, struct store_lease *ret,
                          struct batch_err *reterr);
+        /* version 12 (schema 16): claims (docs/cluster.md "Claims"). */
+        int (*instance_offer)(struct store *s, int64_t id, const char *labels,
+                              struct batch_err *reterr);
+        int (*claim)(struct store *s, const char *node, const char *labels, unsigned limit,
+                     struct store_claim_list *ret, struct batch_err *reterr);
+        int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
+                           int64_t now_s, int64_t *ret_id, int *ret_attempt,
+                           struct batch_err *reterr);
+        int (*claim_running)(struct store *s, int64_t exec_id, int64_t token, int64_t now_s,
+                             struct batch_err *reterr);
+        int (*claim_finish)(struct store *s, int64_t exec_id, int64_t token, int exit_status,
+                            const char *error, int64_t now_s, struct batch_err *reterr);
+        int (*claim_return)(struct store *s, int64_t exec_id, int64_t token,
+                            struct batch_err *reterr);
+        int (*claimed_runs)(struct store *s, int64_t now_s, struct store_claimed_run_list *ret,
+                            struct batch_err *reterr);
+        int (*node_claims)(struct store *s, const char *node, int64_t now_s,
+                           struct store_claimed_run_list *ret, struct batch_err *reterr);
+        int (*notify)(struct store *s, const char *channel, struct batch_err *reterr);
 };
 
 /* What one retention step removed (store_purge_step). */
@@ -1119,6 +1177,110 @@ void store_transition_list_release(struct store_transition_list *l);
 
 void store_def_release(struct store_def *d);
 void store_def_list_release(struct store_def_list *l);
+
+/* Offers instance `id`, in 2 Starting, to the nodes: its claim is cleared (claim_node
+ * NULL; the token is kept) and it is marked offered with `labels`, the labels its job
+ * requires (canonical; "" for none; else BATCH_EINVAL). On PostgreSQL also
+ * pg_notify('batchd_offer', '') in the same transaction. BATCH_ESTALE (nothing
+ * changed) when the instance is not in 2 Starting, BATCH_ENOENT when there is none.
+ * Runs in the caller's transaction, if any (else in one of its own). */
+int store_instance_offer(struct store *s, int64_t id, const char *labels,
+                         struct batch_err *reterr);
+
+/* Claims up to `limit` (1..1000, else BATCH_EINVAL) offered instances, lowest id first,
+ * whose required labels are all among `labels` (canonical, else BATCH_EINVAL: an exact
+ * match of each comma-separated label), for node `node`: each is no longer offered,
+ * gets claim_node = node and claim_token + 1 (the labels it was offered with are kept
+ * for store_claim_return). On PostgreSQL the rows are taken with FOR UPDATE SKIP
+ * LOCKED, so concurrent claimers never take one instance twice and never wait for each
+ * other (a claimer may then get fewer than limit while others hold rows); on SQLite
+ * the write lock serialises claimers. Only instances in 2 Starting are claimed. Meant
+ * to run inside the caller's transaction (the caller records the executions of what it
+ * claimed, with store_claim_start, in the same one); without one it runs in its own.
+ * The list (possibly empty; by instance id) into *ret, released with
+ * store_claim_list_release. */
+int store_claim(struct store *s, const char *node, const char *labels, unsigned limit,
+                struct store_claim_list *ret, struct batch_err *reterr);
+
+void store_claim_list_release(struct store_claim_list *l);
+
+/* Records a new execution of the claimed instance e->instance_id (as
+ * store_execution_start: node, pid, log_path, attempt numbering), fenced: BATCH_ESTALE
+ * and nothing recorded unless the instance is in 2 Starting with claim_token == token
+ * and claim_node == e->node (also when there is no such instance). The instance's row
+ * is locked (PostgreSQL) until the caller's transaction ends. */
+int store_claim_start(struct store *s, int64_t token, const struct store_execution *e,
+                      int64_t now_s, int64_t *ret_id, int *ret_attempt,
+                      struct batch_err *reterr);
+
+/* Execution `exec_id`'s job is running: running_at = now_s, once. BATCH_ESTALE (nothing
+ * changed) when it has finished, already has running_at, or its instance's claim_token
+ * is no longer `token`; BATCH_ENOENT when there is no such execution. The fence
+ * share-locks the instance's row (PostgreSQL), so a concurrent claim waits for it. */
+int store_claim_running(struct store *s, int64_t exec_id, int64_t token, int64_t now_s,
+                        struct batch_err *reterr);
+
+/* Records how execution `exec_id` ended, as store_execution_finish does (including its
+ * rollup refresh), fenced: BATCH_ESTALE (nothing changed) when it already finished or
+ * its instance's claim_token is no longer `token`; BATCH_ENOENT when there is no such
+ * execution. On PostgreSQL also pg_notify('batchd_run', '') in the same transaction. */
+int store_claim_finish(struct store *s, int64_t exec_id, int64_t token, int exit_status,
+                       const char *error, int64_t now_s, struct batch_err *reterr);
+
+/* Gives a claim back: execution `exec_id` of the claimed instance never started (its
+ * supervisor got no go). Withdraws the execution (as store_execution_withdraw) and,
+ * when the instance is still in 2 Starting, offers it again with the labels it had
+ * been offered with (claim_node NULL; the token kept); an instance the planner moved
+ * on meanwhile (e.g. canceled) only loses the execution. Fenced like
+ * store_claim_running: BATCH_ESTALE (nothing changed) when the execution has finished,
+ * has reported running, or the claim_token is no longer `token`; BATCH_ENOENT when
+ * there is no such execution. */
+int store_claim_return(struct store *s, int64_t exec_id, int64_t token,
+                       struct batch_err *reterr);
+
+/* Every claimed instance (claim_node not NULL) in 2 Starting, 4 Running, 10 Stopping or
+ * 11 Stop Failed, with its latest execution (by attempt), by instance id. now_s 0: the
+ * database's clock (as store_lease_acquire takes it) for node_lost. Reads the
+ * instances by instances_state (tenant, state): cheap when few runs are in flight.
+ * Release with store_claimed_run_list_release. */
+int store_claimed_runs(struct store *s, int64_t now_s, struct store_claimed_run_list *ret,
+                       struct batch_err *reterr);
+
+/* The runs of node `node`: every instance claimed by it in 2, 4, 10 or 11 whose latest
+ * execution has not finished (or that has no execution yet: exec_id 0): the same rows
+ * as store_claimed_runs (node_lost computed too). For a node's restart (re-watch its
+ * supervisors) and to find the runs to stop (state 10). */
+int store_node_claims(struct store *s, const char *node, int64_t now_s,
+                      struct store_claimed_run_list *ret, struct batch_err *reterr);
+
+void store_claimed_run_list_release(struct store_claimed_run_list *l);
+
+/* pg_notify(channel, '') in the caller's transaction (delivered at its commit; at once
+ * without one); nothing on SQLite. BATCH_EINVAL for an empty channel. */
+int store_notify(struct store *s, const char *channel, struct batch_err *reterr);
+
+/* A connection that LISTENs to PostgreSQL notifications (store_notify), for an epoll
+ * loop: PostgreSQL only (src/store/postgres/listen.c). */
+struct store_listener;
+
+/* Connects to `dsn` (postgresql:// or postgres://) and LISTENs to the `nchannels`
+ * channels (1..16; each 1 to 63 of [a-z0-9_]), into *ret (close with
+ * store_listener_close). BATCH_EINVAL for another DSN (SQLite has no notifications:
+ * batch_errors.h has no "not supported" code) or a bad channel, BATCH_EIO when the
+ * server cannot be reached, BATCH_ENOMEM. */
+int store_listen(const char *dsn, const char *const *channels, size_t nchannels,
+                 struct store_listener **ret, struct batch_err *reterr);
+
+/* The connection's socket: poll it for input (borrowed; valid until close). */
+int store_listener_fd(const struct store_listener *l);
+
+/* Consumes what arrived, without blocking: returns how many notifications (0 or more),
+ * or BATCH_EIO when the connection broke (the caller closes it and listens again
+ * later). */
+int store_listener_drain(struct store_listener *l, struct batch_err *reterr);
+
+/* Closes the connection (NULL is ignored). */
+void store_listener_close(struct store_listener *l);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_postgres_ops;

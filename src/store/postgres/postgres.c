@@ -300,6 +300,14 @@ static const struct sql_token dialect[] = {
         /* the server's time, microseconds since 1970: clock_timestamp(), the time of the
          * call (now() is the transaction's start) */
         {"DB_NOW_US", "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000000 AS BIGINT)"},
+        /* claims (schema 16): every label of offer_labels among ?3's (string_to_array
+         * of '' is the empty array, contained in any); rows other claimers hold are
+         * passed over; notifications delivered at commit */
+        {"LABELS_OK", "string_to_array(offer_labels, ',') <@ "
+                      "string_to_array(CAST(?3 AS TEXT), ',')"},
+        {"SKIP_LOCKED", " FOR UPDATE SKIP LOCKED"},
+        {"FOR_SHARE_OF_I", " FOR SHARE OF i"},
+        {"NOTIFY", "SELECT pg_notify(CAST(?1 AS TEXT), '')"},
         {NULL, NULL},
 };
 

@@ -12,7 +12,8 @@
 #define PQ_FUNCTIONS(X)                                                                          \
         X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexec) X(PQprepare)        \
         X(PQexecPrepared) X(PQexecParams) X(PQresultStatus) X(PQresultErrorField) X(PQntuples) \
-        X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples) X(PQcmdStatus) X(PQclear)
+        X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples) X(PQcmdStatus) X(PQclear) \
+        X(PQsocket) X(PQconsumeInput) X(PQnotifies) X(PQfreemem)
 
 #define PQ_NO_REDIRECT
 #include "store/postgres/pq.h"

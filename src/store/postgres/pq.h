@@ -32,6 +32,11 @@ struct pq_api {
         char *(*PQcmdTuples)(PGresult *res);
         char *(*PQcmdStatus)(PGresult *res);
         void (*PQclear)(PGresult *res);
+        /* the listener (listen.c) */
+        int (*PQsocket)(const PGconn *conn);
+        int (*PQconsumeInput)(PGconn *conn);
+        PGnotify *(*PQnotifies)(PGconn *conn);
+        void (*PQfreemem)(void *ptr);
 };
 
 /* The loaded functions (valid after pq_load returned 0). */
@@ -58,6 +63,10 @@ int pq_load(struct batch_err *reterr);
 #define PQcmdTuples (pq.PQcmdTuples)
 #define PQcmdStatus (pq.PQcmdStatus)
 #define PQclear (pq.PQclear)
+#define PQsocket (pq.PQsocket)
+#define PQconsumeInput (pq.PQconsumeInput)
+#define PQnotifies (pq.PQnotifies)
+#define PQfreemem (pq.PQfreemem)
 #endif
 
 #endif

@@ -328,6 +328,15 @@ static const struct sql_token dialect[] = {
         {"DATA_VERSION", "PRAGMA data_version"},
         /* the database server's time, microseconds since 1970 (here: this machine's) */
         {"DB_NOW_US", "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"},
+        /* claims (schema 16): no label of offer_labels (made a JSON array: labels hold
+         * no quote) missing from ?3; one writer at a time, so nothing to skip or lock;
+         * no notifications (a statement that does nothing) */
+        {"LABELS_OK", "NOT EXISTS (SELECT 1 FROM json_each('[\"' || replace(offer_labels, "
+                      "',', '\",\"') || '\"]') l WHERE l.value <> '' AND "
+                      "instr(',' || ?3 || ',', ',' || l.value || ',') = 0)"},
+        {"SKIP_LOCKED", ""},
+        {"FOR_SHARE_OF_I", ""},
+        {"NOTIFY", "SELECT CAST(?1 AS TEXT) WHERE 0"},
         {NULL, NULL},
 };
 
