@@ -11,7 +11,7 @@ SDK_DIR      := $(BUILD)/sdk
 SDK_CFLAGS    = $(ALL_CFLAGS) -Iinclude -fPIC
 SDK_SRC      := $(wildcard src/sdk/*.c)
 SDK_CORE_SRC := $(wildcard src/common/*.c src/store/*.c src/store/*/*.c) src/core/lifecycle.c \
-                src/core/httprule.c src/core/civil.c
+                src/core/httprule.c src/core/civil.c src/core/labels.c
 SDK_OBJ      := $(SDK_SRC:%.c=$(SDK_DIR)/pic/%.o) $(SDK_CORE_SRC:%.c=$(SDK_DIR)/pic/%.o)
 SDK_LIBS     := -lsqlite3 -lpq -ljansson -lmicrohttpd -lcurl -lpthread -lm
 SDK_SONAME   := libbatch.so.0

@@ -581,7 +581,7 @@ static char *remote_start_body(struct daemon *d, struct tenant_rt *tr, const str
                 params_parse(si->params, &params, NULL);
         json_t *p = json_object();
         char pdate[OPS_PROCESS_DATE_MAX];
-        const char *process_date = run_process_date(tr, si, pdate);
+        const char *process_date = run_process_date(&tr->model, si, pdate);
         bool bad = false;
         for (size_t i = 0; i < def->parameters.n + params.n && !bad; i++) {
                 bool from_job = i < def->parameters.n;
@@ -2599,6 +2599,7 @@ struct catalog {
         struct defset set;
         char *key;
         struct sched_model *models; /* one per tenant with jobs */
+        const char **names;         /* their tenants' (borrowed from set) */
         size_t n;
         int64_t data_version;       /* the repository's when last read */
 };
@@ -2610,6 +2611,7 @@ static void catalog_free(struct catalog *c)
         for (size_t i = 0; i < c->n; i++)
                 sched_model_release(&c->models[i]);
         free(c->models);
+        free(c->names);
         defset_release(&c->set);
         free(c->key);
         free(c);
@@ -2637,15 +2639,16 @@ static struct catalog *catalog_get(struct daemon *d)
         }
         c->data_version = v;
         c->models = calloc(c->set.ndocs + 1, sizeof(*c->models));
-        for (size_t i = 0; c->models && i < c->set.ndocs; i++) {
+        c->names = calloc(c->set.ndocs + 1, sizeof(*c->names));
+        for (size_t i = 0; c->models && c->names && i < c->set.ndocs; i++) {
                 if (c->set.docs[i].kind != DEF_JOB)
                         continue;
                 const char *name = c->set.docs[i].u.job.tenant;
                 bool seen = false;
                 for (size_t k = 0; k < c->n && !seen; k++)
-                        seen = !strcmp(c->models[k].tenant.name, name);
+                        seen = !strcmp(c->names[k], name);
                 if (!seen && sched_model_build(&c->set, name, &c->models[c->n], &err) == 0)
-                        c->n++;
+                        c->names[c->n++] = name;
                 else if (!seen)
                         dlog("error", NULL, 0, 0, NULL, "tenant %s: %s", name, err.msg);
         }
@@ -2666,7 +2669,7 @@ static const struct job_def *claim_def(struct daemon *d, const char *tenant, con
         } else {
                 struct catalog *c = catalog_get(d);
                 for (size_t i = 0; c && i < c->n && !m; i++)
-                        if (!strcmp(c->models[i].tenant.name, tenant))
+                        if (!strcmp(c->names[i], tenant))
                                 m = &c->models[i];
         }
         long j = m ? sched_model_find(m, job) : -1;

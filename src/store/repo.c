@@ -280,6 +280,7 @@ enum rs {
         RS_REPORT_PROCESS_DATES,
         /* claims (schema 16) */
         RS_INSTANCE_OFFER,
+        RS_INSTANCE_UNOFFER,
         RS_NOTIFY,
         RS_CLAIM,
         RS_CLAIM_LOCK,
@@ -609,6 +610,9 @@ static const char *const rs_sql[RS_COUNT] = {
          * keeps the token. */
         [RS_INSTANCE_OFFER] = "UPDATE instances SET offer_labels = ?2, claim_node = NULL "
                               "WHERE id = ?1 AND state = 2",
+        /* A withdrawal: only an offer nobody claimed (a claim clears offer_labels). */
+        [RS_INSTANCE_UNOFFER] = "UPDATE instances SET offer_labels = NULL WHERE id = ?1 AND "
+                                "offer_labels IS NOT NULL",
         [RS_NOTIFY] = "{NOTIFY}",
         /* The offered rows (instances_offered, by id) whose labels ({LABELS_OK}: every
          * label of offer_labels is one of ?3) match, taken with SKIP LOCKED on
@@ -2475,6 +2479,17 @@ int store_instance_offer(struct store *s, int64_t id, const char *labels,
         return ret < 0 ? ret : atomically((struct repo *)s, reterr, do_offer, &a);
 }
 
+int store_instance_unoffer(struct store *s, int64_t id, bool *ret_withdrawn,
+                           struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        int64_t rows = 0;
+        int ret = run(r, q(r, RS_INSTANCE_UNOFFER, "i", id), "withdrawing the offer", &rows,
+                      reterr);
+        *ret_withdrawn = ret == 0 && rows > 0;
+        return ret;
+}
+
 static bool read_claim(struct repo *r, struct sql_stmt *st, void *item)
 {
         struct store_claim *c = item;
@@ -3344,7 +3359,8 @@ static void *repo_native(struct store *s)
                 .report_process_dates = repo_report_process_dates,                                 \
                 .report_claim = store_report_claim, .report_packs = repo_report_packs,             \
                 .lease_check = store_lease_check, .lease_get = store_lease_get,                    \
-                .instance_offer = store_instance_offer, .claim = store_claim,                      \
+                .instance_offer = store_instance_offer,                                            \
+                .instance_unoffer = store_instance_unoffer, .claim = store_claim,                      \
                 .claim_start = store_claim_start, .claim_running = store_claim_running,            \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
                 .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \

@@ -644,6 +644,8 @@ struct store_ops {
         /* version 12 (schema 16): claims (docs/cluster.md "Claims"). */
         int (*instance_offer)(struct store *s, int64_t id, const char *labels,
                               struct batch_err *reterr);
+        int (*instance_unoffer)(struct store *s, int64_t id, bool *ret_withdrawn,
+                                struct batch_err *reterr);
         int (*claim)(struct store *s, const char *node, const char *labels, unsigned limit,
                      struct store_claim_list *ret, struct batch_err *reterr);
         int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
@@ -1186,6 +1188,13 @@ void store_def_list_release(struct store_def_list *l);
  * Runs in the caller's transaction, if any (else in one of its own). */
 int store_instance_offer(struct store *s, int64_t id, const char *labels,
                          struct batch_err *reterr);
+
+/* Withdraws the offer of instance `id` when nobody claimed it: *ret_withdrawn true when
+ * it was offered (it is offered no more), false when it was claimed or never offered.
+ * For a stop of an offered instance (the planner moves it out of 2 Starting in the same
+ * transaction, so no claim can take it afterwards). Runs in the caller's transaction. */
+int store_instance_unoffer(struct store *s, int64_t id, bool *ret_withdrawn,
+                           struct batch_err *reterr);
 
 /* Claims up to `limit` (1..1000, else BATCH_EINVAL) offered instances, lowest id first,
  * whose required labels are all among `labels` (canonical, else BATCH_EINVAL: an exact

@@ -43,9 +43,9 @@ REPO=$DSN
 PSQL=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
 sql() { "$PSQL" -qtA "$DSN" -c "$1"; }
 
-# node NAME LABELS: starts batchd as node NAME with LABELS; $pid_NAME.
+# node NAME [LABELS]: starts batchd as node NAME (with LABELS); $pid_NAME.
 node() {
-    "$D" --db "$DSN" --node-name "$1" --labels "$2" --lease-ttl "$TTL" --heartbeat-interval 1 \
+    "$D" --db "$DSN" --node-name "$1" ${2:+--labels "$2"} --lease-ttl "$TTL" --heartbeat-interval 1 \
         --state-dir "$tmp/state-$1" --clock-start 2026-03-02T00:00:00Z 2>>"$tmp/$1.log" &
     eval "pid_$1=$!"
     pids="$pids $!"
@@ -59,11 +59,13 @@ cat >"$tmp/defs/jobs.yaml" <<EOF2
 kind: job
 name: burst
 type: manual
+allow_multiple_instances: true
 executor: {exec: {command: [/bin/sh, -c, 'sleep 1']}}
 ---
 kind: job
 name: gpu
 type: manual
+allow_multiple_instances: true
 node_labels: [gpu]
 executor: {exec: {command: [/bin/true]}}
 ---
@@ -89,7 +91,7 @@ EOF2
 
 node n1 gpu
 wait_for "$WAIT" holder n1 || fail "n1 takes the planner lease" "$tmp/n1.log"
-node n2 ""
+node n2
 node n3 w3
 nodes_up() { [ "$(sql "SELECT count(*) FROM nodes WHERE lease_expires_at > extract(epoch FROM now())")" = 3 ]; }
 wait_for "$WAIT" nodes_up || fail "three nodes heartbeat" "$tmp/n2.log"
