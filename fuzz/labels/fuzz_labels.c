@@ -1,7 +1,8 @@
 /* fuzz_labels.c: libFuzzer target for labels_parse (src/core/labels.c), a node's labels
  * from the config. Checks beyond "no crash": a refusal has a message and leaves the
  * output alone; an accepted text's canonical form parses again to itself with as many
- * labels, and is at most LABELS_TEXT_MAX bytes. */
+ * labels, and is at most LABELS_TEXT_MAX bytes. labels_cover on it: it covers itself and
+ * no label, and each of its labels alone; it is covered by nothing less than itself. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 if (labels_parse(once, twice, sizeof(twice), &err) != n || strcmp(once, twice))
                         abort();
+                if (!labels_cover(once, once) || !labels_cover(once, "") ||
+                    !labels_cover(once, NULL) || labels_cover("", once) != (n == 0))
+                        abort();
+                /* Each label alone is covered; dropping the first label from `have`
+                 * uncovers `once` (labels are distinct). */
+                const char *comma = strchr(once, ',');
+                if (n > 0) {
+                        size_t first = comma ? (size_t)(comma - once) : strlen(once);
+                        memcpy(twice, once, first);
+                        twice[first] = '\0';
+                        if (!labels_cover(once, twice))
+                                abort();
+                        if (labels_cover(comma ? comma + 1 : "", once))
+                                abort();
+                }
         }
         free(text);
         return 0;

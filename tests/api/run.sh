@@ -953,6 +953,25 @@ expect_problem "PUT YAML with a bad cron on line 6: the error is at request body
      and (.errors[0].message|test("hour"))'
 as viewer GET /api/v1/jobs/api-put
 expect "refused PUTs left api-put at version 2" 200 '.version==2 and .group=="api2"'
+# node_labels (docs/definitions.md): a JSON list, shown as its canonical text.
+asj admin PUT /api/v1/jobs/api-labels '{"name": "api-labels", "type": "manual", "executor": {"exec": {"command": ["/bin/true"]}}, "node_labels": ["zone=eu-1", "gpu"]}'
+expect "PUT a job with node_labels: 201, the canonical text" 201 '.node_labels=="gpu,zone=eu-1"'
+as viewer GET /api/v1/jobs/api-labels
+expect "GET the job: node_labels and its spec line" 200 \
+    '.node_labels=="gpu,zone=eu-1" and (.spec|split("\n")|index("node_labels: \"gpu,zone=eu-1\"")) != null'
+as viewer GET /api/v1/jobs/api-put
+expect "a job without node_labels has no node_labels member" 200 'has("node_labels")|not'
+t_name=admin
+req PUT /api/v1/jobs/api-labels "$ADMIN" -H 'Content-Type: application/yaml' --data-binary \
+    "$(printf 'name: api-labels\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\nnode_labels: "gpu, zone=eu 1"\n')"
+expect_problem "PUT a bad node label: 422 at request body:4:14 (node_labels)" 422 \
+    '(.errors|length)==1 and .errors[0].where=="request body:4:14" and .errors[0].key=="node_labels"
+     and (.errors[0].message|test("byte 0x20 in its value"))'
+asj admin PUT /api/v1/jobs/api-labels-http '{"name": "api-labels-http", "type": "manual", "executor": {"http": {"service": "http://fx.example/", "remote_job": "fx"}}, "node_labels": "gpu"}'
+expect_problem "PUT an http job with node_labels: 422" 422 \
+    '(.errors|length)==1 and .errors[0].key=="node_labels" and (.errors[0].message|test("exec jobs only"))'
+as admin DELETE /api/v1/jobs/api-labels
+expect "DELETE the node_labels job: 204" 204
 asj admin PUT /api/v1/jobs/child '{"name": "child", "group": "chain", "trigger": {"cron": "0 0 29 2 *"}, "depends_on": [{"job": "child", "mode": "success"}], "executor": {"exec": {"command": ["/bin/echo", "child"]}}}'
 expect_problem "PUT a job depending on itself: 422" 422
 
