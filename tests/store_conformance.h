@@ -2950,7 +2950,12 @@ static void test_claim_fencing(void **state)
         store_execution_list_release(&el);
         e.node = (char *)"n1";
         assert_int_equal(store_claim_start(f->s, 1, &e, 1010, &x, &attempt, &err), 0);
-        /* The planner offers it again (n1 lost), n2 claims it: token 2. */
+        /* A run in flight is never offered again beside itself. */
+        assert_int_equal(store_instance_offer(f->s, id, "gpu", &err), BATCH_ESTALE);
+        assert_int_equal(claimed_count(f->s, "n2", "gpu", 5, NULL), 0);
+        /* n1 is lost: the planner records its run's end, then offers the instance again
+         * (a retry), and n2 claims it: token 2. */
+        assert_int_equal(store_execution_finish(f->s, x, -1, "node lost", 1019, &err), 0);
         assert_int_equal(store_instance_offer(f->s, id, "gpu", &err), 0);
         assert_int_equal(store_claimed_runs(f->s, 1020, &runs, &err), 0);
         assert_int_equal(runs.n, 0); /* offered: no claim */
@@ -2968,7 +2973,8 @@ static void test_claim_fencing(void **state)
                          BATCH_ESTALE);
         assert_int_equal(store_execution_list(f->s, id, &el, &err), 0);
         assert_int_equal(el.n, 1);
-        assert_false(el.items[0].finished);
+        assert_true(el.items[0].finished);
+        assert_string_equal(el.items[0].error, "node lost");
         store_execution_list_release(&el);
         one_claimed_run(f->s, 1024, &runs);
         assert_string_equal(runs.items[0].node, "n2");
@@ -3044,6 +3050,27 @@ static void test_claim_node_lost(void **state)
         one_claimed_run(f->s, 0, &runs);
         assert_true(runs.items[0].node_lost);
         store_claimed_run_list_release(&runs);
+        /* The outlook: the offers (not the claimed one) and the active nodes whose lease
+         * holds; a draining node does not count. */
+        int64_t offers = -1, nodes = -1;
+        assert_int_equal(store_offer_outlook(f->s, 1999, &offers, &nodes, &err), 0);
+        assert_int_equal(offers, 0);
+        assert_int_equal(nodes, 1);
+        offered(f->s, "load", "");
+        offered(f->s, "load", "gpu");
+        char name2[] = "n2";
+        n.name = name2;
+        n.lease_expires_at = 3000;
+        assert_int_equal(store_node_report(f->s, &n, &err), 0);
+        assert_int_equal(store_offer_outlook(f->s, 1999, &offers, &nodes, &err), 0);
+        assert_int_equal(offers, 2);
+        assert_int_equal(nodes, 2);
+        assert_int_equal(store_offer_outlook(f->s, 2000, &offers, &nodes, &err), 0);
+        assert_int_equal(nodes, 1); /* n1's lease has passed */
+        bool changed = false;
+        assert_int_equal(store_node_set_state(f->s, "n2", "draining", &changed, &err), 0);
+        assert_int_equal(store_offer_outlook(f->s, 1999, &offers, &nodes, &err), 0);
+        assert_int_equal(nodes, 1);
 }
 
 #define CLAIM_N 6

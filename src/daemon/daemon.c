@@ -2785,13 +2785,29 @@ static void claim_runs(struct daemon *d)
         struct store_claim_list l = {0, NULL};
         struct batch_err err = {0};
         tx_begin_own(d);
-        int rc = store_claim(d->st, d->node.name, d->node.labels, limit, &l, &err);
+        /* Its share of a burst: the offers over the nodes that may claim them (at least
+         * one; the others are woken by the same notification). */
+        int64_t offered = 0, nodes = 0;
+        int rc = store_offer_outlook(d->st, 0, &offered, &nodes, &err);
+        bool shared = false;
+        if (rc == 0 && nodes > 1 && (offered + nodes - 1) / nodes < limit) {
+                limit = (unsigned)((offered + nodes - 1) / nodes);
+                limit = limit ? limit : 1;
+                shared = true;
+        }
+        if (rc == 0)
+                rc = store_claim(d->st, d->node.name, d->node.labels, limit, &l, &err);
         tx_note(d, rc, &err);
         if (rc < 0 && !d->tx_failed)
                 dlog("error", NULL, 0, 0, NULL, "claiming offered runs: %s", err.msg);
         for (size_t i = 0; rc == 0 && i < l.n && !d->tx_failed; i++)
                 launch_claimed(d, &l.items[i]);
-        d->claim_now = rc == 0 && l.n == limit; /* more may be offered */
+        /* More may be offered: claimed again at once, or after the others had 50 ms to
+         * take their share. */
+        if (rc == 0 && l.n == limit && shared)
+                d->next_claim_ms = mono_ms() + 50;
+        else
+                d->claim_now = rc == 0 && l.n == limit;
         store_claim_list_release(&l);
         tx_end(d);
 }
@@ -2894,15 +2910,8 @@ static void follow_claimed(struct daemon *d)
                         continue;
                 int64_t snow = offset_to_scheduling(&tr->model.offset, now);
                 const char *job = tr->model.jobs[in->job].name;
-                if (!c->exec_id) {
-                        /* Claimed, never recorded as started (not by this code): offered
-                         * again once its node is lost. */
-                        if (c->node_lost) {
-                                int orc = offer(d, def_of(tr, in), c->instance_id, now, &err);
-                                tx_note(d, orc, &err);
-                        }
-                        continue;
-                }
+                if (!c->exec_id)
+                        continue; /* a claim records its execution in its transaction */
                 const char *why = c->error;
                 int exit_status = c->exit_status;
                 if (!c->finished && c->node_lost) {

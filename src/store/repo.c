@@ -281,6 +281,8 @@ enum rs {
         /* claims (schema 16) */
         RS_INSTANCE_OFFER,
         RS_INSTANCE_UNOFFER,
+        RS_INSTANCE_OPEN_RUNS,
+        RS_OFFER_OUTLOOK,
         RS_NOTIFY,
         RS_CLAIM,
         RS_CLAIM_LOCK,
@@ -613,6 +615,13 @@ static const char *const rs_sql[RS_COUNT] = {
         /* A withdrawal: only an offer nobody claimed (a claim clears offer_labels). */
         [RS_INSTANCE_UNOFFER] = "UPDATE instances SET offer_labels = NULL WHERE id = ?1 AND "
                                 "offer_labels IS NOT NULL",
+        [RS_INSTANCE_OPEN_RUNS] = "SELECT count(*) FROM executions WHERE instance_id = ?1 AND "
+                                  "finished_at IS NULL",
+        /* The offers (instances_offered) and the nodes that may claim them. */
+        [RS_OFFER_OUTLOOK] = "SELECT (SELECT count(*) FROM instances WHERE offer_labels IS NOT "
+                             "NULL AND state = 2), (SELECT count(*) FROM nodes WHERE state = "
+                             "'active' AND lease_expires_at > coalesce(nullif(CAST(?1 AS BIGINT), "
+                             "0), {DB_NOW_S}))",
         [RS_NOTIFY] = "{NOTIFY}",
         /* The offered rows (instances_offered, by id) whose labels ({LABELS_OK}: every
          * label of offer_labels is one of ?3) match, taken with SKIP LOCKED on
@@ -2458,12 +2467,23 @@ struct offer_args {
         const char *labels;
 };
 
+/* The instance's row is locked first, then its executions read: a claim of it in
+ * progress (which holds the row) has committed its execution by then, so a run in
+ * flight is never offered again beside itself. */
 static int do_offer(struct repo *r, void *arg, struct batch_err *reterr)
 {
         struct offer_args *a = arg;
-        int64_t rows;
-        int ret = run(r, q(r, RS_INSTANCE_OFFER, "it", a->id, a->labels), "offering the instance",
-                      &rows, reterr);
+        int64_t rows, open = 0;
+        int ret = one_int(r, q(r, RS_INSTANCE_LOCK, "i", a->id), 0, &rows, "reading the instance",
+                          reterr);
+        if (ret < 0 || (ret = one_int(r, q(r, RS_INSTANCE_OPEN_RUNS, "i", a->id), 0, &open,
+                                      "reading the instance's executions", reterr)) < 0)
+                return ret;
+        if (open > 0)
+                return batch_err_set(reterr, BATCH_ESTALE, "id", "instance %lld has a run in "
+                                     "flight: not offered", (long long)a->id);
+        ret = run(r, q(r, RS_INSTANCE_OFFER, "it", a->id, a->labels), "offering the instance",
+                  &rows, reterr);
         if (ret < 0)
                 return ret;
         if (rows == 0)
@@ -2488,6 +2508,21 @@ int store_instance_unoffer(struct store *s, int64_t id, bool *ret_withdrawn,
                       reterr);
         *ret_withdrawn = ret == 0 && rows > 0;
         return ret;
+}
+
+int store_offer_outlook(struct store *s, int64_t now_s, int64_t *ret_offered,
+                        int64_t *ret_nodes, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        struct sql_stmt *st = q(r, RS_OFFER_OUTLOOK, "i", now_s);
+        int got = first(r, st, "reading the offers", reterr);
+        if (got <= 0)
+                return got < 0 ? got : batch_err_set(reterr, BATCH_EIO, "db", "db: reading the "
+                                                     "offers: no row returned");
+        *ret_offered = col_int(r, st, 0);
+        *ret_nodes = col_int(r, st, 1);
+        r->drv->reset(st);
+        return 0;
 }
 
 static bool read_claim(struct repo *r, struct sql_stmt *st, void *item)
@@ -3360,7 +3395,8 @@ static void *repo_native(struct store *s)
                 .report_claim = store_report_claim, .report_packs = repo_report_packs,             \
                 .lease_check = store_lease_check, .lease_get = store_lease_get,                    \
                 .instance_offer = store_instance_offer,                                            \
-                .instance_unoffer = store_instance_unoffer, .claim = store_claim,                      \
+                .instance_unoffer = store_instance_unoffer,                                        \
+                .offer_outlook = store_offer_outlook, .claim = store_claim,                      \
                 .claim_start = store_claim_start, .claim_running = store_claim_running,            \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
                 .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \

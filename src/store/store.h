@@ -646,6 +646,8 @@ struct store_ops {
                               struct batch_err *reterr);
         int (*instance_unoffer)(struct store *s, int64_t id, bool *ret_withdrawn,
                                 struct batch_err *reterr);
+        int (*offer_outlook)(struct store *s, int64_t now_s, int64_t *ret_offered,
+                             int64_t *ret_nodes, struct batch_err *reterr);
         int (*claim)(struct store *s, const char *node, const char *labels, unsigned limit,
                      struct store_claim_list *ret, struct batch_err *reterr);
         int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
@@ -1184,7 +1186,9 @@ void store_def_list_release(struct store_def_list *l);
  * NULL; the token is kept) and it is marked offered with `labels`, the labels its job
  * requires (canonical; "" for none; else BATCH_EINVAL). On PostgreSQL also
  * pg_notify('batchd_offer', '') in the same transaction. BATCH_ESTALE (nothing
- * changed) when the instance is not in 2 Starting, BATCH_ENOENT when there is none.
+ * changed) when the instance is not in 2 Starting or has an unfinished execution (a
+ * claimed run in flight: its row is locked first, so a claim being committed counts),
+ * BATCH_ENOENT when there is none.
  * Runs in the caller's transaction, if any (else in one of its own). */
 int store_instance_offer(struct store *s, int64_t id, const char *labels,
                          struct batch_err *reterr);
@@ -1195,6 +1199,12 @@ int store_instance_offer(struct store *s, int64_t id, const char *labels,
  * transaction, so no claim can take it afterwards). Runs in the caller's transaction. */
 int store_instance_unoffer(struct store *s, int64_t id, bool *ret_withdrawn,
                            struct batch_err *reterr);
+
+/* How many instances are offered (*ret_offered) and how many nodes may claim them
+ * (*ret_nodes: active, not draining, their heartbeat lease not passed at now_s; 0: the
+ * database's clock), so that a node takes its share of a burst (docs/cluster.md). */
+int store_offer_outlook(struct store *s, int64_t now_s, int64_t *ret_offered,
+                        int64_t *ret_nodes, struct batch_err *reterr);
 
 /* Claims up to `limit` (1..1000, else BATCH_EINVAL) offered instances, lowest id first,
  * whose required labels are all among `labels` (canonical, else BATCH_EINVAL: an exact

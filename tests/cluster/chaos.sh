@@ -102,7 +102,7 @@ clock_now() { echo $((start_s - 60 + ($(now_ms) - t0_ms) * RATE / 1000)); }
 # start_node N [RATE]: starts node nN on the shared virtual clock (its value now).
 start_node() {
     node_dsn=$(echo "$DSN" | sed "s/:$pgport\\//:$(cat "$tmp/relay-n$1")\\//")
-    "$D" --db "$node_dsn" --node-name "n$1" --lease-ttl "$TTL" --heartbeat-interval 1 \
+    "$D" --db "$node_dsn" --node-name "n$1" --lease-ttl "$TTL" --heartbeat-interval 1 --max-runs 8 \
         --state-dir "$tmp/state-n$1" \
         --clock-start "$(date -u -d "@$(clock_now)" +%Y-%m-%dT%H:%M:%SZ)" \
         --clock-rate "${2:-$RATE}" 2>>"$tmp/n$1.log" &

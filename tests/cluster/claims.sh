@@ -43,9 +43,9 @@ REPO=$DSN
 PSQL=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
 sql() { "$PSQL" -qtA "$DSN" -c "$1"; }
 
-# node NAME [LABELS]: starts batchd as node NAME (with LABELS); $pid_NAME.
+# node NAME [LABELS]: starts batchd as node NAME (with LABELS; 4 run slots); $pid_NAME.
 node() {
-    "$D" --db "$DSN" --node-name "$1" ${2:+--labels "$2"} --lease-ttl "$TTL" --heartbeat-interval 1 \
+    "$D" --db "$DSN" --node-name "$1" ${2:+--labels "$2"} --max-runs 4 --lease-ttl "$TTL" --heartbeat-interval 1 \
         --state-dir "$tmp/state-$1" --clock-start 2026-03-02T00:00:00Z 2>>"$tmp/$1.log" &
     eval "pid_$1=$!"
     pids="$pids $!"
@@ -60,7 +60,7 @@ kind: job
 name: burst
 type: manual
 allow_multiple_instances: true
-executor: {exec: {command: [/bin/sh, -c, 'sleep 1']}}
+executor: {exec: {command: [/bin/sh, -c, 'echo "B \$BATCH_EXECUTION_ID \$(date +%s%3N)" >>$tmp/burst; sleep 1; echo "E \$BATCH_EXECUTION_ID \$(date +%s%3N)" >>$tmp/burst']}}
 ---
 kind: job
 name: gpu
@@ -101,7 +101,8 @@ listening() { [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '
 wait_for "$WAIT" listening && pass "every node has a LISTEN session for its peers' news" ||
     { sql "SELECT application_name, query FROM pg_stat_activity" >"$tmp/act"; fail "every node has a LISTEN session for its peers' news" "$tmp/act"; }
 
-# A burst of 18 one-second runs: each runs once, spread over the nodes.
+# A burst of 18 one-second runs: each runs once, spread over the nodes, none running more
+# at once than its 4 slots.
 ids=""
 for i in $(seq 18); do ids="$ids $(submit_id burst)"; done
 all_success() { for i in $ids; do is_state "$i" Success || return 1; done; }
@@ -113,6 +114,23 @@ once=$(sql "SELECT count(*) FROM executions e JOIN instances i ON i.id = e.insta
 spread=$(sql "SELECT count(DISTINCT e.node) FROM executions e JOIN instances i ON i.id = e.instance_id WHERE i.job = 'burst'")
 [ "$spread" -ge 2 ] && pass "the burst's runs were claimed by $spread nodes" ||
     { sql "SELECT e.node, count(*) FROM executions e GROUP BY e.node" >"$tmp/spread"; fail "the burst's runs were claimed by more than one node" "$tmp/spread"; }
+sql "COPY (SELECT id, node FROM executions) TO STDOUT WITH CSV" >"$tmp/exec-nodes.csv"
+most=$(python3 - "$tmp/burst" "$tmp/exec-nodes.csv" <<'EOF2'
+import csv, sys
+node = {r[0]: r[1] for r in csv.reader(open(sys.argv[2]))}
+events = []
+for line in open(sys.argv[1]):
+    kind, ex, ms = line.split()
+    events.append((int(ms), 1 if kind == "B" else -1, node[ex]))
+now, most = {}, 0
+for ms, step, n in sorted(events, key=lambda e: (e[0], e[1])):
+    now[n] = now.get(n, 0) + step
+    most = max(most, now[n])
+print(most)
+EOF2
+)
+[ -n "$most" ] && [ "$most" -le 4 ] && pass "no node ran more of them at once than its 4 slots (at most $most)" ||
+    fail "no node ran more of them at once than its 4 slots (at most ${most:-?})" "$tmp/burst"
 
 # Labels: gpu runs only on n1 (the only node with the label); tpu waits, saying so.
 gids=""
