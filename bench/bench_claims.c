@@ -295,9 +295,9 @@ int main(int argc, char **argv)
                 ts += sh[k].t_start;
                 tm += sh[k].t_commit;
         }
-        printf("claims: %ld instances, 3 nodes, limit %u: %.0f claims/s (claimed and started; "
+        printf("claims: %ld instances, %d nodes, limit %u: %.0f claims/s (claimed and started; "
                "%ld transactions; per node %ld %ld %ld)\n",
-               n, batch, rate, txs, sh[0].claimed, sh[1].claimed, sh[2].claimed);
+               n, nodes, batch, rate, txs, sh[0].claimed, sh[1].claimed, sh[2].claimed);
         printf("per transaction: claim %.2f ms, %u starts %.2f ms, commit %.2f ms\n",
                txs ? tc * 1e3 / (double)txs : 0, batch, txs ? ts * 1e3 / (double)txs : 0,
                txs ? tm * 1e3 / (double)txs : 0);
