@@ -9,7 +9,7 @@
  * instance has exactly one execution: exit 1 when not (BENCH_CLAIMS_DUP=1 adds a
  * duplicate execution first, to see the check fail).
  * Usage: bench_claims [N [BATCH [DSN]]] (a DSN: an empty PostgreSQL database instead of
- * a server of its own). */
+ * a server of its own); BENCH_CLAIMS_NODES=1 or 2: fewer claiming processes. */
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
