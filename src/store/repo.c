@@ -155,6 +155,14 @@ struct repo {
         "executions x WHERE x.instance_id = i.id ORDER BY x.attempt DESC LIMIT 1) "                \
         "LEFT JOIN nodes n ON n.name = i.claim_node WHERE i.tenant IN (SELECT name FROM "          \
         "tenants) AND i.state IN (2, 4, 10, 11) AND i.claim_node IS NOT NULL" cond " ORDER BY i.id"
+/* An execution of instance ?1 (node ?2, pid ?3, log ?4, started ?5) as its next attempt,
+ * one row for each row of `from` (none: one). Its instance's row is locked first, so
+ * that two starts of one instance take turns. */
+#define EXECUTION_INSERT(from)                                                                     \
+        "INSERT INTO executions(instance_id, attempt, node, pid, log_path, started_at) "           \
+        "SELECT CAST(?1 AS BIGINT), coalesce((SELECT max(attempt) FROM executions WHERE "          \
+        "instance_id = ?1), 0) + 1, CAST(?2 AS TEXT), CAST(?3 AS BIGINT), CAST(?4 AS TEXT), "      \
+        "CAST(?5 AS BIGINT)" from " RETURNING id, attempt"
 #define REQUEST_COLS                                                                               \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
@@ -285,7 +293,7 @@ enum rs {
         RS_OFFER_OUTLOOK,
         RS_NOTIFY,
         RS_CLAIM,
-        RS_CLAIM_LOCK,
+        RS_CLAIM_START,
         RS_CLAIM_FENCE,
         RS_EXECUTION_RUNNING,
         RS_CLAIM_REOFFER,
@@ -532,11 +540,7 @@ static const char *const rs_sql[RS_COUNT] = {
         /* Serialises concurrent starts of one instance (the attempt number is max + 1)
          * without blocking inserts that only reference the instance. */
         [RS_INSTANCE_LOCK] = "SELECT 1 FROM instances WHERE id = ?1{FOR_NO_KEY_UPDATE}",
-        [RS_EXECUTION_INSERT] = "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
-                                "started_at) SELECT CAST(?1 AS BIGINT), "
-                                "coalesce(max(attempt), 0) + 1, CAST(?2 AS TEXT), "
-                                "CAST(?3 AS BIGINT), CAST(?4 AS TEXT), CAST(?5 AS BIGINT) "
-                                "FROM executions WHERE instance_id = ?1 RETURNING id, attempt",
+        [RS_EXECUTION_INSERT] = EXECUTION_INSERT(""),
         [RS_EXECUTION_FINISH] = "UPDATE executions SET finished_at = ?2, exit_status = ?3, "
                                 "error = ?4 WHERE id = ?1 AND finished_at IS NULL",
         [RS_EXECUTION_EXISTS] = "SELECT 1 FROM executions WHERE id = ?1",
@@ -629,15 +633,28 @@ static const char *const rs_sql[RS_COUNT] = {
          * a row claimed and committed meanwhile is checked again on its latest version
          * (offered no more: left out). Chosen once (MATERIALIZED): as `id IN (SELECT ...
          * LIMIT)` PostgreSQL may scan the subquery again per row and, skipping the rows
-         * it has just locked itself, claim more than the limit. */
+         * it has just locked itself, claim more than the limit. `offer_labels = ''`
+         * first: most jobs require no label, and PostgreSQL's planner, which guesses a
+         * containment (<@) keeps 0.5 % of the rows, estimates that one from its
+         * statistics; with the guess alone it may prefer reading the whole table and
+         * sorting it to walking instances_offered in id order. */
         [RS_CLAIM] = "WITH c AS MATERIALIZED (SELECT id FROM instances WHERE offer_labels IS "
-                     "NOT NULL AND state = 2 AND {LABELS_OK} ORDER BY id LIMIT ?2{SKIP_LOCKED}) "
+                     "NOT NULL AND state = 2 AND (offer_labels = '' OR {LABELS_OK}) ORDER BY id "
+                     "LIMIT ?2{SKIP_LOCKED}) "
                      "UPDATE instances SET claim_labels = offer_labels, offer_labels = NULL, "
                      "claim_node = ?1, claim_token = claim_token + 1 FROM c WHERE "
                      "instances.id = c.id AND offer_labels IS NOT NULL AND state = 2 "
                      "RETURNING instances.id, tenant, job, claim_token",
-        [RS_CLAIM_LOCK] = "SELECT 1 FROM instances WHERE id = ?1 AND state = 2 AND "
-                          "claim_token = ?2 AND claim_node = ?3{FOR_NO_KEY_UPDATE}",
+        /* The fence and the insert in one statement (one round trip per start): the
+         * instance's row is locked by the fence (FOR NO KEY UPDATE; already held when
+         * the claim is in the same transaction) and checked again on its latest
+         * version if another transaction changed it meanwhile (a new claim, another
+         * state: nothing inserted). The attempt is numbered in the statement's
+         * snapshot: only the claim's own node starts a claimed instance, so no other
+         * transaction inserts an execution of it while holding its row. */
+        [RS_CLAIM_START] = "WITH f AS MATERIALIZED (SELECT id FROM instances WHERE id = ?1 AND "
+                           "state = 2 AND claim_token = ?6 AND claim_node = ?2"
+                           "{FOR_NO_KEY_UPDATE}) " EXECUTION_INSERT(" FROM f"),
         /* An execution's instance and claim token, the instance share-locked until the
          * transaction ends (a claim of it waits). */
         [RS_CLAIM_FENCE] = "SELECT i.id, i.claim_token, CASE WHEN e.finished_at IS NULL THEN 0 "
@@ -2327,8 +2344,6 @@ struct exec_args {
 
 /* The instance's row is locked first where writers lock rows: two starts of one instance
  * then take turns, and the second numbers its attempt after the first's. */
-static int execution_insert(struct repo *r, struct exec_args *a, struct batch_err *reterr);
-
 static int do_execution_start(struct repo *r, void *arg, struct batch_err *reterr)
 {
         struct exec_args *a = arg;
@@ -2340,16 +2355,8 @@ static int do_execution_start(struct repo *r, void *arg, struct batch_err *reter
                                : batch_err_set(reterr, BATCH_ENOENT, "instance_id",
                                                "no instance %lld", (long long)e->instance_id);
         r->drv->reset(st);
-        return execution_insert(r, a, reterr);
-}
-
-/* Inserts a->e as the next attempt of its instance, whose row the caller locked. */
-static int execution_insert(struct repo *r, struct exec_args *a, struct batch_err *reterr)
-{
-        const struct store_execution *e = a->e;
-        int got;
-        struct sql_stmt *st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid,
-                                e->log_path, a->now);
+        st = q(r, RS_EXECUTION_INSERT, "ititi", e->instance_id, e->node, e->pid, e->log_path,
+               a->now);
         if ((got = first(r, st, "recording the execution", reterr)) <= 0)
                 return got < 0 ? got
                                : batch_err_set(reterr, BATCH_EIO, "db",
@@ -2601,13 +2608,14 @@ struct claim_start_args {
 };
 
 /* The fence locks the instance's row (where writers lock rows) as store_execution_start
- * does, then the execution is numbered and inserted the same way. */
+ * does, and the execution is numbered the same way (EXECUTION_INSERT), in one statement. */
 static int do_claim_start(struct repo *r, void *arg, struct batch_err *reterr)
 {
         struct claim_start_args *a = arg;
         const struct store_execution *e = a->x.e;
-        struct sql_stmt *st = q(r, RS_CLAIM_LOCK, "iit", e->instance_id, a->token, e->node);
-        int got = first(r, st, "checking the claim", reterr);
+        struct sql_stmt *st = q(r, RS_CLAIM_START, "ititii", e->instance_id, e->node, e->pid,
+                                e->log_path, a->x.now, a->token);
+        int got = first(r, st, "recording the execution", reterr);
         if (got <= 0)
                 return got < 0 ? got
                                : batch_err_set(reterr, BATCH_ESTALE, "token",
@@ -2615,8 +2623,10 @@ static int do_claim_start(struct repo *r, void *arg, struct batch_err *reterr)
                                                "%lld of node %s: nothing recorded",
                                                (long long)e->instance_id, (long long)a->token,
                                                e->node);
+        a->x.id = col_int(r, st, 0);
+        a->x.attempt = (int)col_int(r, st, 1);
         r->drv->reset(st);
-        return execution_insert(r, &a->x, reterr);
+        return 0;
 }
 
 int store_claim_start(struct store *s, int64_t token, const struct store_execution *e,
