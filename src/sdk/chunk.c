@@ -70,16 +70,21 @@ static void free_in(struct step_run *sr, void *in)
                 sr->step->reader.free_cb(sr->step->reader.ud, in);
 }
 
-/* Frees the chunk's items and dead letters and empties it. */
+/* Frees the chunk's items and dead letters and empties it (its arrays stay for the next
+ * chunk). The items are looked at only when there is a callback to free them. */
 static void chunk_clear(struct step_run *sr)
 {
         struct chunk *c = sr->c;
-        for (size_t i = 0; i < c->n; i++) {
-                free_out(sr, c->in[i], c->out[i]);
-                free_in(sr, c->in[i]);
+        struct batch_step *st = sr->step;
+        if (st->reader.free_cb || (st->has_processor && st->processor.free_cb)) {
+                for (size_t i = 0; i < c->n; i++) {
+                        free_out(sr, c->in[i], c->out[i]);
+                        free_in(sr, c->in[i]);
+                }
         }
-        for (size_t i = 0; i < c->ndrop; i++)
-                free_in(sr, c->drop[i]);
+        if (st->reader.free_cb)
+                for (size_t i = 0; i < c->ndrop; i++)
+                        free_in(sr, c->drop[i]);
         for (size_t i = 0; i < c->ndead; i++) {
                 free(c->dead[i].item);
                 free(c->dead[i].error);
@@ -206,39 +211,52 @@ static int process_one(struct step_run *sr, void *in, void **out, struct batch_e
         }
 }
 
-/* Reads up to commit_interval records into the chunk (read skips counted). */
+/* Reads up to commit_interval records into the chunk (read skips counted). The loop keeps
+ * the chunk's fill and read count in locals (the reader cannot see the chunk) and writes
+ * them back before anything that looks at the chunk (skip, item_text) and at the end, so
+ * an item costs the reader's call and one array slot. */
 static int fill_read(struct step_run *sr, struct batch_err *reterr)
 {
         struct chunk *c = sr->c;
         struct batch_step *st = sr->step;
-        unsigned taken = 0;
-        while (taken < st->commit_interval) {
+        const unsigned limit = st->commit_interval;
+        size_t n = c->n;
+        int64_t nread = c->delta.read;
+        int rc = 0;
+        for (unsigned taken = 0; taken < limit;) {
                 void *in;
                 struct batch_err err;
-                int rc = read_one(sr, &in, &err);
+                rc = read_one(sr, &in, &err);
                 if (rc == 0) {
                         c->eof = true;
                         break;
                 }
                 taken++;
                 if (rc == BATCH_ESKIP) {
+                        c->n = n;
+                        c->delta.read = nread;
                         if ((rc = skip(sr, BATCH_SKIP_READ, item_text(sr, NULL), &err, reterr)) < 0)
-                                return rc;
+                                break;
                         continue;
                 }
                 if (rc < 0) {
                         *reterr = err;
-                        return rc;
+                        break;
                 }
-                c->delta.read++;
-                if (!grow(&c->in, &c->cap, c->n + 1) || !grow(&c->out, &c->capout, c->n + 1)) {
+                nread++;
+                if ((n == c->cap || n == c->capout) &&
+                    (!grow(&c->in, &c->cap, n + 1) || !grow(&c->out, &c->capout, n + 1))) {
                         free_in(sr, in);
-                        return batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
+                        rc = batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
+                        break;
                 }
-                c->in[c->n] = in;
-                c->out[c->n++] = in;
+                c->in[n] = in;
+                c->out[n++] = in;
+                rc = 0;
         }
-        return 0;
+        c->n = n;
+        c->delta.read = nread;
+        return rc < 0 ? rc : 0;
 }
 
 /* Passes the chunk's items through the processor, keeping the ones to write. */
