@@ -392,11 +392,12 @@ static const char *const rs_sql[RS_COUNT] = {
                            "updated_at = excluded.updated_at, "
                            "metrics = coalesce(excluded.metrics, step_executions.metrics) "
                            "RETURNING id",
-        /* RS_STEP_UPSERT's update of a row that is there (same parameters): no RETURNING
-         * (in SQLite a temporary table per run), no statement journal for the conflict. */
-        [RS_STEP_UPDATE] = "UPDATE step_executions SET status = CAST(?3 AS TEXT), "
-                           "read_count = CAST(?4 AS BIGINT), write_count = CAST(?5 AS BIGINT), "
-                           "commit_count = CAST(?6 AS BIGINT), "
+        /* RS_STEP_UPSERT's update of a row that is there with the same status (same
+         * parameters): no RETURNING (in SQLite a temporary table per run), and the status
+         * is matched, not set, so its CHECK (an IN list: another temporary table) is not
+         * evaluated. */
+        [RS_STEP_UPDATE] = "UPDATE step_executions SET read_count = CAST(?4 AS BIGINT), "
+                           "write_count = CAST(?5 AS BIGINT), commit_count = CAST(?6 AS BIGINT), "
                            "rollback_count = CAST(?7 AS BIGINT), "
                            "read_skip_count = CAST(?8 AS BIGINT), "
                            "process_skip_count = CAST(?9 AS BIGINT), "
@@ -404,7 +405,8 @@ static const char *const rs_sql[RS_COUNT] = {
                            "filter_count = CAST(?11 AS BIGINT), "
                            "exit_message = CAST(?12 AS TEXT), updated_at = CAST(?13 AS BIGINT), "
                            "metrics = coalesce(CAST(?14 AS TEXT), metrics) "
-                           "WHERE execution_id = CAST(?1 AS BIGINT) AND name = CAST(?2 AS TEXT)",
+                           "WHERE execution_id = CAST(?1 AS BIGINT) AND name = CAST(?2 AS TEXT) "
+                           "AND status = CAST(?3 AS TEXT)",
         [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
                          "ORDER BY id",
         [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
@@ -1480,8 +1482,9 @@ int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
                                              (long long)counts[i]);
         struct repo *r = (struct repo *)s;
         /* A step's row is written at its start and again at each of its chunks: when the
-         * caller needs no id, a plain update of the row, and the upsert only when there is
-         * none yet. The same row either way (the foreign key: a row has its execution). */
+         * caller needs no id, a plain update of the row when it is there with this status,
+         * else the upsert (a new row, or a new status). The same row either way (the
+         * foreign key: a row has its execution). */
         if (!ret_id) {
                 int64_t rows;
                 int ret = run(r,
