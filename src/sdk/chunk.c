@@ -176,21 +176,23 @@ static void backoff(struct step_run *sr, unsigned attempt)
         sdk_sleep_us(sdk_backoff_us(&sr->step->retry, attempt, &sr->seed));
 }
 
-/* Reads one item with retries. 1 item, 0 end, < 0 error (BATCH_ESKIP included). */
-static int read_one(struct step_run *sr, void **item, struct batch_err *err)
+/* After a read that failed with BATCH_ETRANSIENT (the first try): the retries, with
+ * backoff, up to the policy's attempts. Returns like read_cb: 1 item, 0 end, < 0 error
+ * (BATCH_ESKIP included; BATCH_ERETRYLIMIT when the tries ran out). */
+static int read_again(struct step_run *sr, void **item, struct batch_err *err)
 {
         struct batch_reader *r = &sr->step->reader;
         for (unsigned attempt = 1;; attempt++) {
-                *item = NULL;
-                err_clear(err);
-                int rc = r->read_cb(r->ud, item, err);
-                if (rc != BATCH_ETRANSIENT)
-                        return rc;
                 if (attempt >= sr->step->retry.max_attempts) {
                         struct batch_err last = *err;
                         return retry_exhausted(sr, "read", attempt, &last, err);
                 }
                 backoff(sr, attempt);
+                *item = NULL;
+                err_clear(err);
+                int rc = r->read_cb(r->ud, item, err);
+                if (rc != BATCH_ETRANSIENT)
+                        return rc;
         }
 }
 
@@ -212,21 +214,28 @@ static int process_one(struct step_run *sr, void *in, void **out, struct batch_e
 }
 
 /* Reads up to commit_interval records into the chunk (read skips counted). The loop keeps
- * the chunk's fill and read count in locals (the reader cannot see the chunk) and writes
- * them back before anything that looks at the chunk (skip, item_text) and at the end, so
- * an item costs the reader's call and one array slot. */
+ * the reader's callback, the chunk's arrays, fill and read count in locals (the reader
+ * cannot see the chunk) and writes them back before anything that looks at the chunk
+ * (skip, item_text) and at the end; retries are off this path (read_again). So an item
+ * costs the reader's call and one slot in each array. */
 static int fill_read(struct step_run *sr, struct batch_err *reterr)
 {
         struct chunk *c = sr->c;
         struct batch_step *st = sr->step;
+        int (*const read)(void *, void **, struct batch_err *) = st->reader.read_cb;
+        void *const ud = st->reader.ud;
         const unsigned limit = st->commit_interval;
-        size_t n = c->n;
+        void **ins = c->in, **outs = c->out;
+        size_t n = c->n, room = c->cap < c->capout ? c->cap : c->capout;
         int64_t nread = c->delta.read;
         int rc = 0;
         for (unsigned taken = 0; taken < limit;) {
-                void *in;
+                void *in = NULL;
                 struct batch_err err;
-                rc = read_one(sr, &in, &err);
+                err_clear(&err);
+                rc = read(ud, &in, &err);
+                if (rc == BATCH_ETRANSIENT)
+                        rc = read_again(sr, &in, &err);
                 if (rc == 0) {
                         c->eof = true;
                         break;
@@ -244,14 +253,18 @@ static int fill_read(struct step_run *sr, struct batch_err *reterr)
                         break;
                 }
                 nread++;
-                if ((n == c->cap || n == c->capout) &&
-                    (!grow(&c->in, &c->cap, n + 1) || !grow(&c->out, &c->capout, n + 1))) {
-                        free_in(sr, in);
-                        rc = batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
-                        break;
+                if (n == room) {
+                        if (!grow(&c->in, &c->cap, n + 1) || !grow(&c->out, &c->capout, n + 1)) {
+                                free_in(sr, in);
+                                rc = batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
+                                break;
+                        }
+                        ins = c->in;
+                        outs = c->out;
+                        room = c->cap < c->capout ? c->cap : c->capout;
                 }
-                c->in[n] = in;
-                c->out[n++] = in;
+                ins[n] = in;
+                outs[n++] = in;
                 rc = 0;
         }
         c->n = n;
