@@ -80,7 +80,10 @@ $(SDK_DIR)/examples/%: examples/sdk/%.c $(SDK_SO) $(SDK_DIR)/libbatch.so include
 $(SDK_DIR)/bench/%: bench/sdk/%.c $(SDK_A)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(SDK_CFLAGS) -o $@ $< $(SDK_A) $(ALL_LDFLAGS) $(SDK_LIBS)
+	$(Q)$(CC) $(SDK_CFLAGS) -o $@ $(filter %.c,$^) $(SDK_A) $(ALL_LDFLAGS) $(SDK_LIBS)
+
+# The in-memory pipeline counts its allocations itself (bench/sdk/malloc_count.c linked in).
+$(SDK_DIR)/bench/bench_sdk_memory: bench/sdk/malloc_count.c
 
 sdk-unit: $(SDK_TEST_BIN) $(SDK_TOOL_BIN)
 

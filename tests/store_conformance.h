@@ -619,6 +619,28 @@ static void test_steps(void **state)
         assert_int_equal(g->updated_at, 2009);
         assert_string_equal(l.items[1].name, "load:1");
         assert_int_equal(l.items[1].read_count, 7);
+        int64_t load_id = l.items[0].id;
+        store_step_list_release(&l);
+        /* Without a caller for the id (the SDK at each chunk) the row is updated in place
+         * the same way: its id and start kept, metrics kept when none are given. */
+        st.status = (char *)"STARTED";
+        st.read_count = 300;
+        st.metrics = (char *)"{\"refreshes\":1}";
+        assert_int_equal(store_step_put(f->s, &st, 2020, NULL, &err), 0);
+        st.read_count = 301;
+        st.metrics = NULL;
+        st.exit_message = NULL;
+        assert_int_equal(store_step_put(f->s, &st, 2021, NULL, &err), 0);
+        assert_int_equal(store_step_list(f->s, exec_id, &l, NULL), 0);
+        assert_int_equal(l.n, 2);
+        assert_int_equal(l.items[0].id, load_id);
+        assert_string_equal(l.items[0].status, "STARTED");
+        assert_int_equal(l.items[0].read_count, 301);
+        assert_int_equal(l.items[0].write_count, 240);
+        assert_null(l.items[0].exit_message);
+        assert_string_equal(l.items[0].metrics, "{\"refreshes\":1}");
+        assert_int_equal(l.items[0].started_at, 2001);
+        assert_int_equal(l.items[0].updated_at, 2021);
         store_step_list_release(&l);
 }
 

@@ -45,7 +45,7 @@ while [ "$i" -lt "$PAIRS" ]; do
         i=$((i + 1))
 done
 # Allocations per item, counted once more each (bench/sdk/malloc_count.c; not timed).
-${CC:-cc} -O2 -shared -fPIC -o "$T/malloc_count.so" "$(dirname "$0")/malloc_count.c"
+${CC:-cc} -O2 -shared -fPIC -DMALLOC_COUNT_REPORT -o "$T/malloc_count.so" "$(dirname "$0")/malloc_count.c"
 rm -f "$T"/*.db*
 ma=$(export LD_PRELOAD="$T/malloc_count.so"; sdk "$T/repo.db"; sed -n 's/^malloc_count: //p' "$T/err" 2>/dev/null)
 mb=$( (export LD_PRELOAD="$T/malloc_count.so"; plain "$T/plain.db") 2>&1 | sed -n 's/^malloc_count: //p')

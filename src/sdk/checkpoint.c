@@ -4,6 +4,8 @@
 #include "sdk/sdk-internal.h"
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,99 @@ int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret)
                 return BATCH_ENOMEM;
         *ret = s;
         return 0;
+}
+
+/* ---- the same text without jansson, for ASCII checkpoints (one per chunk) ----------- */
+
+/* The letter of c's two-character escape in json_dumps's output (\" \\ \b \f \n \r \t),
+ * or 0. */
+static char short_escape(unsigned char c)
+{
+        switch (c) {
+        case '"': return '"';
+        case '\\': return '\\';
+        case '\b': return 'b';
+        case '\f': return 'f';
+        case '\n': return 'n';
+        case '\r': return 'r';
+        case '\t': return 't';
+        default: return 0;
+        }
+}
+
+/* The bytes s takes as a JSON string the way json_dumps writes it (JSON_COMPACT, neither
+ * JSON_ENSURE_ASCII nor JSON_ESCAPE_SLASH): the short escapes, other controls below 0x20
+ * as \u00XX in upper-case hex, any other byte as it is. -1 when s holds a byte above 0x7F
+ * (non-ASCII text, left to jansson, which also checks that it is UTF-8). */
+static ptrdiff_t ascii_len(const char *s)
+{
+        ptrdiff_t n = 2;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if (*p > 0x7f)
+                        return -1;
+                n += short_escape(*p) ? 2 : *p < 0x20 ? 6 : 1;
+        }
+        return n;
+}
+
+/* Writes s as ascii_len measured it; returns the end. */
+static char *ascii_put(char *o, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        *o++ = '"';
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                char e = short_escape(*p);
+                if (e) {
+                        *o++ = '\\';
+                        *o++ = e;
+                } else if (*p < 0x20) {
+                        memcpy(o, "\\u00", 4);
+                        o[4] = hex[*p >> 4];
+                        o[5] = hex[*p & 15];
+                        o += 6;
+                } else {
+                        *o++ = (char)*p;
+                }
+        }
+        *o++ = '"';
+        return o;
+}
+
+ptrdiff_t sdk_checkpoint_encode_ascii(const struct sdk_checkpoint *cp, char *out, size_t cap)
+{
+        /* The keys in the order JSON_SORT_KEYS gives them; NULL (and "" for exit) left out. */
+        const char *keys[] = {"exit", "reader", "state", "writer"};
+        const char *vals[] = {cp->exit[0] ? cp->exit : NULL, cp->reader, cp->state, cp->writer};
+        char head[64];
+        int hn = snprintf(head, sizeof(head), "{\"done\":%s", cp->done ? "true" : "false");
+        char gen[32];
+        int gn = snprintf(gen, sizeof(gen), ",\"gen\":%lld", (long long)cp->gen);
+        ptrdiff_t len[4], total = hn + gn + 2; /* "}" and the NUL */
+        for (int i = 0; i < 4; i++) {
+                if (!vals[i])
+                        continue;
+                if ((len[i] = ascii_len(vals[i])) < 0)
+                        return -1;
+                total += len[i] + (ptrdiff_t)strlen(keys[i]) + 4; /* ,"key": */
+        }
+        if ((size_t)total > cap)
+                return -1;
+        char *o = out;
+        memcpy(o, head, (size_t)hn);
+        o += hn;
+        for (int i = 0; i < 4; i++) {
+                if (i == 1) { /* "gen" sorts between "exit" and "reader" */
+                        memcpy(o, gen, (size_t)gn);
+                        o += gn;
+                }
+                if (!vals[i])
+                        continue;
+                o += sprintf(o, ",\"%s\":", keys[i]);
+                o = ascii_put(o, vals[i]);
+        }
+        *o++ = '}';
+        *o = '\0';
+        return o - out;
 }
 
 static int take(json_t *o, const char *key, char **dst)
@@ -110,8 +205,12 @@ void sdk_checkpoint_release(struct sdk_checkpoint *cp)
 int sdk_checkpoint_save(struct sdk_run *run, const char *step, const struct sdk_checkpoint *cp,
                         struct batch_err *reterr)
 {
-        char *text;
-        int r = sdk_checkpoint_encode(cp, &text);
+        /* A chunk's checkpoint is small ASCII text as a rule: written on the stack, the
+         * same text jansson would make; anything else through jansson. */
+        char small[1024], *text = small;
+        int r = sdk_checkpoint_encode_ascii(cp, small, sizeof(small)) >= 0
+                        ? 0
+                        : sdk_checkpoint_encode(cp, &text);
         if (r == BATCH_EINVAL)
                 return batch_err_set(reterr, r, "checkpoint",
                                      "checkpoint of step %s: the reader's position, the writer's "
@@ -120,6 +219,7 @@ int sdk_checkpoint_save(struct sdk_run *run, const char *step, const struct sdk_
         if (r < 0)
                 return batch_err_set(reterr, r, "checkpoint", "checkpoint: out of memory");
         r = store_checkpoint_put(run->st, run->instance_id, step, text, sdk_wall_s(), reterr);
-        free(text);
+        if (text != small)
+                free(text);
         return r;
 }

@@ -70,16 +70,21 @@ static void free_in(struct step_run *sr, void *in)
                 sr->step->reader.free_cb(sr->step->reader.ud, in);
 }
 
-/* Frees the chunk's items and dead letters and empties it. */
+/* Frees the chunk's items and dead letters and empties it (its arrays stay for the next
+ * chunk). The items are looked at only when there is a callback to free them. */
 static void chunk_clear(struct step_run *sr)
 {
         struct chunk *c = sr->c;
-        for (size_t i = 0; i < c->n; i++) {
-                free_out(sr, c->in[i], c->out[i]);
-                free_in(sr, c->in[i]);
+        struct batch_step *st = sr->step;
+        if (st->reader.free_cb || (st->has_processor && st->processor.free_cb)) {
+                for (size_t i = 0; i < c->n; i++) {
+                        free_out(sr, c->in[i], c->out[i]);
+                        free_in(sr, c->in[i]);
+                }
         }
-        for (size_t i = 0; i < c->ndrop; i++)
-                free_in(sr, c->drop[i]);
+        if (st->reader.free_cb)
+                for (size_t i = 0; i < c->ndrop; i++)
+                        free_in(sr, c->drop[i]);
         for (size_t i = 0; i < c->ndead; i++) {
                 free(c->dead[i].item);
                 free(c->dead[i].error);
@@ -171,21 +176,23 @@ static void backoff(struct step_run *sr, unsigned attempt)
         sdk_sleep_us(sdk_backoff_us(&sr->step->retry, attempt, &sr->seed));
 }
 
-/* Reads one item with retries. 1 item, 0 end, < 0 error (BATCH_ESKIP included). */
-static int read_one(struct step_run *sr, void **item, struct batch_err *err)
+/* After a read that failed with BATCH_ETRANSIENT (the first try): the retries, with
+ * backoff, up to the policy's attempts. Returns like read_cb: 1 item, 0 end, < 0 error
+ * (BATCH_ESKIP included; BATCH_ERETRYLIMIT when the tries ran out). */
+static int read_again(struct step_run *sr, void **item, struct batch_err *err)
 {
         struct batch_reader *r = &sr->step->reader;
         for (unsigned attempt = 1;; attempt++) {
-                *item = NULL;
-                err_clear(err);
-                int rc = r->read_cb(r->ud, item, err);
-                if (rc != BATCH_ETRANSIENT)
-                        return rc;
                 if (attempt >= sr->step->retry.max_attempts) {
                         struct batch_err last = *err;
                         return retry_exhausted(sr, "read", attempt, &last, err);
                 }
                 backoff(sr, attempt);
+                *item = NULL;
+                err_clear(err);
+                int rc = r->read_cb(r->ud, item, err);
+                if (rc != BATCH_ETRANSIENT)
+                        return rc;
         }
 }
 
@@ -206,39 +213,63 @@ static int process_one(struct step_run *sr, void *in, void **out, struct batch_e
         }
 }
 
-/* Reads up to commit_interval records into the chunk (read skips counted). */
+/* Reads up to commit_interval records into the chunk (read skips counted). The loop keeps
+ * the reader's callback, the chunk's arrays, fill and read count in locals (the reader
+ * cannot see the chunk) and writes them back before anything that looks at the chunk
+ * (skip, item_text) and at the end; retries are off this path (read_again). So an item
+ * costs the reader's call and one slot in each array. */
 static int fill_read(struct step_run *sr, struct batch_err *reterr)
 {
         struct chunk *c = sr->c;
         struct batch_step *st = sr->step;
-        unsigned taken = 0;
-        while (taken < st->commit_interval) {
-                void *in;
+        int (*const read)(void *, void **, struct batch_err *) = st->reader.read_cb;
+        void *const ud = st->reader.ud;
+        const unsigned limit = st->commit_interval;
+        void **ins = c->in, **outs = c->out;
+        size_t n = c->n, room = c->cap < c->capout ? c->cap : c->capout;
+        int64_t nread = c->delta.read;
+        int rc = 0;
+        for (unsigned taken = 0; taken < limit;) {
+                void *in = NULL;
                 struct batch_err err;
-                int rc = read_one(sr, &in, &err);
+                err_clear(&err);
+                rc = read(ud, &in, &err);
+                if (rc == BATCH_ETRANSIENT)
+                        rc = read_again(sr, &in, &err);
                 if (rc == 0) {
                         c->eof = true;
                         break;
                 }
                 taken++;
                 if (rc == BATCH_ESKIP) {
+                        c->n = n;
+                        c->delta.read = nread;
                         if ((rc = skip(sr, BATCH_SKIP_READ, item_text(sr, NULL), &err, reterr)) < 0)
-                                return rc;
+                                break;
                         continue;
                 }
                 if (rc < 0) {
                         *reterr = err;
-                        return rc;
+                        break;
                 }
-                c->delta.read++;
-                if (!grow(&c->in, &c->cap, c->n + 1) || !grow(&c->out, &c->capout, c->n + 1)) {
-                        free_in(sr, in);
-                        return batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
+                nread++;
+                if (n == room) {
+                        if (!grow(&c->in, &c->cap, n + 1) || !grow(&c->out, &c->capout, n + 1)) {
+                                free_in(sr, in);
+                                rc = batch_err_set(reterr, BATCH_ENOMEM, "chunk", "out of memory");
+                                break;
+                        }
+                        ins = c->in;
+                        outs = c->out;
+                        room = c->cap < c->capout ? c->cap : c->capout;
                 }
-                c->in[c->n] = in;
-                c->out[c->n++] = in;
+                ins[n] = in;
+                outs[n++] = in;
+                rc = 0;
         }
-        return 0;
+        c->n = n;
+        c->delta.read = nread;
+        return rc < 0 ? rc : 0;
 }
 
 /* Passes the chunk's items through the processor, keeping the ones to write. */

@@ -4,6 +4,7 @@
 #define BATCH_SDK_INTERNAL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,6 +97,10 @@ bool sdk_text_ok(const char *s);
 /* Encodes cp as text (malloc'ed in *ret). BATCH_EINVAL when the reader's position, the
  * writer's, the state or the exit status is not valid UTF-8; BATCH_ENOMEM. */
 int sdk_checkpoint_encode(const struct sdk_checkpoint *cp, char **ret);
+/* The same text as sdk_checkpoint_encode, written into out (cap bytes, NUL included)
+ * without allocating, when every string in cp is ASCII and the text fits: its length, or
+ * -1 (then use sdk_checkpoint_encode). */
+ptrdiff_t sdk_checkpoint_encode_ascii(const struct sdk_checkpoint *cp, char *out, size_t cap);
 /* Decodes text into *cp (fields malloc'ed; release with sdk_checkpoint_release).
  * BATCH_EFORMAT for text that is not a checkpoint (also: an exit status longer than
  * SDK_EXIT_MAX - 1 bytes, which no program can have set). */

@@ -206,8 +206,10 @@ enum rs {
         RS_REQUEST_LIST,
         RS_DATA_VERSION,
         RS_STEP_UPSERT,
+        RS_STEP_UPDATE,
         RS_STEP_LIST,
         RS_CHECKPOINT_UPSERT,
+        RS_CHECKPOINT_UPDATE,
         RS_CHECKPOINT_GET,
         RS_DEAD_LETTER_INSERT,
         RS_DEAD_LETTER_LIST,
@@ -424,6 +426,21 @@ static const char *const rs_sql[RS_COUNT] = {
                            "updated_at = excluded.updated_at, "
                            "metrics = coalesce(excluded.metrics, step_executions.metrics) "
                            "RETURNING id",
+        /* RS_STEP_UPSERT's update of a row that is there with the same status (same
+         * parameters): no RETURNING (in SQLite a temporary table per run), and the status
+         * is matched, not set, so its CHECK (an IN list: another temporary table) is not
+         * evaluated. */
+        [RS_STEP_UPDATE] = "UPDATE step_executions SET read_count = CAST(?4 AS BIGINT), "
+                           "write_count = CAST(?5 AS BIGINT), commit_count = CAST(?6 AS BIGINT), "
+                           "rollback_count = CAST(?7 AS BIGINT), "
+                           "read_skip_count = CAST(?8 AS BIGINT), "
+                           "process_skip_count = CAST(?9 AS BIGINT), "
+                           "write_skip_count = CAST(?10 AS BIGINT), "
+                           "filter_count = CAST(?11 AS BIGINT), "
+                           "exit_message = CAST(?12 AS TEXT), updated_at = CAST(?13 AS BIGINT), "
+                           "metrics = coalesce(CAST(?14 AS TEXT), metrics) "
+                           "WHERE execution_id = CAST(?1 AS BIGINT) AND name = CAST(?2 AS TEXT) "
+                           "AND status = CAST(?3 AS TEXT)",
         [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
                          "ORDER BY id",
         [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
@@ -432,6 +449,10 @@ static const char *const rs_sql[RS_COUNT] = {
                                  "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?1) "
                                  "ON CONFLICT (instance_id, step) DO UPDATE "
                                  "SET data = excluded.data, updated_at = excluded.updated_at",
+        /* RS_CHECKPOINT_UPSERT's update of a row that is there (same parameters). */
+        [RS_CHECKPOINT_UPDATE] = "UPDATE checkpoints SET data = CAST(?3 AS TEXT), "
+                                 "updated_at = CAST(?4 AS BIGINT) "
+                                 "WHERE instance_id = CAST(?1 AS BIGINT) AND step = CAST(?2 AS TEXT)",
         [RS_CHECKPOINT_GET] = "SELECT data FROM checkpoints WHERE instance_id = ?1 AND step = ?2",
         [RS_DEAD_LETTER_INSERT] = "INSERT INTO dead_letters(instance_id, step, item, error, "
                                   "created_at) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), "
@@ -1546,6 +1567,22 @@ int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
                                              "step %s: a count cannot be negative (%lld)", in->name,
                                              (long long)counts[i]);
         struct repo *r = (struct repo *)s;
+        /* A step's row is written at its start and again at each of its chunks: when the
+         * caller needs no id, a plain update of the row when it is there with this status,
+         * else the upsert (a new row, or a new status). The same row either way (the
+         * foreign key: a row has its execution). */
+        if (!ret_id) {
+                int64_t rows;
+                int ret = run(r,
+                              q(r, RS_STEP_UPDATE, "ittiiiiiiiitit", in->execution_id, in->name,
+                                in->status, in->read_count, in->write_count, in->commit_count,
+                                in->rollback_count, in->read_skip_count, in->process_skip_count,
+                                in->write_skip_count, in->filter_count, in->exit_message, now_s,
+                                in->metrics),
+                              "recording the step", &rows, reterr);
+                if (ret < 0 || rows > 0)
+                        return ret;
+        }
         struct sql_stmt *st =
             q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
               in->read_count, in->write_count, in->commit_count, in->rollback_count,
@@ -1592,8 +1629,13 @@ int store_checkpoint_put(struct store *s, int64_t instance_id, const char *step,
                                      "a checkpoint needs a step name and data");
         struct repo *r = (struct repo *)s;
         int64_t rows;
-        int ret = run(r, q(r, RS_CHECKPOINT_UPSERT, "itti", instance_id, step, data, now_s),
+        /* Saved at each chunk: an update of the row, the upsert only when there is none. */
+        int ret = run(r, q(r, RS_CHECKPOINT_UPDATE, "itti", instance_id, step, data, now_s),
                       "saving the checkpoint", &rows, reterr);
+        if (ret < 0 || rows > 0)
+                return ret;
+        ret = run(r, q(r, RS_CHECKPOINT_UPSERT, "itti", instance_id, step, data, now_s),
+                  "saving the checkpoint", &rows, reterr);
         if (ret == 0 && rows == 0)
                 return batch_err_set(reterr, BATCH_ENOENT, "instance_id", "no instance %lld",
                                      (long long)instance_id);

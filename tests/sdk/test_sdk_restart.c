@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "common/err.h"
+#include "sdk/sdk-internal.h"
 
 static int run_opts(struct nums *s, unsigned commit, const struct batch_run_opts *o,
                     struct batch_result *res, struct batch_err *err)
@@ -515,6 +516,39 @@ static void test_error_table(void **state)
         assert_string_equal(batch_error_string(BATCH_ENOENT), "not found");
 }
 
+/* A checkpoint's text written without jansson (each chunk's, when it is ASCII) is the
+ * text sdk_checkpoint_encode makes with jansson, byte for byte, escapes included; text
+ * that is not ASCII, or does not fit, is left to jansson. */
+static void test_checkpoint_text(void **state)
+{
+        (void)state;
+        char every[128]; /* every ASCII byte but NUL */
+        for (int i = 1; i < 128; i++)
+                every[i - 1] = (char)i;
+        every[127] = '\0';
+        struct sdk_checkpoint cps[] = {
+                {.gen = 1, .reader = (char *)"20000"},
+                {.gen = 0},
+                {.gen = -7, .done = true, .exit = "COMPLETED", .state = (char *)"{\"n\":1}"},
+                {.gen = INT64_MAX, .reader = every, .writer = (char *)"a\"b\\c/d", .state = every},
+                {.gen = 3, .exit = "x\ty", .reader = (char *)"", .writer = (char *)""},
+        };
+        for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+                char *want;
+                assert_int_equal(sdk_checkpoint_encode(&cps[i], &want), 0);
+                char got[1024];
+                ptrdiff_t n = sdk_checkpoint_encode_ascii(&cps[i], got, sizeof(got));
+                assert_int_equal(n, (ptrdiff_t)strlen(want));
+                assert_string_equal(got, want);
+                /* One byte short of room (the NUL): refused. */
+                assert_int_equal(sdk_checkpoint_encode_ascii(&cps[i], got, (size_t)n), -1);
+                free(want);
+        }
+        struct sdk_checkpoint utf8 = {.gen = 1, .reader = (char *)"caf\xc3\xa9"};
+        char got[64];
+        assert_int_equal(sdk_checkpoint_encode_ascii(&utf8, got, sizeof(got)), -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -530,6 +564,7 @@ int main(void)
                 cmocka_unit_test(test_error_table),
                 cmocka_unit_test(test_under_daemon),
                 cmocka_unit_test(test_params),
+                cmocka_unit_test(test_checkpoint_text),
         };
         return cmocka_run_group_tests_name("sdk restart", tests, group_setup, group_teardown);
 }
