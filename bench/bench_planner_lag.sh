@@ -175,17 +175,23 @@ awk '{ le[NR] = $1; c[NR] = $2 } END {
     printf "\n" }' "$tmp/hd"
 printf 'due slots in the window: %s expected, %s without an instance%s; %s instances without an execution\n' \
     "$expected" "$missed" "$([ "$missed" = 0 ] || echo ' (MISSED)')" "$(cat "$tmp/noexec")"
-printf 'node: VmHWM %.1f MiB, VmRSS %.1f MiB at the end; CPU %.2f s in the %d s window (%.0f %%), %.2f s in all\n' \
-    "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(echo "$c1 - $c0" | bc -l)" "$SECS" \
-    "$(echo "($c1 - $c0) * 100 / $SECS" | bc -l)" "$c1"
-for k in runs_started_total repository_latency_seconds_count repository_latency_seconds_sum repository_errors_total; do
-    eval "d_$k=\$(echo \"\$(val \"\$tmp/m1\" batchd_$k) - \$(val \"\$tmp/m0\" batchd_$k)\" | bc -l)"
-done
-printf 'in the window: %.1f runs started/s (%.2f due/s); %d repository transactions, %.1f ms mean, %.0f %% of the window; %d failed\n' \
-    "$(echo "$d_runs_started_total / $SECS" | bc -l)" "$(echo "$N / 3600" | bc -l)" "$d_repository_latency_seconds_count" \
-    "$(echo "if ($d_repository_latency_seconds_count > 0) $d_repository_latency_seconds_sum * 1000 / $d_repository_latency_seconds_count" | bc -l)" \
-    "$(echo "$d_repository_latency_seconds_sum * 100 / $SECS" | bc -l)" "$d_repository_errors_total"
-printf 'PostgreSQL server: CPU %.2f s in the window (%.0f %%)\n' "$(echo "$p1 - $p0" | bc -l)" "$(echo "($p1 - $p0) * 100 / $SECS" | bc -l)"
-printf 'runs killed by their supervisor because the lease file ran out: %d\n' "$(grep -c "lease ran out: the job is killed" "$tmp/node.log" || true)"
+# The rest in one awk: the node's memory and CPU, the metrics' differences over the window,
+# the server's CPU.
+killed=$(grep -c "lease ran out: the job is killed" "$tmp/node.log" || true)
+awk -v secs="$SECS" -v n="$N" -v hwm="$hwm" -v rss="$rss" -v c0="$c0" -v c1="$c1" -v p0="$p0" \
+    -v p1="$p1" -v killed="$killed" '
+    NR == FNR { a[$1] = $2; next }
+    { b[$1] = $2 }
+    function d(k) { return b["batchd_" k] - a["batchd_" k] }
+    END {
+        printf "node: VmHWM %.1f MiB, VmRSS %.1f MiB at the end; CPU %.2f s in the %d s window (%.0f %%), %.2f s in all\n",
+            hwm / 1024, rss / 1024, c1 - c0, secs, (c1 - c0) * 100 / secs, c1
+        tx = d("repository_latency_seconds_count"); ts = d("repository_latency_seconds_sum")
+        printf "in the window: %.1f runs started/s (%.2f due/s); %d repository transactions, %.1f ms mean, %.0f %% of the window; %d failed\n",
+            d("runs_started_total") / secs, n / 3600, tx, (tx > 0 ? ts * 1000 / tx : 0), ts * 100 / secs,
+            d("repository_errors_total")
+        printf "PostgreSQL server: CPU %.2f s in the window (%.0f %%)\n", p1 - p0, (p1 - p0) * 100 / secs
+        printf "runs killed by their supervisor because the lease file ran out: %d\n", killed
+    }' "$tmp/m0" "$tmp/m1"
 echo "load at the end: $load"
 [ "$missed" = 0 ]
