@@ -142,6 +142,7 @@ struct daemon {
         struct run *graveyard;    /* forgotten runs, freed once no event can name them */
         int epfd, tfd, sfd, ifd;
         int64_t data_version;
+        int64_t defs_stamp;       /* store_defs_stamp when the definitions were last read */
         uint64_t rebuilds;        /* how many times rebuild() ran */
         int64_t max_seen_id;      /* highest instance id take_submits and restores saw */
         bool quit;
@@ -2079,10 +2080,16 @@ static void log_overlay_diags(const struct diag_list *diags)
         }
 }
 
-static int load_defs(struct daemon *d, struct defset *set, char **key)
+/* Reads every definition of the repository into *set (with the overlay), their key
+ * (tenant/kind/name/version of each) into *key (free it) and the definitions' stamp
+ * (store_defs_stamp, read first: a change landing meanwhile moves it past what is read;
+ * -1 when unknown) into *ret_stamp. 0 or -1 (logged). */
+static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *ret_stamp)
 {
         struct store_def_list l;
         struct batch_err err;
+        if (store_defs_stamp(d->st, ret_stamp, &err) < 0)
+                *ret_stamp = -1;
         if (store_def_list(d->st, NULL, NULL, &l, &err) < 0) {
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
                 return -1;
@@ -2397,7 +2404,7 @@ static int rebuild(struct daemon *d)
 {
         d->rebuilds++;
         free_tenants(d);
-        if (load_defs(d, &d->set, &d->defs_key) < 0)
+        if (load_defs(d, &d->set, &d->defs_key, &d->defs_stamp) < 0)
                 return -1;
         /* The tenants with at least one job. */
         d->tenants = calloc(d->set.ndocs + 1, sizeof(*d->tenants));
@@ -2527,14 +2534,23 @@ static void repository_changed(struct daemon *d)
         if (store_data_version(d->st, &v, &err) < 0 || v == d->data_version)
                 return;
         d->data_version = v;
-        struct defset set = {0};
-        char *key = NULL;
-        if (load_defs(d, &set, &key) == 0 && d->defs_key && strcmp(key, d->defs_key)) {
-                dlog("info", NULL, 0, 0, NULL, "definitions changed: reloading");
-                rebuild(d);
+        /* The definitions are read again only when one was put or deleted (on
+         * PostgreSQL the data version moves with every commit, this node's too). */
+        int64_t stamp;
+        if (store_defs_stamp(d->st, &stamp, &err) < 0 || stamp != d->defs_stamp) {
+                struct defset set = {0};
+                char *key = NULL;
+                int64_t read_stamp;
+                if (load_defs(d, &set, &key, &read_stamp) == 0 && d->defs_key &&
+                    strcmp(key, d->defs_key)) {
+                        dlog("info", NULL, 0, 0, NULL, "definitions changed: reloading");
+                        rebuild(d);
+                } else if (key) {
+                        d->defs_stamp = read_stamp;
+                }
+                defset_release(&set);
+                free(key);
         }
-        defset_release(&set);
-        free(key);
         int64_t now = dclock_now(&d->clock);
         take_submits(d, now);
         take_requests(d, now);
@@ -2601,7 +2617,7 @@ struct catalog {
         struct sched_model *models; /* one per tenant with jobs */
         const char **names;         /* their tenants' (borrowed from set) */
         size_t n;
-        int64_t data_version;       /* the repository's when last read */
+        int64_t stamp;              /* store_defs_stamp when read */
 };
 
 static void catalog_free(struct catalog *c)
@@ -2617,27 +2633,24 @@ static void catalog_free(struct catalog *c)
         free(c);
 }
 
-/* Reads the catalog when there is none or the repository changed and its definitions
- * with it. Returns it, or NULL (logged). */
+/* Reads the catalog when there is none or a definition was put or deleted since
+ * (store_defs_stamp). Returns it, or NULL (logged). */
 static struct catalog *catalog_get(struct daemon *d)
 {
         struct batch_err err;
-        int64_t v = 0;
-        if (store_data_version(d->st, &v, &err) < 0)
-                v = -1;
-        if (d->cat && d->cat->data_version == v && v >= 0)
+        int64_t v = -1;
+        if (store_defs_stamp(d->st, &v, &err) == 0 && d->cat && d->cat->stamp == v)
                 return d->cat;
         struct catalog *c = calloc(1, sizeof(*c));
-        if (!c || load_defs(d, &c->set, &c->key) < 0) {
+        if (!c || load_defs(d, &c->set, &c->key, &c->stamp) < 0) {
                 catalog_free(c);
                 return d->cat;
         }
         if (d->cat && !strcmp(d->cat->key, c->key)) {
-                d->cat->data_version = v; /* the definitions did not change */
+                d->cat->stamp = c->stamp; /* the definitions did not change */
                 catalog_free(c);
                 return d->cat;
         }
-        c->data_version = v;
         c->models = calloc(c->set.ndocs + 1, sizeof(*c->models));
         c->names = calloc(c->set.ndocs + 1, sizeof(*c->names));
         for (size_t i = 0; c->models && c->names && i < c->set.ndocs; i++) {

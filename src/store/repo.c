@@ -205,6 +205,7 @@ enum rs {
         RS_REQUEST_EXISTS,
         RS_REQUEST_LIST,
         RS_DATA_VERSION,
+        RS_DEFS_STAMP,
         RS_STEP_UPSERT,
         RS_STEP_UPDATE,
         RS_STEP_LIST,
@@ -403,6 +404,8 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REQUEST_LIST] = "SELECT " REQUEST_COLS " FROM requests WHERE instance_id = ?1 "
                             "AND id > ?2 ORDER BY id LIMIT 1000",
         [RS_DATA_VERSION] = "{DATA_VERSION}",
+        /* One row per put and per deletion of a definition, never removed. */
+        [RS_DEFS_STAMP] = "SELECT count(*) FROM definition_versions",
         [RS_STEP_UPSERT] = "INSERT INTO step_executions(execution_id, name, status, read_count, "
                            "write_count, commit_count, rollback_count, read_skip_count, "
                            "process_skip_count, write_skip_count, filter_count, exit_message, "
@@ -1519,6 +1522,13 @@ int store_data_version(struct store *s, int64_t *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
         return one_int(r, q(r, RS_DATA_VERSION, ""), 0, ret, "reading the data version", reterr);
+}
+
+int store_defs_stamp(struct store *s, int64_t *ret, struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return one_int(r, q(r, RS_DEFS_STAMP, ""), 0, ret, "reading the definitions' stamp",
+                       reterr);
 }
 
 /* Runs an insert (insert()) that inserts nothing when its parent row is missing: that is
@@ -3448,7 +3458,8 @@ static void *repo_native(struct store *s)
                 .lease_check = store_lease_check, .lease_get = store_lease_get,                    \
                 .instance_offer = store_instance_offer,                                            \
                 .instance_unoffer = store_instance_unoffer,                                        \
-                .offer_outlook = store_offer_outlook, .claim = store_claim,                      \
+                .offer_outlook = store_offer_outlook, .defs_stamp = store_defs_stamp,              \
+                .claim = store_claim,                      \
                 .claim_start = store_claim_start, .claim_running = store_claim_running,            \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
                 .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \

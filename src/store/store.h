@@ -648,6 +648,7 @@ struct store_ops {
                                 struct batch_err *reterr);
         int (*offer_outlook)(struct store *s, int64_t now_s, int64_t *ret_offered,
                              int64_t *ret_nodes, struct batch_err *reterr);
+        int (*defs_stamp)(struct store *s, int64_t *ret, struct batch_err *reterr);
         int (*claim)(struct store *s, const char *node, const char *labels, unsigned limit,
                      struct store_claim_list *ret, struct batch_err *reterr);
         int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
@@ -968,6 +969,11 @@ int store_request_finish(struct store *s, int64_t id, int result, const char *me
 /* The request `id`; BATCH_ENOENT when there is none. */
 int store_request_get(struct store *s, int64_t id, struct store_request *ret,
                       struct batch_err *reterr);
+
+/* A number that changes whenever a definition is put or deleted (the count of their
+ * versions, which only grows), and not otherwise: cheaper to compare than the
+ * definitions themselves, which a daemon reads again only when it moved. */
+int store_defs_stamp(struct store *s, int64_t *ret, struct batch_err *reterr);
 
 /* A number that changes whenever another connection (another process) has committed a
  * change to the repository since this store was opened, so a daemon can tell cheaply
