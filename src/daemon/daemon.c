@@ -1267,6 +1267,20 @@ static void take_answers(struct daemon *d)
 /* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
  * caller's transaction); *g is filled for the go after the commit. Returns false when
  * the launch failed (the instance is then Start Failed). */
+/* The trigger latency of a first attempt launched now: from `from` (its due time, a
+ * submit's creation; on the tenant's clock, `off`) to now, on the real clock only. */
+static void observe_trigger(struct daemon *d, const struct time_offset *off, int64_t from)
+{
+        if (d->clock.virtual_clock)
+                return;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t real = dclock_now(&d->clock);
+        from += real - offset_to_scheduling(off, real); /* back from the tenant's offset */
+        metrics_observe(&d->metrics.trigger_latency,
+                        (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - from * 1000000);
+}
+
 static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now, struct go *g)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -1348,16 +1362,8 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
         g->exec_id = exec_id;
         g->run = run_watch(d, t, in->ext_id, si.trace_id, exec_id, h.pid, h.report_fd, status_path, true);
         atomic_fetch_add(&d->metrics.runs_started, 1);
-        if (attempt == 1 && !d->clock.virtual_clock) {
-                /* From the due time (a submit's: its creation) to now, real clock only. */
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                int64_t from = in->scheduled ? in->due : in->created_at;
-                from += dclock_now(&d->clock) - now; /* back from the tenant's time offset */
-                metrics_observe(&d->metrics.trigger_latency,
-                                (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
-                                        from * 1000000);
-        }
+        if (attempt == 1)
+                observe_trigger(d, &tr->model.offset, in->scheduled ? in->due : in->created_at);
         dlog("info", def->name, in->ext_id, exec_id, si.trace_id, "started attempt %d (pid %d)",
              attempt, (int)h.pid);
         store_instance_release(&si);
@@ -2779,6 +2785,8 @@ static void launch_claimed(struct daemon *d, const struct store_claim *c)
                 g->run->token = c->token;
         }
         atomic_fetch_add(&d->metrics.runs_started, 1);
+        if (attempt == 1 && m)
+                observe_trigger(d, &m->offset, si.scheduled ? si.due : si.created_at);
         dlog("info", def->name, c->instance_id, exec_id, si.trace_id, "claimed by node %s: "
              "started attempt %d (pid %d)", d->node.name, attempt, (int)h.pid);
         store_instance_release(&si);
