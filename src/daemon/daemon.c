@@ -1281,6 +1281,40 @@ static void observe_trigger(struct daemon *d, const struct time_offset *off, int
                         (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - from * 1000000);
 }
 
+/* Starts the supervisor of a run of instance *si of exec job `def` (its tenant's model
+ * m), waiting for its go: its argv, its environment with the secrets opened. 0 with *h,
+ * or -1 with the reason in why (len bytes). */
+static int spawn_run(struct daemon *d, const struct sched_model *m, const struct job_def *def,
+                     const struct store_instance *si, struct run_handle *h, char *why,
+                     size_t len)
+{
+        char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
+        char **env = argv ? run_env(d, m, def, si) : NULL;
+        int rc = -1;
+        why[0] = '\0';
+        if (!argv || !env)
+                snprintf(why, len, "out of memory");
+        else if (secrets_open_env(&d->secrets, env, why, len) < 0 && !why[0])
+                snprintf(why, len, "the job's secrets cannot be read");
+        if (!why[0]) {
+                for (size_t i = 0; i < def->exec_command.n; i++)
+                        argv[i] = def->exec_command.items[i];
+                struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
+                                        .workdir = def->exec_workdir, .user = def->exec_user,
+                                        .dir = d->state_dir, .instance_id = si->id,
+                                        .job = def->name, .trace_id = si->trace_id,
+                                        .log_format = dlog_format(),
+                                        .lease_watch = d->cluster.on};
+                struct batch_err err = {0};
+                rc = run_spawn(&d->spawner, &spec, h, &err);
+                if (rc < 0)
+                        snprintf(why, len, "%s", err.msg);
+        }
+        free(argv);
+        free_env(env);
+        return rc < 0 ? -1 : 0;
+}
+
 static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now, struct go *g)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -1311,37 +1345,11 @@ static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t no
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, "repository error", now);
                 return false;
         }
-        char **argv = calloc(def->exec_command.n + 1, sizeof(*argv));
-        char **env = run_env(d, &tr->model, def, &si);
-        if (!argv || !env) {
-                free(argv);
-                free_env(env);
-                store_instance_release(&si);
-                sched_ended(tr->sched, in, SCHED_END_START_FAILED, "out of memory", now);
-                return false;
-        }
+        struct run_handle h;
         char why[400];
-        if (secrets_open_env(&d->secrets, env, why, sizeof(why)) < 0) {
-                free(argv);
-                free_env(env);
+        if (spawn_run(d, &tr->model, def, &si, &h, why, sizeof(why)) < 0) {
                 store_instance_release(&si);
                 sched_ended(tr->sched, in, SCHED_END_START_FAILED, why, now);
-                return false;
-        }
-        for (size_t i = 0; i < def->exec_command.n; i++)
-                argv[i] = def->exec_command.items[i];
-        struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
-                                .workdir = def->exec_workdir, .user = def->exec_user,
-                                .dir = d->state_dir, .instance_id = in->ext_id,
-                                .job = def->name, .trace_id = si.trace_id,
-                                .log_format = dlog_format(), .lease_watch = d->cluster.on};
-        struct run_handle h;
-        int rc = run_spawn(&d->spawner, &spec, &h, &err);
-        free(argv);
-        free_env(env);
-        if (rc < 0) {
-                store_instance_release(&si);
-                sched_ended(tr->sched, in, SCHED_END_START_FAILED, err.msg, now);
                 return false;
         }
         char log_path[PATH_MAX], status_path[PATH_MAX];
@@ -2727,38 +2735,17 @@ static void launch_claimed(struct daemon *d, const struct store_claim *c)
                 tx_note(d, grc, &err);
                 return;
         }
-        char **argv = NULL, **env = NULL;
+        struct run_handle h;
         if (!def)
                 snprintf(why, sizeof(why), "node %s has no definition of job %s/%s",
                          d->node.name, c->tenant, c->job);
         else if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0)
                 snprintf(why, sizeof(why), "the job has no executor");
-        else if (!(argv = calloc(def->exec_command.n + 1, sizeof(*argv))) ||
-                 !(env = run_env(d, m, def, &si)))
-                snprintf(why, sizeof(why), "out of memory");
-        else if (secrets_open_env(&d->secrets, env, why, sizeof(why)) < 0 && !why[0])
-                snprintf(why, sizeof(why), "the job's secrets cannot be read");
+        else
+                spawn_run(d, m, def, &si, &h, why, sizeof(why));
         if (why[0]) {
-                free(argv);
-                free_env(env);
                 store_instance_release(&si);
                 claim_failed(d, c, why, now);
-                return;
-        }
-        for (size_t i = 0; i < def->exec_command.n; i++)
-                argv[i] = def->exec_command.items[i];
-        struct run_spec spec = {.argv = argv, .shell = def->exec_shell, .envp = env,
-                                .workdir = def->exec_workdir, .user = def->exec_user,
-                                .dir = d->state_dir, .instance_id = c->instance_id,
-                                .job = def->name, .trace_id = si.trace_id,
-                                .log_format = dlog_format(), .lease_watch = true};
-        struct run_handle h;
-        int rc = run_spawn(&d->spawner, &spec, &h, &err);
-        free(argv);
-        free_env(env);
-        if (rc < 0) {
-                store_instance_release(&si);
-                claim_failed(d, c, err.msg, now);
                 return;
         }
         char log_path[PATH_MAX], status_path[PATH_MAX];
@@ -2767,7 +2754,7 @@ static void launch_claimed(struct daemon *d, const struct store_claim *c)
                                     .log_path = log_path, .node = d->node.name};
         int64_t exec_id;
         int attempt;
-        rc = store_claim_start(d->st, c->token, &e, now, &exec_id, &attempt, &err);
+        int rc = store_claim_start(d->st, c->token, &e, now, &exec_id, &attempt, &err);
         if (rc < 0 || !go_reserve(d)) {
                 tx_note(d, rc, &err);
                 run_abort(&h);
