@@ -3095,6 +3095,45 @@ static void test_claim_node_lost(void **state)
         assert_int_equal(nodes, 1);
 }
 
+/* A failed stop of a claimed run: said on its unfinished execution only while its
+ * instance is in 10 Stopping under the caller's claim. */
+static void test_claim_stop_failed(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_claimed_run_list runs;
+        int64_t id = offered(f->s, "load", "");
+        assert_int_equal(claimed_count(f->s, "n1", "", 1, NULL), 1);
+        struct store_execution e = {.instance_id = id, .node = (char *)"n1", .pid = 7};
+        int64_t x = 0;
+        int attempt = 0;
+        assert_int_equal(store_claim_start(f->s, 1, &e, 1010, &x, &attempt, &err), 0);
+        const char *why = "the run did not end after SIGKILL";
+        /* Not stopping yet: stale. */
+        assert_int_equal(store_claim_stop_failed(f->s, x, 1, why, &err), BATCH_ESTALE);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_STARTING, STATE_RUNNING,
+                                                   "planner", NULL, 1011, &err), 0);
+        assert_int_equal(store_instance_transition(f->s, id, STATE_RUNNING, STATE_STOPPING,
+                                                   "planner", NULL, 1012, &err), 0);
+        assert_int_equal(store_claim_stop_failed(f->s, x, 2, why, &err), BATCH_ESTALE);
+        assert_int_equal(store_claim_stop_failed(f->s, x, 1, "", &err), BATCH_EINVAL);
+        one_claimed_run(f->s, 1013, &runs);
+        assert_null(runs.items[0].error);
+        store_claimed_run_list_release(&runs);
+        assert_int_equal(store_claim_stop_failed(f->s, x, 1, why, &err), 0);
+        one_claimed_run(f->s, 1013, &runs);
+        assert_false(runs.items[0].finished);
+        assert_string_equal(runs.items[0].error, why);
+        store_claimed_run_list_release(&runs);
+        /* Its end, recorded later, keeps the end's own reason. */
+        assert_int_equal(store_claim_finish(f->s, x, 1, -9, "killed by signal 9", 1014, &err), 0);
+        assert_int_equal(store_claim_stop_failed(f->s, x, 1, why, &err), BATCH_ESTALE);
+        one_claimed_run(f->s, 1015, &runs);
+        assert_true(runs.items[0].finished);
+        assert_string_equal(runs.items[0].error, "killed by signal 9");
+        store_claimed_run_list_release(&runs);
+}
+
 #define CLAIM_N 6
 
 struct claim_try {
@@ -3283,6 +3322,7 @@ static void test_claim_notify(void **state)
                 cmocka_unit_test_setup_teardown(test_claim_labels, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_claim_fencing, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_claim_node_lost, setup, teardown),           \
+                cmocka_unit_test_setup_teardown(test_claim_stop_failed, setup, teardown),         \
                 cmocka_unit_test_setup_teardown(test_claim_concurrent, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_claim_notify, setup, teardown)
 

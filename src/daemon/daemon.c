@@ -1684,6 +1684,14 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                         sched_stop_failed(tr->sched, in,
                                                           offset_to_scheduling(&tr->model.offset,
                                                                                now));
+                                /* A claimed run's planner records it (follow_claimed). */
+                                struct batch_err err;
+                                if (r->claimed &&
+                                    store_claim_stop_failed(d->st, r->exec_id, r->token,
+                                                            "the run did not end after SIGKILL",
+                                                            &err) < 0)
+                                        dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
+                                             "recording the failed stop: %s", err.msg);
                                 dlog("error", NULL, r->instance, r->exec_id, RTRACE(r),
                                      r->remote ? "the remote service did not confirm the stop "
                                                  "in time: Stop Failed"
@@ -2936,6 +2944,9 @@ static void follow_claimed(struct daemon *d)
                 } else if (!c->finished) {
                         if (c->running_at && in->state == STATE_STARTING)
                                 sched_started(tr->sched, in, snow);
+                        /* Its node's stop did not take effect (store_claim_stop_failed). */
+                        if (c->error && in->state == STATE_STOPPING)
+                                sched_stop_failed(tr->sched, in, snow);
                         continue;
                 }
                 /* Its end, as run_ended tells it on one node: -1 is a run that never
@@ -3729,8 +3740,9 @@ int main(int argc, char **argv)
                 int64_t lease_wait = cluster_wait_ms(&d.cluster, mono_ms());
                 if (lease_wait < wait)
                         wait = lease_wait;
-                if (d.cluster.on && own_wait_ms(&d) < wait)
-                        wait = own_wait_ms(&d);
+                int64_t own_wait = d.cluster.on ? own_wait_ms(&d) : INT64_MAX;
+                if (own_wait < wait)
+                        wait = own_wait;
                 n = epoll_wait(d.epfd, evs, 64, wait < 0 ? 0 : (int)wait);
                 if (n < 0)
                         n = 0;

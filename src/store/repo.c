@@ -294,6 +294,7 @@ enum rs {
         RS_INSTANCE_UNOFFER,
         RS_INSTANCE_OPEN_RUNS,
         RS_OFFER_OUTLOOK,
+        RS_CLAIM_STOP_FAILED,
         RS_NOTIFY,
         RS_CLAIM,
         RS_CLAIM_START,
@@ -650,6 +651,12 @@ static const char *const rs_sql[RS_COUNT] = {
                              "NULL AND state = 2), (SELECT count(*) FROM nodes WHERE state = "
                              "'active' AND lease_expires_at > coalesce(nullif(CAST(?1 AS BIGINT), "
                              "0), {DB_NOW_S}))",
+        /* The stop of a claimed run did not take effect: said on its execution (still
+         * unfinished) while its instance is in 10 Stopping under the claim. */
+        [RS_CLAIM_STOP_FAILED] = "UPDATE executions SET error = ?3 WHERE id = ?1 AND "
+                                 "finished_at IS NULL AND EXISTS (SELECT 1 FROM instances i "
+                                 "WHERE i.id = executions.instance_id AND i.claim_token = ?2 "
+                                 "AND i.state = 10)",
         [RS_NOTIFY] = "{NOTIFY}",
         /* The offered rows (instances_offered, by id) whose labels ({LABELS_OK}: every
          * label of offer_labels is one of ?3) match, taken with SKIP LOCKED on
@@ -2584,6 +2591,22 @@ int store_offer_outlook(struct store *s, int64_t now_s, int64_t *ret_offered,
         return 0;
 }
 
+int store_claim_stop_failed(struct store *s, int64_t exec_id, int64_t token, const char *why,
+                            struct batch_err *reterr)
+{
+        if (!why || !*why)
+                return batch_err_set(reterr, BATCH_EINVAL, "why", "a reason is required");
+        struct repo *r = (struct repo *)s;
+        int64_t rows = 0;
+        int ret = run(r, q(r, RS_CLAIM_STOP_FAILED, "iit", exec_id, token, why),
+                      "recording the failed stop", &rows, reterr);
+        if (ret == 0 && rows == 0)
+                return batch_err_set(reterr, BATCH_ESTALE, "id", "execution %lld: not in flight "
+                                     "under claim %lld in 10 Stopping: nothing changed",
+                                     (long long)exec_id, (long long)token);
+        return ret < 0 ? ret : notify(r, "batchd_run", reterr);
+}
+
 static bool read_claim(struct repo *r, struct sql_stmt *st, void *item)
 {
         struct store_claim *c = item;
@@ -3459,6 +3482,7 @@ static void *repo_native(struct store *s)
                 .instance_offer = store_instance_offer,                                            \
                 .instance_unoffer = store_instance_unoffer,                                        \
                 .offer_outlook = store_offer_outlook, .defs_stamp = store_defs_stamp,              \
+                .claim_stop_failed = store_claim_stop_failed,                                      \
                 .claim = store_claim,                      \
                 .claim_start = store_claim_start, .claim_running = store_claim_running,            \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \

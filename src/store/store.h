@@ -649,6 +649,8 @@ struct store_ops {
         int (*offer_outlook)(struct store *s, int64_t now_s, int64_t *ret_offered,
                              int64_t *ret_nodes, struct batch_err *reterr);
         int (*defs_stamp)(struct store *s, int64_t *ret, struct batch_err *reterr);
+        int (*claim_stop_failed)(struct store *s, int64_t exec_id, int64_t token,
+                                 const char *why, struct batch_err *reterr);
         int (*claim)(struct store *s, const char *node, const char *labels, unsigned limit,
                      struct store_claim_list *ret, struct batch_err *reterr);
         int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
@@ -1251,6 +1253,14 @@ int store_claim_running(struct store *s, int64_t exec_id, int64_t token, int64_t
  * execution. On PostgreSQL also pg_notify('batchd_run', '') in the same transaction. */
 int store_claim_finish(struct store *s, int64_t exec_id, int64_t token, int exit_status,
                        const char *error, int64_t now_s, struct batch_err *reterr);
+
+/* The stop of claimed run `exec_id` did not take effect (its node's SIGKILL did not end
+ * it): `why` is written as the unfinished execution's error, for the planner to record
+ * 11 Stop Failed, with pg_notify('batchd_run'). Fenced: BATCH_ESTALE (nothing changed)
+ * unless the execution is unfinished and its instance is in 10 Stopping with
+ * claim_token == token. */
+int store_claim_stop_failed(struct store *s, int64_t exec_id, int64_t token, const char *why,
+                            struct batch_err *reterr);
 
 /* Gives a claim back: execution `exec_id` of the claimed instance never started (its
  * supervisor got no go). Withdraws the execution (as store_execution_withdraw) and,

@@ -43,10 +43,11 @@ REPO=$DSN
 PSQL=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
 sql() { "$PSQL" -qtA "$DSN" -c "$1"; }
 
-# node NAME [LABELS]: starts batchd as node NAME (with LABELS; 4 run slots); $pid_NAME.
+# node NAME [LABELS]: starts batchd as node NAME (with LABELS; 4 run slots; its clock at
+# 10 times real time, so a stop's grace period is 3 s); $pid_NAME.
 node() {
     "$D" --db "$DSN" --node-name "$1" ${2:+--labels "$2"} --max-runs 4 --lease-ttl "$TTL" --heartbeat-interval 1 \
-        --state-dir "$tmp/state-$1" --clock-start 2026-03-02T00:00:00Z 2>>"$tmp/$1.log" &
+        --state-dir "$tmp/state-$1" --clock-start 2026-03-02T00:00:00Z --clock-rate 10 2>>"$tmp/$1.log" &
     eval "pid_$1=$!"
     pids="$pids $!"
 }
@@ -80,6 +81,12 @@ name: sleeper
 type: manual
 node_labels: [w3]
 executor: {exec: {command: [/bin/sh, -c, 'trap "echo term >>$tmp/term; exit 143" TERM; echo \$\$ >>$tmp/sleeper; while :; do sleep 0.1; done']}}
+---
+kind: job
+name: stubborn
+type: manual
+node_labels: [w3]
+executor: {exec: {command: [/bin/sh, -c, 'trap "" TERM; while :; do sleep 0.1; done']}}
 ---
 kind: job
 name: long
@@ -158,6 +165,24 @@ wait_for "$WAIT" is_state "$sid" Canceled && [ "$(grep -c term "$tmp/term" 2>/de
     [ "$(inst_jq "$sid" '.executions[0].exit_status')" = 143 ] &&
     pass "a stop reaches the run on a node that does not plan: SIGTERM to the job, Canceled" ||
     { dump_inst "$sid"; fail "a stop reaches the run on a node that does not plan: SIGTERM to the job, Canceled" "$tmp/inst"; }
+
+# Stop Failed on a node that does not plan: the job ignores SIGTERM and its supervisor is
+# stopped (SIGSTOP), so the SIGKILL after the grace period cannot take effect: n3 records
+# the failed stop and the planner moves the instance to Stop Failed; once the supervisor
+# continues, the job is killed and the instance ends Canceled.
+fid=$(submit_id stubborn)
+wait_for "$WAIT" is_state "$fid" Running && [ "$(exec_node "$fid" 1)" = n3 ] ||
+    { dump_inst "$fid"; fail "the stubborn job runs on n3" "$tmp/inst"; }
+spid=$(sql "SELECT pid FROM executions WHERE instance_id = $fid")
+"$B" instance stop "$fid" --db "$DSN" >"$tmp/stop.out" 2>&1
+wait_for "$WAIT" is_state "$fid" Stopping && kill -STOP "$spid"
+wait_for "$WAIT" is_state "$fid" "Stop Failed" &&
+    [ "$(inst_jq "$fid" '.executions[0].error')" = "the run did not end after SIGKILL" ] &&
+    pass "a stop that does not take effect on a node that does not plan is recorded Stop Failed" ||
+    { dump_inst "$fid"; fail "a stop that does not take effect on a node that does not plan is recorded Stop Failed" "$tmp/inst"; }
+kill -CONT "$spid"
+wait_for "$WAIT" is_state "$fid" Canceled && pass "once the kill takes effect the instance ends Canceled" ||
+    { dump_inst "$fid"; fail "once the kill takes effect the instance ends Canceled" "$tmp/inst"; }
 
 # kill -9 of a node with a run in flight (n1 and n2 drained, so n3 takes it): the run is
 # lost once n3's lease has passed, its job killed by its supervisor, and retried elsewhere.
