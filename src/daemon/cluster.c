@@ -1,7 +1,6 @@
 /* cluster.c: the planner lease and the fence (see cluster.h, docs/cluster.md). */
 #include "daemon/cluster.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +90,7 @@ enum cluster_change cluster_tick(struct cluster *c, struct store *st, int64_t no
                                 if (c->planning)
                                         stop(c, now_ms, "another node holds the lease");
                                 c->valid_until_ms = 0;
-                                        return CLUSTER_EXPIRED;
+                                return CLUSTER_EXPIRED;
                         }
                 }
         }
