@@ -18,11 +18,8 @@
 # faults; `make soak` runs 600), JOBS (24), RATE (60 simulated seconds per real second),
 # TTL (3: the lease ttl, s), SLACK (3 s), KEEP=1 (keep the scratch directory).
 set -u
-BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
-B="$BIN/batchctl"
-D="$BIN/batchd"
+SUITE=cluster-chaos
 HERE="$(cd "$(dirname "$0")" && pwd)"
-export BATCHD_LISTEN=off
 SEED=${SEED:-$(($$ + $(date +%s) % 100000))}
 FAULT_SECONDS=${FAULT_SECONDS:-40}
 JOBS=${JOBS:-24}
@@ -30,34 +27,8 @@ RATE=${RATE:-60}
 TTL=${TTL:-3}
 SLACK=${SLACK:-3}
 START=2026-03-02T00:00:00Z
-pgs="$HERE/../../scripts/pg-test-server.sh"
-passed=0
-failed=0
-tmp=$(mktemp -d)
-pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
-pids=""
-. "$HERE/../lib.sh"
-. "$HERE/procs.sh"
-cleanup() {
-    for p in $pids; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
-    kill_under "$tmp"
-    "$pgs" stop "$pgroot/pg" 2>/dev/null
-    rm -rf "$pgroot"
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+. "$HERE/setup.sh"
 echo "# seed $SEED, $JOBS jobs, $FAULT_SECONDS s of faults, rate $RATE, lease ttl $TTL s"
-if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
-    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
-    echo "cluster-chaos: $passed passed, $failed failed"
-    exit 1
-fi
-pgport=$(cat "$pgroot/pg/port")
-PSQL=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
-sql() { "$PSQL" -qtA "$DSN" -c "$1"; }
 rnd() { awk -v s="$SEED" -v k="$1" -v lo="$2" -v hi="$3" 'BEGIN { srand(s * 1000 + k); printf "%.2f", lo + (hi - lo) * rand() }'; }
 rndi() { awk -v s="$SEED" -v k="$1" -v n="$2" 'BEGIN { srand(s * 1000 + k); printf "%d", int(n * rand()) }'; }
 now_ms() { t=$(date +%s%N); echo "${t%??????}"; }

@@ -9,39 +9,12 @@
 # node listens for its peers' news (LISTEN).
 # Closes with "cluster-claims: N passed, M failed".
 set -u
-BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
-B="$BIN/batchctl"
-D="$BIN/batchd"
-export BATCHD_LISTEN=off
+SUITE=cluster-claims
+HERE="$(cd "$(dirname "$0")" && pwd)"
 TTL=3
-pgs="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-test-server.sh"
-passed=0
-failed=0
-tmp=$(mktemp -d)
-pgroot=$(mktemp -d /tmp/batchd-pg-XXXXXX)
-pids=""
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/procs.sh"
-cleanup() {
-    for p in $pids; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
-    kill_under "$tmp"
-    "$pgs" stop "$pgroot/pg" 2>/dev/null
-    rm -rf "$pgroot"
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-if ! DSN=$("$pgs" start "$pgroot/pg" 2>"$tmp/pg.err") || [ -z "$DSN" ]; then
-    fail "start a PostgreSQL server (needs the Debian package postgresql: make test-deps)" "$tmp/pg.err"
-    echo "cluster-claims: $passed passed, $failed failed"
-    exit 1
-fi
+. "$HERE/setup.sh"
 REPO=$DSN
-. "$(dirname "$0")/../daemon/instances.sh"
-PSQL=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
-sql() { "$PSQL" -qtA "$DSN" -c "$1"; }
+. "$HERE/../daemon/instances.sh"
 
 # node NAME [LABELS]: starts batchd as node NAME (with LABELS; 4 run slots; its clock at
 # 10 times real time, so a stop's grace period is 3 s); $pid_NAME.
