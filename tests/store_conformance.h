@@ -2950,6 +2950,87 @@ static void test_claim_labels(void **state)
         assert_int_equal(store_instance_offer(f->s, d, NULL, &err), BATCH_EINVAL);
 }
 
+/* The executions of one instance: exactly `n`, into *ret (released by the caller). */
+static void executions_of(struct store *s, int64_t id, size_t n, struct store_execution_list *ret)
+{
+        struct batch_err err;
+        assert_int_equal(store_execution_list(s, id, ret, &err), 0);
+        assert_int_equal(ret->n, n);
+}
+
+/* Many claimed runs recorded in one statement: each only under its own claim (token and
+ * node), the others left out with nothing recorded; bad lists are refused whole. */
+static void test_claim_starts(void **state)
+{
+        struct fixture *f = *state;
+        struct batch_err err;
+        struct store_execution_list el;
+        int64_t a = offered(f->s, "load", ""), b = offered(f->s, "load", ""),
+                c = offered(f->s, "load", ""), d = offered(f->s, "load", "");
+        assert_int_equal(claimed_count(f->s, "n1", "", 10, NULL), 4);
+        struct store_claim_run runs[5] = {
+                {.instance_id = a, .token = 1, .pid = 11, .log_path = "/l/a"},
+                {.instance_id = b, .token = 1, .pid = 12, .log_path = "/l/\"b\\"},
+                {.instance_id = c, .token = 2, .pid = 13, .log_path = "/l/c"}, /* stale */
+                {.instance_id = d, .token = 1, .pid = 14, .log_path = NULL},
+                {.instance_id = d + 1000, .token = 1, .pid = 15, .log_path = "/l/x"},
+        };
+        size_t started = 99;
+        assert_int_equal(store_claim_starts(f->s, "n1", runs, 5, 1010, &started, &err), 0);
+        assert_int_equal(started, 3);
+        assert_true(runs[0].exec_id > 0 && runs[1].exec_id > 0 && runs[3].exec_id > 0);
+        assert_true(runs[0].exec_id != runs[1].exec_id && runs[1].exec_id != runs[3].exec_id);
+        assert_int_equal(runs[0].attempt, 1);
+        assert_int_equal(runs[3].attempt, 1);
+        assert_int_equal(runs[2].exec_id, 0);
+        assert_int_equal(runs[4].exec_id, 0);
+        executions_of(f->s, b, 1, &el);
+        assert_int_equal(el.items[0].id, runs[1].exec_id);
+        assert_string_equal(el.items[0].node, "n1");
+        assert_int_equal(el.items[0].pid, 12);
+        assert_string_equal(el.items[0].log_path, "/l/\"b\\");
+        assert_int_equal(el.items[0].started_at, 1010);
+        assert_false(el.items[0].finished);
+        store_execution_list_release(&el);
+        executions_of(f->s, d, 1, &el);
+        assert_null(el.items[0].log_path);
+        store_execution_list_release(&el);
+        executions_of(f->s, c, 0, &el);
+        store_execution_list_release(&el);
+        /* Another node's list, under c's own token: not its claim, nothing recorded. */
+        struct store_claim_run one = {.instance_id = c, .token = 1, .pid = 16};
+        assert_int_equal(store_claim_starts(f->s, "n2", &one, 1, 1011, &started, &err), 0);
+        assert_int_equal(started, 0);
+        assert_int_equal(one.exec_id, 0);
+        executions_of(f->s, c, 0, &el);
+        store_execution_list_release(&el);
+        assert_int_equal(store_claim_starts(f->s, "n1", &one, 1, 1012, &started, &err), 0);
+        assert_int_equal(started, 1);
+        assert_int_equal(one.attempt, 1);
+        /* Its end is written under the same claim, as for a run started alone. */
+        assert_int_equal(store_claim_finish(f->s, one.exec_id, 1, 0, NULL, 1013, &err), 0);
+        /* Out of order, twice, too many, no node: refused, nothing recorded. */
+        struct store_claim_run bad[2] = {{.instance_id = c, .token = 1, .pid = 17},
+                                         {.instance_id = a, .token = 1, .pid = 18}};
+        assert_int_equal(store_claim_starts(f->s, "n1", bad, 2, 1014, &started, &err),
+                         BATCH_EINVAL);
+        assert_non_null(strstr(err.msg, "ascending"));
+        bad[1].instance_id = c;
+        assert_int_equal(store_claim_starts(f->s, "n1", bad, 2, 1014, &started, &err),
+                         BATCH_EINVAL);
+        assert_int_equal(store_claim_starts(f->s, "n1", bad, 1001, 1014, &started, &err),
+                         BATCH_EINVAL);
+        assert_int_equal(store_claim_starts(f->s, "", bad, 1, 1014, &started, &err),
+                         BATCH_EINVAL);
+        executions_of(f->s, c, 1, &el);
+        assert_true(el.items[0].finished);
+        store_execution_list_release(&el);
+        executions_of(f->s, a, 1, &el);
+        store_execution_list_release(&el);
+        assert_int_equal(store_claim_starts(f->s, "n1", NULL, 0, 1015, &started, &err), 0);
+        assert_int_equal(started, 0);
+}
+
 /* Fencing by the claim token: a node whose claim was taken over changes nothing. */
 static void test_claim_fencing(void **state)
 {
@@ -3321,6 +3402,7 @@ static void test_claim_notify(void **state)
                 cmocka_unit_test_setup_teardown(test_claim_flow, setup, teardown),                \
                 cmocka_unit_test_setup_teardown(test_claim_labels, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_claim_fencing, setup, teardown),             \
+                cmocka_unit_test_setup_teardown(test_claim_starts, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_claim_node_lost, setup, teardown),           \
                 cmocka_unit_test_setup_teardown(test_claim_stop_failed, setup, teardown),         \
                 cmocka_unit_test_setup_teardown(test_claim_concurrent, setup, teardown),          \

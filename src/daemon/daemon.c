@@ -2728,63 +2728,105 @@ static void claim_failed(struct daemon *d, const struct store_claim *c, const ch
         dlog("error", c->job, c->instance_id, 0, NULL, "claimed run not started: %s", why);
 }
 
-/* Launches the run of instance c, claimed in the current transaction: its execution is
- * recorded (fenced by the claim) and the supervisor gets its go after the commit. */
-static void launch_claimed(struct daemon *d, const struct store_claim *c)
-{
+/* A claimed run whose supervisor was started and waits for its execution's record. */
+struct claimed_spawn {
+        const struct store_claim *c;
         const struct sched_model *m;
-        const struct job_def *def = claim_def(d, c->tenant, c->job, &m);
-        int64_t now = dclock_now(&d->clock);
+        const struct job_def *def;
+        struct store_instance si;
+        struct run_handle h;
+        char log_path[PATH_MAX], status_path[PATH_MAX];
+};
+
+/* Starts the supervisor of claimed instance c into *sp: true when started; false when
+ * it was not (recorded as a failed start, or the transaction failed). */
+static bool spawn_claimed(struct daemon *d, const struct store_claim *c,
+                          struct claimed_spawn *sp, int64_t now)
+{
         char why[400] = "";
         struct batch_err err = {0};
-        struct store_instance si;
-        int grc = store_instance_get(d->st, c->instance_id, &si, &err);
+        sp->c = c;
+        sp->def = claim_def(d, c->tenant, c->job, &sp->m);
+        int grc = store_instance_get(d->st, c->instance_id, &sp->si, &err);
         if (grc < 0) {
                 tx_note(d, grc, &err);
-                return;
+                return false;
         }
-        struct run_handle h;
-        if (!def)
+        if (!sp->def)
                 snprintf(why, sizeof(why), "node %s has no definition of job %s/%s",
                          d->node.name, c->tenant, c->job);
-        else if (def->executor != EXECUTOR_EXEC || def->exec_command.n == 0)
+        else if (sp->def->executor != EXECUTOR_EXEC || sp->def->exec_command.n == 0)
                 snprintf(why, sizeof(why), "the job has no executor");
         else
-                spawn_run(d, m, def, &si, &h, why, sizeof(why));
+                spawn_run(d, sp->m, sp->def, &sp->si, &sp->h, why, sizeof(why));
         if (why[0]) {
-                store_instance_release(&si);
+                store_instance_release(&sp->si);
                 claim_failed(d, c, why, now);
-                return;
+                return false;
         }
-        char log_path[PATH_MAX], status_path[PATH_MAX];
-        run_paths(d->state_dir, c->instance_id, h.pid, log_path, status_path, sizeof(log_path));
-        struct store_execution e = {.instance_id = c->instance_id, .pid = h.pid,
-                                    .log_path = log_path, .node = d->node.name};
-        int64_t exec_id;
-        int attempt;
-        int rc = store_claim_start(d->st, c->token, &e, now, &exec_id, &attempt, &err);
-        if (rc < 0 || !go_reserve(d)) {
-                tx_note(d, rc, &err);
-                run_abort(&h);
-                store_instance_release(&si);
+        run_paths(d->state_dir, c->instance_id, sp->h.pid, sp->log_path, sp->status_path,
+                  sizeof(sp->log_path));
+        return true;
+}
+
+/* The supervisor of claimed run sp, its execution recorded as exec_id (attempt), gets
+ * its go after the commit; with exec_id 0 (not recorded) it is withdrawn. */
+static void go_claimed(struct daemon *d, struct claimed_spawn *sp, int64_t exec_id, int attempt)
+{
+        const struct store_claim *c = sp->c;
+        if (exec_id == 0 || !go_reserve(d)) {
+                run_abort(&sp->h);
+                store_instance_release(&sp->si);
                 return;
         }
         struct go *g = &d->gos[d->ngos++];
         g->call = NULL;
-        g->h = h;
+        g->h = sp->h;
         g->exec_id = exec_id;
-        g->run = run_watch(d, SIZE_MAX, c->instance_id, si.trace_id, exec_id, h.pid,
-                           h.report_fd, status_path, true);
+        g->run = run_watch(d, SIZE_MAX, c->instance_id, sp->si.trace_id, exec_id, sp->h.pid,
+                           sp->h.report_fd, sp->status_path, true);
         if (g->run) {
                 g->run->claimed = true;
                 g->run->token = c->token;
         }
         atomic_fetch_add(&d->metrics.runs_started, 1);
-        if (attempt == 1 && m)
-                observe_trigger(d, &m->offset, si.scheduled ? si.due : si.created_at);
-        dlog("info", def->name, c->instance_id, exec_id, si.trace_id, "claimed by node %s: "
-             "started attempt %d (pid %d)", d->node.name, attempt, (int)h.pid);
-        store_instance_release(&si);
+        if (attempt == 1 && sp->m)
+                observe_trigger(d, &sp->m->offset, sp->si.scheduled ? sp->si.due
+                                                                    : sp->si.created_at);
+        dlog("info", sp->def->name, c->instance_id, exec_id, sp->si.trace_id, "claimed by "
+             "node %s: started attempt %d (pid %d)", d->node.name, attempt, (int)sp->h.pid);
+        store_instance_release(&sp->si);
+}
+
+/* Launches the runs of the instances l claimed in the current transaction: their
+ * supervisors are started, their executions recorded in one statement (each fenced by
+ * its claim) and the supervisors get their go after the commit. */
+static void launch_claimed(struct daemon *d, const struct store_claim_list *l)
+{
+        int64_t now = dclock_now(&d->clock);
+        struct claimed_spawn *sp = calloc(l->n, sizeof(*sp));
+        struct store_claim_run *runs = calloc(l->n, sizeof(*runs));
+        struct batch_err err = {0};
+        size_t n = 0, started = 0;
+        if (!sp || !runs)
+                tx_note(d, batch_err_set(&err, BATCH_ENOMEM, "runs", "out of memory launching "
+                                         "claimed runs"), &err);
+        for (size_t i = 0; sp && runs && i < l->n && !d->tx_failed; i++)
+                if (spawn_claimed(d, &l->items[i], &sp[n], now)) {
+                        runs[n] = (struct store_claim_run){
+                                .instance_id = l->items[i].instance_id,
+                                .token = l->items[i].token, .pid = sp[n].h.pid,
+                                .log_path = sp[n].log_path};
+                        n++;
+                }
+        int rc = d->tx_failed ? BATCH_EIO
+                              : store_claim_starts(d->st, d->node.name, runs, n, now,
+                                                   &started, &err);
+        tx_note(d, rc, &err);
+        for (size_t i = 0; i < n; i++)
+                go_claimed(d, &sp[i], rc == 0 ? runs[i].exec_id : 0, runs[i].attempt);
+        free(sp);
+        free(runs);
 }
 
 /* Claims offered instances up to this node's free run slots and launches them, in one
@@ -2816,8 +2858,8 @@ static void claim_runs(struct daemon *d)
         tx_note(d, rc, &err);
         if (rc < 0 && !d->tx_failed)
                 dlog("error", NULL, 0, 0, NULL, "claiming offered runs: %s", err.msg);
-        for (size_t i = 0; rc == 0 && i < l.n && !d->tx_failed; i++)
-                launch_claimed(d, &l.items[i]);
+        if (rc == 0 && l.n)
+                launch_claimed(d, &l);
         /* More may be offered: claimed again at once, or after the others had 50 ms to
          * take their share. */
         if (rc == 0 && l.n == limit && shared)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "core/labels.h"
 #include "core/lifecycle.h"
 #include "store/rollup.h"
@@ -298,6 +299,7 @@ enum rs {
         RS_NOTIFY,
         RS_CLAIM,
         RS_CLAIM_START,
+        RS_CLAIM_STARTS,
         RS_CLAIM_FENCE,
         RS_EXECUTION_RUNNING,
         RS_CLAIM_REOFFER,
@@ -686,6 +688,22 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_CLAIM_START] = "WITH f AS MATERIALIZED (SELECT id FROM instances WHERE id = ?1 AND "
                            "state = 2 AND claim_token = ?6 AND claim_node = ?2"
                            "{FOR_NO_KEY_UPDATE}) " EXECUTION_INSERT(" FROM f"),
+        /* The same for many claimed runs at once (store_claim_starts): ?1 a JSON array
+         * of {"i": instance, "t": claim token, "p": pid, "l": log path}, in ascending
+         * instance order, each once. The fence locks every instance's row that is still
+         * this node's claim in 2 Starting; a run is recorded only where the token is
+         * still the one given. */
+        [RS_CLAIM_STARTS] = "WITH x AS MATERIALIZED (SELECT CAST(value->>'i' AS BIGINT) AS i, "
+                            "CAST(value->>'t' AS BIGINT) AS t, CAST(value->>'p' AS BIGINT) AS p, "
+                            "CAST(value->>'l' AS TEXT) AS l FROM {JSON_ROWS1}), "
+                            "f AS MATERIALIZED (SELECT id, claim_token FROM instances WHERE id IN "
+                            "(SELECT i FROM x) AND state = 2 AND claim_node = ?2"
+                            "{FOR_NO_KEY_UPDATE}) "
+                            "INSERT INTO executions(instance_id, attempt, node, pid, log_path, "
+                            "started_at) SELECT x.i, coalesce((SELECT max(attempt) FROM "
+                            "executions WHERE instance_id = x.i), 0) + 1, CAST(?2 AS TEXT), x.p, "
+                            "x.l, CAST(?3 AS BIGINT) FROM x JOIN f ON f.id = x.i AND "
+                            "f.claim_token = x.t RETURNING id, instance_id, attempt",
         /* An execution's instance and claim token, the instance share-locked until the
          * transaction ends (a claim of it waits). */
         [RS_CLAIM_FENCE] = "SELECT i.id, i.claim_token, CASE WHEN e.finished_at IS NULL THEN 0 "
@@ -2720,6 +2738,88 @@ int store_claim_start(struct store *s, int64_t token, const struct store_executi
         return ret;
 }
 
+struct claim_starts_args {
+        const char *node;
+        struct store_claim_run *runs;
+        size_t n;
+        int64_t now;
+        size_t started;
+};
+
+static int do_claim_starts(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        struct claim_starts_args *a = arg;
+        struct buf b;
+        buf_init(&b, 0);
+        buf_puts(&b, "[");
+        for (size_t i = 0; i < a->n; i++) {
+                const struct store_claim_run *c = &a->runs[i];
+                buf_printf(&b, "%s{\"i\":%lld,\"t\":%lld,\"p\":%lld,\"l\":", i ? "," : "",
+                           (long long)c->instance_id, (long long)c->token, (long long)c->pid);
+                json_put_string(&b, c->log_path);
+                buf_puts(&b, "}");
+        }
+        buf_puts(&b, "]");
+        char *rows = buf_detach(&b);
+        if (!rows)
+                return batch_err_set(reterr, BATCH_ENOMEM, "runs", "out of memory");
+        struct sql_stmt *st = q(r, RS_CLAIM_STARTS, "tti", rows, a->node, a->now);
+        int got;
+        size_t k = 0; /* RETURNING's order is the engine's: found by instance */
+        while ((got = r->drv->step(st, "recording the executions", reterr)) > 0) {
+                int64_t inst = col_int(r, st, 1);
+                size_t lo = 0, hi = a->n;
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (a->runs[mid].instance_id < inst)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                if (lo < a->n && a->runs[lo].instance_id == inst) {
+                        a->runs[lo].exec_id = col_int(r, st, 0);
+                        a->runs[lo].attempt = (int)col_int(r, st, 2);
+                        k++;
+                }
+        }
+        r->drv->reset(st);
+        free(rows);
+        a->started = k;
+        return got < 0 ? got : 0;
+}
+
+int store_claim_starts(struct store *s, const char *node, struct store_claim_run *runs,
+                       size_t n, int64_t now_s, size_t *ret_started, struct batch_err *reterr)
+{
+        if (!node || !*node)
+                return batch_err_set(reterr, BATCH_EINVAL, "node",
+                                     "a claimed execution needs its node");
+        if (n > 1000)
+                return batch_err_set(reterr, BATCH_EINVAL, "runs",
+                                     "runs: %zu is not in 0..1000", n);
+        for (size_t i = 0; i < n; i++) {
+                if (i && runs[i].instance_id <= runs[i - 1].instance_id)
+                        return batch_err_set(reterr, BATCH_EINVAL, "runs",
+                                             "runs[%zu]: instance %lld after %lld: the runs "
+                                             "must be in ascending instance order, each once",
+                                             i, (long long)runs[i].instance_id,
+                                             (long long)runs[i - 1].instance_id);
+                runs[i].exec_id = 0;
+                runs[i].attempt = 0;
+        }
+        *ret_started = 0;
+        if (n == 0)
+                return 0;
+        struct claim_starts_args a = {node, runs, n, now_s, 0};
+        int ret = atomically((struct repo *)s, reterr, do_claim_starts, &a);
+        if (ret == 0)
+                *ret_started = a.started;
+        else
+                for (size_t i = 0; i < n; i++)
+                        runs[i].exec_id = 0, runs[i].attempt = 0;
+        return ret;
+}
+
 /* What a claimed execution's writes are fenced by. */
 enum fence_flags {
         FENCE_NOT_RUNNING = 1 << 0, /* also stale once it reported running */
@@ -3432,7 +3532,7 @@ static void *repo_native(struct store *s)
  * store.h call directly. */
 #define REPO_OPS(engine, open_fn)                                                                  \
         {                                                                                          \
-                .version = 12, .name = engine, .open = open_fn, .close = repo_close,               \
+                .version = 13, .name = engine, .open = open_fn, .close = repo_close,               \
                 .begin = store_begin, .commit = store_commit, .rollback = store_rollback,          \
                 .schema_version = store_schema_version, .def_put = store_def_put,                  \
                 .def_get = store_def_get, .def_list = store_def_list,                              \
@@ -3484,7 +3584,8 @@ static void *repo_native(struct store *s)
                 .offer_outlook = store_offer_outlook, .defs_stamp = store_defs_stamp,              \
                 .claim_stop_failed = store_claim_stop_failed,                                      \
                 .claim = store_claim,                      \
-                .claim_start = store_claim_start, .claim_running = store_claim_running,            \
+                .claim_start = store_claim_start, .claim_starts = store_claim_starts,              \
+                .claim_running = store_claim_running,            \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
                 .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \
                 .notify = store_notify,                                                            \

@@ -443,6 +443,16 @@ struct store_claim_list {
         struct store_claim *items;
 };
 
+/* One claimed run to record with store_claim_starts: in, the instance, the claim token
+ * store_claim gave, the pid and log path (copied); out, its execution's id and attempt
+ * (0 and 0 when it was not recorded). */
+struct store_claim_run {
+        int64_t instance_id, token, pid;
+        const char *log_path;
+        int64_t exec_id;
+        int attempt;
+};
+
 /* A claimed run as the planner follows it. */
 struct store_claimed_run {
         int64_t instance_id;
@@ -656,6 +666,10 @@ struct store_ops {
         int (*claim_start)(struct store *s, int64_t token, const struct store_execution *e,
                            int64_t now_s, int64_t *ret_id, int *ret_attempt,
                            struct batch_err *reterr);
+        /* version 13: many claimed runs' executions in one statement. */
+        int (*claim_starts)(struct store *s, const char *node, struct store_claim_run *runs,
+                            size_t n, int64_t now_s, size_t *ret_started,
+                            struct batch_err *reterr);
         int (*claim_running)(struct store *s, int64_t exec_id, int64_t token, int64_t now_s,
                              struct batch_err *reterr);
         int (*claim_finish)(struct store *s, int64_t exec_id, int64_t token, int exit_status,
@@ -1239,6 +1253,17 @@ void store_claim_list_release(struct store_claim_list *l);
 int store_claim_start(struct store *s, int64_t token, const struct store_execution *e,
                       int64_t now_s, int64_t *ret_id, int *ret_attempt,
                       struct batch_err *reterr);
+
+
+/* Records the executions of n (0..1000) claimed runs of node `node` in one statement,
+ * each as store_claim_start would: runs[i] is recorded when its instance is in 2
+ * Starting with claim_token == runs[i].token and claim_node == node, and left out
+ * (exec_id 0) otherwise; the number recorded into *ret_started. The runs must be in
+ * ascending instance order, each once (BATCH_EINVAL otherwise, nothing recorded). On an
+ * error nothing is recorded and every exec_id is 0. The rows recorded are locked
+ * (PostgreSQL) until the caller's transaction ends. */
+int store_claim_starts(struct store *s, const char *node, struct store_claim_run *runs,
+                       size_t n, int64_t now_s, size_t *ret_started, struct batch_err *reterr);
 
 /* Execution `exec_id`'s job is running: running_at = now_s, once. BATCH_ESTALE (nothing
  * changed) when it has finished, already has running_at, or its instance's claim_token

@@ -278,6 +278,8 @@ static const struct sql_token dialect[] = {
         {"CHECK_SCHEDULED", ""},
         {"CHECK_ESCALATION", ""},
         {"IDS1", "(SELECT value::bigint FROM json_array_elements_text(CAST(?1 AS json)))"},
+        /* ?1, a JSON array: one row per element, its column `value` (json) */
+        {"JSON_ROWS1", "json_array_elements(CAST(?1 AS json))"},
         {"BY_STATE", ""},
         {"BY_TENANT_DUE", ""},
         {"BY_JOB_DUE", ""},

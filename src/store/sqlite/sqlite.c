@@ -310,6 +310,8 @@ static const struct sql_token dialect[] = {
         {"CHECK_ESCALATION", " CHECK (escalation IN (0, 1))"},
         /* the rows of a JSON array of ids bound as text */
         {"IDS1", "(SELECT value FROM json_each(?1))"},
+        /* ?1, a JSON array: one row per element, its column `value` */
+        {"JSON_ROWS1", "json_each(?1)"},
         /* index hints where the planner picks a slower index by itself */
         {"BY_STATE", " INDEXED BY instances_state"},
         {"BY_TENANT_DUE", " INDEXED BY instances_tenant_due"},
