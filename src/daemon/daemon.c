@@ -2798,7 +2798,8 @@ static void go_claimed(struct daemon *d, struct claimed_spawn *sp, int64_t exec_
         store_instance_release(&sp->si);
 }
 
-/* Launches the runs of the instances l claimed in the current transaction: their
+/* Launches the runs of the instances l claimed in the current transaction (by instance
+ * id, as store_claim returns them, the order store_claim_starts wants): their
  * supervisors are started, their executions recorded in one statement (each fenced by
  * its claim) and the supervisors get their go after the commit. */
 static void launch_claimed(struct daemon *d, const struct store_claim_list *l)

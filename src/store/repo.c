@@ -3583,9 +3583,9 @@ static void *repo_native(struct store *s)
                 .instance_unoffer = store_instance_unoffer,                                        \
                 .offer_outlook = store_offer_outlook, .defs_stamp = store_defs_stamp,              \
                 .claim_stop_failed = store_claim_stop_failed,                                      \
-                .claim = store_claim,                      \
+                .claim = store_claim,                                                              \
                 .claim_start = store_claim_start, .claim_starts = store_claim_starts,              \
-                .claim_running = store_claim_running,            \
+                .claim_running = store_claim_running,                                              \
                 .claim_finish = store_claim_finish, .claim_return = store_claim_return,            \
                 .claimed_runs = store_claimed_runs, .node_claims = store_node_claims,              \
                 .notify = store_notify,                                                            \

@@ -1254,7 +1254,6 @@ int store_claim_start(struct store *s, int64_t token, const struct store_executi
                       int64_t now_s, int64_t *ret_id, int *ret_attempt,
                       struct batch_err *reterr);
 
-
 /* Records the executions of n (0..1000) claimed runs of node `node` in one statement,
  * each as store_claim_start would: runs[i] is recorded when its instance is in 2
  * Starting with claim_token == runs[i].token and claim_node == node, and left out
