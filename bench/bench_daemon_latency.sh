@@ -35,28 +35,32 @@ for R in $CASES; do
     mkdir "$tmp/out"
     # %-H: no leading zero, which the shell would read as octal (08 and 09 are not numbers).
     away=$(( ($(date -u +%-H) + 12) % 24 ))
-    awk -v n="$N" -v r="$R" -v away="$away" -v probe="$tmp/probe" -v out="$tmp/out/lines" 'BEGIN {
+    # Files of at most 2,000 documents: a definition file may hold 4 MiB.
+    rm -rf "$tmp/defs"; mkdir "$tmp/defs"
+    awk -v n="$N" -v r="$R" -v away="$away" -v probe="$tmp/probe" -v out="$tmp/out/lines" \
+        -v dir="$tmp/defs" '
+    function doc(text) {
+        f = sprintf("%s/j%03d.yaml", dir, int(docs / 2000)); docs++
+        if (f != last) { if (last != "") close(last); last = f }
+        printf "%s---\n", text >f
+    }
+    BEGIN {
         pairs = r * 600; if (2 * pairs > n) pairs = int(n / 2)
         for (k = 0; k < pairs; k++) {
             off = k % 600
             cron = sprintf("%d %d-59/10 * * * *", off % 60, int(off / 60))
-            printf "kind: job\nname: p%05d\ntrigger: {cron: \"%s\"}\n", k, cron
-            printf "executor: {exec: {command: [%s, %s]}}\n---\n", probe, out
-            printf "kind: job\nname: c%05d\ntrigger: {cron: \"%s\"}\n", k, cron
-            printf "depends_on: [{job: p%05d, mode: success}]\n", k
-            printf "executor: {exec: {command: [%s, %s]}}\n---\n", probe, out
+            doc(sprintf("kind: job\nname: p%05d\ntrigger: {cron: \"%s\"}\nexecutor: {exec: {command: [%s, %s]}}\n", k, cron, probe, out))
+            doc(sprintf("kind: job\nname: c%05d\ntrigger: {cron: \"%s\"}\ndepends_on: [{job: p%05d, mode: success}]\nexecutor: {exec: {command: [%s, %s]}}\n", k, cron, k, probe, out))
         }
-        for (b = 2 * pairs; b < n; b++) {
-            printf "kind: job\nname: d%05d\ntrigger: {cron: \"%d %d %d * * *\"}\n", b, b % 60, int(b / 60) % 60, away
-            printf "executor: {exec: {command: [/bin/true]}}\n---\n"
-        }
-    }' >"$tmp/jobs.yaml"
-    "$B" apply "$tmp/jobs.yaml" --db "$tmp/r.db" >/dev/null
+        for (b = 2 * pairs; b < n; b++)
+            doc(sprintf("kind: job\nname: d%06d\ntrigger: {cron: \"%d %d %d * * *\"}\nexecutor: {exec: {command: [/bin/true]}}\n", b, b % 60, int(b / 60) % 60, away))
+    }'
+    "$B" apply "$tmp/defs" --db "$tmp/r.db" >/dev/null
     "$D" --db "$tmp/r.db" 2>"$tmp/daemon.log" &
     pid=$!
     # Wait until it has loaded the jobs, then warm up.
     n=0
-    until grep -q '"batchd started' "$tmp/daemon.log" || [ "$n" -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
+    until grep -q '"batchd started' "$tmp/daemon.log" || [ "$n" -ge 3000 ]; do sleep 0.1; n=$((n + 1)); done
     sleep 3
     from=$(($(date +%s) + 1))
     to=$((from + SECS))

@@ -165,6 +165,49 @@ static void test_transactions(void **state)
         store_def_list_release(&l);
 }
 
+/* The names store_def_list gives, "tenant/kind/name" joined by spaces, into buf. */
+static const char *listed(struct store *s, const char *tenant, const char *kind, char *buf,
+                          size_t len)
+{
+        struct store_def_list l;
+        assert_int_equal(store_def_list(s, tenant, kind, &l, NULL), 0);
+        buf[0] = '\0';
+        for (size_t i = 0; i < l.n; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%s/%s/%s", i ? " " : "",
+                         l.items[i].tenant, l.items[i].kind, l.items[i].name);
+        store_def_list_release(&l);
+        return buf;
+}
+
+/* Each filter of store_def_list (tenant, kind, both, neither), in key order. */
+static void test_def_list_filters(void **state)
+{
+        struct fixture *f = *state;
+        const char *defs[][3] = {{"default", "job", "b"},     {"acme", "settings", "settings"},
+                                 {"default", "calendar", "c"}, {"acme", "job", "a"},
+                                 {"default", "job", "a"},      {"default", "settings", "settings"}};
+        for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+                struct store_def d = job(defs[i][2], "spec", "created");
+                d.tenant = (char *)defs[i][0];
+                d.kind = (char *)defs[i][1];
+                assert_int_equal(store_def_put(f->s, &d, 1, NULL), 0);
+        }
+        char buf[512];
+        assert_string_equal(listed(f->s, NULL, NULL, buf, sizeof(buf)),
+                            "acme/job/a acme/settings/settings default/calendar/c "
+                            "default/job/a default/job/b default/settings/settings");
+        assert_string_equal(listed(f->s, "default", NULL, buf, sizeof(buf)),
+                            "default/calendar/c default/job/a default/job/b "
+                            "default/settings/settings");
+        assert_string_equal(listed(f->s, NULL, "settings", buf, sizeof(buf)),
+                            "acme/settings/settings default/settings/settings");
+        assert_string_equal(listed(f->s, NULL, "job", buf, sizeof(buf)),
+                            "acme/job/a default/job/a default/job/b");
+        assert_string_equal(listed(f->s, "acme", "job", buf, sizeof(buf)), "acme/job/a");
+        assert_string_equal(listed(f->s, "acme", "calendar", buf, sizeof(buf)), "");
+        assert_string_equal(listed(f->s, "nobody", NULL, buf, sizeof(buf)), "");
+}
+
 static void test_bad_input(void **state)
 {
         struct fixture *f = *state;
@@ -3403,6 +3446,7 @@ static void test_claim_notify(void **state)
                 cmocka_unit_test_setup_teardown(test_claim_labels, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_claim_fencing, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_claim_starts, setup, teardown),              \
+                cmocka_unit_test_setup_teardown(test_def_list_filters, setup, teardown),          \
                 cmocka_unit_test_setup_teardown(test_claim_node_lost, setup, teardown),           \
                 cmocka_unit_test_setup_teardown(test_claim_stop_failed, setup, teardown),         \
                 cmocka_unit_test_setup_teardown(test_claim_concurrent, setup, teardown),          \

@@ -164,6 +164,7 @@ struct repo {
         "SELECT CAST(?1 AS BIGINT), coalesce((SELECT max(attempt) FROM executions WHERE "          \
         "instance_id = ?1), 0) + 1, CAST(?2 AS TEXT), CAST(?3 AS BIGINT), CAST(?4 AS TEXT), "      \
         "CAST(?5 AS BIGINT)" from " RETURNING id, attempt"
+#define DEF_LIST_COLS "tenant, kind, name, version, spec, NULL, updated_at, updated_by"
 #define REQUEST_COLS                                                                               \
         "id, tenant, instance_id, action, actor, reason, created_at, done_at, result, message"
 
@@ -178,6 +179,9 @@ enum rs {
         RS_DEF_VERSION_ADD,
         RS_DEF_GET,
         RS_DEF_LIST,
+        RS_DEF_LIST_TENANT,
+        RS_DEF_LIST_KIND,
+        RS_DEF_LIST_TENANT_KIND,
         RS_DEF_DELETE,
         RS_DEF_HISTORY,
         RS_AUDIT_ADD,
@@ -326,9 +330,17 @@ static const char *const rs_sql[RS_COUNT] = {
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         [RS_DEF_GET] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
                        "FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
-        [RS_DEF_LIST] = "SELECT tenant, kind, name, version, spec, NULL, updated_at, updated_by "
-                        "FROM definitions WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) "
-                        "AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2) ORDER BY tenant, kind, name",
+        /* One statement per filter given, each able to use the key (tenant, kind,
+         * name): `(?1 IS NULL OR tenant = ?1)` reads every definition, and the alert
+         * worker lists the settings four times a second. A kind of every tenant: the
+         * key searched per tenant. */
+        [RS_DEF_LIST] = "SELECT " DEF_LIST_COLS " FROM definitions ORDER BY tenant, kind, name",
+        [RS_DEF_LIST_TENANT] = "SELECT " DEF_LIST_COLS " FROM definitions WHERE tenant = ?1 "
+                               "ORDER BY tenant, kind, name",
+        [RS_DEF_LIST_KIND] = "SELECT " DEF_LIST_COLS " FROM definitions WHERE tenant IN (SELECT "
+                             "name FROM tenants) AND kind = ?1 ORDER BY tenant, kind, name",
+        [RS_DEF_LIST_TENANT_KIND] = "SELECT " DEF_LIST_COLS " FROM definitions WHERE tenant = ?1 "
+                                    "AND kind = ?2 ORDER BY tenant, kind, name",
         [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
         [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
                            "changed_by FROM definition_versions "
@@ -1139,7 +1151,11 @@ int store_def_list(struct store *s, const char *tenant, const char *kind,
                    struct store_def_list *ret, struct batch_err *reterr)
 {
         struct repo *r = (struct repo *)s;
-        return def_list(r, q(r, RS_DEF_LIST, "tt", tenant, kind), ret, reterr);
+        struct sql_stmt *st = tenant && kind ? q(r, RS_DEF_LIST_TENANT_KIND, "tt", tenant, kind)
+                              : tenant       ? q(r, RS_DEF_LIST_TENANT, "t", tenant)
+                              : kind         ? q(r, RS_DEF_LIST_KIND, "t", kind)
+                                             : q(r, RS_DEF_LIST, "");
+        return def_list(r, st, ret, reterr);
 }
 
 static int do_delete(struct repo *r, void *arg, struct batch_err *reterr)
