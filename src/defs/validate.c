@@ -50,6 +50,8 @@ struct vctx {
         const struct defset *set;
         struct diag_list *diags;
         struct name_index names;
+        const struct settings_def **settings; /* the set's settings documents (few) */
+        size_t nsettings;
         int oom;
 };
 
@@ -222,12 +224,13 @@ static void check_zone(struct vctx *v, const struct def_doc *d, const char *key,
 }
 
 /* The tenant's settings document in the set, or NULL. */
-static const struct settings_def *tenant_settings(const struct defset *set, const char *tenant)
+/* The settings of `tenant` among the set's settings documents (collected once: a scan of
+ * every document per job made validation quadratic), or NULL. */
+static const struct settings_def *tenant_settings(const struct vctx *v, const char *tenant)
 {
-        for (size_t i = 0; i < set->ndocs; i++)
-                if (set->docs[i].kind == DEF_SETTINGS &&
-                    same_tenant(set->docs[i].u.settings.tenant, tenant))
-                        return &set->docs[i].u.settings;
+        for (size_t i = 0; i < v->nsettings; i++)
+                if (same_tenant(v->settings[i]->tenant, tenant))
+                        return v->settings[i];
         return NULL;
 }
 
@@ -236,7 +239,7 @@ static const struct settings_def *tenant_settings(const struct defset *set, cons
 static void check_interval(struct vctx *v, const struct def_doc *d, const struct cron *c)
 {
         const struct job_def *j = &d->u.job;
-        const struct settings_def *st = tenant_settings(v->set, j->tenant);
+        const struct settings_def *st = tenant_settings(v, j->tenant);
         if (!st || st->min_interval_minutes <= 0)
                 return;
         int64_t gap = cron_min_interval(c);
@@ -551,8 +554,19 @@ out:
 int defs_validate(const struct defset *set, struct diag_list *diags)
 {
         struct vctx v = {.set = set, .diags = diags};
-        if (index_build(&v.names, set) < 0)
+        size_t n = 0;
+        for (size_t i = 0; i < set->ndocs; i++)
+                n += set->docs[i].kind == DEF_SETTINGS;
+        v.settings = calloc(n ? n : 1, sizeof(*v.settings));
+        if (!v.settings)
                 return BATCH_ENOMEM;
+        for (size_t i = 0; i < set->ndocs; i++)
+                if (set->docs[i].kind == DEF_SETTINGS)
+                        v.settings[v.nsettings++] = &set->docs[i].u.settings;
+        if (index_build(&v.names, set) < 0) {
+                free(v.settings);
+                return BATCH_ENOMEM;
+        }
         for (size_t i = 0; i < set->ndocs; i++) {
                 const struct def_doc *d = &set->docs[i];
                 switch (d->kind) {
@@ -564,6 +578,7 @@ int defs_validate(const struct defset *set, struct diag_list *diags)
         check_duplicates(&v);
         int r = check_cycles(&v);
         free(v.names.docs);
+        free(v.settings);
         if (r < 0)
                 return r;
         return v.oom ? BATCH_ENOMEM : 0;
