@@ -22,6 +22,7 @@
 
 #include "api/metrics.h"
 #include "common/files.h"
+#include "daemon/mail.h"
 
 #define HEAD_MAX 600           /* the first line of the pipe */
 #define HEAD_WAIT_MS 60000     /* for the other node's answer to begin */
@@ -167,6 +168,13 @@ static int start_call(const char *url, const char *auth, const char *range, cons
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0) {
                 snprintf(why, len, "pipe: %s", strerror(errno));
+                return -1;
+        }
+        struct batch_err err;
+        if (mail_global_init(&err) < 0) {
+                close(p[0]);
+                close(p[1]);
+                snprintf(why, len, "%s", err.msg);
                 return -1;
         }
         struct call *k = calloc(1, sizeof(*k));

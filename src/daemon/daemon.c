@@ -50,7 +50,6 @@
 #include "daemon/jobkill.h"
 #include "daemon/settings.h"
 #include "daemon/key.h"
-#include "daemon/mail.h"
 #include "daemon/node.h"
 #include "daemon/notify.h"
 #include "daemon/remote.h"
@@ -3422,14 +3421,6 @@ int main(int argc, char **argv)
                 dclock_init_virtual(&d.clock, t, rate);
         } else {
                 dclock_init_real(&d.clock);
-        }
-        /* libcurl (alert e-mail and webhooks) is initialised once, before any thread. */
-        {
-                struct batch_err err;
-                if (mail_global_init(&err) < 0) {
-                        fprintf(stderr, "batchd: %s\n", err.msg);
-                        return 1;
-                }
         }
         /* systemd's notification socket, read (and removed from the environment) before
          * any child is started. */

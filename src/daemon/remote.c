@@ -15,6 +15,7 @@
 
 #include "common/urlmask.h"
 #include "daemon/dlog.h"
+#include "daemon/mail.h"
 
 #define MAX_THREADS 16
 
@@ -72,6 +73,11 @@ static void perform(struct remote_call *c)
 {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        struct batch_err err;
+        if (mail_global_init(&err) < 0) {
+                snprintf(c->error, sizeof(c->error), "%s", err.msg);
+                return;
+        }
         CURL *h = curl_easy_init();
         if (!h) {
                 snprintf(c->error, sizeof(c->error), "libcurl cannot start");

@@ -51,7 +51,8 @@ void remote_call_free(struct remote_call *c);
 
 struct remote_worker;
 
-/* Starts `threads` worker threads (1..16). curl_global_init must have run. Returns 0,
+/* Starts `threads` worker threads (1..16); each call initialises libcurl first
+ * (mail_global_init, once per process). Returns 0,
  * BATCH_ENOMEM or BATCH_EIO (eventfd or thread creation failed). */
 int remote_worker_start(int threads, struct remote_worker **ret, struct batch_err *reterr);
 
