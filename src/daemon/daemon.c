@@ -1263,9 +1263,6 @@ static void take_answers(struct daemon *d)
         }
 }
 
-/* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
- * caller's transaction); *g is filled for the go after the commit. Returns false when
- * the launch failed (the instance is then Start Failed). */
 /* The trigger latency of a first attempt launched now: from `from` (its due time, a
  * submit's creation; on the tenant's clock, `off`) to now, on the real clock only. */
 static void observe_trigger(struct daemon *d, const struct time_offset *off, int64_t from)
@@ -1314,6 +1311,9 @@ static int spawn_run(struct daemon *d, const struct sched_model *m, const struct
         return rc < 0 ? -1 : 0;
 }
 
+/* Launches inst (in 2 Starting): forks its supervisor and records the execution (in the
+ * caller's transaction); *g is filled for the go after the commit. Returns false when
+ * the launch failed (the instance is then Start Failed). */
 static bool launch(struct daemon *d, size_t t, struct sched_inst *in, int64_t now, struct go *g)
 {
         struct tenant_rt *tr = &d->tenants[t];
@@ -1400,6 +1400,16 @@ static void drop_status_file(struct daemon *d, struct run *r)
                 r->unlink_status = true;
         else
                 unlink(r->status_path);
+}
+
+/* Run r's tenant (into *ret_tr) and its instance in that tenant's scheduler, or NULL:
+ * none for a claimed run, whose instance the planner follows from the repository. */
+static struct sched_inst *run_sched_inst(struct daemon *d, const struct run *r,
+                                         struct tenant_rt **ret_tr)
+{
+        struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
+        *ret_tr = tr;
+        return tr && tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
 }
 
 /* The run's supervisor got no go (its status file says "not-started"): the job never
@@ -1531,8 +1541,8 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                             : store_execution_finish(d->st, r->exec_id, exit_status,
                                                      why[0] ? why : NULL, now, &err);
         tx_note(d, rc, &err);
-        struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
-        struct sched_inst *in = tr && tr->sched ? sched_find_ext(tr->sched, r->instance) : NULL;
+        struct tenant_rt *tr;
+        struct sched_inst *in = run_sched_inst(d, r, &tr);
         if (r->claimed && rc != BATCH_EIO && rc != BATCH_ENOMEM)
                 dlog("info", NULL, r->instance, r->exec_id, RTRACE(r), "ended: %s%s",
                      why[0] ? why : "success",
@@ -1619,14 +1629,14 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                 return;
         }
         buf[n] = '\0';
-        struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
         for (char *line = buf; line && *line;) {
                 char *nl = strchr(line, '\n');
                 bool whole = !r->report_partial && nl; /* a line from its start to its end */
                 r->report_partial = !nl;
                 if (nl)
                         *nl = '\0';
-                struct sched_inst *in = tr ? sched_find_ext(tr->sched, r->instance) : NULL;
+                struct tenant_rt *tr;
+                struct sched_inst *in = run_sched_inst(d, r, &tr);
                 struct run_outcome o = {.kind = RUN_NONE};
                 int jp = 0;
                 unsigned long long js = 0;
@@ -1676,9 +1686,8 @@ static void stop_timers(struct daemon *d, int64_t now, int64_t *next_ms)
                                 r->stop_deadline_ms = t + dclock_real_ms(&d->clock, KILL_WAIT_S);
                         } else {
                                 r->stop_stage = 3;
-                                struct tenant_rt *tr = r->claimed ? NULL : &d->tenants[r->tenant];
-                                struct sched_inst *in = tr ? sched_find_ext(tr->sched, r->instance)
-                                                           : NULL;
+                                struct tenant_rt *tr;
+                                struct sched_inst *in = run_sched_inst(d, r, &tr);
                                 if (in)
                                         sched_stop_failed(tr->sched, in,
                                                           offset_to_scheduling(&tr->model.offset,
@@ -2692,8 +2701,10 @@ static struct catalog *catalog_get(struct daemon *d)
 }
 
 /* The definition of job `job` of `tenant` for a claimed run, and its tenant's model:
- * the planner's own while it plans, else the catalog's. NULL when there is none. */
-static const struct job_def *claim_def(struct daemon *d, const char *tenant, const char *job,
+ * the planner's own while it plans, else catalog c's (catalog_get, read once per claim).
+ * NULL when there is none. */
+static const struct job_def *claim_def(struct daemon *d, const struct catalog *c,
+                                       const char *tenant, const char *job,
                                        const struct sched_model **ret_model)
 {
         const struct sched_model *m = NULL;
@@ -2701,7 +2712,6 @@ static const struct job_def *claim_def(struct daemon *d, const char *tenant, con
                 size_t t = tenant_index(d, tenant);
                 m = t < d->ntenants ? &d->tenants[t].model : NULL;
         } else {
-                struct catalog *c = catalog_get(d);
                 for (size_t i = 0; c && i < c->n && !m; i++)
                         if (!strcmp(c->names[i], tenant))
                                 m = &c->models[i];
@@ -2737,15 +2747,16 @@ struct claimed_spawn {
         char log_path[PATH_MAX], status_path[PATH_MAX];
 };
 
-/* Starts the supervisor of claimed instance c into *sp: true when started; false when
- * it was not (recorded as a failed start, or the transaction failed). */
-static bool spawn_claimed(struct daemon *d, const struct store_claim *c,
-                          struct claimed_spawn *sp, int64_t now)
+/* Starts the supervisor of claimed instance c (its job's definition from catalog cat
+ * unless this node plans) into *sp: true when started; false when it was not (recorded
+ * as a failed start, or the transaction failed). */
+static bool spawn_claimed(struct daemon *d, const struct catalog *cat,
+                          const struct store_claim *c, struct claimed_spawn *sp, int64_t now)
 {
         char why[400] = "";
         struct batch_err err = {0};
         sp->c = c;
-        sp->def = claim_def(d, c->tenant, c->job, &sp->m);
+        sp->def = claim_def(d, cat, c->tenant, c->job, &sp->m);
         int grc = store_instance_get(d->st, c->instance_id, &sp->si, &err);
         if (grc < 0) {
                 tx_note(d, grc, &err);
@@ -2811,8 +2822,9 @@ static void launch_claimed(struct daemon *d, const struct store_claim_list *l)
         if (!sp || !runs)
                 tx_note(d, batch_err_set(&err, BATCH_ENOMEM, "runs", "out of memory launching "
                                          "claimed runs"), &err);
+        const struct catalog *cat = d->cluster.planning && d->ntenants ? NULL : catalog_get(d);
         for (size_t i = 0; sp && runs && i < l->n && !d->tx_failed; i++)
-                if (spawn_claimed(d, &l->items[i], &sp[n], now)) {
+                if (spawn_claimed(d, cat, &l->items[i], &sp[n], now)) {
                         runs[n] = (struct store_claim_run){
                                 .instance_id = l->items[i].instance_id,
                                 .token = l->items[i].token, .pid = sp[n].h.pid,
