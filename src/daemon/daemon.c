@@ -3660,7 +3660,13 @@ int main(int argc, char **argv)
                                                    "refused, see the log)"
                                                  : "READY=1\nSTATUS=scheduling (reloaded)");
                 }
-                node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns, (int)d.max_runs);
+                /* The heartbeat is a commit of its own: a node that plans alone writes
+                 * it after the turn (below), so that it never delays the runs falling
+                 * due at the same wakeup; in a cluster the lease's verdict needs it
+                 * first. */
+                if (d.cluster.on)
+                        node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns,
+                                  (int)d.max_runs);
                 /* In a cluster: the planner lease, taken and kept only while the node's
                  * clock agrees with the database's (a virtual clock never does: the
                  * lease runs on real time, so there the verdict does not count); a
@@ -3774,6 +3780,9 @@ int main(int argc, char **argv)
                 if (d.cluster.on && d.claim_now)
                         claim_runs(&d);
                 nd_calls(&d); /* after the commit: a created instance is recorded */
+                if (!d.cluster.on)
+                        node_tick(&d.node, d.st, &d.clock, mono_ms(), (int)d.nruns,
+                                  (int)d.max_runs);
                 if (d.alerts_raised) {
                         d.alerts_raised = false;
                         alerts_worker_wake(d.alerts);
