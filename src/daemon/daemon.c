@@ -2127,6 +2127,10 @@ static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *
         struct buf k;
         buf_init(&k, 0);
         struct diag_list diags = {0, NULL};
+        /* The stored definitions were validated when applied: their key positions only
+         * serve the overlay's diagnostics. Not recording them spares the allocations
+         * (and the holes their freeing left among the definitions' strings). */
+        set->no_key_positions = !d->overlay.ndocs;
         for (size_t i = 0; i < l.n; i++) {
                 buf_printf(&k, "%s/%s/%s/%lld\n", l.items[i].tenant, l.items[i].kind,
                            l.items[i].name, (long long)l.items[i].version);

@@ -178,6 +178,10 @@ struct defset {
         char **files;
         size_t ndocs;
         struct def_doc *docs;
+        bool no_key_positions;        /* set by the caller before loading: record no key
+                                         positions (each doc's `keys`), so diagnostics
+                                         point at the document's start; saves a few
+                                         hundred bytes per document (batchd) */
 };
 
 /* One problem found in the definitions. */
