@@ -2491,7 +2491,9 @@ static int rebuild(struct daemon *d)
                 nd_restore(d, tr);
         }
         drop_key_positions(&d->set);
-        /* Loading parsed every stored definition: give the scratch memory back. */
+        /* Loading parsed every stored definition and read every job's latest instance:
+         * give the scratch memory and SQLite's cached pages back. */
+        store_release_memory(d->st);
         malloc_trim(0);
         dlog("info", NULL, 0, 0, NULL, "loaded %zu tenant(s) from the repository", d->ntenants);
         return 0;
