@@ -44,7 +44,8 @@ CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DAEMON_SRC:= $(wildcard src/daemon/*.c src/api/*.c)
 DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o $(BUILD)/gen/ui.o
-DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lcurl -lpthread
+# libcurl is loaded at run time, at its first use (src/daemon/curlload.h), like libpq.
+DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lpthread
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
