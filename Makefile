@@ -37,14 +37,16 @@ LIB_SRC   := $(wildcard src/common/*.c src/core/*.c src/sys/*.c src/defs/*.c src
              src/store/*.c \
              src/store/*/*.c)
 # libpq is loaded at run time by the PostgreSQL backend (src/store/postgres/pq.h); only
-# the tests that call it themselves link it.
-LIBS      := -lyaml -lsqlite3 -lsodium -lxlsxwriter -lm
+# the tests that call it themselves link it. libxlsxwriter likewise, by the report's XLSX
+# form (src/ops/xlsxload.h).
+LIBS      := -lyaml -lsqlite3 -lsodium -lm
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DAEMON_SRC:= $(wildcard src/daemon/*.c src/api/*.c)
 DAEMON_OBJ:= $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o $(BUILD)/gen/ui.o
-DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lcurl -lpthread
+# libcurl is loaded at run time, at its first use (src/daemon/curlload.h), like libpq.
+DAEMON_LIBS:= -lmicrohttpd -ljansson -lsodium -lpthread
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)

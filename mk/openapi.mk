@@ -4,7 +4,8 @@
 
 OPENAPI_CHECK     := $(BUILD)/tests/api/openapi_check
 OPENAPI_CHECK_OBJ := $(filter $(BUILD)/src/api/%,$(DAEMON_OBJ)) $(BUILD)/src/daemon/clock.o \
-                     $(BUILD)/src/daemon/dlog.o $(BUILD)/src/daemon/mail.o $(BUILD)/gen/openapi.o \
+                     $(BUILD)/src/daemon/dlog.o $(BUILD)/src/daemon/mail.o \
+                     $(BUILD)/src/daemon/curlload.o $(BUILD)/gen/openapi.o \
                      $(BUILD)/gen/ui.o
 
 TEST_EXTRA += test-openapi

@@ -7,7 +7,8 @@
 
 TEST_EXTRA += test-transport
 
-TRANSPORT_OBJ := $(BUILD)/src/daemon/mail.o $(BUILD)/src/daemon/webhook.o
+TRANSPORT_OBJ := $(BUILD)/src/daemon/mail.o $(BUILD)/src/daemon/webhook.o \
+                 $(BUILD)/src/daemon/curlload.o
 
 .PHONY: test-transport test-transport-one
 
@@ -15,7 +16,7 @@ $(BUILD)/tests/daemon/mail_send_test: $(BUILD)/tests/daemon/mail_send_test.o $(T
                                       $(BUILD)/libbatchcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TRANSPORT_OBJ) $(BUILD)/libbatchcore.a -lcurl $(LIBS) -lpthread
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TRANSPORT_OBJ) $(BUILD)/libbatchcore.a $(LIBS) -lpthread
 
 # One run of the script with this build's driver.
 test-transport-one: test-deps $(BUILD)/tests/daemon/mail_send_test

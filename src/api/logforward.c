@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "daemon/curlload.h"
 #include <microhttpd.h>
 
 #include "api/metrics.h"

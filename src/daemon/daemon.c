@@ -2127,6 +2127,10 @@ static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *
         struct buf k;
         buf_init(&k, 0);
         struct diag_list diags = {0, NULL};
+        /* The stored definitions were validated when applied: their key positions only
+         * serve the overlay's diagnostics. Not recording them spares the allocations
+         * (and the holes their freeing left among the definitions' strings). */
+        set->no_key_positions = !d->overlay.ndocs;
         for (size_t i = 0; i < l.n; i++) {
                 buf_printf(&k, "%s/%s/%s/%lld\n", l.items[i].tenant, l.items[i].kind,
                            l.items[i].name, (long long)l.items[i].version);
@@ -2487,7 +2491,9 @@ static int rebuild(struct daemon *d)
                 nd_restore(d, tr);
         }
         drop_key_positions(&d->set);
-        /* Loading parsed every stored definition: give the scratch memory back. */
+        /* Loading parsed every stored definition and read every job's latest instance:
+         * give the scratch memory and SQLite's cached pages back. */
+        store_release_memory(d->st);
         malloc_trim(0);
         dlog("info", NULL, 0, 0, NULL, "loaded %zu tenant(s) from the repository", d->ntenants);
         return 0;

@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "daemon/curlload.h"
 
 #include "common/urlmask.h"
 #include "common/utf8.h"
@@ -39,6 +39,9 @@ static void global_init_once(void)
 
 int mail_global_init(struct batch_err *reterr)
 {
+        int r = curlload_load(reterr);
+        if (r < 0)
+                return r;
         pthread_once(&global_once, global_init_once);
         if (global_rc != CURLE_OK)
                 return batch_err_set(reterr, BATCH_EIO, NULL, "cannot initialise libcurl: %s",

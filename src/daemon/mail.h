@@ -39,11 +39,12 @@ struct mail_message {
         const char *message_id; /* "<...@...>", the same for every retry of one delivery */
 };
 
-/* Initialises libcurl for the whole process (curl_global_init), once; later calls
- * return the first call's result. Every use of libcurl in batchd calls it first
- * (mail_send, webhook_post, the remote worker, the log forwarder), from any thread:
- * the first one pays for it (OpenSSL's set-up, 3 MiB resident), so a daemon that sends
- * nothing does not. Debian's libcurl is built thread-safe ("threadsafe" in `curl
+/* Loads libcurl (curlload_load: dlopen) and initialises it for the whole process
+ * (curl_global_init), once; later calls return the first call's result. Every use of
+ * libcurl in batchd calls it first (mail_send, webhook_post, the remote worker, the log
+ * forwarder), from any thread: the first one pays for it (mapping libcurl, OpenSSL and
+ * the rest, and OpenSSL's set-up: 3 MiB resident), so a daemon that sends nothing does
+ * not. Debian's libcurl is built thread-safe ("threadsafe" in `curl
  * --version`), which a first call after threads have started needs. Returns 0 or
  * BATCH_EIO. */
 int mail_global_init(struct batch_err *reterr);

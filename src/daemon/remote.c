@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "daemon/curlload.h"
 #include <sodium.h>
 
 #include "common/urlmask.h"

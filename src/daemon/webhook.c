@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "daemon/curlload.h"
 #include <sodium.h>
 
 #include "common/urlmask.h"

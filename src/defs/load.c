@@ -121,6 +121,8 @@ static void path_join(char *buf, size_t len, const char *prefix, const char *key
 static void remember_key(struct ctx *cx, const char *path, const yaml_node_t *n)
 {
         struct def_doc *d = cx->doc;
+        if (cx->set->no_key_positions)
+                return;
         struct def_keypos *k = realloc(d->keys, (d->nkeys + 1) * sizeof(*k));
         if (!k) {
                 cx->oom = 1;

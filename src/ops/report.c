@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xlsxwriter.h>
+#include "ops/xlsxload.h"
 
 #include "common/json.h"
 #include "core/lifecycle.h"
@@ -562,6 +562,9 @@ static void write_sheet(lxw_workbook *wb, const struct report_daily *r)
 
 int report_daily_xlsx(const struct report_daily *r, struct buf *b, struct batch_err *reterr)
 {
+        int lr = xlsxload_load(reterr);
+        if (lr < 0)
+                return lr;
         const char *dir = getenv("TMPDIR");
         char path[4096];
         snprintf(path, sizeof(path), "%s/batchd-report-XXXXXX", dir && *dir ? dir : "/tmp");

@@ -6,6 +6,7 @@
 #include "core/lifecycle.h"
 #include "store/rollup.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,14 @@ void *store_native(struct store *s, const char **ret_kind)
         if (ret_kind)
                 *ret_kind = s->ops->name;
         return s->ops->native(s);
+}
+
+void store_release_memory(struct store *s)
+{
+        const char *kind;
+        void *db = store_native(s, &kind);
+        if (db && !strcmp(kind, "sqlite"))
+                sqlite3_db_release_memory(db);
 }
 
 /* ---- report ----------------------------------------------------------------- */

@@ -1020,6 +1020,12 @@ void store_savepoint_rollback(struct store *s);
  * writes its own tables in the repository's transaction (the SDK's SQL writers). */
 void *store_native(struct store *s, const char **ret_kind);
 
+/* Gives back the memory the connection holds but does not need now: SQLite's cached pages
+ * that no statement uses (sqlite3_db_release_memory; the cache fills again as pages are
+ * read); nothing for other backends. For a long-lived process after a large read (batchd
+ * after loading its schedulers). */
+void store_release_memory(struct store *s);
+
 /* The requests about instance `instance_id` with ids greater than after_id, done or
  * not, oldest first (at most 1000). */
 int store_request_list(struct store *s, int64_t instance_id, int64_t after_id,

@@ -199,6 +199,8 @@ static int quick_check(struct sql_conn *c, const char *path, struct batch_err *r
                 r = batch_err_set(reterr, BATCH_EIO, "db", "db: %s failed the integrity check: %s",
                                   path, verdict ? verdict : sqlite3_errmsg(c->db));
         sqlite3_finalize(qc);
+        /* The check read every page: give back the cache it filled (2 MB by default). */
+        sqlite3_db_release_memory(c->db);
         return r;
 }
 
