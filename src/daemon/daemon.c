@@ -65,6 +65,7 @@
 #include "store/store.h"
 
 #define STOP_GRACE_S 30   /* SIGTERM, then SIGKILL after this (real seconds) */
+#define RUNNING_DEFER_MS 20 /* a "running" report waits this long for its run's end */
 #define KILL_WAIT_S 10    /* after SIGKILL: Stop Failed if the run has not ended */
 #define MAX_RUNS_DEFAULT 256
 
@@ -86,6 +87,10 @@ struct run {
         int stop_stage;    /* 0 none, 1 SIGTERM sent, 2 SIGKILL sent, 3 Stop Failed */
         bool stop_pending; /* Stopping is being recorded: SIGTERM after the commit */
         bool report_partial; /* the last report read ended inside a line */
+        /* Its "running" report, not yet told to the scheduler (record_running): the
+         * daemon clock's second it came, 0 when none is waiting, and the monotonic
+         * millisecond by which it is recorded. */
+        int64_t running_at, running_by_ms;
         char trace[TRACE_ID_LEN + 1]; /* the instance's trace id, on each of its log lines */
         int64_t stop_deadline_ms;
         /* A remote (http) run: no supervisor, pid 0 (docs/remote-jobs.md). */
@@ -1556,7 +1561,11 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                 int64_t snow = offset_to_scheduling(&tr->model.offset, now);
                 bool exited = o.kind == RUN_EXITED || o.kind == RUN_SIGNALED;
                 if (in->state == STATE_STARTING && exited)
-                        sched_started(tr->sched, in, snow);
+                        sched_started(tr->sched, in,
+                                      r->running_at ? offset_to_scheduling(&tr->model.offset,
+                                                                           r->running_at)
+                                                    : snow);
+                r->running_at = 0;
                 bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
                 enum sched_end how;
                 if (!exited)
@@ -1645,8 +1654,10 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                 if (whole && r->claimed && !strncmp(line, "running ", 8))
                         run_claimed_running(d, r, now);
                 else if (whole && in && !strncmp(line, "running ", 8) &&
-                         in->state == STATE_STARTING)
-                        sched_started(tr->sched, in, offset_to_scheduling(&tr->model.offset, now));
+                         in->state == STATE_STARTING && !r->running_at) {
+                        r->running_at = now;
+                        r->running_by_ms = mono_ms() + RUNNING_DEFER_MS;
+                }
                 else if (whole && sscanf(line, "exit %d", &o.code) == 1)
                         o.kind = RUN_EXITED;
                 else if (whole && sscanf(line, "signal %d", &o.code) == 1)
@@ -1657,6 +1668,35 @@ static void run_report(struct daemon *d, struct run *r, int64_t now)
                 }
                 line = nl ? nl + 1 : NULL;
         }
+}
+
+/* Tells the scheduler of the "running" reports whose time has come, in the caller's
+ * transaction. A report waits up to RUNNING_DEFER_MS, or until its run's end
+ * (run_ended): a short run's start and end are then recorded in one commit, and the
+ * commit of a start does not hold up the turn that records another run's end
+ * (docs/daemon.md, "Runs and their supervisors"). */
+static void record_running(struct daemon *d)
+{
+        int64_t t = mono_ms();
+        for (struct run *r = d->runs; r; r = r->next) {
+                if (!r->running_at || r->dead || t < r->running_by_ms)
+                        continue;
+                struct tenant_rt *tr;
+                struct sched_inst *in = run_sched_inst(d, r, &tr);
+                if (in && in->state == STATE_STARTING)
+                        sched_started(tr->sched, in,
+                                      offset_to_scheduling(&tr->model.offset, r->running_at));
+                r->running_at = 0;
+        }
+}
+
+/* Lowers *next_ms to the wait until the next "running" report is due (record_running). */
+static void running_wait(const struct daemon *d, int64_t *next_ms)
+{
+        int64_t t = mono_ms();
+        for (const struct run *r = d->runs; r; r = r->next)
+                if (r->running_at && !r->dead && r->running_by_ms - t < *next_ms)
+                        *next_ms = r->running_by_ms > t ? r->running_by_ms - t : 0;
 }
 
 static void stop_run(struct daemon *d, struct run *r)
@@ -3253,6 +3293,7 @@ static void arm_timer(struct daemon *d)
         }
         int64_t ms = us / 1000 + 1;
         stop_timers(d, dclock_now(&d->clock), &ms);
+        running_wait(d, &ms);
         if (ms * 1000 < us)
                 us = ms * 1000;
         struct itimerspec its = {0};
@@ -3778,6 +3819,7 @@ int main(int argc, char **argv)
                 remote_polls(&d);
                 if (d.cluster.on && (d.progress_now || mono_ms() >= d.next_progress_ms))
                         follow_claimed(&d);
+                record_running(&d);
                 advance(&d);
                 drain_pending(&d);
                 advance(&d);
