@@ -601,7 +601,9 @@ static const char *const rs_sql[RS_COUNT] = {
         [RS_REPORT_PACKS_JOB] = REPORT_PACKS_SQL(REPORT_ONE),
         [RS_PACK_CLEAR] = "DELETE FROM run_packs WHERE tenant = " ROLLUP_OF("tenant")
                           " AND job = " ROLLUP_OF("job") " AND period = " ROLLUP_PERIOD_OF,
-        [RS_PACK_COUNT] = "SELECT count(*) FROM run_slots{BY_JOB_SLOT} " PACK_OF_INSTANCE,
+        /* Only whether there are more than ROLLUP_PACK_MAX: counted up to one more. */
+        [RS_PACK_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM run_slots{BY_JOB_SLOT} "
+                          PACK_OF_INSTANCE " LIMIT " ROLLUP_STR(ROLLUP_PACK_MAX) " + 1) x",
         [RS_PACK_FILL] = ROLLUP_PACK_INSERT("{BY_JOB_SLOT}", PACK_OF_INSTANCE),
         [RS_PACK_MARK] = "INSERT INTO run_packs(tenant, job, period, data) VALUES ("
                          ROLLUP_OF("tenant") ", " ROLLUP_OF("job") ", " ROLLUP_PERIOD_OF ", '*')",
