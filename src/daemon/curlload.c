@@ -1,7 +1,8 @@
 /* curlload.c: loading libcurl on first use (see curlload.h). */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+
+#include "common/dlload.h"
 
 #define CURLLOAD_NO_REDIRECT
 #include "daemon/curlload.h"
@@ -21,22 +22,12 @@ static char load_error[200];
 
 static void load(void)
 {
-        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(load_error, sizeof(load_error),
-                         "libcurl is not installed (Debian package libcurl4): %s", dlerror());
-                return;
-        }
-        struct curlload_api got;
-#define LOAD_ONE(name)                                                                             \
-        *(void **)&got.name = dlsym(h, #name);                                                     \
-        if (!got.name) {                                                                           \
-                snprintf(load_error, sizeof(load_error), "libcurl lacks %s", #name);              \
-                return;                                                                            \
-        }
-        CURLLOAD_FUNCTIONS(LOAD_ONE)
-#undef LOAD_ONE
-        curlload = got;
+        static const char *const names[] = DLLOAD_NAMES(CURLLOAD_FUNCTIONS);
+        enum { N = sizeof(names) / sizeof(names[0]) };
+        void *slots[N];
+        if (dl_load("libcurl.so.4", "libcurl", "libcurl4", names, slots, N, load_error,
+                    sizeof(load_error)) == 0)
+                DLLOAD_FILL(CURLLOAD_FUNCTIONS, &curlload, slots);
 }
 
 int curlload_load(struct batch_err *reterr)

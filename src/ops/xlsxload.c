@@ -1,7 +1,8 @@
 /* xlsxload.c: loading libxlsxwriter on first use (see xlsxload.h). */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+
+#include "common/dlload.h"
 
 #define XLSXLOAD_NO_REDIRECT
 #include "ops/xlsxload.h"
@@ -13,23 +14,12 @@ static char load_error[200];
 
 static void load(void)
 {
-        void *h = dlopen("libxlsxwriter.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(load_error, sizeof(load_error),
-                         "libxlsxwriter is not installed (Debian package libxlsxwriter4): %s",
-                         dlerror());
-                return;
-        }
-        struct xlsxload_api got;
-#define LOAD_ONE(name)                                                                             \
-        *(void **)&got.name = dlsym(h, #name);                                                     \
-        if (!got.name) {                                                                           \
-                snprintf(load_error, sizeof(load_error), "libxlsxwriter lacks %s", #name);        \
-                return;                                                                            \
-        }
-        XLSXLOAD_FUNCTIONS(LOAD_ONE)
-#undef LOAD_ONE
-        xlsxload = got;
+        static const char *const names[] = DLLOAD_NAMES(XLSXLOAD_FUNCTIONS);
+        enum { N = sizeof(names) / sizeof(names[0]) };
+        void *slots[N];
+        if (dl_load("libxlsxwriter.so.4", "libxlsxwriter", "libxlsxwriter4", names, slots, N,
+                    load_error, sizeof(load_error)) == 0)
+                DLLOAD_FILL(XLSXLOAD_FUNCTIONS, &xlsxload, slots);
 }
 
 int xlsxload_load(struct batch_err *reterr)

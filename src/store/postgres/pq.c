@@ -1,7 +1,8 @@
 /* pq.c: loading libpq on first use (see pq.h). */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+
+#include "common/dlload.h"
 #include <string.h>
 
 #include <libpq-fe.h>
@@ -25,22 +26,12 @@ static char load_error[200];
 
 static void load(void)
 {
-        void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(load_error, sizeof(load_error),
-                         "libpq is not installed (Debian package libpq5): %s", dlerror());
-                return;
-        }
-        struct pq_api got;
-#define LOAD_ONE(name)                                                                            \
-        *(void **)&got.name = dlsym(h, #name);                                                    \
-        if (!got.name) {                                                                          \
-                snprintf(load_error, sizeof(load_error), "libpq lacks %s", #name);               \
-                return;                                                                           \
-        }
-        PQ_FUNCTIONS(LOAD_ONE)
-#undef LOAD_ONE
-        pq = got; /* the handle stays open for the life of the process */
+        static const char *const names[] = DLLOAD_NAMES(PQ_FUNCTIONS);
+        enum { N = sizeof(names) / sizeof(names[0]) };
+        void *slots[N];
+        if (dl_load("libpq.so.5", "libpq", "libpq5", names, slots, N, load_error,
+                    sizeof(load_error)) == 0)
+                DLLOAD_FILL(PQ_FUNCTIONS, &pq, slots);
 }
 
 int pq_load(struct batch_err *reterr)
