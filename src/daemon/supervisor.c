@@ -804,155 +804,6 @@ static char **unpack_list(struct unpacker *u)
         return v;
 }
 
-/* Sends one request (msg, len bytes, and the two descriptors) on sock. Returns the
- * bytes sent, -1 with errno on failure. */
-static ssize_t send_request(int sock, const char *msg, size_t len, const int fds[2])
-{
-        union {
-                struct cmsghdr h;
-                char b[CMSG_SPACE(2 * sizeof(int))];
-        } ctl;
-        memset(&ctl, 0, sizeof(ctl));
-        struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
-                            .msg_controllen = sizeof(ctl.b)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
-        ssize_t w;
-        while ((w = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-                ;
-        return w;
-}
-
-/* Receives one request on sock into msg (SPAWN_MSG_MAX + 1 bytes) and its two
- * descriptors into fds (-1 when absent). Returns its length, 0 at end-of-file (or an
- * error other than EINTR, which is retried). */
-static size_t recv_request(int sock, char *msg, int fds[2])
-{
-        for (;;) {
-                union {
-                        struct cmsghdr h;
-                        char b[CMSG_SPACE(2 * sizeof(int))];
-                } ctl;
-                struct iovec iov = {.iov_base = msg, .iov_len = SPAWN_MSG_MAX + 1};
-                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
-                                    .msg_controllen = sizeof(ctl.b)};
-                ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                fds[0] = fds[1] = -1;
-                if (n <= 0)
-                        return 0;
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
-                        memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
-                return (size_t)n;
-        }
-}
-
-/* Reads a request's spec (pointing into msg) into *spec; its argv and envp are
- * allocated in *lists (the caller frees lists[0] and lists[1], also on failure). False
- * when malformed. */
-static bool unpack_request(char *msg, size_t n, const int fds[2], struct run_spec *spec,
-                           char **lists[2])
-{
-        struct unpacker u = {.buf = msg, .len = n};
-        memset(spec, 0, sizeof(*spec));
-        char shell = 0;
-        unpack_bytes(&u, &spec->instance_id, sizeof(spec->instance_id));
-        unpack_bytes(&u, &shell, 1);
-        spec->shell = shell;
-        spec->dir = unpack_str(&u);
-        spec->workdir = unpack_str(&u);
-        spec->user = unpack_str(&u);
-        spec->job = unpack_str(&u);
-        spec->trace_id = unpack_str(&u);
-        char format = 0, lease_watch = 0;
-        unpack_bytes(&u, &format, 1);
-        unpack_bytes(&u, &lease_watch, 1);
-        spec->lease_watch = lease_watch;
-        spec->log_format = format == LOG_FORMAT_TEXT ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
-        spec->argv = lists[0] = unpack_list(&u);
-        spec->envp = lists[1] = unpack_list(&u);
-        return !u.bad && spec->argv && spec->argv[0] && spec->envp && spec->dir && fds[0] >= 0 &&
-               fds[1] >= 0;
-}
-
-/* The supervisor's life in a forked child of the spawner, given its request. */
-static void supervise_request(struct run_spec *spec, const int fds[2]) __attribute__((noreturn));
-
-static void supervise_request(struct run_spec *spec, const int fds[2])
-{
-        signal(SIGINT, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        supervise(spec, fds[0], fds[1]);
-}
-
-/* Spares: supervisors forked before their request, each waiting on its own socket
- * under the name "bdspare", so that a request is answered without waiting for a fork.
- * The spawner keeps SPARES of them, forking the missing ones one at a time while no
- * request waits. A spare costs about 100 KiB of private memory. */
-#define SPARES 8
-
-struct spare {
-        pid_t pid;
-        int fd; /* the spawner's end of the spare's socket */
-};
-
-/* A spare's life: it waits for its request on fd, then supervises that run. It exits
- * when the spawner closes the socket (the spawner ended). Never returns. */
-static void spare_serve(int fd) __attribute__((noreturn));
-
-static void spare_serve(int fd)
-{
-        prctl(PR_SET_NAME, "bdspare", 0, 0, 0);
-        static char msg[SPAWN_MSG_MAX + 1];
-        int fds[2];
-        size_t n = recv_request(fd, msg, fds);
-        close(fd);
-        struct run_spec spec;
-        char **lists[2];
-        if (n == 0 || !unpack_request(msg, n, fds, &spec, lists))
-                _exit(0);
-        supervise_request(&spec, fds);
-}
-
-/* Forks a spare into *sp; false when it cannot (sp is then unchanged). */
-static bool spare_fork(int sock, const struct spare *pool, size_t n, struct spare *sp)
-{
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return false;
-        pid_t pid = fork();
-        if (pid == 0) {
-                /* Only its own socket: the daemon must see end-of-file when the spawner
-                 * is gone, and a spare must see it when the spawner is. */
-                close(sock);
-                for (size_t i = 0; i < n; i++)
-                        close(pool[i].fd);
-                close(sv[0]);
-                spare_serve(sv[1]);
-        }
-        close(sv[1]);
-        if (pid < 0) {
-                close(sv[0]);
-                return false;
-        }
-        *sp = (struct spare){pid, sv[0]};
-        return true;
-}
-
-/* Whether a request waits on sock. */
-static bool request_waits(int sock)
-{
-        struct pollfd p = {.fd = sock, .events = POLLIN};
-        return poll(&p, 1, 0) != 0;
-}
-
 void run_spawner_serve(int sock)
 {
         prctl(PR_SET_NAME, "bdspawn", 0, 0, 0);
@@ -961,45 +812,57 @@ void run_spawner_serve(int sock)
         signal(SIGINT, SIG_IGN);  /* the daemon decides; it closes the socket when it ends */
         signal(SIGHUP, SIG_IGN);
         static char msg[SPAWN_MSG_MAX + 1];
-        struct spare pool[SPARES];
-        size_t nspare = 0;
-        bool refill = true; /* false after a failed fork, until the next request */
         for (;;) {
-                if (refill && nspare < SPARES && !request_waits(sock)) {
-                        refill = spare_fork(sock, pool, nspare, &pool[nspare]);
-                        nspare += refill;
+                union {
+                        struct cmsghdr h;
+                        char b[CMSG_SPACE(2 * sizeof(int))];
+                } ctl;
+                struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
+                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                                    .msg_controllen = sizeof(ctl.b)};
+                ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+                if (n < 0 && errno == EINTR)
                         continue;
-                }
-                int fds[2];
-                size_t n = recv_request(sock, msg, fds);
-                if (n == 0)
-                        _exit(0); /* the daemon is gone (the spares see end-of-file) */
-                refill = true;
+                if (n <= 0)
+                        _exit(0); /* the daemon is gone */
+                int fds[2] = {-1, -1};
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+                        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+                struct unpacker u = {.buf = msg, .len = (size_t)n};
                 struct run_spec spec;
-                char **lists[2];
+                memset(&spec, 0, sizeof(spec));
+                char shell = 0;
+                unpack_bytes(&u, &spec.instance_id, sizeof(spec.instance_id));
+                unpack_bytes(&u, &shell, 1);
+                spec.shell = shell;
+                spec.dir = unpack_str(&u);
+                spec.workdir = unpack_str(&u);
+                spec.user = unpack_str(&u);
+                spec.job = unpack_str(&u);
+                spec.trace_id = unpack_str(&u);
+                char format = 0, lease_watch = 0;
+                unpack_bytes(&u, &format, 1);
+                unpack_bytes(&u, &lease_watch, 1);
+                spec.lease_watch = lease_watch;
+                spec.log_format = format == LOG_FORMAT_TEXT ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
+                char **argv = unpack_list(&u), **envp = unpack_list(&u);
                 int32_t answer = -EINVAL;
-                if (unpack_request(msg, n, fds, &spec, lists)) {
-                        /* A spare takes it (one that is gone refuses it); without one a
-                         * supervisor is forked now. */
-                        while (nspare > 0 && answer < 0) {
-                                struct spare *sp = &pool[--nspare];
-                                if (send_request(sp->fd, msg, n, fds) == (ssize_t)n)
-                                        answer = sp->pid;
-                                close(sp->fd);
+                if (!u.bad && argv && argv[0] && envp && spec.dir && fds[0] >= 0 && fds[1] >= 0) {
+                        spec.argv = argv;
+                        spec.envp = envp;
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                close(sock);
+                                signal(SIGINT, SIG_DFL);
+                                signal(SIGHUP, SIG_DFL);
+                                supervise(&spec, fds[0], fds[1]);
                         }
-                        if (answer < 0) {
-                                pid_t pid = fork();
-                                if (pid == 0) {
-                                        close(sock);
-                                        for (size_t i = 0; i < nspare; i++)
-                                                close(pool[i].fd);
-                                        supervise_request(&spec, fds);
-                                }
-                                answer = pid < 0 ? -errno : pid;
-                        }
+                        answer = pid < 0 ? -errno : pid;
                 }
-                free(lists[0]);
-                free(lists[1]);
+                free(argv);
+                free(envp);
                 for (int i = 0; i < 2; i++)
                         if (fds[i] >= 0)
                                 close(fds[i]);
@@ -1049,8 +912,23 @@ static int spawn_via(struct run_spawner *sp, const struct run_spec *spec, struct
                 close(go[1]);
                 return 1;
         }
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(2 * sizeof(int))];
+        } ctl;
+        memset(&ctl, 0, sizeof(ctl));
+        struct iovec iov = {.iov_base = msg, .iov_len = p.len};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                            .msg_controllen = sizeof(ctl.b)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(2 * sizeof(int));
         int fds[2] = {go[0], rep[1]};
-        ssize_t w = send_request(sp->fd, msg, p.len, fds);
+        memcpy(CMSG_DATA(c), fds, sizeof(fds));
+        ssize_t w;
+        while ((w = sendmsg(sp->fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+                ;
         int32_t answer = 0;
         ssize_t r = -1;
         if (w == (ssize_t)p.len)
