@@ -1,6 +1,5 @@
 /* curlload.c: loading libcurl on first use (see curlload.h). */
 #include <pthread.h>
-#include <stdio.h>
 
 #include "common/dlload.h"
 

@@ -1565,7 +1565,6 @@ static void run_ended(struct daemon *d, struct run *r, const struct run_outcome 
                                       r->running_at ? offset_to_scheduling(&tr->model.offset,
                                                                            r->running_at)
                                                     : snow);
-                r->running_at = 0;
                 bool stopping = in->state == STATE_STOPPING || in->state == STATE_STOP_FAILED;
                 enum sched_end how;
                 if (!exited)

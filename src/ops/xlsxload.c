@@ -1,6 +1,5 @@
 /* xlsxload.c: loading libxlsxwriter on first use (see xlsxload.h). */
 #include <pthread.h>
-#include <stdio.h>
 
 #include "common/dlload.h"
 

@@ -1,12 +1,9 @@
 /* pq.c: loading libpq on first use (see pq.h). */
 #include <pthread.h>
-#include <stdio.h>
-
-#include "common/dlload.h"
-#include <string.h>
 
 #include <libpq-fe.h>
 
+#include "common/dlload.h"
 #include "common/err.h"
 
 /* The members of struct pq_api, looked up by name. */
