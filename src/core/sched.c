@@ -38,7 +38,6 @@ struct job_state {
         struct due_memo *dep_due;      /* per parent (spec->deps): that parent's sequence
                                           as this job's instances ask it */
         struct timeout_plan timeouts;
-        char warn_msg[48];                 /* the reason of its SCHED_WARN actions */
 };
 
 struct sched {
@@ -75,7 +74,14 @@ struct sched {
          * just written, likely still in cache, and costs no malloc): at most SPARE_MAX. */
         struct sched_inst **spare;
         size_t nspare, capspare; /* capspare: SPARE_MAX, or 0 (none kept) */
+        /* Reasons replaced since the last advance began: freed when the next one begins,
+         * so an action that still points at one (sched_action.reason) stays readable. */
+        char **old_reasons;
+        size_t nold_reasons, capold_reasons;
 };
+
+/* The reason of an instance that has none. */
+static const char no_reason[] = "";
 
 /* The retired instances a scheduler keeps for reuse (about 330 KiB at most). None under
  * AddressSanitizer: a caller's pointer to a retired instance must stay a use after free
@@ -369,8 +375,8 @@ static int push_action(struct sched_actions *a, struct sched_action act)
         return 0;
 }
 
-/* A block of reason copies (keep_reason); rare: only an instance moved twice before
- * the caller saw the first move needs one. */
+/* A block of reason copies (keep_reason) and warnings' texts; rare: only an instance
+ * moved twice before the caller saw the first move, or a warning, needs one. */
 struct sched_text {
         struct sched_text *next;
         size_t used;
@@ -568,15 +574,54 @@ static void set_next_due(struct sched *s, size_t job, int64_t due)
                 idxheap_set(&s->dues, job, due);
 }
 
-static void set_reason(struct sched_inst *r, const char *reason)
+/* Frees the reasons replaced before this advance (see struct sched). */
+static void old_reasons_free(struct sched *s)
 {
-        if (!reason) {
-                r->reason[0] = '\0';
-        } else if (reason != r->reason) { /* cut to the field as snprintf would */
-                size_t n = strnlen(reason, sizeof(r->reason) - 1);
-                memcpy(r->reason, reason, n);
-                r->reason[n] = '\0';
+        for (size_t i = 0; i < s->nold_reasons; i++)
+                free(s->old_reasons[i]);
+        s->nold_reasons = 0;
+}
+
+/* Gives r its own copy of `reason` (NULL or "": none; cut to SCHED_REASON_MAX - 1 bytes
+ * as snprintf would). The one it replaces is freed when the next advance begins. Returns
+ * 0 or BATCH_ENOMEM (r keeps its reason). */
+static int set_reason(struct sched *s, struct sched_inst *r, const char *reason)
+{
+        if (!reason)
+                reason = no_reason;
+        if (reason == r->reason || !strcmp(reason, r->reason))
+                return 0;
+        char *copy = NULL;
+        if (*reason) {
+                size_t n = strnlen(reason, SCHED_REASON_MAX - 1);
+                if (!(copy = malloc(n + 1)))
+                        return BATCH_ENOMEM;
+                memcpy(copy, reason, n);
+                copy[n] = '\0';
         }
+        if (r->reason != no_reason) {
+                if (s->nold_reasons == s->capold_reasons) {
+                        size_t cap = s->capold_reasons ? 2 * s->capold_reasons : 16;
+                        char **a = realloc(s->old_reasons, cap * sizeof(*a));
+                        if (!a) {
+                                free(copy);
+                                return BATCH_ENOMEM;
+                        }
+                        s->old_reasons = a;
+                        s->capold_reasons = cap;
+                }
+                s->old_reasons[s->nold_reasons++] = (char *)r->reason;
+        }
+        r->reason = copy ? copy : no_reason;
+        return 0;
+}
+
+/* Frees r and its reason (now: nothing can point at a retired instance's reason). */
+static void inst_free(struct sched_inst *r)
+{
+        if (r->reason != no_reason)
+                free((char *)r->reason);
+        free(r);
 }
 
 /* Appends an action about r to *out, which is either the caller's list of this advance
@@ -595,7 +640,7 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
         struct sched_action act = {kind, r, r->state, to, NULL};
         if (kind != SCHED_WARN) {
                 int rc = keep_reason(s, out, r, reason);
-                if (rc < 0)
+                if (rc < 0 || (rc = set_reason(s, r, reason)) < 0)
                         return rc;
                 bool was = decidable(r);
                 r->state = to;
@@ -604,7 +649,6 @@ static int emit(struct sched *s, struct sched_actions *out, enum sched_action_ki
                         r->end_at = s->now;
                 if (traced(s, r))
                         s->why->final = state_is_final(to) && r->retry_at == INT64_MAX;
-                set_reason(r, reason);
                 s->transitions++;
                 mark_dirty(s, r->job);
         }
@@ -621,7 +665,9 @@ static int add_record(struct sched *s, struct job_state *j, struct sched_inst *r
                 j->head = 0;
         }
         if (j->n == j->cap) {
-                size_t cap = j->cap ? j->cap * 2 : 8;
+                /* Most jobs hold one or two instances (the latest and the next): a
+                 * small first array, 10,000 jobs each saving 48 bytes of it. */
+                size_t cap = j->cap ? j->cap * 2 : 2;
                 struct sched_inst **recs = realloc(j->recs, cap * sizeof(*recs));
                 if (!recs)
                         return BATCH_ENOMEM;
@@ -653,6 +699,7 @@ static struct sched_inst *new_inst(struct sched *s, size_t job, bool scheduled, 
         } else if (!(r = calloc(1, sizeof(*r)))) {
                 return NULL;
         }
+        r->reason = no_reason;
         r->id = ++s->next_id;
         r->job = job;
         r->scheduled = scheduled;
@@ -710,8 +757,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
                         format_due(due, when);
                         snprintf(reason, sizeof(reason), "superseded by %s", when);
                 }
-                char was[sizeof(o->reason)];
-                memcpy(was, o->reason, sizeof(was));
+                const char *was = o->reason; /* still readable after the emit (set_reason) */
                 if ((rc = emit(s, out, SCHED_TRANSITION, o, STATE_TIMEOUT_SKIP, reason)) < 0)
                         return rc;
                 WHY(s, o, WHY_SUPERSEDED, WHY_SKIP,
@@ -729,7 +775,7 @@ static int create_due(struct sched *s, size_t job, int64_t due, int64_t now,
         r->prev_due = j->spec->external_due ? j->last_passed_due
                                            : due_memo_prev(&j->due, j->spec, due);
         if (add_record(s, j, r) < 0) {
-                free(r);
+                inst_free(r);
                 return BATCH_ENOMEM;
         }
         j->last_sched = r;
@@ -974,8 +1020,8 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                 int64_t edge = only ? window_next_close(&t->window, t->zone, r->due)
                                     : window_next_open(&t->window, t->zone, r->due);
                 if (now >= edge) {
-                        char was[sizeof(r->reason)], c[ISO_FORMAT_MAX];
-                        memcpy(was, r->reason, sizeof(was));
+                        const char *was = r->reason; /* as above */
+                        char c[ISO_FORMAT_MAX];
                         int rc = emit(s, out, SCHED_TRANSITION, r, STATE_TIMEOUT_SKIP,
                                       only ? "batch window closed" : "batch window opened");
                         WHY(s, r, WHY_WINDOW_CLOSE, WHY_SKIP,
@@ -986,7 +1032,7 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                 }
                 timer_at(j, edge);
         }
-        char reason[sizeof(r->reason)];
+        char reason[SCHED_REASON_MAX];
         if (parents_block(s, j, r, reason, sizeof(reason)) ||
             previous_blocks(s, j, r, reason, sizeof(reason))) {
                 if (r->state == STATE_INIT)
@@ -996,9 +1042,8 @@ static int decide_waiting(struct sched *s, size_t job, struct sched_inst *r, int
                 /* The wait goes on, but what it waits for changed: the new reason is
                  * reported (and recorded by the caller). */
                 int rc = keep_reason(s, out, r, reason);
-                if (rc < 0)
+                if (rc < 0 || (rc = set_reason(s, r, reason)) < 0)
                         return rc;
-                set_reason(r, reason);
                 return report(s, out, (struct sched_action){SCHED_REASON, r, r->state,
                                                              r->state, r->reason});
         }
@@ -1019,8 +1064,14 @@ static int decide_running(struct sched *s, size_t job, struct sched_inst *r, int
         if (!r->warned && warn < fail) {
                 if (now >= warn) {
                         r->warned = true;
-                        /* The action's reason must outlive this call: the job's own. */
-                        const char *msg = j->warn_msg;
+                        /* The action's reason must outlive this call: a copy the list
+                         * holds (a warning is rare; no job keeps its text). */
+                        char text[48];
+                        snprintf(text, sizeof(text), "running longer than %d minutes",
+                                 j->timeouts.warn_minutes);
+                        const char *msg = text_keep(out, text);
+                        if (!msg)
+                                return BATCH_ENOMEM;
                         if ((rc = emit(s, out, SCHED_WARN, r, r->state, msg)) < 0)
                                 return rc;
                         WHY(s, r, WHY_TIMEOUT, WHY_WARN, "warning: %s (warn = max(estimated %d "
@@ -1142,10 +1193,13 @@ static void prune_job(struct sched *s, size_t job)
                 if (s->retire)
                         s->retire(s->retire_arg, r);
                 ext_remove(s, r);
-                if (s->nspare < s->capspare)
+                if (s->nspare < s->capspare) {
+                        if (r->reason != no_reason)
+                                free((char *)r->reason);
                         s->spare[s->nspare++] = r;
-                else
-                        free(r);
+                } else {
+                        inst_free(r);
+                }
         }
 }
 
@@ -1180,8 +1234,6 @@ int sched_new(const struct sched_job_spec *jobs, size_t njobs, const struct sche
                 j->spec = &jobs[i];
                 timeout_plan_compute(j->spec->estimated_minutes, j->spec->max_minutes,
                                      &s->tenant.timeouts, &j->timeouts);
-                snprintf(j->warn_msg, sizeof(j->warn_msg), "running longer than %d minutes",
-                         j->timeouts.warn_minutes);
                 j->horizon = start;
                 j->last_passed_due = INT64_MIN;
                 due_memo_init(&j->due);
@@ -1229,7 +1281,7 @@ void sched_free(struct sched *s)
                 for (size_t k = j->head; k < j->n; k++) {
                         if (s->retire)
                                 s->retire(s->retire_arg, j->recs[k]);
-                        free(j->recs[k]);
+                        inst_free(j->recs[k]);
                 }
                 free(j->recs);
                 free(j->children);
@@ -1240,6 +1292,8 @@ void sched_free(struct sched *s)
         for (size_t i = 0; i < s->nspare; i++)
                 free(s->spare[i]);
         free(s->spare);
+        old_reasons_free(s);
+        free(s->old_reasons);
         idxheap_release(&s->dues);
         idxheap_release(&s->timers);
         jobset_release(&s->pass);
@@ -1277,8 +1331,6 @@ static int copy_job(struct sched *c, const struct job_state *j, size_t i,
         d->head = d->n = d->dfrom = d->cap = 0;
         timeout_plan_compute(spec->estimated_minutes, spec->max_minutes, &c->tenant.timeouts,
                              &d->timeouts);
-        snprintf(d->warn_msg, sizeof(d->warn_msg), "running longer than %d minutes",
-                 d->timeouts.warn_minutes);
         if (j->nchildren) {
                 if (!(d->children = malloc(j->nchildren * sizeof(*d->children))))
                         return BATCH_ENOMEM;
@@ -1300,6 +1352,10 @@ static int copy_job(struct sched *c, const struct job_state *j, size_t i,
                 if (!r)
                         return BATCH_ENOMEM;
                 *r = *j->recs[k];
+                if (r->reason != no_reason && !(r->reason = strdup(r->reason))) {
+                        free(r);
+                        return BATCH_ENOMEM;
+                }
                 d->recs[d->n++] = r;
                 if (j->recs[k] == j->last_sched)
                         d->last_sched = r;
@@ -1325,6 +1381,8 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
         c->queue = (struct sched_actions){0};
         c->ext_slots = NULL;
         c->ext_cap = c->ext_n = 0;
+        c->old_reasons = NULL;
+        c->nold_reasons = c->capold_reasons = 0;
         spare_init(c); /* its own, empty */
         c->retire = NULL;
         c->retire_arg = NULL;
@@ -1352,8 +1410,6 @@ int sched_copy(const struct sched *s, const struct sched_job_spec *jobs,
                 }
                 if (a.reason == old->reason)
                         a.reason = a.inst->reason;
-                else if (a.reason == s->jobs[old->job].warn_msg)
-                        a.reason = c->jobs[old->job].warn_msg;
                 else if (a.reason && text_holds(&s->queue, a.reason) &&
                          !(a.reason = text_keep(&c->queue, a.reason))) {
                         rc = BATCH_ENOMEM;
@@ -1465,6 +1521,7 @@ int sched_advance(struct sched *s, int64_t now, struct sched_actions *out)
 {
         s->now = now;
         s->gen++;
+        old_reasons_free(s);
         int rc;
         for (size_t i = 0; i < s->queue.n; i++) {
                 s->queue.items[i].inst->touched = s->gen;
@@ -1514,7 +1571,7 @@ int sched_submit(struct sched *s, size_t job, int64_t now, struct sched_inst **r
                 return BATCH_ENOMEM;
         r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
         if (add_record(s, j, r) < 0) {
-                free(r);
+                inst_free(r);
                 return BATCH_ENOMEM;
         }
         s->transitions++;
@@ -1537,7 +1594,10 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
         r->first_due = in->first_due;
         r->last_due = in->last_due;
         r->state = in->state;
-        set_reason(r, in->reason);
+        if (set_reason(s, r, in->reason) < 0) {
+                inst_free(r);
+                return BATCH_ENOMEM;
+        }
         r->ext_id = in->ext_id;
         r->first_start_at = in->first_start_at;
         r->start_at = in->start_at;
@@ -1551,7 +1611,7 @@ int sched_restore(struct sched *s, size_t job, const struct sched_inst *in,
         else
                 r->prev_due = j->n > j->head ? j->recs[j->n - 1]->due : INT64_MIN;
         if (add_record(s, j, r) < 0) {
-                free(r);
+                inst_free(r);
                 return BATCH_ENOMEM;
         }
         ext_insert(s, r); /* on failure lookups scan (ext_incomplete) */

@@ -102,8 +102,15 @@ struct sched_inst {
         int64_t end_at;    /* when it reached its final state, or 0 */
         int runs;          /* executions so far */
         int retries;       /* retries so far */
-        char reason[128];
+        const char *reason; /* never NULL ("": none); the scheduler's own copy, at most
+                               SCHED_REASON_MAX - 1 bytes, valid until the next
+                               sched_advance after the reason changed (or the instance
+                               is freed). In sched_restore's input it is borrowed for
+                               the call, NULL: none */
 };
+
+/* The longest reason an instance keeps, with its NUL (a longer one is cut). */
+#define SCHED_REASON_MAX 128
 
 enum sched_action_kind {
         SCHED_CREATE,     /* a new instance (state Init): persist it */

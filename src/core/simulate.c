@@ -188,7 +188,9 @@ static void retire(void *arg, const struct sched_inst *inst)
         row->end = state_is_final(inst->state) ? inst->end_at : 0;
         row->state = inst->state;
         row->runs = inst->runs;
-        memcpy(row->reason, inst->reason, sizeof(row->reason));
+        size_t nr = strnlen(inst->reason, sizeof(row->reason) - 1);
+        memcpy(row->reason, inst->reason, nr);
+        row->reason[nr] = '\0';
         size_t id = (size_t)inst->id;
         row->wait = id < sim->nwait_of ? sim->wait_of[id] : 0;
         if (sim->p.row) {
@@ -275,8 +277,9 @@ static int restore_all(struct sched *s, const struct sim_params *p, struct heap 
 {
         for (size_t i = 0; i < p->nrestore; i++) {
                 const struct sim_restore *in = &p->restore[i];
-                struct sched_inst *held;
-                int rc = sched_restore(s, in->job, &in->inst, &held);
+                struct sched_inst inst = in->inst, *held;
+                inst.reason = in->reason;
+                int rc = sched_restore(s, in->job, &inst, &held);
                 if (rc < 0)
                         return rc;
                 int st = in->inst.state, minutes;

@@ -66,7 +66,8 @@ int sim_run(const struct sched_job_spec *jobs, size_t njobs, const struct sched_
  * Starting), and not before `from`; a run being stopped (10, 11) ends at `from`. */
 struct sim_restore {
         size_t job;
-        struct sched_inst inst;
+        struct sched_inst inst;         /* (inst.reason is not read: `reason` is) */
+        char reason[SCHED_REASON_MAX];
 };
 
 /* Takes each instance as it leaves the simulation (sim_params.row), instead of the

@@ -160,9 +160,12 @@ int why_explain(const struct why_query *q, struct why_answer *ret)
         int64_t due = INT64_MAX;
         if (q->ext_id) {
                 const struct sched_inst *in = NULL;
+                const char *reason = "";
                 for (size_t i = 0; i < q->nrestore; i++)
-                        if (q->restore[i].inst.ext_id == q->ext_id && q->restore[i].job == q->job)
+                        if (q->restore[i].inst.ext_id == q->ext_id && q->restore[i].job == q->job) {
                                 in = &q->restore[i].inst;
+                                reason = q->restore[i].reason;
+                        }
                 if (!in)
                         return BATCH_EINVAL;
                 due = in->due;
@@ -170,7 +173,7 @@ int why_explain(const struct why_query *q, struct why_answer *ret)
                 why_add(w, WHY_RECORD, WHY_PASS, q->start != INT64_MIN ? q->start : due, in->state,
                         "instance %lld, %s due %s: %s%s%s", (long long)in->ext_id,
                         in->scheduled ? "scheduled" : "submitted", utc(due, b),
-                        state_name(in->state), in->reason[0] ? ", " : "", in->reason);
+                        state_name(in->state), reason[0] ? ", " : "", reason);
         } else {
                 const char *none = no_trigger(j);
                 if (none) {

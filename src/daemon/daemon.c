@@ -1090,8 +1090,8 @@ static void nd_failed_row(struct daemon *d, size_t t, size_t j, const char *why,
                 struct sched_inst in = {.ext_id = id, .scheduled = false, .due = snow,
                                         .first_due = snow, .last_due = snow,
                                         .state = STATE_START_FAILED, .created_at = snow,
-                                        .end_at = snow, .retry_at = INT64_MAX};
-                snprintf(in.reason, sizeof(in.reason), "%.127s", why);
+                                        .end_at = snow, .retry_at = INT64_MAX,
+                                        .reason = why};
                 sched_restore(tr->sched, j, &in, NULL);
                 rc = alerts_on_transition(d->st, &d->set, tr->model.defs[j], tr->name, id,
                                           STATE_START_FAILED, why, 0, now, &err);
@@ -2232,8 +2232,7 @@ static void restore_one(struct daemon *d, size_t t, const struct store_instance 
         struct sched_inst in = {.ext_id = si->id, .scheduled = si->scheduled, .due = si->due,
                                 .first_due = si->first_due, .last_due = si->last_due,
                                 .state = si->state, .created_at = si->created_at,
-                                .retry_at = INT64_MAX};
-        snprintf(in.reason, sizeof(in.reason), "%s", si->reason ? si->reason : "");
+                                .retry_at = INT64_MAX, .reason = si->reason};
         struct store_execution_list ex = {0, NULL};
         struct batch_err err;
         store_execution_list(d->st, si->id, &ex, &err);

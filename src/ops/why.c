@@ -173,7 +173,7 @@ static int restored_of(struct store *s, size_t job, const struct store_instance 
         in->state = si->state;
         in->created_at = si->created_at;
         in->retry_at = INT64_MAX;
-        snprintf(in->reason, sizeof(in->reason), "%s", si->reason ? si->reason : "");
+        snprintf(r.reason, sizeof(r.reason), "%s", si->reason ? si->reason : "");
         struct store_execution_list ex = {0, NULL};
         int rc = store_execution_list(s, si->id, &ex, reterr);
         if (rc < 0)

@@ -327,7 +327,7 @@ static void run_case(void **state)
                         in->start_at = in->first_start_at = T(r->start);
                 if (state_is_final(r->state))
                         in->end_at = in->due + 60;
-                snprintf(in->reason, sizeof(in->reason), "%s", r->reason ? r->reason : "");
+                snprintf(rs[nrs].reason, sizeof(rs[nrs].reason), "%s", r->reason ? r->reason : "");
         }
         if (c->outcome_job) {
                 long oj = sched_model_find(&m, c->outcome_job);
