@@ -66,6 +66,10 @@
 
 #define STOP_GRACE_S 30   /* SIGTERM, then SIGKILL after this (real seconds) */
 #define RUNNING_DEFER_MS 20 /* a "running" report waits this long for its run's end */
+/* Each of batchd's SQLite connections (its own, the alert and retention workers', the
+ * API's) keeps at most this much of the repository cached (SQLite's default: 2,000 KiB):
+ * a statement reads a few pages, which the kernel caches too (docs/daemon.md, "Memory"). */
+#define DAEMON_PAGE_CACHE_KIB 512
 #define KILL_WAIT_S 10    /* after SIGKILL: Stop Failed if the run has not ended */
 #define MAX_RUNS_DEFAULT 256
 
@@ -3508,6 +3512,7 @@ int main(int argc, char **argv)
                      err.msg);
         if (!sqlite)
                 cluster_session_limits(lease_ttl);
+        store_set_page_cache(DAEMON_PAGE_CACHE_KIB);
         if (store_open_flags(d.dsn, STORE_OPEN_CHECK, &d.st, &err) < 0) {
                 fprintf(stderr, "batchd: %s\n", err.msg);
                 return 1;

@@ -729,6 +729,13 @@ enum store_open_flag {
 int store_open_flags(const char *dsn, unsigned flags, struct store **ret,
                      struct batch_err *reterr);
 
+/* Caps the page cache of every SQLite connection this process opens from now on at
+ * `kib` KiB (SQLite's default is 2,000 KiB per connection; `kib` <= 0 restores it).
+ * batchd's connections read a few pages per statement, which the kernel's page cache
+ * also holds (docs/daemon.md, "Memory"). Nothing for other backends. Not thread-safe:
+ * call it before the connections are opened. */
+void store_set_page_cache(int kib);
+
 /* Closes the store (NULL is ignored); an open transaction is rolled back. */
 void store_close(struct store *s);
 

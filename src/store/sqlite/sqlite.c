@@ -17,6 +17,15 @@
 #include "store/sqlite/gate.h"
 #include "store/store.h"
 
+/* The page cache of each connection opened from now on, in KiB; 0: SQLite's default
+ * (store_set_page_cache). */
+static int page_cache_kib;
+
+void store_set_page_cache(int kib)
+{
+        page_cache_kib = kib > 0 ? kib : 0;
+}
+
 struct sql_conn {
         sqlite3 *db;
         bool in_tx; /* in a transaction, and holding the gate's turn */
@@ -229,6 +238,12 @@ static int conn_open(const char *path, unsigned flags, struct sql_conn **ret,
         }
         if (r < 0 || (r = exec(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", reterr)) < 0)
                 goto fail;
+        if (page_cache_kib) {
+                char pragma[48];
+                snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=-%d", page_cache_kib);
+                if ((r = exec(c, pragma, reterr)) < 0)
+                        goto fail;
+        }
         if ((r = sqlite_gate_get(c->db, &c->gate, reterr)) < 0)
                 goto fail;
         if ((flags & STORE_OPEN_CHECK) && (r = quick_check(c, path, reterr)) < 0)
