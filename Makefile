@@ -54,6 +54,12 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard fuzz/*/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
+# The ASan builds (build/asan) are sub-makes; when `make` itself runs without -j (as
+# `make test` in CI does) they compile on every core, and their tests still run one
+# after another (each sub-make's goal has one test recipe, after its binaries).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+SUBMAKE_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
+
 # Further parts (mk/*.mk) add their targets to these lists.
 ALL_EXTRA :=
 TEST_EXTRA :=
@@ -63,7 +69,7 @@ UNINSTALL_EXTRA :=
 .DEFAULT_GOAL := all
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps test-deps unit unit-run test test-cli test-daemon soak asan run install uninstall fuzz bench \
+.PHONY: all deps test-deps unit unit-run test test-build test-cli test-daemon soak asan run install uninstall fuzz bench \
         format clean check-core-purity
 
 all: deps $(BUILD)/batchctl $(BUILD)/batchd $(ALL_EXTRA)
@@ -165,13 +171,18 @@ soak: all
 	@BUILD_DIR=$(CURDIR)/$(BUILD) KILLS=200 tests/daemon/crash.sh
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit-run
+	@$(MAKE) --no-print-directory $(SUBMAKE_J) BUILD=build/asan SANITIZE=1 unit-run
 
 check-core-purity:
 	@scripts/check-core-purity.sh
 
 # Every test: purity rule, unit tests, CLI tests, then unit tests under ASan+UBSan.
-test: test-deps check-core-purity unit-run test-cli test-daemon $(TEST_EXTRA) asan
+test: test-build test-deps check-core-purity unit-run test-cli test-daemon $(TEST_EXTRA) asan
+
+# Without -j, `make test` first compiles the programs and unit tests on every core (with
+# -j the prerequisites above are already built in parallel, and this does nothing).
+test-build:
+	$(if $(filter -j%,$(MAKEFLAGS)),@:,@$(MAKE) --no-print-directory -j$(NPROC) all unit)
 
 run: all
 	@scripts/run.sh $(BUILD)/batchctl

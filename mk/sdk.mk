@@ -106,7 +106,7 @@ sdk-pkgconfig: all
 	else cat $$t/install.log; r=1; fi; rm -rf $$t; exit $$r
 
 sdk-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 sdk-unit-run
+	@$(MAKE) --no-print-directory $(SUBMAKE_J) BUILD=build/asan SANITIZE=1 sdk-unit-run
 
 sdk-bench: sdk $(SDK_BENCH_BIN)
 	@SDK_BUILD=$(CURDIR)/$(SDK_DIR) bench/sdk/run.sh

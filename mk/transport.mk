@@ -23,4 +23,4 @@ test-transport-one: test-deps $(BUILD)/tests/daemon/mail_send_test
 	@BUILD_DIR=$(CURDIR)/$(BUILD) tests/daemon/transport.sh
 
 test-transport: test-transport-one
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-transport-one
+	@$(MAKE) --no-print-directory $(SUBMAKE_J) BUILD=build/asan SANITIZE=1 test-transport-one

@@ -54,7 +54,7 @@ test-http: $(WO_SERVER) $(HTTP_TEST_BIN)
 
 # The same tests with the client (and the server) built with ASan+UBSan.
 test-http-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-http
+	@$(MAKE) --no-print-directory $(SUBMAKE_J) BUILD=build/asan SANITIZE=1 test-http
 
 test-http-e2e: all workorder
 	@BUILD_DIR=$(CURDIR)/$(BUILD) WO_SERVER=$(CURDIR)/$(WO_SERVER) WO_SYNC=$(CURDIR)/$(WO_SYNC) \
