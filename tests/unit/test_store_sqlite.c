@@ -124,10 +124,52 @@ static void test_open_new_file_at_once(void **state)
         }
 }
 
+/* The page cache of a connection's SQLite handle, as SQLite reports it
+ * (PRAGMA cache_size: negative means KiB). */
+static int cache_size_of(struct store *st)
+{
+        const char *kind;
+        sqlite3 *db = store_native(st, &kind);
+        assert_non_null(db);
+        assert_string_equal(kind, "sqlite");
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &q, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        int v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        return v;
+}
+
+/* store_set_page_cache caps the connections opened after it (batchd: 512 KiB each);
+ * a connection opened before keeps SQLite's default, and 0 restores the default for
+ * the next ones (docs/daemon.md, "Memory"). */
+static void test_page_cache_cap(void **state)
+{
+        (void)state;
+        char dsn[128];
+        assert_int_equal(fresh_dsn(dsn, sizeof(dsn)), 0);
+        struct batch_err err;
+        struct store *before, *capped, *after;
+        assert_int_equal(store_open(dsn, &before, &err), 0);
+        int dflt = cache_size_of(before);
+        assert_int_not_equal(dflt, -300); /* SQLite's default: -2000 unless built otherwise */
+        store_set_page_cache(300);
+        assert_int_equal(store_open(dsn, &capped, &err), 0);
+        assert_int_equal(cache_size_of(capped), -300);
+        assert_int_equal(cache_size_of(before), dflt);
+        store_set_page_cache(0);
+        assert_int_equal(store_open(dsn, &after, &err), 0);
+        assert_int_equal(cache_size_of(after), dflt);
+        store_close(before);
+        store_close(capped);
+        store_close(after);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {STORE_CONFORMANCE_TESTS,
                                            cmocka_unit_test(test_open_check_refuses_a_corrupt_file),
-                                           cmocka_unit_test(test_open_new_file_at_once)};
+                                           cmocka_unit_test(test_open_new_file_at_once),
+                                           cmocka_unit_test(test_page_cache_cap)};
         return cmocka_run_group_tests_name("store (sqlite)", tests, group_setup, group_teardown);
 }
