@@ -616,11 +616,18 @@ static int set_reason(struct sched *s, struct sched_inst *r, const char *reason)
         return 0;
 }
 
-/* Frees r and its reason (now: nothing can point at a retired instance's reason). */
-static void inst_free(struct sched_inst *r)
+/* Frees r's reason at once (r is being retired or freed: nothing reads it any more). */
+static void reason_drop(struct sched_inst *r)
 {
         if (r->reason != no_reason)
                 free((char *)r->reason);
+        r->reason = no_reason;
+}
+
+/* Frees r and its reason. */
+static void inst_free(struct sched_inst *r)
+{
+        reason_drop(r);
         free(r);
 }
 
@@ -1194,8 +1201,7 @@ static void prune_job(struct sched *s, size_t job)
                         s->retire(s->retire_arg, r);
                 ext_remove(s, r);
                 if (s->nspare < s->capspare) {
-                        if (r->reason != no_reason)
-                                free((char *)r->reason);
+                        reason_drop(r);
                         s->spare[s->nspare++] = r;
                 } else {
                         inst_free(r);
