@@ -30,7 +30,7 @@ struct sim_row {
         int64_t end;      /* when it reached its final state, 0 when it did not */
         int state;
         int runs;
-        char reason[128];
+        char reason[SCHED_REASON_MAX];
         uint32_t wait;          /* 1 + the index in the result's waits of its first wait
                                    (1 Dependency Wait); 0 when it never waited, or when
                                    waits were not recorded (sim_params.waits) */
@@ -39,7 +39,7 @@ struct sim_row {
 /* An instance's first wait: when it began and the reason it began with. */
 struct sim_wait {
         int64_t since;
-        char reason[128];
+        char reason[SCHED_REASON_MAX];
 };
 
 struct sim_result {
