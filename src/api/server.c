@@ -21,6 +21,7 @@
 #include "api/body.h"
 #include "api/request.h"
 #include "api/token.h"
+#include "common/hash64.h"
 #include "common/json.h"
 #include "daemon/dlog.h"
 #include "ops/secrets.h"
@@ -473,7 +474,7 @@ static bool cross_origin_refused(struct api_req *r)
         return false;
 }
 
-/* A GET answered 200 from memory gets an ETag, a hash of its body (FNV-1a, 64 bits):
+/* A GET answered 200 from memory gets an ETag, a hash of its body (hash64, 64 bits):
  * a client that sends it back in If-None-Match gets 304 without the body while the
  * answer is the same (the web UI's monitor polls this way). */
 static void apply_etag(struct api_req *r)
@@ -481,9 +482,7 @@ static void apply_etag(struct api_req *r)
         if (r->status != 200 || r->stream ||
             (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
                 return;
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t i = 0; i < r->out.len; i++)
-                h = (h ^ (unsigned char)r->out.data[i]) * 0x100000001b3ull;
+        uint64_t h = hash64(r->out.data, r->out.len);
         snprintf(r->etag, sizeof(r->etag), "\"%016llx\"", (unsigned long long)h);
         const char *inm = api_header(r, "If-None-Match");
         if (inm && (strstr(inm, r->etag) || !strcmp(inm, "*"))) {
