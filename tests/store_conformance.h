@@ -1747,6 +1747,69 @@ static void test_instance_has_failure(void **state)
         expect_ids(f->s, &hf, NULL, 0);
 }
 
+/* skip_count is kept on the instance (schema v17): it follows each write of a step's row,
+ * the per-chunk update in place included, up and down (a remote job reports its own
+ * counts), and only that instance's. */
+static void test_instance_skip_count_follows_steps(void **state)
+{
+        struct fixture *f = *state;
+        int64_t other = make_by(f->s, "b", true, 1000, "scheduler");
+        step_with_skips(f->s, other, "load", 5, 0, 0);
+        int64_t h = make_by(f->s, "a", true, 1000, "scheduler");
+        struct store_execution e = {.instance_id = h, .node = (char *)"n1", .pid = 7};
+        int64_t eid = 0;
+        int attempt = 0;
+        assert_int_equal(store_execution_start(f->s, &e, 2000, &eid, &attempt, NULL), 0);
+        static const struct {
+                const char *status;
+                int64_t read, read_skip, process_skip, write_skip, want;
+        } chunks[] = {
+                {"STARTED", 0, 0, 0, 0, 0},     /* the step's start: a new row */
+                {"STARTED", 100, 0, 0, 0, 0},   /* a chunk without skips: updated in place */
+                {"STARTED", 200, 0, 2, 0, 2},   /* two process skips */
+                {"STARTED", 300, 0, 2, 0, 2},   /* the same skips, more items */
+                {"STARTED", 400, 1, 2, 1, 4},   /* a read and a write skip */
+                {"COMPLETED", 400, 1, 2, 1, 4}, /* its end */
+                {"COMPLETED", 400, 0, 0, 0, 0}, /* counts reported lower */
+                {"COMPLETED", 400, 0, 0, 3, 3},
+        };
+        for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+                struct store_step st = {.execution_id = eid, .name = (char *)"load",
+                                        .status = (char *)chunks[i].status,
+                                        .read_count = chunks[i].read,
+                                        .read_skip_count = chunks[i].read_skip,
+                                        .process_skip_count = chunks[i].process_skip,
+                                        .write_skip_count = chunks[i].write_skip};
+                assert_int_equal(store_step_put(f->s, &st, 2001 + (int64_t)i, NULL, NULL), 0);
+                expect_skips(f->s, h, chunks[i].want);
+                expect_skips(f->s, other, 5);
+                struct store_step_list l;
+                assert_int_equal(store_step_list(f->s, eid, &l, NULL), 0);
+                assert_int_equal(l.n, 1);
+                assert_int_equal(l.items[0].read_count, chunks[i].read);
+                assert_int_equal(l.items[0].read_skip_count, chunks[i].read_skip);
+                assert_int_equal(l.items[0].process_skip_count, chunks[i].process_skip);
+                assert_int_equal(l.items[0].write_skip_count, chunks[i].write_skip);
+                assert_string_equal(l.items[0].status, chunks[i].status);
+                store_step_list_release(&l);
+        }
+        /* A second step of the same execution adds to the instance's count. */
+        struct store_step more = {.execution_id = eid, .name = (char *)"report",
+                                  .status = (char *)"STARTED", .write_skip_count = 2};
+        assert_int_equal(store_step_put(f->s, &more, 2010, NULL, NULL), 0);
+        expect_skips(f->s, h, 5);
+        struct store_instance_filter hf = {.tenant = "default", .state = -1,
+                                           .has_failure = true};
+        int64_t both[] = {other, h};
+        expect_ids(f->s, &hf, both, 2);
+        /* A step of an execution that does not exist changes nothing. */
+        struct store_step lost = {.execution_id = eid + 100, .name = (char *)"load",
+                                  .status = (char *)"STARTED", .read_skip_count = 9};
+        assert_int_equal(store_step_put(f->s, &lost, 2011, NULL, NULL), BATCH_ENOENT);
+        expect_skips(f->s, h, 5);
+        expect_skips(f->s, other, 5);
+}
+
 /* Operators' requests queue for the daemon and are answered once. */
 static void test_requests(void **state)
 {
@@ -3429,6 +3492,8 @@ static void test_claim_notify(void **state)
                 cmocka_unit_test_setup_teardown(test_instance_failed_created_by, setup,           \
                                                 teardown),                                        \
                 cmocka_unit_test_setup_teardown(test_instance_has_failure, setup, teardown),      \
+                cmocka_unit_test_setup_teardown(test_instance_skip_count_follows_steps, setup,    \
+                                                teardown),                                        \
                 cmocka_unit_test_setup_teardown(test_requests, setup, teardown),                  \
                 cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),                \

@@ -202,6 +202,17 @@ const char *const sql_migrations[] = {
         "ALTER TABLE instances ADD COLUMN claim_token {INT64} NOT NULL DEFAULT 0;\n"
         "ALTER TABLE executions ADD COLUMN running_at {INT64};\n"
         "CREATE INDEX instances_offered ON instances(id) WHERE offer_labels IS NOT NULL;\n",
+        /* 17: an instance's skip_count kept on its row (docs/schema.md), so that a list of
+         * instances reads no executions: recomputed whenever a step execution's skip counts
+         * change (store_step_put); filled from the step executions already recorded. */
+        "ALTER TABLE instances ADD COLUMN skip_count {INT64} NOT NULL DEFAULT 0\n"
+        "  CHECK (skip_count >= 0);\n"
+        "UPDATE instances SET skip_count = (SELECT coalesce(sum(s.read_skip_count +\n"
+        "    s.process_skip_count + s.write_skip_count), 0) FROM executions e\n"
+        "    JOIN step_executions s ON s.execution_id = e.id WHERE e.instance_id = instances.id)\n"
+        "  WHERE id IN (SELECT e.instance_id FROM executions e\n"
+        "    JOIN step_executions s ON s.execution_id = e.id\n"
+        "    WHERE s.read_skip_count + s.process_skip_count + s.write_skip_count > 0);\n",
 };
 
 const int sql_nmigrations = sizeof(sql_migrations) / sizeof(sql_migrations[0]);

@@ -58,11 +58,7 @@ struct repo {
 /* An instance's columns, as read_instance reads them; the last is its skip_count. */
 #define INSTANCE_COLS                                                                              \
         "id, tenant, job, scheduled, due_time, first_due, last_due, state, reason, params, "       \
-        "trace_id, created_at, updated_at, process_date, " SKIP_COUNT_SQL
-#define SKIP_COUNT_SQL                                                                             \
-        "(SELECT COALESCE(SUM(s.read_skip_count + s.process_skip_count + s.write_skip_count), "    \
-        "0) FROM executions e JOIN step_executions s ON s.execution_id = e.id "                    \
-        "WHERE e.instance_id = instances.id)"
+        "trace_id, created_at, updated_at, process_date, skip_count"
 
 /* The report queries (store_report_stats): one row per instance in the range, with its
  * duration and step totals from correlated subqueries (each an index lookup), then
@@ -213,6 +209,7 @@ enum rs {
         RS_DEFS_STAMP,
         RS_STEP_UPSERT,
         RS_STEP_UPDATE,
+        RS_INSTANCE_SKIPS,
         RS_STEP_LIST,
         RS_CHECKPOINT_UPSERT,
         RS_CHECKPOINT_UPDATE,
@@ -444,21 +441,29 @@ static const char *const rs_sql[RS_COUNT] = {
                            "updated_at = excluded.updated_at, "
                            "metrics = coalesce(excluded.metrics, step_executions.metrics) "
                            "RETURNING id",
-        /* RS_STEP_UPSERT's update of a row that is there with the same status (same
-         * parameters): no RETURNING (in SQLite a temporary table per run), and the status
-         * is matched, not set, so its CHECK (an IN list: another temporary table) is not
-         * evaluated. */
+        /* RS_STEP_UPSERT's update of a row that is there with the same status and the
+         * same skip counts (same parameters): no RETURNING (in SQLite a temporary table
+         * per run), and the status is matched, not set, so its CHECK (an IN list: another
+         * temporary table) is not evaluated. Matching the skip counts leaves every change
+         * of them to the upsert, after which the instance's skip_count is recomputed. */
         [RS_STEP_UPDATE] = "UPDATE step_executions SET read_count = CAST(?4 AS BIGINT), "
                            "write_count = CAST(?5 AS BIGINT), commit_count = CAST(?6 AS BIGINT), "
                            "rollback_count = CAST(?7 AS BIGINT), "
-                           "read_skip_count = CAST(?8 AS BIGINT), "
-                           "process_skip_count = CAST(?9 AS BIGINT), "
-                           "write_skip_count = CAST(?10 AS BIGINT), "
                            "filter_count = CAST(?11 AS BIGINT), "
                            "exit_message = CAST(?12 AS TEXT), updated_at = CAST(?13 AS BIGINT), "
                            "metrics = coalesce(CAST(?14 AS TEXT), metrics) "
                            "WHERE execution_id = CAST(?1 AS BIGINT) AND name = CAST(?2 AS TEXT) "
-                           "AND status = CAST(?3 AS TEXT)",
+                           "AND status = CAST(?3 AS TEXT) "
+                           "AND read_skip_count = CAST(?8 AS BIGINT) "
+                           "AND process_skip_count = CAST(?9 AS BIGINT) "
+                           "AND write_skip_count = CAST(?10 AS BIGINT)",
+        /* The skip_count of the instance of execution ?1: the skips of every step of
+         * every execution of that instance (docs/schema.md, instances v17). */
+        [RS_INSTANCE_SKIPS] = "UPDATE instances SET skip_count = (SELECT coalesce(sum("
+                              "s.read_skip_count + s.process_skip_count + s.write_skip_count), "
+                              "0) FROM executions e JOIN step_executions s "
+                              "ON s.execution_id = e.id WHERE e.instance_id = instances.id) "
+                              "WHERE id = (SELECT instance_id FROM executions WHERE id = ?1)",
         [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
                          "ORDER BY id",
         [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
@@ -1599,6 +1604,31 @@ static unsigned page_limit(unsigned limit)
 
 /* ---- step executions and checkpoints --------------------------------------------- */
 
+struct step_put {
+        const struct store_step *in;
+        int64_t now_s;
+        int64_t *ret_id;
+};
+
+/* store_step_put's upsert of the row, and the instance's skip_count counted again (the
+ * row is new, or its status or skip counts changed). For atomically(). */
+static int step_upsert(struct repo *r, void *arg, struct batch_err *reterr)
+{
+        const struct step_put *a = arg;
+        const struct store_step *in = a->in;
+        struct sql_stmt *st =
+            q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
+              in->read_count, in->write_count, in->commit_count, in->rollback_count,
+              in->read_skip_count, in->process_skip_count, in->write_skip_count, in->filter_count,
+              in->exit_message, a->now_s, in->metrics);
+        int ret = insert_child(r, st, "recording the step", "execution_id", "execution",
+                               in->execution_id, a->ret_id, reterr);
+        if (ret < 0)
+                return ret;
+        return run(r, q(r, RS_INSTANCE_SKIPS, "i", in->execution_id),
+                   "counting the instance's skipped items", NULL, reterr);
+}
+
 int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
                    int64_t *ret_id, struct batch_err *reterr)
 {
@@ -1621,9 +1651,10 @@ int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
                                              (long long)counts[i]);
         struct repo *r = (struct repo *)s;
         /* A step's row is written at its start and again at each of its chunks: when the
-         * caller needs no id, a plain update of the row when it is there with this status,
-         * else the upsert (a new row, or a new status). The same row either way (the
-         * foreign key: a row has its execution). */
+         * caller needs no id, a plain update of the row when it is there with this status
+         * and these skip counts, else the upsert (a new row, a new status, new skips) and
+         * the instance's skip_count with it. The same row either way (the foreign key: a
+         * row has its execution). */
         if (!ret_id) {
                 int64_t rows;
                 int ret = run(r,
@@ -1636,13 +1667,8 @@ int store_step_put(struct store *s, const struct store_step *in, int64_t now_s,
                 if (ret < 0 || rows > 0)
                         return ret;
         }
-        struct sql_stmt *st =
-            q(r, RS_STEP_UPSERT, "ittiiiiiiiitit", in->execution_id, in->name, in->status,
-              in->read_count, in->write_count, in->commit_count, in->rollback_count,
-              in->read_skip_count, in->process_skip_count, in->write_skip_count, in->filter_count,
-              in->exit_message, now_s, in->metrics);
-        return insert_child(r, st, "recording the step", "execution_id", "execution",
-                            in->execution_id, ret_id, reterr);
+        struct step_put a = {in, now_s, ret_id};
+        return atomically(r, reterr, step_upsert, &a);
 }
 
 static bool read_step(struct repo *r, struct sql_stmt *st, void *item)
@@ -2252,7 +2278,7 @@ static void list_sql(unsigned flags, char *sql, size_t len)
         if (flags & LIST_FAILED)
                 ADD(" AND state IN (3, 6, 7, 11)");
         if (flags & LIST_HAS_FAILURE)
-                ADD(" AND " SKIP_COUNT_SQL " > 0");
+                ADD(" AND skip_count > 0");
         /* The creation is the one transition without a from_state. */
         if (flags & LIST_CREATED_BY)
                 ADD(" AND EXISTS (SELECT 1 FROM instance_transitions c WHERE c.instance_id = "

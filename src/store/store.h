@@ -17,7 +17,7 @@
 #include "common/err.h"
 
 /* The schema version this code writes and understands. */
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 struct store;
 
@@ -839,7 +839,8 @@ int store_execution_list(struct store *s, int64_t instance_id, struct store_exec
 /* Creates or updates the step execution (st->execution_id, st->name): status, the
  * eight counts and exit_message are replaced; started_at is kept from the creation.
  * *ret_id (optional) is its id. BATCH_ENOENT when the execution does not exist,
- * BATCH_EINVAL for an unknown status or a negative count (nothing is written). */
+ * BATCH_EINVAL for an unknown status or a negative count (nothing is written). When
+ * the skip counts change, the instance's skip_count is counted again with the row. */
 int store_step_put(struct store *s, const struct store_step *st, int64_t now_s, int64_t *ret_id,
                    struct batch_err *reterr);
 

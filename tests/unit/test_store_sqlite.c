@@ -165,11 +165,50 @@ static void test_page_cache_cap(void **state)
         store_close(after);
 }
 
+/* Migration 17 fills skip_count from the step executions a repository of schema 16
+ * already holds: the repository is taken back to 16 (the column dropped, its version
+ * forgotten) and opened again. */
+static void test_migration_17_fills_skip_count(void **state)
+{
+        (void)state;
+        char dsn[128];
+        assert_int_equal(fresh_dsn(dsn, sizeof(dsn)), 0);
+        struct store *s;
+        assert_int_equal(store_open(dsn, &s, NULL), 0);
+        int64_t none = make_by(s, "a", true, 1000, "scheduler");
+        int64_t three = make_by(s, "a", true, 2000, "scheduler");
+        step_with_skips(s, three, "load", 1, 2, 0);
+        int64_t six = make_by(s, "b", true, 1000, "scheduler");
+        step_with_skips(s, six, "extract", 0, 0, 2); /* two executions of it */
+        step_with_skips(s, six, "extract", 4, 0, 0);
+        int64_t zero = make_by(s, "b", true, 2000, "scheduler");
+        step_with_skips(s, zero, "load", 0, 0, 0);
+        store_close(s);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(dsn, &db), SQLITE_OK);
+        char *msg = NULL;
+        if (sqlite3_exec(db, "ALTER TABLE instances DROP COLUMN skip_count; "
+                             "DELETE FROM schema_migrations WHERE version = 17",
+                         NULL, NULL, &msg) != SQLITE_OK)
+                fail_msg("back to 16: %s", msg ? msg : "?");
+        sqlite3_close(db);
+        assert_int_equal(store_open(dsn, &s, NULL), 0);
+        int v = 0;
+        assert_int_equal(store_schema_version(s, &v, NULL), 0);
+        assert_int_equal(v, 17);
+        expect_skips(s, none, 0);
+        expect_skips(s, three, 3);
+        expect_skips(s, six, 6);
+        expect_skips(s, zero, 0);
+        store_close(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {STORE_CONFORMANCE_TESTS,
                                            cmocka_unit_test(test_open_check_refuses_a_corrupt_file),
                                            cmocka_unit_test(test_open_new_file_at_once),
-                                           cmocka_unit_test(test_page_cache_cap)};
+                                           cmocka_unit_test(test_page_cache_cap),
+                                           cmocka_unit_test(test_migration_17_fills_skip_count)};
         return cmocka_run_group_tests_name("store (sqlite)", tests, group_setup, group_teardown);
 }
