@@ -79,13 +79,77 @@ static void changed_keys(const struct def_doc *now, const char *stored, char *ke
         diag_list_release(&diags);
 }
 
-static bool in_files(const struct defset *set, size_t nfile_docs, const struct store_def *d)
+/* The new documents (the first n of a set) sorted twice, so that each stored definition
+ * is looked up among them by binary search: a scan per stored definition made a re-apply
+ * of 40,000 jobs take a minute (docs/performance.md). Holds document indexes, not
+ * pointers: loading the stored definitions into the set moves its array. */
+struct file_index {
+        const struct defset *set;
+        size_t n;
+        size_t *by_key;    /* sorted by kind, tenant, name */
+        size_t *by_tenant; /* sorted by tenant */
+};
+
+static int key_cmp(const char *kind, const char *tenant, const char *name,
+                   const struct def_doc *doc)
 {
-        for (size_t i = 0; i < nfile_docs; i++) {
-                const struct def_doc *doc = &set->docs[i];
-                if (!strcmp(kind_names[doc->kind], d->kind) && !strcmp(doc_tenant(doc), d->tenant) &&
-                    !strcmp(def_doc_name(doc), d->name))
+        int c = strcmp(kind, kind_names[doc->kind]);
+        if (!c)
+                c = strcmp(tenant, doc_tenant(doc));
+        return c ? c : strcmp(name, def_doc_name(doc));
+}
+
+static int by_key_cmp(const void *pa, const void *pb, void *arg)
+{
+        const struct defset *set = arg;
+        const struct def_doc *a = &set->docs[*(const size_t *)pa];
+        return key_cmp(kind_names[a->kind], doc_tenant(a), def_doc_name(a),
+                       &set->docs[*(const size_t *)pb]);
+}
+
+static int by_tenant_cmp(const void *pa, const void *pb, void *arg)
+{
+        const struct defset *set = arg;
+        return strcmp(doc_tenant(&set->docs[*(const size_t *)pa]),
+                      doc_tenant(&set->docs[*(const size_t *)pb]));
+}
+
+/* Indexes the first n documents of set. 0 or BATCH_ENOMEM; file_index_release after. */
+static int file_index_build(struct file_index *x, const struct defset *set, size_t n)
+{
+        x->set = set;
+        x->n = n;
+        x->by_key = malloc((n ? n : 1) * sizeof(size_t));
+        x->by_tenant = malloc((n ? n : 1) * sizeof(size_t));
+        if (!x->by_key || !x->by_tenant)
+                return BATCH_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                x->by_key[i] = x->by_tenant[i] = i;
+        qsort_r(x->by_key, n, sizeof(size_t), by_key_cmp, (void *)set);
+        qsort_r(x->by_tenant, n, sizeof(size_t), by_tenant_cmp, (void *)set);
+        return 0;
+}
+
+static void file_index_release(struct file_index *x)
+{
+        free(x->by_key);
+        free(x->by_tenant);
+        memset(x, 0, sizeof(*x));
+}
+
+/* Whether the stored definition d is among the new documents. */
+static bool in_files(const struct file_index *x, const struct store_def *d)
+{
+        size_t lo = 0, hi = x->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = key_cmp(d->kind, d->tenant, d->name, &x->set->docs[x->by_key[mid]]);
+                if (!c)
                         return true;
+                if (c > 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
         }
         return false;
 }
@@ -96,11 +160,20 @@ static bool same_def(const struct store_def *a, const struct store_def *b)
                !strcmp(a->name, b->name);
 }
 
-static bool tenant_in_files(const struct defset *set, size_t nfile_docs, const char *tenant)
+/* Whether any of the new documents is of this tenant. */
+static bool tenant_in_files(const struct file_index *x, const char *tenant)
 {
-        for (size_t i = 0; i < nfile_docs; i++)
-                if (!strcmp(doc_tenant(&set->docs[i]), tenant))
+        size_t lo = 0, hi = x->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(tenant, doc_tenant(&x->set->docs[x->by_tenant[mid]]));
+                if (!c)
                         return true;
+                if (c > 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return false;
 }
 
@@ -122,18 +195,13 @@ static int oom(struct batch_err *reterr)
         return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
 }
 
-/* The plan once the new documents (the first `nfile_docs` of a->set) are loaded: the
- * stored definitions that stay join them for validation, then each new document is
- * compared with its stored version. `drop` (or NULL) names one stored definition to
- * delete; with `prune`, so are the stored ones of the new documents' tenants that they
- * no longer hold. */
-static int plan_loaded(struct store *s, bool prune, const struct store_def *drop,
-                       struct defs_apply *a, struct batch_err *reterr)
+/* plan_loaded's work, with the new documents indexed. */
+static int plan_with_index(struct store *s, bool prune, const struct store_def *drop,
+                           const struct file_index *files, struct defs_apply *a,
+                           struct batch_err *reterr)
 {
-        int rc;
-        if ((rc = store_def_list(s, NULL, NULL, &a->stored, reterr)) < 0)
-                return rc;
-        size_t nfile_docs = a->set.ndocs;
+        int rc = 0;
+        size_t nfile_docs = files->n;
         bool dropped = false;
         /* What stays in the repository takes part in validation (parents, calendars). */
         for (size_t i = 0; i < a->stored.n; i++) {
@@ -142,8 +210,7 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
                         dropped = true;
                         continue;
                 }
-                if (in_files(&a->set, nfile_docs, d) ||
-                    (prune && tenant_in_files(&a->set, nfile_docs, d->tenant)))
+                if (in_files(files, d) || (prune && tenant_in_files(files, d->tenant)))
                         continue;
                 char label[600];
                 snprintf(label, sizeof(label), "repository:%s/%s/%s", d->kind, d->tenant, d->name);
@@ -206,8 +273,7 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
         for (size_t i = 0; (prune || drop) && i < a->stored.n; i++) {
                 const struct store_def *d = &a->stored.items[i];
                 if (drop ? !same_def(d, drop)
-                         : in_files(&a->set, nfile_docs, d) ||
-                                   !tenant_in_files(&a->set, nfile_docs, d->tenant))
+                         : in_files(files, d) || !tenant_in_files(files, d->tenant))
                         continue;
                 struct defs_change *c = &a->changes[a->n++];
                 c->what = DEFS_DELETED;
@@ -217,6 +283,28 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
                 a->count[c->what]++;
         }
         return 0;
+}
+
+/* The plan once the new documents (the first `nfile_docs` of a->set) are loaded: the
+ * stored definitions that stay join them for validation, then each new document is
+ * compared with its stored version. `drop` (or NULL) names one stored definition to
+ * delete; with `prune`, so are the stored ones of the new documents' tenants that they
+ * no longer hold. */
+static int plan_loaded(struct store *s, bool prune, const struct store_def *drop,
+                       struct defs_apply *a, struct batch_err *reterr)
+{
+        int rc;
+        if ((rc = store_def_list(s, NULL, NULL, &a->stored, reterr)) < 0)
+                return rc;
+        size_t nfile_docs = a->set.ndocs;
+        struct file_index files;
+        if (file_index_build(&files, &a->set, nfile_docs) < 0) {
+                file_index_release(&files);
+                return oom(reterr);
+        }
+        rc = plan_with_index(s, prune, drop, &files, a, reterr);
+        file_index_release(&files);
+        return rc;
 }
 
 int defs_apply_plan(struct store *s, char *const *paths, size_t npaths, bool prune,

@@ -171,6 +171,23 @@ check "prune deletes what the files no longer hold" 0 - "" -- apply "$ex/manual.
 grep -qF "apply: 0 created, 0 changed, 2 unchanged, 8 deleted" "$tmp/out" && grep -qF "deleted   job default/nightly-load" "$tmp/out" &&
     { passed=$((passed + 1)); echo "ok - prune"; } || { failed=$((failed + 1)); echo "not ok - prune"; sed 's/^/    /' "$tmp/out"; }
 check "jobs get of a deleted job: exit 1" 1 "" "no job named" -- jobs get nightly-load --db "$db"
+# Prune deletes only in the tenants the files hold, and tells a job from a calendar of the
+# same name (each stored definition is looked up among the files by kind, tenant and name).
+mkdir -p "$tmp/tn"
+for t in acme default; do
+    for j in a b; do
+        printf 'kind: job\ntenant: %s\nname: %s\ntrigger: {cron: "0 3 * * *"}\nexecutor: {exec: {command: [/bin/true]}}\n' \
+            "$t" "$j" >"$tmp/tn/$t-$j.yaml"
+    done
+done
+printf 'kind: calendar\ntenant: acme\nname: b\nworkdays: [MON]\n' >"$tmp/tn/acme-cal.yaml"
+check "apply of two tenants" 0 - "" -- apply "$tmp/tn" --db "$tmp/tn.db"
+grep -qF "apply: 5 created, 0 changed, 0 unchanged, 0 deleted" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - two tenants applied"; } || { failed=$((failed + 1)); echo "not ok - two tenants applied"; sed 's/^/    /' "$tmp/out"; }
+check "prune of one tenant's files" 0 - "" -- apply "$tmp/tn/acme-a.yaml" "$tmp/tn/acme-cal.yaml" --prune --db "$tmp/tn.db"
+grep -qF "apply: 0 created, 0 changed, 2 unchanged, 1 deleted" "$tmp/out" && grep -qF "deleted   job acme/b" "$tmp/out" &&
+    { passed=$((passed + 1)); echo "ok - prune keeps other tenants and the calendar"; } || { failed=$((failed + 1)); echo "not ok - prune keeps other tenants and the calendar"; sed 's/^/    /' "$tmp/out"; }
+check "the other tenant's jobs stay" 0 - "" -- jobs get b --tenant default --db "$tmp/tn.db"
 check "jobs list -o json" 0 - "" -- jobs list --db "$db" -o json
 jq -e '.next_cursor == null and ([.items[] | select(.name == "policy-reprice" and .version == 1)] | length) == 1' \
     "$tmp/out" >/dev/null && { passed=$((passed + 1)); echo "ok - json list"; } ||
