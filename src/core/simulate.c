@@ -96,6 +96,9 @@ struct sim {
         size_t capwaits;
         uint32_t *free_waits;     /* streaming: slots of res.waits handed over, to reuse */
         size_t nfree_waits, capfree_waits;
+        size_t *out_first;        /* the outcomes by job: job j's are out_order[out_first[j]
+                                     .. out_first[j + 1]), in their given order (NULL: none) */
+        size_t *out_order;
 };
 
 /* A slot of sim->res.waits for a new first wait: a reused one, or one more. Returns
@@ -219,13 +222,43 @@ static int cmp_row(const void *a, const void *b)
 }
 
 /* How a run of inst goes: its minutes and its end. */
-static void outcome_of(const struct sched_job_spec *jobs, const struct sim_outcome *o, size_t n,
-                       const struct sched_inst *inst, int *minutes, enum sched_end *how)
+/* Indexes p's outcomes by job (a counting sort, stable), so that a run's outcome is
+ * found among its own job's and not by a scan of all of them per run. 0 or
+ * BATCH_ENOMEM. */
+static int index_outcomes(struct sim *sim)
+{
+        const struct sim_params *p = &sim->p;
+        if (!p->noutcomes)
+                return 0;
+        sim->out_first = calloc(p->njobs + 1, sizeof(*sim->out_first));
+        sim->out_order = malloc(p->noutcomes * sizeof(*sim->out_order));
+        if (!sim->out_first || !sim->out_order)
+                return BATCH_ENOMEM;
+        for (size_t i = 0; i < p->noutcomes; i++)
+                sim->out_first[p->outcomes[i].job + 1]++;
+        for (size_t j = 0; j < p->njobs; j++)
+                sim->out_first[j + 1] += sim->out_first[j];
+        size_t *next = malloc((p->njobs ? p->njobs : 1) * sizeof(*next));
+        if (!next)
+                return BATCH_ENOMEM;
+        memcpy(next, sim->out_first, p->njobs * sizeof(*next));
+        for (size_t i = 0; i < p->noutcomes; i++)
+                sim->out_order[next[p->outcomes[i].job]++] = i;
+        free(next);
+        return 0;
+}
+
+/* The run's length and result: the last outcome given for its job and due time, else
+ * the last for its job, else its estimate (at least a minute) and success. */
+static void outcome_of(const struct sim *sim, const struct sched_inst *inst, int *minutes,
+                       enum sched_end *how)
 {
         int m = -1, res = -1, m_due = -1, res_due = -1;
-        for (size_t i = 0; i < n; i++) {
-                if (o[i].job != inst->job)
-                        continue;
+        const struct sim_outcome *o = sim->p.outcomes;
+        size_t from = sim->out_first ? sim->out_first[inst->job] : 0;
+        size_t to = sim->out_first ? sim->out_first[inst->job + 1] : 0;
+        for (size_t k = from; k < to; k++) {
+                size_t i = sim->out_order[k];
                 if (o[i].has_due && o[i].due != inst->due)
                         continue;
                 int *pm = o[i].has_due ? &m_due : &m, *pr = o[i].has_due ? &res_due : &res;
@@ -234,7 +267,7 @@ static void outcome_of(const struct sched_job_spec *jobs, const struct sim_outco
                 if (o[i].result >= 0)
                         *pr = o[i].result;
         }
-        int est = jobs[inst->job].estimated_minutes;
+        int est = sim->p.jobs[inst->job].estimated_minutes;
         *minutes = m_due >= 0 ? m_due : m >= 0 ? m : est > 0 ? est : 1;
         int r = res_due >= 0 ? res_due : res;
         *how = r >= 0 ? (enum sched_end)r : SCHED_END_SUCCESS;
@@ -242,8 +275,7 @@ static void outcome_of(const struct sched_job_spec *jobs, const struct sim_outco
 
 /* Carries out the scheduler's actions at time t. Returns 0 or an error. */
 static int carry_out(struct sched *s, struct sim *sim, const struct sched_actions *acts,
-                     struct heap *h, const struct sched_job_spec *jobs,
-                     const struct sim_outcome *o, size_t no, int64_t t)
+                     struct heap *h, int64_t t)
 {
         for (size_t i = 0; i < acts->n; i++) {
                 const struct sched_action *a = &acts->items[i];
@@ -253,7 +285,7 @@ static int carry_out(struct sched *s, struct sim *sim, const struct sched_action
                 else if (a->kind == SCHED_START) {
                         int minutes;
                         enum sched_end how;
-                        outcome_of(jobs, o, no, a->inst, &minutes, &how);
+                        outcome_of(sim, a->inst, &minutes, &how);
                         if ((rc = sched_started(s, a->inst, t)) == 0)
                                 rc = heap_push(h, (struct run_end){t + (int64_t)minutes * 60,
                                                                    a->inst->id, a->inst, how});
@@ -273,7 +305,8 @@ static int carry_out(struct sched *s, struct sim *sim, const struct sched_action
 }
 
 /* Restores p's instances into s; runs in flight get their ends in h. */
-static int restore_all(struct sched *s, const struct sim_params *p, struct heap *h)
+static int restore_all(struct sim *sim, struct sched *s, const struct sim_params *p,
+                       struct heap *h)
 {
         for (size_t i = 0; i < p->nrestore; i++) {
                 const struct sim_restore *in = &p->restore[i];
@@ -287,7 +320,7 @@ static int restore_all(struct sched *s, const struct sim_params *p, struct heap 
                 if (st == STATE_STARTING && (rc = sched_started(s, held, p->from)) < 0)
                         return rc;
                 if (st == STATE_STARTING || st == STATE_RUNNING) {
-                        outcome_of(p->jobs, p->outcomes, p->noutcomes, held, &minutes, &how);
+                        outcome_of(sim, held, &minutes, &how);
                         int64_t end = (held->start_at ? held->start_at : p->from) +
                                       (int64_t)minutes * 60;
                         rc = heap_push(h, (struct run_end){end > p->from ? end : p->from, held->id,
@@ -328,7 +361,7 @@ int sim_begin(const struct sim_params *p, struct sim **ret)
         }
         if (p->why)
                 sched_set_why(sim->s, p->why);
-        if ((rc = restore_all(sim->s, p, &sim->h)) < 0) {
+        if ((rc = index_outcomes(sim)) < 0 || (rc = restore_all(sim, sim->s, p, &sim->h)) < 0) {
                 struct sim_result unused;
                 sim->err = rc;
                 sim_finish(sim, &unused);
@@ -415,7 +448,6 @@ void sim_set_row(struct sim *sim, sim_row_fn *row, void *row_arg)
  * Returns 1 when something happened (the instant is served again), 0 or an error. */
 static int serve(struct sim *sim)
 {
-        const struct sim_params *p = &sim->p;
         int64_t t = sim->t;
         sched_actions_clear(&sim->acts);
         int rc = sched_advance(sim->s, t, &sim->acts);
@@ -424,8 +456,7 @@ static int serve(struct sim *sim)
         if (sched_held(sim->s) > sim->res.peak_held)
                 sim->res.peak_held = sched_held(sim->s);
         int busy = sim->acts.n > 0;
-        if ((rc = carry_out(sim->s, sim, &sim->acts, &sim->h, p->jobs, p->outcomes,
-                            p->noutcomes, t)) < 0)
+        if ((rc = carry_out(sim->s, sim, &sim->acts, &sim->h, t)) < 0)
                 return rc;
         struct heap *h = &sim->h;
         while (h->n && h->items[0].at <= t) {
@@ -476,6 +507,8 @@ int sim_finish(struct sim *sim, struct sim_result *ret)
         free(sim->h.items);
         free(sim->wait_of);
         free(sim->free_waits);
+        free(sim->out_first);
+        free(sim->out_order);
         sched_actions_release(&sim->acts);
         int rc = sim->err;
         struct sim_result res = sim->res;

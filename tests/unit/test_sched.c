@@ -122,6 +122,47 @@ static void test_disabled_parent(void **state)
         sim_result_release(&r);
 }
 
+/* The outcomes given for a plan, in any order of jobs: a run takes the last one given
+ * for its job and due time, else the last one for its job, else its estimate and
+ * success; a field left at -1 falls through to the next. */
+static void test_outcome_precedence(void **state)
+{
+        (void)state;
+        struct sched_job_spec jobs[3] = {job("a", "0 1 * * *"), job("b", "0 2 * * *"),
+                                         job("c", "0 3 * * *")};
+        jobs[0].estimated_minutes = 7;
+        jobs[1].estimated_minutes = 7;
+        jobs[2].estimated_minutes = 7;
+        const int64_t b_day2 = T("2026-03-03T02:00:00Z");
+        struct sim_outcome o[] = {
+                {.job = 1, .minutes = 10, .result = -1},
+                {.job = 0, .minutes = 20, .result = SCHED_END_FAILED},
+                {.job = 1, .has_due = true, .due = b_day2, .minutes = 30, .result = -1},
+                {.job = 1, .minutes = 11, .result = -1}, /* b's second word wins over 10 */
+                {.job = 0, .minutes = -1, .result = SCHED_END_SUCCESS}, /* a: result only */
+                {.job = 1, .has_due = true, .due = b_day2, .minutes = -1,
+                 .result = SCHED_END_FAILED},
+        };
+        struct sched_tenant t = tenant();
+        struct sim_result r = plan(jobs, 3, &t, "2026-03-02T00:00:00Z", "2026-03-03T23:00:00Z",
+                                   o, sizeof(o) / sizeof(o[0]));
+        for (size_t day = 0; day < 2; day++) {
+                const struct sim_row *a = row(&r, 0, day);
+                assert_int_equal(a->state, STATE_SUCCESS);
+                assert_int_equal(a->end - a->start, 20 * 60);
+                const struct sim_row *c = row(&r, 2, day);
+                assert_int_equal(c->state, STATE_SUCCESS);
+                assert_int_equal(c->end - c->start, 7 * 60);
+        }
+        const struct sim_row *b1 = row(&r, 1, 0), *b2 = row(&r, 1, 1);
+        assert_int_equal(b1->state, STATE_SUCCESS);
+        assert_int_equal(b1->end - b1->start, 11 * 60);
+        assert_int_equal(b2->due, b_day2);
+        assert_int_equal(b2->state, STATE_FAILED);
+        assert_int_equal(b2->end - b2->start, 30 * 60);
+        sim_result_release(&r);
+}
+
 /* A failed parent: a success-mode child waits until superseded by its next due
  * instance; a completion-mode child runs. The next instances cover the failed
  * period (FirstDueTime). */
@@ -834,6 +875,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_chain_order),
                 cmocka_unit_test(test_disabled_parent),
+                cmocka_unit_test(test_outcome_precedence),
                 cmocka_unit_test(test_success_vs_completion),
                 cmocka_unit_test(test_window_skip),
                 cmocka_unit_test(test_window_close),
