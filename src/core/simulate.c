@@ -221,7 +221,6 @@ static int cmp_row(const void *a, const void *b)
         return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* How a run of inst goes: its minutes and its end. */
 /* Indexes p's outcomes by job (a counting sort, stable), so that a run's outcome is
  * found among its own job's and not by a scan of all of them per run. 0 or
  * BATCH_ENOMEM. */
@@ -248,8 +247,9 @@ static int index_outcomes(struct sim *sim)
         return 0;
 }
 
-/* The run's length and result: the last outcome given for its job and due time, else
- * the last for its job, else its estimate (at least a minute) and success. */
+/* How a run of inst goes, its minutes and its end: the last outcome given for its job and
+ * due time, else the last for its job, else its estimate (at least a minute) and
+ * success. */
 static void outcome_of(const struct sim *sim, const struct sched_inst *inst, int *minutes,
                        enum sched_end *how)
 {

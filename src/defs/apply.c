@@ -137,21 +137,26 @@ static void file_index_release(struct file_index *x)
         memset(x, 0, sizeof(*x));
 }
 
+/* What bsearch looks for among a file_index's document indexes: a kind, tenant and name,
+ * or (kind NULL) a tenant. */
+struct file_key {
+        const struct defset *set;
+        const char *kind, *tenant, *name;
+};
+
+static int file_key_cmp(const void *pk, const void *pdoc)
+{
+        const struct file_key *k = pk;
+        const struct def_doc *doc = &k->set->docs[*(const size_t *)pdoc];
+        return k->kind ? key_cmp(k->kind, k->tenant, k->name, doc)
+                       : strcmp(k->tenant, doc_tenant(doc));
+}
+
 /* Whether the stored definition d is among the new documents. */
 static bool in_files(const struct file_index *x, const struct store_def *d)
 {
-        size_t lo = 0, hi = x->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = key_cmp(d->kind, d->tenant, d->name, &x->set->docs[x->by_key[mid]]);
-                if (!c)
-                        return true;
-                if (c > 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
+        struct file_key k = {x->set, d->kind, d->tenant, d->name};
+        return bsearch(&k, x->by_key, x->n, sizeof(size_t), file_key_cmp) != NULL;
 }
 
 static bool same_def(const struct store_def *a, const struct store_def *b)
@@ -163,18 +168,8 @@ static bool same_def(const struct store_def *a, const struct store_def *b)
 /* Whether any of the new documents is of this tenant. */
 static bool tenant_in_files(const struct file_index *x, const char *tenant)
 {
-        size_t lo = 0, hi = x->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(tenant, doc_tenant(&x->set->docs[x->by_tenant[mid]]));
-                if (!c)
-                        return true;
-                if (c > 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
+        struct file_key k = {x->set, NULL, tenant, NULL};
+        return bsearch(&k, x->by_tenant, x->n, sizeof(size_t), file_key_cmp) != NULL;
 }
 
 /* Whether a job document has a value under a secret key. */
