@@ -73,15 +73,12 @@ struct repo {
 #define REPORT_RANGE_SQL(index, jobcond)                                                           \
         " FROM instances i" index " WHERE i.tenant = ?1 AND i.due_time >= ?2 "                     \
         "AND i.due_time < ?3 AND " jobcond
-#define REPORT_PER_INSTANCE_SQL(index, jobcond)                                                                                                                                                                           \
-        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL                                                                                                                                                          \
-        " AS dur, " REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, " REPORT_STEP_SUM("s.commit_count") " AS cm, " REPORT_STEP_SUM("s.write_skip_count") " AS ws, " REPORT_STEP_SUM( \
-            "s.rollback_count") " AS rb, " REPORT_STEP_SUM("s.read_skip_count + "                                                                                                                                         \
-                                                           "s.process_skip_count + "                                                                                                                                      \
-                                                           "s.write_skip_count") " AS "                                                                                                                                   \
-                                                                                 "s"                                                                                                                                      \
-                                                                                 "k" REPORT_RANGE_SQL(index,                                                                                                              \
-                                                                                                      jobcond)
+#define REPORT_PER_INSTANCE_SQL(index, jobcond)                                                    \
+        "SELECT i.job AS job, i.state AS state, " REPORT_DUR_SQL " AS dur, "                       \
+        REPORT_STEP_SUM("s.read_count") " AS rd, " REPORT_STEP_SUM("s.write_count") " AS wr, "     \
+        REPORT_STEP_SUM("s.commit_count") " AS cm, " REPORT_STEP_SUM("s.write_skip_count")         \
+        " AS ws, " REPORT_STEP_SUM("s.rollback_count") " AS rb, i.skip_count AS sk"                \
+        REPORT_RANGE_SQL(index, jobcond)
 #define REPORT_STATS_SQL(index, jobcond)                                                           \
         "SELECT job, count(*), sum(CASE WHEN state IN (5, 12) THEN 1 ELSE 0 END), "                \
         "sum(CASE WHEN state IN (3, 6, 7, 11) THEN 1 ELSE 0 END), "                                \
