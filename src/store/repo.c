@@ -207,6 +207,7 @@ enum rs {
         RS_STEP_UPSERT,
         RS_STEP_UPDATE,
         RS_INSTANCE_SKIPS,
+        RS_INSTANCE_LOCK_BY_EXEC,
         RS_STEP_LIST,
         RS_CHECKPOINT_UPSERT,
         RS_CHECKPOINT_UPDATE,
@@ -461,6 +462,12 @@ static const char *const rs_sql[RS_COUNT] = {
                               "0) FROM executions e JOIN step_executions s "
                               "ON s.execution_id = e.id WHERE e.instance_id = instances.id) "
                               "WHERE id = (SELECT instance_id FROM executions WHERE id = ?1)",
+        /* The row lock RS_INSTANCE_SKIPS needs first on PostgreSQL: two transactions
+         * writing steps of one instance (partitions) recount one after the other, the
+         * second in a statement that sees the first's steps (an UPDATE that waited for
+         * the row would recount with the snapshot it started with). */
+        [RS_INSTANCE_LOCK_BY_EXEC] = "SELECT 1 FROM instances WHERE id = (SELECT instance_id "
+                                     "FROM executions WHERE id = ?1){FOR_NO_KEY_UPDATE}",
         [RS_STEP_LIST] = "SELECT " STEP_COLS " FROM step_executions WHERE execution_id = ?1 "
                          "ORDER BY id",
         [RS_CHECKPOINT_UPSERT] = "INSERT INTO checkpoints(instance_id, step, data, updated_at) "
@@ -1620,7 +1627,10 @@ static int step_upsert(struct repo *r, void *arg, struct batch_err *reterr)
               in->exit_message, a->now_s, in->metrics);
         int ret = insert_child(r, st, "recording the step", "execution_id", "execution",
                                in->execution_id, a->ret_id, reterr);
-        if (ret < 0)
+        int64_t rows;
+        if (ret < 0 ||
+            (ret = one_int(r, q(r, RS_INSTANCE_LOCK_BY_EXEC, "i", in->execution_id), 0, &rows,
+                           "locking the instance", reterr)) < 0)
                 return ret;
         return run(r, q(r, RS_INSTANCE_SKIPS, "i", in->execution_id),
                    "counting the instance's skipped items", NULL, reterr);
