@@ -263,9 +263,28 @@ static void print_nothing_due(const struct sched_model *m, const struct plan_opt
         free(done);
 }
 
+/* The text gathered for stdout is written once it reaches this size: a plan of a
+ * large estate over a long period runs to gigabytes, more than a buffer may hold. */
+#define PLAN_FLUSH_AT (256u * 1024)
+
+/* Writes what b holds to stdout and empties b once it holds PLAN_FLUSH_AT bytes or more
+ * (any amount when `all`). Returns 0, or the write's errno (then nothing more should be
+ * written: the output is cut short). */
+static int flush_rows(struct buf *b, bool all)
+{
+        if (b->len < (all ? 1 : PLAN_FLUSH_AT))
+                return 0;
+        int e = fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : errno ? errno : EIO;
+        b->len = 0;
+        b->data[0] = '\0';
+        return e;
+}
+
 /* Prints the plan's rows, then one row per next_due_api job (its last known due time
- * from `known`, 0 for none; NULL without a repository). */
-static void print_rows(const struct sim_result *r, const struct sched_model *m,
+ * from `known`, 0 for none; NULL without a repository), writing as it goes. Returns
+ * CLI_OK, or CLI_FAILURE with the reason on stderr when the text could not be made or
+ * written (stdout is left with what was written). */
+static int print_rows(const struct sim_result *r, const struct sched_model *m,
                        const struct plan_opts *o, int64_t from, int64_t to,
                        const int64_t *known)
 {
@@ -285,7 +304,9 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         else if (nshow)
                 buf_printf(&b, "%-24s %-25s %-12s %-25s %-25s %-25s %-15s %s\n", "JOB", "DUE",
                            "PROCESS_DATE", "FIRST_DUE", "START", "END", "STATE", "REASON");
-        for (size_t i = 0; i < r->n; i++) {
+        int werr = 0;
+        for (size_t i = 0; i < r->n && !b.err && !werr; i++) {
+                werr = flush_rows(&b, false);
                 const struct sim_row *w = &r->rows[i];
                 const char *job = m->jobs[w->job].name;
                 if (excluded(o, job))
@@ -323,7 +344,8 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
         }
         /* A job with a next_due_api trigger: one row, its last known due time (the last
          * answer kept in the repository) in the DUE column (docs/scheduler.md). */
-        for (size_t j = 0; j < m->njobs; j++) {
+        for (size_t j = 0; j < m->njobs && !b.err && !werr; j++) {
+                werr = flush_rows(&b, false);
                 if (!m->jobs[j].external_due || !m->jobs[j].enabled ||
                     excluded(o, m->jobs[j].name))
                         continue;
@@ -349,8 +371,16 @@ static void print_rows(const struct sim_result *r, const struct sched_model *m,
                 buf_puts(&b, shown ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
         else if (!shown)
                 print_nothing_due(m, o, from, to, &b);
-        fwrite(b.data, 1, b.len, stdout);
+        if (!werr && !b.err)
+                werr = flush_rows(&b, true);
+        bool nomem = b.err;
         buf_release(&b);
+        if (nomem)
+                fprintf(stderr, "batchctl: out of memory while printing the plan\n");
+        else if (werr)
+                fprintf(stderr, "batchctl: writing the plan failed: %s; it is incomplete\n",
+                        strerror(werr));
+        return nomem || werr ? CLI_FAILURE : CLI_OK;
 }
 
 int cli_plan(int argc, char **argv)
@@ -422,7 +452,7 @@ int cli_plan(int argc, char **argv)
                 goto out;
         }
         int64_t *known = last_answers(o.db, &m);
-        print_rows(&res, &m, &o, from, to, known);
+        r = print_rows(&res, &m, &o, from, to, known);
         free(known);
 out:
         sim_result_release(&res);

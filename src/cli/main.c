@@ -1,5 +1,6 @@
 /* main.c: batchctl, the batchd command-line client: dispatches `batchctl <noun> <verb>`
  * through the command tables of cli.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -206,6 +207,19 @@ int cli_usage_error(const char *noun, const struct cli_cmd *cmd, const char *fmt
 
 static int dispatch(int argc, char **argv);
 
+/* Command result r, or CLI_FAILURE with the reason on stderr when what the command
+ * printed did not all reach stdout (a full disk, a closed pipe under SIGPIPE ignored):
+ * an output that was cut short must not look like a complete one. */
+static int finish_stdout(int r)
+{
+        int e = fflush(stdout) == EOF ? errno : 0;
+        if ((!e && !ferror(stdout)) || r != CLI_OK) /* a failed command said why */
+                return r;
+        fprintf(stderr, "batchctl: writing the output failed%s%s; it is incomplete\n",
+                e ? ": " : "", e ? strerror(e) : "");
+        return CLI_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
         const char *url = NULL, *token = NULL;
@@ -239,7 +253,7 @@ int main(int argc, char **argv)
         remote_configure(url, token);
         if (url && !*url)
                 return cli_usage_error("", NULL, "--url needs a non-empty URL");
-        return out_run(argc, argv, dispatch);
+        return finish_stdout(out_run(argc, argv, dispatch));
 }
 
 /* Runs the command argv names, with a server when one is configured. */

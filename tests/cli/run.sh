@@ -325,6 +325,44 @@ check "plan: a bad --from" 2 "" '--from: time: "yesterday"' -- \
     plan "$tmp/plan" --from yesterday --to 2026-03-03T00:00:00Z
 check "plan: --to before --from" 2 "" "--to is before --from" -- \
     plan "$tmp/plan" --from 2026-03-03T00:00:00Z --to 2026-03-02T00:00:00Z
+# A plan larger than the 64 MiB a text buffer may hold is written as it is made, and
+# whole: 300 jobs due every minute over a day are 300 x 1,440 = 432,000 runs (about
+# 69 MB of table). Until 2026-12-07 it stopped at 64 MiB, without a word, status 0.
+mkdir -p "$tmp/plan-big"
+awk 'BEGIN { for (i = 0; i < 300; i++)
+    printf "kind: job\nname: m%03d\ntrigger: {cron: \"* * * * *\"}\nexecutor: {exec: {command: [/bin/true]}}\n---\n", i }' \
+    >"$tmp/plan-big/jobs.yaml"
+"$B" plan "$tmp/plan-big" --from 2026-03-02T00:00:00Z --to 2026-03-02T23:59:59Z \
+    >"$tmp/plan-big.txt" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(wc -c <"$tmp/plan-big.txt")" -gt 67108864 ] &&
+    [ "$(awk 'NR > 1 { n[$1]++ } END { for (j in n) if (n[j] == 1440) k++; print k + 0, NR }' \
+        "$tmp/plan-big.txt")" = "300 432001" ] &&
+    tail -n 1 "$tmp/plan-big.txt" | grep -qE '^m[0-9]{3} +2026-03-02T23:59:00\+00:00 ' &&
+    pass "plan: 432,000 runs over 64 MiB, every job's 1,440 there" ||
+    { echo "  status $rc, $(wc -lc <"$tmp/plan-big.txt") lines/bytes"; tail -n 2 "$tmp/plan-big.txt";
+      fail "plan: 432,000 runs over 64 MiB, every job's 1,440 there" "$tmp/err"; }
+"$B" plan "$tmp/plan-big" --from 2026-03-02T00:00:00Z --to 2026-03-02T23:59:59Z -o json \
+    >"$tmp/plan-big.json" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^ {"job": "m[0-9]*", "due": "2026-03-02T' "$tmp/plan-big.json")" -eq 432000 ] &&
+    [ "$(tail -n 1 "$tmp/plan-big.json")" = '], "next_cursor": null}' ] &&
+    pass "plan -o json: the 432,000 runs, and the list closed" ||
+    fail "plan -o json: the 432,000 runs, and the list closed" "$tmp/err"
+rm -f "$tmp/plan-big.txt" "$tmp/plan-big.json"
+# An output that cannot be written whole is an error, not a success (a full disk here).
+if [ -w /dev/full ]; then
+    "$B" plan "$tmp/plan-big" --from 2026-03-02T00:00:00Z --to 2026-03-02T01:00:00Z \
+        >/dev/full 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 1 ] && grep -qF "writing the plan failed: No space left on device; it is incomplete" "$tmp/err" &&
+        pass "plan to a full disk: status 1 and why" || fail "plan to a full disk: status 1 and why (status $rc)" "$tmp/err"
+    "$B" cron next "*/5 * * * *" >/dev/full 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 1 ] && grep -qF "writing the output failed: No space left on device; it is incomplete" "$tmp/err" &&
+        pass "any command's output to a full disk: status 1 and why" ||
+        fail "any command's output to a full disk: status 1 and why (status $rc)" "$tmp/err"
+fi
 
 # The same definitions-as-code commands against PostgreSQL: a throwaway server, as in
 # tests/unit/test_store_postgres.c (a /tmp directory the postgres user can reach when
