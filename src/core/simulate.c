@@ -210,15 +210,21 @@ const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim
         return w->wait && w->wait <= r->nwaits ? &r->waits[w->wait - 1] : NULL;
 }
 
+int sim_row_order(int64_t due_a, int64_t start_a, int64_t id_a, int64_t due_b, int64_t start_b,
+                  int64_t id_b)
+{
+        if (due_a != due_b)
+                return due_a < due_b ? -1 : 1;
+        int64_t xs = start_a ? start_a : INT64_MAX, ys = start_b ? start_b : INT64_MAX;
+        if (xs != ys)
+                return xs < ys ? -1 : 1;
+        return id_a < id_b ? -1 : id_a > id_b;
+}
+
 static int cmp_row(const void *a, const void *b)
 {
         const struct sim_row *x = a, *y = b;
-        if (x->due != y->due)
-                return x->due < y->due ? -1 : 1;
-        int64_t xs = x->start ? x->start : INT64_MAX, ys = y->start ? y->start : INT64_MAX;
-        if (xs != ys)
-                return xs < ys ? -1 : 1;
-        return x->id < y->id ? -1 : x->id > y->id;
+        return sim_row_order(x->due, x->start, x->id, y->due, y->start, y->id);
 }
 
 /* Indexes p's outcomes by job (a counting sort, stable), so that a run's outcome is

@@ -51,6 +51,13 @@ struct sim_result {
         struct sim_wait *waits; /* the first waits of the rows that waited (sim_row.wait) */
 };
 
+/* The order of a result's rows (sim_result.rows), for a caller that keeps streamed rows
+ * (sim_params.row) and sorts them itself: <0 when the row with due time due_a, first
+ * start start_a (0: never started, which sorts last) and id id_a comes first, >0 when
+ * the other does, 0 for the same row. */
+int sim_row_order(int64_t due_a, int64_t start_a, int64_t id_a, int64_t due_b, int64_t start_b,
+                  int64_t id_b);
+
 /* The first wait of row w of r, or NULL when it never waited. */
 const struct sim_wait *sim_row_wait(const struct sim_result *r, const struct sim_row *w);
 
