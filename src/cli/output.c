@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/buf.h"
 
 static const char *const names[] = {"table", "wide", "json", "yaml", "csv", "xlsx"};
 
@@ -127,6 +128,7 @@ static void yaml_string(const char *s, int indent)
 }
 
 static void yaml_value(const json_t *v, int indent);
+static void yaml_item(const json_t *it, int indent);
 
 static bool yaml_scalar(const json_t *v)
 {
@@ -194,23 +196,113 @@ static void yaml_value(const json_t *v, int indent)
         }
         size_t i;
         json_t *it;
-        json_array_foreach((json_t *)v, i, it) {
-                printf("%*s- ", indent, "");
-                if (json_is_object(it) && json_object_size(it)) {
-                        yaml_object(it, indent + 2, true);
-                } else if (json_is_array(it) && json_array_size(it)) {
-                        putchar('\n');
-                        yaml_value(it, indent + 2);
-                } else {
-                        yaml_scalar_out(it, indent + 4);
-                        putchar('\n');
-                }
+        json_array_foreach((json_t *)v, i, it)
+                yaml_item(it, indent);
+}
+
+/* Writes `it` as one item of a block sequence at `indent` ("- " and the item). */
+static void yaml_item(const json_t *it, int indent)
+{
+        printf("%*s- ", indent, "");
+        if (json_is_object(it) && json_object_size(it)) {
+                yaml_object(it, indent + 2, true);
+        } else if (json_is_array(it) && json_array_size(it)) {
+                putchar('\n');
+                yaml_value(it, indent + 2);
+        } else {
+                yaml_scalar_out(it, indent + 4);
+                putchar('\n');
         }
 }
 
 void out_yaml(const json_t *doc)
 {
         yaml_value(doc, 0);
+}
+
+/* ---- a list's JSON as YAML, one item at a time ------------------------------------------ */
+
+/* The next character of f after white space (EOF at the end). */
+static int next_token_char(FILE *f)
+{
+        int c;
+        while ((c = getc(f)) == ' ' || c == '\n' || c == '\t' || c == '\r')
+                ;
+        return c;
+}
+
+/* True when f goes on (after white space) with exactly `text`, consumed. */
+static bool take_text(FILE *f, const char *text)
+{
+        int c = next_token_char(f);
+        for (const char *p = text; *p; p++, c = getc(f))
+                if (c != (unsigned char)*p)
+                        return false;
+        ungetc(c, f);
+        return true;
+}
+
+/* out_yaml of the whole JSON document in f (at its start). 0, or -1 (nothing written). */
+static int yaml_whole(FILE *f)
+{
+        json_error_t e;
+        rewind(f);
+        json_t *doc = json_loadf(f, 0, &e);
+        if (!doc)
+                return -1;
+        out_yaml(doc);
+        json_decref(doc);
+        return 0;
+}
+
+/* Writes the JSON document in f (at its start) as out_yaml would, reading a list's items
+ * one at a time when the document is an object whose first member is "items", a list of
+ * objects or lists: memory for one item, not for the document (a plan can have
+ * millions). Returns 0; -1 when f does not hold one JSON document and nothing was
+ * written; -2 when that showed after the YAML had begun (it is cut short). */
+static int yaml_stream(FILE *f)
+{
+        if (!take_text(f, "{") || !take_text(f, "\"items\"") || !take_text(f, ":") ||
+            !take_text(f, "["))
+                return yaml_whole(f); /* another shape */
+        json_error_t e;
+        size_t n = 0;
+        for (int c = next_token_char(f); c != ']'; c = next_token_char(f)) {
+                if (n && (c != ',' || (c = next_token_char(f)) == EOF))
+                        return -2;
+                if (c != '{' && c != '[') /* (a scalar's end is not told apart) */
+                        return n ? -2 : yaml_whole(f);
+                ungetc(c, f);
+                json_t *it = json_loadf(f, JSON_DISABLE_EOF_CHECK, &e);
+                if (!it)
+                        return n ? -2 : -1;
+                if (!n++)
+                        fputs("items:\n", stdout);
+                yaml_item(it, 0);
+                json_decref(it);
+        }
+        if (!n)
+                fputs("items: []\n", stdout);
+        /* The other members, if any: "}" or ", ...}", read as one object. */
+        int c = next_token_char(f);
+        if (c == '}')
+                return next_token_char(f) == EOF ? 0 : -2;
+        if (c != ',')
+                return -2;
+        struct buf rest;
+        buf_init(&rest, 0);
+        buf_add(&rest, "{", 1);
+        char chunk[4096];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                buf_add(&rest, chunk, got);
+        json_t *tail = rest.err ? NULL : json_loads(rest.data, 0, &e);
+        buf_release(&rest);
+        int rc = json_is_object(tail) && !json_object_get(tail, "items") ? 0 : -2;
+        if (rc == 0 && json_object_size(tail))
+                yaml_object(tail, 0, false);
+        json_decref(tail);
+        return rc;
 }
 
 int out_list(const json_t *doc, enum out_fmt f, void (*table)(const json_t *items, bool wide))
@@ -405,12 +497,12 @@ int out_run(int argc, char **argv, int (*dispatch)(int argc, char **argv))
         dup2(saved, STDOUT_FILENO);
         close(saved);
         rewind(cap);
-        json_error_t e;
-        json_t *doc = r == CLI_OK ? json_loadf(cap, 0, &e) : NULL;
-        if (doc) {
-                out_yaml(doc);
-                json_decref(doc);
-        } else {
+        int y = r == CLI_OK ? yaml_stream(cap) : -1;
+        if (y == -2) {
+                fprintf(stderr, "batchctl: -o yaml: the output is not one JSON document; "
+                                "the YAML above is cut short\n");
+                r = CLI_FAILURE;
+        } else if (y < 0) {
                 /* an error, or not one document: what the command wrote, as it was */
                 rewind(cap);
                 char chunk[8192];

@@ -350,6 +350,23 @@ rc=$?
     pass "plan -o json: the 432,000 runs, and the list closed" ||
     fail "plan -o json: the 432,000 runs, and the list closed" "$tmp/err"
 rm -f "$tmp/plan-big.txt" "$tmp/plan-big.json"
+# -o yaml converts the list item by item (memory for one item, not the document): 30 of
+# those jobs over the day are 43,200 runs, each "- job: mNNN" and nine more members.
+head -n 150 "$tmp/plan-big/jobs.yaml" >"$tmp/plan-30.yaml"
+"$B" plan "$tmp/plan-30.yaml" --from 2026-03-02T00:00:00Z --to 2026-03-02T23:59:59Z -o yaml \
+    >"$tmp/plan-30.out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(head -n 1 "$tmp/plan-30.out")" = "items:" ] &&
+    [ "$(grep -c '^- job: m0[0-2][0-9]$' "$tmp/plan-30.out")" -eq 43200 ] &&
+    [ "$(grep -c '^  [a-z_]*: ' "$tmp/plan-30.out")" -eq 388800 ] &&
+    [ "$(tail -n 1 "$tmp/plan-30.out")" = "next_cursor: null" ] &&
+    [ "$(wc -l <"$tmp/plan-30.out")" -eq 432002 ] &&
+    pass "plan -o yaml: 43,200 runs item by item, and next_cursor" ||
+    fail "plan -o yaml: 43,200 runs item by item, and next_cursor (status $rc)" "$tmp/err"
+check "plan -o yaml: an empty plan" 0 "items: []
+next_cursor: null" "" -- plan "$tmp/plan-30.yaml" --from 2026-03-02T00:00:01Z \
+    --to 2026-03-02T00:00:30Z -o yaml
+rm -f "$tmp/plan-30.out"
 # An output that cannot be written whole is an error, not a success (a full disk here).
 if [ -w /dev/full ]; then
     "$B" plan "$tmp/plan-big" --from 2026-03-02T00:00:00Z --to 2026-03-02T01:00:00Z \
