@@ -625,6 +625,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         pool_put(a, r.st);
                 }
         }
+        if (!r.stream && r.out.err) {
+                /* An answer that outgrew its buffer is cut short: never sent as if whole. */
+                dlog("error", NULL, 0, 0, NULL, "api: %s %s: the answer is larger than %u MiB",
+                     method, url, BUF_DEFAULT_MAX >> 20);
+                api_problem(&r, 500, "the answer is larger than %u MiB, the most one answer "
+                            "may hold: ask for less (a smaller limit, a filter)",
+                            BUF_DEFAULT_MAX >> 20);
+        }
         apply_etag(&r);
         count_answer(a, r.status, c->start_us);
         enum MHD_Result ok = send_answer(&r);

@@ -119,9 +119,13 @@ struct emitter {
         int err;
 };
 
+/* A value's text has the limit of any buffer (BUF_DEFAULT_MAX): a document from a file of
+ * at most DEFS_FILE_MAX bytes cannot reach it even with every byte escaped, so whatever
+ * validates can be stored (the limit was 1 MiB until 2026-12-07: a 1.1 MB description
+ * passed validate, and apply said "out of memory"). */
 static void begin(struct emitter *e)
 {
-        buf_init(&e->b, 1u << 20);
+        buf_init(&e->b, 0);
 }
 
 static void end(struct emitter *e, const char *key)

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Definitions and answers at the size limits (docs/definitions.md, docs/api.md): a job
+# whose description is 3,000,000 bytes validates, applies and comes back whole (until
+# 2026-12-07 apply refused any value over 1 MiB with "out of memory"); and an API answer
+# that would pass the 64 MiB an answer may hold (25 such jobs listed at once) is a 500
+# saying so, never a 200 cut short, while a smaller page of the same list is a 200.
+# A real batchd spoken to with curl, answers checked with jq.
+# Closes with "large: N passed, M failed"; exit status 1 when anything failed.
+#   BUILD_DIR=$PWD/build tests/api/large.sh        KEEP=1 keeps the temporary directory
+set -u
+BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
+B="$BIN/batchctl"
+D="$BIN/batchd"
+for tool in curl jq; do
+    command -v "$tool" >/dev/null || { echo "large: $tool is needed" >&2; exit 1; }
+done
+passed=0
+failed=0
+. "$(dirname "$0")/../lib.sh" # pass, fail, wait_for, scratch_dir
+scratch_dir
+
+# 25 jobs, each with a description of 3,000,000 "x" (a file of 3 MB, under the 4 MiB a
+# definition file may have): 75 MB of descriptions.
+mkdir -p "$tmp/defs" "$tmp/state"
+desc=$(head -c 3000000 /dev/zero | tr '\0' x)
+for i in $(seq -w 1 25); do
+    printf 'kind: job\nname: big%s\ndescription: "%s"\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n' \
+        "$i" "$desc" >"$tmp/defs/big$i.yaml"
+done
+unset desc
+
+"$B" validate "$tmp/defs/big01.yaml" >"$tmp/out" 2>&1 &&
+    pass "validate: a 3,000,000-byte description" || fail "validate: a 3,000,000-byte description" "$tmp/out"
+"$B" apply "$tmp/defs" --db "$tmp/r.db" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^apply: 25 created, 0 changed, 0 unchanged, 0 deleted$' "$tmp/out" &&
+    pass "apply: 25 jobs with 3,000,000-byte descriptions" ||
+    fail "apply: 25 jobs with 3,000,000-byte descriptions (status $rc)" "$tmp/out"
+# The stored definition's text (jobs get prints it) holds the description whole.
+"$B" jobs get big07 --db "$tmp/r.db" >"$tmp/out" 2>"$tmp/err"
+[ "$(awk '/^description: / { n = length($0) - 13; ok = ($0 ~ /^description: x+$/) }
+          END { print n + 0, ok + 0 }' "$tmp/out")" = "3000000 1" ] &&
+    pass "jobs get: the description whole (3,000,000 x)" ||
+    fail "jobs get: the description whole (3,000,000 x)" "$tmp/err"
+
+TOKEN=$("$D" token create --name viewer --role viewer --db "$tmp/r.db" 2>/dev/null | head -n 1)
+[ -n "$TOKEN" ] || { echo "Bail out! batchd token create failed"; exit 1; }
+"$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-file "$tmp/d.log" \
+    2>"$tmp/d.err" &
+daemon_pid=$!
+port_of_log() {
+    port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" 2>/dev/null |
+        head -n 1)
+    [ -n "$port" ]
+}
+wait_for "$WAIT" port_of_log || { echo "Bail out! batchd did not report its API port"; cat "$tmp/d.err"; exit 1; }
+base="http://127.0.0.1:$port"
+# get PATH: status in $code, body in $tmp/body.
+get() {
+    code=$(curl -sS -o "$tmp/body" -w '%{http_code}' --max-time "$WAIT" \
+        -H "Authorization: Bearer $TOKEN" "$base$1" 2>"$tmp/curl.err")
+}
+
+# 25 x 3 MB in one answer passes 64 MiB: a 500 that says so, as problem+json.
+get "/api/v1/jobs?limit=100"
+[ "$code" = 500 ] && jq -e '.status == 500 and (.detail | test("larger than 64 MiB"))' "$tmp/body" >/dev/null 2>&1 &&
+    pass "GET /api/v1/jobs of 75 MB: 500, the answer would pass 64 MiB" ||
+    { echo "    HTTP $code, $(wc -c <"$tmp/body") bytes"; fail "GET /api/v1/jobs of 75 MB: 500, the answer would pass 64 MiB" "$tmp/curl.err"; }
+grep -q 'the answer is larger than 64 MiB' "$tmp/d.log" &&
+    pass "the daemon's log says which request outgrew its answer" ||
+    fail "the daemon's log says which request outgrew its answer" "$tmp/d.log"
+# A page of 10 is 30 MB: whole.
+get "/api/v1/jobs?limit=10"
+[ "$code" = 200 ] && [ "$(jq -r '.items | length' "$tmp/body" 2>/dev/null)" = 10 ] &&
+    [ "$(jq -r 'all(.items[]; .spec | length > 3000000)' "$tmp/body")" = true ] &&
+    pass "GET /api/v1/jobs?limit=10: 200 with the 10 descriptions whole" ||
+    { echo "    HTTP $code"; fail "GET /api/v1/jobs?limit=10: 200 with the 10 descriptions whole"; }
+kill -0 "$daemon_pid" 2>/dev/null && pass "batchd still running" || fail "batchd still running" "$tmp/d.err"
+
+echo "large: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
