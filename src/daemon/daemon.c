@@ -2157,26 +2157,44 @@ static void log_overlay_diags(const struct diag_list *diags)
  * (tenant/kind/name/version of each) into *key (free it) and the definitions' stamp
  * (store_defs_stamp, read first: a change landing meanwhile moves it past what is read;
  * -1 when unknown) into *ret_stamp. 0 or -1 (logged). */
-static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *ret_stamp)
+/* The stored definitions' stamp into *ret_stamp (-1 when it cannot be read) and their
+ * listing into *l (store_def_list_release after). 0, or -1 (logged). */
+static int list_defs(struct daemon *d, struct store_def_list *l, int64_t *ret_stamp)
 {
-        struct store_def_list l;
         struct batch_err err;
         if (store_defs_stamp(d->st, ret_stamp, &err) < 0)
                 *ret_stamp = -1;
-        if (store_def_list(d->st, NULL, NULL, &l, &err) < 0) {
+        if (store_def_list(d->st, NULL, NULL, l, &err) < 0) {
                 dlog("error", NULL, 0, 0, NULL, "%s", err.msg);
                 return -1;
         }
+        return 0;
+}
+
+/* What identifies a listing's definitions: tenant/kind/name/version of each, one a
+ * line (caller frees; NULL when out of memory). */
+static char *listing_key(const struct store_def_list *l)
+{
         struct buf k;
         buf_init(&k, 0);
+        for (size_t i = 0; i < l->n; i++)
+                buf_printf(&k, "%s/%s/%s/%lld\n", l->items[i].tenant, l->items[i].kind,
+                           l->items[i].name, (long long)l->items[i].version);
+        return buf_detach(&k);
+}
+
+static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *ret_stamp)
+{
+        struct store_def_list l;
+        if (list_defs(d, &l, ret_stamp) < 0)
+                return -1;
         struct diag_list diags = {0, NULL};
         /* The stored definitions were validated when applied: their key positions only
          * serve the overlay's diagnostics. Not recording them spares the allocations
          * (and the holes their freeing left among the definitions' strings). */
         set->no_key_positions = !d->overlay.ndocs;
+        *key = listing_key(&l);
         for (size_t i = 0; i < l.n; i++) {
-                buf_printf(&k, "%s/%s/%s/%lld\n", l.items[i].tenant, l.items[i].kind,
-                           l.items[i].name, (long long)l.items[i].version);
                 char name[512];
                 snprintf(name, sizeof(name), "repository:%s/%s/%s", l.items[i].tenant,
                          l.items[i].kind, l.items[i].name);
@@ -2187,7 +2205,6 @@ static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *
                      diags.items[i].msg);
         diag_list_release(&diags);
         store_def_list_release(&l);
-        *key = buf_detach(&k);
         /* This environment's overlay (docs/environments.md): a document with a problem is
          * left out and logged; at the start that stops batchd (main). */
         d->overlay_problems = 0;
@@ -2475,13 +2492,16 @@ static void drop_key_positions(struct defset *set)
         }
 }
 
-/* (Re)builds every tenant's scheduler from the repository. */
-static int rebuild(struct daemon *d)
+/* (Re)builds every tenant's scheduler from definitions loaded by load_defs: *set, its
+ * key and stamp, all taken over (the ones in use are released first). 0 or -1. */
+static int rebuild_from(struct daemon *d, struct defset *set, char *key, int64_t stamp)
 {
         d->rebuilds++;
         free_tenants(d);
-        if (load_defs(d, &d->set, &d->defs_key, &d->defs_stamp) < 0)
-                return -1;
+        d->set = *set;
+        *set = (struct defset){0};
+        d->defs_key = key;
+        d->defs_stamp = stamp;
         /* The tenants with at least one job. */
         d->tenants = calloc(d->set.ndocs + 1, sizeof(*d->tenants));
         if (!d->tenants)
@@ -2539,6 +2559,22 @@ static int rebuild(struct daemon *d)
         malloc_trim(0);
         dlog("info", NULL, 0, 0, NULL, "loaded %zu tenant(s) from the repository", d->ntenants);
         return 0;
+}
+
+/* Loads the stored definitions and (re)builds every tenant's scheduler from them. When
+ * they do not load (a repository error, an overlay they no longer fit) nothing is
+ * changed. 0 or -1. */
+static int rebuild(struct daemon *d)
+{
+        struct defset set = {0};
+        char *key = NULL;
+        int64_t stamp;
+        if (load_defs(d, &set, &key, &stamp) < 0) {
+                defset_release(&set);
+                free(key);
+                return -1;
+        }
+        return rebuild_from(d, &set, key, stamp);
 }
 
 /* ---- other processes' changes ------------------------------------------------------------ */
@@ -2616,18 +2652,23 @@ static void repository_changed(struct daemon *d)
          * PostgreSQL the data version moves with every commit, this node's too). */
         int64_t stamp;
         if (store_defs_stamp(d->st, &stamp, &err) < 0 || stamp != d->defs_stamp) {
-                struct defset set = {0};
-                char *key = NULL;
+                /* Whether a definition changed is told from the listing's versions; only
+                 * then is every definition parsed, once, by the rebuild (with 100,000
+                 * jobs a parse is about 2 s of this loop). */
+                struct store_def_list l;
                 int64_t read_stamp;
-                if (load_defs(d, &set, &key, &read_stamp) == 0 && d->defs_key &&
-                    strcmp(key, d->defs_key)) {
-                        dlog("info", NULL, 0, 0, NULL, "definitions changed: reloading");
-                        rebuild(d);
-                } else if (key) {
-                        d->defs_stamp = read_stamp;
+                if (list_defs(d, &l, &read_stamp) == 0) {
+                        char *key = listing_key(&l);
+                        store_def_list_release(&l);
+                        bool changed = key && d->defs_key && strcmp(key, d->defs_key);
+                        if (changed)
+                                dlog("info", NULL, 0, 0, NULL, "definitions changed: reloading");
+                        /* Not reloaded (they do not load: logged, the ones in use stay):
+                         * tried again at the next change of the definitions. */
+                        if ((!changed || rebuild(d) < 0) && key)
+                                d->defs_stamp = read_stamp;
+                        free(key);
                 }
-                defset_release(&set);
-                free(key);
         }
         int64_t now = dclock_now(&d->clock);
         take_submits(d, now);
