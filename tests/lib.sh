@@ -37,6 +37,14 @@ wait_for() {
     "$@"
 }
 
+# log_api_port LOG: sets $port to the API port batchd's log file LOG reports ("API
+# listening on ADDR (port N)"); status 1 while it reports none (wait_for "$WAIT"
+# log_api_port LOG).
+log_api_port() {
+    port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$1" 2>/dev/null | head -n 1)
+    [ -n "$port" ]
+}
+
 # check NAME EXPECTED_STATUS EXPECTED_STDOUT_OR_-_OR_EMPTY STDERR_SUBSTRING_OR_- -- ARGS...
 # runs batchctl with ARGS; "-" skips a comparison, an empty EXPECTED_STDOUT wants none.
 # The output stays in $tmp/out and $tmp/err.

@@ -48,12 +48,7 @@ TOKEN=$("$D" token create --name viewer --role viewer --db "$tmp/r.db" 2>/dev/nu
 "$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-file "$tmp/d.log" \
     2>"$tmp/d.err" &
 daemon_pid=$!
-port_of_log() {
-    port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" 2>/dev/null |
-        head -n 1)
-    [ -n "$port" ]
-}
-wait_for "$WAIT" port_of_log || { echo "Bail out! batchd did not report its API port"; cat "$tmp/d.err"; exit 1; }
+wait_for "$WAIT" log_api_port "$tmp/d.log" || { echo "Bail out! batchd did not report its API port"; cat "$tmp/d.err"; exit 1; }
 base="http://127.0.0.1:$port"
 # get PATH: status in $code, body in $tmp/body.
 get() {

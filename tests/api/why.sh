@@ -74,12 +74,7 @@ OPERATOR=$(mk_token operator1 operator)
 "$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" \
     --clock-start 2026-12-01T00:59:58Z --clock-rate 1 --log-file "$tmp/d.log" 2>>"$tmp/d.err" &
 daemon_pid=$!
-port_of_log() {
-    port=$(sed -n 's/.*API listening on [^ ]* (port \([0-9]*\)).*/\1/p' "$tmp/d.log" 2>/dev/null |
-        head -n 1)
-    [ -n "$port" ]
-}
-wait_for "$WAIT" port_of_log || { echo "Bail out! batchd did not start"; cat "$tmp/d.err"; exit 1; }
+wait_for "$WAIT" log_api_port "$tmp/d.log" || { echo "Bail out! batchd did not start"; cat "$tmp/d.err"; exit 1; }
 base="http://127.0.0.1:$port"
 
 # id_of JOB STATE: the id of the job's instance in that state (empty when none).
