@@ -2153,11 +2153,8 @@ static void log_overlay_diags(const struct diag_list *diags)
         }
 }
 
-/* Reads every definition of the repository into *set (with the overlay), their key
- * (tenant/kind/name/version of each) into *key (free it) and the definitions' stamp
- * (store_defs_stamp, read first: a change landing meanwhile moves it past what is read;
- * -1 when unknown) into *ret_stamp. 0 or -1 (logged). */
-/* The stored definitions' stamp into *ret_stamp (-1 when it cannot be read) and their
+/* The stored definitions' stamp (store_defs_stamp, read first: a change landing
+ * meanwhile moves it past what is listed; -1 when unknown) into *ret_stamp and their
  * listing into *l (store_def_list_release after). 0, or -1 (logged). */
 static int list_defs(struct daemon *d, struct store_def_list *l, int64_t *ret_stamp)
 {
@@ -2183,6 +2180,9 @@ static char *listing_key(const struct store_def_list *l)
         return buf_detach(&k);
 }
 
+/* Reads every definition of the repository into *set (with the overlay), their key
+ * (listing_key) into *key (free it) and the definitions' stamp into *ret_stamp (as
+ * list_defs). 0 or -1 (logged). */
 static int load_defs(struct daemon *d, struct defset *set, char **key, int64_t *ret_stamp)
 {
         struct store_def_list l;
