@@ -626,12 +626,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 }
         }
         if (!r.stream && r.out.err) {
-                /* An answer that outgrew its buffer is cut short: never sent as if whole. */
-                dlog("error", NULL, 0, 0, NULL, "api: %s %s: the answer is larger than %u MiB",
-                     method, url, BUF_DEFAULT_MAX >> 20);
-                api_problem(&r, 500, "the answer is larger than %u MiB, the most one answer "
-                            "may hold: ask for less (a smaller limit, a filter)",
-                            BUF_DEFAULT_MAX >> 20);
+                /* An answer that could not be made whole is never sent as if it were: it
+                 * outgrew its buffer (which keeps what it holds: near the limit), or
+                 * memory ran out. */
+                char why[64];
+                if (r.out.len > BUF_DEFAULT_MAX / 2)
+                        snprintf(why, sizeof(why), "the answer is larger than %u MiB",
+                                 BUF_DEFAULT_MAX >> 20);
+                else
+                        snprintf(why, sizeof(why), "out of memory while making the answer");
+                dlog("error", NULL, 0, 0, NULL, "api: %s %s: %s", method, url, why);
+                api_problem(&r, 500, "%s%s", why, r.out.len > BUF_DEFAULT_MAX / 2
+                            ? ", the most one answer may hold: ask for less (a smaller limit, "
+                              "a filter)" : "");
         }
         apply_etag(&r);
         count_answer(a, r.status, c->start_us);
