@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/output.h"
 #include "common/buf.h"
 #include "common/json.h"
 #include "core/isotime.h"
@@ -332,23 +333,6 @@ static void put_cell(struct buf *b, const char *text, int width)
         }
 }
 
-/* The text gathered for stdout is written once it reaches this size: a plan of a
- * large estate over a long period runs to gigabytes, more than a buffer may hold. */
-#define PLAN_FLUSH_AT (256u * 1024)
-
-/* Writes what b holds to stdout and empties b once it holds PLAN_FLUSH_AT bytes or more
- * (any amount when `all`). Returns 0, or the write's errno (then nothing more should be
- * written: the output is cut short). */
-static int flush_rows(struct buf *b, bool all)
-{
-        if (b->len < (all ? 1 : PLAN_FLUSH_AT))
-                return 0;
-        int e = fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : errno ? errno : EIO;
-        b->len = 0;
-        b->data[0] = '\0';
-        return e;
-}
-
 /* Prints the plan's rows, then one row per next_due_api job (its last known due time
  * from `known`, 0 for none; NULL without a repository), writing as it goes. Returns
  * CLI_OK, or CLI_FAILURE with the reason on stderr when the text could not be made or
@@ -375,7 +359,7 @@ static int print_rows(const struct plan_rows *r, const struct sched_model *m,
                            "PROCESS_DATE", "FIRST_DUE", "START", "END", "STATE", "REASON");
         int werr = 0;
         for (size_t i = 0; i < r->n && !b.err && !werr; i++) {
-                werr = flush_rows(&b, false);
+                werr = out_flush(&b, false);
                 const struct plan_row *w = &r->items[i];
                 const char *job = m->jobs[w->job].name;
                 const char *reason = r->text.data + w->reason;
@@ -421,7 +405,7 @@ static int print_rows(const struct plan_rows *r, const struct sched_model *m,
         /* A job with a next_due_api trigger: one row, its last known due time (the last
          * answer kept in the repository) in the DUE column (docs/scheduler.md). */
         for (size_t j = 0; j < m->njobs && !b.err && !werr; j++) {
-                werr = flush_rows(&b, false);
+                werr = out_flush(&b, false);
                 if (!m->jobs[j].external_due || !m->jobs[j].enabled ||
                     excluded(o, m->jobs[j].name))
                         continue;
@@ -448,7 +432,7 @@ static int print_rows(const struct plan_rows *r, const struct sched_model *m,
         else if (!shown)
                 print_nothing_due(m, o, from, to, &b);
         if (!werr && !b.err)
-                werr = flush_rows(&b, true);
+                werr = out_flush(&b, true);
         bool nomem = b.err;
         buf_release(&b);
         if (nomem)

@@ -2,6 +2,7 @@
 #include "cli/output.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,16 @@ void out_cell(const char *text, int width, int gap)
         fputs(text, stdout);
         int pad = (chars < width ? width - chars : 0) + gap;
         printf("%*s", pad, "");
+}
+
+int out_flush(struct buf *b, bool all)
+{
+        if (b->len < (all ? 1 : OUT_FLUSH_AT))
+                return 0;
+        int e = fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : errno ? errno : EIO;
+        b->len = 0;
+        b->data[0] = '\0';
+        return e;
 }
 
 json_t *out_parse_json(const char *text)

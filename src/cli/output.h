@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
+
 enum out_fmt { OUT_TABLE, OUT_WIDE, OUT_JSON, OUT_YAML, OUT_CSV, OUT_XLSX };
 
 /* The formats every read command takes. */
@@ -41,6 +43,13 @@ int out_list(const json_t *doc, enum out_fmt f, void (*table)(const json_t *item
 /* Appends to stdout `text` padded with spaces to `width` characters (UTF-8 code points,
  * so that "Nächtlicher" lines up), then `gap` spaces; NULL prints "-". */
 void out_cell(const char *text, int width, int gap);
+
+/* For a command that makes its text in a buffer and may make more than a buffer holds
+ * (64 MiB; `plan` of a large estate runs to gigabytes): writes what b holds to stdout
+ * and empties b once it holds OUT_FLUSH_AT bytes or more (any amount when `all`).
+ * Returns 0, or the write's errno (then write nothing more: the output is cut short). */
+#define OUT_FLUSH_AT (256u * 1024)
+int out_flush(struct buf *b, bool all);
 
 /* Parses a JSON text (as the ops_* renderers produce it) into a new reference, or NULL
  * after printing the problem. */

@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "defs/docindex.h"
 #include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/validate.h"
 #include "ops/jobs.h"
 
-static const char *const kind_names[] = {"job", "calendar", "settings"};
 static const char *const change_names[] = {"created", "changed", "unchanged", "deleted"};
 
 const char *defs_change_name(enum defs_change_kind k)
@@ -33,16 +33,6 @@ void defs_apply_release(struct defs_apply *a)
         diag_list_release(&a->diags);
         defset_release(&a->set);
         memset(a, 0, sizeof(*a));
-}
-
-static const char *doc_tenant(const struct def_doc *d)
-{
-        switch (d->kind) {
-        case DEF_JOB: return d->u.job.tenant;
-        case DEF_CALENDAR: return d->u.calendar.tenant;
-        case DEF_SETTINGS: return d->u.settings.tenant;
-        }
-        return "default";
 }
 
 /* The keys whose canonical values differ between the new document and the stored
@@ -79,97 +69,10 @@ static void changed_keys(const struct def_doc *now, const char *stored, char *ke
         diag_list_release(&diags);
 }
 
-/* The new documents (the first n of a set) sorted twice, so that each stored definition
- * is looked up among them by binary search: a scan per stored definition made a re-apply
- * of 40,000 jobs take a minute (docs/performance.md). Holds document indexes, not
- * pointers: loading the stored definitions into the set moves its array. */
-struct file_index {
-        const struct defset *set;
-        size_t n;
-        size_t *by_key;    /* sorted by kind, tenant, name */
-        size_t *by_tenant; /* sorted by tenant */
-};
-
-static int key_cmp(const char *kind, const char *tenant, const char *name,
-                   const struct def_doc *doc)
-{
-        int c = strcmp(kind, kind_names[doc->kind]);
-        if (!c)
-                c = strcmp(tenant, doc_tenant(doc));
-        return c ? c : strcmp(name, def_doc_name(doc));
-}
-
-static int by_key_cmp(const void *pa, const void *pb, void *arg)
-{
-        const struct defset *set = arg;
-        const struct def_doc *a = &set->docs[*(const size_t *)pa];
-        return key_cmp(kind_names[a->kind], doc_tenant(a), def_doc_name(a),
-                       &set->docs[*(const size_t *)pb]);
-}
-
-static int by_tenant_cmp(const void *pa, const void *pb, void *arg)
-{
-        const struct defset *set = arg;
-        return strcmp(doc_tenant(&set->docs[*(const size_t *)pa]),
-                      doc_tenant(&set->docs[*(const size_t *)pb]));
-}
-
-/* Indexes the first n documents of set. 0 or BATCH_ENOMEM; file_index_release after. */
-static int file_index_build(struct file_index *x, const struct defset *set, size_t n)
-{
-        x->set = set;
-        x->n = n;
-        x->by_key = malloc((n ? n : 1) * sizeof(size_t));
-        x->by_tenant = malloc((n ? n : 1) * sizeof(size_t));
-        if (!x->by_key || !x->by_tenant)
-                return BATCH_ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                x->by_key[i] = x->by_tenant[i] = i;
-        qsort_r(x->by_key, n, sizeof(size_t), by_key_cmp, (void *)set);
-        qsort_r(x->by_tenant, n, sizeof(size_t), by_tenant_cmp, (void *)set);
-        return 0;
-}
-
-static void file_index_release(struct file_index *x)
-{
-        free(x->by_key);
-        free(x->by_tenant);
-        memset(x, 0, sizeof(*x));
-}
-
-/* What bsearch looks for among a file_index's document indexes: a kind, tenant and name,
- * or (kind NULL) a tenant. */
-struct file_key {
-        const struct defset *set;
-        const char *kind, *tenant, *name;
-};
-
-static int file_key_cmp(const void *pk, const void *pdoc)
-{
-        const struct file_key *k = pk;
-        const struct def_doc *doc = &k->set->docs[*(const size_t *)pdoc];
-        return k->kind ? key_cmp(k->kind, k->tenant, k->name, doc)
-                       : strcmp(k->tenant, doc_tenant(doc));
-}
-
-/* Whether the stored definition d is among the new documents. */
-static bool in_files(const struct file_index *x, const struct store_def *d)
-{
-        struct file_key k = {x->set, d->kind, d->tenant, d->name};
-        return bsearch(&k, x->by_key, x->n, sizeof(size_t), file_key_cmp) != NULL;
-}
-
 static bool same_def(const struct store_def *a, const struct store_def *b)
 {
         return !strcmp(a->kind, b->kind) && !strcmp(a->tenant, b->tenant) &&
                !strcmp(a->name, b->name);
-}
-
-/* Whether any of the new documents is of this tenant. */
-static bool tenant_in_files(const struct file_index *x, const char *tenant)
-{
-        struct file_key k = {x->set, NULL, tenant, NULL};
-        return bsearch(&k, x->by_tenant, x->n, sizeof(size_t), file_key_cmp) != NULL;
 }
 
 /* Whether a job document has a value under a secret key. */
@@ -192,7 +95,7 @@ static int oom(struct batch_err *reterr)
 
 /* plan_loaded's work, with the new documents indexed. */
 static int plan_with_index(struct store *s, bool prune, const struct store_def *drop,
-                           const struct file_index *files, struct defs_apply *a,
+                           const struct doc_index *files, struct defs_apply *a,
                            struct batch_err *reterr)
 {
         int rc = 0;
@@ -205,7 +108,8 @@ static int plan_with_index(struct store *s, bool prune, const struct store_def *
                         dropped = true;
                         continue;
                 }
-                if (in_files(files, d) || (prune && tenant_in_files(files, d->tenant)))
+                if (doc_index_find(files, d->kind, d->tenant, d->name) ||
+                    (prune && doc_index_has_tenant(files, d->tenant)))
                         continue;
                 char label[600];
                 snprintf(label, sizeof(label), "repository:%s/%s/%s", d->kind, d->tenant, d->name);
@@ -226,8 +130,8 @@ static int plan_with_index(struct store *s, bool prune, const struct store_def *
         for (size_t i = 0; i < nfile_docs; i++) {
                 struct def_doc *doc = &a->set.docs[i];
                 struct defs_change *c = &a->changes[a->n++];
-                c->kind = kind_names[doc->kind];
-                c->tenant = doc_tenant(doc);
+                c->kind = def_kind_name(doc->kind);
+                c->tenant = def_doc_tenant(doc);
                 c->name = def_doc_name(doc);
                 struct store_def cur;
                 struct batch_err err;
@@ -268,7 +172,8 @@ static int plan_with_index(struct store *s, bool prune, const struct store_def *
         for (size_t i = 0; (prune || drop) && i < a->stored.n; i++) {
                 const struct store_def *d = &a->stored.items[i];
                 if (drop ? !same_def(d, drop)
-                         : in_files(files, d) || !tenant_in_files(files, d->tenant))
+                         : doc_index_find(files, d->kind, d->tenant, d->name) ||
+                                   !doc_index_has_tenant(files, d->tenant))
                         continue;
                 struct defs_change *c = &a->changes[a->n++];
                 c->what = DEFS_DELETED;
@@ -292,13 +197,13 @@ static int plan_loaded(struct store *s, bool prune, const struct store_def *drop
         if ((rc = store_def_list(s, NULL, NULL, &a->stored, reterr)) < 0)
                 return rc;
         size_t nfile_docs = a->set.ndocs;
-        struct file_index files;
-        if (file_index_build(&files, &a->set, nfile_docs) < 0) {
-                file_index_release(&files);
+        struct doc_index files;
+        if (doc_index_build(&files, &a->set, nfile_docs) < 0) {
+                doc_index_release(&files);
                 return oom(reterr);
         }
         rc = plan_with_index(s, prune, drop, &files, a, reterr);
-        file_index_release(&files);
+        doc_index_release(&files);
         return rc;
 }
 

@@ -149,6 +149,27 @@ struct def_pos def_doc_pos(const struct def_doc *doc, const char *path)
         return doc->pos;
 }
 
+const char *def_doc_tenant(const struct def_doc *doc)
+{
+        const char *t = NULL;
+        switch (doc->kind) {
+        case DEF_JOB: t = doc->u.job.tenant; break;
+        case DEF_CALENDAR: t = doc->u.calendar.tenant; break;
+        case DEF_SETTINGS: t = doc->u.settings.tenant; break;
+        }
+        return t ? t : "default";
+}
+
+const char *def_kind_name(enum def_kind kind)
+{
+        switch (kind) {
+        case DEF_JOB: return "job";
+        case DEF_CALENDAR: return "calendar";
+        case DEF_SETTINGS: return "settings";
+        }
+        return "?";
+}
+
 const char *def_doc_name(const struct def_doc *doc)
 {
         const char *n = NULL;

@@ -218,4 +218,11 @@ struct def_pos def_doc_pos(const struct def_doc *doc, const char *path);
 /* The document's name (job or calendar name, settings tenant), or "" (borrowed). */
 const char *def_doc_name(const struct def_doc *doc);
 
+/* The document's tenant ("default" when it names none; borrowed). */
+const char *def_doc_tenant(const struct def_doc *doc);
+
+/* The kind's name as written in a document and stored: "job", "calendar", "settings"
+ * (static). */
+const char *def_kind_name(enum def_kind kind);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/civil.h"
+#include "defs/docindex.h"
 #include "defs/emit.h"
 #include "defs/load.h"
 #include "defs/overlay.h"
@@ -295,6 +296,64 @@ static void test_names(void **state)
         assert_false(defs_name_ok(long_name));
         long_name[128] = '\0';
         assert_true(defs_name_ok(long_name));
+}
+
+/* The document index (docindex.h): each document found by kind, tenant and name, and
+ * nothing else; tenants found; a document loaded after the index is built is not among
+ * the indexed ones, and the index still answers after the set's array moved. */
+static void test_doc_index(void **state)
+{
+        (void)state;
+        static const char text[] =
+                "kind: job\nname: b\nexecutor: {exec: {command: [/bin/true]}}\n---\n"
+                "kind: job\ntenant: t2\nname: a\nexecutor: {exec: {command: [/bin/true]}}\n"
+                "---\n"
+                "kind: calendar\nname: a\nworkdays: [MON]\n---\n"
+                "kind: job\nname: a\nexecutor: {exec: {command: [/bin/true]}}\n---\n"
+                "kind: settings\ntenant: t2\n";
+        struct defset set;
+        struct diag_list diags;
+        load(text, &set, &diags);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(set.ndocs, 5);
+        struct doc_index x;
+        assert_int_equal(doc_index_build(&x, &set, set.ndocs), 0);
+        /* kind, tenant, name -> the document's position in the file, or -1 */
+        static const struct {
+                const char *kind, *tenant, *name;
+                int at;
+        } cases[] = {
+                {"job", "default", "b", 0},    {"job", "t2", "a", 1},
+                {"calendar", "default", "a", 2}, {"job", "default", "a", 3},
+                {"settings", "t2", "t2", 4},   {"job", "t2", "b", -1},
+                {"calendar", "t2", "a", -1},   {"settings", "default", "default", -1},
+                {"job", "default", "c", -1},   {"jobs", "default", "a", -1},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const struct def_doc *d =
+                        doc_index_find(&x, cases[i].kind, cases[i].tenant, cases[i].name);
+                if (cases[i].at < 0)
+                        assert_null(d);
+                else
+                        assert_ptr_equal(d, &set.docs[cases[i].at]);
+        }
+        assert_true(doc_index_has_tenant(&x, "default"));
+        assert_true(doc_index_has_tenant(&x, "t2"));
+        assert_false(doc_index_has_tenant(&x, "t3"));
+        /* More documents move the array; the index keeps to the first five. */
+        static const char more[] = "kind: job\nname: c\nexecutor: {exec: {command: [/bin/true]}}\n";
+        for (int k = 0; k < 200; k++)
+                assert_int_equal(defs_load_buffer(&set, "m.yaml", more, strlen(more), &diags), 0);
+        assert_null(doc_index_find(&x, "job", "default", "c"));
+        assert_ptr_equal(doc_index_find(&x, "job", "t2", "a"), &set.docs[1]);
+        doc_index_release(&x);
+        /* An empty index finds nothing. */
+        assert_int_equal(doc_index_build(&x, &set, 0), 0);
+        assert_null(doc_index_find(&x, "job", "default", "b"));
+        assert_false(doc_index_has_tenant(&x, "default"));
+        doc_index_release(&x);
+        diag_list_release(&diags);
+        defset_release(&set);
 }
 
 static void test_garbage_does_not_crash(void **state)
@@ -822,6 +881,7 @@ int main(void)
                 cmocka_unit_test(test_names_per_tenant),
                 cmocka_unit_test(test_cycle_named),
                 cmocka_unit_test(test_names),
+                cmocka_unit_test(test_doc_index),
                 cmocka_unit_test(test_garbage_does_not_crash),
                 cmocka_unit_test(test_canonical_round_trip),
                 cmocka_unit_test(test_canonical_form),
