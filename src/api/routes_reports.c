@@ -53,6 +53,7 @@ int api_report_daily(struct api_req *r)
                 return -1;
         struct report_daily rep;
         struct batch_err err;
+        r->out.max = REPORT_MAX_BYTES; /* a row per job: more than any other answer */
         if (report_daily_build(r->st, r->tenant, api_query(r, "date"), api_now(r), &rep, &err) < 0)
                 return api_store_problem(r, &err);
         int rc = 0;
@@ -87,6 +88,7 @@ int api_report_runs(struct api_req *r)
                                            "days)", REPORT_RUNS_MAX_DAYS);
         struct report_runs rep;
         struct batch_err err;
+        r->out.max = REPORT_MAX_BYTES;
         if (report_runs_build(r->st, r->tenant, from, to, api_query(r, "job"), &rep, &err) < 0)
                 return api_store_problem(r, &err);
         api_json(r, 200);

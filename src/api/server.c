@@ -630,13 +630,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  * outgrew its buffer (which keeps what it holds: near the limit), or
                  * memory ran out. */
                 char why[64];
-                if (r.out.len > BUF_DEFAULT_MAX / 2)
-                        snprintf(why, sizeof(why), "the answer is larger than %u MiB",
-                                 BUF_DEFAULT_MAX >> 20);
+                bool too_big = r.out.len > r.out.max / 2;
+                if (too_big)
+                        snprintf(why, sizeof(why), "the answer is larger than %zu MiB",
+                                 r.out.max >> 20);
                 else
                         snprintf(why, sizeof(why), "out of memory while making the answer");
                 dlog("error", NULL, 0, 0, NULL, "api: %s %s: %s", method, url, why);
-                api_problem(&r, 500, "%s%s", why, r.out.len > BUF_DEFAULT_MAX / 2
+                api_problem(&r, 500, "%s%s", why, too_big
                             ? ", the most one answer may hold: ask for less (a smaller limit, "
                               "a filter)" : "");
         }

@@ -193,6 +193,20 @@ static int open_local(const struct report_opts *o, struct store **s, int64_t *no
         return CLI_OK;
 }
 
+/* True, saying why and releasing b, when the report could not be made whole in b (it
+ * passed REPORT_MAX_BYTES, or memory ran out). */
+static bool incomplete(struct buf *b)
+{
+        if (!b->err)
+                return false;
+        if (b->len > b->max / 2)
+                fprintf(stderr, "batchctl: the report is larger than %zu MiB\n", b->max >> 20);
+        else
+                fprintf(stderr, "batchctl: out of memory\n");
+        buf_release(b);
+        return true;
+}
+
 static int run_daily(int argc, char **argv)
 {
         const struct cli_cmd *cmd = &report_cmds[0];
@@ -218,7 +232,7 @@ static int run_daily(int argc, char **argv)
         }
         bool table = !strcmp(fmt, "table");
         struct buf b;
-        buf_init(&b, 0);
+        buf_init(&b, REPORT_MAX_BYTES);
         if (!o.db && remote_current()) {
                 struct buf q;
                 buf_init(&q, 0);
@@ -258,11 +272,8 @@ static int run_daily(int argc, char **argv)
                         return r == BATCH_ESYNTAX || r == BATCH_ERANGE ? CLI_USAGE : CLI_FAILURE;
                 }
         }
-        if (b.err) {
-                fprintf(stderr, "batchctl: out of memory\n");
-                buf_release(&b);
+        if (incomplete(&b))
                 return CLI_FAILURE;
-        }
         if (table && o.output) {
                 buf_release(&b);
                 return cli_usage_error("report", cmd, "--output takes -o json, csv or xlsx");
@@ -288,7 +299,7 @@ static int run_runs(int argc, char **argv)
                 return cli_usage_error("report", cmd, "--output is for report daily");
         bool table = !strcmp(fmt, "table");
         struct buf b;
-        buf_init(&b, 0);
+        buf_init(&b, REPORT_MAX_BYTES);
         if (!o.db && remote_current()) {
                 struct buf q;
                 buf_init(&q, 0);
@@ -322,6 +333,8 @@ static int run_runs(int argc, char **argv)
                 report_runs_json(&rep, &b);
                 report_runs_release(&rep);
         }
+        if (incomplete(&b))
+                return CLI_FAILURE;
         r = print_json_form(b.data, b.len, table, print_runs);
         buf_release(&b);
         return r;

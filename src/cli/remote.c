@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli/remote.h"
+#include "ops/report.h"
 
 /* The one configuration of this process, set by remote_configure() from main. */
 static struct remote current;
@@ -145,7 +146,7 @@ int remote_request(const struct remote *rm, const char *method, const char *path
                 ready = true;
         }
         memset(ret, 0, sizeof(*ret));
-        buf_init(&ret->body, 0);
+        buf_init(&ret->body, REPORT_MAX_BYTES); /* a report: the largest answer there is */
         struct buf url;
         buf_init(&url, 0);
         buf_printf(&url, "%s%s%s%s", rm->url, path, query && *query ? "?" : "",

@@ -13,6 +13,11 @@
 #include "core/inspect.h"
 #include "store/store.h"
 
+/* The most bytes a report's text (JSON, CSV or XLSX) may take: a row per scheduled
+ * job, about 530 bytes of JSON each, so the 64 MiB of any other answer would stop the
+ * daily report of about 125,000 jobs; this holds about a million. */
+#define REPORT_MAX_BYTES (512u * 1024 * 1024)
+
 /* Most days a runs report covers; the most day-and-job rows it lists in `items` (every
  * job of a 10,000-job tenant over 10 days; one job is always listed); the most entries
  * of its not-run list. */
