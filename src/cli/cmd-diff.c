@@ -176,7 +176,7 @@ int cli_diff(int argc, char **argv)
                 /* Each side's documents are found in the other's by binary search (a
                  * scan for each took hours with 100,000 jobs), and the text is written
                  * as it is made (it may pass what one buffer holds). */
-                struct doc_index in_dir, in_repo;
+                struct doc_index in_dir = {0}, in_repo = {0};
                 if (doc_index_build(&in_dir, &dir, dir.ndocs) < 0 ||
                     doc_index_build(&in_repo, &repo, repo.ndocs) < 0) {
                         fprintf(stderr, "batchctl: out of memory\n");
