@@ -1,12 +1,13 @@
 #!/bin/sh
-# Definitions and answers at the size limits (docs/definitions.md, docs/api.md): a job
-# whose description is 3,000,000 bytes validates, applies and comes back whole (until
-# 2026-12-07 apply refused any value over 1 MiB with "out of memory"); and an API answer
-# that would pass the 64 MiB an answer may hold (25 such jobs listed at once) is a 500
-# saying so, never a 200 cut short, while a smaller page of the same list is a 200.
-# A real batchd spoken to with curl, answers checked with jq.
+# Definitions, reports and answers at the size limits (docs/definitions.md, docs/api.md,
+# docs/report.md): a job whose description is 3,000,000 bytes validates, applies and
+# comes back whole (until 2026-12-07 apply refused any value over 1 MiB with "out of
+# memory"); the daily report of 130,000 jobs (69 MB) is made whole. With LARGE_API=1,
+# also through a real batchd spoken to with curl: an answer that would pass the 64 MiB
+# an answer may hold (25 such jobs listed at once) is a 500 saying so, never a 200 cut
+# short; a smaller page of the same list is a 200; the API's report is the CLI's.
 # Closes with "large: N passed, M failed"; exit status 1 when anything failed.
-#   BUILD_DIR=$PWD/build tests/api/large.sh        KEEP=1 keeps the temporary directory
+#   BUILD_DIR=$PWD/build [LARGE_API=1] tests/api/large.sh    KEEP=1 keeps the temporary directory
 set -u
 BIN=${BUILD_DIR:?set BUILD_DIR to the build directory}
 B="$BIN/batchctl"
@@ -43,6 +44,32 @@ rc=$?
     pass "jobs get: the description whole (3,000,000 x)" ||
     fail "jobs get: the description whole (3,000,000 x)" "$tmp/err"
 
+# The daily report has a row per scheduled job, about 530 bytes of JSON each: 130,000
+# jobs pass 64 MiB, which a report may (REPORT_MAX_BYTES, 512 MiB). Until 2026-12-07 its
+# answer was cut at 64 MiB.
+mkdir -p "$tmp/many"
+awk 'BEGIN { for (i = 0; i < 130000; i++) {
+    f = sprintf("'"$tmp"'/many/f%03d.yaml", int(i / 2000))
+    printf "kind: job\nname: r%06d\ntrigger: {cron: \"%d %d * * *\"}\nexecutor: {exec: {command: [/bin/true]}}\n---\n", i, i % 60, int(i / 60) % 24 > f } }'
+"$B" apply "$tmp/many" --db "$tmp/many.db" >"$tmp/out" 2>&1 ||
+    { echo "Bail out! apply of 130,000 jobs failed"; tail -n 3 "$tmp/out"; exit 1; }
+"$B" report daily --db "$tmp/many.db" --date 2026-03-02 -o json >"$tmp/report.json" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(wc -c <"$tmp/report.json")" -gt 67108864 ] &&
+    [ "$(jq '.jobs | length' "$tmp/report.json" 2>/dev/null)" = 130000 ] &&
+    pass "report daily of 130,000 jobs: over 64 MiB, every row" ||
+    fail "report daily of 130,000 jobs: over 64 MiB, every row (status $rc)" "$tmp/err"
+
+# The API checks make answers of 30-75 MB, and the API's threads run at nice 19
+# (docs/api.md): on a machine whose two cores are busy they take many minutes. They run
+# with LARGE_API=1 (make test-large-api) on an unloaded machine, not in `make test`.
+if [ -z "${LARGE_API:-}" ]; then
+    echo "# the API checks: make test-large-api (LARGE_API=1)"
+    echo "large: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
+
 TOKEN=$("$D" token create --name viewer --role viewer --db "$tmp/r.db" 2>/dev/null | head -n 1)
 [ -n "$TOKEN" ] || { echo "Bail out! batchd token create failed"; exit 1; }
 "$D" --db "$tmp/r.db" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-file "$tmp/d.log" \
@@ -75,21 +102,6 @@ kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=""
 
-# The daily report has a row per scheduled job, about 530 bytes of JSON each: 130,000
-# jobs pass 64 MiB, which a report may (REPORT_MAX_BYTES, 512 MiB). Until 2026-12-07 its
-# answer was cut at 64 MiB.
-mkdir -p "$tmp/many"
-awk 'BEGIN { for (i = 0; i < 130000; i++) {
-    f = sprintf("'"$tmp"'/many/f%03d.yaml", int(i / 2000))
-    printf "kind: job\nname: r%06d\ntrigger: {cron: \"%d %d * * *\"}\nexecutor: {exec: {command: [/bin/true]}}\n---\n", i, i % 60, int(i / 60) % 24 > f } }'
-"$B" apply "$tmp/many" --db "$tmp/many.db" >"$tmp/out" 2>&1 ||
-    { echo "Bail out! apply of 130,000 jobs failed"; tail -n 3 "$tmp/out"; exit 1; }
-"$B" report daily --db "$tmp/many.db" --date 2026-03-02 -o json >"$tmp/report.json" 2>"$tmp/err"
-rc=$?
-[ $rc -eq 0 ] && [ "$(wc -c <"$tmp/report.json")" -gt 67108864 ] &&
-    [ "$(jq '.jobs | length' "$tmp/report.json" 2>/dev/null)" = 130000 ] &&
-    pass "report daily of 130,000 jobs: over 64 MiB, every row" ||
-    fail "report daily of 130,000 jobs: over 64 MiB, every row (status $rc)" "$tmp/err"
 TOKEN=$("$D" token create --name viewer --role viewer --db "$tmp/many.db" 2>/dev/null | head -n 1)
 : >"$tmp/d.log"
 "$D" --db "$tmp/many.db" --listen 127.0.0.1:0 --state-dir "$tmp/state2" --log-file "$tmp/d.log" \
