@@ -627,10 +627,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (!r.stream && r.out.err) {
                 /* An answer that could not be made whole is never sent as if it were: it
-                 * outgrew its buffer (which keeps what it holds: near the limit), or
-                 * memory ran out. */
+                 * outgrew its buffer, or memory ran out. */
                 char why[64];
-                bool too_big = r.out.len > r.out.max / 2;
+                bool too_big = r.out.full;
                 if (too_big)
                         snprintf(why, sizeof(why), "the answer is larger than %zu MiB",
                                  r.out.max >> 20);

@@ -199,7 +199,7 @@ static bool incomplete(struct buf *b)
 {
         if (!b->err)
                 return false;
-        if (b->len > b->max / 2)
+        if (b->full)
                 fprintf(stderr, "batchctl: the report is larger than %zu MiB\n", b->max >> 20);
         else
                 fprintf(stderr, "batchctl: out of memory\n");

@@ -14,6 +14,7 @@ void buf_init(struct buf *b, size_t max)
         b->len = b->cap = 0;
         b->max = max ? max : BUF_DEFAULT_MAX;
         b->err = false;
+        b->full = false;
 }
 
 void buf_release(struct buf *b)
@@ -25,8 +26,10 @@ void buf_release(struct buf *b)
 
 static bool grow(struct buf *b, size_t extra)
 {
-        if (b->err || extra > b->max - b->len) {
-                b->err = true;
+        if (b->err)
+                return false;
+        if (extra > b->max - b->len) {
+                b->err = b->full = true;
                 return false;
         }
         size_t need = b->len + extra + 1;

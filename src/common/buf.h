@@ -17,6 +17,7 @@ struct buf {
         size_t cap;
         size_t max;   /* hard limit on len */
         bool err;     /* an append failed */
+        bool full;    /* ... because it would have passed max (else memory ran out) */
 };
 
 /* Initialises an empty buffer whose length may not exceed `max` (0: BUF_DEFAULT_MAX). */

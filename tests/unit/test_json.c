@@ -53,11 +53,39 @@ static void test_json_string(void **state)
         buf_release(&b);
 }
 
+/* The buffer's limit (common/buf.h): an append that would pass it fails, keeps what the
+ * buffer held, and says so with `full`; a buffer that ran out of memory has err without
+ * full. buf_release keeps the limit and clears both. */
+static void test_buf_limit(void **state)
+{
+        (void)state;
+        struct buf b;
+        buf_init(&b, 8);
+        buf_puts(&b, "12345678");
+        assert_false(b.err);
+        assert_false(b.full);
+        buf_puts(&b, "9");
+        assert_true(b.err);
+        assert_true(b.full);
+        assert_string_equal(b.data, "12345678");
+        buf_printf(&b, "%d", 1); /* nothing more after a failure */
+        assert_int_equal(b.len, 8);
+        buf_release(&b);
+        assert_false(b.err);
+        assert_false(b.full);
+        assert_int_equal(b.max, 8);
+        buf_printf(&b, "%s", "too long a text");
+        assert_true(b.full);
+        assert_int_equal(b.len, 0);
+        buf_release(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_json_stringn),
                 cmocka_unit_test(test_json_string),
+                cmocka_unit_test(test_buf_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
