@@ -190,15 +190,12 @@ int cli_diff(int argc, char **argv)
                         buf_puts(&b, "{\"items\": [");
                 for (size_t i = 0; i < dir.ndocs && r == CLI_OK && !b.err && !werr; i++) {
                         const struct def_doc *d = &dir.docs[i];
-                        one(&b, json, doc_index_find(&in_repo, def_kind_name(d->kind),
-                                                     def_doc_tenant(d), def_doc_name(d)),
-                            d, &n);
+                        one(&b, json, doc_index_find_like(&in_repo, d), d, &n);
                         werr = out_flush(&b, false);
                 }
                 for (size_t i = 0; i < repo.ndocs && r == CLI_OK && !b.err && !werr; i++) {
                         const struct def_doc *d = &repo.docs[i];
-                        if (!doc_index_find(&in_dir, def_kind_name(d->kind), def_doc_tenant(d),
-                                            def_doc_name(d)))
+                        if (!doc_index_find_like(&in_dir, d))
                                 one(&b, json, d, NULL, &n);
                         werr = out_flush(&b, false);
                 }
@@ -209,14 +206,8 @@ int cli_diff(int argc, char **argv)
                         buf_printf(&b, "diff: %zu changed, %zu only in DIR, %zu only in the "
                                        "repository, %zu the same\n",
                                    n.changed, n.only_dir, n.only_repo, n.same);
-                if (r == CLI_OK && !werr && !b.err)
-                        werr = out_flush(&b, true);
-                if (r == CLI_OK && (b.err || werr)) {
-                        fprintf(stderr, "batchctl: %s%s; the output is incomplete\n",
-                                b.err ? "out of memory" : "writing the output failed: ",
-                                b.err ? "" : strerror(werr));
-                        r = CLI_FAILURE;
-                }
+                if (r == CLI_OK)
+                        r = out_flush_end(&b, werr, "the differences");
                 buf_release(&b);
                 doc_index_release(&in_dir);
                 doc_index_release(&in_repo);

@@ -431,16 +431,7 @@ static int print_rows(const struct plan_rows *r, const struct sched_model *m,
                 buf_puts(&b, shown ? "\n], \"next_cursor\": null}\n" : "], \"next_cursor\": null}\n");
         else if (!shown)
                 print_nothing_due(m, o, from, to, &b);
-        if (!werr && !b.err)
-                werr = out_flush(&b, true);
-        bool nomem = b.err;
-        buf_release(&b);
-        if (nomem)
-                fprintf(stderr, "batchctl: out of memory while printing the plan\n");
-        else if (werr)
-                fprintf(stderr, "batchctl: writing the plan failed: %s; it is incomplete\n",
-                        strerror(werr));
-        return nomem || werr ? CLI_FAILURE : CLI_OK;
+        return out_flush_end(&b, werr, "the plan");
 }
 
 int cli_plan(int argc, char **argv)

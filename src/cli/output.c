@@ -344,6 +344,20 @@ int out_flush(struct buf *b, bool all)
         return e;
 }
 
+int out_flush_end(struct buf *b, int werr, const char *what)
+{
+        bool nomem = b->err;
+        if (!werr && !nomem)
+                werr = out_flush(b, true);
+        buf_release(b);
+        if (nomem)
+                fprintf(stderr, "batchctl: out of memory while printing %s\n", what);
+        else if (werr)
+                fprintf(stderr, "batchctl: writing %s failed: %s; it is incomplete\n", what,
+                        strerror(werr));
+        return nomem || werr ? CLI_FAILURE : CLI_OK;
+}
+
 json_t *out_parse_json(const char *text)
 {
         json_error_t e;

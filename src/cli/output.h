@@ -51,6 +51,12 @@ void out_cell(const char *text, int width, int gap);
 #define OUT_FLUSH_AT (256u * 1024)
 int out_flush(struct buf *b, bool all);
 
+/* The end of such a command's writing: writes what b still holds, unless a write failed
+ * (werr, out_flush's) or b did (b->err), and releases b. Returns CLI_OK, or CLI_FAILURE
+ * after saying on stderr that memory ran out or that writing `what` ("the plan") failed
+ * and it is incomplete. */
+int out_flush_end(struct buf *b, int werr, const char *what);
+
 /* Parses a JSON text (as the ops_* renderers produce it) into a new reference, or NULL
  * after printing the problem. */
 json_t *out_parse_json(const char *text);

@@ -83,6 +83,12 @@ const struct def_doc *doc_index_find(const struct doc_index *x, const char *kind
         return at ? &x->set->docs[*at] : NULL;
 }
 
+const struct def_doc *doc_index_find_like(const struct doc_index *x, const struct def_doc *like)
+{
+        struct doc_key k = key_of(like);
+        return doc_index_find(x, k.kind, k.tenant, k.name);
+}
+
 bool doc_index_has_tenant(const struct doc_index *x, const char *tenant)
 {
         struct sought k = {x->set, {NULL, tenant, NULL}};

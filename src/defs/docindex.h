@@ -30,6 +30,10 @@ void doc_index_release(struct doc_index *x);
 const struct def_doc *doc_index_find(const struct doc_index *x, const char *kind,
                                      const char *tenant, const char *name);
 
+/* The indexed document of the same kind, tenant and name as `like` (which may be of
+ * another set), or NULL. */
+const struct def_doc *doc_index_find_like(const struct doc_index *x, const struct def_doc *like);
+
 /* Whether any indexed document is of this tenant. */
 bool doc_index_has_tenant(const struct doc_index *x, const char *tenant);
 

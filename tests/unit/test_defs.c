@@ -340,6 +340,8 @@ static void test_doc_index(void **state)
         assert_true(doc_index_has_tenant(&x, "default"));
         assert_true(doc_index_has_tenant(&x, "t2"));
         assert_false(doc_index_has_tenant(&x, "t3"));
+        for (size_t i = 0; i < set.ndocs; i++)
+                assert_ptr_equal(doc_index_find_like(&x, &set.docs[i]), &set.docs[i]);
         /* More documents move the array; the index keeps to the first five. */
         static const char more[] = "kind: job\nname: c\nexecutor: {exec: {command: [/bin/true]}}\n";
         for (int k = 0; k < 200; k++)
