@@ -88,13 +88,16 @@ export function instancePage(main, r) {
   }
 
   // The explanation of this instance's state, headed by its job's display name (read
-  // once) and the state it explains.
-  let dn = null;
+  // once) and the state it explains. Only the latest call fills the panel: an earlier one
+  // still waiting for the display name must not put back the state it was called for.
+  let dnRead = null;
+  let explained = 0;
   async function explain(d) {
-    if (dn === null) {
-      dn = '';
-      try { dn = (await api('GET', `/api/v1/jobs/${encodeURIComponent(d.job)}`)).data.display_name || ''; } catch { /* the job's name serves */ }
-    }
+    const n = ++explained;
+    dnRead = dnRead || api('GET', `/api/v1/jobs/${encodeURIComponent(d.job)}`)
+      .then((res) => res.data.display_name || '', () => ''); // the job's name serves
+    const dn = await dnRead;
+    if (n !== explained) return;
     fill(whyTitle, h('span', { class: 'mono' }, d.job), dn ? [' ', h('span', { id: 'why-display' }, `(${dn})`)] : '', ' is ', badge(d.state));
     whyPanel(whyBox, d.job, { instance: id });
   }
@@ -198,7 +201,11 @@ export function instancePage(main, r) {
   // A poll tick: none while the stream pushes this instance's steps and log; with a
   // stream that does not (an older batchd), only while it runs, else every 15 s at most;
   // without a stream, every POLL_MS.
+  // Reads may answer out of order (a pushed change starts one while another is under
+  // way): an answer is shown only if no later read's answer has been shown already.
   let lastRead = 0;
+  let reads = 0;
+  let shownRead = 0;
   function tick() {
     if (isWatching(id)) return;
     if (isLive() && inst && ![2, 4, 10].includes(inst.state) && Date.now() - lastRead < 15000) return;
@@ -207,8 +214,11 @@ export function instancePage(main, r) {
   async function refresh() {
     if (document.hidden) return;
     lastRead = Date.now();
+    const n = ++reads;
     try {
       const res = await api('GET', `/api/v1/instances/${id}`, { etag });
+      if (n < shownRead) return;
+      shownRead = n;
       if (res.status !== 304) { etag = res.etag; show(res.data); }
       fill(err);
       await logTask(readLog);
