@@ -10,7 +10,7 @@
 import { api, can } from '../api.js';
 import { h, fill } from '../dom.js';
 import { FINAL, badge, reasonOf, paramsText } from '../states.js';
-import { onChange, isLive, watch, isWatching } from '../live.js';
+import { onChange, isLive, watch, isWatching, serial } from '../live.js';
 import { timeEl, ZONE } from '../time.js';
 import { whyPanel } from '../why.js';
 
@@ -201,24 +201,20 @@ export function instancePage(main, r) {
   // A poll tick: none while the stream pushes this instance's steps and log; with a
   // stream that does not (an older batchd), only while it runs, else every 15 s at most;
   // without a stream, every POLL_MS.
-  // Reads may answer out of order (a pushed change starts one while another is under
-  // way): an answer is shown only if no later read's answer has been shown already.
   let lastRead = 0;
-  let reads = 0;
-  let shownRead = 0;
   function tick() {
     if (isWatching(id)) return;
     if (isLive() && inst && ![2, 4, 10].includes(inst.state) && Date.now() - lastRead < 15000) return;
     refresh();
   }
-  async function refresh() {
+  // One read at a time (live.js serial): reads started side by side (a pushed change while
+  // another is under way) could answer out of order and show an earlier state last.
+  const refresh = serial(readOnce);
+  async function readOnce() {
     if (document.hidden) return;
     lastRead = Date.now();
-    const n = ++reads;
     try {
       const res = await api('GET', `/api/v1/instances/${id}`, { etag });
-      if (n < shownRead) return;
-      shownRead = n;
       if (res.status !== 304) { etag = res.etag; show(res.data); }
       fill(err);
       await logTask(readLog);
