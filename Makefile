@@ -139,7 +139,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbatchcore.a | test-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -DTEST_DATA_DIR='"$(CURDIR)/tests/data"' \
-		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS) -lpq
+		-o $@ $< $(BUILD)/libbatchcore.a $(ALL_LDFLAGS) -lcmocka $(LIBS) -lpq -ljansson
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libbatchcore.a | deps
 	@mkdir -p $(dir $@)

@@ -208,6 +208,46 @@ static void test_def_list_filters(void **state)
         assert_string_equal(listed(f->s, "nobody", NULL, buf, sizeof(buf)), "");
 }
 
+/* The names of one page of store_def_list_after, joined by spaces, into buf. */
+static const char *page_of(struct store *s, const char *tenant, const char *after,
+                           unsigned limit, char *buf, size_t len)
+{
+        struct store_def_list l;
+        assert_int_equal(store_def_list_after(s, tenant, "job", after, limit, &l, NULL), 0);
+        buf[0] = '\0';
+        for (size_t i = 0; i < l.n; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " " : "",
+                         l.items[i].name);
+        store_def_list_release(&l);
+        return buf;
+}
+
+/* store_def_list_after: one tenant's jobs by name, strictly after the cursor, at most
+ * `limit`; other tenants and kinds, and deleted jobs, never in it. */
+static void test_def_list_after(void **state)
+{
+        struct fixture *f = *state;
+        const char *defs[][3] = {{"default", "job", "d"}, {"default", "job", "b"},
+                                 {"acme", "job", "c"},    {"default", "calendar", "c"},
+                                 {"default", "job", "a"}, {"default", "job", "e"},
+                                 {"default", "job", "x"}};
+        for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+                struct store_def d = job(defs[i][2], "spec", "created");
+                d.tenant = (char *)defs[i][0];
+                d.kind = (char *)defs[i][1];
+                assert_int_equal(store_def_put(f->s, &d, 1, NULL), 0);
+        }
+        assert_int_equal(store_def_delete(f->s, "default", "job", "x", "t", 2, NULL), 0);
+        char buf[256];
+        assert_string_equal(page_of(f->s, "default", NULL, 2, buf, sizeof(buf)), "a b");
+        assert_string_equal(page_of(f->s, "default", "b", 2, buf, sizeof(buf)), "d e");
+        assert_string_equal(page_of(f->s, "default", "bb", 10, buf, sizeof(buf)), "d e");
+        assert_string_equal(page_of(f->s, "default", "e", 2, buf, sizeof(buf)), "");
+        assert_string_equal(page_of(f->s, "default", NULL, 100, buf, sizeof(buf)), "a b d e");
+        assert_string_equal(page_of(f->s, "acme", NULL, 100, buf, sizeof(buf)), "c");
+        assert_string_equal(page_of(f->s, "nobody", NULL, 100, buf, sizeof(buf)), "");
+}
+
 static void test_bad_input(void **state)
 {
         struct fixture *f = *state;
@@ -3512,6 +3552,7 @@ static void test_claim_notify(void **state)
                 cmocka_unit_test_setup_teardown(test_claim_fencing, setup, teardown),             \
                 cmocka_unit_test_setup_teardown(test_claim_starts, setup, teardown),              \
                 cmocka_unit_test_setup_teardown(test_def_list_filters, setup, teardown),          \
+                cmocka_unit_test_setup_teardown(test_def_list_after, setup, teardown),            \
                 cmocka_unit_test_setup_teardown(test_claim_node_lost, setup, teardown),           \
                 cmocka_unit_test_setup_teardown(test_claim_stop_failed, setup, teardown),         \
                 cmocka_unit_test_setup_teardown(test_claim_concurrent, setup, teardown),          \

@@ -12,21 +12,27 @@
 
 int api_jobs_list(struct api_req *r)
 {
-        static const char *const known[] = {"group", "type", "enabled", "limit", "cursor", NULL};
+        static const char *const known[] = {"group", "type", "enabled", "drift", "limit", "cursor",
+                                            NULL};
         if (api_check_query(r, known) < 0)
                 return -1;
         struct ops_job_filter f = {.group = api_query(r, "group"), .type = api_query(r, "type"),
-                                   .enabled = -1, .after = api_query(r, "cursor"), .limit = 100};
+                                   .enabled = -1, .drift = -1, .after = api_query(r, "cursor"),
+                                   .limit = 100};
         if (f.type && strcmp(f.type, "scheduled") && strcmp(f.type, "manual"))
                 return api_problem(r, 400, "type=\"%s\": scheduled or manual", f.type);
-        const char *v = api_query(r, "enabled");
-        if (v) {
+        static const char *const flags[] = {"enabled", "drift"};
+        int *flag[] = {&f.enabled, &f.drift};
+        for (size_t i = 0; i < 2; i++) {
+                const char *v = api_query(r, flags[i]);
+                if (!v)
+                        continue;
                 if (!strcmp(v, "true"))
-                        f.enabled = 1;
+                        *flag[i] = 1;
                 else if (!strcmp(v, "false"))
-                        f.enabled = 0;
+                        *flag[i] = 0;
                 else
-                        return api_problem(r, 400, "enabled=\"%s\": true or false", v);
+                        return api_problem(r, 400, "%s=\"%s\": true or false", flags[i], v);
         }
         if (api_query_uint(r, "limit", 1000, &f.limit) < 0)
                 return -1;

@@ -416,7 +416,7 @@ static int jobs_list(int argc, char **argv)
                 return CLI_OK;
         }
         /* The API's document (GET /api/v1/jobs), all of it, then the shared table. */
-        struct ops_job_filter f = {.enabled = -1, .limit = UINT_MAX};
+        struct ops_job_filter f = {.enabled = -1, .drift = -1, .limit = UINT_MAX};
         struct buf out;
         buf_init(&out, 0);
         r = ops_job_list(s, o.tenant, &f, cli_lang(), &out, &err);

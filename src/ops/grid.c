@@ -52,71 +52,67 @@ static void release_rows(struct row *rows, size_t n)
         free(rows);
 }
 
-static int cmp_def_name(const void *a, const void *b)
+/* load_rows's walk: the rows so far. */
+struct row_page {
+        const char *group;
+        unsigned limit;
+        int ndays;
+        struct row *rows;
+        size_t n;
+        bool more;
+};
+
+static int row_add(const struct store_def *d, void *arg)
 {
-        return strcmp((*(const struct store_def *const *)a)->name,
-                      (*(const struct store_def *const *)b)->name);
+        struct row_page *p = arg;
+        if (p->group && !ops_spec_may_be_of_group(d->spec, p->group))
+                return 0;
+        struct defset set;
+        if (ops_load_spec(d->spec, &set) < 0)
+                return 0; /* a stored text that does not load is not shown */
+        const struct job_def *j = &set.docs[0].u.job;
+        int rc = 0;
+        if (set.docs[0].kind == DEF_JOB &&
+            (!p->group || (j->group && !strcmp(j->group, p->group)))) {
+                if (p->n == p->limit) {
+                        p->more = true;
+                        rc = 1;
+                } else {
+                        struct row *r = &p->rows[p->n++];
+                        r->job = strdup(j->name);
+                        r->group = j->group ? strdup(j->group) : NULL;
+                        r->enabled = j->enabled;
+                        r->cells = calloc((size_t)p->ndays, sizeof(*r->cells));
+                        if (!r->job || (j->group && !r->group) || !r->cells)
+                                rc = BATCH_ENOMEM;
+                }
+        }
+        defset_release(&set);
+        return rc;
 }
 
 /* The rows of a page: the tenant's jobs (of `group`) in name order after `after` (or
  * from the first), at most `limit`, each with ndays cells; *more: a further job exists.
- * Only the definitions looked at are parsed (all of them with a group filter). */
+ * Only the definitions looked at are read and parsed (ops_job_walk; with a group filter,
+ * those whose text may name it). */
 static int load_rows(struct store *s, const char *tenant, const char *group, const char *after,
                      unsigned limit, int ndays, struct row **ret, size_t *retn, bool *more,
                      struct batch_err *reterr)
 {
-        struct store_def_list l;
-        int rc = store_def_list(s, tenant, "job", &l, reterr);
-        if (rc < 0)
-                return rc;
-        const struct store_def **by = calloc(l.n + 1, sizeof(*by));
-        struct row *rows = calloc((size_t)limit + 1, sizeof(*rows));
-        size_t n = 0;
-        *more = false;
-        rc = by && rows ? 0 : BATCH_ENOMEM;
-        for (size_t i = 0; rc == 0 && i < l.n; i++)
-                by[i] = &l.items[i];
-        if (rc == 0)
-                qsort(by, l.n, sizeof(*by), cmp_def_name);
-        /* A job of the group has the group's name in its stored text, as written there
-         * unless it holds a character the canonical text escapes (defs_emit_scalar): the
-         * texts without it need not be parsed. */
-        bool prefilter = group && !strpbrk(group, "\"\\");
-        for (const unsigned char *p = (const unsigned char *)group; prefilter && *p; p++)
-                prefilter = *p >= 0x20 && *p != 0x7f;
-        for (size_t i = 0; rc == 0 && i < l.n && !*more; i++) {
-                if (after && strcmp(by[i]->name, after) <= 0)
-                        continue;
-                if (prefilter && !strstr(by[i]->spec, group))
-                        continue;
-                struct defset set;
-                if (ops_load_spec(by[i]->spec, &set) < 0)
-                        continue; /* a stored text that does not load is not shown */
-                const struct job_def *j = &set.docs[0].u.job;
-                if (set.docs[0].kind == DEF_JOB &&
-                    (!group || (j->group && !strcmp(j->group, group)))) {
-                        if (n == limit) {
-                                *more = true;
-                        } else {
-                                struct row *r = &rows[n++];
-                                r->job = strdup(j->name);
-                                r->group = j->group ? strdup(j->group) : NULL;
-                                r->enabled = j->enabled;
-                                r->cells = calloc((size_t)ndays, sizeof(*r->cells));
-                                if (!r->job || (j->group && !r->group) || !r->cells)
-                                        rc = BATCH_ENOMEM;
-                        }
-                }
-                defset_release(&set);
-        }
-        free(by);
-        store_def_list_release(&l);
-        if (rc < 0) {
-                release_rows(rows, n);
+        struct row_page p = {.group = group, .limit = limit, .ndays = ndays,
+                             .rows = calloc((size_t)limit + 1, sizeof(struct row))};
+        if (!p.rows)
                 return batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        int rc = ops_job_walk(s, tenant, after, group ? 1000 : limit + 1, row_add, &p, reterr);
+        if (rc == BATCH_ENOMEM)
+                rc = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+        if (rc < 0) {
+                release_rows(p.rows, p.n);
+                return rc;
         }
-        *ret = rows;
-        *retn = n;
+        *more = p.more;
+        *ret = p.rows;
+        *retn = p.n;
         return 0;
 }
 

@@ -96,6 +96,15 @@ static void put_text(struct buf *b, const char *text, bool mask_urls)
         buf_release(&m);
 }
 
+/* Whether d's last change was made for troubleshooting in a runtime environment (its
+ * updated_by ends in OPS_TROUBLESHOOTING_SUFFIX): the "drift" of ops_put_def. */
+static bool is_drift(const struct store_def *d)
+{
+        size_t n = d->changed_by ? strlen(d->changed_by) : 0;
+        size_t k = sizeof(OPS_TROUBLESHOOTING_SUFFIX) - 1;
+        return d->version && n > k && !strcmp(d->changed_by + n - k, OPS_TROUBLESHOOTING_SUFFIX);
+}
+
 void ops_put_def(struct buf *b, const struct store_def *d, bool history, const char *lang,
                  bool mask_urls)
 {
@@ -116,11 +125,7 @@ void ops_put_def(struct buf *b, const struct store_def *d, bool history, const c
                 json_put_string(b, d->changed_by);
         }
         if (!history) {
-                size_t n = d->changed_by ? strlen(d->changed_by) : 0;
-                size_t k = sizeof(OPS_TROUBLESHOOTING_SUFFIX) - 1;
-                bool drift = d->version && n > k &&
-                             !strcmp(d->changed_by + n - k, OPS_TROUBLESHOOTING_SUFFIX);
-                buf_printf(b, ", \"drift\": %s", drift ? "true" : "false");
+                buf_printf(b, ", \"drift\": %s", is_drift(d) ? "true" : "false");
         }
         if (history) {
                 buf_puts(b, ", \"changed\": ");
@@ -208,44 +213,113 @@ int ops_job_info(struct store *s, const char *tenant, const char *job, struct op
         return r;
 }
 
+bool ops_spec_may_be_of_group(const char *spec, const char *group)
+{
+        if (strpbrk(group, "\"\\"))
+                return true;
+        for (const unsigned char *p = (const unsigned char *)group; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return true;
+        return strstr(spec, group) != NULL;
+}
+
+/* Whether job definition d passes filter f (its text parsed only when a filter needs it;
+ * a text that does not load passes none of them). */
+static bool job_matches(const struct store_def *d, const struct ops_job_filter *f)
+{
+        if (f->drift >= 0 && is_drift(d) != (f->drift == 1))
+                return false;
+        if (!f->group && !f->type && f->enabled < 0)
+                return true;
+        if (f->group && !ops_spec_may_be_of_group(d->spec, f->group))
+                return false;
+        struct ops_job_info info;
+        struct batch_err err;
+        if (info_of_spec(d, &info, &err) < 0)
+                return false;
+        return !(f->group && strcmp(info.group, f->group)) &&
+               !(f->type && strcmp(info.type, f->type)) &&
+               !(f->enabled >= 0 && info.enabled != (f->enabled == 1));
+}
+
+int ops_job_walk(struct store *s, const char *tenant, const char *after, unsigned batch,
+                 int (*fn)(const struct store_def *d, void *arg), void *arg,
+                 struct batch_err *reterr)
+{
+        if (batch == 0)
+                batch = 1000;
+        char *seen = NULL; /* the last definition read: where the next batch starts */
+        int r = 0;
+        for (;;) {
+                struct store_def_list l;
+                r = store_def_list_after(s, tenant, "job", seen ? seen : after, batch, &l, reterr);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; i < l.n && r == 0; i++)
+                        r = fn(&l.items[i], arg);
+                bool done = r != 0 || l.n < batch;
+                free(seen);
+                seen = l.n ? strdup(l.items[l.n - 1].name) : NULL;
+                if (!done && !seen)
+                        r = batch_err_set(reterr, BATCH_ENOMEM, NULL, "out of memory");
+                store_def_list_release(&l);
+                if (done || r)
+                        break;
+        }
+        free(seen);
+        return r < 0 ? r : 0;
+}
+
+/* ops_job_list's walk: the page so far. */
+struct job_page {
+        const struct ops_job_filter *f;
+        const char *lang;
+        struct buf *b;
+        unsigned limit, n;
+        char *last;             /* the last item written: the next page's cursor */
+        bool more;              /* a further match exists */
+        struct batch_err *reterr;
+};
+
+static int page_add(const struct store_def *d, void *arg)
+{
+        struct job_page *p = arg;
+        if (!job_matches(d, p->f))
+                return 0;
+        if (p->n == p->limit) {
+                p->more = true;
+                return 1;
+        }
+        buf_puts(p->b, p->n++ ? ",\n  " : "\n  ");
+        ops_put_def(p->b, d, false, p->lang, p->f->mask_urls);
+        free(p->last);
+        p->last = strdup(d->name);
+        return p->last ? 0 : batch_err_set(p->reterr, BATCH_ENOMEM, NULL, "out of memory");
+}
+
 int ops_job_list(struct store *s, const char *tenant, const struct ops_job_filter *f,
                  const char *lang, struct buf *b, struct batch_err *reterr)
 {
-        struct store_def_list l;
-        int r = store_def_list(s, tenant, "job", &l, reterr);
-        if (r < 0)
-                return r;
-        unsigned limit = f->limit ? f->limit : 100, n = 0;
-        const char *last = NULL;
-        bool more = false;
+        struct job_page p = {.f = f, .lang = lang, .b = b, .limit = f->limit ? f->limit : 100,
+                             .reterr = reterr};
+        /* Read one more than the page without a filter, else batches of 1,000 (at most
+         * 10,000) until the page and one more match are found: a page costs its own rows,
+         * not the tenant's whole list. */
+        bool filtered = f->group || f->type || f->enabled >= 0 || f->drift >= 0;
+        unsigned cap = p.limit < 10000 ? p.limit : 10000;
         buf_puts(b, "{\"items\": [");
-        /* The store lists by name: skip to the cursor, then filter. */
-        for (size_t i = 0; i < l.n; i++) {
-                const struct store_def *d = &l.items[i];
-                if (f->after && strcmp(d->name, f->after) <= 0)
-                        continue;
-                struct ops_job_info info;
-                struct batch_err err;
-                if ((f->group || f->type || f->enabled >= 0) && info_of_spec(d, &info, &err) < 0)
-                        continue;
-                if ((f->group && strcmp(info.group, f->group)) ||
-                    (f->type && strcmp(info.type, f->type)) ||
-                    (f->enabled >= 0 && info.enabled != (f->enabled == 1)))
-                        continue;
-                if (n == limit) {
-                        more = true;
-                        break;
-                }
-                buf_puts(b, n++ ? ",\n  " : "\n  ");
-                ops_put_def(b, d, false, lang, f->mask_urls);
-                last = d->name;
+        int r = ops_job_walk(s, tenant, f->after, filtered ? (cap > 1000 ? cap : 1000) : cap + 1,
+                             page_add, &p, reterr);
+        if (r < 0) {
+                free(p.last);
+                return r;
         }
-        buf_puts(b, n ? "\n], \"next_cursor\": " : "], \"next_cursor\": ");
-        if (more)
-                json_put_string(b, last);
+        buf_puts(b, p.n ? "\n], \"next_cursor\": " : "], \"next_cursor\": ");
+        if (p.more)
+                json_put_string(b, p.last);
         else
                 buf_puts(b, "null");
         buf_puts(b, "}\n");
-        store_def_list_release(&l);
+        free(p.last);
         return 0;
 }

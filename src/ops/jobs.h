@@ -61,15 +61,31 @@ struct defset;
  * Returns 0, or BATCH_EFORMAT (nothing to release) when it does not load. */
 int ops_load_spec(const char *spec, struct defset *set);
 
+/* False when a job's stored (canonical) text cannot be of group `group`: the group's
+ * name is written there as it is unless it holds a character the canonical text escapes
+ * (defs_emit_scalar), so a text without it need not be parsed. True: parse to know. */
+bool ops_spec_may_be_of_group(const char *spec, const char *group);
+
 /* Which jobs ops_job_list shows: NULL/negative fields match everything. */
 struct ops_job_filter {
         const char *group;
         const char *type;
         int enabled;            /* -1 any, 0 disabled, 1 enabled */
+        int drift;              /* -1 any, 0 not drifted, 1 drifted (ops_put_def's "drift") */
         const char *after;      /* keyset cursor: names after this one */
         unsigned limit;         /* 0: 100 */
         bool mask_urls;         /* URLs as their host only (ops_put_def) */
 };
+
+struct store_def;
+
+/* Calls fn for each current job definition of the tenant whose name comes after `after`
+ * (NULL: from the first), in the store's name order, reading `batch` at a time (0:
+ * 1,000), until fn returns non-zero: 1 stops the walk (0 returned), a negative value is
+ * returned as the error. d is valid during the call only. 0 or a store error. */
+int ops_job_walk(struct store *s, const char *tenant, const char *after, unsigned batch,
+                 int (*fn)(const struct store_def *d, void *arg), void *arg,
+                 struct batch_err *reterr);
 
 /* Appends {"items": [...], "next_cursor": NAME | null} of the tenant's jobs, by name,
  * display names for `lang` (as ops_put_def). */

@@ -175,6 +175,7 @@ enum rs {
         RS_DEF_LIST_TENANT,
         RS_DEF_LIST_KIND,
         RS_DEF_LIST_TENANT_KIND,
+        RS_DEF_LIST_AFTER,
         RS_DEF_DELETE,
         RS_DEF_HISTORY,
         RS_AUDIT_ADD,
@@ -336,6 +337,9 @@ static const char *const rs_sql[RS_COUNT] = {
                              "name FROM tenants) AND kind = ?1 ORDER BY tenant, kind, name",
         [RS_DEF_LIST_TENANT_KIND] = "SELECT " DEF_LIST_COLS " FROM definitions WHERE tenant = ?1 "
                                     "AND kind = ?2 ORDER BY tenant, kind, name",
+        /* A page of one tenant's kind by name after a keyset cursor (the key's order). */
+        [RS_DEF_LIST_AFTER] = "SELECT " DEF_LIST_COLS " FROM definitions WHERE tenant = ?1 "
+                              "AND kind = ?2 AND name > ?3 ORDER BY tenant, kind, name LIMIT ?4",
         [RS_DEF_DELETE] = "DELETE FROM definitions WHERE tenant = ?1 AND kind = ?2 AND name = ?3",
         [RS_DEF_HISTORY] = "SELECT tenant, kind, name, version, spec, changed, changed_at, "
                            "changed_by FROM definition_versions "
@@ -1167,6 +1171,16 @@ int store_def_list(struct store *s, const char *tenant, const char *kind,
                               : kind         ? q(r, RS_DEF_LIST_KIND, "t", kind)
                                              : q(r, RS_DEF_LIST, "");
         return def_list(r, st, ret, reterr);
+}
+
+int store_def_list_after(struct store *s, const char *tenant, const char *kind,
+                         const char *after, unsigned limit, struct store_def_list *ret,
+                         struct batch_err *reterr)
+{
+        struct repo *r = (struct repo *)s;
+        return def_list(r, q(r, RS_DEF_LIST_AFTER, "ttti", tenant, kind, after ? after : "",
+                             (int64_t)limit),
+                        ret, reterr);
 }
 
 static int do_delete(struct repo *r, void *arg, struct batch_err *reterr)

@@ -767,6 +767,13 @@ int store_def_get(struct store *s, const char *tenant, const char *kind, const c
 int store_def_list(struct store *s, const char *tenant, const char *kind,
                    struct store_def_list *ret, struct batch_err *reterr);
 
+/* At most `limit` current definitions of one tenant and kind whose names come after
+ * `after` (NULL: from the first), by name: a page of a keyset walk. *ret is the caller's
+ * (store_def_list_release), empty when none is left. */
+int store_def_list_after(struct store *s, const char *tenant, const char *kind,
+                         const char *after, unsigned limit, struct store_def_list *ret,
+                         struct batch_err *reterr);
+
 /* Deletes the definition, recording the deletion as a version. BATCH_ENOENT when absent. */
 int store_def_delete(struct store *s, const char *tenant, const char *kind, const char *name,
                      const char *actor, int64_t now_s, struct batch_err *reterr);

@@ -218,6 +218,20 @@ code=$(ra -X POST -H 'X-Batchd-Troubleshooting: INC-42 stop the manual job' "$rb
     "token:adm (troubleshooting) | changed | troubleshooting: INC-42 stop the manual job; enabled" ] &&
     pass "runtime: the troubleshooting change is audited with its reason" ||
     { rsql "SELECT * FROM audit_log" >"$tmp/audit"; fail "runtime: the troubleshooting change is audited with its reason" "$tmp/audit"; }
+# The list's drift filter (the web UI's banner): the drifted job only, or every other one.
+code=$(ra "$rbase/jobs?drift=true")
+[ "$code" = 200 ] && jq -e '[.items[].name] == ["pd-manual"] and .next_cursor == null' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: GET /jobs?drift=true lists the drifted job only" ||
+    fail "runtime: GET /jobs?drift=true lists the drifted job only ($code)" "$tmp/ra.out"
+code=$(ra "$rbase/jobs?drift=false&limit=1000")
+n_jobs=$(rsql "SELECT count(*) FROM definitions WHERE kind = 'job'")
+[ "$code" = 200 ] && jq -e --argjson n "$n_jobs" '(.items | length) == $n - 1 and all(.items[]; .drift == false and .name != "pd-manual")' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: GET /jobs?drift=false lists every other job" ||
+    fail "runtime: GET /jobs?drift=false lists every other job ($code, $n_jobs jobs)" "$tmp/ra.out"
+code=$(ra "$rbase/jobs?drift=maybe")
+[ "$code" = 400 ] && jq -e '.detail | test("drift=\"maybe\": true or false")' "$tmp/ra.out" >/dev/null &&
+    pass "runtime: GET /jobs?drift=maybe is a 400 that says what is allowed" ||
+    fail "runtime: GET /jobs?drift=maybe is a 400 that says what is allowed ($code)" "$tmp/ra.out"
 code=$(ra "$rbase/jobs/pd-late")
 [ "$code" = 200 ] && jq -e '.drift == false' "$tmp/ra.out" >/dev/null &&
     pass "runtime: an applied definition is not drift" || fail "runtime: an applied definition is not drift ($code)" "$tmp/ra.out"

@@ -1,12 +1,13 @@
 // drift.mjs: drift on the definitions pages (docs/ui.md, docs/environments.md) in headless
 // Chromium. tests/ui/run.sh starts a runtime batchd (--environment runtime) whose
-// repository holds an applied export of three jobs, and has an admin disable `beta` for
+// repository holds an applied export of three jobs and 250 of group bulk, and has an admin disable `beta` for
 // troubleshooting (X-Batchd-Troubleshooting): beta is drift until the export is applied
 // again. Expected: the jobs page shows a banner naming beta only and marks beta's row;
-// beta's definition page carries the mark, alpha's does not; after $APPLY (batchctl apply
+// the jobs are paged, 200 a page, and filtered by group; beta's definition page carries
+// the mark, alpha's does not; after $APPLY (batchctl apply
 // of the export) the banner and the marks are gone. Prints "ok - NAME" / "not ok - NAME".
 import { execFileSync } from 'node:child_process';
-import { env, ok, check, shot, browser, newPage, login, call, WAIT, BASE, failures } from './harness.mjs';
+import { env, ok, check, until, shot, browser, newPage, login, call, WAIT, BASE, failures } from './harness.mjs';
 
 const ADMIN = env('ADMIN');
 
@@ -26,6 +27,39 @@ try {
     return (JSON.stringify(marked) === '["beta"]' && title.includes('token:ada (troubleshooting)')) || `${marked}: ${title}`;
   });
   await shot(a, 'jobs-drift');
+  // 253 jobs: alpha, beta, gamma, zz-000 .. zz-249 (group bulk), 200 a page by name.
+  const names = () => a.locator('#jobs tr[data-job]').evaluateAll((l) => l.map((x) => x.dataset.job));
+  const zz = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `zz-${String(from + i).padStart(3, '0')}`);
+  await check('jobs page of 253 jobs: 200 a page by name; Next shows the other 53 (the banner still names beta); Previous the first again', async () => {
+    const p1 = await names();
+    const want1 = ['alpha', 'beta', 'gamma', ...zz(0, 196)];
+    if (JSON.stringify(p1) !== JSON.stringify(want1) || !(await a.$('#jobs-next')) || await a.$('#jobs-prev'))
+      return `page 1: ${p1.length} rows, ${p1[0]} .. ${p1[p1.length - 1]}`;
+    await a.click('#jobs-next');
+    await a.waitForSelector('#jobs tr[data-job="zz-249"]', { timeout: WAIT });
+    const p2 = await names();
+    const banner = await a.locator('#drift-banner a[data-drifted]').evaluateAll((l) => l.map((x) => x.dataset.drifted));
+    if (JSON.stringify(p2) !== JSON.stringify(zz(197, 249)) || await a.$('#jobs-next') || !(await a.$('#jobs-prev')) ||
+      JSON.stringify(banner) !== '["beta"]')
+      return `page 2: ${p2.length} rows, ${p2[0]} .. ${p2[p2.length - 1]}; banner ${banner}`;
+    const info = await a.textContent('#jobs-info');
+    await a.click('#jobs-prev');
+    await a.waitForSelector('#jobs tr[data-job="alpha"]', { timeout: WAIT });
+    const again = await names();
+    return (JSON.stringify(again) === JSON.stringify(want1) && info.includes('Jobs 201 to 253')) || `back: ${again.length} rows; "${info}"`;
+  });
+  await check('jobs page: the Group box shows that group\'s jobs only, paged (#/jobs?group=bulk)', async () => {
+    await a.fill('#jobs-group', 'bulk');
+    await a.click('#jobs-show');
+    await until(a, () => location.hash === '#/jobs?group=bulk' && !document.querySelector('#jobs tr[data-job="alpha"]') &&
+      document.querySelector('#jobs tr[data-job="zz-000"]'));
+    const p1 = await names();
+    await a.click('#jobs-next');
+    await a.waitForSelector('#jobs tr[data-job="zz-249"]', { timeout: WAIT });
+    const p2 = await names();
+    return (JSON.stringify(p1) === JSON.stringify(zz(0, 199)) && JSON.stringify(p2) === JSON.stringify(zz(200, 249))) ||
+      `${p1.length} then ${p2.length} rows`;
+  });
   await check('runtime: the banner links to the drifted job\'s definition, which carries the mark', async () => {
     await a.click('#drift-banner a[data-drifted="beta"]');
     await a.waitForSelector('#def-head [data-drift="beta"]', { timeout: WAIT });

@@ -417,15 +417,23 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 # ---- drift on the definitions pages (drift.mjs): a runtime batchd ---------------------------
-# Its repository holds an export of three jobs; an admin disables beta for troubleshooting
-# over the API: beta is drift (docs/environments.md) until drift.mjs applies the export again.
+# Its repository holds an export of three jobs and 250 more of group bulk (zz-000 ..
+# zz-249: the jobs page's second page); an admin disables beta for troubleshooting over
+# the API: beta is drift (docs/environments.md) until drift.mjs applies the export again.
 kill "$daemon_pid" 2>/dev/null
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=""
 mkdir -p "$tmp/defs3" "$tmp/state3"
-for j in alpha beta gamma; do
-    printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$j"
-done >"$tmp/defs3/jobs.yaml"
+{
+    for j in alpha beta gamma; do
+        printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$j"
+    done
+    i=0
+    while [ "$i" -lt 250 ]; do
+        printf 'kind: job\nname: zz-%03d\ngroup: bulk\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$i"
+        i=$((i + 1))
+    done
+} >"$tmp/defs3/jobs.yaml"
 "$B" apply "$tmp/defs3" --db "$tmp/r3.db" >"$tmp/apply3.out" 2>&1 &&
     "$B" export "$tmp/export3" --db "$tmp/r3.db" >>"$tmp/apply3.out" 2>&1 || {
     echo "Bail out! apply/export (drift) failed:"; cat "$tmp/apply3.out"; exit 1; }
