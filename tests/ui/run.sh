@@ -417,9 +417,11 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 # ---- drift on the definitions pages (drift.mjs): a runtime batchd ---------------------------
-# Its repository holds an export of three jobs and 250 more of group bulk (zz-000 ..
-# zz-249: the jobs page's second page); an admin disables beta for troubleshooting over
-# the API: beta is drift (docs/environments.md) until drift.mjs applies the export again.
+# Its repository holds an export of three jobs and 597 more, zz-000 .. zz-596 (the jobs
+# page's second and third pages; the even ones of group bulk-a, the odd ones of bulk-b:
+# together more than the dependency view draws); an admin disables beta for
+# troubleshooting over the API: beta is drift (docs/environments.md) until drift.mjs
+# applies the export again.
 kill "$daemon_pid" 2>/dev/null
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=""
@@ -429,8 +431,9 @@ mkdir -p "$tmp/defs3" "$tmp/state3"
         printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$j"
     done
     i=0
-    while [ "$i" -lt 250 ]; do
-        printf 'kind: job\nname: zz-%03d\ngroup: bulk\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$i"
+    while [ "$i" -lt 597 ]; do
+        printf 'kind: job\nname: zz-%03d\ngroup: bulk-%s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' \
+            "$i" "$([ $((i % 2)) = 0 ] && echo a || echo b)"
         i=$((i + 1))
     done
 } >"$tmp/defs3/jobs.yaml"

@@ -9,7 +9,8 @@
 // REREAD_MS later (one request, If-None-Match) for the rest (a new instance, a due time).
 // With the stream the view also reads the day every SAFETY_MS (the day and the
 // definitions move without a state change); without it, it polls every POLL_MS. Nothing
-// while the tab is hidden.
+// while the tab is hidden. A day of more than MAX_NODES jobs is not drawn: the page lists
+// its groups, each a link to its own view, and reads the day no more.
 // dagre is a bundle of its own (ui/dist/graph.js), loaded when the view is first shown.
 let dagre = null;
 import { api } from '../api.js';
@@ -21,6 +22,10 @@ const POLL_MS = 3000;
 const SAFETY_MS = 15000;
 const REREAD_MS = 700;
 const NODE_W = 190, NODE_H = 56;
+// A day of more jobs than this is not laid out (dagre's layout of 100,000 nodes took
+// minutes, and no one reads such a graph): the page lists the day's groups instead.
+const MAX_NODES = 500;
+const MAX_GROUPS = 100; // groups listed then, the largest first
 
 // The colour family of a state code (null: no instance that day).
 export function familyOf(code) {
@@ -85,8 +90,35 @@ export function depsPage(main, r) {
       h('span', { class: 'legend-item' }, h('span', { class: 'line-dashed' }), ' completion dependency')),
     info, err, box, h('div', { class: 'below' }, h('span'), status));
 
+  // Too many jobs to draw: the day's groups with their jobs, each a link to its own view,
+  // and no further reads until one is chosen (each read of such a day is megabytes).
+  let stopped = false;
+  function tooMany(d) {
+    stopped = true;
+    clearInterval(timer);
+    clearTimeout(reread);
+    fill(status, 'not followed: choose a group');
+    const counts = new Map();
+    for (const n of d.nodes) counts.set(n.group || '', (counts.get(n.group || '') || 0) + 1);
+    const groups = [...counts].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    const link = (g) => `#/deps?${new URLSearchParams({ date: d.date, group: g })}`;
+    fill(info, `${d.date} in the tenant's zone ${d.timezone}: ${d.nodes.length} jobs${groupIn.value.trim() ? ` of group ${groupIn.value.trim()}` : ''}.`);
+    fill(box, h('div', { id: 'd-too-many' },
+      h('p', null, `${d.nodes.length} jobs are more than the ${MAX_NODES} this view draws. Choose a group:`),
+      h('table', { class: 'grid', id: 'd-groups' },
+        h('thead', null, h('tr', null, h('th', null, 'Group'), h('th', null, 'Jobs'))),
+        h('tbody', null, groups.slice(0, MAX_GROUPS).map(([g, n]) => h('tr', { 'data-group': g },
+          h('td', null, g ? h('a', { href: link(g) }, g) : h('span', { class: 'muted' }, '(no group)')),
+          h('td', { class: 'num' }, String(n), n > MAX_NODES ? h('span', { class: 'muted' }, ' (too many to draw)') : ''))))),
+      groups.length > MAX_GROUPS ? h('p', { class: 'muted' }, `… and ${groups.length - MAX_GROUPS} smaller groups.`) : ''));
+  }
+
   function draw(d) {
     cur = d;
+    if (d.nodes.length > MAX_NODES) {
+      tooMany(d);
+      return;
+    }
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: 'LR', nodesep: 22, ranksep: 70, marginx: 10, marginy: 10 });
     g.setDefaultEdgeLabel(() => ({}));
@@ -131,19 +163,23 @@ export function depsPage(main, r) {
   async function pollOnce() {
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
     lastRead = Date.now();
+    let first = null; // the day's read made to learn the tenant's zone
     try {
       if (!date) {
         // Today by batchd's clock, in the tenant's zone (the answer names it).
         const now = (await api('GET', '/api/v1/whoami')).data.now;
         date = now.slice(0, 10);
-        const first = (await api('GET', `/api/v1/deps?date=${date}`)).data;
-        date = dateIn(now, first.timezone);
+        first = await api('GET', `/api/v1/deps?date=${date}`);
+        date = dateIn(now, first.data.timezone);
         dateIn_.value = date;
+        // The answer serves when it was of that day and of every group.
+        if (first.data.date !== date || groupIn.value.trim()) first = null;
       }
       const p = new URLSearchParams({ date });
       if (groupIn.value.trim()) p.set('group', groupIn.value.trim());
-      const res = await api('GET', `/api/v1/deps?${p}`, { etag });
+      const res = first || await api('GET', `/api/v1/deps?${p}`, { etag });
       if (!dagre) dagre = (await import('../lazy/graph.js')).default;
+      if (stopped) return; // a read under way when the day proved too large to draw
       fill(err);
       fill(status, liveText(lastRead));
       if (res.status === 304) return;
@@ -156,7 +192,7 @@ export function depsPage(main, r) {
   // A delta: a node whose governing instance changed state is drawn with its new state
   // now (the layout does not change); the day is read again soon for the rest.
   function delta(d) {
-    if (document.hidden) return;
+    if (document.hidden || stopped) return;
     let changed = false;
     for (const c of d.changes || []) {
       const n = cur && cur.nodes.find((x) => x.job === c.job && x.instance_id === c.instance_id);
@@ -169,11 +205,12 @@ export function depsPage(main, r) {
     reread = setTimeout(poll, d.resync ? 0 : REREAD_MS);
   }
   function tick() {
+    if (stopped) return;
     if (document.hidden) { fill(status, '⏸ paused while the tab is hidden'); return; }
     if (isLive() && Date.now() - lastRead < SAFETY_MS) return;
     poll();
   }
-  const onVis = () => { if (!document.hidden) poll(); };
+  const onVis = () => { if (!document.hidden && !stopped) poll(); };
   document.addEventListener('visibilitychange', onVis);
   const off = onChange(delta);
   poll();
