@@ -417,9 +417,10 @@ if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
 fi
 [ "$n_bad" -eq 0 ] || { echo "# batchd's log:"; tail -n 20 "$tmp/d.log" | sed 's/^/    /'; }
 # ---- drift on the definitions pages (drift.mjs): a runtime batchd ---------------------------
-# Its repository holds an export of three jobs and 597 more, zz-000 .. zz-596 (the jobs
-# page's second and third pages; the even ones of group bulk-a, the odd ones of bulk-b:
-# together more than the dependency view draws); an admin disables beta for
+# Its repository holds an export of three manual jobs and 1,197 more, zz-0000 .. zz-1196,
+# due once a year (03:00 UTC on 1 January: never during the test) in groups bulk-a,
+# bulk-b and bulk-c by i % 3 (399 each): six pages of jobs, more than the dependency view
+# draws, more rows than the report's tables draw; an admin disables beta for
 # troubleshooting over the API: beta is drift (docs/environments.md) until drift.mjs
 # applies the export again.
 kill "$daemon_pid" 2>/dev/null
@@ -431,9 +432,9 @@ mkdir -p "$tmp/defs3" "$tmp/state3"
         printf 'kind: job\nname: %s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' "$j"
     done
     i=0
-    while [ "$i" -lt 597 ]; do
-        printf 'kind: job\nname: zz-%03d\ngroup: bulk-%s\ntype: manual\nexecutor: {exec: {command: [/bin/true]}}\n---\n' \
-            "$i" "$([ $((i % 2)) = 0 ] && echo a || echo b)"
+    while [ "$i" -lt 1197 ]; do
+        printf 'kind: job\nname: zz-%04d\ngroup: bulk-%s\ntrigger: {cron: "0 3 1 1 *", timezone: UTC}\nexecutor: {exec: {command: [/bin/true]}}\n---\n' \
+            "$i" "$(echo abc | cut -c$((i % 3 + 1)))"
         i=$((i + 1))
     done
 } >"$tmp/defs3/jobs.yaml"

@@ -28,6 +28,20 @@ function daysOf(from, to) {
   for (let d = from; d <= to && out.length < 400; d = addDays(d, 1)) out.push(d);
   return out;
 }
+// Rows drawn at most per table: a tenant of 100,000 jobs has as many rows in each, which
+// no one reads on a page (the .xlsx and CSV have them all); beyond this many, the rows
+// that need attention come first and a last row says how many were left out.
+const ROWS = 1000;
+const SEVERITY_ORDER = { error: 0, warning: 1, information: 2 };
+
+// The first ROWS of rows by `order` when there are more than ROWS, else rows as they are.
+function firstRows(rows, order) {
+  return rows.length > ROWS ? [...rows].sort(order).slice(0, ROWS) : rows;
+}
+const byName = (x, y) => (x.job < y.job ? -1 : x.job > y.job ? 1 : 0);
+const leftOut = (n, shown, cols, what) => (n > shown
+  ? [h('tr', { class: 'left-out' }, h('td', { colspan: cols, class: 'muted' }, `… and ${n - shown} more jobs ${what}.`))] : []);
+
 const mins = (s) => (s == null ? null : Math.round(s / 6) / 10);
 const minsText = (s) => (s == null ? '—' : `${mins(s)} min`);
 
@@ -134,13 +148,15 @@ export function reportPage(main, r) {
       h('p', { id: 'inspection-summary' }, `${d.date} (${d.timezone}): `,
         h('span', { class: `sev sev-${d.severity}`, 'data-severity': d.severity }, d.severity), ' ', d.finding,
         h('span', { class: 'muted' }, ` — ${d.summary.jobs} scheduled jobs: ${d.summary.information} information, ${d.summary.warning} warning, ${d.summary.error} error`)));
-    fill(inspTable, d.jobs.length ? d.jobs.map((j) => h('tr', { 'data-job': j.job, 'data-severity': j.severity },
+    const shown = firstRows(d.jobs, (x, y) => (SEVERITY_ORDER[x.severity] ?? 3) - (SEVERITY_ORDER[y.severity] ?? 3) || byName(x, y));
+    fill(inspTable, d.jobs.length ? [...shown.map((j) => h('tr', { 'data-job': j.job, 'data-severity': j.severity },
       h('td', null, j.job), h('td', null, j.display_name), h('td', null, j.schedule),
       h('td', { class: j.frequency_check.checked && !j.frequency_check.ok ? 'bad' : null }, j.frequency_check.text),
       ...[j.frequency_check.expected_runs, j.estimated_minutes, j.average_minutes, j.total, j.success, j.fail, j.has_failure,
         j.read, j.write, j.commit, j.write_skip, j.rollback].map((v) => h('td', { class: 'num' }, v == null ? '' : String(v))),
       h('td', null, h('span', { class: `sev sev-${j.severity}` }, j.severity)),
-      h('td', null, j.finding)))
+      h('td', null, j.finding))),
+    ...leftOut(d.jobs.length, shown.length, 18, '(errors first, then warnings, then by name; the .xlsx has every job)')]
       : h('tr', null, h('td', { colspan: 18, class: 'muted' }, 'No batch was scheduled to run that day.')));
   }
 
@@ -156,19 +172,23 @@ export function reportPage(main, r) {
       h('td', { class: 'num' }, String(OUTCOMES.reduce((s, o) => s + per[o.key][i], 0))))));
     charts.push(outcomeChart(outEl, days, OUTCOMES.map((o) => ({ label: o.label, colour: o.colour, values: per[o.key] }))));
     // Per job over the range.
-    const jobs = runs.jobs.map((j) => j.job);
-    fill(durTable, jobs.length ? runs.jobs.map((j) => h('tr', { 'data-job': j.job, class: j.over_estimate_days ? 'over' : null },
+    const shown = firstRows(runs.jobs, (x, y) => (y.over_estimate_days || 0) - (x.over_estimate_days || 0) ||
+      (y.duration_max_s ?? -1) - (x.duration_max_s ?? -1) || byName(x, y));
+    const jobs = shown.map((j) => j.job);
+    if (wantJob && !jobs.includes(wantJob) && runs.jobs.some((j) => j.job === wantJob)) jobs.push(wantJob);
+    fill(durTable, shown.length ? [...shown.map((j) => h('tr', { 'data-job': j.job, class: j.over_estimate_days ? 'over' : null },
       h('td', null, h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); setHash({ job: j.job }); } }, j.job)),
       h('td', { class: 'num' }, String(j.runs.total)),
       h('td', { class: 'num' }, minsText(j.duration_p50_s)),
       h('td', { class: 'num' }, minsText(j.duration_max_s)),
       h('td', { class: 'num' }, j.estimated_minutes != null ? `${j.estimated_minutes} min` : '—'),
-      h('td', { class: 'num', 'data-over': j.over_estimate_days }, j.over_estimate_days ? `⚠ ${j.over_estimate_days}` : '0')))
+      h('td', { class: 'num', 'data-over': j.over_estimate_days }, j.over_estimate_days ? `⚠ ${j.over_estimate_days}` : '0'))),
+    ...leftOut(runs.jobs.length, shown.length, 6, '(the most days over their estimate first, then the longest runs)')]
       : h('tr', null, h('td', { colspan: 6, class: 'muted' }, 'No job was due in these days.')));
     fill(jobSel, jobs.map((j) => h('option', { value: j }, j)));
     // Without a choice: the first job over its estimate, else the one with the longest run.
-    const over = runs.jobs.find((j) => j.over_estimate_days > 0);
-    const slowest = [...runs.jobs].sort((x, y) => (y.duration_max_s ?? -1) - (x.duration_max_s ?? -1))[0];
+    const over = shown.find((j) => j.over_estimate_days > 0);
+    const slowest = [...shown].sort((x, y) => (y.duration_max_s ?? -1) - (x.duration_max_s ?? -1))[0];
     jobSel.value = jobs.includes(wantJob) ? wantJob : (over || slowest || { job: '' }).job;
     jobSel.onchange = () => setHash({ job: jobSel.value });
     if (jobSel.value) {
