@@ -217,7 +217,9 @@ export function instancePage(main, r) {
       const res = await api('GET', `/api/v1/instances/${id}`, { etag });
       if (res.status !== 304) { etag = res.etag; show(res.data); }
       fill(err);
-      await logTask(readLog);
+      // The log in its own queue (readLog reports its errors): the next read of the
+      // instance, and so its state and buttons, does not wait for the log's.
+      logTask(readLog);
       if (FINAL.has(inst.state) && inst.executions.every((e) => e.finished)) clearInterval(timer);
     } catch (e) {
       fill(err, `Cannot read the instance: ${e.message}`);
